@@ -1,0 +1,58 @@
+package io.pgfleet.adapter.in.http;
+
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/** Request bodies, read with a hard size limit whatever the client claims. */
+final class Bodies {
+
+    /** The largest request body the API accepts: 256 KiB. */
+    static final int MAX_BYTES = 256 * 1024;
+
+    private Bodies() {
+    }
+
+    static String readText(ServerRequest req) {
+        if (req.headers().contentLength().orElse(0) > MAX_BYTES) {
+            throw new ApiException(tooLarge());
+        }
+        if (!req.content().hasEntity()) {
+            return "";
+        }
+        byte[] bytes;
+        try (InputStream in = req.content().inputStream()) {
+            bytes = in.readNBytes(MAX_BYTES + 1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (bytes.length > MAX_BYTES) {
+            throw new ApiException(tooLarge());
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new ApiException(Problem.badRequest("the body is not valid UTF-8"));
+        }
+    }
+
+    static Problem tooLarge() {
+        return new Problem(Status.REQUEST_ENTITY_TOO_LARGE_413, "payload-too-large", "Request body too large",
+                "request bodies are limited to " + MAX_BYTES + " bytes (256 KiB)");
+    }
+
+    static Problem unsupportedMediaType(String given, String... accepted) {
+        return new Problem(Status.UNSUPPORTED_MEDIA_TYPE_415, "unsupported-media-type", "Unsupported media type",
+                "content type " + given + " is not accepted here; use " + String.join(" or ", accepted));
+    }
+}

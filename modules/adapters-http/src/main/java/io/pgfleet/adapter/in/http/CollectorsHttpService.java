@@ -1,0 +1,118 @@
+package io.pgfleet.adapter.in.http;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.pgfleet.application.port.in.ProvisionCollectorCommand;
+import io.pgfleet.application.port.in.ProvisionCollectorUseCase;
+import io.pgfleet.application.port.in.ProvisionResult;
+import io.pgfleet.domain.collector.Collector;
+import io.pgfleet.domain.collector.CollectorId;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code /api/v1/collectors}: the fleet's collectors.
+ */
+final class CollectorsHttpService implements HttpService {
+
+    private static final Set<String> FIELDS = Set.of("id", "name", "hostname", "labels");
+
+    private final ProvisionCollectorUseCase provision;
+
+    CollectorsHttpService(ProvisionCollectorUseCase provision) {
+        this.provision = provision;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/", this::create);
+    }
+
+    private void create(ServerRequest req, ServerResponse res) {
+        JsonObject body = Jsons.readObject(req);
+        for (String key : body.keySet()) {
+            if (!FIELDS.contains(key)) {
+                throw new ApiException(Problem.badRequest("unknown field '" + key + "'; expected id, name, hostname, labels"));
+            }
+        }
+        String rawId = optionalString(body, "id");
+        CollectorId id;
+        if (rawId.isEmpty()) {
+            id = CollectorId.random();
+        } else if (CollectorId.isValid(rawId)) {
+            id = CollectorId.of(rawId);
+        } else {
+            throw new ApiException(Problem.badRequest("'" + rawId + "' is not a collector id: 1-64 letters, digits, "
+                    + "'.', '_' or '-', starting with a letter or digit"));
+        }
+        ProvisionCollectorCommand command;
+        try {
+            command = new ProvisionCollectorCommand(id, optionalString(body, "name"), optionalString(body, "hostname"),
+                    labels(body), Callers.actor(req));
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(Problem.badRequest(e.getMessage()));
+        }
+        switch (provision.provision(command)) {
+            case ProvisionResult.Provisioned p -> {
+                res.status(Status.CREATED_201);
+                res.header(HeaderNames.LOCATION, "/api/v1/collectors/" + p.collector().id());
+                Jsons.send(res, json(p.collector()));
+            }
+            case ProvisionResult.AlreadyExists e -> new Problem(Status.CONFLICT_409, "collector-exists",
+                    "Collector already exists", "a collector with the id '" + e.existing().id() + "' already exists")
+                    .send(res);
+        }
+    }
+
+    static JsonObject json(Collector c) {
+        JsonObjectBuilder labels = Json.createObjectBuilder();
+        c.labels().forEach(labels::add);
+        return Json.createObjectBuilder()
+                .add("id", c.id().value())
+                .add("name", c.name())
+                .add("hostname", c.hostname())
+                .add("labels", labels)
+                .add("created_at", HttpDates.json(c.createdAt()))
+                .build();
+    }
+
+    private static String optionalString(JsonObject body, String key) {
+        JsonValue v = body.get(key);
+        if (v == null || v == JsonValue.NULL) {
+            return "";
+        }
+        if (v instanceof JsonString s) {
+            return s.getString();
+        }
+        throw new ApiException(Problem.badRequest("'" + key + "' must be a string"));
+    }
+
+    private static Map<String, String> labels(JsonObject body) {
+        JsonValue v = body.get("labels");
+        if (v == null || v == JsonValue.NULL) {
+            return Map.of();
+        }
+        if (!(v instanceof JsonObject o)) {
+            throw new ApiException(Problem.badRequest("'labels' must be an object of strings"));
+        }
+        Map<String, String> labels = new LinkedHashMap<>();
+        o.forEach((k, x) -> {
+            if (!(x instanceof JsonString s)) {
+                throw new ApiException(Problem.badRequest("label '" + k + "' must be a string"));
+            }
+            labels.put(k, s.getString());
+        });
+        return labels;
+    }
+}

@@ -1,0 +1,81 @@
+package io.pgfleet.adapter.in.http;
+
+import io.pgfleet.domain.config.EntityTag;
+import io.pgfleet.domain.config.Precondition;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code If-Match} and {@code If-None-Match} header values (RFC 9110 §13.1). */
+final class EntityTags {
+
+    private EntityTags() {
+    }
+
+    /**
+     * Parses {@code If-Match}.
+     *
+     * @param header the header value
+     * @return the precondition; weak tags never match (strong comparison)
+     * @throws ApiException 400 when the value is not a list of entity tags
+     */
+    static Precondition ifMatch(String header) {
+        if (header.trim().equals("*")) {
+            return new Precondition.AnyExisting();
+        }
+        List<EntityTag> strong = new ArrayList<>();
+        for (Parsed p : parseList(header)) {
+            if (!p.weak()) {
+                strong.add(new EntityTag(p.value()));
+            }
+        }
+        if (strong.isEmpty()) {
+            // Only weak tags: per RFC 9110 they can never match a strong comparison.
+            strong.add(new EntityTag("never-matches"));
+        }
+        return new Precondition.MatchesOneOf(strong);
+    }
+
+    /**
+     * Whether {@code If-None-Match} matches the current tag (weak comparison, as RFC 9110 asks for GET).
+     *
+     * @param header  the header value
+     * @param current the current tag
+     * @return true when a 304 is due
+     */
+    static boolean noneMatchMatches(String header, EntityTag current) {
+        if (header.trim().equals("*")) {
+            return true;
+        }
+        return parseList(header).stream().anyMatch(p -> p.value().equals(current.value()));
+    }
+
+    private record Parsed(boolean weak, String value) {
+    }
+
+    private static List<Parsed> parseList(String header) {
+        List<Parsed> tags = new ArrayList<>();
+        for (String part : header.split(",")) {
+            String t = part.trim();
+            if (t.isEmpty()) {
+                continue;
+            }
+            boolean weak = t.startsWith("W/");
+            if (weak) {
+                t = t.substring(2);
+            }
+            if (t.length() < 2 || !t.startsWith("\"") || !t.endsWith("\"") || t.substring(1, t.length() - 1).contains("\"")) {
+                throw new ApiException(Problem.badRequest("malformed entity tag in precondition header: " + part.trim()));
+            }
+            String value = t.substring(1, t.length() - 1);
+            if (value.isBlank()) {
+                throw new ApiException(Problem.badRequest("empty entity tag in precondition header"));
+            }
+            tags.add(new Parsed(weak, value));
+        }
+        if (tags.isEmpty()) {
+            throw new ApiException(Problem.badRequest("empty precondition header"));
+        }
+        return tags;
+    }
+}

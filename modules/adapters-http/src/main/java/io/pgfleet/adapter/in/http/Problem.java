@@ -1,0 +1,50 @@
+package io.pgfleet.adapter.in.http;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerResponse;
+import jakarta.json.Json;
+import jakarta.json.JsonObjectBuilder;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * An RFC 9457 problem detail: what went wrong, in words an operator can act on.
+ *
+ * @param status HTTP status
+ * @param slug   the problem type's short name, appended to {@link #TYPE_BASE}
+ * @param title  short summary of the problem type
+ * @param detail what happened in this request
+ * @param extra  additional members
+ */
+record Problem(Status status, String slug, String title, String detail, Map<String, Object> extra) {
+
+    static final String TYPE_BASE = "https://pgfleet.io/problems/";
+    static final String MEDIA_TYPE = "application/problem+json";
+
+    Problem(Status status, String slug, String title, String detail) {
+        this(status, slug, title, detail, Map.of());
+    }
+
+    void send(ServerResponse res) {
+        JsonObjectBuilder b = Json.createObjectBuilder()
+                .add("type", TYPE_BASE + slug)
+                .add("title", title)
+                .add("status", status.code())
+                .add("detail", detail);
+        extra.forEach((k, v) -> b.add(k, Jsons.value(v)));
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, MEDIA_TYPE);
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.send(b.build().toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Problem badRequest(String detail) {
+        return new Problem(Status.BAD_REQUEST_400, "bad-request", "The request is malformed", detail);
+    }
+
+    static Problem notFound(String slug, String detail) {
+        return new Problem(Status.NOT_FOUND_404, slug, "Not found", detail);
+    }
+}

@@ -1,0 +1,14 @@
+/**
+ * The HTTP API v1 of pgfleet on Helidon WebServer: routes, request parsing, problem details.
+ */
+module io.pgfleet.adapter.in.http {
+    requires io.pgfleet.application;
+    requires io.helidon.webserver;
+    requires io.helidon.http;
+    requires io.helidon.common;
+    requires io.helidon.common.media.type;
+    requires io.helidon.common.uri;
+    requires jakarta.json;
+
+    exports io.pgfleet.adapter.in.http;
+}

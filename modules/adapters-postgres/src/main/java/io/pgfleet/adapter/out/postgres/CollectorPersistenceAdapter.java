@@ -1,0 +1,70 @@
+package io.pgfleet.adapter.out.postgres;
+
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbRow;
+import io.pgfleet.application.port.out.LoadCollectorPort;
+import io.pgfleet.application.port.out.SaveCollectorPort;
+import io.pgfleet.domain.collector.Collector;
+import io.pgfleet.domain.collector.CollectorId;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonString;
+
+import java.io.StringReader;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Collectors in the {@code collectors} table.
+ */
+public final class CollectorPersistenceAdapter implements LoadCollectorPort, SaveCollectorPort {
+
+    private static final String COLUMNS = "id, name, hostname, labels::text AS labels, created_at";
+
+    private final DbClient db;
+
+    CollectorPersistenceAdapter(DbClient db) {
+        this.db = db;
+    }
+
+    @Override
+    public Optional<Collector> loadCollector(CollectorId collectorId) {
+        return Rows.guard("loading collector " + collectorId, () -> db.execute()
+                .get("SELECT " + COLUMNS + " FROM collectors WHERE id = ?", collectorId.value())
+                .map(CollectorPersistenceAdapter::collector));
+    }
+
+    @Override
+    public boolean saveNewCollector(Collector collector) {
+        long inserted = Rows.guard("saving collector " + collector.id(), () -> db.execute().insert("""
+                        INSERT INTO collectors (id, name, hostname, labels, created_at)
+                        VALUES (?, ?, ?, ?::jsonb, ?)
+                        ON CONFLICT (id) DO NOTHING""",
+                collector.id().value(), collector.name(), collector.hostname(), json(collector.labels()),
+                Rows.timestamp(collector.createdAt())));
+        return inserted == 1;
+    }
+
+    static Collector collector(DbRow row) {
+        return new Collector(CollectorId.of(Rows.text(row, "id")), Rows.text(row, "name"), Rows.text(row, "hostname"),
+                labels(Rows.text(row, "labels")), Rows.instant(row, "created_at"));
+    }
+
+    static String json(Map<String, String> labels) {
+        JsonObjectBuilder b = Json.createObjectBuilder();
+        labels.forEach(b::add);
+        return b.build().toString();
+    }
+
+    static Map<String, String> labels(String json) {
+        try (JsonReader reader = Json.createReader(new StringReader(json))) {
+            JsonObject o = reader.readObject();
+            Map<String, String> labels = new LinkedHashMap<>();
+            o.forEach((k, v) -> labels.put(k, ((JsonString) v).getString()));
+            return labels;
+        }
+    }
+}

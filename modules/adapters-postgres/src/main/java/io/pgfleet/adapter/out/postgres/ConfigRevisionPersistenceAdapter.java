@@ -1,0 +1,113 @@
+package io.pgfleet.adapter.out.postgres;
+
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbExecute;
+import io.helidon.dbclient.DbRow;
+import io.helidon.dbclient.DbTransaction;
+import io.pgfleet.application.port.out.AppendConfigRevisionPort;
+import io.pgfleet.application.port.out.LoadConfigRevisionPort;
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigDocument;
+import io.pgfleet.domain.config.ConfigRevision;
+import io.pgfleet.domain.config.ConfigVersion;
+import io.pgfleet.domain.config.ContentHash;
+import io.pgfleet.domain.config.PublishResult;
+import io.pgfleet.domain.config.RevisionSource;
+
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Configuration revisions in the {@code config_revisions} table. A publish locks the collector's
+ * row for the length of its transaction, which serialises concurrent publishers of one collector
+ * (and only of that one) and makes the next version number race-free.
+ */
+public final class ConfigRevisionPersistenceAdapter implements LoadConfigRevisionPort, AppendConfigRevisionPort {
+
+    private static final String COLUMNS =
+            "collector_id, version, document, content_hash, created_at, created_by, message, source";
+
+    private final DbClient db;
+
+    ConfigRevisionPersistenceAdapter(DbClient db) {
+        this.db = db;
+    }
+
+    @Override
+    public Optional<ConfigRevision> loadLatest(CollectorId collectorId) {
+        return Rows.guard("loading the latest configuration of " + collectorId, () -> db.execute()
+                .get("SELECT " + COLUMNS + " FROM config_revisions WHERE collector_id = ?"
+                        + " ORDER BY version DESC LIMIT 1", collectorId.value())
+                .map(ConfigRevisionPersistenceAdapter::revision));
+    }
+
+    @Override
+    public Optional<ConfigRevision> loadVersion(CollectorId collectorId, ConfigVersion version) {
+        return Rows.guard("loading version " + version + " of " + collectorId,
+                () -> loadVersion(db.execute(), collectorId, version.value()));
+    }
+
+    @Override
+    public PublishResult append(CollectorId collectorId, Function<Optional<ConfigRevision>, PublishResult> decision) {
+        return Rows.guard("publishing a configuration of " + collectorId, () -> appendInTransaction(collectorId, decision));
+    }
+
+    private PublishResult appendInTransaction(CollectorId collectorId,
+                                              Function<Optional<ConfigRevision>, PublishResult> decision) {
+        DbTransaction tx = db.transaction();
+        try {
+            Optional<DbRow> locked = tx.get("SELECT latest_version FROM collectors WHERE id = ? FOR UPDATE",
+                    collectorId.value());
+            if (locked.isEmpty()) {
+                tx.rollback();
+                return new PublishResult.CollectorNotFound(collectorId);
+            }
+            int latestVersion = Rows.integer(locked.get(), "latest_version");
+            Optional<ConfigRevision> latest = latestVersion == 0
+                    ? Optional.empty()
+                    : loadVersion(tx, collectorId, latestVersion);
+            PublishResult result = decision.apply(latest);
+            if (result instanceof PublishResult.Published published) {
+                insert(tx, published.revision(), latestVersion);
+                tx.commit();
+            } else {
+                tx.rollback();
+            }
+            return result;
+        } catch (RuntimeException e) {
+            try {
+                tx.rollback();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private static void insert(DbTransaction tx, ConfigRevision r, int latestVersion) {
+        if (r.version().value() != latestVersion + 1) {
+            throw new IllegalStateException("version " + r.version() + " does not follow " + latestVersion);
+        }
+        tx.insert("INSERT INTO config_revisions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                r.collectorId().value(), r.version().value(), r.document().text(), r.hash().hex(),
+                Rows.timestamp(r.createdAt()), r.createdBy(), r.message(), r.source().label());
+        tx.update("UPDATE collectors SET latest_version = ? WHERE id = ?", r.version().value(), r.collectorId().value());
+    }
+
+    private static Optional<ConfigRevision> loadVersion(DbExecute exec, CollectorId collectorId, int version) {
+        return exec.get("SELECT " + COLUMNS + " FROM config_revisions WHERE collector_id = ? AND version = ?",
+                        collectorId.value(), version)
+                .map(ConfigRevisionPersistenceAdapter::revision);
+    }
+
+    static ConfigRevision revision(DbRow row) {
+        return new ConfigRevision(CollectorId.of(Rows.text(row, "collector_id")),
+                new ConfigVersion(Rows.integer(row, "version")),
+                new ConfigDocument(Rows.text(row, "document")),
+                new ContentHash(Rows.text(row, "content_hash")),
+                Rows.instant(row, "created_at"),
+                Rows.text(row, "created_by"),
+                Rows.text(row, "message"),
+                RevisionSource.parse(Rows.text(row, "source")));
+    }
+}

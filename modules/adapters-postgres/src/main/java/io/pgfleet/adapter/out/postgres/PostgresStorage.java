@@ -1,0 +1,87 @@
+package io.pgfleet.adapter.out.postgres;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.helidon.dbclient.DbClient;
+import org.flywaydb.core.Flyway;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The server's PostgreSQL: migrates the schema, owns the connection pool, and hands out the
+ * persistence adapters built on it.
+ */
+public final class PostgresStorage implements AutoCloseable {
+
+    private final DbClient db;
+    private final CollectorPersistenceAdapter collectors;
+    private final ConfigRevisionPersistenceAdapter revisions;
+
+    private PostgresStorage(DbClient db) {
+        this.db = db;
+        this.collectors = new CollectorPersistenceAdapter(db);
+        this.revisions = new ConfigRevisionPersistenceAdapter(db);
+    }
+
+    /**
+     * Migrates the schema to the newest version and opens the pool.
+     *
+     * @param settings where the database is
+     * @return the storage
+     */
+    public static PostgresStorage open(DatabaseSettings settings) {
+        migrate(settings);
+        Map<String, String> cfg = new HashMap<>();
+        cfg.put("source", "jdbc");
+        cfg.put("connection.url", settings.url());
+        cfg.put("connection.username", settings.user());
+        cfg.put("connection.password", settings.password());
+        cfg.put("connection.maximumPoolSize", Integer.toString(settings.poolSize()));
+        cfg.put("connection.minimumIdle", "1");
+        cfg.put("connection.poolName", "pgfleet");
+        // Fail a request quickly when the database is away instead of holding it for 30 s.
+        cfg.put("connection.connectionTimeout", "5000");
+        cfg.put("connection.initializationFailTimeout", "-1");
+        Config config = Config.just(ConfigSources.create(cfg));
+        return new PostgresStorage(DbClient.create(config));
+    }
+
+    /**
+     * Applies the pending migrations of the top-level {@code migrations/} folder.
+     *
+     * @param settings where the database is
+     */
+    public static void migrate(DatabaseSettings settings) {
+        Flyway.configure()
+                .dataSource(settings.url(), settings.user(), settings.password())
+                .locations("classpath:db-migration")
+                .failOnMissingLocations(true)
+                .load()
+                .migrate();
+    }
+
+    /**
+     * Storage of collectors.
+     *
+     * @return the adapter
+     */
+    public CollectorPersistenceAdapter collectors() {
+        return collectors;
+    }
+
+    /**
+     * Storage of configuration revisions.
+     *
+     * @return the adapter
+     */
+    public ConfigRevisionPersistenceAdapter revisions() {
+        return revisions;
+    }
+
+    /** Closes the pool. */
+    @Override
+    public void close() {
+        db.close();
+    }
+}

@@ -1,0 +1,25 @@
+package io.pgfleet.application.port.out;
+
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigRevision;
+import io.pgfleet.domain.config.PublishResult;
+
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Appends a revision to a collector's history, race-free.
+ */
+public interface AppendConfigRevisionPort {
+
+    /**
+     * Holds the collector's history exclusively, hands its latest revision to {@code decision},
+     * and stores the revision of a {@link PublishResult.Published} outcome before releasing it, so
+     * that concurrent publishers get consecutive versions. Any other outcome stores nothing.
+     *
+     * @param collectorId the collector
+     * @param decision    decides the outcome from the latest revision
+     * @return the decision's outcome, or {@link PublishResult.CollectorNotFound} when the collector is unknown
+     */
+    PublishResult append(CollectorId collectorId, Function<Optional<ConfigRevision>, PublishResult> decision);
+}

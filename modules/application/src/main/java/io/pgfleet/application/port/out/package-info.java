@@ -1,0 +1,4 @@
+/**
+ * Outgoing ports: what the use cases need from storage, each port with one purpose.
+ */
+package io.pgfleet.application.port.out;

@@ -1,0 +1,34 @@
+package io.pgfleet.application.service;
+
+import io.pgfleet.application.port.in.ProvisionCollectorCommand;
+import io.pgfleet.application.port.in.ProvisionCollectorUseCase;
+import io.pgfleet.application.port.in.ProvisionResult;
+import io.pgfleet.application.port.out.LoadCollectorPort;
+import io.pgfleet.application.port.out.SaveCollectorPort;
+import io.pgfleet.domain.collector.Collector;
+
+import java.time.Clock;
+
+final class ProvisionCollectorService implements ProvisionCollectorUseCase {
+
+    private final LoadCollectorPort load;
+    private final SaveCollectorPort save;
+    private final Clock clock;
+
+    ProvisionCollectorService(LoadCollectorPort load, SaveCollectorPort save, Clock clock) {
+        this.load = load;
+        this.save = save;
+        this.clock = clock;
+    }
+
+    @Override
+    public ProvisionResult provision(ProvisionCollectorCommand command) {
+        Collector collector = new Collector(command.collectorId(), command.name(), command.hostname(),
+                command.labels(), clock.instant());
+        if (save.saveNewCollector(collector)) {
+            return new ProvisionResult.Provisioned(collector);
+        }
+        return new ProvisionResult.AlreadyExists(load.loadCollector(command.collectorId())
+                .orElseThrow(() -> new IllegalStateException("collector " + command.collectorId() + " vanished")));
+    }
+}

@@ -1,0 +1,57 @@
+package io.pgfleet.domain.config;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What the publisher expects the latest revision to be (HTTP {@code If-Match}): the guard against
+ * lost updates when two operators edit the same configuration.
+ */
+public sealed interface Precondition {
+
+    /**
+     * Whether the publish may proceed given the current latest revision.
+     *
+     * @param latest the latest revision, if the collector has one
+     * @return true when the expectation holds
+     */
+    boolean isMetBy(Optional<ConfigRevision> latest);
+
+    /** No expectation: publish on top of whatever is latest. */
+    record None() implements Precondition {
+        @Override
+        public boolean isMetBy(Optional<ConfigRevision> latest) {
+            return true;
+        }
+    }
+
+    /** {@code If-Match: *}: some configuration must already exist. */
+    record AnyExisting() implements Precondition {
+        @Override
+        public boolean isMetBy(Optional<ConfigRevision> latest) {
+            return latest.isPresent();
+        }
+    }
+
+    /**
+     * The latest revision must carry one of these tags (strong comparison).
+     *
+     * @param tags the acceptable tags, at least one
+     */
+    record MatchesOneOf(List<EntityTag> tags) implements Precondition {
+        /** Requires at least one tag. */
+        public MatchesOneOf {
+            Objects.requireNonNull(tags, "tags");
+            if (tags.isEmpty()) {
+                throw new IllegalArgumentException("a match precondition names at least one tag");
+            }
+            tags = List.copyOf(tags);
+        }
+
+        @Override
+        public boolean isMetBy(Optional<ConfigRevision> latest) {
+            return latest.map(r -> tags.contains(r.entityTag())).orElse(false);
+        }
+    }
+}

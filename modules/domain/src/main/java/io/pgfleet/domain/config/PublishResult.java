@@ -1,0 +1,61 @@
+package io.pgfleet.domain.config;
+
+import io.pgfleet.domain.collector.CollectorId;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The expected outcomes of publishing a configuration.
+ */
+public sealed interface PublishResult {
+
+    /**
+     * A new version was created.
+     *
+     * @param revision the new revision
+     */
+    record Published(ConfigRevision revision) implements PublishResult {
+        /** Requires the revision. */
+        public Published {
+            Objects.requireNonNull(revision, "revision");
+        }
+    }
+
+    /**
+     * The document equals the latest one: no new version.
+     *
+     * @param latest the existing latest revision
+     */
+    record Unchanged(ConfigRevision latest) implements PublishResult {
+        /** Requires the revision. */
+        public Unchanged {
+            Objects.requireNonNull(latest, "latest");
+        }
+    }
+
+    /**
+     * The publisher's expectation of the latest revision no longer holds: someone else published
+     * in between. Nothing was stored.
+     *
+     * @param current the latest revision now, if any
+     */
+    record VersionConflict(Optional<ConfigRevision> current) implements PublishResult {
+        /** Requires the optional. */
+        public VersionConflict {
+            Objects.requireNonNull(current, "current");
+        }
+    }
+
+    /**
+     * No collector has this id.
+     *
+     * @param collectorId the unknown id
+     */
+    record CollectorNotFound(CollectorId collectorId) implements PublishResult {
+        /** Requires the id. */
+        public CollectorNotFound {
+            Objects.requireNonNull(collectorId, "collectorId");
+        }
+    }
+}

@@ -1,0 +1,4 @@
+/**
+ * Who acts on the control plane: the {@link io.pgfleet.domain.identity.Actor} recorded with every write.
+ */
+package io.pgfleet.domain.identity;

@@ -1,0 +1,9 @@
+/**
+ * The pgfleet domain: collectors, their versioned configurations and the rules that govern
+ * publishing them. Depends on nothing but {@code java.base}.
+ */
+module io.pgfleet.domain {
+    exports io.pgfleet.domain.collector;
+    exports io.pgfleet.domain.config;
+    exports io.pgfleet.domain.identity;
+}

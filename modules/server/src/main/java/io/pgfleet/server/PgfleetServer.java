@@ -1,0 +1,110 @@
+package io.pgfleet.server;
+
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.pgfleet.adapter.in.http.HttpApi;
+import io.pgfleet.adapter.out.postgres.DatabaseSettings;
+import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
+import io.pgfleet.adapter.out.postgres.PostgresStorage;
+import io.pgfleet.application.service.ApplicationServices;
+
+import java.time.Clock;
+import java.util.Optional;
+
+/**
+ * A running pgfleet server: its database (embedded or external), storage, use cases and HTTP API.
+ */
+public final class PgfleetServer implements AutoCloseable {
+
+    /** Hard limit on request bodies at the socket; the API itself answers 413 above 256 KiB. */
+    private static final long MAX_PAYLOAD_BYTES = 16L * 1024 * 1024;
+
+    private final Optional<EmbeddedDatabase> embedded;
+    private final PostgresStorage storage;
+    private final WebServer webServer;
+
+    private PgfleetServer(Optional<EmbeddedDatabase> embedded, PostgresStorage storage, WebServer webServer) {
+        this.embedded = embedded;
+        this.storage = storage;
+        this.webServer = webServer;
+    }
+
+    /**
+     * Starts everything.
+     *
+     * @param settings the server settings
+     * @return the running server
+     */
+    public static PgfleetServer start(ServerSettings settings) {
+        Optional<EmbeddedDatabase> embedded = settings.dbUrl().isPresent()
+                ? Optional.empty()
+                : Optional.of(EmbeddedDatabase.start(settings.dataDir().toAbsolutePath()));
+        try {
+            DatabaseSettings db = embedded.map(e -> e.settings(settings.poolSize()))
+                    .orElseGet(() -> new DatabaseSettings(settings.dbUrl().orElseThrow(), settings.dbUser(),
+                            settings.dbPassword(), settings.poolSize()));
+            PostgresStorage storage = PostgresStorage.open(db);
+            ApplicationServices services = services(storage, Clock.systemUTC());
+            WebServer webServer = WebServer.builder()
+                    .host(settings.host())
+                    .port(settings.port())
+                    .maxPayloadSize(MAX_PAYLOAD_BYTES)
+                    .routing(r -> routing(r, services))
+                    .build()
+                    .start();
+            return new PgfleetServer(embedded, storage, webServer);
+        } catch (RuntimeException e) {
+            embedded.ifPresent(EmbeddedDatabase::close);
+            throw e;
+        }
+    }
+
+    /**
+     * The use cases on top of the storage adapters.
+     *
+     * @param storage the storage
+     * @param clock   the time source
+     * @return the wired services
+     */
+    public static ApplicationServices services(PostgresStorage storage, Clock clock) {
+        return new ApplicationServices(new ApplicationServices.Ports(storage.collectors(), storage.collectors(),
+                storage.revisions(), storage.revisions()), clock);
+    }
+
+    /**
+     * The server's complete routing, exposed for tests that start a server of their own.
+     *
+     * @param routing  the routing to fill
+     * @param services the use cases
+     */
+    public static void routing(HttpRouting.Builder routing, ApplicationServices services) {
+        HttpApi.register(routing, new HttpApi.UseCases(services.publishConfig(), services.getConfig(),
+                services.provisionCollector()));
+    }
+
+    /**
+     * The port the API listens on.
+     *
+     * @return the port
+     */
+    public int port() {
+        return webServer.port();
+    }
+
+    /**
+     * Whether an embedded PostgreSQL is running for this server.
+     *
+     * @return true when embedded
+     */
+    public boolean embeddedDatabase() {
+        return embedded.isPresent();
+    }
+
+    /** Stops the HTTP server, the pool and the embedded database, in that order. */
+    @Override
+    public void close() {
+        webServer.stop();
+        storage.close();
+        embedded.ifPresent(EmbeddedDatabase::close);
+    }
+}

@@ -1,0 +1,13 @@
+/**
+ * The composition root: reads the server settings, starts the database, wires the adapters to
+ * the use cases and serves the HTTP API.
+ */
+module io.pgfleet.server {
+    requires io.pgfleet.application;
+    requires io.pgfleet.adapter.in.http;
+    requires io.pgfleet.adapter.out.postgres;
+    requires io.helidon.webserver;
+    requires org.tomlj;
+
+    exports io.pgfleet.server;
+}
