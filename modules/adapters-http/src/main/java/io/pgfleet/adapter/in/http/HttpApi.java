@@ -47,6 +47,8 @@ public final class HttpApi {
     public static void register(HttpRouting.Builder routing, UseCases useCases) {
         routing.register("/api/v1/config", new ConfigHttpService(useCases.publishConfig(), useCases.getConfig()))
                 .register("/api/v1/collectors", new CollectorsHttpService(useCases.provisionCollector()))
+                .any("/api/*", (req, res) -> Problem.notFound("no-such-endpoint",
+                        "there is no " + req.prologue().method().text() + " " + req.path().path()).send(res))
                 .error(ApiException.class, (req, res, e) -> e.problem().send(res))
                 .error(StorageUnavailableException.class, HttpApi::storageUnavailable)
                 .error(IllegalArgumentException.class, (req, res, e) -> Problem.badRequest(e.getMessage()).send(res))

@@ -1,0 +1,197 @@
+package io.pgfleet.server;
+
+import io.pgfleet.testing.TestDatabase;
+import io.pgfleet.testing.TestPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.pgfleet.server.Documents.aDocument;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The configuration API over real HTTP against a real PostgreSQL. */
+class ConfigApiIT {
+
+    private static final AtomicInteger IDS = new AtomicInteger();
+    private static TestDatabase database;
+    private static PgfleetServer server;
+    private static ApiClient api;
+
+    @BeforeAll
+    static void start() {
+        database = TestPostgres.newDatabase();
+        server = PgfleetServer.start(ServerSettings.forDatabase(database.url(), database.user(), database.password(),
+                Path.of("target", "it-data")));
+        api = new ApiClient(server.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static String newCollector() {
+        String id = "db-" + IDS.incrementAndGet();
+        assertEquals(201, api.createCollector(id).statusCode());
+        return id;
+    }
+
+    private static int versionsStored(String id) throws SQLException {
+        try (Connection c = database.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM config_revisions WHERE collector_id = '" + id + "'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private static void assertProblem(HttpResponse<String> r, int status) {
+        assertEquals(status, r.statusCode(), r.body());
+        assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse(""));
+        assertTrue(r.body().contains("\"status\":" + status), r.body());
+        assertTrue(r.body().contains("\"detail\":"), r.body());
+    }
+
+    @Test
+    void publishesAndReturnsTheLatestWithItsHeaders() {
+        String id = newCollector();
+        String doc = aDocument().pushInterval(30).toml();
+        HttpResponse<String> put = api.putToml("/api/v1/config/" + id, doc, "X-Change-Message", "faster pushes");
+        assertEquals(201, put.statusCode(), put.body());
+        assertEquals("/api/v1/config/" + id + "/versions/1", put.headers().firstValue("Location").orElseThrow());
+        assertTrue(put.body().contains("\"version\":1"), put.body());
+        assertTrue(put.body().contains("\"message\":\"faster pushes\""), put.body());
+
+        HttpResponse<String> get = api.get("/api/v1/config/" + id);
+        assertEquals(200, get.statusCode());
+        assertEquals(doc, get.body());
+        assertEquals("1", get.headers().firstValue("X-Config-Version").orElseThrow());
+        assertEquals(put.headers().firstValue("ETag").orElseThrow(), get.headers().firstValue("ETag").orElseThrow());
+        assertTrue(get.headers().firstValue("ETag").orElseThrow().matches("\"1-[0-9a-f]{16}\""));
+        assertTrue(get.headers().firstValue("Last-Modified").orElseThrow().endsWith("GMT"));
+        assertTrue(get.headers().firstValue("Content-Type").orElseThrow().startsWith("application/toml"));
+    }
+
+    @Test
+    void numbersVersionsOneTwoThreeAndServesEach() {
+        String id = newCollector();
+        for (int i = 1; i <= 3; i++) {
+            HttpResponse<String> put = api.putToml("/api/v1/config/" + id, aDocument().pushInterval(i).toml());
+            assertEquals(201, put.statusCode());
+            assertEquals(Integer.toString(i), put.headers().firstValue("X-Config-Version").orElseThrow());
+        }
+        HttpResponse<String> v2 = api.get("/api/v1/config/" + id + "/versions/2");
+        assertEquals(200, v2.statusCode());
+        assertEquals(aDocument().pushInterval(2).toml(), v2.body());
+        assertEquals("2", v2.headers().firstValue("X-Config-Version").orElseThrow());
+        assertProblem(api.get("/api/v1/config/" + id + "/versions/9"), 404);
+        assertProblem(api.get("/api/v1/config/" + id + "/versions/zero"), 400);
+    }
+
+    @Test
+    void rejectsPublishWhenIfMatchIsStaleAndStoresNothing() throws SQLException {
+        String id = newCollector();
+        String v1Tag = api.putToml("/api/v1/config/" + id, aDocument().pushInterval(1).toml())
+                .headers().firstValue("ETag").orElseThrow();
+        String v2Tag = api.putToml("/api/v1/config/" + id, aDocument().pushInterval(2).toml(), "If-Match", v1Tag)
+                .headers().firstValue("ETag").orElseThrow();
+
+        HttpResponse<String> stale = api.putToml("/api/v1/config/" + id, aDocument().pushInterval(3).toml(),
+                "If-Match", v1Tag);
+        assertProblem(stale, 412);
+        assertTrue(stale.body().contains("\"current_version\":2"), stale.body());
+        assertEquals(2, versionsStored(id));
+        assertEquals(v2Tag, api.get("/api/v1/config/" + id).headers().firstValue("ETag").orElseThrow());
+    }
+
+    @Test
+    void ifMatchOnACollectorWithoutConfigurationFails() throws SQLException {
+        String id = newCollector();
+        assertProblem(api.putToml("/api/v1/config/" + id, aDocument().toml(), "If-Match", "*"), 412);
+        assertEquals(0, versionsStored(id));
+    }
+
+    @Test
+    void identicalRepublishAnswers200WithTheExistingVersion() throws SQLException {
+        String id = newCollector();
+        String doc = aDocument().toml();
+        HttpResponse<String> first = api.putToml("/api/v1/config/" + id, doc);
+        HttpResponse<String> again = api.putToml("/api/v1/config/" + id, doc);
+        assertEquals(201, first.statusCode());
+        assertEquals(200, again.statusCode(), again.body());
+        assertEquals(first.headers().firstValue("ETag"), again.headers().firstValue("ETag"));
+        assertTrue(again.body().contains("\"version\":1"), again.body());
+        assertEquals(1, versionsStored(id));
+    }
+
+    @Test
+    void ifNoneMatchWithTheCurrentEtagAnswers304() {
+        String id = newCollector();
+        String tag = api.putToml("/api/v1/config/" + id, aDocument().toml()).headers().firstValue("ETag").orElseThrow();
+        HttpResponse<String> cached = api.get("/api/v1/config/" + id, "If-None-Match", tag);
+        assertEquals(304, cached.statusCode());
+        assertEquals("", cached.body());
+        assertEquals(tag, cached.headers().firstValue("ETag").orElseThrow());
+
+        api.putToml("/api/v1/config/" + id, aDocument().pushInterval(5).toml());
+        assertEquals(200, api.get("/api/v1/config/" + id, "If-None-Match", tag).statusCode());
+    }
+
+    @Test
+    void unknownCollectorAnswers404ProblemOnReadAndWrite() {
+        assertProblem(api.get("/api/v1/config/no-such-collector"), 404);
+        assertProblem(api.putToml("/api/v1/config/no-such-collector", aDocument().toml()), 404);
+    }
+
+    @Test
+    void collectorWithoutConfigurationAnswers404() {
+        String id = newCollector();
+        HttpResponse<String> r = api.get("/api/v1/config/" + id);
+        assertProblem(r, 404);
+        assertTrue(r.body().contains("no-configuration"), r.body());
+    }
+
+    @Test
+    void bodyOver256KibAnswers413AndStoresNothing() throws SQLException {
+        String id = newCollector();
+        String huge = "# " + "x".repeat(256 * 1024) + "\n";
+        assertProblem(api.putToml("/api/v1/config/" + id, huge), 413);
+        assertEquals(0, versionsStored(id));
+    }
+
+    @Test
+    void malformedIdsAndEmptyOrForeignBodiesAreRejected() throws SQLException {
+        assertProblem(api.get("/api/v1/config/-db"), 400);
+        assertProblem(api.get("/api/v1/config/db%20one"), 400);
+        assertProblem(api.get("/api/v1/no-such-endpoint"), 404);
+        String id = newCollector();
+        assertProblem(api.putToml("/api/v1/config/" + id, "   "), 400);
+        assertProblem(api.send(api.request("/api/v1/config/" + id).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{}"))), 415);
+        assertProblem(api.putToml("/api/v1/config/" + id, aDocument().toml(), "If-Match", "not-a-tag"), 400);
+        assertEquals(0, versionsStored(id));
+    }
+
+    @Test
+    void provisioningTwiceConflictsAndBadInputIsRejected() {
+        String id = newCollector();
+        assertProblem(api.createCollector(id), 409);
+        assertProblem(api.postJson("/api/v1/collectors", "{\"id\": \"bad id\"}"), 400);
+        assertProblem(api.postJson("/api/v1/collectors", "{\"id\": 5}"), 400);
+        assertProblem(api.postJson("/api/v1/collectors", "{not json"), 400);
+        assertProblem(api.postJson("/api/v1/collectors", "{\"color\": \"red\"}"), 400);
+        HttpResponse<String> generated = api.postJson("/api/v1/collectors",
+                "{\"name\": \"db-x\", \"labels\": {\"env\": \"prod\"}}");
+        assertEquals(201, generated.statusCode(), generated.body());
+        assertTrue(generated.body().contains("\"env\":\"prod\""), generated.body());
+    }
+}

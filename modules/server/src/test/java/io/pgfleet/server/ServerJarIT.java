@@ -1,0 +1,45 @@
+package io.pgfleet.server;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static io.pgfleet.server.Documents.aDocument;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The shipped jar on its embedded PostgreSQL: it starts, serves, stops, and keeps its data. */
+class ServerJarIT {
+
+    @Test
+    void embeddedDatabaseKeepsEverythingAcrossARestart(@TempDir Path dataDir) throws Exception {
+        String doc = aDocument().pushInterval(15).toml();
+        String etag;
+        long firstPid;
+        try (ServerProcess server = ServerProcess.start(dataDir, Map.of())) {
+            firstPid = server.pid();
+            ApiClient api = new ApiClient(server.port());
+            assertEquals(201, api.createCollector("db-01").statusCode());
+            HttpResponse<String> put = api.putToml("/api/v1/config/db-01", doc);
+            assertEquals(201, put.statusCode(), put.body());
+            etag = put.headers().firstValue("ETag").orElseThrow();
+        }
+        assertTrue(Files.isDirectory(dataDir.resolve("postgres")), "the data lives under PGFLEET_DATA_DIR");
+        assertFalse(ProcessHandle.of(firstPid).map(ProcessHandle::isAlive).orElse(false));
+
+        try (ServerProcess server = ServerProcess.start(dataDir, Map.of())) {
+            ApiClient api = new ApiClient(server.port());
+            HttpResponse<String> get = api.get("/api/v1/config/db-01");
+            assertEquals(200, get.statusCode(), get.body());
+            assertEquals(doc, get.body());
+            assertEquals(etag, get.headers().firstValue("ETag").orElseThrow());
+            HttpResponse<String> next = api.putToml("/api/v1/config/db-01", aDocument().pushInterval(16).toml());
+            assertEquals("2", next.headers().firstValue("X-Config-Version").orElseThrow());
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.pgfleet.server;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The server jar started as a separate process, exactly as an operator starts it. */
+final class ServerProcess implements AutoCloseable {
+
+    private static final Pattern READY = Pattern.compile("pgfleet server ready on http://[^:]+:(\\d+)");
+
+    private final Process process;
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final List<String> output = new ArrayList<>();
+    private final int port;
+
+    private ServerProcess(Process process) throws InterruptedException {
+        this.process = process;
+        Thread reader = Thread.ofPlatform().daemon().start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    lines.add(line);
+                }
+            } catch (IOException e) {
+                lines.add("<output closed: " + e + ">");
+            }
+        });
+        reader.setName("server-output");
+        this.port = awaitReady();
+    }
+
+    static ServerProcess start(Path dataDir, Map<String, String> env) throws IOException, InterruptedException {
+        String jar = System.getProperty("pgfleet.server.jar", "target/pgfleet-server.jar");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-jar", jar).redirectErrorStream(true);
+        pb.environment().remove("PGFLEET_DB_URL");
+        pb.environment().put("PGFLEET_DATA_DIR", dataDir.toString());
+        pb.environment().put("PGFLEET_PORT", "0");
+        pb.environment().put("PGFLEET_HOST", "127.0.0.1");
+        pb.environment().putAll(env);
+        return new ServerProcess(pb.start());
+    }
+
+    private int awaitReady() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            String line = lines.poll(1, TimeUnit.SECONDS);
+            if (line == null) {
+                if (!process.isAlive()) {
+                    break;
+                }
+                continue;
+            }
+            output.add(line);
+            Matcher m = READY.matcher(line);
+            if (m.find()) {
+                return Integer.parseInt(m.group(1));
+            }
+        }
+        process.destroyForcibly();
+        throw new IllegalStateException("the server did not become ready; its output:\n" + String.join("\n", output));
+    }
+
+    int port() {
+        return port;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Stops the server as an operator would (SIGTERM) and waits for it to exit. */
+    @Override
+    public void close() {
+        List<ProcessHandle> children = process.descendants().toList();
+        process.destroy();
+        try {
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("the server did not stop within 60 s");
+            }
+            for (ProcessHandle child : children) {
+                child.onExit().get(30, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (Exception e) {
+            throw new IllegalStateException("a child of the server did not stop: " + e, e);
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        try (var paths = java.nio.file.Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
