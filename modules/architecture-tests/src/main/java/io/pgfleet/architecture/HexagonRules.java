@@ -1,0 +1,125 @@
+package io.pgfleet.architecture;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaModifier;
+import com.tngtech.archunit.lang.ArchRule;
+
+import java.util.List;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+/**
+ * The layer boundaries of the hexagon, for a given root package ({@code io.pgfleet} in the product).
+ *
+ * <ul>
+ *   <li>the domain depends on nothing outside itself and {@code java.*};</li>
+ *   <li>the application depends only on the domain;</li>
+ *   <li>domain and application never see Helidon, JDBC, Flyway, tomlj, the PostgreSQL driver or JSON-P;</li>
+ *   <li>adapters (and the agent) never depend on each other, nor on the use-case implementations;</li>
+ *   <li>no package cycles;</li>
+ *   <li>incoming ports are named {@code …UseCase} or {@code …Query}, outgoing ports {@code …Port};</li>
+ *   <li>use-case services are package-private.</li>
+ * </ul>
+ */
+public final class HexagonRules {
+
+    /** Technology no core class may touch. */
+    public static final List<String> TECHNOLOGY = List.of(
+            "io.helidon..", "java.sql..", "javax.sql..", "org.flywaydb..", "org.tomlj..", "org.postgresql..",
+            "jakarta..", "io.zonky..", "com.zaxxer..", "io.micrometer..");
+
+    /** Sealed interfaces in a port package are outcome types, not ports. */
+    private static final DescribedPredicate<JavaClass> NOT_SEALED =
+            DescribedPredicate.describe("are not sealed", c -> !c.reflect().isSealed());
+
+    private final String root;
+
+    /**
+     * Rules for the packages under {@code root}.
+     *
+     * @param root the root package, e.g. {@code io.pgfleet}
+     */
+    public HexagonRules(String root) {
+        this.root = root;
+    }
+
+    /**
+     * Every rule, for a test that checks them all.
+     *
+     * @return the rules
+     */
+    public List<ArchRule> all() {
+        return List.of(domainIsPure(), applicationDependsOnlyOnDomain(), coreIsFreeOfTechnology(),
+                adaptersAreIndependent(), adaptersUsePortsNotServices(), noPackageCycles(),
+                incomingPortsAreUseCasesOrQueries(), outgoingPortsEndWithPort(), servicesArePackagePrivate());
+    }
+
+    /** @return the domain depends only on itself and {@code java.*} */
+    public ArchRule domainIsPure() {
+        return classes().that().resideInAPackage(root + ".domain..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage(root + ".domain..", "java..")
+                .as("the domain depends on nothing but java.*");
+    }
+
+    /** @return the application depends only on the domain */
+    public ArchRule applicationDependsOnlyOnDomain() {
+        return classes().that().resideInAPackage(root + ".application..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage(root + ".application..", root + ".domain..", "java..")
+                .as("the application depends on the domain only");
+    }
+
+    /** @return domain and application never see frameworks, drivers or parsers */
+    public ArchRule coreIsFreeOfTechnology() {
+        return noClasses().that().resideInAnyPackage(root + ".domain..", root + ".application..")
+                .should().dependOnClassesThat().resideInAnyPackage(TECHNOLOGY.toArray(String[]::new))
+                .as("domain and application never depend on Helidon, JDBC, Flyway, tomlj or other technology");
+    }
+
+    /** @return adapters, and the agent, never depend on one another */
+    public ArchRule adaptersAreIndependent() {
+        return slices().matching(root + ".(adapter.*.*)..")
+                .should().notDependOnEachOther()
+                .as("adapters never depend on each other");
+    }
+
+    /** @return adapters reach the application only through its ports */
+    public ArchRule adaptersUsePortsNotServices() {
+        return noClasses().that().resideInAnyPackage(root + ".adapter..", root + ".agent..")
+                .should().dependOnClassesThat().resideInAPackage(root + ".application.service..")
+                .as("adapters use the application's ports, never its services");
+    }
+
+    /** @return no cycles between packages */
+    public ArchRule noPackageCycles() {
+        return slices().matching(root + ".(**)").should().beFreeOfCycles()
+                .as("packages are free of cycles");
+    }
+
+    /** @return incoming ports are named after what they do for the caller */
+    public ArchRule incomingPortsAreUseCasesOrQueries() {
+        return classes().that().resideInAPackage(root + ".application.port.in..").and().areInterfaces().and().doNotHaveSimpleName("package-info")
+                .and(NOT_SEALED)
+                .should().haveSimpleNameEndingWith("UseCase").orShould().haveSimpleNameEndingWith("Query")
+                .as("incoming ports are named …UseCase or …Query (sealed result types aside)");
+    }
+
+    /** @return outgoing ports are named …Port */
+    public ArchRule outgoingPortsEndWithPort() {
+        return classes().that().resideInAPackage(root + ".application.port.out..").and().areInterfaces().and().doNotHaveSimpleName("package-info")
+                .should().haveSimpleNameEndingWith("Port")
+                .as("outgoing ports are named …Port");
+    }
+
+    /** @return use-case implementations are hidden behind their ports */
+    public ArchRule servicesArePackagePrivate() {
+        return classes().that().resideInAPackage(root + ".application.service..")
+                .and().haveSimpleNameEndingWith("Service")
+                .should().notBePublic()
+                .andShould().haveModifier(JavaModifier.FINAL)
+                .as("use-case services are package-private and final");
+    }
+
+}
