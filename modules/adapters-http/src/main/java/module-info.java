@@ -9,6 +9,7 @@ module io.pgfleet.adapter.in.http {
     requires io.helidon.common.media.type;
     requires io.helidon.common.uri;
     requires jakarta.json;
+    requires io.github.javadiffutils;
 
     exports io.pgfleet.adapter.in.http;
 }

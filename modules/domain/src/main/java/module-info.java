@@ -3,7 +3,10 @@
  * publishing them. Depends on nothing but {@code java.base}.
  */
 module io.pgfleet.domain {
+    exports io.pgfleet.domain.audit;
     exports io.pgfleet.domain.collector;
+    exports io.pgfleet.domain.common;
     exports io.pgfleet.domain.config;
     exports io.pgfleet.domain.identity;
+    exports io.pgfleet.domain.schema;
 }

@@ -6,6 +6,7 @@ module io.pgfleet.server {
     requires io.pgfleet.application;
     requires io.pgfleet.adapter.in.http;
     requires io.pgfleet.adapter.out.postgres;
+    requires io.pgfleet.adapter.out.toml;
     requires io.helidon.webserver;
     requires org.tomlj;
 

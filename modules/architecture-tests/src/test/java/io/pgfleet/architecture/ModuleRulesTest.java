@@ -2,6 +2,7 @@ package io.pgfleet.architecture;
 
 import io.pgfleet.adapter.in.http.HttpApi;
 import io.pgfleet.adapter.out.postgres.PostgresStorage;
+import io.pgfleet.adapter.out.toml.TomlDocumentParser;
 import io.pgfleet.application.port.in.PublishConfigUseCase;
 import io.pgfleet.domain.config.ConfigVersion;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 /** The module-info declarations, read from the compiled modules. */
 class ModuleRulesTest {
 
-    private static final Set<String> ADAPTERS = Set.of("io.pgfleet.adapter.in.http", "io.pgfleet.adapter.out.postgres");
+    private static final Set<String> ADAPTERS = Set.of("io.pgfleet.adapter.in.http", "io.pgfleet.adapter.out.postgres",
+            "io.pgfleet.adapter.out.toml");
 
     static ModuleDescriptor descriptorOf(Class<?> type) throws IOException, URISyntaxException {
         Path location = Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -51,7 +53,7 @@ class ModuleRulesTest {
 
     @Test
     void adaptersRequireNoOtherAdapter() throws Exception {
-        for (Class<?> type : new Class<?>[] {HttpApi.class, PostgresStorage.class}) {
+        for (Class<?> type : new Class<?>[] {HttpApi.class, PostgresStorage.class, TomlDocumentParser.class}) {
             ModuleDescriptor adapter = descriptorOf(type);
             assertEquals(java.util.List.of(), ModuleRules.adapterRequiresNoOtherAdapter(adapter, ADAPTERS), adapter.name());
         }

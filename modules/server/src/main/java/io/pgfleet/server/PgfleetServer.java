@@ -6,6 +6,7 @@ import io.pgfleet.adapter.in.http.HttpApi;
 import io.pgfleet.adapter.out.postgres.DatabaseSettings;
 import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
 import io.pgfleet.adapter.out.postgres.PostgresStorage;
+import io.pgfleet.adapter.out.toml.TomlDocumentParser;
 import io.pgfleet.application.service.ApplicationServices;
 
 import java.time.Clock;
@@ -68,7 +69,8 @@ public final class PgfleetServer implements AutoCloseable {
      */
     public static ApplicationServices services(PostgresStorage storage, Clock clock) {
         return new ApplicationServices(new ApplicationServices.Ports(storage.collectors(), storage.collectors(),
-                storage.revisions(), storage.revisions()), clock);
+                storage.revisions(), storage.revisions(), storage.revisions(), storage.audit(),
+                new TomlDocumentParser()), clock);
     }
 
     /**
@@ -79,7 +81,8 @@ public final class PgfleetServer implements AutoCloseable {
      */
     public static void routing(HttpRouting.Builder routing, ApplicationServices services) {
         HttpApi.register(routing, new HttpApi.UseCases(services.publishConfig(), services.getConfig(),
-                services.provisionCollector()));
+                services.provisionCollector(), services.rollbackConfig(), services.validateConfig(),
+                services.configHistory(), services.auditTrail()));
     }
 
     /**

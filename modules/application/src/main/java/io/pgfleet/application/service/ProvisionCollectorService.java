@@ -5,6 +5,8 @@ import io.pgfleet.application.port.in.ProvisionCollectorUseCase;
 import io.pgfleet.application.port.in.ProvisionResult;
 import io.pgfleet.application.port.out.LoadCollectorPort;
 import io.pgfleet.application.port.out.SaveCollectorPort;
+import io.pgfleet.domain.audit.AuditAction;
+import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.collector.Collector;
 
 import java.time.Clock;
@@ -25,7 +27,9 @@ final class ProvisionCollectorService implements ProvisionCollectorUseCase {
     public ProvisionResult provision(ProvisionCollectorCommand command) {
         Collector collector = new Collector(command.collectorId(), command.name(), command.hostname(),
                 command.labels(), clock.instant());
-        if (save.saveNewCollector(collector)) {
+        AuditEntry audit = new AuditEntry(collector.createdAt(), command.actor(), AuditAction.COLLECTOR_CREATED,
+                collector.id(), 0, "provisioned as '" + collector.name() + "'");
+        if (save.saveNewCollector(collector, audit)) {
             return new ProvisionResult.Provisioned(collector);
         }
         return new ProvisionResult.AlreadyExists(load.loadCollector(command.collectorId())

@@ -3,27 +3,35 @@ package io.pgfleet.application.service;
 import io.pgfleet.application.port.in.PublishConfigCommand;
 import io.pgfleet.application.port.in.PublishConfigUseCase;
 import io.pgfleet.application.port.out.AppendConfigRevisionPort;
+import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.config.ConfigHistory;
 import io.pgfleet.domain.config.PublishRequest;
 import io.pgfleet.domain.config.PublishResult;
 import io.pgfleet.domain.config.RevisionSource;
+import io.pgfleet.domain.schema.Validation;
 
 import java.time.Clock;
 
 final class PublishConfigService implements PublishConfigUseCase {
 
     private final AppendConfigRevisionPort append;
+    private final DocumentValidator validator;
     private final Clock clock;
 
-    PublishConfigService(AppendConfigRevisionPort append, Clock clock) {
+    PublishConfigService(AppendConfigRevisionPort append, DocumentValidator validator, Clock clock) {
         this.append = append;
+        this.validator = validator;
         this.clock = clock;
     }
 
     @Override
     public PublishResult publish(PublishConfigCommand command) {
+        if (validator.validate(command.document()) instanceof Validation.Invalid invalid) {
+            return new PublishResult.Invalid(invalid.errors());
+        }
         PublishRequest request = new PublishRequest(command.collectorId(), command.document(), command.precondition(),
                 command.actor(), command.message(), new RevisionSource.Put(), clock.instant());
-        return append.append(command.collectorId(), latest -> ConfigHistory.decide(latest, request));
+        return append.append(command.collectorId(), latest -> ConfigHistory.decide(latest, request),
+                revision -> AuditEntry.published(revision, command.actor()));
     }
 }

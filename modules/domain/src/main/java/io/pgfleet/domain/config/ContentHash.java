@@ -1,9 +1,7 @@
 package io.pgfleet.domain.config;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import io.pgfleet.domain.common.Sha256;
+
 import java.util.regex.Pattern;
 
 /**
@@ -30,12 +28,7 @@ public record ContentHash(String hex) {
      * @return its SHA-256
      */
     public static ContentHash of(String text) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            return new ContentHash(HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8))));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
+        return new ContentHash(Sha256.hex(text));
     }
 
     @Override

@@ -1,7 +1,9 @@
 package io.pgfleet.domain.config;
 
 import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.schema.ValidationError;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -56,6 +58,35 @@ public sealed interface PublishResult {
         /** Requires the id. */
         public CollectorNotFound {
             Objects.requireNonNull(collectorId, "collectorId");
+        }
+    }
+
+    /**
+     * The document breaks the configuration schema; nothing was stored.
+     *
+     * @param errors every problem, with line, column and key
+     */
+    record Invalid(List<ValidationError> errors) implements PublishResult {
+        /** Requires at least one error. */
+        public Invalid {
+            errors = List.copyOf(errors);
+            if (errors.isEmpty()) {
+                throw new IllegalArgumentException("an invalid document has at least one error");
+            }
+        }
+    }
+
+    /**
+     * A rollback named a version the collector does not have; nothing was stored.
+     *
+     * @param collectorId the collector
+     * @param version     the missing version
+     */
+    record UnknownVersion(CollectorId collectorId, ConfigVersion version) implements PublishResult {
+        /** Requires both. */
+        public UnknownVersion {
+            Objects.requireNonNull(collectorId, "collectorId");
+            Objects.requireNonNull(version, "version");
         }
     }
 }

@@ -7,7 +7,12 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.pgfleet.application.port.in.ConfigHistoryQuery;
 import io.pgfleet.application.port.in.ConfigLookup;
+import io.pgfleet.application.port.in.HistoryLookup;
+import io.pgfleet.application.port.in.RollbackConfigCommand;
+import io.pgfleet.application.port.in.RollbackConfigUseCase;
+import io.pgfleet.application.port.in.ValidateConfigQuery;
 import io.pgfleet.application.port.in.GetConfigQuery;
 import io.pgfleet.application.port.in.PublishConfigCommand;
 import io.pgfleet.application.port.in.PublishConfigUseCase;
@@ -18,11 +23,19 @@ import io.pgfleet.domain.config.ConfigVersion;
 import io.pgfleet.domain.config.Precondition;
 import io.pgfleet.domain.config.PublishRequest;
 import io.pgfleet.domain.config.PublishResult;
+import io.pgfleet.domain.schema.Validation;
+import io.pgfleet.domain.schema.ValidationError;
 import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonString;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -37,17 +50,28 @@ final class ConfigHttpService implements HttpService {
 
     private final PublishConfigUseCase publish;
     private final GetConfigQuery query;
+    private final RollbackConfigUseCase rollback;
+    private final ValidateConfigQuery validate;
+    private final ConfigHistoryQuery history;
 
-    ConfigHttpService(PublishConfigUseCase publish, GetConfigQuery query) {
+    ConfigHttpService(PublishConfigUseCase publish, GetConfigQuery query, RollbackConfigUseCase rollback,
+                      ValidateConfigQuery validate, ConfigHistoryQuery history) {
         this.publish = publish;
         this.query = query;
+        this.rollback = rollback;
+        this.validate = validate;
+        this.history = history;
     }
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/{id}", this::getLatest)
+        rules.post("/validate", this::validate)
+                .get("/{id}", this::getLatest)
                 .put("/{id}", this::put)
-                .get("/{id}/versions/{version}", this::getVersion);
+                .get("/{id}/versions", this::history)
+                .get("/{id}/versions/{version}", this::getVersion)
+                .get("/{id}/diff", this::diff)
+                .post("/{id}/rollback", this::rollback);
     }
 
     private void getLatest(ServerRequest req, ServerResponse res) {
@@ -86,31 +110,147 @@ final class ConfigHttpService implements HttpService {
             return;
         }
         res.header(HeaderNames.CONTENT_TYPE, TOML + "; charset=utf-8");
-        res.send(revision.document().text().getBytes(StandardCharsets.UTF_8));
+        Compression.send(req, res, revision.document().text().getBytes(StandardCharsets.UTF_8));
     }
 
-    private void put(ServerRequest req, ServerResponse res) {
-        CollectorId id = PathParams.collectorId(req);
+    private static ConfigDocument readDocument(ServerRequest req) {
         req.headers().contentType().ifPresent(ct -> {
             String type = ct.mediaType().text().toLowerCase(Locale.ROOT);
             if (!ACCEPTED_INPUT.contains(type)) {
                 throw new ApiException(Bodies.unsupportedMediaType(type, TOML, "text/plain"));
             }
         });
-        Precondition precondition = req.headers().first(HeaderNames.IF_MATCH)
-                .map(EntityTags::ifMatch)
-                .orElseGet(Precondition.None::new);
-        String message = req.headers().first(CHANGE_MESSAGE).orElse("");
-        if (message.length() > PublishRequest.MAX_MESSAGE_LENGTH) {
-            throw new ApiException(Problem.badRequest("X-Change-Message is limited to "
-                    + PublishRequest.MAX_MESSAGE_LENGTH + " characters"));
-        }
         String text = Bodies.readText(req);
         if (text.isBlank()) {
             throw new ApiException(Problem.badRequest("the configuration document is empty"));
         }
-        PublishResult result = publish.publish(new PublishConfigCommand(id, new ConfigDocument(text), precondition,
-                Callers.actor(req), message));
+        return new ConfigDocument(text);
+    }
+
+    private static Precondition precondition(ServerRequest req) {
+        return req.headers().first(HeaderNames.IF_MATCH)
+                .map(EntityTags::ifMatch)
+                .orElseGet(Precondition.None::new);
+    }
+
+    private static String checkedMessage(String message, String source) {
+        if (message.length() > PublishRequest.MAX_MESSAGE_LENGTH) {
+            throw new ApiException(Problem.badRequest(source + " is limited to "
+                    + PublishRequest.MAX_MESSAGE_LENGTH + " characters"));
+        }
+        return message;
+    }
+
+    private void put(ServerRequest req, ServerResponse res) {
+        CollectorId id = PathParams.collectorId(req);
+        Precondition precondition = precondition(req);
+        String message = checkedMessage(req.headers().first(CHANGE_MESSAGE).orElse(""), "X-Change-Message");
+        ConfigDocument document = readDocument(req);
+        sendPublishResult(res, id, publish.publish(new PublishConfigCommand(id, document, precondition,
+                Callers.actor(req), message)));
+    }
+
+    private void rollback(ServerRequest req, ServerResponse res) {
+        CollectorId id = PathParams.collectorId(req);
+        Precondition precondition = precondition(req);
+        JsonObject body = Jsons.readObject(req);
+        for (String key : body.keySet()) {
+            if (!key.equals("to_version") && !key.equals("message")) {
+                throw new ApiException(Problem.badRequest("unknown field '" + key + "'; expected to_version, message"));
+            }
+        }
+        if (!(body.get("to_version") instanceof JsonNumber n) || !n.isIntegral() || n.longValue() < 1
+                || n.longValue() > Integer.MAX_VALUE) {
+            throw new ApiException(Problem.badRequest("'to_version' must be a version number (1, 2, 3 …)"));
+        }
+        String message = "";
+        if (body.containsKey("message")) {
+            if (!(body.get("message") instanceof JsonString m)) {
+                throw new ApiException(Problem.badRequest("'message' must be a string"));
+            }
+            message = checkedMessage(m.getString(), "'message'");
+        }
+        sendPublishResult(res, id, rollback.rollback(new RollbackConfigCommand(id, new ConfigVersion(n.intValue()),
+                precondition, Callers.actor(req), message)));
+    }
+
+    private void validate(ServerRequest req, ServerResponse res) {
+        switch (validate.validate(readDocument(req))) {
+            case Validation.Valid v -> Jsons.send(res, Json.createObjectBuilder()
+                    .add("valid", true)
+                    .add("effective_sha256", v.effective().sha256())
+                    .add("effective", v.effective().canonical())
+                    .build());
+            case Validation.Invalid inv -> invalid(inv.errors()).send(res);
+        }
+    }
+
+    static Problem invalid(List<ValidationError> errors) {
+        JsonArrayBuilder list = Json.createArrayBuilder();
+        for (ValidationError e : errors) {
+            list.add(Json.createObjectBuilder()
+                    .add("line", e.line())
+                    .add("column", e.column())
+                    .add("key", e.key())
+                    .add("message", e.message()));
+        }
+        return new Problem(Status.create(422, "Unprocessable Content"), "invalid-configuration", "The configuration is invalid",
+                errors.size() + (errors.size() == 1 ? " error" : " errors") + "; nothing was stored: "
+                        + errors.get(0),
+                Map.of("errors", list.build()));
+    }
+
+    private void history(ServerRequest req, ServerResponse res) {
+        CollectorId id = PathParams.collectorId(req);
+        int limit = QueryParams.integer(req, "limit", 50, 1, ConfigHistoryQuery.MAX_PAGE);
+        int before = QueryParams.integer(req, "before", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
+        switch (history.history(id, before, limit)) {
+            case HistoryLookup.CollectorNotFound nf -> Problem.notFound("collector-not-found",
+                    "no collector has the id '" + nf.collectorId() + "'").send(res);
+            case HistoryLookup.Page page -> {
+                JsonArrayBuilder versions = Json.createArrayBuilder();
+                page.revisions().forEach(r -> versions.add(Json.createObjectBuilder()
+                        .add("version", r.version().value())
+                        .add("etag", r.entityTag().quoted())
+                        .add("created_at", HttpDates.json(r.createdAt()))
+                        .add("created_by", r.createdBy())
+                        .add("message", r.message())
+                        .add("source", r.source().label())));
+                JsonObjectBuilder body = Json.createObjectBuilder()
+                        .add("collector_id", id.value())
+                        .add("versions", versions);
+                if (page.more()) {
+                    int oldest = page.revisions().get(page.revisions().size() - 1).version().value();
+                    String next = "/api/v1/config/" + id + "/versions?limit=" + limit + "&before=" + oldest;
+                    body.add("next", next);
+                    res.header(HeaderNames.LINK, "<" + next + ">; rel=\"next\"");
+                } else {
+                    body.addNull("next");
+                }
+                Jsons.send(req, res, body.build());
+            }
+        }
+    }
+
+    private void diff(ServerRequest req, ServerResponse res) {
+        CollectorId id = PathParams.collectorId(req);
+        ConfigVersion from = new ConfigVersion(QueryParams.integer(req, "from", 0, 1, Integer.MAX_VALUE));
+        ConfigVersion to = new ConfigVersion(QueryParams.integer(req, "to", 0, 1, Integer.MAX_VALUE));
+        ConfigLookup a = query.version(id, from);
+        ConfigLookup b = query.version(id, to);
+        if (!(a instanceof ConfigLookup.Found fa)) {
+            sendLookup(req, res, a);
+            return;
+        }
+        if (!(b instanceof ConfigLookup.Found fb)) {
+            sendLookup(req, res, b);
+            return;
+        }
+        res.header(HeaderNames.CONTENT_TYPE, "text/x-diff; charset=utf-8");
+        Compression.send(req, res, UnifiedDiff.between(fa.revision(), fb.revision()).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static void sendPublishResult(ServerResponse res, CollectorId id, PublishResult result) {
         switch (result) {
             case PublishResult.Published p -> {
                 res.status(Status.CREATED_201);
@@ -126,13 +266,16 @@ final class ConfigHttpService implements HttpService {
                     c.current().map(r -> "the latest version is now " + r.version() + " (ETag " + r.entityTag().quoted()
                             + "); fetch it, merge your change and publish again with its ETag")
                             .orElse("collector '" + id + "' has no configuration yet, so If-Match cannot match"),
-                    c.current().<java.util.Map<String, Object>>map(r -> java.util.Map.of(
+                    c.current().<Map<String, Object>>map(r -> Map.of(
                             "current_version", r.version().value(), "current_etag", r.entityTag().quoted()))
-                            .orElse(java.util.Map.of()))
+                            .orElse(Map.of()))
                     .send(res);
             case PublishResult.CollectorNotFound nf -> Problem.notFound("collector-not-found",
                     "no collector has the id '" + nf.collectorId() + "'; create it with POST /api/v1/collectors first")
                     .send(res);
+            case PublishResult.Invalid inv -> invalid(inv.errors()).send(res);
+            case PublishResult.UnknownVersion uv -> Problem.notFound("version-not-found",
+                    "collector '" + uv.collectorId() + "' has no version " + uv.version() + " to roll back to").send(res);
         }
     }
 

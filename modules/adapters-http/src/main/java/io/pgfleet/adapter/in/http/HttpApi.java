@@ -4,7 +4,11 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.pgfleet.application.port.in.AuditTrailQuery;
+import io.pgfleet.application.port.in.ConfigHistoryQuery;
 import io.pgfleet.application.port.in.GetConfigQuery;
+import io.pgfleet.application.port.in.RollbackConfigUseCase;
+import io.pgfleet.application.port.in.ValidateConfigQuery;
 import io.pgfleet.application.port.in.ProvisionCollectorUseCase;
 import io.pgfleet.application.port.in.PublishConfigUseCase;
 import io.pgfleet.application.port.out.StorageUnavailableException;
@@ -24,14 +28,24 @@ public final class HttpApi {
      * @param publishConfig      publishing configurations
      * @param getConfig          reading configurations
      * @param provisionCollector pre-provisioning collectors
+     * @param rollbackConfig     rolling back
+     * @param validateConfig     dry-run validation
+     * @param configHistory      reading history
+     * @param auditTrail         reading the audit trail
      */
     public record UseCases(PublishConfigUseCase publishConfig, GetConfigQuery getConfig,
-                           ProvisionCollectorUseCase provisionCollector) {
+                           ProvisionCollectorUseCase provisionCollector, RollbackConfigUseCase rollbackConfig,
+                           ValidateConfigQuery validateConfig, ConfigHistoryQuery configHistory,
+                           AuditTrailQuery auditTrail) {
         /** Requires every use case. */
         public UseCases {
             Objects.requireNonNull(publishConfig, "publishConfig");
             Objects.requireNonNull(getConfig, "getConfig");
             Objects.requireNonNull(provisionCollector, "provisionCollector");
+            Objects.requireNonNull(rollbackConfig, "rollbackConfig");
+            Objects.requireNonNull(validateConfig, "validateConfig");
+            Objects.requireNonNull(configHistory, "configHistory");
+            Objects.requireNonNull(auditTrail, "auditTrail");
         }
     }
 
@@ -45,8 +59,10 @@ public final class HttpApi {
      * @param useCases what the routes call
      */
     public static void register(HttpRouting.Builder routing, UseCases useCases) {
-        routing.register("/api/v1/config", new ConfigHttpService(useCases.publishConfig(), useCases.getConfig()))
+        routing.register("/api/v1/config", new ConfigHttpService(useCases.publishConfig(), useCases.getConfig(),
+                        useCases.rollbackConfig(), useCases.validateConfig(), useCases.configHistory()))
                 .register("/api/v1/collectors", new CollectorsHttpService(useCases.provisionCollector()))
+                .register("/api/v1/audit", new AuditHttpService(useCases.auditTrail()))
                 .any("/api/*", (req, res) -> Problem.notFound("no-such-endpoint",
                         "there is no " + req.prologue().method().text() + " " + req.path().path()).send(res))
                 .error(ApiException.class, (req, res, e) -> e.problem().send(res))

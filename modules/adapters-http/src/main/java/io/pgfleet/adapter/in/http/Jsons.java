@@ -23,6 +23,11 @@ final class Jsons {
     private Jsons() {
     }
 
+    static void send(ServerRequest req, ServerResponse res, JsonObject body) {
+        res.header(HeaderNames.CONTENT_TYPE, MEDIA_TYPE);
+        Compression.send(req, res, body.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
     static void send(ServerResponse res, JsonObject body) {
         res.header(HeaderNames.CONTENT_TYPE, MEDIA_TYPE);
         res.send(body.toString().getBytes(StandardCharsets.UTF_8));

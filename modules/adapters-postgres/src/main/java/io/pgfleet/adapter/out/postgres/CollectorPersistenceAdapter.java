@@ -4,6 +4,7 @@ import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
 import io.pgfleet.application.port.out.LoadCollectorPort;
 import io.pgfleet.application.port.out.SaveCollectorPort;
+import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.collector.Collector;
 import io.pgfleet.domain.collector.CollectorId;
 import jakarta.json.Json;
@@ -38,14 +39,19 @@ public final class CollectorPersistenceAdapter implements LoadCollectorPort, Sav
     }
 
     @Override
-    public boolean saveNewCollector(Collector collector) {
-        long inserted = Rows.guard("saving collector " + collector.id(), () -> db.execute().insert("""
-                        INSERT INTO collectors (id, name, hostname, labels, created_at)
-                        VALUES (?, ?, ?, ?::jsonb, ?)
-                        ON CONFLICT (id) DO NOTHING""",
-                collector.id().value(), collector.name(), collector.hostname(), json(collector.labels()),
-                Rows.timestamp(collector.createdAt())));
-        return inserted == 1;
+    public boolean saveNewCollector(Collector collector, AuditEntry audit) {
+        return Rows.guard("saving collector " + collector.id(), () -> Rows.inTransaction(db, tx -> {
+            long inserted = tx.insert("""
+                            INSERT INTO collectors (id, name, hostname, labels, created_at)
+                            VALUES (?, ?, ?, ?::jsonb, ?)
+                            ON CONFLICT (id) DO NOTHING""",
+                    collector.id().value(), collector.name(), collector.hostname(), json(collector.labels()),
+                    Rows.timestamp(collector.createdAt()));
+            if (inserted == 1) {
+                AuditPersistenceAdapter.insert(tx, audit);
+            }
+            return inserted == 1;
+        }));
     }
 
     static Collector collector(DbRow row) {

@@ -5,6 +5,8 @@ import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
 import io.helidon.dbclient.DbTransaction;
 import io.pgfleet.application.port.out.AppendConfigRevisionPort;
+import io.pgfleet.application.port.out.LoadConfigHistoryPort;
+import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.application.port.out.LoadConfigRevisionPort;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigDocument;
@@ -14,6 +16,7 @@ import io.pgfleet.domain.config.ContentHash;
 import io.pgfleet.domain.config.PublishResult;
 import io.pgfleet.domain.config.RevisionSource;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -22,7 +25,8 @@ import java.util.function.Function;
  * row for the length of its transaction, which serialises concurrent publishers of one collector
  * (and only of that one) and makes the next version number race-free.
  */
-public final class ConfigRevisionPersistenceAdapter implements LoadConfigRevisionPort, AppendConfigRevisionPort {
+public final class ConfigRevisionPersistenceAdapter
+        implements LoadConfigRevisionPort, AppendConfigRevisionPort, LoadConfigHistoryPort {
 
     private static final String COLUMNS =
             "collector_id, version, document, content_hash, created_at, created_by, message, source";
@@ -48,12 +52,24 @@ public final class ConfigRevisionPersistenceAdapter implements LoadConfigRevisio
     }
 
     @Override
-    public PublishResult append(CollectorId collectorId, Function<Optional<ConfigRevision>, PublishResult> decision) {
-        return Rows.guard("publishing a configuration of " + collectorId, () -> appendInTransaction(collectorId, decision));
+    public PublishResult append(CollectorId collectorId, Function<Optional<ConfigRevision>, PublishResult> decision,
+                                Function<ConfigRevision, AuditEntry> audit) {
+        return Rows.guard("publishing a configuration of " + collectorId,
+                () -> appendInTransaction(collectorId, decision, audit));
+    }
+
+    @Override
+    public List<ConfigRevision> loadHistory(CollectorId collectorId, int beforeVersion, int limit) {
+        return Rows.guard("reading the history of " + collectorId, () -> db.execute()
+                .query("SELECT " + COLUMNS + " FROM config_revisions WHERE collector_id = ? AND version < ?"
+                        + " ORDER BY version DESC LIMIT ?", collectorId.value(), beforeVersion, limit)
+                .map(ConfigRevisionPersistenceAdapter::revision)
+                .toList());
     }
 
     private PublishResult appendInTransaction(CollectorId collectorId,
-                                              Function<Optional<ConfigRevision>, PublishResult> decision) {
+                                              Function<Optional<ConfigRevision>, PublishResult> decision,
+                                              Function<ConfigRevision, AuditEntry> audit) {
         DbTransaction tx = db.transaction();
         try {
             Optional<DbRow> locked = tx.get("SELECT latest_version FROM collectors WHERE id = ? FOR UPDATE",
@@ -69,6 +85,7 @@ public final class ConfigRevisionPersistenceAdapter implements LoadConfigRevisio
             PublishResult result = decision.apply(latest);
             if (result instanceof PublishResult.Published published) {
                 insert(tx, published.revision(), latestVersion);
+                AuditPersistenceAdapter.insert(tx, audit.apply(published.revision()));
                 tx.commit();
             } else {
                 tx.rollback();

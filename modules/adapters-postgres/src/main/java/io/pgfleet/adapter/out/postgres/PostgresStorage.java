@@ -17,11 +17,13 @@ public final class PostgresStorage implements AutoCloseable {
     private final DbClient db;
     private final CollectorPersistenceAdapter collectors;
     private final ConfigRevisionPersistenceAdapter revisions;
+    private final AuditPersistenceAdapter audit;
 
     private PostgresStorage(DbClient db) {
         this.db = db;
         this.collectors = new CollectorPersistenceAdapter(db);
         this.revisions = new ConfigRevisionPersistenceAdapter(db);
+        this.audit = new AuditPersistenceAdapter(db);
     }
 
     /**
@@ -77,6 +79,15 @@ public final class PostgresStorage implements AutoCloseable {
      */
     public ConfigRevisionPersistenceAdapter revisions() {
         return revisions;
+    }
+
+    /**
+     * The audit trail.
+     *
+     * @return the adapter
+     */
+    public AuditPersistenceAdapter audit() {
+        return audit;
     }
 
     /** Closes the pool. */

@@ -1,6 +1,8 @@
 package io.pgfleet.adapter.out.postgres;
 
+import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbClientException;
+import io.helidon.dbclient.DbTransaction;
 import io.helidon.dbclient.DbRow;
 import io.pgfleet.application.port.out.StorageUnavailableException;
 
@@ -8,6 +10,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /** Column conversions shared by the adapters. */
@@ -46,5 +49,23 @@ final class Rows {
         } catch (DbClientException e) {
             throw new StorageUnavailableException(what + " failed: " + e.getMessage(), e);
         }
+    }
+
+    /** Runs work in a transaction: committed when it returns, rolled back when it throws. */
+    static <T> T inTransaction(DbClient db, Function<DbTransaction, T> work) {
+        DbTransaction tx = db.transaction();
+        T result;
+        try {
+            result = work.apply(tx);
+        } catch (RuntimeException e) {
+            try {
+                tx.rollback();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        tx.commit();
+        return result;
     }
 }

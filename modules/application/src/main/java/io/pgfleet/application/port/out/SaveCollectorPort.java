@@ -1,5 +1,6 @@
 package io.pgfleet.application.port.out;
 
+import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.collector.Collector;
 
 /**
@@ -8,10 +9,11 @@ import io.pgfleet.domain.collector.Collector;
 public interface SaveCollectorPort {
 
     /**
-     * Stores the collector unless its id is taken.
+     * Stores the collector and its audit entry, unless its id is taken.
      *
      * @param collector the new collector
-     * @return true when stored, false when a collector with that id already existed
+     * @param audit     the audit entry of its creation
+     * @return true when stored, false when a collector with that id already existed (nothing stored)
      */
-    boolean saveNewCollector(Collector collector);
+    boolean saveNewCollector(Collector collector, AuditEntry audit);
 }

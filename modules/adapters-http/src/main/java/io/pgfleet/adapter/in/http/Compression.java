@@ -1,0 +1,64 @@
+package io.pgfleet.adapter.in.http;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+import java.util.zip.GZIPOutputStream;
+
+/** gzip for response bodies when the client asks for it ({@code Accept-Encoding: gzip}). */
+final class Compression {
+
+    /** Below this size compression costs more than it saves. */
+    static final int MIN_BYTES = 512;
+
+    private Compression() {
+    }
+
+    static void send(ServerRequest req, ServerResponse res, byte[] body) {
+        res.header(HeaderNames.VARY, "Accept-Encoding");
+        if (body.length < MIN_BYTES || !acceptsGzip(req)) {
+            res.send(body);
+            return;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(body.length / 3 + 64);
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        res.header(HeaderNames.CONTENT_ENCODING, "gzip");
+        res.send(out.toByteArray());
+    }
+
+    static boolean acceptsGzip(ServerRequest req) {
+        return req.headers().first(HeaderNames.ACCEPT_ENCODING).map(Compression::gzipAllowed).orElse(false);
+    }
+
+    private static boolean gzipAllowed(String header) {
+        for (String part : header.toLowerCase(Locale.ROOT).split(",")) {
+            String[] p = part.trim().split(";");
+            String coding = p[0].trim();
+            if (!coding.equals("gzip") && !coding.equals("*")) {
+                continue;
+            }
+            boolean refused = false;
+            for (int i = 1; i < p.length; i++) {
+                String param = p[i].trim().replace(" ", "");
+                if (param.startsWith("q=")) {
+                    try {
+                        refused = Double.parseDouble(param.substring(2)) <= 0.0;
+                    } catch (NumberFormatException e) {
+                        refused = true;
+                    }
+                }
+            }
+            return !refused;
+        }
+        return false;
+    }
+}

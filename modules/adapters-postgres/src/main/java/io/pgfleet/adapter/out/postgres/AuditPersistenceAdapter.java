@@ -1,0 +1,52 @@
+package io.pgfleet.adapter.out.postgres;
+
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbExecute;
+import io.helidon.dbclient.DbRow;
+import io.pgfleet.application.port.in.AuditFilter;
+import io.pgfleet.application.port.out.LoadAuditTrailPort;
+import io.pgfleet.domain.audit.AuditAction;
+import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.identity.Actor;
+
+import java.util.List;
+
+/**
+ * The audit trail in the append-only {@code audit_log} table. Entries are written by the other
+ * adapters inside the transaction of the write they record.
+ */
+public final class AuditPersistenceAdapter implements LoadAuditTrailPort {
+
+    private final DbClient db;
+
+    AuditPersistenceAdapter(DbClient db) {
+        this.db = db;
+    }
+
+    static void insert(DbExecute tx, AuditEntry e) {
+        tx.insert("INSERT INTO audit_log (at, actor, address, action, collector_id, version, detail)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                Rows.timestamp(e.at()), e.actor().name(), e.actor().address(), e.action().label(),
+                e.collectorId().value(), e.version(), e.detail());
+    }
+
+    @Override
+    public List<AuditEntry> loadAudit(AuditFilter f) {
+        return Rows.guard("reading the audit trail", () -> db.execute().query("""
+                        SELECT at, actor, address, action, collector_id, version, detail FROM audit_log
+                        WHERE (? = '' OR collector_id = ?) AND (? = '' OR actor = ?) AND (? = '' OR action = ?)
+                          AND at >= ? AND at < ?
+                        ORDER BY at DESC, id DESC LIMIT ?""",
+                        f.collectorId(), f.collectorId(), f.actor(), f.actor(), f.action(), f.action(),
+                        Rows.timestamp(f.since()), Rows.timestamp(f.until()), f.limit())
+                .map(AuditPersistenceAdapter::entry)
+                .toList());
+    }
+
+    private static AuditEntry entry(DbRow row) {
+        return new AuditEntry(Rows.instant(row, "at"), new Actor(Rows.text(row, "actor"), Rows.text(row, "address")),
+                AuditAction.parse(Rows.text(row, "action")), CollectorId.of(Rows.text(row, "collector_id")),
+                Rows.integer(row, "version"), Rows.text(row, "detail"));
+    }
+}

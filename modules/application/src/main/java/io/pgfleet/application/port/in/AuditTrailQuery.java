@@ -1,0 +1,19 @@
+package io.pgfleet.application.port.in;
+
+import io.pgfleet.domain.audit.AuditEntry;
+
+import java.util.List;
+
+/**
+ * Reading the audit trail.
+ */
+public interface AuditTrailQuery {
+
+    /**
+     * Audit entries, newest first.
+     *
+     * @param filter which entries
+     * @return the matching entries
+     */
+    List<AuditEntry> find(AuditFilter filter);
+}

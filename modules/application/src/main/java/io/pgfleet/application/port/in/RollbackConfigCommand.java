@@ -1,0 +1,34 @@
+package io.pgfleet.application.port.in;
+
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigVersion;
+import io.pgfleet.domain.config.Precondition;
+import io.pgfleet.domain.config.PublishRequest;
+import io.pgfleet.domain.identity.Actor;
+
+import java.util.Objects;
+
+/**
+ * Publish an earlier version's document again, as a new version.
+ *
+ * @param collectorId  the collector
+ * @param toVersion    the version whose document is published again
+ * @param precondition the {@code If-Match} expectation of the latest version
+ * @param actor        who rolls back
+ * @param message      why, empty when not given
+ */
+public record RollbackConfigCommand(CollectorId collectorId, ConfigVersion toVersion, Precondition precondition,
+                                    Actor actor, String message) {
+
+    /** Requires every part and a message no longer than the domain allows. */
+    public RollbackConfigCommand {
+        Objects.requireNonNull(collectorId, "collectorId");
+        Objects.requireNonNull(toVersion, "toVersion");
+        Objects.requireNonNull(precondition, "precondition");
+        Objects.requireNonNull(actor, "actor");
+        Objects.requireNonNull(message, "message");
+        if (message.length() > PublishRequest.MAX_MESSAGE_LENGTH) {
+            throw new IllegalArgumentException("a change message is at most " + PublishRequest.MAX_MESSAGE_LENGTH + " characters");
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package io.pgfleet.application.port.out;
+
+import io.pgfleet.domain.config.ConfigDocument;
+import io.pgfleet.domain.schema.ParseOutcome;
+
+/**
+ * Reads the syntax of a configuration document into the domain's typed tree.
+ */
+public interface ParseConfigDocumentPort {
+
+    /**
+     * Parses a document.
+     *
+     * @param document the TOML text
+     * @return the tree, or every syntax error with its position
+     */
+    ParseOutcome parse(ConfigDocument document);
+}

@@ -1,0 +1,44 @@
+package io.pgfleet.domain.audit;
+
+/**
+ * What kind of write an audit entry records.
+ */
+public enum AuditAction {
+    /** A collector was pre-provisioned or registered. */
+    COLLECTOR_CREATED("collector.create"),
+    /** A configuration version was published. */
+    CONFIG_PUBLISHED("config.publish"),
+    /** An earlier version was published again. */
+    CONFIG_ROLLED_BACK("config.rollback");
+
+    private final String label;
+
+    AuditAction(String label) {
+        this.label = label;
+    }
+
+    /**
+     * The stored and displayed name.
+     *
+     * @return e.g. {@code config.publish}
+     */
+    public String label() {
+        return label;
+    }
+
+    /**
+     * Reads a stored name back.
+     *
+     * @param label the name
+     * @return the action
+     * @throws IllegalArgumentException for an unknown name
+     */
+    public static AuditAction parse(String label) {
+        for (AuditAction a : values()) {
+            if (a.label.equals(label)) {
+                return a;
+            }
+        }
+        throw new IllegalArgumentException("unknown audit action '" + label + "'");
+    }
+}

@@ -1,0 +1,4 @@
+/**
+ * The audit trail: who changed what, when and from where.
+ */
+package io.pgfleet.domain.audit;

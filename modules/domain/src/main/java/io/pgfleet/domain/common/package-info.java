@@ -1,0 +1,4 @@
+/**
+ * Small value helpers shared by the domain's packages.
+ */
+package io.pgfleet.domain.common;

@@ -1,0 +1,234 @@
+package io.pgfleet.domain.schema;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Every section and key a collector configuration may carry, with its type, range, default and
+ * meaning. Validation, defaults and the reference page all come from here.
+ */
+public final class ConfigSchema {
+
+    /**
+     * A key of a section.
+     *
+     * @param name         the key
+     * @param type         what values it accepts
+     * @param defaultValue the value when the key is absent (Long, Boolean, String or List of String)
+     * @param description  what it does
+     */
+    public record Key(String name, ValueType type, Object defaultValue, String description) {
+        /** Requires every part. */
+        public Key {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(defaultValue, "defaultValue");
+            Objects.requireNonNull(description, "description");
+        }
+    }
+
+    /**
+     * A table of the document.
+     *
+     * @param path        dotted table name, e.g. {@code collectors.pg_stats}
+     * @param description what it configures
+     * @param keys        its keys in documented order
+     */
+    public record Section(String path, String description, List<Key> keys) {
+        /** Copies the keys. */
+        public Section {
+            keys = List.copyOf(keys);
+        }
+
+        /**
+         * A key by name.
+         *
+         * @param name the key
+         * @return the key, or empty when the section has no such key
+         */
+        public Optional<Key> key(String name) {
+            return keys.stream().filter(k -> k.name().equals(name)).findFirst();
+        }
+    }
+
+    private static final Pattern ANY = Pattern.compile(".+", Pattern.DOTALL);
+    private static final Pattern ABSOLUTE_PATH = Pattern.compile("/[^\\x00]*");
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern DATABASE_NAME = Pattern.compile("[^\\x00]{1,63}");
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._:/%\\[\\]-]{1,255}");
+
+    private static Key enabled(boolean on) {
+        return new Key("enabled", new ValueType.Flag(), on, "whether this collector runs");
+    }
+
+    private static Key interval(long seconds) {
+        return new Key("interval", new ValueType.IntegerRange(1, 86_400, "s"), seconds,
+                "seconds between two collections; a change applies from the next tick, the collection in progress is not cut");
+    }
+
+    private static final List<Section> SECTIONS = List.of(
+            new Section("collector", "How the agent talks to the server.", List.of(
+                    new Key("config_pull_interval", new ValueType.IntegerRange(10, 86_400, "s"), 300L,
+                            "poll period when `watch` is off, and the fallback re-check when it is on"),
+                    new Key("push_interval", new ValueType.IntegerRange(1, 3_600, "s"), 60L,
+                            "how often buffered samples are sent to the server"),
+                    new Key("watch", new ValueType.Flag(), true,
+                            "long-poll the server so that changes arrive within about a second"))),
+            new Section("postgres", "The database this agent monitors.", List.of(
+                    new Key("host", new ValueType.Word(HOST, false, "a host name, IP address or socket directory"),
+                            "localhost", "host to connect to"),
+                    new Key("port", new ValueType.IntegerRange(1, 65_535, ""), 5432L, "TCP port"),
+                    new Key("user", new ValueType.Word(ANY, false, "a role name"), "postgres", "role to connect as"),
+                    new Key("password_file", new ValueType.Word(ABSOLUTE_PATH, true, "an absolute path"), "",
+                            "file on the agent's host holding the password; empty for none"),
+                    new Key("password_env", new ValueType.Word(ENV_NAME, true, "an environment variable name"), "",
+                            "environment variable of the agent holding the password; empty for none"),
+                    new Key("databases", new ValueType.WordList(DATABASE_NAME, "a database name"), List.of("postgres"),
+                            "databases to collect per-database statistics from"),
+                    new Key("sslmode", new ValueType.Choice(List.of("disable", "allow", "prefer", "require",
+                            "verify-ca", "verify-full")), "prefer", "libpq-style TLS mode of the connection"))),
+            new Section("collectors.pg_stats", "`pg_stat_database` and `pg_database_size` per database.",
+                    List.of(enabled(true), interval(60))),
+            new Section("collectors.pg_connections", "`pg_stat_activity` counts by state.",
+                    List.of(enabled(true), interval(30))),
+            new Section("collectors.pg_locks", "`pg_locks`: waiting and granted counts, blocked sessions.",
+                    List.of(enabled(false), interval(60))),
+            new Section("collectors.sysstat", "`/proc/loadavg`, `/proc/meminfo`, `/proc/stat`.",
+                    List.of(enabled(true), interval(30))),
+            new Section("collectors.disk_usage", "Total, used and free bytes of each path.",
+                    List.of(enabled(true), interval(300),
+                            new Key("paths", new ValueType.WordList(ABSOLUTE_PATH, "an absolute path"), List.of("/"),
+                                    "file systems to measure"))));
+
+    /**
+     * Keys that belong to the agent's local file and never to a published document, with the reason.
+     * Keys are dotted paths; a name without a dot is forbidden at the top level.
+     */
+    private static final Map<String, String> FORBIDDEN = Map.ofEntries(
+            Map.entry("postgres.password", "a literal password is not accepted in a published configuration; "
+                    + "put it in a file on the host (password_file) or an environment variable (password_env)"),
+            Map.entry("collector.id", identity("the collector id")),
+            Map.entry("collector.name", identity("the collector name")),
+            Map.entry("collector.labels", identity("labels")),
+            Map.entry("backend", identity("the server address")),
+            Map.entry("server_url", identity("the server address")),
+            Map.entry("tls", identity("TLS files")),
+            Map.entry("name", identity("the collector name")),
+            Map.entry("labels", identity("labels")),
+            Map.entry("registration_secret_file", identity("the registration secret")),
+            Map.entry("enrolment_token_file", identity("the enrolment token")),
+            Map.entry("state_dir", identity("the state directory")));
+
+    private static final List<String> TLS_KEYS = List.of("ca_file", "cert_file", "key_file");
+
+    private ConfigSchema() {
+    }
+
+    private static String identity(String what) {
+        return what + " is identity or transport: it lives only in the agent's local file, never in a published configuration";
+    }
+
+    /**
+     * Every section, in documented order.
+     *
+     * @return the sections
+     */
+    public static List<Section> sections() {
+        return SECTIONS;
+    }
+
+    /**
+     * A section by dotted path.
+     *
+     * @param path e.g. {@code collectors.pg_stats}
+     * @return the section, or empty when unknown
+     */
+    public static Optional<Section> section(String path) {
+        return SECTIONS.stream().filter(s -> s.path().equals(path)).findFirst();
+    }
+
+    /**
+     * The collector sections' names under {@code [collectors]}.
+     *
+     * @return e.g. {@code pg_stats}
+     */
+    public static List<String> collectorNames() {
+        return SECTIONS.stream().map(Section::path).filter(p -> p.startsWith("collectors."))
+                .map(p -> p.substring("collectors.".length())).toList();
+    }
+
+    /**
+     * Why a key may never appear in a published document.
+     *
+     * @param dottedKey the key's full path
+     * @return the reason, or empty when the key is not forbidden
+     */
+    public static Optional<String> forbidden(String dottedKey) {
+        String reason = FORBIDDEN.get(dottedKey);
+        if (reason != null) {
+            return Optional.of(reason);
+        }
+        String last = dottedKey.substring(dottedKey.lastIndexOf('.') + 1);
+        if (TLS_KEYS.contains(last)) {
+            return Optional.of(identity("TLS files"));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The default of a key.
+     *
+     * @param section dotted section path
+     * @param key     key name
+     * @return the default value
+     * @throws IllegalArgumentException when the schema has no such key
+     */
+    public static Object defaultOf(String section, String key) {
+        return section(section).flatMap(s -> s.key(key)).map(Key::defaultValue)
+                .orElseThrow(() -> new IllegalArgumentException("no key " + section + "." + key + " in the schema"));
+    }
+
+    /**
+     * The reference page of every key, in Markdown, as published in {@code docs/configuration.md}.
+     *
+     * @return the page
+     */
+    public static String referenceMarkdown() {
+        StringBuilder md = new StringBuilder();
+        md.append("# Configuration reference\n\n")
+                .append("<!-- Generated from io.pgfleet.domain.schema.ConfigSchema; a test fails when this page and the schema disagree. -->\n\n")
+                .append("A collector's configuration is a TOML document published with `PUT /api/v1/config/{id}`. ")
+                .append("The server validates it before accepting it and the agent validates it again before applying it. ")
+                .append("Unknown sections and keys, wrong types and out-of-range values are errors. ")
+                .append("A key that is absent takes its default; removing a key from the document brings its default back ")
+                .append("(replace, not merge). Identity and transport (collector id, server URL, TLS files, ")
+                .append("registration secrets) live only in the agent's local file.\n\n");
+        for (Section s : SECTIONS) {
+            md.append("## `[").append(s.path()).append("]`\n\n").append(s.description()).append("\n\n")
+                    .append("| key | type | default | meaning |\n|---|---|---|---|\n");
+            for (Key k : s.keys()) {
+                md.append("| `").append(k.name()).append("` | ").append(k.type().describe()).append(" | `")
+                        .append(toml(k.defaultValue())).append("` | ").append(k.description()).append(" |\n");
+            }
+            md.append('\n');
+        }
+        md.append("## Never accepted\n\n| key | why |\n|---|---|\n");
+        FORBIDDEN.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> md.append("| `").append(e.getKey()).append("` | ").append(e.getValue()).append(" |\n"));
+        md.append("| `ca_file`, `cert_file`, `key_file` (anywhere) | ").append(identity("TLS files")).append(" |\n");
+        return md.toString();
+    }
+
+    static String toml(Object value) {
+        if (value instanceof String s) {
+            return "\"" + s + "\"";
+        }
+        if (value instanceof List<?> l) {
+            return "[" + String.join(", ", l.stream().map(ConfigSchema::toml).toList()) + "]";
+        }
+        return String.valueOf(value);
+    }
+}

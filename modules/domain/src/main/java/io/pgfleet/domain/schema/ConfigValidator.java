@@ -1,0 +1,113 @@
+package io.pgfleet.domain.schema;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Checks a parsed document against {@link ConfigSchema}: every error is reported, not only the first.
+ */
+public final class ConfigValidator {
+
+    private static final List<String> TOP_SECTIONS = List.of("collector", "postgres", "collectors");
+
+    private ConfigValidator() {
+    }
+
+    /**
+     * Validates a document's syntax outcome.
+     *
+     * @param outcome the parser's outcome
+     * @return valid with the effective configuration, or invalid with every error
+     */
+    public static Validation validate(ParseOutcome outcome) {
+        return switch (outcome) {
+            case ParseOutcome.SyntaxErrors s -> new Validation.Invalid(s.errors());
+            case ParseOutcome.Parsed p -> validate(p.root());
+        };
+    }
+
+    /**
+     * Validates a parsed document.
+     *
+     * @param root the document's top-level table
+     * @return valid with the effective configuration, or invalid with every error
+     */
+    public static Validation validate(DocumentValue.Table root) {
+        List<ValidationError> errors = new ArrayList<>();
+        Map<String, Object> values = new HashMap<>();
+        root.entries().forEach((name, value) -> {
+            Optional<String> forbidden = ConfigSchema.forbidden(name);
+            if (forbidden.isPresent()) {
+                errors.add(ValidationError.at(value.position(), name, forbidden.get()));
+            } else if (!TOP_SECTIONS.contains(name)) {
+                errors.add(ValidationError.at(value.position(), name, value instanceof DocumentValue.Table
+                        ? "unknown section [" + name + "]; expected [collector], [postgres] or [collectors.<name>]"
+                        : "unknown top-level key; keys belong in a section: [collector], [postgres] or [collectors.<name>]"));
+            } else if (!(value instanceof DocumentValue.Table table)) {
+                errors.add(ValidationError.at(value.position(), name, "must be a table [" + name + "], got " + value.typeName()));
+            } else if (name.equals("collectors")) {
+                collectors(table, errors, values);
+            } else {
+                section(name, table, errors, values);
+            }
+        });
+        crossChecks(root, errors);
+        return errors.isEmpty() ? new Validation.Valid(EffectiveConfig.fromValues(values)) : new Validation.Invalid(errors);
+    }
+
+    private static void collectors(DocumentValue.Table table, List<ValidationError> errors, Map<String, Object> values) {
+        table.entries().forEach((name, value) -> {
+            String path = "collectors." + name;
+            Optional<String> forbidden = ConfigSchema.forbidden(path);
+            if (forbidden.isPresent()) {
+                errors.add(ValidationError.at(value.position(), path, forbidden.get()));
+            } else if (!ConfigSchema.collectorNames().contains(name)) {
+                errors.add(ValidationError.at(value.position(), path, "unknown collector '" + name + "'; expected one of "
+                        + String.join(", ", ConfigSchema.collectorNames())));
+            } else if (!(value instanceof DocumentValue.Table t)) {
+                errors.add(ValidationError.at(value.position(), path, "must be a table [" + path + "], got " + value.typeName()));
+            } else {
+                section(path, t, errors, values);
+            }
+        });
+    }
+
+    private static void section(String path, DocumentValue.Table table, List<ValidationError> errors,
+                                Map<String, Object> values) {
+        ConfigSchema.Section section = ConfigSchema.section(path).orElseThrow();
+        table.entries().forEach((name, value) -> {
+            String key = path + "." + name;
+            Optional<String> forbidden = ConfigSchema.forbidden(key);
+            if (forbidden.isPresent()) {
+                errors.add(ValidationError.at(value.position(), key, forbidden.get()));
+                return;
+            }
+            Optional<ConfigSchema.Key> spec = section.key(name);
+            if (spec.isEmpty()) {
+                errors.add(ValidationError.at(value.position(), key, "unknown key in [" + path + "]; expected "
+                        + String.join(", ", section.keys().stream().map(ConfigSchema.Key::name).toList())
+                        + Suggestions.closest(name, section.keys().stream().map(ConfigSchema.Key::name).toList())
+                                .map(s -> " (did you mean '" + s + "'?)").orElse("")));
+                return;
+            }
+            Optional<String> problem = spec.get().type().problem(value);
+            if (problem.isPresent()) {
+                errors.add(ValidationError.at(value.position(), key, problem.get()));
+            } else {
+                values.put(key, spec.get().type().convert(value));
+            }
+        });
+    }
+
+    private static void crossChecks(DocumentValue.Table root, List<ValidationError> errors) {
+        if (root.entries().get("postgres") instanceof DocumentValue.Table pg
+                && pg.entries().get("password_file") instanceof DocumentValue.Text file && !file.value().isEmpty()
+                && pg.entries().get("password_env") instanceof DocumentValue.Text env && !env.value().isEmpty()) {
+            errors.add(ValidationError.at(env.position(), "postgres.password_env",
+                    "set either password_file or password_env, not both"));
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package io.pgfleet.domain.schema;
+
+import io.pgfleet.domain.common.Sha256;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * The configuration an agent actually runs on: every key of the schema, from the document or from
+ * its default.
+ *
+ * @param pullInterval poll period without watch, fallback re-check with it
+ * @param pushInterval how often samples are pushed
+ * @param watch        whether the agent long-polls for changes
+ * @param postgres     the monitored database
+ * @param collectors   each collector's switch and interval
+ * @param diskPaths    the paths {@code disk_usage} measures
+ */
+public record EffectiveConfig(Duration pullInterval, Duration pushInterval, boolean watch, PostgresTarget postgres,
+                              Map<CollectorKind, Schedule> collectors, List<String> diskPaths) {
+
+    /**
+     * Whether a collector runs and how often.
+     *
+     * @param enabled  on or off
+     * @param interval time between collections
+     */
+    public record Schedule(boolean enabled, Duration interval) {
+        /** Requires a positive interval. */
+        public Schedule {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("a collector interval is positive");
+            }
+        }
+    }
+
+    /**
+     * How to reach the monitored PostgreSQL.
+     *
+     * @param host         host name, address or socket directory
+     * @param port         TCP port
+     * @param user         role
+     * @param passwordFile absolute path of a file holding the password, empty for none
+     * @param passwordEnv  environment variable holding the password, empty for none
+     * @param databases    databases to collect per-database statistics from
+     * @param sslmode      TLS mode
+     */
+    public record PostgresTarget(String host, int port, String user, String passwordFile, String passwordEnv,
+                                 List<String> databases, String sslmode) {
+        /** Copies the list and requires every part. */
+        public PostgresTarget {
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(user, "user");
+            Objects.requireNonNull(passwordFile, "passwordFile");
+            Objects.requireNonNull(passwordEnv, "passwordEnv");
+            Objects.requireNonNull(sslmode, "sslmode");
+            databases = List.copyOf(databases);
+        }
+    }
+
+    /** Requires every collector to be scheduled. */
+    public EffectiveConfig {
+        Objects.requireNonNull(pullInterval, "pullInterval");
+        Objects.requireNonNull(pushInterval, "pushInterval");
+        Objects.requireNonNull(postgres, "postgres");
+        EnumMap<CollectorKind, Schedule> copy = new EnumMap<>(CollectorKind.class);
+        copy.putAll(collectors);
+        if (copy.size() != CollectorKind.values().length) {
+            throw new IllegalArgumentException("every collector has a schedule");
+        }
+        collectors = java.util.Collections.unmodifiableMap(copy);
+        diskPaths = List.copyOf(diskPaths);
+    }
+
+    /**
+     * The configuration of an empty document: every default.
+     *
+     * @return the defaults
+     */
+    public static EffectiveConfig defaults() {
+        return fromValues(Map.of());
+    }
+
+    /**
+     * Builds the effective configuration from validated values, taking defaults for the rest.
+     *
+     * @param values validated values by dotted key ({@code collectors.pg_stats.interval})
+     * @return the configuration
+     */
+    static EffectiveConfig fromValues(Map<String, Object> values) {
+        EnumMap<CollectorKind, Schedule> schedules = new EnumMap<>(CollectorKind.class);
+        for (CollectorKind kind : CollectorKind.values()) {
+            String section = "collectors." + kind.key();
+            schedules.put(kind, new Schedule((Boolean) value(values, section, "enabled"),
+                    Duration.ofSeconds((Long) value(values, section, "interval"))));
+        }
+        @SuppressWarnings("unchecked")
+        List<String> databases = (List<String>) value(values, "postgres", "databases");
+        @SuppressWarnings("unchecked")
+        List<String> paths = (List<String>) value(values, "collectors.disk_usage", "paths");
+        PostgresTarget pg = new PostgresTarget((String) value(values, "postgres", "host"),
+                ((Long) value(values, "postgres", "port")).intValue(),
+                (String) value(values, "postgres", "user"),
+                (String) value(values, "postgres", "password_file"),
+                (String) value(values, "postgres", "password_env"),
+                databases,
+                (String) value(values, "postgres", "sslmode"));
+        return new EffectiveConfig(
+                Duration.ofSeconds((Long) value(values, "collector", "config_pull_interval")),
+                Duration.ofSeconds((Long) value(values, "collector", "push_interval")),
+                (Boolean) value(values, "collector", "watch"),
+                pg, schedules, paths);
+    }
+
+    private static Object value(Map<String, Object> values, String section, String key) {
+        Object v = values.get(section + "." + key);
+        return v != null ? v : ConfigSchema.defaultOf(section, key);
+    }
+
+    /**
+     * One collector's schedule.
+     *
+     * @param kind the collector
+     * @return its schedule
+     */
+    public Schedule schedule(CollectorKind kind) {
+        return collectors.get(kind);
+    }
+
+    /**
+     * A stable text of every effective value, sorted by key: two configurations are the same
+     * exactly when their canonical texts are.
+     *
+     * @return {@code key = value} lines
+     */
+    public String canonical() {
+        Map<String, Object> all = new TreeMap<>();
+        all.put("collector.config_pull_interval", pullInterval.toSeconds());
+        all.put("collector.push_interval", pushInterval.toSeconds());
+        all.put("collector.watch", watch);
+        all.put("postgres.host", postgres.host());
+        all.put("postgres.port", (long) postgres.port());
+        all.put("postgres.user", postgres.user());
+        all.put("postgres.password_file", postgres.passwordFile());
+        all.put("postgres.password_env", postgres.passwordEnv());
+        all.put("postgres.databases", postgres.databases());
+        all.put("postgres.sslmode", postgres.sslmode());
+        collectors.forEach((kind, s) -> {
+            all.put("collectors." + kind.key() + ".enabled", s.enabled());
+            all.put("collectors." + kind.key() + ".interval", s.interval().toSeconds());
+        });
+        all.put("collectors.disk_usage.paths", diskPaths);
+        StringBuilder sb = new StringBuilder();
+        all.forEach((k, v) -> sb.append(k).append(" = ").append(ConfigSchema.toml(v)).append('\n'));
+        return sb.toString();
+    }
+
+    /**
+     * SHA-256 of {@link #canonical()}: what an agent reports as the configuration it runs.
+     *
+     * @return 64 lower-case hex digits
+     */
+    public String sha256() {
+        return Sha256.hex(canonical());
+    }
+}
