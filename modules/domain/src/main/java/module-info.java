@@ -3,6 +3,7 @@
  * publishing them. Depends on nothing but {@code java.base}.
  */
 module io.pgfleet.domain {
+    exports io.pgfleet.domain.access;
     exports io.pgfleet.domain.audit;
     exports io.pgfleet.domain.collector;
     exports io.pgfleet.domain.common;

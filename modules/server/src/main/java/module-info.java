@@ -7,6 +7,10 @@ module io.pgfleet.server {
     requires io.pgfleet.adapter.in.http;
     requires io.pgfleet.adapter.out.postgres;
     requires io.pgfleet.adapter.out.toml;
+    requires io.pgfleet.adapter.out.security;
+    requires io.helidon.common.tls;
+    requires io.helidon.common.pki;
+    requires io.helidon.common.configurable;
     requires io.helidon.webserver;
     requires org.tomlj;
 

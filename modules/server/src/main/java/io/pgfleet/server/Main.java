@@ -46,7 +46,14 @@ public final class Main {
         long started = System.nanoTime();
         PgfleetServer server = PgfleetServer.start(settings);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "pgfleet-shutdown"));
-        System.out.printf("pgfleet server ready on http://%s:%d in %d ms (database: %s)%n",
+        server.generatedSecrets().adminPassword().ifPresent(p -> System.out.println(
+                "pgfleet: created the first administrator 'admin' with the password: " + p
+                        + "\n         (shown once; set PGFLEET_ADMIN_PASSWORD to choose it yourself)"));
+        server.generatedSecrets().registrationSecret().ifPresent(s -> System.out.println(
+                "pgfleet: generated the agent registration secret: " + s
+                        + "\n         (shown once; set PGFLEET_REGISTRATION_SECRET to choose it yourself)"));
+        System.out.printf("pgfleet server ready on %s://%s:%d in %d ms (database: %s)%n",
+                settings.tls().enabled() ? "https" : "http",
                 settings.host(), server.port(), (System.nanoTime() - started) / 1_000_000,
                 server.embeddedDatabase()
                         ? "embedded PostgreSQL in " + settings.dataDir().toAbsolutePath().resolve("postgres")
@@ -55,9 +62,10 @@ public final class Main {
 
     private static final String USAGE = """
             usage: pgfleet-server [--config FILE]
-              Settings come from FILE (TOML: port, host, data_dir, db_url, db_user, db_password, db_pool_size)
-              and are overridden by PGFLEET_PORT, PGFLEET_HOST, PGFLEET_DATA_DIR, PGFLEET_DB_URL,
-              PGFLEET_DB_USER, PGFLEET_DB_PASSWORD, PGFLEET_DB_POOL_SIZE.
+              Settings come from FILE (TOML: port, host, data_dir, db_url, db_user, db_password, db_pool_size,
+              admin_password, registration_secret, access_token_ttl, tls_cert, tls_key, tls_keystore,
+              tls_keystore_password, tls_client_ca), each overridden by PGFLEET_<KEY IN CAPITALS>
+              (PGFLEET_PORT, PGFLEET_DB_URL, PGFLEET_ADMIN_PASSWORD, PGFLEET_TLS_CLIENT_CA, ...).
               Without a database URL the server runs an embedded PostgreSQL under the data directory.""";
 
     private static void usage(String error) {

@@ -1,15 +1,21 @@
 package io.pgfleet.server;
 
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
 import io.pgfleet.adapter.in.http.HttpApi;
 import io.pgfleet.adapter.out.postgres.DatabaseSettings;
 import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
 import io.pgfleet.adapter.out.postgres.PostgresStorage;
+import io.pgfleet.adapter.out.security.JwtAccessTokens;
+import io.pgfleet.adapter.out.security.Pbkdf2PasswordHasher;
 import io.pgfleet.adapter.out.toml.TomlDocumentParser;
 import io.pgfleet.application.service.ApplicationServices;
+import io.pgfleet.application.service.SecurityBootstrap;
+import io.pgfleet.application.service.SecuritySettings;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -23,11 +29,14 @@ public final class PgfleetServer implements AutoCloseable {
     private final Optional<EmbeddedDatabase> embedded;
     private final PostgresStorage storage;
     private final WebServer webServer;
+    private final SecurityBootstrap.Report bootstrap;
 
-    private PgfleetServer(Optional<EmbeddedDatabase> embedded, PostgresStorage storage, WebServer webServer) {
+    private PgfleetServer(Optional<EmbeddedDatabase> embedded, PostgresStorage storage, WebServer webServer,
+                          SecurityBootstrap.Report bootstrap) {
         this.embedded = embedded;
         this.storage = storage;
         this.webServer = webServer;
+        this.bootstrap = bootstrap;
     }
 
     /**
@@ -45,15 +54,19 @@ public final class PgfleetServer implements AutoCloseable {
                     .orElseGet(() -> new DatabaseSettings(settings.dbUrl().orElseThrow(), settings.dbUser(),
                             settings.dbPassword(), settings.poolSize()));
             PostgresStorage storage = PostgresStorage.open(db);
-            ApplicationServices services = services(storage, Clock.systemUTC());
-            WebServer webServer = WebServer.builder()
+            ApplicationServices services = services(storage, settings.accessTokenTtl(), Clock.systemUTC());
+            SecurityBootstrap.Report report = services.securityBootstrap()
+                    .run(settings.adminPassword(), settings.registrationSecret());
+            WebServerConfig.Builder builder = WebServer.builder()
                     .host(settings.host())
                     .port(settings.port())
                     .maxPayloadSize(MAX_PAYLOAD_BYTES)
-                    .routing(r -> routing(r, services))
-                    .build()
-                    .start();
-            return new PgfleetServer(embedded, storage, webServer);
+                    .routing(r -> routing(r, services));
+            if (settings.tls().enabled()) {
+                builder.tls(ServerTls.build(settings.tls()));
+            }
+            WebServer webServer = builder.build().start();
+            return new PgfleetServer(embedded, storage, webServer, report);
         } catch (RuntimeException e) {
             embedded.ifPresent(EmbeddedDatabase::close);
             throw e;
@@ -63,14 +76,19 @@ public final class PgfleetServer implements AutoCloseable {
     /**
      * The use cases on top of the storage adapters.
      *
-     * @param storage the storage
-     * @param clock   the time source
+     * @param storage        the storage
+     * @param accessTokenTtl access token lifetime
+     * @param clock          the time source
      * @return the wired services
      */
-    public static ApplicationServices services(PostgresStorage storage, Clock clock) {
+    public static ApplicationServices services(PostgresStorage storage, Duration accessTokenTtl, Clock clock) {
+        ApplicationServices.SecurityPorts security = new ApplicationServices.SecurityPorts(
+                new JwtAccessTokens(storage.keys(), accessTokenTtl), storage.keys(), storage.tokens(),
+                storage.users(), storage.users(), new Pbkdf2PasswordHasher(), storage.keys(), storage.tokens(),
+                SecuritySettings.defaults());
         return new ApplicationServices(new ApplicationServices.Ports(storage.collectors(), storage.collectors(),
                 storage.revisions(), storage.revisions(), storage.revisions(), storage.audit(),
-                new TomlDocumentParser()), clock);
+                new TomlDocumentParser(), security), clock);
     }
 
     /**
@@ -82,7 +100,9 @@ public final class PgfleetServer implements AutoCloseable {
     public static void routing(HttpRouting.Builder routing, ApplicationServices services) {
         HttpApi.register(routing, new HttpApi.UseCases(services.publishConfig(), services.getConfig(),
                 services.provisionCollector(), services.rollbackConfig(), services.validateConfig(),
-                services.configHistory(), services.auditTrail()));
+                services.configHistory(), services.auditTrail(), new HttpApi.SecurityUseCases(
+                services.authenticate(), services.login(), services.refreshToken(), services.registerCollector(),
+                services.issueEnrolmentToken(), services.manageUsers(), services.rotateSigningKey())));
     }
 
     /**
@@ -92,6 +112,15 @@ public final class PgfleetServer implements AutoCloseable {
      */
     public int port() {
         return webServer.port();
+    }
+
+    /**
+     * Secrets generated by this start (first administrator password, registration secret), to be shown once.
+     *
+     * @return the report
+     */
+    public SecurityBootstrap.Report generatedSecrets() {
+        return bootstrap;
     }
 
     /**

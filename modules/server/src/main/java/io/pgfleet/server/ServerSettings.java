@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -25,6 +26,12 @@ import java.util.Set;
  *   <tr><td>db_user</td><td>PGFLEET_DB_USER</td><td>postgres</td></tr>
  *   <tr><td>db_password</td><td>PGFLEET_DB_PASSWORD</td><td>empty</td></tr>
  *   <tr><td>db_pool_size</td><td>PGFLEET_DB_POOL_SIZE</td><td>16</td></tr>
+ *   <tr><td>admin_password</td><td>PGFLEET_ADMIN_PASSWORD</td><td>generated on first start, printed once</td></tr>
+ *   <tr><td>registration_secret</td><td>PGFLEET_REGISTRATION_SECRET</td><td>generated on first start, printed once</td></tr>
+ *   <tr><td>access_token_ttl</td><td>PGFLEET_ACCESS_TOKEN_TTL</td><td>900 (seconds)</td></tr>
+ *   <tr><td>tls_cert, tls_key</td><td>PGFLEET_TLS_CERT, PGFLEET_TLS_KEY</td><td>none (PEM)</td></tr>
+ *   <tr><td>tls_keystore, tls_keystore_password</td><td>PGFLEET_TLS_KEYSTORE, PGFLEET_TLS_KEYSTORE_PASSWORD</td><td>none (PKCS#12)</td></tr>
+ *   <tr><td>tls_client_ca</td><td>PGFLEET_TLS_CLIENT_CA</td><td>none; set it to require client certificates (mTLS)</td></tr>
  * </table>
  *
  * @param host       the address to listen on
@@ -34,12 +41,23 @@ import java.util.Set;
  * @param dbUser     its user
  * @param dbPassword its password
  * @param poolSize   the most database connections this instance holds
+ * @param adminPassword      the first administrator's password, generated when empty
+ * @param registrationSecret the registration secret, generated when empty and none is set yet
+ * @param accessTokenTtl     access token lifetime
+ * @param tls                TLS and mTLS
  */
 public record ServerSettings(String host, int port, Path dataDir, Optional<String> dbUrl, String dbUser,
-                             String dbPassword, int poolSize) {
+                             String dbPassword, int poolSize, Optional<String> adminPassword,
+                             Optional<String> registrationSecret, Duration accessTokenTtl, TlsSettings tls) {
 
-    private static final Set<String> FILE_KEYS =
-            Set.of("host", "port", "data_dir", "db_url", "db_user", "db_password", "db_pool_size");
+    private static final Set<String> FILE_KEYS = Set.of("host", "port", "data_dir", "db_url", "db_user", "db_password",
+            "db_pool_size", "admin_password", "registration_secret", "access_token_ttl", "tls_cert", "tls_key",
+            "tls_keystore", "tls_keystore_password", "tls_client_ca");
+
+    /** Password of the first administrator in tests. */
+    public static final String TEST_ADMIN_PASSWORD = "test-admin-password";
+    /** Registration secret in tests. */
+    public static final String TEST_REGISTRATION_SECRET = "test-registration-secret";
 
     /** Validates ranges. */
     public ServerSettings {
@@ -54,6 +72,35 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
         if (poolSize < 1 || poolSize > 1000) {
             throw new IllegalArgumentException("db_pool_size must be 1..1000, got " + poolSize);
         }
+        Objects.requireNonNull(adminPassword, "adminPassword");
+        Objects.requireNonNull(registrationSecret, "registrationSecret");
+        Objects.requireNonNull(accessTokenTtl, "accessTokenTtl");
+        Objects.requireNonNull(tls, "tls");
+        if (accessTokenTtl.toSeconds() < 10 || accessTokenTtl.toHours() > 24) {
+            throw new IllegalArgumentException("access_token_ttl must be 10 s .. 24 h");
+        }
+    }
+
+    /**
+     * The same settings with other TLS.
+     *
+     * @param other the TLS settings
+     * @return a copy
+     */
+    public ServerSettings withTls(TlsSettings other) {
+        return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
+                registrationSecret, accessTokenTtl, other);
+    }
+
+    /**
+     * The same settings with another access token lifetime.
+     *
+     * @param ttl the lifetime
+     * @return a copy
+     */
+    public ServerSettings withAccessTokenTtl(Duration ttl) {
+        return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
+                registrationSecret, ttl, tls);
     }
 
     /**
@@ -66,7 +113,9 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      * @return the settings
      */
     public static ServerSettings forDatabase(String dbUrl, String dbUser, String dbPassword, Path dataDir) {
-        return new ServerSettings("127.0.0.1", 0, dataDir, Optional.of(dbUrl), dbUser, dbPassword, 16);
+        return new ServerSettings("127.0.0.1", 0, dataDir, Optional.of(dbUrl), dbUser, dbPassword, 16,
+                Optional.of(TEST_ADMIN_PASSWORD), Optional.of(TEST_REGISTRATION_SECRET), Duration.ofMinutes(15),
+                TlsSettings.none());
     }
 
     /**
@@ -92,8 +141,20 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
         String dbUser = value(file, env, "db_user", "PGFLEET_DB_USER", "postgres");
         String dbPassword = value(file, env, "db_password", "PGFLEET_DB_PASSWORD", "");
         int pool = integer(file, env, "db_pool_size", "PGFLEET_DB_POOL_SIZE", 16);
-        return new ServerSettings(host, port, dataDir, dbUrl.isBlank() ? Optional.empty() : Optional.of(dbUrl),
-                dbUser, dbPassword, pool);
+        Optional<String> admin = optional(value(file, env, "admin_password", "PGFLEET_ADMIN_PASSWORD", ""));
+        Optional<String> secret = optional(value(file, env, "registration_secret", "PGFLEET_REGISTRATION_SECRET", ""));
+        Duration ttl = Duration.ofSeconds(integer(file, env, "access_token_ttl", "PGFLEET_ACCESS_TOKEN_TTL", 900));
+        TlsSettings tls = new TlsSettings(
+                optional(value(file, env, "tls_cert", "PGFLEET_TLS_CERT", "")).map(Path::of),
+                optional(value(file, env, "tls_key", "PGFLEET_TLS_KEY", "")).map(Path::of),
+                optional(value(file, env, "tls_keystore", "PGFLEET_TLS_KEYSTORE", "")).map(Path::of),
+                value(file, env, "tls_keystore_password", "PGFLEET_TLS_KEYSTORE_PASSWORD", ""),
+                optional(value(file, env, "tls_client_ca", "PGFLEET_TLS_CLIENT_CA", "")).map(Path::of));
+        return new ServerSettings(host, port, dataDir, optional(dbUrl), dbUser, dbPassword, pool, admin, secret, ttl, tls);
+    }
+
+    private static Optional<String> optional(String value) {
+        return value.isBlank() ? Optional.empty() : Optional.of(value);
     }
 
     private static TomlParseResult parse(Path file) {
@@ -124,5 +185,11 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(key + " (" + envName + ") must be an integer, got '" + text + "'");
         }
+    }
+
+    @Override
+    public String toString() {
+        return "ServerSettings[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", dbUrl=" + dbUrl
+                + ", dbUser=" + dbUser + ", poolSize=" + poolSize + ", tls=" + tls.enabled() + "]";
     }
 }

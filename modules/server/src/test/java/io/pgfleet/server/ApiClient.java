@@ -7,19 +7,62 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** A plain HTTP client for the API on loopback, as an operator's tool would use it. */
 final class ApiClient {
 
+    private static final Pattern FIELD = Pattern.compile("\"(access_token|refresh_token|collector_id)\":\"([^\"]+)\"");
+
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
+    private volatile String token = "";
 
     ApiClient(int port) {
         this.base = "http://127.0.0.1:" + port;
     }
 
+    /** A client logged in as the test administrator. */
+    static ApiClient asAdmin(int port) {
+        ApiClient c = new ApiClient(port);
+        c.login("admin", ServerSettings.TEST_ADMIN_PASSWORD);
+        return c;
+    }
+
+    HttpResponse<String> login(String user, String password) {
+        HttpResponse<String> r = postJson("/api/v1/auth/login",
+                "{\"username\":\"" + user + "\",\"password\":\"" + password + "\"}");
+        if (r.statusCode() == 200) {
+            token = field(r.body(), "access_token");
+        }
+        return r;
+    }
+
+    void useToken(String accessToken) {
+        token = accessToken;
+    }
+
+    String token() {
+        return token;
+    }
+
+    static String field(String json, String name) {
+        Matcher m = FIELD.matcher(json);
+        while (m.find()) {
+            if (m.group(1).equals(name)) {
+                return m.group(2);
+            }
+        }
+        throw new IllegalStateException("no " + name + " in " + json);
+    }
+
     HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+        if (!token.isEmpty()) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return b;
     }
 
     HttpResponse<String> send(HttpRequest.Builder request) {

@@ -30,7 +30,7 @@ class ConcurrentPublishIT {
         TestDatabase database = TestPostgres.newDatabase();
         try (PgfleetServer server = PgfleetServer.start(ServerSettings.forDatabase(database.url(), database.user(),
                 database.password(), Path.of("target", "it-data")))) {
-            ApiClient api = new ApiClient(server.port());
+            ApiClient api = ApiClient.asAdmin(server.port());
             assertEquals(201, api.createCollector("busy").statusCode());
 
             CountDownLatch go = new CountDownLatch(1);

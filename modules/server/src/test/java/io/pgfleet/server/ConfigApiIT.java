@@ -32,7 +32,7 @@ class ConfigApiIT {
         database = TestPostgres.newDatabase();
         server = PgfleetServer.start(ServerSettings.forDatabase(database.url(), database.user(), database.password(),
                 Path.of("target", "it-data")));
-        api = new ApiClient(server.port());
+        api = ApiClient.asAdmin(server.port());
     }
 
     @AfterAll

@@ -21,9 +21,9 @@ class ServerJarIT {
         String doc = aDocument().pushInterval(15).toml();
         String etag;
         long firstPid;
-        try (ServerProcess server = ServerProcess.start(dataDir, Map.of())) {
+        try (ServerProcess server = ServerProcess.start(dataDir, Map.of("PGFLEET_ADMIN_PASSWORD", ServerSettings.TEST_ADMIN_PASSWORD))) {
             firstPid = server.pid();
-            ApiClient api = new ApiClient(server.port());
+            ApiClient api = ApiClient.asAdmin(server.port());
             assertEquals(201, api.createCollector("db-01").statusCode());
             HttpResponse<String> put = api.putToml("/api/v1/config/db-01", doc);
             assertEquals(201, put.statusCode(), put.body());
@@ -32,8 +32,8 @@ class ServerJarIT {
         assertTrue(Files.isDirectory(dataDir.resolve("postgres")), "the data lives under PGFLEET_DATA_DIR");
         assertFalse(ProcessHandle.of(firstPid).map(ProcessHandle::isAlive).orElse(false));
 
-        try (ServerProcess server = ServerProcess.start(dataDir, Map.of())) {
-            ApiClient api = new ApiClient(server.port());
+        try (ServerProcess server = ServerProcess.start(dataDir, Map.of("PGFLEET_ADMIN_PASSWORD", ServerSettings.TEST_ADMIN_PASSWORD))) {
+            ApiClient api = ApiClient.asAdmin(server.port());
             HttpResponse<String> get = api.get("/api/v1/config/db-01");
             assertEquals(200, get.statusCode(), get.body());
             assertEquals(doc, get.body());

@@ -1,13 +1,28 @@
 package io.pgfleet.application.service;
 
 import io.pgfleet.application.port.in.AuditTrailQuery;
+import io.pgfleet.application.port.in.AuthenticateQuery;
+import io.pgfleet.application.port.in.IssueEnrolmentTokenUseCase;
+import io.pgfleet.application.port.in.LoginUseCase;
+import io.pgfleet.application.port.in.ManageUsersUseCase;
+import io.pgfleet.application.port.in.RefreshTokenUseCase;
+import io.pgfleet.application.port.in.RegisterCollectorUseCase;
+import io.pgfleet.application.port.in.RotateSigningKeyUseCase;
 import io.pgfleet.application.port.in.ConfigHistoryQuery;
 import io.pgfleet.application.port.in.GetConfigQuery;
 import io.pgfleet.application.port.in.ProvisionCollectorUseCase;
 import io.pgfleet.application.port.in.PublishConfigUseCase;
 import io.pgfleet.application.port.in.RollbackConfigUseCase;
 import io.pgfleet.application.port.in.ValidateConfigQuery;
+import io.pgfleet.application.port.out.AccessTokenPort;
 import io.pgfleet.application.port.out.AppendConfigRevisionPort;
+import io.pgfleet.application.port.out.EnrolmentTokenStorePort;
+import io.pgfleet.application.port.out.LoadUserPort;
+import io.pgfleet.application.port.out.PasswordHasherPort;
+import io.pgfleet.application.port.out.RefreshTokenStorePort;
+import io.pgfleet.application.port.out.SaveUserPort;
+import io.pgfleet.application.port.out.ServerSecretPort;
+import io.pgfleet.application.port.out.SigningKeyStorePort;
 import io.pgfleet.application.port.out.LoadAuditTrailPort;
 import io.pgfleet.application.port.out.LoadCollectorPort;
 import io.pgfleet.application.port.out.LoadConfigHistoryPort;
@@ -33,11 +48,12 @@ public final class ApplicationServices {
      * @param loadHistory    reading history pages
      * @param loadAudit      reading the audit trail
      * @param parser         reading TOML syntax
+     * @param security       the identity and access ports
      */
     public record Ports(LoadCollectorPort loadCollector, SaveCollectorPort saveCollector,
                         LoadConfigRevisionPort loadRevision, AppendConfigRevisionPort appendRevision,
                         LoadConfigHistoryPort loadHistory, LoadAuditTrailPort loadAudit,
-                        ParseConfigDocumentPort parser) {
+                        ParseConfigDocumentPort parser, SecurityPorts security) {
         /** Requires every port. */
         public Ports {
             Objects.requireNonNull(loadCollector, "loadCollector");
@@ -47,6 +63,38 @@ public final class ApplicationServices {
             Objects.requireNonNull(loadHistory, "loadHistory");
             Objects.requireNonNull(loadAudit, "loadAudit");
             Objects.requireNonNull(parser, "parser");
+            Objects.requireNonNull(security, "security");
+        }
+    }
+
+    /**
+     * The outgoing ports of identity and access.
+     *
+     * @param accessTokens  signing and verifying access tokens
+     * @param signingKeys   the shared signing keys
+     * @param refreshTokens rotating refresh tokens
+     * @param loadUser      reading users
+     * @param saveUser      storing users
+     * @param hasher        password hashing
+     * @param secrets       server-wide secrets
+     * @param enrolments    enrolment tokens
+     * @param settings      token lifetimes
+     */
+    public record SecurityPorts(AccessTokenPort accessTokens, SigningKeyStorePort signingKeys,
+                                RefreshTokenStorePort refreshTokens, LoadUserPort loadUser, SaveUserPort saveUser,
+                                PasswordHasherPort hasher, ServerSecretPort secrets, EnrolmentTokenStorePort enrolments,
+                                SecuritySettings settings) {
+        /** Requires every port. */
+        public SecurityPorts {
+            Objects.requireNonNull(accessTokens, "accessTokens");
+            Objects.requireNonNull(signingKeys, "signingKeys");
+            Objects.requireNonNull(refreshTokens, "refreshTokens");
+            Objects.requireNonNull(loadUser, "loadUser");
+            Objects.requireNonNull(saveUser, "saveUser");
+            Objects.requireNonNull(hasher, "hasher");
+            Objects.requireNonNull(secrets, "secrets");
+            Objects.requireNonNull(enrolments, "enrolments");
+            Objects.requireNonNull(settings, "settings");
         }
     }
 
@@ -57,6 +105,12 @@ public final class ApplicationServices {
     private final ValidateConfigQuery validateConfig;
     private final ConfigHistoryQuery configHistory;
     private final AuditTrailQuery auditTrail;
+    private final LoginService login;
+    private final AuthenticationService authentication;
+    private final RegistrationService registration;
+    private final UserService users;
+    private final SigningKeyService signingKeys;
+    private final SecurityBootstrap securityBootstrap;
 
     /**
      * Wires the services.
@@ -76,6 +130,55 @@ public final class ApplicationServices {
         this.validateConfig = new ValidateConfigService(validator);
         this.configHistory = new ConfigHistoryService(ports.loadCollector(), ports.loadHistory());
         this.auditTrail = new AuditTrailService(ports.loadAudit());
+        SecurityPorts sec = ports.security();
+        TokenIssuer issuer = new TokenIssuer(sec.accessTokens(), sec.refreshTokens(), sec.settings(), clock);
+        this.login = new LoginService(sec.loadUser(), ports.loadCollector(), sec.hasher(), sec.refreshTokens(), issuer, clock);
+        this.authentication = new AuthenticationService(sec.accessTokens(), sec.loadUser(), ports.loadCollector(), clock);
+        this.registration = new RegistrationService(sec.secrets(), sec.enrolments(), ports.loadCollector(),
+                ports.saveCollector(), issuer, sec.settings(), clock);
+        this.users = new UserService(sec.loadUser(), sec.saveUser(), sec.hasher(), sec.refreshTokens(), clock);
+        this.signingKeys = new SigningKeyService(sec.signingKeys(), clock);
+        this.securityBootstrap = new SecurityBootstrap(signingKeys, sec.saveUser(), sec.secrets(), sec.hasher(), clock);
+    }
+
+    /** @return logging in */
+    public LoginUseCase login() {
+        return login;
+    }
+
+    /** @return refreshing tokens */
+    public RefreshTokenUseCase refreshToken() {
+        return login;
+    }
+
+    /** @return authenticating and authorising requests */
+    public AuthenticateQuery authenticate() {
+        return authentication;
+    }
+
+    /** @return agents registering */
+    public RegisterCollectorUseCase registerCollector() {
+        return registration;
+    }
+
+    /** @return issuing enrolment tokens */
+    public IssueEnrolmentTokenUseCase issueEnrolmentToken() {
+        return registration;
+    }
+
+    /** @return managing users */
+    public ManageUsersUseCase manageUsers() {
+        return users;
+    }
+
+    /** @return rotating the signing key */
+    public RotateSigningKeyUseCase rotateSigningKey() {
+        return signingKeys;
+    }
+
+    /** @return the start-up security bootstrap */
+    public SecurityBootstrap securityBootstrap() {
+        return securityBootstrap;
     }
 
     /** @return publishing configurations */

@@ -7,6 +7,7 @@ import io.pgfleet.application.port.out.LoadCollectorPort;
 import io.pgfleet.application.port.out.SaveCollectorPort;
 import io.pgfleet.domain.audit.AuditAction;
 import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.audit.AuditSubject;
 import io.pgfleet.domain.collector.Collector;
 
 import java.time.Clock;
@@ -26,9 +27,9 @@ final class ProvisionCollectorService implements ProvisionCollectorUseCase {
     @Override
     public ProvisionResult provision(ProvisionCollectorCommand command) {
         Collector collector = new Collector(command.collectorId(), command.name(), command.hostname(),
-                command.labels(), clock.instant());
+                command.labels(), clock.instant(), false);
         AuditEntry audit = new AuditEntry(collector.createdAt(), command.actor(), AuditAction.COLLECTOR_CREATED,
-                collector.id(), 0, "provisioned as '" + collector.name() + "'");
+                new AuditSubject.OfCollector(collector.id()), 0, "provisioned as '" + collector.name() + "'");
         if (save.saveNewCollector(collector, audit)) {
             return new ProvisionResult.Provisioned(collector);
         }

@@ -9,7 +9,19 @@ public enum AuditAction {
     /** A configuration version was published. */
     CONFIG_PUBLISHED("config.publish"),
     /** An earlier version was published again. */
-    CONFIG_ROLLED_BACK("config.rollback");
+    CONFIG_ROLLED_BACK("config.rollback"),
+    /** An agent registered itself (registration secret or enrolment token). */
+    COLLECTOR_REGISTERED("collector.register"),
+    /** An enrolment token was issued for a pre-provisioned collector. */
+    ENROLMENT_TOKEN_ISSUED("collector.enrolment_token"),
+    /** A collector's access was revoked. */
+    COLLECTOR_REVOKED("collector.revoke"),
+    /** A user was created. */
+    USER_CREATED("user.create"),
+    /** A user was changed (role, password, disabled). */
+    USER_UPDATED("user.update"),
+    /** A new token signing key was made current. */
+    SIGNING_KEY_ROTATED("auth.rotate_key");
 
     private final String label;
 

@@ -1,6 +1,5 @@
 package io.pgfleet.domain.audit;
 
-import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigRevision;
 import io.pgfleet.domain.config.ConfigVersion;
 import io.pgfleet.domain.config.RevisionSource;
@@ -16,11 +15,11 @@ import java.util.Optional;
  * @param at          when
  * @param actor       who, and from which address
  * @param action      what kind of write
- * @param collectorId the collector written to
+ * @param subject     what was written to
  * @param version     the configuration version written, 0 when the write created none
  * @param detail      free text (change message, rollback source)
  */
-public record AuditEntry(Instant at, Actor actor, AuditAction action, CollectorId collectorId, int version,
+public record AuditEntry(Instant at, Actor actor, AuditAction action, AuditSubject subject, int version,
                          String detail) {
 
     /** Requires every part; the version is 0 or a real version. */
@@ -28,7 +27,7 @@ public record AuditEntry(Instant at, Actor actor, AuditAction action, CollectorI
         Objects.requireNonNull(at, "at");
         Objects.requireNonNull(actor, "actor");
         Objects.requireNonNull(action, "action");
-        Objects.requireNonNull(collectorId, "collectorId");
+        Objects.requireNonNull(subject, "subject");
         Objects.requireNonNull(detail, "detail");
         if (version < 0) {
             throw new IllegalArgumentException("an audited version is 0 (none) or positive");
@@ -48,7 +47,8 @@ public record AuditEntry(Instant at, Actor actor, AuditAction action, CollectorI
         String detail = revision.source() instanceof RevisionSource.Rollback r
                 ? "rollback to version " + r.from().value() + (revision.message().isEmpty() ? "" : ": " + revision.message())
                 : revision.message();
-        return new AuditEntry(revision.createdAt(), actor, action, revision.collectorId(), revision.version().value(), detail);
+        return new AuditEntry(revision.createdAt(), actor, action, new AuditSubject.OfCollector(revision.collectorId()),
+                revision.version().value(), detail);
     }
 
     /**

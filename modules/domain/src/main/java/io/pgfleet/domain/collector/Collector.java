@@ -14,8 +14,10 @@ import java.util.TreeMap;
  * @param hostname  the database host it runs on, empty when not yet known
  * @param labels    free-form labels such as {@code env=prod}
  * @param createdAt when it became known
+ * @param revoked   whether its access has been revoked: its tokens no longer work
  */
-public record Collector(CollectorId id, String name, String hostname, Map<String, String> labels, Instant createdAt) {
+public record Collector(CollectorId id, String name, String hostname, Map<String, String> labels, Instant createdAt,
+                        boolean revoked) {
 
     /** Maximum length of a name or host name. */
     public static final int MAX_NAME_LENGTH = 200;

@@ -6,8 +6,10 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.application.port.in.AuditFilter;
 import io.pgfleet.application.port.in.AuditTrailQuery;
+import io.pgfleet.domain.access.Operation;
 import io.pgfleet.domain.audit.AuditAction;
 import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.audit.AuditSubject;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObjectBuilder;
@@ -20,9 +22,11 @@ import java.time.Instant;
 final class AuditHttpService implements HttpService {
 
     private final AuditTrailQuery trail;
+    private final Access access;
 
-    AuditHttpService(AuditTrailQuery trail) {
+    AuditHttpService(AuditTrailQuery trail, Access access) {
         this.trail = trail;
+        this.access = access;
     }
 
     @Override
@@ -31,6 +35,7 @@ final class AuditHttpService implements HttpService {
     }
 
     private void list(ServerRequest req, ServerResponse res) {
+        access.require(req, Operation.READ_AUDIT);
         String action = QueryParams.text(req, "action");
         if (!action.isEmpty()) {
             try {
@@ -55,7 +60,8 @@ final class AuditHttpService implements HttpService {
                     .add("actor", e.actor().name())
                     .add("address", e.actor().address())
                     .add("action", e.action().label())
-                    .add("collector_id", e.collectorId().value());
+                    .add("collector_id", e.subject() instanceof AuditSubject.OfCollector c ? c.collectorId().value() : "")
+                    .add("username", e.subject() instanceof AuditSubject.OfUser u ? u.username().value() : "");
             e.configVersion().ifPresentOrElse(v -> o.add("version", v.value()), () -> o.addNull("version"));
             o.add("detail", e.detail());
             entries.add(o);

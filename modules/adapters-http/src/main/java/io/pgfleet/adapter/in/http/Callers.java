@@ -1,27 +1,33 @@
 package io.pgfleet.adapter.in.http;
 
-import io.pgfleet.domain.identity.Actor;
+import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
+import io.pgfleet.domain.access.Principal;
+import io.pgfleet.domain.identity.Actor;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 /**
- * Who is calling. An authentication filter in front of the API puts the authenticated
- * {@link Actor} into the request context; without one every caller is {@code anonymous}.
+ * Who is calling: the {@link Principal} that {@link AuthenticationFilter} put into the request
+ * context, and the client address.
  */
 final class Callers {
-
-    static final String ANONYMOUS = "anonymous";
 
     private Callers() {
     }
 
+    static Principal principal(ServerRequest req) {
+        return req.context().get(Principal.class).orElseThrow(() -> new ApiException(new Problem(
+                Status.UNAUTHORIZED_401, "unauthorized", "Authentication required", "no authenticated caller")));
+    }
+
     static Actor actor(ServerRequest req) {
-        String address = address(req);
-        return req.context().get(Actor.class)
-                .map(a -> new Actor(a.name(), address))
-                .orElseGet(() -> new Actor(ANONYMOUS, address));
+        return new Actor(principal(req).subject(), address(req));
+    }
+
+    static Actor anonymous(ServerRequest req) {
+        return new Actor("anonymous", address(req));
     }
 
     static String address(ServerRequest req) {

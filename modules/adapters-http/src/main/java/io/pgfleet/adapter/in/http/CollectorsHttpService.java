@@ -1,14 +1,19 @@
 package io.pgfleet.adapter.in.http;
 
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.pgfleet.application.port.in.IssueEnrolmentTokenUseCase;
 import io.pgfleet.application.port.in.ProvisionCollectorCommand;
 import io.pgfleet.application.port.in.ProvisionCollectorUseCase;
 import io.pgfleet.application.port.in.ProvisionResult;
+import io.pgfleet.application.port.in.RegisterCollectorUseCase;
+import io.pgfleet.application.port.in.RegistrationCredential;
+import io.pgfleet.domain.access.Operation;
 import io.pgfleet.domain.collector.Collector;
 import io.pgfleet.domain.collector.CollectorId;
 import jakarta.json.Json;
@@ -19,6 +24,7 @@ import jakarta.json.JsonValue;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -28,18 +34,89 @@ final class CollectorsHttpService implements HttpService {
 
     private static final Set<String> FIELDS = Set.of("id", "name", "hostname", "labels");
 
-    private final ProvisionCollectorUseCase provision;
+    static final HeaderName REGISTRATION_SECRET = HeaderNames.create("X-Registration-Secret");
+    static final HeaderName ENROLMENT_TOKEN = HeaderNames.create("X-Enrolment-Token");
+    private static final Set<String> REGISTRATION_FIELDS = Set.of("name", "hostname", "labels");
 
-    CollectorsHttpService(ProvisionCollectorUseCase provision) {
+    private final ProvisionCollectorUseCase provision;
+    private final RegisterCollectorUseCase register;
+    private final IssueEnrolmentTokenUseCase enrolment;
+    private final Access access;
+
+    CollectorsHttpService(ProvisionCollectorUseCase provision, RegisterCollectorUseCase register,
+                          IssueEnrolmentTokenUseCase enrolment, Access access) {
         this.provision = provision;
+        this.register = register;
+        this.enrolment = enrolment;
+        this.access = access;
     }
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/", this::create);
+        rules.post("/", this::create)
+                .post("/register", this::register)
+                .post("/{id}/enrolment-token", this::enrolmentToken);
+    }
+
+    private void register(ServerRequest req, ServerResponse res) {
+        Optional<String> secret = req.headers().first(REGISTRATION_SECRET);
+        Optional<String> token = req.headers().first(ENROLMENT_TOKEN);
+        if (secret.isPresent() == token.isPresent()) {
+            res.header(HeaderNames.WWW_AUTHENTICATE, "Registration-Secret");
+            new Problem(Status.UNAUTHORIZED_401, "unauthorized", "Registration refused",
+                    "send exactly one of X-Registration-Secret or X-Enrolment-Token").send(res);
+            return;
+        }
+        JsonObject body = Jsons.readObject(req);
+        for (String key : body.keySet()) {
+            if (!REGISTRATION_FIELDS.contains(key)) {
+                throw new ApiException(Problem.badRequest("unknown field '" + key + "'; expected name, hostname, labels"));
+            }
+        }
+        RegistrationCredential credential = secret.<RegistrationCredential>map(RegistrationCredential.Secret::new)
+                .orElseGet(() -> new RegistrationCredential.EnrolmentToken(token.orElseThrow()));
+        RegisterCollectorUseCase.RegistrationResult result;
+        try {
+            result = register.register(credential, optionalString(body, "name"), optionalString(body, "hostname"),
+                    labels(body), Callers.anonymous(req));
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(Problem.badRequest(e.getMessage()));
+        }
+        switch (result) {
+            case RegisterCollectorUseCase.RegistrationResult.Registered r -> {
+                res.status(Status.CREATED_201);
+                res.header(HeaderNames.CACHE_CONTROL, "no-store");
+                res.header(HeaderNames.LOCATION, "/api/v1/collectors/" + r.collector().id());
+                Jsons.send(res, AuthHttpService.tokens(r.tokens()).add("collector_id", r.collector().id().value()).build());
+            }
+            case RegisterCollectorUseCase.RegistrationResult.Refused refused -> {
+                res.header(HeaderNames.WWW_AUTHENTICATE, "Registration-Secret");
+                new Problem(Status.UNAUTHORIZED_401, "unauthorized", "Registration refused",
+                        "the registration secret or enrolment token is not accepted").send(res);
+            }
+        }
+    }
+
+    private void enrolmentToken(ServerRequest req, ServerResponse res) {
+        CollectorId id = PathParams.collectorId(req);
+        access.require(req, Operation.PROVISION_COLLECTOR);
+        switch (enrolment.issueEnrolmentToken(id, Callers.actor(req))) {
+            case IssueEnrolmentTokenUseCase.EnrolmentResult.Issued i -> {
+                res.status(Status.CREATED_201);
+                res.header(HeaderNames.CACHE_CONTROL, "no-store");
+                Jsons.send(res, Json.createObjectBuilder()
+                        .add("collector_id", id.value())
+                        .add("enrolment_token", i.token())
+                        .add("expires_at", HttpDates.json(i.expiresAt()))
+                        .build());
+            }
+            case IssueEnrolmentTokenUseCase.EnrolmentResult.CollectorNotFound nf -> Problem.notFound(
+                    "collector-not-found", "no collector has the id '" + nf.collectorId() + "'").send(res);
+        }
     }
 
     private void create(ServerRequest req, ServerResponse res) {
+        access.require(req, Operation.PROVISION_COLLECTOR);
         JsonObject body = Jsons.readObject(req);
         for (String key : body.keySet()) {
             if (!FIELDS.contains(key)) {

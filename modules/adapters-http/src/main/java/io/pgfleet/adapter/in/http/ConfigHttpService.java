@@ -16,6 +16,7 @@ import io.pgfleet.application.port.in.ValidateConfigQuery;
 import io.pgfleet.application.port.in.GetConfigQuery;
 import io.pgfleet.application.port.in.PublishConfigCommand;
 import io.pgfleet.application.port.in.PublishConfigUseCase;
+import io.pgfleet.domain.access.Operation;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigDocument;
 import io.pgfleet.domain.config.ConfigRevision;
@@ -53,9 +54,11 @@ final class ConfigHttpService implements HttpService {
     private final RollbackConfigUseCase rollback;
     private final ValidateConfigQuery validate;
     private final ConfigHistoryQuery history;
+    private final Access access;
 
     ConfigHttpService(PublishConfigUseCase publish, GetConfigQuery query, RollbackConfigUseCase rollback,
-                      ValidateConfigQuery validate, ConfigHistoryQuery history) {
+                      ValidateConfigQuery validate, ConfigHistoryQuery history, Access access) {
+        this.access = access;
         this.publish = publish;
         this.query = query;
         this.rollback = rollback;
@@ -76,11 +79,13 @@ final class ConfigHttpService implements HttpService {
 
     private void getLatest(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
+        access.require(req, Operation.READ_CONFIG, id);
         sendLookup(req, res, query.latest(id));
     }
 
     private void getVersion(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
+        access.require(req, Operation.READ_HISTORY, id);
         ConfigVersion version = PathParams.version(req);
         sendLookup(req, res, query.version(id, version));
     }
@@ -143,6 +148,7 @@ final class ConfigHttpService implements HttpService {
 
     private void put(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
+        access.require(req, Operation.PUBLISH_CONFIG, id);
         Precondition precondition = precondition(req);
         String message = checkedMessage(req.headers().first(CHANGE_MESSAGE).orElse(""), "X-Change-Message");
         ConfigDocument document = readDocument(req);
@@ -152,6 +158,7 @@ final class ConfigHttpService implements HttpService {
 
     private void rollback(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
+        access.require(req, Operation.ROLLBACK_CONFIG, id);
         Precondition precondition = precondition(req);
         JsonObject body = Jsons.readObject(req);
         for (String key : body.keySet()) {
@@ -175,6 +182,7 @@ final class ConfigHttpService implements HttpService {
     }
 
     private void validate(ServerRequest req, ServerResponse res) {
+        access.require(req, Operation.VALIDATE_CONFIG);
         switch (validate.validate(readDocument(req))) {
             case Validation.Valid v -> Jsons.send(res, Json.createObjectBuilder()
                     .add("valid", true)
@@ -202,6 +210,7 @@ final class ConfigHttpService implements HttpService {
 
     private void history(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
+        access.require(req, Operation.READ_HISTORY, id);
         int limit = QueryParams.integer(req, "limit", 50, 1, ConfigHistoryQuery.MAX_PAGE);
         int before = QueryParams.integer(req, "before", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
         switch (history.history(id, before, limit)) {
@@ -234,6 +243,7 @@ final class ConfigHttpService implements HttpService {
 
     private void diff(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
+        access.require(req, Operation.READ_HISTORY, id);
         ConfigVersion from = new ConfigVersion(QueryParams.integer(req, "from", 0, 1, Integer.MAX_VALUE));
         ConfigVersion to = new ConfigVersion(QueryParams.integer(req, "to", 0, 1, Integer.MAX_VALUE));
         ConfigLookup a = query.version(id, from);

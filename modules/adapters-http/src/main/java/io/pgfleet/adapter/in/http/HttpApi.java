@@ -5,6 +5,13 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.application.port.in.AuditTrailQuery;
+import io.pgfleet.application.port.in.AuthenticateQuery;
+import io.pgfleet.application.port.in.IssueEnrolmentTokenUseCase;
+import io.pgfleet.application.port.in.LoginUseCase;
+import io.pgfleet.application.port.in.ManageUsersUseCase;
+import io.pgfleet.application.port.in.RefreshTokenUseCase;
+import io.pgfleet.application.port.in.RegisterCollectorUseCase;
+import io.pgfleet.application.port.in.RotateSigningKeyUseCase;
 import io.pgfleet.application.port.in.ConfigHistoryQuery;
 import io.pgfleet.application.port.in.GetConfigQuery;
 import io.pgfleet.application.port.in.RollbackConfigUseCase;
@@ -32,11 +39,12 @@ public final class HttpApi {
      * @param validateConfig     dry-run validation
      * @param configHistory      reading history
      * @param auditTrail         reading the audit trail
+     * @param security           identity and access
      */
     public record UseCases(PublishConfigUseCase publishConfig, GetConfigQuery getConfig,
                            ProvisionCollectorUseCase provisionCollector, RollbackConfigUseCase rollbackConfig,
                            ValidateConfigQuery validateConfig, ConfigHistoryQuery configHistory,
-                           AuditTrailQuery auditTrail) {
+                           AuditTrailQuery auditTrail, SecurityUseCases security) {
         /** Requires every use case. */
         public UseCases {
             Objects.requireNonNull(publishConfig, "publishConfig");
@@ -46,6 +54,33 @@ public final class HttpApi {
             Objects.requireNonNull(validateConfig, "validateConfig");
             Objects.requireNonNull(configHistory, "configHistory");
             Objects.requireNonNull(auditTrail, "auditTrail");
+            Objects.requireNonNull(security, "security");
+        }
+    }
+
+    /**
+     * The identity and access use cases.
+     *
+     * @param authenticate      authenticating and authorising requests
+     * @param login             logging in
+     * @param refresh           refreshing tokens
+     * @param register          agents registering
+     * @param enrolment         issuing enrolment tokens
+     * @param users             managing users
+     * @param rotateSigningKey  rotating the signing key
+     */
+    public record SecurityUseCases(AuthenticateQuery authenticate, LoginUseCase login, RefreshTokenUseCase refresh,
+                                   RegisterCollectorUseCase register, IssueEnrolmentTokenUseCase enrolment,
+                                   ManageUsersUseCase users, RotateSigningKeyUseCase rotateSigningKey) {
+        /** Requires every use case. */
+        public SecurityUseCases {
+            Objects.requireNonNull(authenticate, "authenticate");
+            Objects.requireNonNull(login, "login");
+            Objects.requireNonNull(refresh, "refresh");
+            Objects.requireNonNull(register, "register");
+            Objects.requireNonNull(enrolment, "enrolment");
+            Objects.requireNonNull(users, "users");
+            Objects.requireNonNull(rotateSigningKey, "rotateSigningKey");
         }
     }
 
@@ -59,10 +94,16 @@ public final class HttpApi {
      * @param useCases what the routes call
      */
     public static void register(HttpRouting.Builder routing, UseCases useCases) {
-        routing.register("/api/v1/config", new ConfigHttpService(useCases.publishConfig(), useCases.getConfig(),
-                        useCases.rollbackConfig(), useCases.validateConfig(), useCases.configHistory()))
-                .register("/api/v1/collectors", new CollectorsHttpService(useCases.provisionCollector()))
-                .register("/api/v1/audit", new AuditHttpService(useCases.auditTrail()))
+        SecurityUseCases sec = useCases.security();
+        Access access = new Access(sec.authenticate());
+        routing.addFilter(new AuthenticationFilter(sec.authenticate()))
+                .register("/api/v1/config", new ConfigHttpService(useCases.publishConfig(), useCases.getConfig(),
+                        useCases.rollbackConfig(), useCases.validateConfig(), useCases.configHistory(), access))
+                .register("/api/v1/collectors", new CollectorsHttpService(useCases.provisionCollector(),
+                        sec.register(), sec.enrolment(), access))
+                .register("/api/v1/audit", new AuditHttpService(useCases.auditTrail(), access))
+                .register("/api/v1/auth", new AuthHttpService(sec.login(), sec.refresh(), sec.rotateSigningKey(), access))
+                .register("/api/v1/users", new UsersHttpService(sec.users(), access))
                 .any("/api/*", (req, res) -> Problem.notFound("no-such-endpoint",
                         "there is no " + req.prologue().method().text() + " " + req.path().path()).send(res))
                 .error(ApiException.class, (req, res, e) -> e.problem().send(res))

@@ -6,7 +6,9 @@ import io.helidon.dbclient.DbRow;
 import io.pgfleet.application.port.in.AuditFilter;
 import io.pgfleet.application.port.out.LoadAuditTrailPort;
 import io.pgfleet.domain.audit.AuditAction;
+import io.pgfleet.domain.access.Username;
 import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.audit.AuditSubject;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.identity.Actor;
 
@@ -25,16 +27,18 @@ public final class AuditPersistenceAdapter implements LoadAuditTrailPort {
     }
 
     static void insert(DbExecute tx, AuditEntry e) {
-        tx.insert("INSERT INTO audit_log (at, actor, address, action, collector_id, version, detail)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        String collector = e.subject() instanceof AuditSubject.OfCollector c ? c.collectorId().value() : "";
+        String user = e.subject() instanceof AuditSubject.OfUser u ? u.username().value() : "";
+        tx.insert("INSERT INTO audit_log (at, actor, address, action, collector_id, username, version, detail)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 Rows.timestamp(e.at()), e.actor().name(), e.actor().address(), e.action().label(),
-                e.collectorId().value(), e.version(), e.detail());
+                collector, user, e.version(), e.detail());
     }
 
     @Override
     public List<AuditEntry> loadAudit(AuditFilter f) {
         return Rows.guard("reading the audit trail", () -> db.execute().query("""
-                        SELECT at, actor, address, action, collector_id, version, detail FROM audit_log
+                        SELECT at, actor, address, action, collector_id, username, version, detail FROM audit_log
                         WHERE (? = '' OR collector_id = ?) AND (? = '' OR actor = ?) AND (? = '' OR action = ?)
                           AND at >= ? AND at < ?
                         ORDER BY at DESC, id DESC LIMIT ?""",
@@ -45,8 +49,12 @@ public final class AuditPersistenceAdapter implements LoadAuditTrailPort {
     }
 
     private static AuditEntry entry(DbRow row) {
+        String collector = Rows.text(row, "collector_id");
+        String user = Rows.text(row, "username");
+        AuditSubject subject = !collector.isEmpty() ? new AuditSubject.OfCollector(CollectorId.of(collector))
+                : !user.isEmpty() ? new AuditSubject.OfUser(new Username(user)) : new AuditSubject.OfServer();
         return new AuditEntry(Rows.instant(row, "at"), new Actor(Rows.text(row, "actor"), Rows.text(row, "address")),
-                AuditAction.parse(Rows.text(row, "action")), CollectorId.of(Rows.text(row, "collector_id")),
+                AuditAction.parse(Rows.text(row, "action")), subject,
                 Rows.integer(row, "version"), Rows.text(row, "detail"));
     }
 }

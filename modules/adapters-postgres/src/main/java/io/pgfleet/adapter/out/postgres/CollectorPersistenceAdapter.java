@@ -23,7 +23,8 @@ import java.util.Optional;
  */
 public final class CollectorPersistenceAdapter implements LoadCollectorPort, SaveCollectorPort {
 
-    private static final String COLUMNS = "id, name, hostname, labels::text AS labels, created_at";
+    private static final String COLUMNS =
+            "id, name, hostname, labels::text AS labels, created_at, revoked_at IS NOT NULL AS revoked";
 
     private final DbClient db;
 
@@ -56,7 +57,8 @@ public final class CollectorPersistenceAdapter implements LoadCollectorPort, Sav
 
     static Collector collector(DbRow row) {
         return new Collector(CollectorId.of(Rows.text(row, "id")), Rows.text(row, "name"), Rows.text(row, "hostname"),
-                labels(Rows.text(row, "labels")), Rows.instant(row, "created_at"));
+                labels(Rows.text(row, "labels")), Rows.instant(row, "created_at"),
+                row.column("revoked").get(Boolean.class));
     }
 
     static String json(Map<String, String> labels) {

@@ -18,12 +18,18 @@ public final class PostgresStorage implements AutoCloseable {
     private final CollectorPersistenceAdapter collectors;
     private final ConfigRevisionPersistenceAdapter revisions;
     private final AuditPersistenceAdapter audit;
+    private final UserPersistenceAdapter users;
+    private final TokenPersistenceAdapter tokens;
+    private final SigningKeyPersistenceAdapter keys;
 
     private PostgresStorage(DbClient db) {
         this.db = db;
         this.collectors = new CollectorPersistenceAdapter(db);
         this.revisions = new ConfigRevisionPersistenceAdapter(db);
         this.audit = new AuditPersistenceAdapter(db);
+        this.users = new UserPersistenceAdapter(db);
+        this.tokens = new TokenPersistenceAdapter(db);
+        this.keys = new SigningKeyPersistenceAdapter(db);
     }
 
     /**
@@ -88,6 +94,33 @@ public final class PostgresStorage implements AutoCloseable {
      */
     public AuditPersistenceAdapter audit() {
         return audit;
+    }
+
+    /**
+     * Users.
+     *
+     * @return the adapter
+     */
+    public UserPersistenceAdapter users() {
+        return users;
+    }
+
+    /**
+     * Refresh and enrolment tokens.
+     *
+     * @return the adapter
+     */
+    public TokenPersistenceAdapter tokens() {
+        return tokens;
+    }
+
+    /**
+     * Signing keys and server secrets.
+     *
+     * @return the adapter
+     */
+    public SigningKeyPersistenceAdapter keys() {
+        return keys;
     }
 
     /** Closes the pool. */

@@ -1,0 +1,99 @@
+package io.pgfleet.adapter.in.http;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.pgfleet.application.port.in.LoginUseCase;
+import io.pgfleet.application.port.in.RefreshTokenUseCase;
+import io.pgfleet.application.port.in.RotateSigningKeyUseCase;
+import io.pgfleet.application.port.in.TokenPair;
+import io.pgfleet.application.port.in.TokenResult;
+import io.pgfleet.domain.access.Operation;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonString;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * {@code /api/v1/auth}: logging in, refreshing, rotating the signing key.
+ */
+final class AuthHttpService implements HttpService {
+
+    private static final System.Logger LOG = System.getLogger(AuthHttpService.class.getName());
+
+    private final LoginUseCase login;
+    private final RefreshTokenUseCase refresh;
+    private final RotateSigningKeyUseCase rotate;
+    private final Access access;
+
+    AuthHttpService(LoginUseCase login, RefreshTokenUseCase refresh, RotateSigningKeyUseCase rotate, Access access) {
+        this.login = login;
+        this.refresh = refresh;
+        this.rotate = rotate;
+        this.access = access;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/login", this::login)
+                .post("/refresh", this::refresh)
+                .post("/signing-keys", this::rotate);
+    }
+
+    private void login(ServerRequest req, ServerResponse res) {
+        JsonObject body = Jsons.readObject(req);
+        String username = string(body, "username");
+        String password = string(body, "password");
+        answer(res, login.login(username, password, Callers.anonymous(req)), "wrong user name or password, or the user is disabled");
+    }
+
+    private void refresh(ServerRequest req, ServerResponse res) {
+        JsonObject body = Jsons.readObject(req);
+        answer(res, refresh.refresh(string(body, "refresh_token")), "the refresh token is not accepted; log in again");
+    }
+
+    private void rotate(ServerRequest req, ServerResponse res) {
+        access.require(req, Operation.MANAGE_USERS);
+        String kid = rotate.rotateSigningKey(Callers.actor(req));
+        res.status(Status.CREATED_201);
+        Jsons.send(res, Json.createObjectBuilder().add("kid", kid).build());
+    }
+
+    private static void answer(ServerResponse res, TokenResult result, String refusal) {
+        switch (result) {
+            case TokenResult.Issued issued -> {
+                res.header(HeaderNames.CACHE_CONTROL, "no-store");
+                Jsons.send(res, tokens(issued.tokens()).build());
+            }
+            case TokenResult.Refused refused -> {
+                LOG.log(System.Logger.Level.INFO, "token request refused: " + refused.reason());
+                res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"pgfleet\"");
+                new Problem(Status.UNAUTHORIZED_401, "unauthorized", "Not authenticated", refusal).send(res);
+            }
+        }
+    }
+
+    static JsonObjectBuilder tokens(TokenPair t) {
+        return Json.createObjectBuilder()
+                .add("access_token", t.accessToken())
+                .add("token_type", "Bearer")
+                .add("expires_at", HttpDates.json(t.expiresAt()))
+                .add("expires_in", Math.max(0, Duration.between(Instant.now(), t.expiresAt()).toSeconds()))
+                .add("refresh_token", t.refreshToken())
+                .add("subject", t.principal().subject())
+                .add("role", t.principal().role().label());
+    }
+
+    private static String string(JsonObject body, String key) {
+        if (!(body.get(key) instanceof JsonString s)) {
+            throw new ApiException(Problem.badRequest("'" + key + "' is required and must be a string"));
+        }
+        return s.getString();
+    }
+}

@@ -1,0 +1,146 @@
+package io.pgfleet.adapter.in.http;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.pgfleet.application.port.in.ManageUsersUseCase;
+import io.pgfleet.domain.access.Operation;
+import io.pgfleet.domain.access.Role;
+import io.pgfleet.domain.access.User;
+import io.pgfleet.domain.access.Username;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code /api/v1/users}: administrators manage users. Password hashes never leave the server.
+ */
+final class UsersHttpService implements HttpService {
+
+    private final ManageUsersUseCase users;
+    private final Access access;
+
+    UsersHttpService(ManageUsersUseCase users, Access access) {
+        this.users = users;
+        this.access = access;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/", this::create)
+                .get("/", this::list)
+                .patch("/{username}", this::update);
+    }
+
+    private void create(ServerRequest req, ServerResponse res) {
+        access.require(req, Operation.MANAGE_USERS);
+        JsonObject body = Jsons.readObject(req);
+        onlyFields(body, Set.of("username", "password", "role"));
+        Username name = username(required(body, "username"));
+        Role role = role(required(body, "role"));
+        send(res, users.createUser(name, required(body, "password"), role, Callers.actor(req)), Status.CREATED_201);
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        access.require(req, Operation.MANAGE_USERS);
+        JsonArrayBuilder list = Json.createArrayBuilder();
+        users.listUsers().forEach(u -> list.add(json(u)));
+        Jsons.send(req, res, Json.createObjectBuilder().add("users", list).build());
+    }
+
+    private void update(ServerRequest req, ServerResponse res) {
+        access.require(req, Operation.MANAGE_USERS);
+        Username name = username(req.path().pathParameters().get("username"));
+        JsonObject body = Jsons.readObject(req);
+        onlyFields(body, Set.of("password", "role", "enabled"));
+        Optional<Role> role = optional(body, "role").map(UsersHttpService::role);
+        Optional<String> password = optional(body, "password");
+        Optional<Boolean> enabled = Optional.empty();
+        if (body.containsKey("enabled")) {
+            JsonValue v = body.get("enabled");
+            if (v != JsonValue.TRUE && v != JsonValue.FALSE) {
+                throw new ApiException(Problem.badRequest("'enabled' must be true or false"));
+            }
+            enabled = Optional.of(v == JsonValue.TRUE);
+        }
+        if (name.value().equals(Callers.principal(req).subject()) && enabled.equals(Optional.of(false))) {
+            throw new ApiException(Problem.badRequest("administrators cannot disable themselves"));
+        }
+        send(res, users.updateUser(name, role, password, enabled, Callers.actor(req)), Status.OK_200);
+    }
+
+    private static void send(ServerResponse res, ManageUsersUseCase.UserResult result, Status success) {
+        switch (result) {
+            case ManageUsersUseCase.UserResult.Saved s -> {
+                res.status(success);
+                if (success == Status.CREATED_201) {
+                    res.header(HeaderNames.LOCATION, "/api/v1/users/" + s.user().username());
+                }
+                Jsons.send(res, json(s.user()));
+            }
+            case ManageUsersUseCase.UserResult.AlreadyExists e -> new Problem(Status.CONFLICT_409, "user-exists",
+                    "User already exists", "a user named '" + e.username() + "' already exists").send(res);
+            case ManageUsersUseCase.UserResult.NotFound nf -> Problem.notFound("user-not-found",
+                    "no user named '" + nf.username() + "'").send(res);
+        }
+    }
+
+    private static JsonObject json(User u) {
+        return Json.createObjectBuilder()
+                .add("username", u.username().value())
+                .add("role", u.role().label())
+                .add("enabled", u.enabled())
+                .add("created_at", HttpDates.json(u.createdAt()))
+                .build();
+    }
+
+    private static void onlyFields(JsonObject body, Set<String> allowed) {
+        for (String k : body.keySet()) {
+            if (!allowed.contains(k)) {
+                throw new ApiException(Problem.badRequest("unknown field '" + k + "'; expected " + String.join(", ", allowed)));
+            }
+        }
+    }
+
+    private static String required(JsonObject body, String key) {
+        return optional(body, key).orElseThrow(() -> new ApiException(Problem.badRequest("'" + key + "' is required")));
+    }
+
+    private static Optional<String> optional(JsonObject body, String key) {
+        if (!body.containsKey(key)) {
+            return Optional.empty();
+        }
+        if (!(body.get(key) instanceof JsonString s)) {
+            throw new ApiException(Problem.badRequest("'" + key + "' must be a string"));
+        }
+        return Optional.of(s.getString());
+    }
+
+    private static Username username(String raw) {
+        try {
+            return new Username(raw);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(Problem.badRequest(e.getMessage()));
+        }
+    }
+
+    private static Role role(String raw) {
+        try {
+            Role r = Role.parse(raw);
+            if (!r.isHuman()) {
+                throw new IllegalArgumentException("users hold admin, operator or viewer");
+            }
+            return r;
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(Problem.badRequest(e.getMessage()));
+        }
+    }
+}

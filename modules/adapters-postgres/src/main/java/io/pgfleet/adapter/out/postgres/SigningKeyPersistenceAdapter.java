@@ -1,0 +1,62 @@
+package io.pgfleet.adapter.out.postgres;
+
+import io.helidon.dbclient.DbClient;
+import io.pgfleet.application.port.out.ServerSecretPort;
+import io.pgfleet.application.port.out.SigningKeyStorePort;
+import io.pgfleet.domain.audit.AuditEntry;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Token signing keys and server secret hashes, shared by every instance on the database.
+ */
+public final class SigningKeyPersistenceAdapter implements SigningKeyStorePort, ServerSecretPort {
+
+    private final DbClient db;
+
+    SigningKeyPersistenceAdapter(DbClient db) {
+        this.db = db;
+    }
+
+    @Override
+    public List<SigningKey> loadSigningKeys() {
+        return Rows.guard("loading signing keys", () -> db.execute()
+                .query("SELECT kid, secret, created_at FROM signing_keys ORDER BY created_at DESC, kid")
+                .map(r -> new SigningKey(Rows.text(r, "kid"), Rows.text(r, "secret"), Rows.instant(r, "created_at")))
+                .toList());
+    }
+
+    @Override
+    public void saveSigningKey(SigningKey key, AuditEntry audit) {
+        Rows.guard("saving a signing key", () -> Rows.inTransaction(db, tx -> {
+            tx.insert("INSERT INTO signing_keys (kid, secret, created_at) VALUES (?, ?, ?)",
+                    key.kid(), key.secret(), Rows.timestamp(key.createdAt()));
+            AuditPersistenceAdapter.insert(tx, audit);
+            return null;
+        }));
+    }
+
+    @Override
+    public Optional<String> loadSecretHash(String name) {
+        return Rows.guard("loading a server secret", () -> db.execute()
+                .get("SELECT value_hash FROM server_secrets WHERE name = ?", name)
+                .map(r -> Rows.text(r, "value_hash")));
+    }
+
+    @Override
+    public boolean saveSecretHashIfAbsent(String name, String hash, Instant now) {
+        return Rows.guard("saving a server secret", () -> db.execute().insert(
+                "INSERT INTO server_secrets (name, value_hash, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                name, hash, Rows.timestamp(now)) == 1);
+    }
+
+    @Override
+    public void saveSecretHash(String name, String hash, Instant now) {
+        Rows.guard("saving a server secret", () -> db.execute().insert("""
+                        INSERT INTO server_secrets (name, value_hash, updated_at) VALUES (?, ?, ?)
+                        ON CONFLICT (name) DO UPDATE SET value_hash = excluded.value_hash, updated_at = excluded.updated_at""",
+                name, hash, Rows.timestamp(now)));
+    }
+}

@@ -1,0 +1,87 @@
+package io.pgfleet.adapter.out.postgres;
+
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbRow;
+import io.pgfleet.application.port.out.EnrolmentTokenStorePort;
+import io.pgfleet.application.port.out.RefreshTokenStorePort;
+import io.pgfleet.domain.access.Principal;
+import io.pgfleet.domain.access.Role;
+import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.collector.CollectorId;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Refresh and enrolment tokens, stored only as SHA-256 hashes.
+ */
+public final class TokenPersistenceAdapter implements RefreshTokenStorePort, EnrolmentTokenStorePort {
+
+    private final DbClient db;
+
+    TokenPersistenceAdapter(DbClient db) {
+        this.db = db;
+    }
+
+    @Override
+    public void saveRefreshToken(String tokenHash, String familyId, Principal principal, Instant issuedAt,
+                                 Instant expiresAt) {
+        Rows.guard("saving a refresh token", () -> db.execute().insert("""
+                        INSERT INTO refresh_tokens (token_hash, family_id, subject, role, issued_at, expires_at)
+                        VALUES (?, ?, ?, ?, ?, ?)""",
+                tokenHash, familyId, principal.subject(), principal.role().label(),
+                Rows.timestamp(issuedAt), Rows.timestamp(expiresAt)));
+    }
+
+    @Override
+    public Consumption consumeRefreshToken(String tokenHash, Instant now) {
+        return Rows.guard("using a refresh token", () -> Rows.inTransaction(db, tx -> {
+            Optional<DbRow> row = tx.get("""
+                    SELECT family_id, subject, role, expires_at, used_at IS NOT NULL AS used,
+                           revoked_at IS NOT NULL AS revoked
+                    FROM refresh_tokens WHERE token_hash = ? FOR UPDATE""", tokenHash);
+            if (row.isEmpty()) {
+                return new Consumption.Rejected();
+            }
+            DbRow r = row.get();
+            String family = Rows.text(r, "family_id");
+            if (r.column("revoked").get(Boolean.class) || !now.isBefore(Rows.instant(r, "expires_at"))) {
+                return new Consumption.Rejected();
+            }
+            if (r.column("used").get(Boolean.class)) {
+                // Reuse means the token leaked: whoever holds any token of this family loses it.
+                tx.update("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
+                        Rows.timestamp(now), family);
+                return new Consumption.Reused(family);
+            }
+            tx.update("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?", Rows.timestamp(now), tokenHash);
+            return new Consumption.Consumed(new Principal(Rows.text(r, "subject"), Role.parse(Rows.text(r, "role"))), family);
+        }));
+    }
+
+    @Override
+    public void revokeRefreshTokensOf(String subject, Instant now) {
+        Rows.guard("revoking refresh tokens", () -> db.execute().update(
+                "UPDATE refresh_tokens SET revoked_at = ? WHERE subject = ? AND revoked_at IS NULL",
+                Rows.timestamp(now), subject));
+    }
+
+    @Override
+    public void saveEnrolmentToken(String tokenHash, CollectorId collectorId, Instant expiresAt, AuditEntry audit) {
+        Rows.guard("saving an enrolment token", () -> Rows.inTransaction(db, tx -> {
+            tx.insert("INSERT INTO enrolment_tokens (token_hash, collector_id, expires_at) VALUES (?, ?, ?)",
+                    tokenHash, collectorId.value(), Rows.timestamp(expiresAt));
+            AuditPersistenceAdapter.insert(tx, audit);
+            return null;
+        }));
+    }
+
+    @Override
+    public Optional<CollectorId> consumeEnrolmentToken(String tokenHash, Instant now) {
+        return Rows.guard("using an enrolment token", () -> db.execute().get("""
+                        UPDATE enrolment_tokens SET used_at = ?
+                        WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?
+                        RETURNING collector_id""", Rows.timestamp(now), tokenHash, Rows.timestamp(now))
+                .map(r -> CollectorId.of(Rows.text(r, "collector_id"))));
+    }
+}

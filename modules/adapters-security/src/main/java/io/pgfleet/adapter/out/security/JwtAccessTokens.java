@@ -1,0 +1,189 @@
+package io.pgfleet.adapter.out.security;
+
+import io.helidon.common.Errors;
+import io.helidon.security.jwt.Jwt;
+import io.helidon.security.jwt.SignedJwt;
+import io.helidon.security.jwt.jwk.JwkKeys;
+import io.helidon.security.jwt.jwk.JwkOctet;
+import io.pgfleet.application.port.out.AccessTokenPort;
+import io.pgfleet.application.port.out.SigningKeyStorePort;
+import io.pgfleet.domain.access.Principal;
+import io.pgfleet.domain.access.Role;
+import jakarta.json.Json;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * HS256 JWT access tokens. Keys come from the shared store, so every instance signs with the
+ * newest key and verifies with all of them; an unknown key id triggers a reload (rate-limited),
+ * which is how a key rotated on one instance reaches the others.
+ *
+ * <p>Verification is strict: the header must say {@code HS256} (so {@code alg: none} and algorithm
+ * confusion are refused before any signature check), the key id must be known, the signature must
+ * match, and issuer, audience, subject, role, issue and expiry times must all be present and right.
+ */
+public final class JwtAccessTokens implements AccessTokenPort {
+
+    /** The issuer of every token. */
+    public static final String ISSUER = "pgfleet";
+    /** The audience of every token. */
+    public static final String AUDIENCE = "pgfleet-api";
+    private static final String ALGORITHM = "HS256";
+    private static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
+    private static final Duration RELOAD_AT_MOST_EVERY = Duration.ofSeconds(5);
+    private static final Duration RELOAD_AT_LEAST_EVERY = Duration.ofMinutes(1);
+    private static final int MAX_TOKEN_LENGTH = 8192;
+
+    private record KeySet(List<SigningKeyStorePort.SigningKey> newestFirst, Map<String, JwkOctet> byKid, Instant loadedAt) {
+    }
+
+    private final SigningKeyStorePort store;
+    private final Duration ttl;
+    private volatile KeySet keys;
+
+    /**
+     * Tokens signed with the store's keys.
+     *
+     * @param store the shared keys
+     * @param ttl   access token lifetime
+     */
+    public JwtAccessTokens(SigningKeyStorePort store, Duration ttl) {
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("access tokens live a positive time");
+        }
+        this.store = store;
+        this.ttl = ttl;
+    }
+
+    @Override
+    public IssuedAccessToken issue(Principal principal, Instant now) {
+        KeySet set = keys(now, false);
+        if (set.newestFirst().isEmpty()) {
+            throw new IllegalStateException("no signing key: the security bootstrap has not run");
+        }
+        SigningKeyStorePort.SigningKey key = set.newestFirst().get(0);
+        Instant expires = now.plus(ttl);
+        Jwt jwt = Jwt.builder()
+                .algorithm(ALGORITHM)
+                .keyId(key.kid())
+                .type("JWT")
+                .issuer(ISSUER)
+                .addAudience(AUDIENCE)
+                .subject(principal.subject())
+                .addPayloadClaim("role", principal.role().label())
+                .issueTime(now)
+                .notBefore(now)
+                .expirationTime(expires)
+                .jwtId(UUID.randomUUID().toString())
+                .build();
+        return new IssuedAccessToken(SignedJwt.sign(jwt, set.byKid().get(key.kid())).tokenContent(), expires);
+    }
+
+    @Override
+    public TokenCheck verify(String token, Instant now) {
+        if (token == null || token.isBlank() || token.length() > MAX_TOKEN_LENGTH) {
+            return new TokenCheck.Invalid("no token");
+        }
+        SignedJwt signed;
+        try {
+            signed = SignedJwt.parseToken(token);
+        } catch (RuntimeException e) {
+            // Any parse failure (bad base64, bad JSON, wrong shapes) is a malformed token, not a server error.
+            return new TokenCheck.Invalid("malformed token");
+        }
+        Jwt jwt = signed.getJwt();
+        if (!ALGORITHM.equals(signed.getJwt().algorithm().orElse(""))) {
+            return new TokenCheck.Invalid("algorithm must be " + ALGORITHM);
+        }
+        Optional<String> kid = jwt.keyId();
+        if (kid.isEmpty()) {
+            return new TokenCheck.Invalid("no key id");
+        }
+        JwkOctet key = keys(now, false).byKid().get(kid.get());
+        if (key == null) {
+            key = keys(now, true).byKid().get(kid.get());
+        }
+        if (key == null) {
+            return new TokenCheck.Invalid("unknown key id");
+        }
+        try {
+            Errors signature = signed.verifySignature(JwkKeys.builder().addKey(key).build(), key);
+            if (!signature.isValid()) {
+                return new TokenCheck.Invalid("bad signature");
+            }
+            return claims(jwt, now);
+        } catch (RuntimeException e) {
+            return new TokenCheck.Invalid("malformed token");
+        }
+    }
+
+    private static TokenCheck claims(Jwt jwt, Instant now) {
+        if (!ISSUER.equals(jwt.issuer().orElse(""))) {
+            return new TokenCheck.Invalid("wrong issuer");
+        }
+        if (!jwt.audience().map(a -> a.contains(AUDIENCE)).orElse(false)) {
+            return new TokenCheck.Invalid("wrong audience");
+        }
+        Optional<Instant> exp = jwt.expirationTime();
+        if (exp.isEmpty() || !now.isBefore(exp.get().plus(CLOCK_SKEW))) {
+            return new TokenCheck.Invalid("expired");
+        }
+        if (jwt.notBefore().map(nbf -> now.plus(CLOCK_SKEW).isBefore(nbf)).orElse(false)
+                || jwt.issueTime().isEmpty() || now.plus(CLOCK_SKEW).isBefore(jwt.issueTime().get())) {
+            return new TokenCheck.Invalid("not yet valid");
+        }
+        Optional<String> subject = jwt.subject();
+        Optional<JsonValue> role = jwt.payloadClaim("role");
+        if (subject.isEmpty() || role.isEmpty() || !(role.get() instanceof JsonString roleName)) {
+            return new TokenCheck.Invalid("no subject or role");
+        }
+        try {
+            return new TokenCheck.Valid(new Principal(subject.get(), Role.parse(roleName.getString())));
+        } catch (IllegalArgumentException e) {
+            return new TokenCheck.Invalid("bad subject or role");
+        }
+    }
+
+    private KeySet keys(Instant now, boolean unknownKid) {
+        KeySet current = keys;
+        Instant wallClock = Instant.now();
+        boolean stale = current == null || current.loadedAt().plus(RELOAD_AT_LEAST_EVERY).isBefore(wallClock);
+        boolean mayReload = current == null || current.loadedAt().plus(RELOAD_AT_MOST_EVERY).isBefore(wallClock);
+        if (stale || (unknownKid && mayReload)) {
+            synchronized (this) {
+                if (keys == current) {
+                    keys = load(wallClock);
+                }
+                return keys;
+            }
+        }
+        return current;
+    }
+
+    private KeySet load(Instant at) {
+        List<SigningKeyStorePort.SigningKey> all = store.loadSigningKeys();
+        Map<String, JwkOctet> byKid = all.stream().collect(Collectors.toMap(SigningKeyStorePort.SigningKey::kid,
+                k -> JwkOctet.create(Json.createObjectBuilder()
+                        .add("kty", "oct")
+                        .add("kid", k.kid())
+                        .add("alg", ALGORITHM)
+                        .add("use", "sig")
+                        .add("k", k.secret())
+                        .build()), (a, b) -> a));
+        return new KeySet(all, byKid, at);
+    }
+
+    /** Forces the next call to read the keys again (after a local rotation). */
+    public void reloadKeys() {
+        keys = null;
+    }
+
+}

@@ -1,0 +1,39 @@
+package io.pgfleet.application.port.in;
+
+import io.pgfleet.domain.access.AccessDecision;
+import io.pgfleet.domain.access.Operation;
+import io.pgfleet.domain.access.Principal;
+import io.pgfleet.domain.collector.CollectorId;
+
+/**
+ * Who is calling, and may they do this.
+ */
+public interface AuthenticateQuery {
+
+    /**
+     * Checks a bearer token, and that its user is still enabled or its collector still known.
+     *
+     * @param accessToken the token text
+     * @return the principal, or why not
+     */
+    Authentication authenticate(String accessToken);
+
+    /**
+     * Decides an operation that is not about one collector.
+     *
+     * @param principal who
+     * @param operation what
+     * @return the decision
+     */
+    AccessDecision authorize(Principal principal, Operation operation);
+
+    /**
+     * Decides an operation on one collector.
+     *
+     * @param principal who
+     * @param operation what
+     * @param target    which collector
+     * @return the decision
+     */
+    AccessDecision authorize(Principal principal, Operation operation, CollectorId target);
+}

@@ -1,0 +1,41 @@
+package io.pgfleet.application.port.in;
+
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.identity.Actor;
+
+import java.time.Instant;
+
+/**
+ * An operator hands a pre-provisioned collector a one-time enrolment token.
+ */
+public interface IssueEnrolmentTokenUseCase {
+
+    /**
+     * Issues a token valid for 24 hours.
+     *
+     * @param collectorId the pre-provisioned collector
+     * @param actor       who issues it
+     * @return the token (shown once), or not found
+     */
+    EnrolmentResult issueEnrolmentToken(CollectorId collectorId, Actor actor);
+
+    /** The outcome. */
+    sealed interface EnrolmentResult {
+        /**
+         * Issued.
+         *
+         * @param token     the token, never stored in clear
+         * @param expiresAt its expiry
+         */
+        record Issued(String token, Instant expiresAt) implements EnrolmentResult {
+        }
+
+        /**
+         * No such collector.
+         *
+         * @param collectorId the id asked for
+         */
+        record CollectorNotFound(CollectorId collectorId) implements EnrolmentResult {
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.pgfleet.application.port.out;
+
+import io.pgfleet.domain.access.Principal;
+
+import java.time.Instant;
+
+/**
+ * Signed, short-lived access tokens that every server instance can verify.
+ */
+public interface AccessTokenPort {
+
+    /**
+     * A signed token for a principal.
+     *
+     * @param principal who it is for
+     * @param now       the issue time
+     * @return the token and its expiry
+     */
+    IssuedAccessToken issue(Principal principal, Instant now);
+
+    /**
+     * Checks signature, algorithm, key, issuer, audience and time.
+     *
+     * @param token the token text
+     * @param now   the current time
+     * @return the principal, or why the token is refused
+     */
+    TokenCheck verify(String token, Instant now);
+
+    /**
+     * A signed token.
+     *
+     * @param token     the compact token text
+     * @param expiresAt when it stops being accepted
+     */
+    record IssuedAccessToken(String token, Instant expiresAt) {
+    }
+
+    /** The verdict on a presented token. */
+    sealed interface TokenCheck {
+        /**
+         * Genuine and current.
+         *
+         * @param principal who presented it
+         */
+        record Valid(Principal principal) implements TokenCheck {
+        }
+
+        /**
+         * Refused.
+         *
+         * @param reason why, for the log and the caller
+         */
+        record Invalid(String reason) implements TokenCheck {
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.pgfleet.application.port.out;
+
+/**
+ * Slow, salted password hashing.
+ */
+public interface PasswordHasherPort {
+
+    /**
+     * Hashes a password with a fresh salt.
+     *
+     * @param password the password
+     * @return the encoded hash, carrying its algorithm and parameters
+     */
+    String hash(String password);
+
+    /**
+     * Checks a password against an encoded hash, in time independent of where they differ.
+     *
+     * @param password the candidate
+     * @param encoded  a hash from {@link #hash}
+     * @return true when the password matches
+     */
+    boolean verify(String password, String encoded);
+}

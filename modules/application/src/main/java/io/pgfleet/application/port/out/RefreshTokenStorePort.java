@@ -1,0 +1,63 @@
+package io.pgfleet.application.port.out;
+
+import io.pgfleet.domain.access.Principal;
+
+import java.time.Instant;
+
+/**
+ * Rotating refresh tokens, kept as hashes.
+ */
+public interface RefreshTokenStorePort {
+
+    /**
+     * Stores a new token of a family.
+     *
+     * @param tokenHash SHA-256 of the token
+     * @param familyId  the family (one login or registration)
+     * @param principal whom it refreshes
+     * @param issuedAt  issue time
+     * @param expiresAt expiry
+     */
+    void saveRefreshToken(String tokenHash, String familyId, Principal principal, Instant issuedAt, Instant expiresAt);
+
+    /**
+     * Uses a token exactly once, atomically: a second use of the same token revokes its family.
+     *
+     * @param tokenHash SHA-256 of the presented token
+     * @param now       the current time
+     * @return what happened
+     */
+    Consumption consumeRefreshToken(String tokenHash, Instant now);
+
+    /**
+     * Revokes every token of a subject (a disabled user, a revoked collector).
+     *
+     * @param subject user name or collector id
+     * @param now     the revocation time
+     */
+    void revokeRefreshTokensOf(String subject, Instant now);
+
+    /** The outcome of presenting a refresh token. */
+    sealed interface Consumption {
+        /**
+         * First use of a current token: it is now spent.
+         *
+         * @param principal whom it refreshes
+         * @param familyId  its family, for the successor
+         */
+        record Consumed(Principal principal, String familyId) implements Consumption {
+        }
+
+        /**
+         * Already used once: the family is now revoked.
+         *
+         * @param familyId the revoked family
+         */
+        record Reused(String familyId) implements Consumption {
+        }
+
+        /** Unknown, expired or revoked. */
+        record Rejected() implements Consumption {
+        }
+    }
+}

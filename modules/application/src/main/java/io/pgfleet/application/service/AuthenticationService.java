@@ -1,0 +1,73 @@
+package io.pgfleet.application.service;
+
+import io.pgfleet.application.port.in.AuthenticateQuery;
+import io.pgfleet.application.port.in.Authentication;
+import io.pgfleet.application.port.out.AccessTokenPort;
+import io.pgfleet.application.port.out.LoadCollectorPort;
+import io.pgfleet.application.port.out.LoadUserPort;
+import io.pgfleet.domain.access.AccessDecision;
+import io.pgfleet.domain.access.AccessPolicy;
+import io.pgfleet.domain.access.Operation;
+import io.pgfleet.domain.access.Principal;
+import io.pgfleet.domain.access.Role;
+import io.pgfleet.domain.access.User;
+import io.pgfleet.domain.access.Username;
+import io.pgfleet.domain.collector.CollectorId;
+
+import java.time.Clock;
+import java.util.Optional;
+
+final class AuthenticationService implements AuthenticateQuery {
+
+    private final AccessTokenPort tokens;
+    private final LoadUserPort users;
+    private final LoadCollectorPort collectors;
+    private final Clock clock;
+
+    AuthenticationService(AccessTokenPort tokens, LoadUserPort users, LoadCollectorPort collectors, Clock clock) {
+        this.tokens = tokens;
+        this.users = users;
+        this.collectors = collectors;
+        this.clock = clock;
+    }
+
+    @Override
+    public Authentication authenticate(String accessToken) {
+        return switch (tokens.verify(accessToken, clock.instant())) {
+            case AccessTokenPort.TokenCheck.Invalid i -> new Authentication.Rejected(i.reason());
+            case AccessTokenPort.TokenCheck.Valid v -> active(v.principal());
+        };
+    }
+
+    /** A genuine token is not enough: its user must still be enabled with that role, its collector not revoked. */
+    private Authentication active(Principal p) {
+        if (p.role() == Role.COLLECTOR) {
+            return collectors.loadCollector(CollectorId.of(p.subject()))
+                    .filter(c -> !c.revoked())
+                    .<Authentication>map(c -> new Authentication.Authenticated(p))
+                    .orElseGet(() -> new Authentication.Rejected("collector " + p.subject() + " is revoked or gone"));
+        }
+        Optional<User> user;
+        try {
+            user = users.loadUser(new Username(p.subject()));
+        } catch (IllegalArgumentException e) {
+            return new Authentication.Rejected("malformed subject");
+        }
+        if (user.isEmpty() || !user.get().enabled()) {
+            return new Authentication.Rejected("user " + p.subject() + " is disabled or gone");
+        }
+        // A demoted user's older token must not keep the old role.
+        Role role = user.get().role().atLeast(p.role()) ? p.role() : user.get().role();
+        return new Authentication.Authenticated(new Principal(p.subject(), role));
+    }
+
+    @Override
+    public AccessDecision authorize(Principal principal, Operation operation) {
+        return AccessPolicy.decide(principal, operation, Optional.empty());
+    }
+
+    @Override
+    public AccessDecision authorize(Principal principal, Operation operation, CollectorId target) {
+        return AccessPolicy.decide(principal, operation, Optional.of(target));
+    }
+}

@@ -1,0 +1,92 @@
+package io.pgfleet.application.service;
+
+import io.pgfleet.application.port.out.PasswordHasherPort;
+import io.pgfleet.application.port.out.SaveUserPort;
+import io.pgfleet.application.port.out.ServerSecretPort;
+import io.pgfleet.domain.access.Role;
+import io.pgfleet.domain.access.User;
+import io.pgfleet.domain.access.Username;
+import io.pgfleet.domain.audit.AuditAction;
+import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.audit.AuditSubject;
+import io.pgfleet.domain.identity.Actor;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * What a server needs before it can authenticate anyone: a signing key, a first administrator
+ * and a registration secret. Safe to run on every start of every instance.
+ */
+public final class SecurityBootstrap {
+
+    /** The actor of writes the server makes on its own. */
+    static final Actor SYSTEM = new Actor("pgfleet", "");
+
+    /** The first administrator's name. */
+    public static final String ADMIN = "admin";
+
+    /**
+     * Secrets generated during this start, to be shown once.
+     *
+     * @param adminPassword      the generated password of the first administrator
+     * @param registrationSecret the generated registration secret
+     */
+    public record Report(Optional<String> adminPassword, Optional<String> registrationSecret) {
+        @Override
+        public String toString() {
+            return "Report[adminPassword=" + adminPassword.map(p -> "***").orElse("none")
+                    + ", registrationSecret=" + registrationSecret.map(p -> "***").orElse("none") + "]";
+        }
+    }
+
+    private final SigningKeyService keys;
+    private final SaveUserPort users;
+    private final ServerSecretPort secrets;
+    private final PasswordHasherPort hasher;
+    private final Clock clock;
+
+    SecurityBootstrap(SigningKeyService keys, SaveUserPort users, ServerSecretPort secrets, PasswordHasherPort hasher,
+                      Clock clock) {
+        this.keys = keys;
+        this.users = users;
+        this.secrets = secrets;
+        this.hasher = hasher;
+        this.clock = clock;
+    }
+
+    /**
+     * Ensures the signing key, the first administrator and the registration secret.
+     *
+     * @param adminPassword      the first administrator's password ({@code PGFLEET_ADMIN_PASSWORD}); generated when empty
+     * @param registrationSecret the registration secret ({@code PGFLEET_REGISTRATION_SECRET}); generated when empty
+     *                           and none is set yet
+     * @return what was generated now
+     */
+    public Report run(Optional<String> adminPassword, Optional<String> registrationSecret) {
+        keys.ensureKey();
+        Instant now = clock.instant();
+        Optional<String> generatedPassword = Optional.empty();
+        String password = adminPassword.orElseGet(Secrets::randomPassword);
+        User.checkPassword(password);
+        User admin = new User(new Username(ADMIN), Role.ADMIN, true, hasher.hash(password), now);
+        if (users.saveFirstUser(admin, new AuditEntry(now, SYSTEM, AuditAction.USER_CREATED,
+                new AuditSubject.OfUser(admin.username()), 0, "first administrator"))) {
+            generatedPassword = adminPassword.isEmpty() ? Optional.of(password) : Optional.empty();
+        }
+        Optional<String> generatedSecret = Optional.empty();
+        if (registrationSecret.isPresent()) {
+            if (registrationSecret.get().length() < 16) {
+                throw new IllegalArgumentException("the registration secret has at least 16 characters");
+            }
+            secrets.saveSecretHash(RegistrationService.REGISTRATION_SECRET, Secrets.hash(registrationSecret.get()), now);
+        } else {
+            String secret = Secrets.randomToken();
+            if (secrets.saveSecretHashIfAbsent(RegistrationService.REGISTRATION_SECRET, Secrets.hash(secret), now)) {
+                generatedSecret = Optional.of(secret);
+            }
+        }
+        return new Report(generatedPassword, generatedSecret);
+    }
+}

@@ -1,0 +1,39 @@
+package io.pgfleet.application.service;
+
+import io.pgfleet.application.port.in.TokenPair;
+import io.pgfleet.application.port.out.AccessTokenPort;
+import io.pgfleet.application.port.out.RefreshTokenStorePort;
+import io.pgfleet.domain.access.Principal;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.UUID;
+
+/** Issues an access token and the next refresh token of a family. */
+final class TokenIssuer {
+
+    private final AccessTokenPort accessTokens;
+    private final RefreshTokenStorePort refreshTokens;
+    private final SecuritySettings settings;
+    private final Clock clock;
+
+    TokenIssuer(AccessTokenPort accessTokens, RefreshTokenStorePort refreshTokens, SecuritySettings settings, Clock clock) {
+        this.accessTokens = accessTokens;
+        this.refreshTokens = refreshTokens;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    TokenPair newFamily(Principal principal) {
+        return issue(principal, UUID.randomUUID().toString());
+    }
+
+    TokenPair issue(Principal principal, String familyId) {
+        Instant now = clock.instant();
+        AccessTokenPort.IssuedAccessToken access = accessTokens.issue(principal, now);
+        String refresh = Secrets.randomToken();
+        refreshTokens.saveRefreshToken(Secrets.hash(refresh), familyId, principal, now,
+                now.plus(settings.refreshTokenTtl()));
+        return new TokenPair(principal, access.token(), access.expiresAt(), refresh);
+    }
+}
