@@ -33,7 +33,7 @@ class HexagonRulesTest {
     @Test
     void theProductIsReallyImported() {
         for (String pkg : new String[] {"io.pgfleet.domain.config", "io.pgfleet.application.port.in",
-                "io.pgfleet.application.service", "io.pgfleet.adapter.in.http", "io.pgfleet.adapter.out.postgres", "io.pgfleet.adapter.out.toml",
+                "io.pgfleet.application.service", "io.pgfleet.adapter.in.http", "io.pgfleet.adapter.out.postgres", "io.pgfleet.adapter.out.toml", "io.pgfleet.adapter.out.security", "io.pgfleet.domain.access",
                 "io.pgfleet.domain.schema",
                 "io.pgfleet.server"}) {
             assertTrue(product.stream().anyMatch(c -> c.getPackageName().equals(pkg)), "no classes imported from " + pkg);

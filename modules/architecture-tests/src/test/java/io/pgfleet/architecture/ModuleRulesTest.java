@@ -2,6 +2,7 @@ package io.pgfleet.architecture;
 
 import io.pgfleet.adapter.in.http.HttpApi;
 import io.pgfleet.adapter.out.postgres.PostgresStorage;
+import io.pgfleet.adapter.out.security.JwtAccessTokens;
 import io.pgfleet.adapter.out.toml.TomlDocumentParser;
 import io.pgfleet.application.port.in.PublishConfigUseCase;
 import io.pgfleet.domain.config.ConfigVersion;
@@ -23,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 class ModuleRulesTest {
 
     private static final Set<String> ADAPTERS = Set.of("io.pgfleet.adapter.in.http", "io.pgfleet.adapter.out.postgres",
-            "io.pgfleet.adapter.out.toml");
+            "io.pgfleet.adapter.out.toml", "io.pgfleet.adapter.out.security");
 
     static ModuleDescriptor descriptorOf(Class<?> type) throws IOException, URISyntaxException {
         Path location = Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -53,7 +54,8 @@ class ModuleRulesTest {
 
     @Test
     void adaptersRequireNoOtherAdapter() throws Exception {
-        for (Class<?> type : new Class<?>[] {HttpApi.class, PostgresStorage.class, TomlDocumentParser.class}) {
+        for (Class<?> type : new Class<?>[] {HttpApi.class, PostgresStorage.class, TomlDocumentParser.class,
+                JwtAccessTokens.class}) {
             ModuleDescriptor adapter = descriptorOf(type);
             assertEquals(java.util.List.of(), ModuleRules.adapterRequiresNoOtherAdapter(adapter, ADAPTERS), adapter.name());
         }

@@ -10,12 +10,15 @@ import io.pgfleet.adapter.out.postgres.PostgresStorage;
 import io.pgfleet.adapter.out.security.JwtAccessTokens;
 import io.pgfleet.adapter.out.security.Pbkdf2PasswordHasher;
 import io.pgfleet.adapter.out.toml.TomlDocumentParser;
+import io.pgfleet.application.port.out.SigningKeyStorePort;
 import io.pgfleet.application.service.ApplicationServices;
+import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.application.service.SecurityBootstrap;
 import io.pgfleet.application.service.SecuritySettings;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -82,8 +85,22 @@ public final class PgfleetServer implements AutoCloseable {
      * @return the wired services
      */
     public static ApplicationServices services(PostgresStorage storage, Duration accessTokenTtl, Clock clock) {
+        JwtAccessTokens jwt = new JwtAccessTokens(storage.keys(), accessTokenTtl);
+        // A key rotated here is used here at once; other instances pick it up on the first token they meet.
+        SigningKeyStorePort keys = new SigningKeyStorePort() {
+            @Override
+            public List<SigningKey> loadSigningKeys() {
+                return storage.keys().loadSigningKeys();
+            }
+
+            @Override
+            public void saveSigningKey(SigningKey key, AuditEntry audit) {
+                storage.keys().saveSigningKey(key, audit);
+                jwt.reloadKeys();
+            }
+        };
         ApplicationServices.SecurityPorts security = new ApplicationServices.SecurityPorts(
-                new JwtAccessTokens(storage.keys(), accessTokenTtl), storage.keys(), storage.tokens(),
+                jwt, keys, storage.tokens(),
                 storage.users(), storage.users(), new Pbkdf2PasswordHasher(), storage.keys(), storage.tokens(),
                 SecuritySettings.defaults());
         return new ApplicationServices(new ApplicationServices.Ports(storage.collectors(), storage.collectors(),

@@ -35,7 +35,9 @@ final class ServerTls {
             tls.privateKey(k -> k.pem(p -> p.key(Resource.create(s.keyFile().orElseThrow()))))
                     .privateKeyCertChain(k -> k.pem(p -> p.certChain(Resource.create(s.certFile().orElseThrow()))));
         }
-        s.clientCaFile().ifPresent(ca -> tls.trust(certificates(ca)).clientAuth(TlsClientAuth.REQUIRED));
+        // Client certificates name agents, not host names: verify the chain, not an endpoint identity.
+        s.clientCaFile().ifPresent(ca -> tls.trust(certificates(ca)).clientAuth(TlsClientAuth.REQUIRED)
+                .endpointIdentificationAlgorithm(Tls.ENDPOINT_IDENTIFICATION_NONE));
         return tls.build();
     }
 

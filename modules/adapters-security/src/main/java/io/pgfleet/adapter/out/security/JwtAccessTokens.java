@@ -38,7 +38,7 @@ public final class JwtAccessTokens implements AccessTokenPort {
     public static final String AUDIENCE = "pgfleet-api";
     private static final String ALGORITHM = "HS256";
     private static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
-    private static final Duration RELOAD_AT_MOST_EVERY = Duration.ofSeconds(5);
+    private static final Duration RELOAD_AT_MOST_EVERY = Duration.ofMillis(200);
     private static final Duration RELOAD_AT_LEAST_EVERY = Duration.ofMinutes(1);
     private static final int MAX_TOKEN_LENGTH = 8192;
 
