@@ -109,8 +109,9 @@ public final class HexagonRules {
     /** @return outgoing ports are named …Port */
     public ArchRule outgoingPortsEndWithPort() {
         return classes().that().resideInAPackage(root + ".application.port.out..").and().areInterfaces().and().doNotHaveSimpleName("package-info")
+                .and(NOT_SEALED)
                 .should().haveSimpleNameEndingWith("Port")
-                .as("outgoing ports are named …Port");
+                .as("outgoing ports are named …Port (sealed result types aside)");
     }
 
     /** @return use-case implementations are hidden behind their ports */
