@@ -8,6 +8,7 @@ module io.pgfleet.domain {
     exports io.pgfleet.domain.collector;
     exports io.pgfleet.domain.common;
     exports io.pgfleet.domain.config;
+    exports io.pgfleet.domain.fleet;
     exports io.pgfleet.domain.identity;
     exports io.pgfleet.domain.schema;
 }

@@ -105,7 +105,7 @@ public final class PgfleetServer implements AutoCloseable {
                 SecuritySettings.defaults());
         return new ApplicationServices(new ApplicationServices.Ports(storage.collectors(), storage.collectors(),
                 storage.revisions(), storage.revisions(), storage.revisions(), storage.audit(),
-                new TomlDocumentParser(), security), clock);
+                new TomlDocumentParser(), security, storage.fleet(), storage.fleet(), storage.fleet()), clock);
     }
 
     /**
@@ -119,7 +119,8 @@ public final class PgfleetServer implements AutoCloseable {
                 services.provisionCollector(), services.rollbackConfig(), services.validateConfig(),
                 services.configHistory(), services.auditTrail(), new HttpApi.SecurityUseCases(
                 services.authenticate(), services.login(), services.refreshToken(), services.registerCollector(),
-                services.issueEnrolmentToken(), services.manageUsers(), services.rotateSigningKey())));
+                services.issueEnrolmentToken(), services.manageUsers(), services.rotateSigningKey()),
+                new HttpApi.FleetUseCases(services.reportStatus(), services.pushMetrics(), services.fleetQuery())));
     }
 
     /**

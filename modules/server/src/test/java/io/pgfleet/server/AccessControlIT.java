@@ -124,6 +124,15 @@ class AccessControlIT {
         r.add(new Route("PATCH user", "PATCH", () -> "/api/v1/users/viewer", "application/json",
                 () -> "{\"enabled\": true}", List.of(Caller.ADMIN)));
         r.add(new Route("GET audit", "GET", () -> "/api/v1/audit", "", () -> "", List.of(Caller.ADMIN)));
+        r.add(new Route("GET collectors (fleet)", "GET", () -> "/api/v1/collectors", "", () -> "", viewerAndUp()));
+        r.add(new Route("POST status", "POST", () -> "/api/v1/collectors/" + self + "/status", "application/json",
+                () -> "{\"version\": 1, \"status\": \"APPLIED\", \"effective_sha256\": \"" + "a".repeat(64) + "\"}",
+                List.of(Caller.SELF_COLLECTOR)));
+        r.add(new Route("POST metrics push", "POST", () -> "/api/v1/metrics/push", "application/json",
+                () -> "{\"batch_id\": \"batch-" + COUNTER.incrementAndGet() + "-x\", \"samples\": [{\"name\": \"up\","
+                        + " \"labels\": {}, \"value\": 1, \"ts\": \"2026-11-29T10:00:00Z\"}]}",
+                List.of(Caller.SELF_COLLECTOR, Caller.FOREIGN_COLLECTOR)));
+        r.add(new Route("GET samples", "GET", () -> "/api/v1/collectors/" + self + "/metrics", "", () -> "", viewerAndUp()));
         r.add(new Route("POST signing key", "POST", () -> "/api/v1/auth/signing-keys", "application/json", () -> "",
                 List.of(Caller.ADMIN)));
         return r;

@@ -9,7 +9,10 @@ import io.pgfleet.application.port.in.RefreshTokenUseCase;
 import io.pgfleet.application.port.in.RegisterCollectorUseCase;
 import io.pgfleet.application.port.in.RotateSigningKeyUseCase;
 import io.pgfleet.application.port.in.ConfigHistoryQuery;
+import io.pgfleet.application.port.in.FleetQuery;
 import io.pgfleet.application.port.in.GetConfigQuery;
+import io.pgfleet.application.port.in.PushMetricsUseCase;
+import io.pgfleet.application.port.in.ReportStatusUseCase;
 import io.pgfleet.application.port.in.ProvisionCollectorUseCase;
 import io.pgfleet.application.port.in.PublishConfigUseCase;
 import io.pgfleet.application.port.in.RollbackConfigUseCase;
@@ -27,6 +30,9 @@ import io.pgfleet.application.port.out.LoadAuditTrailPort;
 import io.pgfleet.application.port.out.LoadCollectorPort;
 import io.pgfleet.application.port.out.LoadConfigHistoryPort;
 import io.pgfleet.application.port.out.LoadConfigRevisionPort;
+import io.pgfleet.application.port.out.LoadFleetPort;
+import io.pgfleet.application.port.out.SaveApplyReportPort;
+import io.pgfleet.application.port.out.SaveSampleBatchPort;
 import io.pgfleet.application.port.out.ParseConfigDocumentPort;
 import io.pgfleet.application.port.out.SaveCollectorPort;
 
@@ -49,11 +55,15 @@ public final class ApplicationServices {
      * @param loadAudit      reading the audit trail
      * @param parser         reading TOML syntax
      * @param security       the identity and access ports
+     * @param saveReport     apply reports
+     * @param saveBatch      sample batches
+     * @param loadFleet      the fleet view and samples
      */
     public record Ports(LoadCollectorPort loadCollector, SaveCollectorPort saveCollector,
                         LoadConfigRevisionPort loadRevision, AppendConfigRevisionPort appendRevision,
                         LoadConfigHistoryPort loadHistory, LoadAuditTrailPort loadAudit,
-                        ParseConfigDocumentPort parser, SecurityPorts security) {
+                        ParseConfigDocumentPort parser, SecurityPorts security, SaveApplyReportPort saveReport,
+                        SaveSampleBatchPort saveBatch, LoadFleetPort loadFleet) {
         /** Requires every port. */
         public Ports {
             Objects.requireNonNull(loadCollector, "loadCollector");
@@ -64,6 +74,9 @@ public final class ApplicationServices {
             Objects.requireNonNull(loadAudit, "loadAudit");
             Objects.requireNonNull(parser, "parser");
             Objects.requireNonNull(security, "security");
+            Objects.requireNonNull(saveReport, "saveReport");
+            Objects.requireNonNull(saveBatch, "saveBatch");
+            Objects.requireNonNull(loadFleet, "loadFleet");
         }
     }
 
@@ -111,6 +124,7 @@ public final class ApplicationServices {
     private final UserService users;
     private final SigningKeyService signingKeys;
     private final SecurityBootstrap securityBootstrap;
+    private final FleetService fleet;
 
     /**
      * Wires the services.
@@ -139,6 +153,22 @@ public final class ApplicationServices {
         this.users = new UserService(sec.loadUser(), sec.saveUser(), sec.hasher(), sec.refreshTokens(), clock);
         this.signingKeys = new SigningKeyService(sec.signingKeys(), clock);
         this.securityBootstrap = new SecurityBootstrap(signingKeys, sec.saveUser(), sec.secrets(), sec.hasher(), clock);
+        this.fleet = new FleetService(ports.saveReport(), ports.saveBatch(), ports.loadFleet(), ports.loadCollector(), clock);
+    }
+
+    /** @return agents reporting apply outcomes */
+    public ReportStatusUseCase reportStatus() {
+        return fleet;
+    }
+
+    /** @return agents pushing samples */
+    public PushMetricsUseCase pushMetrics() {
+        return fleet;
+    }
+
+    /** @return the fleet view and samples */
+    public FleetQuery fleetQuery() {
+        return fleet;
     }
 
     /** @return logging in */

@@ -13,7 +13,10 @@ import io.pgfleet.application.port.in.RefreshTokenUseCase;
 import io.pgfleet.application.port.in.RegisterCollectorUseCase;
 import io.pgfleet.application.port.in.RotateSigningKeyUseCase;
 import io.pgfleet.application.port.in.ConfigHistoryQuery;
+import io.pgfleet.application.port.in.FleetQuery;
 import io.pgfleet.application.port.in.GetConfigQuery;
+import io.pgfleet.application.port.in.PushMetricsUseCase;
+import io.pgfleet.application.port.in.ReportStatusUseCase;
 import io.pgfleet.application.port.in.RollbackConfigUseCase;
 import io.pgfleet.application.port.in.ValidateConfigQuery;
 import io.pgfleet.application.port.in.ProvisionCollectorUseCase;
@@ -40,11 +43,12 @@ public final class HttpApi {
      * @param configHistory      reading history
      * @param auditTrail         reading the audit trail
      * @param security           identity and access
+     * @param fleet              agents' reports and samples, the fleet view
      */
     public record UseCases(PublishConfigUseCase publishConfig, GetConfigQuery getConfig,
                            ProvisionCollectorUseCase provisionCollector, RollbackConfigUseCase rollbackConfig,
                            ValidateConfigQuery validateConfig, ConfigHistoryQuery configHistory,
-                           AuditTrailQuery auditTrail, SecurityUseCases security) {
+                           AuditTrailQuery auditTrail, SecurityUseCases security, FleetUseCases fleet) {
         /** Requires every use case. */
         public UseCases {
             Objects.requireNonNull(publishConfig, "publishConfig");
@@ -55,6 +59,23 @@ public final class HttpApi {
             Objects.requireNonNull(configHistory, "configHistory");
             Objects.requireNonNull(auditTrail, "auditTrail");
             Objects.requireNonNull(security, "security");
+            Objects.requireNonNull(fleet, "fleet");
+        }
+    }
+
+    /**
+     * The fleet use cases.
+     *
+     * @param reportStatus agents reporting apply outcomes
+     * @param pushMetrics  agents pushing samples
+     * @param query        the fleet view and samples
+     */
+    public record FleetUseCases(ReportStatusUseCase reportStatus, PushMetricsUseCase pushMetrics, FleetQuery query) {
+        /** Requires every use case. */
+        public FleetUseCases {
+            Objects.requireNonNull(reportStatus, "reportStatus");
+            Objects.requireNonNull(pushMetrics, "pushMetrics");
+            Objects.requireNonNull(query, "query");
         }
     }
 
@@ -104,6 +125,8 @@ public final class HttpApi {
                 .register("/api/v1/audit", new AuditHttpService(useCases.auditTrail(), access))
                 .register("/api/v1/auth", new AuthHttpService(sec.login(), sec.refresh(), sec.rotateSigningKey(), access))
                 .register("/api/v1/users", new UsersHttpService(sec.users(), access))
+                .register("/api/v1", new FleetHttpService(useCases.fleet().reportStatus(), useCases.fleet().pushMetrics(),
+                        useCases.fleet().query(), access))
                 .any("/api/*", (req, res) -> Problem.notFound("no-such-endpoint",
                         "there is no " + req.prologue().method().text() + " " + req.path().path()).send(res))
                 .error(ApiException.class, (req, res, e) -> e.problem().send(res))

@@ -21,6 +21,7 @@ public final class PostgresStorage implements AutoCloseable {
     private final UserPersistenceAdapter users;
     private final TokenPersistenceAdapter tokens;
     private final SigningKeyPersistenceAdapter keys;
+    private final FleetPersistenceAdapter fleet;
 
     private PostgresStorage(DbClient db) {
         this.db = db;
@@ -30,6 +31,7 @@ public final class PostgresStorage implements AutoCloseable {
         this.users = new UserPersistenceAdapter(db);
         this.tokens = new TokenPersistenceAdapter(db);
         this.keys = new SigningKeyPersistenceAdapter(db);
+        this.fleet = new FleetPersistenceAdapter(db);
     }
 
     /**
@@ -121,6 +123,15 @@ public final class PostgresStorage implements AutoCloseable {
      */
     public SigningKeyPersistenceAdapter keys() {
         return keys;
+    }
+
+    /**
+     * Apply reports, samples, the fleet view.
+     *
+     * @return the adapter
+     */
+    public FleetPersistenceAdapter fleet() {
+        return fleet;
     }
 
     /** Closes the pool. */

@@ -1,0 +1,219 @@
+package io.pgfleet.adapter.in.http;
+
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.pgfleet.application.port.in.FleetQuery;
+import io.pgfleet.application.port.in.FleetUseCases;
+import io.pgfleet.application.port.in.PushMetricsUseCase;
+import io.pgfleet.application.port.in.ReportStatusUseCase;
+import io.pgfleet.domain.access.Operation;
+import io.pgfleet.domain.access.Principal;
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.fleet.ApplyStatus;
+import io.pgfleet.domain.fleet.FleetMember;
+import io.pgfleet.domain.fleet.Sample;
+import io.pgfleet.domain.fleet.SampleBatch;
+import jakarta.json.Json;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonNumber;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The fleet: the collectors' view ({@code GET /api/v1/collectors}), apply reports, sample pushes
+ * and stored samples.
+ */
+final class FleetHttpService implements HttpService {
+
+    private final ReportStatusUseCase status;
+    private final PushMetricsUseCase push;
+    private final FleetQuery query;
+    private final Access access;
+
+    FleetHttpService(ReportStatusUseCase status, PushMetricsUseCase push, FleetQuery query, Access access) {
+        this.status = status;
+        this.push = push;
+        this.query = query;
+        this.access = access;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/collectors", this::fleet)
+                .post("/collectors/{id}/status", this::report)
+                .get("/collectors/{id}/metrics", this::samples)
+                .post("/metrics/push", this::push);
+    }
+
+    private void fleet(ServerRequest req, ServerResponse res) {
+        access.require(req, Operation.LIST_COLLECTORS);
+        Optional<Boolean> inSync = switch (QueryParams.text(req, "in_sync")) {
+            case "" -> Optional.empty();
+            case "true" -> Optional.of(true);
+            case "false" -> Optional.of(false);
+            default -> throw new ApiException(Problem.badRequest("in_sync is true or false"));
+        };
+        JsonArrayBuilder list = Json.createArrayBuilder();
+        for (FleetMember m : query.fleet()) {
+            if (inSync.isPresent() && inSync.get() != m.inSync()) {
+                continue;
+            }
+            JsonObjectBuilder labels = Json.createObjectBuilder();
+            m.collector().labels().forEach(labels::add);
+            JsonObjectBuilder o = Json.createObjectBuilder()
+                    .add("id", m.collector().id().value())
+                    .add("name", m.collector().name())
+                    .add("hostname", m.collector().hostname())
+                    .add("labels", labels);
+            m.lastSeenAt().ifPresentOrElse(t -> o.add("last_seen_at", HttpDates.json(t)), () -> o.addNull("last_seen_at"));
+            o.add("latest_version", m.latestVersion())
+                    .add("applied_version", m.appliedVersion())
+                    .add("last_attempted_version", m.lastAttempted());
+            m.lastStatus().ifPresentOrElse(s -> o.add("apply_status", s.name()), () -> o.addNull("apply_status"));
+            o.add("apply_error", m.lastError())
+                    .add("in_sync", m.inSync())
+                    .add("revoked", m.collector().revoked());
+            list.add(o);
+        }
+        Jsons.send(req, res, Json.createObjectBuilder().add("collectors", list).build());
+    }
+
+    private void report(ServerRequest req, ServerResponse res) {
+        CollectorId id = PathParams.collectorId(req);
+        access.require(req, Operation.REPORT_STATUS, id);
+        JsonObject body = Jsons.readObject(req);
+        int version = positiveInt(body, "version");
+        ApplyStatus st;
+        try {
+            st = ApplyStatus.valueOf(string(body, "status", true));
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(Problem.badRequest("status is APPLIED or FAILED"));
+        }
+        FleetUseCases.Receipt r;
+        try {
+            r = status.report(id, version, st, string(body, "error", false), string(body, "effective_sha256", true));
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(Problem.badRequest(e.getMessage()));
+        }
+        receipt(res, r, Status.NO_CONTENT_204);
+    }
+
+    private void push(ServerRequest req, ServerResponse res) {
+        Principal p = Callers.principal(req);
+        CollectorId self = p.collectorId().orElseThrow(() -> new ApiException(new Problem(Status.FORBIDDEN_403,
+                "forbidden", "Not allowed", "only collectors push samples")));
+        access.require(req, Operation.PUSH_METRICS, self);
+        JsonObject body = Jsons.readObject(req);
+        SampleBatch batch;
+        try {
+            batch = new SampleBatch(string(body, "batch_id", true), samples(body));
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(Problem.badRequest(e.getMessage()));
+        }
+        receipt(res, push.push(self, batch), Status.ACCEPTED_202);
+    }
+
+    private static void receipt(ServerResponse res, FleetUseCases.Receipt r, Status ok) {
+        switch (r) {
+            case FleetUseCases.Receipt.Stored s -> {
+                res.status(ok);
+                if (ok == Status.NO_CONTENT_204) {
+                    res.send();
+                } else {
+                    Jsons.send(res, Json.createObjectBuilder().add("stored", s.count()).add("duplicate", false).build());
+                }
+            }
+            case FleetUseCases.Receipt.Duplicate d -> {
+                res.status(ok);
+                Jsons.send(res, Json.createObjectBuilder().add("stored", 0).add("duplicate", true).build());
+            }
+            case FleetUseCases.Receipt.CollectorNotFound nf -> Problem.notFound("collector-not-found",
+                    "the collector is unknown").send(res);
+        }
+    }
+
+    private static List<Sample> samples(JsonObject body) {
+        if (!(body.get("samples") instanceof JsonArray array)) {
+            throw new ApiException(Problem.badRequest("'samples' must be an array"));
+        }
+        if (array.size() > SampleBatch.MAX_SAMPLES) {
+            throw new ApiException(Problem.badRequest("a batch carries at most " + SampleBatch.MAX_SAMPLES + " samples"));
+        }
+        List<Sample> out = new ArrayList<>(array.size());
+        for (JsonValue v : array) {
+            if (!(v instanceof JsonObject o)) {
+                throw new ApiException(Problem.badRequest("every sample is an object {name, labels, value, ts}"));
+            }
+            Map<String, String> labels = new LinkedHashMap<>();
+            if (o.get("labels") instanceof JsonObject l) {
+                l.forEach((k, x) -> labels.put(k, x instanceof JsonString s ? s.getString() : x.toString()));
+            }
+            if (!(o.get("value") instanceof JsonNumber n)) {
+                throw new ApiException(Problem.badRequest("sample 'value' must be a number"));
+            }
+            Instant ts;
+            try {
+                ts = Instant.parse(string(o, "ts", true));
+            } catch (DateTimeParseException e) {
+                throw new ApiException(Problem.badRequest("sample 'ts' must be an RFC 3339 instant"));
+            }
+            out.add(new Sample(string(o, "name", true), labels, n.doubleValue(), ts));
+        }
+        return out;
+    }
+
+    private void samples(ServerRequest req, ServerResponse res) {
+        CollectorId id = PathParams.collectorId(req);
+        access.require(req, Operation.READ_METRICS, id);
+        Optional<List<Sample>> found = query.samples(id, QueryParams.text(req, "name"),
+                QueryParams.instant(req, "since", Instant.EPOCH),
+                QueryParams.integer(req, "limit", 1000, 1, FleetQuery.MAX_SAMPLES));
+        if (found.isEmpty()) {
+            Problem.notFound("collector-not-found", "no collector has the id '" + id + "'").send(res);
+            return;
+        }
+        JsonArrayBuilder list = Json.createArrayBuilder();
+        for (Sample s : found.get()) {
+            JsonObjectBuilder labels = Json.createObjectBuilder();
+            s.labels().forEach(labels::add);
+            list.add(Json.createObjectBuilder().add("name", s.name()).add("labels", labels).add("value", s.value())
+                    .add("ts", s.ts().toString()));
+        }
+        Jsons.send(req, res, Json.createObjectBuilder().add("collector_id", id.value()).add("samples", list).build());
+    }
+
+    private static int positiveInt(JsonObject body, String key) {
+        if (!(body.get(key) instanceof JsonNumber n) || !n.isIntegral() || n.longValue() < 1 || n.longValue() > Integer.MAX_VALUE) {
+            throw new ApiException(Problem.badRequest("'" + key + "' must be a positive integer"));
+        }
+        return n.intValue();
+    }
+
+    private static String string(JsonObject body, String key, boolean required) {
+        JsonValue v = body.get(key);
+        if (v == null || v == JsonValue.NULL) {
+            if (required) {
+                throw new ApiException(Problem.badRequest("'" + key + "' is required"));
+            }
+            return "";
+        }
+        if (!(v instanceof JsonString s)) {
+            throw new ApiException(Problem.badRequest("'" + key + "' must be a string"));
+        }
+        return s.getString();
+    }
+}

@@ -1,0 +1,130 @@
+package io.pgfleet.adapter.out.postgres;
+
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbRow;
+import io.pgfleet.application.port.in.FleetUseCases;
+import io.pgfleet.application.port.out.LoadFleetPort;
+import io.pgfleet.application.port.out.SaveApplyReportPort;
+import io.pgfleet.application.port.out.SaveSampleBatchPort;
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.fleet.ApplyReport;
+import io.pgfleet.domain.fleet.ApplyStatus;
+import io.pgfleet.domain.fleet.FleetMember;
+import io.pgfleet.domain.fleet.Sample;
+import io.pgfleet.domain.fleet.SampleBatch;
+import jakarta.json.Json;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObjectBuilder;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Apply reports, sample batches and the fleet view.
+ */
+public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveSampleBatchPort, LoadFleetPort {
+
+    private final DbClient db;
+
+    FleetPersistenceAdapter(DbClient db) {
+        this.db = db;
+    }
+
+    @Override
+    public boolean saveApplyReport(ApplyReport r) {
+        return Rows.guard("saving an apply report", () -> Rows.inTransaction(db, tx -> {
+            long seen = tx.update("UPDATE collectors SET last_seen_at = ? WHERE id = ?",
+                    Rows.timestamp(r.reportedAt()), r.collectorId().value());
+            if (seen == 0) {
+                return false;
+            }
+            tx.insert("""
+                            INSERT INTO collector_status AS s (collector_id, applied_version, last_attempted, last_status,
+                                                               last_error, effective_sha256, reported_at)
+                            VALUES (?, CASE WHEN ? = 'APPLIED' THEN ? ELSE 0 END, ?, ?, ?, ?, ?)
+                            ON CONFLICT (collector_id) DO UPDATE SET
+                                applied_version = CASE WHEN excluded.last_status = 'APPLIED'
+                                                       THEN excluded.last_attempted ELSE s.applied_version END,
+                                last_attempted = excluded.last_attempted, last_status = excluded.last_status,
+                                last_error = excluded.last_error, effective_sha256 = excluded.effective_sha256,
+                                reported_at = excluded.reported_at""",
+                    r.collectorId().value(), r.status().name(), r.version(), r.version(), r.status().name(), r.error(),
+                    r.effectiveSha256(), Rows.timestamp(r.reportedAt()));
+            return true;
+        }));
+    }
+
+    @Override
+    public FleetUseCases.Receipt saveSampleBatch(CollectorId collectorId, SampleBatch batch, Instant receivedAt) {
+        return Rows.guard("storing samples", () -> Rows.inTransaction(db, tx -> {
+            long seen = tx.update("UPDATE collectors SET last_seen_at = ? WHERE id = ?",
+                    Rows.timestamp(receivedAt), collectorId.value());
+            if (seen == 0) {
+                return new FleetUseCases.Receipt.CollectorNotFound();
+            }
+            long fresh = tx.insert("INSERT INTO sample_batches (batch_id, collector_id, received_at, sample_count)"
+                            + " VALUES (?, ?, ?, ?) ON CONFLICT (batch_id) DO NOTHING",
+                    batch.batchId(), collectorId.value(), Rows.timestamp(receivedAt), batch.samples().size());
+            if (fresh == 0) {
+                return new FleetUseCases.Receipt.Duplicate();
+            }
+            if (!batch.samples().isEmpty()) {
+                tx.insert("""
+                                INSERT INTO samples (collector_id, batch_id, name, labels, value, ts)
+                                SELECT ?, ?, x.name, x.labels, x.value, x.ts
+                                FROM jsonb_to_recordset(?::jsonb) AS x(name text, labels jsonb, value double precision,
+                                                                       ts timestamptz)""",
+                        collectorId.value(), batch.batchId(), json(batch.samples()));
+            }
+            return new FleetUseCases.Receipt.Stored(batch.samples().size());
+        }));
+    }
+
+    private static String json(List<Sample> samples) {
+        JsonArrayBuilder a = Json.createArrayBuilder();
+        for (Sample s : samples) {
+            JsonObjectBuilder labels = Json.createObjectBuilder();
+            s.labels().forEach(labels::add);
+            a.add(Json.createObjectBuilder().add("name", s.name()).add("labels", labels).add("value", s.value())
+                    .add("ts", s.ts().toString()));
+        }
+        return a.build().toString();
+    }
+
+    @Override
+    public List<FleetMember> loadFleet() {
+        return Rows.guard("loading the fleet", () -> db.execute().query("""
+                        SELECT c.id, c.name, c.hostname, c.labels::text AS labels, c.created_at,
+                               c.revoked_at IS NOT NULL AS revoked, c.last_seen_at IS NOT NULL AS seen,
+                               coalesce(c.last_seen_at, 'epoch') AS last_seen_at, c.latest_version,
+                               coalesce(s.applied_version, 0) AS applied_version,
+                               coalesce(s.last_status, '') AS last_status,
+                               coalesce(s.last_error, '') AS last_error, coalesce(s.last_attempted, 0) AS last_attempted
+                        FROM collectors c LEFT JOIN collector_status s ON s.collector_id = c.id
+                        ORDER BY c.id""")
+                .map(FleetPersistenceAdapter::member).toList());
+    }
+
+    private static FleetMember member(DbRow row) {
+        boolean seen = row.column("seen").get(Boolean.class);
+        String status = Rows.text(row, "last_status");
+        return new FleetMember(CollectorPersistenceAdapter.collector(row),
+                seen ? Optional.of(Rows.instant(row, "last_seen_at")) : Optional.empty(),
+                Rows.integer(row, "latest_version"), Rows.integer(row, "applied_version"),
+                status.isEmpty() ? Optional.empty() : Optional.of(ApplyStatus.valueOf(status)),
+                Rows.text(row, "last_error"), Rows.integer(row, "last_attempted"));
+    }
+
+    @Override
+    public List<Sample> loadSamples(CollectorId collectorId, String name, Instant since, int limit) {
+        return Rows.guard("loading samples", () -> db.execute().query("""
+                        SELECT name, labels::text AS labels, value, ts FROM samples
+                        WHERE collector_id = ? AND (? = '' OR name = ?) AND ts >= ?
+                        ORDER BY ts, name LIMIT ?""",
+                        collectorId.value(), name, name, Rows.timestamp(since), limit)
+                .map(r -> new Sample(Rows.text(r, "name"), CollectorPersistenceAdapter.labels(Rows.text(r, "labels")),
+                        ((Number) r.column("value").get()).doubleValue(), Rows.instant(r, "ts")))
+                .toList());
+    }
+}

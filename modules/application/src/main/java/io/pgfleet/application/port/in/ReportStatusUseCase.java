@@ -1,0 +1,23 @@
+package io.pgfleet.application.port.in;
+
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.fleet.ApplyStatus;
+
+/**
+ * An agent reports what it did with a configuration version.
+ */
+public interface ReportStatusUseCase {
+
+    /**
+     * Records an apply report; the fleet view shows it at once.
+     *
+     * @param collectorId     the agent
+     * @param version         the version it tried
+     * @param status          applied or failed
+     * @param error           why it failed, empty when applied
+     * @param effectiveSha256 SHA-256 of the configuration it runs now
+     * @return stored or collector not found
+     */
+    FleetUseCases.Receipt report(CollectorId collectorId, int version, ApplyStatus status, String error,
+                                 String effectiveSha256);
+}

@@ -1,0 +1,68 @@
+package io.pgfleet.application.service;
+
+import io.pgfleet.application.port.in.FleetQuery;
+import io.pgfleet.application.port.in.FleetUseCases;
+import io.pgfleet.application.port.in.PushMetricsUseCase;
+import io.pgfleet.application.port.in.ReportStatusUseCase;
+import io.pgfleet.application.port.out.LoadCollectorPort;
+import io.pgfleet.application.port.out.LoadFleetPort;
+import io.pgfleet.application.port.out.SaveApplyReportPort;
+import io.pgfleet.application.port.out.SaveSampleBatchPort;
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.fleet.ApplyReport;
+import io.pgfleet.domain.fleet.ApplyStatus;
+import io.pgfleet.domain.fleet.FleetMember;
+import io.pgfleet.domain.fleet.Sample;
+import io.pgfleet.domain.fleet.SampleBatch;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+final class FleetService implements ReportStatusUseCase, PushMetricsUseCase, FleetQuery {
+
+    private final SaveApplyReportPort reports;
+    private final SaveSampleBatchPort batches;
+    private final LoadFleetPort fleet;
+    private final LoadCollectorPort collectors;
+    private final Clock clock;
+
+    FleetService(SaveApplyReportPort reports, SaveSampleBatchPort batches, LoadFleetPort fleet,
+                 LoadCollectorPort collectors, Clock clock) {
+        this.reports = reports;
+        this.batches = batches;
+        this.fleet = fleet;
+        this.collectors = collectors;
+        this.clock = clock;
+    }
+
+    @Override
+    public FleetUseCases.Receipt report(CollectorId collectorId, int version, ApplyStatus status, String error,
+                                        String effectiveSha256) {
+        ApplyReport report = new ApplyReport(collectorId, version, status, error, effectiveSha256, clock.instant());
+        return reports.saveApplyReport(report) ? new FleetUseCases.Receipt.Stored(0)
+                : new FleetUseCases.Receipt.CollectorNotFound();
+    }
+
+    @Override
+    public FleetUseCases.Receipt push(CollectorId collectorId, SampleBatch batch) {
+        return batches.saveSampleBatch(collectorId, batch, clock.instant());
+    }
+
+    @Override
+    public List<FleetMember> fleet() {
+        return fleet.loadFleet();
+    }
+
+    @Override
+    public Optional<List<Sample>> samples(CollectorId collectorId, String name, Instant since, int limit) {
+        if (limit < 1 || limit > MAX_SAMPLES) {
+            throw new IllegalArgumentException("limit must be 1.." + MAX_SAMPLES);
+        }
+        if (collectors.loadCollector(collectorId).isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(fleet.loadSamples(collectorId, name, since, limit));
+    }
+}

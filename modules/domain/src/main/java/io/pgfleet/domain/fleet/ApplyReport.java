@@ -1,0 +1,45 @@
+package io.pgfleet.domain.fleet;
+
+import io.pgfleet.domain.collector.CollectorId;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * What an agent says about one apply attempt.
+ *
+ * @param collectorId     the agent
+ * @param version         the version it tried
+ * @param status          applied or failed
+ * @param error           why it failed, empty when applied
+ * @param effectiveSha256 SHA-256 of the configuration it runs now (after the attempt)
+ * @param reportedAt      when the server received the report
+ */
+public record ApplyReport(CollectorId collectorId, int version, ApplyStatus status, String error, String effectiveSha256,
+                          Instant reportedAt) {
+
+    private static final Pattern SHA = Pattern.compile("[0-9a-f]{64}");
+    /** The longest error text kept. */
+    public static final int MAX_ERROR = 4000;
+
+    /** Requires a version, a hash, and an error exactly when failed. */
+    public ApplyReport {
+        Objects.requireNonNull(collectorId, "collectorId");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(error, "error");
+        Objects.requireNonNull(reportedAt, "reportedAt");
+        if (version < 1) {
+            throw new IllegalArgumentException("a report names a version, 1 or more");
+        }
+        if (effectiveSha256 == null || !SHA.matcher(effectiveSha256).matches()) {
+            throw new IllegalArgumentException("effective_sha256 is 64 lower-case hex digits");
+        }
+        if (status == ApplyStatus.FAILED && error.isBlank()) {
+            throw new IllegalArgumentException("a failed apply says why");
+        }
+        if (error.length() > MAX_ERROR) {
+            error = error.substring(0, MAX_ERROR);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package io.pgfleet.domain.fleet;
+
+import io.pgfleet.domain.collector.Collector;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One collector in the fleet view: what it should run and what it says it runs.
+ *
+ * @param collector      the collector
+ * @param lastSeenAt     when it last reported or pushed, if ever
+ * @param latestVersion  the latest published version, 0 when none
+ * @param appliedVersion the version it last applied, 0 when none
+ * @param lastStatus     the outcome of its last apply attempt, if any
+ * @param lastError      the error of its last attempt, empty when none
+ * @param lastAttempted  the version of its last attempt, 0 when none
+ */
+public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int latestVersion, int appliedVersion,
+                          Optional<ApplyStatus> lastStatus, String lastError, int lastAttempted) {
+
+    /** Requires every part. */
+    public FleetMember {
+        Objects.requireNonNull(collector, "collector");
+        Objects.requireNonNull(lastSeenAt, "lastSeenAt");
+        Objects.requireNonNull(lastStatus, "lastStatus");
+        Objects.requireNonNull(lastError, "lastError");
+    }
+
+    /**
+     * Whether the collector runs its latest configuration.
+     *
+     * @return true when it applied the latest published version
+     */
+    public boolean inSync() {
+        return latestVersion > 0 && appliedVersion == latestVersion;
+    }
+}

@@ -1,0 +1,102 @@
+package io.pgfleet.server;
+
+import io.pgfleet.testing.TestDatabase;
+import io.pgfleet.testing.TestPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+
+import static io.pgfleet.server.Documents.aDocument;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Apply reports, the fleet view and idempotent sample pushes over HTTP against real PostgreSQL. */
+class FleetApiIT {
+
+    private static TestDatabase database;
+    private static PgfleetServer server;
+    private static ApiClient admin;
+
+    @BeforeAll
+    static void start() {
+        database = TestPostgres.newDatabase();
+        server = PgfleetServer.start(ServerSettings.forDatabase(database.url(), database.user(), database.password(),
+                Path.of("target", "it-data")));
+        admin = ApiClient.asAdmin(server.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static ApiClient registered(String name) {
+        ApiClient c = new ApiClient(server.port());
+        HttpResponse<String> r = c.send(c.request("/api/v1/collectors/register").header("Content-Type", "application/json")
+                .header("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\"}")));
+        c.useToken(ApiClient.field(r.body(), "access_token"));
+        return c;
+    }
+
+    private static String idOf(ApiClient collector) {
+        String payload = new String(java.util.Base64.getUrlDecoder().decode(collector.token().split("\\.")[1]));
+        return payload.replaceAll(".*\"sub\":\"([^\"]+)\".*", "$1");
+    }
+
+    private static HttpResponse<String> report(ApiClient c, int version, String status, String error) {
+        return c.postJson("/api/v1/collectors/" + idOf(c) + "/status", "{\"version\": " + version + ", \"status\": \""
+                + status + "\", \"error\": \"" + error + "\", \"effective_sha256\": \"" + "b".repeat(64) + "\"}");
+    }
+
+    @Test
+    void theFleetViewShowsLatestVersusAppliedAndFiltersOutOfSync() {
+        ApiClient agent = registered("fleet-a");
+        String id = idOf(agent);
+        admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(1).toml());
+        assertEquals(204, report(agent, 1, "APPLIED", "").statusCode());
+        assertTrue(admin.get("/api/v1/collectors?in_sync=true").body().contains("\"id\":\"" + id + "\""));
+
+        admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(2).toml());
+        assertEquals(204, report(agent, 2, "FAILED", "password file missing").statusCode());
+        String outOfSync = admin.get("/api/v1/collectors?in_sync=false").body();
+        assertTrue(outOfSync.contains("\"id\":\"" + id + "\""), outOfSync);
+        assertTrue(outOfSync.contains("\"latest_version\":2"), outOfSync);
+        assertTrue(outOfSync.contains("\"applied_version\":1"), outOfSync);
+        assertTrue(outOfSync.contains("\"apply_status\":\"FAILED\""), outOfSync);
+        assertTrue(outOfSync.contains("\"apply_error\":\"password file missing\""), outOfSync);
+        assertEquals(400, report(agent, 0, "APPLIED", "").statusCode());
+        assertEquals(400, report(agent, 2, "FAILED", "").statusCode(), "a failure says why");
+    }
+
+    @Test
+    void aBatchIsStoredOnceHoweverOftenItIsPushed() throws Exception {
+        ApiClient agent = registered("fleet-b");
+        String id = idOf(agent);
+        String batch = "{\"batch_id\": \"b-0001-abcdef\", \"samples\": ["
+                + "{\"name\": \"pg_up\", \"labels\": {\"db\": \"postgres\"}, \"value\": 1, \"ts\": \"2026-11-29T10:00:00Z\"},"
+                + "{\"name\": \"pg_up\", \"labels\": {\"db\": \"app\"}, \"value\": 0, \"ts\": \"2026-11-29T10:00:00Z\"}]}";
+        HttpResponse<String> first = agent.postJson("/api/v1/metrics/push", batch);
+        HttpResponse<String> again = agent.postJson("/api/v1/metrics/push", batch);
+        assertEquals(202, first.statusCode(), first.body());
+        assertEquals(202, again.statusCode());
+        assertTrue(again.body().contains("\"duplicate\":true"));
+        try (Connection c = database.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM samples WHERE collector_id = '" + id + "'")) {
+            rs.next();
+            assertEquals(2, rs.getInt(1));
+        }
+        String stored = admin.get("/api/v1/collectors/" + id + "/metrics?name=pg_up").body();
+        assertTrue(stored.contains("\"db\":\"app\"") && stored.contains("\"value\":0"), stored);
+        assertEquals(400, agent.postJson("/api/v1/metrics/push", "{\"batch_id\": \"x\", \"samples\": []}").statusCode());
+        assertEquals(400, agent.postJson("/api/v1/metrics/push",
+                "{\"batch_id\": \"b-0002-abcdef\", \"samples\": [{\"name\": \"bad name\", \"value\": 1, \"ts\": \"2026-11-29T10:00:00Z\"}]}").statusCode());
+    }
+}
