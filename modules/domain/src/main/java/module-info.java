@@ -10,5 +10,6 @@ module io.pgfleet.domain {
     exports io.pgfleet.domain.config;
     exports io.pgfleet.domain.fleet;
     exports io.pgfleet.domain.identity;
+    exports io.pgfleet.domain.reload;
     exports io.pgfleet.domain.schema;
 }

@@ -1,0 +1,69 @@
+package io.pgfleet.domain.reload;
+
+import io.pgfleet.domain.schema.EffectiveConfig;
+
+import java.time.Duration;
+import java.util.random.RandomGenerator;
+
+/**
+ * When the agent asks the server for its configuration next. It pulls at start-up; then it
+ * watches (long-polls) when {@code watch = true}, else polls every {@code config_pull_interval}
+ * ±10 %; after failures it backs off exponentially with full jitter, capped at the pull interval,
+ * and never retries sooner than {@link #MIN_RETRY}.
+ */
+public final class PullPolicy {
+
+    /** The first backoff step. */
+    public static final Duration BASE_BACKOFF = Duration.ofSeconds(1);
+    /** No retry comes sooner than this, whatever the jitter draws: no busy loop. */
+    public static final Duration MIN_RETRY = Duration.ofMillis(250);
+
+    private PullPolicy() {
+    }
+
+    /**
+     * The pause after a successful pull or watch.
+     *
+     * @param config the configuration in force
+     * @param random jitter source
+     * @return zero when watching (the next long-poll starts at once; the server holds it), else
+     *         the pull interval ±10 %
+     */
+    public static Duration afterSuccess(EffectiveConfig config, RandomGenerator random) {
+        if (config.watch()) {
+            return Duration.ZERO;
+        }
+        return jittered(config.pullInterval(), random);
+    }
+
+    /**
+     * The pull interval ±10 %, so that a fleet started together spreads out.
+     *
+     * @param interval the interval
+     * @param random   jitter source
+     * @return a duration within [0.9, 1.1] × interval
+     */
+    public static Duration jittered(Duration interval, RandomGenerator random) {
+        double factor = 0.9 + 0.2 * random.nextDouble();
+        return Duration.ofMillis(Math.round(interval.toMillis() * factor));
+    }
+
+    /**
+     * The pause after consecutive failures: full jitter, uniformly in [0, min(cap, 1 s × 2^(n-1))],
+     * but at least {@link #MIN_RETRY}.
+     *
+     * @param consecutiveFailures how many attempts failed in a row, at least 1
+     * @param cap                 the longest pause (the pull interval)
+     * @param random              jitter source
+     * @return the pause
+     */
+    public static Duration afterFailure(int consecutiveFailures, Duration cap, RandomGenerator random) {
+        if (consecutiveFailures < 1) {
+            throw new IllegalArgumentException("after a failure the count is at least 1");
+        }
+        long ceiling = BASE_BACKOFF.toMillis() << Math.min(consecutiveFailures - 1, 30);
+        ceiling = Math.min(Math.max(ceiling, 1), cap.toMillis());
+        long drawn = (long) (random.nextDouble() * ceiling);
+        return Duration.ofMillis(Math.max(drawn, Math.min(MIN_RETRY.toMillis(), ceiling)));
+    }
+}
