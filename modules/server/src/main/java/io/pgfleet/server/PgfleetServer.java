@@ -105,7 +105,8 @@ public final class PgfleetServer implements AutoCloseable {
                 SecuritySettings.defaults());
         return new ApplicationServices(new ApplicationServices.Ports(storage.collectors(), storage.collectors(),
                 storage.revisions(), storage.revisions(), storage.revisions(), storage.audit(),
-                new TomlDocumentParser(), security, storage.fleet(), storage.fleet(), storage.fleet()), clock);
+                new TomlDocumentParser(), security, storage.fleet(), storage.fleet(), storage.fleet(), storage.changes()),
+                clock);
     }
 
     /**
@@ -116,6 +117,7 @@ public final class PgfleetServer implements AutoCloseable {
      */
     public static void routing(HttpRouting.Builder routing, ApplicationServices services) {
         HttpApi.register(routing, new HttpApi.UseCases(services.publishConfig(), services.getConfig(),
+                services.watchConfig(),
                 services.provisionCollector(), services.rollbackConfig(), services.validateConfig(),
                 services.configHistory(), services.auditTrail(), new HttpApi.SecurityUseCases(
                 services.authenticate(), services.login(), services.refreshToken(), services.registerCollector(),

@@ -17,6 +17,8 @@ import io.pgfleet.application.port.in.ProvisionCollectorUseCase;
 import io.pgfleet.application.port.in.PublishConfigUseCase;
 import io.pgfleet.application.port.in.RollbackConfigUseCase;
 import io.pgfleet.application.port.in.ValidateConfigQuery;
+import io.pgfleet.application.port.in.WatchConfigQuery;
+import io.pgfleet.application.port.out.ConfigChangeFeedPort;
 import io.pgfleet.application.port.out.AccessTokenPort;
 import io.pgfleet.application.port.out.AppendConfigRevisionPort;
 import io.pgfleet.application.port.out.EnrolmentTokenStorePort;
@@ -58,12 +60,13 @@ public final class ApplicationServices {
      * @param saveReport     apply reports
      * @param saveBatch      sample batches
      * @param loadFleet      the fleet view and samples
+     * @param changes        publish announcements from every instance
      */
     public record Ports(LoadCollectorPort loadCollector, SaveCollectorPort saveCollector,
                         LoadConfigRevisionPort loadRevision, AppendConfigRevisionPort appendRevision,
                         LoadConfigHistoryPort loadHistory, LoadAuditTrailPort loadAudit,
                         ParseConfigDocumentPort parser, SecurityPorts security, SaveApplyReportPort saveReport,
-                        SaveSampleBatchPort saveBatch, LoadFleetPort loadFleet) {
+                        SaveSampleBatchPort saveBatch, LoadFleetPort loadFleet, ConfigChangeFeedPort changes) {
         /** Requires every port. */
         public Ports {
             Objects.requireNonNull(loadCollector, "loadCollector");
@@ -77,6 +80,7 @@ public final class ApplicationServices {
             Objects.requireNonNull(saveReport, "saveReport");
             Objects.requireNonNull(saveBatch, "saveBatch");
             Objects.requireNonNull(loadFleet, "loadFleet");
+            Objects.requireNonNull(changes, "changes");
         }
     }
 
@@ -125,6 +129,7 @@ public final class ApplicationServices {
     private final SigningKeyService signingKeys;
     private final SecurityBootstrap securityBootstrap;
     private final FleetService fleet;
+    private final WatchService watch;
 
     /**
      * Wires the services.
@@ -154,6 +159,13 @@ public final class ApplicationServices {
         this.signingKeys = new SigningKeyService(sec.signingKeys(), clock);
         this.securityBootstrap = new SecurityBootstrap(signingKeys, sec.saveUser(), sec.secrets(), sec.hasher(), clock);
         this.fleet = new FleetService(ports.saveReport(), ports.saveBatch(), ports.loadFleet(), ports.loadCollector(), clock);
+        this.watch = new WatchService(getConfig);
+        ports.changes().subscribe(watch);
+    }
+
+    /** @return long-poll watches */
+    public WatchConfigQuery watchConfig() {
+        return watch;
     }
 
     /** @return agents reporting apply outcomes */

@@ -13,6 +13,7 @@ import io.pgfleet.application.port.in.HistoryLookup;
 import io.pgfleet.application.port.in.RollbackConfigCommand;
 import io.pgfleet.application.port.in.RollbackConfigUseCase;
 import io.pgfleet.application.port.in.ValidateConfigQuery;
+import io.pgfleet.application.port.in.WatchConfigQuery;
 import io.pgfleet.application.port.in.GetConfigQuery;
 import io.pgfleet.application.port.in.PublishConfigCommand;
 import io.pgfleet.application.port.in.PublishConfigUseCase;
@@ -56,9 +57,15 @@ final class ConfigHttpService implements HttpService {
     private final ConfigHistoryQuery history;
     private final Access access;
 
-    ConfigHttpService(PublishConfigUseCase publish, GetConfigQuery query, RollbackConfigUseCase rollback,
+    /** The longest hold of a watch, whatever the client asks. */
+    static final int MAX_WAIT_SECONDS = 60;
+
+    private final WatchConfigQuery watch;
+
+    ConfigHttpService(PublishConfigUseCase publish, GetConfigQuery query, WatchConfigQuery watch, RollbackConfigUseCase rollback,
                       ValidateConfigQuery validate, ConfigHistoryQuery history, Access access) {
         this.access = access;
+        this.watch = watch;
         this.publish = publish;
         this.query = query;
         this.rollback = rollback;
@@ -77,10 +84,30 @@ final class ConfigHttpService implements HttpService {
                 .post("/{id}/rollback", this::rollback);
     }
 
-    private void getLatest(ServerRequest req, ServerResponse res) {
+    private void getLatest(ServerRequest req, ServerResponse res) throws InterruptedException {
         CollectorId id = PathParams.collectorId(req);
         access.require(req, Operation.READ_CONFIG, id);
-        sendLookup(req, res, query.latest(id));
+        if (!req.query().contains("wait")) {
+            sendLookup(req, res, query.latest(id));
+            return;
+        }
+        int wait = QueryParams.integer(req, "wait", 0, 0, 3600);
+        int after = QueryParams.integer(req, "after", 0, 0, Integer.MAX_VALUE);
+        // Capped, and the end of the hold is spread so a fleet does not come back all at once.
+        long holdMillis = Math.min(wait, MAX_WAIT_SECONDS) * 1000L;
+        holdMillis += holdMillis == 0 ? 0 : java.util.concurrent.ThreadLocalRandom.current().nextLong(holdMillis / 10 + 1);
+        ConfigLookup lookup = watch.awaitNewer(id, after, java.time.Duration.ofMillis(holdMillis));
+        if (lookup instanceof ConfigLookup.Found found && found.revision().version().value() <= after) {
+            res.header(CONFIG_VERSION, found.revision().version().toString());
+            res.header(HeaderNames.ETAG, found.revision().entityTag().quoted());
+            res.status(Status.NOT_MODIFIED_304).send();
+            return;
+        }
+        if (lookup instanceof ConfigLookup.NoConfiguration) {
+            res.status(Status.NOT_MODIFIED_304).send();
+            return;
+        }
+        sendLookup(req, res, lookup);
     }
 
     private void getVersion(ServerRequest req, ServerResponse res) {

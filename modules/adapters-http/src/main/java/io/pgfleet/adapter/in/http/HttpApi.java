@@ -19,6 +19,7 @@ import io.pgfleet.application.port.in.PushMetricsUseCase;
 import io.pgfleet.application.port.in.ReportStatusUseCase;
 import io.pgfleet.application.port.in.RollbackConfigUseCase;
 import io.pgfleet.application.port.in.ValidateConfigQuery;
+import io.pgfleet.application.port.in.WatchConfigQuery;
 import io.pgfleet.application.port.in.ProvisionCollectorUseCase;
 import io.pgfleet.application.port.in.PublishConfigUseCase;
 import io.pgfleet.application.port.out.StorageUnavailableException;
@@ -37,6 +38,7 @@ public final class HttpApi {
      *
      * @param publishConfig      publishing configurations
      * @param getConfig          reading configurations
+     * @param watchConfig        long-poll watches
      * @param provisionCollector pre-provisioning collectors
      * @param rollbackConfig     rolling back
      * @param validateConfig     dry-run validation
@@ -45,7 +47,7 @@ public final class HttpApi {
      * @param security           identity and access
      * @param fleet              agents' reports and samples, the fleet view
      */
-    public record UseCases(PublishConfigUseCase publishConfig, GetConfigQuery getConfig,
+    public record UseCases(PublishConfigUseCase publishConfig, GetConfigQuery getConfig, WatchConfigQuery watchConfig,
                            ProvisionCollectorUseCase provisionCollector, RollbackConfigUseCase rollbackConfig,
                            ValidateConfigQuery validateConfig, ConfigHistoryQuery configHistory,
                            AuditTrailQuery auditTrail, SecurityUseCases security, FleetUseCases fleet) {
@@ -53,6 +55,7 @@ public final class HttpApi {
         public UseCases {
             Objects.requireNonNull(publishConfig, "publishConfig");
             Objects.requireNonNull(getConfig, "getConfig");
+            Objects.requireNonNull(watchConfig, "watchConfig");
             Objects.requireNonNull(provisionCollector, "provisionCollector");
             Objects.requireNonNull(rollbackConfig, "rollbackConfig");
             Objects.requireNonNull(validateConfig, "validateConfig");
@@ -119,7 +122,7 @@ public final class HttpApi {
         Access access = new Access(sec.authenticate());
         routing.addFilter(new AuthenticationFilter(sec.authenticate()))
                 .register("/api/v1/config", new ConfigHttpService(useCases.publishConfig(), useCases.getConfig(),
-                        useCases.rollbackConfig(), useCases.validateConfig(), useCases.configHistory(), access))
+                        useCases.watchConfig(), useCases.rollbackConfig(), useCases.validateConfig(), useCases.configHistory(), access))
                 .register("/api/v1/collectors", new CollectorsHttpService(useCases.provisionCollector(),
                         sec.register(), sec.enrolment(), access))
                 .register("/api/v1/audit", new AuditHttpService(useCases.auditTrail(), access))

@@ -109,6 +109,9 @@ public final class ConfigRevisionPersistenceAdapter
                 r.collectorId().value(), r.version().value(), r.document().text(), r.hash().hex(),
                 Rows.timestamp(r.createdAt()), r.createdBy(), r.message(), r.source().label());
         tx.update("UPDATE collectors SET latest_version = ? WHERE id = ?", r.version().value(), r.collectorId().value());
+        // Delivered to every instance's LISTEN connection when (and only if) the transaction commits.
+        tx.get("SELECT pg_notify(?, ?) IS NULL AS sent", PostgresChangeFeed.CHANNEL,
+                r.collectorId().value() + ":" + r.version().value());
     }
 
     private static Optional<ConfigRevision> loadVersion(DbExecute exec, CollectorId collectorId, int version) {

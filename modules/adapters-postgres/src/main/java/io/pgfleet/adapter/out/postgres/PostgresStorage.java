@@ -22,9 +22,11 @@ public final class PostgresStorage implements AutoCloseable {
     private final TokenPersistenceAdapter tokens;
     private final SigningKeyPersistenceAdapter keys;
     private final FleetPersistenceAdapter fleet;
+    private final PostgresChangeFeed changes;
 
-    private PostgresStorage(DbClient db) {
+    private PostgresStorage(DbClient db, DatabaseSettings settings) {
         this.db = db;
+        this.changes = new PostgresChangeFeed(settings);
         this.collectors = new CollectorPersistenceAdapter(db);
         this.revisions = new ConfigRevisionPersistenceAdapter(db);
         this.audit = new AuditPersistenceAdapter(db);
@@ -54,7 +56,7 @@ public final class PostgresStorage implements AutoCloseable {
         cfg.put("connection.connectionTimeout", "5000");
         cfg.put("connection.initializationFailTimeout", "-1");
         Config config = Config.just(ConfigSources.create(cfg));
-        return new PostgresStorage(DbClient.create(config));
+        return new PostgresStorage(DbClient.create(config), settings);
     }
 
     /**
@@ -134,9 +136,19 @@ public final class PostgresStorage implements AutoCloseable {
         return fleet;
     }
 
-    /** Closes the pool. */
+    /**
+     * Publish announcements from every instance.
+     *
+     * @return the feed
+     */
+    public PostgresChangeFeed changes() {
+        return changes;
+    }
+
+    /** Stops listening and closes the pool. */
     @Override
     public void close() {
+        changes.close();
         db.close();
     }
 }

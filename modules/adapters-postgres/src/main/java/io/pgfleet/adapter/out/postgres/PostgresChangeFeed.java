@@ -1,0 +1,130 @@
+package io.pgfleet.adapter.out.postgres;
+
+import io.pgfleet.application.port.out.ConfigChangeFeedPort;
+import io.pgfleet.domain.collector.CollectorId;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * One {@code LISTEN} connection per server instance, outside the pool, fanning publish
+ * announcements out to the subscribers. When the connection is lost it reconnects with backoff and
+ * tells the subscribers to resync, so no watcher waits forever on a change it missed.
+ */
+public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoCloseable {
+
+    /** The channel every publish notifies, with payload {@code collectorId:version}. */
+    public static final String CHANNEL = "pgfleet_config";
+    private static final System.Logger LOG = System.getLogger(PostgresChangeFeed.class.getName());
+
+    private final DatabaseSettings settings;
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile Connection connection;
+
+    /**
+     * Starts listening.
+     *
+     * @param settings where the database is
+     */
+    public PostgresChangeFeed(DatabaseSettings settings) {
+        this.settings = settings;
+        this.thread = Thread.ofPlatform().daemon().name("pgfleet-listen").start(this::run);
+    }
+
+    @Override
+    public void subscribe(Listener listener) {
+        listeners.add(listener);
+    }
+
+    private void run() {
+        long backoffMillis = 500;
+        boolean firstConnection = true;
+        while (running) {
+            try (Connection c = DriverManager.getConnection(settings.url(), settings.user(), settings.password())) {
+                connection = c;
+                try (Statement s = c.createStatement()) {
+                    s.execute("LISTEN " + CHANNEL);
+                }
+                if (!firstConnection) {
+                    LOG.log(System.Logger.Level.INFO, "LISTEN connection re-established; watchers re-check");
+                    listeners.forEach(Listener::resync);
+                }
+                firstConnection = false;
+                backoffMillis = 500;
+                PGConnection pg = c.unwrap(PGConnection.class);
+                long lastPing = System.nanoTime();
+                while (running) {
+                    PGNotification[] notes = pg.getNotifications(5_000);
+                    if (notes != null) {
+                        for (PGNotification n : notes) {
+                            deliver(n.getParameter());
+                        }
+                    }
+                    if (System.nanoTime() - lastPing > 15_000_000_000L) {
+                        // Detects a half-open connection that would otherwise wait silently.
+                        try (Statement s = c.createStatement()) {
+                            s.execute("SELECT 1");
+                        }
+                        lastPing = System.nanoTime();
+                    }
+                }
+            } catch (SQLException e) {
+                if (!running) {
+                    return;
+                }
+                LOG.log(System.Logger.Level.WARNING, "LISTEN connection lost (" + e.getMessage() + "); reconnecting in "
+                        + backoffMillis + " ms");
+                try {
+                    Thread.sleep(backoffMillis);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                backoffMillis = Math.min(backoffMillis * 2, 10_000);
+            }
+        }
+    }
+
+    private void deliver(String payload) {
+        int colon = payload.lastIndexOf(':');
+        if (colon < 1) {
+            return;
+        }
+        String id = payload.substring(0, colon);
+        if (!CollectorId.isValid(id)) {
+            return;
+        }
+        int version;
+        try {
+            version = Integer.parseInt(payload.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            return;
+        }
+        CollectorId collectorId = CollectorId.of(id);
+        for (Listener l : listeners) {
+            l.published(collectorId, version);
+        }
+    }
+
+    /** Stops listening. */
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        Connection c = connection;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // closing anyway
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.pgfleet.agent;
+
+import sun.misc.Signal;
+
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Starts the agent: {@code java -jar pgfleet-agent.jar --config agent.toml}.
+ */
+public final class AgentMain {
+
+    private AgentMain() {
+    }
+
+    /**
+     * Entry point.
+     *
+     * @param args {@code --config FILE}
+     * @throws InterruptedException when interrupted while running
+     */
+    public static void main(String[] args) throws InterruptedException {
+        Path config = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) {
+                config = Path.of(args[++i]);
+            } else if (args[i].equals("-h") || args[i].equals("--help")) {
+                System.out.println(USAGE);
+                return;
+            } else {
+                fail("unknown argument '" + args[i] + "'");
+            }
+        }
+        if (config == null) {
+            fail("--config FILE is required");
+        }
+        LocalSettings settings;
+        try {
+            settings = LocalSettings.read(config);
+        } catch (IllegalArgumentException e) {
+            fail(e.getMessage());
+            return;
+        }
+        Agent agent = new Agent(settings, System.out);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agent.close();
+            stopped.countDown();
+        }, "agent-shutdown"));
+        Signal.handle(new Signal("HUP"), s -> agent.pullNow());
+        agent.start();
+        stopped.await();
+    }
+
+    private static final String USAGE = """
+            usage: pgfleet-agent --config FILE
+              FILE is the agent's local TOML file: server_url, name, labels, registration_secret_file or
+              enrolment_token_file, state_dir, [tls] ca_file/cert_file/key_file, buffer_samples.
+              SIGHUP pulls the configuration at once; SIGTERM stops the agent.""";
+
+    private static void fail(String message) {
+        System.err.println("pgfleet-agent: " + message);
+        System.err.println(USAGE);
+        System.exit(2);
+    }
+}

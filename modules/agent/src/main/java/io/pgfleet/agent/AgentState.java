@@ -1,0 +1,144 @@
+package io.pgfleet.agent;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * What the agent keeps on disk in its state directory: its identity and refresh token, and the
+ * last configuration it applied (the last-known-good), each written atomically: temporary file,
+ * fsync, rename.
+ */
+public final class AgentState {
+
+    private static final String IDENTITY = "identity.properties";
+    private static final String LKG = "last-known-good.toml";
+    private static final String LKG_VERSION = "last-known-good.version";
+
+    private final Path dir;
+
+    /**
+     * The state in a directory, created when missing with owner-only permissions.
+     *
+     * @param dir the state directory
+     */
+    public AgentState(Path dir) {
+        this.dir = dir;
+        try {
+            Files.createDirectories(dir);
+            try {
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system: rely on the directory's own protection
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the state directory " + dir, e);
+        }
+    }
+
+    /**
+     * Who the agent is.
+     *
+     * @param collectorId  its id
+     * @param refreshToken its current refresh token
+     */
+    public record Identity(String collectorId, String refreshToken) {
+        @Override
+        public String toString() {
+            return "Identity[collectorId=" + collectorId + "]";
+        }
+    }
+
+    /**
+     * A cached configuration.
+     *
+     * @param version  its version
+     * @param document its TOML
+     */
+    public record Cached(int version, String document) {
+    }
+
+    Optional<Identity> identity() {
+        Path f = dir.resolve(IDENTITY);
+        if (!Files.exists(f)) {
+            return Optional.empty();
+        }
+        Properties p = new Properties();
+        try (var in = Files.newBufferedReader(f)) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + f, e);
+        }
+        String id = p.getProperty("collector_id", "");
+        return id.isEmpty() ? Optional.empty() : Optional.of(new Identity(id, p.getProperty("refresh_token", "")));
+    }
+
+    void saveIdentity(Identity identity) {
+        String text = "# pgfleet agent identity; keep secret\ncollector_id=" + identity.collectorId()
+                + "\nrefresh_token=" + identity.refreshToken() + "\n";
+        writeAtomically(dir.resolve(IDENTITY), text);
+    }
+
+    Optional<Cached> lastKnownGood() {
+        Path doc = dir.resolve(LKG);
+        Path version = dir.resolve(LKG_VERSION);
+        if (!Files.exists(doc) || !Files.exists(version)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new Cached(Integer.parseInt(Files.readString(version).trim()), Files.readString(doc)));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    void saveLastKnownGood(Cached cached) {
+        // The document first, then the version that names it: a crash in between leaves an older
+        // version number with a newer document, which the next pull simply replaces.
+        writeAtomically(dir.resolve(LKG), cached.document());
+        writeAtomically(dir.resolve(LKG_VERSION), Integer.toString(cached.version()));
+    }
+
+    /**
+     * Writes a file so that readers see the old or the new content, never a mix.
+     *
+     * @param target the file
+     * @param text   its new content
+     */
+    static void writeAtomically(Path target, String text) {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ch.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+                ch.force(true);
+            }
+            try {
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            try (FileChannel d = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+                d.force(true);
+            } catch (IOException ignored) {
+                // some file systems cannot fsync a directory; the rename is still atomic
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + target, e);
+        }
+    }
+}

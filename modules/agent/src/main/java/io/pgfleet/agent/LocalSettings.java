@@ -1,0 +1,122 @@
+package io.pgfleet.agent;
+
+import org.tomlj.Toml;
+import org.tomlj.TomlParseResult;
+import org.tomlj.TomlTable;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The agent's local file: identity and transport only, never anything the server publishes.
+ *
+ * @param serverUrl              the server, e.g. {@code https://pgfleet.example:8443}
+ * @param name                   the name shown in the fleet view (defaults to the host name)
+ * @param labels                 labels shown in the fleet view
+ * @param registrationSecretFile file holding the fleet's registration secret
+ * @param enrolmentTokenFile     file holding a one-time enrolment token (instead of the secret)
+ * @param stateDir               identity, tokens and the last-known-good configuration
+ * @param caFile                 PEM CA to trust for the server (empty: the JDK's trust store)
+ * @param certFile               PEM client certificate chain for mTLS
+ * @param keyFile                PEM (PKCS#8) client key for mTLS
+ * @param bufferSamples          most samples held while the server is away
+ */
+public record LocalSettings(URI serverUrl, String name, Map<String, String> labels, Optional<Path> registrationSecretFile,
+                            Optional<Path> enrolmentTokenFile, Path stateDir, Optional<Path> caFile,
+                            Optional<Path> certFile, Optional<Path> keyFile, int bufferSamples) {
+
+    private static final Set<String> KEYS = Set.of("server_url", "name", "labels", "registration_secret_file",
+            "enrolment_token_file", "state_dir", "tls", "buffer_samples");
+    private static final Set<String> TLS_KEYS = Set.of("ca_file", "cert_file", "key_file");
+
+    /**
+     * Reads and checks the local file.
+     *
+     * @param file the agent's TOML file
+     * @return the settings
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public static LocalSettings read(Path file) {
+        TomlParseResult toml;
+        try {
+            toml = Toml.parse(Files.readString(file));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+        }
+        if (toml.hasErrors()) {
+            throw new IllegalArgumentException(file + ": " + toml.errors().get(0));
+        }
+        for (String k : toml.keySet()) {
+            if (!KEYS.contains(k)) {
+                throw new IllegalArgumentException(file + ": unknown key '" + k + "'; known: " + String.join(", ", KEYS));
+            }
+        }
+        String url = toml.getString("server_url");
+        if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
+            throw new IllegalArgumentException(file + ": server_url must be an http:// or https:// URL");
+        }
+        Map<String, String> labels = new LinkedHashMap<>();
+        TomlTable l = toml.getTable("labels");
+        if (l != null) {
+            for (String k : l.keySet()) {
+                labels.put(k, String.valueOf(l.get(List.of(k))));
+            }
+        }
+        Path base = file.toAbsolutePath().getParent();
+        Optional<Path> secret = path(toml, "registration_secret_file", base);
+        Optional<Path> enrolment = path(toml, "enrolment_token_file", base);
+        Path state = path(toml, "state_dir", base).orElseThrow(() -> new IllegalArgumentException(file + ": state_dir is required"));
+        TomlTable tls = toml.getTable("tls");
+        Optional<Path> ca = Optional.empty();
+        Optional<Path> cert = Optional.empty();
+        Optional<Path> key = Optional.empty();
+        if (tls != null) {
+            for (String k : tls.keySet()) {
+                if (!TLS_KEYS.contains(k)) {
+                    throw new IllegalArgumentException(file + ": unknown key 'tls." + k + "'");
+                }
+            }
+            ca = optionalPath(tls.getString("ca_file"), base);
+            cert = optionalPath(tls.getString("cert_file"), base);
+            key = optionalPath(tls.getString("key_file"), base);
+            if (cert.isPresent() != key.isPresent()) {
+                throw new IllegalArgumentException(file + ": tls.cert_file and tls.key_file go together");
+            }
+        }
+        long buffer = toml.getLong("buffer_samples", () -> 50_000L);
+        if (buffer < 100 || buffer > 10_000_000) {
+            throw new IllegalArgumentException(file + ": buffer_samples must be 100..10000000");
+        }
+        String name = toml.getString("name", LocalSettings::hostname);
+        return new LocalSettings(URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url), name, labels,
+                secret, enrolment, state, ca, cert, key, (int) buffer);
+    }
+
+    private static Optional<Path> path(TomlParseResult toml, String key, Path base) {
+        return optionalPath(toml.getString(key), base);
+    }
+
+    private static Optional<Path> optionalPath(String value, Path base) {
+        if (value == null || value.isBlank()) {
+            return Optional.empty();
+        }
+        return Optional.of(base.resolve(value).normalize());
+    }
+
+    static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "unknown-host";
+        }
+    }
+}

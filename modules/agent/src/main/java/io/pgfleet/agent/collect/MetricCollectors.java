@@ -1,0 +1,144 @@
+package io.pgfleet.agent.collect;
+
+import io.pgfleet.domain.fleet.Sample;
+import io.pgfleet.domain.schema.CollectorKind;
+import io.pgfleet.domain.schema.EffectiveConfig;
+
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What each collector of SPEC §2 measures. PostgreSQL collectors read the monitored database;
+ * host collectors read {@code /proc} and the file systems.
+ */
+public final class MetricCollectors {
+
+    private final MonitoredDatabase database;
+
+    /**
+     * Collectors on a monitored database.
+     *
+     * @param database the database
+     */
+    public MetricCollectors(MonitoredDatabase database) {
+        this.database = database;
+    }
+
+    /**
+     * Collects once.
+     *
+     * @param kind   which collector
+     * @param config the configuration in force
+     * @return the samples
+     * @throws Exception when the source cannot be read
+     */
+    public List<Sample> collect(CollectorKind kind, EffectiveConfig config) throws Exception {
+        Instant now = Instant.now();
+        return switch (kind) {
+            case PG_STATS -> database.with(c -> pgStats(c, config.postgres().databases(), now));
+            case PG_CONNECTIONS -> database.with(c -> pgConnections(c, now));
+            case PG_LOCKS -> database.with(c -> pgLocks(c, now));
+            case SYSSTAT -> sysstat(now);
+            case DISK_USAGE -> diskUsage(config.diskPaths(), now);
+        };
+    }
+
+    private static List<Sample> pgStats(Connection c, List<String> databases, Instant now) throws SQLException {
+        List<Sample> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT datname, numbackends, xact_commit, xact_rollback, blks_read, blks_hit, tup_returned,
+                       tup_fetched, tup_inserted, tup_updated, tup_deleted, deadlocks, pg_database_size(datname) AS size
+                FROM pg_stat_database WHERE datname = ANY (?)""")) {
+            Array names = c.createArrayOf("text", databases.toArray());
+            ps.setArray(1, names);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Map<String, String> l = Map.of("datname", rs.getString("datname"));
+                    for (String col : List.of("numbackends", "xact_commit", "xact_rollback", "blks_read", "blks_hit",
+                            "tup_returned", "tup_fetched", "tup_inserted", "tup_updated", "tup_deleted", "deadlocks")) {
+                        out.add(new Sample("pg_stat_database_" + col, l, rs.getDouble(col), now));
+                    }
+                    out.add(new Sample("pg_database_size_bytes", l, rs.getDouble("size"), now));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<Sample> pgConnections(Connection c, Instant now) throws SQLException {
+        List<Sample> out = new ArrayList<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("""
+                SELECT coalesce(state, 'unknown') AS state, count(*) AS n FROM pg_stat_activity
+                WHERE backend_type = 'client backend' GROUP BY 1""")) {
+            while (rs.next()) {
+                out.add(new Sample("pg_connections", Map.of("state", rs.getString("state")), rs.getDouble("n"), now));
+            }
+        }
+        return out;
+    }
+
+    private static List<Sample> pgLocks(Connection c, Instant now) throws SQLException {
+        List<Sample> out = new ArrayList<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("""
+                SELECT count(*) FILTER (WHERE granted) AS granted, count(*) FILTER (WHERE NOT granted) AS waiting,
+                       (SELECT count(*) FROM pg_stat_activity WHERE cardinality(pg_blocking_pids(pid)) > 0) AS blocked
+                FROM pg_locks""")) {
+            rs.next();
+            out.add(new Sample("pg_locks_granted", Map.of(), rs.getDouble("granted"), now));
+            out.add(new Sample("pg_locks_waiting", Map.of(), rs.getDouble("waiting"), now));
+            out.add(new Sample("pg_blocked_sessions", Map.of(), rs.getDouble("blocked"), now));
+        }
+        return out;
+    }
+
+    private static List<Sample> sysstat(Instant now) throws IOException {
+        List<Sample> out = new ArrayList<>();
+        String[] load = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+        out.add(new Sample("node_load1", Map.of(), Double.parseDouble(load[0]), now));
+        out.add(new Sample("node_load5", Map.of(), Double.parseDouble(load[1]), now));
+        out.add(new Sample("node_load15", Map.of(), Double.parseDouble(load[2]), now));
+        for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+            String[] p = line.split("[:\\s]+");
+            if (p.length >= 2 && (p[0].equals("MemTotal") || p[0].equals("MemAvailable") || p[0].equals("MemFree"))) {
+                out.add(new Sample("node_memory_" + p[0] + "_bytes", Map.of(), Double.parseDouble(p[1]) * 1024, now));
+            }
+        }
+        for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+            if (line.startsWith("cpu ")) {
+                String[] p = line.trim().split("\\s+");
+                String[] modes = {"user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"};
+                for (int i = 0; i < modes.length && i + 1 < p.length; i++) {
+                    // /proc/stat counts USER_HZ ticks, 100 per second on Linux.
+                    out.add(new Sample("node_cpu_seconds_total", Map.of("mode", modes[i]), Double.parseDouble(p[i + 1]) / 100.0, now));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<Sample> diskUsage(List<String> paths, Instant now) throws IOException {
+        List<Sample> out = new ArrayList<>();
+        for (String path : paths) {
+            FileStore fs = Files.getFileStore(Path.of(path));
+            Map<String, String> l = Map.of("path", path);
+            long total = fs.getTotalSpace();
+            long free = fs.getUsableSpace();
+            out.add(new Sample("node_filesystem_size_bytes", l, total, now));
+            out.add(new Sample("node_filesystem_free_bytes", l, free, now));
+            out.add(new Sample("node_filesystem_used_bytes", l, total - fs.getUnallocatedSpace(), now));
+        }
+        return out;
+    }
+}

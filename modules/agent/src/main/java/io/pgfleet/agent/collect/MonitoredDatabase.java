@@ -1,0 +1,135 @@
+package io.pgfleet.agent.collect;
+
+import io.pgfleet.domain.schema.EffectiveConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * The connection to the PostgreSQL this agent monitors. A new target closes the old connection;
+ * a failed connection is dropped and made again on the next collection.
+ */
+public final class MonitoredDatabase implements AutoCloseable {
+
+    private EffectiveConfig.PostgresTarget target;
+    private Connection connection;
+
+    /**
+     * Points at a (new) target; reconnects lazily.
+     *
+     * @param next the target
+     */
+    public synchronized void retarget(EffectiveConfig.PostgresTarget next) {
+        if (next.equals(target)) {
+            return;
+        }
+        close();
+        target = next;
+    }
+
+    /**
+     * Checks, before a configuration is applied, that this host can use its credentials.
+     *
+     * @param t the target
+     * @return the problem, or empty when the password source is usable
+     */
+    public static Optional<String> checkCredentials(EffectiveConfig.PostgresTarget t) {
+        if (!t.passwordFile().isEmpty()) {
+            Path f = Path.of(t.passwordFile());
+            if (!Files.isRegularFile(f)) {
+                return Optional.of("postgres.password_file " + f + " does not exist on this host");
+            }
+            if (!Files.isReadable(f)) {
+                return Optional.of("postgres.password_file " + f + " is not readable by the agent");
+            }
+        }
+        if (!t.passwordEnv().isEmpty() && System.getenv(t.passwordEnv()) == null) {
+            return Optional.of("postgres.password_env names " + t.passwordEnv() + ", which is not set for the agent");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Runs work on the connection, connecting first when needed.
+     *
+     * @param work the queries
+     * @param <T>  the result type
+     * @return the result
+     * @throws SQLException when the database cannot be reached or the queries fail
+     */
+    public synchronized <T> T with(SqlWork<T> work) throws SQLException {
+        if (target == null) {
+            throw new SQLException("no database configured");
+        }
+        if (connection == null || connection.isClosed()) {
+            connection = connect(target);
+        }
+        try {
+            return work.run(connection);
+        } catch (SQLException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Queries against the monitored database. */
+    @FunctionalInterface
+    public interface SqlWork<T> {
+        /**
+         * Runs.
+         *
+         * @param c the connection
+         * @return the result
+         * @throws SQLException on failure
+         */
+        T run(Connection c) throws SQLException;
+    }
+
+    private static Connection connect(EffectiveConfig.PostgresTarget t) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", t.user());
+        password(t).ifPresent(pw -> p.setProperty("password", pw));
+        p.setProperty("sslmode", t.sslmode());
+        p.setProperty("ApplicationName", "pgfleet-agent");
+        p.setProperty("connectTimeout", "5");
+        p.setProperty("socketTimeout", "30");
+        // The JDBC driver speaks TCP only: a socket directory means "this host".
+        String host = t.host().startsWith("/") ? "localhost" : t.host();
+        String url = "jdbc:postgresql://" + host + ":" + t.port() + "/" + t.databases().get(0);
+        Connection c = DriverManager.getConnection(url, p);
+        c.setReadOnly(true);
+        return c;
+    }
+
+    private static Optional<String> password(EffectiveConfig.PostgresTarget t) {
+        if (!t.passwordFile().isEmpty()) {
+            try {
+                return Optional.of(Files.readString(Path.of(t.passwordFile())).strip());
+            } catch (IOException e) {
+                return Optional.empty();
+            }
+        }
+        if (!t.passwordEnv().isEmpty()) {
+            return Optional.ofNullable(System.getenv(t.passwordEnv()));
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // the connection is gone either way
+            }
+            connection = null;
+        }
+    }
+}

@@ -1,0 +1,22 @@
+/**
+ * The pgfleet agent: runs on a database host, collects PostgreSQL and host metrics, pushes them to
+ * the server and applies configuration changes without restarting.
+ */
+module io.pgfleet.agent {
+    requires io.pgfleet.application;
+    requires io.pgfleet.adapter.out.toml;
+    requires org.tomlj;
+    requires io.helidon.webclient;
+    requires io.helidon.webclient.api;
+    requires io.helidon.http;
+    requires io.helidon.common;
+    requires io.helidon.common.tls;
+    requires io.helidon.common.pki;
+    requires io.helidon.common.configurable;
+    requires jakarta.json;
+    requires java.sql;
+    requires org.postgresql.jdbc;
+    requires jdk.unsupported;
+
+    exports io.pgfleet.agent;
+}

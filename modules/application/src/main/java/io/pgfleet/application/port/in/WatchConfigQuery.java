@@ -1,0 +1,24 @@
+package io.pgfleet.application.port.in;
+
+import io.pgfleet.domain.collector.CollectorId;
+
+import java.time.Duration;
+
+/**
+ * Long-poll: wait until a collector's configuration is newer than the version the caller has.
+ */
+public interface WatchConfigQuery {
+
+    /**
+     * Answers at once when the latest version is newer than {@code afterVersion}, else waits up to
+     * {@code wait} for one to be published on any server instance. Holds no database connection
+     * while waiting.
+     *
+     * @param collectorId  the collector
+     * @param afterVersion the version the caller has
+     * @param wait         how long to hold at most
+     * @return the newer revision, or the lookup outcome when the wait ended without one
+     * @throws InterruptedException when the waiting thread is interrupted
+     */
+    ConfigLookup awaitNewer(CollectorId collectorId, int afterVersion, Duration wait) throws InterruptedException;
+}

@@ -1,0 +1,32 @@
+package io.pgfleet.application.port.out;
+
+import io.pgfleet.domain.collector.CollectorId;
+
+/**
+ * Announces published versions from every server instance (PostgreSQL LISTEN/NOTIFY).
+ */
+public interface ConfigChangeFeedPort {
+
+    /**
+     * Starts delivering announcements to a listener.
+     *
+     * @param listener what to tell
+     */
+    void subscribe(Listener listener);
+
+    /** Receives announcements. */
+    interface Listener {
+        /**
+         * A version was published (here or on another instance).
+         *
+         * @param collectorId the collector
+         * @param version     the new version
+         */
+        void published(CollectorId collectorId, int version);
+
+        /**
+         * Announcements may have been missed (the feed reconnected): re-check everything.
+         */
+        void resync();
+    }
+}
