@@ -231,18 +231,19 @@ public final class Agent implements AutoCloseable {
             etag = newEtag;
             state.saveLastKnownGood(new AgentState.Cached(version, document));
         }
-        log("applied configuration version " + version + " without a restart: "
-                + (firstRun ? describe(next) : change.describe(next)));
         if (fromServer) {
             report(version, ApplyStatus.APPLIED, "");
         }
+        log("applied configuration version " + version + " without a restart: "
+                + (firstRun ? describe(next) : change.describe(next)));
     }
 
     private void switchTo(EffectiveConfig next) {
+        boolean retarget = !next.postgres().equals(current.postgres());
         scheduledOnce = true;
         database.retarget(next.postgres());
         current = next;
-        scheduler.apply(next);
+        scheduler.apply(next, retarget);
         if (!next.pushInterval().equals(pushEvery)) {
             reschedulePush(next.pushInterval());
         }
@@ -261,9 +262,9 @@ public final class Agent implements AutoCloseable {
 
     private void fail(int version, String error) {
         failedVersion = version;
+        report(version, ApplyStatus.FAILED, error);
         log("could not apply configuration version " + version + ": " + error + "; still running version "
                 + appliedVersion + ", and version " + version + " will not be retried");
-        report(version, ApplyStatus.FAILED, error);
     }
 
     private void report(int version, ApplyStatus status, String error) {

@@ -93,6 +93,17 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
     }
 
     /**
+     * The same settings on another port.
+     *
+     * @param other the port
+     * @return a copy
+     */
+    public ServerSettings withPort(int other) {
+        return new ServerSettings(host, other, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
+                registrationSecret, accessTokenTtl, tls);
+    }
+
+    /**
      * The same settings with another access token lifetime.
      *
      * @param ttl the lifetime

@@ -51,9 +51,10 @@ public final class CollectionScheduler implements AutoCloseable {
     /**
      * Switches to a configuration: starts, stops and reschedules collectors as it says.
      *
-     * @param next the configuration
+     * @param next               the configuration
+     * @param databaseRetargeted whether the monitored database changed: its collectors then run at once
      */
-    public synchronized void apply(EffectiveConfig next) {
+    public synchronized void apply(EffectiveConfig next, boolean databaseRetargeted) {
         this.config = next;
         Instant now = Instant.now();
         for (CollectorKind kind : CollectorKind.values()) {
@@ -66,7 +67,8 @@ public final class CollectionScheduler implements AutoCloseable {
                 }
                 continue;
             }
-            if (current != null && current.interval().equals(want.interval())) {
+            boolean restartNow = databaseRetargeted && kind.needsDatabase();
+            if (current != null && current.interval().equals(want.interval()) && !restartNow) {
                 continue;
             }
             long delay = 0;
@@ -75,7 +77,7 @@ public final class CollectionScheduler implements AutoCloseable {
                 current.future().cancel(false);
                 lastStart = current.lastStart();
                 Instant due = lastStart.get().plus(want.interval());
-                delay = Math.max(0, Duration.between(now, due).toMillis());
+                delay = restartNow ? 0 : Math.max(0, Duration.between(now, due).toMillis());
             }
             AtomicReference<Instant> starts = lastStart;
             ScheduledFuture<?> f = executor.scheduleAtFixedRate(() -> runOnce(kind, starts), delay,

@@ -1,0 +1,121 @@
+package io.pgfleet.server;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/** The agent jar as a separate process, with its output readable line by line. */
+final class AgentProcess implements AutoCloseable {
+
+    private final Process process;
+    private final List<String> lines = new ArrayList<>();
+
+    private AgentProcess(Process process) {
+        this.process = process;
+        Thread.ofPlatform().daemon().name("agent-output").start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    synchronized (lines) {
+                        lines.add(line);
+                        lines.notifyAll();
+                    }
+                }
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        });
+    }
+
+    /** Writes the agent's local file into {@code dir} and starts it. */
+    static AgentProcess start(Path dir, int serverPort) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("registration-secret"), ServerSettings.TEST_REGISTRATION_SECRET);
+        Path config = dir.resolve("agent.toml");
+        if (!Files.exists(config)) {
+            Files.writeString(config, """
+                    server_url = "http://127.0.0.1:%d"
+                    name = "e2e-agent"
+                    labels = { env = "test" }
+                    registration_secret_file = "registration-secret"
+                    state_dir = "state"
+                    """.formatted(serverPort));
+        }
+        String jar = System.getProperty("pgfleet.agent.jar", "../agent/target/pgfleet-agent.jar");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx64m", "-XX:+UseSerialGC", "-jar", jar, "--config", config.toString())
+                .redirectErrorStream(true);
+        return new AgentProcess(pb.start());
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean alive() {
+        return process.isAlive();
+    }
+
+    /** Waits for a line matching the pattern after line {@code from}; returns its index. */
+    int await(Pattern pattern, int from, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lines) {
+            int i = from;
+            while (true) {
+                for (; i < lines.size(); i++) {
+                    if (pattern.matcher(lines.get(i)).find()) {
+                        return i;
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !process.isAlive() && i >= lines.size()) {
+                    throw new AssertionError("agent never printed /" + pattern + "/; its output:\n" + String.join("\n", lines));
+                }
+                lines.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+        }
+    }
+
+    int await(String regex, Duration timeout) throws InterruptedException {
+        return await(Pattern.compile(regex), 0, timeout);
+    }
+
+    int lineCount() {
+        synchronized (lines) {
+            return lines.size();
+        }
+    }
+
+    long count(String regex) {
+        Pattern p = Pattern.compile(regex);
+        synchronized (lines) {
+            return lines.stream().filter(l -> p.matcher(l).find()).count();
+        }
+    }
+
+    String output() {
+        synchronized (lines) {
+            return String.join("\n", lines);
+        }
+    }
+
+    void hangUp() throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).start().waitFor();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}
