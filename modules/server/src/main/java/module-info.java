@@ -13,6 +13,7 @@ module io.pgfleet.server {
     requires io.helidon.common.configurable;
     requires io.helidon.webserver;
     requires org.tomlj;
+    requires java.net.http;
 
     exports io.pgfleet.server;
 }

@@ -56,7 +56,8 @@ public final class Main {
                 settings.tls().enabled() ? "https" : "http",
                 settings.host(), server.port(), (System.nanoTime() - started) / 1_000_000,
                 server.embeddedDatabase()
-                        ? "embedded PostgreSQL in " + settings.dataDir().toAbsolutePath().resolve("postgres")
+                        ? "embedded PostgreSQL at " + server.databaseUrl() + ", data in "
+                        + settings.dataDir().toAbsolutePath().resolve("postgres")
                         : settings.dbUrl().orElseThrow());
     }
 

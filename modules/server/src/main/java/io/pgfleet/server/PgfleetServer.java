@@ -33,9 +33,11 @@ public final class PgfleetServer implements AutoCloseable {
     private final PostgresStorage storage;
     private final WebServer webServer;
     private final SecurityBootstrap.Report bootstrap;
+    private final DatabaseSettings database;
 
     private PgfleetServer(Optional<EmbeddedDatabase> embedded, PostgresStorage storage, WebServer webServer,
-                          SecurityBootstrap.Report bootstrap) {
+                          SecurityBootstrap.Report bootstrap, DatabaseSettings database) {
+        this.database = database;
         this.embedded = embedded;
         this.storage = storage;
         this.webServer = webServer;
@@ -69,7 +71,7 @@ public final class PgfleetServer implements AutoCloseable {
                 builder.tls(ServerTls.build(settings.tls()));
             }
             WebServer webServer = builder.build().start();
-            return new PgfleetServer(embedded, storage, webServer, report);
+            return new PgfleetServer(embedded, storage, webServer, report, db);
         } catch (RuntimeException e) {
             embedded.ifPresent(EmbeddedDatabase::close);
             throw e;
@@ -141,6 +143,15 @@ public final class PgfleetServer implements AutoCloseable {
      */
     public SecurityBootstrap.Report generatedSecrets() {
         return bootstrap;
+    }
+
+    /**
+     * The JDBC URL of the server's database (the embedded one or the configured one).
+     *
+     * @return the URL
+     */
+    public String databaseUrl() {
+        return database.url();
     }
 
     /**

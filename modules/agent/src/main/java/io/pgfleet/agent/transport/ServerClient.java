@@ -106,7 +106,8 @@ public final class ServerClient {
         WebClientConfig.Builder b = WebClient.builder()
                 .baseUri(serverUrl)
                 .connectTimeout(Duration.ofSeconds(5))
-                .readTimeout(Duration.ofSeconds(30))
+                // Watches are held up to a minute (plus jitter) by the server.
+                .readTimeout(Duration.ofSeconds(120))
                 .followRedirects(false);
         if (serverUrl.getScheme().equals("https")) {
             TlsConfig.Builder tls = Tls.builder();

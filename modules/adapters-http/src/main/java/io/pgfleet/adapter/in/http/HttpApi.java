@@ -134,6 +134,8 @@ public final class HttpApi {
                         "there is no " + req.prologue().method().text() + " " + req.path().path()).send(res))
                 .error(ApiException.class, (req, res, e) -> e.problem().send(res))
                 .error(StorageUnavailableException.class, HttpApi::storageUnavailable)
+                .error(InterruptedException.class, (req, res, e) -> new Problem(Status.SERVICE_UNAVAILABLE_503,
+                        "shutting-down", "The server is stopping", "try again on another instance or in a moment").send(res))
                 .error(IllegalArgumentException.class, (req, res, e) -> Problem.badRequest(e.getMessage()).send(res))
                 .error(Exception.class, HttpApi::unexpected);
     }

@@ -1,0 +1,231 @@
+package io.pgfleet.server;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ./pgfleet demo}: the server on its embedded PostgreSQL, one agent monitoring that same
+ * database, a first configuration, then a change a few seconds later — and the agent applying it
+ * without a restart, its samples following the new interval. Ctrl-C stops everything.
+ */
+public final class Demo {
+
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault());
+    private static final String ADMIN_PASSWORD = "demo-admin-password";
+    private static final String SECRET = "demo-registration-secret";
+
+    private Demo() {
+    }
+
+    /**
+     * Runs the demo.
+     *
+     * @param args {@code --agent-jar PATH [--data-dir DIR] [--port N] [--exit-after-reload]}
+     * @throws Exception when something cannot start
+     */
+    public static void main(String[] args) throws Exception {
+        Path agentJar = null;
+        Path dataDir = Path.of(".pgfleet", "demo");
+        int port = 8080;
+        boolean exitAfterReload = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--agent-jar" -> agentJar = Path.of(args[++i]);
+                case "--data-dir" -> dataDir = Path.of(args[++i]);
+                case "--port" -> port = Integer.parseInt(args[++i]);
+                case "--exit-after-reload" -> exitAfterReload = true;
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        if (agentJar == null) {
+            throw new IllegalArgumentException("--agent-jar is required");
+        }
+        new Demo().run(agentJar, dataDir.toAbsolutePath(), port, exitAfterReload);
+    }
+
+    private static void say(String text) {
+        System.out.println("\n>>> " + text);
+        System.out.flush();
+    }
+
+    private void run(Path agentJar, Path dataDir, int port, boolean exitAfterReload) throws Exception {
+        say("Starting the pgfleet server on port " + port + " with its embedded PostgreSQL (data in " + dataDir + ")");
+        ServerSettings settings = new ServerSettings("127.0.0.1", port, dataDir.resolve("server"), Optional.empty(),
+                "postgres", "", 8, Optional.of(ADMIN_PASSWORD), Optional.of(SECRET), java.time.Duration.ofMinutes(15),
+                TlsSettings.none());
+        PgfleetServer server = PgfleetServer.start(settings);
+        AtomicReference<Process> agentRef = new AtomicReference<>();
+        CountDownLatch done = new CountDownLatch(1);
+        Thread cleanup = new Thread(() -> {
+            Process p = agentRef.get();
+            if (p != null && p.isAlive()) {
+                p.destroy();
+                try {
+                    if (!p.waitFor(15, TimeUnit.SECONDS)) {
+                        p.destroyForcibly();
+                    }
+                } catch (InterruptedException e) {
+                    p.destroyForcibly();
+                }
+            }
+            server.close();
+            System.out.println("\n>>> Stopped the agent, the server and its PostgreSQL. Bye.");
+            done.countDown();
+        }, "demo-stop");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+
+        URI db = URI.create(server.databaseUrl().substring("jdbc:".length()));
+        Path agentDir = dataDir.resolve("agent");
+        Files.createDirectories(agentDir);
+        Files.writeString(agentDir.resolve("registration-secret"), SECRET);
+        Files.writeString(agentDir.resolve("agent.toml"), """
+                server_url = "http://127.0.0.1:%d"
+                name = "demo-agent"
+                labels = { env = "demo" }
+                registration_secret_file = "registration-secret"
+                state_dir = "state"
+                """.formatted(server.port()));
+        say("Starting an agent (a separate process) that monitors this same PostgreSQL");
+        Process agent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx64m", "-XX:+UseSerialGC", "-jar", agentJar.toString(), "--config",
+                agentDir.resolve("agent.toml").toString()).redirectErrorStream(true).start();
+        agentRef.set(agent);
+        Set<String> agentLines = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
+        CountDownLatch registered = new CountDownLatch(1);
+        AtomicReference<String> collectorId = new AtomicReference<>();
+        Pattern reg = Pattern.compile("registered as collector (\\S+)");
+        Thread.ofPlatform().daemon().start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    agentLines.add(line);
+                    System.out.println("    [agent] " + line);
+                    Matcher m = reg.matcher(line);
+                    if (m.find()) {
+                        collectorId.set(m.group(1));
+                        registered.countDown();
+                    }
+                }
+            } catch (IOException ignored) {
+                // the agent stopped
+            }
+        });
+        if (!registered.await(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the agent did not register");
+        }
+        String id = collectorId.get();
+        long pid = agent.pid();
+        HttpClient http = HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + server.port();
+        String token = login(http, base);
+
+        say("Publishing configuration version 1 for " + id + ": pg_stats every 10 s");
+        publish(http, base, token, id, document(db, 10));
+        awaitLine(agentLines, "applied configuration version 1 ");
+        watchSamples(http, base, token, id, 2, pid, agent);
+
+        say("Publishing configuration version 2: pg_stats every 2 s (the agent keeps running)");
+        publish(http, base, token, id, document(db, 2));
+        awaitLine(agentLines, "applied configuration version 2 ");
+        watchSamples(http, base, token, id, 4, pid, agent);
+        say("The agent (pid " + agent.pid() + ", the same process as before) now collects pg_stats every ~2 s. "
+                + (exitAfterReload ? "Done." : "Press Ctrl-C to stop."));
+        if (exitAfterReload) {
+            System.exit(0);
+        }
+        done.await();
+    }
+
+    private static String document(URI db, int pgStatsInterval) {
+        return """
+                [collector]
+                push_interval = 1
+
+                [postgres]
+                host = "%s"
+                port = %d
+                user = "postgres"
+                databases = ["postgres"]
+                sslmode = "disable"
+
+                [collectors.pg_stats]
+                interval = %d
+
+                [collectors.pg_connections]
+                interval = 10
+                """.formatted(db.getHost(), db.getPort(), pgStatsInterval);
+    }
+
+    private static String login(HttpClient http, String base) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/auth/login"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"admin\",\"password\":\"" + ADMIN_PASSWORD + "\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        return r.body().replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
+    }
+
+    private static void publish(HttpClient http, String base, String token, String id, String toml)
+            throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/config/" + id))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/toml")
+                .PUT(HttpRequest.BodyPublishers.ofString(toml)).build(), HttpResponse.BodyHandlers.ofString());
+        System.out.println("    [server] PUT /api/v1/config/" + id + " -> " + r.statusCode() + " " + r.body());
+    }
+
+    private static void awaitLine(Set<String> lines, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            synchronized (lines) {
+                if (lines.stream().anyMatch(l -> l.contains(text))) {
+                    return;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the agent never said: " + text);
+    }
+
+    /** Prints each new pg_stats sample as it reaches the server, until {@code count} new ones arrived. */
+    private static void watchSamples(HttpClient http, String base, String token, String id, int count, long pid,
+                                     Process agent) throws IOException, InterruptedException {
+        Set<String> seen = new LinkedHashSet<>();
+        String since = java.net.URLEncoder.encode(Instant.now().minusSeconds(1).toString(), StandardCharsets.UTF_8);
+        Instant previous = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (seen.size() < count && System.nanoTime() < deadline) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/collectors/" + id
+                    + "/metrics?name=pg_stat_database_xact_commit&since=" + since))
+                    .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
+            Matcher m = Pattern.compile("\"ts\":\"([^\"]+)\"").matcher(r.body());
+            while (m.find()) {
+                if (seen.add(m.group(1))) {
+                    Instant ts = Instant.parse(m.group(1));
+                    System.out.println("    [samples] pg_stats sample stored, measured at " + CLOCK.format(ts)
+                            + (previous == null ? "" : "  (" + java.time.Duration.between(previous, ts).toMillis() / 1000.0
+                            + " s after the previous one)") + "  — agent pid " + pid + (agent.pid() == pid ? "" : " CHANGED"));
+                    previous = ts;
+                }
+            }
+            Thread.sleep(500);
+        }
+    }
+}
