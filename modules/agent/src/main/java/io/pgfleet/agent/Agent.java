@@ -45,7 +45,7 @@ import java.util.stream.Collectors;
 public final class Agent implements AutoCloseable {
 
     /** How long the server is asked to hold a watch. */
-    static final int WATCH_SECONDS = 60;
+    static final int WATCH_SECONDS = 25;
     private static final int BATCH = 5000;
 
     private final LocalSettings settings;
@@ -72,6 +72,8 @@ public final class Agent implements AutoCloseable {
     private String pendingBatchId;
     private List<Sample> pendingBatch = List.of();
     private Optional<String[]> pendingReport = Optional.empty();
+    private int pushFailures;
+    private Instant nextPushAllowed = Instant.EPOCH;
 
     /**
      * An agent.
@@ -295,6 +297,9 @@ public final class Agent implements AutoCloseable {
     }
 
     private void pushOnce() {
+        if (Instant.now().isBefore(nextPushAllowed)) {
+            return;
+        }
         try {
             for (int round = 0; round < 20 && running; round++) {
                 if (pendingBatch.isEmpty()) {
@@ -313,9 +318,20 @@ public final class Agent implements AutoCloseable {
                 // The same batch id is sent until the server acknowledges it: stored exactly once.
                 client.push(pendingBatchId, pendingBatch);
                 pendingBatch = List.of();
+                pushFailures = 0;
             }
         } catch (TransportException e) {
-            // Kept for the next tick; the buffer keeps collecting (bounded, oldest dropped first).
+            // The batch is kept and retried under the same id; the buffer keeps collecting (bounded,
+            // oldest dropped first). Retries back off like pulls do, so a refused agent never hammers.
+            pushFailures++;
+            Duration cap = pushEvery.multipliedBy(5);
+            cap = cap.compareTo(Duration.ofSeconds(5)) < 0 ? Duration.ofSeconds(5)
+                    : cap.compareTo(Duration.ofSeconds(60)) > 0 ? Duration.ofSeconds(60) : cap;
+            Duration pause = PullPolicy.afterFailure(pushFailures, cap, random);
+            nextPushAllowed = Instant.now().plus(pause);
+            log((e.unauthorized() ? "push refused by the server" : "push failed") + " (" + e.getMessage() + "); "
+                    + buffer.size() + " samples waiting, " + buffer.dropped() + " dropped so far; retrying in "
+                    + pause.toMillis() + " ms");
         } catch (RuntimeException e) {
             log("push failed: " + e);
         }

@@ -107,7 +107,8 @@ public final class PgfleetServer implements AutoCloseable {
                 SecuritySettings.defaults());
         return new ApplicationServices(new ApplicationServices.Ports(storage.collectors(), storage.collectors(),
                 storage.revisions(), storage.revisions(), storage.revisions(), storage.audit(),
-                new TomlDocumentParser(), security, storage.fleet(), storage.fleet(), storage.fleet(), storage.changes()),
+                new TomlDocumentParser(), security, storage.fleet(), storage.fleet(), storage.fleet(), storage.changes(),
+                storage.collectors()),
                 clock);
     }
 
@@ -123,7 +124,8 @@ public final class PgfleetServer implements AutoCloseable {
                 services.provisionCollector(), services.rollbackConfig(), services.validateConfig(),
                 services.configHistory(), services.auditTrail(), new HttpApi.SecurityUseCases(
                 services.authenticate(), services.login(), services.refreshToken(), services.registerCollector(),
-                services.issueEnrolmentToken(), services.manageUsers(), services.rotateSigningKey()),
+                services.issueEnrolmentToken(), services.manageUsers(), services.rotateSigningKey(),
+                services.revokeCollector()),
                 new HttpApi.FleetUseCases(services.reportStatus(), services.pushMetrics(), services.fleetQuery())));
     }
 

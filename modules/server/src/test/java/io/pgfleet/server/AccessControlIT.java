@@ -117,6 +117,11 @@ class AccessControlIT {
                 () -> "{\"id\": \"pre-" + COUNTER.incrementAndGet() + "\"}", operatorAndUp()));
         r.add(new Route("POST enrolment token", "POST", () -> "/api/v1/collectors/" + self + "/enrolment-token",
                 "application/json", () -> "", operatorAndUp()));
+        r.add(new Route("POST revoke collector", "POST", () -> {
+            String victim = "victim-" + COUNTER.incrementAndGet();
+            admin.postJson("/api/v1/collectors", "{\"id\": \"" + victim + "\"}");
+            return "/api/v1/collectors/" + victim + "/revoke";
+        }, "application/json", () -> "", operatorAndUp()));
         r.add(new Route("POST users", "POST", () -> "/api/v1/users", "application/json",
                 () -> "{\"username\":\"u" + COUNTER.incrementAndGet() + "\",\"password\":\"a-long-password\",\"role\":\"viewer\"}",
                 List.of(Caller.ADMIN)));

@@ -7,6 +7,7 @@ import io.pgfleet.application.port.in.LoginUseCase;
 import io.pgfleet.application.port.in.ManageUsersUseCase;
 import io.pgfleet.application.port.in.RefreshTokenUseCase;
 import io.pgfleet.application.port.in.RegisterCollectorUseCase;
+import io.pgfleet.application.port.in.RevokeCollectorUseCase;
 import io.pgfleet.application.port.in.RotateSigningKeyUseCase;
 import io.pgfleet.application.port.in.ConfigHistoryQuery;
 import io.pgfleet.application.port.in.FleetQuery;
@@ -25,6 +26,7 @@ import io.pgfleet.application.port.out.EnrolmentTokenStorePort;
 import io.pgfleet.application.port.out.LoadUserPort;
 import io.pgfleet.application.port.out.PasswordHasherPort;
 import io.pgfleet.application.port.out.RefreshTokenStorePort;
+import io.pgfleet.application.port.out.RevokeCollectorPort;
 import io.pgfleet.application.port.out.SaveUserPort;
 import io.pgfleet.application.port.out.ServerSecretPort;
 import io.pgfleet.application.port.out.SigningKeyStorePort;
@@ -61,12 +63,14 @@ public final class ApplicationServices {
      * @param saveBatch      sample batches
      * @param loadFleet      the fleet view and samples
      * @param changes        publish announcements from every instance
+     * @param revoke         revoking collectors
      */
     public record Ports(LoadCollectorPort loadCollector, SaveCollectorPort saveCollector,
                         LoadConfigRevisionPort loadRevision, AppendConfigRevisionPort appendRevision,
                         LoadConfigHistoryPort loadHistory, LoadAuditTrailPort loadAudit,
                         ParseConfigDocumentPort parser, SecurityPorts security, SaveApplyReportPort saveReport,
-                        SaveSampleBatchPort saveBatch, LoadFleetPort loadFleet, ConfigChangeFeedPort changes) {
+                        SaveSampleBatchPort saveBatch, LoadFleetPort loadFleet, ConfigChangeFeedPort changes,
+                        RevokeCollectorPort revoke) {
         /** Requires every port. */
         public Ports {
             Objects.requireNonNull(loadCollector, "loadCollector");
@@ -81,6 +85,7 @@ public final class ApplicationServices {
             Objects.requireNonNull(saveBatch, "saveBatch");
             Objects.requireNonNull(loadFleet, "loadFleet");
             Objects.requireNonNull(changes, "changes");
+            Objects.requireNonNull(revoke, "revoke");
         }
     }
 
@@ -130,6 +135,7 @@ public final class ApplicationServices {
     private final SecurityBootstrap securityBootstrap;
     private final FleetService fleet;
     private final WatchService watch;
+    private final RevokeCollectorService revoke;
 
     /**
      * Wires the services.
@@ -161,6 +167,12 @@ public final class ApplicationServices {
         this.fleet = new FleetService(ports.saveReport(), ports.saveBatch(), ports.loadFleet(), ports.loadCollector(), clock);
         this.watch = new WatchService(getConfig);
         ports.changes().subscribe(watch);
+        this.revoke = new RevokeCollectorService(ports.revoke(), sec.refreshTokens(), clock);
+    }
+
+    /** @return revoking collectors */
+    public RevokeCollectorUseCase revokeCollector() {
+        return revoke;
     }
 
     /** @return long-poll watches */

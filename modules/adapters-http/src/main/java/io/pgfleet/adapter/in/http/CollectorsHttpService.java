@@ -13,6 +13,7 @@ import io.pgfleet.application.port.in.ProvisionCollectorUseCase;
 import io.pgfleet.application.port.in.ProvisionResult;
 import io.pgfleet.application.port.in.RegisterCollectorUseCase;
 import io.pgfleet.application.port.in.RegistrationCredential;
+import io.pgfleet.application.port.in.RevokeCollectorUseCase;
 import io.pgfleet.domain.access.Operation;
 import io.pgfleet.domain.collector.Collector;
 import io.pgfleet.domain.collector.CollectorId;
@@ -41,10 +42,12 @@ final class CollectorsHttpService implements HttpService {
     private final ProvisionCollectorUseCase provision;
     private final RegisterCollectorUseCase register;
     private final IssueEnrolmentTokenUseCase enrolment;
+    private final RevokeCollectorUseCase revoke;
     private final Access access;
 
     CollectorsHttpService(ProvisionCollectorUseCase provision, RegisterCollectorUseCase register,
-                          IssueEnrolmentTokenUseCase enrolment, Access access) {
+                          IssueEnrolmentTokenUseCase enrolment, RevokeCollectorUseCase revoke, Access access) {
+        this.revoke = revoke;
         this.provision = provision;
         this.register = register;
         this.enrolment = enrolment;
@@ -55,7 +58,18 @@ final class CollectorsHttpService implements HttpService {
     public void routing(HttpRules rules) {
         rules.post("/", this::create)
                 .post("/register", this::register)
-                .post("/{id}/enrolment-token", this::enrolmentToken);
+                .post("/{id}/enrolment-token", this::enrolmentToken)
+                .post("/{id}/revoke", this::revoke);
+    }
+
+    private void revoke(ServerRequest req, ServerResponse res) {
+        CollectorId id = PathParams.collectorId(req);
+        access.require(req, Operation.PROVISION_COLLECTOR);
+        if (revoke.revokeCollector(id, Callers.actor(req))) {
+            res.status(Status.NO_CONTENT_204).send();
+        } else {
+            Problem.notFound("collector-not-found", "no collector has the id '" + id + "'").send(res);
+        }
     }
 
     private void register(ServerRequest req, ServerResponse res) {

@@ -1,5 +1,6 @@
 package io.pgfleet.adapter.in.http;
 
+import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
@@ -11,6 +12,7 @@ import io.pgfleet.application.port.in.LoginUseCase;
 import io.pgfleet.application.port.in.ManageUsersUseCase;
 import io.pgfleet.application.port.in.RefreshTokenUseCase;
 import io.pgfleet.application.port.in.RegisterCollectorUseCase;
+import io.pgfleet.application.port.in.RevokeCollectorUseCase;
 import io.pgfleet.application.port.in.RotateSigningKeyUseCase;
 import io.pgfleet.application.port.in.ConfigHistoryQuery;
 import io.pgfleet.application.port.in.FleetQuery;
@@ -92,10 +94,12 @@ public final class HttpApi {
      * @param enrolment         issuing enrolment tokens
      * @param users             managing users
      * @param rotateSigningKey  rotating the signing key
+     * @param revoke            revoking collectors
      */
     public record SecurityUseCases(AuthenticateQuery authenticate, LoginUseCase login, RefreshTokenUseCase refresh,
                                    RegisterCollectorUseCase register, IssueEnrolmentTokenUseCase enrolment,
-                                   ManageUsersUseCase users, RotateSigningKeyUseCase rotateSigningKey) {
+                                   ManageUsersUseCase users, RotateSigningKeyUseCase rotateSigningKey,
+                                   RevokeCollectorUseCase revoke) {
         /** Requires every use case. */
         public SecurityUseCases {
             Objects.requireNonNull(authenticate, "authenticate");
@@ -105,6 +109,7 @@ public final class HttpApi {
             Objects.requireNonNull(enrolment, "enrolment");
             Objects.requireNonNull(users, "users");
             Objects.requireNonNull(rotateSigningKey, "rotateSigningKey");
+            Objects.requireNonNull(revoke, "revoke");
         }
     }
 
@@ -124,7 +129,7 @@ public final class HttpApi {
                 .register("/api/v1/config", new ConfigHttpService(useCases.publishConfig(), useCases.getConfig(),
                         useCases.watchConfig(), useCases.rollbackConfig(), useCases.validateConfig(), useCases.configHistory(), access))
                 .register("/api/v1/collectors", new CollectorsHttpService(useCases.provisionCollector(),
-                        sec.register(), sec.enrolment(), access))
+                        sec.register(), sec.enrolment(), sec.revoke(), access))
                 .register("/api/v1/audit", new AuditHttpService(useCases.auditTrail(), access))
                 .register("/api/v1/auth", new AuthHttpService(sec.login(), sec.refresh(), sec.rotateSigningKey(), access))
                 .register("/api/v1/users", new UsersHttpService(sec.users(), access))
@@ -134,8 +139,12 @@ public final class HttpApi {
                         "there is no " + req.prologue().method().text() + " " + req.path().path()).send(res))
                 .error(ApiException.class, (req, res, e) -> e.problem().send(res))
                 .error(StorageUnavailableException.class, HttpApi::storageUnavailable)
-                .error(InterruptedException.class, (req, res, e) -> new Problem(Status.SERVICE_UNAVAILABLE_503,
-                        "shutting-down", "The server is stopping", "try again on another instance or in a moment").send(res))
+                .error(InterruptedException.class, (req, res, e) -> {
+                    // Closing the connection sends the client to a fresh one (another instance, or this one restarted).
+                    res.header(HeaderNames.CONNECTION, "close");
+                    new Problem(Status.SERVICE_UNAVAILABLE_503, "shutting-down", "The server is stopping",
+                            "try again on another instance or in a moment").send(res);
+                })
                 .error(IllegalArgumentException.class, (req, res, e) -> Problem.badRequest(e.getMessage()).send(res))
                 .error(Exception.class, HttpApi::unexpected);
     }
@@ -143,6 +152,7 @@ public final class HttpApi {
     private static void storageUnavailable(ServerRequest req, ServerResponse res, StorageUnavailableException e) {
         LOG.log(System.Logger.Level.WARNING, "storage unavailable for " + req.prologue().method().text() + " " + req.path().path(), e);
         res.header("Retry-After", "5");
+        res.header(HeaderNames.CONNECTION, "close");
         new Problem(Status.SERVICE_UNAVAILABLE_503, "storage-unavailable", "The database is unavailable",
                 "the request was not carried out; try again shortly").send(res);
     }

@@ -3,6 +3,7 @@ package io.pgfleet.adapter.out.postgres;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
 import io.pgfleet.application.port.out.LoadCollectorPort;
+import io.pgfleet.application.port.out.RevokeCollectorPort;
 import io.pgfleet.application.port.out.SaveCollectorPort;
 import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.collector.Collector;
@@ -21,7 +22,7 @@ import java.util.Optional;
 /**
  * Collectors in the {@code collectors} table.
  */
-public final class CollectorPersistenceAdapter implements LoadCollectorPort, SaveCollectorPort {
+public final class CollectorPersistenceAdapter implements LoadCollectorPort, SaveCollectorPort, RevokeCollectorPort {
 
     private static final String COLUMNS =
             "id, name, hostname, labels::text AS labels, created_at, revoked_at IS NOT NULL AS revoked";
@@ -52,6 +53,18 @@ public final class CollectorPersistenceAdapter implements LoadCollectorPort, Sav
                 AuditPersistenceAdapter.insert(tx, audit);
             }
             return inserted == 1;
+        }));
+    }
+
+    @Override
+    public boolean revokeCollector(CollectorId collectorId, java.time.Instant at, AuditEntry audit) {
+        return Rows.guard("revoking collector " + collectorId, () -> Rows.inTransaction(db, tx -> {
+            long n = tx.update("UPDATE collectors SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
+                    Rows.timestamp(at), collectorId.value());
+            if (n == 1) {
+                AuditPersistenceAdapter.insert(tx, audit);
+            }
+            return n == 1;
         }));
     }
 

@@ -1,0 +1,22 @@
+package io.pgfleet.application.port.out;
+
+import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.collector.CollectorId;
+
+import java.time.Instant;
+
+/**
+ * Marks a collector revoked.
+ */
+public interface RevokeCollectorPort {
+
+    /**
+     * Revokes, with the audit entry, in one transaction.
+     *
+     * @param collectorId the collector
+     * @param at          when
+     * @param audit       the audit entry
+     * @return false when no such collector
+     */
+    boolean revokeCollector(CollectorId collectorId, Instant at, AuditEntry audit);
+}

@@ -1,0 +1,180 @@
+package io.pgfleet.server;
+
+import io.pgfleet.testing.TestDatabase;
+import io.pgfleet.testing.TestPostgres;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.pgfleet.server.AgentDocument.monitoring;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The agent through a server outage, an expiring token and a revocation. */
+class AgentResilienceIT {
+
+    private static final Duration SOON = Duration.ofSeconds(45);
+
+    @TempDir
+    Path dir;
+    private TestDatabase db;
+    private ServerSettings settings;
+    private PgfleetServer server;
+
+    @BeforeEach
+    void database() throws Exception {
+        db = TestPostgres.newDatabase();
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        settings = ServerSettings.forDatabase(db.url(), db.user(), db.password(), dir.resolve("server")).withPort(port);
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private String startAgentWithConfig(AgentProcess agent, ApiClient admin) throws Exception {
+        int line = agent.await("registered as collector ", SOON);
+        String id = agent.output().lines().skip(line).findFirst().orElseThrow().replaceAll(".*registered as collector ", "").trim();
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, monitoring(db).pgStats(false, 60).sysstatEvery(1).toml()).statusCode());
+        agent.await("applied configuration version 1 ", SOON);
+        return id;
+    }
+
+    private List<Instant> times(String id, Instant from, Instant to) throws Exception {
+        List<Instant> out = new ArrayList<>();
+        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(
+                "SELECT ts FROM samples WHERE collector_id = ? AND name = 'node_load1' AND ts >= ? AND ts < ? ORDER BY ts")) {
+            ps.setString(1, id);
+            ps.setTimestamp(2, Timestamp.from(from));
+            ps.setTimestamp(3, Timestamp.from(to));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getTimestamp(1).toInstant());
+                }
+            }
+        }
+        return out;
+    }
+
+    private int duplicates(String id) throws Exception {
+        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(
+                "SELECT count(*) - count(DISTINCT (name, labels::text, ts)) FROM samples WHERE collector_id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    @Test
+    void everySampleOfAThirtySecondOutageIsStoredExactlyOnce() throws Exception {
+        server = PgfleetServer.start(settings);
+        ApiClient admin = ApiClient.asAdmin(server.port());
+        try (AgentProcess agent = AgentProcess.start(dir.resolve("agent"), server.port())) {
+            String id = startAgentWithConfig(agent, admin);
+            await(() -> times(id, Instant.EPOCH, Instant.now()).size() >= 3);
+
+            Instant down = Instant.now();
+            server.close();
+            server = null;
+            Thread.sleep(30_000); // the outage itself: the scenario is "the server is away for 30 s"
+            Instant up = Instant.now();
+            server = PgfleetServer.start(settings);
+
+            Instant windowStart = down.plusSeconds(1);
+            Instant windowEnd = up.minusSeconds(1);
+            try {
+                await(() -> times(id, windowStart, windowEnd).size() >= Duration.between(windowStart, windowEnd).toSeconds() - 1);
+            } catch (AssertionError e) {
+                throw new AssertionError("outage samples missing: " + times(id, windowStart, windowEnd).size()
+                        + " stored; agent:\n" + agent.output(), e);
+            }
+            List<Instant> window = times(id, windowStart, windowEnd);
+            for (int i = 1; i < window.size(); i++) {
+                long gap = Duration.between(window.get(i - 1), window.get(i)).toMillis();
+                assertTrue(gap <= 1500, "a sample of the outage is missing: gap of " + gap + " ms");
+            }
+            await(() -> !times(id, up.plusSeconds(2), Instant.now()).isEmpty());
+            assertEquals(0, duplicates(id), "no sample is stored twice");
+            assertTrue(agent.alive());
+        }
+    }
+
+    @Test
+    void anExpiredAccessTokenIsRefreshedAndWorkContinues() throws Exception {
+        server = PgfleetServer.start(settings.withAccessTokenTtl(Duration.ofSeconds(10)));
+        ApiClient admin = ApiClient.asAdmin(server.port());
+        try (AgentProcess agent = AgentProcess.start(dir.resolve("agent"), server.port())) {
+            String id = startAgentWithConfig(agent, admin);
+            Instant start = Instant.now();
+            // Tokens live 10 s (+30 s clock skew allowance): samples measured 45 s later need fresh tokens.
+            Instant later = start.plusSeconds(45);
+            await(() -> !times(id, later, Instant.now()).isEmpty(), Duration.ofSeconds(90));
+            assertEquals(0, agent.count("refused by the server"), agent.output());
+            try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(
+                    "SELECT count(*) FROM refresh_tokens WHERE subject = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    int families = rs.getInt(1);
+                    assertTrue(families >= 2 && families <= 6, "one refresh per expiry, not a refresh per request: " + families);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aRevokedCollectorBacksOffInsteadOfLooping() throws Exception {
+        server = PgfleetServer.start(settings);
+        ApiClient admin = ApiClient.asAdmin(server.port());
+        try (AgentProcess agent = AgentProcess.start(dir.resolve("agent"), server.port())) {
+            String id = startAgentWithConfig(agent, admin);
+            assertEquals(204, admin.postJson("/api/v1/collectors/" + id + "/revoke", "").statusCode());
+            int from = agent.await(java.util.regex.Pattern.compile("refused by the server"), 0, SOON);
+            Instant first = Instant.now();
+            Thread.sleep(15_000); // the observation window in which requests are counted
+            long refusals = agent.output().lines().skip(from).filter(l -> l.contains("refused by the server")).count();
+            assertTrue(refusals >= 2 && refusals <= 20, "bounded retries with backoff over 15 s, got " + refusals
+                    + " since " + first + ":\n" + agent.output());
+            assertTrue(agent.alive(), "a revoked agent keeps running (and collecting) until an operator acts");
+        }
+    }
+
+    private interface Check {
+        boolean done() throws Exception;
+    }
+
+    private static void await(Check check) throws Exception {
+        await(check, SOON);
+    }
+
+    private static void await(Check check, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (check.done()) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("condition not met within " + timeout);
+    }
+}
