@@ -28,14 +28,30 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * @throws UncheckedIOException when PostgreSQL cannot start
      */
     public static EmbeddedDatabase start(Path dataDirectory) {
+        return start(dataDirectory, 0);
+    }
+
+    /**
+     * Starts PostgreSQL on a given loopback port (0 for any free one) with its data under
+     * {@code dataDirectory/postgres}.
+     *
+     * @param dataDirectory the server's data directory (created when missing)
+     * @param port          the port, 0 for any free port
+     * @return the running database
+     * @throws UncheckedIOException when PostgreSQL cannot start
+     */
+    public static EmbeddedDatabase start(Path dataDirectory, int port) {
         Path pgData = dataDirectory.resolve("postgres");
         try {
             Files.createDirectories(pgData);
-            EmbeddedPostgres pg = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(pgData)
                     .setCleanDataDirectory(false)
-                    .setPGStartupWait(Duration.ofSeconds(30))
-                    .start();
+                    .setPGStartupWait(Duration.ofSeconds(30));
+            if (port > 0) {
+                builder.setPort(port);
+            }
+            EmbeddedPostgres pg = builder.start();
             return new EmbeddedDatabase(pg);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + pgData
