@@ -1,0 +1,8 @@
+/**
+ * Benchmarks of the shipped jars, run as separate processes against an embedded PostgreSQL.
+ */
+module io.pgfleet.bench {
+    requires io.pgfleet.adapter.out.postgres;
+    requires java.net.http;
+    requires java.sql;
+}
