@@ -101,17 +101,17 @@ public final class HexagonRules {
     /** @return incoming ports are named after what they do for the caller */
     public ArchRule incomingPortsAreUseCasesOrQueries() {
         return classes().that().resideInAPackage(root + ".application.port.in..").and().areInterfaces().and().doNotHaveSimpleName("package-info")
-                .and(NOT_SEALED)
+                .and(NOT_SEALED).and().areTopLevelClasses()
                 .should().haveSimpleNameEndingWith("UseCase").orShould().haveSimpleNameEndingWith("Query")
-                .as("incoming ports are named …UseCase or …Query (sealed result types aside)");
+                .as("incoming ports are named …UseCase or …Query (top-level, sealed result types aside)");
     }
 
     /** @return outgoing ports are named …Port */
     public ArchRule outgoingPortsEndWithPort() {
         return classes().that().resideInAPackage(root + ".application.port.out..").and().areInterfaces().and().doNotHaveSimpleName("package-info")
-                .and(NOT_SEALED)
+                .and(NOT_SEALED).and().areTopLevelClasses()
                 .should().haveSimpleNameEndingWith("Port")
-                .as("outgoing ports are named …Port (sealed result types aside)");
+                .as("outgoing ports are named …Port (top-level, sealed result types aside)");
     }
 
     /** @return use-case implementations are hidden behind their ports */

@@ -147,11 +147,14 @@ public final class ApplicationServices {
         Objects.requireNonNull(ports, "ports");
         Objects.requireNonNull(clock, "clock");
         DocumentValidator validator = new DocumentValidator(ports.parser());
-        this.publishConfig = new PublishConfigService(ports.appendRevision(), validator, clock);
-        this.getConfig = new GetConfigService(ports.loadCollector(), ports.loadRevision());
+        LatestRevisionCache latest = new LatestRevisionCache(ports.loadRevision(), ports.appendRevision());
+        // Registered first, so the cache learns of a publish before the watchers it wakes read it.
+        ports.changes().subscribe(latest);
+        this.publishConfig = new PublishConfigService(latest, validator, clock);
+        this.getConfig = new GetConfigService(ports.loadCollector(), latest);
         this.provisionCollector = new ProvisionCollectorService(ports.loadCollector(), ports.saveCollector(), clock);
         this.rollbackConfig = new RollbackConfigService(ports.loadCollector(), ports.loadRevision(),
-                ports.appendRevision(), validator, clock);
+                latest, validator, clock);
         this.validateConfig = new ValidateConfigService(validator);
         this.configHistory = new ConfigHistoryService(ports.loadCollector(), ports.loadHistory());
         this.auditTrail = new AuditTrailService(ports.loadAudit());
