@@ -40,6 +40,7 @@ final class TestCertificates {
         c.keytool("-importcert", "-alias", "ca", "-file", "ca.pem", "-keystore", "trust.p12", "-storetype", "PKCS12",
                 "-storepass", PASSWORD, "-noprompt");
         c.exportPem("server");
+        c.exportPem("client");
         return c;
     }
 

@@ -60,6 +60,30 @@ class TlsIT {
     }
 
     @Test
+    void theAgentPresentsItsClientCertificate() throws Exception {
+        TlsSettings mtls = new TlsSettings(Optional.empty(), Optional.empty(), Optional.of(certs.path("server.p12")),
+                TestCertificates.PASSWORD, Optional.of(certs.path("ca.pem")));
+        try (PgfleetServer server = PgfleetServer.start(settings(mtls))) {
+            Path agentDir = certDir.resolve("agent");
+            java.nio.file.Files.createDirectories(agentDir);
+            java.nio.file.Files.writeString(agentDir.resolve("agent.toml"), """
+                    server_url = "https://localhost:%d"
+                    registration_secret_file = "registration-secret"
+                    state_dir = "state"
+                    [tls]
+                    ca_file = "%s"
+                    cert_file = "%s"
+                    key_file = "%s"
+                    """.formatted(server.port(), certs.path("ca.pem"), certs.path("client-chain.pem"),
+                    certs.path("client.key")));
+            try (AgentProcess agent = AgentProcess.start(agentDir, server.port())) {
+                agent.await("registered as collector ", java.time.Duration.ofSeconds(30));
+                agent.await("collecting with the defaults", java.time.Duration.ofSeconds(30));
+            }
+        }
+    }
+
+    @Test
     void tlsFromPemFilesServesHttps() throws Exception {
         TlsSettings pem = new TlsSettings(Optional.of(certs.path("server-chain.pem")), Optional.of(certs.path("server.key")),
                 Optional.empty(), "", Optional.empty());
