@@ -108,7 +108,7 @@ public final class PgfleetServer implements AutoCloseable {
         return new ApplicationServices(new ApplicationServices.Ports(storage.collectors(), storage.collectors(),
                 storage.revisions(), storage.revisions(), storage.revisions(), storage.audit(),
                 new TomlDocumentParser(), security, storage.fleet(), storage.fleet(), storage.fleet(), storage.changes(),
-                storage.collectors()),
+                storage.collectors(), storage),
                 clock);
     }
 
@@ -126,7 +126,8 @@ public final class PgfleetServer implements AutoCloseable {
                 services.authenticate(), services.login(), services.refreshToken(), services.registerCollector(),
                 services.issueEnrolmentToken(), services.manageUsers(), services.rotateSigningKey(),
                 services.revokeCollector()),
-                new HttpApi.FleetUseCases(services.reportStatus(), services.pushMetrics(), services.fleetQuery())));
+                new HttpApi.FleetUseCases(services.reportStatus(), services.pushMetrics(), services.fleetQuery()),
+                services.health()));
     }
 
     /**

@@ -147,6 +147,15 @@ class ConfigApiIT {
     }
 
     @Test
+    void healthIsOpenAndChecksTheDatabase() {
+        ApiClient anonymous = new ApiClient(server.port());
+        HttpResponse<String> ready = anonymous.get("/observe/health");
+        assertEquals(200, ready.statusCode(), ready.body());
+        assertTrue(ready.body().contains("\"status\":\"UP\"") && ready.body().contains("\"name\":\"database\""));
+        assertEquals(200, anonymous.get("/observe/health/live").statusCode());
+    }
+
+    @Test
     void unknownCollectorAnswers404ProblemOnReadAndWrite() {
         assertProblem(api.get("/api/v1/config/no-such-collector"), 404);
         assertProblem(api.putToml("/api/v1/config/no-such-collector", aDocument().toml()), 404);

@@ -125,6 +125,8 @@ class WatchIT {
             }
             Thread.sleep(500); // watchers reach the server
             pg.close();
+            assertEquals(503, new ApiClient(server.port()).get("/observe/health").statusCode(),
+                    "not ready while the database is away");
             pg = EmbeddedDatabase.start(dir, pgPort);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             int status;

@@ -12,6 +12,7 @@ import io.pgfleet.application.port.in.RotateSigningKeyUseCase;
 import io.pgfleet.application.port.in.ConfigHistoryQuery;
 import io.pgfleet.application.port.in.FleetQuery;
 import io.pgfleet.application.port.in.GetConfigQuery;
+import io.pgfleet.application.port.in.HealthQuery;
 import io.pgfleet.application.port.in.PushMetricsUseCase;
 import io.pgfleet.application.port.in.ReportStatusUseCase;
 import io.pgfleet.application.port.in.ProvisionCollectorUseCase;
@@ -19,6 +20,7 @@ import io.pgfleet.application.port.in.PublishConfigUseCase;
 import io.pgfleet.application.port.in.RollbackConfigUseCase;
 import io.pgfleet.application.port.in.ValidateConfigQuery;
 import io.pgfleet.application.port.in.WatchConfigQuery;
+import io.pgfleet.application.port.out.CheckDatabasePort;
 import io.pgfleet.application.port.out.ConfigChangeFeedPort;
 import io.pgfleet.application.port.out.AccessTokenPort;
 import io.pgfleet.application.port.out.AppendConfigRevisionPort;
@@ -64,13 +66,14 @@ public final class ApplicationServices {
      * @param loadFleet      the fleet view and samples
      * @param changes        publish announcements from every instance
      * @param revoke         revoking collectors
+     * @param database       the database health check
      */
     public record Ports(LoadCollectorPort loadCollector, SaveCollectorPort saveCollector,
                         LoadConfigRevisionPort loadRevision, AppendConfigRevisionPort appendRevision,
                         LoadConfigHistoryPort loadHistory, LoadAuditTrailPort loadAudit,
                         ParseConfigDocumentPort parser, SecurityPorts security, SaveApplyReportPort saveReport,
                         SaveSampleBatchPort saveBatch, LoadFleetPort loadFleet, ConfigChangeFeedPort changes,
-                        RevokeCollectorPort revoke) {
+                        RevokeCollectorPort revoke, CheckDatabasePort database) {
         /** Requires every port. */
         public Ports {
             Objects.requireNonNull(loadCollector, "loadCollector");
@@ -86,6 +89,7 @@ public final class ApplicationServices {
             Objects.requireNonNull(loadFleet, "loadFleet");
             Objects.requireNonNull(changes, "changes");
             Objects.requireNonNull(revoke, "revoke");
+            Objects.requireNonNull(database, "database");
         }
     }
 
@@ -136,6 +140,7 @@ public final class ApplicationServices {
     private final FleetService fleet;
     private final WatchService watch;
     private final RevokeCollectorService revoke;
+    private final HealthQuery health;
 
     /**
      * Wires the services.
@@ -171,6 +176,13 @@ public final class ApplicationServices {
         this.watch = new WatchService(getConfig);
         ports.changes().subscribe(watch);
         this.revoke = new RevokeCollectorService(ports.revoke(), sec.refreshTokens(), clock);
+        CheckDatabasePort database = ports.database();
+        this.health = database::checkDatabase;
+    }
+
+    /** @return readiness */
+    public HealthQuery health() {
+        return health;
     }
 
     /** @return revoking collectors */

@@ -17,6 +17,7 @@ import io.pgfleet.application.port.in.RotateSigningKeyUseCase;
 import io.pgfleet.application.port.in.ConfigHistoryQuery;
 import io.pgfleet.application.port.in.FleetQuery;
 import io.pgfleet.application.port.in.GetConfigQuery;
+import io.pgfleet.application.port.in.HealthQuery;
 import io.pgfleet.application.port.in.PushMetricsUseCase;
 import io.pgfleet.application.port.in.ReportStatusUseCase;
 import io.pgfleet.application.port.in.RollbackConfigUseCase;
@@ -48,11 +49,13 @@ public final class HttpApi {
      * @param auditTrail         reading the audit trail
      * @param security           identity and access
      * @param fleet              agents' reports and samples, the fleet view
+     * @param health             readiness
      */
     public record UseCases(PublishConfigUseCase publishConfig, GetConfigQuery getConfig, WatchConfigQuery watchConfig,
                            ProvisionCollectorUseCase provisionCollector, RollbackConfigUseCase rollbackConfig,
                            ValidateConfigQuery validateConfig, ConfigHistoryQuery configHistory,
-                           AuditTrailQuery auditTrail, SecurityUseCases security, FleetUseCases fleet) {
+                           AuditTrailQuery auditTrail, SecurityUseCases security, FleetUseCases fleet,
+                           HealthQuery health) {
         /** Requires every use case. */
         public UseCases {
             Objects.requireNonNull(publishConfig, "publishConfig");
@@ -65,6 +68,7 @@ public final class HttpApi {
             Objects.requireNonNull(auditTrail, "auditTrail");
             Objects.requireNonNull(security, "security");
             Objects.requireNonNull(fleet, "fleet");
+            Objects.requireNonNull(health, "health");
         }
     }
 
@@ -135,6 +139,7 @@ public final class HttpApi {
                 .register("/api/v1/users", new UsersHttpService(sec.users(), access))
                 .register("/api/v1", new FleetHttpService(useCases.fleet().reportStatus(), useCases.fleet().pushMetrics(),
                         useCases.fleet().query(), access))
+                .register("/observe/health", new HealthHttpService(useCases.health()))
                 .any("/api/*", (req, res) -> Problem.notFound("no-such-endpoint",
                         "there is no " + req.prologue().method().text() + " " + req.path().path()).send(res))
                 .error(ApiException.class, (req, res, e) -> e.problem().send(res))

@@ -3,16 +3,18 @@ package io.pgfleet.adapter.out.postgres;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import io.helidon.dbclient.DbClient;
+import io.pgfleet.application.port.out.CheckDatabasePort;
 import org.flywaydb.core.Flyway;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The server's PostgreSQL: migrates the schema, owns the connection pool, and hands out the
  * persistence adapters built on it.
  */
-public final class PostgresStorage implements AutoCloseable {
+public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
 
     private final DbClient db;
     private final CollectorPersistenceAdapter collectors;
@@ -143,6 +145,16 @@ public final class PostgresStorage implements AutoCloseable {
      */
     public PostgresChangeFeed changes() {
         return changes;
+    }
+
+    @Override
+    public Optional<String> checkDatabase() {
+        try {
+            db.execute().get("SELECT 1 AS ok");
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            return Optional.of("the database does not answer: " + e.getMessage());
+        }
     }
 
     /** Stops listening and closes the pool. */

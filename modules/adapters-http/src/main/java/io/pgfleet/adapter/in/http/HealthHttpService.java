@@ -1,0 +1,48 @@
+package io.pgfleet.adapter.in.http;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.pgfleet.application.port.in.HealthQuery;
+import jakarta.json.Json;
+
+import java.util.Optional;
+
+/**
+ * {@code /observe/health}: readiness with a database check ({@code /} and {@code /ready}) and
+ * liveness ({@code /live}), open to anyone, for load balancers.
+ */
+final class HealthHttpService implements HttpService {
+
+    private final HealthQuery health;
+
+    HealthHttpService(HealthQuery health) {
+        this.health = health;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/", this::ready)
+                .get("/ready", this::ready)
+                .get("/live", (req, res) -> send(res, Status.OK_200, "UP", Optional.empty()));
+    }
+
+    private void ready(ServerRequest req, ServerResponse res) {
+        Optional<String> problem = health.notReadyBecause();
+        send(res, problem.isEmpty() ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503, problem.isEmpty() ? "UP" : "DOWN",
+                problem);
+    }
+
+    private static void send(ServerResponse res, Status status, String state, Optional<String> problem) {
+        res.status(status);
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        var body = Json.createObjectBuilder().add("status", state)
+                .add("checks", Json.createArrayBuilder().add(Json.createObjectBuilder()
+                        .add("name", "database").add("status", problem.isEmpty() ? "UP" : "DOWN")
+                        .add("detail", problem.orElse(""))));
+        Jsons.send(res, body.build());
+    }
+}
