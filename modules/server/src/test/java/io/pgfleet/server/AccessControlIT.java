@@ -11,7 +11,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -47,8 +46,7 @@ class AccessControlIT {
     @BeforeAll
     static void start() {
         database = TestPostgres.newDatabase();
-        server = PgfleetServer.start(ServerSettings.forDatabase(database.url(), database.user(), database.password(),
-                Path.of("target", "it-data")));
+        server = TestServers.start(database);
         admin = ApiClient.asAdmin(server.port());
         TOKENS.put(Caller.NOBODY, "");
         TOKENS.put(Caller.ADMIN, admin.token());

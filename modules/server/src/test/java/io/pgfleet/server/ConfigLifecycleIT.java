@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -45,8 +44,7 @@ class ConfigLifecycleIT {
     @BeforeAll
     static void start() {
         database = TestPostgres.newDatabase();
-        server = PgfleetServer.start(ServerSettings.forDatabase(database.url(), database.user(), database.password(),
-                Path.of("target", "it-data")));
+        server = TestServers.start(database);
         api = ApiClient.asAdmin(server.port());
     }
 

@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -27,8 +26,7 @@ class FleetApiIT {
     @BeforeAll
     static void start() {
         database = TestPostgres.newDatabase();
-        server = PgfleetServer.start(ServerSettings.forDatabase(database.url(), database.user(), database.password(),
-                Path.of("target", "it-data")));
+        server = TestServers.start(database);
         admin = ApiClient.asAdmin(server.port());
     }
 

@@ -34,7 +34,7 @@ class TlsIT {
     }
 
     private static ServerSettings settings(TlsSettings tls) {
-        return ServerSettings.forDatabase(database.url(), database.user(), database.password(), Path.of("target", "it-data"))
+        return TestServers.settings(database)
                 .withTls(tls);
     }
 

@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,8 +21,7 @@ class TokenRejectionIT {
     @BeforeAll
     static void start() {
         database = TestPostgres.newDatabase();
-        server = PgfleetServer.start(ServerSettings.forDatabase(database.url(), database.user(), database.password(),
-                Path.of("target", "it-data")));
+        server = TestServers.start(database);
     }
 
     @AfterAll
@@ -156,8 +154,7 @@ class TokenRejectionIT {
     @Test
     void tokensExpireAfterTheirLifetime() throws Exception {
         TestDatabase db = TestPostgres.newDatabase();
-        try (PgfleetServer shortLived = PgfleetServer.start(ServerSettings.forDatabase(db.url(), db.user(), db.password(),
-                Path.of("target", "it-data")).withAccessTokenTtl(Duration.ofSeconds(10)))) {
+        try (PgfleetServer shortLived = PgfleetServer.start(TestServers.settings(db).withAccessTokenTtl(Duration.ofSeconds(10)))) {
             ApiClient c = ApiClient.asAdmin(shortLived.port());
             String token = c.token();
             String exp = new String(java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]));

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 
 import static io.pgfleet.server.Documents.aDocument;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,7 +17,7 @@ class TwoInstancesIT {
     @Test
     void instancesAcceptEachOthersTokens() throws Exception {
         TestDatabase db = TestPostgres.newDatabase();
-        ServerSettings settings = ServerSettings.forDatabase(db.url(), db.user(), db.password(), Path.of("target", "it-data"));
+        ServerSettings settings = TestServers.settings(db);
         try (PgfleetServer a = PgfleetServer.start(settings); PgfleetServer b = PgfleetServer.start(settings)) {
             ApiClient onA = ApiClient.asAdmin(a.port());
             ApiClient onB = new ApiClient(b.port());

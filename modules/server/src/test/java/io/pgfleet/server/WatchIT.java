@@ -45,7 +45,7 @@ class WatchIT {
     @Test
     void aPublishOnOneInstanceWakesAWatcherOnAnother() throws Exception {
         TestDatabase db = TestPostgres.newDatabase();
-        ServerSettings s = ServerSettings.forDatabase(db.url(), db.user(), db.password(), Path.of("target", "it-data"));
+        ServerSettings s = TestServers.settings(db);
         try (PgfleetServer a = PgfleetServer.start(s); PgfleetServer b = PgfleetServer.start(s)) {
             ApiClient onA = ApiClient.asAdmin(a.port());
             onA.createCollector("watched");
@@ -69,7 +69,7 @@ class WatchIT {
     @Test
     void aThousandWatchersHoldNoDatabaseConnections() throws Exception {
         TestDatabase db = TestPostgres.newDatabase();
-        ServerSettings s = ServerSettings.forDatabase(db.url(), db.user(), db.password(), Path.of("target", "it-data"));
+        ServerSettings s = TestServers.settings(db);
         try (PgfleetServer server = PgfleetServer.start(s)) {
             ApiClient admin = ApiClient.asAdmin(server.port());
             admin.createCollector("popular");
