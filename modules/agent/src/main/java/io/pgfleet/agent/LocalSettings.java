@@ -92,7 +92,7 @@ public record LocalSettings(URI serverUrl, String name, Map<String, String> labe
                 throw new IllegalArgumentException(file + ": tls.cert_file and tls.key_file go together");
             }
         }
-        long buffer = toml.getLong("buffer_samples", () -> 50_000L);
+        long buffer = toml.getLong("buffer_samples", () -> 20_000L);
         if (buffer < 100 || buffer > 10_000_000) {
             throw new IllegalArgumentException(file + ": buffer_samples must be 100..10000000");
         }

@@ -35,7 +35,7 @@ public final class AgentFootprintBenchmark {
         Path serverJar = null;
         Path agentJar = null;
         int minutes = 5;
-        String opts = "-Xmx48m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+        String opts = "-Xmx16m -Xss256k -XX:ReservedCodeCacheSize=8m -XX:MaxMetaspaceSize=40m -XX:+UseSerialGC -Xint -XX:-UsePerfData -XX:+IgnoreUnrecognizedVMOptions -XX:+UseCompactObjectHeaders -XX:MaxDirectMemorySize=8m";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--server-jar" -> serverJar = Path.of(args[++i]);

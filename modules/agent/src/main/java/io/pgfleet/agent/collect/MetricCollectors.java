@@ -68,7 +68,7 @@ public final class MetricCollectors {
                     Map<String, String> l = Map.of("datname", rs.getString("datname"));
                     for (String col : List.of("numbackends", "xact_commit", "xact_rollback", "blks_read", "blks_hit",
                             "tup_returned", "tup_fetched", "tup_inserted", "tup_updated", "tup_deleted", "deadlocks")) {
-                        out.add(new Sample("pg_stat_database_" + col, l, rs.getDouble(col), now));
+                        out.add(new Sample(("pg_stat_database_" + col).intern(), l, rs.getDouble(col), now));
                     }
                     out.add(new Sample("pg_database_size_bytes", l, rs.getDouble("size"), now));
                 }
@@ -112,7 +112,7 @@ public final class MetricCollectors {
         for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
             String[] p = line.split("[:\\s]+");
             if (p.length >= 2 && (p[0].equals("MemTotal") || p[0].equals("MemAvailable") || p[0].equals("MemFree"))) {
-                out.add(new Sample("node_memory_" + p[0] + "_bytes", Map.of(), Double.parseDouble(p[1]) * 1024, now));
+                out.add(new Sample(("node_memory_" + p[0] + "_bytes").intern(), Map.of(), Double.parseDouble(p[1]) * 1024, now));
             }
         }
         for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
