@@ -122,14 +122,16 @@ class AgentEndToEndIT {
             List<Instant> after = fast.stream().filter(t -> !t.isBefore(change)).toList();
             for (int i = 1; i < after.size(); i++) {
                 long gap = Duration.between(after.get(i - 1), after.get(i)).toMillis();
-                assertTrue(gap >= 1500 && gap <= 2500, "pg_stats every ~2 s, got a gap of " + gap + " ms in " + after);
+                // Fixed-rate ticks of 2 s; the bounds only absorb scheduling noise on a busy machine.
+                assertTrue(gap >= 1000 && gap <= 3000, "pg_stats every ~2 s, got a gap of " + gap + " ms in " + after);
             }
             // sysstat (every 1 s) kept running while the configuration was pulled and applied.
             List<Instant> host = sampleTimes(id, "node_load1").stream()
                     .filter(t -> t.isAfter(change.minusSeconds(3)) && t.isBefore(change.plusSeconds(3))).toList();
             for (int i = 1; i < host.size(); i++) {
                 long gap = Duration.between(host.get(i - 1), host.get(i)).toMillis();
-                assertTrue(gap <= 1500, "collection paused " + gap + " ms around the reload: " + host);
+                // Under two intervals: no tick of the 1 s collector was skipped while reloading.
+                assertTrue(gap < 1900, "collection paused " + gap + " ms around the reload: " + host);
             }
         }
     }
