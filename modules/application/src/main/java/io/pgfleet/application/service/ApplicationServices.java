@@ -164,18 +164,20 @@ public final class ApplicationServices {
         this.configHistory = new ConfigHistoryService(ports.loadCollector(), ports.loadHistory());
         this.auditTrail = new AuditTrailService(ports.loadAudit());
         SecurityPorts sec = ports.security();
+        ActivePrincipals active = new ActivePrincipals();
         TokenIssuer issuer = new TokenIssuer(sec.accessTokens(), sec.refreshTokens(), sec.settings(), clock);
         this.login = new LoginService(sec.loadUser(), ports.loadCollector(), sec.hasher(), sec.refreshTokens(), issuer, clock);
-        this.authentication = new AuthenticationService(sec.accessTokens(), sec.loadUser(), ports.loadCollector(), clock);
+        this.authentication = new AuthenticationService(sec.accessTokens(), sec.loadUser(), ports.loadCollector(), clock,
+                active);
         this.registration = new RegistrationService(sec.secrets(), sec.enrolments(), ports.loadCollector(),
                 ports.saveCollector(), issuer, sec.settings(), clock);
-        this.users = new UserService(sec.loadUser(), sec.saveUser(), sec.hasher(), sec.refreshTokens(), clock);
+        this.users = new UserService(sec.loadUser(), sec.saveUser(), sec.hasher(), sec.refreshTokens(), clock, active);
         this.signingKeys = new SigningKeyService(sec.signingKeys(), clock);
         this.securityBootstrap = new SecurityBootstrap(signingKeys, sec.saveUser(), sec.secrets(), sec.hasher(), clock);
         this.fleet = new FleetService(ports.saveReport(), ports.saveBatch(), ports.loadFleet(), ports.loadCollector(), clock);
         this.watch = new WatchService(getConfig);
         ports.changes().subscribe(watch);
-        this.revoke = new RevokeCollectorService(ports.revoke(), sec.refreshTokens(), clock);
+        this.revoke = new RevokeCollectorService(ports.revoke(), sec.refreshTokens(), clock, active);
         CheckDatabasePort database = ports.database();
         this.health = database::checkDatabase;
     }

@@ -23,19 +23,22 @@ final class AuthenticationService implements AuthenticateQuery {
     private final LoadUserPort users;
     private final LoadCollectorPort collectors;
     private final Clock clock;
+    private final ActivePrincipals active;
 
-    AuthenticationService(AccessTokenPort tokens, LoadUserPort users, LoadCollectorPort collectors, Clock clock) {
+    AuthenticationService(AccessTokenPort tokens, LoadUserPort users, LoadCollectorPort collectors, Clock clock,
+                          ActivePrincipals active) {
         this.tokens = tokens;
         this.users = users;
         this.collectors = collectors;
         this.clock = clock;
+        this.active = active;
     }
 
     @Override
     public Authentication authenticate(String accessToken) {
         return switch (tokens.verify(accessToken, clock.instant())) {
             case AccessTokenPort.TokenCheck.Invalid i -> new Authentication.Rejected(i.reason());
-            case AccessTokenPort.TokenCheck.Valid v -> active(v.principal());
+            case AccessTokenPort.TokenCheck.Valid v -> active.check(v.principal(), this::active);
         };
     }
 

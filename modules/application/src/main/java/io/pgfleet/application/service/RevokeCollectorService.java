@@ -17,8 +17,11 @@ final class RevokeCollectorService implements RevokeCollectorUseCase {
     private final RevokeCollectorPort revoke;
     private final RefreshTokenStorePort refreshTokens;
     private final Clock clock;
+    private final ActivePrincipals active;
 
-    RevokeCollectorService(RevokeCollectorPort revoke, RefreshTokenStorePort refreshTokens, Clock clock) {
+    RevokeCollectorService(RevokeCollectorPort revoke, RefreshTokenStorePort refreshTokens, Clock clock,
+                           ActivePrincipals active) {
+        this.active = active;
         this.revoke = revoke;
         this.refreshTokens = refreshTokens;
         this.clock = clock;
@@ -31,6 +34,7 @@ final class RevokeCollectorService implements RevokeCollectorUseCase {
                 new AuditSubject.OfCollector(collectorId), 0, "access revoked"));
         if (done) {
             refreshTokens.revokeRefreshTokensOf(collectorId.value(), now);
+            active.forget(collectorId.value());
         }
         return done;
     }

@@ -26,9 +26,11 @@ final class UserService implements ManageUsersUseCase {
     private final PasswordHasherPort hasher;
     private final RefreshTokenStorePort refreshTokens;
     private final Clock clock;
+    private final ActivePrincipals active;
 
     UserService(LoadUserPort load, SaveUserPort save, PasswordHasherPort hasher, RefreshTokenStorePort refreshTokens,
-                Clock clock) {
+                Clock clock, ActivePrincipals active) {
+        this.active = active;
         this.load = load;
         this.save = save;
         this.hasher = hasher;
@@ -72,6 +74,7 @@ final class UserService implements ManageUsersUseCase {
         Instant now = clock.instant();
         save.updateUser(after, new AuditEntry(now, actor, AuditAction.USER_UPDATED, new AuditSubject.OfUser(username), 0,
                 changes.isEmpty() ? "no change" : String.join(", ", changes)));
+        active.forget(username.value());
         if (!after.enabled() || password.isPresent()) {
             // A disabled user, or one whose password was reset, must log in again everywhere.
             refreshTokens.revokeRefreshTokensOf(username.value(), now);

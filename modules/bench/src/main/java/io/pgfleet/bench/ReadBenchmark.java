@@ -1,0 +1,204 @@
+package io.pgfleet.bench;
+
+import io.pgfleet.adapter.out.postgres.DatabaseSettings;
+import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Latest-configuration reads of ~3 KB documents, pgfleet against the peer (Spring Cloud Config
+ * Server, JDBC backend) on the same machine and the same PostgreSQL, driven by wrk with the
+ * peer's random-path script: 1,000 collectors, random one per request.
+ */
+public final class ReadBenchmark {
+
+    private ReadBenchmark() {
+    }
+
+    /**
+     * Runs the benchmark.
+     *
+     * @param args {@code --server-jar J --peer-jar P --peer-dir D [--seconds S] [--connections C]}
+     * @throws Exception on failure
+     */
+    public static void main(String[] args) throws Exception {
+        Path serverJar = null;
+        Path peerJar = null;
+        Path peerDir = null;
+        int seconds = 20;
+        int connections = 32;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--server-jar" -> serverJar = Path.of(args[++i]);
+                case "--peer-jar" -> peerJar = Path.of(args[++i]);
+                case "--peer-dir" -> peerDir = Path.of(args[++i]);
+                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+                case "--connections" -> connections = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException(args[i]);
+            }
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path dir = Files.createTempDirectory("pgfleet-read-bench");
+        try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir)) {
+            DatabaseSettings db = pg.settings(16);
+            try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password()); Statement s = c.createStatement()) {
+                s.execute("CREATE DATABASE peer");
+            }
+            String peerUrl = db.url().replaceFirst("/postgres(\\?|$)", "/peer$1");
+            try (Connection c = DriverManager.getConnection(peerUrl, db.user(), db.password()); Statement s = c.createStatement()) {
+                s.execute(Files.readString(peerDir.resolve("seed-peer.sql")));
+            }
+            Process server = Proc.start(List.of(java, "-Xmx512m", "-jar", serverJar.toString()),
+                    Map.of("PGFLEET_DB_URL", db.url(), "PGFLEET_DB_USER", db.user(), "PGFLEET_PORT", "19300",
+                            "PGFLEET_HOST", "127.0.0.1", "PGFLEET_ADMIN_PASSWORD", "bench-admin-password",
+                            "PGFLEET_DATA_DIR", dir.resolve("server").toString()),
+                    Pattern.compile("pgfleet server ready"), "pgfleet server");
+            Process peer = Proc.start(List.of(java, "-Xmx512m", "-jar", peerJar.toString()),
+                    Map.of("PEER_DB_URL", peerUrl, "PEER_DB_USER", db.user(), "PEER_DB_PASSWORD", db.password(),
+                            "PEER_PORT", "19301"),
+                    Pattern.compile("Started "), "peer");
+            try {
+                HttpClient http = HttpClient.newHttpClient();
+                String token = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:19300/api/v1/auth/login"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"admin\",\"password\":\"bench-admin-password\"}"))
+                        .build(), HttpResponse.BodyHandlers.ofString()).body()
+                        .replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
+                String doc = document();
+                for (int i = 1; i <= 1000; i++) {
+                    send(http, token, "POST", "/api/v1/collectors", "application/json", "{\"id\":\"c" + i + "\"}");
+                    send(http, token, "PUT", "/api/v1/config/c" + i, "application/toml", doc + "# collector " + i + "\n");
+                }
+                Path lua = peerDir.resolve("random-path.lua");
+                wrk(lua, 19301, "/c%d/default/master", "", 5, connections);
+                wrk(lua, 19300, "/api/v1/config/c%d", "Bearer " + token, 5, connections);
+                double[] p = wrk(lua, 19301, "/c%d/default/master", "", seconds, connections);
+                double[] f = wrk(lua, 19300, "/api/v1/config/c%d", "Bearer " + token, seconds, connections);
+                System.out.println();
+                System.out.println("| server | requests/s | p50 ms | p90 ms | p99 ms | response bytes |");
+                System.out.println("|---|---|---|---|---|---|");
+                System.out.printf("| Spring Cloud Config Server (JDBC) | %.0f | %.2f | %.2f | %.2f | %.0f |%n", p[0], p[1], p[2], p[3], p[4]);
+                System.out.printf("| pgfleet | %.0f | %.2f | %.2f | %.2f | %.0f |%n", f[0], f[1], f[2], f[3], f[4]);
+                System.out.printf("%nratio pgfleet / peer: %.1f× requests/s, p99 %.2f ms vs %.2f ms%n", f[0] / p[0], f[3], p[3]);
+                System.out.println("(" + Instant.now() + ", wrk -t2 -c" + connections + " -d" + seconds + "s, "
+                        + Runtime.getRuntime().availableProcessors() + " CPUs, Java " + Runtime.version() + ")");
+            } finally {
+                server.destroy();
+                peer.destroy();
+                server.waitFor(30, TimeUnit.SECONDS);
+                peer.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** A ~3 KB configuration: the SPEC's example with its comments spelled out. */
+    static String document() {
+        StringBuilder sb = new StringBuilder("""
+                [collector]
+                config_pull_interval = 300
+                push_interval = 60
+                watch = true
+
+                [postgres]
+                host = "localhost"
+                port = 5432
+                user = "postgres"
+                databases = ["postgres"]
+                sslmode = "prefer"
+
+                [collectors.pg_stats]
+                enabled = true
+                interval = 60
+                [collectors.pg_connections]
+                enabled = true
+                interval = 30
+                [collectors.pg_locks]
+                enabled = false
+                interval = 60
+                [collectors.sysstat]
+                enabled = true
+                interval = 30
+                [collectors.disk_usage]
+                enabled = true
+                interval = 300
+                paths = ["/"]
+                """);
+        while (sb.length() < 2900) {
+            sb.append("# operator note: this host belongs to the reporting cluster; change windows are on Sundays.\n");
+        }
+        return sb.toString();
+    }
+
+    private static void send(HttpClient http, String token, String method, String path, String type, String body)
+            throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:19300" + path))
+                .header("Authorization", "Bearer " + token).header("Content-Type", type)
+                .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() >= 300) {
+            throw new IllegalStateException(method + " " + path + " → " + r.statusCode() + " " + r.body());
+        }
+    }
+
+    /** Runs wrk; returns requests/s, p50, p90, p99 (ms) and bytes per response. */
+    private static double[] wrk(Path lua, int port, String template, String auth, int seconds, int connections)
+            throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency",
+                "-s", lua.toString(), "http://127.0.0.1:" + port));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("BENCH_N", "1000");
+        pb.environment().put("BENCH_PATH", template);
+        if (!auth.isEmpty()) {
+            pb.environment().put("BENCH_AUTH", auth);
+        }
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        double rps = number(out, "Requests/sec:\\s+([\\d.]+)", 1);
+        double bytes = number(out, "Transfer/sec:\\s+([\\d.]+)(\\w+)", 1);
+        String unit = match(out, "Transfer/sec:\\s+[\\d.]+(\\w+)");
+        double scale = unit.startsWith("GB") ? 1e9 : unit.startsWith("MB") ? 1024 * 1024 : unit.startsWith("KB") ? 1024 : 1;
+        if (out.contains("Non-2xx")) {
+            System.out.println("warning: non-2xx answers from port " + port + "\n" + out);
+        }
+        return new double[] {rps, ms(out, "50%"), ms(out, "90%"), ms(out, "99%"), bytes * scale / rps};
+    }
+
+    private static double ms(String out, String pct) {
+        Matcher m = Pattern.compile("\\s" + Pattern.quote(pct) + "\\s+([\\d.]+)(us|ms|s)").matcher(out);
+        if (!m.find()) {
+            return -1;
+        }
+        double v = Double.parseDouble(m.group(1));
+        return switch (m.group(2)) {
+            case "us" -> v / 1000;
+            case "s" -> v * 1000;
+            default -> v;
+        };
+    }
+
+    private static double number(String out, String regex, int group) {
+        Matcher m = Pattern.compile(regex).matcher(out);
+        return m.find() ? Double.parseDouble(m.group(group)) : -1;
+    }
+
+    private static String match(String out, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(out);
+        return m.find() ? m.group(1) : "";
+    }
+}
