@@ -10,6 +10,7 @@ module io.pgfleet.adapter.in.http {
     requires io.helidon.common.uri;
     requires jakarta.json;
     requires io.github.javadiffutils;
+    requires micrometer.core;
 
     exports io.pgfleet.adapter.in.http;
 }

@@ -14,6 +14,8 @@ module io.pgfleet.server {
     requires io.helidon.webserver;
     requires org.tomlj;
     requires java.net.http;
+    requires micrometer.core;
+    requires micrometer.registry.prometheus;
 
     exports io.pgfleet.server;
 }

@@ -3,7 +3,13 @@ package io.pgfleet.server;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pgfleet.adapter.in.http.HttpApi;
+import io.pgfleet.adapter.in.http.HttpMetrics;
 import io.pgfleet.adapter.out.postgres.DatabaseSettings;
 import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
 import io.pgfleet.adapter.out.postgres.PostgresStorage;
@@ -119,6 +125,10 @@ public final class PgfleetServer implements AutoCloseable {
      * @param services the use cases
      */
     public static void routing(HttpRouting.Builder routing, ApplicationServices services) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
         HttpApi.register(routing, new HttpApi.UseCases(services.publishConfig(), services.getConfig(),
                 services.watchConfig(),
                 services.provisionCollector(), services.rollbackConfig(), services.validateConfig(),
@@ -127,7 +137,7 @@ public final class PgfleetServer implements AutoCloseable {
                 services.issueEnrolmentToken(), services.manageUsers(), services.rotateSigningKey(),
                 services.revokeCollector()),
                 new HttpApi.FleetUseCases(services.reportStatus(), services.pushMetrics(), services.fleetQuery()),
-                services.health()));
+                services.health()), new HttpMetrics(registry, registry::scrape));
     }
 
     /**

@@ -154,6 +154,19 @@ class ConfigApiIT {
     }
 
     @Test
+    void metricsCountPublishesAndRequestsInPrometheusText() {
+        String id = newCollector();
+        api.putToml("/api/v1/config/" + id, aDocument().pushInterval(7).toml());
+        HttpResponse<String> m = new ApiClient(server.port()).get("/observe/metrics");
+        assertEquals(200, m.statusCode());
+        assertTrue(m.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+        assertTrue(m.body().matches("(?s).*pgfleet_publishes_total (\\d+\\.\\d+|\\d+)(E\\d+)?\n.*"), m.body());
+        assertTrue(m.body().contains("pgfleet_http_requests_seconds_count{area=\"config\",method=\"PUT\",status=\"2xx\"}"), m.body());
+        assertTrue(m.body().contains("pgfleet_watches_held"), m.body());
+        assertTrue(m.body().contains("jvm_memory_used_bytes"), m.body());
+    }
+
+    @Test
     void unknownCollectorAnswers404ProblemOnReadAndWrite() {
         assertProblem(api.get("/api/v1/config/no-such-collector"), 404);
         assertProblem(api.putToml("/api/v1/config/no-such-collector", aDocument().toml()), 404);

@@ -61,9 +61,11 @@ final class ConfigHttpService implements HttpService {
     static final int MAX_WAIT_SECONDS = 60;
 
     private final WatchConfigQuery watch;
+    private final HttpMetrics metrics;
 
     ConfigHttpService(PublishConfigUseCase publish, GetConfigQuery query, WatchConfigQuery watch, RollbackConfigUseCase rollback,
-                      ValidateConfigQuery validate, ConfigHistoryQuery history, Access access) {
+                      ValidateConfigQuery validate, ConfigHistoryQuery history, Access access, HttpMetrics metrics) {
+        this.metrics = metrics;
         this.access = access;
         this.watch = watch;
         this.publish = publish;
@@ -96,7 +98,13 @@ final class ConfigHttpService implements HttpService {
         // Capped, and the end of the hold is spread so a fleet does not come back all at once.
         long holdMillis = Math.min(wait, MAX_WAIT_SECONDS) * 1000L;
         holdMillis += holdMillis == 0 ? 0 : java.util.concurrent.ThreadLocalRandom.current().nextLong(holdMillis / 10 + 1);
-        ConfigLookup lookup = watch.awaitNewer(id, after, java.time.Duration.ofMillis(holdMillis));
+        ConfigLookup lookup;
+        metrics.watchStarted();
+        try {
+            lookup = watch.awaitNewer(id, after, java.time.Duration.ofMillis(holdMillis));
+        } finally {
+            metrics.watchEnded();
+        }
         if (lookup instanceof ConfigLookup.Found found && found.revision().version().value() <= after) {
             res.header(CONFIG_VERSION, found.revision().version().toString());
             res.header(HeaderNames.ETAG, found.revision().entityTag().quoted());
@@ -287,9 +295,10 @@ final class ConfigHttpService implements HttpService {
         Compression.send(req, res, UnifiedDiff.between(fa.revision(), fb.revision()).getBytes(StandardCharsets.UTF_8));
     }
 
-    static void sendPublishResult(ServerResponse res, CollectorId id, PublishResult result) {
+    private void sendPublishResult(ServerResponse res, CollectorId id, PublishResult result) {
         switch (result) {
             case PublishResult.Published p -> {
+                metrics.published();
                 res.status(Status.CREATED_201);
                 res.header(HeaderNames.LOCATION, "/api/v1/config/" + id + "/versions/" + p.revision().version());
                 sendPublished(res, p.revision());

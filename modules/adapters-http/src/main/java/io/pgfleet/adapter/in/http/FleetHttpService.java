@@ -44,7 +44,11 @@ final class FleetHttpService implements HttpService {
     private final FleetQuery query;
     private final Access access;
 
-    FleetHttpService(ReportStatusUseCase status, PushMetricsUseCase push, FleetQuery query, Access access) {
+    private final HttpMetrics metrics;
+
+    FleetHttpService(ReportStatusUseCase status, PushMetricsUseCase push, FleetQuery query, Access access,
+                     HttpMetrics metrics) {
+        this.metrics = metrics;
         this.status = status;
         this.push = push;
         this.query = query;
@@ -124,7 +128,11 @@ final class FleetHttpService implements HttpService {
         } catch (IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest(e.getMessage()));
         }
-        receipt(res, push.push(self, batch), Status.ACCEPTED_202);
+        FleetUseCases.Receipt receipt = push.push(self, batch);
+        if (receipt instanceof FleetUseCases.Receipt.Stored stored) {
+            metrics.samplesStored(stored.count());
+        }
+        receipt(res, receipt, Status.ACCEPTED_202);
     }
 
     private static void receipt(ServerResponse res, FleetUseCases.Receipt r, Status ok) {

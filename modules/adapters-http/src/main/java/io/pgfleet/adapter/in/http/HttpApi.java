@@ -121,24 +121,31 @@ public final class HttpApi {
     }
 
     /**
-     * Registers the API's routes and error mapping.
+     * Registers the API's routes, error mapping and metrics.
      *
      * @param routing  the routing to add to
      * @param useCases what the routes call
+     * @param metrics  where the API counts, served at {@code /observe/metrics}
      */
-    public static void register(HttpRouting.Builder routing, UseCases useCases) {
+    public static void register(HttpRouting.Builder routing, UseCases useCases, HttpMetrics metrics) {
         SecurityUseCases sec = useCases.security();
         Access access = new Access(sec.authenticate());
-        routing.addFilter(new AuthenticationFilter(sec.authenticate()))
+        routing.addFilter(metrics.requestTimer())
+                .addFilter(new AuthenticationFilter(sec.authenticate()))
+                .get("/observe/metrics", (req, res) -> {
+                    res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                    res.send(metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                })
                 .register("/api/v1/config", new ConfigHttpService(useCases.publishConfig(), useCases.getConfig(),
-                        useCases.watchConfig(), useCases.rollbackConfig(), useCases.validateConfig(), useCases.configHistory(), access))
+                        useCases.watchConfig(), useCases.rollbackConfig(), useCases.validateConfig(), useCases.configHistory(), access,
+                        metrics))
                 .register("/api/v1/collectors", new CollectorsHttpService(useCases.provisionCollector(),
                         sec.register(), sec.enrolment(), sec.revoke(), access))
                 .register("/api/v1/audit", new AuditHttpService(useCases.auditTrail(), access))
                 .register("/api/v1/auth", new AuthHttpService(sec.login(), sec.refresh(), sec.rotateSigningKey(), access))
                 .register("/api/v1/users", new UsersHttpService(sec.users(), access))
                 .register("/api/v1", new FleetHttpService(useCases.fleet().reportStatus(), useCases.fleet().pushMetrics(),
-                        useCases.fleet().query(), access))
+                        useCases.fleet().query(), access, metrics))
                 .register("/observe/health", new HealthHttpService(useCases.health()))
                 .any("/api/*", (req, res) -> Problem.notFound("no-such-endpoint",
                         "there is no " + req.prologue().method().text() + " " + req.path().path()).send(res))
