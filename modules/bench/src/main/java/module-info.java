@@ -3,6 +3,7 @@
  */
 module io.pgfleet.bench {
     requires io.pgfleet.adapter.out.postgres;
+    requires io.pgfleet.testing;
     requires java.net.http;
     requires java.sql;
 }

@@ -63,6 +63,8 @@ public final class Agent implements AutoCloseable {
 
     private volatile boolean running = true;
     private volatile EffectiveConfig current = EffectiveConfig.defaults();
+    /** Whether some configuration (even the defaults) is running. */
+    private volatile boolean collecting;
     private volatile int appliedVersion;
     private volatile int failedVersion;
     private volatile String etag = "";
@@ -189,8 +191,7 @@ public final class Agent implements AutoCloseable {
         switch (fetch) {
             case ServerClient.Fetch.NotModified nm -> { }
             case ServerClient.Fetch.NoConfiguration none -> {
-                if (appliedVersion == 0 && !scheduledOnce) {
-                    scheduledOnce = true;
+                if (!collecting) {
                     log("no configuration published for this collector yet; collecting with the defaults");
                     switchTo(EffectiveConfig.defaults());
                 }
@@ -205,8 +206,6 @@ public final class Agent implements AutoCloseable {
             }
         }
     }
-
-    private volatile boolean scheduledOnce;
 
     private void apply(int version, String document, String newEtag, boolean fromServer) {
         Validation v = ConfigValidator.validate(parser.parse(document));
@@ -225,8 +224,8 @@ public final class Agent implements AutoCloseable {
             fail(version, problem.get());
             return;
         }
-        ConfigChange change = ConfigChange.between(appliedVersion == 0 && !scheduledOnce ? next : current, next);
-        boolean firstRun = appliedVersion == 0 && !scheduledOnce;
+        boolean firstRun = !collecting;
+        ConfigChange change = ConfigChange.between(firstRun ? next : current, next);
         switchTo(next);
         appliedVersion = version;
         if (fromServer) {
@@ -242,7 +241,7 @@ public final class Agent implements AutoCloseable {
 
     private void switchTo(EffectiveConfig next) {
         boolean retarget = !next.postgres().equals(current.postgres());
-        scheduledOnce = true;
+        collecting = true;
         database.retarget(next.postgres());
         current = next;
         scheduler.apply(next, retarget);

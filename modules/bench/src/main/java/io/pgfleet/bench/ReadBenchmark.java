@@ -2,6 +2,7 @@ package io.pgfleet.bench;
 
 import io.pgfleet.adapter.out.postgres.DatabaseSettings;
 import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
+import io.pgfleet.testing.ConfigCorpus;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -107,38 +108,9 @@ public final class ReadBenchmark {
         }
     }
 
-    /** A ~3 KB configuration: the SPEC's example with its comments spelled out. */
+    /** A ~3 KB configuration: the SPEC's example padded with operator notes. */
     static String document() {
-        StringBuilder sb = new StringBuilder("""
-                [collector]
-                config_pull_interval = 300
-                push_interval = 60
-                watch = true
-
-                [postgres]
-                host = "localhost"
-                port = 5432
-                user = "postgres"
-                databases = ["postgres"]
-                sslmode = "prefer"
-
-                [collectors.pg_stats]
-                enabled = true
-                interval = 60
-                [collectors.pg_connections]
-                enabled = true
-                interval = 30
-                [collectors.pg_locks]
-                enabled = false
-                interval = 60
-                [collectors.sysstat]
-                enabled = true
-                interval = 30
-                [collectors.disk_usage]
-                enabled = true
-                interval = 300
-                paths = ["/"]
-                """);
+        StringBuilder sb = new StringBuilder(ConfigCorpus.SPEC_EXAMPLE);
         while (sb.length() < 2900) {
             sb.append("# operator note: this host belongs to the reporting cluster; change windows are on Sundays.\n");
         }

@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -85,7 +84,6 @@ public final class ServerClient {
 
     private final WebClient http;
     private final TokenSink sink;
-    private final AtomicLong requests = new AtomicLong();
     private volatile String collectorId;
     private volatile String refreshToken;
     private volatile String accessToken = "";
@@ -131,15 +129,6 @@ public final class ServerClient {
      */
     public String collectorId() {
         return collectorId;
-    }
-
-    /**
-     * How many HTTP requests this client has sent (for the agent's own metrics).
-     *
-     * @return the count
-     */
-    public long requestCount() {
-        return requests.get();
     }
 
     /**
@@ -278,7 +267,6 @@ public final class ServerClient {
 
     private HttpClientResponse send(java.util.function.Supplier<HttpClientResponse> request, boolean bearer)
             throws TransportException {
-        requests.incrementAndGet();
         try {
             return request.get();
         } catch (RuntimeException e) {

@@ -64,8 +64,4 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
     public void resync() {
         watchers.values().forEach(s -> s.forEach(CountDownLatch::countDown));
     }
-
-    int waiting() {
-        return watchers.values().stream().mapToInt(Set::size).sum();
-    }
 }
