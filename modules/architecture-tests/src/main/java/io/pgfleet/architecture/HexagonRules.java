@@ -15,12 +15,14 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  * The layer boundaries of the hexagon, for a given root package ({@code io.pgfleet} in the product).
  *
  * <ul>
- *   <li>the domain depends on nothing outside itself and {@code java.*};</li>
+ *   <li>the domain depends on nothing outside itself and the pure parts of the JDK (no I/O, files,
+ *       network, threads);</li>
  *   <li>the application depends only on the domain;</li>
  *   <li>domain and application never see Helidon, JDBC, Flyway, tomlj, the PostgreSQL driver or JSON-P;</li>
  *   <li>adapters (and the agent) never depend on each other, nor on the use-case implementations;</li>
  *   <li>no package cycles;</li>
  *   <li>incoming ports are named {@code …UseCase} or {@code …Query}, outgoing ports {@code …Port};</li>
+ *   <li>outgoing ports never use incoming-port types;</li>
  *   <li>use-case services are package-private.</li>
  * </ul>
  */
@@ -30,6 +32,15 @@ public final class HexagonRules {
     public static final List<String> TECHNOLOGY = List.of(
             "io.helidon..", "java.sql..", "javax.sql..", "org.flywaydb..", "org.tomlj..", "org.postgresql..",
             "jakarta..", "io.zonky..", "com.zaxxer..", "io.micrometer..");
+
+    /**
+     * The parts of the JDK a pure model may use: the language, collections, time, numbers, text
+     * encodings and digests. Not I/O, files, networks, threads, reflection-based frameworks or JDBC.
+     */
+    public static final List<String> DOMAIN_JDK = List.of(
+            "java.lang", "java.lang.invoke", "java.lang.runtime", "java.util", "java.util.function",
+            "java.util.regex", "java.util.random", "java.util.stream", "java.time..", "java.math..",
+            "java.nio.charset", "java.security");
 
     /** Sealed interfaces in a port package are outcome types, not ports. */
     private static final DescribedPredicate<JavaClass> NOT_SEALED =
@@ -54,14 +65,17 @@ public final class HexagonRules {
     public List<ArchRule> all() {
         return List.of(domainIsPure(), applicationDependsOnlyOnDomain(), coreIsFreeOfTechnology(),
                 adaptersAreIndependent(), adaptersUsePortsNotServices(), noPackageCycles(),
-                incomingPortsAreUseCasesOrQueries(), outgoingPortsEndWithPort(), servicesArePackagePrivate());
+                incomingPortsAreUseCasesOrQueries(), outgoingPortsEndWithPort(), outgoingPortsNeverUseIncomingPorts(),
+                servicesArePackagePrivate());
     }
 
-    /** @return the domain depends only on itself and {@code java.*} */
+    /** @return the domain depends only on itself and the pure parts of the JDK ({@link #DOMAIN_JDK}) */
     public ArchRule domainIsPure() {
+        List<String> allowed = new java.util.ArrayList<>(DOMAIN_JDK);
+        allowed.add(root + ".domain..");
         return classes().that().resideInAPackage(root + ".domain..")
-                .should().onlyDependOnClassesThat().resideInAnyPackage(root + ".domain..", "java..")
-                .as("the domain depends on nothing but java.*");
+                .should().onlyDependOnClassesThat().resideInAnyPackage(allowed.toArray(String[]::new))
+                .as("the domain depends on nothing but itself and the language, collections, time, numbers and digests of the JDK");
     }
 
     /** @return the application depends only on the domain */
@@ -112,6 +126,18 @@ public final class HexagonRules {
                 .and(NOT_SEALED).and().areTopLevelClasses()
                 .should().haveSimpleNameEndingWith("Port")
                 .as("outgoing ports are named …Port (top-level, sealed result types aside)");
+    }
+
+    /**
+     * Outgoing ports describe what the application needs from the outside world in the domain's
+     * terms; an incoming port's type in their signature would tie adapters to the use cases.
+     *
+     * @return outgoing ports never depend on incoming ports
+     */
+    public ArchRule outgoingPortsNeverUseIncomingPorts() {
+        return noClasses().that().resideInAPackage(root + ".application.port.out..")
+                .should().dependOnClassesThat().resideInAPackage(root + ".application.port.in..")
+                .as("outgoing ports never use incoming-port types");
     }
 
     /** @return use-case implementations are hidden behind their ports */

@@ -45,13 +45,16 @@ class HexagonRulesTest {
     @Test
     void theProductHoldsEveryRule() {
         HexagonRules rules = new HexagonRules("io.pgfleet");
-        assertEquals(9, rules.all().size());
+        assertEquals(10, rules.all().size());
         rules.all().forEach(rule -> rule.check(product));
     }
 
     static Stream<Arguments> rulesAndTheirViolators() {
         return Stream.of(
                 Arguments.of("domainIsPure", (Function<HexagonRules, ArchRule>) HexagonRules::domainIsPure, "LeakyRevision"),
+                Arguments.of("domainIsPure (JDK I/O)", (Function<HexagonRules, ArchRule>) HexagonRules::domainIsPure, "FileReadingPolicy"),
+                Arguments.of("outgoingPortsNeverUseIncomingPorts",
+                        (Function<HexagonRules, ArchRule>) HexagonRules::outgoingPortsNeverUseIncomingPorts, "LoadThingPort"),
                 Arguments.of("applicationDependsOnlyOnDomain",
                         (Function<HexagonRules, ArchRule>) HexagonRules::applicationDependsOnlyOnDomain, "PublicThingService"),
                 Arguments.of("coreIsFreeOfTechnology",

@@ -1,6 +1,6 @@
 package io.pgfleet.application.service;
 
-import io.pgfleet.application.port.in.AuditFilter;
+import io.pgfleet.domain.audit.AuditFilter;
 import io.pgfleet.application.port.in.AuditTrailQuery;
 import io.pgfleet.application.port.out.LoadAuditTrailPort;
 import io.pgfleet.domain.audit.AuditEntry;

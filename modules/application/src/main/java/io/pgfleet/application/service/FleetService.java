@@ -1,7 +1,7 @@
 package io.pgfleet.application.service;
 
 import io.pgfleet.application.port.in.FleetQuery;
-import io.pgfleet.application.port.in.FleetUseCases;
+import io.pgfleet.domain.fleet.Receipt;
 import io.pgfleet.application.port.in.PushMetricsUseCase;
 import io.pgfleet.application.port.in.ReportStatusUseCase;
 import io.pgfleet.application.port.out.LoadCollectorPort;
@@ -38,15 +38,15 @@ final class FleetService implements ReportStatusUseCase, PushMetricsUseCase, Fle
     }
 
     @Override
-    public FleetUseCases.Receipt report(CollectorId collectorId, int version, ApplyStatus status, String error,
+    public Receipt report(CollectorId collectorId, int version, ApplyStatus status, String error,
                                         String effectiveSha256) {
         ApplyReport report = new ApplyReport(collectorId, version, status, error, effectiveSha256, clock.instant());
-        return reports.saveApplyReport(report) ? new FleetUseCases.Receipt.Stored(0)
-                : new FleetUseCases.Receipt.CollectorNotFound();
+        return reports.saveApplyReport(report) ? new Receipt.Stored(0)
+                : new Receipt.CollectorNotFound();
     }
 
     @Override
-    public FleetUseCases.Receipt push(CollectorId collectorId, SampleBatch batch) {
+    public Receipt push(CollectorId collectorId, SampleBatch batch) {
         return batches.saveSampleBatch(collectorId, batch, clock.instant());
     }
 

@@ -4,7 +4,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.pgfleet.application.port.in.AuditFilter;
+import io.pgfleet.domain.audit.AuditFilter;
 import io.pgfleet.application.port.in.AuditTrailQuery;
 import io.pgfleet.domain.access.Operation;
 import io.pgfleet.domain.audit.AuditAction;

@@ -6,7 +6,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.application.port.in.FleetQuery;
-import io.pgfleet.application.port.in.FleetUseCases;
+import io.pgfleet.domain.fleet.Receipt;
 import io.pgfleet.application.port.in.PushMetricsUseCase;
 import io.pgfleet.application.port.in.ReportStatusUseCase;
 import io.pgfleet.domain.access.Operation;
@@ -107,7 +107,7 @@ final class FleetHttpService implements HttpService {
         } catch (IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest("status is APPLIED or FAILED"));
         }
-        FleetUseCases.Receipt r;
+        Receipt r;
         try {
             r = status.report(id, version, st, string(body, "error", false), string(body, "effective_sha256", true));
         } catch (IllegalArgumentException e) {
@@ -128,16 +128,16 @@ final class FleetHttpService implements HttpService {
         } catch (IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest(e.getMessage()));
         }
-        FleetUseCases.Receipt receipt = push.push(self, batch);
-        if (receipt instanceof FleetUseCases.Receipt.Stored stored) {
+        Receipt receipt = push.push(self, batch);
+        if (receipt instanceof Receipt.Stored stored) {
             metrics.samplesStored(stored.count());
         }
         receipt(res, receipt, Status.ACCEPTED_202);
     }
 
-    private static void receipt(ServerResponse res, FleetUseCases.Receipt r, Status ok) {
+    private static void receipt(ServerResponse res, Receipt r, Status ok) {
         switch (r) {
-            case FleetUseCases.Receipt.Stored s -> {
+            case Receipt.Stored s -> {
                 res.status(ok);
                 if (ok == Status.NO_CONTENT_204) {
                     res.send();
@@ -145,11 +145,11 @@ final class FleetHttpService implements HttpService {
                     Jsons.send(res, Json.createObjectBuilder().add("stored", s.count()).add("duplicate", false).build());
                 }
             }
-            case FleetUseCases.Receipt.Duplicate d -> {
+            case Receipt.Duplicate d -> {
                 res.status(ok);
                 Jsons.send(res, Json.createObjectBuilder().add("stored", 0).add("duplicate", true).build());
             }
-            case FleetUseCases.Receipt.CollectorNotFound nf -> Problem.notFound("collector-not-found",
+            case Receipt.CollectorNotFound nf -> Problem.notFound("collector-not-found",
                     "the collector is unknown").send(res);
         }
     }

@@ -3,7 +3,7 @@ package io.pgfleet.adapter.out.postgres;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
-import io.pgfleet.application.port.in.AuditFilter;
+import io.pgfleet.domain.audit.AuditFilter;
 import io.pgfleet.application.port.out.LoadAuditTrailPort;
 import io.pgfleet.domain.audit.AuditAction;
 import io.pgfleet.domain.access.Username;

@@ -2,7 +2,7 @@ package io.pgfleet.adapter.out.postgres;
 
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
-import io.pgfleet.application.port.in.FleetUseCases;
+import io.pgfleet.domain.fleet.Receipt;
 import io.pgfleet.application.port.out.LoadFleetPort;
 import io.pgfleet.application.port.out.SaveApplyReportPort;
 import io.pgfleet.application.port.out.SaveSampleBatchPort;
@@ -56,18 +56,18 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
     }
 
     @Override
-    public FleetUseCases.Receipt saveSampleBatch(CollectorId collectorId, SampleBatch batch, Instant receivedAt) {
+    public Receipt saveSampleBatch(CollectorId collectorId, SampleBatch batch, Instant receivedAt) {
         return Rows.guard("storing samples", () -> Rows.inTransaction(db, tx -> {
             long seen = tx.update("UPDATE collectors SET last_seen_at = ? WHERE id = ?",
                     Rows.timestamp(receivedAt), collectorId.value());
             if (seen == 0) {
-                return new FleetUseCases.Receipt.CollectorNotFound();
+                return new Receipt.CollectorNotFound();
             }
             long fresh = tx.insert("INSERT INTO sample_batches (batch_id, collector_id, received_at, sample_count)"
                             + " VALUES (?, ?, ?, ?) ON CONFLICT (batch_id) DO NOTHING",
                     batch.batchId(), collectorId.value(), Rows.timestamp(receivedAt), batch.samples().size());
             if (fresh == 0) {
-                return new FleetUseCases.Receipt.Duplicate();
+                return new Receipt.Duplicate();
             }
             if (!batch.samples().isEmpty()) {
                 tx.insert("""
@@ -77,7 +77,7 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                                                                        ts timestamptz)""",
                         collectorId.value(), batch.batchId(), json(batch.samples()));
             }
-            return new FleetUseCases.Receipt.Stored(batch.samples().size());
+            return new Receipt.Stored(batch.samples().size());
         }));
     }
 

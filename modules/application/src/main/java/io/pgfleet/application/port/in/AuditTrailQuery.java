@@ -1,6 +1,7 @@
 package io.pgfleet.application.port.in;
 
 import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.audit.AuditFilter;
 
 import java.util.List;
 

@@ -1,5 +1,6 @@
 package io.pgfleet.application.port.in;
 
+import io.pgfleet.domain.fleet.Receipt;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.fleet.SampleBatch;
 
@@ -15,5 +16,5 @@ public interface PushMetricsUseCase {
      * @param batch       the samples
      * @return stored, duplicate, or collector not found
      */
-    FleetUseCases.Receipt push(CollectorId collectorId, SampleBatch batch);
+    Receipt push(CollectorId collectorId, SampleBatch batch);
 }

@@ -1,5 +1,6 @@
 package io.pgfleet.application.port.in;
 
+import io.pgfleet.domain.fleet.Receipt;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.fleet.ApplyStatus;
 
@@ -18,6 +19,6 @@ public interface ReportStatusUseCase {
      * @param effectiveSha256 SHA-256 of the configuration it runs now
      * @return stored or collector not found
      */
-    FleetUseCases.Receipt report(CollectorId collectorId, int version, ApplyStatus status, String error,
+    Receipt report(CollectorId collectorId, int version, ApplyStatus status, String error,
                                  String effectiveSha256);
 }

@@ -1,6 +1,6 @@
 package io.pgfleet.application.port.out;
 
-import io.pgfleet.application.port.in.AuditFilter;
+import io.pgfleet.domain.audit.AuditFilter;
 import io.pgfleet.domain.audit.AuditEntry;
 
 import java.util.List;

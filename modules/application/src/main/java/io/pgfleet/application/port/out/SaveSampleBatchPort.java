@@ -1,6 +1,6 @@
 package io.pgfleet.application.port.out;
 
-import io.pgfleet.application.port.in.FleetUseCases;
+import io.pgfleet.domain.fleet.Receipt;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.fleet.SampleBatch;
 
@@ -19,5 +19,5 @@ public interface SaveSampleBatchPort {
      * @param receivedAt  arrival time
      * @return stored with its count, duplicate, or collector not found
      */
-    FleetUseCases.Receipt saveSampleBatch(CollectorId collectorId, SampleBatch batch, Instant receivedAt);
+    Receipt saveSampleBatch(CollectorId collectorId, SampleBatch batch, Instant receivedAt);
 }

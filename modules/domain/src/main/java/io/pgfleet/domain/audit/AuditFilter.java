@@ -1,4 +1,4 @@
-package io.pgfleet.application.port.in;
+package io.pgfleet.domain.audit;
 
 import java.time.Instant;
 import java.util.Objects;

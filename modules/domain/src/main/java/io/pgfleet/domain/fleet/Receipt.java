@@ -1,0 +1,26 @@
+package io.pgfleet.domain.fleet;
+
+/** The outcome of storing what an agent sent: a status report or a batch of samples. */
+public sealed interface Receipt {
+    /**
+     * Stored.
+     *
+     * @param count how many samples were stored (0 for a status report)
+     */
+    record Stored(int count) implements Receipt {
+        /** Requires a count that is not negative. */
+        public Stored {
+            if (count < 0) {
+                throw new IllegalArgumentException("count must not be negative");
+            }
+        }
+    }
+
+    /** The batch was stored before; nothing was stored again. */
+    record Duplicate() implements Receipt {
+    }
+
+    /** No such collector. */
+    record CollectorNotFound() implements Receipt {
+    }
+}
