@@ -23,7 +23,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  *   <li>no package cycles;</li>
  *   <li>incoming ports are named {@code …UseCase} or {@code …Query}, outgoing ports {@code …Port};</li>
  *   <li>outgoing ports never use incoming-port types;</li>
- *   <li>use-case services are package-private.</li>
+ *   <li>everything in the service package is package-private but its factory and settings.</li>
  * </ul>
  */
 public final class HexagonRules {
@@ -140,13 +140,29 @@ public final class HexagonRules {
                 .as("outgoing ports never use incoming-port types");
     }
 
-    /** @return use-case implementations are hidden behind their ports */
+    /**
+     * Use-case implementations are hidden behind their ports: every class in the service package is
+     * package-private, whatever its name, except the one factory the composition root calls
+     * ({@code …Factory}, with its builder) and the plain settings records it takes ({@code …Settings}).
+     *
+     * @return the service package exposes only its factory and settings
+     */
     public ArchRule servicesArePackagePrivate() {
         return classes().that().resideInAPackage(root + ".application.service..")
-                .and().haveSimpleNameEndingWith("Service")
+                .and(DescribedPredicate.describe("are not the factory, its builder or settings",
+                        (JavaClass c) -> !isFactoryOrSettings(c)))
                 .should().notBePublic()
-                .andShould().haveModifier(JavaModifier.FINAL)
-                .as("use-case services are package-private and final");
+                .andShould().haveModifier(JavaModifier.FINAL).orShould().beInterfaces()
+                .as("the service package exposes only its …Factory and …Settings; everything else is package-private"
+                        + " and final");
+    }
+
+    private static boolean isFactoryOrSettings(JavaClass c) {
+        JavaClass top = c;
+        while (top.getEnclosingClass().isPresent()) {
+            top = top.getEnclosingClass().get();
+        }
+        return top.getSimpleName().endsWith("Factory") || top.getSimpleName().endsWith("Settings");
     }
 
 }

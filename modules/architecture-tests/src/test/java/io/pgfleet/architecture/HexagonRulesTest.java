@@ -69,7 +69,9 @@ class HexagonRulesTest {
                 Arguments.of("outgoingPortsEndWithPort",
                         (Function<HexagonRules, ArchRule>) HexagonRules::outgoingPortsEndWithPort, "ThingRepository"),
                 Arguments.of("servicesArePackagePrivate",
-                        (Function<HexagonRules, ArchRule>) HexagonRules::servicesArePackagePrivate, "PublicThingService"));
+                        (Function<HexagonRules, ArchRule>) HexagonRules::servicesArePackagePrivate, "PublicThingService"),
+                Arguments.of("servicesArePackagePrivate (any name)",
+                        (Function<HexagonRules, ArchRule>) HexagonRules::servicesArePackagePrivate, "ThingHelper"));
     }
 
     @ParameterizedTest(name = "{0} fails on {2}")
@@ -79,5 +81,12 @@ class HexagonRulesTest {
         assertTrue(result.hasViolation(), name + " found no violation in the fixtures");
         String report = result.getFailureReport().toString();
         assertTrue(report.contains(violator), name + " should blame " + violator + ":\n" + report);
+    }
+
+    @Test
+    void theServicePackageMayExposeItsFactory() {
+        String report = new HexagonRules("io.pgfleet.archfixture").servicesArePackagePrivate().evaluate(fixtures)
+                .getFailureReport().toString();
+        assertTrue(!report.contains("ThingFactory"), "the factory is allowed:\n" + report);
     }
 }

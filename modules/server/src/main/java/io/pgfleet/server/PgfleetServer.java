@@ -16,15 +16,13 @@ import io.pgfleet.adapter.out.postgres.PostgresStorage;
 import io.pgfleet.adapter.out.security.JwtAccessTokens;
 import io.pgfleet.adapter.out.security.Pbkdf2PasswordHasher;
 import io.pgfleet.adapter.out.toml.TomlDocumentParser;
-import io.pgfleet.application.port.out.SigningKeyStorePort;
-import io.pgfleet.application.service.ApplicationServices;
-import io.pgfleet.domain.audit.AuditEntry;
-import io.pgfleet.application.service.SecurityBootstrap;
+import io.pgfleet.application.port.in.BootstrapSecurityUseCase;
+import io.pgfleet.application.port.in.UseCases;
 import io.pgfleet.application.service.SecuritySettings;
+import io.pgfleet.application.service.UseCaseFactory;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -38,11 +36,11 @@ public final class PgfleetServer implements AutoCloseable {
     private final Optional<EmbeddedDatabase> embedded;
     private final PostgresStorage storage;
     private final WebServer webServer;
-    private final SecurityBootstrap.Report bootstrap;
+    private final BootstrapSecurityUseCase.Generated bootstrap;
     private final DatabaseSettings database;
 
     private PgfleetServer(Optional<EmbeddedDatabase> embedded, PostgresStorage storage, WebServer webServer,
-                          SecurityBootstrap.Report bootstrap, DatabaseSettings database) {
+                          BootstrapSecurityUseCase.Generated bootstrap, DatabaseSettings database) {
         this.database = database;
         this.embedded = embedded;
         this.storage = storage;
@@ -65,14 +63,14 @@ public final class PgfleetServer implements AutoCloseable {
                     .orElseGet(() -> new DatabaseSettings(settings.dbUrl().orElseThrow(), settings.dbUser(),
                             settings.dbPassword(), settings.poolSize()));
             PostgresStorage storage = PostgresStorage.open(db);
-            ApplicationServices services = services(storage, settings.accessTokenTtl(), Clock.systemUTC());
-            SecurityBootstrap.Report report = services.securityBootstrap()
-                    .run(settings.adminPassword(), settings.registrationSecret());
+            UseCases useCases = useCases(storage, settings.accessTokenTtl(), Clock.systemUTC());
+            BootstrapSecurityUseCase.Generated report = useCases.access().bootstrap()
+                    .bootstrap(settings.adminPassword(), settings.registrationSecret());
             WebServerConfig.Builder builder = WebServer.builder()
                     .host(settings.host())
                     .port(settings.port())
                     .maxPayloadSize(MAX_PAYLOAD_BYTES)
-                    .routing(r -> routing(r, services));
+                    .routing(r -> routing(r, useCases));
             if (settings.tls().enabled()) {
                 builder.tls(ServerTls.build(settings.tls()));
             }
@@ -90,54 +88,37 @@ public final class PgfleetServer implements AutoCloseable {
      * @param storage        the storage
      * @param accessTokenTtl access token lifetime
      * @param clock          the time source
-     * @return the wired services
+     * @return the wired use cases
      */
-    public static ApplicationServices services(PostgresStorage storage, Duration accessTokenTtl, Clock clock) {
+    public static UseCases useCases(PostgresStorage storage, Duration accessTokenTtl, Clock clock) {
         JwtAccessTokens jwt = new JwtAccessTokens(storage.keys(), accessTokenTtl);
-        // A key rotated here is used here at once; other instances pick it up on the first token they meet.
-        SigningKeyStorePort keys = new SigningKeyStorePort() {
-            @Override
-            public List<SigningKey> loadSigningKeys() {
-                return storage.keys().loadSigningKeys();
-            }
-
-            @Override
-            public void saveSigningKey(SigningKey key, AuditEntry audit) {
-                storage.keys().saveSigningKey(key, audit);
-                jwt.reloadKeys();
-            }
-        };
-        ApplicationServices.SecurityPorts security = new ApplicationServices.SecurityPorts(
-                jwt, keys, storage.tokens(),
-                storage.users(), storage.users(), new Pbkdf2PasswordHasher(), storage.keys(), storage.tokens(),
-                SecuritySettings.defaults());
-        return new ApplicationServices(new ApplicationServices.Ports(storage.collectors(), storage.collectors(),
-                storage.revisions(), storage.revisions(), storage.revisions(), storage.audit(),
-                new TomlDocumentParser(), security, storage.fleet(), storage.fleet(), storage.fleet(), storage.changes(),
-                storage.collectors(), storage),
-                clock);
+        return UseCaseFactory.builder()
+                .loadCollector(storage.collectors()).saveCollector(storage.collectors())
+                .revokeCollector(storage.collectors())
+                .loadRevision(storage.revisions()).appendRevision(storage.revisions()).loadHistory(storage.revisions())
+                .changes(storage.changes()).parser(new TomlDocumentParser()).loadAudit(storage.audit())
+                .saveReport(storage.fleet()).saveBatch(storage.fleet()).loadFleet(storage.fleet())
+                .database(storage)
+                .loadUser(storage.users()).saveUser(storage.users()).hasher(new Pbkdf2PasswordHasher())
+                .accessTokens(jwt).signingKeys(jwt).refreshTokens(storage.tokens()).enrolments(storage.tokens())
+                .secrets(storage.keys())
+                .settings(SecuritySettings.defaults())
+                .clock(clock)
+                .build();
     }
 
     /**
      * The server's complete routing, exposed for tests that start a server of their own.
      *
      * @param routing  the routing to fill
-     * @param services the use cases
+     * @param useCases the use cases
      */
-    public static void routing(HttpRouting.Builder routing, ApplicationServices services) {
+    public static void routing(HttpRouting.Builder routing, UseCases useCases) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
-        HttpApi.register(routing, new HttpApi.UseCases(services.publishConfig(), services.getConfig(),
-                services.watchConfig(),
-                services.provisionCollector(), services.rollbackConfig(), services.validateConfig(),
-                services.configHistory(), services.auditTrail(), new HttpApi.SecurityUseCases(
-                services.authenticate(), services.login(), services.refreshToken(), services.registerCollector(),
-                services.issueEnrolmentToken(), services.manageUsers(), services.rotateSigningKey(),
-                services.revokeCollector()),
-                new HttpApi.FleetUseCases(services.reportStatus(), services.pushMetrics(), services.fleetQuery()),
-                services.health()), new HttpMetrics(registry, registry::scrape));
+        HttpApi.register(routing, useCases, new HttpMetrics(registry, registry::scrape));
     }
 
     /**
@@ -154,7 +135,7 @@ public final class PgfleetServer implements AutoCloseable {
      *
      * @return the report
      */
-    public SecurityBootstrap.Report generatedSecrets() {
+    public BootstrapSecurityUseCase.Generated generatedSecrets() {
         return bootstrap;
     }
 

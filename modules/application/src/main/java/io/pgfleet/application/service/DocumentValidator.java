@@ -1,12 +1,16 @@
 package io.pgfleet.application.service;
 
+import io.pgfleet.application.port.in.ValidateConfigQuery;
 import io.pgfleet.application.port.out.ParseConfigDocumentPort;
 import io.pgfleet.domain.config.ConfigDocument;
 import io.pgfleet.domain.schema.ConfigValidator;
 import io.pgfleet.domain.schema.Validation;
 
-/** Syntax through the parser port, then the domain's schema: the one way every use case validates. */
-final class DocumentValidator {
+/**
+ * Syntax through the parser port, then the domain's schema: the one way every use case validates,
+ * and the dry-run validation use case itself.
+ */
+final class DocumentValidator implements ValidateConfigQuery {
 
     private final ParseConfigDocumentPort parser;
 
@@ -14,7 +18,8 @@ final class DocumentValidator {
         this.parser = parser;
     }
 
-    Validation validate(ConfigDocument document) {
+    @Override
+    public Validation validate(ConfigDocument document) {
         return ConfigValidator.validate(parser.parse(document));
     }
 }

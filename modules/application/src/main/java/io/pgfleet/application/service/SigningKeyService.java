@@ -28,7 +28,7 @@ final class SigningKeyService implements RotateSigningKeyUseCase {
     /** Creates the first key when there is none. */
     void ensureKey() {
         if (store.loadSigningKeys().isEmpty()) {
-            rotate(SecurityBootstrap.SYSTEM, "first signing key");
+            rotate(SecurityBootstrapService.SYSTEM, "first signing key");
         }
     }
 

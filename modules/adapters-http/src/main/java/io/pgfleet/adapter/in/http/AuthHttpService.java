@@ -6,6 +6,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.pgfleet.application.port.in.AccessUseCases;
 import io.pgfleet.application.port.in.LoginUseCase;
 import io.pgfleet.application.port.in.RefreshTokenUseCase;
 import io.pgfleet.application.port.in.RotateSigningKeyUseCase;
@@ -32,10 +33,10 @@ final class AuthHttpService implements HttpService {
     private final RotateSigningKeyUseCase rotate;
     private final Access access;
 
-    AuthHttpService(LoginUseCase login, RefreshTokenUseCase refresh, RotateSigningKeyUseCase rotate, Access access) {
-        this.login = login;
-        this.refresh = refresh;
-        this.rotate = rotate;
+    AuthHttpService(AccessUseCases identity, Access access) {
+        this.login = identity.login();
+        this.refresh = identity.refresh();
+        this.rotate = identity.rotateSigningKey();
         this.access = access;
     }
 

@@ -7,6 +7,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.pgfleet.application.port.in.CollectorUseCases;
 import io.pgfleet.application.port.in.IssueEnrolmentTokenUseCase;
 import io.pgfleet.application.port.in.ProvisionCollectorCommand;
 import io.pgfleet.application.port.in.ProvisionCollectorUseCase;
@@ -45,12 +46,11 @@ final class CollectorsHttpService implements HttpService {
     private final RevokeCollectorUseCase revoke;
     private final Access access;
 
-    CollectorsHttpService(ProvisionCollectorUseCase provision, RegisterCollectorUseCase register,
-                          IssueEnrolmentTokenUseCase enrolment, RevokeCollectorUseCase revoke, Access access) {
-        this.revoke = revoke;
-        this.provision = provision;
-        this.register = register;
-        this.enrolment = enrolment;
+    CollectorsHttpService(CollectorUseCases collectors, Access access) {
+        this.revoke = collectors.revoke();
+        this.provision = collectors.provision();
+        this.register = collectors.register();
+        this.enrolment = collectors.enrolment();
         this.access = access;
     }
 

@@ -7,6 +7,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.pgfleet.application.port.in.ConfigUseCases;
 import io.pgfleet.application.port.in.ConfigHistoryQuery;
 import io.pgfleet.application.port.in.ConfigLookup;
 import io.pgfleet.application.port.in.HistoryLookup;
@@ -63,16 +64,15 @@ final class ConfigHttpService implements HttpService {
     private final WatchConfigQuery watch;
     private final HttpMetrics metrics;
 
-    ConfigHttpService(PublishConfigUseCase publish, GetConfigQuery query, WatchConfigQuery watch, RollbackConfigUseCase rollback,
-                      ValidateConfigQuery validate, ConfigHistoryQuery history, Access access, HttpMetrics metrics) {
+    ConfigHttpService(ConfigUseCases config, Access access, HttpMetrics metrics) {
         this.metrics = metrics;
         this.access = access;
-        this.watch = watch;
-        this.publish = publish;
-        this.query = query;
-        this.rollback = rollback;
-        this.validate = validate;
-        this.history = history;
+        this.watch = config.watch();
+        this.publish = config.publish();
+        this.query = config.get();
+        this.rollback = config.rollback();
+        this.validate = config.validate();
+        this.history = config.history();
     }
 
     @Override

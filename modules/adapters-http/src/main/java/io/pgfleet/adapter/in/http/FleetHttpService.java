@@ -5,6 +5,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.pgfleet.application.port.in.FleetUseCases;
 import io.pgfleet.application.port.in.FleetQuery;
 import io.pgfleet.domain.fleet.Receipt;
 import io.pgfleet.application.port.in.PushMetricsUseCase;
@@ -46,12 +47,11 @@ final class FleetHttpService implements HttpService {
 
     private final HttpMetrics metrics;
 
-    FleetHttpService(ReportStatusUseCase status, PushMetricsUseCase push, FleetQuery query, Access access,
-                     HttpMetrics metrics) {
+    FleetHttpService(FleetUseCases fleet, Access access, HttpMetrics metrics) {
         this.metrics = metrics;
-        this.status = status;
-        this.push = push;
-        this.query = query;
+        this.status = fleet.reportStatus();
+        this.push = fleet.pushMetrics();
+        this.query = fleet.query();
         this.access = access;
     }
 

@@ -29,8 +29,11 @@ import java.util.stream.Collectors;
  * <p>Verification is strict: the header must say {@code HS256} (so {@code alg: none} and algorithm
  * confusion are refused before any signature check), the key id must be known, the signature must
  * match, and issuer, audience, subject, role, issue and expiry times must all be present and right.
+ *
+ * <p>It is also the application's way to the key store: a key saved through it is signed with on
+ * this instance at once, without waiting for the periodic reload.
  */
-public final class JwtAccessTokens implements AccessTokenPort {
+public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePort {
 
     /** The issuer of every token. */
     public static final String ISSUER = "pgfleet";
@@ -181,8 +184,14 @@ public final class JwtAccessTokens implements AccessTokenPort {
         return new KeySet(all, byKid, at);
     }
 
-    /** Forces the next call to read the keys again (after a local rotation). */
-    public void reloadKeys() {
+    @Override
+    public List<SigningKey> loadSigningKeys() {
+        return store.loadSigningKeys();
+    }
+
+    @Override
+    public void saveSigningKey(SigningKey key, io.pgfleet.domain.audit.AuditEntry audit) {
+        store.saveSigningKey(key, audit);
         keys = null;
     }
 

@@ -1,4 +1,8 @@
-package io.pgfleet.server;
+package io.pgfleet.demo;
+
+import io.pgfleet.server.PgfleetServer;
+import io.pgfleet.server.ServerSettings;
+import io.pgfleet.server.TlsSettings;
 
 import java.io.BufferedReader;
 import java.io.IOException;

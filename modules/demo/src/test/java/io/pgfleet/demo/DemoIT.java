@@ -1,9 +1,10 @@
-package io.pgfleet.server;
+package io.pgfleet.demo;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -21,7 +22,8 @@ class DemoIT {
     @Test
     void showsTheHotReloadAndStopsCleanlyOnCtrlC(@TempDir Path dir) throws Exception {
         Process demo = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-cp", System.getProperty("pgfleet.server.jar"), "io.pgfleet.server.Demo",
+                "-cp", System.getProperty("pgfleet.server.jar") + File.pathSeparator + System.getProperty("pgfleet.demo.classes"),
+                "io.pgfleet.demo.Demo",
                 "--agent-jar", System.getProperty("pgfleet.agent.jar"), "--data-dir", dir.toString(), "--port", "0")
                 .redirectErrorStream(true).start();
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();

@@ -1,5 +1,6 @@
 package io.pgfleet.application.service;
 
+import io.pgfleet.application.port.in.BootstrapSecurityUseCase;
 import io.pgfleet.application.port.out.PasswordHasherPort;
 import io.pgfleet.application.port.out.SaveUserPort;
 import io.pgfleet.application.port.out.ServerSecretPort;
@@ -15,31 +16,11 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
 
-/**
- * What a server needs before it can authenticate anyone: a signing key, a first administrator
- * and a registration secret. Safe to run on every start of every instance.
- */
-public final class SecurityBootstrap {
+/** Signing key, first administrator and registration secret, idempotently, on every start. */
+final class SecurityBootstrapService implements BootstrapSecurityUseCase {
 
     /** The actor of writes the server makes on its own. */
     static final Actor SYSTEM = new Actor("pgfleet", "");
-
-    /** The first administrator's name. */
-    public static final String ADMIN = "admin";
-
-    /**
-     * Secrets generated during this start, to be shown once.
-     *
-     * @param adminPassword      the generated password of the first administrator
-     * @param registrationSecret the generated registration secret
-     */
-    public record Report(Optional<String> adminPassword, Optional<String> registrationSecret) {
-        @Override
-        public String toString() {
-            return "Report[adminPassword=" + adminPassword.map(p -> "***").orElse("none")
-                    + ", registrationSecret=" + registrationSecret.map(p -> "***").orElse("none") + "]";
-        }
-    }
 
     private final SigningKeyService keys;
     private final SaveUserPort users;
@@ -47,7 +28,7 @@ public final class SecurityBootstrap {
     private final PasswordHasherPort hasher;
     private final Clock clock;
 
-    SecurityBootstrap(SigningKeyService keys, SaveUserPort users, ServerSecretPort secrets, PasswordHasherPort hasher,
+    SecurityBootstrapService(SigningKeyService keys, SaveUserPort users, ServerSecretPort secrets, PasswordHasherPort hasher,
                       Clock clock) {
         this.keys = keys;
         this.users = users;
@@ -56,15 +37,8 @@ public final class SecurityBootstrap {
         this.clock = clock;
     }
 
-    /**
-     * Ensures the signing key, the first administrator and the registration secret.
-     *
-     * @param adminPassword      the first administrator's password ({@code PGFLEET_ADMIN_PASSWORD}); generated when empty
-     * @param registrationSecret the registration secret ({@code PGFLEET_REGISTRATION_SECRET}); generated when empty
-     *                           and none is set yet
-     * @return what was generated now
-     */
-    public Report run(Optional<String> adminPassword, Optional<String> registrationSecret) {
+    @Override
+    public Generated bootstrap(Optional<String> adminPassword, Optional<String> registrationSecret) {
         keys.ensureKey();
         Instant now = clock.instant();
         Optional<String> generatedPassword = Optional.empty();
@@ -87,6 +61,6 @@ public final class SecurityBootstrap {
                 generatedSecret = Optional.of(secret);
             }
         }
-        return new Report(generatedPassword, generatedSecret);
+        return new Generated(generatedPassword, generatedSecret);
     }
 }

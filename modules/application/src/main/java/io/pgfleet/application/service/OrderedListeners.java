@@ -1,0 +1,29 @@
+package io.pgfleet.application.service;
+
+import io.pgfleet.application.port.out.ConfigChangeFeedPort;
+import io.pgfleet.domain.collector.CollectorId;
+
+import java.util.List;
+
+/**
+ * Hands each announcement to several listeners in a fixed order, so that the order is stated
+ * where the listeners are built rather than implied by the order of subscriptions.
+ */
+final class OrderedListeners implements ConfigChangeFeedPort.Listener {
+
+    private final List<ConfigChangeFeedPort.Listener> listeners;
+
+    OrderedListeners(List<ConfigChangeFeedPort.Listener> listeners) {
+        this.listeners = List.copyOf(listeners);
+    }
+
+    @Override
+    public void published(CollectorId collectorId, int version) {
+        listeners.forEach(l -> l.published(collectorId, version));
+    }
+
+    @Override
+    public void resync() {
+        listeners.forEach(ConfigChangeFeedPort.Listener::resync);
+    }
+}

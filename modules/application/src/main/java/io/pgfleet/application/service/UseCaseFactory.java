@@ -1,0 +1,276 @@
+package io.pgfleet.application.service;
+
+import io.pgfleet.application.port.in.AccessUseCases;
+import io.pgfleet.application.port.in.CollectorUseCases;
+import io.pgfleet.application.port.in.ConfigUseCases;
+import io.pgfleet.application.port.in.FleetUseCases;
+import io.pgfleet.application.port.in.OperationsUseCases;
+import io.pgfleet.application.port.in.UseCases;
+import io.pgfleet.application.port.out.AccessTokenPort;
+import io.pgfleet.application.port.out.AppendConfigRevisionPort;
+import io.pgfleet.application.port.out.CheckDatabasePort;
+import io.pgfleet.application.port.out.ConfigChangeFeedPort;
+import io.pgfleet.application.port.out.EnrolmentTokenStorePort;
+import io.pgfleet.application.port.out.LoadAuditTrailPort;
+import io.pgfleet.application.port.out.LoadCollectorPort;
+import io.pgfleet.application.port.out.LoadConfigHistoryPort;
+import io.pgfleet.application.port.out.LoadConfigRevisionPort;
+import io.pgfleet.application.port.out.LoadFleetPort;
+import io.pgfleet.application.port.out.LoadUserPort;
+import io.pgfleet.application.port.out.ParseConfigDocumentPort;
+import io.pgfleet.application.port.out.PasswordHasherPort;
+import io.pgfleet.application.port.out.RefreshTokenStorePort;
+import io.pgfleet.application.port.out.RevokeCollectorPort;
+import io.pgfleet.application.port.out.SaveApplyReportPort;
+import io.pgfleet.application.port.out.SaveCollectorPort;
+import io.pgfleet.application.port.out.SaveSampleBatchPort;
+import io.pgfleet.application.port.out.SaveUserPort;
+import io.pgfleet.application.port.out.ServerSecretPort;
+import io.pgfleet.application.port.out.SigningKeyStorePort;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Builds every use case from named outgoing ports: the one place the application is wired, used
+ * by the composition root (and by tests that need the whole application). Each port is given by
+ * name, so no argument can be passed in the wrong place; {@link Builder#build()} names any port
+ * that is missing.
+ */
+public final class UseCaseFactory {
+
+    private UseCaseFactory() {
+    }
+
+    /** @return a builder to name the outgoing ports on */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Collects the outgoing ports by name, then builds the use cases. */
+    public static final class Builder {
+        private LoadCollectorPort loadCollector;
+        private SaveCollectorPort saveCollector;
+        private RevokeCollectorPort revokeCollector;
+        private LoadConfigRevisionPort loadRevision;
+        private AppendConfigRevisionPort appendRevision;
+        private LoadConfigHistoryPort loadHistory;
+        private ConfigChangeFeedPort changes;
+        private ParseConfigDocumentPort parser;
+        private LoadAuditTrailPort loadAudit;
+        private SaveApplyReportPort saveReport;
+        private SaveSampleBatchPort saveBatch;
+        private LoadFleetPort loadFleet;
+        private CheckDatabasePort database;
+        private LoadUserPort loadUser;
+        private SaveUserPort saveUser;
+        private PasswordHasherPort hasher;
+        private AccessTokenPort accessTokens;
+        private SigningKeyStorePort signingKeys;
+        private RefreshTokenStorePort refreshTokens;
+        private EnrolmentTokenStorePort enrolments;
+        private ServerSecretPort secrets;
+        private SecuritySettings settings = SecuritySettings.defaults();
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {
+        }
+
+        /** @param port reading collectors @return this builder */
+        public Builder loadCollector(LoadCollectorPort port) {
+            this.loadCollector = port;
+            return this;
+        }
+
+        /** @param port storing new collectors @return this builder */
+        public Builder saveCollector(SaveCollectorPort port) {
+            this.saveCollector = port;
+            return this;
+        }
+
+        /** @param port revoking collectors @return this builder */
+        public Builder revokeCollector(RevokeCollectorPort port) {
+            this.revokeCollector = port;
+            return this;
+        }
+
+        /** @param port reading revisions @return this builder */
+        public Builder loadRevision(LoadConfigRevisionPort port) {
+            this.loadRevision = port;
+            return this;
+        }
+
+        /** @param port appending revisions race-free @return this builder */
+        public Builder appendRevision(AppendConfigRevisionPort port) {
+            this.appendRevision = port;
+            return this;
+        }
+
+        /** @param port reading history pages @return this builder */
+        public Builder loadHistory(LoadConfigHistoryPort port) {
+            this.loadHistory = port;
+            return this;
+        }
+
+        /** @param port publish announcements from every instance @return this builder */
+        public Builder changes(ConfigChangeFeedPort port) {
+            this.changes = port;
+            return this;
+        }
+
+        /** @param port reading TOML syntax @return this builder */
+        public Builder parser(ParseConfigDocumentPort port) {
+            this.parser = port;
+            return this;
+        }
+
+        /** @param port reading the audit trail @return this builder */
+        public Builder loadAudit(LoadAuditTrailPort port) {
+            this.loadAudit = port;
+            return this;
+        }
+
+        /** @param port storing apply reports @return this builder */
+        public Builder saveReport(SaveApplyReportPort port) {
+            this.saveReport = port;
+            return this;
+        }
+
+        /** @param port storing sample batches exactly once @return this builder */
+        public Builder saveBatch(SaveSampleBatchPort port) {
+            this.saveBatch = port;
+            return this;
+        }
+
+        /** @param port the fleet view and samples @return this builder */
+        public Builder loadFleet(LoadFleetPort port) {
+            this.loadFleet = port;
+            return this;
+        }
+
+        /** @param port the database health check @return this builder */
+        public Builder database(CheckDatabasePort port) {
+            this.database = port;
+            return this;
+        }
+
+        /** @param port reading users @return this builder */
+        public Builder loadUser(LoadUserPort port) {
+            this.loadUser = port;
+            return this;
+        }
+
+        /** @param port storing users @return this builder */
+        public Builder saveUser(SaveUserPort port) {
+            this.saveUser = port;
+            return this;
+        }
+
+        /** @param port password hashing @return this builder */
+        public Builder hasher(PasswordHasherPort port) {
+            this.hasher = port;
+            return this;
+        }
+
+        /** @param port signing and verifying access tokens @return this builder */
+        public Builder accessTokens(AccessTokenPort port) {
+            this.accessTokens = port;
+            return this;
+        }
+
+        /** @param port the shared signing keys @return this builder */
+        public Builder signingKeys(SigningKeyStorePort port) {
+            this.signingKeys = port;
+            return this;
+        }
+
+        /** @param port rotating refresh tokens @return this builder */
+        public Builder refreshTokens(RefreshTokenStorePort port) {
+            this.refreshTokens = port;
+            return this;
+        }
+
+        /** @param port one-time enrolment tokens @return this builder */
+        public Builder enrolments(EnrolmentTokenStorePort port) {
+            this.enrolments = port;
+            return this;
+        }
+
+        /** @param port server-wide secrets @return this builder */
+        public Builder secrets(ServerSecretPort port) {
+            this.secrets = port;
+            return this;
+        }
+
+        /** @param value token lifetimes (defaults when not given) @return this builder */
+        public Builder settings(SecuritySettings value) {
+            this.settings = Objects.requireNonNull(value, "settings");
+            return this;
+        }
+
+        /** @param value the time source for created-at stamps (the system clock when not given) @return this builder */
+        public Builder clock(Clock value) {
+            this.clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /**
+         * Wires every use case.
+         *
+         * @return the use cases by context
+         * @throws IllegalStateException naming every port that was not given
+         */
+        public UseCases build() {
+            requireAll();
+            DocumentValidator validator = new DocumentValidator(parser);
+            LatestRevisionCache latest = new LatestRevisionCache(loadRevision, appendRevision);
+            GetConfigService getConfig = new GetConfigService(loadCollector, latest);
+            WatchService watch = new WatchService(getConfig);
+            // One subscription, in this order: the cache learns of a publish before the watchers it wakes read it.
+            changes.subscribe(new OrderedListeners(List.of(latest, watch)));
+            ConfigUseCases config = new ConfigUseCases(new PublishConfigService(latest, validator, clock), getConfig, watch,
+                    new RollbackConfigService(loadCollector, loadRevision, latest, validator, clock),
+                    validator, new ConfigHistoryService(loadCollector, loadHistory));
+
+            ActivePrincipals active = new ActivePrincipals();
+            TokenIssuer issuer = new TokenIssuer(accessTokens, refreshTokens, settings, clock);
+            RegistrationService registration = new RegistrationService(secrets, enrolments, loadCollector, saveCollector,
+                    issuer, settings, clock);
+            CollectorUseCases collectors = new CollectorUseCases(
+                    new ProvisionCollectorService(loadCollector, saveCollector, clock), registration, registration,
+                    new RevokeCollectorService(revokeCollector, refreshTokens, clock, active));
+
+            LoginService login = new LoginService(loadUser, loadCollector, hasher, refreshTokens, issuer, clock);
+            SigningKeyService keys = new SigningKeyService(signingKeys, clock);
+            AccessUseCases access = new AccessUseCases(
+                    new AuthenticationService(accessTokens, loadUser, loadCollector, clock, active), login, login,
+                    new UserService(loadUser, saveUser, hasher, refreshTokens, clock, active), keys,
+                    new SecurityBootstrapService(keys, saveUser, secrets, hasher, clock));
+
+            FleetService fleet = new FleetService(saveReport, saveBatch, loadFleet, loadCollector, clock);
+            return new UseCases(config, collectors, access, new FleetUseCases(fleet, fleet, fleet),
+                    new OperationsUseCases(new AuditTrailService(loadAudit), database::checkDatabase));
+        }
+
+        private void requireAll() {
+            List<String> missing = new ArrayList<>();
+            Object[][] ports = {{loadCollector, "loadCollector"}, {saveCollector, "saveCollector"},
+                {revokeCollector, "revokeCollector"}, {loadRevision, "loadRevision"}, {appendRevision, "appendRevision"},
+                {loadHistory, "loadHistory"}, {changes, "changes"}, {parser, "parser"}, {loadAudit, "loadAudit"},
+                {saveReport, "saveReport"}, {saveBatch, "saveBatch"}, {loadFleet, "loadFleet"}, {database, "database"},
+                {loadUser, "loadUser"}, {saveUser, "saveUser"}, {hasher, "hasher"}, {accessTokens, "accessTokens"},
+                {signingKeys, "signingKeys"}, {refreshTokens, "refreshTokens"}, {enrolments, "enrolments"},
+                {secrets, "secrets"}};
+            for (Object[] port : ports) {
+                if (port[0] == null) {
+                    missing.add((String) port[1]);
+                }
+            }
+            if (!missing.isEmpty()) {
+                throw new IllegalStateException("outgoing ports not given: " + String.join(", ", missing));
+            }
+        }
+    }
+}
