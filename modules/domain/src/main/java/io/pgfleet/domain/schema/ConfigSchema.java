@@ -54,6 +54,14 @@ public final class ConfigSchema {
         }
     }
 
+    /**
+     * How deeply tables, arrays and inline tables may nest, counting the segments of table headers
+     * and dotted keys: a valid configuration needs 3 ({@code [collectors.disk_usage]} then
+     * {@code paths = [...]}). Deeper documents are refused before they are fully parsed, so that no
+     * parser recurses without bound.
+     */
+    public static final int MAX_NESTING_DEPTH = 8;
+
     private static final Pattern ANY = Pattern.compile(".+", Pattern.DOTALL);
     private static final Pattern ABSOLUTE_PATH = Pattern.compile("/[^\\x00]*");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -215,6 +223,12 @@ public final class ConfigSchema {
             }
             md.append('\n');
         }
+        md.append("## Limits\n\n")
+                .append("- A document nests at most ").append(MAX_NESTING_DEPTH)
+                .append(" levels of tables, arrays and inline tables, counting each segment of a table header or dotted key ")
+                .append("(`[collectors.disk_usage]` with `paths = [\"/\"]` is 3). A deeper document is refused as invalid ")
+                .append("(`422`) before it is parsed further.\n")
+                .append("- A document is at most 256 KiB (the API's request body limit, `413` beyond).\n\n");
         md.append("## Never accepted\n\n| key | why |\n|---|---|\n");
         FORBIDDEN.entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .forEach(e -> md.append("| `").append(e.getKey()).append("` | ").append(e.getValue()).append(" |\n"));

@@ -1,7 +1,5 @@
 package io.pgfleet.adapter.in.http;
 
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.domain.audit.AuditFilter;
@@ -19,23 +17,20 @@ import java.time.Instant;
 /**
  * {@code /api/v1/audit}: who did what, when, from where.
  */
-final class AuditHttpService implements HttpService {
+final class AuditHttpService implements ApiService {
 
     private final AuditTrailQuery trail;
-    private final Access access;
 
-    AuditHttpService(AuditTrailQuery trail, Access access) {
+    AuditHttpService(AuditTrailQuery trail) {
         this.trail = trail;
-        this.access = access;
     }
 
     @Override
-    public void routing(HttpRules rules) {
-        rules.get("/", this::list);
+    public void routes(ApiRoutes.Rules rules) {
+        rules.get("/", RouteAccess.allowed(Operation.READ_AUDIT), this::list);
     }
 
     private void list(ServerRequest req, ServerResponse res) {
-        access.require(req, Operation.READ_AUDIT);
         String action = QueryParams.text(req, "action");
         if (!action.isEmpty()) {
             try {

@@ -2,8 +2,6 @@ package io.pgfleet.adapter.in.http;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.application.port.in.AccessUseCases;
@@ -24,27 +22,25 @@ import java.time.Instant;
 /**
  * {@code /api/v1/auth}: logging in, refreshing, rotating the signing key.
  */
-final class AuthHttpService implements HttpService {
+final class AuthHttpService implements ApiService {
 
     private static final System.Logger LOG = System.getLogger(AuthHttpService.class.getName());
 
     private final LoginUseCase login;
     private final RefreshTokenUseCase refresh;
     private final RotateSigningKeyUseCase rotate;
-    private final Access access;
 
-    AuthHttpService(AccessUseCases identity, Access access) {
+    AuthHttpService(AccessUseCases identity) {
         this.login = identity.login();
         this.refresh = identity.refresh();
         this.rotate = identity.rotateSigningKey();
-        this.access = access;
     }
 
     @Override
-    public void routing(HttpRules rules) {
-        rules.post("/login", this::login)
-                .post("/refresh", this::refresh)
-                .post("/signing-keys", this::rotate);
+    public void routes(ApiRoutes.Rules rules) {
+        rules.post("/login", RouteAccess.open("logging in is how a caller gets a token"), this::login)
+                .post("/refresh", RouteAccess.open("the refresh token in the body is the credential"), this::refresh)
+                .post("/signing-keys", RouteAccess.allowed(Operation.MANAGE_USERS), this::rotate);
     }
 
     private void login(ServerRequest req, ServerResponse res) {
@@ -60,7 +56,6 @@ final class AuthHttpService implements HttpService {
     }
 
     private void rotate(ServerRequest req, ServerResponse res) {
-        access.require(req, Operation.MANAGE_USERS);
         String kid = rotate.rotateSigningKey(Callers.actor(req));
         res.status(Status.CREATED_201);
         Jsons.send(res, Json.createObjectBuilder().add("kid", kid).build());

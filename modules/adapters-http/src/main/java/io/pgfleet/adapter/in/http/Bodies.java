@@ -36,14 +36,22 @@ final class Bodies {
         if (bytes.length > MAX_BYTES) {
             throw new ApiException(tooLarge());
         }
+        String text;
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            text = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             throw new ApiException(Problem.badRequest("the body is not valid UTF-8"));
         }
+        int nul = text.indexOf('\u0000');
+        if (nul >= 0) {
+            // Neither TOML nor JSON allows it, and PostgreSQL text cannot store it.
+            long line = text.substring(0, nul).chars().filter(c -> c == '\n').count() + 1;
+            throw new ApiException(Problem.badRequest("the body contains a NUL character (line " + line + ")"));
+        }
+        return text;
     }
 
     static Problem tooLarge() {

@@ -3,8 +3,6 @@ package io.pgfleet.adapter.in.http;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.application.port.in.CollectorUseCases;
@@ -32,7 +30,7 @@ import java.util.Set;
 /**
  * {@code /api/v1/collectors}: the fleet's collectors.
  */
-final class CollectorsHttpService implements HttpService {
+final class CollectorsHttpService implements ApiService {
 
     private static final Set<String> FIELDS = Set.of("id", "name", "hostname", "labels");
 
@@ -44,27 +42,25 @@ final class CollectorsHttpService implements HttpService {
     private final RegisterCollectorUseCase register;
     private final IssueEnrolmentTokenUseCase enrolment;
     private final RevokeCollectorUseCase revoke;
-    private final Access access;
 
-    CollectorsHttpService(CollectorUseCases collectors, Access access) {
+    CollectorsHttpService(CollectorUseCases collectors) {
         this.revoke = collectors.revoke();
         this.provision = collectors.provision();
         this.register = collectors.register();
         this.enrolment = collectors.enrolment();
-        this.access = access;
     }
 
     @Override
-    public void routing(HttpRules rules) {
-        rules.post("/", this::create)
-                .post("/register", this::register)
-                .post("/{id}/enrolment-token", this::enrolmentToken)
-                .post("/{id}/revoke", this::revoke);
+    public void routes(ApiRoutes.Rules rules) {
+        rules.post("/", RouteAccess.allowed(Operation.PROVISION_COLLECTOR), this::create)
+                .post("/register", RouteAccess.open("agents register with a registration secret or enrolment token"),
+                        this::register)
+                .post("/{id}/enrolment-token", RouteAccess.allowed(Operation.PROVISION_COLLECTOR), this::enrolmentToken)
+                .post("/{id}/revoke", RouteAccess.allowed(Operation.PROVISION_COLLECTOR), this::revoke);
     }
 
     private void revoke(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
-        access.require(req, Operation.PROVISION_COLLECTOR);
         if (revoke.revokeCollector(id, Callers.actor(req))) {
             res.status(Status.NO_CONTENT_204).send();
         } else {
@@ -113,7 +109,6 @@ final class CollectorsHttpService implements HttpService {
 
     private void enrolmentToken(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
-        access.require(req, Operation.PROVISION_COLLECTOR);
         switch (enrolment.issueEnrolmentToken(id, Callers.actor(req))) {
             case IssueEnrolmentTokenUseCase.EnrolmentResult.Issued i -> {
                 res.status(Status.CREATED_201);
@@ -130,7 +125,6 @@ final class CollectorsHttpService implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res) {
-        access.require(req, Operation.PROVISION_COLLECTOR);
         JsonObject body = Jsons.readObject(req);
         for (String key : body.keySet()) {
             if (!FIELDS.contains(key)) {

@@ -3,8 +3,6 @@ package io.pgfleet.adapter.in.http;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.application.port.in.ConfigUseCases;
@@ -44,10 +42,12 @@ import java.util.Set;
 /**
  * {@code /api/v1/config}: read and publish collector configurations.
  */
-final class ConfigHttpService implements HttpService {
+final class ConfigHttpService implements ApiService {
 
     static final HeaderName CONFIG_VERSION = HeaderNames.create("X-Config-Version");
     static final HeaderName CHANGE_MESSAGE = HeaderNames.create("X-Change-Message");
+    /** Whether a diff is minimal, or one replacement because its work bound was reached. */
+    static final HeaderName DIFF_MINIMAL = HeaderNames.create("X-Diff-Minimal");
     static final String TOML = "application/toml";
     private static final Set<String> ACCEPTED_INPUT = Set.of(TOML, "text/plain");
 
@@ -56,7 +56,6 @@ final class ConfigHttpService implements HttpService {
     private final RollbackConfigUseCase rollback;
     private final ValidateConfigQuery validate;
     private final ConfigHistoryQuery history;
-    private final Access access;
 
     /** The longest hold of a watch, whatever the client asks. */
     static final int MAX_WAIT_SECONDS = 60;
@@ -64,9 +63,8 @@ final class ConfigHttpService implements HttpService {
     private final WatchConfigQuery watch;
     private final HttpMetrics metrics;
 
-    ConfigHttpService(ConfigUseCases config, Access access, HttpMetrics metrics) {
+    ConfigHttpService(ConfigUseCases config, HttpMetrics metrics) {
         this.metrics = metrics;
-        this.access = access;
         this.watch = config.watch();
         this.publish = config.publish();
         this.query = config.get();
@@ -76,19 +74,18 @@ final class ConfigHttpService implements HttpService {
     }
 
     @Override
-    public void routing(HttpRules rules) {
-        rules.post("/validate", this::validate)
-                .get("/{id}", this::getLatest)
-                .put("/{id}", this::put)
-                .get("/{id}/versions", this::history)
-                .get("/{id}/versions/{version}", this::getVersion)
-                .get("/{id}/diff", this::diff)
-                .post("/{id}/rollback", this::rollback);
+    public void routes(ApiRoutes.Rules rules) {
+        rules.post("/validate", RouteAccess.allowed(Operation.VALIDATE_CONFIG), this::validate)
+                .get("/{id}", RouteAccess.onCollectorInPath(Operation.READ_CONFIG), this::getLatest)
+                .put("/{id}", RouteAccess.onCollectorInPath(Operation.PUBLISH_CONFIG), this::put)
+                .get("/{id}/versions", RouteAccess.onCollectorInPath(Operation.READ_HISTORY), this::history)
+                .get("/{id}/versions/{version}", RouteAccess.onCollectorInPath(Operation.READ_HISTORY), this::getVersion)
+                .get("/{id}/diff", RouteAccess.onCollectorInPath(Operation.READ_HISTORY), this::diff)
+                .post("/{id}/rollback", RouteAccess.onCollectorInPath(Operation.ROLLBACK_CONFIG), this::rollback);
     }
 
     private void getLatest(ServerRequest req, ServerResponse res) throws InterruptedException {
         CollectorId id = PathParams.collectorId(req);
-        access.require(req, Operation.READ_CONFIG, id);
         if (!req.query().contains("wait")) {
             sendLookup(req, res, query.latest(id));
             return;
@@ -120,7 +117,6 @@ final class ConfigHttpService implements HttpService {
 
     private void getVersion(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
-        access.require(req, Operation.READ_HISTORY, id);
         ConfigVersion version = PathParams.version(req);
         sendLookup(req, res, query.version(id, version));
     }
@@ -174,6 +170,9 @@ final class ConfigHttpService implements HttpService {
     }
 
     private static String checkedMessage(String message, String source) {
+        if (message.indexOf('\u0000') >= 0) {
+            throw new ApiException(Problem.badRequest(source + " contains a NUL character, which is not accepted"));
+        }
         if (message.length() > PublishRequest.MAX_MESSAGE_LENGTH) {
             throw new ApiException(Problem.badRequest(source + " is limited to "
                     + PublishRequest.MAX_MESSAGE_LENGTH + " characters"));
@@ -183,7 +182,6 @@ final class ConfigHttpService implements HttpService {
 
     private void put(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
-        access.require(req, Operation.PUBLISH_CONFIG, id);
         Precondition precondition = precondition(req);
         String message = checkedMessage(req.headers().first(CHANGE_MESSAGE).orElse(""), "X-Change-Message");
         ConfigDocument document = readDocument(req);
@@ -193,7 +191,6 @@ final class ConfigHttpService implements HttpService {
 
     private void rollback(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
-        access.require(req, Operation.ROLLBACK_CONFIG, id);
         Precondition precondition = precondition(req);
         JsonObject body = Jsons.readObject(req);
         for (String key : body.keySet()) {
@@ -217,7 +214,6 @@ final class ConfigHttpService implements HttpService {
     }
 
     private void validate(ServerRequest req, ServerResponse res) {
-        access.require(req, Operation.VALIDATE_CONFIG);
         switch (validate.validate(readDocument(req))) {
             case Validation.Valid v -> Jsons.send(res, Json.createObjectBuilder()
                     .add("valid", true)
@@ -245,7 +241,6 @@ final class ConfigHttpService implements HttpService {
 
     private void history(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
-        access.require(req, Operation.READ_HISTORY, id);
         int limit = QueryParams.integer(req, "limit", 50, 1, ConfigHistoryQuery.MAX_PAGE);
         int before = QueryParams.integer(req, "before", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
         switch (history.history(id, before, limit)) {
@@ -278,7 +273,6 @@ final class ConfigHttpService implements HttpService {
 
     private void diff(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
-        access.require(req, Operation.READ_HISTORY, id);
         ConfigVersion from = new ConfigVersion(QueryParams.integer(req, "from", 0, 1, Integer.MAX_VALUE));
         ConfigVersion to = new ConfigVersion(QueryParams.integer(req, "to", 0, 1, Integer.MAX_VALUE));
         ConfigLookup a = query.version(id, from);
@@ -291,8 +285,10 @@ final class ConfigHttpService implements HttpService {
             sendLookup(req, res, b);
             return;
         }
+        UnifiedDiff.Result diff = UnifiedDiff.between(fa.revision(), fb.revision());
         res.header(HeaderNames.CONTENT_TYPE, "text/x-diff; charset=utf-8");
-        Compression.send(req, res, UnifiedDiff.between(fa.revision(), fb.revision()).getBytes(StandardCharsets.UTF_8));
+        res.header(DIFF_MINIMAL, Boolean.toString(diff.minimal()));
+        Compression.send(req, res, diff.text().getBytes(StandardCharsets.UTF_8));
     }
 
     private void sendPublishResult(ServerResponse res, CollectorId id, PublishResult result) {

@@ -1,8 +1,6 @@
 package io.pgfleet.adapter.in.http;
 
 import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.application.port.in.FleetUseCases;
@@ -38,33 +36,30 @@ import java.util.Optional;
  * The fleet: the collectors' view ({@code GET /api/v1/collectors}), apply reports, sample pushes
  * and stored samples.
  */
-final class FleetHttpService implements HttpService {
+final class FleetHttpService implements ApiService {
 
     private final ReportStatusUseCase status;
     private final PushMetricsUseCase push;
     private final FleetQuery query;
-    private final Access access;
 
     private final HttpMetrics metrics;
 
-    FleetHttpService(FleetUseCases fleet, Access access, HttpMetrics metrics) {
+    FleetHttpService(FleetUseCases fleet, HttpMetrics metrics) {
         this.metrics = metrics;
         this.status = fleet.reportStatus();
         this.push = fleet.pushMetrics();
         this.query = fleet.query();
-        this.access = access;
     }
 
     @Override
-    public void routing(HttpRules rules) {
-        rules.get("/collectors", this::fleet)
-                .post("/collectors/{id}/status", this::report)
-                .get("/collectors/{id}/metrics", this::samples)
-                .post("/metrics/push", this::push);
+    public void routes(ApiRoutes.Rules rules) {
+        rules.get("/collectors", RouteAccess.allowed(Operation.LIST_COLLECTORS), this::fleet)
+                .post("/collectors/{id}/status", RouteAccess.onCollectorInPath(Operation.REPORT_STATUS), this::report)
+                .get("/collectors/{id}/metrics", RouteAccess.onCollectorInPath(Operation.READ_METRICS), this::samples)
+                .post("/metrics/push", RouteAccess.onOwnCollector(Operation.PUSH_METRICS), this::push);
     }
 
     private void fleet(ServerRequest req, ServerResponse res) {
-        access.require(req, Operation.LIST_COLLECTORS);
         Optional<Boolean> inSync = switch (QueryParams.text(req, "in_sync")) {
             case "" -> Optional.empty();
             case "true" -> Optional.of(true);
@@ -98,7 +93,6 @@ final class FleetHttpService implements HttpService {
 
     private void report(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
-        access.require(req, Operation.REPORT_STATUS, id);
         JsonObject body = Jsons.readObject(req);
         int version = positiveInt(body, "version");
         ApplyStatus st;
@@ -117,10 +111,8 @@ final class FleetHttpService implements HttpService {
     }
 
     private void push(ServerRequest req, ServerResponse res) {
-        Principal p = Callers.principal(req);
-        CollectorId self = p.collectorId().orElseThrow(() -> new ApiException(new Problem(Status.FORBIDDEN_403,
-                "forbidden", "Not allowed", "only collectors push samples")));
-        access.require(req, Operation.PUSH_METRICS, self);
+        // The route's access made sure the caller is a collector pushing for itself.
+        CollectorId self = Callers.principal(req).collectorId().orElseThrow();
         JsonObject body = Jsons.readObject(req);
         SampleBatch batch;
         try {
@@ -175,9 +167,9 @@ final class FleetHttpService implements HttpService {
             }
             Instant ts;
             try {
-                ts = Instant.parse(string(o, "ts", true));
-            } catch (DateTimeParseException e) {
-                throw new ApiException(Problem.badRequest("sample 'ts' must be an RFC 3339 instant"));
+                ts = HttpDates.storable(Instant.parse(string(o, "ts", true)));
+            } catch (DateTimeParseException | IllegalArgumentException e) {
+                throw new ApiException(Problem.badRequest("sample 'ts' must be an RFC 3339 instant between the years 1 and 9999"));
             }
             out.add(new Sample(string(o, "name", true), labels, n.doubleValue(), ts));
         }
@@ -186,7 +178,6 @@ final class FleetHttpService implements HttpService {
 
     private void samples(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
-        access.require(req, Operation.READ_METRICS, id);
         Optional<List<Sample>> found = query.samples(id, QueryParams.text(req, "name"),
                 QueryParams.instant(req, "since", Instant.EPOCH),
                 QueryParams.integer(req, "limit", 1000, 1, FleetQuery.MAX_SAMPLES));

@@ -2,8 +2,6 @@ package io.pgfleet.adapter.in.http;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.application.port.in.HealthQuery;
@@ -15,7 +13,7 @@ import java.util.Optional;
  * {@code /observe/health}: readiness with a database check ({@code /} and {@code /ready}) and
  * liveness ({@code /live}), open to anyone, for load balancers.
  */
-final class HealthHttpService implements HttpService {
+final class HealthHttpService implements ApiService {
 
     private final HealthQuery health;
 
@@ -24,10 +22,11 @@ final class HealthHttpService implements HttpService {
     }
 
     @Override
-    public void routing(HttpRules rules) {
-        rules.get("/", this::ready)
-                .get("/ready", this::ready)
-                .get("/live", (req, res) -> send(res, Status.OK_200, "UP", Optional.empty()));
+    public void routes(ApiRoutes.Rules rules) {
+        RouteAccess loadBalancers = RouteAccess.open("load balancers and orchestrators probe without a token");
+        rules.get("/", loadBalancers, this::ready)
+                .get("/ready", loadBalancers, this::ready)
+                .get("/live", loadBalancers, (req, res) -> send(res, Status.OK_200, "UP", Optional.empty()));
     }
 
     private void ready(ServerRequest req, ServerResponse res) {

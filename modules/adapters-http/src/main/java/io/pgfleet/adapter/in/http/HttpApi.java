@@ -1,12 +1,15 @@
 package io.pgfleet.adapter.in.http;
 
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpException;
+import io.helidon.http.NotFoundException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.application.port.in.AuthenticateQuery;
 import io.pgfleet.application.port.in.UseCases;
+import io.pgfleet.application.port.out.StorageRejectedException;
 import io.pgfleet.application.port.out.StorageUnavailableException;
 
 /**
@@ -27,25 +30,30 @@ public final class HttpApi {
      * @param metrics  where the API counts, served at {@code /observe/metrics}
      */
     public static void register(HttpRouting.Builder routing, UseCases useCases, HttpMetrics metrics) {
-        AuthenticateQuery authenticate = useCases.access().authenticate();
-        Access access = new Access(authenticate);
-        routing.addFilter(metrics.requestTimer())
-                .addFilter(new AuthenticationFilter(authenticate))
-                .get("/observe/metrics", (req, res) -> {
-                    res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-                    res.send(metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                })
-                .register("/api/v1/config", new ConfigHttpService(useCases.config(), access, metrics))
-                .register("/api/v1/collectors", new CollectorsHttpService(useCases.collectors(), access))
-                .register("/api/v1/audit", new AuditHttpService(useCases.operations().audit(), access))
-                .register("/api/v1/auth", new AuthHttpService(useCases.access(), access))
-                .register("/api/v1/users", new UsersHttpService(useCases.access().users(), access))
-                .register("/api/v1", new FleetHttpService(useCases.fleet(), access, metrics))
-                .register("/observe/health", new HealthHttpService(useCases.operations().health()))
-                .any("/api/*", (req, res) -> Problem.notFound("no-such-endpoint",
-                        "there is no " + req.prologue().method().text() + " " + req.path().path()).send(res))
-                .error(ApiException.class, (req, res, e) -> e.problem().send(res))
+        routes(routing, useCases, metrics);
+    }
+
+    /**
+     * Registers everything and returns the route table, for tests that walk it.
+     */
+    static ApiRoutes routes(HttpRouting.Builder routing, UseCases useCases, HttpMetrics metrics) {
+        routing.addFilter(metrics.requestTimer());
+        ApiRoutes routes = new ApiRoutes(routing, useCases.access().authenticate())
+                .service("/observe", rules -> rules.get("/metrics", RouteAccess.open("scraped by monitoring without a token"),
+                        (req, res) -> {
+                            res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                            res.send(metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                        }))
+                .service("/api/v1/config", new ConfigHttpService(useCases.config(), metrics))
+                .service("/api/v1/collectors", new CollectorsHttpService(useCases.collectors()))
+                .service("/api/v1/audit", new AuditHttpService(useCases.operations().audit()))
+                .service("/api/v1/auth", new AuthHttpService(useCases.access()))
+                .service("/api/v1/users", new UsersHttpService(useCases.access().users()))
+                .service("/api/v1", new FleetHttpService(useCases.fleet(), metrics))
+                .service("/observe/health", new HealthHttpService(useCases.operations().health()));
+        routing.error(ApiException.class, (req, res, e) -> e.problem().send(res))
                 .error(StorageUnavailableException.class, HttpApi::storageUnavailable)
+                .error(StorageRejectedException.class, HttpApi::storageRejected)
                 .error(InterruptedException.class, (req, res, e) -> {
                     // Closing the connection sends the client to a fresh one (another instance, or this one restarted).
                     res.header(HeaderNames.CONNECTION, "close");
@@ -53,7 +61,31 @@ public final class HttpApi {
                             "try again on another instance or in a moment").send(res);
                 })
                 .error(IllegalArgumentException.class, (req, res, e) -> Problem.badRequest(e.getMessage()).send(res))
+                .error(HttpException.class, HttpApi::httpException)
                 .error(Exception.class, HttpApi::unexpected);
+        return routes;
+    }
+
+    /**
+     * Helidon's own refusals: no route for the path (404) or a request it cannot read (400).
+     * Unknown paths are an everyday event (scanners, browsers asking for /favicon.ico), not an error.
+     */
+    private static void httpException(ServerRequest req, ServerResponse res, HttpException e) {
+        if (e instanceof NotFoundException || e.status() == Status.NOT_FOUND_404) {
+            Problem.notFound("no-such-endpoint", "there is no " + req.prologue().method().text() + " "
+                    + req.path().path()).send(res);
+        } else if (e.status().code() >= 400 && e.status().code() < 500) {
+            new Problem(e.status(), "bad-request", "The request is malformed", e.getMessage()).send(res);
+        } else {
+            unexpected(req, res, e);
+        }
+    }
+
+    private static void storageRejected(ServerRequest req, ServerResponse res, StorageRejectedException e) {
+        LOG.log(System.Logger.Level.INFO, "the database refused a value for " + req.prologue().method().text() + " "
+                + req.path().path() + ": " + e.getMessage());
+        Problem.badRequest("the database refused a value of the request (" + e.getMessage() + "); nothing was stored")
+                .send(res);
     }
 
     private static void storageUnavailable(ServerRequest req, ServerResponse res, StorageUnavailableException e) {

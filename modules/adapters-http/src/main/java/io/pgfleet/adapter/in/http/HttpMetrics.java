@@ -8,15 +8,22 @@ import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * What the API counts, on a Micrometer registry: requests by method, area and status class,
+ * What the API counts, on a Micrometer registry: requests by method, matched route template (and its
+ * area) and status class,
  * publishes, held watches and stored samples. The registry's Prometheus text is served at
  * {@code /observe/metrics}.
  */
 public final class HttpMetrics {
+
+    /** The methods that get a tag of their own; any other is counted as {@code other}. */
+    static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+    static final String OTHER = "other";
 
     private final MeterRegistry registry;
     private final Supplier<String> scrape;
@@ -61,19 +68,24 @@ public final class HttpMetrics {
     Filter requestTimer() {
         return (FilterChain chain, RoutingRequest req, RoutingResponse res) -> {
             Timer.Sample sample = Timer.start(registry);
-            // Read before routing: services see the path relative to where they are registered.
-            String path = req.path().path();
             String method = req.prologue().method().text();
             try {
                 chain.proceed();
             } finally {
-                String area = path.startsWith("/api/v1/") ? path.substring(8).split("/")[0] : path.startsWith("/observe") ? "observe" : "other";
+                // Tags come only from the matched route's template and a fixed set of methods, so
+                // however many distinct paths and methods clients invent, the series stay bounded.
+                Optional<ApiRoutes.DeclaredRoute> route = req.context().get(ApiRoutes.DeclaredRoute.class);
                 sample.stop(Timer.builder("pgfleet_http_requests")
-                        .tag("method", method)
-                        .tag("area", area)
-                        .tag("status", (res.status().code() / 100) + "xx")
+                        .tag("method", route.isPresent() && METHODS.contains(method) ? method : OTHER)
+                        .tag("area", route.map(ApiRoutes.DeclaredRoute::area).orElse(OTHER))
+                        .tag("route", route.map(ApiRoutes.DeclaredRoute::template).orElse(OTHER))
+                        .tag("status", statusClass(res.status().code()))
                         .register(registry));
             }
         };
+    }
+
+    private static String statusClass(int code) {
+        return code >= 100 && code < 600 ? (code / 100) + "xx" : OTHER;
     }
 }

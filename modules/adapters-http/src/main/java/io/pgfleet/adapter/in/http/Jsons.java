@@ -49,11 +49,45 @@ final class Jsons {
             return JsonValue.EMPTY_JSON_OBJECT;
         }
         try (JsonReader reader = Json.createReader(new StringReader(text))) {
-            return reader.readObject();
+            JsonObject body = reader.readObject();
+            refuseNul(body, "");
+            return body;
         } catch (JsonParsingException e) {
             throw new ApiException(Problem.badRequest("the body is not valid JSON: " + e.getMessage()));
         } catch (JsonException | IllegalStateException e) {
             throw new ApiException(Problem.badRequest("the body must be a JSON object"));
+        }
+    }
+
+    /**
+     * PostgreSQL text cannot hold a NUL character; refusing it here names the field instead of
+     * letting the database refuse the whole request. Iterative, so deep JSON cannot exhaust the stack.
+     */
+    private static void refuseNul(JsonValue root, String rootPath) {
+        java.util.ArrayDeque<Map.Entry<String, JsonValue>> todo = new java.util.ArrayDeque<>();
+        todo.push(Map.entry(rootPath, root));
+        while (!todo.isEmpty()) {
+            Map.Entry<String, JsonValue> next = todo.pop();
+            String path = next.getKey();
+            switch (next.getValue()) {
+                case JsonObject o -> o.forEach((k, v) -> {
+                    String child = path.isEmpty() ? k : path + "." + k;
+                    if (k.indexOf('\u0000') >= 0) {
+                        throw new ApiException(Problem.badRequest("a key of '" + (path.isEmpty() ? "the body" : path)
+                                + "' contains a NUL character, which is not accepted"));
+                    }
+                    todo.push(Map.entry(child, v));
+                });
+                case jakarta.json.JsonArray a -> {
+                    for (int i = 0; i < a.size(); i++) {
+                        todo.push(Map.entry(path + "[" + i + "]", a.get(i)));
+                    }
+                }
+                case jakarta.json.JsonString s when s.getString().indexOf('\u0000') >= 0 ->
+                        throw new ApiException(Problem.badRequest("'" + path + "' contains a NUL character, which is not accepted"));
+                default -> {
+                }
+            }
         }
     }
 

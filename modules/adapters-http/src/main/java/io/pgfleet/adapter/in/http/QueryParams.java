@@ -46,10 +46,10 @@ final class QueryParams {
         }
         String raw = req.query().get(name);
         try {
-            return Instant.parse(raw);
-        } catch (DateTimeParseException e) {
+            return HttpDates.storable(Instant.parse(raw));
+        } catch (DateTimeParseException | IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest("query parameter '" + name
-                    + "' must be an RFC 3339 instant such as 2026-11-29T10:00:00Z, got '" + raw + "'"));
+                    + "' must be an RFC 3339 instant such as 2026-11-29T10:00:00Z, between the years 1 and 9999, got '" + raw + "'"));
         }
     }
 }

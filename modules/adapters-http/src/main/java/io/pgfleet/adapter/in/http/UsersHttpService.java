@@ -2,8 +2,6 @@ package io.pgfleet.adapter.in.http;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.application.port.in.ManageUsersUseCase;
@@ -23,25 +21,22 @@ import java.util.Set;
 /**
  * {@code /api/v1/users}: administrators manage users. Password hashes never leave the server.
  */
-final class UsersHttpService implements HttpService {
+final class UsersHttpService implements ApiService {
 
     private final ManageUsersUseCase users;
-    private final Access access;
 
-    UsersHttpService(ManageUsersUseCase users, Access access) {
+    UsersHttpService(ManageUsersUseCase users) {
         this.users = users;
-        this.access = access;
     }
 
     @Override
-    public void routing(HttpRules rules) {
-        rules.post("/", this::create)
-                .get("/", this::list)
-                .patch("/{username}", this::update);
+    public void routes(ApiRoutes.Rules rules) {
+        rules.post("/", RouteAccess.allowed(Operation.MANAGE_USERS), this::create)
+                .get("/", RouteAccess.allowed(Operation.MANAGE_USERS), this::list)
+                .patch("/{username}", RouteAccess.allowed(Operation.MANAGE_USERS), this::update);
     }
 
     private void create(ServerRequest req, ServerResponse res) {
-        access.require(req, Operation.MANAGE_USERS);
         JsonObject body = Jsons.readObject(req);
         onlyFields(body, Set.of("username", "password", "role"));
         Username name = username(required(body, "username"));
@@ -50,14 +45,12 @@ final class UsersHttpService implements HttpService {
     }
 
     private void list(ServerRequest req, ServerResponse res) {
-        access.require(req, Operation.MANAGE_USERS);
         JsonArrayBuilder list = Json.createArrayBuilder();
         users.listUsers().forEach(u -> list.add(json(u)));
         Jsons.send(req, res, Json.createObjectBuilder().add("users", list).build());
     }
 
     private void update(ServerRequest req, ServerResponse res) {
-        access.require(req, Operation.MANAGE_USERS);
         Username name = username(req.path().pathParameters().get("username"));
         JsonObject body = Jsons.readObject(req);
         onlyFields(body, Set.of("password", "role", "enabled"));

@@ -4,7 +4,6 @@ import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbClientException;
 import io.helidon.dbclient.DbTransaction;
 import io.helidon.dbclient.DbRow;
-import io.pgfleet.application.port.out.StorageUnavailableException;
 
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -42,12 +41,15 @@ final class Rows {
         return instant.atOffset(ZoneOffset.UTC);
     }
 
-    /** Runs a storage call, turning database failures into the port's exception. */
+    /**
+     * Runs a storage call, turning database failures into the port's exceptions: unavailable only
+     * when the connection is the problem, rejected when the data is (see {@link StorageErrors}).
+     */
     static <T> T guard(String what, Supplier<T> call) {
         try {
             return call.get();
         } catch (DbClientException e) {
-            throw new StorageUnavailableException(what + " failed: " + e.getMessage(), e);
+            throw StorageErrors.classify(what, e);
         }
     }
 

@@ -1,0 +1,67 @@
+package io.pgfleet.adapter.out.postgres;
+
+import io.pgfleet.application.port.out.StorageRejectedException;
+import io.pgfleet.application.port.out.StorageUnavailableException;
+
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
+import java.util.Optional;
+
+/**
+ * Sorts database failures by what the caller can do about them, from the SQLSTATE.
+ * <ul>
+ *   <li>unavailable (try again later): no connection (class {@code 08}), the server shutting down or
+ *       not accepting connections ({@code 57P01}–{@code 57P05}), out of resources ({@code 53}),
+ *       a transaction to retry ({@code 40}: serialisation failure, deadlock), a pool that gave no
+ *       connection in time, or a failure with no SQLSTATE at all;</li>
+ *   <li>rejected (the request is wrong and will stay wrong): data exceptions ({@code 22}, e.g. a NUL
+ *       character or a timestamp out of range) and integrity violations ({@code 23});</li>
+ *   <li>anything else (a statement the server does not understand …) is a defect of pgfleet and
+ *       surfaces as such.</li>
+ * </ul>
+ */
+final class StorageErrors {
+
+    private StorageErrors() {
+    }
+
+    static RuntimeException classify(String what, RuntimeException failure) {
+        Optional<SQLException> sql = sqlCause(failure);
+        String state = sql.map(SQLException::getSQLState).orElse(null);
+        String message = what + " failed: " + sql.map(Throwable::getMessage).orElse(failure.getMessage());
+        if (sql.isEmpty() || state == null || state.length() < 2
+                || sql.get() instanceof SQLTransientConnectionException
+                || sql.get() instanceof SQLNonTransientConnectionException) {
+            return new StorageUnavailableException(message, failure);
+        }
+        String sqlClass = state.substring(0, 2);
+        if (sqlClass.equals("08") || sqlClass.equals("53") || sqlClass.equals("40") || state.startsWith("57P")) {
+            return new StorageUnavailableException(message, failure);
+        }
+        if (sqlClass.equals("22") || sqlClass.equals("23")) {
+            return new StorageRejectedException(what + " was refused by the database: "
+                    + firstLine(sql.get().getMessage()) + " (SQLSTATE " + state + ")", failure);
+        }
+        return new IllegalStateException(message + " (SQLSTATE " + state + ")", failure);
+    }
+
+    private static Optional<SQLException> sqlCause(Throwable failure) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < 16; depth++) {
+            if (t instanceof SQLException s) {
+                return Optional.of(s);
+            }
+            t = t.getCause();
+        }
+        return Optional.empty();
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+}

@@ -1,0 +1,178 @@
+package io.pgfleet.server;
+
+import io.pgfleet.testing.TestDatabase;
+import io.pgfleet.testing.TestPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.pgfleet.server.Documents.aDocument;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Input an attacker or a careless client sends: never a 5xx, always a problem that says what is
+ * wrong, and nothing stored. Real HTTP on loopback, real PostgreSQL.
+ */
+class HostileInputIT {
+
+    private static final AtomicInteger IDS = new AtomicInteger();
+    private static TestDatabase database;
+    private static PgfleetServer server;
+    private static ApiClient admin;
+
+    @BeforeAll
+    static void start() {
+        database = TestPostgres.newDatabase();
+        server = TestServers.start(database);
+        admin = ApiClient.asAdmin(server.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static String newCollector() {
+        String id = "hostile-" + IDS.incrementAndGet();
+        assertEquals(201, admin.createCollector(id).statusCode());
+        return id;
+    }
+
+    private static long count(String sql) throws SQLException {
+        try (Connection c = database.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void assertProblem(HttpResponse<String> r, int status, String mentions) {
+        assertEquals(status, r.statusCode(), r.body());
+        assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse(""), r.body());
+        assertTrue(r.body().contains(mentions), "the problem names " + mentions + ": " + r.body());
+    }
+
+    private static ApiClient registeredAgent() {
+        ApiClient c = new ApiClient(server.port());
+        HttpResponse<String> r = c.send(c.request("/api/v1/collectors/register").header("Content-Type", "application/json")
+                .header("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"hostile-agent-" + IDS.incrementAndGet() + "\"}")));
+        assertEquals(201, r.statusCode(), r.body());
+        c.useToken(ApiClient.field(r.body(), "access_token"));
+        return c;
+    }
+
+    private static String subjectOf(ApiClient c) {
+        String payload = new String(java.util.Base64.getUrlDecoder().decode(c.token().split("\\.")[1]));
+        return payload.replaceAll(".*\"sub\":\"([^\"]+)\".*", "$1");
+    }
+
+    @Test
+    void nulCharactersAndInstantsOutsideTheDatabaseRangeAre400ProblemsNamingTheField() throws SQLException {
+        String id = newCollector();
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(5).toml()).statusCode());
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(6).toml()).statusCode());
+        long audit = count("SELECT count(*) FROM audit_log");
+
+        assertProblem(admin.postJson("/api/v1/config/" + id + "/rollback",
+                "{\"to_version\": 1, \"message\": \"undo\\u0000now\"}"), 400, "message");
+        assertEquals(2, count("SELECT count(*) FROM config_revisions WHERE collector_id = '" + id + "'"));
+        assertEquals(audit, count("SELECT count(*) FROM audit_log"));
+
+        ApiClient agent = registeredAgent();
+        String self = subjectOf(agent);
+        assertProblem(agent.postJson("/api/v1/collectors/" + self + "/status", "{\"version\": 1, \"status\": \"FAILED\", "
+                + "\"error\": \"disk\\u0000full\", \"effective_sha256\": \"" + "b".repeat(64) + "\"}"), 400, "error");
+        assertProblem(agent.postJson("/api/v1/metrics/push", "{\"batch_id\": \"b-nul-000001\", \"samples\": ["
+                + "{\"name\": \"pg_up\", \"labels\": {\"db\": \"post\\u0000gres\"}, \"value\": 1, \"ts\": \"2026-11-29T10:00:00Z\"}]}"),
+                400, "labels");
+        assertProblem(agent.postJson("/api/v1/metrics/push", "{\"batch_id\": \"b-far-000001\", \"samples\": ["
+                + "{\"name\": \"pg_up\", \"value\": 1, \"ts\": \"+300000-01-01T00:00:00Z\"}]}"), 400, "ts");
+        assertEquals(0, count("SELECT count(*) FROM samples WHERE collector_id = '" + self + "'"));
+        assertEquals(0, count("SELECT count(*) FROM collector_status WHERE collector_id = '" + self + "'"));
+
+        assertProblem(admin.get("/api/v1/collectors/" + self + "/metrics?since=%2B300000-01-01T00%3A00%3A00Z"), 400, "since");
+        assertProblem(admin.get("/api/v1/audit?until=%2B300000-01-01T00%3A00%3A00Z"), 400, "until");
+        assertProblem(admin.get("/api/v1/audit?since=-300000-01-01T00%3A00%3A00Z"), 400, "since");
+        assertProblem(admin.postJson("/api/v1/collectors", "{\"name\": \"a\\u0000b\"}"), 400, "name");
+    }
+
+    @Test
+    void deeplyNestedTomlIsRefusedWith422AndNothingIsStored() throws SQLException {
+        String id = newCollector();
+        String arrays = "[collector]\nwatch = " + "[".repeat(50_000) + "]".repeat(50_000) + "\n";
+        String inline = "[collector]\nwatch = " + "{a = ".repeat(20_000) + "1" + "}".repeat(20_000) + "\n";
+        String dotted = "[collector]\n" + "a.".repeat(40_000) + "b = 1\n";
+        String header = "[" + "t.".repeat(40_000) + "u]\nx = 1\n";
+        for (String doc : new String[] {arrays, inline, dotted, header}) {
+            HttpResponse<String> put = admin.putToml("/api/v1/config/" + id, doc);
+            assertProblem(put, 422, "nest");
+            HttpResponse<String> validate = admin.send(admin.request("/api/v1/config/validate")
+                    .header("Content-Type", "application/toml").POST(HttpRequest.BodyPublishers.ofString(doc)));
+            assertProblem(validate, 422, "nest");
+        }
+        assertEquals(0, count("SELECT count(*) FROM config_revisions WHERE collector_id = '" + id + "'"));
+    }
+
+    @Test
+    void pathsOutsideTheApiAre404Problems() {
+        ApiClient anonymous = new ApiClient(server.port());
+        for (String path : new String[] {"/", "/favicon.ico", "/anything", "/api", "/observe/nothing"}) {
+            assertProblem(anonymous.get(path), 404, "no-such-endpoint");
+        }
+        assertProblem(anonymous.send(anonymous.request("/anything").DELETE()), 404, "no-such-endpoint");
+    }
+
+    private static long requestSeries() {
+        return new ApiClient(server.port()).get("/observe/metrics").body().lines()
+                .filter(l -> l.startsWith("pgfleet_http_requests_seconds_count{")).count();
+    }
+
+    @Test
+    void unknownPathsAndMethodsShareOneMetricSeries() {
+        ApiClient anonymous = new ApiClient(server.port());
+        anonymous.get("/warm-up");
+        anonymous.send(anonymous.request("/warm-up").method("BREW", HttpRequest.BodyPublishers.noBody()));
+        requestSeries();
+        long before = requestSeries();
+        for (int i = 0; i < 200; i++) {
+            anonymous.get("/scan-" + i);
+            anonymous.get("/api/v1/scan-" + i + "/x");
+            anonymous.send(anonymous.request("/scan-" + i).method("M" + i, HttpRequest.BodyPublishers.noBody()));
+        }
+        long after = requestSeries();
+        assertEquals(before, after, "unknown paths and methods add no series");
+    }
+
+    @Test
+    void theDiffOfHugeDissimilarRevisionsIsBoundedAndStillCorrect() {
+        String id = newCollector();
+        StringBuilder a = new StringBuilder("[collector]\n");
+        StringBuilder b = new StringBuilder("[collector]\n");
+        for (int i = 0; i < 30_000; i++) {
+            a.append(String.format("#a%05d\n", i));
+            b.append(String.format("#b%05d\n", i));
+        }
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, a.toString()).statusCode());
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, b.toString()).statusCode());
+        HttpResponse<String> diff = admin.get("/api/v1/config/" + id + "/diff?from=1&to=2");
+        assertEquals(200, diff.statusCode(), diff.body());
+        assertEquals("false", diff.headers().firstValue("X-Diff-Minimal").orElse(""),
+                "the work bound was reached, so the change is shown as one replacement");
+        assertTrue(diff.body().contains("@@ -1,30001 +1,30001 @@"), diff.body().substring(0, 300));
+
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, b.toString().replace("#b00007", "#c00007")).statusCode());
+        HttpResponse<String> small = admin.get("/api/v1/config/" + id + "/diff?from=2&to=3");
+        assertEquals(200, small.statusCode(), small.body());
+        assertEquals("true", small.headers().firstValue("X-Diff-Minimal").orElse(""));
+        assertTrue(small.body().contains("-#b00007") && small.body().contains("+#c00007"), small.body());
+    }
+}
