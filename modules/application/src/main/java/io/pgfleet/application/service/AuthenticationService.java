@@ -1,7 +1,7 @@
 package io.pgfleet.application.service;
 
 import io.pgfleet.application.port.in.AuthenticateQuery;
-import io.pgfleet.application.port.in.Authentication;
+import io.pgfleet.application.port.in.AuthenticateQuery.Authentication;
 import io.pgfleet.application.port.out.AccessTokenPort;
 import io.pgfleet.application.port.out.LoadCollectorPort;
 import io.pgfleet.application.port.out.LoadUserPort;

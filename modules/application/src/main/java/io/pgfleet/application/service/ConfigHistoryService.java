@@ -1,7 +1,7 @@
 package io.pgfleet.application.service;
 
 import io.pgfleet.application.port.in.ConfigHistoryQuery;
-import io.pgfleet.application.port.in.HistoryLookup;
+import io.pgfleet.application.port.in.ConfigHistoryQuery.HistoryLookup;
 import io.pgfleet.application.port.out.LoadCollectorPort;
 import io.pgfleet.application.port.out.LoadConfigHistoryPort;
 import io.pgfleet.domain.collector.CollectorId;

@@ -2,7 +2,7 @@ package io.pgfleet.application.service;
 
 import io.pgfleet.application.port.in.ProvisionCollectorCommand;
 import io.pgfleet.application.port.in.ProvisionCollectorUseCase;
-import io.pgfleet.application.port.in.ProvisionResult;
+import io.pgfleet.application.port.in.ProvisionCollectorUseCase.ProvisionResult;
 import io.pgfleet.application.port.out.LoadCollectorPort;
 import io.pgfleet.application.port.out.SaveCollectorPort;
 import io.pgfleet.domain.audit.AuditAction;

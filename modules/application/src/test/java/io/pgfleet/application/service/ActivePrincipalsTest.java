@@ -1,6 +1,6 @@
 package io.pgfleet.application.service;
 
-import io.pgfleet.application.port.in.Authentication;
+import io.pgfleet.application.port.in.AuthenticateQuery.Authentication;
 import io.pgfleet.domain.access.Principal;
 import io.pgfleet.domain.access.Role;
 import org.junit.jupiter.api.Test;

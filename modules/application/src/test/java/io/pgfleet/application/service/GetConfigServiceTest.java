@@ -5,7 +5,7 @@ import io.pgfleet.application.fake.InMemoryConfigStore;
 import io.pgfleet.application.fake.LineParser;
 import io.pgfleet.application.port.in.ConfigHistoryQuery;
 import io.pgfleet.application.port.in.ConfigLookup;
-import io.pgfleet.application.port.in.HistoryLookup;
+import io.pgfleet.application.port.in.ConfigHistoryQuery.HistoryLookup;
 import io.pgfleet.application.port.in.PublishConfigCommand;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigRevision;

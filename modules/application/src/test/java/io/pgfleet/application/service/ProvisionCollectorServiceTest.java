@@ -3,7 +3,7 @@ package io.pgfleet.application.service;
 import io.pgfleet.application.fake.Given;
 import io.pgfleet.application.fake.InMemoryConfigStore;
 import io.pgfleet.application.port.in.ProvisionCollectorCommand;
-import io.pgfleet.application.port.in.ProvisionResult;
+import io.pgfleet.application.port.in.ProvisionCollectorUseCase.ProvisionResult;
 import io.pgfleet.domain.audit.AuditAction;
 import io.pgfleet.domain.collector.CollectorId;
 import org.junit.jupiter.api.Test;

@@ -11,7 +11,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.application.port.in.AuthenticateQuery;
-import io.pgfleet.application.port.in.Authentication;
+import io.pgfleet.application.port.in.AuthenticateQuery.Authentication;
 import io.pgfleet.domain.access.AccessDecision;
 import io.pgfleet.domain.access.Principal;
 import io.pgfleet.domain.collector.CollectorId;

@@ -9,7 +9,7 @@ import io.pgfleet.application.port.in.CollectorUseCases;
 import io.pgfleet.application.port.in.IssueEnrolmentTokenUseCase;
 import io.pgfleet.application.port.in.ProvisionCollectorCommand;
 import io.pgfleet.application.port.in.ProvisionCollectorUseCase;
-import io.pgfleet.application.port.in.ProvisionResult;
+import io.pgfleet.application.port.in.ProvisionCollectorUseCase.ProvisionResult;
 import io.pgfleet.application.port.in.RegisterCollectorUseCase;
 import io.pgfleet.application.port.in.RegistrationCredential;
 import io.pgfleet.application.port.in.RevokeCollectorUseCase;

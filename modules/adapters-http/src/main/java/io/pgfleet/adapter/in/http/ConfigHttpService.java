@@ -8,7 +8,7 @@ import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.application.port.in.ConfigUseCases;
 import io.pgfleet.application.port.in.ConfigHistoryQuery;
 import io.pgfleet.application.port.in.ConfigLookup;
-import io.pgfleet.application.port.in.HistoryLookup;
+import io.pgfleet.application.port.in.ConfigHistoryQuery.HistoryLookup;
 import io.pgfleet.application.port.in.RollbackConfigCommand;
 import io.pgfleet.application.port.in.RollbackConfigUseCase;
 import io.pgfleet.application.port.in.ValidateConfigQuery;

@@ -36,4 +36,26 @@ public interface AuthenticateQuery {
      * @return the decision
      */
     AccessDecision authorize(Principal principal, Operation operation, CollectorId target);
+
+    /**
+     * The outcome of authenticating a request's bearer token.
+     */
+    sealed interface Authentication {
+
+        /**
+         * A genuine, current token of an active principal.
+         *
+         * @param principal who calls
+         */
+        record Authenticated(Principal principal) implements Authentication {
+        }
+
+        /**
+         * Refused.
+         *
+         * @param reason why
+         */
+        record Rejected(String reason) implements Authentication {
+        }
+    }
 }

@@ -1,5 +1,7 @@
 package io.pgfleet.application.port.in;
 
+import java.util.List;
+import io.pgfleet.domain.config.ConfigRevision;
 import io.pgfleet.domain.collector.CollectorId;
 
 /**
@@ -19,4 +21,31 @@ public interface ConfigHistoryQuery {
      * @return the page, or why there is none
      */
     HistoryLookup history(CollectorId collectorId, int beforeVersion, int limit);
+
+    /**
+     * The outcome of asking for a page of history.
+     */
+    sealed interface HistoryLookup {
+
+        /**
+         * A page of revisions, newest first.
+         *
+         * @param revisions the revisions
+         * @param more      whether older revisions exist beyond this page
+         */
+        record Page(List<ConfigRevision> revisions, boolean more) implements HistoryLookup {
+            /** Copies the list. */
+            public Page {
+                revisions = List.copyOf(revisions);
+            }
+        }
+
+        /**
+         * No collector has this id.
+         *
+         * @param collectorId the id asked for
+         */
+        record CollectorNotFound(CollectorId collectorId) implements HistoryLookup {
+        }
+    }
 }
