@@ -16,6 +16,7 @@ import io.pgfleet.adapter.out.postgres.PostgresStorage;
 import io.pgfleet.adapter.out.security.JwtAccessTokens;
 import io.pgfleet.adapter.out.security.Pbkdf2PasswordHasher;
 import io.pgfleet.adapter.out.toml.TomlDocumentParser;
+import io.pgfleet.application.port.in.PurgeExpiredDataUseCase;
 import io.pgfleet.application.port.out.SigningKeyStorePort;
 import io.pgfleet.application.service.ApplicationServices;
 import io.pgfleet.domain.audit.AuditEntry;
@@ -26,6 +27,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A running pgfleet server: its database (embedded or external), storage, use cases and HTTP API.
@@ -40,10 +44,12 @@ public final class PgfleetServer implements AutoCloseable {
     private final WebServer webServer;
     private final SecurityBootstrap.Report bootstrap;
     private final DatabaseSettings database;
+    private final ScheduledExecutorService purger;
 
     private PgfleetServer(Optional<EmbeddedDatabase> embedded, PostgresStorage storage, WebServer webServer,
-                          SecurityBootstrap.Report bootstrap, DatabaseSettings database) {
+                          SecurityBootstrap.Report bootstrap, DatabaseSettings database, ScheduledExecutorService purger) {
         this.database = database;
+        this.purger = purger;
         this.embedded = embedded;
         this.storage = storage;
         this.webServer = webServer;
@@ -77,11 +83,35 @@ public final class PgfleetServer implements AutoCloseable {
                 builder.tls(ServerTls.build(settings.tls()));
             }
             WebServer webServer = builder.build().start();
-            return new PgfleetServer(embedded, storage, webServer, report, db);
+            return new PgfleetServer(embedded, storage, webServer, report, db,
+                    schedulePurge(ApplicationServices.retention(storage.retention(), settings.retention(), Clock.systemUTC()),
+                            settings.retention().interval()));
         } catch (RuntimeException e) {
             embedded.ifPresent(EmbeddedDatabase::close);
             throw e;
         }
+    }
+
+    // One daemon thread per instance; every instance purges, which is harmless (see RetentionPersistenceAdapter).
+    private static ScheduledExecutorService schedulePurge(PurgeExpiredDataUseCase retention, Duration every) {
+        ScheduledExecutorService purger = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pgfleet-retention");
+            t.setDaemon(true);
+            return t;
+        });
+        System.Logger log = System.getLogger("io.pgfleet.server.retention");
+        purger.scheduleWithFixedDelay(() -> {
+            try {
+                PurgeExpiredDataUseCase.Purged purged = retention.purgeExpired();
+                if (purged.total() > 0) {
+                    log.log(System.Logger.Level.INFO, "retention purged " + purged);
+                }
+            } catch (RuntimeException e) {
+                // The database may be away for a while; the next run tries again.
+                log.log(System.Logger.Level.WARNING, "retention purge failed: " + e.getMessage());
+            }
+        }, Math.min(60_000, every.toMillis()), every.toMillis(), TimeUnit.MILLISECONDS);
+        return purger;
     }
 
     /**
@@ -179,6 +209,7 @@ public final class PgfleetServer implements AutoCloseable {
     /** Stops the HTTP server, the pool and the embedded database, in that order. */
     @Override
     public void close() {
+        purger.shutdownNow();
         webServer.stop();
         storage.close();
         embedded.ifPresent(EmbeddedDatabase::close);

@@ -42,6 +42,9 @@ import io.pgfleet.application.port.out.SaveSampleBatchPort;
 import io.pgfleet.application.port.out.ParseConfigDocumentPort;
 import io.pgfleet.application.port.out.SaveCollectorPort;
 
+import io.pgfleet.application.port.in.PurgeExpiredDataUseCase;
+import io.pgfleet.application.port.out.PurgeExpiredDataPort;
+
 import java.time.Clock;
 import java.util.Objects;
 
@@ -285,5 +288,18 @@ public final class ApplicationServices {
     /** @return reading the audit trail */
     public AuditTrailQuery auditTrail() {
         return auditTrail;
+    }
+    /**
+     * The retention purge; kept apart from the request-serving use cases because only a
+     * scheduler calls it.
+     *
+     * @param purge  deleting old rows
+     * @param policy what is kept how long
+     * @param clock  the time source that decides what is old
+     * @return the use case
+     */
+    public static PurgeExpiredDataUseCase retention(PurgeExpiredDataPort purge, RetentionPolicy policy, Clock clock) {
+        return new RetentionService(Objects.requireNonNull(purge, "purge"), Objects.requireNonNull(policy, "policy"),
+                Objects.requireNonNull(clock, "clock"));
     }
 }
