@@ -193,19 +193,36 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                 optional(value(file, env, "tls_keystore", "PGFLEET_TLS_KEYSTORE", "")).map(Path::of),
                 value(file, env, "tls_keystore_password", "PGFLEET_TLS_KEYSTORE_PASSWORD", ""),
                 optional(value(file, env, "tls_client_ca", "PGFLEET_TLS_CLIENT_CA", "")).map(Path::of));
-        RetentionPolicy defaults = RetentionPolicy.defaults();
-        RetentionPolicy retention = new RetentionPolicy(
-                Duration.ofDays(integer(file, env, "retention_samples_days", "PGFLEET_RETENTION_SAMPLES_DAYS",
-                        (int) defaults.samples().toDays())),
-                Duration.ofDays(integer(file, env, "retention_sample_batches_days", "PGFLEET_RETENTION_SAMPLE_BATCHES_DAYS",
-                        (int) defaults.sampleBatchIds().toDays())),
-                Duration.ofDays(integer(file, env, "retention_tokens_days", "PGFLEET_RETENTION_TOKENS_DAYS",
-                        (int) defaults.spentTokens().toDays())),
-                integer(file, env, "retention_batch_size", "PGFLEET_RETENTION_BATCH_SIZE", defaults.batchSize()),
-                Duration.ofSeconds(integer(file, env, "retention_purge_interval", "PGFLEET_RETENTION_PURGE_INTERVAL",
-                        (int) defaults.interval().toSeconds())));
+        RetentionPolicy retention = retention(file, env);
         return new ServerSettings(host, port, dataDir, optional(dbUrl), dbUser, dbPassword, pool, admin, secret, ttl, tls,
                 retention);
+    }
+
+    private static RetentionPolicy retention(TomlParseResult file, Map<String, String> env) {
+        RetentionPolicy defaults = RetentionPolicy.defaults();
+        int samples = positive(file, env, "retention_samples_days", "PGFLEET_RETENTION_SAMPLES_DAYS",
+                (int) defaults.samples().toDays());
+        int batches = positive(file, env, "retention_sample_batches_days", "PGFLEET_RETENTION_SAMPLE_BATCHES_DAYS",
+                (int) defaults.sampleBatchIds().toDays());
+        int tokens = positive(file, env, "retention_tokens_days", "PGFLEET_RETENTION_TOKENS_DAYS",
+                (int) defaults.spentTokens().toDays());
+        int batchSize = positive(file, env, "retention_batch_size", "PGFLEET_RETENTION_BATCH_SIZE", defaults.batchSize());
+        int interval = positive(file, env, "retention_purge_interval", "PGFLEET_RETENTION_PURGE_INTERVAL",
+                (int) defaults.interval().toSeconds());
+        if (batchSize > 100_000) {
+            throw new IllegalArgumentException("retention_batch_size (PGFLEET_RETENTION_BATCH_SIZE) must be 1..100000, got "
+                    + batchSize);
+        }
+        return new RetentionPolicy(Duration.ofDays(samples), Duration.ofDays(batches), Duration.ofDays(tokens), batchSize,
+                Duration.ofSeconds(interval));
+    }
+
+    private static int positive(TomlParseResult file, Map<String, String> env, String key, String envName, int fallback) {
+        int value = integer(file, env, key, envName, fallback);
+        if (value < 1) {
+            throw new IllegalArgumentException(key + " (" + envName + ") must be at least 1, got " + value);
+        }
+        return value;
     }
 
     private static Optional<String> optional(String value) {

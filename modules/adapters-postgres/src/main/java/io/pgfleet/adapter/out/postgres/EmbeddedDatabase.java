@@ -116,6 +116,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
             String password;
             if (stored.isPresent()) {
                 password = stored.get();
+                // Whatever happened to the file since, only the server's user may read it.
+                Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
                 Files.writeString(pgData.resolve("pg_hba.conf"), HBA);
                 pg = builder(pgData, port, password).start();
             } else {
@@ -160,6 +162,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
      */
     private static void initialise(Path dataDirectory, Path pgData, Path passwordFile) throws IOException {
         Path staging = dataDirectory.resolve("postgres.initialising");
+        // A server killed during its first start may have left PostgreSQL running on the staging copy.
+        stopOrphan(staging);
         deleteTree(staging);
         // An uninitialised data directory (no postgresql.conf) holds no database.
         deleteTree(pgData);
