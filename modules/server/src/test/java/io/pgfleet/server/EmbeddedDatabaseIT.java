@@ -27,9 +27,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EmbeddedDatabaseIT {
 
     @Test
-    void runsDurableAndRefusesPasswordlessLogins(@TempDir Path dataDir) throws Exception {
+    void runsDurableRefusesPasswordlessLoginsAndASecondServer(@TempDir Path dataDir) throws Exception {
         try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
             assertDurableAndLocked(db.settings(2), dataDir);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> EmbeddedDatabase.start(dataDir));
+            assertTrue(e.getMessage().contains("another pgfleet server"), e.getMessage());
         }
         // A restart reuses the same password and keeps the same rules.
         try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
@@ -43,14 +45,6 @@ class EmbeddedDatabaseIT {
         EmbeddedPostgres.builder().setDataDirectory(dataDir.resolve("postgres")).setCleanDataDirectory(false).start().close();
         try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
             assertDurableAndLocked(db.settings(2), dataDir);
-        }
-    }
-
-    @Test
-    void aSecondServerOnTheSameDataDirectoryIsRefused(@TempDir Path dataDir) {
-        try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> EmbeddedDatabase.start(dataDir));
-            assertTrue(e.getMessage().contains("another pgfleet server"), e.getMessage());
         }
     }
 
