@@ -5,5 +5,6 @@
  */
 module io.pgfleet.demo {
     requires io.pgfleet.server;
+    requires io.pgfleet.adapter.out.postgres;
     requires java.net.http;
 }

@@ -50,7 +50,8 @@ public final class AgentFootprintBenchmark {
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir)) {
             DatabaseSettings db = pg.settings(8);
             Process server = Proc.start(List.of(java, "-Xmx256m", "-jar", serverJar.toString()),
-                    Map.of("PGFLEET_DB_URL", db.url(), "PGFLEET_DB_USER", db.user(), "PGFLEET_PORT", "19200",
+                    Map.of("PGFLEET_DB_URL", db.url(), "PGFLEET_DB_USER", db.user(), "PGFLEET_DB_PASSWORD", db.password(),
+                            "PGFLEET_PORT", "19200",
                             "PGFLEET_HOST", "127.0.0.1", "PGFLEET_ADMIN_PASSWORD", "bench-admin-password",
                             "PGFLEET_REGISTRATION_SECRET", "bench-registration-secret",
                             "PGFLEET_DATA_DIR", dir.resolve("server").toString()),
@@ -99,6 +100,7 @@ public final class AgentFootprintBenchmark {
                     host = "%s"
                     port = %d
                     user = "postgres"
+                    password_file = "%s"
                     sslmode = "disable"
                     [collectors.pg_stats]
                     interval = 5
@@ -111,7 +113,7 @@ public final class AgentFootprintBenchmark {
                     interval = 5
                     [collectors.disk_usage]
                     interval = 30
-                    """.formatted(u.getHost(), u.getPort());
+                    """.formatted(u.getHost(), u.getPort(), dir.resolve(EmbeddedDatabase.PASSWORD_FILE).toAbsolutePath());
             http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:19200/api/v1/config/" + id))
                     .header("Authorization", "Bearer " + token).header("Content-Type", "application/toml")
                     .PUT(HttpRequest.BodyPublishers.ofString(doc)).build(), HttpResponse.BodyHandlers.ofString());

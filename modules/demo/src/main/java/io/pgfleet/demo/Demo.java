@@ -4,6 +4,8 @@ import io.pgfleet.server.PgfleetServer;
 import io.pgfleet.server.ServerSettings;
 import io.pgfleet.server.TlsSettings;
 
+import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -98,6 +100,9 @@ public final class Demo {
         Runtime.getRuntime().addShutdownHook(cleanup);
 
         URI db = URI.create(server.databaseUrl().substring("jdbc:".length()));
+        // The agent logs in to the embedded PostgreSQL with its superuser password, read from the
+        // 0600 file the server keeps in its data directory (never copied into the configuration).
+        Path dbPassword = settings.dataDir().resolve(EmbeddedDatabase.PASSWORD_FILE).toAbsolutePath();
         Path agentDir = dataDir.resolve("agent");
         Files.createDirectories(agentDir);
         Files.writeString(agentDir.resolve("registration-secret"), SECRET);
@@ -143,12 +148,12 @@ public final class Demo {
         String token = login(http, base);
 
         say("Publishing configuration version 1 for " + id + ": pg_stats every 10 s");
-        publish(http, base, token, id, document(db, 10));
+        publish(http, base, token, id, document(db, dbPassword, 10));
         awaitLine(agentLines, "applied configuration version 1 ");
         watchSamples(http, base, token, id, 2, pid, agent);
 
         say("Publishing configuration version 2: pg_stats every 2 s (the agent keeps running)");
-        publish(http, base, token, id, document(db, 2));
+        publish(http, base, token, id, document(db, dbPassword, 2));
         awaitLine(agentLines, "applied configuration version 2 ");
         watchSamples(http, base, token, id, 4, pid, agent);
         say("The agent (pid " + agent.pid() + ", the same process as before) now collects pg_stats every ~2 s. "
@@ -159,7 +164,7 @@ public final class Demo {
         done.await();
     }
 
-    private static String document(URI db, int pgStatsInterval) {
+    private static String document(URI db, Path passwordFile, int pgStatsInterval) {
         return """
                 [collector]
                 push_interval = 1
@@ -168,6 +173,7 @@ public final class Demo {
                 host = "%s"
                 port = %d
                 user = "postgres"
+                password_file = "%s"
                 databases = ["postgres"]
                 sslmode = "disable"
 
@@ -176,7 +182,7 @@ public final class Demo {
 
                 [collectors.pg_connections]
                 interval = 10
-                """.formatted(db.getHost(), db.getPort(), pgStatsInterval);
+                """.formatted(db.getHost(), db.getPort(), passwordFile, pgStatsInterval);
     }
 
     private static String login(HttpClient http, String base) throws IOException, InterruptedException {

@@ -17,6 +17,7 @@ import io.pgfleet.adapter.out.security.JwtAccessTokens;
 import io.pgfleet.adapter.out.security.Pbkdf2PasswordHasher;
 import io.pgfleet.adapter.out.toml.TomlDocumentParser;
 import io.pgfleet.application.port.in.BootstrapSecurityUseCase;
+import io.pgfleet.application.port.in.PurgeExpiredDataUseCase;
 import io.pgfleet.application.port.in.UseCases;
 import io.pgfleet.application.service.SecuritySettings;
 import io.pgfleet.application.service.UseCaseFactory;
@@ -24,6 +25,9 @@ import io.pgfleet.application.service.UseCaseFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A running pgfleet server: its database (embedded or external), storage, use cases and HTTP API.
@@ -38,10 +42,13 @@ public final class PgfleetServer implements AutoCloseable {
     private final WebServer webServer;
     private final BootstrapSecurityUseCase.Generated bootstrap;
     private final DatabaseSettings database;
+    private final ScheduledExecutorService purger;
 
     private PgfleetServer(Optional<EmbeddedDatabase> embedded, PostgresStorage storage, WebServer webServer,
-                          BootstrapSecurityUseCase.Generated bootstrap, DatabaseSettings database) {
+                          BootstrapSecurityUseCase.Generated bootstrap, DatabaseSettings database,
+                          ScheduledExecutorService purger) {
         this.database = database;
+        this.purger = purger;
         this.embedded = embedded;
         this.storage = storage;
         this.webServer = webServer;
@@ -63,7 +70,7 @@ public final class PgfleetServer implements AutoCloseable {
                     .orElseGet(() -> new DatabaseSettings(settings.dbUrl().orElseThrow(), settings.dbUser(),
                             settings.dbPassword(), settings.poolSize()));
             PostgresStorage storage = PostgresStorage.open(db);
-            UseCases useCases = useCases(storage, settings.accessTokenTtl(), Clock.systemUTC());
+            UseCases useCases = useCases(storage, settings, Clock.systemUTC());
             BootstrapSecurityUseCase.Generated report = useCases.access().bootstrap()
                     .bootstrap(settings.adminPassword(), settings.registrationSecret());
             WebServerConfig.Builder builder = WebServer.builder()
@@ -75,23 +82,46 @@ public final class PgfleetServer implements AutoCloseable {
                 builder.tls(ServerTls.build(settings.tls()));
             }
             WebServer webServer = builder.build().start();
-            return new PgfleetServer(embedded, storage, webServer, report, db);
+            return new PgfleetServer(embedded, storage, webServer, report, db,
+                    schedulePurge(useCases.operations().purge(), settings.retention().interval()));
         } catch (RuntimeException e) {
             embedded.ifPresent(EmbeddedDatabase::close);
             throw e;
         }
     }
 
+    // One daemon thread per instance; every instance purges, which is harmless (see RetentionPersistenceAdapter).
+    private static ScheduledExecutorService schedulePurge(PurgeExpiredDataUseCase retention, Duration every) {
+        ScheduledExecutorService purger = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pgfleet-retention");
+            t.setDaemon(true);
+            return t;
+        });
+        System.Logger log = System.getLogger("io.pgfleet.server.retention");
+        purger.scheduleWithFixedDelay(() -> {
+            try {
+                PurgeExpiredDataUseCase.Purged purged = retention.purgeExpired();
+                if (purged.total() > 0) {
+                    log.log(System.Logger.Level.INFO, "retention purged " + purged);
+                }
+            } catch (RuntimeException e) {
+                // The database may be away for a while; the next run tries again.
+                log.log(System.Logger.Level.WARNING, "retention purge failed: " + e.getMessage());
+            }
+        }, Math.min(60_000, every.toMillis()), every.toMillis(), TimeUnit.MILLISECONDS);
+        return purger;
+    }
+
     /**
      * The use cases on top of the storage adapters.
      *
-     * @param storage        the storage
-     * @param accessTokenTtl access token lifetime
-     * @param clock          the time source
+     * @param storage  the storage
+     * @param settings the server settings (token lifetimes, retention)
+     * @param clock    the time source
      * @return the wired use cases
      */
-    public static UseCases useCases(PostgresStorage storage, Duration accessTokenTtl, Clock clock) {
-        JwtAccessTokens jwt = new JwtAccessTokens(storage.keys(), accessTokenTtl);
+    public static UseCases useCases(PostgresStorage storage, ServerSettings settings, Clock clock) {
+        JwtAccessTokens jwt = new JwtAccessTokens(storage.keys(), settings.accessTokenTtl());
         return UseCaseFactory.builder()
                 .loadCollector(storage.collectors()).saveCollector(storage.collectors())
                 .revokeCollector(storage.collectors())
@@ -102,7 +132,9 @@ public final class PgfleetServer implements AutoCloseable {
                 .loadUser(storage.users()).saveUser(storage.users()).hasher(new Pbkdf2PasswordHasher())
                 .accessTokens(jwt).signingKeys(jwt).refreshTokens(storage.tokens()).enrolments(storage.tokens())
                 .secrets(storage.keys())
+                .purge(storage.retention())
                 .settings(SecuritySettings.defaults())
+                .retention(settings.retention())
                 .clock(clock)
                 .build();
     }
@@ -160,6 +192,7 @@ public final class PgfleetServer implements AutoCloseable {
     /** Stops the HTTP server, the pool and the embedded database, in that order. */
     @Override
     public void close() {
+        purger.shutdownNow();
         webServer.stop();
         storage.close();
         embedded.ifPresent(EmbeddedDatabase::close);

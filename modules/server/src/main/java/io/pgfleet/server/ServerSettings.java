@@ -1,5 +1,6 @@
 package io.pgfleet.server;
 
+import io.pgfleet.application.service.RetentionSettings;
 import org.tomlj.Toml;
 import org.tomlj.TomlParseResult;
 
@@ -32,6 +33,11 @@ import java.util.Set;
  *   <tr><td>tls_cert, tls_key</td><td>PGFLEET_TLS_CERT, PGFLEET_TLS_KEY</td><td>none (PEM)</td></tr>
  *   <tr><td>tls_keystore, tls_keystore_password</td><td>PGFLEET_TLS_KEYSTORE, PGFLEET_TLS_KEYSTORE_PASSWORD</td><td>none (PKCS#12)</td></tr>
  *   <tr><td>tls_client_ca</td><td>PGFLEET_TLS_CLIENT_CA</td><td>none; set it to require client certificates (mTLS)</td></tr>
+ *   <tr><td>retention_samples_days</td><td>PGFLEET_RETENTION_SAMPLES_DAYS</td><td>14</td></tr>
+ *   <tr><td>retention_sample_batches_days</td><td>PGFLEET_RETENTION_SAMPLE_BATCHES_DAYS</td><td>2</td></tr>
+ *   <tr><td>retention_tokens_days</td><td>PGFLEET_RETENTION_TOKENS_DAYS</td><td>7 (after use or expiry)</td></tr>
+ *   <tr><td>retention_purge_interval</td><td>PGFLEET_RETENTION_PURGE_INTERVAL</td><td>3600 (seconds)</td></tr>
+ *   <tr><td>retention_batch_size</td><td>PGFLEET_RETENTION_BATCH_SIZE</td><td>1000 (rows per delete)</td></tr>
  * </table>
  *
  * @param host       the address to listen on
@@ -45,14 +51,17 @@ import java.util.Set;
  * @param registrationSecret the registration secret, generated when empty and none is set yet
  * @param accessTokenTtl     access token lifetime
  * @param tls                TLS and mTLS
+ * @param retention          what is kept how long, and how often old rows are purged
  */
 public record ServerSettings(String host, int port, Path dataDir, Optional<String> dbUrl, String dbUser,
                              String dbPassword, int poolSize, Optional<String> adminPassword,
-                             Optional<String> registrationSecret, Duration accessTokenTtl, TlsSettings tls) {
+                             Optional<String> registrationSecret, Duration accessTokenTtl, TlsSettings tls,
+                             RetentionSettings retention) {
 
     private static final Set<String> FILE_KEYS = Set.of("host", "port", "data_dir", "db_url", "db_user", "db_password",
             "db_pool_size", "admin_password", "registration_secret", "access_token_ttl", "tls_cert", "tls_key",
-            "tls_keystore", "tls_keystore_password", "tls_client_ca");
+            "tls_keystore", "tls_keystore_password", "tls_client_ca", "retention_samples_days",
+            "retention_sample_batches_days", "retention_tokens_days", "retention_purge_interval", "retention_batch_size");
 
     /** Password of the first administrator in tests. */
     public static final String TEST_ADMIN_PASSWORD = "test-admin-password";
@@ -76,9 +85,32 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
         Objects.requireNonNull(registrationSecret, "registrationSecret");
         Objects.requireNonNull(accessTokenTtl, "accessTokenTtl");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(retention, "retention");
         if (accessTokenTtl.toSeconds() < 10 || accessTokenTtl.toHours() > 24) {
             throw new IllegalArgumentException("access_token_ttl must be 10 s .. 24 h");
         }
+    }
+
+    /**
+     * Settings with the default retention.
+     *
+     * @param host               the address to listen on
+     * @param port               the HTTP port, 0 for any free port
+     * @param dataDir            where the embedded database and generated secrets live
+     * @param dbUrl              an external PostgreSQL, or empty for the embedded one
+     * @param dbUser             its user
+     * @param dbPassword         its password
+     * @param poolSize           the most database connections this instance holds
+     * @param adminPassword      the first administrator's password, generated when empty
+     * @param registrationSecret the registration secret, generated when empty and none is set yet
+     * @param accessTokenTtl     access token lifetime
+     * @param tls                TLS and mTLS
+     */
+    public ServerSettings(String host, int port, Path dataDir, Optional<String> dbUrl, String dbUser,
+                          String dbPassword, int poolSize, Optional<String> adminPassword,
+                          Optional<String> registrationSecret, Duration accessTokenTtl, TlsSettings tls) {
+        this(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword, registrationSecret,
+                accessTokenTtl, tls, RetentionSettings.defaults());
     }
 
     /**
@@ -89,7 +121,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withTls(TlsSettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, other);
+                registrationSecret, accessTokenTtl, other, retention);
     }
 
     /**
@@ -100,7 +132,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withPort(int other) {
         return new ServerSettings(host, other, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls);
+                registrationSecret, accessTokenTtl, tls, retention);
     }
 
     /**
@@ -111,7 +143,18 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withAccessTokenTtl(Duration ttl) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, ttl, tls);
+                registrationSecret, ttl, tls, retention);
+    }
+
+    /**
+     * The same settings with another retention.
+     *
+     * @param other what is kept how long
+     * @return the new settings
+     */
+    public ServerSettings withRetention(RetentionSettings other) {
+        return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
+                registrationSecret, accessTokenTtl, tls, other);
     }
 
     /**
@@ -161,7 +204,36 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                 optional(value(file, env, "tls_keystore", "PGFLEET_TLS_KEYSTORE", "")).map(Path::of),
                 value(file, env, "tls_keystore_password", "PGFLEET_TLS_KEYSTORE_PASSWORD", ""),
                 optional(value(file, env, "tls_client_ca", "PGFLEET_TLS_CLIENT_CA", "")).map(Path::of));
-        return new ServerSettings(host, port, dataDir, optional(dbUrl), dbUser, dbPassword, pool, admin, secret, ttl, tls);
+        RetentionSettings retention = retention(file, env);
+        return new ServerSettings(host, port, dataDir, optional(dbUrl), dbUser, dbPassword, pool, admin, secret, ttl, tls,
+                retention);
+    }
+
+    private static RetentionSettings retention(TomlParseResult file, Map<String, String> env) {
+        RetentionSettings defaults = RetentionSettings.defaults();
+        int samples = positive(file, env, "retention_samples_days", "PGFLEET_RETENTION_SAMPLES_DAYS",
+                (int) defaults.samples().toDays());
+        int batches = positive(file, env, "retention_sample_batches_days", "PGFLEET_RETENTION_SAMPLE_BATCHES_DAYS",
+                (int) defaults.sampleBatchIds().toDays());
+        int tokens = positive(file, env, "retention_tokens_days", "PGFLEET_RETENTION_TOKENS_DAYS",
+                (int) defaults.spentTokens().toDays());
+        int batchSize = positive(file, env, "retention_batch_size", "PGFLEET_RETENTION_BATCH_SIZE", defaults.batchSize());
+        int interval = positive(file, env, "retention_purge_interval", "PGFLEET_RETENTION_PURGE_INTERVAL",
+                (int) defaults.interval().toSeconds());
+        if (batchSize > 100_000) {
+            throw new IllegalArgumentException("retention_batch_size (PGFLEET_RETENTION_BATCH_SIZE) must be 1..100000, got "
+                    + batchSize);
+        }
+        return new RetentionSettings(Duration.ofDays(samples), Duration.ofDays(batches), Duration.ofDays(tokens), batchSize,
+                Duration.ofSeconds(interval));
+    }
+
+    private static int positive(TomlParseResult file, Map<String, String> env, String key, String envName, int fallback) {
+        int value = integer(file, env, key, envName, fallback);
+        if (value < 1) {
+            throw new IllegalArgumentException(key + " (" + envName + ") must be at least 1, got " + value);
+        }
+        return value;
     }
 
     private static Optional<String> optional(String value) {

@@ -97,4 +97,24 @@ class FleetApiIT {
         assertEquals(400, agent.postJson("/api/v1/metrics/push",
                 "{\"batch_id\": \"b-0002-abcdef\", \"samples\": [{\"name\": \"bad name\", \"value\": 1, \"ts\": \"2026-11-29T10:00:00Z\"}]}").statusCode());
     }
+    @Test
+    void batchIdsBelongToTheirCollector() throws Exception {
+        ApiClient first = registered("fleet-c");
+        ApiClient second = registered("fleet-d");
+        String batch = "{\"batch_id\": \"b-shared-0001\", \"samples\": ["
+                + "{\"name\": \"pg_up\", \"labels\": {\"db\": \"postgres\"}, \"value\": 1, \"ts\": \"2026-11-29T10:00:00Z\"}]}";
+        assertEquals(202, first.postJson("/api/v1/metrics/push", batch).statusCode());
+        HttpResponse<String> other = second.postJson("/api/v1/metrics/push", batch);
+        assertEquals(202, other.statusCode(), other.body());
+        assertTrue(other.body().contains("\"duplicate\":false"), "another collector's id is not a duplicate: " + other.body());
+        for (ApiClient agent : java.util.List.of(first, second)) {
+            try (Connection c = database.connect(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT count(*) FROM samples WHERE collector_id = '" + idOf(agent) + "'")) {
+                rs.next();
+                assertEquals(1, rs.getInt(1), "samples of " + idOf(agent));
+            }
+        }
+        assertTrue(second.postJson("/api/v1/metrics/push", batch).body().contains("\"duplicate\":true"),
+                "its own retry is still a duplicate");
+    }
 }

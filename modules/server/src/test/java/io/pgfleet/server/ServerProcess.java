@@ -81,6 +81,33 @@ final class ServerProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** Kills the server with SIGKILL, as the OOM killer or a power cut would: it cleans nothing up. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the server did not die on SIGKILL");
+        }
+    }
+
+    /** Stops a PostgreSQL a test left running on a data directory, so that no test leaks one. */
+    static void stopPostgresLeftIn(Path pgData) {
+        Path pidFile = pgData.resolve("postmaster.pid");
+        try {
+            if (!java.nio.file.Files.isRegularFile(pidFile)) {
+                return;
+            }
+            long pid = Long.parseLong(java.nio.file.Files.readAllLines(pidFile).get(0).strip());
+            java.util.Optional<ProcessHandle> p = ProcessHandle.of(pid);
+            if (p.isPresent() && p.get().isAlive()
+                    && p.get().info().command().map(c -> c.endsWith("/postgres")).orElse(false)) {
+                new ProcessBuilder("kill", "-QUIT", Long.toString(pid)).start().waitFor();
+                p.get().onExit().get(30, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("could not stop the PostgreSQL left in " + pgData, e);
+        }
+    }
+
     /** Stops the server as an operator would (SIGTERM) and waits for it to exit. */
     @Override
     public void close() {

@@ -18,6 +18,7 @@ import io.pgfleet.application.port.out.LoadConfigRevisionPort;
 import io.pgfleet.application.port.out.LoadFleetPort;
 import io.pgfleet.application.port.out.LoadUserPort;
 import io.pgfleet.application.port.out.ParseConfigDocumentPort;
+import io.pgfleet.application.port.out.PurgeExpiredDataPort;
 import io.pgfleet.application.port.out.PasswordHasherPort;
 import io.pgfleet.application.port.out.RefreshTokenStorePort;
 import io.pgfleet.application.port.out.RevokeCollectorPort;
@@ -72,7 +73,9 @@ public final class UseCaseFactory {
         private RefreshTokenStorePort refreshTokens;
         private EnrolmentTokenStorePort enrolments;
         private ServerSecretPort secrets;
+        private PurgeExpiredDataPort purge;
         private SecuritySettings settings = SecuritySettings.defaults();
+        private RetentionSettings retention = RetentionSettings.defaults();
         private Clock clock = Clock.systemUTC();
 
         private Builder() {
@@ -204,6 +207,18 @@ public final class UseCaseFactory {
             return this;
         }
 
+        /** @param port deleting rows past their retention @return this builder */
+        public Builder purge(PurgeExpiredDataPort port) {
+            this.purge = port;
+            return this;
+        }
+
+        /** @param value what is kept how long (defaults when not given) @return this builder */
+        public Builder retention(RetentionSettings value) {
+            this.retention = Objects.requireNonNull(value, "retention");
+            return this;
+        }
+
         /** @param value token lifetimes (defaults when not given) @return this builder */
         public Builder settings(SecuritySettings value) {
             this.settings = Objects.requireNonNull(value, "settings");
@@ -251,7 +266,8 @@ public final class UseCaseFactory {
 
             FleetService fleet = new FleetService(saveReport, saveBatch, loadFleet, loadCollector, clock);
             return new UseCases(config, collectors, access, new FleetUseCases(fleet, fleet, fleet),
-                    new OperationsUseCases(new AuditTrailService(loadAudit), database::checkDatabase));
+                    new OperationsUseCases(new AuditTrailService(loadAudit), database::checkDatabase,
+                            new RetentionService(purge, retention, clock)));
         }
 
         private void requireAll() {
@@ -262,7 +278,7 @@ public final class UseCaseFactory {
                 {saveReport, "saveReport"}, {saveBatch, "saveBatch"}, {loadFleet, "loadFleet"}, {database, "database"},
                 {loadUser, "loadUser"}, {saveUser, "saveUser"}, {hasher, "hasher"}, {accessTokens, "accessTokens"},
                 {signingKeys, "signingKeys"}, {refreshTokens, "refreshTokens"}, {enrolments, "enrolments"},
-                {secrets, "secrets"}};
+                {secrets, "secrets"}, {purge, "purge"}};
             for (Object[] port : ports) {
                 if (port[0] == null) {
                     missing.add((String) port[1]);

@@ -21,6 +21,7 @@ import io.pgfleet.application.port.in.LoginUseCase;
 import io.pgfleet.application.port.in.ManageUsersUseCase;
 import io.pgfleet.application.port.in.ProvisionCollectorUseCase;
 import io.pgfleet.application.port.in.PublishConfigUseCase;
+import io.pgfleet.application.port.in.PurgeExpiredDataUseCase;
 import io.pgfleet.application.port.in.PushMetricsUseCase;
 import io.pgfleet.application.port.in.RefreshTokenUseCase;
 import io.pgfleet.application.port.in.RegisterCollectorUseCase;
@@ -77,7 +78,8 @@ class ApiRoutesTest {
                         unused(RotateSigningKeyUseCase.class), unused(BootstrapSecurityUseCase.class)),
                 new FleetUseCases(unused(ReportStatusUseCase.class), unused(PushMetricsUseCase.class),
                         unused(FleetQuery.class)),
-                new OperationsUseCases(unused(AuditTrailQuery.class), unused(HealthQuery.class)));
+                new OperationsUseCases(unused(AuditTrailQuery.class), unused(HealthQuery.class),
+                        unused(PurgeExpiredDataUseCase.class)));
     }
 
     private static ApiRoutes apiRoutes() {

@@ -64,7 +64,7 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                 return new Receipt.CollectorNotFound();
             }
             long fresh = tx.insert("INSERT INTO sample_batches (batch_id, collector_id, received_at, sample_count)"
-                            + " VALUES (?, ?, ?, ?) ON CONFLICT (batch_id) DO NOTHING",
+                            + " VALUES (?, ?, ?, ?) ON CONFLICT (collector_id, batch_id) DO NOTHING",
                     batch.batchId(), collectorId.value(), Rows.timestamp(receivedAt), batch.samples().size());
             if (fresh == 0) {
                 return new Receipt.Duplicate();

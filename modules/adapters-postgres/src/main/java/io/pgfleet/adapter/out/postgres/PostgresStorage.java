@@ -25,6 +25,7 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
     private final SigningKeyPersistenceAdapter keys;
     private final FleetPersistenceAdapter fleet;
     private final PostgresChangeFeed changes;
+    private final RetentionPersistenceAdapter retention;
 
     private PostgresStorage(DbClient db, DatabaseSettings settings) {
         this.db = db;
@@ -36,6 +37,7 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
         this.tokens = new TokenPersistenceAdapter(db);
         this.keys = new SigningKeyPersistenceAdapter(db);
         this.fleet = new FleetPersistenceAdapter(db);
+        this.retention = new RetentionPersistenceAdapter(db);
     }
 
     /**
@@ -136,6 +138,15 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
      */
     public FleetPersistenceAdapter fleet() {
         return fleet;
+    }
+
+    /**
+     * Purging what outlived its retention.
+     *
+     * @return the adapter
+     */
+    public RetentionPersistenceAdapter retention() {
+        return retention;
     }
 
     /**

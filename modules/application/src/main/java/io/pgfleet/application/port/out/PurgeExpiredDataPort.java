@@ -1,0 +1,34 @@
+package io.pgfleet.application.port.out;
+
+import java.time.Instant;
+
+/**
+ * Deletes rows that outlived their retention, a bounded number at a time so that no delete
+ * holds its locks for long. Several server instances may call it at the same time.
+ */
+public interface PurgeExpiredDataPort {
+
+    /** What retention applies to. */
+    enum Kind {
+        /** Metric samples, by the time they were measured. */
+        SAMPLES,
+        /** Batch ids remembered to acknowledge retried pushes, by the time they arrived. */
+        SAMPLE_BATCHES,
+        /** Refresh tokens, by the time they were used or expired. */
+        REFRESH_TOKENS,
+        /** Enrolment tokens, by the time they were used or expired. */
+        ENROLMENT_TOKENS
+    }
+
+    /**
+     * Deletes at most {@code maxRows} rows of one kind older than the cutoff.
+     *
+     * @param kind    what to delete
+     * @param cutoff  rows whose time is before this instant go
+     * @param maxRows the most rows this call deletes
+     * @return how many rows it deleted; fewer than {@code maxRows} means none is left
+     *         (or the rest is being deleted by another instance right now)
+     * @throws StorageUnavailableException when the database cannot be reached
+     */
+    int purge(Kind kind, Instant cutoff, int maxRows);
+}

@@ -1,0 +1,76 @@
+package io.pgfleet.application.service;
+
+import io.pgfleet.application.port.in.PurgeExpiredDataUseCase;
+import io.pgfleet.application.port.out.PurgeExpiredDataPort;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class RetentionServiceTest {
+
+    private static final Instant NOW = Instant.parse("2026-11-30T12:00:00Z");
+
+    /** An in-memory table per kind: row times, deleted oldest first up to the batch size. */
+    private static final class Tables implements PurgeExpiredDataPort {
+        final Map<Kind, List<Instant>> rows = new EnumMap<>(Kind.class);
+        final List<String> calls = new ArrayList<>();
+
+        @Override
+        public int purge(Kind kind, Instant cutoff, int maxRows) {
+            calls.add(kind + " " + cutoff + " " + maxRows);
+            List<Instant> table = rows.getOrDefault(kind, new ArrayList<>());
+            int deleted = 0;
+            for (var it = table.iterator(); it.hasNext() && deleted < maxRows; ) {
+                if (it.next().isBefore(cutoff)) {
+                    it.remove();
+                    deleted++;
+                }
+            }
+            return deleted;
+        }
+    }
+
+    @Test
+    void eachKindHasItsOwnCutoffAndGoesInBatchesUntilAShortOne() {
+        Tables tables = new Tables();
+        List<Instant> samples = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            samples.add(NOW.minus(Duration.ofDays(15)));
+        }
+        samples.add(NOW.minus(Duration.ofDays(13)));
+        tables.rows.put(PurgeExpiredDataPort.Kind.SAMPLES, samples);
+        RetentionSettings policy = new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2), Duration.ofDays(7), 3,
+                Duration.ofHours(1));
+
+        PurgeExpiredDataUseCase.Purged purged = new RetentionService(tables, policy, Clock.fixed(NOW, ZoneOffset.UTC))
+                .purgeExpired();
+
+        assertEquals(new PurgeExpiredDataUseCase.Purged(7, 0, 0, 0), purged);
+        assertEquals(1, samples.size(), "the recent sample stays");
+        assertEquals(List.of(
+                "SAMPLES 2026-11-16T12:00:00Z 3", "SAMPLES 2026-11-16T12:00:00Z 3", "SAMPLES 2026-11-16T12:00:00Z 3",
+                "SAMPLE_BATCHES 2026-11-28T12:00:00Z 3",
+                "REFRESH_TOKENS 2026-11-23T12:00:00Z 3", "ENROLMENT_TOKENS 2026-11-23T12:00:00Z 3"), tables.calls);
+    }
+
+    @Test
+    void oneRunStopsAfterItsBatchLimitAndLeavesTheRestForTheNext() {
+        PurgeExpiredDataPort endless = (kind, cutoff, maxRows) -> kind == PurgeExpiredDataPort.Kind.SAMPLES ? maxRows : 0;
+        RetentionSettings policy = new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2), Duration.ofDays(7), 10,
+                Duration.ofHours(1));
+
+        PurgeExpiredDataUseCase.Purged purged = new RetentionService(endless, policy, Clock.fixed(NOW, ZoneOffset.UTC))
+                .purgeExpired();
+
+        assertEquals(10L * RetentionService.MAX_BATCHES_PER_RUN, purged.samples());
+    }
+}

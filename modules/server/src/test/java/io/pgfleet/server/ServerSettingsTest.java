@@ -1,0 +1,47 @@
+package io.pgfleet.server;
+
+import io.pgfleet.application.service.RetentionSettings;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ServerSettingsTest {
+
+    @Test
+    void retentionDefaultsAreTheDocumentedOnes() {
+        RetentionSettings r = ServerSettings.load(Optional.empty(), Map.of()).retention();
+        assertEquals(new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2), Duration.ofDays(7), 1000,
+                Duration.ofHours(1)), r);
+    }
+
+    @Test
+    void retentionComesFromTheFileAndTheEnvironmentWins(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("server.toml");
+        Files.writeString(file, """
+                retention_samples_days = 30
+                retention_sample_batches_days = 1
+                retention_tokens_days = 3
+                retention_purge_interval = 600
+                retention_batch_size = 500
+                """);
+        RetentionSettings r = ServerSettings.load(Optional.of(file), Map.of("PGFLEET_RETENTION_SAMPLES_DAYS", "90")).retention();
+        assertEquals(new RetentionSettings(Duration.ofDays(90), Duration.ofDays(1), Duration.ofDays(3), 500,
+                Duration.ofMinutes(10)), r);
+    }
+
+    @Test
+    void aZeroRetentionIsRefusedByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ServerSettings.load(Optional.empty(), Map.of("PGFLEET_RETENTION_TOKENS_DAYS", "0")));
+        assertTrue(e.getMessage().contains("retention_tokens_days"), e.getMessage());
+    }
+}
