@@ -77,7 +77,7 @@ final class UserService implements ManageUsersUseCase {
         active.forget(username.value());
         if (!after.enabled() || password.isPresent()) {
             // A disabled user, or one whose password was reset, must log in again everywhere.
-            refreshTokens.revokeRefreshTokensOf(username.value(), now);
+            refreshTokens.revokeRefreshTokensOfUser(username, now);
         }
         return new UserResult.Saved(after);
     }
