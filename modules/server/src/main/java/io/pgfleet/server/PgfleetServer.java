@@ -106,6 +106,12 @@ public final class PgfleetServer implements AutoCloseable {
                 storage.keys().saveSigningKey(key, audit);
                 jwt.reloadKeys();
             }
+
+            @Override
+            public void deleteSigningKeys(java.util.Set<String> kids, AuditEntry audit) {
+                storage.keys().deleteSigningKeys(kids, audit);
+                jwt.reloadKeys();
+            }
         };
         ApplicationServices.SecurityPorts security = new ApplicationServices.SecurityPorts(
                 jwt, keys, storage.tokens(),

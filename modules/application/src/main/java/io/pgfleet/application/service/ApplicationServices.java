@@ -172,7 +172,7 @@ public final class ApplicationServices {
         this.registration = new RegistrationService(sec.secrets(), sec.enrolments(), ports.loadCollector(),
                 ports.saveCollector(), issuer, sec.settings(), clock);
         this.users = new UserService(sec.loadUser(), sec.saveUser(), sec.hasher(), sec.refreshTokens(), clock, active);
-        this.signingKeys = new SigningKeyService(sec.signingKeys(), clock);
+        this.signingKeys = new SigningKeyService(sec.signingKeys(), sec.accessTokens().keyRetirementDelay(), clock);
         this.securityBootstrap = new SecurityBootstrap(signingKeys, sec.saveUser(), sec.secrets(), sec.hasher(), clock);
         this.fleet = new FleetService(ports.saveReport(), ports.saveBatch(), ports.loadFleet(), ports.loadCollector(), clock);
         this.watch = new WatchService(getConfig);
