@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pgfleet.adapter.in.http.HttpApi;
+import io.pgfleet.adapter.in.http.HttpLimits;
 import io.pgfleet.adapter.in.http.HttpMetrics;
 import io.pgfleet.adapter.out.postgres.DatabaseSettings;
 import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
@@ -18,6 +19,7 @@ import io.pgfleet.adapter.out.security.Pbkdf2PasswordHasher;
 import io.pgfleet.adapter.out.toml.TomlDocumentParser;
 import io.pgfleet.application.port.out.SigningKeyStorePort;
 import io.pgfleet.application.service.ApplicationServices;
+import io.pgfleet.application.service.LoginLimits;
 import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.application.service.SecurityBootstrap;
 import io.pgfleet.application.service.SecuritySettings;
@@ -34,6 +36,8 @@ public final class PgfleetServer implements AutoCloseable {
 
     /** Hard limit on request bodies at the socket; the API itself answers 413 above 256 KiB. */
     private static final long MAX_PAYLOAD_BYTES = 16L * 1024 * 1024;
+    /** How often idle connections are looked for (Helidon's default, 2 min, would let them linger to 4 min). */
+    private static final Duration IDLE_CHECK_PERIOD = Duration.ofSeconds(30);
 
     private final Optional<EmbeddedDatabase> embedded;
     private final PostgresStorage storage;
@@ -65,14 +69,18 @@ public final class PgfleetServer implements AutoCloseable {
                     .orElseGet(() -> new DatabaseSettings(settings.dbUrl().orElseThrow(), settings.dbUser(),
                             settings.dbPassword(), settings.poolSize()));
             PostgresStorage storage = PostgresStorage.open(db);
-            ApplicationServices services = services(storage, settings.accessTokenTtl(), Clock.systemUTC());
+            ApplicationServices services = services(storage, settings.accessTokenTtl(), Clock.systemUTC(), settings.limits());
             SecurityBootstrap.Report report = services.securityBootstrap()
                     .run(settings.adminPassword(), settings.registrationSecret());
             WebServerConfig.Builder builder = WebServer.builder()
                     .host(settings.host())
                     .port(settings.port())
                     .maxPayloadSize(MAX_PAYLOAD_BYTES)
-                    .routing(r -> routing(r, services));
+                    .maxTcpConnections(settings.limits().maxConnections())
+                    .idleConnectionTimeout(settings.limits().idleTimeout())
+                    .idleConnectionPeriod(IDLE_CHECK_PERIOD)
+                    .routing(r -> routing(r, services, new HttpLimits(settings.limits().trustedProxies(),
+                            settings.limits().watchesPerCollector())));
             if (settings.tls().enabled()) {
                 builder.tls(ServerTls.build(settings.tls()));
             }
@@ -93,6 +101,20 @@ public final class PgfleetServer implements AutoCloseable {
      * @return the wired services
      */
     public static ApplicationServices services(PostgresStorage storage, Duration accessTokenTtl, Clock clock) {
+        return services(storage, accessTokenTtl, clock, LimitSettings.defaults());
+    }
+
+    /**
+     * The use cases on top of the storage adapters, with given limits.
+     *
+     * @param storage        the storage
+     * @param accessTokenTtl access token lifetime
+     * @param clock          the time source
+     * @param limits         password hashing pool and login limits
+     * @return the wired services
+     */
+    public static ApplicationServices services(PostgresStorage storage, Duration accessTokenTtl, Clock clock,
+                                               LimitSettings limits) {
         JwtAccessTokens jwt = new JwtAccessTokens(storage.keys(), accessTokenTtl);
         // A key rotated here is used here at once; other instances pick it up on the first token they meet.
         SigningKeyStorePort keys = new SigningKeyStorePort() {
@@ -115,13 +137,16 @@ public final class PgfleetServer implements AutoCloseable {
         };
         ApplicationServices.SecurityPorts security = new ApplicationServices.SecurityPorts(
                 jwt, keys, storage.tokens(),
-                storage.users(), storage.users(), new Pbkdf2PasswordHasher(), storage.keys(), storage.tokens(),
-                SecuritySettings.defaults());
+                storage.users(), storage.users(),
+                new Pbkdf2PasswordHasher(Pbkdf2PasswordHasher.DEFAULT_ITERATIONS, limits.hashThreads(), limits.hashQueue()),
+                storage.keys(), storage.tokens(), SecuritySettings.defaults(), storage.audit());
         return new ApplicationServices(new ApplicationServices.Ports(storage.collectors(), storage.collectors(),
                 storage.revisions(), storage.revisions(), storage.revisions(), storage.audit(),
                 new TomlDocumentParser(), security, storage.fleet(), storage.fleet(), storage.fleet(), storage.changes(),
                 storage.collectors(), storage),
-                clock);
+                clock, new LoginLimits(limits.loginFreeFailures(), LoginLimits.defaults().firstDelay(),
+                LoginLimits.defaults().maxDelay(), limits.loginFailuresPerAddress(), LoginLimits.defaults().addressWindow(),
+                LoginLimits.defaults().maxTracked()));
     }
 
     /**
@@ -131,6 +156,17 @@ public final class PgfleetServer implements AutoCloseable {
      * @param services the use cases
      */
     public static void routing(HttpRouting.Builder routing, ApplicationServices services) {
+        routing(routing, services, HttpLimits.defaults());
+    }
+
+    /**
+     * The server's complete routing with given HTTP limits.
+     *
+     * @param routing  the routing to fill
+     * @param services the use cases
+     * @param limits   trusted proxies and watch limits
+     */
+    public static void routing(HttpRouting.Builder routing, ApplicationServices services, HttpLimits limits) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -143,7 +179,7 @@ public final class PgfleetServer implements AutoCloseable {
                 services.issueEnrolmentToken(), services.manageUsers(), services.rotateSigningKey(),
                 services.revokeCollector()),
                 new HttpApi.FleetUseCases(services.reportStatus(), services.pushMetrics(), services.fleetQuery()),
-                services.health()), new HttpMetrics(registry, registry::scrape));
+                services.health()), new HttpMetrics(registry, registry::scrape), limits);
     }
 
     /**

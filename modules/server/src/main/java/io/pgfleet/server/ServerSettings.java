@@ -33,6 +33,7 @@ import java.util.Set;
  *   <tr><td>tls_keystore, tls_keystore_password</td><td>PGFLEET_TLS_KEYSTORE, PGFLEET_TLS_KEYSTORE_PASSWORD</td><td>none (PKCS#12)</td></tr>
  *   <tr><td>tls_client_ca</td><td>PGFLEET_TLS_CLIENT_CA</td><td>none; set it to require client certificates (mTLS)</td></tr>
  * </table>
+ * and the abuse limits of {@link LimitSettings}.
  *
  * @param host       the address to listen on
  * @param port       the HTTP port, 0 for any free port
@@ -45,14 +46,18 @@ import java.util.Set;
  * @param registrationSecret the registration secret, generated when empty and none is set yet
  * @param accessTokenTtl     access token lifetime
  * @param tls                TLS and mTLS
+ * @param limits             connection, watch and login limits
  */
 public record ServerSettings(String host, int port, Path dataDir, Optional<String> dbUrl, String dbUser,
                              String dbPassword, int poolSize, Optional<String> adminPassword,
-                             Optional<String> registrationSecret, Duration accessTokenTtl, TlsSettings tls) {
+                             Optional<String> registrationSecret, Duration accessTokenTtl, TlsSettings tls,
+                             LimitSettings limits) {
 
     private static final Set<String> FILE_KEYS = Set.of("host", "port", "data_dir", "db_url", "db_user", "db_password",
             "db_pool_size", "admin_password", "registration_secret", "access_token_ttl", "tls_cert", "tls_key",
-            "tls_keystore", "tls_keystore_password", "tls_client_ca");
+            "tls_keystore", "tls_keystore_password", "tls_client_ca", "max_connections", "idle_timeout",
+            "watches_per_collector", "trusted_proxies", "hash_threads", "hash_queue", "login_free_failures",
+            "login_failures_per_address");
 
     /** Password of the first administrator in tests. */
     public static final String TEST_ADMIN_PASSWORD = "test-admin-password";
@@ -76,9 +81,43 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
         Objects.requireNonNull(registrationSecret, "registrationSecret");
         Objects.requireNonNull(accessTokenTtl, "accessTokenTtl");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(limits, "limits");
         if (accessTokenTtl.toSeconds() < 10 || accessTokenTtl.toHours() > 24) {
             throw new IllegalArgumentException("access_token_ttl must be 10 s .. 24 h");
         }
+    }
+
+    /**
+     * Settings with the default limits.
+     *
+     * @param host               the address to listen on
+     * @param port               the HTTP port, 0 for any free port
+     * @param dataDir            where the embedded database and generated secrets live
+     * @param dbUrl              an external PostgreSQL, or empty for the embedded one
+     * @param dbUser             its user
+     * @param dbPassword         its password
+     * @param poolSize           the most database connections this instance holds
+     * @param adminPassword      the first administrator's password, generated when empty
+     * @param registrationSecret the registration secret, generated when empty and none is set yet
+     * @param accessTokenTtl     access token lifetime
+     * @param tls                TLS and mTLS
+     */
+    public ServerSettings(String host, int port, Path dataDir, Optional<String> dbUrl, String dbUser, String dbPassword,
+                          int poolSize, Optional<String> adminPassword, Optional<String> registrationSecret,
+                          Duration accessTokenTtl, TlsSettings tls) {
+        this(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword, registrationSecret, accessTokenTtl,
+                tls, LimitSettings.defaults());
+    }
+
+    /**
+     * The same settings with other limits.
+     *
+     * @param other the limits
+     * @return a copy
+     */
+    public ServerSettings withLimits(LimitSettings other) {
+        return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
+                registrationSecret, accessTokenTtl, tls, other);
     }
 
     /**
@@ -89,7 +128,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withTls(TlsSettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, other);
+                registrationSecret, accessTokenTtl, other, limits);
     }
 
     /**
@@ -100,7 +139,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withPort(int other) {
         return new ServerSettings(host, other, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls);
+                registrationSecret, accessTokenTtl, tls, limits);
     }
 
     /**
@@ -111,7 +150,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withAccessTokenTtl(Duration ttl) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, ttl, tls);
+                registrationSecret, ttl, tls, limits);
     }
 
     /**
@@ -161,7 +200,19 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                 optional(value(file, env, "tls_keystore", "PGFLEET_TLS_KEYSTORE", "")).map(Path::of),
                 value(file, env, "tls_keystore_password", "PGFLEET_TLS_KEYSTORE_PASSWORD", ""),
                 optional(value(file, env, "tls_client_ca", "PGFLEET_TLS_CLIENT_CA", "")).map(Path::of));
-        return new ServerSettings(host, port, dataDir, optional(dbUrl), dbUser, dbPassword, pool, admin, secret, ttl, tls);
+        LimitSettings d = LimitSettings.defaults();
+        LimitSettings limits = new LimitSettings(
+                integer(file, env, "max_connections", "PGFLEET_MAX_CONNECTIONS", d.maxConnections()),
+                Duration.ofSeconds(integer(file, env, "idle_timeout", "PGFLEET_IDLE_TIMEOUT", (int) d.idleTimeout().toSeconds())),
+                integer(file, env, "watches_per_collector", "PGFLEET_WATCHES_PER_COLLECTOR", d.watchesPerCollector()),
+                LimitSettings.proxies(value(file, env, "trusted_proxies", "PGFLEET_TRUSTED_PROXIES", "")),
+                integer(file, env, "hash_threads", "PGFLEET_HASH_THREADS", d.hashThreads()),
+                integer(file, env, "hash_queue", "PGFLEET_HASH_QUEUE", d.hashQueue()),
+                integer(file, env, "login_free_failures", "PGFLEET_LOGIN_FREE_FAILURES", d.loginFreeFailures()),
+                integer(file, env, "login_failures_per_address", "PGFLEET_LOGIN_FAILURES_PER_ADDRESS",
+                        d.loginFailuresPerAddress()));
+        return new ServerSettings(host, port, dataDir, optional(dbUrl), dbUser, dbPassword, pool, admin, secret, ttl, tls,
+                limits);
     }
 
     private static Optional<String> optional(String value) {

@@ -29,6 +29,7 @@ import io.pgfleet.application.port.out.LoadUserPort;
 import io.pgfleet.application.port.out.PasswordHasherPort;
 import io.pgfleet.application.port.out.RefreshTokenStorePort;
 import io.pgfleet.application.port.out.RevokeCollectorPort;
+import io.pgfleet.application.port.out.RecordAuditPort;
 import io.pgfleet.application.port.out.SaveUserPort;
 import io.pgfleet.application.port.out.ServerSecretPort;
 import io.pgfleet.application.port.out.SigningKeyStorePort;
@@ -105,11 +106,12 @@ public final class ApplicationServices {
      * @param secrets       server-wide secrets
      * @param enrolments    enrolment tokens
      * @param settings      token lifetimes
+     * @param audit         audit entries of refused logins, reused refresh tokens, refused registrations
      */
     public record SecurityPorts(AccessTokenPort accessTokens, SigningKeyStorePort signingKeys,
                                 RefreshTokenStorePort refreshTokens, LoadUserPort loadUser, SaveUserPort saveUser,
                                 PasswordHasherPort hasher, ServerSecretPort secrets, EnrolmentTokenStorePort enrolments,
-                                SecuritySettings settings) {
+                                SecuritySettings settings, RecordAuditPort audit) {
         /** Requires every port. */
         public SecurityPorts {
             Objects.requireNonNull(accessTokens, "accessTokens");
@@ -121,6 +123,7 @@ public final class ApplicationServices {
             Objects.requireNonNull(secrets, "secrets");
             Objects.requireNonNull(enrolments, "enrolments");
             Objects.requireNonNull(settings, "settings");
+            Objects.requireNonNull(audit, "audit");
         }
     }
 
@@ -149,7 +152,19 @@ public final class ApplicationServices {
      * @param clock the time source for created-at stamps
      */
     public ApplicationServices(Ports ports, Clock clock) {
+        this(ports, clock, LoginLimits.defaults());
+    }
+
+    /**
+     * Wires the services with given login limits.
+     *
+     * @param ports       the outgoing ports
+     * @param clock       the time source for created-at stamps
+     * @param loginLimits limits on failed logins and registrations
+     */
+    public ApplicationServices(Ports ports, Clock clock, LoginLimits loginLimits) {
         Objects.requireNonNull(ports, "ports");
+        Objects.requireNonNull(loginLimits, "loginLimits");
         Objects.requireNonNull(clock, "clock");
         DocumentValidator validator = new DocumentValidator(ports.parser());
         LatestRevisionCache latest = new LatestRevisionCache(ports.loadRevision(), ports.appendRevision());
@@ -166,11 +181,13 @@ public final class ApplicationServices {
         SecurityPorts sec = ports.security();
         ActivePrincipals active = new ActivePrincipals();
         TokenIssuer issuer = new TokenIssuer(sec.accessTokens(), sec.refreshTokens(), sec.settings(), clock);
-        this.login = new LoginService(sec.loadUser(), ports.loadCollector(), sec.hasher(), sec.refreshTokens(), issuer, clock);
+        LoginThrottle throttle = new LoginThrottle(loginLimits);
+        this.login = new LoginService(sec.loadUser(), ports.loadCollector(), sec.hasher(), sec.refreshTokens(), issuer, clock,
+                throttle, sec.audit());
         this.authentication = new AuthenticationService(sec.accessTokens(), sec.loadUser(), ports.loadCollector(), clock,
                 active);
         this.registration = new RegistrationService(sec.secrets(), sec.enrolments(), ports.loadCollector(),
-                ports.saveCollector(), issuer, sec.settings(), clock);
+                ports.saveCollector(), issuer, sec.settings(), clock, throttle, sec.audit());
         this.users = new UserService(sec.loadUser(), sec.saveUser(), sec.hasher(), sec.refreshTokens(), clock, active);
         this.signingKeys = new SigningKeyService(sec.signingKeys(), sec.accessTokens().keyRetirementDelay(), clock);
         this.securityBootstrap = new SecurityBootstrap(signingKeys, sec.saveUser(), sec.secrets(), sec.hasher(), clock);
@@ -179,7 +196,7 @@ public final class ApplicationServices {
         ports.changes().subscribe(watch);
         this.revoke = new RevokeCollectorService(ports.revoke(), sec.refreshTokens(), clock, active);
         CheckDatabasePort database = ports.database();
-        this.health = database::checkDatabase;
+        this.health = new CachedHealth(database, System::nanoTime);
     }
 
     /** @return readiness */

@@ -128,9 +128,22 @@ public final class HttpApi {
      * @param metrics  where the API counts, served at {@code /observe/metrics}
      */
     public static void register(HttpRouting.Builder routing, UseCases useCases, HttpMetrics metrics) {
+        register(routing, useCases, metrics, HttpLimits.defaults());
+    }
+
+    /**
+     * Registers the API's routes, error mapping and metrics, with given limits.
+     *
+     * @param routing  the routing to add to
+     * @param useCases what the routes call
+     * @param metrics  where the API counts, served at {@code /observe/metrics}
+     * @param limits   trusted proxies and watch limits
+     */
+    public static void register(HttpRouting.Builder routing, UseCases useCases, HttpMetrics metrics, HttpLimits limits) {
         SecurityUseCases sec = useCases.security();
         Access access = new Access(sec.authenticate());
         routing.addFilter(metrics.requestTimer())
+                .addFilter(new TrustedProxies(limits.trustedProxies()))
                 .addFilter(new AuthenticationFilter(sec.authenticate()))
                 .get("/observe/metrics", (req, res) -> {
                     res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
@@ -138,7 +151,7 @@ public final class HttpApi {
                 })
                 .register("/api/v1/config", new ConfigHttpService(useCases.publishConfig(), useCases.getConfig(),
                         useCases.watchConfig(), useCases.rollbackConfig(), useCases.validateConfig(), useCases.configHistory(), access,
-                        metrics))
+                        metrics, new WatchLimiter(limits.watchesPerCollector())))
                 .register("/api/v1/collectors", new CollectorsHttpService(useCases.provisionCollector(),
                         sec.register(), sec.enrolment(), sec.revoke(), access))
                 .register("/api/v1/audit", new AuditHttpService(useCases.auditTrail(), access))
