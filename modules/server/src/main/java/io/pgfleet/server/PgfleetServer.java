@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pgfleet.adapter.in.http.HttpApi;
+import io.pgfleet.adapter.in.http.HttpLimits;
 import io.pgfleet.adapter.in.http.HttpMetrics;
 import io.pgfleet.adapter.out.postgres.DatabaseSettings;
 import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
@@ -19,6 +20,7 @@ import io.pgfleet.adapter.out.toml.TomlDocumentParser;
 import io.pgfleet.application.port.in.BootstrapSecurityUseCase;
 import io.pgfleet.application.port.in.PurgeExpiredDataUseCase;
 import io.pgfleet.application.port.in.UseCases;
+import io.pgfleet.application.service.LoginLimitSettings;
 import io.pgfleet.application.service.SecuritySettings;
 import io.pgfleet.application.service.UseCaseFactory;
 
@@ -36,6 +38,8 @@ public final class PgfleetServer implements AutoCloseable {
 
     /** Hard limit on request bodies at the socket; the API itself answers 413 above 256 KiB. */
     private static final long MAX_PAYLOAD_BYTES = 16L * 1024 * 1024;
+    /** How often idle connections are looked for (Helidon's default, 2 min, would let them linger to 4 min). */
+    private static final Duration IDLE_CHECK_PERIOD = Duration.ofSeconds(30);
 
     private final Optional<EmbeddedDatabase> embedded;
     private final PostgresStorage storage;
@@ -77,7 +81,11 @@ public final class PgfleetServer implements AutoCloseable {
                     .host(settings.host())
                     .port(settings.port())
                     .maxPayloadSize(MAX_PAYLOAD_BYTES)
-                    .routing(r -> routing(r, useCases));
+                    .maxTcpConnections(settings.limits().maxConnections())
+                    .idleConnectionTimeout(settings.limits().idleTimeout())
+                    .idleConnectionPeriod(IDLE_CHECK_PERIOD)
+                    .routing(r -> routing(r, useCases, new HttpLimits(settings.limits().trustedProxies(),
+                            settings.limits().watchesPerCollector())));
             if (settings.tls().enabled()) {
                 builder.tls(ServerTls.build(settings.tls()));
             }
@@ -116,12 +124,13 @@ public final class PgfleetServer implements AutoCloseable {
      * The use cases on top of the storage adapters.
      *
      * @param storage  the storage
-     * @param settings the server settings (token lifetimes, retention)
+     * @param settings the server settings (token lifetimes, limits, retention)
      * @param clock    the time source
      * @return the wired use cases
      */
     public static UseCases useCases(PostgresStorage storage, ServerSettings settings, Clock clock) {
         JwtAccessTokens jwt = new JwtAccessTokens(storage.keys(), settings.accessTokenTtl());
+        LimitSettings limits = settings.limits();
         return UseCaseFactory.builder()
                 .loadCollector(storage.collectors()).saveCollector(storage.collectors())
                 .revokeCollector(storage.collectors())
@@ -129,11 +138,16 @@ public final class PgfleetServer implements AutoCloseable {
                 .changes(storage.changes()).parser(new TomlDocumentParser()).loadAudit(storage.audit())
                 .saveReport(storage.fleet()).saveBatch(storage.fleet()).loadFleet(storage.fleet())
                 .database(storage)
-                .loadUser(storage.users()).saveUser(storage.users()).hasher(new Pbkdf2PasswordHasher())
+                .loadUser(storage.users()).saveUser(storage.users())
+                .hasher(new Pbkdf2PasswordHasher(Pbkdf2PasswordHasher.DEFAULT_ITERATIONS, limits.hashThreads(),
+                        limits.hashQueue()))
                 .accessTokens(jwt).signingKeys(jwt).refreshTokens(storage.tokens()).enrolments(storage.tokens())
                 .secrets(storage.keys())
-                .purge(storage.retention())
+                .purge(storage.retention()).recordAudit(storage.audit())
                 .settings(SecuritySettings.defaults())
+                .loginLimits(new LoginLimitSettings(limits.loginFreeFailures(), LoginLimitSettings.defaults().firstDelay(),
+                        LoginLimitSettings.defaults().maxDelay(), limits.loginFailuresPerAddress(),
+                        LoginLimitSettings.defaults().addressWindow(), LoginLimitSettings.defaults().maxTracked()))
                 .retention(settings.retention())
                 .clock(clock)
                 .build();
@@ -146,11 +160,22 @@ public final class PgfleetServer implements AutoCloseable {
      * @param useCases the use cases
      */
     public static void routing(HttpRouting.Builder routing, UseCases useCases) {
+        routing(routing, useCases, HttpLimits.defaults());
+    }
+
+    /**
+     * The server's complete routing with given HTTP limits.
+     *
+     * @param routing  the routing to fill
+     * @param useCases the use cases
+     * @param limits   trusted proxies and watch limits
+     */
+    public static void routing(HttpRouting.Builder routing, UseCases useCases, HttpLimits limits) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
-        HttpApi.register(routing, useCases, new HttpMetrics(registry, registry::scrape));
+        HttpApi.register(routing, useCases, new HttpMetrics(registry, registry::scrape), limits);
     }
 
     /**

@@ -39,6 +39,7 @@ import java.util.Set;
  *   <tr><td>retention_purge_interval</td><td>PGFLEET_RETENTION_PURGE_INTERVAL</td><td>3600 (seconds)</td></tr>
  *   <tr><td>retention_batch_size</td><td>PGFLEET_RETENTION_BATCH_SIZE</td><td>1000 (rows per delete)</td></tr>
  * </table>
+ * and the abuse limits of {@link LimitSettings}.
  *
  * @param host       the address to listen on
  * @param port       the HTTP port, 0 for any free port
@@ -52,16 +53,19 @@ import java.util.Set;
  * @param accessTokenTtl     access token lifetime
  * @param tls                TLS and mTLS
  * @param retention          what is kept how long, and how often old rows are purged
+ * @param limits             connection, watch and login limits
  */
 public record ServerSettings(String host, int port, Path dataDir, Optional<String> dbUrl, String dbUser,
                              String dbPassword, int poolSize, Optional<String> adminPassword,
                              Optional<String> registrationSecret, Duration accessTokenTtl, TlsSettings tls,
-                             RetentionSettings retention) {
+                             RetentionSettings retention, LimitSettings limits) {
 
     private static final Set<String> FILE_KEYS = Set.of("host", "port", "data_dir", "db_url", "db_user", "db_password",
             "db_pool_size", "admin_password", "registration_secret", "access_token_ttl", "tls_cert", "tls_key",
             "tls_keystore", "tls_keystore_password", "tls_client_ca", "retention_samples_days",
-            "retention_sample_batches_days", "retention_tokens_days", "retention_purge_interval", "retention_batch_size");
+            "retention_sample_batches_days", "retention_tokens_days", "retention_purge_interval", "retention_batch_size",
+            "max_connections", "idle_timeout", "watches_per_collector", "trusted_proxies", "hash_threads", "hash_queue",
+            "login_free_failures", "login_failures_per_address");
 
     /** Password of the first administrator in tests. */
     public static final String TEST_ADMIN_PASSWORD = "test-admin-password";
@@ -86,13 +90,14 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
         Objects.requireNonNull(accessTokenTtl, "accessTokenTtl");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(retention, "retention");
+        Objects.requireNonNull(limits, "limits");
         if (accessTokenTtl.toSeconds() < 10 || accessTokenTtl.toHours() > 24) {
             throw new IllegalArgumentException("access_token_ttl must be 10 s .. 24 h");
         }
     }
 
     /**
-     * Settings with the default retention.
+     * Settings with the default retention and limits.
      *
      * @param host               the address to listen on
      * @param port               the HTTP port, 0 for any free port
@@ -110,7 +115,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                           String dbPassword, int poolSize, Optional<String> adminPassword,
                           Optional<String> registrationSecret, Duration accessTokenTtl, TlsSettings tls) {
         this(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword, registrationSecret,
-                accessTokenTtl, tls, RetentionSettings.defaults());
+                accessTokenTtl, tls, RetentionSettings.defaults(), LimitSettings.defaults());
     }
 
     /**
@@ -121,7 +126,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withTls(TlsSettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, other, retention);
+                registrationSecret, accessTokenTtl, other, retention, limits);
     }
 
     /**
@@ -132,7 +137,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withPort(int other) {
         return new ServerSettings(host, other, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls, retention);
+                registrationSecret, accessTokenTtl, tls, retention, limits);
     }
 
     /**
@@ -143,7 +148,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withAccessTokenTtl(Duration ttl) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, ttl, tls, retention);
+                registrationSecret, ttl, tls, retention, limits);
     }
 
     /**
@@ -154,7 +159,18 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withRetention(RetentionSettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls, other);
+                registrationSecret, accessTokenTtl, tls, other, limits);
+    }
+
+    /**
+     * The same settings with other limits.
+     *
+     * @param other the limits
+     * @return a copy
+     */
+    public ServerSettings withLimits(LimitSettings other) {
+        return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
+                registrationSecret, accessTokenTtl, tls, retention, other);
     }
 
     /**
@@ -205,8 +221,19 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                 value(file, env, "tls_keystore_password", "PGFLEET_TLS_KEYSTORE_PASSWORD", ""),
                 optional(value(file, env, "tls_client_ca", "PGFLEET_TLS_CLIENT_CA", "")).map(Path::of));
         RetentionSettings retention = retention(file, env);
+        LimitSettings d = LimitSettings.defaults();
+        LimitSettings limits = new LimitSettings(
+                integer(file, env, "max_connections", "PGFLEET_MAX_CONNECTIONS", d.maxConnections()),
+                Duration.ofSeconds(integer(file, env, "idle_timeout", "PGFLEET_IDLE_TIMEOUT", (int) d.idleTimeout().toSeconds())),
+                integer(file, env, "watches_per_collector", "PGFLEET_WATCHES_PER_COLLECTOR", d.watchesPerCollector()),
+                LimitSettings.proxies(value(file, env, "trusted_proxies", "PGFLEET_TRUSTED_PROXIES", "")),
+                integer(file, env, "hash_threads", "PGFLEET_HASH_THREADS", d.hashThreads()),
+                integer(file, env, "hash_queue", "PGFLEET_HASH_QUEUE", d.hashQueue()),
+                integer(file, env, "login_free_failures", "PGFLEET_LOGIN_FREE_FAILURES", d.loginFreeFailures()),
+                integer(file, env, "login_failures_per_address", "PGFLEET_LOGIN_FAILURES_PER_ADDRESS",
+                        d.loginFailuresPerAddress()));
         return new ServerSettings(host, port, dataDir, optional(dbUrl), dbUser, dbPassword, pool, admin, secret, ttl, tls,
-                retention);
+                retention, limits);
     }
 
     private static RetentionSettings retention(TomlParseResult file, Map<String, String> env) {

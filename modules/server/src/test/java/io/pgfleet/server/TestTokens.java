@@ -42,6 +42,18 @@ final class TestTokens {
         }
     }
 
+    /** Tokens signed with a given key (one inserted by the test, for instance). */
+    static TestTokens withKey(String kid, String secret) {
+        return new TestTokens(kid, secret);
+    }
+
+    /** Issued now, expiring after the given lifetime. */
+    TestTokens lifetime(java.time.Duration lifetime) {
+        issuedAt = Instant.now();
+        expiresAt = issuedAt.plus(lifetime);
+        return this;
+    }
+
     TestTokens signedWithAnotherKeyUnderTheSameKid() {
         byte[] other = new byte[32];
         new SecureRandom().nextBytes(other);

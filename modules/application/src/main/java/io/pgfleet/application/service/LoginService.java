@@ -6,15 +6,22 @@ import io.pgfleet.application.port.in.TokenResult;
 import io.pgfleet.application.port.out.LoadCollectorPort;
 import io.pgfleet.application.port.out.LoadUserPort;
 import io.pgfleet.application.port.out.PasswordHasherPort;
+import io.pgfleet.application.port.out.PasswordHashingBusyException;
+import io.pgfleet.application.port.out.RecordAuditPort;
 import io.pgfleet.application.port.out.RefreshTokenStorePort;
 import io.pgfleet.domain.access.Principal;
 import io.pgfleet.domain.access.Role;
 import io.pgfleet.domain.access.User;
 import io.pgfleet.domain.access.Username;
+import io.pgfleet.domain.audit.AuditAction;
+import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.audit.AuditSubject;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.identity.Actor;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 final class LoginService implements LoginUseCase, RefreshTokenUseCase {
@@ -26,9 +33,14 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase {
     private final TokenIssuer issuer;
     private final Clock clock;
     private final String dummyHash;
+    private final LoginThrottle throttle;
+    private final RecordAuditPort audit;
 
     LoginService(LoadUserPort users, LoadCollectorPort collectors, PasswordHasherPort hasher,
-                 RefreshTokenStorePort refreshTokens, TokenIssuer issuer, Clock clock) {
+                 RefreshTokenStorePort refreshTokens, TokenIssuer issuer, Clock clock, LoginThrottle throttle,
+                 RecordAuditPort audit) {
+        this.throttle = throttle;
+        this.audit = audit;
         this.users = users;
         this.collectors = collectors;
         this.hasher = hasher;
@@ -41,27 +53,55 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase {
 
     @Override
     public TokenResult login(String username, String password, Actor actor) {
-        Optional<User> user = parse(username).flatMap(users::loadUser);
-        boolean matches = hasher.verify(password == null ? "" : password,
-                user.map(User::passwordHash).orElse(dummyHash));
+        Instant now = clock.instant();
+        // Before any hashing: a throttled attempt costs no CPU and is not audited (a flood would
+        // otherwise turn into a flood of audit rows).
+        Optional<Duration> wait = throttle.loginBlocked(username, actor.address(), now);
+        if (wait.isPresent()) {
+            return new TokenResult.Throttled(wait.get(), "too many failed logins for " + username + " from "
+                    + actor.address());
+        }
+        Optional<Username> name = parse(username);
+        Optional<User> user = name.flatMap(users::loadUser);
+        boolean matches;
+        try {
+            matches = hasher.verify(password == null ? "" : password, user.map(User::passwordHash).orElse(dummyHash));
+        } catch (PasswordHashingBusyException e) {
+            return new TokenResult.Throttled(Duration.ofSeconds(1), e.getMessage());
+        }
         if (user.isEmpty() || !matches) {
+            failed(name, actor, now, user.isEmpty() ? "unknown user" : "wrong password");
             return new TokenResult.Refused("unknown user or wrong password");
         }
         if (!user.get().enabled()) {
+            failed(name, actor, now, "user is disabled");
             return new TokenResult.Refused("user " + username + " is disabled");
         }
+        throttle.loginSucceeded(username, actor.address());
         return new TokenResult.Issued(issuer.newFamily(user.get().principal()));
     }
 
+    private void failed(Optional<Username> name, Actor actor, Instant now, String why) {
+        throttle.loginFailed(name.map(Username::value).orElse(""), actor.address(), now);
+        // A malformed name is not echoed into the trail; a well-formed one names the account attacked.
+        audit.recordAudit(new AuditEntry(now, actor, AuditAction.LOGIN_FAILED,
+                name.<AuditSubject>map(AuditSubject.OfUser::new).orElseGet(AuditSubject.OfServer::new), 0,
+                name.isPresent() ? why : "malformed user name"));
+    }
+
     @Override
-    public TokenResult refresh(String refreshToken) {
+    public TokenResult refresh(String refreshToken, Actor actor) {
         if (refreshToken == null || refreshToken.isBlank() || refreshToken.length() > 200) {
             return new TokenResult.Refused("no refresh token");
         }
         return switch (refreshTokens.consumeRefreshToken(Secrets.hash(refreshToken), clock.instant())) {
             case RefreshTokenStorePort.Consumption.Rejected r -> new TokenResult.Refused("unknown, expired or revoked refresh token");
-            case RefreshTokenStorePort.Consumption.Reused r -> new TokenResult.Refused(
-                    "refresh token used twice; every token of its family is revoked");
+            case RefreshTokenStorePort.Consumption.Reused r -> {
+                audit.recordAudit(new AuditEntry(clock.instant(), actor, AuditAction.REFRESH_TOKEN_REUSED,
+                        new AuditSubject.OfServer(), 0, "a spent refresh token was presented again; its family "
+                        + r.familyId() + " is revoked"));
+                yield new TokenResult.Refused("refresh token used twice; every token of its family is revoked");
+            }
             case RefreshTokenStorePort.Consumption.Consumed c -> current(c.principal())
                     .<TokenResult>map(p -> new TokenResult.Issued(issuer.issue(p, c.familyId())))
                     .orElseGet(() -> new TokenResult.Refused(c.principal().subject() + " is disabled or gone"));

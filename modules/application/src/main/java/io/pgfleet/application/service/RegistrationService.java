@@ -5,6 +5,7 @@ import io.pgfleet.application.port.in.RegisterCollectorUseCase;
 import io.pgfleet.application.port.in.RegistrationCredential;
 import io.pgfleet.application.port.out.EnrolmentTokenStorePort;
 import io.pgfleet.application.port.out.LoadCollectorPort;
+import io.pgfleet.application.port.out.RecordAuditPort;
 import io.pgfleet.application.port.out.SaveCollectorPort;
 import io.pgfleet.application.port.out.ServerSecretPort;
 import io.pgfleet.domain.access.Principal;
@@ -32,9 +33,14 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
     private final TokenIssuer issuer;
     private final SecuritySettings settings;
     private final Clock clock;
+    private final LoginThrottle throttle;
+    private final RecordAuditPort audit;
 
     RegistrationService(ServerSecretPort secrets, EnrolmentTokenStorePort enrolments, LoadCollectorPort loadCollector,
-                        SaveCollectorPort saveCollector, TokenIssuer issuer, SecuritySettings settings, Clock clock) {
+                        SaveCollectorPort saveCollector, TokenIssuer issuer, SecuritySettings settings, Clock clock,
+                        LoginThrottle throttle, RecordAuditPort audit) {
+        this.throttle = throttle;
+        this.audit = audit;
         this.secrets = secrets;
         this.enrolments = enrolments;
         this.loadCollector = loadCollector;
@@ -47,10 +53,21 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
     @Override
     public RegistrationResult register(RegistrationCredential credential, String name, String hostname,
                                        Map<String, String> labels, Actor actor) {
-        return switch (credential) {
+        RegistrationResult result = switch (credential) {
             case RegistrationCredential.Secret s -> withSecret(s.secret(), name, hostname, labels, actor);
             case RegistrationCredential.EnrolmentToken t -> withEnrolmentToken(t.token(), actor);
         };
+        if (result instanceof RegistrationResult.Refused refused) {
+            Instant now = clock.instant();
+            // Audited up to the address's failure ceiling; past it only counted, so a flood of bad
+            // secrets cannot become a flood of audit rows.
+            if (throttle.addressBlocked(actor.address(), now).isEmpty()) {
+                audit.recordAudit(new AuditEntry(now, new Actor("anonymous", actor.address()),
+                        AuditAction.REGISTRATION_REFUSED, new AuditSubject.OfServer(), 0, refused.reason()));
+            }
+            throttle.addressFailed(actor.address(), now);
+        }
+        return result;
     }
 
     private RegistrationResult withSecret(String secret, String name, String hostname, Map<String, String> labels,

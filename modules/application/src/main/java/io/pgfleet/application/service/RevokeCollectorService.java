@@ -33,7 +33,7 @@ final class RevokeCollectorService implements RevokeCollectorUseCase {
         boolean done = revoke.revokeCollector(collectorId, now, new AuditEntry(now, actor, AuditAction.COLLECTOR_REVOKED,
                 new AuditSubject.OfCollector(collectorId), 0, "access revoked"));
         if (done) {
-            refreshTokens.revokeRefreshTokensOf(collectorId.value(), now);
+            refreshTokens.revokeRefreshTokensOfCollector(collectorId, now);
             active.forget(collectorId.value());
         }
         return done;

@@ -9,6 +9,11 @@ import io.pgfleet.domain.identity.Actor;
 
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.UUID;
@@ -18,10 +23,12 @@ final class SigningKeyService implements RotateSigningKeyUseCase {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final SigningKeyStorePort store;
+    private final Duration retirementDelay;
     private final Clock clock;
 
-    SigningKeyService(SigningKeyStorePort store, Clock clock) {
+    SigningKeyService(SigningKeyStorePort store, Duration retirementDelay, Clock clock) {
         this.store = store;
+        this.retirementDelay = retirementDelay;
         this.clock = clock;
     }
 
@@ -42,7 +49,28 @@ final class SigningKeyService implements RotateSigningKeyUseCase {
         SigningKeyStorePort.SigningKey key = newKey(now);
         store.saveSigningKey(key, new AuditEntry(now, actor, AuditAction.SIGNING_KEY_ROTATED,
                 new AuditSubject.OfServer(), 0, why + ": key " + key.kid()));
+        Set<String> retired = retired(store.loadSigningKeys(), now, retirementDelay);
+        if (!retired.isEmpty()) {
+            store.deleteSigningKeys(retired, new AuditEntry(now, actor, AuditAction.SIGNING_KEY_ROTATED,
+                    new AuditSubject.OfServer(), 0, "retired keys " + String.join(", ", retired)));
+        }
         return key.kid();
+    }
+
+    /**
+     * Keys whose successor was created longer ago than the delay: every token they signed has
+     * expired, so they have nothing left to verify.
+     */
+    static Set<String> retired(List<SigningKeyStorePort.SigningKey> keys, Instant now, Duration delay) {
+        List<SigningKeyStorePort.SigningKey> newestFirst = keys.stream()
+                .sorted(Comparator.comparing(SigningKeyStorePort.SigningKey::createdAt).reversed()).toList();
+        Set<String> retired = new TreeSet<>();
+        for (int i = 1; i < newestFirst.size(); i++) {
+            if (newestFirst.get(i - 1).createdAt().plus(delay).isBefore(now)) {
+                retired.add(newestFirst.get(i).kid());
+            }
+        }
+        return retired;
     }
 
     private static SigningKeyStorePort.SigningKey newKey(Instant now) {

@@ -19,6 +19,7 @@ import io.pgfleet.application.port.out.LoadFleetPort;
 import io.pgfleet.application.port.out.LoadUserPort;
 import io.pgfleet.application.port.out.ParseConfigDocumentPort;
 import io.pgfleet.application.port.out.PurgeExpiredDataPort;
+import io.pgfleet.application.port.out.RecordAuditPort;
 import io.pgfleet.application.port.out.PasswordHasherPort;
 import io.pgfleet.application.port.out.RefreshTokenStorePort;
 import io.pgfleet.application.port.out.RevokeCollectorPort;
@@ -74,6 +75,8 @@ public final class UseCaseFactory {
         private EnrolmentTokenStorePort enrolments;
         private ServerSecretPort secrets;
         private PurgeExpiredDataPort purge;
+        private RecordAuditPort recordAudit;
+        private LoginLimitSettings loginLimits = LoginLimitSettings.defaults();
         private SecuritySettings settings = SecuritySettings.defaults();
         private RetentionSettings retention = RetentionSettings.defaults();
         private Clock clock = Clock.systemUTC();
@@ -213,6 +216,18 @@ public final class UseCaseFactory {
             return this;
         }
 
+        /** @param port audit entries of refusals (failed logins, reused refresh tokens) @return this builder */
+        public Builder recordAudit(RecordAuditPort port) {
+            this.recordAudit = port;
+            return this;
+        }
+
+        /** @param value limits on failed logins and registrations (defaults when not given) @return this builder */
+        public Builder loginLimits(LoginLimitSettings value) {
+            this.loginLimits = Objects.requireNonNull(value, "loginLimits");
+            return this;
+        }
+
         /** @param value what is kept how long (defaults when not given) @return this builder */
         public Builder retention(RetentionSettings value) {
             this.retention = Objects.requireNonNull(value, "retention");
@@ -251,14 +266,16 @@ public final class UseCaseFactory {
 
             ActivePrincipals active = new ActivePrincipals();
             TokenIssuer issuer = new TokenIssuer(accessTokens, refreshTokens, settings, clock);
+            LoginThrottle throttle = new LoginThrottle(loginLimits);
             RegistrationService registration = new RegistrationService(secrets, enrolments, loadCollector, saveCollector,
-                    issuer, settings, clock);
+                    issuer, settings, clock, throttle, recordAudit);
             CollectorUseCases collectors = new CollectorUseCases(
                     new ProvisionCollectorService(loadCollector, saveCollector, clock), registration, registration,
                     new RevokeCollectorService(revokeCollector, refreshTokens, clock, active));
 
-            LoginService login = new LoginService(loadUser, loadCollector, hasher, refreshTokens, issuer, clock);
-            SigningKeyService keys = new SigningKeyService(signingKeys, clock);
+            LoginService login = new LoginService(loadUser, loadCollector, hasher, refreshTokens, issuer, clock, throttle,
+                    recordAudit);
+            SigningKeyService keys = new SigningKeyService(signingKeys, accessTokens.keyRetirementDelay(), clock);
             AccessUseCases access = new AccessUseCases(
                     new AuthenticationService(accessTokens, loadUser, loadCollector, clock, active), login, login,
                     new UserService(loadUser, saveUser, hasher, refreshTokens, clock, active), keys,
@@ -266,7 +283,7 @@ public final class UseCaseFactory {
 
             FleetService fleet = new FleetService(saveReport, saveBatch, loadFleet, loadCollector, clock);
             return new UseCases(config, collectors, access, new FleetUseCases(fleet, fleet, fleet),
-                    new OperationsUseCases(new AuditTrailService(loadAudit), database::checkDatabase,
+                    new OperationsUseCases(new AuditTrailService(loadAudit), new CachedHealth(database, System::nanoTime),
                             new RetentionService(purge, retention, clock)));
         }
 
@@ -278,7 +295,7 @@ public final class UseCaseFactory {
                 {saveReport, "saveReport"}, {saveBatch, "saveBatch"}, {loadFleet, "loadFleet"}, {database, "database"},
                 {loadUser, "loadUser"}, {saveUser, "saveUser"}, {hasher, "hasher"}, {accessTokens, "accessTokens"},
                 {signingKeys, "signingKeys"}, {refreshTokens, "refreshTokens"}, {enrolments, "enrolments"},
-                {secrets, "secrets"}, {purge, "purge"}};
+                {secrets, "secrets"}, {purge, "purge"}, {recordAudit, "recordAudit"}};
             for (Object[] port : ports) {
                 if (port[0] == null) {
                     missing.add((String) port[1]);

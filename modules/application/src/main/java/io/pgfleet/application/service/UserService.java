@@ -72,12 +72,14 @@ final class UserService implements ManageUsersUseCase {
         password.ifPresent(p -> changes.add("password changed"));
         enabled.filter(e -> e != before.enabled()).ifPresent(e -> changes.add(e ? "enabled" : "disabled"));
         Instant now = clock.instant();
-        save.updateUser(after, new AuditEntry(now, actor, AuditAction.USER_UPDATED, new AuditSubject.OfUser(username), 0,
-                changes.isEmpty() ? "no change" : String.join(", ", changes)));
+        if (!save.updateUser(after, new AuditEntry(now, actor, AuditAction.USER_UPDATED, new AuditSubject.OfUser(username),
+                0, changes.isEmpty() ? "no change" : String.join(", ", changes)))) {
+            return new UserResult.LastAdministrator(username);
+        }
         active.forget(username.value());
         if (!after.enabled() || password.isPresent()) {
             // A disabled user, or one whose password was reset, must log in again everywhere.
-            refreshTokens.revokeRefreshTokensOf(username.value(), now);
+            refreshTokens.revokeRefreshTokensOfUser(username, now);
         }
         return new UserResult.Saved(after);
     }

@@ -21,7 +21,13 @@ public enum AuditAction {
     /** A user was changed (role, password, disabled). */
     USER_UPDATED("user.update"),
     /** A new token signing key was made current. */
-    SIGNING_KEY_ROTATED("auth.rotate_key");
+    SIGNING_KEY_ROTATED("auth.rotate_key"),
+    /** A login was refused: unknown user, wrong password or disabled user (throttled attempts are not recorded). */
+    LOGIN_FAILED("auth.login_failed"),
+    /** A spent refresh token was presented again: it leaked, and its family was revoked. */
+    REFRESH_TOKEN_REUSED("auth.refresh_reused"),
+    /** A registration was refused: wrong secret, or unknown, used or expired enrolment token. */
+    REGISTRATION_REFUSED("collector.register_refused");
 
     private final String label;
 

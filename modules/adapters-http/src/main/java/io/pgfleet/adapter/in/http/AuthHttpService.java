@@ -52,7 +52,8 @@ final class AuthHttpService implements ApiService {
 
     private void refresh(ServerRequest req, ServerResponse res) {
         JsonObject body = Jsons.readObject(req);
-        answer(res, refresh.refresh(string(body, "refresh_token")), "the refresh token is not accepted; log in again");
+        answer(res, refresh.refresh(string(body, "refresh_token"), Callers.anonymous(req)),
+                "the refresh token is not accepted; log in again");
     }
 
     private void rotate(ServerRequest req, ServerResponse res) {
@@ -71,6 +72,14 @@ final class AuthHttpService implements ApiService {
                 LOG.log(System.Logger.Level.INFO, "token request refused: " + refused.reason());
                 res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"pgfleet\"");
                 new Problem(Status.UNAUTHORIZED_401, "unauthorized", "Not authenticated", refusal).send(res);
+            }
+            case TokenResult.Throttled throttled -> {
+                LOG.log(System.Logger.Level.INFO, "token request throttled: " + throttled.reason());
+                long seconds = Math.max(1, (throttled.retryAfter().toMillis() + 999) / 1000);
+                res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
+                new Problem(Status.TOO_MANY_REQUESTS_429, "too-many-attempts", "Too many attempts",
+                        "too many failed attempts, or the server is busy checking passwords; nothing was checked,"
+                                + " try again in " + seconds + " s").send(res);
             }
         }
     }

@@ -31,6 +31,11 @@ final class Callers {
     }
 
     static String address(ServerRequest req) {
+        // Resolved once per request by TrustedProxies (X-Forwarded-For only from a trusted proxy).
+        java.util.Optional<TrustedProxies.ClientAddress> resolved = req.context().get(TrustedProxies.ClientAddress.class);
+        if (resolved.isPresent()) {
+            return resolved.get().value();
+        }
         SocketAddress peer = req.remotePeer().address();
         if (peer instanceof InetSocketAddress inet && inet.getAddress() != null) {
             return inet.getAddress().getHostAddress();

@@ -17,6 +17,8 @@ import io.pgfleet.application.port.in.GetConfigQuery;
 import io.pgfleet.application.port.in.PublishConfigCommand;
 import io.pgfleet.application.port.in.PublishConfigUseCase;
 import io.pgfleet.domain.access.Operation;
+import io.pgfleet.domain.access.Principal;
+import io.pgfleet.domain.access.Role;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigDocument;
 import io.pgfleet.domain.config.ConfigRevision;
@@ -62,8 +64,10 @@ final class ConfigHttpService implements ApiService {
 
     private final WatchConfigQuery watch;
     private final HttpMetrics metrics;
+    private final WatchLimiter watchLimiter;
 
-    ConfigHttpService(ConfigUseCases config, HttpMetrics metrics) {
+    ConfigHttpService(ConfigUseCases config, HttpMetrics metrics, WatchLimiter watchLimiter) {
+        this.watchLimiter = watchLimiter;
         this.metrics = metrics;
         this.watch = config.watch();
         this.publish = config.publish();
@@ -86,6 +90,7 @@ final class ConfigHttpService implements ApiService {
 
     private void getLatest(ServerRequest req, ServerResponse res) throws InterruptedException {
         CollectorId id = PathParams.collectorId(req);
+        Principal caller = Callers.principal(req);
         if (!req.query().contains("wait")) {
             sendLookup(req, res, query.latest(id));
             return;
@@ -95,12 +100,24 @@ final class ConfigHttpService implements ApiService {
         // Capped, and the end of the hold is spread so a fleet does not come back all at once.
         long holdMillis = Math.min(wait, MAX_WAIT_SECONDS) * 1000L;
         holdMillis += holdMillis == 0 ? 0 : java.util.concurrent.ThreadLocalRandom.current().nextLong(holdMillis / 10 + 1);
+        // Collectors hold a bounded number of watches; users (consoles, benchmarks) only the server's connection limit.
+        boolean limited = caller.role() == Role.COLLECTOR;
+        if (limited && !watchLimiter.tryAcquire(caller.subject())) {
+            res.header(HeaderNames.RETRY_AFTER, "5");
+            new Problem(Status.TOO_MANY_REQUESTS_429, "too-many-watches", "Too many watches",
+                    "collector '" + caller.subject() + "' already holds " + watchLimiter.limit()
+                            + " watches on this server; close one first").send(res);
+            return;
+        }
         ConfigLookup lookup;
         metrics.watchStarted();
         try {
             lookup = watch.awaitNewer(id, after, java.time.Duration.ofMillis(holdMillis));
         } finally {
             metrics.watchEnded();
+            if (limited) {
+                watchLimiter.release(caller.subject());
+            }
         }
         if (lookup instanceof ConfigLookup.Found found && found.revision().version().value() <= after) {
             res.header(CONFIG_VERSION, found.revision().version().toString());

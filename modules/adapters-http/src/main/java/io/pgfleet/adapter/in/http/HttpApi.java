@@ -30,21 +30,35 @@ public final class HttpApi {
      * @param metrics  where the API counts, served at {@code /observe/metrics}
      */
     public static void register(HttpRouting.Builder routing, UseCases useCases, HttpMetrics metrics) {
-        routes(routing, useCases, metrics);
+        register(routing, useCases, metrics, HttpLimits.defaults());
+    }
+
+    /**
+     * Registers the API's routes, error mapping and metrics, with given limits.
+     *
+     * @param routing  the routing to add to
+     * @param useCases what the routes call
+     * @param metrics  where the API counts, served at {@code /observe/metrics}
+     * @param limits   trusted proxies and watch limits
+     */
+    public static void register(HttpRouting.Builder routing, UseCases useCases, HttpMetrics metrics, HttpLimits limits) {
+        routes(routing, useCases, metrics, limits);
     }
 
     /**
      * Registers everything and returns the route table, for tests that walk it.
      */
-    static ApiRoutes routes(HttpRouting.Builder routing, UseCases useCases, HttpMetrics metrics) {
-        routing.addFilter(metrics.requestTimer());
+    static ApiRoutes routes(HttpRouting.Builder routing, UseCases useCases, HttpMetrics metrics, HttpLimits limits) {
+        routing.addFilter(metrics.requestTimer())
+                .addFilter(new TrustedProxies(limits.trustedProxies()));
         ApiRoutes routes = new ApiRoutes(routing, useCases.access().authenticate())
                 .service("/observe", rules -> rules.get("/metrics", RouteAccess.open("scraped by monitoring without a token"),
                         (req, res) -> {
                             res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                             res.send(metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                         }))
-                .service("/api/v1/config", new ConfigHttpService(useCases.config(), metrics))
+                .service("/api/v1/config", new ConfigHttpService(useCases.config(), metrics,
+                        new WatchLimiter(limits.watchesPerCollector())))
                 .service("/api/v1/collectors", new CollectorsHttpService(useCases.collectors()))
                 .service("/api/v1/audit", new AuditHttpService(useCases.operations().audit()))
                 .service("/api/v1/auth", new AuthHttpService(useCases.access()))

@@ -65,7 +65,8 @@ final class UsersHttpService implements ApiService {
             enabled = Optional.of(v == JsonValue.TRUE);
         }
         if (name.value().equals(Callers.principal(req).subject()) && enabled.equals(Optional.of(false))) {
-            throw new ApiException(Problem.badRequest("administrators cannot disable themselves"));
+            throw new ApiException(new Problem(Status.CONFLICT_409, "self-disable", "Cannot disable yourself",
+                    "administrators cannot disable themselves; another administrator can"));
         }
         send(res, users.updateUser(name, role, password, enabled, Callers.actor(req)), Status.OK_200);
     }
@@ -83,6 +84,9 @@ final class UsersHttpService implements ApiService {
                     "User already exists", "a user named '" + e.username() + "' already exists").send(res);
             case ManageUsersUseCase.UserResult.NotFound nf -> Problem.notFound("user-not-found",
                     "no user named '" + nf.username() + "'").send(res);
+            case ManageUsersUseCase.UserResult.LastAdministrator last -> new Problem(Status.CONFLICT_409,
+                    "last-administrator", "Last administrator", "'" + last.username() + "' is the last enabled"
+                    + " administrator; make another user an administrator first").send(res);
         }
     }
 

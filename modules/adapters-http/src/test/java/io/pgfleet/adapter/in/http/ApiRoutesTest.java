@@ -84,7 +84,8 @@ class ApiRoutesTest {
 
     private static ApiRoutes apiRoutes() {
         HttpRouting.Builder routing = HttpRouting.builder();
-        ApiRoutes routes = HttpApi.routes(routing, useCases(), new HttpMetrics(new SimpleMeterRegistry(), () -> ""));
+        ApiRoutes routes = HttpApi.routes(routing, useCases(), new HttpMetrics(new SimpleMeterRegistry(), () -> ""),
+                HttpLimits.defaults());
         routing.build();
         return routes;
     }

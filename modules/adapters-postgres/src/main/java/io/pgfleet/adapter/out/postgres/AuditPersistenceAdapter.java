@@ -5,6 +5,7 @@ import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
 import io.pgfleet.domain.audit.AuditFilter;
 import io.pgfleet.application.port.out.LoadAuditTrailPort;
+import io.pgfleet.application.port.out.RecordAuditPort;
 import io.pgfleet.domain.audit.AuditAction;
 import io.pgfleet.domain.access.Username;
 import io.pgfleet.domain.audit.AuditEntry;
@@ -18,7 +19,7 @@ import java.util.List;
  * The audit trail in the append-only {@code audit_log} table. Entries are written by the other
  * adapters inside the transaction of the write they record.
  */
-public final class AuditPersistenceAdapter implements LoadAuditTrailPort {
+public final class AuditPersistenceAdapter implements LoadAuditTrailPort, RecordAuditPort {
 
     private final DbClient db;
 
@@ -33,6 +34,14 @@ public final class AuditPersistenceAdapter implements LoadAuditTrailPort {
                         + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 Rows.timestamp(e.at()), e.actor().name(), e.actor().address(), e.action().label(),
                 collector, user, e.version(), e.detail());
+    }
+
+    @Override
+    public void recordAudit(AuditEntry entry) {
+        Rows.guard("recording an audit entry", () -> {
+            insert(db.execute(), entry);
+            return null;
+        });
     }
 
     @Override

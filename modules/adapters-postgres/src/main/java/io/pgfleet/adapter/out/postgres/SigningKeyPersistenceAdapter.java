@@ -39,6 +39,17 @@ public final class SigningKeyPersistenceAdapter implements SigningKeyStorePort, 
     }
 
     @Override
+    public void deleteSigningKeys(java.util.Set<String> kids, AuditEntry audit) {
+        Rows.guard("retiring signing keys", () -> Rows.inTransaction(db, tx -> {
+            for (String kid : kids) {
+                tx.delete("DELETE FROM signing_keys WHERE kid = ?", kid);
+            }
+            AuditPersistenceAdapter.insert(tx, audit);
+            return null;
+        }));
+    }
+
+    @Override
     public Optional<String> loadSecretHash(String name) {
         return Rows.guard("loading a server secret", () -> db.execute()
                 .get("SELECT value_hash FROM server_secrets WHERE name = ?", name)

@@ -6,6 +6,7 @@ import io.pgfleet.application.port.out.EnrolmentTokenStorePort;
 import io.pgfleet.application.port.out.RefreshTokenStorePort;
 import io.pgfleet.domain.access.Principal;
 import io.pgfleet.domain.access.Role;
+import io.pgfleet.domain.access.Username;
 import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.collector.CollectorId;
 
@@ -60,10 +61,20 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
     }
 
     @Override
-    public void revokeRefreshTokensOf(String subject, Instant now) {
+    public void revokeRefreshTokensOfUser(Username username, Instant now) {
+        revoke("user", username.value(), now);
+    }
+
+    @Override
+    public void revokeRefreshTokensOfCollector(CollectorId collectorId, Instant now) {
+        revoke("collector", collectorId.value(), now);
+    }
+
+    /** Users and collectors are separate namespaces (see migration V8): the kind is part of the key. */
+    private void revoke(String kind, String subject, Instant now) {
         Rows.guard("revoking refresh tokens", () -> db.execute().update(
-                "UPDATE refresh_tokens SET revoked_at = ? WHERE subject = ? AND revoked_at IS NULL",
-                Rows.timestamp(now), subject));
+                "UPDATE refresh_tokens SET revoked_at = ? WHERE subject_kind = ? AND subject = ? AND revoked_at IS NULL",
+                Rows.timestamp(now), kind, subject));
     }
 
     @Override

@@ -20,6 +20,8 @@ public final class UserPersistenceAdapter implements LoadUserPort, SaveUserPort 
     private static final String COLUMNS = "username, password_hash, role, enabled, created_at";
     /** Serialises the "first user" check of instances starting together. */
     private static final long FIRST_USER_LOCK = 0x7067666c65657401L;
+    /** Serialises changes that could remove the last enabled administrator. */
+    private static final long ADMINISTRATORS_LOCK = 0x7067666c65657402L;
 
     private final DbClient db;
 
@@ -73,13 +75,25 @@ public final class UserPersistenceAdapter implements LoadUserPort, SaveUserPort 
     }
 
     @Override
-    public void updateUser(User user, AuditEntry audit) {
-        Rows.guard("updating user " + user.username(), () -> Rows.inTransaction(db, tx -> {
+    public boolean updateUser(User user, AuditEntry audit) {
+        return Rows.guard("updating user " + user.username(), () -> Rows.inTransaction(db, tx -> {
+            if (!(user.enabled() && user.role() == Role.ADMIN)) {
+                // Every change that takes an administrator away waits here for the one before it,
+                // then counts the administrators that change left behind.
+                tx.get("SELECT pg_advisory_xact_lock(?) IS NULL AS locked", ADMINISTRATORS_LOCK);
+                long others = ((Number) tx.get("SELECT count(*) AS n FROM users WHERE role = 'admin' AND enabled"
+                        + " AND username <> ?", user.username().value()).orElseThrow().column("n").get()).longValue();
+                boolean isAdmin = tx.get("SELECT 1 AS one FROM users WHERE username = ? AND role = 'admin' AND enabled",
+                        user.username().value()).isPresent();
+                if (isAdmin && others == 0) {
+                    return false;
+                }
+            }
             tx.update("UPDATE users SET password_hash = ?, role = ?, enabled = ?, updated_at = ? WHERE username = ?",
                     user.passwordHash(), user.role().label(), user.enabled(), Rows.timestamp(audit.at()),
                     user.username().value());
             AuditPersistenceAdapter.insert(tx, audit);
-            return null;
+            return true;
         }));
     }
 

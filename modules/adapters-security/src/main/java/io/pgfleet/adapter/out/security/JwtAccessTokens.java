@@ -45,7 +45,16 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
     private static final Duration RELOAD_AT_LEAST_EVERY = Duration.ofMinutes(1);
     private static final int MAX_TOKEN_LENGTH = 8192;
 
-    private record KeySet(List<SigningKeyStorePort.SigningKey> newestFirst, Map<String, JwkOctet> byKid, Instant loadedAt) {
+    /**
+     * The keys as loaded.
+     *
+     * @param newestFirst  by creation, newest first
+     * @param byKid        the verification keys
+     * @param supersededAt for every key but the newest, when its successor was created
+     * @param loadedAt     when they were read
+     */
+    private record KeySet(List<SigningKeyStorePort.SigningKey> newestFirst, Map<String, JwkOctet> byKid,
+                          Map<String, Instant> supersededAt, Instant loadedAt) {
     }
 
     private final SigningKeyStorePort store;
@@ -117,18 +126,23 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
         if (key == null) {
             return new TokenCheck.Invalid("unknown key id");
         }
+        Instant superseded = keys(now, false).supersededAt().get(kid.get());
+        if (superseded != null && superseded.plus(keyRetirementDelay()).isBefore(now)) {
+            // Every genuine token of this key has expired: whoever still presents one holds the key.
+            return new TokenCheck.Invalid("retired key");
+        }
         try {
             Errors signature = signed.verifySignature(JwkKeys.builder().addKey(key).build(), key);
             if (!signature.isValid()) {
                 return new TokenCheck.Invalid("bad signature");
             }
-            return claims(jwt, now);
+            return claims(jwt, now, ttl);
         } catch (RuntimeException e) {
             return new TokenCheck.Invalid("malformed token");
         }
     }
 
-    private static TokenCheck claims(Jwt jwt, Instant now) {
+    private static TokenCheck claims(Jwt jwt, Instant now, Duration ttl) {
         if (!ISSUER.equals(jwt.issuer().orElse(""))) {
             return new TokenCheck.Invalid("wrong issuer");
         }
@@ -142,6 +156,10 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
         if (jwt.notBefore().map(nbf -> now.plus(CLOCK_SKEW).isBefore(nbf)).orElse(false)
                 || jwt.issueTime().isEmpty() || now.plus(CLOCK_SKEW).isBefore(jwt.issueTime().get())) {
             return new TokenCheck.Invalid("not yet valid");
+        }
+        if (Duration.between(jwt.issueTime().get(), exp.get()).compareTo(ttl.plus(CLOCK_SKEW)) > 0) {
+            // This server never issues such a token: it was minted elsewhere, with a leaked key.
+            return new TokenCheck.Invalid("lifetime longer than the access token TTL");
         }
         Optional<String> subject = jwt.subject();
         Optional<JsonValue> role = jwt.payloadClaim("role");
@@ -181,7 +199,18 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
                         .add("use", "sig")
                         .add("k", k.secret())
                         .build()), (a, b) -> a));
-        return new KeySet(all, byKid, at);
+        Map<String, Instant> supersededAt = new java.util.HashMap<>();
+        List<SigningKeyStorePort.SigningKey> newestFirst = all.stream()
+                .sorted(java.util.Comparator.comparing(SigningKeyStorePort.SigningKey::createdAt).reversed()).toList();
+        for (int i = 1; i < newestFirst.size(); i++) {
+            supersededAt.put(newestFirst.get(i).kid(), newestFirst.get(i - 1).createdAt());
+        }
+        return new KeySet(newestFirst, byKid, Map.copyOf(supersededAt), at);
+    }
+
+    @Override
+    public Duration keyRetirementDelay() {
+        return ttl.plus(CLOCK_SKEW).plus(RELOAD_AT_LEAST_EVERY);
     }
 
     @Override
@@ -192,6 +221,12 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
     @Override
     public void saveSigningKey(SigningKey key, io.pgfleet.domain.audit.AuditEntry audit) {
         store.saveSigningKey(key, audit);
+        keys = null;
+    }
+
+    @Override
+    public void deleteSigningKeys(java.util.Set<String> kids, io.pgfleet.domain.audit.AuditEntry audit) {
+        store.deleteSigningKeys(kids, audit);
         keys = null;
     }
 

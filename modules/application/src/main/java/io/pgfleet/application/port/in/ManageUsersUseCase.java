@@ -33,7 +33,7 @@ public interface ManageUsersUseCase {
      * @param password a new password
      * @param enabled  enable or disable
      * @param actor    the administrator
-     * @return updated, or not found
+     * @return updated, not found, or refused because it would leave no enabled administrator
      */
     UserResult updateUser(Username username, Optional<Role> role, Optional<String> password, Optional<Boolean> enabled,
                           Actor actor);
@@ -69,6 +69,15 @@ public interface ManageUsersUseCase {
          * @param username the name
          */
         record NotFound(Username username) implements UserResult {
+        }
+
+        /**
+         * Refused: the user is the last enabled administrator, and the change would demote or
+         * disable them, leaving nobody able to administer the fleet.
+         *
+         * @param username the user
+         */
+        record LastAdministrator(Username username) implements UserResult {
         }
     }
 }

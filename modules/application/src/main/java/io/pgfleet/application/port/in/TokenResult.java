@@ -20,4 +20,22 @@ public sealed interface TokenResult {
      */
     record Refused(String reason) implements TokenResult {
     }
+
+    /**
+     * Not tried: too many failed attempts from this address (for this user), or every password
+     * hashing slot is busy. Nothing was checked; the caller may try again after the delay.
+     *
+     * @param retryAfter how long to wait, at least one second
+     * @param reason     why, for the log
+     */
+    record Throttled(java.time.Duration retryAfter, String reason) implements TokenResult {
+        /** Requires a delay of at least one second. */
+        public Throttled {
+            java.util.Objects.requireNonNull(retryAfter, "retryAfter");
+            java.util.Objects.requireNonNull(reason, "reason");
+            if (retryAfter.compareTo(java.time.Duration.ofSeconds(1)) < 0) {
+                retryAfter = java.time.Duration.ofSeconds(1);
+            }
+        }
+    }
 }

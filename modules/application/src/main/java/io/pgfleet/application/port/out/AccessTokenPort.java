@@ -28,6 +28,15 @@ public interface AccessTokenPort {
     TokenCheck verify(String token, Instant now);
 
     /**
+     * How long after a key stops signing tokens signed with it may still be accepted: the longest
+     * token lifetime plus clock skew and the time other instances take to learn of a new key.
+     * A key superseded longer ago than this is retired.
+     *
+     * @return the delay, positive
+     */
+    java.time.Duration keyRetirementDelay();
+
+    /**
      * A signed token.
      *
      * @param token     the compact token text

@@ -10,6 +10,7 @@ public interface PasswordHasherPort {
      *
      * @param password the password
      * @return the encoded hash, carrying its algorithm and parameters
+     * @throws PasswordHashingBusyException when every hashing slot is taken
      */
     String hash(String password);
 
@@ -19,6 +20,7 @@ public interface PasswordHasherPort {
      * @param password the candidate
      * @param encoded  a hash from {@link #hash}
      * @return true when the password matches
+     * @throws PasswordHashingBusyException when every hashing slot is taken
      */
     boolean verify(String password, String encoded);
 }

@@ -1,6 +1,8 @@
 package io.pgfleet.application.port.out;
 
 import io.pgfleet.domain.access.Principal;
+import io.pgfleet.domain.access.Username;
+import io.pgfleet.domain.collector.CollectorId;
 
 import java.time.Instant;
 
@@ -30,12 +32,22 @@ public interface RefreshTokenStorePort {
     Consumption consumeRefreshToken(String tokenHash, Instant now);
 
     /**
-     * Revokes every token of a subject (a disabled user, a revoked collector).
+     * Revokes every token of a user (disabled, or password changed); never a collector's, even one
+     * whose id is the same text.
      *
-     * @param subject user name or collector id
-     * @param now     the revocation time
+     * @param username the user
+     * @param now      the revocation time
      */
-    void revokeRefreshTokensOf(String subject, Instant now);
+    void revokeRefreshTokensOfUser(Username username, Instant now);
+
+    /**
+     * Revokes every token of a collector (revoked); never a user's, even one whose name is the
+     * same text.
+     *
+     * @param collectorId the collector
+     * @param now         the revocation time
+     */
+    void revokeRefreshTokensOfCollector(CollectorId collectorId, Instant now);
 
     /** The outcome of presenting a refresh token. */
     sealed interface Consumption {

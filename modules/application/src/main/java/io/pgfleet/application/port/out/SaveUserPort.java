@@ -28,10 +28,13 @@ public interface SaveUserPort {
     boolean saveFirstUser(User admin, AuditEntry audit);
 
     /**
-     * Replaces a user's role, password hash and enabled flag.
+     * Replaces a user's role, password hash and enabled flag, unless that would leave no enabled
+     * administrator: the check and the write are one transaction serialised against every other
+     * such change, so two concurrent demotions of the last two administrators cannot both succeed.
      *
      * @param user  the new state
      * @param audit the audit entry
+     * @return true when written, false when refused because the user is the last enabled administrator
      */
-    void updateUser(User user, AuditEntry audit);
+    boolean updateUser(User user, AuditEntry audit);
 }

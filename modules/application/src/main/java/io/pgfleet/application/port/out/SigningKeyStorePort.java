@@ -27,6 +27,14 @@ public interface SigningKeyStorePort {
     void saveSigningKey(SigningKey key, AuditEntry audit);
 
     /**
+     * Deletes retired keys for good, so that a leaked old key mints nothing.
+     *
+     * @param kids  the key ids
+     * @param audit the audit entry
+     */
+    void deleteSigningKeys(java.util.Set<String> kids, AuditEntry audit);
+
+    /**
      * An HMAC key with its id.
      *
      * @param kid       key id, carried in every token it signs

@@ -1,0 +1,113 @@
+package io.pgfleet.application.service;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Failed-attempt bookkeeping in memory. A (user, address) pair gets {@link LoginLimitSettings#freeFailures()}
+ * failures, then must wait a delay that doubles with every further failure; an address as a whole
+ * gets at most {@link LoginLimitSettings#addressFailures()} failures per window. Keyed by address, so a
+ * flood against {@code admin} from one address never locks the real admin out from another.
+ * Checked before any password hashing, so a refused attempt costs no CPU.
+ */
+final class LoginThrottle {
+
+    /** Failures of one pair; {@code blockedUntil} is when the next attempt may be checked. */
+    private record Pair(int failures, Instant lastFailure, Instant blockedUntil) {
+    }
+
+    /** Failures of one address in its current window. */
+    private record Window(Instant start, int failures) {
+    }
+
+    private record PairKey(String user, String address) {
+    }
+
+    private final LoginLimitSettings limits;
+    private final Map<PairKey, Pair> pairs = new ConcurrentHashMap<>();
+    private final Map<String, Window> addresses = new ConcurrentHashMap<>();
+
+    LoginThrottle(LoginLimitSettings limits) {
+        this.limits = limits;
+    }
+
+    /** How long this user must wait before a login from this address is checked, if at all. */
+    Optional<Duration> loginBlocked(String user, String address, Instant now) {
+        Optional<Duration> byAddress = addressBlocked(address, now);
+        if (byAddress.isPresent()) {
+            return byAddress;
+        }
+        Pair p = pairs.get(new PairKey(key(user), address));
+        return p == null || !now.isBefore(p.blockedUntil()) ? Optional.empty()
+                : Optional.of(Duration.between(now, p.blockedUntil()));
+    }
+
+    /** How long this address must wait before its next attempt is checked, if at all. */
+    Optional<Duration> addressBlocked(String address, Instant now) {
+        Window w = addresses.get(address);
+        if (w == null || w.failures() < limits.addressFailures()) {
+            return Optional.empty();
+        }
+        Instant end = w.start().plus(limits.addressWindow());
+        return now.isBefore(end) ? Optional.of(Duration.between(now, end)) : Optional.empty();
+    }
+
+    /** A wrong password or unknown user from this address. */
+    void loginFailed(String user, String address, Instant now) {
+        addressFailed(address, now);
+        pairs.compute(new PairKey(key(user), address), (k, p) -> {
+            int failures = p == null || p.lastFailure().plus(limits.maxDelay()).isBefore(now) ? 1 : p.failures() + 1;
+            return new Pair(failures, now, now.plus(delay(failures)));
+        });
+        bound(pairs);
+    }
+
+    /** A refused registration, or the address part of a failed login. */
+    void addressFailed(String address, Instant now) {
+        addresses.compute(address, (k, w) -> w == null || !now.isBefore(w.start().plus(limits.addressWindow()))
+                ? new Window(now, 1) : new Window(w.start(), w.failures() + 1));
+        bound(addresses);
+    }
+
+    /** A successful login wipes the pair's failures (not the address's: others may be guessing from there). */
+    void loginSucceeded(String user, String address) {
+        pairs.remove(new PairKey(key(user), address));
+    }
+
+    private Duration delay(int failures) {
+        int over = failures - limits.freeFailures();
+        if (over < 0) {
+            return Duration.ZERO;
+        }
+        // 1 s, 2 s, 4 s … capped; the shift is bounded so it never overflows.
+        Duration d = limits.firstDelay().multipliedBy(1L << Math.min(over, 30));
+        return d.compareTo(limits.maxDelay()) > 0 ? limits.maxDelay() : d;
+    }
+
+    /**
+     * Keeps memory bounded when many addresses fail (a distributed attack): past the bound, forget
+     * entries until back under it. Forgetting only ever lets an attacker retry sooner; it never
+     * blocks anyone.
+     */
+    private <K, V> void bound(Map<K, V> map) {
+        if (map.size() <= limits.maxTracked()) {
+            return;
+        }
+        Iterator<K> it = map.keySet().iterator();
+        int excess = map.size() - limits.maxTracked() * 9 / 10;
+        while (excess-- > 0 && it.hasNext()) {
+            it.next();
+            it.remove();
+        }
+    }
+
+    /** User names as typed are untrusted: bound the key length. */
+    private static String key(String user) {
+        String u = user == null ? "" : user;
+        return u.length() > 64 ? u.substring(0, 64) : u;
+    }
+}

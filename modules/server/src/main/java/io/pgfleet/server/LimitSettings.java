@@ -1,0 +1,97 @@
+package io.pgfleet.server;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Abuse limits of one server instance. Every default is in docs/security.md.
+ *
+ * <table>
+ *   <caption>Limits</caption>
+ *   <tr><th>file key</th><th>environment</th><th>default</th></tr>
+ *   <tr><td>max_connections</td><td>PGFLEET_MAX_CONNECTIONS</td><td>12000 (10,000 watching agents and room to spare)</td></tr>
+ *   <tr><td>idle_timeout</td><td>PGFLEET_IDLE_TIMEOUT</td><td>120 (seconds; above the longest watch hold, 66 s)</td></tr>
+ *   <tr><td>watches_per_collector</td><td>PGFLEET_WATCHES_PER_COLLECTOR</td><td>4</td></tr>
+ *   <tr><td>trusted_proxies</td><td>PGFLEET_TRUSTED_PROXIES</td><td>none (comma-separated addresses or CIDR ranges)</td></tr>
+ *   <tr><td>hash_threads</td><td>PGFLEET_HASH_THREADS</td><td>half the processors, at least 1</td></tr>
+ *   <tr><td>hash_queue</td><td>PGFLEET_HASH_QUEUE</td><td>16</td></tr>
+ *   <tr><td>login_free_failures</td><td>PGFLEET_LOGIN_FREE_FAILURES</td><td>5</td></tr>
+ *   <tr><td>login_failures_per_address</td><td>PGFLEET_LOGIN_FAILURES_PER_ADDRESS</td><td>30 (per minute)</td></tr>
+ * </table>
+ *
+ * @param maxConnections          open TCP connections the listener accepts at once
+ * @param idleTimeout             a connection with no traffic this long is closed
+ * @param watchesPerCollector     long-poll watches one collector principal may hold at once
+ * @param trustedProxies          reverse proxies whose X-Forwarded-For is believed
+ * @param hashThreads             threads hashing passwords at once
+ * @param hashQueue               password checks waiting for a hashing thread; more are answered 429
+ * @param loginFreeFailures       failed logins per (user, address) before growing delays start
+ * @param loginFailuresPerAddress failed logins and refused registrations per address per minute
+ */
+public record LimitSettings(int maxConnections, Duration idleTimeout, int watchesPerCollector,
+                            List<String> trustedProxies, int hashThreads, int hashQueue, int loginFreeFailures,
+                            int loginFailuresPerAddress) {
+
+    /** Validates ranges. */
+    public LimitSettings {
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        trustedProxies = List.copyOf(Objects.requireNonNull(trustedProxies, "trustedProxies"));
+        check(maxConnections, 1, 1_000_000, "max_connections");
+        check((int) Math.min(idleTimeout.toSeconds(), Integer.MAX_VALUE), 10, 3600, "idle_timeout (seconds)");
+        check(watchesPerCollector, 1, 1000, "watches_per_collector");
+        check(hashThreads, 1, 64, "hash_threads");
+        check(hashQueue, 1, 10_000, "hash_queue");
+        check(loginFreeFailures, 1, 1000, "login_free_failures");
+        check(loginFailuresPerAddress, 1, 100_000, "login_failures_per_address");
+    }
+
+    private static void check(int value, int min, int max, String name) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(name + " must be " + min + ".." + max + ", got " + value);
+        }
+    }
+
+    /**
+     * The defaults.
+     *
+     * @return the defaults
+     */
+    public static LimitSettings defaults() {
+        return new LimitSettings(12_000, Duration.ofSeconds(120), 4, List.of(),
+                Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 16, 5, 30);
+    }
+
+    /**
+     * Parses a comma-separated list of proxies.
+     *
+     * @param text e.g. {@code 10.0.0.1, 10.1.0.0/16}
+     * @return the entries
+     */
+    static List<String> proxies(String text) {
+        return Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /**
+     * The same limits with other trusted proxies.
+     *
+     * @param proxies the proxies
+     * @return a copy
+     */
+    public LimitSettings withTrustedProxies(List<String> proxies) {
+        return new LimitSettings(maxConnections, idleTimeout, watchesPerCollector, proxies, hashThreads, hashQueue,
+                loginFreeFailures, loginFailuresPerAddress);
+    }
+
+    /**
+     * The same limits with another connection maximum.
+     *
+     * @param max the maximum
+     * @return a copy
+     */
+    public LimitSettings withMaxConnections(int max) {
+        return new LimitSettings(max, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
+                loginFreeFailures, loginFailuresPerAddress);
+    }
+}
