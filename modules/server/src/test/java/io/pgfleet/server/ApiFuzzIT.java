@@ -159,12 +159,12 @@ class ApiFuzzIT {
         return shown.length() > 300 ? shown.substring(0, 300) + "… (" + s.length() + " chars)" : shown;
     }
 
-    @Property(tries = 120)
+    @Property(tries = 80)
     void mutatedTomlNeverAnswers5xxAndRefusalsStoreNothing(@ForAll("toml") String doc) {
         putAndValidate(doc);
     }
 
-    @Property(tries = 200)
+    @Property(tries = 150)
     void mutatedJsonNeverAnswers5xxAndRefusalsStoreNothing(@ForAll Target target, @ForAll("jsonValues") List<String> values,
                                                           @ForAll("edits") List<Edit> edits) {
         List<Object> slots = new ArrayList<>();
