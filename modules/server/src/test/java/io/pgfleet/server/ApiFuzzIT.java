@@ -1,17 +1,12 @@
 package io.pgfleet.server;
 
 import io.pgfleet.testing.ConfigCorpus;
+import io.pgfleet.testing.Fuzz;
 import io.pgfleet.testing.TestDatabase;
 import io.pgfleet.testing.TestPostgres;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,17 +21,21 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import static io.pgfleet.server.Documents.aDocument;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Property-based fuzzing of the real HTTP API on a real PostgreSQL: random and mutated TOML and
- * JSON bodies never get a 5xx, and a refused request stores nothing (no version, audit row,
- * collector, status or sample). Tries are bounded so the suite stays fast; the nastiest inputs
- * are kept in {@code src/test/resources/api-corpus} and replayed on every run.
+ * Fuzzing of the real HTTP API on a real PostgreSQL: random and mutated TOML and JSON bodies never
+ * get a 5xx, and a refused request stores nothing (no version, audit row, collector, status or
+ * sample). Inputs are seeded ({@link Fuzz}: a failure names its seed for replay); tries are bounded
+ * so the suite stays fast; the nastiest inputs are kept in {@code src/test/resources/api-corpus}
+ * and replayed on every run.
  */
 class ApiFuzzIT {
 
@@ -50,7 +49,7 @@ class ApiFuzzIT {
     private static String agentId;
     private static Connection counting;
 
-    @BeforeContainer
+    @BeforeAll
     static void start() throws SQLException {
         database = TestPostgres.newDatabase();
         counting = database.connect();
@@ -69,7 +68,7 @@ class ApiFuzzIT {
         agentId = ApiClient.field(r.body(), "collector_id");
     }
 
-    @AfterContainer
+    @AfterAll
     static void stop() throws SQLException {
         counting.close();
         server.close();
@@ -155,31 +154,45 @@ class ApiFuzzIT {
     }
 
     private static String abbreviate(String s) {
-        String shown = s.replace("\u0000", "\\0");
-        return shown.length() > 300 ? shown.substring(0, 300) + "… (" + s.length() + " chars)" : shown;
+        return Fuzz.shown(s);
     }
 
-    @Property(tries = 80)
-    void mutatedTomlNeverAnswers5xxAndRefusalsStoreNothing(@ForAll("toml") String doc) {
-        putAndValidate(doc);
-    }
-
-    @Property(tries = 150)
-    void mutatedJsonNeverAnswers5xxAndRefusalsStoreNothing(@ForAll Target target, @ForAll("jsonValues") List<String> values,
-                                                          @ForAll("edits") List<Edit> edits) {
-        List<Object> slots = new ArrayList<>();
-        for (int i = 0; i < target.defaults.size(); i++) {
-            String v = i < values.size() ? values.get(i) : "";
-            slots.add(v.isEmpty() ? target.defaults.get(i) : v);
+    private static void fuzz(int tries, Consumer<Random> oneTry) {
+        long seed = Fuzz.seed();
+        Random random = new Random(seed);
+        for (int i = 0; i < Fuzz.tries(tries); i++) {
+            try {
+                oneTry.accept(random);
+            } catch (AssertionError | RuntimeException e) {
+                fail("try " + i + " of seed " + seed + " (replay with -Dpgfleet.fuzz.seed=" + seed + ")", e);
+            }
         }
-        String body = target.template.formatted(slots.toArray());
-        for (Edit e : edits) {
-            body = e.apply(body);
-        }
-        sendJson(target, body);
     }
 
-    @Example
+    @Test
+    void mutatedTomlNeverAnswers5xxAndRefusalsStoreNothing() {
+        List<String> seeds = List.of(ConfigCorpus.SPEC_EXAMPLE, aDocument().pushInterval(9).toml());
+        fuzz(80, r -> putAndValidate(r.nextInt(3) == 0 ? Fuzz.soup(r, TOML_TOKENS, 60)
+                : Fuzz.mutate(r, seeds.get(r.nextInt(seeds.size())), TOML_TOKENS, 5)));
+    }
+
+    @Test
+    void mutatedJsonNeverAnswers5xxAndRefusalsStoreNothing() {
+        fuzz(150, r -> {
+            Target target = Target.values()[r.nextInt(Target.values().length)];
+            List<Object> slots = new ArrayList<>();
+            for (String usual : target.defaults) {
+                slots.add(r.nextBoolean() ? usual : jsonValue(r));
+            }
+            String body = target.template.formatted(slots.toArray());
+            if (r.nextInt(4) == 0) {
+                body = Fuzz.mutate(r, body, JSON_TOKENS, 3);
+            }
+            sendJson(target, body);
+        });
+    }
+
+    @Test
     void theCorpusOfNastyBodiesIsAnsweredCleanly() {
         List<Path> files;
         try (Stream<Path> s = Files.list(CORPUS)) {
@@ -206,60 +219,24 @@ class ApiFuzzIT {
         }
     }
 
-    /** JSON values that hurt: NUL, lone surrogates, instants out of range, huge and deep values; "" keeps the default. */
-    @Provide
-    Arbitrary<List<String>> jsonValues() {
-        Arbitrary<String> nasty = Arbitraries.of("", "", "\"\\u0000\"", "\"a\\u0000b\"", "\"\\ud800\"", "\"\\uffff\"",
-                "\"+300000-01-01T00:00:00Z\"", "\"-300000-01-01T00:00:00Z\"", "\"0000-01-01T00:00:00Z\"", "1e400", "-1e400",
-                "9223372036854775808", "-9223372036854775809", "0", "-1", "2147483648", "1.5", "null", "true", "[]", "{}",
-                "\"\"", "\"" + "x".repeat(5_000) + "\"", "[".repeat(3_000) + "]".repeat(3_000),
-                "{\"a\":".repeat(2_000) + "1" + "}".repeat(2_000), "\"APPLIED\"", "\"FAILED\"", "\"b-fuzz-000002\"",
-                "\"2026-11-29T10:00:00Z\"", "\"pg bad name\"", "\"é\"", "\"\\\"\"", "{\"\\u0000\": \"x\"}");
-        Arbitrary<String> randomString = Arbitraries.strings().all().ofMaxLength(30)
-                .map(s -> jakarta.json.Json.createValue(s).toString());
-        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(5, nasty), net.jqwik.api.Tuple.of(1, randomString))
-                .list().ofMaxSize(5);
-    }
+    /** JSON values that hurt: NUL, lone surrogates, instants out of range, huge and deep values. */
+    private static final List<String> NASTY_JSON = List.of("\"\\u0000\"", "\"a\\u0000b\"", "\"\\ud800\"", "\"\\uffff\"",
+            "\"+300000-01-01T00:00:00Z\"", "\"-300000-01-01T00:00:00Z\"", "\"0000-01-01T00:00:00Z\"", "1e400", "-1e400",
+            "9223372036854775808", "-9223372036854775809", "0", "-1", "2147483648", "1.5", "null", "true", "[]", "{}",
+            "\"\"", "\"" + "x".repeat(5_000) + "\"", "[".repeat(3_000) + "]".repeat(3_000),
+            "{\"a\":".repeat(2_000) + "1" + "}".repeat(2_000), "\"APPLIED\"", "\"FAILED\"", "\"b-fuzz-000002\"",
+            "\"2026-11-29T10:00:00Z\"", "\"pg bad name\"", "\"é\"", "\"\\\"\"", "{\"\\u0000\": \"x\"}");
 
-    /** A character-level edit of a body: insert, delete or replace at a fraction of its length. */
-    record Edit(int kind, double at, String text, int length) {
-        String apply(String body) {
-            int pos = (int) (at * body.length());
-            int end = Math.min(body.length(), pos + length);
-            return switch (kind) {
-                case 0 -> body.substring(0, pos) + text + body.substring(pos);
-                case 1 -> body.substring(0, pos) + body.substring(end);
-                default -> body.substring(0, pos) + text + body.substring(end);
-            };
-        }
-    }
+    private static final List<String> JSON_TOKENS = List.of("{", "}", "[", "]", ",", ":", "\"", "\\", "\\u0000", "\u0000",
+            "null", "1", "\"x\":1,", " ");
 
-    @Provide
-    Arbitrary<List<Edit>> edits() {
-        Arbitrary<Edit> edit = Combinators.combine(Arbitraries.integers().between(0, 2), Arbitraries.doubles().between(0, 1),
-                Arbitraries.of("{", "}", "[", "]", ",", ":", "\"", "\\", "\\u0000", "\u0000", "null", "1", "\"x\":1,", " "),
-                Arbitraries.integers().between(1, 8)).as(Edit::new);
-        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(3, Arbitraries.just(List.<Edit>of())),
-                net.jqwik.api.Tuple.of(1, edit.list().ofMinSize(1).ofMaxSize(3)));
-    }
+    private static final List<String> TOML_TOKENS = List.of("[", "]", "{", "}", "=", ".", ",", "\"", "'", "#", "\n",
+            "\\u0000", "\u0000", "\uD800", "1", "-1", "99999999999999999999", "1e999", "true", "2026-11-29T10:00:00Z",
+            "collector", "postgres", "push_interval", "password", "[".repeat(5_000), "{a=".repeat(2_000), "a.".repeat(5_000),
+            "\"\"\"", "é");
 
-    @Provide
-    Arbitrary<String> toml() {
-        List<String> tokens = List.of("[", "]", "{", "}", "=", ".", ",", "\"", "'", "#", "\n", "\\u0000", "\u0000", "\uD800",
-                "1", "-1", "99999999999999999999", "1e999", "true", "2026-11-29T10:00:00Z", "collector", "postgres",
-                "push_interval", "password", "[".repeat(5_000), "{a=".repeat(2_000), "a.".repeat(5_000), "\"\"\"", "é");
-        List<String> seeds = List.of(ConfigCorpus.SPEC_EXAMPLE, aDocument().pushInterval(9).toml());
-        Arbitrary<Edit> edit = Combinators.combine(Arbitraries.integers().between(0, 2), Arbitraries.doubles().between(0, 1),
-                Arbitraries.of(tokens), Arbitraries.integers().between(1, 30)).as(Edit::new);
-        Arbitrary<String> mutated = Combinators.combine(Arbitraries.of(seeds), edit.list().ofMinSize(1).ofMaxSize(5))
-                .as((seed, es) -> {
-                    String doc = seed;
-                    for (Edit e : es) {
-                        doc = e.apply(doc);
-                    }
-                    return doc;
-                });
-        Arbitrary<String> soup = Arbitraries.of(tokens).list().ofMaxSize(60).map(l -> String.join("", l));
-        return Arbitraries.oneOf(mutated, mutated, soup);
+    private static String jsonValue(Random r) {
+        return r.nextInt(6) == 0 ? jakarta.json.Json.createValue(Fuzz.unicode(r, 30)).toString()
+                : NASTY_JSON.get(r.nextInt(NASTY_JSON.size()));
     }
 }

@@ -4,30 +4,28 @@ import io.pgfleet.domain.schema.ConfigValidator;
 import io.pgfleet.domain.schema.Validation;
 import io.pgfleet.domain.schema.ValidationError;
 import io.pgfleet.testing.ConfigCorpus;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import io.pgfleet.testing.Fuzz;
+import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Random;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Property-based fuzzing of parser and validator together: whatever the text, the answer is a
- * {@link Validation} (valid, or invalid with positioned errors), never an exception or a stack
- * overflow. Tries are bounded so the suite stays fast; the nastiest inputs found are replayed from
- * {@code src/test/resources/toml-corpus} on every run.
+ * Fuzzing of parser and validator together: whatever the text, the answer is a {@link Validation}
+ * (valid, or invalid with positioned errors), never an exception or a stack overflow. Inputs are
+ * seeded ({@link Fuzz}); tries are bounded so the suite stays fast; the nastiest inputs found are
+ * replayed from {@code src/test/resources/toml-corpus} on every run.
  */
 class TomlFuzzTest {
 
@@ -61,22 +59,36 @@ class TomlFuzzTest {
         return v;
     }
 
-    @Property(tries = 400)
-    void randomTokenSoupNeverBreaksTheValidator(@ForAll("tokenSoup") String doc) {
-        check(doc);
+    private static void fuzz(int tries, Function<Random, String> input) {
+        long seed = Fuzz.seed();
+        Random random = new Random(seed);
+        for (int i = 0; i < Fuzz.tries(tries); i++) {
+            String doc = input.apply(random);
+            try {
+                check(doc);
+            } catch (AssertionError | RuntimeException | StackOverflowError e) {
+                fail("try " + i + " of seed " + seed + " (replay with -Dpgfleet.fuzz.seed=" + seed + ") failed on: "
+                        + Fuzz.shown(doc), e);
+            }
+        }
     }
 
-    @Property(tries = 400)
-    void mutatedValidDocumentsAreValidOrInvalidNeverAFailure(@ForAll("mutated") String doc) {
-        check(doc);
+    @Test
+    void randomTokenSoupNeverBreaksTheValidator() {
+        fuzz(400, r -> Fuzz.soup(r, TOKENS, 120));
     }
 
-    @Property(tries = 200)
-    void anyUnicodeTextNeverBreaksTheValidator(@ForAll("unicode") String doc) {
-        check(doc);
+    @Test
+    void mutatedValidDocumentsAreValidOrInvalidNeverAFailure() {
+        fuzz(400, r -> Fuzz.mutate(r, SEEDS.get(r.nextInt(SEEDS.size())), TOKENS, 6));
     }
 
-    @Example
+    @Test
+    void anyUnicodeTextNeverBreaksTheValidator() {
+        fuzz(200, r -> Fuzz.unicode(r, 400));
+    }
+
+    @Test
     void theCorpusOfNastyDocumentsIsAnsweredCleanly() throws IOException {
         List<Path> files;
         try (Stream<Path> s = Files.list(CORPUS)) {
@@ -89,47 +101,5 @@ class TomlFuzzTest {
                 assertInstanceOf(Validation.Invalid.class, v, f.toString());
             }
         }
-    }
-
-    @Provide
-    Arbitrary<String> tokenSoup() {
-        return Arbitraries.of(TOKENS).list().ofMaxSize(120).map(l -> String.join("", l));
-    }
-
-    @Provide
-    Arbitrary<String> unicode() {
-        return Arbitraries.strings().all().ofMaxLength(400);
-    }
-
-    /** One edit of a document: where (a fraction of its length), what, and how much. */
-    record Mutation(int kind, double at, String token, int length) {
-        String apply(String doc) {
-            int pos = (int) (at * doc.length());
-            int end = Math.min(doc.length(), pos + length);
-            return switch (kind) {
-                case 0 -> doc.substring(0, pos) + token + doc.substring(pos);
-                case 1 -> doc.substring(0, pos) + doc.substring(end);
-                case 2 -> doc.substring(0, end) + doc.substring(pos, end) + doc.substring(end);
-                default -> doc.substring(0, pos) + token + doc.substring(end);
-            };
-        }
-    }
-
-    static Arbitrary<String> mutationsOf(List<String> seeds, List<String> tokens) {
-        Arbitrary<Mutation> mutation = Combinators.combine(Arbitraries.integers().between(0, 3),
-                Arbitraries.doubles().between(0, 1), Arbitraries.of(tokens), Arbitraries.integers().between(1, 40))
-                .as(Mutation::new);
-        return Combinators.combine(Arbitraries.of(seeds), mutation.list().ofMinSize(1).ofMaxSize(6)).as((seed, edits) -> {
-            String doc = seed;
-            for (Mutation m : edits) {
-                doc = m.apply(doc);
-            }
-            return doc;
-        });
-    }
-
-    @Provide
-    Arbitrary<String> mutated() {
-        return mutationsOf(SEEDS, TOKENS);
     }
 }
