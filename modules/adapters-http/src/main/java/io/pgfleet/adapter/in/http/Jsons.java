@@ -19,7 +19,7 @@ import java.util.Map;
 final class Jsons {
 
     static final String MEDIA_TYPE = "application/json";
-    /** The deepest nesting of arrays and objects a request body may have; the API's bodies need 3. */
+    /** The deepest nesting of arrays and objects a request body may have; the API's bodies need 4 (sample labels). */
     static final int MAX_DEPTH = 32;
 
     private Jsons() {
