@@ -103,6 +103,9 @@ class HostileInputIT {
         assertProblem(admin.get("/api/v1/audit?until=%2B300000-01-01T00%3A00%3A00Z"), 400, "until");
         assertProblem(admin.get("/api/v1/audit?since=-300000-01-01T00%3A00%3A00Z"), 400, "since");
         assertProblem(admin.postJson("/api/v1/collectors", "{\"name\": \"a\\u0000b\"}"), 400, "name");
+        assertProblem(admin.get("/api/v1/audit?actor=a%00b"), 400, "actor");
+        assertProblem(admin.putToml("/api/v1/config/" + id, "[collector]\n# a\u0000b\npush_interval = 7\n"), 400, "NUL");
+        assertEquals(2, count("SELECT count(*) FROM config_revisions WHERE collector_id = '" + id + "'"));
     }
 
     @Test

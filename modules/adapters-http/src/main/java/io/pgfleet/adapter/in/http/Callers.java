@@ -9,7 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 /**
- * Who is calling: the {@link Principal} that {@link AuthenticationFilter} put into the request
+ * Who is calling: the {@link Principal} that {@link ApiRoutes} put into the request
  * context, and the client address.
  */
 final class Callers {

@@ -19,6 +19,8 @@ import java.util.Map;
 final class Jsons {
 
     static final String MEDIA_TYPE = "application/json";
+    /** The deepest nesting of arrays and objects a request body may have; the API's bodies need 4 (sample labels). */
+    static final int MAX_DEPTH = 32;
 
     private Jsons() {
     }
@@ -48,15 +50,47 @@ final class Jsons {
         if (text.isBlank()) {
             return JsonValue.EMPTY_JSON_OBJECT;
         }
+        int depth = depth(text);
+        if (depth > MAX_DEPTH) {
+            throw new ApiException(Problem.badRequest("the body nests arrays and objects deeper than " + MAX_DEPTH + " levels"));
+        }
+        JsonObject body;
         try (JsonReader reader = Json.createReader(new StringReader(text))) {
-            JsonObject body = reader.readObject();
-            refuseNul(body, "");
-            return body;
+            body = reader.readObject();
         } catch (JsonParsingException e) {
             throw new ApiException(Problem.badRequest("the body is not valid JSON: " + e.getMessage()));
         } catch (JsonException | IllegalStateException e) {
             throw new ApiException(Problem.badRequest("the body must be a JSON object"));
+        } catch (RuntimeException e) {
+            // The parser's own limits (Parsson throws a bare RuntimeException for some): still the body's fault.
+            throw new ApiException(Problem.badRequest("the body is not accepted as JSON: " + e.getMessage()));
         }
+        refuseNul(body, "");
+        return body;
+    }
+
+    /** The deepest nesting of arrays and objects, outside strings; linear and iterative. */
+    static int depth(String text) {
+        int depth = 0;
+        int max = 0;
+        boolean inString = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (inString) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '"') {
+                    inString = false;
+                }
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == '[' || c == '{') {
+                max = Math.max(max, ++depth);
+            } else if (c == ']' || c == '}') {
+                depth--;
+            }
+        }
+        return max;
     }
 
     /**

@@ -37,7 +37,11 @@ final class QueryParams {
     }
 
     static String text(ServerRequest req, String name) {
-        return req.query().contains(name) ? req.query().get(name) : "";
+        String value = req.query().contains(name) ? req.query().get(name) : "";
+        if (value.indexOf('\u0000') >= 0) {
+            throw new ApiException(Problem.badRequest("query parameter '" + name + "' contains a NUL character, which is not accepted"));
+        }
+        return value;
     }
 
     static Instant instant(ServerRequest req, String name, Instant fallback) {

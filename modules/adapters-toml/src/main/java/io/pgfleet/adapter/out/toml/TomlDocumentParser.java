@@ -199,7 +199,7 @@ public final class TomlDocumentParser implements ParseConfigDocumentPort {
                 default -> {
                 }
             }
-            int depth = headerSegments + (keySegments - 1) + open.length() + (inValue && open.isEmpty() ? 0 : 0);
+            int depth = headerSegments + (keySegments - 1) + open.length();
             if (depth > max) {
                 return Optional.of(new ValidationError(line, Math.max(1, column), "", "invalid TOML: " + nestingMessage()));
             }

@@ -1,0 +1,69 @@
+package io.pgfleet.adapter.out.postgres;
+
+import io.helidon.dbclient.DbClientException;
+import io.pgfleet.application.port.out.StorageRejectedException;
+import io.pgfleet.application.port.out.StorageUnavailableException;
+import io.pgfleet.domain.audit.AuditAction;
+import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.audit.AuditSubject;
+import io.pgfleet.domain.collector.Collector;
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.identity.Actor;
+import io.pgfleet.testing.TestDatabase;
+import io.pgfleet.testing.TestPostgres;
+import org.junit.jupiter.api.Test;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.PSQLState;
+
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Instant;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Database failures are told apart: a refused value is the request's fault, a lost connection is not. */
+class StorageErrorsTest {
+
+    @Test
+    void aValueTheDatabaseCannotHoldIsRejectedAndNothingIsKept() {
+        TestDatabase db = TestPostgres.newDatabase();
+        try (PostgresStorage storage = PostgresStorage.open(new DatabaseSettings(db.url(), db.user(), db.password(), 2))) {
+            CollectorId id = CollectorId.of("nul-detail");
+            Instant now = Instant.parse("2026-11-30T10:00:00Z");
+            Collector collector = new Collector(id, "nul-detail", "", Map.of(), now, false);
+            AuditEntry audit = new AuditEntry(now, new Actor("admin", "127.0.0.1"), AuditAction.COLLECTOR_CREATED,
+                    new AuditSubject.OfCollector(id), 0, "a\u0000b");
+            StorageRejectedException e = assertThrows(StorageRejectedException.class,
+                    () -> storage.collectors().saveNewCollector(collector, audit));
+            assertTrue(e.getMessage().contains("22021"), e.getMessage());
+            assertTrue(storage.collectors().loadCollector(id).isEmpty(), "the transaction was rolled back");
+        }
+    }
+
+    private static RuntimeException classify(SQLException cause) {
+        return StorageErrors.classify("testing", new DbClientException("failed", cause));
+    }
+
+    @Test
+    void onlyConnectionFailuresAreUnavailable() {
+        assertInstanceOf(StorageUnavailableException.class, classify(new PSQLException("refused", PSQLState.CONNECTION_UNABLE_TO_CONNECT)));
+        assertInstanceOf(StorageUnavailableException.class, classify(new PSQLException("gone", PSQLState.CONNECTION_FAILURE)));
+        assertInstanceOf(StorageUnavailableException.class, classify(new SQLException("terminating connection", "57P01")));
+        assertInstanceOf(StorageUnavailableException.class, classify(new SQLException("too many clients", "53300")));
+        assertInstanceOf(StorageUnavailableException.class, classify(new SQLException("could not serialize", "40001")));
+        assertInstanceOf(StorageUnavailableException.class,
+                classify(new SQLTransientConnectionException("pgfleet - Connection is not available, request timed out")));
+        assertInstanceOf(StorageUnavailableException.class,
+                StorageErrors.classify("testing", new DbClientException("no SQL cause at all")));
+
+        assertInstanceOf(StorageRejectedException.class, classify(new SQLException("invalid byte sequence", "22021")));
+        assertInstanceOf(StorageRejectedException.class, classify(new PSQLException("out of range", PSQLState.DATETIME_OVERFLOW)));
+        assertInstanceOf(StorageRejectedException.class, classify(new SQLException("duplicate key", "23505")));
+
+        RuntimeException defect = classify(new SQLException("syntax error", "42601"));
+        assertInstanceOf(IllegalStateException.class, defect, "a statement pgfleet got wrong is neither the client's nor the network's fault");
+    }
+}
