@@ -1,10 +1,8 @@
 package io.pgfleet.server;
 
-import io.pgfleet.testing.TestDatabase;
-import io.pgfleet.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -32,11 +30,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class AccessControlIT {
 
+    @RegisterExtension
+    static final RunningServer SERVER = new RunningServer();
+
     enum Caller { NOBODY, VIEWER, OPERATOR, ADMIN, SELF_COLLECTOR, FOREIGN_COLLECTOR }
 
     private static final AtomicInteger COUNTER = new AtomicInteger();
-    private static TestDatabase database;
-    private static PgfleetServer server;
     private static ApiClient admin;
     private static final Map<Caller, String> TOKENS = new java.util.EnumMap<>(Caller.class);
     private static String self;
@@ -45,16 +44,14 @@ class AccessControlIT {
 
     @BeforeAll
     static void start() {
-        database = TestPostgres.newDatabase();
-        server = TestServers.start(database);
-        admin = ApiClient.asAdmin(server.port());
+        admin = ApiClient.asAdmin(SERVER.port());
         TOKENS.put(Caller.NOBODY, "");
         TOKENS.put(Caller.ADMIN, admin.token());
         for (Caller c : List.of(Caller.VIEWER, Caller.OPERATOR)) {
             String name = c.name().toLowerCase();
             assertEquals(201, admin.postJson("/api/v1/users", "{\"username\":\"" + name
                     + "\",\"password\":\"password-of-" + name + "\",\"role\":\"" + name + "\"}").statusCode());
-            ApiClient client = new ApiClient(server.port());
+            ApiClient client = new ApiClient(SERVER.port());
             assertEquals(200, client.login(name, "password-of-" + name).statusCode());
             TOKENS.put(c, client.token());
         }
@@ -66,7 +63,7 @@ class AccessControlIT {
     }
 
     private static String register(Caller c) {
-        HttpResponse<String> r = new ApiClient(server.port()).send(new ApiClient(server.port())
+        HttpResponse<String> r = new ApiClient(SERVER.port()).send(new ApiClient(SERVER.port())
                 .request("/api/v1/collectors/register").header("Content-Type", "application/json")
                 .header("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET)
                 .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + c + "\",\"hostname\":\"h\"}")));
@@ -75,10 +72,6 @@ class AccessControlIT {
         return ApiClient.field(r.body(), "collector_id");
     }
 
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     /** A route, how to call it, and the least caller that may. */
     record Route(String name, String method, Supplier<String> path, String contentType, Supplier<String> body,
@@ -146,7 +139,7 @@ class AccessControlIT {
     }
 
     private static HttpResponse<String> call(Route route, Caller caller) {
-        ApiClient client = new ApiClient(server.port());
+        ApiClient client = new ApiClient(SERVER.port());
         client.useToken(TOKENS.get(caller));
         HttpRequest.Builder b = client.request(route.path().get());
         if (!route.contentType().isEmpty()) {
@@ -174,7 +167,7 @@ class AccessControlIT {
 
     @Test
     void aCollectorCannotReadAnotherCollectorsConfiguration() {
-        ApiClient asSelf = new ApiClient(server.port());
+        ApiClient asSelf = new ApiClient(SERVER.port());
         asSelf.useToken(TOKENS.get(Caller.SELF_COLLECTOR));
         HttpResponse<String> r = asSelf.get("/api/v1/config/" + foreign);
         assertEquals(403, r.statusCode());
@@ -187,11 +180,11 @@ class AccessControlIT {
 
     @Test
     void passwordsAndTokensAreStoredOnlyAsHashes() throws Exception {
-        HttpResponse<String> login = new ApiClient(server.port()).login("operator", "password-of-operator");
+        HttpResponse<String> login = new ApiClient(SERVER.port()).login("operator", "password-of-operator");
         String refresh = ApiClient.field(login.body(), "refresh_token");
         String enrolment = admin.postJson("/api/v1/collectors/" + self + "/enrolment-token", "").body();
         String enrolmentToken = enrolment.replaceAll(".*\"enrolment_token\":\"([^\"]+)\".*", "$1");
-        try (Connection c = database.connect(); Statement s = c.createStatement()) {
+        try (Connection c = SERVER.database().connect(); Statement s = c.createStatement()) {
             try (ResultSet rs = s.executeQuery("SELECT username, password_hash FROM users")) {
                 while (rs.next()) {
                     String hash = rs.getString(2);

@@ -2,11 +2,10 @@ package io.pgfleet.server;
 
 import io.pgfleet.testing.ConfigCorpus;
 import io.pgfleet.testing.Fuzz;
-import io.pgfleet.testing.TestDatabase;
-import io.pgfleet.testing.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,10 +38,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class ApiFuzzIT {
 
+    @RegisterExtension
+    static final RunningServer SERVER = new RunningServer();
+
     private static final Path CORPUS = Path.of("src", "test", "resources", "api-corpus");
 
-    private static TestDatabase database;
-    private static PgfleetServer server;
     private static ApiClient admin;
     private static ApiClient agent;
     private static String collector;
@@ -51,15 +51,13 @@ class ApiFuzzIT {
 
     @BeforeAll
     static void start() throws SQLException {
-        database = TestPostgres.newDatabase();
-        counting = database.connect();
-        server = TestServers.start(database);
-        admin = ApiClient.asAdmin(server.port());
+        counting = SERVER.database().connect();
+        admin = ApiClient.asAdmin(SERVER.port());
         collector = "fuzzed";
         assertEquals(201, admin.createCollector(collector).statusCode());
         assertEquals(201, admin.putToml("/api/v1/config/" + collector, aDocument().pushInterval(5).toml()).statusCode());
         assertEquals(201, admin.putToml("/api/v1/config/" + collector, aDocument().pushInterval(6).toml()).statusCode());
-        agent = new ApiClient(server.port());
+        agent = new ApiClient(SERVER.port());
         HttpResponse<String> r = agent.send(agent.request("/api/v1/collectors/register").header("Content-Type", "application/json")
                 .header("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET)
                 .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"fuzz-agent\"}")));
@@ -71,7 +69,6 @@ class ApiFuzzIT {
     @AfterAll
     static void stop() throws SQLException {
         counting.close();
-        server.close();
     }
 
     /** What a request could have stored. */

@@ -1,10 +1,8 @@
 package io.pgfleet.server;
 
-import io.pgfleet.testing.TestDatabase;
-import io.pgfleet.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -21,22 +19,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The configuration API over real HTTP against a real PostgreSQL. */
 class ConfigApiIT {
 
+    @RegisterExtension
+    static final RunningServer SERVER = new RunningServer();
+
     private static final AtomicInteger IDS = new AtomicInteger();
-    private static TestDatabase database;
-    private static PgfleetServer server;
     private static ApiClient api;
 
     @BeforeAll
     static void start() {
-        database = TestPostgres.newDatabase();
-        server = TestServers.start(database);
-        api = ApiClient.asAdmin(server.port());
+        api = ApiClient.asAdmin(SERVER.port());
     }
 
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     private static String newCollector() {
         String id = "db-" + IDS.incrementAndGet();
@@ -45,7 +38,7 @@ class ConfigApiIT {
     }
 
     private static int versionsStored(String id) throws SQLException {
-        try (Connection c = database.connect(); Statement s = c.createStatement();
+        try (Connection c = SERVER.database().connect(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*) FROM config_revisions WHERE collector_id = '" + id + "'")) {
             rs.next();
             return rs.getInt(1);
@@ -146,7 +139,7 @@ class ConfigApiIT {
 
     @Test
     void healthIsOpenAndChecksTheDatabase() {
-        ApiClient anonymous = new ApiClient(server.port());
+        ApiClient anonymous = new ApiClient(SERVER.port());
         HttpResponse<String> ready = anonymous.get("/observe/health");
         assertEquals(200, ready.statusCode(), ready.body());
         assertTrue(ready.body().contains("\"status\":\"UP\"") && ready.body().contains("\"name\":\"database\""));
@@ -157,7 +150,7 @@ class ConfigApiIT {
     void metricsCountPublishesAndRequestsInPrometheusText() {
         String id = newCollector();
         api.putToml("/api/v1/config/" + id, aDocument().pushInterval(7).toml());
-        HttpResponse<String> m = new ApiClient(server.port()).get("/observe/metrics");
+        HttpResponse<String> m = new ApiClient(SERVER.port()).get("/observe/metrics");
         assertEquals(200, m.statusCode());
         assertTrue(m.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
         assertTrue(m.body().matches("(?s).*pgfleet_publishes_total (\\d+\\.\\d+|\\d+)(E\\d+)?\n.*"), m.body());

@@ -1,11 +1,9 @@
 package io.pgfleet.server;
 
 import io.pgfleet.testing.ConfigCorpus;
-import io.pgfleet.testing.TestDatabase;
-import io.pgfleet.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
@@ -33,9 +31,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Validation before accept, history, diff, rollback and audit, over HTTP against real PostgreSQL. */
 class ConfigLifecycleIT {
 
+    @RegisterExtension
+    static final RunningServer SERVER = new RunningServer();
+
     private static final AtomicInteger IDS = new AtomicInteger();
-    private static TestDatabase database;
-    private static PgfleetServer server;
     private static ApiClient api;
 
     static final List<ConfigCorpus.Invalid> invalidDocuments = ConfigCorpus.INVALID;
@@ -43,15 +42,9 @@ class ConfigLifecycleIT {
 
     @BeforeAll
     static void start() {
-        database = TestPostgres.newDatabase();
-        server = TestServers.start(database);
-        api = ApiClient.asAdmin(server.port());
+        api = ApiClient.asAdmin(SERVER.port());
     }
 
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     private static String newCollector() {
         String id = "lc-" + IDS.incrementAndGet();
@@ -60,7 +53,7 @@ class ConfigLifecycleIT {
     }
 
     private static int count(String sql) throws SQLException {
-        try (Connection c = database.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = SERVER.database().connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getInt(1);
         }

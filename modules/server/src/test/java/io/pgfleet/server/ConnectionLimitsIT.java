@@ -1,10 +1,7 @@
 package io.pgfleet.server;
 
-import io.pgfleet.testing.TestDatabase;
-import io.pgfleet.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.Socket;
 import java.net.URI;
@@ -27,26 +24,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** A collector holds at most 4 watches (users only the connection limit); the listener caps open connections. */
 class ConnectionLimitsIT {
 
+    @RegisterExtension
+    static final RunningServer SERVER = new RunningServer();
+
     private static final Pattern HELD = Pattern.compile("(?m)^pgfleet_watches_held(?:\\{[^}]*})? ([0-9.E]+)$");
-    private static TestDatabase database;
-    private static PgfleetServer server;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    @BeforeAll
-    static void start() {
-        database = TestPostgres.newDatabase();
-        server = TestServers.start(database);
-    }
 
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void aCollectorHoldsAtMostFourWatchesWhileUsersAreNotLimitedSo() throws Exception {
-        ApiClient admin = ApiClient.asAdmin(server.port());
-        ApiClient anonymous = new ApiClient(server.port());
+        ApiClient admin = ApiClient.asAdmin(SERVER.port());
+        ApiClient anonymous = new ApiClient(SERVER.port());
         HttpResponse<String> reg = anonymous.send(anonymous.request("/api/v1/collectors/register")
                 .header("Content-Type", "application/json")
                 .header("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET)
@@ -81,7 +70,7 @@ class ConnectionLimitsIT {
 
     @Test
     void connectionsBeyondTheMaximumWaitUntilOneCloses() throws Exception {
-        ServerSettings s = TestServers.settings(database);
+        ServerSettings s = TestServers.settings(SERVER.database());
         try (PgfleetServer small = PgfleetServer.start(s.withLimits(s.limits().withMaxConnections(2)));
              Socket first = new Socket("127.0.0.1", small.port());
              Socket second = new Socket("127.0.0.1", small.port())) {
@@ -97,13 +86,13 @@ class ConnectionLimitsIT {
     }
 
     private CompletableFuture<HttpResponse<String>> watch(String token, String id, int waitSeconds) {
-        return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/v1/config/"
+        return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + SERVER.port() + "/api/v1/config/"
                         + id + "?wait=" + waitSeconds + "&after=1")).header("Authorization", "Bearer " + token)
                 .timeout(Duration.ofSeconds(120)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static void awaitHeldWatches(int expected) throws InterruptedException {
-        ApiClient anonymous = new ApiClient(server.port());
+        ApiClient anonymous = new ApiClient(SERVER.port());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         double held = -1;
         while (System.nanoTime() < deadline) {

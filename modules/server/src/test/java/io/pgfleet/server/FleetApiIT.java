@@ -1,10 +1,8 @@
 package io.pgfleet.server;
 
-import io.pgfleet.testing.TestDatabase;
-import io.pgfleet.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -19,24 +17,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Apply reports, the fleet view and idempotent sample pushes over HTTP against real PostgreSQL. */
 class FleetApiIT {
 
-    private static TestDatabase database;
-    private static PgfleetServer server;
+    @RegisterExtension
+    static final RunningServer SERVER = new RunningServer();
+
     private static ApiClient admin;
 
     @BeforeAll
     static void start() {
-        database = TestPostgres.newDatabase();
-        server = TestServers.start(database);
-        admin = ApiClient.asAdmin(server.port());
+        admin = ApiClient.asAdmin(SERVER.port());
     }
 
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     private static ApiClient registered(String name) {
-        ApiClient c = new ApiClient(server.port());
+        ApiClient c = new ApiClient(SERVER.port());
         HttpResponse<String> r = c.send(c.request("/api/v1/collectors/register").header("Content-Type", "application/json")
                 .header("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET)
                 .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\"}")));
@@ -86,7 +79,7 @@ class FleetApiIT {
         assertEquals(202, first.statusCode(), first.body());
         assertEquals(202, again.statusCode());
         assertTrue(again.body().contains("\"duplicate\":true"));
-        try (Connection c = database.connect(); Statement s = c.createStatement();
+        try (Connection c = SERVER.database().connect(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*) FROM samples WHERE collector_id = '" + id + "'")) {
             rs.next();
             assertEquals(2, rs.getInt(1));
@@ -108,7 +101,7 @@ class FleetApiIT {
         assertEquals(202, other.statusCode(), other.body());
         assertTrue(other.body().contains("\"duplicate\":false"), "another collector's id is not a duplicate: " + other.body());
         for (ApiClient agent : java.util.List.of(first, second)) {
-            try (Connection c = database.connect(); Statement s = c.createStatement();
+            try (Connection c = SERVER.database().connect(); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT count(*) FROM samples WHERE collector_id = '" + idOf(agent) + "'")) {
                 rs.next();
                 assertEquals(1, rs.getInt(1), "samples of " + idOf(agent));

@@ -1,10 +1,8 @@
 package io.pgfleet.server;
 
-import io.pgfleet.testing.TestDatabase;
-import io.pgfleet.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -24,22 +22,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HostileInputIT {
 
+    @RegisterExtension
+    static final RunningServer SERVER = new RunningServer();
+
     private static final AtomicInteger IDS = new AtomicInteger();
-    private static TestDatabase database;
-    private static PgfleetServer server;
     private static ApiClient admin;
 
     @BeforeAll
     static void start() {
-        database = TestPostgres.newDatabase();
-        server = TestServers.start(database);
-        admin = ApiClient.asAdmin(server.port());
+        admin = ApiClient.asAdmin(SERVER.port());
     }
 
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     private static String newCollector() {
         String id = "hostile-" + IDS.incrementAndGet();
@@ -48,7 +41,7 @@ class HostileInputIT {
     }
 
     private static long count(String sql) throws SQLException {
-        try (Connection c = database.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = SERVER.database().connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }
@@ -61,7 +54,7 @@ class HostileInputIT {
     }
 
     private static ApiClient registeredAgent() {
-        ApiClient c = new ApiClient(server.port());
+        ApiClient c = new ApiClient(SERVER.port());
         HttpResponse<String> r = c.send(c.request("/api/v1/collectors/register").header("Content-Type", "application/json")
                 .header("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET)
                 .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"hostile-agent-" + IDS.incrementAndGet() + "\"}")));
@@ -127,7 +120,7 @@ class HostileInputIT {
 
     @Test
     void pathsOutsideTheApiAre404Problems() {
-        ApiClient anonymous = new ApiClient(server.port());
+        ApiClient anonymous = new ApiClient(SERVER.port());
         for (String path : new String[] {"/", "/favicon.ico", "/anything", "/api", "/observe/nothing"}) {
             assertProblem(anonymous.get(path), 404, "no-such-endpoint");
         }
@@ -135,13 +128,13 @@ class HostileInputIT {
     }
 
     private static long requestSeries() {
-        return new ApiClient(server.port()).get("/observe/metrics").body().lines()
+        return new ApiClient(SERVER.port()).get("/observe/metrics").body().lines()
                 .filter(l -> l.startsWith("pgfleet_http_requests_seconds_count{")).count();
     }
 
     @Test
     void unknownPathsAndMethodsShareOneMetricSeries() {
-        ApiClient anonymous = new ApiClient(server.port());
+        ApiClient anonymous = new ApiClient(SERVER.port());
         anonymous.get("/warm-up");
         anonymous.send(anonymous.request("/warm-up").method("BREW", HttpRequest.BodyPublishers.noBody()));
         requestSeries();

@@ -1,10 +1,7 @@
 package io.pgfleet.server;
 
-import io.pgfleet.testing.TestDatabase;
-import io.pgfleet.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -22,23 +19,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The fleet never loses its last enabled administrator, not even to two concurrent demotions. */
 class LastAdministratorIT {
 
-    private static TestDatabase database;
-    private static PgfleetServer server;
+    @RegisterExtension
+    static final RunningServer SERVER = new RunningServer();
 
-    @BeforeAll
-    static void start() {
-        database = TestPostgres.newDatabase();
-        server = TestServers.start(database);
-    }
 
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+
 
     @Test
     void theLastAdministratorCannotDemoteOrDisableItself() throws SQLException {
-        ApiClient admin = ApiClient.asAdmin(server.port());
+        ApiClient admin = ApiClient.asAdmin(SERVER.port());
         HttpResponse<String> demote = patch(admin, "admin", "{\"role\":\"viewer\"}");
         assertEquals(409, demote.statusCode(), demote.body());
         assertTrue(demote.headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json"));
@@ -50,10 +39,10 @@ class LastAdministratorIT {
 
     @Test
     void concurrentDemotionsOfTheLastTwoAdministratorsDoNotBothSucceed() throws Exception {
-        ApiClient admin = ApiClient.asAdmin(server.port());
+        ApiClient admin = ApiClient.asAdmin(SERVER.port());
         assertEquals(201, admin.postJson("/api/v1/users",
                 "{\"username\":\"second\",\"password\":\"second-admin-password\",\"role\":\"admin\"}").statusCode());
-        ApiClient second = new ApiClient(server.port());
+        ApiClient second = new ApiClient(SERVER.port());
         assertEquals(200, second.login("second", "second-admin-password").statusCode());
         for (int round = 0; round < 5; round++) {
             CountDownLatch go = new CountDownLatch(1);
@@ -93,7 +82,7 @@ class LastAdministratorIT {
     }
 
     private static List<String> enabledAdministrators() throws SQLException {
-        try (Connection c = database.connect(); Statement s = c.createStatement();
+        try (Connection c = SERVER.database().connect(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT username FROM users WHERE role = 'admin' AND enabled ORDER BY 1")) {
             List<String> names = new java.util.ArrayList<>();
             while (rs.next()) {

@@ -1,10 +1,7 @@
 package io.pgfleet.server;
 
-import io.pgfleet.testing.TestDatabase;
-import io.pgfleet.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.security.SecureRandom;
@@ -26,19 +23,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class SigningKeyRetirementIT {
 
-    private static TestDatabase database;
-    private static PgfleetServer server;
+    @RegisterExtension
+    static final RunningServer SERVER = new RunningServer();
 
-    @BeforeAll
-    static void start() {
-        database = TestPostgres.newDatabase();
-        server = TestServers.start(database);
-    }
 
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+
 
     @Test
     void aKeySupersededLongerAgoThanTheTokenLifetimeNoLongerVerifiesAndIsDeletedOnRotation() throws SQLException {
@@ -52,7 +41,7 @@ class SigningKeyRetirementIT {
         assertEquals(200, readUsers(TestTokens.withKey("recent", recentSecret).lifetime(Duration.ofMinutes(5)).signed()),
                 "a key superseded within the token lifetime still verifies the tokens it signed");
 
-        ApiClient admin = ApiClient.asAdmin(server.port());
+        ApiClient admin = ApiClient.asAdmin(SERVER.port());
         assertEquals(201, admin.postJson("/api/v1/auth/signing-keys", "{}").statusCode());
         assertEquals(0, count("SELECT count(*) FROM signing_keys WHERE kid = 'leaked-old'"), "retired key deleted");
         assertEquals(1, count("SELECT count(*) FROM signing_keys WHERE kid = 'recent'"), "key still in use kept");
@@ -63,13 +52,13 @@ class SigningKeyRetirementIT {
     @Test
     void aTokenLivingLongerThanTheConfiguredTtlIsRefusedDespiteAGoodSignature() throws SQLException {
         // The test server's access token TTL is 15 minutes (30 s of clock skew allowed on top).
-        assertEquals(401, readUsers(TestTokens.withServerKey(database).lifetime(Duration.ofHours(24)).signed()));
-        assertEquals(401, readUsers(TestTokens.withServerKey(database).lifetime(Duration.ofMinutes(17)).signed()));
-        assertEquals(200, readUsers(TestTokens.withServerKey(database).lifetime(Duration.ofMinutes(15)).signed()));
+        assertEquals(401, readUsers(TestTokens.withServerKey(SERVER.database()).lifetime(Duration.ofHours(24)).signed()));
+        assertEquals(401, readUsers(TestTokens.withServerKey(SERVER.database()).lifetime(Duration.ofMinutes(17)).signed()));
+        assertEquals(200, readUsers(TestTokens.withServerKey(SERVER.database()).lifetime(Duration.ofMinutes(15)).signed()));
     }
 
     private static int readUsers(String token) {
-        ApiClient client = new ApiClient(server.port());
+        ApiClient client = new ApiClient(SERVER.port());
         client.useToken(token);
         HttpResponse<String> r = client.get("/api/v1/users");
         return r.statusCode();
@@ -79,7 +68,7 @@ class SigningKeyRetirementIT {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
         String encoded = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-        try (Connection c = database.connect();
+        try (Connection c = SERVER.database().connect();
              PreparedStatement s = c.prepareStatement("INSERT INTO signing_keys (kid, secret, created_at) VALUES (?, ?, ?)")) {
             s.setString(1, kid);
             s.setString(2, encoded);
@@ -90,7 +79,7 @@ class SigningKeyRetirementIT {
     }
 
     private static long count(String sql) throws SQLException {
-        try (Connection c = database.connect(); ResultSet rs = c.createStatement().executeQuery(sql)) {
+        try (Connection c = SERVER.database().connect(); ResultSet rs = c.createStatement().executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }

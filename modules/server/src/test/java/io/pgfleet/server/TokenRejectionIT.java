@@ -2,9 +2,8 @@ package io.pgfleet.server;
 
 import io.pgfleet.testing.TestDatabase;
 import io.pgfleet.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -15,22 +14,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /** Every kind of bad credential answers 401; a well-made one answers 200. */
 class TokenRejectionIT {
 
-    private static TestDatabase database;
-    private static PgfleetServer server;
+    @RegisterExtension
+    static final RunningServer SERVER = new RunningServer();
 
-    @BeforeAll
-    static void start() {
-        database = TestPostgres.newDatabase();
-        server = TestServers.start(database);
-    }
 
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+
 
     private static int statusWith(String authorization) {
-        ApiClient c = new ApiClient(server.port());
+        ApiClient c = new ApiClient(SERVER.port());
         return c.send(c.request("/api/v1/users").header("Authorization", authorization).GET()).statusCode();
     }
 
@@ -40,38 +31,38 @@ class TokenRejectionIT {
 
     @Test
     void aCorrectlyMadeTokenIsAccepted() throws Exception {
-        assertEquals(200, statusWithToken(TestTokens.withServerKey(database).signed()),
+        assertEquals(200, statusWithToken(TestTokens.withServerKey(SERVER.database()).signed()),
                 "the test's own token factory must make tokens the server accepts");
     }
 
     @Test
     void forgedSignaturesAreRefused() throws Exception {
-        String good = TestTokens.withServerKey(database).signed();
+        String good = TestTokens.withServerKey(SERVER.database()).signed();
         String[] parts = good.split("\\.");
         char last = parts[2].charAt(0);
         String tampered = parts[0] + "." + parts[1] + "." + (last == 'A' ? 'B' : 'A') + parts[2].substring(1);
         assertEquals(401, statusWithToken(tampered));
-        assertEquals(401, statusWithToken(TestTokens.withServerKey(database).signedWithAnotherKeyUnderTheSameKid().signed()));
+        assertEquals(401, statusWithToken(TestTokens.withServerKey(SERVER.database()).signedWithAnotherKeyUnderTheSameKid().signed()));
         // A viewer's claims with an admin's role pasted in: the signature no longer matches.
-        String viewer = TestTokens.withServerKey(database).subject("admin", "viewer").signed();
-        String admin = TestTokens.withServerKey(database).subject("admin", "admin").signed();
+        String viewer = TestTokens.withServerKey(SERVER.database()).subject("admin", "viewer").signed();
+        String admin = TestTokens.withServerKey(SERVER.database()).subject("admin", "admin").signed();
         assertEquals(401, statusWithToken(viewer.split("\\.")[0] + "." + admin.split("\\.")[1] + "." + viewer.split("\\.")[2]));
     }
 
     @Test
     void algNoneIsRefused() throws Exception {
-        assertEquals(401, statusWithToken(TestTokens.withServerKey(database).unsigned()));
+        assertEquals(401, statusWithToken(TestTokens.withServerKey(SERVER.database()).unsigned()));
     }
 
     @Test
     void expiredTokensAreRefused() throws Exception {
-        assertEquals(401, statusWithToken(TestTokens.withServerKey(database).expiredAgo(120).signed()));
+        assertEquals(401, statusWithToken(TestTokens.withServerKey(SERVER.database()).expiredAgo(120).signed()));
     }
 
     @Test
     void tokensOfAnotherIssuerOrAudienceAreRefused() throws Exception {
-        assertEquals(401, statusWithToken(TestTokens.withServerKey(database).issuer("someone-else").signed()));
-        assertEquals(401, statusWithToken(TestTokens.withServerKey(database).audience("another-api").signed()));
+        assertEquals(401, statusWithToken(TestTokens.withServerKey(SERVER.database()).issuer("someone-else").signed()));
+        assertEquals(401, statusWithToken(TestTokens.withServerKey(SERVER.database()).audience("another-api").signed()));
     }
 
     @Test
@@ -85,7 +76,7 @@ class TokenRejectionIT {
 
     @Test
     void aRefreshTokenUsedTwiceRevokesItsFamily() {
-        ApiClient c = new ApiClient(server.port());
+        ApiClient c = new ApiClient(SERVER.port());
         HttpResponse<String> login = c.login("admin", ServerSettings.TEST_ADMIN_PASSWORD);
         String first = ApiClient.field(login.body(), "refresh_token");
         HttpResponse<String> refreshed = refresh(first);
@@ -96,21 +87,21 @@ class TokenRejectionIT {
         assertEquals(401, refresh(first).statusCode(), "a rotated refresh token is spent");
         assertEquals(401, refresh(second).statusCode(), "reuse revoked the whole family");
 
-        HttpResponse<String> otherLogin = new ApiClient(server.port()).login("admin", ServerSettings.TEST_ADMIN_PASSWORD);
+        HttpResponse<String> otherLogin = new ApiClient(SERVER.port()).login("admin", ServerSettings.TEST_ADMIN_PASSWORD);
         assertEquals(200, refresh(ApiClient.field(otherLogin.body(), "refresh_token")).statusCode(),
                 "another login's family is untouched");
     }
 
     private static HttpResponse<String> refresh(String token) {
-        return new ApiClient(server.port()).postJson("/api/v1/auth/refresh", "{\"refresh_token\":\"" + token + "\"}");
+        return new ApiClient(SERVER.port()).postJson("/api/v1/auth/refresh", "{\"refresh_token\":\"" + token + "\"}");
     }
 
     @Test
     void aDisabledUsersTokensStopWorking() {
-        ApiClient admin = ApiClient.asAdmin(server.port());
+        ApiClient admin = ApiClient.asAdmin(SERVER.port());
         assertEquals(201, admin.postJson("/api/v1/users",
                 "{\"username\":\"leaver\",\"password\":\"leaver-password\",\"role\":\"admin\"}").statusCode());
-        ApiClient leaver = new ApiClient(server.port());
+        ApiClient leaver = new ApiClient(SERVER.port());
         HttpResponse<String> login = leaver.login("leaver", "leaver-password");
         assertEquals(200, statusWithToken(leaver.token()));
 
@@ -118,13 +109,13 @@ class TokenRejectionIT {
                 .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"enabled\": false}"))).statusCode());
         assertEquals(401, statusWithToken(leaver.token()));
         assertEquals(401, refresh(ApiClient.field(login.body(), "refresh_token")).statusCode());
-        assertEquals(401, new ApiClient(server.port()).login("leaver", "leaver-password").statusCode());
+        assertEquals(401, new ApiClient(SERVER.port()).login("leaver", "leaver-password").statusCode());
     }
 
     @Test
     void wrongPasswordsAndUnknownUsersGetTheSameAnswer() {
-        HttpResponse<String> wrong = new ApiClient(server.port()).login("admin", "not-the-password");
-        HttpResponse<String> unknown = new ApiClient(server.port()).login("nobody", "whatever-password");
+        HttpResponse<String> wrong = new ApiClient(SERVER.port()).login("admin", "not-the-password");
+        HttpResponse<String> unknown = new ApiClient(SERVER.port()).login("nobody", "whatever-password");
         assertEquals(401, wrong.statusCode());
         assertEquals(401, unknown.statusCode());
         assertEquals(wrong.body(), unknown.body());
@@ -132,12 +123,12 @@ class TokenRejectionIT {
 
     @Test
     void registrationNeedsTheSecretOrAValidEnrolmentToken() {
-        ApiClient anon = new ApiClient(server.port());
+        ApiClient anon = new ApiClient(SERVER.port());
         assertEquals(401, anon.send(anon.request("/api/v1/collectors/register").header("Content-Type", "application/json")
                 .header("X-Registration-Secret", "wrong-secret-wrong").POST(HttpRequest.BodyPublishers.ofString("{}"))).statusCode());
         assertEquals(401, anon.postJson("/api/v1/collectors/register", "{}").statusCode());
 
-        ApiClient admin = ApiClient.asAdmin(server.port());
+        ApiClient admin = ApiClient.asAdmin(SERVER.port());
         assertEquals(201, admin.postJson("/api/v1/collectors", "{\"id\": \"pre-made\"}").statusCode());
         String token = admin.postJson("/api/v1/collectors/pre-made/enrolment-token", "").body()
                 .replaceAll(".*\"enrolment_token\":\"([^\"]+)\".*", "$1");
