@@ -19,4 +19,5 @@ module io.pgfleet.agent {
     requires jdk.unsupported;
 
     exports io.pgfleet.agent;
+    exports io.pgfleet.agent.core;
 }

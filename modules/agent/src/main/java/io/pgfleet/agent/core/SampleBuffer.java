@@ -1,10 +1,11 @@
-package io.pgfleet.agent.collect;
+package io.pgfleet.agent.core;
 
 import io.pgfleet.domain.fleet.Sample;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToLongFunction;
 
 /**
  * Samples waiting to be pushed: bounded, the oldest dropped first when full, drops counted.
@@ -51,6 +52,28 @@ public final class SampleBuffer {
     public synchronized List<Sample> take(int max) {
         List<Sample> out = new ArrayList<>(Math.min(max, samples.size()));
         while (out.size() < max && !samples.isEmpty()) {
+            out.add(samples.pollFirst());
+        }
+        return out;
+    }
+
+    /**
+     * Takes the oldest samples out, as many as fit both limits (at least one when any is waiting).
+     *
+     * @param maxCount the most samples
+     * @param maxBytes the most bytes, as {@code size} counts them
+     * @param size     the size of one sample
+     * @return the samples, oldest first
+     */
+    public synchronized List<Sample> take(int maxCount, long maxBytes, ToLongFunction<Sample> size) {
+        List<Sample> out = new ArrayList<>();
+        long bytes = 0;
+        while (out.size() < maxCount && !samples.isEmpty()) {
+            long next = size.applyAsLong(samples.peekFirst());
+            if (!out.isEmpty() && bytes + next > maxBytes) {
+                break;
+            }
+            bytes += next;
             out.add(samples.pollFirst());
         }
         return out;

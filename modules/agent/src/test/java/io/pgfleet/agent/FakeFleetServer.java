@@ -1,0 +1,126 @@
+package io.pgfleet.agent;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A small pgfleet server on loopback, real HTTP, that counts what an agent asks. It answers like
+ * the real one: a plain configuration pull of a collector without configuration is a 404, a watch
+ * is held for the requested seconds unless a version newer than {@code after} exists.
+ */
+final class FakeFleetServer implements AutoCloseable {
+
+    private static final Pattern AFTER = Pattern.compile("(?:^|&)after=(\\d+)");
+    private static final Pattern WAIT = Pattern.compile("(?:^|&)wait=(\\d+)");
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final AtomicInteger configRequests = new AtomicInteger();
+    private final List<String> statusReports = new CopyOnWriteArrayList<>();
+    private volatile Optional<Map.Entry<Integer, String>> published = Optional.empty();
+
+    FakeFleetServer() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(executor);
+        server.createContext("/api/v1/collectors/register", ex -> send(ex, 201, "application/json",
+                "{\"collector_id\":\"c-1\",\"access_token\":\"a\",\"refresh_token\":\"r\"}"));
+        server.createContext("/api/v1/auth/refresh", ex -> send(ex, 200, "application/json",
+                "{\"subject\":\"c-1\",\"access_token\":\"a\",\"refresh_token\":\"r\"}"));
+        server.createContext("/api/v1/collectors/", ex -> {
+            statusReports.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            send(ex, 204, "", "");
+        });
+        server.createContext("/api/v1/metrics/push", ex -> {
+            ex.getRequestBody().readAllBytes();
+            send(ex, 202, "application/json", "{}");
+        });
+        server.createContext("/api/v1/config/", this::config);
+        server.start();
+    }
+
+    URI uri() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    void publish(int version, String document) {
+        published = Optional.of(Map.entry(version, document));
+    }
+
+    int configRequests() {
+        return configRequests.get();
+    }
+
+    List<String> statusReports() {
+        return statusReports;
+    }
+
+    private void config(HttpExchange ex) throws IOException {
+        configRequests.incrementAndGet();
+        String q = Optional.ofNullable(ex.getRequestURI().getRawQuery()).orElse("");
+        Matcher w = WAIT.matcher(q);
+        Matcher a = AFTER.matcher(q);
+        Optional<Map.Entry<Integer, String>> p = published;
+        if (!w.find()) {
+            if (p.isEmpty()) {
+                send(ex, 404, "application/problem+json", "{\"title\":\"no configuration\"}");
+            } else {
+                sendConfig(ex, p.get());
+            }
+            return;
+        }
+        int after = a.find() ? Integer.parseInt(a.group(1)) : 0;
+        if (p.isPresent() && p.get().getKey() > after) {
+            sendConfig(ex, p.get());
+            return;
+        }
+        try {
+            // Held like the real server holds a watch: nothing newer, so the whole wait.
+            TimeUnit.SECONDS.sleep(Math.min(Integer.parseInt(w.group(1)), 60));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        send(ex, 304, "", "");
+    }
+
+    private static void sendConfig(HttpExchange ex, Map.Entry<Integer, String> p) throws IOException {
+        ex.getResponseHeaders().add("X-Config-Version", Integer.toString(p.getKey()));
+        ex.getResponseHeaders().add("ETag", "\"v" + p.getKey() + "\"");
+        send(ex, 200, "application/toml", p.getValue());
+    }
+
+    private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        if (!type.isEmpty()) {
+            ex.getResponseHeaders().add("Content-Type", type);
+        }
+        if (status == 204 || status == 304) {
+            ex.sendResponseHeaders(status, -1);
+        } else {
+            ex.sendResponseHeaders(status, bytes.length);
+            ex.getResponseBody().write(bytes);
+        }
+        ex.close();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}
