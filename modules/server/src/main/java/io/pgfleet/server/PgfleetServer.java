@@ -85,6 +85,25 @@ public final class PgfleetServer implements AutoCloseable {
     }
 
     /**
+     * The token lifetimes, with the refresh token reuse grace from {@code PGFLEET_REFRESH_REUSE_GRACE}
+     * (seconds, 0..300, default 30; see docs/security.md).
+     *
+     * @return the settings
+     */
+    static SecuritySettings securitySettings() {
+        SecuritySettings d = SecuritySettings.defaults();
+        String grace = System.getenv("PGFLEET_REFRESH_REUSE_GRACE");
+        if (grace == null || grace.isBlank()) {
+            return d;
+        }
+        try {
+            return new SecuritySettings(d.refreshTokenTtl(), d.enrolmentTokenTtl(), Duration.ofSeconds(Long.parseLong(grace.strip())));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("PGFLEET_REFRESH_REUSE_GRACE must be 0..300 seconds, got '" + grace + "'");
+        }
+    }
+
+    /**
      * The use cases on top of the storage adapters.
      *
      * @param storage        the storage
@@ -110,7 +129,7 @@ public final class PgfleetServer implements AutoCloseable {
         ApplicationServices.SecurityPorts security = new ApplicationServices.SecurityPorts(
                 jwt, keys, storage.tokens(),
                 storage.users(), storage.users(), new Pbkdf2PasswordHasher(), storage.keys(), storage.tokens(),
-                SecuritySettings.defaults());
+                securitySettings());
         return new ApplicationServices(new ApplicationServices.Ports(storage.collectors(), storage.collectors(),
                 storage.revisions(), storage.revisions(), storage.revisions(), storage.audit(),
                 new TomlDocumentParser(), security, storage.fleet(), storage.fleet(), storage.fleet(), storage.changes(),

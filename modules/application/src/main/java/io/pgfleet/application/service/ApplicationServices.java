@@ -166,7 +166,8 @@ public final class ApplicationServices {
         SecurityPorts sec = ports.security();
         ActivePrincipals active = new ActivePrincipals();
         TokenIssuer issuer = new TokenIssuer(sec.accessTokens(), sec.refreshTokens(), sec.settings(), clock);
-        this.login = new LoginService(sec.loadUser(), ports.loadCollector(), sec.hasher(), sec.refreshTokens(), issuer, clock);
+        this.login = new LoginService(sec.loadUser(), ports.loadCollector(), sec.hasher(), sec.refreshTokens(), issuer, clock,
+                sec.settings().refreshReuseGrace());
         this.authentication = new AuthenticationService(sec.accessTokens(), sec.loadUser(), ports.loadCollector(), clock,
                 active);
         this.registration = new RegistrationService(sec.secrets(), sec.enrolments(), ports.loadCollector(),

@@ -25,10 +25,12 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase {
     private final RefreshTokenStorePort refreshTokens;
     private final TokenIssuer issuer;
     private final Clock clock;
+    private final java.time.Duration reuseGrace;
     private final String dummyHash;
 
     LoginService(LoadUserPort users, LoadCollectorPort collectors, PasswordHasherPort hasher,
-                 RefreshTokenStorePort refreshTokens, TokenIssuer issuer, Clock clock) {
+                 RefreshTokenStorePort refreshTokens, TokenIssuer issuer, Clock clock, java.time.Duration reuseGrace) {
+        this.reuseGrace = reuseGrace;
         this.users = users;
         this.collectors = collectors;
         this.hasher = hasher;
@@ -58,7 +60,7 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase {
         if (refreshToken == null || refreshToken.isBlank() || refreshToken.length() > 200) {
             return new TokenResult.Refused("no refresh token");
         }
-        return switch (refreshTokens.consumeRefreshToken(Secrets.hash(refreshToken), clock.instant())) {
+        return switch (refreshTokens.consumeRefreshToken(Secrets.hash(refreshToken), clock.instant(), reuseGrace)) {
             case RefreshTokenStorePort.Consumption.Rejected r -> new TokenResult.Refused("unknown, expired or revoked refresh token");
             case RefreshTokenStorePort.Consumption.Reused r -> new TokenResult.Refused(
                     "refresh token used twice; every token of its family is revoked");
