@@ -334,7 +334,8 @@ public final class AgentCore {
 
     private void startWithDefaultsIfIdle() {
         if (!collecting && appliedVersion == 0) {
-            log("no configuration published for this collector yet; collecting with the defaults");
+            log(failedVersion == 0 ? "no configuration published for this collector yet; collecting with the defaults"
+                    : "no configuration applied yet (version " + failedVersion + " failed); collecting with the defaults");
             switchTo(EffectiveConfig.defaults());
         }
     }
