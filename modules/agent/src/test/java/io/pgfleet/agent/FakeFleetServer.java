@@ -32,6 +32,12 @@ final class FakeFleetServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicInteger configRequests = new AtomicInteger();
+    private final AtomicInteger refreshes = new AtomicInteger();
+    private final AtomicInteger concurrentRefreshes = new AtomicInteger();
+    private final AtomicInteger mostConcurrentRefreshes = new AtomicInteger();
+    private volatile String validAccess = "a0";
+    private volatile boolean refuseRefresh;
+    private volatile boolean checkAccess;
     private final List<String> statusReports = new CopyOnWriteArrayList<>();
     private volatile Optional<Map.Entry<Integer, String>> published = Optional.empty();
 
@@ -39,14 +45,16 @@ final class FakeFleetServer implements AutoCloseable {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(executor);
         server.createContext("/api/v1/collectors/register", ex -> send(ex, 201, "application/json",
-                "{\"collector_id\":\"c-1\",\"access_token\":\"a\",\"refresh_token\":\"r\"}"));
-        server.createContext("/api/v1/auth/refresh", ex -> send(ex, 200, "application/json",
-                "{\"subject\":\"c-1\",\"access_token\":\"a\",\"refresh_token\":\"r\"}"));
+                "{\"collector_id\":\"c-1\",\"access_token\":\"" + validAccess + "\",\"refresh_token\":\"r0\"}"));
+        server.createContext("/api/v1/auth/refresh", this::refresh);
         server.createContext("/api/v1/collectors/", ex -> {
             statusReports.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             send(ex, 204, "", "");
         });
         server.createContext("/api/v1/metrics/push", ex -> {
+            if (!authorized(ex)) {
+                return;
+            }
             ex.getRequestBody().readAllBytes();
             send(ex, 202, "application/json", "{}");
         });
@@ -70,8 +78,59 @@ final class FakeFleetServer implements AutoCloseable {
         return statusReports;
     }
 
+    /** From now on only a refreshed access token is accepted (the current one expired). */
+    void expireAccessToken() {
+        checkAccess = true;
+        validAccess = "expired-" + validAccess;
+    }
+
+    /** Refreshes are refused from now on (the collector was revoked). */
+    void refuseRefresh() {
+        refuseRefresh = true;
+    }
+
+    int refreshes() {
+        return refreshes.get();
+    }
+
+    int mostConcurrentRefreshes() {
+        return mostConcurrentRefreshes.get();
+    }
+
+    private void refresh(HttpExchange ex) throws IOException {
+        ex.getRequestBody().readAllBytes();
+        if (refuseRefresh) {
+            send(ex, 401, "application/problem+json", "{\"detail\":\"the refresh token is not accepted\"}");
+            return;
+        }
+        int n = refreshes.incrementAndGet();
+        mostConcurrentRefreshes.accumulateAndGet(concurrentRefreshes.incrementAndGet(), Math::max);
+        try {
+            TimeUnit.MILLISECONDS.sleep(300);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        concurrentRefreshes.decrementAndGet();
+        validAccess = "a" + n;
+        send(ex, 200, "application/json", "{\"subject\":\"c-1\",\"access_token\":\"a" + n
+                + "\",\"refresh_token\":\"r" + n + "\"}");
+    }
+
+    private boolean authorized(HttpExchange ex) throws IOException {
+        String auth = Optional.ofNullable(ex.getRequestHeaders().getFirst("Authorization")).orElse("");
+        if (checkAccess && !auth.equals("Bearer " + validAccess)) {
+            ex.getRequestBody().readAllBytes();
+            send(ex, 401, "application/problem+json", "{\"detail\":\"expired\"}");
+            return false;
+        }
+        return true;
+    }
+
     private void config(HttpExchange ex) throws IOException {
         configRequests.incrementAndGet();
+        if (!authorized(ex)) {
+            return;
+        }
         String q = Optional.ofNullable(ex.getRequestURI().getRawQuery()).orElse("");
         Matcher w = WAIT.matcher(q);
         Matcher a = AFTER.matcher(q);
