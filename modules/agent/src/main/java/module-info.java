@@ -4,7 +4,7 @@
  */
 module io.pgfleet.agent {
     requires io.pgfleet.application;
-    requires io.pgfleet.adapter.out.toml;
+    requires io.pgfleet.toml;
     requires org.tomlj;
     requires io.helidon.webclient;
     requires io.helidon.webclient.api;

@@ -1,6 +1,6 @@
 package io.pgfleet.agent;
 
-import io.pgfleet.adapter.out.toml.TomlDocumentParser;
+import io.pgfleet.toml.TomlDocumentParser;
 import io.pgfleet.agent.collect.MetricCollectors;
 import io.pgfleet.agent.core.AgentCore;
 import io.pgfleet.agent.transport.ServerClient;

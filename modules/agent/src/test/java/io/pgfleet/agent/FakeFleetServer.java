@@ -165,6 +165,9 @@ final class FakeFleetServer implements AutoCloseable {
 
     private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        // One exchange per connection: the JDK's small server and a pooling client otherwise race
+        // on connections it has already closed.
+        ex.getResponseHeaders().add("Connection", "close");
         if (!type.isEmpty()) {
             ex.getResponseHeaders().add("Content-Type", type);
         }

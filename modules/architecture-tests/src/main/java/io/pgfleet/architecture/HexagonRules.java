@@ -54,7 +54,8 @@ public final class HexagonRules {
     public List<ArchRule> all() {
         return List.of(domainIsPure(), applicationDependsOnlyOnDomain(), coreIsFreeOfTechnology(),
                 adaptersAreIndependent(), adaptersUsePortsNotServices(), noPackageCycles(),
-                incomingPortsAreUseCasesOrQueries(), outgoingPortsEndWithPort(), servicesArePackagePrivate());
+                incomingPortsAreUseCasesOrQueries(), outgoingPortsEndWithPort(), servicesArePackagePrivate(),
+                agentUsesNoServerAdapter());
     }
 
     /** @return the domain depends only on itself and {@code java.*} */
@@ -90,6 +91,14 @@ public final class HexagonRules {
         return noClasses().that().resideInAnyPackage(root + ".adapter..", root + ".agent..")
                 .should().dependOnClassesThat().resideInAPackage(root + ".application.service..")
                 .as("adapters use the application's ports, never its services");
+    }
+
+    /** @return the agent is a hexagon of its own: it shares libraries with the server, never its adapters */
+    public ArchRule agentUsesNoServerAdapter() {
+        return noClasses().that().resideInAPackage(root + ".agent..")
+                .should().dependOnClassesThat().resideInAnyPackage(root + ".adapter..", root + ".server..")
+                .as("the agent imports no server adapter (what both need lives in a shared library such as "
+                        + root + ".toml)");
     }
 
     /** @return no cycles between packages */

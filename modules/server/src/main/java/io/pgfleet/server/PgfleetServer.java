@@ -15,7 +15,7 @@ import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
 import io.pgfleet.adapter.out.postgres.PostgresStorage;
 import io.pgfleet.adapter.out.security.JwtAccessTokens;
 import io.pgfleet.adapter.out.security.Pbkdf2PasswordHasher;
-import io.pgfleet.adapter.out.toml.TomlDocumentParser;
+import io.pgfleet.toml.TomlDocumentParser;
 import io.pgfleet.application.port.out.SigningKeyStorePort;
 import io.pgfleet.application.service.ApplicationServices;
 import io.pgfleet.domain.audit.AuditEntry;

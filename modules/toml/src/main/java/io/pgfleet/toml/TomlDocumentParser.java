@@ -1,4 +1,4 @@
-package io.pgfleet.adapter.out.toml;
+package io.pgfleet.toml;
 
 import io.pgfleet.application.port.out.ParseConfigDocumentPort;
 import io.pgfleet.domain.config.ConfigDocument;

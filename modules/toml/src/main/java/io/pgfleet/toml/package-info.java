@@ -1,5 +1,5 @@
 /**
- * TOML adapter: {@link io.pgfleet.adapter.out.toml.TomlDocumentParser} turns a document into
+ * TOML adapter: {@link io.pgfleet.toml.TomlDocumentParser} turns a document into
  * {@link io.pgfleet.domain.schema.DocumentValue}s with line and column, or syntax errors.
  */
-package io.pgfleet.adapter.out.toml;
+package io.pgfleet.toml;

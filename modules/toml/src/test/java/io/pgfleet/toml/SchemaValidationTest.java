@@ -1,4 +1,4 @@
-package io.pgfleet.adapter.out.toml;
+package io.pgfleet.toml;
 
 import io.pgfleet.domain.schema.CollectorKind;
 import io.pgfleet.domain.schema.ConfigValidator;

@@ -1,6 +1,6 @@
 package io.pgfleet.agent.core;
 
-import io.pgfleet.adapter.out.toml.TomlDocumentParser;
+import io.pgfleet.toml.TomlDocumentParser;
 import io.pgfleet.domain.fleet.Sample;
 import io.pgfleet.domain.schema.CollectorKind;
 import io.pgfleet.domain.schema.EffectiveConfig;
