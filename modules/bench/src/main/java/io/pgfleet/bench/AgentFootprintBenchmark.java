@@ -28,13 +28,15 @@ public final class AgentFootprintBenchmark {
     /**
      * Runs the benchmark.
      *
-     * @param args {@code --server-jar J --agent-jar A [--minutes M] [--agent-opts "…"]}
+     * @param args {@code --server-jar J --agent-jar A [--minutes M] [--agent-opts "…"] [--intervals fast|default]}
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
         Path serverJar = null;
         Path agentJar = null;
         int minutes = 5;
+        // fast: every collector every 5 s, push every 10 s; default: the published defaults.
+        boolean fast = true;
         String opts = "-Xmx16m -Xss256k -XX:ReservedCodeCacheSize=8m -XX:MaxMetaspaceSize=40m -XX:+UseSerialGC -Xint -XX:-UsePerfData -XX:+IgnoreUnrecognizedVMOptions -XX:+UseCompactObjectHeaders -XX:MaxDirectMemorySize=8m";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -42,6 +44,11 @@ public final class AgentFootprintBenchmark {
                 case "--agent-jar" -> agentJar = Path.of(args[++i]);
                 case "--minutes" -> minutes = Integer.parseInt(args[++i]);
                 case "--agent-opts" -> opts = args[++i];
+                case "--intervals" -> fast = switch (args[++i]) {
+                    case "fast" -> true;
+                    case "default" -> false;
+                    default -> throw new IllegalArgumentException("--intervals fast|default");
+                };
                 default -> throw new IllegalArgumentException(args[i]);
             }
         }
@@ -92,7 +99,7 @@ public final class AgentFootprintBenchmark {
                     .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"admin\",\"password\":\"bench-admin-password\"}"))
                     .build(), HttpResponse.BodyHandlers.ofString()).body().replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
             URI u = URI.create(db.url().substring(5));
-            String doc = """
+            String doc = fast ? """
                     [collector]
                     push_interval = 10
                     [postgres]
@@ -111,6 +118,12 @@ public final class AgentFootprintBenchmark {
                     interval = 5
                     [collectors.disk_usage]
                     interval = 30
+                    """.formatted(u.getHost(), u.getPort()) : """
+                    [postgres]
+                    host = "%s"
+                    port = %d
+                    user = "postgres"
+                    sslmode = "disable"
                     """.formatted(u.getHost(), u.getPort());
             http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:19200/api/v1/config/" + id))
                     .header("Authorization", "Bearer " + token).header("Content-Type", "application/toml")
@@ -141,7 +154,8 @@ public final class AgentFootprintBenchmark {
             System.out.printf("| %d | `%s` | %.1f | %.1f | %.2f %% | %.2f %% |%n", minutes, opts, maxRss, finalRss,
                     100 * cpuTotal / wall, 100 * steady);
             System.out.println("(" + Instant.now() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, Java "
-                    + Runtime.version() + ", collectors: all five on, 5 s intervals, push every 10 s)");
+                    + Runtime.version() + (fast ? ", collectors: all five on, 5 s intervals, push every 10 s)"
+                    : ", the published defaults: pg_stats 60 s, pg_connections 30 s, sysstat 30 s, disk_usage 300 s, push 60 s)"));
             agent.destroy();
             agent.waitFor(20, TimeUnit.SECONDS);
             server.destroy();

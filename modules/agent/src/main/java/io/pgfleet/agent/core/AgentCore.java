@@ -49,6 +49,8 @@ public final class AgentCore {
     public static final Duration LOCKED_OUT_RECHECK = Duration.ofSeconds(60);
     /** The pause after a watch that came back at once with nothing new (a server not holding watches). */
     public static final Duration NO_PROGRESS_PAUSE = Duration.ofSeconds(5);
+    /** How often one collector's failure is logged. */
+    public static final Duration ERROR_LOG_EVERY = Duration.ofSeconds(60);
     /** The name of the sample that counts what was lost. */
     public static final String DROPPED_METRIC = "pgfleet_agent_dropped_samples_total";
 
@@ -112,6 +114,7 @@ public final class AgentCore {
     private final Object collectionLock = new Object();
     private final Map<CollectorKind, Collection> collections = new EnumMap<>(CollectorKind.class);
     private final Deque<Batch> pending = new ArrayDeque<>();
+    private final Map<CollectorKind, Instant> lastErrorLog = new java.util.concurrent.ConcurrentHashMap<>();
 
     private volatile boolean running;
     private volatile EffectiveConfig current = EffectiveConfig.defaults();
@@ -230,7 +233,7 @@ public final class AgentCore {
                 useLastKnownGood(e.getMessage());
             }
             Duration pause = PullPolicy.afterFailure(pullFailures, current.pullInterval(), p.random());
-            log((e.kind() == ServerException.Kind.UNAUTHORIZED ? "refused by the server" : "server unreachable")
+            log((e.kind() == ServerException.Kind.UNAVAILABLE ? "server unreachable" : "refused by the server")
                     + " (" + e.getMessage() + "); next attempt in " + pause.toMillis() + " ms");
             return pause;
         } catch (RuntimeException e) {
@@ -489,7 +492,13 @@ public final class AgentCore {
         try {
             buffer.addAll(p.metrics().collect(kind, current));
         } catch (Exception e) {
-            log(kind.key() + " could not collect: " + e.getMessage());
+            // Once a minute per collector: a database that is down must not flood the log.
+            Instant now = p.scheduler().now();
+            Instant last = lastErrorLog.get(kind);
+            if (last == null || !now.isBefore(last.plus(ERROR_LOG_EVERY))) {
+                lastErrorLog.put(kind, now);
+                log(kind.key() + " could not collect: " + e.getMessage());
+            }
         }
         synchronized (collectionLock) {
             if (running && c.generation == generation) {

@@ -278,6 +278,40 @@ class AgentCoreTest {
         assertEquals(4, core.appliedVersion(), f.reports.toString());
     }
 
+    @Test
+    void manyCoresRunSideBySideInOneJvmWithFakeCollectors() {
+        List<Fakes> fleet = new java.util.ArrayList<>();
+        List<AgentCore> cores = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            Fakes host = new Fakes();
+            host.published = Optional.of(Map.entry(1 + i % 3, SYSSTAT_EVERY_2S));
+            fleet.add(host);
+            cores.add(host.core(1000));
+        }
+        cores.forEach(AgentCore::start);
+        fleet.forEach(host -> host.scheduler.runFor(Duration.ofSeconds(30)));
+        for (int i = 0; i < cores.size(); i++) {
+            assertEquals(1 + i % 3, cores.get(i).appliedVersion());
+            assertTrue(fleet.get(i).storedSamples().size() > 10, "host " + i + " pushed its samples");
+        }
+        cores.forEach(AgentCore::stop);
+    }
+
+    @Test
+    void aCollectorThatKeepsFailingIsLoggedOnceAMinute() {
+        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
+        f.samplesPerRun = -1;
+        AgentCore core = f.core(1000);
+        core.start();
+        java.time.Instant start = f.scheduler.now();
+        f.scheduler.runFor(Duration.ofSeconds(119));
+        long elapsed = Duration.between(start, f.scheduler.now()).toSeconds();
+        long lines = f.log.stream().filter(l -> l.startsWith("sysstat could not collect")).count();
+        assertTrue(count(CollectorKind.SYSSTAT) >= elapsed / 2 - 1, "it kept trying every 2 s");
+        assertEquals(1 + elapsed / 60, lines, elapsed + " s: " + f.log);
+        core.stop();
+    }
+
     private int count(CollectorKind kind) {
         return (int) f.collected.stream().filter(k -> k == kind).count();
     }

@@ -112,6 +112,9 @@ final class Fakes {
             @Override
             public List<Sample> collect(CollectorKind kind, EffectiveConfig config) {
                 collected.add(kind);
+                if (samplesPerRun < 0) {
+                    throw new IllegalStateException("connection refused");
+                }
                 List<Sample> out = new ArrayList<>();
                 for (int i = 0; i < samplesPerRun; i++) {
                     out.add(new Sample("s_" + kind.key(), Map.of("n", Long.toString(sampleSeq++)), 1, scheduler.now()));
