@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * the real one: a plain configuration pull of a collector without configuration is a 404, a watch
  * is held for the requested seconds unless a version newer than {@code after} exists.
  */
-final class FakeFleetServer implements AutoCloseable {
+public final class FakeFleetServer implements AutoCloseable {
 
     private static final Pattern AFTER = Pattern.compile("(?:^|&)after=(\\d+)");
     private static final Pattern WAIT = Pattern.compile("(?:^|&)wait=(\\d+)");
@@ -38,10 +38,14 @@ final class FakeFleetServer implements AutoCloseable {
     private volatile String validAccess = "a0";
     private volatile boolean refuseRefresh;
     private volatile boolean checkAccess;
+    private volatile boolean away;
+    private final Map<String, List<String>> stored = new java.util.concurrent.ConcurrentHashMap<>();
+    private final AtomicInteger largestPush = new AtomicInteger();
+    private final AtomicInteger refusedPushes = new AtomicInteger();
     private final List<String> statusReports = new CopyOnWriteArrayList<>();
     private volatile Optional<Map.Entry<Integer, String>> published = Optional.empty();
 
-    FakeFleetServer() throws IOException {
+    public FakeFleetServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(executor);
         server.createContext("/api/v1/collectors/register", ex -> send(ex, 201, "application/json",
@@ -51,23 +55,67 @@ final class FakeFleetServer implements AutoCloseable {
             statusReports.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             send(ex, 204, "", "");
         });
-        server.createContext("/api/v1/metrics/push", ex -> {
-            if (!authorized(ex)) {
-                return;
-            }
-            ex.getRequestBody().readAllBytes();
-            send(ex, 202, "application/json", "{}");
-        });
+        server.createContext("/api/v1/metrics/push", this::push);
         server.createContext("/api/v1/config/", this::config);
         server.start();
     }
 
-    URI uri() {
+    public URI uri() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
     void publish(int version, String document) {
         published = Optional.of(Map.entry(version, document));
+    }
+
+    /** While away, pushes answer 503 (a restart, an outage). */
+    public void away(boolean away) {
+        this.away = away;
+    }
+
+    /** Samples stored, by batch id: a batch id is stored once, like the real server does. */
+    public Map<String, List<String>> storedBatches() {
+        return stored;
+    }
+
+    /** The largest push body seen, in bytes. */
+    public int largestPushBytes() {
+        return largestPush.get();
+    }
+
+    public int refusedPushes() {
+        return refusedPushes.get();
+    }
+
+    private void push(HttpExchange ex) throws IOException {
+        if (!authorized(ex)) {
+            return;
+        }
+        byte[] body = ex.getRequestBody().readAllBytes();
+        largestPush.accumulateAndGet(body.length, Math::max);
+        if (away) {
+            send(ex, 503, "application/problem+json", "{\"title\":\"away\"}");
+            return;
+        }
+        // The real server's limits: 256 KiB a body (413), 5,000 samples a batch (400).
+        if (body.length > 256 * 1024) {
+            refusedPushes.incrementAndGet();
+            send(ex, 413, "application/problem+json", "{\"title\":\"Request body too large\"}");
+            return;
+        }
+        jakarta.json.JsonObject o;
+        try (jakarta.json.JsonReader r = jakarta.json.Json.createReader(new java.io.ByteArrayInputStream(body))) {
+            o = r.readObject();
+        }
+        jakarta.json.JsonArray samples = o.getJsonArray("samples");
+        if (samples.size() > 5000) {
+            refusedPushes.incrementAndGet();
+            send(ex, 400, "application/problem+json", "{\"title\":\"too many samples\"}");
+            return;
+        }
+        List<String> texts = samples.stream().map(Object::toString).toList();
+        stored.putIfAbsent(o.getString("batch_id"), texts);
+        send(ex, 202, "application/json", "{}");
     }
 
     int configRequests() {

@@ -40,6 +40,8 @@ final class Fakes {
     /** How the sink answers a batch: empty accepts it. */
     Function<List<Sample>, Optional<ServerException>> sinkAnswer = s -> Optional.empty();
     int samplesPerRun = 3;
+    /** A real sink to push to instead of the in-memory one. */
+    Optional<SampleSink> realSink = Optional.empty();
     /** Whether watches honour {@code after} (a server that does not answers the newest version at once). */
     boolean honourAfter = true;
     long sampleSeq;
@@ -66,7 +68,7 @@ final class Fakes {
             scheduler.advance(Duration.ofSeconds(r.watchSeconds()), Scheduler.Lane.PULL);
             return new ConfigSource.Fetch.NotModified();
         };
-        SampleSink sink = (id, samples) -> {
+        SampleSink fakeSink = (id, samples) -> {
             Optional<ServerException> refusal = sinkAnswer.apply(samples);
             if (refusal.isPresent()) {
                 throw refusal.get();
@@ -74,6 +76,7 @@ final class Fakes {
             pushedSizes.add(samples.size());
             stored.putIfAbsent(id, List.copyOf(samples));
         };
+        SampleSink sink = realSink.orElse(fakeSink);
         Enroller enroller = new Enroller() {
             @Override
             public Optional<String> collectorId() {
