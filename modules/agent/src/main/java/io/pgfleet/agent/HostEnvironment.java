@@ -50,7 +50,13 @@ final class HostEnvironment implements HostFiles, Credentials {
 
     @Override
     public Optional<String> registrationSecret() {
-        return settings.registrationSecretFile().flatMap(HostEnvironment::read);
+        Optional<Path> file = settings.registrationSecretFile();
+        if (file.isPresent() && read(file.get()).isEmpty()) {
+            // Configured but unusable: say which file, rather than "no credential at all".
+            throw new IllegalStateException("cannot read the registration secret from " + file.get()
+                    + " (registration_secret_file): missing, empty or not readable by the agent");
+        }
+        return file.flatMap(HostEnvironment::read);
     }
 
     @Override
