@@ -4,7 +4,7 @@
  */
 module io.pgfleet.agent {
     requires io.pgfleet.application;
-    requires io.pgfleet.adapter.out.toml;
+    requires io.pgfleet.toml;
     requires org.tomlj;
     requires io.helidon.webclient;
     requires io.helidon.webclient.api;
@@ -19,4 +19,5 @@ module io.pgfleet.agent {
     requires jdk.unsupported;
 
     exports io.pgfleet.agent;
+    exports io.pgfleet.agent.core;
 }

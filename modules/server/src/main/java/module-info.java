@@ -6,7 +6,7 @@ module io.pgfleet.server {
     requires io.pgfleet.application;
     requires io.pgfleet.adapter.in.http;
     requires io.pgfleet.adapter.out.postgres;
-    requires io.pgfleet.adapter.out.toml;
+    requires io.pgfleet.toml;
     requires io.pgfleet.adapter.out.security;
     requires io.helidon.common.tls;
     requires io.helidon.common.pki;

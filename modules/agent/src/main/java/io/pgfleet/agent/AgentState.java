@@ -1,5 +1,7 @@
 package io.pgfleet.agent;
 
+import io.pgfleet.agent.core.LastKnownGoodStore;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -18,7 +20,7 @@ import java.util.Properties;
  * last configuration it applied (the last-known-good), each written atomically: temporary file,
  * fsync, rename.
  */
-public final class AgentState {
+public final class AgentState implements LastKnownGoodStore {
 
     private static final String IDENTITY = "identity.properties";
     private static final String LKG = "last-known-good.toml";
@@ -58,15 +60,6 @@ public final class AgentState {
         }
     }
 
-    /**
-     * A cached configuration.
-     *
-     * @param version  its version
-     * @param document its TOML
-     */
-    public record Cached(int version, String document) {
-    }
-
     Optional<Identity> identity() {
         Path f = dir.resolve(IDENTITY);
         if (!Files.exists(f)) {
@@ -88,7 +81,8 @@ public final class AgentState {
         writeAtomically(dir.resolve(IDENTITY), text);
     }
 
-    Optional<Cached> lastKnownGood() {
+    @Override
+    public Optional<Cached> lastKnownGood() {
         Path doc = dir.resolve(LKG);
         Path version = dir.resolve(LKG_VERSION);
         if (!Files.exists(doc) || !Files.exists(version)) {
@@ -101,7 +95,8 @@ public final class AgentState {
         }
     }
 
-    void saveLastKnownGood(Cached cached) {
+    @Override
+    public void saveLastKnownGood(Cached cached) {
         // The document first, then the version that names it: a crash in between leaves an older
         // version number with a newer document, which the next pull simply replaces.
         writeAtomically(dir.resolve(LKG), cached.document());

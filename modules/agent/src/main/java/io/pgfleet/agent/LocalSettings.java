@@ -1,6 +1,8 @@
 package io.pgfleet.agent;
 
+import io.pgfleet.agent.core.AllowLists;
 import org.tomlj.Toml;
+import org.tomlj.TomlArray;
 import org.tomlj.TomlParseResult;
 import org.tomlj.TomlTable;
 
@@ -10,6 +12,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,13 +32,16 @@ import java.util.Set;
  * @param certFile               PEM client certificate chain for mTLS
  * @param keyFile                PEM (PKCS#8) client key for mTLS
  * @param bufferSamples          most samples held while the server is away
+ * @param allowLists             what a published configuration may use on this host
  */
 public record LocalSettings(URI serverUrl, String name, Map<String, String> labels, Optional<Path> registrationSecretFile,
                             Optional<Path> enrolmentTokenFile, Path stateDir, Optional<Path> caFile,
-                            Optional<Path> certFile, Optional<Path> keyFile, int bufferSamples) {
+                            Optional<Path> certFile, Optional<Path> keyFile, int bufferSamples,
+                            AllowLists allowLists) {
 
     private static final Set<String> KEYS = Set.of("server_url", "name", "labels", "registration_secret_file",
-            "enrolment_token_file", "state_dir", "tls", "buffer_samples");
+            "enrolment_token_file", "state_dir", "tls", "buffer_samples", "allowed_password_dirs", "allowed_password_env",
+            "allowed_hosts");
     private static final Set<String> TLS_KEYS = Set.of("ca_file", "cert_file", "key_file");
 
     /**
@@ -97,8 +103,37 @@ public record LocalSettings(URI serverUrl, String name, Map<String, String> labe
             throw new IllegalArgumentException(file + ": buffer_samples must be 100..10000000");
         }
         String name = toml.getString("name", LocalSettings::hostname);
+        AllowLists defaults = AllowLists.defaults();
+        AllowLists allow;
+        try {
+            allow = new AllowLists(
+                    strings(toml, file, "allowed_password_dirs", defaults.passwordDirs()).stream()
+                            .map(d -> base.resolve(d).normalize().toString()).toList(),
+                    strings(toml, file, "allowed_password_env", defaults.passwordEnv()),
+                    strings(toml, file, "allowed_hosts", defaults.hosts()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage());
+        }
         return new LocalSettings(URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url), name, labels,
-                secret, enrolment, state, ca, cert, key, (int) buffer);
+                secret, enrolment, state, ca, cert, key, (int) buffer, allow);
+    }
+
+    private static List<String> strings(TomlParseResult toml, Path file, String key, List<String> defaults) {
+        if (!toml.contains(key)) {
+            return defaults;
+        }
+        if (!toml.isArray(key)) {
+            throw new IllegalArgumentException(file + ": " + key + " is a list of strings");
+        }
+        TomlArray a = toml.getArrayOrEmpty(key);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < a.size(); i++) {
+            if (!(a.get(i) instanceof String s) || s.isBlank()) {
+                throw new IllegalArgumentException(file + ": " + key + " is a list of non-empty strings");
+            }
+            out.add(s);
+        }
+        return out;
     }
 
     private static Optional<Path> path(TomlParseResult toml, String key, Path base) {

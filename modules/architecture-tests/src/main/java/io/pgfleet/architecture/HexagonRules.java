@@ -66,7 +66,7 @@ public final class HexagonRules {
         return List.of(domainIsPure(), applicationDependsOnlyOnDomain(), coreIsFreeOfTechnology(),
                 adaptersAreIndependent(), adaptersUsePortsNotServices(), noPackageCycles(),
                 incomingPortsAreUseCasesOrQueries(), outgoingPortsEndWithPort(), outgoingPortsNeverUseIncomingPorts(),
-                servicesArePackagePrivate());
+                servicesArePackagePrivate(), agentUsesNoServerAdapter());
     }
 
     /** @return the domain depends only on itself and the pure parts of the JDK ({@link #DOMAIN_JDK}) */
@@ -104,6 +104,14 @@ public final class HexagonRules {
         return noClasses().that().resideInAnyPackage(root + ".adapter..", root + ".agent..")
                 .should().dependOnClassesThat().resideInAPackage(root + ".application.service..")
                 .as("adapters use the application's ports, never its services");
+    }
+
+    /** @return the agent is a hexagon of its own: it shares libraries with the server, never its adapters */
+    public ArchRule agentUsesNoServerAdapter() {
+        return noClasses().that().resideInAPackage(root + ".agent..")
+                .should().dependOnClassesThat().resideInAnyPackage(root + ".adapter..", root + ".server..")
+                .as("the agent imports no server adapter (what both need lives in a shared library such as "
+                        + root + ".toml)");
     }
 
     /** @return no cycles between packages */

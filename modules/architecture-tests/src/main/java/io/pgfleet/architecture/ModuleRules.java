@@ -76,4 +76,19 @@ public final class ModuleRules {
                 .map(name -> adapter.name() + " requires the adapter " + name)
                 .toList();
     }
+
+    /**
+     * The agent is a hexagon of its own: it may share libraries with the server, never require one
+     * of the server's adapter modules (nor the server itself).
+     *
+     * @param agent the agent's module descriptor
+     * @return one line per violation
+     */
+    public static List<String> agentRequiresNoServerAdapter(ModuleDescriptor agent) {
+        return agent.requires().stream()
+                .map(ModuleDescriptor.Requires::name)
+                .filter(name -> name.startsWith("io.pgfleet.adapter") || name.equals("io.pgfleet.server"))
+                .map(name -> agent.name() + " requires the server module " + name)
+                .toList();
+    }
 }

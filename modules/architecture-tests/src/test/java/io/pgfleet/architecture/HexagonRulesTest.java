@@ -33,9 +33,9 @@ class HexagonRulesTest {
     @Test
     void theProductIsReallyImported() {
         for (String pkg : new String[] {"io.pgfleet.domain.config", "io.pgfleet.application.port.in",
-                "io.pgfleet.application.service", "io.pgfleet.adapter.in.http", "io.pgfleet.adapter.out.postgres", "io.pgfleet.adapter.out.toml", "io.pgfleet.adapter.out.security", "io.pgfleet.domain.access",
+                "io.pgfleet.application.service", "io.pgfleet.adapter.in.http", "io.pgfleet.adapter.out.postgres", "io.pgfleet.adapter.out.security", "io.pgfleet.domain.access",
                 "io.pgfleet.domain.schema",
-                "io.pgfleet.server"}) {
+                "io.pgfleet.server", "io.pgfleet.agent", "io.pgfleet.agent.core", "io.pgfleet.toml"}) {
             assertTrue(product.stream().anyMatch(c -> c.getPackageName().equals(pkg)), "no classes imported from " + pkg);
         }
         assertTrue(product.stream().noneMatch(c -> c.getPackageName().startsWith("io.pgfleet.archfixture")),
@@ -45,7 +45,7 @@ class HexagonRulesTest {
     @Test
     void theProductHoldsEveryRule() {
         HexagonRules rules = new HexagonRules("io.pgfleet");
-        assertEquals(10, rules.all().size());
+        assertEquals(11, rules.all().size());
         rules.all().forEach(rule -> rule.check(product));
     }
 
@@ -71,7 +71,9 @@ class HexagonRulesTest {
                 Arguments.of("servicesArePackagePrivate",
                         (Function<HexagonRules, ArchRule>) HexagonRules::servicesArePackagePrivate, "PublicThingService"),
                 Arguments.of("servicesArePackagePrivate (any name)",
-                        (Function<HexagonRules, ArchRule>) HexagonRules::servicesArePackagePrivate, "ThingHelper"));
+                        (Function<HexagonRules, ArchRule>) HexagonRules::servicesArePackagePrivate, "ThingHelper"),
+                Arguments.of("agentUsesNoServerAdapter",
+                        (Function<HexagonRules, ArchRule>) HexagonRules::agentUsesNoServerAdapter, "ThingAgent"));
     }
 
     @ParameterizedTest(name = "{0} fails on {2}")

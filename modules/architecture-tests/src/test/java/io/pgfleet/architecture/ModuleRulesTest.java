@@ -3,7 +3,7 @@ package io.pgfleet.architecture;
 import io.pgfleet.adapter.in.http.HttpApi;
 import io.pgfleet.adapter.out.postgres.PostgresStorage;
 import io.pgfleet.adapter.out.security.JwtAccessTokens;
-import io.pgfleet.adapter.out.toml.TomlDocumentParser;
+import io.pgfleet.agent.core.AgentCore;
 import io.pgfleet.application.port.in.PublishConfigUseCase;
 import io.pgfleet.domain.config.ConfigVersion;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 class ModuleRulesTest {
 
     private static final Set<String> ADAPTERS = Set.of("io.pgfleet.adapter.in.http", "io.pgfleet.adapter.out.postgres",
-            "io.pgfleet.adapter.out.toml", "io.pgfleet.adapter.out.security");
+            "io.pgfleet.adapter.out.security");
 
     static ModuleDescriptor descriptorOf(Class<?> type) throws IOException, URISyntaxException {
         Path location = Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -54,11 +54,26 @@ class ModuleRulesTest {
 
     @Test
     void adaptersRequireNoOtherAdapter() throws Exception {
-        for (Class<?> type : new Class<?>[] {HttpApi.class, PostgresStorage.class, TomlDocumentParser.class,
-                JwtAccessTokens.class}) {
+        for (Class<?> type : new Class<?>[] {HttpApi.class, PostgresStorage.class, JwtAccessTokens.class}) {
             ModuleDescriptor adapter = descriptorOf(type);
             assertEquals(java.util.List.of(), ModuleRules.adapterRequiresNoOtherAdapter(adapter, ADAPTERS), adapter.name());
         }
+    }
+
+    @Test
+    void theAgentRequiresNoServerAdapter() throws Exception {
+        ModuleDescriptor agent = descriptorOf(AgentCore.class);
+        assertEquals("io.pgfleet.agent", agent.name());
+        assertEquals(java.util.List.of(), ModuleRules.agentRequiresNoServerAdapter(agent));
+        assertFalse(agent.requires().stream().noneMatch(r -> r.name().equals("io.pgfleet.toml")),
+                "the agent reads TOML through the shared library");
+    }
+
+    @Test
+    void anAgentRequiringAServerAdapterIsCaught() {
+        ModuleDescriptor bad = ModuleDescriptor.newModule("io.pgfleet.agent").requires("io.pgfleet.adapter.out.postgres").build();
+        assertEquals(java.util.List.of("io.pgfleet.agent requires the server module io.pgfleet.adapter.out.postgres"),
+                ModuleRules.agentRequiresNoServerAdapter(bad));
     }
 
     @Test

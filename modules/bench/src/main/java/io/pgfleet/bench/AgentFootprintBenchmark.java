@@ -28,13 +28,15 @@ public final class AgentFootprintBenchmark {
     /**
      * Runs the benchmark.
      *
-     * @param args {@code --server-jar J --agent-jar A [--minutes M] [--agent-opts "…"]}
+     * @param args {@code --server-jar J --agent-jar A [--minutes M] [--agent-opts "…"] [--intervals fast|default]}
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
         Path serverJar = null;
         Path agentJar = null;
         int minutes = 5;
+        // fast: every collector every 5 s, push every 10 s; default: the published defaults.
+        boolean fast = true;
         String opts = "-Xmx16m -Xss256k -XX:ReservedCodeCacheSize=8m -XX:MaxMetaspaceSize=40m -XX:+UseSerialGC -Xint -XX:-UsePerfData -XX:+IgnoreUnrecognizedVMOptions -XX:+UseCompactObjectHeaders -XX:MaxDirectMemorySize=8m";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -42,6 +44,11 @@ public final class AgentFootprintBenchmark {
                 case "--agent-jar" -> agentJar = Path.of(args[++i]);
                 case "--minutes" -> minutes = Integer.parseInt(args[++i]);
                 case "--agent-opts" -> opts = args[++i];
+                case "--intervals" -> fast = switch (args[++i]) {
+                    case "fast" -> true;
+                    case "default" -> false;
+                    default -> throw new IllegalArgumentException("--intervals fast|default");
+                };
                 default -> throw new IllegalArgumentException(args[i]);
             }
         }
@@ -61,6 +68,8 @@ public final class AgentFootprintBenchmark {
                     server_url = "http://127.0.0.1:19200"
                     registration_secret_file = "secret"
                     state_dir = "agent-state"
+                    # the embedded database's password file lives in the benchmark's own directory
+                    allowed_password_dirs = ["."]
                     """);
             List<String> cmd = new java.util.ArrayList<>(List.of(java));
             cmd.addAll(List.of(opts.split(" ")));
@@ -93,7 +102,8 @@ public final class AgentFootprintBenchmark {
                     .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"admin\",\"password\":\"bench-admin-password\"}"))
                     .build(), HttpResponse.BodyHandlers.ofString()).body().replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
             URI u = URI.create(db.url().substring(5));
-            String doc = """
+            Path passwordFile = dir.resolve(EmbeddedDatabase.PASSWORD_FILE).toAbsolutePath();
+            String doc = fast ? """
                     [collector]
                     push_interval = 10
                     [postgres]
@@ -113,7 +123,14 @@ public final class AgentFootprintBenchmark {
                     interval = 5
                     [collectors.disk_usage]
                     interval = 30
-                    """.formatted(u.getHost(), u.getPort(), dir.resolve(EmbeddedDatabase.PASSWORD_FILE).toAbsolutePath());
+                    """.formatted(u.getHost(), u.getPort(), passwordFile) : """
+                    [postgres]
+                    host = "%s"
+                    port = %d
+                    user = "postgres"
+                    password_file = "%s"
+                    sslmode = "disable"
+                    """.formatted(u.getHost(), u.getPort(), passwordFile);
             http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:19200/api/v1/config/" + id))
                     .header("Authorization", "Bearer " + token).header("Content-Type", "application/toml")
                     .PUT(HttpRequest.BodyPublishers.ofString(doc)).build(), HttpResponse.BodyHandlers.ofString());
@@ -143,7 +160,8 @@ public final class AgentFootprintBenchmark {
             System.out.printf("| %d | `%s` | %.1f | %.1f | %.2f %% | %.2f %% |%n", minutes, opts, maxRss, finalRss,
                     100 * cpuTotal / wall, 100 * steady);
             System.out.println("(" + Instant.now() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, Java "
-                    + Runtime.version() + ", collectors: all five on, 5 s intervals, push every 10 s)");
+                    + Runtime.version() + (fast ? ", collectors: all five on, 5 s intervals, push every 10 s)"
+                    : ", the published defaults: pg_stats 60 s, pg_connections 30 s, sysstat 30 s, disk_usage 300 s, push 60 s)"));
             agent.destroy();
             agent.waitFor(20, TimeUnit.SECONDS);
             server.destroy();

@@ -112,7 +112,9 @@ public final class Demo {
                 labels = { env = "demo" }
                 registration_secret_file = "registration-secret"
                 state_dir = "state"
-                """.formatted(server.port()));
+                # The demo keeps the database's password in its own data directory.
+                allowed_password_dirs = ['%s']
+                """.formatted(server.port(), dataDir.toAbsolutePath().normalize()));
         say("Starting an agent (a separate process) that monitors this same PostgreSQL");
         Process agent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx64m", "-XX:+UseSerialGC", "-jar", agentJar.toString(), "--config",

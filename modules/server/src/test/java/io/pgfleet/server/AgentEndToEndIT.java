@@ -168,8 +168,9 @@ class AgentEndToEndIT {
             publish(id, monitoring(db).pgStats(true, 1).toml());
             agent.await("applied configuration version 1 ", SOON);
 
-            publish(id, monitoring(db).pgStats(true, 1).passwordFile("/nonexistent/pgpass").toml());
-            agent.await("could not apply configuration version 2: postgres.password_file /nonexistent/pgpass does not exist", SOON);
+            publish(id, monitoring(db).pgStats(true, 1).passwordFile("/etc/pgfleet/secrets/nonexistent-pgpass").toml());
+            agent.await("could not apply configuration version 2: postgres.password_file "
+                    + "/etc/pgfleet/secrets/nonexistent-pgpass does not exist", SOON);
             String fleet = admin.get("/api/v1/collectors?in_sync=false").body();
             assertTrue(fleet.contains("\"id\":\"" + id + "\"") && fleet.contains("\"apply_status\":\"FAILED\"")
                     && fleet.contains("\"applied_version\":1") && fleet.contains("does not exist"), fleet);
@@ -184,6 +185,13 @@ class AgentEndToEndIT {
             assertTrue(agent.alive());
             assertEquals(1, agent.count("could not apply configuration version 2"), "version 2 is not retried:\n" + agent.output());
             assertTrue(second > 0);
+
+            // Outside the host's allow-lists: refused without a word on whether the file exists.
+            publish(id, monitoring(db).pgStats(true, 1).passwordFile(agent.stateDir().resolve("identity.properties").toString()).toml());
+            agent.await("could not apply configuration version 3: postgres.password_file is not in a directory this host "
+                    + "allows .*; to allow it, add its directory to allowed_password_dirs", SOON);
+            String refused = admin.get("/api/v1/collectors?in_sync=false").body();
+            assertTrue(refused.contains("allowed_password_dirs") && refused.contains("\"applied_version\":1"), refused);
         }
     }
 

@@ -16,9 +16,11 @@ import java.util.regex.Pattern;
 final class AgentProcess implements AutoCloseable {
 
     private final Process process;
+    private final Path stateDir;
     private final List<String> lines = new ArrayList<>();
 
-    private AgentProcess(Process process) {
+    private AgentProcess(Process process, Path stateDir) {
+        this.stateDir = stateDir;
         this.process = process;
         Thread.ofPlatform().daemon().name("agent-output").start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -53,7 +55,12 @@ final class AgentProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx64m", "-XX:+UseSerialGC", "-jar", jar, "--config", config.toString())
                 .redirectErrorStream(true);
-        return new AgentProcess(pb.start());
+        return new AgentProcess(pb.start(), dir.resolve("state"));
+    }
+
+    /** The agent's state directory (identity, last-known-good), as {@link #start} writes it. */
+    Path stateDir() {
+        return stateDir;
     }
 
     long pid() {

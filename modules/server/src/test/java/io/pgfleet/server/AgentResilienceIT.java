@@ -143,19 +143,42 @@ class AgentResilienceIT {
     }
 
     @Test
-    void aRevokedCollectorBacksOffInsteadOfLooping() throws Exception {
+    void aRevokedCollectorStopsAskingAndAnEnrolmentTokenReBindsItToTheSameId() throws Exception {
         server = PgfleetServer.start(settings);
         ApiClient admin = ApiClient.asAdmin(server.port());
-        try (AgentProcess agent = AgentProcess.start(dir.resolve("agent"), server.port())) {
+        Path agentDir = dir.resolve("agent");
+        java.nio.file.Files.createDirectories(agentDir);
+        java.nio.file.Files.writeString(agentDir.resolve("agent.toml"), """
+                server_url = "http://127.0.0.1:%d"
+                name = "e2e-agent"
+                registration_secret_file = "registration-secret"
+                enrolment_token_file = "enrolment-token"
+                state_dir = "state"
+                """.formatted(server.port()));
+        try (AgentProcess agent = AgentProcess.start(agentDir, server.port())) {
             String id = startAgentWithConfig(agent, admin);
             assertEquals(204, admin.postJson("/api/v1/collectors/" + id + "/revoke", "").statusCode());
-            int from = agent.await(java.util.regex.Pattern.compile("refused by the server"), 0, SOON);
-            Instant first = Instant.now();
-            Thread.sleep(15_000); // the observation window in which requests are counted
-            long refusals = agent.output().lines().skip(from).filter(l -> l.contains("refused by the server")).count();
-            assertTrue(refusals >= 2 && refusals <= 20, "bounded retries with backoff over 15 s, got " + refusals
-                    + " since " + first + ":\n" + agent.output());
+            int from = agent.await(java.util.regex.Pattern.compile("refuses this agent's identity for good"), 0, SOON);
+            assertTrue(agent.output().contains("POST /api/v1/collectors/" + id + "/enrolment-token"), agent.output());
+            Thread.sleep(10_000); // the observation window in which requests are counted
+            long refusals = agent.output().lines().skip(from + 1).filter(l -> l.contains("refused")).count();
+            assertEquals(0, refusals, "a refused identity stops asking:\n" + agent.output());
             assertTrue(agent.alive(), "a revoked agent keeps running (and collecting) until an operator acts");
+
+            String issued = admin.postJson("/api/v1/collectors/" + id + "/enrolment-token", "").body();
+            java.nio.file.Files.writeString(agentDir.resolve("enrolment-token"),
+                    issued.replaceAll(".*\"enrolment_token\":\"([^\"]+)\".*", "$1"));
+            Instant rebound = Instant.now();
+            agent.hangUp();
+            agent.await("re-enrolled: collector " + id + " is this agent's again", SOON);
+            await(() -> !times(id, rebound, Instant.now().plusSeconds(60)).isEmpty());
+            try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(
+                    "SELECT count(*) FROM collectors WHERE name = 'e2e-agent'")) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    assertEquals(1, rs.getInt(1), "the same collector, never a new one");
+                }
+            }
         }
     }
 

@@ -68,6 +68,26 @@ class FleetApiIT {
     }
 
     @Test
+    void theFleetViewShowsWhatEachHostAllowsAsItsAgentLastReported() {
+        ApiClient agent = registered("fleet-allow");
+        String id = idOf(agent);
+        admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(1).toml());
+        assertEquals(204, report(agent, 1, "APPLIED", "").statusCode());
+        assertTrue(admin.get("/api/v1/collectors").body().contains("\"id\":\"" + id + "\""));
+        String lists = "\"allow_lists\":{\"password_dirs\":[\"/etc/pgfleet/secrets\"],"
+                + "\"password_env\":[\"PGPASSWORD\",\"PGFLEET_*\"],\"hosts\":[\"localhost\"]}";
+        assertEquals(204, agent.postJson("/api/v1/collectors/" + id + "/status", "{\"version\": 1, \"status\": \"APPLIED\", "
+                + "\"effective_sha256\": \"" + "b".repeat(64) + "\", " + lists + "}").statusCode());
+        String fleet = admin.get("/api/v1/collectors").body();
+        assertTrue(fleet.contains(lists), fleet);
+        assertEquals(204, report(agent, 1, "APPLIED", "").statusCode(), "an agent that does not say keeps what it said");
+        assertTrue(admin.get("/api/v1/collectors").body().contains(lists));
+        HttpResponse<String> bad = agent.postJson("/api/v1/collectors/" + id + "/status", "{\"version\": 1, \"status\": "
+                + "\"APPLIED\", \"effective_sha256\": \"" + "b".repeat(64) + "\", \"allow_lists\": {\"hosts\": [1]}}");
+        assertEquals(400, bad.statusCode(), bad.body());
+    }
+
+    @Test
     void aBatchIsStoredOnceHoweverOftenItIsPushed() throws Exception {
         ApiClient agent = registered("fleet-b");
         String id = idOf(agent);

@@ -84,12 +84,84 @@ class TokenRejectionIT {
         String second = ApiClient.field(refreshed.body(), "refresh_token");
         assertEquals(200, statusWithToken(ApiClient.field(refreshed.body(), "access_token")));
 
-        assertEquals(401, refresh(first).statusCode(), "a rotated refresh token is spent");
+        ageUsedRefreshTokens(Duration.ofSeconds(31));
+        assertEquals(401, refresh(first).statusCode(), "a rotated refresh token is spent once its reuse grace is over");
         assertEquals(401, refresh(second).statusCode(), "reuse revoked the whole family");
 
         HttpResponse<String> otherLogin = new ApiClient(SERVER.port()).login("admin", ServerSettings.TEST_ADMIN_PASSWORD);
         assertEquals(200, refresh(ApiClient.field(otherLogin.body(), "refresh_token")).statusCode(),
                 "another login's family is untouched");
+    }
+
+    /** Moves every use of a refresh token back in time, as if that much time had passed since. */
+    static void ageUsedRefreshTokens(Duration by) {
+        try (java.sql.Connection c = SERVER.database().connect(); java.sql.PreparedStatement ps = c.prepareStatement(
+                "UPDATE refresh_tokens SET used_at = used_at - make_interval(secs => ?) WHERE used_at IS NOT NULL")) {
+            ps.setLong(1, by.toSeconds());
+            ps.executeUpdate();
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void aRefreshTokenPresentedAgainWithinTheGraceGetsAFreshPairOfTheSameFamily() {
+        ApiClient c = new ApiClient(SERVER.port());
+        String first = ApiClient.field(c.login("admin", ServerSettings.TEST_ADMIN_PASSWORD).body(), "refresh_token");
+        HttpResponse<String> lost = refresh(first);
+        assertEquals(200, lost.statusCode(), lost.body());
+        // The answer above never reached its caller (restart, timeout, 503): it asks again at once.
+        HttpResponse<String> again = refresh(first);
+        assertEquals(200, again.statusCode(), "reuse within the grace is not theft: " + again.body());
+        String next = ApiClient.field(again.body(), "refresh_token");
+        assertEquals(200, statusWithToken(ApiClient.field(again.body(), "access_token")));
+        HttpResponse<String> later = refresh(next);
+        assertEquals(200, later.statusCode(), "the family goes on: " + later.body());
+
+        ageUsedRefreshTokens(Duration.ofSeconds(31));
+        assertEquals(401, refresh(first).statusCode(), "after the grace, reuse is theft");
+        assertEquals(401, refresh(ApiClient.field(later.body(), "refresh_token")).statusCode(),
+                "and it revokes the whole family");
+    }
+
+    @Test
+    void aRevokedCollectorIsReboundToTheSameIdOnlyByAnEnrolmentTokenIssuedForIt() {
+        ApiClient admin = ApiClient.asAdmin(SERVER.port());
+        HttpResponse<String> reg = register("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET);
+        assertEquals(201, reg.statusCode(), reg.body());
+        String id = ApiClient.field(reg.body(), "collector_id");
+        String refresh = ApiClient.field(reg.body(), "refresh_token");
+        assertEquals(204, admin.postJson("/api/v1/collectors/" + id + "/revoke", "").statusCode());
+        assertEquals(401, refresh(refresh).statusCode(), "a revoked collector's identity is refused");
+
+        HttpResponse<String> issued = admin.postJson("/api/v1/collectors/" + id + "/enrolment-token", "");
+        assertEquals(201, issued.statusCode(), issued.body());
+        String token = issued.body().replaceAll(".*\"enrolment_token\":\"([^\"]+)\".*", "$1");
+        HttpResponse<String> rebound = register("X-Enrolment-Token", token);
+        assertEquals(201, rebound.statusCode(), rebound.body());
+        assertEquals(id, ApiClient.field(rebound.body(), "collector_id"), "the same collector, not a new one");
+        ApiClient agent = new ApiClient(SERVER.port());
+        agent.useToken(ApiClient.field(rebound.body(), "access_token"));
+        assertEquals(404, agent.get("/api/v1/config/" + id).statusCode(), "its new tokens work (no configuration yet)");
+        assertEquals(200, refresh(ApiClient.field(rebound.body(), "refresh_token")).statusCode());
+        try (java.sql.Connection c = SERVER.database().connect(); java.sql.PreparedStatement ps = c.prepareStatement(
+                "SELECT revoked_at IS NULL FROM collectors WHERE id = ?")) {
+            ps.setString(1, id);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertEquals(true, rs.getBoolean(1), "using the token lifted the revocation");
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+
+        assertEquals(401, register("X-Enrolment-Token", token).statusCode(), "the token works once");
+    }
+
+    private static HttpResponse<String> register(String header, String value) {
+        ApiClient anon = new ApiClient(SERVER.port());
+        return anon.send(anon.request("/api/v1/collectors/register").header("Content-Type", "application/json")
+                .header(header, value).POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"rebind\"}")));
     }
 
     private static HttpResponse<String> refresh(String token) {

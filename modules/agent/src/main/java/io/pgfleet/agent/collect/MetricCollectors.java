@@ -1,5 +1,6 @@
 package io.pgfleet.agent.collect;
 
+import io.pgfleet.agent.core.MetricSource;
 import io.pgfleet.domain.fleet.Sample;
 import io.pgfleet.domain.schema.CollectorKind;
 import io.pgfleet.domain.schema.EffectiveConfig;
@@ -23,17 +24,18 @@ import java.util.Map;
  * What each collector of SPEC §2 measures. PostgreSQL collectors read the monitored database;
  * host collectors read {@code /proc} and the file systems.
  */
-public final class MetricCollectors {
+public final class MetricCollectors implements MetricSource {
 
-    private final MonitoredDatabase database;
+    private final MonitoredDatabase database = new MonitoredDatabase();
 
-    /**
-     * Collectors on a monitored database.
-     *
-     * @param database the database
-     */
-    public MetricCollectors(MonitoredDatabase database) {
-        this.database = database;
+    @Override
+    public void retarget(EffectiveConfig.PostgresTarget target) {
+        database.retarget(target);
+    }
+
+    @Override
+    public void close() {
+        database.close();
     }
 
     /**
@@ -44,6 +46,7 @@ public final class MetricCollectors {
      * @return the samples
      * @throws Exception when the source cannot be read
      */
+    @Override
     public List<Sample> collect(CollectorKind kind, EffectiveConfig config) throws Exception {
         Instant now = Instant.now();
         return switch (kind) {

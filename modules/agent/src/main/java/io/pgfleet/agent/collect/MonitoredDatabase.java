@@ -15,7 +15,7 @@ import java.util.Properties;
  * The connection to the PostgreSQL this agent monitors. A new target closes the old connection;
  * a failed connection is dropped and made again on the next collection.
  */
-public final class MonitoredDatabase implements AutoCloseable {
+final class MonitoredDatabase implements AutoCloseable {
 
     private EffectiveConfig.PostgresTarget target;
     private Connection connection;
@@ -31,28 +31,6 @@ public final class MonitoredDatabase implements AutoCloseable {
         }
         close();
         target = next;
-    }
-
-    /**
-     * Checks, before a configuration is applied, that this host can use its credentials.
-     *
-     * @param t the target
-     * @return the problem, or empty when the password source is usable
-     */
-    public static Optional<String> checkCredentials(EffectiveConfig.PostgresTarget t) {
-        if (!t.passwordFile().isEmpty()) {
-            Path f = Path.of(t.passwordFile());
-            if (!Files.isRegularFile(f)) {
-                return Optional.of("postgres.password_file " + f + " does not exist on this host");
-            }
-            if (!Files.isReadable(f)) {
-                return Optional.of("postgres.password_file " + f + " is not readable by the agent");
-            }
-        }
-        if (!t.passwordEnv().isEmpty() && System.getenv(t.passwordEnv()) == null) {
-            return Optional.of("postgres.password_env names " + t.passwordEnv() + ", which is not set for the agent");
-        }
-        return Optional.empty();
     }
 
     /**
@@ -101,8 +79,12 @@ public final class MonitoredDatabase implements AutoCloseable {
         p.setProperty("socketTimeout", "30");
         // The JDBC driver speaks TCP only: a socket directory means "this host".
         String host = t.host().startsWith("/") ? "localhost" : t.host();
-        String url = "jdbc:postgresql://" + host + ":" + t.port() + "/" + t.databases().get(0);
-        Connection c = DriverManager.getConnection(url, p);
+        // Host, port and database go to the driver as properties, never pasted into the URL: a
+        // database name cannot smuggle in "?sslmode=disable" or another parameter.
+        p.setProperty("PGHOST", host);
+        p.setProperty("PGPORT", Integer.toString(t.port()));
+        p.setProperty("PGDBNAME", t.databases().get(0));
+        Connection c = DriverManager.getConnection("jdbc:postgresql:", p);
         c.setReadOnly(true);
         return c;
     }

@@ -8,7 +8,12 @@ import io.helidon.webclient.api.HttpClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webclient.api.WebClient;
 import io.helidon.webclient.api.WebClientConfig;
-import io.pgfleet.domain.fleet.ApplyStatus;
+import io.pgfleet.agent.core.AllowLists;
+import io.pgfleet.agent.core.ConfigSource;
+import io.pgfleet.agent.core.Enroller;
+import io.pgfleet.agent.core.SampleSink;
+import io.pgfleet.agent.core.ServerException;
+import io.pgfleet.agent.core.StatusReporter;
 import io.pgfleet.domain.fleet.Sample;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
@@ -24,57 +29,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
- * The agent's side of the HTTP API. A 401 triggers exactly one token refresh and one retry; a
- * second 401 is reported to the caller, which backs off — never a recursion.
+ * The agent's side of the HTTP API (Helidon WebClient): the core's configuration source, status
+ * reporter, sample sink and enroller. A 401 triggers one token refresh and one retry; refreshes
+ * are single-flight (the pull and push lanes never refresh concurrently, so a rotated refresh token
+ * is never presented twice), and the new pair is persisted before it is used. A refresh the server
+ * refuses means the identity itself is refused.
  */
-public final class ServerClient {
-
-    /** How the agent proves who it is the first time. */
-    public sealed interface Enrolment {
-        /**
-         * The fleet's registration secret.
-         *
-         * @param secret the secret
-         */
-        record Secret(String secret) implements Enrolment {
-        }
-
-        /**
-         * A one-time enrolment token.
-         *
-         * @param token the token
-         */
-        record Token(String token) implements Enrolment {
-        }
-    }
-
-    /** The result of asking for the configuration. */
-    public sealed interface Fetch {
-        /**
-         * A configuration.
-         *
-         * @param version  its version
-         * @param etag     its entity tag
-         * @param document its TOML
-         */
-        record Fetched(int version, String etag, String document) implements Fetch {
-        }
-
-        /** Nothing newer than what the agent has. */
-        record NotModified() implements Fetch {
-        }
-
-        /** The collector has no configuration yet. */
-        record NoConfiguration() implements Fetch {
-        }
-    }
+public final class ServerClient implements ConfigSource, StatusReporter, SampleSink, Enroller {
 
     /** Receives new tokens, so that a rotated refresh token is never lost. */
     public interface TokenSink {
         /**
-         * Called with the agent's identity after registration and after every refresh.
+         * Called with the agent's identity after registration and after every refresh, before the
+         * new tokens are used.
          *
          * @param collectorId  the collector id
          * @param refreshToken the newest refresh token
@@ -84,6 +54,7 @@ public final class ServerClient {
 
     private final WebClient http;
     private final TokenSink sink;
+    private final Object refreshLock = new Object();
     private volatile String collectorId;
     private volatile String refreshToken;
     private volatile String accessToken = "";
@@ -122,64 +93,61 @@ public final class ServerClient {
         this.refreshToken = refreshToken;
     }
 
-    /**
-     * The collector id, empty before registration.
-     *
-     * @return the id
-     */
-    public String collectorId() {
-        return collectorId;
+    @Override
+    public Optional<String> collectorId() {
+        return collectorId.isEmpty() ? Optional.empty() : Optional.of(collectorId);
     }
 
-    /**
-     * Registers this agent.
-     *
-     * @param enrolment the secret or token
-     * @param name      display name
-     * @param hostname  host name
-     * @param labels    labels
-     * @throws TransportException when the server refuses or cannot be reached
-     */
-    public void register(Enrolment enrolment, String name, String hostname, Map<String, String> labels)
-            throws TransportException {
+    @Override
+    public String register(Credential credential, String name, String hostname, Map<String, String> labels)
+            throws ServerException {
+        if (!collectorId.isEmpty() && credential instanceof Credential.Secret) {
+            // A known agent never becomes a second collector.
+            throw new ServerException(ServerException.Kind.REJECTED, "this agent is collector " + collectorId
+                    + "; only an enrolment token for that id re-binds it", null);
+        }
         JsonObjectBuilder l = Json.createObjectBuilder();
         labels.forEach(l::add);
         String body = Json.createObjectBuilder().add("name", name).add("hostname", hostname).add("labels", l).build().toString();
         JsonObject answer = call(() -> {
             HttpClientRequest r = http.post("/api/v1/collectors/register").header(HeaderNames.CONTENT_TYPE, "application/json");
-            switch (enrolment) {
-                case Enrolment.Secret s -> r.header(HeaderNames.create("X-Registration-Secret"), s.secret());
-                case Enrolment.Token t -> r.header(HeaderNames.create("X-Enrolment-Token"), t.token());
+            switch (credential) {
+                case Credential.Secret s -> r.header(HeaderNames.create("X-Registration-Secret"), s.secret());
+                case Credential.Token t -> r.header(HeaderNames.create("X-Enrolment-Token"), t.token());
             }
             return r.submit(body);
-        }, 201, "registration");
-        tokens(answer);
+        }, 201, "registration", ServerException.Kind.REJECTED);
+        String id = answer.containsKey("collector_id") ? answer.getString("collector_id") : answer.getString("subject");
+        if (!collectorId.isEmpty() && !collectorId.equals(id)) {
+            throw new ServerException(ServerException.Kind.REJECTED, "the enrolment token is for collector " + id
+                    + ", not for this agent's collector " + collectorId + "; it is not used", null);
+        }
+        tokens(answer, id);
+        return id;
     }
 
-    private void tokens(JsonObject answer) {
-        accessToken = answer.getString("access_token");
-        refreshToken = answer.getString("refresh_token");
-        collectorId = answer.containsKey("collector_id") ? answer.getString("collector_id") : answer.getString("subject");
-        sink.save(collectorId, refreshToken);
+    private void tokens(JsonObject answer, String id) {
+        String access = answer.getString("access_token");
+        String refresh = answer.getString("refresh_token");
+        // Kept on disk first: if the agent stops right after, it restarts with the newest token.
+        sink.save(id, refresh);
+        collectorId = id;
+        refreshToken = refresh;
+        accessToken = access;
     }
 
-    /**
-     * Fetches the configuration: a plain pull, or a watch that the server holds until a version
-     * newer than {@code after} exists or {@code wait} ends.
-     *
-     * @param etag  the entity tag the agent has, empty for none
-     * @param watch seconds to wait and the version the agent has, or empty for a plain pull
-     * @return the configuration, not modified, or none yet
-     * @throws TransportException on failure
-     */
-    public Fetch fetchConfig(String etag, Optional<int[]> watch) throws TransportException {
+    @Override
+    public Fetch fetch(Request request) throws ServerException {
         String path = "/api/v1/config/" + collectorId;
-        Duration timeout = watch.map(w -> Duration.ofSeconds(w[0] + 30L)).orElse(Duration.ofSeconds(30));
+        Duration timeout = Duration.ofSeconds(request.watchSeconds() + 30L);
         return authorized(() -> {
             HttpClientRequest r = bearer(http.get(path)).readTimeout(timeout);
-            watch.ifPresent(w -> r.queryParam("wait", Integer.toString(w[0])).queryParam("after", Integer.toString(w[1])));
-            if (!etag.isEmpty()) {
-                r.header(HeaderNames.IF_NONE_MATCH, etag);
+            if (request.watchSeconds() > 0) {
+                r.queryParam("wait", Integer.toString(request.watchSeconds()))
+                        .queryParam("after", Integer.toString(request.after()));
+            }
+            if (!request.etag().isEmpty()) {
+                r.header(HeaderNames.IF_NONE_MATCH, request.etag());
             }
             return r.request();
         }, response -> {
@@ -191,7 +159,7 @@ public final class ServerClient {
                 return new Fetch.NoConfiguration();
             }
             if (status != 200) {
-                throw new IllegalStateException("configuration pull answered " + status + ": " + response.as(String.class));
+                throw failure(response, "configuration pull");
             }
             int version = Integer.parseInt(response.headers().first(HeaderNames.create("X-Config-Version")).orElse("0"));
             return new Fetch.Fetched(version, response.headers().first(HeaderNames.ETAG).orElse(""),
@@ -199,36 +167,27 @@ public final class ServerClient {
         });
     }
 
-    /**
-     * Reports an apply attempt.
-     *
-     * @param version         the version tried
-     * @param status          applied or failed
-     * @param error           why it failed
-     * @param effectiveSha256 SHA-256 of the configuration now running
-     * @throws TransportException on failure
-     */
-    public void reportStatus(int version, ApplyStatus status, String error, String effectiveSha256)
-            throws TransportException {
-        String body = Json.createObjectBuilder().add("version", version).add("status", status.name())
-                .add("error", error).add("effective_sha256", effectiveSha256).build().toString();
+    @Override
+    public void report(Report report) throws ServerException {
+        AllowLists a = report.allowLists();
+        String body = Json.createObjectBuilder().add("version", report.version()).add("status", report.status().name())
+                .add("error", report.error()).add("effective_sha256", report.effectiveSha256())
+                .add("allow_lists", Json.createObjectBuilder()
+                        .add("password_dirs", Json.createArrayBuilder(a.passwordDirs()))
+                        .add("password_env", Json.createArrayBuilder(a.passwordEnv()))
+                        .add("hosts", Json.createArrayBuilder(a.hosts())))
+                .build().toString();
         authorized(() -> bearer(http.post("/api/v1/collectors/" + collectorId + "/status"))
                 .header(HeaderNames.CONTENT_TYPE, "application/json").submit(body), response -> {
             if (response.status().code() != 204) {
-                throw new IllegalStateException("status report answered " + response.status().code());
+                throw failure(response, "status report");
             }
             return null;
         });
     }
 
-    /**
-     * Pushes a batch; pushing the same batch id again stores nothing twice.
-     *
-     * @param batchId the batch id
-     * @param samples the samples
-     * @throws TransportException on failure
-     */
-    public void push(String batchId, List<Sample> samples) throws TransportException {
+    @Override
+    public void push(String batchId, List<Sample> samples) throws ServerException {
         JsonArrayBuilder a = Json.createArrayBuilder();
         for (Sample s : samples) {
             JsonObjectBuilder labels = Json.createObjectBuilder();
@@ -240,37 +199,60 @@ public final class ServerClient {
         authorized(() -> bearer(http.post("/api/v1/metrics/push")).header(HeaderNames.CONTENT_TYPE, "application/json")
                 .submit(body), response -> {
             if (response.status().code() != 202) {
-                throw new IllegalStateException("push answered " + response.status().code() + ": " + response.as(String.class));
+                throw failure(response, "push");
             }
             return null;
         });
     }
 
-    private <T> T authorized(java.util.function.Supplier<HttpClientResponse> request,
-                             Function<HttpClientResponse, T> handler) throws TransportException {
+    /** A failed answer: 413 too large, other 4xx never accepted, 5xx try again later. */
+    private static Failure failure(HttpClientResponse response, String what) {
+        int code = response.status().code();
+        String text = response.as(String.class);
+        ServerException.Kind kind = code == 413 ? ServerException.Kind.TOO_LARGE
+                : code >= 400 && code < 500 ? ServerException.Kind.REJECTED : ServerException.Kind.UNAVAILABLE;
+        return new Failure(new ServerException(kind, what + " answered " + code + ": "
+                + (text.length() > 300 ? text.substring(0, 300) + "…" : text), null));
+    }
+
+    /** Carries a {@link ServerException} out of a response handler. */
+    private static final class Failure extends RuntimeException {
+        private final ServerException exception;
+
+        private Failure(ServerException exception) {
+            super(exception.getMessage(), null, false, false);
+            this.exception = exception;
+        }
+    }
+
+    private <T> T authorized(Supplier<HttpClientResponse> request, Function<HttpClientResponse, T> handler)
+            throws ServerException {
         for (int attempt = 0; attempt < 2; attempt++) {
-            try (HttpClientResponse response = send(request, true)) {
+            String used = accessToken;
+            try (HttpClientResponse response = send(request)) {
                 if (response.status().code() != 401) {
                     try {
                         return handler.apply(response);
+                    } catch (Failure f) {
+                        throw f.exception;
                     } catch (RuntimeException e) {
-                        throw new TransportException(e.getMessage(), e, false);
+                        throw new ServerException(ServerException.Kind.UNAVAILABLE, e.getMessage(), e);
                     }
                 }
             }
             if (attempt == 0) {
-                refresh();
+                refresh(used);
             }
         }
-        throw new TransportException("the server refuses this agent's tokens (401 after a refresh)", null, true);
+        throw new ServerException(ServerException.Kind.UNAUTHORIZED,
+                "the server refuses this agent's tokens (401 after a refresh)", null);
     }
 
-    private HttpClientResponse send(java.util.function.Supplier<HttpClientResponse> request, boolean bearer)
-            throws TransportException {
+    private static HttpClientResponse send(Supplier<HttpClientResponse> request) throws ServerException {
         try {
             return request.get();
         } catch (RuntimeException e) {
-            throw new TransportException("cannot reach the server: " + e.getMessage(), e, false);
+            throw new ServerException(ServerException.Kind.UNAVAILABLE, "cannot reach the server: " + e.getMessage(), e);
         }
     }
 
@@ -279,22 +261,33 @@ public final class ServerClient {
         return r.header(HeaderNames.AUTHORIZATION, "Bearer " + accessToken);
     }
 
-    private void refresh() throws TransportException {
-        String body = Json.createObjectBuilder().add("refresh_token", refreshToken).build().toString();
-        JsonObject answer = call(() -> http.post("/api/v1/auth/refresh").header(HeaderNames.CONTENT_TYPE, "application/json")
-                .submit(body), 200, "token refresh");
-        tokens(answer);
+    /**
+     * Refreshes once for everyone: a caller whose rejected access token was already replaced by
+     * another lane's refresh just retries with the new one.
+     */
+    private void refresh(String rejectedAccessToken) throws ServerException {
+        synchronized (refreshLock) {
+            if (!accessToken.equals(rejectedAccessToken)) {
+                return;
+            }
+            String body = Json.createObjectBuilder().add("refresh_token", refreshToken).build().toString();
+            JsonObject answer = call(() -> http.post("/api/v1/auth/refresh").header(HeaderNames.CONTENT_TYPE, "application/json")
+                    .submit(body), 200, "token refresh", ServerException.Kind.IDENTITY_REFUSED);
+            tokens(answer, collectorId);
+        }
     }
 
-    private JsonObject call(java.util.function.Supplier<HttpClientResponse> request, int expected, String what)
-            throws TransportException {
-        try (HttpClientResponse r = send(request, false)) {
+    private JsonObject call(Supplier<HttpClientResponse> request, int expected, String what,
+                            ServerException.Kind whenRefused) throws ServerException {
+        try (HttpClientResponse r = send(request)) {
             String text = r.as(String.class);
-            if (r.status().code() == 401) {
-                throw new TransportException(what + " refused: " + text, null, true);
+            int code = r.status().code();
+            if (code == 401 || code == 403) {
+                throw new ServerException(whenRefused, what + " refused: " + text, null);
             }
-            if (r.status().code() != expected) {
-                throw new TransportException(what + " answered " + r.status().code() + ": " + text, null, false);
+            if (code != expected) {
+                throw new ServerException(code >= 500 ? ServerException.Kind.UNAVAILABLE : ServerException.Kind.REJECTED,
+                        what + " answered " + code + ": " + text, null);
             }
             try (JsonReader reader = Json.createReader(new StringReader(text))) {
                 return reader.readObject();

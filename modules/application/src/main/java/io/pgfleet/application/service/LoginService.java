@@ -32,15 +32,17 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase {
     private final RefreshTokenStorePort refreshTokens;
     private final TokenIssuer issuer;
     private final Clock clock;
+    private final java.time.Duration reuseGrace;
     private final String dummyHash;
     private final LoginThrottle throttle;
     private final RecordAuditPort audit;
 
     LoginService(LoadUserPort users, LoadCollectorPort collectors, PasswordHasherPort hasher,
                  RefreshTokenStorePort refreshTokens, TokenIssuer issuer, Clock clock, LoginThrottle throttle,
-                 RecordAuditPort audit) {
+                 RecordAuditPort audit, java.time.Duration reuseGrace) {
         this.throttle = throttle;
         this.audit = audit;
+        this.reuseGrace = reuseGrace;
         this.users = users;
         this.collectors = collectors;
         this.hasher = hasher;
@@ -94,7 +96,7 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase {
         if (refreshToken == null || refreshToken.isBlank() || refreshToken.length() > 200) {
             return new TokenResult.Refused("no refresh token");
         }
-        return switch (refreshTokens.consumeRefreshToken(Secrets.hash(refreshToken), clock.instant())) {
+        return switch (refreshTokens.consumeRefreshToken(Secrets.hash(refreshToken), clock.instant(), reuseGrace)) {
             case RefreshTokenStorePort.Consumption.Rejected r -> new TokenResult.Refused("unknown, expired or revoked refresh token");
             case RefreshTokenStorePort.Consumption.Reused r -> {
                 audit.recordAudit(new AuditEntry(clock.instant(), actor, AuditAction.REFRESH_TOKEN_REUSED,

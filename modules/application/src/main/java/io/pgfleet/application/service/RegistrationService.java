@@ -100,7 +100,7 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
         }
         Optional<Collector> collector = loadCollector.loadCollector(id.get()).filter(c -> !c.revoked());
         if (collector.isEmpty()) {
-            return new RegistrationResult.Refused("the collector of this enrolment token is revoked or gone");
+            return new RegistrationResult.Refused("the collector of this enrolment token is gone");
         }
         return new RegistrationResult.Registered(collector.get(),
                 issuer.newFamily(new Principal(id.get().value(), Role.COLLECTOR)));

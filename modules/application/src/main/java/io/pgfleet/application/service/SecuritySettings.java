@@ -8,13 +8,22 @@ import java.util.Objects;
  *
  * @param refreshTokenTtl   how long a refresh token may wait to be used
  * @param enrolmentTokenTtl how long an enrolment token may wait to be used
+ * @param refreshReuseGrace how long after its first use a refresh token may be presented once more
+ *                          (a lost answer) and still be answered, instead of revoking its family
  */
-public record SecuritySettings(Duration refreshTokenTtl, Duration enrolmentTokenTtl) {
+public record SecuritySettings(Duration refreshTokenTtl, Duration enrolmentTokenTtl, Duration refreshReuseGrace) {
+
+    /** The longest reuse grace accepted: longer would let a stolen token live on. */
+    public static final Duration MAX_REUSE_GRACE = Duration.ofMinutes(5);
 
     /** Requires positive durations. */
     public SecuritySettings {
         Objects.requireNonNull(refreshTokenTtl, "refreshTokenTtl");
         Objects.requireNonNull(enrolmentTokenTtl, "enrolmentTokenTtl");
+        Objects.requireNonNull(refreshReuseGrace, "refreshReuseGrace");
+        if (refreshReuseGrace.isNegative() || refreshReuseGrace.compareTo(MAX_REUSE_GRACE) > 0) {
+            throw new IllegalArgumentException("the refresh token reuse grace is 0 .. 300 s");
+        }
         if (refreshTokenTtl.isNegative() || refreshTokenTtl.isZero() || enrolmentTokenTtl.isNegative()
                 || enrolmentTokenTtl.isZero()) {
             throw new IllegalArgumentException("token lifetimes are positive");
@@ -22,11 +31,11 @@ public record SecuritySettings(Duration refreshTokenTtl, Duration enrolmentToken
     }
 
     /**
-     * 30 days for refresh tokens, 24 hours for enrolment tokens.
+     * 30 days for refresh tokens, 24 hours for enrolment tokens, 30 s of reuse grace.
      *
      * @return the defaults
      */
     public static SecuritySettings defaults() {
-        return new SecuritySettings(Duration.ofDays(30), Duration.ofHours(24));
+        return new SecuritySettings(Duration.ofDays(30), Duration.ofHours(24), Duration.ofSeconds(30));
     }
 }

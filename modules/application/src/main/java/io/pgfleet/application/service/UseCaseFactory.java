@@ -274,7 +274,7 @@ public final class UseCaseFactory {
                     new RevokeCollectorService(revokeCollector, refreshTokens, clock, active));
 
             LoginService login = new LoginService(loadUser, loadCollector, hasher, refreshTokens, issuer, clock, throttle,
-                    recordAudit);
+                    recordAudit, settings.refreshReuseGrace());
             SigningKeyService keys = new SigningKeyService(signingKeys, accessTokens.keyRetirementDelay(), clock);
             AccessUseCases access = new AccessUseCases(
                     new AuthenticationService(accessTokens, loadUser, loadCollector, clock, active), login, login,

@@ -15,9 +15,25 @@ import java.util.regex.Pattern;
  * @param error           why it failed, empty when applied
  * @param effectiveSha256 SHA-256 of the configuration it runs now (after the attempt)
  * @param reportedAt      when the server received the report
+ * @param allowances      what the agent's host allows, when it says so
  */
 public record ApplyReport(CollectorId collectorId, int version, ApplyStatus status, String error, String effectiveSha256,
-                          Instant reportedAt) {
+                          Instant reportedAt, java.util.Optional<HostAllowances> allowances) {
+
+    /**
+     * A report without the host's allow-lists (agents that do not send them).
+     *
+     * @param collectorId     the agent
+     * @param version         the version it tried
+     * @param status          applied or failed
+     * @param error           why it failed
+     * @param effectiveSha256 SHA-256 of the configuration it runs now
+     * @param reportedAt      when the server received the report
+     */
+    public ApplyReport(CollectorId collectorId, int version, ApplyStatus status, String error, String effectiveSha256,
+                       Instant reportedAt) {
+        this(collectorId, version, status, error, effectiveSha256, reportedAt, java.util.Optional.empty());
+    }
 
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{64}");
     /** The longest error text kept. */
@@ -29,6 +45,7 @@ public record ApplyReport(CollectorId collectorId, int version, ApplyStatus stat
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(error, "error");
         Objects.requireNonNull(reportedAt, "reportedAt");
+        Objects.requireNonNull(allowances, "allowances");
         if (version < 1) {
             throw new IllegalArgumentException("a report names a version, 1 or more");
         }

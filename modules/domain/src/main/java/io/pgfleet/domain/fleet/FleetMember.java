@@ -16,9 +16,27 @@ import java.util.Optional;
  * @param lastStatus     the outcome of its last apply attempt, if any
  * @param lastError      the error of its last attempt, empty when none
  * @param lastAttempted  the version of its last attempt, 0 when none
+ * @param allowances     what its host allows a configuration to use, as last reported
  */
 public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int latestVersion, int appliedVersion,
-                          Optional<ApplyStatus> lastStatus, String lastError, int lastAttempted) {
+                          Optional<ApplyStatus> lastStatus, String lastError, int lastAttempted,
+                          Optional<HostAllowances> allowances) {
+
+    /**
+     * A member whose agent did not report its allow-lists.
+     *
+     * @param collector      the collector
+     * @param lastSeenAt     when it last reported or pushed
+     * @param latestVersion  its newest published version
+     * @param appliedVersion the version it runs
+     * @param lastStatus     the outcome of its last apply attempt
+     * @param lastError      the error of its last attempt
+     * @param lastAttempted  the version of its last attempt
+     */
+    public FleetMember(Collector collector, Optional<Instant> lastSeenAt, int latestVersion, int appliedVersion,
+                       Optional<ApplyStatus> lastStatus, String lastError, int lastAttempted) {
+        this(collector, lastSeenAt, latestVersion, appliedVersion, lastStatus, lastError, lastAttempted, Optional.empty());
+    }
 
     /** Requires every part. */
     public FleetMember {
@@ -26,6 +44,7 @@ public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int
         Objects.requireNonNull(lastSeenAt, "lastSeenAt");
         Objects.requireNonNull(lastStatus, "lastStatus");
         Objects.requireNonNull(lastError, "lastError");
+        Objects.requireNonNull(allowances, "allowances");
     }
 
     /**

@@ -13,6 +13,7 @@ import io.pgfleet.domain.access.Principal;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.fleet.ApplyStatus;
 import io.pgfleet.domain.fleet.FleetMember;
+import io.pgfleet.domain.fleet.HostAllowances;
 import io.pgfleet.domain.fleet.Sample;
 import io.pgfleet.domain.fleet.SampleBatch;
 import jakarta.json.Json;
@@ -86,6 +87,10 @@ final class FleetHttpService implements ApiService {
             o.add("apply_error", m.lastError())
                     .add("in_sync", m.inSync())
                     .add("revoked", m.collector().revoked());
+            m.allowances().ifPresentOrElse(a -> o.add("allow_lists", Json.createObjectBuilder()
+                    .add("password_dirs", Json.createArrayBuilder(a.passwordDirs()))
+                    .add("password_env", Json.createArrayBuilder(a.passwordEnv()))
+                    .add("hosts", Json.createArrayBuilder(a.hosts()))), () -> o.addNull("allow_lists"));
             list.add(o);
         }
         Jsons.send(req, res, Json.createObjectBuilder().add("collectors", list).build());
@@ -103,7 +108,8 @@ final class FleetHttpService implements ApiService {
         }
         Receipt r;
         try {
-            r = status.report(id, version, st, string(body, "error", false), string(body, "effective_sha256", true));
+            r = status.report(id, version, st, string(body, "error", false), string(body, "effective_sha256", true),
+                    allowances(body));
         } catch (IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest(e.getMessage()));
         }
@@ -200,6 +206,32 @@ final class FleetHttpService implements ApiService {
             throw new ApiException(Problem.badRequest("'" + key + "' must be a positive integer"));
         }
         return n.intValue();
+    }
+
+    /** The agent's allow-lists, optional (older agents do not send them). */
+    private static Optional<HostAllowances> allowances(JsonObject body) {
+        JsonValue v = body.get("allow_lists");
+        if (v == null || v == JsonValue.NULL) {
+            return Optional.empty();
+        }
+        if (!(v instanceof JsonObject o)) {
+            throw new ApiException(Problem.badRequest("'allow_lists' must be an object"));
+        }
+        return Optional.of(new HostAllowances(strings(o, "password_dirs"), strings(o, "password_env"),
+                strings(o, "hosts")));
+    }
+
+    private static List<String> strings(JsonObject o, String key) {
+        JsonValue v = o.get(key);
+        if (v == null || v == JsonValue.NULL) {
+            return List.of();
+        }
+        if (!(v instanceof jakarta.json.JsonArray a) || a.stream().anyMatch(e -> !(e instanceof JsonString))
+                || a.size() > HostAllowances.MAX_ENTRIES) {
+            throw new ApiException(Problem.badRequest("'allow_lists." + key + "' must be a list of at most "
+                    + HostAllowances.MAX_ENTRIES + " strings"));
+        }
+        return a.getValuesAs(JsonString.class).stream().map(JsonString::getString).toList();
     }
 
     private static String string(JsonObject body, String key, boolean required) {

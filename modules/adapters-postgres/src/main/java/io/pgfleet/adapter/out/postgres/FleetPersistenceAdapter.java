@@ -8,6 +8,7 @@ import io.pgfleet.application.port.out.SaveApplyReportPort;
 import io.pgfleet.application.port.out.SaveSampleBatchPort;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.fleet.ApplyReport;
+import io.pgfleet.domain.fleet.HostAllowances;
 import io.pgfleet.domain.fleet.ApplyStatus;
 import io.pgfleet.domain.fleet.FleetMember;
 import io.pgfleet.domain.fleet.Sample;
@@ -41,16 +42,18 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
             }
             tx.insert("""
                             INSERT INTO collector_status AS s (collector_id, applied_version, last_attempted, last_status,
-                                                               last_error, effective_sha256, reported_at)
-                            VALUES (?, CASE WHEN ? = 'APPLIED' THEN ? ELSE 0 END, ?, ?, ?, ?, ?)
+                                                               last_error, effective_sha256, reported_at, allow_lists)
+                            VALUES (?, CASE WHEN ? = 'APPLIED' THEN ? ELSE 0 END, ?, ?, ?, ?, ?, ?::jsonb)
                             ON CONFLICT (collector_id) DO UPDATE SET
                                 applied_version = CASE WHEN excluded.last_status = 'APPLIED'
                                                        THEN excluded.last_attempted ELSE s.applied_version END,
                                 last_attempted = excluded.last_attempted, last_status = excluded.last_status,
                                 last_error = excluded.last_error, effective_sha256 = excluded.effective_sha256,
-                                reported_at = excluded.reported_at""",
+                                reported_at = excluded.reported_at,
+                                allow_lists = coalesce(excluded.allow_lists, s.allow_lists)""",
                     r.collectorId().value(), r.status().name(), r.version(), r.version(), r.status().name(), r.error(),
-                    r.effectiveSha256(), Rows.timestamp(r.reportedAt()));
+                    r.effectiveSha256(), Rows.timestamp(r.reportedAt()),
+                    r.allowances().map(FleetPersistenceAdapter::json).orElse(null));
             return true;
         }));
     }
@@ -81,6 +84,28 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
         }));
     }
 
+    private static String json(HostAllowances a) {
+        return Json.createObjectBuilder().add("password_dirs", Json.createArrayBuilder(a.passwordDirs()))
+                .add("password_env", Json.createArrayBuilder(a.passwordEnv()))
+                .add("hosts", Json.createArrayBuilder(a.hosts())).build().toString();
+    }
+
+    private static Optional<HostAllowances> allowances(String json) {
+        if (json.isEmpty()) {
+            return Optional.empty();
+        }
+        try (jakarta.json.JsonReader reader = Json.createReader(new java.io.StringReader(json))) {
+            jakarta.json.JsonObject o = reader.readObject();
+            return Optional.of(new HostAllowances(strings(o, "password_dirs"), strings(o, "password_env"),
+                    strings(o, "hosts")));
+        }
+    }
+
+    private static List<String> strings(jakarta.json.JsonObject o, String key) {
+        return o.getJsonArray(key).getValuesAs(jakarta.json.JsonString.class).stream()
+                .map(jakarta.json.JsonString::getString).toList();
+    }
+
     private static String json(List<Sample> samples) {
         JsonArrayBuilder a = Json.createArrayBuilder();
         for (Sample s : samples) {
@@ -100,7 +125,8 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                                coalesce(c.last_seen_at, 'epoch') AS last_seen_at, c.latest_version,
                                coalesce(s.applied_version, 0) AS applied_version,
                                coalesce(s.last_status, '') AS last_status,
-                               coalesce(s.last_error, '') AS last_error, coalesce(s.last_attempted, 0) AS last_attempted
+                               coalesce(s.last_error, '') AS last_error, coalesce(s.last_attempted, 0) AS last_attempted,
+                               coalesce(s.allow_lists::text, '') AS allow_lists
                         FROM collectors c LEFT JOIN collector_status s ON s.collector_id = c.id
                         ORDER BY c.id""")
                 .map(FleetPersistenceAdapter::member).toList());
@@ -113,7 +139,8 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                 seen ? Optional.of(Rows.instant(row, "last_seen_at")) : Optional.empty(),
                 Rows.integer(row, "latest_version"), Rows.integer(row, "applied_version"),
                 status.isEmpty() ? Optional.empty() : Optional.of(ApplyStatus.valueOf(status)),
-                Rows.text(row, "last_error"), Rows.integer(row, "last_attempted"));
+                Rows.text(row, "last_error"), Rows.integer(row, "last_attempted"),
+                allowances(Rows.text(row, "allow_lists")));
     }
 
     @Override

@@ -35,12 +35,12 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
     }
 
     @Override
-    public Consumption consumeRefreshToken(String tokenHash, Instant now) {
+    public Consumption consumeRefreshToken(String tokenHash, Instant now, java.time.Duration reuseGrace) {
         return Rows.guard("using a refresh token", () -> Rows.inTransaction(db, tx -> {
             Optional<DbRow> row = tx.get("""
                     SELECT family_id, subject, role, expires_at, used_at IS NOT NULL AS used,
-                           revoked_at IS NOT NULL AS revoked
-                    FROM refresh_tokens WHERE token_hash = ? FOR UPDATE""", tokenHash);
+                           revoked_at IS NOT NULL AS revoked, used_at > ? AS within_grace
+                    FROM refresh_tokens WHERE token_hash = ? FOR UPDATE""", Rows.timestamp(now.minus(reuseGrace)), tokenHash);
             if (row.isEmpty()) {
                 return new Consumption.Rejected();
             }
@@ -48,6 +48,11 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
             String family = Rows.text(r, "family_id");
             if (r.column("revoked").get(Boolean.class) || !now.isBefore(Rows.instant(r, "expires_at"))) {
                 return new Consumption.Rejected();
+            }
+            if (r.column("used").get(Boolean.class) && Boolean.TRUE.equals(r.column("within_grace").get(Boolean.class))) {
+                // The answer to the first use was probably lost (restart, timeout, 503): the same
+                // holder asks again, and gets a fresh pair of the same family instead of a lock-out.
+                return new Consumption.Consumed(new Principal(Rows.text(r, "subject"), Role.parse(Rows.text(r, "role"))), family);
             }
             if (r.column("used").get(Boolean.class)) {
                 // Reuse means the token leaked: whoever holds any token of this family loses it.
@@ -89,10 +94,16 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
 
     @Override
     public Optional<CollectorId> consumeEnrolmentToken(String tokenHash, Instant now) {
+        // Using a token also lifts a revocation: issuing it was the operator's decision to re-bind.
         return Rows.guard("using an enrolment token", () -> db.execute().get("""
-                        UPDATE enrolment_tokens SET used_at = ?
-                        WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?
-                        RETURNING collector_id""", Rows.timestamp(now), tokenHash, Rows.timestamp(now))
+                        WITH used AS (
+                            UPDATE enrolment_tokens SET used_at = ?
+                            WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?
+                            RETURNING collector_id),
+                        rebound AS (
+                            UPDATE collectors SET revoked_at = NULL
+                            WHERE id IN (SELECT collector_id FROM used) AND revoked_at IS NOT NULL)
+                        SELECT collector_id FROM used""", Rows.timestamp(now), tokenHash, Rows.timestamp(now))
                 .map(r -> CollectorId.of(Rows.text(r, "collector_id"))));
     }
 }

@@ -19,6 +19,22 @@ public interface ReportStatusUseCase {
      * @param effectiveSha256 SHA-256 of the configuration it runs now
      * @return stored or collector not found
      */
+    default Receipt report(CollectorId collectorId, int version, ApplyStatus status, String error,
+                                         String effectiveSha256) {
+        return report(collectorId, version, status, error, effectiveSha256, java.util.Optional.empty());
+    }
+
+    /**
+     * Records an apply report with what the agent's host allows a configuration to use.
+     *
+     * @param collectorId     the agent
+     * @param version         the version it tried
+     * @param status          applied or failed
+     * @param error           why it failed, empty when applied
+     * @param effectiveSha256 SHA-256 of the configuration it runs now
+     * @param allowances      the host's allow-lists, when the agent sends them
+     * @return stored or collector not found
+     */
     Receipt report(CollectorId collectorId, int version, ApplyStatus status, String error,
-                                 String effectiveSha256);
+                                 String effectiveSha256, java.util.Optional<io.pgfleet.domain.fleet.HostAllowances> allowances);
 }

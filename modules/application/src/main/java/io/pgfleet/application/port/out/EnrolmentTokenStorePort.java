@@ -22,7 +22,7 @@ public interface EnrolmentTokenStorePort {
     void saveEnrolmentToken(String tokenHash, CollectorId collectorId, Instant expiresAt, AuditEntry audit);
 
     /**
-     * Uses a token once.
+     * Uses a token once; the collector it enrols is no longer revoked.
      *
      * @param tokenHash SHA-256 of the presented token
      * @param now       the current time

@@ -23,13 +23,16 @@ public interface RefreshTokenStorePort {
     void saveRefreshToken(String tokenHash, String familyId, Principal principal, Instant issuedAt, Instant expiresAt);
 
     /**
-     * Uses a token exactly once, atomically: a second use of the same token revokes its family.
+     * Uses a token once, atomically. Presented again within {@code reuseGrace} of its first use
+     * (the answer to that use was lost), it is consumed again and the family goes on; presented
+     * again later, its whole family is revoked.
      *
-     * @param tokenHash SHA-256 of the presented token
-     * @param now       the current time
+     * @param tokenHash  SHA-256 of the presented token
+     * @param now        the current time
+     * @param reuseGrace how long after its first use a token may be presented once more
      * @return what happened
      */
-    Consumption consumeRefreshToken(String tokenHash, Instant now);
+    Consumption consumeRefreshToken(String tokenHash, Instant now, java.time.Duration reuseGrace);
 
     /**
      * Revokes every token of a user (disabled, or password changed); never a collector's, even one

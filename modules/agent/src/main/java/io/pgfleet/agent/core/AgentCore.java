@@ -1,0 +1,755 @@
+package io.pgfleet.agent.core;
+
+import io.pgfleet.domain.fleet.ApplyStatus;
+import io.pgfleet.domain.fleet.Sample;
+import io.pgfleet.domain.reload.ApplyDecision;
+import io.pgfleet.domain.reload.ApplyPolicy;
+import io.pgfleet.domain.reload.ConfigChange;
+import io.pgfleet.domain.reload.PullPolicy;
+import io.pgfleet.domain.schema.CollectorKind;
+import io.pgfleet.domain.schema.ConfigValidator;
+import io.pgfleet.domain.schema.EffectiveConfig;
+import io.pgfleet.domain.schema.Validation;
+import io.pgfleet.domain.schema.ValidationError;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
+
+/**
+ * The agent's behaviour, on ports only: it watches its configuration (long-polling from the first
+ * request, {@code after} = the newest version it applied or saw fail), applies it by the domain's
+ * hot-reload policy, carries out the resulting {@link ConfigChange} on its collectors, reports
+ * every attempt, and pushes samples in batches that fit the server's limits. No thread, socket or
+ * file of its own: a {@link Scheduler} runs it.
+ */
+public final class AgentCore {
+
+    /** How long the server is asked to hold a watch. */
+    public static final int WATCH_SECONDS = 25;
+    /** Most samples in one push (the server accepts 5,000). */
+    public static final int MAX_BATCH_SAMPLES = 1000;
+    /** Most bytes of samples in one push, as {@link #jsonBytes} counts them (the server accepts 256 KiB). */
+    public static final long MAX_BATCH_BYTES = 128 * 1024;
+    /** How often a refused identity looks for a new enrolment token; it sends nothing meanwhile. */
+    public static final Duration LOCKED_OUT_RECHECK = Duration.ofSeconds(60);
+    /** The pause after a watch that came back at once with nothing new (a server not holding watches). */
+    public static final Duration NO_PROGRESS_PAUSE = Duration.ofSeconds(5);
+    /** How often one collector's failure is logged. */
+    public static final Duration ERROR_LOG_EVERY = Duration.ofSeconds(60);
+    /** The name of the sample that counts what was lost. */
+    public static final String DROPPED_METRIC = "pgfleet_agent_dropped_samples_total";
+
+    /**
+     * Who this agent is and what its host allows.
+     *
+     * @param name       display name
+     * @param hostname   host name
+     * @param labels     labels
+     * @param allowLists what a configuration may use on this host
+     * @param bufferSamples most samples held while the server is away
+     */
+    public record Settings(String name, String hostname, Map<String, String> labels, AllowLists allowLists,
+                           int bufferSamples) {
+        /** Copies the labels. */
+        public Settings {
+            labels = Map.copyOf(labels);
+            Objects.requireNonNull(allowLists, "allowLists");
+        }
+    }
+
+    /**
+     * The ports the core talks to.
+     *
+     * @param source      configuration
+     * @param reporter    apply reports
+     * @param sink        samples
+     * @param enroller    identity
+     * @param credentials enrolment secret or token on this host
+     * @param metrics     collectors
+     * @param host        file and environment checks
+     * @param store       last-known-good configuration
+     * @param parser      configuration documents
+     * @param scheduler   time and timers
+     * @param random      jitter
+     * @param log         where the agent says what it does
+     */
+    public record Ports(ConfigSource source, StatusReporter reporter, SampleSink sink, Enroller enroller,
+                        Credentials credentials, MetricSource metrics, HostFiles host, LastKnownGoodStore store,
+                        DocumentParser parser, Scheduler scheduler, RandomGenerator random, Consumer<String> log) {
+    }
+
+    private record Batch(String id, List<Sample> samples) {
+    }
+
+    /** One collector's schedule; {@code generation} retires runs scheduled before a change. */
+    private static final class Collection {
+        private Duration interval;
+        private Instant lastStart = Instant.EPOCH;
+        private int generation;
+        private Optional<Scheduler.Task> next = Optional.empty();
+
+        private Collection(Duration interval) {
+            this.interval = interval;
+        }
+    }
+
+    private final Settings settings;
+    private final Ports p;
+    private final SampleBuffer buffer;
+    private final Object collectionLock = new Object();
+    private final Map<CollectorKind, Collection> collections = new EnumMap<>(CollectorKind.class);
+    private final Deque<Batch> pending = new ArrayDeque<>();
+    private final Map<CollectorKind, Instant> lastErrorLog = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private volatile boolean running;
+    private volatile EffectiveConfig current = EffectiveConfig.defaults();
+    private volatile boolean collecting;
+    private volatile int appliedVersion;
+    private volatile int failedVersion;
+    private volatile boolean lockedOut;
+    private String etag = "";
+    /** Whether the server has answered a pull yet: until it has, pulls are answered at once. */
+    private boolean answered;
+    private final Object pushLock = new Object();
+    private int pullFailures;
+    private int pushFailures;
+    private long refusedDropped;
+    private long loggedDrops;
+    private Optional<String> triedToken = Optional.empty();
+    private Optional<StatusReporter.Report> pendingReport = Optional.empty();
+    private Optional<Scheduler.Task> pullTask = Optional.empty();
+    private boolean pulling;
+    private Optional<Scheduler.Task> pushTask = Optional.empty();
+
+    /**
+     * A core.
+     *
+     * @param settings who it is
+     * @param ports    what it talks to
+     */
+    public AgentCore(Settings settings, Ports ports) {
+        this.settings = settings;
+        this.p = ports;
+        this.buffer = new SampleBuffer(settings.bufferSamples());
+    }
+
+    /** Starts pulling and pushing; returns at once. */
+    public void start() {
+        running = true;
+        log("starting, " + p.enroller().collectorId().map(id -> "collector " + id).orElse("not registered yet")
+                + "; this host allows passwords from " + settings.allowLists().passwordDirs() + " and "
+                + settings.allowLists().passwordEnv() + ", connections to " + settings.allowLists().hosts());
+        schedulePull(Duration.ZERO);
+        schedulePush(current.pushInterval());
+    }
+
+    /** Asks for the configuration now (SIGHUP); a watch in progress simply ends as it would. */
+    public void pullNow() {
+        log("SIGHUP: pulling the configuration now");
+        synchronized (this) {
+            if (!pulling) {
+                schedulePull(Duration.ZERO);
+            }
+        }
+    }
+
+    // ---- pull, watch, apply ---------------------------------------------------------------------
+
+    private synchronized void schedulePull(Duration delay) {
+        pullTask.ifPresent(Scheduler.Task::cancel);
+        if (running) {
+            pullTask = Optional.of(p.scheduler().schedule(Scheduler.Lane.PULL, delay, this::pull));
+        }
+    }
+
+    private void pull() {
+        if (!running) {
+            return;
+        }
+        synchronized (this) {
+            pulling = true;
+        }
+        Duration pause;
+        try {
+            pause = pullOnce();
+        } finally {
+            synchronized (this) {
+                pulling = false;
+            }
+        }
+        schedulePull(pause);
+    }
+
+    private Duration pullOnce() {
+        try {
+            if (!identity()) {
+                return LOCKED_OUT_RECHECK;
+            }
+            EffectiveConfig config = current;
+            // The first answer comes at once (the configuration, or none yet: the defaults run);
+            // from then on every request is a watch the server holds until something is newer.
+            boolean watch = config.watch() && answered;
+            int after = Math.max(appliedVersion, failedVersion);
+            Instant asked = p.scheduler().now();
+            ConfigSource.Fetch fetch = p.source().fetch(new ConfigSource.Request(etag, watch ? WATCH_SECONDS : 0, after));
+            pullFailures = 0;
+            answered = true;
+            flushReport();
+            boolean progress = handle(fetch);
+            if (!config.watch()) {
+                return PullPolicy.jittered(config.pullInterval(), p.random());
+            }
+            if (!watch) {
+                return Duration.ZERO;
+            }
+            if (!progress && Duration.between(asked, p.scheduler().now()).compareTo(Duration.ofSeconds(1)) < 0) {
+                // A watch that returns at once with nothing new (a proxy cutting it, a server not
+                // holding it) would otherwise make this a busy loop.
+                return PullPolicy.jittered(NO_PROGRESS_PAUSE, p.random());
+            }
+            return Duration.ZERO;
+        } catch (ServerException e) {
+            pullFailures++;
+            if (e.kind() == ServerException.Kind.IDENTITY_REFUSED) {
+                lockOut(e.getMessage());
+                return LOCKED_OUT_RECHECK;
+            }
+            if (!answered) {
+                useLastKnownGood(e.getMessage());
+            }
+            Duration pause = PullPolicy.afterFailure(pullFailures, current.pullInterval(), p.random());
+            log((e.kind() == ServerException.Kind.UNAVAILABLE ? "server unreachable" : "refused by the server")
+                    + " (" + e.getMessage() + "); next attempt in " + pause.toMillis() + " ms");
+            return pause;
+        } catch (RuntimeException e) {
+            pullFailures++;
+            Duration pause = PullPolicy.afterFailure(pullFailures, current.pullInterval(), p.random());
+            log("configuration pull failed: " + e.getMessage() + "; next attempt in " + pause.toMillis() + " ms");
+            return pause;
+        }
+    }
+
+    /** Whether the agent has a usable identity; registers or re-enrols when it can. */
+    private boolean identity() throws ServerException {
+        Optional<String> id = p.enroller().collectorId();
+        if (id.isPresent() && !lockedOut) {
+            return true;
+        }
+        Optional<String> token = p.credentials().enrolmentToken();
+        if (id.isPresent()) {
+            // Locked out: only a token not tried yet is worth a request; nothing else is sent.
+            if (token.isEmpty() || token.equals(triedToken)) {
+                return false;
+            }
+            triedToken = token;
+            try {
+                register(new Enroller.Credential.Token(token.get()));
+            } catch (ServerException e) {
+                log("the enrolment token was not accepted (" + e.getMessage() + "); waiting for another one");
+                return false;
+            }
+            lockedOut = false;
+            log("re-enrolled: collector " + id.get() + " is this agent's again; its configuration and labels are kept");
+            return true;
+        }
+        Enroller.Credential credential = token.<Enroller.Credential>map(Enroller.Credential.Token::new)
+                .or(() -> p.credentials().registrationSecret().map(Enroller.Credential.Secret::new))
+                .orElseThrow(() -> new IllegalStateException(
+                        "not registered and neither registration_secret_file nor enrolment_token_file is set"));
+        triedToken = token;
+        String registered = register(credential);
+        log("registered as collector " + registered);
+        return true;
+    }
+
+    private String register(Enroller.Credential credential) throws ServerException {
+        return p.enroller().register(credential, settings.name(), settings.hostname(), settings.labels());
+    }
+
+    private void lockOut(String why) {
+        boolean already = lockedOut;
+        lockedOut = true;
+        if (!already) {
+            String id = p.enroller().collectorId().orElse("?");
+            log("the server refuses this agent's identity for good (" + why + "): collector " + id
+                    + " was revoked, or the server does not know it (restored from an older backup). The agent keeps"
+                    + " collecting but sends nothing until an operator re-binds it: POST /api/v1/collectors/" + id
+                    + "/enrolment-token, then put the token in " + p.credentials().tokenLocation()
+                    + "; the agent looks for it every " + LOCKED_OUT_RECHECK.toSeconds()
+                    + " s and keeps its collector id, configuration and labels");
+        }
+    }
+
+    private void useLastKnownGood(String why) {
+        Optional<LastKnownGoodStore.Cached> cached = p.store().lastKnownGood();
+        if (cached.isEmpty() || appliedVersion > 0) {
+            return;
+        }
+        log("server unreachable at start-up (" + why + "); running on the last-known-good configuration, version "
+                + cached.get().version());
+        apply(cached.get().version(), cached.get().document(), "", false);
+    }
+
+    /** Handles an answer; true when it moved the agent on (a new version applied or failed). */
+    private boolean handle(ConfigSource.Fetch fetch) {
+        switch (fetch) {
+            case ConfigSource.Fetch.NotModified nm -> {
+                startWithDefaultsIfIdle();
+                return false;
+            }
+            case ConfigSource.Fetch.NoConfiguration none -> {
+                startWithDefaultsIfIdle();
+                return false;
+            }
+            case ConfigSource.Fetch.Fetched f -> {
+                ApplyDecision d = ApplyPolicy.decide(appliedVersion, failedVersion, f.version());
+                switch (d) {
+                    case ApplyDecision.Apply a -> {
+                        apply(f.version(), f.document(), f.etag(), true);
+                        return true;
+                    }
+                    case ApplyDecision.Skip s -> {
+                        if (f.version() == appliedVersion) {
+                            etag = f.etag();
+                        }
+                        log("skipped configuration version " + f.version() + ": " + s.reason());
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+
+    private void startWithDefaultsIfIdle() {
+        if (!collecting && appliedVersion == 0) {
+            log(failedVersion == 0 ? "no configuration published for this collector yet; collecting with the defaults"
+                    : "no configuration applied yet (version " + failedVersion + " failed); collecting with the defaults");
+            switchTo(EffectiveConfig.defaults());
+        }
+    }
+
+    private void apply(int version, String document, String newEtag, boolean fromServer) {
+        Validation v = ConfigValidator.validate(p.parser().parse(document));
+        if (v instanceof Validation.Invalid invalid) {
+            fail(version, "the document is invalid: " + invalid.errors().stream().map(ValidationError::toString)
+                    .collect(Collectors.joining("; ")));
+            return;
+        }
+        EffectiveConfig next = ((Validation.Valid) v).effective();
+        Optional<String> problem = hostProblem(next);
+        if (problem.isPresent()) {
+            fail(version, problem.get());
+            return;
+        }
+        boolean firstRun = !collecting;
+        String described = switchTo(next);
+        appliedVersion = version;
+        if (fromServer) {
+            etag = newEtag;
+            p.store().saveLastKnownGood(new LastKnownGoodStore.Cached(version, document));
+            report(version, ApplyStatus.APPLIED, "");
+        }
+        log("applied configuration version " + version + " without a restart: " + (firstRun ? describe(next) : described));
+    }
+
+    /** What this host refuses or lacks; the allow-lists come first, so nothing outside them is touched. */
+    private Optional<String> hostProblem(EffectiveConfig next) {
+        EffectiveConfig.PostgresTarget t = next.postgres();
+        Optional<String> refused = settings.allowLists().check(t);
+        if (refused.isPresent()) {
+            return refused;
+        }
+        if (!t.passwordFile().isEmpty() && !p.host().readableFile(t.passwordFile())) {
+            return Optional.of("postgres.password_file " + t.passwordFile()
+                    + " does not exist on this host or is not readable by the agent");
+        }
+        if (!t.passwordEnv().isEmpty() && !p.host().envSet(t.passwordEnv())) {
+            return Optional.of("postgres.password_env names " + t.passwordEnv() + ", which is not set for the agent");
+        }
+        return next.diskPaths().stream().filter(d -> !p.host().exists(d))
+                .map(d -> "collectors.disk_usage.paths: " + d + " does not exist on this host").findFirst();
+    }
+
+    private void fail(int version, String error) {
+        failedVersion = version;
+        report(version, ApplyStatus.FAILED, error);
+        log("could not apply configuration version " + version + ": " + error + "; still running version "
+                + appliedVersion + ", and version " + version + " will not be retried");
+    }
+
+    private void report(int version, ApplyStatus status, String error) {
+        pendingReport = Optional.of(new StatusReporter.Report(version, status, error, current.sha256(),
+                settings.allowLists()));
+        flushReport();
+    }
+
+    private void flushReport() {
+        if (pendingReport.isEmpty()) {
+            return;
+        }
+        try {
+            p.reporter().report(pendingReport.get());
+            pendingReport = Optional.empty();
+        } catch (ServerException e) {
+            log("could not report the apply status yet (" + e.getMessage() + "); will retry");
+        }
+    }
+
+    /**
+     * Switches to a configuration by carrying out the change from the running one.
+     *
+     * @return the change in words
+     */
+    private String switchTo(EffectiveConfig next) {
+        EffectiveConfig before = current;
+        boolean firstRun = !collecting;
+        ConfigChange change = firstRun ? startFrom(next) : ConfigChange.between(before, next);
+        current = next;
+        collecting = true;
+        carryOut(change, next);
+        return change.describe(next);
+    }
+
+    /** The change from nothing running to a configuration. */
+    private static ConfigChange startFrom(EffectiveConfig next) {
+        Set<CollectorKind> on = EnumSet.noneOf(CollectorKind.class);
+        for (CollectorKind k : CollectorKind.values()) {
+            if (next.schedule(k).enabled()) {
+                on.add(k);
+            }
+        }
+        return new ConfigChange(on, Set.of(), Set.of(), true, true, false, false, false);
+    }
+
+    private void carryOut(ConfigChange change, EffectiveConfig next) {
+        if (change.reconnect()) {
+            p.metrics().retarget(next.postgres());
+        }
+        Instant now = p.scheduler().now();
+        synchronized (collectionLock) {
+            for (CollectorKind k : change.stopped()) {
+                Collection c = collections.remove(k);
+                if (c != null) {
+                    c.generation++;
+                    c.next.ifPresent(Scheduler.Task::cancel);
+                }
+            }
+            for (CollectorKind k : change.started()) {
+                Collection c = new Collection(next.schedule(k).interval());
+                collections.put(k, c);
+                scheduleRun(k, c, Duration.ZERO);
+            }
+            for (CollectorKind k : CollectorKind.values()) {
+                Collection c = collections.get(k);
+                if (c == null || change.started().contains(k)) {
+                    continue;
+                }
+                boolean rescheduled = change.rescheduled().contains(k);
+                boolean retargeted = change.reconnect() && k.needsDatabase();
+                if (!rescheduled && !retargeted) {
+                    continue;
+                }
+                c.interval = next.schedule(k).interval();
+                // A new interval counts from the last start; a new database is measured at once.
+                Duration delay = retargeted ? Duration.ZERO : max0(Duration.between(now, c.lastStart.plus(c.interval)));
+                c.generation++;
+                c.next.ifPresent(Scheduler.Task::cancel);
+                scheduleRun(k, c, delay);
+            }
+        }
+        if (change.pushIntervalChanged()) {
+            schedulePush(next.pushInterval());
+        }
+    }
+
+    private void scheduleRun(CollectorKind kind, Collection c, Duration delay) {
+        int generation = c.generation;
+        c.next = Optional.of(p.scheduler().schedule(Scheduler.Lane.COLLECT, delay, () -> runCollector(kind, c, generation)));
+    }
+
+    private void runCollector(CollectorKind kind, Collection c, int generation) {
+        synchronized (collectionLock) {
+            if (!running || c.generation != generation) {
+                return;
+            }
+            c.lastStart = p.scheduler().now();
+        }
+        try {
+            buffer.addAll(p.metrics().collect(kind, current));
+        } catch (Exception e) {
+            // Once a minute per collector: a database that is down must not flood the log.
+            Instant now = p.scheduler().now();
+            Instant last = lastErrorLog.get(kind);
+            if (last == null || !now.isBefore(last.plus(ERROR_LOG_EVERY))) {
+                lastErrorLog.put(kind, now);
+                log(kind.key() + " could not collect: " + e.getMessage());
+            }
+        }
+        synchronized (collectionLock) {
+            if (running && c.generation == generation) {
+                Duration delay = max0(Duration.between(p.scheduler().now(), c.lastStart.plus(c.interval)));
+                scheduleRun(kind, c, delay);
+            }
+        }
+    }
+
+    private static Duration max0(Duration d) {
+        return d.isNegative() ? Duration.ZERO : d;
+    }
+
+    // ---- push -----------------------------------------------------------------------------------
+
+    private synchronized void schedulePush(Duration delay) {
+        pushTask.ifPresent(Scheduler.Task::cancel);
+        if (running) {
+            pushTask = Optional.of(p.scheduler().schedule(Scheduler.Lane.PUSH, delay, this::push));
+        }
+    }
+
+    private void push() {
+        if (!running) {
+            return;
+        }
+        Duration next = current.pushInterval();
+        try {
+            next = pushOnce().orElse(next);
+        } catch (RuntimeException e) {
+            log("push failed: " + e);
+        }
+        schedulePush(next);
+    }
+
+    /** Pushes what is waiting; a back-off pause when the server could not take it. */
+    private Optional<Duration> pushOnce() {
+        synchronized (pushLock) {
+            return pushLocked();
+        }
+    }
+
+    private Optional<Duration> pushLocked() {
+        if (p.enroller().collectorId().isEmpty() || lockedOut) {
+            return Optional.empty();
+        }
+        logDrops();
+        for (int round = 0; round < 50 && running; round++) {
+            Optional<Batch> batch = nextBatch();
+            if (batch.isEmpty()) {
+                return Optional.empty();
+            }
+            Batch b = batch.get();
+            try {
+                p.sink().push(b.id(), b.samples());
+                pending.pollFirst();
+                pushFailures = 0;
+            } catch (ServerException e) {
+                switch (e.kind()) {
+                    case TOO_LARGE -> split(b);
+                    case REJECTED -> {
+                        // The same batch will never be accepted: resending it would jam every push after it.
+                        pending.pollFirst();
+                        refusedDropped += b.samples().size();
+                        log("the server refused a batch of " + b.samples().size() + " samples (" + e.getMessage()
+                                + "); they are dropped and counted in " + DROPPED_METRIC);
+                    }
+                    case IDENTITY_REFUSED -> {
+                        lockOut(e.getMessage());
+                        return Optional.empty();
+                    }
+                    case UNAVAILABLE, UNAUTHORIZED -> {
+                        // Kept under the same id: a batch the server stored before the answer was
+                        // lost is stored once.
+                        pushFailures++;
+                        Duration cap = clamp(current.pushInterval().multipliedBy(5), Duration.ofSeconds(5),
+                                Duration.ofSeconds(60));
+                        Duration pause = PullPolicy.afterFailure(pushFailures, cap, p.random());
+                        log((e.kind() == ServerException.Kind.UNAUTHORIZED ? "push refused by the server" : "push failed")
+                                + " (" + e.getMessage() + "); " + (buffer.size() + waiting()) + " samples waiting, "
+                                + dropped() + " dropped so far; retrying in " + pause.toMillis() + " ms");
+                        return Optional.of(pause);
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The batch to send next: one kept for a retry, or a new one from the buffer. */
+    private Optional<Batch> nextBatch() {
+        if (!pending.isEmpty()) {
+            return Optional.of(pending.peekFirst());
+        }
+        Sample counter = new Sample(DROPPED_METRIC, Map.of(), dropped(),
+                p.scheduler().now().truncatedTo(ChronoUnit.MILLIS));
+        List<Sample> taken = buffer.take(MAX_BATCH_SAMPLES - 1, MAX_BATCH_BYTES - jsonBytes(counter), AgentCore::jsonBytes);
+        if (taken.isEmpty()) {
+            return Optional.empty();
+        }
+        List<Sample> samples = new ArrayList<>(taken);
+        samples.add(counter);
+        Batch b = new Batch(UUID.randomUUID().toString(), samples);
+        pending.addLast(b);
+        return Optional.of(b);
+    }
+
+    /** A batch too large for the server becomes two new batches (new ids: the refused one was not stored). */
+    private void split(Batch b) {
+        pending.pollFirst();
+        List<Sample> s = b.samples();
+        if (s.size() == 1) {
+            refusedDropped++;
+            log("the server refuses even a single sample as too large; it is dropped and counted in " + DROPPED_METRIC);
+            return;
+        }
+        int half = s.size() / 2;
+        pending.addFirst(new Batch(UUID.randomUUID().toString(), List.copyOf(s.subList(half, s.size()))));
+        pending.addFirst(new Batch(UUID.randomUUID().toString(), List.copyOf(s.subList(0, half))));
+        log("the server found a batch of " + s.size() + " samples too large; sending it as two of " + half + " and "
+                + (s.size() - half));
+    }
+
+    private int waiting() {
+        return pending.stream().mapToInt(b -> b.samples().size()).sum();
+    }
+
+    private void logDrops() {
+        long now = dropped();
+        if (now != loggedDrops) {
+            log((now - loggedDrops) + " samples dropped since the last report (" + now + " in all: "
+                    + buffer.dropped() + " because the buffer of " + settings.bufferSamples() + " was full, "
+                    + refusedDropped + " refused by the server)");
+            loggedDrops = now;
+        }
+    }
+
+    /**
+     * Samples lost since the agent started: pushed out of a full buffer, or refused by the server.
+     *
+     * @return the count
+     */
+    public long dropped() {
+        return buffer.dropped() + refusedDropped;
+    }
+
+    /**
+     * An upper bound of a sample's size in the push body's JSON (names, labels, value, timestamp;
+     * every character counted as if escaped to two bytes).
+     *
+     * @param s the sample
+     * @return bytes
+     */
+    public static long jsonBytes(Sample s) {
+        long n = 80 + 2L * s.name().length();
+        for (Map.Entry<String, String> e : s.labels().entrySet()) {
+            n += 8 + 2L * (e.getKey().length() + e.getValue().length()) * 3;
+        }
+        return n;
+    }
+
+    private static Duration clamp(Duration d, Duration min, Duration max) {
+        return d.compareTo(min) < 0 ? min : d.compareTo(max) > 0 ? max : d;
+    }
+
+    // ---- state ----------------------------------------------------------------------------------
+
+    private static String describe(EffectiveConfig c) {
+        List<String> on = new ArrayList<>();
+        c.collectors().forEach((k, s) -> {
+            if (s.enabled()) {
+                on.add(k.key() + " every " + s.interval().toSeconds() + " s");
+            }
+        });
+        return String.join(", ", on) + "; push every " + c.pushInterval().toSeconds() + " s; "
+                + (c.watch() ? "watching for changes" : "polling every " + c.pullInterval().toSeconds() + " s");
+    }
+
+    /**
+     * The version running now.
+     *
+     * @return 0 before the first apply
+     */
+    public int appliedVersion() {
+        return appliedVersion;
+    }
+
+    /**
+     * The newest version that failed on this host.
+     *
+     * @return 0 when none
+     */
+    public int failedVersion() {
+        return failedVersion;
+    }
+
+    /**
+     * The configuration running now.
+     *
+     * @return it (the defaults before any)
+     */
+    public EffectiveConfig current() {
+        return current;
+    }
+
+    /**
+     * Whether the server refuses this agent's identity until an operator re-binds it.
+     *
+     * @return true when locked out
+     */
+    public boolean lockedOut() {
+        return lockedOut;
+    }
+
+    /**
+     * Samples waiting to be pushed.
+     *
+     * @return the count
+     */
+    public int waitingSamples() {
+        synchronized (pushLock) {
+            return buffer.size() + waiting();
+        }
+    }
+
+    private void log(String message) {
+        p.log().accept(message);
+    }
+
+    /** Stops every lane's future work and tries one last push. */
+    public void stop() {
+        if (!running) {
+            return;
+        }
+        synchronized (collectionLock) {
+            collections.values().forEach(c -> {
+                c.generation++;
+                c.next.ifPresent(Scheduler.Task::cancel);
+            });
+            collections.clear();
+        }
+        synchronized (this) {
+            pullTask.ifPresent(Scheduler.Task::cancel);
+            pushTask.ifPresent(Scheduler.Task::cancel);
+        }
+        try {
+            pushOnce();
+        } catch (RuntimeException e) {
+            log("last push failed: " + e.getMessage());
+        }
+        running = false;
+        p.metrics().close();
+    }
+}

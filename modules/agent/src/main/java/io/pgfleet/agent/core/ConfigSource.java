@@ -1,0 +1,53 @@
+package io.pgfleet.agent.core;
+
+/**
+ * Where the agent's configuration comes from.
+ */
+public interface ConfigSource {
+
+    /**
+     * A request for the configuration.
+     *
+     * @param etag         the entity tag the agent has, empty for none
+     * @param watchSeconds how long the server may hold the request, 0 for a plain pull
+     * @param after        the newest version this agent knows (applied or failed), 0 for none
+     */
+    record Request(String etag, int watchSeconds, int after) {
+        /** Requires sane numbers. */
+        public Request {
+            if (watchSeconds < 0 || after < 0) {
+                throw new IllegalArgumentException("watch seconds and versions are not negative");
+            }
+        }
+    }
+
+    /** The answer. */
+    sealed interface Fetch {
+        /**
+         * A configuration.
+         *
+         * @param version  its version
+         * @param etag     its entity tag
+         * @param document its TOML
+         */
+        record Fetched(int version, String etag, String document) implements Fetch {
+        }
+
+        /** Nothing newer than what the agent has (a watch that ended, or a 304). */
+        record NotModified() implements Fetch {
+        }
+
+        /** The collector has no configuration yet. */
+        record NoConfiguration() implements Fetch {
+        }
+    }
+
+    /**
+     * Asks.
+     *
+     * @param request what to ask
+     * @return the answer
+     * @throws ServerException when the server cannot answer
+     */
+    Fetch fetch(Request request) throws ServerException;
+}

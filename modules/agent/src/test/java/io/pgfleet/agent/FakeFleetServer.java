@@ -1,0 +1,236 @@
+package io.pgfleet.agent;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A small pgfleet server on loopback, real HTTP, that counts what an agent asks. It answers like
+ * the real one: a plain configuration pull of a collector without configuration is a 404, a watch
+ * is held for the requested seconds unless a version newer than {@code after} exists.
+ */
+public final class FakeFleetServer implements AutoCloseable {
+
+    private static final Pattern AFTER = Pattern.compile("(?:^|&)after=(\\d+)");
+    private static final Pattern WAIT = Pattern.compile("(?:^|&)wait=(\\d+)");
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final AtomicInteger configRequests = new AtomicInteger();
+    private final AtomicInteger refreshes = new AtomicInteger();
+    private final AtomicInteger concurrentRefreshes = new AtomicInteger();
+    private final AtomicInteger mostConcurrentRefreshes = new AtomicInteger();
+    private volatile String validAccess = "a0";
+    private volatile boolean refuseRefresh;
+    private volatile boolean checkAccess;
+    private volatile boolean away;
+    private final Map<String, List<String>> stored = new java.util.concurrent.ConcurrentHashMap<>();
+    private final AtomicInteger largestPush = new AtomicInteger();
+    private final AtomicInteger refusedPushes = new AtomicInteger();
+    private final List<String> statusReports = new CopyOnWriteArrayList<>();
+    private volatile Optional<Map.Entry<Integer, String>> published = Optional.empty();
+
+    public FakeFleetServer() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(executor);
+        server.createContext("/api/v1/collectors/register", ex -> send(ex, 201, "application/json",
+                "{\"collector_id\":\"c-1\",\"access_token\":\"" + validAccess + "\",\"refresh_token\":\"r0\"}"));
+        server.createContext("/api/v1/auth/refresh", this::refresh);
+        server.createContext("/api/v1/collectors/", ex -> {
+            statusReports.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            send(ex, 204, "", "");
+        });
+        server.createContext("/api/v1/metrics/push", this::push);
+        server.createContext("/api/v1/config/", this::config);
+        server.start();
+    }
+
+    public URI uri() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    void publish(int version, String document) {
+        published = Optional.of(Map.entry(version, document));
+    }
+
+    /** While away, pushes answer 503 (a restart, an outage). */
+    public void away(boolean away) {
+        this.away = away;
+    }
+
+    /** Samples stored, by batch id: a batch id is stored once, like the real server does. */
+    public Map<String, List<String>> storedBatches() {
+        return stored;
+    }
+
+    /** The largest push body seen, in bytes. */
+    public int largestPushBytes() {
+        return largestPush.get();
+    }
+
+    public int refusedPushes() {
+        return refusedPushes.get();
+    }
+
+    private void push(HttpExchange ex) throws IOException {
+        if (!authorized(ex)) {
+            return;
+        }
+        byte[] body = ex.getRequestBody().readAllBytes();
+        largestPush.accumulateAndGet(body.length, Math::max);
+        if (away) {
+            send(ex, 503, "application/problem+json", "{\"title\":\"away\"}");
+            return;
+        }
+        // The real server's limits: 256 KiB a body (413), 5,000 samples a batch (400).
+        if (body.length > 256 * 1024) {
+            refusedPushes.incrementAndGet();
+            send(ex, 413, "application/problem+json", "{\"title\":\"Request body too large\"}");
+            return;
+        }
+        jakarta.json.JsonObject o;
+        try (jakarta.json.JsonReader r = jakarta.json.Json.createReader(new java.io.ByteArrayInputStream(body))) {
+            o = r.readObject();
+        }
+        jakarta.json.JsonArray samples = o.getJsonArray("samples");
+        if (samples.size() > 5000) {
+            refusedPushes.incrementAndGet();
+            send(ex, 400, "application/problem+json", "{\"title\":\"too many samples\"}");
+            return;
+        }
+        List<String> texts = samples.stream().map(Object::toString).toList();
+        stored.putIfAbsent(o.getString("batch_id"), texts);
+        send(ex, 202, "application/json", "{}");
+    }
+
+    int configRequests() {
+        return configRequests.get();
+    }
+
+    List<String> statusReports() {
+        return statusReports;
+    }
+
+    /** From now on only a refreshed access token is accepted (the current one expired). */
+    void expireAccessToken() {
+        checkAccess = true;
+        validAccess = "expired-" + validAccess;
+    }
+
+    /** Refreshes are refused from now on (the collector was revoked). */
+    void refuseRefresh() {
+        refuseRefresh = true;
+    }
+
+    int refreshes() {
+        return refreshes.get();
+    }
+
+    int mostConcurrentRefreshes() {
+        return mostConcurrentRefreshes.get();
+    }
+
+    private void refresh(HttpExchange ex) throws IOException {
+        ex.getRequestBody().readAllBytes();
+        if (refuseRefresh) {
+            send(ex, 401, "application/problem+json", "{\"detail\":\"the refresh token is not accepted\"}");
+            return;
+        }
+        int n = refreshes.incrementAndGet();
+        mostConcurrentRefreshes.accumulateAndGet(concurrentRefreshes.incrementAndGet(), Math::max);
+        try {
+            TimeUnit.MILLISECONDS.sleep(300);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        concurrentRefreshes.decrementAndGet();
+        validAccess = "a" + n;
+        send(ex, 200, "application/json", "{\"subject\":\"c-1\",\"access_token\":\"a" + n
+                + "\",\"refresh_token\":\"r" + n + "\"}");
+    }
+
+    private boolean authorized(HttpExchange ex) throws IOException {
+        String auth = Optional.ofNullable(ex.getRequestHeaders().getFirst("Authorization")).orElse("");
+        if (checkAccess && !auth.equals("Bearer " + validAccess)) {
+            ex.getRequestBody().readAllBytes();
+            send(ex, 401, "application/problem+json", "{\"detail\":\"expired\"}");
+            return false;
+        }
+        return true;
+    }
+
+    private void config(HttpExchange ex) throws IOException {
+        configRequests.incrementAndGet();
+        if (!authorized(ex)) {
+            return;
+        }
+        String q = Optional.ofNullable(ex.getRequestURI().getRawQuery()).orElse("");
+        Matcher w = WAIT.matcher(q);
+        Matcher a = AFTER.matcher(q);
+        Optional<Map.Entry<Integer, String>> p = published;
+        if (!w.find()) {
+            if (p.isEmpty()) {
+                send(ex, 404, "application/problem+json", "{\"title\":\"no configuration\"}");
+            } else {
+                sendConfig(ex, p.get());
+            }
+            return;
+        }
+        int after = a.find() ? Integer.parseInt(a.group(1)) : 0;
+        if (p.isPresent() && p.get().getKey() > after) {
+            sendConfig(ex, p.get());
+            return;
+        }
+        try {
+            // Held like the real server holds a watch: nothing newer, so the whole wait.
+            TimeUnit.SECONDS.sleep(Math.min(Integer.parseInt(w.group(1)), 60));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        send(ex, 304, "", "");
+    }
+
+    private static void sendConfig(HttpExchange ex, Map.Entry<Integer, String> p) throws IOException {
+        ex.getResponseHeaders().add("X-Config-Version", Integer.toString(p.getKey()));
+        ex.getResponseHeaders().add("ETag", "\"v" + p.getKey() + "\"");
+        send(ex, 200, "application/toml", p.getValue());
+    }
+
+    private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        // One exchange per connection: the JDK's small server and a pooling client otherwise race
+        // on connections it has already closed.
+        ex.getResponseHeaders().add("Connection", "close");
+        if (!type.isEmpty()) {
+            ex.getResponseHeaders().add("Content-Type", type);
+        }
+        if (status == 204 || status == 304) {
+            ex.sendResponseHeaders(status, -1);
+        } else {
+            ex.sendResponseHeaders(status, bytes.length);
+            ex.getResponseBody().write(bytes);
+        }
+        ex.close();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,53 @@
+package io.pgfleet.agent;
+
+import io.pgfleet.agent.core.AllowLists;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The allow-lists of the agent's local file. */
+class LocalSettingsTest {
+
+    @TempDir
+    Path dir;
+
+    private LocalSettings read(String extra) throws Exception {
+        Path f = dir.resolve("agent.toml");
+        Files.writeString(f, "server_url = \"http://127.0.0.1:1\"\nstate_dir = \"state\"\n" + extra);
+        return LocalSettings.read(f);
+    }
+
+    @Test
+    void withoutAllowListsTheDefaultsApply() throws Exception {
+        assertEquals(AllowLists.defaults(), read("").allowLists());
+        assertEquals(List.of("/etc/pgfleet/secrets"), AllowLists.defaults().passwordDirs());
+        assertEquals(List.of("PGPASSWORD", "PGFLEET_*"), AllowLists.defaults().passwordEnv());
+    }
+
+    @Test
+    void theHostSetsItsOwnListsAndRelativeDirectoriesAreRelativeToTheFile() throws Exception {
+        AllowLists a = read("""
+                allowed_password_dirs = ["secrets", "/srv/pg"]
+                allowed_password_env = ["DB_PASS"]
+                allowed_hosts = ["db.internal"]
+                """).allowLists();
+        assertEquals(List.of(dir.resolve("secrets").toString(), "/srv/pg"), a.passwordDirs());
+        assertEquals(List.of("DB_PASS"), a.passwordEnv());
+        assertEquals(List.of("db.internal"), a.hosts());
+    }
+
+    @Test
+    void aListThatIsNotAListOfStringsIsAnError() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read("allowed_hosts = \"db\"\n"));
+        assertTrue(e.getMessage().contains("allowed_hosts is a list of strings"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> read("allowed_password_env = [1]\n"));
+        assertTrue(e.getMessage().contains("non-empty strings"), e.getMessage());
+    }
+}

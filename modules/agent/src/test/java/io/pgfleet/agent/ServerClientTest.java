@@ -1,0 +1,93 @@
+package io.pgfleet.agent;
+
+import io.pgfleet.agent.core.ConfigSource;
+import io.pgfleet.agent.core.Enroller;
+import io.pgfleet.agent.core.ServerException;
+import io.pgfleet.agent.transport.ServerClient;
+import io.pgfleet.domain.fleet.Sample;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The agent's HTTP adapter against a small real HTTP server on loopback. */
+class ServerClientTest {
+
+    private final List<String> saved = new CopyOnWriteArrayList<>();
+
+    private ServerClient registered(FakeFleetServer server) throws ServerException {
+        ServerClient c = new ServerClient(server.uri(), Optional.empty(), Optional.empty(), Optional.empty(), "", "",
+                (id, refresh) -> saved.add(id + ":" + refresh));
+        c.register(new Enroller.Credential.Secret("s"), "n", "h", Map.of());
+        return c;
+    }
+
+    @Test
+    void a401IsFollowedByExactlyOneRefreshAndOneRetryAndTheNewPairIsKeptFirst() throws Exception {
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            ServerClient c = registered(server);
+            server.expireAccessToken();
+            assertEquals(new ConfigSource.Fetch.NoConfiguration(), c.fetch(new ConfigSource.Request("", 0, 0)));
+            assertEquals(1, server.refreshes());
+            assertEquals(List.of("c-1:r0", "c-1:r1"), saved, "the rotated refresh token is on disk");
+        }
+    }
+
+    @Test
+    void pullAndPushNeverRefreshConcurrently() throws Exception {
+        try (FakeFleetServer server = new FakeFleetServer(); ExecutorService pool = Executors.newFixedThreadPool(4)) {
+            ServerClient c = registered(server);
+            server.expireAccessToken();
+            List<Sample> one = List.of(new Sample("x", Map.of(), 1, Instant.now()));
+            List<Future<?>> all = List.of(
+                    pool.submit(() -> c.fetch(new ConfigSource.Request("", 0, 0))),
+                    pool.submit(() -> {
+                        c.push("b1", one);
+                        return null;
+                    }),
+                    pool.submit(() -> {
+                        c.push("b2", one);
+                        return null;
+                    }),
+                    pool.submit(() -> c.fetch(new ConfigSource.Request("", 0, 0))));
+            for (Future<?> f : all) {
+                f.get();
+            }
+            assertEquals(1, server.mostConcurrentRefreshes(), "single-flight");
+            assertEquals(1, server.refreshes(), "one refresh serves every lane that met the 401");
+        }
+    }
+
+    @Test
+    void aRefusedRefreshMeansTheIdentityIsRefusedNotARetryLoop() throws Exception {
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            ServerClient c = registered(server);
+            server.expireAccessToken();
+            server.refuseRefresh();
+            ServerException e = assertThrows(ServerException.class, () -> c.fetch(new ConfigSource.Request("", 0, 0)));
+            assertEquals(ServerException.Kind.IDENTITY_REFUSED, e.kind());
+            assertEquals(1, server.configRequests(), "no retry after a refused refresh");
+        }
+    }
+
+    @Test
+    void aKnownAgentNeverRegistersUnderANewIdWithTheSecret() throws Exception {
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            ServerClient c = registered(server);
+            ServerException e = assertThrows(ServerException.class,
+                    () -> c.register(new Enroller.Credential.Secret("s"), "n", "h", Map.of()));
+            assertEquals(ServerException.Kind.REJECTED, e.kind());
+            assertTrue(e.getMessage().contains("only an enrolment token"), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,318 @@
+package io.pgfleet.agent.core;
+
+import io.pgfleet.domain.fleet.ApplyStatus;
+import io.pgfleet.domain.fleet.Sample;
+import io.pgfleet.domain.schema.CollectorKind;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The agent core on in-memory ports and fake time: no process, no socket, no sleep. */
+class AgentCoreTest {
+
+    private static final String SYSSTAT_EVERY_2S = """
+            [collector]
+            push_interval = 5
+            [collectors.sysstat]
+            enabled = true
+            interval = 2
+            [collectors.pg_locks]
+            enabled = true
+            interval = 10
+            """;
+
+    private final Fakes f = new Fakes();
+
+    @Test
+    void theFirstPullIsAnsweredAtOnceAndTheNextOnesAreWatchesAfterTheNewestVersionKnown() {
+        f.published = Optional.of(Map.entry(3, SYSSTAT_EVERY_2S));
+        AgentCore core = f.core(1000);
+        core.start();
+        f.scheduler.runFor(Duration.ofSeconds(1));
+        assertEquals(new ConfigSource.Request("", 0, 0), f.requests.get(0), "the first request is answered at once");
+        assertEquals(3, core.appliedVersion());
+        assertEquals(new ConfigSource.Request("\"v3\"", AgentCore.WATCH_SECONDS, 3), f.requests.get(1));
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        assertTrue(f.requests.size() <= 5, "held watches only: " + f.requests.size());
+        assertEquals(List.of(ApplyStatus.APPLIED), f.reports.stream().map(StatusReporter.Report::status).toList());
+    }
+
+    @Test
+    void withoutAnyConfigurationTheAgentCollectsTheDefaultsAndWatchesFromVersionZero() {
+        AgentCore core = f.core(1000);
+        core.start();
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        assertTrue(f.logged("no configuration published for this collector yet; collecting with the defaults"), f.log.toString());
+        assertTrue(f.requests.stream().skip(1).allMatch(r -> r.watchSeconds() == AgentCore.WATCH_SECONDS && r.after() == 0),
+                f.requests.toString());
+        assertTrue(f.requests.size() <= 4, "an idle agent makes a few requests a minute: " + f.requests.size());
+        assertTrue(f.collected.contains(CollectorKind.SYSSTAT), "the defaults run");
+    }
+
+    @Test
+    void aNewVersionIsAppliedWithoutAGapAndReplacesTheOldOneEntirely() {
+        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
+        AgentCore core = f.core(1000);
+        core.start();
+        f.scheduler.runFor(Duration.ofSeconds(1));
+        assertTrue(core.current().schedule(CollectorKind.PG_LOCKS).enabled());
+
+        // Version 2 drops the pg_locks section: it is back at its default (off), not kept from version 1.
+        f.published = Optional.of(Map.entry(2, """
+                [collectors.sysstat]
+                enabled = true
+                interval = 2
+                """));
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        assertEquals(2, core.appliedVersion());
+        assertFalse(core.current().schedule(CollectorKind.PG_LOCKS).enabled(), "replace, not merge");
+        assertTrue(f.logged("pg_locks stopped"), f.log.toString());
+        int locks = count(CollectorKind.PG_LOCKS);
+        int sysstat = count(CollectorKind.SYSSTAT);
+        f.scheduler.runFor(Duration.ofSeconds(20));
+        assertEquals(locks, count(CollectorKind.PG_LOCKS), "a stopped collector does not run");
+        assertTrue(count(CollectorKind.SYSSTAT) >= sysstat + 9, "sysstat kept its 2 s rhythm through the change");
+    }
+
+    @Test
+    void aFailedVersionIsReportedOnceAndNeverRetriedAndTheWatchMovesPastIt() {
+        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
+        AgentCore core = f.core(1000);
+        core.start();
+        f.scheduler.runFor(Duration.ofSeconds(1));
+        f.published = Optional.of(Map.entry(2, "[collectors.nonsense]\nenabled = true\n"));
+        f.scheduler.runFor(Duration.ofMinutes(2));
+        assertEquals(1, core.appliedVersion());
+        assertEquals(2, core.failedVersion());
+        assertEquals(List.of(ApplyStatus.APPLIED, ApplyStatus.FAILED),
+                f.reports.stream().map(StatusReporter.Report::status).toList(), "FAILED once, never retried");
+        assertTrue(f.requests.stream().skip(3).allMatch(r -> r.after() == 2), "after = max(applied, failed): " + f.requests);
+        assertTrue(f.requests.size() <= 10, "no loop on the failed version: " + f.requests.size());
+    }
+
+    @Test
+    void everySkippedVersionIsLoggedWithItsReasonAndAServerIgnoringAfterCannotMakeABusyLoop() {
+        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
+        f.honourAfter = false;
+        AgentCore core = f.core(1000);
+        core.start();
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        assertTrue(f.logged("skipped configuration version 1: version 1 is not newer than the running version 1"),
+                f.log.toString());
+        assertTrue(f.requests.size() <= 14, "paced at about one request every 5 s: " + f.requests.size());
+        assertTrue(f.scheduler.pullDelays().stream().skip(2)
+                .allMatch(d -> d.compareTo(Duration.ofMillis(4500)) >= 0 && d.compareTo(Duration.ofMillis(5500)) <= 0),
+                f.scheduler.pullDelays().toString());
+    }
+
+    @Test
+    void failuresBackOffExponentiallyWithFullJitterNeverBelowAQuarterSecond() {
+        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
+        for (int i = 0; i < 8; i++) {
+            f.fetchFailures.add(new ServerException(ServerException.Kind.UNAVAILABLE, "connection refused", null));
+        }
+        AgentCore core = f.core(1000);
+        core.start();
+        f.scheduler.runFor(Duration.ofMinutes(10));
+        List<Duration> pauses = f.scheduler.pullDelays().subList(1, 9);
+        for (int n = 1; n <= pauses.size(); n++) {
+            Duration ceiling = Duration.ofSeconds(1L << (n - 1));
+            Duration cap = ceiling.compareTo(Duration.ofSeconds(300)) < 0 ? ceiling : Duration.ofSeconds(300);
+            Duration d = pauses.get(n - 1);
+            assertTrue(d.compareTo(Duration.ofMillis(250)) >= 0 && d.compareTo(cap) <= 0, "failure " + n + ": " + d);
+        }
+        assertTrue(pauses.stream().distinct().count() > 3, "jittered, not a fixed ladder: " + pauses);
+        assertEquals(1, core.appliedVersion(), "and it recovers");
+        assertTrue(f.logged("server unreachable (connection refused); next attempt in"), f.log.toString());
+    }
+
+    @Test
+    void aBatchTooLargeForTheServerIsSplitAndEverySampleIsStoredOnce() {
+        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
+        f.samplesPerRun = 500;
+        // This server takes at most 300 samples a request and answers 413 above.
+        f.sinkAnswer = s -> s.size() > 300
+                ? Optional.of(new ServerException(ServerException.Kind.TOO_LARGE, "push answered 413", null))
+                : Optional.empty();
+        AgentCore core = f.core(100_000);
+        core.start();
+        f.scheduler.runFor(Duration.ofSeconds(21));
+        core.stop();
+        assertTrue(f.pushedSizes.stream().allMatch(n -> n <= 300), f.pushedSizes.toString());
+        assertTrue(f.logged("too large; sending it as two of"), f.log.toString());
+        List<Sample> stored = f.storedSamples().stream().filter(s -> !s.name().equals(AgentCore.DROPPED_METRIC)).toList();
+        assertEquals(f.sampleSeq, stored.size(), "every sample stored");
+        assertEquals(stored.size(), stored.stream().distinct().count(), "and only once");
+        assertEquals(0, core.dropped());
+    }
+
+    @Test
+    void batchesStayBelowTheServersCountAndByteLimits() {
+        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
+        f.samplesPerRun = 4000;
+        List<Long> bytes = new java.util.ArrayList<>();
+        f.sinkAnswer = s -> {
+            bytes.add(s.stream().mapToLong(AgentCore::jsonBytes).sum());
+            return Optional.empty();
+        };
+        AgentCore core = f.core(100_000);
+        core.start();
+        f.scheduler.runFor(Duration.ofSeconds(11));
+        assertTrue(f.pushedSizes.stream().allMatch(n -> n <= AgentCore.MAX_BATCH_SAMPLES), f.pushedSizes.toString());
+        assertTrue(bytes.stream().allMatch(b -> b <= AgentCore.MAX_BATCH_BYTES), bytes.toString());
+        assertTrue(AgentCore.MAX_BATCH_SAMPLES < io.pgfleet.domain.fleet.SampleBatch.MAX_SAMPLES);
+    }
+
+    @Test
+    void aBatchTheServerRefusesIsNeverResentAndItsSamplesAreCountedAsDropped() {
+        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
+        List<List<Sample>> refused = new java.util.ArrayList<>();
+        f.sinkAnswer = s -> {
+            if (refused.isEmpty()) {
+                refused.add(s);
+                return Optional.of(new ServerException(ServerException.Kind.REJECTED, "push answered 400", null));
+            }
+            return Optional.empty();
+        };
+        AgentCore core = f.core(1000);
+        core.start();
+        f.scheduler.runFor(Duration.ofSeconds(16));
+        assertEquals(1, refused.size(), "sent once, never again");
+        long lost = refused.get(0).size();
+        assertEquals(lost, core.dropped());
+        Sample counter = f.storedSamples().stream().filter(s -> s.name().equals(AgentCore.DROPPED_METRIC))
+                .reduce((a, b) -> b).orElseThrow();
+        assertEquals(lost, (long) counter.value(), "the drop count is pushed as a sample");
+        assertTrue(f.logged("samples dropped since the last report"), f.log.toString());
+    }
+
+    @Test
+    void whenTheServerIsAwayLongEnoughToFillTheBufferEveryBufferedSampleIsStoredOnceAndDropsAreCounted() {
+        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
+        f.samplesPerRun = 10;
+        boolean[] away = {true};
+        f.sinkAnswer = s -> away[0]
+                ? Optional.of(new ServerException(ServerException.Kind.UNAVAILABLE, "cannot reach the server", null))
+                : Optional.empty();
+        AgentCore core = f.core(100);
+        core.start();
+        f.scheduler.runFor(Duration.ofMinutes(2));
+        long produced = f.sampleSeq;
+        assertTrue(produced > 300, "the buffer of 100 overflowed: " + produced);
+        away[0] = false;
+        // Collection goes on while the server comes back; stop the collectors' output to count exactly.
+        f.samplesPerRun = 0;
+        f.scheduler.runFor(Duration.ofMinutes(2));
+        List<Sample> stored = f.storedSamples().stream().filter(s -> !s.name().equals(AgentCore.DROPPED_METRIC)).toList();
+        assertEquals(stored.size(), stored.stream().distinct().count(), "stored exactly once");
+        assertEquals(produced, stored.size() + core.dropped(), "every sample is stored or counted as dropped");
+        assertTrue(stored.size() >= 100, "at least the whole buffer arrived: " + stored.size());
+        double reported = f.storedSamples().stream().filter(s -> s.name().equals(AgentCore.DROPPED_METRIC))
+                .mapToDouble(Sample::value).max().orElseThrow();
+        assertEquals(core.dropped(), (long) reported, "the drops are reported as a sample");
+        assertTrue(f.logged("because the buffer of 100 was full"), f.log.toString());
+        assertEquals(0, core.waitingSamples());
+    }
+
+    @Test
+    void aRefusedIdentityStopsAllRequestsUntilAnEnrolmentTokenReBindsTheSameId() {
+        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
+        AgentCore core = f.core(1000);
+        core.start();
+        f.scheduler.runFor(Duration.ofSeconds(1));
+        f.fetchFailures.add(new ServerException(ServerException.Kind.IDENTITY_REFUSED, "token refresh refused", null));
+        f.published = Optional.of(Map.entry(2, SYSSTAT_EVERY_2S));
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        assertTrue(core.lockedOut());
+        assertTrue(f.logged("POST /api/v1/collectors/c-1/enrolment-token, then put the token in /etc/pgfleet/enrolment-token"),
+                f.log.toString());
+        int asked = f.requests.size();
+        int pushes = f.pushedSizes.size();
+        f.scheduler.runFor(Duration.ofMinutes(10));
+        assertEquals(asked, f.requests.size(), "nothing is sent while locked out");
+        assertEquals(pushes, f.pushedSizes.size());
+        assertEquals(0, f.registrations, "never registers itself anew");
+
+        f.enrolmentToken = Optional.of("one-time");
+        f.scheduler.runFor(Duration.ofSeconds(61));
+        assertEquals(1, f.registrations);
+        assertEquals(Optional.of("c-1"), f.collectorId);
+        assertFalse(core.lockedOut());
+        assertEquals(2, core.appliedVersion(), "back to work under its id");
+        assertTrue(f.pushedSizes.size() > pushes, "and the samples kept meanwhile are pushed");
+    }
+
+    @Test
+    void aConfigurationOutsideTheHostsAllowListsFailsWithoutTouchingTheFileAndNamesTheKeyToSet() {
+        f.published = Optional.of(Map.entry(1, """
+                [postgres]
+                password_file = "/var/lib/pgfleet-agent/state/identity.properties"
+                """));
+        AgentCore core = f.core(1000);
+        core.start();
+        f.scheduler.runFor(Duration.ofSeconds(1));
+        assertEquals(1, core.failedVersion());
+        StatusReporter.Report r = f.reports.get(0);
+        assertEquals(ApplyStatus.FAILED, r.status());
+        assertTrue(r.error().contains("allowed_password_dirs") && !r.error().contains("exist"), r.error());
+        assertTrue(f.filesAsked.isEmpty(), "the file was not even looked at: " + f.filesAsked);
+        assertEquals(AllowLists.defaults(), r.allowLists(), "the allow-lists travel with the report");
+
+        f.published = Optional.of(Map.entry(2, "[postgres]\nhost = \"attacker.example\"\n"));
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        assertTrue(f.reports.get(1).error().contains("allowed_hosts"), f.reports.get(1).error());
+        f.published = Optional.of(Map.entry(3, "[postgres]\npassword_env = \"AWS_SECRET_ACCESS_KEY\"\n"));
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        assertTrue(f.reports.get(2).error().contains("allowed_password_env"), f.reports.get(2).error());
+        f.readableFiles.add("/etc/pgfleet/secrets/pgpass");
+        f.published = Optional.of(Map.entry(4, "[postgres]\npassword_file = \"/etc/pgfleet/secrets/pgpass\"\n"
+                + "password_env = \"\"\n"));
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        assertEquals(4, core.appliedVersion(), f.reports.toString());
+    }
+
+    @Test
+    void manyCoresRunSideBySideInOneJvmWithFakeCollectors() {
+        List<Fakes> fleet = new java.util.ArrayList<>();
+        List<AgentCore> cores = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            Fakes host = new Fakes();
+            host.published = Optional.of(Map.entry(1 + i % 3, SYSSTAT_EVERY_2S));
+            fleet.add(host);
+            cores.add(host.core(1000));
+        }
+        cores.forEach(AgentCore::start);
+        fleet.forEach(host -> host.scheduler.runFor(Duration.ofSeconds(30)));
+        for (int i = 0; i < cores.size(); i++) {
+            assertEquals(1 + i % 3, cores.get(i).appliedVersion());
+            assertTrue(fleet.get(i).storedSamples().size() > 10, "host " + i + " pushed its samples");
+        }
+        cores.forEach(AgentCore::stop);
+    }
+
+    @Test
+    void aCollectorThatKeepsFailingIsLoggedOnceAMinute() {
+        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
+        f.samplesPerRun = -1;
+        AgentCore core = f.core(1000);
+        core.start();
+        java.time.Instant start = f.scheduler.now();
+        f.scheduler.runFor(Duration.ofSeconds(119));
+        long elapsed = Duration.between(start, f.scheduler.now()).toSeconds();
+        long lines = f.log.stream().filter(l -> l.startsWith("sysstat could not collect")).count();
+        assertTrue(count(CollectorKind.SYSSTAT) >= elapsed / 2 - 1, "it kept trying every 2 s");
+        assertEquals(1 + elapsed / 60, lines, elapsed + " s: " + f.log);
+        core.stop();
+    }
+
+    private int count(CollectorKind kind) {
+        return (int) f.collected.stream().filter(k -> k == kind).count();
+    }
+}

@@ -1,0 +1,95 @@
+package io.pgfleet.agent.core;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+
+/** A scheduler on fake time: nothing runs until the test advances the clock. */
+final class FakeScheduler implements Scheduler {
+
+    private record Entry(Instant due, long seq, Lane lane, Runnable work, boolean[] cancelled) {
+    }
+
+    private final PriorityQueue<Entry> queue = new PriorityQueue<>(
+            Comparator.comparing(Entry::due).thenComparingLong(Entry::seq));
+    private final List<Duration> pullDelays = new ArrayList<>();
+    private Instant now = Instant.parse("2026-01-01T00:00:00Z");
+    private long seq;
+
+    @Override
+    public synchronized Instant now() {
+        return now;
+    }
+
+    /**
+     * Lets time pass inside a running task, as a held watch does: the other lanes go on meanwhile
+     * (work of the caller's lane waits, as it would behind the blocked thread).
+     */
+    void advance(Duration d, Lane busy) {
+        Instant end;
+        synchronized (this) {
+            end = now.plus(d);
+        }
+        while (true) {
+            Entry next;
+            synchronized (this) {
+                next = queue.stream().filter(e -> e.lane() != busy && !e.due().isAfter(end))
+                        .min(Comparator.comparing(Entry::due).thenComparingLong(Entry::seq)).orElse(null);
+                if (next == null) {
+                    now = end;
+                    return;
+                }
+                queue.remove(next);
+                if (next.due().isAfter(now)) {
+                    now = next.due();
+                }
+            }
+            if (!next.cancelled()[0]) {
+                next.work().run();
+            }
+        }
+    }
+
+    @Override
+    public synchronized Task schedule(Lane lane, Duration delay, Runnable work) {
+        if (lane == Lane.PULL) {
+            pullDelays.add(delay);
+        }
+        boolean[] cancelled = {false};
+        queue.add(new Entry(now.plus(delay), seq++, lane, work, cancelled));
+        return () -> cancelled[0] = true;
+    }
+
+    /** The delays the core chose between pulls, in order. */
+    synchronized List<Duration> pullDelays() {
+        return List.copyOf(pullDelays);
+    }
+
+    /** Runs everything due within the next {@code d}, in time order, then sets the clock to the end. */
+    void runFor(Duration d) {
+        Instant end;
+        synchronized (this) {
+            end = now.plus(d);
+        }
+        while (true) {
+            Entry e;
+            synchronized (this) {
+                e = queue.peek();
+                if (e == null || e.due().isAfter(end)) {
+                    now = end.isAfter(now) ? end : now;
+                    return;
+                }
+                queue.poll();
+                if (e.due().isAfter(now)) {
+                    now = e.due();
+                }
+            }
+            if (!e.cancelled()[0]) {
+                e.work().run();
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package io.pgfleet.agent.core;
+
+import io.pgfleet.toml.TomlDocumentParser;
+import io.pgfleet.domain.fleet.Sample;
+import io.pgfleet.domain.schema.CollectorKind;
+import io.pgfleet.domain.schema.EffectiveConfig;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import java.util.random.RandomGenerator;
+
+/** In-memory ports for the core's unit tests: a server, collectors and a host, all observable. */
+final class Fakes {
+
+    final FakeScheduler scheduler = new FakeScheduler();
+    final List<String> log = new CopyOnWriteArrayList<>();
+    final List<ConfigSource.Request> requests = new ArrayList<>();
+    final List<StatusReporter.Report> reports = new ArrayList<>();
+    final Map<String, List<Sample>> stored = new java.util.LinkedHashMap<>();
+    final List<Integer> pushedSizes = new ArrayList<>();
+    final List<CollectorKind> collected = new ArrayList<>();
+    final List<EffectiveConfig.PostgresTarget> targets = new ArrayList<>();
+    final Set<String> readableFiles = new HashSet<>();
+    final List<String> filesAsked = new ArrayList<>();
+    final Deque<ServerException> fetchFailures = new ArrayDeque<>();
+    int registrations;
+    Optional<String> collectorId = Optional.of("c-1");
+    Optional<String> enrolmentToken = Optional.empty();
+    /** The newest published version and its document, empty for none. */
+    Optional<Map.Entry<Integer, String>> published = Optional.empty();
+    /** How the sink answers a batch: empty accepts it. */
+    Function<List<Sample>, Optional<ServerException>> sinkAnswer = s -> Optional.empty();
+    int samplesPerRun = 3;
+    /** A real sink to push to instead of the in-memory one. */
+    Optional<SampleSink> realSink = Optional.empty();
+    /** Whether watches honour {@code after} (a server that does not answers the newest version at once). */
+    boolean honourAfter = true;
+    long sampleSeq;
+
+    AgentCore core(int bufferSamples) {
+        return core(bufferSamples, AllowLists.defaults());
+    }
+
+    AgentCore core(int bufferSamples, AllowLists allow) {
+        ConfigSource source = r -> {
+            requests.add(r);
+            if (!fetchFailures.isEmpty()) {
+                throw fetchFailures.poll();
+            }
+            Optional<Map.Entry<Integer, String>> p = published;
+            if (r.watchSeconds() == 0) {
+                return p.<ConfigSource.Fetch>map(e -> new ConfigSource.Fetch.Fetched(e.getKey(), "\"v" + e.getKey() + "\"", e.getValue()))
+                        .orElse(new ConfigSource.Fetch.NoConfiguration());
+            }
+            if (p.isPresent() && (p.get().getKey() > r.after() || !honourAfter)) {
+                return new ConfigSource.Fetch.Fetched(p.get().getKey(), "\"v" + p.get().getKey() + "\"", p.get().getValue());
+            }
+            // Held for the whole watch, as the server does when nothing is newer.
+            scheduler.advance(Duration.ofSeconds(r.watchSeconds()), Scheduler.Lane.PULL);
+            return new ConfigSource.Fetch.NotModified();
+        };
+        SampleSink fakeSink = (id, samples) -> {
+            Optional<ServerException> refusal = sinkAnswer.apply(samples);
+            if (refusal.isPresent()) {
+                throw refusal.get();
+            }
+            pushedSizes.add(samples.size());
+            stored.putIfAbsent(id, List.copyOf(samples));
+        };
+        SampleSink sink = realSink.orElse(fakeSink);
+        Enroller enroller = new Enroller() {
+            @Override
+            public Optional<String> collectorId() {
+                return collectorId;
+            }
+
+            @Override
+            public String register(Credential credential, String name, String hostname, Map<String, String> labels) {
+                registrations++;
+                collectorId = Optional.of(collectorId.orElse("c-new"));
+                return collectorId.get();
+            }
+        };
+        Credentials credentials = new Credentials() {
+            @Override
+            public Optional<String> enrolmentToken() {
+                return enrolmentToken;
+            }
+
+            @Override
+            public Optional<String> registrationSecret() {
+                return Optional.of("secret");
+            }
+
+            @Override
+            public String tokenLocation() {
+                return "/etc/pgfleet/enrolment-token (enrolment_token_file)";
+            }
+        };
+        MetricSource metrics = new MetricSource() {
+            @Override
+            public void retarget(EffectiveConfig.PostgresTarget target) {
+                targets.add(target);
+            }
+
+            @Override
+            public List<Sample> collect(CollectorKind kind, EffectiveConfig config) {
+                collected.add(kind);
+                if (samplesPerRun < 0) {
+                    throw new IllegalStateException("connection refused");
+                }
+                List<Sample> out = new ArrayList<>();
+                for (int i = 0; i < samplesPerRun; i++) {
+                    out.add(new Sample("s_" + kind.key(), Map.of("n", Long.toString(sampleSeq++)), 1, scheduler.now()));
+                }
+                return out;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        HostFiles host = new HostFiles() {
+            @Override
+            public boolean readableFile(String path) {
+                filesAsked.add(path);
+                return readableFiles.contains(path);
+            }
+
+            @Override
+            public boolean exists(String path) {
+                filesAsked.add(path);
+                return true;
+            }
+
+            @Override
+            public boolean envSet(String name) {
+                return true;
+            }
+        };
+        LastKnownGoodStore store = new LastKnownGoodStore() {
+            private Optional<Cached> kept = Optional.empty();
+
+            @Override
+            public Optional<Cached> lastKnownGood() {
+                return kept;
+            }
+
+            @Override
+            public void saveLastKnownGood(Cached cached) {
+                kept = Optional.of(cached);
+            }
+        };
+        TomlDocumentParser parser = new TomlDocumentParser();
+        return new AgentCore(new AgentCore.Settings("test", "host", Map.of(), allow, bufferSamples),
+                new AgentCore.Ports(source, reports::add, sink, enroller, credentials, metrics, host, store,
+                        parser::parse, scheduler, new java.util.Random(42), log::add));
+    }
+
+    /** Every sample stored, across batches (each batch id once). */
+    List<Sample> storedSamples() {
+        return stored.values().stream().flatMap(List::stream).toList();
+    }
+
+    boolean logged(String part) {
+        return log.stream().anyMatch(l -> l.contains(part));
+    }
+
+    static RandomGenerator fixedRandom(double value) {
+        return new RandomGenerator() {
+            @Override
+            public long nextLong() {
+                return 0;
+            }
+
+            @Override
+            public double nextDouble() {
+                return value;
+            }
+        };
+    }
+}

@@ -1,0 +1,62 @@
+package io.pgfleet.agent.core;
+
+import io.pgfleet.agent.FakeFleetServer;
+import io.pgfleet.agent.transport.ServerClient;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The core pushing through the real HTTP adapter to a server on loopback that enforces the real
+ * server's limits (256 KiB a body, 5,000 samples a batch): after an outage long enough to fill the
+ * buffer, every buffered sample is stored exactly once, no batch is ever refused, drops are counted.
+ */
+class PushOverHttpTest {
+
+    @Test
+    void afterALongOutageEveryBufferedSampleArrivesOnceInBatchesTheServerAccepts() throws Exception {
+        Fakes f = new Fakes();
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            ServerClient client = new ServerClient(server.uri(), Optional.empty(), Optional.empty(), Optional.empty(),
+                    "", "", (id, refresh) -> { });
+            client.register(new Enroller.Credential.Secret("s"), "n", "h", Map.of());
+            f.realSink = Optional.of(client);
+            f.published = Optional.of(Map.entry(1, """
+                    [collector]
+                    push_interval = 5
+                    [collectors.sysstat]
+                    enabled = true
+                    interval = 2
+                    """));
+            f.samplesPerRun = 500;
+            server.away(true);
+            AgentCore core = f.core(20_000);
+            core.start();
+            // 3 minutes away at 250 samples a second: the buffer of 20,000 overflows.
+            f.scheduler.runFor(Duration.ofMinutes(3));
+            long produced = f.sampleSeq;
+            assertTrue(produced > 20_000, "the buffer overflowed: " + produced);
+            server.away(false);
+            f.samplesPerRun = 0;
+            f.scheduler.runFor(Duration.ofMinutes(2));
+
+            assertEquals(0, server.refusedPushes(), "no batch too large or too long for the server");
+            assertTrue(server.largestPushBytes() <= 256 * 1024, "largest body " + server.largestPushBytes());
+            List<String> stored = server.storedBatches().values().stream().flatMap(List::stream)
+                    .filter(s -> !s.contains(AgentCore.DROPPED_METRIC)).toList();
+            assertEquals(stored.size(), stored.stream().distinct().count(), "each sample stored exactly once");
+            assertTrue(stored.size() >= 20_000, "the whole buffer arrived: " + stored.size());
+            assertEquals(produced, stored.size() + core.dropped(), "every sample stored or counted as dropped");
+            assertTrue(server.storedBatches().values().stream().flatMap(List::stream)
+                    .anyMatch(s -> s.contains(AgentCore.DROPPED_METRIC) && s.contains("\"value\":" + core.dropped())),
+                    "the drop count arrived as a sample");
+            core.stop();
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.pgfleet.toml;
+
+import io.pgfleet.domain.schema.CollectorKind;
+import io.pgfleet.domain.schema.ConfigValidator;
+import io.pgfleet.domain.schema.EffectiveConfig;
+import io.pgfleet.domain.schema.Validation;
+import io.pgfleet.domain.schema.ValidationError;
+import io.pgfleet.testing.ConfigCorpus;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The schema of SPEC §2 through the TOML adapter and the domain's validator. */
+class SchemaValidationTest {
+
+    private final TomlDocumentParser parser = new TomlDocumentParser();
+
+    private EffectiveConfig valid(String toml) {
+        Validation v = ConfigValidator.validate(parser.parse(toml));
+        return assertInstanceOf(Validation.Valid.class, v, () -> toml + "\n→ " + v).effective();
+    }
+
+    static final List<String> validDocuments = ConfigCorpus.VALID;
+    static final List<ConfigCorpus.Invalid> invalidDocuments = ConfigCorpus.INVALID;
+
+    @ParameterizedTest
+    @FieldSource("validDocuments")
+    void acceptsTheSpecExampleAndItsVariations(String toml) {
+        valid(toml);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @FieldSource("invalidDocuments")
+    void refusesInvalidDocumentsWithTheRightLines(ConfigCorpus.Invalid c) {
+        Validation v = ConfigValidator.validate(parser.parse(c.toml()));
+        List<ValidationError> errors = assertInstanceOf(Validation.Invalid.class, v, c.name()).errors();
+        assertEquals(c.expectedLines(), errors.stream().map(ValidationError::line).toList(), errors.toString());
+        assertEquals(c.expectedKey(), errors.get(0).key(), errors.toString());
+        errors.forEach(e -> assertFalse(e.message().isBlank()));
+    }
+
+    @Test
+    void theCorpusIsLargeEnough() {
+        assertTrue(ConfigCorpus.INVALID.size() >= 30);
+    }
+
+    @Test
+    void theSpecExampleEqualsTheDefaults() {
+        assertEquals(EffectiveConfig.defaults(), valid(ConfigCorpus.SPEC_EXAMPLE));
+    }
+
+    @Test
+    void absentKeysTakeTheirDefaults() {
+        EffectiveConfig c = valid("[collectors.pg_stats]\ninterval = 2\n");
+        assertEquals(Duration.ofSeconds(2), c.schedule(CollectorKind.PG_STATS).interval());
+        assertTrue(c.schedule(CollectorKind.PG_STATS).enabled());
+        assertEquals(Duration.ofSeconds(300), c.pullInterval());
+        assertEquals(Duration.ofSeconds(60), c.pushInterval());
+        assertTrue(c.watch());
+        assertFalse(c.schedule(CollectorKind.PG_LOCKS).enabled());
+        assertEquals(Duration.ofSeconds(30), c.schedule(CollectorKind.SYSSTAT).interval());
+        assertEquals(List.of("/"), c.diskPaths());
+        assertEquals("localhost", c.postgres().host());
+        assertEquals(5432, c.postgres().port());
+        assertEquals(List.of("postgres"), c.postgres().databases());
+        assertEquals("prefer", c.postgres().sslmode());
+    }
+
+    @Test
+    void removingAKeyBringsItsDefaultBack() {
+        EffectiveConfig with = valid("[collectors.pg_stats]\nenabled = false\ninterval = 5\n");
+        EffectiveConfig without = valid("[collectors.pg_stats]\ninterval = 5\n");
+        assertFalse(with.schedule(CollectorKind.PG_STATS).enabled());
+        assertTrue(without.schedule(CollectorKind.PG_STATS).enabled());
+        assertFalse(with.sha256().equals(without.sha256()));
+    }
+
+    @Test
+    void inlineAndDottedFormsMeanTheSame() {
+        assertEquals(valid("[collectors.pg_locks]\nenabled = true\ninterval = 5\n"),
+                valid("[collectors]\npg_locks = { enabled = true, interval = 5 }\n"));
+        assertEquals(valid("[collectors.sysstat]\nenabled = false\n"), valid("collectors.sysstat.enabled = false\n"));
+    }
+
+    @Test
+    void misspeltKeysGetASuggestion() {
+        Validation v = ConfigValidator.validate(parser.parse("[collector]\npush_intervall = 5\n"));
+        String message = assertInstanceOf(Validation.Invalid.class, v).errors().get(0).message();
+        assertTrue(message.contains("did you mean 'push_interval'"), message);
+    }
+}
