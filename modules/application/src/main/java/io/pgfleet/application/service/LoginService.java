@@ -70,19 +70,20 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase {
             return new TokenResult.Throttled(Duration.ofSeconds(1), e.getMessage());
         }
         if (user.isEmpty() || !matches) {
-            failed(name, actor, now, user.isEmpty() ? "unknown user" : "wrong password");
+            failed(username, name, actor, now, user.isEmpty() ? "unknown user" : "wrong password");
             return new TokenResult.Refused("unknown user or wrong password");
         }
         if (!user.get().enabled()) {
-            failed(name, actor, now, "user is disabled");
+            failed(username, name, actor, now, "user is disabled");
             return new TokenResult.Refused("user " + username + " is disabled");
         }
         throttle.loginSucceeded(username, actor.address());
         return new TokenResult.Issued(issuer.newFamily(user.get().principal()));
     }
 
-    private void failed(Optional<Username> name, Actor actor, Instant now, String why) {
-        throttle.loginFailed(name.map(Username::value).orElse(""), actor.address(), now);
+    private void failed(String typed, Optional<Username> name, Actor actor, Instant now, String why) {
+        // Counted under the name as typed, the key loginBlocked looks up.
+        throttle.loginFailed(typed, actor.address(), now);
         // A malformed name is not echoed into the trail; a well-formed one names the account attacked.
         audit.recordAudit(new AuditEntry(now, actor, AuditAction.LOGIN_FAILED,
                 name.<AuditSubject>map(AuditSubject.OfUser::new).orElseGet(AuditSubject.OfServer::new), 0,
