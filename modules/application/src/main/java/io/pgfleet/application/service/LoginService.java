@@ -56,12 +56,13 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase {
         Instant now = clock.instant();
         // Before any hashing: a throttled attempt costs no CPU and is not audited (a flood would
         // otherwise turn into a flood of audit rows).
+        Optional<Username> name = parse(username);
         Optional<Duration> wait = throttle.loginBlocked(username, actor.address(), now);
         if (wait.isPresent()) {
-            return new TokenResult.Throttled(wait.get(), "too many failed logins for " + username + " from "
-                    + actor.address());
+            // The name goes to the log only when well formed (no control characters from an attacker).
+            return new TokenResult.Throttled(wait.get(), "too many failed logins for "
+                    + name.map(Username::value).orElse("a malformed user name") + " from " + actor.address());
         }
-        Optional<Username> name = parse(username);
         Optional<User> user = name.flatMap(users::loadUser);
         boolean matches;
         try {
@@ -75,7 +76,7 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase {
         }
         if (!user.get().enabled()) {
             failed(username, name, actor, now, "user is disabled");
-            return new TokenResult.Refused("user " + username + " is disabled");
+            return new TokenResult.Refused("user " + name.get().value() + " is disabled");
         }
         throttle.loginSucceeded(username, actor.address());
         return new TokenResult.Issued(issuer.newFamily(user.get().principal()));
