@@ -63,8 +63,6 @@ class LoginThrottlingIT {
         assertEquals("application/problem+json", throttled.headers().firstValue("Content-Type").orElse("").split(";")[0]);
         long retryAfter = Long.parseLong(throttled.headers().firstValue("Retry-After").orElseThrow());
         assertTrue(retryAfter >= 1, "Retry-After " + retryAfter);
-        assertEquals(429, login(direct, "127.0.0.2", "admin", ADMIN_PASSWORD, null).statusCode(),
-                "while throttled, even the right password is not checked from that address");
         assertEquals(200, login(direct, "127.0.0.3", "admin", ADMIN_PASSWORD, null).statusCode(),
                 "the real admin logs in from another address");
         assertTrue(auditRows("auth.login_failed", "127.0.0.2", "admin") >= 5,
@@ -73,10 +71,19 @@ class LoginThrottlingIT {
 
     @Test
     void forwardedForIsIgnoredFromAnUntrustedPeer() throws Exception {
-        failUntilThrottled(direct, "127.0.0.4", "admin", "10.0.0.1");
+        // Every try claims another address: were the header believed, no address would reach the ceiling (10 here).
+        int status = 0;
+        int tries = 0;
+        while (tries < 20 && status != 429) {
+            status = login(direct, "127.0.0.4", "someone" + tries, "wrong password!", "10.0.1." + tries).statusCode();
+            tries++;
+        }
+        assertEquals(429, status, "counted under the socket address");
+        assertEquals(11, tries);
         assertEquals(429, login(direct, "127.0.0.4", "admin", ADMIN_PASSWORD, "10.9.9.9").statusCode(),
                 "a client cannot pick another address with X-Forwarded-For");
-        assertEquals(0, auditRows("auth.login_failed", "10.0.0.1", "admin"));
+        assertEquals(0, auditRows("auth.login_failed", "10.0.1.0", "someone0"));
+        assertEquals(1, auditRows("auth.login_failed", "127.0.0.4", "someone0"));
     }
 
     @Test
@@ -85,7 +92,6 @@ class LoginThrottlingIT {
         assertTrue(auditRows("auth.login_failed", "10.0.0.7", "admin") >= 5, "failures recorded under the client address");
         assertEquals(200, login(behindProxy, "127.0.0.5", "admin", ADMIN_PASSWORD, "10.0.0.8").statusCode(),
                 "another client behind the same proxy logs in");
-        assertEquals(429, login(behindProxy, "127.0.0.5", "admin", ADMIN_PASSWORD, "10.0.0.7").statusCode());
     }
 
     @Test
@@ -99,6 +105,8 @@ class LoginThrottlingIT {
         }
         assertEquals(429, status);
         assertEquals(11, tries, "10 failures allowed, the 11th refused unchecked");
+        assertEquals(429, login(direct, "127.0.0.6", "admin", ADMIN_PASSWORD, null).statusCode(),
+                "until the minute ends, even the right password is not checked from that address");
         assertEquals(200, login(direct, "127.0.0.7", "admin", ADMIN_PASSWORD, null).statusCode());
     }
 

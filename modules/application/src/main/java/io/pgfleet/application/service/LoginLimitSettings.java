@@ -9,7 +9,7 @@ import java.util.Objects;
  *
  * @param freeFailures        failed logins of one user from one address before delays start
  * @param firstDelay          the first delay after those; each further failure doubles it
- * @param maxDelay            the longest delay; a (user, address) pair idle this long is forgotten
+ * @param maxDelay            the longest delay; a (user, address) pair without failure for twice this long is forgotten
  * @param addressFailures     failed logins and refused registrations one address may make per window
  * @param addressWindow       the window of that ceiling
  * @param maxTracked          at most this many pairs and addresses are remembered (memory bound)

@@ -58,12 +58,13 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase {
         Instant now = clock.instant();
         // Before any hashing: a throttled attempt costs no CPU and is not audited (a flood would
         // otherwise turn into a flood of audit rows).
+        Optional<Username> name = parse(username);
         Optional<Duration> wait = throttle.loginBlocked(username, actor.address(), now);
         if (wait.isPresent()) {
-            return new TokenResult.Throttled(wait.get(), "too many failed logins for " + username + " from "
-                    + actor.address());
+            // The name goes to the log only when well formed (no control characters from an attacker).
+            return new TokenResult.Throttled(wait.get(), "too many failed logins for "
+                    + name.map(Username::value).orElse("a malformed user name") + " from " + actor.address());
         }
-        Optional<Username> name = parse(username);
         Optional<User> user = name.flatMap(users::loadUser);
         boolean matches;
         try {
@@ -72,19 +73,20 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase {
             return new TokenResult.Throttled(Duration.ofSeconds(1), e.getMessage());
         }
         if (user.isEmpty() || !matches) {
-            failed(name, actor, now, user.isEmpty() ? "unknown user" : "wrong password");
+            failed(username, name, actor, now, user.isEmpty() ? "unknown user" : "wrong password");
             return new TokenResult.Refused("unknown user or wrong password");
         }
         if (!user.get().enabled()) {
-            failed(name, actor, now, "user is disabled");
-            return new TokenResult.Refused("user " + username + " is disabled");
+            failed(username, name, actor, now, "user is disabled");
+            return new TokenResult.Refused("user " + name.get().value() + " is disabled");
         }
         throttle.loginSucceeded(username, actor.address());
         return new TokenResult.Issued(issuer.newFamily(user.get().principal()));
     }
 
-    private void failed(Optional<Username> name, Actor actor, Instant now, String why) {
-        throttle.loginFailed(name.map(Username::value).orElse(""), actor.address(), now);
+    private void failed(String typed, Optional<Username> name, Actor actor, Instant now, String why) {
+        // Counted under the name as typed, the key loginBlocked looks up.
+        throttle.loginFailed(typed, actor.address(), now);
         // A malformed name is not echoed into the trail; a well-formed one names the account attacked.
         audit.recordAudit(new AuditEntry(now, actor, AuditAction.LOGIN_FAILED,
                 name.<AuditSubject>map(AuditSubject.OfUser::new).orElseGet(AuditSubject.OfServer::new), 0,

@@ -60,7 +60,9 @@ final class LoginThrottle {
     void loginFailed(String user, String address, Instant now) {
         addressFailed(address, now);
         pairs.compute(new PairKey(key(user), address), (k, p) -> {
-            int failures = p == null || p.lastFailure().plus(limits.maxDelay()).isBefore(now) ? 1 : p.failures() + 1;
+            // Forgotten after twice the longest delay without a failure: waiting out a delay never resets the count.
+            int failures = p == null || p.lastFailure().plus(limits.maxDelay().multipliedBy(2)).isBefore(now)
+                    ? 1 : p.failures() + 1;
             return new Pair(failures, now, now.plus(delay(failures)));
         });
         bound(pairs);

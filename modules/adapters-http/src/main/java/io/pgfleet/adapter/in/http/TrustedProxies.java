@@ -102,12 +102,25 @@ final class TrustedProxies implements Filter {
     /** An address literal (never a DNS lookup), or null. */
     private static InetAddress literal(String text) {
         String t = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
-        if (t.length() > 45 || !(IPV4.matcher(t).matches() || IPV6.matcher(t).matches())) {
+        if (t.length() > 45) {
             return null;
         }
         try {
-            return InetAddress.getByName(t);
-        } catch (UnknownHostException e) {
+            if (IPV4.matcher(t).matches()) {
+                String[] parts = t.split("\\.");
+                byte[] b = new byte[4];
+                for (int i = 0; i < 4; i++) {
+                    int v = Integer.parseInt(parts[i]);
+                    if (v > 255) {
+                        return null;
+                    }
+                    b[i] = (byte) v;
+                }
+                return InetAddress.getByAddress(b);
+            }
+            // In brackets the JDK accepts only an IPv6 literal and never falls back to a DNS lookup.
+            return IPV6.matcher(t).matches() ? InetAddress.getByName("[" + t + "]") : null;
+        } catch (UnknownHostException | NumberFormatException e) {
             return null;
         }
     }
