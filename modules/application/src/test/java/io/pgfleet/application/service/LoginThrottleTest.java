@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class LoginThrottleTest {
 
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-    private final LoginThrottle throttle = new LoginThrottle(LoginLimits.defaults());
+    private final LoginThrottle throttle = new LoginThrottle(LoginLimitSettings.defaults());
 
     @Test
     void fiveFreeFailuresThenDelaysThatDoubleUpToFifteenMinutes() {
