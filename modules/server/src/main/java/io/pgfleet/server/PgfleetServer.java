@@ -21,7 +21,6 @@ import io.pgfleet.application.port.in.BootstrapSecurityUseCase;
 import io.pgfleet.application.port.in.PurgeExpiredDataUseCase;
 import io.pgfleet.application.port.in.UseCases;
 import io.pgfleet.application.service.LoginLimitSettings;
-import io.pgfleet.application.service.SecuritySettings;
 import io.pgfleet.application.service.UseCaseFactory;
 import io.pgfleet.toml.TomlDocumentParser;
 
@@ -122,25 +121,6 @@ public final class PgfleetServer implements AutoCloseable {
     }
 
     /**
-     * The token lifetimes, with the refresh token reuse grace from {@code PGFLEET_REFRESH_REUSE_GRACE}
-     * (seconds, 0..300, default 30; see docs/security.md).
-     *
-     * @return the settings
-     */
-    static SecuritySettings securitySettings() {
-        SecuritySettings d = SecuritySettings.defaults();
-        String grace = System.getenv("PGFLEET_REFRESH_REUSE_GRACE");
-        if (grace == null || grace.isBlank()) {
-            return d;
-        }
-        try {
-            return new SecuritySettings(d.refreshTokenTtl(), d.enrolmentTokenTtl(), Duration.ofSeconds(Long.parseLong(grace.strip())));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("PGFLEET_REFRESH_REUSE_GRACE must be 0..300 seconds, got '" + grace + "'");
-        }
-    }
-
-    /**
      * The use cases on top of the storage adapters.
      *
      * @param storage  the storage
@@ -164,7 +144,7 @@ public final class PgfleetServer implements AutoCloseable {
                 .accessTokens(jwt).signingKeys(jwt).refreshTokens(storage.tokens()).enrolments(storage.tokens())
                 .secrets(storage.keys())
                 .purge(storage.retention()).recordAudit(storage.audit())
-                .settings(securitySettings())
+                .settings(settings.security())
                 .loginLimits(new LoginLimitSettings(limits.loginFreeFailures(), LoginLimitSettings.defaults().firstDelay(),
                         LoginLimitSettings.defaults().maxDelay(), limits.loginFailuresPerAddress(),
                         LoginLimitSettings.defaults().addressWindow(), LoginLimitSettings.defaults().maxTracked()))

@@ -1,6 +1,7 @@
 package io.pgfleet.server;
 
 import io.pgfleet.application.service.RetentionSettings;
+import io.pgfleet.application.service.SecuritySettings;
 import org.tomlj.Toml;
 import org.tomlj.TomlParseResult;
 
@@ -38,6 +39,7 @@ import java.util.Set;
  *   <tr><td>retention_tokens_days</td><td>PGFLEET_RETENTION_TOKENS_DAYS</td><td>7 (after use or expiry)</td></tr>
  *   <tr><td>retention_purge_interval</td><td>PGFLEET_RETENTION_PURGE_INTERVAL</td><td>3600 (seconds)</td></tr>
  *   <tr><td>retention_batch_size</td><td>PGFLEET_RETENTION_BATCH_SIZE</td><td>1000 (rows per delete)</td></tr>
+ *   <tr><td>refresh_reuse_grace</td><td>PGFLEET_REFRESH_REUSE_GRACE</td><td>30 (seconds, 0..300)</td></tr>
  * </table>
  * and the abuse limits of {@link LimitSettings}.
  *
@@ -54,18 +56,20 @@ import java.util.Set;
  * @param tls                TLS and mTLS
  * @param retention          what is kept how long, and how often old rows are purged
  * @param limits             connection, watch and login limits
+ * @param security           token lifetimes and the refresh token reuse grace
  */
 public record ServerSettings(String host, int port, Path dataDir, Optional<String> dbUrl, String dbUser,
                              String dbPassword, int poolSize, Optional<String> adminPassword,
                              Optional<String> registrationSecret, Duration accessTokenTtl, TlsSettings tls,
-                             RetentionSettings retention, LimitSettings limits) {
+                             RetentionSettings retention, LimitSettings limits,
+                             SecuritySettings security) {
 
     private static final Set<String> FILE_KEYS = Set.of("host", "port", "data_dir", "db_url", "db_user", "db_password",
             "db_pool_size", "admin_password", "registration_secret", "access_token_ttl", "tls_cert", "tls_key",
             "tls_keystore", "tls_keystore_password", "tls_client_ca", "retention_samples_days",
             "retention_sample_batches_days", "retention_tokens_days", "retention_purge_interval", "retention_batch_size",
             "max_connections", "idle_timeout", "watches_per_collector", "trusted_proxies", "hash_threads", "hash_queue",
-            "login_free_failures", "login_failures_per_address");
+            "login_free_failures", "login_failures_per_address", "refresh_reuse_grace");
 
     /** Password of the first administrator in tests. */
     public static final String TEST_ADMIN_PASSWORD = "test-admin-password";
@@ -91,6 +95,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(retention, "retention");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(security, "security");
         if (accessTokenTtl.toSeconds() < 10 || accessTokenTtl.toHours() > 24) {
             throw new IllegalArgumentException("access_token_ttl must be 10 s .. 24 h");
         }
@@ -115,7 +120,8 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                           String dbPassword, int poolSize, Optional<String> adminPassword,
                           Optional<String> registrationSecret, Duration accessTokenTtl, TlsSettings tls) {
         this(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword, registrationSecret,
-                accessTokenTtl, tls, RetentionSettings.defaults(), LimitSettings.defaults());
+                accessTokenTtl, tls, RetentionSettings.defaults(), LimitSettings.defaults(),
+                SecuritySettings.defaults());
     }
 
     /**
@@ -126,7 +132,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withTls(TlsSettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, other, retention, limits);
+                registrationSecret, accessTokenTtl, other, retention, limits, security);
     }
 
     /**
@@ -137,7 +143,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withPort(int other) {
         return new ServerSettings(host, other, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls, retention, limits);
+                registrationSecret, accessTokenTtl, tls, retention, limits, security);
     }
 
     /**
@@ -148,7 +154,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withAccessTokenTtl(Duration ttl) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, ttl, tls, retention, limits);
+                registrationSecret, ttl, tls, retention, limits, security);
     }
 
     /**
@@ -159,7 +165,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withRetention(RetentionSettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls, other, limits);
+                registrationSecret, accessTokenTtl, tls, other, limits, security);
     }
 
     /**
@@ -170,7 +176,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withLimits(LimitSettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls, retention, other);
+                registrationSecret, accessTokenTtl, tls, retention, other, security);
     }
 
     /**
@@ -221,6 +227,15 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                 value(file, env, "tls_keystore_password", "PGFLEET_TLS_KEYSTORE_PASSWORD", ""),
                 optional(value(file, env, "tls_client_ca", "PGFLEET_TLS_CLIENT_CA", "")).map(Path::of));
         RetentionSettings retention = retention(file, env);
+        SecuritySettings sd = SecuritySettings.defaults();
+        int grace = integer(file, env, "refresh_reuse_grace", "PGFLEET_REFRESH_REUSE_GRACE",
+                (int) sd.refreshReuseGrace().toSeconds());
+        if (grace < 0 || grace > SecuritySettings.MAX_REUSE_GRACE.toSeconds()) {
+            throw new IllegalArgumentException("refresh_reuse_grace (PGFLEET_REFRESH_REUSE_GRACE) must be 0.."
+                    + SecuritySettings.MAX_REUSE_GRACE.toSeconds() + " seconds, got " + grace);
+        }
+        SecuritySettings security = new SecuritySettings(sd.refreshTokenTtl(), sd.enrolmentTokenTtl(),
+                Duration.ofSeconds(grace));
         LimitSettings d = LimitSettings.defaults();
         LimitSettings limits = new LimitSettings(
                 integer(file, env, "max_connections", "PGFLEET_MAX_CONNECTIONS", d.maxConnections()),
@@ -233,7 +248,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                 integer(file, env, "login_failures_per_address", "PGFLEET_LOGIN_FAILURES_PER_ADDRESS",
                         d.loginFailuresPerAddress()));
         return new ServerSettings(host, port, dataDir, optional(dbUrl), dbUser, dbPassword, pool, admin, secret, ttl, tls,
-                retention, limits);
+                retention, limits, security);
     }
 
     private static RetentionSettings retention(TomlParseResult file, Map<String, String> env) {

@@ -44,4 +44,14 @@ class ServerSettingsTest {
                 () -> ServerSettings.load(Optional.empty(), Map.of("PGFLEET_RETENTION_TOKENS_DAYS", "0")));
         assertTrue(e.getMessage().contains("retention_tokens_days"), e.getMessage());
     }
+
+    @Test
+    void theRefreshReuseGraceIsASettingOfItsOwnWithinItsBounds() {
+        assertEquals(Duration.ofSeconds(30), ServerSettings.load(Optional.empty(), Map.of()).security().refreshReuseGrace());
+        assertEquals(Duration.ZERO, ServerSettings.load(Optional.empty(), Map.of("PGFLEET_REFRESH_REUSE_GRACE", "0"))
+                .security().refreshReuseGrace());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ServerSettings.load(Optional.empty(), Map.of("PGFLEET_REFRESH_REUSE_GRACE", "301")));
+        assertTrue(e.getMessage().contains("refresh_reuse_grace"), e.getMessage());
+    }
 }
