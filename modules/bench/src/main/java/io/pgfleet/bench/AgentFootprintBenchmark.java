@@ -103,15 +103,19 @@ public final class AgentFootprintBenchmark {
                     .build(), HttpResponse.BodyHandlers.ofString()).body().replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
             URI u = URI.create(db.url().substring(5));
             Path passwordFile = dir.resolve(EmbeddedDatabase.PASSWORD_FILE).toAbsolutePath();
-            String doc = fast ? """
-                    [collector]
-                    push_interval = 10
+            String postgres = """
                     [postgres]
                     host = "%s"
                     port = %d
                     user = "postgres"
                     password_file = "%s"
                     sslmode = "disable"
+                    """.formatted(u.getHost(), u.getPort(), passwordFile);
+            // "fast": every collector every 5 s; otherwise the schema's defaults.
+            String doc = fast ? """
+                    [collector]
+                    push_interval = 10
+                    """ + postgres + """
                     [collectors.pg_stats]
                     interval = 5
                     [collectors.pg_connections]
@@ -123,14 +127,7 @@ public final class AgentFootprintBenchmark {
                     interval = 5
                     [collectors.disk_usage]
                     interval = 30
-                    """.formatted(u.getHost(), u.getPort(), passwordFile) : """
-                    [postgres]
-                    host = "%s"
-                    port = %d
-                    user = "postgres"
-                    password_file = "%s"
-                    sslmode = "disable"
-                    """.formatted(u.getHost(), u.getPort(), passwordFile);
+                    """ : postgres;
             http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:19200/api/v1/config/" + id))
                     .header("Authorization", "Bearer " + token).header("Content-Type", "application/toml")
                     .PUT(HttpRequest.BodyPublishers.ofString(doc)).build(), HttpResponse.BodyHandlers.ofString());

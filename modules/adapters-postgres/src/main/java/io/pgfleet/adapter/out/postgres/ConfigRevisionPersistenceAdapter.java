@@ -70,12 +70,11 @@ public final class ConfigRevisionPersistenceAdapter
     private PublishResult appendInTransaction(CollectorId collectorId,
                                               Function<Optional<ConfigRevision>, PublishResult> decision,
                                               Function<ConfigRevision, AuditEntry> audit) {
-        DbTransaction tx = db.transaction();
-        try {
+        // Rolled back unless a revision was published: a refused publish leaves no trace.
+        return Rows.inTransaction(db, tx -> {
             Optional<DbRow> locked = tx.get("SELECT latest_version FROM collectors WHERE id = ? FOR UPDATE",
                     collectorId.value());
             if (locked.isEmpty()) {
-                tx.rollback();
                 return new PublishResult.CollectorNotFound(collectorId);
             }
             int latestVersion = Rows.integer(locked.get(), "latest_version");
@@ -86,19 +85,9 @@ public final class ConfigRevisionPersistenceAdapter
             if (result instanceof PublishResult.Published published) {
                 insert(tx, published.revision(), latestVersion);
                 AuditPersistenceAdapter.insert(tx, audit.apply(published.revision()));
-                tx.commit();
-            } else {
-                tx.rollback();
             }
             return result;
-        } catch (RuntimeException e) {
-            try {
-                tx.rollback();
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
+        }, result -> result instanceof PublishResult.Published);
     }
 
     private static void insert(DbTransaction tx, ConfigRevision r, int latestVersion) {

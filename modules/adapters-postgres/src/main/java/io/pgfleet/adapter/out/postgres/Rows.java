@@ -55,6 +55,14 @@ final class Rows {
 
     /** Runs work in a transaction: committed when it returns, rolled back when it throws. */
     static <T> T inTransaction(DbClient db, Function<DbTransaction, T> work) {
+        return inTransaction(db, work, result -> true);
+    }
+
+    /**
+     * Runs work in a transaction: committed when it returns a result worth keeping, rolled back when
+     * it returns any other result or throws.
+     */
+    static <T> T inTransaction(DbClient db, Function<DbTransaction, T> work, java.util.function.Predicate<T> keep) {
         DbTransaction tx = db.transaction();
         T result;
         try {
@@ -67,7 +75,11 @@ final class Rows {
             }
             throw e;
         }
-        tx.commit();
+        if (keep.test(result)) {
+            tx.commit();
+        } else {
+            tx.rollback();
+        }
         return result;
     }
 }
