@@ -44,6 +44,7 @@ public final class HttpApi {
                             res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                             res.send(metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                         }))
+                .service("/api/v1/openapi.json", new OpenApiHttpService())
                 .service("/api/v1/config", new ConfigHttpService(useCases.config(), metrics))
                 .service("/api/v1/collectors", new CollectorsHttpService(useCases.collectors()))
                 .service("/api/v1/audit", new AuditHttpService(useCases.operations().audit()))
