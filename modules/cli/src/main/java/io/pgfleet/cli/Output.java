@@ -109,6 +109,7 @@ final class Output {
             clean = wrapped;
         }
         out.print(TOML.writeValueAsString(clean));
+        out.flush();
     }
 
     private void table(List<String> headers, List<List<String>> rows) {
