@@ -218,6 +218,18 @@ class CliIT {
         cli.run("collectors", "revoke", id).expect(ExitCodes.OK);
         assertTrue(cli.run("collectors", "show", id, "-o", "json").expect(ExitCodes.OK).json().path("revoked").asBoolean());
         cli.run("collectors", "create", id).expect(ExitCodes.CONFLICT);
+
+        // Labels change through PATCH /api/v1/collectors/{id}; a server without that route says so (exit 4).
+        CliProcess.Run label = cli.run("collectors", "label", id, "team=db", "tier-");
+        label.assertNoStackTrace();
+        if (label.exit() == ExitCodes.OK) {
+            JsonNode labels = cli.run("collectors", "show", id, "-o", "json").expect(ExitCodes.OK).json().path("labels");
+            assertEquals("db", labels.path("team").asString());
+            assertTrue(labels.path("tier").isMissingNode(), labels.toString());
+        } else {
+            assertEquals(ExitCodes.NOT_FOUND, label.exit(), label.err());
+            assertTrue(label.err().contains("cannot change labels yet"), label.err());
+        }
         cli.run("collectors", "show", "nobody-here").expect(ExitCodes.NOT_FOUND);
 
         String user = "viewer" + IDS.incrementAndGet();
