@@ -40,6 +40,8 @@ record Session(String server, String subject, String role, String accessToken, I
         Duration margin = lifetime.dividedBy(4);
         if (margin.compareTo(MAX_MARGIN) > 0) {
             margin = MAX_MARGIN;
+        } else if (margin.isNegative()) {
+            margin = Duration.ZERO;
         }
         return !now.plus(margin).isBefore(expiresAt);
     }

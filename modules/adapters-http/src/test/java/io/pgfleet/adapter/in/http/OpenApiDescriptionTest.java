@@ -57,6 +57,16 @@ class OpenApiDescriptionTest {
             if (!open && (security.isEmpty() || !security.getJsonObject(0).containsKey("bearerAuth"))) {
                 problems.add(name + " needs a bearer token but is described without one");
             }
+            String access = op.getString("x-pgfleet-access", "");
+            String expected = switch (r.access()) {
+                case RouteAccess.Open o -> "open";
+                case RouteAccess.Allowed a -> a.operation().name();
+                case RouteAccess.OnCollectorInPath c -> c.operation().name();
+                case RouteAccess.OnOwnCollector c -> c.operation().name();
+            };
+            if (!access.startsWith(expected)) {
+                problems.add(name + " is described with access '" + access + "', the route table says " + expected);
+            }
             if (!open && !op.getJsonObject("responses").containsKey("401")) {
                 problems.add(name + " needs a token but describes no 401");
             }
@@ -178,6 +188,8 @@ class OpenApiDescriptionTest {
         List<String> problems = mismatches(routes, tampered);
         assertTrue(problems.contains("GET /api/v1/openapi.json needs a bearer token but is described without one"), problems.toString());
         assertTrue(problems.contains("GET /api/v1/users is open but described with a security requirement"), problems.toString());
+        assertTrue(problems.contains("GET /api/v1/openapi.json is described with access 'open: a client generator or a "
+                + "newcomer reads it without a token', the route table says READ_AUDIT"), problems.toString());
         assertTrue(problems.contains("POST /api/v1/collectors/{id}/revoke has path parameters [id] but describes []"),
                 problems.toString());
     }
