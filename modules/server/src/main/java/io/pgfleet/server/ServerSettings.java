@@ -180,6 +180,17 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
     }
 
     /**
+     * The same settings with other token lifetimes and reuse grace.
+     *
+     * @param other the security settings
+     * @return a copy
+     */
+    public ServerSettings withSecurity(SecuritySettings other) {
+        return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
+                registrationSecret, accessTokenTtl, tls, retention, limits, other);
+    }
+
+    /**
      * Defaults for tests: any free port on loopback, the given database.
      *
      * @param dbUrl      database URL

@@ -57,6 +57,7 @@ public final class HttpApi {
                             res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                             res.send(metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                         }))
+                .service("/api/v1/openapi.json", new OpenApiHttpService())
                 .service("/api/v1/config", new ConfigHttpService(useCases.config(), metrics,
                         new WatchLimiter(limits.watchesPerCollector())))
                 .service("/api/v1/collectors", new CollectorsHttpService(useCases.collectors()))

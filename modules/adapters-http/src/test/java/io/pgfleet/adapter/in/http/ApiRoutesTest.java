@@ -55,7 +55,8 @@ class ApiRoutesTest {
     /** The only routes anyone may call without a token. */
     private static final Set<String> OPEN = Set.of(
             "POST /api/v1/auth/login", "POST /api/v1/auth/refresh", "POST /api/v1/collectors/register",
-            "GET /observe/metrics", "GET /observe/health", "GET /observe/health/ready", "GET /observe/health/live");
+            "GET /observe/metrics", "GET /observe/health", "GET /observe/health/ready", "GET /observe/health/live",
+            "GET /api/v1/openapi.json");
 
     private static <T> T unused(Class<T> port) {
         return port.cast(Proxy.newProxyInstance(port.getClassLoader(), new Class<?>[] {port}, (proxy, method, args) -> {
@@ -66,7 +67,7 @@ class ApiRoutesTest {
         }));
     }
 
-    private static UseCases useCases() {
+    static UseCases useCases() {
         return new UseCases(
                 new ConfigUseCases(unused(PublishConfigUseCase.class), unused(GetConfigQuery.class),
                         unused(WatchConfigQuery.class), unused(RollbackConfigUseCase.class),
@@ -82,7 +83,7 @@ class ApiRoutesTest {
                         unused(PurgeExpiredDataUseCase.class)));
     }
 
-    private static ApiRoutes apiRoutes() {
+    static ApiRoutes apiRoutes() {
         HttpRouting.Builder routing = HttpRouting.builder();
         ApiRoutes routes = HttpApi.routes(routing, useCases(), new HttpMetrics(new SimpleMeterRegistry(), () -> ""),
                 HttpLimits.defaults());

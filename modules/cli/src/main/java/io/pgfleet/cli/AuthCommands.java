@@ -1,0 +1,133 @@
+package io.pgfleet.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.io.Console;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/** {@code pgfleet login}, {@code logout}, {@code whoami}. */
+final class AuthCommands {
+
+    private AuthCommands() {
+    }
+
+    /** Reads a secret: all of standard input with {@code --password-stdin}, else a terminal prompt. */
+    static String secret(Context ctx, boolean fromStdin, String prompt) {
+        if (fromStdin) {
+            try {
+                String s = new String(ctx.in().readAllBytes(), StandardCharsets.UTF_8);
+                s = s.endsWith("\r\n") ? s.substring(0, s.length() - 2) : s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
+                if (s.isEmpty()) {
+                    throw new CliException(ExitCodes.USAGE, "nothing on standard input");
+                }
+                return s;
+            } catch (IOException e) {
+                throw new CliException(ExitCodes.USAGE, "cannot read standard input: " + e.getMessage());
+            }
+        }
+        Console console = System.console();
+        if (console == null) {
+            throw new CliException(ExitCodes.USAGE, "no terminal to ask for the password; use --password-stdin");
+        }
+        char[] chars = console.readPassword("%s", prompt);
+        if (chars == null || chars.length == 0) {
+            throw new CliException(ExitCodes.USAGE, "no password given");
+        }
+        return new String(chars);
+    }
+
+    @Command(name = "login", mixinStandardHelpOptions = true,
+            description = {"Log in and cache the token pair (mode 0600) in the configuration directory "
+                    + "(PGFLEET_CONFIG_DIR, else $XDG_CONFIG_HOME/pgfleet, else ~/.config/pgfleet).",
+                    "Later commands refresh the access token by themselves; log in again only when the session ends "
+                            + "(30 days unused, password change, user disabled)."})
+    static final class Login implements Callable<Integer> {
+
+        @Option(names = {"-u", "--username"}, description = "the user (env PGFLEET_USERNAME; asked on a terminal otherwise)")
+        String username;
+
+        @Option(names = "--password-stdin", description = "read the password from standard input instead of a prompt")
+        boolean passwordStdin;
+
+        private final Context ctx;
+
+        Login(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            String user = username != null ? username : ctx.env("PGFLEET_USERNAME").orElseGet(this::askUser);
+            String password = secret(ctx, passwordStdin, "Password for " + user + ": ");
+            ServerApi api = ctx.api();
+            ObjectNode body = Output.JSON.createObjectNode().put("username", user).put("password", password);
+            ServerApi.Reply r = api.callAnonymous(ServerApi.Call.json("POST", "/api/v1/auth/login", body), Set.of(401));
+            if (r.status() == 401) {
+                throw new CliException(ExitCodes.AUTH, "login refused: wrong user name or password, or the user is disabled");
+            }
+            Session s = api.session(r.json(), api.base());
+            TokenCache cache = ctx.cache();
+            cache.locked(() -> {
+                cache.save(s);
+                return null;
+            });
+            ctx.output().message("Logged in to " + s.server() + " as " + s.subject() + " (" + s.role() + ")",
+                    Output.JSON.createObjectNode().put("server", s.server()).put("subject", s.subject())
+                            .put("role", s.role()).put("expires_at", s.expiresAt().toString()));
+            return ExitCodes.OK;
+        }
+
+        private String askUser() {
+            Console console = System.console();
+            String name = console == null ? null : console.readLine("User name: ");
+            if (name == null || name.isBlank()) {
+                throw new CliException(ExitCodes.USAGE, "no user name; use --username");
+            }
+            return name.trim();
+        }
+    }
+
+    @Command(name = "logout", mixinStandardHelpOptions = true,
+            description = "Forget the cached session (the refresh token then expires unused on the server).")
+    static final class Logout implements Callable<Integer> {
+
+        private final Context ctx;
+
+        Logout(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            TokenCache cache = ctx.cache();
+            boolean had = cache.locked(cache::delete);
+            ctx.output().message(had ? "Logged out" : "Not logged in",
+                    Output.JSON.createObjectNode().put("logged_out", had));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "whoami", mixinStandardHelpOptions = true,
+            description = "Show who the cached session is for (refreshing its token first when it is about to expire).")
+    static final class Whoami implements Callable<Integer> {
+
+        private final Context ctx;
+
+        Whoami(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            Session s = ctx.api().session();
+            ctx.output().object(Output.JSON.createObjectNode().put("server", s.server()).put("subject", s.subject())
+                    .put("role", s.role()).put("access_token_expires_at", s.expiresAt().toString()));
+            return ExitCodes.OK;
+        }
+    }
+}

@@ -1,0 +1,246 @@
+package io.pgfleet.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/** {@code pgfleet collectors …}: the fleet view and the operator's actions on collectors. */
+@Command(name = "collectors", mixinStandardHelpOptions = true,
+        description = "List the fleet (which version each collector runs), or act on one collector.",
+        subcommands = {CollectorsCommand.Show.class, CollectorsCommand.Create.class, CollectorsCommand.Label.class,
+                CollectorsCommand.Revoke.class, CollectorsCommand.Enrol.class})
+final class CollectorsCommand implements Callable<Integer> {
+
+    static final List<Output.Column> COLUMNS = List.of(
+            Output.Column.of("ID", "id"), Output.Column.of("NAME", "name"), Output.Column.of("HOSTNAME", "hostname"),
+            Output.Column.of("LABELS", "labels"), Output.Column.of("LATEST", "latest_version"),
+            Output.Column.of("APPLIED", "applied_version"), Output.Column.of("STATUS", "apply_status"),
+            Output.Column.of("IN_SYNC", "in_sync"), Output.Column.of("REVOKED", "revoked"),
+            Output.Column.of("LAST_SEEN", "last_seen_at"));
+
+    @Option(names = "--selector", paramLabel = "K=V[,K=V…]", description = "only collectors with all these labels")
+    String selector;
+
+    @Option(names = "--out-of-sync", description = "only collectors that do not run their latest version")
+    boolean outOfSync;
+
+    private final Context ctx;
+
+    CollectorsCommand(Context ctx) {
+        this.ctx = ctx;
+    }
+
+    static Map<String, String> labels(List<String> pairs, String what) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String p : pairs) {
+            int eq = p.indexOf('=');
+            if (eq <= 0) {
+                throw new CliException(ExitCodes.USAGE, what + " '" + p + "' is not KEY=VALUE");
+            }
+            m.put(p.substring(0, eq), p.substring(eq + 1));
+        }
+        return m;
+    }
+
+    /** The fleet view, filtered on the client as well (servers before selectors ignore the parameter). */
+    static JsonNode fleet(Context ctx, Map<String, String> selector, boolean outOfSync) {
+        StringBuilder q = new StringBuilder("/api/v1/collectors");
+        String sep = "?";
+        if (outOfSync) {
+            q.append(sep).append("in_sync=false");
+            sep = "&";
+        }
+        if (!selector.isEmpty()) {
+            q.append(sep).append("selector=").append(ServerApi.encode(String.join(",",
+                    selector.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())));
+        }
+        JsonNode answer = ctx.api().call(ServerApi.Call.get(q.toString())).json();
+        ArrayNode kept = Output.JSON.createArrayNode();
+        for (JsonNode c : answer.path("collectors")) {
+            boolean match = selector.entrySet().stream()
+                    .allMatch(e -> c.path("labels").path(e.getKey()).asString("\u0000").equals(e.getValue()));
+            if (match && (!outOfSync || !c.path("in_sync").asBoolean(true))) {
+                kept.add(c);
+            }
+        }
+        ObjectNode out = Output.JSON.createObjectNode();
+        out.set("collectors", kept);
+        return out;
+    }
+
+    static JsonNode one(Context ctx, String id) {
+        for (JsonNode c : fleet(ctx, Map.of(), false).path("collectors")) {
+            if (c.path("id").asString().equals(id)) {
+                return c;
+            }
+        }
+        throw new CliException(ExitCodes.NOT_FOUND, "not found: no collector has the id '" + id + "'");
+    }
+
+    @Override
+    public Integer call() {
+        Map<String, String> sel = selector == null || selector.isBlank() ? Map.of()
+                : labels(List.of(selector.split(",")), "selector");
+        JsonNode answer = fleet(ctx, sel, outOfSync);
+        ctx.output().list(answer, answer.path("collectors"), COLUMNS);
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "One collector's fleet entry.")
+    static final class Show implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        private final Context ctx;
+
+        Show(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            ctx.output().object(one(ctx, id));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true,
+            description = "Pre-provision a collector before its agent exists (exit 3 when the id is taken).")
+    static final class Create implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @Option(names = "--name")
+        String name;
+
+        @Option(names = "--hostname")
+        String hostname;
+
+        @Option(names = {"-l", "--label"}, paramLabel = "K=V", description = "a label (repeatable)")
+        List<String> labels = List.of();
+
+        private final Context ctx;
+
+        Create(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            ObjectNode body = Output.JSON.createObjectNode().put("id", id);
+            Optional.ofNullable(name).ifPresent(n -> body.put("name", n));
+            Optional.ofNullable(hostname).ifPresent(h -> body.put("hostname", h));
+            ObjectNode l = body.putObject("labels");
+            labels(labels, "label").forEach(l::put);
+            JsonNode created = ctx.api().call(ServerApi.Call.json("POST", "/api/v1/collectors", body)).json();
+            ctx.output().message("Created collector " + created.path("id").asString(), created);
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "label", mixinStandardHelpOptions = true,
+            description = {"Set (K=V) or remove (K-) labels of a collector.",
+                    "Needs a server with PATCH /api/v1/collectors/{id}; older servers answer exit 4."})
+    static final class Label implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "K=V|K-")
+        List<String> changes;
+
+        private final Context ctx;
+
+        Label(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            Map<String, String> labels = new LinkedHashMap<>();
+            one(ctx, id).path("labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asString()));
+            for (String c : changes) {
+                if (c.endsWith("-") && !c.contains("=")) {
+                    labels.remove(c.substring(0, c.length() - 1));
+                } else {
+                    labels.putAll(CollectorsCommand.labels(List.of(c), "label"));
+                }
+            }
+            ObjectNode body = Output.JSON.createObjectNode();
+            ObjectNode l = body.putObject("labels");
+            labels.forEach(l::put);
+            ServerApi api = ctx.api();
+            ServerApi.Reply r = api.call(ServerApi.Call.json("PATCH", "/api/v1/collectors/" + ServerApi.encode(id), body),
+                    Set.of(404, 405));
+            if (r.status() == 405 || r.problemSlug().equals("no-such-endpoint")) {
+                throw new CliException(ExitCodes.NOT_FOUND, "this server cannot change labels yet "
+                        + "(it has no PATCH /api/v1/collectors/{id})");
+            }
+            if (r.status() == 404) {
+                throw api.failure(r);
+            }
+            ctx.output().message("Labels of " + id + ": " + Output.text(l), r.body().length == 0 ? body : r.json());
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "revoke", mixinStandardHelpOptions = true,
+            description = "Cut a collector off: its tokens stop working at once; its history stays.")
+    static final class Revoke implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        private final Context ctx;
+
+        Revoke(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            ctx.api().call(ServerApi.Call.json("POST", "/api/v1/collectors/" + ServerApi.encode(id) + "/revoke",
+                    Output.JSON.createObjectNode()));
+            ctx.output().message("Revoked " + id, Output.JSON.createObjectNode().put("collector_id", id).put("revoked", true));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "enrol", aliases = "enroll", mixinStandardHelpOptions = true,
+            description = {"Issue a one-time enrolment token (24 h) for a pre-provisioned collector.",
+                    "Prints only the token on standard output (the expiry goes to standard error), so "
+                            + "TOKEN=$(pgfleet collectors enrol ID) works."})
+    static final class Enrol implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        private final Context ctx;
+
+        Enrol(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            JsonNode answer = ctx.api().call(ServerApi.Call.json("POST",
+                    "/api/v1/collectors/" + ServerApi.encode(id) + "/enrolment-token", Output.JSON.createObjectNode())).json();
+            if (ctx.output().format() == Output.Format.table) {
+                ctx.err().println("one-time enrolment token for " + id + ", valid until "
+                        + answer.path("expires_at").asString() + ":");
+                ctx.err().flush();
+                ctx.out().println(answer.path("enrolment_token").asString());
+            } else {
+                ctx.output().object(answer);
+            }
+            return ExitCodes.OK;
+        }
+    }
+}

@@ -1,0 +1,525 @@
+package io.pgfleet.cli;
+
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/** {@code pgfleet config …}: read, publish, edit, compare and roll back collector configurations. */
+@Command(name = "config", mixinStandardHelpOptions = true,
+        description = "Read, publish, edit, compare, roll back and watch collectors' configurations.",
+        subcommands = {ConfigCommand.Get.class, ConfigCommand.Put.class, ConfigCommand.Edit.class,
+                ConfigCommand.History.class, ConfigCommand.Diff.class, ConfigCommand.Rollback.class,
+                ConfigCommand.Validate.class, ConfigCommand.Watch.class})
+final class ConfigCommand {
+
+    private ConfigCommand() {
+    }
+
+    static String path(String id) {
+        return "/api/v1/config/" + ServerApi.encode(id);
+    }
+
+    /** An entity tag as the server wants it: quoted, unless {@code *} or already quoted. */
+    static String quoted(String etag) {
+        String t = etag.trim();
+        return t.equals("*") || t.startsWith("\"") || t.startsWith("W/") ? t : "\"" + t + "\"";
+    }
+
+    static String readDocument(Context ctx, String file) {
+        try {
+            if (file.equals("-")) {
+                ctx.documentName("<stdin>");
+                return new String(ctx.in().readAllBytes(), StandardCharsets.UTF_8);
+            }
+            ctx.documentName(file);
+            return Files.readString(Path.of(file));
+        } catch (NoSuchFileException e) {
+            throw new CliException(ExitCodes.USAGE, "no such file: " + file);
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.USAGE, "cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Prints the outcome of a publish or rollback (201 new version, 200 unchanged). */
+    static void published(Context ctx, String id, ServerApi.Reply r) {
+        JsonNode body = r.json();
+        String what = r.status() == 201
+                ? "Published " + id + " version " + body.path("version").asInt() + " (etag " + body.path("etag").asString() + ")"
+                : "Unchanged: " + id + " already is version " + body.path("version").asInt() + "; nothing stored";
+        ctx.output().message(what, body);
+    }
+
+    /** Exactly one way of saying which version a change starts from. */
+    static final class Precondition {
+        @Option(names = "--if-match", paramLabel = "ETAG",
+                description = "publish only if the latest version still has this ETag (else exit 3)")
+        String ifMatch;
+
+        @Option(names = "--expect-version", paramLabel = "V",
+                description = "publish only if the latest version still is V (else exit 3)")
+        Integer expectVersion;
+
+        /** The If-Match value, looking up version V's tag when needed. */
+        String header(Context ctx, String id) {
+            if (ifMatch != null) {
+                return quoted(ifMatch);
+            }
+            ServerApi.Reply r = ctx.api().call(ServerApi.Call.get(path(id) + "/versions/" + expectVersion), Set.of(404));
+            if (r.status() == 404) {
+                if (r.problemSlug().equals("collector-not-found")) {
+                    throw ctx.api().failure(r);
+                }
+                throw new CliException(ExitCodes.CONFLICT, "conflict: " + id + " has no version " + expectVersion
+                        + "; nothing was published");
+            }
+            return r.header("ETag").orElseThrow(() -> new CliException(ExitCodes.UNAVAILABLE, "the server sent no ETag"));
+        }
+    }
+
+    @Command(name = "get", mixinStandardHelpOptions = true,
+            description = {"Print a collector's configuration document (the effective one by default).",
+                    "--own prints the collector's own layer. Fleet and group layers do not exist yet, so today the own "
+                            + "layer and the effective document are the same; the CLI asks for the own layer and falls back to "
+                            + "the effective document on servers that have no layers."})
+    static final class Get implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ID", description = "the collector")
+        String id;
+
+        @Option(names = "--version", paramLabel = "V", description = "this version instead of the latest")
+        Integer version;
+
+        @Option(names = "--own", description = "the collector's own layer (today: the same as the effective document)")
+        boolean own;
+
+        private final Context ctx;
+
+        Get(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            String suffix = version == null ? "" : "/versions/" + version;
+            ServerApi api = ctx.api();
+            String layer = "effective";
+            ServerApi.Reply r;
+            if (own) {
+                r = api.call(ServerApi.Call.get(path(id) + "/own" + suffix), Set.of(404));
+                layer = "own";
+                if (r.status() == 404 && r.problemSlug().equals("no-such-endpoint")) {
+                    // A server without layers: the own layer is the whole document.
+                    r = api.call(ServerApi.Call.get(path(id) + suffix));
+                } else if (r.status() == 404) {
+                    throw api.failure(r);
+                }
+            } else {
+                r = api.call(ServerApi.Call.get(path(id) + suffix));
+            }
+            String document = r.text();
+            if (ctx.output().format() == Output.Format.json) {
+                ObjectNode o = Output.JSON.createObjectNode()
+                        .put("collector_id", id)
+                        .put("layer", layer)
+                        .put("version", Integer.parseInt(r.header("X-Config-Version").orElse("0")))
+                        .put("etag", r.header("ETag").orElse(""))
+                        .put("last_modified", r.header("Last-Modified").orElse(""))
+                        .put("document", document);
+                ctx.output().json(o);
+            } else {
+                ctx.out().print(document.endsWith("\n") || document.isEmpty() ? document : document + "\n");
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "put", mixinStandardHelpOptions = true,
+            description = {"Publish a document as the collector's next version (its own layer).",
+                    "Exit 0 when published (or identical to the latest), 2 when the server refuses it (every error is "
+                            + "printed as FILE:line:column), 3 when --if-match/--expect-version is stale."})
+    static final class Put implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ID", description = "the collector")
+        String id;
+
+        @Parameters(index = "1", paramLabel = "FILE", description = "the TOML document, '-' for standard input")
+        String file;
+
+        @Option(names = {"-m", "--message"}, description = "why (stored with the version, at most 1000 characters)")
+        String message;
+
+        @ArgGroup(exclusive = true)
+        Precondition precondition;
+
+        private final Context ctx;
+
+        Put(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            String document = readDocument(ctx, file);
+            ServerApi.Call call = new ServerApi.Call("PUT", path(id), java.util.Map.of("Content-Type", "application/toml"),
+                    document.getBytes(StandardCharsets.UTF_8), ServerApi.REQUEST_TIMEOUT);
+            if (message != null) {
+                call = call.header("X-Change-Message", message);
+            }
+            if (precondition != null) {
+                call = call.header("If-Match", precondition.header(ctx, id));
+            }
+            published(ctx, id, ctx.api().call(call));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "edit", mixinStandardHelpOptions = true,
+            description = {"Open the latest document in $VISUAL or $EDITOR (else vi); when saved and changed, publish it "
+                    + "with If-Match on the version you started from.",
+                    "When the server refuses it, the editor opens again with the errors as comments at the top; "
+                            + "leave the file unchanged to give up. Exit 3 when someone published in between (your edit is kept)."})
+    static final class Edit implements Callable<Integer> {
+        static final String MARK = "# pgfleet: ";
+
+        @Parameters(index = "0", paramLabel = "ID", description = "the collector")
+        String id;
+
+        @Option(names = {"-m", "--message"}, description = "why (stored with the version)")
+        String message;
+
+        private final Context ctx;
+
+        Edit(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() throws IOException {
+            ServerApi api = ctx.api();
+            ServerApi.Reply latest = api.call(ServerApi.Call.get(path(id)), Set.of(404));
+            String original = "";
+            String etag = null;
+            if (latest.status() == 404) {
+                if (!latest.problemSlug().equals("no-configuration")) {
+                    throw api.failure(latest);
+                }
+            } else {
+                original = latest.text();
+                etag = latest.header("ETag").orElse(null);
+            }
+            Path file = Files.createTempFile("pgfleet-" + id.replaceAll("[^A-Za-z0-9._-]", "_") + "-", ".toml");
+            try {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException notPosix) {
+                // the temp directory's own protection applies
+            }
+            ctx.documentName(file.toString());
+            Files.writeString(file, original);
+            String written = original;
+            boolean keep = false;
+            try {
+                while (true) {
+                    runEditor(file);
+                    String text = Files.readString(file);
+                    if (text.equals(written)) {
+                        if (written.equals(original)) {
+                            ctx.output().message("No change; nothing published",
+                                    Output.JSON.createObjectNode().put("collector_id", id).put("published", false));
+                            return ExitCodes.OK;
+                        }
+                        keep = true;
+                        throw new CliException(ExitCodes.REFUSED, "the document is still invalid; nothing published (your "
+                                + "edit is kept in " + file + ")");
+                    }
+                    String document = withoutErrorComments(text);
+                    if (document.isBlank()) {
+                        throw new CliException(ExitCodes.USAGE, "the document is empty; nothing published");
+                    }
+                    ServerApi.Call call = new ServerApi.Call("PUT", path(id), java.util.Map.of("Content-Type", "application/toml"),
+                            document.getBytes(StandardCharsets.UTF_8), ServerApi.REQUEST_TIMEOUT);
+                    if (message != null) {
+                        call = call.header("X-Change-Message", message);
+                    }
+                    if (etag != null) {
+                        call = call.header("If-Match", etag);
+                    }
+                    ServerApi.Reply r = api.call(call, Set.of(422, 412));
+                    if (r.status() == 412) {
+                        keep = true;
+                        Files.writeString(file, document);
+                        CliException conflict = api.failure(r);
+                        throw new CliException(ExitCodes.CONFLICT, conflict.getMessage() + "; your edit is kept in " + file);
+                    }
+                    if (r.status() == 422) {
+                        written = withErrorComments(document, r.json().path("errors"));
+                        Files.writeString(file, written);
+                        ctx.err().println("pgfleet: the server refused the document; opening it again with the errors");
+                        ctx.err().flush();
+                        continue;
+                    }
+                    published(ctx, id, r);
+                    return ExitCodes.OK;
+                }
+            } finally {
+                if (!keep) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+
+        private void runEditor(Path file) {
+            String editor = ctx.env("VISUAL").or(() -> ctx.env("EDITOR")).orElse("vi");
+            try {
+                // Through the shell, so EDITOR may carry arguments ("code --wait").
+                Process p = new ProcessBuilder("sh", "-c", editor + " \"$1\"", "pgfleet-editor", file.toString())
+                        .inheritIO().start();
+                int exit = p.waitFor();
+                if (exit != 0) {
+                    throw new CliException(ExitCodes.USAGE, "the editor (" + editor + ") exited with " + exit
+                            + "; nothing published");
+                }
+            } catch (IOException e) {
+                throw new CliException(ExitCodes.USAGE, "cannot start the editor (" + editor + "): " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException(ExitCodes.USAGE, "interrupted while editing; nothing published");
+            }
+        }
+
+        static String withoutErrorComments(String text) {
+            List<String> lines = new ArrayList<>(text.lines().toList());
+            while (!lines.isEmpty() && lines.get(0).startsWith(MARK)) {
+                lines.remove(0);
+            }
+            return lines.isEmpty() ? "" : String.join("\n", lines) + (text.endsWith("\n") ? "\n" : "");
+        }
+
+        /** The document under a comment block listing the errors, their line numbers shifted to match the file. */
+        static String withErrorComments(String document, JsonNode errors) {
+            List<String> block = new ArrayList<>();
+            block.add(MARK + "the server refused this document; nothing was published. Fix it and save,");
+            block.add(MARK + "or leave the file unchanged to give up. These lines are removed before publishing.");
+            int shift = block.size() + errors.size();
+            for (JsonNode e : errors) {
+                block.add(MARK + "line " + (e.path("line").asInt() + shift) + ", column " + e.path("column").asInt() + ": "
+                        + e.path("key").asString("") + ": " + e.path("message").asString("").replace('\n', ' '));
+            }
+            return String.join("\n", block) + "\n" + document;
+        }
+    }
+
+    @Command(name = "history", mixinStandardHelpOptions = true,
+            description = "List the collector's versions, newest first (its own layer's versions).")
+    static final class History implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ID", description = "the collector")
+        String id;
+
+        @Option(names = "--limit", defaultValue = "50", description = "at most this many (1-500, default ${DEFAULT-VALUE})")
+        int limit;
+
+        @Option(names = "--before", paramLabel = "V", description = "only versions older than V (paging)")
+        Integer before;
+
+        private final Context ctx;
+
+        History(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            String q = path(id) + "/versions?limit=" + limit + (before == null ? "" : "&before=" + before);
+            JsonNode answer = ctx.api().call(ServerApi.Call.get(q)).json();
+            ctx.output().list(answer, answer.path("versions"), List.of(
+                    Output.Column.of("VERSION", "version"), Output.Column.of("CREATED_AT", "created_at"),
+                    Output.Column.of("CREATED_BY", "created_by"), Output.Column.of("SOURCE", "source"),
+                    Output.Column.of("MESSAGE", "message")));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "diff", mixinStandardHelpOptions = true,
+            description = "Unified diff from version A to version B (empty when they are equal).")
+    static final class Diff implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ID", description = "the collector")
+        String id;
+
+        @Parameters(index = "1", paramLabel = "A", description = "from this version")
+        int from;
+
+        @Parameters(index = "2", paramLabel = "B", description = "to this version")
+        int to;
+
+        private final Context ctx;
+
+        Diff(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            ServerApi.Reply r = ctx.api().call(ServerApi.Call.get(path(id) + "/diff?from=" + from + "&to=" + to));
+            if (ctx.output().format() == Output.Format.table) {
+                ctx.out().print(r.text());
+            } else {
+                ObjectNode o = Output.JSON.createObjectNode().put("collector_id", id).put("from", from).put("to", to)
+                        .put("minimal", Boolean.parseBoolean(r.header("X-Diff-Minimal").orElse("true")))
+                        .put("diff", r.text());
+                if (ctx.output().format() == Output.Format.json) {
+                    ctx.output().json(o);
+                } else {
+                    ctx.output().toml(o);
+                }
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "rollback", mixinStandardHelpOptions = true,
+            description = "Publish version V's document again as a new version (source rollback:V).")
+    static final class Rollback implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ID", description = "the collector")
+        String id;
+
+        @Parameters(index = "1", paramLabel = "V", description = "the version to go back to")
+        int version;
+
+        @Option(names = {"-m", "--message"}, description = "why")
+        String message;
+
+        @ArgGroup(exclusive = true)
+        Precondition precondition;
+
+        private final Context ctx;
+
+        Rollback(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            ObjectNode body = Output.JSON.createObjectNode().put("to_version", version);
+            if (message != null) {
+                body.put("message", message);
+            }
+            ServerApi.Call call = ServerApi.Call.json("POST", path(id) + "/rollback", body);
+            if (precondition != null) {
+                call = call.header("If-Match", precondition.header(ctx, id));
+            }
+            published(ctx, id, ctx.api().call(call));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+            description = "Check a document against the schema on the server without storing anything (exit 2 with "
+                    + "every error as FILE:line:column when invalid).")
+    static final class Validate implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "FILE", description = "the TOML document, '-' for standard input")
+        String file;
+
+        private final Context ctx;
+
+        Validate(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            String document = readDocument(ctx, file);
+            ServerApi.Reply r = ctx.api().call(new ServerApi.Call("POST", "/api/v1/config/validate",
+                    java.util.Map.of("Content-Type", "application/toml"), document.getBytes(StandardCharsets.UTF_8),
+                    ServerApi.REQUEST_TIMEOUT));
+            JsonNode body = r.json();
+            ctx.output().message(ctx.documentName() + ": valid (effective sha256 " + body.path("effective_sha256").asString()
+                    + ")", body);
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "watch", mixinStandardHelpOptions = true,
+            description = {"Wait for new versions and print each as it is published (long-poll; one line per version, "
+                    + "one JSON object per line with --output json).", "Runs until interrupted, or until the first change with --once."})
+    static final class Watch implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ID", description = "the collector")
+        String id;
+
+        @Option(names = "--after", paramLabel = "V", description = "report versions newer than V (default: the latest now)")
+        Integer after;
+
+        @Option(names = "--wait", defaultValue = "55", paramLabel = "SECONDS",
+                description = "how long each poll is held open by the server (1-60, default ${DEFAULT-VALUE})")
+        int wait;
+
+        @Option(names = "--once", description = "exit after the first new version")
+        boolean once;
+
+        @Option(names = "--document", description = "print the document with each version (table output)")
+        boolean document;
+
+        private final Context ctx;
+
+        Watch(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            if (wait < 1 || wait > 60) {
+                throw new CliException(ExitCodes.USAGE, "--wait is 1 to 60 seconds");
+            }
+            ServerApi api = ctx.api();
+            int seen;
+            if (after != null) {
+                seen = after;
+            } else {
+                ServerApi.Reply now = api.call(ServerApi.Call.get(path(id)), Set.of(404));
+                if (now.status() == 404 && !now.problemSlug().equals("no-configuration")) {
+                    throw api.failure(now);
+                }
+                seen = now.status() == 404 ? 0 : Integer.parseInt(now.header("X-Config-Version").orElse("0"));
+            }
+            Output out = ctx.output();
+            while (true) {
+                ServerApi.Reply r = api.call(ServerApi.Call.get(path(id) + "?wait=" + wait + "&after=" + seen)
+                        .timeout(Duration.ofSeconds(wait + 30L)));
+                if (r.status() == 304) {
+                    continue;
+                }
+                seen = Integer.parseInt(r.header("X-Config-Version").orElse(Integer.toString(seen)));
+                String etag = r.header("ETag").orElse("");
+                if (out.format() == Output.Format.table) {
+                    ctx.out().println(id + " version " + seen + " " + etag + " " + r.header("Last-Modified").orElse(""));
+                    if (document) {
+                        ctx.out().print(r.text());
+                    }
+                } else {
+                    ObjectNode o = Output.JSON.createObjectNode().put("collector_id", id).put("version", seen)
+                            .put("etag", etag).put("document", r.text());
+                    if (out.format() == Output.Format.json) {
+                        ctx.out().println(Output.JSON.writeValueAsString(o));
+                    } else {
+                        out.toml(o);
+                    }
+                }
+                ctx.out().flush();
+                if (once) {
+                    return ExitCodes.OK;
+                }
+            }
+        }
+    }
+}

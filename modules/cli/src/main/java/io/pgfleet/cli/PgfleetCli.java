@@ -1,0 +1,142 @@
+package io.pgfleet.cli;
+
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.lang.reflect.Constructor;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The {@code pgfleet} command line: builds the picocli command tree, runs one command and maps
+ * its outcome to an {@link ExitCodes exit code}. Failures print one line ({@code pgfleet: …}) on
+ * standard error, never a stack trace (set {@code PGFLEET_DEBUG=1} to see one).
+ */
+public final class PgfleetCli {
+
+    private PgfleetCli() {
+    }
+
+    /** The options every command accepts. */
+    @Command(name = "pgfleet", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            description = "The pgfleet operator CLI: configurations, collectors, users and the audit trail, "
+                    + "through the server's HTTP API.",
+            subcommands = {AuthCommands.Login.class, AuthCommands.Logout.class, AuthCommands.Whoami.class,
+                    ConfigCommand.class, CollectorsCommand.class, UsersCommand.class, AuditCommand.class,
+                    HelpCommand.class, AutoComplete.GenerateCompletion.class},
+            footer = {"", "Exit codes: 0 ok, 1 usage, 2 refused input (400/413/422), 3 conflict (409/412), "
+                    + "4 not found, 5 authentication/authorisation, 6 server unavailable, 7 rate-limited."})
+    static final class Globals implements Runnable {
+
+        @Option(names = "--server", scope = ScopeType.INHERIT, paramLabel = "URL",
+                description = "the server (env PGFLEET_SERVER; default: the one you logged in to, else "
+                        + Context.DEFAULT_SERVER + ")")
+        String server;
+
+        @Option(names = {"-o", "--output"}, scope = ScopeType.INHERIT, paramLabel = "FORMAT",
+                description = "table, json or toml (env PGFLEET_OUTPUT; default table)")
+        Output.Format output;
+
+        @Option(names = "--ca-file", scope = ScopeType.INHERIT, paramLabel = "PEM",
+                description = "trust this CA for an https server (env PGFLEET_CA_FILE)")
+        Path caFile;
+
+        @Option(names = "--cert", scope = ScopeType.INHERIT, paramLabel = "PEM",
+                description = "client certificate chain for mTLS (env PGFLEET_CLIENT_CERT)")
+        Path cert;
+
+        @Option(names = "--key", scope = ScopeType.INHERIT, paramLabel = "PEM",
+                description = "its private key, unencrypted PKCS#8 (env PGFLEET_CLIENT_KEY)")
+        Path key;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            throw new CommandLine.ParameterException(spec.commandLine(), "a command is missing");
+        }
+    }
+
+    /** The version shown by {@code --version}. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = PgfleetCli.class.getPackage().getImplementationVersion();
+            return new String[] {"pgfleet CLI " + (v == null ? "(development build)" : v)};
+        }
+    }
+
+    /**
+     * Runs one command line.
+     *
+     * @param args   the arguments
+     * @param env    the environment
+     * @param stdin  standard input (passwords with --password-stdin, documents from '-')
+     * @param stdout standard output
+     * @param stderr standard error
+     * @return the exit code
+     */
+    public static int run(String[] args, Map<String, String> env, InputStream stdin, PrintStream stdout, PrintStream stderr) {
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), true);
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(stderr, StandardCharsets.UTF_8), true);
+        Context ctx = new Context(env, stdin, out, err);
+        boolean debug = env.containsKey("PGFLEET_DEBUG");
+        try {
+            return commandLine(ctx, debug).execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    static CommandLine commandLine(Context ctx, boolean debug) {
+        Globals globals = new Globals();
+        ctx.globals(globals);
+        CommandLine cl = new CommandLine(globals, new Factory(ctx));
+        cl.setOut(ctx.out());
+        cl.setErr(ctx.err());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler((e, args) -> {
+            ctx.err().println("pgfleet: " + e.getMessage());
+            CommandLine sub = e.getCommandLine();
+            ctx.err().println(("see: pgfleet help " + sub.getCommandSpec().qualifiedName(" ").replaceFirst("^pgfleet ?", "")).trim());
+            return ExitCodes.USAGE;
+        });
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof CliException c) {
+                ctx.err().println("pgfleet: " + c.getMessage());
+                c.details().forEach(ctx.err()::println);
+                return c.exitCode();
+            }
+            if (debug) {
+                e.printStackTrace(ctx.err());
+            }
+            ctx.err().println("pgfleet: unexpected failure: " + e + " (PGFLEET_DEBUG=1 shows where)");
+            return ExitCodes.USAGE;
+        });
+        return cl;
+    }
+
+    /** Makes commands with the shared {@link Context}. */
+    private record Factory(Context ctx) implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            for (Constructor<?> c : cls.getDeclaredConstructors()) {
+                if (c.getParameterCount() == 1 && c.getParameterTypes()[0] == Context.class) {
+                    c.setAccessible(true);
+                    return cls.cast(c.newInstance(ctx));
+                }
+            }
+            return CommandLine.defaultFactory().create(cls);
+        }
+    }
+}

@@ -1,0 +1,365 @@
+package io.pgfleet.cli;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.MissingNode;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The server's HTTP API as the CLI uses it: the session's bearer token on every call (refreshed
+ * ahead of its expiry, and once more on a {@code 401}), {@code Retry-After} honoured once on a
+ * {@code 429}, and every failure turned into a one-line message with its {@link ExitCodes exit code}.
+ */
+final class ServerApi {
+
+    /** Connecting longer than this means the server is not there. */
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** An ordinary request's longest wait for the answer. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    /** The longest {@code Retry-After} the CLI waits out before retrying once. */
+    static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(60);
+
+    /**
+     * An answer.
+     *
+     * @param status  HTTP status
+     * @param headers its headers
+     * @param body    its body
+     */
+    record Reply(int status, HttpHeaders headers, byte[] body) {
+        String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+
+        Optional<String> header(String name) {
+            return headers.firstValue(name);
+        }
+
+        JsonNode json() {
+            if (body.length == 0) {
+                return MissingNode.getInstance();
+            }
+            try {
+                return Output.JSON.readTree(body);
+            } catch (JacksonException e) {
+                throw new CliException(ExitCodes.UNAVAILABLE, "the server's answer (" + status + ") is not JSON");
+            }
+        }
+
+        boolean isProblem() {
+            return header("Content-Type").orElse("").startsWith("application/problem+json");
+        }
+
+        /** The problem type's short name ({@code no-such-endpoint} …), or empty. */
+        String problemSlug() {
+            if (!isProblem()) {
+                return "";
+            }
+            String type = json().path("type").asString("");
+            return type.substring(type.lastIndexOf('/') + 1);
+        }
+    }
+
+    /**
+     * One request.
+     *
+     * @param method  HTTP method
+     * @param path    path and query, e.g. {@code /api/v1/config/db-01}
+     * @param headers request headers
+     * @param body    request body, empty for none
+     * @param timeout how long to wait for the answer
+     */
+    record Call(String method, String path, Map<String, String> headers, byte[] body, Duration timeout) {
+        static Call get(String path) {
+            return new Call("GET", path, Map.of(), new byte[0], REQUEST_TIMEOUT);
+        }
+
+        static Call json(String method, String path, JsonNode body) {
+            return new Call(method, path, Map.of("Content-Type", "application/json"),
+                    body.toString().getBytes(StandardCharsets.UTF_8), REQUEST_TIMEOUT);
+        }
+
+        Call header(String name, String value) {
+            Map<String, String> h = new LinkedHashMap<>(headers);
+            h.put(name, value);
+            return new Call(method, path, h, body, timeout);
+        }
+
+        Call timeout(Duration other) {
+            return new Call(method, path, headers, body, other);
+        }
+    }
+
+    private final String base;
+    private final HttpClient http;
+    private final TokenCache cache;
+    private final Supplier<Instant> clock;
+    private final Context ctx;
+
+    ServerApi(String base, Optional<SSLContext> tls, TokenCache cache, Context ctx) {
+        this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        HttpClient.Builder b = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(CONNECT_TIMEOUT)
+                .followRedirects(HttpClient.Redirect.NEVER);
+        tls.ifPresent(b::sslContext);
+        this.http = b.build();
+        this.cache = cache;
+        this.clock = Instant::now;
+        this.ctx = ctx;
+    }
+
+    String base() {
+        return base;
+    }
+
+    static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    /** Calls as the logged-in user; a non-2xx/304 answer becomes a {@link CliException}. */
+    Reply call(Call call) {
+        return call(call, Set.of());
+    }
+
+    /**
+     * Calls as the logged-in user.
+     *
+     * @param call    the request
+     * @param handled statuses handed back to the caller instead of failing the command
+     * @return a 2xx, 304 or handled answer
+     */
+    Reply call(Call call, Set<Integer> handled) {
+        Session session = session();
+        Reply r = sendWithRetryAfter(call, Optional.of(session.accessToken()));
+        if (r.status() == 401) {
+            // The token was refused although it looked valid (clock skew, rotated key): refresh once.
+            session = refresh(session.accessToken());
+            r = sendWithRetryAfter(call, Optional.of(session.accessToken()));
+        }
+        return checked(r, handled);
+    }
+
+    /** Calls without a token (logging in). */
+    Reply callAnonymous(Call call, Set<Integer> handled) {
+        return checked(sendWithRetryAfter(call, Optional.empty()), handled);
+    }
+
+    /** The cached session for this server, refreshed first when its access token is about to expire. */
+    Session session() {
+        Session s = cache.load().orElseThrow(() -> new CliException(ExitCodes.AUTH,
+                "not logged in; run: pgfleet login --server " + base));
+        if (!sameServer(s.server(), base)) {
+            throw new CliException(ExitCodes.AUTH, "logged in to " + s.server() + ", not " + base
+                    + "; run: pgfleet login --server " + base);
+        }
+        if (s.expiringAt(clock.get())) {
+            s = refresh(s.accessToken());
+        }
+        return s;
+    }
+
+    /**
+     * Buys a new token pair with the cached refresh token, under the cache's lock. When another
+     * process already replaced the pair that {@code stale} belonged to, its fresh pair is used and
+     * nothing is spent.
+     */
+    Session refresh(String stale) {
+        return cache.locked(() -> {
+            Session current = cache.load().orElseThrow(() -> new CliException(ExitCodes.AUTH,
+                    "not logged in; run: pgfleet login --server " + base));
+            if (!current.accessToken().equals(stale) && !current.expiringAt(clock.get())) {
+                return current;
+            }
+            Reply r = sendWithRetryAfter(Call.json("POST", "/api/v1/auth/refresh",
+                    Output.JSON.createObjectNode().put("refresh_token", current.refreshToken())), Optional.empty());
+            if (r.status() == 401) {
+                cache.delete();
+                throw new CliException(ExitCodes.AUTH, "the session has expired or was revoked; run: pgfleet login --server "
+                        + current.server());
+            }
+            Session next = session(checked(r, Set.of()).json(), current.server());
+            cache.save(next);
+            return next;
+        });
+    }
+
+    /** A session from a login or refresh answer. */
+    Session session(JsonNode tokens, String server) {
+        Instant now = clock.get();
+        Instant expiresAt;
+        try {
+            expiresAt = Instant.parse(tokens.path("expires_at").asString());
+        } catch (DateTimeParseException e) {
+            expiresAt = now.plusSeconds(tokens.path("expires_in").asLong(60));
+        }
+        return new Session(server, tokens.path("subject").asString(), tokens.path("role").asString(),
+                tokens.path("access_token").asString(), now, expiresAt, tokens.path("refresh_token").asString());
+    }
+
+    private static boolean sameServer(String a, String b) {
+        return strip(a).equalsIgnoreCase(strip(b));
+    }
+
+    private static String strip(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    private Reply sendWithRetryAfter(Call call, Optional<String> token) {
+        Reply r = send(call, token);
+        if (r.status() == 429) {
+            Duration wait = retryAfter(r).orElse(Duration.ofSeconds(1));
+            if (wait.compareTo(MAX_RETRY_AFTER) > 0) {
+                throw new CliException(ExitCodes.RATE_LIMITED, "rate-limited by the server; it asks to wait "
+                        + wait.toSeconds() + " s, more than " + MAX_RETRY_AFTER.toSeconds() + " s");
+            }
+            ctx.err().println("pgfleet: rate-limited; retrying in " + Math.max(1, wait.toSeconds()) + " s");
+            ctx.err().flush();
+            try {
+                Thread.sleep(wait.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException(ExitCodes.RATE_LIMITED, "interrupted while waiting out a rate limit");
+            }
+            r = send(call, token);
+        }
+        return r;
+    }
+
+    static Optional<Duration> retryAfter(Reply r) {
+        Optional<String> h = r.header("Retry-After");
+        if (h.isEmpty()) {
+            return Optional.empty();
+        }
+        String v = h.get().trim();
+        try {
+            return Optional.of(Duration.ofSeconds(Math.max(0, Long.parseLong(v))));
+        } catch (NumberFormatException notSeconds) {
+            try {
+                Duration d = Duration.between(Instant.now(), ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME));
+                return Optional.of(d.isNegative() ? Duration.ZERO : d);
+            } catch (DateTimeParseException e) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    private Reply send(Call call, Optional<String> token) {
+        URI uri;
+        try {
+            uri = URI.create(base + call.path());
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.USAGE, "not a usable server URL: " + base);
+        }
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(call.timeout())
+                .method(call.method(), call.body().length == 0 ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(call.body()));
+        call.headers().forEach(b::header);
+        token.ifPresent(t -> b.header("Authorization", "Bearer " + t));
+        try {
+            HttpResponse<byte[]> res = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return new Reply(res.statusCode(), res.headers(), res.body());
+        } catch (HttpConnectTimeoutException e) {
+            throw unreachable("connection timed out");
+        } catch (HttpTimeoutException e) {
+            throw new CliException(ExitCodes.UNAVAILABLE, "the server at " + base + " did not answer within "
+                    + call.timeout().toSeconds() + " s");
+        } catch (ConnectException e) {
+            throw unreachable("connection refused");
+        } catch (SSLException e) {
+            throw new CliException(ExitCodes.UNAVAILABLE, "TLS with " + base + " failed: " + e.getMessage()
+                    + " (see --ca-file, --cert, --key)");
+        } catch (IOException e) {
+            throw unreachable(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException(ExitCodes.UNAVAILABLE, "interrupted");
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.USAGE, "cannot send the request: " + e.getMessage());
+        }
+    }
+
+    private CliException unreachable(String why) {
+        return new CliException(ExitCodes.UNAVAILABLE, "cannot reach the server at " + base + " (" + why
+                + "); is it running? (--server or PGFLEET_SERVER)");
+    }
+
+    private Reply checked(Reply r, Set<Integer> handled) {
+        if ((r.status() >= 200 && r.status() < 300) || r.status() == 304 || handled.contains(r.status())) {
+            return r;
+        }
+        throw failure(r);
+    }
+
+    /** The command's failure for an answer it did not expect. */
+    CliException failure(Reply r) {
+        String detail = describe(r);
+        int s = r.status();
+        List<String> lines = new ArrayList<>();
+        if (r.isProblem()) {
+            for (JsonNode e : r.json().path("errors")) {
+                lines.add(ctx.documentName() + ":" + e.path("line").asInt() + ":" + e.path("column").asInt() + ": "
+                        + e.path("key").asString("") + ": " + e.path("message").asString(""));
+            }
+        }
+        int code = switch (s) {
+            case 400, 413, 415, 422 -> ExitCodes.REFUSED;
+            case 401, 403 -> ExitCodes.AUTH;
+            case 404 -> ExitCodes.NOT_FOUND;
+            case 409, 412 -> ExitCodes.CONFLICT;
+            case 429 -> ExitCodes.RATE_LIMITED;
+            default -> s >= 500 ? ExitCodes.UNAVAILABLE : ExitCodes.REFUSED;
+        };
+        return new CliException(code, detail, lines);
+    }
+
+    private static String describe(Reply r) {
+        String prefix = switch (r.status()) {
+            case 401 -> "not authenticated";
+            case 403 -> "not allowed";
+            case 404 -> "not found";
+            case 409 -> "conflict";
+            case 412 -> "conflict";
+            case 422 -> "invalid";
+            case 429 -> "rate-limited";
+            case 503 -> "server unavailable";
+            default -> r.status() >= 500 ? "server error" : "refused";
+        };
+        if (r.isProblem()) {
+            JsonNode p = r.json();
+            String detail = p.path("detail").asString(p.path("title").asString(""));
+            StringBuilder b = new StringBuilder(prefix).append(" (").append(r.status()).append("): ").append(detail);
+            if (p.has("current_version")) {
+                b.append(" [latest version ").append(p.path("current_version").asString())
+                        .append(", etag ").append(p.path("current_etag").asString()).append("]");
+            }
+            return b.toString();
+        }
+        return prefix + " (" + r.status() + ")";
+    }
+}

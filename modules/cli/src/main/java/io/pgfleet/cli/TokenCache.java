@@ -1,0 +1,146 @@
+package io.pgfleet.cli;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * The cached session in the user's configuration directory ({@code session.json}, mode 0600, in a
+ * directory of mode 0700). Refresh tokens rotate: each is good for one refresh, and presenting a
+ * spent one again makes the server revoke the whole family. So every refresh happens while
+ * holding an exclusive lock on {@code session.lock} ({@link FileChannel#lock()}, which works
+ * across processes), after re-reading the file: a process that waited finds the pair another one
+ * just bought and uses it instead of spending the old refresh token a second time.
+ */
+final class TokenCache {
+
+    private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
+
+    private final Path dir;
+    private final JsonMapper json = JsonMapper.builder().build();
+
+    TokenCache(Path dir) {
+        this.dir = dir;
+    }
+
+    Path file() {
+        return dir.resolve("session.json");
+    }
+
+    /** The cached session, if any and readable. */
+    Optional<Session> load() {
+        Path file = file();
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode n = json.readTree(Files.readString(file));
+            return Optional.of(new Session(n.path("server").asString(), n.path("subject").asString(),
+                    n.path("role").asString(), n.path("access_token").asString(),
+                    Instant.parse(n.path("issued_at").asString()), Instant.parse(n.path("expires_at").asString()),
+                    n.path("refresh_token").asString()));
+        } catch (IOException | RuntimeException e) {
+            // An unreadable cache is as good as none: the user logs in again.
+            return Optional.empty();
+        }
+    }
+
+    /** Replaces the cached session atomically; readers see the old or the new file, never half of one. */
+    void save(Session s) {
+        ObjectNode n = json.createObjectNode()
+                .put("server", s.server())
+                .put("subject", s.subject())
+                .put("role", s.role())
+                .put("access_token", s.accessToken())
+                .put("issued_at", s.issuedAt().toString())
+                .put("expires_at", s.expiresAt().toString())
+                .put("refresh_token", s.refreshToken());
+        try {
+            ensureDir();
+            Path tmp = dir.resolve("session.json." + ProcessHandle.current().pid() + ".tmp");
+            Files.deleteIfExists(tmp);
+            createPrivate(tmp);
+            Files.writeString(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n");
+            try {
+                Files.move(tmp, file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file(), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.USAGE, "cannot write the session cache " + file() + ": " + e.getMessage());
+        }
+    }
+
+    /** Forgets the session. */
+    boolean delete() {
+        try {
+            return Files.deleteIfExists(file());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Runs the action while holding the cache's exclusive lock (waiting for other processes).
+     */
+    <T> T locked(Callable<T> action) {
+        try {
+            ensureDir();
+            Path lockFile = dir.resolve("session.lock");
+            if (!Files.exists(lockFile)) {
+                try {
+                    createPrivate(lockFile);
+                } catch (FileAlreadyExistsException raced) {
+                    // another process created it first: fine
+                }
+            }
+            try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE);
+                 FileLock lock = channel.lock()) {
+                return action.call();
+            }
+        } catch (CliException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.USAGE, "cannot lock the session cache in " + dir + ": " + e.getMessage());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void ensureDir() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+            try {
+                Files.setPosixFilePermissions(dir, DIR_MODE);
+            } catch (UnsupportedOperationException notPosix) {
+                // Windows: the user profile's ACLs apply
+            }
+        }
+    }
+
+    private static void createPrivate(Path file) throws IOException {
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(FILE_MODE));
+        } catch (UnsupportedOperationException notPosix) {
+            Files.createFile(file);
+        }
+    }
+}

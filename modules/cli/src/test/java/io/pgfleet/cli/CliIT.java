@@ -1,0 +1,284 @@
+package io.pgfleet.cli;
+
+import io.pgfleet.server.PgfleetServer;
+import io.pgfleet.testing.TestPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The operator CLI, run as a process (the shipped jar) against a real server on a real
+ * PostgreSQL: what an operator types and what a script relies on (exit codes, JSON output).
+ */
+class CliIT {
+
+    static final String DOC_1 = "[collector]\npush_interval = 30\n\n[collectors.pg_stats]\ninterval = 10\n";
+    static final String DOC_2 = "[collector]\npush_interval = 30\n\n[collectors.pg_stats]\ninterval = 2\n";
+    static final String INVALID = "[collector]\npush_interval = 0\n[postgres]\npassword = \"x\"\n";
+
+    private static final AtomicInteger IDS = new AtomicInteger();
+    @TempDir
+    static Path tmp;
+    private static PgfleetServer server;
+    private static CliProcess cli;
+
+    @BeforeAll
+    static void start() {
+        server = CliProcess.server(TestPostgres.newDatabase(), tmp.resolve("data"), CliProcess.defaultTtl());
+        cli = new CliProcess(tmp.resolve("home").resolve("pgfleet"), CliProcess.url(server));
+        cli.login();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static String newCollector() {
+        String id = "cli-" + IDS.incrementAndGet();
+        cli.run("collectors", "create", id, "--label", "env=test", "--label", "tier=" + (IDS.get() % 2 == 0 ? "a" : "b"))
+                .expect(ExitCodes.OK);
+        return id;
+    }
+
+    private static Path file(String name, String text) throws IOException {
+        Path f = tmp.resolve(name);
+        Files.writeString(f, text);
+        return f;
+    }
+
+    @Test
+    void loginCachesThePairPrivatelyAndWhoamiReadsIt() throws IOException {
+        Path session = cli.configDir().resolve("session.json");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(session)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(cli.configDir())));
+        JsonNode me = cli.run("whoami", "--output", "json").expect(ExitCodes.OK).json();
+        assertEquals("admin", me.path("subject").asString());
+        assertEquals("admin", me.path("role").asString());
+        assertEquals(CliProcess.url(server), me.path("server").asString());
+        assertTrue(cli.run("whoami").expect(ExitCodes.OK).out().contains("subject"));
+    }
+
+    @Test
+    void putGetAndJsonOutput() throws IOException {
+        String id = newCollector();
+        CliProcess.Run put = cli.run("config", "put", id, file(id + ".toml", DOC_1).toString(), "-m", "first").expect(ExitCodes.OK);
+        assertTrue(put.out().startsWith("Published " + id + " version 1"), put.out());
+        assertEquals(DOC_1, cli.run("config", "get", id).expect(ExitCodes.OK).out());
+        assertEquals(DOC_1, cli.run("config", "get", id, "--own").expect(ExitCodes.OK).out());
+
+        JsonNode got = cli.run("config", "get", id, "-o", "json").expect(ExitCodes.OK).json();
+        assertEquals(1, got.path("version").asInt());
+        assertEquals(DOC_1, got.path("document").asString());
+        assertTrue(got.path("etag").asString().matches("\"1-[0-9a-f]{16}\""), got.toString());
+
+        // the same document again: nothing stored, still exit 0
+        JsonNode same = cli.runWithInput(DOC_1, "config", "put", id, "-", "--output", "json").expect(ExitCodes.OK).json();
+        assertEquals(1, same.path("version").asInt());
+
+        JsonNode fleet = cli.run("collectors", "--selector", "env=test", "-o", "json").expect(ExitCodes.OK).json();
+        List<String> ids = new ArrayList<>();
+        fleet.path("collectors").forEach(c -> ids.add(c.path("id").asString()));
+        assertTrue(ids.contains(id), ids.toString());
+        assertTrue(cli.run("collectors", "--selector", "env=nowhere", "-o", "json").expect(ExitCodes.OK).json()
+                .path("collectors").isEmpty());
+        JsonNode shown = cli.run("collectors", "show", id, "-o", "json").expect(ExitCodes.OK).json();
+        assertEquals(1, shown.path("latest_version").asInt());
+        assertTrue(cli.run("collectors").expect(ExitCodes.OK).out().startsWith("ID"));
+        assertTrue(cli.run("collectors", "show", id, "-o", "toml").expect(ExitCodes.OK).out().contains("latest_version = 1"));
+    }
+
+    @Test
+    void anInvalidDocumentExitsTwoWithEveryErrorsLineAndStoresNothing() throws IOException {
+        String id = newCollector();
+        Path bad = file(id + "-bad.toml", INVALID);
+        CliProcess.Run refused = cli.run("config", "put", id, bad.toString()).expect(ExitCodes.REFUSED);
+        assertTrue(refused.err().contains(bad + ":2:1: collector.push_interval"), refused.err());
+        assertTrue(refused.err().contains(bad + ":4:1: postgres.password"), refused.err());
+        cli.run("config", "get", id).expect(ExitCodes.NOT_FOUND);
+
+        CliProcess.Run validated = cli.run("config", "validate", bad.toString()).expect(ExitCodes.REFUSED);
+        assertTrue(validated.err().contains(bad + ":2:1:"), validated.err());
+        assertTrue(cli.run("config", "validate", file(id + "-ok.toml", DOC_1).toString()).expect(ExitCodes.OK).out()
+                .contains("valid"));
+    }
+
+    @Test
+    void aStalePreconditionExitsThreeAndStoresNothing() throws IOException {
+        String id = newCollector();
+        JsonNode v1 = cli.run("config", "put", id, file(id + "-1.toml", DOC_1).toString(), "-o", "json").expect(ExitCodes.OK).json();
+        String etag1 = v1.path("etag").asString();
+        cli.run("config", "put", id, file(id + "-2.toml", DOC_2).toString(), "--if-match", etag1).expect(ExitCodes.OK);
+        Path three = file(id + "-3.toml", DOC_1.replace("30", "40"));
+        CliProcess.Run stale = cli.run("config", "put", id, three.toString(), "--if-match", etag1).expect(ExitCodes.CONFLICT);
+        assertTrue(stale.err().contains("412") && stale.err().contains("latest version 2"), stale.err());
+        cli.run("config", "put", id, three.toString(), "--expect-version", "1").expect(ExitCodes.CONFLICT);
+        assertEquals(2, cli.run("config", "history", id, "-o", "json").expect(ExitCodes.OK).json().path("versions").size());
+        cli.run("config", "put", id, three.toString(), "--expect-version", "2").expect(ExitCodes.OK);
+    }
+
+    @Test
+    void historyDiffRollbackRoundTrip() throws IOException {
+        String id = newCollector();
+        cli.run("config", "put", id, file(id + "-1.toml", DOC_1).toString(), "-m", "slow").expect(ExitCodes.OK);
+        cli.run("config", "put", id, file(id + "-2.toml", DOC_2).toString(), "-m", "fast").expect(ExitCodes.OK);
+
+        CliProcess.Run diff = cli.run("config", "diff", id, "1", "2").expect(ExitCodes.OK);
+        assertTrue(diff.out().contains("-interval = 10") && diff.out().contains("+interval = 2"), diff.out());
+
+        CliProcess.Run rollback = cli.run("config", "rollback", id, "1", "-m", "too fast").expect(ExitCodes.OK);
+        assertTrue(rollback.out().startsWith("Published " + id + " version 3"), rollback.out());
+        assertEquals(DOC_1, cli.run("config", "get", id).expect(ExitCodes.OK).out());
+        assertEquals(DOC_2, cli.run("config", "get", id, "--version", "2").expect(ExitCodes.OK).out());
+
+        JsonNode history = cli.run("config", "history", id, "--output", "json").expect(ExitCodes.OK).json();
+        JsonNode versions = history.path("versions");
+        assertEquals(3, versions.size());
+        assertEquals("rollback:1", versions.get(0).path("source").asString());
+        assertEquals("too fast", versions.get(0).path("message").asString());
+        assertEquals("put", versions.get(2).path("source").asString());
+        String table = cli.run("config", "history", id).expect(ExitCodes.OK).out();
+        assertTrue(table.startsWith("VERSION") && table.contains("rollback:1"), table);
+
+        cli.run("config", "rollback", id, "9").expect(ExitCodes.NOT_FOUND);
+        cli.run("config", "get", "no-such-collector").expect(ExitCodes.NOT_FOUND);
+        JsonNode diffJson = cli.run("config", "diff", id, "1", "3", "-o", "json").expect(ExitCodes.OK).json();
+        assertEquals("", diffJson.path("diff").asString());
+    }
+
+    @Test
+    void editPublishesWhatTheEditorSavedAndReopensOnErrors() throws IOException {
+        String id = newCollector();
+        cli.run("config", "put", id, file(id + ".toml", DOC_1).toString()).expect(ExitCodes.OK);
+        Path faster = file("faster.sh", "#!/bin/sh\nsed -i 's/interval = 10/interval = 5/' \"$1\"\n");
+        faster.toFile().setExecutable(true);
+        CliProcess.Run edited = cli.env("EDITOR", faster.toString()).run("config", "edit", id, "-m", "edited")
+                .expect(ExitCodes.OK);
+        assertTrue(edited.out().contains("version 2"), edited.out());
+        assertEquals(DOC_1.replace("interval = 10", "interval = 5"), cli.run("config", "get", id).expect(ExitCodes.OK).out());
+
+        // First save is invalid; the editor opens again with the errors on top; the second save fixes it.
+        Path marker = tmp.resolve(id + "-editor.marker");
+        Path copy = tmp.resolve(id + "-reopened.toml");
+        Path twice = file("twice.sh", "#!/bin/sh\n"
+                + "if [ ! -f \"" + marker + "\" ]; then\n"
+                + "  sed -i 's/push_interval = 30/push_interval = 0/' \"$1\"; touch \"" + marker + "\"\n"
+                + "else\n"
+                + "  cp \"$1\" \"" + copy + "\"; sed -i 's/push_interval = 0/push_interval = 20/' \"$1\"\n"
+                + "fi\n");
+        twice.toFile().setExecutable(true);
+        CliProcess.Run fixed = cli.env("EDITOR", twice.toString()).run("config", "edit", id).expect(ExitCodes.OK);
+        assertTrue(fixed.out().contains("version 3"), fixed.out());
+        String reopened = Files.readString(copy);
+        // The error comment names the line where push_interval sits in the reopened file.
+        int line = reopened.lines().toList().indexOf("push_interval = 0") + 1;
+        assertTrue(line > 2, reopened);
+        assertTrue(reopened.contains("# pgfleet: line " + line + ", column 1: collector.push_interval"), reopened);
+        String now = cli.run("config", "get", id).expect(ExitCodes.OK).out();
+        assertTrue(now.contains("push_interval = 20") && !now.contains("# pgfleet"), now);
+
+        // Saving nothing publishes nothing.
+        Path noop = file("noop.sh", "#!/bin/sh\ntrue\n");
+        noop.toFile().setExecutable(true);
+        assertTrue(cli.env("EDITOR", noop.toString()).run("config", "edit", id).expect(ExitCodes.OK).out().contains("No change"));
+    }
+
+    @Test
+    void watchPrintsTheNextVersion() throws Exception {
+        String id = newCollector();
+        cli.run("config", "put", id, file(id + ".toml", DOC_1).toString()).expect(ExitCodes.OK);
+        CliProcess.Running watch = cli.start("", "config", "watch", id, "--after", "1", "--once", "--wait", "30", "-o", "json");
+        cli.run("config", "put", id, file(id + "-2.toml", DOC_2).toString()).expect(ExitCodes.OK);
+        CliProcess.Run seen = watch.await().expect(ExitCodes.OK);
+        JsonNode event = CliProcess.JSON.readTree(seen.out().lines().findFirst().orElseThrow());
+        assertEquals(2, event.path("version").asInt());
+        assertEquals(DOC_2, event.path("document").asString());
+    }
+
+    @Test
+    void collectorsEnrolRevokeUsersAndAudit() throws IOException {
+        String id = newCollector();
+        CliProcess.Run enrol = cli.run("collectors", "enrol", id).expect(ExitCodes.OK);
+        assertFalse(enrol.out().isBlank());
+        assertEquals(1, enrol.out().lines().count(), "only the token on stdout: " + enrol.out());
+        cli.run("collectors", "revoke", id).expect(ExitCodes.OK);
+        assertTrue(cli.run("collectors", "show", id, "-o", "json").expect(ExitCodes.OK).json().path("revoked").asBoolean());
+        cli.run("collectors", "create", id).expect(ExitCodes.CONFLICT);
+
+        // Labels change through PATCH /api/v1/collectors/{id}; a server without that route says so (exit 4).
+        CliProcess.Run label = cli.run("collectors", "label", id, "team=db", "tier-");
+        label.assertNoStackTrace();
+        if (label.exit() == ExitCodes.OK) {
+            JsonNode labels = cli.run("collectors", "show", id, "-o", "json").expect(ExitCodes.OK).json().path("labels");
+            assertEquals("db", labels.path("team").asString());
+            assertTrue(labels.path("tier").isMissingNode(), labels.toString());
+        } else {
+            assertEquals(ExitCodes.NOT_FOUND, label.exit(), label.err());
+            assertTrue(label.err().contains("cannot change labels yet"), label.err());
+        }
+        cli.run("collectors", "show", "nobody-here").expect(ExitCodes.NOT_FOUND);
+
+        String user = "viewer" + IDS.incrementAndGet();
+        cli.runWithInput("a-long-viewer-password\n", "users", "create", user, "--role", "viewer", "--password-stdin")
+                .expect(ExitCodes.OK);
+        JsonNode users = cli.run("users", "-o", "json").expect(ExitCodes.OK).json();
+        assertTrue(users.toString().contains("\"" + user + "\""), users.toString());
+        cli.run("users", "update", user, "--disable").expect(ExitCodes.OK);
+
+        cli.run("config", "put", id, file(id + ".toml", DOC_1).toString()).expect(ExitCodes.OK);
+        JsonNode audit = cli.run("audit", "--collector", id, "--since", "1h", "-o", "json").expect(ExitCodes.OK).json();
+        List<String> actions = new ArrayList<>();
+        audit.path("entries").forEach(e -> actions.add(e.path("action").asString()));
+        assertTrue(actions.contains("config.publish") && actions.contains("collector.create"), actions.toString());
+        cli.run("audit", "--since", "yesterday").expect(ExitCodes.USAGE);
+    }
+
+    @Test
+    void aViewerIsRefusedWritesWithExitFive() throws IOException {
+        String user = "ro" + IDS.incrementAndGet();
+        cli.runWithInput("a-long-viewer-password\n", "users", "create", user, "--role", "viewer", "--password-stdin")
+                .expect(ExitCodes.OK);
+        CliProcess viewer = new CliProcess(tmp.resolve("viewer-home"), CliProcess.url(server));
+        viewer.runWithInput("a-long-viewer-password\n", "login", "-u", user, "--password-stdin").expect(ExitCodes.OK);
+        String id = newCollector();
+        CliProcess.Run refused = viewer.run("config", "put", id, file(id + ".toml", DOC_1).toString()).expect(ExitCodes.AUTH);
+        assertTrue(refused.err().contains("not allowed (403)"), refused.err());
+        viewer.run("collectors").expect(ExitCodes.OK);
+    }
+
+    @Test
+    void wrongPasswordExitsFiveWithoutAStackTrace() {
+        CliProcess other = new CliProcess(tmp.resolve("other-home"), CliProcess.url(server));
+        CliProcess.Run wrong = other.runWithInput("not-the-password\n", "login", "-u", "admin", "--password-stdin")
+                .expect(ExitCodes.AUTH);
+        assertEquals(1, wrong.err().lines().count(), wrong.err());
+        assertTrue(wrong.err().startsWith("pgfleet: login refused"), wrong.err());
+        assertFalse(Files.exists(other.configDir().resolve("session.json")));
+        other.run("config", "get", "x").expect(ExitCodes.AUTH);
+    }
+
+    @Test
+    void usageHelpAndCompletion() {
+        CliProcess.Run help = cli.run("help", "config", "put").expect(ExitCodes.OK);
+        assertTrue(help.out().contains("--if-match") && help.out().contains("--expect-version"), help.out());
+        assertTrue(cli.run("help", "config", "get").expect(ExitCodes.OK).out().contains("--own"));
+        cli.run("config", "put").expect(ExitCodes.USAGE);
+        cli.run("no-such-command").expect(ExitCodes.USAGE);
+        cli.run("config", "put", "x", "f", "--if-match", "a", "--expect-version", "1").expect(ExitCodes.USAGE);
+        assertTrue(cli.run("generate-completion").expect(ExitCodes.OK).out().contains("complete -F"));
+    }
+}

@@ -1,0 +1,142 @@
+package io.pgfleet.cli;
+
+import io.pgfleet.server.PgfleetServer;
+import io.pgfleet.testing.TestDatabase;
+import io.pgfleet.testing.TestPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The CLI's session: the access token is refreshed by itself (ahead of expiry and after a refusal)
+ * without a new login, parallel processes share one rotation, and a server that is down is one
+ * line and exit 6. The server here issues access tokens that live 10 s, the shortest it allows.
+ */
+class CliSessionIT {
+
+    private static final Duration SHORT_TTL = Duration.ofSeconds(10);
+    @TempDir
+    static Path tmp;
+    private static TestDatabase database;
+    private static PgfleetServer server;
+
+    @BeforeAll
+    static void start() {
+        database = TestPostgres.newDatabase();
+        server = CliProcess.server(database, tmp.resolve("data"), SHORT_TTL);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static CliProcess loggedIn(String home) {
+        CliProcess cli = new CliProcess(tmp.resolve(home).resolve("pgfleet"), CliProcess.url(server));
+        cli.login();
+        return cli;
+    }
+
+    private static void rewriteSession(CliProcess cli, String field, String value) throws IOException {
+        ObjectNode s = (ObjectNode) cli.session();
+        s.put(field, value);
+        Files.writeString(cli.configDir().resolve("session.json"), s.toString());
+    }
+
+    @Test
+    void anExpiredAccessTokenIsRefreshedWithoutANewLogin() throws Exception {
+        CliProcess cli = loggedIn("expiry");
+        JsonNode first = cli.session();
+        Instant expiry = Instant.parse(first.path("expires_at").asString());
+        // A fresh token is used as it is.
+        cli.run("collectors", "-o", "json").expect(ExitCodes.OK);
+        assertEquals(first.path("access_token").asString(), cli.session().path("access_token").asString());
+
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (!Instant.now().isAfter(expiry)) {
+            assertTrue(Instant.now().isBefore(deadline), "the access token never expired");
+            Thread.sleep(200);
+        }
+        cli.run("collectors", "-o", "json").expect(ExitCodes.OK);
+        JsonNode after = cli.session();
+        assertNotEquals(first.path("access_token").asString(), after.path("access_token").asString());
+        assertNotEquals(first.path("refresh_token").asString(), after.path("refresh_token").asString());
+        assertTrue(Instant.parse(after.path("expires_at").asString()).isAfter(expiry));
+    }
+
+    @Test
+    void aRefusedAccessTokenIsRefreshedOnceAndTheCommandSucceeds() throws IOException {
+        CliProcess cli = loggedIn("refused");
+        String refresh = cli.session().path("refresh_token").asString();
+        rewriteSession(cli, "access_token", "not-a-token");
+        cli.run("collectors", "-o", "json").expect(ExitCodes.OK);
+        assertNotEquals("not-a-token", cli.session().path("access_token").asString());
+        assertNotEquals(refresh, cli.session().path("refresh_token").asString());
+    }
+
+    @Test
+    void parallelProcessesRefreshOnceBetweenThemAndNoneIsLoggedOut() throws Exception {
+        CliProcess cli = loggedIn("parallel");
+        String refresh = cli.session().path("refresh_token").asString();
+        // Every process now finds an expired token and wants to refresh with the same refresh token;
+        // spending it twice would make the server revoke the whole session.
+        rewriteSession(cli, "expires_at", Instant.now().minusSeconds(1).toString());
+        List<CliProcess.Running> running = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            running.add(cli.start("", "collectors", "-o", "json"));
+        }
+        for (CliProcess.Running r : running) {
+            r.await().expect(ExitCodes.OK);
+        }
+        assertNotEquals(refresh, cli.session().path("refresh_token").asString());
+        // The session is still good: the family was not revoked.
+        rewriteSession(cli, "expires_at", Instant.now().minusSeconds(1).toString());
+        cli.run("whoami", "-o", "json").expect(ExitCodes.OK);
+    }
+
+    @Test
+    void aSpentSessionAsksForANewLogin() throws IOException {
+        CliProcess cli = loggedIn("spent");
+        rewriteSession(cli, "refresh_token", "spent-or-stolen");
+        rewriteSession(cli, "expires_at", Instant.now().minusSeconds(1).toString());
+        CliProcess.Run r = cli.run("collectors").expect(ExitCodes.AUTH);
+        assertTrue(r.err().contains("pgfleet login"), r.err());
+        cli.run("whoami").expect(ExitCodes.AUTH);
+    }
+
+    @Test
+    void logoutForgetsTheSession() {
+        CliProcess cli = loggedIn("logout");
+        cli.run("logout").expect(ExitCodes.OK);
+        cli.run("whoami").expect(ExitCodes.AUTH);
+    }
+
+    @Test
+    void aServerThatIsDownIsExitSixAndOneLine() {
+        PgfleetServer doomed = CliProcess.server(database, tmp.resolve("doomed"), Duration.ofMinutes(15));
+        String url = CliProcess.url(doomed);
+        CliProcess cli = new CliProcess(tmp.resolve("down").resolve("pgfleet"), url);
+        cli.login();
+        doomed.close();
+        CliProcess.Run r = cli.run("config", "get", "db-01").expect(ExitCodes.UNAVAILABLE);
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().startsWith("pgfleet: cannot reach the server at " + url), r.err());
+        CliProcess.Run login = cli.runWithInput("x\n", "login", "-u", "admin", "--password-stdin").expect(ExitCodes.UNAVAILABLE);
+        assertEquals(1, login.err().lines().count(), login.err());
+    }
+}

@@ -1,0 +1,131 @@
+package io.pgfleet.cli;
+
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The CLI's own rules, without a server: token expiry margins, editor error comments, ages, rate limits. */
+class CliUnitTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aTokenIsReplacedAQuarterOfItsLifetimeAndAtMostThirtySecondsBeforeItExpires() {
+        Instant t0 = Instant.parse("2026-11-30T08:00:00Z");
+        Session tenSeconds = new Session("http://s", "admin", "admin", "a", t0, t0.plusSeconds(10), "r");
+        assertFalse(tenSeconds.expiringAt(t0.plusSeconds(7)));
+        assertTrue(tenSeconds.expiringAt(t0.plusMillis(7500)));
+        Session fifteenMinutes = new Session("http://s", "admin", "admin", "a", t0, t0.plus(Duration.ofMinutes(15)), "r");
+        assertFalse(fifteenMinutes.expiringAt(t0.plus(Duration.ofMinutes(14))));
+        assertTrue(fifteenMinutes.expiringAt(t0.plus(Duration.ofMinutes(14)).plusSeconds(30)));
+    }
+
+    @Test
+    void errorCommentsPointAtTheLinesOfTheReopenedFileAndAreRemovedBeforePublishing() {
+        String doc = "[collector]\npush_interval = 0\n";
+        JsonNode errors = Output.JSON.readTree("[{\"line\":2,\"column\":1,\"key\":\"collector.push_interval\","
+                + "\"message\":\"must be an integer from 1 to 3600 (s), got 0\"}]");
+        String reopened = ConfigCommand.Edit.withErrorComments(doc, errors);
+        List<String> lines = reopened.lines().toList();
+        int line = lines.indexOf("push_interval = 0") + 1;
+        assertTrue(reopened.contains("# pgfleet: line " + line + ", column 1: collector.push_interval"), reopened);
+        assertEquals(doc, ConfigCommand.Edit.withoutErrorComments(reopened));
+        assertEquals(doc, ConfigCommand.Edit.withoutErrorComments(doc));
+    }
+
+    @Test
+    void auditTimesAreInstantsOrAges() {
+        Instant now = Instant.parse("2026-11-30T08:00:00Z");
+        assertEquals(now.minus(Duration.ofMinutes(15)), AuditCommand.instant("15m", now));
+        assertEquals(now.minus(Duration.ofDays(7)), AuditCommand.instant("7d", now));
+        assertEquals(Instant.parse("2026-11-29T10:00:00Z"), AuditCommand.instant("2026-11-29T10:00:00Z", now));
+    }
+
+    private record Ran(int exit, String out, String err) {
+    }
+
+    private Ran run(Map<String, String> env, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = PgfleetCli.run(args, env, new ByteArrayInputStream(new byte[0]), new PrintStream(out, true),
+                new PrintStream(err, true));
+        return new Ran(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The real server does not rate-limit the routes the CLI calls yet, so a loopback HTTP server
+     * answers 429 here: the CLI waits as Retry-After says, once, then gives up with exit 7.
+     */
+    @Test
+    void aRateLimitIsWaitedOutOnceThenExitSeven() throws IOException {
+        AtomicInteger limited = new AtomicInteger(1);
+        AtomicInteger calls = new AtomicInteger();
+        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/api/v1/collectors", exchange -> {
+            calls.incrementAndGet();
+            boolean refuse = limited.getAndDecrement() > 0;
+            byte[] body = (refuse ? "{\"type\":\"https://pgfleet.io/problems/rate-limited\",\"title\":\"Too many\",\"status\":429,"
+                    + "\"detail\":\"slow down\"}" : "{\"collectors\":[]}").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", refuse ? "application/problem+json" : "application/json");
+            if (refuse) {
+                exchange.getResponseHeaders().add("Retry-After", "1");
+            }
+            exchange.sendResponseHeaders(refuse ? 429 : 200, body.length);
+            try (OutputStream o = exchange.getResponseBody()) {
+                o.write(body);
+            }
+        });
+        stub.start();
+        try {
+            String url = "http://127.0.0.1:" + stub.getAddress().getPort();
+            Path dir = tmp.resolve("cfg");
+            new TokenCache(dir).save(new Session(url, "admin", "admin", "token", Instant.now(),
+                    Instant.now().plus(Duration.ofHours(1)), "refresh"));
+            Map<String, String> env = Map.of("PGFLEET_CONFIG_DIR", dir.toString());
+
+            Ran once = run(env, "collectors", "-o", "json");
+            assertEquals(ExitCodes.OK, once.exit(), once.err());
+            assertEquals(2, calls.get());
+            assertTrue(once.err().contains("rate-limited; retrying in 1 s"), once.err());
+
+            limited.set(2);
+            Ran twice = run(env, "collectors");
+            assertEquals(ExitCodes.RATE_LIMITED, twice.exit(), twice.err());
+            assertTrue(twice.err().contains("rate-limited (429): slow down"), twice.err());
+        } finally {
+            stub.stop(0);
+        }
+    }
+
+    @Test
+    void tomlOutputLeavesNullsOut() {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        java.io.PrintWriter w = new java.io.PrintWriter(buf, true, StandardCharsets.UTF_8);
+        new Output(Output.Format.toml, w).object(Output.JSON.readTree(
+                "{\"id\":\"db-01\",\"last_seen_at\":null,\"labels\":{\"env\":\"prod\"},\"latest_version\":3}"));
+        String toml = buf.toString(StandardCharsets.UTF_8);
+        assertTrue(toml.contains("id = 'db-01'") || toml.contains("id = \"db-01\""), toml);
+        assertTrue(toml.contains("latest_version = 3"), toml);
+        assertFalse(toml.contains("last_seen_at"), toml);
+    }
+}
