@@ -102,6 +102,7 @@ public final class PgfleetServer implements AutoCloseable {
                 .loadUser(storage.users()).saveUser(storage.users()).hasher(new Pbkdf2PasswordHasher())
                 .accessTokens(jwt).signingKeys(jwt).refreshTokens(storage.tokens()).enrolments(storage.tokens())
                 .secrets(storage.keys())
+                .layerStore(storage.layers()).loadLayers(storage.layers())
                 .settings(SecuritySettings.defaults())
                 .clock(clock)
                 .build();

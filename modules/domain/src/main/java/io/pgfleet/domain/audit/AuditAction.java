@@ -21,7 +21,21 @@ public enum AuditAction {
     /** A user was changed (role, password, disabled). */
     USER_UPDATED("user.update"),
     /** A new token signing key was made current. */
-    SIGNING_KEY_ROTATED("auth.rotate_key");
+    SIGNING_KEY_ROTATED("auth.rotate_key"),
+    /** A version of the fleet layer or a group's layer was published (detail names the layer). */
+    LAYER_PUBLISHED("layer.publish"),
+    /** An earlier version of the fleet layer or a group's layer was published again. */
+    LAYER_ROLLED_BACK("layer.rollback"),
+    /** A group was created. */
+    GROUP_CREATED("group.create"),
+    /** A group's selector, priority or description changed. */
+    GROUP_UPDATED("group.update"),
+    /** A group was deleted. */
+    GROUP_DELETED("group.delete"),
+    /** An operator changed a collector's labels. */
+    COLLECTOR_LABELS_CHANGED("collector.labels"),
+    /** A collector was decommissioned. */
+    COLLECTOR_DECOMMISSIONED("collector.decommission");
 
     private final String label;
 

@@ -16,9 +16,13 @@ import java.util.Optional;
  * @param lastStatus     the outcome of its last apply attempt, if any
  * @param lastError      the error of its last attempt, empty when none
  * @param lastAttempted  the version of its last attempt, 0 when none
+ * @param hashAgrees     false when the configuration hash the collector reported differs from the
+ *                       server's hash of its effective configuration (true when either is unknown)
+ * @param stale          whether it has not been seen for three pull intervals
  */
 public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int latestVersion, int appliedVersion,
-                          Optional<ApplyStatus> lastStatus, String lastError, int lastAttempted) {
+                          Optional<ApplyStatus> lastStatus, String lastError, int lastAttempted, boolean hashAgrees,
+                          boolean stale) {
 
     /** Requires every part. */
     public FleetMember {
@@ -31,9 +35,9 @@ public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int
     /**
      * Whether the collector runs its latest configuration.
      *
-     * @return true when it applied the latest published version
+     * @return true when it applied the latest effective revision and runs what the server computed for it
      */
     public boolean inSync() {
-        return latestVersion > 0 && appliedVersion == latestVersion;
+        return latestVersion > 0 && appliedVersion == latestVersion && hashAgrees;
     }
 }

@@ -23,9 +23,11 @@ import java.util.Optional;
  * @param effectiveSha256 SHA-256 of the configuration it means (what an agent reports it runs)
  * @param sources         the layer versions merged into it, in apply order
  * @param createdAt       when this revision appeared
+ * @param pullIntervalSeconds its {@code collector.config_pull_interval} (0 when not yet computed)
  */
 public record EffectiveRevision(CollectorId collectorId, ConfigVersion revision, ConfigDocument document,
-                                ContentHash hash, String effectiveSha256, List<String> sources, Instant createdAt) {
+                                ContentHash hash, String effectiveSha256, List<String> sources, Instant createdAt,
+                                long pullIntervalSeconds) {
 
     /** Requires every part and a hash that matches the document. */
     public EffectiveRevision {
@@ -72,9 +74,10 @@ public record EffectiveRevision(CollectorId collectorId, ConfigVersion revision,
             return c.sources().equals(composed.sources()) && c.effectiveSha256().equals(sha)
                     ? Optional.empty()
                     : Optional.of(new EffectiveRevision(collectorId, c.revision(), c.document(), c.hash(), sha,
-                            composed.sources(), c.createdAt()));
+                            composed.sources(), c.createdAt(), composed.effective().pullInterval().toSeconds()));
         }
         ConfigVersion next = current.map(c -> c.revision().next()).orElse(ConfigVersion.first());
-        return Optional.of(new EffectiveRevision(collectorId, next, doc, doc.hash(), sha, composed.sources(), at));
+        return Optional.of(new EffectiveRevision(collectorId, next, doc, doc.hash(), sha, composed.sources(), at,
+                composed.effective().pullInterval().toSeconds()));
     }
 }

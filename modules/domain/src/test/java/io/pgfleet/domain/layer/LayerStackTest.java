@@ -183,7 +183,7 @@ class LayerStackTest {
         Composition.Composed c = (Composition.Composed) LayerStack.compose(List.of(own), false);
         Instant t = Instant.parse("2026-11-30T00:00:00Z");
         EffectiveRevision current = new EffectiveRevision(DB1, new ConfigVersion(5), own.text(), own.text().hash(),
-                c.effective().sha256(), List.of("collector@5"), t);
+                c.effective().sha256(), List.of("collector@5"), t, 300);
 
         assertEquals(Optional.empty(), EffectiveRevision.after(DB1, Optional.of(current), c, t));
 

@@ -77,7 +77,14 @@ class ApiRoutesTest {
                         unused(RotateSigningKeyUseCase.class), unused(BootstrapSecurityUseCase.class)),
                 new FleetUseCases(unused(ReportStatusUseCase.class), unused(PushMetricsUseCase.class),
                         unused(FleetQuery.class)),
-                new OperationsUseCases(unused(AuditTrailQuery.class), unused(HealthQuery.class)));
+                new OperationsUseCases(unused(AuditTrailQuery.class), unused(HealthQuery.class)),
+                new io.pgfleet.application.port.in.LayerUseCases(
+                        unused(io.pgfleet.application.port.in.PublishLayerUseCase.class),
+                        unused(io.pgfleet.application.port.in.LayerQuery.class),
+                        unused(io.pgfleet.application.port.in.ManageGroupsUseCase.class),
+                        unused(io.pgfleet.application.port.in.ManageCollectorLabelsUseCase.class),
+                        unused(io.pgfleet.application.port.in.ExplainEffectiveQuery.class),
+                        unused(io.pgfleet.application.port.in.OwnConfigQuery.class)));
     }
 
     private static ApiRoutes apiRoutes() {

@@ -52,6 +52,7 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                 connection = c;
                 try (Statement s = c.createStatement()) {
                     s.execute("LISTEN " + CHANNEL);
+                    s.execute("LISTEN " + LayerPersistenceAdapter.EFFECTIVE_CHANNEL);
                 }
                 if (!firstConnection) {
                     LOG.log(System.Logger.Level.INFO, "LISTEN connection re-established; watchers re-check");
@@ -65,7 +66,11 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                     PGNotification[] notes = pg.getNotifications(5_000);
                     if (notes != null) {
                         for (PGNotification n : notes) {
-                            deliver(n.getParameter());
+                            // Effective revisions are what readers and watchers serve; the own-layer
+                            // channel is kept for servers of the previous release.
+                            if (LayerPersistenceAdapter.EFFECTIVE_CHANNEL.equals(n.getName())) {
+                                deliver(n.getParameter());
+                            }
                         }
                     }
                     if (System.nanoTime() - lastPing > 15_000_000_000L) {

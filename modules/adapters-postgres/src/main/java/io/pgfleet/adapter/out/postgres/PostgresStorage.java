@@ -24,6 +24,7 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
     private final TokenPersistenceAdapter tokens;
     private final SigningKeyPersistenceAdapter keys;
     private final FleetPersistenceAdapter fleet;
+    private final LayerPersistenceAdapter layers;
     private final PostgresChangeFeed changes;
 
     private PostgresStorage(DbClient db, DatabaseSettings settings) {
@@ -36,6 +37,7 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
         this.tokens = new TokenPersistenceAdapter(db);
         this.keys = new SigningKeyPersistenceAdapter(db);
         this.fleet = new FleetPersistenceAdapter(db);
+        this.layers = new LayerPersistenceAdapter(db);
     }
 
     /**
@@ -82,6 +84,15 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
      */
     public CollectorPersistenceAdapter collectors() {
         return collectors;
+    }
+
+    /**
+     * Configuration layers, groups and effective revisions.
+     *
+     * @return the adapter
+     */
+    public LayerPersistenceAdapter layers() {
+        return layers;
     }
 
     /**
