@@ -8,7 +8,6 @@ import io.pgfleet.application.port.in.PublishLayerUseCase;
 import io.pgfleet.application.port.in.RevokeCollectorUseCase;
 import io.pgfleet.application.port.out.LayerStorePort;
 import io.pgfleet.application.port.out.LayerStorePort.Outcome;
-import io.pgfleet.application.port.out.LayerTransaction;
 import io.pgfleet.application.port.out.LoadLayersPort;
 import io.pgfleet.domain.audit.AuditAction;
 import io.pgfleet.domain.audit.AuditEntry;
@@ -123,10 +122,10 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
                     .orElse(new LabelSelector(Map.of()))));
             LayerComposer.Session session = composer.session();
             switch (session.recompute(members, world.withLayer(next), request.at())) {
-                case LayerComposer.Recomputed.Refused r -> {
+                case LayerComposer.Refused r -> {
                     return Outcome.rollback(new LayerPublishResult.MembersInvalid(r.members(), r.total()));
                 }
-                case LayerComposer.Recomputed.Ok ok -> {
+                case LayerComposer.Ok ok -> {
                     tx.insertLayer(next);
                     tx.audit(layerAudit(next, request.actor(), rollbackOf));
                     saveAll(tx, ok.saves());
@@ -154,7 +153,7 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
                 : AuditAction.LAYER_PUBLISHED, new AuditSubject.OfServer(), r.version().value(), detail);
     }
 
-    private static void saveAll(LayerTransaction tx, List<LayerComposer.Save> saves) {
+    private static void saveAll(LayerStorePort.Transaction tx, List<LayerComposer.Save> saves) {
         saves.forEach(s -> tx.saveEffective(s.revision(), s.announce()));
     }
 
@@ -310,7 +309,7 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     }
 
     /** Runs a change under the layers lock: not found, refused (nothing stored), or stored with its effective revisions. */
-    private LayerChangeResult change(java.util.function.Function<LayerTransaction, Optional<Affected>> work) {
+    private LayerChangeResult change(java.util.function.Function<LayerStorePort.Transaction, Optional<Affected>> work) {
         Object result = store.transact(tx -> {
             tx.lockLayers();
             Optional<Affected> affected = work.apply(tx);
@@ -318,16 +317,16 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
                 return Outcome.rollback(new LayerChangeResult.NotFound());
             }
             switch (composer.session().recompute(affected.get().members(), affected.get().world(), affected.get().at())) {
-                case LayerComposer.Recomputed.Refused r -> {
+                case LayerComposer.Refused r -> {
                     return Outcome.rollback(new LayerChangeResult.MembersInvalid(r.members(), r.total()));
                 }
-                case LayerComposer.Recomputed.Ok ok -> {
+                case LayerComposer.Ok ok -> {
                     saveAll(tx, ok.saves());
                     return Outcome.<Object>commit(ok);
                 }
             }
         });
-        if (result instanceof LayerComposer.Recomputed.Ok ok) {
+        if (result instanceof LayerComposer.Ok ok) {
             ok.saves().forEach(announced);
             return new LayerChangeResult.Done(ok.saves().size());
         }

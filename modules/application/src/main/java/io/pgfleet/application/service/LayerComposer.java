@@ -1,6 +1,6 @@
 package io.pgfleet.application.service;
 
-import io.pgfleet.application.port.out.LayerTransaction;
+import io.pgfleet.application.port.out.LayerStorePort;
 import io.pgfleet.application.port.out.ParseConfigDocumentPort;
 import io.pgfleet.domain.config.ConfigDocument;
 import io.pgfleet.domain.config.ContentHash;
@@ -48,7 +48,7 @@ final class LayerComposer {
      * @param groupLayers each group's latest layer version
      */
     record World(Optional<LayerRevision> fleet, List<Group> groups, Map<GroupId, LayerRevision> groupLayers) {
-        static World read(LayerTransaction tx) {
+        static World read(LayerStorePort.Transaction tx) {
             return new World(tx.latestLayer(new LayerId.Fleet()), tx.groups(), tx.latestGroupLayers());
         }
 
@@ -79,17 +79,18 @@ final class LayerComposer {
     }
 
     /** The outcome of recomputing members. */
-    sealed interface Recomputed {
-        /** @param saves what to store */
-        record Ok(List<Save> saves) implements Recomputed {
-        }
+    sealed interface Recomputed permits Ok, Refused {
+    }
 
-        /**
-         * @param members the first invalid members
-         * @param total   how many are invalid
-         */
-        record Refused(List<MemberErrors> members, int total) implements Recomputed {
-        }
+    /** @param saves what to store */
+    record Ok(List<Save> saves) implements Recomputed {
+    }
+
+    /**
+     * @param members the first invalid members
+     * @param total   how many are invalid
+     */
+    record Refused(List<MemberErrors> members, int total) implements Recomputed {
     }
 
     /** Parses layer documents once per change. */
@@ -137,7 +138,7 @@ final class LayerComposer {
                                     .map(e -> !e.revision().equals(r.revision())).orElse(true))));
                 }
             }
-            return total > 0 ? new Recomputed.Refused(invalid, total) : new Recomputed.Ok(saves);
+            return total > 0 ? new Refused(invalid, total) : new Ok(saves);
         }
     }
 

@@ -51,12 +51,12 @@ final class LayeredOwnAppender implements OwnLayerAppender {
             ConfigRevision revision = published.revision();
             switch (composer.session().recompute(List.of(member.get().withOwn(revision)), LayerComposer.World.read(tx),
                     revision.createdAt())) {
-                case LayerComposer.Recomputed.Refused r -> {
+                case LayerComposer.Refused r -> {
                     // The own document is valid alone (checked before); the merge with other layers is not.
                     List<ValidationError> errors = r.members().get(0).errors().stream().map(LayeredOwnAppender::named).toList();
                     return Outcome.rollback(new PublishResult.Invalid(errors));
                 }
-                case LayerComposer.Recomputed.Ok ok -> {
+                case LayerComposer.Ok ok -> {
                     tx.insertOwn(revision);
                     tx.audit(audit.apply(revision));
                     ok.saves().forEach(s -> tx.saveEffective(s.revision(), s.announce()));

@@ -5,7 +5,6 @@ import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
 import io.helidon.dbclient.DbTransaction;
 import io.pgfleet.application.port.out.LayerStorePort;
-import io.pgfleet.application.port.out.LayerTransaction;
 import io.pgfleet.application.port.out.LoadLayersPort;
 import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.collector.CollectorId;
@@ -69,7 +68,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
     }
 
     @Override
-    public <T> T transact(Function<LayerTransaction, Outcome<T>> work) {
+    public <T> T transact(Function<LayerStorePort.Transaction, Outcome<T>> work) {
         return Rows.guard("changing configuration layers", () -> {
             DbTransaction tx = db.transaction();
             Outcome<T> outcome;
@@ -199,7 +198,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
     }
 
     /** The transaction's view. */
-    private static final class Tx implements LayerTransaction {
+    private static final class Tx implements LayerStorePort.Transaction {
         private final DbTransaction tx;
 
         Tx(DbTransaction tx) {
