@@ -201,6 +201,21 @@ class LayerStackTest {
     }
 
     @Test
+    void theExampleOfTheReferencePageIsWhatTheMergeRenders() throws Exception {
+        LayerContent fleet = layer(FLEET, 1, "f", table(1, "collector", table(1, "push_interval", 60),
+                "collectors", table(4, "pg_locks", table(4, "enabled", true))));
+        LayerContent prod = layer(PROD, 1, "g", table(1, "collector", table(1, "push_interval", 15)));
+        LayerContent own = layer(OWN, 1, "o", table(1, "postgres", table(1, "port", 6432)));
+
+        Composition.Composed c = (Composition.Composed) LayerStack.compose(List.of(fleet, prod, own), false);
+
+        String page = java.nio.file.Files.readString(java.nio.file.Path.of("..", "..", "docs", "configuration.md"));
+        assertTrue(page.contains("```toml\n" + c.document().orElseThrow().text() + "```"), c.document().orElseThrow().text());
+        assertEquals(new KeySource(15L, "group/prod@1"), c.keys().get("collector.push_interval"));
+        assertEquals(new KeySource(true, "fleet@1"), c.keys().get("collectors.pg_locks.enabled"));
+    }
+
+    @Test
     void selectorsParseAndRefuseMalformedParts() {
         assertEquals(Map.of("env", "prod", "region", "eu"), LabelSelector.parse("env=prod, region=eu").labels());
         assertTrue(LabelSelector.parse("").matches(Map.of("any", "thing")));
