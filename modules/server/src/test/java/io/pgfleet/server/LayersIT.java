@@ -331,6 +331,40 @@ class LayersIT {
     }
 
     @Test
+    void anOwnVersionWrittenByAServerOfThePreviousReleaseReachesTheEffectiveDocument() throws Exception {
+        collector("upgrade-1", "{\"upgrade\":\"rolling\"}");
+        created(admin.putToml("/api/v1/config/upgrade-1", "[collector]\npush_interval = 14\n"));
+        String doc = "# written by the previous release\n[collector]\npush_interval = 15\n";
+        String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(doc.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        // Exactly what a server of the previous release does when it publishes: it knows nothing of layers.
+        try (Connection c = database.connect()) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT latest_version FROM collectors WHERE id = 'upgrade-1' FOR UPDATE");
+                s.execute("INSERT INTO config_revisions (collector_id, version, document, content_hash, created_at, created_by,"
+                        + " message, source) VALUES ('upgrade-1', 2, '" + doc.replace("'", "''") + "', '" + hash
+                        + "', now(), 'old-server', '', 'put')");
+                s.execute("UPDATE collectors SET latest_version = 2 WHERE id = 'upgrade-1'");
+                s.execute("SELECT pg_notify('pgfleet_config', 'upgrade-1:2')");
+            }
+            c.commit();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        HttpResponse<String> r;
+        do {
+            r = admin.get("/api/v1/config/upgrade-1");
+            if (r.body().equals(doc)) {
+                break;
+            }
+            Thread.sleep(100);
+        } while (System.nanoTime() < deadline);
+        assertEquals(doc, r.body());
+        assertEquals("2", header(r, "X-Config-Version"), "effective revision = own version while no layer contributes");
+        assertEquals("collector@2", header(r, "X-Config-Sources"));
+    }
+
+    @Test
     void theFleetLayerReachesEveryCollectorAndDeletingAGroupIsAChangeLikeAnyOther() {
         // Its own database: the fleet layer reaches every collector, which the other tests must not see.
         try (PgfleetServer fleetServer = TestServers.start(TestPostgres.newDatabase())) {

@@ -263,6 +263,7 @@ public final class UseCaseFactory {
                     issuer, settings, clock);
             RevokeCollectorService revoke = new RevokeCollectorService(revokeCollector, refreshTokens, clock, active);
             LayerChangeService layers = new LayerChangeService(layerStore, loadLayers, composer, revoke, announced, clock);
+            changes.subscribe(new OwnVersionReconciler(loadLayers, layers));
             ProvisionCollectorService provisioning = new ProvisionCollectorService(loadCollector, saveCollector, clock);
             // A new collector receives the fleet's and its groups' values at once.
             ProvisionCollectorUseCase provision = command -> {

@@ -69,7 +69,9 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                             // Effective revisions are what readers and watchers serve; the own-layer
                             // channel is kept for servers of the previous release.
                             if (LayerPersistenceAdapter.EFFECTIVE_CHANNEL.equals(n.getName())) {
-                                deliver(n.getParameter());
+                                deliver(n.getParameter(), false);
+                            } else {
+                                deliver(n.getParameter(), true);
                             }
                         }
                     }
@@ -97,7 +99,7 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         }
     }
 
-    private void deliver(String payload) {
+    private void deliver(String payload, boolean ownVersion) {
         int colon = payload.lastIndexOf(':');
         if (colon < 1) {
             return;
@@ -114,7 +116,11 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         }
         CollectorId collectorId = CollectorId.of(id);
         for (Listener l : listeners) {
-            l.published(collectorId, version);
+            if (ownVersion) {
+                l.ownVersionPublished(collectorId, version);
+            } else {
+                l.published(collectorId, version);
+            }
         }
     }
 
