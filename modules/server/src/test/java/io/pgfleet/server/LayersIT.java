@@ -328,6 +328,13 @@ class LayersIT {
         assertTrue(admin.get("/api/v1/collectors?in_sync=true&selector=drift=x").body().contains(id));
         assertEquals(204, agent.postJson("/api/v1/collectors/" + id + "/status", drifted).statusCode());
         assertTrue(admin.get("/api/v1/collectors?in_sync=false&selector=drift=x").body().contains(id));
+
+        // An alert needs no API polling: the fleet's state and the reports are on /observe/metrics.
+        String metrics = new ApiClient(server.port()).get("/observe/metrics").body();
+        assertTrue(metrics.contains("pgfleet_fleet_collectors{state=\"out_of_sync\"}"), metrics);
+        assertTrue(metrics.contains("pgfleet_fleet_collectors{state=\"stale\"}"), metrics);
+        assertTrue(metrics.contains("pgfleet_fleet_apply_status{status=\"APPLIED\"}"), metrics);
+        assertTrue(metrics.contains("pgfleet_apply_reports_total{status=\"APPLIED\"} 2.0"), metrics);
     }
 
     @Test

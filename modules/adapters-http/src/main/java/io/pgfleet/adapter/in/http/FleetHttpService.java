@@ -144,6 +144,9 @@ final class FleetHttpService implements ApiService {
         } catch (IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest(e.getMessage()));
         }
+        if (r instanceof Receipt.Stored) {
+            metrics.applyReported(st.name());
+        }
         receipt(res, r, Status.NO_CONTENT_204);
     }
 

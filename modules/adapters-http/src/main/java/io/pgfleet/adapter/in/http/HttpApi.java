@@ -38,6 +38,7 @@ public final class HttpApi {
      */
     static ApiRoutes routes(HttpRouting.Builder routing, UseCases useCases, HttpMetrics metrics) {
         routing.addFilter(metrics.requestTimer());
+        metrics.watchFleet(useCases.fleet().query());
         ApiRoutes routes = new ApiRoutes(routing, useCases.access().authenticate())
                 .service("/observe", rules -> rules.get("/metrics", RouteAccess.open("scraped by monitoring without a token"),
                         (req, res) -> {
