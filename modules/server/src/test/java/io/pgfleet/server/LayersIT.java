@@ -294,6 +294,32 @@ class LayersIT {
     }
 
     @Test
+    void ownAndGroupPublishesRacingOnOneCollectorLeaveItsEffectiveDocumentMergedFromBothLatest() throws Exception {
+        collector("race-1", "{\"race\":\"yes\"}");
+        group("race", "{\"race\":\"yes\"}", 0);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<Integer>> results = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            int n = 10 + i;
+            results.add(pool.submit(() -> admin.putToml("/api/v1/config/race-1", "[collector]\npush_interval = " + n + "\n")
+                    .statusCode()));
+            results.add(pool.submit(() -> admin.putToml("/api/v1/groups/race/config", "[collectors.pg_stats]\ninterval = "
+                    + n + "\n").statusCode()));
+        }
+        for (Future<Integer> f : results) {
+            assertEquals(201, f.get(60, TimeUnit.SECONDS));
+        }
+        pool.shutdown();
+        String own = admin.get("/api/v1/config/race-1/own").body();
+        String layer = admin.get("/api/v1/groups/race/config").body();
+        String effective = admin.get("/api/v1/config/race-1").body();
+        assertTrue(effective.contains(own.substring(own.indexOf("push_interval")).strip()), effective + " vs " + own);
+        assertTrue(effective.contains(layer.substring(layer.indexOf("interval")).strip()), effective + " vs " + layer);
+        // Every publish changed the document: 32 changes, revisions 1 … 32 without a gap or a lost update.
+        assertEquals(32, count("SELECT revision FROM effective_configs WHERE collector_id = 'race-1'"));
+    }
+
+    @Test
     void aDecommissionedCollectorLeavesTheFleetAndItsGroupsAndCannotComeBack() throws Exception {
         ApiClient agent = registered("retiring", "{\"retire\":\"soon\"}");
         String id = idOf(agent);

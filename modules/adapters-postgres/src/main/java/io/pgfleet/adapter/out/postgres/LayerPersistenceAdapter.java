@@ -252,13 +252,23 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                 where.append(i == 0 ? "" : " OR ").append("c.labels @> ?::jsonb");
                 params[i] = CollectorPersistenceAdapter.json(anyOf.get(i).labels());
             }
-            where.append(") ORDER BY c.id FOR UPDATE OF c");
-            return tx.query(MEMBER_QUERY + " " + where, params).map(LayerPersistenceAdapter::member).toList();
+            where.append(")");
+            // Lock first, read after: a row lock waited for re-checks only the locked row, so one
+            // statement that locked and joined could return another transaction's superseded
+            // own and effective versions. The second statement sees everything committed before it.
+            tx.query("SELECT c.id FROM collectors c WHERE c.decommissioned_at IS NULL AND " + where
+                    + " ORDER BY c.id FOR UPDATE", params).forEach(row -> { });
+            return tx.query(MEMBER_QUERY + " " + where + " ORDER BY c.id", params)
+                    .map(LayerPersistenceAdapter::member).toList();
         }
 
         @Override
         public Optional<LayerMember> lockMember(CollectorId id) {
-            return tx.get(MEMBER_QUERY + " c.id = ? FOR UPDATE OF c", id.value()).map(LayerPersistenceAdapter::member);
+            if (tx.get("SELECT id FROM collectors WHERE id = ? AND decommissioned_at IS NULL FOR UPDATE", id.value())
+                    .isEmpty()) {
+                return Optional.empty();
+            }
+            return tx.get(MEMBER_QUERY + " c.id = ?", id.value()).map(LayerPersistenceAdapter::member);
         }
 
         @Override
