@@ -73,7 +73,11 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             DbTransaction tx = db.transaction();
             Outcome<T> outcome;
             try {
-                outcome = work.apply(new Tx(tx));
+                Tx view = new Tx(tx);
+                outcome = work.apply(view);
+                if (outcome.commit()) {
+                    view.flush();
+                }
             } catch (RuntimeException e) {
                 try {
                     tx.rollback();
@@ -197,9 +201,14 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         return new LayerMember(id, CollectorPersistenceAdapter.labels(Rows.text(r, "labels")), own, eff);
     }
 
-    /** The transaction's view. */
+    /** How many effective revisions (and announcements) one statement writes. */
+    static final int BATCH = 1000;
+
+    /** The transaction's view; effective revisions are buffered and written in batches before commit. */
     private static final class Tx implements LayerStorePort.Transaction {
         private final DbTransaction tx;
+        private final List<EffectiveRevision> pending = new java.util.ArrayList<>();
+        private final List<String> announcements = new java.util.ArrayList<>();
 
         Tx(DbTransaction tx) {
             this.tx = tx;
@@ -321,22 +330,57 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
 
         @Override
         public void saveEffective(EffectiveRevision e, boolean announce) {
+            pending.add(e);
+            if (announce) {
+                announcements.add(e.collectorId().value() + ":" + e.revision().value());
+            }
+            if (pending.size() >= BATCH) {
+                flushEffective();
+            }
+        }
+
+        /** Writes what is buffered: one statement per batch, however many collectors a change reaches. */
+        void flush() {
+            flushEffective();
+            for (int i = 0; i < announcements.size(); i += BATCH) {
+                jakarta.json.JsonArrayBuilder payloads = jakarta.json.Json.createArrayBuilder();
+                announcements.subList(i, Math.min(announcements.size(), i + BATCH)).forEach(payloads::add);
+                // Delivered to every instance's LISTEN connection when (and only if) the transaction commits.
+                tx.query("SELECT pg_notify(?, p) IS NULL AS sent FROM jsonb_array_elements_text(?::jsonb) AS p",
+                        EFFECTIVE_CHANNEL, payloads.build().toString()).forEach(row -> { });
+            }
+            announcements.clear();
+        }
+
+        private void flushEffective() {
+            if (pending.isEmpty()) {
+                return;
+            }
+            jakarta.json.JsonArrayBuilder rows = jakarta.json.Json.createArrayBuilder();
+            for (EffectiveRevision e : pending) {
+                rows.add(jakarta.json.Json.createObjectBuilder()
+                        .add("collector_id", e.collectorId().value())
+                        .add("revision", e.revision().value())
+                        .add("document", e.document().text())
+                        .add("content_hash", e.hash().hex())
+                        .add("effective_sha256", e.effectiveSha256())
+                        .add("sources", String.join(", ", e.sources()))
+                        .add("created_at", e.createdAt().toString())
+                        .add("pull_interval_s", e.pullIntervalSeconds()));
+            }
             tx.dml("""
                     INSERT INTO effective_configs (collector_id, revision, document, content_hash, effective_sha256,
                         sources, created_at, pull_interval_s)
-                    VALUES (?, ?, ?, ?, NULLIF(?, ''), ?, ?, NULLIF(?, 0))
+                    SELECT x.collector_id, x.revision, x.document, x.content_hash, NULLIF(x.effective_sha256, ''),
+                        x.sources, x.created_at, NULLIF(x.pull_interval_s, 0)
+                    FROM jsonb_to_recordset(?::jsonb) AS x(collector_id text, revision integer, document text,
+                        content_hash text, effective_sha256 text, sources text, created_at timestamptz,
+                        pull_interval_s integer)
                     ON CONFLICT (collector_id) DO UPDATE SET revision = EXCLUDED.revision, document = EXCLUDED.document,
                         content_hash = EXCLUDED.content_hash, effective_sha256 = EXCLUDED.effective_sha256,
                         sources = EXCLUDED.sources, created_at = EXCLUDED.created_at,
-                        pull_interval_s = EXCLUDED.pull_interval_s""",
-                    e.collectorId().value(), e.revision().value(), e.document().text(), e.hash().hex(),
-                    e.effectiveSha256(), String.join(", ", e.sources()), Rows.timestamp(e.createdAt()),
-                    (int) e.pullIntervalSeconds());
-            if (announce) {
-                // Delivered to every instance's LISTEN connection when (and only if) the transaction commits.
-                tx.get("SELECT pg_notify(?, ?) IS NULL AS sent", EFFECTIVE_CHANNEL,
-                        e.collectorId().value() + ":" + e.revision().value());
-            }
+                        pull_interval_s = EXCLUDED.pull_interval_s""", rows.build().toString());
+            pending.clear();
         }
 
         @Override
