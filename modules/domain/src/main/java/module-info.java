@@ -10,6 +10,7 @@ module io.pgfleet.domain {
     exports io.pgfleet.domain.config;
     exports io.pgfleet.domain.fleet;
     exports io.pgfleet.domain.identity;
+    exports io.pgfleet.domain.layer;
     exports io.pgfleet.domain.reload;
     exports io.pgfleet.domain.schema;
 }

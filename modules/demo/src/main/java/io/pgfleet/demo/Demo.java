@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
 /**
  * {@code ./pgfleet demo}: the server on its embedded PostgreSQL, one agent monitoring that same
  * database, a first configuration, then a change a few seconds later — and the agent applying it
- * without a restart, its samples following the new interval. Ctrl-C stops everything.
+ * without a restart, its samples following the new interval — then a group whose layer reaches the
+ * agent as a new effective revision. Ctrl-C stops everything.
  */
 public final class Demo {
 
@@ -158,8 +159,21 @@ public final class Demo {
         publish(http, base, token, id, document(db, dbPassword, 2));
         awaitLine(agentLines, "applied configuration version 2 ");
         watchSamples(http, base, token, id, 4, pid, agent);
-        say("The agent (pid " + agent.pid() + ", the same process as before) now collects pg_stats every ~2 s. "
-                + (exitAfterReload ? "Done." : "Press Ctrl-C to stop."));
+
+        say("Creating the group demo-hosts (every collector labelled env=demo) and publishing its layer:"
+                + " pg_locks on, every 2 s — a change to the group, not to " + id);
+        send(http, base, token, "POST", "/api/v1/groups",
+                "{\"id\":\"demo-hosts\",\"selector\":{\"env\":\"demo\"},\"priority\":10}", "application/json");
+        send(http, base, token, "PUT", "/api/v1/groups/demo-hosts/config",
+                "[collectors.pg_locks]\nenabled = true\ninterval = 2\n", "application/toml");
+        awaitLine(agentLines, "applied configuration version 3 ");
+        HttpResponse<String> effective = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/config/" + id))
+                .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
+        System.out.println("    [server] GET /api/v1/config/" + id + " -> effective revision "
+                + effective.headers().firstValue("X-Config-Version").orElse("?") + " from "
+                + effective.headers().firstValue("X-Config-Sources").orElse("?"));
+        say("The agent (pid " + agent.pid() + ", the same process as before) now collects pg_stats every ~2 s, and"
+                + " pg_locks because of its group. " + (exitAfterReload ? "Done." : "Press Ctrl-C to stop."));
         if (exitAfterReload) {
             System.exit(0);
         }
@@ -201,6 +215,14 @@ public final class Demo {
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/toml")
                 .PUT(HttpRequest.BodyPublishers.ofString(toml)).build(), HttpResponse.BodyHandlers.ofString());
         System.out.println("    [server] PUT /api/v1/config/" + id + " -> " + r.statusCode() + " " + r.body());
+    }
+
+    private static void send(HttpClient http, String base, String token, String method, String path, String body,
+                             String type) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Authorization", "Bearer " + token).header("Content-Type", type)
+                .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        System.out.println("    [server] " + method + " " + path + " -> " + r.statusCode() + " " + r.body());
     }
 
     private static void awaitLine(Set<String> lines, String text) throws InterruptedException {

@@ -50,6 +50,9 @@ class DemoIT {
         String text = String.join("\n", all);
         assertTrue(shown, "the demo never showed the reload:\n" + text);
         assertTrue(text.contains("applied configuration version 2 without a restart: pg_stats now every 2 s"), text);
+        assertTrue(text.matches("(?s).*applied configuration version 3 without a restart: .*pg_locks started.*"),
+                "the group change reached the agent:\n" + text);
+        assertTrue(text.contains("from group/demo-hosts@1, collector@2"), text);
         assertTrue(text.contains("(2.0 s after the previous one)") || text.contains("(1.99"), text);
 
         List<ProcessHandle> children = demo.descendants().toList();

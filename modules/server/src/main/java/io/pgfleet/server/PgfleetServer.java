@@ -149,6 +149,7 @@ public final class PgfleetServer implements AutoCloseable {
                         LoginLimitSettings.defaults().maxDelay(), limits.loginFailuresPerAddress(),
                         LoginLimitSettings.defaults().addressWindow(), LoginLimitSettings.defaults().maxTracked()))
                 .retention(settings.retention())
+                .layerStore(storage.layers()).loadLayers(storage.layers())
                 .clock(clock)
                 .build();
     }

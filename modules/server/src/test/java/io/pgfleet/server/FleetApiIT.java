@@ -43,8 +43,12 @@ class FleetApiIT {
     }
 
     private static HttpResponse<String> report(ApiClient c, int version, String status, String error) {
+        // What an agent reports: the hash of the configuration it runs, which the server computes too.
+        java.util.regex.Matcher sha = java.util.regex.Pattern.compile("\"effective_sha256\":\"([0-9a-f]{64})\"")
+                .matcher(admin.get("/api/v1/collectors/" + idOf(c) + "/effective").body());
+        String hash = sha.find() ? sha.group(1) : "b".repeat(64);
         return c.postJson("/api/v1/collectors/" + idOf(c) + "/status", "{\"version\": " + version + ", \"status\": \""
-                + status + "\", \"error\": \"" + error + "\", \"effective_sha256\": \"" + "b".repeat(64) + "\"}");
+                + status + "\", \"error\": \"" + error + "\", \"effective_sha256\": \"" + hash + "\"}");
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.pgfleet.application.port.in.PublishConfigUseCase;
 import io.pgfleet.application.port.out.AppendConfigRevisionPort;
 import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.config.ConfigHistory;
+import io.pgfleet.domain.config.Precondition;
 import io.pgfleet.domain.config.PublishRequest;
 import io.pgfleet.domain.config.PublishResult;
 import io.pgfleet.domain.config.RevisionSource;
@@ -14,11 +15,15 @@ import java.time.Clock;
 
 final class PublishConfigService implements PublishConfigUseCase {
 
-    private final AppendConfigRevisionPort append;
+    private final OwnLayerAppender append;
     private final DocumentValidator validator;
     private final Clock clock;
 
     PublishConfigService(AppendConfigRevisionPort append, DocumentValidator validator, Clock clock) {
+        this(OwnLayerAppender.of(append), validator, clock);
+    }
+
+    PublishConfigService(OwnLayerAppender append, DocumentValidator validator, Clock clock) {
         this.append = append;
         this.validator = validator;
         this.clock = clock;
@@ -31,7 +36,14 @@ final class PublishConfigService implements PublishConfigUseCase {
         }
         PublishRequest request = new PublishRequest(command.collectorId(), command.document(), command.precondition(),
                 command.actor(), command.message(), new RevisionSource.Put(), clock.instant());
-        return append.append(command.collectorId(), latest -> ConfigHistory.decide(latest, request),
+        // If-Match may name the own version the editor read or the effective revision it read:
+        // either still current is accepted (RFC 9110 strong comparison on each).
+        PublishRequest anyCurrent = new PublishRequest(request.collectorId(), request.document(), new Precondition.None(),
+                request.actor(), request.message(), request.source(), request.at());
+        return append.append(command.collectorId(), (latest, effectiveTag) ->
+                        command.precondition() instanceof Precondition.MatchesOneOf m && m.isMetByTag(effectiveTag)
+                                ? ConfigHistory.decide(latest, anyCurrent)
+                                : ConfigHistory.decide(latest, request),
                 revision -> AuditEntry.published(revision, command.actor()));
     }
 }

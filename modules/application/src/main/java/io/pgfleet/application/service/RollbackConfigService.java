@@ -8,6 +8,7 @@ import io.pgfleet.application.port.out.LoadConfigRevisionPort;
 import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.config.ConfigHistory;
 import io.pgfleet.domain.config.ConfigRevision;
+import io.pgfleet.domain.config.Precondition;
 import io.pgfleet.domain.config.PublishRequest;
 import io.pgfleet.domain.config.PublishResult;
 import io.pgfleet.domain.config.RevisionSource;
@@ -20,11 +21,16 @@ final class RollbackConfigService implements RollbackConfigUseCase {
 
     private final LoadCollectorPort collectors;
     private final LoadConfigRevisionPort revisions;
-    private final AppendConfigRevisionPort append;
+    private final OwnLayerAppender append;
     private final DocumentValidator validator;
     private final Clock clock;
 
     RollbackConfigService(LoadCollectorPort collectors, LoadConfigRevisionPort revisions, AppendConfigRevisionPort append,
+                          DocumentValidator validator, Clock clock) {
+        this(collectors, revisions, OwnLayerAppender.of(append), validator, clock);
+    }
+
+    RollbackConfigService(LoadCollectorPort collectors, LoadConfigRevisionPort revisions, OwnLayerAppender append,
                           DocumentValidator validator, Clock clock) {
         this.collectors = collectors;
         this.revisions = revisions;
@@ -48,7 +54,12 @@ final class RollbackConfigService implements RollbackConfigUseCase {
         PublishRequest request = new PublishRequest(command.collectorId(), target.get().document(),
                 command.precondition(), command.actor(), command.message(),
                 new RevisionSource.Rollback(command.toVersion()), clock.instant());
-        return append.append(command.collectorId(), latest -> ConfigHistory.decide(latest, request),
+        return append.append(command.collectorId(), (latest, effectiveTag) ->
+                        command.precondition() instanceof Precondition.MatchesOneOf m && m.isMetByTag(effectiveTag)
+                                ? ConfigHistory.decide(latest, new PublishRequest(request.collectorId(), request.document(),
+                                        new Precondition.None(), request.actor(), request.message(), request.source(),
+                                        request.at()))
+                                : ConfigHistory.decide(latest, request),
                 revision -> AuditEntry.published(revision, command.actor()));
     }
 }

@@ -4,6 +4,10 @@ import io.pgfleet.application.port.in.AccessUseCases;
 import io.pgfleet.application.port.in.CollectorUseCases;
 import io.pgfleet.application.port.in.ConfigUseCases;
 import io.pgfleet.application.port.in.FleetUseCases;
+import io.pgfleet.application.port.in.LayerUseCases;
+import io.pgfleet.application.port.in.ProvisionCollectorUseCase;
+import io.pgfleet.application.port.in.ProvisionCollectorUseCase.ProvisionResult;
+import io.pgfleet.application.port.in.RegisterCollectorUseCase;
 import io.pgfleet.application.port.in.OperationsUseCases;
 import io.pgfleet.application.port.in.UseCases;
 import io.pgfleet.application.port.out.AccessTokenPort;
@@ -11,6 +15,8 @@ import io.pgfleet.application.port.out.AppendConfigRevisionPort;
 import io.pgfleet.application.port.out.CheckDatabasePort;
 import io.pgfleet.application.port.out.ConfigChangeFeedPort;
 import io.pgfleet.application.port.out.EnrolmentTokenStorePort;
+import io.pgfleet.application.port.out.LayerStorePort;
+import io.pgfleet.application.port.out.LoadLayersPort;
 import io.pgfleet.application.port.out.LoadAuditTrailPort;
 import io.pgfleet.application.port.out.LoadCollectorPort;
 import io.pgfleet.application.port.out.LoadConfigHistoryPort;
@@ -77,6 +83,8 @@ public final class UseCaseFactory {
         private PurgeExpiredDataPort purge;
         private RecordAuditPort recordAudit;
         private LoginLimitSettings loginLimits = LoginLimitSettings.defaults();
+        private LayerStorePort layerStore;
+        private LoadLayersPort loadLayers;
         private SecuritySettings settings = SecuritySettings.defaults();
         private RetentionSettings retention = RetentionSettings.defaults();
         private Clock clock = Clock.systemUTC();
@@ -234,6 +242,18 @@ public final class UseCaseFactory {
             return this;
         }
 
+        /** @param port changes of layers, groups and labels with effective revisions @return this builder */
+        public Builder layerStore(LayerStorePort port) {
+            this.layerStore = port;
+            return this;
+        }
+
+        /** @param port reading layers, groups and effective revisions @return this builder */
+        public Builder loadLayers(LoadLayersPort port) {
+            this.loadLayers = port;
+            return this;
+        }
+
         /** @param value token lifetimes (defaults when not given) @return this builder */
         public Builder settings(SecuritySettings value) {
             this.settings = Objects.requireNonNull(value, "settings");
@@ -255,13 +275,16 @@ public final class UseCaseFactory {
         public UseCases build() {
             requireAll();
             DocumentValidator validator = new DocumentValidator(parser);
-            LatestRevisionCache latest = new LatestRevisionCache(loadRevision, appendRevision);
-            GetConfigService getConfig = new GetConfigService(loadCollector, latest);
+            EffectiveRevisionCache effective = new EffectiveRevisionCache(loadLayers);
+            EffectiveConfigService getConfig = new EffectiveConfigService(loadCollector, loadRevision, effective);
             WatchService watch = new WatchService(getConfig);
-            // One subscription, in this order: the cache learns of a publish before the watchers it wakes read it.
-            changes.subscribe(new OrderedListeners(List.of(latest, watch)));
-            ConfigUseCases config = new ConfigUseCases(new PublishConfigService(latest, validator, clock), getConfig, watch,
-                    new RollbackConfigService(loadCollector, loadRevision, latest, validator, clock),
+            // One subscription, in this order: the cache learns of a change before the watchers it wakes read it.
+            changes.subscribe(new OrderedListeners(List.of(effective, watch)));
+            java.util.function.Consumer<LayerComposer.Save> announced = s -> effective.stored(s.revision());
+            LayerComposer composer = new LayerComposer(parser);
+            OwnLayerAppender own = new LayeredOwnAppender(layerStore, composer, announced);
+            ConfigUseCases config = new ConfigUseCases(new PublishConfigService(own, validator, clock), getConfig, watch,
+                    new RollbackConfigService(loadCollector, loadRevision, own, validator, clock),
                     validator, new ConfigHistoryService(loadCollector, loadHistory));
 
             ActivePrincipals active = new ActivePrincipals();
@@ -269,9 +292,27 @@ public final class UseCaseFactory {
             LoginThrottle throttle = new LoginThrottle(loginLimits);
             RegistrationService registration = new RegistrationService(secrets, enrolments, loadCollector, saveCollector,
                     issuer, settings, clock, throttle, recordAudit);
-            CollectorUseCases collectors = new CollectorUseCases(
-                    new ProvisionCollectorService(loadCollector, saveCollector, clock), registration, registration,
-                    new RevokeCollectorService(revokeCollector, refreshTokens, clock, active));
+            RevokeCollectorService revoke = new RevokeCollectorService(revokeCollector, refreshTokens, clock, active);
+            LayerChangeService layers = new LayerChangeService(layerStore, loadLayers, composer, revoke, announced, clock);
+            changes.subscribe(new OwnVersionReconciler(loadLayers, layers));
+            ProvisionCollectorService provisioning = new ProvisionCollectorService(loadCollector, saveCollector, clock);
+            // A new collector receives the fleet's and its groups' values at once.
+            ProvisionCollectorUseCase provision = command -> {
+                ProvisionResult result = provisioning.provision(command);
+                if (result instanceof ProvisionResult.Provisioned p) {
+                    layers.refresh(p.collector().id());
+                }
+                return result;
+            };
+            RegisterCollectorUseCase register = (credential, name, hostname, labels, actor) -> {
+                RegisterCollectorUseCase.RegistrationResult result = registration.register(credential, name, hostname,
+                        labels, actor);
+                if (result instanceof RegisterCollectorUseCase.RegistrationResult.Registered r) {
+                    layers.refresh(r.collector().id());
+                }
+                return result;
+            };
+            CollectorUseCases collectors = new CollectorUseCases(provision, register, registration, revoke);
 
             LoginService login = new LoginService(loadUser, loadCollector, hasher, refreshTokens, issuer, clock, throttle,
                     recordAudit, settings.refreshReuseGrace());
@@ -284,7 +325,8 @@ public final class UseCaseFactory {
             FleetService fleet = new FleetService(saveReport, saveBatch, loadFleet, loadCollector, clock);
             return new UseCases(config, collectors, access, new FleetUseCases(fleet, fleet, fleet),
                     new OperationsUseCases(new AuditTrailService(loadAudit), new CachedHealth(database, System::nanoTime),
-                            new RetentionService(purge, retention, clock)));
+                            new RetentionService(purge, retention, clock)),
+                    new LayerUseCases(layers, layers, layers, layers, layers, getConfig));
         }
 
         private void requireAll() {
@@ -295,7 +337,8 @@ public final class UseCaseFactory {
                 {saveReport, "saveReport"}, {saveBatch, "saveBatch"}, {loadFleet, "loadFleet"}, {database, "database"},
                 {loadUser, "loadUser"}, {saveUser, "saveUser"}, {hasher, "hasher"}, {accessTokens, "accessTokens"},
                 {signingKeys, "signingKeys"}, {refreshTokens, "refreshTokens"}, {enrolments, "enrolments"},
-                {secrets, "secrets"}, {purge, "purge"}, {recordAudit, "recordAudit"}};
+                {secrets, "secrets"}, {purge, "purge"}, {recordAudit, "recordAudit"}, {layerStore, "layerStore"},
+                {loadLayers, "loadLayers"}};
             for (Object[] port : ports) {
                 if (port[0] == null) {
                     missing.add((String) port[1]);

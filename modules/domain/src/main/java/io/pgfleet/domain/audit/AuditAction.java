@@ -27,7 +27,21 @@ public enum AuditAction {
     /** A spent refresh token was presented again: it leaked, and its family was revoked. */
     REFRESH_TOKEN_REUSED("auth.refresh_reused"),
     /** A registration was refused: wrong secret, or unknown, used or expired enrolment token. */
-    REGISTRATION_REFUSED("collector.register_refused");
+    REGISTRATION_REFUSED("collector.register_refused"),
+    /** A version of the fleet layer or a group's layer was published (detail names the layer). */
+    LAYER_PUBLISHED("layer.publish"),
+    /** An earlier version of the fleet layer or a group's layer was published again. */
+    LAYER_ROLLED_BACK("layer.rollback"),
+    /** A group was created. */
+    GROUP_CREATED("group.create"),
+    /** A group's selector, priority or description changed. */
+    GROUP_UPDATED("group.update"),
+    /** A group was deleted. */
+    GROUP_DELETED("group.delete"),
+    /** An operator changed a collector's labels. */
+    COLLECTOR_LABELS_CHANGED("collector.labels"),
+    /** A collector was decommissioned. */
+    COLLECTOR_DECOMMISSIONED("collector.decommission");
 
     private final String label;
 

@@ -16,12 +16,23 @@ public sealed interface Precondition {
      * @param latest the latest revision, if the collector has one
      * @return true when the expectation holds
      */
-    boolean isMetBy(Optional<ConfigRevision> latest);
+    default boolean isMetBy(Optional<ConfigRevision> latest) {
+        return isMetByTag(latest.map(ConfigRevision::entityTag));
+    }
+
+    /**
+     * Whether the publish may proceed given the tag of the current latest version of any history
+     * (a collector's, a layer's, or a collector's effective revisions).
+     *
+     * @param latest the latest version's tag, if there is a latest version
+     * @return true when the expectation holds
+     */
+    boolean isMetByTag(Optional<EntityTag> latest);
 
     /** No expectation: publish on top of whatever is latest. */
     record None() implements Precondition {
         @Override
-        public boolean isMetBy(Optional<ConfigRevision> latest) {
+        public boolean isMetByTag(Optional<EntityTag> latest) {
             return true;
         }
     }
@@ -29,7 +40,7 @@ public sealed interface Precondition {
     /** {@code If-Match: *}: some configuration must already exist. */
     record AnyExisting() implements Precondition {
         @Override
-        public boolean isMetBy(Optional<ConfigRevision> latest) {
+        public boolean isMetByTag(Optional<EntityTag> latest) {
             return latest.isPresent();
         }
     }
@@ -50,8 +61,8 @@ public sealed interface Precondition {
         }
 
         @Override
-        public boolean isMetBy(Optional<ConfigRevision> latest) {
-            return latest.map(r -> tags.contains(r.entityTag())).orElse(false);
+        public boolean isMetByTag(Optional<EntityTag> latest) {
+            return latest.map(tags::contains).orElse(false);
         }
     }
 }

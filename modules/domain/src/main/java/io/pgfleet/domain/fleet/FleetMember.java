@@ -16,27 +16,14 @@ import java.util.Optional;
  * @param lastStatus     the outcome of its last apply attempt, if any
  * @param lastError      the error of its last attempt, empty when none
  * @param lastAttempted  the version of its last attempt, 0 when none
+ * @param hashAgrees     false when the configuration hash the collector reported differs from the
+ *                       server's hash of its effective configuration (true when either is unknown)
+ * @param stale          whether it has not been seen for three pull intervals
  * @param allowances     what its host allows a configuration to use, as last reported
  */
 public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int latestVersion, int appliedVersion,
-                          Optional<ApplyStatus> lastStatus, String lastError, int lastAttempted,
-                          Optional<HostAllowances> allowances) {
-
-    /**
-     * A member whose agent did not report its allow-lists.
-     *
-     * @param collector      the collector
-     * @param lastSeenAt     when it last reported or pushed
-     * @param latestVersion  its newest published version
-     * @param appliedVersion the version it runs
-     * @param lastStatus     the outcome of its last apply attempt
-     * @param lastError      the error of its last attempt
-     * @param lastAttempted  the version of its last attempt
-     */
-    public FleetMember(Collector collector, Optional<Instant> lastSeenAt, int latestVersion, int appliedVersion,
-                       Optional<ApplyStatus> lastStatus, String lastError, int lastAttempted) {
-        this(collector, lastSeenAt, latestVersion, appliedVersion, lastStatus, lastError, lastAttempted, Optional.empty());
-    }
+                          Optional<ApplyStatus> lastStatus, String lastError, int lastAttempted, boolean hashAgrees,
+                          boolean stale, Optional<HostAllowances> allowances) {
 
     /** Requires every part. */
     public FleetMember {
@@ -50,9 +37,9 @@ public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int
     /**
      * Whether the collector runs its latest configuration.
      *
-     * @return true when it applied the latest published version
+     * @return true when it applied the latest effective revision and runs what the server computed for it
      */
     public boolean inSync() {
-        return latestVersion > 0 && appliedVersion == latestVersion;
+        return latestVersion > 0 && appliedVersion == latestVersion && hashAgrees;
     }
 }

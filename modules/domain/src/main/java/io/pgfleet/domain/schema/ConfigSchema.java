@@ -208,12 +208,16 @@ public final class ConfigSchema {
         StringBuilder md = new StringBuilder();
         md.append("# Configuration reference\n\n")
                 .append("<!-- Generated from io.pgfleet.domain.schema.ConfigSchema; a test fails when this page and the schema disagree. -->\n\n")
-                .append("A collector's configuration is a TOML document published with `PUT /api/v1/config/{id}`. ")
-                .append("The server validates it before accepting it and the agent validates it again before applying it. ")
+                .append("A collector's configuration is a TOML document. What its agent receives is its **effective document**: ")
+                .append("the collector's own document (`PUT /api/v1/config/{id}`) merged over the fleet's and its groups' ")
+                .append("layers (see [Layers](#layers-fleet-groups-and-the-collectors-own-document) below). ")
+                .append("The server validates every layer and every affected effective document before accepting a change, ")
+                .append("and the agent validates what it receives again before applying it. ")
                 .append("Unknown sections and keys, wrong types and out-of-range values are errors. ")
-                .append("A key that is absent takes its default; removing a key from the document brings its default back ")
-                .append("(replace, not merge). Identity and transport (collector id, server URL, TLS files, ")
-                .append("registration secrets) live only in the agent's local file.\n\n");
+                .append("A key that no layer sets takes its default; removing a key from a layer brings back the value of the ")
+                .append("layer below, or the default. Identity and transport (collector id, server URL, TLS files, ")
+                .append("registration secrets) live only in the agent's local file.\n\n")
+                .append(LAYERS);
         for (Section s : SECTIONS) {
             md.append("## `[").append(s.path()).append("]`\n\n").append(s.description()).append("\n\n")
                     .append("| key | type | default | meaning |\n|---|---|---|---|\n");
@@ -235,6 +239,95 @@ public final class ConfigSchema {
         md.append("| `ca_file`, `cert_file`, `key_file` (anywhere) | ").append(identity("TLS files")).append(" |\n");
         return md.toString();
     }
+
+    /** The layering guide of the reference page (written by hand, kept with the schema it explains). */
+    private static final String LAYERS = """
+            ## Layers: fleet, groups and the collector's own document
+
+            An agent's effective document is merged, key by key, from these layers in this order; a later layer
+            wins:
+
+            1. the defaults below;
+            2. the **fleet** layer (`PUT /api/v1/fleet/config`), shared by every collector;
+            3. every **group** whose label selector matches the collector's labels, by ascending `priority`
+               (equal priorities by group id) (`PUT /api/v1/groups/{group}/config`);
+            4. the collector's **own** document (`PUT /api/v1/config/{id}`).
+
+            Tables merge key by key; a value in a later layer replaces the earlier one whole (an array is
+            replaced, never appended to). Every layer is a *partial* document, validated alone (its errors carry
+            the layer's name and the line and column in that layer), and then every collector it reaches is
+            validated whole: a change that would make any collector's effective document invalid is refused
+            (`422`, the first 50 collectors with their errors) and nothing is stored. Each layer has its own
+            history (versions 1, 2, 3 …, `If-Match`, diff, rollback), exactly like a collector's document.
+
+            ### Example
+
+            Two hundred hosts report every 60 s; production should report every 15 s, and one host is
+            monitored on another port. The fleet layer:
+
+            ```toml
+            [collector]
+            push_interval = 60
+
+            [collectors.pg_locks]
+            enabled = true
+            ```
+
+            A group `prod` with selector `{"env": "prod"}` and priority 10 (`POST /api/v1/groups`), and its layer:
+
+            ```toml
+            [collector]
+            push_interval = 15
+            ```
+
+            The own document of `db-07` (labels `env=prod`):
+
+            ```toml
+            [postgres]
+            port = 6432
+            ```
+
+            `GET /api/v1/config/db-07` then answers with `X-Config-Sources: fleet@1, group/prod@1, collector@1`
+            and the effective document:
+
+            ```toml
+            [collector]
+            push_interval = 15
+
+            [postgres]
+            port = 6432
+
+            [collectors.pg_locks]
+            enabled = true
+            ```
+
+            and `GET /api/v1/collectors/db-07/effective` names the source of every key:
+            `collector.push_interval` → `group/prod@1`, `postgres.port` → `collector@1`,
+            `collectors.pg_locks.enabled` → `fleet@1`, `postgres.host` → `default`. Remove `push_interval`
+            from the group's layer and `db-07` falls back to the fleet's 60; change `db-07`'s labels
+            (`PATCH /api/v1/collectors/db-07 {"labels": {"env": "staging"}}`) and it leaves the group. Either
+            way its agent's watch answers within about a second.
+
+            ### The effective document and its revision
+
+            - While no fleet or group layer sets a value for a collector, its effective document is its own
+              document **byte for byte**, and its effective revision is its own version: agents and tools that
+              predate layers see no difference.
+            - Once another layer contributes, the effective document is rendered canonically from the merged
+              values: the sections in the order of this page (`[collector]`, `[postgres]`, then
+              `[collectors.<name>]`), keys in the order of their tables below, one `key = value` per line,
+              strings in double quotes, a blank line between sections. Keys no layer sets are left out (they
+              take their defaults). The layers' comments and layout are not kept.
+            - The effective revision (`X-Config-Version`, the `ETag`) rises by one exactly when the effective
+              document changes, whichever layer or label change caused it; a layer version that changes nothing
+              for a collector leaves its revision alone (only `X-Config-Sources` moves on).
+            - The collector's own document as published is `GET /api/v1/config/{id}/own`. `PUT
+              /api/v1/config/{id}` accepts in `If-Match` either the own document's ETag or the effective ETag
+              the editor read, as long as it is still current. **Do not put back a whole effective document as
+              the own document**: every inherited value would then be pinned in the own layer and later fleet
+              or group changes would no longer reach that collector.
+
+            """;
 
     static String toml(Object value) {
         if (value instanceof String s) {

@@ -48,6 +48,8 @@ final class ConfigHttpService implements ApiService {
 
     static final HeaderName CONFIG_VERSION = HeaderNames.create("X-Config-Version");
     static final HeaderName CHANGE_MESSAGE = HeaderNames.create("X-Change-Message");
+    /** The layer versions an effective document was merged from, e.g. {@code fleet@3, group/prod-eu@7, collector@2}. */
+    static final HeaderName CONFIG_SOURCES = HeaderNames.create("X-Config-Sources");
     /** Whether a diff is minimal, or one replacement because its work bound was reached. */
     static final HeaderName DIFF_MINIMAL = HeaderNames.create("X-Diff-Minimal");
     static final String TOML = "application/toml";
@@ -140,7 +142,12 @@ final class ConfigHttpService implements ApiService {
 
     private void sendLookup(ServerRequest req, ServerResponse res, ConfigLookup lookup) {
         switch (lookup) {
-            case ConfigLookup.Found found -> sendRevision(req, res, found.revision());
+            case ConfigLookup.Found found -> {
+                if (!found.sources().isEmpty()) {
+                    res.header(CONFIG_SOURCES, String.join(", ", found.sources()));
+                }
+                sendRevision(req, res, found.revision());
+            }
             case ConfigLookup.CollectorNotFound nf -> Problem.notFound("collector-not-found",
                     "no collector has the id '" + nf.collectorId() + "'").send(res);
             case ConfigLookup.NoConfiguration none -> Problem.notFound("no-configuration",
@@ -150,7 +157,7 @@ final class ConfigHttpService implements ApiService {
         }
     }
 
-    private static void sendRevision(ServerRequest req, ServerResponse res, ConfigRevision revision) {
+    static void sendRevision(ServerRequest req, ServerResponse res, ConfigRevision revision) {
         res.header(CONFIG_VERSION, revision.version().toString());
         res.header(HeaderNames.ETAG, revision.entityTag().quoted());
         res.header(HeaderNames.LAST_MODIFIED, HttpDates.header(revision.createdAt()));
@@ -166,7 +173,7 @@ final class ConfigHttpService implements ApiService {
         Compression.send(req, res, revision.document().text().getBytes(StandardCharsets.UTF_8));
     }
 
-    private static ConfigDocument readDocument(ServerRequest req) {
+    static ConfigDocument readDocument(ServerRequest req) {
         req.headers().contentType().ifPresent(ct -> {
             String type = ct.mediaType().text().toLowerCase(Locale.ROOT);
             if (!ACCEPTED_INPUT.contains(type)) {
@@ -180,13 +187,13 @@ final class ConfigHttpService implements ApiService {
         return new ConfigDocument(text);
     }
 
-    private static Precondition precondition(ServerRequest req) {
+    static Precondition precondition(ServerRequest req) {
         return req.headers().first(HeaderNames.IF_MATCH)
                 .map(EntityTags::ifMatch)
                 .orElseGet(Precondition.None::new);
     }
 
-    private static String checkedMessage(String message, String source) {
+    static String checkedMessage(String message, String source) {
         if (message.indexOf('\u0000') >= 0) {
             throw new ApiException(Problem.badRequest(source + " contains a NUL character, which is not accepted"));
         }

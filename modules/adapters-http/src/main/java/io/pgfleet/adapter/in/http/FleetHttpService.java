@@ -1,5 +1,6 @@
 package io.pgfleet.adapter.in.http;
 
+import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -60,6 +61,10 @@ final class FleetHttpService implements ApiService {
                 .post("/metrics/push", RouteAccess.onOwnCollector(Operation.PUSH_METRICS), this::push);
     }
 
+    /** Page size of the fleet view when the client names none, and the largest it may ask for. */
+    static final int DEFAULT_PAGE = 1000;
+    static final int MAX_PAGE = 5000;
+
     private void fleet(ServerRequest req, ServerResponse res) {
         Optional<Boolean> inSync = switch (QueryParams.text(req, "in_sync")) {
             case "" -> Optional.empty();
@@ -67,11 +72,31 @@ final class FleetHttpService implements ApiService {
             case "false" -> Optional.of(false);
             default -> throw new ApiException(Problem.badRequest("in_sync is true or false"));
         };
+        io.pgfleet.domain.layer.LabelSelector selector;
+        try {
+            selector = io.pgfleet.domain.layer.LabelSelector.parse(QueryParams.text(req, "selector"));
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(Problem.badRequest("selector: " + e.getMessage()));
+        }
+        int limit = QueryParams.integer(req, "limit", DEFAULT_PAGE, 1, MAX_PAGE);
+        String after = QueryParams.text(req, "after");
         JsonArrayBuilder list = Json.createArrayBuilder();
+        int shown = 0;
+        String last = "";
+        boolean more = false;
+        // Keyset paging by id: the fleet view is ordered by id.
         for (FleetMember m : query.fleet()) {
-            if (inSync.isPresent() && inSync.get() != m.inSync()) {
+            if (inSync.isPresent() && inSync.get() != m.inSync()
+                    || m.collector().id().value().compareTo(after) <= 0
+                    || !selector.matches(m.collector().labels())) {
                 continue;
             }
+            if (shown == limit) {
+                more = true;
+                break;
+            }
+            shown++;
+            last = m.collector().id().value();
             JsonObjectBuilder labels = Json.createObjectBuilder();
             m.collector().labels().forEach(labels::add);
             JsonObjectBuilder o = Json.createObjectBuilder()
@@ -86,6 +111,7 @@ final class FleetHttpService implements ApiService {
             m.lastStatus().ifPresentOrElse(s -> o.add("apply_status", s.name()), () -> o.addNull("apply_status"));
             o.add("apply_error", m.lastError())
                     .add("in_sync", m.inSync())
+                    .add("stale", m.stale())
                     .add("revoked", m.collector().revoked());
             m.allowances().ifPresentOrElse(a -> o.add("allow_lists", Json.createObjectBuilder()
                     .add("password_dirs", Json.createArrayBuilder(a.passwordDirs()))
@@ -93,7 +119,18 @@ final class FleetHttpService implements ApiService {
                     .add("hosts", Json.createArrayBuilder(a.hosts()))), () -> o.addNull("allow_lists"));
             list.add(o);
         }
-        Jsons.send(req, res, Json.createObjectBuilder().add("collectors", list).build());
+        JsonObjectBuilder body = Json.createObjectBuilder().add("collectors", list);
+        if (more) {
+            String next = "/api/v1/collectors?limit=" + limit + "&after=" + last
+                    + (selector.labels().isEmpty() ? "" : "&selector=" + java.net.URLEncoder.encode(selector.toString(),
+                            java.nio.charset.StandardCharsets.UTF_8))
+                    + inSync.map(b -> "&in_sync=" + b).orElse("");
+            body.add("next", next);
+            res.header(HeaderNames.LINK, "<" + next + ">; rel=\"next\"");
+        } else {
+            body.addNull("next");
+        }
+        Jsons.send(req, res, body.build());
     }
 
     private void report(ServerRequest req, ServerResponse res) {
@@ -112,6 +149,9 @@ final class FleetHttpService implements ApiService {
                     allowances(body));
         } catch (IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest(e.getMessage()));
+        }
+        if (r instanceof Receipt.Stored) {
+            metrics.applyReported(st.name());
         }
         receipt(res, r, Status.NO_CONTENT_204);
     }

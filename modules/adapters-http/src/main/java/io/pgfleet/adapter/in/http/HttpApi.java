@@ -51,6 +51,7 @@ public final class HttpApi {
     static ApiRoutes routes(HttpRouting.Builder routing, UseCases useCases, HttpMetrics metrics, HttpLimits limits) {
         routing.addFilter(metrics.requestTimer())
                 .addFilter(new TrustedProxies(limits.trustedProxies()));
+        metrics.watchFleet(useCases.fleet().query());
         ApiRoutes routes = new ApiRoutes(routing, useCases.access().authenticate())
                 .service("/observe", rules -> rules.get("/metrics", RouteAccess.open("scraped by monitoring without a token"),
                         (req, res) -> {
@@ -65,6 +66,7 @@ public final class HttpApi {
                 .service("/api/v1/auth", new AuthHttpService(useCases.access()))
                 .service("/api/v1/users", new UsersHttpService(useCases.access().users()))
                 .service("/api/v1", new FleetHttpService(useCases.fleet(), metrics))
+                .service("/api/v1", new LayersHttpService(useCases.layers()))
                 .service("/observe/health", new HealthHttpService(useCases.operations().health()));
         routing.error(ApiException.class, (req, res, e) -> e.problem().send(res))
                 .error(StorageUnavailableException.class, HttpApi::storageUnavailable)

@@ -45,6 +45,55 @@ public final class HttpMetrics {
         this.samples = Counter.builder("pgfleet_samples_stored").description("samples stored from agents").register(registry);
     }
 
+    /** How long one reading of the fleet serves every fleet gauge (a scrape costs at most one query). */
+    static final long FLEET_SNAPSHOT_NANOS = 5_000_000_000L;
+
+    private volatile long fleetReadAt = Long.MIN_VALUE;
+    private volatile java.util.Map<String, Long> fleetCounts = java.util.Map.of();
+
+    /**
+     * Fleet gauges, read from the fleet view when scraped: collectors in sync, out of sync and stale,
+     * and by the outcome of their last apply ({@code APPLIED}, {@code FAILED}, {@code none}).
+     *
+     * @param fleet the fleet view
+     */
+    void watchFleet(io.pgfleet.application.port.in.FleetQuery fleet) {
+        for (String state : java.util.List.of("in_sync", "out_of_sync", "stale")) {
+            io.micrometer.core.instrument.Gauge.builder("pgfleet_fleet_collectors", () -> fleetCount(fleet, state))
+                    .description("collectors by synchronisation state").tag("state", state).register(registry);
+        }
+        for (String status : java.util.List.of("APPLIED", "FAILED", "none")) {
+            io.micrometer.core.instrument.Gauge.builder("pgfleet_fleet_apply_status", () -> fleetCount(fleet, status))
+                    .description("collectors by the outcome of their last apply").tag("status", status).register(registry);
+        }
+    }
+
+    private double fleetCount(io.pgfleet.application.port.in.FleetQuery fleet, String key) {
+        long now = System.nanoTime();
+        if (fleetReadAt == Long.MIN_VALUE || now - fleetReadAt > FLEET_SNAPSHOT_NANOS) {
+            try {
+                java.util.Map<String, Long> counts = new java.util.HashMap<>();
+                for (io.pgfleet.domain.fleet.FleetMember m : fleet.fleet()) {
+                    counts.merge(m.inSync() ? "in_sync" : "out_of_sync", 1L, Long::sum);
+                    if (m.stale()) {
+                        counts.merge("stale", 1L, Long::sum);
+                    }
+                    counts.merge(m.lastStatus().map(Enum::name).orElse("none"), 1L, Long::sum);
+                }
+                fleetCounts = counts;
+            } catch (RuntimeException e) {
+                // The database is unreachable: the gauges keep their last values (health reports the outage).
+            }
+            fleetReadAt = now;
+        }
+        return fleetCounts.getOrDefault(key, 0L);
+    }
+
+    void applyReported(String status) {
+        Counter.builder("pgfleet_apply_reports").description("apply reports received from agents")
+                .tag("status", status).register(registry).increment();
+    }
+
     String scrape() {
         return scrape.get();
     }

@@ -80,7 +80,14 @@ class ApiRoutesTest {
                 new FleetUseCases(unused(ReportStatusUseCase.class), unused(PushMetricsUseCase.class),
                         unused(FleetQuery.class)),
                 new OperationsUseCases(unused(AuditTrailQuery.class), unused(HealthQuery.class),
-                        unused(PurgeExpiredDataUseCase.class)));
+                        unused(PurgeExpiredDataUseCase.class)),
+                new io.pgfleet.application.port.in.LayerUseCases(
+                        unused(io.pgfleet.application.port.in.PublishLayerUseCase.class),
+                        unused(io.pgfleet.application.port.in.LayerQuery.class),
+                        unused(io.pgfleet.application.port.in.ManageGroupsUseCase.class),
+                        unused(io.pgfleet.application.port.in.ManageCollectorLabelsUseCase.class),
+                        unused(io.pgfleet.application.port.in.ExplainEffectiveQuery.class),
+                        unused(io.pgfleet.application.port.in.OwnConfigQuery.class)));
     }
 
     static ApiRoutes apiRoutes() {

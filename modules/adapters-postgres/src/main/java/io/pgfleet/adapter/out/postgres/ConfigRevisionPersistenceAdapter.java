@@ -90,6 +90,13 @@ public final class ConfigRevisionPersistenceAdapter
         }, result -> result instanceof PublishResult.Published);
     }
 
+    /** Stores the version following the latest, in a transaction that holds the collector's row lock. */
+    static void insertVersion(DbTransaction tx, ConfigRevision r) {
+        int latest = tx.get("SELECT latest_version FROM collectors WHERE id = ?", r.collectorId().value())
+                .map(row -> Rows.integer(row, "latest_version")).orElseThrow();
+        insert(tx, r, latest);
+    }
+
     private static void insert(DbTransaction tx, ConfigRevision r, int latestVersion) {
         if (r.version().value() != latestVersion + 1) {
             throw new IllegalStateException("version " + r.version() + " does not follow " + latestVersion);

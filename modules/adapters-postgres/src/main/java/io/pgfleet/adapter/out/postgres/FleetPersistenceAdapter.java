@@ -122,12 +122,19 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
         return Rows.guard("loading the fleet", () -> db.execute().query("""
                         SELECT c.id, c.name, c.hostname, c.labels::text AS labels, c.created_at,
                                c.revoked_at IS NOT NULL AS revoked, c.last_seen_at IS NOT NULL AS seen,
-                               coalesce(c.last_seen_at, 'epoch') AS last_seen_at, c.latest_version,
+                               coalesce(c.last_seen_at, 'epoch') AS last_seen_at,
+                               coalesce(e.revision, 0) AS latest_version,
                                coalesce(s.applied_version, 0) AS applied_version,
                                coalesce(s.last_status, '') AS last_status,
                                coalesce(s.last_error, '') AS last_error, coalesce(s.last_attempted, 0) AS last_attempted,
-                               coalesce(s.allow_lists::text, '') AS allow_lists
+                               coalesce(s.allow_lists::text, '') AS allow_lists,
+                               (s.effective_sha256 IS NULL OR e.effective_sha256 IS NULL
+                                   OR s.effective_sha256 = e.effective_sha256) AS hash_agrees,
+                               (c.last_seen_at IS NOT NULL AND c.last_seen_at
+                                   < now() - make_interval(secs => 3 * coalesce(e.pull_interval_s, 300))) AS stale
                         FROM collectors c LEFT JOIN collector_status s ON s.collector_id = c.id
+                        LEFT JOIN effective_configs e ON e.collector_id = c.id
+                        WHERE c.decommissioned_at IS NULL
                         ORDER BY c.id""")
                 .map(FleetPersistenceAdapter::member).toList());
     }
@@ -140,6 +147,7 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                 Rows.integer(row, "latest_version"), Rows.integer(row, "applied_version"),
                 status.isEmpty() ? Optional.empty() : Optional.of(ApplyStatus.valueOf(status)),
                 Rows.text(row, "last_error"), Rows.integer(row, "last_attempted"),
+                row.column("hash_agrees").get(Boolean.class), row.column("stale").get(Boolean.class),
                 allowances(Rows.text(row, "allow_lists")));
     }
 

@@ -52,6 +52,7 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                 connection = c;
                 try (Statement s = c.createStatement()) {
                     s.execute("LISTEN " + CHANNEL);
+                    s.execute("LISTEN " + LayerPersistenceAdapter.EFFECTIVE_CHANNEL);
                 }
                 if (!firstConnection) {
                     LOG.log(System.Logger.Level.INFO, "LISTEN connection re-established; watchers re-check");
@@ -65,7 +66,13 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                     PGNotification[] notes = pg.getNotifications(5_000);
                     if (notes != null) {
                         for (PGNotification n : notes) {
-                            deliver(n.getParameter());
+                            // Effective revisions are what readers and watchers serve; the own-layer
+                            // channel is kept for servers of the previous release.
+                            if (LayerPersistenceAdapter.EFFECTIVE_CHANNEL.equals(n.getName())) {
+                                deliver(n.getParameter(), false);
+                            } else {
+                                deliver(n.getParameter(), true);
+                            }
                         }
                     }
                     if (System.nanoTime() - lastPing > 15_000_000_000L) {
@@ -92,7 +99,7 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         }
     }
 
-    private void deliver(String payload) {
+    private void deliver(String payload, boolean ownVersion) {
         int colon = payload.lastIndexOf(':');
         if (colon < 1) {
             return;
@@ -109,7 +116,11 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         }
         CollectorId collectorId = CollectorId.of(id);
         for (Listener l : listeners) {
-            l.published(collectorId, version);
+            if (ownVersion) {
+                l.ownVersionPublished(collectorId, version);
+            } else {
+                l.published(collectorId, version);
+            }
         }
     }
 

@@ -24,6 +24,7 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
     private final TokenPersistenceAdapter tokens;
     private final SigningKeyPersistenceAdapter keys;
     private final FleetPersistenceAdapter fleet;
+    private final LayerPersistenceAdapter layers;
     private final PostgresChangeFeed changes;
     private final RetentionPersistenceAdapter retention;
 
@@ -38,6 +39,7 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
         this.keys = new SigningKeyPersistenceAdapter(db);
         this.fleet = new FleetPersistenceAdapter(db);
         this.retention = new RetentionPersistenceAdapter(db);
+        this.layers = new LayerPersistenceAdapter(db);
     }
 
     /**
@@ -84,6 +86,15 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
      */
     public CollectorPersistenceAdapter collectors() {
         return collectors;
+    }
+
+    /**
+     * Configuration layers, groups and effective revisions.
+     *
+     * @return the adapter
+     */
+    public LayerPersistenceAdapter layers() {
+        return layers;
     }
 
     /**

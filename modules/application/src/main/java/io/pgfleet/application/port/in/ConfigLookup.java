@@ -13,8 +13,23 @@ public sealed interface ConfigLookup {
      * The revision asked for.
      *
      * @param revision the revision
+     * @param sources  for an effective document, the layer versions merged into it (else empty)
      */
-    record Found(ConfigRevision revision) implements ConfigLookup {
+    record Found(ConfigRevision revision, java.util.List<String> sources) implements ConfigLookup {
+        /** Copies the sources. */
+        public Found {
+            java.util.Objects.requireNonNull(revision, "revision");
+            sources = java.util.List.copyOf(sources);
+        }
+
+        /**
+         * A revision of one history, without layer sources.
+         *
+         * @param revision the revision
+         */
+        public Found(ConfigRevision revision) {
+            this(revision, java.util.List.of());
+        }
     }
 
     /**

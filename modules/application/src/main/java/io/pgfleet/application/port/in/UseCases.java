@@ -9,10 +9,12 @@ import java.util.Objects;
  * @param collectors collectors and their identities
  * @param access identity and access
  * @param fleet the fleet
+ * @param layers the fleet configuration layers
  * @param operations audit and health
  */
 public record UseCases(ConfigUseCases config, CollectorUseCases collectors, AccessUseCases access,
-                       FleetUseCases fleet, OperationsUseCases operations) {
+                       FleetUseCases fleet, OperationsUseCases operations,
+                       LayerUseCases layers) {
 
     /** Requires every use case. */
     public UseCases {
@@ -21,5 +23,6 @@ public record UseCases(ConfigUseCases config, CollectorUseCases collectors, Acce
         Objects.requireNonNull(access, "access");
         Objects.requireNonNull(fleet, "fleet");
         Objects.requireNonNull(operations, "operations");
+        Objects.requireNonNull(layers, "layers");
     }
 }

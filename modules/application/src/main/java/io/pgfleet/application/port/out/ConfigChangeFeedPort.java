@@ -25,6 +25,16 @@ public interface ConfigChangeFeedPort {
         void published(CollectorId collectorId, int version);
 
         /**
+         * A version of a collector's own document was published (by any server, including one of the
+         * previous release, which knows nothing of effective revisions). The default does nothing.
+         *
+         * @param collectorId the collector
+         * @param version     the own version
+         */
+        default void ownVersionPublished(CollectorId collectorId, int version) {
+        }
+
+        /**
          * Announcements may have been missed (the feed reconnected): re-check everything.
          */
         void resync();

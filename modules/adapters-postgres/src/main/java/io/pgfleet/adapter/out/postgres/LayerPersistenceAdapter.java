@@ -1,0 +1,391 @@
+package io.pgfleet.adapter.out.postgres;
+
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbExecute;
+import io.helidon.dbclient.DbRow;
+import io.helidon.dbclient.DbTransaction;
+import io.pgfleet.application.port.out.LayerStorePort;
+import io.pgfleet.application.port.out.LoadLayersPort;
+import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigDocument;
+import io.pgfleet.domain.config.ConfigRevision;
+import io.pgfleet.domain.config.ConfigVersion;
+import io.pgfleet.domain.config.ContentHash;
+import io.pgfleet.domain.config.RevisionSource;
+import io.pgfleet.domain.layer.EffectiveRevision;
+import io.pgfleet.domain.layer.Group;
+import io.pgfleet.domain.layer.GroupId;
+import io.pgfleet.domain.layer.LabelSelector;
+import io.pgfleet.domain.layer.LayerId;
+import io.pgfleet.domain.layer.LayerMember;
+import io.pgfleet.domain.layer.LayerRevision;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Configuration layers, groups and effective revisions ({@code config_layers},
+ * {@code layer_revisions}, {@code config_groups}, {@code effective_configs}).
+ *
+ * <p>Layer changes serialise on a transaction-scoped advisory lock; collectors are locked with
+ * {@code SELECT … FOR UPDATE} in id order (the same row lock an own-layer publish takes, so the
+ * two kinds of change never compute a collector's effective revision at the same time).
+ */
+public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayersPort {
+
+    /** The channel effective revisions are announced on, payload {@code collectorId:revision}. */
+    public static final String EFFECTIVE_CHANNEL = "pgfleet_effective";
+    /** Key of the advisory lock that serialises layer, group and label changes. */
+    static final long LAYERS_LOCK = 0x7067666c6c617972L;
+
+    private static final String LAYER_COLUMNS = "layer, version, document, content_hash, created_at, created_by, message, source";
+    private static final String EFFECTIVE_COLUMNS =
+            "e.collector_id, e.revision, e.document, e.content_hash, coalesce(e.effective_sha256, '') AS effective_sha256,"
+            + " e.sources, e.created_at, coalesce(e.pull_interval_s, 0) AS pull_interval_s";
+    private static final String MEMBER_QUERY = """
+            SELECT c.id, c.labels::text AS labels,
+                   coalesce(r.version, 0) AS own_version, r.document AS own_document, r.content_hash AS own_hash,
+                   r.created_at AS own_created_at, r.created_by AS own_created_by, r.message AS own_message,
+                   r.source AS own_source,
+                   coalesce(e.revision, 0) AS e_revision, e.document AS e_document, e.content_hash AS e_hash,
+                   coalesce(e.effective_sha256, '') AS e_sha, e.sources AS e_sources, e.created_at AS e_created_at,
+                   coalesce(e.pull_interval_s, 0) AS e_pull_interval_s
+            FROM collectors c
+            LEFT JOIN config_revisions r ON r.collector_id = c.id AND r.version = c.latest_version
+            LEFT JOIN effective_configs e ON e.collector_id = c.id
+            WHERE c.decommissioned_at IS NULL AND """;
+
+    private final DbClient db;
+
+    LayerPersistenceAdapter(DbClient db) {
+        this.db = db;
+    }
+
+    @Override
+    public <T> T transact(Function<LayerStorePort.Transaction, Outcome<T>> work) {
+        return Rows.guard("changing configuration layers", () -> {
+            DbTransaction tx = db.transaction();
+            Outcome<T> outcome;
+            try {
+                Tx view = new Tx(tx);
+                outcome = work.apply(view);
+                if (outcome.commit()) {
+                    view.flush();
+                }
+            } catch (RuntimeException e) {
+                try {
+                    tx.rollback();
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
+            if (outcome.commit()) {
+                tx.commit();
+            } else {
+                tx.rollback();
+            }
+            return outcome.value();
+        });
+    }
+
+    @Override
+    public Optional<EffectiveRevision> loadEffective(CollectorId id) {
+        return Rows.guard("loading the effective configuration of " + id, () -> db.execute()
+                .get("SELECT " + EFFECTIVE_COLUMNS + " FROM effective_configs e JOIN collectors c ON c.id = e.collector_id"
+                        + " WHERE e.collector_id = ? AND c.decommissioned_at IS NULL", id.value())
+                .map(r -> effective(r, "")));
+    }
+
+    @Override
+    public Optional<LayerRevision> loadLatestLayer(LayerId layer) {
+        return Rows.guard("loading layer " + layer.label(), () -> latestLayer(db.execute(), layer));
+    }
+
+    @Override
+    public Optional<LayerRevision> loadLayerVersion(LayerId layer, ConfigVersion version) {
+        return Rows.guard("loading layer " + layer.label(), () -> layerVersion(db.execute(), layer, version));
+    }
+
+    @Override
+    public List<LayerRevision> loadLayerHistory(LayerId layer, int beforeVersion, int limit) {
+        return Rows.guard("reading the history of layer " + layer.label(), () -> db.execute()
+                .query("SELECT " + LAYER_COLUMNS + " FROM layer_revisions WHERE layer = ? AND version < ?"
+                        + " ORDER BY version DESC LIMIT ?", layer.label(), beforeVersion, limit)
+                .map(LayerPersistenceAdapter::layerRevision).toList());
+    }
+
+    @Override
+    public List<Group> loadGroups() {
+        return Rows.guard("reading groups", () -> groups(db.execute()));
+    }
+
+    @Override
+    public Optional<Group> loadGroup(GroupId id) {
+        return Rows.guard("reading group " + id, () -> db.execute()
+                .get("SELECT id, selector::text AS selector, priority, description FROM config_groups"
+                        + " WHERE id = ? AND deleted_at IS NULL", id.value())
+                .map(LayerPersistenceAdapter::group));
+    }
+
+    @Override
+    public List<CollectorId> loadMembers(LabelSelector selector, String after, int limit) {
+        return Rows.guard("reading the members of a group", () -> db.execute()
+                .query("SELECT id FROM collectors WHERE decommissioned_at IS NULL AND labels @> ?::jsonb AND id > ?"
+                        + " ORDER BY id LIMIT ?", CollectorPersistenceAdapter.json(selector.labels()), after, limit)
+                .map(r -> CollectorId.of(Rows.text(r, "id"))).toList());
+    }
+
+    private static Optional<LayerRevision> latestLayer(DbExecute exec, LayerId layer) {
+        return exec.get("SELECT " + LAYER_COLUMNS + " FROM layer_revisions WHERE layer = ? ORDER BY version DESC LIMIT 1",
+                layer.label()).map(LayerPersistenceAdapter::layerRevision);
+    }
+
+    private static Optional<LayerRevision> layerVersion(DbExecute exec, LayerId layer, ConfigVersion version) {
+        return exec.get("SELECT " + LAYER_COLUMNS + " FROM layer_revisions WHERE layer = ? AND version = ?",
+                layer.label(), version.value()).map(LayerPersistenceAdapter::layerRevision);
+    }
+
+    private static List<Group> groups(DbExecute exec) {
+        return exec.query("SELECT id, selector::text AS selector, priority, description FROM config_groups"
+                + " WHERE deleted_at IS NULL ORDER BY id").map(LayerPersistenceAdapter::group).toList();
+    }
+
+    private static Group group(DbRow r) {
+        return new Group(new GroupId(Rows.text(r, "id")),
+                new LabelSelector(CollectorPersistenceAdapter.labels(Rows.text(r, "selector"))),
+                Rows.integer(r, "priority"), Rows.text(r, "description"));
+    }
+
+    private static LayerId layerId(String label) {
+        return label.equals("fleet") ? new LayerId.Fleet() : new LayerId.Group(new GroupId(label.substring("group/".length())));
+    }
+
+    static LayerRevision layerRevision(DbRow r) {
+        return new LayerRevision(layerId(Rows.text(r, "layer")), new ConfigVersion(Rows.integer(r, "version")),
+                new ConfigDocument(Rows.text(r, "document")), new ContentHash(Rows.text(r, "content_hash")),
+                Rows.instant(r, "created_at"), Rows.text(r, "created_by"), Rows.text(r, "message"),
+                RevisionSource.parse(Rows.text(r, "source")));
+    }
+
+    private static EffectiveRevision effective(DbRow r, String prefix) {
+        String p = prefix.isEmpty() ? "" : prefix;
+        String sources = Rows.text(r, p.isEmpty() ? "sources" : p + "sources");
+        Object sha = r.column(p.isEmpty() ? "effective_sha256" : p + "sha").get();
+        Object pull = r.column(p + "pull_interval_s").get();
+        return new EffectiveRevision(CollectorId.of(Rows.text(r, p.isEmpty() ? "collector_id" : "id")),
+                new ConfigVersion(Rows.integer(r, p.isEmpty() ? "revision" : p + "revision")),
+                new ConfigDocument(Rows.text(r, p.isEmpty() ? "document" : p + "document")),
+                new ContentHash(Rows.text(r, p.isEmpty() ? "content_hash" : p + "hash")),
+                sha.toString().strip(),
+                sources.isEmpty() ? List.of() : Arrays.asList(sources.split(", ")),
+                Rows.instant(r, p.isEmpty() ? "created_at" : p + "created_at"),
+                ((Number) pull).longValue());
+    }
+
+    private static LayerMember member(DbRow r) {
+        CollectorId id = CollectorId.of(Rows.text(r, "id"));
+        Optional<ConfigRevision> own = Rows.integer(r, "own_version") == 0 ? Optional.empty()
+                : Optional.of(new ConfigRevision(id, new ConfigVersion(Rows.integer(r, "own_version")),
+                        new ConfigDocument(Rows.text(r, "own_document")), new ContentHash(Rows.text(r, "own_hash")),
+                        Rows.instant(r, "own_created_at"), Rows.text(r, "own_created_by"), Rows.text(r, "own_message"),
+                        RevisionSource.parse(Rows.text(r, "own_source"))));
+        Optional<EffectiveRevision> eff = Rows.integer(r, "e_revision") == 0 ? Optional.empty()
+                : Optional.of(effective(r, "e_"));
+        return new LayerMember(id, CollectorPersistenceAdapter.labels(Rows.text(r, "labels")), own, eff);
+    }
+
+    /** How many effective revisions (and announcements) one statement writes. */
+    static final int BATCH = 1000;
+
+    /** The transaction's view; effective revisions are buffered and written in batches before commit. */
+    private static final class Tx implements LayerStorePort.Transaction {
+        private final DbTransaction tx;
+        private final List<EffectiveRevision> pending = new java.util.ArrayList<>();
+        private final List<String> announcements = new java.util.ArrayList<>();
+
+        Tx(DbTransaction tx) {
+            this.tx = tx;
+        }
+
+        @Override
+        public void lockLayers() {
+            tx.get("SELECT pg_advisory_xact_lock(?) IS NULL AS locked", LAYERS_LOCK);
+        }
+
+        @Override
+        public Optional<LayerRevision> latestLayer(LayerId layer) {
+            return LayerPersistenceAdapter.latestLayer(tx, layer);
+        }
+
+        @Override
+        public Optional<LayerRevision> layerVersion(LayerId layer, ConfigVersion version) {
+            return LayerPersistenceAdapter.layerVersion(tx, layer, version);
+        }
+
+        @Override
+        public Map<GroupId, LayerRevision> latestGroupLayers() {
+            Map<GroupId, LayerRevision> out = new LinkedHashMap<>();
+            tx.query("SELECT r.layer, r.version, r.document, r.content_hash, r.created_at, r.created_by, r.message, r.source"
+                            + " FROM config_layers l JOIN layer_revisions r ON r.layer = l.layer AND r.version = l.latest_version"
+                            + " JOIN config_groups g ON 'group/' || g.id = l.layer AND g.deleted_at IS NULL")
+                    .map(LayerPersistenceAdapter::layerRevision)
+                    .forEach(r -> out.put(((LayerId.Group) r.layer()).id(), r));
+            return out;
+        }
+
+        @Override
+        public List<Group> groups() {
+            return LayerPersistenceAdapter.groups(tx);
+        }
+
+        @Override
+        public boolean groupIdTaken(GroupId id) {
+            return tx.get("SELECT 1 AS taken FROM config_groups WHERE id = ?", id.value()).isPresent();
+        }
+
+        @Override
+        public List<LayerMember> lockMembers(List<LabelSelector> anyOf) {
+            if (anyOf.isEmpty()) {
+                return List.of();
+            }
+            StringBuilder where = new StringBuilder("(");
+            Object[] params = new Object[anyOf.size()];
+            for (int i = 0; i < anyOf.size(); i++) {
+                where.append(i == 0 ? "" : " OR ").append("c.labels @> ?::jsonb");
+                params[i] = CollectorPersistenceAdapter.json(anyOf.get(i).labels());
+            }
+            where.append(")");
+            // Lock first, read after: a row lock waited for re-checks only the locked row, so one
+            // statement that locked and joined could return another transaction's superseded
+            // own and effective versions. The second statement sees everything committed before it.
+            tx.query("SELECT c.id FROM collectors c WHERE c.decommissioned_at IS NULL AND " + where
+                    + " ORDER BY c.id FOR UPDATE", params).forEach(row -> { });
+            return tx.query(MEMBER_QUERY + " " + where + " ORDER BY c.id", params)
+                    .map(LayerPersistenceAdapter::member).toList();
+        }
+
+        @Override
+        public Optional<LayerMember> lockMember(CollectorId id) {
+            if (tx.get("SELECT id FROM collectors WHERE id = ? AND decommissioned_at IS NULL FOR UPDATE", id.value())
+                    .isEmpty()) {
+                return Optional.empty();
+            }
+            return tx.get(MEMBER_QUERY + " c.id = ?", id.value()).map(LayerPersistenceAdapter::member);
+        }
+
+        @Override
+        public void insertLayer(LayerRevision r) {
+            tx.dml("INSERT INTO config_layers (layer, latest_version) VALUES (?, 0) ON CONFLICT (layer) DO NOTHING",
+                    r.layer().label());
+            int latest = tx.get("SELECT latest_version FROM config_layers WHERE layer = ? FOR UPDATE", r.layer().label())
+                    .map(row -> Rows.integer(row, "latest_version")).orElseThrow();
+            if (r.version().value() != latest + 1) {
+                throw new IllegalStateException("layer version " + r.version() + " does not follow " + latest);
+            }
+            tx.insert("INSERT INTO layer_revisions (" + LAYER_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    r.layer().label(), r.version().value(), r.document().text(), r.hash().hex(),
+                    Rows.timestamp(r.createdAt()), r.createdBy(), r.message(), r.source().label());
+            tx.update("UPDATE config_layers SET latest_version = ? WHERE layer = ?", r.version().value(), r.layer().label());
+        }
+
+        @Override
+        public void insertOwn(ConfigRevision r) {
+            ConfigRevisionPersistenceAdapter.insertVersion(tx, r);
+        }
+
+        @Override
+        public void saveGroup(Group g, Instant at) {
+            tx.dml("""
+                    INSERT INTO config_groups (id, selector, priority, description, created_at, updated_at)
+                    VALUES (?, ?::jsonb, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET selector = EXCLUDED.selector, priority = EXCLUDED.priority,
+                        description = EXCLUDED.description, updated_at = EXCLUDED.updated_at""",
+                    g.id().value(), CollectorPersistenceAdapter.json(g.selector().labels()), g.priority(), g.description(),
+                    Rows.timestamp(at), Rows.timestamp(at));
+        }
+
+        @Override
+        public void deleteGroup(GroupId id, Instant at) {
+            tx.update("UPDATE config_groups SET deleted_at = ? WHERE id = ?", Rows.timestamp(at), id.value());
+        }
+
+        @Override
+        public void saveLabels(CollectorId id, Map<String, String> labels) {
+            tx.update("UPDATE collectors SET labels = ?::jsonb WHERE id = ?", CollectorPersistenceAdapter.json(labels),
+                    id.value());
+        }
+
+        @Override
+        public void decommission(CollectorId id, Instant at) {
+            tx.update("UPDATE collectors SET decommissioned_at = ?, revoked_at = COALESCE(revoked_at, ?) WHERE id = ?",
+                    Rows.timestamp(at), Rows.timestamp(at), id.value());
+        }
+
+        @Override
+        public void saveEffective(EffectiveRevision e, boolean announce) {
+            pending.add(e);
+            if (announce) {
+                announcements.add(e.collectorId().value() + ":" + e.revision().value());
+            }
+            if (pending.size() >= BATCH) {
+                flushEffective();
+            }
+        }
+
+        /** Writes what is buffered: one statement per batch, however many collectors a change reaches. */
+        void flush() {
+            flushEffective();
+            for (int i = 0; i < announcements.size(); i += BATCH) {
+                jakarta.json.JsonArrayBuilder payloads = jakarta.json.Json.createArrayBuilder();
+                announcements.subList(i, Math.min(announcements.size(), i + BATCH)).forEach(payloads::add);
+                // Delivered to every instance's LISTEN connection when (and only if) the transaction commits.
+                tx.query("SELECT pg_notify(?, p) IS NULL AS sent FROM jsonb_array_elements_text(?::jsonb) AS p",
+                        EFFECTIVE_CHANNEL, payloads.build().toString()).forEach(row -> { });
+            }
+            announcements.clear();
+        }
+
+        private void flushEffective() {
+            if (pending.isEmpty()) {
+                return;
+            }
+            jakarta.json.JsonArrayBuilder rows = jakarta.json.Json.createArrayBuilder();
+            for (EffectiveRevision e : pending) {
+                rows.add(jakarta.json.Json.createObjectBuilder()
+                        .add("collector_id", e.collectorId().value())
+                        .add("revision", e.revision().value())
+                        .add("document", e.document().text())
+                        .add("content_hash", e.hash().hex())
+                        .add("effective_sha256", e.effectiveSha256())
+                        .add("sources", String.join(", ", e.sources()))
+                        .add("created_at", e.createdAt().toString())
+                        .add("pull_interval_s", e.pullIntervalSeconds()));
+            }
+            tx.dml("""
+                    INSERT INTO effective_configs (collector_id, revision, document, content_hash, effective_sha256,
+                        sources, created_at, pull_interval_s)
+                    SELECT x.collector_id, x.revision, x.document, x.content_hash, NULLIF(x.effective_sha256, ''),
+                        x.sources, x.created_at, NULLIF(x.pull_interval_s, 0)
+                    FROM jsonb_to_recordset(?::jsonb) AS x(collector_id text, revision integer, document text,
+                        content_hash text, effective_sha256 text, sources text, created_at timestamptz,
+                        pull_interval_s integer)
+                    ON CONFLICT (collector_id) DO UPDATE SET revision = EXCLUDED.revision, document = EXCLUDED.document,
+                        content_hash = EXCLUDED.content_hash, effective_sha256 = EXCLUDED.effective_sha256,
+                        sources = EXCLUDED.sources, created_at = EXCLUDED.created_at,
+                        pull_interval_s = EXCLUDED.pull_interval_s""", rows.build().toString());
+            pending.clear();
+        }
+
+        @Override
+        public void audit(AuditEntry entry) {
+            AuditPersistenceAdapter.insert(tx, entry);
+        }
+    }
+}

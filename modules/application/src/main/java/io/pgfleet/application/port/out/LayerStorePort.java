@@ -1,0 +1,206 @@
+package io.pgfleet.application.port.out;
+
+import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigRevision;
+import io.pgfleet.domain.config.ConfigVersion;
+import io.pgfleet.domain.layer.EffectiveRevision;
+import io.pgfleet.domain.layer.Group;
+import io.pgfleet.domain.layer.GroupId;
+import io.pgfleet.domain.layer.LabelSelector;
+import io.pgfleet.domain.layer.LayerId;
+import io.pgfleet.domain.layer.LayerMember;
+import io.pgfleet.domain.layer.LayerRevision;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Runs a change of configuration layers, groups, labels or a collector's own layer as one
+ * transaction: everything the work stores (layer version, audit entry, effective revisions and
+ * their announcements) is committed together, or nothing is.
+ */
+public interface LayerStorePort {
+
+    /**
+     * Runs the work in a transaction and commits it when the work says so, else rolls it back.
+     *
+     * @param work the change, deciding from what it reads through the transaction
+     * @param <T>  the work's result
+     * @return the work's result
+     * @throws StorageUnavailableException when the database cannot be reached
+     */
+    <T> T transact(Function<Transaction, Outcome<T>> work);
+
+    /**
+     * The result of a unit of work and whether to keep what it wrote.
+     *
+     * @param value  the result
+     * @param commit true to commit, false to roll back
+     * @param <T>    the result type
+     */
+    record Outcome<T>(T value, boolean commit) {
+        /** Requires the value. */
+        public Outcome {
+            Objects.requireNonNull(value, "value");
+        }
+
+        /**
+         * Keep the writes.
+         *
+         * @param value the result
+         * @param <T>   its type
+         * @return the outcome
+         */
+        public static <T> Outcome<T> commit(T value) {
+            return new Outcome<>(value, true);
+        }
+
+        /**
+         * Discard the writes.
+         *
+         * @param value the result
+         * @param <T>   its type
+         * @return the outcome
+         */
+        public static <T> Outcome<T> rollback(T value) {
+            return new Outcome<>(value, false);
+        }
+    }
+
+    /**
+     * What a layer change can read and write inside its transaction ({@link LayerStorePort#transact}).
+     *
+     * <p>Locking protocol: a change of the fleet layer, a group, a group's layer or labels first takes
+     * the shared layers lock ({@link #lockLayers()}), so such changes run one after another and every
+     * layer's versions are gap-free; every change then locks the rows of the collectors whose
+     * effective documents it may change ({@link #lockMembers}, {@link #lockMember}), always in id
+     * order, so a collector's effective revision is computed by one transaction at a time from the
+     * layers as committed.
+     */
+    interface Transaction {
+
+        /** Serialises every change of the fleet layer, groups, group layers and labels until the end of the transaction. */
+        void lockLayers();
+
+        /**
+         * A layer's latest version.
+         *
+         * @param layer the fleet or a group
+         * @return the version, or empty when the layer has none
+         */
+        Optional<LayerRevision> latestLayer(LayerId layer);
+
+        /**
+         * One version of a layer.
+         *
+         * @param layer   the fleet or a group
+         * @param version the version
+         * @return that version, or empty
+         */
+        Optional<LayerRevision> layerVersion(LayerId layer, ConfigVersion version);
+
+        /**
+         * The latest version of every group's layer.
+         *
+         * @return by group
+         */
+        Map<GroupId, LayerRevision> latestGroupLayers();
+
+        /**
+         * The groups that exist (not deleted).
+         *
+         * @return every group
+         */
+        List<Group> groups();
+
+        /**
+         * Whether an id was ever used by a group, deleted ones included.
+         *
+         * @param id the id
+         * @return true when taken
+         */
+        boolean groupIdTaken(GroupId id);
+
+        /**
+         * Locks and reads the active (not decommissioned) collectors matching any of the selectors, in id order.
+         *
+         * @param anyOf the selectors; the empty selector matches every collector
+         * @return the members
+         */
+        List<LayerMember> lockMembers(List<LabelSelector> anyOf);
+
+        /**
+         * Locks and reads one active collector.
+         *
+         * @param id the collector
+         * @return the member, or empty when unknown or decommissioned
+         */
+        Optional<LayerMember> lockMember(CollectorId id);
+
+        /**
+         * Stores a new version of the fleet layer or a group's layer.
+         *
+         * @param revision the version following the latest
+         */
+        void insertLayer(LayerRevision revision);
+
+        /**
+         * Stores a new version of a collector's own layer.
+         *
+         * @param revision the version following the latest
+         */
+        void insertOwn(ConfigRevision revision);
+
+        /**
+         * Creates or updates a group.
+         *
+         * @param group the group
+         * @param at    when
+         */
+        void saveGroup(Group group, Instant at);
+
+        /**
+         * Deletes a group (its id stays taken, its layer's history is kept).
+         *
+         * @param id the group
+         * @param at when
+         */
+        void deleteGroup(GroupId id, Instant at);
+
+        /**
+         * Replaces a collector's labels.
+         *
+         * @param id     the collector
+         * @param labels the labels
+         */
+        void saveLabels(CollectorId id, Map<String, String> labels);
+
+        /**
+         * Marks a collector decommissioned.
+         *
+         * @param id the collector
+         * @param at when
+         */
+        void decommission(CollectorId id, Instant at);
+
+        /**
+         * Stores a collector's effective revision and, when its number changed, announces it to every
+         * server instance once the transaction commits.
+         *
+         * @param revision  the revision
+         * @param announce  whether the number is new (a change of sources alone is not announced)
+         */
+        void saveEffective(EffectiveRevision revision, boolean announce);
+
+        /**
+         * Records the write in the audit trail.
+         *
+         * @param entry the entry
+         */
+        void audit(AuditEntry entry);
+    }
+}

@@ -1,0 +1,335 @@
+package io.pgfleet.application.service;
+
+import io.pgfleet.application.port.in.ExplainEffectiveQuery;
+import io.pgfleet.application.port.in.LayerQuery;
+import io.pgfleet.application.port.in.ManageCollectorLabelsUseCase;
+import io.pgfleet.application.port.in.ManageGroupsUseCase;
+import io.pgfleet.application.port.in.PublishLayerUseCase;
+import io.pgfleet.application.port.in.RevokeCollectorUseCase;
+import io.pgfleet.application.port.out.LayerStorePort;
+import io.pgfleet.application.port.out.LayerStorePort.Outcome;
+import io.pgfleet.application.port.out.LoadLayersPort;
+import io.pgfleet.domain.audit.AuditAction;
+import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.audit.AuditSubject;
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigDocument;
+import io.pgfleet.domain.config.ConfigVersion;
+import io.pgfleet.domain.config.Precondition;
+import io.pgfleet.domain.config.RevisionSource;
+import io.pgfleet.domain.identity.Actor;
+import io.pgfleet.domain.layer.Group;
+import io.pgfleet.domain.layer.GroupId;
+import io.pgfleet.domain.layer.LabelSelector;
+import io.pgfleet.domain.layer.LayerChangeResult;
+import io.pgfleet.domain.layer.LayerId;
+import io.pgfleet.domain.layer.LayerMember;
+import io.pgfleet.domain.layer.LayerPublish;
+import io.pgfleet.domain.layer.LayerPublishResult;
+import io.pgfleet.domain.layer.LayerRevision;
+import io.pgfleet.domain.schema.ConfigValidator;
+import io.pgfleet.domain.schema.Validation;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.function.Consumer;
+
+/**
+ * Changes of the fleet layer, groups, group layers, labels and decommissioning: each runs in one
+ * transaction that validates every affected collector's effective document before storing
+ * anything, then stores the change, its audit entry and the new effective revisions together.
+ */
+final class LayerChangeService implements PublishLayerUseCase, LayerQuery, ManageGroupsUseCase,
+        ManageCollectorLabelsUseCase, ExplainEffectiveQuery {
+
+    private final LayerStorePort store;
+    private final LoadLayersPort load;
+    private final LayerComposer composer;
+    private final RevokeCollectorUseCase revoke;
+    private final Consumer<LayerComposer.Save> announced;
+    private final Clock clock;
+
+    LayerChangeService(LayerStorePort store, LoadLayersPort load, LayerComposer composer, RevokeCollectorUseCase revoke,
+                       Consumer<LayerComposer.Save> announced, Clock clock) {
+        this.store = store;
+        this.load = load;
+        this.composer = composer;
+        this.revoke = revoke;
+        this.announced = announced;
+        this.clock = clock;
+    }
+
+    // ---- layers
+
+    @Override
+    public LayerPublishResult publish(LayerId layer, ConfigDocument document, Precondition precondition, Actor actor,
+                                      String message) {
+        LayerPublish request = new LayerPublish(layer, document, precondition, actor, message, new RevisionSource.Put(),
+                clock.instant());
+        return publish(request, Optional.empty());
+    }
+
+    @Override
+    public LayerPublishResult rollback(LayerId layer, ConfigVersion toVersion, Precondition precondition, Actor actor,
+                                       String message) {
+        Optional<LayerRevision> target = load.loadLayerVersion(layer, toVersion);
+        if (target.isEmpty()) {
+            return missingGroup(layer).orElse(new LayerPublishResult.UnknownVersion(layer, toVersion));
+        }
+        LayerPublish request = new LayerPublish(layer, target.get().document(), precondition, actor, message,
+                new RevisionSource.Rollback(toVersion), clock.instant());
+        return publish(request, Optional.of(toVersion));
+    }
+
+    private Optional<LayerPublishResult> missingGroup(LayerId layer) {
+        return layer instanceof LayerId.Group g && load.loadGroup(g.id()).isEmpty()
+                ? Optional.of(new LayerPublishResult.GroupNotFound(g.id()))
+                : Optional.empty();
+    }
+
+    private LayerPublishResult publish(LayerPublish request, Optional<ConfigVersion> rollbackOf) {
+        Object result = store.transact(tx -> {
+            tx.lockLayers();
+            LayerComposer.World world = LayerComposer.World.read(tx);
+            Optional<Group> group = Optional.empty();
+            if (request.layer() instanceof LayerId.Group g) {
+                group = world.groups().stream().filter(x -> x.id().equals(g.id())).findFirst();
+                if (group.isEmpty()) {
+                    return Outcome.<Object>rollback(new LayerPublishResult.GroupNotFound(g.id()));
+                }
+            }
+            Optional<LayerRevision> latest = tx.latestLayer(request.layer());
+            LayerRevision next;
+            switch (request.decide(latest)) {
+                case LayerPublish.Decision.Conflict c -> {
+                    return Outcome.rollback(new LayerPublishResult.VersionConflict(c.current()));
+                }
+                case LayerPublish.Decision.Same s -> {
+                    return Outcome.rollback(new LayerPublishResult.Unchanged(s.latest()));
+                }
+                case LayerPublish.Decision.Next n -> next = n.revision();
+            }
+            // The layer by itself first: its errors carry line and column in its own document.
+            if (ConfigValidator.validate(composer.parse(request.document())) instanceof Validation.Invalid inv) {
+                return Outcome.rollback(new LayerPublishResult.Invalid(next.layer().source(next.version().value()),
+                        inv.errors()));
+            }
+            List<LayerMember> members = tx.lockMembers(List.of(group.map(Group::selector)
+                    .orElse(new LabelSelector(Map.of()))));
+            LayerComposer.Session session = composer.session();
+            switch (session.recompute(members, world.withLayer(next), request.at())) {
+                case LayerComposer.Refused r -> {
+                    return Outcome.rollback(new LayerPublishResult.MembersInvalid(r.members(), r.total()));
+                }
+                case LayerComposer.Ok ok -> {
+                    tx.insertLayer(next);
+                    tx.audit(layerAudit(next, request.actor(), rollbackOf));
+                    saveAll(tx, ok.saves());
+                    return Outcome.commit(new Published(new LayerPublishResult.Published(next, ok.saves().size()), ok.saves()));
+                }
+            }
+        });
+        if (result instanceof Published p) {
+            // This instance's readers see the change at once (read your writes); others when the NOTIFY arrives.
+            p.saves().forEach(announced);
+            return p.result();
+        }
+        return (LayerPublishResult) result;
+    }
+
+    /** A committed publish and the effective revisions it stored. */
+    private record Published(LayerPublishResult.Published result, List<LayerComposer.Save> saves) {
+    }
+
+    private static AuditEntry layerAudit(LayerRevision r, Actor actor, Optional<ConfigVersion> rollbackOf) {
+        String detail = r.layer().source(r.version().value())
+                + rollbackOf.map(v -> " rollback to version " + v.value()).orElse("")
+                + (r.message().isEmpty() ? "" : ": " + r.message());
+        return new AuditEntry(r.createdAt(), actor, rollbackOf.isPresent() ? AuditAction.LAYER_ROLLED_BACK
+                : AuditAction.LAYER_PUBLISHED, new AuditSubject.OfServer(), r.version().value(), detail);
+    }
+
+    private static void saveAll(LayerStorePort.Transaction tx, List<LayerComposer.Save> saves) {
+        saves.forEach(s -> tx.saveEffective(s.revision(), s.announce()));
+    }
+
+    // ---- reads
+
+    @Override
+    public Optional<LayerRevision> latest(LayerId layer) {
+        return load.loadLatestLayer(layer);
+    }
+
+    @Override
+    public Optional<LayerRevision> version(LayerId layer, ConfigVersion version) {
+        return load.loadLayerVersion(layer, version);
+    }
+
+    @Override
+    public List<LayerRevision> history(LayerId layer, int beforeVersion, int limit) {
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new IllegalArgumentException("limit must be 1.." + MAX_PAGE);
+        }
+        return load.loadLayerHistory(layer, beforeVersion, limit);
+    }
+
+    @Override
+    public List<Group> groups() {
+        return load.loadGroups();
+    }
+
+    @Override
+    public Optional<Group> group(GroupId id) {
+        return load.loadGroup(id);
+    }
+
+    @Override
+    public Optional<List<CollectorId>> members(GroupId id, String after, int limit) {
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new IllegalArgumentException("limit must be 1.." + MAX_PAGE);
+        }
+        return load.loadGroup(id).map(g -> load.loadMembers(g.selector(), after, limit));
+    }
+
+    @Override
+    public Optional<Explanation> explain(CollectorId id) {
+        return store.transact(tx -> Outcome.rollback(tx.lockMember(id)
+                .map(m -> new Explanation(composer.session().compose(m, LayerComposer.World.read(tx)), m.effective()))));
+    }
+
+    // ---- groups
+
+    @Override
+    public LayerChangeResult create(Group group, Actor actor) {
+        Instant now = clock.instant();
+        return store.transact(tx -> {
+            tx.lockLayers();
+            if (tx.groupIdTaken(group.id())) {
+                return Outcome.rollback(new LayerChangeResult.AlreadyExists());
+            }
+            // A new group has no layer yet: no collector's effective document changes.
+            tx.saveGroup(group, now);
+            tx.audit(new AuditEntry(now, actor, AuditAction.GROUP_CREATED, new AuditSubject.OfServer(), 0,
+                    "group/" + group.id() + " selector " + group.selector() + " priority " + group.priority()));
+            return Outcome.commit(new LayerChangeResult.Done(0));
+        });
+    }
+
+    @Override
+    public LayerChangeResult update(GroupId id, Optional<LabelSelector> selector, OptionalInt priority,
+                                    Optional<String> description, Actor actor) {
+        Instant now = clock.instant();
+        return change(tx -> {
+            LayerComposer.World world = LayerComposer.World.read(tx);
+            Optional<Group> old = world.groups().stream().filter(g -> g.id().equals(id)).findFirst();
+            if (old.isEmpty()) {
+                return Optional.empty();
+            }
+            Group updated = new Group(id, selector.orElse(old.get().selector()),
+                    priority.orElse(old.get().priority()), description.orElse(old.get().description()));
+            tx.saveGroup(updated, now);
+            tx.audit(new AuditEntry(now, actor, AuditAction.GROUP_UPDATED, new AuditSubject.OfServer(), 0,
+                    "group/" + id + " selector " + updated.selector() + " priority " + updated.priority()));
+            return Optional.of(new Affected(world.groupLayers().containsKey(id)
+                    ? tx.lockMembers(List.of(old.get().selector(), updated.selector())) : List.of(),
+                    world.withGroup(updated), now));
+        });
+    }
+
+    @Override
+    public LayerChangeResult delete(GroupId id, Actor actor) {
+        Instant now = clock.instant();
+        return change(tx -> {
+            LayerComposer.World world = LayerComposer.World.read(tx);
+            Optional<Group> old = world.groups().stream().filter(g -> g.id().equals(id)).findFirst();
+            if (old.isEmpty()) {
+                return Optional.empty();
+            }
+            tx.deleteGroup(id, now);
+            tx.audit(new AuditEntry(now, actor, AuditAction.GROUP_DELETED, new AuditSubject.OfServer(), 0,
+                    "group/" + id));
+            return Optional.of(new Affected(world.groupLayers().containsKey(id)
+                    ? tx.lockMembers(List.of(old.get().selector())) : List.of(), world.withoutGroup(id), now));
+        });
+    }
+
+    // ---- labels and decommissioning
+
+    @Override
+    public LayerChangeResult changeLabels(CollectorId id, Map<String, String> labels, Actor actor) {
+        if (labels.size() > LabelSelector.MAX_LABELS) {
+            throw new IllegalArgumentException("a collector has at most " + LabelSelector.MAX_LABELS + " labels");
+        }
+        labels.forEach(LabelSelector::checkLabel);
+        Instant now = clock.instant();
+        return change(tx -> tx.lockMember(id).map(m -> {
+            tx.saveLabels(id, labels);
+            tx.audit(new AuditEntry(now, actor, AuditAction.COLLECTOR_LABELS_CHANGED, new AuditSubject.OfCollector(id), 0,
+                    "labels " + new LabelSelector(labels)));
+            return new Affected(List.of(m.withLabels(labels)), LayerComposer.World.read(tx), now);
+        }));
+    }
+
+    @Override
+    public LayerChangeResult decommission(CollectorId id, Actor actor) {
+        Instant now = clock.instant();
+        LayerChangeResult result = store.transact(tx -> {
+            if (tx.lockMember(id).isEmpty()) {
+                return Outcome.rollback(new LayerChangeResult.NotFound());
+            }
+            tx.decommission(id, now);
+            tx.audit(new AuditEntry(now, actor, AuditAction.COLLECTOR_DECOMMISSIONED, new AuditSubject.OfCollector(id), 0,
+                    "decommissioned"));
+            return Outcome.commit(new LayerChangeResult.Done(0));
+        });
+        if (result instanceof LayerChangeResult.Done) {
+            // Its refresh tokens and any token cached as active stop working at once.
+            revoke.revokeCollector(id, actor);
+        }
+        return result;
+    }
+
+    /**
+     * Brings a collector's effective document up to date with the layers (a newly provisioned or
+     * registered collector gets the fleet's and its groups' values at once).
+     *
+     * @param id the collector
+     */
+    void refresh(CollectorId id) {
+        Instant now = clock.instant();
+        change(tx -> tx.lockMember(id).map(m -> new Affected(List.of(m), LayerComposer.World.read(tx), now)));
+    }
+
+    /** The members a change affects and the layers as the change leaves them. */
+    private record Affected(List<LayerMember> members, LayerComposer.World world, Instant at) {
+    }
+
+    /** Runs a change under the layers lock: not found, refused (nothing stored), or stored with its effective revisions. */
+    private LayerChangeResult change(java.util.function.Function<LayerStorePort.Transaction, Optional<Affected>> work) {
+        Object result = store.transact(tx -> {
+            tx.lockLayers();
+            Optional<Affected> affected = work.apply(tx);
+            if (affected.isEmpty()) {
+                return Outcome.rollback(new LayerChangeResult.NotFound());
+            }
+            switch (composer.session().recompute(affected.get().members(), affected.get().world(), affected.get().at())) {
+                case LayerComposer.Refused r -> {
+                    return Outcome.rollback(new LayerChangeResult.MembersInvalid(r.members(), r.total()));
+                }
+                case LayerComposer.Ok ok -> {
+                    saveAll(tx, ok.saves());
+                    return Outcome.<Object>commit(ok);
+                }
+            }
+        });
+        if (result instanceof LayerComposer.Ok ok) {
+            ok.saves().forEach(announced);
+            return new LayerChangeResult.Done(ok.saves().size());
+        }
+        return (LayerChangeResult) result;
+    }
+}

@@ -1,0 +1,81 @@
+package io.pgfleet.application.service;
+
+import io.pgfleet.application.port.out.LayerStorePort;
+import io.pgfleet.application.port.out.LayerStorePort.Outcome;
+import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigRevision;
+import io.pgfleet.domain.config.EntityTag;
+import io.pgfleet.domain.config.PublishResult;
+import io.pgfleet.domain.layer.EffectiveRevision;
+import io.pgfleet.domain.layer.LayerError;
+import io.pgfleet.domain.layer.LayerMember;
+import io.pgfleet.domain.schema.ValidationError;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Publishes to a collector's own layer together with its new effective revision, in one
+ * transaction that holds the collector's row: the merged document is validated first, and a
+ * publish that would make it invalid is refused with the errors of every layer involved.
+ */
+final class LayeredOwnAppender implements OwnLayerAppender {
+
+    private final LayerStorePort store;
+    private final LayerComposer composer;
+    private final Consumer<LayerComposer.Save> announced;
+
+    LayeredOwnAppender(LayerStorePort store, LayerComposer composer, Consumer<LayerComposer.Save> announced) {
+        this.store = store;
+        this.composer = composer;
+        this.announced = announced;
+    }
+
+    @Override
+    public PublishResult append(CollectorId collectorId,
+                                BiFunction<Optional<ConfigRevision>, Optional<EntityTag>, PublishResult> decision,
+                                Function<ConfigRevision, AuditEntry> audit) {
+        Object result = store.transact(tx -> {
+            Optional<LayerMember> member = tx.lockMember(collectorId);
+            if (member.isEmpty()) {
+                return Outcome.<Object>rollback(new PublishResult.CollectorNotFound(collectorId));
+            }
+            PublishResult decided = decision.apply(member.get().own(), member.get().effective().map(EffectiveRevision::entityTag));
+            if (!(decided instanceof PublishResult.Published published)) {
+                return Outcome.rollback(decided);
+            }
+            ConfigRevision revision = published.revision();
+            switch (composer.session().recompute(List.of(member.get().withOwn(revision)), LayerComposer.World.read(tx),
+                    revision.createdAt())) {
+                case LayerComposer.Refused r -> {
+                    // The own document is valid alone (checked before); the merge with other layers is not.
+                    List<ValidationError> errors = r.members().get(0).errors().stream().map(LayeredOwnAppender::named).toList();
+                    return Outcome.rollback(new PublishResult.Invalid(errors));
+                }
+                case LayerComposer.Ok ok -> {
+                    tx.insertOwn(revision);
+                    tx.audit(audit.apply(revision));
+                    ok.saves().forEach(s -> tx.saveEffective(s.revision(), s.announce()));
+                    return Outcome.commit(ok.saves().isEmpty() ? decided : new Stored(published, ok.saves()));
+                }
+            }
+        });
+        if (result instanceof Stored s) {
+            s.saves().forEach(announced);
+            return s.result();
+        }
+        return (PublishResult) result;
+    }
+
+    private static ValidationError named(LayerError e) {
+        return new ValidationError(e.error().line(), e.error().column(), e.error().key(),
+                "in " + e.layer() + ": " + e.error().message());
+    }
+
+    private record Stored(PublishResult.Published result, List<LayerComposer.Save> saves) {
+    }
+}

@@ -1,0 +1,42 @@
+package io.pgfleet.application.service;
+
+import io.pgfleet.application.port.out.AppendConfigRevisionPort;
+import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigRevision;
+import io.pgfleet.domain.config.EntityTag;
+import io.pgfleet.domain.config.PublishResult;
+
+import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * Appends a version to a collector's own layer, race-free, deciding from the own layer's latest
+ * version and the collector's current effective tag (an editor may have started from either).
+ */
+interface OwnLayerAppender {
+
+    /**
+     * Holds the collector exclusively, decides, and stores a published version with its audit entry
+     * (and, with layers, the collector's new effective revision).
+     *
+     * @param collectorId the collector
+     * @param decision    decides from the own latest version and the current effective tag
+     * @param audit       the audit entry of a published version
+     * @return the outcome
+     */
+    PublishResult append(CollectorId collectorId,
+                         BiFunction<Optional<ConfigRevision>, Optional<EntityTag>, PublishResult> decision,
+                         Function<ConfigRevision, AuditEntry> audit);
+
+    /**
+     * An appender over a plain revision store, without layers.
+     *
+     * @param port the store
+     * @return the appender
+     */
+    static OwnLayerAppender of(AppendConfigRevisionPort port) {
+        return (id, decision, audit) -> port.append(id, own -> decision.apply(own, Optional.empty()), audit);
+    }
+}

@@ -1,0 +1,256 @@
+package io.pgfleet.application.fake;
+
+import io.pgfleet.application.port.out.LayerStorePort;
+import io.pgfleet.application.port.out.LoadLayersPort;
+import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigRevision;
+import io.pgfleet.domain.config.ConfigVersion;
+import io.pgfleet.domain.layer.EffectiveRevision;
+import io.pgfleet.domain.layer.Group;
+import io.pgfleet.domain.layer.GroupId;
+import io.pgfleet.domain.layer.LabelSelector;
+import io.pgfleet.domain.layer.LayerId;
+import io.pgfleet.domain.layer.LayerMember;
+import io.pgfleet.domain.layer.LayerRevision;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * Layers, groups, collectors and effective revisions in memory, keeping the adapter's promises:
+ * a transaction sees its own writes, and a rollback leaves no trace of them (each transaction works
+ * on a copy that replaces the state only on commit; transactions run one at a time). Announcements
+ * are recorded in commit order.
+ */
+public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort {
+
+    /** Everything stored. */
+    private static final class State {
+        final Map<CollectorId, Map<String, String>> labels = new TreeMap<>(java.util.Comparator.comparing(CollectorId::value));
+        final Set<CollectorId> decommissioned = new HashSet<>();
+        final Map<CollectorId, List<ConfigRevision>> own = new HashMap<>();
+        final Map<String, List<LayerRevision>> layers = new HashMap<>();
+        final Map<GroupId, Group> groups = new LinkedHashMap<>();
+        final Set<GroupId> usedGroupIds = new HashSet<>();
+        final Map<CollectorId, EffectiveRevision> effective = new HashMap<>();
+        final List<AuditEntry> audit = new ArrayList<>();
+        final List<String> announced = new ArrayList<>();
+
+        State copy() {
+            State c = new State();
+            labels.forEach((k, v) -> c.labels.put(k, new TreeMap<>(v)));
+            c.decommissioned.addAll(decommissioned);
+            own.forEach((k, v) -> c.own.put(k, new ArrayList<>(v)));
+            layers.forEach((k, v) -> c.layers.put(k, new ArrayList<>(v)));
+            c.groups.putAll(groups);
+            c.usedGroupIds.addAll(usedGroupIds);
+            c.effective.putAll(effective);
+            c.audit.addAll(audit);
+            c.announced.addAll(announced);
+            return c;
+        }
+    }
+
+    private State state = new State();
+
+    /**
+     * Adds a collector.
+     *
+     * @param id     its id
+     * @param labels its labels
+     * @return this store
+     */
+    public synchronized InMemoryLayerStore withCollector(String id, Map<String, String> labels) {
+        state.labels.put(CollectorId.of(id), new TreeMap<>(labels));
+        return this;
+    }
+
+    /** @return every audit entry, oldest first */
+    public synchronized List<AuditEntry> audit() {
+        return List.copyOf(state.audit);
+    }
+
+    /** @return every announcement {@code id:revision}, in commit order */
+    public synchronized List<String> announced() {
+        return List.copyOf(state.announced);
+    }
+
+    /**
+     * @param layer a layer
+     * @return its versions, oldest first
+     */
+    public synchronized List<LayerRevision> versionsOf(LayerId layer) {
+        return List.copyOf(state.layers.getOrDefault(layer.label(), List.of()));
+    }
+
+    @Override
+    public synchronized <T> T transact(Function<Transaction, Outcome<T>> work) {
+        State working = state.copy();
+        Outcome<T> outcome = work.apply(new Tx(working));
+        if (outcome.commit()) {
+            state = working;
+        }
+        return outcome.value();
+    }
+
+    @Override
+    public synchronized Optional<EffectiveRevision> loadEffective(CollectorId id) {
+        return state.decommissioned.contains(id) ? Optional.empty() : Optional.ofNullable(state.effective.get(id));
+    }
+
+    @Override
+    public synchronized Optional<LayerRevision> loadLatestLayer(LayerId layer) {
+        List<LayerRevision> list = state.layers.getOrDefault(layer.label(), List.of());
+        return list.isEmpty() ? Optional.empty() : Optional.of(list.get(list.size() - 1));
+    }
+
+    @Override
+    public synchronized Optional<LayerRevision> loadLayerVersion(LayerId layer, ConfigVersion version) {
+        return state.layers.getOrDefault(layer.label(), List.of()).stream().filter(r -> r.version().equals(version)).findFirst();
+    }
+
+    @Override
+    public synchronized List<LayerRevision> loadLayerHistory(LayerId layer, int beforeVersion, int limit) {
+        return state.layers.getOrDefault(layer.label(), List.of()).reversed().stream()
+                .filter(r -> r.version().value() < beforeVersion).limit(limit).toList();
+    }
+
+    @Override
+    public synchronized List<Group> loadGroups() {
+        return List.copyOf(state.groups.values());
+    }
+
+    @Override
+    public synchronized Optional<Group> loadGroup(GroupId id) {
+        return Optional.ofNullable(state.groups.get(id));
+    }
+
+    @Override
+    public synchronized List<CollectorId> loadMembers(LabelSelector selector, String after, int limit) {
+        return state.labels.entrySet().stream()
+                .filter(e -> !state.decommissioned.contains(e.getKey()) && selector.matches(e.getValue()))
+                .map(Map.Entry::getKey).filter(id -> id.value().compareTo(after) > 0).limit(limit).toList();
+    }
+
+    /** A transaction's view of a working copy. */
+    private static final class Tx implements Transaction {
+        private final State s;
+
+        Tx(State s) {
+            this.s = s;
+        }
+
+        @Override
+        public void lockLayers() {
+            // Transactions run one at a time here.
+        }
+
+        @Override
+        public Optional<LayerRevision> latestLayer(LayerId layer) {
+            List<LayerRevision> list = s.layers.getOrDefault(layer.label(), List.of());
+            return list.isEmpty() ? Optional.empty() : Optional.of(list.get(list.size() - 1));
+        }
+
+        @Override
+        public Optional<LayerRevision> layerVersion(LayerId layer, ConfigVersion version) {
+            return s.layers.getOrDefault(layer.label(), List.of()).stream().filter(r -> r.version().equals(version)).findFirst();
+        }
+
+        @Override
+        public Map<GroupId, LayerRevision> latestGroupLayers() {
+            Map<GroupId, LayerRevision> out = new LinkedHashMap<>();
+            s.groups.keySet().forEach(id -> latestLayer(new LayerId.Group(id)).ifPresent(r -> out.put(id, r)));
+            return out;
+        }
+
+        @Override
+        public List<Group> groups() {
+            return List.copyOf(s.groups.values());
+        }
+
+        @Override
+        public boolean groupIdTaken(GroupId id) {
+            return s.usedGroupIds.contains(id);
+        }
+
+        private LayerMember member(CollectorId id) {
+            List<ConfigRevision> own = s.own.getOrDefault(id, List.of());
+            return new LayerMember(id, s.labels.get(id), own.isEmpty() ? Optional.empty() : Optional.of(own.get(own.size() - 1)),
+                    Optional.ofNullable(s.effective.get(id)));
+        }
+
+        @Override
+        public List<LayerMember> lockMembers(List<LabelSelector> anyOf) {
+            return s.labels.entrySet().stream()
+                    .filter(e -> !s.decommissioned.contains(e.getKey()) && anyOf.stream().anyMatch(x -> x.matches(e.getValue())))
+                    .map(e -> member(e.getKey())).toList();
+        }
+
+        @Override
+        public Optional<LayerMember> lockMember(CollectorId id) {
+            return s.labels.containsKey(id) && !s.decommissioned.contains(id) ? Optional.of(member(id)) : Optional.empty();
+        }
+
+        @Override
+        public void insertLayer(LayerRevision r) {
+            List<LayerRevision> list = s.layers.computeIfAbsent(r.layer().label(), k -> new ArrayList<>());
+            if (r.version().value() != list.size() + 1) {
+                throw new IllegalStateException("layer version " + r.version() + " does not follow " + list.size());
+            }
+            list.add(r);
+        }
+
+        @Override
+        public void insertOwn(ConfigRevision r) {
+            List<ConfigRevision> list = s.own.computeIfAbsent(r.collectorId(), k -> new ArrayList<>());
+            if (r.version().value() != list.size() + 1) {
+                throw new IllegalStateException("version " + r.version() + " does not follow " + list.size());
+            }
+            list.add(r);
+        }
+
+        @Override
+        public void saveGroup(Group group, Instant at) {
+            s.groups.put(group.id(), group);
+            s.usedGroupIds.add(group.id());
+        }
+
+        @Override
+        public void deleteGroup(GroupId id, Instant at) {
+            s.groups.remove(id);
+        }
+
+        @Override
+        public void saveLabels(CollectorId id, Map<String, String> labels) {
+            s.labels.put(id, new TreeMap<>(labels));
+        }
+
+        @Override
+        public void decommission(CollectorId id, Instant at) {
+            s.decommissioned.add(id);
+        }
+
+        @Override
+        public void saveEffective(EffectiveRevision revision, boolean announce) {
+            s.effective.put(revision.collectorId(), revision);
+            if (announce) {
+                s.announced.add(revision.collectorId() + ":" + revision.revision());
+            }
+        }
+
+        @Override
+        public void audit(AuditEntry entry) {
+            s.audit.add(entry);
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package io.pgfleet.application.service;
+
+import io.pgfleet.application.fake.Given;
+import io.pgfleet.application.fake.InMemoryLayerStore;
+import io.pgfleet.application.fake.LineParser;
+import io.pgfleet.application.port.in.ConfigLookup;
+import io.pgfleet.application.port.in.PublishConfigCommand;
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigDocument;
+import io.pgfleet.domain.config.ConfigVersion;
+import io.pgfleet.domain.config.EntityTag;
+import io.pgfleet.domain.config.Precondition;
+import io.pgfleet.domain.config.PublishResult;
+import io.pgfleet.domain.layer.Group;
+import io.pgfleet.domain.layer.GroupId;
+import io.pgfleet.domain.layer.LabelSelector;
+import io.pgfleet.domain.layer.LayerChangeResult;
+import io.pgfleet.domain.layer.LayerId;
+import io.pgfleet.domain.layer.LayerPublishResult;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Layer changes against an in-memory store that keeps the adapter's transactional promises. */
+class LayerChangeServiceTest {
+
+    private static final CollectorId DB1 = CollectorId.of("db-01");
+    private static final CollectorId DB2 = CollectorId.of("db-02");
+    private static final LayerId FLEET = new LayerId.Fleet();
+    private static final GroupId PROD = new GroupId("prod");
+
+    private final Clock clock = Clock.fixed(Given.T0, ZoneOffset.UTC);
+    private final InMemoryLayerStore store = new InMemoryLayerStore()
+            .withCollector("db-01", Map.of("env", "prod"))
+            .withCollector("db-02", Map.of("env", "staging"));
+    private final LayerComposer composer = new LayerComposer(new LineParser());
+    private final EffectiveRevisionCache cache = new EffectiveRevisionCache(store);
+    private final LayerChangeService layers = new LayerChangeService(store, store, composer,
+            (id, actor) -> true, s -> cache.stored(s.revision()), clock);
+    private final PublishConfigService own = new PublishConfigService(new LayeredOwnAppender(store, composer,
+            s -> cache.stored(s.revision())), new DocumentValidator(new LineParser()), clock);
+
+    private LayerPublishResult publish(LayerId layer, String toml) {
+        return layers.publish(layer, new ConfigDocument(toml), new Precondition.None(), Given.alice(), "");
+    }
+
+    private String effective(CollectorId id) {
+        return store.loadEffective(id).orElseThrow().document().text();
+    }
+
+    @Test
+    void aFleetPublishReachesEveryCollectorAndAnIdenticalOneChangesNothing() {
+        assertInstanceOf(LayerPublishResult.Published.class, publish(FLEET, "[collector]\npush_interval = 15\n"));
+        assertEquals("[collector]\npush_interval = 15\n", effective(DB1));
+        assertEquals("[collector]\npush_interval = 15\n", effective(DB2));
+        assertEquals(List.of("db-01:1", "db-02:1"), store.announced());
+
+        assertInstanceOf(LayerPublishResult.Unchanged.class, publish(FLEET, "[collector]\npush_interval = 15\n"));
+        // A new fleet version that means the same for db-01 leaves its revision alone.
+        publish(FLEET, "# comment\n[collector]\npush_interval = 15\n");
+        assertEquals(1, store.loadEffective(DB1).orElseThrow().revision().value());
+        assertEquals(List.of("fleet@2"), store.loadEffective(DB1).orElseThrow().sources());
+        assertEquals(2, store.audit().size(), "one audit entry per stored version");
+    }
+
+    @Test
+    void aRefusedChangeStoresNothingAndNamesEveryInvalidMember() {
+        own.publish(new PublishConfigCommand(DB1, new ConfigDocument("[postgres]\npassword_env = \"PGPASSWORD\"\n"),
+                new Precondition.None(), Given.alice(), ""));
+        int audited = store.audit().size();
+
+        LayerPublishResult r = publish(FLEET, "[postgres]\npassword_file = \"/etc/pw\"\n");
+
+        LayerPublishResult.MembersInvalid invalid = assertInstanceOf(LayerPublishResult.MembersInvalid.class, r);
+        assertEquals(1, invalid.total());
+        assertEquals(DB1, invalid.members().get(0).collectorId());
+        assertEquals("collector@1", invalid.members().get(0).errors().get(0).layer());
+        assertTrue(store.versionsOf(FLEET).isEmpty());
+        assertEquals(audited, store.audit().size());
+        assertEquals(1, store.loadEffective(DB1).orElseThrow().revision().value());
+    }
+
+    @Test
+    void aLayerInvalidByItselfIsRefusedWithItsOwnLineNumbers() {
+        LayerPublishResult.Invalid r = assertInstanceOf(LayerPublishResult.Invalid.class,
+                publish(FLEET, "[collector]\n\npush_interval = 0\n"));
+        assertEquals("fleet@1", r.layer());
+        assertEquals(3, r.errors().get(0).line());
+    }
+
+    @Test
+    void labelsDecideGroupsAndALabelChangeMovesTheCollector() {
+        layers.create(new Group(PROD, LabelSelector.parse("env=prod"), 0, ""), Given.alice());
+        publish(new LayerId.Group(PROD), "[collectors.pg_locks]\nenabled = true\n");
+        assertTrue(effective(DB1).contains("pg_locks"));
+        assertTrue(store.loadEffective(DB2).isEmpty(), "db-02 is in no group and has no layer");
+
+        assertInstanceOf(LayerChangeResult.Done.class, layers.changeLabels(DB2, Map.of("env", "prod"), Given.alice()));
+        assertTrue(effective(DB2).contains("pg_locks"));
+        assertEquals(List.of(DB1, DB2), layers.members(PROD, "", 10).orElseThrow());
+
+        assertInstanceOf(LayerChangeResult.Done.class, layers.changeLabels(DB1, Map.of(), Given.alice()));
+        assertEquals(2, store.loadEffective(DB1).orElseThrow().revision().value());
+        assertTrue(effective(DB1).startsWith("#"), "no layer sets a value any more: a document of defaults");
+    }
+
+    @Test
+    void theOwnLayerAcceptsTheEffectiveTagTheEditorRead() {
+        own.publish(new PublishConfigCommand(DB1, Given.document(60), new Precondition.None(), Given.alice(), ""));
+        publish(FLEET, "[collectors.pg_locks]\nenabled = true\n");
+        ConfigLookup.Found read = (ConfigLookup.Found) new EffectiveConfigService(id -> Optional.empty(), null, cache)
+                .latest(DB1);
+        EntityTag effectiveTag = read.revision().entityTag();
+
+        PublishResult r = own.publish(new PublishConfigCommand(DB1, Given.document(30),
+                new Precondition.MatchesOneOf(List.of(effectiveTag)), Given.alice(), ""));
+
+        assertInstanceOf(PublishResult.Published.class, r);
+        assertEquals(new ConfigVersion(3), store.loadEffective(DB1).orElseThrow().revision());
+        assertInstanceOf(PublishResult.VersionConflict.class, own.publish(new PublishConfigCommand(DB1,
+                Given.document(20), new Precondition.MatchesOneOf(List.of(effectiveTag)), Given.alice(), "")));
+    }
+
+    @Test
+    void groupIdsAreNotReusedAndDeletingAGroupTakesItsValuesAway() {
+        layers.create(new Group(PROD, LabelSelector.parse("env=prod"), 0, ""), Given.alice());
+        publish(new LayerId.Group(PROD), "[collectors.pg_locks]\nenabled = true\n");
+        assertInstanceOf(LayerChangeResult.Done.class, layers.delete(PROD, Given.alice()));
+        assertTrue(!effective(DB1).contains("pg_locks"));
+        assertInstanceOf(LayerChangeResult.AlreadyExists.class,
+                layers.create(new Group(PROD, LabelSelector.parse("env=prod"), 0, ""), Given.alice()));
+        assertInstanceOf(LayerPublishResult.GroupNotFound.class, publish(new LayerId.Group(PROD), "[collector]\nwatch = true\n"));
+        assertInstanceOf(LayerChangeResult.NotFound.class,
+                layers.update(PROD, Optional.empty(), OptionalInt.of(3), Optional.empty(), Given.alice()));
+    }
+}

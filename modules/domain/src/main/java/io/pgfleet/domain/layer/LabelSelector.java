@@ -1,0 +1,86 @@
+package io.pgfleet.domain.layer;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Selects collectors by labels: a collector matches when it has every label of the selector with
+ * the same value. The empty selector matches every collector.
+ *
+ * @param labels the required labels, sorted by name
+ */
+public record LabelSelector(Map<String, String> labels) {
+
+    /** At most this many labels in a selector (and on a collector). */
+    public static final int MAX_LABELS = 32;
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,62}");
+
+    /** Copies and sorts the labels; requires well-formed names and values of at most 256 characters. */
+    public LabelSelector {
+        Objects.requireNonNull(labels, "labels");
+        if (labels.size() > MAX_LABELS) {
+            throw new IllegalArgumentException("a selector has at most " + MAX_LABELS + " labels");
+        }
+        labels.forEach(LabelSelector::checkLabel);
+        labels = java.util.Collections.unmodifiableMap(new TreeMap<>(labels));
+    }
+
+    /**
+     * Checks one label: a name of 1–63 letters, digits, {@code . _ / -} starting with a letter or
+     * digit, and a value of at most 256 characters without NUL.
+     *
+     * @param name  the label name
+     * @param value the label value
+     * @throws IllegalArgumentException when either is malformed
+     */
+    public static void checkLabel(String name, String value) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("label name '" + name + "' must be 1-63 letters, digits, '.', '_', '/' or '-',"
+                    + " starting with a letter or digit");
+        }
+        if (value == null || value.length() > 256 || value.indexOf('\u0000') >= 0) {
+            throw new IllegalArgumentException("the value of label '" + name + "' must be at most 256 characters without NUL");
+        }
+    }
+
+    /**
+     * Parses {@code env=prod,region=eu}; the empty text is the empty selector.
+     *
+     * @param text the selector
+     * @return the selector
+     * @throws IllegalArgumentException when a part is not {@code name=value}
+     */
+    public static LabelSelector parse(String text) {
+        Map<String, String> labels = new TreeMap<>();
+        if (!text.isBlank()) {
+            for (String part : text.split(",", -1)) {
+                int eq = part.indexOf('=');
+                if (eq < 1) {
+                    throw new IllegalArgumentException("a selector is name=value[,name=value…], got '" + part + "'");
+                }
+                String name = part.substring(0, eq).strip();
+                if (labels.put(name, part.substring(eq + 1).strip()) != null) {
+                    throw new IllegalArgumentException("label '" + name + "' appears twice in the selector");
+                }
+            }
+        }
+        return new LabelSelector(labels);
+    }
+
+    /**
+     * Whether a collector's labels satisfy this selector.
+     *
+     * @param collectorLabels the collector's labels
+     * @return true when every selector label is present with the same value
+     */
+    public boolean matches(Map<String, String> collectorLabels) {
+        return labels.entrySet().stream().allMatch(e -> e.getValue().equals(collectorLabels.get(e.getKey())));
+    }
+
+    @Override
+    public String toString() {
+        return String.join(",", labels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+    }
+}

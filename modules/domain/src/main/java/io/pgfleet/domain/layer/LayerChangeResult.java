@@ -1,0 +1,40 @@
+package io.pgfleet.domain.layer;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The expected outcomes of a group or label change.
+ */
+public sealed interface LayerChangeResult {
+
+    /**
+     * Done; the affected collectors' effective documents follow.
+     *
+     * @param changed how many collectors got a new effective revision
+     */
+    record Done(int changed) implements LayerChangeResult {
+    }
+
+    /** The group or collector does not exist. */
+    record NotFound() implements LayerChangeResult {
+    }
+
+    /** A group with this id exists or existed (ids are not reused). */
+    record AlreadyExists() implements LayerChangeResult {
+    }
+
+    /**
+     * Some member's effective document would be invalid; nothing stored.
+     *
+     * @param members the first members with their errors
+     * @param total   how many members would be invalid in all
+     */
+    record MembersInvalid(List<MemberErrors> members, int total) implements LayerChangeResult {
+        /** Copies the list. */
+        public MembersInvalid {
+            members = List.copyOf(members);
+            Objects.requireNonNull(members, "members");
+        }
+    }
+}
