@@ -5,9 +5,6 @@ import io.pgfleet.application.port.in.CollectorUseCases;
 import io.pgfleet.application.port.in.ConfigUseCases;
 import io.pgfleet.application.port.in.FleetUseCases;
 import io.pgfleet.application.port.in.LayerUseCases;
-import io.pgfleet.application.port.in.ProvisionCollectorUseCase;
-import io.pgfleet.application.port.in.ProvisionCollectorUseCase.ProvisionResult;
-import io.pgfleet.application.port.in.RegisterCollectorUseCase;
 import io.pgfleet.application.port.in.OperationsUseCases;
 import io.pgfleet.application.port.in.UseCases;
 import io.pgfleet.application.port.out.AccessTokenPort;
@@ -295,24 +292,9 @@ public final class UseCaseFactory {
             RevokeCollectorService revoke = new RevokeCollectorService(revokeCollector, refreshTokens, clock, active);
             LayerChangeService layers = new LayerChangeService(layerStore, loadLayers, composer, revoke, announced, clock);
             changes.subscribe(new OwnVersionReconciler(loadLayers, layers));
-            ProvisionCollectorService provisioning = new ProvisionCollectorService(loadCollector, saveCollector, clock);
-            // A new collector receives the fleet's and its groups' values at once.
-            ProvisionCollectorUseCase provision = command -> {
-                ProvisionResult result = provisioning.provision(command);
-                if (result instanceof ProvisionResult.Provisioned p) {
-                    layers.refresh(p.collector().id());
-                }
-                return result;
-            };
-            RegisterCollectorUseCase register = (credential, name, hostname, labels, actor) -> {
-                RegisterCollectorUseCase.RegistrationResult result = registration.register(credential, name, hostname,
-                        labels, actor);
-                if (result instanceof RegisterCollectorUseCase.RegistrationResult.Registered r) {
-                    layers.refresh(r.collector().id());
-                }
-                return result;
-            };
-            CollectorUseCases collectors = new CollectorUseCases(provision, register, registration, revoke);
+            ArrivalsGetTheirLayers arrivals = new ArrivalsGetTheirLayers(
+                    new ProvisionCollectorService(loadCollector, saveCollector, clock), registration, layers);
+            CollectorUseCases collectors = new CollectorUseCases(arrivals, arrivals, registration, revoke);
 
             LoginService login = new LoginService(loadUser, loadCollector, hasher, refreshTokens, issuer, clock, throttle,
                     recordAudit, settings.refreshReuseGrace());
