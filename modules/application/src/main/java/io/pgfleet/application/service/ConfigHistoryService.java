@@ -5,6 +5,7 @@ import io.pgfleet.application.port.in.ConfigHistoryQuery.HistoryLookup;
 import io.pgfleet.application.port.out.LoadCollectorPort;
 import io.pgfleet.application.port.out.LoadConfigHistoryPort;
 import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigVersion;
 import io.pgfleet.domain.config.ConfigRevision;
 
 import java.util.List;
@@ -20,15 +21,12 @@ final class ConfigHistoryService implements ConfigHistoryQuery {
     }
 
     @Override
-    public HistoryLookup history(CollectorId collectorId, int beforeVersion, int limit) {
+    public HistoryLookup history(CollectorId collectorId, ConfigVersion before, int limit) {
         if (limit < 1 || limit > MAX_PAGE) {
             throw new IllegalArgumentException("a history page holds 1.." + MAX_PAGE + " versions");
         }
-        if (beforeVersion < 1) {
-            throw new IllegalArgumentException("'before' is a version, at least 1");
-        }
         // One more than asked tells whether another page exists without counting.
-        List<ConfigRevision> rows = history.loadHistory(collectorId, beforeVersion, limit + 1);
+        List<ConfigRevision> rows = history.loadHistory(collectorId, before, limit + 1);
         if (rows.isEmpty() && collectors.loadCollector(collectorId).isEmpty()) {
             return new HistoryLookup.CollectorNotFound(collectorId);
         }

@@ -3,6 +3,7 @@ package io.pgfleet.application.service;
 import io.pgfleet.application.port.out.ConfigChangeFeedPort;
 import io.pgfleet.application.port.out.LoadLayersPort;
 import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigVersion;
 import io.pgfleet.domain.layer.EffectiveRevision;
 
 import java.util.Optional;
@@ -52,7 +53,7 @@ final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
 
     /** A change through this instance is visible to its next read at once (read your writes). */
     void stored(EffectiveRevision revision) {
-        published(revision.collectorId(), revision.revision().value());
+        published(revision.collectorId(), revision.revision());
         keep(revision);
     }
 
@@ -67,10 +68,10 @@ final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
     }
 
     @Override
-    public void published(CollectorId collectorId, int version) {
-        newestKnown.merge(collectorId, version, Math::max);
+    public void published(CollectorId collectorId, ConfigVersion version) {
+        newestKnown.merge(collectorId, version.value(), Math::max);
         EffectiveRevision cached = latest.get(collectorId);
-        if (cached != null && cached.revision().value() < version) {
+        if (cached != null && cached.revision().value() < version.value()) {
             latest.remove(collectorId, cached);
         }
     }

@@ -2,6 +2,7 @@ package io.pgfleet.application.service;
 
 import io.pgfleet.application.port.out.ConfigChangeFeedPort;
 import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigVersion;
 
 import java.util.List;
 
@@ -18,7 +19,7 @@ final class OrderedListeners implements ConfigChangeFeedPort.Listener {
     }
 
     @Override
-    public void published(CollectorId collectorId, int version) {
+    public void published(CollectorId collectorId, ConfigVersion version) {
         listeners.forEach(l -> l.published(collectorId, version));
     }
 

@@ -3,6 +3,7 @@ package io.pgfleet.application.service;
 import io.pgfleet.application.port.out.ConfigChangeFeedPort;
 import io.pgfleet.application.port.out.LoadLayersPort;
 import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigVersion;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,7 +32,7 @@ final class OwnVersionReconciler implements ConfigChangeFeedPort.Listener, AutoC
     }
 
     @Override
-    public void ownVersionPublished(CollectorId collectorId, int version) {
+    public void ownVersionPublished(CollectorId collectorId, ConfigVersion version) {
         if (!pending.add(collectorId)) {
             return;
         }
@@ -39,7 +40,7 @@ final class OwnVersionReconciler implements ConfigChangeFeedPort.Listener, AutoC
             try {
                 pending.remove(collectorId);
                 boolean current = layers.loadEffective(collectorId)
-                        .map(e -> e.sources().contains("collector@" + version))
+                        .map(e -> e.sources().contains("collector@" + version.value()))
                         .orElse(false);
                 if (!current) {
                     changes.refresh(collectorId);
@@ -52,7 +53,7 @@ final class OwnVersionReconciler implements ConfigChangeFeedPort.Listener, AutoC
     }
 
     @Override
-    public void published(CollectorId collectorId, int version) {
+    public void published(CollectorId collectorId, ConfigVersion version) {
         // Effective revisions are this release's own announcements: nothing to reconcile.
     }
 

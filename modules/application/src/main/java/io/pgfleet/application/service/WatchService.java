@@ -5,6 +5,7 @@ import io.pgfleet.application.port.in.GetConfigQuery;
 import io.pgfleet.application.port.in.WatchConfigQuery;
 import io.pgfleet.application.port.out.ConfigChangeFeedPort;
 import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigVersion;
 
 import java.time.Duration;
 import java.util.Set;
@@ -53,7 +54,7 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
     }
 
     @Override
-    public void published(CollectorId collectorId, int version) {
+    public void published(CollectorId collectorId, ConfigVersion version) {
         Set<CountDownLatch> set = watchers.get(collectorId);
         if (set != null) {
             set.forEach(CountDownLatch::countDown);

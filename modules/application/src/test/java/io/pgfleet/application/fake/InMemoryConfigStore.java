@@ -96,10 +96,10 @@ public final class InMemoryConfigStore implements LoadCollectorPort, SaveCollect
     }
 
     @Override
-    public synchronized List<ConfigRevision> loadHistory(CollectorId collectorId, int beforeVersion, int limit) {
+    public synchronized List<ConfigRevision> loadHistory(CollectorId collectorId, ConfigVersion before, int limit) {
         reads++;
         return revisions.getOrDefault(collectorId, List.of()).stream()
-                .filter(r -> r.version().value() < beforeVersion)
+                .filter(r -> r.version().compareTo(before) < 0)
                 .sorted(Comparator.comparing(ConfigRevision::version).reversed())
                 .limit(limit)
                 .toList();

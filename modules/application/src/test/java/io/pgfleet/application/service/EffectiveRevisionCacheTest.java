@@ -86,7 +86,7 @@ class EffectiveRevisionCacheTest {
         EffectiveRevisionCache cache = new EffectiveRevisionCache(db);
         cache.load(ID);
         db.latest = revision(2);
-        cache.published(ID, 2);
+        cache.published(ID, new ConfigVersion(2));
         assertEquals(2, cache.load(ID).orElseThrow().revision().value());
         assertEquals(2, db.reads.get());
     }
@@ -97,7 +97,7 @@ class EffectiveRevisionCacheTest {
         db.latest = revision(3);
         EffectiveRevisionCache cache = new EffectiveRevisionCache(db);
         cache.load(ID);
-        cache.published(ID, 2);
+        cache.published(ID, new ConfigVersion(2));
         assertEquals(3, cache.load(ID).orElseThrow().revision().value());
         assertEquals(1, db.reads.get());
     }

@@ -60,26 +60,26 @@ class GetConfigServiceTest {
     void pagesHistoryNewestFirstAndSaysWhetherMoreExists() {
         publishVersions(5);
 
-        HistoryLookup.Page first = assertInstanceOf(HistoryLookup.Page.class, history.history(DB1, Integer.MAX_VALUE, 2));
+        HistoryLookup.Page first = assertInstanceOf(HistoryLookup.Page.class, history.history(DB1, ConfigHistoryQuery.NEWEST, 2));
         assertEquals(5, first.revisions().get(0).version().value());
         assertEquals(4, first.revisions().get(1).version().value());
         assertTrue(first.more());
 
-        HistoryLookup.Page last = (HistoryLookup.Page) history.history(DB1, 2, 2);
+        HistoryLookup.Page last = (HistoryLookup.Page) history.history(DB1, new ConfigVersion(2), 2);
         assertEquals(1, last.revisions().size());
         assertFalse(last.more());
     }
 
     @Test
     void historyOfAnUnknownCollectorIsNotAnEmptyPage() {
-        assertInstanceOf(HistoryLookup.CollectorNotFound.class, history.history(CollectorId.of("nobody"), 10, 10));
-        assertInstanceOf(HistoryLookup.Page.class, history.history(CollectorId.of("db-02"), 10, 10));
+        assertInstanceOf(HistoryLookup.CollectorNotFound.class, history.history(CollectorId.of("nobody"), new ConfigVersion(10), 10));
+        assertInstanceOf(HistoryLookup.Page.class, history.history(CollectorId.of("db-02"), new ConfigVersion(10), 10));
     }
 
     @Test
     void refusesPagesOutsideTheLimits() {
-        assertThrows(IllegalArgumentException.class, () -> history.history(DB1, 10, 0));
-        assertThrows(IllegalArgumentException.class, () -> history.history(DB1, 10, ConfigHistoryQuery.MAX_PAGE + 1));
-        assertThrows(IllegalArgumentException.class, () -> history.history(DB1, 0, 10));
+        assertThrows(IllegalArgumentException.class, () -> history.history(DB1, new ConfigVersion(10), 0));
+        assertThrows(IllegalArgumentException.class, () -> history.history(DB1, new ConfigVersion(10), ConfigHistoryQuery.MAX_PAGE + 1));
+        assertThrows(IllegalArgumentException.class, () -> new ConfigVersion(0), "'before' is a version");
     }
 }

@@ -6,6 +6,7 @@ import io.pgfleet.application.fake.LineParser;
 import io.pgfleet.application.port.in.ConfigLookup;
 import io.pgfleet.application.port.in.PublishConfigCommand;
 import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigVersion;
 import io.pgfleet.domain.config.Precondition;
 import io.pgfleet.domain.config.PublishResult;
 import org.junit.jupiter.api.Test;
@@ -56,7 +57,7 @@ class WatchServiceTest {
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<ConfigLookup> waiting = pool.submit(() -> watch.awaitNewer(DB1, 0, LONG));
             int version = publish(10);
-            watch.published(DB1, version);
+            watch.published(DB1, new ConfigVersion(version));
             assertEquals(1, ((ConfigLookup.Found) waiting.get(1, TimeUnit.MINUTES)).revision().version().value());
         }
     }
@@ -66,9 +67,9 @@ class WatchServiceTest {
         publish(10);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<ConfigLookup> waiting = pool.submit(() -> watch.awaitNewer(DB1, 1, LONG));
-            watch.published(CollectorId.of("db-99"), 5);
+            watch.published(CollectorId.of("db-99"), new ConfigVersion(5));
             // A spurious wake-up on this collector re-reads, finds nothing newer and keeps waiting.
-            watch.published(DB1, 1);
+            watch.published(DB1, ConfigVersion.first());
             assertFalse(waiting.isDone());
             int v2 = publish(20);
             watch.resync();

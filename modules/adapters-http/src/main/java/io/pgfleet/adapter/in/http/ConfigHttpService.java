@@ -267,7 +267,7 @@ final class ConfigHttpService implements ApiService {
         CollectorId id = PathParams.collectorId(req);
         int limit = QueryParams.integer(req, "limit", 50, 1, ConfigHistoryQuery.MAX_PAGE);
         int before = QueryParams.integer(req, "before", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
-        switch (history.history(id, before, limit)) {
+        switch (history.history(id, new ConfigVersion(before), limit)) {
             case HistoryLookup.CollectorNotFound nf -> Problem.notFound("collector-not-found",
                     "no collector has the id '" + nf.collectorId() + "'").send(res);
             case HistoryLookup.Page page -> {

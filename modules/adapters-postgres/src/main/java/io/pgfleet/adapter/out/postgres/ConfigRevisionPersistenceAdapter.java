@@ -59,10 +59,10 @@ public final class ConfigRevisionPersistenceAdapter
     }
 
     @Override
-    public List<ConfigRevision> loadHistory(CollectorId collectorId, int beforeVersion, int limit) {
+    public List<ConfigRevision> loadHistory(CollectorId collectorId, ConfigVersion before, int limit) {
         return Rows.guard("reading the history of " + collectorId, () -> db.execute()
                 .query("SELECT " + COLUMNS + " FROM config_revisions WHERE collector_id = ? AND version < ?"
-                        + " ORDER BY version DESC LIMIT ?", collectorId.value(), beforeVersion, limit)
+                        + " ORDER BY version DESC LIMIT ?", collectorId.value(), before.value(), limit)
                 .map(ConfigRevisionPersistenceAdapter::revision)
                 .toList());
     }

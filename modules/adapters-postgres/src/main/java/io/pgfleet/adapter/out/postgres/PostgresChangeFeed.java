@@ -2,6 +2,7 @@ package io.pgfleet.adapter.out.postgres;
 
 import io.pgfleet.application.port.out.ConfigChangeFeedPort;
 import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigVersion;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -108,10 +109,11 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         if (!CollectorId.isValid(id)) {
             return;
         }
-        int version;
+        ConfigVersion version;
         try {
-            version = Integer.parseInt(payload.substring(colon + 1));
-        } catch (NumberFormatException e) {
+            version = ConfigVersion.parse(payload.substring(colon + 1));
+        } catch (IllegalArgumentException e) {
+            // Not a version this release understands: the next resync or read catches up.
             return;
         }
         CollectorId collectorId = CollectorId.of(id);

@@ -3,6 +3,7 @@ package io.pgfleet.application.port.in;
 import java.util.List;
 import io.pgfleet.domain.config.ConfigRevision;
 import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigVersion;
 
 /**
  * Reading a collector's configuration history.
@@ -12,15 +13,18 @@ public interface ConfigHistoryQuery {
     /** The largest page. */
     int MAX_PAGE = 500;
 
+    /** "Before" for the first page: above every version there can be. */
+    ConfigVersion NEWEST = new ConfigVersion(Integer.MAX_VALUE);
+
     /**
      * A page of history, newest first.
      *
      * @param collectorId   the collector
-     * @param beforeVersion only versions below this one ({@link Integer#MAX_VALUE} for the newest)
+     * @param before        only versions below this one ({@link #NEWEST} for the newest page)
      * @param limit         page size, 1..{@link #MAX_PAGE}
      * @return the page, or why there is none
      */
-    HistoryLookup history(CollectorId collectorId, int beforeVersion, int limit);
+    HistoryLookup history(CollectorId collectorId, ConfigVersion before, int limit);
 
     /**
      * The outcome of asking for a page of history.

@@ -1,6 +1,7 @@
 package io.pgfleet.application.port.out;
 
 import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigVersion;
 
 /**
  * Announces published versions from every server instance (PostgreSQL LISTEN/NOTIFY).
@@ -22,7 +23,7 @@ public interface ConfigChangeFeedPort {
          * @param collectorId the collector
          * @param version     the new version
          */
-        void published(CollectorId collectorId, int version);
+        void published(CollectorId collectorId, ConfigVersion version);
 
         /**
          * A version of a collector's own document was published (by any server, including one of the
@@ -31,7 +32,7 @@ public interface ConfigChangeFeedPort {
          * @param collectorId the collector
          * @param version     the own version
          */
-        default void ownVersionPublished(CollectorId collectorId, int version) {
+        default void ownVersionPublished(CollectorId collectorId, ConfigVersion version) {
         }
 
         /**

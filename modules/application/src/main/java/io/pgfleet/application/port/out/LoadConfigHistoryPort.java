@@ -1,6 +1,7 @@
 package io.pgfleet.application.port.out;
 
 import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigVersion;
 import io.pgfleet.domain.config.ConfigRevision;
 
 import java.util.List;
@@ -14,9 +15,9 @@ public interface LoadConfigHistoryPort {
      * Revisions older than a version, newest first.
      *
      * @param collectorId   the collector
-     * @param beforeVersion only versions below this one
+     * @param before        only versions below this one
      * @param limit         at most this many
      * @return the revisions
      */
-    List<ConfigRevision> loadHistory(CollectorId collectorId, int beforeVersion, int limit);
+    List<ConfigRevision> loadHistory(CollectorId collectorId, ConfigVersion before, int limit);
 }
