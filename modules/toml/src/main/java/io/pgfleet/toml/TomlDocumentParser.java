@@ -62,6 +62,14 @@ public final class TomlDocumentParser implements ParseConfigDocumentPort {
                 return new ParseOutcome.SyntaxErrors(errors);
             }
             return new ParseOutcome.Parsed(table(result, SourcePosition.start(), 0));
+        } catch (org.tomlj.TomlParseError e) {
+            // tomlj throws some syntax errors instead of collecting them (an invalid escape in a
+            // quoted table header, for one): still the author's error, reported like the others.
+            TomlPosition p = e.position();
+            int line = p == null ? 1 : Math.max(1, p.line());
+            int column = p == null ? 1 : Math.max(1, p.column());
+            return new ParseOutcome.SyntaxErrors(List.of(new ValidationError(line, column, "",
+                    "invalid TOML: " + e.getMessage())));
         } catch (StackOverflowError | TooDeep e) {
             // A second line of defence: the pre-scan should have refused the document already.
             return new ParseOutcome.SyntaxErrors(List.of(new ValidationError(1, 1, "", nestingMessage())));
