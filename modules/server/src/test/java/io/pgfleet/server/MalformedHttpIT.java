@@ -98,4 +98,17 @@ class MalformedHttpIT {
                 .filter(l -> l.startsWith("pgfleet_http_requests_seconds_count{") && l.contains("status=\"5"))
                 .count();
     }
+
+    @Test
+    void requestsHelidonRefusesBeforeRoutingAreProblemsToo() throws IOException {
+        // An unencoded ':' in a query value, as a shell user typing an instant sends it.
+        String answer = exchange("GET /api/v1/audit?since=2026-11-29T10:00:00Z HTTP/1.1\r\nHost: x\r\n\r\n", false);
+        assertProblem(answer, 400);
+        assertTrue(answer.contains("Query contains invalid char"), answer);
+        assertProblem(exchange("GET /api/v1/config/%zz HTTP/1.1\r\nHost: x\r\n\r\n", false), 400);
+        assertProblem(exchange("GET /observe/health HTTP/1.1\r\n\r\n", false), 400);
+        assertProblem(exchange("GET /observe/health HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n", false), 400);
+        assertProblem(exchange("POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: many\r\n\r\n", false), 400);
+        assertProblem(exchange("GET /api/v1/config/" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n\r\n", false), 414);
+    }
 }
