@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,10 +25,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 class MalformedHttpIT {
 
     private static PgfleetServer server;
+    private static TestDatabase database;
 
     @BeforeAll
     static void start() {
-        TestDatabase database = TestPostgres.newDatabase();
+        database = TestPostgres.newDatabase();
         server = TestServers.start(database);
     }
 
@@ -110,5 +112,35 @@ class MalformedHttpIT {
         assertProblem(exchange("GET /observe/health HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n", false), 400);
         assertProblem(exchange("POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: many\r\n\r\n", false), 400);
         assertProblem(exchange("GET /api/v1/config/" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n\r\n", false), 414);
+    }
+
+    @Test
+    void aClientStuckInsideItsHeadersIsCutOffAfterTheIdleTimeoutWhileWatchesLongerThanThatAreServed() throws Exception {
+        ServerSettings base = TestServers.settings(database);
+        LimitSettings l = base.limits();
+        LimitSettings shortIdle = new LimitSettings(l.maxConnections(), Duration.ofSeconds(10), l.watchesPerCollector(),
+                l.trustedProxies(), l.hashThreads(), l.hashQueue(), l.loginFreeFailures(), l.loginFailuresPerAddress());
+        try (PgfleetServer small = PgfleetServer.start(base.withLimits(shortIdle));
+             Socket stuck = new Socket("127.0.0.1", small.port())) {
+            // The request line and one header, then nothing: a slowloris holding a connection slot.
+            stuck.getOutputStream().write("GET /observe/health HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+            stuck.getOutputStream().flush();
+            // The deadline is far above the 10 s idle timeout; without a cut-off the read never ends.
+            stuck.setSoTimeout(60_000);
+            long start = System.nanoTime();
+            try {
+                assertEquals(-1, stuck.getInputStream().read(), "the server closes the connection without answering");
+            } catch (SocketTimeoutException e) {
+                fail("a connection stuck inside its headers is still open after 60 s");
+            } catch (java.net.SocketException e) {
+                // reset by the server: closed as well
+            }
+            assertTrue(System.nanoTime() - start >= Duration.ofSeconds(9).toNanos(), "not before the idle timeout");
+
+            // A watch holds its connection silent for longer than the idle timeout: it is still answered.
+            ApiClient admin = ApiClient.asAdmin(small.port());
+            assertEquals(201, admin.createCollector("slow-watch").statusCode());
+            assertEquals(304, admin.get("/api/v1/config/slow-watch?wait=15&after=0").statusCode());
+        }
     }
 }
