@@ -6,6 +6,7 @@ module io.pgfleet.adapter.in.http {
     requires io.helidon.webserver;
     requires io.helidon.http;
     requires io.helidon.common;
+    requires io.helidon.common.buffers;
     requires io.helidon.common.media.type;
     requires io.helidon.common.uri;
     requires jakarta.json;

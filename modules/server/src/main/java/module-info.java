@@ -12,6 +12,8 @@ module io.pgfleet.server {
     requires io.helidon.common.pki;
     requires io.helidon.common.configurable;
     requires io.helidon.webserver;
+    requires io.helidon.common.socket;
+    requires io.helidon.builder.api;
     requires org.tomlj;
     requires java.net.http;
     requires micrometer.core;

@@ -84,6 +84,8 @@ public final class PgfleetServer implements AutoCloseable {
                     .maxTcpConnections(settings.limits().maxConnections())
                     .idleConnectionTimeout(settings.limits().idleTimeout())
                     .idleConnectionPeriod(IDLE_CHECK_PERIOD)
+                    .connectionOptions(new SlowClientTimeout(settings.limits().idleTimeout()))
+                    .directHandlers(HttpApi.directHandlers())
                     .routing(r -> routing(r, useCases, new HttpLimits(settings.limits().trustedProxies(),
                             settings.limits().watchesPerCollector())));
             if (settings.tls().enabled()) {

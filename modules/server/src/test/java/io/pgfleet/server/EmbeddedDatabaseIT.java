@@ -48,6 +48,23 @@ class EmbeddedDatabaseIT {
         }
     }
 
+    @Test
+    void aDataDirectoryCopiedWithLoosePermissionsStartsAndIsClosedAgain(@TempDir Path dataDir) throws Exception {
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
+            assertDurableAndLocked(db.settings(2), dataDir);
+        }
+        // What a copy or an archive restored without its modes leaves: everything open to everyone.
+        try (var paths = Files.walk(dataDir)) {
+            for (Path p : paths.toList()) {
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxrwxrwx" : "rw-rw-rw-"));
+            }
+        }
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
+            assertDurableAndLocked(db.settings(2), dataDir);
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dataDir.resolve("postgres"))));
+        }
+    }
+
     private static void assertDurableAndLocked(DatabaseSettings settings, Path dataDir) throws Exception {
         try (Connection c = DriverManager.getConnection(settings.url(), settings.user(), settings.password());
              Statement s = c.createStatement()) {

@@ -1,5 +1,6 @@
 package io.pgfleet.adapter.in.http;
 
+import io.helidon.common.buffers.DataReader;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 
@@ -21,8 +22,13 @@ final class Bodies {
     }
 
     static String readText(ServerRequest req) {
-        if (req.headers().contentLength().orElse(0) > MAX_BYTES) {
+        long declared = req.headers().contentLength().orElse(0);
+        if (declared > MAX_BYTES) {
             throw new ApiException(tooLarge());
+        }
+        if (declared < 0) {
+            // Helidon would wait for a body it can never measure; the connection cannot be reused.
+            throw new ApiException(malformedLength("Content-Length must not be negative, got " + declared));
         }
         if (!req.content().hasEntity()) {
             return "";
@@ -30,6 +36,9 @@ final class Bodies {
         byte[] bytes;
         try (InputStream in = req.content().inputStream()) {
             bytes = in.readNBytes(MAX_BYTES + 1);
+        } catch (DataReader.InsufficientDataAvailableException e) {
+            // The client closed its side before sending all it announced: its fault, not the server's.
+            throw new ApiException(malformedLength("the body ended before its Content-Length (" + declared + " bytes)"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -52,6 +61,10 @@ final class Bodies {
             throw new ApiException(Problem.badRequest("the body contains a NUL character (line " + line + ")"));
         }
         return text;
+    }
+
+    private static Problem malformedLength(String detail) {
+        return Problem.badRequest(detail);
     }
 
     static Problem tooLarge() {

@@ -4,6 +4,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpException;
 import io.helidon.http.NotFoundException;
 import io.helidon.http.Status;
+import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -43,6 +44,16 @@ public final class HttpApi {
      */
     public static void register(HttpRouting.Builder routing, UseCases useCases, HttpMetrics metrics, HttpLimits limits) {
         routes(routing, useCases, metrics, limits);
+    }
+
+    /**
+     * How the listener answers requests refused before routing (malformed request line, query or
+     * headers, URI or headers too large): problem details like the rest of the API.
+     *
+     * @return handlers for the listener's {@code directHandlers}
+     */
+    public static DirectHandlers directHandlers() {
+        return ProtocolErrors.handlers();
     }
 
     /**

@@ -111,6 +111,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
             if (!initialised) {
                 initialise(dataDirectory, pgData, passwordFile);
             }
+            // PostgreSQL refuses a data directory others may read (a copy or a restore that lost its
+            // modes); it holds the signing keys, so closing it again is right, not just convenient.
+            Files.setPosixFilePermissions(pgData, PosixFilePermissions.fromString("rwx------"));
             Optional<String> stored = readPassword(passwordFile);
             EmbeddedPostgres pg;
             String password;

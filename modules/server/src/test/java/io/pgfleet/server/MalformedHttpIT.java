@@ -1,0 +1,146 @@
+package io.pgfleet.server;
+
+import io.pgfleet.testing.TestDatabase;
+import io.pgfleet.testing.TestPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Requests that are broken at the HTTP level, sent byte for byte over a raw socket as a hostile or
+ * broken client would: each is a {@code 4xx} problem, never a {@code 5xx} and never a hang.
+ */
+class MalformedHttpIT {
+
+    private static PgfleetServer server;
+    private static TestDatabase database;
+
+    @BeforeAll
+    static void start() {
+        database = TestPostgres.newDatabase();
+        server = TestServers.start(database);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    /** The status line, headers and body the server answered, or fails when it does not answer within the deadline. */
+    private static String exchange(String request, boolean closeOutput) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            // A deadline for "the server answers at all"; the answer normally comes at once.
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            if (closeOutput) {
+                s.shutdownOutput();
+            }
+            InputStream in = s.getInputStream();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buf = new byte[8192];
+            try {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    out.write(buf, 0, n);
+                    String text = out.toString(StandardCharsets.ISO_8859_1);
+                    int headEnd = text.indexOf("\r\n\r\n");
+                    if (headEnd >= 0) {
+                        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)")
+                                .matcher(text.substring(0, headEnd));
+                        if (m.find() && text.length() - headEnd - 4 >= Integer.parseInt(m.group(1))) {
+                            break;
+                        }
+                    }
+                }
+            } catch (SocketTimeoutException e) {
+                fail("no answer within the deadline to: " + request.lines().findFirst().orElse("")
+                        + "; got so far: " + out.toString(StandardCharsets.ISO_8859_1));
+            }
+            return out.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    private static void assertProblem(String answer, int status) {
+        assertTrue(answer.startsWith("HTTP/1.1 " + status + " "), answer);
+        assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("content-type: application/problem+json"), answer);
+    }
+
+    @Test
+    void aBodyShorterThanItsContentLengthIsA400NotA500() throws IOException {
+        String answer = exchange("POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 100\r\n\r\n{\"username\":", true);
+        assertProblem(answer, 400);
+        assertTrue(answer.contains("Content-Length"), answer);
+        assertEquals(0, serverErrors(), "no request is counted as a server error");
+    }
+
+    @Test
+    void aNegativeContentLengthIsAnsweredAtOnceWith400() throws IOException {
+        String answer = exchange("POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: -5\r\n\r\n", false);
+        assertProblem(answer, 400);
+        assertTrue(answer.contains("Content-Length"), answer);
+    }
+
+    /** How many requests the metrics count with a 5xx status. */
+    private static long serverErrors() {
+        return new ApiClient(server.port()).get("/observe/metrics").body().lines()
+                .filter(l -> l.startsWith("pgfleet_http_requests_seconds_count{") && l.contains("status=\"5"))
+                .count();
+    }
+
+    @Test
+    void requestsHelidonRefusesBeforeRoutingAreProblemsToo() throws IOException {
+        // An unencoded ':' in a query value, as a shell user typing an instant sends it.
+        String answer = exchange("GET /api/v1/audit?since=2026-11-29T10:00:00Z HTTP/1.1\r\nHost: x\r\n\r\n", false);
+        assertProblem(answer, 400);
+        assertTrue(answer.contains("Query contains invalid char"), answer);
+        assertProblem(exchange("GET /api/v1/config/%zz HTTP/1.1\r\nHost: x\r\n\r\n", false), 400);
+        assertProblem(exchange("GET /observe/health HTTP/1.1\r\n\r\n", false), 400);
+        assertProblem(exchange("GET /observe/health HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n", false), 400);
+        assertProblem(exchange("POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: many\r\n\r\n", false), 400);
+        assertProblem(exchange("GET /api/v1/config/" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n\r\n", false), 414);
+    }
+
+    @Test
+    void aClientStuckInsideItsHeadersIsCutOffAfterTheIdleTimeoutWhileWatchesLongerThanThatAreServed() throws Exception {
+        ServerSettings base = TestServers.settings(database);
+        LimitSettings l = base.limits();
+        LimitSettings shortIdle = new LimitSettings(l.maxConnections(), Duration.ofSeconds(10), l.watchesPerCollector(),
+                l.trustedProxies(), l.hashThreads(), l.hashQueue(), l.loginFreeFailures(), l.loginFailuresPerAddress());
+        try (PgfleetServer small = PgfleetServer.start(base.withLimits(shortIdle));
+             Socket stuck = new Socket("127.0.0.1", small.port())) {
+            // The request line and one header, then nothing: a slowloris holding a connection slot.
+            stuck.getOutputStream().write("GET /observe/health HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+            stuck.getOutputStream().flush();
+            // The deadline is far above the 10 s idle timeout; without a cut-off the read never ends.
+            stuck.setSoTimeout(60_000);
+            long start = System.nanoTime();
+            try {
+                assertEquals(-1, stuck.getInputStream().read(), "the server closes the connection without answering");
+            } catch (SocketTimeoutException e) {
+                fail("a connection stuck inside its headers is still open after 60 s");
+            } catch (java.net.SocketException e) {
+                // reset by the server: closed as well
+            }
+            assertTrue(System.nanoTime() - start >= Duration.ofSeconds(9).toNanos(), "not before the idle timeout");
+
+            // A watch holds its connection silent for longer than the idle timeout: it is still answered.
+            ApiClient admin = ApiClient.asAdmin(small.port());
+            assertEquals(201, admin.createCollector("slow-watch").statusCode());
+            assertEquals(304, admin.get("/api/v1/config/slow-watch?wait=15&after=0").statusCode());
+        }
+    }
+}
