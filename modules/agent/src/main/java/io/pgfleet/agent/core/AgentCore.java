@@ -361,7 +361,15 @@ public final class AgentCore {
         appliedVersion = version;
         if (fromServer) {
             etag = newEtag;
-            p.store().saveLastKnownGood(new LastKnownGoodStore.Cached(version, document));
+            try {
+                p.store().saveLastKnownGood(new LastKnownGoodStore.Cached(version, document));
+            } catch (RuntimeException e) {
+                // A full or read-only state directory costs the fallback for the next start-up
+                // without the server, not the report: the version does run.
+                log("could not keep version " + version + " as the last-known-good configuration (" + e.getMessage()
+                        + (e.getCause() != null ? ": " + e.getCause().getMessage() : "")
+                        + "); it runs, but a start-up without the server would not find it");
+            }
             report(version, ApplyStatus.APPLIED, "");
         }
         log("applied configuration version " + version + " without a restart: " + (firstRun ? describe(next) : described));
@@ -374,15 +382,29 @@ public final class AgentCore {
         if (refused.isPresent()) {
             return refused;
         }
-        if (!t.passwordFile().isEmpty() && !p.host().readableFile(t.passwordFile())) {
-            return Optional.of("postgres.password_file " + t.passwordFile()
-                    + " does not exist on this host or is not readable by the agent");
+        if (!t.passwordFile().isEmpty()) {
+            Optional<String> real = p.host().realPath(t.passwordFile());
+            if (real.isEmpty() || !p.host().readableFile(real.get())) {
+                return Optional.of("postgres.password_file " + t.passwordFile()
+                        + " does not exist on this host or is not readable by the agent");
+            }
+            // The path as written is inside an allowed directory; where its links lead must be too.
+            AllowLists allow = settings.allowLists();
+            Optional<String> escaped = allow.checkResolved(real.get(), resolved(allow.passwordDirs()),
+                    resolved(allow.ownFiles()));
+            if (escaped.isPresent()) {
+                return escaped;
+            }
         }
         if (!t.passwordEnv().isEmpty() && !p.host().envSet(t.passwordEnv())) {
             return Optional.of("postgres.password_env names " + t.passwordEnv() + ", which is not set for the agent");
         }
         return next.diskPaths().stream().filter(d -> !p.host().exists(d))
                 .map(d -> "collectors.disk_usage.paths: " + d + " does not exist on this host").findFirst();
+    }
+
+    private List<String> resolved(List<String> paths) {
+        return paths.stream().map(d -> p.host().realPath(d).orElse(d)).toList();
     }
 
     private void fail(int version, String error) {

@@ -45,6 +45,10 @@ final class Fakes {
     /** Whether watches honour {@code after} (a server that does not answers the newest version at once). */
     boolean honourAfter = true;
     long sampleSeq;
+    /** Whether the state directory can be written (a full or read-only disk when false). */
+    boolean stateWritable = true;
+    /** Symbolic links on this fake host: a path and the real path it resolves to. */
+    final Map<String, String> links = new java.util.HashMap<>();
 
     AgentCore core(int bufferSamples) {
         return core(bufferSamples, AllowLists.defaults());
@@ -131,6 +135,12 @@ final class Fakes {
         };
         HostFiles host = new HostFiles() {
             @Override
+            public Optional<String> realPath(String path) {
+                filesAsked.add(path);
+                return Optional.of(links.getOrDefault(path, path));
+            }
+
+            @Override
             public boolean readableFile(String path) {
                 filesAsked.add(path);
                 return readableFiles.contains(path);
@@ -157,6 +167,10 @@ final class Fakes {
 
             @Override
             public void saveLastKnownGood(Cached cached) {
+                if (!stateWritable) {
+                    throw new java.io.UncheckedIOException("cannot write last-known-good.toml",
+                            new java.io.IOException("No space left on device"));
+                }
                 kept = Optional.of(cached);
             }
         };
