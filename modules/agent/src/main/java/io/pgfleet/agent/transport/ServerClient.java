@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -54,7 +55,10 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
 
     private final WebClient http;
     private final TokenSink sink;
+    private final Consumer<String> warn;
     private final Object refreshLock = new Object();
+    /** Whether the newest pair is only in memory (the state directory refused it); guarded by refreshLock. */
+    private boolean unsaved;
     private volatile String collectorId;
     private volatile String refreshToken;
     private volatile String accessToken = "";
@@ -72,6 +76,25 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
      */
     public ServerClient(URI serverUrl, Optional<Path> caFile, Optional<Path> certFile, Optional<Path> keyFile,
                         String collectorId, String refreshToken, TokenSink sink) {
+        this(serverUrl, caFile, certFile, keyFile, collectorId, refreshToken, sink,
+                m -> System.err.println("pgfleet-agent: " + m));
+    }
+
+    /**
+     * A client for one server that says where it wants when new tokens cannot be kept.
+     *
+     * @param serverUrl    the server
+     * @param caFile       a PEM CA to trust instead of the JDK's trust store
+     * @param certFile     a PEM client certificate chain (mTLS)
+     * @param keyFile      its PEM key
+     * @param collectorId  the known identity, empty before registration
+     * @param refreshToken the known refresh token
+     * @param sink         where new tokens go
+     * @param warn         where a failure to keep them is said
+     */
+    public ServerClient(URI serverUrl, Optional<Path> caFile, Optional<Path> certFile, Optional<Path> keyFile,
+                        String collectorId, String refreshToken, TokenSink sink, Consumer<String> warn) {
+        this.warn = warn;
         WebClientConfig.Builder b = WebClient.builder()
                 .baseUri(serverUrl)
                 .connectTimeout(Duration.ofSeconds(5))
@@ -129,11 +152,40 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
     private void tokens(JsonObject answer, String id) {
         String access = answer.getString("access_token");
         String refresh = answer.getString("refresh_token");
-        // Kept on disk first: if the agent stops right after, it restarts with the newest token.
-        sink.save(id, refresh);
-        collectorId = id;
-        refreshToken = refresh;
-        accessToken = access;
+        synchronized (refreshLock) {
+            // Kept on disk first: if the agent stops right after, it restarts with the newest token.
+            // A disk that refuses it does not stop its use: the server has rotated the old token
+            // already, so dropping the new pair would only burn the family once the reuse grace ends.
+            try {
+                sink.save(id, refresh);
+                unsaved = false;
+            } catch (RuntimeException e) {
+                unsaved = true;
+                warn.accept("could not keep the new refresh token in the state directory (" + e.getMessage()
+                        + (e.getCause() != null ? ": " + e.getCause().getMessage() : "") + "); it is used from memory"
+                        + " and written as soon as the directory takes it. Until then a restart of the agent loses its"
+                        + " identity (an operator would have to re-bind it with an enrolment token)");
+            }
+            collectorId = id;
+            refreshToken = refresh;
+            accessToken = access;
+        }
+    }
+
+    /** Writes a pair the state directory refused before, once it takes it. */
+    private void keepUnsaved() {
+        synchronized (refreshLock) {
+            if (!unsaved) {
+                return;
+            }
+            try {
+                sink.save(collectorId, refreshToken);
+                unsaved = false;
+                warn.accept("the refresh token is kept in the state directory again");
+            } catch (RuntimeException e) {
+                // still refused; said once already, tried again on the next request
+            }
+        }
     }
 
     @Override
@@ -227,6 +279,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
 
     private <T> T authorized(Supplier<HttpClientResponse> request, Function<HttpClientResponse, T> handler)
             throws ServerException {
+        keepUnsaved();
         for (int attempt = 0; attempt < 2; attempt++) {
             String used = accessToken;
             try (HttpClientResponse response = send(request)) {
