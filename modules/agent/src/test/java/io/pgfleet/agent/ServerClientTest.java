@@ -110,6 +110,20 @@ class ServerClientTest {
     }
 
     @Test
+    void anAnswerLargerThanAnyConfigurationIsNotReadIntoMemory() throws Exception {
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            ServerClient c = registered(server);
+            server.publish(1, "#".repeat(ServerClient.MAX_DOCUMENT_BYTES + 1));
+            ServerException e = assertThrows(ServerException.class, () -> c.fetch(new ConfigSource.Request("", 0, 0)));
+            assertEquals(ServerException.Kind.UNAVAILABLE, e.kind());
+            assertTrue(e.getMessage().contains("larger than 1024 KiB"), e.getMessage());
+            server.publish(2, "[collector]\npush_interval = 10\n");
+            assertEquals(2, ((ConfigSource.Fetch.Fetched) c.fetch(new ConfigSource.Request("", 0, 0))).version(),
+                    "and the next answer is read as usual");
+        }
+    }
+
+    @Test
     void aKnownAgentNeverRegistersUnderANewIdWithTheSecret() throws Exception {
         try (FakeFleetServer server = new FakeFleetServer()) {
             ServerClient c = registered(server);

@@ -184,15 +184,20 @@ public final class AgentCore {
         synchronized (this) {
             pulling = true;
         }
-        Duration pause;
+        // Whatever escapes a pull (an Error such as OutOfMemoryError included) must not end the
+        // lane: the next pull is scheduled in any case, after a failure's pause when it did not end.
+        Duration pause = PullPolicy.afterFailure(pullFailures + 1, current.pullInterval(), p.random());
         try {
             pause = pullOnce();
+        } catch (RuntimeException | Error e) {
+            pullFailures++;
+            log("configuration pull failed: " + e + "; next attempt in " + pause.toMillis() + " ms");
         } finally {
             synchronized (this) {
                 pulling = false;
             }
+            schedulePull(pause);
         }
-        schedulePull(pause);
     }
 
     private Duration pullOnce() {
@@ -513,7 +518,7 @@ public final class AgentCore {
         }
         try {
             buffer.addAll(p.metrics().collect(kind, current));
-        } catch (Exception e) {
+        } catch (Exception | OutOfMemoryError e) {
             // Once a minute per collector: a database that is down must not flood the log.
             Instant now = p.scheduler().now();
             Instant last = lastErrorLog.get(kind);
@@ -550,10 +555,12 @@ public final class AgentCore {
         Duration next = current.pushInterval();
         try {
             next = pushOnce().orElse(next);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             log("push failed: " + e);
+        } finally {
+            // The lane goes on whatever happened, as the pull lane does.
+            schedulePush(next);
         }
-        schedulePush(next);
     }
 
     /** Pushes what is waiting; a back-off pause when the server could not take it. */

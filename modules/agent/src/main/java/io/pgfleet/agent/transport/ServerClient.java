@@ -21,7 +21,11 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,6 +56,13 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
          */
         void save(String collectorId, String refreshToken);
     }
+
+    /** Most bytes of a configuration answer read (the server takes documents of at most 256 KiB). */
+    public static final int MAX_DOCUMENT_BYTES = 1024 * 1024;
+    /** Most bytes of a registration or refresh answer read. */
+    public static final int MAX_JSON_BYTES = 64 * 1024;
+    /** Most bytes of a failed answer's body read, for the log. */
+    private static final int ERROR_EXCERPT_BYTES = 4096;
 
     private final WebClient http;
     private final TokenSink sink;
@@ -215,7 +226,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             }
             int version = Integer.parseInt(response.headers().first(HeaderNames.create("X-Config-Version")).orElse("0"));
             return new Fetch.Fetched(version, response.headers().first(HeaderNames.ETAG).orElse(""),
-                    response.as(String.class));
+                    body(response, MAX_DOCUMENT_BYTES, "configuration"));
         });
     }
 
@@ -257,14 +268,40 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
         });
     }
 
+    /**
+     * An answer's body, read up to a limit: whatever a server, a proxy or a captive portal sends, the
+     * agent (16 MB of heap) never holds more than this of it. An answer past the limit is a failure.
+     */
+    private static String body(HttpClientResponse response, int limit, String what) {
+        try (InputStream in = response.inputStream()) {
+            byte[] b = in.readNBytes(limit + 1);
+            if (b.length > limit) {
+                throw new Failure(new ServerException(ServerException.Kind.UNAVAILABLE, "the " + what
+                        + " answer is larger than " + limit / 1024 + " KiB; it is not read", null));
+            }
+            return new String(b, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The beginning of a failed answer's body, for the log; the rest is never read. */
+    private static String excerpt(HttpClientResponse response) {
+        try (InputStream in = response.inputStream()) {
+            String text = new String(in.readNBytes(ERROR_EXCERPT_BYTES), StandardCharsets.UTF_8);
+            return text.length() > 300 ? text.substring(0, 300) + "…" : text;
+        } catch (IOException | RuntimeException e) {
+            return "(no readable body)";
+        }
+    }
+
     /** A failed answer: 413 too large, other 4xx never accepted, 5xx try again later. */
     private static Failure failure(HttpClientResponse response, String what) {
         int code = response.status().code();
-        String text = response.as(String.class);
+        String text = excerpt(response);
         ServerException.Kind kind = code == 413 ? ServerException.Kind.TOO_LARGE
                 : code >= 400 && code < 500 ? ServerException.Kind.REJECTED : ServerException.Kind.UNAVAILABLE;
-        return new Failure(new ServerException(kind, what + " answered " + code + ": "
-                + (text.length() > 300 ? text.substring(0, 300) + "…" : text), null));
+        return new Failure(new ServerException(kind, what + " answered " + code + ": " + text, null));
     }
 
     /** Carries a {@link ServerException} out of a response handler. */
@@ -333,8 +370,15 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
     private JsonObject call(Supplier<HttpClientResponse> request, int expected, String what,
                             ServerException.Kind whenRefused) throws ServerException {
         try (HttpClientResponse r = send(request)) {
-            String text = r.as(String.class);
             int code = r.status().code();
+            String text;
+            try {
+                text = code == expected ? body(r, MAX_JSON_BYTES, what) : excerpt(r);
+            } catch (Failure f) {
+                throw f.exception;
+            } catch (RuntimeException e) {
+                throw new ServerException(ServerException.Kind.UNAVAILABLE, what + ": " + e.getMessage(), e);
+            }
             if (code == 401 || code == 403) {
                 throw new ServerException(whenRefused, what + " refused: " + text, null);
             }
@@ -344,6 +388,9 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             }
             try (JsonReader reader = Json.createReader(new StringReader(text))) {
                 return reader.readObject();
+            } catch (RuntimeException e) {
+                throw new ServerException(ServerException.Kind.UNAVAILABLE, what + " answered " + code
+                        + " with a body that is not the expected JSON object", e);
             }
         }
     }

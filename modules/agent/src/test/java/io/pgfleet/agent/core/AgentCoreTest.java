@@ -309,6 +309,27 @@ class AgentCoreTest {
     }
 
     @Test
+    void anErrorInAPullOrAPushDoesNotEndItsLane() {
+        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
+        f.fetchErrors.add(new OutOfMemoryError("Java heap space"));
+        boolean[] pushError = {true};
+        f.sinkAnswer = s -> {
+            if (pushError[0]) {
+                pushError[0] = false;
+                throw new OutOfMemoryError("Java heap space");
+            }
+            return Optional.empty();
+        };
+        AgentCore core = f.core(1000);
+        core.start();
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        assertEquals(1, core.appliedVersion(), "the pull lane went on after the error");
+        assertTrue(f.logged("configuration pull failed: java.lang.OutOfMemoryError"), f.log.toString());
+        assertFalse(f.stored.isEmpty(), "and so did the push lane");
+        assertTrue(f.scheduler.uncaught.isEmpty(), f.scheduler.uncaught.toString());
+    }
+
+    @Test
     void manyCoresRunSideBySideInOneJvmWithFakeCollectors() {
         List<Fakes> fleet = new java.util.ArrayList<>();
         List<AgentCore> cores = new java.util.ArrayList<>();

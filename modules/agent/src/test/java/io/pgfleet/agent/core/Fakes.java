@@ -32,6 +32,8 @@ final class Fakes {
     final Set<String> readableFiles = new HashSet<>();
     final List<String> filesAsked = new ArrayList<>();
     final Deque<ServerException> fetchFailures = new ArrayDeque<>();
+    /** Thrown by the next fetches, once each (an answer too large for the heap, say). */
+    final Deque<Error> fetchErrors = new ArrayDeque<>();
     int registrations;
     Optional<String> collectorId = Optional.of("c-1");
     Optional<String> enrolmentToken = Optional.empty();
@@ -59,6 +61,9 @@ final class Fakes {
             requests.add(r);
             if (!fetchFailures.isEmpty()) {
                 throw fetchFailures.poll();
+            }
+            if (!fetchErrors.isEmpty()) {
+                throw fetchErrors.poll();
             }
             Optional<Map.Entry<Integer, String>> p = published;
             if (r.watchSeconds() == 0) {
