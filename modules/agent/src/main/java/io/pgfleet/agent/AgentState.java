@@ -5,6 +5,7 @@ import io.pgfleet.agent.core.LastKnownGoodStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.regex.Pattern;
 
 /**
  * What the agent keeps on disk in its state directory: its identity and refresh token, and the
@@ -25,6 +27,9 @@ public final class AgentState implements LastKnownGoodStore {
     private static final String IDENTITY = "identity.properties";
     private static final String LKG = "last-known-good.toml";
     private static final String LKG_VERSION = "last-known-good.version";
+
+    /** What the server issues as collector ids (UUIDs today); anything else is a damaged file. */
+    private static final Pattern COLLECTOR_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
 
     private final Path dir;
 
@@ -68,11 +73,26 @@ public final class AgentState implements LastKnownGoodStore {
         Properties p = new Properties();
         try (var in = Files.newBufferedReader(f)) {
             p.load(in);
+        } catch (CharacterCodingException | IllegalArgumentException e) {
+            throw damaged(f, "it is not a properties file");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + f, e);
         }
-        String id = p.getProperty("collector_id", "");
-        return id.isEmpty() ? Optional.empty() : Optional.of(new Identity(id, p.getProperty("refresh_token", "")));
+        String id = p.getProperty("collector_id", "").strip();
+        // A file that is there but names no usable collector is damaged, not absent: registering
+        // afresh would silently make this host a second collector and overwrite the evidence.
+        if (!COLLECTOR_ID.matcher(id).matches()) {
+            throw damaged(f, id.isEmpty() ? "it names no collector_id" : "its collector_id is not a collector id");
+        }
+        return Optional.of(new Identity(id, p.getProperty("refresh_token", "").strip()));
+    }
+
+    private static IllegalStateException damaged(Path f, String why) {
+        return new IllegalStateException("the identity file " + f + " is damaged (" + why + "); the agent does not"
+                + " start rather than register this host as a second collector. Restore the file from a backup; or,"
+                + " to keep the collector id, delete it and put an enrolment token for that id"
+                + " (POST /api/v1/collectors/{id}/enrolment-token) in enrolment_token_file; or delete it to register"
+                + " as a new collector");
     }
 
     void saveIdentity(Identity identity) {
