@@ -1,6 +1,7 @@
 package io.pgfleet.agent;
 
 import io.pgfleet.agent.core.LastKnownGoodStore;
+import io.pgfleet.domain.collector.CollectorId;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,7 +16,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.regex.Pattern;
 
 /**
  * What the agent keeps on disk in its state directory: its identity and refresh token, and the
@@ -27,9 +27,6 @@ public final class AgentState implements LastKnownGoodStore {
     private static final String IDENTITY = "identity.properties";
     private static final String LKG = "last-known-good.toml";
     private static final String LKG_VERSION = "last-known-good.version";
-
-    /** What the server issues as collector ids (UUIDs today); anything else is a damaged file. */
-    private static final Pattern COLLECTOR_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
 
     private final Path dir;
 
@@ -81,7 +78,7 @@ public final class AgentState implements LastKnownGoodStore {
         String id = p.getProperty("collector_id", "").strip();
         // A file that is there but names no usable collector is damaged, not absent: registering
         // afresh would silently make this host a second collector and overwrite the evidence.
-        if (!COLLECTOR_ID.matcher(id).matches()) {
+        if (!CollectorId.isValid(id)) {
             throw damaged(f, id.isEmpty() ? "it names no collector_id" : "its collector_id is not a collector id");
         }
         return Optional.of(new Identity(id, p.getProperty("refresh_token", "").strip()));

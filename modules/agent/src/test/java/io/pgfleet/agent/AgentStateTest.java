@@ -23,6 +23,9 @@ class AgentStateTest {
         assertEquals(Optional.empty(), state.identity(), "no file: not registered yet");
         state.saveIdentity(new AgentState.Identity("8e16a3e9-339f-4de5-b7f7-03722af1cddd", "r1"));
         assertEquals(Optional.of(new AgentState.Identity("8e16a3e9-339f-4de5-b7f7-03722af1cddd", "r1")), state.identity());
+        state.saveIdentity(new AgentState.Identity("db-01.prod", "r2"));
+        assertEquals(Optional.of(new AgentState.Identity("db-01.prod", "r2")), state.identity(),
+                "any id the server accepts, pre-provisioned ones included");
     }
 
     @Test

@@ -149,6 +149,10 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                 case Credential.Secret s -> r.header(HeaderNames.create("X-Registration-Secret"), s.secret());
                 case Credential.Token t -> r.header(HeaderNames.create("X-Enrolment-Token"), t.token());
             }
+            if (!collectorId.isEmpty()) {
+                // The server then refuses a token issued for another collector and leaves it unused.
+                r.header(HeaderNames.create("X-Collector-Id"), collectorId);
+            }
             return r.submit(body);
         }, 201, "registration", ServerException.Kind.REJECTED);
         String id = answer.containsKey("collector_id") ? answer.getString("collector_id") : answer.getString("subject");
