@@ -493,7 +493,7 @@ public final class AgentCore {
                 }
                 c.interval = next.schedule(k).interval();
                 // A new interval counts from the last start; a new database is measured at once.
-                Duration delay = retargeted ? Duration.ZERO : max0(Duration.between(now, c.lastStart.plus(c.interval)));
+                Duration delay = retargeted ? Duration.ZERO : untilNext(now, c);
                 c.generation++;
                 c.next.ifPresent(Scheduler.Task::cancel);
                 scheduleRun(k, c, delay);
@@ -522,17 +522,27 @@ public final class AgentCore {
             // Once a minute per collector: a database that is down must not flood the log.
             Instant now = p.scheduler().now();
             Instant last = lastErrorLog.get(kind);
-            if (last == null || !now.isBefore(last.plus(ERROR_LOG_EVERY))) {
+            if (last == null || !now.isBefore(last.plus(ERROR_LOG_EVERY)) || now.isBefore(last)) {
                 lastErrorLog.put(kind, now);
                 log(kind.key() + " could not collect: " + e.getMessage());
             }
         }
         synchronized (collectionLock) {
             if (running && c.generation == generation) {
-                Duration delay = max0(Duration.between(p.scheduler().now(), c.lastStart.plus(c.interval)));
+                Duration delay = untilNext(p.scheduler().now(), c);
                 scheduleRun(kind, c, delay);
             }
         }
+    }
+
+    /**
+     * The wait until a collector's next run: one interval after its last start, at once if that
+     * passed, and never more than one interval, so that a wall clock stepped back (NTP, a VM
+     * resumed) cannot hold a collector for as long as the step.
+     */
+    private static Duration untilNext(Instant now, Collection c) {
+        Duration d = max0(Duration.between(now, c.lastStart.plus(c.interval)));
+        return d.compareTo(c.interval) > 0 ? c.interval : d;
     }
 
     private static Duration max0(Duration d) {

@@ -330,6 +330,19 @@ class AgentCoreTest {
     }
 
     @Test
+    void aWallClockSteppedBackDuringACollectionDoesNotHoldTheCollectorForTheStep() {
+        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
+        AgentCore core = f.core(1000);
+        core.start();
+        f.scheduler.runFor(Duration.ofSeconds(10));
+        int before = count(CollectorKind.SYSSTAT);
+        f.duringNextCollection = Optional.of(() -> f.scheduler.stepWallClock(Duration.ofHours(-1)));
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        assertTrue(count(CollectorKind.SYSSTAT) >= before + 25,
+                "sysstat kept its 2 s rhythm: " + (count(CollectorKind.SYSSTAT) - before) + " runs in a minute");
+    }
+
+    @Test
     void manyCoresRunSideBySideInOneJvmWithFakeCollectors() {
         List<Fakes> fleet = new java.util.ArrayList<>();
         List<AgentCore> cores = new java.util.ArrayList<>();

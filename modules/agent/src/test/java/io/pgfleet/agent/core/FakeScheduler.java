@@ -21,9 +21,17 @@ final class FakeScheduler implements Scheduler {
     private Instant now = Instant.parse("2026-01-01T00:00:00Z");
     private long seq;
 
+    /** How far the wall clock is from the monotonic time the timers run on (an NTP step, say). */
+    private Duration wallOffset = Duration.ZERO;
+
     @Override
     public synchronized Instant now() {
-        return now;
+        return now.plus(wallOffset);
+    }
+
+    /** Steps the wall clock ({@link #now()}) without moving the timers, as a real clock step does. */
+    synchronized void stepWallClock(Duration d) {
+        wallOffset = wallOffset.plus(d);
     }
 
     /**

@@ -42,6 +42,8 @@ final class Fakes {
     /** How the sink answers a batch: empty accepts it. */
     Function<List<Sample>, Optional<ServerException>> sinkAnswer = s -> Optional.empty();
     int samplesPerRun = 3;
+    /** Runs inside the next collection (once). */
+    Optional<Runnable> duringNextCollection = Optional.empty();
     /** A real sink to push to instead of the in-memory one. */
     Optional<SampleSink> realSink = Optional.empty();
     /** Whether watches honour {@code after} (a server that does not answers the newest version at once). */
@@ -124,6 +126,9 @@ final class Fakes {
             @Override
             public List<Sample> collect(CollectorKind kind, EffectiveConfig config) {
                 collected.add(kind);
+                Optional<Runnable> during = duringNextCollection;
+                duringNextCollection = Optional.empty();
+                during.ifPresent(Runnable::run);
                 if (samplesPerRun < 0) {
                     throw new IllegalStateException("connection refused");
                 }
