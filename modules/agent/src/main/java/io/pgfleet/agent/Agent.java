@@ -34,7 +34,7 @@ public final class Agent implements AutoCloseable {
         ServerClient client = new ServerClient(settings.serverUrl(), settings.caFile(), settings.certFile(),
                 settings.keyFile(), identity.map(AgentState.Identity::collectorId).orElse(""),
                 identity.map(AgentState.Identity::refreshToken).orElse(""),
-                (id, refresh) -> state.saveIdentity(new AgentState.Identity(id, refresh)));
+                (id, refresh) -> state.saveIdentity(new AgentState.Identity(id, refresh)), this::log);
         HostEnvironment host = new HostEnvironment(settings);
         TomlDocumentParser parser = new TomlDocumentParser();
         this.core = new AgentCore(

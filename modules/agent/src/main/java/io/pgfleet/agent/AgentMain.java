@@ -41,7 +41,14 @@ public final class AgentMain {
             fail(e.getMessage());
             return;
         }
-        Agent agent = new Agent(settings, System.out);
+        Agent agent;
+        try {
+            agent = new Agent(settings, System.out);
+        } catch (IllegalStateException | java.io.UncheckedIOException e) {
+            System.err.println("pgfleet-agent: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();

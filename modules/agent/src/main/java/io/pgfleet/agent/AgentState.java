@@ -1,10 +1,12 @@
 package io.pgfleet.agent;
 
 import io.pgfleet.agent.core.LastKnownGoodStore;
+import io.pgfleet.domain.collector.CollectorId;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -68,11 +70,26 @@ public final class AgentState implements LastKnownGoodStore {
         Properties p = new Properties();
         try (var in = Files.newBufferedReader(f)) {
             p.load(in);
+        } catch (CharacterCodingException | IllegalArgumentException e) {
+            throw damaged(f, "it is not a properties file");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + f, e);
         }
-        String id = p.getProperty("collector_id", "");
-        return id.isEmpty() ? Optional.empty() : Optional.of(new Identity(id, p.getProperty("refresh_token", "")));
+        String id = p.getProperty("collector_id", "").strip();
+        // A file that is there but names no usable collector is damaged, not absent: registering
+        // afresh would silently make this host a second collector and overwrite the evidence.
+        if (!CollectorId.isValid(id)) {
+            throw damaged(f, id.isEmpty() ? "it names no collector_id" : "its collector_id is not a collector id");
+        }
+        return Optional.of(new Identity(id, p.getProperty("refresh_token", "").strip()));
+    }
+
+    private static IllegalStateException damaged(Path f, String why) {
+        return new IllegalStateException("the identity file " + f + " is damaged (" + why + "); the agent does not"
+                + " start rather than register this host as a second collector. Restore the file from a backup; or,"
+                + " to keep the collector id, delete it and put an enrolment token for that id"
+                + " (POST /api/v1/collectors/{id}/enrolment-token) in enrolment_token_file; or delete it to register"
+                + " as a new collector");
     }
 
     void saveIdentity(Identity identity) {

@@ -31,6 +31,15 @@ final class HostEnvironment implements HostFiles, Credentials {
     }
 
     @Override
+    public Optional<String> realPath(String path) {
+        try {
+            return Optional.of(Path.of(path).toRealPath().toString());
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
     public boolean exists(String path) {
         return Files.exists(Path.of(path));
     }

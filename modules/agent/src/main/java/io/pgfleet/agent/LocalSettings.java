@@ -114,8 +114,15 @@ public record LocalSettings(URI serverUrl, String name, Map<String, String> labe
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage());
         }
+        // What proves this agent's identity is never a password, whatever the allowed directories cover.
+        List<String> own = new ArrayList<>();
+        own.add(file.toAbsolutePath().normalize().toString());
+        own.add(state.toString());
+        secret.ifPresent(f -> own.add(f.toString()));
+        enrolment.ifPresent(f -> own.add(f.toString()));
+        key.ifPresent(f -> own.add(f.toString()));
         return new LocalSettings(URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url), name, labels,
-                secret, enrolment, state, ca, cert, key, (int) buffer, allow);
+                secret, enrolment, state, ca, cert, key, (int) buffer, allow.withOwnFiles(own));
     }
 
     private static List<String> strings(TomlParseResult toml, Path file, String key, List<String> defaults) {

@@ -26,7 +26,7 @@ class LocalSettingsTest {
 
     @Test
     void withoutAllowListsTheDefaultsApply() throws Exception {
-        assertEquals(AllowLists.defaults(), read("").allowLists());
+        assertEquals(AllowLists.defaults(), read("").allowLists().withOwnFiles(List.of()));
         assertEquals(List.of("/etc/pgfleet/secrets"), AllowLists.defaults().passwordDirs());
         assertEquals(List.of("PGPASSWORD", "PGFLEET_*"), AllowLists.defaults().passwordEnv());
     }
@@ -41,6 +41,22 @@ class LocalSettingsTest {
         assertEquals(List.of(dir.resolve("secrets").toString(), "/srv/pg"), a.passwordDirs());
         assertEquals(List.of("DB_PASS"), a.passwordEnv());
         assertEquals(List.of("db.internal"), a.hosts());
+    }
+
+    @Test
+    void theAgentsOwnCredentialFilesAreKnownSoNoAllowedDirectoryCanExposeThem() throws Exception {
+        AllowLists a = read("""
+                registration_secret_file = "registration-secret"
+                enrolment_token_file = "enrolment-token"
+                allowed_password_dirs = ["."]
+                """).allowLists();
+        assertEquals(List.of(dir.resolve("agent.toml").toString(), dir.resolve("state").toString(),
+                dir.resolve("registration-secret").toString(), dir.resolve("enrolment-token").toString()), a.ownFiles());
+        for (String own : List.of("state/identity.properties", "registration-secret", "enrolment-token", "agent.toml")) {
+            String why = a.check(new io.pgfleet.domain.schema.EffectiveConfig.PostgresTarget("localhost", 5432, "pgfleet",
+                    dir.resolve(own).toString(), "", List.of("postgres"), "prefer")).orElseThrow();
+            assertTrue(why.contains("the agent's own credentials") && !why.contains("exist"), why);
+        }
     }
 
     @Test

@@ -81,6 +81,49 @@ class ServerClientTest {
     }
 
     @Test
+    void aRotatedPairThatCannotBeWrittenToAFullDiskIsStillUsedAndWrittenAsSoonAsTheDiskTakesIt() throws Exception {
+        boolean[] diskFull = {false};
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            ServerClient c = new ServerClient(server.uri(), Optional.empty(), Optional.empty(), Optional.empty(), "", "",
+                    (id, refresh) -> {
+                        if (diskFull[0]) {
+                            throw new java.io.UncheckedIOException("cannot write identity.properties",
+                                    new java.io.IOException("No space left on device"));
+                        }
+                        saved.add(id + ":" + refresh);
+                    }, warnings::add);
+            c.register(new Enroller.Credential.Secret("s"), "n", "h", Map.of());
+            diskFull[0] = true;
+            server.expireAccessToken();
+            // The server has rotated the refresh token: dropping the new pair would burn the family
+            // once the reuse grace is over. It is used, and the agent says what is at stake.
+            assertEquals(new ConfigSource.Fetch.NoConfiguration(), c.fetch(new ConfigSource.Request("", 0, 0)));
+            assertEquals(new ConfigSource.Fetch.NoConfiguration(), c.fetch(new ConfigSource.Request("", 0, 0)));
+            assertEquals(1, server.refreshes(), "the new access token works; no refresh again");
+            assertTrue(warnings.stream().anyMatch(w -> w.contains("could not keep the new refresh token")
+                    && w.contains("No space left on device")), warnings.toString());
+            diskFull[0] = false;
+            c.fetch(new ConfigSource.Request("", 0, 0));
+            assertEquals(List.of("c-1:r0", "c-1:r1"), saved, "kept on disk as soon as it could be");
+        }
+    }
+
+    @Test
+    void anAnswerLargerThanAnyConfigurationIsNotReadIntoMemory() throws Exception {
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            ServerClient c = registered(server);
+            server.publish(1, "#".repeat(ServerClient.MAX_DOCUMENT_BYTES + 1));
+            ServerException e = assertThrows(ServerException.class, () -> c.fetch(new ConfigSource.Request("", 0, 0)));
+            assertEquals(ServerException.Kind.UNAVAILABLE, e.kind());
+            assertTrue(e.getMessage().contains("larger than 1024 KiB"), e.getMessage());
+            server.publish(2, "[collector]\npush_interval = 10\n");
+            assertEquals(2, ((ConfigSource.Fetch.Fetched) c.fetch(new ConfigSource.Request("", 0, 0))).version(),
+                    "and the next answer is read as usual");
+        }
+    }
+
+    @Test
     void aKnownAgentNeverRegistersUnderANewIdWithTheSecret() throws Exception {
         try (FakeFleetServer server = new FakeFleetServer()) {
             ServerClient c = registered(server);

@@ -158,6 +158,49 @@ class TokenRejectionIT {
         assertEquals(401, register("X-Enrolment-Token", token).statusCode(), "the token works once");
     }
 
+    @Test
+    void anEnrolmentTokenPresentedByAnotherCollectorIsRefusedAndStaysUnusedForItsOwn() {
+        ApiClient admin = ApiClient.asAdmin(SERVER.port());
+        String a = ApiClient.field(register("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET).body(),
+                "collector_id");
+        String b = ApiClient.field(register("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET).body(),
+                "collector_id");
+        assertEquals(204, admin.postJson("/api/v1/collectors/" + b + "/revoke", "").statusCode());
+        String token = admin.postJson("/api/v1/collectors/" + b + "/enrolment-token", "").body()
+                .replaceAll(".*\"enrolment_token\":\"([^\"]+)\".*", "$1");
+
+        // Collector a's agent was handed b's token by mistake: refused, and nothing about b changes.
+        HttpResponse<String> wrong = registerAs(a, token);
+        assertEquals(401, wrong.statusCode(), wrong.body());
+        assertEquals(false, notRevoked(b), "b stays revoked");
+
+        HttpResponse<String> right = registerAs(b, token);
+        assertEquals(201, right.statusCode(), "the token still works for b: " + right.body());
+        assertEquals(b, ApiClient.field(right.body(), "collector_id"));
+        assertEquals(true, notRevoked(b));
+        assertEquals(400, registerAs("../x", token).statusCode(), "a malformed id is a bad request");
+    }
+
+    private static HttpResponse<String> registerAs(String collectorId, String token) {
+        ApiClient anon = new ApiClient(SERVER.port());
+        return anon.send(anon.request("/api/v1/collectors/register").header("Content-Type", "application/json")
+                .header("X-Enrolment-Token", token).header("X-Collector-Id", collectorId)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"rebind\"}")));
+    }
+
+    private static boolean notRevoked(String id) {
+        try (java.sql.Connection c = SERVER.database().connect(); java.sql.PreparedStatement ps = c.prepareStatement(
+                "SELECT revoked_at IS NULL FROM collectors WHERE id = ?")) {
+            ps.setString(1, id);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static HttpResponse<String> register(String header, String value) {
         ApiClient anon = new ApiClient(SERVER.port());
         return anon.send(anon.request("/api/v1/collectors/register").header("Content-Type", "application/json")

@@ -3,6 +3,8 @@ package io.pgfleet.agent.collect;
 import io.pgfleet.domain.schema.EffectiveConfig;
 
 import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -79,14 +81,22 @@ final class MonitoredDatabase implements AutoCloseable {
         p.setProperty("socketTimeout", "30");
         // The JDBC driver speaks TCP only: a socket directory means "this host".
         String host = t.host().startsWith("/") ? "localhost" : t.host();
-        // Host, port and database go to the driver as properties, never pasted into the URL: a
-        // database name cannot smuggle in "?sslmode=disable" or another parameter.
-        p.setProperty("PGHOST", host);
-        p.setProperty("PGPORT", Integer.toString(t.port()));
-        p.setProperty("PGDBNAME", t.databases().get(0));
-        Connection c = DriverManager.getConnection("jdbc:postgresql:", p);
+        Connection c = DriverManager.getConnection(url(host, t.port(), t.databases().get(0)), p);
         c.setReadOnly(true);
         return c;
+    }
+
+    /**
+     * The URL names only the server and the database; every setting goes as a driver property.
+     * The database name is percent-encoded (the driver decodes it), so a name such as
+     * {@code postgres?sslmode=disable} is a name and cannot add a parameter. (The driver ignores a
+     * database given as a property when the URL names none: it would connect to the database named
+     * after the user.) The host is one the host's allow-lists accept, and the schema admits no
+     * {@code ,}, {@code ?} or {@code #}, so it names one server.
+     */
+    static String url(String host, int port, String database) {
+        String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+        return "jdbc:postgresql://" + h + ":" + port + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8);
     }
 
     private static Optional<String> password(EffectiveConfig.PostgresTarget t) {

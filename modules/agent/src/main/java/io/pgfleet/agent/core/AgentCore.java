@@ -184,15 +184,20 @@ public final class AgentCore {
         synchronized (this) {
             pulling = true;
         }
-        Duration pause;
+        // Whatever escapes a pull (an Error such as OutOfMemoryError included) must not end the
+        // lane: the next pull is scheduled in any case, after a failure's pause when it did not end.
+        Duration pause = PullPolicy.afterFailure(pullFailures + 1, current.pullInterval(), p.random());
         try {
             pause = pullOnce();
+        } catch (RuntimeException | Error e) {
+            pullFailures++;
+            log("configuration pull failed: " + e + "; next attempt in " + pause.toMillis() + " ms");
         } finally {
             synchronized (this) {
                 pulling = false;
             }
+            schedulePull(pause);
         }
-        schedulePull(pause);
     }
 
     private Duration pullOnce() {
@@ -361,7 +366,15 @@ public final class AgentCore {
         appliedVersion = version;
         if (fromServer) {
             etag = newEtag;
-            p.store().saveLastKnownGood(new LastKnownGoodStore.Cached(version, document));
+            try {
+                p.store().saveLastKnownGood(new LastKnownGoodStore.Cached(version, document));
+            } catch (RuntimeException e) {
+                // A full or read-only state directory costs the fallback for the next start-up
+                // without the server, not the report: the version does run.
+                log("could not keep version " + version + " as the last-known-good configuration (" + e.getMessage()
+                        + (e.getCause() != null ? ": " + e.getCause().getMessage() : "")
+                        + "); it runs, but a start-up without the server would not find it");
+            }
             report(version, ApplyStatus.APPLIED, "");
         }
         log("applied configuration version " + version + " without a restart: " + (firstRun ? describe(next) : described));
@@ -374,15 +387,29 @@ public final class AgentCore {
         if (refused.isPresent()) {
             return refused;
         }
-        if (!t.passwordFile().isEmpty() && !p.host().readableFile(t.passwordFile())) {
-            return Optional.of("postgres.password_file " + t.passwordFile()
-                    + " does not exist on this host or is not readable by the agent");
+        if (!t.passwordFile().isEmpty()) {
+            Optional<String> real = p.host().realPath(t.passwordFile());
+            if (real.isEmpty() || !p.host().readableFile(real.get())) {
+                return Optional.of("postgres.password_file " + t.passwordFile()
+                        + " does not exist on this host or is not readable by the agent");
+            }
+            // The path as written is inside an allowed directory; where its links lead must be too.
+            AllowLists allow = settings.allowLists();
+            Optional<String> escaped = allow.checkResolved(real.get(), resolved(allow.passwordDirs()),
+                    resolved(allow.ownFiles()));
+            if (escaped.isPresent()) {
+                return escaped;
+            }
         }
         if (!t.passwordEnv().isEmpty() && !p.host().envSet(t.passwordEnv())) {
             return Optional.of("postgres.password_env names " + t.passwordEnv() + ", which is not set for the agent");
         }
         return next.diskPaths().stream().filter(d -> !p.host().exists(d))
                 .map(d -> "collectors.disk_usage.paths: " + d + " does not exist on this host").findFirst();
+    }
+
+    private List<String> resolved(List<String> paths) {
+        return paths.stream().map(d -> p.host().realPath(d).orElse(d)).toList();
     }
 
     private void fail(int version, String error) {
@@ -466,7 +493,7 @@ public final class AgentCore {
                 }
                 c.interval = next.schedule(k).interval();
                 // A new interval counts from the last start; a new database is measured at once.
-                Duration delay = retargeted ? Duration.ZERO : max0(Duration.between(now, c.lastStart.plus(c.interval)));
+                Duration delay = retargeted ? Duration.ZERO : untilNext(now, c);
                 c.generation++;
                 c.next.ifPresent(Scheduler.Task::cancel);
                 scheduleRun(k, c, delay);
@@ -491,21 +518,31 @@ public final class AgentCore {
         }
         try {
             buffer.addAll(p.metrics().collect(kind, current));
-        } catch (Exception e) {
+        } catch (Exception | OutOfMemoryError e) {
             // Once a minute per collector: a database that is down must not flood the log.
             Instant now = p.scheduler().now();
             Instant last = lastErrorLog.get(kind);
-            if (last == null || !now.isBefore(last.plus(ERROR_LOG_EVERY))) {
+            if (last == null || !now.isBefore(last.plus(ERROR_LOG_EVERY)) || now.isBefore(last)) {
                 lastErrorLog.put(kind, now);
                 log(kind.key() + " could not collect: " + e.getMessage());
             }
         }
         synchronized (collectionLock) {
             if (running && c.generation == generation) {
-                Duration delay = max0(Duration.between(p.scheduler().now(), c.lastStart.plus(c.interval)));
+                Duration delay = untilNext(p.scheduler().now(), c);
                 scheduleRun(kind, c, delay);
             }
         }
+    }
+
+    /**
+     * The wait until a collector's next run: one interval after its last start, at once if that
+     * passed, and never more than one interval, so that a wall clock stepped back (NTP, a VM
+     * resumed) cannot hold a collector for as long as the step.
+     */
+    private static Duration untilNext(Instant now, Collection c) {
+        Duration d = max0(Duration.between(now, c.lastStart.plus(c.interval)));
+        return d.compareTo(c.interval) > 0 ? c.interval : d;
     }
 
     private static Duration max0(Duration d) {
@@ -528,10 +565,12 @@ public final class AgentCore {
         Duration next = current.pushInterval();
         try {
             next = pushOnce().orElse(next);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             log("push failed: " + e);
+        } finally {
+            // The lane goes on whatever happened, as the pull lane does.
+            schedulePush(next);
         }
-        schedulePush(next);
     }
 
     /** Pushes what is waiting; a back-off pause when the server could not take it. */

@@ -1,5 +1,7 @@
 package io.pgfleet.agent.core;
 
+import java.util.Optional;
+
 /**
  * What the core asks of the host's file system and environment before it applies a configuration.
  * Asked only for paths and names the host's allow-lists permit.
@@ -13,6 +15,15 @@ public interface HostFiles {
      * @return true when readable
      */
     boolean readableFile(String path);
+
+    /**
+     * A path with every symbolic link resolved, so that a link inside an allowed directory cannot
+     * lead the agent out of it.
+     *
+     * @param path absolute path
+     * @return the real path; empty when it does not exist or cannot be resolved
+     */
+    Optional<String> realPath(String path);
 
     /**
      * Whether a path exists.

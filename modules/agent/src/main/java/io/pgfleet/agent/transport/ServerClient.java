@@ -21,13 +21,18 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -52,9 +57,19 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
         void save(String collectorId, String refreshToken);
     }
 
+    /** Most bytes of a configuration answer read (the server takes documents of at most 256 KiB). */
+    public static final int MAX_DOCUMENT_BYTES = 1024 * 1024;
+    /** Most bytes of a registration or refresh answer read. */
+    public static final int MAX_JSON_BYTES = 64 * 1024;
+    /** Most bytes of a failed answer's body read, for the log. */
+    private static final int ERROR_EXCERPT_BYTES = 4096;
+
     private final WebClient http;
     private final TokenSink sink;
+    private final Consumer<String> warn;
     private final Object refreshLock = new Object();
+    /** Whether the newest pair is only in memory (the state directory refused it); guarded by refreshLock. */
+    private boolean unsaved;
     private volatile String collectorId;
     private volatile String refreshToken;
     private volatile String accessToken = "";
@@ -72,6 +87,25 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
      */
     public ServerClient(URI serverUrl, Optional<Path> caFile, Optional<Path> certFile, Optional<Path> keyFile,
                         String collectorId, String refreshToken, TokenSink sink) {
+        this(serverUrl, caFile, certFile, keyFile, collectorId, refreshToken, sink,
+                m -> System.err.println("pgfleet-agent: " + m));
+    }
+
+    /**
+     * A client for one server that says where it wants when new tokens cannot be kept.
+     *
+     * @param serverUrl    the server
+     * @param caFile       a PEM CA to trust instead of the JDK's trust store
+     * @param certFile     a PEM client certificate chain (mTLS)
+     * @param keyFile      its PEM key
+     * @param collectorId  the known identity, empty before registration
+     * @param refreshToken the known refresh token
+     * @param sink         where new tokens go
+     * @param warn         where a failure to keep them is said
+     */
+    public ServerClient(URI serverUrl, Optional<Path> caFile, Optional<Path> certFile, Optional<Path> keyFile,
+                        String collectorId, String refreshToken, TokenSink sink, Consumer<String> warn) {
+        this.warn = warn;
         WebClientConfig.Builder b = WebClient.builder()
                 .baseUri(serverUrl)
                 .connectTimeout(Duration.ofSeconds(5))
@@ -115,6 +149,10 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                 case Credential.Secret s -> r.header(HeaderNames.create("X-Registration-Secret"), s.secret());
                 case Credential.Token t -> r.header(HeaderNames.create("X-Enrolment-Token"), t.token());
             }
+            if (!collectorId.isEmpty()) {
+                // The server then refuses a token issued for another collector and leaves it unused.
+                r.header(HeaderNames.create("X-Collector-Id"), collectorId);
+            }
             return r.submit(body);
         }, 201, "registration", ServerException.Kind.REJECTED);
         String id = answer.containsKey("collector_id") ? answer.getString("collector_id") : answer.getString("subject");
@@ -129,11 +167,40 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
     private void tokens(JsonObject answer, String id) {
         String access = answer.getString("access_token");
         String refresh = answer.getString("refresh_token");
-        // Kept on disk first: if the agent stops right after, it restarts with the newest token.
-        sink.save(id, refresh);
-        collectorId = id;
-        refreshToken = refresh;
-        accessToken = access;
+        synchronized (refreshLock) {
+            // Kept on disk first: if the agent stops right after, it restarts with the newest token.
+            // A disk that refuses it does not stop its use: the server has rotated the old token
+            // already, so dropping the new pair would only burn the family once the reuse grace ends.
+            try {
+                sink.save(id, refresh);
+                unsaved = false;
+            } catch (RuntimeException e) {
+                unsaved = true;
+                warn.accept("could not keep the new refresh token in the state directory (" + e.getMessage()
+                        + (e.getCause() != null ? ": " + e.getCause().getMessage() : "") + "); it is used from memory"
+                        + " and written as soon as the directory takes it. Until then a restart of the agent loses its"
+                        + " identity (an operator would have to re-bind it with an enrolment token)");
+            }
+            collectorId = id;
+            refreshToken = refresh;
+            accessToken = access;
+        }
+    }
+
+    /** Writes a pair the state directory refused before, once it takes it. */
+    private void keepUnsaved() {
+        synchronized (refreshLock) {
+            if (!unsaved) {
+                return;
+            }
+            try {
+                sink.save(collectorId, refreshToken);
+                unsaved = false;
+                warn.accept("the refresh token is kept in the state directory again");
+            } catch (RuntimeException e) {
+                // still refused; said once already, tried again on the next request
+            }
+        }
     }
 
     @Override
@@ -163,7 +230,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             }
             int version = Integer.parseInt(response.headers().first(HeaderNames.create("X-Config-Version")).orElse("0"));
             return new Fetch.Fetched(version, response.headers().first(HeaderNames.ETAG).orElse(""),
-                    response.as(String.class));
+                    body(response, MAX_DOCUMENT_BYTES, "configuration"));
         });
     }
 
@@ -205,14 +272,40 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
         });
     }
 
+    /**
+     * An answer's body, read up to a limit: whatever a server, a proxy or a captive portal sends, the
+     * agent (16 MB of heap) never holds more than this of it. An answer past the limit is a failure.
+     */
+    private static String body(HttpClientResponse response, int limit, String what) {
+        try (InputStream in = response.inputStream()) {
+            byte[] b = in.readNBytes(limit + 1);
+            if (b.length > limit) {
+                throw new Failure(new ServerException(ServerException.Kind.UNAVAILABLE, "the " + what
+                        + " answer is larger than " + limit / 1024 + " KiB; it is not read", null));
+            }
+            return new String(b, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The beginning of a failed answer's body, for the log; the rest is never read. */
+    private static String excerpt(HttpClientResponse response) {
+        try (InputStream in = response.inputStream()) {
+            String text = new String(in.readNBytes(ERROR_EXCERPT_BYTES), StandardCharsets.UTF_8);
+            return text.length() > 300 ? text.substring(0, 300) + "…" : text;
+        } catch (IOException | RuntimeException e) {
+            return "(no readable body)";
+        }
+    }
+
     /** A failed answer: 413 too large, other 4xx never accepted, 5xx try again later. */
     private static Failure failure(HttpClientResponse response, String what) {
         int code = response.status().code();
-        String text = response.as(String.class);
+        String text = excerpt(response);
         ServerException.Kind kind = code == 413 ? ServerException.Kind.TOO_LARGE
                 : code >= 400 && code < 500 ? ServerException.Kind.REJECTED : ServerException.Kind.UNAVAILABLE;
-        return new Failure(new ServerException(kind, what + " answered " + code + ": "
-                + (text.length() > 300 ? text.substring(0, 300) + "…" : text), null));
+        return new Failure(new ServerException(kind, what + " answered " + code + ": " + text, null));
     }
 
     /** Carries a {@link ServerException} out of a response handler. */
@@ -227,6 +320,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
 
     private <T> T authorized(Supplier<HttpClientResponse> request, Function<HttpClientResponse, T> handler)
             throws ServerException {
+        keepUnsaved();
         for (int attempt = 0; attempt < 2; attempt++) {
             String used = accessToken;
             try (HttpClientResponse response = send(request)) {
@@ -280,8 +374,15 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
     private JsonObject call(Supplier<HttpClientResponse> request, int expected, String what,
                             ServerException.Kind whenRefused) throws ServerException {
         try (HttpClientResponse r = send(request)) {
-            String text = r.as(String.class);
             int code = r.status().code();
+            String text;
+            try {
+                text = code == expected ? body(r, MAX_JSON_BYTES, what) : excerpt(r);
+            } catch (Failure f) {
+                throw f.exception;
+            } catch (RuntimeException e) {
+                throw new ServerException(ServerException.Kind.UNAVAILABLE, what + ": " + e.getMessage(), e);
+            }
             if (code == 401 || code == 403) {
                 throw new ServerException(whenRefused, what + " refused: " + text, null);
             }
@@ -291,6 +392,9 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             }
             try (JsonReader reader = Json.createReader(new StringReader(text))) {
                 return reader.readObject();
+            } catch (RuntimeException e) {
+                throw new ServerException(ServerException.Kind.UNAVAILABLE, what + " answered " + code
+                        + " with a body that is not the expected JSON object", e);
             }
         }
     }

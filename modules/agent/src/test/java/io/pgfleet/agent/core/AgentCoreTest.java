@@ -279,6 +279,70 @@ class AgentCoreTest {
     }
 
     @Test
+    void aStateDirectoryThatCannotBeWrittenDoesNotHideTheAppliedVersionFromTheServer() {
+        f.stateWritable = false;
+        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
+        AgentCore core = f.core(1000);
+        core.start();
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        assertEquals(1, core.appliedVersion());
+        assertEquals(List.of(ApplyStatus.APPLIED), f.reports.stream().map(StatusReporter.Report::status).toList(),
+                "the server hears that version 1 runs, once");
+        assertTrue(f.logged("could not keep version 1 as the last-known-good configuration"), f.log.toString());
+        assertTrue(f.requests.size() <= 5, "and the watch goes on as usual, no retry of the apply: " + f.requests.size());
+    }
+
+    @Test
+    void aSymbolicLinkInAnAllowedDirectoryThatLeadsOutOfItFailsAndNothingIsRead() {
+        f.links.put("/etc/pgfleet/secrets/pw", "/etc/shadow");
+        f.readableFiles.add("/etc/shadow");
+        f.published = Optional.of(Map.entry(1, "[postgres]\nport = 45999\npassword_file = \"/etc/pgfleet/secrets/pw\"\n"));
+        AgentCore core = f.core(1000);
+        core.start();
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        assertEquals(1, core.failedVersion());
+        String error = f.reports.get(0).error();
+        assertTrue(error.contains("allowed_password_dirs") && error.contains("symbolic links") && !error.contains("exist"),
+                error);
+        assertTrue(f.targets.stream().noneMatch(t -> t.passwordFile().equals("/etc/pgfleet/secrets/pw")),
+                "no connection with it: " + f.targets);
+    }
+
+    @Test
+    void anErrorInAPullOrAPushDoesNotEndItsLane() {
+        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
+        f.fetchErrors.add(new OutOfMemoryError("Java heap space"));
+        boolean[] pushError = {true};
+        f.sinkAnswer = s -> {
+            if (pushError[0]) {
+                pushError[0] = false;
+                throw new OutOfMemoryError("Java heap space");
+            }
+            return Optional.empty();
+        };
+        AgentCore core = f.core(1000);
+        core.start();
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        assertEquals(1, core.appliedVersion(), "the pull lane went on after the error");
+        assertTrue(f.logged("configuration pull failed: java.lang.OutOfMemoryError"), f.log.toString());
+        assertFalse(f.stored.isEmpty(), "and so did the push lane");
+        assertTrue(f.scheduler.uncaught.isEmpty(), f.scheduler.uncaught.toString());
+    }
+
+    @Test
+    void aWallClockSteppedBackDuringACollectionDoesNotHoldTheCollectorForTheStep() {
+        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
+        AgentCore core = f.core(1000);
+        core.start();
+        f.scheduler.runFor(Duration.ofSeconds(10));
+        int before = count(CollectorKind.SYSSTAT);
+        f.duringNextCollection = Optional.of(() -> f.scheduler.stepWallClock(Duration.ofHours(-1)));
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        assertTrue(count(CollectorKind.SYSSTAT) >= before + 25,
+                "sysstat kept its 2 s rhythm: " + (count(CollectorKind.SYSSTAT) - before) + " runs in a minute");
+    }
+
+    @Test
     void manyCoresRunSideBySideInOneJvmWithFakeCollectors() {
         List<Fakes> fleet = new java.util.ArrayList<>();
         List<AgentCore> cores = new java.util.ArrayList<>();

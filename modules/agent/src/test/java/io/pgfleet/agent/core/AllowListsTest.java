@@ -40,4 +40,29 @@ class AllowListsTest {
             assertTrue(defaults.check(target(no, "", "")).get().contains("allowed_hosts"), no);
         }
     }
+
+    @Test
+    void pgfleetsOwnCredentialVariablesAreNeverAPasswordEvenWhenAPatternCoversThem() {
+        for (String own : List.of("PGFLEET_ENROLMENT_TOKEN", "PGFLEET_REGISTRATION_SECRET", "PGFLEET_ADMIN_PASSWORD")) {
+            String why = defaults.check(target("localhost", "", own)).orElseThrow(() -> new AssertionError(own));
+            assertTrue(why.contains("pgfleet's own credentials"), why);
+        }
+        AllowLists explicit = new AllowLists(List.of("/etc/pgfleet/secrets"), List.of("PGFLEET_ENROLMENT_TOKEN"), List.of("localhost"));
+        assertTrue(explicit.check(target("localhost", "", "PGFLEET_ENROLMENT_TOKEN")).isPresent());
+    }
+
+    @Test
+    void aSymbolicLinkInsideAnAllowedDirectoryMayNotLeadOutOfItNorToTheAgentsOwnFiles() {
+        AllowLists a = defaults.withOwnFiles(List.of("/var/lib/pgfleet-agent"));
+        assertTrue(a.check(target("localhost", "/etc/pgfleet/secrets/pw", "")).isEmpty(), "as written, it is inside");
+        String out = a.checkResolved("/etc/shadow", List.of("/etc/pgfleet/secrets"), List.of("/var/lib/pgfleet-agent"))
+                .orElseThrow();
+        assertTrue(out.contains("allowed_password_dirs") && out.contains("symbolic links") && !out.contains("exist"), out);
+        AllowLists wide = new AllowLists(List.of("/var/lib"), List.of(), List.of("localhost"))
+                .withOwnFiles(List.of("/var/lib/pgfleet-agent"));
+        assertTrue(wide.checkResolved("/var/lib/pgfleet-agent/identity.properties", List.of("/var/lib"),
+                List.of("/var/lib/pgfleet-agent")).orElseThrow().contains("the agent's own credentials"));
+        assertTrue(a.checkResolved("/srv/secrets/pw", List.of("/srv/secrets"), List.of()).isEmpty(),
+                "an allowed directory that is itself a link is compared by its real path");
+    }
 }

@@ -16,12 +16,22 @@ final class FakeScheduler implements Scheduler {
     private final PriorityQueue<Entry> queue = new PriorityQueue<>(
             Comparator.comparing(Entry::due).thenComparingLong(Entry::seq));
     private final List<Duration> pullDelays = new ArrayList<>();
+    /** What tasks threw: kept, like a ScheduledExecutorService keeps it in the task's future, and not rethrown. */
+    final List<Throwable> uncaught = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Instant now = Instant.parse("2026-01-01T00:00:00Z");
     private long seq;
 
+    /** How far the wall clock is from the monotonic time the timers run on (an NTP step, say). */
+    private Duration wallOffset = Duration.ZERO;
+
     @Override
     public synchronized Instant now() {
-        return now;
+        return now.plus(wallOffset);
+    }
+
+    /** Steps the wall clock ({@link #now()}) without moving the timers, as a real clock step does. */
+    synchronized void stepWallClock(Duration d) {
+        wallOffset = wallOffset.plus(d);
     }
 
     /**
@@ -48,7 +58,7 @@ final class FakeScheduler implements Scheduler {
                 }
             }
             if (!next.cancelled()[0]) {
-                next.work().run();
+                run(next.work());
             }
         }
     }
@@ -88,8 +98,16 @@ final class FakeScheduler implements Scheduler {
                 }
             }
             if (!e.cancelled()[0]) {
-                e.work().run();
+                run(e.work());
             }
+        }
+    }
+
+    private void run(Runnable work) {
+        try {
+            work.run();
+        } catch (RuntimeException | Error e) {
+            uncaught.add(e);
         }
     }
 }

@@ -32,6 +32,8 @@ final class Fakes {
     final Set<String> readableFiles = new HashSet<>();
     final List<String> filesAsked = new ArrayList<>();
     final Deque<ServerException> fetchFailures = new ArrayDeque<>();
+    /** Thrown by the next fetches, once each (an answer too large for the heap, say). */
+    final Deque<Error> fetchErrors = new ArrayDeque<>();
     int registrations;
     Optional<String> collectorId = Optional.of("c-1");
     Optional<String> enrolmentToken = Optional.empty();
@@ -40,11 +42,17 @@ final class Fakes {
     /** How the sink answers a batch: empty accepts it. */
     Function<List<Sample>, Optional<ServerException>> sinkAnswer = s -> Optional.empty();
     int samplesPerRun = 3;
+    /** Runs inside the next collection (once). */
+    Optional<Runnable> duringNextCollection = Optional.empty();
     /** A real sink to push to instead of the in-memory one. */
     Optional<SampleSink> realSink = Optional.empty();
     /** Whether watches honour {@code after} (a server that does not answers the newest version at once). */
     boolean honourAfter = true;
     long sampleSeq;
+    /** Whether the state directory can be written (a full or read-only disk when false). */
+    boolean stateWritable = true;
+    /** Symbolic links on this fake host: a path and the real path it resolves to. */
+    final Map<String, String> links = new java.util.HashMap<>();
 
     AgentCore core(int bufferSamples) {
         return core(bufferSamples, AllowLists.defaults());
@@ -55,6 +63,9 @@ final class Fakes {
             requests.add(r);
             if (!fetchFailures.isEmpty()) {
                 throw fetchFailures.poll();
+            }
+            if (!fetchErrors.isEmpty()) {
+                throw fetchErrors.poll();
             }
             Optional<Map.Entry<Integer, String>> p = published;
             if (r.watchSeconds() == 0) {
@@ -115,6 +126,9 @@ final class Fakes {
             @Override
             public List<Sample> collect(CollectorKind kind, EffectiveConfig config) {
                 collected.add(kind);
+                Optional<Runnable> during = duringNextCollection;
+                duringNextCollection = Optional.empty();
+                during.ifPresent(Runnable::run);
                 if (samplesPerRun < 0) {
                     throw new IllegalStateException("connection refused");
                 }
@@ -130,6 +144,12 @@ final class Fakes {
             }
         };
         HostFiles host = new HostFiles() {
+            @Override
+            public Optional<String> realPath(String path) {
+                filesAsked.add(path);
+                return Optional.of(links.getOrDefault(path, path));
+            }
+
             @Override
             public boolean readableFile(String path) {
                 filesAsked.add(path);
@@ -157,6 +177,10 @@ final class Fakes {
 
             @Override
             public void saveLastKnownGood(Cached cached) {
+                if (!stateWritable) {
+                    throw new java.io.UncheckedIOException("cannot write last-known-good.toml",
+                            new java.io.IOException("No space left on device"));
+                }
                 kept = Optional.of(cached);
             }
         };

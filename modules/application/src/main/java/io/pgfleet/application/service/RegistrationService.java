@@ -55,7 +55,7 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
                                        Map<String, String> labels, Actor actor) {
         RegistrationResult result = switch (credential) {
             case RegistrationCredential.Secret s -> withSecret(s.secret(), name, hostname, labels, actor);
-            case RegistrationCredential.EnrolmentToken t -> withEnrolmentToken(t.token(), actor);
+            case RegistrationCredential.EnrolmentToken t -> withEnrolmentToken(t.token(), t.forCollector(), actor);
         };
         if (result instanceof RegistrationResult.Refused refused) {
             Instant now = clock.instant();
@@ -90,13 +90,16 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
         return new RegistrationResult.Registered(collector, issuer.newFamily(new Principal(id.value(), Role.COLLECTOR)));
     }
 
-    private RegistrationResult withEnrolmentToken(String token, Actor actor) {
+    private RegistrationResult withEnrolmentToken(String token, Optional<CollectorId> forCollector, Actor actor) {
         if (token == null || token.isBlank() || token.length() > 200) {
             return new RegistrationResult.Refused("no enrolment token");
         }
-        Optional<CollectorId> id = enrolments.consumeEnrolmentToken(Secrets.hash(token), clock.instant());
+        Optional<CollectorId> id = enrolments.consumeEnrolmentToken(Secrets.hash(token), clock.instant(), forCollector);
         if (id.isEmpty()) {
-            return new RegistrationResult.Refused("unknown, used or expired enrolment token");
+            return new RegistrationResult.Refused(forCollector.isPresent()
+                    ? "unknown, used or expired enrolment token, or one issued for another collector than "
+                    + forCollector.get().value()
+                    : "unknown, used or expired enrolment token");
         }
         Optional<Collector> collector = loadCollector.loadCollector(id.get()).filter(c -> !c.revoked());
         if (collector.isEmpty()) {

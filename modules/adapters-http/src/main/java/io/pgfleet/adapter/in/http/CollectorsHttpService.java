@@ -36,6 +36,7 @@ final class CollectorsHttpService implements ApiService {
 
     static final HeaderName REGISTRATION_SECRET = HeaderNames.create("X-Registration-Secret");
     static final HeaderName ENROLMENT_TOKEN = HeaderNames.create("X-Enrolment-Token");
+    static final HeaderName COLLECTOR_ID = HeaderNames.create("X-Collector-Id");
     private static final Set<String> REGISTRATION_FIELDS = Set.of("name", "hostname", "labels");
 
     private final ProvisionCollectorUseCase provision;
@@ -83,8 +84,16 @@ final class CollectorsHttpService implements ApiService {
                 throw new ApiException(Problem.badRequest("unknown field '" + key + "'; expected name, hostname, labels"));
             }
         }
+        // An agent that already is a collector names it, so that a token issued for another one is
+        // refused and stays unused instead of re-binding that other collector to this host.
+        Optional<CollectorId> forCollector;
+        try {
+            forCollector = req.headers().first(COLLECTOR_ID).map(CollectorId::of);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(Problem.badRequest("X-Collector-Id: " + e.getMessage()));
+        }
         RegistrationCredential credential = secret.<RegistrationCredential>map(RegistrationCredential.Secret::new)
-                .orElseGet(() -> new RegistrationCredential.EnrolmentToken(token.orElseThrow()));
+                .orElseGet(() -> new RegistrationCredential.EnrolmentToken(token.orElseThrow(), forCollector));
         RegisterCollectorUseCase.RegistrationResult result;
         try {
             result = register.register(credential, optionalString(body, "name"), optionalString(body, "hostname"),

@@ -93,17 +93,21 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
     }
 
     @Override
-    public Optional<CollectorId> consumeEnrolmentToken(String tokenHash, Instant now) {
+    public Optional<CollectorId> consumeEnrolmentToken(String tokenHash, Instant now, Optional<CollectorId> forCollector) {
         // Using a token also lifts a revocation: issuing it was the operator's decision to re-bind.
+        // A token presented by an agent that is another collector is not used at all.
+        String expected = forCollector.map(CollectorId::value).orElse("");
         return Rows.guard("using an enrolment token", () -> db.execute().get("""
                         WITH used AS (
                             UPDATE enrolment_tokens SET used_at = ?
                             WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?
+                              AND (? = '' OR collector_id = ?)
                             RETURNING collector_id),
                         rebound AS (
                             UPDATE collectors SET revoked_at = NULL
                             WHERE id IN (SELECT collector_id FROM used) AND revoked_at IS NOT NULL)
-                        SELECT collector_id FROM used""", Rows.timestamp(now), tokenHash, Rows.timestamp(now))
+                        SELECT collector_id FROM used""", Rows.timestamp(now), tokenHash, Rows.timestamp(now), expected,
+                        expected)
                 .map(r -> CollectorId.of(Rows.text(r, "collector_id"))));
     }
 }

@@ -28,5 +28,18 @@ public interface EnrolmentTokenStorePort {
      * @param now       the current time
      * @return the collector it enrols, or empty when unknown, used or expired
      */
-    Optional<CollectorId> consumeEnrolmentToken(String tokenHash, Instant now);
+    default Optional<CollectorId> consumeEnrolmentToken(String tokenHash, Instant now) {
+        return consumeEnrolmentToken(tokenHash, now, Optional.empty());
+    }
+
+    /**
+     * Uses a token once, only when it was issued for the expected collector; a token for another
+     * collector is left unused and its collector untouched.
+     *
+     * @param tokenHash    SHA-256 of the presented token
+     * @param now          the current time
+     * @param forCollector the collector it must have been issued for; empty for any
+     * @return the collector it enrols, or empty when unknown, used, expired or for another collector
+     */
+    Optional<CollectorId> consumeEnrolmentToken(String tokenHash, Instant now, Optional<CollectorId> forCollector);
 }
