@@ -56,6 +56,11 @@ final class AgentProcess implements AutoCloseable {
         return new AgentProcess(pb.start());
     }
 
+    /** Starts an agent command other than the jar (an installed package's), output and errors merged. */
+    static AgentProcess start(ProcessBuilder command) throws IOException {
+        return new AgentProcess(command.redirectErrorStream(true).start());
+    }
+
     long pid() {
         return process.pid();
     }
