@@ -82,6 +82,10 @@ public final class ServerClient {
         void save(String collectorId, String refreshToken);
     }
 
+    /** This agent's version, from its jar's manifest (Implementation-Version); empty when run from classes. */
+    private static final String AGENT_VERSION =
+            Optional.ofNullable(ServerClient.class.getPackage().getImplementationVersion()).orElse("");
+
     private final WebClient http;
     private final TokenSink sink;
     private volatile String collectorId;
@@ -211,7 +215,8 @@ public final class ServerClient {
     public void reportStatus(int version, ApplyStatus status, String error, String effectiveSha256)
             throws TransportException {
         String body = Json.createObjectBuilder().add("version", version).add("status", status.name())
-                .add("error", error).add("effective_sha256", effectiveSha256).build().toString();
+                .add("error", error).add("effective_sha256", effectiveSha256).add("agent_version", AGENT_VERSION)
+                .build().toString();
         authorized(() -> bearer(http.post("/api/v1/collectors/" + collectorId + "/status"))
                 .header(HeaderNames.CONTENT_TYPE, "application/json").submit(body), response -> {
             if (response.status().code() != 204) {

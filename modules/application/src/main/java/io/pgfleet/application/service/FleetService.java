@@ -39,8 +39,9 @@ final class FleetService implements ReportStatusUseCase, PushMetricsUseCase, Fle
 
     @Override
     public Receipt report(CollectorId collectorId, int version, ApplyStatus status, String error,
-                                        String effectiveSha256) {
-        ApplyReport report = new ApplyReport(collectorId, version, status, error, effectiveSha256, clock.instant());
+                          String effectiveSha256, String agentVersion) {
+        ApplyReport report = new ApplyReport(collectorId, version, status, error, effectiveSha256, clock.instant(),
+                agentVersion);
         return reports.saveApplyReport(report) ? new Receipt.Stored(0)
                 : new Receipt.CollectorNotFound();
     }

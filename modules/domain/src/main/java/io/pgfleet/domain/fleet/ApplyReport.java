@@ -15,11 +15,15 @@ import java.util.regex.Pattern;
  * @param error           why it failed, empty when applied
  * @param effectiveSha256 SHA-256 of the configuration it runs now (after the attempt)
  * @param reportedAt      when the server received the report
+ * @param agentVersion    the agent's own version (e.g. {@code 0.1.0-SNAPSHOT}), empty when it did not say
+ *                        (agents older than the field)
  */
 public record ApplyReport(CollectorId collectorId, int version, ApplyStatus status, String error, String effectiveSha256,
-                          Instant reportedAt) {
+                          Instant reportedAt, String agentVersion) {
 
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{64}");
+    /** A version as agents and packages spell it: letters, digits and {@code . + ~ _ -}, at most 64. */
+    private static final Pattern AGENT_VERSION = Pattern.compile("[0-9A-Za-z.+~_-]{0,64}");
     /** The longest error text kept. */
     public static final int MAX_ERROR = 4000;
 
@@ -29,6 +33,10 @@ public record ApplyReport(CollectorId collectorId, int version, ApplyStatus stat
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(error, "error");
         Objects.requireNonNull(reportedAt, "reportedAt");
+        Objects.requireNonNull(agentVersion, "agentVersion");
+        if (!AGENT_VERSION.matcher(agentVersion).matches()) {
+            throw new IllegalArgumentException("agent_version is at most 64 letters, digits and . + ~ _ -");
+        }
         if (version < 1) {
             throw new IllegalArgumentException("a report names a version, 1 or more");
         }
@@ -41,5 +49,20 @@ public record ApplyReport(CollectorId collectorId, int version, ApplyStatus stat
         if (error.length() > MAX_ERROR) {
             error = error.substring(0, MAX_ERROR);
         }
+    }
+
+    /**
+     * A report from an agent that does not say its version.
+     *
+     * @param collectorId     the agent
+     * @param version         the version it tried
+     * @param status          applied or failed
+     * @param error           why it failed, empty when applied
+     * @param effectiveSha256 SHA-256 of the configuration it runs now
+     * @param reportedAt      when the server received the report
+     */
+    public ApplyReport(CollectorId collectorId, int version, ApplyStatus status, String error, String effectiveSha256,
+                       Instant reportedAt) {
+        this(collectorId, version, status, error, effectiveSha256, reportedAt, "");
     }
 }

@@ -16,9 +16,10 @@ import java.util.Optional;
  * @param lastStatus     the outcome of its last apply attempt, if any
  * @param lastError      the error of its last attempt, empty when none
  * @param lastAttempted  the version of its last attempt, 0 when none
+ * @param agentVersion   the agent's version from its last report, empty when unknown
  */
 public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int latestVersion, int appliedVersion,
-                          Optional<ApplyStatus> lastStatus, String lastError, int lastAttempted) {
+                          Optional<ApplyStatus> lastStatus, String lastError, int lastAttempted, String agentVersion) {
 
     /** Requires every part. */
     public FleetMember {
@@ -26,6 +27,23 @@ public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int
         Objects.requireNonNull(lastSeenAt, "lastSeenAt");
         Objects.requireNonNull(lastStatus, "lastStatus");
         Objects.requireNonNull(lastError, "lastError");
+        Objects.requireNonNull(agentVersion, "agentVersion");
+    }
+
+    /**
+     * A member whose agent version is unknown.
+     *
+     * @param collector      the collector
+     * @param lastSeenAt     when it last reported or pushed, if ever
+     * @param latestVersion  the latest published version, 0 when none
+     * @param appliedVersion the version it last applied, 0 when none
+     * @param lastStatus     the outcome of its last apply attempt, if any
+     * @param lastError      the error of its last attempt, empty when none
+     * @param lastAttempted  the version of its last attempt, 0 when none
+     */
+    public FleetMember(Collector collector, Optional<Instant> lastSeenAt, int latestVersion, int appliedVersion,
+                       Optional<ApplyStatus> lastStatus, String lastError, int lastAttempted) {
+        this(collector, lastSeenAt, latestVersion, appliedVersion, lastStatus, lastError, lastAttempted, "");
     }
 
     /**

@@ -82,6 +82,11 @@ final class FleetHttpService implements ApiService {
             o.add("latest_version", m.latestVersion())
                     .add("applied_version", m.appliedVersion())
                     .add("last_attempted_version", m.lastAttempted());
+            if (m.agentVersion().isEmpty()) {
+                o.addNull("agent_version");
+            } else {
+                o.add("agent_version", m.agentVersion());
+            }
             m.lastStatus().ifPresentOrElse(s -> o.add("apply_status", s.name()), () -> o.addNull("apply_status"));
             o.add("apply_error", m.lastError())
                     .add("in_sync", m.inSync())
@@ -103,7 +108,9 @@ final class FleetHttpService implements ApiService {
         }
         Receipt r;
         try {
-            r = status.report(id, version, st, string(body, "error", false), string(body, "effective_sha256", true));
+            // agent_version is optional: agents older than the field do not send it.
+            r = status.report(id, version, st, string(body, "error", false), string(body, "effective_sha256", true),
+                    string(body, "agent_version", false));
         } catch (IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest(e.getMessage()));
         }

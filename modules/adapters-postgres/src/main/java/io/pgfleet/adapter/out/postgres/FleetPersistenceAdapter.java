@@ -41,16 +41,17 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
             }
             tx.insert("""
                             INSERT INTO collector_status AS s (collector_id, applied_version, last_attempted, last_status,
-                                                               last_error, effective_sha256, reported_at)
-                            VALUES (?, CASE WHEN ? = 'APPLIED' THEN ? ELSE 0 END, ?, ?, ?, ?, ?)
+                                                               last_error, effective_sha256, reported_at,
+                                                               agent_version)
+                            VALUES (?, CASE WHEN ? = 'APPLIED' THEN ? ELSE 0 END, ?, ?, ?, ?, ?, ?)
                             ON CONFLICT (collector_id) DO UPDATE SET
                                 applied_version = CASE WHEN excluded.last_status = 'APPLIED'
                                                        THEN excluded.last_attempted ELSE s.applied_version END,
                                 last_attempted = excluded.last_attempted, last_status = excluded.last_status,
                                 last_error = excluded.last_error, effective_sha256 = excluded.effective_sha256,
-                                reported_at = excluded.reported_at""",
+                                reported_at = excluded.reported_at, agent_version = excluded.agent_version""",
                     r.collectorId().value(), r.status().name(), r.version(), r.version(), r.status().name(), r.error(),
-                    r.effectiveSha256(), Rows.timestamp(r.reportedAt()));
+                    r.effectiveSha256(), Rows.timestamp(r.reportedAt()), r.agentVersion());
             return true;
         }));
     }
@@ -100,7 +101,8 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                                coalesce(c.last_seen_at, 'epoch') AS last_seen_at, c.latest_version,
                                coalesce(s.applied_version, 0) AS applied_version,
                                coalesce(s.last_status, '') AS last_status,
-                               coalesce(s.last_error, '') AS last_error, coalesce(s.last_attempted, 0) AS last_attempted
+                               coalesce(s.last_error, '') AS last_error, coalesce(s.last_attempted, 0) AS last_attempted,
+                               coalesce(s.agent_version, '') AS agent_version
                         FROM collectors c LEFT JOIN collector_status s ON s.collector_id = c.id
                         ORDER BY c.id""")
                 .map(FleetPersistenceAdapter::member).toList());
@@ -113,7 +115,7 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                 seen ? Optional.of(Rows.instant(row, "last_seen_at")) : Optional.empty(),
                 Rows.integer(row, "latest_version"), Rows.integer(row, "applied_version"),
                 status.isEmpty() ? Optional.empty() : Optional.of(ApplyStatus.valueOf(status)),
-                Rows.text(row, "last_error"), Rows.integer(row, "last_attempted"));
+                Rows.text(row, "last_error"), Rows.integer(row, "last_attempted"), Rows.text(row, "agent_version"));
     }
 
     @Override

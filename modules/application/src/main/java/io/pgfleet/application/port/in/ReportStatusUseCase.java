@@ -17,8 +17,25 @@ public interface ReportStatusUseCase {
      * @param status          applied or failed
      * @param error           why it failed, empty when applied
      * @param effectiveSha256 SHA-256 of the configuration it runs now
+     * @param agentVersion    the agent's own version, empty when it did not say
      * @return stored or collector not found
+     * @throws IllegalArgumentException when a part is malformed (the report is not stored)
      */
     Receipt report(CollectorId collectorId, int version, ApplyStatus status, String error,
-                                 String effectiveSha256);
+                   String effectiveSha256, String agentVersion);
+
+    /**
+     * Records an apply report from an agent that does not say its version.
+     *
+     * @param collectorId     the agent
+     * @param version         the version it tried
+     * @param status          applied or failed
+     * @param error           why it failed, empty when applied
+     * @param effectiveSha256 SHA-256 of the configuration it runs now
+     * @return stored or collector not found
+     */
+    default Receipt report(CollectorId collectorId, int version, ApplyStatus status, String error,
+                           String effectiveSha256) {
+        return report(collectorId, version, status, error, effectiveSha256, "");
+    }
 }
