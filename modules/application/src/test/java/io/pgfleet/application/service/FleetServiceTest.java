@@ -44,6 +44,20 @@ class FleetServiceTest {
     }
 
     @Test
+    void aReportKeepsTheAgentsVersionAndRefusesAMalformedOne() {
+        assertInstanceOf(Receipt.Stored.class,
+                fleet.report(DB1, 1, ApplyStatus.APPLIED, "", "ab".repeat(32), "0.1.0-SNAPSHOT"));
+        assertEquals("0.1.0-SNAPSHOT", store.reports().getFirst().agentVersion());
+        assertInstanceOf(Receipt.Stored.class, fleet.report(DB1, 2, ApplyStatus.APPLIED, "", "ab".repeat(32)));
+        assertEquals("", store.reports().get(1).agentVersion(), "an agent older than the field: unknown");
+        assertThrows(IllegalArgumentException.class,
+                () -> fleet.report(DB1, 3, ApplyStatus.APPLIED, "", "ab".repeat(32), "1".repeat(65)));
+        assertThrows(IllegalArgumentException.class,
+                () -> fleet.report(DB1, 3, ApplyStatus.APPLIED, "", "ab".repeat(32), "1.0\n<b>"));
+        assertEquals(2, store.reports().size());
+    }
+
+    @Test
     void aReportOfAnUnknownCollectorStoresNothing() {
         assertInstanceOf(Receipt.CollectorNotFound.class,
                 fleet.report(CollectorId.of("nobody"), 1, ApplyStatus.APPLIED, "", "ab".repeat(32)));
