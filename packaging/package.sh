@@ -6,11 +6,11 @@
 #   packaging/package.sh --jdk DIR --version MAVEN_VERSION --out DIR
 #                        [--agent-jar JAR] [--server-jar JAR] [--only agent|server]
 #                        [--package-version V] [--cache DIR] [--formats deb,tar,rpm]
-#                        [--compression xz|gzip]
+#                        [--compression xz|gzip|none]
 #
 # The .deb is xz-compressed for the agent (smallest download) and gzip-compressed for the server
 # (its jar holds already-compressed PostgreSQL binaries: xz would take minutes for a few per cent);
-# --compression sets both (the tests use gzip, for speed).
+# --compression (xz, gzip or none) sets both (the tests use none, for speed).
 #
 # The runtime holds only the modules jdeps finds in the jar (minus the ones listed in
 # modules_not_needed below, with the reason), built with --strip-debug --no-man-pages
@@ -81,15 +81,19 @@ modules_not_needed() {
     esac
 }
 # Modules loaded by name at run time, which jdeps cannot see: the EC provider for TLS (part of
-# java.base from JDK 22, a module of its own before) and the zip file system used by Helidon.
+# java.base from JDK 22, a module of its own before) and the zip file system used by Helidon; for
+# the server also jdk.security.auth, whose UnixSystem the embedded PostgreSQL library reaches by
+# reflection to learn whether it runs as root (initdb refuses root: it then uses unshare).
 modules_extra() {
-    for m in jdk.crypto.ec jdk.zipfs; do
+    extra="jdk.crypto.ec jdk.zipfs"
+    [ "$1" = server ] && extra="$extra jdk.security.auth"
+    for m in $extra; do
         if "$JDK/bin/java" --list-modules 2>/dev/null | grep -q "^$m@"; then printf ',%s' "$m"; fi
     done
 }
 
 modules_for() { # product jar
-    key=$(fingerprint "$2" "$JDK/release")
+    key=$( { sha256sum "$2" "$JDK/release"; modules_extra "$1"; modules_not_needed "$1"; } | sha256sum | cut -c1-16)
     cached="$CACHE/modules-$1-$key"
     if [ ! -s "$cached" ]; then
         say "jdeps $2"
@@ -98,7 +102,7 @@ modules_for() { # product jar
         for drop in $(modules_not_needed "$1"); do
             deps=$(printf '%s' "$deps" | tr ',' '\n' | grep -vx "$drop" | paste -sd, -)
         done
-        printf '%s%s\n' "$deps" "$(modules_extra)" > "$cached.tmp" && mv "$cached.tmp" "$cached"
+        printf '%s%s\n' "$deps" "$(modules_extra "$1")" > "$cached.tmp" && mv "$cached.tmp" "$cached"
     fi
     cat "$cached"
 }

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,16 +28,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The agent as operators install it: {@code packaging/package.sh} builds the .deb and the tarball
- * from the shaded jar, the .deb is unpacked into a fresh root ({@code dpkg-deb -x}) and its
- * {@code pgfleet-agent} command runs with no JDK on PATH and no JAVA_HOME — only the package's own
- * runtime — against a real server and real PostgreSQL. An upgrade to a newer package (the same
+ * Agent and server as operators install them: {@code packaging/package.sh} builds the .debs and the
+ * agent's tarball from the shaded jars, the .debs are unpacked into fresh roots ({@code dpkg-deb -x})
+ * and their {@code pgfleet-server} and {@code pgfleet-agent} commands run with no JDK on PATH and no
+ * JAVA_HOME — only the packages' own runtimes — the server on its shipped server.toml and an
+ * external (test) PostgreSQL, as docs/install.md does it. An upgrade to a newer package (the same
  * build with a higher package version: building twice from source would double the time for no
  * other difference) keeps the collector id. {@code dpkg-deb -x} runs no maintainer scripts and
  * knows no conffiles, so what dpkg itself does on a host (user creation, keeping an edited
  * agent.toml) is checked in the package's metadata instead.
  */
-class AgentPackageIT {
+class PackagesIT {
 
     private static final Duration SOON = Duration.ofSeconds(90);
     private static final String VERSION = System.getProperty("pgfleet.version", "0.1.0-SNAPSHOT");
@@ -49,26 +50,35 @@ class AgentPackageIT {
     private static Path upgradeDeb;
     private static Path tarball;
     private static TestDatabase db;
-    private static PgfleetServer server;
+    private static Path serverDeb;
+    private static ServerProcess server;
     private static ApiClient admin;
 
     @BeforeAll
     static void buildPackagesAndStartServer() throws Exception {
         dir = Files.createTempDirectory("pgfleet-package-it");
         Path cache = Path.of("target", "package-cache").toAbsolutePath();
-        build(dir.resolve("v1"), cache, DEB_VERSION, "deb,tar");
-        build(dir.resolve("v2"), cache, UPGRADE_VERSION, "deb");
+        build(dir.resolve("v1"), cache, DEB_VERSION, "agent", "deb,tar");
+        build(dir.resolve("v2"), cache, UPGRADE_VERSION, "agent", "deb");
+        build(dir.resolve("v1"), cache, DEB_VERSION, "server", "deb");
+        serverDeb = dir.resolve("v1").resolve("pgfleet-server_" + DEB_VERSION + "_amd64.deb");
         deb = dir.resolve("v1").resolve("pgfleet-agent_" + DEB_VERSION + "_amd64.deb");
         upgradeDeb = dir.resolve("v2").resolve("pgfleet-agent_" + UPGRADE_VERSION + "_amd64.deb");
         tarball = dir.resolve("v1").resolve("pgfleet-agent-" + VERSION + "-linux-x64.tar.gz");
 
         db = TestPostgres.newDatabase();
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        server = PgfleetServer.start(ServerSettings.forDatabase(db.url(), db.user(), db.password(), dir.resolve("server"))
-                .withPort(port));
+        Path root = dir.resolve("server-host");
+        run(List.of("dpkg-deb", "-x", serverDeb.toString(), root.toString()));
+        ProcessBuilder pb = new ProcessBuilder(root.resolve("usr/bin/pgfleet-server").toString(), "--config",
+                root.resolve("etc/pgfleet/server.toml").toString());
+        withoutJdk(pb);
+        // What the unit and /etc/pgfleet/secrets/server.env give it on a host; here a test database.
+        pb.environment().putAll(Map.of("PGFLEET_DATA_DIR", root.resolve("var/lib/pgfleet-server").toString(),
+                "PGFLEET_PORT", "0", "PGFLEET_HOST", "127.0.0.1", "PGFLEET_DB_URL", db.url(),
+                "PGFLEET_DB_USER", db.user(), "PGFLEET_DB_PASSWORD", db.password(),
+                "PGFLEET_ADMIN_PASSWORD", ServerSettings.TEST_ADMIN_PASSWORD,
+                "PGFLEET_REGISTRATION_SECRET", ServerSettings.TEST_REGISTRATION_SECRET));
+        server = ServerProcess.start(pb);
         admin = ApiClient.asAdmin(server.port());
     }
 
@@ -80,13 +90,16 @@ class AgentPackageIT {
         run(List.of("rm", "-rf", dir.toString()));
     }
 
-    private static void build(Path out, Path cache, String packageVersion, String formats) throws Exception {
+    private static void build(Path out, Path cache, String packageVersion, String product, String formats)
+            throws Exception {
         String script = System.getProperty("pgfleet.packaging.script", "../../packaging/package.sh");
         run(List.of(script, "--jdk", System.getProperty("java.home"), "--version", VERSION,
                 "--agent-jar", Path.of(System.getProperty("pgfleet.agent.jar", "../agent/target/pgfleet-agent.jar"))
                         .toAbsolutePath().toString(),
-                "--only", "agent", "--out", out.toString(), "--cache", cache.toString(),
-                "--package-version", packageVersion, "--formats", formats, "--compression", "gzip"));
+                "--server-jar", Path.of(System.getProperty("pgfleet.server.jar", "target/pgfleet-server.jar"))
+                        .toAbsolutePath().toString(),
+                "--only", product, "--out", out.toString(), "--cache", cache.toString(),
+                "--package-version", packageVersion, "--formats", formats, "--compression", "none"));
     }
 
     /** Runs a command to its end; its output, or an assertion error with the output. */
@@ -148,6 +161,8 @@ class AgentPackageIT {
         assertFalse(Files.exists(root.resolve("usr/lib/pgfleet-agent/runtime/man")), "no man pages");
         assertFalse(Files.exists(root.resolve("usr/lib/pgfleet-agent/runtime/include")), "no header files");
         assertFalse(Files.exists(root.resolve("usr/lib/pgfleet-agent/runtime/bin/javac")), "a runtime, not a JDK");
+        assertEquals(root.resolve("usr/lib/pgfleet-agent/bin/pgfleet-agent").toRealPath(),
+                root.resolve("usr/bin/pgfleet-agent").toRealPath());
 
         String tarList = run(List.of("tar", "-tzf", tarball.toString()));
         String top = "pgfleet-agent-" + VERSION + "-linux-x64/";
@@ -155,6 +170,22 @@ class AgentPackageIT {
                 "share/pgfleet-agent.service", "share/agent.toml.example")) {
             assertTrue(tarList.contains(top + entry + "\n"), "the tarball has " + entry + ":\n" + tarList);
         }
+    }
+
+    @Test
+    void theServerDebHasItsConffileUnitAndDataDirectory() throws IOException {
+        assertEquals("/etc/pgfleet/server.toml", run(List.of("dpkg-deb", "-I", serverDeb.toString(), "conffiles")).trim());
+        assertTrue(run(List.of("dpkg-deb", "-I", serverDeb.toString(), "postinst"))
+                .contains("STATE=/var/lib/pgfleet-server"));
+        Path root = dir.resolve("server-host");
+        List<String> unit = Files.readAllLines(root.resolve("usr/lib/systemd/system/pgfleet-server.service"));
+        for (String line : List.of("User=pgfleet", "ProtectSystem=strict", "NoNewPrivileges=true",
+                "ReadWritePaths=/var/lib/pgfleet-server", "Environment=PGFLEET_DATA_DIR=/var/lib/pgfleet-server",
+                "EnvironmentFile=-/etc/pgfleet/secrets/server.env")) {
+            assertTrue(unit.contains(line), "the unit has " + line + ":\n" + String.join("\n", unit));
+        }
+        assertEquals(root.resolve("usr/lib/pgfleet-server/runtime/bin/java").toRealPath(),
+                Path.of("/proc", Long.toString(server.pid()), "exe").toRealPath(), "runs on the package's own runtime");
     }
 
     @Test
@@ -210,16 +241,21 @@ class AgentPackageIT {
 
     /** The installed command, with a PATH holding no java (only what its shell script uses) and no JAVA_HOME. */
     private static AgentProcess startInstalled(Path root, Path config) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(root.resolve("usr/bin/pgfleet-agent").toString(), "--config",
+                config.toString());
+        withoutJdk(pb);
+        return AgentProcess.start(pb);
+    }
+
+    /** No JAVA_HOME and a PATH holding no java: only readlink, which the commands' shell scripts use. */
+    private static void withoutJdk(ProcessBuilder pb) throws IOException {
         Path tools = dir.resolve("tools");
         if (!Files.exists(tools)) {
             Files.createDirectories(tools);
             Files.createSymbolicLink(tools.resolve("readlink"), Path.of("/usr/bin/readlink").toRealPath());
         }
-        ProcessBuilder pb = new ProcessBuilder(root.resolve("usr/bin/pgfleet-agent").toString(), "--config",
-                config.toString());
         pb.environment().keySet().removeIf(k -> k.startsWith("JAVA") || k.startsWith("JDK_") || k.startsWith("PGFLEET_"));
         pb.environment().put("PATH", tools.toString());
-        return AgentProcess.start(pb);
     }
 
     private static String register(AgentProcess agent) throws InterruptedException {
