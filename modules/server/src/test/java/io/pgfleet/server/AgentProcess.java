@@ -63,6 +63,16 @@ final class AgentProcess implements AutoCloseable {
         return stateDir;
     }
 
+    /**
+     * Starts an agent command other than the jar (an installed package's), output and errors merged.
+     *
+     * @param command  the command
+     * @param stateDir the state directory its local file names
+     */
+    static AgentProcess start(ProcessBuilder command, Path stateDir) throws IOException {
+        return new AgentProcess(command.redirectErrorStream(true).start(), stateDir);
+    }
+
     long pid() {
         return process.pid();
     }

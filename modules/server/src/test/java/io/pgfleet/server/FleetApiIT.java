@@ -71,6 +71,38 @@ class FleetApiIT {
         assertEquals(400, report(agent, 2, "FAILED", "").statusCode(), "a failure says why");
     }
 
+    private static HttpResponse<String> reportFrom(ApiClient c, String agentVersionJson) {
+        return c.postJson("/api/v1/collectors/" + idOf(c) + "/status", "{\"version\": 1, \"status\": \"APPLIED\","
+                + " \"effective_sha256\": \"" + "b".repeat(64) + "\"" + agentVersionJson + "}");
+    }
+
+    /** The agent_version of one collector in the fleet view, as its JSON text ({@code null} or a quoted string). */
+    private static String agentVersionOf(String id) {
+        String fleet = admin.get("/api/v1/collectors").body();
+        String member = fleet.substring(fleet.indexOf("\"id\":\"" + id + "\""));
+        return member.replaceFirst("(?s)^.*?\"agent_version\":(null|\"[^\"]*\").*$", "$1");
+    }
+
+    @Test
+    void theFleetViewShowsTheVersionEachAgentReportsAndOlderAgentsStayUnknown() {
+        ApiClient agent = registered("fleet-version");
+        String id = idOf(agent);
+        admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(1).toml());
+        assertEquals("null", agentVersionOf(id), "nothing reported yet");
+
+        assertEquals(204, reportFrom(agent, ", \"agent_version\": \"0.1.0-SNAPSHOT\"").statusCode());
+        assertEquals("\"0.1.0-SNAPSHOT\"", agentVersionOf(id));
+
+        assertEquals(400, reportFrom(agent, ", \"agent_version\": \"" + "9".repeat(65) + "\"").statusCode());
+        assertEquals(400, reportFrom(agent, ", \"agent_version\": \"1.0 <script>\"").statusCode());
+        assertEquals(400, reportFrom(agent, ", \"agent_version\": 7").statusCode());
+        assertEquals("\"0.1.0-SNAPSHOT\"", agentVersionOf(id), "a refused report changes nothing");
+
+        // An agent older than the field reports without it: its version is unknown, not a stale one.
+        assertEquals(204, reportFrom(agent, "").statusCode());
+        assertEquals("null", agentVersionOf(id));
+    }
+
     @Test
     void theFleetViewShowsWhatEachHostAllowsAsItsAgentLastReported() {
         ApiClient agent = registered("fleet-allow");

@@ -53,6 +53,11 @@ final class ServerProcess implements AutoCloseable {
         return new ServerProcess(pb.start());
     }
 
+    /** Starts a server command other than the jar (an installed package's), output and errors merged. */
+    static ServerProcess start(ProcessBuilder command) throws IOException, InterruptedException {
+        return new ServerProcess(command.redirectErrorStream(true).start());
+    }
+
     private int awaitReady() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < deadline) {

@@ -63,6 +63,9 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
     public static final int MAX_JSON_BYTES = 64 * 1024;
     /** Most bytes of a failed answer's body read, for the log. */
     private static final int ERROR_EXCERPT_BYTES = 4096;
+    /** This agent's version, from its jar's manifest (Implementation-Version); empty when run from classes. */
+    private static final String AGENT_VERSION =
+            Optional.ofNullable(ServerClient.class.getPackage().getImplementationVersion()).orElse("");
 
     private final WebClient http;
     private final TokenSink sink;
@@ -239,6 +242,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
         AllowLists a = report.allowLists();
         String body = Json.createObjectBuilder().add("version", report.version()).add("status", report.status().name())
                 .add("error", report.error()).add("effective_sha256", report.effectiveSha256())
+                .add("agent_version", AGENT_VERSION)
                 .add("allow_lists", Json.createObjectBuilder()
                         .add("password_dirs", Json.createArrayBuilder(a.passwordDirs()))
                         .add("password_env", Json.createArrayBuilder(a.passwordEnv()))

@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -41,6 +42,20 @@ class FleetServiceTest {
         assertInstanceOf(Receipt.Stored.class, fleet.report(DB1, 3, ApplyStatus.APPLIED, "", "ab".repeat(32)));
         assertEquals(Given.T0, store.reports().getFirst().reportedAt());
         assertEquals(3, store.reports().getFirst().version());
+    }
+
+    @Test
+    void aReportKeepsTheAgentsVersionAndRefusesAMalformedOne() {
+        assertInstanceOf(Receipt.Stored.class,
+                fleet.report(DB1, 1, ApplyStatus.APPLIED, "", "ab".repeat(32), Optional.empty(), "0.1.0-SNAPSHOT"));
+        assertEquals("0.1.0-SNAPSHOT", store.reports().getFirst().agentVersion());
+        assertInstanceOf(Receipt.Stored.class, fleet.report(DB1, 2, ApplyStatus.APPLIED, "", "ab".repeat(32)));
+        assertEquals("", store.reports().get(1).agentVersion(), "an agent older than the field: unknown");
+        assertThrows(IllegalArgumentException.class,
+                () -> fleet.report(DB1, 3, ApplyStatus.APPLIED, "", "ab".repeat(32), Optional.empty(), "1".repeat(65)));
+        assertThrows(IllegalArgumentException.class,
+                () -> fleet.report(DB1, 3, ApplyStatus.APPLIED, "", "ab".repeat(32), Optional.empty(), "1.0\n<b>"));
+        assertEquals(2, store.reports().size());
     }
 
     @Test

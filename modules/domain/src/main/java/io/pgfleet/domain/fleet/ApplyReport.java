@@ -16,12 +16,14 @@ import java.util.regex.Pattern;
  * @param effectiveSha256 SHA-256 of the configuration it runs now (after the attempt)
  * @param reportedAt      when the server received the report
  * @param allowances      what the agent's host allows, when it says so
+ * @param agentVersion    the agent's own version (e.g. {@code 0.1.0-SNAPSHOT}), empty when it did not say
+ *                        (agents older than the field)
  */
 public record ApplyReport(CollectorId collectorId, int version, ApplyStatus status, String error, String effectiveSha256,
-                          Instant reportedAt, java.util.Optional<HostAllowances> allowances) {
+                          Instant reportedAt, java.util.Optional<HostAllowances> allowances, String agentVersion) {
 
     /**
-     * A report without the host's allow-lists (agents that do not send them).
+     * A report without the host's allow-lists and the agent's version (older agents).
      *
      * @param collectorId     the agent
      * @param version         the version it tried
@@ -32,10 +34,12 @@ public record ApplyReport(CollectorId collectorId, int version, ApplyStatus stat
      */
     public ApplyReport(CollectorId collectorId, int version, ApplyStatus status, String error, String effectiveSha256,
                        Instant reportedAt) {
-        this(collectorId, version, status, error, effectiveSha256, reportedAt, java.util.Optional.empty());
+        this(collectorId, version, status, error, effectiveSha256, reportedAt, java.util.Optional.empty(), "");
     }
 
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{64}");
+    /** A version as agents and packages spell it: letters, digits and {@code . + ~ _ -}, at most 64. */
+    private static final Pattern AGENT_VERSION = Pattern.compile("[0-9A-Za-z.+~_-]{0,64}");
     /** The longest error text kept. */
     public static final int MAX_ERROR = 4000;
 
@@ -46,6 +50,10 @@ public record ApplyReport(CollectorId collectorId, int version, ApplyStatus stat
         Objects.requireNonNull(error, "error");
         Objects.requireNonNull(reportedAt, "reportedAt");
         Objects.requireNonNull(allowances, "allowances");
+        Objects.requireNonNull(agentVersion, "agentVersion");
+        if (!AGENT_VERSION.matcher(agentVersion).matches()) {
+            throw new IllegalArgumentException("agent_version is at most 64 letters, digits and . + ~ _ -");
+        }
         if (version < 1) {
             throw new IllegalArgumentException("a report names a version, 1 or more");
         }

@@ -20,10 +20,11 @@ import java.util.Optional;
  *                       server's hash of its effective configuration (true when either is unknown)
  * @param stale          whether it has not been seen for three pull intervals
  * @param allowances     what its host allows a configuration to use, as last reported
+ * @param agentVersion   the agent's version from its last report, empty when unknown
  */
 public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int latestVersion, int appliedVersion,
                           Optional<ApplyStatus> lastStatus, String lastError, int lastAttempted, boolean hashAgrees,
-                          boolean stale, Optional<HostAllowances> allowances) {
+                          boolean stale, Optional<HostAllowances> allowances, String agentVersion) {
 
     /** Requires every part. */
     public FleetMember {
@@ -32,6 +33,7 @@ public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int
         Objects.requireNonNull(lastStatus, "lastStatus");
         Objects.requireNonNull(lastError, "lastError");
         Objects.requireNonNull(allowances, "allowances");
+        Objects.requireNonNull(agentVersion, "agentVersion");
     }
 
     /**

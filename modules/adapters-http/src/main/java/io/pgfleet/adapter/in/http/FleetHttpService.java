@@ -108,6 +108,11 @@ final class FleetHttpService implements ApiService {
             o.add("latest_version", m.latestVersion())
                     .add("applied_version", m.appliedVersion())
                     .add("last_attempted_version", m.lastAttempted());
+            if (m.agentVersion().isEmpty()) {
+                o.addNull("agent_version");
+            } else {
+                o.add("agent_version", m.agentVersion());
+            }
             m.lastStatus().ifPresentOrElse(s -> o.add("apply_status", s.name()), () -> o.addNull("apply_status"));
             o.add("apply_error", m.lastError())
                     .add("in_sync", m.inSync())
@@ -145,8 +150,9 @@ final class FleetHttpService implements ApiService {
         }
         Receipt r;
         try {
+            // allow_lists and agent_version are optional: agents older than the fields do not send them.
             r = status.report(id, version, st, string(body, "error", false), string(body, "effective_sha256", true),
-                    allowances(body));
+                    allowances(body), string(body, "agent_version", false));
         } catch (IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest(e.getMessage()));
         }

@@ -42,18 +42,20 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
             }
             tx.insert("""
                             INSERT INTO collector_status AS s (collector_id, applied_version, last_attempted, last_status,
-                                                               last_error, effective_sha256, reported_at, allow_lists)
-                            VALUES (?, CASE WHEN ? = 'APPLIED' THEN ? ELSE 0 END, ?, ?, ?, ?, ?, ?::jsonb)
+                                                               last_error, effective_sha256, reported_at, allow_lists,
+                                                               agent_version)
+                            VALUES (?, CASE WHEN ? = 'APPLIED' THEN ? ELSE 0 END, ?, ?, ?, ?, ?, ?::jsonb, ?)
                             ON CONFLICT (collector_id) DO UPDATE SET
                                 applied_version = CASE WHEN excluded.last_status = 'APPLIED'
                                                        THEN excluded.last_attempted ELSE s.applied_version END,
                                 last_attempted = excluded.last_attempted, last_status = excluded.last_status,
                                 last_error = excluded.last_error, effective_sha256 = excluded.effective_sha256,
                                 reported_at = excluded.reported_at,
-                                allow_lists = coalesce(excluded.allow_lists, s.allow_lists)""",
+                                allow_lists = coalesce(excluded.allow_lists, s.allow_lists),
+                                agent_version = excluded.agent_version""",
                     r.collectorId().value(), r.status().name(), r.version(), r.version(), r.status().name(), r.error(),
                     r.effectiveSha256(), Rows.timestamp(r.reportedAt()),
-                    r.allowances().map(FleetPersistenceAdapter::json).orElse(null));
+                    r.allowances().map(FleetPersistenceAdapter::json).orElse(null), r.agentVersion());
             return true;
         }));
     }
@@ -131,7 +133,8 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                                (s.effective_sha256 IS NULL OR e.effective_sha256 IS NULL
                                    OR s.effective_sha256 = e.effective_sha256) AS hash_agrees,
                                (c.last_seen_at IS NOT NULL AND c.last_seen_at
-                                   < now() - make_interval(secs => 3 * coalesce(e.pull_interval_s, 300))) AS stale
+                                   < now() - make_interval(secs => 3 * coalesce(e.pull_interval_s, 300))) AS stale,
+                               coalesce(s.agent_version, '') AS agent_version
                         FROM collectors c LEFT JOIN collector_status s ON s.collector_id = c.id
                         LEFT JOIN effective_configs e ON e.collector_id = c.id
                         WHERE c.decommissioned_at IS NULL
@@ -148,7 +151,7 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                 status.isEmpty() ? Optional.empty() : Optional.of(ApplyStatus.valueOf(status)),
                 Rows.text(row, "last_error"), Rows.integer(row, "last_attempted"),
                 row.column("hash_agrees").get(Boolean.class), row.column("stale").get(Boolean.class),
-                allowances(Rows.text(row, "allow_lists")));
+                allowances(Rows.text(row, "allow_lists")), Rows.text(row, "agent_version"));
     }
 
     @Override

@@ -10,7 +10,7 @@ import io.pgfleet.domain.fleet.ApplyStatus;
 public interface ReportStatusUseCase {
 
     /**
-     * Records an apply report; the fleet view shows it at once.
+     * Records an apply report from an agent that says neither its host's allow-lists nor its version.
      *
      * @param collectorId     the agent
      * @param version         the version it tried
@@ -20,12 +20,12 @@ public interface ReportStatusUseCase {
      * @return stored or collector not found
      */
     default Receipt report(CollectorId collectorId, int version, ApplyStatus status, String error,
-                                         String effectiveSha256) {
-        return report(collectorId, version, status, error, effectiveSha256, java.util.Optional.empty());
+                           String effectiveSha256) {
+        return report(collectorId, version, status, error, effectiveSha256, java.util.Optional.empty(), "");
     }
 
     /**
-     * Records an apply report with what the agent's host allows a configuration to use.
+     * Records an apply report; the fleet view shows it at once.
      *
      * @param collectorId     the agent
      * @param version         the version it tried
@@ -33,8 +33,11 @@ public interface ReportStatusUseCase {
      * @param error           why it failed, empty when applied
      * @param effectiveSha256 SHA-256 of the configuration it runs now
      * @param allowances      the host's allow-lists, when the agent sends them
+     * @param agentVersion    the agent's own version, empty when it did not say
      * @return stored or collector not found
+     * @throws IllegalArgumentException when a part is malformed (the report is not stored)
      */
     Receipt report(CollectorId collectorId, int version, ApplyStatus status, String error,
-                                 String effectiveSha256, java.util.Optional<io.pgfleet.domain.fleet.HostAllowances> allowances);
+                   String effectiveSha256, java.util.Optional<io.pgfleet.domain.fleet.HostAllowances> allowances,
+                   String agentVersion);
 }
