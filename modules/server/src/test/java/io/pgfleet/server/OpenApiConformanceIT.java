@@ -220,6 +220,12 @@ class OpenApiConformanceIT {
 
         // Both layers now reach oa-1: its effective configuration key by key, with sources.
         expect(200, call("GET", "/api/v1/config/oa-1", admin, "", ""));
+        HttpResponse<String> merged = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + SERVER.port()
+                + "/api/v1/config/oa-1")).header("Authorization", "Bearer " + admin.orElseThrow()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        String sources = merged.headers().firstValue("X-Config-Sources").orElse("");
+        assertTrue(sources.matches(description.at("/components/headers/X-Config-Sources/schema/pattern").asString())
+                && sources.contains("fleet@") && sources.contains("group/oa-prod@"), sources);
         expect(200, call("GET", "/api/v1/collectors/oa-1/effective", admin, "", ""));
         expect(403, call("GET", "/api/v1/collectors/oa-2/effective", collector, "", ""));
         expect(404, call("GET", "/api/v1/collectors/oa-nobody/effective", admin, "", ""));
