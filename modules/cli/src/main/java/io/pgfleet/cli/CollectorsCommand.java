@@ -25,7 +25,7 @@ final class CollectorsCommand implements Callable<Integer> {
             Output.Column.of("ID", "id"), Output.Column.of("NAME", "name"), Output.Column.of("HOSTNAME", "hostname"),
             Output.Column.of("LABELS", "labels"), Output.Column.of("LATEST", "latest_version"),
             Output.Column.of("APPLIED", "applied_version"), Output.Column.of("STATUS", "apply_status"),
-            Output.Column.of("IN_SYNC", "in_sync"), Output.Column.of("REVOKED", "revoked"),
+            Output.Column.of("IN_SYNC", "in_sync"), Output.Column.of("STALE", "stale"), Output.Column.of("REVOKED", "revoked"),
             Output.Column.of("LAST_SEEN", "last_seen_at"));
 
     @Option(names = "--selector", paramLabel = "K=V[,K=V…]", description = "only collectors with all these labels")
@@ -33,6 +33,10 @@ final class CollectorsCommand implements Callable<Integer> {
 
     @Option(names = "--out-of-sync", description = "only collectors that do not run their latest version")
     boolean outOfSync;
+
+    @Option(names = "--page-size", hidden = true, defaultValue = "" + PAGE_SIZE,
+            description = "collectors per request while following the server's pages (1-5000)")
+    int pageSize;
 
     private final Context ctx;
 
@@ -52,26 +56,45 @@ final class CollectorsCommand implements Callable<Integer> {
         return m;
     }
 
-    /** The fleet view, filtered on the client as well (servers before selectors ignore the parameter). */
-    static JsonNode fleet(Context ctx, Map<String, String> selector, boolean outOfSync) {
-        StringBuilder q = new StringBuilder("/api/v1/collectors");
-        String sep = "?";
+    /** Page size the CLI asks the server for; the server's largest page is 5000. */
+    static final int PAGE_SIZE = 1000;
+
+    /**
+     * The whole fleet view, page after page ({@code next}), with the selector and the in-sync filter
+     * applied by the server; filtered on the client as well, because servers before label selectors
+     * and paging ignore those parameters and answer everything in one page.
+     */
+    static JsonNode fleet(Context ctx, Map<String, String> selector, boolean outOfSync, int pageSize) {
+        StringBuilder q = new StringBuilder("/api/v1/collectors?limit=").append(pageSize);
         if (outOfSync) {
-            q.append(sep).append("in_sync=false");
-            sep = "&";
+            q.append("&in_sync=false");
         }
         if (!selector.isEmpty()) {
-            q.append(sep).append("selector=").append(ServerApi.encode(String.join(",",
+            q.append("&selector=").append(ServerApi.encode(String.join(",",
                     selector.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())));
         }
-        JsonNode answer = ctx.api().call(ServerApi.Call.get(q.toString())).json();
         ArrayNode kept = Output.JSON.createArrayNode();
-        for (JsonNode c : answer.path("collectors")) {
-            boolean match = selector.entrySet().stream()
-                    .allMatch(e -> c.path("labels").path(e.getKey()).asString("\u0000").equals(e.getValue()));
-            if (match && (!outOfSync || !c.path("in_sync").asBoolean(true))) {
-                kept.add(c);
+        Set<String> seen = new java.util.HashSet<>();
+        String page = q.toString();
+        while (true) {
+            JsonNode answer = ctx.api().call(ServerApi.Call.get(page)).json();
+            for (JsonNode c : answer.path("collectors")) {
+                boolean match = selector.entrySet().stream()
+                        .allMatch(e -> c.path("labels").path(e.getKey()).asString("\u0000").equals(e.getValue()));
+                // A collector listed twice (its page boundary moved while paging) is shown once.
+                if (match && (!outOfSync || !c.path("in_sync").asBoolean(true)) && seen.add(c.path("id").asString())) {
+                    kept.add(c);
+                }
             }
+            if (!answer.path("next").isString()) {
+                break;
+            }
+            String next = answer.path("next").asString();
+            if (!next.startsWith("/api/v1/collectors?") || next.equals(page)) {
+                // Following a link elsewhere, or the same page again, would never end well.
+                throw new CliException(ExitCodes.UNAVAILABLE, "the server answered an unexpected next page: " + next);
+            }
+            page = next;
         }
         ObjectNode out = Output.JSON.createObjectNode();
         out.set("collectors", kept);
@@ -79,7 +102,7 @@ final class CollectorsCommand implements Callable<Integer> {
     }
 
     static JsonNode one(Context ctx, String id) {
-        for (JsonNode c : fleet(ctx, Map.of(), false).path("collectors")) {
+        for (JsonNode c : fleet(ctx, Map.of(), false, PAGE_SIZE).path("collectors")) {
             if (c.path("id").asString().equals(id)) {
                 return c;
             }
@@ -91,7 +114,7 @@ final class CollectorsCommand implements Callable<Integer> {
     public Integer call() {
         Map<String, String> sel = selector == null || selector.isBlank() ? Map.of()
                 : labels(List.of(selector.split(",")), "selector");
-        JsonNode answer = fleet(ctx, sel, outOfSync);
+        JsonNode answer = fleet(ctx, sel, outOfSync, pageSize);
         ctx.output().list(answer, answer.path("collectors"), COLUMNS);
         return ExitCodes.OK;
     }
@@ -188,6 +211,7 @@ final class CollectorsCommand implements Callable<Integer> {
             if (r.status() == 404) {
                 throw api.failure(r);
             }
+            // The server answers the labels it stored; an answer without a body keeps what was sent.
             ctx.output().message("Labels of " + id + ": " + Output.text(l), r.body().length == 0 ? body : r.json());
             return ExitCodes.OK;
         }

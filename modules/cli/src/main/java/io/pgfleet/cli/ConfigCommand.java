@@ -93,17 +93,17 @@ final class ConfigCommand {
 
     @Command(name = "get", mixinStandardHelpOptions = true,
             description = {"Print a collector's configuration document (the effective one by default).",
-                    "--own prints the collector's own layer. Fleet and group layers do not exist yet, so today the own "
-                            + "layer and the effective document are the same; the CLI asks for the own layer and falls back to "
-                            + "the effective document on servers that have no layers."})
+                    "--own prints the collector's own layer as published (without the fleet and group layers). "
+                            + "--version V prints version V of the own layer (versions are the own layer's). On a server "
+                            + "without layers the own layer is the whole document, and the CLI falls back to it."})
     static final class Get implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "ID", description = "the collector")
         String id;
 
-        @Option(names = "--version", paramLabel = "V", description = "this version instead of the latest")
+        @Option(names = "--version", paramLabel = "V", description = "this version of the own layer instead of the latest")
         Integer version;
 
-        @Option(names = "--own", description = "the collector's own layer (today: the same as the effective document)")
+        @Option(names = "--own", description = "the collector's own layer, not merged with the fleet and group layers")
         boolean own;
 
         private final Context ctx;
@@ -114,21 +114,24 @@ final class ConfigCommand {
 
         @Override
         public Integer call() {
-            String suffix = version == null ? "" : "/versions/" + version;
             ServerApi api = ctx.api();
             String layer = "effective";
             ServerApi.Reply r;
-            if (own) {
-                r = api.call(ServerApi.Call.get(path(id) + "/own" + suffix), Set.of(404));
+            if (version != null) {
+                // Numbered versions are the own layer's; there is no /own/versions route.
+                r = api.call(ServerApi.Call.get(path(id) + "/versions/" + version));
+                layer = "own";
+            } else if (own) {
+                r = api.call(ServerApi.Call.get(path(id) + "/own"), Set.of(404));
                 layer = "own";
                 if (r.status() == 404 && r.problemSlug().equals("no-such-endpoint")) {
                     // A server without layers: the own layer is the whole document.
-                    r = api.call(ServerApi.Call.get(path(id) + suffix));
+                    r = api.call(ServerApi.Call.get(path(id)));
                 } else if (r.status() == 404) {
                     throw api.failure(r);
                 }
             } else {
-                r = api.call(ServerApi.Call.get(path(id) + suffix));
+                r = api.call(ServerApi.Call.get(path(id)));
             }
             String document = r.text();
             if (ctx.output().format() == Output.Format.json) {
@@ -138,6 +141,7 @@ final class ConfigCommand {
                         .put("version", Integer.parseInt(r.header("X-Config-Version").orElse("0")))
                         .put("etag", r.header("ETag").orElse(""))
                         .put("last_modified", r.header("Last-Modified").orElse(""))
+                        .put("sources", r.header("X-Config-Sources").orElse(""))
                         .put("document", document);
                 ctx.output().json(o);
             } else {

@@ -45,6 +45,10 @@ class OpenApiConformanceIT {
     private static final String TOML_1 = "[collector]\npush_interval = 30\n\n[collectors.pg_stats]\ninterval = 10\n";
     private static final String TOML_2 = "[collector]\npush_interval = 30\n\n[collectors.pg_stats]\ninterval = 2\n";
     private static final String INVALID = "[collector]\npush_interval = 0\n[postgres]\npassword = \"x\"\n";
+    private static final String LAYER_1 = "[collector]\npush_interval = 20\n";
+    private static final String LAYER_2 = "[collector]\npush_interval = 25\n";
+    private static final String PASSWORD_ENV = "[postgres]\npassword_env = \"PGPASSWORD\"\n";
+    private static final String PASSWORD_FILE = "[postgres]\npassword_file = \"/etc/pgfleet/pw\"\n";
 
     /**
      * One request and its answer.
@@ -167,6 +171,9 @@ class OpenApiConformanceIT {
         expect(200, call("GET", "/api/v1/collectors/oa-1/metrics?name=pg_up&limit=10", admin, "", ""));
         expect(200, call("GET", "/api/v1/collectors", admin, "", ""));
         expect(200, call("GET", "/api/v1/collectors?in_sync=false", admin, "", ""));
+        expect(200, call("GET", "/api/v1/collectors?selector=env%3Dprod&limit=1", admin, "", ""));
+        expect(400, call("GET", "/api/v1/collectors?limit=0", admin, "", ""));
+        layers(admin, collector);
 
         expect(201, json("POST", "/api/v1/users", admin,
                 "{\"username\":\"oa-viewer\",\"password\":\"a-long-viewer-password\",\"role\":\"viewer\"}"));
@@ -185,6 +192,85 @@ class OpenApiConformanceIT {
         expect(200, call("GET", "/observe/health/ready", none, "", ""));
         expect(200, call("GET", "/observe/health/live", none, "", ""));
         expect(200, call("GET", "/observe/metrics", none, "", ""));
+    }
+
+    /** The fleet configuration layers: fleet and group layers, groups, labels, the own layer, decommissioning. */
+    private static void layers(Optional<String> admin, Optional<String> collector) throws Exception {
+        expect(200, call("GET", "/api/v1/config/oa-1/own", admin, "", ""));
+        expect(304, call("GET", "/api/v1/config/oa-1/own", admin, "", "", "If-None-Match", "*"));
+        expect(404, call("GET", "/api/v1/config/oa-2/own", admin, "", ""));
+        expect(403, call("GET", "/api/v1/config/oa-1/own", collector, "", ""));
+
+        layer("/api/v1/fleet/config", admin, collector);
+        expect(201, json("POST", "/api/v1/groups", admin,
+                "{\"id\":\"oa-prod\",\"selector\":{\"env\":\"prod\"},\"priority\":10,\"description\":\"production\"}"));
+        expect(409, json("POST", "/api/v1/groups", admin, "{\"id\":\"oa-prod\"}"));
+        expect(400, json("POST", "/api/v1/groups", admin, "{\"id\":\"oa-x\",\"colour\":\"red\"}"));
+        expect(403, json("POST", "/api/v1/groups", collector, "{\"id\":\"oa-y\"}"));
+        expect(200, call("GET", "/api/v1/groups", admin, "", ""));
+        expect(200, call("GET", "/api/v1/groups/oa-prod", admin, "", ""));
+        expect(404, call("GET", "/api/v1/groups/oa-nowhere", admin, "", ""));
+        expect(200, json("PATCH", "/api/v1/groups/oa-prod", admin, "{\"priority\":20,\"description\":\"prod hosts\"}"));
+        expect(400, json("PATCH", "/api/v1/groups/oa-prod", admin, "{\"id\":\"renamed\"}"));
+        expect(404, json("PATCH", "/api/v1/groups/oa-nowhere", admin, "{\"priority\":1}"));
+        expect(200, call("GET", "/api/v1/groups/oa-prod/members?limit=1", admin, "", ""));
+        expect(404, call("GET", "/api/v1/groups/oa-nowhere/members", admin, "", ""));
+        expect(404, call("PUT", "/api/v1/groups/oa-nowhere/config", admin, "application/toml", LAYER_1));
+        layer("/api/v1/groups/oa-prod/config", admin, collector);
+
+        // Both layers now reach oa-1: its effective configuration key by key, with sources.
+        expect(200, call("GET", "/api/v1/config/oa-1", admin, "", ""));
+        HttpResponse<String> merged = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + SERVER.port()
+                + "/api/v1/config/oa-1")).header("Authorization", "Bearer " + admin.orElseThrow()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        String sources = merged.headers().firstValue("X-Config-Sources").orElse("");
+        assertTrue(sources.matches(description.at("/components/headers/X-Config-Sources/schema/pattern").asString())
+                && sources.contains("fleet@") && sources.contains("group/oa-prod@"), sources);
+        expect(200, call("GET", "/api/v1/collectors/oa-1/effective", admin, "", ""));
+        expect(403, call("GET", "/api/v1/collectors/oa-2/effective", collector, "", ""));
+        expect(404, call("GET", "/api/v1/collectors/oa-nobody/effective", admin, "", ""));
+
+        // Changes that would make a member's effective document invalid are refused.
+        expect(201, json("POST", "/api/v1/collectors", admin, "{\"id\":\"oa-3\",\"labels\":{\"tier\":\"plain\"}}"));
+        expect(201, call("PUT", "/api/v1/config/oa-3", admin, "application/toml", PASSWORD_ENV));
+        expect(201, json("POST", "/api/v1/groups", admin, "{\"id\":\"oa-files\",\"selector\":{\"tier\":\"files\"}}"));
+        expect(201, call("PUT", "/api/v1/groups/oa-files/config", admin, "application/toml", PASSWORD_FILE));
+        expect(422, json("PATCH", "/api/v1/collectors/oa-3", admin, "{\"labels\":{\"tier\":\"files\"}}"));
+        expect(422, json("PATCH", "/api/v1/groups/oa-files", admin, "{\"selector\":{\"tier\":\"plain\"}}"));
+        expect(200, json("PATCH", "/api/v1/collectors/oa-3", admin, "{\"labels\":{\"tier\":\"plain\",\"env\":\"prod\"}}"));
+        expect(400, json("PATCH", "/api/v1/collectors/oa-3", admin, "{\"name\":\"three\"}"));
+        expect(404, json("PATCH", "/api/v1/collectors/oa-nobody", admin, "{\"labels\":{}}"));
+        expect(201, json("POST", "/api/v1/groups", admin, "{\"id\":\"oa-strict\",\"selector\":{\"tier\":\"plain\"}}"));
+        expect(422, call("PUT", "/api/v1/groups/oa-strict/config", admin, "application/toml", PASSWORD_FILE));
+        expect(204, call("DELETE", "/api/v1/groups/oa-strict", admin, "", ""));
+        expect(404, call("DELETE", "/api/v1/groups/oa-strict", admin, "", ""));
+
+        expect(201, json("POST", "/api/v1/collectors", admin, "{\"id\":\"oa-4\"}"));
+        expect(403, call("DELETE", "/api/v1/collectors/oa-4", collector, "", ""));
+        expect(204, call("DELETE", "/api/v1/collectors/oa-4", admin, "", ""));
+        expect(404, call("DELETE", "/api/v1/collectors/oa-nobody", admin, "", ""));
+    }
+
+    /** Uses one layer (fleet or a group) the way operators do: publish, compare-and-swap, read, history, diff, rollback. */
+    private static void layer(String base, Optional<String> admin, Optional<String> collector) throws Exception {
+        expect(404, call("GET", base, admin, "", ""));
+        expect(422, call("PUT", base, admin, "application/toml", INVALID));
+        Exchange v1 = expect(201, call("PUT", base, admin, "application/toml", LAYER_1, "X-Change-Message", "defaults"));
+        expect(200, call("PUT", base, admin, "application/toml", LAYER_1));
+        expect(201, call("PUT", base, admin, "text/plain", LAYER_2, "If-Match", field(v1, "etag")));
+        expect(412, call("PUT", base, admin, "application/toml", LAYER_1, "If-Match", field(v1, "etag")));
+        expect(415, call("PUT", base, admin, "application/json", "{}"));
+        expect(403, call("PUT", base, collector, "application/toml", LAYER_1));
+        expect(200, call("GET", base, admin, "", ""));
+        expect(304, call("GET", base, admin, "", "", "If-None-Match", "*"));
+        expect(200, call("GET", base + "/versions?limit=1", admin, "", ""));
+        expect(200, call("GET", base + "/versions/1", admin, "", ""));
+        expect(404, call("GET", base + "/versions/9", admin, "", ""));
+        expect(200, call("GET", base + "/diff?from=1&to=2", admin, "", ""));
+        expect(400, call("GET", base + "/diff?from=x&to=2", admin, "", ""));
+        expect(201, json("POST", base + "/rollback", admin, "{\"to_version\":1,\"message\":\"back\"}"));
+        expect(200, json("POST", base + "/rollback", admin, "{\"to_version\":1}"));
+        expect(404, json("POST", base + "/rollback", admin, "{\"to_version\":42}"));
     }
 
     private static Optional<Map.Entry<String, JsonNode>> operation(String method, String path) {
