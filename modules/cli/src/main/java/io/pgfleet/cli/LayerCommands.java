@@ -1,0 +1,237 @@
+package io.pgfleet.cli;
+
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * The verbs every shared configuration layer has (the fleet's, a group's): get, put, history, diff
+ * and rollback. {@link FleetCommand} and {@link GroupsCommand} declare the commands and their
+ * positional parameters (a group layer's commands take the group id first, labelled {@code GROUP}).
+ */
+final class LayerCommands {
+
+    static final String FLEET = "/api/v1/fleet/config";
+
+    private LayerCommands() {
+    }
+
+    static String group(String id) {
+        return "/api/v1/groups/" + ServerApi.encode(id) + "/config";
+    }
+
+    /**
+     * A command acting on one layer: the group's when the command has a {@code GROUP} parameter
+     * (declared by each group command, first), else the fleet's.
+     */
+    abstract static class OnLayer {
+        static final String GROUP = "GROUP";
+
+        final Context ctx;
+
+        @Spec
+        CommandSpec spec;
+
+        OnLayer(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        /**
+         * The value of the positional parameter with this label. The commands declare their
+         * positional parameters themselves (their indexes depend on whether a group comes first);
+         * the verbs read them here, by name.
+         */
+        final <T> Optional<T> argument(String label) {
+            return spec.positionalParameters().stream().filter(p -> p.paramLabel().equals(label))
+                    .map(p -> p.<T>getValue()).findFirst();
+        }
+
+        private Optional<String> group() {
+            return argument(GROUP);
+        }
+
+        /** The layer's resource, e.g. {@code /api/v1/fleet/config}. */
+        final String path() {
+            return group().map(LayerCommands::group).orElse(FLEET);
+        }
+
+        /** The layer as the server names it: {@code fleet}, {@code group/prod}. */
+        final String label() {
+            return group().map(g -> "group/" + g).orElse("fleet");
+        }
+
+        /** The If-Match value for a precondition, looking up version V's tag for {@code --expect-version V}. */
+        final String ifMatch(ConfigCommand.Precondition p) {
+            if (p.ifMatch != null) {
+                return ConfigCommand.quoted(p.ifMatch);
+            }
+            ServerApi.Reply r = ctx.api().call(ServerApi.Call.get(path() + "/versions/" + p.expectVersion), Set.of(404));
+            if (r.status() == 404 && !r.problemSlug().equals("version-not-found")) {
+                throw ctx.api().failure(r);
+            }
+            if (r.status() == 404) {
+                throw new CliException(ExitCodes.CONFLICT, "conflict: " + label() + " has no version " + p.expectVersion
+                        + "; nothing was published");
+            }
+            return r.header("ETag").orElseThrow(() -> new CliException(ExitCodes.UNAVAILABLE, "the server sent no ETag"));
+        }
+
+        /**
+         * Sends a change; a refusal because collectors reached by the layer would become invalid
+         * lists each of them with its errors (the layer alone being valid).
+         */
+        final void publish(ServerApi.Call call) {
+            ServerApi.Reply r = ctx.api().call(call, Set.of(422));
+            if (r.status() == 422) {
+                CliException refused = ctx.api().failure(r);
+                List<String> lines = new ArrayList<>(refused.details());
+                for (JsonNode m : r.json().path("members")) {
+                    for (JsonNode e : m.path("errors")) {
+                        lines.add("collector " + m.path("collector_id").asString() + ": " + e.path("layer").asString("")
+                                + ":" + e.path("line").asInt() + ":" + e.path("column").asInt() + ": "
+                                + e.path("key").asString("") + ": " + e.path("message").asString(""));
+                    }
+                }
+                throw new CliException(refused.exitCode(), refused.getMessage(), lines);
+            }
+            ConfigCommand.published(ctx, label(), r);
+        }
+    }
+
+    /** {@code get [--version V]}: the layer's document. */
+    abstract static class Get extends OnLayer implements Callable<Integer> {
+        @Option(names = "--version", paramLabel = "V", description = "this version instead of the latest")
+        Integer version;
+
+        Get(Context ctx) {
+            super(ctx);
+        }
+
+        @Override
+        public Integer call() {
+            ServerApi.Reply r = ctx.api().call(ServerApi.Call.get(path() + (version == null ? "" : "/versions/" + version)));
+            String text = r.text();
+            if (ctx.output().format() == Output.Format.table) {
+                ctx.out().print(text.isEmpty() || text.endsWith("\n") ? text : text + "\n");
+                return ExitCodes.OK;
+            }
+            ObjectNode shown = Output.JSON.createObjectNode().put("layer", label());
+            shown.put("version", Integer.parseInt(r.header("X-Config-Version").orElse("0")));
+            shown.put("etag", r.header("ETag").orElse(""));
+            shown.put("last_modified", r.header("Last-Modified").orElse(""));
+            ctx.output().message("", shown.put("document", text));
+            return ExitCodes.OK;
+        }
+    }
+
+    /** {@code put FILE|- [--message M] [--if-match ETAG|--expect-version V]}. */
+    abstract static class Put extends OnLayer implements Callable<Integer> {
+        @Option(names = {"-m", "--message"}, description = "why (stored with the version, at most 1000 characters)")
+        String message;
+
+        @ArgGroup(exclusive = true)
+        ConfigCommand.Precondition precondition;
+
+        Put(Context ctx) {
+            super(ctx);
+        }
+
+        @Override
+        public Integer call() {
+            String file = this.<String>argument("FILE").orElseThrow();
+            byte[] document = ConfigCommand.readDocument(ctx, file).getBytes(StandardCharsets.UTF_8);
+            ServerApi.Call put = new ServerApi.Call("PUT", path(), Map.of("Content-Type", "application/toml"), document,
+                    ServerApi.REQUEST_TIMEOUT);
+            put = message == null ? put : put.header("X-Change-Message", message);
+            publish(precondition == null ? put : put.header("If-Match", ifMatch(precondition)));
+            return ExitCodes.OK;
+        }
+    }
+
+    /** {@code history [--limit N] [--before V]}: the layer's versions, newest first. */
+    abstract static class History extends OnLayer implements Callable<Integer> {
+        static final List<Output.Column> COLUMNS = List.of(Output.Column.of("VERSION", "version"),
+                Output.Column.of("ETAG", "etag"), Output.Column.of("CREATED_AT", "created_at"),
+                Output.Column.of("CREATED_BY", "created_by"), Output.Column.of("SOURCE", "source"),
+                Output.Column.of("MESSAGE", "message"));
+
+        @Option(names = "--limit", defaultValue = "50", description = "at most this many (1-500, default ${DEFAULT-VALUE})")
+        int limit;
+
+        @Option(names = "--before", paramLabel = "V", description = "only versions older than V (paging)")
+        Integer before;
+
+        History(Context ctx) {
+            super(ctx);
+        }
+
+        @Override
+        public Integer call() {
+            StringBuilder q = new StringBuilder(path()).append("/versions?limit=").append(limit);
+            if (before != null) {
+                q.append("&before=").append(before);
+            }
+            JsonNode answer = ctx.api().call(ServerApi.Call.get(q.toString())).json();
+            ctx.output().list(answer, answer.path("versions"), COLUMNS);
+            return ExitCodes.OK;
+        }
+    }
+
+    /** {@code diff A B}: a unified diff between two versions of the layer. */
+    abstract static class Diff extends OnLayer implements Callable<Integer> {
+        Diff(Context ctx) {
+            super(ctx);
+        }
+
+        @Override
+        public Integer call() {
+            int from = this.<Integer>argument("A").orElseThrow();
+            int to = this.<Integer>argument("B").orElseThrow();
+            ServerApi.Reply r = ctx.api().call(ServerApi.Call.get(path() + "/diff?from=" + from + "&to=" + to));
+            if (ctx.output().format() == Output.Format.table) {
+                ctx.out().print(r.text());
+                return ExitCodes.OK;
+            }
+            ObjectNode shown = Output.JSON.createObjectNode().put("layer", label()).put("from", from).put("to", to);
+            shown.put("minimal", Boolean.parseBoolean(r.header("X-Diff-Minimal").orElse("true")));
+            ctx.output().message("", shown.put("diff", r.text()));
+            return ExitCodes.OK;
+        }
+    }
+
+    /** {@code rollback V [--message M] [--if-match …|--expect-version …]}: version V's document again. */
+    abstract static class Rollback extends OnLayer implements Callable<Integer> {
+        @Option(names = {"-m", "--message"}, description = "why")
+        String message;
+
+        @ArgGroup(exclusive = true)
+        ConfigCommand.Precondition precondition;
+
+        Rollback(Context ctx) {
+            super(ctx);
+        }
+
+        @Override
+        public Integer call() {
+            int version = this.<Integer>argument("V").orElseThrow();
+            ObjectNode body = Output.JSON.createObjectNode().put("to_version", version);
+            if (message != null) {
+                body.put("message", message);
+            }
+            ServerApi.Call post = ServerApi.Call.json("POST", path() + "/rollback", body);
+            publish(precondition == null ? post : post.header("If-Match", ifMatch(precondition)));
+            return ExitCodes.OK;
+        }
+    }
+}
