@@ -223,19 +223,14 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     public LayerChangeResult update(GroupId id, Optional<LabelSelector> selector, OptionalInt priority,
                                     Optional<String> description, Actor actor) {
         Instant now = clock.instant();
-        return change(tx -> {
-            LayerComposer.World world = LayerComposer.World.read(tx);
-            Optional<Group> old = world.groups().stream().filter(g -> g.id().equals(id)).findFirst();
-            if (old.isEmpty()) {
-                return Optional.empty();
-            }
-            Group updated = new Group(id, selector.orElse(old.get().selector()),
-                    priority.orElse(old.get().priority()), description.orElse(old.get().description()));
+        return changeGroup(id, (tx, world, old) -> {
+            Group updated = new Group(id, selector.orElse(old.selector()),
+                    priority.orElse(old.priority()), description.orElse(old.description()));
             tx.saveGroup(updated, now);
             tx.audit(new AuditEntry(now, actor, AuditAction.GROUP_UPDATED, new AuditSubject.OfServer(), 0,
                     "group/" + id + " selector " + updated.selector() + " priority " + updated.priority()));
             return Optional.of(new Affected(world.groupLayers().containsKey(id)
-                    ? tx.lockMembers(List.of(old.get().selector(), updated.selector())) : List.of(),
+                    ? tx.lockMembers(List.of(old.selector(), updated.selector())) : List.of(),
                     world.withGroup(updated), now));
         });
     }
@@ -243,17 +238,12 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     @Override
     public LayerChangeResult delete(GroupId id, Actor actor) {
         Instant now = clock.instant();
-        return change(tx -> {
-            LayerComposer.World world = LayerComposer.World.read(tx);
-            Optional<Group> old = world.groups().stream().filter(g -> g.id().equals(id)).findFirst();
-            if (old.isEmpty()) {
-                return Optional.empty();
-            }
+        return changeGroup(id, (tx, world, old) -> {
             tx.deleteGroup(id, now);
             tx.audit(new AuditEntry(now, actor, AuditAction.GROUP_DELETED, new AuditSubject.OfServer(), 0,
                     "group/" + id));
             return Optional.of(new Affected(world.groupLayers().containsKey(id)
-                    ? tx.lockMembers(List.of(old.get().selector())) : List.of(), world.withoutGroup(id), now));
+                    ? tx.lockMembers(List.of(old.selector())) : List.of(), world.withoutGroup(id), now));
         });
     }
 
@@ -309,6 +299,19 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     }
 
     /** Runs a change under the layers lock: not found, refused (nothing stored), or stored with its effective revisions. */
+    /** A change to one existing group, given the group as it is. */
+    private interface GroupChange {
+        Optional<Affected> apply(LayerStorePort.Transaction tx, LayerComposer.World world, Group group);
+    }
+
+    /** Runs a change to one group; a group that does not exist changes nothing. */
+    private LayerChangeResult changeGroup(GroupId id, GroupChange work) {
+        return change(tx -> {
+            LayerComposer.World world = LayerComposer.World.read(tx);
+            return world.group(id).flatMap(group -> work.apply(tx, world, group));
+        });
+    }
+
     private LayerChangeResult change(java.util.function.Function<LayerStorePort.Transaction, Optional<Affected>> work) {
         Object result = store.transact(tx -> {
             tx.lockLayers();

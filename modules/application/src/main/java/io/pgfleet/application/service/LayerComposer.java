@@ -48,6 +48,11 @@ final class LayerComposer {
      * @param groupLayers each group's latest layer version
      */
     record World(Optional<LayerRevision> fleet, List<Group> groups, Map<GroupId, LayerRevision> groupLayers) {
+        /** The group with this id, if there is one. */
+        Optional<Group> group(GroupId id) {
+            return groups.stream().filter(g -> g.id().equals(id)).findFirst();
+        }
+
         static World read(LayerStorePort.Transaction tx) {
             return new World(tx.latestLayer(new LayerId.Fleet()), tx.groups(), tx.latestGroupLayers());
         }

@@ -30,15 +30,13 @@ import io.pgfleet.domain.schema.Validation;
 import io.pgfleet.domain.schema.ValidationError;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonObjectBuilder;
-import jakarta.json.JsonString;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -216,25 +214,9 @@ final class ConfigHttpService implements ApiService {
     private void rollback(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
         Precondition precondition = precondition(req);
-        JsonObject body = Jsons.readObject(req);
-        for (String key : body.keySet()) {
-            if (!key.equals("to_version") && !key.equals("message")) {
-                throw new ApiException(Problem.badRequest("unknown field '" + key + "'; expected to_version, message"));
-            }
-        }
-        if (!(body.get("to_version") instanceof JsonNumber n) || !n.isIntegral() || n.longValue() < 1
-                || n.longValue() > Integer.MAX_VALUE) {
-            throw new ApiException(Problem.badRequest("'to_version' must be a version number (1, 2, 3 …)"));
-        }
-        String message = "";
-        if (body.containsKey("message")) {
-            if (!(body.get("message") instanceof JsonString m)) {
-                throw new ApiException(Problem.badRequest("'message' must be a string"));
-            }
-            message = checkedMessage(m.getString(), "'message'");
-        }
-        sendPublishResult(res, id, rollback.rollback(new RollbackConfigCommand(id, new ConfigVersion(n.intValue()),
-                precondition, Callers.actor(req), message)));
+        VersionedDocuments.RollbackBody body = VersionedDocuments.RollbackBody.read(req);
+        sendPublishResult(res, id, rollback.rollback(new RollbackConfigCommand(id, body.toVersion(),
+                precondition, Callers.actor(req), body.message())));
     }
 
     private void validate(ServerRequest req, ServerResponse res) {
@@ -272,25 +254,14 @@ final class ConfigHttpService implements ApiService {
                     "no collector has the id '" + nf.collectorId() + "'").send(res);
             case HistoryLookup.Page page -> {
                 JsonArrayBuilder versions = Json.createArrayBuilder();
-                page.revisions().forEach(r -> versions.add(Json.createObjectBuilder()
-                        .add("version", r.version().value())
-                        .add("etag", r.entityTag().quoted())
-                        .add("created_at", HttpDates.json(r.createdAt()))
-                        .add("created_by", r.createdBy())
-                        .add("message", r.message())
-                        .add("source", r.source().label())));
-                JsonObjectBuilder body = Json.createObjectBuilder()
-                        .add("collector_id", id.value())
-                        .add("versions", versions);
-                if (page.more()) {
-                    int oldest = page.revisions().get(page.revisions().size() - 1).version().value();
-                    String next = "/api/v1/config/" + id + "/versions?limit=" + limit + "&before=" + oldest;
-                    body.add("next", next);
-                    res.header(HeaderNames.LINK, "<" + next + ">; rel=\"next\"");
-                } else {
-                    body.addNull("next");
-                }
-                Jsons.send(req, res, body.build());
+                page.revisions().forEach(r -> versions.add(VersionedDocuments.historyEntry(r.version(), r.entityTag(),
+                        r.createdAt(), r.createdBy(), r.message(), r.source())));
+                Optional<String> next = page.more()
+                        ? Optional.of("/api/v1/config/" + id + "/versions?limit=" + limit + "&before="
+                                + page.revisions().get(page.revisions().size() - 1).version().value())
+                        : Optional.empty();
+                VersionedDocuments.sendPage(req, res, Json.createObjectBuilder()
+                        .add("collector_id", id.value()).add("versions", versions), next);
             }
         }
     }
@@ -309,10 +280,7 @@ final class ConfigHttpService implements ApiService {
             sendLookup(req, res, b);
             return;
         }
-        UnifiedDiff.Result diff = UnifiedDiff.between(fa.revision(), fb.revision());
-        res.header(HeaderNames.CONTENT_TYPE, "text/x-diff; charset=utf-8");
-        res.header(DIFF_MINIMAL, Boolean.toString(diff.minimal()));
-        Compression.send(req, res, diff.text().getBytes(StandardCharsets.UTF_8));
+        VersionedDocuments.sendDiff(req, res, UnifiedDiff.between(fa.revision(), fb.revision()));
     }
 
     private void sendPublishResult(ServerResponse res, CollectorId id, PublishResult result) {
@@ -348,15 +316,7 @@ final class ConfigHttpService implements ApiService {
     private static void sendPublished(ServerResponse res, ConfigRevision r) {
         res.header(HeaderNames.ETAG, r.entityTag().quoted());
         res.header(CONFIG_VERSION, r.version().toString());
-        JsonObject body = Json.createObjectBuilder()
-                .add("collector_id", r.collectorId().value())
-                .add("version", r.version().value())
-                .add("etag", r.entityTag().quoted())
-                .add("created_at", HttpDates.json(r.createdAt()))
-                .add("created_by", r.createdBy())
-                .add("message", r.message())
-                .add("source", r.source().label())
-                .build();
-        Jsons.send(res, body);
+        Jsons.send(res, VersionedDocuments.historyEntry(r.version(), r.entityTag(), r.createdAt(), r.createdBy(),
+                r.message(), r.source()).add("collector_id", r.collectorId().value()).build());
     }
 }

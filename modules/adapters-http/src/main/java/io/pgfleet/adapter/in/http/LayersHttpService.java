@@ -392,25 +392,9 @@ final class LayersHttpService implements ApiService {
 
     private void rollback(ServerRequest req, ServerResponse res, LayerId layer) {
         Precondition precondition = ConfigHttpService.precondition(req);
-        JsonObject body = Jsons.readObject(req);
-        for (String key : body.keySet()) {
-            if (!key.equals("to_version") && !key.equals("message")) {
-                throw new ApiException(Problem.badRequest("unknown field '" + key + "'; expected to_version, message"));
-            }
-        }
-        if (!(body.get("to_version") instanceof JsonNumber n) || !n.isIntegral() || n.longValue() < 1
-                || n.longValue() > Integer.MAX_VALUE) {
-            throw new ApiException(Problem.badRequest("'to_version' must be a version number (1, 2, 3 …)"));
-        }
-        String message = "";
-        if (body.containsKey("message")) {
-            if (!(body.get("message") instanceof JsonString m)) {
-                throw new ApiException(Problem.badRequest("'message' must be a string"));
-            }
-            message = ConfigHttpService.checkedMessage(m.getString(), "'message'");
-        }
-        sendPublish(res, layer, layers.publish().rollback(layer, new ConfigVersion(n.intValue()), precondition,
-                Callers.actor(req), message));
+        VersionedDocuments.RollbackBody body = VersionedDocuments.RollbackBody.read(req);
+        sendPublish(res, layer, layers.publish().rollback(layer, body.toVersion(), precondition,
+                Callers.actor(req), body.message()));
     }
 
     private static String path(LayerId layer) {
@@ -454,16 +438,8 @@ final class LayersHttpService implements ApiService {
     private static void sendPublished(ServerResponse res, LayerRevision r, int changed) {
         res.header(HeaderNames.ETAG, r.entityTag().quoted());
         res.header(ConfigHttpService.CONFIG_VERSION, r.version().toString());
-        Jsons.send(res, Json.createObjectBuilder()
-                .add("layer", r.layer().label())
-                .add("version", r.version().value())
-                .add("etag", r.entityTag().quoted())
-                .add("created_at", HttpDates.json(r.createdAt()))
-                .add("created_by", r.createdBy())
-                .add("message", r.message())
-                .add("source", r.source().label())
-                .add("effective_changed", changed)
-                .build());
+        Jsons.send(res, VersionedDocuments.historyEntry(r.version(), r.entityTag(), r.createdAt(), r.createdBy(),
+                r.message(), r.source()).add("layer", r.layer().label()).add("effective_changed", changed).build());
     }
 
     private void history(ServerRequest req, ServerResponse res, LayerId layer) {
@@ -476,22 +452,13 @@ final class LayersHttpService implements ApiService {
         boolean more = page.size() > limit;
         List<LayerRevision> shown = more ? page.subList(0, limit) : page;
         JsonArrayBuilder versions = Json.createArrayBuilder();
-        shown.forEach(r -> versions.add(Json.createObjectBuilder()
-                .add("version", r.version().value())
-                .add("etag", r.entityTag().quoted())
-                .add("created_at", HttpDates.json(r.createdAt()))
-                .add("created_by", r.createdBy())
-                .add("message", r.message())
-                .add("source", r.source().label())));
-        JsonObjectBuilder body = Json.createObjectBuilder().add("layer", layer.label()).add("versions", versions);
-        if (more) {
-            String next = path(layer) + "/versions?limit=" + limit + "&before=" + shown.get(shown.size() - 1).version();
-            body.add("next", next);
-            res.header(HeaderNames.LINK, "<" + next + ">; rel=\"next\"");
-        } else {
-            body.addNull("next");
-        }
-        Jsons.send(req, res, body.build());
+        shown.forEach(r -> versions.add(VersionedDocuments.historyEntry(r.version(), r.entityTag(), r.createdAt(),
+                r.createdBy(), r.message(), r.source())));
+        Optional<String> next = more
+                ? Optional.of(path(layer) + "/versions?limit=" + limit + "&before=" + shown.get(shown.size() - 1).version())
+                : Optional.empty();
+        VersionedDocuments.sendPage(req, res, Json.createObjectBuilder().add("layer", layer.label())
+                .add("versions", versions), next);
     }
 
     private void diff(ServerRequest req, ServerResponse res, LayerId layer) {
@@ -506,11 +473,9 @@ final class LayersHttpService implements ApiService {
             Problem.notFound("version-not-found", layer.label() + " has no version " + (a.isEmpty() ? from : to)).send(res);
             return;
         }
-        UnifiedDiff.Result diff = UnifiedDiff.between(layer.label() + " version " + from, layer.label() + " version " + to,
-                a.get().document().text().lines().toList(), b.get().document().text().lines().toList());
-        res.header(HeaderNames.CONTENT_TYPE, "text/x-diff; charset=utf-8");
-        res.header(ConfigHttpService.DIFF_MINIMAL, Boolean.toString(diff.minimal()));
-        Compression.send(req, res, diff.text().getBytes(StandardCharsets.UTF_8));
+        VersionedDocuments.sendDiff(req, res, UnifiedDiff.between(layer.label() + " version " + from,
+                layer.label() + " version " + to, a.get().document().text().lines().toList(),
+                b.get().document().text().lines().toList()));
     }
 
     // ---- problems

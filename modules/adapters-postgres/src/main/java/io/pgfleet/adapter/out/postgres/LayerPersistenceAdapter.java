@@ -69,30 +69,14 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
 
     @Override
     public <T> T transact(Function<LayerStorePort.Transaction, Outcome<T>> work) {
-        return Rows.guard("changing configuration layers", () -> {
-            DbTransaction tx = db.transaction();
-            Outcome<T> outcome;
-            try {
-                Tx view = new Tx(tx);
-                outcome = work.apply(view);
-                if (outcome.commit()) {
-                    view.flush();
-                }
-            } catch (RuntimeException e) {
-                try {
-                    tx.rollback();
-                } catch (RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-                throw e;
-            }
+        return Rows.guard("changing configuration layers", () -> Rows.<Outcome<T>>inTransaction(db, tx -> {
+            Tx view = new Tx(tx);
+            Outcome<T> outcome = work.apply(view);
             if (outcome.commit()) {
-                tx.commit();
-            } else {
-                tx.rollback();
+                view.flush();
             }
-            return outcome.value();
-        });
+            return outcome;
+        }, o -> o.commit()).value());
     }
 
     @Override
