@@ -113,6 +113,9 @@ final class FleetHttpService implements ApiService {
         } catch (IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest(e.getMessage()));
         }
+        if (r instanceof Receipt.Stored) {
+            metrics.applyReport(st, 1);
+        }
         receipt(res, r, Status.NO_CONTENT_204);
     }
 

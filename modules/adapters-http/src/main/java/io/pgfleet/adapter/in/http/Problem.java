@@ -34,6 +34,7 @@ record Problem(Status status, String slug, String title, String detail, Map<Stri
                 .add("status", status.code())
                 .add("detail", detail);
         extra.forEach((k, v) -> b.add(k, Jsons.value(v)));
+        HttpMetrics.problemSent(slug);
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, MEDIA_TYPE);
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
