@@ -4,9 +4,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+
+import java.io.StringReader;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
@@ -106,6 +114,114 @@ class MetricsIT {
             Promtool.Run check = Promtool.run(promtool.get(), Optional.of(text), "check", "metrics");
             assertEquals(0, check.exit(), check.output() + "\n" + text);
             assertEquals("", check.output().strip(), "promtool reports problems:\n" + check.output());
+        }
+    }
+
+    /** Every sample name of a scrape, and the histogram family names behind _bucket/_count/_sum. */
+    private static Set<String> exportedNames(String text) {
+        Set<String> names = new TreeSet<>();
+        for (String line : text.split("\n")) {
+            if (line.startsWith("# TYPE ")) {
+                names.add(line.split(" ")[2]);
+            } else if (!line.isBlank() && !line.startsWith("#")) {
+                names.add(line.split("[{ ]")[0]);
+            }
+        }
+        return names;
+    }
+
+    private static Set<String> namesIn(String expressions) {
+        Set<String> names = new TreeSet<>();
+        Matcher m = Pattern.compile("\\b((?:pgfleet|jvm|process|system)_[a-z0-9_]+)\\b").matcher(expressions);
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        return names;
+    }
+
+    // Meters that appear on first use (a problem answered, a request timed) are made to appear first.
+    private static Set<String> scraped() {
+        assertEquals(404, admin.get("/api/v1/config/no-such-collector").statusCode());
+        return exportedNames(scrape());
+    }
+
+    @Test
+    void everyExpressionOfTheDashboardNamesAMetricTheServerExports() throws Exception {
+        String json = Files.readString(PrometheusRulesTest.DEPLOY.resolve("grafana/pgfleet.json"));
+        JsonObject dashboard = Json.createReader(new StringReader(json)).readObject();
+        StringBuilder expressions = new StringBuilder();
+        int count = 0;
+        for (JsonValue p : dashboard.getJsonArray("panels")) {
+            for (JsonValue t : p.asJsonObject().getJsonArray("targets")) {
+                expressions.append(t.asJsonObject().getString("expr")).append('\n');
+                count++;
+            }
+        }
+        assertTrue(count >= 10, "the dashboard has its panels");
+        Set<String> used = namesIn(expressions.toString());
+        Set<String> missing = new TreeSet<>(used);
+        missing.removeAll(scraped());
+        assertTrue(missing.isEmpty(), "the dashboard queries metrics the server does not export: " + missing);
+        assertTrue(used.containsAll(Set.of("pgfleet_collectors", "pgfleet_apply_reports_total", "pgfleet_publishes_total",
+                "pgfleet_publish_to_watch_answer_seconds_bucket", "pgfleet_watches_held",
+                "pgfleet_http_request_duration_seconds_bucket", "pgfleet_db_pool_connections")), used.toString());
+    }
+
+    @Test
+    void everyAlertRuleNamesAMetricTheServerExports() throws Exception {
+        String rules = Files.readString(PrometheusRulesTest.DEPLOY.resolve("prometheus/alerts.yml"));
+        StringBuilder expressions = new StringBuilder();
+        for (String line : rules.split("\n")) {
+            if (!line.strip().startsWith("#")) {
+                expressions.append(line).append('\n');
+            }
+        }
+        Set<String> used = namesIn(expressions.toString());
+        Set<String> missing = new TreeSet<>(used);
+        missing.removeAll(scraped());
+        assertTrue(missing.isEmpty(), "alert rules query metrics the server does not export: " + missing);
+        assertTrue(used.size() >= 7, used.toString());
+    }
+
+    @Test
+    void eachRequestIsLoggedOnceWithItsRequestIdWhichProblemsAndHeadersEcho() {
+        java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.pgfleet.http.requests");
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                lines.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(capture);
+        try {
+            HttpResponse<String> r = admin.get("/api/v1/config/no-such-collector", "X-Request-Id", "trace-17.a");
+            assertEquals(404, r.statusCode());
+            assertEquals("trace-17.a", r.headers().firstValue("X-Request-Id").orElse(""));
+            assertTrue(r.body().contains("\"request_id\":\"trace-17.a\""), r.body());
+            // An id that could not be logged or echoed safely is replaced, not trusted.
+            HttpResponse<String> other = admin.get("/api/v1/config/no-such-collector", "X-Request-Id", "x".repeat(65));
+            String made = other.headers().firstValue("X-Request-Id").orElse("");
+            assertTrue(made.matches("[0-9a-f-]{36}"), made);
+            assertTrue(other.body().contains("\"request_id\":\"" + made + "\""), other.body());
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (lines.stream().noneMatch(l -> l.contains("request_id=" + made))
+                    || lines.stream().noneMatch(l -> l.contains("request_id=trace-17.a"))) {
+                assertTrue(System.nanoTime() < deadline, "no request line in " + lines);
+                Thread.onSpinWait();
+            }
+            String line = lines.stream().filter(l -> l.contains("request_id=trace-17.a")).findFirst().orElseThrow();
+            assertTrue(line.startsWith("GET /api/v1/config/{id} 404 ") && line.contains("principal=admin"), line);
+        } finally {
+            log.removeHandler(capture);
         }
     }
 }
