@@ -49,7 +49,8 @@ public final class HttpApi {
      * Registers everything and returns the route table, for tests that walk it.
      */
     static ApiRoutes routes(HttpRouting.Builder routing, UseCases useCases, HttpMetrics metrics, HttpLimits limits) {
-        routing.addFilter(metrics.requestTimer())
+        routing.addFilter(RequestLog.fromEnvironment().filter())
+                .addFilter(metrics.requestTimer())
                 .addFilter(new TrustedProxies(limits.trustedProxies()));
         ApiRoutes routes = new ApiRoutes(routing, useCases.access().authenticate())
                 .service("/observe", rules -> rules.get("/metrics", RouteAccess.open("scraped by monitoring without a token"),
