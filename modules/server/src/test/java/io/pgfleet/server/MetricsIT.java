@@ -93,7 +93,7 @@ class MetricsIT {
         assertTrue(value(text, "pgfleet_apply_reports_total{status=\"FAILED\"}") >= 1, text);
         assertTrue(value(text, "pgfleet_logins_total{outcome=\"refused\"}") >= 1, text);
         assertTrue(value(text, "pgfleet_logins_total{outcome=\"issued\"}") >= 1, text);
-        // Problems thrown from a handler are counted with their own status, not the 200 a response starts with.
+        // Problems sent by a handler and those thrown to the error handlers are both counted by type.
         assertTrue(value(text, "pgfleet_http_problems_total{status=\"404\",type=\"collector-not-found\"}") >= 1, text);
         assertTrue(value(text, "pgfleet_http_problems_total{status=\"400\",type=\"bad-request\"}") >= 1, text);
         assertTrue(value(text, "pgfleet_http_request_duration_seconds_count{area=\"config\",method=\"POST\","

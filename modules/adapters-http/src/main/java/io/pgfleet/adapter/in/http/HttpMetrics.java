@@ -218,8 +218,7 @@ public final class HttpMetrics {
             Timer.Sample sample = Timer.start(registry);
             String method = req.prologue().method().text();
             PROBLEM.remove();
-            // Counted when the response is sent, not when the chain returns: an exception thrown by a
-            // handler passes through this filter before the error handler writes its status.
+            // Counted when the response is sent, so the status and problem type are those the client got.
             res.whenSent(() -> {
                 Optional<String> problem = Optional.ofNullable(PROBLEM.get());
                 PROBLEM.remove();
