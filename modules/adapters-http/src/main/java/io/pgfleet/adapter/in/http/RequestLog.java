@@ -44,6 +44,16 @@ final class RequestLog {
         return Optional.ofNullable(CURRENT.get());
     }
 
+    /** One request's line: a JSON object, or words for a person reading the log. */
+    String line(String method, String route, int status, long micros, String principal, String id) {
+        return json
+                ? Json.createObjectBuilder().add("event", "request").add("method", method).add("route", route)
+                        .add("status", status).add("duration_ms", micros / 1000.0).add("principal", principal)
+                        .add("request_id", id).build().toString()
+                : method + " " + route + " " + status + " " + (micros / 1000.0) + " ms principal=" + principal
+                        + " request_id=" + id;
+    }
+
     Filter filter() {
         return (FilterChain chain, RoutingRequest req, RoutingResponse res) -> {
             long start = System.nanoTime();
@@ -60,12 +70,7 @@ final class RequestLog {
                 String principal = req.context().get(Principal.class).map(Principal::subject).orElse("-");
                 long micros = (System.nanoTime() - start) / 1000;
                 int status = res.status().code();
-                LOG.log(System.Logger.Level.INFO, json
-                        ? Json.createObjectBuilder().add("event", "request").add("method", method).add("route", route)
-                                .add("status", status).add("duration_ms", micros / 1000.0).add("principal", principal)
-                                .add("request_id", id).build().toString()
-                        : method + " " + route + " " + status + " " + (micros / 1000.0) + " ms principal=" + principal
-                                + " request_id=" + id);
+                LOG.log(System.Logger.Level.INFO, line(method, route, status, micros, principal, id));
             });
             chain.proceed();
         };
