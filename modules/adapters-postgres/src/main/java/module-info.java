@@ -8,6 +8,7 @@ module io.pgfleet.adapter.out.postgres {
     requires io.helidon.config;
     requires io.helidon.common.config;
     requires java.sql;
+    requires java.management;
     requires jakarta.json;
     requires flyway.core;
     requires embedded.postgres;

@@ -17,6 +17,7 @@ module io.pgfleet.server {
     requires org.tomlj;
     requires java.net.http;
     requires micrometer.core;
+    requires jdk.management;
     requires micrometer.registry.prometheus;
 
     exports io.pgfleet.server;

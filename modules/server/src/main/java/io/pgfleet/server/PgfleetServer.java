@@ -3,6 +3,11 @@ package io.pgfleet.server;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -13,6 +18,7 @@ import io.pgfleet.adapter.in.http.HttpLimits;
 import io.pgfleet.adapter.in.http.HttpMetrics;
 import io.pgfleet.adapter.out.postgres.DatabaseSettings;
 import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
+import io.pgfleet.adapter.out.postgres.PostgresChangeFeed;
 import io.pgfleet.adapter.out.postgres.PostgresStorage;
 import io.pgfleet.adapter.out.security.JwtAccessTokens;
 import io.pgfleet.adapter.out.security.Pbkdf2PasswordHasher;
@@ -86,7 +92,7 @@ public final class PgfleetServer implements AutoCloseable {
                     .idleConnectionPeriod(IDLE_CHECK_PERIOD)
                     .connectionOptions(new SlowClientTimeout(settings.limits().idleTimeout()))
                     .directHandlers(HttpApi.directHandlers())
-                    .routing(r -> routing(r, useCases, new HttpLimits(settings.limits().trustedProxies(),
+                    .routing(r -> routing(r, useCases, storage, new HttpLimits(settings.limits().trustedProxies(),
                             settings.limits().watchesPerCollector())));
             if (settings.tls().enabled()) {
                 builder.tls(ServerTls.build(settings.tls()));
@@ -174,11 +180,58 @@ public final class PgfleetServer implements AutoCloseable {
      * @param limits   trusted proxies and watch limits
      */
     public static void routing(HttpRouting.Builder routing, UseCases useCases, HttpLimits limits) {
+        HttpApi.register(routing, useCases, new HttpMetrics(registry(), registry()::scrape), limits);
+    }
+
+    private static void routing(HttpRouting.Builder routing, UseCases useCases, PostgresStorage storage, HttpLimits limits) {
+        PrometheusMeterRegistry registry = registry();
+        storageMetrics(registry, storage);
+        HttpApi.register(routing, useCases, new HttpMetrics(registry, registry::scrape), limits);
+    }
+
+    private static PrometheusMeterRegistry registry() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // Two of Micrometer's JVM names break Prometheus' conventions (promtool check metrics):
+        // process_cpu_time_ns_total (an abbreviated unit) becomes Prometheus' standard
+        // process_cpu_seconds_total; system_cpu_count (a "_count" that is no histogram) becomes
+        // system_cpu_cores. docs/operations.md lists them.
+        registry.config().meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"))
+                .meterFilter(new MeterFilter() {
+                    @Override
+                    public Meter.Id map(Meter.Id id) {
+                        return id.getName().equals("system.cpu.count") ? id.withName("system.cpu.cores") : id;
+                    }
+                });
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            FunctionCounter.builder("process_cpu_seconds", os, o -> o.getProcessCpuTime() / 1e9)
+                    .description("CPU time used by the server's JVM").register(registry);
+        }
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
-        HttpApi.register(routing, useCases, new HttpMetrics(registry, registry::scrape), limits);
+        return registry;
+    }
+
+    // Read at scrape time from the storage adapter; Micrometer stays out of the adapter and its port.
+    private static void storageMetrics(MeterRegistry registry, PostgresStorage storage) {
+        PostgresChangeFeed feed = storage.changes();
+        Gauge.builder("pgfleet_listen_connected", feed, f -> f.listening() ? 1 : 0)
+                .description("1 while this instance's LISTEN connection (publish notifications) is up, else 0")
+                .register(registry);
+        FunctionCounter.builder("pgfleet_listen_reconnects", feed, PostgresChangeFeed::reconnects)
+                .description("Times the LISTEN connection was re-established after a loss").register(registry);
+        for (String state : new String[] {"active", "idle", "waiting", "max"}) {
+            Gauge.builder("pgfleet_db_pool_connections", storage, s -> s.poolUsage().map(u -> switch (state) {
+                        case "active" -> u.active();
+                        case "idle" -> u.idle();
+                        case "waiting" -> u.waiting();
+                        default -> u.max();
+                    }).orElse(0))
+                    .tag("state", state)
+                    .description("Database pool connections: active (lent), idle, waiting (requests queued for one), max (pool size)")
+                    .register(registry);
+        }
     }
 
     /**

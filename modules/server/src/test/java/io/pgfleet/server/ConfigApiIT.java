@@ -154,7 +154,7 @@ class ConfigApiIT {
         assertEquals(200, m.statusCode());
         assertTrue(m.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
         assertTrue(m.body().matches("(?s).*pgfleet_publishes_total (\\d+\\.\\d+|\\d+)(E\\d+)?\n.*"), m.body());
-        assertTrue(m.body().contains("pgfleet_http_requests_seconds_count{area=\"config\",method=\"PUT\",route=\"/api/v1/config/{id}\",status=\"2xx\"}"), m.body());
+        assertTrue(m.body().contains("pgfleet_http_request_duration_seconds_count{area=\"config\",method=\"PUT\",route=\"/api/v1/config/{id}\",status=\"2xx\"}"), m.body());
         assertTrue(m.body().contains("pgfleet_watches_held"), m.body());
         assertTrue(m.body().contains("jvm_memory_used_bytes"), m.body());
     }

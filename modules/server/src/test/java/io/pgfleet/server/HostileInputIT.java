@@ -129,7 +129,7 @@ class HostileInputIT {
 
     private static long requestSeries() {
         return new ApiClient(SERVER.port()).get("/observe/metrics").body().lines()
-                .filter(l -> l.startsWith("pgfleet_http_requests_seconds_count{")).count();
+                .filter(l -> l.startsWith("pgfleet_http_request_duration_seconds_count{")).count();
     }
 
     @Test

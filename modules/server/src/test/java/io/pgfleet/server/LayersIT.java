@@ -357,9 +357,9 @@ class LayersIT {
 
         // An alert needs no API polling: the fleet's state and the reports are on /observe/metrics.
         String metrics = new ApiClient(server.port()).get("/observe/metrics").body();
-        assertTrue(metrics.contains("pgfleet_fleet_collectors{state=\"out_of_sync\"}"), metrics);
-        assertTrue(metrics.contains("pgfleet_fleet_collectors{state=\"stale\"}"), metrics);
-        assertTrue(metrics.contains("pgfleet_fleet_apply_status{status=\"APPLIED\"}"), metrics);
+        assertTrue(metrics.contains("pgfleet_collectors{state=\"out_of_sync\"}"), metrics);
+        assertTrue(metrics.contains("pgfleet_collectors{state=\"stale\"}"), metrics);
+        assertTrue(metrics.contains("pgfleet_collectors_by_apply_status{status=\"APPLIED\"}"), metrics);
         assertTrue(metrics.contains("pgfleet_apply_reports_total{status=\"APPLIED\"} 2.0"), metrics);
     }
 

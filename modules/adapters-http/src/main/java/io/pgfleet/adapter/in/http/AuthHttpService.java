@@ -30,7 +30,10 @@ final class AuthHttpService implements ApiService {
     private final RefreshTokenUseCase refresh;
     private final RotateSigningKeyUseCase rotate;
 
-    AuthHttpService(AccessUseCases identity) {
+    private final HttpMetrics metrics;
+
+    AuthHttpService(AccessUseCases identity, HttpMetrics metrics) {
+        this.metrics = metrics;
         this.login = identity.login();
         this.refresh = identity.refresh();
         this.rotate = identity.rotateSigningKey();
@@ -47,7 +50,13 @@ final class AuthHttpService implements ApiService {
         JsonObject body = Jsons.readObject(req);
         String username = string(body, "username");
         String password = string(body, "password");
-        answer(res, login.login(username, password, Callers.anonymous(req)), "wrong user name or password, or the user is disabled");
+        TokenResult result = login.login(username, password, Callers.anonymous(req));
+        metrics.login(switch (result) {
+            case TokenResult.Issued i -> "issued";
+            case TokenResult.Refused r -> "refused";
+            case TokenResult.Throttled t -> "throttled";
+        });
+        answer(res, result, "wrong user name or password, or the user is disabled");
     }
 
     private void refresh(ServerRequest req, ServerResponse res) {

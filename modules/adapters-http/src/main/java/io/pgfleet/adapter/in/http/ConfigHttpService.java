@@ -110,6 +110,7 @@ final class ConfigHttpService implements ApiService {
             return;
         }
         ConfigLookup lookup;
+        java.time.Instant holdStart = java.time.Instant.now();
         metrics.watchStarted();
         try {
             lookup = watch.awaitNewer(id, after, java.time.Duration.ofMillis(holdMillis));
@@ -128,6 +129,11 @@ final class ConfigHttpService implements ApiService {
         if (lookup instanceof ConfigLookup.NoConfiguration) {
             res.status(Status.NOT_MODIFIED_304).send();
             return;
+        }
+        // Only a version published while this watch was held measures propagation; one that was
+        // already there when the agent asked would measure how long the agent was away.
+        if (lookup instanceof ConfigLookup.Found found && !found.revision().createdAt().isBefore(holdStart)) {
+            metrics.watchAnswered(found.revision().createdAt());
         }
         sendLookup(req, res, lookup);
     }
@@ -215,12 +221,17 @@ final class ConfigHttpService implements ApiService {
         CollectorId id = PathParams.collectorId(req);
         Precondition precondition = precondition(req);
         VersionedDocuments.RollbackBody body = VersionedDocuments.RollbackBody.read(req);
-        sendPublishResult(res, id, rollback.rollback(new RollbackConfigCommand(id, body.toVersion(),
-                precondition, Callers.actor(req), body.message())));
+        PublishResult result = rollback.rollback(new RollbackConfigCommand(id, body.toVersion(),
+                precondition, Callers.actor(req), body.message()));
+        if (result instanceof PublishResult.Published) {
+            metrics.rolledBack();
+        }
+        sendPublishResult(res, id, result);
     }
 
     private void validate(ServerRequest req, ServerResponse res) {
-        switch (validate.validate(readDocument(req))) {
+        ConfigDocument document = readDocument(req);
+        switch (metrics.timeValidation(() -> validate.validate(document))) {
             case Validation.Valid v -> Jsons.send(res, Json.createObjectBuilder()
                     .add("valid", true)
                     .add("effective_sha256", v.effective().sha256())

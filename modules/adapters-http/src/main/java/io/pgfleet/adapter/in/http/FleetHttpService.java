@@ -157,7 +157,7 @@ final class FleetHttpService implements ApiService {
             throw new ApiException(Problem.badRequest(e.getMessage()));
         }
         if (r instanceof Receipt.Stored) {
-            metrics.applyReported(st.name());
+            metrics.applyReport(st, 1);
         }
         receipt(res, r, Status.NO_CONTENT_204);
     }

@@ -60,21 +60,21 @@ public final class HttpApi {
      * Registers everything and returns the route table, for tests that walk it.
      */
     static ApiRoutes routes(HttpRouting.Builder routing, UseCases useCases, HttpMetrics metrics, HttpLimits limits) {
-        routing.addFilter(metrics.requestTimer())
+        routing.addFilter(RequestLog.fromEnvironment().filter())
+                .addFilter(metrics.requestTimer())
                 .addFilter(new TrustedProxies(limits.trustedProxies()));
-        metrics.watchFleet(useCases.fleet().query());
         ApiRoutes routes = new ApiRoutes(routing, useCases.access().authenticate())
                 .service("/observe", rules -> rules.get("/metrics", RouteAccess.open("scraped by monitoring without a token"),
                         (req, res) -> {
                             res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-                            res.send(metrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                            res.send(metrics.scrape(useCases.fleet().query()::fleet).getBytes(java.nio.charset.StandardCharsets.UTF_8));
                         }))
                 .service("/api/v1/openapi.json", new OpenApiHttpService())
                 .service("/api/v1/config", new ConfigHttpService(useCases.config(), metrics,
                         new WatchLimiter(limits.watchesPerCollector())))
                 .service("/api/v1/collectors", new CollectorsHttpService(useCases.collectors()))
                 .service("/api/v1/audit", new AuditHttpService(useCases.operations().audit()))
-                .service("/api/v1/auth", new AuthHttpService(useCases.access()))
+                .service("/api/v1/auth", new AuthHttpService(useCases.access(), metrics))
                 .service("/api/v1/users", new UsersHttpService(useCases.access().users()))
                 .service("/api/v1", new FleetHttpService(useCases.fleet(), metrics))
                 .service("/api/v1", new LayersHttpService(useCases.layers()))

@@ -1,23 +1,33 @@
 package io.pgfleet.adapter.in.http;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import io.pgfleet.domain.fleet.ApplyStatus;
+import io.pgfleet.domain.fleet.FleetMember;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * What the API counts, on a Micrometer registry: requests by method, matched route template (and its
- * area) and status class,
- * publishes, held watches and stored samples. The registry's Prometheus text is served at
- * {@code /observe/metrics}.
+ * What the API counts, on a Micrometer registry, served as Prometheus text at {@code /observe/metrics}.
+ * Every name carries its unit ({@code _seconds}) or is a count ({@code _total} for counters); every
+ * meter has help text; latencies are histograms with the fixed buckets below, so they add up across
+ * instances. The names and buckets are listed in docs/operations.md.
  */
 public final class HttpMetrics {
 
@@ -25,11 +35,27 @@ public final class HttpMetrics {
     static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
     static final String OTHER = "other";
 
+    /** Request latency buckets: a watch may be held up to 300 s, so the buckets reach past it. */
+    static final Duration[] REQUEST_BUCKETS = seconds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300);
+    /** Publish → watcher answered buckets: from a same-instance answer to a cross-instance one after a reconnect. */
+    static final Duration[] PROPAGATION_BUCKETS = seconds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
+    /** Validation buckets: a document of at most the body limit is checked in milliseconds. */
+    static final Duration[] VALIDATION_BUCKETS = seconds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1);
+
+    /** The slug of the problem the current request answered with, read back when the response is sent. */
+    private static final ThreadLocal<String> PROBLEM = new ThreadLocal<>();
+
     private final MeterRegistry registry;
     private final Supplier<String> scrape;
+    private final Clock clock;
     private final AtomicInteger watching = new AtomicInteger();
     private final Counter publishes;
+    private final Counter rollbacks;
     private final Counter samples;
+    private final Timer propagation;
+    private final Timer validation;
+    private final Map<String, AtomicLong> collectors = new ConcurrentHashMap<>();
+    private final AtomicLong fleetQueryUp = new AtomicLong();
 
     /**
      * Metrics on a registry.
@@ -38,72 +64,133 @@ public final class HttpMetrics {
      * @param scrape   the registry's exposition text
      */
     public HttpMetrics(MeterRegistry registry, Supplier<String> scrape) {
+        this(registry, scrape, Clock.systemUTC());
+    }
+
+    HttpMetrics(MeterRegistry registry, Supplier<String> scrape, Clock clock) {
         this.registry = registry;
         this.scrape = scrape;
-        registry.gauge("pgfleet_watches_held", watching);
-        this.publishes = Counter.builder("pgfleet_publishes").description("configuration versions published").register(registry);
-        this.samples = Counter.builder("pgfleet_samples_stored").description("samples stored from agents").register(registry);
+        this.clock = clock;
+        Gauge.builder("pgfleet_watches_held", watching, AtomicInteger::get)
+                .description("Watches (long polls) this instance holds open right now").register(registry);
+        this.publishes = Counter.builder("pgfleet_publishes")
+                .description("Configuration versions published through this instance (rollbacks included)").register(registry);
+        this.rollbacks = Counter.builder("pgfleet_rollbacks")
+                .description("Rollbacks published through this instance (each also counts as a publish)").register(registry);
+        this.samples = Counter.builder("pgfleet_samples_stored")
+                .description("Samples stored from agents' pushes").register(registry);
+        this.propagation = Timer.builder("pgfleet_publish_to_watch_answer")
+                .description("Time from a version's publication to a watcher being answered with it")
+                .serviceLevelObjectives(PROPAGATION_BUCKETS).register(registry);
+        this.validation = Timer.builder("pgfleet_validation")
+                .description("Time to parse and validate a configuration document (POST /validate)")
+                .serviceLevelObjectives(VALIDATION_BUCKETS).register(registry);
+        for (ApplyStatus s : ApplyStatus.values()) {
+            applyReport(s, 0);
+        }
+        for (String state : List.of("in_sync", "out_of_sync", "stale", "revoked")) {
+            collectorGauge("pgfleet_collectors", "state", state,
+                    "Collectors by state (in_sync, out_of_sync, stale = not seen for three pull intervals or never, revoked); read at scrape");
+        }
+        for (String status : List.of("APPLIED", "FAILED", "none")) {
+            collectorGauge("pgfleet_collectors_by_apply_status", "status", status,
+                    "Collectors (not revoked) by the status of their last apply report; read at scrape");
+        }
+        Gauge.builder("pgfleet_fleet_query_up", fleetQueryUp, AtomicLong::get)
+                .description("1 when the last scrape read the fleet from the database, 0 when the database did not answer")
+                .register(registry);
     }
 
-    /** How long one reading of the fleet serves every fleet gauge (a scrape costs at most one query). */
-    static final long FLEET_SNAPSHOT_NANOS = 5_000_000_000L;
-
-    private volatile long fleetReadAt = Long.MIN_VALUE;
-    private volatile java.util.Map<String, Long> fleetCounts = java.util.Map.of();
+    private void collectorGauge(String name, String tag, String value, String help) {
+        AtomicLong v = collectors.computeIfAbsent(name + "|" + value, k -> new AtomicLong());
+        Gauge.builder(name, v, AtomicLong::get).tag(tag, value).description(help).register(registry);
+    }
 
     /**
-     * Fleet gauges, read from the fleet view when scraped: collectors in sync, out of sync and stale,
-     * and by the outcome of their last apply ({@code APPLIED}, {@code FAILED}, {@code none}).
+     * The exposition text, after the fleet gauges are read from the fleet.
      *
-     * @param fleet the fleet view
+     * @param fleet the fleet, read now (may throw when the database is away)
+     * @return the text
      */
-    void watchFleet(io.pgfleet.application.port.in.FleetQuery fleet) {
-        for (String state : java.util.List.of("in_sync", "out_of_sync", "stale")) {
-            io.micrometer.core.instrument.Gauge.builder("pgfleet_fleet_collectors", () -> fleetCount(fleet, state))
-                    .description("collectors by synchronisation state").tag("state", state).register(registry);
+    String scrape(Supplier<List<FleetMember>> fleet) {
+        try {
+            fleetGauges(fleet.get());
+            fleetQueryUp.set(1);
+        } catch (RuntimeException e) {
+            // The scrape itself must still answer: the gauges keep their last values and this says so.
+            fleetQueryUp.set(0);
         }
-        for (String status : java.util.List.of("APPLIED", "FAILED", "none")) {
-            io.micrometer.core.instrument.Gauge.builder("pgfleet_fleet_apply_status", () -> fleetCount(fleet, status))
-                    .description("collectors by the outcome of their last apply").tag("status", status).register(registry);
-        }
-    }
-
-    private double fleetCount(io.pgfleet.application.port.in.FleetQuery fleet, String key) {
-        long now = System.nanoTime();
-        if (fleetReadAt == Long.MIN_VALUE || now - fleetReadAt > FLEET_SNAPSHOT_NANOS) {
-            try {
-                java.util.Map<String, Long> counts = new java.util.HashMap<>();
-                for (io.pgfleet.domain.fleet.FleetMember m : fleet.fleet()) {
-                    counts.merge(m.inSync() ? "in_sync" : "out_of_sync", 1L, Long::sum);
-                    if (m.stale()) {
-                        counts.merge("stale", 1L, Long::sum);
-                    }
-                    counts.merge(m.lastStatus().map(Enum::name).orElse("none"), 1L, Long::sum);
-                }
-                fleetCounts = counts;
-            } catch (RuntimeException e) {
-                // The database is unreachable: the gauges keep their last values (health reports the outage).
-            }
-            fleetReadAt = now;
-        }
-        return fleetCounts.getOrDefault(key, 0L);
-    }
-
-    void applyReported(String status) {
-        Counter.builder("pgfleet_apply_reports").description("apply reports received from agents")
-                .tag("status", status).register(registry).increment();
+        return scrape.get();
     }
 
     String scrape() {
         return scrape.get();
     }
 
+    void fleetGauges(List<FleetMember> fleet) {
+        long inSync = 0, outOfSync = 0, stale = 0, revoked = 0, applied = 0, failed = 0, none = 0;
+        for (FleetMember m : fleet) {
+            if (m.collector().revoked()) {
+                revoked++;
+                continue;
+            }
+            if (m.inSync()) {
+                inSync++;
+            } else {
+                outOfSync++;
+            }
+            if (m.stale() || m.lastSeenAt().isEmpty()) {
+                stale++;
+            }
+            switch (m.lastStatus().map(Enum::name).orElse("none")) {
+                case "APPLIED" -> applied++;
+                case "FAILED" -> failed++;
+                default -> none++;
+            }
+        }
+        set("pgfleet_collectors", "in_sync", inSync);
+        set("pgfleet_collectors", "out_of_sync", outOfSync);
+        set("pgfleet_collectors", "stale", stale);
+        set("pgfleet_collectors", "revoked", revoked);
+        set("pgfleet_collectors_by_apply_status", "APPLIED", applied);
+        set("pgfleet_collectors_by_apply_status", "FAILED", failed);
+        set("pgfleet_collectors_by_apply_status", "none", none);
+    }
+
+    private void set(String name, String value, long n) {
+        collectors.get(name + "|" + value).set(n);
+    }
+
     void published() {
         publishes.increment();
     }
 
+    void rolledBack() {
+        rollbacks.increment();
+    }
+
     void samplesStored(int count) {
         samples.increment(count);
+    }
+
+    void applyReport(ApplyStatus status, int count) {
+        Counter.builder("pgfleet_apply_reports").tag("status", status.name())
+                .description("Apply reports received from agents, by reported status").register(registry).increment(count);
+    }
+
+    void login(String outcome) {
+        Counter.builder("pgfleet_logins").tag("outcome", outcome)
+                .description("Password logins by outcome (issued, refused, throttled)").register(registry).increment();
+    }
+
+    void watchAnswered(Instant publishedAt) {
+        Duration d = Duration.between(publishedAt, clock.instant());
+        // Clocks of two instances may differ a little; a negative age is counted as immediate.
+        propagation.record(d.isNegative() ? Duration.ZERO : d);
+    }
+
+    <T> T timeValidation(Supplier<T> check) {
+        return validation.record(check);
     }
 
     void watchStarted() {
@@ -114,24 +201,55 @@ public final class HttpMetrics {
         watching.decrementAndGet();
     }
 
+    /**
+     * Notes the problem type a response carries, for the refused-requests counter.
+     *
+     * @param slug the problem's short name
+     */
+    static void problemSent(String slug) {
+        PROBLEM.set(slug);
+    }
+
     Filter requestTimer() {
         return (FilterChain chain, RoutingRequest req, RoutingResponse res) -> {
             Timer.Sample sample = Timer.start(registry);
             String method = req.prologue().method().text();
-            try {
-                chain.proceed();
-            } finally {
+            PROBLEM.remove();
+            // Counted when the response is sent, so the status and problem type are those the client got.
+            res.whenSent(() -> {
+                Optional<String> problem = Optional.ofNullable(PROBLEM.get());
+                PROBLEM.remove();
                 // Tags come only from the matched route's template and a fixed set of methods, so
                 // however many distinct paths and methods clients invent, the series stay bounded.
                 Optional<ApiRoutes.DeclaredRoute> route = req.context().get(ApiRoutes.DeclaredRoute.class);
-                sample.stop(Timer.builder("pgfleet_http_requests")
+                int code = res.status().code();
+                sample.stop(Timer.builder("pgfleet_http_request_duration")
+                        .description("HTTP requests by method, route template, area and status class")
+                        .serviceLevelObjectives(REQUEST_BUCKETS)
                         .tag("method", route.isPresent() && METHODS.contains(method) ? method : OTHER)
                         .tag("area", route.map(ApiRoutes.DeclaredRoute::area).orElse(OTHER))
                         .tag("route", route.map(ApiRoutes.DeclaredRoute::template).orElse(OTHER))
-                        .tag("status", statusClass(res.status().code()))
+                        .tag("status", statusClass(code))
                         .register(registry));
-            }
+                if (code >= 400) {
+                    // Problem types are a fixed set of slugs in the code, so this stays bounded too.
+                    Counter.builder("pgfleet_http_problems")
+                            .description("Requests answered with a problem (4xx/5xx), by problem type")
+                            .tag("type", problem.orElse(OTHER))
+                            .tag("status", Integer.toString(code))
+                            .register(registry).increment();
+                }
+            });
+            chain.proceed();
         };
+    }
+
+    private static Duration[] seconds(double... values) {
+        Duration[] d = new Duration[values.length];
+        for (int i = 0; i < values.length; i++) {
+            d[i] = Duration.ofNanos(Math.round(values[i] * 1_000_000_000L));
+        }
+        return d;
     }
 
     private static String statusClass(int code) {

@@ -34,6 +34,9 @@ record Problem(Status status, String slug, String title, String detail, Map<Stri
                 .add("status", status.code())
                 .add("detail", detail);
         extra.forEach((k, v) -> b.add(k, Jsons.value(v)));
+        // So an operator can find this call in the logs of whichever instance answered it.
+        RequestLog.current().ifPresent(id -> b.add("request_id", id));
+        HttpMetrics.problemSent(slug);
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, MEDIA_TYPE);
         res.header(HeaderNames.CACHE_CONTROL, "no-store");

@@ -29,6 +29,8 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Connection connection;
+    private volatile boolean listening;
+    private final java.util.concurrent.atomic.AtomicLong reconnects = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * Starts listening.
@@ -55,7 +57,9 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                     s.execute("LISTEN " + CHANNEL);
                     s.execute("LISTEN " + LayerPersistenceAdapter.EFFECTIVE_CHANNEL);
                 }
+                listening = true;
                 if (!firstConnection) {
+                    reconnects.incrementAndGet();
                     LOG.log(System.Logger.Level.INFO, "LISTEN connection re-established; watchers re-check");
                     listeners.forEach(Listener::resync);
                 }
@@ -85,6 +89,7 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                     }
                 }
             } catch (SQLException e) {
+                listening = false;
                 if (!running) {
                     return;
                 }
@@ -98,6 +103,25 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                 backoffMillis = Math.min(backoffMillis * 2, 10_000);
             }
         }
+    }
+
+    /**
+     * Whether the {@code LISTEN} connection is up: while it is down, watchers on this instance hear of
+     * publishes made elsewhere only when it is back.
+     *
+     * @return true when listening
+     */
+    public boolean listening() {
+        return listening;
+    }
+
+    /**
+     * How many times the {@code LISTEN} connection was re-established since the start.
+     *
+     * @return the count
+     */
+    public long reconnects() {
+        return reconnects.get();
     }
 
     private void deliver(String payload, boolean ownVersion) {

@@ -28,8 +28,13 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
     private final PostgresChangeFeed changes;
     private final RetentionPersistenceAdapter retention;
 
-    private PostgresStorage(DbClient db, DatabaseSettings settings) {
+    private static final java.util.concurrent.atomic.AtomicInteger POOLS = new java.util.concurrent.atomic.AtomicInteger();
+
+    private final String poolName;
+
+    private PostgresStorage(DbClient db, DatabaseSettings settings, String poolName) {
         this.db = db;
+        this.poolName = poolName;
         this.changes = new PostgresChangeFeed(settings);
         this.collectors = new CollectorPersistenceAdapter(db);
         this.revisions = new ConfigRevisionPersistenceAdapter(db);
@@ -57,12 +62,16 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
         cfg.put("connection.password", settings.password());
         cfg.put("connection.maximumPoolSize", Integer.toString(settings.poolSize()));
         cfg.put("connection.minimumIdle", "1");
-        cfg.put("connection.poolName", "pgfleet");
+        // A name of its own per pool: its JMX bean (read for the pool gauges) must not clash with
+        // another instance's in the same JVM (tests run several).
+        String poolName = POOLS.incrementAndGet() == 1 ? "pgfleet" : "pgfleet-" + POOLS.get();
+        cfg.put("connection.poolName", poolName);
+        cfg.put("connection.registerMbeans", "true");
         // Fail a request quickly when the database is away instead of holding it for 30 s.
         cfg.put("connection.connectionTimeout", "5000");
         cfg.put("connection.initializationFailTimeout", "-1");
         Config config = Config.just(ConfigSources.create(cfg));
-        return new PostgresStorage(DbClient.create(config), settings);
+        return new PostgresStorage(DbClient.create(config), settings, poolName);
     }
 
     /**
@@ -177,6 +186,39 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
         } catch (RuntimeException e) {
             return Optional.of("the database does not answer: " + e.getMessage());
         }
+    }
+
+    /**
+     * How busy the connection pool is right now, read from the pool's JMX bean.
+     *
+     * @return the counts, or empty while the pool has not started (or its bean is unreadable)
+     */
+    public Optional<PoolUsage> poolUsage() {
+        try {
+            javax.management.MBeanServer jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+            javax.management.ObjectName pool = new javax.management.ObjectName("com.zaxxer.hikari:type=Pool (" + poolName + ")");
+            javax.management.ObjectName config = new javax.management.ObjectName("com.zaxxer.hikari:type=PoolConfig (" + poolName + ")");
+            if (!jmx.isRegistered(pool)) {
+                return Optional.empty();
+            }
+            return Optional.of(new PoolUsage((Integer) jmx.getAttribute(pool, "ActiveConnections"),
+                    (Integer) jmx.getAttribute(pool, "IdleConnections"),
+                    (Integer) jmx.getAttribute(pool, "ThreadsAwaitingConnection"),
+                    jmx.isRegistered(config) ? (Integer) jmx.getAttribute(config, "MaximumPoolSize") : 0));
+        } catch (javax.management.JMException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The connection pool's counts.
+     *
+     * @param active  connections lent out
+     * @param idle    connections open and free
+     * @param waiting requests waiting for a connection
+     * @param max     the pool's size limit
+     */
+    public record PoolUsage(int active, int idle, int waiting, int max) {
     }
 
     /** Stops listening and closes the pool. */

@@ -1,0 +1,227 @@
+package io.pgfleet.server;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+
+import java.io.StringReader;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.pgfleet.server.Documents.aDocument;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What an SRE scrapes at /observe/metrics, after real calls, checked by Prometheus' own promtool. */
+class MetricsIT {
+
+    @RegisterExtension
+    static final RunningServer SERVER = new RunningServer();
+
+    private static ApiClient admin;
+
+    @BeforeAll
+    static void start() {
+        admin = ApiClient.asAdmin(SERVER.port());
+    }
+
+    private static String scrape() {
+        HttpResponse<String> m = new ApiClient(SERVER.port()).get("/observe/metrics");
+        assertEquals(200, m.statusCode());
+        return m.body();
+    }
+
+    private static double value(String text, String series) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.E+-]+)$").matcher(text);
+        assertTrue(m.find(), "no " + series + " in\n" + text);
+        return Double.parseDouble(m.group(1));
+    }
+
+    private static ApiClient registered(String name) {
+        ApiClient c = new ApiClient(SERVER.port());
+        HttpResponse<String> r = c.send(c.request("/api/v1/collectors/register").header("Content-Type", "application/json")
+                .header("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\"}")));
+        c.useToken(ApiClient.field(r.body(), "access_token"));
+        return c;
+    }
+
+    private static String idOf(ApiClient collector) {
+        String payload = new String(java.util.Base64.getUrlDecoder().decode(collector.token().split("\\.")[1]));
+        return payload.replaceAll(".*\"sub\":\"([^\"]+)\".*", "$1");
+    }
+
+    @Test
+    void theScrapePassesPromtoolAndCountsWhatHappened() throws Exception {
+        ApiClient agent = registered("metrics-a");
+        String id = idOf(agent);
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(1).toml()).statusCode());
+        // A watcher held open is answered by the next publish: that is the propagation histogram.
+        CompletableFuture<HttpResponse<String>> watch = CompletableFuture.supplyAsync(
+                () -> agent.get("/api/v1/config/" + id + "?after=1&wait=60"));
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (value(scrape(), "pgfleet_watches_held") < 1) {
+            assertTrue(System.nanoTime() < deadline, "the watch was never held");
+            Thread.sleep(20);
+        }
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(2).toml()).statusCode());
+        assertEquals(200, watch.get().statusCode());
+        assertEquals(201, admin.postJson("/api/v1/config/" + id + "/rollback", "{\"to_version\": 1}").statusCode());
+        assertEquals(204, agent.postJson("/api/v1/collectors/" + id + "/status", "{\"version\": 3, \"status\": \"FAILED\", "
+                + "\"error\": \"password file missing\", \"effective_sha256\": \"" + "b".repeat(64) + "\"}").statusCode());
+        assertEquals(401, new ApiClient(SERVER.port()).login("admin", "wrong password").statusCode());
+        assertEquals(404, admin.get("/api/v1/config/no-such-collector").statusCode());
+        assertEquals(400, admin.postJson("/api/v1/config/" + id + "/rollback", "{\"to_version\": \"x\"}").statusCode());
+        assertEquals(200, admin.send(admin.request("/api/v1/config/validate").header("Content-Type", "application/toml")
+                .POST(HttpRequest.BodyPublishers.ofString(aDocument().toml()))).statusCode());
+
+        String text = scrape();
+        assertTrue(value(text, "pgfleet_publishes_total") >= 3, text);
+        assertTrue(value(text, "pgfleet_rollbacks_total") >= 1, text);
+        assertTrue(value(text, "pgfleet_apply_reports_total{status=\"FAILED\"}") >= 1, text);
+        assertTrue(value(text, "pgfleet_logins_total{outcome=\"refused\"}") >= 1, text);
+        assertTrue(value(text, "pgfleet_logins_total{outcome=\"issued\"}") >= 1, text);
+        // Problems sent by a handler and those thrown to the error handlers are both counted by type.
+        assertTrue(value(text, "pgfleet_http_problems_total{status=\"404\",type=\"collector-not-found\"}") >= 1, text);
+        assertTrue(value(text, "pgfleet_http_problems_total{status=\"400\",type=\"bad-request\"}") >= 1, text);
+        assertTrue(value(text, "pgfleet_http_request_duration_seconds_count{area=\"config\",method=\"POST\","
+                + "route=\"/api/v1/config/{id}/rollback\",status=\"4xx\"}") >= 1, text);
+        assertTrue(value(text, "pgfleet_http_request_duration_seconds_bucket{area=\"config\",method=\"PUT\","
+                + "route=\"/api/v1/config/{id}\",status=\"2xx\",le=\"300.0\"}") >= 2, text);
+        assertTrue(value(text, "pgfleet_publish_to_watch_answer_seconds_count") >= 1, text);
+        assertTrue(value(text, "pgfleet_publish_to_watch_answer_seconds_bucket{le=\"30.0\"}") >= 1, text);
+        assertTrue(value(text, "pgfleet_validation_seconds_count") >= 1, text);
+        assertTrue(value(text, "pgfleet_collectors{state=\"out_of_sync\"}") >= 1, text);
+        assertTrue(value(text, "pgfleet_collectors_by_apply_status{status=\"FAILED\"}") >= 1, text);
+        assertEquals(1, value(text, "pgfleet_fleet_query_up"), text);
+        assertEquals(1, value(text, "pgfleet_listen_connected"), text);
+        assertTrue(value(text, "pgfleet_db_pool_connections{state=\"max\"}") >= 1, text);
+
+        Optional<Path> promtool = Promtool.find();
+        if (promtool.isPresent()) {
+            Promtool.Run check = Promtool.run(promtool.get(), Optional.of(text), "check", "metrics");
+            assertEquals(0, check.exit(), check.output() + "\n" + text);
+            assertEquals("", check.output().strip(), "promtool reports problems:\n" + check.output());
+        }
+    }
+
+    /** Every sample name of a scrape, and the histogram family names behind _bucket/_count/_sum. */
+    private static Set<String> exportedNames(String text) {
+        Set<String> names = new TreeSet<>();
+        for (String line : text.split("\n")) {
+            if (line.startsWith("# TYPE ")) {
+                names.add(line.split(" ")[2]);
+            } else if (!line.isBlank() && !line.startsWith("#")) {
+                names.add(line.split("[{ ]")[0]);
+            }
+        }
+        return names;
+    }
+
+    private static Set<String> namesIn(String expressions) {
+        Set<String> names = new TreeSet<>();
+        Matcher m = Pattern.compile("\\b((?:pgfleet|jvm|process|system)_[a-z0-9_]+)\\b").matcher(expressions);
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        return names;
+    }
+
+    // Meters that appear on first use (a problem answered, a request timed) are made to appear first.
+    private static Set<String> scraped() {
+        assertEquals(404, admin.get("/api/v1/config/no-such-collector").statusCode());
+        return exportedNames(scrape());
+    }
+
+    @Test
+    void everyExpressionOfTheDashboardNamesAMetricTheServerExports() throws Exception {
+        String json = Files.readString(PrometheusRulesTest.DEPLOY.resolve("grafana/pgfleet.json"));
+        JsonObject dashboard = Json.createReader(new StringReader(json)).readObject();
+        StringBuilder expressions = new StringBuilder();
+        int count = 0;
+        for (JsonValue p : dashboard.getJsonArray("panels")) {
+            for (JsonValue t : p.asJsonObject().getJsonArray("targets")) {
+                expressions.append(t.asJsonObject().getString("expr")).append('\n');
+                count++;
+            }
+        }
+        assertTrue(count >= 10, "the dashboard has its panels");
+        Set<String> used = namesIn(expressions.toString());
+        Set<String> missing = new TreeSet<>(used);
+        missing.removeAll(scraped());
+        assertTrue(missing.isEmpty(), "the dashboard queries metrics the server does not export: " + missing);
+        assertTrue(used.containsAll(Set.of("pgfleet_collectors", "pgfleet_apply_reports_total", "pgfleet_publishes_total",
+                "pgfleet_publish_to_watch_answer_seconds_bucket", "pgfleet_watches_held",
+                "pgfleet_http_request_duration_seconds_bucket", "pgfleet_db_pool_connections")), used.toString());
+    }
+
+    @Test
+    void everyAlertRuleNamesAMetricTheServerExports() throws Exception {
+        String rules = Files.readString(PrometheusRulesTest.DEPLOY.resolve("prometheus/alerts.yml"));
+        StringBuilder expressions = new StringBuilder();
+        for (String line : rules.split("\n")) {
+            if (!line.strip().startsWith("#")) {
+                expressions.append(line).append('\n');
+            }
+        }
+        Set<String> used = namesIn(expressions.toString());
+        Set<String> missing = new TreeSet<>(used);
+        missing.removeAll(scraped());
+        assertTrue(missing.isEmpty(), "alert rules query metrics the server does not export: " + missing);
+        assertTrue(used.size() >= 7, used.toString());
+    }
+
+    @Test
+    void eachRequestIsLoggedOnceWithItsRequestIdWhichProblemsAndHeadersEcho() {
+        java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.pgfleet.http.requests");
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                lines.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(capture);
+        try {
+            HttpResponse<String> r = admin.get("/api/v1/config/no-such-collector", "X-Request-Id", "trace-17.a");
+            assertEquals(404, r.statusCode());
+            assertEquals("trace-17.a", r.headers().firstValue("X-Request-Id").orElse(""));
+            assertTrue(r.body().contains("\"request_id\":\"trace-17.a\""), r.body());
+            // An id that could not be logged or echoed safely is replaced, not trusted.
+            HttpResponse<String> other = admin.get("/api/v1/config/no-such-collector", "X-Request-Id", "x".repeat(65));
+            String made = other.headers().firstValue("X-Request-Id").orElse("");
+            assertTrue(made.matches("[0-9a-f-]{36}"), made);
+            assertTrue(other.body().contains("\"request_id\":\"" + made + "\""), other.body());
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (lines.stream().noneMatch(l -> l.contains("request_id=" + made))
+                    || lines.stream().noneMatch(l -> l.contains("request_id=trace-17.a"))) {
+                assertTrue(System.nanoTime() < deadline, "no request line in " + lines);
+                Thread.onSpinWait();
+            }
+            String line = lines.stream().filter(l -> l.contains("request_id=trace-17.a")).findFirst().orElseThrow();
+            assertTrue(line.startsWith("GET /api/v1/config/{id} 404 ") && line.contains("principal=admin"), line);
+        } finally {
+            log.removeHandler(capture);
+        }
+    }
+}
