@@ -1,11 +1,9 @@
 package io.pgfleet.cli;
 
-import io.pgfleet.server.PgfleetServer;
 import io.pgfleet.server.ServerSettings;
-import io.pgfleet.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -38,19 +36,13 @@ class CliIT {
     private static final AtomicInteger IDS = new AtomicInteger();
     @TempDir
     static Path tmp;
-    private static PgfleetServer server;
+    @RegisterExtension
+    static final CliServer SERVER = new CliServer();
     private static CliProcess cli;
 
     @BeforeAll
-    static void start() {
-        server = CliProcess.server(TestPostgres.newDatabase(), tmp.resolve("data"), CliProcess.defaultTtl());
-        cli = new CliProcess(tmp.resolve("home").resolve("pgfleet"), CliProcess.url(server));
-        cli.login();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
+    static void session() {
+        cli = SERVER.cli();
     }
 
     private static String newCollector() {
@@ -74,7 +66,7 @@ class CliIT {
         JsonNode me = cli.run("whoami", "--output", "json").expect(ExitCodes.OK).json();
         assertEquals("admin", me.path("subject").asString());
         assertEquals("admin", me.path("role").asString());
-        assertEquals(CliProcess.url(server), me.path("server").asString());
+        assertEquals(SERVER.url(), me.path("server").asString());
         assertTrue(cli.run("whoami").expect(ExitCodes.OK).out().contains("subject"));
     }
 
@@ -131,12 +123,12 @@ class CliIT {
     /** An admin request over plain HTTP, for what the CLI has no verb for yet (groups and their layers). */
     private static HttpResponse<String> http(String method, String path, String contentType, String body) throws Exception {
         HttpClient client = HttpClient.newHttpClient();
-        String login = client.send(HttpRequest.newBuilder(URI.create(CliProcess.url(server) + "/api/v1/auth/login"))
+        String login = client.send(HttpRequest.newBuilder(URI.create(SERVER.url() + "/api/v1/auth/login"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"admin\",\"password\":\""
                         + ServerSettings.TEST_ADMIN_PASSWORD + "\"}")).build(), HttpResponse.BodyHandlers.ofString()).body();
         String token = CliProcess.JSON.readTree(login).path("access_token").asString();
-        return client.send(HttpRequest.newBuilder(URI.create(CliProcess.url(server) + path))
+        return client.send(HttpRequest.newBuilder(URI.create(SERVER.url() + path))
                 .header("Authorization", "Bearer " + token).header("Content-Type", contentType)
                 .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -311,7 +303,7 @@ class CliIT {
         String user = "ro" + IDS.incrementAndGet();
         cli.runWithInput("a-long-viewer-password\n", "users", "create", user, "--role", "viewer", "--password-stdin")
                 .expect(ExitCodes.OK);
-        CliProcess viewer = new CliProcess(tmp.resolve("viewer-home"), CliProcess.url(server));
+        CliProcess viewer = new CliProcess(tmp.resolve("viewer-home"), SERVER.url());
         viewer.runWithInput("a-long-viewer-password\n", "login", "-u", user, "--password-stdin").expect(ExitCodes.OK);
         String id = newCollector();
         CliProcess.Run refused = viewer.run("config", "put", id, file(id + ".toml", DOC_1).toString()).expect(ExitCodes.AUTH);
@@ -321,7 +313,7 @@ class CliIT {
 
     @Test
     void wrongPasswordExitsFiveWithoutAStackTrace() {
-        CliProcess other = new CliProcess(tmp.resolve("other-home"), CliProcess.url(server));
+        CliProcess other = new CliProcess(tmp.resolve("other-home"), SERVER.url());
         CliProcess.Run wrong = other.runWithInput("not-the-password\n", "login", "-u", "admin", "--password-stdin")
                 .expect(ExitCodes.AUTH);
         assertEquals(1, wrong.err().lines().count(), wrong.err());

@@ -1,10 +1,8 @@
 package io.pgfleet.cli;
 
-import io.pgfleet.server.PgfleetServer;
-import io.pgfleet.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -33,19 +31,13 @@ class CliLayersIT {
     private static final AtomicInteger IDS = new AtomicInteger();
     @TempDir
     static Path tmp;
-    private static PgfleetServer server;
+    @RegisterExtension
+    static final CliServer SERVER = new CliServer();
     private static CliProcess cli;
 
     @BeforeAll
-    static void start() {
-        server = CliProcess.server(TestPostgres.newDatabase(), tmp.resolve("data"), CliProcess.defaultTtl());
-        cli = new CliProcess(tmp.resolve("home").resolve("pgfleet"), CliProcess.url(server));
-        cli.login();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
+    static void session() {
+        cli = SERVER.cli();
     }
 
     private static Path file(String name, String text) throws IOException {
@@ -184,7 +176,7 @@ class CliLayersIT {
         String user = "ro" + IDS.incrementAndGet();
         cli.runWithInput("a-long-viewer-password\n", "users", "create", user, "--role", "viewer", "--password-stdin")
                 .expect(ExitCodes.OK);
-        CliProcess viewer = new CliProcess(tmp.resolve("viewer-home"), CliProcess.url(server));
+        CliProcess viewer = new CliProcess(tmp.resolve("viewer-home"), SERVER.url());
         viewer.runWithInput("a-long-viewer-password\n", "login", "-u", user, "--password-stdin").expect(ExitCodes.OK);
         Path doc = file(user + ".toml", GROUP_DOC);
         CliProcess.Run refused = viewer.run("fleet", "put", doc.toString()).expect(ExitCodes.AUTH);
