@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -213,6 +214,11 @@ public final class PgfleetServer implements AutoCloseable {
         return registry;
     }
 
+    /** Notification lag buckets (s): milliseconds when healthy, seconds when a listener falls behind. */
+    private static final Duration[] NOTIFICATION_LAG_BUCKETS = java.util.stream.DoubleStream.of(
+                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+            .mapToObj(s -> Duration.ofNanos(Math.round(s * 1_000_000_000L))).toArray(Duration[]::new);
+
     // Read at scrape time from the storage adapter; Micrometer stays out of the adapter and its port.
     private static void storageMetrics(MeterRegistry registry, PostgresStorage storage) {
         PostgresChangeFeed feed = storage.changes();
@@ -221,6 +227,11 @@ public final class PgfleetServer implements AutoCloseable {
                 .register(registry);
         FunctionCounter.builder("pgfleet_listen_reconnects", feed, PostgresChangeFeed::reconnects)
                 .description("Times the LISTEN connection was re-established after a loss").register(registry);
+        Timer lag = Timer.builder("pgfleet_listen_notification_lag")
+                .description("Time from a publishing transaction sending its notifications (database clock) to this "
+                        + "instance's LISTEN connection receiving them")
+                .serviceLevelObjectives(NOTIFICATION_LAG_BUCKETS).register(registry);
+        feed.onNotificationLag(lag::record);
         for (String state : new String[] {"active", "idle", "waiting", "max"}) {
             Gauge.builder("pgfleet_db_pool_connections", storage, s -> s.poolUsage().map(u -> switch (state) {
                         case "active" -> u.active();

@@ -68,6 +68,9 @@ class MetricsIT {
         ApiClient agent = registered("metrics-a");
         String id = idOf(agent);
         assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(1).toml()).statusCode());
+        // Reported before the first scrape: the fleet gauges are a snapshot read at most every 15 s.
+        assertEquals(204, agent.postJson("/api/v1/collectors/" + id + "/status", "{\"version\": 1, \"status\": \"FAILED\", "
+                + "\"error\": \"password file missing\", \"effective_sha256\": \"" + "b".repeat(64) + "\"}").statusCode());
         // A watcher held open is answered by the next publish: that is the propagation histogram.
         CompletableFuture<HttpResponse<String>> watch = CompletableFuture.supplyAsync(
                 () -> agent.get("/api/v1/config/" + id + "?after=1&wait=60"));
@@ -79,8 +82,6 @@ class MetricsIT {
         assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(2).toml()).statusCode());
         assertEquals(200, watch.get().statusCode());
         assertEquals(201, admin.postJson("/api/v1/config/" + id + "/rollback", "{\"to_version\": 1}").statusCode());
-        assertEquals(204, agent.postJson("/api/v1/collectors/" + id + "/status", "{\"version\": 3, \"status\": \"FAILED\", "
-                + "\"error\": \"password file missing\", \"effective_sha256\": \"" + "b".repeat(64) + "\"}").statusCode());
         assertEquals(401, new ApiClient(SERVER.port()).login("admin", "wrong password").statusCode());
         assertEquals(404, admin.get("/api/v1/config/no-such-collector").statusCode());
         assertEquals(400, admin.postJson("/api/v1/config/" + id + "/rollback", "{\"to_version\": \"x\"}").statusCode());
@@ -103,9 +104,21 @@ class MetricsIT {
         assertTrue(value(text, "pgfleet_publish_to_watch_answer_seconds_count") >= 1, text);
         assertTrue(value(text, "pgfleet_publish_to_watch_answer_seconds_bucket{le=\"30.0\"}") >= 1, text);
         assertTrue(value(text, "pgfleet_validation_seconds_count") >= 1, text);
+        // Another test of the class may have taken the fleet snapshot first: it is at most 15 s old.
+        long fleetDeadline = System.nanoTime() + 30_000_000_000L;
+        // The lag is measured on the LISTEN thread, as the notifications arrive.
+        while (value(text, "pgfleet_collectors_by_apply_status{status=\"FAILED\"}") < 1
+                || value(text, "pgfleet_listen_notification_lag_seconds_count") < 3) {
+            assertTrue(System.nanoTime() < fleetDeadline, "the fleet gauges or the lag never showed:\n" + text);
+            Thread.sleep(200);
+            text = scrape();
+        }
         assertTrue(value(text, "pgfleet_collectors{state=\"out_of_sync\"}") >= 1, text);
-        assertTrue(value(text, "pgfleet_collectors_by_apply_status{status=\"FAILED\"}") >= 1, text);
         assertEquals(1, value(text, "pgfleet_fleet_query_up"), text);
+        double age = value(text, "pgfleet_fleet_snapshot_age_seconds");
+        assertTrue(age >= 0 && age <= 15, text);
+        // Every publish above was also heard on this instance's LISTEN connection, its lag measured.
+        assertTrue(value(text, "pgfleet_listen_notification_lag_seconds_bucket{le=\"30.0\"}") >= 3, text);
         assertEquals(1, value(text, "pgfleet_listen_connected"), text);
         assertTrue(value(text, "pgfleet_db_pool_connections{state=\"max\"}") >= 1, text);
 

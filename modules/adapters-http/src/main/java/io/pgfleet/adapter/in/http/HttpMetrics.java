@@ -42,6 +42,13 @@ public final class HttpMetrics {
     /** Validation buckets: a document of at most the body limit is checked in milliseconds. */
     static final Duration[] VALIDATION_BUCKETS = seconds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1);
 
+    /**
+     * How old the fleet gauges may be: a scrape reads the fleet from the database only when the last
+     * read is older than this, so however often (and by whomever) {@code /observe/metrics} is called,
+     * an instance reads the whole fleet at most once per this period.
+     */
+    public static final Duration FLEET_SNAPSHOT_MAX_AGE = Duration.ofSeconds(15);
+
     /** The slug of the problem the current request answered with, read back when the response is sent. */
     private static final ThreadLocal<String> PROBLEM = new ThreadLocal<>();
 
@@ -56,6 +63,13 @@ public final class HttpMetrics {
     private final Timer validation;
     private final Map<String, AtomicLong> collectors = new ConcurrentHashMap<>();
     private final AtomicLong fleetQueryUp = new AtomicLong();
+    private final Duration fleetMaxAge;
+    /** Held by the one scrape that refreshes the fleet; others answer with the last values meanwhile. */
+    private final java.util.concurrent.locks.ReentrantLock fleetRefresh = new java.util.concurrent.locks.ReentrantLock();
+    /** When the fleet was last read (successfully or not); empty before the first read. */
+    private volatile Optional<Instant> fleetReadAt = Optional.empty();
+    /** When the fleet gauges were last set from a successful read. */
+    private volatile Optional<Instant> fleetReadOkAt = Optional.empty();
 
     /**
      * Metrics on a registry.
@@ -64,13 +78,14 @@ public final class HttpMetrics {
      * @param scrape   the registry's exposition text
      */
     public HttpMetrics(MeterRegistry registry, Supplier<String> scrape) {
-        this(registry, scrape, Clock.systemUTC());
+        this(registry, scrape, Clock.systemUTC(), FLEET_SNAPSHOT_MAX_AGE);
     }
 
-    HttpMetrics(MeterRegistry registry, Supplier<String> scrape, Clock clock) {
+    HttpMetrics(MeterRegistry registry, Supplier<String> scrape, Clock clock, Duration fleetMaxAge) {
         this.registry = registry;
         this.scrape = scrape;
         this.clock = clock;
+        this.fleetMaxAge = fleetMaxAge;
         Gauge.builder("pgfleet_watches_held", watching, AtomicInteger::get)
                 .description("Watches (long polls) this instance holds open right now").register(registry);
         this.publishes = Counter.builder("pgfleet_publishes")
@@ -97,8 +112,16 @@ public final class HttpMetrics {
                     "Collectors (not revoked) by the status of their last apply report; read at scrape");
         }
         Gauge.builder("pgfleet_fleet_query_up", fleetQueryUp, AtomicLong::get)
-                .description("1 when the last scrape read the fleet from the database, 0 when the database did not answer")
+                .description("1 when the last read of the fleet from the database succeeded, 0 when the database did not answer")
                 .register(registry);
+        Gauge.builder("pgfleet_fleet_snapshot_age_seconds", this, HttpMetrics::fleetSnapshotAgeSeconds)
+                .description("Age of the fleet gauges: seconds since they were last read from the database "
+                        + "(they are read at most every " + fleetMaxAge.toSeconds() + " s, on a scrape); -1 before the first read")
+                .register(registry);
+    }
+
+    private double fleetSnapshotAgeSeconds() {
+        return fleetReadOkAt.map(t -> Math.max(0, Duration.between(t, clock.instant()).toMillis()) / 1000.0).orElse(-1.0);
     }
 
     private void collectorGauge(String name, String tag, String value, String help) {
@@ -113,14 +136,45 @@ public final class HttpMetrics {
      * @return the text
      */
     String scrape(Supplier<List<FleetMember>> fleet) {
-        try {
-            fleetGauges(fleet.get());
-            fleetQueryUp.set(1);
-        } catch (RuntimeException e) {
-            // The scrape itself must still answer: the gauges keep their last values and this says so.
-            fleetQueryUp.set(0);
-        }
+        refreshFleet(fleet);
         return scrape.get();
+    }
+
+    /**
+     * Reads the fleet into the gauges when the last read is older than the snapshot's maximum age.
+     * One scrape refreshes at a time; concurrent ones answer with the values they find, so a burst
+     * of scrapes (or a slow database) never queues fleet reads.
+     */
+    private void refreshFleet(Supplier<List<FleetMember>> fleet) {
+        if (!due() || !fleetRefresh.tryLock()) {
+            return;
+        }
+        try {
+            if (!due()) {
+                return;
+            }
+            try {
+                fleetGauges(fleet.get());
+                fleetQueryUp.set(1);
+                fleetReadOkAt = Optional.of(clock.instant());
+            } catch (RuntimeException e) {
+                // The scrape itself must still answer: the gauges keep their last values and this says so.
+                fleetQueryUp.set(0);
+            }
+            fleetReadAt = Optional.of(clock.instant());
+        } finally {
+            fleetRefresh.unlock();
+        }
+    }
+
+    private boolean due() {
+        Optional<Instant> last = fleetReadAt;
+        if (last.isEmpty()) {
+            return true;
+        }
+        Instant now = clock.instant();
+        // A clock stepped back must not freeze the gauges until it catches up.
+        return now.isBefore(last.get()) || !now.isBefore(last.get().plus(fleetMaxAge));
     }
 
     String scrape() {

@@ -106,7 +106,7 @@ public final class ConfigRevisionPersistenceAdapter
                 Rows.timestamp(r.createdAt()), r.createdBy(), r.message(), r.source().label());
         tx.update("UPDATE collectors SET latest_version = ? WHERE id = ?", r.version().value(), r.collectorId().value());
         // Delivered to every instance's LISTEN connection when (and only if) the transaction commits.
-        tx.get("SELECT pg_notify(?, ?) IS NULL AS sent", PostgresChangeFeed.CHANNEL,
+        tx.get("SELECT pg_notify(?, ?) IS NULL AS sent, " + PostgresChangeFeed.SENT_AT_NOTIFY, PostgresChangeFeed.CHANNEL,
                 r.collectorId().value() + ":" + r.version().value());
     }
 

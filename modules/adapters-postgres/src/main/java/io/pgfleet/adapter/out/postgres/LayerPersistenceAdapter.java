@@ -333,6 +333,9 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                 tx.query("SELECT pg_notify(?, p) IS NULL AS sent FROM jsonb_array_elements_text(?::jsonb) AS p",
                         EFFECTIVE_CHANNEL, payloads.build().toString()).forEach(row -> { });
             }
+            if (!announcements.isEmpty()) {
+                tx.get("SELECT " + PostgresChangeFeed.SENT_AT_NOTIFY);
+            }
             announcements.clear();
         }
 

@@ -22,6 +22,16 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
 
     /** The channel every publish notifies, with payload {@code collectorId:version}. */
     public static final String CHANNEL = "pgfleet_config";
+    /**
+     * The channel a publishing transaction also notifies, with the database's clock (microseconds
+     * since the epoch) when it sent its announcements: the receiving instance measures the
+     * notification lag from it. A channel of its own, so that the announcements' payloads stay as
+     * servers of earlier releases read them.
+     */
+    public static final String SENT_AT_CHANNEL = "pgfleet_sent_at";
+    /** A select-list item that sends the {@link #SENT_AT_CHANNEL} notification in the current transaction. */
+    static final String SENT_AT_NOTIFY = "pg_notify('" + SENT_AT_CHANNEL
+            + "', (extract(epoch FROM clock_timestamp()) * 1000000)::bigint::text) IS NULL AS sent_at";
     private static final System.Logger LOG = System.getLogger(PostgresChangeFeed.class.getName());
 
     private final DatabaseSettings settings;
@@ -31,6 +41,7 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
     private volatile Connection connection;
     private volatile boolean listening;
     private final java.util.concurrent.atomic.AtomicLong reconnects = new java.util.concurrent.atomic.AtomicLong();
+    private volatile java.util.function.Consumer<java.time.Duration> lagObserver = lag -> { };
 
     /**
      * Starts listening.
@@ -56,6 +67,7 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                 try (Statement s = c.createStatement()) {
                     s.execute("LISTEN " + CHANNEL);
                     s.execute("LISTEN " + LayerPersistenceAdapter.EFFECTIVE_CHANNEL);
+                    s.execute("LISTEN " + SENT_AT_CHANNEL);
                 }
                 listening = true;
                 if (!firstConnection) {
@@ -73,7 +85,9 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                         for (PGNotification n : notes) {
                             // Effective revisions are what readers and watchers serve; the own-layer
                             // channel is kept for servers of the previous release.
-                            if (LayerPersistenceAdapter.EFFECTIVE_CHANNEL.equals(n.getName())) {
+                            if (SENT_AT_CHANNEL.equals(n.getName())) {
+                                lag(n.getParameter());
+                            } else if (LayerPersistenceAdapter.EFFECTIVE_CHANNEL.equals(n.getName())) {
                                 deliver(n.getParameter(), false);
                             } else {
                                 deliver(n.getParameter(), true);
@@ -122,6 +136,29 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
      */
     public long reconnects() {
         return reconnects.get();
+    }
+
+    /**
+     * Tells an observer the lag of every notification received: from the publishing transaction
+     * sending it (the database's clock) to this instance reading it (this host's clock).
+     *
+     * @param observer called on the listening thread; must return quickly
+     */
+    public void onNotificationLag(java.util.function.Consumer<java.time.Duration> observer) {
+        this.lagObserver = java.util.Objects.requireNonNull(observer, "observer");
+    }
+
+    private void lag(String payload) {
+        long sentMicros;
+        try {
+            sentMicros = Long.parseLong(payload.strip());
+        } catch (NumberFormatException e) {
+            return;
+        }
+        java.time.Instant sent = java.time.Instant.EPOCH.plus(sentMicros, java.time.temporal.ChronoUnit.MICROS);
+        java.time.Duration lag = java.time.Duration.between(sent, java.time.Instant.now());
+        // The database's clock and this host's may differ a little: a negative lag counts as none.
+        lagObserver.accept(lag.isNegative() ? java.time.Duration.ZERO : lag);
     }
 
     private void deliver(String payload, boolean ownVersion) {
