@@ -17,6 +17,10 @@ public final class Main {
      * @param args {@code --config FILE} optionally
      */
     public static void main(String[] args) {
+        if (DataCommands.handles(args)) {
+            System.exit(DataCommands.run(args, System.getenv(), System.out, System.err));
+            return;
+        }
         Optional<Path> configFile = Optional.empty();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -67,7 +71,8 @@ public final class Main {
               admin_password, registration_secret, access_token_ttl, tls_cert, tls_key, tls_keystore,
               tls_keystore_password, tls_client_ca), each overridden by PGFLEET_<KEY IN CAPITALS>
               (PGFLEET_PORT, PGFLEET_DB_URL, PGFLEET_ADMIN_PASSWORD, PGFLEET_TLS_CLIENT_CA, ...).
-              Without a database URL the server runs an embedded PostgreSQL under the data directory.""";
+              Without a database URL the server runs an embedded PostgreSQL under the data directory.
+            """ + DataCommands.USAGE;
 
     private static void usage(String error) {
         System.err.println("pgfleet-server: " + error);

@@ -1,0 +1,177 @@
+package io.pgfleet.server;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import static io.pgfleet.server.Documents.aDocument;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code pgfleet backup FILE} of a running server's embedded database and {@code pgfleet restore FILE}
+ * into the stopped server's data directory: versions, users, tokens and audit come back as they were
+ * at the backup; what was done after it is gone. Hostile uses are refused and change nothing.
+ */
+class BackupRestoreIT {
+
+    /** A command's exit status and what it said. */
+    private record Run(int exit, String out, String err) {
+        String all() {
+            return out + err;
+        }
+    }
+
+    private static Run command(Path dataDir, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = DataCommands.run(args, Map.of("PGFLEET_DATA_DIR", dataDir.toString()),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static PgfleetServer start(Path dataDir) {
+        return PgfleetServer.start(new ServerSettings("127.0.0.1", 0, dataDir, Optional.empty(), "postgres", "", 4,
+                Optional.of(ServerSettings.TEST_ADMIN_PASSWORD), Optional.of(ServerSettings.TEST_REGISTRATION_SECRET),
+                Duration.ofMinutes(15), TlsSettings.none()));
+    }
+
+    private static long count(PgfleetServer server, Path dataDir, String sql) throws Exception {
+        String password = Files.readString(dataDir.resolve("postgres-password")).strip();
+        try (Connection c = DriverManager.getConnection(server.databaseUrl(), "postgres", password);
+             Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static HttpResponse<String> refresh(int port, String refreshToken) {
+        ApiClient c = new ApiClient(port);
+        return c.send(c.request("/api/v1/auth/refresh").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"refresh_token\":\"" + refreshToken + "\"}")));
+    }
+
+    private static List<String> listing(Path dir) throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void aBackupOfARunningServerRestoresVersionsUsersTokensAndAudit(@TempDir Path dataDir, @TempDir Path backups)
+            throws Exception {
+        Path backup = backups.resolve("pgfleet.backup");
+        String agentRefresh;
+        String collectorId;
+        long auditAtBackup;
+        long lastAuditAtBackup;
+        try (PgfleetServer server = start(dataDir)) {
+            ApiClient admin = ApiClient.asAdmin(server.port());
+            assertEquals(201, admin.postJson("/api/v1/users",
+                    "{\"username\":\"ops\",\"password\":\"password-of-ops\",\"role\":\"operator\"}").statusCode());
+            ApiClient agent = new ApiClient(server.port());
+            HttpResponse<String> registered = agent.send(agent.request("/api/v1/collectors/register")
+                    .header("Content-Type", "application/json")
+                    .header("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"db-7\"}")));
+            assertEquals(201, registered.statusCode(), registered.body());
+            collectorId = ApiClient.field(registered.body(), "collector_id");
+            agentRefresh = ApiClient.field(registered.body(), "refresh_token");
+            assertEquals(201, admin.putToml("/api/v1/config/" + collectorId, aDocument().pushInterval(10).toml()).statusCode());
+            assertEquals(201, admin.putToml("/api/v1/config/" + collectorId, aDocument().pushInterval(20).toml()).statusCode());
+            auditAtBackup = count(server, dataDir, "SELECT count(*) FROM audit_log");
+            lastAuditAtBackup = count(server, dataDir, "SELECT max(id) FROM audit_log");
+            assertTrue(auditAtBackup >= 2);
+
+            Run done = command(dataDir, "backup", backup.toString());
+            assertEquals(0, done.exit(), done.all());
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(backup)),
+                    "a backup holds password and token hashes and signing keys: its owner's only");
+
+            // Hostile uses while the server runs: each refused, plainly, and nothing written or replaced.
+            Run again = command(dataDir, "backup", backup.toString());
+            assertEquals(1, again.exit(), again.all());
+            assertTrue(again.err().contains("exists already"), again.all());
+            Run unwritable = command(dataDir, "backup", "/proc/pgfleet.backup");
+            assertEquals(1, unwritable.exit(), unwritable.all());
+            assertTrue(unwritable.err().contains("cannot write /proc/pgfleet.backup"), unwritable.all());
+            Run noDir = command(dataDir, "backup", backups.resolve("no/such/dir/x.backup").toString());
+            assertEquals(1, noDir.exit(), noDir.all());
+            assertTrue(noDir.err().contains("does not exist"), noDir.all());
+            assertEquals(List.of("pgfleet.backup"), listing(backups), "no partial file left behind");
+            Run whileRunning = command(dataDir, "restore", backup.toString());
+            assertEquals(1, whileRunning.exit(), whileRunning.all());
+            assertTrue(whileRunning.err().contains("a pgfleet server is running on"), whileRunning.all());
+
+            // After the backup: a third version, another user, the agent's token rotated.
+            assertEquals(201, admin.putToml("/api/v1/config/" + collectorId, aDocument().pushInterval(30).toml()).statusCode());
+            assertEquals(201, admin.postJson("/api/v1/users",
+                    "{\"username\":\"late\",\"password\":\"password-of-late\",\"role\":\"viewer\"}").statusCode());
+            assertEquals(200, admin.get("/api/v1/config/" + collectorId).statusCode());
+        }
+
+        // Stopped: garbage, a truncated backup and a foreign directory are refused before anything changes.
+        List<String> before = listing(dataDir);
+        Path garbage = backups.resolve("garbage.backup");
+        Files.writeString(garbage, "this is not a backup");
+        Run refused = command(dataDir, "restore", garbage.toString());
+        assertEquals(1, refused.exit(), refused.all());
+        assertTrue(refused.err().contains("is not a pgfleet backup"), refused.all());
+        byte[] bytes = Files.readAllBytes(backup);
+        Path truncated = backups.resolve("truncated.backup");
+        Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        Run cut = command(dataDir, "restore", truncated.toString());
+        assertEquals(1, cut.exit(), cut.all());
+        assertTrue(cut.err().contains("not a pgfleet backup") || cut.err().contains("damaged"), cut.all());
+        Path foreign = backups.resolve("home");
+        Files.createDirectories(foreign);
+        Files.writeString(foreign.resolve("notes.txt"), "mine");
+        Run notOurs = command(foreign, "restore", backup.toString());
+        assertEquals(1, notOurs.exit(), notOurs.all());
+        assertTrue(notOurs.err().contains("is not a pgfleet data directory"), notOurs.all());
+        assertEquals(List.of("notes.txt"), listing(foreign));
+        assertEquals(before, listing(dataDir), "refused restores left the data directory as it was");
+
+        Run restored = command(dataDir, "restore", backup.toString());
+        assertEquals(0, restored.exit(), restored.all());
+        assertTrue(listing(dataDir).stream().anyMatch(n -> n.startsWith("postgres.before-restore-")), listing(dataDir).toString());
+        assertFalse(listing(dataDir).contains("restore.staging"));
+
+        try (PgfleetServer server = start(dataDir)) {
+            ApiClient admin = ApiClient.asAdmin(server.port());
+            HttpResponse<String> latest = admin.get("/api/v1/config/" + collectorId);
+            assertEquals(200, latest.statusCode(), latest.body());
+            assertEquals("2", latest.headers().firstValue("X-Config-Version").orElseThrow(), "the version at the backup");
+            assertEquals(aDocument().pushInterval(20).toml(), latest.body());
+            assertEquals(200, new ApiClient(server.port()).login("ops", "password-of-ops").statusCode());
+            assertEquals(401, new ApiClient(server.port()).login("late", "password-of-late").statusCode());
+            HttpResponse<String> agentAgain = refresh(server.port(), agentRefresh);
+            assertEquals(200, agentAgain.statusCode(), "the agent's refresh token of the backup works: " + agentAgain.body());
+            assertEquals(auditAtBackup, count(server, dataDir, "SELECT count(*) FROM audit_log WHERE id <= " + lastAuditAtBackup),
+                    "the audit trail of the backup is all there");
+            // The next publish follows the restored history, its audit entry after the restored ones.
+            HttpResponse<String> next = admin.putToml("/api/v1/config/" + collectorId, aDocument().pushInterval(40).toml());
+            assertEquals(201, next.statusCode(), next.body());
+            assertEquals("3", next.headers().firstValue("X-Config-Version").orElseThrow());
+            assertEquals(auditAtBackup, count(server, dataDir, "SELECT count(*) FROM audit_log WHERE id <= " + lastAuditAtBackup));
+        }
+    }
+}
