@@ -17,6 +17,9 @@ module io.pgfleet.agent {
     requires java.sql;
     requires org.postgresql.jdbc;
     requires jdk.unsupported;
+    requires jdk.httpserver;
+    requires micrometer.core;
+    requires micrometer.registry.prometheus;
 
     exports io.pgfleet.agent;
     exports io.pgfleet.agent.core;

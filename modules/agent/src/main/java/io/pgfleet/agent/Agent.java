@@ -3,6 +3,8 @@ package io.pgfleet.agent;
 import io.pgfleet.toml.TomlDocumentParser;
 import io.pgfleet.agent.collect.MetricCollectors;
 import io.pgfleet.agent.core.AgentCore;
+import io.pgfleet.agent.core.SelfMetrics;
+import io.pgfleet.agent.metrics.LocalMetrics;
 import io.pgfleet.agent.transport.ServerClient;
 
 import java.io.PrintStream;
@@ -20,6 +22,8 @@ public final class Agent implements AutoCloseable {
     private final PrintStream out;
     private final ThreadScheduler scheduler = new ThreadScheduler();
     private final AgentCore core;
+    /** The local metrics endpoint when {@code [metrics] enabled = true}. */
+    private final Optional<LocalMetrics> metrics;
 
     /**
      * An agent.
@@ -37,12 +41,18 @@ public final class Agent implements AutoCloseable {
                 (id, refresh) -> state.saveIdentity(new AgentState.Identity(id, refresh)), this::log);
         HostEnvironment host = new HostEnvironment(settings);
         TomlDocumentParser parser = new TomlDocumentParser();
+        // Started first: a port that is taken stops the agent before it registers or collects anything.
+        this.metrics = settings.metrics().enabled() ? Optional.of(LocalMetrics.start(settings.metrics())) : Optional.empty();
+        SelfMetrics self = metrics.isPresent() ? metrics.get() : SelfMetrics.NONE;
         this.core = new AgentCore(
                 new AgentCore.Settings(settings.name(), LocalSettings.hostname(), settings.labels(),
                         settings.allowLists(), settings.bufferSamples()),
                 new AgentCore.Ports(client, client, client, client, host, new MetricCollectors(), host, state,
-                        parser::parse, scheduler, RandomGenerator.getDefault(), this::log));
-        log("pid " + ProcessHandle.current().pid() + ", server " + settings.serverUrl());
+                        parser::parse, scheduler, RandomGenerator.getDefault(), this::log, self));
+        metrics.ifPresent(m -> m.bind(core));
+        log("pid " + ProcessHandle.current().pid() + ", server " + settings.serverUrl()
+                + metrics.map(m -> ", metrics at http://" + hostForUrl(settings.metrics().host()) + ":" + m.port() + "/metrics")
+                        .orElse(""));
     }
 
     /** Starts pulling, collecting and pushing; returns at once. */
@@ -64,6 +74,19 @@ public final class Agent implements AutoCloseable {
         return core.appliedVersion();
     }
 
+    private static String hostForUrl(String host) {
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
+    /**
+     * The port of the local metrics endpoint.
+     *
+     * @return the port, empty when the endpoint is off
+     */
+    public Optional<Integer> metricsPort() {
+        return metrics.map(LocalMetrics::port);
+    }
+
     private void log(String message) {
         out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " pgfleet-agent: " + message);
         out.flush();
@@ -74,6 +97,7 @@ public final class Agent implements AutoCloseable {
     public void close() {
         core.stop();
         scheduler.close();
+        metrics.ifPresent(LocalMetrics::close);
         log("stopped");
     }
 }

@@ -63,7 +63,8 @@ public final class AgentMain {
             usage: pgfleet-agent --config FILE
               FILE is the agent's local TOML file: server_url, name, labels, registration_secret_file or
               enrolment_token_file, state_dir, [tls] ca_file/cert_file/key_file, buffer_samples,
-              allowed_password_dirs, allowed_password_env, allowed_hosts.
+              allowed_password_dirs, allowed_password_env, allowed_hosts, [metrics] enabled/host/port
+              (the agent's own metrics at http://HOST:PORT/metrics; off by default).
               PGFLEET_ENROLMENT_TOKEN: a one-time enrolment token when the file names no token file.
               SIGHUP pulls the configuration at once (and looks for a new enrolment token);
               SIGTERM stops the agent.""";

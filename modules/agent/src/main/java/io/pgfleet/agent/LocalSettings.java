@@ -1,6 +1,7 @@
 package io.pgfleet.agent;
 
 import io.pgfleet.agent.core.AllowLists;
+import io.pgfleet.agent.metrics.MetricsSettings;
 import org.tomlj.Toml;
 import org.tomlj.TomlArray;
 import org.tomlj.TomlParseResult;
@@ -33,16 +34,18 @@ import java.util.Set;
  * @param keyFile                PEM (PKCS#8) client key for mTLS
  * @param bufferSamples          most samples held while the server is away
  * @param allowLists             what a published configuration may use on this host
+ * @param metrics                the agent's own metrics endpoint ({@code [metrics]}; off by default)
  */
 public record LocalSettings(URI serverUrl, String name, Map<String, String> labels, Optional<Path> registrationSecretFile,
                             Optional<Path> enrolmentTokenFile, Path stateDir, Optional<Path> caFile,
                             Optional<Path> certFile, Optional<Path> keyFile, int bufferSamples,
-                            AllowLists allowLists) {
+                            AllowLists allowLists, MetricsSettings metrics) {
 
     private static final Set<String> KEYS = Set.of("server_url", "name", "labels", "registration_secret_file",
             "enrolment_token_file", "state_dir", "tls", "buffer_samples", "allowed_password_dirs", "allowed_password_env",
-            "allowed_hosts");
+            "allowed_hosts", "metrics");
     private static final Set<String> TLS_KEYS = Set.of("ca_file", "cert_file", "key_file");
+    private static final Set<String> METRICS_KEYS = Set.of("enabled", "host", "port");
 
     /**
      * Reads and checks the local file.
@@ -122,7 +125,44 @@ public record LocalSettings(URI serverUrl, String name, Map<String, String> labe
         enrolment.ifPresent(f -> own.add(f.toString()));
         key.ifPresent(f -> own.add(f.toString()));
         return new LocalSettings(URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url), name, labels,
-                secret, enrolment, state, ca, cert, key, (int) buffer, allow.withOwnFiles(own));
+                secret, enrolment, state, ca, cert, key, (int) buffer, allow.withOwnFiles(own), metrics(toml, file));
+    }
+
+    private static MetricsSettings metrics(TomlParseResult toml, Path file) {
+        if (!toml.contains("metrics")) {
+            return MetricsSettings.off();
+        }
+        if (!toml.isTable("metrics")) {
+            throw new IllegalArgumentException(file + ": metrics is a table ([metrics] enabled, host, port)");
+        }
+        TomlTable m = toml.getTable("metrics");
+        for (String k : m.keySet()) {
+            if (!METRICS_KEYS.contains(k)) {
+                throw new IllegalArgumentException(file + ": unknown key 'metrics." + k + "'; known: enabled, host, port");
+            }
+        }
+        try {
+            Object enabled = m.get("enabled");
+            if (enabled != null && !(enabled instanceof Boolean)) {
+                throw new IllegalArgumentException("metrics.enabled is true or false");
+            }
+            Object host = m.get("host");
+            if (host != null && !(host instanceof String)) {
+                throw new IllegalArgumentException("metrics.host is a string (an address of this host)");
+            }
+            Object port = m.get("port");
+            if (port != null && !(port instanceof Long)) {
+                throw new IllegalArgumentException("metrics.port is an integer 0..65535");
+            }
+            long p = port == null ? MetricsSettings.DEFAULT_PORT : (Long) port;
+            if (p < 0 || p > 65535) {
+                throw new IllegalArgumentException("metrics.port must be 0..65535, got " + p);
+            }
+            return new MetricsSettings(Boolean.TRUE.equals(enabled), host == null ? MetricsSettings.DEFAULT_HOST : (String) host,
+                    (int) p);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage());
+        }
     }
 
     private static List<String> strings(TomlParseResult toml, Path file, String key, List<String> defaults) {

@@ -66,4 +66,18 @@ class LocalSettingsTest {
         e = assertThrows(IllegalArgumentException.class, () -> read("allowed_password_env = [1]\n"));
         assertTrue(e.getMessage().contains("non-empty strings"), e.getMessage());
     }
+
+    @Test
+    void theAgentsOwnMetricsAreOffUnlessEnabledAndThenOnLoopback() throws Exception {
+        assertEquals(io.pgfleet.agent.metrics.MetricsSettings.off(), read("").metrics());
+        io.pgfleet.agent.metrics.MetricsSettings on = read("[metrics]\nenabled = true\n").metrics();
+        assertEquals(new io.pgfleet.agent.metrics.MetricsSettings(true, "127.0.0.1", 9464), on);
+        assertEquals(new io.pgfleet.agent.metrics.MetricsSettings(true, "0.0.0.0", 0),
+                read("[metrics]\nenabled = true\nhost = \"0.0.0.0\"\nport = 0\n").metrics());
+        for (String bad : List.of("[metrics]\nport = 70000\n", "[metrics]\nport = \"80\"\n", "[metrics]\nenabled = \"yes\"\n",
+                "[metrics]\nhost = \"\"\n", "[metrics]\nlisten = \"x\"\n", "metrics = true\n")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read(bad), bad);
+            assertTrue(e.getMessage().contains("metrics"), e.getMessage());
+        }
+    }
 }

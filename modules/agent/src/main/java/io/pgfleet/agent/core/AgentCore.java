@@ -87,10 +87,40 @@ public final class AgentCore {
      * @param scheduler   time and timers
      * @param random      jitter
      * @param log         where the agent says what it does
+     * @param self        the agent's own metrics ({@link SelfMetrics#NONE} when they are off)
      */
     public record Ports(ConfigSource source, StatusReporter reporter, SampleSink sink, Enroller enroller,
                         Credentials credentials, MetricSource metrics, HostFiles host, LastKnownGoodStore store,
-                        DocumentParser parser, Scheduler scheduler, RandomGenerator random, Consumer<String> log) {
+                        DocumentParser parser, Scheduler scheduler, RandomGenerator random, Consumer<String> log,
+                        SelfMetrics self) {
+
+        /** Checks the agent's own metrics are given. */
+        public Ports {
+            Objects.requireNonNull(self, "self");
+        }
+
+        /**
+         * The ports without the agent's own metrics.
+         *
+         * @param source      configuration
+         * @param reporter    apply reports
+         * @param sink        samples
+         * @param enroller    identity
+         * @param credentials enrolment secret or token on this host
+         * @param metrics     collectors
+         * @param host        file and environment checks
+         * @param store       last-known-good configuration
+         * @param parser      configuration documents
+         * @param scheduler   time and timers
+         * @param random      jitter
+         * @param log         where the agent says what it does
+         */
+        public Ports(ConfigSource source, StatusReporter reporter, SampleSink sink, Enroller enroller,
+                     Credentials credentials, MetricSource metrics, HostFiles host, LastKnownGoodStore store,
+                     DocumentParser parser, Scheduler scheduler, RandomGenerator random, Consumer<String> log) {
+            this(source, reporter, sink, enroller, credentials, metrics, host, store, parser, scheduler, random, log,
+                    SelfMetrics.NONE);
+        }
     }
 
     private record Batch(String id, List<Sample> samples) {
@@ -128,7 +158,8 @@ public final class AgentCore {
     private final Object pushLock = new Object();
     private int pullFailures;
     private int pushFailures;
-    private long refusedDropped;
+    /** Written under the push lock, read by the metrics without it (a push may hold the lock for a long request). */
+    private volatile long refusedDropped;
     private long loggedDrops;
     private Optional<String> triedToken = Optional.empty();
     private Optional<StatusReporter.Report> pendingReport = Optional.empty();
@@ -216,6 +247,7 @@ public final class AgentCore {
             answered = true;
             flushReport();
             boolean progress = handle(fetch);
+            p.self().pulled(progress ? SelfMetrics.PullResult.NEW_VERSION : SelfMetrics.PullResult.UNCHANGED);
             if (!config.watch()) {
                 return PullPolicy.jittered(config.pullInterval(), p.random());
             }
@@ -231,9 +263,11 @@ public final class AgentCore {
         } catch (ServerException e) {
             pullFailures++;
             if (e.kind() == ServerException.Kind.IDENTITY_REFUSED) {
+                p.self().pulled(SelfMetrics.PullResult.REFUSED);
                 lockOut(e.getMessage());
                 return LOCKED_OUT_RECHECK;
             }
+            p.self().pulled(SelfMetrics.PullResult.ERROR);
             if (!answered) {
                 useLastKnownGood(e.getMessage());
             }
@@ -243,6 +277,7 @@ public final class AgentCore {
             return pause;
         } catch (RuntimeException e) {
             pullFailures++;
+            p.self().pulled(SelfMetrics.PullResult.ERROR);
             Duration pause = PullPolicy.afterFailure(pullFailures, current.pullInterval(), p.random());
             log("configuration pull failed: " + e.getMessage() + "; next attempt in " + pause.toMillis() + " ms");
             return pause;
@@ -364,6 +399,7 @@ public final class AgentCore {
         boolean firstRun = !collecting;
         String described = switchTo(next);
         appliedVersion = version;
+        p.self().applied(ApplyStatus.APPLIED);
         if (fromServer) {
             etag = newEtag;
             try {
@@ -414,6 +450,7 @@ public final class AgentCore {
 
     private void fail(int version, String error) {
         failedVersion = version;
+        p.self().applied(ApplyStatus.FAILED);
         report(version, ApplyStatus.FAILED, error);
         log("could not apply configuration version " + version + ": " + error + "; still running version "
                 + appliedVersion + ", and version " + version + " will not be retried");
@@ -516,9 +553,12 @@ public final class AgentCore {
             }
             c.lastStart = p.scheduler().now();
         }
+        Instant started = p.scheduler().now();
         try {
             buffer.addAll(p.metrics().collect(kind, current));
+            p.self().collected(kind, max0(Duration.between(started, p.scheduler().now())), true);
         } catch (Exception | OutOfMemoryError e) {
+            p.self().collected(kind, max0(Duration.between(started, p.scheduler().now())), false);
             // Once a minute per collector: a database that is down must not flood the log.
             Instant now = p.scheduler().now();
             Instant last = lastErrorLog.get(kind);
@@ -595,7 +635,13 @@ public final class AgentCore {
                 p.sink().push(b.id(), b.samples());
                 pending.pollFirst();
                 pushFailures = 0;
+                p.self().pushed(SelfMetrics.PushResult.OK, b.samples().size());
             } catch (ServerException e) {
+                p.self().pushed(switch (e.kind()) {
+                    case TOO_LARGE -> SelfMetrics.PushResult.SPLIT;
+                    case REJECTED -> SelfMetrics.PushResult.REFUSED;
+                    case IDENTITY_REFUSED, UNAVAILABLE, UNAUTHORIZED -> SelfMetrics.PushResult.ERROR;
+                }, b.samples().size());
                 switch (e.kind()) {
                     case TOO_LARGE -> split(b);
                     case REJECTED -> {
@@ -682,6 +728,43 @@ public final class AgentCore {
      */
     public long dropped() {
         return buffer.dropped() + refusedDropped;
+    }
+
+    /**
+     * Samples pushed out of the full buffer since the agent started (the oldest go first).
+     *
+     * @return the count
+     */
+    public long droppedBufferFull() {
+        return buffer.dropped();
+    }
+
+    /**
+     * Samples the server refused since the agent started (a batch it will never take).
+     *
+     * @return the count
+     */
+    public long droppedRefused() {
+        return refusedDropped;
+    }
+
+    /**
+     * Samples in the buffer now (not counting those taken into a batch that waits for a retry). Never
+     * waits for a push in progress.
+     *
+     * @return the count
+     */
+    public int bufferedSamples() {
+        return buffer.size();
+    }
+
+    /**
+     * The most samples the buffer holds.
+     *
+     * @return {@code buffer_samples}
+     */
+    public int bufferCapacity() {
+        return settings.bufferSamples();
     }
 
     /**
