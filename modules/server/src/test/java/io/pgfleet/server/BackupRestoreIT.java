@@ -75,6 +75,23 @@ class BackupRestoreIT {
         }
     }
 
+    /** A copy of a backup whose manifest names another schema version. */
+    private static void withSchemaVersion(Path from, Path to, String version) throws Exception {
+        try (java.util.zip.ZipFile in = new java.util.zip.ZipFile(from.toFile());
+             java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(to))) {
+            for (java.util.zip.ZipEntry e : java.util.Collections.list(in.entries())) {
+                byte[] data = in.getInputStream(e).readAllBytes();
+                if (e.getName().equals("pgfleet-backup.properties")) {
+                    data = new String(data, StandardCharsets.ISO_8859_1).replaceAll("(?m)^schema_version=.*$",
+                            "schema_version=" + version).getBytes(StandardCharsets.ISO_8859_1);
+                }
+                out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                out.write(data);
+                out.closeEntry();
+            }
+        }
+    }
+
     @Test
     void aBackupOfARunningServerRestoresVersionsUsersTokensAndAudit(@TempDir Path dataDir, @TempDir Path backups)
             throws Exception {
@@ -141,6 +158,11 @@ class BackupRestoreIT {
         Run cut = command(dataDir, "restore", truncated.toString());
         assertEquals(1, cut.exit(), cut.all());
         assertTrue(cut.err().contains("not a pgfleet backup") || cut.err().contains("damaged"), cut.all());
+        Path newer = backups.resolve("newer.backup");
+        withSchemaVersion(backup, newer, "999");
+        Run tooNew = command(dataDir, "restore", newer.toString());
+        assertEquals(1, tooNew.exit(), tooNew.all());
+        assertTrue(tooNew.err().contains("made by a newer pgfleet release (schema version 999)"), tooNew.all());
         Path foreign = backups.resolve("home");
         Files.createDirectories(foreign);
         Files.writeString(foreign.resolve("notes.txt"), "mine");
@@ -154,6 +176,9 @@ class BackupRestoreIT {
         assertEquals(0, restored.exit(), restored.all());
         assertTrue(listing(dataDir).stream().anyMatch(n -> n.startsWith("postgres.before-restore-")), listing(dataDir).toString());
         assertFalse(listing(dataDir).contains("restore.staging"));
+        // As if the restore had been killed between moving the old cluster aside and the new one into
+        // place: the next start completes it rather than creating an empty database.
+        Files.move(dataDir.resolve("postgres"), dataDir.resolve("postgres.restored"));
 
         try (PgfleetServer server = start(dataDir)) {
             ApiClient admin = ApiClient.asAdmin(server.port());

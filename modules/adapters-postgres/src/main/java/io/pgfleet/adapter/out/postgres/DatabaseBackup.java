@@ -68,6 +68,9 @@ public final class DatabaseBackup {
     private static final String MANIFEST = "pgfleet-backup.properties";
     private static final String SCHEMA = "public";
     private static final String FLYWAY_TABLE = "flyway_schema_history";
+    private static final String STAGING = "restore.staging";
+    /** A restored cluster, complete, about to be renamed to {@code postgres}. */
+    static final String RESTORED = "postgres.restored";
 
     /** What a backup held. */
     public record Summary(String schemaVersion, Map<String, Long> rows) {
@@ -240,8 +243,10 @@ public final class DatabaseBackup {
                     StandardOpenOption.WRITE);
                  FileLock lock = tryLock(lockChannel, absolute)) {
                 requireNoPostgres(absolute.resolve("postgres"));
-                Path staging = absolute.resolve("restore.staging");
-                deleteTree(staging);
+                Path staging = absolute.resolve(STAGING);
+                clearStaging(staging);
+                // What an interrupted restore left; this one starts again from the archive.
+                deleteTree(absolute.resolve(RESTORED));
                 Files.createDirectories(staging);
                 try {
                     Path password = absolute.resolve(EmbeddedDatabase.PASSWORD_FILE);
@@ -420,18 +425,41 @@ public final class DatabaseBackup {
         return new Summary(version, rows);
     }
 
-    /** Moves the restored cluster into place; the one it replaces is kept beside it. */
+    /**
+     * Moves the restored cluster into place; the one it replaces is kept beside it. The restored
+     * cluster first becomes {@code postgres.restored} (complete, on the same file system), then the
+     * old one is moved aside and the new one renamed into place: a restore interrupted between the
+     * last two renames is completed by the next server start ({@link EmbeddedDatabase}), never
+     * followed by a start on an empty database.
+     */
     private static void swap(Path dataDir, Path staging) throws IOException {
         Path pgData = dataDir.resolve("postgres");
+        Path restored = dataDir.resolve(RESTORED);
+        move(staging.resolve("postgres"), restored);
         if (Files.exists(pgData)) {
             String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
             move(pgData, dataDir.resolve("postgres.before-restore-" + stamp));
         }
-        move(staging.resolve("postgres"), pgData);
+        move(restored, pgData);
         Path password = staging.resolve(EmbeddedDatabase.PASSWORD_FILE);
         if (!Files.exists(dataDir.resolve(EmbeddedDatabase.PASSWORD_FILE))) {
             move(password, dataDir.resolve(EmbeddedDatabase.PASSWORD_FILE));
         }
+    }
+
+    /**
+     * Removes what an interrupted restore left in the staging directory, after stopping a
+     * PostgreSQL that may still run on it (the restore was killed while loading).
+     */
+    private static void clearStaging(Path staging) throws IOException {
+        if (Files.exists(staging.resolve("postgres")) || Files.exists(staging.resolve("postgres.initialising"))) {
+            try (EmbeddedDatabase leftover = EmbeddedDatabase.start(staging)) {
+                // started only to stop an orphan cleanly
+            } catch (RuntimeException e) {
+                // a damaged leftover: nothing runs on it that must be stopped first
+            }
+        }
+        deleteTree(staging);
     }
 
     // ---- shared ---------------------------------------------------------------------------------

@@ -106,6 +106,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 throw new IllegalStateException("another pgfleet server is running on the data directory " + dataDirectory);
             }
             stopOrphan(pgData);
+            Path restored = dataDirectory.resolve(DatabaseBackup.RESTORED);
+            if (!Files.exists(pgData) && Files.isRegularFile(restored.resolve("PG_VERSION"))) {
+                // A restore stopped between moving the old cluster aside and the new one into place.
+                LOG.log(System.Logger.Level.INFO, "completing an interrupted restore: " + restored + " becomes " + pgData);
+                move(restored, pgData);
+            }
             Path passwordFile = dataDirectory.resolve(PASSWORD_FILE);
             boolean initialised = Files.exists(pgData.resolve("postgresql.conf"));
             if (!initialised) {
