@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
 /**
@@ -22,8 +23,12 @@ public final class Agent implements AutoCloseable {
     private final PrintStream out;
     private final ThreadScheduler scheduler = new ThreadScheduler();
     private final AgentCore core;
-    /** The local metrics endpoint when {@code [metrics] enabled = true}. */
-    private final Optional<LocalMetrics> metrics;
+    /**
+     * The local metrics endpoint when {@code [metrics] enabled = true}. Typed by what the agent needs
+     * of it, so that with the endpoint off none of its classes (nor Micrometer's) is loaded.
+     */
+    private final Optional<AutoCloseable> metrics;
+    private final Optional<Integer> metricsPort;
 
     /**
      * An agent.
@@ -42,16 +47,27 @@ public final class Agent implements AutoCloseable {
         HostEnvironment host = new HostEnvironment(settings);
         TomlDocumentParser parser = new TomlDocumentParser();
         // Started first: a port that is taken stops the agent before it registers or collects anything.
-        this.metrics = settings.metrics().enabled() ? Optional.of(LocalMetrics.start(settings.metrics())) : Optional.empty();
-        SelfMetrics self = metrics.isPresent() ? metrics.get() : SelfMetrics.NONE;
+        SelfMetrics self = SelfMetrics.NONE;
+        Optional<AutoCloseable> endpoint = Optional.empty();
+        Optional<Integer> port = Optional.empty();
+        Consumer<AgentCore> bind = c -> { };
+        if (settings.metrics().enabled()) {
+            LocalMetrics m = LocalMetrics.start(settings.metrics());
+            self = m;
+            endpoint = Optional.of(m);
+            port = Optional.of(m.port());
+            bind = m::bind;
+        }
+        this.metrics = endpoint;
+        this.metricsPort = port;
         this.core = new AgentCore(
                 new AgentCore.Settings(settings.name(), LocalSettings.hostname(), settings.labels(),
                         settings.allowLists(), settings.bufferSamples()),
                 new AgentCore.Ports(client, client, client, client, host, new MetricCollectors(), host, state,
                         parser::parse, scheduler, RandomGenerator.getDefault(), this::log, self));
-        metrics.ifPresent(m -> m.bind(core));
+        bind.accept(core);
         log("pid " + ProcessHandle.current().pid() + ", server " + settings.serverUrl()
-                + metrics.map(m -> ", metrics at http://" + hostForUrl(settings.metrics().host()) + ":" + m.port() + "/metrics")
+                + metricsPort.map(p -> ", metrics at http://" + hostForUrl(settings.metrics().host()) + ":" + p + "/metrics")
                         .orElse(""));
     }
 
@@ -84,7 +100,7 @@ public final class Agent implements AutoCloseable {
      * @return the port, empty when the endpoint is off
      */
     public Optional<Integer> metricsPort() {
-        return metrics.map(LocalMetrics::port);
+        return metricsPort;
     }
 
     private void log(String message) {
@@ -97,7 +113,13 @@ public final class Agent implements AutoCloseable {
     public void close() {
         core.stop();
         scheduler.close();
-        metrics.ifPresent(LocalMetrics::close);
+        for (AutoCloseable m : metrics.stream().toList()) {
+            try {
+                m.close();
+            } catch (Exception e) {
+                log("stopping the metrics endpoint: " + e);
+            }
+        }
         log("stopped");
     }
 }

@@ -105,11 +105,12 @@ public final class HttpMetrics {
         }
         for (String state : List.of("in_sync", "out_of_sync", "stale", "revoked")) {
             collectorGauge("pgfleet_collectors", "state", state,
-                    "Collectors by state (in_sync, out_of_sync, stale = not seen for three pull intervals or never, revoked); read at scrape");
+                    "Collectors by state (in_sync, out_of_sync, stale = not seen for three pull intervals or never, revoked); "
+                            + "from the fleet snapshot (pgfleet_fleet_snapshot_age_seconds)");
         }
         for (String status : List.of("APPLIED", "FAILED", "none")) {
             collectorGauge("pgfleet_collectors_by_apply_status", "status", status,
-                    "Collectors (not revoked) by the status of their last apply report; read at scrape");
+                    "Collectors (not revoked) by the status of their last apply report; from the fleet snapshot");
         }
         Gauge.builder("pgfleet_fleet_query_up", fleetQueryUp, AtomicLong::get)
                 .description("1 when the last read of the fleet from the database succeeded, 0 when the database did not answer")
