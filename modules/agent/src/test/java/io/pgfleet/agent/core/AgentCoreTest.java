@@ -379,4 +379,35 @@ class AgentCoreTest {
     private int count(CollectorKind kind) {
         return (int) f.collected.stream().filter(k -> k == kind).count();
     }
+
+    @Test
+    void theCoreTellsItsOwnMetricsHowEachPullApplyCollectionAndPushEnded() {
+        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
+        AgentCore core = f.core(1000);
+        core.start();
+        f.scheduler.runFor(Duration.ofSeconds(1));
+        // The version is applied while its pull is handled; the pull is counted when it is done.
+        assertEquals(List.of("apply APPLIED", "pull new_version"), f.selfMetrics.stream()
+                .filter(e -> e.startsWith("pull") || e.startsWith("apply")).limit(2).toList());
+
+        f.published = Optional.of(Map.entry(2, "[collectors.nonsense]\nenabled = true\n"));
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        assertTrue(f.selfMetrics.containsAll(List.of("apply FAILED", "pull unchanged", "collect sysstat ok",
+                "collect pg_locks ok")), f.selfMetrics.toString());
+        assertTrue(f.selfMetrics.stream().anyMatch(e -> e.matches("push ok [0-9]+")), f.selfMetrics.toString());
+
+        f.selfMetrics.clear();
+        f.fetchFailures.add(new ServerException(ServerException.Kind.UNAVAILABLE, "connection refused", null));
+        f.sinkAnswer = s -> Optional.of(new ServerException(ServerException.Kind.REJECTED, "push answered 422", null));
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        assertTrue(f.selfMetrics.containsAll(List.of("pull error")), f.selfMetrics.toString());
+        assertTrue(f.selfMetrics.stream().anyMatch(e -> e.matches("push refused [0-9]+")), f.selfMetrics.toString());
+        assertTrue(core.droppedRefused() > 0);
+
+        f.samplesPerRun = -1;
+        f.fetchFailures.add(new ServerException(ServerException.Kind.IDENTITY_REFUSED, "token refresh refused", null));
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        assertTrue(f.selfMetrics.containsAll(List.of("collect sysstat failed", "pull refused")), f.selfMetrics.toString());
+        assertTrue(core.lockedOut());
+    }
 }

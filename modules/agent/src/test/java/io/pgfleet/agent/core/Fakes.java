@@ -1,6 +1,7 @@
 package io.pgfleet.agent.core;
 
 import io.pgfleet.toml.TomlDocumentParser;
+import io.pgfleet.domain.fleet.ApplyStatus;
 import io.pgfleet.domain.fleet.Sample;
 import io.pgfleet.domain.schema.CollectorKind;
 import io.pgfleet.domain.schema.EffectiveConfig;
@@ -53,6 +54,8 @@ final class Fakes {
     boolean stateWritable = true;
     /** Symbolic links on this fake host: a path and the real path it resolves to. */
     final Map<String, String> links = new java.util.HashMap<>();
+    /** What the core told its own metrics, in words: {@code pull new_version}, {@code push ok 4}, … */
+    final List<String> selfMetrics = new CopyOnWriteArrayList<>();
 
     AgentCore core(int bufferSamples) {
         return core(bufferSamples, AllowLists.defaults());
@@ -187,7 +190,27 @@ final class Fakes {
         TomlDocumentParser parser = new TomlDocumentParser();
         return new AgentCore(new AgentCore.Settings("test", "host", Map.of(), allow, bufferSamples),
                 new AgentCore.Ports(source, reports::add, sink, enroller, credentials, metrics, host, store,
-                        parser::parse, scheduler, new java.util.Random(42), log::add));
+                        parser::parse, scheduler, new java.util.Random(42), log::add, new SelfMetrics() {
+                            @Override
+                            public void pulled(PullResult result) {
+                                selfMetrics.add("pull " + result.label());
+                            }
+
+                            @Override
+                            public void applied(ApplyStatus status) {
+                                selfMetrics.add("apply " + status);
+                            }
+
+                            @Override
+                            public void collected(CollectorKind kind, Duration took, boolean ok) {
+                                selfMetrics.add("collect " + kind.key() + (ok ? " ok" : " failed"));
+                            }
+
+                            @Override
+                            public void pushed(PushResult result, int samples) {
+                                selfMetrics.add("push " + result.label() + " " + samples);
+                            }
+                        }));
     }
 
     /** Every sample stored, across batches (each batch id once). */
