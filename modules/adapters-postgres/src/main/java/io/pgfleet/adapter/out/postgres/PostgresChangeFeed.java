@@ -149,14 +149,16 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
     }
 
     private void lag(String payload) {
-        long sentMicros;
+        java.time.Duration lag;
         try {
-            sentMicros = Long.parseLong(payload.strip());
-        } catch (NumberFormatException e) {
+            java.time.Instant sent = java.time.Instant.EPOCH.plus(Long.parseLong(payload.strip()),
+                    java.time.temporal.ChronoUnit.MICROS);
+            lag = java.time.Duration.between(sent, java.time.Instant.now());
+        } catch (RuntimeException e) {
+            // Anyone who may NOTIFY on the database can send anything: what is no time is ignored,
+            // and the listening thread goes on.
             return;
         }
-        java.time.Instant sent = java.time.Instant.EPOCH.plus(sentMicros, java.time.temporal.ChronoUnit.MICROS);
-        java.time.Duration lag = java.time.Duration.between(sent, java.time.Instant.now());
         // The database's clock and this host's may differ a little: a negative lag counts as none.
         lagObserver.accept(lag.isNegative() ? java.time.Duration.ZERO : lag);
     }
