@@ -158,9 +158,9 @@ public final class MetricCollectors implements MetricSource {
         return out;
     }
 
-    /** A name the server keeps: 1-63 characters, none a control character. */
+    /** A name the server keeps (see {@link HostFacts#IDENTIFIER}); others are left out rather than refuse the report. */
     private static boolean plain(String name) {
-        return !name.isEmpty() && name.length() <= 63 && name.chars().noneMatch(Character::isISOControl);
+        return HostFacts.IDENTIFIER.matcher(name).matches();
     }
 
     private static List<Sample> pgStats(Connection c, List<String> databases, Instant now) throws SQLException {

@@ -69,7 +69,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             + " " + System.getProperty("os.arch", ""));
 
     private static String bounded(String s) {
-        String printable = s.strip().replaceAll("\\p{Cntrl}", "");
+        String printable = s.strip().replaceAll("\\p{C}", "");
         return printable.length() > HostFacts.MAX_OS ? printable.substring(0, HostFacts.MAX_OS) : printable;
     }
 

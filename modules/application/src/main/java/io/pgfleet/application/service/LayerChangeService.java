@@ -133,7 +133,7 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
                 }
                 case LayerComposer.Ok ok -> {
                     tx.insertLayer(next);
-                    tx.audit(layerAudit(next, request.actor(), rollbackOf));
+                    tx.audit(forced(layerAudit(next, request.actor(), rollbackOf), ok));
                     saveAll(tx, ok);
                     return Outcome.commit(new Published(new LayerPublishResult.Published(next, ok.saves().size()), ok.saves()));
                 }
@@ -157,6 +157,23 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
                 + (r.message().isEmpty() ? "" : ": " + r.message());
         return new AuditEntry(r.createdAt(), actor, rollbackOf.isPresent() ? AuditAction.LAYER_ROLLED_BACK
                 : AuditAction.LAYER_PUBLISHED, new AuditSubject.OfServer(), r.version().value(), detail);
+    }
+
+    /**
+     * The audit entry of a change, saying when it was accepted although members lack capabilities
+     * (published with force): whoever reads the trail sees who overrode the check, and for whom.
+     */
+    static AuditEntry forced(AuditEntry entry, LayerComposer.Ok ok) {
+        List<String> lacking = ok.gaps().entrySet().stream().filter(e -> !e.getValue().isEmpty())
+                .map(e -> e.getKey().value()).toList();
+        if (lacking.isEmpty()) {
+            return entry;
+        }
+        String named = String.join(", ", lacking.subList(0, Math.min(lacking.size(), 10)))
+                + (lacking.size() > 10 ? " …" : "");
+        return new AuditEntry(entry.at(), entry.actor(), entry.action(), entry.subject(), entry.version(),
+                entry.detail() + " [forced: " + lacking.size() + (lacking.size() == 1 ? " collector lacks" : " collectors lack")
+                        + " capabilities: " + named + "]");
     }
 
     /** Stores the new effective revisions and what their members lack (clearing the marks of those lacking nothing). */

@@ -62,7 +62,7 @@ final class LayeredOwnAppender implements OwnLayerAppender {
                 }
                 case LayerComposer.Ok ok -> {
                     tx.insertOwn(revision);
-                    tx.audit(audit.apply(revision));
+                    tx.audit(LayerChangeService.forced(audit.apply(revision), ok));
                     LayerChangeService.saveAll(tx, ok);
                     return Outcome.commit(ok.saves().isEmpty() ? decided : new Stored(published, ok.saves()));
                 }

@@ -82,6 +82,8 @@ class CapabilityChangeServiceTest {
         assertInstanceOf(LayerPublishResult.Published.class, publish(FLEET, STATEMENTS, CapabilityMode.FORCE));
 
         assertEquals(CapabilityGap.Capability.EXTENSION, store.gaps("lacks").get(0).capability());
+        assertTrue(store.audit().get(0).detail().endsWith("[forced: 2 collectors lack capabilities: lacks, old]"),
+                store.audit().get(0).detail());
         assertEquals(List.of(), store.gaps("has"));
         assertEquals(List.of(), store.gaps("silent"), "unknown members are not marked");
 

@@ -33,10 +33,14 @@ public record HostFacts(int schemaVersion, String os, Optional<PostgresFacts> po
     /** Most libraries in {@code shared_preload_libraries}. */
     public static final int MAX_PRELOAD = 64;
 
-    /** An identifier as PostgreSQL stores it: at most 63 characters, no control characters. */
-    private static final Pattern IDENTIFIER = Pattern.compile("[^\\p{Cntrl}]{1,63}");
+    /**
+     * An identifier as PostgreSQL stores it: at most 63 characters, none of them a control, format
+     * (e.g. a right-to-left override that would disguise a name on an operator's screen), private-use or
+     * unassigned character.
+     */
+    public static final Pattern IDENTIFIER = Pattern.compile("[^\\p{C}]{1,63}");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._:/%\\[\\]-]{1,255}");
-    private static final Pattern OS = Pattern.compile("[^\\p{Cntrl}]{0," + MAX_OS + "}");
+    private static final Pattern OS = Pattern.compile("[^\\p{C}]{0," + MAX_OS + "}");
 
     /** Requires a schema version and a printable, bounded OS text. */
     public HostFacts {

@@ -141,6 +141,8 @@ class CapabilityCheckTest {
         assertThrows(IllegalArgumentException.class, () -> pg(160_000, List.of(), many));
         assertThrows(IllegalArgumentException.class, () -> pg(160_000, List.of("x".repeat(64)), List.of()));
         assertThrows(IllegalArgumentException.class, () -> pg(160_000, List.of(), List.of("")));
+        assertThrows(IllegalArgumentException.class, () -> pg(160_000, List.of("pg_\u202Estat"), List.of()),
+                "a right-to-left override would disguise a name");
     }
 
     @Test
