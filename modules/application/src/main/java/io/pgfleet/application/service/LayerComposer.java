@@ -164,14 +164,6 @@ final class LayerComposer {
         }
 
         /**
-         * Recomputes without asking what the members' hosts can run (a caller that checks that
-         * itself, or has nothing to check).
-         */
-        Recomputed recompute(List<LayerMember> members, World world, Instant at) {
-            return recompute(members, world, at, new Capabilities(CapabilityMode.FORCE, ids -> Map.of()));
-        }
-
-        /**
          * Recomputes the members' effective documents: refused when one is invalid; then every member
          * whose effective document changes is checked against its agent's facts, and refused (CHECK) or
          * marked (FORCE) when it lacks something. Members whose document does not change are not

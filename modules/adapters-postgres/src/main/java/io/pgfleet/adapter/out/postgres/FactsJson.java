@@ -39,11 +39,22 @@ final class FactsJson {
         return o.build().toString();
     }
 
+    /**
+     * Facts as stored; facts that today's bounds refuse (stored under older, looser rules) read as
+     * unknown rather than break the fleet view or every publish.
+     */
     static Optional<HostFacts> facts(String json) {
         if (json.isEmpty()) {
             return Optional.empty();
         }
-        JsonObject o = read(json);
+        try {
+            return Optional.of(parse(read(json)));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static HostFacts parse(JsonObject o) {
         Optional<HostFacts.PostgresFacts> pg = Optional.empty();
         if (o.get("postgres") instanceof JsonObject p) {
             Map<String, List<String>> ext = new LinkedHashMap<>();
@@ -52,7 +63,7 @@ final class FactsJson {
                     p.getInt("server_version_num"), strings(p.get("shared_preload_libraries")), strings(p.get("databases")),
                     p.getBoolean("databases_truncated"), ext));
         }
-        return Optional.of(new HostFacts(o.getInt("schema_version"), o.getString("os"), pg));
+        return new HostFacts(o.getInt("schema_version"), o.getString("os"), pg);
     }
 
     static String gaps(List<CapabilityGap> gaps) {

@@ -269,9 +269,9 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                                   AND collector_id IN (SELECT jsonb_array_elements_text(?::jsonb))""",
                         jakarta.json.Json.createArrayBuilder(slice.stream().map(CollectorId::value).toList()).build()
                                 .toString())
-                        .forEach(r -> out.put(CollectorId.of(Rows.text(r, "collector_id")), new MemberFacts(
-                                FactsJson.facts(Rows.text(r, "facts")).orElseThrow(),
-                                FactsJson.allowances(Rows.text(r, "allow_lists")), Rows.text(r, "agent_version"))));
+                        .forEach(r -> FactsJson.facts(Rows.text(r, "facts")).ifPresent(f -> out.put(
+                                CollectorId.of(Rows.text(r, "collector_id")), new MemberFacts(f,
+                                        FactsJson.allowances(Rows.text(r, "allow_lists")), Rows.text(r, "agent_version")))));
             }
             return out;
         }
