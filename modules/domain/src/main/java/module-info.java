@@ -5,6 +5,7 @@
 module io.pgfleet.domain {
     exports io.pgfleet.domain.access;
     exports io.pgfleet.domain.audit;
+    exports io.pgfleet.domain.capability;
     exports io.pgfleet.domain.collector;
     exports io.pgfleet.domain.common;
     exports io.pgfleet.domain.config;

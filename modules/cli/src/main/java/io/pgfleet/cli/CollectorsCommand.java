@@ -132,8 +132,48 @@ final class CollectorsCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            ctx.output().object(one(ctx, id));
+            JsonNode entry = one(ctx, id);
+            ctx.output().object(ctx.output().format() == Output.Format.table ? readable(entry) : entry);
             return ExitCodes.OK;
+        }
+
+        /**
+         * The entry for people: the host's facts one line each ({@code facts.postgres.server_version_num}),
+         * and each capability gap on a line of its own, instead of one line of nested JSON.
+         */
+        static ObjectNode readable(JsonNode entry) {
+            ObjectNode out = tools.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            for (Map.Entry<String, JsonNode> e : entry.properties()) {
+                if (e.getKey().equals("facts") && e.getValue().isObject()) {
+                    flatten("facts", e.getValue(), out);
+                } else if (e.getKey().equals("capability_gaps") && e.getValue().isArray()) {
+                    int i = 0;
+                    for (JsonNode gap : e.getValue()) {
+                        out.put("capability_gaps[" + i++ + "]", gap.path("capability").asString() + " "
+                                + gap.path("key").asString() + ": " + gap.path("message").asString());
+                    }
+                    if (i == 0) {
+                        out.put("capability_gaps", "-");
+                    }
+                } else {
+                    out.set(e.getKey(), e.getValue());
+                }
+            }
+            return out;
+        }
+
+        private static void flatten(String prefix, JsonNode node, ObjectNode out) {
+            if (node.isObject()) {
+                for (Map.Entry<String, JsonNode> e : node.properties()) {
+                    flatten(prefix + "." + e.getKey(), e.getValue(), out);
+                }
+            } else if (node.isArray()) {
+                List<String> items = new java.util.ArrayList<>();
+                node.forEach(n -> items.add(n.asString()));
+                out.put(prefix, items.isEmpty() ? "-" : String.join(", ", items));
+            } else {
+                out.set(prefix, node);
+            }
         }
     }
 

@@ -168,6 +168,10 @@ final class ConfigCommand {
         @ArgGroup(exclusive = true)
         Precondition precondition;
 
+        @Option(names = "--force", description = "publish even when the collector lacks what the document needs "
+                + "(an extension, a database, an agent that knows a key …); it is then marked in the fleet view")
+        boolean force;
+
         private final Context ctx;
 
         Put(Context ctx) {
@@ -177,7 +181,8 @@ final class ConfigCommand {
         @Override
         public Integer call() {
             String document = readDocument(ctx, file);
-            ServerApi.Call call = new ServerApi.Call("PUT", path(id), java.util.Map.of("Content-Type", "application/toml"),
+            ServerApi.Call call = new ServerApi.Call("PUT", path(id) + (force ? "?force=true" : ""),
+                    java.util.Map.of("Content-Type", "application/toml"),
                     document.getBytes(StandardCharsets.UTF_8), ServerApi.REQUEST_TIMEOUT);
             if (message != null) {
                 call = call.header("X-Change-Message", message);

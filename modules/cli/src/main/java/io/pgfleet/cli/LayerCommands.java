@@ -143,6 +143,10 @@ final class LayerCommands {
         @ArgGroup(exclusive = true)
         ConfigCommand.Precondition precondition;
 
+        @Option(names = "--force", description = "publish even when collectors lack what their new effective documents "
+                + "need; they are then marked in the fleet view")
+        boolean force;
+
         Put(Context ctx) {
             super(ctx);
         }
@@ -151,7 +155,8 @@ final class LayerCommands {
         public Integer call() {
             String file = this.<String>argument("FILE").orElseThrow();
             byte[] document = ConfigCommand.readDocument(ctx, file).getBytes(StandardCharsets.UTF_8);
-            ServerApi.Call put = new ServerApi.Call("PUT", path(), Map.of("Content-Type", "application/toml"), document,
+            ServerApi.Call put = new ServerApi.Call("PUT", path() + (force ? "?force=true" : ""),
+                    Map.of("Content-Type", "application/toml"), document,
                     ServerApi.REQUEST_TIMEOUT);
             put = message == null ? put : put.header("X-Change-Message", message);
             publish(precondition == null ? put : put.header("If-Match", ifMatch(precondition)));

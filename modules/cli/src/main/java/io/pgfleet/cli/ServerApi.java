@@ -326,6 +326,19 @@ final class ServerApi {
                 lines.add(ctx.documentName() + ":" + e.path("line").asInt() + ":" + e.path("column").asInt() + ": "
                         + e.path("key").asString("") + ": " + e.path("message").asString(""));
             }
+            // missing-capabilities: what each collector lacks, and who never said (not refused).
+            for (JsonNode m : r.json().path("members")) {
+                for (JsonNode g : m.path("missing")) {
+                    lines.add("collector " + m.path("collector_id").asString() + " lacks (" + g.path("capability").asString()
+                            + ") " + g.path("key").asString("") + ": " + g.path("message").asString(""));
+                }
+            }
+            if (r.json().path("unknown_total").asInt(0) > 0) {
+                List<String> unknown = new ArrayList<>();
+                r.json().path("unknown").forEach(u -> unknown.add(u.asString()));
+                lines.add(r.json().path("unknown_total").asInt() + " collectors never reported what they can run (not refused): "
+                        + String.join(", ", unknown));
+            }
         }
         int code = switch (s) {
             case 400, 413, 415, 422 -> ExitCodes.REFUSED;

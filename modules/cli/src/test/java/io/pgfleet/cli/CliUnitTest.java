@@ -30,6 +30,23 @@ class CliUnitTest {
     Path tmp;
 
     @Test
+    void collectorsShowPutsEveryFactAndEveryCapabilityGapOnALineOfItsOwn() {
+        JsonNode entry = new tools.jackson.databind.ObjectMapper().readTree("""
+                {"id":"db-1","facts":{"schema_version":2,"os":"Linux","postgres":{"server_version_num":160004,
+                 "databases":["postgres","app"],"extensions":{"postgres":["plpgsql"]}}},
+                 "capability_gaps":[{"capability":"extension","key":"collectors.pg_stat_statements.enabled",
+                 "message":"needs pg_stat_statements"}]}""");
+        JsonNode shown = CollectorsCommand.Show.readable(entry);
+        assertEquals("160004", shown.path("facts.postgres.server_version_num").toString());
+        assertEquals("postgres, app", shown.path("facts.postgres.databases").asString());
+        assertEquals("plpgsql", shown.path("facts.postgres.extensions.postgres").asString());
+        assertEquals("extension collectors.pg_stat_statements.enabled: needs pg_stat_statements",
+                shown.path("capability_gaps[0]").asString());
+        assertEquals("-", CollectorsCommand.Show.readable(new tools.jackson.databind.ObjectMapper()
+                .readTree("{\"id\":\"x\",\"facts\":null,\"capability_gaps\":[]}")).path("capability_gaps").asString());
+    }
+
+    @Test
     void aTokenIsReplacedAQuarterOfItsLifetimeAndAtMostThirtySecondsBeforeItExpires() {
         Instant t0 = Instant.parse("2026-11-30T08:00:00Z");
         Session tenSeconds = new Session("http://s", "admin", "admin", "a", t0, t0.plusSeconds(10), "r");

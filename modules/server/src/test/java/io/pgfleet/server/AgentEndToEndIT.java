@@ -186,8 +186,14 @@ class AgentEndToEndIT {
             assertEquals(1, agent.count("could not apply configuration version 2"), "version 2 is not retried:\n" + agent.output());
             assertTrue(second > 0);
 
-            // Outside the host's allow-lists: refused without a word on whether the file exists.
-            publish(id, monitoring(db).pgStats(true, 1).passwordFile(agent.stateDir().resolve("identity.properties").toString()).toml());
+            // Outside the host's allow-lists: the server, knowing them from the agent's reports, refuses it;
+            // forced through anyway, the agent refuses it without a word on whether the file exists.
+            String outside = monitoring(db).pgStats(true, 1).passwordFile(agent.stateDir().resolve("identity.properties")
+                    .toString()).toml();
+            var refusedByServer = admin.putToml("/api/v1/config/" + id, outside);
+            assertEquals(422, refusedByServer.statusCode(), refusedByServer.body());
+            assertTrue(refusedByServer.body().contains("allowed_password_dirs"), refusedByServer.body());
+            publish(id + "?force=true", outside);
             agent.await("could not apply configuration version 3: postgres.password_file is not in a directory this host "
                     + "allows .*; to allow it, add its directory to allowed_password_dirs", SOON);
             String refused = admin.get("/api/v1/collectors?in_sync=false").body();

@@ -1,6 +1,7 @@
 package io.pgfleet.agent.collect;
 
 import io.pgfleet.agent.core.MetricSource;
+import io.pgfleet.domain.fleet.HostFacts;
 import io.pgfleet.domain.fleet.Sample;
 import io.pgfleet.domain.schema.CollectorKind;
 import io.pgfleet.domain.schema.EffectiveConfig;
@@ -19,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What each collector of SPEC §2 measures. PostgreSQL collectors read the monitored database;
@@ -55,7 +57,110 @@ public final class MetricCollectors implements MetricSource {
             case PG_LOCKS -> database.with(c -> pgLocks(c, now));
             case SYSSTAT -> sysstat(now);
             case DISK_USAGE -> diskUsage(config.diskPaths(), now);
+            case PG_STAT_STATEMENTS -> database.with(c -> pgStatStatements(c, config.statementsTop(), now));
         };
+    }
+
+    /** The longest statement text kept in a label (the server takes label values of 256 characters). */
+    static final int MAX_QUERY_LABEL = 200;
+
+    /**
+     * The statements with the most total execution time since the statistics were last reset
+     * (PostgreSQL 13 and later name the column {@code total_exec_time}).
+     */
+    private static List<Sample> pgStatStatements(Connection c, int top, Instant now) throws SQLException {
+        List<Sample> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT s.queryid::text AS queryid, left(regexp_replace(s.query, '\s+', ' ', 'g'), ?) AS query,
+                       s.calls, s.total_exec_time, s.rows
+                FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+                WHERE d.datname = current_database() AND s.queryid IS NOT NULL
+                ORDER BY s.total_exec_time DESC LIMIT ?""")) {
+            ps.setInt(1, MAX_QUERY_LABEL);
+            ps.setInt(2, top);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Map<String, String> l = Map.of("queryid", rs.getString("queryid"), "query", rs.getString("query"));
+                    out.add(new Sample("pg_stat_statements_calls_total", l, rs.getDouble("calls"), now));
+                    out.add(new Sample("pg_stat_statements_exec_seconds_total", l,
+                            rs.getDouble("total_exec_time") / 1000.0, now));
+                    out.add(new Sample("pg_stat_statements_rows_total", l, rs.getDouble("rows"), now));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Optional<HostFacts.PostgresFacts> probe(EffectiveConfig.PostgresTarget target) {
+        try (Connection c = MonitoredDatabase.connect(target)) {
+            int version;
+            List<String> preload = new ArrayList<>();
+            List<String> databases = new ArrayList<>();
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("""
+                    SELECT current_setting('server_version_num')::int AS v,
+                           current_setting('shared_preload_libraries') AS preload""")) {
+                rs.next();
+                version = rs.getInt("v");
+                for (String lib : rs.getString("preload").split(",")) {
+                    String name = lib.strip().replace("\"", "");
+                    if (!name.isEmpty() && preload.size() < HostFacts.MAX_PRELOAD && plain(name)) {
+                        preload.add(name);
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT datname FROM pg_database WHERE datallowconn"
+                    + " ORDER BY datname LIMIT ?")) {
+                ps.setInt(1, HostFacts.MAX_DATABASES + 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (plain(rs.getString(1))) {
+                            databases.add(rs.getString(1));
+                        }
+                    }
+                }
+            }
+            boolean truncated = databases.size() > HostFacts.MAX_DATABASES;
+            Map<String, List<String>> extensions = new java.util.LinkedHashMap<>();
+            extensions.put(target.databases().get(0), extensions(c));
+            // The other monitored databases each on a short connection of their own, as far as the bound goes.
+            for (String db : target.databases().subList(1, target.databases().size())) {
+                if (extensions.size() >= HostFacts.MAX_EXTENSION_DATABASES || !databases.contains(db)) {
+                    continue;
+                }
+                try (Connection other = MonitoredDatabase.connect(new EffectiveConfig.PostgresTarget(target.host(),
+                        target.port(), target.user(), target.passwordFile(), target.passwordEnv(), List.of(db),
+                        target.sslmode()))) {
+                    extensions.put(db, extensions(other));
+                } catch (SQLException e) {
+                    // Unknown for this database: not reported, so nothing is refused for it.
+                }
+            }
+            return Optional.of(new HostFacts.PostgresFacts(target.host(), target.port(), version, preload,
+                    truncated ? databases.subList(0, HostFacts.MAX_DATABASES) : databases, truncated, extensions));
+        } catch (SQLException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static List<String> extensions(Connection c) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT extname FROM pg_extension ORDER BY extname LIMIT ?")) {
+            ps.setInt(1, HostFacts.MAX_EXTENSIONS);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (plain(rs.getString(1))) {
+                        out.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A name the server keeps (see {@link HostFacts#IDENTIFIER}); others are left out rather than refuse the report. */
+    private static boolean plain(String name) {
+        return HostFacts.IDENTIFIER.matcher(name).matches();
     }
 
     private static List<Sample> pgStats(Connection c, List<String> databases, Instant now) throws SQLException {

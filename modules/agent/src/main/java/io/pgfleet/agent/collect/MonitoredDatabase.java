@@ -71,7 +71,7 @@ final class MonitoredDatabase implements AutoCloseable {
         T run(Connection c) throws SQLException;
     }
 
-    private static Connection connect(EffectiveConfig.PostgresTarget t) throws SQLException {
+    static Connection connect(EffectiveConfig.PostgresTarget t) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", t.user());
         password(t).ifPresent(pw -> p.setProperty("password", pw));

@@ -1,6 +1,9 @@
 package io.pgfleet.agent.core;
 
+import io.pgfleet.domain.capability.CapabilityCheck;
 import io.pgfleet.domain.fleet.ApplyStatus;
+import io.pgfleet.domain.fleet.CapabilityGap;
+import io.pgfleet.domain.fleet.HostFacts;
 import io.pgfleet.domain.fleet.Sample;
 import io.pgfleet.domain.reload.ApplyDecision;
 import io.pgfleet.domain.reload.ApplyPolicy;
@@ -163,6 +166,8 @@ public final class AgentCore {
     private long loggedDrops;
     private Optional<String> triedToken = Optional.empty();
     private Optional<StatusReporter.Report> pendingReport = Optional.empty();
+    /** What the monitored database offered at the last apply, reported with every status. */
+    private volatile Optional<HostFacts.PostgresFacts> probed = Optional.empty();
     private Optional<Scheduler.Task> pullTask = Optional.empty();
     private boolean pulling;
     private Optional<Scheduler.Task> pushTask = Optional.empty();
@@ -396,6 +401,15 @@ public final class AgentCore {
             fail(version, problem.get());
             return;
         }
+        // Only now, inside the allow-lists, is the database touched: what it offers decides whether the
+        // collectors the version enables can run here, and goes to the server with the report.
+        probed = p.metrics().probe(next.postgres());
+        List<CapabilityGap> lacking = probed.map(pg -> CapabilityCheck.requirements(next, pg)).orElse(List.of());
+        if (!lacking.isEmpty()) {
+            fail(version, "this host lacks what the configuration needs: " + lacking.stream().map(CapabilityGap::toString)
+                    .collect(Collectors.joining("; ")));
+            return;
+        }
         boolean firstRun = !collecting;
         String described = switchTo(next);
         appliedVersion = version;
@@ -458,7 +472,7 @@ public final class AgentCore {
 
     private void report(int version, ApplyStatus status, String error) {
         pendingReport = Optional.of(new StatusReporter.Report(version, status, error, current.sha256(),
-                settings.allowLists()));
+                settings.allowLists(), probed));
         flushReport();
     }
 

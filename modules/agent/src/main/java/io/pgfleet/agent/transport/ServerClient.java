@@ -15,6 +15,8 @@ import io.pgfleet.agent.core.SampleSink;
 import io.pgfleet.agent.core.ServerException;
 import io.pgfleet.agent.core.StatusReporter;
 import io.pgfleet.domain.fleet.Sample;
+import io.pgfleet.domain.fleet.HostFacts;
+import io.pgfleet.domain.schema.ConfigSchema;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
@@ -62,6 +64,32 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
     /** Most bytes of a registration or refresh answer read. */
     public static final int MAX_JSON_BYTES = 64 * 1024;
     /** Most bytes of a failed answer's body read, for the log. */
+    /** The operating system as the server shows it, bounded as the server requires. */
+    static final String OS = bounded(System.getProperty("os.name", "") + " " + System.getProperty("os.version", "")
+            + " " + System.getProperty("os.arch", ""));
+
+    private static String bounded(String s) {
+        String printable = s.strip().replaceAll("\\p{C}", "");
+        return printable.length() > HostFacts.MAX_OS ? printable.substring(0, HostFacts.MAX_OS) : printable;
+    }
+
+    /** What the host can run: the schema this agent understands, its OS and the monitored PostgreSQL. */
+    private static jakarta.json.JsonObject facts(StatusReporter.Report report) {
+        jakarta.json.JsonObjectBuilder o = Json.createObjectBuilder().add("schema_version", ConfigSchema.VERSION)
+                .add("os", OS);
+        report.postgres().ifPresentOrElse(pg -> {
+            jakarta.json.JsonObjectBuilder ext = Json.createObjectBuilder();
+            pg.extensions().forEach((db, list) -> ext.add(db, Json.createArrayBuilder(list)));
+            o.add("postgres", Json.createObjectBuilder().add("host", pg.host()).add("port", pg.port())
+                    .add("server_version_num", pg.serverVersionNum())
+                    .add("shared_preload_libraries", Json.createArrayBuilder(pg.preloadLibraries()))
+                    .add("databases", Json.createArrayBuilder(pg.databases()))
+                    .add("databases_truncated", pg.databasesTruncated())
+                    .add("extensions", ext));
+        }, () -> o.addNull("postgres"));
+        return o.build();
+    }
+
     private static final int ERROR_EXCERPT_BYTES = 4096;
     /** This agent's version, from its jar's manifest (Implementation-Version); empty when run from classes. */
     private static final String AGENT_VERSION =
@@ -247,6 +275,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                         .add("password_dirs", Json.createArrayBuilder(a.passwordDirs()))
                         .add("password_env", Json.createArrayBuilder(a.passwordEnv()))
                         .add("hosts", Json.createArrayBuilder(a.hosts())))
+                .add("facts", facts(report))
                 .build().toString();
         authorized(() -> bearer(http.post("/api/v1/collectors/" + collectorId + "/status"))
                 .header(HeaderNames.CONTENT_TYPE, "application/json").submit(body), response -> {

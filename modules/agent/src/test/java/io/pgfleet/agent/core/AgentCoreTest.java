@@ -250,6 +250,57 @@ class AgentCoreTest {
     }
 
     @Test
+    void aCollectorTheDatabaseCannotServeFailsTheVersionWithTheReasonAndTheFactsTravelWithTheReport() {
+        f.database = Optional.of(new io.pgfleet.domain.fleet.HostFacts.PostgresFacts("localhost", 5432, 140_022,
+                List.of(), List.of("postgres"), false, Map.of("postgres", List.of("plpgsql"))));
+        f.published = Optional.of(Map.entry(1, "[collector]\npush_interval = 5\n"));
+        AgentCore core = f.core(1000);
+        core.start();
+        f.scheduler.runFor(Duration.ofSeconds(1));
+        assertEquals(1, core.appliedVersion());
+        assertEquals(f.database, f.reports.get(0).postgres(), "what the database offers goes with the report");
+
+        f.published = Optional.of(Map.entry(2, "[collectors.pg_stat_statements]\nenabled = true\n"));
+        f.scheduler.runFor(Duration.ofSeconds(30));
+
+        assertEquals(1, core.appliedVersion(), "version 1 keeps running");
+        assertEquals(2, core.failedVersion());
+        StatusReporter.Report r = f.reports.get(1);
+        assertEquals(ApplyStatus.FAILED, r.status());
+        assertTrue(r.error().contains("extension pg_stat_statements in database postgres")
+                && r.error().contains("shared_preload_libraries"), r.error());
+        assertFalse(f.collected.contains(CollectorKind.PG_STAT_STATEMENTS));
+
+        // Once the database has it, a newer version runs the collector.
+        f.database = Optional.of(new io.pgfleet.domain.fleet.HostFacts.PostgresFacts("localhost", 5432, 140_022,
+                List.of("pg_stat_statements"), List.of("postgres"), false, Map.of("postgres", List.of("pg_stat_statements"))));
+        f.published = Optional.of(Map.entry(3, "[collectors.pg_stat_statements]\nenabled = true\ninterval = 1\n"));
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        assertEquals(3, core.appliedVersion());
+        assertTrue(f.collected.contains(CollectorKind.PG_STAT_STATEMENTS));
+    }
+
+    @Test
+    void anUnreachableDatabaseSaysNothingAndRefusesNothing() {
+        f.published = Optional.of(Map.entry(1, "[collectors.pg_stat_statements]\nenabled = true\n"));
+        AgentCore core = f.core(1000);
+        core.start();
+        f.scheduler.runFor(Duration.ofSeconds(1));
+        assertEquals(1, core.appliedVersion());
+        assertEquals(Optional.empty(), f.reports.get(0).postgres());
+    }
+
+    @Test
+    void theDatabaseIsNotProbedOutsideTheAllowLists() {
+        f.published = Optional.of(Map.entry(1, "[postgres]\nhost = \"attacker.example\"\n"));
+        AgentCore core = f.core(1000);
+        core.start();
+        f.scheduler.runFor(Duration.ofSeconds(1));
+        assertEquals(1, core.failedVersion());
+        assertTrue(f.probed.isEmpty(), "no connection to a host the allow-lists refuse: " + f.probed);
+    }
+
+    @Test
     void aConfigurationOutsideTheHostsAllowListsFailsWithoutTouchingTheFileAndNamesTheKeyToSet() {
         f.published = Optional.of(Map.entry(1, """
                 [postgres]

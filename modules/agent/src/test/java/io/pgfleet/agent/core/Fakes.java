@@ -52,6 +52,10 @@ final class Fakes {
     long sampleSeq;
     /** Whether the state directory can be written (a full or read-only disk when false). */
     boolean stateWritable = true;
+    /** What the monitored database offers when the core probes it; empty: unreachable. */
+    Optional<io.pgfleet.domain.fleet.HostFacts.PostgresFacts> database = Optional.empty();
+    /** Targets probed, in order. */
+    final List<EffectiveConfig.PostgresTarget> probed = new ArrayList<>();
     /** Symbolic links on this fake host: a path and the real path it resolves to. */
     final Map<String, String> links = new java.util.HashMap<>();
     /** What the core told its own metrics, in words: {@code pull new_version}, {@code push ok 4}, … */
@@ -140,6 +144,12 @@ final class Fakes {
                     out.add(new Sample("s_" + kind.key(), Map.of("n", Long.toString(sampleSeq++)), 1, scheduler.now()));
                 }
                 return out;
+            }
+
+            @Override
+            public Optional<io.pgfleet.domain.fleet.HostFacts.PostgresFacts> probe(EffectiveConfig.PostgresTarget target) {
+                probed.add(target);
+                return database;
             }
 
             @Override

@@ -40,9 +40,10 @@ final class FleetService implements ReportStatusUseCase, PushMetricsUseCase, Fle
     @Override
     public Receipt report(CollectorId collectorId, int version, ApplyStatus status, String error,
                           String effectiveSha256,
-                          java.util.Optional<io.pgfleet.domain.fleet.HostAllowances> allowances, String agentVersion) {
+                          java.util.Optional<io.pgfleet.domain.fleet.HostAllowances> allowances, String agentVersion,
+                          java.util.Optional<io.pgfleet.domain.fleet.HostFacts> facts) {
         ApplyReport report = new ApplyReport(collectorId, version, status, error, effectiveSha256, clock.instant(),
-                allowances, agentVersion);
+                allowances, agentVersion, facts);
         return reports.saveApplyReport(report) ? new Receipt.Stored(0)
                 : new Receipt.CollectorNotFound();
     }

@@ -1,5 +1,6 @@
 package io.pgfleet.application.service;
 
+import io.pgfleet.application.port.in.CheckCapabilitiesQuery;
 import io.pgfleet.application.port.in.ExplainEffectiveQuery;
 import io.pgfleet.application.port.in.LayerQuery;
 import io.pgfleet.application.port.in.ManageCollectorLabelsUseCase;
@@ -12,6 +13,7 @@ import io.pgfleet.application.port.out.LoadLayersPort;
 import io.pgfleet.domain.audit.AuditAction;
 import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.audit.AuditSubject;
+import io.pgfleet.domain.capability.CapabilityMode;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigDocument;
 import io.pgfleet.domain.config.ConfigVersion;
@@ -44,7 +46,7 @@ import java.util.function.Consumer;
  * anything, then stores the change, its audit entry and the new effective revisions together.
  */
 final class LayerChangeService implements PublishLayerUseCase, LayerQuery, ManageGroupsUseCase,
-        ManageCollectorLabelsUseCase, ExplainEffectiveQuery {
+        ManageCollectorLabelsUseCase, ExplainEffectiveQuery, CheckCapabilitiesQuery {
 
     private final LayerStorePort store;
     private final LoadLayersPort load;
@@ -67,22 +69,22 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
 
     @Override
     public LayerPublishResult publish(LayerId layer, ConfigDocument document, Precondition precondition, Actor actor,
-                                      String message) {
+                                      String message, CapabilityMode mode) {
         LayerPublish request = new LayerPublish(layer, document, precondition, actor, message, new RevisionSource.Put(),
                 clock.instant());
-        return publish(request, Optional.empty());
+        return publish(request, Optional.empty(), mode);
     }
 
     @Override
     public LayerPublishResult rollback(LayerId layer, ConfigVersion toVersion, Precondition precondition, Actor actor,
-                                       String message) {
+                                       String message, CapabilityMode mode) {
         Optional<LayerRevision> target = load.loadLayerVersion(layer, toVersion);
         if (target.isEmpty()) {
             return missingGroup(layer).orElse(new LayerPublishResult.UnknownVersion(layer, toVersion));
         }
         LayerPublish request = new LayerPublish(layer, target.get().document(), precondition, actor, message,
                 new RevisionSource.Rollback(toVersion), clock.instant());
-        return publish(request, Optional.of(toVersion));
+        return publish(request, Optional.of(toVersion), mode);
     }
 
     private Optional<LayerPublishResult> missingGroup(LayerId layer) {
@@ -91,7 +93,7 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
                 : Optional.empty();
     }
 
-    private LayerPublishResult publish(LayerPublish request, Optional<ConfigVersion> rollbackOf) {
+    private LayerPublishResult publish(LayerPublish request, Optional<ConfigVersion> rollbackOf, CapabilityMode mode) {
         Object result = store.transact(tx -> {
             tx.lockLayers();
             LayerComposer.World world = LayerComposer.World.read(tx);
@@ -121,14 +123,18 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             List<LayerMember> members = tx.lockMembers(List.of(group.map(Group::selector)
                     .orElse(new LabelSelector(Map.of()))));
             LayerComposer.Session session = composer.session();
-            switch (session.recompute(members, world.withLayer(next), request.at())) {
+            switch (session.recompute(members, world.withLayer(next), request.at(),
+                    LayerComposer.Capabilities.of(tx, mode))) {
                 case LayerComposer.Refused r -> {
                     return Outcome.rollback(new LayerPublishResult.MembersInvalid(r.members(), r.total()));
                 }
+                case LayerComposer.Lacking l -> {
+                    return Outcome.rollback(new LayerPublishResult.LacksCapabilities(l.refusal()));
+                }
                 case LayerComposer.Ok ok -> {
                     tx.insertLayer(next);
-                    tx.audit(layerAudit(next, request.actor(), rollbackOf));
-                    saveAll(tx, ok.saves());
+                    tx.audit(forced(layerAudit(next, request.actor(), rollbackOf), ok));
+                    saveAll(tx, ok);
                     return Outcome.commit(new Published(new LayerPublishResult.Published(next, ok.saves().size()), ok.saves()));
                 }
             }
@@ -153,8 +159,64 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
                 : AuditAction.LAYER_PUBLISHED, new AuditSubject.OfServer(), r.version().value(), detail);
     }
 
-    private static void saveAll(LayerStorePort.Transaction tx, List<LayerComposer.Save> saves) {
-        saves.forEach(s -> tx.saveEffective(s.revision(), s.announce()));
+    /**
+     * The audit entry of a change, saying when it was accepted although members lack capabilities
+     * (published with force): whoever reads the trail sees who overrode the check, and for whom.
+     */
+    static AuditEntry forced(AuditEntry entry, LayerComposer.Ok ok) {
+        List<String> lacking = ok.gaps().entrySet().stream().filter(e -> !e.getValue().isEmpty())
+                .map(e -> e.getKey().value()).toList();
+        if (lacking.isEmpty()) {
+            return entry;
+        }
+        String named = String.join(", ", lacking.subList(0, Math.min(lacking.size(), 10)))
+                + (lacking.size() > 10 ? " …" : "");
+        return new AuditEntry(entry.at(), entry.actor(), entry.action(), entry.subject(), entry.version(),
+                entry.detail() + " [forced: " + lacking.size() + (lacking.size() == 1 ? " collector lacks" : " collectors lack")
+                        + " capabilities: " + named + "]");
+    }
+
+    /** Stores the new effective revisions and what their members lack (clearing the marks of those lacking nothing). */
+    static void saveAll(LayerStorePort.Transaction tx, LayerComposer.Ok ok) {
+        ok.saves().forEach(s -> tx.saveEffective(s.revision(), s.announce()));
+        if (!ok.gaps().isEmpty()) {
+            tx.saveCapabilityGaps(ok.gaps());
+        }
+    }
+
+    // ---- capabilities
+
+    @Override
+    public CheckCapabilitiesQuery.Verdict check(LayerId layer, ConfigDocument document) {
+        if (ConfigValidator.validate(composer.parse(document)) instanceof Validation.Invalid inv) {
+            return new CheckCapabilitiesQuery.Verdict.NotCheckable("the document is invalid: " + inv.errors().get(0));
+        }
+        Instant now = clock.instant();
+        // Read-only: the transaction is always rolled back.
+        return store.transact(tx -> {
+            LayerComposer.World world = LayerComposer.World.read(tx);
+            Optional<Group> group = Optional.empty();
+            if (layer instanceof LayerId.Group g) {
+                group = world.group(g.id());
+                if (group.isEmpty()) {
+                    return Outcome.<CheckCapabilitiesQuery.Verdict>rollback(
+                            new CheckCapabilitiesQuery.Verdict.NotCheckable("group/" + g.id() + " does not exist"));
+                }
+            }
+            Optional<LayerRevision> latest = tx.latestLayer(layer);
+            LayerRevision candidate = new LayerRevision(layer, latest.map(r -> r.version().next())
+                    .orElse(ConfigVersion.first()), document, document.hash(), now, "capability-check", "",
+                    new RevisionSource.Put());
+            List<LayerMember> members = tx.lockMembers(List.of(group.map(Group::selector)
+                    .orElse(new LabelSelector(Map.of()))));
+            return Outcome.rollback(switch (composer.session().recompute(members, world.withLayer(candidate), now,
+                    LayerComposer.Capabilities.of(tx, CapabilityMode.CHECK))) {
+                case LayerComposer.Refused r -> new CheckCapabilitiesQuery.Verdict.NotCheckable(r.total()
+                        + " members would get an invalid configuration");
+                case LayerComposer.Lacking l -> new CheckCapabilitiesQuery.Verdict.Lacks(l.refusal());
+                case LayerComposer.Ok ok -> new CheckCapabilitiesQuery.Verdict.Fits(ok.unknown(), ok.unknownTotal());
+            });
+        });
     }
 
     // ---- reads
@@ -221,9 +283,9 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
 
     @Override
     public LayerChangeResult update(GroupId id, Optional<LabelSelector> selector, OptionalInt priority,
-                                    Optional<String> description, Actor actor) {
+                                    Optional<String> description, Actor actor, CapabilityMode mode) {
         Instant now = clock.instant();
-        return changeGroup(id, (tx, world, old) -> {
+        return changeGroup(id, mode, (tx, world, old) -> {
             Group updated = new Group(id, selector.orElse(old.selector()),
                     priority.orElse(old.priority()), description.orElse(old.description()));
             tx.saveGroup(updated, now);
@@ -238,7 +300,8 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     @Override
     public LayerChangeResult delete(GroupId id, Actor actor) {
         Instant now = clock.instant();
-        return changeGroup(id, (tx, world, old) -> {
+        // Deleting a group is never refused for capabilities: members that then lack something are marked.
+        return changeGroup(id, CapabilityMode.FORCE, (tx, world, old) -> {
             tx.deleteGroup(id, now);
             tx.audit(new AuditEntry(now, actor, AuditAction.GROUP_DELETED, new AuditSubject.OfServer(), 0,
                     "group/" + id));
@@ -250,13 +313,13 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     // ---- labels and decommissioning
 
     @Override
-    public LayerChangeResult changeLabels(CollectorId id, Map<String, String> labels, Actor actor) {
+    public LayerChangeResult changeLabels(CollectorId id, Map<String, String> labels, Actor actor, CapabilityMode mode) {
         if (labels.size() > LabelSelector.MAX_LABELS) {
             throw new IllegalArgumentException("a collector has at most " + LabelSelector.MAX_LABELS + " labels");
         }
         labels.forEach(LabelSelector::checkLabel);
         Instant now = clock.instant();
-        return change(tx -> tx.lockMember(id).map(m -> {
+        return change(mode, tx -> tx.lockMember(id).map(m -> {
             tx.saveLabels(id, labels);
             tx.audit(new AuditEntry(now, actor, AuditAction.COLLECTOR_LABELS_CHANGED, new AuditSubject.OfCollector(id), 0,
                     "labels " + new LabelSelector(labels)));
@@ -291,7 +354,8 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
      */
     void refresh(CollectorId id) {
         Instant now = clock.instant();
-        change(tx -> tx.lockMember(id).map(m -> new Affected(List.of(m), LayerComposer.World.read(tx), now)));
+        // A collector arriving is never refused for capabilities: what it lacks is marked.
+        change(CapabilityMode.FORCE, tx -> tx.lockMember(id).map(m -> new Affected(List.of(m), LayerComposer.World.read(tx), now)));
     }
 
     /** The members a change affects and the layers as the change leaves them. */
@@ -305,26 +369,31 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     }
 
     /** Runs a change to one group; a group that does not exist changes nothing. */
-    private LayerChangeResult changeGroup(GroupId id, GroupChange work) {
-        return change(tx -> {
+    private LayerChangeResult changeGroup(GroupId id, CapabilityMode mode, GroupChange work) {
+        return change(mode, tx -> {
             LayerComposer.World world = LayerComposer.World.read(tx);
             return world.group(id).flatMap(group -> work.apply(tx, world, group));
         });
     }
 
-    private LayerChangeResult change(java.util.function.Function<LayerStorePort.Transaction, Optional<Affected>> work) {
+    private LayerChangeResult change(CapabilityMode mode,
+                                     java.util.function.Function<LayerStorePort.Transaction, Optional<Affected>> work) {
         Object result = store.transact(tx -> {
             tx.lockLayers();
             Optional<Affected> affected = work.apply(tx);
             if (affected.isEmpty()) {
                 return Outcome.rollback(new LayerChangeResult.NotFound());
             }
-            switch (composer.session().recompute(affected.get().members(), affected.get().world(), affected.get().at())) {
+            switch (composer.session().recompute(affected.get().members(), affected.get().world(), affected.get().at(),
+                    LayerComposer.Capabilities.of(tx, mode))) {
                 case LayerComposer.Refused r -> {
                     return Outcome.rollback(new LayerChangeResult.MembersInvalid(r.members(), r.total()));
                 }
+                case LayerComposer.Lacking l -> {
+                    return Outcome.rollback(new LayerChangeResult.LacksCapabilities(l.refusal()));
+                }
                 case LayerComposer.Ok ok -> {
-                    saveAll(tx, ok.saves());
+                    saveAll(tx, ok);
                     return Outcome.<Object>commit(ok);
                 }
             }

@@ -2,7 +2,15 @@ package io.pgfleet.application.service;
 
 import io.pgfleet.application.port.out.LayerStorePort;
 import io.pgfleet.application.port.out.ParseConfigDocumentPort;
+import io.pgfleet.domain.capability.CapabilityCheck;
+import io.pgfleet.domain.capability.CapabilityMode;
+import io.pgfleet.domain.capability.CapabilityRefusal;
+import io.pgfleet.domain.capability.MemberFacts;
+import io.pgfleet.domain.capability.MemberGaps;
+import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigDocument;
+import io.pgfleet.domain.fleet.CapabilityGap;
+import io.pgfleet.domain.layer.KeySource;
 import io.pgfleet.domain.config.ContentHash;
 import io.pgfleet.domain.layer.Composition;
 import io.pgfleet.domain.layer.EffectiveRevision;
@@ -20,6 +28,9 @@ import io.pgfleet.domain.schema.ParseOutcome;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,11 +95,37 @@ final class LayerComposer {
     }
 
     /** The outcome of recomputing members. */
-    sealed interface Recomputed permits Ok, Refused {
+    sealed interface Recomputed permits Ok, Refused, Lacking {
     }
 
-    /** @param saves what to store */
-    record Ok(List<Save> saves) implements Recomputed {
+    /** @param refusal members lack what their new effective documents need; nothing to store */
+    record Lacking(CapabilityRefusal refusal) implements Recomputed {
+    }
+
+    /**
+     * How a change treats what members' hosts can run.
+     *
+     * @param mode  refuse members that lack something, or accept and mark them
+     * @param facts the facts of collectors, by id (those never reported are absent)
+     */
+    record Capabilities(CapabilityMode mode, Function<List<CollectorId>, Map<CollectorId, MemberFacts>> facts) {
+        static Capabilities of(LayerStorePort.Transaction tx, CapabilityMode mode) {
+            return new Capabilities(mode, tx::memberFacts);
+        }
+    }
+
+    /**
+     * @param saves what to store
+     * @param gaps  what each member with a new effective document and known facts lacks (empty: nothing),
+     *              to record with the saves
+     * @param unknown      the first members with a new effective document whose agents never reported facts
+     * @param unknownTotal how many
+     */
+    record Ok(List<Save> saves, Map<CollectorId, List<CapabilityGap>> gaps, List<CollectorId> unknown,
+              int unknownTotal) implements Recomputed {
+        Ok(List<Save> saves) {
+            this(saves, Map.of(), List.of(), 0);
+        }
     }
 
     /**
@@ -126,9 +163,16 @@ final class LayerComposer {
             }
         }
 
-        Recomputed recompute(List<LayerMember> members, World world, Instant at) {
+        /**
+         * Recomputes the members' effective documents: refused when one is invalid; then every member
+         * whose effective document changes is checked against its agent's facts, and refused (CHECK) or
+         * marked (FORCE) when it lacks something. Members whose document does not change are not
+         * checked: a change must not be refused for what it does not touch.
+         */
+        Recomputed recompute(List<LayerMember> members, World world, Instant at, Capabilities capabilities) {
             List<Save> saves = new ArrayList<>();
             List<MemberErrors> invalid = new ArrayList<>();
+            Map<CollectorId, Composition.Composed> changed = new LinkedHashMap<>();
             int total = 0;
             for (LayerMember m : members) {
                 switch (compose(m, world)) {
@@ -139,11 +183,60 @@ final class LayerComposer {
                         }
                     }
                     case Composition.Composed c -> EffectiveRevision.after(m.id(), m.effective(), c, at)
-                            .ifPresent(r -> saves.add(new Save(r, m.effective()
-                                    .map(e -> !e.revision().equals(r.revision())).orElse(true))));
+                            .ifPresent(r -> {
+                                boolean isNew = m.effective().map(e -> !e.revision().equals(r.revision())).orElse(true);
+                                saves.add(new Save(r, isNew));
+                                if (isNew) {
+                                    changed.put(m.id(), c);
+                                }
+                            });
                 }
             }
-            return total > 0 ? new Refused(invalid, total) : new Ok(saves);
+            if (total > 0) {
+                return new Refused(invalid, total);
+            }
+            return checkCapabilities(saves, changed, capabilities);
+        }
+
+        private Recomputed checkCapabilities(List<Save> saves, Map<CollectorId, Composition.Composed> changed,
+                                             Capabilities capabilities) {
+            if (changed.isEmpty()) {
+                return new Ok(saves);
+            }
+            Map<CollectorId, MemberFacts> facts = capabilities.facts().apply(List.copyOf(changed.keySet()));
+            Map<CollectorId, List<CapabilityGap>> gaps = new LinkedHashMap<>();
+            List<MemberGaps> lacking = new ArrayList<>();
+            List<CollectorId> unknown = new ArrayList<>();
+            int lackingTotal = 0;
+            int unknownTotal = 0;
+            for (Map.Entry<CollectorId, Composition.Composed> e : changed.entrySet()) {
+                MemberFacts f = facts.get(e.getKey());
+                if (f == null) {
+                    unknownTotal++;
+                    if (unknown.size() < CapabilityRefusal.MAX_LISTED) {
+                        unknown.add(e.getKey());
+                    }
+                    continue;
+                }
+                Set<String> set = new HashSet<>();
+                e.getValue().keys().forEach((key, source) -> {
+                    if (!source.source().equals(KeySource.DEFAULT)) {
+                        set.add(key);
+                    }
+                });
+                List<CapabilityGap> g = CapabilityCheck.check(set, e.getValue().effective(), f);
+                gaps.put(e.getKey(), g);
+                if (!g.isEmpty()) {
+                    lackingTotal++;
+                    if (lacking.size() < CapabilityRefusal.MAX_LISTED) {
+                        lacking.add(new MemberGaps(e.getKey(), g));
+                    }
+                }
+            }
+            if (lackingTotal > 0 && capabilities.mode() == CapabilityMode.CHECK) {
+                return new Lacking(new CapabilityRefusal(lacking, lackingTotal, unknown, unknownTotal));
+            }
+            return new Ok(saves, gaps, unknown, unknownTotal);
         }
     }
 

@@ -3,6 +3,7 @@ package io.pgfleet.application.service;
 import io.pgfleet.application.port.out.LayerStorePort;
 import io.pgfleet.application.port.out.LayerStorePort.Outcome;
 import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.capability.CapabilityMode;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigRevision;
 import io.pgfleet.domain.config.EntityTag;
@@ -38,7 +39,7 @@ final class LayeredOwnAppender implements OwnLayerAppender {
     @Override
     public PublishResult append(CollectorId collectorId,
                                 BiFunction<Optional<ConfigRevision>, Optional<EntityTag>, PublishResult> decision,
-                                Function<ConfigRevision, AuditEntry> audit) {
+                                Function<ConfigRevision, AuditEntry> audit, CapabilityMode mode) {
         Object result = store.transact(tx -> {
             Optional<LayerMember> member = tx.lockMember(collectorId);
             if (member.isEmpty()) {
@@ -50,7 +51,10 @@ final class LayeredOwnAppender implements OwnLayerAppender {
             }
             ConfigRevision revision = published.revision();
             switch (composer.session().recompute(List.of(member.get().withOwn(revision)), LayerComposer.World.read(tx),
-                    revision.createdAt())) {
+                    revision.createdAt(), LayerComposer.Capabilities.of(tx, mode))) {
+                case LayerComposer.Lacking l -> {
+                    return Outcome.rollback(new PublishResult.LacksCapabilities(l.refusal()));
+                }
                 case LayerComposer.Refused r -> {
                     // The own document is valid alone (checked before); the merge with other layers is not.
                     List<ValidationError> errors = r.members().get(0).errors().stream().map(LayeredOwnAppender::named).toList();
@@ -58,8 +62,8 @@ final class LayeredOwnAppender implements OwnLayerAppender {
                 }
                 case LayerComposer.Ok ok -> {
                     tx.insertOwn(revision);
-                    tx.audit(audit.apply(revision));
-                    ok.saves().forEach(s -> tx.saveEffective(s.revision(), s.announce()));
+                    tx.audit(LayerChangeService.forced(audit.apply(revision), ok));
+                    LayerChangeService.saveAll(tx, ok);
                     return Outcome.commit(ok.saves().isEmpty() ? decided : new Stored(published, ok.saves()));
                 }
             }

@@ -2,6 +2,7 @@ package io.pgfleet.application.service;
 
 import io.pgfleet.application.port.out.AppendConfigRevisionPort;
 import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.capability.CapabilityMode;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigRevision;
 import io.pgfleet.domain.config.EntityTag;
@@ -24,11 +25,12 @@ interface OwnLayerAppender {
      * @param collectorId the collector
      * @param decision    decides from the own latest version and the current effective tag
      * @param audit       the audit entry of a published version
+     * @param mode        refuse or mark a collector whose host lacks what the new document needs
      * @return the outcome
      */
     PublishResult append(CollectorId collectorId,
                          BiFunction<Optional<ConfigRevision>, Optional<EntityTag>, PublishResult> decision,
-                         Function<ConfigRevision, AuditEntry> audit);
+                         Function<ConfigRevision, AuditEntry> audit, CapabilityMode mode);
 
     /**
      * An appender over a plain revision store, without layers.
@@ -37,6 +39,6 @@ interface OwnLayerAppender {
      * @return the appender
      */
     static OwnLayerAppender of(AppendConfigRevisionPort port) {
-        return (id, decision, audit) -> port.append(id, own -> decision.apply(own, Optional.empty()), audit);
+        return (id, decision, audit, mode) -> port.append(id, own -> decision.apply(own, Optional.empty()), audit);
     }
 }

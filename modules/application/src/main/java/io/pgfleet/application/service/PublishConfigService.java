@@ -44,6 +44,6 @@ final class PublishConfigService implements PublishConfigUseCase {
                         command.precondition() instanceof Precondition.MatchesOneOf m && m.isMetByTag(effectiveTag)
                                 ? ConfigHistory.decide(latest, anyCurrent)
                                 : ConfigHistory.decide(latest, request),
-                revision -> AuditEntry.published(revision, command.actor()));
+                revision -> AuditEntry.published(revision, command.actor()), command.mode());
     }
 }

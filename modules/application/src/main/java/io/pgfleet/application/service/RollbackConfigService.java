@@ -60,6 +60,6 @@ final class RollbackConfigService implements RollbackConfigUseCase {
                                         new Precondition.None(), request.actor(), request.message(), request.source(),
                                         request.at()))
                                 : ConfigHistory.decide(latest, request),
-                revision -> AuditEntry.published(revision, command.actor()));
+                revision -> AuditEntry.published(revision, command.actor()), command.mode());
     }
 }

@@ -45,6 +45,8 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
         final Map<CollectorId, EffectiveRevision> effective = new HashMap<>();
         final List<AuditEntry> audit = new ArrayList<>();
         final List<String> announced = new ArrayList<>();
+        final Map<CollectorId, io.pgfleet.domain.capability.MemberFacts> facts = new HashMap<>();
+        final Map<CollectorId, List<io.pgfleet.domain.fleet.CapabilityGap>> gaps = new HashMap<>();
 
         State copy() {
             State c = new State();
@@ -57,6 +59,8 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
             c.effective.putAll(effective);
             c.audit.addAll(audit);
             c.announced.addAll(announced);
+            c.facts.putAll(facts);
+            c.gaps.putAll(gaps);
             return c;
         }
     }
@@ -73,6 +77,28 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
     public synchronized InMemoryLayerStore withCollector(String id, Map<String, String> labels) {
         state.labels.put(CollectorId.of(id), new TreeMap<>(labels));
         return this;
+    }
+
+    /**
+     * Records what a collector's agent reported about its host.
+     *
+     * @param id    the collector
+     * @param facts its facts
+     * @return this store
+     */
+    public synchronized InMemoryLayerStore withFacts(String id, io.pgfleet.domain.capability.MemberFacts facts) {
+        state.facts.put(CollectorId.of(id), facts);
+        return this;
+    }
+
+    /**
+     * What a collector is marked as lacking.
+     *
+     * @param id the collector
+     * @return its gaps, empty when none
+     */
+    public synchronized List<io.pgfleet.domain.fleet.CapabilityGap> gaps(String id) {
+        return state.gaps.getOrDefault(CollectorId.of(id), List.of());
     }
 
     /** @return every audit entry, oldest first */
@@ -246,6 +272,27 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
             if (announce) {
                 s.announced.add(revision.collectorId() + ":" + revision.revision());
             }
+        }
+
+        @Override
+        public Map<CollectorId, io.pgfleet.domain.capability.MemberFacts> memberFacts(List<CollectorId> ids) {
+            Map<CollectorId, io.pgfleet.domain.capability.MemberFacts> out = new HashMap<>();
+            ids.forEach(id -> {
+                if (s.facts.containsKey(id)) {
+                    out.put(id, s.facts.get(id));
+                }
+            });
+            return out;
+        }
+
+        @Override
+        public void saveCapabilityGaps(Map<CollectorId, List<io.pgfleet.domain.fleet.CapabilityGap>> gaps) {
+            // Like the adapter: only a collector that reported facts keeps a mark.
+            gaps.forEach((id, g) -> {
+                if (s.facts.containsKey(id)) {
+                    s.gaps.put(id, List.copyOf(g));
+                }
+            });
         }
 
         @Override

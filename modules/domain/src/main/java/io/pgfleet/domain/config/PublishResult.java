@@ -89,4 +89,17 @@ public sealed interface PublishResult {
             Objects.requireNonNull(version, "version");
         }
     }
+
+    /**
+     * Some member lacks what its new effective document needs, as its agent reported; nothing stored
+     * ({@code ?force=true} accepts it).
+     *
+     * @param refusal the lacking members, and the members whose agents never reported facts
+     */
+    record LacksCapabilities(io.pgfleet.domain.capability.CapabilityRefusal refusal) implements PublishResult {
+        /** Requires the refusal. */
+        public LacksCapabilities {
+            java.util.Objects.requireNonNull(refusal, "refusal");
+        }
+    }
 }

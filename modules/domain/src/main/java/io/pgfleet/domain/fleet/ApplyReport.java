@@ -18,9 +18,29 @@ import java.util.regex.Pattern;
  * @param allowances      what the agent's host allows, when it says so
  * @param agentVersion    the agent's own version (e.g. {@code 0.1.0-SNAPSHOT}), empty when it did not say
  *                        (agents older than the field)
+ * @param facts           what the agent says its host can run, when it says so (agents older than the field do not)
  */
 public record ApplyReport(CollectorId collectorId, int version, ApplyStatus status, String error, String effectiveSha256,
-                          Instant reportedAt, java.util.Optional<HostAllowances> allowances, String agentVersion) {
+                          Instant reportedAt, java.util.Optional<HostAllowances> allowances, String agentVersion,
+                          java.util.Optional<HostFacts> facts) {
+
+    /**
+     * A report without facts.
+     *
+     * @param collectorId     the agent
+     * @param version         the version it tried
+     * @param status          applied or failed
+     * @param error           why it failed
+     * @param effectiveSha256 SHA-256 of the configuration it runs now
+     * @param reportedAt      when the server received the report
+     * @param allowances      what the agent's host allows, when it says so
+     * @param agentVersion    the agent's own version
+     */
+    public ApplyReport(CollectorId collectorId, int version, ApplyStatus status, String error, String effectiveSha256,
+                       Instant reportedAt, java.util.Optional<HostAllowances> allowances, String agentVersion) {
+        this(collectorId, version, status, error, effectiveSha256, reportedAt, allowances, agentVersion,
+                java.util.Optional.empty());
+    }
 
     /**
      * A report without the host's allow-lists and the agent's version (older agents).
@@ -34,7 +54,8 @@ public record ApplyReport(CollectorId collectorId, int version, ApplyStatus stat
      */
     public ApplyReport(CollectorId collectorId, int version, ApplyStatus status, String error, String effectiveSha256,
                        Instant reportedAt) {
-        this(collectorId, version, status, error, effectiveSha256, reportedAt, java.util.Optional.empty(), "");
+        this(collectorId, version, status, error, effectiveSha256, reportedAt, java.util.Optional.empty(), "",
+                java.util.Optional.empty());
     }
 
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{64}");
@@ -51,6 +72,7 @@ public record ApplyReport(CollectorId collectorId, int version, ApplyStatus stat
         Objects.requireNonNull(reportedAt, "reportedAt");
         Objects.requireNonNull(allowances, "allowances");
         Objects.requireNonNull(agentVersion, "agentVersion");
+        Objects.requireNonNull(facts, "facts");
         if (!AGENT_VERSION.matcher(agentVersion).matches()) {
             throw new IllegalArgumentException("agent_version is at most 64 letters, digits and . + ~ _ -");
         }

@@ -21,10 +21,36 @@ import java.util.Optional;
  * @param stale          whether it has not been seen for three pull intervals
  * @param allowances     what its host allows a configuration to use, as last reported
  * @param agentVersion   the agent's version from its last report, empty when unknown
+ * @param facts          what its agent last said the host can run, empty when it never said
+ * @param gaps           what its effective configuration needs and the host lacks, as known when the
+ *                       configuration was published with {@code force}; empty otherwise
  */
 public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int latestVersion, int appliedVersion,
                           Optional<ApplyStatus> lastStatus, String lastError, int lastAttempted, boolean hashAgrees,
-                          boolean stale, Optional<HostAllowances> allowances, String agentVersion) {
+                          boolean stale, Optional<HostAllowances> allowances, String agentVersion,
+                          Optional<HostFacts> facts, java.util.List<CapabilityGap> gaps) {
+
+    /**
+     * A member without facts or gaps.
+     *
+     * @param collector      the collector
+     * @param lastSeenAt     when it last reported or pushed
+     * @param latestVersion  the latest published version
+     * @param appliedVersion the version it last applied
+     * @param lastStatus     the outcome of its last apply attempt
+     * @param lastError      the error of its last attempt
+     * @param lastAttempted  the version of its last attempt
+     * @param hashAgrees     whether the hashes agree
+     * @param stale          whether it has not been seen for three pull intervals
+     * @param allowances     what its host allows
+     * @param agentVersion   the agent's version
+     */
+    public FleetMember(Collector collector, Optional<Instant> lastSeenAt, int latestVersion, int appliedVersion,
+                       Optional<ApplyStatus> lastStatus, String lastError, int lastAttempted, boolean hashAgrees,
+                       boolean stale, Optional<HostAllowances> allowances, String agentVersion) {
+        this(collector, lastSeenAt, latestVersion, appliedVersion, lastStatus, lastError, lastAttempted, hashAgrees,
+                stale, allowances, agentVersion, Optional.empty(), java.util.List.of());
+    }
 
     /** Requires every part. */
     public FleetMember {
@@ -34,6 +60,8 @@ public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int
         Objects.requireNonNull(lastError, "lastError");
         Objects.requireNonNull(allowances, "allowances");
         Objects.requireNonNull(agentVersion, "agentVersion");
+        Objects.requireNonNull(facts, "facts");
+        gaps = java.util.List.copyOf(gaps);
     }
 
     /**

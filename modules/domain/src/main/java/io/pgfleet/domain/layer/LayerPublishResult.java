@@ -69,4 +69,17 @@ public sealed interface LayerPublishResult {
             members = List.copyOf(members);
         }
     }
+
+    /**
+     * Some member lacks what its new effective document needs, as its agent reported; nothing stored
+     * ({@code ?force=true} accepts it).
+     *
+     * @param refusal the lacking members, and the members whose agents never reported facts
+     */
+    record LacksCapabilities(io.pgfleet.domain.capability.CapabilityRefusal refusal) implements LayerPublishResult {
+        /** Requires the refusal. */
+        public LacksCapabilities {
+            java.util.Objects.requireNonNull(refusal, "refusal");
+        }
+    }
 }

@@ -13,7 +13,9 @@ public enum CollectorKind {
     /** Load, memory and CPU from {@code /proc}. */
     SYSSTAT("sysstat"),
     /** File system usage of configured paths. */
-    DISK_USAGE("disk_usage");
+    DISK_USAGE("disk_usage"),
+    /** The statements with the most total time, from the {@code pg_stat_statements} extension. */
+    PG_STAT_STATEMENTS("pg_stat_statements");
 
     private final String key;
 

@@ -13,20 +13,44 @@ import java.util.regex.Pattern;
 public final class ConfigSchema {
 
     /**
+     * The version of this schema as agents understand it: an agent reports the version it was built
+     * with, and a key introduced by a later version ({@link Key#since()}) is refused for an agent that
+     * reports an earlier one. Version 2 added {@code [collectors.pg_stat_statements]}.
+     */
+    public static final int VERSION = 2;
+
+    /**
      * A key of a section.
      *
      * @param name         the key
      * @param type         what values it accepts
      * @param defaultValue the value when the key is absent (Long, Boolean, String or List of String)
      * @param description  what it does
+     * @param since        the schema version that introduced it: an agent reporting an earlier one
+     *                     does not know it
      */
-    public record Key(String name, ValueType type, Object defaultValue, String description) {
-        /** Requires every part. */
+    public record Key(String name, ValueType type, Object defaultValue, String description, int since) {
+        /** Requires every part and a known schema version. */
         public Key {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(type, "type");
             Objects.requireNonNull(defaultValue, "defaultValue");
             Objects.requireNonNull(description, "description");
+            if (since < 1 || since > VERSION) {
+                throw new IllegalArgumentException("a key is introduced by schema version 1.." + VERSION);
+            }
+        }
+
+        /**
+         * A key of the first schema version.
+         *
+         * @param name         the key
+         * @param type         what values it accepts
+         * @param defaultValue the value when the key is absent
+         * @param description  what it does
+         */
+        public Key(String name, ValueType type, Object defaultValue, String description) {
+            this(name, type, defaultValue, description, 1);
         }
     }
 
@@ -36,11 +60,24 @@ public final class ConfigSchema {
      * @param path        dotted table name, e.g. {@code collectors.pg_stats}
      * @param description what it configures
      * @param keys        its keys in documented order
+     * @param requires    what the monitored database must offer while this collector is enabled
      */
-    public record Section(String path, String description, List<Key> keys) {
-        /** Copies the keys. */
+    public record Section(String path, String description, List<Key> keys, List<Requirement> requires) {
+        /** Copies the keys and requirements. */
         public Section {
             keys = List.copyOf(keys);
+            requires = List.copyOf(requires);
+        }
+
+        /**
+         * A section without requirements.
+         *
+         * @param path        dotted table name
+         * @param description what it configures
+         * @param keys        its keys in documented order
+         */
+        public Section(String path, String description, List<Key> keys) {
+            this(path, description, keys, List.of());
         }
 
         /**
@@ -73,9 +110,17 @@ public final class ConfigSchema {
     }
 
     private static Key interval(long seconds) {
-        return new Key("interval", new ValueType.IntegerRange(1, 86_400, "s"), seconds,
-                "seconds between two collections; a change applies from the next tick, the collection in progress is not cut");
+        return interval(seconds, 1);
     }
+
+    private static Key interval(long seconds, int since) {
+        return new Key("interval", new ValueType.IntegerRange(1, 86_400, "s"), seconds,
+                "seconds between two collections; a change applies from the next tick, the collection in progress is not cut",
+                since);
+    }
+
+    /** The most statements {@code pg_stat_statements} reports per collection (each is one sample per metric). */
+    public static final int MAX_STATEMENTS_TOP = 100;
 
     private static final List<Section> SECTIONS = List.of(
             new Section("collector", "How the agent talks to the server.", List.of(
@@ -109,7 +154,16 @@ public final class ConfigSchema {
             new Section("collectors.disk_usage", "Total, used and free bytes of each path.",
                     List.of(enabled(true), interval(300),
                             new Key("paths", new ValueType.WordList(ABSOLUTE_PATH, "an absolute path"), List.of("/"),
-                                    "file systems to measure"))));
+                                    "file systems to measure"))),
+            new Section("collectors.pg_stat_statements", "The statements with the most total execution time, from "
+                    + "the `pg_stat_statements` extension of the first database in `postgres.databases`.",
+                    List.of(new Key("enabled", new ValueType.Flag(), false, "whether this collector runs", 2),
+                            interval(60, 2),
+                            new Key("top", new ValueType.IntegerRange(1, MAX_STATEMENTS_TOP, ""), 10L,
+                                    "how many statements, by total execution time, are reported", 2)),
+                    List.of(new Requirement.ServerVersion(130_000),
+                            new Requirement.Extension("pg_stat_statements"),
+                            new Requirement.PreloadLibrary("pg_stat_statements"))));
 
     /**
      * Keys that belong to the agent's local file and never to a published document, with the reason.
@@ -219,11 +273,18 @@ public final class ConfigSchema {
                 .append("registration secrets) live only in the agent's local file.\n\n")
                 .append(LAYERS);
         for (Section s : SECTIONS) {
-            md.append("## `[").append(s.path()).append("]`\n\n").append(s.description()).append("\n\n")
-                    .append("| key | type | default | meaning |\n|---|---|---|---|\n");
+            md.append("## `[").append(s.path()).append("]`\n\n").append(s.description()).append("\n\n");
+            if (!s.requires().isEmpty()) {
+                md.append("While enabled it requires: ")
+                        .append(String.join("; ", s.requires().stream().map(Requirement::describe).toList()))
+                        .append(". A publish that enables it for a collector whose agent reported otherwise is refused")
+                        .append(" (see [Capabilities](#capabilities-what-each-host-can-run)).\n\n");
+            }
+            md.append("| key | type | default | meaning |\n|---|---|---|---|\n");
             for (Key k : s.keys()) {
                 md.append("| `").append(k.name()).append("` | ").append(k.type().describe()).append(" | `")
-                        .append(toml(k.defaultValue())).append("` | ").append(k.description()).append(" |\n");
+                        .append(toml(k.defaultValue())).append("` | ").append(k.description())
+                        .append(k.since() > 1 ? " (agent schema " + k.since() + " or later)" : "").append(" |\n");
             }
             md.append('\n');
         }
@@ -232,13 +293,60 @@ public final class ConfigSchema {
                 .append(" levels of tables, arrays and inline tables, counting each segment of a table header or dotted key ")
                 .append("(`[collectors.disk_usage]` with `paths = [\"/\"]` is 3). A deeper document is refused as invalid ")
                 .append("(`422`) before it is parsed further.\n")
-                .append("- A document is at most 256 KiB (the API's request body limit, `413` beyond).\n\n");
+                .append("- A document is at most 256 KiB (the API's request body limit, `413` beyond).\n\n")
+                .append(CAPABILITIES);
         md.append("## Never accepted\n\n| key | why |\n|---|---|\n");
         FORBIDDEN.entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .forEach(e -> md.append("| `").append(e.getKey()).append("` | ").append(e.getValue()).append(" |\n"));
         md.append("| `ca_file`, `cert_file`, `key_file` (anywhere) | ").append(identity("TLS files")).append(" |\n");
         return md.toString();
     }
+
+    /** The capabilities guide of the reference page (written by hand, kept with the requirements it explains). */
+    private static final String CAPABILITIES = """
+            ## Capabilities: what each host can run
+
+            Every agent reports, with each apply report, the **facts** of its host: the configuration schema
+            version it understands (this server's is %d), its own version, the operating system, and — when it
+            reached the monitored PostgreSQL — the host and port it reached, `server_version_num`,
+            `shared_preload_libraries`, the databases that exist and the extensions created in each database of
+            `postgres.databases` (at most %d of them), besides the allow-lists of its local file. The fleet view
+            (`GET /api/v1/collectors`, `pgfleet collectors show ID`) shows them.
+
+            Before a change is stored (a collector's own document, the fleet layer, a group's layer, a rollback
+            of any of them, a collector's labels, a group's selector), every collector whose effective document
+            it changes is checked against its facts:
+
+            - a key that some layer sets, introduced by a later schema version than its agent understands
+              (an agent too old for it would refuse the whole document);
+            - every requirement of an enabled collector (the lines *While enabled it requires* above), in the
+              first database of `postgres.databases`;
+            - every database of `postgres.databases` exists;
+            - `postgres.password_file`, `postgres.password_env` and `postgres.host` are inside the host's
+              allow-lists (`allowed_password_dirs`, `allowed_password_env`, `allowed_hosts`).
+
+            A change that leaves any member lacking something is refused with `422` (problem type
+            `missing-capabilities`), naming the first 50 such members with what each lacks, and the first 50
+            members it reaches whose agents never reported facts; nothing is stored. Members that never
+            reported facts (agents older than facts, or never started) are **unknown**: listed, never refused.
+            Facts about another PostgreSQL than the one a document points at (a changed `host` or `port`), a
+            database whose extensions the agent could not read, and a list the agent had to trim say nothing,
+            and refuse nothing. Deleting a group and registering a collector are never refused: members that
+            then lack something are marked.
+
+            `?force=true` (operators and admins: whoever may publish) accepts such a change; the fleet view then
+            shows the members concerned with their `capability_gaps` until a later change of their effective
+            document passes the check. On the host, the agent checks the requirements again before it applies
+            a version and reports `FAILED` with the reason when the host lacks them.
+
+            This is also how a fleet upgrade goes: publish a key of a newer schema only once the agents that
+            receive it report that schema (upgrade them first, or put the key in a group of upgraded hosts); the
+            refusal names the agents still to upgrade. Facts are bounded: at most 1000 databases (the agent
+            sends the first 1000 and says it trimmed), extensions of at most 16 databases and 200 per database,
+            64 preloaded libraries, names of at most 63 characters and an OS text of at most 128 characters; a
+            report beyond these is refused (`400`) and nothing of it is stored.
+
+            """.formatted(VERSION, 16);
 
     /** The layering guide of the reference page (written by hand, kept with the schema it explains). */
     private static final String LAYERS = """

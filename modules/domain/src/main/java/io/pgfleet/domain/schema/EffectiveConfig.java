@@ -19,9 +19,28 @@ import java.util.TreeMap;
  * @param postgres     the monitored database
  * @param collectors   each collector's switch and interval
  * @param diskPaths    the paths {@code disk_usage} measures
+ * @param statementsTop how many statements {@code pg_stat_statements} reports
  */
 public record EffectiveConfig(Duration pullInterval, Duration pushInterval, boolean watch, PostgresTarget postgres,
-                              Map<CollectorKind, Schedule> collectors, List<String> diskPaths) {
+                              Map<CollectorKind, Schedule> collectors, List<String> diskPaths, int statementsTop) {
+
+    /** The default of {@code collectors.pg_stat_statements.top}. */
+    public static final int DEFAULT_STATEMENTS_TOP = 10;
+
+    /**
+     * A configuration with the default number of statements.
+     *
+     * @param pullInterval poll period
+     * @param pushInterval push period
+     * @param watch        long-poll or not
+     * @param postgres     the monitored database
+     * @param collectors   each collector's schedule
+     * @param diskPaths    the paths {@code disk_usage} measures
+     */
+    public EffectiveConfig(Duration pullInterval, Duration pushInterval, boolean watch, PostgresTarget postgres,
+                           Map<CollectorKind, Schedule> collectors, List<String> diskPaths) {
+        this(pullInterval, pushInterval, watch, postgres, collectors, diskPaths, DEFAULT_STATEMENTS_TOP);
+    }
 
     /**
      * Whether a collector runs and how often.
@@ -75,6 +94,9 @@ public record EffectiveConfig(Duration pullInterval, Duration pushInterval, bool
         }
         collectors = java.util.Collections.unmodifiableMap(copy);
         diskPaths = List.copyOf(diskPaths);
+        if (statementsTop < 1 || statementsTop > ConfigSchema.MAX_STATEMENTS_TOP) {
+            throw new IllegalArgumentException("statementsTop is 1.." + ConfigSchema.MAX_STATEMENTS_TOP);
+        }
     }
 
     /**
@@ -114,7 +136,8 @@ public record EffectiveConfig(Duration pullInterval, Duration pushInterval, bool
                 Duration.ofSeconds((Long) value(values, "collector", "config_pull_interval")),
                 Duration.ofSeconds((Long) value(values, "collector", "push_interval")),
                 (Boolean) value(values, "collector", "watch"),
-                pg, schedules, paths);
+                pg, schedules, paths,
+                ((Long) value(values, "collectors.pg_stat_statements", "top")).intValue());
     }
 
     private static Object value(Map<String, Object> values, String section, String key) {
@@ -134,7 +157,10 @@ public record EffectiveConfig(Duration pullInterval, Duration pushInterval, bool
 
     /**
      * A stable text of every effective value, sorted by key: two configurations are the same
-     * exactly when their canonical texts are.
+     * exactly when their canonical texts are. A key introduced after the first schema version
+     * appears only when it differs from its default, so the hash of a configuration that does not
+     * use such keys is the same for agents built before and after them (an old agent's report still
+     * agrees with the server's hash).
      *
      * @return {@code key = value} lines
      */
@@ -155,6 +181,14 @@ public record EffectiveConfig(Duration pullInterval, Duration pushInterval, bool
             all.put("collectors." + kind.key() + ".interval", s.interval().toSeconds());
         });
         all.put("collectors.disk_usage.paths", diskPaths);
+        all.put("collectors.pg_stat_statements.top", (long) statementsTop);
+        all.entrySet().removeIf(e -> {
+            String key = e.getKey();
+            int dot = key.lastIndexOf('.');
+            ConfigSchema.Key k = ConfigSchema.section(key.substring(0, dot))
+                    .flatMap(s -> s.key(key.substring(dot + 1))).orElseThrow();
+            return k.since() > 1 && ConfigSchema.toml(k.defaultValue()).equals(ConfigSchema.toml(e.getValue()));
+        });
         StringBuilder sb = new StringBuilder();
         all.forEach((k, v) -> sb.append(k).append(" = ").append(ConfigSchema.toml(v)).append('\n'));
         return sb.toString();

@@ -214,7 +214,7 @@ final class ConfigHttpService implements ApiService {
         String message = checkedMessage(req.headers().first(CHANGE_MESSAGE).orElse(""), "X-Change-Message");
         ConfigDocument document = readDocument(req);
         sendPublishResult(res, id, publish.publish(new PublishConfigCommand(id, document, precondition,
-                Callers.actor(req), message)));
+                Callers.actor(req), message, CapabilitiesJson.mode(req))));
     }
 
     private void rollback(ServerRequest req, ServerResponse res) {
@@ -222,7 +222,7 @@ final class ConfigHttpService implements ApiService {
         Precondition precondition = precondition(req);
         VersionedDocuments.RollbackBody body = VersionedDocuments.RollbackBody.read(req);
         PublishResult result = rollback.rollback(new RollbackConfigCommand(id, body.toVersion(),
-                precondition, Callers.actor(req), body.message()));
+                precondition, Callers.actor(req), body.message(), CapabilitiesJson.mode(req)));
         if (result instanceof PublishResult.Published) {
             metrics.rolledBack();
         }
@@ -319,6 +319,7 @@ final class ConfigHttpService implements ApiService {
                     "no collector has the id '" + nf.collectorId() + "'; create it with POST /api/v1/collectors first")
                     .send(res);
             case PublishResult.Invalid inv -> invalid(inv.errors()).send(res);
+            case PublishResult.LacksCapabilities l -> CapabilitiesJson.refusal(l.refusal()).send(res);
             case PublishResult.UnknownVersion uv -> Problem.notFound("version-not-found",
                     "collector '" + uv.collectorId() + "' has no version " + uv.version() + " to roll back to").send(res);
         }

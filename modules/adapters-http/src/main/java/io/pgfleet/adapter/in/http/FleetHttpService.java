@@ -122,6 +122,8 @@ final class FleetHttpService implements ApiService {
                     .add("password_dirs", Json.createArrayBuilder(a.passwordDirs()))
                     .add("password_env", Json.createArrayBuilder(a.passwordEnv()))
                     .add("hosts", Json.createArrayBuilder(a.hosts()))), () -> o.addNull("allow_lists"));
+            o.add("facts", CapabilitiesJson.facts(m.facts()))
+                    .add("capability_gaps", CapabilitiesJson.gaps(m.gaps()));
             list.add(o);
         }
         JsonObjectBuilder body = Json.createObjectBuilder().add("collectors", list);
@@ -150,9 +152,9 @@ final class FleetHttpService implements ApiService {
         }
         Receipt r;
         try {
-            // allow_lists and agent_version are optional: agents older than the fields do not send them.
+            // allow_lists, agent_version and facts are optional: agents older than the fields do not send them.
             r = status.report(id, version, st, string(body, "error", false), string(body, "effective_sha256", true),
-                    allowances(body), string(body, "agent_version", false));
+                    allowances(body), string(body, "agent_version", false), CapabilitiesJson.facts(body));
         } catch (IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest(e.getMessage()));
         }

@@ -172,7 +172,7 @@ final class LayersHttpService implements ApiService {
         Map<String, String> labels = stringMap(body, "labels");
         LayerChangeResult result;
         try {
-            result = layers.labels().changeLabels(id, labels, Callers.actor(req));
+            result = layers.labels().changeLabels(id, labels, Callers.actor(req), CapabilitiesJson.mode(req));
         } catch (IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest(e.getMessage()));
         }
@@ -300,7 +300,7 @@ final class LayersHttpService implements ApiService {
         try {
             result = layers.groups().update(id,
                     body.containsKey("selector") ? Optional.of(new LabelSelector(stringMap(body, "selector"))) : Optional.empty(),
-                    priority(body), description(body), Callers.actor(req));
+                    priority(body), description(body), Callers.actor(req), CapabilitiesJson.mode(req));
         } catch (IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest(e.getMessage()));
         }
@@ -337,6 +337,7 @@ final class LayersHttpService implements ApiService {
             case LayerChangeResult.AlreadyExists a -> new Problem(Status.CONFLICT_409, "conflict", "Already exists",
                     "it exists already").send(res);
             case LayerChangeResult.MembersInvalid m -> membersInvalid(m.members(), m.total()).send(res);
+            case LayerChangeResult.LacksCapabilities l -> CapabilitiesJson.refusal(l.refusal()).send(res);
         }
     }
 
@@ -387,14 +388,14 @@ final class LayersHttpService implements ApiService {
         String message = ConfigHttpService.checkedMessage(req.headers().first(ConfigHttpService.CHANGE_MESSAGE).orElse(""),
                 "X-Change-Message");
         sendPublish(res, layer, layers.publish().publish(layer, ConfigHttpService.readDocument(req), precondition,
-                Callers.actor(req), message));
+                Callers.actor(req), message, CapabilitiesJson.mode(req)));
     }
 
     private void rollback(ServerRequest req, ServerResponse res, LayerId layer) {
         Precondition precondition = ConfigHttpService.precondition(req);
         VersionedDocuments.RollbackBody body = VersionedDocuments.RollbackBody.read(req);
         sendPublish(res, layer, layers.publish().rollback(layer, body.toVersion(), precondition,
-                Callers.actor(req), body.message()));
+                Callers.actor(req), body.message(), CapabilitiesJson.mode(req)));
     }
 
     private static String path(LayerId layer) {
@@ -432,6 +433,7 @@ final class LayersHttpService implements ApiService {
                         Map.of("errors", list.build())).send(res);
             }
             case LayerPublishResult.MembersInvalid m -> membersInvalid(m.members(), m.total()).send(res);
+            case LayerPublishResult.LacksCapabilities l -> CapabilitiesJson.refusal(l.refusal()).send(res);
         }
     }
 

@@ -43,8 +43,8 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
             tx.insert("""
                             INSERT INTO collector_status AS s (collector_id, applied_version, last_attempted, last_status,
                                                                last_error, effective_sha256, reported_at, allow_lists,
-                                                               agent_version)
-                            VALUES (?, CASE WHEN ? = 'APPLIED' THEN ? ELSE 0 END, ?, ?, ?, ?, ?, ?::jsonb, ?)
+                                                               agent_version, facts)
+                            VALUES (?, CASE WHEN ? = 'APPLIED' THEN ? ELSE 0 END, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb)
                             ON CONFLICT (collector_id) DO UPDATE SET
                                 applied_version = CASE WHEN excluded.last_status = 'APPLIED'
                                                        THEN excluded.last_attempted ELSE s.applied_version END,
@@ -52,10 +52,12 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                                 last_error = excluded.last_error, effective_sha256 = excluded.effective_sha256,
                                 reported_at = excluded.reported_at,
                                 allow_lists = coalesce(excluded.allow_lists, s.allow_lists),
-                                agent_version = excluded.agent_version""",
+                                agent_version = excluded.agent_version,
+                                facts = coalesce(excluded.facts, s.facts)""",
                     r.collectorId().value(), r.status().name(), r.version(), r.version(), r.status().name(), r.error(),
                     r.effectiveSha256(), Rows.timestamp(r.reportedAt()),
-                    r.allowances().map(FleetPersistenceAdapter::json).orElse(null), r.agentVersion());
+                    r.allowances().map(FleetPersistenceAdapter::json).orElse(null), r.agentVersion(),
+                    r.facts().map(FactsJson::facts).orElse(null));
             return true;
         }));
     }
@@ -92,22 +94,6 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                 .add("hosts", Json.createArrayBuilder(a.hosts())).build().toString();
     }
 
-    private static Optional<HostAllowances> allowances(String json) {
-        if (json.isEmpty()) {
-            return Optional.empty();
-        }
-        try (jakarta.json.JsonReader reader = Json.createReader(new java.io.StringReader(json))) {
-            jakarta.json.JsonObject o = reader.readObject();
-            return Optional.of(new HostAllowances(strings(o, "password_dirs"), strings(o, "password_env"),
-                    strings(o, "hosts")));
-        }
-    }
-
-    private static List<String> strings(jakarta.json.JsonObject o, String key) {
-        return o.getJsonArray(key).getValuesAs(jakarta.json.JsonString.class).stream()
-                .map(jakarta.json.JsonString::getString).toList();
-    }
-
     private static String json(List<Sample> samples) {
         JsonArrayBuilder a = Json.createArrayBuilder();
         for (Sample s : samples) {
@@ -134,7 +120,9 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                                    OR s.effective_sha256 = e.effective_sha256) AS hash_agrees,
                                (c.last_seen_at IS NOT NULL AND c.last_seen_at
                                    < now() - make_interval(secs => 3 * coalesce(e.pull_interval_s, 300))) AS stale,
-                               coalesce(s.agent_version, '') AS agent_version
+                               coalesce(s.agent_version, '') AS agent_version,
+                               coalesce(s.facts::text, '') AS facts,
+                               coalesce(s.capability_gaps::text, '') AS capability_gaps
                         FROM collectors c LEFT JOIN collector_status s ON s.collector_id = c.id
                         LEFT JOIN effective_configs e ON e.collector_id = c.id
                         WHERE c.decommissioned_at IS NULL
@@ -151,7 +139,8 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                 status.isEmpty() ? Optional.empty() : Optional.of(ApplyStatus.valueOf(status)),
                 Rows.text(row, "last_error"), Rows.integer(row, "last_attempted"),
                 row.column("hash_agrees").get(Boolean.class), row.column("stale").get(Boolean.class),
-                allowances(Rows.text(row, "allow_lists")), Rows.text(row, "agent_version"));
+                FactsJson.allowances(Rows.text(row, "allow_lists")), Rows.text(row, "agent_version"),
+                FactsJson.facts(Rows.text(row, "facts")), FactsJson.gaps(Rows.text(row, "capability_gaps")));
     }
 
     @Override

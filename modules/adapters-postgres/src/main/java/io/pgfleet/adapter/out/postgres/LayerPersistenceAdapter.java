@@ -7,6 +7,8 @@ import io.helidon.dbclient.DbTransaction;
 import io.pgfleet.application.port.out.LayerStorePort;
 import io.pgfleet.application.port.out.LoadLayersPort;
 import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.capability.MemberFacts;
+import io.pgfleet.domain.fleet.CapabilityGap;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigDocument;
 import io.pgfleet.domain.config.ConfigRevision;
@@ -253,6 +255,39 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                     + " ORDER BY c.id FOR UPDATE", params).forEach(row -> { });
             return tx.query(MEMBER_QUERY + " " + where + " ORDER BY c.id", params)
                     .map(LayerPersistenceAdapter::member).toList();
+        }
+
+        @Override
+        public Map<CollectorId, MemberFacts> memberFacts(List<CollectorId> ids) {
+            Map<CollectorId, MemberFacts> out = new java.util.HashMap<>();
+            for (int from = 0; from < ids.size(); from += BATCH) {
+                List<CollectorId> slice = ids.subList(from, Math.min(ids.size(), from + BATCH));
+                tx.query("""
+                                SELECT collector_id, facts::text AS facts, coalesce(allow_lists::text, '') AS allow_lists,
+                                       agent_version
+                                FROM collector_status WHERE facts IS NOT NULL
+                                  AND collector_id IN (SELECT jsonb_array_elements_text(?::jsonb))""",
+                        jakarta.json.Json.createArrayBuilder(slice.stream().map(CollectorId::value).toList()).build()
+                                .toString())
+                        .forEach(r -> FactsJson.facts(Rows.text(r, "facts")).ifPresent(f -> out.put(
+                                CollectorId.of(Rows.text(r, "collector_id")), new MemberFacts(f,
+                                        FactsJson.allowances(Rows.text(r, "allow_lists")), Rows.text(r, "agent_version")))));
+            }
+            return out;
+        }
+
+        @Override
+        public void saveCapabilityGaps(Map<CollectorId, List<CapabilityGap>> gaps) {
+            List<Map.Entry<CollectorId, List<CapabilityGap>>> all = List.copyOf(gaps.entrySet());
+            for (int from = 0; from < all.size(); from += BATCH) {
+                jakarta.json.JsonArrayBuilder rows = jakarta.json.Json.createArrayBuilder();
+                all.subList(from, Math.min(all.size(), from + BATCH)).forEach(e -> rows.add(jakarta.json.Json
+                        .createObjectBuilder().add("id", e.getKey().value()).add("gaps", FactsJson.gaps(e.getValue()))));
+                tx.dml("""
+                        UPDATE collector_status s SET capability_gaps = x.gaps::jsonb
+                        FROM jsonb_to_recordset(?::jsonb) AS x(id text, gaps text)
+                        WHERE s.collector_id = x.id""", rows.build().toString());
+            }
         }
 
         @Override

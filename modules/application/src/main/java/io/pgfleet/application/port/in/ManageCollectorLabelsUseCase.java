@@ -1,5 +1,6 @@
 package io.pgfleet.application.port.in;
 
+import io.pgfleet.domain.capability.CapabilityMode;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.identity.Actor;
 import io.pgfleet.domain.layer.LayerChangeResult;
@@ -20,7 +21,21 @@ public interface ManageCollectorLabelsUseCase {
      * @param actor  who changes them
      * @return done, not found, or members invalid (nothing stored)
      */
-    LayerChangeResult changeLabels(CollectorId id, Map<String, String> labels, Actor actor);
+    default LayerChangeResult changeLabels(CollectorId id, Map<String, String> labels, Actor actor) {
+        return changeLabels(id, labels, actor, CapabilityMode.CHECK);
+    }
+
+    /**
+     * Replaces a collector's labels; refused (or marked) when its host lacks what its new effective
+     * document needs.
+     *
+     * @param id     the collector
+     * @param labels the new labels
+     * @param actor  who changes them
+     * @param mode   refuse or mark when the host lacks capabilities
+     * @return done, not found, members invalid, or lacking capabilities (nothing stored)
+     */
+    LayerChangeResult changeLabels(CollectorId id, Map<String, String> labels, Actor actor, CapabilityMode mode);
 
     /**
      * Decommissions a collector: its tokens stop working, it leaves the fleet view and every group,

@@ -1,5 +1,6 @@
 package io.pgfleet.application.port.in;
 
+import io.pgfleet.domain.capability.CapabilityMode;
 import io.pgfleet.domain.identity.Actor;
 import io.pgfleet.domain.layer.Group;
 import io.pgfleet.domain.layer.GroupId;
@@ -35,8 +36,25 @@ public interface ManageGroupsUseCase {
      * @param actor       who changes it
      * @return done, not found, or members invalid
      */
+    default LayerChangeResult update(GroupId id, Optional<LabelSelector> selector, OptionalInt priority,
+                                     Optional<String> description, Actor actor) {
+        return update(id, selector, priority, description, actor, CapabilityMode.CHECK);
+    }
+
+    /**
+     * Changes a group; members whose hosts lack what their new effective documents need refuse it
+     * or are marked.
+     *
+     * @param id          the group
+     * @param selector    a new selector, if any
+     * @param priority    a new priority, if any
+     * @param description a new description, if any
+     * @param actor       who changes it
+     * @param mode        refuse or mark members lacking capabilities
+     * @return done, not found, members invalid, or lacking capabilities
+     */
     LayerChangeResult update(GroupId id, Optional<LabelSelector> selector, OptionalInt priority,
-                             Optional<String> description, Actor actor);
+                             Optional<String> description, Actor actor, CapabilityMode mode);
 
     /**
      * Deletes a group (its id is not reused; its layer's history is kept).

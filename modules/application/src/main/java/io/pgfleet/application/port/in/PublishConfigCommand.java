@@ -6,6 +6,8 @@ import io.pgfleet.domain.config.Precondition;
 import io.pgfleet.domain.config.PublishRequest;
 import io.pgfleet.domain.identity.Actor;
 
+import io.pgfleet.domain.capability.CapabilityMode;
+
 import java.util.Objects;
 
 /**
@@ -16,9 +18,10 @@ import java.util.Objects;
  * @param precondition the {@code If-Match} expectation of the latest version
  * @param actor        who publishes
  * @param message      the change message, empty when none
+ * @param mode         whether members lacking capabilities refuse it (the default) or are marked ({@code force})
  */
 public record PublishConfigCommand(CollectorId collectorId, ConfigDocument document, Precondition precondition,
-                                   Actor actor, String message) {
+                                   Actor actor, String message, CapabilityMode mode) {
 
     /** Requires every part and a message no longer than the domain allows. */
     public PublishConfigCommand {
@@ -27,8 +30,23 @@ public record PublishConfigCommand(CollectorId collectorId, ConfigDocument docum
         Objects.requireNonNull(precondition, "precondition");
         Objects.requireNonNull(actor, "actor");
         Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(mode, "mode");
         if (message.length() > PublishRequest.MAX_MESSAGE_LENGTH) {
             throw new IllegalArgumentException("a change message is at most " + PublishRequest.MAX_MESSAGE_LENGTH + " characters");
         }
+    }
+
+    /**
+     * A publish that refuses members lacking capabilities.
+     *
+     * @param collectorId  the collector
+     * @param document     the TOML document
+     * @param precondition the {@code If-Match} expectation
+     * @param actor        who publishes
+     * @param message      the change message
+     */
+    public PublishConfigCommand(CollectorId collectorId, ConfigDocument document, Precondition precondition,
+                                Actor actor, String message) {
+        this(collectorId, document, precondition, actor, message, CapabilityMode.CHECK);
     }
 }

@@ -1,6 +1,8 @@
 package io.pgfleet.application.port.out;
 
 import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.capability.MemberFacts;
+import io.pgfleet.domain.fleet.CapabilityGap;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigRevision;
 import io.pgfleet.domain.config.ConfigVersion;
@@ -195,6 +197,22 @@ public interface LayerStorePort {
          * @param announce  whether the number is new (a change of sources alone is not announced)
          */
         void saveEffective(EffectiveRevision revision, boolean announce);
+
+        /**
+         * What the agents of some collectors last reported about their hosts.
+         *
+         * @param ids the collectors
+         * @return the facts of those whose agents reported any; the others are unknown
+         */
+        Map<CollectorId, MemberFacts> memberFacts(List<CollectorId> ids);
+
+        /**
+         * Records what each collector's new effective document needs and its host lacks (empty to clear
+         * the mark), shown in the fleet view; a collector that never reported keeps no mark.
+         *
+         * @param gaps by collector
+         */
+        void saveCapabilityGaps(Map<CollectorId, List<CapabilityGap>> gaps);
 
         /**
          * Records the write in the audit trail.
