@@ -83,6 +83,13 @@ public final class PgfleetServer implements AutoCloseable {
             UseCases useCases = useCases(storage, settings, Clock.systemUTC());
             BootstrapSecurityUseCase.Generated report = useCases.access().bootstrap()
                     .bootstrap(settings.adminPassword(), settings.registrationSecret());
+            // Before serving: effective revisions seeded by the schema migration get their
+            // configuration's hash, so drift is real drift for every collector.
+            int completed = useCases.layers().complete().completeEffectiveRevisions();
+            if (completed > 0) {
+                System.getLogger(PgfleetServer.class.getName()).log(System.Logger.Level.INFO,
+                        "completed the effective configuration of " + completed + " collector(s)");
+            }
             WebServerConfig.Builder builder = WebServer.builder()
                     .host(settings.host())
                     .port(settings.port())

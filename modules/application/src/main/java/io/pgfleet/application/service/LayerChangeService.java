@@ -1,5 +1,6 @@
 package io.pgfleet.application.service;
 
+import io.pgfleet.application.port.in.CompleteEffectiveRevisionsUseCase;
 import io.pgfleet.application.port.in.ExplainEffectiveQuery;
 import io.pgfleet.application.port.in.LayerQuery;
 import io.pgfleet.application.port.in.ManageCollectorLabelsUseCase;
@@ -44,7 +45,11 @@ import java.util.function.Consumer;
  * anything, then stores the change, its audit entry and the new effective revisions together.
  */
 final class LayerChangeService implements PublishLayerUseCase, LayerQuery, ManageGroupsUseCase,
-        ManageCollectorLabelsUseCase, ExplainEffectiveQuery {
+        ManageCollectorLabelsUseCase, ExplainEffectiveQuery, CompleteEffectiveRevisionsUseCase {
+
+    private static final System.Logger LOG = System.getLogger(LayerChangeService.class.getName());
+    /** How many collectors one completing transaction locks. */
+    static final int COMPLETE_BATCH = 1000;
 
     private final LayerStorePort store;
     private final LoadLayersPort load;
@@ -292,6 +297,52 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     void refresh(CollectorId id) {
         Instant now = clock.instant();
         change(tx -> tx.lockMember(id).map(m -> new Affected(List.of(m), LayerComposer.World.read(tx), now)));
+    }
+
+    @Override
+    public int completeEffectiveRevisions() {
+        int completed = 0;
+        String after = "";
+        while (true) {
+            String from = after;
+            Instant now = clock.instant();
+            Completed batch = store.transact(tx -> {
+                // Under the layers lock like every layer change, so the layers read are the ones committed last.
+                tx.lockLayers();
+                List<LayerMember> members = tx.lockIncomplete(from, COMPLETE_BATCH);
+                if (members.isEmpty()) {
+                    return Outcome.rollback(new Completed(List.of(), Optional.empty()));
+                }
+                LayerComposer.World world = LayerComposer.World.read(tx);
+                LayerComposer.Session session = composer.session();
+                List<LayerComposer.Save> saves = new java.util.ArrayList<>();
+                if (session.recompute(members, world, now) instanceof LayerComposer.Ok ok) {
+                    saves.addAll(ok.saves());
+                } else {
+                    // Some members' layers give an invalid configuration: complete the others one by one.
+                    for (LayerMember m : members) {
+                        switch (session.recompute(List.of(m), world, now)) {
+                            case LayerComposer.Ok ok -> saves.addAll(ok.saves());
+                            case LayerComposer.Refused r -> LOG.log(System.Logger.Level.WARNING, "the effective"
+                                    + " configuration of " + m.id() + " is invalid under this release's schema: "
+                                    + r.members().get(0).errors().get(0));
+                        }
+                    }
+                }
+                saveAll(tx, saves);
+                return Outcome.commit(new Completed(saves, Optional.of(members.get(members.size() - 1).id().value())));
+            });
+            batch.saves().forEach(announced);
+            completed += batch.saves().size();
+            if (batch.last().isEmpty()) {
+                return completed;
+            }
+            after = batch.last().get();
+        }
+    }
+
+    /** One completing transaction: what it stored, and the last collector it looked at (empty: none left). */
+    private record Completed(List<LayerComposer.Save> saves, Optional<String> last) {
     }
 
     /** The members a change affects and the layers as the change leaves them. */

@@ -7,6 +7,7 @@ import io.pgfleet.domain.config.ContentHash;
 import io.pgfleet.domain.layer.Composition;
 import io.pgfleet.domain.layer.EffectiveRevision;
 import io.pgfleet.domain.layer.Group;
+import io.pgfleet.domain.layer.KeySource;
 import io.pgfleet.domain.layer.GroupId;
 import io.pgfleet.domain.layer.LayerContent;
 import io.pgfleet.domain.layer.LayerError;
@@ -24,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Computes collectors' effective revisions from the layers as a change would leave them. Each
@@ -98,15 +100,24 @@ final class LayerComposer {
     record Refused(List<MemberErrors> members, int total) implements Recomputed {
     }
 
-    /** Parses layer documents once per change. */
+    /**
+     * Parses layer documents once per change, and merges and validates each distinct stack of
+     * layer contents once: collectors whose layers are the same texts (the same fleet and group
+     * versions, own documents of equal content) share one merge, one validation and one rendered
+     * document, however many of them a change reaches.
+     */
     final class Session {
-        private final Map<ContentHash, ParseOutcome> parsed = new HashMap<>();
+        private final Map<ContentHash, ParseOutcome> parsed = new ConcurrentHashMap<>();
 
         Composition compose(LayerMember member, World world) {
+            return compose(member, world, LayerStack.applicable(world.groups(), member.labels()));
+        }
+
+        private Composition compose(LayerMember member, World world, List<Group> applicable) {
             List<LayerContent> layers = new ArrayList<>();
             List<LayerError> syntax = new ArrayList<>();
             world.fleet().ifPresent(f -> add(layers, syntax, f.layer(), f.version().value(), f.document()));
-            for (Group g : LayerStack.applicable(world.groups(), member.labels())) {
+            for (Group g : applicable) {
                 LayerRevision r = world.groupLayers().get(g.id());
                 if (r != null) {
                     add(layers, syntax, r.layer(), r.version().value(), r.document());
@@ -127,24 +138,99 @@ final class LayerComposer {
         }
 
         Recomputed recompute(List<LayerMember> members, World world, Instant at) {
+            // Group the members by what their merge depends on: the shared layers that apply (named
+            // by version, the same for every member), the own document's content and whether an
+            // effective document already exists.
+            Map<StackKey, List<Integer>> byStack = new LinkedHashMap<>();
+            Map<List<Group>, List<Group>> applicableOf = new HashMap<>();
+            List<List<Group>> applicable = new ArrayList<>(members.size());
+            for (int i = 0; i < members.size(); i++) {
+                LayerMember m = members.get(i);
+                List<Group> groups = LayerStack.applicable(world.groups(), m.labels());
+                // Members with the same groups share one list, so keys compare by identity-fast equals.
+                groups = applicableOf.computeIfAbsent(groups, g -> g);
+                applicable.add(groups);
+                StackKey key = new StackKey(groups, m.own().map(o -> o.hash()), m.effective().isPresent());
+                byStack.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
+            }
+            // Each distinct stack is merged and validated once, on as many cores as there are.
+            Map<StackKey, Composition> composed = new ConcurrentHashMap<>();
+            Map<StackKey, Hashes> hashes = new ConcurrentHashMap<>();
+            List<Map.Entry<StackKey, List<Integer>>> stacks = new ArrayList<>(byStack.entrySet());
+            (stacks.size() > PARALLEL_FROM ? stacks.parallelStream() : stacks.stream()).forEach(e -> {
+                int first = e.getValue().get(0);
+                Composition c = compose(members.get(first), world, applicable.get(first));
+                composed.put(e.getKey(), c);
+                if (c instanceof Composition.Composed ok && ok.document().isPresent()) {
+                    hashes.put(e.getKey(), new Hashes(ok.document().get().hash(), ok.effective().sha256()));
+                }
+            });
             List<Save> saves = new ArrayList<>();
             List<MemberErrors> invalid = new ArrayList<>();
             int total = 0;
-            for (LayerMember m : members) {
-                switch (compose(m, world)) {
+            for (int i = 0; i < members.size(); i++) {
+                LayerMember m = members.get(i);
+                StackKey key = new StackKey(applicable.get(i), m.own().map(o -> o.hash()), m.effective().isPresent());
+                Composition shared = composed.get(key);
+                switch (shared) {
                     case Composition.Invalid inv -> {
                         total++;
                         if (invalid.size() < MAX_REPORTED) {
-                            invalid.add(new MemberErrors(m.id(), inv.errors()));
+                            // Errors name the member's own layer version: compose it alone (at most 50 times).
+                            Composition own = compose(m, world, applicable.get(i));
+                            invalid.add(new MemberErrors(m.id(), own instanceof Composition.Invalid x ? x.errors()
+                                    : inv.errors()));
                         }
                     }
-                    case Composition.Composed c -> EffectiveRevision.after(m.id(), m.effective(), c, at)
-                            .ifPresent(r -> saves.add(new Save(r, m.effective()
-                                    .map(e -> !e.revision().equals(r.revision())).orElse(true))));
+                    case Composition.Composed c -> {
+                        Composition.Composed mine = forMember(c, m);
+                        Hashes h = hashes.get(key);
+                        (h == null ? EffectiveRevision.after(m.id(), m.effective(), mine, at)
+                                : EffectiveRevision.after(m.id(), m.effective(), mine, h.document(), h.effective(), at))
+                                .ifPresent(r -> saves.add(new Save(r, m.effective()
+                                        .map(e -> !e.revision().equals(r.revision())).orElse(true))));
+                    }
                 }
             }
             return total > 0 ? new Refused(invalid, total) : new Ok(saves);
         }
+    }
+
+    /** A shared document's hash and its configuration's SHA-256, computed once. */
+    private record Hashes(ContentHash document, String effective) {
+    }
+
+    /** Below this many distinct stacks, merging in parallel costs more than it saves. */
+    private static final int PARALLEL_FROM = 64;
+
+    /**
+     * What a merge depends on.
+     *
+     * @param groups      the groups that apply, in order (their layers' versions are the change's)
+     * @param own         the own document's content, if any
+     * @param hadDocument whether the collector already had an effective document
+     */
+    private record StackKey(List<Group> groups, Optional<ContentHash> own, boolean hadDocument) {
+    }
+
+    /**
+     * A composition shared by members with equal own documents, named for one member: its own
+     * layer's source (e.g. {@code collector@4}) in the sources and the keys' provenance.
+     */
+    private static Composition.Composed forMember(Composition.Composed shared, LayerMember member) {
+        if (member.own().isEmpty() || shared.sources().isEmpty()) {
+            return shared;
+        }
+        String mine = new LayerId.Own(member.id()).source(member.own().get().version().value());
+        String theirs = shared.sources().get(shared.sources().size() - 1);
+        if (mine.equals(theirs)) {
+            return shared;
+        }
+        List<String> sources = new ArrayList<>(shared.sources());
+        sources.set(sources.size() - 1, mine);
+        Map<String, KeySource> keys = new LinkedHashMap<>();
+        shared.keys().forEach((k, v) -> keys.put(k, v.source().equals(theirs) ? new KeySource(v.value(), mine) : v));
+        return new Composition.Composed(shared.document(), sources, keys, shared.effective());
     }
 
     Session session() {

@@ -197,6 +197,15 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
         }
 
         @Override
+        public List<LayerMember> lockIncomplete(String afterId, int limit) {
+            return s.labels.keySet().stream()
+                    .filter(id -> !s.decommissioned.contains(id) && id.value().compareTo(afterId) > 0
+                            && s.effective.containsKey(id) && s.effective.get(id).effectiveSha256().isEmpty())
+                    .sorted(java.util.Comparator.comparing(CollectorId::value)).limit(limit)
+                    .map(this::member).toList();
+        }
+
+        @Override
         public Optional<LayerMember> lockMember(CollectorId id) {
             return s.labels.containsKey(id) && !s.decommissioned.contains(id) ? Optional.of(member(id)) : Optional.empty();
         }

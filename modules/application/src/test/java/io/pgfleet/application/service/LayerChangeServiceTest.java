@@ -73,6 +73,37 @@ class LayerChangeServiceTest {
     }
 
     @Test
+    void collectorsWithEqualOwnDocumentsShareAMergeButEachNamesItsOwnVersion() {
+        String doc = "[postgres]\nport = 6432\n";
+        own.publish(new PublishConfigCommand(DB1, new ConfigDocument(doc), new Precondition.None(), Given.alice(), ""));
+        own.publish(new PublishConfigCommand(DB2, new ConfigDocument("[postgres]\nport = 1\n"), new Precondition.None(),
+                Given.alice(), ""));
+        own.publish(new PublishConfigCommand(DB2, new ConfigDocument(doc), new Precondition.None(), Given.alice(), ""));
+
+        publish(FLEET, "[collector]\npush_interval = 15\n");
+
+        assertEquals(effective(DB1), effective(DB2), "the same layers' texts give the same document");
+        assertEquals(List.of("fleet@1", "collector@1"), store.loadEffective(DB1).orElseThrow().sources());
+        assertEquals(List.of("fleet@1", "collector@2"), store.loadEffective(DB2).orElseThrow().sources());
+        assertEquals("collector@2", layers.explain(DB2).orElseThrow().composition() instanceof
+                io.pgfleet.domain.layer.Composition.Composed c ? c.keys().get("postgres.port").source() : "invalid");
+        assertEquals(store.loadEffective(DB1).orElseThrow().effectiveSha256(),
+                store.loadEffective(DB2).orElseThrow().effectiveSha256());
+    }
+
+    @Test
+    void aLayerVersionThatOnlySetsADefaultExplicitlyIsNoNewRevision() {
+        publish(FLEET, "[collector]\npush_interval = 15\n");
+        int before = store.loadEffective(DB1).orElseThrow().revision().value();
+        String announced = store.announced().toString();
+        // The same values, one of them now spelled out at its default: nothing for an agent to apply.
+        publish(FLEET, "[collector]\npush_interval = 15\nconfig_pull_interval = 300\n");
+        assertEquals(before, store.loadEffective(DB1).orElseThrow().revision().value());
+        assertEquals(List.of("fleet@2"), store.loadEffective(DB1).orElseThrow().sources());
+        assertEquals(announced, store.announced().toString(), "no new revision is announced");
+    }
+
+    @Test
     void aRefusedChangeStoresNothingAndNamesEveryInvalidMember() {
         own.publish(new PublishConfigCommand(DB1, new ConfigDocument("[postgres]\npassword_env = \"PGPASSWORD\"\n"),
                 new Precondition.None(), Given.alice(), ""));

@@ -56,6 +56,7 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                 try (Statement s = c.createStatement()) {
                     s.execute("LISTEN " + CHANNEL);
                     s.execute("LISTEN " + LayerPersistenceAdapter.EFFECTIVE_CHANNEL);
+                    s.execute("LISTEN " + LayerPersistenceAdapter.SOURCES_CHANNEL);
                 }
                 listening = true;
                 if (!firstConnection) {
@@ -74,9 +75,11 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                             // Effective revisions are what readers and watchers serve; the own-layer
                             // channel is kept for servers of the previous release.
                             if (LayerPersistenceAdapter.EFFECTIVE_CHANNEL.equals(n.getName())) {
-                                deliver(n.getParameter(), false);
+                                deliver(n.getParameter(), Kind.EFFECTIVE);
+                            } else if (LayerPersistenceAdapter.SOURCES_CHANNEL.equals(n.getName())) {
+                                deliver(n.getParameter(), Kind.SOURCES);
                             } else {
-                                deliver(n.getParameter(), true);
+                                deliver(n.getParameter(), Kind.OWN);
                             }
                         }
                     }
@@ -124,7 +127,10 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         return reconnects.get();
     }
 
-    private void deliver(String payload, boolean ownVersion) {
+    /** What an announcement says. */
+    private enum Kind { EFFECTIVE, SOURCES, OWN }
+
+    private void deliver(String payload, Kind kind) {
         int colon = payload.lastIndexOf(':');
         if (colon < 1) {
             return;
@@ -142,10 +148,10 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         }
         CollectorId collectorId = CollectorId.of(id);
         for (Listener l : listeners) {
-            if (ownVersion) {
-                l.ownVersionPublished(collectorId, version);
-            } else {
-                l.published(collectorId, version);
+            switch (kind) {
+                case OWN -> l.ownVersionPublished(collectorId, version);
+                case SOURCES -> l.sourcesChanged(collectorId, version);
+                case EFFECTIVE -> l.published(collectorId, version);
             }
         }
     }

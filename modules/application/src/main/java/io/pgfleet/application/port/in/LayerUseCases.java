@@ -12,9 +12,11 @@ import java.util.Objects;
  * @param labels    labels and decommissioning
  * @param explain   per-key provenance of an effective configuration
  * @param own       a collector's own layer
+ * @param complete  completing effective revisions stored without their configuration's hash
  */
 public record LayerUseCases(PublishLayerUseCase publish, LayerQuery query, ManageGroupsUseCase groups,
-                            ManageCollectorLabelsUseCase labels, ExplainEffectiveQuery explain, OwnConfigQuery own) {
+                            ManageCollectorLabelsUseCase labels, ExplainEffectiveQuery explain, OwnConfigQuery own,
+                            CompleteEffectiveRevisionsUseCase complete) {
 
     /** Requires every use case. */
     public LayerUseCases {
@@ -24,5 +26,6 @@ public record LayerUseCases(PublishLayerUseCase publish, LayerQuery query, Manag
         Objects.requireNonNull(labels, "labels");
         Objects.requireNonNull(explain, "explain");
         Objects.requireNonNull(own, "own");
+        Objects.requireNonNull(complete, "complete");
     }
 }

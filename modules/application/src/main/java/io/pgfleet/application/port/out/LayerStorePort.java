@@ -134,6 +134,16 @@ public interface LayerStorePort {
         List<LayerMember> lockMembers(List<LabelSelector> anyOf);
 
         /**
+         * Locks and reads active collectors whose effective revision lacks its configuration's
+         * hash, in id order.
+         *
+         * @param afterId only collectors whose id sorts after this one (empty text for the first page)
+         * @param limit   at most this many
+         * @return the members
+         */
+        List<LayerMember> lockIncomplete(String afterId, int limit);
+
+        /**
          * Locks and reads one active collector.
          *
          * @param id the collector
