@@ -123,10 +123,10 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
                 return Outcome.rollback(new LayerPublishResult.Invalid(next.layer().source(next.version().value()),
                         inv.errors()));
             }
-            List<LayerMember> members = tx.lockMembers(List.of(group.map(Group::selector)
+            List<CollectorId> members = tx.lockMemberIds(List.of(group.map(Group::selector)
                     .orElse(new LabelSelector(Map.of()))));
             LayerComposer.Session session = composer.session();
-            switch (session.recompute(members, world.withLayer(next), request.at())) {
+            switch (session.recompute(members, tx::readMembers, world.withLayer(next), request.at())) {
                 case LayerComposer.Refused r -> {
                     return Outcome.rollback(new LayerPublishResult.MembersInvalid(r.members(), r.total()));
                 }
@@ -234,8 +234,8 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             tx.saveGroup(updated, now);
             tx.audit(new AuditEntry(now, actor, AuditAction.GROUP_UPDATED, new AuditSubject.OfServer(), 0,
                     "group/" + id + " selector " + updated.selector() + " priority " + updated.priority()));
-            return Optional.of(new Affected(world.groupLayers().containsKey(id)
-                    ? tx.lockMembers(List.of(old.selector(), updated.selector())) : List.of(),
+            return Optional.of(Affected.locked(world.groupLayers().containsKey(id)
+                    ? tx.lockMemberIds(List.of(old.selector(), updated.selector())) : List.of(),
                     world.withGroup(updated), now));
         });
     }
@@ -247,8 +247,8 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             tx.deleteGroup(id, now);
             tx.audit(new AuditEntry(now, actor, AuditAction.GROUP_DELETED, new AuditSubject.OfServer(), 0,
                     "group/" + id));
-            return Optional.of(new Affected(world.groupLayers().containsKey(id)
-                    ? tx.lockMembers(List.of(old.selector())) : List.of(), world.withoutGroup(id), now));
+            return Optional.of(Affected.locked(world.groupLayers().containsKey(id)
+                    ? tx.lockMemberIds(List.of(old.selector())) : List.of(), world.withoutGroup(id), now));
         });
     }
 
@@ -265,7 +265,7 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             tx.saveLabels(id, labels);
             tx.audit(new AuditEntry(now, actor, AuditAction.COLLECTOR_LABELS_CHANGED, new AuditSubject.OfCollector(id), 0,
                     "labels " + new LabelSelector(labels)));
-            return new Affected(List.of(m.withLabels(labels)), LayerComposer.World.read(tx), now);
+            return Affected.one(m.withLabels(labels), LayerComposer.World.read(tx), now);
         }));
     }
 
@@ -296,7 +296,7 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
      */
     void refresh(CollectorId id) {
         Instant now = clock.instant();
-        change(tx -> tx.lockMember(id).map(m -> new Affected(List.of(m), LayerComposer.World.read(tx), now)));
+        change(tx -> tx.lockMember(id).map(m -> Affected.one(m, LayerComposer.World.read(tx), now)));
     }
 
     @Override
@@ -345,8 +345,23 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     private record Completed(List<LayerComposer.Save> saves, Optional<String> last) {
     }
 
-    /** The members a change affects and the layers as the change leaves them. */
-    private record Affected(List<LayerMember> members, LayerComposer.World world, Instant at) {
+    /**
+     * The members a change affects and the layers as the change leaves them: one collector as
+     * the change sees it, or many locked by id and read a page at a time.
+     */
+    private record Affected(Optional<LayerMember> one, List<CollectorId> locked, LayerComposer.World world, Instant at) {
+        static Affected one(LayerMember member, LayerComposer.World world, Instant at) {
+            return new Affected(Optional.of(member), List.of(), world, at);
+        }
+
+        static Affected locked(List<CollectorId> ids, LayerComposer.World world, Instant at) {
+            return new Affected(Optional.empty(), ids, world, at);
+        }
+
+        LayerComposer.Recomputed recompute(LayerComposer.Session session, LayerStorePort.Transaction tx) {
+            return one.isPresent() ? session.recompute(List.of(one.get()), world, at)
+                    : session.recompute(locked, tx::readMembers, world, at);
+        }
     }
 
     /** Runs a change under the layers lock: not found, refused (nothing stored), or stored with its effective revisions. */
@@ -370,7 +385,7 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             if (affected.isEmpty()) {
                 return Outcome.rollback(new LayerChangeResult.NotFound());
             }
-            switch (composer.session().recompute(affected.get().members(), affected.get().world(), affected.get().at())) {
+            switch (affected.get().recompute(composer.session(), tx)) {
                 case LayerComposer.Refused r -> {
                     return Outcome.rollback(new LayerChangeResult.MembersInvalid(r.members(), r.total()));
                 }

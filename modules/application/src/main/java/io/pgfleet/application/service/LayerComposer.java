@@ -2,6 +2,7 @@ package io.pgfleet.application.service;
 
 import io.pgfleet.application.port.out.LayerStorePort;
 import io.pgfleet.application.port.out.ParseConfigDocumentPort;
+import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigDocument;
 import io.pgfleet.domain.config.ContentHash;
 import io.pgfleet.domain.layer.Composition;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * Computes collectors' effective revisions from the layers as a change would leave them. Each
@@ -108,6 +110,10 @@ final class LayerComposer {
      */
     final class Session {
         private final Map<ContentHash, ParseOutcome> parsed = new ConcurrentHashMap<>();
+        // Merges by stack, kept across the pages of one change (they all see the same layers).
+        private final Map<StackKey, Composition> composed = new ConcurrentHashMap<>();
+        private final Map<StackKey, Hashes> hashes = new ConcurrentHashMap<>();
+        private World composedFor;
 
         Composition compose(LayerMember member, World world) {
             return compose(member, world, LayerStack.applicable(world.groups(), member.labels()));
@@ -137,7 +143,45 @@ final class LayerComposer {
             }
         }
 
+        /**
+         * Recomputes many collectors a page at a time: only one page of their documents is in
+         * memory at once, whatever the size of the fleet.
+         *
+         * @param ids   the collectors, locked by the change
+         * @param read  reads a page of them
+         * @param world the layers as the change leaves them
+         * @param at    the time of the change
+         * @return every save, or the first invalid members and how many there are
+         */
+        Recomputed recompute(List<CollectorId> ids, Function<List<CollectorId>, List<LayerMember>> read, World world,
+                             Instant at) {
+            List<Save> saves = new ArrayList<>();
+            List<MemberErrors> invalid = new ArrayList<>();
+            int total = 0;
+            for (int from = 0; from < ids.size(); from += PAGE) {
+                switch (recompute(read.apply(ids.subList(from, Math.min(ids.size(), from + PAGE))), world, at)) {
+                    case Ok ok -> {
+                        if (total == 0) {
+                            saves.addAll(ok.saves());
+                        }
+                    }
+                    case Refused r -> {
+                        // Refused: nothing will be stored, so the saves need not be kept.
+                        total += r.total();
+                        saves.clear();
+                        r.members().stream().limit(MAX_REPORTED - invalid.size()).forEach(invalid::add);
+                    }
+                }
+            }
+            return total > 0 ? new Refused(invalid, total) : new Ok(saves);
+        }
+
         Recomputed recompute(List<LayerMember> members, World world, Instant at) {
+            if (composedFor != world) {
+                composed.clear();
+                hashes.clear();
+                composedFor = world;
+            }
             // Group the members by what their merge depends on: the shared layers that apply (named
             // by version, the same for every member), the own document's content and whether an
             // effective document already exists.
@@ -154,9 +198,8 @@ final class LayerComposer {
                 byStack.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
             }
             // Each distinct stack is merged and validated once, on as many cores as there are.
-            Map<StackKey, Composition> composed = new ConcurrentHashMap<>();
-            Map<StackKey, Hashes> hashes = new ConcurrentHashMap<>();
-            List<Map.Entry<StackKey, List<Integer>>> stacks = new ArrayList<>(byStack.entrySet());
+            List<Map.Entry<StackKey, List<Integer>>> stacks = byStack.entrySet().stream()
+                    .filter(e -> !composed.containsKey(e.getKey())).toList();
             (stacks.size() > PARALLEL_FROM ? stacks.parallelStream() : stacks.stream()).forEach(e -> {
                 int first = e.getValue().get(0);
                 Composition c = compose(members.get(first), world, applicable.get(first));
@@ -199,6 +242,9 @@ final class LayerComposer {
     /** A shared document's hash and its configuration's SHA-256, computed once. */
     private record Hashes(ContentHash document, String effective) {
     }
+
+    /** How many collectors' documents a change holds in memory at once. */
+    static final int PAGE = 2000;
 
     /** Below this many distinct stacks, merging in parallel costs more than it saves. */
     private static final int PARALLEL_FROM = 64;

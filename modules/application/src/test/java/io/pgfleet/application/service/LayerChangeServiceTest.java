@@ -121,6 +121,37 @@ class LayerChangeServiceTest {
     }
 
     @Test
+    void aFleetLargerThanAPageIsValidatedWholeAndStoredWhole() {
+        InMemoryLayerStore big = new InMemoryLayerStore();
+        int n = 2 * LayerComposer.PAGE + 1;
+        for (int i = 0; i < n; i++) {
+            big.withCollector(String.format("big-%05d", i), Map.of("env", "prod"));
+        }
+        LayerChangeService bigLayers = new LayerChangeService(big, big, composer, (id, actor) -> true, s -> { }, clock);
+        PublishConfigService bigOwn = new PublishConfigService(new LayeredOwnAppender(big, composer, s -> { }),
+                new DocumentValidator(new LineParser()), clock);
+        // One member on the first page and one on the last cannot take the new layer.
+        for (int i : new int[] {3, n - 1}) {
+            bigOwn.publish(new PublishConfigCommand(CollectorId.of(String.format("big-%05d", i)),
+                    new ConfigDocument("[postgres]\npassword_env = \"PGPASSWORD\"\n"), new Precondition.None(), Given.alice(), ""));
+        }
+        LayerPublishResult.MembersInvalid refused = assertInstanceOf(LayerPublishResult.MembersInvalid.class,
+                bigLayers.publish(FLEET, new ConfigDocument("[postgres]\npassword_file = \"/etc/pw\"\n"),
+                        new Precondition.None(), Given.alice(), ""));
+        assertEquals(2, refused.total());
+        assertEquals(List.of(String.format("big-%05d", 3), String.format("big-%05d", n - 1)),
+                refused.members().stream().map(m -> m.collectorId().value()).toList());
+        assertTrue(big.versionsOf(FLEET).isEmpty());
+
+        assertInstanceOf(LayerPublishResult.Published.class, bigLayers.publish(FLEET,
+                new ConfigDocument("[collector]\npush_interval = 15\n"), new Precondition.None(), Given.alice(), ""));
+        for (int i = 0; i < n; i++) {
+            assertTrue(big.loadEffective(CollectorId.of(String.format("big-%05d", i))).orElseThrow().document().text()
+                    .contains("push_interval = 15"), "big-" + i);
+        }
+    }
+
+    @Test
     void aLayerInvalidByItselfIsRefusedWithItsOwnLineNumbers() {
         LayerPublishResult.Invalid r = assertInstanceOf(LayerPublishResult.Invalid.class,
                 publish(FLEET, "[collector]\n\npush_interval = 0\n"));

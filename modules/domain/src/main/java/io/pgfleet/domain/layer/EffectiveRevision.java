@@ -94,9 +94,11 @@ public record EffectiveRevision(CollectorId collectorId, ConfigVersion revision,
         if (current.isPresent() && (current.get().hash().equals(documentHash)
                 || sameMeaningFromOtherLayers(current.get(), composed.sources(), sha))) {
             EffectiveRevision c = current.get();
+            // The same text: keep the composition's (shared by every collector of the same layers).
+            ConfigDocument kept = c.hash().equals(documentHash) ? doc : c.document();
             return c.sources().equals(composed.sources()) && c.effectiveSha256().equals(sha)
                     ? Optional.empty()
-                    : Optional.of(new EffectiveRevision(collectorId, c.revision(), c.document(), c.hash(), sha,
+                    : Optional.of(new EffectiveRevision(collectorId, c.revision(), kept, c.hash(), sha,
                             composed.sources(), c.createdAt(), composed.effective().pullInterval().toSeconds()));
         }
         ConfigVersion next = current.map(c -> c.revision().next()).orElse(ConfigVersion.first());

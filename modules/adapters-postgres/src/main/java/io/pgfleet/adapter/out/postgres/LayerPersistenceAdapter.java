@@ -241,7 +241,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         }
 
         @Override
-        public List<LayerMember> lockMembers(List<LabelSelector> anyOf) {
+        public List<CollectorId> lockMemberIds(List<LabelSelector> anyOf) {
             if (anyOf.isEmpty()) {
                 return List.of();
             }
@@ -255,10 +255,19 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             // Lock first, read after: a row lock waited for re-checks only the locked row, so one
             // statement that locked and joined could return another transaction's superseded
             // own and effective versions. The second statement sees everything committed before it.
-            tx.query("SELECT c.id FROM collectors c WHERE c.decommissioned_at IS NULL AND " + where
-                    + " ORDER BY c.id FOR UPDATE", params).forEach(row -> { });
-            return tx.query(MEMBER_QUERY + " " + where + " ORDER BY c.id", params)
-                    .map(LayerPersistenceAdapter::member).toList();
+            return tx.query("SELECT c.id FROM collectors c WHERE c.decommissioned_at IS NULL AND " + where
+                    + " ORDER BY c.id FOR UPDATE", params).map(row -> CollectorId.of(Rows.text(row, "id"))).toList();
+        }
+
+        @Override
+        public List<LayerMember> readMembers(List<CollectorId> ids) {
+            if (ids.isEmpty()) {
+                return List.of();
+            }
+            jakarta.json.JsonArrayBuilder list = CollectorPersistenceAdapter.JSON.createArrayBuilder();
+            ids.forEach(id -> list.add(id.value()));
+            return tx.query(MEMBER_QUERY + " c.id IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY c.id",
+                    list.build().toString()).map(LayerPersistenceAdapter::member).toList();
         }
 
         @Override
