@@ -84,6 +84,9 @@ public final class PgfleetServer implements AutoCloseable {
             UseCases useCases = useCases(storage, settings, Clock.systemUTC());
             BootstrapSecurityUseCase.Generated report = useCases.access().bootstrap()
                     .bootstrap(settings.adminPassword(), settings.registrationSecret());
+            // Before serving: effective revisions seeded by the schema migration get their
+            // configuration's hash, so drift is real drift for every collector.
+            completeEffectiveRevisions(useCases);
             WebServerConfig.Builder builder = WebServer.builder()
                     .host(settings.host())
                     .port(settings.port())
@@ -104,6 +107,20 @@ public final class PgfleetServer implements AutoCloseable {
         } catch (RuntimeException e) {
             embedded.ifPresent(EmbeddedDatabase::close);
             throw e;
+        }
+    }
+
+    private static void completeEffectiveRevisions(UseCases useCases) {
+        System.Logger log = System.getLogger(PgfleetServer.class.getName());
+        try {
+            int completed = useCases.layers().complete().completeEffectiveRevisions();
+            if (completed > 0) {
+                log.log(System.Logger.Level.INFO, "completed the effective configuration of " + completed + " collector(s)");
+            }
+        } catch (RuntimeException e) {
+            // Serving matters more: until a later start completes them, those collectors' drift is
+            // judged by version numbers only, as before.
+            log.log(System.Logger.Level.WARNING, "could not complete stored effective configurations: " + e);
         }
     }
 

@@ -4,6 +4,8 @@ import io.pgfleet.application.port.in.AuthenticateQuery.Authentication;
 import io.pgfleet.domain.access.Principal;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -22,6 +24,7 @@ final class ActivePrincipals {
     }
 
     private final ConcurrentHashMap<Principal, Entry> entries = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Principal, CompletableFuture<Authentication>> inFlight = new ConcurrentHashMap<>();
 
     Authentication check(Principal principal, Function<Principal, Authentication> lookup) {
         long now = System.nanoTime();
@@ -29,12 +32,33 @@ final class ActivePrincipals {
         if (e != null && now - e.expiresAt() < 0) {
             return e.answer();
         }
-        Authentication answer = lookup.apply(principal);
-        if (entries.size() >= MAX_ENTRIES) {
-            entries.clear();
+        CompletableFuture<Authentication> mine = new CompletableFuture<>();
+        CompletableFuture<Authentication> running = inFlight.putIfAbsent(principal, mine);
+        if (running != null) {
+            try {
+                return running.join();
+            } catch (CompletionException failed) {
+                // The lookup we waited for failed (e.g. the database is unreachable): so does this request.
+                if (failed.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw failed;
+            }
         }
-        entries.put(principal, new Entry(answer, now + TTL.toNanos()));
-        return answer;
+        try {
+            Authentication answer = lookup.apply(principal);
+            if (entries.size() >= MAX_ENTRIES) {
+                entries.clear();
+            }
+            entries.put(principal, new Entry(answer, now + TTL.toNanos()));
+            mine.complete(answer);
+            return answer;
+        } catch (RuntimeException failed) {
+            mine.completeExceptionally(failed);
+            throw failed;
+        } finally {
+            inFlight.remove(principal, mine);
+        }
     }
 
     /** Forgets everything known about a subject (a user name or collector id). */

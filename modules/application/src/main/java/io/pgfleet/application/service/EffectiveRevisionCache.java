@@ -77,6 +77,16 @@ final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
     }
 
     @Override
+    public void sourcesChanged(CollectorId collectorId, ConfigVersion revision) {
+        // A read that began before the change may be about to store the old sources: it must not.
+        generation++;
+        EffectiveRevision cached = latest.get(collectorId);
+        if (cached != null && cached.revision().value() <= revision.value()) {
+            latest.remove(collectorId, cached);
+        }
+    }
+
+    @Override
     public void resync() {
         generation++;
         latest.clear();

@@ -1,6 +1,7 @@
 package io.pgfleet.application.service;
 
 import io.pgfleet.application.port.in.CheckCapabilitiesQuery;
+import io.pgfleet.application.port.in.CompleteEffectiveRevisionsUseCase;
 import io.pgfleet.application.port.in.ExplainEffectiveQuery;
 import io.pgfleet.application.port.in.LayerQuery;
 import io.pgfleet.application.port.in.ManageCollectorLabelsUseCase;
@@ -46,7 +47,12 @@ import java.util.function.Consumer;
  * anything, then stores the change, its audit entry and the new effective revisions together.
  */
 final class LayerChangeService implements PublishLayerUseCase, LayerQuery, ManageGroupsUseCase,
-        ManageCollectorLabelsUseCase, ExplainEffectiveQuery, CheckCapabilitiesQuery {
+        ManageCollectorLabelsUseCase, ExplainEffectiveQuery, CheckCapabilitiesQuery,
+        CompleteEffectiveRevisionsUseCase {
+
+    private static final System.Logger LOG = System.getLogger(LayerChangeService.class.getName());
+    /** How many collectors one completing transaction locks. */
+    static final int COMPLETE_BATCH = 1000;
 
     private final LayerStorePort store;
     private final LoadLayersPort load;
@@ -120,10 +126,10 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
                 return Outcome.rollback(new LayerPublishResult.Invalid(next.layer().source(next.version().value()),
                         inv.errors()));
             }
-            List<LayerMember> members = tx.lockMembers(List.of(group.map(Group::selector)
+            List<CollectorId> members = tx.lockMemberIds(List.of(group.map(Group::selector)
                     .orElse(new LabelSelector(Map.of()))));
             LayerComposer.Session session = composer.session();
-            switch (session.recompute(members, world.withLayer(next), request.at(),
+            switch (session.recompute(members, tx::readMembers, world.withLayer(next), request.at(),
                     LayerComposer.Capabilities.of(tx, mode))) {
                 case LayerComposer.Refused r -> {
                     return Outcome.rollback(new LayerPublishResult.MembersInvalid(r.members(), r.total()));
@@ -207,9 +213,10 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             LayerRevision candidate = new LayerRevision(layer, latest.map(r -> r.version().next())
                     .orElse(ConfigVersion.first()), document, document.hash(), now, "capability-check", "",
                     new RevisionSource.Put());
-            List<LayerMember> members = tx.lockMembers(List.of(group.map(Group::selector)
+            List<CollectorId> members = tx.lockMemberIds(List.of(group.map(Group::selector)
                     .orElse(new LabelSelector(Map.of()))));
-            return Outcome.rollback(switch (composer.session().recompute(members, world.withLayer(candidate), now,
+            return Outcome.rollback(switch (composer.session().recompute(members, tx::readMembers,
+                    world.withLayer(candidate), now,
                     LayerComposer.Capabilities.of(tx, CapabilityMode.CHECK))) {
                 case LayerComposer.Refused r -> new CheckCapabilitiesQuery.Verdict.NotCheckable(r.total()
                         + " members would get an invalid configuration");
@@ -291,8 +298,8 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             tx.saveGroup(updated, now);
             tx.audit(new AuditEntry(now, actor, AuditAction.GROUP_UPDATED, new AuditSubject.OfServer(), 0,
                     "group/" + id + " selector " + updated.selector() + " priority " + updated.priority()));
-            return Optional.of(new Affected(world.groupLayers().containsKey(id)
-                    ? tx.lockMembers(List.of(old.selector(), updated.selector())) : List.of(),
+            return Optional.of(Affected.locked(world.groupLayers().containsKey(id)
+                    ? tx.lockMemberIds(List.of(old.selector(), updated.selector())) : List.of(),
                     world.withGroup(updated), now));
         });
     }
@@ -305,8 +312,8 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             tx.deleteGroup(id, now);
             tx.audit(new AuditEntry(now, actor, AuditAction.GROUP_DELETED, new AuditSubject.OfServer(), 0,
                     "group/" + id));
-            return Optional.of(new Affected(world.groupLayers().containsKey(id)
-                    ? tx.lockMembers(List.of(old.selector())) : List.of(), world.withoutGroup(id), now));
+            return Optional.of(Affected.locked(world.groupLayers().containsKey(id)
+                    ? tx.lockMemberIds(List.of(old.selector())) : List.of(), world.withoutGroup(id), now));
         });
     }
 
@@ -323,7 +330,7 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             tx.saveLabels(id, labels);
             tx.audit(new AuditEntry(now, actor, AuditAction.COLLECTOR_LABELS_CHANGED, new AuditSubject.OfCollector(id), 0,
                     "labels " + new LabelSelector(labels)));
-            return new Affected(List.of(m.withLabels(labels)), LayerComposer.World.read(tx), now);
+            return Affected.one(m.withLabels(labels), LayerComposer.World.read(tx), now);
         }));
     }
 
@@ -355,11 +362,74 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     void refresh(CollectorId id) {
         Instant now = clock.instant();
         // A collector arriving is never refused for capabilities: what it lacks is marked.
-        change(CapabilityMode.FORCE, tx -> tx.lockMember(id).map(m -> new Affected(List.of(m), LayerComposer.World.read(tx), now)));
+        change(CapabilityMode.FORCE, tx -> tx.lockMember(id).map(m -> Affected.one(m, LayerComposer.World.read(tx), now)));
     }
 
-    /** The members a change affects and the layers as the change leaves them. */
-    private record Affected(List<LayerMember> members, LayerComposer.World world, Instant at) {
+    @Override
+    public int completeEffectiveRevisions() {
+        int completed = 0;
+        String after = "";
+        while (true) {
+            String from = after;
+            Instant now = clock.instant();
+            Completed batch = store.transact(tx -> {
+                // Under the layers lock like every layer change, so the layers read are the ones committed last.
+                tx.lockLayers();
+                List<LayerMember> members = tx.lockIncomplete(from, COMPLETE_BATCH);
+                if (members.isEmpty()) {
+                    return Outcome.rollback(new Completed(List.of(), Optional.empty()));
+                }
+                LayerComposer.World world = LayerComposer.World.read(tx);
+                LayerComposer.Session session = composer.session();
+                List<LayerComposer.Save> saves = new java.util.ArrayList<>();
+                if (session.recompute(members, world, now) instanceof LayerComposer.Ok ok) {
+                    saves.addAll(ok.saves());
+                } else {
+                    // Some members' layers give an invalid configuration: complete the others one by one.
+                    for (LayerMember m : members) {
+                        switch (session.recompute(List.of(m), world, now)) {
+                            case LayerComposer.Ok ok -> saves.addAll(ok.saves());
+                            case LayerComposer.Refused r -> LOG.log(System.Logger.Level.WARNING, "the effective"
+                                    + " configuration of " + m.id() + " is invalid under this release's schema: "
+                                    + r.members().get(0).errors().get(0));
+                            case LayerComposer.Lacking l -> throw new IllegalStateException("not checked here");
+                        }
+                    }
+                }
+                saves.forEach(s -> tx.saveEffective(s.revision(), s.announce()));
+                return Outcome.commit(new Completed(saves, Optional.of(members.get(members.size() - 1).id().value())));
+            });
+            batch.saves().forEach(announced);
+            completed += batch.saves().size();
+            if (batch.last().isEmpty()) {
+                return completed;
+            }
+            after = batch.last().get();
+        }
+    }
+
+    /** One completing transaction: what it stored, and the last collector it looked at (empty: none left). */
+    private record Completed(List<LayerComposer.Save> saves, Optional<String> last) {
+    }
+
+    /**
+     * The members a change affects and the layers as the change leaves them: one collector as
+     * the change sees it, or many locked by id and read a page at a time.
+     */
+    private record Affected(Optional<LayerMember> one, List<CollectorId> locked, LayerComposer.World world, Instant at) {
+        static Affected one(LayerMember member, LayerComposer.World world, Instant at) {
+            return new Affected(Optional.of(member), List.of(), world, at);
+        }
+
+        static Affected locked(List<CollectorId> ids, LayerComposer.World world, Instant at) {
+            return new Affected(Optional.empty(), ids, world, at);
+        }
+
+        LayerComposer.Recomputed recompute(LayerComposer.Session session, LayerStorePort.Transaction tx,
+                                           LayerComposer.Capabilities capabilities) {
+            return one.isPresent() ? session.recompute(List.of(one.get()), world, at, capabilities)
+                    : session.recompute(locked, tx::readMembers, world, at, capabilities);
+        }
     }
 
     /** Runs a change under the layers lock: not found, refused (nothing stored), or stored with its effective revisions. */
@@ -384,8 +454,7 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             if (affected.isEmpty()) {
                 return Outcome.rollback(new LayerChangeResult.NotFound());
             }
-            switch (composer.session().recompute(affected.get().members(), affected.get().world(), affected.get().at(),
-                    LayerComposer.Capabilities.of(tx, mode))) {
+            switch (affected.get().recompute(composer.session(), tx, LayerComposer.Capabilities.of(tx, mode))) {
                 case LayerComposer.Refused r -> {
                     return Outcome.rollback(new LayerChangeResult.MembersInvalid(r.members(), r.total()));
                 }

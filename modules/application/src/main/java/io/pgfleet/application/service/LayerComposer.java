@@ -30,11 +30,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * Computes collectors' effective revisions from the layers as a change would leave them. Each
@@ -135,15 +136,28 @@ final class LayerComposer {
     record Refused(List<MemberErrors> members, int total) implements Recomputed {
     }
 
-    /** Parses layer documents once per change. */
+    /**
+     * Parses layer documents once per change, and merges and validates each distinct stack of
+     * layer contents once: collectors whose layers are the same texts (the same fleet and group
+     * versions, own documents of equal content) share one merge, one validation and one rendered
+     * document, however many of them a change reaches.
+     */
     final class Session {
-        private final Map<ContentHash, ParseOutcome> parsed = new HashMap<>();
+        private final Map<ContentHash, ParseOutcome> parsed = new ConcurrentHashMap<>();
+        // Merges by stack, kept across the pages of one change (they all see the same layers).
+        private final Map<StackKey, Composition> composed = new ConcurrentHashMap<>();
+        private final Map<StackKey, Hashes> hashes = new ConcurrentHashMap<>();
+        private World composedFor;
 
         Composition compose(LayerMember member, World world) {
+            return compose(member, world, LayerStack.applicable(world.groups(), member.labels()));
+        }
+
+        private Composition compose(LayerMember member, World world, List<Group> applicable) {
             List<LayerContent> layers = new ArrayList<>();
             List<LayerError> syntax = new ArrayList<>();
             world.fleet().ifPresent(f -> add(layers, syntax, f.layer(), f.version().value(), f.document()));
-            for (Group g : LayerStack.applicable(world.groups(), member.labels())) {
+            for (Group g : applicable) {
                 LayerRevision r = world.groupLayers().get(g.id());
                 if (r != null) {
                     add(layers, syntax, r.layer(), r.version().value(), r.document());
@@ -170,26 +184,47 @@ final class LayerComposer {
          * checked: a change must not be refused for what it does not touch.
          */
         Recomputed recompute(List<LayerMember> members, World world, Instant at, Capabilities capabilities) {
+            Map<CollectorId, Composition.Composed> changed = new LinkedHashMap<>();
+            return switch (page(members, world, at, changed)) {
+                case Ok ok -> checkCapabilities(ok.saves(), changed, capabilities);
+                case Recomputed other -> other;
+            };
+        }
+
+        /**
+         * Recomputes many collectors a page at a time: only one page of their documents is in
+         * memory at once, whatever the size of the fleet; then checks capabilities as
+         * {@link #recompute(List, World, Instant, Capabilities)} does.
+         *
+         * @param ids          the collectors, locked by the change
+         * @param read         reads a page of them
+         * @param world        the layers as the change leaves them
+         * @param at           the time of the change
+         * @param capabilities how to treat what members' hosts lack
+         * @return every save, or the first invalid (or lacking) members and how many there are
+         */
+        Recomputed recompute(List<CollectorId> ids, Function<List<CollectorId>, List<LayerMember>> read, World world,
+                             Instant at, Capabilities capabilities) {
             List<Save> saves = new ArrayList<>();
             List<MemberErrors> invalid = new ArrayList<>();
             Map<CollectorId, Composition.Composed> changed = new LinkedHashMap<>();
             int total = 0;
-            for (LayerMember m : members) {
-                switch (compose(m, world)) {
-                    case Composition.Invalid inv -> {
-                        total++;
-                        if (invalid.size() < MAX_REPORTED) {
-                            invalid.add(new MemberErrors(m.id(), inv.errors()));
+            for (int from = 0; from < ids.size(); from += PAGE) {
+                switch (page(read.apply(ids.subList(from, Math.min(ids.size(), from + PAGE))), world, at,
+                        total == 0 ? changed : new HashMap<>())) {
+                    case Ok ok -> {
+                        if (total == 0) {
+                            saves.addAll(ok.saves());
                         }
                     }
-                    case Composition.Composed c -> EffectiveRevision.after(m.id(), m.effective(), c, at)
-                            .ifPresent(r -> {
-                                boolean isNew = m.effective().map(e -> !e.revision().equals(r.revision())).orElse(true);
-                                saves.add(new Save(r, isNew));
-                                if (isNew) {
-                                    changed.put(m.id(), c);
-                                }
-                            });
+                    case Refused r -> {
+                        // Refused: nothing will be stored, so the saves need not be kept.
+                        total += r.total();
+                        saves.clear();
+                        changed.clear();
+                        r.members().stream().limit(MAX_REPORTED - invalid.size()).forEach(invalid::add);
+                    }
+                    case Lacking l -> throw new IllegalStateException("a page is not checked for capabilities");
                 }
             }
             if (total > 0) {
@@ -238,6 +273,126 @@ final class LayerComposer {
             }
             return new Ok(saves, gaps, unknown, unknownTotal);
         }
+
+        /**
+         * Recomputes members without looking at capabilities (completing stored revisions at start).
+         */
+        Recomputed recompute(List<LayerMember> members, World world, Instant at) {
+            return page(members, world, at, new HashMap<>());
+        }
+
+        /**
+         * One page of members: each distinct stack merged and validated once; the members whose
+         * effective revision is new are put in {@code changed} with their composition.
+         */
+        private Recomputed page(List<LayerMember> members, World world, Instant at,
+                                Map<CollectorId, Composition.Composed> changed) {
+            if (composedFor != world) {
+                composed.clear();
+                hashes.clear();
+                composedFor = world;
+            }
+            // Group the members by what their merge depends on: the shared layers that apply (named
+            // by version, the same for every member), the own document's content and whether an
+            // effective document already exists.
+            Map<StackKey, List<Integer>> byStack = new LinkedHashMap<>();
+            Map<List<Group>, List<Group>> applicableOf = new HashMap<>();
+            List<List<Group>> applicable = new ArrayList<>(members.size());
+            for (int i = 0; i < members.size(); i++) {
+                LayerMember m = members.get(i);
+                List<Group> groups = LayerStack.applicable(world.groups(), m.labels());
+                // Members with the same groups share one list, so keys compare by identity-fast equals.
+                groups = applicableOf.computeIfAbsent(groups, g -> g);
+                applicable.add(groups);
+                StackKey key = new StackKey(groups, m.own().map(o -> o.hash()), m.effective().isPresent());
+                byStack.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
+            }
+            // Each distinct stack is merged and validated once, on as many cores as there are.
+            List<Map.Entry<StackKey, List<Integer>>> stacks = byStack.entrySet().stream()
+                    .filter(e -> !composed.containsKey(e.getKey())).toList();
+            (stacks.size() > PARALLEL_FROM ? stacks.parallelStream() : stacks.stream()).forEach(e -> {
+                int first = e.getValue().get(0);
+                Composition c = compose(members.get(first), world, applicable.get(first));
+                composed.put(e.getKey(), c);
+                if (c instanceof Composition.Composed ok && ok.document().isPresent()) {
+                    hashes.put(e.getKey(), new Hashes(ok.document().get().hash(), ok.effective().sha256()));
+                }
+            });
+            List<Save> saves = new ArrayList<>();
+            List<MemberErrors> invalid = new ArrayList<>();
+            int total = 0;
+            for (int i = 0; i < members.size(); i++) {
+                LayerMember m = members.get(i);
+                StackKey key = new StackKey(applicable.get(i), m.own().map(o -> o.hash()), m.effective().isPresent());
+                Composition shared = composed.get(key);
+                switch (shared) {
+                    case Composition.Invalid inv -> {
+                        total++;
+                        if (invalid.size() < MAX_REPORTED) {
+                            // Errors name the member's own layer version: compose it alone (at most 50 times).
+                            Composition own = compose(m, world, applicable.get(i));
+                            invalid.add(new MemberErrors(m.id(), own instanceof Composition.Invalid x ? x.errors()
+                                    : inv.errors()));
+                        }
+                    }
+                    case Composition.Composed c -> {
+                        Composition.Composed mine = forMember(c, m);
+                        Hashes h = hashes.get(key);
+                        (h == null ? EffectiveRevision.after(m.id(), m.effective(), mine, at)
+                                : EffectiveRevision.after(m.id(), m.effective(), mine, h.document(), h.effective(), at))
+                                .ifPresent(r -> {
+                                    boolean isNew = m.effective().map(e -> !e.revision().equals(r.revision()))
+                                            .orElse(true);
+                                    saves.add(new Save(r, isNew));
+                                    if (isNew) {
+                                        changed.put(m.id(), mine);
+                                    }
+                                });
+                    }
+                }
+            }
+            return total > 0 ? new Refused(invalid, total) : new Ok(saves);
+        }
+    }
+
+    /** A shared document's hash and its configuration's SHA-256, computed once. */
+    private record Hashes(ContentHash document, String effective) {
+    }
+
+    /** How many collectors' documents a change holds in memory at once. */
+    static final int PAGE = 2000;
+
+    /** Below this many distinct stacks, merging in parallel costs more than it saves. */
+    private static final int PARALLEL_FROM = 64;
+
+    /**
+     * What a merge depends on.
+     *
+     * @param groups      the groups that apply, in order (their layers' versions are the change's)
+     * @param own         the own document's content, if any
+     * @param hadDocument whether the collector already had an effective document
+     */
+    private record StackKey(List<Group> groups, Optional<ContentHash> own, boolean hadDocument) {
+    }
+
+    /**
+     * A composition shared by members with equal own documents, named for one member: its own
+     * layer's source (e.g. {@code collector@4}) in the sources and the keys' provenance.
+     */
+    private static Composition.Composed forMember(Composition.Composed shared, LayerMember member) {
+        if (member.own().isEmpty() || shared.sources().isEmpty()) {
+            return shared;
+        }
+        String mine = new LayerId.Own(member.id()).source(member.own().get().version().value());
+        String theirs = shared.sources().get(shared.sources().size() - 1);
+        if (mine.equals(theirs)) {
+            return shared;
+        }
+        List<String> sources = new ArrayList<>(shared.sources());
+        sources.set(sources.size() - 1, mine);
+        Map<String, KeySource> keys = new LinkedHashMap<>();
+        shared.keys().forEach((k, v) -> keys.put(k, v.source().equals(theirs) ? new KeySource(v.value(), mine) : v));
+        return new Composition.Composed(shared.document(), sources, keys, shared.effective());
     }
 
     Session session() {

@@ -24,6 +24,11 @@ final class OrderedListeners implements ConfigChangeFeedPort.Listener {
     }
 
     @Override
+    public void sourcesChanged(CollectorId collectorId, ConfigVersion revision) {
+        listeners.forEach(l -> l.sourcesChanged(collectorId, revision));
+    }
+
+    @Override
     public void resync() {
         listeners.forEach(ConfigChangeFeedPort.Listener::resync);
     }

@@ -308,7 +308,7 @@ public final class UseCaseFactory {
             return new UseCases(config, collectors, access, new FleetUseCases(fleet, fleet, fleet),
                     new OperationsUseCases(new AuditTrailService(loadAudit), new CachedHealth(database, System::nanoTime),
                             new RetentionService(purge, retention, clock)),
-                    new LayerUseCases(layers, layers, layers, layers, layers, getConfig, layers));
+                    new LayerUseCases(layers, layers, layers, layers, layers, getConfig, layers, layers));
         }
 
         private void requireAll() {

@@ -216,10 +216,25 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
         }
 
         @Override
-        public List<LayerMember> lockMembers(List<LabelSelector> anyOf) {
+        public List<CollectorId> lockMemberIds(List<LabelSelector> anyOf) {
             return s.labels.entrySet().stream()
                     .filter(e -> !s.decommissioned.contains(e.getKey()) && anyOf.stream().anyMatch(x -> x.matches(e.getValue())))
-                    .map(e -> member(e.getKey())).toList();
+                    .map(Map.Entry::getKey).sorted(java.util.Comparator.comparing(CollectorId::value)).toList();
+        }
+
+        @Override
+        public List<LayerMember> readMembers(List<CollectorId> ids) {
+            return ids.stream().filter(id -> s.labels.containsKey(id) && !s.decommissioned.contains(id))
+                    .map(this::member).toList();
+        }
+
+        @Override
+        public List<LayerMember> lockIncomplete(String afterId, int limit) {
+            return s.labels.keySet().stream()
+                    .filter(id -> !s.decommissioned.contains(id) && id.value().compareTo(afterId) > 0
+                            && s.effective.containsKey(id) && s.effective.get(id).effectiveSha256().isEmpty())
+                    .sorted(java.util.Comparator.comparing(CollectorId::value)).limit(limit)
+                    .map(this::member).toList();
         }
 
         @Override

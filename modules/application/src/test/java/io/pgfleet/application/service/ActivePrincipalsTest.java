@@ -35,4 +35,47 @@ class ActivePrincipalsTest {
         Authentication now = active.check(ALICE, p -> new Authentication.Rejected("disabled"));
         assertInstanceOf(Authentication.Rejected.class, now);
     }
+
+    @Test
+    void concurrentRequestsOfOneSubjectWaitForOneLookup() throws Exception {
+        ActivePrincipals active = new ActivePrincipals();
+        AtomicInteger lookups = new AtomicInteger();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.function.Function<Principal, Authentication> slow = p -> {
+            lookups.incrementAndGet();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new Authentication.Authenticated(p);
+        };
+        java.util.List<java.util.concurrent.CompletableFuture<Authentication>> answers = new java.util.ArrayList<>();
+        java.util.List<Thread> threads = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            java.util.concurrent.CompletableFuture<Authentication> answer = new java.util.concurrent.CompletableFuture<>();
+            answers.add(answer);
+            threads.add(Thread.ofPlatform().start(() -> answer.complete(active.check(ALICE, slow))));
+        }
+        // Every request is parked: either in the one lookup or waiting for it.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (threads.stream().anyMatch(t -> t.getState() != Thread.State.WAITING) && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        release.countDown();
+        for (var a : answers) {
+            assertInstanceOf(Authentication.Authenticated.class, a.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        assertEquals(1, lookups.get());
+    }
+
+    @Test
+    void aFailedLookupFailsTheRequestsThatWaitedForIt() {
+        ActivePrincipals active = new ActivePrincipals();
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> active.check(ALICE, p -> {
+            throw new IllegalStateException("database unreachable");
+        }));
+        // Nothing failed is remembered: the next request looks up again.
+        assertInstanceOf(Authentication.Authenticated.class, active.check(ALICE, Authentication.Authenticated::new));
+    }
 }

@@ -73,6 +73,37 @@ class LayerChangeServiceTest {
     }
 
     @Test
+    void collectorsWithEqualOwnDocumentsShareAMergeButEachNamesItsOwnVersion() {
+        String doc = "[postgres]\nport = 6432\n";
+        own.publish(new PublishConfigCommand(DB1, new ConfigDocument(doc), new Precondition.None(), Given.alice(), ""));
+        own.publish(new PublishConfigCommand(DB2, new ConfigDocument("[postgres]\nport = 1\n"), new Precondition.None(),
+                Given.alice(), ""));
+        own.publish(new PublishConfigCommand(DB2, new ConfigDocument(doc), new Precondition.None(), Given.alice(), ""));
+
+        publish(FLEET, "[collector]\npush_interval = 15\n");
+
+        assertEquals(effective(DB1), effective(DB2), "the same layers' texts give the same document");
+        assertEquals(List.of("fleet@1", "collector@1"), store.loadEffective(DB1).orElseThrow().sources());
+        assertEquals(List.of("fleet@1", "collector@2"), store.loadEffective(DB2).orElseThrow().sources());
+        assertEquals("collector@2", layers.explain(DB2).orElseThrow().composition() instanceof
+                io.pgfleet.domain.layer.Composition.Composed c ? c.keys().get("postgres.port").source() : "invalid");
+        assertEquals(store.loadEffective(DB1).orElseThrow().effectiveSha256(),
+                store.loadEffective(DB2).orElseThrow().effectiveSha256());
+    }
+
+    @Test
+    void aLayerVersionThatOnlySetsADefaultExplicitlyIsNoNewRevision() {
+        publish(FLEET, "[collector]\npush_interval = 15\n");
+        int before = store.loadEffective(DB1).orElseThrow().revision().value();
+        String announced = store.announced().toString();
+        // The same values, one of them now spelled out at its default: nothing for an agent to apply.
+        publish(FLEET, "[collector]\npush_interval = 15\nconfig_pull_interval = 300\n");
+        assertEquals(before, store.loadEffective(DB1).orElseThrow().revision().value());
+        assertEquals(List.of("fleet@2"), store.loadEffective(DB1).orElseThrow().sources());
+        assertEquals(announced, store.announced().toString(), "no new revision is announced");
+    }
+
+    @Test
     void aRefusedChangeStoresNothingAndNamesEveryInvalidMember() {
         own.publish(new PublishConfigCommand(DB1, new ConfigDocument("[postgres]\npassword_env = \"PGPASSWORD\"\n"),
                 new Precondition.None(), Given.alice(), ""));
@@ -87,6 +118,37 @@ class LayerChangeServiceTest {
         assertTrue(store.versionsOf(FLEET).isEmpty());
         assertEquals(audited, store.audit().size());
         assertEquals(1, store.loadEffective(DB1).orElseThrow().revision().value());
+    }
+
+    @Test
+    void aFleetLargerThanAPageIsValidatedWholeAndStoredWhole() {
+        InMemoryLayerStore big = new InMemoryLayerStore();
+        int n = 2 * LayerComposer.PAGE + 1;
+        for (int i = 0; i < n; i++) {
+            big.withCollector(String.format("big-%05d", i), Map.of("env", "prod"));
+        }
+        LayerChangeService bigLayers = new LayerChangeService(big, big, composer, (id, actor) -> true, s -> { }, clock);
+        PublishConfigService bigOwn = new PublishConfigService(new LayeredOwnAppender(big, composer, s -> { }),
+                new DocumentValidator(new LineParser()), clock);
+        // One member on the first page and one on the last cannot take the new layer.
+        for (int i : new int[] {3, n - 1}) {
+            bigOwn.publish(new PublishConfigCommand(CollectorId.of(String.format("big-%05d", i)),
+                    new ConfigDocument("[postgres]\npassword_env = \"PGPASSWORD\"\n"), new Precondition.None(), Given.alice(), ""));
+        }
+        LayerPublishResult.MembersInvalid refused = assertInstanceOf(LayerPublishResult.MembersInvalid.class,
+                bigLayers.publish(FLEET, new ConfigDocument("[postgres]\npassword_file = \"/etc/pw\"\n"),
+                        new Precondition.None(), Given.alice(), ""));
+        assertEquals(2, refused.total());
+        assertEquals(List.of(String.format("big-%05d", 3), String.format("big-%05d", n - 1)),
+                refused.members().stream().map(m -> m.collectorId().value()).toList());
+        assertTrue(big.versionsOf(FLEET).isEmpty());
+
+        assertInstanceOf(LayerPublishResult.Published.class, bigLayers.publish(FLEET,
+                new ConfigDocument("[collector]\npush_interval = 15\n"), new Precondition.None(), Given.alice(), ""));
+        for (int i = 0; i < n; i++) {
+            assertTrue(big.loadEffective(CollectorId.of(String.format("big-%05d", i))).orElseThrow().document().text()
+                    .contains("push_interval = 15"), "big-" + i);
+        }
     }
 
     @Test

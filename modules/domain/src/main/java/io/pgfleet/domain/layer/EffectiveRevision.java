@@ -55,6 +55,9 @@ public record EffectiveRevision(CollectorId collectorId, ConfigVersion revision,
     /**
      * The effective revision after a composition: the next revision when the document changed,
      * the current one with updated sources when only the sources changed, or nothing to store.
+     * A change of the fleet or group layers that leaves the effective configuration as it was
+     * (the same values, only rendered or sourced differently) keeps the revision and its document
+     * too: agents have nothing new to apply, so nothing new is announced.
      *
      * @param collectorId the collector
      * @param current     its current effective revision, if any
@@ -64,20 +67,56 @@ public record EffectiveRevision(CollectorId collectorId, ConfigVersion revision,
      */
     public static Optional<EffectiveRevision> after(CollectorId collectorId, Optional<EffectiveRevision> current,
                                                     Composition.Composed composed, Instant at) {
+        return composed.document().isEmpty() ? Optional.empty()
+                : after(collectorId, current, composed, composed.document().get().hash(), composed.effective().sha256(), at);
+    }
+
+    /**
+     * As {@link #after(CollectorId, Optional, Composition.Composed, Instant)}, with the document's
+     * hash and the configuration's SHA-256 computed once for every collector sharing the composition.
+     *
+     * @param collectorId     the collector
+     * @param current         its current effective revision, if any
+     * @param composed        the new composition (with a document)
+     * @param documentHash    the hash of the composition's document
+     * @param effectiveSha256 the SHA-256 of the composition's configuration
+     * @param at              the time of the change
+     * @return the revision to store, or empty when nothing changed
+     */
+    public static Optional<EffectiveRevision> after(CollectorId collectorId, Optional<EffectiveRevision> current,
+                                                    Composition.Composed composed, ContentHash documentHash,
+                                                    String effectiveSha256, Instant at) {
         if (composed.document().isEmpty()) {
             return Optional.empty();
         }
         ConfigDocument doc = composed.document().get();
-        String sha = composed.effective().sha256();
-        if (current.isPresent() && current.get().hash().equals(doc.hash())) {
+        String sha = effectiveSha256;
+        if (current.isPresent() && (current.get().hash().equals(documentHash)
+                || sameMeaningFromOtherLayers(current.get(), composed.sources(), sha))) {
             EffectiveRevision c = current.get();
+            // The same text: keep the composition's (shared by every collector of the same layers).
+            ConfigDocument kept = c.hash().equals(documentHash) ? doc : c.document();
             return c.sources().equals(composed.sources()) && c.effectiveSha256().equals(sha)
                     ? Optional.empty()
-                    : Optional.of(new EffectiveRevision(collectorId, c.revision(), c.document(), c.hash(), sha,
+                    : Optional.of(new EffectiveRevision(collectorId, c.revision(), kept, c.hash(), sha,
                             composed.sources(), c.createdAt(), composed.effective().pullInterval().toSeconds()));
         }
         ConfigVersion next = current.map(c -> c.revision().next()).orElse(ConfigVersion.first());
-        return Optional.of(new EffectiveRevision(collectorId, next, doc, doc.hash(), sha, composed.sources(), at,
+        return Optional.of(new EffectiveRevision(collectorId, next, doc, documentHash, sha, composed.sources(), at,
                 composed.effective().pullInterval().toSeconds()));
+    }
+
+    /**
+     * Whether only the fleet or group layers changed (the own layer's version is the same) and the
+     * configuration they give means what the current revision means.
+     */
+    private static boolean sameMeaningFromOtherLayers(EffectiveRevision current, List<String> sources, String sha) {
+        return !current.effectiveSha256().isEmpty() && current.effectiveSha256().equals(sha)
+                && ownSource(current.sources()).equals(ownSource(sources));
+    }
+
+    private static String ownSource(List<String> sources) {
+        return sources.isEmpty() || !sources.get(sources.size() - 1).startsWith("collector@") ? ""
+                : sources.get(sources.size() - 1);
     }
 }

@@ -88,7 +88,8 @@ class ApiRoutesTest {
                         unused(io.pgfleet.application.port.in.ManageCollectorLabelsUseCase.class),
                         unused(io.pgfleet.application.port.in.ExplainEffectiveQuery.class),
                         unused(io.pgfleet.application.port.in.OwnConfigQuery.class),
-                        unused(io.pgfleet.application.port.in.CheckCapabilitiesQuery.class)));
+                        unused(io.pgfleet.application.port.in.CheckCapabilitiesQuery.class),
+                        unused(io.pgfleet.application.port.in.CompleteEffectiveRevisionsUseCase.class)));
     }
 
     static ApiRoutes apiRoutes() {

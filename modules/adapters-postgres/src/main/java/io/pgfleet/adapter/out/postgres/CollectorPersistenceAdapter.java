@@ -8,7 +8,6 @@ import io.pgfleet.application.port.out.SaveCollectorPort;
 import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.collector.Collector;
 import io.pgfleet.domain.collector.CollectorId;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
@@ -74,14 +73,20 @@ public final class CollectorPersistenceAdapter implements LoadCollectorPort, Sav
                 row.column("revoked").get(Boolean.class));
     }
 
+    /**
+     * One JSON provider for every row: {@code Json.create…} looks the provider up through the
+     * service loader on every call, which dominated reading and writing thousands of rows.
+     */
+    static final jakarta.json.spi.JsonProvider JSON = jakarta.json.spi.JsonProvider.provider();
+
     static String json(Map<String, String> labels) {
-        JsonObjectBuilder b = Json.createObjectBuilder();
+        JsonObjectBuilder b = JSON.createObjectBuilder();
         labels.forEach(b::add);
         return b.build().toString();
     }
 
     static Map<String, String> labels(String json) {
-        try (JsonReader reader = Json.createReader(new StringReader(json))) {
+        try (JsonReader reader = JSON.createReader(new StringReader(json))) {
             JsonObject o = reader.readObject();
             Map<String, String> labels = new LinkedHashMap<>();
             o.forEach((k, v) -> labels.put(k, ((JsonString) v).getString()));

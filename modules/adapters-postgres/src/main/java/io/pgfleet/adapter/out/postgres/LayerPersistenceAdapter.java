@@ -43,6 +43,11 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
 
     /** The channel effective revisions are announced on, payload {@code collectorId:revision}. */
     public static final String EFFECTIVE_CHANNEL = "pgfleet_effective";
+    /**
+     * The channel a change of an effective revision's sources alone is announced on (same payload):
+     * instances refresh what they remember of it without waking its watchers.
+     */
+    public static final String SOURCES_CHANNEL = "pgfleet_effective_sources";
     /** Key of the advisory lock that serialises layer, group and label changes. */
     static final long LAYERS_LOCK = 0x7067666c6c617972L;
 
@@ -188,13 +193,14 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
     }
 
     /** How many effective revisions (and announcements) one statement writes. */
-    static final int BATCH = 1000;
+    static final int BATCH = 2000;
 
     /** The transaction's view; effective revisions are buffered and written in batches before commit. */
     private static final class Tx implements LayerStorePort.Transaction {
         private final DbTransaction tx;
         private final List<EffectiveRevision> pending = new java.util.ArrayList<>();
         private final List<String> announcements = new java.util.ArrayList<>();
+        private final List<String> sourceChanges = new java.util.ArrayList<>();
 
         Tx(DbTransaction tx) {
             this.tx = tx;
@@ -237,7 +243,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         }
 
         @Override
-        public List<LayerMember> lockMembers(List<LabelSelector> anyOf) {
+        public List<CollectorId> lockMemberIds(List<LabelSelector> anyOf) {
             if (anyOf.isEmpty()) {
                 return List.of();
             }
@@ -251,10 +257,37 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             // Lock first, read after: a row lock waited for re-checks only the locked row, so one
             // statement that locked and joined could return another transaction's superseded
             // own and effective versions. The second statement sees everything committed before it.
-            tx.query("SELECT c.id FROM collectors c WHERE c.decommissioned_at IS NULL AND " + where
-                    + " ORDER BY c.id FOR UPDATE", params).forEach(row -> { });
-            return tx.query(MEMBER_QUERY + " " + where + " ORDER BY c.id", params)
-                    .map(LayerPersistenceAdapter::member).toList();
+            return tx.query("SELECT c.id FROM collectors c WHERE c.decommissioned_at IS NULL AND " + where
+                    + " ORDER BY c.id FOR UPDATE", params).map(row -> CollectorId.of(Rows.text(row, "id"))).toList();
+        }
+
+        @Override
+        public List<LayerMember> readMembers(List<CollectorId> ids) {
+            if (ids.isEmpty()) {
+                return List.of();
+            }
+            jakarta.json.JsonArrayBuilder list = CollectorPersistenceAdapter.JSON.createArrayBuilder();
+            ids.forEach(id -> list.add(id.value()));
+            return tx.query(MEMBER_QUERY + " c.id IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY c.id",
+                    list.build().toString()).map(LayerPersistenceAdapter::member).toList();
+        }
+
+        @Override
+        public List<LayerMember> lockIncomplete(String afterId, int limit) {
+            java.util.Set<String> locked = new java.util.HashSet<>();
+            tx.query("SELECT c.id FROM collectors c JOIN effective_configs e ON e.collector_id = c.id"
+                    + " WHERE c.decommissioned_at IS NULL AND e.effective_sha256 IS NULL AND c.id > ?"
+                    + " ORDER BY c.id LIMIT ? FOR UPDATE OF c", afterId, limit)
+                    .forEach(row -> locked.add(Rows.text(row, "id")));
+            if (locked.isEmpty()) {
+                return List.of();
+            }
+            String last = locked.stream().max(String::compareTo).orElseThrow();
+            // Read after locking (see lockMembers); another change may have completed some meanwhile.
+            return tx.query(MEMBER_QUERY + " c.id > ? AND c.id <= ? ORDER BY c.id", afterId, last)
+                    .map(LayerPersistenceAdapter::member)
+                    .filter(m -> locked.contains(m.id().value()))
+                    .toList();
         }
 
         @Override
@@ -350,9 +383,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         @Override
         public void saveEffective(EffectiveRevision e, boolean announce) {
             pending.add(e);
-            if (announce) {
-                announcements.add(e.collectorId().value() + ":" + e.revision().value());
-            }
+            (announce ? announcements : sourceChanges).add(e.collectorId().value() + ":" + e.revision().value());
             if (pending.size() >= BATCH) {
                 flushEffective();
             }
@@ -361,47 +392,62 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         /** Writes what is buffered: one statement per batch, however many collectors a change reaches. */
         void flush() {
             flushEffective();
-            for (int i = 0; i < announcements.size(); i += BATCH) {
-                jakarta.json.JsonArrayBuilder payloads = jakarta.json.Json.createArrayBuilder();
-                announcements.subList(i, Math.min(announcements.size(), i + BATCH)).forEach(payloads::add);
+            notifyAll(EFFECTIVE_CHANNEL, announcements);
+            notifyAll(SOURCES_CHANNEL, sourceChanges);
+        }
+
+        /**
+         * One notification per collector (the payload servers of the previous release understand),
+         * sent by one statement per batch.
+         */
+        private void notifyAll(String channel, List<String> payloads) {
+            for (int i = 0; i < payloads.size(); i += BATCH) {
+                jakarta.json.JsonArrayBuilder batch = CollectorPersistenceAdapter.JSON.createArrayBuilder();
+                payloads.subList(i, Math.min(payloads.size(), i + BATCH)).forEach(batch::add);
                 // Delivered to every instance's LISTEN connection when (and only if) the transaction commits.
                 tx.query("SELECT pg_notify(?, p) IS NULL AS sent FROM jsonb_array_elements_text(?::jsonb) AS p",
-                        EFFECTIVE_CHANNEL, payloads.build().toString()).forEach(row -> { });
+                        channel, batch.build().toString()).forEach(row -> { });
             }
-            if (!announcements.isEmpty()) {
+            if (!payloads.isEmpty() && EFFECTIVE_CHANNEL.equals(channel)) {
                 tx.get("SELECT " + PostgresChangeFeed.SENT_AT_NOTIFY);
             }
-            announcements.clear();
+            payloads.clear();
         }
 
         private void flushEffective() {
             if (pending.isEmpty()) {
                 return;
             }
-            jakarta.json.JsonArrayBuilder rows = jakarta.json.Json.createArrayBuilder();
+            // Collectors sharing a composition share its document: each distinct text is sent once.
+            Map<String, Integer> docIndex = new LinkedHashMap<>();
+            jakarta.json.JsonArrayBuilder rows = CollectorPersistenceAdapter.JSON.createArrayBuilder();
             for (EffectiveRevision e : pending) {
-                rows.add(jakarta.json.Json.createObjectBuilder()
+                int doc = docIndex.computeIfAbsent(e.document().text(), t -> docIndex.size());
+                rows.add(CollectorPersistenceAdapter.JSON.createObjectBuilder()
                         .add("collector_id", e.collectorId().value())
                         .add("revision", e.revision().value())
-                        .add("document", e.document().text())
+                        .add("doc", doc)
                         .add("content_hash", e.hash().hex())
                         .add("effective_sha256", e.effectiveSha256())
                         .add("sources", String.join(", ", e.sources()))
                         .add("created_at", e.createdAt().toString())
                         .add("pull_interval_s", e.pullIntervalSeconds()));
             }
+            jakarta.json.JsonArrayBuilder docs = CollectorPersistenceAdapter.JSON.createArrayBuilder();
+            docIndex.keySet().forEach(docs::add);
             tx.dml("""
                     INSERT INTO effective_configs (collector_id, revision, document, content_hash, effective_sha256,
                         sources, created_at, pull_interval_s)
-                    SELECT x.collector_id, x.revision, x.document, x.content_hash, NULLIF(x.effective_sha256, ''),
+                    SELECT x.collector_id, x.revision, d.document, x.content_hash, NULLIF(x.effective_sha256, ''),
                         x.sources, x.created_at, NULLIF(x.pull_interval_s, 0)
-                    FROM jsonb_to_recordset(?::jsonb) AS x(collector_id text, revision integer, document text,
+                    FROM jsonb_to_recordset(?::jsonb) AS x(collector_id text, revision integer, doc integer,
                         content_hash text, effective_sha256 text, sources text, created_at timestamptz,
                         pull_interval_s integer)
+                    JOIN jsonb_array_elements_text(?::jsonb) WITH ORDINALITY AS d(document, n) ON d.n = x.doc + 1
                     ON CONFLICT (collector_id) DO UPDATE SET revision = EXCLUDED.revision, document = EXCLUDED.document,
                         content_hash = EXCLUDED.content_hash, effective_sha256 = EXCLUDED.effective_sha256,
                         sources = EXCLUDED.sources, created_at = EXCLUDED.created_at,
-                        pull_interval_s = EXCLUDED.pull_interval_s""", rows.build().toString());
+                        pull_interval_s = EXCLUDED.pull_interval_s""", rows.build().toString(), docs.build().toString());
             pending.clear();
         }
 

@@ -68,6 +68,7 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                     s.execute("LISTEN " + CHANNEL);
                     s.execute("LISTEN " + LayerPersistenceAdapter.EFFECTIVE_CHANNEL);
                     s.execute("LISTEN " + SENT_AT_CHANNEL);
+                    s.execute("LISTEN " + LayerPersistenceAdapter.SOURCES_CHANNEL);
                 }
                 listening = true;
                 if (!firstConnection) {
@@ -88,9 +89,11 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                             if (SENT_AT_CHANNEL.equals(n.getName())) {
                                 lag(n.getParameter());
                             } else if (LayerPersistenceAdapter.EFFECTIVE_CHANNEL.equals(n.getName())) {
-                                deliver(n.getParameter(), false);
+                                deliver(n.getParameter(), Kind.EFFECTIVE);
+                            } else if (LayerPersistenceAdapter.SOURCES_CHANNEL.equals(n.getName())) {
+                                deliver(n.getParameter(), Kind.SOURCES);
                             } else {
-                                deliver(n.getParameter(), true);
+                                deliver(n.getParameter(), Kind.OWN);
                             }
                         }
                     }
@@ -163,7 +166,10 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         lagObserver.accept(lag.isNegative() ? java.time.Duration.ZERO : lag);
     }
 
-    private void deliver(String payload, boolean ownVersion) {
+    /** What an announcement says. */
+    private enum Kind { EFFECTIVE, SOURCES, OWN }
+
+    private void deliver(String payload, Kind kind) {
         int colon = payload.lastIndexOf(':');
         if (colon < 1) {
             return;
@@ -181,10 +187,10 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         }
         CollectorId collectorId = CollectorId.of(id);
         for (Listener l : listeners) {
-            if (ownVersion) {
-                l.ownVersionPublished(collectorId, version);
-            } else {
-                l.published(collectorId, version);
+            switch (kind) {
+                case OWN -> l.ownVersionPublished(collectorId, version);
+                case SOURCES -> l.sourcesChanged(collectorId, version);
+                case EFFECTIVE -> l.published(collectorId, version);
             }
         }
     }

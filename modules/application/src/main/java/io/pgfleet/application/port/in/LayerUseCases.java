@@ -13,10 +13,11 @@ import java.util.Objects;
  * @param explain   per-key provenance of an effective configuration
  * @param own       a collector's own layer
  * @param capabilities checking a candidate layer version against what members' hosts can run
+ * @param complete     completing effective revisions stored without their configuration's hash
  */
 public record LayerUseCases(PublishLayerUseCase publish, LayerQuery query, ManageGroupsUseCase groups,
                             ManageCollectorLabelsUseCase labels, ExplainEffectiveQuery explain, OwnConfigQuery own,
-                            CheckCapabilitiesQuery capabilities) {
+                            CheckCapabilitiesQuery capabilities, CompleteEffectiveRevisionsUseCase complete) {
 
     /** Requires every use case. */
     public LayerUseCases {
@@ -27,5 +28,6 @@ public record LayerUseCases(PublishLayerUseCase publish, LayerQuery query, Manag
         Objects.requireNonNull(explain, "explain");
         Objects.requireNonNull(own, "own");
         Objects.requireNonNull(capabilities, "capabilities");
+        Objects.requireNonNull(complete, "complete");
     }
 }

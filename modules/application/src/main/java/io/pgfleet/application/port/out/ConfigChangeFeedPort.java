@@ -36,6 +36,18 @@ public interface ConfigChangeFeedPort {
         }
 
         /**
+         * A collector's effective revision kept its number and document but names other layer
+         * versions as its sources (a layer change that left its configuration as it was): nothing
+         * to apply, so watchers are not woken, but what is remembered of its sources is stale.
+         * The default does nothing.
+         *
+         * @param collectorId the collector
+         * @param revision    the effective revision whose sources changed
+         */
+        default void sourcesChanged(CollectorId collectorId, ConfigVersion revision) {
+        }
+
+        /**
          * Announcements may have been missed (the feed reconnected): re-check everything.
          */
         void resync();

@@ -133,7 +133,37 @@ public interface LayerStorePort {
          * @param anyOf the selectors; the empty selector matches every collector
          * @return the members
          */
-        List<LayerMember> lockMembers(List<LabelSelector> anyOf);
+        default List<LayerMember> lockMembers(List<LabelSelector> anyOf) {
+            return readMembers(lockMemberIds(anyOf));
+        }
+
+        /**
+         * Locks the active (not decommissioned) collectors matching any of the selectors, in id
+         * order, and answers their ids only: a change reaching a huge fleet reads them a page at a
+         * time ({@link #readMembers}), so its memory does not grow with the fleet's documents.
+         *
+         * @param anyOf the selectors; the empty selector matches every collector
+         * @return the ids, in id order
+         */
+        List<CollectorId> lockMemberIds(List<LabelSelector> anyOf);
+
+        /**
+         * Reads collectors this transaction has locked, as committed when they were locked or since.
+         *
+         * @param ids the collectors, in id order
+         * @return the active ones among them, in id order
+         */
+        List<LayerMember> readMembers(List<CollectorId> ids);
+
+        /**
+         * Locks and reads active collectors whose effective revision lacks its configuration's
+         * hash, in id order.
+         *
+         * @param afterId only collectors whose id sorts after this one (empty text for the first page)
+         * @param limit   at most this many
+         * @return the members
+         */
+        List<LayerMember> lockIncomplete(String afterId, int limit);
 
         /**
          * Locks and reads one active collector.
