@@ -329,12 +329,13 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             for (int i = 0; i < announcements.size(); i += BATCH) {
                 jakarta.json.JsonArrayBuilder payloads = jakarta.json.Json.createArrayBuilder();
                 announcements.subList(i, Math.min(announcements.size(), i + BATCH)).forEach(payloads::add);
-                // Delivered to every instance's LISTEN connection when (and only if) the transaction commits.
-                tx.query("SELECT pg_notify(?, p) IS NULL AS sent FROM jsonb_array_elements_text(?::jsonb) AS p",
+                // Delivered to every instance's LISTEN connection when (and only if) the transaction
+                // commits. The last statement also sends the transaction's one lag probe, after the
+                // announcements and in the same round trip.
+                boolean last = i + BATCH >= announcements.size();
+                tx.query("SELECT pg_notify(?, p) IS NULL AS sent FROM jsonb_array_elements_text(?::jsonb) AS p"
+                                + (last ? " UNION ALL SELECT " + PostgresChangeFeed.SENT_AT_NOTIFY : ""),
                         EFFECTIVE_CHANNEL, payloads.build().toString()).forEach(row -> { });
-            }
-            if (!announcements.isEmpty()) {
-                tx.get("SELECT " + PostgresChangeFeed.SENT_AT_NOTIFY);
             }
             announcements.clear();
         }
