@@ -83,7 +83,8 @@ public final class ConfigRevisionPersistenceAdapter
                     : loadVersion(tx, collectorId, latestVersion);
             PublishResult result = decision.apply(latest);
             if (result instanceof PublishResult.Published published) {
-                insert(tx, published.revision(), latestVersion);
+                // This transaction's one lag probe goes with the announcement (a layer transaction sends its own).
+                insert(tx, published.revision(), latestVersion, true);
                 AuditPersistenceAdapter.insert(tx, audit.apply(published.revision()));
             }
             return result;
@@ -94,10 +95,10 @@ public final class ConfigRevisionPersistenceAdapter
     static void insertVersion(DbTransaction tx, ConfigRevision r) {
         int latest = tx.get("SELECT latest_version FROM collectors WHERE id = ?", r.collectorId().value())
                 .map(row -> Rows.integer(row, "latest_version")).orElseThrow();
-        insert(tx, r, latest);
+        insert(tx, r, latest, false);
     }
 
-    private static void insert(DbTransaction tx, ConfigRevision r, int latestVersion) {
+    private static void insert(DbTransaction tx, ConfigRevision r, int latestVersion, boolean lagProbe) {
         if (r.version().value() != latestVersion + 1) {
             throw new IllegalStateException("version " + r.version() + " does not follow " + latestVersion);
         }
@@ -106,7 +107,8 @@ public final class ConfigRevisionPersistenceAdapter
                 Rows.timestamp(r.createdAt()), r.createdBy(), r.message(), r.source().label());
         tx.update("UPDATE collectors SET latest_version = ? WHERE id = ?", r.version().value(), r.collectorId().value());
         // Delivered to every instance's LISTEN connection when (and only if) the transaction commits.
-        tx.get("SELECT pg_notify(?, ?) IS NULL AS sent, " + PostgresChangeFeed.SENT_AT_NOTIFY, PostgresChangeFeed.CHANNEL,
+        tx.get("SELECT pg_notify(?, ?) IS NULL AS sent" + (lagProbe ? ", " + PostgresChangeFeed.SENT_AT_NOTIFY : ""),
+                PostgresChangeFeed.CHANNEL,
                 r.collectorId().value() + ":" + r.version().value());
     }
 

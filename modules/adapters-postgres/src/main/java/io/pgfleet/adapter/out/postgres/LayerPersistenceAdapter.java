@@ -401,15 +401,17 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
          * sent by one statement per batch.
          */
         private void notifyAll(String channel, List<String> payloads) {
+            boolean probe = EFFECTIVE_CHANNEL.equals(channel);
             for (int i = 0; i < payloads.size(); i += BATCH) {
                 jakarta.json.JsonArrayBuilder batch = CollectorPersistenceAdapter.JSON.createArrayBuilder();
                 payloads.subList(i, Math.min(payloads.size(), i + BATCH)).forEach(batch::add);
-                // Delivered to every instance's LISTEN connection when (and only if) the transaction commits.
-                tx.query("SELECT pg_notify(?, p) IS NULL AS sent FROM jsonb_array_elements_text(?::jsonb) AS p",
+                // Delivered to every instance's LISTEN connection when (and only if) the transaction
+                // commits. The last statement of announcements also sends the transaction's one lag
+                // probe, after them and in the same round trip.
+                boolean last = probe && i + BATCH >= payloads.size();
+                tx.query("SELECT pg_notify(?, p) IS NULL AS sent FROM jsonb_array_elements_text(?::jsonb) AS p"
+                                + (last ? " UNION ALL SELECT " + PostgresChangeFeed.SENT_AT_NOTIFY : ""),
                         channel, batch.build().toString()).forEach(row -> { });
-            }
-            if (!payloads.isEmpty() && EFFECTIVE_CHANNEL.equals(channel)) {
-                tx.get("SELECT " + PostgresChangeFeed.SENT_AT_NOTIFY);
             }
             payloads.clear();
         }
