@@ -79,6 +79,7 @@ public final class HttpApi {
                 .service("/api/v1", new FleetHttpService(useCases.fleet(), metrics))
                 .service("/api/v1", new LayersHttpService(useCases.layers()))
                 .service("/observe/health", new HealthHttpService(useCases.operations().health()));
+        WebConsole.register(routing);
         routing.error(ApiException.class, (req, res, e) -> e.problem().send(res))
                 .error(StorageUnavailableException.class, HttpApi::storageUnavailable)
                 .error(StorageRejectedException.class, HttpApi::storageRejected)
