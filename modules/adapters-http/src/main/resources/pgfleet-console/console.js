@@ -639,8 +639,6 @@
       value: base ? base.text : '', mode: 'toml', lineNumbers: true, gutters: ['CodeMirror-lint-markers'],
       lint: { getAnnotations: validate, async: true, delay: 400 }
     });
-    // Selenium and the tests reach the editor through its element.
-    wrap.querySelector('.CodeMirror').CodeMirror = editor;
 
     function markErrors(list) {
       marked.forEach(l => editor.removeLineClass(l, 'background', 'cm-error-line'));
@@ -696,7 +694,15 @@
       try {
         const headers = {};
         if (base) headers['If-Match'] = base.etag;
-        if (message.value.trim()) headers['X-Change-Message'] = message.value.trim();
+        if (message.value.trim()) {
+          // An HTTP header carries Latin-1 only; say so rather than fail inside fetch.
+          if (!/^[\x20-\x7e\xa0-\xff]*$/.test(message.value.trim())) {
+            result.append(notice('bad', 'The change message travels in an HTTP header, which carries only Latin-1 characters; '
+              + 'please write it without characters such as emoji or non-Latin scripts.'));
+            return;
+          }
+          headers['X-Change-Message'] = message.value.trim();
+        }
         const text = editor.getValue();
         const res = await api('PUT', doc.base, { toml: text, headers });
         if (res.status === 201 || res.status === 200) {

@@ -64,6 +64,18 @@ class WebConsoleIT {
     }
 
     @Test
+    void aBrowsersCachedCopyIsConfirmedWithNotModified() throws Exception {
+        HttpResponse<String> first = get("/ui/console.js");
+        String etag = header(first, "ETag");
+        assertFalse(etag.isEmpty(), "the console's files carry an ETag");
+        HttpResponse<String> again = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + SERVER.port() + "/ui/console.js")).header("If-None-Match", etag).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(304, again.statusCode(), again.body());
+        assertEquals("", again.body());
+    }
+
+    @Test
     void nothingOutsideTheConsoleFilesIsServed() throws Exception {
         for (String path : List.of("/ui/nope.js", "/ui/%2e%2e/%2e%2e/etc/passwd", "/ui/META-INF/MANIFEST.MF",
                 "/ui/vendor/codemirror/%2e%2e/%2e%2e/%2e%2e/META-INF/MANIFEST.MF", "/ui/io/pgfleet/adapter/in/http/openapi.json")) {
