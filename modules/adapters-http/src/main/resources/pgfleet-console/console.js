@@ -186,11 +186,11 @@
     const nav = clear(document.getElementById('nav'));
     top.hidden = !session.access;
     if (!session.access) return;
-    const here = (location.hash || '#/fleet').split('?')[0];
+    const here = '#/' + ((location.hash || '#/fleet').split('?')[0].split('/')[1] || 'fleet');
     const items = [['#/fleet', 'Fleet'], ['#/fleet-layer', 'Fleet layer'], ['#/groups', 'Groups'], ['#/rollouts', 'Rollouts']];
     if (session.role === 'admin') items.push(['#/audit', 'Audit']);
     for (const [hash, text] of items) {
-      nav.append(link(hash, text, { class: here.startsWith(hash) ? 'active' : null, id: 'nav-' + hash.slice(2) }));
+      nav.append(link(hash, text, { class: here === hash ? 'active' : null, id: 'nav-' + hash.slice(2) }));
     }
     document.getElementById('who').textContent = session.subject + ' (' + session.role + ')';
   }

@@ -12,6 +12,7 @@ import org.openqa.selenium.WebElement;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -35,8 +36,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleBrowserIT {
 
+    /** Short-lived access tokens: every step after the first ten seconds runs on tokens the console refreshed. */
+    private static final Duration ACCESS_TOKEN_TTL = Duration.ofSeconds(10);
+
     @RegisterExtension
-    static final RunningServer SERVER = new RunningServer();
+    static final RunningServer SERVER = new RunningServer(s -> s.withAccessTokenTtl(ACCESS_TOKEN_TTL));
 
     private static final String VIEWER_PASSWORD = "viewer-password-long";
     /** Script that would set window.__pwned if any of it ran; nothing of it may. */
@@ -48,14 +52,14 @@ class ConsoleBrowserIT {
 
     private static Optional<ConsoleBrowser> browser;
     private static ApiClient admin;
+    private static Instant adminUntil = Instant.MIN;
     private static String drifting;
     private static String hostile;
     private static int pageLoads;
 
     @BeforeAll
     static void fleet() {
-        admin = SERVER.admin();
-        assertEquals(201, admin.postJson("/api/v1/users", "{\"username\":\"vera\",\"password\":\"" + VIEWER_PASSWORD
+        assertEquals(201, admin().postJson("/api/v1/users", "{\"username\":\"vera\",\"password\":\"" + VIEWER_PASSWORD
                 + "\",\"role\":\"viewer\"}").statusCode());
 
         // An out-of-sync collector: it applied version 1, version 2 is published.
@@ -73,11 +77,11 @@ class ConsoleBrowserIT {
         report(evil, hostile, 1, "FAILED", HOSTILE_ERROR);
 
         // A fleet layer and a group, for their pages.
-        assertEquals(201, admin.putToml("/api/v1/fleet/config", "[collector]\npush_interval = 60\n", "X-Change-Message", "fleet default")
+        assertEquals(201, admin().putToml("/api/v1/fleet/config", "[collector]\npush_interval = 60\n", "X-Change-Message", "fleet default")
                 .statusCode());
-        assertEquals(201, admin.postJson("/api/v1/groups", "{\"id\":\"prod\",\"selector\":{\"env\":\"prod\"},\"priority\":10,"
+        assertEquals(201, admin().postJson("/api/v1/groups", "{\"id\":\"prod\",\"selector\":{\"env\":\"prod\"},\"priority\":10,"
                 + "\"description\":\"production databases\"}").statusCode());
-        assertEquals(201, admin.putToml("/api/v1/groups/prod/config", "[collectors.pg_stats]\ninterval = 15\n").statusCode());
+        assertEquals(201, admin().putToml("/api/v1/groups/prod/config", "[collectors.pg_stats]\ninterval = 15\n").statusCode());
 
         browser = ConsoleBrowser.start(SERVER.port());
     }
@@ -97,6 +101,7 @@ class ConsoleBrowserIT {
         }
         ConsoleBrowser b = browser.get();
         logIn(b, "admin", ServerSettings.TEST_ADMIN_PASSWORD, true);
+        Instant loggedIn = Instant.now();
 
         // Fleet: only the out-of-sync collectors.
         b.awaitElement("#fleet-rows tr[data-id]");
@@ -163,7 +168,7 @@ class ConsoleBrowserIT {
         b.awaitElement("#rollback-confirm").click();
         b.awaitElement("#history-table tr[data-version='5']");
         assertEquals("5", version(drifting));
-        assertTrue(admin.get("/api/v1/config/" + drifting + "/versions?limit=1").body().contains("\"source\":\"rollback:1\""));
+        assertTrue(admin().get("/api/v1/config/" + drifting + "/versions?limit=1").body().contains("\"source\":\"rollback:1\""));
 
         // Layer and audit pages.
         b.go("#/fleet-layer");
@@ -181,6 +186,12 @@ class ConsoleBrowserIT {
         b.screenshot("audit");
         b.go("#/rollouts");
         b.awaitElement("#rollouts-unavailable");
+
+        // All of this outlived the first access token: the console refreshed it without a new login.
+        assertTrue(Duration.between(loggedIn, Instant.now()).compareTo(ACCESS_TOKEN_TTL) > 0);
+        b.go("#/fleet");
+        b.awaitElement("#fleet-rows tr[data-id]");
+        assertTrue(b.all("#login-form").isEmpty(), "still logged in");
 
         assertNoPolicyViolation(b);
     }
@@ -297,8 +308,17 @@ class ConsoleBrowserIT {
         assertTrue(problems.isEmpty(), "the browser logged: " + problems);
     }
 
+    /** The test's own administrator session, logged in again before its short-lived token expires. */
+    private static ApiClient admin() {
+        if (Instant.now().isAfter(adminUntil)) {
+            admin = ApiClient.asAdmin(SERVER.port());
+            adminUntil = Instant.now().plus(ACCESS_TOKEN_TTL).minusSeconds(3);
+        }
+        return admin;
+    }
+
     private static String version(String id) {
-        return admin.get("/api/v1/config/" + id + "/own").headers().firstValue("X-Config-Version").orElse("none");
+        return admin().get("/api/v1/config/" + id + "/own").headers().firstValue("X-Config-Version").orElse("none");
     }
 
     private static String aDocument(int pushInterval) {
@@ -306,7 +326,7 @@ class ConsoleBrowserIT {
     }
 
     private static void publish(String id, String toml, String message) {
-        HttpResponse<String> r = admin.putToml("/api/v1/config/" + id, toml, "X-Change-Message", message);
+        HttpResponse<String> r = admin().putToml("/api/v1/config/" + id, toml, "X-Change-Message", message);
         assertEquals(201, r.statusCode(), r.body());
     }
 
@@ -326,7 +346,7 @@ class ConsoleBrowserIT {
     }
 
     private static void report(ApiClient c, String id, int version, String status, String error) {
-        Matcher sha = Pattern.compile("\"effective_sha256\":\"([0-9a-f]{64})\"").matcher(admin.get("/api/v1/collectors/" + id + "/effective").body());
+        Matcher sha = Pattern.compile("\"effective_sha256\":\"([0-9a-f]{64})\"").matcher(admin().get("/api/v1/collectors/" + id + "/effective").body());
         assertTrue(sha.find());
         HttpResponse<String> r = c.postJson("/api/v1/collectors/" + id + "/status", "{\"version\":" + version + ",\"status\":\"" + status
                 + "\",\"error\":" + json(error) + ",\"effective_sha256\":\"" + sha.group(1) + "\"}");
