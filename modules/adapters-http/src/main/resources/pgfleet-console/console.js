@@ -601,7 +601,7 @@
       charts.append(box);
       // uPlot writes titles and legend labels as text, never as markup.
       new uPlot({
-        title: name, width: 330, height: 150, legend: { show: series.length > 1 },
+        title: name, width: 330, height: 150, legend: { show: true },
         series: [{}].concat(series.map(([label], i) => ({ label, stroke: colours[i % colours.length], spanGaps: true }))),
         axes: [{ size: 30 }, { size: 50 }]
       }, [xs].concat(ys), box);

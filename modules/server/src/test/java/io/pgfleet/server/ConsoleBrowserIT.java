@@ -75,6 +75,11 @@ class ConsoleBrowserIT {
         hostile = idOf(evil);
         publish(hostile, HOSTILE_COMMENT + "\n" + aDocument(30), HOSTILE_MESSAGE);
         report(evil, hostile, 1, "FAILED", HOSTILE_ERROR);
+        HttpResponse<String> pushed = evil.postJson("/api/v1/metrics/push", "{\"batch_id\":\"hostile-batch\",\"samples\":[{\"name\":\"pg_up\","
+                + "\"labels\":{\"db\":" + json(HOSTILE_LABEL) + "},\"value\":1,\"ts\":\"" + Instant.now().minusSeconds(30) + "\"}]}");
+        assertEquals(202, pushed.statusCode(), pushed.body());
+        assertEquals(201, admin().postJson("/api/v1/groups", "{\"id\":\"odd\",\"selector\":{\"team\":\"none\"},"
+                + "\"description\":" + json(HOSTILE_NAME) + "}").statusCode());
 
         // A fleet layer and a group, for their pages.
         assertEquals(201, admin().putToml("/api/v1/fleet/config", "[collector]\npush_interval = 60\n", "X-Change-Message", "fleet default")
@@ -176,7 +181,7 @@ class ConsoleBrowserIT {
         b.awaitElement("#history-table tr[data-version='1']");
         b.screenshot("fleet-layer");
         b.go("#/groups");
-        b.awaitElement("#group-rows a").click();
+        b.awaitElement("#group-rows a[href='#/groups/prod']").click();
         b.awaitElement("#members li");
         assertTrue(b.awaitElement("#layer-doc").getText().contains("interval = 15"));
         b.screenshot("group");
@@ -211,9 +216,15 @@ class ConsoleBrowserIT {
         b.go("#/collector/" + hostile);
         assertTrue(b.awaitElement("#own-doc").getText().contains(HOSTILE_COMMENT));
         assertTrue(b.awaitElement("#history-table td.message").getText().contains(HOSTILE_MESSAGE));
+        assertTrue(b.awaitElement("#charts .chart[data-metric='pg_up']").getText().contains("db=" + HOSTILE_LABEL));
         b.awaitElement("#edit-link").click();
         b.awaitElement(".CodeMirror");
         b.await(d -> ((String) b.script("return document.querySelector('.CodeMirror').CodeMirror.getValue()")).contains(HOSTILE_COMMENT));
+        // A document whose key is markup: the server's error message quotes it, the console shows it as text.
+        setEditor(b, "[collector]\n\"" + HOSTILE_NAME.replace("\"", "'") + "\" = 1\n");
+        assertTrue(b.awaitElement("#validation-errors li[data-line='2']").getText().contains("<img src=x"));
+        b.go("#/groups");
+        assertTrue(b.awaitElement("#groups").getText().contains(HOSTILE_NAME));
         b.go("#/audit");
         b.awaitElement("#audit-rows tr");
         assertTrue(b.awaitElement("#audit").getText().contains(HOSTILE_MESSAGE));
@@ -269,6 +280,28 @@ class ConsoleBrowserIT {
         assertTrue(b.all("#fleet").isEmpty());
         assertFalse(b.awaitElement("#login-form").getText().isEmpty());
         b.screenshot("login");
+    }
+
+    @Test
+    @Order(5)
+    void anotherSiteCannotFrameTheConsole() {
+        if (browser.isEmpty()) {
+            return;
+        }
+        ConsoleBrowser b = browser.get();
+        // A page of another origin (a data: URL) that puts the console in a frame, as a clickjacker would.
+        b.driver().get("data:text/html,<iframe id=victim width=800 height=600 src='" + b.base() + "/ui/'></iframe>");
+        b.driver().switchTo().frame(b.awaitElement("#victim"));
+        try {
+            String url = b.await(d -> {
+                Object href = b.script("return document.readyState === 'complete' ? location.href : null");
+                return href == null || href.toString().equals("about:blank") ? null : href.toString();
+            });
+            assertFalse(url.startsWith(b.base()), "the browser refused to show the console in a frame: " + url);
+            assertTrue(b.all("#login-form").isEmpty());
+        } finally {
+            b.driver().switchTo().defaultContent();
+        }
     }
 
     // ------------------------------------------------------------------ helpers

@@ -16,8 +16,9 @@ import java.util.Properties;
 /**
  * The web console: static files served at {@code /ui/} from the server jar, with the editor and
  * chart libraries from their WebJars under {@code /ui/vendor/}. The console is a client of the
- * public API like any other (it holds no server-side session and has no routes of its own), so its
- * files are public; what they show comes from API calls made with the user's token.
+ * public API like any other (it holds no server-side session and no handler of its own reads or
+ * writes data), so its files are public and sit outside the API's route table; what they show comes
+ * from API calls made with the user's token.
  *
  * <p>Every answer under {@code /ui} carries a Content-Security-Policy without {@code unsafe-inline}
  * or {@code unsafe-eval}: scripts and styles only from the console's own files, network calls only to
