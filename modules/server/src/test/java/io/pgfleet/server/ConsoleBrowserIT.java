@@ -59,6 +59,10 @@ class ConsoleBrowserIT {
 
     @BeforeAll
     static void fleet() {
+        browser = ConsoleBrowser.start(SERVER.port());
+        if (browser.isEmpty()) {
+            return;
+        }
         assertEquals(201, admin().postJson("/api/v1/users", "{\"username\":\"vera\",\"password\":\"" + VIEWER_PASSWORD
                 + "\",\"role\":\"viewer\"}").statusCode());
 
@@ -87,8 +91,6 @@ class ConsoleBrowserIT {
         assertEquals(201, admin().postJson("/api/v1/groups", "{\"id\":\"prod\",\"selector\":{\"env\":\"prod\"},\"priority\":10,"
                 + "\"description\":\"production databases\"}").statusCode());
         assertEquals(201, admin().putToml("/api/v1/groups/prod/config", "[collectors.pg_stats]\ninterval = 15\n").statusCode());
-
-        browser = ConsoleBrowser.start(SERVER.port());
     }
 
     @AfterAll
@@ -243,6 +245,14 @@ class ConsoleBrowserIT {
         ConsoleBrowser b = browser.get();
         logIn(b, "vera", VIEWER_PASSWORD, false);
         b.awaitElement("#fleet-rows tr[data-id]");
+
+        // Live: a publish elsewhere shows in the open fleet page without a reload.
+        String latestCell = "#fleet-rows tr[data-id='" + hostile + "'] td.latest";
+        int before = Integer.parseInt(b.awaitElement(latestCell).getText());
+        b.script("window.__samePage = true");
+        publish(hostile, aDocument(31), "meanwhile");
+        b.await(d -> Integer.parseInt(b.awaitElement(latestCell).getText()) > before);
+        assertEquals(Boolean.TRUE, b.script("return window.__samePage === true"), "the page was not reloaded");
         assertTrue(b.all("#nav-audit").isEmpty(), "the audit trail is an admin's");
         b.go("#/collector/" + drifting);
         b.awaitElement("#history-table tr[data-version='5']");
