@@ -4,6 +4,7 @@
 module io.pgfleet.adapter.in.http {
     requires io.pgfleet.application;
     requires io.helidon.webserver;
+    requires io.helidon.webserver.staticcontent;
     requires io.helidon.http;
     requires io.helidon.common;
     requires io.helidon.common.buffers;

@@ -172,6 +172,8 @@ public final class Demo {
         System.out.println("    [server] GET /api/v1/config/" + id + " -> effective revision "
                 + effective.headers().firstValue("X-Config-Version").orElse("?") + " from "
                 + effective.headers().firstValue("X-Config-Sources").orElse("?"));
+        System.out.println("    [console] " + base + "/ui/ (user admin, password " + ADMIN_PASSWORD + "): the fleet, the diff"
+                + " of versions 1 and 2, the editor");
         say("The agent (pid " + agent.pid() + ", the same process as before) now collects pg_stats every ~2 s, and"
                 + " pg_locks because of its group. " + (exitAfterReload ? "Done." : "Press Ctrl-C to stop."));
         if (exitAfterReload) {

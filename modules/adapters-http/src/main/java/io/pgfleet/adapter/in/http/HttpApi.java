@@ -79,6 +79,7 @@ public final class HttpApi {
                 .service("/api/v1", new FleetHttpService(useCases.fleet(), metrics))
                 .service("/api/v1", new LayersHttpService(useCases.layers()))
                 .service("/observe/health", new HealthHttpService(useCases.operations().health()));
+        WebConsole.register(routing);
         routing.error(ApiException.class, (req, res, e) -> e.problem().send(res))
                 .error(StorageUnavailableException.class, HttpApi::storageUnavailable)
                 .error(StorageRejectedException.class, HttpApi::storageRejected)
@@ -95,11 +96,16 @@ public final class HttpApi {
     }
 
     /**
-     * Helidon's own refusals: no route for the path (404) or a request it cannot read (400).
+     * Helidon's own refusals: no route for the path (404) or a request it cannot read (400); and
+     * the static content's "not modified" (304), which Helidon signals as an exception too.
      * Unknown paths are an everyday event (scanners, browsers asking for /favicon.ico), not an error.
      */
     private static void httpException(ServerRequest req, ServerResponse res, HttpException e) {
-        if (e instanceof NotFoundException || e.status() == Status.NOT_FOUND_404) {
+        if (e.status() == Status.NOT_MODIFIED_304) {
+            // The console's static files answer a conditional GET this way: the browser's copy is current.
+            res.status(Status.NOT_MODIFIED_304);
+            res.send();
+        } else if (e instanceof NotFoundException || e.status() == Status.NOT_FOUND_404) {
             Problem.notFound("no-such-endpoint", "there is no " + req.prologue().method().text() + " "
                     + req.path().path()).send(res);
         } else if (e.status().code() >= 400 && e.status().code() < 500) {

@@ -1,0 +1,97 @@
+package io.pgfleet.adapter.in.http;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.staticcontent.StaticContentService;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Properties;
+
+/**
+ * The web console: static files served at {@code /ui/} from the server jar, with the editor and
+ * chart libraries from their WebJars under {@code /ui/vendor/}. The console is a client of the
+ * public API like any other (it holds no server-side session and no handler of its own reads or
+ * writes data), so its files are public and sit outside the API's route table; what they show comes
+ * from API calls made with the user's token.
+ *
+ * <p>Every answer under {@code /ui} carries a Content-Security-Policy without {@code unsafe-inline}
+ * or {@code unsafe-eval}: scripts and styles only from the console's own files, network calls only to
+ * this origin, and no framing (clickjacking).
+ */
+final class WebConsole {
+
+    /** Where the console is served. */
+    static final String PATH = "/ui";
+
+    /**
+     * The policy of every console answer. {@code form-action 'none'}: the console sends no forms, it
+     * calls the API with {@code fetch}. {@code img-src data:}: uPlot and CodeMirror draw no remote images.
+     */
+    static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self';"
+            + " img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none';"
+            + " frame-ancestors 'none'";
+
+    /** The console's own files: a folder name that is not a package, so the module does not hide it. */
+    private static final String ROOT = "pgfleet-console";
+
+    private WebConsole() {
+    }
+
+    /**
+     * Serves the console and its libraries, and adds the security headers to every console answer.
+     *
+     * @param routing the server's routing
+     */
+    static void register(HttpRouting.Builder routing) {
+        routing.addFilter(WebConsole::securityHeaders)
+                .get(PATH, (req, res) -> {
+                    res.status(Status.MOVED_PERMANENTLY_301);
+                    res.header(HeaderNames.LOCATION, PATH + "/");
+                    res.send();
+                })
+                .register(PATH + "/vendor/codemirror", StaticContentService.create(webJar("codemirror")))
+                .register(PATH + "/vendor/uplot", StaticContentService.create(webJar("uplot")))
+                .register(PATH, StaticContentService.builder(ROOT).welcomeFileName("index.html").build());
+    }
+
+    private static void securityHeaders(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        String path = req.path().path();
+        if (path.equals(PATH) || path.startsWith(PATH + "/")) {
+            res.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+            res.header("X-Frame-Options", "DENY");
+            res.header("X-Content-Type-Options", "nosniff");
+            res.header("Referrer-Policy", "no-referrer");
+            res.header("Cross-Origin-Opener-Policy", "same-origin");
+            res.header("Cross-Origin-Resource-Policy", "same-origin");
+            res.header("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()");
+            // A new server version brings new files: the browser asks again (ETag makes that cheap).
+            res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        }
+        chain.proceed();
+    }
+
+    /**
+     * The resource folder of an npm WebJar on the class path, at the version the build put there
+     * (read from the WebJar's own Maven metadata, so the version is written down once, in the pom).
+     */
+    static String webJar(String artifact) {
+        String metadata = "META-INF/maven/org.webjars.npm/" + artifact + "/pom.properties";
+        try (InputStream in = WebConsole.class.getClassLoader().getResourceAsStream(metadata)) {
+            if (in == null) {
+                throw new IllegalStateException("the web console's library " + artifact + " is missing from the class path ("
+                        + metadata + ")");
+            }
+            Properties p = new Properties();
+            p.load(in);
+            return "META-INF/resources/webjars/" + artifact + "/" + p.getProperty("version");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,416 @@
+package io.pgfleet.server;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The web console in a real browser (headless Chromium) against a real server: an operator finds an
+ * out-of-sync collector, reads its diff, has an invalid document refused at the right line, fixes
+ * and publishes it, meets a concurrent change (412), and rolls back; a viewer sees no write
+ * control; a collector cannot log in; hostile names, labels, messages and documents stay text.
+ * One browser and one server for the class. The same steps take the pictures of docs/console.md.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConsoleBrowserIT {
+
+    /** Short-lived access tokens: every step after the first ten seconds runs on tokens the console refreshed. */
+    private static final Duration ACCESS_TOKEN_TTL = Duration.ofSeconds(10);
+
+    @RegisterExtension
+    static final RunningServer SERVER = new RunningServer(s -> s.withAccessTokenTtl(ACCESS_TOKEN_TTL));
+
+    private static final String VIEWER_PASSWORD = "viewer-password-long";
+    /** Script that would set window.__pwned if any of it ran; nothing of it may. */
+    private static final String HOSTILE_NAME = "<img src=x onerror=\"window.__pwned='name'\">";
+    private static final String HOSTILE_LABEL = "<script>window.__pwned='label'</script>";
+    private static final String HOSTILE_MESSAGE = "<svg onload=\"window.__pwned='message'\">";
+    private static final String HOSTILE_ERROR = "<iframe src=\"javascript:window.__pwned='error'\"></iframe>";
+    private static final String HOSTILE_COMMENT = "# </pre><script>window.__pwned='toml'</script>";
+
+    private static Optional<ConsoleBrowser> browser;
+    private static ApiClient admin;
+    private static Instant adminUntil = Instant.MIN;
+    private static String drifting;
+    private static String hostile;
+    private static int pageLoads;
+
+    @BeforeAll
+    static void fleet() {
+        browser = ConsoleBrowser.start(SERVER.port());
+        if (browser.isEmpty()) {
+            return;
+        }
+        assertEquals(201, admin().postJson("/api/v1/users", "{\"username\":\"vera\",\"password\":\"" + VIEWER_PASSWORD
+                + "\",\"role\":\"viewer\"}").statusCode());
+
+        // An out-of-sync collector: it applied version 1, version 2 is published.
+        ApiClient agent = register("{\"name\":\"db-drift\",\"labels\":{\"env\":\"prod\",\"region\":\"eu\"}}");
+        drifting = idOf(agent);
+        publish(drifting, aDocument(10), "first settings");
+        report(agent, drifting, 1, "APPLIED", "");
+        publish(drifting, aDocument(20), "faster pushes");
+        pushSamples(agent);
+
+        // A collector whose every field shown by the console is hostile.
+        ApiClient evil = register("{\"name\":" + json(HOSTILE_NAME) + ",\"labels\":{\"env\":\"prod\",\"team\":" + json(HOSTILE_LABEL) + "}}");
+        hostile = idOf(evil);
+        publish(hostile, HOSTILE_COMMENT + "\n" + aDocument(30), HOSTILE_MESSAGE);
+        report(evil, hostile, 1, "FAILED", HOSTILE_ERROR);
+        HttpResponse<String> pushed = evil.postJson("/api/v1/metrics/push", "{\"batch_id\":\"hostile-batch\",\"samples\":[{\"name\":\"pg_up\","
+                + "\"labels\":{\"db\":" + json(HOSTILE_LABEL) + "},\"value\":1,\"ts\":\"" + Instant.now().minusSeconds(30) + "\"}]}");
+        assertEquals(202, pushed.statusCode(), pushed.body());
+        assertEquals(201, admin().postJson("/api/v1/groups", "{\"id\":\"odd\",\"selector\":{\"team\":\"none\"},"
+                + "\"description\":" + json(HOSTILE_NAME) + "}").statusCode());
+
+        // A fleet layer and a group, for their pages.
+        assertEquals(201, admin().putToml("/api/v1/fleet/config", "[collector]\npush_interval = 60\n", "X-Change-Message", "fleet default")
+                .statusCode());
+        assertEquals(201, admin().postJson("/api/v1/groups", "{\"id\":\"prod\",\"selector\":{\"env\":\"prod\"},\"priority\":10,"
+                + "\"description\":\"production databases\"}").statusCode());
+        assertEquals(201, admin().putToml("/api/v1/groups/prod/config", "[collectors.pg_stats]\ninterval = 15\n").statusCode());
+    }
+
+    @AfterAll
+    static void closeBrowser() {
+        if (browser != null) {
+            browser.ifPresent(ConsoleBrowser::close);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void anOperatorFindsTheDriftReadsTheDiffFixesAnInvalidDocumentPublishesAndRollsBack() {
+        if (browser.isEmpty()) {
+            return;
+        }
+        ConsoleBrowser b = browser.get();
+        logIn(b, "admin", ServerSettings.TEST_ADMIN_PASSWORD, true);
+        Instant loggedIn = Instant.now();
+
+        // Fleet: only the out-of-sync collectors.
+        b.awaitElement("#fleet-rows tr[data-id]");
+        new org.openqa.selenium.support.ui.Select(b.awaitElement("#show")).selectByValue("out-of-sync");
+        b.awaitElement("#fleet-filter button").click();
+        WebElement row = b.awaitElement("#fleet-rows tr[data-id='" + drifting + "']");
+        assertEquals("false", row.getDomAttribute("data-in-sync"));
+        assertEquals("2", row.findElement(By.cssSelector("td.latest")).getText());
+        assertEquals("1", row.findElement(By.cssSelector("td.applied")).getText());
+        b.await(d -> b.all("#fleet-rows tr[data-id]").stream().allMatch(r -> "false".equals(r.getDomAttribute("data-in-sync"))));
+        b.screenshot("fleet");
+
+        // Collector: its history; the diff of version 1 → 2 side by side.
+        row.findElement(By.cssSelector("a.collector-link")).click();
+        b.awaitElement("#history-table tr[data-version='2']");
+        b.awaitElement("#effective-keys tr[data-key='collector.push_interval']");
+        b.awaitElement("#show-diff").click();
+        WebElement diff = b.awaitElement("#diff");
+        assertTrue(diff.findElement(By.cssSelector("td.del")).getText().contains("push_interval = 10"), diff.getText());
+        assertTrue(diff.findElement(By.cssSelector("td.add")).getText().contains("push_interval = 20"), diff.getText());
+        b.awaitElement("#charts .chart[data-metric='pg_up'] canvas");
+        b.screenshot("collector");
+
+        // Editor: an invalid document is marked at its line as it is typed, and refused on publish.
+        b.awaitElement("#edit-link").click();
+        b.awaitElement(".CodeMirror");
+        setEditor(b, "[collector]\n# the push interval\npush_interval = 0\n");
+        b.awaitElement("#validation-errors li[data-line='3']");
+        b.await(d -> lineHasError(b, 2));
+        assertFalse(lineHasError(b, 0));
+        b.awaitElement("#publish").click();
+        WebElement refused = b.awaitElement("#publish-result .notice.bad");
+        assertTrue(refused.getText().contains("nothing was stored"), refused.getText());
+        assertTrue(b.awaitElement("#validation-errors li[data-line='3']").getText().contains("push_interval"));
+        b.screenshot("editor");
+        assertEquals("2", version(drifting), "nothing stored");
+
+        // Fixed and published.
+        setEditor(b, "[collector]\n# the push interval\npush_interval = 5\n");
+        b.await(d -> "Valid".equals(b.awaitElement("#validation-state").getText()));
+        assertTrue(b.all("#validation-errors li").isEmpty());
+        b.awaitElement("#change-message").sendKeys("push every 5 s");
+        b.awaitElement("#publish").click();
+        assertTrue(b.awaitElement("#publish-result .notice.good").getText().contains("Published version 3"));
+        assertEquals("3", version(drifting));
+
+        // Someone else publishes meanwhile: the console answers 412 with what changed.
+        publish(drifting, "[collector]\n# the push interval\npush_interval = 7\n", "concurrent change");
+        setEditor(b, "[collector]\n# the push interval\npush_interval = 6\n");
+        b.await(d -> "Valid".equals(b.awaitElement("#validation-state").getText()));
+        b.awaitElement("#publish").click();
+        WebElement conflict = b.awaitElement("#conflict");
+        assertTrue(conflict.getText().contains("version 4"), conflict.getText());
+        assertTrue(conflict.findElement(By.cssSelector("td.add")).getText().contains("push_interval = 7"), conflict.getText());
+        b.screenshot("editor-conflict");
+        assertEquals("4", version(drifting), "the stale edit was not stored");
+
+        // Roll back to version 1 with confirmation; the rollback names the latest version it saw.
+        b.go("#/collector/" + drifting);
+        b.awaitElement("#history-table tr[data-version='4']");
+        b.awaitElement("button.rollback[data-version='1']").click();
+        b.awaitElement("#rollback-dialog");
+        b.screenshot("rollback");
+        b.awaitElement("#rollback-confirm").click();
+        b.awaitElement("#history-table tr[data-version='5']");
+        assertEquals("5", version(drifting));
+        assertTrue(admin().get("/api/v1/config/" + drifting + "/versions?limit=1").body().contains("\"source\":\"rollback:1\""));
+
+        // Layer and audit pages.
+        b.go("#/fleet-layer");
+        assertTrue(b.awaitElement("#layer-doc").getText().contains("push_interval = 60"));
+        b.awaitElement("#history-table tr[data-version='1']");
+        b.screenshot("fleet-layer");
+        b.go("#/groups");
+        b.awaitElement("#group-rows a[href='#/groups/prod']").click();
+        b.awaitElement("#members li");
+        assertTrue(b.awaitElement("#layer-doc").getText().contains("interval = 15"));
+        b.screenshot("group");
+        b.go("#/audit?action=config.rollback");
+        WebElement audit = b.awaitElement("#audit-rows tr");
+        assertTrue(audit.getText().contains("config.rollback"), audit.getText());
+        b.screenshot("audit");
+        b.go("#/rollouts");
+        b.awaitElement("#rollouts-unavailable");
+
+        // All of this outlived the first access token: the console refreshed it without a new login.
+        assertTrue(Duration.between(loggedIn, Instant.now()).compareTo(ACCESS_TOKEN_TTL) > 0);
+        b.go("#/fleet");
+        b.awaitElement("#fleet-rows tr[data-id]");
+        assertTrue(b.all("#login-form").isEmpty(), "still logged in");
+
+        assertNoPolicyViolation(b);
+    }
+
+    @Test
+    @Order(2)
+    void hostileNamesLabelsMessagesErrorsAndDocumentsAreShownAsText() {
+        if (browser.isEmpty()) {
+            return;
+        }
+        ConsoleBrowser b = browser.get();
+        logIn(b, "admin", ServerSettings.TEST_ADMIN_PASSWORD, false);
+        WebElement row = b.awaitElement("#fleet-rows tr[data-id='" + hostile + "']");
+        assertTrue(row.getText().contains(HOSTILE_NAME), row.getText());
+        assertTrue(row.getText().contains("team=" + HOSTILE_LABEL), row.getText());
+        assertTrue(row.getText().contains(HOSTILE_ERROR), row.getText());
+        b.go("#/collector/" + hostile);
+        assertTrue(b.awaitElement("#own-doc").getText().contains(HOSTILE_COMMENT));
+        assertTrue(b.awaitElement("#history-table td.message").getText().contains(HOSTILE_MESSAGE));
+        assertTrue(b.awaitElement("#charts .chart[data-metric='pg_up']").getText().contains("db=" + HOSTILE_LABEL));
+        b.awaitElement("#edit-link").click();
+        b.awaitElement(".CodeMirror");
+        b.await(d -> ((String) b.script("return document.querySelector('.CodeMirror').CodeMirror.getValue()")).contains(HOSTILE_COMMENT));
+        // A document whose key is markup: the server's error message quotes it, the console shows it as text.
+        setEditor(b, "[collector]\n\"" + HOSTILE_NAME.replace("\"", "'") + "\" = 1\n");
+        assertTrue(b.awaitElement("#validation-errors li[data-line='2']").getText().contains("<img src=x"));
+        b.go("#/groups");
+        assertTrue(b.awaitElement("#groups").getText().contains(HOSTILE_NAME));
+        b.go("#/audit");
+        b.awaitElement("#audit-rows tr");
+        assertTrue(b.awaitElement("#audit").getText().contains(HOSTILE_MESSAGE));
+
+        assertNull(b.script("return window.__pwned === undefined ? null : String(window.__pwned)"), "no injected script ran");
+        assertTrue(b.all("img[src='x'], main script, main iframe, main svg").isEmpty(), "no injected element");
+        assertNoPolicyViolation(b);
+    }
+
+    @Test
+    @Order(3)
+    void aViewerSeesNoWriteControlsAndTheServerRefusesItsWrites() {
+        if (browser.isEmpty()) {
+            return;
+        }
+        ConsoleBrowser b = browser.get();
+        logIn(b, "vera", VIEWER_PASSWORD, false);
+        b.awaitElement("#fleet-rows tr[data-id]");
+
+        // Live: a publish elsewhere shows in the open fleet page without a reload.
+        String latestCell = "#fleet-rows tr[data-id='" + hostile + "'] td.latest";
+        int before = Integer.parseInt(b.awaitElement(latestCell).getText());
+        b.script("window.__samePage = true");
+        publish(hostile, aDocument(31), "meanwhile");
+        b.await(d -> Integer.parseInt(b.awaitElement(latestCell).getText()) > before);
+        assertEquals(Boolean.TRUE, b.script("return window.__samePage === true"), "the page was not reloaded");
+        assertTrue(b.all("#nav-audit").isEmpty(), "the audit trail is an admin's");
+        b.go("#/collector/" + drifting);
+        b.awaitElement("#history-table tr[data-version='5']");
+        b.awaitElement("#show-diff");
+        assertTrue(b.all("#edit-link").isEmpty(), "no edit link");
+        assertTrue(b.all("button.rollback").isEmpty(), "no rollback button");
+        b.screenshot("viewer-collector");
+        b.go("#/edit/collector/" + drifting);
+        b.awaitElement("main .notice.warn");
+        assertTrue(b.all("#publish").isEmpty(), "no publish button");
+        b.go("#/fleet-layer");
+        b.awaitElement("#history-table tr[data-version='1']");
+        assertTrue(b.all("#edit-link, button.rollback").isEmpty());
+
+        // Forcing the calls the hidden controls would make: refused by the server, nothing stored.
+        ApiClient viewer = new ApiClient(SERVER.port());
+        assertEquals(200, viewer.login("vera", VIEWER_PASSWORD).statusCode());
+        assertEquals(403, viewer.putToml("/api/v1/config/" + drifting, aDocument(42)).statusCode());
+        assertEquals(403, viewer.postJson("/api/v1/config/" + drifting + "/rollback", "{\"to_version\":1}").statusCode());
+        assertEquals("5", version(drifting));
+    }
+
+    @Test
+    @Order(4)
+    void aCollectorCannotLogInToTheConsole() {
+        if (browser.isEmpty()) {
+            return;
+        }
+        ConsoleBrowser b = browser.get();
+        logOut(b);
+        b.awaitElement("#username").sendKeys(drifting);
+        b.awaitElement("#password").sendKeys(ServerSettings.TEST_REGISTRATION_SECRET);
+        b.awaitElement("#login-button").click();
+        assertTrue(b.awaitElement("#login-message .notice.bad").getText().contains("Wrong user name or password"));
+        assertTrue(b.all("#fleet").isEmpty());
+        assertFalse(b.awaitElement("#login-form").getText().isEmpty());
+        b.screenshot("login");
+    }
+
+    @Test
+    @Order(5)
+    void anotherSiteCannotFrameTheConsole() {
+        if (browser.isEmpty()) {
+            return;
+        }
+        ConsoleBrowser b = browser.get();
+        // A page of another origin (a data: URL) that puts the console in a frame, as a clickjacker would.
+        b.driver().get("data:text/html,<iframe id=victim width=800 height=600 src='" + b.base() + "/ui/'></iframe>");
+        b.driver().switchTo().frame(b.awaitElement("#victim"));
+        try {
+            String url = b.await(d -> {
+                Object href = b.script("return document.readyState === 'complete' ? location.href : null");
+                return href == null || href.toString().equals("about:blank") ? null : href.toString();
+            });
+            assertFalse(url.startsWith(b.base()), "the browser refused to show the console in a frame: " + url);
+            assertTrue(b.all("#login-form").isEmpty());
+        } finally {
+            b.driver().switchTo().defaultContent();
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static void logIn(ConsoleBrowser b, String user, String password, boolean picture) {
+        logOut(b);
+        b.awaitElement("#username").sendKeys(user);
+        b.awaitElement("#password").sendKeys(password);
+        b.awaitElement("#login-button").click();
+        b.awaitElement("#fleet");
+        assertTrue(b.awaitElement("#who").getText().startsWith(user), b.awaitElement("#who").getText());
+    }
+
+    /** A fresh page holds no token: loading the console again is a logged-out start. */
+    private static void logOut(ConsoleBrowser b) {
+        b.open("/ui/?page=" + ++pageLoads + "#/fleet");
+        b.awaitElement("#login-form");
+    }
+
+    private static void setEditor(ConsoleBrowser b, String text) {
+        b.script("document.querySelector('.CodeMirror').CodeMirror.setValue(arguments[0])", text);
+    }
+
+    private static boolean lineHasError(ConsoleBrowser b, int line) {
+        return Boolean.TRUE.equals(b.script("const cm = document.querySelector('.CodeMirror').CodeMirror;"
+                + " const info = cm.lineInfo(arguments[0]);"
+                + " return !!(info.bgClass && info.bgClass.includes('cm-error-line') && info.gutterMarkers"
+                + " && info.gutterMarkers['CodeMirror-lint-markers']);", line));
+    }
+
+    private static void assertNoPolicyViolation(ConsoleBrowser b) {
+        List<String> problems = b.consoleMessages().stream()
+                // Refusals the steps provoke (401, 412, 422) are logged as failed loads; they are not problems.
+                .filter(m -> m.contains("Content Security Policy") || m.contains("Uncaught")
+                        || m.startsWith("SEVERE") && !m.contains("Failed to load resource"))
+                .toList();
+        assertTrue(problems.isEmpty(), "the browser logged: " + problems);
+    }
+
+    /** The test's own administrator session, logged in again before its short-lived token expires. */
+    private static ApiClient admin() {
+        if (Instant.now().isAfter(adminUntil)) {
+            admin = ApiClient.asAdmin(SERVER.port());
+            adminUntil = Instant.now().plus(ACCESS_TOKEN_TTL).minusSeconds(3);
+        }
+        return admin;
+    }
+
+    private static String version(String id) {
+        return admin().get("/api/v1/config/" + id + "/own").headers().firstValue("X-Config-Version").orElse("none");
+    }
+
+    private static String aDocument(int pushInterval) {
+        return Documents.aDocument().pushInterval(pushInterval).toml();
+    }
+
+    private static void publish(String id, String toml, String message) {
+        HttpResponse<String> r = admin().putToml("/api/v1/config/" + id, toml, "X-Change-Message", message);
+        assertEquals(201, r.statusCode(), r.body());
+    }
+
+    private static ApiClient register(String body) {
+        ApiClient c = new ApiClient(SERVER.port());
+        HttpResponse<String> r = c.send(c.request("/api/v1/collectors/register").header("Content-Type", "application/json")
+                .header("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET)
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+        assertEquals(201, r.statusCode(), r.body());
+        c.useToken(ApiClient.field(r.body(), "access_token"));
+        return c;
+    }
+
+    private static String idOf(ApiClient collector) {
+        String payload = new String(java.util.Base64.getUrlDecoder().decode(collector.token().split("\\.")[1]));
+        return payload.replaceAll(".*\"sub\":\"([^\"]+)\".*", "$1");
+    }
+
+    private static void report(ApiClient c, String id, int version, String status, String error) {
+        Matcher sha = Pattern.compile("\"effective_sha256\":\"([0-9a-f]{64})\"").matcher(admin().get("/api/v1/collectors/" + id + "/effective").body());
+        assertTrue(sha.find());
+        HttpResponse<String> r = c.postJson("/api/v1/collectors/" + id + "/status", "{\"version\":" + version + ",\"status\":\"" + status
+                + "\",\"error\":" + json(error) + ",\"effective_sha256\":\"" + sha.group(1) + "\"}");
+        assertEquals(204, r.statusCode(), r.body());
+    }
+
+    private static void pushSamples(ApiClient agent) {
+        StringBuilder samples = new StringBuilder();
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        for (int i = 0; i < 10; i++) {
+            String ts = now.minusSeconds(60L * (10 - i)).toString();
+            for (Map.Entry<String, Double> m : Map.of("pg_up", 1.0, "pg_connections", 5.0 + i).entrySet()) {
+                samples.append(samples.isEmpty() ? "" : ",").append("{\"name\":\"").append(m.getKey())
+                        .append("\",\"labels\":{\"db\":\"postgres\"},\"value\":").append(m.getValue()).append(",\"ts\":\"").append(ts).append("\"}");
+            }
+        }
+        HttpResponse<String> r = agent.postJson("/api/v1/metrics/push", "{\"batch_id\":\"console-batch-1\",\"samples\":[" + samples + "]}");
+        assertEquals(202, r.statusCode(), r.body());
+    }
+
+    private static String json(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+}
