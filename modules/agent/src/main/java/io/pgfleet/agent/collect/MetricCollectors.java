@@ -97,17 +97,13 @@ public final class MetricCollectors implements MetricSource {
             int version;
             List<String> preload = new ArrayList<>();
             List<String> databases = new ArrayList<>();
+            boolean dropped = false;
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("""
                     SELECT current_setting('server_version_num')::int AS v,
                            current_setting('shared_preload_libraries') AS preload""")) {
                 rs.next();
                 version = rs.getInt("v");
-                for (String lib : rs.getString("preload").split(",")) {
-                    String name = lib.strip().replace("\"", "");
-                    if (!name.isEmpty() && preload.size() < HostFacts.MAX_PRELOAD && plain(name)) {
-                        preload.add(name);
-                    }
-                }
+                preload.addAll(libraries(rs.getString("preload")));
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT datname FROM pg_database WHERE datallowconn"
                     + " ORDER BY datname LIMIT ?")) {
@@ -116,11 +112,15 @@ public final class MetricCollectors implements MetricSource {
                     while (rs.next()) {
                         if (plain(rs.getString(1))) {
                             databases.add(rs.getString(1));
+                        } else {
+                            // A name left out makes the list incomplete: the server must not take a
+                            // database missing from it as one that does not exist.
+                            dropped = true;
                         }
                     }
                 }
             }
-            boolean truncated = databases.size() > HostFacts.MAX_DATABASES;
+            boolean truncated = dropped || databases.size() > HostFacts.MAX_DATABASES;
             Map<String, List<String>> extensions = new java.util.LinkedHashMap<>();
             extensions.put(target.databases().get(0), extensions(c));
             // The other monitored databases each on a short connection of their own, as far as the bound goes.
@@ -137,10 +137,31 @@ public final class MetricCollectors implements MetricSource {
                 }
             }
             return Optional.of(new HostFacts.PostgresFacts(target.host(), target.port(), version, preload,
-                    truncated ? databases.subList(0, HostFacts.MAX_DATABASES) : databases, truncated, extensions));
-        } catch (SQLException | IllegalArgumentException e) {
+                    databases.subList(0, Math.min(databases.size(), HostFacts.MAX_DATABASES)), truncated, extensions));
+        } catch (SQLException | RuntimeException e) {
+            // Whatever goes wrong reading them, facts are then unknown: a probe never stops an apply.
             return Optional.empty();
         }
+    }
+
+    /**
+     * The libraries of a {@code shared_preload_libraries} setting by name: quotes removed, and a
+     * library given by path ({@code $libdir/pg_stat_statements.so}) named by its file without suffix,
+     * as the schema's requirements name them.
+     */
+    static List<String> libraries(String setting) {
+        List<String> out = new ArrayList<>();
+        for (String lib : setting.split(",")) {
+            String name = lib.strip().replace("\"", "");
+            name = name.substring(name.lastIndexOf('/') + 1);
+            if (name.endsWith(".so")) {
+                name = name.substring(0, name.length() - 3);
+            }
+            if (!name.isEmpty() && out.size() < HostFacts.MAX_PRELOAD && plain(name)) {
+                out.add(name);
+            }
+        }
+        return out;
     }
 
     private static List<String> extensions(Connection c) throws SQLException {

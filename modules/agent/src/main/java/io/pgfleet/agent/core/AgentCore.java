@@ -403,7 +403,7 @@ public final class AgentCore {
         }
         // Only now, inside the allow-lists, is the database touched: what it offers decides whether the
         // collectors the version enables can run here, and goes to the server with the report.
-        probed = p.metrics().probe(next.postgres());
+        probed = probe(next.postgres());
         List<CapabilityGap> lacking = probed.map(pg -> CapabilityCheck.requirements(next, pg)).orElse(List.of());
         if (!lacking.isEmpty()) {
             fail(version, "this host lacks what the configuration needs: " + lacking.stream().map(CapabilityGap::toString)
@@ -428,6 +428,16 @@ public final class AgentCore {
             report(version, ApplyStatus.APPLIED, "");
         }
         log("applied configuration version " + version + " without a restart: " + (firstRun ? describe(next) : described));
+    }
+
+    /** What the database offers; a probe that fails says nothing rather than stop the apply. */
+    private Optional<HostFacts.PostgresFacts> probe(EffectiveConfig.PostgresTarget target) {
+        try {
+            return p.metrics().probe(target);
+        } catch (RuntimeException e) {
+            log("could not read what the monitored database offers (" + e.getMessage() + "); applying without");
+            return Optional.empty();
+        }
     }
 
     /** What this host refuses or lacks; the allow-lists come first, so nothing outside them is touched. */
