@@ -18,14 +18,18 @@ CREATE TABLE samples (
     ts           timestamptz      NOT NULL
 ) PARTITION BY RANGE (ts);
 
--- The read path (one collector, one metric, a time window) and retention of the catch-all.
+-- The read path: one collector's metric from a time on (name, then time), and all of one
+-- collector's metrics from a time on (time order across the days, so a LIMIT stops early instead
+-- of sorting everything the collector sent since then). Every day's partition gets both.
 CREATE INDEX samples_by_collector ON samples (collector_id, name, ts);
-CREATE INDEX samples_by_time ON samples (ts);
+CREATE INDEX samples_by_collector_time ON samples (collector_id, ts);
 
 -- A sample whose day has no partition (an agent clock far off, a day not created yet) lands here
 -- instead of failing its push; the day's partition takes such rows over when it is created, and
 -- retention deletes those that are too old row by row.
 CREATE TABLE samples_default PARTITION OF samples DEFAULT;
+-- Retention deletes old rows of the catch-all in batches by time; whole days need no such index.
+CREATE INDEX samples_default_by_time ON samples_default (ts);
 
 -- One day's partition, [day 00:00 UTC, next day 00:00 UTC), named samples_YYYYMMDD. Safe to call
 -- from several instances at once (an advisory lock serialises them; an existing day is left

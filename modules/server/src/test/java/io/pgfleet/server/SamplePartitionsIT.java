@@ -116,6 +116,10 @@ class SamplePartitionsIT {
         assertEquals(List.of(dayOf(future), "samples_default"),
                 column(database, "SELECT tableoid::regclass::text FROM samples ORDER BY value"));
         assertEquals(2, storage.fleet().loadSamples(new CollectorId("c-1"), "node_load1", Instant.EPOCH, 10).size());
+        assertEquals(List.of(past, future), storage.fleet().loadSamples(new CollectorId("c-1"), "", Instant.EPOCH, 10)
+                .stream().map(Sample::ts).toList(), "every metric of a collector, oldest first across the days");
+        assertEquals(List.of(future), storage.fleet().loadSamples(new CollectorId("c-1"), "", past.plusSeconds(1), 1)
+                .stream().map(Sample::ts).toList());
         execute(database, "SELECT 1 FROM samples"); // still readable as one table
         execute(database, "DROP TABLE " + dayOf(future));
     }

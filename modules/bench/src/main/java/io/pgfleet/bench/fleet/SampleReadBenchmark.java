@@ -73,7 +73,9 @@ public final class SampleReadBenchmark {
         DatabaseSettings db = pg.settings(8);
         Map<String, String> env = Map.of("PGFLEET_DB_URL", db.url(), "PGFLEET_DB_USER", db.user(),
                 "PGFLEET_DB_PASSWORD", db.password(), "PGFLEET_ADMIN_PASSWORD", PASSWORD,
-                "PGFLEET_REGISTRATION_SECRET", "samples-registration-secret");
+                "PGFLEET_REGISTRATION_SECRET", "samples-registration-secret",
+                // The generated month must outlive the run: retention would drop its older half.
+                "PGFLEET_RETENTION_SAMPLES_DAYS", Integer.toString(days + 7));
         Map<String, Object> facts = new LinkedHashMap<>();
         try (ServerTier tier = new ServerTier(jar, dir, out.resolve("samples-server-logs"), 1, env, "384m")) {
             tier.startAll();
