@@ -403,7 +403,15 @@ public final class FleetSimulation {
     private void track(String what, List<Future<?>> tracking, ExecutorService background, Publish publish)
             throws Exception {
         Map<String, Integer> before = revisions();
-        publish.run();
+        try {
+            publish.run();
+        } catch (java.io.IOException e) {
+            // A refused publish fails the run's publish check; the run goes on.
+            say(what + " refused: " + e.getMessage());
+            publishes.add(new PublishResult(what + " (refused: " + e.getMessage() + ")", System.currentTimeMillis(), 0,
+                    List.of(), List.of("the publish itself was refused")));
+            return;
+        }
         long ack = System.currentTimeMillis();
         Map<String, Integer> after = revisions();
         windows.add(new Window(what, ack, ack + 30_000, false));
