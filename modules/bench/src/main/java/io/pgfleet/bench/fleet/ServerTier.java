@@ -112,7 +112,7 @@ final class ServerTier implements AutoCloseable {
         Path log = logDir.resolve("server-" + i + "-" + gen + ".log");
         java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
         Thread.ofPlatform().daemon().name("server-" + i + "-log").start(() -> read(i, p, log, ready));
-        if (!ready.await(120, TimeUnit.SECONDS)) {
+        if (!ready.await(300, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new IllegalStateException("server instance " + i + " did not start; see " + log);
         }
