@@ -23,4 +23,6 @@ module io.pgfleet.agent {
 
     exports io.pgfleet.agent;
     exports io.pgfleet.agent.core;
+    // The fleet simulator runs thousands of cores on the agent's real HTTP adapter.
+    exports io.pgfleet.agent.transport to io.pgfleet.bench;
 }

@@ -169,7 +169,7 @@ public final class PgfleetServer implements AutoCloseable {
                         limits.hashQueue()))
                 .accessTokens(jwt).signingKeys(jwt).refreshTokens(storage.tokens()).enrolments(storage.tokens())
                 .secrets(storage.keys())
-                .purge(storage.retention()).recordAudit(storage.audit())
+                .purge(storage.retention()).samplePartitions(storage.samplePartitions()).recordAudit(storage.audit())
                 .settings(settings.security())
                 .loginLimits(new LoginLimitSettings(limits.loginFreeFailures(), LoginLimitSettings.defaults().firstDelay(),
                         LoginLimitSettings.defaults().maxDelay(), limits.loginFailuresPerAddress(),

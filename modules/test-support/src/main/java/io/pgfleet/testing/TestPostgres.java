@@ -48,6 +48,42 @@ public final class TestPostgres {
         return instance.copyTemplate();
     }
 
+    /**
+     * A new database migrated only up to a version, for tests of the migrations that follow it;
+     * {@link #migrate} takes it further.
+     *
+     * @param version the last migration applied, e.g. {@code "25"}
+     * @return its coordinates
+     */
+    public static synchronized TestDatabase newDatabaseAt(String version) {
+        if (instance == null) {
+            instance = start();
+            instance.createTemplate();
+        }
+        String name = "pgfleet_test_" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+        instance.execute("DROP DATABASE IF EXISTS " + name);
+        instance.execute("CREATE DATABASE " + name);
+        TestDatabase db = new TestDatabase(instance.urlOf(name), instance.user, instance.password);
+        migrate(db, version);
+        return db;
+    }
+
+    /**
+     * Applies the migrations of a database up to a version ({@code "latest"} for all).
+     *
+     * @param db      the database
+     * @param version the last migration to apply
+     */
+    public static void migrate(TestDatabase db, String version) {
+        Flyway.configure()
+                .dataSource(db.url(), db.user(), db.password())
+                .locations("classpath:db-migration")
+                .failOnMissingLocations(true)
+                .target(version)
+                .load()
+                .migrate();
+    }
+
     private static TestPostgres start() {
         String external = System.getenv("PGFLEET_TEST_DB_URL");
         if (external != null && !external.isBlank()) {

@@ -870,6 +870,18 @@ public final class AgentCore {
         }
     }
 
+    /**
+     * Batches kept for a retry; each carries one {@link #DROPPED_METRIC} sample besides those
+     * collected (counted in {@link #waitingSamples()}).
+     *
+     * @return the count
+     */
+    public int pendingBatches() {
+        synchronized (pushLock) {
+            return pending.size();
+        }
+    }
+
     private void log(String message) {
         p.log().accept(message);
     }

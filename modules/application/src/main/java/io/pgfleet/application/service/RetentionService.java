@@ -3,26 +3,34 @@ package io.pgfleet.application.service;
 import io.pgfleet.application.port.in.PurgeExpiredDataUseCase;
 import io.pgfleet.application.port.out.PurgeExpiredDataPort;
 import io.pgfleet.application.port.out.PurgeExpiredDataPort.Kind;
+import io.pgfleet.application.port.out.SamplePartitionsPort;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 
 /**
- * Deletes old samples, batch ids and spent tokens in bounded batches, each its own short
- * transaction, so a purge never holds locks long and a concurrent purge elsewhere is harmless.
+ * Keeps the samples table's days ahead of time and drops those past retention whole; deletes old
+ * samples of the catch-all partition, batch ids and spent tokens in bounded batches, each its own
+ * short transaction, so a purge never holds locks long and a concurrent purge elsewhere is harmless.
  */
 final class RetentionService implements PurgeExpiredDataUseCase {
 
     /** One run stops after this many batches of a kind; the rest goes in the next run. */
     static final int MAX_BATCHES_PER_RUN = 1000;
+    /** Days of samples created ahead of today, so that a week without a run still finds its days. */
+    static final int DAYS_AHEAD = 7;
 
     private final PurgeExpiredDataPort purge;
+    private final SamplePartitionsPort partitions;
     private final RetentionSettings policy;
     private final Clock clock;
 
-    RetentionService(PurgeExpiredDataPort purge, RetentionSettings policy, Clock clock) {
+    RetentionService(PurgeExpiredDataPort purge, SamplePartitionsPort partitions, RetentionSettings policy, Clock clock) {
         this.purge = purge;
+        this.partitions = partitions;
         this.policy = policy;
         this.clock = clock;
     }
@@ -30,7 +38,11 @@ final class RetentionService implements PurgeExpiredDataUseCase {
     @Override
     public Purged purgeExpired() {
         Instant now = clock.instant();
-        return new Purged(purge(Kind.SAMPLES, now, policy.samples()),
+        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+        // Yesterday too: a sample measured just before midnight may arrive after it.
+        partitions.createDays(today.minusDays(1), today.plusDays(DAYS_AHEAD));
+        SamplePartitionsPort.Dropped days = partitions.dropDaysBefore(now.minus(policy.samples()));
+        return new Purged(days.samples() + purge(Kind.SAMPLES, now, policy.samples()),
                 purge(Kind.SAMPLE_BATCHES, now, policy.sampleBatchIds()),
                 purge(Kind.REFRESH_TOKENS, now, policy.spentTokens()),
                 purge(Kind.ENROLMENT_TOKENS, now, policy.spentTokens()));

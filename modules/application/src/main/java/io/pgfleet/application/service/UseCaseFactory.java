@@ -22,6 +22,7 @@ import io.pgfleet.application.port.out.LoadFleetPort;
 import io.pgfleet.application.port.out.LoadUserPort;
 import io.pgfleet.application.port.out.ParseConfigDocumentPort;
 import io.pgfleet.application.port.out.PurgeExpiredDataPort;
+import io.pgfleet.application.port.out.SamplePartitionsPort;
 import io.pgfleet.application.port.out.RecordAuditPort;
 import io.pgfleet.application.port.out.PasswordHasherPort;
 import io.pgfleet.application.port.out.RefreshTokenStorePort;
@@ -78,6 +79,7 @@ public final class UseCaseFactory {
         private EnrolmentTokenStorePort enrolments;
         private ServerSecretPort secrets;
         private PurgeExpiredDataPort purge;
+        private SamplePartitionsPort samplePartitions;
         private RecordAuditPort recordAudit;
         private LoginLimitSettings loginLimits = LoginLimitSettings.defaults();
         private LayerStorePort layerStore;
@@ -221,6 +223,12 @@ public final class UseCaseFactory {
             return this;
         }
 
+        /** @param port the samples table's daily partitions @return this builder */
+        public Builder samplePartitions(SamplePartitionsPort port) {
+            this.samplePartitions = port;
+            return this;
+        }
+
         /** @param port audit entries of refusals (failed logins, reused refresh tokens) @return this builder */
         public Builder recordAudit(RecordAuditPort port) {
             this.recordAudit = port;
@@ -307,7 +315,7 @@ public final class UseCaseFactory {
             FleetService fleet = new FleetService(saveReport, saveBatch, loadFleet, loadCollector, clock);
             return new UseCases(config, collectors, access, new FleetUseCases(fleet, fleet, fleet),
                     new OperationsUseCases(new AuditTrailService(loadAudit), new CachedHealth(database, System::nanoTime),
-                            new RetentionService(purge, retention, clock)),
+                            new RetentionService(purge, samplePartitions, retention, clock)),
                     new LayerUseCases(layers, layers, layers, layers, layers, getConfig, layers, layers));
         }
 
@@ -319,7 +327,7 @@ public final class UseCaseFactory {
                 {saveReport, "saveReport"}, {saveBatch, "saveBatch"}, {loadFleet, "loadFleet"}, {database, "database"},
                 {loadUser, "loadUser"}, {saveUser, "saveUser"}, {hasher, "hasher"}, {accessTokens, "accessTokens"},
                 {signingKeys, "signingKeys"}, {refreshTokens, "refreshTokens"}, {enrolments, "enrolments"},
-                {secrets, "secrets"}, {purge, "purge"}, {recordAudit, "recordAudit"}, {layerStore, "layerStore"},
+                {secrets, "secrets"}, {purge, "purge"}, {samplePartitions, "samplePartitions"}, {recordAudit, "recordAudit"}, {layerStore, "layerStore"},
                 {loadLayers, "loadLayers"}};
             for (Object[] port : ports) {
                 if (port[0] == null) {

@@ -2,11 +2,13 @@ package io.pgfleet.application.service;
 
 import io.pgfleet.application.port.in.PurgeExpiredDataUseCase;
 import io.pgfleet.application.port.out.PurgeExpiredDataPort;
+import io.pgfleet.application.port.out.SamplePartitionsPort;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -39,6 +41,36 @@ class RetentionServiceTest {
         }
     }
 
+    /** Records what is asked of the daily partitions; drops report a fixed count. */
+    private static final class Days implements SamplePartitionsPort {
+        final List<String> calls = new ArrayList<>();
+
+        @Override
+        public int createDays(LocalDate from, LocalDate until) {
+            calls.add("create " + from + ".." + until);
+            return 0;
+        }
+
+        @Override
+        public Dropped dropDaysBefore(Instant cutoff) {
+            calls.add("drop before " + cutoff);
+            return new Dropped(2, 40);
+        }
+    }
+
+    @Test
+    void daysAreCreatedAWeekAheadAndDaysPastRetentionDroppedWhole() {
+        Days days = new Days();
+        RetentionSettings policy = new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2), Duration.ofDays(7), 3,
+                Duration.ofHours(1));
+
+        PurgeExpiredDataUseCase.Purged purged = new RetentionService(new Tables(), days, policy,
+                Clock.fixed(NOW, ZoneOffset.UTC)).purgeExpired();
+
+        assertEquals(List.of("create 2026-11-29..2026-12-07", "drop before 2026-11-16T12:00:00Z"), days.calls);
+        assertEquals(40, purged.samples(), "the samples of the dropped days count as purged");
+    }
+
     @Test
     void eachKindHasItsOwnCutoffAndGoesInBatchesUntilAShortOne() {
         Tables tables = new Tables();
@@ -51,10 +83,10 @@ class RetentionServiceTest {
         RetentionSettings policy = new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2), Duration.ofDays(7), 3,
                 Duration.ofHours(1));
 
-        PurgeExpiredDataUseCase.Purged purged = new RetentionService(tables, policy, Clock.fixed(NOW, ZoneOffset.UTC))
+        PurgeExpiredDataUseCase.Purged purged = new RetentionService(tables, new Days(), policy, Clock.fixed(NOW, ZoneOffset.UTC))
                 .purgeExpired();
 
-        assertEquals(new PurgeExpiredDataUseCase.Purged(7, 0, 0, 0), purged);
+        assertEquals(new PurgeExpiredDataUseCase.Purged(7 + 40, 0, 0, 0), purged);
         assertEquals(1, samples.size(), "the recent sample stays");
         assertEquals(List.of(
                 "SAMPLES 2026-11-16T12:00:00Z 3", "SAMPLES 2026-11-16T12:00:00Z 3", "SAMPLES 2026-11-16T12:00:00Z 3",
@@ -68,9 +100,9 @@ class RetentionServiceTest {
         RetentionSettings policy = new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2), Duration.ofDays(7), 10,
                 Duration.ofHours(1));
 
-        PurgeExpiredDataUseCase.Purged purged = new RetentionService(endless, policy, Clock.fixed(NOW, ZoneOffset.UTC))
+        PurgeExpiredDataUseCase.Purged purged = new RetentionService(endless, new Days(), policy, Clock.fixed(NOW, ZoneOffset.UTC))
                 .purgeExpired();
 
-        assertEquals(10L * RetentionService.MAX_BATCHES_PER_RUN, purged.samples());
+        assertEquals(10L * RetentionService.MAX_BATCHES_PER_RUN + 40, purged.samples());
     }
 }

@@ -145,11 +145,20 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
 
     @Override
     public List<Sample> loadSamples(CollectorId collectorId, String name, Instant since, int limit) {
-        return Rows.guard("loading samples", () -> db.execute().query("""
-                        SELECT name, labels::text AS labels, value, ts FROM samples
-                        WHERE collector_id = ? AND (? = '' OR name = ?) AND ts >= ?
-                        ORDER BY ts, name LIMIT ?""",
-                        collectorId.value(), name, name, Rows.timestamp(since), limit)
+        // Two statements, each matching an index (migration V26): a condition such as
+        // "(? = '' OR name = ?)" would make the planner sort every sample of the collector since
+        // the given time, across every day's partition, before applying the limit.
+        String sql = name.isEmpty()
+                ? """
+                  SELECT name, labels::text AS labels, value, ts FROM samples
+                  WHERE collector_id = ? AND ts >= ? ORDER BY ts, name LIMIT ?"""
+                : """
+                  SELECT name, labels::text AS labels, value, ts FROM samples
+                  WHERE collector_id = ? AND name = ? AND ts >= ? ORDER BY ts, name LIMIT ?""";
+        Object[] params = name.isEmpty()
+                ? new Object[] {collectorId.value(), Rows.timestamp(since), limit}
+                : new Object[] {collectorId.value(), name, Rows.timestamp(since), limit};
+        return Rows.guard("loading samples", () -> db.execute().query(sql, params)
                 .map(r -> new Sample(Rows.text(r, "name"), CollectorPersistenceAdapter.labels(Rows.text(r, "labels")),
                         ((Number) r.column("value").get()).doubleValue(), Rows.instant(r, "ts")))
                 .toList());

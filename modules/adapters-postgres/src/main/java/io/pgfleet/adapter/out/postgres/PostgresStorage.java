@@ -27,6 +27,7 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
     private final LayerPersistenceAdapter layers;
     private final PostgresChangeFeed changes;
     private final RetentionPersistenceAdapter retention;
+    private final SamplePartitionsPersistenceAdapter samplePartitions;
 
     private static final java.util.concurrent.atomic.AtomicInteger POOLS = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -44,6 +45,7 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
         this.keys = new SigningKeyPersistenceAdapter(db);
         this.fleet = new FleetPersistenceAdapter(db);
         this.retention = new RetentionPersistenceAdapter(db);
+        this.samplePartitions = new SamplePartitionsPersistenceAdapter(db);
         this.layers = new LayerPersistenceAdapter(db);
     }
 
@@ -167,6 +169,15 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
      */
     public RetentionPersistenceAdapter retention() {
         return retention;
+    }
+
+    /**
+     * The samples table's daily partitions.
+     *
+     * @return the adapter
+     */
+    public SamplePartitionsPersistenceAdapter samplePartitions() {
+        return samplePartitions;
     }
 
     /**

@@ -21,7 +21,9 @@ public final class RetentionPersistenceAdapter implements PurgeExpiredDataPort {
     @Override
     public int purge(Kind kind, Instant cutoff, int maxRows) {
         String sql = switch (kind) {
-            case SAMPLES -> batch("samples", "ts < ?");
+            // Only the catch-all partition: whole days go by SamplePartitionsPersistenceAdapter, and
+            // ctids are unique per partition only, so a ctid delete must name one table.
+            case SAMPLES -> batch("samples_default", "ts < ?");
             case SAMPLE_BATCHES -> batch("sample_batches", "received_at < ?");
             case REFRESH_TOKENS -> batch("refresh_tokens", "(used_at < ? OR expires_at < ?)");
             case ENROLMENT_TOKENS -> batch("enrolment_tokens", "(used_at < ? OR expires_at < ?)");

@@ -10,7 +10,10 @@ public interface PurgeExpiredDataPort {
 
     /** What retention applies to. */
     enum Kind {
-        /** Metric samples, by the time they were measured. */
+        /**
+         * Metric samples of the catch-all partition (days without a partition of their own), by
+         * the time they were measured; whole days go through {@link SamplePartitionsPort}.
+         */
         SAMPLES,
         /** Batch ids remembered to acknowledge retried pushes, by the time they arrived. */
         SAMPLE_BATCHES,

@@ -1,0 +1,90 @@
+package io.pgfleet.bench.fleet;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** What /proc and jcmd say about the processes of a run. */
+final class Procs {
+
+    private Procs() {
+    }
+
+    /** Resident set size in MiB. */
+    static double rssMiB(long pid) throws IOException {
+        for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (l.startsWith("VmRSS:")) {
+                return Long.parseLong(l.replaceAll("\\D", "")) / 1024.0;
+            }
+        }
+        return -1;
+    }
+
+    /** CPU seconds (user + system) used so far. */
+    static double cpuSeconds(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+    }
+
+    /** This JVM's CPU seconds. */
+    static double ownCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
+    }
+
+    /** Java heap in use, in MiB, as jcmd GC.heap_info reports it; -1 when it cannot tell. */
+    static double heapUsedMiB(long pid) {
+        try {
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(10, TimeUnit.SECONDS);
+            // The generations' lines (DefNew/Tenured, PSYoungGen/ParOldGen) or the heap's (G1);
+            // never Metaspace's.
+            Pattern usedK = Pattern.compile("used (\\d+)K");
+            long used = 0;
+            for (String line : out.split("\n")) {
+                Matcher m = usedK.matcher(line);
+                if (line.contains("total") && !line.contains("Metaspace") && !line.contains("class space") && m.find()) {
+                    used += Long.parseLong(m.group(1));
+                }
+            }
+            return used / 1024.0;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /**
+     * Proportional set size of every PostgreSQL process this JVM started (shared buffers counted
+     * once across them), in MiB; -1 when none runs.
+     */
+    static double postgresPssMiB() {
+        double kb = ProcessHandle.current().descendants()
+                .filter(h -> h.info().command().map(c -> c.endsWith("/postgres")).orElse(false))
+                .mapToDouble(h -> pssKiB(h.pid())).sum();
+        return kb > 0 ? kb / 1024.0 : -1;
+    }
+
+    private static double pssKiB(long pid) {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/smaps_rollup"))) {
+                if (l.startsWith("Pss:")) {
+                    return Long.parseLong(l.replaceAll("\\D", ""));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone
+        }
+        return 0;
+    }
+}

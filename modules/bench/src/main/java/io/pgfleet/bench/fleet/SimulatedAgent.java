@@ -1,0 +1,212 @@
+package io.pgfleet.bench.fleet;
+
+import io.pgfleet.agent.core.AgentCore;
+import io.pgfleet.agent.core.AllowLists;
+import io.pgfleet.agent.core.ConfigSource;
+import io.pgfleet.agent.core.Credentials;
+import io.pgfleet.agent.core.Enroller;
+import io.pgfleet.agent.core.HostFiles;
+import io.pgfleet.agent.core.LastKnownGoodStore;
+import io.pgfleet.agent.core.SampleSink;
+import io.pgfleet.agent.core.ServerException;
+import io.pgfleet.agent.core.StatusReporter;
+import io.pgfleet.agent.transport.ServerClient;
+import io.pgfleet.domain.fleet.Sample;
+import io.pgfleet.toml.TomlDocumentParser;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
+
+/**
+ * One agent of the fleet: the real {@link AgentCore} on the agent's real HTTP adapter
+ * ({@link ServerClient}), with fake collectors, its identity and last-known-good configuration
+ * in memory, on the shared scheduler. Counts the requests it makes, minute by minute.
+ */
+final class SimulatedAgent {
+
+    private static final TomlDocumentParser PARSER = new TomlDocumentParser();
+
+    final int index;
+    final String name;
+    final Map<String, String> labels;
+    final FakeCollectors metrics;
+    final AgentCore core;
+    private final java.util.concurrent.atomic.AtomicLong runStart;
+    private final AtomicIntegerArray perBucket;
+    private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong refreshes = new AtomicLong();
+    private volatile String collectorId = "";
+    private volatile Optional<LastKnownGoodStore.Cached> lastKnownGood = Optional.empty();
+    private volatile boolean everLockedOut;
+
+    /**
+     * An agent.
+     *
+     * @param index          its number in the fleet
+     * @param server         the server instance it talks to
+     * @param secret         the fleet's registration secret, used when it has no enrolment token
+     * @param enrolmentToken a one-time token issued for its collector id, if it enrols that way
+     * @param skew           how far its clock is off
+     * @param scheduler      the shared scheduler
+     * @param buckets        how many buckets of request counts to keep
+     * @param runStart       when the run started (bucket 0); requests before it are not counted by bucket
+     * @param log            where its log lines go
+     */
+    SimulatedAgent(int index, URI server, String secret, Optional<String> enrolmentToken, Duration skew,
+                   SharedScheduler scheduler, int buckets, java.util.concurrent.atomic.AtomicLong runStart, Consumer<String> log) {
+        this.index = index;
+        this.name = "sim-" + index;
+        this.labels = Map.of("env", index % 2 == 0 ? "prod" : "staging", "zone", "z" + index % 3);
+        this.runStart = runStart;
+        this.perBucket = new AtomicIntegerArray(buckets);
+        SharedScheduler.Lanes lanes = scheduler.lanes();
+        this.metrics = new FakeCollectors(lanes::now, skew, index);
+        Consumer<String> prefixed = m -> log.accept(name + " " + m);
+        ServerClient client = new ServerClient(server, Optional.empty(), Optional.empty(), Optional.empty(), "", "",
+                (id, refresh) -> {
+                    if (!collectorId.isEmpty()) {
+                        refreshes.incrementAndGet();
+                        count();
+                    }
+                    collectorId = id;
+                }, prefixed);
+        Counted counted = new Counted(client);
+        Credentials credentials = new Credentials() {
+            @Override
+            public Optional<String> enrolmentToken() {
+                return enrolmentToken;
+            }
+
+            @Override
+            public Optional<String> registrationSecret() {
+                return Optional.of(secret);
+            }
+
+            @Override
+            public String tokenLocation() {
+                return "(simulated)";
+            }
+        };
+        HostFiles host = new HostFiles() {
+            @Override
+            public boolean readableFile(String path) {
+                return true;
+            }
+
+            @Override
+            public Optional<String> realPath(String path) {
+                return Optional.of(path);
+            }
+
+            @Override
+            public boolean exists(String path) {
+                return true;
+            }
+
+            @Override
+            public boolean envSet(String variable) {
+                return true;
+            }
+        };
+        LastKnownGoodStore store = new LastKnownGoodStore() {
+            @Override
+            public Optional<Cached> lastKnownGood() {
+                return lastKnownGood;
+            }
+
+            @Override
+            public void saveLastKnownGood(Cached cached) {
+                lastKnownGood = Optional.of(cached);
+            }
+        };
+        this.core = new AgentCore(new AgentCore.Settings(name, "host-" + index, labels, AllowLists.defaults(), 20_000),
+                new AgentCore.Ports(counted, counted, counted, counted, credentials, metrics, host, store, PARSER::parse,
+                        lanes, RandomGenerator.of("L64X128MixRandom"), prefixed));
+    }
+
+    /** The collector id the server gave it; empty before registration. */
+    String collectorId() {
+        return collectorId;
+    }
+
+    /** Requests made so far (a 401 answered and retried after a refresh counts once, the refresh once). */
+    long requests() {
+        return requests.get();
+    }
+
+    /** Token refreshes so far. */
+    long refreshes() {
+        return refreshes.get();
+    }
+
+    /** Requests made in one bucket ({@link FleetSimulation#BUCKET_SECONDS}) of the run. */
+    int requestsInBucket(int bucket) {
+        return bucket < perBucket.length() ? perBucket.get(bucket) : 0;
+    }
+
+    /** Samples collected and not sent yet (the core's count, less the drop counter each pending batch carries). */
+    long unsent() {
+        return core.waitingSamples() - core.pendingBatches();
+    }
+
+    /** Whether the core was ever seen locked out. */
+    boolean everLockedOut() {
+        everLockedOut |= core.lockedOut();
+        return everLockedOut;
+    }
+
+    private void count() {
+        requests.incrementAndGet();
+        long since = System.currentTimeMillis() - runStart.get();
+        int bucket = (int) (since / (FleetSimulation.BUCKET_SECONDS * 1000L));
+        if (since >= 0 && bucket < perBucket.length()) {
+            perBucket.incrementAndGet(bucket);
+        }
+    }
+
+    /** The adapter's ports, each call counted. */
+    private final class Counted implements ConfigSource, StatusReporter, SampleSink, Enroller {
+        private final ServerClient client;
+
+        private Counted(ServerClient client) {
+            this.client = client;
+        }
+
+        @Override
+        public Fetch fetch(Request request) throws ServerException {
+            count();
+            return client.fetch(request);
+        }
+
+        @Override
+        public void report(Report report) throws ServerException {
+            count();
+            client.report(report);
+        }
+
+        @Override
+        public void push(String batchId, List<Sample> samples) throws ServerException {
+            count();
+            client.push(batchId, samples);
+        }
+
+        @Override
+        public Optional<String> collectorId() {
+            return client.collectorId();
+        }
+
+        @Override
+        public String register(Credential credential, String agentName, String hostname, Map<String, String> agentLabels)
+                throws ServerException {
+            count();
+            return client.register(credential, agentName, hostname, agentLabels);
+        }
+    }
+}
