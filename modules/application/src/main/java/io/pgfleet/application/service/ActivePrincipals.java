@@ -4,6 +4,8 @@ import io.pgfleet.application.port.in.AuthenticateQuery.Authentication;
 import io.pgfleet.domain.access.Principal;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -22,6 +24,7 @@ final class ActivePrincipals {
     }
 
     private final ConcurrentHashMap<Principal, Entry> entries = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Principal, CompletableFuture<Authentication>> lookups = new ConcurrentHashMap<>();
 
     Authentication check(Principal principal, Function<Principal, Authentication> lookup) {
         long now = System.nanoTime();
@@ -29,16 +32,48 @@ final class ActivePrincipals {
         if (e != null && now - e.expiresAt() < 0) {
             return e.answer();
         }
-        Authentication answer = lookup.apply(principal);
-        if (entries.size() >= MAX_ENTRIES) {
-            entries.clear();
+        // A burst that finds no fresh answer (every watcher of a change coming back at once) shares
+        // one lookup: a lookup under way began no earlier than this request, so its answer is as fresh.
+        CompletableFuture<Authentication> mine = new CompletableFuture<>();
+        CompletableFuture<Authentication> running = lookups.putIfAbsent(principal, mine);
+        if (running != null) {
+            return join(running);
         }
-        entries.put(principal, new Entry(answer, now + TTL.toNanos()));
-        return answer;
+        try {
+            Authentication answer = lookup.apply(principal);
+            if (entries.size() >= MAX_ENTRIES) {
+                entries.clear();
+            }
+            entries.put(principal, new Entry(answer, now + TTL.toNanos()));
+            mine.complete(answer);
+            return answer;
+        } catch (RuntimeException | Error x) {
+            mine.completeExceptionally(x);
+            throw x;
+        } finally {
+            lookups.remove(principal, mine);
+        }
+    }
+
+    private static Authentication join(CompletableFuture<Authentication> running) {
+        try {
+            return running.join();
+        } catch (CompletionException x) {
+            // The shared lookup's failure (e.g. the database is unreachable) is this request's too.
+            if (x.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (x.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw x;
+        }
     }
 
     /** Forgets everything known about a subject (a user name or collector id). */
     void forget(String subject) {
         entries.keySet().removeIf(p -> p.subject().equals(subject));
+        // Requests from now on do not join a lookup that began before the change.
+        lookups.keySet().removeIf(p -> p.subject().equals(subject));
     }
 }
