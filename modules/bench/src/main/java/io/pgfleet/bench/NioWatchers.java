@@ -29,6 +29,21 @@ final class NioWatchers implements AutoCloseable {
     private final Thread loop;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private volatile boolean running = true;
+    /** Told of every {@code 200} answer when following. */
+    interface OnAnswer {
+        void answered(int index, int version, long at);
+    }
+
+    private volatile OnAnswer following;
+
+    /**
+     * From now on every {@code 200} answer is reported and its watcher at once watches for the next
+     * version, as an agent does.
+     */
+    void follow(OnAnswer onAnswer) {
+        this.following = onAnswer;
+    }
+
     /** The first failure seen, for the report. */
     static volatile String firstFailure = "";
 
@@ -48,7 +63,7 @@ final class NioWatchers implements AutoCloseable {
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             ch.connect(new InetSocketAddress("127.0.0.1", port));
             ch.configureBlocking(false);
-            conns[i] = new Conn(i, ch, path.apply(i), headers);
+            conns[i] = new Conn(this, i, ch, path.apply(i), headers);
             ch.register(selector, SelectionKey.OP_READ, conns[i]);
         }
         this.loop = Thread.ofPlatform().daemon().name("nio-watchers").start(this::run);
@@ -171,6 +186,7 @@ final class NioWatchers implements AutoCloseable {
 
     /** One keep-alive connection and the answer being read on it. */
     private static final class Conn {
+        final NioWatchers owner;
         final int index;
         final SocketChannel ch;
         final String path;
@@ -186,7 +202,8 @@ final class NioWatchers implements AutoCloseable {
         volatile boolean failed;
         volatile int refusals;
 
-        Conn(int index, SocketChannel ch, String path, String headers) {
+        Conn(NioWatchers owner, int index, SocketChannel ch, String path, String headers) {
+            this.owner = owner;
             this.index = index;
             this.ch = ch;
             this.path = path;
@@ -259,6 +276,11 @@ final class NioWatchers implements AutoCloseable {
             if (status == 200) {
                 answeredAt = now;
                 lastVersion = version;
+                OnAnswer f = owner.following;
+                if (f != null) {
+                    f.answered(index, version, now);
+                    send(version);
+                }
             } else if (status == 304) {
                 // The hold ended without a change: watch again, as an agent does.
                 send(after);

@@ -46,7 +46,9 @@ public final class WatchBenchmark {
     /**
      * Runs the benchmark.
      *
-     * @param args {@code --server-jar PATH [--watchers N] [--instances K] [--publishes P]}
+     * @param args {@code --server-jar PATH [--watchers N] [--instances K] [--publishes P] [--client jdk|nio]}:
+     *             {@code jdk} holds each watch with {@code java.net.http} on a virtual thread (one selector
+     *             thread for all connections), {@code nio} with {@link NioWatchers}
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -54,23 +56,25 @@ public final class WatchBenchmark {
         int watchers = 1000;
         int instances = 2;
         int publishes = 200;
+        String client = "jdk";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--server-jar" -> jar = Path.of(args[++i]);
                 case "--watchers" -> watchers = Integer.parseInt(args[++i]);
                 case "--instances" -> instances = Integer.parseInt(args[++i]);
                 case "--publishes" -> publishes = Integer.parseInt(args[++i]);
+                case "--client" -> client = args[++i];
                 default -> throw new IllegalArgumentException(args[i]);
             }
         }
         Path dir = Files.createTempDirectory("pgfleet-bench");
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir)) {
-            run(jar, pg.settings(16), dir, watchers, instances, publishes);
+            run(jar, pg.settings(16), dir, watchers, instances, publishes, client);
         }
     }
 
-    private static void run(Path jar, DatabaseSettings db, Path dir, int watchers, int instances, int publishes)
-            throws Exception {
+    private static void run(Path jar, DatabaseSettings db, Path dir, int watchers, int instances, int publishes,
+                            String client) throws Exception {
         List<Process> servers = new ArrayList<>();
         List<Integer> ports = new ArrayList<>();
         try {
@@ -113,10 +117,31 @@ public final class WatchBenchmark {
             CountDownLatch allHeld = new CountDownLatch(1);
             volatileRunning = true;
             ExecutorService loops = Executors.newVirtualThreadPerTaskExecutor();
-            for (int i = 0; i < watchers; i++) {
-                String id = "bench-" + i;
-                int port = ports.get(i % ports.size());
-                loops.submit(() -> watchLoop(http, port, token, id, versions, publishedAt, latencies, held));
+            List<NioWatchers> nio = new ArrayList<>();
+            if (client.equals("nio")) {
+                // One selector thread per instance, one connection per watcher: no client thread per watcher.
+                for (int k = 0; k < ports.size(); k++) {
+                    int instance = k;
+                    int count = (watchers - k + ports.size() - 1) / ports.size();
+                    NioWatchers w = new NioWatchers(ports.get(k), count,
+                            j -> "/api/v1/config/bench-" + (j * ports.size() + instance) + "?wait=60&after=",
+                            "Authorization: Bearer " + token + "\r\n");
+                    w.follow((j, v, at) -> {
+                        Long t0 = publishedAt.remove("bench-" + (j * ports.size() + instance) + ":" + v);
+                        if (t0 != null) {
+                            latencies.add((at - t0) / 1e6);
+                        }
+                    });
+                    w.arm(j -> 1);
+                    nio.add(w);
+                    held.addAndGet(count);
+                }
+            } else {
+                for (int i = 0; i < watchers; i++) {
+                    String id = "bench-" + i;
+                    int port = ports.get(i % ports.size());
+                    loops.submit(() -> watchLoop(http, port, token, id, versions, publishedAt, latencies, held));
+                }
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (held.get() < watchers && System.nanoTime() < deadline) {
@@ -143,7 +168,11 @@ public final class WatchBenchmark {
             }
             volatileRunning = false;
             report(watchers, instances, publishes, latencies, dbConnections, memory);
+            System.out.println("client: " + client);
             loops.shutdownNow();
+            for (NioWatchers w : nio) {
+                w.close();
+            }
         } finally {
             for (Process s : servers) {
                 s.destroy();
