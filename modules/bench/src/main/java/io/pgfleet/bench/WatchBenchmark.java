@@ -79,7 +79,7 @@ public final class WatchBenchmark {
         List<Integer> ports = new ArrayList<>();
         try {
             for (int i = 0; i < instances; i++) {
-                int port = 19100 + i;
+                int port = FanoutBenchmark.freePort();
                 servers.add(Proc.start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                                 "-Xmx512m", "-jar", jar.toString()),
                         Map.of("PGFLEET_DB_URL", db.url(), "PGFLEET_DB_USER", db.user(), "PGFLEET_DB_PASSWORD", db.password(),
@@ -118,7 +118,27 @@ public final class WatchBenchmark {
             volatileRunning = true;
             ExecutorService loops = Executors.newVirtualThreadPerTaskExecutor();
             List<NioWatchers> nio = new ArrayList<>();
-            if (client.equals("nio")) {
+            List<Double> nioLatencies = Collections.synchronizedList(new ArrayList<>());
+            // "mixed": even collectors are watched by the NIO client, odd ones by java.net.http, in the same run.
+            boolean mixed = client.equals("mixed");
+            if (mixed) {
+                NioWatchers w = new NioWatchers(ports.get(0), (watchers + 1) / 2,
+                        j -> "/api/v1/config/bench-" + (2 * j) + "?wait=60&after=", "Authorization: Bearer " + token + "\r\n");
+                w.follow((j, v, at) -> {
+                    Long t0 = publishedAt.remove("bench-" + (2 * j) + ":" + v);
+                    if (t0 != null) {
+                        nioLatencies.add((at - t0) / 1e6);
+                    }
+                });
+                w.arm(j -> 1);
+                nio.add(w);
+                held.addAndGet((watchers + 1) / 2);
+                for (int i = 1; i < watchers; i += 2) {
+                    String id = "bench-" + i;
+                    int port = ports.get(0);
+                    loops.submit(() -> watchLoop(http, port, token, id, versions, publishedAt, latencies, held));
+                }
+            } else if (client.equals("nio")) {
                 // One selector thread per instance, one connection per watcher: no client thread per watcher.
                 for (int k = 0; k < ports.size(); k++) {
                     int instance = k;
@@ -163,11 +183,19 @@ public final class WatchBenchmark {
                 Thread.sleep(20);
             }
             long wait = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (latencies.size() < publishes && System.nanoTime() < wait) {
+            while (latencies.size() + nioLatencies.size() < publishes && System.nanoTime() < wait) {
                 Thread.sleep(100);
             }
             volatileRunning = false;
-            report(watchers, instances, publishes, latencies, dbConnections, memory);
+            if (mixed) {
+                System.out.println("java.net.http watchers (odd collectors):");
+                report(watchers, instances, latencies.size() + 0, latencies, dbConnections, memory);
+                System.out.println("NIO watchers (even collectors):");
+                report(watchers, instances, nioLatencies.size(), nioLatencies, dbConnections, memory);
+                System.out.println("published " + publishes);
+            } else {
+                report(watchers, instances, publishes, latencies, dbConnections, memory);
+            }
             System.out.println("client: " + client);
             loops.shutdownNow();
             for (NioWatchers w : nio) {
@@ -264,6 +292,22 @@ public final class WatchBenchmark {
 
     private static void send(HttpClient http, int port, String token, String method, String path, String type, String body)
             throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                sendOnce(http, port, token, method, path, type, body);
+                return;
+            } catch (IllegalStateException e) {
+                // A set-up call refused with 503 on a saturated machine is asked again, as a client would.
+                if (!e.getMessage().contains("→ 503") || attempt == 5) {
+                    throw e;
+                }
+                Thread.sleep(500L * attempt);
+            }
+        }
+    }
+
+    private static void sendOnce(HttpClient http, int port, String token, String method, String path, String type,
+                                 String body) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Authorization", "Bearer " + token).header("Content-Type", type)
                 .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
