@@ -46,7 +46,9 @@ public final class WatchBenchmark {
     /**
      * Runs the benchmark.
      *
-     * @param args {@code --server-jar PATH [--watchers N] [--instances K] [--publishes P]}
+     * @param args {@code --server-jar PATH [--watchers N] [--instances K] [--publishes P] [--client jdk|nio]}:
+     *             {@code jdk} holds each watch with {@code java.net.http} on a virtual thread (one selector
+     *             thread for all connections), {@code nio} with {@link NioWatchers}
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -54,28 +56,30 @@ public final class WatchBenchmark {
         int watchers = 1000;
         int instances = 2;
         int publishes = 200;
+        String client = "jdk";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--server-jar" -> jar = Path.of(args[++i]);
                 case "--watchers" -> watchers = Integer.parseInt(args[++i]);
                 case "--instances" -> instances = Integer.parseInt(args[++i]);
                 case "--publishes" -> publishes = Integer.parseInt(args[++i]);
+                case "--client" -> client = args[++i];
                 default -> throw new IllegalArgumentException(args[i]);
             }
         }
         Path dir = Files.createTempDirectory("pgfleet-bench");
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir)) {
-            run(jar, pg.settings(16), dir, watchers, instances, publishes);
+            run(jar, pg.settings(16), dir, watchers, instances, publishes, client);
         }
     }
 
-    private static void run(Path jar, DatabaseSettings db, Path dir, int watchers, int instances, int publishes)
-            throws Exception {
+    private static void run(Path jar, DatabaseSettings db, Path dir, int watchers, int instances, int publishes,
+                            String client) throws Exception {
         List<Process> servers = new ArrayList<>();
         List<Integer> ports = new ArrayList<>();
         try {
             for (int i = 0; i < instances; i++) {
-                int port = 19100 + i;
+                int port = FanoutBenchmark.freePort();
                 servers.add(Proc.start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                                 "-Xmx512m", "-jar", jar.toString()),
                         Map.of("PGFLEET_DB_URL", db.url(), "PGFLEET_DB_USER", db.user(), "PGFLEET_DB_PASSWORD", db.password(),
@@ -113,10 +117,51 @@ public final class WatchBenchmark {
             CountDownLatch allHeld = new CountDownLatch(1);
             volatileRunning = true;
             ExecutorService loops = Executors.newVirtualThreadPerTaskExecutor();
-            for (int i = 0; i < watchers; i++) {
-                String id = "bench-" + i;
-                int port = ports.get(i % ports.size());
-                loops.submit(() -> watchLoop(http, port, token, id, versions, publishedAt, latencies, held));
+            List<NioWatchers> nio = new ArrayList<>();
+            List<Double> nioLatencies = Collections.synchronizedList(new ArrayList<>());
+            // "mixed": even collectors are watched by the NIO client, odd ones by java.net.http, in the same run.
+            boolean mixed = client.equals("mixed");
+            if (mixed) {
+                NioWatchers w = new NioWatchers(ports.get(0), (watchers + 1) / 2,
+                        j -> "/api/v1/config/bench-" + (2 * j) + "?wait=60&after=", "Authorization: Bearer " + token + "\r\n");
+                w.follow((j, v, at) -> {
+                    Long t0 = publishedAt.remove("bench-" + (2 * j) + ":" + v);
+                    if (t0 != null) {
+                        nioLatencies.add((at - t0) / 1e6);
+                    }
+                });
+                w.arm(j -> 1);
+                nio.add(w);
+                held.addAndGet((watchers + 1) / 2);
+                for (int i = 1; i < watchers; i += 2) {
+                    String id = "bench-" + i;
+                    int port = ports.get(0);
+                    loops.submit(() -> watchLoop(http, port, token, id, versions, publishedAt, latencies, held));
+                }
+            } else if (client.equals("nio")) {
+                // One selector thread per instance, one connection per watcher: no client thread per watcher.
+                for (int k = 0; k < ports.size(); k++) {
+                    int instance = k;
+                    int count = (watchers - k + ports.size() - 1) / ports.size();
+                    NioWatchers w = new NioWatchers(ports.get(k), count,
+                            j -> "/api/v1/config/bench-" + (j * ports.size() + instance) + "?wait=60&after=",
+                            "Authorization: Bearer " + token + "\r\n");
+                    w.follow((j, v, at) -> {
+                        Long t0 = publishedAt.remove("bench-" + (j * ports.size() + instance) + ":" + v);
+                        if (t0 != null) {
+                            latencies.add((at - t0) / 1e6);
+                        }
+                    });
+                    w.arm(j -> 1);
+                    nio.add(w);
+                    held.addAndGet(count);
+                }
+            } else {
+                for (int i = 0; i < watchers; i++) {
+                    String id = "bench-" + i;
+                    int port = ports.get(i % ports.size());
+                    loops.submit(() -> watchLoop(http, port, token, id, versions, publishedAt, latencies, held));
+                }
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (held.get() < watchers && System.nanoTime() < deadline) {
@@ -138,12 +183,24 @@ public final class WatchBenchmark {
                 Thread.sleep(20);
             }
             long wait = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (latencies.size() < publishes && System.nanoTime() < wait) {
+            while (latencies.size() + nioLatencies.size() < publishes && System.nanoTime() < wait) {
                 Thread.sleep(100);
             }
             volatileRunning = false;
-            report(watchers, instances, publishes, latencies, dbConnections, memory);
+            if (mixed) {
+                System.out.println("java.net.http watchers (odd collectors):");
+                report(watchers, instances, latencies.size() + 0, latencies, dbConnections, memory);
+                System.out.println("NIO watchers (even collectors):");
+                report(watchers, instances, nioLatencies.size(), nioLatencies, dbConnections, memory);
+                System.out.println("published " + publishes);
+            } else {
+                report(watchers, instances, publishes, latencies, dbConnections, memory);
+            }
+            System.out.println("client: " + client);
             loops.shutdownNow();
+            for (NioWatchers w : nio) {
+                w.close();
+            }
         } finally {
             for (Process s : servers) {
                 s.destroy();
@@ -235,6 +292,22 @@ public final class WatchBenchmark {
 
     private static void send(HttpClient http, int port, String token, String method, String path, String type, String body)
             throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                sendOnce(http, port, token, method, path, type, body);
+                return;
+            } catch (IllegalStateException e) {
+                // A set-up call refused with 503 on a saturated machine is asked again, as a client would.
+                if (!e.getMessage().contains("→ 503") || attempt == 5) {
+                    throw e;
+                }
+                Thread.sleep(500L * attempt);
+            }
+        }
+    }
+
+    private static void sendOnce(HttpClient http, int port, String token, String method, String path, String type,
+                                 String body) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Authorization", "Bearer " + token).header("Content-Type", type)
                 .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());

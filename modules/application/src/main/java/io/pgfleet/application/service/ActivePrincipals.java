@@ -24,7 +24,7 @@ final class ActivePrincipals {
     }
 
     private final ConcurrentHashMap<Principal, Entry> entries = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Principal, CompletableFuture<Authentication>> inFlight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Principal, CompletableFuture<Authentication>> lookups = new ConcurrentHashMap<>();
 
     Authentication check(Principal principal, Function<Principal, Authentication> lookup) {
         long now = System.nanoTime();
@@ -32,18 +32,12 @@ final class ActivePrincipals {
         if (e != null && now - e.expiresAt() < 0) {
             return e.answer();
         }
+        // A burst that finds no fresh answer (every watcher of a change coming back at once) shares
+        // one lookup: a lookup under way began no earlier than this request, so its answer is as fresh.
         CompletableFuture<Authentication> mine = new CompletableFuture<>();
-        CompletableFuture<Authentication> running = inFlight.putIfAbsent(principal, mine);
+        CompletableFuture<Authentication> running = lookups.putIfAbsent(principal, mine);
         if (running != null) {
-            try {
-                return running.join();
-            } catch (CompletionException failed) {
-                // The lookup we waited for failed (e.g. the database is unreachable): so does this request.
-                if (failed.getCause() instanceof RuntimeException r) {
-                    throw r;
-                }
-                throw failed;
-            }
+            return join(running);
         }
         try {
             Authentication answer = lookup.apply(principal);
@@ -53,16 +47,33 @@ final class ActivePrincipals {
             entries.put(principal, new Entry(answer, now + TTL.toNanos()));
             mine.complete(answer);
             return answer;
-        } catch (RuntimeException failed) {
-            mine.completeExceptionally(failed);
-            throw failed;
+        } catch (RuntimeException | Error x) {
+            mine.completeExceptionally(x);
+            throw x;
         } finally {
-            inFlight.remove(principal, mine);
+            lookups.remove(principal, mine);
+        }
+    }
+
+    private static Authentication join(CompletableFuture<Authentication> running) {
+        try {
+            return running.join();
+        } catch (CompletionException x) {
+            // The shared lookup's failure (e.g. the database is unreachable) is this request's too.
+            if (x.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (x.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw x;
         }
     }
 
     /** Forgets everything known about a subject (a user name or collector id). */
     void forget(String subject) {
         entries.keySet().removeIf(p -> p.subject().equals(subject));
+        // Requests from now on do not join a lookup that began before the change.
+        lookups.keySet().removeIf(p -> p.subject().equals(subject));
     }
 }

@@ -11,6 +11,8 @@ import io.pgfleet.domain.config.ConfigVersion;
 import io.pgfleet.domain.config.RevisionSource;
 import io.pgfleet.domain.layer.EffectiveRevision;
 
+import java.util.concurrent.ConcurrentHashMap;
+
 /**
  * Reads what agents receive (the effective document, numbered by effective revision) and, for
  * versions, the collector's own layer.
@@ -20,6 +22,15 @@ final class EffectiveConfigService implements GetConfigQuery, OwnConfigQuery {
     private final LoadCollectorPort collectors;
     private final LoadConfigRevisionPort own;
     private final EffectiveRevisionCache effective;
+    /**
+     * The answer last made from each cached revision, so that the watchers woken by one change (and
+     * repeated reads) share one answer instead of each re-checking the document's hash. Bounded
+     * like the cache it mirrors.
+     */
+    private final ConcurrentHashMap<CollectorId, Answer> answers = new ConcurrentHashMap<>();
+
+    private record Answer(EffectiveRevision from, ConfigLookup.Found found) {
+    }
 
     EffectiveConfigService(LoadCollectorPort collectors, LoadConfigRevisionPort own, EffectiveRevisionCache effective) {
         this.collectors = collectors;
@@ -30,7 +41,7 @@ final class EffectiveConfigService implements GetConfigQuery, OwnConfigQuery {
     @Override
     public ConfigLookup latest(CollectorId collectorId) {
         return effective.load(collectorId)
-                .<ConfigLookup>map(e -> new ConfigLookup.Found(asRevision(e), e.sources()))
+                .<ConfigLookup>map(this::answer)
                 // The common case costs one query (none when cached); telling "unknown" from "empty" costs a second.
                 .orElseGet(() -> missing(collectorId));
     }
@@ -49,6 +60,19 @@ final class EffectiveConfigService implements GetConfigQuery, OwnConfigQuery {
         return own.loadLatest(collectorId)
                 .<ConfigLookup>map(ConfigLookup.Found::new)
                 .orElseGet(() -> missing(collectorId));
+    }
+
+    private ConfigLookup.Found answer(EffectiveRevision e) {
+        Answer last = answers.get(e.collectorId());
+        // The same instance means the same cache entry: nothing to check again.
+        if (last != null && last.from() == e) {
+            return last.found();
+        }
+        ConfigLookup.Found found = new ConfigLookup.Found(asRevision(e), e.sources());
+        if (last != null || answers.size() < EffectiveRevisionCache.MAX_ENTRIES) {
+            answers.put(e.collectorId(), new Answer(e, found));
+        }
+        return found;
     }
 
     private ConfigLookup missing(CollectorId collectorId) {

@@ -7,6 +7,8 @@ import io.pgfleet.domain.config.ConfigVersion;
 import io.pgfleet.domain.layer.EffectiveRevision;
 
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -16,6 +18,11 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Correctness does not rest on timing: each announcement raises the collector's "newest known
  * revision", and a cached revision older than that is never served; a resync forgets everything.
+ *
+ * <p>Readers that miss at the same moment (every watcher of a collector woken by one announcement
+ * on an instance that did not make the change) share one database read instead of each making
+ * their own; a shared read that began before the newest announcement a reader knows of is not
+ * trusted by that reader, which reads again itself.
  */
 final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
 
@@ -25,6 +32,8 @@ final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
     private final LoadLayersPort delegate;
     private final ConcurrentHashMap<CollectorId, EffectiveRevision> latest = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<CollectorId, Integer> newestKnown = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<CollectorId, CompletableFuture<Optional<EffectiveRevision>>> loading =
+            new ConcurrentHashMap<>();
     private volatile long generation;
 
     EffectiveRevisionCache(LoadLayersPort delegate) {
@@ -38,10 +47,48 @@ final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
      * @return the revision, or empty when it has none
      */
     Optional<EffectiveRevision> load(CollectorId id) {
+        int known = newestKnown.getOrDefault(id, 0);
         EffectiveRevision cached = latest.get(id);
-        if (cached != null && cached.revision().value() >= newestKnown.getOrDefault(id, 0)) {
+        if (cached != null && cached.revision().value() >= known) {
             return Optional.of(cached);
         }
+        CompletableFuture<Optional<EffectiveRevision>> mine = new CompletableFuture<>();
+        CompletableFuture<Optional<EffectiveRevision>> running = loading.putIfAbsent(id, mine);
+        if (running != null) {
+            Optional<EffectiveRevision> shared = join(running);
+            if (shared.map(r -> r.revision().value() >= known).orElse(known == 0)) {
+                return shared;
+            }
+            return loadFromDatabase(id);
+        }
+        try {
+            Optional<EffectiveRevision> loaded = loadFromDatabase(id);
+            mine.complete(loaded);
+            return loaded;
+        } catch (RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            loading.remove(id, mine);
+        }
+    }
+
+    private static Optional<EffectiveRevision> join(CompletableFuture<Optional<EffectiveRevision>> running) {
+        try {
+            return running.join();
+        } catch (CompletionException e) {
+            // The sharing reader's failure (e.g. the database is unreachable) is this reader's too.
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
+    }
+
+    private Optional<EffectiveRevision> loadFromDatabase(CollectorId id) {
         long before = generation;
         Optional<EffectiveRevision> loaded = delegate.loadEffective(id);
         // A resync during the read may have cleared entries the read raced with: do not store then.

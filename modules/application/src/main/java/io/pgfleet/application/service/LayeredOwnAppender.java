@@ -16,6 +16,7 @@ import io.pgfleet.domain.schema.ValidationError;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -29,18 +30,48 @@ final class LayeredOwnAppender implements OwnLayerAppender {
     private final LayerStorePort store;
     private final LayerComposer composer;
     private final Consumer<LayerComposer.Save> announced;
+    /**
+     * Publishes to one collector take turns here before they open a transaction: they would take
+     * turns on the collector's row lock anyway, and waiting there each would hold a pooled database
+     * connection, so that a burst on one hot collector starved every other request of connections
+     * (and timed out with 503). Striped: a fixed number of locks, whatever the number of collectors.
+     * Other instances still take turns on the row lock.
+     */
+    static final int STRIPES = 1024;
+    private final ReentrantLock[] turns = new ReentrantLock[STRIPES];
 
     LayeredOwnAppender(LayerStorePort store, LayerComposer composer, Consumer<LayerComposer.Save> announced) {
         this.store = store;
         this.composer = composer;
         this.announced = announced;
+        for (int i = 0; i < STRIPES; i++) {
+            turns[i] = new ReentrantLock();
+        }
     }
 
     @Override
     public PublishResult append(CollectorId collectorId,
                                 BiFunction<Optional<ConfigRevision>, Optional<EntityTag>, PublishResult> decision,
                                 Function<ConfigRevision, AuditEntry> audit, CapabilityMode mode) {
-        Object result = store.transact(tx -> {
+        ReentrantLock turn = turns[Math.floorMod(collectorId.hashCode(), STRIPES)];
+        turn.lock();
+        Object result;
+        try {
+            result = transact(collectorId, decision, audit, mode);
+        } finally {
+            turn.unlock();
+        }
+        if (result instanceof Stored s) {
+            s.saves().forEach(announced);
+            return s.result();
+        }
+        return (PublishResult) result;
+    }
+
+    private Object transact(CollectorId collectorId,
+                            BiFunction<Optional<ConfigRevision>, Optional<EntityTag>, PublishResult> decision,
+                            Function<ConfigRevision, AuditEntry> audit, CapabilityMode mode) {
+        return store.transact(tx -> {
             Optional<LayerMember> member = tx.lockMember(collectorId);
             if (member.isEmpty()) {
                 return Outcome.<Object>rollback(new PublishResult.CollectorNotFound(collectorId));
@@ -68,11 +99,6 @@ final class LayeredOwnAppender implements OwnLayerAppender {
                 }
             }
         });
-        if (result instanceof Stored s) {
-            s.saves().forEach(announced);
-            return s.result();
-        }
-        return (PublishResult) result;
     }
 
     private static ValidationError named(LayerError e) {

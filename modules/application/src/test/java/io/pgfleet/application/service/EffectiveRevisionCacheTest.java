@@ -15,9 +15,12 @@ import org.junit.jupiter.api.Test;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EffectiveRevisionCacheTest {
 
@@ -25,13 +28,23 @@ class EffectiveRevisionCacheTest {
 
     /** The database, in memory: the effective revision and a count of reads. */
     private static final class FakeStore implements LoadLayersPort {
-        EffectiveRevision latest = revision(1);
+        volatile EffectiveRevision latest = revision(1);
         final AtomicInteger reads = new AtomicInteger();
+        /** When set, every read waits for it: a slow database, so that readers overlap. */
+        volatile CountDownLatch slow = new CountDownLatch(0);
+        final CountDownLatch readStarted = new CountDownLatch(1);
 
         @Override
         public Optional<EffectiveRevision> loadEffective(CollectorId id) {
             reads.incrementAndGet();
-            return Optional.of(latest);
+            EffectiveRevision answer = latest;
+            readStarted.countDown();
+            try {
+                slow.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return Optional.of(answer);
         }
 
         @Override
@@ -131,5 +144,70 @@ class EffectiveRevisionCacheTest {
         cache.stored(new EffectiveRevision(ID, one.revision(), one.document(), one.hash(), "", List.of("fleet@1", "collector@1"),
                 one.createdAt(), 300));
         assertEquals(List.of("fleet@1", "collector@1"), cache.load(ID).orElseThrow().sources());
+    }
+
+    @Test
+    void readersWhoMissTogetherShareOneRead() throws Exception {
+        FakeStore db = new FakeStore();
+        db.slow = new CountDownLatch(1);
+        EffectiveRevisionCache cache = new EffectiveRevisionCache(db);
+        Reader first = new Reader(cache);
+        assertTrue(db.readStarted.await(1, TimeUnit.MINUTES));
+        List<Reader> others = new java.util.ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            others.add(new Reader(cache));
+        }
+        // Every reader is blocked (on the shared read, or on a read of its own) before the database answers.
+        others.forEach(Reader::awaitBlocked);
+        db.slow.countDown();
+        assertEquals(1, first.revision());
+        for (Reader r : others) {
+            assertEquals(1, r.revision());
+        }
+        assertEquals(1, db.reads.get(), "one database read for 51 readers");
+    }
+
+    @Test
+    void aSharedReadOlderThanAnAnnouncementTheReaderKnowsIsReadAgain() throws Exception {
+        FakeStore db = new FakeStore();
+        db.slow = new CountDownLatch(1);
+        EffectiveRevisionCache cache = new EffectiveRevisionCache(db);
+        // A read of revision 1 is under way when revision 2 is committed and announced.
+        Reader early = new Reader(cache);
+        assertTrue(db.readStarted.await(1, TimeUnit.MINUTES));
+        db.latest = revision(2);
+        cache.published(ID, new ConfigVersion(2));
+        Reader woken = new Reader(cache);
+        woken.awaitBlocked();
+        db.slow.countDown();
+        assertEquals(1, early.revision());
+        assertEquals(2, woken.revision(), "a watcher woken for revision 2 never gets revision 1 back");
+    }
+
+    /** A reader on its own virtual thread. */
+    private static final class Reader {
+        private final java.util.concurrent.CompletableFuture<Integer> result = new java.util.concurrent.CompletableFuture<>();
+        private final Thread thread;
+
+        Reader(EffectiveRevisionCache cache) {
+            thread = Thread.ofVirtual().start(() -> {
+                try {
+                    result.complete(cache.load(ID).orElseThrow().revision().value());
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        }
+
+        void awaitBlocked() {
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+            while (thread.getState() != Thread.State.WAITING && !result.isDone() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+        }
+
+        int revision() throws Exception {
+            return result.get(1, TimeUnit.MINUTES);
+        }
     }
 }

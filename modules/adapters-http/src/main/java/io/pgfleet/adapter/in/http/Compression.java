@@ -1,6 +1,8 @@
 package io.pgfleet.adapter.in.http;
 
+import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -8,6 +10,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Locale;
+import java.util.function.Supplier;
 import java.util.zip.GZIPOutputStream;
 
 /** gzip for response bodies when the client asks for it ({@code Accept-Encoding: gzip}). */
@@ -15,24 +18,39 @@ final class Compression {
 
     /** Below this size compression costs more than it saves. */
     static final int MIN_BYTES = 512;
+    private static final Header VARY = HeaderValues.create(HeaderNames.VARY, "Accept-Encoding");
+    private static final Header GZIP = HeaderValues.create(HeaderNames.CONTENT_ENCODING, "gzip");
 
     private Compression() {
     }
 
     static void send(ServerRequest req, ServerResponse res, byte[] body) {
-        res.header(HeaderNames.VARY, "Accept-Encoding");
+        send(req, res, body, () -> gzip(body));
+    }
+
+    /**
+     * Sends a body, compressed when the client accepts gzip and the body is worth it.
+     *
+     * @param gzipped the gzip form of {@code body}, asked for only when it is sent (may be shared)
+     */
+    static void send(ServerRequest req, ServerResponse res, byte[] body, Supplier<byte[]> gzipped) {
+        res.header(VARY);
         if (body.length < MIN_BYTES || !acceptsGzip(req)) {
             res.send(body);
             return;
         }
+        res.header(GZIP);
+        res.send(gzipped.get());
+    }
+
+    private static byte[] gzip(byte[] body) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(body.length / 3 + 64);
         try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
             gz.write(body);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        res.header(HeaderNames.CONTENT_ENCODING, "gzip");
-        res.send(out.toByteArray());
+        return out.toByteArray();
     }
 
     static boolean acceptsGzip(ServerRequest req) {

@@ -32,7 +32,6 @@ import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -161,11 +160,18 @@ final class ConfigHttpService implements ApiService {
         }
     }
 
+    private static final io.helidon.http.Header NO_CACHE =
+            io.helidon.http.HeaderValues.create(HeaderNames.CACHE_CONTROL, "no-cache");
+    private static final io.helidon.http.Header TOML_TYPE =
+            io.helidon.http.HeaderValues.create(HeaderNames.CONTENT_TYPE, TOML + "; charset=utf-8");
+
     static void sendRevision(ServerRequest req, ServerResponse res, ConfigRevision revision) {
-        res.header(CONFIG_VERSION, revision.version().toString());
-        res.header(HeaderNames.ETAG, revision.entityTag().quoted());
-        res.header(HeaderNames.LAST_MODIFIED, HttpDates.header(revision.createdAt()));
-        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        // Encoded once per revision and shared: the watchers one change wakes answer with the same bytes.
+        EncodedRevisions.Encoded encoded = EncodedRevisions.shared().of(revision);
+        res.header(encoded.version);
+        res.header(encoded.etag);
+        res.header(encoded.lastModified);
+        res.header(NO_CACHE);
         boolean notModified = req.headers().first(HeaderNames.IF_NONE_MATCH)
                 .map(h -> EntityTags.noneMatchMatches(h, revision.entityTag()))
                 .orElse(false);
@@ -173,8 +179,8 @@ final class ConfigHttpService implements ApiService {
             res.status(Status.NOT_MODIFIED_304).send();
             return;
         }
-        res.header(HeaderNames.CONTENT_TYPE, TOML + "; charset=utf-8");
-        Compression.send(req, res, revision.document().text().getBytes(StandardCharsets.UTF_8));
+        res.header(TOML_TYPE);
+        Compression.send(req, res, encoded.body, encoded::gzip);
     }
 
     static ConfigDocument readDocument(ServerRequest req) {

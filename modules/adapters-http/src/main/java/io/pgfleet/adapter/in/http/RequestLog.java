@@ -11,6 +11,7 @@ import jakarta.json.Json;
 
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 /**
@@ -58,7 +59,7 @@ final class RequestLog {
         return (FilterChain chain, RoutingRequest req, RoutingResponse res) -> {
             long start = System.nanoTime();
             String id = req.headers().first(REQUEST_ID).filter(v -> ACCEPTED.matcher(v).matches())
-                    .orElseGet(() -> UUID.randomUUID().toString());
+                    .orElseGet(RequestLog::newId);
             CURRENT.set(id);
             res.header(REQUEST_ID, id);
             res.whenSent(() -> {
@@ -70,9 +71,23 @@ final class RequestLog {
                 String principal = req.context().get(Principal.class).map(Principal::subject).orElse("-");
                 long micros = (System.nanoTime() - start) / 1000;
                 int status = res.status().code();
-                LOG.log(System.Logger.Level.INFO, line(method, route, status, micros, principal, id));
+                if (LOG.isLoggable(System.Logger.Level.INFO)) {
+                    LOG.log(System.Logger.Level.INFO, line(method, route, status, micros, principal, id));
+                }
             });
             chain.proceed();
         };
+    }
+
+    /**
+     * A new request id in the form of a random (version 4) UUID. It names a request in logs, it is no
+     * secret: drawn from the thread's own generator rather than the shared secure one, whose lock
+     * every request would otherwise take.
+     */
+    static String newId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        long msb = (r.nextLong() & ~0xF000L) | 0x4000L;
+        long lsb = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(msb, lsb).toString();
     }
 }

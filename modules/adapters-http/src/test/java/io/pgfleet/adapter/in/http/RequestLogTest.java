@@ -29,4 +29,18 @@ class RequestLogTest {
         assertEquals("GET /api/v1/collectors 200 1.25 ms principal=admin request_id=r-2",
                 new RequestLog(false).line("GET", "/api/v1/collectors", 200, 1_250, "admin", "r-2"));
     }
+
+    @Test
+    void madeUpIdsAreRandomVersionFourUuids() {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 1000; i++) {
+            String id = RequestLog.newId();
+            java.util.UUID parsed = java.util.UUID.fromString(id);
+            assertEquals(4, parsed.version(), id);
+            assertEquals(2, parsed.variant(), id);
+            assertEquals(36, id.length(), id);
+            seen.add(id);
+        }
+        assertEquals(1000, seen.size());
+    }
 }

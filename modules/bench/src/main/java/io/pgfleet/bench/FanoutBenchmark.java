@@ -1,0 +1,440 @@
+package io.pgfleet.bench;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.options.WatchOption;
+import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The cost of waking many watchers, pgfleet side by side with etcd in the same run:
+ * <ul>
+ *   <li><b>etcd</b>: N watchers of one key (jetcd, etcd's Java client; every watcher its own gRPC
+ *       watch stream), one put → every watcher's event;</li>
+ *   <li><b>pgfleet, one collector</b>: N long-poll watches of one collector's configuration, one
+ *       {@code PUT} → every watch answered;</li>
+ *   <li><b>pgfleet, group change</b>: N collectors in one label group, each watched by its own
+ *       connection, one group-layer {@code PUT} → every watch answered.</li>
+ * </ul>
+ * Latency of a watcher = its answer's arrival − the moment the change was sent. The pgfleet
+ * watchers are raw HTTP/1.1 connections on one selector thread ({@link NioWatchers}), so the client
+ * adds as little as jetcd's event loop does. Each scenario runs {@code --rounds} times, interleaved,
+ * and the table gives every round and the median of the rounds.
+ *
+ * <pre>./pgfleet bench fanout [--watchers 100,1000,5000] [--rounds 3] [--doc-bytes 3000] [--etcd-clients 1]</pre>
+ */
+public final class FanoutBenchmark {
+
+    private static final String PASSWORD = "bench-admin-password";
+
+    private FanoutBenchmark() {
+    }
+
+    /**
+     * Runs the benchmark.
+     *
+     * @param args {@code --server-jar PATH [--watchers LIST] [--group-watchers LIST] [--rounds R] [--doc-bytes B]
+     *             [--etcd PATH] [--etcd-clients C] [--heap 512m]}
+     * @throws Exception on failure
+     */
+    public static void main(String[] args) throws Exception {
+        Path jar = null;
+        List<Integer> sizes = List.of(100, 1000, 5000);
+        List<Integer> groupSizes = List.of(1000);
+        int rounds = 3;
+        int docBytes = 3000;
+        String etcd = "/usr/bin/etcd";
+        int etcdClients = 1;
+        String heap = "512m";
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--server-jar" -> jar = Path.of(args[++i]);
+                case "--watchers" -> sizes = list(args[++i]);
+                case "--group-watchers" -> {
+                    String v = args[++i];
+                    groupSizes = v.equals("0") ? List.of() : list(v);
+                }
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--doc-bytes" -> docBytes = Integer.parseInt(args[++i]);
+                case "--etcd" -> etcd = args[++i];
+                case "--etcd-clients" -> etcdClients = Integer.parseInt(args[++i]);
+                case "--heap" -> heap = args[++i];
+                default -> throw new IllegalArgumentException(args[i]);
+            }
+        }
+        Path dir = Files.createTempDirectory("pgfleet-fanout");
+        List<String[]> rows = new ArrayList<>();
+        try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"))) {
+            int port = freePort();
+            int etcdPort = freePort();
+            int etcdPeer = freePort();
+            Process server = Proc.start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                            "-Xmx" + heap, "-jar", jar.toString()),
+                    Map.of("PGFLEET_DB_URL", pg.settings(16).url(), "PGFLEET_DB_USER", pg.settings(16).user(),
+                            "PGFLEET_DB_PASSWORD", pg.settings(16).password(),
+                            "PGFLEET_PORT", Integer.toString(port), "PGFLEET_HOST", "127.0.0.1",
+                            "PGFLEET_ADMIN_PASSWORD", PASSWORD, "PGFLEET_DB_POOL_SIZE", "16",
+                            "PGFLEET_DATA_DIR", dir.resolve("server").toString()),
+                    Pattern.compile("pgfleet server ready"), "server");
+            Process etcdProcess = Proc.start(List.of(etcd, "--name", "bench", "--data-dir", dir.resolve("etcd").toString(),
+                            "--listen-client-urls", "http://127.0.0.1:" + etcdPort,
+                            "--advertise-client-urls", "http://127.0.0.1:" + etcdPort,
+                            "--listen-peer-urls", "http://127.0.0.1:" + etcdPeer,
+                            "--initial-advertise-peer-urls", "http://127.0.0.1:" + etcdPeer,
+                            "--initial-cluster", "bench=http://127.0.0.1:" + etcdPeer),
+                    Map.of(), Pattern.compile("ready to serve client requests"), "etcd");
+            List<Client> clients = new ArrayList<>();
+            try {
+                for (int c = 0; c < etcdClients; c++) {
+                    clients.add(Client.builder().endpoints("http://127.0.0.1:" + etcdPort).build());
+                }
+                Pgfleet pgfleet = new Pgfleet(port);
+                String doc = document(docBytes);
+                for (int n : sizes) {
+                    rows.addAll(oneKey(pgfleet, clients, n, rounds, doc));
+                }
+                for (int n : groupSizes) {
+                    rows.addAll(groupChange(pgfleet, clients, n, rounds, doc));
+                }
+                System.out.printf("%nserver after the run: heap used %.0f MiB, RSS %.0f MiB; etcd RSS %.0f MiB%n",
+                        Proc.heapUsedMiB(server.pid()), Proc.rssMiB(server.pid()), Proc.rssMiB(etcdProcess.pid()));
+            } finally {
+                clients.forEach(Client::close);
+                etcdProcess.destroy();
+                server.destroy();
+                etcdProcess.waitFor(30, TimeUnit.SECONDS);
+                server.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+        System.out.println();
+        System.out.println("| scenario | watchers | round | answered | p50 ms | p99 ms | max ms |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        rows.forEach(r -> System.out.println("| " + String.join(" | ", r) + " |"));
+        System.out.println("(" + Instant.now() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, Java "
+                + Runtime.version() + ", document " + docBytes + " bytes, etcd clients " + etcdClients + ")");
+    }
+
+    /** N watchers of one etcd key against N watches of one pgfleet collector, round by round. */
+    private static List<String[]> oneKey(Pgfleet pgfleet, List<Client> clients, int n, int rounds, String doc)
+            throws Exception {
+        String id = "fan-" + n;
+        pgfleet.send("POST", "/api/v1/collectors", "application/json", "{\"id\":\"" + id + "\"}");
+        int[] version = {pgfleet.publish(id, doc + "# 0\n")};
+        ByteSequence key = ByteSequence.from(id, StandardCharsets.UTF_8);
+        clients.get(0).getKVClient().put(key, ByteSequence.from(doc, StandardCharsets.UTF_8)).get();
+        Etcd etcd = new Etcd(clients, key, n);
+        List<double[]> etcdRounds = new ArrayList<>();
+        List<double[]> pgRounds = new ArrayList<>();
+        List<String[]> rows = new ArrayList<>();
+        try (NioWatchers watchers = new NioWatchers(pgfleet.port, n,
+                i -> "/api/v1/config/" + id + "?wait=60&after=", pgfleet.headers())) {
+            for (int r = 0; r <= rounds; r++) {
+                // Round 0 warms both up (JIT, connections, caches) and is not recorded.
+                // etcd first, then pgfleet, so that both see the same moment of a noisy machine.
+                etcdRounds.add(etcd.round(clients.get(0), key, doc + "# " + r + "\n"));
+                double before = pgfleet.held();
+                watchers.arm(i -> version[0]);
+                pgfleet.awaitHeld(before + n);
+                long t0 = System.nanoTime();
+                version[0] = pgfleet.publish(id, doc + "# " + r + "\n");
+                long[] arrived = watchers.await(i -> version[0], 60_000);
+                pgRounds.add(stats(arrived, t0, n));
+                if (r == 0) {
+                    etcdRounds.clear();
+                    pgRounds.clear();
+                    continue;
+                }
+                rows.add(row("etcd, one key", n, r, etcdRounds.getLast()));
+                rows.add(row("pgfleet, one collector", n, r, pgRounds.getLast()));
+                if (watchers.failed() > 0 || watchers.refusals() > 0) {
+                    System.out.println(watchers.failed() + " pgfleet watchers failed, " + watchers.refusals()
+                            + " answers refused so far (first: " + NioWatchers.firstFailure + ")");
+                }
+            }
+        } finally {
+            etcd.close();
+        }
+        rows.add(row("etcd, one key", n, 0, median(etcdRounds)));
+        rows.add(row("pgfleet, one collector", n, 0, median(pgRounds)));
+        printSoFar(rows);
+        return rows;
+    }
+
+    /** N collectors in one group, each watched by its own connection; the group's layer changes. */
+    private static List<String[]> groupChange(Pgfleet pgfleet, List<Client> clients, int n, int rounds, String doc)
+            throws Exception {
+        String group = "fan" + n;
+        System.out.printf("setting up %d collectors in group %s …%n", n, group);
+        try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
+            List<Future<?>> f = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String id = group + "-" + i;
+                f.add(pool.submit(() -> {
+                    pgfleet.send("POST", "/api/v1/collectors", "application/json",
+                            "{\"id\":\"" + id + "\",\"labels\":{\"fanout\":\"" + group + "\"}}");
+                    pgfleet.publish(id, "[postgres]\nport = 5432\n");
+                    return null;
+                }));
+            }
+            for (Future<?> x : f) {
+                x.get();
+            }
+        }
+        pgfleet.send("POST", "/api/v1/groups", "application/json",
+                "{\"id\":\"" + group + "\",\"selector\":{\"fanout\":\"" + group + "\"},\"priority\":10}");
+        int[] revisions = new int[n];
+        for (int i = 0; i < n; i++) {
+            revisions[i] = pgfleet.effectiveRevision(group + "-" + i);
+        }
+        ByteSequence key = ByteSequence.from(group, StandardCharsets.UTF_8);
+        clients.get(0).getKVClient().put(key, ByteSequence.from(doc, StandardCharsets.UTF_8)).get();
+        Etcd etcd = new Etcd(clients, key, n);
+        List<double[]> etcdRounds = new ArrayList<>();
+        List<double[]> pgRounds = new ArrayList<>();
+        List<String[]> rows = new ArrayList<>();
+        try (NioWatchers watchers = new NioWatchers(pgfleet.port, n,
+                i -> "/api/v1/config/" + group + "-" + i + "?wait=60&after=", pgfleet.headers())) {
+            for (int r = 0; r <= rounds; r++) {
+                etcdRounds.add(etcd.round(clients.get(0), key, doc + "# " + r + "\n"));
+                double before = pgfleet.held();
+                watchers.arm(i -> revisions[i]);
+                pgfleet.awaitHeld(before + n);
+                long t0 = System.nanoTime();
+                pgfleet.send("PUT", "/api/v1/groups/" + group + "/config", "application/toml",
+                        "[collector]\npush_interval = " + (10 + r) + "\n");
+                long[] arrived = watchers.await(i -> revisions[i] + 1, 60_000);
+                pgRounds.add(stats(arrived, t0, n));
+                for (int i = 0; i < n; i++) {
+                    revisions[i]++;
+                }
+                if (r == 0) {
+                    etcdRounds.clear();
+                    pgRounds.clear();
+                    continue;
+                }
+                rows.add(row("etcd, one key", n, r, etcdRounds.getLast()));
+                rows.add(row("pgfleet, group change", n, r, pgRounds.getLast()));
+                if (watchers.failed() > 0 || watchers.refusals() > 0) {
+                    System.out.println(watchers.failed() + " pgfleet watchers failed, " + watchers.refusals()
+                            + " answers refused so far (first: " + NioWatchers.firstFailure + ")");
+                }
+            }
+        } finally {
+            etcd.close();
+        }
+        rows.add(row("etcd, one key", n, 0, median(etcdRounds)));
+        rows.add(row("pgfleet, group change", n, 0, median(pgRounds)));
+        printSoFar(rows);
+        return rows;
+    }
+
+    private static void printSoFar(List<String[]> rows) {
+        rows.forEach(r -> System.out.println("| " + String.join(" | ", r) + " |"));
+    }
+
+    private static String[] row(String scenario, int n, int round, double[] s) {
+        return new String[] {scenario, Integer.toString(n), round == 0 ? "**median**" : Integer.toString(round),
+                String.format("%.0f of %d", s[0], n), String.format("%.1f", s[1]), String.format("%.1f", s[2]),
+                String.format("%.1f", s[3])};
+    }
+
+    /** {answered, p50, p99, max} in milliseconds after {@code t0}. */
+    private static double[] stats(long[] arrived, long t0, int n) {
+        double[] ms = Arrays.stream(arrived).mapToDouble(a -> (a - t0) / 1e6).sorted().toArray();
+        if (ms.length == 0) {
+            return new double[] {0, Double.NaN, Double.NaN, Double.NaN};
+        }
+        return new double[] {ms.length, pct(ms, 50), pct(ms, 99), ms[ms.length - 1]};
+    }
+
+    private static double pct(double[] sorted, int p) {
+        return sorted[Math.min(sorted.length - 1, Math.max(0, (int) Math.ceil(p / 100.0 * sorted.length) - 1))];
+    }
+
+    /** The median of each figure over the rounds. */
+    private static double[] median(List<double[]> rounds) {
+        double[] m = new double[4];
+        for (int k = 0; k < 4; k++) {
+            int kk = k;
+            double[] v = rounds.stream().mapToDouble(x -> x[kk]).sorted().toArray();
+            m[k] = v[v.length / 2];
+        }
+        return m;
+    }
+
+    static String document(int bytes) {
+        StringBuilder sb = new StringBuilder(io.pgfleet.testing.ConfigCorpus.SPEC_EXAMPLE);
+        while (sb.length() < bytes) {
+            sb.append("# operator note: this host belongs to the reporting cluster; change windows are on Sundays.\n");
+        }
+        return sb.toString();
+    }
+
+    private static List<Integer> list(String csv) {
+        return Arrays.stream(csv.split(",")).map(String::trim).map(Integer::parseInt).toList();
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** N jetcd watchers of one key, spread over the clients; each records when its event arrived. */
+    private static final class Etcd implements AutoCloseable {
+        private final List<Watch.Watcher> watchers = new ArrayList<>();
+        private final AtomicLongArray arrived;
+        private final AtomicInteger created = new AtomicInteger();
+        private final AtomicInteger events = new AtomicInteger();
+        private final int n;
+
+        Etcd(List<Client> clients, ByteSequence key, int n) throws InterruptedException {
+            this.n = n;
+            this.arrived = new AtomicLongArray(n);
+            WatchOption option = WatchOption.builder().withCreateNotify(true).build();
+            for (int i = 0; i < n; i++) {
+                int index = i;
+                watchers.add(clients.get(i % clients.size()).getWatchClient().watch(key, option, Watch.listener(resp -> {
+                    long now = System.nanoTime();
+                    if (resp.isCreatedNotify()) {
+                        created.incrementAndGet();
+                    } else if (!resp.getEvents().isEmpty()) {
+                        arrived.set(index, now);
+                        events.incrementAndGet();
+                    }
+                })));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (created.get() < n && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            if (created.get() < n) {
+                throw new IllegalStateException("only " + created.get() + " of " + n + " etcd watchers were created");
+            }
+        }
+
+        double[] round(Client client, ByteSequence key, String value) throws Exception {
+            for (int i = 0; i < n; i++) {
+                arrived.set(i, 0);
+            }
+            events.set(0);
+            long t0 = System.nanoTime();
+            client.getKVClient().put(key, ByteSequence.from(value, StandardCharsets.UTF_8)).get();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (events.get() < n && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            List<Long> got = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                if (arrived.get(i) != 0) {
+                    got.add(arrived.get(i));
+                }
+            }
+            return stats(got.stream().mapToLong(Long::longValue).toArray(), t0, n);
+        }
+
+        @Override
+        public void close() {
+            watchers.forEach(Watch.Watcher::close);
+        }
+    }
+
+    /** The pgfleet server under test, spoken to with the JDK's client for everything but the watches. */
+    private static final class Pgfleet {
+        private static final Pattern HELD = Pattern.compile("(?m)^pgfleet_watches_held(?:\\{[^}]*})? ([0-9.eE+]+)");
+        final int port;
+        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        private final String token;
+
+        Pgfleet(int port) throws Exception {
+            this.port = port;
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base() + "/api/v1/auth/login"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"admin\",\"password\":\"" + PASSWORD + "\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            this.token = r.body().replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
+        }
+
+        private String base() {
+            return "http://127.0.0.1:" + port;
+        }
+
+        /** What an agent sends with its watch. */
+        String headers() {
+            return "Authorization: Bearer " + token + "\r\nAccept-Encoding: gzip\r\n";
+        }
+
+        HttpResponse<String> send(String method, String path, String type, String body) throws Exception {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base() + path))
+                    .header("Authorization", "Bearer " + token).header("Content-Type", type)
+                    .timeout(Duration.ofSeconds(120))
+                    .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() >= 300) {
+                throw new IllegalStateException(method + " " + path + " → " + r.statusCode() + " " + r.body());
+            }
+            return r;
+        }
+
+        int publish(String id, String doc) throws Exception {
+            return Integer.parseInt(send("PUT", "/api/v1/config/" + id, "application/toml", doc).headers()
+                    .firstValue("X-Config-Version").orElseThrow());
+        }
+
+        int effectiveRevision(String id) throws Exception {
+            return Integer.parseInt(send("GET", "/api/v1/config/" + id, "application/toml", "").headers()
+                    .firstValue("X-Config-Version").orElseThrow());
+        }
+
+        /** The watches the server holds now (including any whose client has gone and whose hold has not ended). */
+        double held() throws Exception {
+            String text = http.send(HttpRequest.newBuilder(URI.create(base() + "/observe/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            Matcher m = HELD.matcher(text);
+            return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        }
+
+        /**
+         * Waits until the server holds {@code n} watches, so that a change finds them all waiting; at
+         * most 20 s (earlier scenarios' closed watches end their hold on their own, which can keep the
+         * count from ever reaching the target: then the run goes on and a late watcher is answered at once).
+         */
+        void awaitHeld(double n) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            double seen = 0;
+            while (System.nanoTime() < deadline) {
+                seen = held();
+                if (seen >= n) {
+                    Thread.sleep(200);
+                    return;
+                }
+                Thread.sleep(50);
+            }
+            System.out.printf("(held %.0f of %.0f watches after 20 s; going on)%n", seen, n);
+        }
+    }
+}
