@@ -27,6 +27,7 @@ import io.pgfleet.domain.layer.LayerMember;
 import io.pgfleet.domain.layer.LayerPublish;
 import io.pgfleet.domain.layer.LayerPublishResult;
 import io.pgfleet.domain.layer.LayerRevision;
+import io.pgfleet.domain.layer.StagedLayer;
 import io.pgfleet.domain.schema.ConfigValidator;
 import io.pgfleet.domain.schema.Validation;
 
@@ -95,6 +96,11 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
         Object result = store.transact(tx -> {
             tx.lockLayers();
             LayerComposer.World world = LayerComposer.World.read(tx);
+            Optional<StagedLayer> staged = world.staging(request.layer());
+            if (staged.isPresent()) {
+                // The rollout decides this layer's next version: promote or abort it first.
+                return Outcome.<Object>rollback(new LayerPublishResult.UnderRollout(request.layer(), staged.get().rollout()));
+            }
             Optional<Group> group = Optional.empty();
             if (request.layer() instanceof LayerId.Group g) {
                 group = world.groups().stream().filter(x -> x.id().equals(g.id())).findFirst();
@@ -229,7 +235,8 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             tx.saveGroup(updated, now);
             tx.audit(new AuditEntry(now, actor, AuditAction.GROUP_UPDATED, new AuditSubject.OfServer(), 0,
                     "group/" + id + " selector " + updated.selector() + " priority " + updated.priority()));
-            return Optional.of(new Affected(world.groupLayers().containsKey(id)
+            boolean hasLayer = world.groupLayers().containsKey(id) || world.staging(new LayerId.Group(id)).isPresent();
+            return Optional.of(new Affected(hasLayer
                     ? tx.lockMembers(List.of(old.selector(), updated.selector())) : List.of(),
                     world.withGroup(updated), now));
         });
@@ -239,6 +246,10 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     public LayerChangeResult delete(GroupId id, Actor actor) {
         Instant now = clock.instant();
         return changeGroup(id, (tx, world, old) -> {
+            Optional<StagedLayer> staged = world.staging(new LayerId.Group(id));
+            if (staged.isPresent()) {
+                return Optional.of(new Busy(staged.get().rollout()));
+            }
             tx.deleteGroup(id, now);
             tx.audit(new AuditEntry(now, actor, AuditAction.GROUP_DELETED, new AuditSubject.OfServer(), 0,
                     "group/" + id));
@@ -260,7 +271,7 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             tx.saveLabels(id, labels);
             tx.audit(new AuditEntry(now, actor, AuditAction.COLLECTOR_LABELS_CHANGED, new AuditSubject.OfCollector(id), 0,
                     "labels " + new LabelSelector(labels)));
-            return new Affected(List.of(m.withLabels(labels)), LayerComposer.World.read(tx), now);
+            return (Work) new Affected(List.of(m.withLabels(labels)), LayerComposer.World.read(tx), now);
         }));
     }
 
@@ -291,17 +302,25 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
      */
     void refresh(CollectorId id) {
         Instant now = clock.instant();
-        change(tx -> tx.lockMember(id).map(m -> new Affected(List.of(m), LayerComposer.World.read(tx), now)));
+        change(tx -> tx.lockMember(id).map(m -> (Work) new Affected(List.of(m), LayerComposer.World.read(tx), now)));
+    }
+
+    /** What a change found to do. */
+    private sealed interface Work permits Affected, Busy {
     }
 
     /** The members a change affects and the layers as the change leaves them. */
-    private record Affected(List<LayerMember> members, LayerComposer.World world, Instant at) {
+    private record Affected(List<LayerMember> members, LayerComposer.World world, Instant at) implements Work {
+    }
+
+    /** The layer the change would touch is under a rollout: nothing changes. */
+    private record Busy(long rollout) implements Work {
     }
 
     /** Runs a change under the layers lock: not found, refused (nothing stored), or stored with its effective revisions. */
     /** A change to one existing group, given the group as it is. */
     private interface GroupChange {
-        Optional<Affected> apply(LayerStorePort.Transaction tx, LayerComposer.World world, Group group);
+        Optional<Work> apply(LayerStorePort.Transaction tx, LayerComposer.World world, Group group);
     }
 
     /** Runs a change to one group; a group that does not exist changes nothing. */
@@ -312,14 +331,18 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
         });
     }
 
-    private LayerChangeResult change(java.util.function.Function<LayerStorePort.Transaction, Optional<Affected>> work) {
+    private LayerChangeResult change(java.util.function.Function<LayerStorePort.Transaction, Optional<Work>> work) {
         Object result = store.transact(tx -> {
             tx.lockLayers();
-            Optional<Affected> affected = work.apply(tx);
-            if (affected.isEmpty()) {
+            Optional<Work> found = work.apply(tx);
+            if (found.isEmpty()) {
                 return Outcome.rollback(new LayerChangeResult.NotFound());
             }
-            switch (composer.session().recompute(affected.get().members(), affected.get().world(), affected.get().at())) {
+            if (found.get() instanceof Busy b) {
+                return Outcome.rollback(new LayerChangeResult.UnderRollout(b.rollout()));
+            }
+            Affected affected = (Affected) found.get();
+            switch (composer.session().recompute(affected.members(), affected.world(), affected.at())) {
                 case LayerComposer.Refused r -> {
                     return Outcome.rollback(new LayerChangeResult.MembersInvalid(r.members(), r.total()));
                 }

@@ -37,4 +37,12 @@ public sealed interface LayerChangeResult {
             Objects.requireNonNull(members, "members");
         }
     }
+
+    /**
+     * A rollout holds the group's layer; nothing changed.
+     *
+     * @param rollout the active rollout's id
+     */
+    record UnderRollout(long rollout) implements LayerChangeResult {
+    }
 }

@@ -69,4 +69,13 @@ public sealed interface LayerPublishResult {
             members = List.copyOf(members);
         }
     }
+
+    /**
+     * A rollout holds the layer: its next version is the rollout's to decide; nothing stored.
+     *
+     * @param layer   the layer
+     * @param rollout the active rollout's id
+     */
+    record UnderRollout(LayerId layer, long rollout) implements LayerPublishResult {
+    }
 }

@@ -243,6 +243,22 @@ public record Rollout(RolloutId id, LayerId layer, ConfigVersion stagedVersion, 
                 createdBy, message, end);
     }
 
+    /**
+     * Rolls back for a reason found outside the wave's reports (a wave that would make members'
+     * configurations invalid).
+     *
+     * @param now      when
+     * @param reason   why
+     * @param failures the members concerned
+     * @return the rollback, or a refusal unless running or paused
+     */
+    public Step rollBack(Instant now, String reason, List<MemberFailure> failures) {
+        if (!state.active()) {
+            return refused("rolled back");
+        }
+        return rollBack(now, reason, failures, Optional.empty());
+    }
+
     private Step.RollBack rollBack(Instant now, String reason, List<MemberFailure> failures, Optional<WaveCounts> counts) {
         List<WaveCounts> done = new ArrayList<>(results);
         counts.ifPresent(done::add);

@@ -337,6 +337,9 @@ final class LayersHttpService implements ApiService {
             case LayerChangeResult.AlreadyExists a -> new Problem(Status.CONFLICT_409, "conflict", "Already exists",
                     "it exists already").send(res);
             case LayerChangeResult.MembersInvalid m -> membersInvalid(m.members(), m.total()).send(res);
+            case LayerChangeResult.UnderRollout u -> new Problem(Status.CONFLICT_409, "rollout-in-progress",
+                    "A rollout holds the layer", "rollout " + u.rollout() + " is rolling out this group's layer; promote"
+                    + " or abort it first", Map.of("rollout", u.rollout())).send(res);
         }
     }
 
@@ -432,6 +435,7 @@ final class LayersHttpService implements ApiService {
                         Map.of("errors", list.build())).send(res);
             }
             case LayerPublishResult.MembersInvalid m -> membersInvalid(m.members(), m.total()).send(res);
+            case LayerPublishResult.UnderRollout u -> RolloutsHttpService.busy(u.layer(), u.rollout()).send(res);
         }
     }
 
