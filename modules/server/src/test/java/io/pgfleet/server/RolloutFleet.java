@@ -41,7 +41,7 @@ final class RolloutFleet {
         final ApiClient client;
         final String id;
 
-        private Member(ApiClient client, String id) {
+        Member(ApiClient client, String id) {
             this.client = client;
             this.id = id;
         }
