@@ -179,12 +179,17 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
             }
             Rollout r = found.get();
             Map<CollectorId, MemberObservation> seen = tx.observe(r.currentWave());
-            Step step = switch (command) {
-                case PAUSE -> r.pause(now, actor.name());
-                case RESUME -> r.resume(now, actor.name());
-                case PROMOTE -> r.promote(now, actor.name(), seen);
-                case ABORT -> r.abort(now, actor.name(), seen);
-            };
+            // An if chain, not a switch: a switch on another class's enum compiles to a synthetic, non-final class.
+            Step step;
+            if (command == Command.PAUSE) {
+                step = r.pause(now, actor.name());
+            } else if (command == Command.RESUME) {
+                step = r.resume(now, actor.name());
+            } else if (command == Command.PROMOTE) {
+                step = r.promote(now, actor.name(), seen);
+            } else {
+                step = r.abort(now, actor.name(), seen);
+            }
             return switch (step) {
                 case Step.Refused refused -> Outcome.rollback(new ControlResult.Refused(refused.reason()));
                 case Step.Wait w -> Outcome.rollback(new ControlResult.Done(r));
