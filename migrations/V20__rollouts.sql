@@ -1,5 +1,7 @@
--- Staged rollouts of fleet and group layer versions (expand only: no existing column changes
--- meaning; a server of the previous release keeps working on this schema, it only ignores rollouts).
+-- Staged rollouts of fleet and group layer versions. Expand only: no existing column changes meaning
+-- and a server of the previous release keeps working on this schema, but it would take a staged
+-- version (the highest in layer_revisions) for the current one: upgrade every instance before the
+-- first rollout.
 --
 --   config_layers.latest_version  stays the layer's CURRENT version: a staged version is stored in
 --                                 layer_revisions (its history shows it, source 'rollout:<id>') but

@@ -175,6 +175,9 @@ class RolloutsIT {
         assertEquals(canary.id, failure.getString("collector_id"));
         assertTrue(failure.getString("error").startsWith("no apply report for effective revision "), failure.toString());
         assertFalse(canary.document().contains("push_interval = 20"));
+        // The group had no version before: the rollback publishes a document that sets nothing.
+        assertTrue(admin.get("/api/v1/groups/s1/config").body().startsWith("# group/s1 had no version before rollout "));
+        assertEquals(List.of("2 rollout-rollback:" + id, "1 rollout:" + id), sources("/api/v1/groups/s1/config"));
     }
 
     @Test
@@ -285,6 +288,10 @@ class RolloutsIT {
         assertEquals(400, admin.postJson("/api/v1/rollouts", "{\"layer\":\"group/h1\",\"waves\":[{\"percent\":100}]}")
                 .statusCode(), "no document");
         assertEquals(404, fleet.startRequest("group/nobody", doc, "[{\"percent\":100}]", 0, 60).statusCode());
+        HttpResponse<String> typo = fleet.startRequest("group/h1", doc, "[{\"selector\":{\"canray\":\"true\"}},"
+                + "{\"percent\":100}]", 0, 60);
+        assertEquals(422, typo.statusCode(), typo.body());
+        assertEquals("https://pgfleet.io/problems/empty-wave", type(typo));
         fleet.group("gone", "{\"suite\":\"gone\"}");
         assertEquals(204, delete("/api/v1/groups/gone").statusCode());
         assertEquals(404, fleet.startRequest("group/gone", doc, "[{\"percent\":100}]", 0, 60).statusCode(),

@@ -122,9 +122,16 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
             Set<CollectorId> stale = tx.stale(members.stream().map(LayerMember::id).toList());
             List<Candidate> candidates = members.stream()
                     .map(m -> new Candidate(m.id(), m.labels(), stale.contains(m.id()))).toList();
+            List<io.pgfleet.domain.rollout.PlannedWave> plan = WavePlan.plan(command.policy().waves(), candidates);
+            for (int i = 0; i < plan.size(); i++) {
+                // A canary selector with a typo would otherwise pass at once and send the version everywhere.
+                if (command.policy().waves().get(i) instanceof io.pgfleet.domain.rollout.WaveSpec.BySelector
+                        && plan.get(i).members().isEmpty()) {
+                    return Outcome.rollback(new StartResult.EmptySelectorWave(i + 1));
+                }
+            }
             Step.StartWave first = Rollout.start(id, layer, version, current.map(LayerRevision::version),
-                    command.policy(), WavePlan.plan(command.policy().waves(), candidates), now, command.actor().name(),
-                    command.message());
+                    command.policy(), plan, now, command.actor().name(), command.message());
             Rollout rollout = first.next();
             tx.insertStaged(staged);
             tx.insertRollout(rollout);

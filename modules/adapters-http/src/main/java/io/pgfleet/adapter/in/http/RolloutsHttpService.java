@@ -115,6 +115,10 @@ final class RolloutsHttpService implements ApiService {
             case StartRolloutUseCase.StartResult.LayerBusy b -> busy(layer, b.rollout()).send(res);
             case StartRolloutUseCase.StartResult.GroupNotFound g -> Problem.notFound("group-not-found",
                     "no group has the id '" + g.id() + "'").send(res);
+            case StartRolloutUseCase.StartResult.EmptySelectorWave e -> new Problem(Status.create(422,
+                    "Unprocessable Content"), "empty-wave", "A selector wave reaches nobody", "wave " + e.wave()
+                    + "'s selector matches no member of " + layer.label() + " that is not stale, so it would pass"
+                    + " without testing anything; nothing was stored").send(res);
             case StartRolloutUseCase.StartResult.Unchanged u -> new Problem(Status.CONFLICT_409, "nothing-to-roll-out",
                     "Nothing to roll out", "the document is the current version of " + layer.label()
                     + " already; nothing was stored").send(res);

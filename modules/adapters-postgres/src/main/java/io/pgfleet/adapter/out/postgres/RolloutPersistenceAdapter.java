@@ -133,13 +133,19 @@ public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRo
 
     @Override
     public boolean lead(String instance, Duration ttl) {
-        return Rows.guard("taking the rollout driver's lease", () -> db.execute().query("""
+        // The statement answers one row or none; the stream is closed so its connection goes back at once.
+        return Rows.guard("taking the rollout driver's lease", () -> isPresent(db.execute().query("""
                         INSERT INTO rollout_lease AS l (name, holder, expires_at)
                         VALUES ('driver', ?, now() + make_interval(secs => ?))
                         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
                         WHERE l.holder = excluded.holder OR l.expires_at < now()
-                        RETURNING holder""", instance, ttl.toMillis() / 1000.0)
-                .findAny().isPresent());
+                        RETURNING holder""", instance, ttl.toMillis() / 1000.0)));
+    }
+
+    private static boolean isPresent(java.util.stream.Stream<DbRow> rows) {
+        try (rows) {
+            return rows.findAny().isPresent();
+        }
     }
 
     @Override

@@ -69,6 +69,14 @@ public interface StartRolloutUseCase {
         record GroupNotFound(GroupId id) implements StartResult {
         }
 
+        /**
+         * A selector wave takes no member that is not stale: its check would pass without testing anything.
+         *
+         * @param wave the wave, 1-based
+         */
+        record EmptySelectorWave(int wave) implements StartResult {
+        }
+
         /** The document is the layer's current version already: there is nothing to roll out. */
         record Unchanged() implements StartResult {
         }
