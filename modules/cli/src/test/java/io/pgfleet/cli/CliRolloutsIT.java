@@ -65,14 +65,11 @@ class CliRolloutsIT {
         assertTrue(show.out().startsWith("Rollout " + id + " of group/rgroup@1 (no previous version): running, wave 1 of 2"),
                 show.out());
         assertTrue(show.out().contains("Timeline:") && show.out().contains("canary=true"), show.out());
-        assertEquals("running", cli.run("rollouts", "show", id, "-o", "json").expect(ExitCodes.OK).json()
-                .path("state").asString());
 
         assertTrue(cli.run("rollouts", "pause", id).expect(ExitCodes.OK).out().contains(": paused, wave 1 of 2"));
         assertTrue(cli.run("rollouts", "pause", id).expect(ExitCodes.CONFLICT).err().contains("cannot be paused"));
         cli.run("rollouts", "resume", id).expect(ExitCodes.OK);
         cli.run("rollouts", "start", "group/rgroup", doc.toString(), "--wave", "100%").expect(ExitCodes.CONFLICT);
-        cli.run("groups", "config", "put", "rgroup", doc.toString()).expect(ExitCodes.CONFLICT);
         CliProcess.Run aborted = cli.run("rollouts", "abort", id).expect(ExitCodes.OK);
         assertTrue(aborted.out().contains(": rolled_back") && aborted.out().contains("Reason: aborted by admin"),
                 aborted.out());
@@ -82,7 +79,6 @@ class CliRolloutsIT {
         cli.run("rollouts", "start", "group/rgroup", doc.toString(), "--wave", "0%").expect(ExitCodes.REFUSED);
         cli.run("rollouts", "start", "group/rgroup", doc.toString(), "--wave", "typo=true", "--wave", "100%")
                 .expect(ExitCodes.REFUSED);
-        cli.run("rollouts", "start", "group/rgroup", doc.toString()).expect(ExitCodes.USAGE);
         JsonNode list = cli.run("rollouts", "list", "--state", "rolled_back", "-o", "json").expect(ExitCodes.OK).json();
         assertEquals(id, list.path("rollouts").get(0).path("id").asString());
     }
