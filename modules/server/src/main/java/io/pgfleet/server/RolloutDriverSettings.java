@@ -45,13 +45,9 @@ public record RolloutDriverSettings(Duration tick, Duration lease, String instan
      * @return e.g. {@code db-admin-1.12345.3f9a}
      */
     public static String generatedName() {
-        String host;
-        try {
-            host = java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            host = "pgfleet";
-        }
-        return host + "." + ProcessHandle.current().pid() + "." + Integer.toHexString(ThreadLocalRandom.current()
+        // The host's name from the environment, not a name lookup: a start must not wait on DNS.
+        String host = System.getenv().getOrDefault("HOSTNAME", "pgfleet").replaceAll("[^A-Za-z0-9._-]", "");
+        return (host.isEmpty() ? "pgfleet" : host) + "." + ProcessHandle.current().pid() + "." + Integer.toHexString(ThreadLocalRandom.current()
                 .nextInt(0x1000, 0x10000));
     }
 
