@@ -13,5 +13,6 @@ module io.pgfleet.domain {
     exports io.pgfleet.domain.identity;
     exports io.pgfleet.domain.layer;
     exports io.pgfleet.domain.reload;
+    exports io.pgfleet.domain.rollout;
     exports io.pgfleet.domain.schema;
 }

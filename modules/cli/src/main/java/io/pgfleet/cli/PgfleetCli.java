@@ -31,7 +31,7 @@ public final class PgfleetCli {
                     + "through the server's HTTP API.",
             subcommands = {AuthCommands.Login.class, AuthCommands.Logout.class, AuthCommands.Whoami.class,
                     ConfigCommand.class, CollectorsCommand.class, UsersCommand.class, AuditCommand.class,
-                    FleetCommand.class, GroupsCommand.class,
+                    FleetCommand.class, GroupsCommand.class, RolloutsCommand.class,
                     HelpCommand.class, AutoComplete.GenerateCompletion.class},
             footer = {"", "Exit codes: 0 ok, 1 usage, 2 refused input (400/413/422), 3 conflict (409/412), "
                     + "4 not found, 5 authentication/authorisation, 6 server unavailable, 7 rate-limited."})

@@ -25,9 +25,11 @@ import io.pgfleet.adapter.out.security.JwtAccessTokens;
 import io.pgfleet.adapter.out.security.Pbkdf2PasswordHasher;
 
 import io.pgfleet.application.port.in.BootstrapSecurityUseCase;
+import io.pgfleet.application.port.in.DriveRolloutsUseCase;
 import io.pgfleet.application.port.in.PurgeExpiredDataUseCase;
 import io.pgfleet.application.port.in.UseCases;
 import io.pgfleet.application.service.LoginLimitSettings;
+import io.pgfleet.application.service.RolloutSettings;
 import io.pgfleet.application.service.UseCaseFactory;
 import io.pgfleet.toml.TomlDocumentParser;
 
@@ -54,12 +56,16 @@ public final class PgfleetServer implements AutoCloseable {
     private final BootstrapSecurityUseCase.Generated bootstrap;
     private final DatabaseSettings database;
     private final ScheduledExecutorService purger;
+    private final ScheduledExecutorService driver;
+    private final DriveRolloutsUseCase rollouts;
 
     private PgfleetServer(Optional<EmbeddedDatabase> embedded, PostgresStorage storage, WebServer webServer,
                           BootstrapSecurityUseCase.Generated bootstrap, DatabaseSettings database,
-                          ScheduledExecutorService purger) {
+                          ScheduledExecutorService purger, ScheduledExecutorService driver, DriveRolloutsUseCase rollouts) {
         this.database = database;
         this.purger = purger;
+        this.driver = driver;
+        this.rollouts = rollouts;
         this.embedded = embedded;
         this.storage = storage;
         this.webServer = webServer;
@@ -103,7 +109,8 @@ public final class PgfleetServer implements AutoCloseable {
             }
             WebServer webServer = builder.build().start();
             return new PgfleetServer(embedded, storage, webServer, report, db,
-                    schedulePurge(useCases.operations().purge(), settings.retention().interval()));
+                    schedulePurge(useCases.operations().purge(), settings.retention().interval()),
+                    scheduleRollouts(useCases.rollouts().drive(), settings.rollouts().tick()), useCases.rollouts().drive());
         } catch (RuntimeException e) {
             embedded.ifPresent(EmbeddedDatabase::close);
             throw e;
@@ -146,6 +153,25 @@ public final class PgfleetServer implements AutoCloseable {
         return purger;
     }
 
+    // Every instance ticks; only the one holding the lease drives (see RolloutPersistenceAdapter).
+    private static ScheduledExecutorService scheduleRollouts(DriveRolloutsUseCase drive, Duration every) {
+        ScheduledExecutorService driver = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pgfleet-rollouts");
+            t.setDaemon(true);
+            return t;
+        });
+        System.Logger log = System.getLogger("io.pgfleet.server.rollouts");
+        driver.scheduleWithFixedDelay(() -> {
+            try {
+                drive.drive();
+            } catch (RuntimeException e) {
+                // The database may be away for a while; the next tick tries again, and the lease lapses meanwhile.
+                log.log(System.Logger.Level.WARNING, "driving rollouts failed: " + e.getMessage(), e);
+            }
+        }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        return driver;
+    }
+
     /**
      * The use cases on top of the storage adapters.
      *
@@ -176,6 +202,8 @@ public final class PgfleetServer implements AutoCloseable {
                         LoginLimitSettings.defaults().addressWindow(), LoginLimitSettings.defaults().maxTracked()))
                 .retention(settings.retention())
                 .layerStore(storage.layers()).loadLayers(storage.layers())
+                .rolloutStore(storage.rollouts()).loadRollouts(storage.rollouts()).rolloutLease(storage.rollouts())
+                .rollouts(new RolloutSettings(settings.rollouts().instance(), settings.rollouts().lease()))
                 .clock(clock)
                 .build();
     }
@@ -302,6 +330,17 @@ public final class PgfleetServer implements AutoCloseable {
     @Override
     public void close() {
         purger.shutdownNow();
+        driver.shutdownNow();
+        try {
+            // Another instance drives at once instead of after the lease runs out.
+            driver.awaitTermination(5, TimeUnit.SECONDS);
+            rollouts.stepDown();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            System.getLogger("io.pgfleet.server.rollouts").log(System.Logger.Level.INFO,
+                    "could not give up the rollout lease: " + e.getMessage());
+        }
         webServer.stop();
         storage.close();
         embedded.ifPresent(EmbeddedDatabase::close);

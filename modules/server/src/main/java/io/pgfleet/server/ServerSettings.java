@@ -40,6 +40,9 @@ import java.util.Set;
  *   <tr><td>retention_purge_interval</td><td>PGFLEET_RETENTION_PURGE_INTERVAL</td><td>3600 (seconds)</td></tr>
  *   <tr><td>retention_batch_size</td><td>PGFLEET_RETENTION_BATCH_SIZE</td><td>1000 (rows per delete)</td></tr>
  *   <tr><td>refresh_reuse_grace</td><td>PGFLEET_REFRESH_REUSE_GRACE</td><td>30 (seconds, 0..300)</td></tr>
+ *   <tr><td>rollout_tick_ms</td><td>PGFLEET_ROLLOUT_TICK_MS</td><td>1000 (how often rollouts are driven)</td></tr>
+ *   <tr><td>rollout_lease</td><td>PGFLEET_ROLLOUT_LEASE</td><td>15 (seconds; another instance takes over after)</td></tr>
+ *   <tr><td>instance_name</td><td>PGFLEET_INSTANCE_NAME</td><td>host.pid.random</td></tr>
  * </table>
  * and the abuse limits of {@link LimitSettings}.
  *
@@ -57,19 +60,21 @@ import java.util.Set;
  * @param retention          what is kept how long, and how often old rows are purged
  * @param limits             connection, watch and login limits
  * @param security           token lifetimes and the refresh token reuse grace
+ * @param rollouts           how this instance drives staged rollouts
  */
 public record ServerSettings(String host, int port, Path dataDir, Optional<String> dbUrl, String dbUser,
                              String dbPassword, int poolSize, Optional<String> adminPassword,
                              Optional<String> registrationSecret, Duration accessTokenTtl, TlsSettings tls,
                              RetentionSettings retention, LimitSettings limits,
-                             SecuritySettings security) {
+                             SecuritySettings security, RolloutDriverSettings rollouts) {
 
     private static final Set<String> FILE_KEYS = Set.of("host", "port", "data_dir", "db_url", "db_user", "db_password",
             "db_pool_size", "admin_password", "registration_secret", "access_token_ttl", "tls_cert", "tls_key",
             "tls_keystore", "tls_keystore_password", "tls_client_ca", "retention_samples_days",
             "retention_sample_batches_days", "retention_tokens_days", "retention_purge_interval", "retention_batch_size",
             "max_connections", "idle_timeout", "watches_per_collector", "trusted_proxies", "hash_threads", "hash_queue",
-            "login_free_failures", "login_failures_per_address", "refresh_reuse_grace");
+            "login_free_failures", "login_failures_per_address", "refresh_reuse_grace", "rollout_tick_ms", "rollout_lease",
+            "instance_name");
 
     /** Password of the first administrator in tests. */
     public static final String TEST_ADMIN_PASSWORD = "test-admin-password";
@@ -96,6 +101,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
         Objects.requireNonNull(retention, "retention");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(security, "security");
+        Objects.requireNonNull(rollouts, "rollouts");
         if (accessTokenTtl.toSeconds() < 10 || accessTokenTtl.toHours() > 24) {
             throw new IllegalArgumentException("access_token_ttl must be 10 s .. 24 h");
         }
@@ -121,7 +127,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                           Optional<String> registrationSecret, Duration accessTokenTtl, TlsSettings tls) {
         this(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword, registrationSecret,
                 accessTokenTtl, tls, RetentionSettings.defaults(), LimitSettings.defaults(),
-                SecuritySettings.defaults());
+                SecuritySettings.defaults(), RolloutDriverSettings.defaults());
     }
 
     /**
@@ -132,7 +138,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withTls(TlsSettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, other, retention, limits, security);
+                registrationSecret, accessTokenTtl, other, retention, limits, security, rollouts);
     }
 
     /**
@@ -143,7 +149,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withPort(int other) {
         return new ServerSettings(host, other, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls, retention, limits, security);
+                registrationSecret, accessTokenTtl, tls, retention, limits, security, rollouts);
     }
 
     /**
@@ -154,7 +160,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withAccessTokenTtl(Duration ttl) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, ttl, tls, retention, limits, security);
+                registrationSecret, ttl, tls, retention, limits, security, rollouts);
     }
 
     /**
@@ -165,7 +171,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withRetention(RetentionSettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls, other, limits, security);
+                registrationSecret, accessTokenTtl, tls, other, limits, security, rollouts);
     }
 
     /**
@@ -176,7 +182,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withLimits(LimitSettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls, retention, other, security);
+                registrationSecret, accessTokenTtl, tls, retention, other, security, rollouts);
     }
 
     /**
@@ -187,7 +193,18 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withSecurity(SecuritySettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls, retention, limits, other);
+                registrationSecret, accessTokenTtl, tls, retention, limits, other, rollouts);
+    }
+
+    /**
+     * The same settings with another way of driving rollouts.
+     *
+     * @param other the rollout driver's settings
+     * @return a copy
+     */
+    public ServerSettings withRollouts(RolloutDriverSettings other) {
+        return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
+                registrationSecret, accessTokenTtl, tls, retention, limits, security, other);
     }
 
     /**
@@ -258,8 +275,13 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                 integer(file, env, "login_free_failures", "PGFLEET_LOGIN_FREE_FAILURES", d.loginFreeFailures()),
                 integer(file, env, "login_failures_per_address", "PGFLEET_LOGIN_FAILURES_PER_ADDRESS",
                         d.loginFailuresPerAddress()));
+        RolloutDriverSettings rd = RolloutDriverSettings.defaults();
+        RolloutDriverSettings rollouts = new RolloutDriverSettings(
+                Duration.ofMillis(integer(file, env, "rollout_tick_ms", "PGFLEET_ROLLOUT_TICK_MS", (int) rd.tick().toMillis())),
+                Duration.ofSeconds(integer(file, env, "rollout_lease", "PGFLEET_ROLLOUT_LEASE", (int) rd.lease().toSeconds())),
+                value(file, env, "instance_name", "PGFLEET_INSTANCE_NAME", rd.instance()));
         return new ServerSettings(host, port, dataDir, optional(dbUrl), dbUser, dbPassword, pool, admin, secret, ttl, tls,
-                retention, limits, security);
+                retention, limits, security, rollouts);
     }
 
     private static RetentionSettings retention(TomlParseResult file, Map<String, String> env) {

@@ -174,6 +174,7 @@ class OpenApiConformanceIT {
         expect(200, call("GET", "/api/v1/collectors?selector=env%3Dprod&limit=1", admin, "", ""));
         expect(400, call("GET", "/api/v1/collectors?limit=0", admin, "", ""));
         layers(admin, collector);
+        rollouts(admin, collector);
 
         expect(201, json("POST", "/api/v1/users", admin,
                 "{\"username\":\"oa-viewer\",\"password\":\"a-long-viewer-password\",\"role\":\"viewer\"}"));
@@ -192,6 +193,37 @@ class OpenApiConformanceIT {
         expect(200, call("GET", "/observe/health/ready", none, "", ""));
         expect(200, call("GET", "/observe/health/live", none, "", ""));
         expect(200, call("GET", "/observe/metrics", none, "", ""));
+    }
+
+    /** Staged rollouts of a group's layer: start, read, the commands, and what they refuse. */
+    private static void rollouts(Optional<String> admin, Optional<String> collector) throws Exception {
+        expect(201, json("POST", "/api/v1/groups", admin, "{\"id\":\"oa-roll\",\"selector\":{\"env\":\"prod\"}}"));
+        // oa-1 (env=prod) has reported, so it is not stale; it will not report again, so the wave waits.
+        String start = "{\"layer\":\"group/oa-roll\",\"document\":\"[collector]\\npush_interval = 20\\n\","
+                + "\"message\":\"slowly\",\"waves\":[{\"percent\":100}],\"bake_seconds\":0,\"apply_deadline_seconds\":600}";
+        Exchange first = expect(201, json("POST", "/api/v1/rollouts", admin, start));
+        String id = JSON.readTree(first.responseBody()).path("id").asString();
+        expect(409, json("POST", "/api/v1/rollouts", admin, start));
+        expect(409, call("PUT", "/api/v1/groups/oa-roll/config", admin, "application/toml", LAYER_1));
+        expect(400, json("POST", "/api/v1/rollouts", admin, start.replace("100", "101")));
+        expect(404, json("POST", "/api/v1/rollouts", admin, start.replace("oa-roll", "oa-nowhere")));
+        expect(403, json("POST", "/api/v1/rollouts", collector, start));
+        expect(200, call("GET", "/api/v1/rollouts", admin, "", ""));
+        expect(200, call("GET", "/api/v1/rollouts?state=running&limit=5", admin, "", ""));
+        expect(200, call("GET", "/api/v1/rollouts/" + id, admin, "", ""));
+        expect(404, call("GET", "/api/v1/rollouts/999999", admin, "", ""));
+        expect(403, call("GET", "/api/v1/rollouts/" + id, collector, "", ""));
+        expect(200, json("POST", "/api/v1/rollouts/" + id + "/pause", admin, ""));
+        expect(409, json("POST", "/api/v1/rollouts/" + id + "/pause", admin, ""));
+        expect(200, json("POST", "/api/v1/rollouts/" + id + "/resume", admin, ""));
+        expect(404, json("POST", "/api/v1/rollouts/999999/resume", admin, ""));
+        expect(200, json("POST", "/api/v1/rollouts/" + id + "/promote", admin, ""));
+        expect(409, json("POST", "/api/v1/rollouts/" + id + "/promote", admin, ""));
+        expect(409, json("POST", "/api/v1/rollouts/" + id + "/abort", admin, ""));
+        expect(422, json("POST", "/api/v1/rollouts", admin, start.replace("push_interval = 20", "push_interval = 0")));
+        Exchange second = expect(201, json("POST", "/api/v1/rollouts", admin, start.replace("20", "21")));
+        expect(200, json("POST", "/api/v1/rollouts/" + JSON.readTree(second.responseBody()).path("id").asString()
+                + "/abort", admin, ""));
     }
 
     /** The fleet configuration layers: fleet and group layers, groups, labels, the own layer, decommissioning. */

@@ -30,6 +30,7 @@ import io.pgfleet.domain.layer.LayerMember;
 import io.pgfleet.domain.layer.LayerPublish;
 import io.pgfleet.domain.layer.LayerPublishResult;
 import io.pgfleet.domain.layer.LayerRevision;
+import io.pgfleet.domain.layer.StagedLayer;
 import io.pgfleet.domain.schema.ConfigValidator;
 import io.pgfleet.domain.schema.Validation;
 
@@ -103,6 +104,11 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
         Object result = store.transact(tx -> {
             tx.lockLayers();
             LayerComposer.World world = LayerComposer.World.read(tx);
+            Optional<StagedLayer> staged = world.staging(request.layer());
+            if (staged.isPresent()) {
+                // The rollout decides this layer's next version: promote or abort it first.
+                return Outcome.<Object>rollback(new LayerPublishResult.UnderRollout(request.layer(), staged.get().rollout()));
+            }
             Optional<Group> group = Optional.empty();
             if (request.layer() instanceof LayerId.Group g) {
                 group = world.groups().stream().filter(x -> x.id().equals(g.id())).findFirst();
@@ -298,7 +304,8 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             tx.saveGroup(updated, now);
             tx.audit(new AuditEntry(now, actor, AuditAction.GROUP_UPDATED, new AuditSubject.OfServer(), 0,
                     "group/" + id + " selector " + updated.selector() + " priority " + updated.priority()));
-            return Optional.of(Affected.locked(world.groupLayers().containsKey(id)
+            boolean hasLayer = world.groupLayers().containsKey(id) || world.staging(new LayerId.Group(id)).isPresent();
+            return Optional.of(Affected.locked(hasLayer
                     ? tx.lockMemberIds(List.of(old.selector(), updated.selector())) : List.of(),
                     world.withGroup(updated), now));
         });
@@ -309,6 +316,10 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
         Instant now = clock.instant();
         // Deleting a group is never refused for capabilities: members that then lack something are marked.
         return changeGroup(id, CapabilityMode.FORCE, (tx, world, old) -> {
+            Optional<StagedLayer> staged = world.staging(new LayerId.Group(id));
+            if (staged.isPresent()) {
+                return Optional.of(new Busy(staged.get().rollout()));
+            }
             tx.deleteGroup(id, now);
             tx.audit(new AuditEntry(now, actor, AuditAction.GROUP_DELETED, new AuditSubject.OfServer(), 0,
                     "group/" + id));
@@ -330,7 +341,7 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             tx.saveLabels(id, labels);
             tx.audit(new AuditEntry(now, actor, AuditAction.COLLECTOR_LABELS_CHANGED, new AuditSubject.OfCollector(id), 0,
                     "labels " + new LabelSelector(labels)));
-            return Affected.one(m.withLabels(labels), LayerComposer.World.read(tx), now);
+            return (Work) Affected.one(m.withLabels(labels), LayerComposer.World.read(tx), now);
         }));
     }
 
@@ -362,7 +373,7 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     void refresh(CollectorId id) {
         Instant now = clock.instant();
         // A collector arriving is never refused for capabilities: what it lacks is marked.
-        change(CapabilityMode.FORCE, tx -> tx.lockMember(id).map(m -> Affected.one(m, LayerComposer.World.read(tx), now)));
+        change(CapabilityMode.FORCE, tx -> tx.lockMember(id).map(m -> (Work) Affected.one(m, LayerComposer.World.read(tx), now)));
     }
 
     @Override
@@ -416,7 +427,8 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
      * The members a change affects and the layers as the change leaves them: one collector as
      * the change sees it, or many locked by id and read a page at a time.
      */
-    private record Affected(Optional<LayerMember> one, List<CollectorId> locked, LayerComposer.World world, Instant at) {
+    private record Affected(Optional<LayerMember> one, List<CollectorId> locked, LayerComposer.World world, Instant at)
+            implements Work {
         static Affected one(LayerMember member, LayerComposer.World world, Instant at) {
             return new Affected(Optional.of(member), List.of(), world, at);
         }
@@ -432,10 +444,18 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
         }
     }
 
+    /** What a change found to do. */
+    private sealed interface Work permits Affected, Busy {
+    }
+
+    /** The layer the change would touch is under a rollout: nothing changes. */
+    private record Busy(long rollout) implements Work {
+    }
+
     /** Runs a change under the layers lock: not found, refused (nothing stored), or stored with its effective revisions. */
     /** A change to one existing group, given the group as it is. */
     private interface GroupChange {
-        Optional<Affected> apply(LayerStorePort.Transaction tx, LayerComposer.World world, Group group);
+        Optional<Work> apply(LayerStorePort.Transaction tx, LayerComposer.World world, Group group);
     }
 
     /** Runs a change to one group; a group that does not exist changes nothing. */
@@ -447,14 +467,18 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     }
 
     private LayerChangeResult change(CapabilityMode mode,
-                                     java.util.function.Function<LayerStorePort.Transaction, Optional<Affected>> work) {
+                                     java.util.function.Function<LayerStorePort.Transaction, Optional<Work>> work) {
         Object result = store.transact(tx -> {
             tx.lockLayers();
-            Optional<Affected> affected = work.apply(tx);
-            if (affected.isEmpty()) {
+            Optional<Work> found = work.apply(tx);
+            if (found.isEmpty()) {
                 return Outcome.rollback(new LayerChangeResult.NotFound());
             }
-            switch (affected.get().recompute(composer.session(), tx, LayerComposer.Capabilities.of(tx, mode))) {
+            if (found.get() instanceof Busy b) {
+                return Outcome.rollback(new LayerChangeResult.UnderRollout(b.rollout()));
+            }
+            Affected affected = (Affected) found.get();
+            switch (affected.recompute(composer.session(), tx, LayerComposer.Capabilities.of(tx, mode))) {
                 case LayerComposer.Refused r -> {
                     return Outcome.rollback(new LayerChangeResult.MembersInvalid(r.members(), r.total()));
                 }

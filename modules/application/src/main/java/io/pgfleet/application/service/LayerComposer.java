@@ -23,6 +23,7 @@ import io.pgfleet.domain.layer.LayerMember;
 import io.pgfleet.domain.layer.LayerRevision;
 import io.pgfleet.domain.layer.LayerStack;
 import io.pgfleet.domain.layer.MemberErrors;
+import io.pgfleet.domain.layer.StagedLayer;
 import io.pgfleet.domain.schema.ParseOutcome;
 
 import java.time.Instant;
@@ -53,41 +54,77 @@ final class LayerComposer {
     }
 
     /**
-     * The shared layers: the fleet layer, the groups and their layers' latest versions.
+     * The shared layers: the fleet layer, the groups and their layers' current versions, and the
+     * versions staged by active rollouts with the members that merge them.
      *
-     * @param fleet       the fleet layer's latest version
+     * @param fleet       the fleet layer's current version
      * @param groups      the groups
-     * @param groupLayers each group's latest layer version
+     * @param groupLayers each group's current layer version
+     * @param staged      the staged versions under active rollouts
      */
-    record World(Optional<LayerRevision> fleet, List<Group> groups, Map<GroupId, LayerRevision> groupLayers) {
+    record World(Optional<LayerRevision> fleet, List<Group> groups, Map<GroupId, LayerRevision> groupLayers,
+                 List<StagedLayer> staged) {
+
+        /** The staged version of this layer, if a rollout holds it. */
+        Optional<StagedLayer> staging(LayerId layer) {
+            return staged.stream().filter(s -> s.layer().equals(layer)).findFirst();
+        }
+
+        /** The version of a layer this member merges: the staged one when its wave has started, else the current one. */
+        private Optional<LayerRevision> forMember(LayerId layer, Optional<LayerRevision> current, CollectorId member) {
+            return staging(layer).filter(s -> s.receivers().contains(member)).map(StagedLayer::staged).or(() -> current);
+        }
+
+        /**
+         * The staged layers this member merges (none unless a rollout's started wave holds it): part
+         * of what its merge depends on.
+         */
+        List<LayerId> receiving(CollectorId member) {
+            if (staged.isEmpty()) {
+                return List.of();
+            }
+            return staged.stream().filter(s -> s.receivers().contains(member)).map(StagedLayer::layer).toList();
+        }
+
+        /** The same layers with this layer's staging replaced (or added). */
+        World withStaging(StagedLayer staging) {
+            List<StagedLayer> list = new ArrayList<>(withoutStaging(staging.layer()).staged());
+            list.add(staging);
+            return new World(fleet, groups, groupLayers, list);
+        }
+
+        /** The same layers without a staging for this layer. */
+        World withoutStaging(LayerId layer) {
+            return new World(fleet, groups, groupLayers, staged.stream().filter(s -> !s.layer().equals(layer)).toList());
+        }
         /** The group with this id, if there is one. */
         Optional<Group> group(GroupId id) {
             return groups.stream().filter(g -> g.id().equals(id)).findFirst();
         }
 
         static World read(LayerStorePort.Transaction tx) {
-            return new World(tx.latestLayer(new LayerId.Fleet()), tx.groups(), tx.latestGroupLayers());
+            return new World(tx.latestLayer(new LayerId.Fleet()), tx.groups(), tx.latestGroupLayers(), tx.stagings());
         }
 
         World withLayer(LayerRevision revision) {
             if (revision.layer() instanceof LayerId.Group g) {
                 Map<GroupId, LayerRevision> layers = new LinkedHashMap<>(groupLayers);
                 layers.put(g.id(), revision);
-                return new World(fleet, groups, layers);
+                return new World(fleet, groups, layers, staged);
             }
-            return new World(Optional.of(revision), groups, groupLayers);
+            return new World(Optional.of(revision), groups, groupLayers, staged);
         }
 
         World withGroup(Group group) {
             List<Group> list = new ArrayList<>(groups.stream().filter(g -> !g.id().equals(group.id())).toList());
             list.add(group);
-            return new World(fleet, list, groupLayers);
+            return new World(fleet, list, groupLayers, staged);
         }
 
         World withoutGroup(GroupId id) {
             Map<GroupId, LayerRevision> layers = new LinkedHashMap<>(groupLayers);
             layers.remove(id);
-            return new World(fleet, groups.stream().filter(g -> !g.id().equals(id)).toList(), layers);
+            return new World(fleet, groups.stream().filter(g -> !g.id().equals(id)).toList(), layers, staged);
         }
     }
 
@@ -156,12 +193,11 @@ final class LayerComposer {
         private Composition compose(LayerMember member, World world, List<Group> applicable) {
             List<LayerContent> layers = new ArrayList<>();
             List<LayerError> syntax = new ArrayList<>();
-            world.fleet().ifPresent(f -> add(layers, syntax, f.layer(), f.version().value(), f.document()));
+            world.forMember(new LayerId.Fleet(), world.fleet(), member.id())
+                    .ifPresent(f -> add(layers, syntax, f.layer(), f.version().value(), f.document()));
             for (Group g : applicable) {
-                LayerRevision r = world.groupLayers().get(g.id());
-                if (r != null) {
-                    add(layers, syntax, r.layer(), r.version().value(), r.document());
-                }
+                world.forMember(new LayerId.Group(g.id()), Optional.ofNullable(world.groupLayers().get(g.id())), member.id())
+                        .ifPresent(r -> add(layers, syntax, r.layer(), r.version().value(), r.document()));
             }
             member.own().ifPresent(o -> add(layers, syntax, new LayerId.Own(member.id()), o.version().value(), o.document()));
             if (!syntax.isEmpty()) {
@@ -304,7 +340,7 @@ final class LayerComposer {
                 // Members with the same groups share one list, so keys compare by identity-fast equals.
                 groups = applicableOf.computeIfAbsent(groups, g -> g);
                 applicable.add(groups);
-                StackKey key = new StackKey(groups, m.own().map(o -> o.hash()), m.effective().isPresent());
+                StackKey key = new StackKey(groups, world.receiving(m.id()), m.own().map(o -> o.hash()), m.effective().isPresent());
                 byStack.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
             }
             // Each distinct stack is merged and validated once, on as many cores as there are.
@@ -323,7 +359,8 @@ final class LayerComposer {
             int total = 0;
             for (int i = 0; i < members.size(); i++) {
                 LayerMember m = members.get(i);
-                StackKey key = new StackKey(applicable.get(i), m.own().map(o -> o.hash()), m.effective().isPresent());
+                StackKey key = new StackKey(applicable.get(i), world.receiving(m.id()), m.own().map(o -> o.hash()),
+                        m.effective().isPresent());
                 Composition shared = composed.get(key);
                 switch (shared) {
                     case Composition.Invalid inv -> {
@@ -369,10 +406,11 @@ final class LayerComposer {
      * What a merge depends on.
      *
      * @param groups      the groups that apply, in order (their layers' versions are the change's)
+     * @param receiving   the staged layers the collector merges instead of their current versions
      * @param own         the own document's content, if any
      * @param hadDocument whether the collector already had an effective document
      */
-    private record StackKey(List<Group> groups, Optional<ContentHash> own, boolean hadDocument) {
+    private record StackKey(List<Group> groups, List<LayerId> receiving, Optional<ContentHash> own, boolean hadDocument) {
     }
 
     /**

@@ -84,6 +84,10 @@ public final class UseCaseFactory {
         private LoginLimitSettings loginLimits = LoginLimitSettings.defaults();
         private LayerStorePort layerStore;
         private LoadLayersPort loadLayers;
+        private io.pgfleet.application.port.out.RolloutStorePort rolloutStore;
+        private io.pgfleet.application.port.out.LoadRolloutsPort loadRollouts;
+        private io.pgfleet.application.port.out.RolloutLeasePort rolloutLease;
+        private RolloutSettings rolloutSettings = new RolloutSettings("pgfleet", java.time.Duration.ofSeconds(15));
         private SecuritySettings settings = SecuritySettings.defaults();
         private RetentionSettings retention = RetentionSettings.defaults();
         private Clock clock = Clock.systemUTC();
@@ -259,6 +263,30 @@ public final class UseCaseFactory {
             return this;
         }
 
+        /** @param port rollout steps with their layer changes @return this builder */
+        public Builder rolloutStore(io.pgfleet.application.port.out.RolloutStorePort port) {
+            this.rolloutStore = port;
+            return this;
+        }
+
+        /** @param port reading rollouts @return this builder */
+        public Builder loadRollouts(io.pgfleet.application.port.out.LoadRolloutsPort port) {
+            this.loadRollouts = port;
+            return this;
+        }
+
+        /** @param port the rollout driver's lease @return this builder */
+        public Builder rolloutLease(io.pgfleet.application.port.out.RolloutLeasePort port) {
+            this.rolloutLease = port;
+            return this;
+        }
+
+        /** @param value this instance's name and the driver's lease (a 15 s lease when not given) @return this builder */
+        public Builder rollouts(RolloutSettings value) {
+            this.rolloutSettings = Objects.requireNonNull(value, "rollouts");
+            return this;
+        }
+
         /** @param value token lifetimes (defaults when not given) @return this builder */
         public Builder settings(SecuritySettings value) {
             this.settings = Objects.requireNonNull(value, "settings");
@@ -316,7 +344,15 @@ public final class UseCaseFactory {
             return new UseCases(config, collectors, access, new FleetUseCases(fleet, fleet, fleet),
                     new OperationsUseCases(new AuditTrailService(loadAudit), new CachedHealth(database, System::nanoTime),
                             new RetentionService(purge, samplePartitions, retention, clock)),
-                    new LayerUseCases(layers, layers, layers, layers, layers, getConfig, layers, layers));
+                    new LayerUseCases(layers, layers, layers, layers, layers, getConfig, layers, layers),
+                    rollouts(composer, announced));
+        }
+
+        private io.pgfleet.application.port.in.RolloutUseCases rollouts(LayerComposer composer,
+                                                                        java.util.function.Consumer<LayerComposer.Save> announced) {
+            RolloutService rollouts = new RolloutService(rolloutStore, loadRollouts, rolloutLease, composer, announced,
+                    rolloutSettings, clock);
+            return new io.pgfleet.application.port.in.RolloutUseCases(rollouts, rollouts, rollouts, rollouts);
         }
 
         private void requireAll() {
@@ -328,7 +364,8 @@ public final class UseCaseFactory {
                 {loadUser, "loadUser"}, {saveUser, "saveUser"}, {hasher, "hasher"}, {accessTokens, "accessTokens"},
                 {signingKeys, "signingKeys"}, {refreshTokens, "refreshTokens"}, {enrolments, "enrolments"},
                 {secrets, "secrets"}, {purge, "purge"}, {samplePartitions, "samplePartitions"}, {recordAudit, "recordAudit"}, {layerStore, "layerStore"},
-                {loadLayers, "loadLayers"}};
+                {loadLayers, "loadLayers"}, {rolloutStore, "rolloutStore"}, {loadRollouts, "loadRollouts"},
+                {rolloutLease, "rolloutLease"}};
             for (Object[] port : ports) {
                 if (port[0] == null) {
                     missing.add((String) port[1]);

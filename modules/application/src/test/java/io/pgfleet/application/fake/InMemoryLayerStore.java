@@ -200,6 +200,12 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
         }
 
         @Override
+        public List<io.pgfleet.domain.layer.StagedLayer> stagings() {
+            // Rollouts are exercised against PostgreSQL; no layer is staged here.
+            return List.of();
+        }
+
+        @Override
         public List<Group> groups() {
             return List.copyOf(s.groups.values());
         }

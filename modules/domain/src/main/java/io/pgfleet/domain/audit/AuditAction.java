@@ -41,7 +41,19 @@ public enum AuditAction {
     /** An operator changed a collector's labels. */
     COLLECTOR_LABELS_CHANGED("collector.labels"),
     /** A collector was decommissioned. */
-    COLLECTOR_DECOMMISSIONED("collector.decommission");
+    COLLECTOR_DECOMMISSIONED("collector.decommission"),
+    /** An operator started a rollout of a layer version. */
+    ROLLOUT_STARTED("rollout.start"),
+    /** A rollout's next wave started. */
+    ROLLOUT_WAVE_STARTED("rollout.wave"),
+    /** An operator paused a rollout. */
+    ROLLOUT_PAUSED("rollout.pause"),
+    /** An operator resumed a rollout. */
+    ROLLOUT_RESUMED("rollout.resume"),
+    /** A rollout completed (every wave passed, or an operator promoted it). */
+    ROLLOUT_COMPLETED("rollout.complete"),
+    /** A rollout rolled back (a wave failed, or an operator aborted it). */
+    ROLLOUT_ROLLED_BACK("rollout.rollback");
 
     private final String label;
 

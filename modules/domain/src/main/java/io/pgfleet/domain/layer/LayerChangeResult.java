@@ -50,4 +50,12 @@ public sealed interface LayerChangeResult {
             java.util.Objects.requireNonNull(refusal, "refusal");
         }
     }
+
+    /**
+     * A rollout holds the group's layer; nothing changed.
+     *
+     * @param rollout the active rollout's id
+     */
+    record UnderRollout(long rollout) implements LayerChangeResult {
+    }
 }

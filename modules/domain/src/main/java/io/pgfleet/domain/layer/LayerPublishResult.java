@@ -82,4 +82,13 @@ public sealed interface LayerPublishResult {
             java.util.Objects.requireNonNull(refusal, "refusal");
         }
     }
+
+    /**
+     * A rollout holds the layer: its next version is the rollout's to decide; nothing stored.
+     *
+     * @param layer   the layer
+     * @param rollout the active rollout's id
+     */
+    record UnderRollout(LayerId layer, long rollout) implements LayerPublishResult {
+    }
 }

@@ -78,6 +78,7 @@ public final class HttpApi {
                 .service("/api/v1/users", new UsersHttpService(useCases.access().users()))
                 .service("/api/v1", new FleetHttpService(useCases.fleet(), metrics))
                 .service("/api/v1", new LayersHttpService(useCases.layers()))
+                .service("/api/v1/rollouts", new RolloutsHttpService(useCases.rollouts()))
                 .service("/observe/health", new HealthHttpService(useCases.operations().health()));
         WebConsole.register(routing);
         routing.error(ApiException.class, (req, res, e) -> e.problem().send(res))

@@ -338,6 +338,9 @@ final class LayersHttpService implements ApiService {
                     "it exists already").send(res);
             case LayerChangeResult.MembersInvalid m -> membersInvalid(m.members(), m.total()).send(res);
             case LayerChangeResult.LacksCapabilities l -> CapabilitiesJson.refusal(l.refusal()).send(res);
+            case LayerChangeResult.UnderRollout u -> new Problem(Status.CONFLICT_409, "rollout-in-progress",
+                    "A rollout holds the layer", "rollout " + u.rollout() + " is rolling out this group's layer; promote"
+                    + " or abort it first", Map.of("rollout", u.rollout())).send(res);
         }
     }
 
@@ -434,6 +437,7 @@ final class LayersHttpService implements ApiService {
             }
             case LayerPublishResult.MembersInvalid m -> membersInvalid(m.members(), m.total()).send(res);
             case LayerPublishResult.LacksCapabilities l -> CapabilitiesJson.refusal(l.refusal()).send(res);
+            case LayerPublishResult.UnderRollout u -> RolloutsHttpService.busy(u.layer(), u.rollout()).send(res);
         }
     }
 

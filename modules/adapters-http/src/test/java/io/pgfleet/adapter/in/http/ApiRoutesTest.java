@@ -89,7 +89,12 @@ class ApiRoutesTest {
                         unused(io.pgfleet.application.port.in.ExplainEffectiveQuery.class),
                         unused(io.pgfleet.application.port.in.OwnConfigQuery.class),
                         unused(io.pgfleet.application.port.in.CheckCapabilitiesQuery.class),
-                        unused(io.pgfleet.application.port.in.CompleteEffectiveRevisionsUseCase.class)));
+                        unused(io.pgfleet.application.port.in.CompleteEffectiveRevisionsUseCase.class)),
+                new io.pgfleet.application.port.in.RolloutUseCases(
+                        unused(io.pgfleet.application.port.in.StartRolloutUseCase.class),
+                        unused(io.pgfleet.application.port.in.ControlRolloutUseCase.class),
+                        unused(io.pgfleet.application.port.in.RolloutQuery.class),
+                        unused(io.pgfleet.application.port.in.DriveRolloutsUseCase.class)));
     }
 
     static ApiRoutes apiRoutes() {

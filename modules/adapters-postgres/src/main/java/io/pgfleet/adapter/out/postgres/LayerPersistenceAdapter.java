@@ -22,6 +22,7 @@ import io.pgfleet.domain.layer.LabelSelector;
 import io.pgfleet.domain.layer.LayerId;
 import io.pgfleet.domain.layer.LayerMember;
 import io.pgfleet.domain.layer.LayerRevision;
+import io.pgfleet.domain.layer.StagedLayer;
 
 import java.time.Instant;
 import java.util.Arrays;
@@ -133,8 +134,11 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                 .map(r -> CollectorId.of(Rows.text(r, "id"))).toList());
     }
 
+    // The current version (config_layers.latest_version), which is not the highest while a rollout stages one.
     private static Optional<LayerRevision> latestLayer(DbExecute exec, LayerId layer) {
-        return exec.get("SELECT " + LAYER_COLUMNS + " FROM layer_revisions WHERE layer = ? ORDER BY version DESC LIMIT 1",
+        return exec.get("SELECT r.layer, r.version, r.document, r.content_hash, r.created_at, r.created_by, r.message,"
+                        + " r.source FROM layer_revisions r JOIN config_layers l ON l.layer = r.layer"
+                        + " AND r.version = l.latest_version WHERE r.layer = ?",
                 layer.label()).map(LayerPersistenceAdapter::layerRevision);
     }
 
@@ -154,7 +158,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                 Rows.integer(r, "priority"), Rows.text(r, "description"));
     }
 
-    private static LayerId layerId(String label) {
+    static LayerId layerId(String label) {
         return label.equals("fleet") ? new LayerId.Fleet() : new LayerId.Group(new GroupId(label.substring("group/".length())));
     }
 
@@ -196,8 +200,9 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
     static final int BATCH = 2000;
 
     /** The transaction's view; effective revisions are buffered and written in batches before commit. */
-    private static final class Tx implements LayerStorePort.Transaction {
-        private final DbTransaction tx;
+    static class Tx implements LayerStorePort.Transaction {
+        /** The transaction, for subclasses that read and write more in it. */
+        protected final DbTransaction tx;
         private final List<EffectiveRevision> pending = new java.util.ArrayList<>();
         private final List<String> announcements = new java.util.ArrayList<>();
         private final List<String> sourceChanges = new java.util.ArrayList<>();
@@ -230,6 +235,26 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                     .map(LayerPersistenceAdapter::layerRevision)
                     .forEach(r -> out.put(((LayerId.Group) r.layer()).id(), r));
             return out;
+        }
+
+        @Override
+        public List<StagedLayer> stagings() {
+            List<StagedLayer> out = new java.util.ArrayList<>();
+            tx.query("SELECT o.id, r.layer, r.version, r.document, r.content_hash, r.created_at, r.created_by, r.message,"
+                            + " r.source FROM rollouts o JOIN layer_revisions r ON r.layer = o.layer"
+                            + " AND r.version = o.staged_version WHERE o.state IN ('running', 'paused') ORDER BY o.id")
+                    .forEach(row -> {
+                        long id = ((Number) row.column("id").get()).longValue();
+                        out.add(new StagedLayer(layerRevision(row), receivers(id), id));
+                    });
+            return out;
+        }
+
+        private java.util.Set<CollectorId> receivers(long rollout) {
+            return tx.query("SELECT m.collector_id FROM rollout_members m JOIN rollouts o ON o.id = m.rollout_id"
+                            + " WHERE m.rollout_id = ? AND NOT m.skipped AND m.wave < o.started_waves", rollout)
+                    .map(r -> CollectorId.of(Rows.text(r, "collector_id")))
+                    .collect(java.util.stream.Collectors.toSet());
         }
 
         @Override
@@ -334,17 +359,23 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
 
         @Override
         public void insertLayer(LayerRevision r) {
+            insertVersion(r);
+            tx.update("UPDATE config_layers SET latest_version = ? WHERE layer = ?", r.version().value(), r.layer().label());
+        }
+
+        /** Stores a version after the layer's highest (a staged version is higher than the current one). */
+        void insertVersion(LayerRevision r) {
             tx.dml("INSERT INTO config_layers (layer, latest_version) VALUES (?, 0) ON CONFLICT (layer) DO NOTHING",
                     r.layer().label());
-            int latest = tx.get("SELECT latest_version FROM config_layers WHERE layer = ? FOR UPDATE", r.layer().label())
-                    .map(row -> Rows.integer(row, "latest_version")).orElseThrow();
-            if (r.version().value() != latest + 1) {
-                throw new IllegalStateException("layer version " + r.version() + " does not follow " + latest);
+            tx.get("SELECT latest_version FROM config_layers WHERE layer = ? FOR UPDATE", r.layer().label());
+            int highest = tx.get("SELECT coalesce(max(version), 0) AS highest FROM layer_revisions WHERE layer = ?",
+                    r.layer().label()).map(row -> Rows.integer(row, "highest")).orElseThrow();
+            if (r.version().value() != highest + 1) {
+                throw new IllegalStateException("layer version " + r.version() + " does not follow " + highest);
             }
             tx.insert("INSERT INTO layer_revisions (" + LAYER_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     r.layer().label(), r.version().value(), r.document().text(), r.hash().hex(),
                     Rows.timestamp(r.createdAt()), r.createdBy(), r.message(), r.source().label());
-            tx.update("UPDATE config_layers SET latest_version = ? WHERE layer = ?", r.version().value(), r.layer().label());
         }
 
         @Override

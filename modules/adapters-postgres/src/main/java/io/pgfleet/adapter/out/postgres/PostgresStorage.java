@@ -25,6 +25,7 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
     private final SigningKeyPersistenceAdapter keys;
     private final FleetPersistenceAdapter fleet;
     private final LayerPersistenceAdapter layers;
+    private final RolloutPersistenceAdapter rollouts;
     private final PostgresChangeFeed changes;
     private final RetentionPersistenceAdapter retention;
     private final SamplePartitionsPersistenceAdapter samplePartitions;
@@ -47,6 +48,7 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
         this.retention = new RetentionPersistenceAdapter(db);
         this.samplePartitions = new SamplePartitionsPersistenceAdapter(db);
         this.layers = new LayerPersistenceAdapter(db);
+        this.rollouts = new RolloutPersistenceAdapter(db);
     }
 
     /**
@@ -97,6 +99,15 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
      */
     public CollectorPersistenceAdapter collectors() {
         return collectors;
+    }
+
+    /**
+     * Rollouts, their steps and the driver's lease.
+     *
+     * @return the adapter
+     */
+    public RolloutPersistenceAdapter rollouts() {
+        return rollouts;
     }
 
     /**

@@ -11,10 +11,11 @@ import java.util.Objects;
  * @param fleet the fleet
  * @param layers the fleet configuration layers
  * @param operations audit and health
+ * @param rollouts staged rollouts of layer versions
  */
 public record UseCases(ConfigUseCases config, CollectorUseCases collectors, AccessUseCases access,
                        FleetUseCases fleet, OperationsUseCases operations,
-                       LayerUseCases layers) {
+                       LayerUseCases layers, RolloutUseCases rollouts) {
 
     /** Requires every use case. */
     public UseCases {
@@ -24,5 +25,6 @@ public record UseCases(ConfigUseCases config, CollectorUseCases collectors, Acce
         Objects.requireNonNull(fleet, "fleet");
         Objects.requireNonNull(operations, "operations");
         Objects.requireNonNull(layers, "layers");
+        Objects.requireNonNull(rollouts, "rollouts");
     }
 }

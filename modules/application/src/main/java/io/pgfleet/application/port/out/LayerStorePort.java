@@ -13,6 +13,7 @@ import io.pgfleet.domain.layer.LabelSelector;
 import io.pgfleet.domain.layer.LayerId;
 import io.pgfleet.domain.layer.LayerMember;
 import io.pgfleet.domain.layer.LayerRevision;
+import io.pgfleet.domain.layer.StagedLayer;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -89,7 +90,8 @@ public interface LayerStorePort {
         void lockLayers();
 
         /**
-         * A layer's latest version.
+         * A layer's current version: its latest, except that a version staged by a rollout becomes
+         * current only when the rollout completes.
          *
          * @param layer the fleet or a group
          * @return the version, or empty when the layer has none
@@ -111,6 +113,14 @@ public interface LayerStorePort {
          * @return by group
          */
         Map<GroupId, LayerRevision> latestGroupLayers();
+
+        /**
+         * The layer versions under an active rollout, each with the members that merge it
+         * (every other collector merges the layer's current version, {@link #latestLayer}).
+         *
+         * @return at most one per layer
+         */
+        List<StagedLayer> stagings();
 
         /**
          * The groups that exist (not deleted).

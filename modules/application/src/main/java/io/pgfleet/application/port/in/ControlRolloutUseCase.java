@@ -1,0 +1,48 @@
+package io.pgfleet.application.port.in;
+
+import io.pgfleet.domain.identity.Actor;
+import io.pgfleet.domain.rollout.Rollout;
+import io.pgfleet.domain.rollout.RolloutId;
+
+/**
+ * An operator's commands on a rollout: pause, resume, promote (complete now) and abort (roll back now).
+ */
+public interface ControlRolloutUseCase {
+
+    /** The commands. */
+    enum Command {
+        /** Stop the progression. */
+        PAUSE,
+        /** Go on; the current wave's deadline and bake count from now. */
+        RESUME,
+        /** Skip the remaining waves: the staged version becomes current for every member. */
+        PROMOTE,
+        /** Roll back now. */
+        ABORT
+    }
+
+    /**
+     * Carries out a command.
+     *
+     * @param id      the rollout
+     * @param command what to do
+     * @param actor   who
+     * @return the outcome
+     */
+    ControlResult control(RolloutId id, Command command, Actor actor);
+
+    /** The expected outcomes of a command. */
+    sealed interface ControlResult {
+        /** @param rollout the rollout after the command */
+        record Done(Rollout rollout) implements ControlResult {
+        }
+
+        /** No rollout has that id. */
+        record NotFound() implements ControlResult {
+        }
+
+        /** @param reason why the rollout's state does not allow the command; nothing changed */
+        record Refused(String reason) implements ControlResult {
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.pgfleet.application.port.in;
+
+import io.pgfleet.domain.rollout.Rollout;
+import io.pgfleet.domain.rollout.RolloutId;
+import io.pgfleet.domain.rollout.RolloutState;
+import io.pgfleet.domain.rollout.TimelineEvent;
+import io.pgfleet.domain.rollout.WaveCounts;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Reading rollouts: a list, and one rollout with each wave's counts and its timeline.
+ */
+public interface RolloutQuery {
+
+    /** The most rollouts one list returns. */
+    int MAX_LIST = 100;
+    /** The most timeline entries shown with a rollout (the latest). */
+    int MAX_TIMELINE = 200;
+
+    /**
+     * Rollouts, newest first.
+     *
+     * @param state only in this state, when given
+     * @param limit 1 to {@value #MAX_LIST}
+     * @return the rollouts
+     */
+    List<Rollout> list(Optional<RolloutState> state, int limit);
+
+    /**
+     * One rollout, as it stands now.
+     *
+     * @param id the rollout
+     * @return its view, or empty when unknown
+     */
+    Optional<RolloutView> get(RolloutId id);
+
+    /**
+     * A rollout as it stands now.
+     *
+     * @param rollout  the rollout
+     * @param waves    each wave's counts (the current wave's live)
+     * @param timeline the latest timeline entries, oldest first
+     * @param driver   the server instance that made its latest automatic step, if any
+     */
+    record RolloutView(Rollout rollout, List<WaveCounts> waves, List<TimelineEvent> timeline, Optional<String> driver) {
+        /** Copies the lists. */
+        public RolloutView {
+            Objects.requireNonNull(rollout, "rollout");
+            waves = List.copyOf(waves);
+            timeline = List.copyOf(timeline);
+            Objects.requireNonNull(driver, "driver");
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.pgfleet.application.port.in;
+
+import io.pgfleet.domain.config.ConfigDocument;
+import io.pgfleet.domain.config.PublishRequest;
+import io.pgfleet.domain.identity.Actor;
+import io.pgfleet.domain.layer.GroupId;
+import io.pgfleet.domain.layer.LayerId;
+import io.pgfleet.domain.layer.MemberErrors;
+import io.pgfleet.domain.rollout.Rollout;
+import io.pgfleet.domain.rollout.RolloutPolicy;
+import io.pgfleet.domain.schema.ValidationError;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Starting a staged rollout of a new version of the fleet layer or a group's layer. The version is
+ * validated like any publish (the layer alone, then every member's effective document), stored as
+ * staged, and delivered to the first wave's members at once.
+ */
+public interface StartRolloutUseCase {
+
+    /**
+     * Starts a rollout.
+     *
+     * @param command what to roll out and how
+     * @return the outcome
+     */
+    StartResult start(StartRolloutCommand command);
+
+    /**
+     * A rollout to start.
+     *
+     * @param layer    the fleet or a group (never a collector's own layer)
+     * @param document the new partial document
+     * @param message  the change message, empty when none
+     * @param policy   the waves and how they are judged
+     * @param actor    who starts it
+     */
+    record StartRolloutCommand(LayerId layer, ConfigDocument document, String message, RolloutPolicy policy, Actor actor) {
+        /** Requires every part, a shared layer and a message of reasonable length. */
+        public StartRolloutCommand {
+            Objects.requireNonNull(layer, "layer");
+            Objects.requireNonNull(document, "document");
+            Objects.requireNonNull(message, "message");
+            Objects.requireNonNull(policy, "policy");
+            Objects.requireNonNull(actor, "actor");
+            if (layer instanceof LayerId.Own) {
+                throw new IllegalArgumentException("a collector's own layer is published directly, not rolled out");
+            }
+            if (message.length() > PublishRequest.MAX_MESSAGE_LENGTH) {
+                throw new IllegalArgumentException("a change message is at most " + PublishRequest.MAX_MESSAGE_LENGTH
+                        + " characters");
+            }
+        }
+    }
+
+    /** The expected outcomes of starting a rollout. */
+    sealed interface StartResult {
+        /** @param rollout the running rollout, its first wave started */
+        record Started(Rollout rollout) implements StartResult {
+        }
+
+        /** @param rollout the id of the rollout that already holds the layer */
+        record LayerBusy(long rollout) implements StartResult {
+        }
+
+        /** @param id the group that does not exist */
+        record GroupNotFound(GroupId id) implements StartResult {
+        }
+
+        /**
+         * A selector wave takes no member that is not stale: its check would pass without testing anything.
+         *
+         * @param wave the wave, 1-based
+         */
+        record EmptySelectorWave(int wave) implements StartResult {
+        }
+
+        /** The document is the layer's current version already: there is nothing to roll out. */
+        record Unchanged() implements StartResult {
+        }
+
+        /**
+         * The layer's document breaks the schema by itself; nothing stored.
+         *
+         * @param layer  the layer version it would have been
+         * @param errors the problems
+         */
+        record Invalid(String layer, List<ValidationError> errors) implements StartResult {
+            /** Copies the errors. */
+            public Invalid {
+                errors = List.copyOf(errors);
+            }
+        }
+
+        /**
+         * Some member's effective document would be invalid; nothing stored.
+         *
+         * @param members the first members with their errors
+         * @param total   how many in all
+         */
+        record MembersInvalid(List<MemberErrors> members, int total) implements StartResult {
+            /** Copies the list. */
+            public MembersInvalid {
+                members = List.copyOf(members);
+            }
+        }
+    }
+}

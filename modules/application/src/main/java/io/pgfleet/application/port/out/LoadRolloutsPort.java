@@ -1,0 +1,68 @@
+package io.pgfleet.application.port.out;
+
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.rollout.MemberObservation;
+import io.pgfleet.domain.rollout.Rollout;
+import io.pgfleet.domain.rollout.RolloutId;
+import io.pgfleet.domain.rollout.RolloutState;
+import io.pgfleet.domain.rollout.TimelineEvent;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads rollouts outside any change.
+ */
+public interface LoadRolloutsPort {
+
+    /**
+     * One rollout.
+     *
+     * @param id the rollout
+     * @return it, or empty when unknown
+     */
+    Optional<Rollout> loadRollout(RolloutId id);
+
+    /**
+     * Rollouts, newest first.
+     *
+     * @param state only in this state, when given
+     * @param limit at most this many
+     * @return the rollouts
+     */
+    List<Rollout> loadRollouts(Optional<RolloutState> state, int limit);
+
+    /**
+     * The ids of the rollouts that are running or paused.
+     *
+     * @return the ids
+     */
+    List<RolloutId> loadActiveRollouts();
+
+    /**
+     * The latest entries of a rollout's timeline, oldest first.
+     *
+     * @param id    the rollout
+     * @param limit at most this many
+     * @return the entries
+     */
+    List<TimelineEvent> loadTimeline(RolloutId id, int limit);
+
+    /**
+     * The server instance that made the rollout's latest automatic step.
+     *
+     * @param id the rollout
+     * @return its name, or empty when none made one yet
+     */
+    Optional<String> loadDriver(RolloutId id);
+
+    /**
+     * What is known of these collectors for judging a wave (see {@link RolloutStorePort.Transaction#observe}).
+     *
+     * @param ids the collectors
+     * @return by collector; decommissioned ones are left out
+     */
+    Map<CollectorId, MemberObservation> observe(Collection<CollectorId> ids);
+}

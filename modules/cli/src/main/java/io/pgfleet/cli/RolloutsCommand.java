@@ -1,0 +1,259 @@
+package io.pgfleet.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code pgfleet rollouts …}: staged rollouts of a fleet or group layer version, wave by wave,
+ * rolled back by the server when the members' own apply reports say the version fails.
+ */
+@Command(name = "rollouts", mixinStandardHelpOptions = true,
+        description = {"Start, list, show and steer staged rollouts of a fleet or group layer version. "
+                + "Without a subcommand: the list."},
+        subcommands = {RolloutsCommand.ListRollouts.class, RolloutsCommand.Start.class, RolloutsCommand.Show.class,
+                RolloutsCommand.Pause.class, RolloutsCommand.Resume.class, RolloutsCommand.Promote.class,
+                RolloutsCommand.Abort.class})
+final class RolloutsCommand implements Callable<Integer> {
+
+    static final List<Output.Column> COLUMNS = List.of(Output.Column.of("ID", "id"), Output.Column.of("LAYER", "layer"),
+            Output.Column.of("VERSION", "staged_version"), Output.Column.of("STATE", "state"),
+            new Output.Column("WAVE", n -> n.path("current_wave").asInt() + "/" + n.path("wave_count").asInt()),
+            Output.Column.of("BY", "created_by"), Output.Column.of("CREATED", "created_at"),
+            Output.Column.of("REASON", "reason"));
+
+    static final List<Output.Column> WAVES = List.of(Output.Column.of("WAVE", "wave"),
+            new Output.Column("SPEC", n -> n.path("spec").has("percent") ? n.path("spec").path("percent").asInt() + "%"
+                    : Output.text(n.path("spec").path("selector"))),
+            Output.Column.of("STATE", "state"), Output.Column.of("MEMBERS", "members"),
+            Output.Column.of("APPLIED", "applied"), Output.Column.of("FAILED", "failed"),
+            Output.Column.of("PENDING", "pending"), Output.Column.of("SKIPPED", "skipped"));
+
+    private final Context ctx;
+
+    RolloutsCommand(Context ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+        return list(ctx, null, 50);
+    }
+
+    static int list(Context ctx, String state, int limit) {
+        JsonNode answer = ctx.api().call(ServerApi.Call.get("/api/v1/rollouts?limit=" + limit
+                + (state == null ? "" : "&state=" + ServerApi.encode(state)))).json();
+        ctx.output().list(answer, answer.path("rollouts"), COLUMNS);
+        return ExitCodes.OK;
+    }
+
+    static String path(long id) {
+        return "/api/v1/rollouts/" + id;
+    }
+
+    /** A rollout for people: a summary line, its waves as a table, the failures and the timeline; JSON/TOML as is. */
+    static void show(Context ctx, JsonNode r) {
+        if (ctx.output().format() != Output.Format.table) {
+            ctx.output().object(r);
+            return;
+        }
+        ctx.out().println("Rollout " + r.path("id").asLong() + " of " + r.path("layer").asString() + "@"
+                + r.path("staged_version").asInt() + (r.path("previous_version").isNull() ? " (no previous version)"
+                : " (previous " + r.path("previous_version").asInt() + ")") + ": " + r.path("state").asString()
+                + ", wave " + r.path("current_wave").asInt() + " of " + r.path("wave_count").asInt());
+        ctx.out().println("bake " + r.path("bake_seconds").asInt() + " s, max_failed " + r.path("max_failed").asInt()
+                + ", apply deadline " + r.path("apply_deadline_seconds").asInt() + " s; started by "
+                + r.path("created_by").asString() + " at " + r.path("created_at").asString()
+                + (r.path("message").asString().isEmpty() ? "" : ": " + r.path("message").asString()));
+        ctx.output().list(r, r.path("waves"), WAVES);
+        if (!r.path("reason").asString().isEmpty()) {
+            ctx.out().println("Reason: " + r.path("reason").asString());
+        }
+        for (JsonNode f : r.path("failures")) {
+            ctx.out().println("  failed: " + f.path("collector_id").asString() + ": " + f.path("error").asString());
+        }
+        ctx.out().println("Timeline:");
+        for (JsonNode e : r.path("timeline")) {
+            ctx.out().println("  " + e.path("at").asString() + "  " + e.path("detail").asString()
+                    + (e.path("by").asString().isEmpty() ? "" : " (" + e.path("by").asString() + ")"));
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List rollouts, newest first.")
+    static final class ListRollouts implements Callable<Integer> {
+        @Option(names = "--state", paramLabel = "STATE", description = "only running, paused, completed or rolled_back")
+        String state;
+
+        @Option(names = "--limit", paramLabel = "N", description = "at most N (1-100, default 50)")
+        int limit = 50;
+
+        private final Context ctx;
+
+        ListRollouts(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            return list(ctx, state, limit);
+        }
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = {"Start a staged rollout of a new version of the fleet layer or a group's layer.",
+                    "The version is validated like a publish (exit 2 when invalid), stored as staged and delivered to "
+                            + "the first wave at once; the server starts the next wave when every member of the current "
+                            + "one applied it and the bake passed, and rolls back by itself when one fails.",
+                    "Exit 3 when a rollout already holds the layer or the document is its current version."})
+    static final class Start implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "LAYER", description = "fleet or group/GROUP")
+        String layer;
+
+        @Parameters(index = "1", paramLabel = "FILE", description = "the layer's new TOML document, '-' for standard input")
+        String file;
+
+        @Option(names = "--wave", required = true, paramLabel = "K=V[,K=V…]|P%",
+                description = {"a wave, in order (repeat): the members matching a selector (canary=true), or "
+                        + "cumulatively the first P percent of the members (25%); the last is 100%"})
+        List<String> waves = new ArrayList<>();
+
+        @Option(names = "--bake", paramLabel = "SECONDS",
+                description = "how long a wave stays healthy after its last report before the next starts (default 60)")
+        Integer bake;
+
+        @Option(names = "--max-failed", paramLabel = "N", description = "failures one wave tolerates (default 0)")
+        Integer maxFailed;
+
+        @Option(names = "--deadline", paramLabel = "SECONDS",
+                description = "how long a member has to report before it counts as failed (default 600)")
+        Integer deadline;
+
+        @Option(names = {"-m", "--message"}, paramLabel = "TEXT", description = "the change message")
+        String message;
+
+        private final Context ctx;
+
+        Start(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            ObjectNode body = Output.JSON.createObjectNode().put("layer", layer)
+                    .put("document", ConfigCommand.readDocument(ctx, file));
+            if (message != null) {
+                body.put("message", message);
+            }
+            ArrayNode list = body.putArray("waves");
+            for (String w : waves) {
+                if (w.endsWith("%")) {
+                    try {
+                        list.addObject().put("percent", Integer.parseInt(w.substring(0, w.length() - 1).trim()));
+                    } catch (NumberFormatException e) {
+                        throw new CliException(ExitCodes.USAGE, "--wave " + w + ": a percentage is a whole number, e.g. 25%");
+                    }
+                } else {
+                    ObjectNode selector = list.addObject().putObject("selector");
+                    CollectorsCommand.labels(List.of(w.split(",")), "--wave").forEach(selector::put);
+                }
+            }
+            if (bake != null) {
+                body.put("bake_seconds", bake);
+            }
+            if (maxFailed != null) {
+                body.put("max_failed", maxFailed);
+            }
+            if (deadline != null) {
+                body.put("apply_deadline_seconds", deadline);
+            }
+            JsonNode r = ctx.api().call(ServerApi.Call.json("POST", "/api/v1/rollouts", body)).json();
+            if (ctx.output().format() == Output.Format.table) {
+                ctx.out().println("Started rollout " + r.path("id").asLong() + " of " + r.path("layer").asString() + "@"
+                        + r.path("staged_version").asInt() + "; wave 1 of " + r.path("wave_count").asInt() + " has "
+                        + r.path("waves").path(0).path("members").asInt() + " members");
+            } else {
+                ctx.output().object(r);
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+            description = "Show one rollout: its state, each wave's counts, the failures and the timeline.")
+    static final class Show implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ID", description = "the rollout")
+        long id;
+
+        private final Context ctx;
+
+        Show(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            show(ctx, ctx.api().call(ServerApi.Call.get(path(id))).json());
+            return ExitCodes.OK;
+        }
+    }
+
+    /** A command on one rollout; exit 3 when its state does not allow it. */
+    abstract static class Steer implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ID", description = "the rollout")
+        long id;
+
+        private final Context ctx;
+        private final String command;
+
+        Steer(Context ctx, String command) {
+            this.ctx = ctx;
+            this.command = command;
+        }
+
+        @Override
+        public Integer call() {
+            show(ctx, ctx.api().call(ServerApi.Call.json("POST", path(id) + "/" + command,
+                    Output.JSON.createObjectNode())).json());
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "pause", mixinStandardHelpOptions = true,
+            description = "Pause a running rollout: no wave is judged or started, nothing rolls back by itself.")
+    static final class Pause extends Steer {
+        Pause(Context ctx) {
+            super(ctx, "pause");
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true,
+            description = "Resume a paused rollout; the current wave's deadline and bake count from now.")
+    static final class Resume extends Steer {
+        Resume(Context ctx) {
+            super(ctx, "resume");
+        }
+    }
+
+    @Command(name = "promote", mixinStandardHelpOptions = true,
+            description = "Skip the remaining waves: the staged version becomes current for every member now.")
+    static final class Promote extends Steer {
+        Promote(Context ctx) {
+            super(ctx, "promote");
+        }
+    }
+
+    @Command(name = "abort", mixinStandardHelpOptions = true,
+            description = "Roll back now: the previous version is published again, as when a wave fails.")
+    static final class Abort extends Steer {
+        Abort(Context ctx) {
+            super(ctx, "abort");
+        }
+    }
+}

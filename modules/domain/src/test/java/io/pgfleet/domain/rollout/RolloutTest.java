@@ -1,0 +1,233 @@
+package io.pgfleet.domain.rollout;
+
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigVersion;
+import io.pgfleet.domain.fleet.ApplyStatus;
+import io.pgfleet.domain.layer.LabelSelector;
+import io.pgfleet.domain.layer.LayerId;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The rollout's rules, with time the test controls. */
+class RolloutTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-30T10:00:00Z");
+    private static final String SHA = "a".repeat(64);
+    private static final String OLD_SHA = "b".repeat(64);
+
+    private static CollectorId id(String s) {
+        return CollectorId.of(s);
+    }
+
+    private static List<Candidate> fleet(int n) {
+        return IntStream.rangeClosed(1, n).mapToObj(i -> new Candidate(id("db-" + i), Map.of(), false)).toList();
+    }
+
+    private static Rollout start(RolloutPolicy policy, List<Candidate> candidates) {
+        return Rollout.start(new RolloutId(7), new LayerId.Fleet(), new ConfigVersion(4), Optional.of(new ConfigVersion(3)),
+                policy, WavePlan.plan(policy.waves(), candidates), T0, "alice", "").next();
+    }
+
+    /** Every member of the current wave is at revision 2 and has reported nothing yet. */
+    private static Map<CollectorId, MemberObservation> silent(Rollout r) {
+        Map<CollectorId, MemberObservation> m = new HashMap<>();
+        r.currentWave().forEach(c -> m.put(c, new MemberObservation.Present(2, SHA, Optional.empty())));
+        return m;
+    }
+
+    private static MemberObservation applied(Instant at) {
+        return new MemberObservation.Present(2, SHA,
+                Optional.of(new MemberObservation.LastReport(2, ApplyStatus.APPLIED, "", SHA, at)));
+    }
+
+    private static MemberObservation failed(Instant at, String error) {
+        return new MemberObservation.Present(2, SHA,
+                Optional.of(new MemberObservation.LastReport(2, ApplyStatus.FAILED, error, OLD_SHA, at)));
+    }
+
+    private static Map<CollectorId, MemberObservation> all(Rollout r, MemberObservation o) {
+        Map<CollectorId, MemberObservation> m = new HashMap<>();
+        r.currentWave().forEach(c -> m.put(c, o));
+        return m;
+    }
+
+    @Test
+    void percentWavesAreCumulativeOverAStableHashOrder() {
+        List<WaveSpec> waves = List.of(new WaveSpec.ByPercent(25), new WaveSpec.ByPercent(50), new WaveSpec.ByPercent(100));
+        List<PlannedWave> plan = WavePlan.plan(waves, fleet(4));
+        assertEquals(List.of(1, 1, 2), plan.stream().map(w -> w.members().size()).toList(), "25 % of 4 is exactly one");
+        List<PlannedWave> again = WavePlan.plan(waves, new ArrayList<>(fleet(4)).reversed());
+        assertEquals(plan, again, "the order does not depend on the order members are listed in");
+        List<CollectorId> order = plan.stream().flatMap(w -> w.members().stream()).toList();
+        assertEquals(order.stream().sorted(WavePlan.ORDER).toList(), order);
+        assertEquals(4, new HashSet<>(order).size());
+        // ceil: 10 % of 5 members is one member, not zero.
+        assertEquals(1, WavePlan.plan(List.of(new WaveSpec.ByPercent(10), new WaveSpec.ByPercent(100)), fleet(5))
+                .get(0).members().size());
+    }
+
+    @Test
+    void aSelectorWaveTakesItsMatchesAndLaterPercentWavesDoNotTakeThemAgain() {
+        List<Candidate> c = new ArrayList<>(fleet(9));
+        c.add(new Candidate(id("canary-1"), Map.of("canary", "true"), false));
+        c.add(new Candidate(id("canary-2"), Map.of("canary", "true"), true));
+        c.add(new Candidate(id("old-1"), Map.of(), true));
+        List<PlannedWave> plan = WavePlan.plan(List.of(new WaveSpec.BySelector(new LabelSelector(Map.of("canary", "true"))),
+                new WaveSpec.ByPercent(50), new WaveSpec.ByPercent(100)), c);
+        assertEquals(List.of(id("canary-1")), plan.get(0).members());
+        assertEquals(List.of(id("canary-2")), plan.get(0).skipped(), "a stale canary is skipped in its wave");
+        assertEquals(List.of(id("old-1")), plan.get(2).skipped(), "other stale members are skipped in the last wave");
+        assertEquals(10, plan.stream().mapToInt(w -> w.members().size()).sum(), "every fresh member exactly once");
+        assertTrue(plan.get(1).members().size() <= 5);
+    }
+
+    @Test
+    void policiesThatCannotReachEveryMemberAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new WaveSpec.ByPercent(0));
+        assertThrows(IllegalArgumentException.class, () -> new WaveSpec.ByPercent(101));
+        assertThrows(IllegalArgumentException.class, () -> new WaveSpec.BySelector(new LabelSelector(Map.of())));
+        assertThrows(IllegalArgumentException.class, () -> new RolloutPolicy(List.of(), 0, 0, 60));
+        assertThrows(IllegalArgumentException.class,
+                () -> new RolloutPolicy(List.of(new WaveSpec.ByPercent(50)), 0, 0, 60), "must end at 100 %");
+        assertThrows(IllegalArgumentException.class, () -> new RolloutPolicy(
+                List.of(new WaveSpec.ByPercent(50), new WaveSpec.ByPercent(50), new WaveSpec.ByPercent(100)), 0, 0, 60));
+        assertThrows(IllegalArgumentException.class, () -> new RolloutPolicy(
+                IntStream.rangeClosed(1, 21).mapToObj(i -> (WaveSpec) new WaveSpec.ByPercent(i == 21 ? 100 : i)).toList(),
+                0, 0, 60));
+        assertThrows(IllegalArgumentException.class, () -> new RolloutPolicy(List.of(new WaveSpec.ByPercent(100)), -1, 0, 60));
+        assertThrows(IllegalArgumentException.class, () -> new RolloutPolicy(List.of(new WaveSpec.ByPercent(100)), 0, -1, 60));
+        assertThrows(IllegalArgumentException.class, () -> new RolloutPolicy(List.of(new WaveSpec.ByPercent(100)), 0, 0, 0));
+    }
+
+    @Test
+    void aWavePassesOnceEveryMemberAppliedAndTheBakeIsOverThenTheLastCompletes() {
+        Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.ByPercent(25), new WaveSpec.ByPercent(100)), 30, 0, 120),
+                fleet(4));
+        assertEquals(1, r.receivers().size());
+        assertEquals(new Step.Wait(Optional.of(T0.plusSeconds(120))), r.evaluate(T0.plusSeconds(5), silent(r)));
+        Map<CollectorId, MemberObservation> ok = all(r, applied(T0.plusSeconds(10)));
+        assertEquals(new Step.Wait(Optional.of(T0.plusSeconds(40))), r.evaluate(T0.plusSeconds(39), ok), "still baking");
+        Step.StartWave next = assertInstanceOf(Step.StartWave.class, r.evaluate(T0.plusSeconds(40), ok));
+        Rollout r2 = next.next();
+        assertEquals(2, r2.startedWaves());
+        assertEquals(4, r2.receivers().size());
+        assertEquals(new WaveCounts(1, 0, 0, 0), r2.counts(0, Map.of(), T0.plusSeconds(40)));
+        assertEquals(new WaveCounts(0, 0, 3, 0), r2.counts(1, silent(r2), T0.plusSeconds(41)));
+        Step.Complete done = assertInstanceOf(Step.Complete.class,
+                r2.evaluate(T0.plusSeconds(100), all(r2, applied(T0.plusSeconds(60)))));
+        assertEquals(RolloutState.COMPLETED, done.next().state());
+        assertEquals("all 2 waves passed", done.next().ending().orElseThrow().reason());
+    }
+
+    @Test
+    void aFailedCanaryRollsBackAtOnceWithItsError() {
+        Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.ByPercent(50), new WaveSpec.ByPercent(100)), 30, 0, 120),
+                fleet(4));
+        Map<CollectorId, MemberObservation> obs = silent(r);
+        CollectorId bad = r.currentWave().get(0);
+        obs.put(bad, failed(T0.plusSeconds(3), "password file missing"));
+        Step.RollBack back = assertInstanceOf(Step.RollBack.class, r.evaluate(T0.plusSeconds(4), obs),
+                "one failure over max_failed 0 rolls back without waiting for the others");
+        Ending end = back.next().ending().orElseThrow();
+        assertEquals(RolloutState.ROLLED_BACK, back.next().state());
+        assertEquals(List.of(new MemberFailure(bad, "password file missing")), end.failures());
+        assertTrue(end.reason().startsWith("wave 1 of 2 failed: 1 of 2 members failed"), end.reason());
+        assertEquals(new WaveCounts(0, 1, 1, 0), back.next().counts(0, Map.of(), T0));
+    }
+
+    @Test
+    void maxFailedToleratesThatManyFailures() {
+        Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.ByPercent(100)), 0, 1, 120), fleet(3));
+        Map<CollectorId, MemberObservation> obs = all(r, applied(T0.plusSeconds(1)));
+        obs.put(r.currentWave().get(0), failed(T0.plusSeconds(2), "boom"));
+        assertInstanceOf(Step.Complete.class, r.evaluate(T0.plusSeconds(3), obs));
+        obs.put(r.currentWave().get(1), failed(T0.plusSeconds(2), "boom"));
+        assertInstanceOf(Step.RollBack.class, r.evaluate(T0.plusSeconds(3), obs));
+    }
+
+    @Test
+    void aSilentMemberFailsAtTheDeadline() {
+        Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.ByPercent(100)), 0, 0, 60), fleet(2));
+        Map<CollectorId, MemberObservation> obs = silent(r);
+        obs.put(r.currentWave().get(0), applied(T0.plusSeconds(1)));
+        assertInstanceOf(Step.Wait.class, r.evaluate(T0.plusSeconds(59), obs));
+        Step.RollBack back = assertInstanceOf(Step.RollBack.class, r.evaluate(T0.plusSeconds(60), obs));
+        assertEquals("no apply report for effective revision 2 within 60 s",
+                back.next().ending().orElseThrow().failures().get(0).error());
+    }
+
+    @Test
+    void aReportForAnotherRevisionOrHashDoesNotCount() {
+        Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.ByPercent(100)), 0, 0, 60), fleet(1));
+        MemberObservation older = new MemberObservation.Present(2, SHA,
+                Optional.of(new MemberObservation.LastReport(1, ApplyStatus.APPLIED, "", OLD_SHA, T0.plusSeconds(1))));
+        MemberObservation otherHash = new MemberObservation.Present(2, SHA,
+                Optional.of(new MemberObservation.LastReport(2, ApplyStatus.APPLIED, "", OLD_SHA, T0.plusSeconds(1))));
+        assertInstanceOf(Step.Wait.class, r.evaluate(T0.plusSeconds(2), all(r, older)));
+        assertInstanceOf(Step.Wait.class, r.evaluate(T0.plusSeconds(2), all(r, otherHash)));
+    }
+
+    @Test
+    void decommissionedMembersAreSkippedNotWaitedFor() {
+        Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.ByPercent(100)), 0, 0, 60), fleet(2));
+        Map<CollectorId, MemberObservation> obs = new HashMap<>();
+        obs.put(r.currentWave().get(0), applied(T0.plusSeconds(1)));
+        Step.Complete done = assertInstanceOf(Step.Complete.class, r.evaluate(T0.plusSeconds(2), obs));
+        assertEquals(new WaveCounts(1, 0, 0, 1), done.next().results().get(0));
+    }
+
+    @Test
+    void pausedRolloutsDoNotMoveAndResumeRestartsTheDeadline() {
+        Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.ByPercent(100)), 0, 0, 60), fleet(1));
+        Rollout paused = assertInstanceOf(Step.Changed.class, r.pause(T0.plusSeconds(1), "bob")).next();
+        assertEquals(RolloutState.PAUSED, paused.state());
+        assertEquals(new Step.Wait(Optional.empty()), paused.evaluate(T0.plusSeconds(500), silent(paused)));
+        assertInstanceOf(Step.Refused.class, paused.pause(T0.plusSeconds(2), "bob"));
+        Rollout resumed = assertInstanceOf(Step.Changed.class, paused.resume(T0.plusSeconds(600), "bob")).next();
+        assertInstanceOf(Step.Wait.class, resumed.evaluate(T0.plusSeconds(601), silent(resumed)),
+                "the deadline counts from the resume");
+        assertInstanceOf(Step.Refused.class, resumed.resume(T0.plusSeconds(602), "bob"));
+        assertInstanceOf(Step.RollBack.class, resumed.evaluate(T0.plusSeconds(660), silent(resumed)));
+    }
+
+    @Test
+    void promoteCompletesAbortRollsBackAndAFinishedRolloutRefusesEverything() {
+        Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.ByPercent(10), new WaveSpec.ByPercent(100)), 0, 0, 60),
+                fleet(10));
+        Rollout promoted = assertInstanceOf(Step.Complete.class, r.promote(T0.plusSeconds(1), "bob", silent(r))).next();
+        assertEquals("promoted by bob in wave 1 of 2", promoted.ending().orElseThrow().reason());
+        Rollout aborted = assertInstanceOf(Step.RollBack.class, r.abort(T0.plusSeconds(1), "bob", silent(r))).next();
+        assertEquals("aborted by bob in wave 1 of 2", aborted.ending().orElseThrow().reason());
+        for (Rollout finished : List.of(promoted, aborted)) {
+            assertInstanceOf(Step.Refused.class, finished.pause(T0, "x"));
+            assertInstanceOf(Step.Refused.class, finished.resume(T0, "x"));
+            assertInstanceOf(Step.Refused.class, finished.promote(T0, "x", Map.of()));
+            assertInstanceOf(Step.Refused.class, finished.abort(T0, "x", Map.of()));
+            assertEquals(new Step.Wait(Optional.empty()), finished.evaluate(T0, Map.of()));
+        }
+    }
+
+    @Test
+    void anEmptyWavePassesWithoutBaking() {
+        List<Candidate> c = List.of(new Candidate(id("a"), Map.of("canary", "true"), false));
+        Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.BySelector(new LabelSelector(Map.of("canary", "true"))),
+                new WaveSpec.ByPercent(100)), 3600, 0, 60), c);
+        Rollout second = assertInstanceOf(Step.StartWave.class, r.evaluate(T0.plusSeconds(3601),
+                all(r, applied(T0.plusSeconds(1))))).next();
+        assertTrue(second.currentWave().isEmpty());
+        assertInstanceOf(Step.Complete.class, second.evaluate(T0.plusSeconds(3601), Map.of()));
+    }
+}

@@ -1,0 +1,169 @@
+package io.pgfleet.server;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+
+import java.io.StringReader;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Collectors that report through the real API as an agent would, and the operator's side of a
+ * rollout, for the rollout integration tests.
+ */
+final class RolloutFleet {
+
+    /** How long a rollout condition may take (the driver ticks every 100 ms in these tests). */
+    static final Duration SOON = Duration.ofSeconds(20);
+
+    private final int port;
+    private final ApiClient admin;
+
+    RolloutFleet(int port, ApiClient admin) {
+        this.port = port;
+        this.admin = admin;
+    }
+
+    static JsonObject json(String body) {
+        try (jakarta.json.JsonReader r = Json.createReader(new StringReader(body))) {
+            return r.readObject();
+        }
+    }
+
+    /** A collector with its own token. */
+    final class Member {
+        final ApiClient client;
+        final String id;
+
+        Member(ApiClient client, String id) {
+            this.client = client;
+            this.id = id;
+        }
+
+        /** Its effective document as the server has it now. */
+        JsonObject effective() {
+            HttpResponse<String> r = admin.get("/api/v1/collectors/" + id + "/effective");
+            assertEquals(200, r.statusCode(), r.body());
+            return json(r.body());
+        }
+
+        int revision() {
+            return effective().getInt("revision");
+        }
+
+        /** The document its agent would receive. */
+        String document() {
+            HttpResponse<String> r = client.get("/api/v1/config/" + id);
+            assertEquals(200, r.statusCode(), r.body());
+            return r.body();
+        }
+
+        /** Reports that it applied its current effective revision (or, before it has one, that it runs the defaults). */
+        void applied() {
+            JsonObject e = effective();
+            if (e.isNull("revision")) {
+                report("{\"version\":1,\"status\":\"APPLIED\",\"error\":\"\",\"effective_sha256\":\"" + "0".repeat(64)
+                        + "\"}");
+                return;
+            }
+            report("{\"version\":" + e.getInt("revision") + ",\"status\":\"APPLIED\",\"error\":\"\",\"effective_sha256\":\""
+                    + e.getString("effective_sha256") + "\"}");
+        }
+
+        /** Reports that it could not apply its current effective revision (and runs what it ran before). */
+        void failed(String error, String stillRunningSha) {
+            report("{\"version\":" + revision() + ",\"status\":\"FAILED\",\"error\":\"" + error
+                    + "\",\"effective_sha256\":\"" + stillRunningSha + "\"}");
+        }
+
+        String sha() {
+            return effective().getString("effective_sha256");
+        }
+
+        private void report(String json) {
+            HttpResponse<String> r = client.postJson("/api/v1/collectors/" + id + "/status", json);
+            assertEquals(204, r.statusCode(), r.body());
+        }
+    }
+
+    /** Registers a collector with labels, as an agent does; it has not reported yet (so it is stale). */
+    Member register(String name, String labelsJson) {
+        ApiClient c = new ApiClient(port);
+        HttpResponse<String> r = c.send(c.request("/api/v1/collectors/register").header("Content-Type", "application/json")
+                .header("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\",\"labels\":" + labelsJson + "}")));
+        assertEquals(201, r.statusCode(), r.body());
+        c.useToken(ApiClient.field(r.body(), "access_token"));
+        String payload = new String(java.util.Base64.getUrlDecoder().decode(c.token().split("\\.")[1]));
+        return new Member(c, payload.replaceAll(".*\"sub\":\"([^\"]+)\".*", "$1"));
+    }
+
+    /** Registers a collector that has reported once (so it is not stale). */
+    Member seen(String name, String labelsJson) {
+        Member m = register(name, labelsJson);
+        m.applied();
+        return m;
+    }
+
+    void group(String id, String selectorJson) {
+        HttpResponse<String> r = admin.postJson("/api/v1/groups", "{\"id\":\"" + id + "\",\"selector\":" + selectorJson + "}");
+        assertEquals(201, r.statusCode(), r.body());
+    }
+
+    /** Starts a rollout and returns its id. */
+    long start(String layer, String toml, String wavesJson, int bake, int deadline) {
+        HttpResponse<String> r = startRequest(layer, toml, wavesJson, bake, deadline);
+        assertEquals(201, r.statusCode(), r.body());
+        return json(r.body()).getJsonNumber("id").longValue();
+    }
+
+    HttpResponse<String> startRequest(String layer, String toml, String wavesJson, int bake, int deadline) {
+        return admin.postJson("/api/v1/rollouts", Json.createObjectBuilder().add("layer", layer).add("document", toml)
+                .add("message", "test rollout").add("waves", Json.createReader(new StringReader(wavesJson)).readArray())
+                .add("bake_seconds", bake).add("apply_deadline_seconds", deadline).build().toString());
+    }
+
+    JsonObject rollout(long id) {
+        HttpResponse<String> r = admin.get("/api/v1/rollouts/" + id);
+        assertEquals(200, r.statusCode(), r.body());
+        return json(r.body());
+    }
+
+    HttpResponse<String> command(long id, String command) {
+        return admin.postJson("/api/v1/rollouts/" + id + "/" + command, "");
+    }
+
+    /** Waits until the rollout satisfies the condition, polling its view. */
+    JsonObject await(long id, Predicate<JsonObject> condition, String what) {
+        Instant deadline = Instant.now().plus(SOON);
+        JsonObject last = rollout(id);
+        while (!condition.test(last)) {
+            if (Instant.now().isAfter(deadline)) {
+                fail("rollout " + id + " never reached: " + what + "; it is " + last);
+            }
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(50); // polling interval of a condition with a deadline, not a wait for time to pass
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            last = rollout(id);
+        }
+        return last;
+    }
+
+    JsonObject awaitState(long id, String state) {
+        return await(id, r -> r.getString("state").equals(state), "state " + state);
+    }
+
+    JsonObject awaitWave(long id, int wave) {
+        return await(id, r -> r.getInt("current_wave") >= wave, "wave " + wave);
+    }
+}

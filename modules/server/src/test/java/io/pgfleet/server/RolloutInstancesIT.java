@@ -1,0 +1,109 @@
+package io.pgfleet.server;
+
+import io.pgfleet.testing.TestDatabase;
+import io.pgfleet.testing.TestPostgres;
+import jakarta.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Rollouts with several server instances on one database: exactly one drives, and a rollout goes on
+ * after its servers restart.
+ */
+class RolloutInstancesIT {
+
+    private static final String WAVES = "[{\"selector\":{\"canary\":\"true\"}},{\"percent\":100}]";
+
+    private static TestDatabase database;
+
+    @BeforeAll
+    static void createDatabase() {
+        database = TestPostgres.newDatabase();
+    }
+
+    @AfterAll
+    static void nothingLeft() {
+        // Every server is closed by the test that started it.
+    }
+
+    private static PgfleetServer start(String instance) {
+        return PgfleetServer.start(TestServers.settings(database).withRollouts(TestServers.settings(database).rollouts()
+                .withTick(Duration.ofMillis(100)).withLease(Duration.ofSeconds(2)).withInstance(instance)));
+    }
+
+    private static String leaseHolder() throws Exception {
+        try (Connection c = database.connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT holder FROM rollout_lease WHERE expires_at > now()")) {
+            return rs.next() ? rs.getString(1) : "";
+        }
+    }
+
+    private static List<String> automaticAuthors(JsonObject rollout) {
+        return rollout.getJsonArray("timeline").getValuesAs(JsonObject.class).stream()
+                .map(e -> e.getString("by")).filter(b -> b.startsWith("rollout-driver@")).distinct().toList();
+    }
+
+    @Test
+    void twoInstancesShareTheWorkButExactlyOneDrives() throws Exception {
+        try (PgfleetServer alpha = start("alpha"); PgfleetServer beta = start("beta")) {
+            ApiClient adminA = ApiClient.asAdmin(alpha.port());
+            RolloutFleet viaA = new RolloutFleet(alpha.port(), adminA);
+            RolloutFleet viaB = new RolloutFleet(beta.port(), ApiClient.asAdmin(beta.port()));
+            viaA.group("two", "{\"suite\":\"two\"}");
+            RolloutFleet.Member canary = viaB.seen("two-canary", "{\"suite\":\"two\",\"canary\":\"true\"}");
+            List<RolloutFleet.Member> rest = List.of(viaB.seen("two-a", "{\"suite\":\"two\"}"),
+                    viaB.seen("two-b", "{\"suite\":\"two\"}"));
+
+            long id = viaA.start("group/two", "[collector]\npush_interval = 20\n", WAVES, 0, 60);
+            canary.applied();
+            viaB.awaitWave(id, 2);
+            rest.forEach(RolloutFleet.Member::applied);
+            JsonObject done = viaB.awaitState(id, "completed");
+
+            String holder = leaseHolder();
+            assertTrue(List.of("alpha", "beta").contains(holder), holder);
+            assertEquals(holder, done.getString("driver"));
+            assertEquals(List.of("rollout-driver@" + holder), automaticAuthors(done), "one instance made every step");
+            assertEquals(2, done.getJsonArray("timeline").getValuesAs(JsonObject.class).stream()
+                    .filter(e -> e.getString("kind").equals("wave_started")).count(), "each wave started once");
+            assertEquals(viaA.rollout(id), viaB.rollout(id), "both instances show the same rollout");
+        }
+    }
+
+    @Test
+    void aRolloutGoesOnAfterItsServerRestarts() {
+        long id;
+        RolloutFleet.Member canary;
+        List<RolloutFleet.Member> rest;
+        try (PgfleetServer first = start("before-restart")) {
+            RolloutFleet fleet = new RolloutFleet(first.port(), ApiClient.asAdmin(first.port()));
+            fleet.group("restart", "{\"suite\":\"restart\"}");
+            canary = fleet.seen("restart-canary", "{\"suite\":\"restart\",\"canary\":\"true\"}");
+            rest = List.of(fleet.seen("restart-a", "{\"suite\":\"restart\"}"));
+            id = fleet.start("group/restart", "[collector]\npush_interval = 20\n", WAVES, 0, 60);
+            assertEquals(1, fleet.rollout(id).getInt("current_wave"));
+        }
+        try (PgfleetServer second = start("after-restart")) {
+            RolloutFleet fleet = new RolloutFleet(second.port(), ApiClient.asAdmin(second.port()));
+            RolloutFleet.Member canaryNow = fleet.new Member(new ApiClient(second.port()), canary.id);
+            canaryNow.client.useToken(canary.client.token());
+            canaryNow.applied();
+            fleet.awaitWave(id, 2);
+            RolloutFleet.Member other = fleet.new Member(new ApiClient(second.port()), rest.get(0).id);
+            other.client.useToken(rest.get(0).client.token());
+            other.applied();
+            JsonObject done = fleet.awaitState(id, "completed");
+            assertEquals("after-restart", done.getString("driver"), "the restarted server took over at once");
+        }
+    }
+}
