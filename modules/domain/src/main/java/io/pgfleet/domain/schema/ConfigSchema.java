@@ -427,8 +427,12 @@ public final class ConfigSchema {
               strings in double quotes, a blank line between sections. Keys no layer sets are left out (they
               take their defaults). The layers' comments and layout are not kept.
             - The effective revision (`X-Config-Version`, the `ETag`) rises by one exactly when the effective
-              document changes, whichever layer or label change caused it; a layer version that changes nothing
-              for a collector leaves its revision alone (only `X-Config-Sources` moves on).
+              document changes, whichever layer or label change caused it; a fleet or group layer version that
+              changes no value for a collector leaves its revision and its document alone, on every server
+              instance, and wakes no watch: only `X-Config-Sources` moves on. "No value" is meant literally: a
+              layer that adds a comment, or now spells out a key at the value it already had (its default, or
+              what a lower layer set), gives the agent nothing to apply, so the document it received stays the
+              current one, even though a fresh rendering would now list that key.
             - The collector's own document as published is `GET /api/v1/config/{id}/own`. `PUT
               /api/v1/config/{id}` accepts in `If-Match` either the own document's ETag or the effective ETag
               the editor read, as long as it is still current. **Do not put back a whole effective document as
