@@ -135,6 +135,10 @@ final class RolloutsCommand implements Callable<Integer> {
                 description = "how long a member has to report before it counts as failed (default 600)")
         Integer deadline;
 
+        @Option(names = "--force", description = "start even when members lack what the staged version's effective "
+                + "documents need; they are then marked in the fleet view")
+        boolean force;
+
         @Option(names = {"-m", "--message"}, paramLabel = "TEXT", description = "the change message")
         String message;
 
@@ -173,7 +177,7 @@ final class RolloutsCommand implements Callable<Integer> {
             if (deadline != null) {
                 body.put("apply_deadline_seconds", deadline);
             }
-            JsonNode r = ctx.api().call(ServerApi.Call.json("POST", "/api/v1/rollouts", body)).json();
+            JsonNode r = ctx.api().call(ServerApi.Call.json("POST", "/api/v1/rollouts" + (force ? "?force=true" : ""), body)).json();
             if (ctx.output().format() == Output.Format.table) {
                 ctx.out().println("Started rollout " + r.path("id").asLong() + " of " + r.path("layer").asString() + "@"
                         + r.path("staged_version").asInt() + "; wave 1 of " + r.path("wave_count").asInt() + " has "

@@ -195,6 +195,26 @@ class CapabilitiesIT {
     }
 
     @Test
+    void aRolloutIsRefusedWhenAMemberLacksWhatTheStagedVersionNeedsAndForceStartsIt() {
+        String has = member("roll-has", "{\"tier\":\"roll\"}", facts(2, "[\"pg_stat_statements\"]"));
+        String lacks = member("roll-lacks", "{\"tier\":\"roll\"}", facts(2, "[]"));
+        assertEquals(201, admin.postJson("/api/v1/groups", "{\"id\":\"roll\",\"selector\":{\"tier\":\"roll\"},"
+                + "\"priority\":1}").statusCode());
+        String rollout = "{\"layer\":\"group/roll\",\"document\":\"" + STATEMENTS.replace("\n", "\\n").replace("\"", "\\\"")
+                + "\",\"waves\":[{\"percent\":100}],\"bake_seconds\":0}";
+
+        HttpResponse<String> r = admin.postJson("/api/v1/rollouts", rollout);
+
+        assertRefused(r);
+        assertEquals(lacks, lacking(r.body()), "only the lacking member: " + has + " has the extension");
+        assertFalse(admin.get("/api/v1/rollouts").body().contains("group/roll"), "no rollout stored");
+        assertEquals(403, viewer.postJson("/api/v1/rollouts?force=true", rollout).statusCode());
+
+        HttpResponse<String> forced = admin.postJson("/api/v1/rollouts?force=true", rollout);
+        assertEquals(201, forced.statusCode(), forced.body());
+    }
+
+    @Test
     void aDatabaseThatDoesNotExistAndAPasswordFileOutsideTheAllowListsAreRefused() {
         String id = member("db-and-file", "{}", facts(2, "[]"));
 

@@ -115,9 +115,22 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
                     command.actor().name(), command.message(), new RevisionSource.Staged(id.value()));
             List<LayerMember> members = tx.lockMembers(List.of(selector.get()));
             LayerComposer.Session session = composer.session();
-            // Validated like any publish: every member's effective document as if the version were current.
-            if (session.recompute(members, world.withLayer(staged), now) instanceof LayerComposer.Refused r) {
-                return Outcome.rollback(new StartResult.MembersInvalid(r.members(), r.total()));
+            // Validated like any publish: every member's effective document as if the version were
+            // current, and checked against what each member's agent reported it can run.
+            LayerComposer.Ok checked;
+            switch (session.recompute(members, world.withLayer(staged), now,
+                    LayerComposer.Capabilities.of(tx, command.mode()))) {
+                case LayerComposer.Refused r -> {
+                    return Outcome.rollback(new StartResult.MembersInvalid(r.members(), r.total()));
+                }
+                case LayerComposer.Lacking l -> {
+                    return Outcome.rollback(new StartResult.LacksCapabilities(l.refusal()));
+                }
+                case LayerComposer.Ok ok -> checked = ok;
+            }
+            if (!checked.gaps().isEmpty()) {
+                // Forced: the members that lack something are marked in the fleet view, as for a publish.
+                tx.saveCapabilityGaps(checked.gaps());
             }
             Set<CollectorId> stale = tx.stale(members.stream().map(LayerMember::id).toList());
             List<Candidate> candidates = members.stream()

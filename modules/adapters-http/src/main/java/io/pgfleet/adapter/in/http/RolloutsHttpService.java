@@ -102,7 +102,7 @@ final class RolloutsHttpService implements ApiService {
                     number(body, "apply_deadline_seconds", RolloutPolicy.DEFAULT_DEADLINE_SECONDS, 1,
                             RolloutPolicy.MAX_DEADLINE_SECONDS));
             command = new StartRolloutUseCase.StartRolloutCommand(layer, new ConfigDocument(doc.getString()), message,
-                    policy, Callers.actor(req));
+                    policy, Callers.actor(req), CapabilitiesJson.mode(req));
         } catch (IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest(e.getMessage()));
         }
@@ -135,6 +135,7 @@ final class RolloutsHttpService implements ApiService {
             }
             case StartRolloutUseCase.StartResult.MembersInvalid m ->
                     LayersHttpService.membersInvalid(m.members(), m.total()).send(res);
+            case StartRolloutUseCase.StartResult.LacksCapabilities l -> CapabilitiesJson.refusal(l.refusal()).send(res);
         }
     }
 

@@ -37,9 +37,11 @@ public interface StartRolloutUseCase {
      * @param policy   the waves and how they are judged
      * @param actor    who starts it
      */
-    record StartRolloutCommand(LayerId layer, ConfigDocument document, String message, RolloutPolicy policy, Actor actor) {
+    record StartRolloutCommand(LayerId layer, ConfigDocument document, String message, RolloutPolicy policy, Actor actor,
+                               io.pgfleet.domain.capability.CapabilityMode mode) {
         /** Requires every part, a shared layer and a message of reasonable length. */
         public StartRolloutCommand {
+            Objects.requireNonNull(mode, "mode");
             Objects.requireNonNull(layer, "layer");
             Objects.requireNonNull(document, "document");
             Objects.requireNonNull(message, "message");
@@ -104,6 +106,19 @@ public interface StartRolloutUseCase {
             /** Copies the list. */
             public MembersInvalid {
                 members = List.copyOf(members);
+            }
+        }
+
+        /**
+         * Some member lacks what the staged version's effective document needs, as its agent
+         * reported; nothing stored ({@code force} accepts it, and those members are marked).
+         *
+         * @param refusal the lacking members, and the members whose agents never reported facts
+         */
+        record LacksCapabilities(io.pgfleet.domain.capability.CapabilityRefusal refusal) implements StartResult {
+            /** Requires the refusal. */
+            public LacksCapabilities {
+                Objects.requireNonNull(refusal, "refusal");
             }
         }
     }
