@@ -108,7 +108,10 @@ final class ConsoleBrowser implements AutoCloseable {
     }
 
     <T> T await(ExpectedCondition<T> condition) {
-        return new WebDriverWait(driver, Duration.ofSeconds(20)).until(condition);
+        // The fleet page re-renders on every poll: an element found a moment ago may be replaced
+        // before it is read, which is a reason to look again, not a failure.
+        return new WebDriverWait(driver, Duration.ofSeconds(20))
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(condition);
     }
 
     WebElement awaitElement(String css) {

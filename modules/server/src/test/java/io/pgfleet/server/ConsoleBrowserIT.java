@@ -248,7 +248,7 @@ class ConsoleBrowserIT {
 
         // Live: a publish elsewhere shows in the open fleet page without a reload.
         String latestCell = "#fleet-rows tr[data-id='" + hostile + "'] td.latest";
-        int before = Integer.parseInt(b.awaitElement(latestCell).getText());
+        int before = b.await(d -> Integer.parseInt(b.awaitElement(latestCell).getText()));
         b.script("window.__samePage = true");
         publish(hostile, aDocument(31), "meanwhile");
         b.await(d -> Integer.parseInt(b.awaitElement(latestCell).getText()) > before);
