@@ -66,6 +66,11 @@ public final class DatabaseBackup {
     /** The archive format this release writes and reads. */
     public static final String FORMAT = "pgfleet-backup-1";
     private static final String MANIFEST = "pgfleet-backup.properties";
+    /**
+     * The largest manifest a restore reads. A real one names a few dozen tables and columns (a few
+     * KB); the limit keeps a crafted archive (a ZIP bomb) from filling the heap.
+     */
+    static final int MAX_MANIFEST_BYTES = 1024 * 1024;
     private static final String SCHEMA = "public";
     private static final String FLYWAY_TABLE = "flyway_schema_history";
     private static final String STAGING = "restore.staging";
@@ -286,7 +291,12 @@ public final class DatabaseBackup {
         }
         Properties p = new Properties();
         try (InputStream in = zip.getInputStream(entry)) {
-            p.load(new StringReader(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+            byte[] text = in.readNBytes(MAX_MANIFEST_BYTES + 1);
+            if (text.length > MAX_MANIFEST_BYTES) {
+                throw new BackupException(file + " is damaged: its manifest is larger than " + MAX_MANIFEST_BYTES
+                        + " bytes (a real one holds a few KB)");
+            }
+            p.load(new StringReader(new String(text, StandardCharsets.UTF_8)));
         } catch (IllegalArgumentException | ZipException e) {
             throw new BackupException(file + " is damaged: its manifest cannot be read", e);
         }
@@ -380,6 +390,13 @@ public final class DatabaseBackup {
                 if (!present.contains(t)) {
                     throw new BackupException(file + " is damaged or foreign: table " + t + " is not part of schema version "
                             + version);
+                }
+            }
+            for (String t : present) {
+                // A table left out would be restored empty (no users: nobody could log in again).
+                if (!tables.contains(t)) {
+                    throw new BackupException(file + " is damaged: table " + t + " of schema version " + version
+                            + " is missing from it");
                 }
             }
             try (Statement s = c.createStatement()) {
