@@ -214,6 +214,9 @@ class BackupRestoreIT {
         // As if the restore had been killed between moving the old cluster aside and the new one into
         // place: the next start completes it rather than creating an empty database.
         Files.move(dataDir.resolve("postgres"), dataDir.resolve("postgres.restored"));
+        // A restore refused now must not throw away the complete restored cluster waiting there.
+        Run refusedAfterKill = command(dataDir, "restore", withoutUsers.toString());
+        assertEquals(1, refusedAfterKill.exit(), refusedAfterKill.all());
 
         try (PgfleetServer server = start(dataDir)) {
             ApiClient admin = ApiClient.asAdmin(server.port());

@@ -250,8 +250,10 @@ public final class DatabaseBackup {
                 requireNoPostgres(absolute.resolve("postgres"));
                 Path staging = absolute.resolve(STAGING);
                 clearStaging(staging);
-                // What an interrupted restore left; this one starts again from the archive.
-                deleteTree(absolute.resolve(RESTORED));
+                if (!pendingRestore(absolute)) {
+                    // What a restore interrupted before its swap left; this one starts again from the archive.
+                    deleteTree(absolute.resolve(RESTORED));
+                }
                 Files.createDirectories(staging);
                 try {
                     Path password = absolute.resolve(EmbeddedDatabase.PASSWORD_FILE);
@@ -323,7 +325,7 @@ public final class DatabaseBackup {
         try (Stream<Path> s = Files.list(dataDir)) {
             empty = s.findAny().isEmpty();
         }
-        if (!empty && !Files.isRegularFile(dataDir.resolve("postgres").resolve("PG_VERSION"))
+        if (!empty && !Files.isRegularFile(dataDir.resolve("postgres").resolve("PG_VERSION")) && !pendingRestore(dataDir)
                 && !Files.isRegularFile(dataDir.resolve(EmbeddedDatabase.PASSWORD_FILE))) {
             throw new BackupException(dataDir + " is not a pgfleet data directory (no postgres/ cluster, no "
                     + EmbeddedDatabase.PASSWORD_FILE + "); restore into a server's data directory or an empty one");
@@ -452,6 +454,11 @@ public final class DatabaseBackup {
     private static void swap(Path dataDir, Path staging) throws IOException {
         Path pgData = dataDir.resolve("postgres");
         Path restored = dataDir.resolve(RESTORED);
+        if (pendingRestore(dataDir)) {
+            // An earlier restore stopped between its last two renames: complete it first, so the
+            // cluster it brought is the one kept aside below (it was never deleted before this restore worked).
+            move(restored, pgData);
+        }
         move(staging.resolve("postgres"), restored);
         if (Files.exists(pgData)) {
             String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
@@ -462,6 +469,14 @@ public final class DatabaseBackup {
         if (!Files.exists(dataDir.resolve(EmbeddedDatabase.PASSWORD_FILE))) {
             move(password, dataDir.resolve(EmbeddedDatabase.PASSWORD_FILE));
         }
+    }
+
+    /**
+     * Whether a restore stopped between moving the old cluster aside and the new one into place:
+     * {@code postgres.restored} is then the complete database the next server start moves into place.
+     */
+    private static boolean pendingRestore(Path dataDir) {
+        return !Files.exists(dataDir.resolve("postgres")) && Files.isRegularFile(dataDir.resolve(RESTORED).resolve("PG_VERSION"));
     }
 
     /**
