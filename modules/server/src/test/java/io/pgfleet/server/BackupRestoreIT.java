@@ -92,6 +92,27 @@ class BackupRestoreIT {
         }
     }
 
+    /** A copy of a backup whose manifest is edited (its data entries kept as they are). */
+    private static void withManifest(Path from, Path to, java.util.function.Consumer<java.util.Properties> edit) throws Exception {
+        try (java.util.zip.ZipFile in = new java.util.zip.ZipFile(from.toFile());
+             java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(to))) {
+            for (java.util.zip.ZipEntry e : java.util.Collections.list(in.entries())) {
+                byte[] data = in.getInputStream(e).readAllBytes();
+                if (e.getName().equals("pgfleet-backup.properties")) {
+                    java.util.Properties p = new java.util.Properties();
+                    p.load(new java.io.ByteArrayInputStream(data));
+                    edit.accept(p);
+                    ByteArrayOutputStream text = new ByteArrayOutputStream();
+                    p.store(text, null);
+                    data = text.toByteArray();
+                }
+                out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                out.write(data);
+                out.closeEntry();
+            }
+        }
+    }
+
     @Test
     void aBackupOfARunningServerRestoresVersionsUsersTokensAndAudit(@TempDir Path dataDir, @TempDir Path backups)
             throws Exception {
@@ -163,6 +184,20 @@ class BackupRestoreIT {
         Run tooNew = command(dataDir, "restore", newer.toString());
         assertEquals(1, tooNew.exit(), tooNew.all());
         assertTrue(tooNew.err().contains("made by a newer pgfleet release (schema version 999)"), tooNew.all());
+        // A manifest that leaves a table out would restore it empty (no users: nobody can log in).
+        Path withoutUsers = backups.resolve("without-users.backup");
+        withManifest(backup, withoutUsers, p -> p.setProperty("tables", String.join(",",
+                Stream.of(p.getProperty("tables").split(",")).filter(t -> !t.equals("users")).toList())));
+        Run partial = command(dataDir, "restore", withoutUsers.toString());
+        assertEquals(1, partial.exit(), partial.all());
+        assertTrue(partial.err().contains("is damaged: table users") && partial.err().contains("missing"), partial.all());
+        // A manifest inflated far beyond any real one (a ZIP bomb) is refused before it is read whole.
+        Path bomb = backups.resolve("bomb.backup");
+        withManifest(backup, bomb, p -> p.setProperty("padding", "x".repeat(8 * 1024 * 1024)));
+        assertTrue(Files.size(bomb) < 1024 * 1024, "the padding compresses");
+        Run inflated = command(dataDir, "restore", bomb.toString());
+        assertEquals(1, inflated.exit(), inflated.all());
+        assertTrue(inflated.err().contains("manifest is larger than"), inflated.all());
         Path foreign = backups.resolve("home");
         Files.createDirectories(foreign);
         Files.writeString(foreign.resolve("notes.txt"), "mine");
@@ -179,6 +214,9 @@ class BackupRestoreIT {
         // As if the restore had been killed between moving the old cluster aside and the new one into
         // place: the next start completes it rather than creating an empty database.
         Files.move(dataDir.resolve("postgres"), dataDir.resolve("postgres.restored"));
+        // A restore refused now must not throw away the complete restored cluster waiting there.
+        Run refusedAfterKill = command(dataDir, "restore", withoutUsers.toString());
+        assertEquals(1, refusedAfterKill.exit(), refusedAfterKill.all());
 
         try (PgfleetServer server = start(dataDir)) {
             ApiClient admin = ApiClient.asAdmin(server.port());

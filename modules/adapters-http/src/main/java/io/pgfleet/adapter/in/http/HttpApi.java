@@ -102,6 +102,8 @@ public final class HttpApi {
      * Unknown paths are an everyday event (scanners, browsers asking for /favicon.ico), not an error.
      */
     private static void httpException(ServerRequest req, ServerResponse res, HttpException e) {
+        // An error answer starts from fresh headers: a console path keeps its policy (CSP, nosniff, no framing).
+        WebConsole.addSecurityHeaders(req.path().absolute().path(), res::header);
         if (e.status() == Status.NOT_MODIFIED_304) {
             // The console's static files answer a conditional GET this way: the browser's copy is current.
             res.status(Status.NOT_MODIFIED_304);

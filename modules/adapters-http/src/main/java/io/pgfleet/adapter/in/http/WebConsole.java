@@ -1,5 +1,6 @@
 package io.pgfleet.adapter.in.http;
 
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.FilterChain;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
+import java.util.function.BiConsumer;
 
 /**
  * The web console: static files served at {@code /ui/} from the server jar, with the editor and
@@ -61,19 +63,27 @@ final class WebConsole {
     }
 
     private static void securityHeaders(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        String path = req.path().path();
-        if (path.equals(PATH) || path.startsWith(PATH + "/")) {
-            res.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
-            res.header("X-Frame-Options", "DENY");
-            res.header("X-Content-Type-Options", "nosniff");
-            res.header("Referrer-Policy", "no-referrer");
-            res.header("Cross-Origin-Opener-Policy", "same-origin");
-            res.header("Cross-Origin-Resource-Policy", "same-origin");
-            res.header("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()");
-            // A new server version brings new files: the browser asks again (ETag makes that cheap).
-            res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-        }
+        addSecurityHeaders(req.path().path(), res::header);
         chain.proceed();
+    }
+
+    /**
+     * Adds the console's headers to an answer for a console path. The filter does it for every
+     * answer; an error answer (an unknown file's 404) starts from fresh headers, so the error
+     * handlers call this again.
+     */
+    static void addSecurityHeaders(String path, BiConsumer<HeaderName, String> header) {
+        if (path.equals(PATH) || path.startsWith(PATH + "/")) {
+            header.accept(HeaderNames.create("Content-Security-Policy"), CONTENT_SECURITY_POLICY);
+            header.accept(HeaderNames.create("X-Frame-Options"), "DENY");
+            header.accept(HeaderNames.create("X-Content-Type-Options"), "nosniff");
+            header.accept(HeaderNames.create("Referrer-Policy"), "no-referrer");
+            header.accept(HeaderNames.create("Cross-Origin-Opener-Policy"), "same-origin");
+            header.accept(HeaderNames.create("Cross-Origin-Resource-Policy"), "same-origin");
+            header.accept(HeaderNames.create("Permissions-Policy"), "camera=(), microphone=(), geolocation=(), payment=(), usb=()");
+            // A new server version brings new files: the browser asks again (ETag makes that cheap).
+            header.accept(HeaderNames.CACHE_CONTROL, "no-cache");
+        }
     }
 
     /**

@@ -66,6 +66,11 @@ public final class DatabaseBackup {
     /** The archive format this release writes and reads. */
     public static final String FORMAT = "pgfleet-backup-1";
     private static final String MANIFEST = "pgfleet-backup.properties";
+    /**
+     * The largest manifest a restore reads. A real one names a few dozen tables and columns (a few
+     * KB); the limit keeps a crafted archive (a ZIP bomb) from filling the heap.
+     */
+    static final int MAX_MANIFEST_BYTES = 1024 * 1024;
     private static final String SCHEMA = "public";
     private static final String FLYWAY_TABLE = "flyway_schema_history";
     private static final String STAGING = "restore.staging";
@@ -245,8 +250,10 @@ public final class DatabaseBackup {
                 requireNoPostgres(absolute.resolve("postgres"));
                 Path staging = absolute.resolve(STAGING);
                 clearStaging(staging);
-                // What an interrupted restore left; this one starts again from the archive.
-                deleteTree(absolute.resolve(RESTORED));
+                if (!pendingRestore(absolute)) {
+                    // What a restore interrupted before its swap left; this one starts again from the archive.
+                    deleteTree(absolute.resolve(RESTORED));
+                }
                 Files.createDirectories(staging);
                 try {
                     Path password = absolute.resolve(EmbeddedDatabase.PASSWORD_FILE);
@@ -286,7 +293,12 @@ public final class DatabaseBackup {
         }
         Properties p = new Properties();
         try (InputStream in = zip.getInputStream(entry)) {
-            p.load(new StringReader(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+            byte[] text = in.readNBytes(MAX_MANIFEST_BYTES + 1);
+            if (text.length > MAX_MANIFEST_BYTES) {
+                throw new BackupException(file + " is damaged: its manifest is larger than " + MAX_MANIFEST_BYTES
+                        + " bytes (a real one holds a few KB)");
+            }
+            p.load(new StringReader(new String(text, StandardCharsets.UTF_8)));
         } catch (IllegalArgumentException | ZipException e) {
             throw new BackupException(file + " is damaged: its manifest cannot be read", e);
         }
@@ -313,7 +325,7 @@ public final class DatabaseBackup {
         try (Stream<Path> s = Files.list(dataDir)) {
             empty = s.findAny().isEmpty();
         }
-        if (!empty && !Files.isRegularFile(dataDir.resolve("postgres").resolve("PG_VERSION"))
+        if (!empty && !Files.isRegularFile(dataDir.resolve("postgres").resolve("PG_VERSION")) && !pendingRestore(dataDir)
                 && !Files.isRegularFile(dataDir.resolve(EmbeddedDatabase.PASSWORD_FILE))) {
             throw new BackupException(dataDir + " is not a pgfleet data directory (no postgres/ cluster, no "
                     + EmbeddedDatabase.PASSWORD_FILE + "); restore into a server's data directory or an empty one");
@@ -382,6 +394,13 @@ public final class DatabaseBackup {
                             + version);
                 }
             }
+            for (String t : present) {
+                // A table left out would be restored empty (no users: nobody could log in again).
+                if (!tables.contains(t)) {
+                    throw new BackupException(file + " is damaged: table " + t + " of schema version " + version
+                            + " is missing from it");
+                }
+            }
             try (Statement s = c.createStatement()) {
                 // Rows go in as they were: foreign keys and triggers were satisfied when they were written.
                 s.execute("SET session_replication_role = replica");
@@ -435,6 +454,11 @@ public final class DatabaseBackup {
     private static void swap(Path dataDir, Path staging) throws IOException {
         Path pgData = dataDir.resolve("postgres");
         Path restored = dataDir.resolve(RESTORED);
+        if (pendingRestore(dataDir)) {
+            // An earlier restore stopped between its last two renames: complete it first, so the
+            // cluster it brought is the one kept aside below (it was never deleted before this restore worked).
+            move(restored, pgData);
+        }
         move(staging.resolve("postgres"), restored);
         if (Files.exists(pgData)) {
             String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
@@ -445,6 +469,14 @@ public final class DatabaseBackup {
         if (!Files.exists(dataDir.resolve(EmbeddedDatabase.PASSWORD_FILE))) {
             move(password, dataDir.resolve(EmbeddedDatabase.PASSWORD_FILE));
         }
+    }
+
+    /**
+     * Whether a restore stopped between moving the old cluster aside and the new one into place:
+     * {@code postgres.restored} is then the complete database the next server start moves into place.
+     */
+    private static boolean pendingRestore(Path dataDir) {
+        return !Files.exists(dataDir.resolve("postgres")) && Files.isRegularFile(dataDir.resolve(RESTORED).resolve("PG_VERSION"));
     }
 
     /**
