@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * A collector that joins the fleet, provisioned by an operator or registered by its agent,
  * receives the fleet's and its groups' values at once: its effective document is composed as soon
- * as it exists, not at the next layer change.
+ * as it exists, not at the next layer change (a registration composes it in the transaction that
+ * creates the collector, see RegistrationService).
  */
 final class ArrivalsGetTheirLayers implements ProvisionCollectorUseCase, RegisterCollectorUseCase {
 
@@ -38,10 +39,7 @@ final class ArrivalsGetTheirLayers implements ProvisionCollectorUseCase, Registe
     @Override
     public RegistrationResult register(RegistrationCredential credential, String name, String hostname,
                                        Map<String, String> labels, Actor actor) {
-        RegistrationResult result = registration.register(credential, name, hostname, labels, actor);
-        if (result instanceof RegistrationResult.Registered r) {
-            layers.refresh(r.collector().id());
-        }
-        return result;
+        // A registration composes its collector's document in its own transaction (all or nothing).
+        return registration.register(credential, name, hostname, labels, actor);
     }
 }

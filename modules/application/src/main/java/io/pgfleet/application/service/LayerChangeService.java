@@ -337,7 +337,8 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
         }
         labels.forEach(LabelSelector::checkLabel);
         Instant now = clock.instant();
-        return change(mode, tx -> tx.lockMember(id).map(m -> {
+        // One collector's change: the shared layers lock (no group or layer changes meanwhile) and its row lock.
+        return change(mode, false, tx -> tx.lockMember(id).map(m -> {
             tx.saveLabels(id, labels);
             tx.audit(new AuditEntry(now, actor, AuditAction.COLLECTOR_LABELS_CHANGED, new AuditSubject.OfCollector(id), 0,
                     "labels " + new LabelSelector(labels)));
@@ -373,7 +374,35 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     void refresh(CollectorId id) {
         Instant now = clock.instant();
         // A collector arriving is never refused for capabilities: what it lacks is marked.
-        change(CapabilityMode.FORCE, tx -> tx.lockMember(id).map(m -> (Work) Affected.one(m, LayerComposer.World.read(tx), now)));
+        change(CapabilityMode.FORCE, false,
+                tx -> tx.lockMember(id).map(m -> (Work) Affected.one(m, LayerComposer.World.read(tx), now)));
+    }
+
+    /**
+     * Composes a collector's effective document inside the caller's transaction (a registration,
+     * which stores the collector, its credentials and this document together or not at all).
+     * The caller has taken the layers lock (shared at least) before writing anything.
+     *
+     * @return the effective revisions to announce once the caller's transaction commits
+     */
+    List<LayerComposer.Save> arrive(LayerStorePort.Transaction tx, CollectorId id, Instant now) {
+        Optional<LayerMember> member = tx.lockMember(id);
+        if (member.isEmpty()) {
+            return List.of();
+        }
+        // Never refused for capabilities (what it lacks is marked); a composition invalid under this
+        // release's schema leaves it without an effective document, as a refresh would.
+        if (Affected.one(member.get(), LayerComposer.World.read(tx), now).recompute(composer.session(), tx,
+                LayerComposer.Capabilities.of(tx, CapabilityMode.FORCE)) instanceof LayerComposer.Ok ok) {
+            saveAll(tx, ok);
+            return ok.saves();
+        }
+        return List.of();
+    }
+
+    /** Tells this instance's readers of effective revisions a committed transaction stored. */
+    void announce(List<LayerComposer.Save> saves) {
+        saves.forEach(announced);
     }
 
     @Override
@@ -460,16 +489,34 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
 
     /** Runs a change to one group; a group that does not exist changes nothing. */
     private LayerChangeResult changeGroup(GroupId id, CapabilityMode mode, GroupChange work) {
-        return change(mode, tx -> {
+        return change(mode, true, tx -> {
             LayerComposer.World world = LayerComposer.World.read(tx);
             return world.group(id).flatMap(group -> work.apply(tx, world, group));
         });
     }
 
-    private LayerChangeResult change(CapabilityMode mode,
+    /**
+     * Runs a change under the layers lock: exclusive for a change that may affect many collectors
+     * (a group's), shared for one collector's change.
+     *
+     * <p>Why shared is enough for one collector: every layer or group change holds the lock
+     * exclusively from before it reads the layers and locks its members until it commits, so a
+     * one-collector change either runs wholly before it (the layer change, taking its member row
+     * locks with a statement that starts after the shared lock is released, sees the collector as
+     * committed, a newly registered one included, and recomputes it) or wholly after it (its reads,
+     * each a new READ COMMITTED snapshot taken after the lock was granted, see the committed layers).
+     * Two one-collector changes of the same collector serialise on its row lock; of different
+     * collectors they touch disjoint rows. Every lock is taken layers-lock first, then rows in id
+     * order, so the shared mode adds no deadlock.
+     */
+    private LayerChangeResult change(CapabilityMode mode, boolean exclusive,
                                      java.util.function.Function<LayerStorePort.Transaction, Optional<Work>> work) {
         Object result = store.transact(tx -> {
-            tx.lockLayers();
+            if (exclusive) {
+                tx.lockLayers();
+            } else {
+                tx.lockLayersShared();
+            }
             Optional<Work> found = work.apply(tx);
             if (found.isEmpty()) {
                 return Outcome.rollback(new LayerChangeResult.NotFound());

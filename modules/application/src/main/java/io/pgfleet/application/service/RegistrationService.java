@@ -6,7 +6,8 @@ import io.pgfleet.application.port.in.RegistrationCredential;
 import io.pgfleet.application.port.out.EnrolmentTokenStorePort;
 import io.pgfleet.application.port.out.LoadCollectorPort;
 import io.pgfleet.application.port.out.RecordAuditPort;
-import io.pgfleet.application.port.out.SaveCollectorPort;
+import io.pgfleet.application.port.out.LayerStorePort;
+import io.pgfleet.application.port.out.LayerStorePort.Outcome;
 import io.pgfleet.application.port.out.ServerSecretPort;
 import io.pgfleet.domain.access.Principal;
 import io.pgfleet.domain.access.Role;
@@ -19,9 +20,16 @@ import io.pgfleet.domain.identity.Actor;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+/**
+ * Registers collectors and issues enrolment tokens. A registration is all or nothing: the
+ * collector (or the use of its enrolment token), its first refresh token and its first effective
+ * document are stored in one transaction, so a registration that fails leaves nothing behind (an
+ * agent retrying does not create a second collector; an enrolment token stays usable).
+ */
 final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolmentTokenUseCase {
 
     static final String REGISTRATION_SECRET = "registration_secret";
@@ -29,22 +37,24 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
     private final ServerSecretPort secrets;
     private final EnrolmentTokenStorePort enrolments;
     private final LoadCollectorPort loadCollector;
-    private final SaveCollectorPort saveCollector;
     private final TokenIssuer issuer;
     private final SecuritySettings settings;
     private final Clock clock;
     private final LoginThrottle throttle;
     private final RecordAuditPort audit;
+    private final LayerStorePort store;
+    private final LayerChangeService layers;
 
     RegistrationService(ServerSecretPort secrets, EnrolmentTokenStorePort enrolments, LoadCollectorPort loadCollector,
-                        SaveCollectorPort saveCollector, TokenIssuer issuer, SecuritySettings settings, Clock clock,
-                        LoginThrottle throttle, RecordAuditPort audit) {
+                        TokenIssuer issuer, SecuritySettings settings, Clock clock,
+                        LoginThrottle throttle, RecordAuditPort audit, LayerStorePort store, LayerChangeService layers) {
+        this.store = store;
+        this.layers = layers;
         this.throttle = throttle;
         this.audit = audit;
         this.secrets = secrets;
         this.enrolments = enrolments;
         this.loadCollector = loadCollector;
-        this.saveCollector = saveCollector;
         this.issuer = issuer;
         this.settings = settings;
         this.clock = clock;
@@ -84,29 +94,52 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
         AuditEntry audit = new AuditEntry(now, new Actor(id.value(), actor.address()), AuditAction.COLLECTOR_REGISTERED,
                 new AuditSubject.OfCollector(id), 0, "registered with the registration secret as '" + collector.name()
                 + "' on " + (collector.hostname().isEmpty() ? "an unnamed host" : collector.hostname()));
-        if (!saveCollector.saveNewCollector(collector, audit)) {
-            throw new IllegalStateException("a random collector id collided: " + id);
+        return store.transact(tx -> {
+            // The shared layers lock before any write: see LayerChangeService#change for why a layer
+            // change running at the same time still composes this collector's document.
+            tx.lockLayersShared();
+            if (!tx.insertCollector(collector, audit)) {
+                throw new IllegalStateException("a random collector id collided: " + id);
+            }
+            return Outcome.commit(registered(tx, collector, now));
+        }).announced(layers);
+    }
+
+    /** A registration's result and the effective revisions to announce once it is committed. */
+    private record Arrival(RegistrationResult result, List<LayerComposer.Save> saves) {
+        RegistrationResult announced(LayerChangeService layers) {
+            layers.announce(saves);
+            return result;
         }
-        return new RegistrationResult.Registered(collector, issuer.newFamily(new Principal(id.value(), Role.COLLECTOR)));
+    }
+
+    private Arrival registered(LayerStorePort.Transaction tx, Collector collector, Instant now) {
+        List<LayerComposer.Save> saves = layers.arrive(tx, collector.id(), now);
+        return new Arrival(new RegistrationResult.Registered(collector,
+                issuer.newFamily(new Principal(collector.id().value(), Role.COLLECTOR), tx)), saves);
     }
 
     private RegistrationResult withEnrolmentToken(String token, Optional<CollectorId> forCollector, Actor actor) {
         if (token == null || token.isBlank() || token.length() > 200) {
             return new RegistrationResult.Refused("no enrolment token");
         }
-        Optional<CollectorId> id = enrolments.consumeEnrolmentToken(Secrets.hash(token), clock.instant(), forCollector);
-        if (id.isEmpty()) {
-            return new RegistrationResult.Refused(forCollector.isPresent()
-                    ? "unknown, used or expired enrolment token, or one issued for another collector than "
-                    + forCollector.get().value()
-                    : "unknown, used or expired enrolment token");
-        }
-        Optional<Collector> collector = loadCollector.loadCollector(id.get()).filter(c -> !c.revoked());
-        if (collector.isEmpty()) {
-            return new RegistrationResult.Refused("the collector of this enrolment token is gone");
-        }
-        return new RegistrationResult.Registered(collector.get(),
-                issuer.newFamily(new Principal(id.get().value(), Role.COLLECTOR)));
+        Instant now = clock.instant();
+        return store.transact(tx -> {
+            tx.lockLayersShared();
+            Optional<CollectorId> id = tx.consumeEnrolmentToken(Secrets.hash(token), now, forCollector);
+            if (id.isEmpty()) {
+                return Outcome.rollback(new Arrival(new RegistrationResult.Refused(forCollector.isPresent()
+                        ? "unknown, used or expired enrolment token, or one issued for another collector than "
+                        + forCollector.get().value()
+                        : "unknown, used or expired enrolment token"), List.of()));
+            }
+            Optional<Collector> collector = tx.collector(id.get()).filter(c -> !c.revoked());
+            if (collector.isEmpty()) {
+                return Outcome.rollback(new Arrival(
+                        new RegistrationResult.Refused("the collector of this enrolment token is gone"), List.of()));
+            }
+            return Outcome.commit(registered(tx, collector.get(), now));
+        }).announced(layers);
     }
 
     @Override

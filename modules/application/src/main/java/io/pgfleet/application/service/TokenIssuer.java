@@ -28,6 +28,19 @@ final class TokenIssuer {
         return issue(principal, UUID.randomUUID().toString());
     }
 
+    /**
+     * Issues the first pair of a new family whose refresh token is stored in the given transaction,
+     * so it exists only if that transaction commits (a registration's).
+     */
+    TokenPair newFamily(Principal principal, io.pgfleet.application.port.out.LayerStorePort.Transaction tx) {
+        Instant now = clock.instant();
+        AccessTokenPort.IssuedAccessToken access = accessTokens.issue(principal, now);
+        String refresh = Secrets.randomToken();
+        tx.saveRefreshToken(Secrets.hash(refresh), UUID.randomUUID().toString(), principal, now,
+                now.plus(settings.refreshTokenTtl()));
+        return new TokenPair(principal, access.token(), access.expiresAt(), refresh);
+    }
+
     TokenPair issue(Principal principal, String familyId) {
         Instant now = clock.instant();
         AccessTokenPort.IssuedAccessToken access = accessTokens.issue(principal, now);

@@ -323,10 +323,10 @@ public final class UseCaseFactory {
             ActivePrincipals active = new ActivePrincipals();
             TokenIssuer issuer = new TokenIssuer(accessTokens, refreshTokens, settings, clock);
             LoginThrottle throttle = new LoginThrottle(loginLimits);
-            RegistrationService registration = new RegistrationService(secrets, enrolments, loadCollector, saveCollector,
-                    issuer, settings, clock, throttle, recordAudit);
             RevokeCollectorService revoke = new RevokeCollectorService(revokeCollector, refreshTokens, clock, active);
             LayerChangeService layers = new LayerChangeService(layerStore, loadLayers, composer, revoke, announced, clock);
+            RegistrationService registration = new RegistrationService(secrets, enrolments, loadCollector,
+                    issuer, settings, clock, throttle, recordAudit, layerStore, layers);
             changes.subscribe(new OwnVersionReconciler(loadLayers, layers));
             ArrivalsGetTheirLayers arrivals = new ArrivalsGetTheirLayers(
                     new ProvisionCollectorService(loadCollector, saveCollector, clock), registration, layers);

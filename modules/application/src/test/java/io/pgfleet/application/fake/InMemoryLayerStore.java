@@ -182,6 +182,33 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
         }
 
         @Override
+        public void lockLayersShared() {
+            // Transactions run one at a time here.
+        }
+
+        @Override
+        public boolean insertCollector(io.pgfleet.domain.collector.Collector collector, AuditEntry audit) {
+            throw new UnsupportedOperationException("registration is exercised against PostgreSQL");
+        }
+
+        @Override
+        public Optional<CollectorId> consumeEnrolmentToken(String tokenHash, java.time.Instant now,
+                                                           Optional<CollectorId> forCollector) {
+            throw new UnsupportedOperationException("registration is exercised against PostgreSQL");
+        }
+
+        @Override
+        public Optional<io.pgfleet.domain.collector.Collector> collector(CollectorId id) {
+            throw new UnsupportedOperationException("registration is exercised against PostgreSQL");
+        }
+
+        @Override
+        public void saveRefreshToken(String tokenHash, String familyId, io.pgfleet.domain.access.Principal principal,
+                                     java.time.Instant issuedAt, java.time.Instant expiresAt) {
+            throw new UnsupportedOperationException("registration is exercised against PostgreSQL");
+        }
+
+        @Override
         public Optional<LayerRevision> latestLayer(LayerId layer) {
             List<LayerRevision> list = s.layers.getOrDefault(layer.label(), List.of());
             return list.isEmpty() ? Optional.empty() : Optional.of(list.get(list.size() - 1));

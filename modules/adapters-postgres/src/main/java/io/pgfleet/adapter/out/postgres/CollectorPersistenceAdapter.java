@@ -41,18 +41,22 @@ public final class CollectorPersistenceAdapter implements LoadCollectorPort, Sav
 
     @Override
     public boolean saveNewCollector(Collector collector, AuditEntry audit) {
-        return Rows.guard("saving collector " + collector.id(), () -> Rows.inTransaction(db, tx -> {
-            long inserted = tx.insert("""
+        return Rows.guard("saving collector " + collector.id(), () -> Rows.inTransaction(db, tx -> insert(tx, collector,
+                audit)));
+    }
+
+    /** Stores a new collector and its audit entry in the given transaction, unless its id is taken. */
+    static boolean insert(io.helidon.dbclient.DbTransaction tx, Collector collector, AuditEntry audit) {
+        long inserted = tx.insert("""
                             INSERT INTO collectors (id, name, hostname, labels, created_at)
                             VALUES (?, ?, ?, ?::jsonb, ?)
                             ON CONFLICT (id) DO NOTHING""",
                     collector.id().value(), collector.name(), collector.hostname(), json(collector.labels()),
                     Rows.timestamp(collector.createdAt()));
-            if (inserted == 1) {
-                AuditPersistenceAdapter.insert(tx, audit);
-            }
-            return inserted == 1;
-        }));
+        if (inserted == 1) {
+            AuditPersistenceAdapter.insert(tx, audit);
+        }
+        return inserted == 1;
     }
 
     @Override

@@ -49,7 +49,10 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
      * instances refresh what they remember of it without waking its watchers.
      */
     public static final String SOURCES_CHANNEL = "pgfleet_effective_sources";
-    /** Key of the advisory lock that serialises layer, group and label changes. */
+    /**
+     * Key of the advisory lock of layer and group changes: taken exclusively by changes that may
+     * affect many collectors, shared by changes of one collector alone.
+     */
     static final long LAYERS_LOCK = 0x7067666c6c617972L;
 
     private static final String LAYER_COLUMNS = "layer, version, document, content_hash, created_at, created_by, message, source";
@@ -214,6 +217,34 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         @Override
         public void lockLayers() {
             tx.get("SELECT pg_advisory_xact_lock(?) IS NULL AS locked", LAYERS_LOCK);
+        }
+
+        @Override
+        public void lockLayersShared() {
+            tx.get("SELECT pg_advisory_xact_lock_shared(?) IS NULL AS locked", LAYERS_LOCK);
+        }
+
+        @Override
+        public boolean insertCollector(io.pgfleet.domain.collector.Collector collector, AuditEntry audit) {
+            return CollectorPersistenceAdapter.insert(tx, collector, audit);
+        }
+
+        @Override
+        public Optional<CollectorId> consumeEnrolmentToken(String tokenHash, Instant now,
+                                                           Optional<CollectorId> forCollector) {
+            return TokenPersistenceAdapter.consumeEnrolmentToken(tx, tokenHash, now, forCollector);
+        }
+
+        @Override
+        public Optional<io.pgfleet.domain.collector.Collector> collector(CollectorId id) {
+            return tx.get("SELECT id, name, hostname, labels::text AS labels, created_at, revoked_at IS NOT NULL AS revoked"
+                    + " FROM collectors WHERE id = ?", id.value()).map(CollectorPersistenceAdapter::collector);
+        }
+
+        @Override
+        public void saveRefreshToken(String tokenHash, String familyId, io.pgfleet.domain.access.Principal principal,
+                                     Instant issuedAt, Instant expiresAt) {
+            TokenPersistenceAdapter.insertRefreshToken(tx, tokenHash, familyId, principal, issuedAt, expiresAt);
         }
 
         @Override

@@ -27,11 +27,18 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
     @Override
     public void saveRefreshToken(String tokenHash, String familyId, Principal principal, Instant issuedAt,
                                  Instant expiresAt) {
-        Rows.guard("saving a refresh token", () -> db.execute().insert("""
+        Rows.guard("saving a refresh token", () -> insertRefreshToken(db.execute(), tokenHash, familyId, principal,
+                issuedAt, expiresAt));
+    }
+
+    /** Stores a refresh token through the given executor (a registration's transaction, say). */
+    static long insertRefreshToken(io.helidon.dbclient.DbExecute exec, String tokenHash, String familyId,
+                                   Principal principal, Instant issuedAt, Instant expiresAt) {
+        return exec.insert("""
                         INSERT INTO refresh_tokens (token_hash, family_id, subject, role, issued_at, expires_at)
                         VALUES (?, ?, ?, ?, ?, ?)""",
                 tokenHash, familyId, principal.subject(), principal.role().label(),
-                Rows.timestamp(issuedAt), Rows.timestamp(expiresAt)));
+                Rows.timestamp(issuedAt), Rows.timestamp(expiresAt));
     }
 
     @Override
@@ -94,10 +101,17 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
 
     @Override
     public Optional<CollectorId> consumeEnrolmentToken(String tokenHash, Instant now, Optional<CollectorId> forCollector) {
+        return Rows.guard("using an enrolment token", () -> consumeEnrolmentToken(db.execute(), tokenHash, now,
+                forCollector));
+    }
+
+    /** Uses an enrolment token through the given executor (a registration's transaction, say). */
+    static Optional<CollectorId> consumeEnrolmentToken(io.helidon.dbclient.DbExecute exec, String tokenHash, Instant now,
+                                                       Optional<CollectorId> forCollector) {
         // Using a token also lifts a revocation: issuing it was the operator's decision to re-bind.
         // A token presented by an agent that is another collector is not used at all.
         String expected = forCollector.map(CollectorId::value).orElse("");
-        return Rows.guard("using an enrolment token", () -> db.execute().get("""
+        return exec.get("""
                         WITH used AS (
                             UPDATE enrolment_tokens SET used_at = ?
                             WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?
@@ -108,6 +122,6 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
                             WHERE id IN (SELECT collector_id FROM used) AND revoked_at IS NOT NULL)
                         SELECT collector_id FROM used""", Rows.timestamp(now), tokenHash, Rows.timestamp(now), expected,
                         expected)
-                .map(r -> CollectorId.of(Rows.text(r, "collector_id"))));
+                .map(r -> CollectorId.of(Rows.text(r, "collector_id")));
     }
 }

@@ -1,6 +1,8 @@
 package io.pgfleet.application.port.out;
 
+import io.pgfleet.domain.access.Principal;
 import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.collector.Collector;
 import io.pgfleet.domain.capability.MemberFacts;
 import io.pgfleet.domain.fleet.CapabilityGap;
 import io.pgfleet.domain.collector.CollectorId;
@@ -77,17 +79,65 @@ public interface LayerStorePort {
     /**
      * What a layer change can read and write inside its transaction ({@link LayerStorePort#transact}).
      *
-     * <p>Locking protocol: a change of the fleet layer, a group, a group's layer or labels first takes
-     * the shared layers lock ({@link #lockLayers()}), so such changes run one after another and every
-     * layer's versions are gap-free; every change then locks the rows of the collectors whose
-     * effective documents it may change ({@link #lockMembers}, {@link #lockMember}), always in id
-     * order, so a collector's effective revision is computed by one transaction at a time from the
-     * layers as committed.
+     * <p>Locking protocol: a change of the fleet layer, a group or a group's layer (one that may
+     * affect many collectors) first takes the layers lock exclusively ({@link #lockLayers()}), so such
+     * changes run one after another and every layer's versions are gap-free; a change of one
+     * collector alone (its arrival, its labels, bringing it up to date) takes the layers lock in
+     * shared mode ({@link #lockLayersShared()}), so such changes of different collectors run side by
+     * side but never while the layers change. Every change then locks the rows of the collectors
+     * whose effective documents it may change ({@link #lockMembers}, {@link #lockMember}), always in
+     * id order, so a collector's effective revision is computed by one transaction at a time from
+     * the layers as committed.
      */
     interface Transaction {
 
-        /** Serialises every change of the fleet layer, groups, group layers and labels until the end of the transaction. */
+        /** Serialises every change of the fleet layer, groups and group layers until the end of the transaction. */
         void lockLayers();
+
+        /**
+         * Keeps the layers and groups from changing until the end of the transaction, without
+         * excluding other transactions that take this shared lock (changes of other single collectors).
+         */
+        void lockLayersShared();
+
+        /**
+         * Stores a new collector and its audit entry, unless its id is taken.
+         *
+         * @param collector the new collector
+         * @param audit     the audit entry of its creation
+         * @return true when stored, false when the id was taken (nothing stored)
+         */
+        boolean insertCollector(Collector collector, AuditEntry audit);
+
+        /**
+         * Uses an enrolment token once (lifting its collector's revocation), only when it was issued
+         * for the expected collector; kept only if the transaction commits.
+         *
+         * @param tokenHash    SHA-256 of the presented token
+         * @param now          the current time
+         * @param forCollector the collector it must have been issued for; empty for any
+         * @return the collector it enrols, or empty when unknown, used, expired or for another collector
+         */
+        Optional<CollectorId> consumeEnrolmentToken(String tokenHash, Instant now, Optional<CollectorId> forCollector);
+
+        /**
+         * Reads a collector, revoked or not.
+         *
+         * @param id the collector
+         * @return it, or empty when unknown
+         */
+        Optional<Collector> collector(CollectorId id);
+
+        /**
+         * Stores the first refresh token of a family, kept only if the transaction commits.
+         *
+         * @param tokenHash SHA-256 of the token
+         * @param familyId  its family
+         * @param principal whom it identifies
+         * @param issuedAt  when
+         * @param expiresAt expiry
+         */
+        void saveRefreshToken(String tokenHash, String familyId, Principal principal, Instant issuedAt, Instant expiresAt);
 
         /**
          * A layer's current version: its latest, except that a version staged by a rollout becomes
