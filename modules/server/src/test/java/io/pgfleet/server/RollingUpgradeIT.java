@@ -37,6 +37,11 @@ class RollingUpgradeIT {
 
     /** The release this one upgrades from. */
     static final String PREVIOUS_RELEASE = "v0.2.0";
+    /**
+     * The commit the tag names. Clones that carry main's history but not its tags (CI clones
+     * often do) still find the release by this commit, which is an ancestor of main.
+     */
+    static final String PREVIOUS_RELEASE_COMMIT = "62a7ea281a07245b185b6a84c2a77a8e288e2af3";
 
     private static final Map<String, String> ENV = Map.of(
             "PGFLEET_ADMIN_PASSWORD", ServerSettings.TEST_ADMIN_PASSWORD,
@@ -189,15 +194,15 @@ class RollingUpgradeIT {
      */
     static Path previousReleaseJar() throws Exception {
         Path root = Path.of(git(Path.of("").toAbsolutePath(), "rev-parse", "--show-toplevel").strip());
-        String commit;
-        try {
-            commit = git(root, "rev-parse", "--verify", "--quiet", PREVIOUS_RELEASE + "^{commit}").strip();
-        } catch (IllegalStateException missing) {
+        String commit = resolveCommit(root, PREVIOUS_RELEASE + "^{commit}")
+                .or(() -> resolveCommit(root, PREVIOUS_RELEASE_COMMIT + "^{commit}"))
+                .orElse(null);
+        if (commit == null) {
             String shallow = git(root, "rev-parse", "--is-shallow-repository").strip();
-            fail("the tag " + PREVIOUS_RELEASE + " of the previous release is not in this clone"
+            fail("neither the tag " + PREVIOUS_RELEASE + " nor its commit " + PREVIOUS_RELEASE_COMMIT
+                    + " of the previous release is in this clone"
                     + ("true".equals(shallow) ? " (a shallow clone: run `git fetch --tags --unshallow`)"
                     : " (run `git fetch --tags`)") + "; the rolling-upgrade test builds that release from it");
-            throw missing;
         }
         Path cache = root.resolve("modules/server/target/previous-release").resolve(commit);
         Path jar = cache.resolve("pgfleet-server.jar");
@@ -218,6 +223,14 @@ class RollingUpgradeIT {
             return jar;
         } finally {
             ServerProcess.deleteTree(src);
+        }
+    }
+
+    private static java.util.Optional<String> resolveCommit(Path root, String rev) {
+        try {
+            return java.util.Optional.of(git(root, "rev-parse", "--verify", "--quiet", rev).strip());
+        } catch (Exception missing) {
+            return java.util.Optional.empty();
         }
     }
 
