@@ -1,9 +1,15 @@
 package io.pgfleet.architecture;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.module.ModuleDescriptor;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -90,5 +96,34 @@ public final class ModuleRules {
                 .filter(name -> name.startsWith("io.pgfleet.adapter") || name.equals("io.pgfleet.server"))
                 .map(name -> agent.name() + " requires the server module " + name)
                 .toList();
+    }
+
+    private static final Pattern MODULE_ENTRY = Pattern.compile("<module>([^<]+)</module>");
+
+    /**
+     * Every Maven module of the build is a named module: its main sources declare a
+     * {@code module-info.java}, so its boundaries are checked by the compiler. A module without main
+     * sources (nothing to declare) passes.
+     *
+     * @param root the folder of the aggregating {@code pom.xml}
+     * @return one line per Maven module whose main sources have no {@code module-info.java}
+     */
+    public static List<String> everyMavenModuleIsNamed(Path root) {
+        String pom;
+        try {
+            pom = Files.readString(root.resolve("pom.xml"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<String> violations = new ArrayList<>();
+        Matcher entry = MODULE_ENTRY.matcher(pom);
+        while (entry.find()) {
+            String module = entry.group(1).trim();
+            Path sources = root.resolve(module).resolve("src/main/java");
+            if (Files.isDirectory(sources) && !Files.isRegularFile(sources.resolve("module-info.java"))) {
+                violations.add(module + " has main sources but no module-info.java");
+            }
+        }
+        return violations;
     }
 }

@@ -7,6 +7,7 @@ import io.pgfleet.agent.core.AgentCore;
 import io.pgfleet.application.port.in.PublishConfigUseCase;
 import io.pgfleet.domain.config.ConfigVersion;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,6 +20,7 @@ import java.util.jar.JarFile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The module-info declarations, read from the compiled modules. */
 class ModuleRulesTest {
@@ -106,5 +108,27 @@ class ModuleRulesTest {
         ModuleDescriptor bad = ModuleDescriptor.newModule("io.pgfleet.adapter.in.http")
                 .requires("io.pgfleet.adapter.out.postgres").build();
         assertFalse(ModuleRules.adapterRequiresNoOtherAdapter(bad, ADAPTERS).isEmpty());
+    }
+
+    @Test
+    void everyMavenModuleIsANamedModule() {
+        Path root = Path.of("").toAbsolutePath();
+        while (!Files.isDirectory(root.resolve("modules/domain"))) {
+            root = root.getParent();
+            assertTrue(root != null, "the build's root folder is above the working directory");
+        }
+        assertEquals(java.util.List.of(), ModuleRules.everyMavenModuleIsNamed(root));
+    }
+
+    @Test
+    void aMavenModuleWithoutModuleInfoIsCaught(@TempDir Path root) throws IOException {
+        Files.writeString(root.resolve("pom.xml"), "<modules><module>modules/named</module>"
+                + "<module>modules/plain</module><module>modules/resources-only</module></modules>");
+        Files.createDirectories(root.resolve("modules/named/src/main/java"));
+        Files.writeString(root.resolve("modules/named/src/main/java/module-info.java"), "module named {}");
+        Files.createDirectories(root.resolve("modules/plain/src/main/java/p"));
+        Files.createDirectories(root.resolve("modules/resources-only/src/main/resources"));
+        assertEquals(java.util.List.of("modules/plain has main sources but no module-info.java"),
+                ModuleRules.everyMavenModuleIsNamed(root));
     }
 }
