@@ -3,6 +3,7 @@
  */
 module io.pgfleet.adapter.in.http {
     requires io.pgfleet.application;
+    requires io.pgfleet.json;
     requires io.helidon.webserver;
     requires io.helidon.webserver.staticcontent;
     requires io.helidon.http;

@@ -4,6 +4,7 @@
  */
 module io.pgfleet.adapter.out.postgres {
     requires io.pgfleet.application;
+    requires io.pgfleet.json;
     requires io.helidon.dbclient;
     requires io.helidon.config;
     requires io.helidon.common.config;

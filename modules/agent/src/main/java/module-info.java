@@ -5,6 +5,7 @@
 module io.pgfleet.agent {
     requires io.pgfleet.application;
     requires io.pgfleet.toml;
+    requires io.pgfleet.json;
     requires org.tomlj;
     requires io.helidon.webclient;
     requires io.helidon.webclient.api;

@@ -16,6 +16,7 @@ import io.pgfleet.agent.core.ServerException;
 import io.pgfleet.agent.core.StatusReporter;
 import io.pgfleet.domain.fleet.Sample;
 import io.pgfleet.domain.fleet.HostFacts;
+import io.pgfleet.json.HostFactsJson;
 import io.pgfleet.domain.schema.ConfigSchema;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
@@ -75,19 +76,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
 
     /** What the host can run: the schema this agent understands, its OS and the monitored PostgreSQL. */
     private static jakarta.json.JsonObject facts(StatusReporter.Report report) {
-        jakarta.json.JsonObjectBuilder o = Json.createObjectBuilder().add("schema_version", ConfigSchema.VERSION)
-                .add("os", OS);
-        report.postgres().ifPresentOrElse(pg -> {
-            jakarta.json.JsonObjectBuilder ext = Json.createObjectBuilder();
-            pg.extensions().forEach((db, list) -> ext.add(db, Json.createArrayBuilder(list)));
-            o.add("postgres", Json.createObjectBuilder().add("host", pg.host()).add("port", pg.port())
-                    .add("server_version_num", pg.serverVersionNum())
-                    .add("shared_preload_libraries", Json.createArrayBuilder(pg.preloadLibraries()))
-                    .add("databases", Json.createArrayBuilder(pg.databases()))
-                    .add("databases_truncated", pg.databasesTruncated())
-                    .add("extensions", ext));
-        }, () -> o.addNull("postgres"));
-        return o.build();
+        return HostFactsJson.write(new HostFacts(ConfigSchema.VERSION, OS, report.postgres()));
     }
 
     private static final int ERROR_EXCERPT_BYTES = 4096;

@@ -8,16 +8,12 @@ import io.pgfleet.domain.capability.MemberGaps;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.fleet.CapabilityGap;
 import io.pgfleet.domain.fleet.HostFacts;
+import io.pgfleet.json.HostFactsJson;
 import jakarta.json.Json;
-import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonObjectBuilder;
-import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -64,78 +60,18 @@ final class CapabilitiesJson {
         return a;
     }
 
+    /** The facts of a fleet member, {@code null} when its agent reported none. */
     static JsonValue facts(Optional<HostFacts> facts) {
-        if (facts.isEmpty()) {
-            return JsonValue.NULL;
-        }
-        HostFacts f = facts.get();
-        JsonObjectBuilder o = Json.createObjectBuilder().add("schema_version", f.schemaVersion()).add("os", f.os());
-        f.postgres().ifPresentOrElse(pg -> {
-            JsonObjectBuilder ext = Json.createObjectBuilder();
-            pg.extensions().forEach((db, list) -> ext.add(db, Json.createArrayBuilder(list)));
-            o.add("postgres", Json.createObjectBuilder().add("host", pg.host()).add("port", pg.port())
-                    .add("server_version_num", pg.serverVersionNum())
-                    .add("shared_preload_libraries", Json.createArrayBuilder(pg.preloadLibraries()))
-                    .add("databases", Json.createArrayBuilder(pg.databases()))
-                    .add("databases_truncated", pg.databasesTruncated())
-                    .add("extensions", ext));
-        }, () -> o.addNull("postgres"));
-        return o.build();
+        return facts.<JsonValue>map(HostFactsJson::write).orElse(JsonValue.NULL);
     }
 
     /** The facts of a status report; optional (agents older than facts do not send them). */
     static Optional<HostFacts> facts(JsonObject body) {
-        JsonValue v = body.get("facts");
-        if (v == null || v == JsonValue.NULL) {
-            return Optional.empty();
+        try {
+            return HostFactsJson.read(body.getOrDefault("facts", JsonValue.NULL));
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
         }
-        if (!(v instanceof JsonObject o)) {
-            throw bad("'facts' must be an object");
-        }
-        Optional<HostFacts.PostgresFacts> pg = Optional.empty();
-        JsonValue p = o.get("postgres");
-        if (p != null && p != JsonValue.NULL) {
-            if (!(p instanceof JsonObject po)) {
-                throw bad("'facts.postgres' must be an object or null");
-            }
-            Map<String, List<String>> ext = new LinkedHashMap<>();
-            if (!(po.get("extensions") instanceof JsonObject eo)) {
-                throw bad("'facts.postgres.extensions' must be an object of database names to lists");
-            }
-            if (eo.size() > HostFacts.MAX_EXTENSION_DATABASES) {
-                throw bad("'facts.postgres.extensions' lists at most " + HostFacts.MAX_EXTENSION_DATABASES + " databases");
-            }
-            eo.forEach((db, list) -> ext.put(db, strings(list, "facts.postgres.extensions." + db, HostFacts.MAX_EXTENSIONS)));
-            pg = Optional.of(new HostFacts.PostgresFacts(string(po, "host"), integer(po, "port"),
-                    integer(po, "server_version_num"),
-                    strings(po.get("shared_preload_libraries"), "facts.postgres.shared_preload_libraries",
-                            HostFacts.MAX_PRELOAD),
-                    strings(po.get("databases"), "facts.postgres.databases", HostFacts.MAX_DATABASES),
-                    po.get("databases_truncated") == JsonValue.TRUE, ext));
-        }
-        return Optional.of(new HostFacts(integer(o, "schema_version"), string(o, "os"), pg));
-    }
-
-    private static List<String> strings(JsonValue v, String name, int max) {
-        // The size is checked before the list is copied: a report of a million names costs no more than its body.
-        if (!(v instanceof JsonArray a) || a.size() > max || a.stream().anyMatch(e -> !(e instanceof JsonString))) {
-            throw bad("'" + name + "' must be a list of at most " + max + " strings");
-        }
-        return a.getValuesAs(JsonString.class).stream().map(JsonString::getString).toList();
-    }
-
-    private static String string(JsonObject o, String key) {
-        if (!(o.get(key) instanceof JsonString s)) {
-            throw bad("'facts' needs the string '" + key + "'");
-        }
-        return s.getString();
-    }
-
-    private static int integer(JsonObject o, String key) {
-        if (!(o.get(key) instanceof JsonNumber n) || !n.isIntegral() || n.longValue() < 0 || n.longValue() > Integer.MAX_VALUE) {
-            throw bad("'facts' needs the whole number '" + key + "'");
-        }
-        return n.intValue();
     }
 
     private static ApiException bad(String detail) {

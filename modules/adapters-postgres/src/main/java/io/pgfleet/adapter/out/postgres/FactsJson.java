@@ -3,19 +3,17 @@ package io.pgfleet.adapter.out.postgres;
 import io.pgfleet.domain.fleet.CapabilityGap;
 import io.pgfleet.domain.fleet.HostAllowances;
 import io.pgfleet.domain.fleet.HostFacts;
+import io.pgfleet.json.HostFactsJson;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 
 import java.io.StringReader;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** Host facts, allow-lists and capability gaps as the {@code collector_status} columns keep them (JSON). */
@@ -25,18 +23,7 @@ final class FactsJson {
     }
 
     static String facts(HostFacts f) {
-        JsonObjectBuilder o = Json.createObjectBuilder().add("schema_version", f.schemaVersion()).add("os", f.os());
-        f.postgres().ifPresent(pg -> {
-            JsonObjectBuilder ext = Json.createObjectBuilder();
-            pg.extensions().forEach((db, list) -> ext.add(db, Json.createArrayBuilder(list)));
-            o.add("postgres", Json.createObjectBuilder().add("host", pg.host()).add("port", pg.port())
-                    .add("server_version_num", pg.serverVersionNum())
-                    .add("shared_preload_libraries", Json.createArrayBuilder(pg.preloadLibraries()))
-                    .add("databases", Json.createArrayBuilder(pg.databases()))
-                    .add("databases_truncated", pg.databasesTruncated())
-                    .add("extensions", ext));
-        });
-        return o.build().toString();
+        return HostFactsJson.write(f).toString();
     }
 
     /**
@@ -48,22 +35,10 @@ final class FactsJson {
             return Optional.empty();
         }
         try {
-            return Optional.of(parse(read(json)));
+            return HostFactsJson.read(read(json));
         } catch (RuntimeException e) {
             return Optional.empty();
         }
-    }
-
-    private static HostFacts parse(JsonObject o) {
-        Optional<HostFacts.PostgresFacts> pg = Optional.empty();
-        if (o.get("postgres") instanceof JsonObject p) {
-            Map<String, List<String>> ext = new LinkedHashMap<>();
-            p.getJsonObject("extensions").forEach((db, v) -> ext.put(db, strings(v)));
-            pg = Optional.of(new HostFacts.PostgresFacts(p.getString("host"), p.getInt("port"),
-                    p.getInt("server_version_num"), strings(p.get("shared_preload_libraries")), strings(p.get("databases")),
-                    p.getBoolean("databases_truncated"), ext));
-        }
-        return new HostFacts(o.getInt("schema_version"), o.getString("os"), pg);
     }
 
     static String gaps(List<CapabilityGap> gaps) {
