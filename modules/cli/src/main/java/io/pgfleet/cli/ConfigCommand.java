@@ -1,6 +1,5 @@
 package io.pgfleet.cli;
 
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -19,7 +18,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
-/** {@code pgfleet config …}: read, publish, edit, compare and roll back collector configurations. */
+/**
+ * {@code pgfleet config …}: read, publish, edit, compare and roll back collector configurations. Put,
+ * history, diff and rollback are the verbs every versioned document has ({@link LayerCommands}), on
+ * the collector's own layer.
+ */
 @Command(name = "config", mixinStandardHelpOptions = true,
         description = "Read, publish, edit, compare, roll back and watch collectors' configurations.",
         subcommands = {ConfigCommand.Get.class, ConfigCommand.Put.class, ConfigCommand.Edit.class,
@@ -73,22 +76,6 @@ final class ConfigCommand {
         @Option(names = "--expect-version", paramLabel = "V",
                 description = "publish only if the latest version still is V (else exit 3)")
         Integer expectVersion;
-
-        /** The If-Match value, looking up version V's tag when needed. */
-        String header(Context ctx, String id) {
-            if (ifMatch != null) {
-                return quoted(ifMatch);
-            }
-            ServerApi.Reply r = ctx.api().call(ServerApi.Call.get(path(id) + "/versions/" + expectVersion), Set.of(404));
-            if (r.status() == 404) {
-                if (r.problemSlug().equals("collector-not-found")) {
-                    throw ctx.api().failure(r);
-                }
-                throw new CliException(ExitCodes.CONFLICT, "conflict: " + id + " has no version " + expectVersion
-                        + "; nothing was published");
-            }
-            return r.header("ETag").orElseThrow(() -> new CliException(ExitCodes.UNAVAILABLE, "the server sent no ETag"));
-        }
     }
 
     @Command(name = "get", mixinStandardHelpOptions = true,
@@ -155,43 +142,15 @@ final class ConfigCommand {
             description = {"Publish a document as the collector's next version (its own layer).",
                     "Exit 0 when published (or identical to the latest), 2 when the server refuses it (every error is "
                             + "printed as FILE:line:column), 3 when --if-match/--expect-version is stale."})
-    static final class Put implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "ID", description = "the collector")
+    static final class Put extends LayerCommands.Put {
+        @Parameters(index = "0", paramLabel = LayerCommands.OnLayer.COLLECTOR, description = "the collector")
         String id;
 
         @Parameters(index = "1", paramLabel = "FILE", description = "the TOML document, '-' for standard input")
         String file;
 
-        @Option(names = {"-m", "--message"}, description = "why (stored with the version, at most 1000 characters)")
-        String message;
-
-        @ArgGroup(exclusive = true)
-        Precondition precondition;
-
-        @Option(names = "--force", description = "publish even when the collector lacks what the document needs "
-                + "(an extension, a database, an agent that knows a key …); it is then marked in the fleet view")
-        boolean force;
-
-        private final Context ctx;
-
         Put(Context ctx) {
-            this.ctx = ctx;
-        }
-
-        @Override
-        public Integer call() {
-            String document = readDocument(ctx, file);
-            ServerApi.Call call = new ServerApi.Call("PUT", path(id) + (force ? "?force=true" : ""),
-                    java.util.Map.of("Content-Type", "application/toml"),
-                    document.getBytes(StandardCharsets.UTF_8), ServerApi.REQUEST_TIMEOUT);
-            if (message != null) {
-                call = call.header("X-Change-Message", message);
-            }
-            if (precondition != null) {
-                call = call.header("If-Match", precondition.header(ctx, id));
-            }
-            published(ctx, id, ctx.api().call(call));
-            return ExitCodes.OK;
+            super(ctx);
         }
     }
 
@@ -332,38 +291,19 @@ final class ConfigCommand {
 
     @Command(name = "history", mixinStandardHelpOptions = true,
             description = "List the collector's versions, newest first (its own layer's versions).")
-    static final class History implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "ID", description = "the collector")
+    static final class History extends LayerCommands.History {
+        @Parameters(index = "0", paramLabel = LayerCommands.OnLayer.COLLECTOR, description = "the collector")
         String id;
 
-        @Option(names = "--limit", defaultValue = "50", description = "at most this many (1-500, default ${DEFAULT-VALUE})")
-        int limit;
-
-        @Option(names = "--before", paramLabel = "V", description = "only versions older than V (paging)")
-        Integer before;
-
-        private final Context ctx;
-
         History(Context ctx) {
-            this.ctx = ctx;
-        }
-
-        @Override
-        public Integer call() {
-            String q = path(id) + "/versions?limit=" + limit + (before == null ? "" : "&before=" + before);
-            JsonNode answer = ctx.api().call(ServerApi.Call.get(q)).json();
-            ctx.output().list(answer, answer.path("versions"), List.of(
-                    Output.Column.of("VERSION", "version"), Output.Column.of("CREATED_AT", "created_at"),
-                    Output.Column.of("CREATED_BY", "created_by"), Output.Column.of("SOURCE", "source"),
-                    Output.Column.of("MESSAGE", "message")));
-            return ExitCodes.OK;
+            super(ctx);
         }
     }
 
     @Command(name = "diff", mixinStandardHelpOptions = true,
             description = "Unified diff from version A to version B (empty when they are equal).")
-    static final class Diff implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "ID", description = "the collector")
+    static final class Diff extends LayerCommands.Diff {
+        @Parameters(index = "0", paramLabel = LayerCommands.OnLayer.COLLECTOR, description = "the collector")
         String id;
 
         @Parameters(index = "1", paramLabel = "A", description = "from this version")
@@ -372,64 +312,22 @@ final class ConfigCommand {
         @Parameters(index = "2", paramLabel = "B", description = "to this version")
         int to;
 
-        private final Context ctx;
-
         Diff(Context ctx) {
-            this.ctx = ctx;
-        }
-
-        @Override
-        public Integer call() {
-            ServerApi.Reply r = ctx.api().call(ServerApi.Call.get(path(id) + "/diff?from=" + from + "&to=" + to));
-            if (ctx.output().format() == Output.Format.table) {
-                ctx.out().print(r.text());
-            } else {
-                ObjectNode o = Output.JSON.createObjectNode().put("collector_id", id).put("from", from).put("to", to)
-                        .put("minimal", Boolean.parseBoolean(r.header("X-Diff-Minimal").orElse("true")))
-                        .put("diff", r.text());
-                if (ctx.output().format() == Output.Format.json) {
-                    ctx.output().json(o);
-                } else {
-                    ctx.output().toml(o);
-                }
-            }
-            return ExitCodes.OK;
+            super(ctx);
         }
     }
 
     @Command(name = "rollback", mixinStandardHelpOptions = true,
             description = "Publish version V's document again as a new version (source rollback:V).")
-    static final class Rollback implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "ID", description = "the collector")
+    static final class Rollback extends LayerCommands.Rollback {
+        @Parameters(index = "0", paramLabel = LayerCommands.OnLayer.COLLECTOR, description = "the collector")
         String id;
 
         @Parameters(index = "1", paramLabel = "V", description = "the version to go back to")
         int version;
 
-        @Option(names = {"-m", "--message"}, description = "why")
-        String message;
-
-        @ArgGroup(exclusive = true)
-        Precondition precondition;
-
-        private final Context ctx;
-
         Rollback(Context ctx) {
-            this.ctx = ctx;
-        }
-
-        @Override
-        public Integer call() {
-            ObjectNode body = Output.JSON.createObjectNode().put("to_version", version);
-            if (message != null) {
-                body.put("message", message);
-            }
-            ServerApi.Call call = ServerApi.Call.json("POST", path(id) + "/rollback", body);
-            if (precondition != null) {
-                call = call.header("If-Match", precondition.header(ctx, id));
-            }
-            published(ctx, id, ctx.api().call(call));
-            return ExitCodes.OK;
+            super(ctx);
         }
     }
 

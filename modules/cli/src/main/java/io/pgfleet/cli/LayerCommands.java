@@ -16,9 +16,12 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
- * The verbs every shared configuration layer has (the fleet's, a group's): get, put, history, diff
- * and rollback. {@link FleetCommand} and {@link GroupsCommand} declare the commands and their
- * positional parameters (a group layer's commands take the group id first, labelled {@code GROUP}).
+ * The verbs every versioned document has: put, history, diff and rollback for the fleet layer, a
+ * group's layer and a collector's own layer, and get for the shared layers ({@code config get} has
+ * its own: it prints the effective document by default). {@link FleetCommand}, {@link GroupsCommand}
+ * and {@link ConfigCommand} declare the commands and their positional parameters (a group layer's
+ * commands take the group id first, labelled {@code GROUP}; a collector's take its id, labelled
+ * {@code ID}).
  */
 final class LayerCommands {
 
@@ -32,11 +35,48 @@ final class LayerCommands {
     }
 
     /**
-     * A command acting on one layer: the group's when the command has a {@code GROUP} parameter
-     * (declared by each group command, first), else the fleet's.
+     * One versioned document.
+     *
+     * @param path           its resource, e.g. {@code /api/v1/fleet/config}
+     * @param label          how messages name it: {@code fleet}, {@code group/prod}, a collector's id
+     * @param idField        the field that names it in JSON and TOML output ({@code layer}, {@code collector_id})
+     * @param historyColumns the columns of {@code history} as a table
+     */
+    record Layer(String path, String label, String idField, List<Output.Column> historyColumns) {
+        static final List<Output.Column> SHARED_HISTORY = List.of(Output.Column.of("VERSION", "version"),
+                Output.Column.of("ETAG", "etag"), Output.Column.of("CREATED_AT", "created_at"),
+                Output.Column.of("CREATED_BY", "created_by"), Output.Column.of("SOURCE", "source"),
+                Output.Column.of("MESSAGE", "message"));
+        static final List<Output.Column> OWN_HISTORY = List.of(Output.Column.of("VERSION", "version"),
+                Output.Column.of("CREATED_AT", "created_at"), Output.Column.of("CREATED_BY", "created_by"),
+                Output.Column.of("SOURCE", "source"), Output.Column.of("MESSAGE", "message"));
+
+        static Layer fleet() {
+            return new Layer(FLEET, "fleet", "layer", SHARED_HISTORY);
+        }
+
+        static Layer group(String id) {
+            return new Layer(LayerCommands.group(id), "group/" + id, "layer", SHARED_HISTORY);
+        }
+
+        static Layer own(String collectorId) {
+            return new Layer(ConfigCommand.path(collectorId), collectorId, "collector_id", OWN_HISTORY);
+        }
+
+        /** A JSON object for output that starts by naming this document. */
+        ObjectNode shown() {
+            return Output.JSON.createObjectNode().put(idField, label);
+        }
+    }
+
+    /**
+     * A command acting on one document: the group's layer when the command has a {@code GROUP}
+     * parameter (declared by each group command, first), the collector's own when it has an
+     * {@code ID} parameter, else the fleet's.
      */
     abstract static class OnLayer {
         static final String GROUP = "GROUP";
+        static final String COLLECTOR = "ID";
 
         final Context ctx;
 
@@ -57,18 +97,20 @@ final class LayerCommands {
                     .map(p -> p.<T>getValue()).findFirst();
         }
 
-        private Optional<String> group() {
-            return argument(GROUP);
+        final Layer layer() {
+            return this.<String>argument(GROUP).map(Layer::group)
+                    .or(() -> this.<String>argument(COLLECTOR).map(Layer::own))
+                    .orElseGet(Layer::fleet);
         }
 
         /** The layer's resource, e.g. {@code /api/v1/fleet/config}. */
         final String path() {
-            return group().map(LayerCommands::group).orElse(FLEET);
+            return layer().path();
         }
 
-        /** The layer as the server names it: {@code fleet}, {@code group/prod}. */
+        /** The layer as messages name it: {@code fleet}, {@code group/prod}, a collector's id. */
         final String label() {
-            return group().map(g -> "group/" + g).orElse("fleet");
+            return layer().label();
         }
 
         /** The If-Match value for a precondition, looking up version V's tag for {@code --expect-version V}. */
@@ -77,7 +119,8 @@ final class LayerCommands {
                 return ConfigCommand.quoted(p.ifMatch);
             }
             ServerApi.Reply r = ctx.api().call(ServerApi.Call.get(path() + "/versions/" + p.expectVersion), Set.of(404));
-            if (r.status() == 404 && !r.problemSlug().equals("version-not-found")) {
+            // A missing collector or group fails as itself; a missing version is a stale precondition.
+            if (r.status() == 404 && !Set.of("version-not-found", "no-configuration").contains(r.problemSlug())) {
                 throw ctx.api().failure(r);
             }
             if (r.status() == 404) {
@@ -126,7 +169,7 @@ final class LayerCommands {
                 ctx.out().print(text.isEmpty() || text.endsWith("\n") ? text : text + "\n");
                 return ExitCodes.OK;
             }
-            ObjectNode shown = Output.JSON.createObjectNode().put("layer", label());
+            ObjectNode shown = layer().shown();
             shown.put("version", Integer.parseInt(r.header("X-Config-Version").orElse("0")));
             shown.put("etag", r.header("ETag").orElse(""));
             shown.put("last_modified", r.header("Last-Modified").orElse(""));
@@ -144,7 +187,7 @@ final class LayerCommands {
         ConfigCommand.Precondition precondition;
 
         @Option(names = "--force", description = "publish even when collectors lack what their new effective documents "
-                + "need; they are then marked in the fleet view")
+                + "need (an extension, a database, an agent that knows a key …); they are then marked in the fleet view")
         boolean force;
 
         Put(Context ctx) {
@@ -166,11 +209,6 @@ final class LayerCommands {
 
     /** {@code history [--limit N] [--before V]}: the layer's versions, newest first. */
     abstract static class History extends OnLayer implements Callable<Integer> {
-        static final List<Output.Column> COLUMNS = List.of(Output.Column.of("VERSION", "version"),
-                Output.Column.of("ETAG", "etag"), Output.Column.of("CREATED_AT", "created_at"),
-                Output.Column.of("CREATED_BY", "created_by"), Output.Column.of("SOURCE", "source"),
-                Output.Column.of("MESSAGE", "message"));
-
         @Option(names = "--limit", defaultValue = "50", description = "at most this many (1-500, default ${DEFAULT-VALUE})")
         int limit;
 
@@ -188,7 +226,7 @@ final class LayerCommands {
                 q.append("&before=").append(before);
             }
             JsonNode answer = ctx.api().call(ServerApi.Call.get(q.toString())).json();
-            ctx.output().list(answer, answer.path("versions"), COLUMNS);
+            ctx.output().list(answer, answer.path("versions"), layer().historyColumns());
             return ExitCodes.OK;
         }
     }
@@ -208,7 +246,7 @@ final class LayerCommands {
                 ctx.out().print(r.text());
                 return ExitCodes.OK;
             }
-            ObjectNode shown = Output.JSON.createObjectNode().put("layer", label()).put("from", from).put("to", to);
+            ObjectNode shown = layer().shown().put("from", from).put("to", to);
             shown.put("minimal", Boolean.parseBoolean(r.header("X-Diff-Minimal").orElse("true")));
             ctx.output().message("", shown.put("diff", r.text()));
             return ExitCodes.OK;

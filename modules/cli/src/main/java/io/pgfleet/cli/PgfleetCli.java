@@ -105,6 +105,7 @@ public final class PgfleetCli {
         CommandLine cl = new CommandLine(globals, new Factory(ctx));
         // Registered here, not in CollectorsCommand's list, so that the two evolve independently.
         cl.getSubcommands().get("collectors").addSubcommand(CollectorEffectiveCommand.class);
+        RolloutsCommand.Steer.register(cl.getSubcommands().get("rollouts"), ctx);
         cl.setOut(ctx.out());
         cl.setErr(ctx.err());
         cl.setCaseInsensitiveEnumValuesAllowed(true);

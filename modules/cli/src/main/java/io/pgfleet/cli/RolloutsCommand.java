@@ -1,5 +1,6 @@
 package io.pgfleet.cli;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -13,14 +14,13 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code pgfleet rollouts …}: staged rollouts of a fleet or group layer version, wave by wave,
- * rolled back by the server when the members' own apply reports say the version fails.
+ * rolled back by the server when the members' own apply reports say the version fails. The steering
+ * commands (pause, resume, promote, abort) are {@link Steer}, registered by {@link Steer#register}.
  */
 @Command(name = "rollouts", mixinStandardHelpOptions = true,
         description = {"Start, list, show and steer staged rollouts of a fleet or group layer version. "
                 + "Without a subcommand: the list."},
-        subcommands = {RolloutsCommand.ListRollouts.class, RolloutsCommand.Start.class, RolloutsCommand.Show.class,
-                RolloutsCommand.Pause.class, RolloutsCommand.Resume.class, RolloutsCommand.Promote.class,
-                RolloutsCommand.Abort.class})
+        subcommands = {RolloutsCommand.ListRollouts.class, RolloutsCommand.Start.class, RolloutsCommand.Show.class})
 final class RolloutsCommand implements Callable<Integer> {
 
     static final List<Output.Column> COLUMNS = List.of(Output.Column.of("ID", "id"), Output.Column.of("LAYER", "layer"),
@@ -208,56 +208,55 @@ final class RolloutsCommand implements Callable<Integer> {
         }
     }
 
-    /** A command on one rollout; exit 3 when its state does not allow it. */
-    abstract static class Steer implements Callable<Integer> {
+    /**
+     * {@code pause}, {@code resume}, {@code promote} and {@code abort}: one command on one rollout,
+     * parameterised by what it asks of the server; exit 3 when the rollout's state does not allow it.
+     * Registered once per {@link Action} by {@link #register}.
+     */
+    @Command(mixinStandardHelpOptions = true)
+    static final class Steer implements Callable<Integer> {
+
+        /** What a steering command asks: its name (also the route's last segment) and its help. */
+        enum Action {
+            PAUSE("pause", "Pause a running rollout: no wave is judged or started, nothing rolls back by itself."),
+            RESUME("resume", "Resume a paused rollout; the current wave's deadline and bake count from now."),
+            PROMOTE("promote", "Skip the remaining waves: the staged version becomes current for every member now."),
+            ABORT("abort", "Roll back now: the previous version is published again, as when a wave fails.");
+
+            final String command;
+            final String description;
+
+            Action(String command, String description) {
+                this.command = command;
+                this.description = description;
+            }
+        }
+
         @Parameters(index = "0", paramLabel = "ID", description = "the rollout")
         long id;
 
         private final Context ctx;
-        private final String command;
+        private final Action action;
 
-        Steer(Context ctx, String command) {
+        Steer(Context ctx, Action action) {
             this.ctx = ctx;
-            this.command = command;
+            this.action = action;
+        }
+
+        /** Adds one steering command per action to {@code pgfleet rollouts}, after its other subcommands. */
+        static void register(CommandLine rollouts, Context ctx) {
+            for (Action a : Action.values()) {
+                CommandLine command = new CommandLine(new Steer(ctx, a));
+                command.getCommandSpec().usageMessage().description(a.description);
+                rollouts.addSubcommand(a.command, command);
+            }
         }
 
         @Override
         public Integer call() {
-            show(ctx, ctx.api().call(ServerApi.Call.json("POST", path(id) + "/" + command,
+            show(ctx, ctx.api().call(ServerApi.Call.json("POST", path(id) + "/" + action.command,
                     Output.JSON.createObjectNode())).json());
             return ExitCodes.OK;
-        }
-    }
-
-    @Command(name = "pause", mixinStandardHelpOptions = true,
-            description = "Pause a running rollout: no wave is judged or started, nothing rolls back by itself.")
-    static final class Pause extends Steer {
-        Pause(Context ctx) {
-            super(ctx, "pause");
-        }
-    }
-
-    @Command(name = "resume", mixinStandardHelpOptions = true,
-            description = "Resume a paused rollout; the current wave's deadline and bake count from now.")
-    static final class Resume extends Steer {
-        Resume(Context ctx) {
-            super(ctx, "resume");
-        }
-    }
-
-    @Command(name = "promote", mixinStandardHelpOptions = true,
-            description = "Skip the remaining waves: the staged version becomes current for every member now.")
-    static final class Promote extends Steer {
-        Promote(Context ctx) {
-            super(ctx, "promote");
-        }
-    }
-
-    @Command(name = "abort", mixinStandardHelpOptions = true,
-            description = "Roll back now: the previous version is published again, as when a wave fails.")
-    static final class Abort extends Steer {
-        Abort(Context ctx) {
-            super(ctx, "abort");
         }
     }
 }

@@ -78,6 +78,46 @@ class CliUnitTest {
         assertEquals(Instant.parse("2026-11-29T10:00:00Z"), AuditCommand.instant("2026-11-29T10:00:00Z", now));
     }
 
+    @Test
+    void theSteeringCommandsOfARolloutAreListedAndEachPostsItsOwnAction() throws IOException {
+        Ran help = run(Map.of("PGFLEET_CONFIG_DIR", tmp.toString()), "rollouts", "--help");
+        for (String line : List.of("pause", "Pause a running rollout", "resume", "Resume a paused rollout", "promote",
+                "Skip the remaining waves", "abort", "Roll back now")) {
+            assertTrue(help.out().contains(line), help.out());
+        }
+        Ran promoteHelp = run(Map.of("PGFLEET_CONFIG_DIR", tmp.toString()), "rollouts", "promote", "--help");
+        assertTrue(promoteHelp.out().contains("Usage: pgfleet rollouts promote") && promoteHelp.out().contains("ID"),
+                promoteHelp.out());
+
+        List<String> posted = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/api/v1/rollouts", exchange -> {
+            posted.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath());
+            byte[] body = "{\"id\":7,\"state\":\"paused\"}".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream o = exchange.getResponseBody()) {
+                o.write(body);
+            }
+        });
+        stub.start();
+        try {
+            String url = "http://127.0.0.1:" + stub.getAddress().getPort();
+            Path dir = tmp.resolve("cfg");
+            new TokenCache(dir).save(new Session(url, "admin", "admin", "token", Instant.now(),
+                    Instant.now().plus(Duration.ofHours(1)), "refresh"));
+            Map<String, String> env = Map.of("PGFLEET_CONFIG_DIR", dir.toString());
+            for (String action : List.of("pause", "resume", "promote", "abort")) {
+                Ran ran = run(env, "rollouts", action, "7", "-o", "json");
+                assertEquals(ExitCodes.OK, ran.exit(), ran.err());
+            }
+            assertEquals(List.of("POST /api/v1/rollouts/7/pause", "POST /api/v1/rollouts/7/resume",
+                    "POST /api/v1/rollouts/7/promote", "POST /api/v1/rollouts/7/abort"), posted);
+        } finally {
+            stub.stop(0);
+        }
+    }
+
     private record Ran(int exit, String out, String err) {
     }
 
