@@ -25,7 +25,12 @@ final class Proc {
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         String line;
+        java.util.ArrayDeque<String> last = new java.util.ArrayDeque<>();
         while ((line = r.readLine()) != null) {
+            last.addLast(line);
+            if (last.size() > 20) {
+                last.removeFirst();
+            }
             if (ready.matcher(line).find()) {
                 Thread.ofPlatform().daemon().start(() -> drain(r));
                 return p;
@@ -35,7 +40,7 @@ final class Proc {
             }
         }
         p.destroyForcibly();
-        throw new IllegalStateException(name + " did not start");
+        throw new IllegalStateException(name + " did not start; its last lines:\n" + String.join("\n", last));
     }
 
     private static void drain(BufferedReader r) {
