@@ -87,4 +87,17 @@ final class Proc {
             return -1;
         }
     }
+
+    /** Java heap in use right after a full collection (what is live), in MiB. */
+    static double liveHeapMiB(long pid) {
+        try {
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(pid), "GC.run").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            p.waitFor(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return -1;
+        }
+        return heapUsedMiB(pid);
+    }
 }

@@ -198,10 +198,16 @@ public final class ReadBenchmark {
     /** Runs wrk; returns requests/s, p50, p90, p99 (ms) and bytes per response. */
     private static double[] wrk(Path lua, int port, String template, String auth, int seconds, int connections)
             throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency",
+        return wrk(lua, port, template, auth, seconds, connections, 2, 1000);
+    }
+
+    /** Runs wrk with T threads over N paths; returns requests/s, p50, p90, p99 (ms) and bytes per response. */
+    static double[] wrk(Path lua, int port, String template, String auth, int seconds, int connections, int threads,
+                        int paths) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("wrk", "-t" + threads, "-c" + connections, "-d" + seconds + "s", "--latency",
                 "-s", lua.toString(), "http://127.0.0.1:" + port));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("BENCH_N", "1000");
+        pb.environment().put("BENCH_N", Integer.toString(paths));
         pb.environment().put("BENCH_PATH", template);
         if (!auth.isEmpty()) {
             pb.environment().put("BENCH_AUTH", auth);
