@@ -25,7 +25,12 @@ final class Proc {
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         String line;
+        java.util.ArrayDeque<String> last = new java.util.ArrayDeque<>();
         while ((line = r.readLine()) != null) {
+            last.addLast(line);
+            if (last.size() > 20) {
+                last.removeFirst();
+            }
             if (ready.matcher(line).find()) {
                 Thread.ofPlatform().daemon().start(() -> drain(r));
                 return p;
@@ -35,7 +40,7 @@ final class Proc {
             }
         }
         p.destroyForcibly();
-        throw new IllegalStateException(name + " did not start");
+        throw new IllegalStateException(name + " did not start; its last lines:\n" + String.join("\n", last));
     }
 
     private static void drain(BufferedReader r) {
@@ -81,5 +86,18 @@ final class Proc {
         } catch (Exception e) {
             return -1;
         }
+    }
+
+    /** Java heap in use right after a full collection (what is live), in MiB. */
+    static double liveHeapMiB(long pid) {
+        try {
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(pid), "GC.run").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            p.waitFor(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return -1;
+        }
+        return heapUsedMiB(pid);
     }
 }

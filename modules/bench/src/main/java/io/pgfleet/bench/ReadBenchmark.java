@@ -16,6 +16,7 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +36,9 @@ public final class ReadBenchmark {
     /**
      * Runs the benchmark.
      *
-     * @param args {@code --server-jar J --peer-jar P --peer-dir D [--seconds S] [--connections C]}
+     * @param args {@code --server-jar J --peer-jar P --peer-dir D [--seconds S] [--connections C[,C…]]
+     *             [--rounds R] [--server-opts "JVM options"]}: every round drives the peer and then pgfleet
+     *             at each connection count; the table gives each figure's median over the rounds
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -43,14 +46,19 @@ public final class ReadBenchmark {
         Path peerJar = null;
         Path peerDir = null;
         int seconds = 20;
-        int connections = 32;
+        List<Integer> connectionCounts = List.of(32);
+        int rounds = 1;
+        List<String> serverOpts = List.of();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--server-jar" -> serverJar = Path.of(args[++i]);
                 case "--peer-jar" -> peerJar = Path.of(args[++i]);
                 case "--peer-dir" -> peerDir = Path.of(args[++i]);
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
-                case "--connections" -> connections = Integer.parseInt(args[++i]);
+                case "--connections" -> connectionCounts = java.util.Arrays.stream(args[++i].split(","))
+                        .map(String::trim).map(Integer::valueOf).toList();
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--server-opts" -> serverOpts = List.of(args[++i].trim().split("\\s+"));
                 default -> throw new IllegalArgumentException(args[i]);
             }
         }
@@ -65,8 +73,12 @@ public final class ReadBenchmark {
             try (Connection c = DriverManager.getConnection(peerUrl, db.user(), db.password()); Statement s = c.createStatement()) {
                 s.execute(Files.readString(peerDir.resolve("seed-peer.sql")));
             }
-            Process server = Proc.start(List.of(java, "-Xmx512m", "-jar", serverJar.toString()),
-                    Map.of("PGFLEET_DB_URL", db.url(), "PGFLEET_DB_USER", db.user(), "PGFLEET_PORT", "19300",
+            List<String> serverCommand = new ArrayList<>(List.of(java, "-Xmx512m"));
+            serverCommand.addAll(serverOpts.stream().filter(o -> !o.isEmpty()).toList());
+            serverCommand.addAll(List.of("-jar", serverJar.toString()));
+            Process server = Proc.start(serverCommand,
+                    Map.of("PGFLEET_DB_URL", db.url(), "PGFLEET_DB_USER", db.user(), "PGFLEET_DB_PASSWORD", db.password(),
+                            "PGFLEET_PORT", "19300",
                             "PGFLEET_HOST", "127.0.0.1", "PGFLEET_ADMIN_PASSWORD", "bench-admin-password",
                             "PGFLEET_DATA_DIR", dir.resolve("server").toString()),
                     Pattern.compile("pgfleet server ready"), "pgfleet server");
@@ -87,24 +99,80 @@ public final class ReadBenchmark {
                     send(http, token, "PUT", "/api/v1/config/c" + i, "application/toml", doc + "# collector " + i + "\n");
                 }
                 Path lua = peerDir.resolve("random-path.lua");
-                wrk(lua, 19301, "/c%d/default/master", "", 5, connections);
-                wrk(lua, 19300, "/api/v1/config/c%d", "Bearer " + token, 5, connections);
-                double[] p = wrk(lua, 19301, "/c%d/default/master", "", seconds, connections);
-                double[] f = wrk(lua, 19300, "/api/v1/config/c%d", "Bearer " + token, seconds, connections);
+                String auth = "Bearer " + token;
+                wrk(lua, 19301, "/c%d/default/master", "", 5, connectionCounts.get(0));
+                wrk(lua, 19300, "/api/v1/config/c%d", auth, 5, connectionCounts.get(0));
+                // rows[connection index][0 = peer, 1 = pgfleet] = one figure array per round
+                List<List<List<double[]>>> rows = new ArrayList<>();
+                for (int c = 0; c < connectionCounts.size(); c++) {
+                    rows.add(List.of(new ArrayList<>(), new ArrayList<>()));
+                }
+                List<String> loads = new ArrayList<>();
+                for (int r = 0; r < rounds; r++) {
+                    for (int c = 0; c < connectionCounts.size(); c++) {
+                        int conns = connectionCounts.get(c);
+                        String load = loadAverage();
+                        double[] p = wrk(lua, 19301, "/c%d/default/master", "", seconds, conns);
+                        double[] f = wrk(lua, 19300, "/api/v1/config/c%d", auth, seconds, conns);
+                        rows.get(c).get(0).add(p);
+                        rows.get(c).get(1).add(f);
+                        loads.add(load);
+                        System.out.printf("round %d, %d connections (load average %s): peer %.0f/s p99 %.2f ms, "
+                                        + "pgfleet %.0f/s p99 %.2f ms, ratio %.1f×%n",
+                                r + 1, conns, load, p[0], p[3], f[0], f[3], f[0] / p[0]);
+                    }
+                }
                 System.out.println();
-                System.out.println("| server | requests/s | p50 ms | p90 ms | p99 ms | response bytes |");
-                System.out.println("|---|---|---|---|---|---|");
-                System.out.printf("| Spring Cloud Config Server (JDBC) | %.0f | %.2f | %.2f | %.2f | %.0f |%n", p[0], p[1], p[2], p[3], p[4]);
-                System.out.printf("| pgfleet | %.0f | %.2f | %.2f | %.2f | %.0f |%n", f[0], f[1], f[2], f[3], f[4]);
-                System.out.printf("%nratio pgfleet / peer: %.1f× requests/s, p99 %.2f ms vs %.2f ms%n", f[0] / p[0], f[3], p[3]);
-                System.out.println("(" + Instant.now() + ", wrk -t2 -c" + connections + " -d" + seconds + "s, "
-                        + Runtime.getRuntime().availableProcessors() + " CPUs, Java " + Runtime.version() + ")");
+                System.out.printf("median of %d round(s), wrk -t2 -d%ds:%n%n", rounds, seconds);
+                System.out.println("| connections | server | requests/s | p50 ms | p90 ms | p99 ms | bytes per answer | ratio (median of rounds) |");
+                System.out.println("|---|---|---|---|---|---|---|---|");
+                for (int c = 0; c < connectionCounts.size(); c++) {
+                    double[] p = median(rows.get(c).get(0));
+                    double[] f = median(rows.get(c).get(1));
+                    List<Double> ratios = new ArrayList<>();
+                    for (int r = 0; r < rounds; r++) {
+                        ratios.add(rows.get(c).get(1).get(r)[0] / rows.get(c).get(0).get(r)[0]);
+                    }
+                    Collections.sort(ratios);
+                    System.out.printf("| %d | Spring Cloud Config Server (JDBC) | %.0f | %.2f | %.2f | %.2f | %.0f | |%n",
+                            connectionCounts.get(c), p[0], p[1], p[2], p[3], p[4]);
+                    System.out.printf("| %d | pgfleet | %.0f | %.2f | %.2f | %.2f | %.0f | %.1f× |%n",
+                            connectionCounts.get(c), f[0], f[1], f[2], f[3], f[4], ratios.get(ratios.size() / 2));
+                }
+                System.out.println();
+                System.out.println("load averages at the start of each measurement: " + String.join("; ", loads));
+                System.out.println("(" + Instant.now() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, Java "
+                        + Runtime.version() + ", server options " + serverOpts + ")");
             } finally {
                 server.destroy();
                 peer.destroy();
                 server.waitFor(30, TimeUnit.SECONDS);
                 peer.waitFor(30, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    /** Each figure's own median over the rounds. */
+    private static double[] median(List<double[]> runs) {
+        double[] out = new double[runs.get(0).length];
+        for (int i = 0; i < out.length; i++) {
+            List<Double> v = new ArrayList<>();
+            for (double[] run : runs) {
+                v.add(run[i]);
+            }
+            Collections.sort(v);
+            out[i] = v.size() % 2 == 1 ? v.get(v.size() / 2) : (v.get(v.size() / 2 - 1) + v.get(v.size() / 2)) / 2;
+        }
+        return out;
+    }
+
+    /** The machine's 1, 5 and 15 minute load averages. */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException e) {
+            return "?";
         }
     }
 
@@ -130,10 +198,16 @@ public final class ReadBenchmark {
     /** Runs wrk; returns requests/s, p50, p90, p99 (ms) and bytes per response. */
     private static double[] wrk(Path lua, int port, String template, String auth, int seconds, int connections)
             throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency",
+        return wrk(lua, port, template, auth, seconds, connections, 2, 1000);
+    }
+
+    /** Runs wrk with T threads over N paths; returns requests/s, p50, p90, p99 (ms) and bytes per response. */
+    static double[] wrk(Path lua, int port, String template, String auth, int seconds, int connections, int threads,
+                        int paths) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("wrk", "-t" + threads, "-c" + connections, "-d" + seconds + "s", "--latency",
                 "-s", lua.toString(), "http://127.0.0.1:" + port));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("BENCH_N", "1000");
+        pb.environment().put("BENCH_N", Integer.toString(paths));
         pb.environment().put("BENCH_PATH", template);
         if (!auth.isEmpty()) {
             pb.environment().put("BENCH_AUTH", auth);

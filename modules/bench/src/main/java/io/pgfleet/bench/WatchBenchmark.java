@@ -46,9 +46,13 @@ public final class WatchBenchmark {
     /**
      * Runs the benchmark.
      *
-     * @param args {@code --server-jar PATH [--watchers N] [--instances K] [--publishes P] [--client jdk|nio]}:
+     * @param args {@code --server-jar PATH [--watchers N] [--instances K] [--publishes P] [--client jdk|nio]
+     *             [--rounds R] [--reads S] [--read-connections C] [--server-opts "JVM options"]}:
      *             {@code jdk} holds each watch with {@code java.net.http} on a virtual thread (one selector
-     *             thread for all connections), {@code nio} with {@link NioWatchers}
+     *             thread for all connections), {@code nio} with {@link NioWatchers}; the publishes are made in
+     *             R rounds and the percentiles reported per round and as the median of the rounds;
+     *             {@code --reads S} drives S seconds of configuration reads (wrk, C connections per
+     *             instance, a random collector each) on every instance at once while the watches are held
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -57,6 +61,7 @@ public final class WatchBenchmark {
         int instances = 2;
         int publishes = 200;
         String client = "jdk";
+        Options o = new Options();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--server-jar" -> jar = Path.of(args[++i]);
@@ -64,24 +69,39 @@ public final class WatchBenchmark {
                 case "--instances" -> instances = Integer.parseInt(args[++i]);
                 case "--publishes" -> publishes = Integer.parseInt(args[++i]);
                 case "--client" -> client = args[++i];
+                case "--rounds" -> o.rounds = Integer.parseInt(args[++i]);
+                case "--reads" -> o.readSeconds = Integer.parseInt(args[++i]);
+                case "--read-connections" -> o.readConnections = Integer.parseInt(args[++i]);
+                case "--server-opts" -> o.serverOpts = List.of(args[++i].trim().split("\\s+"));
                 default -> throw new IllegalArgumentException(args[i]);
             }
         }
         Path dir = Files.createTempDirectory("pgfleet-bench");
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir)) {
-            run(jar, pg.settings(16), dir, watchers, instances, publishes, client);
+            run(jar, pg.settings(16), dir, watchers, instances, publishes, client, o);
         }
     }
 
+    /** Options beyond the basic ones. */
+    private static final class Options {
+        int rounds = 1;
+        int readSeconds = 0;
+        int readConnections = 16;
+        List<String> serverOpts = List.of();
+    }
+
     private static void run(Path jar, DatabaseSettings db, Path dir, int watchers, int instances, int publishes,
-                            String client) throws Exception {
+                            String client, Options o) throws Exception {
         List<Process> servers = new ArrayList<>();
         List<Integer> ports = new ArrayList<>();
         try {
             for (int i = 0; i < instances; i++) {
                 int port = FanoutBenchmark.freePort();
-                servers.add(Proc.start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                                "-Xmx512m", "-jar", jar.toString()),
+                List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx512m"));
+                command.addAll(o.serverOpts.stream().filter(x -> !x.isEmpty()).map(x -> x.replace("{i}", "" + port)).toList());
+                command.addAll(List.of("-jar", jar.toString()));
+                servers.add(Proc.start(command,
                         Map.of("PGFLEET_DB_URL", db.url(), "PGFLEET_DB_USER", db.user(), "PGFLEET_DB_PASSWORD", db.password(),
                                 "PGFLEET_PORT", Integer.toString(port), "PGFLEET_HOST", "127.0.0.1",
                                 "PGFLEET_ADMIN_PASSWORD", PASSWORD, "PGFLEET_DB_POOL_SIZE", "16",
@@ -106,6 +126,10 @@ public final class WatchBenchmark {
                 for (var x : f) {
                     x.get();
                 }
+            }
+            List<Double> liveBefore = new ArrayList<>();
+            for (Process s : servers) {
+                liveBefore.add(Proc.liveHeapMiB(s.pid()));
             }
             Map<String, Integer> versions = new ConcurrentHashMap<>();
             Map<String, Long> publishedAt = new ConcurrentHashMap<>();
@@ -174,17 +198,63 @@ public final class WatchBenchmark {
             for (Process s : servers) {
                 memory.add(new double[] {Proc.heapUsedMiB(s.pid()), Proc.rssMiB(s.pid())});
             }
-            for (int p = 0; p < publishes; p++) {
-                String id = "bench-" + ThreadLocalRandom.current().nextInt(watchers);
-                int next = versions.get(id) + 1;
-                versions.put(id, next);
-                publishedAt.put(id + ":" + next, System.nanoTime());
-                send(http, ports.get(0), token, "PUT", "/api/v1/config/" + id, "application/toml", doc(next));
-                Thread.sleep(20);
+            List<Double> liveHeld = new ArrayList<>();
+            for (Process s : servers) {
+                liveHeld.add(Proc.liveHeapMiB(s.pid()));
             }
-            long wait = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (latencies.size() + nioLatencies.size() < publishes && System.nanoTime() < wait) {
-                Thread.sleep(100);
+            System.out.printf("load average while holding: %s%n", ReadBenchmark.loadAverage());
+            if (o.readSeconds > 0) {
+                reads(servers, ports, token, watchers, o);
+                System.out.printf("database connections after the reads: %d%n", connections(db));
+            }
+            List<List<Double>> rounds = new ArrayList<>();
+            double cpuBefore = cpu(servers);
+            long publishStart = System.nanoTime();
+            int perRound = publishes / o.rounds;
+            for (int r = 0; r < o.rounds; r++) {
+                int from = latencies.size() + nioLatencies.size();
+                String load = ReadBenchmark.loadAverage();
+                for (int p = 0; p < perRound; p++) {
+                    String id = "bench-" + ThreadLocalRandom.current().nextInt(watchers);
+                    int next = versions.get(id) + 1;
+                    versions.put(id, next);
+                    publishedAt.put(id + ":" + next, System.nanoTime());
+                    send(http, ports.get(0), token, "PUT", "/api/v1/config/" + id, "application/toml", doc(next));
+                    Thread.sleep(20);
+                }
+                long roundWait = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (latencies.size() + nioLatencies.size() < from + perRound && System.nanoTime() < roundWait) {
+                    Thread.sleep(50);
+                }
+                List<Double> all = new ArrayList<>();
+                synchronized (latencies) {
+                    all.addAll(latencies);
+                }
+                synchronized (nioLatencies) {
+                    all.addAll(nioLatencies);
+                }
+                List<Double> mine = new ArrayList<>(all.subList(Math.min(from, all.size()), all.size()));
+                Collections.sort(mine);
+                rounds.add(mine);
+                System.out.printf("round %d (load average %s): %d of %d answered, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+                        r + 1, load, mine.size(), perRound, pct(mine, 50), pct(mine, 90), pct(mine, 99),
+                        mine.isEmpty() ? 0 : mine.get(mine.size() - 1));
+            }
+            double publishSeconds = (System.nanoTime() - publishStart) / 1e9;
+            double publishCpu = cpu(servers) - cpuBefore;
+            publishes = perRound * o.rounds;
+            if (o.rounds > 1) {
+                System.out.printf("median of %d rounds: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms%n", o.rounds,
+                        medianOf(rounds, 50), medianOf(rounds, 90), medianOf(rounds, 99), medianOf(rounds, 100));
+            }
+            System.out.printf("server CPU during the publishes (all instances): %.1f s for %d publishes in %.1f s "
+                            + "= %.2f ms of CPU per publish, watchers' re-polls and everything else included%n",
+                    publishCpu, publishes, publishSeconds, publishCpu * 1000 / publishes);
+            for (int k = 0; k < servers.size(); k++) {
+                System.out.printf("instance %d: live heap %.0f MiB before the watchers, %.0f MiB holding %d "
+                                + "= %.1f KiB per held watch%n", k + 1, liveBefore.get(k), liveHeld.get(k),
+                        (watchers + servers.size() - 1 - k) / servers.size(),
+                        (liveHeld.get(k) - liveBefore.get(k)) * 1024 / ((watchers + servers.size() - 1 - k) / servers.size()));
             }
             volatileRunning = false;
             if (mixed) {
@@ -210,6 +280,63 @@ public final class WatchBenchmark {
     }
 
     private static volatile boolean volatileRunning;
+
+    private static double cpu(List<Process> servers) throws java.io.IOException {
+        double sum = 0;
+        for (Process s : servers) {
+            sum += Proc.cpuSeconds(s.pid());
+        }
+        return sum;
+    }
+
+    private static double medianOf(List<List<Double>> rounds, int p) {
+        List<Double> v = new ArrayList<>();
+        for (List<Double> r : rounds) {
+            v.add(p == 100 ? (r.isEmpty() ? 0 : r.get(r.size() - 1)) : pct(r, p));
+        }
+        Collections.sort(v);
+        return v.get(v.size() / 2);
+    }
+
+    /**
+     * Configuration reads on every instance at once (one wrk per instance, a random collector per
+     * request, the admin token) while the watches are held: reads/s and latency per instance, and the
+     * servers' CPU per read.
+     */
+    private static void reads(List<Process> servers, List<Integer> ports, String token, int watchers, Options o)
+            throws Exception {
+        Path lua = Files.createTempFile("pgfleet-reads", ".lua");
+        Files.writeString(lua, """
+                local n = tonumber(os.getenv("BENCH_N") or "1000")
+                local template = os.getenv("BENCH_PATH")
+                local auth = os.getenv("BENCH_AUTH")
+                request = function()
+                  return wrk.format("GET", string.format(template, math.random(0, n - 1)), {["Authorization"] = auth})
+                end
+                """);
+        String load = ReadBenchmark.loadAverage();
+        double cpuBefore = cpu(servers);
+        List<java.util.concurrent.Future<double[]>> runs = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(ports.size())) {
+            for (int port : ports) {
+                runs.add(pool.submit(() -> ReadBenchmark.wrk(lua, port, "/api/v1/config/bench-%d", "Bearer " + token,
+                        o.readSeconds, o.readConnections, 1, watchers)));
+            }
+            double total = 0;
+            for (int k = 0; k < runs.size(); k++) {
+                double[] f = runs.get(k).get();
+                total += f[0];
+                System.out.printf("reads on instance %d: %.0f/s, p50 %.2f ms, p90 %.2f ms, p99 %.2f ms%n",
+                        k + 1, f[0], f[1], f[2], f[3]);
+            }
+            double cpuUsed = cpu(servers) - cpuBefore;
+            System.out.printf("reads on %d instance(s) together: %.0f/s for %d s (load average %s); server CPU %.1f s "
+                            + "= %.0f µs per read (held watches' re-polls included)%n", ports.size(), total, o.readSeconds,
+                    load, cpuUsed, cpuUsed * 1e6 / (total * o.readSeconds));
+        } finally {
+            Files.deleteIfExists(lua);
+        }
+    }
 
     private static void watchLoop(HttpClient http, int port, String token, String id, Map<String, Integer> versions,
                                   Map<String, Long> publishedAt, List<Double> latencies, AtomicInteger held) {

@@ -62,6 +62,8 @@ public final class HttpMetrics {
     private final Timer propagation;
     private final Timer validation;
     private final Map<String, AtomicLong> collectors = new ConcurrentHashMap<>();
+    /** Request timers by their tags, found without building a meter id per request. */
+    private final Map<TimerKey, Timer> requestTimers = new ConcurrentHashMap<>();
     private final AtomicLong fleetQueryUp = new AtomicLong();
     private final Duration fleetMaxAge;
     /** Held by the one scrape that refreshes the fleet; others answer with the last values meanwhile. */
@@ -278,14 +280,8 @@ public final class HttpMetrics {
                 // however many distinct paths and methods clients invent, the series stay bounded.
                 Optional<ApiRoutes.DeclaredRoute> route = req.context().get(ApiRoutes.DeclaredRoute.class);
                 int code = res.status().code();
-                sample.stop(Timer.builder("pgfleet_http_request_duration")
-                        .description("HTTP requests by method, route template, area and status class")
-                        .serviceLevelObjectives(REQUEST_BUCKETS)
-                        .tag("method", route.isPresent() && METHODS.contains(method) ? method : OTHER)
-                        .tag("area", route.map(ApiRoutes.DeclaredRoute::area).orElse(OTHER))
-                        .tag("route", route.map(ApiRoutes.DeclaredRoute::template).orElse(OTHER))
-                        .tag("status", statusClass(code))
-                        .register(registry));
+                String methodTag = route.isPresent() && METHODS.contains(method) ? method : OTHER;
+                sample.stop(requestTimers.computeIfAbsent(new TimerKey(methodTag, route, statusClass(code)), this::requestTimer));
                 if (code >= 400) {
                     // Problem types are a fixed set of slugs in the code, so this stays bounded too.
                     Counter.builder("pgfleet_http_problems")
@@ -297,6 +293,24 @@ public final class HttpMetrics {
             });
             chain.proceed();
         };
+    }
+
+    /**
+     * The tags of one request timer. Its values come from the route table, a fixed set of methods
+     * and status classes, so the map of timers is as bounded as the series.
+     */
+    private record TimerKey(String method, Optional<ApiRoutes.DeclaredRoute> route, String status) {
+    }
+
+    private Timer requestTimer(TimerKey key) {
+        return Timer.builder("pgfleet_http_request_duration")
+                .description("HTTP requests by method, route template, area and status class")
+                .serviceLevelObjectives(REQUEST_BUCKETS)
+                .tag("method", key.method())
+                .tag("area", key.route().map(ApiRoutes.DeclaredRoute::area).orElse(OTHER))
+                .tag("route", key.route().map(ApiRoutes.DeclaredRoute::template).orElse(OTHER))
+                .tag("status", key.status())
+                .register(registry);
     }
 
     private static Duration[] seconds(double... values) {

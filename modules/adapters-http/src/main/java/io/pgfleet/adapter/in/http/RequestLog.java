@@ -20,6 +20,13 @@ import java.util.regex.Pattern;
  * when it is a plain token of at most 64 characters, made up otherwise, echoed in the response's
  * {@code X-Request-Id} and in every problem body as {@code request_id}. The line is JSON when the
  * environment sets {@code PGFLEET_LOG_FORMAT=json}, text otherwise.
+ *
+ * <p>A request does not wait for the log: its line is handed to one writer thread
+ * ({@link Writer}), which passes it to the logger's handlers. Handlers write under a lock and
+ * flush every record (the console handler does), so on the request's own thread they made every
+ * request of the instance queue on that lock and its {@code write}, and a stalled log reader
+ * (a full pipe) stalled every request. At most {@link Writer#CAPACITY} lines wait; beyond that,
+ * lines are dropped and counted, and the writer logs how many.
  */
 final class RequestLog {
 
@@ -72,11 +79,83 @@ final class RequestLog {
                 long micros = (System.nanoTime() - start) / 1000;
                 int status = res.status().code();
                 if (LOG.isLoggable(System.Logger.Level.INFO)) {
-                    LOG.log(System.Logger.Level.INFO, line(method, route, status, micros, principal, id));
+                    SharedWriter.WRITER.offer(line(method, route, status, micros, principal, id));
                 }
             });
             chain.proceed();
         };
+    }
+
+    /** The writer of every request line of this JVM, started at the first line. */
+    private static final class SharedWriter {
+        static final Writer WRITER = new Writer(LOG, Writer.CAPACITY);
+    }
+
+    /**
+     * Passes lines to a logger on a thread of its own, in the order they were offered. Bounded:
+     * when {@code capacity} lines are waiting, further lines are dropped and counted, and the count
+     * is logged (at WARNING) once the writer catches up.
+     */
+    static final class Writer {
+
+        /** Lines that may wait for the log's handlers (about 150 bytes each). */
+        static final int CAPACITY = 16_384;
+        private static final int BATCH = 256;
+
+        private final System.Logger log;
+        private final int capacity;
+        private final java.util.concurrent.BlockingQueue<String> pending;
+        private final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
+
+        Writer(System.Logger log, int capacity) {
+            this.log = log;
+            this.capacity = capacity;
+            this.pending = new java.util.concurrent.ArrayBlockingQueue<>(capacity);
+            Thread.ofPlatform().daemon().name("pgfleet-request-log").start(this::run);
+        }
+
+        /**
+         * Hands a line over without waiting.
+         *
+         * @param line the line
+         * @return false when it was dropped because {@code capacity} lines are waiting
+         */
+        boolean offer(String line) {
+            if (pending.offer(line)) {
+                return true;
+            }
+            dropped.incrementAndGet();
+            return false;
+        }
+
+        private void run() {
+            java.util.List<String> batch = new java.util.ArrayList<>(BATCH);
+            while (true) {
+                try {
+                    batch.add(pending.take());
+                } catch (InterruptedException e) {
+                    return;
+                }
+                pending.drainTo(batch, BATCH - 1);
+                for (String line : batch) {
+                    write(System.Logger.Level.INFO, line);
+                }
+                batch.clear();
+                long lost = dropped.getAndSet(0);
+                if (lost > 0) {
+                    write(System.Logger.Level.WARNING, lost + " request log line(s) dropped: the log's handlers did not keep up"
+                            + " (at most " + capacity + " lines wait)");
+                }
+            }
+        }
+
+        private void write(System.Logger.Level level, String line) {
+            try {
+                log.log(level, line);
+            } catch (RuntimeException e) {
+                // A failing handler loses this line, not the writer.
+            }
+        }
     }
 
     /**

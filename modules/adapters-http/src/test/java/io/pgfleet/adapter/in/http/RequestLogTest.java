@@ -7,8 +7,10 @@ import org.junit.jupiter.api.Test;
 import java.io.StringReader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The request log line, in both formats (PGFLEET_LOG_FORMAT=json or not). */
+/** The request log line, in both formats (PGFLEET_LOG_FORMAT=json or not), and its writer. */
 class RequestLogTest {
 
     @Test
@@ -42,5 +44,57 @@ class RequestLogTest {
             seen.add(id);
         }
         assertEquals(1000, seen.size());
+    }
+
+    @Test
+    void aStalledLogHandlerDoesNotHoldUpRequestsAndLinesBeyondTheBoundAreCounted() throws Exception {
+        String name = "io.pgfleet.http.requests.test-" + java.util.UUID.randomUUID();
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(name);
+        java.util.List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        jul.setUseParentHandlers(false);
+        jul.addHandler(new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                entered.countDown();
+                try {
+                    // A log reader that stopped reading: the handler's write does not return.
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                records.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+        RequestLog.Writer writer = new RequestLog.Writer(System.getLogger(name), 4);
+        assertTrue(writer.offer("line 1"));
+        assertTrue(entered.await(10, java.util.concurrent.TimeUnit.SECONDS), "the writer never reached the handler");
+        // The handler is stuck on line 1; the caller is not: four lines wait, the fifth is dropped.
+        for (int i = 2; i <= 5; i++) {
+            assertTrue(writer.offer("line " + i), "line " + i);
+        }
+        assertFalse(writer.offer("line 6"));
+        release.countDown();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (records.size() < 6) {
+            assertTrue(System.nanoTime() < deadline, "lines logged: " + records.size());
+            Thread.sleep(10);
+        }
+        // Every line that was accepted is logged, in order; the dropped one is counted once it caught up.
+        assertEquals(java.util.List.of("line 1", "line 2", "line 3", "line 4", "line 5"), records.stream()
+                .filter(r -> r.getLevel() == java.util.logging.Level.INFO).map(java.util.logging.LogRecord::getMessage).toList());
+        java.util.List<String> warnings = records.stream().filter(r -> r.getLevel() == java.util.logging.Level.WARNING)
+                .map(java.util.logging.LogRecord::getMessage).toList();
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).startsWith("1 request log line(s) dropped"), warnings.get(0));
     }
 }

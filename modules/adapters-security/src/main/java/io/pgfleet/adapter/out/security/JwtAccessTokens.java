@@ -60,6 +60,7 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
     private final SigningKeyStorePort store;
     private final Duration ttl;
     private volatile KeySet keys;
+    private final VerifiedTokens verified = new VerifiedTokens();
 
     /**
      * Tokens signed with the store's keys.
@@ -104,6 +105,16 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
         if (token == null || token.isBlank() || token.length() > MAX_TOKEN_LENGTH) {
             return new TokenCheck.Invalid("no token");
         }
+        // The same token comes back with every request of its holder: verified once per key set.
+        KeySet current = keys(now, false);
+        Optional<Principal> known = verified.find(token, now, current);
+        if (known.isPresent()) {
+            return new TokenCheck.Valid(known.get());
+        }
+        return verifyFully(token, now, current);
+    }
+
+    private TokenCheck verifyFully(String token, Instant now, KeySet current) {
         SignedJwt signed;
         try {
             signed = SignedJwt.parseToken(token);
@@ -136,7 +147,14 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
             if (!signature.isValid()) {
                 return new TokenCheck.Invalid("bad signature");
             }
-            return claims(jwt, now, ttl);
+            TokenCheck check = claims(jwt, now, ttl);
+            if (check instanceof TokenCheck.Valid valid) {
+                // Remembered with the key set looked up before the verification: if a reload for an
+                // unknown key id made a newer one meanwhile, the next request verifies again.
+                verified.remember(token, valid.principal(), jwt.expirationTime().orElseThrow().plus(CLOCK_SKEW),
+                        current, now);
+            }
+            return check;
         } catch (RuntimeException e) {
             return new TokenCheck.Invalid("malformed token");
         }

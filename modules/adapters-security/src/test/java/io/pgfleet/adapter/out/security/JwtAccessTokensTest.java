@@ -1,0 +1,108 @@
+package io.pgfleet.adapter.out.security;
+
+import io.pgfleet.application.port.out.AccessTokenPort.TokenCheck;
+import io.pgfleet.application.port.out.SigningKeyStorePort;
+import io.pgfleet.domain.access.Principal;
+import io.pgfleet.domain.access.Role;
+import io.pgfleet.domain.audit.AuditAction;
+import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.audit.AuditSubject;
+import io.pgfleet.domain.identity.Actor;
+import org.junit.jupiter.api.Test;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Verification of access tokens that were verified before: a remembered token must be refused
+ * exactly when a fresh verification would refuse it (expired, key deleted, bytes changed).
+ * The key store is a list in memory: what is tested is this adapter's own decision, not storage.
+ */
+class JwtAccessTokensTest {
+
+    private static final Duration TTL = Duration.ofMinutes(15);
+    private static final Instant T0 = Instant.parse("2026-11-30T12:00:00Z");
+    private static final Principal AGENT = new Principal("db-7", Role.COLLECTOR);
+
+    /** Keys in memory, the way every instance sees the shared table. */
+    private static final class Keys implements SigningKeyStorePort {
+        final List<SigningKey> keys = new CopyOnWriteArrayList<>();
+
+        @Override
+        public List<SigningKey> loadSigningKeys() {
+            return List.copyOf(keys);
+        }
+
+        @Override
+        public void saveSigningKey(SigningKey key, AuditEntry audit) {
+            keys.add(key);
+        }
+
+        @Override
+        public void deleteSigningKeys(Set<String> kids, AuditEntry audit) {
+            keys.removeIf(k -> kids.contains(k.kid()));
+        }
+    }
+
+    private static SigningKeyStorePort.SigningKey newKey(String kid, Instant at) {
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        return new SigningKeyStorePort.SigningKey(kid, Base64.getUrlEncoder().withoutPadding().encodeToString(secret), at);
+    }
+
+    private static AuditEntry audit(String detail) {
+        return new AuditEntry(T0, new Actor("admin", "127.0.0.1"), AuditAction.SIGNING_KEY_ROTATED,
+                new AuditSubject.OfServer(), 0, detail);
+    }
+
+    private final Keys store = new Keys();
+    private final JwtAccessTokens tokens = new JwtAccessTokens(store, TTL);
+
+    JwtAccessTokensTest() {
+        store.keys.add(newKey("k1", T0.minusSeconds(3600)));
+    }
+
+    @Test
+    void aRememberedTokenIsRefusedOnceItHasExpired() {
+        String token = tokens.issue(AGENT, T0).token();
+        // Verified (and remembered) several times during its life …
+        for (int s = 0; s < 600; s += 60) {
+            assertEquals(new TokenCheck.Valid(AGENT), tokens.verify(token, T0.plusSeconds(s)));
+        }
+        // … and refused after its expiry plus the 30 s of clock skew, as if it had never been seen.
+        Instant past = T0.plus(TTL).plusSeconds(31);
+        assertEquals(new TokenCheck.Invalid("expired"), tokens.verify(token, past));
+        assertEquals(new TokenCheck.Invalid("expired"), tokens.verify(token, past.plusSeconds(3600)));
+    }
+
+    @Test
+    void aRememberedTokenIsRefusedOnceItsKeyIsDeleted() {
+        String token = tokens.issue(AGENT, T0).token();
+        assertEquals(new TokenCheck.Valid(AGENT), tokens.verify(token, T0.plusSeconds(1)));
+        tokens.saveSigningKey(newKey("k2", T0.plusSeconds(2)), audit("rotated"));
+        // A rotation alone does not end the old key's tokens …
+        assertEquals(new TokenCheck.Valid(AGENT), tokens.verify(token, T0.plusSeconds(3)));
+        tokens.deleteSigningKeys(Set.of("k1"), audit("retired k1"));
+        // … deleting the key does, at once on this instance.
+        assertEquals(new TokenCheck.Invalid("unknown key id"), tokens.verify(token, T0.plusSeconds(4)));
+    }
+
+    @Test
+    void aGenuineSignatureOnOtherClaimsIsRefusedEvenWhileTheGenuineTokenIsRemembered() {
+        String token = tokens.issue(AGENT, T0).token();
+        assertEquals(new TokenCheck.Valid(AGENT), tokens.verify(token, T0.plusSeconds(1)));
+        String[] parts = token.split("\\.");
+        String payload = new String(Base64.getUrlDecoder().decode(parts[1]), java.nio.charset.StandardCharsets.UTF_8);
+        String forged = parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(
+                payload.replace("\"db-7\"", "\"db-8\"").getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "." + parts[2];
+        assertEquals(new TokenCheck.Invalid("bad signature"), tokens.verify(forged, T0.plusSeconds(2)));
+        assertEquals(new TokenCheck.Valid(AGENT), tokens.verify(token, T0.plusSeconds(3)));
+    }
+}
