@@ -39,6 +39,8 @@ public final class FakeFleetServer implements AutoCloseable {
     private volatile boolean refuseRefresh;
     private volatile boolean checkAccess;
     private volatile boolean away;
+    private volatile int overloadedRetryAfter;
+    private final AtomicInteger overloadedAnswers = new AtomicInteger();
     private final Map<String, List<String>> stored = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicInteger largestPush = new AtomicInteger();
     private final AtomicInteger refusedPushes = new AtomicInteger();
@@ -73,6 +75,19 @@ public final class FakeFleetServer implements AutoCloseable {
         this.away = away;
     }
 
+    /**
+     * While overloaded, pushes answer {@code 429 overloaded} with this {@code Retry-After}, as the
+     * real server does when its connection pool stays busy; 0 ends it.
+     */
+    public void overloaded(int retryAfterSeconds) {
+        this.overloadedRetryAfter = retryAfterSeconds;
+    }
+
+    /** How many pushes were answered 429. */
+    public int overloadedAnswers() {
+        return overloadedAnswers.get();
+    }
+
     /** Samples stored, by batch id: a batch id is stored once, like the real server does. */
     public Map<String, List<String>> storedBatches() {
         return stored;
@@ -95,6 +110,13 @@ public final class FakeFleetServer implements AutoCloseable {
         largestPush.accumulateAndGet(body.length, Math::max);
         if (away) {
             send(ex, 503, "application/problem+json", "{\"title\":\"away\"}");
+            return;
+        }
+        int retryAfter = overloadedRetryAfter;
+        if (retryAfter > 0) {
+            overloadedAnswers.incrementAndGet();
+            ex.getResponseHeaders().add("Retry-After", Integer.toString(retryAfter));
+            send(ex, 429, "application/problem+json", "{\"type\":\"https://pgfleet.io/problems/overloaded\",\"status\":429}");
             return;
         }
         // The real server's limits: 256 KiB a body (413), 5,000 samples a batch (400).

@@ -276,7 +276,8 @@ public final class AgentCore {
             if (!answered) {
                 useLastKnownGood(e.getMessage());
             }
-            Duration pause = PullPolicy.afterFailure(pullFailures, current.pullInterval(), p.random());
+            Duration pause = PullPolicy.honouring(PullPolicy.afterFailure(pullFailures, current.pullInterval(), p.random()),
+                    e.retryAfter(), p.random());
             log((e.kind() == ServerException.Kind.UNAVAILABLE ? "server unreachable" : "refused by the server")
                     + " (" + e.getMessage() + "); next attempt in " + pause.toMillis() + " ms");
             return pause;
@@ -685,7 +686,8 @@ public final class AgentCore {
                         pushFailures++;
                         Duration cap = clamp(current.pushInterval().multipliedBy(5), Duration.ofSeconds(5),
                                 Duration.ofSeconds(60));
-                        Duration pause = PullPolicy.afterFailure(pushFailures, cap, p.random());
+                        Duration pause = PullPolicy.honouring(PullPolicy.afterFailure(pushFailures, cap, p.random()),
+                                e.retryAfter(), p.random());
                         log((e.kind() == ServerException.Kind.UNAUTHORIZED ? "push refused by the server" : "push failed")
                                 + " (" + e.getMessage() + "); " + (buffer.size() + waiting()) + " samples waiting, "
                                 + dropped() + " dropped so far; retrying in " + pause.toMillis() + " ms");

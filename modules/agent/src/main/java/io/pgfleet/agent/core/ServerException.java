@@ -7,7 +7,7 @@ public final class ServerException extends Exception {
 
     /** What went wrong, as far as the agent's reaction goes. */
     public enum Kind {
-        /** Unreachable, timed out, or a 5xx: retry later, unchanged. */
+        /** Unreachable, timed out, a 5xx, or 429 (the server is overloaded): retry later, unchanged. */
         UNAVAILABLE,
         /** 401 even after a refresh: back off and retry. */
         UNAUTHORIZED,
@@ -19,7 +19,11 @@ public final class ServerException extends Exception {
         REJECTED
     }
 
+    /** The longest {@code Retry-After} honoured: a server or proxy asking for more gets this (docs/agent.md). */
+    public static final java.time.Duration MAX_RETRY_AFTER = java.time.Duration.ofMinutes(5);
+
     private final Kind kind;
+    private final java.util.Optional<java.time.Duration> retryAfter;
 
     /**
      * An exception.
@@ -29,8 +33,31 @@ public final class ServerException extends Exception {
      * @param cause   the cause, or null
      */
     public ServerException(Kind kind, String message, Throwable cause) {
+        this(kind, message, cause, java.util.Optional.empty());
+    }
+
+    /**
+     * An exception whose answer asked the agent to wait ({@code Retry-After}).
+     *
+     * @param kind       what went wrong
+     * @param message    in plain words
+     * @param cause      the cause, or null
+     * @param retryAfter how long the server asked to wait, at most {@link #MAX_RETRY_AFTER}
+     */
+    public ServerException(Kind kind, String message, Throwable cause, java.util.Optional<java.time.Duration> retryAfter) {
         super(message, cause);
         this.kind = kind;
+        this.retryAfter = retryAfter.map(d -> d.isNegative() ? java.time.Duration.ZERO
+                : d.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : d);
+    }
+
+    /**
+     * How long the server asked the agent to wait before the next attempt, if it said.
+     *
+     * @return the pause asked for, bounded
+     */
+    public java.util.Optional<java.time.Duration> retryAfter() {
+        return retryAfter;
     }
 
     /**

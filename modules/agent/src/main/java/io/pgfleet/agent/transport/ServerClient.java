@@ -75,8 +75,8 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
     }
 
     /** What the host can run: the schema this agent understands, its OS and the monitored PostgreSQL. */
-    private static jakarta.json.JsonObject facts(StatusReporter.Report report) {
-        return HostFactsJson.write(new HostFacts(ConfigSchema.VERSION, OS, report.postgres()));
+    private static jakarta.json.JsonObject facts(StatusReporter.Report report, int schemaVersion) {
+        return HostFactsJson.write(new HostFacts(schemaVersion, OS, report.postgres()));
     }
 
     private static final int ERROR_EXCERPT_BYTES = 4096;
@@ -93,6 +93,8 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
     private volatile String collectorId;
     private volatile String refreshToken;
     private volatile String accessToken = "";
+    /** The configuration schema version reported in the facts: this agent's own, unless told otherwise. */
+    private volatile int schemaVersion = ConfigSchema.VERSION;
 
     /**
      * A client for one server.
@@ -145,6 +147,22 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
         this.sink = sink;
         this.collectorId = collectorId;
         this.refreshToken = refreshToken;
+    }
+
+    /**
+     * Reports an older configuration schema version in the facts than this agent's own, as an
+     * agent of an earlier release would: for the fleet simulator's rolling upgrade, where the
+     * server must see part of the fleet as not knowing the newest keys.
+     *
+     * @param version a schema version from 1 to this agent's own
+     * @return this client
+     */
+    public ServerClient reportingSchemaVersion(int version) {
+        if (version < 1 || version > ConfigSchema.VERSION) {
+            throw new IllegalArgumentException("schema version 1.." + ConfigSchema.VERSION + ", got " + version);
+        }
+        this.schemaVersion = version;
+        return this;
     }
 
     @Override
@@ -264,7 +282,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                         .add("password_dirs", Json.createArrayBuilder(a.passwordDirs()))
                         .add("password_env", Json.createArrayBuilder(a.passwordEnv()))
                         .add("hosts", Json.createArrayBuilder(a.hosts())))
-                .add("facts", facts(report))
+                .add("facts", facts(report, schemaVersion))
                 .build().toString();
         authorized(() -> bearer(http.post("/api/v1/collectors/" + collectorId + "/status"))
                 .header(HeaderNames.CONTENT_TYPE, "application/json").submit(body), response -> {
@@ -321,13 +339,29 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
         }
     }
 
-    /** A failed answer: 413 too large, other 4xx never accepted, 5xx try again later. */
+    /**
+     * A failed answer: 413 too large, 429 (overloaded) and 5xx try again later, after the server's
+     * {@code Retry-After} if it gave one; other 4xx never accepted.
+     */
     private static Failure failure(HttpClientResponse response, String what) {
         int code = response.status().code();
         String text = excerpt(response);
         ServerException.Kind kind = code == 413 ? ServerException.Kind.TOO_LARGE
-                : code >= 400 && code < 500 ? ServerException.Kind.REJECTED : ServerException.Kind.UNAVAILABLE;
-        return new Failure(new ServerException(kind, what + " answered " + code + ": " + text, null));
+                : code == 429 || code >= 500 ? ServerException.Kind.UNAVAILABLE : ServerException.Kind.REJECTED;
+        return new Failure(new ServerException(kind, what + " answered " + code + ": " + text, null, retryAfter(response)));
+    }
+
+    /** The {@code Retry-After} of an answer in seconds (the form pgfleet sends); a date or garbage says nothing. */
+    static Optional<Duration> retryAfter(HttpClientResponse response) {
+        return response.headers().first(HeaderNames.RETRY_AFTER).flatMap(ServerClient::retryAfterSeconds);
+    }
+
+    static Optional<Duration> retryAfterSeconds(String value) {
+        String v = value.strip();
+        if (v.isEmpty() || v.length() > 9 || !v.chars().allMatch(Character::isDigit)) {
+            return Optional.empty();
+        }
+        return Optional.of(Duration.ofSeconds(Long.parseLong(v)));
     }
 
     /** Carries a {@link ServerException} out of a response handler. */
@@ -409,8 +443,9 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                 throw new ServerException(whenRefused, what + " refused: " + text, null);
             }
             if (code != expected) {
-                throw new ServerException(code >= 500 ? ServerException.Kind.UNAVAILABLE : ServerException.Kind.REJECTED,
-                        what + " answered " + code + ": " + text, null);
+                // 429: the server is overloaded, not refusing this request; it is worth asking again.
+                throw new ServerException(code >= 500 || code == 429 ? ServerException.Kind.UNAVAILABLE
+                        : ServerException.Kind.REJECTED, what + " answered " + code + ": " + text, null, retryAfter(r));
             }
             try (JsonReader reader = Json.createReader(new StringReader(text))) {
                 return reader.readObject();

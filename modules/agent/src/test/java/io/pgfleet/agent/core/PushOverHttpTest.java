@@ -59,4 +59,42 @@ class PushOverHttpTest {
             core.stop();
         }
     }
+
+    @Test
+    void anOverloadedServerIsAskedAgainAfterItsRetryAfterAndNoSampleIsDropped() throws Exception {
+        Fakes f = new Fakes();
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            ServerClient client = new ServerClient(server.uri(), Optional.empty(), Optional.empty(), Optional.empty(),
+                    "", "", (id, refresh) -> { });
+            client.register(new Enroller.Credential.Secret("s"), "n", "h", Map.of());
+            f.realSink = Optional.of(client);
+            f.published = Optional.of(Map.entry(1, """
+                    [collector]
+                    push_interval = 5
+                    [collectors.sysstat]
+                    enabled = true
+                    interval = 2
+                    """));
+            f.samplesPerRun = 10;
+            server.overloaded(30);
+            AgentCore core = f.core(20_000);
+            core.start();
+            f.scheduler.runFor(Duration.ofMinutes(3));
+            int asked = server.overloadedAnswers();
+            // Retry-After 30 s over 3 minutes: at most 6 attempts, each pause at least 30 s
+            // (the back-off alone, capped at 25 s for a 5 s push interval, would ask more often).
+            assertTrue(asked >= 1 && asked <= 7, "pushes while overloaded: " + asked);
+            server.overloaded(0);
+            f.samplesPerRun = 0;
+            f.scheduler.runFor(Duration.ofMinutes(2));
+
+            long produced = f.sampleSeq;
+            List<String> stored = server.storedBatches().values().stream().flatMap(List::stream)
+                    .filter(s -> !s.contains(AgentCore.DROPPED_METRIC)).toList();
+            assertEquals(0, core.dropped(), "a 429 is load: the batches are kept, not refused");
+            assertEquals(produced, stored.size(), "every sample of the overload arrived");
+            assertEquals(stored.size(), stored.stream().distinct().count(), "each once");
+            core.stop();
+        }
+    }
 }

@@ -65,7 +65,41 @@ final class AdminClient {
         call("POST", "/api/v1/auth/signing-keys", "application/json", "{}");
     }
 
-    private synchronized String call(String method, String path, String type, String body) throws IOException, InterruptedException {
+    /** An answer as it came, whatever its status. */
+    record Answer(int status, String body) {
+    }
+
+    /** Publishes the fleet layer, with {@code ?force=true} or not; the answer as it came (a 422 included). */
+    Answer tryPublishFleet(String toml, boolean force) throws IOException, InterruptedException {
+        HttpResponse<String> r = exchange("PUT", "/api/v1/fleet/config" + (force ? "?force=true" : ""), "application/toml", toml);
+        return new Answer(r.statusCode(), r.body());
+    }
+
+    /** Starts a staged rollout ({@code POST /api/v1/rollouts}); the answer is the rollout. */
+    String startRollout(String json) throws IOException, InterruptedException {
+        return call("POST", "/api/v1/rollouts", "application/json", json);
+    }
+
+    /** One rollout as the server shows it. */
+    String rollout(long id) throws IOException, InterruptedException {
+        return call("GET", "/api/v1/rollouts/" + id, "application/json", "");
+    }
+
+    /** The fleet view: every collector with its facts and capability gaps. */
+    String fleetView() throws IOException, InterruptedException {
+        return call("GET", "/api/v1/collectors?limit=5000", "application/json", "");
+    }
+
+    private String call(String method, String path, String type, String body) throws IOException, InterruptedException {
+        HttpResponse<String> r = exchange(method, path, type, body);
+        if (r.statusCode() / 100 != 2) {
+            throw new IOException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return r.body();
+    }
+
+    private synchronized HttpResponse<String> exchange(String method, String path, String type, String body)
+            throws IOException, InterruptedException {
         HttpResponse<String> r = null;
         for (int attempt = 0; attempt < 2; attempt++) {
             URI base = up();
@@ -75,7 +109,8 @@ final class AdminClient {
             try {
                 r = http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60))
                         .header("Authorization", "Bearer " + token).header("Content-Type", type)
-                        .method(method, HttpRequest.BodyPublishers.ofString(body)).build(),
+                        .method(method, method.equals("GET") ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofString(body)).build(),
                         HttpResponse.BodyHandlers.ofString());
             } catch (IOException e) {
                 if (attempt > 0) {
@@ -87,10 +122,10 @@ final class AdminClient {
                 break;
             }
         }
-        if (r.statusCode() / 100 != 2) {
-            throw new IOException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
+        if (r == null) {
+            throw new IOException(method + " " + path + ": no answer");
         }
-        return r.body();
+        return r;
     }
 
     private URI up() throws IOException {

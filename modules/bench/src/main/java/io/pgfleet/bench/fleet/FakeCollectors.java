@@ -88,6 +88,13 @@ final class FakeCollectors implements MetricSource {
                     out.add(new Sample("node_cpu_seconds_total", Map.of("mode", CPU_MODES[i]), counters[40 + i], now));
                 }
             }
+            case PG_STAT_STATEMENTS -> {
+                for (int q = 1; q <= 3; q++) {
+                    counters[50 + q] += random.nextDouble(0, 20);
+                    out.add(new Sample("pg_stat_statements_total_exec_time_seconds", Map.of("queryid", "q" + q),
+                            counters[50 + q], now));
+                }
+            }
             case DISK_USAGE -> {
                 for (String path : config.diskPaths()) {
                     Map<String, String> l = Map.of("path", path);

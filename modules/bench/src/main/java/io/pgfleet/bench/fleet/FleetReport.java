@@ -79,6 +79,11 @@ public final class FleetReport {
         r.lockouts(sim);
         r.serverErrors(sim);
         r.memory(sim, runStart, end);
+        // The scenario's own events (rollouts, the rolling upgrade) add their checks and figures.
+        synchronized (sim.scenarioFacts()) {
+            r.facts.putAll(sim.scenarioFacts());
+        }
+        r.checks.addAll(sim.scenarioChecks());
         return r;
     }
 

@@ -86,6 +86,10 @@ public final class FleetSimulation {
     private final List<PublishResult> publishes = new CopyOnWriteArrayList<>();
     private final List<String> timeline = new CopyOnWriteArrayList<>();
     private final List<MemorySample> memory = new CopyOnWriteArrayList<>();
+    /** The checks of the scenario's own events (rollouts, the rolling upgrade), besides the six of every run. */
+    private final List<FleetReport.Check> scenarioChecks = new CopyOnWriteArrayList<>();
+    /** What the scenario's own events measured, for the report. */
+    private final Map<String, Object> scenarioFacts = Collections.synchronizedMap(new LinkedHashMap<>());
     private final Path dir;
     private volatile EmbeddedDatabase pg;
     private int pgGeneration = 1;
@@ -208,7 +212,7 @@ public final class FleetSimulation {
         }
         for (int i = 0; i < o.agents(); i++) {
             agents.add(new SimulatedAgent(i, tier.uri(i % tier.size()), SECRET, tokens.get(i), skew(i), scheduler,
-                    buckets, runStart, this::agentLog));
+                    buckets, runStart, this::agentLog, profile(o.scenario(), i)));
         }
         long spreadMicros = o.ramp().toNanos() / 1000 / o.agents();
         long t0 = System.nanoTime();
@@ -221,6 +225,19 @@ public final class FleetSimulation {
             }
         }
         say(agents.size() + " agents started");
+    }
+
+    /**
+     * What sets agent {@code i} apart: in {@code rollout} one in forty is a canary (never one that
+     * enrols with a token); in {@code rolling-upgrade} every odd one runs the previous release.
+     */
+    static SimulatedAgent.Profile profile(Scenario scenario, int i) {
+        return switch (scenario) {
+            case ROLLOUT -> new SimulatedAgent.Profile(false, i % 40 == 5, Map.of());
+            case ROLLING_UPGRADE -> new SimulatedAgent.Profile(i % 2 == 1, false,
+                    Map.of("release", i % 2 == 1 ? "previous" : "current"));
+            default -> SimulatedAgent.Profile.PLAIN;
+        };
     }
 
     /** A few agents have clocks off by days, one in a hundred by more than a year. */
@@ -276,6 +293,14 @@ public final class FleetSimulation {
 
     ServerTier tier() {
         return tier;
+    }
+
+    List<FleetReport.Check> scenarioChecks() {
+        return scenarioChecks;
+    }
+
+    Map<String, Object> scenarioFacts() {
+        return scenarioFacts;
     }
 
     /** When the whole fleet had started (bucket 0 of the request counts). */
@@ -361,9 +386,121 @@ public final class FleetSimulation {
                                 """))));
                 e.add(publish(t0 + total * 75 / 100, 1));
             }
+            case ROLLOUT -> {
+                java.util.concurrent.CompletableFuture<Void> first = new java.util.concurrent.CompletableFuture<>();
+                e.add(new Event(t0 + total * 2 / 10, "staged rollout of the fleet layer: canaries, 50 %, 100 %",
+                        (t, b) -> t.add(b.submit(() -> {
+                            try {
+                                new Rollouts(this).good();
+                            } finally {
+                                first.complete(null);
+                            }
+                            return null;
+                        }))));
+                e.add(new Event(t0 + total * 55 / 100, "staged rollout of a version the canaries cannot apply",
+                        (t, b) -> t.add(b.submit(() -> {
+                            first.get();
+                            new Rollouts(this).bad();
+                            return null;
+                        }))));
+            }
+            case ROLLING_UPGRADE -> {
+                RollingUpgrade upgrade = new RollingUpgrade(this);
+                e.add(new Event(t0 + total * 3 / 10, "fleet-wide publish of a schema-2 key (pg_stat_statements), not forced",
+                        (t, b) -> upgrade.refused()));
+                e.add(new Event(t0 + total * 45 / 100, "the same publish with ?force=true",
+                        (t, b) -> t.add(b.submit(() -> {
+                            upgrade.forced();
+                            return null;
+                        }))));
+                e.add(new Event(t0 + total * 75 / 100, "the key moves to group upgraded (release=current); the fleet layer drops it",
+                        (t, b) -> t.add(b.submit(() -> {
+                            upgrade.moved();
+                            return null;
+                        }))));
+            }
         }
         e.sort(java.util.Comparator.comparingLong(Event::atMillis));
         return e;
+    }
+
+    AdminClient admin() {
+        return admin;
+    }
+
+    void addWindow(String what, long from, long to) {
+        windows.add(new Window(what, from, to, false));
+    }
+
+    void addPublish(PublishResult result) {
+        publishes.add(result);
+    }
+
+    /**
+     * Waits until each agent runs at least the given effective revision, as a publish is tracked.
+     *
+     * @param what     the event's name in the report
+     * @param since    when the event was acknowledged (latencies count from here)
+     * @param expected each agent and the revision it must run
+     * @param deadline until when
+     * @return the result, also added to the run's publishes
+     */
+    PublishResult awaitRunning(String what, long since, Map<SimulatedAgent, Integer> expected, long deadline) {
+        List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+        Map<SimulatedAgent, Integer> waiting = new ConcurrentHashMap<>(expected);
+        while (!waiting.isEmpty() && System.currentTimeMillis() < deadline) {
+            long now = System.currentTimeMillis();
+            waiting.entrySet().removeIf(en -> {
+                if (en.getKey().core.appliedVersion() >= en.getValue()) {
+                    latencies.add(now - since);
+                    return true;
+                }
+                return false;
+            });
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        List<String> late = waiting.keySet().stream().map(a -> a.name + " (" + a.collectorId() + ", runs v"
+                + a.core.appliedVersion() + ", expected v" + waiting.get(a) + ")").sorted().toList();
+        PublishResult r = new PublishResult(what, since, expected.size(), List.copyOf(latencies), late);
+        publishes.add(r);
+        say(what + ": " + latencies.size() + "/" + expected.size() + " agents run it"
+                + (late.isEmpty() ? "" : "; not after the deadline: " + late.size()));
+        return r;
+    }
+
+    /** The agents whose effective revision moved between two looks, with the revision they must run. */
+    Map<SimulatedAgent, Integer> changed(Map<String, Integer> before, Map<String, Integer> after,
+                                         java.util.function.Predicate<SimulatedAgent> which) {
+        Map<SimulatedAgent, Integer> m = new LinkedHashMap<>();
+        for (SimulatedAgent a : agents) {
+            Integer v = after.get(a.collectorId());
+            if (which.test(a) && v != null && !v.equals(before.get(a.collectorId()))) {
+                m.put(a, v);
+            }
+        }
+        return m;
+    }
+
+    /** Each collector's effective sources ({@code fleet@3, group/prod@1}). */
+    Map<String, String> sources() throws SQLException {
+        Map<String, String> m = new HashMap<>();
+        try (Connection c = connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT collector_id, sources FROM effective_configs")) {
+            while (rs.next()) {
+                m.put(rs.getString(1), String.valueOf(rs.getString(2)));
+            }
+        }
+        return m;
+    }
+
+    void check(String name, boolean passed, String detail) {
+        scenarioChecks.add(new FleetReport.Check(name, passed, detail));
+        say((passed ? "held: " : "FAILED: ") + name + " — " + detail);
     }
 
     private Event publish(long at, int n) {

@@ -24,7 +24,21 @@ public enum Scenario {
     /** The signing key rotated twice with 60 s tokens, then a publish. */
     KEY_ROTATION("the signing key rotated twice while tokens live 60 s, then a fleet-wide publish"),
     /** A group of half the fleet gets its own layer. */
-    GROUP_PUBLISH("a group (env=prod, half the fleet) publishes its layer; the other half must not move");
+    GROUP_PUBLISH("a group (env=prod, half the fleet) publishes its layer; the other half must not move"),
+    /**
+     * A staged rollout of the fleet layer (canaries, 50 %, 100 %) that completes, then one of a
+     * version the canaries cannot apply, which must roll back before it reaches anyone else.
+     */
+    ROLLOUT("a staged rollout of the fleet layer (canaries, then 50 %, then 100 %) that completes; then a version the"
+            + " canaries cannot apply, rolled back before any other member receives it"),
+    /**
+     * Half the fleet on the previous release (configuration schema 1) while a key of schema 2 is
+     * published: refused naming them, forced (they refuse it and keep running; the others apply),
+     * then moved to a group of upgraded hosts.
+     */
+    ROLLING_UPGRADE("half the agents on the previous release (schema 1) while a schema-2 key is published: refused"
+            + " naming them, forced (they keep running, marked lacking; the others apply), then moved to a group of"
+            + " upgraded hosts");
 
     private final String description;
 

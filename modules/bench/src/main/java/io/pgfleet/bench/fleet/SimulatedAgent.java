@@ -12,6 +12,8 @@ import io.pgfleet.agent.core.ServerException;
 import io.pgfleet.agent.core.StatusReporter;
 import io.pgfleet.agent.transport.ServerClient;
 import io.pgfleet.domain.fleet.Sample;
+import io.pgfleet.domain.schema.ParseOutcome;
+import io.pgfleet.domain.schema.ValidationError;
 import io.pgfleet.toml.TomlDocumentParser;
 
 import java.net.URI;
@@ -32,12 +34,27 @@ import java.util.random.RandomGenerator;
 final class SimulatedAgent {
 
     private static final TomlDocumentParser PARSER = new TomlDocumentParser();
+    /** A path the rollout scenario's bad version needs, which canary hosts do not have. */
+    static final String NOT_ON_CANARIES = "/srv/not-on-canaries";
+
+    /**
+     * What sets an agent apart in a scenario.
+     *
+     * @param previousRelease it behaves as the previous release: reports configuration schema 1 and
+     *                        refuses a document with a key of schema 2 ({@code pg_stat_statements})
+     * @param canary          it carries {@code canary=true} and lacks {@link #NOT_ON_CANARIES}
+     * @param extraLabels     labels besides {@code env} and {@code zone}
+     */
+    record Profile(boolean previousRelease, boolean canary, Map<String, String> extraLabels) {
+        static final Profile PLAIN = new Profile(false, false, Map.of());
+    }
 
     final int index;
     final String name;
     final Map<String, String> labels;
     final FakeCollectors metrics;
     final AgentCore core;
+    final Profile profile;
     private final java.util.concurrent.atomic.AtomicLong runStart;
     private final AtomicIntegerArray perBucket;
     private final AtomicLong requests = new AtomicLong();
@@ -58,12 +75,21 @@ final class SimulatedAgent {
      * @param buckets        how many buckets of request counts to keep
      * @param runStart       when the run started (bucket 0); requests before it are not counted by bucket
      * @param log            where its log lines go
+     * @param profile        what sets it apart in the scenario
      */
     SimulatedAgent(int index, URI server, String secret, Optional<String> enrolmentToken, Duration skew,
-                   SharedScheduler scheduler, int buckets, java.util.concurrent.atomic.AtomicLong runStart, Consumer<String> log) {
+                   SharedScheduler scheduler, int buckets, java.util.concurrent.atomic.AtomicLong runStart, Consumer<String> log,
+                   Profile profile) {
         this.index = index;
         this.name = "sim-" + index;
-        this.labels = Map.of("env", index % 2 == 0 ? "prod" : "staging", "zone", "z" + index % 3);
+        this.profile = profile;
+        Map<String, String> l = new java.util.TreeMap<>(profile.extraLabels());
+        l.put("env", index % 2 == 0 ? "prod" : "staging");
+        l.put("zone", "z" + index % 3);
+        if (profile.canary()) {
+            l.put("canary", "true");
+        }
+        this.labels = Map.copyOf(l);
         this.runStart = runStart;
         this.perBucket = new AtomicIntegerArray(buckets);
         SharedScheduler.Lanes lanes = scheduler.lanes();
@@ -77,6 +103,9 @@ final class SimulatedAgent {
                     }
                     collectorId = id;
                 }, prefixed);
+        if (profile.previousRelease()) {
+            client.reportingSchemaVersion(1);
+        }
         Counted counted = new Counted(client);
         Credentials credentials = new Credentials() {
             @Override
@@ -107,7 +136,7 @@ final class SimulatedAgent {
 
             @Override
             public boolean exists(String path) {
-                return true;
+                return !(profile.canary() && path.equals(NOT_ON_CANARIES));
             }
 
             @Override
@@ -127,8 +156,21 @@ final class SimulatedAgent {
             }
         };
         this.core = new AgentCore(new AgentCore.Settings(name, "host-" + index, labels, AllowLists.defaults(), 20_000),
-                new AgentCore.Ports(counted, counted, counted, counted, credentials, metrics, host, store, PARSER::parse,
+                new AgentCore.Ports(counted, counted, counted, counted, credentials, metrics, host, store,
+                        profile.previousRelease() ? SimulatedAgent::parseAsSchemaOne : PARSER::parse,
                         lanes, RandomGenerator.of("L64X128MixRandom"), prefixed));
+    }
+
+    /**
+     * How an agent of the previous release reads a document: it does not know the keys of schema 2,
+     * so a document with one is refused whole (and the core reports the version FAILED).
+     */
+    private static ParseOutcome parseAsSchemaOne(String text) {
+        if (text.contains("pg_stat_statements")) {
+            return new ParseOutcome.SyntaxErrors(List.of(new ValidationError(1, 1, "collectors.pg_stat_statements",
+                    "unknown collector 'pg_stat_statements' (this agent knows configuration schema 1)")));
+        }
+        return PARSER.parse(text);
     }
 
     /** The collector id the server gave it; empty before registration. */

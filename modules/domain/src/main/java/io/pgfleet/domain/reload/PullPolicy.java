@@ -66,4 +66,24 @@ public final class PullPolicy {
         long drawn = (long) (random.nextDouble() * ceiling);
         return Duration.ofMillis(Math.max(drawn, Math.min(MIN_RETRY.toMillis(), ceiling)));
     }
+
+    /**
+     * The pause after a failure whose answer asked for one ({@code Retry-After}, e.g. with 429 when
+     * the server is overloaded): the back-off, but never sooner than the server asked, plus up to
+     * half of that again drawn at random, so that a fleet told the same pause does not come back
+     * in one burst.
+     *
+     * @param backoff    the pause {@link #afterFailure} drew
+     * @param retryAfter what the server asked for, if anything
+     * @param random     jitter source
+     * @return the pause
+     */
+    public static Duration honouring(Duration backoff, java.util.Optional<Duration> retryAfter, RandomGenerator random) {
+        if (retryAfter.isEmpty() || retryAfter.get().isZero() || retryAfter.get().isNegative()) {
+            return backoff;
+        }
+        long asked = retryAfter.get().toMillis();
+        long spread = asked + (long) (random.nextDouble() * (asked / 2.0));
+        return Duration.ofMillis(Math.max(backoff.toMillis(), spread));
+    }
 }

@@ -11,6 +11,7 @@ import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.application.port.in.AuthenticateQuery;
 import io.pgfleet.application.port.in.UseCases;
 import io.pgfleet.application.port.out.StorageRejectedException;
+import io.pgfleet.application.port.out.StorageBusyException;
 import io.pgfleet.application.port.out.StorageUnavailableException;
 
 /**
@@ -125,7 +126,21 @@ public final class HttpApi {
                 .send(res);
     }
 
+    /** Seconds a client is asked to wait after {@code 429 overloaded} (docs/operations.md). */
+    static final int OVERLOADED_RETRY_AFTER_SECONDS = 5;
+
     private static void storageUnavailable(ServerRequest req, ServerResponse res, StorageUnavailableException e) {
+        if (e instanceof StorageBusyException) {
+            // Load, not a lost database: the database answers, this instance's connections were all
+            // busy for the pool's whole wait. Only a lost connection is a 503 (the spec's rule).
+            LOG.log(System.Logger.Level.WARNING, "overloaded: no database connection free in time for "
+                    + req.prologue().method().text() + " " + req.path().path());
+            res.header("Retry-After", Integer.toString(OVERLOADED_RETRY_AFTER_SECONDS));
+            new Problem(Status.TOO_MANY_REQUESTS_429, "overloaded", "The server is overloaded",
+                    "every database connection of this instance was busy; the request was not carried out; try again after "
+                            + OVERLOADED_RETRY_AFTER_SECONDS + " s").send(res);
+            return;
+        }
         LOG.log(System.Logger.Level.WARNING, "storage unavailable for " + req.prologue().method().text() + " " + req.path().path(), e);
         res.header("Retry-After", "5");
         res.header(HeaderNames.CONNECTION, "close");

@@ -1,5 +1,6 @@
 package io.pgfleet.adapter.out.postgres;
 
+import io.pgfleet.application.port.out.StorageBusyException;
 import io.pgfleet.application.port.out.StorageRejectedException;
 import io.pgfleet.application.port.out.StorageUnavailableException;
 
@@ -11,10 +12,12 @@ import java.util.Optional;
 /**
  * Sorts database failures by what the caller can do about them, from the SQLSTATE.
  * <ul>
+ *   <li>busy (try again after a pause): the pool gave no connection in time although the database
+ *       answers (every connection was in use), as opposed to a pool that could not connect;</li>
  *   <li>unavailable (try again later): no connection (class {@code 08}), the server shutting down or
  *       not accepting connections ({@code 57P01}–{@code 57P05}), out of resources ({@code 53}),
  *       a transaction to retry ({@code 40}: serialisation failure, deadlock), a pool that gave no
- *       connection in time, or a failure with no SQLSTATE at all;</li>
+ *       connection in time because it could not connect, or a failure with no SQLSTATE at all;</li>
  *   <li>rejected (the request is wrong and will stay wrong): data exceptions ({@code 22}, e.g. a NUL
  *       character or a timestamp out of range) and integrity violations ({@code 23});</li>
  *   <li>anything else (a statement the server does not understand …) is a defect of pgfleet and
@@ -30,6 +33,9 @@ final class StorageErrors {
         Optional<SQLException> sql = sqlCause(failure);
         String state = sql.map(SQLException::getSQLState).orElse(null);
         String message = what + " failed: " + sql.map(Throwable::getMessage).orElse(failure.getMessage());
+        if (sql.isPresent() && poolExhausted(sql.get())) {
+            return new StorageBusyException(message, failure);
+        }
         if (sql.isEmpty() || state == null || state.length() < 2
                 || sql.get() instanceof SQLTransientConnectionException
                 || sql.get() instanceof SQLNonTransientConnectionException) {
@@ -44,6 +50,18 @@ final class StorageErrors {
                     + firstLine(sql.get().getMessage()) + " (SQLSTATE " + state + ")", failure);
         }
         return new IllegalStateException(message + " (SQLSTATE " + state + ")", failure);
+    }
+
+    /**
+     * Whether the pool timed out waiting for a connection while the database itself answers. The
+     * pool (HikariCP) gives up after its connection timeout with a {@link SQLTransientConnectionException}
+     * whose cause is the last failed attempt to connect, cleared by every successful connection: no
+     * cause means every connection was simply in use, which is load, not a lost database.
+     */
+    static boolean poolExhausted(SQLException sql) {
+        return sql instanceof SQLTransientConnectionException && sql.getCause() == null
+                && sql.getNextException() == null
+                && sql.getMessage() != null && sql.getMessage().contains("Connection is not available");
     }
 
     private static Optional<SQLException> sqlCause(Throwable failure) {

@@ -1,6 +1,7 @@
 package io.pgfleet.adapter.out.postgres;
 
 import io.helidon.dbclient.DbClientException;
+import io.pgfleet.application.port.out.StorageBusyException;
 import io.pgfleet.application.port.out.StorageRejectedException;
 import io.pgfleet.application.port.out.StorageUnavailableException;
 import io.pgfleet.domain.audit.AuditAction;
@@ -20,6 +21,7 @@ import java.sql.SQLTransientConnectionException;
 import java.time.Instant;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,6 +47,30 @@ class StorageErrorsTest {
 
     private static RuntimeException classify(SQLException cause) {
         return StorageErrors.classify("testing", new DbClientException("failed", cause));
+    }
+
+    /**
+     * The pool's timeout as HikariCP makes it: its cause is the last failed attempt to connect,
+     * none when every connection was merely in use.
+     */
+    private static SQLTransientConnectionException poolTimeout(SQLException lastConnectFailure) {
+        SQLTransientConnectionException e = new SQLTransientConnectionException(
+                "pgfleet - Connection is not available, request timed out after 5001ms.",
+                lastConnectFailure == null ? null : lastConnectFailure.getSQLState(), lastConnectFailure);
+        if (lastConnectFailure != null) {
+            e.setNextException(lastConnectFailure);
+        }
+        return e;
+    }
+
+    @Test
+    void aPoolWhoseConnectionsAreAllInUseIsBusyNotALostDatabase() {
+        RuntimeException busy = classify(poolTimeout(null));
+        assertInstanceOf(StorageBusyException.class, busy, "every connection in use: load, answered 429");
+        RuntimeException away = classify(poolTimeout(new PSQLException("Connection refused",
+                PSQLState.CONNECTION_UNABLE_TO_CONNECT)));
+        assertInstanceOf(StorageUnavailableException.class, away);
+        assertFalse(away instanceof StorageBusyException, "a pool that cannot connect is a lost database: 503");
     }
 
     @Test
