@@ -126,6 +126,10 @@ stage_home() { # product jar dir
     mkdir -p "$3/bin" "$3/lib"
     cp -R "$(runtime_for "$1" "$2")" "$3/runtime"
     cp "$2" "$3/lib/pgfleet-$1.jar"
+    # The JVM options the command runs with (java @file), where the product has its own list.
+    if [ -f "$ROOT/deploy/pgfleet-$1.jvm.options" ]; then
+        install -m 0644 "$ROOT/deploy/pgfleet-$1.jvm.options" "$3/lib/jvm.options"
+    fi
     sed "s/@VERSION@/$PKG_VERSION/g" "$HERE/bin/pgfleet-$1" > "$3/bin/pgfleet-$1"
     chmod 0755 "$3/bin/pgfleet-$1"
     printf '%s\n' "$PKG_VERSION" > "$3/VERSION"

@@ -182,7 +182,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
         labels.forEach(l::add);
         String body = Json.createObjectBuilder().add("name", name).add("hostname", hostname).add("labels", l).build().toString();
         JsonObject answer = call(() -> {
-            HttpClientRequest r = http.post("/api/v1/collectors/register").header(HeaderNames.CONTENT_TYPE, "application/json");
+            HttpClientRequest r = oneOff(http.post("/api/v1/collectors/register")).header(HeaderNames.CONTENT_TYPE, "application/json");
             switch (credential) {
                 case Credential.Secret s -> r.header(HeaderNames.create("X-Registration-Secret"), s.secret());
                 case Credential.Token t -> r.header(HeaderNames.create("X-Enrolment-Token"), t.token());
@@ -247,7 +247,10 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
         Duration timeout = Duration.ofSeconds(request.watchSeconds() + 30L);
         return authorized(() -> {
             HttpClientRequest r = bearer(http.get(path)).readTimeout(timeout);
-            if (request.watchSeconds() > 0) {
+            if (request.watchSeconds() == 0) {
+                oneOff(r);
+            } else {
+                // The next watch follows as soon as this one returns: it reuses the connection.
                 r.queryParam("wait", Integer.toString(request.watchSeconds()))
                         .queryParam("after", Integer.toString(request.after()));
             }
@@ -284,7 +287,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                         .add("hosts", Json.createArrayBuilder(a.hosts())))
                 .add("facts", facts(report, schemaVersion))
                 .build().toString();
-        authorized(() -> bearer(http.post("/api/v1/collectors/" + collectorId + "/status"))
+        authorized(() -> bearer(oneOff(http.post("/api/v1/collectors/" + collectorId + "/status")))
                 .header(HeaderNames.CONTENT_TYPE, "application/json").submit(body), response -> {
             if (response.status().code() != 204) {
                 throw failure(response, "status report");
@@ -303,7 +306,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                     .add("ts", s.ts().toString()));
         }
         String body = Json.createObjectBuilder().add("batch_id", batchId).add("samples", a).build().toString();
-        authorized(() -> bearer(http.post("/api/v1/metrics/push")).header(HeaderNames.CONTENT_TYPE, "application/json")
+        authorized(() -> bearer(oneOff(http.post("/api/v1/metrics/push"))).header(HeaderNames.CONTENT_TYPE, "application/json")
                 .submit(body), response -> {
             if (response.status().code() != 202) {
                 throw failure(response, "push");
@@ -406,6 +409,18 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
         }
     }
 
+    /**
+     * A request after which the connection is closed rather than kept in the client's pool. Only a
+     * watch is followed at once by another request; after anything else the agent is idle for up to
+     * a push or pull interval, and Helidon watches an idle pooled connection by reading it with a
+     * 100 ms timeout until the read timeout (2 minutes) ends it: ten wake-ups and ten exceptions a
+     * second, most of an idle agent's CPU. A new connection per push (a minute apart by default)
+     * costs far less.
+     */
+    private static HttpClientRequest oneOff(HttpClientRequest r) {
+        return r.keepAlive(false);
+    }
+
     /** Adds the current access token; called inside each request supplier, so a retry carries the refreshed one. */
     private HttpClientRequest bearer(HttpClientRequest r) {
         return r.header(HeaderNames.AUTHORIZATION, "Bearer " + accessToken);
@@ -421,7 +436,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                 return;
             }
             String body = Json.createObjectBuilder().add("refresh_token", refreshToken).build().toString();
-            JsonObject answer = call(() -> http.post("/api/v1/auth/refresh").header(HeaderNames.CONTENT_TYPE, "application/json")
+            JsonObject answer = call(() -> oneOff(http.post("/api/v1/auth/refresh")).header(HeaderNames.CONTENT_TYPE, "application/json")
                     .submit(body), 200, "token refresh", ServerException.Kind.IDENTITY_REFUSED);
             tokens(answer, collectorId);
         }
