@@ -93,23 +93,43 @@ public final class ConfigRevisionPersistenceAdapter
 
     /** Stores the version following the latest, in a transaction that holds the collector's row lock. */
     static void insertVersion(DbTransaction tx, ConfigRevision r) {
-        int latest = tx.get("SELECT latest_version FROM collectors WHERE id = ?", r.collectorId().value())
-                .map(row -> Rows.integer(row, "latest_version")).orElseThrow();
-        insert(tx, r, latest, false);
+        insert(tx, r, r.version().value() - 1, false);
     }
+
+    /**
+     * The version, the collector's latest version and the announcement in one round trip: the
+     * version is stored only when it follows the latest (the caller holds the collector's row lock,
+     * so nothing moves in between); otherwise nothing is written and this throws.
+     */
+    private static final String INSERT_VERSION = """
+            WITH c AS (SELECT latest_version FROM collectors WHERE id = ?),
+                 ins AS (INSERT INTO config_revisions (collector_id, version, document, content_hash, created_at,
+                             created_by, message, source)
+                         SELECT ?::text, ?::integer, ?::text, ?::text, ?::timestamptz, ?::text, ?::text, ?::text FROM c
+                         WHERE c.latest_version + 1 = ?::integer
+                         RETURNING collector_id, version),
+                 upd AS (UPDATE collectors u SET latest_version = ins.version FROM ins WHERE u.id = ins.collector_id
+                         RETURNING u.id)
+            SELECT c.latest_version AS latest,
+                   (SELECT pg_notify(?, ins.collector_id || ':' || ins.version) IS NULL FROM ins) AS sent""";
 
     private static void insert(DbTransaction tx, ConfigRevision r, int latestVersion, boolean lagProbe) {
         if (r.version().value() != latestVersion + 1) {
             throw new IllegalStateException("version " + r.version() + " does not follow " + latestVersion);
         }
-        tx.insert("INSERT INTO config_revisions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                r.collectorId().value(), r.version().value(), r.document().text(), r.hash().hex(),
-                Rows.timestamp(r.createdAt()), r.createdBy(), r.message(), r.source().label());
-        tx.update("UPDATE collectors SET latest_version = ? WHERE id = ?", r.version().value(), r.collectorId().value());
-        // Delivered to every instance's LISTEN connection when (and only if) the transaction commits.
-        tx.get("SELECT pg_notify(?, ?) IS NULL AS sent" + (lagProbe ? ", " + PostgresChangeFeed.SENT_AT_NOTIFY : ""),
-                PostgresChangeFeed.CHANNEL,
-                r.collectorId().value() + ":" + r.version().value());
+        // The announcement is delivered to every instance's LISTEN connection when (and only if) the
+        // transaction commits.
+        Optional<DbRow> row = tx.get(INSERT_VERSION + (lagProbe ? ", " + PostgresChangeFeed.SENT_AT_NOTIFY : "") + " FROM c",
+                r.collectorId().value(), r.collectorId().value(), r.version().value(), r.document().text(), r.hash().hex(),
+                Rows.timestamp(r.createdAt()), r.createdBy(), r.message(), r.source().label(), r.version().value(),
+                PostgresChangeFeed.CHANNEL);
+        if (row.isEmpty()) {
+            throw new IllegalStateException("collector " + r.collectorId() + " does not exist");
+        }
+        if (row.get().column("sent").get() == null) {
+            throw new IllegalStateException("version " + r.version() + " does not follow "
+                    + Rows.integer(row.get(), "latest"));
+        }
     }
 
     private static Optional<ConfigRevision> loadVersion(DbExecute exec, CollectorId collectorId, int version) {
