@@ -20,17 +20,15 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 /**
  * One fleet-layer publish reaching N collectors: the time from sending {@code PUT /api/v1/fleet/config}
  * until every collector's watch (one long poll per collector, like N agents) has answered with the
- * new effective document, and the time until the {@code PUT} itself answered. Collectors are
+ * new effective document, and the time until the {@code PUT} itself answered. The watches are raw
+ * HTTP/1.1 connections on one selector thread ({@link NioWatchers}), so the client costs little next
+ * to the server. Collectors are
  * inserted with SQL (labels {@code env=prod}), each with an own document drawn from D distinct
  * ones, so the effective documents are D distinct merges. A warm-up publish first gives every
  * collector an effective document that the fleet layer contributes to.
@@ -92,7 +90,6 @@ public final class LayersBenchmark {
                         "PGFLEET_ADMIN_PASSWORD", PASSWORD, "PGFLEET_DB_POOL_SIZE", "16",
                         "PGFLEET_DATA_DIR", dir.resolve("server").toString()),
                 Pattern.compile("pgfleet server ready"), "server");
-        ExecutorService loops = Executors.newVirtualThreadPerTaskExecutor();
         try {
             long t = System.nanoTime();
             seed(db, collectors, distinct);
@@ -106,62 +103,49 @@ public final class LayersBenchmark {
             putFleet(http, port, token, 1);
             System.out.printf("warm-up publish answered after %.0f ms%n", (System.nanoTime() - warm) / 1e6);
 
-            Map<String, Integer> seen = new ConcurrentHashMap<>();
-            Map<String, Long> answeredAt = new ConcurrentHashMap<>();
-            AtomicInteger held = new AtomicInteger();
-            running = true;
-            for (int i = 0; i < watchers; i++) {
-                String id = id(i);
-                loops.submit(() -> watchLoop(http, port, token, id, seen, answeredAt, held));
-            }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-            while (held.get() < watchers && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-            }
-            // Let the last watches reach the server and park.
-            Thread.sleep(3000);
-            System.out.printf("%d watchers held%n", held.get());
-
             List<double[]> results = new ArrayList<>();
-            for (int p = 0; p < publishes; p++) {
-                int expected = 3 + p;
-                long t0 = System.nanoTime();
-                putFleet(http, port, token, 2 + p);
-                long put = System.nanoTime();
-                long wait = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-                while (System.nanoTime() < wait && !allAt(seen, watchers, expected)) {
-                    Thread.sleep(5);
+            double[] memory = new double[2];
+            // Raw HTTP/1.1 watchers on one selector thread (as the fan-out benchmark's): the client
+            // costs little next to the server, so the figures are the server's, not the client's.
+            try (NioWatchers nio = watchers == 0 ? null : new NioWatchers(port, watchers,
+                    i -> "/api/v1/config/" + id(i) + "?wait=60&after=",
+                    "Authorization: Bearer " + token + "\r\nAccept-Encoding: gzip\r\n")) {
+                for (int p = 0; p < publishes; p++) {
+                    int expected = 3 + p;
+                    if (nio != null) {
+                        double before = held(http, port);
+                        nio.arm(i -> expected - 1);
+                        awaitHeld(http, port, before + watchers);
+                    }
+                    long t0 = System.nanoTime();
+                    putFleet(http, port, token, 2 + p);
+                    long put = System.nanoTime();
+                    long[] arrived = nio == null ? new long[0] : nio.await(i -> expected, 120_000);
+                    long[] sorted = arrived.clone();
+                    Arrays.sort(sorted);
+                    double first = sorted.length == 0 ? Double.NaN : (sorted[0] - t0) / 1e6;
+                    double p50 = sorted.length == 0 ? Double.NaN : (sorted[sorted.length / 2] - t0) / 1e6;
+                    double last = sorted.length == watchers && watchers > 0 ? (sorted[sorted.length - 1] - t0) / 1e6
+                            : Double.NaN;
+                    results.add(new double[] {(put - t0) / 1e6, last, arrived.length, first, p50});
+                    System.out.printf("publish %d: PUT answered %.0f ms; %d of %d watches answered with revision %d:"
+                                    + " first %.0f ms, median %.0f ms, last %.0f ms%n",
+                            p + 1, (put - t0) / 1e6, arrived.length, watchers, expected, first, p50, last);
+                    if (nio != null && (nio.failed() > 0 || nio.refusals() > 0)) {
+                        System.out.println(nio.failed() + " watchers failed, " + nio.refusals() + " answers refused"
+                                + " (first: " + NioWatchers.firstFailure + ")");
+                    }
+                    Thread.sleep(3000);
                 }
-                int reached = (int) seen.values().stream().filter(v -> v >= expected).count();
-                long last = answeredAt.values().stream().mapToLong(Long::longValue).max().orElse(t0);
-                double woken = reached == watchers ? (last - t0) / 1e6 : Double.NaN;
-                results.add(new double[] {(put - t0) / 1e6, woken, reached});
-                System.out.printf("publish %d: PUT answered %.0f ms, %d of %d watches answered with revision %d, last after %.0f ms%n",
-                        p + 1, (put - t0) / 1e6, reached, watchers, expected, woken);
-                Thread.sleep(3000);
+                // Sampled while the watchers are still connected.
+                memory[0] = Proc.heapUsedMiB(server.pid());
+                memory[1] = Proc.rssMiB(server.pid());
             }
-            running = false;
-            report(collectors, distinct, watchers, results, Proc.heapUsedMiB(server.pid()), Proc.rssMiB(server.pid()));
+            report(collectors, distinct, watchers, results, memory[0], memory[1]);
         } finally {
-            running = false;
-            loops.shutdownNow();
             server.destroy();
             server.waitFor(30, TimeUnit.SECONDS);
         }
-    }
-
-    private static volatile boolean running;
-
-    private static boolean allAt(Map<String, Integer> seen, int watchers, int revision) {
-        if (seen.size() < watchers) {
-            return false;
-        }
-        for (int v : seen.values()) {
-            if (v < revision) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static String id(int i) {
@@ -210,40 +194,6 @@ public final class LayersBenchmark {
         }
     }
 
-    private static void watchLoop(HttpClient http, int port, String token, String id, Map<String, Integer> seen,
-                                  Map<String, Long> answeredAt, AtomicInteger held) {
-        int after = 2;
-        boolean counted = false;
-        while (running) {
-            try {
-                if (!counted) {
-                    held.incrementAndGet();
-                    counted = true;
-                }
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                                + "/api/v1/config/" + id + "?wait=60&after=" + after))
-                        .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(120)).GET().build(),
-                        HttpResponse.BodyHandlers.ofString());
-                long now = System.nanoTime();
-                if (r.statusCode() == 200) {
-                    int v = Integer.parseInt(r.headers().firstValue("X-Config-Version").orElse("0"));
-                    if (v > after) {
-                        // Served: the answer is the new effective document itself.
-                        answeredAt.put(id, now);
-                        seen.put(id, v);
-                        after = v;
-                    }
-                } else if (r.statusCode() != 304) {
-                    Thread.sleep(100);
-                }
-            } catch (Exception e) {
-                if (!running) {
-                    return;
-                }
-            }
-        }
-    }
-
     private static void report(int collectors, int distinct, int watchers, List<double[]> results, double heap, double rss) {
         List<Double> put = new ArrayList<>();
         List<Double> woken = new ArrayList<>();
@@ -268,6 +218,31 @@ public final class LayersBenchmark {
         List<Double> s = new ArrayList<>(xs);
         Collections.sort(s);
         return s.isEmpty() ? Double.NaN : s.get(s.size() / 2);
+    }
+
+    private static final Pattern HELD = Pattern.compile("(?m)^pgfleet_watches_held(?:\\{[^}]*})? ([0-9.eE+]+)");
+
+    /** The watches the server holds now. */
+    private static double held(HttpClient http, int port) throws Exception {
+        String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/observe/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        java.util.regex.Matcher m = HELD.matcher(text);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    /** Waits (at most 60 s) until the server holds n watches, so that a publish finds them all waiting. */
+    private static void awaitHeld(HttpClient http, int port, double n) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        double seen = 0;
+        while (System.nanoTime() < deadline) {
+            seen = held(http, port);
+            if (seen >= n) {
+                Thread.sleep(500);
+                return;
+            }
+            Thread.sleep(100);
+        }
+        System.out.printf("(held %.0f of %.0f watches after 60 s; going on)%n", seen, n);
     }
 
     private static String login(HttpClient http, int port) throws Exception {

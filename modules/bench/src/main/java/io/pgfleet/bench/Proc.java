@@ -45,8 +45,12 @@ final class Proc {
 
     private static void drain(BufferedReader r) {
         try {
-            while (r.readLine() != null) {
-                // discard
+            String l;
+            while ((l = r.readLine()) != null) {
+                // The server's account of where a layer change's time went (LayersBenchmark).
+                if (l.contains("layer change: ")) {
+                    System.out.println(l);
+                }
             }
         } catch (IOException ignored) {
             // gone

@@ -398,6 +398,68 @@ class LayersIT {
     }
 
     @Test
+    void membersWithEqualOwnDocumentsKeepTheirOwnDocumentsRevisionsAndSourcesThroughAGroupChange() throws Exception {
+        // Members whose own documents have the same content are merged once and read and stored with
+        // that content sent once: each must still get exactly its own document, version and sources.
+        String shared = "[postgres]\nport = 6543\n";
+        String other = "# another host\n[postgres]\nport = 7654\n";
+        for (int i = 0; i < 4; i++) {
+            collector("dedupe-" + i, "{\"dedupe\":\"yes\"}");
+        }
+        created(admin.putToml("/api/v1/config/dedupe-0", shared));
+        created(admin.putToml("/api/v1/config/dedupe-1", shared));
+        // The same content as the others, at own version 3.
+        created(admin.putToml("/api/v1/config/dedupe-2", other));
+        created(admin.putToml("/api/v1/config/dedupe-2", "[postgres]\nport = 1\n"));
+        created(admin.putToml("/api/v1/config/dedupe-2", shared));
+        created(admin.putToml("/api/v1/config/dedupe-3", other));
+        group("dedupe", "{\"dedupe\":\"yes\"}", 1);
+        created(admin.putToml("/api/v1/groups/dedupe/config", "[collector]\npush_interval = 33\n"));
+
+        String[] own = {"collector@1", "collector@1", "collector@3", "collector@1"};
+        String[] port = {"6543", "6543", "6543", "7654"};
+        String[] body = new String[4];
+        String[] revision = new String[4];
+        for (int i = 0; i < 4; i++) {
+            HttpResponse<String> eff = admin.get("/api/v1/config/dedupe-" + i);
+            body[i] = eff.body();
+            revision[i] = header(eff, "X-Config-Version");
+            assertEquals("group/dedupe@1, " + own[i], header(eff, "X-Config-Sources"), "dedupe-" + i);
+            assertTrue(body[i].contains("push_interval = 33") && body[i].contains("port = " + port[i]), body[i]);
+            assertEquals("33 from group/dedupe@1", keyOf(admin.get("/api/v1/collectors/dedupe-" + i + "/effective").body(),
+                    "collector.push_interval"));
+            assertEquals(port[i] + " from " + own[i], keyOf(admin.get("/api/v1/collectors/dedupe-" + i + "/effective")
+                    .body(), "postgres.port"));
+        }
+        assertEquals(shared, admin.get("/api/v1/config/dedupe-2/own").body());
+        assertEquals(other, admin.get("/api/v1/config/dedupe-3/own").body());
+        assertEquals(body[0], body[2], "equal content renders to the same bytes");
+
+        // The same values in another text: only the sources change; each member keeps its revision
+        // and its document byte for byte.
+        created(admin.putToml("/api/v1/groups/dedupe/config", "# reworded\n[collector]\npush_interval = 33\n"));
+        for (int i = 0; i < 4; i++) {
+            HttpResponse<String> eff = admin.get("/api/v1/config/dedupe-" + i);
+            assertEquals(body[i], eff.body(), "dedupe-" + i);
+            assertEquals(revision[i], header(eff, "X-Config-Version"), "dedupe-" + i);
+            assertEquals("group/dedupe@2, " + own[i], header(eff, "X-Config-Sources"), "dedupe-" + i);
+        }
+        // What is stored is what is served, row by row.
+        try (Connection c = database.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT collector_id, revision, document, sources FROM effective_configs"
+                        + " WHERE collector_id LIKE 'dedupe-%' ORDER BY collector_id")) {
+            for (int i = 0; i < 4; i++) {
+                assertTrue(rs.next());
+                assertEquals("dedupe-" + i, rs.getString("collector_id"));
+                assertEquals(revision[i], Integer.toString(rs.getInt("revision")));
+                assertEquals(body[i], rs.getString("document"));
+                assertEquals("group/dedupe@2, " + own[i], rs.getString("sources"));
+            }
+            assertFalse(rs.next());
+        }
+    }
+
+    @Test
     void theFleetLayerReachesEveryCollectorAndDeletingAGroupIsAChangeLikeAnyOther() {
         // Its own database: the fleet layer reaches every collector, which the other tests must not see.
         try (PgfleetServer fleetServer = TestServers.start(TestPostgres.newDatabase())) {

@@ -101,6 +101,7 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     }
 
     private LayerPublishResult publish(LayerPublish request, Optional<ConfigVersion> rollbackOf, CapabilityMode mode) {
+        Timing timing = new Timing(System.nanoTime());
         Object result = store.transact(tx -> {
             tx.lockLayers();
             LayerComposer.World world = LayerComposer.World.read(tx);
@@ -132,11 +133,18 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
                 return Outcome.rollback(new LayerPublishResult.Invalid(next.layer().source(next.version().value()),
                         inv.errors()));
             }
+            long locking = System.nanoTime();
             List<CollectorId> members = tx.lockMemberIds(List.of(group.map(Group::selector)
                     .orElse(new LabelSelector(Map.of()))));
+            timing.locked = System.nanoTime() - locking;
             LayerComposer.Session session = composer.session();
-            switch (session.recompute(members, tx::readMembers, world.withLayer(next), request.at(),
-                    LayerComposer.Capabilities.of(tx, mode))) {
+            timing.session = session;
+            timing.members = members.size();
+            long recomputing = System.nanoTime();
+            LayerComposer.Recomputed recomputed = session.recompute(members, tx::readMembers, world.withLayer(next),
+                    request.at(), LayerComposer.Capabilities.of(tx, mode));
+            timing.recomputed = System.nanoTime() - recomputing;
+            switch (recomputed) {
                 case LayerComposer.Refused r -> {
                     return Outcome.rollback(new LayerPublishResult.MembersInvalid(r.members(), r.total()));
                 }
@@ -144,19 +152,53 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
                     return Outcome.rollback(new LayerPublishResult.LacksCapabilities(l.refusal()));
                 }
                 case LayerComposer.Ok ok -> {
+                    long saving = System.nanoTime();
                     tx.insertLayer(next);
                     tx.audit(forced(layerAudit(next, request.actor(), rollbackOf), ok));
                     saveAll(tx, ok);
+                    timing.saved = System.nanoTime() - saving;
                     return Outcome.commit(new Published(new LayerPublishResult.Published(next, ok.saves().size()), ok.saves()));
                 }
             }
         });
         if (result instanceof Published p) {
+            timing.log(p.result().revision().layer().source(p.result().revision().version().value()), p.saves().size());
             // This instance's readers see the change at once (read your writes); others when the NOTIFY arrives.
             p.saves().forEach(announced);
             return p.result();
         }
         return (LayerPublishResult) result;
+    }
+
+    /**
+     * Where a committed layer publish spent its time, logged in one line so that an operator (and
+     * the layers benchmark) can tell a slow database from a slow merge: locking the members, reading
+     * them, merging and validating, storing the new revisions (the statements of full batches), and
+     * the whole transaction up to its commit (the last batch, the notifications and the commit).
+     */
+    private static final class Timing {
+        private final long start;
+        private long locked;
+        private long recomputed;
+        private long saved;
+        private int members;
+        private LayerComposer.Session session;
+
+        Timing(long start) {
+            this.start = start;
+        }
+
+        void log(String layer, int saves) {
+            if (members == 0 || session == null) {
+                return;
+            }
+            LOG.log(System.Logger.Level.INFO, () -> String.format("layer change: %s reached %d members (%d distinct"
+                            + " layer stacks), %d effective revisions stored; members locked in %d ms, read in %d ms,"
+                            + " merged in %d ms (with capability checks %d ms), stored in %d ms, committed after %d ms",
+                    layer, members, session.distinctStacks(), saves, locked / 1_000_000, session.readMillis(),
+                    session.mergeMillis(), (recomputed / 1_000_000) - session.readMillis(), saved / 1_000_000,
+                    (System.nanoTime() - start) / 1_000_000));
+        }
     }
 
     /** A committed publish and the effective revisions it stored. */

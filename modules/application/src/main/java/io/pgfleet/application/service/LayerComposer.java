@@ -185,6 +185,24 @@ final class LayerComposer {
         private final Map<StackKey, Composition> composed = new ConcurrentHashMap<>();
         private final Map<StackKey, Hashes> hashes = new ConcurrentHashMap<>();
         private World composedFor;
+        // Where a change's time went, for its log line: reading members, merging and validating them.
+        private long readNanos;
+        private long mergeNanos;
+
+        /** Milliseconds spent reading members a page at a time. */
+        long readMillis() {
+            return readNanos / 1_000_000;
+        }
+
+        /** Milliseconds spent merging, validating and rendering the members read. */
+        long mergeMillis() {
+            return mergeNanos / 1_000_000;
+        }
+
+        /** How many distinct layer stacks were merged (each once, however many members share it). */
+        int distinctStacks() {
+            return composed.size();
+        }
 
         Composition compose(LayerMember member, World world) {
             return compose(member, world, LayerStack.applicable(world.groups(), member.labels()));
@@ -246,8 +264,13 @@ final class LayerComposer {
             Map<CollectorId, Composition.Composed> changed = new LinkedHashMap<>();
             int total = 0;
             for (int from = 0; from < ids.size(); from += PAGE) {
-                switch (page(read.apply(ids.subList(from, Math.min(ids.size(), from + PAGE))), world, at,
-                        total == 0 ? changed : new HashMap<>())) {
+                long start = System.nanoTime();
+                List<LayerMember> members = read.apply(ids.subList(from, Math.min(ids.size(), from + PAGE)));
+                long readAt = System.nanoTime();
+                Recomputed result = page(members, world, at, total == 0 ? changed : new HashMap<>());
+                readNanos += readAt - start;
+                mergeNanos += System.nanoTime() - readAt;
+                switch (result) {
                     case Ok ok -> {
                         if (total == 0) {
                             saves.addAll(ok.saves());

@@ -59,12 +59,25 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
     private static final String EFFECTIVE_COLUMNS =
             "e.collector_id, e.revision, e.document, e.content_hash, coalesce(e.effective_sha256, '') AS effective_sha256,"
             + " e.sources, e.created_at, coalesce(e.pull_interval_s, 0) AS pull_interval_s";
+    /*
+     * Members as a change reads them, ordered by id: a document's text comes only with the first
+     * member (in id order) that has that content, the others name it by hash (MemberRows shares it),
+     * so a page of 2,000 members whose documents are a few distinct texts transfers those texts once.
+     */
     private static final String MEMBER_QUERY = """
             SELECT c.id, c.labels::text AS labels,
-                   coalesce(r.version, 0) AS own_version, r.document AS own_document, r.content_hash AS own_hash,
+                   coalesce(r.version, 0) AS own_version,
+                   row_number() OVER (PARTITION BY r.content_hash ORDER BY c.id) = 1 AS own_document_sent,
+                   CASE WHEN row_number() OVER (PARTITION BY r.content_hash ORDER BY c.id) = 1 THEN r.document
+                       ELSE '' END AS own_document,
+                   r.content_hash AS own_hash,
                    r.created_at AS own_created_at, r.created_by AS own_created_by, r.message AS own_message,
                    r.source AS own_source,
-                   coalesce(e.revision, 0) AS e_revision, e.document AS e_document, e.content_hash AS e_hash,
+                   coalesce(e.revision, 0) AS e_revision,
+                   row_number() OVER (PARTITION BY e.content_hash ORDER BY c.id) = 1 AS e_document_sent,
+                   CASE WHEN row_number() OVER (PARTITION BY e.content_hash ORDER BY c.id) = 1 THEN e.document
+                       ELSE '' END AS e_document,
+                   e.content_hash AS e_hash,
                    coalesce(e.effective_sha256, '') AS e_sha, e.sources AS e_sources, e.created_at AS e_created_at,
                    coalesce(e.pull_interval_s, 0) AS e_pull_interval_s
             FROM collectors c
@@ -173,13 +186,17 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
     }
 
     private static EffectiveRevision effective(DbRow r, String prefix) {
+        return effective(r, prefix, new ConfigDocument(Rows.text(r, prefix.isEmpty() ? "document" : prefix + "document")));
+    }
+
+    private static EffectiveRevision effective(DbRow r, String prefix, ConfigDocument document) {
         String p = prefix.isEmpty() ? "" : prefix;
         String sources = Rows.text(r, p.isEmpty() ? "sources" : p + "sources");
         Object sha = r.column(p.isEmpty() ? "effective_sha256" : p + "sha").get();
         Object pull = r.column(p + "pull_interval_s").get();
         return new EffectiveRevision(CollectorId.of(Rows.text(r, p.isEmpty() ? "collector_id" : "id")),
                 new ConfigVersion(Rows.integer(r, p.isEmpty() ? "revision" : p + "revision")),
-                new ConfigDocument(Rows.text(r, p.isEmpty() ? "document" : p + "document")),
+                document,
                 new ContentHash(Rows.text(r, p.isEmpty() ? "content_hash" : p + "hash")),
                 sha.toString().strip(),
                 sources.isEmpty() ? List.of() : Arrays.asList(sources.split(", ")),
@@ -187,16 +204,41 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                 ((Number) pull).longValue());
     }
 
-    private static LayerMember member(DbRow r) {
-        CollectorId id = CollectorId.of(Rows.text(r, "id"));
-        Optional<ConfigRevision> own = Rows.integer(r, "own_version") == 0 ? Optional.empty()
-                : Optional.of(new ConfigRevision(id, new ConfigVersion(Rows.integer(r, "own_version")),
-                        new ConfigDocument(Rows.text(r, "own_document")), new ContentHash(Rows.text(r, "own_hash")),
-                        Rows.instant(r, "own_created_at"), Rows.text(r, "own_created_by"), Rows.text(r, "own_message"),
-                        RevisionSource.parse(Rows.text(r, "own_source"))));
-        Optional<EffectiveRevision> eff = Rows.integer(r, "e_revision") == 0 ? Optional.empty()
-                : Optional.of(effective(r, "e_"));
-        return new LayerMember(id, CollectorPersistenceAdapter.labels(Rows.text(r, "labels")), own, eff);
+    /**
+     * Reads the rows of {@link #MEMBER_QUERY}, in the query's order: documents sent once per distinct
+     * content are shared by every member that has that content, and each distinct labels text is
+     * parsed once.
+     */
+    private static final class MemberRows {
+        private final Map<String, ConfigDocument> documents = new java.util.HashMap<>();
+        private final Map<String, Map<String, String>> labels = new java.util.HashMap<>();
+
+        LayerMember member(DbRow r) {
+            CollectorId id = CollectorId.of(Rows.text(r, "id"));
+            Optional<ConfigRevision> own = Rows.integer(r, "own_version") == 0 ? Optional.empty()
+                    : Optional.of(new ConfigRevision(id, new ConfigVersion(Rows.integer(r, "own_version")),
+                            document(r, "own_hash", "own_document"), new ContentHash(Rows.text(r, "own_hash")),
+                            Rows.instant(r, "own_created_at"), Rows.text(r, "own_created_by"), Rows.text(r, "own_message"),
+                            RevisionSource.parse(Rows.text(r, "own_source"))));
+            Optional<EffectiveRevision> eff = Rows.integer(r, "e_revision") == 0 ? Optional.empty()
+                    : Optional.of(effective(r, "e_", document(r, "e_hash", "e_document")));
+            return new LayerMember(id, labels.computeIfAbsent(Rows.text(r, "labels"), CollectorPersistenceAdapter::labels),
+                    own, eff);
+        }
+
+        private ConfigDocument document(DbRow r, String hashColumn, String documentColumn) {
+            String hash = Rows.text(r, hashColumn);
+            if (Boolean.TRUE.equals(r.column(documentColumn + "_sent").get())) {
+                ConfigDocument d = new ConfigDocument(Rows.text(r, documentColumn));
+                documents.put(hash, d);
+                return d;
+            }
+            ConfigDocument shared = documents.get(hash);
+            if (shared == null) {
+                throw new IllegalStateException("the text of document " + hash + " was not read before it was named");
+            }
+            return shared;
+        }
     }
 
     /** How many effective revisions (and announcements) one statement writes. */
@@ -325,7 +367,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             jakarta.json.JsonArrayBuilder list = CollectorPersistenceAdapter.JSON.createArrayBuilder();
             ids.forEach(id -> list.add(id.value()));
             return tx.query(MEMBER_QUERY + " c.id IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY c.id",
-                    list.build().toString()).map(LayerPersistenceAdapter::member).toList();
+                    list.build().toString()).map(new MemberRows()::member).toList();
         }
 
         @Override
@@ -341,7 +383,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             String last = locked.stream().max(String::compareTo).orElseThrow();
             // Read after locking (see lockMembers); another change may have completed some meanwhile.
             return tx.query(MEMBER_QUERY + " c.id > ? AND c.id <= ? ORDER BY c.id", afterId, last)
-                    .map(LayerPersistenceAdapter::member)
+                    .map(new MemberRows()::member)
                     .filter(m -> locked.contains(m.id().value()))
                     .toList();
         }
@@ -385,7 +427,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                     .isEmpty()) {
                 return Optional.empty();
             }
-            return tx.get(MEMBER_QUERY + " c.id = ?", id.value()).map(LayerPersistenceAdapter::member);
+            return tx.get(MEMBER_QUERY + " c.id = ?", id.value()).map(new MemberRows()::member);
         }
 
         @Override
@@ -499,19 +541,31 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             }
             jakarta.json.JsonArrayBuilder docs = CollectorPersistenceAdapter.JSON.createArrayBuilder();
             docIndex.keySet().forEach(docs::add);
+            // A plain UPDATE of the existing rows (an upsert would lock each row once more before
+            // updating it); a document whose content is unchanged (a change of sources only) keeps its
+            // stored value, so nothing of it is written again. Collectors without a row get one.
             tx.dml("""
+                    WITH x AS (
+                        SELECT x.collector_id, x.revision, d.document, x.content_hash,
+                            NULLIF(x.effective_sha256, '') AS effective_sha256, x.sources, x.created_at,
+                            NULLIF(x.pull_interval_s, 0) AS pull_interval_s
+                        FROM jsonb_to_recordset(?::jsonb) AS x(collector_id text, revision integer, doc integer,
+                            content_hash text, effective_sha256 text, sources text, created_at timestamptz,
+                            pull_interval_s integer)
+                        JOIN jsonb_array_elements_text(?::jsonb) WITH ORDINALITY AS d(document, n) ON d.n = x.doc + 1),
+                    updated AS (
+                        UPDATE effective_configs e SET revision = x.revision,
+                            document = CASE WHEN e.content_hash = x.content_hash THEN e.document ELSE x.document END,
+                            content_hash = x.content_hash, effective_sha256 = x.effective_sha256, sources = x.sources,
+                            created_at = x.created_at, pull_interval_s = x.pull_interval_s
+                        FROM x WHERE e.collector_id = x.collector_id
+                        RETURNING e.collector_id)
                     INSERT INTO effective_configs (collector_id, revision, document, content_hash, effective_sha256,
                         sources, created_at, pull_interval_s)
-                    SELECT x.collector_id, x.revision, d.document, x.content_hash, NULLIF(x.effective_sha256, ''),
-                        x.sources, x.created_at, NULLIF(x.pull_interval_s, 0)
-                    FROM jsonb_to_recordset(?::jsonb) AS x(collector_id text, revision integer, doc integer,
-                        content_hash text, effective_sha256 text, sources text, created_at timestamptz,
-                        pull_interval_s integer)
-                    JOIN jsonb_array_elements_text(?::jsonb) WITH ORDINALITY AS d(document, n) ON d.n = x.doc + 1
-                    ON CONFLICT (collector_id) DO UPDATE SET revision = EXCLUDED.revision, document = EXCLUDED.document,
-                        content_hash = EXCLUDED.content_hash, effective_sha256 = EXCLUDED.effective_sha256,
-                        sources = EXCLUDED.sources, created_at = EXCLUDED.created_at,
-                        pull_interval_s = EXCLUDED.pull_interval_s""", rows.build().toString(), docs.build().toString());
+                    SELECT x.collector_id, x.revision, x.document, x.content_hash, x.effective_sha256, x.sources,
+                        x.created_at, x.pull_interval_s
+                    FROM x WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.collector_id = x.collector_id)""",
+                    rows.build().toString(), docs.build().toString());
             pending.clear();
         }
 
