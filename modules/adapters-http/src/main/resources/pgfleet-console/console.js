@@ -14,7 +14,8 @@
   const CONSOLE_ROLES = ['viewer', 'operator', 'admin'];
   const POLL_MS = 5000;
 
-  const session = { access: null, refresh: null, subject: null, role: null, refreshTimer: null };
+  // epoch counts sessions: an answer that arrives after the session it belongs to ended is dropped.
+  const session = { access: null, refresh: null, subject: null, role: null, refreshTimer: null, epoch: 0 };
   let pageTimers = [];
   let pageToken = 0;
   const main = document.getElementById('main');
@@ -100,6 +101,7 @@
   async function api(method, path, opts) {
     opts = opts || {};
     if (!path.startsWith('/api/v1/')) throw new Error('the console only calls the API');
+    const epoch = session.epoch;
     const send = () => {
       const headers = Object.assign({}, opts.headers || {});
       if (session.access) headers['Authorization'] = 'Bearer ' + session.access;
@@ -109,9 +111,10 @@
       return fetch(path, { method, headers, body, cache: 'no-store', credentials: 'omit', redirect: 'error' });
     };
     let res = await send();
-    if (res.status === 401 && session.refresh) {
+    if (res.status === 401 && session.refresh && epoch === session.epoch) {
       if (await refreshTokens()) res = await send();
     }
+    if (epoch !== session.epoch) throw new ApiError(401, { detail: 'logged out' });   // the session ended meanwhile
     if (res.status === 401) {
       endSession('Your session has ended; please log in again.');
       throw await problemOf(res);
@@ -155,8 +158,9 @@
     clearTimeout(session.refreshTimer);
     // Refresh a little before the access token expires, so a page left open keeps working.
     const seconds = Math.max(5, Number(t.expires_in || 60) - 30);
+    const epoch = session.epoch;
     session.refreshTimer = setTimeout(() => {
-      refreshTokens().then(ok => { if (!ok) endSession('Your session has ended; please log in again.'); });
+      refreshTokens().then(ok => { if (!ok && epoch === session.epoch) endSession('Your session has ended; please log in again.'); });
     }, seconds * 1000);
     renderHeader();
   }
@@ -165,14 +169,20 @@
   function refreshTokens() {
     if (!session.refresh) return Promise.resolve(false);
     if (!refreshing) {
-      refreshing = tokenCall('/api/v1/auth/refresh', { refresh_token: session.refresh })
-        .then(t => { adopt(t); return true; }, () => false)
-        .finally(() => { refreshing = null; });
+      // A refresh answered after logging out (or after another login) must not bring that session
+      // back: its tokens are dropped unread.
+      const epoch = session.epoch;
+      const call = tokenCall('/api/v1/auth/refresh', { refresh_token: session.refresh })
+        .then(t => { if (epoch !== session.epoch) return false; adopt(t); return true; }, () => false)
+        .finally(() => { if (refreshing === call) refreshing = null; });
+      refreshing = call;
     }
     return refreshing;
   }
 
   function endSession(message) {
+    session.epoch++;
+    refreshing = null;
     session.access = session.refresh = session.subject = session.role = null;
     clearTimeout(session.refreshTimer);
     renderHeader();
@@ -232,7 +242,7 @@
       case 'fleet-layer': guard(renderLayer(docFor('fleet'))); break;
       case 'groups': guard(parts[1] ? renderGroup(parts[1]) : renderGroups()); break;
       case 'audit': guard(renderAudit(params)); break;
-      case 'rollouts': renderRollouts(); break;
+      case 'rollouts': guard(parts[1] ? renderRollout(parts[1]) : renderRollouts(params)); break;
       default: guard(renderFleet(params));
     }
   }
@@ -426,7 +436,7 @@
         h('td', { title: v.created_at }, fmtTime(v.created_at)),
         h('td', null, v.created_by),
         h('td', { class: 'message' }, v.message || ''),
-        h('td', null, v.source)];
+        h('td', null, sourceCell(v.source))];
       const action = h('td');
       if (canWrite() && latest && v.version !== latest.version) {
         action.append(h('button', { type: 'button', class: 'danger rollback', dataset: { version: v.version }, onclick: () => confirmRollback(v) },
@@ -483,6 +493,12 @@
     });
     section.ready = loadPage();
     return section;
+  }
+
+  /** A version's source; one written by a rollout (rollout:N, rollout-rollback:N) links to it. */
+  function sourceCell(source) {
+    const m = /^rollout(?:-rollback)?:(\d+)$/.exec(source || '');
+    return m ? link('#/rollouts/' + m[1], source, { class: 'rollout-source' }) : (source || '');
   }
 
   async function showDiff(doc, from, to, into) {
@@ -626,9 +642,10 @@
     const publish = h('button', { type: 'button', class: 'primary', id: 'publish' }, 'Publish');
     const result = h('div', { id: 'publish-result' });
     const baseInfo = h('p', { class: 'muted', id: 'editing-base' });
+    const staged = doc.kind === 'collector' ? null : stagedRolloutForm();
     page('Edit: ' + doc.title, baseInfo, wrap, h('div', { class: 'toolbar' }, state), errors,
       h('div', { class: 'toolbar' }, h('label', { for: 'change-message' }, 'Change message'), message, publish, link(doc.back, 'Cancel')),
-      result);
+      staged, result);
     const showBase = () => {
       baseInfo.textContent = base ? 'Editing from version ' + base.version + ' (If-Match ' + base.etag + ')' : 'No version yet: this publishes version 1.';
     };
@@ -716,14 +733,9 @@
         } else if (res.status === 412) {
           await showConflict((await problemOf(res)).problem);
         } else if (res.status === 422) {
-          const p = (await problemOf(res)).problem;
-          const list = Array.isArray(p.errors) ? p.errors
-            : (p.members || []).flatMap(m => m.errors.map(e => Object.assign({}, e, { message: m.collector_id + ': ' + e.message })));
-          markErrors(list);
-          editor.performLint();
-          result.append(notice('bad', 'Refused, nothing was stored: ' + p.detail));
+          refused((await problemOf(res)).problem);
         } else {
-          result.append(notice('bad', (await problemOf(res)).message));
+          refusedOther(await problemOf(res));
         }
       } catch (e) {
         result.append(notice('bad', e.message));
@@ -731,6 +743,73 @@
         publish.disabled = false;
       }
     });
+
+    /** A 422: the errors are marked at their lines, as validation marks them. */
+    function refused(p) {
+      const list = Array.isArray(p.errors) ? p.errors
+        : (p.members || []).flatMap(m => (m.errors || []).map(e => Object.assign({}, e, { message: m.collector_id + ': ' + e.message })));
+      markErrors(list);
+      editor.performLint();
+      result.append(notice('bad', 'Refused, nothing was stored: ' + (p.detail || p.title)));
+    }
+
+    /** Any other refusal; a layer held by a rollout links to it. */
+    function refusedOther(e) {
+      result.append(notice('bad', e.message));
+      if (Number.isInteger(e.problem.rollout)) {
+        result.append(h('p', null, link('#/rollouts/' + e.problem.rollout, 'Open rollout ' + e.problem.rollout, { id: 'holding-rollout' })));
+      }
+    }
+
+    /**
+     * "Publish as staged rollout": the same document, sent to the layer's members wave by wave
+     * (POST /api/v1/rollouts). The API takes no If-Match for a rollout, so the editor checks first
+     * that nobody published since the version it started from, and shows the change as a 412 would.
+     */
+    function stagedRolloutForm() {
+      const field = (id, label, input) => [h('label', { for: id }, label), input];
+      const waves = h('input', { type: 'text', id: 'rollout-waves', size: 32, value: 'canary=true; 25%; 100%' });
+      const bake = h('input', { type: 'number', id: 'rollout-bake', min: 0, max: 86400, value: 60 });
+      const maxFailed = h('input', { type: 'number', id: 'rollout-max-failed', min: 0, max: 100000, value: 0 });
+      const deadline = h('input', { type: 'number', id: 'rollout-deadline', min: 1, max: 86400, value: 600 });
+      const start = h('button', { type: 'button', class: 'primary', id: 'rollout-start' }, 'Start rollout');
+      start.addEventListener('click', async () => {
+        start.disabled = true;
+        clear(result);
+        try {
+          let list;
+          try { list = parseWaves(waves.value); } catch (e) { result.append(notice('bad', e.message)); return; }
+          const now = await latestOf(doc);
+          if ((now ? now.version : null) !== (base ? base.version : null)) {
+            await showConflict({ current_version: now ? now.version : null });
+            return;
+          }
+          const body = {
+            layer: doc.kind === 'fleet' ? 'fleet' : 'group/' + doc.id, document: editor.getValue(), message: message.value.trim(),
+            waves: list, bake_seconds: Number(bake.value), max_failed: Number(maxFailed.value), apply_deadline_seconds: Number(deadline.value)
+          };
+          const res = await api('POST', '/api/v1/rollouts', { json: body });
+          if (res.status === 201) {
+            const r = await res.json();
+            location.hash = '#/rollouts/' + r.id;
+          } else if (res.status === 422) {
+            refused((await problemOf(res)).problem);
+          } else {
+            refusedOther(await problemOf(res));
+          }
+        } catch (e) {
+          result.append(notice('bad', e.message));
+        } finally {
+          start.disabled = false;
+        }
+      });
+      return h('details', { id: 'staged-rollout', class: 'staged' }, h('summary', null, 'Publish as staged rollout'),
+        h('p', { class: 'muted' }, 'Waves, separated by ";": a label selector (canary=true) or a cumulative percentage of the members '
+          + '(25%); the last is 100%. Each wave waits for its collectors\' agents to apply the version, then bakes; more failures '
+          + 'than allowed roll the layer back.'),
+        h('div', { class: 'toolbar' }, field('rollout-waves', 'Waves', waves), field('rollout-bake', 'Bake (s)', bake),
+          field('rollout-max-failed', 'Max failed per wave', maxFailed), field('rollout-deadline', 'Apply deadline (s)', deadline), start));
+    }
 
     /** A 412: show what was published since the version this edit started from. */
     async function showConflict(problem) {
@@ -746,6 +825,23 @@
       box.append(h('div', { class: 'toolbar' }, keep, take));
       result.append(box);
     }
+  }
+
+  /** "canary=true; 25%; 100%" → [{selector: {canary: "true"}}, {percent: 25}, {percent: 100}]; the server checks the rest. */
+  function parseWaves(text) {
+    const items = text.split(/[;\n]/).map(x => x.trim()).filter(Boolean);
+    if (!items.length) throw new Error('Give at least one wave, e.g. "canary=true; 25%; 100%".');
+    return items.map(item => {
+      const m = /^(\d+)\s*%?$/.exec(item);
+      if (m) return { percent: Number(m[1]) };
+      const selector = {};
+      for (const pair of item.split(',')) {
+        const i = pair.indexOf('=');
+        if (i <= 0) throw new Error('Wave "' + item + '" is neither a percentage (25%) nor a label selector (canary=true).');
+        selector[pair.slice(0, i).trim()] = pair.slice(i + 1).trim();
+      }
+      return { selector };
+    });
   }
 
   // ---------------------------------------------------------------- fleet and group layers
@@ -834,10 +930,205 @@
 
   // ---------------------------------------------------------------- rollouts
 
-  function renderRollouts() {
-    // The place for staged rollouts (waves, pause/resume/promote/abort) once the API offers them.
-    page('Rollouts', h('p', { class: 'muted', id: 'rollouts-unavailable' },
-      'Staged rollouts are not offered by this server yet. Changes published here reach every collector they apply to at once.'));
+  const ROLLOUT_STATES = ['running', 'paused', 'completed', 'rolled_back'];
+  const ROLLOUT_POLL_MS = 2000;
+
+  function stateBadge(state) {
+    const kind = state === 'completed' || state === 'passed' ? 'ok' : state === 'rolled_back' ? 'bad'
+      : state === 'paused' ? 'warn' : state === 'running' ? 'info' : 'none';
+    return h('span', { class: 'badge state ' + kind, dataset: { state } }, state.replace('_', ' '));
+  }
+
+  /** The console page of a layer named as the API names it (`fleet`, `group/<id>`). */
+  function layerLink(layer) {
+    if (layer === 'fleet') return link('#/fleet-layer', 'fleet layer');
+    if (layer.startsWith('group/')) return link('#/groups/' + enc(layer.slice('group/'.length)), layer);
+    return layer;
+  }
+
+  function waveSpecText(spec) {
+    if (spec.percent !== undefined) return spec.percent + ' %';
+    return Object.entries(spec.selector || {}).map(([k, v]) => k + '=' + v).join(',');
+  }
+
+  /**
+   * Live without a reload, but bounded: one poll at a time, none while the tab is hidden, none
+   * once the page is left (stopPage clears the interval).
+   */
+  function poll(ms, load, finished) {
+    let busy = false;
+    every(ms, () => {
+      if (busy || document.hidden || (finished && finished())) return;
+      busy = true;
+      load().catch(() => { }).finally(() => { busy = false; });
+    });
+  }
+
+  async function renderRollouts(params) {
+    const state = ROLLOUT_STATES.includes(params.get('state')) ? params.get('state') : '';
+    const select = h('select', { id: 'rollout-state' }, h('option', { value: '' }, 'all states'),
+      ROLLOUT_STATES.map(s => h('option', { value: s }, s.replace('_', ' '))));
+    select.value = state;
+    select.addEventListener('change', () => { location.hash = '#/rollouts' + (select.value ? '?state=' + select.value : ''); });
+    const status = h('span', { class: 'muted', id: 'rollouts-updated' });
+    const body = h('tbody', { id: 'rollout-rows' });
+    page('Rollouts', h('p', { class: 'muted' }, 'A staged rollout sends a new version of the fleet layer or of a group\'s layer to a few '
+      + 'collectors first and goes on wave by wave as their agents report it applied; a failure rolls the layer back. '
+      + (canWrite() ? 'Start one from the editor of the fleet layer or of a group\'s layer (Publish as staged rollout).' : '')),
+    h('div', { class: 'toolbar' }, h('label', { for: 'rollout-state' }, 'State'), select, status),
+    h('table', { id: 'rollouts' }, h('thead', null, h('tr', null,
+      ['Rollout', 'Layer', 'Version', 'State', 'Wave', 'Started', 'By', 'Message'].map(t => h('th', null, t)))), body));
+    const token = pageToken;
+    let shown = '';
+    async function load() {
+      const list = await apiJson('GET', '/api/v1/rollouts?limit=50' + (state ? '&state=' + state : ''));
+      if (token !== pageToken) return;
+      status.textContent = 'Updated ' + new Date().toLocaleTimeString() + ' · refreshes every ' + POLL_MS / 1000 + ' s';
+      const json = JSON.stringify(list.rollouts);
+      if (json === shown) return;   // unchanged: keep the rows (and whatever the user is pointing at)
+      shown = json;
+      clear(body);
+      for (const r of list.rollouts) {
+        body.append(h('tr', { dataset: { id: r.id, state: r.state } },
+          h('td', null, link('#/rollouts/' + r.id, 'Rollout ' + r.id, { class: 'rollout-link' })),
+          h('td', null, layerLink(r.layer)),
+          h('td', null, (r.previous_version === null ? '—' : String(r.previous_version)) + ' → ' + r.staged_version),
+          h('td', null, stateBadge(r.state)),
+          h('td', null, r.current_wave + ' of ' + r.wave_count),
+          h('td', { title: r.created_at }, fmtTime(r.created_at)),
+          h('td', null, r.created_by),
+          h('td', { class: 'message' }, r.message || '')));
+      }
+      if (!list.rollouts.length) body.append(h('tr', null, h('td', { colspan: 8, class: 'muted' }, 'No rollout' + (state ? ' is ' + state.replace('_', ' ') : ' yet') + '.')));
+    }
+    await load();
+    poll(POLL_MS, load);
+  }
+
+  async function renderRollout(id) {
+    const path = '/api/v1/rollouts/' + enc(id);
+    const token = pageToken;
+    const out = h('div', { id: 'rollout-result' });
+    const view = h('div', { id: 'rollout' });
+    const status = h('span', { class: 'muted', id: 'rollout-updated' });
+    page('Rollout ' + id, h('div', { class: 'toolbar' }, link('#/rollouts', '← Rollouts'), status), out, view);
+    let shown = '';
+    let finished = false;
+
+    async function load() {
+      const r = await apiJson('GET', path);
+      if (token !== pageToken) return;
+      const active = r.state === 'running' || r.state === 'paused';
+      status.textContent = active ? 'Updated ' + new Date().toLocaleTimeString() + ' · refreshes every ' + ROLLOUT_POLL_MS / 1000 + ' s'
+        : 'Finished: no longer refreshing';
+      const json = JSON.stringify(r);
+      if (json !== shown) {
+        shown = json;
+        clear(view).append(...rolloutView(r));
+      }
+      finished = !active;   // a finished rollout does not change any more: polling stops
+    }
+
+    function rolloutView(r) {
+      const parts = [];
+      parts.push(h('table', { class: 'kv', id: 'rollout-info' }, h('tbody', null,
+        h('tr', null, h('th', null, 'Layer'), h('td', null, layerLink(r.layer))),
+        h('tr', null, h('th', null, 'State'), h('td', { id: 'rollout-state-value' }, stateBadge(r.state),
+          ' wave ' + r.current_wave + ' of ' + r.wave_count)),
+        h('tr', null, h('th', null, 'Version'), h('td', null, 'staged version ' + r.staged_version + ', replacing '
+          + (r.previous_version === null ? 'no version' : 'version ' + r.previous_version))),
+        h('tr', null, h('th', null, 'Started'), h('td', { title: r.created_at }, fmtTime(r.created_at) + ' by ' + r.created_by)),
+        h('tr', null, h('th', null, 'Message'), h('td', { class: 'message' }, r.message || '—')),
+        h('tr', null, h('th', null, 'Policy'), h('td', null, 'bake ' + r.bake_seconds + ' s · at most ' + r.max_failed
+          + ' failed per wave · apply deadline ' + r.apply_deadline_seconds + ' s')),
+        r.ended_at ? h('tr', null, h('th', null, 'Ended'), h('td', { title: r.ended_at }, fmtTime(r.ended_at))) : null,
+        r.driver ? h('tr', null, h('th', null, 'Driven by'), h('td', null, r.driver)) : null)));
+      if (r.reason) parts.push(notice(r.state === 'rolled_back' ? 'bad' : 'good', r.reason));
+      if (r.failures && r.failures.length) {
+        parts.push(h('h2', null, 'Failing collectors'), h('table', { id: 'rollout-failures' },
+          h('thead', null, h('tr', null, h('th', null, 'Collector'), h('th', null, 'Error'))),
+          h('tbody', null, r.failures.map(f => h('tr', { dataset: { id: f.collector_id } },
+            h('td', null, link('#/collector/' + enc(f.collector_id), f.collector_id)),
+            h('td', { class: 'error-text' }, f.error))))));
+      }
+      if (canWrite() && (r.state === 'running' || r.state === 'paused')) parts.push(controls(r));
+      parts.push(h('h2', null, 'Waves'), h('table', { id: 'waves' },
+        h('thead', null, h('tr', null, ['Wave', 'Takes', 'State', 'Members', 'Applied', 'Failed', 'Pending', 'Skipped', 'Progress', 'Collectors']
+          .map(t => h('th', null, t)))),
+        h('tbody', null, r.waves.map(w => {
+          const reported = w.applied + w.failed;
+          const listed = w.collectors.concat(w.skipped_collectors);
+          const total = w.members + w.skipped;
+          return h('tr', { class: 'wave', dataset: { wave: w.wave, state: w.state } },
+            h('td', null, String(w.wave)),
+            h('td', null, waveSpecText(w.spec)),
+            h('td', null, stateBadge(w.state)),
+            h('td', { class: 'members' }, String(w.members)),
+            h('td', { class: 'applied' }, String(w.applied)),
+            h('td', { class: 'failed' + (w.failed ? ' some' : '') }, String(w.failed)),
+            h('td', { class: 'pending' }, String(w.pending)),
+            h('td', { class: 'skipped' }, String(w.skipped)),
+            h('td', null, h('progress', { max: Math.max(1, w.members), value: w.members ? reported : 1, title: reported + ' of ' + w.members + ' reported' }),
+              ' ' + reported + '/' + w.members),
+            h('td', { class: 'wave-collectors' }, listed.map((c, i) => [i ? ', ' : '', link('#/collector/' + enc(c), c)]),
+              total > listed.length ? ' … and ' + (total - listed.length) + ' more' : ''));
+        }))));
+      parts.push(h('h2', null, 'Timeline'), h('table', { id: 'timeline' },
+        h('thead', null, h('tr', null, ['At', 'What', 'Detail', 'By'].map(t => h('th', null, t)))),
+        h('tbody', null, r.timeline.slice().reverse().map(e => h('tr', { dataset: { kind: e.kind } },
+          h('td', { title: e.at }, fmtTime(e.at)), h('td', null, e.kind.replace('_', ' ')), h('td', null, e.detail), h('td', null, e.by || ''))))));
+      return parts;
+    }
+
+    /** Pause / resume / promote / abort, as the rollout's state allows (the server checks again: 409). */
+    function controls(r) {
+      const bar = h('div', { class: 'toolbar', id: 'rollout-actions' });
+      const command = async (name, button) => {
+        button.disabled = true;
+        clear(out);
+        try {
+          const res = await api('POST', path + '/' + name);
+          if (!res.ok) { out.append(notice('bad', (await problemOf(res)).message)); return; }
+          out.append(notice('good', name === 'abort' ? 'Aborted: the layer was rolled back.' : name === 'promote'
+            ? 'Promoted: the staged version is now the layer\'s current version for every member.' : name === 'pause'
+              ? 'Paused: no wave is judged or started until it is resumed.' : 'Resumed.'));
+          shown = '';
+          await load();
+        } catch (e) {
+          out.append(notice('bad', e.message));
+        } finally {
+          button.disabled = false;
+        }
+      };
+      const button = (name, text, cls) => {
+        const b = h('button', { type: 'button', id: 'rollout-' + name, class: cls || null }, text);
+        b.addEventListener('click', () => name === 'abort' ? confirmAbort(r, () => command(name, b)) : command(name, b));
+        return b;
+      };
+      if (r.state === 'running') bar.append(button('pause', 'Pause'));
+      if (r.state === 'paused') bar.append(button('resume', 'Resume', 'primary'));
+      bar.append(button('promote', 'Promote to every member'), button('abort', 'Abort and roll back', 'danger'));
+      return bar;
+    }
+
+    function confirmAbort(r, onYes) {
+      const yes = h('button', { type: 'button', class: 'danger', id: 'abort-confirm' }, 'Abort and roll back');
+      const no = h('button', { type: 'button', id: 'abort-cancel' }, 'Cancel');
+      const dialog = h('dialog', { id: 'abort-dialog' },
+        h('h2', null, 'Abort rollout ' + r.id + '?'),
+        h('p', null, 'The layer ' + r.layer + ' is rolled back now: version ' + (r.previous_version === null ? '(none)' : r.previous_version)
+          + '\'s document is published again and every collector that received version ' + r.staged_version + ' gets its previous '
+          + 'configuration back. This cannot be undone; start a new rollout to try again.'),
+        h('div', { class: 'toolbar' }, yes, no));
+      const close = () => { dialog.close(); dialog.remove(); };
+      no.addEventListener('click', close);
+      yes.addEventListener('click', () => { close(); onYes(); });
+      document.body.append(dialog);
+      dialog.showModal();
+    }
+
+    await load();
+    poll(ROLLOUT_POLL_MS, load, () => finished);
   }
 
   route();

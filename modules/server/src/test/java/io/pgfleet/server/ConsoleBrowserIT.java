@@ -1,5 +1,7 @@
 package io.pgfleet.server;
 
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -40,7 +42,8 @@ class ConsoleBrowserIT {
     private static final Duration ACCESS_TOKEN_TTL = Duration.ofSeconds(10);
 
     @RegisterExtension
-    static final RunningServer SERVER = new RunningServer(s -> s.withAccessTokenTtl(ACCESS_TOKEN_TTL));
+    static final RunningServer SERVER = new RunningServer(s -> s.withAccessTokenTtl(ACCESS_TOKEN_TTL)
+            .withRollouts(s.rollouts().withTick(Duration.ofMillis(100)).withLease(Duration.ofSeconds(2))));
 
     private static final String VIEWER_PASSWORD = "viewer-password-long";
     /** Script that would set window.__pwned if any of it ran; nothing of it may. */
@@ -55,6 +58,9 @@ class ConsoleBrowserIT {
     private static Instant adminUntil = Instant.MIN;
     private static String drifting;
     private static String hostile;
+    private static Agent canary;
+    private static Agent webTwo;
+    private static String asleep;
     private static int pageLoads;
 
     @BeforeAll
@@ -91,6 +97,16 @@ class ConsoleBrowserIT {
         assertEquals(201, admin().postJson("/api/v1/groups", "{\"id\":\"prod\",\"selector\":{\"env\":\"prod\"},\"priority\":10,"
                 + "\"description\":\"production databases\"}").statusCode());
         assertEquals(201, admin().putToml("/api/v1/groups/prod/config", "[collectors.pg_stats]\ninterval = 15\n").statusCode());
+
+        // A group of two for staged rollouts: a canary goes first.
+        assertEquals(201, admin().postJson("/api/v1/groups", "{\"id\":\"web\",\"selector\":{\"tier\":\"web\"}}").statusCode());
+        assertEquals(201, admin().putToml("/api/v1/groups/web/config", "[collector]\npush_interval = 30\n").statusCode());
+        canary = Agent.register("web-canary", "{\"tier\":\"web\",\"canary\":\"true\"}");
+        // A collector that reported once and polls every 10 s: stale (not seen for three of its
+        // pull intervals) by the time the viewer looks at the fleet.
+        asleep = Agent.register("asleep", "{}").id;
+        publish(asleep, "[collector]\nconfig_pull_interval = 10\n", "poll often");
+        webTwo = Agent.register("web-2", "{\"tier\":\"web\"}");
     }
 
     @AfterAll
@@ -191,8 +207,6 @@ class ConsoleBrowserIT {
         WebElement audit = b.awaitElement("#audit-rows tr");
         assertTrue(audit.getText().contains("config.rollback"), audit.getText());
         b.screenshot("audit");
-        b.go("#/rollouts");
-        b.awaitElement("#rollouts-unavailable");
 
         // Outlive the first access token (on a fast machine the steps above take less than its
         // life): what follows needs a token the console refreshed without a new login.
@@ -206,6 +220,129 @@ class ConsoleBrowserIT {
 
     @Test
     @Order(2)
+    void anOperatorStartsAStagedRolloutWatchesItsWavesPausesResumesAndAbortsIt() {
+        if (browser.isEmpty()) {
+            return;
+        }
+        ConsoleBrowser b = browser.get();
+        logIn(b, "admin", ServerSettings.TEST_ADMIN_PASSWORD, false);
+
+        // From the group's editor: publish as a staged rollout, canary first.
+        b.go("#/edit/group/web");
+        b.awaitElement(".CodeMirror");
+        setEditor(b, "[collector]\npush_interval = 20\n");
+        b.await(d -> "Valid".equals(b.awaitElement("#validation-state").getText()));
+        b.awaitElement("#change-message").sendKeys("report every 20 s");
+        b.awaitElement("#staged-rollout summary").click();
+        b.awaitElement("#rollout-waves").clear();
+        b.awaitElement("#rollout-waves").sendKeys("canary=true; 100%");
+        b.awaitElement("#rollout-bake").clear();
+        b.awaitElement("#rollout-bake").sendKeys("0");
+        canary.applied();
+        webTwo.applied();
+        b.awaitElement("#rollout-start").click();
+
+        // Its page: the waves with their members, live.
+        b.awaitElement("#waves tr.wave[data-wave='1'][data-state='running']");
+        String hash = (String) b.script("return location.hash");
+        assertTrue(hash.matches("#/rollouts/\\d+"), hash);
+        long id = Long.parseLong(hash.substring("#/rollouts/".length()));
+        assertWave(b, 1, "running", 1, 0, 1);
+        assertWave(b, 2, "not_started", 1, 0, 1);
+        assertTrue(b.awaitElement("#rollout-info").getText().contains("group/web"));
+        assertTrue(b.awaitElement("#timeline").getText().contains("started by admin"), b.awaitElement("#timeline").getText());
+        b.script("window.__samePage = true");
+
+        b.awaitElement("#rollout-pause").click();
+        b.awaitElement("#rollout-state-value .badge[data-state='paused']");
+        assertEquals("paused", rollout(id).getString("state"));
+        b.awaitElement("#rollout-resume").click();
+        b.awaitElement("#rollout-state-value .badge[data-state='running']");
+
+        // The canary's agent applies the staged version: wave 2 starts, seen without a reload.
+        canary.applied();
+        b.awaitElement("#waves tr.wave[data-wave='2'][data-state='running']");
+        assertWave(b, 1, "passed", 1, 1, 0);
+        assertEquals(Boolean.TRUE, b.script("return window.__samePage === true"), "the page was not reloaded");
+        b.screenshot("rollout");
+
+        // Abort, confirmed: rolled back.
+        b.awaitElement("#rollout-abort").click();
+        b.awaitElement("#abort-dialog");
+        b.screenshot("rollout-abort");
+        b.awaitElement("#abort-confirm").click();
+        b.awaitElement("#rollout-state-value .badge[data-state='rolled_back']");
+        assertTrue(b.awaitElement("main .notice.bad").getText().contains("aborted by admin in wave 2 of 2"),
+                b.awaitElement("main .notice.bad").getText());
+        assertTrue(b.all("#rollout-actions button").isEmpty(), "a finished rollout has no controls");
+        assertEquals("rolled_back", rollout(id).getString("state"));
+
+        // A rollout whose canary cannot apply it: rolled back by the server, the agent's error shown (as text).
+        canary.applied();
+        webTwo.applied();
+        String runningSha = canary.sha();
+        long failing = startRollout("[collector]\npush_interval = 25\n");
+        canary.failed(HOSTILE_ERROR, runningSha);
+        b.go("#/rollouts/" + failing);
+        b.awaitElement("#rollout-state-value .badge[data-state='rolled_back']");
+        WebElement failure = b.awaitElement("#rollout-failures tr[data-id='" + canary.id + "']");
+        assertTrue(failure.getText().contains(HOSTILE_ERROR), failure.getText());
+        assertTrue(b.awaitElement("main .notice.bad").getText().contains("wave 1 of 2 failed"));
+        assertWave(b, 1, "rolled_back", 1, 0, 0);
+        b.screenshot("rollout-rolled-back");
+
+        // The list, filtered by state.
+        b.go("#/rollouts");
+        b.awaitElement("#rollout-rows tr[data-id='" + failing + "']");
+        b.awaitElement("#rollout-rows tr[data-id='" + id + "']");
+        b.screenshot("rollouts");
+        new org.openqa.selenium.support.ui.Select(b.awaitElement("#rollout-state")).selectByValue("running");
+        b.await(d -> b.all("#rollout-rows tr[data-id]").isEmpty() && !b.all("#rollout-rows td.muted").isEmpty());
+        new org.openqa.selenium.support.ui.Select(b.awaitElement("#rollout-state")).selectByValue("rolled_back");
+        b.awaitElement("#rollout-rows tr[data-id='" + failing + "'] a.rollout-link").click();
+        b.awaitElement("#rollout-failures");
+
+        assertNull(b.script("return window.__pwned === undefined ? null : String(window.__pwned)"), "no injected script ran");
+        assertNoPolicyViolation(b);
+    }
+
+    @Test
+    @Order(3)
+    void aRefreshAnsweredAfterLogoutDoesNotLogTheUserBackIn() {
+        if (browser.isEmpty()) {
+            return;
+        }
+        ConsoleBrowser b = browser.get();
+        logIn(b, "admin", ServerSettings.TEST_ADMIN_PASSWORD, false);
+        // Hold the console's next token refresh (it comes a few seconds before the token expires)
+        // until the test lets it go, and note when the console has read its answer.
+        b.script("const real = window.fetch;"
+                + " window.fetch = function (url, init) {"
+                + "   if (!String(url).includes('/api/v1/auth/refresh')) return real(url, init);"
+                + "   return new Promise(resolve => { window.__releaseRefresh = () => resolve(real(url, init).then(res => {"
+                + "     const json = res.json.bind(res);"
+                + "     res.json = async () => { const t = await json(); setTimeout(() => { window.__refreshRead = true; }, 0); return t; };"
+                + "     return res; })); });"
+                + " };");
+        b.await(d -> b.script("return typeof window.__releaseRefresh === 'function'"));
+        b.awaitElement("#logout").click();
+        b.awaitElement("#login-form");
+        b.script("window.__releaseRefresh()");
+        b.await(d -> b.script("return window.__refreshRead === true"));
+
+        assertFalse(b.driver().findElement(By.id("top")).isDisplayed(), "the header of a session is not back");
+        assertTrue(b.awaitElement("#login-message").getText().contains("Logged out."), b.awaitElement("#login-message").getText());
+        // No token is left in the page: moving to a page asks for a login again.
+        b.script("window.__loggedOutForm = document.getElementById('login-form')");
+        b.go("#/rollouts");
+        b.await(d -> b.script("return document.getElementById('login-form') !== window.__loggedOutForm"
+                + " || document.getElementById('rollouts') !== null"));
+        assertTrue(b.all("#rollouts").isEmpty(), "not logged back in");
+        b.awaitElement("#login-form");
+    }
+
+    @Test
+    @Order(4)
     void hostileNamesLabelsMessagesErrorsAndDocumentsAreShownAsText() {
         if (browser.isEmpty()) {
             return;
@@ -227,8 +364,9 @@ class ConsoleBrowserIT {
         setEditor(b, "[collector]\n\"" + HOSTILE_NAME.replace("\"", "'") + "\" = 1\n");
         assertTrue(b.awaitElement("#validation-errors li[data-line='2']").getText().contains("<img src=x"));
         b.go("#/groups");
+        b.awaitElement("#group-rows a[href='#/groups/odd']");   // the rows come after the table
         assertTrue(b.awaitElement("#groups").getText().contains(HOSTILE_NAME));
-        b.go("#/audit");
+        b.go("#/audit?collector_id=" + hostile);
         b.awaitElement("#audit-rows tr");
         assertTrue(b.awaitElement("#audit").getText().contains(HOSTILE_MESSAGE));
 
@@ -238,7 +376,7 @@ class ConsoleBrowserIT {
     }
 
     @Test
-    @Order(3)
+    @Order(5)
     void aViewerSeesNoWriteControlsAndTheServerRefusesItsWrites() {
         if (browser.isEmpty()) {
             return;
@@ -255,6 +393,23 @@ class ConsoleBrowserIT {
         b.await(d -> Integer.parseInt(b.awaitElement(latestCell).getText()) > before);
         assertEquals(Boolean.TRUE, b.script("return window.__samePage === true"), "the page was not reloaded");
         assertTrue(b.all("#nav-audit").isEmpty(), "the audit trail is an admin's");
+
+        // Stale highlighted; a label selector; pages.
+        assertTrue(b.awaitElement("#fleet-rows tr.stale[data-id='" + asleep + "'] td.last-seen").getText().contains("stale"));
+        b.awaitElement("#selector").sendKeys("region=eu");
+        b.awaitElement("#fleet-filter button").click();
+        b.await(d -> rowIds(b).equals(List.of(drifting)));
+        b.go("#/fleet?limit=2");
+        List<String> first = b.await(d -> rowIds(b).size() == 2 ? rowIds(b) : null);
+        assertFalse(b.awaitElement("#fleet-prev").isEnabled());
+        b.awaitElement("#fleet-next").click();
+        List<String> second = b.await(d -> {
+            List<String> ids = rowIds(b);
+            return !ids.isEmpty() && ids.stream().noneMatch(first::contains) ? ids : null;
+        });
+        assertTrue(second.size() <= 2, second.toString());
+        b.awaitElement("#fleet-prev").click();
+        b.await(d -> rowIds(b).equals(first));
         b.go("#/collector/" + drifting);
         b.awaitElement("#history-table tr[data-version='5']");
         b.awaitElement("#show-diff");
@@ -268,16 +423,32 @@ class ConsoleBrowserIT {
         b.awaitElement("#history-table tr[data-version='1']");
         assertTrue(b.all("#edit-link, button.rollback").isEmpty());
 
+        // A running rollout: its waves, but no pause, resume, promote or abort.
+        canary.applied();
+        webTwo.applied();
+        long running = startRollout("[collector]\npush_interval = 40\n");
+        b.go("#/rollouts/" + running);
+        b.awaitElement("#waves tr.wave[data-wave='1'][data-state='running']");
+        assertTrue(b.all("#rollout-actions, #rollout-pause, #rollout-promote, #rollout-abort").isEmpty(), "no rollout controls");
+        b.go("#/rollouts");
+        b.awaitElement("#rollout-rows tr[data-id='" + running + "']");
+        assertFalse(b.awaitElement("main").getText().contains("Publish as staged rollout"), "no hint to start one");
+
         // Forcing the calls the hidden controls would make: refused by the server, nothing stored.
         ApiClient viewer = new ApiClient(SERVER.port());
         assertEquals(200, viewer.login("vera", VIEWER_PASSWORD).statusCode());
+        for (String command : List.of("pause", "promote", "abort")) {
+            assertEquals(403, viewer.postJson("/api/v1/rollouts/" + running + "/" + command, "").statusCode());
+        }
+        assertEquals("running", rollout(running).getString("state"));
+        assertEquals(200, admin().postJson("/api/v1/rollouts/" + running + "/abort", "").statusCode());
         assertEquals(403, viewer.putToml("/api/v1/config/" + drifting, aDocument(42)).statusCode());
         assertEquals(403, viewer.postJson("/api/v1/config/" + drifting + "/rollback", "{\"to_version\":1}").statusCode());
         assertEquals("5", version(drifting));
     }
 
     @Test
-    @Order(4)
+    @Order(6)
     void aCollectorCannotLogInToTheConsole() {
         if (browser.isEmpty()) {
             return;
@@ -294,7 +465,7 @@ class ConsoleBrowserIT {
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void anotherSiteCannotFrameTheConsole() {
         if (browser.isEmpty()) {
             return;
@@ -359,6 +530,96 @@ class ConsoleBrowserIT {
             adminUntil = Instant.now().plus(ACCESS_TOKEN_TTL).minusSeconds(3);
         }
         return admin;
+    }
+
+    private static List<String> rowIds(ConsoleBrowser b) {
+        return b.all("#fleet-rows tr[data-id]").stream().map(r -> r.getDomAttribute("data-id")).toList();
+    }
+
+    private static void assertWave(ConsoleBrowser b, int wave, String state, int members, int applied, int pending) {
+        WebElement row = b.awaitElement("#waves tr.wave[data-wave='" + wave + "']");
+        assertEquals(state, row.getDomAttribute("data-state"), row.getText());
+        assertEquals(String.valueOf(members), row.findElement(By.cssSelector("td.members")).getText(), row.getText());
+        assertEquals(String.valueOf(applied), row.findElement(By.cssSelector("td.applied")).getText(), row.getText());
+        assertEquals(String.valueOf(pending), row.findElement(By.cssSelector("td.pending")).getText(), row.getText());
+    }
+
+    private static JsonObject rollout(long id) {
+        HttpResponse<String> r = admin().get("/api/v1/rollouts/" + id);
+        assertEquals(200, r.statusCode(), r.body());
+        return RolloutFleet.json(r.body());
+    }
+
+    /** Starts a rollout of the group web (canary first, no bake) through the API; its id. */
+    private static long startRollout(String toml) {
+        HttpResponse<String> r = admin().postJson("/api/v1/rollouts", Json.createObjectBuilder().add("layer", "group/web")
+                .add("document", toml).add("waves", Json.createArrayBuilder()
+                        .add(Json.createObjectBuilder().add("selector", Json.createObjectBuilder().add("canary", "true")))
+                        .add(Json.createObjectBuilder().add("percent", 100)))
+                .add("bake_seconds", 0).build().toString());
+        assertEquals(201, r.statusCode(), r.body());
+        return RolloutFleet.json(r.body()).getJsonNumber("id").longValue();
+    }
+
+    /**
+     * A collector that reports as its agent would, refreshing its own short-lived token first (the
+     * class's tokens live ten seconds).
+     */
+    private static final class Agent {
+        final String id;
+        private final ApiClient client;
+        private String refreshToken;
+
+        private Agent(String id, ApiClient client, String refreshToken) {
+            this.id = id;
+            this.client = client;
+            this.refreshToken = refreshToken;
+        }
+
+        static Agent register(String name, String labelsJson) {
+            ApiClient c = new ApiClient(SERVER.port());
+            HttpResponse<String> r = c.send(c.request("/api/v1/collectors/register").header("Content-Type", "application/json")
+                    .header("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\",\"labels\":" + labelsJson + "}")));
+            assertEquals(201, r.statusCode(), r.body());
+            c.useToken(ApiClient.field(r.body(), "access_token"));
+            Agent agent = new Agent(idOf(c), c, ApiClient.field(r.body(), "refresh_token"));
+            agent.applied();
+            return agent;
+        }
+
+        JsonObject effective() {
+            HttpResponse<String> r = admin().get("/api/v1/collectors/" + id + "/effective");
+            assertEquals(200, r.statusCode(), r.body());
+            return RolloutFleet.json(r.body());
+        }
+
+        String sha() {
+            return effective().getString("effective_sha256");
+        }
+
+        /** Reports that it applied its current effective revision. */
+        void applied() {
+            JsonObject e = effective();
+            report("{\"version\":" + e.getInt("revision") + ",\"status\":\"APPLIED\",\"error\":\"\",\"effective_sha256\":\""
+                    + e.getString("effective_sha256") + "\"}");
+        }
+
+        /** Reports that it could not apply its current effective revision and still runs the one with that hash. */
+        void failed(String error, String stillRunningSha) {
+            report(Json.createObjectBuilder().add("version", effective().getInt("revision")).add("status", "FAILED")
+                    .add("error", error).add("effective_sha256", stillRunningSha).build().toString());
+        }
+
+        private void report(String body) {
+            HttpResponse<String> fresh = new ApiClient(SERVER.port()).postJson("/api/v1/auth/refresh",
+                    "{\"refresh_token\":\"" + refreshToken + "\"}");
+            assertEquals(200, fresh.statusCode(), fresh.body());
+            client.useToken(ApiClient.field(fresh.body(), "access_token"));
+            refreshToken = ApiClient.field(fresh.body(), "refresh_token");
+            HttpResponse<String> r = client.postJson("/api/v1/collectors/" + id + "/status", body);
+            assertEquals(204, r.statusCode(), r.body());
+        }
     }
 
     private static String version(String id) {
