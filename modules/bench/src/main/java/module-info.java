@@ -10,6 +10,7 @@ module io.pgfleet.bench {
     requires io.pgfleet.domain;
     requires io.pgfleet.testing;
     requires io.pgfleet.toml;
+    requires jakarta.json;
     requires java.net.http;
     requires java.sql;
     requires java.management;
