@@ -304,6 +304,16 @@ class ConsoleBrowserIT {
         b.awaitElement("#rollout-rows tr[data-id='" + failing + "'] a.rollout-link").click();
         b.awaitElement("#rollout-failures");
 
+        // Promote: the staged version reaches every member now, the rollout completes.
+        canary.applied();
+        webTwo.applied();
+        long promoted = startRollout("[collector]\npush_interval = 35\n");
+        b.go("#/rollouts/" + promoted);
+        b.awaitElement("#rollout-promote").click();
+        b.awaitElement("#rollout-state-value .badge[data-state='completed']");
+        assertTrue(b.all("#rollout-actions button").isEmpty(), "a finished rollout has no controls");
+        assertEquals("completed", rollout(promoted).getString("state"));
+
         assertNull(b.script("return window.__pwned === undefined ? null : String(window.__pwned)"), "no injected script ran");
         assertNoPolicyViolation(b);
     }
