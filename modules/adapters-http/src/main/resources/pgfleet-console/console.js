@@ -852,11 +852,25 @@
     const history = historySection(doc, () => route());
     page(doc.title, before || null, h('div', { class: 'toolbar' }, canWrite() ? link(doc.edit, 'Edit this layer', { id: 'edit-link' }) : null),
       current, history);
-    const latest = await latestOf(doc);
+    // The banner is a help, not the page: without it (a failed read) the layer still shows.
+    const [latest, holding] = await Promise.all([latestOf(doc), activeRolloutOf(doc).catch(() => null)]);
     if (token !== pageToken) return;
+    if (holding) {
+      current.before(h('div', { id: 'layer-rollout' }, notice('warn', 'Rollout ' + holding.id + ' is ' + holding.state
+        + ' (wave ' + holding.current_wave + ' of ' + holding.wave_count + ') with staged version ' + holding.staged_version
+        + '; the layer cannot be published or rolled back until it completes or is aborted. '),
+      link('#/rollouts/' + holding.id, 'Open rollout ' + holding.id)));
+    }
     if (!latest) current.append(h('p', { class: 'muted' }, 'No version yet: this layer sets nothing.'));
     else current.append(h('p', { class: 'muted' }, 'Version ' + latest.version), h('pre', { class: 'doc', id: 'layer-doc' }, latest.text));
     await history.ready;
+  }
+
+  /** The running or paused rollout holding a layer (at most one per layer), or null. */
+  async function activeRolloutOf(doc) {
+    const layer = doc.kind === 'fleet' ? 'fleet' : 'group/' + doc.id;
+    const lists = await Promise.all(['running', 'paused'].map(state => apiJson('GET', '/api/v1/rollouts?limit=100&state=' + state)));
+    return lists.flatMap(l => l.rollouts).find(r => r.layer === layer) || null;
   }
 
   async function renderGroups() {

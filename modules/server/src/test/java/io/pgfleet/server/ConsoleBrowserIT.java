@@ -31,8 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The web console in a real browser (headless Chromium) against a real server: an operator finds an
  * out-of-sync collector, reads its diff, has an invalid document refused at the right line, fixes
- * and publishes it, meets a concurrent change (412), and rolls back; a viewer sees no write
- * control; a collector cannot log in; hostile names, labels, messages and documents stay text.
+ * and publishes it, meets a concurrent change (412), and rolls back; stages a rollout and steers
+ * it through its waves to an abort; logs out while a token refresh is on its way; a viewer sees no
+ * write control; a collector cannot log in; hostile names, labels, messages and documents stay text.
  * One browser and one server for the class. The same steps take the pictures of docs/console.md.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -238,6 +239,7 @@ class ConsoleBrowserIT {
         b.awaitElement("#rollout-waves").sendKeys("canary=true; 100%");
         b.awaitElement("#rollout-bake").clear();
         b.awaitElement("#rollout-bake").sendKeys("0");
+        b.screenshot("rollout-start");
         canary.applied();
         webTwo.applied();
         b.awaitElement("#rollout-start").click();
@@ -301,6 +303,16 @@ class ConsoleBrowserIT {
         new org.openqa.selenium.support.ui.Select(b.awaitElement("#rollout-state")).selectByValue("rolled_back");
         b.awaitElement("#rollout-rows tr[data-id='" + failing + "'] a.rollout-link").click();
         b.awaitElement("#rollout-failures");
+
+        // Promote: the staged version reaches every member now, the rollout completes.
+        canary.applied();
+        webTwo.applied();
+        long promoted = startRollout("[collector]\npush_interval = 35\n");
+        b.go("#/rollouts/" + promoted);
+        b.awaitElement("#rollout-promote").click();
+        b.awaitElement("#rollout-state-value .badge[data-state='completed']");
+        assertTrue(b.all("#rollout-actions button").isEmpty(), "a finished rollout has no controls");
+        assertEquals("completed", rollout(promoted).getString("state"));
 
         assertNull(b.script("return window.__pwned === undefined ? null : String(window.__pwned)"), "no injected script ran");
         assertNoPolicyViolation(b);
@@ -433,6 +445,8 @@ class ConsoleBrowserIT {
         b.go("#/rollouts");
         b.awaitElement("#rollout-rows tr[data-id='" + running + "']");
         assertFalse(b.awaitElement("main").getText().contains("Publish as staged rollout"), "no hint to start one");
+        b.go("#/groups/web");
+        b.awaitElement("#layer-rollout a[href='#/rollouts/" + running + "']");
 
         // Forcing the calls the hidden controls would make: refused by the server, nothing stored.
         ApiClient viewer = new ApiClient(SERVER.port());
