@@ -149,20 +149,23 @@ public final class PublishBenchmark {
                 }
                 report.add("");
                 report.add("| scenario | connections | collectors | publishes/s | answered | refused | PUT p50 ms | PUT p99 ms"
-                        + " | statements per publish | WAL fsyncs per publish | fsync ms (mean) |");
-                report.add("|---|---|---|---|---|---|---|---|---|---|---|");
+                        + " | statements per publish | WAL fsyncs per publish | fsync ms (mean) | server CPU ms per publish |");
+                report.add("|---|---|---|---|---|---|---|---|---|---|---|---|");
                 for (String scenario : List.of("hot", "spread")) {
                     List<String> targets = scenario.equals("hot") ? List.of("hot") : spread;
                     load(http, targets, doc, serial, connections, warmup);
                     resetStatements(stats);
+                    double cpu0 = Proc.cpuSeconds(server.pid());
                     double[] r = load(http, targets, doc, serial, connections, seconds);
+                    double cpu = Proc.cpuSeconds(server.pid()) - cpu0;
                     Map<String, double[]> st = statements(stats);
                     double published = r[0];
                     double calls = st.values().stream().mapToDouble(x -> x[0]).sum();
                     double[] commit = wal(stats);
-                    report.add(String.format("| %s | %d | %d | **%.0f** | %.0f | %.0f | %.1f | %.1f | %.1f | %.2f | %.2f |",
+                    report.add(String.format("| %s | %d | %d | **%.0f** | %.0f | %.0f | %.1f | %.1f | %.1f | %.2f | %.2f | %.1f |",
                             scenario, connections, targets.size(), published / seconds, published, r[1], r[2], r[3],
-                            calls / published, commit[0] / published, commit[0] == 0 ? 0 : commit[1] / commit[0]));
+                            calls / published, commit[0] / published, commit[0] == 0 ? 0 : commit[1] / commit[0],
+                            cpu * 1000 / published));
                     System.out.println(report.getLast());
                 }
 

@@ -14,7 +14,9 @@ import java.util.concurrent.Executors;
  * Keeps effective documents in step with own-document versions published by servers that do not
  * maintain them (the previous release, during a rolling upgrade): when an own version is announced
  * that the collector's effective revision does not name as its source, the effective document is
- * recomputed. A version published by this release is already named, so this costs one read.
+ * recomputed. A version published by this release is already named, so this costs one read; so
+ * is one that a later version already superseded (publishes of one collector stored together
+ * announce every version, and only the last is named).
  */
 final class OwnVersionReconciler implements ConfigChangeFeedPort.Listener, AutoCloseable {
 
@@ -39,10 +41,7 @@ final class OwnVersionReconciler implements ConfigChangeFeedPort.Listener, AutoC
         work.submit(() -> {
             try {
                 pending.remove(collectorId);
-                boolean current = layers.loadEffective(collectorId)
-                        .map(e -> e.sources().contains("collector@" + version.value()))
-                        .orElse(false);
-                if (!current) {
+                if (!inStep(collectorId, version)) {
                     changes.refresh(collectorId);
                 }
             } catch (RuntimeException e) {
@@ -50,6 +49,33 @@ final class OwnVersionReconciler implements ConfigChangeFeedPort.Listener, AutoC
                         + " in step with its own version " + version + ": " + e.getMessage());
             }
         });
+    }
+
+    /**
+     * Whether the collector's effective revision is built from this own version or a later one.
+     *
+     * @param collectorId the collector
+     * @param version     an own version announced
+     * @return true when nothing needs recomputing
+     */
+    boolean inStep(CollectorId collectorId, ConfigVersion version) {
+        return layers.loadEffective(collectorId).map(e -> ownVersionNamed(e.sources()) >= version.value()).orElse(false);
+    }
+
+    /** The own version an effective revision's sources name ({@code collector@N}, the last source), or 0. */
+    static int ownVersionNamed(java.util.List<String> sources) {
+        if (sources.isEmpty()) {
+            return 0;
+        }
+        String last = sources.get(sources.size() - 1);
+        if (!last.startsWith("collector@")) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(last.substring("collector@".length()));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     @Override
