@@ -164,6 +164,22 @@ class PackagesIT {
         assertEquals(root.resolve("usr/lib/pgfleet-agent/bin/pgfleet-agent").toRealPath(),
                 root.resolve("usr/bin/pgfleet-agent").toRealPath());
 
+        // The JVM options measured in docs/benchmarks.md, as shipped: the JIT on (C1), no class-data
+        // sharing (the runtime carries no archive; the JDK's default one costs more memory than it saves).
+        Path options = root.resolve("usr/lib/pgfleet-agent/lib/jvm.options");
+        assertEquals(Files.readString(Path.of(System.getProperty("pgfleet.agent.jvm.options",
+                "../../deploy/pgfleet-agent.jvm.options"))), Files.readString(options));
+        String launcher = Files.readString(root.resolve("usr/lib/pgfleet-agent/bin/pgfleet-agent"));
+        assertTrue(launcher.contains("\"@$home/lib/jvm.options\"") && launcher.contains("MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}"),
+                launcher);
+        String version = run(List.of(root.resolve("usr/lib/pgfleet-agent/runtime/bin/java").toString(), "@" + options,
+                "-version"));
+        assertTrue(version.contains("mixed mode") && !version.contains("interpreted mode"), "the JIT is on:\n" + version);
+        assertFalse(version.contains("sharing"), "no class-data sharing:\n" + version);
+        try (var files = Files.walk(root.resolve("usr/lib/pgfleet-agent/runtime"))) {
+            assertEquals(List.of(), files.filter(f -> f.toString().endsWith(".jsa")).toList(), "no CDS archive shipped");
+        }
+
         String tarList = run(List.of("tar", "-tzf", tarball.toString()));
         String top = "pgfleet-agent-" + VERSION + "-linux-x64/";
         for (String entry : List.of("bin/pgfleet-agent", "lib/pgfleet-agent.jar", "runtime/bin/java",
@@ -221,6 +237,12 @@ class PackagesIT {
             awaitSamples(id);
             String fleet = admin.get("/api/v1/collectors").body();
             assertTrue(fleet.contains("\"agent_version\":\"" + VERSION + "\""), "the fleet view shows its version: " + fleet);
+            // Started as the unit starts it: the JIT compiles (C1 only: no C2 thread), glibc keeps two arenas.
+            List<String> threads = threadNames(agent.pid());
+            assertTrue(threads.contains("C1 CompilerThre"), "a C1 compiler thread: " + threads);
+            assertFalse(threads.stream().anyMatch(t -> t.startsWith("C2 ")), "no C2 compiler: " + threads);
+            String environ = Files.readString(Path.of("/proc", Long.toString(agent.pid()), "environ"));
+            assertTrue(Arrays.asList(environ.split("\0")).contains("MALLOC_ARENA_MAX=2"), environ);
             System.out.println("installed agent (" + DEB_VERSION + ") resident set: " + rssKb(agent.pid()) + " kB");
         }
         assertTrue(Files.exists(state.resolve("identity.properties")));
@@ -285,6 +307,17 @@ class PackagesIT {
             Thread.sleep(200);
         }
         throw new AssertionError("the installed agent's pg_stats samples never arrived");
+    }
+
+    /** The names of a process's threads, as the kernel knows them (15 characters at most). */
+    private static List<String> threadNames(long pid) throws IOException {
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            List<String> names = new ArrayList<>();
+            for (Path t : tasks.toList()) {
+                names.add(Files.readString(t.resolve("comm")).trim());
+            }
+            return names;
+        }
     }
 
     private static long rssKb(long pid) throws IOException {
