@@ -93,20 +93,11 @@ class CliUnitTest {
         HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         stub.createContext("/api/v1/rollouts", exchange -> {
             posted.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath());
-            byte[] body = "{\"id\":7,\"state\":\"paused\"}".getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream o = exchange.getResponseBody()) {
-                o.write(body);
-            }
+            answer(exchange, 200, "application/json", "{\"id\":7,\"state\":\"paused\"}");
         });
         stub.start();
         try {
-            String url = "http://127.0.0.1:" + stub.getAddress().getPort();
-            Path dir = tmp.resolve("cfg");
-            new TokenCache(dir).save(new Session(url, "admin", "admin", "token", Instant.now(),
-                    Instant.now().plus(Duration.ofHours(1)), "refresh"));
-            Map<String, String> env = Map.of("PGFLEET_CONFIG_DIR", dir.toString());
+            Map<String, String> env = loggedInTo(stub);
             for (String action : List.of("pause", "resume", "promote", "abort")) {
                 Ran ran = run(env, "rollouts", action, "7", "-o", "json");
                 assertEquals(ExitCodes.OK, ran.exit(), ran.err());
@@ -115,6 +106,24 @@ class CliUnitTest {
                     "POST /api/v1/rollouts/7/promote", "POST /api/v1/rollouts/7/abort"), posted);
         } finally {
             stub.stop(0);
+        }
+    }
+
+    /** The environment of a CLI logged in to this stub server (a cached session valid for an hour). */
+    private Map<String, String> loggedInTo(HttpServer stub) {
+        Path dir = tmp.resolve("cfg");
+        new TokenCache(dir).save(new Session("http://127.0.0.1:" + stub.getAddress().getPort(), "admin", "admin", "token",
+                Instant.now(), Instant.now().plus(Duration.ofHours(1)), "refresh"));
+        return Map.of("PGFLEET_CONFIG_DIR", dir.toString());
+    }
+
+    private static void answer(com.sun.net.httpserver.HttpExchange exchange, int status, String type, String body)
+            throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", type);
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream o = exchange.getResponseBody()) {
+            o.write(bytes);
         }
     }
 
@@ -141,24 +150,16 @@ class CliUnitTest {
         stub.createContext("/api/v1/collectors", exchange -> {
             calls.incrementAndGet();
             boolean refuse = limited.getAndDecrement() > 0;
-            byte[] body = (refuse ? "{\"type\":\"https://pgfleet.io/problems/rate-limited\",\"title\":\"Too many\",\"status\":429,"
-                    + "\"detail\":\"slow down\"}" : "{\"collectors\":[]}").getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", refuse ? "application/problem+json" : "application/json");
             if (refuse) {
                 exchange.getResponseHeaders().add("Retry-After", "1");
             }
-            exchange.sendResponseHeaders(refuse ? 429 : 200, body.length);
-            try (OutputStream o = exchange.getResponseBody()) {
-                o.write(body);
-            }
+            answer(exchange, refuse ? 429 : 200, refuse ? "application/problem+json" : "application/json", refuse
+                    ? "{\"type\":\"https://pgfleet.io/problems/rate-limited\",\"title\":\"Too many\",\"status\":429,"
+                            + "\"detail\":\"slow down\"}" : "{\"collectors\":[]}");
         });
         stub.start();
         try {
-            String url = "http://127.0.0.1:" + stub.getAddress().getPort();
-            Path dir = tmp.resolve("cfg");
-            new TokenCache(dir).save(new Session(url, "admin", "admin", "token", Instant.now(),
-                    Instant.now().plus(Duration.ofHours(1)), "refresh"));
-            Map<String, String> env = Map.of("PGFLEET_CONFIG_DIR", dir.toString());
+            Map<String, String> env = loggedInTo(stub);
 
             Ran once = run(env, "collectors", "-o", "json");
             assertEquals(ExitCodes.OK, once.exit(), once.err());

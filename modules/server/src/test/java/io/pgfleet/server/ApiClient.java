@@ -30,6 +30,36 @@ final class ApiClient {
         return c;
     }
 
+    /**
+     * A collector registered with the test registration secret, as its agent does.
+     *
+     * @param port the server's port
+     * @param body the registration body, e.g. {@code {"name":"db-01","labels":{"env":"prod"}}}
+     * @return a client holding the collector's access token
+     */
+    static ApiClient registeredCollector(int port, String body) {
+        ApiClient c = new ApiClient(port);
+        HttpResponse<String> r = c.send(c.request("/api/v1/collectors/register").header("Content-Type", "application/json")
+                .header("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET)
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+        if (r.statusCode() != 201) {
+            throw new AssertionError("registration answered " + r.statusCode() + ": " + r.body());
+        }
+        c.useToken(field(r.body(), "access_token"));
+        return c;
+    }
+
+    /** A collector registered with this name and labels (a JSON object), as its agent does. */
+    static ApiClient registeredCollector(int port, String name, String labelsJson) {
+        return registeredCollector(port, "{\"name\":\"" + name + "\",\"labels\":" + labelsJson + "}");
+    }
+
+    /** The subject of this client's access token: a collector's id. */
+    String subject() {
+        String payload = new String(java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]));
+        return payload.replaceAll(".*\"sub\":\"([^\"]+)\".*", "$1");
+    }
+
     HttpResponse<String> login(String user, String password) {
         HttpResponse<String> r = postJson("/api/v1/auth/login",
                 "{\"username\":\"" + user + "\",\"password\":\"" + password + "\"}");

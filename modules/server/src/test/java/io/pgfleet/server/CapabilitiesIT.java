@@ -36,18 +36,11 @@ class CapabilitiesIT {
     }
 
     private static ApiClient registered(String name, String labelsJson) {
-        ApiClient c = SERVER.anonymous();
-        HttpResponse<String> r = c.send(c.request("/api/v1/collectors/register").header("Content-Type", "application/json")
-                .header("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\",\"labels\":" + labelsJson + "}")));
-        assertEquals(201, r.statusCode(), r.body());
-        c.useToken(ApiClient.field(r.body(), "access_token"));
-        return c;
+        return ApiClient.registeredCollector(SERVER.port(), name, labelsJson);
     }
 
     private static String idOf(ApiClient collector) {
-        String payload = new String(java.util.Base64.getUrlDecoder().decode(collector.token().split("\\.")[1]));
-        return payload.replaceAll(".*\"sub\":\"([^\"]+)\".*", "$1");
+        return collector.subject();
     }
 
     /** What an agent of the given schema reports about a PostgreSQL 16 with these extensions in "postgres". */

@@ -52,6 +52,30 @@ class ConfigApiIT {
         assertTrue(r.body().contains("\"detail\":"), r.body());
     }
 
+    /**
+     * Every read of a versioned document and of its history says {@code Cache-Control: no-cache}: an
+     * intermediary may keep it but asks again (with the ETag) before it answers with it.
+     */
+    @Test
+    void readsOfVersionedDocumentsAreRevalidatedByIntermediaries() {
+        String id = newCollector();
+        assertEquals(201, api.putToml("/api/v1/config/" + id, aDocument().pushInterval(30).toml()).statusCode());
+        assertEquals(201, api.putToml("/api/v1/config/" + id, aDocument().pushInterval(20).toml()).statusCode());
+        // A group no collector belongs to: its layer changes nobody's effective document.
+        assertEquals(201, api.postJson("/api/v1/groups", "{\"id\":\"caching\",\"selector\":{\"nobody\":\"here\"}}")
+                .statusCode());
+        assertEquals(201, api.putToml("/api/v1/groups/caching/config", "[collector]\npush_interval = 40\n").statusCode());
+        for (String path : java.util.List.of("/api/v1/config/" + id, "/api/v1/config/" + id + "/versions/1",
+                "/api/v1/config/" + id + "/own", "/api/v1/config/" + id + "/versions",
+                "/api/v1/config/" + id + "/diff?from=1&to=2", "/api/v1/collectors/" + id + "/effective",
+                "/api/v1/groups/caching/config", "/api/v1/groups/caching/config/versions/1",
+                "/api/v1/groups/caching/config/versions", "/api/v1/groups/caching/config/diff?from=1&to=1")) {
+            HttpResponse<String> r = api.get(path);
+            assertEquals(200, r.statusCode(), path + ": " + r.body());
+            assertEquals("no-cache", r.headers().firstValue("Cache-Control").orElse(""), path);
+        }
+    }
+
     @Test
     void publishesAndReturnsTheLatestWithItsHeaders() {
         String id = newCollector();

@@ -4,7 +4,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -29,17 +28,11 @@ class FleetApiIT {
 
 
     private static ApiClient registered(String name) {
-        ApiClient c = new ApiClient(SERVER.port());
-        HttpResponse<String> r = c.send(c.request("/api/v1/collectors/register").header("Content-Type", "application/json")
-                .header("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\"}")));
-        c.useToken(ApiClient.field(r.body(), "access_token"));
-        return c;
+        return ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"" + name + "\"}");
     }
 
     private static String idOf(ApiClient collector) {
-        String payload = new String(java.util.Base64.getUrlDecoder().decode(collector.token().split("\\.")[1]));
-        return payload.replaceAll(".*\"sub\":\"([^\"]+)\".*", "$1");
+        return collector.subject();
     }
 
     private static HttpResponse<String> report(ApiClient c, int version, String status, String error) {

@@ -54,18 +54,11 @@ class HostileInputIT {
     }
 
     private static ApiClient registeredAgent() {
-        ApiClient c = new ApiClient(SERVER.port());
-        HttpResponse<String> r = c.send(c.request("/api/v1/collectors/register").header("Content-Type", "application/json")
-                .header("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"hostile-agent-" + IDS.incrementAndGet() + "\"}")));
-        assertEquals(201, r.statusCode(), r.body());
-        c.useToken(ApiClient.field(r.body(), "access_token"));
-        return c;
+        return ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"hostile-agent-" + IDS.incrementAndGet() + "\"}");
     }
 
     private static String subjectOf(ApiClient c) {
-        String payload = new String(java.util.Base64.getUrlDecoder().decode(c.token().split("\\.")[1]));
-        return payload.replaceAll(".*\"sub\":\"([^\"]+)\".*", "$1");
+        return c.subject();
     }
 
     @Test

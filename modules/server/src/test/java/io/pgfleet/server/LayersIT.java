@@ -81,18 +81,11 @@ class LayersIT {
     }
 
     private static ApiClient registered(String name, String labelsJson) {
-        ApiClient c = new ApiClient(server.port());
-        HttpResponse<String> r = c.send(c.request("/api/v1/collectors/register").header("Content-Type", "application/json")
-                .header("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\",\"labels\":" + labelsJson + "}")));
-        assertEquals(201, r.statusCode(), r.body());
-        c.useToken(ApiClient.field(r.body(), "access_token"));
-        return c;
+        return ApiClient.registeredCollector(server.port(), name, labelsJson);
     }
 
     private static String idOf(ApiClient collector) {
-        String payload = new String(java.util.Base64.getUrlDecoder().decode(collector.token().split("\\.")[1]));
-        return payload.replaceAll(".*\"sub\":\"([^\"]+)\".*", "$1");
+        return collector.subject();
     }
 
     private static int count(String sql) throws Exception {

@@ -1,19 +1,13 @@
 package io.pgfleet.server;
 
-import io.pgfleet.adapter.out.postgres.DatabaseSettings;
-import io.pgfleet.adapter.out.postgres.PostgresStorage;
 import io.pgfleet.application.port.in.PurgeExpiredDataUseCase;
 import io.pgfleet.application.service.RetentionSettings;
-import io.pgfleet.testing.TestDatabase;
-import io.pgfleet.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
@@ -41,23 +35,12 @@ class RetentionIT {
     private static final RetentionSettings POLICY = new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2),
             Duration.ofDays(7), 3, Duration.ofHours(1));
 
-    private static TestDatabase database;
-    private static PostgresStorage storage;
-
-    @BeforeAll
-    static void open() {
-        database = TestPostgres.newDatabase();
-        storage = PostgresStorage.open(new DatabaseSettings(database.url(), database.user(), database.password(), 4));
-    }
-
-    @AfterAll
-    static void close() {
-        storage.close();
-    }
+    @RegisterExtension
+    static final OpenStorage DB = new OpenStorage();
 
     @BeforeEach
     void fill() throws SQLException {
-        try (Connection c = database.connect(); Statement s = c.createStatement()) {
+        try (Connection c = DB.database().connect(); Statement s = c.createStatement()) {
             s.execute("TRUNCATE samples, sample_batches, refresh_tokens, enrolment_tokens, collector_status, "
                     + "config_revisions, collectors CASCADE");
             s.execute("INSERT INTO collectors (id, name, created_at) VALUES ('c-1', 'db-01', now())");
@@ -81,8 +64,7 @@ class RetentionIT {
     }
 
     private static PurgeExpiredDataUseCase retention() {
-        return PgfleetServer.useCases(storage, TestServers.settings(database).withRetention(POLICY),
-                Clock.fixed(NOW, ZoneOffset.UTC)).operations().purge();
+        return DB.purge(POLICY, Clock.fixed(NOW, ZoneOffset.UTC));
     }
 
     @Test
@@ -128,13 +110,7 @@ class RetentionIT {
     }
 
     private static List<String> column(String sql) throws SQLException {
-        List<String> values = new ArrayList<>();
-        try (Connection c = database.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            while (rs.next()) {
-                values.add(rs.getString(1));
-            }
-        }
-        return values;
+        return OpenStorage.column(DB.database(), sql);
     }
 
     private static void sample(Connection c, String batchId, Instant ts) throws SQLException {

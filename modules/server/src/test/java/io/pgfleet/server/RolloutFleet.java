@@ -4,7 +4,6 @@ import jakarta.json.Json;
 import jakarta.json.JsonObject;
 
 import java.io.StringReader;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -94,14 +93,8 @@ final class RolloutFleet {
 
     /** Registers a collector with labels, as an agent does; it has not reported yet (so it is stale). */
     Member register(String name, String labelsJson) {
-        ApiClient c = new ApiClient(port);
-        HttpResponse<String> r = c.send(c.request("/api/v1/collectors/register").header("Content-Type", "application/json")
-                .header("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\",\"labels\":" + labelsJson + "}")));
-        assertEquals(201, r.statusCode(), r.body());
-        c.useToken(ApiClient.field(r.body(), "access_token"));
-        String payload = new String(java.util.Base64.getUrlDecoder().decode(c.token().split("\\.")[1]));
-        return new Member(c, payload.replaceAll(".*\"sub\":\"([^\"]+)\".*", "$1"));
+        ApiClient c = ApiClient.registeredCollector(port, name, labelsJson);
+        return new Member(c, c.subject());
     }
 
     /** Registers a collector that has reported once (so it is not stale). */

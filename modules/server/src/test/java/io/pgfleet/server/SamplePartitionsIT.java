@@ -1,7 +1,5 @@
 package io.pgfleet.server;
 
-import io.pgfleet.adapter.out.postgres.DatabaseSettings;
-import io.pgfleet.adapter.out.postgres.PostgresStorage;
 import io.pgfleet.application.port.in.PurgeExpiredDataUseCase;
 import io.pgfleet.application.service.RetentionSettings;
 import io.pgfleet.domain.collector.CollectorId;
@@ -10,16 +8,13 @@ import io.pgfleet.domain.fleet.Sample;
 import io.pgfleet.domain.fleet.SampleBatch;
 import io.pgfleet.testing.TestDatabase;
 import io.pgfleet.testing.TestPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,10 +23,11 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static io.pgfleet.server.OpenStorage.column;
+import static io.pgfleet.server.OpenStorage.execute;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -49,23 +45,12 @@ class SamplePartitionsIT {
     private static final RetentionSettings POLICY = new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2),
             Duration.ofDays(7), 1000, Duration.ofHours(1));
 
-    private static TestDatabase database;
-    private static PostgresStorage storage;
-
-    @BeforeAll
-    static void open() {
-        database = TestPostgres.newDatabase();
-        storage = PostgresStorage.open(new DatabaseSettings(database.url(), database.user(), database.password(), 4));
-    }
-
-    @AfterAll
-    static void close() {
-        storage.close();
-    }
+    @RegisterExtension
+    static final OpenStorage DB = new OpenStorage();
 
     @BeforeEach
     void empty() throws SQLException {
-        execute(database, "TRUNCATE samples, sample_batches, collector_status, config_revisions, collectors CASCADE",
+        execute(DB.database(), "TRUNCATE samples, sample_batches, collector_status, config_revisions, collectors CASCADE",
                 "INSERT INTO collectors (id, name, created_at) VALUES ('c-1', 'db-01', now())");
     }
 
@@ -102,34 +87,34 @@ class SamplePartitionsIT {
     void aSampleWhoseDayHasNoPartitionIsStoredAndMovesIntoItsDayWhenTheDayIsCreated() throws SQLException {
         Instant future = Instant.now().plus(Duration.ofDays(40)).truncatedTo(ChronoUnit.MILLIS);
         Instant past = Instant.parse("1999-12-31T23:59:59Z");
-        Receipt r = storage.fleet().saveSampleBatch(new CollectorId("c-1"), new SampleBatch("skewed-clock", List.of(
+        Receipt r = DB.storage().fleet().saveSampleBatch(new CollectorId("c-1"), new SampleBatch("skewed-clock", List.of(
                 new Sample("node_load1", Map.of(), 1, future), new Sample("node_load1", Map.of(), 2, past))),
                 Instant.now());
         assertInstanceOf(Receipt.Stored.class, r);
         assertEquals(List.of("samples_default", "samples_default"),
-                column(database, "SELECT tableoid::regclass::text FROM samples ORDER BY value"));
+                column(DB.database(), "SELECT tableoid::regclass::text FROM samples ORDER BY value"));
 
         LocalDate day = LocalDate.ofInstant(future, ZoneOffset.UTC);
-        assertEquals(1, storage.samplePartitions().createDays(day, day));
-        assertEquals(0, storage.samplePartitions().createDays(day, day), "an existing day is left alone");
+        assertEquals(1, DB.storage().samplePartitions().createDays(day, day));
+        assertEquals(0, DB.storage().samplePartitions().createDays(day, day), "an existing day is left alone");
 
         assertEquals(List.of(dayOf(future), "samples_default"),
-                column(database, "SELECT tableoid::regclass::text FROM samples ORDER BY value"));
-        assertEquals(2, storage.fleet().loadSamples(new CollectorId("c-1"), "node_load1", Instant.EPOCH, 10).size());
-        assertEquals(List.of(past, future), storage.fleet().loadSamples(new CollectorId("c-1"), "", Instant.EPOCH, 10)
+                column(DB.database(), "SELECT tableoid::regclass::text FROM samples ORDER BY value"));
+        assertEquals(2, DB.storage().fleet().loadSamples(new CollectorId("c-1"), "node_load1", Instant.EPOCH, 10).size());
+        assertEquals(List.of(past, future), DB.storage().fleet().loadSamples(new CollectorId("c-1"), "", Instant.EPOCH, 10)
                 .stream().map(Sample::ts).toList(), "every metric of a collector, oldest first across the days");
-        assertEquals(List.of(future), storage.fleet().loadSamples(new CollectorId("c-1"), "", past.plusSeconds(1), 1)
+        assertEquals(List.of(future), DB.storage().fleet().loadSamples(new CollectorId("c-1"), "", past.plusSeconds(1), 1)
                 .stream().map(Sample::ts).toList());
-        execute(database, "SELECT 1 FROM samples"); // still readable as one table
-        execute(database, "DROP TABLE " + dayOf(future));
+        execute(DB.database(), "SELECT 1 FROM samples"); // still readable as one table
+        execute(DB.database(), "DROP TABLE " + dayOf(future));
     }
 
     @Test
     void daysPastRetentionAreDroppedWholeAndTheRestStays() throws SQLException {
         Instant now = Instant.now();
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        storage.samplePartitions().createDays(today.minusDays(20), today.minusDays(14));
-        try (Connection c = database.connect()) {
+        DB.storage().samplePartitions().createDays(today.minusDays(20), today.minusDays(14));
+        try (Connection c = DB.database().connect()) {
             insert(c, "a", "pg_up", now.minus(Duration.ofDays(20)), 1);
             insert(c, "b", "pg_up", now.minus(Duration.ofDays(16)), 2);
             insert(c, "c", "pg_up", now.minus(Duration.ofDays(10)), 3);
@@ -139,7 +124,7 @@ class SamplePartitionsIT {
         PurgeExpiredDataUseCase.Purged purged = retention(Clock.fixed(now, ZoneOffset.UTC)).purgeExpired();
 
         assertEquals(2, purged.samples());
-        assertEquals(List.of("3", "4"), column(database, "SELECT value FROM samples ORDER BY value"));
+        assertEquals(List.of("3", "4"), column(DB.database(), "SELECT value FROM samples ORDER BY value"));
         assertFalse(exists(today.minusDays(20)));
         assertFalse(exists(today.minusDays(16)));
         assertTrue(exists(today.minusDays(14)), "a day that still holds samples within retention stays");
@@ -151,31 +136,30 @@ class SamplePartitionsIT {
     void aServerClockFarAheadNeverDropsTodayNorYesterday() throws SQLException {
         Instant now = Instant.now();
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        try (Connection c = database.connect()) {
+        try (Connection c = DB.database().connect()) {
             insert(c, "today", "pg_up", now, 1);
             insert(c, "yesterday", "pg_up", now.minus(Duration.ofDays(1)), 2);
         }
 
         retention(Clock.fixed(now.plus(Duration.ofDays(60)), ZoneOffset.UTC)).purgeExpired();
 
-        assertEquals(List.of("1", "2"), column(database, "SELECT value FROM samples ORDER BY value"));
+        assertEquals(List.of("1", "2"), column(DB.database(), "SELECT value FROM samples ORDER BY value"));
         assertTrue(exists(today));
         assertTrue(exists(today.minusDays(1)));
         assertTrue(exists(today.plusDays(1)), "days ahead are not past retention either");
     }
 
     private static PurgeExpiredDataUseCase retention(Clock clock) {
-        return PgfleetServer.useCases(storage, TestServers.settings(database).withRetention(POLICY), clock)
-                .operations().purge();
+        return DB.purge(POLICY, clock);
     }
 
     private static boolean exists(LocalDate day) throws SQLException {
-        return column(database, "SELECT (to_regclass('samples_" + DAY.format(day) + "') IS NOT NULL)::text").equals(List.of("true"));
+        return column(DB.database(), "SELECT (to_regclass('samples_" + DAY.format(day) + "') IS NOT NULL)::text").equals(List.of("true"));
     }
 
     private static void cleanUpOldDays(LocalDate today) throws SQLException {
         for (int d = 20; d >= 2; d--) {
-            execute(database, "DROP TABLE IF EXISTS samples_" + DAY.format(today.minusDays(d)));
+            execute(DB.database(), "DROP TABLE IF EXISTS samples_" + DAY.format(today.minusDays(d)));
         }
     }
 
@@ -197,23 +181,5 @@ class SamplePartitionsIT {
     private static List<String> rows(TestDatabase db) throws SQLException {
         return column(db, "SELECT concat_ws('|', collector_id, batch_id, name, labels::text, value, ts) FROM samples"
                 + " ORDER BY value");
-    }
-
-    private static void execute(TestDatabase db, String... sql) throws SQLException {
-        try (Connection c = db.connect(); Statement s = c.createStatement()) {
-            for (String q : sql) {
-                s.execute(q);
-            }
-        }
-    }
-
-    private static List<String> column(TestDatabase db, String sql) throws SQLException {
-        List<String> values = new ArrayList<>();
-        try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            while (rs.next()) {
-                values.add(rs.getString(1));
-            }
-        }
-        return values;
     }
 }

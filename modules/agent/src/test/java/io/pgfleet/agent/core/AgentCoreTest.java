@@ -32,10 +32,7 @@ class AgentCoreTest {
 
     @Test
     void theFirstPullIsAnsweredAtOnceAndTheNextOnesAreWatchesAfterTheNewestVersionKnown() {
-        f.published = Optional.of(Map.entry(3, SYSSTAT_EVERY_2S));
-        AgentCore core = f.core(1000);
-        core.start();
-        f.scheduler.runFor(Duration.ofSeconds(1));
+        AgentCore core = f.started(3, SYSSTAT_EVERY_2S);
         assertEquals(new ConfigSource.Request("", 0, 0), f.requests.get(0), "the first request is answered at once");
         assertEquals(3, core.appliedVersion());
         assertEquals(new ConfigSource.Request("\"v3\"", AgentCore.WATCH_SECONDS, 3), f.requests.get(1));
@@ -58,10 +55,7 @@ class AgentCoreTest {
 
     @Test
     void aNewVersionIsAppliedWithoutAGapAndReplacesTheOldOneEntirely() {
-        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
-        AgentCore core = f.core(1000);
-        core.start();
-        f.scheduler.runFor(Duration.ofSeconds(1));
+        AgentCore core = f.started(1, SYSSTAT_EVERY_2S);
         assertTrue(core.current().schedule(CollectorKind.PG_LOCKS).enabled());
 
         // Version 2 drops the pg_locks section: it is back at its default (off), not kept from version 1.
@@ -83,10 +77,7 @@ class AgentCoreTest {
 
     @Test
     void aFailedVersionIsReportedOnceAndNeverRetriedAndTheWatchMovesPastIt() {
-        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
-        AgentCore core = f.core(1000);
-        core.start();
-        f.scheduler.runFor(Duration.ofSeconds(1));
+        AgentCore core = f.started(1, SYSSTAT_EVERY_2S);
         f.published = Optional.of(Map.entry(2, "[collectors.nonsense]\nenabled = true\n"));
         f.scheduler.runFor(Duration.ofMinutes(2));
         assertEquals(1, core.appliedVersion());
@@ -223,10 +214,7 @@ class AgentCoreTest {
 
     @Test
     void aRefusedIdentityStopsAllRequestsUntilAnEnrolmentTokenReBindsTheSameId() {
-        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
-        AgentCore core = f.core(1000);
-        core.start();
-        f.scheduler.runFor(Duration.ofSeconds(1));
+        AgentCore core = f.started(1, SYSSTAT_EVERY_2S);
         f.fetchFailures.add(new ServerException(ServerException.Kind.IDENTITY_REFUSED, "token refresh refused", null));
         f.published = Optional.of(Map.entry(2, SYSSTAT_EVERY_2S));
         f.scheduler.runFor(Duration.ofSeconds(30));
@@ -253,10 +241,7 @@ class AgentCoreTest {
     void aCollectorTheDatabaseCannotServeFailsTheVersionWithTheReasonAndTheFactsTravelWithTheReport() {
         f.database = Optional.of(new io.pgfleet.domain.fleet.HostFacts.PostgresFacts("localhost", 5432, 140_022,
                 List.of(), List.of("postgres"), false, Map.of("postgres", List.of("plpgsql"))));
-        f.published = Optional.of(Map.entry(1, "[collector]\npush_interval = 5\n"));
-        AgentCore core = f.core(1000);
-        core.start();
-        f.scheduler.runFor(Duration.ofSeconds(1));
+        AgentCore core = f.started(1, "[collector]\npush_interval = 5\n");
         assertEquals(1, core.appliedVersion());
         assertEquals(f.database, f.reports.get(0).postgres(), "what the database offers goes with the report");
 
@@ -282,33 +267,24 @@ class AgentCoreTest {
 
     @Test
     void anUnreachableDatabaseSaysNothingAndRefusesNothing() {
-        f.published = Optional.of(Map.entry(1, "[collectors.pg_stat_statements]\nenabled = true\n"));
-        AgentCore core = f.core(1000);
-        core.start();
-        f.scheduler.runFor(Duration.ofSeconds(1));
+        AgentCore core = f.started(1, "[collectors.pg_stat_statements]\nenabled = true\n");
         assertEquals(1, core.appliedVersion());
         assertEquals(Optional.empty(), f.reports.get(0).postgres());
     }
 
     @Test
     void theDatabaseIsNotProbedOutsideTheAllowLists() {
-        f.published = Optional.of(Map.entry(1, "[postgres]\nhost = \"attacker.example\"\n"));
-        AgentCore core = f.core(1000);
-        core.start();
-        f.scheduler.runFor(Duration.ofSeconds(1));
+        AgentCore core = f.started(1, "[postgres]\nhost = \"attacker.example\"\n");
         assertEquals(1, core.failedVersion());
         assertTrue(f.probed.isEmpty(), "no connection to a host the allow-lists refuse: " + f.probed);
     }
 
     @Test
     void aConfigurationOutsideTheHostsAllowListsFailsWithoutTouchingTheFileAndNamesTheKeyToSet() {
-        f.published = Optional.of(Map.entry(1, """
+        AgentCore core = f.started(1, """
                 [postgres]
                 password_file = "/var/lib/pgfleet-agent/state/identity.properties"
-                """));
-        AgentCore core = f.core(1000);
-        core.start();
-        f.scheduler.runFor(Duration.ofSeconds(1));
+                """);
         assertEquals(1, core.failedVersion());
         StatusReporter.Report r = f.reports.get(0);
         assertEquals(ApplyStatus.FAILED, r.status());
@@ -433,10 +409,7 @@ class AgentCoreTest {
 
     @Test
     void theCoreTellsItsOwnMetricsHowEachPullApplyCollectionAndPushEnded() {
-        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
-        AgentCore core = f.core(1000);
-        core.start();
-        f.scheduler.runFor(Duration.ofSeconds(1));
+        AgentCore core = f.started(1, SYSSTAT_EVERY_2S);
         // The version is applied while its pull is handled; the pull is counted when it is done.
         assertEquals(List.of("apply APPLIED", "pull new_version"), f.selfMetrics.stream()
                 .filter(e -> e.startsWith("pull") || e.startsWith("apply")).limit(2).toList());

@@ -61,6 +61,18 @@ final class Fakes {
     /** What the core told its own metrics, in words: {@code pull new_version}, {@code push ok 4}, … */
     final List<String> selfMetrics = new CopyOnWriteArrayList<>();
 
+    /**
+     * A core (buffer of 1000 samples, default allow-lists) started with this version published, after
+     * its first second: the usual start of a test.
+     */
+    AgentCore started(int version, String document) {
+        published = Optional.of(Map.entry(version, document));
+        AgentCore core = core(1000);
+        core.start();
+        scheduler.runFor(Duration.ofSeconds(1));
+        return core;
+    }
+
     AgentCore core(int bufferSamples) {
         return core(bufferSamples, AllowLists.defaults());
     }

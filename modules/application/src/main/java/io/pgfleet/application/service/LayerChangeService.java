@@ -474,7 +474,6 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
                             case LayerComposer.Refused r -> LOG.log(System.Logger.Level.WARNING, "the effective"
                                     + " configuration of " + m.id() + " is invalid under this release's schema: "
                                     + r.members().get(0).errors().get(0));
-                            case LayerComposer.Lacking l -> throw new IllegalStateException("not checked here");
                         }
                     }
                 }

@@ -133,7 +133,14 @@ final class LayerComposer {
     }
 
     /** The outcome of recomputing members. */
-    sealed interface Recomputed permits Ok, Refused, Lacking {
+    sealed interface Recomputed permits Validated, Lacking {
+    }
+
+    /**
+     * The outcome of recomputing members without a capability check (a rollout's wave steps, completing
+     * stored revisions): valid or not, never lacking, so callers need no case for what cannot happen.
+     */
+    sealed interface Validated extends Recomputed permits Ok, Refused {
     }
 
     /** @param refusal members lack what their new effective documents need; nothing to store */
@@ -160,7 +167,7 @@ final class LayerComposer {
      * @param unknownTotal how many
      */
     record Ok(List<Save> saves, Map<CollectorId, List<CapabilityGap>> gaps, List<CollectorId> unknown,
-              int unknownTotal) implements Recomputed {
+              int unknownTotal) implements Validated {
         Ok(List<Save> saves) {
             this(saves, Map.of(), List.of(), 0);
         }
@@ -170,7 +177,7 @@ final class LayerComposer {
      * @param members the first invalid members
      * @param total   how many are invalid
      */
-    record Refused(List<MemberErrors> members, int total) implements Recomputed {
+    record Refused(List<MemberErrors> members, int total) implements Validated {
     }
 
     /**
@@ -241,7 +248,7 @@ final class LayerComposer {
             Map<CollectorId, Composition.Composed> changed = new LinkedHashMap<>();
             return switch (page(members, world, at, changed)) {
                 case Ok ok -> checkCapabilities(ok.saves(), changed, capabilities);
-                case Recomputed other -> other;
+                case Refused refused -> refused;
             };
         }
 
@@ -283,7 +290,6 @@ final class LayerComposer {
                         changed.clear();
                         r.members().stream().limit(MAX_REPORTED - invalid.size()).forEach(invalid::add);
                     }
-                    case Lacking l -> throw new IllegalStateException("a page is not checked for capabilities");
                 }
             }
             if (total > 0) {
@@ -334,9 +340,10 @@ final class LayerComposer {
         }
 
         /**
-         * Recomputes members without looking at capabilities (completing stored revisions at start).
+         * Recomputes members without looking at capabilities (completing stored revisions at start, a
+         * rollout's wave steps): the answer is valid or refused, never lacking.
          */
-        Recomputed recompute(List<LayerMember> members, World world, Instant at) {
+        Validated recompute(List<LayerMember> members, World world, Instant at) {
             return page(members, world, at, new HashMap<>());
         }
 
@@ -344,7 +351,7 @@ final class LayerComposer {
          * One page of members: each distinct stack merged and validated once; the members whose
          * effective revision is new are put in {@code changed} with their composition.
          */
-        private Recomputed page(List<LayerMember> members, World world, Instant at,
+        private Validated page(List<LayerMember> members, World world, Instant at,
                                 Map<CollectorId, Composition.Composed> changed) {
             if (composedFor != world) {
                 composed.clear();

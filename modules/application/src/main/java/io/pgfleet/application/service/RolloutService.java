@@ -155,7 +155,6 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
             Set<CollectorId> receivers = rollout.receivers();
             switch (session.recompute(only(members, receivers), world.withStaging(new StagedLayer(staged, receivers,
                     id.value())), now)) {
-                case LayerComposer.Lacking l -> throw new IllegalStateException("recomputed without a capability check");
                 case LayerComposer.Refused r -> {
                     return Outcome.rollback(new StartResult.MembersInvalid(r.members(), r.total()));
                 }
@@ -295,7 +294,6 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
                 Set<CollectorId> wave = new HashSet<>(s.next().currentWave());
                 switch (composer.session().recompute(only(members, wave),
                         world.withStaging(new StagedLayer(staged, receivers, before.id().value())), now)) {
-                    case LayerComposer.Lacking l -> throw new IllegalStateException("recomputed without a capability check");
                     case LayerComposer.Refused r -> {
                         return apply(tx, before, refusedRollBack(before, now, "wave " + s.next().startedWaves(), r),
                                 actor, driver, now);
@@ -313,7 +311,6 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
             }
             case Step.Complete c -> {
                 switch (composer.session().recompute(members, world.withoutStaging(layer).withLayer(staged), now)) {
-                    case LayerComposer.Lacking l -> throw new IllegalStateException("recomputed without a capability check");
                     case LayerComposer.Refused r -> {
                         return apply(tx, before, refusedRollBack(before, now, "completing", r), actor, driver, now);
                     }

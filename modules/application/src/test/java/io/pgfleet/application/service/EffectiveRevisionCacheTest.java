@@ -1,92 +1,26 @@
 package io.pgfleet.application.service;
 
-import io.pgfleet.application.port.out.LoadLayersPort;
 import io.pgfleet.domain.collector.CollectorId;
-import io.pgfleet.domain.config.ConfigDocument;
 import io.pgfleet.domain.config.ConfigVersion;
 import io.pgfleet.domain.layer.EffectiveRevision;
-import io.pgfleet.domain.layer.Group;
-import io.pgfleet.domain.layer.GroupId;
-import io.pgfleet.domain.layer.LabelSelector;
-import io.pgfleet.domain.layer.LayerId;
-import io.pgfleet.domain.layer.LayerRevision;
 import org.junit.jupiter.api.Test;
 
-import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
+import static io.pgfleet.application.service.EffectiveStore.revision;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** The effective-revision cache in front of the store. */
 class EffectiveRevisionCacheTest {
 
-    private static final CollectorId ID = CollectorId.of("db-01");
-
-    /** The database, in memory: the effective revision and a count of reads. */
-    private static final class FakeStore implements LoadLayersPort {
-        volatile EffectiveRevision latest = revision(1);
-        final AtomicInteger reads = new AtomicInteger();
-        /** When set, every read waits for it: a slow database, so that readers overlap. */
-        volatile CountDownLatch slow = new CountDownLatch(0);
-        final CountDownLatch readStarted = new CountDownLatch(1);
-
-        @Override
-        public Optional<EffectiveRevision> loadEffective(CollectorId id) {
-            reads.incrementAndGet();
-            EffectiveRevision answer = latest;
-            readStarted.countDown();
-            try {
-                slow.await();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-            return Optional.of(answer);
-        }
-
-        @Override
-        public Optional<LayerRevision> loadLatestLayer(LayerId layer) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Optional<LayerRevision> loadLayerVersion(LayerId layer, ConfigVersion version) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public List<LayerRevision> loadLayerHistory(LayerId layer, int beforeVersion, int limit) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public List<Group> loadGroups() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Optional<Group> loadGroup(GroupId id) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public List<CollectorId> loadMembers(LabelSelector selector, String after, int limit) {
-            throw new UnsupportedOperationException();
-        }
-    }
-
-    private static EffectiveRevision revision(int v) {
-        ConfigDocument doc = new ConfigDocument("a = " + v);
-        return new EffectiveRevision(ID, new ConfigVersion(v), doc, doc.hash(), "", List.of("collector@" + v),
-                Instant.EPOCH, 300);
-    }
+    private static final CollectorId ID = EffectiveStore.ID;
 
     @Test
     void anUnchangedConfigurationIsReadOnce() {
-        FakeStore db = new FakeStore();
+        EffectiveStore db = new EffectiveStore();
         EffectiveRevisionCache cache = new EffectiveRevisionCache(db);
         cache.load(ID);
         cache.load(ID);
@@ -95,7 +29,7 @@ class EffectiveRevisionCacheTest {
 
     @Test
     void anAnnouncedNewerRevisionIsNeverAnsweredFromTheOldEntry() {
-        FakeStore db = new FakeStore();
+        EffectiveStore db = new EffectiveStore();
         EffectiveRevisionCache cache = new EffectiveRevisionCache(db);
         cache.load(ID);
         db.latest = revision(2);
@@ -106,7 +40,7 @@ class EffectiveRevisionCacheTest {
 
     @Test
     void anOlderAnnouncementArrivingLateChangesNothing() {
-        FakeStore db = new FakeStore();
+        EffectiveStore db = new EffectiveStore();
         db.latest = revision(3);
         EffectiveRevisionCache cache = new EffectiveRevisionCache(db);
         cache.load(ID);
@@ -117,7 +51,7 @@ class EffectiveRevisionCacheTest {
 
     @Test
     void aResyncForgetsEverything() {
-        FakeStore db = new FakeStore();
+        EffectiveStore db = new EffectiveStore();
         EffectiveRevisionCache cache = new EffectiveRevisionCache(db);
         cache.load(ID);
         cache.resync();
@@ -127,7 +61,7 @@ class EffectiveRevisionCacheTest {
 
     @Test
     void aChangeThroughThisInstanceIsReadBackAtOnce() {
-        FakeStore db = new FakeStore();
+        EffectiveStore db = new EffectiveStore();
         EffectiveRevisionCache cache = new EffectiveRevisionCache(db);
         cache.load(ID);
         cache.stored(revision(2));
@@ -137,7 +71,7 @@ class EffectiveRevisionCacheTest {
 
     @Test
     void newSourcesUnderTheSameRevisionReplaceTheEntry() {
-        FakeStore db = new FakeStore();
+        EffectiveStore db = new EffectiveStore();
         EffectiveRevisionCache cache = new EffectiveRevisionCache(db);
         cache.load(ID);
         EffectiveRevision one = revision(1);
@@ -148,7 +82,7 @@ class EffectiveRevisionCacheTest {
 
     @Test
     void readersWhoMissTogetherShareOneRead() throws Exception {
-        FakeStore db = new FakeStore();
+        EffectiveStore db = new EffectiveStore();
         db.slow = new CountDownLatch(1);
         EffectiveRevisionCache cache = new EffectiveRevisionCache(db);
         Reader first = new Reader(cache);
@@ -169,7 +103,7 @@ class EffectiveRevisionCacheTest {
 
     @Test
     void aSharedReadOlderThanAnAnnouncementTheReaderKnowsIsReadAgain() throws Exception {
-        FakeStore db = new FakeStore();
+        EffectiveStore db = new EffectiveStore();
         db.slow = new CountDownLatch(1);
         EffectiveRevisionCache cache = new EffectiveRevisionCache(db);
         // A read of revision 1 is under way when revision 2 is committed and announced.

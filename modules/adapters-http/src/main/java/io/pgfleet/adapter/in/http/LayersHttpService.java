@@ -146,6 +146,7 @@ final class LayersHttpService implements ApiService {
             }
             case Composition.Invalid inv -> body.add("valid", false).add("errors", layerErrors(inv.errors()));
         }
+        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         Jsons.send(req, res, body.build());
     }
 

@@ -79,6 +79,8 @@ final class VersionedDocuments {
             body.add("next", n);
             res.header(HeaderNames.LINK, "<" + n + ">; rel=\"next\"");
         }, () -> body.addNull("next"));
+        // A page changes with every publish: intermediaries revalidate it (docs/api.md, Caching).
+        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         Jsons.send(req, res, body.build());
     }
 
@@ -86,6 +88,7 @@ final class VersionedDocuments {
     static void sendDiff(ServerRequest req, ServerResponse res, UnifiedDiff.Result diff) {
         res.header(HeaderNames.CONTENT_TYPE, "text/x-diff; charset=utf-8");
         res.header(ConfigHttpService.DIFF_MINIMAL, Boolean.toString(diff.minimal()));
+        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         Compression.send(req, res, diff.text().getBytes(StandardCharsets.UTF_8));
     }
 }
