@@ -274,7 +274,7 @@ final class LayerComposer {
                 long start = System.nanoTime();
                 List<LayerMember> members = read.apply(ids.subList(from, Math.min(ids.size(), from + PAGE)));
                 long readAt = System.nanoTime();
-                Recomputed result = page(members, world, at, total == 0 ? changed : new HashMap<>());
+                Validated result = page(members, world, at, total == 0 ? changed : new HashMap<>());
                 readNanos += readAt - start;
                 mergeNanos += System.nanoTime() - readAt;
                 switch (result) {
