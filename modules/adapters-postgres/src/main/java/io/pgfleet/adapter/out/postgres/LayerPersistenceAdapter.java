@@ -543,7 +543,9 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             docIndex.keySet().forEach(docs::add);
             // A plain UPDATE of the existing rows (an upsert would lock each row once more before
             // updating it); a document whose content is unchanged (a change of sources only) keeps its
-            // stored value, so nothing of it is written again. Collectors without a row get one.
+            // stored value, so nothing of it is written again. Collectors without a row get one (every
+            // writer holds the collector's row lock, so no other transaction inserts it meanwhile; the
+            // ON CONFLICT clause keeps the statement correct should that ever change).
             tx.dml("""
                     WITH x AS (
                         SELECT x.collector_id, x.revision, d.document, x.content_hash,
@@ -564,7 +566,11 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                         sources, created_at, pull_interval_s)
                     SELECT x.collector_id, x.revision, x.document, x.content_hash, x.effective_sha256, x.sources,
                         x.created_at, x.pull_interval_s
-                    FROM x WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.collector_id = x.collector_id)""",
+                    FROM x WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.collector_id = x.collector_id)
+                    ON CONFLICT (collector_id) DO UPDATE SET revision = EXCLUDED.revision, document = EXCLUDED.document,
+                        content_hash = EXCLUDED.content_hash, effective_sha256 = EXCLUDED.effective_sha256,
+                        sources = EXCLUDED.sources, created_at = EXCLUDED.created_at,
+                        pull_interval_s = EXCLUDED.pull_interval_s""",
                     rows.build().toString(), docs.build().toString());
             pending.clear();
         }
