@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -232,7 +233,7 @@ public final class AgentFootprintBenchmark {
         } finally {
             // the database, the unpacked package and the agents' state: nothing left in /tmp
             try (var all = Files.walk(dir)) {
-                all.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                all.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
     }
