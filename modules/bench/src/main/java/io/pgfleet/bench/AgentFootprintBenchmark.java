@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -67,7 +68,9 @@ public final class AgentFootprintBenchmark {
      * Runs the benchmark.
      *
      * @param args {@code --server-jar J --agent-jar A [--jdk DIR --package-script S [--package-cache DIR]]
-     *             [--minutes M] [--intervals default|fast] [--compare-opts "…"]… [--agent-opts "…"]…}
+     *             [--minutes M] [--intervals default|fast] [--instances N] [--compare-opts "…"]… [--agent-opts "…"]…}
+     *             ({@code --instances N}: N agents of each profile side by side, each its own process, collector
+     *             and configuration; the table then also gives each profile's median)
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -81,6 +84,7 @@ public final class AgentFootprintBenchmark {
         boolean fast = false;
         List<String> compareOpts = new ArrayList<>();
         List<String> agentOpts = new ArrayList<>();
+        int instances = 1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--server-jar" -> serverJar = Path.of(args[++i]);
@@ -91,6 +95,7 @@ public final class AgentFootprintBenchmark {
                 case "--minutes" -> minutes = Integer.parseInt(args[++i]);
                 case "--compare-opts" -> compareOpts.add(args[++i]);
                 case "--agent-opts" -> agentOpts.add(args[++i]);
+                case "--instances" -> instances = Integer.parseInt(args[++i]);
                 case "--intervals" -> fast = switch (args[++i]) {
                     case "fast" -> true;
                     case "default" -> false;
@@ -149,8 +154,14 @@ public final class AgentFootprintBenchmark {
                         .build(), HttpResponse.BodyHandlers.ofString()).body()
                         .replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
                 String doc = document(db, dir, fast);
-                for (int i = 0; i < profiles.size(); i++) {
-                    Running r = startAgent(profiles.get(i), dir.resolve("agent-" + i), base);
+                List<Profile> started = new ArrayList<>();
+                for (Profile p : profiles) {
+                    for (int n = 0; n < instances; n++) {
+                        started.add(p);
+                    }
+                }
+                for (int i = 0; i < started.size(); i++) {
+                    Running r = startAgent(started.get(i), dir.resolve("agent-" + i), base);
                     agents.add(r);
                     HttpResponse<String> put = http.send(HttpRequest.newBuilder(
                                     URI.create(base + "/api/v1/config/" + r.collectorId))
@@ -185,13 +196,26 @@ public final class AgentFootprintBenchmark {
                 System.out.println();
                 System.out.println("| agent | RSS max MiB | RSS at end MiB | PSS at end MiB | CPU whole run | CPU after the first minute |");
                 System.out.println("|---|---|---|---|---|---|");
+                Map<Profile, List<double[]>> rows = new java.util.LinkedHashMap<>();
                 for (Running r : agents) {
                     long pid = r.process.pid();
                     double cpu = Proc.cpuSeconds(pid);
                     double idle = r.tAfterFirstMinute == 0 ? Double.NaN
                             : (cpu - r.cpuAfterFirstMinute) / ((System.nanoTime() - r.tAfterFirstMinute) / 1e9);
-                    System.out.printf("| %s | %.1f | %.1f | %.1f | %.2f %% | %.2f %% |%n", r.profile.name(), r.maxRss,
-                            Proc.rssMiB(pid), pssMiB(pid), 100 * (cpu - r.cpuStart) / wall, 100 * idle);
+                    double[] row = {r.maxRss, Proc.rssMiB(pid), pssMiB(pid), 100 * (cpu - r.cpuStart) / wall, 100 * idle};
+                    rows.computeIfAbsent(r.profile, k -> new ArrayList<>()).add(row);
+                    print(r.profile.name() + " (pid " + pid + ")", row);
+                }
+                if (instances > 1) {
+                    rows.forEach((p, list) -> {
+                        double[] median = new double[5];
+                        for (int c = 0; c < 5; c++) {
+                            final int col = c;
+                            double[] v = list.stream().mapToDouble(x -> x[col]).sorted().toArray();
+                            median[c] = v[v.length / 2];
+                        }
+                        print("**median of " + list.size() + "**: " + p.name(), median);
+                    });
                 }
                 System.out.println("(" + Instant.now() + ", " + minutes + " minutes, "
                         + Runtime.getRuntime().availableProcessors() + " CPUs, load average before " + loadBefore
@@ -206,7 +230,16 @@ public final class AgentFootprintBenchmark {
                 server.destroy();
                 server.waitFor(30, TimeUnit.SECONDS);
             }
+        } finally {
+            // the database, the unpacked package and the agents' state: nothing left in /tmp
+            try (var all = Files.walk(dir)) {
+                all.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
+    }
+
+    private static void print(String name, double[] row) {
+        System.out.printf("| %s | %.1f | %.1f | %.1f | %.2f %% | %.2f %% |%n", name, row[0], row[1], row[2], row[3], row[4]);
     }
 
     /** Builds the agent's tarball with the packaging script, unpacks it, and returns its command. */
