@@ -104,6 +104,11 @@ final class LayeredOwnAppender implements OwnLayerAppender {
         Batch stored;
         try {
             stored = transact(batch);
+        } catch (Error e) {
+            // Taken off the queue, they are nobody's but this thread's: never leave one waiting.
+            RuntimeException failed = new IllegalStateException("publishing failed: " + e, e);
+            batch.forEach(p -> p.fail(failed));
+            throw e;
         } catch (RuntimeException e) {
             // A lost database fails everyone alike; anything else may be one publish's own: retry each alone.
             if (batch.size() == 1 || e instanceof StorageUnavailableException) {
