@@ -13,7 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Processes under test and what /proc and jcmd say about them. */
-final class Proc {
+public final class Proc {
 
     private Proc() {
     }
@@ -58,7 +58,7 @@ final class Proc {
     }
 
     /** Resident set size in MiB. */
-    static double rssMiB(long pid) throws IOException {
+    public static double rssMiB(long pid) throws IOException {
         for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (l.startsWith("VmRSS:")) {
                 return Long.parseLong(l.replaceAll("\\D", "")) / 1024.0;
@@ -68,7 +68,7 @@ final class Proc {
     }
 
     /** CPU seconds (user + system) used so far. */
-    static double cpuSeconds(long pid) throws IOException {
+    public static double cpuSeconds(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;

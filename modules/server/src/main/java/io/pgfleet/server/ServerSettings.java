@@ -153,6 +153,17 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
     }
 
     /**
+     * The same settings with another database pool size.
+     *
+     * @param other the pool size
+     * @return a copy
+     */
+    public ServerSettings withPoolSize(int other) {
+        return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, other, adminPassword,
+                registrationSecret, accessTokenTtl, tls, retention, limits, security, rollouts);
+    }
+
+    /**
      * The same settings with another access token lifetime.
      *
      * @param ttl the lifetime

@@ -39,9 +39,7 @@ class RegistrationBurstIT {
     private static final long LAYERS_LOCK = 0x7067666c6c617972L;
 
     @RegisterExtension
-    static final RunningServer SERVER = new RunningServer(s -> new ServerSettings(s.host(), s.port(), s.dataDir(),
-            s.dbUrl(), s.dbUser(), s.dbPassword(), POOL, s.adminPassword(), s.registrationSecret(), s.accessTokenTtl(),
-            s.tls(), s.retention(), s.limits(), s.security(), s.rollouts()));
+    static final RunningServer SERVER = new RunningServer(s -> s.withPoolSize(POOL));
 
     @Test
     void aHundredAgentsRegisteringAtOnceEachGetInOnceWithTheFleetLayerAsPublishedMeanwhile() throws Exception {

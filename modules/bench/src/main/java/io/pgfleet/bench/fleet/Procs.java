@@ -1,5 +1,6 @@
 package io.pgfleet.bench.fleet;
 
+import io.pgfleet.bench.Proc;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -17,19 +18,12 @@ final class Procs {
 
     /** Resident set size in MiB. */
     static double rssMiB(long pid) throws IOException {
-        for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (l.startsWith("VmRSS:")) {
-                return Long.parseLong(l.replaceAll("\\D", "")) / 1024.0;
-            }
-        }
-        return -1;
+        return Proc.rssMiB(pid);
     }
 
     /** CPU seconds (user + system) used so far. */
     static double cpuSeconds(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        return Proc.cpuSeconds(pid);
     }
 
     /** This JVM's CPU seconds. */
