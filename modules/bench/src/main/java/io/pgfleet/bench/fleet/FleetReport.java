@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -27,7 +28,8 @@ import java.util.stream.Collectors;
  *   <li>every sample produced stored once, or counted as dropped by its agent;</li>
  *   <li>no agent locked out;</li>
  *   <li>no 5xx answer except 503 during a planned outage;</li>
- *   <li>server and database memory flat.</li>
+ *   <li>server and database memory flat (live heap after a full GC, RSS under a bound; PostgreSQL's
+ *   PSS: {@link MemoryCheck}).</li>
  * </ol>
  */
 public final class FleetReport {
@@ -344,6 +346,7 @@ public final class FleetReport {
                 .collect(Collectors.groupingBy(m -> m.process() + "#" + m.generation(), LinkedHashMap::new, Collectors.toList()));
         List<Map<String, Object>> rows = new ArrayList<>();
         List<String> growing = new ArrayList<>();
+        List<String> verdicts = new ArrayList<>();
         int judged = 0;
         for (Map.Entry<String, List<FleetSimulation.MemorySample>> e : byProcess.entrySet()) {
             List<FleetSimulation.MemorySample> s = e.getValue();
@@ -373,22 +376,46 @@ public final class FleetReport {
                 double wall = (s.get(s.size() - 1).atMillis() - s.get(0).atMillis()) / 1000.0;
                 m.put("cpu_percent_of_one_core", wall > 0 ? round(100 * cpu / wall) : "n/a");
             }
+            boolean server = !simulator && !e.getKey().startsWith("postgresql");
+            Optional<Double> liveQuarter = Optional.empty();
+            Optional<Double> liveEnd = Optional.empty();
+            if (server) {
+                String process = e.getKey().substring(0, e.getKey().indexOf('#'));
+                int generation = s.get(0).generation();
+                for (FleetSimulation.LiveHeap l : sim.liveHeap()) {
+                    if (l.process().equals(process) && l.generation() == generation) {
+                        if (l.when().equals("quarter")) {
+                            liveQuarter = Optional.of(l.liveMiB());
+                        } else {
+                            liveEnd = Optional.of(l.liveMiB());
+                        }
+                    }
+                }
+                m.put("live_heap_mib_quarter_end", liveQuarter.map(FleetReport::round).map(String::valueOf).orElse("n/a")
+                        + " / " + liveEnd.map(FleetReport::round).map(String::valueOf).orElse("n/a"));
+            }
             rows.add(m);
-            // Flat: the end no higher than the level after warm-up (a quarter into the process's
-            // life) by more than 30 % + 64 MiB. Needs four looks at least.
+            // Flat: see MemoryCheck. The warm level is a quarter into the process's life; needs four
+            // looks at least.
             if (!simulator && s.size() >= 4) {
                 judged++;
                 double warm = v.applyAsDouble(s.get(s.size() / 4));
-                if (last > warm * 1.3 + 64) {
-                    growing.add(e.getKey() + " " + round(warm) + " → " + round(last) + " MiB");
+                MemoryCheck.Verdict verdict = server
+                        ? MemoryCheck.server(warm, last, liveQuarter, liveEnd, MemoryCheck.xmxMiB(sim.tier().heap()))
+                        : MemoryCheck.growth("PSS", warm, last);
+                verdicts.add(e.getKey() + ": " + verdict.detail());
+                if (!verdict.flat()) {
+                    growing.add(e.getKey());
                 }
             }
         }
         facts.put("memory", rows);
         checks.add(new Check("server and database memory flat", growing.isEmpty(),
                 judged == 0 ? "too few looks (one every 15 s) to judge; see the table"
-                        : judged + " process lives judged (end ≤ after-warm-up × 1.3 + 64 MiB)"
-                        + (growing.isEmpty() ? "" : "; growing: " + growing)));
+                        : judged + " process lives judged (servers: live heap after a full GC, end ≤ quarter × 1.3 + 64 MiB,"
+                        + " and RSS ≤ -Xmx + " + Math.round(MemoryCheck.NATIVE_ALLOWANCE_MIB) + " MiB; PostgreSQL: PSS end ≤"
+                        + " quarter × 1.3 + 64 MiB): " + String.join("; ", verdicts)
+                        + (growing.isEmpty() ? "" : "; NOT FLAT: " + growing)));
     }
 
     // ---- output ----------------------------------------------------------------------------------------------

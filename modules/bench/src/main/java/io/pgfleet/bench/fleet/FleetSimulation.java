@@ -86,6 +86,10 @@ public final class FleetSimulation {
     private final List<PublishResult> publishes = new CopyOnWriteArrayList<>();
     private final List<String> timeline = new CopyOnWriteArrayList<>();
     private final List<MemorySample> memory = new CopyOnWriteArrayList<>();
+    /** Live heap (after a full GC) of each server life, a quarter into it and at the end. */
+    private final List<LiveHeap> liveHeap = new CopyOnWriteArrayList<>();
+    /** When the sampler first saw each server life ("server-i#generation"). */
+    private final Map<String, Long> lifeStarts = new java.util.concurrent.ConcurrentHashMap<>();
     /** The checks of the scenario's own events (rollouts, the rolling upgrade), besides the six of every run. */
     private final List<FleetReport.Check> scenarioChecks = new CopyOnWriteArrayList<>();
     /** What the scenario's own events measured, for the report. */
@@ -105,6 +109,10 @@ public final class FleetSimulation {
 
     /** One look at a process's memory. */
     record MemorySample(long atMillis, String process, int generation, double rssMiB, double heapMiB, double cpuSeconds) {
+    }
+
+    /** One look at a server life's live heap: heap in use right after a full GC ({@code when}: quarter or end). */
+    record LiveHeap(long atMillis, String process, int generation, String when, double liveMiB) {
     }
 
     private FleetSimulation(Options o) throws IOException {
@@ -180,6 +188,7 @@ public final class FleetSimulation {
             sampler.cancel(true);
             watcher.cancel(true);
             sampleOnce();
+            liveLooks(true);
             say("stopping " + agents.size() + " agents (each pushes what it still holds)");
             stopAgents();
             long endMillis = System.currentTimeMillis();
@@ -603,12 +612,49 @@ public final class FleetSimulation {
     private void sampleMemory() {
         while (!Thread.currentThread().isInterrupted()) {
             sampleOnce();
+            liveLooks(false);
             try {
                 Thread.sleep(15_000);
             } catch (InterruptedException e) {
                 return;
             }
         }
+    }
+
+    /**
+     * Full GC and live heap of each running server instance: at the end ({@code atEnd}), or for
+     * each life that has reached a quarter of its span to the planned end of the run and has no
+     * quarter look yet. A full GC pauses the instance for a moment (SerialGC, tens of ms), twice
+     * per life.
+     */
+    private void liveLooks(boolean atEnd) {
+        long now = System.currentTimeMillis();
+        long plannedEnd = runStart.get() + (long) (o.minutes() * 60_000);
+        for (int i = 0; i < tier.size(); i++) {
+            Optional<Long> pid = tier.pid(i);
+            if (pid.isEmpty()) {
+                continue;
+            }
+            int gen = tier.generation(i);
+            String process = "server-" + i;
+            String life = process + "#" + gen;
+            long born = lifeStarts.computeIfAbsent(life, k -> now);
+            String when = atEnd ? "end" : "quarter";
+            boolean due = atEnd || (now >= born + (plannedEnd - born) / 4
+                    && liveHeap.stream().noneMatch(l -> l.process().equals(process) && l.generation() == gen
+                    && l.when().equals("quarter")));
+            if (due) {
+                double live = Procs.liveHeapMiB(pid.get());
+                if (live >= 0) {
+                    liveHeap.add(new LiveHeap(System.currentTimeMillis(), process, gen, when, live));
+                    say("live heap of " + process + " (life " + gen + ", " + when + "): " + Math.round(live) + " MiB");
+                }
+            }
+        }
+    }
+
+    List<LiveHeap> liveHeap() {
+        return liveHeap;
     }
 
     private void sampleOnce() {

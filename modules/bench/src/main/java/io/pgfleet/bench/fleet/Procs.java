@@ -59,6 +59,29 @@ final class Procs {
     }
 
     /**
+     * The live heap in MiB: a full collection ({@code jcmd GC.run}, a full GC under SerialGC),
+     * then the heap in use; -1 when it cannot tell.
+     */
+    static double liveHeapMiB(long pid) {
+        try {
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(pid), "GC.run").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                return -1;
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+        double used = heapUsedMiB(pid);
+        return used > 0 ? used : -1;
+    }
+
+    /**
      * Proportional set size of every PostgreSQL process this JVM started (shared buffers counted
      * once across them), in MiB; -1 when none runs.
      */

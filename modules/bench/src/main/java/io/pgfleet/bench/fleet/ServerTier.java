@@ -168,6 +168,11 @@ final class ServerTier implements AutoCloseable {
         return alive(i) ? Optional.of(processes[i].pid()) : Optional.empty();
     }
 
+    /** Each instance's {@code -Xmx}, as given. */
+    String heap() {
+        return heap;
+    }
+
     /** Which start of the instance is running (1 for the first). */
     int generation(int i) {
         return generation[i];
