@@ -8,8 +8,8 @@ import java.util.random.RandomGenerator;
 /**
  * When the agent asks the server for its configuration next. It pulls at start-up; then it
  * watches (long-polls) when {@code watch = true}, else polls every {@code config_pull_interval}
- * ±10 %; after failures it backs off exponentially with full jitter, capped at the pull interval,
- * and never retries sooner than {@link #MIN_RETRY}.
+ * ±10 %; after failures it backs off exponentially with full jitter, capped at the pull interval
+ * and at {@link #MAX_BACKOFF} whichever is shorter, and never retries sooner than {@link #MIN_RETRY}.
  */
 public final class PullPolicy {
 
@@ -17,6 +17,14 @@ public final class PullPolicy {
     public static final Duration BASE_BACKOFF = Duration.ofSeconds(1);
     /** No retry comes sooner than this, whatever the jitter draws: no busy loop. */
     public static final Duration MIN_RETRY = Duration.ofMillis(250);
+    /**
+     * The longest pause after failures, whatever the pull interval: a fleet is back within about
+     * a minute after an outage ends, instead of up to the pull interval (5 min by default) for an
+     * agent that happened to draw a long pause. SPEC §3 caps the back-off at the pull interval; a
+     * lower cap complies. A whole fleet coming back over this minute is the load to plan for
+     * (100,000 agents: about 1,700 requests/s; docs/capacity.md).
+     */
+    public static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
 
     private PullPolicy() {
     }
@@ -49,11 +57,12 @@ public final class PullPolicy {
     }
 
     /**
-     * The pause after consecutive failures: full jitter, uniformly in [0, min(cap, 1 s × 2^(n-1))],
-     * but at least {@link #MIN_RETRY}.
+     * The pause after consecutive failures: full jitter, uniformly in
+     * [0, min(cap, {@link #MAX_BACKOFF}, 1 s × 2^(n-1))], but at least {@link #MIN_RETRY}.
      *
      * @param consecutiveFailures how many attempts failed in a row, at least 1
-     * @param cap                 the longest pause (the pull interval)
+     * @param cap                 the longest pause asked for (the pull interval); never above
+     *                            {@link #MAX_BACKOFF}
      * @param random              jitter source
      * @return the pause
      */
@@ -62,7 +71,7 @@ public final class PullPolicy {
             throw new IllegalArgumentException("after a failure the count is at least 1");
         }
         long ceiling = BASE_BACKOFF.toMillis() << Math.min(consecutiveFailures - 1, 30);
-        ceiling = Math.min(Math.max(ceiling, 1), cap.toMillis());
+        ceiling = Math.min(Math.max(ceiling, 1), Math.min(cap.toMillis(), MAX_BACKOFF.toMillis()));
         long drawn = (long) (random.nextDouble() * ceiling);
         return Duration.ofMillis(Math.max(drawn, Math.min(MIN_RETRY.toMillis(), ceiling)));
     }

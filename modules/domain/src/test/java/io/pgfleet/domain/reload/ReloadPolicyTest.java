@@ -51,8 +51,25 @@ class ReloadPolicyTest {
         Duration cap = Duration.ofSeconds(300);
         assertEquals(Duration.ofMillis(1000), PullPolicy.afterFailure(1, cap, fixed(1.0)));
         assertEquals(Duration.ofMillis(8000), PullPolicy.afterFailure(4, cap, fixed(1.0)));
-        assertEquals(Duration.ofSeconds(300), PullPolicy.afterFailure(30, cap, fixed(1.0)));
         assertEquals(Duration.ofMillis(4000), PullPolicy.afterFailure(4, cap, fixed(0.5)));
+        assertEquals(Duration.ofSeconds(10), PullPolicy.afterFailure(30, Duration.ofSeconds(10), fixed(1.0)),
+                "a pull interval under a minute is the cap");
+    }
+
+    @Test
+    void afterAnOutageNoAgentWaitsMoreThanAMinuteWhateverItsPullInterval() {
+        // Nine failures in an outage with the default 300 s pull interval: the exponential step is
+        // 256 s, the pause still at most a minute, so the fleet is back within a minute of the end.
+        Duration pullInterval = Duration.ofSeconds(300);
+        for (int n = 1; n <= 40; n++) {
+            for (double draw : new double[] {0.0, 0.5, 0.999, 1.0}) {
+                Duration pause = PullPolicy.afterFailure(n, pullInterval, fixed(draw));
+                assertTrue(pause.compareTo(Duration.ofSeconds(60)) <= 0, n + " failures, draw " + draw + ": " + pause);
+            }
+        }
+        assertEquals(Duration.ofSeconds(60), PullPolicy.afterFailure(9, pullInterval, fixed(1.0)));
+        assertEquals(Duration.ofSeconds(30), PullPolicy.afterFailure(9, pullInterval, fixed(0.5)));
+        assertEquals(PullPolicy.MAX_BACKOFF, Duration.ofSeconds(60));
     }
 
     @Test
