@@ -48,6 +48,7 @@ public final class FakeFleetServer implements AutoCloseable {
     private volatile Optional<Map.Entry<Integer, String>> published = Optional.empty();
     private final List<String> registrationKeys = new CopyOnWriteArrayList<>();
     private final AtomicInteger lostRegistrationAnswers = new AtomicInteger();
+    private volatile boolean keyReused;
 
     public FakeFleetServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -55,6 +56,11 @@ public final class FakeFleetServer implements AutoCloseable {
         server.createContext("/api/v1/collectors/register", ex -> {
             registrationKeys.add(Optional.ofNullable(ex.getRequestHeaders().getFirst("Idempotency-Key")).orElse(""));
             ex.getRequestBody().readAllBytes();
+            if (keyReused) {
+                send(ex, 422, "application/problem+json", "{\"type\":\"https://pgfleet.io/problems/idempotency-key-reused\","
+                        + "\"status\":422,\"detail\":\"the idempotency key was used for another registration request\"}");
+                return;
+            }
             if (lostRegistrationAnswers.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 // Registered, but the answer never reaches the agent: the connection breaks first.
                 ex.close();
@@ -80,6 +86,11 @@ public final class FakeFleetServer implements AutoCloseable {
     /** The Idempotency-Key of every registration received, in order (empty text when none was sent). */
     List<String> registrationKeys() {
         return List.copyOf(registrationKeys);
+    }
+
+    /** Registrations are answered {@code 422 idempotency-key-reused}, as when a key was used with other settings. */
+    void refuseRegistrationKeys(boolean refuse) {
+        keyReused = refuse;
     }
 
     /** The next registrations are received but their answers lost (the connection breaks). */

@@ -90,6 +90,49 @@ class RegistrationKeyTest {
         }
     }
 
+    @Test
+    void aKeyTheServerSaysWasUsedWithOtherSettingsIsForgottenSoTheNextAttemptRegistersAnew() throws Exception {
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            AgentState state = new AgentState(dir);
+            ServerClient c = client(server, state);
+            server.refuseRegistrationKeys(true);
+            ServerException e = assertThrows(ServerException.class, () -> register(c));
+            assertEquals(ServerException.Kind.REJECTED, e.kind());
+            assertTrue(e.getMessage().contains("decommission"), e.getMessage());
+            assertFalse(Files.exists(dir.resolve("registration.key")));
+
+            server.refuseRegistrationKeys(false);
+            assertEquals("c-1", register(c));
+            List<String> keys = server.registrationKeys();
+            assertNotEquals(keys.get(0), keys.get(1), "a new key for a new registration");
+        }
+    }
+
+    @Test
+    void aStateDirectoryThatRefusesTheKeyDoesNotStopTheRegistration() throws Exception {
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+            ServerClient.RegistrationKeys refusing = new ServerClient.RegistrationKeys() {
+                @Override
+                public String registrationKey() {
+                    throw new java.io.UncheckedIOException(new java.io.IOException("No space left on device"));
+                }
+
+                @Override
+                public void forgetRegistrationKey() {
+                }
+            };
+            server.loseRegistrationAnswers(1);
+            ServerClient c = new ServerClient(server.uri(), Optional.empty(), Optional.empty(), Optional.empty(), "", "",
+                    (id, refresh) -> { }, refusing, warnings::add);
+            assertThrows(ServerException.class, () -> register(c));
+            assertEquals("c-1", register(c));
+            List<String> keys = server.registrationKeys();
+            assertEquals(keys.get(0), keys.get(1), "the retry in this process reuses the key kept in memory");
+            assertTrue(warnings.stream().anyMatch(w -> w.contains("could not keep the registration key")), warnings.toString());
+        }
+    }
+
     private static ServerClient client(FakeFleetServer server, AgentState state) {
         return new ServerClient(server.uri(), Optional.empty(), Optional.empty(), Optional.empty(), "", "",
                 (id, refresh) -> state.saveIdentity(new AgentState.Identity(id, refresh)), state, m -> { });

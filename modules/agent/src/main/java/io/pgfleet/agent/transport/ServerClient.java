@@ -144,6 +144,8 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
     private final WebClient http;
     private final TokenSink sink;
     private final RegistrationKeys keys;
+    /** The key when {@link #keys} cannot keep one. */
+    private final RegistrationKeys unkeptKeys = RegistrationKeys.inMemory();
     private final Consumer<String> warn;
     private final Object refreshLock = new Object();
     /** Whether the newest pair is only in memory (the state directory refused it); guarded by refreshLock. */
@@ -260,7 +262,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
         labels.forEach(l::add);
         String body = Json.createObjectBuilder().add("name", name).add("hostname", hostname).add("labels", l).build().toString();
         // Kept until the identity it obtains is: the same key goes with every attempt, across restarts.
-        String key = keys.registrationKey();
+        String key = registrationKey();
         JsonObject answer;
         try {
             answer = call(() -> {
@@ -280,7 +282,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             if (e.kind() == ServerException.Kind.REJECTED && e.getMessage().contains("idempotency-key-reused")) {
                 // An attempt with other settings (name, host, labels) registered with this key and its
                 // answer was lost: that collector cannot be claimed back, so the next attempt starts anew.
-                keys.forgetRegistrationKey();
+                forgetKey();
                 throw new ServerException(ServerException.Kind.REJECTED, "an earlier registration attempt with other"
                         + " settings (name, hostname or labels) succeeded but its answer was lost; the collector it"
                         + " created may show in the fleet without an agent (decommission it). The next attempt"
@@ -297,10 +299,32 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
         synchronized (refreshLock) {
             if (!unsaved) {
                 // The identity is on disk: a later registration (a re-enrolment) is a new series.
-                keys.forgetRegistrationKey();
+                forgetKey();
             }
         }
         return id;
+    }
+
+    private String registrationKey() {
+        try {
+            return keys.registrationKey();
+        } catch (RuntimeException e) {
+            // A state directory that refuses the key does not stop the registration (as it does not stop
+            // the use of new tokens): the key lives in memory, and retries within this process reuse it.
+            warn.accept("could not keep the registration key in the state directory (" + e.getMessage() + "); a"
+                    + " restart before the registration is answered may register this host a second time");
+            return unkeptKeys.registrationKey();
+        }
+    }
+
+    private void forgetKey() {
+        unkeptKeys.forgetRegistrationKey();
+        try {
+            keys.forgetRegistrationKey();
+        } catch (RuntimeException e) {
+            // A key left behind is harmless: the identity is kept, so the agent does not register again.
+            warn.accept("could not delete the registration key from the state directory (" + e.getMessage() + ")");
+        }
     }
 
     private void tokens(JsonObject answer, String id) {
@@ -336,7 +360,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                 sink.save(collectorId, refreshToken);
                 unsaved = false;
                 // Kept while the identity was in memory only, so that a restart would claim it back.
-                keys.forgetRegistrationKey();
+                forgetKey();
                 warn.accept("the refresh token is kept in the state directory again");
             } catch (RuntimeException e) {
                 // still refused; said once already, tried again on the next request

@@ -114,7 +114,7 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
         java.util.function.Consumer<String> part = v -> sb.append(v.length()).append(':').append(v).append(';');
         part.accept(name == null ? "" : name);
         part.accept(hostname == null ? "" : hostname);
-        new TreeMap<>(labels).forEach((k, v) -> {
+        new TreeMap<>(labels == null ? Map.<String, String>of() : labels).forEach((k, v) -> {
             part.accept(k);
             part.accept(v);
         });
