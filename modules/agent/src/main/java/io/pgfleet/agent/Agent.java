@@ -43,7 +43,7 @@ public final class Agent implements AutoCloseable {
         ServerClient client = new ServerClient(settings.serverUrl(), settings.caFile(), settings.certFile(),
                 settings.keyFile(), identity.map(AgentState.Identity::collectorId).orElse(""),
                 identity.map(AgentState.Identity::refreshToken).orElse(""),
-                (id, refresh) -> state.saveIdentity(new AgentState.Identity(id, refresh)), this::log);
+                (id, refresh) -> state.saveIdentity(new AgentState.Identity(id, refresh)), state, this::log);
         HostEnvironment host = new HostEnvironment(settings);
         TomlDocumentParser parser = new TomlDocumentParser();
         // Started first: a port that is taken stops the agent before it registers or collects anything.

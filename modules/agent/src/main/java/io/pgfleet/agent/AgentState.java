@@ -1,6 +1,7 @@
 package io.pgfleet.agent;
 
 import io.pgfleet.agent.core.LastKnownGoodStore;
+import io.pgfleet.agent.transport.ServerClient;
 import io.pgfleet.domain.collector.CollectorId;
 
 import java.io.IOException;
@@ -18,13 +19,15 @@ import java.util.Optional;
 import java.util.Properties;
 
 /**
- * What the agent keeps on disk in its state directory: its identity and refresh token, and the
- * last configuration it applied (the last-known-good), each written atomically: temporary file,
- * fsync, rename.
+ * What the agent keeps on disk in its state directory: its identity and refresh token, the
+ * last configuration it applied (the last-known-good), and while it registers, the registration's
+ * idempotency key; each written atomically: temporary file, fsync, rename.
  */
-public final class AgentState implements LastKnownGoodStore {
+public final class AgentState implements LastKnownGoodStore, ServerClient.RegistrationKeys {
 
     private static final String IDENTITY = "identity.properties";
+    private static final String REGISTRATION_KEY = "registration.key";
+    private static final java.util.regex.Pattern KEY_SYNTAX = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{16,128}");
     private static final String LKG = "last-known-good.toml";
     private static final String LKG_VERSION = "last-known-good.version";
 
@@ -96,6 +99,38 @@ public final class AgentState implements LastKnownGoodStore {
         String text = "# pgfleet agent identity; keep secret\ncollector_id=" + identity.collectorId()
                 + "\nrefresh_token=" + identity.refreshToken() + "\n";
         writeAtomically(dir.resolve(IDENTITY), text);
+    }
+
+    /**
+     * The key of the registration under way, written before it is first sent: an agent stopped
+     * between sending and receiving the answer sends it again when it restarts.
+     */
+    @Override
+    public synchronized String registrationKey() {
+        Path f = dir.resolve(REGISTRATION_KEY);
+        if (Files.exists(f)) {
+            try {
+                String kept = Files.readString(f).strip();
+                if (KEY_SYNTAX.matcher(kept).matches()) {
+                    return kept;
+                }
+            } catch (IOException e) {
+                // unreadable: replaced below, as a damaged file would be
+            }
+        }
+        String key = ServerClient.RegistrationKeys.newKey();
+        writeAtomically(f, key + "\n");
+        return key;
+    }
+
+    @Override
+    public synchronized void forgetRegistrationKey() {
+        Path f = dir.resolve(REGISTRATION_KEY);
+        try {
+            Files.deleteIfExists(f);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + f, e);
+        }
     }
 
     @Override

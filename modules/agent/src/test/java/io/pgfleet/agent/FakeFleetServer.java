@@ -46,12 +46,29 @@ public final class FakeFleetServer implements AutoCloseable {
     private final AtomicInteger refusedPushes = new AtomicInteger();
     private final List<String> statusReports = new CopyOnWriteArrayList<>();
     private volatile Optional<Map.Entry<Integer, String>> published = Optional.empty();
+    private final List<String> registrationKeys = new CopyOnWriteArrayList<>();
+    private final AtomicInteger lostRegistrationAnswers = new AtomicInteger();
+    private volatile boolean keyReused;
 
     public FakeFleetServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(executor);
-        server.createContext("/api/v1/collectors/register", ex -> send(ex, 201, "application/json",
-                "{\"collector_id\":\"c-1\",\"access_token\":\"" + validAccess + "\",\"refresh_token\":\"r0\"}"));
+        server.createContext("/api/v1/collectors/register", ex -> {
+            registrationKeys.add(Optional.ofNullable(ex.getRequestHeaders().getFirst("Idempotency-Key")).orElse(""));
+            ex.getRequestBody().readAllBytes();
+            if (keyReused) {
+                send(ex, 422, "application/problem+json", "{\"type\":\"https://pgfleet.io/problems/idempotency-key-reused\","
+                        + "\"status\":422,\"detail\":\"the idempotency key was used for another registration request\"}");
+                return;
+            }
+            if (lostRegistrationAnswers.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                // Registered, but the answer never reaches the agent: the connection breaks first.
+                ex.close();
+                return;
+            }
+            send(ex, 201, "application/json",
+                    "{\"collector_id\":\"c-1\",\"access_token\":\"" + validAccess + "\",\"refresh_token\":\"r0\"}");
+        });
         server.createContext("/api/v1/auth/refresh", this::refresh);
         server.createContext("/api/v1/collectors/", ex -> {
             statusReports.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
@@ -64,6 +81,21 @@ public final class FakeFleetServer implements AutoCloseable {
 
     public URI uri() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /** The Idempotency-Key of every registration received, in order (empty text when none was sent). */
+    List<String> registrationKeys() {
+        return List.copyOf(registrationKeys);
+    }
+
+    /** Registrations are answered {@code 422 idempotency-key-reused}, as when a key was used with other settings. */
+    void refuseRegistrationKeys(boolean refuse) {
+        keyReused = refuse;
+    }
+
+    /** The next registrations are received but their answers lost (the connection breaks). */
+    void loseRegistrationAnswers(int count) {
+        lostRegistrationAnswers.set(count);
     }
 
     void publish(int version, String document) {

@@ -158,6 +158,16 @@ class OpenApiConformanceIT {
         Exchange registered = expect(201, json("POST", "/api/v1/collectors/register", none,
                 "{\"name\":\"one\",\"hostname\":\"one.example\"}", "X-Enrolment-Token", field(enrolment, "enrolment_token")));
         Optional<String> collector = Optional.of(field(registered, "access_token"));
+        String keyed = "{\"name\":\"oa-keyed\"}";
+        String secret = ServerSettings.TEST_REGISTRATION_SECRET;
+        expect(400, json("POST", "/api/v1/collectors/register", none, keyed, "X-Registration-Secret", secret,
+                "Idempotency-Key", "short"));
+        expect(201, json("POST", "/api/v1/collectors/register", none, keyed, "X-Registration-Secret", secret,
+                "Idempotency-Key", "oa-registration-key-0001"));
+        expect(201, json("POST", "/api/v1/collectors/register", none, keyed, "X-Registration-Secret", secret,
+                "Idempotency-Key", "oa-registration-key-0001"));
+        expect(422, json("POST", "/api/v1/collectors/register", none, "{\"name\":\"oa-other\"}",
+                "X-Registration-Secret", secret, "Idempotency-Key", "oa-registration-key-0001"));
         expect(200, call("GET", "/api/v1/config/oa-1", collector, "", ""));
         expect(201, json("POST", "/api/v1/collectors", admin, "{\"id\":\"oa-2\"}"));
         expect(403, call("GET", "/api/v1/config/oa-2", collector, "", ""));

@@ -58,6 +58,8 @@ class RetentionIT {
             refresh(c, "e", null, NOW.plus(Duration.ofDays(20)));
             enrolment(c, "a", NOW.minus(Duration.ofDays(8)), NOW.minus(Duration.ofDays(7)));
             enrolment(c, "b", null, NOW.minus(Duration.ofDays(8)));
+            registrationKey(c, "a", NOW.minus(Duration.ofHours(25)));
+            registrationKey(c, "b", NOW.minus(Duration.ofHours(23)));
             enrolment(c, "c", NOW.minus(Duration.ofDays(6)), NOW.plus(Duration.ofDays(1)));
             enrolment(c, "e", null, NOW.plus(Duration.ofDays(1)));
         }
@@ -71,11 +73,13 @@ class RetentionIT {
     void oldRowsGoAndRecentRowsStay() throws SQLException {
         PurgeExpiredDataUseCase.Purged purged = retention().purgeExpired();
 
-        assertEquals(new PurgeExpiredDataUseCase.Purged(10, 10, 2, 2), purged);
+        assertEquals(new PurgeExpiredDataUseCase.Purged(10, 10, 2, 2, 1), purged);
         assertEquals(List.of("recent"), column("SELECT batch_id FROM samples"));
         assertEquals(List.of("recent"), column("SELECT batch_id FROM sample_batches"));
         assertEquals(List.of("c", "d", "e"), column("SELECT left(token_hash, 1) FROM refresh_tokens ORDER BY 1"));
         assertEquals(List.of("c", "e"), column("SELECT left(token_hash, 1) FROM enrolment_tokens ORDER BY 1"));
+        assertEquals(List.of("b"), column("SELECT left(key_hash, 1) FROM registration_keys"),
+                "registration keys live 24 hours");
         assertEquals(new PurgeExpiredDataUseCase.Purged(0, 0, 0, 0), retention().purgeExpired(), "nothing left to purge");
     }
 
@@ -138,6 +142,16 @@ class RetentionIT {
             p.setTimestamp(2, Timestamp.from(NOW.minus(Duration.ofDays(30))));
             p.setTimestamp(3, Timestamp.from(expiresAt));
             p.setTimestamp(4, usedAt == null ? null : Timestamp.from(usedAt));
+            p.executeUpdate();
+        }
+    }
+
+    private static void registrationKey(Connection c, String name, Instant createdAt) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO registration_keys (key_hash, request_hash,"
+                + " collector_id, family_id, created_at) VALUES (?, ?, 'c-1', 'f', ?)")) {
+            p.setString(1, name.repeat(64));
+            p.setString(2, "0".repeat(64));
+            p.setTimestamp(3, Timestamp.from(createdAt));
             p.executeUpdate();
         }
     }

@@ -60,6 +60,61 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
         void save(String collectorId, String refreshToken);
     }
 
+    /**
+     * Keeps the {@code Idempotency-Key} of the registration under way, so that a registration
+     * whose answer was lost (the server registered, the connection broke) and is sent again, even
+     * after a restart of the agent, names the collector it created instead of creating a second one.
+     */
+    public interface RegistrationKeys {
+        /**
+         * The key for a registration attempt: the one kept from an earlier attempt, else a new
+         * random one, kept before it is returned.
+         *
+         * @return 16 to 128 characters of {@code A-Z a-z 0-9 _ -}
+         */
+        String registrationKey();
+
+        /** Forgets the key: the identity it obtained is kept, or the server will never accept it. */
+        void forgetRegistrationKey();
+
+        /**
+         * Keys kept in memory only (a restart of the process starts a new series).
+         *
+         * @return the keys
+         */
+        static RegistrationKeys inMemory() {
+            return new RegistrationKeys() {
+                private String key = "";
+
+                @Override
+                public synchronized String registrationKey() {
+                    if (key.isEmpty()) {
+                        key = newKey();
+                    }
+                    return key;
+                }
+
+                @Override
+                public synchronized void forgetRegistrationKey() {
+                    key = "";
+                }
+            };
+        }
+
+        /**
+         * A new random key: 256 bits, base64url.
+         *
+         * @return the key
+         */
+        static String newKey() {
+            byte[] bytes = new byte[32];
+            KEY_RANDOM.nextBytes(bytes);
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        }
+    }
+
+    private static final java.security.SecureRandom KEY_RANDOM = new java.security.SecureRandom();
+
     /** Most bytes of a configuration answer read (the server takes documents of at most 256 KiB). */
     public static final int MAX_DOCUMENT_BYTES = 1024 * 1024;
     /** Most bytes of a registration or refresh answer read. */
@@ -84,8 +139,13 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
     private static final String AGENT_VERSION =
             Optional.ofNullable(ServerClient.class.getPackage().getImplementationVersion()).orElse("");
 
+    private static final io.helidon.http.HeaderName IDEMPOTENCY_KEY = HeaderNames.create("Idempotency-Key");
+
     private final WebClient http;
     private final TokenSink sink;
+    private final RegistrationKeys keys;
+    /** The key when {@link #keys} cannot keep one. */
+    private final RegistrationKeys unkeptKeys = RegistrationKeys.inMemory();
     private final Consumer<String> warn;
     private final Object refreshLock = new Object();
     /** Whether the newest pair is only in memory (the state directory refused it); guarded by refreshLock. */
@@ -127,7 +187,27 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
      */
     public ServerClient(URI serverUrl, Optional<Path> caFile, Optional<Path> certFile, Optional<Path> keyFile,
                         String collectorId, String refreshToken, TokenSink sink, Consumer<String> warn) {
+        this(serverUrl, caFile, certFile, keyFile, collectorId, refreshToken, sink, RegistrationKeys.inMemory(), warn);
+    }
+
+    /**
+     * A client for one server that keeps the key of a registration under way where it says.
+     *
+     * @param serverUrl    the server
+     * @param caFile       a PEM CA to trust instead of the JDK's trust store
+     * @param certFile     a PEM client certificate chain (mTLS)
+     * @param keyFile      its PEM key
+     * @param collectorId  the known identity, empty before registration
+     * @param refreshToken the known refresh token
+     * @param sink         where new tokens go
+     * @param keys         where the registration's idempotency key is kept until the identity is
+     * @param warn         where a failure to keep them is said
+     */
+    public ServerClient(URI serverUrl, Optional<Path> caFile, Optional<Path> certFile, Optional<Path> keyFile,
+                        String collectorId, String refreshToken, TokenSink sink, RegistrationKeys keys,
+                        Consumer<String> warn) {
         this.warn = warn;
+        this.keys = keys;
         WebClientConfig.Builder b = WebClient.builder()
                 .baseUri(serverUrl)
                 .connectTimeout(Duration.ofSeconds(5))
@@ -181,8 +261,13 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
         JsonObjectBuilder l = Json.createObjectBuilder();
         labels.forEach(l::add);
         String body = Json.createObjectBuilder().add("name", name).add("hostname", hostname).add("labels", l).build().toString();
-        JsonObject answer = call(() -> {
-            HttpClientRequest r = oneOff(http.post("/api/v1/collectors/register")).header(HeaderNames.CONTENT_TYPE, "application/json");
+        // Kept until the identity it obtains is: the same key goes with every attempt, across restarts.
+        String key = registrationKey();
+        JsonObject answer;
+        try {
+            answer = call(() -> {
+            HttpClientRequest r = oneOff(http.post("/api/v1/collectors/register")).header(HeaderNames.CONTENT_TYPE, "application/json")
+                    .header(IDEMPOTENCY_KEY, key);
             switch (credential) {
                 case Credential.Secret s -> r.header(HeaderNames.create("X-Registration-Secret"), s.secret());
                 case Credential.Token t -> r.header(HeaderNames.create("X-Enrolment-Token"), t.token());
@@ -192,14 +277,54 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                 r.header(HeaderNames.create("X-Collector-Id"), collectorId);
             }
             return r.submit(body);
-        }, 201, "registration", ServerException.Kind.REJECTED);
+            }, 201, "registration", ServerException.Kind.REJECTED);
+        } catch (ServerException e) {
+            if (e.kind() == ServerException.Kind.REJECTED && e.getMessage().contains("idempotency-key-reused")) {
+                // An attempt with other settings (name, host, labels) registered with this key and its
+                // answer was lost: that collector cannot be claimed back, so the next attempt starts anew.
+                forgetKey();
+                throw new ServerException(ServerException.Kind.REJECTED, "an earlier registration attempt with other"
+                        + " settings (name, hostname or labels) succeeded but its answer was lost; the collector it"
+                        + " created may show in the fleet without an agent (decommission it). The next attempt"
+                        + " registers anew", e);
+            }
+            throw e;
+        }
         String id = answer.containsKey("collector_id") ? answer.getString("collector_id") : answer.getString("subject");
         if (!collectorId.isEmpty() && !collectorId.equals(id)) {
             throw new ServerException(ServerException.Kind.REJECTED, "the enrolment token is for collector " + id
                     + ", not for this agent's collector " + collectorId + "; it is not used", null);
         }
         tokens(answer, id);
+        synchronized (refreshLock) {
+            if (!unsaved) {
+                // The identity is on disk: a later registration (a re-enrolment) is a new series.
+                forgetKey();
+            }
+        }
         return id;
+    }
+
+    private String registrationKey() {
+        try {
+            return keys.registrationKey();
+        } catch (RuntimeException e) {
+            // A state directory that refuses the key does not stop the registration (as it does not stop
+            // the use of new tokens): the key lives in memory, and retries within this process reuse it.
+            warn.accept("could not keep the registration key in the state directory (" + e.getMessage() + "); a"
+                    + " restart before the registration is answered may register this host a second time");
+            return unkeptKeys.registrationKey();
+        }
+    }
+
+    private void forgetKey() {
+        unkeptKeys.forgetRegistrationKey();
+        try {
+            keys.forgetRegistrationKey();
+        } catch (RuntimeException e) {
+            // A key left behind is harmless: the identity is kept, so the agent does not register again.
+            warn.accept("could not delete the registration key from the state directory (" + e.getMessage() + ")");
+        }
     }
 
     private void tokens(JsonObject answer, String id) {
@@ -234,6 +359,8 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             try {
                 sink.save(collectorId, refreshToken);
                 unsaved = false;
+                // Kept while the identity was in memory only, so that a restart would claim it back.
+                forgetKey();
                 warn.accept("the refresh token is kept in the state directory again");
             } catch (RuntimeException e) {
                 // still refused; said once already, tried again on the next request

@@ -43,8 +43,7 @@ class AgentCoreTest {
 
     @Test
     void withoutAnyConfigurationTheAgentCollectsTheDefaultsAndWatchesFromVersionZero() {
-        AgentCore core = f.core(1000);
-        core.start();
+        f.with().start();
         f.scheduler.runFor(Duration.ofMinutes(1));
         assertTrue(f.logged("no configuration published for this collector yet; collecting with the defaults"), f.log.toString());
         assertTrue(f.requests.stream().skip(1).allMatch(r -> r.watchSeconds() == AgentCore.WATCH_SECONDS && r.after() == 0),
@@ -90,10 +89,7 @@ class AgentCoreTest {
 
     @Test
     void everySkippedVersionIsLoggedWithItsReasonAndAServerIgnoringAfterCannotMakeABusyLoop() {
-        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
-        f.honourAfter = false;
-        AgentCore core = f.core(1000);
-        core.start();
+        AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).serverIgnoringAfter().start();
         f.scheduler.runFor(Duration.ofMinutes(1));
         assertTrue(f.logged("skipped configuration version 1: version 1 is not newer than the running version 1"),
                 f.log.toString());
@@ -105,12 +101,8 @@ class AgentCoreTest {
 
     @Test
     void failuresBackOffExponentiallyWithFullJitterNeverBelowAQuarterSecond() {
-        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
-        for (int i = 0; i < 8; i++) {
-            f.fetchFailures.add(new ServerException(ServerException.Kind.UNAVAILABLE, "connection refused", null));
-        }
-        AgentCore core = f.core(1000);
-        core.start();
+        AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S)
+                .failingFetches(8, new ServerException(ServerException.Kind.UNAVAILABLE, "connection refused", null)).start();
         f.scheduler.runFor(Duration.ofMinutes(10));
         List<Duration> pauses = f.scheduler.pullDelays().subList(1, 9);
         for (int n = 1; n <= pauses.size(); n++) {
@@ -126,14 +118,12 @@ class AgentCoreTest {
 
     @Test
     void aBatchTooLargeForTheServerIsSplitAndEverySampleIsStoredOnce() {
-        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
-        f.samplesPerRun = 500;
         // This server takes at most 300 samples a request and answers 413 above.
-        f.sinkAnswer = s -> s.size() > 300
-                ? Optional.of(new ServerException(ServerException.Kind.TOO_LARGE, "push answered 413", null))
-                : Optional.empty();
-        AgentCore core = f.core(100_000);
-        core.start();
+        AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).samplesPerRun(500).buffer(100_000)
+                .sinkAnswering(s -> s.size() > 300
+                        ? Optional.of(new ServerException(ServerException.Kind.TOO_LARGE, "push answered 413", null))
+                        : Optional.empty())
+                .start();
         f.scheduler.runFor(Duration.ofSeconds(21));
         core.stop();
         assertTrue(f.pushedSizes.stream().allMatch(n -> n <= 300), f.pushedSizes.toString());
@@ -146,15 +136,11 @@ class AgentCoreTest {
 
     @Test
     void batchesStayBelowTheServersCountAndByteLimits() {
-        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
-        f.samplesPerRun = 4000;
         List<Long> bytes = new java.util.ArrayList<>();
-        f.sinkAnswer = s -> {
+        f.with().published(1, SYSSTAT_EVERY_2S).samplesPerRun(4000).buffer(100_000).sinkAnswering(s -> {
             bytes.add(s.stream().mapToLong(AgentCore::jsonBytes).sum());
             return Optional.empty();
-        };
-        AgentCore core = f.core(100_000);
-        core.start();
+        }).start();
         f.scheduler.runFor(Duration.ofSeconds(11));
         assertTrue(f.pushedSizes.stream().allMatch(n -> n <= AgentCore.MAX_BATCH_SAMPLES), f.pushedSizes.toString());
         assertTrue(bytes.stream().allMatch(b -> b <= AgentCore.MAX_BATCH_BYTES), bytes.toString());
@@ -163,17 +149,14 @@ class AgentCoreTest {
 
     @Test
     void aBatchTheServerRefusesIsNeverResentAndItsSamplesAreCountedAsDropped() {
-        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
         List<List<Sample>> refused = new java.util.ArrayList<>();
-        f.sinkAnswer = s -> {
+        AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).sinkAnswering(s -> {
             if (refused.isEmpty()) {
                 refused.add(s);
                 return Optional.of(new ServerException(ServerException.Kind.REJECTED, "push answered 400", null));
             }
             return Optional.empty();
-        };
-        AgentCore core = f.core(1000);
-        core.start();
+        }).start();
         f.scheduler.runFor(Duration.ofSeconds(16));
         assertEquals(1, refused.size(), "sent once, never again");
         long lost = refused.get(0).size();
@@ -186,14 +169,12 @@ class AgentCoreTest {
 
     @Test
     void whenTheServerIsAwayLongEnoughToFillTheBufferEveryBufferedSampleIsStoredOnceAndDropsAreCounted() {
-        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
-        f.samplesPerRun = 10;
         boolean[] away = {true};
-        f.sinkAnswer = s -> away[0]
-                ? Optional.of(new ServerException(ServerException.Kind.UNAVAILABLE, "cannot reach the server", null))
-                : Optional.empty();
-        AgentCore core = f.core(100);
-        core.start();
+        AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).samplesPerRun(10).buffer(100)
+                .sinkAnswering(s -> away[0]
+                        ? Optional.of(new ServerException(ServerException.Kind.UNAVAILABLE, "cannot reach the server", null))
+                        : Optional.empty())
+                .start();
         f.scheduler.runFor(Duration.ofMinutes(2));
         long produced = f.sampleSeq;
         assertTrue(produced > 300, "the buffer of 100 overflowed: " + produced);
@@ -307,10 +288,7 @@ class AgentCoreTest {
 
     @Test
     void aStateDirectoryThatCannotBeWrittenDoesNotHideTheAppliedVersionFromTheServer() {
-        f.stateWritable = false;
-        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
-        AgentCore core = f.core(1000);
-        core.start();
+        AgentCore core = f.with().stateReadOnly().published(1, SYSSTAT_EVERY_2S).start();
         f.scheduler.runFor(Duration.ofMinutes(1));
         assertEquals(1, core.appliedVersion());
         assertEquals(List.of(ApplyStatus.APPLIED), f.reports.stream().map(StatusReporter.Report::status).toList(),
@@ -323,9 +301,8 @@ class AgentCoreTest {
     void aSymbolicLinkInAnAllowedDirectoryThatLeadsOutOfItFailsAndNothingIsRead() {
         f.links.put("/etc/pgfleet/secrets/pw", "/etc/shadow");
         f.readableFiles.add("/etc/shadow");
-        f.published = Optional.of(Map.entry(1, "[postgres]\nport = 45999\npassword_file = \"/etc/pgfleet/secrets/pw\"\n"));
-        AgentCore core = f.core(1000);
-        core.start();
+        AgentCore core = f.with().published(1, "[postgres]\nport = 45999\npassword_file = \"/etc/pgfleet/secrets/pw\"\n")
+                .start();
         f.scheduler.runFor(Duration.ofSeconds(30));
         assertEquals(1, core.failedVersion());
         String error = f.reports.get(0).error();
@@ -337,18 +314,15 @@ class AgentCoreTest {
 
     @Test
     void anErrorInAPullOrAPushDoesNotEndItsLane() {
-        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
-        f.fetchErrors.add(new OutOfMemoryError("Java heap space"));
         boolean[] pushError = {true};
-        f.sinkAnswer = s -> {
-            if (pushError[0]) {
-                pushError[0] = false;
-                throw new OutOfMemoryError("Java heap space");
-            }
-            return Optional.empty();
-        };
-        AgentCore core = f.core(1000);
-        core.start();
+        AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).fetchThrowing(new OutOfMemoryError("Java heap space"))
+                .sinkAnswering(s -> {
+                    if (pushError[0]) {
+                        pushError[0] = false;
+                        throw new OutOfMemoryError("Java heap space");
+                    }
+                    return Optional.empty();
+                }).start();
         f.scheduler.runFor(Duration.ofMinutes(1));
         assertEquals(1, core.appliedVersion(), "the pull lane went on after the error");
         assertTrue(f.logged("configuration pull failed: java.lang.OutOfMemoryError"), f.log.toString());
@@ -358,9 +332,7 @@ class AgentCoreTest {
 
     @Test
     void aWallClockSteppedBackDuringACollectionDoesNotHoldTheCollectorForTheStep() {
-        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
-        AgentCore core = f.core(1000);
-        core.start();
+        f.with().published(1, SYSSTAT_EVERY_2S).start();
         f.scheduler.runFor(Duration.ofSeconds(10));
         int before = count(CollectorKind.SYSSTAT);
         f.duringNextCollection = Optional.of(() -> f.scheduler.stepWallClock(Duration.ofHours(-1)));
@@ -375,9 +347,8 @@ class AgentCoreTest {
         List<AgentCore> cores = new java.util.ArrayList<>();
         for (int i = 0; i < 200; i++) {
             Fakes host = new Fakes();
-            host.published = Optional.of(Map.entry(1 + i % 3, SYSSTAT_EVERY_2S));
             fleet.add(host);
-            cores.add(host.core(1000));
+            cores.add(host.with().published(1 + i % 3, SYSSTAT_EVERY_2S).build());
         }
         cores.forEach(AgentCore::start);
         fleet.forEach(host -> host.scheduler.runFor(Duration.ofSeconds(30)));
@@ -390,10 +361,7 @@ class AgentCoreTest {
 
     @Test
     void aCollectorThatKeepsFailingIsLoggedOnceAMinute() {
-        f.published = Optional.of(Map.entry(1, SYSSTAT_EVERY_2S));
-        f.samplesPerRun = -1;
-        AgentCore core = f.core(1000);
-        core.start();
+        AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).samplesPerRun(-1).start();
         java.time.Instant start = f.scheduler.now();
         f.scheduler.runFor(Duration.ofSeconds(119));
         long elapsed = Duration.between(start, f.scheduler.now()).toSeconds();

@@ -66,11 +66,18 @@ final class Fakes {
      * its first second: the usual start of a test.
      */
     AgentCore started(int version, String document) {
-        published = Optional.of(Map.entry(version, document));
-        AgentCore core = core(1000);
-        core.start();
+        AgentCore core = with().published(version, document).start();
         scheduler.runFor(Duration.ofSeconds(1));
         return core;
+    }
+
+    /**
+     * A core to describe and build or start.
+     *
+     * @return a builder on these fakes
+     */
+    CoreBuilder with() {
+        return new CoreBuilder(this);
     }
 
     AgentCore core(int bufferSamples) {

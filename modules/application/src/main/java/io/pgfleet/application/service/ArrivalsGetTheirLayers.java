@@ -1,5 +1,6 @@
 package io.pgfleet.application.service;
 
+import io.pgfleet.application.port.in.IdempotencyKey;
 import io.pgfleet.application.port.in.ProvisionCollectorCommand;
 import io.pgfleet.application.port.in.ProvisionCollectorUseCase;
 import io.pgfleet.application.port.in.RegisterCollectorUseCase;
@@ -7,6 +8,7 @@ import io.pgfleet.application.port.in.RegistrationCredential;
 import io.pgfleet.domain.identity.Actor;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A collector that joins the fleet, provisioned by an operator or registered by its agent,
@@ -38,8 +40,8 @@ final class ArrivalsGetTheirLayers implements ProvisionCollectorUseCase, Registe
 
     @Override
     public RegistrationResult register(RegistrationCredential credential, String name, String hostname,
-                                       Map<String, String> labels, Actor actor) {
+                                       Map<String, String> labels, Optional<IdempotencyKey> key, Actor actor) {
         // A registration composes its collector's document in its own transaction (all or nothing).
-        return registration.register(credential, name, hostname, labels, actor);
+        return registration.register(credential, name, hostname, labels, key, actor);
     }
 }

@@ -1,5 +1,6 @@
 package io.pgfleet.application.service;
 
+import io.pgfleet.application.port.in.IdempotencyKey;
 import io.pgfleet.application.port.in.IssueEnrolmentTokenUseCase;
 import io.pgfleet.application.port.in.RegisterCollectorUseCase;
 import io.pgfleet.application.port.in.RegistrationCredential;
@@ -7,6 +8,7 @@ import io.pgfleet.application.port.out.EnrolmentTokenStorePort;
 import io.pgfleet.application.port.out.LoadCollectorPort;
 import io.pgfleet.application.port.out.RecordAuditPort;
 import io.pgfleet.application.port.out.LayerStorePort;
+import io.pgfleet.application.port.out.LayerStorePort.KeyedRegistration;
 import io.pgfleet.application.port.out.LayerStorePort.Outcome;
 import io.pgfleet.application.port.out.ServerSecretPort;
 import io.pgfleet.domain.access.Principal;
@@ -19,20 +21,31 @@ import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.identity.Actor;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
 
 /**
  * Registers collectors and issues enrolment tokens. A registration is all or nothing: the
  * collector (or the use of its enrolment token), its first refresh token and its first effective
  * document are stored in one transaction, so a registration that fails leaves nothing behind (an
  * agent retrying does not create a second collector; an enrolment token stays usable).
+ *
+ * <p>A registration that succeeded but whose answer was lost is the other half: the agent retries
+ * with the same {@link IdempotencyKey}, and the key (hashed with the credential it came with, so it
+ * means nothing without it) names the collector of the first attempt for {@link #KEY_RETENTION}.
+ * The retry creates nothing and answers that collector with fresh tokens, revoking the refresh
+ * token of the lost answer, so no two live token families come out of one registration.
  */
 final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolmentTokenUseCase {
 
     static final String REGISTRATION_SECRET = "registration_secret";
+    /** How long a registration's idempotency key names its collector; the retention purge deletes older keys. */
+    static final Duration KEY_RETENTION = Duration.ofHours(24);
 
     private final ServerSecretPort secrets;
     private final EnrolmentTokenStorePort enrolments;
@@ -62,10 +75,15 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
 
     @Override
     public RegistrationResult register(RegistrationCredential credential, String name, String hostname,
-                                       Map<String, String> labels, Actor actor) {
+                                       Map<String, String> labels, Optional<IdempotencyKey> key, Actor actor) {
+        String request = requestHash(name, hostname, labels, credential);
         RegistrationResult result = switch (credential) {
-            case RegistrationCredential.Secret s -> withSecret(s.secret(), name, hostname, labels, actor);
-            case RegistrationCredential.EnrolmentToken t -> withEnrolmentToken(t.token(), t.forCollector(), actor);
+            case RegistrationCredential.Secret s -> withSecret(s.secret(), name, hostname, labels,
+                    key.map(k -> new Keyed(keyHash("secret", Secrets.hash(s.secret() == null ? "" : s.secret()), k),
+                            request)), actor);
+            case RegistrationCredential.EnrolmentToken t -> withEnrolmentToken(t.token(), t.forCollector(),
+                    key.map(k -> new Keyed(keyHash("enrolment", Secrets.hash(t.token() == null ? "" : t.token()), k),
+                            request)), actor);
         };
         if (result instanceof RegistrationResult.Refused refused) {
             Instant now = clock.instant();
@@ -80,8 +98,62 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
         return result;
     }
 
+    /** A registration's key and request, as kept: hashes only. */
+    private record Keyed(String keyHash, String requestHash) {
+    }
+
+    /** The key counts only with the credential it was used with: a key alone names nothing. */
+    private static String keyHash(String kind, String credentialHash, IdempotencyKey key) {
+        return Secrets.hash(kind + "\n" + credentialHash + "\n" + key.value());
+    }
+
+    /** What makes two registrations the same request; each part length-prefixed, so none can pass for another. */
+    private static String requestHash(String name, String hostname, Map<String, String> labels,
+                                      RegistrationCredential credential) {
+        StringBuilder sb = new StringBuilder();
+        java.util.function.Consumer<String> part = v -> sb.append(v.length()).append(':').append(v).append(';');
+        part.accept(name == null ? "" : name);
+        part.accept(hostname == null ? "" : hostname);
+        new TreeMap<>(labels == null ? Map.<String, String>of() : labels).forEach((k, v) -> {
+            part.accept(k);
+            part.accept(v);
+        });
+        sb.append('|');
+        if (credential instanceof RegistrationCredential.EnrolmentToken t) {
+            part.accept(t.forCollector().map(CollectorId::value).orElse(""));
+        }
+        return Secrets.hash(sb.toString());
+    }
+
+    /**
+     * Answers a retry of a registration that succeeded: the same collector, a new token family, the
+     * family of the earlier answer revoked. Nothing is created; one audit entry says so.
+     */
+    private Outcome<Arrival> replay(LayerStorePort.Transaction tx, Keyed keyed, KeyedRegistration held, Instant now,
+                                    Actor actor) {
+        if (!held.requestHash().equals(keyed.requestHash())) {
+            return Outcome.rollback(new Arrival(new RegistrationResult.KeyReused("the idempotency key was used for "
+                    + "another registration request (name, hostname, labels or X-Collector-Id differ) within the last "
+                    + KEY_RETENTION.toHours() + " hours; use a new key for a new request"), List.of()));
+        }
+        Optional<Collector> collector = tx.collector(held.collector()).filter(c -> !c.revoked());
+        if (collector.isEmpty()) {
+            return Outcome.rollback(new Arrival(new RegistrationResult.Refused(
+                    "the collector this idempotency key registered is revoked or gone"), List.of()));
+        }
+        String family = UUID.randomUUID().toString();
+        CollectorId id = held.collector();
+        io.pgfleet.application.port.in.TokenPair tokens =
+                issuer.newFamily(new Principal(id.value(), Role.COLLECTOR), tx, family);
+        tx.reissueRegistration(keyed.keyHash(), held.familyId(), family, now);
+        tx.audit(new AuditEntry(now, new Actor(id.value(), actor.address()), AuditAction.REGISTRATION_REPLAYED,
+                new AuditSubject.OfCollector(id), 0, "registration retried with its idempotency key: nothing created,"
+                + " fresh tokens issued and those of the earlier answer revoked"));
+        return Outcome.commit(new Arrival(new RegistrationResult.Replayed(collector.get(), tokens), List.of()));
+    }
+
     private RegistrationResult withSecret(String secret, String name, String hostname, Map<String, String> labels,
-                                          Actor actor) {
+                                          Optional<Keyed> keyed, Actor actor) {
         Optional<String> expected = secrets.loadSecretHash(REGISTRATION_SECRET);
         if (secret == null || secret.isEmpty() || expected.isEmpty()
                 || !Secrets.sameHash(Secrets.hash(secret), expected.get())) {
@@ -94,14 +166,22 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
         AuditEntry audit = new AuditEntry(now, new Actor(id.value(), actor.address()), AuditAction.COLLECTOR_REGISTERED,
                 new AuditSubject.OfCollector(id), 0, "registered with the registration secret as '" + collector.name()
                 + "' on " + (collector.hostname().isEmpty() ? "an unnamed host" : collector.hostname()));
+        String family = UUID.randomUUID().toString();
         return store.transact(tx -> {
             // The shared layers lock before any write: see LayerChangeService#change for why a layer
             // change running at the same time still composes this collector's document.
             tx.lockLayersShared();
+            if (keyed.isPresent()) {
+                Optional<KeyedRegistration> held = tx.claimRegistrationKey(keyed.get().keyHash(),
+                        new KeyedRegistration(id, keyed.get().requestHash(), family), now, now.minus(KEY_RETENTION));
+                if (held.isPresent()) {
+                    return replay(tx, keyed.get(), held.get(), now, actor);
+                }
+            }
             if (!tx.insertCollector(collector, audit)) {
                 throw new IllegalStateException("a random collector id collided: " + id);
             }
-            return Outcome.commit(registered(tx, collector, now));
+            return Outcome.commit(registered(tx, collector, now, family));
         }).announced(layers);
     }
 
@@ -113,20 +193,30 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
         }
     }
 
-    private Arrival registered(LayerStorePort.Transaction tx, Collector collector, Instant now) {
+    private Arrival registered(LayerStorePort.Transaction tx, Collector collector, Instant now, String family) {
         List<LayerComposer.Save> saves = layers.arrive(tx, collector.id(), now);
         return new Arrival(new RegistrationResult.Registered(collector,
-                issuer.newFamily(new Principal(collector.id().value(), Role.COLLECTOR), tx)), saves);
+                issuer.newFamily(new Principal(collector.id().value(), Role.COLLECTOR), tx, family)), saves);
     }
 
-    private RegistrationResult withEnrolmentToken(String token, Optional<CollectorId> forCollector, Actor actor) {
+    private RegistrationResult withEnrolmentToken(String token, Optional<CollectorId> forCollector,
+                                                  Optional<Keyed> keyed, Actor actor) {
         if (token == null || token.isBlank() || token.length() > 200) {
             return new RegistrationResult.Refused("no enrolment token");
         }
         Instant now = clock.instant();
+        String family = UUID.randomUUID().toString();
         return store.transact(tx -> {
             tx.lockLayersShared();
             Optional<CollectorId> id = tx.consumeEnrolmentToken(Secrets.hash(token), now, forCollector);
+            if (id.isEmpty() && keyed.isPresent()) {
+                // Used already: by this very registration, whose answer was lost? (A concurrent
+                // first attempt with the key has committed by now: the token's row lock waited for it.)
+                Optional<KeyedRegistration> held = tx.lockRegistrationKey(keyed.get().keyHash(), now.minus(KEY_RETENTION));
+                if (held.isPresent()) {
+                    return replay(tx, keyed.get(), held.get(), now, actor);
+                }
+            }
             if (id.isEmpty()) {
                 return Outcome.rollback(new Arrival(new RegistrationResult.Refused(forCollector.isPresent()
                         ? "unknown, used or expired enrolment token, or one issued for another collector than "
@@ -138,7 +228,14 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
                 return Outcome.rollback(new Arrival(
                         new RegistrationResult.Refused("the collector of this enrolment token is gone"), List.of()));
             }
-            return Outcome.commit(registered(tx, collector.get(), now));
+            if (keyed.isPresent() && tx.claimRegistrationKey(keyed.get().keyHash(), new KeyedRegistration(id.get(),
+                    keyed.get().requestHash(), family), now, now.minus(KEY_RETENTION)).isPresent()) {
+                // The token was unused, so no registration with it can hold the key: unreachable
+                // but for a hash collision; nothing is kept.
+                return Outcome.rollback(new Arrival(new RegistrationResult.KeyReused(
+                        "the idempotency key is held by another registration"), List.of()));
+            }
+            return Outcome.commit(registered(tx, collector.get(), now, family));
         }).announced(layers);
     }
 

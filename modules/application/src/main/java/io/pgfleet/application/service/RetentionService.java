@@ -13,7 +13,7 @@ import java.time.ZoneOffset;
 
 /**
  * Keeps the samples table's days ahead of time and drops those past retention whole; deletes old
- * samples of the catch-all partition, batch ids and spent tokens in bounded batches, each its own
+ * samples of the catch-all partition, batch ids, spent tokens and registration keys in bounded batches, each its own
  * short transaction, so a purge never holds locks long and a concurrent purge elsewhere is harmless.
  */
 final class RetentionService implements PurgeExpiredDataUseCase {
@@ -45,7 +45,9 @@ final class RetentionService implements PurgeExpiredDataUseCase {
         return new Purged(days.samples() + purge(Kind.SAMPLES, now, policy.samples()),
                 purge(Kind.SAMPLE_BATCHES, now, policy.sampleBatchIds()),
                 purge(Kind.REFRESH_TOKENS, now, policy.spentTokens()),
-                purge(Kind.ENROLMENT_TOKENS, now, policy.spentTokens()));
+                purge(Kind.ENROLMENT_TOKENS, now, policy.spentTokens()),
+                // Fixed, not a setting: it is how long an agent may take to retry a lost answer.
+                purge(Kind.REGISTRATION_KEYS, now, RegistrationService.KEY_RETENTION));
     }
 
     private long purge(Kind kind, Instant now, Duration keep) {

@@ -33,10 +33,16 @@ final class TokenIssuer {
      * so it exists only if that transaction commits (a registration's).
      */
     TokenPair newFamily(Principal principal, io.pgfleet.application.port.out.LayerStorePort.Transaction tx) {
+        return newFamily(principal, tx, UUID.randomUUID().toString());
+    }
+
+    /** As {@link #newFamily(Principal, io.pgfleet.application.port.out.LayerStorePort.Transaction)}, the family named. */
+    TokenPair newFamily(Principal principal, io.pgfleet.application.port.out.LayerStorePort.Transaction tx,
+                        String familyId) {
         Instant now = clock.instant();
         AccessTokenPort.IssuedAccessToken access = accessTokens.issue(principal, now);
         String refresh = Secrets.randomToken();
-        tx.saveRefreshToken(Secrets.hash(refresh), UUID.randomUUID().toString(), principal, now,
+        tx.saveRefreshToken(Secrets.hash(refresh), familyId, principal, now,
                 now.plus(settings.refreshTokenTtl()));
         return new TokenPair(principal, access.token(), access.expiresAt(), refresh);
     }

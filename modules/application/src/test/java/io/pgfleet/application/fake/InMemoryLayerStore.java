@@ -203,6 +203,22 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
         }
 
         @Override
+        public Optional<KeyedRegistration> claimRegistrationKey(String keyHash, KeyedRegistration registration,
+                                                                java.time.Instant now, java.time.Instant expiredBefore) {
+            throw new UnsupportedOperationException("registration is exercised against PostgreSQL");
+        }
+
+        @Override
+        public Optional<KeyedRegistration> lockRegistrationKey(String keyHash, java.time.Instant expiredBefore) {
+            throw new UnsupportedOperationException("registration is exercised against PostgreSQL");
+        }
+
+        @Override
+        public void reissueRegistration(String keyHash, String oldFamily, String newFamily, java.time.Instant now) {
+            throw new UnsupportedOperationException("registration is exercised against PostgreSQL");
+        }
+
+        @Override
         public void saveRefreshToken(String tokenHash, String familyId, io.pgfleet.domain.access.Principal principal,
                                      java.time.Instant issuedAt, java.time.Instant expiresAt) {
             throw new UnsupportedOperationException("registration is exercised against PostgreSQL");

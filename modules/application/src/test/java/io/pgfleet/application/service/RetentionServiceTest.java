@@ -80,18 +80,23 @@ class RetentionServiceTest {
         }
         samples.add(NOW.minus(Duration.ofDays(13)));
         tables.rows.put(PurgeExpiredDataPort.Kind.SAMPLES, samples);
+        // Registration keys live 24 hours, whatever the settings.
+        List<Instant> keys = new ArrayList<>(List.of(NOW.minus(Duration.ofHours(25)), NOW.minus(Duration.ofHours(23))));
+        tables.rows.put(PurgeExpiredDataPort.Kind.REGISTRATION_KEYS, keys);
         RetentionSettings policy = new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2), Duration.ofDays(7), 3,
                 Duration.ofHours(1));
 
         PurgeExpiredDataUseCase.Purged purged = new RetentionService(tables, new Days(), policy, Clock.fixed(NOW, ZoneOffset.UTC))
                 .purgeExpired();
 
-        assertEquals(new PurgeExpiredDataUseCase.Purged(7 + 40, 0, 0, 0), purged);
+        assertEquals(new PurgeExpiredDataUseCase.Purged(7 + 40, 0, 0, 0, 1), purged);
         assertEquals(1, samples.size(), "the recent sample stays");
+        assertEquals(List.of(NOW.minus(Duration.ofHours(23))), keys, "the key of the last 24 hours stays");
         assertEquals(List.of(
                 "SAMPLES 2026-11-16T12:00:00Z 3", "SAMPLES 2026-11-16T12:00:00Z 3", "SAMPLES 2026-11-16T12:00:00Z 3",
                 "SAMPLE_BATCHES 2026-11-28T12:00:00Z 3",
-                "REFRESH_TOKENS 2026-11-23T12:00:00Z 3", "ENROLMENT_TOKENS 2026-11-23T12:00:00Z 3"), tables.calls);
+                "REFRESH_TOKENS 2026-11-23T12:00:00Z 3", "ENROLMENT_TOKENS 2026-11-23T12:00:00Z 3",
+                "REGISTRATION_KEYS 2026-11-29T12:00:00Z 3"), tables.calls);
     }
 
     @Test

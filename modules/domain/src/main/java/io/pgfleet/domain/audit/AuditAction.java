@@ -26,6 +26,11 @@ public enum AuditAction {
     LOGIN_FAILED("auth.login_failed"),
     /** A spent refresh token was presented again: it leaked, and its family was revoked. */
     REFRESH_TOKEN_REUSED("auth.refresh_reused"),
+    /**
+     * A registration was retried with the idempotency key of one that succeeded (its answer was
+     * lost): nothing was created; the collector received fresh tokens, the earlier answer's revoked.
+     */
+    REGISTRATION_REPLAYED("collector.register_replayed"),
     /** A registration was refused: wrong secret, or unknown, used or expired enrolment token. */
     REGISTRATION_REFUSED("collector.register_refused"),
     /** A version of the fleet layer or a group's layer was published (detail names the layer). */

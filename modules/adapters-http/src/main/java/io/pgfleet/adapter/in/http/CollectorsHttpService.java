@@ -6,6 +6,7 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.application.port.in.CollectorUseCases;
+import io.pgfleet.application.port.in.IdempotencyKey;
 import io.pgfleet.application.port.in.IssueEnrolmentTokenUseCase;
 import io.pgfleet.application.port.in.ProvisionCollectorCommand;
 import io.pgfleet.application.port.in.ProvisionCollectorUseCase;
@@ -23,6 +24,7 @@ import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -37,6 +39,9 @@ final class CollectorsHttpService implements ApiService {
     static final HeaderName REGISTRATION_SECRET = HeaderNames.create("X-Registration-Secret");
     static final HeaderName ENROLMENT_TOKEN = HeaderNames.create("X-Enrolment-Token");
     static final HeaderName COLLECTOR_ID = HeaderNames.create("X-Collector-Id");
+    static final HeaderName IDEMPOTENCY_KEY = HeaderNames.create("Idempotency-Key");
+    /** Set on the answer to a registration retried with its idempotency key (nothing was created). */
+    static final HeaderName IDEMPOTENT_REPLAYED = HeaderNames.create("Idempotent-Replayed");
     private static final Set<String> REGISTRATION_FIELDS = Set.of("name", "hostname", "labels");
 
     private final ProvisionCollectorUseCase provision;
@@ -78,6 +83,7 @@ final class CollectorsHttpService implements ApiService {
                     "send exactly one of X-Registration-Secret or X-Enrolment-Token").send(res);
             return;
         }
+        Optional<IdempotencyKey> idempotencyKey = idempotencyKey(req);
         JsonObject body = Jsons.readObject(req);
         for (String key : body.keySet()) {
             if (!REGISTRATION_FIELDS.contains(key)) {
@@ -97,22 +103,47 @@ final class CollectorsHttpService implements ApiService {
         RegisterCollectorUseCase.RegistrationResult result;
         try {
             result = register.register(credential, optionalString(body, "name"), optionalString(body, "hostname"),
-                    labels(body), Callers.anonymous(req));
+                    labels(body), idempotencyKey, Callers.anonymous(req));
         } catch (IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest(e.getMessage()));
         }
         switch (result) {
-            case RegisterCollectorUseCase.RegistrationResult.Registered r -> {
-                res.status(Status.CREATED_201);
-                res.header(HeaderNames.CACHE_CONTROL, "no-store");
-                res.header(HeaderNames.LOCATION, "/api/v1/collectors/" + r.collector().id());
-                Jsons.send(res, AuthHttpService.tokens(r.tokens()).add("collector_id", r.collector().id().value()).build());
+            case RegisterCollectorUseCase.RegistrationResult.Registered r -> registered(res, r.collector(), r.tokens());
+            case RegisterCollectorUseCase.RegistrationResult.Replayed r -> {
+                // The same answer as the first time (but for the tokens), so a client need not tell them apart.
+                res.header(IDEMPOTENT_REPLAYED, "true");
+                registered(res, r.collector(), r.tokens());
             }
+            case RegisterCollectorUseCase.RegistrationResult.KeyReused k -> new Problem(
+                    Status.create(422, "Unprocessable Content"), "idempotency-key-reused",
+                    "Idempotency key used for another request", k.reason()).send(res);
             case RegisterCollectorUseCase.RegistrationResult.Refused refused -> {
                 res.header(HeaderNames.WWW_AUTHENTICATE, "Registration-Secret");
                 new Problem(Status.UNAUTHORIZED_401, "unauthorized", "Registration refused",
                         "the registration secret or enrolment token is not accepted").send(res);
             }
+        }
+    }
+
+    private static void registered(ServerResponse res, Collector collector, io.pgfleet.application.port.in.TokenPair tokens) {
+        res.status(Status.CREATED_201);
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.header(HeaderNames.LOCATION, "/api/v1/collectors/" + collector.id());
+        Jsons.send(res, AuthHttpService.tokens(tokens).add("collector_id", collector.id().value()).build());
+    }
+
+    private static Optional<IdempotencyKey> idempotencyKey(ServerRequest req) {
+        List<String> values = req.headers().all(IDEMPOTENCY_KEY, List::of);
+        if (values.isEmpty()) {
+            return Optional.empty();
+        }
+        if (values.size() > 1) {
+            throw new ApiException(Problem.badRequest("Idempotency-Key: send one key"));
+        }
+        try {
+            return Optional.of(new IdempotencyKey(values.get(0)));
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(Problem.badRequest("Idempotency-Key: " + e.getMessage()));
         }
     }
 

@@ -284,6 +284,22 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         }
 
         @Override
+        public Optional<KeyedRegistration> claimRegistrationKey(String keyHash, KeyedRegistration registration,
+                                                                Instant now, Instant expiredBefore) {
+            return RegistrationKeyRows.claim(tx, keyHash, registration, now, expiredBefore);
+        }
+
+        @Override
+        public Optional<KeyedRegistration> lockRegistrationKey(String keyHash, Instant expiredBefore) {
+            return RegistrationKeyRows.lock(tx, keyHash, expiredBefore);
+        }
+
+        @Override
+        public void reissueRegistration(String keyHash, String oldFamily, String newFamily, Instant now) {
+            RegistrationKeyRows.reissue(tx, keyHash, oldFamily, newFamily, now);
+        }
+
+        @Override
         public void saveRefreshToken(String tokenHash, String familyId, io.pgfleet.domain.access.Principal principal,
                                      Instant issuedAt, Instant expiresAt) {
             TokenPersistenceAdapter.insertRefreshToken(tx, tokenHash, familyId, principal, issuedAt, expiresAt);

@@ -27,10 +27,11 @@ public final class RetentionPersistenceAdapter implements PurgeExpiredDataPort {
             case SAMPLE_BATCHES -> batch("sample_batches", "received_at < ?");
             case REFRESH_TOKENS -> batch("refresh_tokens", "(used_at < ? OR expires_at < ?)");
             case ENROLMENT_TOKENS -> batch("enrolment_tokens", "(used_at < ? OR expires_at < ?)");
+            case REGISTRATION_KEYS -> batch("registration_keys", "created_at < ?");
         };
         Object time = Rows.timestamp(cutoff);
         Object[] params = switch (kind) {
-            case SAMPLES, SAMPLE_BATCHES -> new Object[] {time, maxRows};
+            case SAMPLES, SAMPLE_BATCHES, REGISTRATION_KEYS -> new Object[] {time, maxRows};
             case REFRESH_TOKENS, ENROLMENT_TOKENS -> new Object[] {time, time, maxRows};
         };
         return Rows.guard("purging expired " + kind.name().toLowerCase(java.util.Locale.ROOT),
@@ -38,7 +39,8 @@ public final class RetentionPersistenceAdapter implements PurgeExpiredDataPort {
     }
 
     // Rows are addressed by ctid: none of these tables is updated in place while it is purged
-    // (samples and batch ids never are; a token whose use is recorded concurrently is locked and skipped).
+    // (samples and batch ids never are; a token whose use is recorded concurrently, or a registration key
+    // being replayed, is locked and skipped).
     private static String batch(String table, String condition) {
         return "DELETE FROM " + table + " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + table + " WHERE " + condition
                 + " LIMIT ? FOR UPDATE SKIP LOCKED))";

@@ -12,8 +12,21 @@ public interface PurgeExpiredDataUseCase {
      * @param sampleBatches   remembered batch ids
      * @param refreshTokens   used or expired refresh tokens
      * @param enrolmentTokens used or expired enrolment tokens
+     * @param registrationKeys registrations' idempotency keys past their retention
      */
-    record Purged(long samples, long sampleBatches, long refreshTokens, long enrolmentTokens) {
+    record Purged(long samples, long sampleBatches, long refreshTokens, long enrolmentTokens, long registrationKeys) {
+
+        /**
+         * A run that deleted no registration keys.
+         *
+         * @param samples         metric samples
+         * @param sampleBatches   remembered batch ids
+         * @param refreshTokens   used or expired refresh tokens
+         * @param enrolmentTokens used or expired enrolment tokens
+         */
+        public Purged(long samples, long sampleBatches, long refreshTokens, long enrolmentTokens) {
+            this(samples, sampleBatches, refreshTokens, enrolmentTokens, 0);
+        }
 
         /**
          * All rows deleted.
@@ -21,7 +34,7 @@ public interface PurgeExpiredDataUseCase {
          * @return the sum
          */
         public long total() {
-            return samples + sampleBatches + refreshTokens + enrolmentTokens;
+            return samples + sampleBatches + refreshTokens + enrolmentTokens + registrationKeys;
         }
     }
 

@@ -77,6 +77,22 @@ public interface LayerStorePort {
     }
 
     /**
+     * What a registration's idempotency key names (kept as hashes only).
+     *
+     * @param collector   the collector the key's first registration created or enrolled
+     * @param requestHash SHA-256 fingerprint of the request the key came with
+     * @param familyId    the refresh-token family of the latest answer given for the key
+     */
+    record KeyedRegistration(CollectorId collector, String requestHash, String familyId) {
+        /** Requires every part. */
+        public KeyedRegistration {
+            Objects.requireNonNull(collector, "collector");
+            Objects.requireNonNull(requestHash, "requestHash");
+            Objects.requireNonNull(familyId, "familyId");
+        }
+    }
+
+    /**
      * What a layer change can read and write inside its transaction ({@link LayerStorePort#transact}).
      *
      * <p>Locking protocol: a change of the fleet layer, a group or a group's layer (one that may
@@ -127,6 +143,42 @@ public interface LayerStorePort {
          * @return it, or empty when unknown
          */
         Optional<Collector> collector(CollectorId id);
+
+        /**
+         * Claims a registration's idempotency key for the registration this transaction makes,
+         * unless a registration within the keys' retention holds it; an entry older than that is
+         * taken over. A transaction claiming the same key at the same time is waited for, so of
+         * two requests with one key exactly one registers.
+         *
+         * @param keyHash       SHA-256 of the credential's kind and hash with the key
+         * @param registration  what the key will name once the transaction commits
+         * @param now           the current time
+         * @param expiredBefore entries created before this are expired
+         * @return empty when claimed; else the live registration holding the key, locked until the
+         *         end of the transaction
+         */
+        Optional<KeyedRegistration> claimRegistrationKey(String keyHash, KeyedRegistration registration, Instant now,
+                                                         Instant expiredBefore);
+
+        /**
+         * Locks and reads the live registration an idempotency key names.
+         *
+         * @param keyHash       SHA-256 of the credential's kind and hash with the key
+         * @param expiredBefore entries created before this are expired (absent)
+         * @return it, or empty when no live registration holds the key
+         */
+        Optional<KeyedRegistration> lockRegistrationKey(String keyHash, Instant expiredBefore);
+
+        /**
+         * Moves a key's registration to the refresh-token family of a new answer and revokes every
+         * token of the family the earlier answer carried.
+         *
+         * @param keyHash   the key's hash
+         * @param oldFamily the earlier answer's family
+         * @param newFamily the new answer's family
+         * @param now       the revocation time
+         */
+        void reissueRegistration(String keyHash, String oldFamily, String newFamily, Instant now);
 
         /**
          * Stores the first refresh token of a family, kept only if the transaction commits.

@@ -20,7 +20,9 @@ public interface PurgeExpiredDataPort {
         /** Refresh tokens, by the time they were used or expired. */
         REFRESH_TOKENS,
         /** Enrolment tokens, by the time they were used or expired. */
-        ENROLMENT_TOKENS
+        ENROLMENT_TOKENS,
+        /** Registrations' idempotency keys, by the time they were first used. */
+        REGISTRATION_KEYS
     }
 
     /**

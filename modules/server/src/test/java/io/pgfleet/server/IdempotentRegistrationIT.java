@@ -1,0 +1,211 @@
+package io.pgfleet.server;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A registration whose answer is lost (the server committed, the network cut) and that the agent
+ * sends again with the same Idempotency-Key: one collector, never a ghost. Over real HTTP and
+ * PostgreSQL; "losing" an answer is simply sending the request again.
+ */
+class IdempotentRegistrationIT {
+
+    private static final String SECRET_HEADER = "X-Registration-Secret";
+    private static final String SECRET = ServerSettings.TEST_REGISTRATION_SECRET;
+    private static final Pattern ID = Pattern.compile("\"id\":\"([^\"]+)\"");
+
+    @RegisterExtension
+    static final RunningServer SERVER = new RunningServer();
+
+    @Test
+    void aRetryWithTheKeyOfARegistrationWhoseAnswerWasLostGetsTheSameCollectorAndRevokesTheLostTokens() throws Exception {
+        String body = "{\"name\":\"lost-answer\",\"hostname\":\"db-1\",\"labels\":{\"case\":\"lost\"}}";
+        HttpResponse<String> lost = register(body, SECRET_HEADER, SECRET, "Idempotency-Key", "lost-answer-key-0001");
+        assertEquals(201, lost.statusCode(), lost.body());
+        HttpResponse<String> retried = register(body, SECRET_HEADER, SECRET, "Idempotency-Key", "lost-answer-key-0001");
+        assertEquals(201, retried.statusCode(), retried.body());
+
+        String id = ApiClient.field(lost.body(), "collector_id");
+        assertEquals(id, ApiClient.field(retried.body(), "collector_id"), "the same collector");
+        assertEquals("true", retried.headers().firstValue("Idempotent-Replayed").orElse(""));
+        assertFalse(lost.headers().firstValue("Idempotent-Replayed").isPresent());
+        assertEquals(List.of(id), listed("case%3Dlost"), "one collector in the fleet, no ghost");
+
+        assertEquals(401, refresh(ApiClient.field(lost.body(), "refresh_token")).statusCode(),
+                "the lost answer's refresh token is revoked");
+        assertEquals(200, refresh(ApiClient.field(retried.body(), "refresh_token")).statusCode(),
+                "the retry's tokens are the collector's");
+        assertEquals(1, count("SELECT count(*) FROM audit_log WHERE action = 'collector.register' AND collector_id = ?", id));
+        assertEquals(1, count("SELECT count(*) FROM audit_log WHERE action = 'collector.register_replayed'"
+                + " AND collector_id = ?", id), "the replay is audited as such");
+
+        // Without a key every request registers, as before.
+        HttpResponse<String> unkeyed = register(body.replace("lost", "unkeyed"), SECRET_HEADER, SECRET);
+        HttpResponse<String> again = register(body.replace("lost", "unkeyed"), SECRET_HEADER, SECRET);
+        assertEquals(2, Set.of(ApiClient.field(unkeyed.body(), "collector_id"),
+                ApiClient.field(again.body(), "collector_id")).size());
+    }
+
+    @Test
+    void aOneTimeEnrolmentTokenRetriedWithItsKeyWorksAgainInsteadOfBeingAlreadyUsed() throws Exception {
+        ApiClient admin = SERVER.admin();
+        assertEquals(201, admin.createCollector("pre-idem").statusCode());
+        HttpResponse<String> issued = admin.postJson("/api/v1/collectors/pre-idem/enrolment-token", "");
+        assertEquals(201, issued.statusCode(), issued.body());
+        String token = issued.body().replaceAll(".*\"enrolment_token\":\"([^\"]+)\".*", "$1");
+        String body = "{\"name\":\"pre-idem\"}";
+
+        HttpResponse<String> lost = register(body, "X-Enrolment-Token", token, "Idempotency-Key", "enrolment-key-00001");
+        assertEquals(201, lost.statusCode(), lost.body());
+        HttpResponse<String> retried = register(body, "X-Enrolment-Token", token, "Idempotency-Key", "enrolment-key-00001");
+        assertEquals(201, retried.statusCode(), "not 'token already used': " + retried.body());
+        assertEquals("pre-idem", ApiClient.field(retried.body(), "collector_id"));
+        assertEquals(401, refresh(ApiClient.field(lost.body(), "refresh_token")).statusCode());
+        assertEquals(200, refresh(ApiClient.field(retried.body(), "refresh_token")).statusCode());
+
+        assertEquals(401, register(body, "X-Enrolment-Token", token).statusCode(), "without the key the token is spent");
+        assertEquals(401, register(body, "X-Enrolment-Token", token, "Idempotency-Key", "another-key-000001")
+                .statusCode(), "and with another key");
+    }
+
+    @Test
+    void twoRequestsWithOneKeyAtOnceMakeOneCollector() throws Exception {
+        int requests = 8;
+        String body = "{\"name\":\"twins\",\"labels\":{\"case\":\"twins\"}}";
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+        try (ExecutorService agents = Executors.newFixedThreadPool(requests)) {
+            for (int i = 0; i < requests; i++) {
+                answers.add(agents.submit(() -> {
+                    start.await();
+                    return register(body, SECRET_HEADER, SECRET, "Idempotency-Key", "concurrent-key-0001");
+                }));
+            }
+            start.countDown();
+            Set<String> ids = new HashSet<>();
+            int replayed = 0;
+            for (Future<HttpResponse<String>> a : answers) {
+                HttpResponse<String> r = a.get();
+                assertEquals(201, r.statusCode(), r.body());
+                ids.add(ApiClient.field(r.body(), "collector_id"));
+                replayed += r.headers().firstValue("Idempotent-Replayed").isPresent() ? 1 : 0;
+            }
+            assertEquals(1, ids.size(), "every answer names the same collector: " + ids);
+            assertEquals(requests - 1, replayed, "one registered, the others were replays");
+            assertEquals(List.copyOf(ids), listed("case%3Dtwins"));
+            assertEquals(1, count("SELECT count(*) FROM audit_log WHERE action = 'collector.register' AND collector_id = ?",
+                    ids.iterator().next()));
+        }
+    }
+
+    @Test
+    void theSameKeyWithAnotherRequestIsRefusedAndCreatesNothing() throws Exception {
+        HttpResponse<String> first = register("{\"name\":\"first\",\"labels\":{\"case\":\"reused\"}}",
+                SECRET_HEADER, SECRET, "Idempotency-Key", "reused-key-0000001");
+        assertEquals(201, first.statusCode(), first.body());
+        long collectors = count("SELECT count(*) FROM collectors");
+        long audit = count("SELECT count(*) FROM audit_log");
+
+        HttpResponse<String> other = register("{\"name\":\"second\",\"labels\":{\"case\":\"reused\"}}",
+                SECRET_HEADER, SECRET, "Idempotency-Key", "reused-key-0000001");
+        assertEquals(422, other.statusCode(), other.body());
+        assertEquals("application/problem+json", other.headers().firstValue("Content-Type").orElse(""));
+        assertTrue(other.body().contains("idempotency-key-reused"), other.body());
+        HttpResponse<String> otherLabels = register("{\"name\":\"first\",\"labels\":{\"case\":\"reused\",\"x\":\"y\"}}",
+                SECRET_HEADER, SECRET, "Idempotency-Key", "reused-key-0000001");
+        assertEquals(422, otherLabels.statusCode(), otherLabels.body());
+
+        assertEquals(collectors, count("SELECT count(*) FROM collectors"), "nothing created");
+        assertEquals(audit, count("SELECT count(*) FROM audit_log"), "nothing audited");
+        assertEquals(200, refresh(ApiClient.field(first.body(), "refresh_token")).statusCode(),
+                "the first registration's tokens are untouched");
+        assertEquals(List.of(ApiClient.field(first.body(), "collector_id")), listed("case%3Dreused"));
+    }
+
+    @Test
+    void aKeyOfTheWrongShapeIsABadRequestAndChangesNothing() throws Exception {
+        long collectors = count("SELECT count(*) FROM collectors");
+        for (String key : List.of("", "too-short-key", "x".repeat(129), "sixteen chars ok but spaces", "key.with.dots.0001")) {
+            HttpResponse<String> r = register("{\"name\":\"bad-key\"}", SECRET_HEADER, SECRET, "Idempotency-Key", key);
+            assertEquals(400, r.statusCode(), key + ": " + r.body());
+            assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse(""));
+            assertTrue(r.body().contains("Idempotency-Key"), r.body());
+        }
+        assertEquals(collectors, count("SELECT count(*) FROM collectors"));
+    }
+
+    @Test
+    void aKeyPastItsRetentionNoLongerNamesItsCollector() throws Exception {
+        String body = "{\"name\":\"old-key\",\"labels\":{\"case\":\"old\"}}";
+        HttpResponse<String> first = register(body, SECRET_HEADER, SECRET, "Idempotency-Key", "day-old-key-000001");
+        assertEquals(201, first.statusCode(), first.body());
+        try (Connection c = SERVER.database().connect(); PreparedStatement ps = c.prepareStatement(
+                "UPDATE registration_keys SET created_at = created_at - interval '25 hours'")) {
+            ps.executeUpdate();
+        }
+        HttpResponse<String> late = register(body, SECRET_HEADER, SECRET, "Idempotency-Key", "day-old-key-000001");
+        assertEquals(201, late.statusCode(), late.body());
+        assertFalse(late.headers().firstValue("Idempotent-Replayed").isPresent(), "a new registration");
+        assertEquals(2, listed("case%3Dold").size());
+    }
+
+    private static HttpResponse<String> register(String body, String... headers) {
+        ApiClient anon = new ApiClient(SERVER.port());
+        HttpRequest.Builder b = anon.request("/api/v1/collectors/register").header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return anon.send(b);
+    }
+
+    private static HttpResponse<String> refresh(String refreshToken) {
+        return new ApiClient(SERVER.port()).postJson("/api/v1/auth/refresh", "{\"refresh_token\":\"" + refreshToken + "\"}");
+    }
+
+    /** The ids {@code GET /api/v1/collectors} lists for a label selector. */
+    private static List<String> listed(String selector) {
+        HttpResponse<String> r = SERVER.admin().get("/api/v1/collectors?selector=" + selector);
+        assertEquals(200, r.statusCode(), r.body());
+        List<String> ids = new ArrayList<>();
+        Matcher m = ID.matcher(r.body());
+        while (m.find()) {
+            ids.add(m.group(1));
+        }
+        return ids;
+    }
+
+    private static long count(String sql, String... params) throws SQLException {
+        try (Connection c = SERVER.database().connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setString(i + 1, params[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+}
