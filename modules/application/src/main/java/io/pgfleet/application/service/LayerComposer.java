@@ -103,7 +103,8 @@ final class LayerComposer {
         }
 
         static World read(LayerStorePort.Transaction tx) {
-            return new World(tx.latestLayer(new LayerId.Fleet()), tx.groups(), tx.latestGroupLayers(), tx.stagings());
+            LayerStorePort.SharedLayers layers = tx.sharedLayers();
+            return new World(layers.fleet(), layers.groups(), layers.groupLayers(), layers.staged());
         }
 
         World withLayer(LayerRevision revision) {

@@ -5,22 +5,29 @@ import io.pgfleet.application.port.out.LayerStorePort.Outcome;
 import io.pgfleet.application.port.out.StorageUnavailableException;
 import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.capability.CapabilityMode;
+import io.pgfleet.domain.capability.MemberFacts;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigRevision;
 import io.pgfleet.domain.config.EntityTag;
 import io.pgfleet.domain.config.PublishResult;
+import io.pgfleet.domain.fleet.CapabilityGap;
 import io.pgfleet.domain.layer.EffectiveRevision;
 import io.pgfleet.domain.layer.LayerError;
 import io.pgfleet.domain.layer.LayerMember;
 import io.pgfleet.domain.schema.ValidationError;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Set;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -31,41 +38,47 @@ import java.util.function.Function;
  * transaction that holds the collector's row: the merged document is validated first, and a
  * publish that would make it invalid is refused with the errors of every layer involved.
  *
- * <p>Publishes to one collector that arrive while another is being stored share the next
- * transaction (and its one commit, its one flush to disk): each is decided in arrival order
- * against what the ones before it left (version after version, {@code If-Match} against the
- * version before it), stored with its own audit entry, and answered only once that transaction
- * has committed. A refused publish in such a batch writes nothing and does not stop the others.
+ * <p>Group commit: publishes that arrive while transactions are being stored share the next
+ * transaction (and its one commit, its one flush to disk), whatever their collectors. Each is
+ * decided in arrival order against what the ones before it left for its collector (version after
+ * version, {@code If-Match} against the version before it), stored with its own audit entry, and
+ * answered only once that transaction has committed. A refused publish in such a batch writes
+ * nothing and does not stop the others: every decision is made before anything is written, and
+ * should the batch's writes fail all the same, each publish is stored again alone.
  */
 final class LayeredOwnAppender implements OwnLayerAppender {
 
     /**
-     * How many waiting publishes of one collector share a transaction at most: enough that a hot
-     * collector is not limited to one commit per publish, few enough that one transaction stays short.
+     * How many waiting publishes share a transaction at most: enough that a busy server is not limited
+     * to one commit per publish, few enough that one transaction stays short.
      */
     static final int MAX_BATCH = 64;
+
+    /**
+     * How many publish transactions this instance runs at once. Publishes wait in memory rather than
+     * on row locks: waiting there, each would hold a pooled database connection, so that a burst on
+     * one hot collector starved every other request of connections (and timed out with 503). Two,
+     * so that one batch's commit waiting for the disk (or for a row lock a layer change holds) does
+     * not stop the next batch from being decided. A collector is in one of them at most; other
+     * instances still take turns on its row lock.
+     */
+    static final int MAX_IN_FLIGHT = 2;
 
     private final LayerStorePort store;
     private final LayerComposer composer;
     private final Consumer<LayerComposer.Save> announced;
-    /**
-     * Publishes to one collector take turns here before they open a transaction: they would take
-     * turns on the collector's row lock anyway, and waiting there each would hold a pooled database
-     * connection, so that a burst on one hot collector starved every other request of connections
-     * (and timed out with 503). Striped: a fixed number of turns, whatever the number of collectors.
-     * Whoever takes a turn stores every publish of its collector waiting in the stripe's queue.
-     * Other instances still take turns on the row lock.
-     */
-    static final int STRIPES = 1024;
-    private final Stripe[] stripes = new Stripe[STRIPES];
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition finished = lock.newCondition();
+    // Guarded by lock: publishes not yet taken (arrival order), collectors of running batches, how many run.
+    private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+    private final Set<CollectorId> inFlight = new HashSet<>();
+    private int running;
 
     LayeredOwnAppender(LayerStorePort store, LayerComposer composer, Consumer<LayerComposer.Save> announced) {
         this.store = store;
         this.composer = composer;
         this.announced = announced;
-        for (int i = 0; i < STRIPES; i++) {
-            stripes[i] = new Stripe();
-        }
     }
 
     @Override
@@ -73,16 +86,42 @@ final class LayeredOwnAppender implements OwnLayerAppender {
                                 BiFunction<Optional<ConfigRevision>, Optional<EntityTag>, PublishResult> decision,
                                 Function<ConfigRevision, AuditEntry> audit, CapabilityMode mode) {
         Pending mine = new Pending(collectorId, decision, audit, mode);
-        Stripe stripe = stripes[Math.floorMod(collectorId.hashCode(), STRIPES)];
-        stripe.waiting.add(mine);
-        while (!mine.done) {
-            stripe.turn.lock();
+        lock.lock();
+        try {
+            waiting.add(mine);
+        } finally {
+            lock.unlock();
+        }
+        while (true) {
+            List<Pending> batch;
+            lock.lock();
             try {
-                if (!mine.done) {
-                    runBatch(stripe.next(collectorOfHead(stripe, mine)));
+                if (mine.done) {
+                    break;
                 }
+                batch = running < MAX_IN_FLIGHT ? take() : List.of();
+                if (batch.isEmpty()) {
+                    // Every slot is busy, or this collector's publishes are being stored: wait for a batch to end.
+                    finished.awaitUninterruptibly();
+                    continue;
+                }
+                running++;
             } finally {
-                stripe.turn.unlock();
+                lock.unlock();
+            }
+            // Whoever finds a free slot stores every publish waiting (its own among them, or it is
+            // already in a running batch), then looks again.
+            try {
+                runBatch(batch);
+            } finally {
+                lock.lock();
+                try {
+                    running--;
+                    batch.forEach(p -> inFlight.remove(p.collectorId));
+                    finished.signalAll();
+                } finally {
+                    lock.unlock();
+                }
             }
         }
         if (mine.failure != null) {
@@ -91,9 +130,21 @@ final class LayeredOwnAppender implements OwnLayerAppender {
         return mine.result;
     }
 
-    private static CollectorId collectorOfHead(Stripe stripe, Pending mine) {
-        Pending head = stripe.waiting.peek();
-        return head == null ? mine.collectorId : head.collectorId;
+    /**
+     * Takes the waiting publishes, oldest first, at most {@link #MAX_BATCH}, leaving those of collectors
+     * a running batch holds (their order among themselves is kept); marks their collectors in flight.
+     */
+    private List<Pending> take() {
+        List<Pending> batch = new ArrayList<>();
+        for (Iterator<Pending> it = waiting.iterator(); it.hasNext() && batch.size() < MAX_BATCH; ) {
+            Pending p = it.next();
+            if (!inFlight.contains(p.collectorId)) {
+                it.remove();
+                batch.add(p);
+            }
+        }
+        batch.forEach(p -> inFlight.add(p.collectorId));
+        return batch;
     }
 
     /** Stores a batch in one transaction; when that fails, each alone, so one failure stays its own. */
@@ -120,7 +171,7 @@ final class LayeredOwnAppender implements OwnLayerAppender {
             }
             return;
         }
-        // Committed: this instance's cache and watchers learn of the new effective revision at once.
+        // Committed: this instance's cache and watchers learn of the new effective revisions at once.
         stored.saves().forEach(announced);
         for (int i = 0; i < batch.size(); i++) {
             batch.get(i).complete(stored.results().get(i));
@@ -128,34 +179,45 @@ final class LayeredOwnAppender implements OwnLayerAppender {
     }
 
     private Batch transact(List<Pending> batch) {
-        CollectorId collectorId = batch.get(0).collectorId;
+        List<CollectorId> ids = batch.stream().map(p -> p.collectorId).distinct().sorted(BY_ID).toList();
         return store.transact(tx -> {
-            Optional<LayerMember> locked = tx.lockMember(collectorId);
-            if (locked.isEmpty()) {
-                return Outcome.rollback(new Batch(
-                        batch.stream().<PublishResult>map(p -> new PublishResult.CollectorNotFound(collectorId)).toList(),
-                        List.of()));
+            // Rows locked in id order (as layer changes lock them), read after locking.
+            Map<CollectorId, LayerMember> members = new HashMap<>();
+            tx.lockCollectors(ids).forEach(m -> members.put(m.id(), m));
+            if (members.isEmpty()) {
+                return Outcome.rollback(new Batch(batch.stream().<PublishResult>map(
+                        p -> new PublishResult.CollectorNotFound(p.collectorId)).toList(), List.of()));
             }
             LayerComposer.World world = LayerComposer.World.read(tx);
-            // The batch's members are one collector: its agent's facts are read once.
-            Map<List<CollectorId>, Map<CollectorId, io.pgfleet.domain.capability.MemberFacts>> facts = new HashMap<>();
-            Function<List<CollectorId>, Map<CollectorId, io.pgfleet.domain.capability.MemberFacts>> factsOnce =
-                    ids -> facts.computeIfAbsent(List.copyOf(ids), tx::memberFacts);
+            // The agents' facts of the batch's collectors are read once, in one statement.
+            Map<CollectorId, MemberFacts> allFacts = tx.memberFacts(List.copyOf(members.keySet()));
+            Function<List<CollectorId>, Map<CollectorId, MemberFacts>> facts = wanted -> {
+                Map<CollectorId, MemberFacts> out = new HashMap<>();
+                wanted.forEach(id -> Optional.ofNullable(allFacts.get(id)).ifPresent(f -> out.put(id, f)));
+                return out;
+            };
+            LayerComposer.Session session = composer.session();
             List<PublishResult> results = new ArrayList<>(batch.size());
-            LayerMember member = locked.get();
+            // Per collector: the effective revision to store (the last of its publishes), and whether any
+            // publish of the batch gave it a new number.
+            Map<CollectorId, EffectiveRevision> stored = new LinkedHashMap<>();
+            Map<CollectorId, Boolean> announce = new HashMap<>();
+            Map<CollectorId, List<CapabilityGap>> gaps = new LinkedHashMap<>();
             boolean anyPublished = false;
-            Optional<EffectiveRevision> stored = Optional.empty();
-            boolean announce = false;
-            Map<CollectorId, List<io.pgfleet.domain.fleet.CapabilityGap>> gaps = Map.of();
             for (Pending p : batch) {
+                LayerMember member = members.get(p.collectorId);
+                if (member == null) {
+                    results.add(new PublishResult.CollectorNotFound(p.collectorId));
+                    continue;
+                }
                 PublishResult decided = p.decision.apply(member.own(), member.effective().map(EffectiveRevision::entityTag));
                 if (!(decided instanceof PublishResult.Published published)) {
                     results.add(decided);
                     continue;
                 }
                 ConfigRevision revision = published.revision();
-                switch (composer.session().recompute(List.of(member.withOwn(revision)), world,
-                        revision.createdAt(), new LayerComposer.Capabilities(p.mode, factsOnce))) {
+                switch (session.recompute(List.of(member.withOwn(revision)), world,
+                        revision.createdAt(), new LayerComposer.Capabilities(p.mode, facts))) {
                     case LayerComposer.Lacking l -> results.add(new PublishResult.LacksCapabilities(l.refusal()));
                     case LayerComposer.Refused r -> {
                         // The own document is valid alone (checked before); the merge with other layers is not.
@@ -164,20 +226,18 @@ final class LayeredOwnAppender implements OwnLayerAppender {
                         results.add(new PublishResult.Invalid(errors));
                     }
                     case LayerComposer.Ok ok -> {
-                        tx.insertOwn(revision);
-                        tx.audit(LayerChangeService.forced(p.audit.apply(revision), ok));
-                        // The next publish of the batch decides from what this one leaves (its If-Match
-                        // may name the effective revision it read).
+                        tx.insertOwn(revision, LayerChangeService.forced(p.audit.apply(revision), ok));
+                        // The next publish of the batch to this collector decides from what this one leaves
+                        // (its If-Match may name the effective revision it read).
                         Optional<EffectiveRevision> effective = member.effective();
                         for (LayerComposer.Save save : ok.saves()) {
                             effective = Optional.of(save.revision());
-                            stored = effective;
-                            announce |= save.announce();
+                            stored.put(member.id(), save.revision());
+                            announce.merge(member.id(), save.announce(), Boolean::logicalOr);
                         }
-                        if (!ok.gaps().isEmpty()) {
-                            gaps = ok.gaps();
-                        }
-                        member = new LayerMember(member.id(), member.labels(), Optional.of(revision), effective);
+                        gaps.putAll(ok.gaps());
+                        members.put(member.id(), new LayerMember(member.id(), member.labels(), Optional.of(revision),
+                                effective));
                         anyPublished = true;
                         results.add(decided);
                     }
@@ -187,19 +247,21 @@ final class LayeredOwnAppender implements OwnLayerAppender {
                 return Outcome.rollback(new Batch(results, List.of()));
             }
             // Every publish counts one effective revision, as if each had been stored alone; the row
-            // holds the current one, so only the batch's last is written (the ones before it were
+            // holds the current one, so only each collector's last is written (the ones before it were
             // never visible), announced when any publish of the batch gave the collector a new number.
-            List<LayerComposer.Save> saves = List.of();
-            if (stored.isPresent()) {
-                tx.saveEffective(stored.get(), announce);
-                saves = List.of(new LayerComposer.Save(stored.get(), announce));
-            }
+            List<LayerComposer.Save> saves = new ArrayList<>();
+            stored.forEach((id, revision) -> {
+                tx.saveEffective(revision, announce.get(id));
+                saves.add(new LayerComposer.Save(revision, announce.get(id)));
+            });
             if (!gaps.isEmpty()) {
                 tx.saveCapabilityGaps(gaps);
             }
             return Outcome.commit(new Batch(results, saves));
         });
     }
+
+    private static final Comparator<CollectorId> BY_ID = Comparator.comparing(CollectorId::value);
 
     private static ValidationError named(LayerError e) {
         return new ValidationError(e.error().line(), e.error().column(), e.error().key(),
@@ -216,7 +278,7 @@ final class LayeredOwnAppender implements OwnLayerAppender {
         final BiFunction<Optional<ConfigRevision>, Optional<EntityTag>, PublishResult> decision;
         final Function<ConfigRevision, AuditEntry> audit;
         final CapabilityMode mode;
-        // Written by whoever stores the batch before it releases the stripe's turn; read after taking it.
+        // Written by whoever stores the batch, before it signals the batch's end; read under the same lock.
         volatile boolean done;
         PublishResult result;
         RuntimeException failure;
@@ -237,25 +299,6 @@ final class LayeredOwnAppender implements OwnLayerAppender {
         void fail(RuntimeException e) {
             failure = e;
             done = true;
-        }
-    }
-
-    /** A turn and the publishes waiting for it. */
-    private static final class Stripe {
-        final ReentrantLock turn = new ReentrantLock();
-        final ConcurrentLinkedQueue<Pending> waiting = new ConcurrentLinkedQueue<>();
-
-        /** Takes the waiting publishes of one collector, oldest first, at most {@link #MAX_BATCH}. */
-        List<Pending> next(CollectorId collectorId) {
-            List<Pending> batch = new ArrayList<>();
-            for (Iterator<Pending> it = waiting.iterator(); it.hasNext() && batch.size() < MAX_BATCH; ) {
-                Pending p = it.next();
-                if (p.collectorId.equals(collectorId)) {
-                    it.remove();
-                    batch.add(p);
-                }
-            }
-            return batch;
         }
     }
 }

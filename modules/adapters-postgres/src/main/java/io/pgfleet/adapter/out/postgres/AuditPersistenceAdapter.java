@@ -28,12 +28,16 @@ public final class AuditPersistenceAdapter implements LoadAuditTrailPort, Record
     }
 
     static void insert(DbExecute tx, AuditEntry e) {
+        tx.insert("INSERT INTO audit_log (at, actor, address, action, collector_id, username, version, detail)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values(e));
+    }
+
+    /** The values of an entry's columns, in the order at, actor, address, action, collector_id, username, version, detail. */
+    static Object[] values(AuditEntry e) {
         String collector = e.subject() instanceof AuditSubject.OfCollector c ? c.collectorId().value() : "";
         String user = e.subject() instanceof AuditSubject.OfUser u ? u.username().value() : "";
-        tx.insert("INSERT INTO audit_log (at, actor, address, action, collector_id, username, version, detail)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                Rows.timestamp(e.at()), e.actor().name(), e.actor().address(), e.action().label(),
-                collector, user, e.version(), e.detail());
+        return new Object[] {Rows.timestamp(e.at()), e.actor().name(), e.actor().address(), e.action().label(),
+                collector, user, e.version(), e.detail()};
     }
 
     @Override

@@ -113,6 +113,28 @@ public final class ConfigRevisionPersistenceAdapter
             SELECT c.latest_version AS latest,
                    (SELECT pg_notify(?, ins.collector_id || ':' || ins.version) IS NULL FROM ins) AS sent""";
 
+    /**
+     * {@link #INSERT_VERSION} with the version's audit entry written by the same statement (only when
+     * the version is).
+     */
+    private static final String INSERT_AUDITED_VERSION = INSERT_VERSION.replace("upd AS (",
+            "aud AS (INSERT INTO audit_log (at, actor, address, action, collector_id, username, version, detail)"
+            + " SELECT ?::timestamptz, ?::text, ?::text, ?::text, ?::text, ?::text, ?::integer, ?::text FROM ins),"
+            + " upd AS (");
+
+    /**
+     * Stores the version following the latest and its audit entry in one round trip, in a
+     * transaction that holds the collector's row lock.
+     */
+    static void insertVersion(DbTransaction tx, ConfigRevision r, AuditEntry audit) {
+        Object[] entry = AuditPersistenceAdapter.values(audit);
+        Object[] params = new Object[] {r.collectorId().value(), r.collectorId().value(), r.version().value(),
+                r.document().text(), r.hash().hex(), Rows.timestamp(r.createdAt()), r.createdBy(), r.message(),
+                r.source().label(), r.version().value(), entry[0], entry[1], entry[2], entry[3], entry[4], entry[5],
+                entry[6], entry[7], PostgresChangeFeed.CHANNEL};
+        checked(r, tx.get(INSERT_AUDITED_VERSION + " FROM c", params));
+    }
+
     private static void insert(DbTransaction tx, ConfigRevision r, int latestVersion, boolean lagProbe) {
         if (r.version().value() != latestVersion + 1) {
             throw new IllegalStateException("version " + r.version() + " does not follow " + latestVersion);
@@ -123,6 +145,10 @@ public final class ConfigRevisionPersistenceAdapter
                 r.collectorId().value(), r.collectorId().value(), r.version().value(), r.document().text(), r.hash().hex(),
                 Rows.timestamp(r.createdAt()), r.createdBy(), r.message(), r.source().label(), r.version().value(),
                 PostgresChangeFeed.CHANNEL);
+        checked(r, row);
+    }
+
+    private static void checked(ConfigRevision r, Optional<DbRow> row) {
         if (row.isEmpty()) {
             throw new IllegalStateException("collector " + r.collectorId() + " does not exist");
         }

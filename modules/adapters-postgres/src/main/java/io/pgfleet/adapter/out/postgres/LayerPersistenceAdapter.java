@@ -6,6 +6,7 @@ import io.helidon.dbclient.DbRow;
 import io.helidon.dbclient.DbTransaction;
 import io.pgfleet.application.port.out.LayerStorePort;
 import io.pgfleet.application.port.out.LoadLayersPort;
+import io.pgfleet.application.port.out.LayerStorePort.SharedLayers;
 import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.capability.MemberFacts;
 import io.pgfleet.domain.fleet.CapabilityGap;
@@ -252,6 +253,50 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         private final List<String> announcements = new java.util.ArrayList<>();
         private final List<String> sourceChanges = new java.util.ArrayList<>();
 
+        /*
+         * A plain UPDATE of the existing rows (an upsert would lock each row once more before
+         * updating it); a document whose content is unchanged (a change of sources only) keeps its
+         * stored value, so nothing of it is written again. Collectors without a row get one (every
+         * writer holds the collector's row lock, so no other transaction inserts it meanwhile; the
+         * ON CONFLICT clause keeps the statement correct should that ever change).
+         */
+        private static final String EFFECTIVE_WRITE = """
+                WITH x AS (
+                    SELECT x.collector_id, x.revision, d.document, x.content_hash,
+                        NULLIF(x.effective_sha256, '') AS effective_sha256, x.sources, x.created_at,
+                        NULLIF(x.pull_interval_s, 0) AS pull_interval_s
+                    FROM jsonb_to_recordset(?::jsonb) AS x(collector_id text, revision integer, doc integer,
+                        content_hash text, effective_sha256 text, sources text, created_at timestamptz,
+                        pull_interval_s integer)
+                    JOIN jsonb_array_elements_text(?::jsonb) WITH ORDINALITY AS d(document, n) ON d.n = x.doc + 1),
+                updated AS (
+                    UPDATE effective_configs e SET revision = x.revision,
+                        document = CASE WHEN e.content_hash = x.content_hash THEN e.document ELSE x.document END,
+                        content_hash = x.content_hash, effective_sha256 = x.effective_sha256, sources = x.sources,
+                        created_at = x.created_at, pull_interval_s = x.pull_interval_s
+                    FROM x WHERE e.collector_id = x.collector_id
+                    RETURNING e.collector_id)
+                INSERT INTO effective_configs (collector_id, revision, document, content_hash, effective_sha256,
+                    sources, created_at, pull_interval_s)
+                SELECT x.collector_id, x.revision, x.document, x.content_hash, x.effective_sha256, x.sources,
+                    x.created_at, x.pull_interval_s
+                FROM x WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.collector_id = x.collector_id)
+                ON CONFLICT (collector_id) DO UPDATE SET revision = EXCLUDED.revision, document = EXCLUDED.document,
+                    content_hash = EXCLUDED.content_hash, effective_sha256 = EXCLUDED.effective_sha256,
+                    sources = EXCLUDED.sources, created_at = EXCLUDED.created_at,
+                    pull_interval_s = EXCLUDED.pull_interval_s""";
+
+        private static final String NOTIFY_FROM_ARRAY =
+                "SELECT pg_notify(?, p) IS NULL AS sent FROM jsonb_array_elements_text(?::jsonb) AS p";
+        /**
+         * {@link #EFFECTIVE_WRITE} followed by the announcements of both channels: data-modifying WITH
+         * clauses run to completion whatever the query after them reads, and the query sends the
+         * notifications (delivered at commit, like those of {@link #notifyAll}).
+         */
+        private static final String EFFECTIVE_WRITE_ANNOUNCING = EFFECTIVE_WRITE
+                .replace("\nINSERT INTO effective_configs", ",\ninserted AS (INSERT INTO effective_configs")
+                + ")\n" + NOTIFY_FROM_ARRAY + " UNION ALL " + NOTIFY_FROM_ARRAY;
+
         Tx(DbTransaction tx) {
             this.tx = tx;
         }
@@ -324,6 +369,57 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                     .map(LayerPersistenceAdapter::layerRevision)
                     .forEach(r -> out.put(((LayerId.Group) r.layer()).id(), r));
             return out;
+        }
+
+        /*
+         * The shared layers in one round trip (they were four statements): each row says what it is;
+         * layer versions fill the layer columns, groups their id (as layer), priority (as version),
+         * selector and description. Groups in id order, staged versions in rollout order.
+         */
+        private static final String SHARED_LAYERS = """
+                SELECT 1 AS kind, 0::bigint AS rollout, r.layer, r.version, r.document, r.content_hash, r.created_at,
+                       r.created_by, r.message, r.source, '' AS selector, '' AS description
+                FROM layer_revisions r JOIN config_layers l ON l.layer = r.layer AND r.version = l.latest_version
+                WHERE r.layer = 'fleet'
+                UNION ALL
+                SELECT 2, 0, g.id, g.priority, '', '', NULL, '', '', '', g.selector::text, g.description
+                FROM config_groups g WHERE g.deleted_at IS NULL
+                UNION ALL
+                SELECT 3, 0, r.layer, r.version, r.document, r.content_hash, r.created_at, r.created_by, r.message,
+                       r.source, '', ''
+                FROM config_layers l JOIN layer_revisions r ON r.layer = l.layer AND r.version = l.latest_version
+                JOIN config_groups g ON 'group/' || g.id = l.layer AND g.deleted_at IS NULL
+                UNION ALL
+                SELECT 4, o.id, r.layer, r.version, r.document, r.content_hash, r.created_at, r.created_by, r.message,
+                       r.source, '', ''
+                FROM rollouts o JOIN layer_revisions r ON r.layer = o.layer AND r.version = o.staged_version
+                WHERE o.state IN ('running', 'paused')
+                ORDER BY kind, rollout, layer""";
+
+        @Override
+        public SharedLayers sharedLayers() {
+            Optional<LayerRevision> fleet = Optional.empty();
+            List<Group> groups = new java.util.ArrayList<>();
+            Map<GroupId, LayerRevision> groupLayers = new LinkedHashMap<>();
+            List<Map.Entry<Long, LayerRevision>> staged = new java.util.ArrayList<>();
+            for (DbRow row : tx.query(SHARED_LAYERS).toList()) {
+                switch (Rows.integer(row, "kind")) {
+                    case 1 -> fleet = Optional.of(layerRevision(row));
+                    case 2 -> groups.add(new Group(new GroupId(Rows.text(row, "layer")),
+                            new LabelSelector(CollectorPersistenceAdapter.labels(Rows.text(row, "selector"))),
+                            Rows.integer(row, "version"), Rows.text(row, "description")));
+                    case 3 -> {
+                        LayerRevision r = layerRevision(row);
+                        groupLayers.put(((LayerId.Group) r.layer()).id(), r);
+                    }
+                    default -> staged.add(Map.entry(((Number) row.column("rollout").get()).longValue(),
+                            layerRevision(row)));
+                }
+            }
+            // Who receives each staged version: one statement per active rollout (none most of the time).
+            List<StagedLayer> stagings = staged.stream()
+                    .map(e -> new StagedLayer(e.getValue(), receivers(e.getKey()), e.getKey())).toList();
+            return new SharedLayers(fleet, groups, groupLayers, stagings);
         }
 
         @Override
@@ -473,6 +569,25 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         }
 
         @Override
+        public void insertOwn(ConfigRevision r, AuditEntry audit) {
+            ConfigRevisionPersistenceAdapter.insertVersion(tx, r, audit);
+        }
+
+        @Override
+        public List<LayerMember> lockCollectors(List<CollectorId> ids) {
+            if (ids.size() == 1) {
+                return lockMember(ids.get(0)).map(List::of).orElse(List.of());
+            }
+            jakarta.json.JsonArrayBuilder list = CollectorPersistenceAdapter.JSON.createArrayBuilder();
+            ids.forEach(id -> list.add(id.value()));
+            // Locked in id order by one statement, read after by another (see lockMemberIds).
+            List<CollectorId> locked = tx.query("SELECT id FROM collectors WHERE decommissioned_at IS NULL"
+                            + " AND id IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY id FOR UPDATE",
+                    list.build().toString()).map(row -> CollectorId.of(Rows.text(row, "id"))).toList();
+            return readMembers(locked);
+        }
+
+        @Override
         public void saveGroup(Group g, Instant at) {
             tx.dml("""
                     INSERT INTO config_groups (id, selector, priority, description, created_at, updated_at)
@@ -511,6 +626,11 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
 
         /** Writes what is buffered: one statement per batch, however many collectors a change reaches. */
         void flush() {
+            if (!pending.isEmpty() && announcements.size() <= BATCH && sourceChanges.size() <= BATCH) {
+                // The last (or only) batch of effective revisions and every announcement: one round trip.
+                flushEffective(true);
+                return;
+            }
             flushEffective();
             notifyAll(EFFECTIVE_CHANNEL, announcements);
             notifyAll(SOURCES_CHANNEL, sourceChanges);
@@ -537,6 +657,14 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         }
 
         private void flushEffective() {
+            flushEffective(false);
+        }
+
+        /**
+         * Writes the buffered effective revisions; with {@code announcing}, the same statement also sends
+         * every buffered announcement (and the lag probe), as {@link #notifyAll} would.
+         */
+        private void flushEffective(boolean announcing) {
             if (pending.isEmpty()) {
                 return;
             }
@@ -557,38 +685,22 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             }
             jakarta.json.JsonArrayBuilder docs = CollectorPersistenceAdapter.JSON.createArrayBuilder();
             docIndex.keySet().forEach(docs::add);
-            // A plain UPDATE of the existing rows (an upsert would lock each row once more before
-            // updating it); a document whose content is unchanged (a change of sources only) keeps its
-            // stored value, so nothing of it is written again. Collectors without a row get one (every
-            // writer holds the collector's row lock, so no other transaction inserts it meanwhile; the
-            // ON CONFLICT clause keeps the statement correct should that ever change).
-            tx.dml("""
-                    WITH x AS (
-                        SELECT x.collector_id, x.revision, d.document, x.content_hash,
-                            NULLIF(x.effective_sha256, '') AS effective_sha256, x.sources, x.created_at,
-                            NULLIF(x.pull_interval_s, 0) AS pull_interval_s
-                        FROM jsonb_to_recordset(?::jsonb) AS x(collector_id text, revision integer, doc integer,
-                            content_hash text, effective_sha256 text, sources text, created_at timestamptz,
-                            pull_interval_s integer)
-                        JOIN jsonb_array_elements_text(?::jsonb) WITH ORDINALITY AS d(document, n) ON d.n = x.doc + 1),
-                    updated AS (
-                        UPDATE effective_configs e SET revision = x.revision,
-                            document = CASE WHEN e.content_hash = x.content_hash THEN e.document ELSE x.document END,
-                            content_hash = x.content_hash, effective_sha256 = x.effective_sha256, sources = x.sources,
-                            created_at = x.created_at, pull_interval_s = x.pull_interval_s
-                        FROM x WHERE e.collector_id = x.collector_id
-                        RETURNING e.collector_id)
-                    INSERT INTO effective_configs (collector_id, revision, document, content_hash, effective_sha256,
-                        sources, created_at, pull_interval_s)
-                    SELECT x.collector_id, x.revision, x.document, x.content_hash, x.effective_sha256, x.sources,
-                        x.created_at, x.pull_interval_s
-                    FROM x WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.collector_id = x.collector_id)
-                    ON CONFLICT (collector_id) DO UPDATE SET revision = EXCLUDED.revision, document = EXCLUDED.document,
-                        content_hash = EXCLUDED.content_hash, effective_sha256 = EXCLUDED.effective_sha256,
-                        sources = EXCLUDED.sources, created_at = EXCLUDED.created_at,
-                        pull_interval_s = EXCLUDED.pull_interval_s""",
-                    rows.build().toString(), docs.build().toString());
+            if (!announcing) {
+                tx.dml(EFFECTIVE_WRITE, rows.build().toString(), docs.build().toString());
+                pending.clear();
+                return;
+            }
+            String query = EFFECTIVE_WRITE_ANNOUNCING
+                    + (announcements.isEmpty() ? "" : " UNION ALL SELECT " + PostgresChangeFeed.SENT_AT_NOTIFY);
+            jakarta.json.JsonArrayBuilder announced = CollectorPersistenceAdapter.JSON.createArrayBuilder();
+            announcements.forEach(announced::add);
+            jakarta.json.JsonArrayBuilder sources = CollectorPersistenceAdapter.JSON.createArrayBuilder();
+            sourceChanges.forEach(sources::add);
+            tx.query(query, rows.build().toString(), docs.build().toString(), EFFECTIVE_CHANNEL,
+                    announced.build().toString(), SOURCES_CHANNEL, sources.build().toString()).forEach(row -> { });
             pending.clear();
+            announcements.clear();
+            sourceChanges.clear();
         }
 
         @Override

@@ -93,6 +93,25 @@ public interface LayerStorePort {
     }
 
     /**
+     * The layers every collector's merge shares, read together.
+     *
+     * @param fleet       the fleet layer's current version
+     * @param groups      the groups, by id
+     * @param groupLayers each group's current layer version
+     * @param staged      the versions staged by active rollouts, by rollout
+     */
+    record SharedLayers(Optional<LayerRevision> fleet, List<Group> groups, Map<GroupId, LayerRevision> groupLayers,
+                        List<StagedLayer> staged) {
+        /** Copies the collections. */
+        public SharedLayers {
+            Objects.requireNonNull(fleet, "fleet");
+            groups = List.copyOf(groups);
+            groupLayers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(groupLayers));
+            staged = List.copyOf(staged);
+        }
+    }
+
+    /**
      * What a layer change can read and write inside its transaction ({@link LayerStorePort#transact}).
      *
      * <p>Locking protocol: a change of the fleet layer, a group or a group's layer (one that may
@@ -286,6 +305,27 @@ public interface LayerStorePort {
         Optional<LayerMember> lockMember(CollectorId id);
 
         /**
+         * The shared layers as committed now: the fleet layer's current version, the groups, each
+         * group's current layer version, and the versions staged by active rollouts.
+         *
+         * @return the layers
+         */
+        default SharedLayers sharedLayers() {
+            return new SharedLayers(latestLayer(new LayerId.Fleet()), groups(), latestGroupLayers(), stagings());
+        }
+
+        /**
+         * Locks several active collectors, in id order (the order every change locks them in, so that
+         * two never wait for each other), and reads them after locking.
+         *
+         * @param ids the collectors, in id order
+         * @return the active ones among them, in id order
+         */
+        default List<LayerMember> lockCollectors(List<CollectorId> ids) {
+            return ids.stream().map(this::lockMember).flatMap(Optional::stream).toList();
+        }
+
+        /**
          * Stores a new version of the fleet layer or a group's layer.
          *
          * @param revision the version following the latest
@@ -298,6 +338,17 @@ public interface LayerStorePort {
          * @param revision the version following the latest
          */
         void insertOwn(ConfigRevision revision);
+
+        /**
+         * Stores a version of a collector's own layer with its audit entry.
+         *
+         * @param revision the version following the latest
+         * @param audit    its audit entry
+         */
+        default void insertOwn(ConfigRevision revision, AuditEntry audit) {
+            insertOwn(revision);
+            audit(audit);
+        }
 
         /**
          * Creates or updates a group.

@@ -1,0 +1,150 @@
+package io.pgfleet.application.service;
+
+import io.pgfleet.application.fake.Given;
+import io.pgfleet.application.fake.InMemoryLayerStore;
+import io.pgfleet.application.fake.LineParser;
+import io.pgfleet.application.port.in.PublishConfigCommand;
+import io.pgfleet.application.port.out.LayerStorePort;
+import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.audit.AuditSubject;
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigVersion;
+import io.pgfleet.domain.config.EntityTag;
+import io.pgfleet.domain.config.Precondition;
+import io.pgfleet.domain.config.PublishResult;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Publishes to different collectors that wait while transactions run share the next transaction,
+ * each with its own outcome: a refused one stores nothing and does not stop the others.
+ */
+class GroupCommitPublishTest {
+
+    /** Holds the first transactions until released, so that every slot is busy and publishes wait. */
+    private static final class GatedStore implements LayerStorePort {
+        private final InMemoryLayerStore delegate;
+        private final int held;
+        final AtomicInteger transactions = new AtomicInteger();
+        final CountDownLatch entered;
+        final CountDownLatch release = new CountDownLatch(1);
+
+        GatedStore(InMemoryLayerStore delegate, int held) {
+            this.delegate = delegate;
+            this.held = held;
+            this.entered = new CountDownLatch(held);
+        }
+
+        @Override
+        public <T> T transact(Function<Transaction, Outcome<T>> work) {
+            if (transactions.incrementAndGet() <= held) {
+                entered.countDown();
+                try {
+                    release.await(1, TimeUnit.MINUTES);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return delegate.transact(work);
+        }
+    }
+
+    private static PublishConfigCommand command(String collector, int interval, Precondition precondition) {
+        return new PublishConfigCommand(CollectorId.of(collector), Given.document(interval), precondition,
+                Given.alice(), "");
+    }
+
+    private static FutureTask<PublishResult> start(PublishConfigService publish, PublishConfigCommand c) {
+        FutureTask<PublishResult> task = new FutureTask<>(() -> publish.publish(c));
+        Thread.ofPlatform().start(task);
+        return task;
+    }
+
+    private static void awaitWaiting(Thread.State expected, Thread t) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (t.getState() != expected && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(expected, t.getState());
+    }
+
+    @Test
+    void publishesToDifferentCollectorsWaitingTogetherShareOneTransactionEachWithItsOwnOutcome() throws Exception {
+        InMemoryLayerStore memory = new InMemoryLayerStore();
+        for (String id : List.of("held-1", "held-2", "a", "b", "c")) {
+            memory.withCollector(id, Map.of());
+        }
+        GatedStore store = new GatedStore(memory, LayeredOwnAppender.MAX_IN_FLIGHT);
+        PublishConfigService publish = new PublishConfigService(
+                new LayeredOwnAppender(store, new LayerComposer(new LineParser()), s -> { }),
+                new DocumentValidator(new LineParser()), Clock.fixed(Given.T0, ZoneOffset.UTC));
+        // Every slot busy: the publishes after these wait in memory.
+        List<FutureTask<PublishResult>> held = new ArrayList<>();
+        held.add(start(publish, command("held-1", 1, new Precondition.None())));
+        held.add(start(publish, command("held-2", 1, new Precondition.None())));
+        assertTrue(store.entered.await(1, TimeUnit.MINUTES));
+
+        // "b" has no version 1: its If-Match fails. "a" is published twice, the second against the first.
+        Precondition ifVersion1 = new Precondition.MatchesOneOf(List.of(
+                EntityTag.of(new ConfigVersion(1), Given.document(7).hash())));
+        List<PublishConfigCommand> commands = List.of(
+                command("a", 1, new Precondition.None()),
+                command("b", 7, ifVersion1),
+                command("c", 3, new Precondition.None()),
+                command("a", 2, new Precondition.MatchesOneOf(List.of(
+                        EntityTag.of(new ConfigVersion(1), Given.document(1).hash())))),
+                command("nobody", 4, new Precondition.None()));
+        List<FutureTask<PublishResult>> together = new ArrayList<>();
+        for (PublishConfigCommand c : commands) {
+            FutureTask<PublishResult> task = new FutureTask<>(() -> publish.publish(c));
+            Thread t = Thread.ofPlatform().start(task);
+            awaitWaiting(Thread.State.WAITING, t);
+            together.add(task);
+        }
+        store.release.countDown();
+        for (FutureTask<PublishResult> f : held) {
+            assertInstanceOf(PublishResult.Published.class, f.get(1, TimeUnit.MINUTES));
+        }
+        List<PublishResult> results = new ArrayList<>();
+        for (FutureTask<PublishResult> f : together) {
+            results.add(f.get(1, TimeUnit.MINUTES));
+        }
+
+        assertEquals(3, store.transactions.get(), "the five that waited were decided in one transaction");
+        assertEquals(1, assertInstanceOf(PublishResult.Published.class, results.get(0)).revision().version().value());
+        assertInstanceOf(PublishResult.VersionConflict.class, results.get(1), "b has no version 1");
+        PublishResult.Published c = assertInstanceOf(PublishResult.Published.class, results.get(2));
+        assertEquals(CollectorId.of("c"), c.revision().collectorId());
+        assertEquals(Given.document(3), c.revision().document());
+        PublishResult.Published a2 = assertInstanceOf(PublishResult.Published.class, results.get(3),
+                "If-Match of the version the batch stored just before");
+        assertEquals(2, a2.revision().version().value());
+        assertEquals(Given.document(2), a2.revision().document());
+        assertInstanceOf(PublishResult.CollectorNotFound.class, results.get(4));
+
+        // Audit entries exactly for what was stored.
+        List<String> audited = memory.audit().stream().map(GroupCommitPublishTest::subject).sorted().toList();
+        assertEquals(List.of("a@1", "a@2", "c@1", "held-1@1", "held-2@1"), audited);
+        assertTrue(memory.loadEffective(CollectorId.of("b")).isEmpty(), "nothing stored for the refused one");
+        assertEquals(List.of("collector@2"), memory.loadEffective(CollectorId.of("a")).orElseThrow().sources());
+        assertEquals(List.of("collector@1"), memory.loadEffective(CollectorId.of("c")).orElseThrow().sources());
+    }
+
+    private static String subject(AuditEntry e) {
+        return ((AuditSubject.OfCollector) e.subject()).collectorId().value() + "@" + e.version();
+    }
+}
