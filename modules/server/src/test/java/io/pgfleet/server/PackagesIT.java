@@ -202,6 +202,20 @@ class PackagesIT {
         }
         assertEquals(root.resolve("usr/lib/pgfleet-server/runtime/bin/java").toRealPath(),
                 Path.of("/proc", Long.toString(server.pid()), "exe").toRealPath(), "runs on the package's own runtime");
+
+        // The JVM options measured in docs/benchmarks.md, as shipped: a 512 MB heap (10,000 held
+        // watches are about 280 MiB live) and generational ZGC (pauses that do not grow with them).
+        Path options = root.resolve("usr/lib/pgfleet-server/lib/jvm.options");
+        assertEquals(Files.readString(Path.of("../../deploy/pgfleet-server.jvm.options")), Files.readString(options));
+        String flags = run(List.of(root.resolve("usr/lib/pgfleet-server/runtime/bin/java").toString(), "@" + options,
+                "-XX:+PrintFlagsFinal", "-version"));
+        assertTrue(Pattern.compile("\\sMaxHeapSize\\s+= 536870912\\s").matcher(flags).find(), "a 512 MB heap:\n" + flags);
+        assertTrue(Pattern.compile("\\sUseZGC\\s+= true\\s").matcher(flags).find(), "ZGC:\n" + flags);
+        assertFalse(flags.contains("VM warning"), "no option the runtime ignores:\n" + flags);
+        // The installed command starts with them: ZGC's threads, the generational mode's young driver.
+        List<String> threads = threadNames(server.pid());
+        assertTrue(threads.contains("ZDirector") && threads.contains("ZDriverMinor"), "generational ZGC: " + threads);
+        assertFalse(threads.stream().anyMatch(t -> t.startsWith("G1 ")), "no G1 threads: " + threads);
     }
 
     @Test
