@@ -16,4 +16,9 @@ module io.pgfleet.bench {
     requires java.management;
     requires jdk.management;
     requires jetcd.core;
+    requires info.picocli;
+
+    // picocli sets the benchmarks' annotated option fields reflectively.
+    opens io.pgfleet.bench to info.picocli;
+    opens io.pgfleet.bench.fleet to info.picocli;
 }

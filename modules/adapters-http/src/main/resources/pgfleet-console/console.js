@@ -705,44 +705,60 @@
       }
     }
 
-    publish.addEventListener('click', async () => {
-      publish.disabled = true;
-      clear(result);
-      try {
-        const headers = {};
-        if (base) headers['If-Match'] = base.etag;
-        if (message.value.trim()) {
-          // An HTTP header carries Latin-1 only; say so rather than fail inside fetch.
-          if (!/^[\x20-\x7e\xa0-\xff]*$/.test(message.value.trim())) {
-            result.append(notice('bad', 'The change message travels in an HTTP header, which carries only Latin-1 characters; '
-              + 'please write it without characters such as emoji or non-Latin scripts.'));
-            return;
-          }
-          headers['X-Change-Message'] = message.value.trim();
+    submits(publish, async () => {
+      const headers = {};
+      if (base) headers['If-Match'] = base.etag;
+      if (message.value.trim()) {
+        // An HTTP header carries Latin-1 only; say so rather than fail inside fetch.
+        if (!/^[\x20-\x7e\xa0-\xff]*$/.test(message.value.trim())) {
+          result.append(notice('bad', 'The change message travels in an HTTP header, which carries only Latin-1 characters; '
+            + 'please write it without characters such as emoji or non-Latin scripts.'));
+          return;
         }
-        const text = editor.getValue();
-        const res = await api('PUT', doc.base, { toml: text, headers });
-        if (res.status === 201 || res.status === 200) {
-          const v = await res.json();
-          result.append(notice('good', res.status === 201
-            ? 'Published version ' + v.version + (v.effective_changed !== undefined ? ' (' + v.effective_changed + ' collectors changed)' : '') + '.'
-            : 'Nothing to publish: version ' + v.version + ' already has this document.'));
-          base = { text, etag: v.etag, version: v.version };
-          showBase();
-          markErrors([]);
-        } else if (res.status === 412) {
-          await showConflict((await problemOf(res)).problem);
-        } else if (res.status === 422) {
-          refused((await problemOf(res)).problem);
-        } else {
-          refusedOther(await problemOf(res));
-        }
-      } catch (e) {
-        result.append(notice('bad', e.message));
-      } finally {
-        publish.disabled = false;
+        headers['X-Change-Message'] = message.value.trim();
+      }
+      const text = editor.getValue();
+      const res = await api('PUT', doc.base, { toml: text, headers });
+      if (res.status === 201 || res.status === 200) {
+        const v = await res.json();
+        result.append(notice('good', res.status === 201
+          ? 'Published version ' + v.version + (v.effective_changed !== undefined ? ' (' + v.effective_changed + ' collectors changed)' : '') + '.'
+          : 'Nothing to publish: version ' + v.version + ' already has this document.'));
+        base = { text, etag: v.etag, version: v.version };
+        showBase();
+        markErrors([]);
+      } else if (res.status === 412) {
+        await showConflict((await problemOf(res)).problem);
+      } else {
+        await showRefusal(res);
       }
     });
+
+    /**
+     * What the publish and rollout buttons share: the button stays disabled while its action runs, the
+     * result area starts empty, and a failure the action did not expect (network, bad answer) is shown
+     * there rather than lost in the browser's console.
+     */
+    function submits(button, action) {
+      button.addEventListener('click', async () => {
+        button.disabled = true;
+        clear(result);
+        try {
+          await action();
+        } catch (e) {
+          result.append(notice('bad', e.message));
+        } finally {
+          button.disabled = false;
+        }
+      });
+    }
+
+    /** A refusal of a publish or a rollout: a 422 marks its errors at their lines, any other says why. */
+    async function showRefusal(res) {
+      const p = await problemOf(res);
+      if (res.status === 422) refused(p.problem);
+      else refusedOther(p);
+    }
 
     /** A 422: the errors are marked at their lines, as validation marks them. */
     function refused(p) {
@@ -773,34 +789,24 @@
       const maxFailed = h('input', { type: 'number', id: 'rollout-max-failed', min: 0, max: 100000, value: 0 });
       const deadline = h('input', { type: 'number', id: 'rollout-deadline', min: 1, max: 86400, value: 600 });
       const start = h('button', { type: 'button', class: 'primary', id: 'rollout-start' }, 'Start rollout');
-      start.addEventListener('click', async () => {
-        start.disabled = true;
-        clear(result);
-        try {
-          let list;
-          try { list = parseWaves(waves.value); } catch (e) { result.append(notice('bad', e.message)); return; }
-          const now = await latestOf(doc);
-          if ((now ? now.version : null) !== (base ? base.version : null)) {
-            await showConflict({ current_version: now ? now.version : null });
-            return;
-          }
-          const body = {
-            layer: doc.kind === 'fleet' ? 'fleet' : 'group/' + doc.id, document: editor.getValue(), message: message.value.trim(),
-            waves: list, bake_seconds: Number(bake.value), max_failed: Number(maxFailed.value), apply_deadline_seconds: Number(deadline.value)
-          };
-          const res = await api('POST', '/api/v1/rollouts', { json: body });
-          if (res.status === 201) {
-            const r = await res.json();
-            location.hash = '#/rollouts/' + r.id;
-          } else if (res.status === 422) {
-            refused((await problemOf(res)).problem);
-          } else {
-            refusedOther(await problemOf(res));
-          }
-        } catch (e) {
-          result.append(notice('bad', e.message));
-        } finally {
-          start.disabled = false;
+      submits(start, async () => {
+        let list;
+        try { list = parseWaves(waves.value); } catch (e) { result.append(notice('bad', e.message)); return; }
+        const now = await latestOf(doc);
+        if ((now ? now.version : null) !== (base ? base.version : null)) {
+          await showConflict({ current_version: now ? now.version : null });
+          return;
+        }
+        const body = {
+          layer: doc.kind === 'fleet' ? 'fleet' : 'group/' + doc.id, document: editor.getValue(), message: message.value.trim(),
+          waves: list, bake_seconds: Number(bake.value), max_failed: Number(maxFailed.value), apply_deadline_seconds: Number(deadline.value)
+        };
+        const res = await api('POST', '/api/v1/rollouts', { json: body });
+        if (res.status === 201) {
+          const r = await res.json();
+          location.hash = '#/rollouts/' + r.id;
+        } else {
+          await showRefusal(res);
         }
       });
       return h('details', { id: 'staged-rollout', class: 'staged' }, h('summary', null, 'Publish as staged rollout'),

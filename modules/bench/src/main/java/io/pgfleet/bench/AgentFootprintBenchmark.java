@@ -2,6 +2,8 @@ package io.pgfleet.bench;
 
 import io.pgfleet.adapter.out.postgres.DatabaseSettings;
 import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -74,41 +76,19 @@ public final class AgentFootprintBenchmark {
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
-        Path serverJar = null;
-        Path agentJar = null;
-        Path jdk = null;
-        Path packageScript = null;
-        Path packageCache = null;
-        int minutes = 6;
-        // default: the published defaults; fast: every collector every 5 s, push every 10 s.
-        boolean fast = false;
-        List<String> compareOpts = new ArrayList<>();
-        List<String> agentOpts = new ArrayList<>();
-        int instances = 1;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--server-jar" -> serverJar = Path.of(args[++i]);
-                case "--agent-jar" -> agentJar = Path.of(args[++i]);
-                case "--jdk" -> jdk = Path.of(args[++i]);
-                case "--package-script" -> packageScript = Path.of(args[++i]);
-                case "--package-cache" -> packageCache = Path.of(args[++i]);
-                case "--minutes" -> minutes = Integer.parseInt(args[++i]);
-                case "--compare-opts" -> compareOpts.add(args[++i]);
-                case "--agent-opts" -> agentOpts.add(args[++i]);
-                case "--instances" -> instances = Integer.parseInt(args[++i]);
-                case "--intervals" -> fast = switch (args[++i]) {
-                    case "fast" -> true;
-                    case "default" -> false;
-                    default -> throw new IllegalArgumentException("--intervals fast|default");
-                };
-                default -> throw new IllegalArgumentException(args[i]);
-            }
-        }
-        if (serverJar == null || agentJar == null) {
-            throw new IllegalArgumentException("--server-jar and --agent-jar are required");
-        }
+        Options options = BenchOptions.parse(new Options(), args);
+        Path serverJar = options.serverJar;
+        Path agentJar = options.agentJar;
+        Path jdk = options.jdk;
+        Path packageScript = options.packageScript;
+        Path packageCache = options.packageCache;
+        int minutes = options.minutes;
+        boolean fast = options.intervals == Intervals.FAST;
+        List<String> compareOpts = options.compareOpts;
+        List<String> agentOpts = options.agentOpts;
+        int instances = options.instances;
         Path dir = Files.createTempDirectory("pgfleet-agent-bench");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String java = BenchServer.java();
 
         List<Profile> profiles = new ArrayList<>();
         if (packageScript != null) {
@@ -133,26 +113,17 @@ public final class AgentFootprintBenchmark {
         }
 
         String loadBefore = load();
-        int port = freePort();
+        int port = BenchServer.freePort();
         String base = "http://127.0.0.1:" + port;
         List<Running> agents = new ArrayList<>();
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir)) {
             DatabaseSettings db = pg.settings(8);
-            Process server = Proc.start(List.of(java, "-Xmx256m", "-jar", serverJar.toString()),
-                    Map.of("PGFLEET_DB_URL", db.url(), "PGFLEET_DB_USER", db.user(), "PGFLEET_DB_PASSWORD", db.password(),
-                            "PGFLEET_PORT", Integer.toString(port),
-                            "PGFLEET_HOST", "127.0.0.1", "PGFLEET_ADMIN_PASSWORD", "bench-admin-password",
-                            "PGFLEET_REGISTRATION_SECRET", "bench-registration-secret",
-                            "PGFLEET_DATA_DIR", dir.resolve("server").toString()),
-                    Pattern.compile("pgfleet server ready"), "server");
+            Map<String, String> env = BenchServer.env(db, port, dir.resolve("server"));
+            env.put("PGFLEET_REGISTRATION_SECRET", "bench-registration-secret");
+            Process server = BenchServer.start(serverJar, List.of("-Xmx256m"), env, "server");
             try {
                 HttpClient http = HttpClient.newHttpClient();
-                String token = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/auth/login"))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(
-                                "{\"username\":\"admin\",\"password\":\"bench-admin-password\"}"))
-                        .build(), HttpResponse.BodyHandlers.ofString()).body()
-                        .replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
+                String token = BenchHttp.login(http, port);
                 String doc = document(db, dir, fast);
                 List<Profile> started = new ArrayList<>();
                 for (Profile p : profiles) {
@@ -235,6 +206,45 @@ public final class AgentFootprintBenchmark {
             try (var all = Files.walk(dir)) {
                 all.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
+        }
+    }
+
+    /** The options, with their defaults; the paths not given are looked for or made. */
+    private static final class Options {
+        @Option(names = "--server-jar", required = true)
+        Path serverJar;
+        @Option(names = "--agent-jar", required = true)
+        Path agentJar;
+        @Option(names = "--jdk")
+        Path jdk;
+        @Option(names = "--package-script")
+        Path packageScript;
+        @Option(names = "--package-cache")
+        Path packageCache;
+        @Option(names = "--minutes")
+        int minutes = 6;
+        @Option(names = "--intervals", converter = IntervalsChoice.class)
+        Intervals intervals = Intervals.DEFAULT;
+        @Option(names = "--compare-opts")
+        List<String> compareOpts = new ArrayList<>();
+        @Option(names = "--agent-opts")
+        List<String> agentOpts = new ArrayList<>();
+        @Option(names = "--instances")
+        int instances = 1;
+    }
+
+    /** The agents' intervals: the published defaults, or every collector every 5 s and a push every 10 s. */
+    private enum Intervals { DEFAULT, FAST }
+
+    /** {@code --intervals fast|default}. */
+    private static final class IntervalsChoice implements CommandLine.ITypeConverter<Intervals> {
+        @Override
+        public Intervals convert(String value) {
+            return switch (value) {
+                case "fast" -> Intervals.FAST;
+                case "default" -> Intervals.DEFAULT;
+                default -> throw new CommandLine.TypeConversionException("fast|default");
+            };
         }
     }
 
@@ -355,11 +365,5 @@ public final class AgentFootprintBenchmark {
     private static String load() throws IOException {
         String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
         return f[0] + " " + f[1] + " " + f[2];
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -5,6 +5,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.WatchOption;
 import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
+import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -49,8 +50,6 @@ import java.util.regex.Pattern;
  */
 public final class FanoutBenchmark {
 
-    private static final String PASSWORD = "bench-admin-password";
-
     private FanoutBenchmark() {
     }
 
@@ -62,55 +61,27 @@ public final class FanoutBenchmark {
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
-        Path jar = null;
-        List<Integer> sizes = List.of(100, 1000, 5000);
-        List<Integer> groupSizes = List.of(1000);
-        int rounds = 3;
-        int docBytes = 3000;
-        String etcd = "/usr/bin/etcd";
-        int etcdClients = 1;
-        String heap = "512m";
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--server-jar" -> jar = Path.of(args[++i]);
-                case "--watchers" -> sizes = list(args[++i]);
-                case "--group-watchers" -> {
-                    String v = args[++i];
-                    groupSizes = v.equals("0") ? List.of() : list(v);
-                }
-                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-                case "--doc-bytes" -> docBytes = Integer.parseInt(args[++i]);
-                case "--etcd" -> etcd = args[++i];
-                case "--etcd-clients" -> etcdClients = Integer.parseInt(args[++i]);
-                case "--heap" -> heap = args[++i];
-                default -> throw new IllegalArgumentException(args[i]);
-            }
-        }
+        Options o = BenchOptions.parse(new Options(), args);
+        Path jar = o.jar;
+        List<Integer> sizes = o.sizes;
+        List<Integer> groupSizes = o.groupSizes.equals(List.of(0)) ? List.of() : o.groupSizes;
+        int rounds = o.rounds;
+        int docBytes = o.docBytes;
+        String etcd = o.etcd;
+        int etcdClients = o.etcdClients;
+        String heap = o.heap;
         Path dir = Files.createTempDirectory("pgfleet-fanout");
         List<String[]> rows = new ArrayList<>();
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"))) {
-            int port = freePort();
-            int etcdPort = freePort();
-            int etcdPeer = freePort();
-            Process server = Proc.start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                            "-Xmx" + heap, "-jar", jar.toString()),
-                    Map.of("PGFLEET_DB_URL", pg.settings(16).url(), "PGFLEET_DB_USER", pg.settings(16).user(),
-                            "PGFLEET_DB_PASSWORD", pg.settings(16).password(),
-                            "PGFLEET_PORT", Integer.toString(port), "PGFLEET_HOST", "127.0.0.1",
-                            "PGFLEET_ADMIN_PASSWORD", PASSWORD, "PGFLEET_DB_POOL_SIZE", "16",
-                            "PGFLEET_DATA_DIR", dir.resolve("server").toString()),
-                    Pattern.compile("pgfleet server ready"), "server");
-            Process etcdProcess = Proc.start(List.of(etcd, "--name", "bench", "--data-dir", dir.resolve("etcd").toString(),
-                            "--listen-client-urls", "http://127.0.0.1:" + etcdPort,
-                            "--advertise-client-urls", "http://127.0.0.1:" + etcdPort,
-                            "--listen-peer-urls", "http://127.0.0.1:" + etcdPeer,
-                            "--initial-advertise-peer-urls", "http://127.0.0.1:" + etcdPeer,
-                            "--initial-cluster", "bench=http://127.0.0.1:" + etcdPeer),
-                    Map.of(), Pattern.compile("ready to serve client requests"), "etcd");
+            int port = BenchServer.freePort();
+            Process server = BenchServer.start(jar, List.of("-Xmx" + heap),
+                    BenchServer.env(pg.settings(16), port, dir.resolve("server")), "server");
+            BenchServer.Etcd etcdServer = BenchServer.etcd(etcd, dir.resolve("etcd"));
+            Process etcdProcess = etcdServer.process();
             List<Client> clients = new ArrayList<>();
             try {
                 for (int c = 0; c < etcdClients; c++) {
-                    clients.add(Client.builder().endpoints("http://127.0.0.1:" + etcdPort).build());
+                    clients.add(Client.builder().endpoints(etcdServer.endpoint()).build());
                 }
                 Pgfleet pgfleet = new Pgfleet(port);
                 String doc = document(docBytes);
@@ -294,14 +265,24 @@ public final class FanoutBenchmark {
         return sb.toString();
     }
 
-    private static List<Integer> list(String csv) {
-        return Arrays.stream(csv.split(",")).map(String::trim).map(Integer::parseInt).toList();
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    /** The options, with their defaults; {@code --group-watchers 0} leaves the group change out. */
+    private static final class Options {
+        @Option(names = "--server-jar", required = true)
+        Path jar;
+        @Option(names = "--watchers", split = BenchOptions.COMMAS)
+        List<Integer> sizes = List.of(100, 1000, 5000);
+        @Option(names = "--group-watchers", split = BenchOptions.COMMAS)
+        List<Integer> groupSizes = List.of(1000);
+        @Option(names = "--rounds")
+        int rounds = 3;
+        @Option(names = "--doc-bytes")
+        int docBytes = 3000;
+        @Option(names = "--etcd")
+        String etcd = "/usr/bin/etcd";
+        @Option(names = "--etcd-clients")
+        int etcdClients = 1;
+        @Option(names = "--heap")
+        String heap = "512m";
     }
 
     /** N jetcd watchers of one key, spread over the clients; each records when its event arrived. */
@@ -364,58 +345,10 @@ public final class FanoutBenchmark {
     }
 
     /** The pgfleet server under test, spoken to with the JDK's client for everything but the watches. */
-    private static final class Pgfleet {
-        private static final Pattern HELD = Pattern.compile("(?m)^pgfleet_watches_held(?:\\{[^}]*})? ([0-9.eE+]+)");
-        final int port;
-        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
-        private final String token;
+    private static final class Pgfleet extends BenchHttp {
 
         Pgfleet(int port) throws Exception {
-            this.port = port;
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base() + "/api/v1/auth/login"))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"admin\",\"password\":\"" + PASSWORD + "\"}"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
-            this.token = r.body().replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
-        }
-
-        private String base() {
-            return "http://127.0.0.1:" + port;
-        }
-
-        /** What an agent sends with its watch. */
-        String headers() {
-            return "Authorization: Bearer " + token + "\r\nAccept-Encoding: gzip\r\n";
-        }
-
-        HttpResponse<String> send(String method, String path, String type, String body) throws Exception {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base() + path))
-                    .header("Authorization", "Bearer " + token).header("Content-Type", type)
-                    .timeout(Duration.ofSeconds(120))
-                    .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() >= 300) {
-                throw new IllegalStateException(method + " " + path + " → " + r.statusCode() + " " + r.body());
-            }
-            return r;
-        }
-
-        int publish(String id, String doc) throws Exception {
-            return Integer.parseInt(send("PUT", "/api/v1/config/" + id, "application/toml", doc).headers()
-                    .firstValue("X-Config-Version").orElseThrow());
-        }
-
-        int effectiveRevision(String id) throws Exception {
-            return Integer.parseInt(send("GET", "/api/v1/config/" + id, "application/toml", "").headers()
-                    .firstValue("X-Config-Version").orElseThrow());
-        }
-
-        /** The watches the server holds now (including any whose client has gone and whose hold has not ended). */
-        double held() throws Exception {
-            String text = http.send(HttpRequest.newBuilder(URI.create(base() + "/observe/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            Matcher m = HELD.matcher(text);
-            return m.find() ? Double.parseDouble(m.group(1)) : 0;
+            super(port);
         }
 
         /**

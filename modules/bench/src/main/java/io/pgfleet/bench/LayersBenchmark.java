@@ -2,6 +2,7 @@ package io.pgfleet.bench;
 
 import io.pgfleet.adapter.out.postgres.DatabaseSettings;
 import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
+import picocli.CommandLine.Option;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,8 +39,6 @@ import java.util.regex.Pattern;
  */
 public final class LayersBenchmark {
 
-    private static final String PASSWORD = "bench-admin-password";
-
     private LayersBenchmark() {
     }
 
@@ -50,26 +49,13 @@ public final class LayersBenchmark {
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
-        Path jar = null;
-        int collectors = 10_000;
-        int distinct = 100;
-        int publishes = 3;
-        int watchers = -1;
-        List<String> serverOpts = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--server-jar" -> jar = Path.of(args[++i]);
-                case "--collectors" -> collectors = Integer.parseInt(args[++i]);
-                case "--distinct" -> distinct = Integer.parseInt(args[++i]);
-                case "--publishes" -> publishes = Integer.parseInt(args[++i]);
-                case "--watchers" -> watchers = Integer.parseInt(args[++i]);
-                case "--server-opts" -> serverOpts.addAll(Arrays.asList(args[++i].trim().split("\\s+")));
-                default -> throw new IllegalArgumentException(args[i]);
-            }
-        }
-        if (jar == null) {
-            throw new IllegalArgumentException("--server-jar is required");
-        }
+        Options o = BenchOptions.parse(new Options(), args);
+        Path jar = o.jar;
+        int collectors = o.collectors;
+        int distinct = o.distinct;
+        int publishes = o.publishes;
+        int watchers = o.watchers;
+        List<String> serverOpts = o.serverOpts;
         Path dir = Files.createTempDirectory("pgfleet-bench-layers");
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir)) {
             run(jar, serverOpts, pg.settings(16), dir, collectors, Math.max(1, Math.min(distinct, collectors)), publishes,
@@ -77,19 +63,32 @@ public final class LayersBenchmark {
         }
     }
 
+    /** The options, with their defaults; {@code --watchers} below 0 means one a collector. */
+    private static final class Options {
+        @Option(names = "--server-jar", required = true)
+        Path jar;
+        @Option(names = "--collectors")
+        int collectors = 10_000;
+        @Option(names = "--distinct")
+        int distinct = 100;
+        @Option(names = "--publishes")
+        int publishes = 3;
+        @Option(names = "--watchers")
+        int watchers = -1;
+        final List<String> serverOpts = new ArrayList<>();
+
+        @Option(names = "--server-opts")
+        void serverOpts(String jvmOptions) {
+            serverOpts.addAll(BenchOptions.words(jvmOptions));
+        }
+    }
+
     private static void run(Path jar, List<String> serverOpts, DatabaseSettings db, Path dir, int collectors, int distinct,
                             int publishes, int watchers) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m"));
-        command.addAll(serverOpts.stream().filter(s -> !s.isEmpty()).toList());
-        command.addAll(List.of("-jar", jar.toString()));
+        List<String> jvm = new ArrayList<>(List.of("-Xmx512m"));
+        jvm.addAll(serverOpts);
         int port = 19200;
-        Process server = Proc.start(command,
-                Map.of("PGFLEET_DB_URL", db.url(), "PGFLEET_DB_USER", db.user(), "PGFLEET_DB_PASSWORD", db.password(),
-                        "PGFLEET_PORT", Integer.toString(port), "PGFLEET_HOST", "127.0.0.1",
-                        "PGFLEET_ADMIN_PASSWORD", PASSWORD, "PGFLEET_DB_POOL_SIZE", "16",
-                        "PGFLEET_DATA_DIR", dir.resolve("server").toString()),
-                Pattern.compile("pgfleet server ready"), "server");
+        Process server = BenchServer.start(jar, jvm, BenchServer.env(db, port, dir.resolve("server")), "server");
         try {
             long t = System.nanoTime();
             seed(db, collectors, distinct);
@@ -97,7 +96,7 @@ public final class LayersBenchmark {
                     (System.nanoTime() - t) / 1e9);
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(Duration.ofSeconds(30)).build();
-            String token = login(http, port);
+            String token = BenchHttp.login(http, port);
             // Warm-up: the fleet layer starts contributing to every collector (new revision 2 for all).
             long warm = System.nanoTime();
             putFleet(http, port, token, 1);
@@ -243,13 +242,5 @@ public final class LayersBenchmark {
             Thread.sleep(100);
         }
         System.out.printf("(held %.0f of %.0f watches after 60 s; going on)%n", seen, n);
-    }
-
-    private static String login(HttpClient http, int port) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/auth/login"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"admin\",\"password\":\"" + PASSWORD + "\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        return r.body().replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
     }
 }

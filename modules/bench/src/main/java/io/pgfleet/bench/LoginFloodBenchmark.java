@@ -2,6 +2,7 @@ package io.pgfleet.bench;
 
 import io.pgfleet.adapter.out.postgres.DatabaseSettings;
 import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
+import picocli.CommandLine.Option;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,33 +43,16 @@ public final class LoginFloodBenchmark {
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
-        Path serverJar = null;
-        int flooders = 6;
-        int samples = 300;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--server-jar" -> serverJar = Path.of(args[++i]);
-                case "--flooders" -> flooders = Integer.parseInt(args[++i]);
-                case "--samples" -> samples = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException(args[i]);
-            }
-        }
-        if (serverJar == null) {
-            throw new IllegalArgumentException("--server-jar is required");
-        }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Options o = BenchOptions.parse(new Options(), args);
+        Path serverJar = o.serverJar;
+        int flooders = o.flooders;
+        int samples = o.samples;
         Path dir = Files.createTempDirectory("pgfleet-login-bench");
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir)) {
             DatabaseSettings db = pg.settings(16);
-            Map<String, String> env = new HashMap<>(Map.of("PGFLEET_DB_URL", db.url(), "PGFLEET_DB_USER", db.user(),
-                    "PGFLEET_PORT", Integer.toString(PORT), "PGFLEET_HOST", "127.0.0.1",
-                    "PGFLEET_ADMIN_PASSWORD", "bench-admin-password", "PGFLEET_DATA_DIR", dir.resolve("server").toString(),
-                    "PGFLEET_TRUSTED_PROXIES", "127.0.0.1"));
-            if (!db.password().isEmpty()) {
-                env.put("PGFLEET_DB_PASSWORD", db.password());
-            }
-            Process server = Proc.start(List.of(java, "-Xmx512m", "-jar", serverJar.toString()), env,
-                    Pattern.compile("pgfleet server ready"), "pgfleet server");
+            Map<String, String> env = BenchServer.env(db, PORT, dir.resolve("server"));
+            env.put("PGFLEET_TRUSTED_PROXIES", "127.0.0.1");
+            Process server = BenchServer.start(serverJar, List.of("-Xmx512m"), env, "pgfleet server");
             try {
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 live(http, 100); // warm-up
@@ -100,6 +83,16 @@ public final class LoginFloodBenchmark {
                 server.waitFor(30, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /** The options, with their defaults. */
+    private static final class Options {
+        @Option(names = "--server-jar", required = true)
+        Path serverJar;
+        @Option(names = "--flooders")
+        int flooders = 6;
+        @Option(names = "--samples")
+        int samples = 300;
     }
 
     private static void flood(HttpClient http, boolean distributed, AtomicBoolean stop, Map<Integer, AtomicLong> answers) {

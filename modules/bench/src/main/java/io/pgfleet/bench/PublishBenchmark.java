@@ -10,6 +10,7 @@ import io.pgfleet.domain.config.ContentHash;
 import io.pgfleet.domain.schema.ConfigValidator;
 import io.pgfleet.domain.schema.Validation;
 import io.pgfleet.toml.TomlDocumentParser;
+import picocli.CommandLine.Option;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -55,8 +56,6 @@ import java.util.regex.Pattern;
  */
 public final class PublishBenchmark {
 
-    private static final String PASSWORD = "bench-admin-password";
-
     private PublishBenchmark() {
     }
 
@@ -68,37 +67,17 @@ public final class PublishBenchmark {
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
-        Path jar = null;
-        int connections = 16;
-        int collectors = 100;
-        int seconds = 10;
-        int warmup = 3;
-        int latencyPublishes = 200;
-        int docBytes = 3000;
-        String etcdPath = "/usr/bin/etcd";
-        String heap = "512m";
-        Map<String, String> serverEnv = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--server-jar" -> jar = Path.of(args[++i]);
-                case "--connections" -> connections = Integer.parseInt(args[++i]);
-                case "--collectors" -> collectors = Integer.parseInt(args[++i]);
-                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
-                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
-                case "--latency-publishes" -> latencyPublishes = Integer.parseInt(args[++i]);
-                case "--doc-bytes" -> docBytes = Integer.parseInt(args[++i]);
-                case "--etcd" -> etcdPath = args[++i];
-                case "--heap" -> heap = args[++i];
-                case "--server-env" -> {
-                    String[] kv = args[++i].split("=", 2);
-                    serverEnv.put(kv[0], kv[1]);
-                }
-                default -> throw new IllegalArgumentException(args[i]);
-            }
-        }
-        if (jar == null) {
-            throw new IllegalArgumentException("--server-jar is required");
-        }
+        Options o = BenchOptions.parse(new Options(), args);
+        Path jar = o.jar;
+        int connections = o.connections;
+        int collectors = o.collectors;
+        int seconds = o.seconds;
+        int warmup = o.warmup;
+        int latencyPublishes = o.latencyPublishes;
+        int docBytes = o.docBytes;
+        String etcdPath = o.etcdPath;
+        String heap = o.heap;
+        Map<String, String> serverEnv = o.serverEnv;
         String doc = FanoutBenchmark.document(docBytes);
         Path dir = Files.createTempDirectory("pgfleet-publish");
         // The product's embedded PostgreSQL (its durable settings), with pg_stat_statements preloaded
@@ -118,15 +97,11 @@ public final class PublishBenchmark {
                 report.add(settingsLine(s));
             }
             DatabaseSettings db = pg.settings(16);
-            int port = FanoutBenchmark.freePort();
-            Map<String, String> env = new LinkedHashMap<>(Map.of("PGFLEET_DB_URL", db.url(), "PGFLEET_DB_USER", db.user(),
-                    "PGFLEET_DB_PASSWORD", db.password(), "PGFLEET_PORT", Integer.toString(port),
-                    "PGFLEET_HOST", "127.0.0.1", "PGFLEET_ADMIN_PASSWORD", PASSWORD,
-                    "PGFLEET_DB_POOL_SIZE", Integer.toString(Math.max(16, connections)),
-                    "PGFLEET_DATA_DIR", dir.resolve("server").toString()));
+            int port = BenchServer.freePort();
+            Map<String, String> env = BenchServer.env(db, port, dir.resolve("server"));
+            env.put("PGFLEET_DB_POOL_SIZE", Integer.toString(Math.max(16, connections)));
             env.putAll(serverEnv);
-            Process server = Proc.start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx" + heap, "-jar", jar.toString()), env, Pattern.compile("pgfleet server ready"), "server");
+            Process server = BenchServer.start(jar, List.of("-Xmx" + heap), env, "server");
             Process etcd = null;
             Client etcdClient = null;
             try {
@@ -171,16 +146,9 @@ public final class PublishBenchmark {
 
                 // Publish → one watcher, one publish at a time, with etcd's put → watch in the same rounds.
                 if (!etcdPath.equals("none") && Files.isExecutable(Path.of(etcdPath))) {
-                    int etcdPort = FanoutBenchmark.freePort();
-                    int etcdPeer = FanoutBenchmark.freePort();
-                    etcd = Proc.start(List.of(etcdPath, "--name", "bench", "--data-dir", dir.resolve("etcd").toString(),
-                                    "--listen-client-urls", "http://127.0.0.1:" + etcdPort,
-                                    "--advertise-client-urls", "http://127.0.0.1:" + etcdPort,
-                                    "--listen-peer-urls", "http://127.0.0.1:" + etcdPeer,
-                                    "--initial-advertise-peer-urls", "http://127.0.0.1:" + etcdPeer,
-                                    "--initial-cluster", "bench=http://127.0.0.1:" + etcdPeer),
-                            Map.of(), Pattern.compile("ready to serve client requests"), "etcd");
-                    etcdClient = Client.builder().endpoints("http://127.0.0.1:" + etcdPort).build();
+                    BenchServer.Etcd started = BenchServer.etcd(etcdPath, dir.resolve("etcd"));
+                    etcd = started.process();
+                    etcdClient = Client.builder().endpoints(started.endpoint()).build();
                 }
                 Latency lat = latency(http, etcdClient, stats, doc, latencyPublishes, pg.settings(1));
                 report.add("");
@@ -220,6 +188,30 @@ public final class PublishBenchmark {
         System.out.println("(" + Instant.now() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, Java "
                 + Runtime.version() + ", document " + doc.length() + " bytes, " + seconds + " s per scenario after "
                 + warmup + " s warm-up; server env " + serverEnv + ")");
+    }
+
+    /** The options, with their defaults. */
+    private static final class Options {
+        @Option(names = "--server-jar", required = true)
+        Path jar;
+        @Option(names = "--connections")
+        int connections = 16;
+        @Option(names = "--collectors")
+        int collectors = 100;
+        @Option(names = "--seconds")
+        int seconds = 10;
+        @Option(names = "--warmup")
+        int warmup = 3;
+        @Option(names = "--latency-publishes")
+        int latencyPublishes = 200;
+        @Option(names = "--doc-bytes")
+        int docBytes = 3000;
+        @Option(names = "--etcd")
+        String etcdPath = "/usr/bin/etcd";
+        @Option(names = "--heap")
+        String heap = "512m";
+        @Option(names = "--server-env")
+        Map<String, String> serverEnv = new LinkedHashMap<>();
     }
 
     private static String settingsLine(Statement s) throws Exception {
@@ -503,60 +495,16 @@ public final class PublishBenchmark {
     }
 
     /** The server under test. */
-    private static final class Http {
-        private static final Pattern HELD = Pattern.compile("(?m)^pgfleet_watches_held(?:\\{[^}]*})? ([0-9.eE+]+)");
-        final int port;
-        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
-        private final String token;
+    private static final class Http extends BenchHttp {
 
         Http(int port) throws Exception {
-            this.port = port;
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base() + "/api/v1/auth/login"))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"admin\",\"password\":\"" + PASSWORD + "\"}"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
-            this.token = r.body().replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
-        }
-
-        private String base() {
-            return "http://127.0.0.1:" + port;
-        }
-
-        String headers() {
-            return "Authorization: Bearer " + token + "\r\nAccept-Encoding: gzip\r\n";
-        }
-
-        HttpResponse<String> send(String method, String path, String type, String body) throws Exception {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base() + path))
-                    .header("Authorization", "Bearer " + token).header("Content-Type", type)
-                    .timeout(Duration.ofSeconds(120))
-                    .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() >= 300) {
-                throw new IllegalStateException(method + " " + path + " → " + r.statusCode() + " " + r.body());
-            }
-            return r;
-        }
-
-        HttpResponse<String> put(HttpClient client, String id, String doc) throws Exception {
-            return client.send(HttpRequest.newBuilder(URI.create(base() + "/api/v1/config/" + id))
-                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/toml")
-                    .timeout(Duration.ofSeconds(60))
-                    .PUT(HttpRequest.BodyPublishers.ofString(doc)).build(), HttpResponse.BodyHandlers.ofString());
-        }
-
-        int effectiveRevision(String id) throws Exception {
-            return Integer.parseInt(send("GET", "/api/v1/config/" + id, "application/toml", "").headers()
-                    .firstValue("X-Config-Version").orElseThrow());
+            super(port);
         }
 
         void awaitHeld(double n) throws Exception {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (System.nanoTime() < deadline) {
-                String text = http.send(HttpRequest.newBuilder(URI.create(base() + "/observe/metrics")).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
-                java.util.regex.Matcher m = HELD.matcher(text);
-                if (m.find() && Double.parseDouble(m.group(1)) >= n) {
+                if (held() >= n) {
                     return;
                 }
                 Thread.sleep(2);

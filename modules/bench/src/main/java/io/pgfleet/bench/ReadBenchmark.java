@@ -3,6 +3,7 @@ package io.pgfleet.bench;
 import io.pgfleet.adapter.out.postgres.DatabaseSettings;
 import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
 import io.pgfleet.testing.ConfigCorpus;
+import picocli.CommandLine.Option;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,27 +43,14 @@ public final class ReadBenchmark {
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
-        Path serverJar = null;
-        Path peerJar = null;
-        Path peerDir = null;
-        int seconds = 20;
-        List<Integer> connectionCounts = List.of(32);
-        int rounds = 1;
-        List<String> serverOpts = List.of();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--server-jar" -> serverJar = Path.of(args[++i]);
-                case "--peer-jar" -> peerJar = Path.of(args[++i]);
-                case "--peer-dir" -> peerDir = Path.of(args[++i]);
-                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
-                case "--connections" -> connectionCounts = java.util.Arrays.stream(args[++i].split(","))
-                        .map(String::trim).map(Integer::valueOf).toList();
-                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-                case "--server-opts" -> serverOpts = List.of(args[++i].trim().split("\\s+"));
-                default -> throw new IllegalArgumentException(args[i]);
-            }
-        }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Options options = BenchOptions.parse(new Options(), args);
+        Path serverJar = options.serverJar;
+        Path peerJar = options.peerJar;
+        Path peerDir = options.peerDir;
+        int seconds = options.seconds;
+        List<Integer> connectionCounts = options.connectionCounts;
+        int rounds = options.rounds;
+        List<String> serverOpts = options.serverOpts;
         Path dir = Files.createTempDirectory("pgfleet-read-bench");
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir)) {
             DatabaseSettings db = pg.settings(16);
@@ -73,26 +61,17 @@ public final class ReadBenchmark {
             try (Connection c = DriverManager.getConnection(peerUrl, db.user(), db.password()); Statement s = c.createStatement()) {
                 s.execute(Files.readString(peerDir.resolve("seed-peer.sql")));
             }
-            List<String> serverCommand = new ArrayList<>(List.of(java, "-Xmx512m"));
-            serverCommand.addAll(serverOpts.stream().filter(o -> !o.isEmpty()).toList());
-            serverCommand.addAll(List.of("-jar", serverJar.toString()));
-            Process server = Proc.start(serverCommand,
-                    Map.of("PGFLEET_DB_URL", db.url(), "PGFLEET_DB_USER", db.user(), "PGFLEET_DB_PASSWORD", db.password(),
-                            "PGFLEET_PORT", "19300",
-                            "PGFLEET_HOST", "127.0.0.1", "PGFLEET_ADMIN_PASSWORD", "bench-admin-password",
-                            "PGFLEET_DATA_DIR", dir.resolve("server").toString()),
-                    Pattern.compile("pgfleet server ready"), "pgfleet server");
-            Process peer = Proc.start(List.of(java, "-Xmx512m", "-jar", peerJar.toString()),
+            List<String> jvm = new ArrayList<>(List.of("-Xmx512m"));
+            jvm.addAll(serverOpts);
+            Process server = BenchServer.start(serverJar, jvm, BenchServer.env(db, 19300, dir.resolve("server")),
+                    "pgfleet server");
+            Process peer = Proc.start(List.of(BenchServer.java(), "-Xmx512m", "-jar", peerJar.toString()),
                     Map.of("PEER_DB_URL", peerUrl, "PEER_DB_USER", db.user(), "PEER_DB_PASSWORD", db.password(),
                             "PEER_PORT", "19301"),
                     Pattern.compile("Started "), "peer");
             try {
                 HttpClient http = HttpClient.newHttpClient();
-                String token = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:19300/api/v1/auth/login"))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"admin\",\"password\":\"bench-admin-password\"}"))
-                        .build(), HttpResponse.BodyHandlers.ofString()).body()
-                        .replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
+                String token = BenchHttp.login(http, 19300);
                 String doc = document();
                 for (int i = 1; i <= 1000; i++) {
                     send(http, token, "POST", "/api/v1/collectors", "application/json", "{\"id\":\"c" + i + "\"}");
@@ -149,6 +128,28 @@ public final class ReadBenchmark {
                 server.waitFor(30, TimeUnit.SECONDS);
                 peer.waitFor(30, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    /** The options, with their defaults: the peer's jar and its seed are required. */
+    private static final class Options {
+        @Option(names = "--server-jar", required = true)
+        Path serverJar;
+        @Option(names = "--peer-jar", required = true)
+        Path peerJar;
+        @Option(names = "--peer-dir", required = true)
+        Path peerDir;
+        @Option(names = "--seconds")
+        int seconds = 20;
+        @Option(names = "--connections", split = BenchOptions.COMMAS)
+        List<Integer> connectionCounts = List.of(32);
+        @Option(names = "--rounds")
+        int rounds = 1;
+        List<String> serverOpts = List.of();
+
+        @Option(names = "--server-opts")
+        void serverOpts(String jvmOptions) {
+            serverOpts = BenchOptions.words(jvmOptions);
         }
     }
 

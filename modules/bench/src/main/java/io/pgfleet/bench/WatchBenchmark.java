@@ -2,6 +2,7 @@ package io.pgfleet.bench;
 
 import io.pgfleet.adapter.out.postgres.DatabaseSettings;
 import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
+import picocli.CommandLine.Option;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,8 +39,6 @@ import java.util.regex.Pattern;
  */
 public final class WatchBenchmark {
 
-    private static final String PASSWORD = "bench-admin-password";
-
     private WatchBenchmark() {
     }
 
@@ -56,38 +55,37 @@ public final class WatchBenchmark {
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
-        Path jar = null;
-        int watchers = 1000;
-        int instances = 2;
-        int publishes = 200;
-        String client = "jdk";
-        Options o = new Options();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--server-jar" -> jar = Path.of(args[++i]);
-                case "--watchers" -> watchers = Integer.parseInt(args[++i]);
-                case "--instances" -> instances = Integer.parseInt(args[++i]);
-                case "--publishes" -> publishes = Integer.parseInt(args[++i]);
-                case "--client" -> client = args[++i];
-                case "--rounds" -> o.rounds = Integer.parseInt(args[++i]);
-                case "--reads" -> o.readSeconds = Integer.parseInt(args[++i]);
-                case "--read-connections" -> o.readConnections = Integer.parseInt(args[++i]);
-                case "--server-opts" -> o.serverOpts = List.of(args[++i].trim().split("\\s+"));
-                default -> throw new IllegalArgumentException(args[i]);
-            }
-        }
+        Options o = BenchOptions.parse(new Options(), args);
         Path dir = Files.createTempDirectory("pgfleet-bench");
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir)) {
-            run(jar, pg.settings(16), dir, watchers, instances, publishes, client, o);
+            run(o.jar, pg.settings(16), dir, o.watchers, o.instances, o.publishes, o.client, o);
         }
     }
 
-    /** Options beyond the basic ones. */
+    /** The options; the basic ones are passed on to {@code run} one by one. */
     private static final class Options {
+        @Option(names = "--server-jar", required = true)
+        Path jar;
+        @Option(names = "--watchers")
+        int watchers = 1000;
+        @Option(names = "--instances")
+        int instances = 2;
+        @Option(names = "--publishes")
+        int publishes = 200;
+        @Option(names = "--client")
+        String client = "jdk";
+        @Option(names = "--rounds")
         int rounds = 1;
+        @Option(names = "--reads")
         int readSeconds = 0;
+        @Option(names = "--read-connections")
         int readConnections = 16;
         List<String> serverOpts = List.of();
+
+        @Option(names = "--server-opts")
+        void serverOpts(String jvmOptions) {
+            serverOpts = BenchOptions.words(jvmOptions);
+        }
     }
 
     private static void run(Path jar, DatabaseSettings db, Path dir, int watchers, int instances, int publishes,
@@ -96,22 +94,15 @@ public final class WatchBenchmark {
         List<Integer> ports = new ArrayList<>();
         try {
             for (int i = 0; i < instances; i++) {
-                int port = FanoutBenchmark.freePort();
-                List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-Xmx512m"));
-                command.addAll(o.serverOpts.stream().filter(x -> !x.isEmpty()).map(x -> x.replace("{i}", "" + port)).toList());
-                command.addAll(List.of("-jar", jar.toString()));
-                servers.add(Proc.start(command,
-                        Map.of("PGFLEET_DB_URL", db.url(), "PGFLEET_DB_USER", db.user(), "PGFLEET_DB_PASSWORD", db.password(),
-                                "PGFLEET_PORT", Integer.toString(port), "PGFLEET_HOST", "127.0.0.1",
-                                "PGFLEET_ADMIN_PASSWORD", PASSWORD, "PGFLEET_DB_POOL_SIZE", "16",
-                                "PGFLEET_DATA_DIR", dir.resolve("s" + i).toString()),
-                        Pattern.compile("pgfleet server ready"), "server " + i));
+                int port = BenchServer.freePort();
+                List<String> jvm = new ArrayList<>(List.of("-Xmx512m"));
+                jvm.addAll(o.serverOpts.stream().map(x -> x.replace("{i}", "" + port)).toList());
+                servers.add(BenchServer.start(jar, jvm, BenchServer.env(db, port, dir.resolve("s" + i)), "server " + i));
                 ports.add(port);
             }
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(Duration.ofSeconds(10)).build();
-            String token = login(http, ports.get(0));
+            String token = BenchHttp.login(http, ports.get(0));
             System.out.printf("setting up %d collectors …%n", watchers);
             try (ExecutorService pool = Executors.newFixedThreadPool(16)) {
                 List<java.util.concurrent.Future<?>> f = new ArrayList<>();
@@ -407,14 +398,6 @@ public final class WatchBenchmark {
 
     private static String doc(int n) {
         return "[collector]\npush_interval = " + (n % 3600 + 1) + "\n";
-    }
-
-    private static String login(HttpClient http, int port) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/auth/login"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"admin\",\"password\":\"" + PASSWORD + "\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        return r.body().replaceAll(".*\"access_token\":\"([^\"]+)\".*", "$1");
     }
 
     private static void send(HttpClient http, int port, String token, String method, String path, String type, String body)

@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code ./pgfleet bench …} with a bad option: the benchmark runs as the launcher runs it (a JVM on
- * the class path through {@link Launch}) and answers one line and exit 2, never a stack trace.
+ * the class path through {@link Launch}) and answers one line and exit 2, never a stack trace; a
+ * failure while it runs is not taken for a bad option.
  */
 class LaunchTest {
 
@@ -47,12 +48,24 @@ class LaunchTest {
     }
 
     @Test
-    void aFailureWhileRunningIsNotMistakenForABadOption() {
-        IllegalArgumentException deep = new IllegalArgumentException("bad state");
-        deep.setStackTrace(new StackTraceElement[] {
-                new StackTraceElement("io.pgfleet.bench.NioWatchers", "open", "NioWatchers.java", 1),
-                new StackTraceElement(WatchBenchmark.class.getName(), "main", "WatchBenchmark.java", 1)});
-        assertTrue(Launch.badOption(deep, WatchBenchmark.class.getName(), new String[0]).isEmpty());
-        assertTrue(Launch.badOption(new IllegalStateException("x"), WatchBenchmark.class.getName(), new String[0]).isEmpty());
+    void aRequiredOptionOrAChoiceOutsideTheListIsOneLineAndExitTwo() throws Exception {
+        refused(bench(LayersBenchmark.class.getName(), "--collectors", "10"), "--server-jar is required");
+        refused(bench(io.pgfleet.bench.fleet.FleetBenchmark.class.getName(), "--server-jar", "x.jar", "--scenario", "nope"),
+                "--scenario unknown scenario 'nope'");
+    }
+
+    @Test
+    void aFailureWhileRunningIsNotMistakenForABadOption() throws Exception {
+        Ran ran = bench(FailsWhileRunning.class.getName(), "--any");
+        assertEquals(1, ran.exit(), ran.err());
+        assertTrue(ran.err().contains("IllegalArgumentException: bad state"), ran.err());
+        assertFalse(ran.err().contains("pgfleet bench:"), ran.err());
+    }
+
+    /** A benchmark that takes its options and then fails on an argument of its own making. */
+    static final class FailsWhileRunning {
+        public static void main(String[] args) {
+            throw new IllegalArgumentException("bad state");
+        }
     }
 }

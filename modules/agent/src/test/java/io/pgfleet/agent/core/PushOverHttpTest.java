@@ -19,22 +19,39 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PushOverHttpTest {
 
+    /**
+     * An agent core registered with {@code server} through the real HTTP adapter, its published
+     * configuration collecting every 2 s and pushing every 5 s.
+     *
+     * @param samplesPerRun how many samples each collector run produces
+     */
+    private static Fakes pushingTo(FakeFleetServer server, int samplesPerRun) throws Exception {
+        Fakes f = new Fakes();
+        ServerClient client = new ServerClient(server.uri(), Optional.empty(), Optional.empty(), Optional.empty(),
+                "", "", (id, refresh) -> { });
+        client.register(new Enroller.Credential.Secret("s"), "n", "h", Map.of());
+        f.realSink = Optional.of(client);
+        f.published = Optional.of(Map.entry(1, """
+                [collector]
+                push_interval = 5
+                [collectors.sysstat]
+                enabled = true
+                interval = 2
+                """));
+        f.samplesPerRun = samplesPerRun;
+        return f;
+    }
+
+    /** The samples the server stored, the agent's own drop count left out. */
+    private static List<String> storedSamples(FakeFleetServer server) {
+        return server.storedBatches().values().stream().flatMap(List::stream)
+                .filter(s -> !s.contains(AgentCore.DROPPED_METRIC)).toList();
+    }
+
     @Test
     void afterALongOutageEveryBufferedSampleArrivesOnceInBatchesTheServerAccepts() throws Exception {
-        Fakes f = new Fakes();
         try (FakeFleetServer server = new FakeFleetServer()) {
-            ServerClient client = new ServerClient(server.uri(), Optional.empty(), Optional.empty(), Optional.empty(),
-                    "", "", (id, refresh) -> { });
-            client.register(new Enroller.Credential.Secret("s"), "n", "h", Map.of());
-            f.realSink = Optional.of(client);
-            f.published = Optional.of(Map.entry(1, """
-                    [collector]
-                    push_interval = 5
-                    [collectors.sysstat]
-                    enabled = true
-                    interval = 2
-                    """));
-            f.samplesPerRun = 500;
+            Fakes f = pushingTo(server, 500);
             server.away(true);
             AgentCore core = f.core(20_000);
             core.start();
@@ -48,8 +65,7 @@ class PushOverHttpTest {
 
             assertEquals(0, server.refusedPushes(), "no batch too large or too long for the server");
             assertTrue(server.largestPushBytes() <= 256 * 1024, "largest body " + server.largestPushBytes());
-            List<String> stored = server.storedBatches().values().stream().flatMap(List::stream)
-                    .filter(s -> !s.contains(AgentCore.DROPPED_METRIC)).toList();
+            List<String> stored = storedSamples(server);
             assertEquals(stored.size(), stored.stream().distinct().count(), "each sample stored exactly once");
             assertTrue(stored.size() >= 20_000, "the whole buffer arrived: " + stored.size());
             assertEquals(produced, stored.size() + core.dropped(), "every sample stored or counted as dropped");
@@ -62,20 +78,8 @@ class PushOverHttpTest {
 
     @Test
     void anOverloadedServerIsAskedAgainAfterItsRetryAfterAndNoSampleIsDropped() throws Exception {
-        Fakes f = new Fakes();
         try (FakeFleetServer server = new FakeFleetServer()) {
-            ServerClient client = new ServerClient(server.uri(), Optional.empty(), Optional.empty(), Optional.empty(),
-                    "", "", (id, refresh) -> { });
-            client.register(new Enroller.Credential.Secret("s"), "n", "h", Map.of());
-            f.realSink = Optional.of(client);
-            f.published = Optional.of(Map.entry(1, """
-                    [collector]
-                    push_interval = 5
-                    [collectors.sysstat]
-                    enabled = true
-                    interval = 2
-                    """));
-            f.samplesPerRun = 10;
+            Fakes f = pushingTo(server, 10);
             server.overloaded(30);
             AgentCore core = f.core(20_000);
             core.start();
@@ -89,8 +93,7 @@ class PushOverHttpTest {
             f.scheduler.runFor(Duration.ofMinutes(2));
 
             long produced = f.sampleSeq;
-            List<String> stored = server.storedBatches().values().stream().flatMap(List::stream)
-                    .filter(s -> !s.contains(AgentCore.DROPPED_METRIC)).toList();
+            List<String> stored = storedSamples(server);
             assertEquals(0, core.dropped(), "a 429 is load: the batches are kept, not refused");
             assertEquals(produced, stored.size(), "every sample of the overload arrived");
             assertEquals(stored.size(), stored.stream().distinct().count(), "each once");

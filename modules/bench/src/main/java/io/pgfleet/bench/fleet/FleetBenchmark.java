@@ -1,8 +1,11 @@
 package io.pgfleet.bench.fleet;
 
+import io.pgfleet.bench.BenchOptions;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,44 +28,24 @@ public final class FleetBenchmark {
      * @throws Exception when a run could not be carried out
      */
     public static void main(String[] args) throws Exception {
-        int agents = 500;
-        double minutes = 10;
-        int instances = 2;
-        List<Scenario> scenarios = new ArrayList<>(List.of(Scenario.STEADY));
-        Path jar = null;
-        Path out = Path.of("target", "fleet");
-        Duration outage = null;
-        int idleLimit = 8;
-        String heap = "384m";
-        Duration ramp = Duration.ofSeconds(30);
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--agents" -> agents = Integer.parseInt(args[++i]);
-                case "--minutes" -> minutes = Double.parseDouble(args[++i]);
-                case "--instances" -> instances = Integer.parseInt(args[++i]);
-                case "--scenario" -> {
-                    String s = args[++i];
-                    scenarios = s.equals("all") ? List.of(Scenario.values()) : List.of(Scenario.of(s));
-                }
-                case "--server-jar" -> jar = Path.of(args[++i]);
-                case "--out" -> out = Path.of(args[++i]);
-                case "--outage-seconds" -> outage = Duration.ofSeconds(Long.parseLong(args[++i]));
-                case "--idle-limit" -> idleLimit = Integer.parseInt(args[++i]);
-                case "--server-heap" -> heap = args[++i];
-                case "--ramp-seconds" -> ramp = Duration.ofSeconds(Long.parseLong(args[++i]));
-                case "-h", "--help" -> {
-                    System.out.println("usage: bench fleet [--agents N] [--minutes M] [--instances K] [--scenario NAME|all]"
-                            + " [--outage-seconds S] [--idle-limit R] [--server-heap 384m] [--ramp-seconds 30] [--out DIR]"
-                            + "\nscenarios: "
-                            + Scenario.names());
-                    return;
-                }
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
-            }
+        Options o = BenchOptions.parse(new Options(), args);
+        if (o.help) {
+            System.out.println("usage: bench fleet [--agents N] [--minutes M] [--instances K] [--scenario NAME|all]"
+                    + " [--outage-seconds S] [--idle-limit R] [--server-heap 384m] [--ramp-seconds 30] [--out DIR]"
+                    + "\nscenarios: "
+                    + Scenario.names());
+            return;
         }
-        if (jar == null) {
-            throw new IllegalArgumentException("--server-jar is required");
-        }
+        int agents = o.agents;
+        double minutes = o.minutes;
+        int instances = o.instances;
+        List<Scenario> scenarios = o.scenarios.list();
+        Path jar = o.jar;
+        Path out = o.out;
+        Duration outage = o.outageSeconds == null ? null : Duration.ofSeconds(o.outageSeconds);
+        int idleLimit = o.idleLimit;
+        String heap = o.heap;
+        Duration ramp = Duration.ofSeconds(o.rampSeconds);
         boolean passed = true;
         for (Scenario s : scenarios) {
             Duration planned = outage != null ? outage
@@ -77,6 +60,51 @@ public final class FleetBenchmark {
         }
         if (!passed) {
             System.exit(1);
+        }
+    }
+
+    /** The options, with their defaults; the outage's length, when not given, follows from the scenario. */
+    private static final class Options {
+        @Option(names = "--agents")
+        int agents = 500;
+        @Option(names = "--minutes")
+        double minutes = 10;
+        @Option(names = "--instances")
+        int instances = 2;
+        @Option(names = "--scenario", converter = ScenarioChoice.class)
+        Scenarios scenarios = new Scenarios(List.of(Scenario.STEADY));
+        @Option(names = "--server-jar", required = true)
+        Path jar;
+        @Option(names = "--out")
+        Path out = Path.of("target", "fleet");
+        @Option(names = "--outage-seconds")
+        Long outageSeconds;
+        @Option(names = "--idle-limit")
+        int idleLimit = 8;
+        @Option(names = "--server-heap")
+        String heap = "384m";
+        @Option(names = "--ramp-seconds")
+        long rampSeconds = 30;
+        @Option(names = {"-h", "--help"}, usageHelp = true)
+        boolean help;
+    }
+
+    /** The scenarios to run one after the other. */
+    private record Scenarios(List<Scenario> list) {
+    }
+
+    /** {@code --scenario NAME|all}. */
+    private static final class ScenarioChoice implements CommandLine.ITypeConverter<Scenarios> {
+        @Override
+        public Scenarios convert(String name) {
+            if (name.equals("all")) {
+                return new Scenarios(List.of(Scenario.values()));
+            }
+            try {
+                return new Scenarios(List.of(Scenario.of(name)));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The {@code rollout} scenario's two rollouts of the fleet layer, each with its checks: a good
@@ -50,37 +51,29 @@ final class Rollouts {
         String what = "staged rollout (good version)";
         String check = "the staged rollout completes and every member runs the staged version";
         Map<String, Integer> before = sim.revisions();
-        long start = System.currentTimeMillis();
-        JsonObject started;
-        try {
-            started = json(sim.admin().startRollout(request(FleetSimulation.fleetDocument(1), "soak: good version")));
-        } catch (IOException e) {
-            sim.check(check, false, "the rollout was refused: " + e.getMessage());
+        Optional<Run> run = run(what, check, FleetSimulation.fleetDocument(1), "soak: good version");
+        if (run.isEmpty()) {
             return;
         }
-        long id = started.getJsonNumber("id").longValue();
-        int staged = started.getInt("staged_version");
-        JsonObject end = awaitEnd(id);
-        long done = System.currentTimeMillis();
-        sim.addWindow(what, start, done + 30_000);
-        String state = end.getString("state", "?");
-        sim.scenarioFacts().put("rollout_good", Map.of("id", id, "staged_version", staged, "state", state,
-                "seconds_to_end", (done - start) / 1000.0, "waves", waves(end)));
+        Run r = run.get();
+        String state = r.end().getString("state", "?");
+        sim.scenarioFacts().put("rollout_good", Map.of("id", r.id(), "staged_version", r.staged(), "state", state,
+                "seconds_to_end", (r.done() - r.start()) / 1000.0, "waves", waves(r.end())));
         Map<SimulatedAgent, Integer> expected = sim.changed(before, sim.revisions(), a -> true);
-        FleetSimulation.PublishResult ran = sim.awaitRunning(what, start, expected,
-                done + FleetSimulation.SYNC_DEADLINE.toMillis());
+        FleetSimulation.PublishResult ran = sim.awaitRunning(what, r.start(), expected,
+                r.done() + FleetSimulation.SYNC_DEADLINE.toMillis());
         Map<String, String> sources = sim.sources();
         List<String> without = new ArrayList<>();
         for (SimulatedAgent a : sim.agents()) {
             String src = sources.getOrDefault(a.collectorId(), "");
-            if (!Arrays.asList(src.split(",\\s*")).contains("fleet@" + staged)) {
+            if (!Arrays.asList(src.split(",\\s*")).contains("fleet@" + r.staged())) {
                 without.add(a.name + " (" + src + ")");
             }
         }
         sim.check(check, state.equals("completed") && without.isEmpty() && ran.notSynced().isEmpty(),
-                "rollout " + id + " of fleet@" + staged + " " + state + " in " + (done - start) / 1000 + " s; "
+                "rollout " + r.id() + " of fleet@" + r.staged() + " " + state + " in " + (r.done() - r.start()) / 1000 + " s; "
                         + (sim.agents().size() - without.size()) + "/" + sim.agents().size()
-                        + " members' effective documents carry fleet@" + staged + "; " + ran.latenciesMillis().size()
+                        + " members' effective documents carry fleet@" + r.staged() + "; " + ran.latenciesMillis().size()
                         + "/" + ran.tracked() + " agents run it"
                         + (without.isEmpty() ? "" : "; without it: " + without.stream().limit(10).toList()));
     }
@@ -95,28 +88,21 @@ final class Rollouts {
             ranBefore.put(a, new int[] {a.core.appliedVersion(), a.core.failedVersion()});
         }
         String document = FleetSimulation.fleetDocument(2) + "paths = [\"/\", \"" + SimulatedAgent.NOT_ON_CANARIES + "\"]\n";
-        long start = System.currentTimeMillis();
-        JsonObject started;
-        try {
-            started = json(sim.admin().startRollout(request(document, "soak: a path the canaries lack")));
-        } catch (IOException e) {
-            sim.check(check, false, "the rollout was refused: " + e.getMessage());
+        Optional<Run> run = run(what, check, document, "soak: a path the canaries lack");
+        if (run.isEmpty()) {
             return;
         }
-        long id = started.getJsonNumber("id").longValue();
-        int staged = started.getInt("staged_version");
-        JsonObject end = awaitEnd(id);
-        long done = System.currentTimeMillis();
-        sim.addWindow(what, start, done + 30_000);
-        String state = end.getString("state", "?");
-        int failures = end.containsKey("failures") ? end.getJsonArray("failures").size() : -1;
-        sim.scenarioFacts().put("rollout_bad", Map.of("id", id, "staged_version", staged, "state", state,
-                "reason", end.getString("reason", ""), "failures", failures, "seconds_to_end", (done - start) / 1000.0));
+        Run r = run.get();
+        String state = r.end().getString("state", "?");
+        int failures = r.end().containsKey("failures") ? r.end().getJsonArray("failures").size() : -1;
+        sim.scenarioFacts().put("rollout_bad", Map.of("id", r.id(), "staged_version", r.staged(), "state", state,
+                "reason", r.end().getString("reason", ""), "failures", failures,
+                "seconds_to_end", (r.done() - r.start()) / 1000.0));
         Map<String, Integer> after = sim.revisions();
         // The canaries received it and must run their previous document again (a newer revision).
         Map<SimulatedAgent, Integer> back = sim.changed(before, after, a -> a.profile.canary());
-        FleetSimulation.PublishResult ran = sim.awaitRunning("canaries back after the rollback", done, back,
-                done + FleetSimulation.SYNC_DEADLINE.toMillis());
+        FleetSimulation.PublishResult ran = sim.awaitRunning("canaries back after the rollback", r.done(), back,
+                r.done() + FleetSimulation.SYNC_DEADLINE.toMillis());
         List<String> reached = new ArrayList<>();
         long canaries = 0;
         Map<String, String> sources = sim.sources();
@@ -127,7 +113,8 @@ final class Rollouts {
             }
             int[] was = ranBefore.get(a);
             boolean moved = !java.util.Objects.equals(before.get(a.collectorId()), after.get(a.collectorId()));
-            boolean carries = Arrays.asList(sources.getOrDefault(a.collectorId(), "").split(",\\s*")).contains("fleet@" + staged);
+            boolean carries = Arrays.asList(sources.getOrDefault(a.collectorId(), "").split(",\\s*"))
+                    .contains("fleet@" + r.staged());
             if (moved || carries || a.core.appliedVersion() != was[0] || a.core.failedVersion() != was[1]) {
                 reached.add(a.name + " (revision " + before.get(a.collectorId()) + " → " + after.get(a.collectorId())
                         + ", runs v" + a.core.appliedVersion() + ")");
@@ -135,10 +122,44 @@ final class Rollouts {
         }
         sim.check(check, state.equals("rolled_back") && failures > 0 && reached.isEmpty() && ran.notSynced().isEmpty()
                         && back.size() == canaries,
-                "rollout " + id + " of fleet@" + staged + " " + state + " in " + (done - start) / 1000 + " s ("
-                        + end.getString("reason", "") + "); " + back.size() + "/" + canaries + " canaries received it and "
+                "rollout " + r.id() + " of fleet@" + r.staged() + " " + state + " in " + (r.done() - r.start()) / 1000 + " s ("
+                        + r.end().getString("reason", "") + "); " + back.size() + "/" + canaries + " canaries received it and "
                         + ran.latenciesMillis().size() + " run their previous document again; other members reached: "
                         + (reached.isEmpty() ? "none" : reached.size() + " " + reached.stream().limit(10).toList()));
+    }
+
+    /**
+     * A rollout followed to its end.
+     *
+     * @param id     its id
+     * @param staged the layer version it staged
+     * @param end    the rollout as it ended (or as it was at the deadline)
+     * @param start  when it was asked for (epoch ms)
+     * @param done   when its end was seen (epoch ms)
+     */
+    private record Run(long id, int staged, JsonObject end, long start, long done) {
+    }
+
+    /**
+     * The phase both scenarios share: starts a fleet rollout of {@code document}, follows it to its
+     * end and marks the window in the report. A refused rollout fails {@code check}.
+     *
+     * @return the rollout; empty when it was refused
+     */
+    private Optional<Run> run(String what, String check, String document, String message) throws Exception {
+        long start = System.currentTimeMillis();
+        JsonObject started;
+        try {
+            started = json(sim.admin().startRollout(request(document, message)));
+        } catch (IOException e) {
+            sim.check(check, false, "the rollout was refused: " + e.getMessage());
+            return Optional.empty();
+        }
+        long id = started.getJsonNumber("id").longValue();
+        JsonObject end = awaitEnd(id);
+        long done = System.currentTimeMillis();
+        sim.addWindow(what, start, done + 30_000);
+        return Optional.of(new Run(id, started.getInt("staged_version"), end, start, done));
     }
 
     private JsonObject awaitEnd(long id) throws Exception {

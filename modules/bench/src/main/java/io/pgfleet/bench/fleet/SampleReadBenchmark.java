@@ -2,6 +2,8 @@ package io.pgfleet.bench.fleet;
 
 import io.pgfleet.adapter.out.postgres.DatabaseSettings;
 import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
+import io.pgfleet.bench.BenchOptions;
+import picocli.CommandLine.Option;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -48,25 +50,14 @@ public final class SampleReadBenchmark {
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
-        int agents = 500;
-        int days = 30;
-        int series = 12;
-        int every = 300;
-        int reads = 30;
-        Path jar = null;
-        Path out = Path.of("target", "fleet");
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--agents" -> agents = Integer.parseInt(args[++i]);
-                case "--days" -> days = Integer.parseInt(args[++i]);
-                case "--series" -> series = Integer.parseInt(args[++i]);
-                case "--every-seconds" -> every = Integer.parseInt(args[++i]);
-                case "--reads" -> reads = Integer.parseInt(args[++i]);
-                case "--server-jar" -> jar = Path.of(args[++i]);
-                case "--out" -> out = Path.of(args[++i]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
-            }
-        }
+        Options o = BenchOptions.parse(new Options(), args);
+        int agents = o.agents;
+        int days = o.days;
+        int series = o.series;
+        int every = o.every;
+        int reads = o.reads;
+        Path jar = o.jar;
+        Path out = o.out;
         Path dir = Files.createTempDirectory("pgfleet-samples");
         Files.createDirectories(out);
         EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("db"));
@@ -182,6 +173,24 @@ public final class SampleReadBenchmark {
         Files.writeString(out.resolve("samples-read.md"), md.toString());
         Files.writeString(out.resolve("samples-read.json"), json(facts));
         System.out.println(md);
+    }
+
+    /** The options, with their defaults. */
+    private static final class Options {
+        @Option(names = "--agents")
+        int agents = 500;
+        @Option(names = "--days")
+        int days = 30;
+        @Option(names = "--series")
+        int series = 12;
+        @Option(names = "--every-seconds")
+        int every = 300;
+        @Option(names = "--reads")
+        int reads = 30;
+        @Option(names = "--server-jar", required = true)
+        Path jar;
+        @Option(names = "--out")
+        Path out = Path.of("target", "fleet");
     }
 
     private static String json(Object v) {
