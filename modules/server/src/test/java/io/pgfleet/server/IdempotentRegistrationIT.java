@@ -157,6 +157,20 @@ class IdempotentRegistrationIT {
     }
 
     @Test
+    void aRetryForACollectorRevokedMeanwhileIsRefusedAndCreatesNothing() throws Exception {
+        String body = "{\"name\":\"revoked\",\"labels\":{\"case\":\"revoked\"}}";
+        HttpResponse<String> first = register(body, SECRET_HEADER, SECRET, "Idempotency-Key", "revoked-key-000001");
+        assertEquals(201, first.statusCode(), first.body());
+        String id = ApiClient.field(first.body(), "collector_id");
+        assertEquals(204, SERVER.admin().postJson("/api/v1/collectors/" + id + "/revoke", "").statusCode());
+        long collectors = count("SELECT count(*) FROM collectors");
+
+        HttpResponse<String> retried = register(body, SECRET_HEADER, SECRET, "Idempotency-Key", "revoked-key-000001");
+        assertEquals(401, retried.statusCode(), "a replay does not lift a revocation: " + retried.body());
+        assertEquals(collectors, count("SELECT count(*) FROM collectors"), "nor does it register anew");
+    }
+
+    @Test
     void aKeyPastItsRetentionNoLongerNamesItsCollector() throws Exception {
         String body = "{\"name\":\"old-key\",\"labels\":{\"case\":\"old\"}}";
         HttpResponse<String> first = register(body, SECRET_HEADER, SECRET, "Idempotency-Key", "day-old-key-000001");
