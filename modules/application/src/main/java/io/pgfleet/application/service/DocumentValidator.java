@@ -4,6 +4,7 @@ import io.pgfleet.application.port.in.ValidateConfigQuery;
 import io.pgfleet.application.port.out.ParseConfigDocumentPort;
 import io.pgfleet.domain.config.ConfigDocument;
 import io.pgfleet.domain.schema.ConfigValidator;
+import io.pgfleet.domain.schema.ParseOutcome;
 import io.pgfleet.domain.schema.Validation;
 
 /**
@@ -21,5 +22,13 @@ final class DocumentValidator implements ValidateConfigQuery {
     @Override
     public Validation validate(ConfigDocument document) {
         return ConfigValidator.validate(parser.parse(document));
+    }
+
+    /**
+     * Parses a document, for a caller that validates it ({@link ConfigValidator#validate}) and then
+     * hands the parse on, so that the document is not parsed again.
+     */
+    ParseOutcome parse(ConfigDocument document) {
+        return parser.parse(document);
     }
 }

@@ -212,6 +212,11 @@ final class LayerComposer {
             return composed.size();
         }
 
+        /** Takes a document's parse made before the change (to validate it), instead of parsing it again. */
+        void parsedAlready(ConfigDocument document, ParseOutcome outcome) {
+            parsed.putIfAbsent(document.hash(), outcome);
+        }
+
         Composition compose(LayerMember member, World world) {
             return compose(member, world, LayerStack.applicable(world.groups(), member.labels()));
         }

@@ -85,7 +85,17 @@ final class LayeredOwnAppender implements OwnLayerAppender {
     public PublishResult append(CollectorId collectorId,
                                 BiFunction<Optional<ConfigRevision>, Optional<EntityTag>, PublishResult> decision,
                                 Function<ConfigRevision, AuditEntry> audit, CapabilityMode mode) {
-        Pending mine = new Pending(collectorId, decision, audit, mode);
+        return append(new Pending(collectorId, decision, audit, mode, Optional.empty()));
+    }
+
+    @Override
+    public PublishResult append(CollectorId collectorId,
+                                BiFunction<Optional<ConfigRevision>, Optional<EntityTag>, PublishResult> decision,
+                                Function<ConfigRevision, AuditEntry> audit, CapabilityMode mode, Parsed parsed) {
+        return append(new Pending(collectorId, decision, audit, mode, Optional.of(parsed)));
+    }
+
+    private PublishResult append(Pending mine) {
         lock.lock();
         try {
             waiting.add(mine);
@@ -216,6 +226,8 @@ final class LayeredOwnAppender implements OwnLayerAppender {
                     continue;
                 }
                 ConfigRevision revision = published.revision();
+                p.parsed.filter(d -> d.document().equals(revision.document()))
+                        .ifPresent(d -> session.parsedAlready(d.document(), d.outcome()));
                 switch (session.recompute(List.of(member.withOwn(revision)), world,
                         revision.createdAt(), new LayerComposer.Capabilities(p.mode, facts))) {
                     case LayerComposer.Lacking l -> results.add(new PublishResult.LacksCapabilities(l.refusal()));
@@ -278,17 +290,19 @@ final class LayeredOwnAppender implements OwnLayerAppender {
         final BiFunction<Optional<ConfigRevision>, Optional<EntityTag>, PublishResult> decision;
         final Function<ConfigRevision, AuditEntry> audit;
         final CapabilityMode mode;
+        final Optional<Parsed> parsed;
         // Written by whoever stores the batch, before it signals the batch's end; read under the same lock.
         volatile boolean done;
         PublishResult result;
         RuntimeException failure;
 
         Pending(CollectorId collectorId, BiFunction<Optional<ConfigRevision>, Optional<EntityTag>, PublishResult> decision,
-                Function<ConfigRevision, AuditEntry> audit, CapabilityMode mode) {
+                Function<ConfigRevision, AuditEntry> audit, CapabilityMode mode, Optional<Parsed> parsed) {
             this.collectorId = collectorId;
             this.decision = decision;
             this.audit = audit;
             this.mode = mode;
+            this.parsed = parsed;
         }
 
         void complete(PublishResult value) {

@@ -4,9 +4,11 @@ import io.pgfleet.application.port.out.AppendConfigRevisionPort;
 import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.capability.CapabilityMode;
 import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigDocument;
 import io.pgfleet.domain.config.ConfigRevision;
 import io.pgfleet.domain.config.EntityTag;
 import io.pgfleet.domain.config.PublishResult;
+import io.pgfleet.domain.schema.ParseOutcome;
 
 import java.util.Optional;
 import java.util.function.BiFunction;
@@ -31,6 +33,32 @@ interface OwnLayerAppender {
     PublishResult append(CollectorId collectorId,
                          BiFunction<Optional<ConfigRevision>, Optional<EntityTag>, PublishResult> decision,
                          Function<ConfigRevision, AuditEntry> audit, CapabilityMode mode);
+
+    /**
+     * As {@link #append(CollectorId, BiFunction, Function, CapabilityMode)}, with the new document
+     * already parsed (to validate it): the merge uses that parse instead of parsing it again.
+     *
+     * @param collectorId the collector
+     * @param decision    decides from the own latest version and the current effective tag
+     * @param audit       the audit entry of a published version
+     * @param mode        refuse or mark a collector whose host lacks what the new document needs
+     * @param parsed      the document to publish and its parse
+     * @return the outcome
+     */
+    default PublishResult append(CollectorId collectorId,
+                                 BiFunction<Optional<ConfigRevision>, Optional<EntityTag>, PublishResult> decision,
+                                 Function<ConfigRevision, AuditEntry> audit, CapabilityMode mode, Parsed parsed) {
+        return append(collectorId, decision, audit, mode);
+    }
+
+    /**
+     * A document and what parsing it gave.
+     *
+     * @param document the document
+     * @param outcome  its parse
+     */
+    record Parsed(ConfigDocument document, ParseOutcome outcome) {
+    }
 
     /**
      * An appender over a plain revision store, without layers.

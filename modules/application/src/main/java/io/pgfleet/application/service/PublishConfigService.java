@@ -9,6 +9,8 @@ import io.pgfleet.domain.config.Precondition;
 import io.pgfleet.domain.config.PublishRequest;
 import io.pgfleet.domain.config.PublishResult;
 import io.pgfleet.domain.config.RevisionSource;
+import io.pgfleet.domain.schema.ConfigValidator;
+import io.pgfleet.domain.schema.ParseOutcome;
 import io.pgfleet.domain.schema.Validation;
 
 import java.time.Clock;
@@ -31,7 +33,9 @@ final class PublishConfigService implements PublishConfigUseCase {
 
     @Override
     public PublishResult publish(PublishConfigCommand command) {
-        if (validator.validate(command.document()) instanceof Validation.Invalid invalid) {
+        // Parsed once: the merge with the other layers uses this parse.
+        ParseOutcome parsed = validator.parse(command.document());
+        if (ConfigValidator.validate(parsed) instanceof Validation.Invalid invalid) {
             return new PublishResult.Invalid(invalid.errors());
         }
         PublishRequest request = new PublishRequest(command.collectorId(), command.document(), command.precondition(),
@@ -44,6 +48,7 @@ final class PublishConfigService implements PublishConfigUseCase {
                         command.precondition() instanceof Precondition.MatchesOneOf m && m.isMetByTag(effectiveTag)
                                 ? ConfigHistory.decide(latest, anyCurrent)
                                 : ConfigHistory.decide(latest, request),
-                revision -> AuditEntry.published(revision, command.actor()), command.mode());
+                revision -> AuditEntry.published(revision, command.actor()), command.mode(),
+                new OwnLayerAppender.Parsed(command.document(), parsed));
     }
 }
