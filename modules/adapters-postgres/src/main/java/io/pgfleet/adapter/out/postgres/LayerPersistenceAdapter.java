@@ -524,37 +524,51 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             if (pending.isEmpty()) {
                 return;
             }
-            // Collectors sharing a composition share its document: each distinct text is sent once.
-            Map<String, Integer> docIndex = new LinkedHashMap<>();
-            jakarta.json.JsonArrayBuilder rows = CollectorPersistenceAdapter.JSON.createArrayBuilder();
+            // What collectors sharing a composition have in common (document, hashes, sources, pull
+            // interval) is sent once per distinct value; each collector adds only its id, revision,
+            // which of those it has, and its time. A change reaching thousands of collectors of a few
+            // distinct documents so sends and parses a few bytes per collector instead of a JSON
+            // object each (ids are letters, digits, '.', '_' and '-', so a comma separates them).
+            Map<Variant, Integer> variants = new LinkedHashMap<>();
+            StringBuilder ids = new StringBuilder(pending.size() * 16);
+            StringBuilder revisions = new StringBuilder(pending.size() * 4);
+            StringBuilder which = new StringBuilder(pending.size() * 3);
+            StringBuilder times = new StringBuilder(pending.size() * 28);
+            Map<Instant, String> timeText = new java.util.HashMap<>();
             for (EffectiveRevision e : pending) {
-                int doc = docIndex.computeIfAbsent(e.document().text(), t -> docIndex.size());
-                rows.add(CollectorPersistenceAdapter.JSON.createObjectBuilder()
-                        .add("collector_id", e.collectorId().value())
-                        .add("revision", e.revision().value())
-                        .add("doc", doc)
-                        .add("content_hash", e.hash().hex())
-                        .add("effective_sha256", e.effectiveSha256())
-                        .add("sources", String.join(", ", e.sources()))
-                        .add("created_at", e.createdAt().toString())
-                        .add("pull_interval_s", e.pullIntervalSeconds()));
+                int v = variants.computeIfAbsent(new Variant(e.document().text(), e.hash().hex(), e.effectiveSha256(),
+                        String.join(", ", e.sources()), e.pullIntervalSeconds()), k -> variants.size());
+                String sep = ids.isEmpty() ? "" : ",";
+                ids.append(sep).append(e.collectorId().value());
+                revisions.append(sep).append(e.revision().value());
+                which.append(sep).append(v);
+                times.append(sep).append(timeText.computeIfAbsent(e.createdAt(), Instant::toString));
             }
-            jakarta.json.JsonArrayBuilder docs = CollectorPersistenceAdapter.JSON.createArrayBuilder();
-            docIndex.keySet().forEach(docs::add);
+            jakarta.json.JsonArrayBuilder shared = CollectorPersistenceAdapter.JSON.createArrayBuilder();
+            variants.forEach((v, i) -> shared.add(CollectorPersistenceAdapter.JSON.createObjectBuilder()
+                    .add("i", i)
+                    .add("document", v.document())
+                    .add("content_hash", v.hash())
+                    .add("effective_sha256", v.effectiveSha256())
+                    .add("sources", v.sources())
+                    .add("pull_interval_s", v.pullIntervalSeconds())));
             // A plain UPDATE of the existing rows (an upsert would lock each row once more before
             // updating it); a document whose content is unchanged (a change of sources only) keeps its
             // stored value, so nothing of it is written again. Collectors without a row get one (every
             // writer holds the collector's row lock, so no other transaction inserts it meanwhile; the
             // ON CONFLICT clause keeps the statement correct should that ever change).
             tx.dml("""
-                    WITH x AS (
-                        SELECT x.collector_id, x.revision, d.document, x.content_hash,
-                            NULLIF(x.effective_sha256, '') AS effective_sha256, x.sources, x.created_at,
-                            NULLIF(x.pull_interval_s, 0) AS pull_interval_s
-                        FROM jsonb_to_recordset(?::jsonb) AS x(collector_id text, revision integer, doc integer,
-                            content_hash text, effective_sha256 text, sources text, created_at timestamptz,
-                            pull_interval_s integer)
-                        JOIN jsonb_array_elements_text(?::jsonb) WITH ORDINALITY AS d(document, n) ON d.n = x.doc + 1),
+                    WITH v AS (
+                        SELECT * FROM jsonb_to_recordset(?::jsonb) AS v(i integer, document text, content_hash text,
+                            effective_sha256 text, sources text, pull_interval_s integer)),
+                    x AS (
+                        SELECT r.collector_id, r.revision, v.document, v.content_hash,
+                            NULLIF(v.effective_sha256, '') AS effective_sha256, v.sources, r.created_at,
+                            NULLIF(v.pull_interval_s, 0) AS pull_interval_s
+                        FROM unnest(string_to_array(?, ','), string_to_array(?, ',')::integer[],
+                            string_to_array(?, ',')::integer[], string_to_array(?, ',')::timestamptz[])
+                            AS r(collector_id, revision, variant, created_at)
+                        JOIN v ON v.i = r.variant),
                     updated AS (
                         UPDATE effective_configs e SET revision = x.revision,
                             document = CASE WHEN e.content_hash = x.content_hash THEN e.document ELSE x.document END,
@@ -571,8 +585,13 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                         content_hash = EXCLUDED.content_hash, effective_sha256 = EXCLUDED.effective_sha256,
                         sources = EXCLUDED.sources, created_at = EXCLUDED.created_at,
                         pull_interval_s = EXCLUDED.pull_interval_s""",
-                    rows.build().toString(), docs.build().toString());
+                    shared.build().toString(), ids.toString(), revisions.toString(), which.toString(), times.toString());
             pending.clear();
+        }
+
+        /** What collectors sharing a composition store alike: sent once per statement. */
+        private record Variant(String document, String hash, String effectiveSha256, String sources,
+                               long pullIntervalSeconds) {
         }
 
         @Override
