@@ -201,6 +201,16 @@ final class LayerComposer {
             return readNanos / 1_000_000;
         }
 
+        /** Nanoseconds spent reading members a page at a time. */
+        long readNanos() {
+            return readNanos;
+        }
+
+        /** Nanoseconds spent merging, validating and rendering the members read. */
+        long mergeNanos() {
+            return mergeNanos;
+        }
+
         /** Milliseconds spent merging, validating and rendering the members read. */
         long mergeMillis() {
             return mergeNanos / 1_000_000;
