@@ -432,23 +432,41 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
 
         @Override
         public void insertLayer(LayerRevision r) {
-            insertVersion(r);
-            tx.update("UPDATE config_layers SET latest_version = ? WHERE layer = ?", r.version().value(), r.layer().label());
+            insert(r, true);
         }
 
         /** Stores a version after the layer's highest (a staged version is higher than the current one). */
         void insertVersion(LayerRevision r) {
-            tx.dml("INSERT INTO config_layers (layer, latest_version) VALUES (?, 0) ON CONFLICT (layer) DO NOTHING",
-                    r.layer().label());
-            tx.get("SELECT latest_version FROM config_layers WHERE layer = ? FOR UPDATE", r.layer().label());
-            int highest = tx.get("SELECT coalesce(max(version), 0) AS highest FROM layer_revisions WHERE layer = ?",
-                    r.layer().label()).map(row -> Rows.integer(row, "highest")).orElseThrow();
-            if (r.version().value() != highest + 1) {
-                throw new IllegalStateException("layer version " + r.version() + " does not follow " + highest);
+            insert(r, false);
+        }
+
+        /**
+         * Stores a layer version in one statement (one round trip, not five): the layer's row, created
+         * when the layer is new and locked either way; the check that the version follows the highest
+         * stored; the version; and, when it becomes the current one, the layer's current version.
+         * A version that does not follow fails the statement, and the caller's transaction with it.
+         */
+        private void insert(LayerRevision r, boolean current) {
+            String layer = r.layer().label();
+            int version = r.version().value();
+            boolean stored = tx.get("""
+                    WITH l AS (
+                        INSERT INTO config_layers AS c (layer, latest_version) VALUES (?, ?)
+                        ON CONFLICT (layer) DO UPDATE SET latest_version =
+                            CASE WHEN ?::boolean THEN EXCLUDED.latest_version ELSE c.latest_version END
+                        RETURNING c.layer),
+                    h AS (SELECT coalesce(max(version), 0) AS highest FROM layer_revisions WHERE layer = ?)
+                    INSERT INTO layer_revisions (""" + LAYER_COLUMNS + """
+                    )
+                    SELECT l.layer, ?, ?, ?, ?, ?, ?, ? FROM l, h WHERE h.highest + 1 = ?
+                    RETURNING version""",
+                    layer, current ? version : 0, current, layer,
+                    version, r.document().text(), r.hash().hex(), Rows.timestamp(r.createdAt()), r.createdBy(),
+                    r.message(), r.source().label(), version).isPresent();
+            if (!stored) {
+                throw new IllegalStateException("layer version " + r.version() + " of " + layer
+                        + " does not follow the highest stored");
             }
-            tx.insert("INSERT INTO layer_revisions (" + LAYER_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    r.layer().label(), r.version().value(), r.document().text(), r.hash().hex(),
-                    Rows.timestamp(r.createdAt()), r.createdBy(), r.message(), r.source().label());
         }
 
         @Override
