@@ -39,6 +39,9 @@ import java.util.regex.Pattern;
  */
 public final class LayersBenchmark {
 
+    /** The embedded PostgreSQL's postmaster: its processes' CPU is counted per publish. */
+    private static long postmaster;
+
     private LayersBenchmark() {
     }
 
@@ -57,7 +60,21 @@ public final class LayersBenchmark {
         int watchers = o.watchers;
         List<String> serverOpts = o.serverOpts;
         Path dir = Files.createTempDirectory("pgfleet-bench-layers");
+        // pg_stat_statements preloaded for the per-publish breakdown (set once, then started again).
+        try (EmbeddedDatabase first = EmbeddedDatabase.start(dir)) {
+            DatabaseSettings one = first.settings(1);
+            try (Connection c = DriverManager.getConnection(one.url(), one.user(), one.password());
+                 Statement s = c.createStatement()) {
+                s.execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
+            }
+        }
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir)) {
+            DatabaseSettings one = pg.settings(1);
+            try (Connection c = DriverManager.getConnection(one.url(), one.user(), one.password());
+                 Statement s = c.createStatement()) {
+                s.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+            }
+            postmaster = Long.parseLong(Files.readAllLines(dir.resolve("postgres").resolve("postmaster.pid")).get(0).strip());
             run(jar, serverOpts, pg.settings(16), dir, collectors, Math.max(1, Math.min(distinct, collectors)), publishes,
                     watchers < 0 ? collectors : Math.min(watchers, collectors));
         }
@@ -109,6 +126,7 @@ public final class LayersBenchmark {
             try (NioWatchers nio = watchers == 0 ? null : new NioWatchers(port, watchers,
                     i -> "/api/v1/config/" + id(i) + "?wait=60&after=",
                     "Authorization: Bearer " + token + "\r\nAccept-Encoding: gzip\r\n")) {
+                resetStatements(db);
                 for (int p = 0; p < publishes; p++) {
                     int expected = 3 + p;
                     if (nio != null) {
@@ -116,10 +134,17 @@ public final class LayersBenchmark {
                         nio.arm(i -> expected - 1);
                         awaitHeld(http, port, before + watchers);
                     }
+                    Counters before = Counters.read(db, server.pid());
                     long t0 = System.nanoTime();
                     putFleet(http, port, token, 2 + p);
                     long put = System.nanoTime();
                     long[] arrived = nio == null ? new long[0] : nio.await(i -> expected, 120_000);
+                    Counters after = Counters.read(db, server.pid());
+                    System.out.printf("publish %d: server CPU %.2f s, PostgreSQL CPU %.2f s, WAL %.1f MiB,"
+                                    + " %d statements%n", p + 1, after.serverCpu - before.serverCpu,
+                            after.pgCpu - before.pgCpu, (after.walBytes - before.walBytes) / 1048576.0,
+                            after.calls - before.calls);
+                    topStatements(db);
                     long[] sorted = arrived.clone();
                     Arrays.sort(sorted);
                     double first = sorted.length == 0 ? Double.NaN : (sorted[0] - t0) / 1e6;
@@ -144,6 +169,57 @@ public final class LayersBenchmark {
         } finally {
             server.destroy();
             server.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** CPU seconds of the server and of every PostgreSQL process, WAL bytes and statements so far. */
+    private record Counters(double serverCpu, double pgCpu, long walBytes, long calls) {
+        static Counters read(DatabaseSettings db, long server) throws Exception {
+            double pg = 0;
+            try (var procs = Files.list(Path.of("/proc"))) {
+                for (Path p : procs.filter(x -> x.getFileName().toString().matches("\\d+")).toList()) {
+                    try {
+                        String stat = Files.readString(p.resolve("stat"));
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        long pid = Long.parseLong(p.getFileName().toString());
+                        if (pid == postmaster || Long.parseLong(f[1]) == postmaster) {
+                            pg += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+                        }
+                    } catch (Exception gone) {
+                        // the process ended meanwhile
+                    }
+                }
+            }
+            try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password());
+                 Statement s = c.createStatement();
+                 java.sql.ResultSet w = s.executeQuery("SELECT (SELECT wal_bytes FROM pg_stat_wal)::bigint AS wal,"
+                         + " (SELECT sum(calls) FROM pg_stat_statements)::bigint AS calls")) {
+                w.next();
+                return new Counters(Proc.cpuSeconds(server), pg, w.getLong(1), w.getLong(2));
+            }
+        }
+    }
+
+    private static void resetStatements(DatabaseSettings db) throws Exception {
+        try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password());
+             Statement s = c.createStatement()) {
+            s.execute("SELECT pg_stat_statements_reset()");
+        }
+    }
+
+    /** The statements that took PostgreSQL longest since the last call, then resets the counts. */
+    private static void topStatements(DatabaseSettings db) throws Exception {
+        try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password());
+             Statement s = c.createStatement()) {
+            try (java.sql.ResultSet r = s.executeQuery("SELECT calls, round(total_exec_time::numeric, 1) AS ms, rows,"
+                    + " wal_bytes, regexp_replace(left(query, 110), '\\s+', ' ', 'g') AS q FROM pg_stat_statements"
+                    + " ORDER BY total_exec_time DESC LIMIT 8")) {
+                while (r.next()) {
+                    System.out.printf("    %6d calls %9s ms %7d rows %9d WAL bytes  %s%n", r.getLong(1), r.getString(2),
+                            r.getLong(3), r.getLong(4), r.getString(5));
+                }
+            }
+            s.execute("SELECT pg_stat_statements_reset()");
         }
     }
 

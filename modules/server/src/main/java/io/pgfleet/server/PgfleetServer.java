@@ -87,7 +87,8 @@ public final class PgfleetServer implements AutoCloseable {
                     .orElseGet(() -> new DatabaseSettings(settings.dbUrl().orElseThrow(), settings.dbUser(),
                             settings.dbPassword(), settings.poolSize()));
             PostgresStorage storage = PostgresStorage.open(db);
-            UseCases useCases = useCases(storage, settings, Clock.systemUTC());
+            PrometheusMeterRegistry registry = registry();
+            UseCases useCases = useCases(storage, settings, Clock.systemUTC(), new LayerChangeMetrics(registry));
             BootstrapSecurityUseCase.Generated report = useCases.access().bootstrap()
                     .bootstrap(settings.adminPassword(), settings.registrationSecret());
             // Before serving: effective revisions seeded by the schema migration get their
@@ -102,7 +103,7 @@ public final class PgfleetServer implements AutoCloseable {
                     .idleConnectionPeriod(IDLE_CHECK_PERIOD)
                     .connectionOptions(new SlowClientTimeout(settings.limits().idleTimeout()))
                     .directHandlers(HttpApi.directHandlers())
-                    .routing(r -> routing(r, useCases, storage, new HttpLimits(settings.limits().trustedProxies(),
+                    .routing(r -> routing(r, useCases, storage, registry, new HttpLimits(settings.limits().trustedProxies(),
                             settings.limits().watchesPerCollector())));
             if (settings.tls().enabled()) {
                 builder.tls(ServerTls.build(settings.tls()));
@@ -181,6 +182,11 @@ public final class PgfleetServer implements AutoCloseable {
      * @return the wired use cases
      */
     public static UseCases useCases(PostgresStorage storage, ServerSettings settings, Clock clock) {
+        return useCases(storage, settings, clock, t -> { });
+    }
+
+    private static UseCases useCases(PostgresStorage storage, ServerSettings settings, Clock clock,
+                                     io.pgfleet.application.port.out.RecordLayerChangeTimingPort layerTimings) {
         JwtAccessTokens jwt = new JwtAccessTokens(storage.keys(), settings.accessTokenTtl());
         LimitSettings limits = settings.limits();
         return UseCaseFactory.builder()
@@ -205,6 +211,7 @@ public final class PgfleetServer implements AutoCloseable {
                 .rolloutStore(storage.rollouts()).loadRollouts(storage.rollouts()).rolloutLease(storage.rollouts())
                 .rollouts(new RolloutSettings(settings.rollouts().instance(), settings.rollouts().lease()))
                 .clock(clock)
+                .layerTimings(layerTimings)
                 .build();
     }
 
@@ -229,8 +236,8 @@ public final class PgfleetServer implements AutoCloseable {
         HttpApi.register(routing, useCases, new HttpMetrics(registry(), registry()::scrape), limits);
     }
 
-    private static void routing(HttpRouting.Builder routing, UseCases useCases, PostgresStorage storage, HttpLimits limits) {
-        PrometheusMeterRegistry registry = registry();
+    private static void routing(HttpRouting.Builder routing, UseCases useCases, PostgresStorage storage,
+                                PrometheusMeterRegistry registry, HttpLimits limits) {
         storageMetrics(registry, storage);
         HttpApi.register(routing, useCases, new HttpMetrics(registry, registry::scrape), limits);
     }

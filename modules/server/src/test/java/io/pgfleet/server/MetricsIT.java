@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.Optional;
@@ -135,6 +136,30 @@ class MetricsIT {
             assertEquals(0, check.exit(), check.output() + "\n" + text);
             assertEquals("", check.output().strip(), "promtool reports problems:\n" + check.output());
         }
+    }
+
+    @Test
+    void aLayerPublishIsRecordedInTheLayerChangeHistograms() {
+        // A group whose selector matches no collector: the publish is committed and timed, and no
+        // other test's collector gets a new effective revision.
+        assertEquals(201, admin.postJson("/api/v1/groups", "{\"id\": \"metrics-nobody\", \"selector\":"
+                + " {\"metrics\": \"nobody\"}, \"priority\": 1, \"description\": \"\"}").statusCode());
+        double before = series(scrape(), "pgfleet_layer_change_seconds_count{phase=\"total\"}");
+        assertEquals(201, admin.putToml("/api/v1/groups/metrics-nobody/config", "[collector]\nwatch = false\n")
+                .statusCode());
+        String text = scrape();
+        assertEquals(before + 1, value(text, "pgfleet_layer_change_seconds_count{phase=\"total\"}"), text);
+        for (String phase : List.of("locked", "read", "merged", "checked", "stored")) {
+            assertTrue(value(text, "pgfleet_layer_change_seconds_count{phase=\"" + phase + "\"}") >= 1, text);
+        }
+        assertTrue(value(text, "pgfleet_layer_change_seconds_bucket{phase=\"total\",le=\"60.0\"}") >= 1, text);
+        assertTrue(value(text, "pgfleet_layer_change_members_count") >= 1, text);
+    }
+
+    /** A series' value, 0 when the scrape does not have it yet. */
+    private static double series(String text, String series) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.E+-]+)$").matcher(text);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     /** Every sample name of a scrape, and the histogram family names behind _bucket/_count/_sum. */

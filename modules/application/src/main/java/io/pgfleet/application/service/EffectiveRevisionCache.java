@@ -98,6 +98,17 @@ final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
         return loaded;
     }
 
+    /**
+     * The revision remembered for a collector, without asking the database and without checking it
+     * is the newest: for callers to whom an outdated revision is still a sound answer.
+     *
+     * @param id the collector
+     * @return the remembered revision, if any
+     */
+    Optional<EffectiveRevision> remembered(CollectorId id) {
+        return Optional.ofNullable(latest.get(id));
+    }
+
     /** A change through this instance is visible to its next read at once (read your writes). */
     void stored(EffectiveRevision revision) {
         published(revision.collectorId(), revision.revision());

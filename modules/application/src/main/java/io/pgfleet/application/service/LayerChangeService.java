@@ -11,6 +11,7 @@ import io.pgfleet.application.port.in.RevokeCollectorUseCase;
 import io.pgfleet.application.port.out.LayerStorePort;
 import io.pgfleet.application.port.out.LayerStorePort.Outcome;
 import io.pgfleet.application.port.out.LoadLayersPort;
+import io.pgfleet.application.port.out.RecordLayerChangeTimingPort;
 import io.pgfleet.domain.audit.AuditAction;
 import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.audit.AuditSubject;
@@ -61,9 +62,16 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     private final RevokeCollectorUseCase revoke;
     private final Consumer<LayerComposer.Save> announced;
     private final Clock clock;
+    private final RecordLayerChangeTimingPort timings;
 
     LayerChangeService(LayerStorePort store, LoadLayersPort load, LayerComposer composer, RevokeCollectorUseCase revoke,
                        Consumer<LayerComposer.Save> announced, Clock clock) {
+        this(store, load, composer, revoke, announced, clock, t -> { });
+    }
+
+    LayerChangeService(LayerStorePort store, LoadLayersPort load, LayerComposer composer, RevokeCollectorUseCase revoke,
+                       Consumer<LayerComposer.Save> announced, Clock clock, RecordLayerChangeTimingPort timings) {
+        this.timings = timings;
         this.store = store;
         this.load = load;
         this.composer = composer;
@@ -162,7 +170,15 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             }
         });
         if (result instanceof Published p) {
-            timing.log(p.result().revision().layer().source(p.result().revision().version().value()), p.saves().size());
+            timing.log(p.result().revision().layer().source(p.result().revision().version().value()), p.saves().size())
+                    .ifPresent(t -> {
+                        try {
+                            timings.recordLayerChange(t);
+                        } catch (RuntimeException e) {
+                            // A metric must never fail a committed change.
+                            LOG.log(System.Logger.Level.WARNING, "could not record a layer change's timing: " + e);
+                        }
+                    });
             // This instance's readers see the change at once (read your writes); others when the NOTIFY arrives.
             p.saves().forEach(announced);
             return p.result();
@@ -188,16 +204,23 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             this.start = start;
         }
 
-        void log(String layer, int saves) {
-            if (members == 0 || session == null) {
-                return;
+        Optional<RecordLayerChangeTimingPort.Timing> log(String layer, int saves) {
+            if (session == null) {
+                return Optional.empty();
             }
-            LOG.log(System.Logger.Level.INFO, () -> String.format("layer change: %s reached %d members (%d distinct"
+            long total = System.nanoTime() - start;
+            long checked = Math.max(0, recomputed - session.readNanos() - session.mergeNanos());
+            // Every committed publish is recorded; only one that reached collectors is worth a log line.
+            LOG.log(members == 0 ? System.Logger.Level.DEBUG : System.Logger.Level.INFO, () -> String.format("layer change: %s reached %d members (%d distinct"
                             + " layer stacks), %d effective revisions stored; members locked in %d ms, read in %d ms,"
                             + " merged in %d ms (with capability checks %d ms), stored in %d ms, committed after %d ms",
                     layer, members, session.distinctStacks(), saves, locked / 1_000_000, session.readMillis(),
                     session.mergeMillis(), (recomputed / 1_000_000) - session.readMillis(), saved / 1_000_000,
-                    (System.nanoTime() - start) / 1_000_000));
+                    total / 1_000_000));
+            return Optional.of(new RecordLayerChangeTimingPort.Timing(members, session.distinctStacks(),
+                    java.time.Duration.ofNanos(locked), java.time.Duration.ofNanos(session.readNanos()),
+                    java.time.Duration.ofNanos(session.mergeNanos()), java.time.Duration.ofNanos(checked),
+                    java.time.Duration.ofNanos(saved), java.time.Duration.ofNanos(total)));
         }
     }
 

@@ -202,6 +202,16 @@ final class LayerComposer {
             return readNanos / 1_000_000;
         }
 
+        /** Nanoseconds spent reading members a page at a time. */
+        long readNanos() {
+            return readNanos;
+        }
+
+        /** Nanoseconds spent merging, validating and rendering the members read. */
+        long mergeNanos() {
+            return mergeNanos;
+        }
+
         /** Milliseconds spent merging, validating and rendering the members read. */
         long mergeMillis() {
             return mergeNanos / 1_000_000;
@@ -369,12 +379,14 @@ final class LayerComposer {
             // effective document already exists.
             Map<StackKey, List<Integer>> byStack = new LinkedHashMap<>();
             Map<List<Group>, List<Group>> applicableOf = new HashMap<>();
+            // Groups are matched once per distinct set of labels, not once per member.
+            Map<Map<String, String>, List<Group>> byLabels = new HashMap<>();
             List<List<Group>> applicable = new ArrayList<>(members.size());
             for (int i = 0; i < members.size(); i++) {
                 LayerMember m = members.get(i);
-                List<Group> groups = LayerStack.applicable(world.groups(), m.labels());
                 // Members with the same groups share one list, so keys compare by identity-fast equals.
-                groups = applicableOf.computeIfAbsent(groups, g -> g);
+                List<Group> groups = byLabels.computeIfAbsent(m.labels(), labels -> applicableOf.computeIfAbsent(
+                        LayerStack.applicable(world.groups(), labels), g -> g));
                 applicable.add(groups);
                 StackKey key = new StackKey(groups, world.receiving(m.id()), m.own().map(o -> o.hash()), m.effective().isPresent());
                 byStack.computeIfAbsent(key, k -> new ArrayList<>()).add(i);

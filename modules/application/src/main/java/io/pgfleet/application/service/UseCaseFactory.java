@@ -91,6 +91,8 @@ public final class UseCaseFactory {
         private SecuritySettings settings = SecuritySettings.defaults();
         private RetentionSettings retention = RetentionSettings.defaults();
         private Clock clock = Clock.systemUTC();
+        // Optional: without it, layer publishes still log where their time went.
+        private io.pgfleet.application.port.out.RecordLayerChangeTimingPort layerTimings = t -> { };
 
         private Builder() {
         }
@@ -134,6 +136,12 @@ public final class UseCaseFactory {
         /** @param port publish announcements from every instance @return this builder */
         public Builder changes(ConfigChangeFeedPort port) {
             this.changes = port;
+            return this;
+        }
+
+        /** @param port recording where layer publishes spend their time (optional) @return this builder */
+        public Builder layerTimings(io.pgfleet.application.port.out.RecordLayerChangeTimingPort port) {
+            this.layerTimings = java.util.Objects.requireNonNull(port, "port");
             return this;
         }
 
@@ -324,10 +332,11 @@ public final class UseCaseFactory {
             TokenIssuer issuer = new TokenIssuer(accessTokens, refreshTokens, settings, clock);
             LoginThrottle throttle = new LoginThrottle(loginLimits);
             RevokeCollectorService revoke = new RevokeCollectorService(revokeCollector, refreshTokens, clock, active);
-            LayerChangeService layers = new LayerChangeService(layerStore, loadLayers, composer, revoke, announced, clock);
+            LayerChangeService layers = new LayerChangeService(layerStore, loadLayers, composer, revoke, announced, clock,
+                    layerTimings);
             RegistrationService registration = new RegistrationService(secrets, enrolments, loadCollector,
                     issuer, settings, clock, throttle, recordAudit, layerStore, layers);
-            changes.subscribe(new OwnVersionReconciler(loadLayers, layers));
+            changes.subscribe(new OwnVersionReconciler(loadLayers, effective::remembered, layers));
             ArrivalsGetTheirLayers arrivals = new ArrivalsGetTheirLayers(
                     new ProvisionCollectorService(loadCollector, saveCollector, clock), registration, layers);
             CollectorUseCases collectors = new CollectorUseCases(arrivals, arrivals, registration, revoke);

@@ -261,14 +261,17 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
          * ON CONFLICT clause keeps the statement correct should that ever change).
          */
         private static final String EFFECTIVE_WRITE = """
-                WITH x AS (
-                    SELECT x.collector_id, x.revision, d.document, x.content_hash,
-                        NULLIF(x.effective_sha256, '') AS effective_sha256, x.sources, x.created_at,
-                        NULLIF(x.pull_interval_s, 0) AS pull_interval_s
-                    FROM jsonb_to_recordset(?::jsonb) AS x(collector_id text, revision integer, doc integer,
-                        content_hash text, effective_sha256 text, sources text, created_at timestamptz,
-                        pull_interval_s integer)
-                    JOIN jsonb_array_elements_text(?::jsonb) WITH ORDINALITY AS d(document, n) ON d.n = x.doc + 1),
+                WITH v AS (
+                    SELECT * FROM jsonb_to_recordset(?::jsonb) AS v(i integer, document text, content_hash text,
+                        effective_sha256 text, sources text, pull_interval_s integer)),
+                x AS (
+                    SELECT r.collector_id, r.revision, v.document, v.content_hash,
+                        NULLIF(v.effective_sha256, '') AS effective_sha256, v.sources, r.created_at,
+                        NULLIF(v.pull_interval_s, 0) AS pull_interval_s
+                    FROM unnest(string_to_array(?, ','), string_to_array(?, ',')::integer[],
+                        string_to_array(?, ',')::integer[], string_to_array(?, ',')::timestamptz[])
+                        AS r(collector_id, revision, variant, created_at)
+                    JOIN v ON v.i = r.variant),
                 updated AS (
                     UPDATE effective_configs e SET revision = x.revision,
                         document = CASE WHEN e.content_hash = x.content_hash THEN e.document ELSE x.document END,
@@ -544,23 +547,41 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
 
         @Override
         public void insertLayer(LayerRevision r) {
-            insertVersion(r);
-            tx.update("UPDATE config_layers SET latest_version = ? WHERE layer = ?", r.version().value(), r.layer().label());
+            insert(r, true);
         }
 
         /** Stores a version after the layer's highest (a staged version is higher than the current one). */
         void insertVersion(LayerRevision r) {
-            tx.dml("INSERT INTO config_layers (layer, latest_version) VALUES (?, 0) ON CONFLICT (layer) DO NOTHING",
-                    r.layer().label());
-            tx.get("SELECT latest_version FROM config_layers WHERE layer = ? FOR UPDATE", r.layer().label());
-            int highest = tx.get("SELECT coalesce(max(version), 0) AS highest FROM layer_revisions WHERE layer = ?",
-                    r.layer().label()).map(row -> Rows.integer(row, "highest")).orElseThrow();
-            if (r.version().value() != highest + 1) {
-                throw new IllegalStateException("layer version " + r.version() + " does not follow " + highest);
+            insert(r, false);
+        }
+
+        /**
+         * Stores a layer version in one statement (one round trip, not five): the layer's row, created
+         * when the layer is new and locked either way; the check that the version follows the highest
+         * stored; the version; and, when it becomes the current one, the layer's current version.
+         * A version that does not follow fails the statement, and the caller's transaction with it.
+         */
+        private void insert(LayerRevision r, boolean current) {
+            String layer = r.layer().label();
+            int version = r.version().value();
+            boolean stored = tx.get("""
+                    WITH l AS (
+                        INSERT INTO config_layers AS c (layer, latest_version) VALUES (?, ?)
+                        ON CONFLICT (layer) DO UPDATE SET latest_version =
+                            CASE WHEN ?::boolean THEN EXCLUDED.latest_version ELSE c.latest_version END
+                        RETURNING c.layer),
+                    h AS (SELECT coalesce(max(version), 0) AS highest FROM layer_revisions WHERE layer = ?)
+                    INSERT INTO layer_revisions (""" + LAYER_COLUMNS + """
+                    )
+                    SELECT l.layer, ?, ?, ?, ?, ?, ?, ? FROM l, h WHERE h.highest + 1 = ?
+                    RETURNING version""",
+                    layer, current ? version : 0, current, layer,
+                    version, r.document().text(), r.hash().hex(), Rows.timestamp(r.createdAt()), r.createdBy(),
+                    r.message(), r.source().label(), version).isPresent();
+            if (!stored) {
+                throw new IllegalStateException("layer version " + r.version() + " of " + layer
+                        + " does not follow the highest stored");
             }
-            tx.insert("INSERT INTO layer_revisions (" + LAYER_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    r.layer().label(), r.version().value(), r.document().text(), r.hash().hex(),
-                    Rows.timestamp(r.createdAt()), r.createdBy(), r.message(), r.source().label());
         }
 
         @Override
@@ -668,25 +689,37 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             if (pending.isEmpty()) {
                 return;
             }
-            // Collectors sharing a composition share its document: each distinct text is sent once.
-            Map<String, Integer> docIndex = new LinkedHashMap<>();
-            jakarta.json.JsonArrayBuilder rows = CollectorPersistenceAdapter.JSON.createArrayBuilder();
+            // What collectors sharing a composition have in common (document, hashes, sources, pull
+            // interval) is sent once per distinct value; each collector adds only its id, revision,
+            // which of those it has, and its time. A change reaching thousands of collectors of a few
+            // distinct documents so sends and parses a few bytes per collector instead of a JSON
+            // object each (ids are letters, digits, '.', '_' and '-', so a comma separates them).
+            Map<Variant, Integer> variants = new LinkedHashMap<>();
+            StringBuilder ids = new StringBuilder(pending.size() * 16);
+            StringBuilder revisions = new StringBuilder(pending.size() * 4);
+            StringBuilder which = new StringBuilder(pending.size() * 3);
+            StringBuilder times = new StringBuilder(pending.size() * 28);
+            Map<Instant, String> timeText = new java.util.HashMap<>();
             for (EffectiveRevision e : pending) {
-                int doc = docIndex.computeIfAbsent(e.document().text(), t -> docIndex.size());
-                rows.add(CollectorPersistenceAdapter.JSON.createObjectBuilder()
-                        .add("collector_id", e.collectorId().value())
-                        .add("revision", e.revision().value())
-                        .add("doc", doc)
-                        .add("content_hash", e.hash().hex())
-                        .add("effective_sha256", e.effectiveSha256())
-                        .add("sources", String.join(", ", e.sources()))
-                        .add("created_at", e.createdAt().toString())
-                        .add("pull_interval_s", e.pullIntervalSeconds()));
+                int v = variants.computeIfAbsent(new Variant(e.document().text(), e.hash().hex(), e.effectiveSha256(),
+                        String.join(", ", e.sources()), e.pullIntervalSeconds()), k -> variants.size());
+                String sep = ids.isEmpty() ? "" : ",";
+                ids.append(sep).append(e.collectorId().value());
+                revisions.append(sep).append(e.revision().value());
+                which.append(sep).append(v);
+                times.append(sep).append(timeText.computeIfAbsent(e.createdAt(), Instant::toString));
             }
-            jakarta.json.JsonArrayBuilder docs = CollectorPersistenceAdapter.JSON.createArrayBuilder();
-            docIndex.keySet().forEach(docs::add);
+            jakarta.json.JsonArrayBuilder shared = CollectorPersistenceAdapter.JSON.createArrayBuilder();
+            variants.forEach((v, i) -> shared.add(CollectorPersistenceAdapter.JSON.createObjectBuilder()
+                    .add("i", i)
+                    .add("document", v.document())
+                    .add("content_hash", v.hash())
+                    .add("effective_sha256", v.effectiveSha256())
+                    .add("sources", v.sources())
+                    .add("pull_interval_s", v.pullIntervalSeconds())));
             if (!announcing) {
-                tx.dml(EFFECTIVE_WRITE, rows.build().toString(), docs.build().toString());
+                tx.dml(EFFECTIVE_WRITE, shared.build().toString(), ids.toString(), revisions.toString(),
+                        which.toString(), times.toString());
                 pending.clear();
                 return;
             }
@@ -696,11 +729,17 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             announcements.forEach(announced::add);
             jakarta.json.JsonArrayBuilder sources = CollectorPersistenceAdapter.JSON.createArrayBuilder();
             sourceChanges.forEach(sources::add);
-            tx.query(query, rows.build().toString(), docs.build().toString(), EFFECTIVE_CHANNEL,
-                    announced.build().toString(), SOURCES_CHANNEL, sources.build().toString()).forEach(row -> { });
+            tx.query(query, shared.build().toString(), ids.toString(), revisions.toString(), which.toString(),
+                    times.toString(), EFFECTIVE_CHANNEL, announced.build().toString(), SOURCES_CHANNEL,
+                    sources.build().toString()).forEach(row -> { });
             pending.clear();
             announcements.clear();
             sourceChanges.clear();
+        }
+
+        /** What collectors sharing a composition store alike: sent once per statement. */
+        private record Variant(String document, String hash, String effectiveSha256, String sources,
+                               long pullIntervalSeconds) {
         }
 
         @Override
