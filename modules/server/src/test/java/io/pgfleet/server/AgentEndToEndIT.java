@@ -226,6 +226,9 @@ class AgentEndToEndIT {
             agent.await("applied configuration version 1 ", SOON);
         }
         assertTrue(Files.exists(agentDir.resolve("state").resolve("last-known-good.toml")));
+        assertTrue(Files.exists(agentDir.resolve("state").resolve("identity.properties"))
+                && !Files.exists(agentDir.resolve("state").resolve("registration.key")),
+                "the registration's idempotency key is gone once the identity is kept");
         server.close();
         server = null;
         try (AgentProcess agent = AgentProcess.start(agentDir, settings.port())) {
