@@ -62,20 +62,20 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             + " e.sources, e.created_at, coalesce(e.pull_interval_s, 0) AS pull_interval_s";
     /*
      * Members as a change reads them, ordered by id: a document's text comes only with the first
-     * member (in id order) that has that content, the others name it by hash (MemberRows shares it),
-     * so a page of 2,000 members whose documents are a few distinct texts transfers those texts once.
+     * member (in id order) that has that content, the others name it by hash and get '' (a document
+     * is never empty, so '' means "sent before"; MemberRows shares it), so a page of 2,000 members
+     * whose documents are a few distinct texts transfers those texts once. Each column of each row
+     * costs the database client an object and its metadata, so no column says "sent" separately.
      */
     private static final String MEMBER_QUERY = """
             SELECT c.id, c.labels::text AS labels,
                    coalesce(r.version, 0) AS own_version,
-                   row_number() OVER (PARTITION BY r.content_hash ORDER BY c.id) = 1 AS own_document_sent,
                    CASE WHEN row_number() OVER (PARTITION BY r.content_hash ORDER BY c.id) = 1 THEN r.document
                        ELSE '' END AS own_document,
                    r.content_hash AS own_hash,
                    r.created_at AS own_created_at, r.created_by AS own_created_by, r.message AS own_message,
                    r.source AS own_source,
                    coalesce(e.revision, 0) AS e_revision,
-                   row_number() OVER (PARTITION BY e.content_hash ORDER BY c.id) = 1 AS e_document_sent,
                    CASE WHEN row_number() OVER (PARTITION BY e.content_hash ORDER BY c.id) = 1 THEN e.document
                        ELSE '' END AS e_document,
                    e.content_hash AS e_hash,
@@ -229,8 +229,9 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
 
         private ConfigDocument document(DbRow r, String hashColumn, String documentColumn) {
             String hash = Rows.text(r, hashColumn);
-            if (Boolean.TRUE.equals(r.column(documentColumn + "_sent").get())) {
-                ConfigDocument d = new ConfigDocument(Rows.text(r, documentColumn));
+            String text = Rows.text(r, documentColumn);
+            if (!text.isEmpty()) {
+                ConfigDocument d = new ConfigDocument(text);
                 documents.put(hash, d);
                 return d;
             }
