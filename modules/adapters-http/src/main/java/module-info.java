@@ -14,6 +14,7 @@ module io.pgfleet.adapter.in.http {
     requires jakarta.json;
     requires io.github.javadiffutils;
     requires micrometer.core;
+    requires java.logging;
 
     exports io.pgfleet.adapter.in.http;
 }

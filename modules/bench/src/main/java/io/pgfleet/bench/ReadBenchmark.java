@@ -38,8 +38,12 @@ public final class ReadBenchmark {
      * Runs the benchmark.
      *
      * @param args {@code --server-jar J --peer-jar P --peer-dir D [--seconds S] [--connections C[,C…]]
-     *             [--rounds R] [--server-opts "JVM options"]}: every round drives the peer and then pgfleet
-     *             at each connection count; the table gives each figure's median over the rounds
+     *             [--rounds R] [--warmup S (5)] [--server-opts "JVM options"] [--compare-opts "JVM options"]}: every round
+     *             drives the peer and then pgfleet at each connection count (and then a second pgfleet
+     *             server started with {@code --compare-opts} instead of {@code --server-opts}, on the same
+     *             database); the table gives each figure's median over the rounds, with the server's CPU
+     *             time per answered request (user + system, from /proc), which the load of other
+     *             processes changes far less than the rates
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -50,7 +54,10 @@ public final class ReadBenchmark {
         int seconds = options.seconds;
         List<Integer> connectionCounts = options.connectionCounts;
         int rounds = options.rounds;
+        int warmup = options.warmup;
         List<String> serverOpts = options.serverOpts;
+        List<String> compareOpts = options.compareOpts;
+        String java = BenchServer.java();
         Path dir = Files.createTempDirectory("pgfleet-read-bench");
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir)) {
             DatabaseSettings db = pg.settings(16);
@@ -61,11 +68,14 @@ public final class ReadBenchmark {
             try (Connection c = DriverManager.getConnection(peerUrl, db.user(), db.password()); Statement s = c.createStatement()) {
                 s.execute(Files.readString(peerDir.resolve("seed-peer.sql")));
             }
-            List<String> jvm = new ArrayList<>(List.of("-Xmx512m"));
-            jvm.addAll(serverOpts);
-            Process server = BenchServer.start(serverJar, jvm, BenchServer.env(db, 19300, dir.resolve("server")),
-                    "pgfleet server");
-            Process peer = Proc.start(List.of(BenchServer.java(), "-Xmx512m", "-jar", peerJar.toString()),
+            List<Process> servers = new ArrayList<>();
+            List<String> names = new ArrayList<>(List.of("pgfleet " + serverOpts));
+            servers.add(server(serverJar, serverOpts, db, 19300, dir));
+            if (compareOpts != null) {
+                names.add("pgfleet " + compareOpts);
+                servers.add(server(serverJar, compareOpts, db, 19302, dir));
+            }
+            Process peer = Proc.start(List.of(java, "-Xmx512m", "-jar", peerJar.toString()),
                     Map.of("PEER_DB_URL", peerUrl, "PEER_DB_USER", db.user(), "PEER_DB_PASSWORD", db.password(),
                             "PEER_PORT", "19301"),
                     Pattern.compile("Started "), "peer");
@@ -79,53 +89,68 @@ public final class ReadBenchmark {
                 }
                 Path lua = peerDir.resolve("random-path.lua");
                 String auth = "Bearer " + token;
-                wrk(lua, 19301, "/c%d/default/master", "", 5, connectionCounts.get(0));
-                wrk(lua, 19300, "/api/v1/config/c%d", auth, 5, connectionCounts.get(0));
-                // rows[connection index][0 = peer, 1 = pgfleet] = one figure array per round
+                wrk(lua, 19301, "/c%d/default/master", "", warmup, connectionCounts.get(0));
+                for (int k = 0; k < servers.size(); k++) {
+                    wrk(lua, 19300 + 2 * k, "/api/v1/config/c%d", auth, warmup, connectionCounts.get(0));
+                }
+                // rows[connection index][0 = peer, 1.. = pgfleet servers] = one figure array per round
                 List<List<List<double[]>>> rows = new ArrayList<>();
                 for (int c = 0; c < connectionCounts.size(); c++) {
-                    rows.add(List.of(new ArrayList<>(), new ArrayList<>()));
+                    List<List<double[]>> row = new ArrayList<>();
+                    for (int k = 0; k <= servers.size(); k++) {
+                        row.add(new ArrayList<>());
+                    }
+                    rows.add(row);
                 }
                 List<String> loads = new ArrayList<>();
                 for (int r = 0; r < rounds; r++) {
                     for (int c = 0; c < connectionCounts.size(); c++) {
                         int conns = connectionCounts.get(c);
                         String load = loadAverage();
-                        double[] p = wrk(lua, 19301, "/c%d/default/master", "", seconds, conns);
-                        double[] f = wrk(lua, 19300, "/api/v1/config/c%d", auth, seconds, conns);
+                        double[] p = measured(peer, lua, 19301, "/c%d/default/master", "", seconds, conns);
                         rows.get(c).get(0).add(p);
-                        rows.get(c).get(1).add(f);
                         loads.add(load);
-                        System.out.printf("round %d, %d connections (load average %s): peer %.0f/s p99 %.2f ms, "
-                                        + "pgfleet %.0f/s p99 %.2f ms, ratio %.1f×%n",
-                                r + 1, conns, load, p[0], p[3], f[0], f[3], f[0] / p[0]);
+                        System.out.printf("round %d, %d connections (load average %s): peer %.0f/s p99 %.2f ms, %.0f µs CPU/request%n",
+                                r + 1, conns, load, p[0], p[3], p[5]);
+                        for (int k = 0; k < servers.size(); k++) {
+                            double[] f = measured(servers.get(k), lua, 19300 + 2 * k, "/api/v1/config/c%d", auth, seconds, conns);
+                            rows.get(c).get(k + 1).add(f);
+                            System.out.printf("    %s %.0f/s p99 %.2f ms, %.0f µs CPU/request, ratio %.1f× (load average now %s)%n",
+                                    names.get(k), f[0], f[3], f[5], f[0] / p[0], loadAverage());
+                        }
                     }
                 }
                 System.out.println();
                 System.out.printf("median of %d round(s), wrk -t2 -d%ds:%n%n", rounds, seconds);
-                System.out.println("| connections | server | requests/s | p50 ms | p90 ms | p99 ms | bytes per answer | ratio (median of rounds) |");
-                System.out.println("|---|---|---|---|---|---|---|---|");
+                System.out.println("| connections | server | requests/s | p50 ms | p90 ms | p99 ms | bytes per answer "
+                        + "| server CPU µs/request | ratio (median of rounds) |");
+                System.out.println("|---|---|---|---|---|---|---|---|---|");
                 for (int c = 0; c < connectionCounts.size(); c++) {
                     double[] p = median(rows.get(c).get(0));
-                    double[] f = median(rows.get(c).get(1));
-                    List<Double> ratios = new ArrayList<>();
-                    for (int r = 0; r < rounds; r++) {
-                        ratios.add(rows.get(c).get(1).get(r)[0] / rows.get(c).get(0).get(r)[0]);
+                    System.out.printf("| %d | Spring Cloud Config Server (JDBC) | %.0f | %.2f | %.2f | %.2f | %.0f | %.0f | |%n",
+                            connectionCounts.get(c), p[0], p[1], p[2], p[3], p[4], p[5]);
+                    for (int k = 0; k < servers.size(); k++) {
+                        double[] f = median(rows.get(c).get(k + 1));
+                        List<Double> ratios = new ArrayList<>();
+                        for (int r = 0; r < rounds; r++) {
+                            ratios.add(rows.get(c).get(k + 1).get(r)[0] / rows.get(c).get(0).get(r)[0]);
+                        }
+                        Collections.sort(ratios);
+                        System.out.printf("| %d | %s | %.0f | %.2f | %.2f | %.2f | %.0f | %.0f | %.1f× |%n",
+                                connectionCounts.get(c), names.get(k), f[0], f[1], f[2], f[3], f[4], f[5],
+                                ratios.get(ratios.size() / 2));
                     }
-                    Collections.sort(ratios);
-                    System.out.printf("| %d | Spring Cloud Config Server (JDBC) | %.0f | %.2f | %.2f | %.2f | %.0f | |%n",
-                            connectionCounts.get(c), p[0], p[1], p[2], p[3], p[4]);
-                    System.out.printf("| %d | pgfleet | %.0f | %.2f | %.2f | %.2f | %.0f | %.1f× |%n",
-                            connectionCounts.get(c), f[0], f[1], f[2], f[3], f[4], ratios.get(ratios.size() / 2));
                 }
                 System.out.println();
                 System.out.println("load averages at the start of each measurement: " + String.join("; ", loads));
                 System.out.println("(" + Instant.now() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, Java "
                         + Runtime.version() + ", server options " + serverOpts + ")");
             } finally {
-                server.destroy();
+                servers.forEach(Process::destroy);
                 peer.destroy();
-                server.waitFor(30, TimeUnit.SECONDS);
+                for (Process server : servers) {
+                    server.waitFor(30, TimeUnit.SECONDS);
+                }
                 peer.waitFor(30, TimeUnit.SECONDS);
             }
         }
@@ -145,12 +170,43 @@ public final class ReadBenchmark {
         List<Integer> connectionCounts = List.of(32);
         @Option(names = "--rounds")
         int rounds = 1;
+        @Option(names = "--warmup")
+        int warmup = 5;
         List<String> serverOpts = List.of();
+        List<String> compareOpts;
 
         @Option(names = "--server-opts")
         void serverOpts(String jvmOptions) {
             serverOpts = BenchOptions.words(jvmOptions);
         }
+
+        @Option(names = "--compare-opts")
+        void compareOpts(String jvmOptions) {
+            compareOpts = BenchOptions.words(jvmOptions);
+        }
+    }
+
+    /** A pgfleet server on the benchmark's database, JVM options {@code -Xmx512m} then {@code opts}. */
+    private static Process server(Path jar, List<String> opts, DatabaseSettings db, int port, Path dir)
+            throws Exception {
+        List<String> jvm = new ArrayList<>(List.of("-Xmx512m"));
+        jvm.addAll(opts);
+        return BenchServer.start(jar, jvm, BenchServer.env(db, port,
+                dir.resolve("server-" + port)), "pgfleet server " + port);
+    }
+
+    /**
+     * Runs wrk against a server process; returns wrk's figures and, last, the process's CPU time per
+     * answered request in microseconds.
+     */
+    private static double[] measured(Process server, Path lua, int port, String template, String auth, int seconds,
+                                     int connections) throws Exception {
+        double cpu = Proc.cpuSeconds(server.pid());
+        double[] w = wrk(lua, port, template, auth, seconds, connections);
+        double used = Proc.cpuSeconds(server.pid()) - cpu;
+        double[] out = java.util.Arrays.copyOf(w, w.length + 1);
+        out[w.length] = used * 1e6 / (w[0] * seconds);
+        return out;
     }
 
     /** Each figure's own median over the rounds. */

@@ -1,7 +1,6 @@
 package io.pgfleet.domain.collector;
 
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * The identity of a collector: 1 to 64 characters, letters, digits, {@code .}, {@code _} and
@@ -11,11 +10,12 @@ import java.util.regex.Pattern;
  */
 public record CollectorId(String value) {
 
-    private static final Pattern FORMAT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /** Longest id accepted. */
+    private static final int MAX_LENGTH = 64;
 
     /** Rejects anything that is not a well-formed collector id. */
     public CollectorId {
-        if (value == null || !FORMAT.matcher(value).matches()) {
+        if (!isValid(value)) {
             throw new IllegalArgumentException(
                     "collector id must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
@@ -39,7 +39,23 @@ public record CollectorId(String value) {
      * @return true when {@link #of(String)} accepts it
      */
     public static boolean isValid(String text) {
-        return text != null && FORMAT.matcher(text).matches();
+        // [A-Za-z0-9][A-Za-z0-9._-]{0,63}, checked by hand: every configuration read checks an id
+        // from its path, and a regular expression allocated a matcher and its state each time.
+        if (text == null || text.isEmpty() || text.length() > MAX_LENGTH || !letterOrDigit(text.charAt(0))) {
+            return false;
+        }
+        for (int i = 1; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!letterOrDigit(c) && c != '.' && c != '_' && c != '-') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** ASCII letters and digits only (not {@link Character#isLetterOrDigit}, which accepts any script). */
+    private static boolean letterOrDigit(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     }
 
     /**

@@ -12,11 +12,12 @@ final class PathParams {
 
     static CollectorId collectorId(ServerRequest req) {
         String raw = req.path().pathParameters().get("id");
-        if (!CollectorId.isValid(raw)) {
+        try {
+            return CollectorId.of(raw);
+        } catch (IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest("'" + raw + "' is not a collector id: 1-64 letters, digits, "
                     + "'.', '_' or '-', starting with a letter or digit"));
         }
-        return CollectorId.of(raw);
     }
 
     static ConfigVersion version(ServerRequest req) {

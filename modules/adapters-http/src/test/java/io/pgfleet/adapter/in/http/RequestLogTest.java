@@ -95,6 +95,9 @@ class RequestLogTest {
         java.util.List<String> warnings = records.stream().filter(r -> r.getLevel() == java.util.logging.Level.WARNING)
                 .map(java.util.logging.LogRecord::getMessage).toList();
         assertEquals(1, warnings.size(), warnings.toString());
+        // Every record names the writer as its source, as operators' log formats show it.
+        assertEquals(java.util.Set.of(RequestLog.Writer.class.getName() + ".write"), records.stream()
+                .map(r -> r.getSourceClassName() + "." + r.getSourceMethodName()).collect(java.util.stream.Collectors.toSet()));
         assertTrue(warnings.get(0).startsWith("1 request log line(s) dropped"), warnings.get(0));
     }
 }
