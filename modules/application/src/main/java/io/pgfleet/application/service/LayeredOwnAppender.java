@@ -91,7 +91,7 @@ final class LayeredOwnAppender implements OwnLayerAppender {
     @Override
     public PublishResult append(CollectorId collectorId,
                                 BiFunction<Optional<ConfigRevision>, Optional<EntityTag>, PublishResult> decision,
-                                Function<ConfigRevision, AuditEntry> audit, CapabilityMode mode, Parsed parsed) {
+                                Function<ConfigRevision, AuditEntry> audit, CapabilityMode mode, ParsedDocument parsed) {
         return append(new Pending(collectorId, decision, audit, mode, Optional.of(parsed)));
     }
 
@@ -290,14 +290,14 @@ final class LayeredOwnAppender implements OwnLayerAppender {
         final BiFunction<Optional<ConfigRevision>, Optional<EntityTag>, PublishResult> decision;
         final Function<ConfigRevision, AuditEntry> audit;
         final CapabilityMode mode;
-        final Optional<Parsed> parsed;
+        final Optional<ParsedDocument> parsed;
         // Written by whoever stores the batch, before it signals the batch's end; read under the same lock.
         volatile boolean done;
         PublishResult result;
         RuntimeException failure;
 
         Pending(CollectorId collectorId, BiFunction<Optional<ConfigRevision>, Optional<EntityTag>, PublishResult> decision,
-                Function<ConfigRevision, AuditEntry> audit, CapabilityMode mode, Optional<Parsed> parsed) {
+                Function<ConfigRevision, AuditEntry> audit, CapabilityMode mode, Optional<ParsedDocument> parsed) {
             this.collectorId = collectorId;
             this.decision = decision;
             this.audit = audit;

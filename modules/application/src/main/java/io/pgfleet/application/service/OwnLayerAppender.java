@@ -4,11 +4,9 @@ import io.pgfleet.application.port.out.AppendConfigRevisionPort;
 import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.capability.CapabilityMode;
 import io.pgfleet.domain.collector.CollectorId;
-import io.pgfleet.domain.config.ConfigDocument;
 import io.pgfleet.domain.config.ConfigRevision;
 import io.pgfleet.domain.config.EntityTag;
 import io.pgfleet.domain.config.PublishResult;
-import io.pgfleet.domain.schema.ParseOutcome;
 
 import java.util.Optional;
 import java.util.function.BiFunction;
@@ -47,17 +45,8 @@ interface OwnLayerAppender {
      */
     default PublishResult append(CollectorId collectorId,
                                  BiFunction<Optional<ConfigRevision>, Optional<EntityTag>, PublishResult> decision,
-                                 Function<ConfigRevision, AuditEntry> audit, CapabilityMode mode, Parsed parsed) {
+                                 Function<ConfigRevision, AuditEntry> audit, CapabilityMode mode, ParsedDocument parsed) {
         return append(collectorId, decision, audit, mode);
-    }
-
-    /**
-     * A document and what parsing it gave.
-     *
-     * @param document the document
-     * @param outcome  its parse
-     */
-    record Parsed(ConfigDocument document, ParseOutcome outcome) {
     }
 
     /**

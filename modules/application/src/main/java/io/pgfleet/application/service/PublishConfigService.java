@@ -49,6 +49,6 @@ final class PublishConfigService implements PublishConfigUseCase {
                                 ? ConfigHistory.decide(latest, anyCurrent)
                                 : ConfigHistory.decide(latest, request),
                 revision -> AuditEntry.published(revision, command.actor()), command.mode(),
-                new OwnLayerAppender.Parsed(command.document(), parsed));
+                new ParsedDocument(command.document(), parsed));
     }
 }
