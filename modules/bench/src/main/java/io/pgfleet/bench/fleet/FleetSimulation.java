@@ -670,7 +670,7 @@ public final class FleetSimulation {
                 }
             }
         }
-        double pss = Procs.postgresPssMiB();
+        double pss = Procs.postgresPssMiB(dir.resolve("db").resolve("postgres"));
         if (pss > 0) {
             memory.add(new MemorySample(now, "postgresql", pgGeneration, pss, -1, -1));
         }

@@ -6,6 +6,8 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -82,14 +84,29 @@ final class Procs {
     }
 
     /**
-     * Proportional set size of every PostgreSQL process this JVM started (shared buffers counted
-     * once across them), in MiB; -1 when none runs.
+     * Proportional set size of the PostgreSQL whose data directory is given: its postmaster (the
+     * first line of {@code postmaster.pid}) and every backend under it, shared buffers counted once
+     * across them, in MiB; -1 when none runs. Found by the data directory, not as this JVM's
+     * descendants: pg_ctl starts the postmaster detached, so it is nobody's child here.
      */
-    static double postgresPssMiB() {
-        double kb = ProcessHandle.current().descendants()
-                .filter(h -> h.info().command().map(c -> c.endsWith("/postgres")).orElse(false))
-                .mapToDouble(h -> pssKiB(h.pid())).sum();
+    static double postgresPssMiB(Path dataDir) {
+        Optional<ProcessHandle> postmaster = postmasterPid(dataDir).flatMap(ProcessHandle::of);
+        if (postmaster.isEmpty()) {
+            return -1;
+        }
+        double kb = pssKiB(postmaster.get().pid())
+                + postmaster.get().descendants().mapToDouble(h -> pssKiB(h.pid())).sum();
         return kb > 0 ? kb / 1024.0 : -1;
+    }
+
+    /** The postmaster's pid from a data directory's {@code postmaster.pid}, when it has one. */
+    static Optional<Long> postmasterPid(Path dataDir) {
+        try {
+            List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"));
+            return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).trim()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     private static double pssKiB(long pid) {

@@ -28,6 +28,13 @@ import java.util.regex.Pattern;
  */
 final class ServerTier implements AutoCloseable {
 
+    /**
+     * How long a start may take before the run gives up. A start takes about a second on a quiet
+     * machine, but niced on 2 cores shared at load average 40-50 the JVM alone took minutes to
+     * load its classes (3-4 min seen), and a restart that missed 5 minutes ended a 20-minute run
+     * without a report.
+     */
+    static final java.time.Duration READY_TIMEOUT = java.time.Duration.ofMinutes(15);
     private static final Pattern STATUS = Pattern.compile("\"status\":(\\d{3})");
     private static final Pattern ROUTE = Pattern.compile("\"route\":\"([^\"]*)\"");
     private static final Pattern METHOD = Pattern.compile("\"method\":\"([^\"]*)\"");
@@ -112,7 +119,7 @@ final class ServerTier implements AutoCloseable {
         Path log = logDir.resolve("server-" + i + "-" + gen + ".log");
         java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
         Thread.ofPlatform().daemon().name("server-" + i + "-log").start(() -> read(i, p, log, ready));
-        if (!ready.await(300, TimeUnit.SECONDS)) {
+        if (!ready.await(READY_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new IllegalStateException("server instance " + i + " did not start; see " + log);
         }
