@@ -142,6 +142,29 @@ class EffectiveRevisionsIT {
         }
     }
 
+    @Test
+    void anInstanceStartsWhileAnotherServesArrivalsAndStillCompletesTheRevisions() throws Exception {
+        String id = "completed-at-start";
+        ok(onA.postJson("/api/v1/collectors", "{\"id\":\"" + id + "\"}"));
+        ok(onA.putToml("/api/v1/config/" + id, "[collector]\npush_interval = 19\n"));
+        try (Connection c = database.connect(); Statement s = c.createStatement()) {
+            s.execute("UPDATE effective_configs SET effective_sha256 = NULL WHERE collector_id = '" + id + "'");
+        }
+        // What an instance serving a registration holds meanwhile: the layers lock, shared.
+        try (Connection arrival = database.connect(); Statement s = arrival.createStatement()) {
+            arrival.setAutoCommit(false);
+            s.execute("SELECT pg_advisory_xact_lock_shared(" + 0x7067666c6c617972L + ")");
+            CompletableFuture<PgfleetServer> starting = CompletableFuture.supplyAsync(() -> TestServers.start(database));
+            try (PgfleetServer started = starting.get(2, java.util.concurrent.TimeUnit.MINUTES)) {
+                assertEquals(0, count("SELECT count(*) FROM effective_configs WHERE effective_sha256 IS NULL"
+                        + " AND collector_id = '" + id + "'"), "completed without waiting for the arrival");
+            } finally {
+                arrival.rollback();
+                starting.thenAccept(PgfleetServer::close);
+            }
+        }
+    }
+
     private static String effectiveSha(String id) {
         Matcher m = Pattern.compile("\"effective_sha256\":\"([0-9a-f]{64})\"")
                 .matcher(onA.get("/api/v1/collectors/" + id + "/effective").body());

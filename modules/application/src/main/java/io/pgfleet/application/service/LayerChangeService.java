@@ -478,8 +478,12 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             String from = after;
             Instant now = clock.instant();
             Completed batch = store.transact(tx -> {
-                // Under the layers lock like every layer change, so the layers read are the ones committed last.
-                tx.lockLayers();
+                // Completing brings single collectors up to date, like an arrival: the layers lock in shared
+                // mode keeps layer changes out while the layers are read, and the members' row locks order it
+                // with other changes of them. Exclusive, it queued behind the registrations another instance
+                // was serving, and every registration after it queued behind it: a restarting instance
+                // stalled the whole tier.
+                tx.lockLayersShared();
                 List<LayerMember> members = tx.lockIncomplete(from, COMPLETE_BATCH);
                 if (members.isEmpty()) {
                     return Outcome.rollback(new Completed(List.of(), Optional.empty()));
