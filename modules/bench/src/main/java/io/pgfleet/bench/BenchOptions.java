@@ -43,7 +43,9 @@ public final class BenchOptions {
      */
     public static <T> T parse(T options, String... args) {
         try {
-            new CommandLine(options).setOverwrittenOptionsAllowed(true).parseArgs(args);
+            // No @file expansion: "--server-opts @deploy/pgfleet-server.jvm.options" hands the JVM its
+            // own argument file, which picocli would otherwise open and splice in as benchmark options.
+            new CommandLine(options).setOverwrittenOptionsAllowed(true).setExpandAtFiles(false).parseArgs(args);
             return options;
         } catch (ParameterException e) {
             throw new BadOption(describe(e, List.of(args)), e);
