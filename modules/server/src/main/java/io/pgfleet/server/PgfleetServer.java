@@ -208,6 +208,7 @@ public final class PgfleetServer implements AutoCloseable {
                         LoginLimitSettings.defaults().addressWindow(), LoginLimitSettings.defaults().maxTracked()))
                 .retention(settings.retention())
                 .layerStore(storage.layers()).loadLayers(storage.layers())
+                .registrationStore(storage.registrations())
                 .rolloutStore(storage.rollouts()).loadRollouts(storage.rollouts()).rolloutLease(storage.rollouts())
                 .rollouts(new RolloutSettings(settings.rollouts().instance(), settings.rollouts().lease()))
                 .clock(clock)

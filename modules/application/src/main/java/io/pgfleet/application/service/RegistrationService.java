@@ -7,9 +7,9 @@ import io.pgfleet.application.port.in.RegistrationCredential;
 import io.pgfleet.application.port.out.EnrolmentTokenStorePort;
 import io.pgfleet.application.port.out.LoadCollectorPort;
 import io.pgfleet.application.port.out.RecordAuditPort;
-import io.pgfleet.application.port.out.LayerStorePort;
-import io.pgfleet.application.port.out.LayerStorePort.KeyedRegistration;
 import io.pgfleet.application.port.out.LayerStorePort.Outcome;
+import io.pgfleet.application.port.out.RegistrationStorePort;
+import io.pgfleet.application.port.out.RegistrationStorePort.KeyedRegistration;
 import io.pgfleet.application.port.out.ServerSecretPort;
 import io.pgfleet.domain.access.Principal;
 import io.pgfleet.domain.access.Role;
@@ -55,12 +55,12 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
     private final Clock clock;
     private final LoginThrottle throttle;
     private final RecordAuditPort audit;
-    private final LayerStorePort store;
+    private final RegistrationStorePort store;
     private final LayerChangeService layers;
 
     RegistrationService(ServerSecretPort secrets, EnrolmentTokenStorePort enrolments, LoadCollectorPort loadCollector,
                         TokenIssuer issuer, SecuritySettings settings, Clock clock,
-                        LoginThrottle throttle, RecordAuditPort audit, LayerStorePort store, LayerChangeService layers) {
+                        LoginThrottle throttle, RecordAuditPort audit, RegistrationStorePort store, LayerChangeService layers) {
         this.store = store;
         this.layers = layers;
         this.throttle = throttle;
@@ -129,7 +129,7 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
      * Answers a retry of a registration that succeeded: the same collector, a new token family, the
      * family of the earlier answer revoked. Nothing is created; one audit entry says so.
      */
-    private Outcome<Arrival> replay(LayerStorePort.Transaction tx, Keyed keyed, KeyedRegistration held, Instant now,
+    private Outcome<Arrival> replay(RegistrationStorePort.Transaction tx, Keyed keyed, KeyedRegistration held, Instant now,
                                     Actor actor) {
         if (!held.requestHash().equals(keyed.requestHash())) {
             return Outcome.rollback(new Arrival(new RegistrationResult.KeyReused("the idempotency key was used for "
@@ -193,7 +193,7 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
         }
     }
 
-    private Arrival registered(LayerStorePort.Transaction tx, Collector collector, Instant now, String family) {
+    private Arrival registered(RegistrationStorePort.Transaction tx, Collector collector, Instant now, String family) {
         List<LayerComposer.Save> saves = layers.arrive(tx, collector.id(), now);
         return new Arrival(new RegistrationResult.Registered(collector,
                 issuer.newFamily(new Principal(collector.id().value(), Role.COLLECTOR), tx, family)), saves);

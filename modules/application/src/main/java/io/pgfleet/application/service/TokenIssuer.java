@@ -3,6 +3,7 @@ package io.pgfleet.application.service;
 import io.pgfleet.application.port.in.TokenPair;
 import io.pgfleet.application.port.out.AccessTokenPort;
 import io.pgfleet.application.port.out.RefreshTokenStorePort;
+import io.pgfleet.application.port.out.RegistrationStorePort;
 import io.pgfleet.domain.access.Principal;
 
 import java.time.Clock;
@@ -32,12 +33,12 @@ final class TokenIssuer {
      * Issues the first pair of a new family whose refresh token is stored in the given transaction,
      * so it exists only if that transaction commits (a registration's).
      */
-    TokenPair newFamily(Principal principal, io.pgfleet.application.port.out.LayerStorePort.Transaction tx) {
+    TokenPair newFamily(Principal principal, RegistrationStorePort.Transaction tx) {
         return newFamily(principal, tx, UUID.randomUUID().toString());
     }
 
-    /** As {@link #newFamily(Principal, io.pgfleet.application.port.out.LayerStorePort.Transaction)}, the family named. */
-    TokenPair newFamily(Principal principal, io.pgfleet.application.port.out.LayerStorePort.Transaction tx,
+    /** As {@link #newFamily(Principal, RegistrationStorePort.Transaction)}, the family named. */
+    TokenPair newFamily(Principal principal, RegistrationStorePort.Transaction tx,
                         String familyId) {
         Instant now = clock.instant();
         AccessTokenPort.IssuedAccessToken access = accessTokens.issue(principal, now);

@@ -13,6 +13,7 @@ import io.pgfleet.application.port.out.CheckDatabasePort;
 import io.pgfleet.application.port.out.ConfigChangeFeedPort;
 import io.pgfleet.application.port.out.EnrolmentTokenStorePort;
 import io.pgfleet.application.port.out.LayerStorePort;
+import io.pgfleet.application.port.out.RegistrationStorePort;
 import io.pgfleet.application.port.out.LoadLayersPort;
 import io.pgfleet.application.port.out.LoadAuditTrailPort;
 import io.pgfleet.application.port.out.LoadCollectorPort;
@@ -83,6 +84,7 @@ public final class UseCaseFactory {
         private RecordAuditPort recordAudit;
         private LoginLimitSettings loginLimits = LoginLimitSettings.defaults();
         private LayerStorePort layerStore;
+        private RegistrationStorePort registrationStore;
         private LoadLayersPort loadLayers;
         private io.pgfleet.application.port.out.RolloutStorePort rolloutStore;
         private io.pgfleet.application.port.out.LoadRolloutsPort loadRollouts;
@@ -265,6 +267,12 @@ public final class UseCaseFactory {
             return this;
         }
 
+        /** @param port registrations, all or nothing, with their idempotency keys @return this builder */
+        public Builder registrationStore(RegistrationStorePort port) {
+            this.registrationStore = port;
+            return this;
+        }
+
         /** @param port reading layers, groups and effective revisions @return this builder */
         public Builder loadLayers(LoadLayersPort port) {
             this.loadLayers = port;
@@ -335,7 +343,7 @@ public final class UseCaseFactory {
             LayerChangeService layers = new LayerChangeService(layerStore, loadLayers, composer, revoke, announced, clock,
                     layerTimings);
             RegistrationService registration = new RegistrationService(secrets, enrolments, loadCollector,
-                    issuer, settings, clock, throttle, recordAudit, layerStore, layers);
+                    issuer, settings, clock, throttle, recordAudit, registrationStore, layers);
             changes.subscribe(new OwnVersionReconciler(loadLayers, effective::remembered, layers));
             ArrivalsGetTheirLayers arrivals = new ArrivalsGetTheirLayers(
                     new ProvisionCollectorService(loadCollector, saveCollector, clock), registration, layers);
@@ -373,6 +381,7 @@ public final class UseCaseFactory {
                 {loadUser, "loadUser"}, {saveUser, "saveUser"}, {hasher, "hasher"}, {accessTokens, "accessTokens"},
                 {signingKeys, "signingKeys"}, {refreshTokens, "refreshTokens"}, {enrolments, "enrolments"},
                 {secrets, "secrets"}, {purge, "purge"}, {samplePartitions, "samplePartitions"}, {recordAudit, "recordAudit"}, {layerStore, "layerStore"},
+                {registrationStore, "registrationStore"},
                 {loadLayers, "loadLayers"}, {rolloutStore, "rolloutStore"}, {loadRollouts, "loadRollouts"},
                 {rolloutLease, "rolloutLease"}};
             for (Object[] port : ports) {

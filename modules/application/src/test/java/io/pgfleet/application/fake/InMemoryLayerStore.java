@@ -187,44 +187,6 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
         }
 
         @Override
-        public boolean insertCollector(io.pgfleet.domain.collector.Collector collector, AuditEntry audit) {
-            throw new UnsupportedOperationException("registration is exercised against PostgreSQL");
-        }
-
-        @Override
-        public Optional<CollectorId> consumeEnrolmentToken(String tokenHash, java.time.Instant now,
-                                                           Optional<CollectorId> forCollector) {
-            throw new UnsupportedOperationException("registration is exercised against PostgreSQL");
-        }
-
-        @Override
-        public Optional<io.pgfleet.domain.collector.Collector> collector(CollectorId id) {
-            throw new UnsupportedOperationException("registration is exercised against PostgreSQL");
-        }
-
-        @Override
-        public Optional<KeyedRegistration> claimRegistrationKey(String keyHash, KeyedRegistration registration,
-                                                                java.time.Instant now, java.time.Instant expiredBefore) {
-            throw new UnsupportedOperationException("registration is exercised against PostgreSQL");
-        }
-
-        @Override
-        public Optional<KeyedRegistration> lockRegistrationKey(String keyHash, java.time.Instant expiredBefore) {
-            throw new UnsupportedOperationException("registration is exercised against PostgreSQL");
-        }
-
-        @Override
-        public void reissueRegistration(String keyHash, String oldFamily, String newFamily, java.time.Instant now) {
-            throw new UnsupportedOperationException("registration is exercised against PostgreSQL");
-        }
-
-        @Override
-        public void saveRefreshToken(String tokenHash, String familyId, io.pgfleet.domain.access.Principal principal,
-                                     java.time.Instant issuedAt, java.time.Instant expiresAt) {
-            throw new UnsupportedOperationException("registration is exercised against PostgreSQL");
-        }
-
-        @Override
         public Optional<LayerRevision> latestLayer(LayerId layer) {
             List<LayerRevision> list = s.layers.getOrDefault(layer.label(), List.of());
             return list.isEmpty() ? Optional.empty() : Optional.of(list.get(list.size() - 1));

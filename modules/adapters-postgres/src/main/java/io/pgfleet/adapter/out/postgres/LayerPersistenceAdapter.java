@@ -316,45 +316,6 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         }
 
         @Override
-        public boolean insertCollector(io.pgfleet.domain.collector.Collector collector, AuditEntry audit) {
-            return CollectorPersistenceAdapter.insert(tx, collector, audit);
-        }
-
-        @Override
-        public Optional<CollectorId> consumeEnrolmentToken(String tokenHash, Instant now,
-                                                           Optional<CollectorId> forCollector) {
-            return TokenPersistenceAdapter.consumeEnrolmentToken(tx, tokenHash, now, forCollector);
-        }
-
-        @Override
-        public Optional<io.pgfleet.domain.collector.Collector> collector(CollectorId id) {
-            return tx.get("SELECT id, name, hostname, labels::text AS labels, created_at, revoked_at IS NOT NULL AS revoked"
-                    + " FROM collectors WHERE id = ?", id.value()).map(CollectorPersistenceAdapter::collector);
-        }
-
-        @Override
-        public Optional<KeyedRegistration> claimRegistrationKey(String keyHash, KeyedRegistration registration,
-                                                                Instant now, Instant expiredBefore) {
-            return RegistrationKeyRows.claim(tx, keyHash, registration, now, expiredBefore);
-        }
-
-        @Override
-        public Optional<KeyedRegistration> lockRegistrationKey(String keyHash, Instant expiredBefore) {
-            return RegistrationKeyRows.lock(tx, keyHash, expiredBefore);
-        }
-
-        @Override
-        public void reissueRegistration(String keyHash, String oldFamily, String newFamily, Instant now) {
-            RegistrationKeyRows.reissue(tx, keyHash, oldFamily, newFamily, now);
-        }
-
-        @Override
-        public void saveRefreshToken(String tokenHash, String familyId, io.pgfleet.domain.access.Principal principal,
-                                     Instant issuedAt, Instant expiresAt) {
-            TokenPersistenceAdapter.insertRefreshToken(tx, tokenHash, familyId, principal, issuedAt, expiresAt);
-        }
-
-        @Override
         public Optional<LayerRevision> latestLayer(LayerId layer) {
             return LayerPersistenceAdapter.latestLayer(tx, layer);
         }

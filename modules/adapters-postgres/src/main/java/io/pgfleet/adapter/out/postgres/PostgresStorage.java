@@ -26,6 +26,7 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
     private final FleetPersistenceAdapter fleet;
     private final LayerPersistenceAdapter layers;
     private final RolloutPersistenceAdapter rollouts;
+    private final RegistrationPersistenceAdapter registrations;
     private final PostgresChangeFeed changes;
     private final RetentionPersistenceAdapter retention;
     private final SamplePartitionsPersistenceAdapter samplePartitions;
@@ -49,6 +50,7 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
         this.samplePartitions = new SamplePartitionsPersistenceAdapter(db);
         this.layers = new LayerPersistenceAdapter(db);
         this.rollouts = new RolloutPersistenceAdapter(db);
+        this.registrations = new RegistrationPersistenceAdapter(db);
     }
 
     /**
@@ -108,6 +110,15 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
      */
     public RolloutPersistenceAdapter rollouts() {
         return rollouts;
+    }
+
+    /**
+     * Registrations with their idempotency keys.
+     *
+     * @return the adapter
+     */
+    public RegistrationPersistenceAdapter registrations() {
+        return registrations;
     }
 
     /**

@@ -1,0 +1,118 @@
+package io.pgfleet.adapter.out.postgres;
+
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbRow;
+import io.helidon.dbclient.DbTransaction;
+import io.pgfleet.application.port.out.LayerStorePort;
+import io.pgfleet.application.port.out.RegistrationStorePort;
+import io.pgfleet.domain.access.Principal;
+import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.collector.Collector;
+import io.pgfleet.domain.collector.CollectorId;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Registrations, each in one transaction: the collector ({@code collectors}) or the use of its
+ * enrolment token, its first refresh token, its idempotency key ({@code registration_keys},
+ * migration V28) and, through the layer adapter's transaction it extends, its first effective
+ * revision.
+ */
+public final class RegistrationPersistenceAdapter implements RegistrationStorePort {
+
+    private final DbClient db;
+
+    RegistrationPersistenceAdapter(DbClient db) {
+        this.db = db;
+    }
+
+    @Override
+    public <T> T transact(Function<RegistrationStorePort.Transaction, LayerStorePort.Outcome<T>> work) {
+        return Rows.guard("registering a collector", () -> Rows.<LayerStorePort.Outcome<T>>inTransaction(db, tx -> {
+            Tx view = new Tx(tx);
+            LayerStorePort.Outcome<T> outcome = work.apply(view);
+            if (outcome.commit()) {
+                view.flush();
+            }
+            return outcome;
+        }, o -> o.commit()).value());
+    }
+
+    /** A registration's view: a layer change's, and the registration's own rows. */
+    private static final class Tx extends LayerPersistenceAdapter.Tx implements RegistrationStorePort.Transaction {
+
+        Tx(DbTransaction tx) {
+            super(tx);
+        }
+
+        @Override
+        public boolean insertCollector(Collector collector, AuditEntry audit) {
+            return CollectorPersistenceAdapter.insert(tx, collector, audit);
+        }
+
+        @Override
+        public Optional<CollectorId> consumeEnrolmentToken(String tokenHash, Instant now,
+                                                           Optional<CollectorId> forCollector) {
+            return TokenPersistenceAdapter.consumeEnrolmentToken(tx, tokenHash, now, forCollector);
+        }
+
+        @Override
+        public Optional<Collector> collector(CollectorId id) {
+            return tx.get("SELECT id, name, hostname, labels::text AS labels, created_at, revoked_at IS NOT NULL AS revoked"
+                    + " FROM collectors WHERE id = ?", id.value()).map(CollectorPersistenceAdapter::collector);
+        }
+
+        /**
+         * Inserts the key, or takes over an expired entry; a live entry is left alone and returned,
+         * locked. The insert waits for a transaction that inserted the same key and has not ended, so
+         * two requests with one key never both claim it (the primary key decides).
+         */
+        @Override
+        public Optional<KeyedRegistration> claimRegistrationKey(String keyHash, KeyedRegistration registration,
+                                                                Instant now, Instant expiredBefore) {
+            boolean claimed = tx.get("""
+                            INSERT INTO registration_keys (key_hash, request_hash, collector_id, family_id, created_at)
+                            VALUES (?, ?, ?, ?, ?)
+                            ON CONFLICT (key_hash) DO UPDATE SET request_hash = EXCLUDED.request_hash,
+                                collector_id = EXCLUDED.collector_id, family_id = EXCLUDED.family_id,
+                                created_at = EXCLUDED.created_at
+                            WHERE registration_keys.created_at < ?
+                            RETURNING key_hash""", keyHash, registration.requestHash(), registration.collector().value(),
+                    registration.familyId(), Rows.timestamp(now), Rows.timestamp(expiredBefore)).isPresent();
+            if (claimed) {
+                return Optional.empty();
+            }
+            // A live entry: the conflicting insert found it committed (this statement's snapshot sees it).
+            return Optional.of(lockRegistrationKey(keyHash, expiredBefore).orElseThrow(() -> new IllegalStateException(
+                    "the registration key conflicted but its entry is gone")));
+        }
+
+        @Override
+        public Optional<KeyedRegistration> lockRegistrationKey(String keyHash, Instant expiredBefore) {
+            return tx.get("SELECT collector_id, request_hash, family_id FROM registration_keys"
+                            + " WHERE key_hash = ? AND created_at >= ? FOR UPDATE", keyHash,
+                            Rows.timestamp(expiredBefore))
+                    .map(Tx::registration);
+        }
+
+        @Override
+        public void reissueRegistration(String keyHash, String oldFamily, String newFamily, Instant now) {
+            tx.update("UPDATE registration_keys SET family_id = ? WHERE key_hash = ?", newFamily, keyHash);
+            tx.update("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
+                    Rows.timestamp(now), oldFamily);
+        }
+
+        @Override
+        public void saveRefreshToken(String tokenHash, String familyId, Principal principal, Instant issuedAt,
+                                     Instant expiresAt) {
+            TokenPersistenceAdapter.insertRefreshToken(tx, tokenHash, familyId, principal, issuedAt, expiresAt);
+        }
+
+        private static KeyedRegistration registration(DbRow row) {
+            return new KeyedRegistration(CollectorId.of(Rows.text(row, "collector_id")), Rows.text(row, "request_hash"),
+                    Rows.text(row, "family_id"));
+        }
+    }
+}
