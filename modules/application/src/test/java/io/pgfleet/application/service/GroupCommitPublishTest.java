@@ -2,9 +2,7 @@ package io.pgfleet.application.service;
 
 import io.pgfleet.application.fake.Given;
 import io.pgfleet.application.fake.InMemoryLayerStore;
-import io.pgfleet.application.fake.LineParser;
 import io.pgfleet.application.port.in.PublishConfigCommand;
-import io.pgfleet.application.port.out.LayerStorePort;
 import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.audit.AuditSubject;
 import io.pgfleet.domain.collector.CollectorId;
@@ -14,16 +12,11 @@ import io.pgfleet.domain.config.Precondition;
 import io.pgfleet.domain.config.PublishResult;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -34,34 +27,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * each with its own outcome: a refused one stores nothing and does not stop the others.
  */
 class GroupCommitPublishTest {
-
-    /** Holds the first transactions until released, so that every slot is busy and publishes wait. */
-    private static final class GatedStore implements LayerStorePort {
-        private final InMemoryLayerStore delegate;
-        private final int held;
-        final AtomicInteger transactions = new AtomicInteger();
-        final CountDownLatch entered;
-        final CountDownLatch release = new CountDownLatch(1);
-
-        GatedStore(InMemoryLayerStore delegate, int held) {
-            this.delegate = delegate;
-            this.held = held;
-            this.entered = new CountDownLatch(held);
-        }
-
-        @Override
-        public <T> T transact(Function<Transaction, Outcome<T>> work) {
-            if (transactions.incrementAndGet() <= held) {
-                entered.countDown();
-                try {
-                    release.await(1, TimeUnit.MINUTES);
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-            return delegate.transact(work);
-        }
-    }
 
     private static PublishConfigCommand command(String collector, int interval, Precondition precondition) {
         return new PublishConfigCommand(CollectorId.of(collector), Given.document(interval), precondition,
@@ -74,29 +39,19 @@ class GroupCommitPublishTest {
         return task;
     }
 
-    private static void awaitWaiting(Thread.State expected, Thread t) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (t.getState() != expected && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
-        assertEquals(expected, t.getState());
-    }
-
     @Test
     void publishesToDifferentCollectorsWaitingTogetherShareOneTransactionEachWithItsOwnOutcome() throws Exception {
         InMemoryLayerStore memory = new InMemoryLayerStore();
         for (String id : List.of("held-1", "held-2", "a", "b", "c")) {
             memory.withCollector(id, Map.of());
         }
-        GatedStore store = new GatedStore(memory, LayeredOwnAppender.MAX_IN_FLIGHT);
-        PublishConfigService publish = new PublishConfigService(
-                new LayeredOwnAppender(store, new LayerComposer(new LineParser()), s -> { }),
-                new DocumentValidator(new LineParser()), Clock.fixed(Given.T0, ZoneOffset.UTC));
+        HoldingStore store = HoldingStore.over(memory).holdingFirst(LayeredOwnAppender.MAX_IN_FLIGHT);
+        PublishConfigService publish = store.publisher();
         // Every slot busy: the publishes after these wait in memory.
         List<FutureTask<PublishResult>> held = new ArrayList<>();
         held.add(start(publish, command("held-1", 1, new Precondition.None())));
         held.add(start(publish, command("held-2", 1, new Precondition.None())));
-        assertTrue(store.entered.await(1, TimeUnit.MINUTES));
+        store.awaitHeld();
 
         // "b" has no version 1: its If-Match fails. "a" is published twice, the second against the first.
         Precondition ifVersion1 = new Precondition.MatchesOneOf(List.of(
@@ -110,12 +65,9 @@ class GroupCommitPublishTest {
                 command("nobody", 4, new Precondition.None()));
         List<FutureTask<PublishResult>> together = new ArrayList<>();
         for (PublishConfigCommand c : commands) {
-            FutureTask<PublishResult> task = new FutureTask<>(() -> publish.publish(c));
-            Thread t = Thread.ofPlatform().start(task);
-            awaitWaiting(Thread.State.WAITING, t);
-            together.add(task);
+            together.add(HoldingStore.startWaiting(() -> publish.publish(c)));
         }
-        store.release.countDown();
+        store.release();
         for (FutureTask<PublishResult> f : held) {
             assertInstanceOf(PublishResult.Published.class, f.get(1, TimeUnit.MINUTES));
         }
@@ -124,7 +76,7 @@ class GroupCommitPublishTest {
             results.add(f.get(1, TimeUnit.MINUTES));
         }
 
-        assertEquals(3, store.transactions.get(), "the five that waited were decided in one transaction");
+        assertEquals(3, store.transactions(), "the five that waited were decided in one transaction");
         assertEquals(1, assertInstanceOf(PublishResult.Published.class, results.get(0)).revision().version().value());
         assertInstanceOf(PublishResult.VersionConflict.class, results.get(1), "b has no version 1");
         PublishResult.Published c = assertInstanceOf(PublishResult.Published.class, results.get(2));

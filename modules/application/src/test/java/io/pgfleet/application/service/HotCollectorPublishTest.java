@@ -2,7 +2,6 @@ package io.pgfleet.application.service;
 
 import io.pgfleet.application.fake.Given;
 import io.pgfleet.application.fake.InMemoryLayerStore;
-import io.pgfleet.application.fake.LineParser;
 import io.pgfleet.application.port.in.PublishConfigCommand;
 import io.pgfleet.application.port.out.LayerStorePort;
 import io.pgfleet.domain.collector.CollectorId;
@@ -14,8 +13,6 @@ import io.pgfleet.domain.config.Precondition;
 import io.pgfleet.domain.config.PublishResult;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,36 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
  */
 class HotCollectorPublishTest {
 
-    /** Holds the first transaction until released, so that publishes arriving meanwhile wait; counts transactions. */
-    private static final class GatedStore implements LayerStorePort {
-        private final InMemoryLayerStore delegate;
-        final AtomicInteger transactions = new AtomicInteger();
-        final CountDownLatch entered = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-
-        GatedStore(InMemoryLayerStore delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public <T> T transact(Function<Transaction, Outcome<T>> work) {
-            if (transactions.incrementAndGet() == 1) {
-                entered.countDown();
-                try {
-                    release.await(1, TimeUnit.MINUTES);
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-            return delegate.transact(work);
-        }
-    }
-
-    private static PublishConfigService publisher(LayerStorePort store) {
-        return new PublishConfigService(new LayeredOwnAppender(store, new LayerComposer(new LineParser()), s -> { }),
-                new DocumentValidator(new LineParser()), Clock.fixed(Given.T0, ZoneOffset.UTC));
-    }
-
     private static PublishConfigCommand command(int interval, Precondition precondition) {
         return new PublishConfigCommand(CollectorId.of("hot"), Given.document(interval), precondition, Given.alice(), "");
     }
@@ -75,28 +42,18 @@ class HotCollectorPublishTest {
      * Starts the first publish and holds it inside its transaction, then starts the others (in this
      * order) and waits until each waits for its turn; then lets everything go.
      */
-    private static List<PublishResult> firstHeldThenTogether(GatedStore store, List<PublishConfigCommand> commands)
+    private static List<PublishResult> firstHeldThenTogether(HoldingStore store, List<PublishConfigCommand> commands)
             throws Exception {
-        PublishConfigService publish = publisher(store);
+        PublishConfigService publish = store.publisher();
         List<Future<PublishResult>> results = new ArrayList<>();
-        List<Thread> waiting = new ArrayList<>();
         try (ExecutorService first = Executors.newSingleThreadExecutor()) {
             results.add(first.submit(() -> publish.publish(commands.get(0))));
-            store.entered.await(1, TimeUnit.MINUTES);
+            store.awaitHeld();
             for (PublishConfigCommand c : commands.subList(1, commands.size())) {
-                java.util.concurrent.FutureTask<PublishResult> task = new java.util.concurrent.FutureTask<>(
-                        () -> publish.publish(c));
-                Thread t = Thread.ofPlatform().start(task);
-                results.add(task);
                 // In arrival order: the next one starts once this one waits for its turn.
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (t.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
-                    Thread.onSpinWait();
-                }
-                assertEquals(Thread.State.WAITING, t.getState(), "a publish waits for its turn");
-                waiting.add(t);
+                results.add(HoldingStore.startWaiting(() -> publish.publish(c)));
             }
-            store.release.countDown();
+            store.release();
             List<PublishResult> out = new ArrayList<>();
             for (Future<PublishResult> f : results) {
                 out.add(f.get(1, TimeUnit.MINUTES));
@@ -108,7 +65,7 @@ class HotCollectorPublishTest {
     @Test
     void publishesWaitingForOneCollectorShareOneTransaction() throws Exception {
         InMemoryLayerStore memory = new InMemoryLayerStore().withCollector("hot", Map.of());
-        GatedStore store = new GatedStore(memory);
+        HoldingStore store = HoldingStore.over(memory);
         List<PublishConfigCommand> commands = new ArrayList<>();
         for (int i = 1; i <= 10; i++) {
             commands.add(command(i, new Precondition.None()));
@@ -119,7 +76,7 @@ class HotCollectorPublishTest {
             assertEquals(i + 1, r.version().value(), "versions in arrival order, gap-free");
             assertEquals(Given.document(i + 1), r.document());
         }
-        assertEquals(2, store.transactions.get(), "the nine that waited were stored in one transaction");
+        assertEquals(2, store.transactions(), "the nine that waited were stored in one transaction");
         assertEquals(10, memory.audit().size(), "every publish has its audit entry");
         EffectiveRevision effective = memory.loadEffective(CollectorId.of("hot")).orElseThrow();
         assertEquals(List.of("collector@10"), effective.sources(), "the effective document is the last publish's");
@@ -130,7 +87,7 @@ class HotCollectorPublishTest {
     @Test
     void eachPublishOfABatchIsDecidedAgainstTheOneBeforeIt() throws Exception {
         InMemoryLayerStore memory = new InMemoryLayerStore().withCollector("hot", Map.of());
-        GatedStore store = new GatedStore(memory);
+        HoldingStore store = HoldingStore.over(memory);
         // The first one will be version 1; both followers name it, and only the first of them can win.
         Precondition ifVersion1 = new Precondition.MatchesOneOf(List.of(
                 EntityTag.of(new ConfigVersion(1), Given.document(1).hash())));
@@ -143,7 +100,7 @@ class HotCollectorPublishTest {
         assertEquals(3, assertInstanceOf(PublishResult.Published.class, results.get(3)).revision().version().value());
         assertInstanceOf(PublishResult.Unchanged.class, results.get(4), "the same document again is unchanged");
         assertEquals(3, memory.audit().size(), "refused and unchanged publishes leave no audit entry");
-        assertEquals(2, store.transactions.get());
+        assertEquals(2, store.transactions());
     }
 
     /** Counts how many callers are inside a transaction, or waiting to get into one, at once. */
@@ -175,9 +132,7 @@ class HotCollectorPublishTest {
     void parallelPublishesToOneCollectorHoldOneTransactionAtATime() throws Exception {
         InMemoryLayerStore store = new InMemoryLayerStore().withCollector("hot", Map.of());
         CountingStore counting = new CountingStore(store);
-        PublishConfigService publish = new PublishConfigService(
-                new LayeredOwnAppender(counting, new LayerComposer(new LineParser()), s -> { }),
-                new DocumentValidator(new LineParser()), Clock.fixed(Given.T0, ZoneOffset.UTC));
+        PublishConfigService publish = HoldingStore.publisher(counting);
         CountDownLatch go = new CountDownLatch(1);
         List<Future<PublishResult>> results = new ArrayList<>();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
