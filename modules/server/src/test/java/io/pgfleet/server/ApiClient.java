@@ -128,6 +128,41 @@ final class ApiClient {
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /**
+     * A registration as an agent sends it (with a minute's patience: registrations may queue).
+     *
+     * @param body    the registration body
+     * @param headers header names and values, alternating (the credential, an Idempotency-Key …)
+     * @return the answer
+     */
+    HttpResponse<String> register(String body, String... headers) {
+        HttpRequest.Builder b = request("/api/v1/collectors/register").header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return send(b);
+    }
+
+    /**
+     * Creates a collector and issues an enrolment token for it, as an administrator does before its
+     * agent exists.
+     *
+     * @param id the new collector's id
+     * @return the token
+     */
+    String enrolmentTokenForNew(String id) {
+        HttpResponse<String> created = createCollector(id);
+        if (created.statusCode() != 201) {
+            throw new AssertionError("creating " + id + " answered " + created.statusCode() + ": " + created.body());
+        }
+        HttpResponse<String> issued = postJson("/api/v1/collectors/" + id + "/enrolment-token", "");
+        if (issued.statusCode() != 201) {
+            throw new AssertionError("issuing a token answered " + issued.statusCode() + ": " + issued.body());
+        }
+        return issued.body().replaceAll(".*\"enrolment_token\":\"([^\"]+)\".*", "$1");
+    }
+
     HttpResponse<String> createCollector(String id) {
         return postJson("/api/v1/collectors", "{\"id\":\"" + id + "\",\"name\":\"" + id + "\"}");
     }

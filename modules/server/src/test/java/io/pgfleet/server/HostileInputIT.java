@@ -6,10 +6,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.pgfleet.server.Documents.aDocument;
@@ -41,10 +38,7 @@ class HostileInputIT {
     }
 
     private static long count(String sql) throws SQLException {
-        try (Connection c = SERVER.database().connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return SERVER.database().count(sql);
     }
 
     private static void assertProblem(HttpResponse<String> r, int status, String mentions) {

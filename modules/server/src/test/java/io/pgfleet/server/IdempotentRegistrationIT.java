@@ -3,13 +3,10 @@ package io.pgfleet.server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -70,11 +67,7 @@ class IdempotentRegistrationIT {
 
     @Test
     void aOneTimeEnrolmentTokenRetriedWithItsKeyWorksAgainInsteadOfBeingAlreadyUsed() throws Exception {
-        ApiClient admin = SERVER.admin();
-        assertEquals(201, admin.createCollector("pre-idem").statusCode());
-        HttpResponse<String> issued = admin.postJson("/api/v1/collectors/pre-idem/enrolment-token", "");
-        assertEquals(201, issued.statusCode(), issued.body());
-        String token = issued.body().replaceAll(".*\"enrolment_token\":\"([^\"]+)\".*", "$1");
+        String token = SERVER.admin().enrolmentTokenForNew("pre-idem");
         String body = "{\"name\":\"pre-idem\"}";
 
         HttpResponse<String> lost = register(body, "X-Enrolment-Token", token, "Idempotency-Key", "enrolment-key-00001");
@@ -186,13 +179,7 @@ class IdempotentRegistrationIT {
     }
 
     private static HttpResponse<String> register(String body, String... headers) {
-        ApiClient anon = new ApiClient(SERVER.port());
-        HttpRequest.Builder b = anon.request("/api/v1/collectors/register").header("Content-Type", "application/json")
-                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(body));
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        return anon.send(b);
+        return SERVER.anonymous().register(body, headers);
     }
 
     private static HttpResponse<String> refresh(String refreshToken) {
@@ -211,15 +198,7 @@ class IdempotentRegistrationIT {
         return ids;
     }
 
-    private static long count(String sql, String... params) throws SQLException {
-        try (Connection c = SERVER.database().connect(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                ps.setString(i + 1, params[i]);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
+    private static long count(String sql, Object... params) throws SQLException {
+        return SERVER.database().count(sql, params);
     }
 }

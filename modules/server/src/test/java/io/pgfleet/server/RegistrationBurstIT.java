@@ -3,7 +3,6 @@ package io.pgfleet.server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -87,11 +86,7 @@ class RegistrationBurstIT {
 
     @Test
     void aRegistrationThatFailsHalfWayLeavesNothingAndItsEnrolmentTokenUsable() throws Exception {
-        ApiClient admin = SERVER.admin();
-        assertEquals(201, admin.createCollector("pre-enrolled").statusCode());
-        HttpResponse<String> issued = admin.postJson("/api/v1/collectors/pre-enrolled/enrolment-token", "");
-        assertEquals(201, issued.statusCode(), issued.body());
-        String token = issued.body().replaceAll(".*\"enrolment_token\":\"([^\"]+)\".*", "$1");
+        String token = SERVER.admin().enrolmentTokenForNew("pre-enrolled");
 
         assertEquals(503, registerLosingTheConnection("X-Enrolment-Token", token).statusCode(),
                 "a lost database connection is 503");
@@ -142,18 +137,11 @@ class RegistrationBurstIT {
     }
 
     private static HttpResponse<String> register(String header, String value, String name) {
-        ApiClient anon = new ApiClient(SERVER.port());
-        return anon.send(anon.request("/api/v1/collectors/register").header("Content-Type", "application/json")
-                .header(header, value).timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\"}")));
+        return SERVER.anonymous().register("{\"name\":\"" + name + "\"}", header, value);
     }
 
     private static long count(String sql) throws SQLException {
-        try (Connection c = SERVER.database().connect(); PreparedStatement ps = c.prepareStatement(sql);
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return SERVER.database().count(sql);
     }
 
     private static void awaitCondition(java.util.function.BooleanSupplier condition, String what)

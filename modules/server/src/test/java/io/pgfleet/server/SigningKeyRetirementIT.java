@@ -7,7 +7,6 @@ import java.net.http.HttpResponse;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -84,9 +83,6 @@ class SigningKeyRetirementIT {
     }
 
     private static long count(String sql) throws SQLException {
-        try (Connection c = SERVER.database().connect(); ResultSet rs = c.createStatement().executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return SERVER.database().count(sql);
     }
 }

@@ -182,10 +182,8 @@ class TokenRejectionIT {
     }
 
     private static HttpResponse<String> registerAs(String collectorId, String token) {
-        ApiClient anon = new ApiClient(SERVER.port());
-        return anon.send(anon.request("/api/v1/collectors/register").header("Content-Type", "application/json")
-                .header("X-Enrolment-Token", token).header("X-Collector-Id", collectorId)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"rebind\"}")));
+        return SERVER.anonymous().register("{\"name\":\"rebind\"}", "X-Enrolment-Token", token, "X-Collector-Id",
+                collectorId);
     }
 
     private static boolean notRevoked(String id) {
@@ -202,9 +200,7 @@ class TokenRejectionIT {
     }
 
     private static HttpResponse<String> register(String header, String value) {
-        ApiClient anon = new ApiClient(SERVER.port());
-        return anon.send(anon.request("/api/v1/collectors/register").header("Content-Type", "application/json")
-                .header(header, value).POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"rebind\"}")));
+        return SERVER.anonymous().register("{\"name\":\"rebind\"}", header, value);
     }
 
     private static HttpResponse<String> refresh(String token) {

@@ -2,6 +2,8 @@ package io.pgfleet.testing;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 
 /**
@@ -21,5 +23,27 @@ public record TestDatabase(String url, String user, String password) {
      */
     public Connection connect() throws SQLException {
         return DriverManager.getConnection(url, user, password);
+    }
+
+    /**
+     * Runs a query answering one number, for assertions on what was (not) stored.
+     *
+     * @param sql    e.g. {@code SELECT count(*) FROM collectors WHERE name = ?}
+     * @param params the query's parameters, in order
+     * @return the first column of the first row
+     * @throws SQLException when the database cannot be reached or the query is wrong
+     */
+    public long count(String sql, Object... params) throws SQLException {
+        try (Connection c = connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("no row: " + sql);
+                }
+                return rs.getLong(1);
+            }
+        }
     }
 }
