@@ -94,11 +94,28 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
 
     @Override
     public <T> T transact(Function<LayerStorePort.Transaction, Outcome<T>> work) {
-        return Rows.guard("changing configuration layers", () -> Rows.<Outcome<T>>inTransaction(db, tx -> {
-            Tx view = new Tx(tx);
-            Outcome<T> outcome = work.apply(view);
+        return transact(db, "changing configuration layers", Tx::new, work);
+    }
+
+    /**
+     * Runs work through a view of a transaction (a layer change's, or one that extends it), writes
+     * what the view buffered and commits when the work says so, else rolls back.
+     *
+     * @param db   the database
+     * @param what what the work does, for the error when the database cannot be reached
+     * @param view the view over the transaction
+     * @param work the work
+     * @param <V>  the view's type
+     * @param <T>  the work's result
+     * @return the work's result
+     */
+    static <V extends Tx, T> T transact(DbClient db, String what, Function<DbTransaction, V> view,
+                                        Function<? super V, Outcome<T>> work) {
+        return Rows.guard(what, () -> Rows.<Outcome<T>>inTransaction(db, tx -> {
+            V v = view.apply(tx);
+            Outcome<T> outcome = work.apply(v);
             if (outcome.commit()) {
-                view.flush();
+                v.flush();
             }
             return outcome;
         }, o -> o.commit()).value());

@@ -30,14 +30,7 @@ public final class RegistrationPersistenceAdapter implements RegistrationStorePo
 
     @Override
     public <T> T transact(Function<RegistrationStorePort.Transaction, LayerStorePort.Outcome<T>> work) {
-        return Rows.guard("registering a collector", () -> Rows.<LayerStorePort.Outcome<T>>inTransaction(db, tx -> {
-            Tx view = new Tx(tx);
-            LayerStorePort.Outcome<T> outcome = work.apply(view);
-            if (outcome.commit()) {
-                view.flush();
-            }
-            return outcome;
-        }, o -> o.commit()).value());
+        return LayerPersistenceAdapter.transact(db, "registering a collector", Tx::new, work);
     }
 
     /** A registration's view: a layer change's, and the registration's own rows. */

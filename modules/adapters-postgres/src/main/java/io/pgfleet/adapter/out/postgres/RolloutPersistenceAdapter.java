@@ -68,14 +68,7 @@ public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRo
 
     @Override
     public <T> T transact(Function<RolloutStorePort.Transaction, LayerStorePort.Outcome<T>> work) {
-        return Rows.guard("running a rollout step", () -> Rows.<LayerStorePort.Outcome<T>>inTransaction(db, tx -> {
-            Tx view = new Tx(tx);
-            LayerStorePort.Outcome<T> outcome = work.apply(view);
-            if (outcome.commit()) {
-                view.flush();
-            }
-            return outcome;
-        }, o -> o.commit()).value());
+        return LayerPersistenceAdapter.transact(db, "running a rollout step", Tx::new, work);
     }
 
     // ---- reads
