@@ -30,30 +30,28 @@ final class TokenIssuer {
     }
 
     /**
-     * Issues the first pair of a new family whose refresh token is stored in the given transaction,
-     * so it exists only if that transaction commits (a registration's).
+     * Issues the first pair of a family whose refresh token is stored in the given transaction, so
+     * it exists only if that transaction commits (a registration's).
      */
-    TokenPair newFamily(Principal principal, RegistrationStorePort.Transaction tx) {
-        return newFamily(principal, tx, UUID.randomUUID().toString());
-    }
-
-    /** As {@link #newFamily(Principal, RegistrationStorePort.Transaction)}, the family named. */
-    TokenPair newFamily(Principal principal, RegistrationStorePort.Transaction tx,
-                        String familyId) {
-        Instant now = clock.instant();
-        AccessTokenPort.IssuedAccessToken access = accessTokens.issue(principal, now);
-        String refresh = Secrets.randomToken();
-        tx.saveRefreshToken(Secrets.hash(refresh), familyId, principal, now,
-                now.plus(settings.refreshTokenTtl()));
-        return new TokenPair(principal, access.token(), access.expiresAt(), refresh);
+    TokenPair newFamily(Principal principal, RegistrationStorePort.Transaction tx, String familyId) {
+        return issue(principal, familyId, tx::saveRefreshToken);
     }
 
     TokenPair issue(Principal principal, String familyId) {
+        return issue(principal, familyId, refreshTokens::saveRefreshToken);
+    }
+
+    /** Where a refresh token is stored: the token store, or a registration's transaction. */
+    @FunctionalInterface
+    private interface RefreshTokenSink {
+        void save(String tokenHash, String familyId, Principal principal, Instant issuedAt, Instant expiresAt);
+    }
+
+    private TokenPair issue(Principal principal, String familyId, RefreshTokenSink sink) {
         Instant now = clock.instant();
         AccessTokenPort.IssuedAccessToken access = accessTokens.issue(principal, now);
         String refresh = Secrets.randomToken();
-        refreshTokens.saveRefreshToken(Secrets.hash(refresh), familyId, principal, now,
-                now.plus(settings.refreshTokenTtl()));
+        sink.save(Secrets.hash(refresh), familyId, principal, now, now.plus(settings.refreshTokenTtl()));
         return new TokenPair(principal, access.token(), access.expiresAt(), refresh);
     }
 }
