@@ -103,7 +103,12 @@ public final class Agent implements AutoCloseable {
         return metricsPort;
     }
 
-    private void log(String message) {
+    /**
+     * Says something in the agent's log (its standard output), stamped like every other line.
+     *
+     * @param message the line
+     */
+    void log(String message) {
         out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " pgfleet-agent: " + message);
         out.flush();
     }

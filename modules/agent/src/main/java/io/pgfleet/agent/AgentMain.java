@@ -1,6 +1,7 @@
 package io.pgfleet.agent;
 
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -54,10 +55,35 @@ public final class AgentMain {
             agent.close();
             stopped.countDown();
         }, "agent-shutdown"));
-        Signal.handle(new Signal("HUP"), s -> agent.pullNow());
+        hangUpPulls(agent);
         agent.start();
         stopped.await();
     }
+
+    /**
+     * SIGHUP makes the agent pull at once. A process that inherited SIGHUP ignored (started under
+     * {@code nohup}) keeps ignoring it: the JVM installs no handler then and answers the old
+     * disposition, SIG_IGN. Nothing else would tell the operator why {@code kill -HUP} does nothing.
+     */
+    private static void hangUpPulls(Agent agent) {
+        try {
+            SignalHandler old = Signal.handle(new Signal("HUP"), s -> agent.pullNow());
+            if (old == SignalHandler.SIG_IGN) {
+                agent.log(HANGUP_IGNORED);
+            }
+        } catch (IllegalArgumentException e) {
+            // -Xrs: the JVM keeps SIGHUP for itself; the agent runs on without it.
+            agent.log("SIGHUP cannot be used in this JVM (" + e.getMessage() + ", -Xrs?): " + HANGUP_REMEDY);
+        }
+    }
+
+    private static final String HANGUP_REMEDY = "kill -HUP and systemctl reload do nothing here. Configuration "
+            + "changes still arrive through the watch (or the next poll, config_pull_interval) and an enrolment token "
+            + "is still looked for every 60 s; SIGHUP only makes the agent ask at once";
+
+    private static final String HANGUP_IGNORED = "warning: SIGHUP is ignored by this process (started under nohup, or "
+            + "by a parent that ignores SIGHUP), so " + HANGUP_REMEDY + ". To have it, start the agent without nohup: "
+            + "under systemd (deploy/pgfleet-agent.service), or detached with setsid and its output redirected";
 
     private static final String USAGE = """
             usage: pgfleet-agent --config FILE

@@ -211,6 +211,7 @@ class AgentEndToEndIT {
             publish(id, monitoring(db).watch(false).pgStats(true, 30).toml());
             agent.hangUp();
             agent.await("applied configuration version 2 ", Duration.ofSeconds(10));
+            assertEquals(0, agent.count("SIGHUP is ignored|SIGHUP cannot be used"), "no warning where SIGHUP works");
             String fleet = admin.get("/api/v1/collectors").body();
             assertTrue(fleet.contains("\"applied_version\":2"), "the server saw the report: " + fleet);
         }

@@ -39,6 +39,24 @@ final class AgentProcess implements AutoCloseable {
 
     /** Writes the agent's local file into {@code dir} and starts it. */
     static AgentProcess start(Path dir, int serverPort) throws IOException {
+        return start(dir, serverPort, List.of(), List.of());
+    }
+
+    /** As {@link #start(Path, int)}, with more options for the agent's JVM. */
+    static AgentProcess start(Path dir, int serverPort, List<String> jvmOptions) throws IOException {
+        return start(dir, serverPort, List.of(), jvmOptions);
+    }
+
+    /**
+     * As {@link #start(Path, int)}, behind a shell that ignores SIGHUP before it runs the agent, as
+     * {@code nohup} does: the agent inherits SIGHUP ignored.
+     */
+    static AgentProcess startWithHangUpIgnored(Path dir, int serverPort) throws IOException {
+        return start(dir, serverPort, List.of("sh", "-c", "trap '' HUP; exec \"$0\" \"$@\""), List.of());
+    }
+
+    private static AgentProcess start(Path dir, int serverPort, List<String> wrapper, List<String> jvmOptions)
+            throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("registration-secret"), ServerSettings.TEST_REGISTRATION_SECRET);
         Path config = dir.resolve("agent.toml");
@@ -52,10 +70,12 @@ final class AgentProcess implements AutoCloseable {
                     """.formatted(serverPort));
         }
         String jar = System.getProperty("pgfleet.agent.jar", "../agent/target/pgfleet-agent.jar");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m", "-XX:+UseSerialGC", "-jar", jar, "--config", config.toString())
-                .redirectErrorStream(true);
-        return new AgentProcess(pb.start(), dir.resolve("state"));
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx64m", "-XX:+UseSerialGC"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar, "--config", config.toString()));
+        return new AgentProcess(new ProcessBuilder(command).redirectErrorStream(true).start(), dir.resolve("state"));
     }
 
     /** The agent's state directory (identity, last-known-good), as {@link #start} writes it. */
