@@ -99,13 +99,7 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
         }));
     }
 
-    @Override
-    public Optional<CollectorId> consumeEnrolmentToken(String tokenHash, Instant now, Optional<CollectorId> forCollector) {
-        return Rows.guard("using an enrolment token", () -> consumeEnrolmentToken(db.execute(), tokenHash, now,
-                forCollector));
-    }
-
-    /** Uses an enrolment token through the given executor (a registration's transaction, say). */
+    /** Uses an enrolment token inside a registration's transaction. */
     static Optional<CollectorId> consumeEnrolmentToken(io.helidon.dbclient.DbExecute exec, String tokenHash, Instant now,
                                                        Optional<CollectorId> forCollector) {
         // Using a token also lifts a revocation: issuing it was the operator's decision to re-bind.
