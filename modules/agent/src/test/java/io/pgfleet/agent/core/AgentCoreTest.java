@@ -194,6 +194,78 @@ class AgentCoreTest {
     }
 
     @Test
+    void anHourWithoutTheServerKeepsCollectingWithinTheBufferAndAfterwardsDeliversTheNewestOnceInOrderAndTheVersionPublishedMeanwhile() {
+        // The documented defaults: a buffer of 20,000 samples. 10 samples every 2 s and every 10 s make
+        // 21,600 an hour, so an hour away overflows it.
+        int bufferSamples = 20_000;
+        AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).samplesPerRun(10).buffer(bufferSamples).start();
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        long beforeOutage = f.sampleSeq;
+        Duration pullCap = Duration.ofSeconds(60).compareTo(core.current().pullInterval()) < 0
+                ? Duration.ofSeconds(60) : core.current().pullInterval();
+
+        f.serverAway = true;
+        int requestsBefore = f.requests.size();
+        int pullDelaysBefore = f.scheduler.pullDelays().size();
+        int sysstatBefore = count(CollectorKind.SYSSTAT);
+        for (int minute = 1; minute <= 60; minute++) {
+            if (minute == 30) {
+                // Published while the agent cannot hear it.
+                f.published = Optional.of(Map.entry(2, SYSSTAT_EVERY_2S + "[collectors.pg_connections]\nenabled = true\n"));
+            }
+            f.scheduler.runFor(Duration.ofMinutes(1));
+            assertTrue(core.bufferedSamples() <= bufferSamples, "minute " + minute + ": " + core.bufferedSamples());
+            assertTrue(core.waitingSamples() <= bufferSamples + AgentCore.MAX_BATCH_SAMPLES,
+                    "the buffer and the one batch kept for its retry: " + core.waitingSamples());
+        }
+        long producedInOutage = f.sampleSeq - beforeOutage;
+        assertTrue(count(CollectorKind.SYSSTAT) - sysstatBefore >= 1795, "collection went on every 2 s for the hour");
+        assertTrue(producedInOutage > bufferSamples, "the buffer overflowed: " + producedInOutage);
+        assertEquals(1, core.appliedVersion(), "version 1 ran through the hour");
+
+        // The back-off stays capped: no pause above min(pull interval, 60 s), so a few requests a minute at most.
+        List<Duration> pauses = f.scheduler.pullDelays().subList(pullDelaysBefore, f.scheduler.pullDelays().size());
+        assertTrue(pauses.stream().allMatch(d -> d.compareTo(pullCap) <= 0), "capped at " + pullCap + ": " + pauses);
+        int pulls = f.requests.size() - requestsBefore;
+        assertTrue(pulls >= 60 && pulls <= 300, "pulls in the hour away: " + pulls);
+        assertTrue(f.pushAttempts >= 60 && f.pushAttempts <= 800, "push attempts in the hour away: " + f.pushAttempts);
+        assertTrue(f.logged("samples dropped since the last report"), "the drops are logged while they happen");
+        assertTrue(core.droppedBufferFull() > 0);
+
+        f.serverAway = false;
+        f.scheduler.runFor(pullCap.plusSeconds(5));
+        assertEquals(2, core.appliedVersion(), "the version published during the outage runs within a minute of the return: "
+                + f.reports);
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        // Stop the collectors' output to count exactly; what was waiting is pushed by now.
+        f.samplesPerRun = 0;
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        assertEquals(0, core.waitingSamples());
+
+        List<Long> stored = f.storedSamples().stream().filter(x -> !x.name().equals(AgentCore.DROPPED_METRIC))
+                .map(x -> Long.parseLong(x.labels().get("n"))).toList();
+        assertEquals(stored.size(), new java.util.HashSet<>(stored).size(), "each sample stored once");
+        for (int i = 1; i < stored.size(); i++) {
+            assertTrue(stored.get(i) > stored.get(i - 1), "in the order produced, at " + i);
+        }
+        long produced = f.sampleSeq;
+        assertEquals(produced, stored.size() + core.dropped(), "every sample stored or counted as dropped");
+        assertEquals(core.dropped(), core.droppedBufferFull(), "only the full buffer dropped samples");
+        // What was dropped is one run of the oldest buffered samples: the batch taken out for the first
+        // retry is kept whole, then everything from the newest 20,000 on is delivered.
+        List<Long> missing = java.util.stream.LongStream.range(0, produced).filter(n -> !stored.contains(n)).boxed().toList();
+        assertEquals(core.dropped(), missing.size());
+        assertEquals(missing.get(missing.size() - 1) - missing.get(0) + 1, missing.size(), "one contiguous run: " + missing.get(0)
+                + ".." + missing.get(missing.size() - 1));
+        assertTrue(missing.get(0) >= beforeOutage, "nothing from before the outage is lost");
+        assertTrue(missing.get(0) - beforeOutage <= AgentCore.MAX_BATCH_SAMPLES, "the batch kept for its retry arrived");
+        double reported = f.storedSamples().stream().filter(x -> x.name().equals(AgentCore.DROPPED_METRIC))
+                .mapToDouble(Sample::value).max().orElseThrow();
+        assertEquals(core.dropped(), (long) reported, "the drop count reached the server");
+        assertTrue(f.pushedSizes.stream().allMatch(n -> n <= AgentCore.MAX_BATCH_SAMPLES), "the backlog went in batches");
+    }
+
+    @Test
     void aRefusedIdentityStopsAllRequestsUntilAnEnrolmentTokenReBindsTheSameId() {
         AgentCore core = f.started(1, SYSSTAT_EVERY_2S);
         f.fetchFailures.add(new ServerException(ServerException.Kind.IDENTITY_REFUSED, "token refresh refused", null));

@@ -47,6 +47,10 @@ final class Fakes {
     Optional<Runnable> duringNextCollection = Optional.empty();
     /** A real sink to push to instead of the in-memory one. */
     Optional<SampleSink> realSink = Optional.empty();
+    /** Whether the server is away: every pull and push fails as unreachable (counted in {@link #pushAttempts}). */
+    boolean serverAway;
+    /** Pushes attempted while the server was away. */
+    int pushAttempts;
     /** Whether watches honour {@code after} (a server that does not answers the newest version at once). */
     boolean honourAfter = true;
     long sampleSeq;
@@ -87,6 +91,9 @@ final class Fakes {
     AgentCore core(int bufferSamples, AllowLists allow) {
         ConfigSource source = r -> {
             requests.add(r);
+            if (serverAway) {
+                throw new ServerException(ServerException.Kind.UNAVAILABLE, "cannot reach the server: connection refused", null);
+            }
             if (!fetchFailures.isEmpty()) {
                 throw fetchFailures.poll();
             }
@@ -106,6 +113,10 @@ final class Fakes {
             return new ConfigSource.Fetch.NotModified();
         };
         SampleSink fakeSink = (id, samples) -> {
+            if (serverAway) {
+                pushAttempts++;
+                throw new ServerException(ServerException.Kind.UNAVAILABLE, "cannot reach the server: connection refused", null);
+            }
             Optional<ServerException> refusal = sinkAnswer.apply(samples);
             if (refusal.isPresent()) {
                 throw refusal.get();

@@ -7,13 +7,14 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * {@code ./pgfleet bench fleet}: runs one or more scenarios of the fleet simulator and exits with
  * 1 when any of their checks fails.
  *
  * <pre>./pgfleet bench fleet [--agents 500] [--minutes 10] [--instances 2] [--scenario steady|all]
- *                     [--outage-seconds S] [--idle-limit 8] [--server-heap 384m] [--ramp-seconds 30]
+ *                     [--outage-seconds S] [--outage-at-seconds S] [--idle-limit 8] [--server-heap 384m] [--ramp-seconds 30]
  *                     [--out target/fleet]</pre>
  */
 public final class FleetBenchmark {
@@ -31,7 +32,7 @@ public final class FleetBenchmark {
         Options o = BenchOptions.parse(new Options(), args);
         if (o.help) {
             System.out.println("usage: bench fleet [--agents N] [--minutes M] [--instances K] [--scenario NAME|all]"
-                    + " [--outage-seconds S] [--idle-limit R] [--server-heap 384m] [--ramp-seconds 30] [--out DIR]"
+                    + " [--outage-seconds S] [--outage-at-seconds S] [--idle-limit R] [--server-heap 384m] [--ramp-seconds 30] [--out DIR]"
                     + "\nscenarios: "
                     + Scenario.names());
             return;
@@ -52,7 +53,8 @@ public final class FleetBenchmark {
                     : s == Scenario.TIER_AWAY ? Duration.ofSeconds((long) Math.min(600, minutes * 60 / 3))
                     : Duration.ofSeconds(30);
             FleetReport report = FleetSimulation.run(new FleetSimulation.Options(agents, minutes, instances, s, jar, out,
-                    planned, idleLimit, heap, ramp));
+                    planned, idleLimit, heap, ramp,
+                    Optional.ofNullable(o.outageAtSeconds).map(Duration::ofSeconds)));
             System.out.println();
             System.out.println(report.markdown());
             System.out.println("(report: " + out.resolve(s.cliName() + ".md") + " and .json)");
@@ -79,6 +81,9 @@ public final class FleetBenchmark {
         Path out = Path.of("target", "fleet");
         @Option(names = "--outage-seconds")
         Long outageSeconds;
+        /** When the outage starts, in seconds after the fleet has started (default: the scenario's own point). */
+        @Option(names = "--outage-at-seconds")
+        Long outageAtSeconds;
         @Option(names = "--idle-limit")
         int idleLimit = 8;
         @Option(names = "--server-heap")

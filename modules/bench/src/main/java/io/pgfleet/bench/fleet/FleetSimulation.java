@@ -63,14 +63,27 @@ public final class FleetSimulation {
      * @param idleLimit  the most requests an idle agent may make in a minute
      * @param serverHeap each server's -Xmx
      * @param ramp       over how long the agents start (hosts coming up; zero for all at once)
+     * @param outageAt   when a planned outage starts, after the fleet has started; empty: the scenario's own
+     *                   fraction of the run (an hour-long outage needs an early start to fit in a run)
      */
     public record Options(int agents, double minutes, int instances, Scenario scenario, Path serverJar, Path outDir,
-                          Duration outage, int idleLimit, String serverHeap, Duration ramp) {
+                          Duration outage, int idleLimit, String serverHeap, Duration ramp,
+                          Optional<Duration> outageAt) {
         /** Checks the numbers. */
         public Options {
             if (agents < 1 || instances < 1 || minutes <= 0 || idleLimit < 1) {
                 throw new IllegalArgumentException("agents, instances, minutes and the idle limit are positive");
             }
+            if (outageAt.filter(Duration::isNegative).isPresent()) {
+                throw new IllegalArgumentException("an outage cannot start before the fleet has started");
+            }
+        }
+
+        /** A run whose outage, if any, starts at the scenario's own fraction of the run. */
+        public Options(int agents, double minutes, int instances, Scenario scenario, Path serverJar, Path outDir,
+                       Duration outage, int idleLimit, String serverHeap, Duration ramp) {
+            this(agents, minutes, instances, scenario, serverJar, outDir, outage, idleLimit, serverHeap, ramp,
+                    Optional.empty());
         }
     }
 
@@ -328,6 +341,11 @@ public final class FleetSimulation {
     record Event(long atMillis, String what, Action action) {
     }
 
+    /** When the planned outage starts: the option when given, else the scenario's offset into the run. */
+    private long outageStart(long t0, long scenarioOffsetMillis) {
+        return t0 + o.outageAt().map(Duration::toMillis).orElse(scenarioOffsetMillis);
+    }
+
     private List<Event> events(long t0) {
         long total = (long) (o.minutes() * 60_000);
         long outage = o.outage().toMillis();
@@ -340,7 +358,7 @@ public final class FleetSimulation {
             case STEADY, TOKEN_EXPIRY -> e.add(publish(t0 + total / 2, 1));
             case KILL_SERVER -> {
                 // Not before 40 s: a short run first measures its agents idle.
-                long at = t0 + Math.max(total * 3 / 10, 40_000);
+                long at = outageStart(t0, Math.max(total * 3 / 10, 40_000));
                 int victim = o.instances() - 1;
                 e.add(new Event(at, "kill -9 of server instance " + victim, (t, b) -> {
                     windowStart("server instance " + victim + " killed");
@@ -353,7 +371,7 @@ public final class FleetSimulation {
                 e.add(publish(Math.max(at + outage + 5_000, t0 + total * 6 / 10), 1));
             }
             case PG_RESTART -> {
-                long at = t0 + total * 3 / 10;
+                long at = outageStart(t0, total * 3 / 10);
                 e.add(new Event(at, "PostgreSQL stopped", (t, b) -> {
                     windowStart("PostgreSQL restart");
                     pg.close();
@@ -366,7 +384,7 @@ public final class FleetSimulation {
                 e.add(publish(Math.max(at + outage + 20_000, t0 + total * 6 / 10), 1));
             }
             case TIER_AWAY -> {
-                long at = t0 + total * 2 / 10;
+                long at = outageStart(t0, total * 2 / 10);
                 e.add(new Event(at, "kill -9 of every server instance", (t, b) -> {
                     windowStart("server tier away");
                     for (int i = 0; i < tier.size(); i++) {

@@ -17,9 +17,14 @@ import io.pgfleet.application.port.out.StorageUnavailableException;
 /**
  * The HTTP API v1: registers every route on a Helidon routing and maps failures to problem details.
  */
+import java.time.Duration;
+
 public final class HttpApi {
 
     private static final System.Logger LOG = System.getLogger(HttpApi.class.getName());
+    /** With the database away every request is answered 503: its stack trace once a minute, not per request. */
+    private static final ThrottledWarning STORAGE_UNAVAILABLE = new ThrottledWarning(LOG, Duration.ofMinutes(1),
+            System::nanoTime);
 
     private HttpApi() {
     }
@@ -141,7 +146,7 @@ public final class HttpApi {
                             + OVERLOADED_RETRY_AFTER_SECONDS + " s").send(res);
             return;
         }
-        LOG.log(System.Logger.Level.WARNING, "storage unavailable for " + req.prologue().method().text() + " " + req.path().path(), e);
+        STORAGE_UNAVAILABLE.warn("storage unavailable for " + req.prologue().method().text() + " " + req.path().path(), e);
         res.header("Retry-After", "5");
         res.header(HeaderNames.CONNECTION, "close");
         new Problem(Status.SERVICE_UNAVAILABLE_503, "storage-unavailable", "The database is unavailable",

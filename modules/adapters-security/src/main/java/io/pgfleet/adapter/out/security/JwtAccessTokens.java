@@ -7,6 +7,7 @@ import io.helidon.security.jwt.jwk.JwkKeys;
 import io.helidon.security.jwt.jwk.JwkOctet;
 import io.pgfleet.application.port.out.AccessTokenPort;
 import io.pgfleet.application.port.out.SigningKeyStorePort;
+import io.pgfleet.application.port.out.StorageUnavailableException;
 import io.pgfleet.domain.access.Principal;
 import io.pgfleet.domain.access.Role;
 import jakarta.json.Json;
@@ -60,6 +61,10 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
     private final SigningKeyStorePort store;
     private final Duration ttl;
     private volatile KeySet keys;
+    /** Reloads that failed (the database away); waiters compare it to learn that the one they waited for failed. */
+    private volatile long failedReloads;
+    /** Why the newest failed reload failed; guarded by this. */
+    private RuntimeException lastFailure = new IllegalStateException("no reload has failed");
     private final VerifiedTokens verified = new VerifiedTokens();
 
     /**
@@ -197,9 +202,26 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
         boolean stale = current == null || current.loadedAt().plus(RELOAD_AT_LEAST_EVERY).isBefore(wallClock);
         boolean mayReload = current == null || current.loadedAt().plus(RELOAD_AT_MOST_EVERY).isBefore(wallClock);
         if (stale || (unknownKid && mayReload)) {
+            long failedBefore = failedReloads;
             synchronized (this) {
-                if (keys == current) {
+                if (keys != current) {
+                    return keys;
+                }
+                if (failedReloads != failedBefore) {
+                    // A reload failed while this caller waited for it: the answer holds for every
+                    // waiter. Trying again in turn would cost each queued request the pool's whole
+                    // wait (5 s) one after the other, so with the database away an instance would
+                    // answer one request per 5 s and hold the rest for minutes.
+                    throw lastFailure instanceof StorageUnavailableException
+                            ? new StorageUnavailableException(lastFailure.getMessage(), lastFailure)
+                            : new IllegalStateException("reloading the signing keys failed", lastFailure);
+                }
+                try {
                     keys = load(wallClock);
+                } catch (RuntimeException e) {
+                    lastFailure = e;
+                    failedReloads++;
+                    throw e;
                 }
                 return keys;
             }

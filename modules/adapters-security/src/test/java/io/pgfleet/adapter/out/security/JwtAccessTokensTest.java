@@ -2,6 +2,7 @@ package io.pgfleet.adapter.out.security;
 
 import io.pgfleet.application.port.out.AccessTokenPort.TokenCheck;
 import io.pgfleet.application.port.out.SigningKeyStorePort;
+import io.pgfleet.application.port.out.StorageUnavailableException;
 import io.pgfleet.domain.access.Principal;
 import io.pgfleet.domain.access.Role;
 import io.pgfleet.domain.audit.AuditAction;
@@ -19,6 +20,8 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Verification of access tokens that were verified before: a remembered token must be refused
@@ -32,7 +35,7 @@ class JwtAccessTokensTest {
     private static final Principal AGENT = new Principal("db-7", Role.COLLECTOR);
 
     /** Keys in memory, the way every instance sees the shared table. */
-    private static final class Keys implements SigningKeyStorePort {
+    private static class Keys implements SigningKeyStorePort {
         final List<SigningKey> keys = new CopyOnWriteArrayList<>();
 
         @Override
@@ -104,5 +107,57 @@ class JwtAccessTokensTest {
                 payload.replace("\"db-7\"", "\"db-8\"").getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "." + parts[2];
         assertEquals(new TokenCheck.Invalid("bad signature"), tokens.verify(forged, T0.plusSeconds(2)));
         assertEquals(new TokenCheck.Valid(AGENT), tokens.verify(token, T0.plusSeconds(3)));
+    }
+
+    @Test
+    void aReloadThatFailsAnswersEveryCallerWaitingForItSoALostDatabaseIsNotAskedOncePerQueuedRequest() throws Exception {
+        // The database is away: each load waits (the pool's connection timeout) and then fails.
+        java.util.concurrent.CountDownLatch timeout = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger loads = new java.util.concurrent.atomic.AtomicInteger();
+        SigningKeyStorePort away = new Keys() {
+            @Override
+            public List<SigningKey> loadSigningKeys() {
+                loads.incrementAndGet();
+                try {
+                    timeout.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new StorageUnavailableException("loading signing keys failed: connection refused", null);
+            }
+        };
+        JwtAccessTokens fresh = new JwtAccessTokens(away, TTL);
+        String token = tokens.issue(AGENT, T0).token();
+        int callers = 16;
+        List<Thread> threads = new java.util.ArrayList<>();
+        List<Throwable> answers = new CopyOnWriteArrayList<>();
+        for (int i = 0; i < callers; i++) {
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    fresh.verify(token, T0);
+                    answers.add(new AssertionError("verified without keys"));
+                } catch (RuntimeException e) {
+                    answers.add(e);
+                }
+            });
+            threads.add(t);
+        }
+        // One caller is loading; the others queue behind it.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (threads.stream().filter(t -> t.getState() == Thread.State.BLOCKED).count() < callers - 1) {
+            assertTrue(System.nanoTime() < deadline, "the callers did not queue: " + loads.get() + " loads");
+            Thread.onSpinWait();
+        }
+        timeout.countDown();
+        for (Thread t : threads) {
+            t.join(10_000);
+        }
+        assertEquals(callers, answers.size());
+        assertTrue(answers.stream().allMatch(e -> e instanceof StorageUnavailableException), answers.toString());
+        assertEquals(1, loads.get(), "one failed reload answered every caller that waited for it");
+
+        // A caller arriving after the failure tries again (the database may be back).
+        assertThrows(StorageUnavailableException.class, () -> fresh.verify(token, T0));
+        assertEquals(2, loads.get());
     }
 }
