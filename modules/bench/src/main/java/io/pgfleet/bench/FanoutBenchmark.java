@@ -51,7 +51,7 @@ import java.util.regex.Pattern;
  * used from the change to the last answer, read from {@code /proc}.
  *
  * <pre>./pgfleet bench fanout [--watchers 100,1000,5000] [--rounds 3] [--doc-bytes 3000] [--etcd-clients 1]
- *     [--server-opts "-XX:StartFlightRecording=…"]</pre>
+ *     [--server-opts "-XX:StartFlightRecording=…"] [--warmup-publishes 0]</pre>
  */
 public final class FanoutBenchmark {
 
@@ -94,6 +94,7 @@ public final class FanoutBenchmark {
                 serverPid = server.pid();
                 etcdPid = etcdProcess.pid();
                 String doc = document(docBytes);
+                warmUp(pgfleet, doc, o.warmupPublishes);
                 for (int n : sizes) {
                     rows.addAll(oneKey(pgfleet, clients, n, rounds, doc));
                 }
@@ -237,6 +238,22 @@ public final class FanoutBenchmark {
         return rows;
     }
 
+    /**
+     * Publishes to a collector no one watches, so that the server's publish path is compiled before
+     * the rounds: a round sends one change, and the few changes of the rounds alone leave the JVM's
+     * publish path interpreted (measured: the {@code PUT} then takes several times as long), which
+     * the Go binary on the other side never is.
+     */
+    private static void warmUp(Pgfleet pgfleet, String doc, int publishes) throws Exception {
+        if (publishes <= 0) {
+            return;
+        }
+        pgfleet.send("POST", "/api/v1/collectors", "application/json", "{\"id\":\"fan-warm-up\"}");
+        for (int i = 0; i < publishes; i++) {
+            pgfleet.publish("fan-warm-up", doc + "# warm-up " + i + "\n");
+        }
+    }
+
     private static void printSoFar(List<String[]> rows) {
         rows.forEach(r -> System.out.println("| " + String.join(" | ", r) + " |"));
     }
@@ -307,6 +324,9 @@ public final class FanoutBenchmark {
         int etcdClients = 1;
         @Option(names = "--heap")
         String heap = "512m";
+        /** Publishes to an unwatched collector before the rounds; 0 leaves the publish path cold. */
+        @Option(names = "--warmup-publishes")
+        int warmupPublishes = 0;
         /** More options for the server's JVM, e.g. a flight recording. */
         final List<String> serverOpts = new ArrayList<>();
 
