@@ -46,7 +46,12 @@ import java.util.regex.Pattern;
  * adds as little as jetcd's event loop does. Each scenario runs {@code --rounds} times, interleaved,
  * and the table gives every round and the median of the rounds.
  *
- * <pre>./pgfleet bench fanout [--watchers 100,1000,5000] [--rounds 3] [--doc-bytes 3000] [--etcd-clients 1]</pre>
+ * <p>Each row also breaks a round down: when the change's own request was answered ({@code PUT}
+ * or {@code put}), when the first watcher was, and the CPU time the server under test (or etcd)
+ * used from the change to the last answer, read from {@code /proc}.
+ *
+ * <pre>./pgfleet bench fanout [--watchers 100,1000,5000] [--rounds 3] [--doc-bytes 3000] [--etcd-clients 1]
+ *     [--server-opts "-XX:StartFlightRecording=…"] [--warmup-publishes 0]</pre>
  */
 public final class FanoutBenchmark {
 
@@ -74,7 +79,9 @@ public final class FanoutBenchmark {
         List<String[]> rows = new ArrayList<>();
         try (EmbeddedDatabase pg = EmbeddedDatabase.start(dir.resolve("pg"))) {
             int port = BenchServer.freePort();
-            Process server = BenchServer.start(jar, List.of("-Xmx" + heap),
+            List<String> jvm = new ArrayList<>(List.of("-Xmx" + heap));
+            jvm.addAll(o.serverOpts);
+            Process server = BenchServer.start(jar, jvm,
                     BenchServer.env(pg.settings(16), port, dir.resolve("server")), "server");
             BenchServer.Etcd etcdServer = BenchServer.etcd(etcd, dir.resolve("etcd"));
             Process etcdProcess = etcdServer.process();
@@ -84,7 +91,10 @@ public final class FanoutBenchmark {
                     clients.add(Client.builder().endpoints(etcdServer.endpoint()).build());
                 }
                 Pgfleet pgfleet = new Pgfleet(port);
+                serverPid = server.pid();
+                etcdPid = etcdProcess.pid();
                 String doc = document(docBytes);
+                warmUp(pgfleet, doc, o.warmupPublishes);
                 for (int n : sizes) {
                     rows.addAll(oneKey(pgfleet, clients, n, rounds, doc));
                 }
@@ -102,8 +112,9 @@ public final class FanoutBenchmark {
             }
         }
         System.out.println();
-        System.out.println("| scenario | watchers | round | answered | p50 ms | p99 ms | max ms |");
-        System.out.println("|---|---|---|---|---|---|---|");
+        System.out.println("| scenario | watchers | round | answered | change answered ms | first ms | p50 ms | p99 ms"
+                + " | max ms | CPU ms of the round (server / etcd) |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         rows.forEach(r -> System.out.println("| " + String.join(" | ", r) + " |"));
         System.out.println("(" + Instant.now() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, Java "
                 + Runtime.version() + ", document " + docBytes + " bytes, etcd clients " + etcdClients + ")");
@@ -130,10 +141,12 @@ public final class FanoutBenchmark {
                 double before = pgfleet.held();
                 watchers.arm(i -> version[0]);
                 pgfleet.awaitHeld(before + n);
+                double cpu0 = Proc.cpuSeconds(serverPid);
                 long t0 = System.nanoTime();
                 version[0] = pgfleet.publish(id, doc + "# " + r + "\n");
+                long changed = System.nanoTime();
                 long[] arrived = watchers.await(i -> version[0], 60_000);
-                pgRounds.add(stats(arrived, t0, n));
+                pgRounds.add(stats(arrived, t0, changed, Proc.cpuSeconds(serverPid) - cpu0));
                 if (r == 0) {
                     etcdRounds.clear();
                     pgRounds.clear();
@@ -194,11 +207,13 @@ public final class FanoutBenchmark {
                 double before = pgfleet.held();
                 watchers.arm(i -> revisions[i]);
                 pgfleet.awaitHeld(before + n);
+                double cpu0 = Proc.cpuSeconds(serverPid);
                 long t0 = System.nanoTime();
                 pgfleet.send("PUT", "/api/v1/groups/" + group + "/config", "application/toml",
                         "[collector]\npush_interval = " + (10 + r) + "\n");
+                long changed = System.nanoTime();
                 long[] arrived = watchers.await(i -> revisions[i] + 1, 60_000);
-                pgRounds.add(stats(arrived, t0, n));
+                pgRounds.add(stats(arrived, t0, changed, Proc.cpuSeconds(serverPid) - cpu0));
                 for (int i = 0; i < n; i++) {
                     revisions[i]++;
                 }
@@ -223,23 +238,49 @@ public final class FanoutBenchmark {
         return rows;
     }
 
+    /**
+     * Publishes to a collector no one watches, so that the server's publish path is compiled before
+     * the rounds: a round sends one change, and the few changes of the rounds alone leave the JVM's
+     * publish path interpreted (measured: the {@code PUT} then takes several times as long), which
+     * the Go binary on the other side never is.
+     */
+    private static void warmUp(Pgfleet pgfleet, String doc, int publishes) throws Exception {
+        if (publishes <= 0) {
+            return;
+        }
+        pgfleet.send("POST", "/api/v1/collectors", "application/json", "{\"id\":\"fan-warm-up\"}");
+        for (int i = 0; i < publishes; i++) {
+            pgfleet.publish("fan-warm-up", doc + "# warm-up " + i + "\n");
+        }
+    }
+
     private static void printSoFar(List<String[]> rows) {
         rows.forEach(r -> System.out.println("| " + String.join(" | ", r) + " |"));
     }
 
     private static String[] row(String scenario, int n, int round, double[] s) {
         return new String[] {scenario, Integer.toString(n), round == 0 ? "**median**" : Integer.toString(round),
-                String.format("%.0f of %d", s[0], n), String.format("%.1f", s[1]), String.format("%.1f", s[2]),
-                String.format("%.1f", s[3])};
+                String.format("%.0f of %d", s[0], n), String.format("%.1f", s[4]), String.format("%.1f", s[5]),
+                String.format("%.1f", s[1]), String.format("%.1f", s[2]), String.format("%.1f", s[3]),
+                String.format("%.0f", s[6])};
     }
 
-    /** {answered, p50, p99, max} in milliseconds after {@code t0}. */
-    private static double[] stats(long[] arrived, long t0, int n) {
+    /** The server under test and etcd, whose CPU time (from /proc) each round reports. */
+    private static long serverPid;
+    private static long etcdPid;
+
+    /**
+     * {answered, p50, p99, max, change answered, first, CPU ms}: times in milliseconds after {@code t0}
+     * (the change sent), {@code changed} when the change's own request was answered, and the CPU
+     * seconds the process under test used from sending the change to the last answer.
+     */
+    private static double[] stats(long[] arrived, long t0, long changed, double cpuSeconds) {
         double[] ms = Arrays.stream(arrived).mapToDouble(a -> (a - t0) / 1e6).sorted().toArray();
+        double change = (changed - t0) / 1e6;
         if (ms.length == 0) {
-            return new double[] {0, Double.NaN, Double.NaN, Double.NaN};
+            return new double[] {0, Double.NaN, Double.NaN, Double.NaN, change, Double.NaN, cpuSeconds * 1000};
         }
-        return new double[] {ms.length, pct(ms, 50), pct(ms, 99), ms[ms.length - 1]};
+        return new double[] {ms.length, pct(ms, 50), pct(ms, 99), ms[ms.length - 1], change, ms[0], cpuSeconds * 1000};
     }
 
     private static double pct(double[] sorted, int p) {
@@ -248,8 +289,8 @@ public final class FanoutBenchmark {
 
     /** The median of each figure over the rounds. */
     private static double[] median(List<double[]> rounds) {
-        double[] m = new double[4];
-        for (int k = 0; k < 4; k++) {
+        double[] m = new double[7];
+        for (int k = 0; k < 7; k++) {
             int kk = k;
             double[] v = rounds.stream().mapToDouble(x -> x[kk]).sorted().toArray();
             m[k] = v[v.length / 2];
@@ -283,6 +324,16 @@ public final class FanoutBenchmark {
         int etcdClients = 1;
         @Option(names = "--heap")
         String heap = "512m";
+        /** Publishes to an unwatched collector before the rounds; 0 leaves the publish path cold. */
+        @Option(names = "--warmup-publishes")
+        int warmupPublishes = 0;
+        /** More options for the server's JVM, e.g. a flight recording. */
+        final List<String> serverOpts = new ArrayList<>();
+
+        @Option(names = "--server-opts")
+        void serverOpts(String jvmOptions) {
+            serverOpts.addAll(BenchOptions.words(jvmOptions));
+        }
     }
 
     /** N jetcd watchers of one key, spread over the clients; each records when its event arrived. */
@@ -323,8 +374,10 @@ public final class FanoutBenchmark {
                 arrived.set(i, 0);
             }
             events.set(0);
+            double cpu0 = Proc.cpuSeconds(etcdPid);
             long t0 = System.nanoTime();
             client.getKVClient().put(key, ByteSequence.from(value, StandardCharsets.UTF_8)).get();
+            long changed = System.nanoTime();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (events.get() < n && System.nanoTime() < deadline) {
                 Thread.sleep(5);
@@ -335,7 +388,7 @@ public final class FanoutBenchmark {
                     got.add(arrived.get(i));
                 }
             }
-            return stats(got.stream().mapToLong(Long::longValue).toArray(), t0, n);
+            return stats(got.stream().mapToLong(Long::longValue).toArray(), t0, changed, Proc.cpuSeconds(etcdPid) - cpu0);
         }
 
         @Override

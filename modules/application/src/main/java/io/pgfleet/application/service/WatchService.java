@@ -18,6 +18,11 @@ import java.util.concurrent.TimeUnit;
  * (from any instance) releases the collector's watchers, a resync releases everyone. A released
  * watcher re-reads the latest version, so a missed or duplicated announcement costs a read, never
  * a lost change.
+ *
+ * <p>What a woken watcher does is kept small, since one change wakes all the watchers of a
+ * collector at the same moment: it leaves its registration without taking the map's lock (only
+ * the last one to leave removes the collector's entry), and reads the answer without registering
+ * again; it registers again only when that read finds nothing newer (a spurious wake-up).
  */
 final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Listener {
 
@@ -34,12 +39,10 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
         while (true) {
             CountDownLatch latch = new CountDownLatch(1);
             // Register before reading, so a publish between the read and the wait still wakes us.
-            Set<CountDownLatch> set = watchers.computeIfAbsent(collectorId, k -> ConcurrentHashMap.newKeySet());
-            set.add(latch);
+            Set<CountDownLatch> set = register(collectorId, latch);
             try {
                 ConfigLookup now = query.latest(collectorId);
-                boolean newer = now instanceof ConfigLookup.Found found && found.revision().version().value() > afterVersion;
-                if (newer || now instanceof ConfigLookup.CollectorNotFound) {
+                if (answers(now, afterVersion)) {
                     return now;
                 }
                 long left = deadline - System.nanoTime();
@@ -47,10 +50,59 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
                     return now;
                 }
             } finally {
-                set.remove(latch);
-                watchers.computeIfPresent(collectorId, (k, s) -> s.isEmpty() ? null : s);
+                leave(collectorId, set, latch);
+            }
+            // Woken: the change is most likely there; look without registering again.
+            ConfigLookup now = query.latest(collectorId);
+            if (answers(now, afterVersion) || deadline - System.nanoTime() <= 0) {
+                return now;
             }
         }
+    }
+
+    private static boolean answers(ConfigLookup now, int afterVersion) {
+        return now instanceof ConfigLookup.Found found && found.revision().version().value() > afterVersion
+                || now instanceof ConfigLookup.CollectorNotFound;
+    }
+
+    /**
+     * Adds a watcher under its collector. The set found may be the one the last leaving watcher is
+     * removing at this moment; a latch added to it would never be woken. So the registration counts
+     * only when the set is still the collector's after the latch was added (the removal happens
+     * under the map's lock, only of an empty set): otherwise it is made again.
+     */
+    private Set<CountDownLatch> register(CollectorId collectorId, CountDownLatch latch) {
+        while (true) {
+            Set<CountDownLatch> set = watchers.computeIfAbsent(collectorId, k -> ConcurrentHashMap.newKeySet());
+            set.add(latch);
+            if (watchers.get(collectorId) == set) {
+                return set;
+            }
+            set.remove(latch);
+        }
+    }
+
+    /**
+     * Removes a watcher; the map's lock is taken only when the set looks empty afterwards, so the
+     * watchers one change wakes together do not queue on it one by one (the last to leave removes
+     * the entry; of two leaving at once, at least one sees the set empty).
+     */
+    private void leave(CollectorId collectorId, Set<CountDownLatch> set, CountDownLatch latch) {
+        set.remove(latch);
+        if (set.isEmpty()) {
+            watchers.computeIfPresent(collectorId, (k, s) -> s.isEmpty() ? null : s);
+        }
+    }
+
+    /** Collectors with at least one registered watcher now (for tests: nothing is kept for collectors no one watches). */
+    int watchedCollectors() {
+        return watchers.size();
+    }
+
+    /** Watchers registered under one collector now (for tests). */
+    int registeredWatchers(CollectorId collectorId) {
+        Set<CountDownLatch> set = watchers.get(collectorId);
+        return set == null ? 0 : set.size();
     }
 
     @Override

@@ -78,6 +78,60 @@ class WatchServiceTest {
     }
 
     @Test
+    void oneAnnouncementAnswersEveryWatcherAndNothingStaysRegistered() throws Exception {
+        publish(10);
+        int watchers = 500;
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            java.util.List<Future<ConfigLookup>> waiting = new java.util.ArrayList<>();
+            for (int i = 0; i < watchers; i++) {
+                waiting.add(pool.submit(() -> watch.awaitNewer(DB1, 1, LONG)));
+            }
+            awaitRegistered(watchers);
+            int v2 = publish(20);
+            watch.published(DB1, new ConfigVersion(v2));
+            for (Future<ConfigLookup> w : waiting) {
+                assertEquals(v2, ((ConfigLookup.Found) w.get(1, TimeUnit.MINUTES)).revision().version().value());
+            }
+        }
+        // Woken watchers leave without re-registering; the last one removes the collector's entry.
+        assertEquals(0, watch.watchedCollectors());
+    }
+
+    @Test
+    void aWatcherArrivingWhileTheOthersLeaveIsStillWokenByTheNextChange() throws Exception {
+        int version = publish(10);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int round = 0; round < 200; round++) {
+                int after = version;
+                java.util.List<Future<ConfigLookup>> waiting = new java.util.ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    waiting.add(pool.submit(() -> watch.awaitNewer(DB1, after, LONG)));
+                }
+                awaitRegistered(4);
+                version = publish(11 + round);
+                // The next round's watchers register while this round's are still leaving.
+                watch.published(DB1, new ConfigVersion(version));
+                for (Future<ConfigLookup> w : waiting) {
+                    assertEquals(version, ((ConfigLookup.Found) w.get(1, TimeUnit.MINUTES)).revision().version().value());
+                }
+            }
+        }
+    }
+
+    /** Waits until the watchers registered (each registers before its first read and waits right after). */
+    private void awaitRegistered(int watchers) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (registered() < watchers && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertEquals(watchers, registered());
+    }
+
+    private int registered() {
+        return watch.registeredWatchers(DB1);
+    }
+
+    @Test
     void answersTheCurrentStateWhenTheWaitEnds() throws Exception {
         assertInstanceOf(ConfigLookup.NoConfiguration.class, watch.awaitNewer(DB1, 0, Duration.ZERO));
         publish(10);

@@ -27,6 +27,12 @@ import java.util.regex.Pattern;
  * request of the instance queue on that lock and its {@code write}, and a stalled log reader
  * (a full pipe) stalled every request. At most {@link Writer#CAPACITY} lines wait; beyond that,
  * lines are dropped and counted, and the writer logs how many.
+ *
+ * <p>A burst of requests ending together (one change answering all the watchers of a
+ * configuration) is written once the burst is over: the writer, unless a full batch already
+ * waits, lets the lines gather while they keep coming ({@link Writer#SETTLE_STEP} at a time, at
+ * most {@link Writer#SETTLE_MAX}), so that its formatting and writes do not take the CPU from the
+ * answers still to be sent. When it is behind (a full batch waits) it writes without pausing.
  */
 final class RequestLog {
 
@@ -102,6 +108,11 @@ final class RequestLog {
         static final int CAPACITY = 16_384;
         private static final int BATCH = 256;
 
+        /** How long the writer waits for a burst's lines to stop coming before it writes them, step by step. */
+        static final java.time.Duration SETTLE_STEP = java.time.Duration.ofMillis(5);
+        /** The longest a line waits for its burst to end: a request's log line is at most this late. */
+        static final java.time.Duration SETTLE_MAX = java.time.Duration.ofMillis(250);
+
         private final System.Logger log;
         /**
          * The same logger as {@link #log}, through java.util.logging, when that is the platform's
@@ -114,7 +125,16 @@ final class RequestLog {
         private final java.util.concurrent.BlockingQueue<String> pending;
         private final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
 
+        private final long settleStepNanos;
+        private final long settleMaxNanos;
+
         Writer(System.Logger log, int capacity) {
+            this(log, capacity, SETTLE_STEP, SETTLE_MAX);
+        }
+
+        Writer(System.Logger log, int capacity, java.time.Duration settleStep, java.time.Duration settleMax) {
+            this.settleStepNanos = settleStep.toNanos();
+            this.settleMaxNanos = settleMax.toNanos();
             this.log = log;
             this.jul = System.LoggerFinder.getLoggerFinder().getClass().getName()
                     .equals("sun.util.logging.internal.LoggingProviderImpl")
@@ -144,6 +164,10 @@ final class RequestLog {
             while (true) {
                 try {
                     batch.add(pending.take());
+                    if (pending.size() < BATCH) {
+                        // Not behind: these lines may open a burst; write them once the burst is over.
+                        settle();
+                    }
                 } catch (InterruptedException e) {
                     return;
                 }
@@ -157,6 +181,23 @@ final class RequestLog {
                     write(System.Logger.Level.WARNING, lost + " request log line(s) dropped: the log's handlers did not keep up"
                             + " (at most " + capacity + " lines wait)");
                 }
+            }
+        }
+
+        /**
+         * Waits while lines keep coming (a step at a time, at most {@link #settleMaxNanos}), without
+         * being woken by each of them: the requests only add to the queue meanwhile.
+         */
+        private void settle() throws InterruptedException {
+            long end = System.nanoTime() + settleMaxNanos;
+            int seen = pending.size();
+            while (System.nanoTime() < end && seen < capacity / 2) {
+                java.util.concurrent.TimeUnit.NANOSECONDS.sleep(settleStepNanos);
+                int now = pending.size();
+                if (now == seen) {
+                    return;
+                }
+                seen = now;
             }
         }
 

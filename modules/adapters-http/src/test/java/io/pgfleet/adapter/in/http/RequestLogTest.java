@@ -100,4 +100,43 @@ class RequestLogTest {
                 .map(r -> r.getSourceClassName() + "." + r.getSourceMethodName()).collect(java.util.stream.Collectors.toSet()));
         assertTrue(warnings.get(0).startsWith("1 request log line(s) dropped"), warnings.get(0));
     }
+
+    @Test
+    void aBurstOfLinesIsWrittenOnceItIsOver() throws Exception {
+        String name = "io.pgfleet.test.burst." + System.nanoTime();
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(name);
+        jul.setUseParentHandlers(false);
+        java.util.List<Long> publishedAt = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        jul.addHandler(new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                publishedAt.add(System.nanoTime());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+        // Steps long enough that the 1 ms pauses between the burst's lines never look like its end.
+        RequestLog.Writer writer = new RequestLog.Writer(System.getLogger(name), 1000,
+                java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(10));
+        int lines = 30;
+        for (int i = 0; i < lines; i++) {
+            assertTrue(writer.offer("line " + i));
+            Thread.sleep(1);
+        }
+        long burstEnded = System.nanoTime();
+        long deadline = burstEnded + 10_000_000_000L;
+        while (publishedAt.size() < lines) {
+            assertTrue(System.nanoTime() < deadline, "lines logged: " + publishedAt.size());
+            Thread.sleep(10);
+        }
+        // Nothing was formatted or written while the requests were still being answered.
+        assertTrue(publishedAt.get(0) >= burstEnded, "the first line was written "
+                + (burstEnded - publishedAt.get(0)) / 1_000_000 + " ms before the burst ended");
+    }
 }
