@@ -86,21 +86,6 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             LEFT JOIN effective_configs e ON e.collector_id = c.id
             WHERE c.decommissioned_at IS NULL AND """;
 
-    /*
-     * The members a condition selects, as one JSON array of one array per member (in id order, the
-     * columns of MEMBER_QUERY in its order): a page of 2,000 members is one row of one column, where
-     * 2,000 rows of 16 columns cost the database client an object, its metadata and a type lookup per
-     * value — most of what reading a page cost before.
-     */
-    private static String memberPage(String condition) {
-        return """
-                SELECT coalesce(json_agg(json_build_array(m.id, m.labels, m.own_version, m.own_document, m.own_hash,
-                           m.own_created_at, m.own_created_by, m.own_message, m.own_source, m.e_revision, m.e_document,
-                           m.e_hash, m.e_sha, m.e_sources, m.e_created_at, m.e_pull_interval_s) ORDER BY m.id),
-                       '[]')::text AS members
-                FROM (""" + MEMBER_QUERY + condition + ") m";
-    }
-
     private final DbClient db;
 
     LayerPersistenceAdapter(DbClient db) {
@@ -221,7 +206,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
     }
 
     /**
-     * Reads the members of a {@link #memberPage} answer, in its order: documents sent once per distinct
+     * Reads the rows of {@link #MEMBER_QUERY}, in the query's order: documents sent once per distinct
      * content are shared by every member that has that content, and each distinct labels text is
      * parsed once.
      */
@@ -229,48 +214,22 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         private final Map<String, ConfigDocument> documents = new java.util.HashMap<>();
         private final Map<String, Map<String, String>> labels = new java.util.HashMap<>();
 
-        /** Every member of a {@link #memberPage} answer, in its order. */
-        List<LayerMember> members(List<DbRow> rows) {
-            if (rows.isEmpty()) {
-                return List.of();
-            }
-            try (jakarta.json.JsonReader reader = CollectorPersistenceAdapter.JSON.createReader(
-                    new java.io.StringReader(Rows.text(rows.get(0), "members")))) {
-                return reader.readArray().stream().map(v -> member(v.asJsonArray())).toList();
-            }
-        }
-
-        private LayerMember member(jakarta.json.JsonArray r) {
-            CollectorId id = CollectorId.of(r.getString(0));
-            int ownVersion = r.getInt(2);
-            Optional<ConfigRevision> own = ownVersion == 0 ? Optional.empty()
-                    : Optional.of(new ConfigRevision(id, new ConfigVersion(ownVersion), document(r, 4, 3),
-                            new ContentHash(r.getString(4)), instant(r, 5), text(r, 6), text(r, 7),
-                            RevisionSource.parse(text(r, 8))));
-            int revision = r.getInt(9);
-            Optional<EffectiveRevision> eff = revision == 0 ? Optional.empty()
-                    : Optional.of(new EffectiveRevision(id, new ConfigVersion(revision), document(r, 11, 10),
-                            new ContentHash(r.getString(11)), text(r, 12).strip(), sources(text(r, 13)),
-                            instant(r, 14), r.getJsonNumber(15).longValue()));
-            return new LayerMember(id, labels.computeIfAbsent(r.getString(1), CollectorPersistenceAdapter::labels),
+        LayerMember member(DbRow r) {
+            CollectorId id = CollectorId.of(Rows.text(r, "id"));
+            Optional<ConfigRevision> own = Rows.integer(r, "own_version") == 0 ? Optional.empty()
+                    : Optional.of(new ConfigRevision(id, new ConfigVersion(Rows.integer(r, "own_version")),
+                            document(r, "own_hash", "own_document"), new ContentHash(Rows.text(r, "own_hash")),
+                            Rows.instant(r, "own_created_at"), Rows.text(r, "own_created_by"), Rows.text(r, "own_message"),
+                            RevisionSource.parse(Rows.text(r, "own_source"))));
+            Optional<EffectiveRevision> eff = Rows.integer(r, "e_revision") == 0 ? Optional.empty()
+                    : Optional.of(effective(r, "e_", document(r, "e_hash", "e_document")));
+            return new LayerMember(id, labels.computeIfAbsent(Rows.text(r, "labels"), CollectorPersistenceAdapter::labels),
                     own, eff);
         }
 
-        private static String text(jakarta.json.JsonArray r, int i) {
-            return r.isNull(i) ? "" : r.getString(i);
-        }
-
-        private static Instant instant(jakarta.json.JsonArray r, int i) {
-            return java.time.OffsetDateTime.parse(r.getString(i)).toInstant();
-        }
-
-        private static List<String> sources(String text) {
-            return text.isEmpty() ? List.of() : Arrays.asList(text.split(", "));
-        }
-
-        private ConfigDocument document(jakarta.json.JsonArray r, int hashIndex, int documentIndex) {
-            String hash = r.getString(hashIndex);
-            String text = text(r, documentIndex);
+        private ConfigDocument document(DbRow r, String hashColumn, String documentColumn) {
+            String hash = Rows.text(r, hashColumn);
+            String text = Rows.text(r, documentColumn);
             if (!text.isEmpty()) {
                 ConfigDocument d = new ConfigDocument(text);
                 documents.put(hash, d);
@@ -530,8 +489,8 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             }
             jakarta.json.JsonArrayBuilder list = CollectorPersistenceAdapter.JSON.createArrayBuilder();
             ids.forEach(id -> list.add(id.value()));
-            return new MemberRows().members(tx.query(memberPage(" c.id IN (SELECT jsonb_array_elements_text(?::jsonb))"),
-                    list.build().toString()).toList());
+            return tx.query(MEMBER_QUERY + " c.id IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY c.id",
+                    list.build().toString()).map(new MemberRows()::member).toList();
         }
 
         @Override
@@ -546,8 +505,10 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             }
             String last = locked.stream().max(String::compareTo).orElseThrow();
             // Read after locking (see lockMembers); another change may have completed some meanwhile.
-            return new MemberRows().members(tx.query(memberPage(" c.id > ? AND c.id <= ?"), afterId, last).toList())
-                    .stream().filter(m -> locked.contains(m.id().value())).toList();
+            return tx.query(MEMBER_QUERY + " c.id > ? AND c.id <= ? ORDER BY c.id", afterId, last)
+                    .map(new MemberRows()::member)
+                    .filter(m -> locked.contains(m.id().value()))
+                    .toList();
         }
 
         @Override
@@ -589,7 +550,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                     .isEmpty()) {
                 return Optional.empty();
             }
-            return new MemberRows().members(tx.query(memberPage(" c.id = ?"), id.value()).toList()).stream().findFirst();
+            return tx.get(MEMBER_QUERY + " c.id = ?", id.value()).map(new MemberRows()::member);
         }
 
         @Override
