@@ -125,7 +125,9 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
                     return Outcome.<Object>rollback(new LayerPublishResult.GroupNotFound(g.id()));
                 }
             }
-            Optional<LayerRevision> latest = tx.latestLayer(request.layer());
+            // The shared layers were read under the layers lock a statement ago: no need to read it again.
+            Optional<LayerRevision> latest = request.layer() instanceof LayerId.Own
+                    ? tx.latestLayer(request.layer()) : world.current(request.layer());
             LayerRevision next;
             switch (request.decide(latest)) {
                 case LayerPublish.Decision.Conflict c -> {

@@ -97,6 +97,18 @@ final class LayerComposer {
         World withoutStaging(LayerId layer) {
             return new World(fleet, groups, groupLayers, staged.stream().filter(s -> !s.layer().equals(layer)).toList());
         }
+        /**
+         * The current version of the fleet or a group's layer, as read with the rest (an own layer
+         * is not part of the shared layers: empty).
+         */
+        Optional<LayerRevision> current(LayerId layer) {
+            return switch (layer) {
+                case LayerId.Fleet f -> fleet;
+                case LayerId.Group g -> Optional.ofNullable(groupLayers.get(g.id()));
+                case LayerId.Own o -> Optional.empty();
+            };
+        }
+
         /** The group with this id, if there is one. */
         Optional<Group> group(GroupId id) {
             return groups.stream().filter(g -> g.id().equals(id)).findFirst();

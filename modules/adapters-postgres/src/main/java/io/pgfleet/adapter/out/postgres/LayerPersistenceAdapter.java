@@ -270,13 +270,20 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         private final List<EffectiveRevision> pending = new java.util.ArrayList<>();
         private final List<String> announcements = new java.util.ArrayList<>();
         private final List<String> sourceChanges = new java.util.ArrayList<>();
+        // Whether the change announced any new revision (then its last statement sends the lag probe).
+        private boolean announced;
 
         /*
-         * A plain UPDATE of the existing rows (an upsert would lock each row once more before
-         * updating it); a document whose content is unchanged (a change of sources only) keeps its
-         * stored value, so nothing of it is written again. Collectors without a row get one (every
-         * writer holds the collector's row lock, so no other transaction inserts it meanwhile; the
-         * ON CONFLICT clause keeps the statement correct should that ever change).
+         * One statement per batch writes the batch's effective revisions and sends the batch's
+         * announcements. The rows: a plain UPDATE of the existing rows (an upsert would lock each row
+         * once more before updating it); a document whose content is unchanged (a change of sources
+         * only) keeps its stored value, so nothing of it is written again. Collectors without a row
+         * get one (every writer holds the collector's row lock, so no other transaction inserts it
+         * meanwhile; the ON CONFLICT clause keeps the statement correct should that ever change).
+         * Data-modifying WITH clauses run to completion whatever the query after them reads; that
+         * query sends one notification per announced collector on each channel (the payload servers
+         * of the previous release understand, which a rolling upgrade needs), delivered to every
+         * instance's LISTEN connection when, and only if, the transaction commits.
          */
         private static final String EFFECTIVE_WRITE = """
                 WITH v AS (
@@ -296,27 +303,27 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                         content_hash = x.content_hash, effective_sha256 = x.effective_sha256, sources = x.sources,
                         created_at = x.created_at, pull_interval_s = x.pull_interval_s
                     FROM x WHERE e.collector_id = x.collector_id
-                    RETURNING e.collector_id)
-                INSERT INTO effective_configs (collector_id, revision, document, content_hash, effective_sha256,
-                    sources, created_at, pull_interval_s)
-                SELECT x.collector_id, x.revision, x.document, x.content_hash, x.effective_sha256, x.sources,
-                    x.created_at, x.pull_interval_s
-                FROM x WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.collector_id = x.collector_id)
-                ON CONFLICT (collector_id) DO UPDATE SET revision = EXCLUDED.revision, document = EXCLUDED.document,
-                    content_hash = EXCLUDED.content_hash, effective_sha256 = EXCLUDED.effective_sha256,
-                    sources = EXCLUDED.sources, created_at = EXCLUDED.created_at,
-                    pull_interval_s = EXCLUDED.pull_interval_s""";
+                    RETURNING e.collector_id),
+                inserted AS (
+                    INSERT INTO effective_configs (collector_id, revision, document, content_hash, effective_sha256,
+                        sources, created_at, pull_interval_s)
+                    SELECT x.collector_id, x.revision, x.document, x.content_hash, x.effective_sha256, x.sources,
+                        x.created_at, x.pull_interval_s
+                    FROM x WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.collector_id = x.collector_id)
+                    ON CONFLICT (collector_id) DO UPDATE SET revision = EXCLUDED.revision, document = EXCLUDED.document,
+                        content_hash = EXCLUDED.content_hash, effective_sha256 = EXCLUDED.effective_sha256,
+                        sources = EXCLUDED.sources, created_at = EXCLUDED.created_at,
+                        pull_interval_s = EXCLUDED.pull_interval_s)
+                SELECT pg_notify(?, p) IS NULL AS sent FROM jsonb_array_elements_text(?::jsonb) AS p
+                UNION ALL
+                SELECT pg_notify(?, p) IS NULL FROM jsonb_array_elements_text(?::jsonb) AS p""";
 
-        private static final String NOTIFY_FROM_ARRAY =
-                "SELECT pg_notify(?, p) IS NULL AS sent FROM jsonb_array_elements_text(?::jsonb) AS p";
         /**
-         * {@link #EFFECTIVE_WRITE} followed by the announcements of both channels: data-modifying WITH
-         * clauses run to completion whatever the query after them reads, and the query sends the
-         * notifications (delivered at commit, like those of {@link #notifyAll}).
+         * {@link #EFFECTIVE_WRITE} that also sends the transaction's one lag probe, after every
+         * announcement of the change (the last batch's statement).
          */
-        private static final String EFFECTIVE_WRITE_ANNOUNCING = EFFECTIVE_WRITE
-                .replace("\nINSERT INTO effective_configs", ",\ninserted AS (INSERT INTO effective_configs")
-                + ")\n" + NOTIFY_FROM_ARRAY + " UNION ALL " + NOTIFY_FROM_ARRAY;
+        private static final String EFFECTIVE_WRITE_LAST = EFFECTIVE_WRITE
+                + "\nUNION ALL SELECT " + PostgresChangeFeed.SENT_AT_NOTIFY;
 
         Tx(DbTransaction tx) {
             this.tx = tx;
@@ -492,7 +499,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                                        agent_version
                                 FROM collector_status WHERE facts IS NOT NULL
                                   AND collector_id IN (SELECT jsonb_array_elements_text(?::jsonb))""",
-                        jakarta.json.Json.createArrayBuilder(slice.stream().map(CollectorId::value).toList()).build()
+                        CollectorPersistenceAdapter.JSON.createArrayBuilder(slice.stream().map(CollectorId::value).toList()).build()
                                 .toString())
                         .forEach(r -> FactsJson.facts(Rows.text(r, "facts")).ifPresent(f -> out.put(
                                 CollectorId.of(Rows.text(r, "collector_id")), new MemberFacts(f,
@@ -505,8 +512,8 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         public void saveCapabilityGaps(Map<CollectorId, List<CapabilityGap>> gaps) {
             List<Map.Entry<CollectorId, List<CapabilityGap>>> all = List.copyOf(gaps.entrySet());
             for (int from = 0; from < all.size(); from += BATCH) {
-                jakarta.json.JsonArrayBuilder rows = jakarta.json.Json.createArrayBuilder();
-                all.subList(from, Math.min(all.size(), from + BATCH)).forEach(e -> rows.add(jakarta.json.Json
+                jakarta.json.JsonArrayBuilder rows = CollectorPersistenceAdapter.JSON.createArrayBuilder();
+                all.subList(from, Math.min(all.size(), from + BATCH)).forEach(e -> rows.add(CollectorPersistenceAdapter.JSON
                         .createObjectBuilder().add("id", e.getKey().value()).add("gaps", FactsJson.gaps(e.getValue()))));
                 tx.dml("""
                         UPDATE collector_status s SET capability_gaps = x.gaps::jsonb
@@ -617,62 +624,36 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
 
         @Override
         public void saveEffective(EffectiveRevision e, boolean announce) {
+            if (pending.size() == BATCH) {
+                // A full batch is written when the next revision arrives, so the last batch, written
+                // at commit, is never empty and carries the lag probe.
+                write(EFFECTIVE_WRITE);
+            }
             pending.add(e);
-            (announce ? announcements : sourceChanges).add(e.collectorId().value() + ":" + e.revision().value());
-            if (pending.size() >= BATCH) {
-                flushEffective();
+            if (announce) {
+                announcements.add(e.collectorId().value() + ":" + e.revision().value());
+                announced = true;
+            } else {
+                sourceChanges.add(e.collectorId().value() + ":" + e.revision().value());
             }
         }
 
-        /** Writes what is buffered: one statement per batch, however many collectors a change reaches. */
+        /** Writes what is buffered before commit: the last batch, with the lag probe if the change announced any revision. */
         void flush() {
-            if (!pending.isEmpty() && announcements.size() <= BATCH && sourceChanges.size() <= BATCH) {
-                // The last (or only) batch of effective revisions and every announcement: one round trip.
-                flushEffective(true);
-                return;
+            if (!pending.isEmpty()) {
+                write(announced ? EFFECTIVE_WRITE_LAST : EFFECTIVE_WRITE);
             }
-            flushEffective();
-            notifyAll(EFFECTIVE_CHANNEL, announcements);
-            notifyAll(SOURCES_CHANNEL, sourceChanges);
         }
 
         /**
-         * One notification per collector (the payload servers of the previous release understand),
-         * sent by one statement per batch.
+         * Writes the buffered effective revisions and sends their announcements, in one statement.
+         * What collectors sharing a composition have in common (document, hashes, sources, pull
+         * interval) is sent once per distinct value; each collector adds only its id, revision,
+         * which of those it has, and its time. A change reaching thousands of collectors of a few
+         * distinct documents so sends and parses a few bytes per collector instead of a JSON object
+         * each (ids are letters, digits, '.', '_' and '-', so a comma separates them).
          */
-        private void notifyAll(String channel, List<String> payloads) {
-            boolean probe = EFFECTIVE_CHANNEL.equals(channel);
-            for (int i = 0; i < payloads.size(); i += BATCH) {
-                jakarta.json.JsonArrayBuilder batch = CollectorPersistenceAdapter.JSON.createArrayBuilder();
-                payloads.subList(i, Math.min(payloads.size(), i + BATCH)).forEach(batch::add);
-                // Delivered to every instance's LISTEN connection when (and only if) the transaction
-                // commits. The last statement of announcements also sends the transaction's one lag
-                // probe, after them and in the same round trip.
-                boolean last = probe && i + BATCH >= payloads.size();
-                tx.query("SELECT pg_notify(?, p) IS NULL AS sent FROM jsonb_array_elements_text(?::jsonb) AS p"
-                                + (last ? " UNION ALL SELECT " + PostgresChangeFeed.SENT_AT_NOTIFY : ""),
-                        channel, batch.build().toString()).forEach(row -> { });
-            }
-            payloads.clear();
-        }
-
-        private void flushEffective() {
-            flushEffective(false);
-        }
-
-        /**
-         * Writes the buffered effective revisions; with {@code announcing}, the same statement also sends
-         * every buffered announcement (and the lag probe), as {@link #notifyAll} would.
-         */
-        private void flushEffective(boolean announcing) {
-            if (pending.isEmpty()) {
-                return;
-            }
-            // What collectors sharing a composition have in common (document, hashes, sources, pull
-            // interval) is sent once per distinct value; each collector adds only its id, revision,
-            // which of those it has, and its time. A change reaching thousands of collectors of a few
-            // distinct documents so sends and parses a few bytes per collector instead of a JSON
-            // object each (ids are letters, digits, '.', '_' and '-', so a comma separates them).
+        private void write(String statement) {
             Map<Variant, Integer> variants = new LinkedHashMap<>();
             StringBuilder ids = new StringBuilder(pending.size() * 16);
             StringBuilder revisions = new StringBuilder(pending.size() * 4);
@@ -696,24 +677,18 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                     .add("effective_sha256", v.effectiveSha256())
                     .add("sources", v.sources())
                     .add("pull_interval_s", v.pullIntervalSeconds())));
-            if (!announcing) {
-                tx.dml(EFFECTIVE_WRITE, shared.build().toString(), ids.toString(), revisions.toString(),
-                        which.toString(), times.toString());
-                pending.clear();
-                return;
-            }
-            String query = EFFECTIVE_WRITE_ANNOUNCING
-                    + (announcements.isEmpty() ? "" : " UNION ALL SELECT " + PostgresChangeFeed.SENT_AT_NOTIFY);
-            jakarta.json.JsonArrayBuilder announced = CollectorPersistenceAdapter.JSON.createArrayBuilder();
-            announcements.forEach(announced::add);
-            jakarta.json.JsonArrayBuilder sources = CollectorPersistenceAdapter.JSON.createArrayBuilder();
-            sourceChanges.forEach(sources::add);
-            tx.query(query, shared.build().toString(), ids.toString(), revisions.toString(), which.toString(),
-                    times.toString(), EFFECTIVE_CHANNEL, announced.build().toString(), SOURCES_CHANNEL,
-                    sources.build().toString()).forEach(row -> { });
+            tx.query(statement, shared.build().toString(), ids.toString(), revisions.toString(), which.toString(),
+                    times.toString(), EFFECTIVE_CHANNEL, jsonArray(announcements), SOURCES_CHANNEL,
+                    jsonArray(sourceChanges)).forEach(row -> { });
             pending.clear();
             announcements.clear();
             sourceChanges.clear();
+        }
+
+        private static String jsonArray(List<String> texts) {
+            jakarta.json.JsonArrayBuilder array = CollectorPersistenceAdapter.JSON.createArrayBuilder();
+            texts.forEach(array::add);
+            return array.build().toString();
         }
 
         /** What collectors sharing a composition store alike: sent once per statement. */
