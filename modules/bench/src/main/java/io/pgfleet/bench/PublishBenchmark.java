@@ -103,9 +103,10 @@ public final class PublishBenchmark {
             Map<String, String> env = BenchServer.env(db, port, dir.resolve("server"));
             env.put("PGFLEET_DB_POOL_SIZE", Integer.toString(Math.max(16, connections)));
             env.putAll(serverEnv);
-            Process server = BenchServer.start(jar, jvm, env, "server");
+            // Read before the server starts, so that a failure here leaves no server behind.
             long postmaster = Long.parseLong(
                     Files.readAllLines(dir.resolve("pg").resolve("postgres").resolve("postmaster.pid")).get(0).strip());
+            Process server = BenchServer.start(jar, jvm, env, "server");
             Process etcd = null;
             Client etcdClient = null;
             try {
