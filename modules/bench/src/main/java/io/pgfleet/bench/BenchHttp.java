@@ -70,6 +70,15 @@ public class BenchHttp {
     }
 
     /**
+     * The admin's {@code Authorization} header line, for a benchmark's own connections.
+     *
+     * @return the line, ending in CRLF
+     */
+    public final String authorization() {
+        return "Authorization: Bearer " + token + "\r\n";
+    }
+
+    /**
      * Sends a request as the admin.
      *
      * @param method the method

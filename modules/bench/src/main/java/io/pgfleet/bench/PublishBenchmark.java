@@ -78,6 +78,8 @@ public final class PublishBenchmark {
         String etcdPath = o.etcdPath;
         String heap = o.heap;
         Map<String, String> serverEnv = o.serverEnv;
+        List<String> jvm = new ArrayList<>(List.of("-Xmx" + heap));
+        jvm.addAll(o.serverOpts);
         String doc = FanoutBenchmark.document(docBytes);
         Path dir = Files.createTempDirectory("pgfleet-publish");
         // The product's embedded PostgreSQL (its durable settings), with pg_stat_statements preloaded
@@ -101,7 +103,10 @@ public final class PublishBenchmark {
             Map<String, String> env = BenchServer.env(db, port, dir.resolve("server"));
             env.put("PGFLEET_DB_POOL_SIZE", Integer.toString(Math.max(16, connections)));
             env.putAll(serverEnv);
-            Process server = BenchServer.start(jar, List.of("-Xmx" + heap), env, "server");
+            // Read before the server starts, so that a failure here leaves no server behind.
+            long postmaster = Long.parseLong(
+                    Files.readAllLines(dir.resolve("pg").resolve("postgres").resolve("postmaster.pid")).get(0).strip());
+            Process server = BenchServer.start(jar, jvm, env, "server");
             Process etcd = null;
             Client etcdClient = null;
             try {
@@ -124,23 +129,30 @@ public final class PublishBenchmark {
                 }
                 report.add("");
                 report.add("| scenario | connections | collectors | publishes/s | answered | refused | PUT p50 ms | PUT p99 ms"
-                        + " | statements per publish | WAL fsyncs per publish | fsync ms (mean) | server CPU ms per publish |");
-                report.add("|---|---|---|---|---|---|---|---|---|---|---|---|");
+                        + " | statements per publish | WAL fsyncs per publish | fsync ms (mean) | WAL bytes per publish"
+                        + " | server CPU ms per publish | PostgreSQL CPU ms per publish | benchmark client CPU ms per publish |");
+                report.add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
                 for (String scenario : List.of("hot", "spread")) {
                     List<String> targets = scenario.equals("hot") ? List.of("hot") : spread;
-                    load(http, targets, doc, serial, connections, warmup);
+                    load(http, targets, doc, serial, connections, warmup, o.client);
                     resetStatements(stats);
                     double cpu0 = Proc.cpuSeconds(server.pid());
-                    double[] r = load(http, targets, doc, serial, connections, seconds);
+                    double pg0 = postgresCpuSeconds(postmaster);
+                    double client0 = Proc.cpuSeconds(ProcessHandle.current().pid());
+                    double[] r = load(http, targets, doc, serial, connections, seconds, o.client);
                     double cpu = Proc.cpuSeconds(server.pid()) - cpu0;
+                    double pgCpu = postgresCpuSeconds(postmaster) - pg0;
+                    double clientCpu = Proc.cpuSeconds(ProcessHandle.current().pid()) - client0;
                     Map<String, double[]> st = statements(stats);
                     double published = r[0];
                     double calls = st.values().stream().mapToDouble(x -> x[0]).sum();
                     double[] commit = wal(stats);
-                    report.add(String.format("| %s | %d | %d | **%.0f** | %.0f | %.0f | %.1f | %.1f | %.1f | %.2f | %.2f | %.1f |",
+                    report.add(String.format("| %s | %d | %d | **%.0f** | %.0f | %.0f | %.1f | %.1f | %.1f | %.2f | %.2f"
+                                    + " | %.0f | %.2f | %.2f | %.2f |",
                             scenario, connections, targets.size(), published / seconds, published, r[1], r[2], r[3],
                             calls / published, commit[0] / published, commit[0] == 0 ? 0 : commit[1] / commit[0],
-                            cpu * 1000 / published));
+                            commit[2] / published, cpu * 1000 / published, pgCpu * 1000 / published,
+                            clientCpu * 1000 / published));
                     System.out.println(report.getLast());
                 }
 
@@ -187,7 +199,7 @@ public final class PublishBenchmark {
         report.forEach(System.out::println);
         System.out.println("(" + Instant.now() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, Java "
                 + Runtime.version() + ", document " + doc.length() + " bytes, " + seconds + " s per scenario after "
-                + warmup + " s warm-up; server env " + serverEnv + ")");
+                + warmup + " s warm-up; load client " + o.client + "; server env " + serverEnv + ")");
     }
 
     /** The options, with their defaults. */
@@ -208,10 +220,44 @@ public final class PublishBenchmark {
         int docBytes = 3000;
         @Option(names = "--etcd")
         String etcdPath = "/usr/bin/etcd";
+        /**
+         * The load's HTTP client: {@code raw} (default), one keep-alive HTTP/1.1 socket per connection
+         * ({@link RawHttpConnection}); {@code jdk}, the JDK's {@code HttpClient} (the earlier runs'),
+         * which costs more CPU per publish than the server on 2 cores. The server does the same work.
+         */
+        @Option(names = "--client")
+        String client = "raw";
         @Option(names = "--heap")
         String heap = "512m";
         @Option(names = "--server-env")
         Map<String, String> serverEnv = new LinkedHashMap<>();
+        final List<String> serverOpts = new ArrayList<>();
+
+        /** More JVM options for the server, e.g. {@code "-XX:StartFlightRecording=filename=/tmp/p.jfr,settings=profile"}. */
+        @Option(names = "--server-opts")
+        void serverOpts(String jvmOptions) {
+            serverOpts.addAll(BenchOptions.words(jvmOptions));
+        }
+    }
+
+    /** CPU seconds of the embedded PostgreSQL: its postmaster and every process it started (backends, WAL writer…). */
+    private static double postgresCpuSeconds(long postmaster) throws Exception {
+        double pg = 0;
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(x -> x.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    String stat = Files.readString(p.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    long pid = Long.parseLong(p.getFileName().toString());
+                    if (pid == postmaster || Long.parseLong(f[1]) == postmaster) {
+                        pg += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+                    }
+                } catch (Exception gone) {
+                    // the process ended meanwhile
+                }
+            }
+        }
+        return pg;
     }
 
     private static String settingsLine(Statement s) throws Exception {
@@ -229,7 +275,7 @@ public final class PublishBenchmark {
 
     /** {publishes answered 200, refused (any other status or error), p50 ms, p99 ms}. */
     private static double[] load(Http http, List<String> targets, String doc, AtomicLong serial, int connections,
-                                 int seconds) throws Exception {
+                                 int seconds, String clientKind) throws Exception {
         LongAdder ok = new LongAdder();
         LongAdder refused = new LongAdder();
         List<long[]> times = new ArrayList<>();
@@ -239,14 +285,18 @@ public final class PublishBenchmark {
             long[] mine = new long[200_000];
             times.add(mine);
             threads.add(Thread.ofPlatform().start(() -> {
-                HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                boolean raw = clientKind.equals("raw");
+                HttpClient client = raw ? null : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                RawHttpConnection connection = raw ? new RawHttpConnection(http.port, http.authorization()) : null;
                 int n = 0;
                 while (System.nanoTime() < end) {
                     String id = targets.get(ThreadLocalRandom.current().nextInt(targets.size()));
                     long t0 = System.nanoTime();
                     try {
-                        HttpResponse<String> r = http.put(client, id, doc + "# " + serial.incrementAndGet() + "\n");
-                        if (r.statusCode() == 200 || r.statusCode() == 201) {
+                        String body = doc + "# " + serial.incrementAndGet() + "\n";
+                        int status = raw ? connection.send("PUT", "/api/v1/config/" + id, "application/toml", body)
+                                : http.put(client, id, body).statusCode();
+                        if (status == 200 || status == 201) {
                             ok.increment();
                             if (n < mine.length) {
                                 mine[n++] = System.nanoTime() - t0;
@@ -258,7 +308,11 @@ public final class PublishBenchmark {
                         refused.increment();
                     }
                 }
-                client.close();
+                if (raw) {
+                    connection.close();
+                } else {
+                    client.close();
+                }
             }));
         }
         for (Thread t : threads) {
@@ -444,11 +498,12 @@ public final class PublishBenchmark {
         }
     }
 
-    /** {WAL fsyncs, their total ms} since the last reset. */
+    /** {WAL fsyncs, their total ms, WAL bytes} since the last reset. */
     private static double[] wal(Connection c) throws Exception {
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT wal_sync, wal_sync_time FROM pg_stat_wal")) {
+        try (Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT wal_sync, wal_sync_time, wal_bytes FROM pg_stat_wal")) {
             r.next();
-            return new double[] {r.getLong(1), r.getDouble(2)};
+            return new double[] {r.getLong(1), r.getDouble(2), r.getDouble(3)};
         }
     }
 

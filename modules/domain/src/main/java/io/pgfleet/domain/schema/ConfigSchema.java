@@ -87,7 +87,13 @@ public final class ConfigSchema {
          * @return the key, or empty when the section has no such key
          */
         public Optional<Key> key(String name) {
-            return keys.stream().filter(k -> k.name().equals(name)).findFirst();
+            // A loop, not a stream: validation asks this for every key of every published document.
+            for (Key k : keys) {
+                if (k.name().equals(name)) {
+                    return Optional.of(k);
+                }
+            }
+            return Optional.empty();
         }
     }
 
@@ -186,6 +192,10 @@ public final class ConfigSchema {
 
     private static final List<String> TLS_KEYS = List.of("ca_file", "cert_file", "key_file");
 
+    /** The collector sections' names, computed once: validation reads them for every published document. */
+    private static final List<String> COLLECTOR_NAMES = SECTIONS.stream().map(Section::path)
+            .filter(p -> p.startsWith("collectors.")).map(p -> p.substring("collectors.".length())).toList();
+
     private ConfigSchema() {
     }
 
@@ -209,7 +219,13 @@ public final class ConfigSchema {
      * @return the section, or empty when unknown
      */
     public static Optional<Section> section(String path) {
-        return SECTIONS.stream().filter(s -> s.path().equals(path)).findFirst();
+        // A loop, not a stream: validation asks this for every section of every published document.
+        for (Section s : SECTIONS) {
+            if (s.path().equals(path)) {
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
     }
 
     /**
@@ -218,8 +234,7 @@ public final class ConfigSchema {
      * @return e.g. {@code pg_stats}
      */
     public static List<String> collectorNames() {
-        return SECTIONS.stream().map(Section::path).filter(p -> p.startsWith("collectors."))
-                .map(p -> p.substring("collectors.".length())).toList();
+        return COLLECTOR_NAMES;
     }
 
     /**

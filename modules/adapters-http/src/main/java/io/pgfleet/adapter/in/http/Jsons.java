@@ -9,6 +9,7 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
+import jakarta.json.spi.JsonProvider;
 import jakarta.json.stream.JsonParsingException;
 
 import java.io.StringReader;
@@ -21,6 +22,12 @@ final class Jsons {
     static final String MEDIA_TYPE = "application/json";
     /** The deepest nesting of arrays and objects a request body may have; the API's bodies need 4 (sample labels). */
     static final int MAX_DEPTH = 32;
+    /**
+     * The JSON provider, looked up once: {@code Json.createObjectBuilder()} and its siblings look the
+     * provider up through the service loader on every call, a class-path scan that cost a publish
+     * about a tenth of the server's CPU (JFR, docs/benchmarks.md).
+     */
+    static final JsonProvider JSON = JsonProvider.provider();
 
     private Jsons() {
     }
@@ -55,7 +62,7 @@ final class Jsons {
             throw new ApiException(Problem.badRequest("the body nests arrays and objects deeper than " + MAX_DEPTH + " levels"));
         }
         JsonObject body;
-        try (JsonReader reader = Json.createReader(new StringReader(text))) {
+        try (JsonReader reader = JSON.createReader(new StringReader(text))) {
             body = reader.readObject();
         } catch (JsonParsingException e) {
             throw new ApiException(Problem.badRequest("the body is not valid JSON: " + e.getMessage()));
@@ -130,16 +137,16 @@ final class Jsons {
             return j;
         }
         if (v instanceof Number n) {
-            return Json.createValue(n.longValue());
+            return JSON.createValue(n.longValue());
         }
         if (v instanceof Map<?, ?> m) {
-            JsonObjectBuilder b = Json.createObjectBuilder();
+            JsonObjectBuilder b = JSON.createObjectBuilder();
             m.forEach((k, x) -> b.add(String.valueOf(k), value(x)));
             return b.build();
         }
         if (v instanceof Boolean bool) {
             return bool ? JsonValue.TRUE : JsonValue.FALSE;
         }
-        return Json.createValue(String.valueOf(v));
+        return JSON.createValue(String.valueOf(v));
     }
 }

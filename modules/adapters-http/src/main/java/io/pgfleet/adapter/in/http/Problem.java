@@ -3,7 +3,6 @@ package io.pgfleet.adapter.in.http;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
-import jakarta.json.Json;
 import jakarta.json.JsonObjectBuilder;
 
 import java.nio.charset.StandardCharsets;
@@ -28,7 +27,7 @@ record Problem(Status status, String slug, String title, String detail, Map<Stri
     }
 
     void send(ServerResponse res) {
-        JsonObjectBuilder b = Json.createObjectBuilder()
+        JsonObjectBuilder b = Jsons.JSON.createObjectBuilder()
                 .add("type", TYPE_BASE + slug)
                 .add("title", title)
                 .add("status", status.code())

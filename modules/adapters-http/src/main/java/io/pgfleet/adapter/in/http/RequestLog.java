@@ -7,7 +7,6 @@ import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.pgfleet.domain.access.Principal;
-import jakarta.json.Json;
 
 import java.util.Optional;
 import java.util.UUID;
@@ -61,7 +60,7 @@ final class RequestLog {
     /** One request's line: a JSON object, or words for a person reading the log. */
     String line(String method, String route, int status, long micros, String principal, String id) {
         return json
-                ? Json.createObjectBuilder().add("event", "request").add("method", method).add("route", route)
+                ? Jsons.JSON.createObjectBuilder().add("event", "request").add("method", method).add("route", route)
                         .add("status", status).add("duration_ms", micros / 1000.0).add("principal", principal)
                         .add("request_id", id).build().toString()
                 : method + " " + route + " " + status + " " + (micros / 1000.0) + " ms principal=" + principal

@@ -6,7 +6,6 @@ import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.domain.config.ConfigVersion;
 import io.pgfleet.domain.config.EntityTag;
 import io.pgfleet.domain.config.RevisionSource;
-import jakarta.json.Json;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
@@ -64,7 +63,7 @@ final class VersionedDocuments {
     /** One version in a history page. */
     static JsonObjectBuilder historyEntry(ConfigVersion version, EntityTag etag, Instant createdAt, String createdBy,
                                           String message, RevisionSource source) {
-        return Json.createObjectBuilder()
+        return Jsons.JSON.createObjectBuilder()
                 .add("version", version.value())
                 .add("etag", etag.quoted())
                 .add("created_at", HttpDates.json(createdAt))
