@@ -3,6 +3,7 @@ package io.pgfleet.server;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
@@ -27,7 +28,8 @@ public final class LogLineFormatter extends Formatter {
     @Override
     public String format(LogRecord record) {
         StringBuilder line = new StringBuilder(160);
-        DateTimeFormatter.ISO_INSTANT.formatTo(record.getInstant(), line);
+        // Milliseconds, as a reader compares them; the record's clock may carry nanoseconds.
+        DateTimeFormatter.ISO_INSTANT.formatTo(record.getInstant().truncatedTo(ChronoUnit.MILLIS), line);
         line.append(' ').append(record.getLevel().getName()).append(' ')
                 .append(record.getLoggerName() == null ? "-" : record.getLoggerName()).append(": ")
                 .append(formatMessage(record)).append(System.lineSeparator());

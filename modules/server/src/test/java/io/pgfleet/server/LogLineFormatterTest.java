@@ -42,7 +42,7 @@ class LogLineFormatterTest {
 
         assertTrue(LogLineFormatter.installOnConsole(logger));
         LogRecord record = new LogRecord(Level.INFO, "GET /api/v1/config/{id} 200 0.3 ms principal=admin request_id=r1");
-        record.setInstant(Instant.parse("2026-11-30T19:24:00.123Z"));
+        record.setInstant(Instant.parse("2026-11-30T19:24:00.123456789Z"));
         record.setLoggerName("io.pgfleet.http.requests");
         logger.log(record);
         handler.flush();
