@@ -18,6 +18,7 @@ module io.pgfleet.server {
     requires java.net.http;
     requires micrometer.core;
     requires jdk.management;
+    requires java.logging;
     requires micrometer.registry.prometheus;
 
     exports io.pgfleet.server;

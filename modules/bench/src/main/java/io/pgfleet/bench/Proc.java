@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Processes under test and what /proc and jcmd say about them. */
@@ -74,19 +73,14 @@ public final class Proc {
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
     }
 
-    /** Java heap in use, in MiB, as jcmd GC.heap_info reports it. */
+    /** Java heap in use, in MiB, as jcmd GC.heap_info reports it (any collector); -1 when it cannot tell. */
     static double heapUsedMiB(long pid) {
         try {
             Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
                     Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             p.waitFor(10, TimeUnit.SECONDS);
-            Matcher m = Pattern.compile("used (\\d+)K").matcher(out);
-            long used = 0;
-            if (m.find()) {
-                used = Long.parseLong(m.group(1));
-            }
-            return used / 1024.0;
+            return HeapInfo.usedMiB(out).orElse(-1);
         } catch (Exception e) {
             return -1;
         }

@@ -17,6 +17,9 @@ public final class Main {
      * @param args {@code --config FILE} optionally
      */
     public static void main(String[] args) {
+        // One line per log record, cheaply formatted (LogLineFormatter says why); an operator's own
+        // logging configuration is left as it is.
+        LogLineFormatter.installOnConsole(java.util.logging.Logger.getLogger(""));
         if (DataCommands.handles(args)) {
             System.exit(DataCommands.run(args, System.getenv(), System.out, System.err));
             return;

@@ -9,8 +9,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** What /proc and jcmd say about the processes of a run. */
 final class Procs {
@@ -41,17 +39,7 @@ final class Procs {
                     Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             p.waitFor(10, TimeUnit.SECONDS);
-            // The generations' lines (DefNew/Tenured, PSYoungGen/ParOldGen) or the heap's (G1);
-            // never Metaspace's.
-            Pattern usedK = Pattern.compile("used (\\d+)K");
-            long used = 0;
-            for (String line : out.split("\n")) {
-                Matcher m = usedK.matcher(line);
-                if (line.contains("total") && !line.contains("Metaspace") && !line.contains("class space") && m.find()) {
-                    used += Long.parseLong(m.group(1));
-                }
-            }
-            return used / 1024.0;
+            return io.pgfleet.bench.HeapInfo.usedMiB(out).orElse(-1);
         } catch (IOException | RuntimeException e) {
             return -1;
         } catch (InterruptedException e) {
