@@ -161,13 +161,15 @@ public final class PgfleetServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        System.Logger log = System.getLogger("io.pgfleet.server.rollouts");
+        FailureStreakLog log = new FailureStreakLog(System.getLogger("io.pgfleet.server.rollouts"), "driving rollouts",
+                Duration.ofMinutes(1), System::nanoTime);
         driver.scheduleWithFixedDelay(() -> {
             try {
                 drive.drive();
+                log.succeeded();
             } catch (RuntimeException e) {
                 // The database may be away for a while; the next tick tries again, and the lease lapses meanwhile.
-                log.log(System.Logger.Level.WARNING, "driving rollouts failed: " + e.getMessage(), e);
+                log.failed(e);
             }
         }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
         return driver;
