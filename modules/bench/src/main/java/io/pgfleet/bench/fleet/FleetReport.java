@@ -448,11 +448,16 @@ public final class FleetReport {
                         + " / " + liveEnd.map(FleetReport::round).map(String::valueOf).orElse("n/a"));
             }
             rows.add(m);
-            // Flat: see MemoryCheck. The warm level is a quarter into the process's life; needs four
+            // Flat: see MemoryCheck. The warm level is a quarter into the process's life (outside planned
+            // outages: MemoryCheck.warmIndex); needs four
             // looks at least.
             if (!simulator && s.size() >= 4) {
                 judged++;
-                double warm = v.applyAsDouble(s.get(s.size() / 4));
+                long[][] outages = sim.windows().stream().filter(FleetSimulation.Window::outage)
+                        .map(w -> new long[] {w.startMillis(), w.endMillis() + FleetSimulation.SETTLE.toMillis()})
+                        .toArray(long[][]::new);
+                double warm = v.applyAsDouble(s.get(MemoryCheck.warmIndex(
+                        s.stream().mapToLong(FleetSimulation.MemorySample::atMillis).toArray(), outages)));
                 MemoryCheck.Verdict verdict = server
                         ? MemoryCheck.server(warm, last, liveQuarter, liveEnd, MemoryCheck.xmxMiB(sim.tier().heap()))
                         : MemoryCheck.growth("PSS", warm, last);

@@ -29,6 +29,32 @@ final class MemoryCheck {
     private MemoryCheck() {
     }
 
+    /**
+     * Which look gives a life's warm level: the first one from a quarter into the life on that is
+     * not inside a planned outage or the settling after it. A look taken while the tier is away
+     * sees PostgreSQL without its server connections (28 MiB where it holds 220 with them), which
+     * would make any level after the return look like growth; a life with no such look falls back
+     * to the quarter.
+     *
+     * @param atMillis  when each look was taken, in order
+     * @param outages   planned outages, each {@code {start, end}} in the same clock, end including settling
+     * @return the index of the warm look
+     */
+    static int warmIndex(long[] atMillis, long[][] outages) {
+        int quarter = atMillis.length / 4;
+        for (int i = quarter; i < atMillis.length; i++) {
+            long at = atMillis[i];
+            boolean inside = false;
+            for (long[] o : outages) {
+                inside |= at >= o[0] && at <= o[1];
+            }
+            if (!inside) {
+                return i;
+            }
+        }
+        return quarter;
+    }
+
     /** One process life's verdict; {@code detail} names the figures it was decided on. */
     record Verdict(boolean flat, String detail) {
     }

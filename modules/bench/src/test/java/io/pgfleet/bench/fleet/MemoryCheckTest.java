@@ -60,4 +60,20 @@ class MemoryCheckTest {
         assertEquals(512, MemoryCheck.xmxMiB("536870912"));
         assertThrows(IllegalArgumentException.class, () -> MemoryCheck.xmxMiB("12x"));
     }
+
+    @Test
+    void theWarmLevelIsNotTakenInsideAPlannedOutage() {
+        // Looks every 15 s over 2 h; the tier away from 10 to 70 minutes (+ 90 s settling): the quarter
+        // (30 minutes) is inside, so the warm look is the first one after the settling.
+        long[] at = new long[480];
+        for (int i = 0; i < at.length; i++) {
+            at[i] = i * 15_000L;
+        }
+        long[][] outages = {{600_000, 4_200_000 + 90_000}};
+        int warm = MemoryCheck.warmIndex(at, outages);
+        assertEquals(287, warm, "4,290,000 ms is look 286; the first after it is 287");
+        assertEquals(120, MemoryCheck.warmIndex(at, new long[0][]), "without outages: the quarter");
+        assertEquals(120, MemoryCheck.warmIndex(at, new long[][] {{0, Long.MAX_VALUE}}),
+                "a life inside an outage throughout falls back to the quarter");
+    }
 }
