@@ -38,10 +38,17 @@ public final class BenchOptions {
      * @param args    the benchmark's arguments
      * @param <T>     the options' type
      * @return {@code options}, filled in
+     * @throws HelpRequested when {@code args} hold {@code --help}
      * @throws BadOption when an option is unknown, lacks its value, has a value of the wrong kind, or
      *                   a required one is missing
      */
     public static <T> T parse(T options, String... args) {
+        if (List.of(args).contains("--help")) {
+            CommandLine usage = new CommandLine(options);
+            usage.getCommandSpec().usageMessage().showDefaultValues(true).autoWidth(false).width(100);
+            usage.setCommandName(options.getClass().getName().replaceAll("^.*\\.|\\$.*$", ""));
+            throw new HelpRequested(usage.getUsageMessage());
+        }
         try {
             // No @file expansion: "--server-opts @deploy/pgfleet-server.jvm.options" hands the JVM its
             // own argument file, which picocli would otherwise open and splice in as benchmark options.
@@ -86,6 +93,16 @@ public final class BenchOptions {
 
     private static String name(ArgSpec spec) {
         return spec instanceof OptionSpec option ? option.longestName() : spec.paramLabel();
+    }
+
+    /** {@code --help}: the benchmark does not run; the message is its options with their defaults. */
+    public static final class HelpRequested extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
+        HelpRequested(String usage) {
+            super(usage, null, false, false);
+        }
     }
 
     /** Options that a benchmark cannot run with; the message is one line meant for the operator. */

@@ -35,6 +35,11 @@ public final class Launch {
         try {
             Class.forName(benchmark).getMethod("main", String[].class).invoke(null, (Object) options);
         } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof BenchOptions.HelpRequested help) {
+                System.out.print(help.getMessage());
+                System.out.println("(what each option does: docs/benchmarks.md)");
+                System.exit(0);
+            }
             if (e.getCause() instanceof BenchOptions.BadOption bad) {
                 System.err.println("pgfleet bench: " + bad.getMessage() + " (the options are in docs/benchmarks.md)");
                 System.exit(USAGE);

@@ -62,6 +62,22 @@ class LaunchTest {
         assertFalse(ran.err().contains("pgfleet bench:"), ran.err());
     }
 
+    @Test
+    void helpListsEveryOptionWithItsDefaultAndRunsNothing() throws Exception {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"), Launch.class.getName(),
+                PublishBenchmark.class.getName(), "--help"));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(1, TimeUnit.MINUTES), "the benchmark stops at once");
+        assertEquals(0, p.exitValue(), out);
+        for (String option : List.of("--server-jar", "--connections", "--client", "--server-opts")) {
+            assertTrue(out.contains(option), option + " is listed: " + out);
+        }
+        assertTrue(out.contains("Default: 16"), "defaults are shown: " + out);
+        assertFalse(out.contains("starting"), "nothing was started: " + out);
+    }
+
     /** A benchmark that takes its options and then fails on an argument of its own making. */
     static final class FailsWhileRunning {
         public static void main(String[] args) {
