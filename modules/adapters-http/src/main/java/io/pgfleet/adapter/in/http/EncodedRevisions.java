@@ -35,6 +35,16 @@ final class EncodedRevisions {
     private record Key(int version, String sha256, Instant createdAt) {
     }
 
+    /** The revision answered last and its answer, compared by identity. */
+    private record Last(ConfigRevision revision, Encoded encoded) {
+    }
+
+    /**
+     * The watchers one change wakes answer with the same revision object (the cache's): the first
+     * looks it up by key, the others find it here without hashing a key of 64 hex digits each.
+     */
+    private volatile java.util.Optional<Last> last = java.util.Optional.empty();
+
     /**
      * One revision's answer. The gzip body is made by the first request that accepts it.
      */
@@ -83,6 +93,16 @@ final class EncodedRevisions {
      * @return its answer
      */
     Encoded of(ConfigRevision revision) {
+        java.util.Optional<Last> l = last;
+        if (l.isPresent() && l.get().revision() == revision) {
+            return l.get().encoded();
+        }
+        Encoded found = byKey(revision);
+        last = java.util.Optional.of(new Last(revision, found));
+        return found;
+    }
+
+    private Encoded byKey(ConfigRevision revision) {
         Key key = new Key(revision.version().value(), revision.hash().hex(), revision.createdAt());
         Encoded e = answers.get(key);
         if (e != null) {

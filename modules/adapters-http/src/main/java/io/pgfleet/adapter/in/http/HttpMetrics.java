@@ -19,8 +19,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
@@ -55,15 +56,24 @@ public final class HttpMetrics {
     private final MeterRegistry registry;
     private final Supplier<String> scrape;
     private final Clock clock;
-    private final AtomicInteger watching = new AtomicInteger();
+    /**
+     * Watches held now. A change wakes many watchers at once and each one leaves here: an adder
+     * spreads those updates over cells instead of every watcher retrying one contended counter.
+     */
+    private final LongAdder watching = new LongAdder();
     private final Counter publishes;
     private final Counter rollbacks;
     private final Counter samples;
     private final Timer propagation;
     private final Timer validation;
     private final Map<String, AtomicLong> collectors = new ConcurrentHashMap<>();
-    /** Request timers by their tags, found without building a meter id per request. */
-    private final Map<TimerKey, Timer> requestTimers = new ConcurrentHashMap<>();
+    /**
+     * Request timers of each declared route, by method and status class slot ({@link #requestTimer(Optional, String, int)}),
+     * found without building a meter id or a key per request. Bounded by the route table.
+     */
+    private final Map<ApiRoutes.DeclaredRoute, AtomicReferenceArray<Timer>> routeTimers = new ConcurrentHashMap<>();
+    /** Request timers of requests that matched no declared route, by status class slot. */
+    private final AtomicReferenceArray<Timer> unroutedTimers = newSlots();
     private final AtomicLong fleetQueryUp = new AtomicLong();
     private final Duration fleetMaxAge;
     /** Held by the one scrape that refreshes the fleet; others answer with the last values meanwhile. */
@@ -88,7 +98,7 @@ public final class HttpMetrics {
         this.scrape = scrape;
         this.clock = clock;
         this.fleetMaxAge = fleetMaxAge;
-        Gauge.builder("pgfleet_watches_held", watching, AtomicInteger::get)
+        Gauge.builder("pgfleet_watches_held", watching, LongAdder::sum)
                 .description("Watches (long polls) this instance holds open right now").register(registry);
         this.publishes = Counter.builder("pgfleet_publishes")
                 .description("Configuration versions published through this instance (rollbacks included)").register(registry);
@@ -251,11 +261,11 @@ public final class HttpMetrics {
     }
 
     void watchStarted() {
-        watching.incrementAndGet();
+        watching.increment();
     }
 
     void watchEnded() {
-        watching.decrementAndGet();
+        watching.decrement();
     }
 
     /**
@@ -274,19 +284,18 @@ public final class HttpMetrics {
             PROBLEM.remove();
             // Counted when the response is sent, so the status and problem type are those the client got.
             res.whenSent(() -> {
-                Optional<String> problem = Optional.ofNullable(PROBLEM.get());
+                String problem = PROBLEM.get();
                 PROBLEM.remove();
                 // Tags come only from the matched route's template and a fixed set of methods, so
                 // however many distinct paths and methods clients invent, the series stay bounded.
                 Optional<ApiRoutes.DeclaredRoute> route = req.context().get(ApiRoutes.DeclaredRoute.class);
                 int code = res.status().code();
-                String methodTag = route.isPresent() && METHODS.contains(method) ? method : OTHER;
-                sample.stop(requestTimers.computeIfAbsent(new TimerKey(methodTag, route, statusClass(code)), this::requestTimer));
+                sample.stop(requestTimer(route, method, code));
                 if (code >= 400) {
                     // Problem types are a fixed set of slugs in the code, so this stays bounded too.
                     Counter.builder("pgfleet_http_problems")
                             .description("Requests answered with a problem (4xx/5xx), by problem type")
-                            .tag("type", problem.orElse(OTHER))
+                            .tag("type", problem == null ? OTHER : problem)
                             .tag("status", Integer.toString(code))
                             .register(registry).increment();
                 }
@@ -295,21 +304,60 @@ public final class HttpMetrics {
         };
     }
 
+    /** Method tags in slot order; any other method is {@link #OTHER}, the last slot. */
+    private static final List<String> METHOD_SLOTS = List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", OTHER);
+    /** Status class tags in slot order: 1xx … 5xx, then {@link #OTHER}. */
+    private static final List<String> STATUS_SLOTS = List.of("1xx", "2xx", "3xx", "4xx", "5xx", OTHER);
+
     /**
-     * The tags of one request timer. Its values come from the route table, a fixed set of methods
-     * and status classes, so the map of timers is as bounded as the series.
+     * The request timer of a route, method and status. Every response looks one up, so it is found
+     * by the route (one map lookup; a route is declared once and its record hashes its fields) and
+     * two array indexes, with nothing built per request: no key, no tag strings.
      */
-    private record TimerKey(String method, Optional<ApiRoutes.DeclaredRoute> route, String status) {
+    private Timer requestTimer(Optional<ApiRoutes.DeclaredRoute> route, String method, int code) {
+        int methodSlot = route.isPresent() ? methodSlot(method) : METHOD_SLOTS.size() - 1;
+        int slot = methodSlot * STATUS_SLOTS.size() + statusSlot(code);
+        AtomicReferenceArray<Timer> timers = route.isPresent()
+                ? routeTimers.computeIfAbsent(route.get(), r -> newSlots())
+                : unroutedTimers;
+        Timer t = timers.get(slot);
+        if (t == null) {
+            // Registering is idempotent in Micrometer: two requests racing here get the same timer.
+            t = requestTimer(METHOD_SLOTS.get(methodSlot), route, STATUS_SLOTS.get(statusSlot(code)));
+            timers.set(slot, t);
+        }
+        return t;
     }
 
-    private Timer requestTimer(TimerKey key) {
+    private static AtomicReferenceArray<Timer> newSlots() {
+        return new AtomicReferenceArray<>(METHOD_SLOTS.size() * STATUS_SLOTS.size());
+    }
+
+    private static int methodSlot(String method) {
+        return switch (method) {
+            case "GET" -> 0;
+            case "HEAD" -> 1;
+            case "POST" -> 2;
+            case "PUT" -> 3;
+            case "PATCH" -> 4;
+            case "DELETE" -> 5;
+            case "OPTIONS" -> 6;
+            default -> 7;
+        };
+    }
+
+    private static int statusSlot(int code) {
+        return code >= 100 && code < 600 ? code / 100 - 1 : STATUS_SLOTS.size() - 1;
+    }
+
+    private Timer requestTimer(String method, Optional<ApiRoutes.DeclaredRoute> route, String status) {
         return Timer.builder("pgfleet_http_request_duration")
                 .description("HTTP requests by method, route template, area and status class")
                 .serviceLevelObjectives(REQUEST_BUCKETS)
-                .tag("method", key.method())
-                .tag("area", key.route().map(ApiRoutes.DeclaredRoute::area).orElse(OTHER))
-                .tag("route", key.route().map(ApiRoutes.DeclaredRoute::template).orElse(OTHER))
-                .tag("status", key.status())
+                .tag("method", method)
+                .tag("area", route.map(ApiRoutes.DeclaredRoute::area).orElse(OTHER))
+                .tag("route", route.map(ApiRoutes.DeclaredRoute::template).orElse(OTHER))
+                .tag("status", status)
                 .register(registry);
     }
 
@@ -319,9 +367,5 @@ public final class HttpMetrics {
             d[i] = Duration.ofNanos(Math.round(values[i] * 1_000_000_000L));
         }
         return d;
-    }
-
-    private static String statusClass(int code) {
-        return code >= 100 && code < 600 ? (code / 100) + "xx" : OTHER;
     }
 }

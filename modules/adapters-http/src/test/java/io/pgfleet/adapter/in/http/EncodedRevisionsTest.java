@@ -64,4 +64,18 @@ class EncodedRevisionsTest {
         }
         assertTrue(answers.size() <= EncodedRevisions.MAX_ENTRIES, "kept " + answers.size());
     }
+
+    @Test
+    void theRevisionAnsweredLastIsFoundAgainAndOthersStillByTheirContent() {
+        EncodedRevisions answers = new EncodedRevisions();
+        ConfigRevision three = revision("db-01", 3, document(), T0);
+        ConfigRevision four = revision("db-01", 4, document(), T0);
+        EncodedRevisions.Encoded a = answers.of(three);
+        assertSame(a, answers.of(three), "the same revision object: the same answer");
+        EncodedRevisions.Encoded b = answers.of(four);
+        assertNotSame(a, b, "another revision right after is not answered with the last one's bytes");
+        assertEquals("4", b.version.values());
+        assertSame(a, answers.of(revision("db-01", 3, document(), T0)), "an equal revision object: the shared answer");
+        assertSame(b, answers.of(four));
+    }
 }
