@@ -72,7 +72,8 @@ class FleetGaugesIT {
         assertTrue(sha.find(), "the server computed the effective configuration's hash");
         String hash = serversHash ? sha.group(1) : "b".repeat(64);
         return agent.postJson("/api/v1/collectors/" + agent.subject() + "/status", "{\"version\": " + version
-                + ", \"status\": \"" + status + "\", \"error\": \"\", \"effective_sha256\": \"" + hash + "\"}");
+                + ", \"status\": \"" + status + "\", \"error\": \"" + (status.equals("FAILED") ? "password file missing" : "")
+                + "\", \"effective_sha256\": \"" + hash + "\"}");
     }
 
     private static void seenAgo(String id, int minutes) throws Exception {
