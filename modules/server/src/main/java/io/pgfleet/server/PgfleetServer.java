@@ -196,7 +196,7 @@ public final class PgfleetServer implements AutoCloseable {
                 .revokeCollector(storage.collectors())
                 .loadRevision(storage.revisions()).appendRevision(storage.revisions()).loadHistory(storage.revisions())
                 .changes(storage.changes()).parser(new TomlDocumentParser()).loadAudit(storage.audit())
-                .saveReport(storage.fleet()).saveBatch(storage.fleet()).loadFleet(storage.fleet())
+                .saveReport(storage.fleet()).saveBatch(storage.fleet()).loadFleet(storage.fleet()).countFleet(storage.fleet())
                 .database(storage)
                 .loadUser(storage.users()).saveUser(storage.users())
                 .hasher(new Pbkdf2PasswordHasher(Pbkdf2PasswordHasher.DEFAULT_ITERATIONS, limits.hashThreads(),

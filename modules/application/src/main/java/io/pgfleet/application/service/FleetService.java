@@ -4,6 +4,7 @@ import io.pgfleet.application.port.in.FleetQuery;
 import io.pgfleet.domain.fleet.Receipt;
 import io.pgfleet.application.port.in.PushMetricsUseCase;
 import io.pgfleet.application.port.in.ReportStatusUseCase;
+import io.pgfleet.application.port.out.CountFleetPort;
 import io.pgfleet.application.port.out.LoadCollectorPort;
 import io.pgfleet.application.port.out.LoadFleetPort;
 import io.pgfleet.application.port.out.SaveApplyReportPort;
@@ -11,6 +12,7 @@ import io.pgfleet.application.port.out.SaveSampleBatchPort;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.fleet.ApplyReport;
 import io.pgfleet.domain.fleet.ApplyStatus;
+import io.pgfleet.domain.fleet.FleetCounts;
 import io.pgfleet.domain.fleet.FleetMember;
 import io.pgfleet.domain.fleet.Sample;
 import io.pgfleet.domain.fleet.SampleBatch;
@@ -25,14 +27,16 @@ final class FleetService implements ReportStatusUseCase, PushMetricsUseCase, Fle
     private final SaveApplyReportPort reports;
     private final SaveSampleBatchPort batches;
     private final LoadFleetPort fleet;
+    private final CountFleetPort counts;
     private final LoadCollectorPort collectors;
     private final Clock clock;
 
-    FleetService(SaveApplyReportPort reports, SaveSampleBatchPort batches, LoadFleetPort fleet,
+    FleetService(SaveApplyReportPort reports, SaveSampleBatchPort batches, LoadFleetPort fleet, CountFleetPort counts,
                  LoadCollectorPort collectors, Clock clock) {
         this.reports = reports;
         this.batches = batches;
         this.fleet = fleet;
+        this.counts = counts;
         this.collectors = collectors;
         this.clock = clock;
     }
@@ -56,6 +60,11 @@ final class FleetService implements ReportStatusUseCase, PushMetricsUseCase, Fle
     @Override
     public List<FleetMember> fleet() {
         return fleet.loadFleet();
+    }
+
+    @Override
+    public FleetCounts counts() {
+        return counts.countFleet();
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.pgfleet.application.port.out.AccessTokenPort;
 import io.pgfleet.application.port.out.AppendConfigRevisionPort;
 import io.pgfleet.application.port.out.CheckDatabasePort;
 import io.pgfleet.application.port.out.ConfigChangeFeedPort;
+import io.pgfleet.application.port.out.CountFleetPort;
 import io.pgfleet.application.port.out.EnrolmentTokenStorePort;
 import io.pgfleet.application.port.out.LayerStorePort;
 import io.pgfleet.application.port.out.RegistrationStorePort;
@@ -70,6 +71,7 @@ public final class UseCaseFactory {
         private SaveApplyReportPort saveReport;
         private SaveSampleBatchPort saveBatch;
         private LoadFleetPort loadFleet;
+        private CountFleetPort countFleet;
         private CheckDatabasePort database;
         private LoadUserPort loadUser;
         private SaveUserPort saveUser;
@@ -174,6 +176,12 @@ public final class UseCaseFactory {
         /** @param port the fleet view and samples @return this builder */
         public Builder loadFleet(LoadFleetPort port) {
             this.loadFleet = port;
+            return this;
+        }
+
+        /** @param port the fleet's counts by state, for the gauges @return this builder */
+        public Builder countFleet(CountFleetPort port) {
+            this.countFleet = port;
             return this;
         }
 
@@ -357,7 +365,7 @@ public final class UseCaseFactory {
                     new UserService(loadUser, saveUser, hasher, refreshTokens, clock, active), keys,
                     new SecurityBootstrapService(keys, saveUser, secrets, hasher, clock));
 
-            FleetService fleet = new FleetService(saveReport, saveBatch, loadFleet, loadCollector, clock);
+            FleetService fleet = new FleetService(saveReport, saveBatch, loadFleet, countFleet, loadCollector, clock);
             return new UseCases(config, collectors, access, new FleetUseCases(fleet, fleet, fleet),
                     new OperationsUseCases(new AuditTrailService(loadAudit), new CachedHealth(database, System::nanoTime),
                             new RetentionService(purge, samplePartitions, retention, clock)),
@@ -378,7 +386,7 @@ public final class UseCaseFactory {
                 {revokeCollector, "revokeCollector"}, {loadRevision, "loadRevision"}, {appendRevision, "appendRevision"},
                 {loadHistory, "loadHistory"}, {changes, "changes"}, {parser, "parser"}, {loadAudit, "loadAudit"},
                 {saveReport, "saveReport"}, {saveBatch, "saveBatch"}, {loadFleet, "loadFleet"}, {database, "database"},
-                {loadUser, "loadUser"}, {saveUser, "saveUser"}, {hasher, "hasher"}, {accessTokens, "accessTokens"},
+                {countFleet, "countFleet"}, {loadUser, "loadUser"}, {saveUser, "saveUser"}, {hasher, "hasher"}, {accessTokens, "accessTokens"},
                 {signingKeys, "signingKeys"}, {refreshTokens, "refreshTokens"}, {enrolments, "enrolments"},
                 {secrets, "secrets"}, {purge, "purge"}, {samplePartitions, "samplePartitions"}, {recordAudit, "recordAudit"}, {layerStore, "layerStore"},
                 {registrationStore, "registrationStore"},

@@ -1,11 +1,13 @@
 package io.pgfleet.application.fake;
 
+import io.pgfleet.application.port.out.CountFleetPort;
 import io.pgfleet.application.port.out.LoadCollectorPort;
 import io.pgfleet.application.port.out.LoadFleetPort;
 import io.pgfleet.application.port.out.SaveApplyReportPort;
 import io.pgfleet.application.port.out.SaveSampleBatchPort;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.fleet.ApplyReport;
+import io.pgfleet.domain.fleet.FleetCounts;
 import io.pgfleet.domain.fleet.FleetMember;
 import io.pgfleet.domain.fleet.Receipt;
 import io.pgfleet.domain.fleet.Sample;
@@ -22,7 +24,8 @@ import java.util.Set;
  * Apply reports and samples in memory, with the adapter's exactly-once promise: a batch id already
  * stored for the same collector is a duplicate and stores nothing; ids are scoped per collector.
  */
-public final class InMemoryFleetStore implements SaveApplyReportPort, SaveSampleBatchPort, LoadFleetPort {
+public final class InMemoryFleetStore implements SaveApplyReportPort, SaveSampleBatchPort, LoadFleetPort,
+        CountFleetPort {
 
     private final LoadCollectorPort collectors;
     private final List<ApplyReport> reports = new ArrayList<>();
@@ -63,6 +66,11 @@ public final class InMemoryFleetStore implements SaveApplyReportPort, SaveSample
     @Override
     public synchronized List<FleetMember> loadFleet() {
         return List.of();
+    }
+
+    @Override
+    public synchronized FleetCounts countFleet() {
+        return FleetCounts.of(loadFleet());
     }
 
     @Override

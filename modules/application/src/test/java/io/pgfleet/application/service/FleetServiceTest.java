@@ -30,7 +30,7 @@ class FleetServiceTest {
     private final InMemoryConfigStore collectors = new InMemoryConfigStore()
             .with(Given.collector("db-01")).with(Given.collector("db-02"));
     private final InMemoryFleetStore store = new InMemoryFleetStore(collectors);
-    private final FleetService fleet = new FleetService(store, store, store, collectors, Clock.fixed(Given.T0, ZoneOffset.UTC));
+    private final FleetService fleet = new FleetService(store, store, store, store, collectors, Clock.fixed(Given.T0, ZoneOffset.UTC));
 
     private static SampleBatch batch(String id, int samples) {
         return new SampleBatch(id, java.util.stream.IntStream.range(0, samples)

@@ -9,7 +9,7 @@ import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.pgfleet.domain.fleet.ApplyStatus;
-import io.pgfleet.domain.fleet.FleetMember;
+import io.pgfleet.domain.fleet.FleetCounts;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -44,9 +44,9 @@ public final class HttpMetrics {
     static final Duration[] VALIDATION_BUCKETS = seconds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1);
 
     /**
-     * How old the fleet gauges may be: a scrape reads the fleet from the database only when the last
-     * read is older than this, so however often (and by whomever) {@code /observe/metrics} is called,
-     * an instance reads the whole fleet at most once per this period.
+     * How old the fleet gauges may be: a scrape counts the fleet in the database only when the last
+     * count is older than this, so however often (and by whomever) {@code /observe/metrics} is called,
+     * an instance asks the database for the fleet's counts at most once per this period.
      */
     public static final Duration FLEET_SNAPSHOT_MAX_AGE = Duration.ofSeconds(15);
 
@@ -143,22 +143,22 @@ public final class HttpMetrics {
     }
 
     /**
-     * The exposition text, after the fleet gauges are read from the fleet.
+     * The exposition text, after the fleet gauges are set from the fleet's counts.
      *
-     * @param fleet the fleet, read now (may throw when the database is away)
+     * @param fleet the fleet's counts, read now (may throw when the database is away)
      * @return the text
      */
-    String scrape(Supplier<List<FleetMember>> fleet) {
+    String scrape(Supplier<FleetCounts> fleet) {
         refreshFleet(fleet);
         return scrape.get();
     }
 
     /**
-     * Reads the fleet into the gauges when the last read is older than the snapshot's maximum age.
+     * Counts the fleet into the gauges when the last read is older than the snapshot's maximum age.
      * One scrape refreshes at a time; concurrent ones answer with the values they find, so a burst
      * of scrapes (or a slow database) never queues fleet reads.
      */
-    private void refreshFleet(Supplier<List<FleetMember>> fleet) {
+    private void refreshFleet(Supplier<FleetCounts> fleet) {
         if (!due() || !fleetRefresh.tryLock()) {
             return;
         }
@@ -194,34 +194,14 @@ public final class HttpMetrics {
         return scrape.get();
     }
 
-    void fleetGauges(List<FleetMember> fleet) {
-        long inSync = 0, outOfSync = 0, stale = 0, revoked = 0, applied = 0, failed = 0, none = 0;
-        for (FleetMember m : fleet) {
-            if (m.collector().revoked()) {
-                revoked++;
-                continue;
-            }
-            if (m.inSync()) {
-                inSync++;
-            } else {
-                outOfSync++;
-            }
-            if (m.stale() || m.lastSeenAt().isEmpty()) {
-                stale++;
-            }
-            switch (m.lastStatus().map(Enum::name).orElse("none")) {
-                case "APPLIED" -> applied++;
-                case "FAILED" -> failed++;
-                default -> none++;
-            }
-        }
-        set("pgfleet_collectors", "in_sync", inSync);
-        set("pgfleet_collectors", "out_of_sync", outOfSync);
-        set("pgfleet_collectors", "stale", stale);
-        set("pgfleet_collectors", "revoked", revoked);
-        set("pgfleet_collectors_by_apply_status", "APPLIED", applied);
-        set("pgfleet_collectors_by_apply_status", "FAILED", failed);
-        set("pgfleet_collectors_by_apply_status", "none", none);
+    void fleetGauges(FleetCounts counts) {
+        set("pgfleet_collectors", "in_sync", counts.inSync());
+        set("pgfleet_collectors", "out_of_sync", counts.outOfSync());
+        set("pgfleet_collectors", "stale", counts.stale());
+        set("pgfleet_collectors", "revoked", counts.revoked());
+        set("pgfleet_collectors_by_apply_status", "APPLIED", counts.applied());
+        set("pgfleet_collectors_by_apply_status", "FAILED", counts.failed());
+        set("pgfleet_collectors_by_apply_status", "none", counts.noReport());
     }
 
     private void set(String name, String value, long n) {

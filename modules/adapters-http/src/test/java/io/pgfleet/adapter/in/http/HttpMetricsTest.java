@@ -1,14 +1,13 @@
 package io.pgfleet.adapter.in.http;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.pgfleet.domain.fleet.FleetMember;
+import io.pgfleet.domain.fleet.FleetCounts;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -45,9 +44,9 @@ class HttpMetricsTest {
     private final MovableClock clock = new MovableClock();
     private final HttpMetrics metrics = new HttpMetrics(registry, () -> "", clock, HttpMetrics.FLEET_SNAPSHOT_MAX_AGE);
     private final AtomicInteger reads = new AtomicInteger();
-    private final Supplier<List<FleetMember>> fleet = () -> {
+    private final Supplier<FleetCounts> fleet = () -> {
         reads.incrementAndGet();
-        return List.of();
+        return new FleetCounts(0, 0, 0, 0, 0, 0, 0);
     };
 
     private double gauge(String name) {
@@ -73,7 +72,7 @@ class HttpMetricsTest {
 
     @Test
     void aDatabaseThatDoesNotAnswerIsNotAskedAtEveryScrapeEither() {
-        Supplier<List<FleetMember>> away = () -> {
+        Supplier<FleetCounts> away = () -> {
             reads.incrementAndGet();
             throw new IllegalStateException("database unavailable");
         };

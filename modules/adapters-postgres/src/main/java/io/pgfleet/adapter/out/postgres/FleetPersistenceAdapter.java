@@ -3,6 +3,7 @@ package io.pgfleet.adapter.out.postgres;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
 import io.pgfleet.domain.fleet.Receipt;
+import io.pgfleet.application.port.out.CountFleetPort;
 import io.pgfleet.application.port.out.LoadFleetPort;
 import io.pgfleet.application.port.out.SaveApplyReportPort;
 import io.pgfleet.application.port.out.SaveSampleBatchPort;
@@ -10,6 +11,7 @@ import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.fleet.ApplyReport;
 import io.pgfleet.domain.fleet.HostAllowances;
 import io.pgfleet.domain.fleet.ApplyStatus;
+import io.pgfleet.domain.fleet.FleetCounts;
 import io.pgfleet.domain.fleet.FleetMember;
 import io.pgfleet.domain.fleet.Sample;
 import io.pgfleet.domain.fleet.SampleBatch;
@@ -22,9 +24,34 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Apply reports, sample batches and the fleet view.
+ * Apply reports, sample batches, the fleet view and its counts.
  */
-public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveSampleBatchPort, LoadFleetPort {
+public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveSampleBatchPort, LoadFleetPort,
+        CountFleetPort {
+
+    /*
+     * The fleet's counts in one row: each condition is the one loadFleet() reads per collector
+     * (hash_agrees, stale, latest and applied versions), so the counts mean what FleetCounts.of
+     * computes over the fleet view, without sending (and mapping) a row per collector.
+     */
+    private static final String COUNT_QUERY = """
+            SELECT count(*) FILTER (WHERE revoked) AS revoked,
+                   count(*) FILTER (WHERE NOT revoked AND in_sync) AS in_sync,
+                   count(*) FILTER (WHERE NOT revoked AND NOT in_sync) AS out_of_sync,
+                   count(*) FILTER (WHERE NOT revoked AND stale) AS stale,
+                   count(*) FILTER (WHERE NOT revoked AND last_status = 'APPLIED') AS applied,
+                   count(*) FILTER (WHERE NOT revoked AND last_status = 'FAILED') AS failed,
+                   count(*) FILTER (WHERE NOT revoked AND last_status IS NULL) AS no_report
+            FROM (SELECT c.revoked_at IS NOT NULL AS revoked,
+                         (coalesce(e.revision, 0) > 0 AND coalesce(s.applied_version, 0) = e.revision
+                             AND (s.effective_sha256 IS NULL OR e.effective_sha256 IS NULL
+                                  OR s.effective_sha256 = e.effective_sha256)) AS in_sync,
+                         (c.last_seen_at IS NULL OR c.last_seen_at
+                             < now() - make_interval(secs => 3 * coalesce(e.pull_interval_s, 300))) AS stale,
+                         s.last_status
+                  FROM collectors c LEFT JOIN collector_status s ON s.collector_id = c.id
+                  LEFT JOIN effective_configs e ON e.collector_id = c.id
+                  WHERE c.decommissioned_at IS NULL) m""";
 
     private final DbClient db;
 
@@ -128,6 +155,18 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                         WHERE c.decommissioned_at IS NULL
                         ORDER BY c.id""")
                 .map(FleetPersistenceAdapter::member).toList());
+    }
+
+    @Override
+    public FleetCounts countFleet() {
+        return Rows.guard("counting the fleet", () -> db.execute().get(COUNT_QUERY)
+                .map(r -> new FleetCounts(count(r, "in_sync"), count(r, "out_of_sync"), count(r, "stale"),
+                        count(r, "revoked"), count(r, "applied"), count(r, "failed"), count(r, "no_report")))
+                .orElseThrow());
+    }
+
+    private static long count(DbRow row, String column) {
+        return ((Number) row.column(column).get()).longValue();
     }
 
     private static FleetMember member(DbRow row) {

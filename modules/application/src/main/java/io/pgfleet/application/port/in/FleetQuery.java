@@ -1,6 +1,7 @@
 package io.pgfleet.application.port.in;
 
 import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.fleet.FleetCounts;
 import io.pgfleet.domain.fleet.FleetMember;
 import io.pgfleet.domain.fleet.Sample;
 
@@ -22,6 +23,14 @@ public interface FleetQuery {
      * @return the fleet, by collector id
      */
     List<FleetMember> fleet();
+
+    /**
+     * How many collectors are in each state, counted by the store without reading every collector
+     * (what monitoring scrapes).
+     *
+     * @return the counts, with the meaning of {@link FleetCounts#of} over {@link #fleet()}
+     */
+    FleetCounts counts();
 
     /**
      * Stored samples of one collector, oldest first.

@@ -1,0 +1,68 @@
+package io.pgfleet.domain.fleet;
+
+import java.util.List;
+
+/**
+ * How many collectors of the fleet (decommissioned ones left out) are in each state: what the
+ * fleet gauges show. Revoked collectors are counted only as revoked; every other one is either in
+ * sync or out of sync, may also be stale, and has exactly one apply status (none when it never
+ * reported).
+ *
+ * @param inSync    not revoked, and running its latest effective revision ({@link FleetMember#inSync()})
+ * @param outOfSync not revoked, and not in sync
+ * @param stale     not revoked, and not seen for three pull intervals, or never seen
+ * @param revoked   revoked
+ * @param applied   not revoked, whose last apply report says APPLIED
+ * @param failed    not revoked, whose last apply report says FAILED
+ * @param noReport  not revoked, that never sent an apply report
+ */
+public record FleetCounts(long inSync, long outOfSync, long stale, long revoked, long applied, long failed,
+                          long noReport) {
+
+    /** Requires counts that add up: each collector not revoked is counted once by sync state and once by apply status. */
+    public FleetCounts {
+        if (inSync < 0 || outOfSync < 0 || stale < 0 || revoked < 0 || applied < 0 || failed < 0 || noReport < 0) {
+            throw new IllegalArgumentException("a count cannot be negative");
+        }
+        if (inSync + outOfSync != applied + failed + noReport) {
+            throw new IllegalArgumentException("collectors by sync state (" + (inSync + outOfSync)
+                    + ") and by apply status (" + (applied + failed + noReport) + ") must be the same collectors");
+        }
+        if (stale > inSync + outOfSync) {
+            throw new IllegalArgumentException("more stale collectors than collectors not revoked");
+        }
+    }
+
+    /**
+     * The counts of a fleet read member by member; the definition an aggregate query must agree with.
+     *
+     * @param fleet every collector of the fleet view
+     * @return its counts
+     */
+    public static FleetCounts of(List<FleetMember> fleet) {
+        long inSync = 0, outOfSync = 0, stale = 0, revoked = 0, applied = 0, failed = 0, none = 0;
+        for (FleetMember m : fleet) {
+            if (m.collector().revoked()) {
+                revoked++;
+                continue;
+            }
+            if (m.inSync()) {
+                inSync++;
+            } else {
+                outOfSync++;
+            }
+            if (m.stale() || m.lastSeenAt().isEmpty()) {
+                stale++;
+            }
+            if (m.lastStatus().isEmpty()) {
+                none++;
+            } else {
+                switch (m.lastStatus().get()) {
+                    case APPLIED -> applied++;
+                    case FAILED -> failed++;
+                }
+            }
+        }
+        return new FleetCounts(inSync, outOfSync, stale, revoked, applied, failed, none);
+    }
+}

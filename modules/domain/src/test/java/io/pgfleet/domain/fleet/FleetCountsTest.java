@@ -1,0 +1,44 @@
+package io.pgfleet.domain.fleet;
+
+import io.pgfleet.domain.collector.Collector;
+import io.pgfleet.domain.collector.CollectorId;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class FleetCountsTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-30T10:00:00Z");
+
+    private static FleetMember member(String id, boolean revoked, boolean seen, int latest, int applied,
+                                      Optional<ApplyStatus> status, boolean hashAgrees, boolean stale) {
+        return new FleetMember(new Collector(CollectorId.of(id), id, "", Map.of(), T0, revoked),
+                seen ? Optional.of(T0) : Optional.empty(), latest, applied, status, "", applied, hashAgrees, stale,
+                Optional.empty(), "");
+    }
+
+    @Test
+    void eachCollectorNotRevokedIsCountedByStateAndByApplyStatus() {
+        FleetCounts counts = FleetCounts.of(List.of(
+                member("in-sync", false, true, 2, 2, Optional.of(ApplyStatus.APPLIED), true, false),
+                member("drifted", false, true, 2, 2, Optional.of(ApplyStatus.APPLIED), false, false),
+                member("failed", false, true, 2, 1, Optional.of(ApplyStatus.FAILED), true, true),
+                member("never-seen", false, false, 0, 0, Optional.empty(), true, false),
+                member("revoked", true, false, 1, 1, Optional.of(ApplyStatus.APPLIED), true, true)));
+        assertEquals(new FleetCounts(1, 3, 2, 1, 2, 1, 1), counts);
+        assertEquals(new FleetCounts(0, 0, 0, 0, 0, 0, 0), FleetCounts.of(List.of()));
+    }
+
+    @Test
+    void countsThatDoNotAddUpAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new FleetCounts(-1, 1, 0, 0, 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new FleetCounts(1, 1, 0, 0, 1, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new FleetCounts(1, 0, 2, 0, 1, 0, 0));
+    }
+}
