@@ -58,10 +58,13 @@ public final class PgfleetServer implements AutoCloseable {
     private final ScheduledExecutorService purger;
     private final ScheduledExecutorService driver;
     private final DriveRolloutsUseCase rollouts;
+    private final StartupWarmUp warmUp;
 
     private PgfleetServer(Optional<EmbeddedDatabase> embedded, PostgresStorage storage, WebServer webServer,
                           BootstrapSecurityUseCase.Generated bootstrap, DatabaseSettings database,
-                          ScheduledExecutorService purger, ScheduledExecutorService driver, DriveRolloutsUseCase rollouts) {
+                          ScheduledExecutorService purger, ScheduledExecutorService driver, DriveRolloutsUseCase rollouts,
+                          StartupWarmUp warmUp) {
+        this.warmUp = warmUp;
         this.database = database;
         this.purger = purger;
         this.driver = driver;
@@ -111,7 +114,9 @@ public final class PgfleetServer implements AutoCloseable {
             WebServer webServer = builder.build().start();
             return new PgfleetServer(embedded, storage, webServer, report, db,
                     schedulePurge(useCases.operations().purge(), settings.retention().interval()),
-                    scheduleRollouts(useCases.rollouts().drive(), settings.rollouts().tick()), useCases.rollouts().drive());
+                    scheduleRollouts(useCases.rollouts().drive(), settings.rollouts().tick()), useCases.rollouts().drive(),
+                    // Once serving: readiness does not wait for it.
+                    StartupWarmUp.start(useCases.operations().warmUp(), settings.warmupRounds()));
         } catch (RuntimeException e) {
             embedded.ifPresent(EmbeddedDatabase::close);
             throw e;
@@ -336,9 +341,19 @@ public final class PgfleetServer implements AutoCloseable {
         return embedded.isPresent();
     }
 
-    /** Stops the HTTP server, the pool and the embedded database, in that order. */
+    /**
+     * What the warm-up at start ran, once it has ended (at once, with 0 rounds, when it is off).
+     *
+     * @return the warm-up's outcome
+     */
+    public java.util.concurrent.CompletionStage<io.pgfleet.application.port.in.WarmUpUseCase.Warmed> warmedUp() {
+        return warmUp.done();
+    }
+
+    /** Stops the warm-up, the HTTP server, the pool and the embedded database, in that order. */
     @Override
     public void close() {
+        warmUp.close();
         purger.shutdownNow();
         driver.shutdownNow();
         try {

@@ -1,5 +1,6 @@
 package io.pgfleet.server;
 
+import io.pgfleet.application.port.in.WarmUpUseCase;
 import io.pgfleet.application.service.RetentionSettings;
 import io.pgfleet.application.service.SecuritySettings;
 import org.tomlj.Toml;
@@ -43,6 +44,7 @@ import java.util.Set;
  *   <tr><td>rollout_tick_ms</td><td>PGFLEET_ROLLOUT_TICK_MS</td><td>1000 (how often rollouts are driven)</td></tr>
  *   <tr><td>rollout_lease</td><td>PGFLEET_ROLLOUT_LEASE</td><td>15 (seconds; another instance takes over after)</td></tr>
  *   <tr><td>instance_name</td><td>PGFLEET_INSTANCE_NAME</td><td>host.pid.random</td></tr>
+ *   <tr><td>warmup_rounds</td><td>PGFLEET_WARMUP_ROUNDS</td><td>{@value #DEFAULT_WARMUP_ROUNDS} (0 turns the warm-up off)</td></tr>
  * </table>
  * and the abuse limits of {@link LimitSettings}.
  *
@@ -61,12 +63,14 @@ import java.util.Set;
  * @param limits             connection, watch and login limits
  * @param security           token lifetimes and the refresh token reuse grace
  * @param rollouts           how this instance drives staged rollouts
+ * @param warmupRounds       rounds of the publish path's pure code run in the background after the start,
+ *                           0 for none ({@link #DEFAULT_WARMUP_ROUNDS} by default)
  */
 public record ServerSettings(String host, int port, Path dataDir, Optional<String> dbUrl, String dbUser,
                              String dbPassword, int poolSize, Optional<String> adminPassword,
                              Optional<String> registrationSecret, Duration accessTokenTtl, TlsSettings tls,
                              RetentionSettings retention, LimitSettings limits,
-                             SecuritySettings security, RolloutDriverSettings rollouts) {
+                             SecuritySettings security, RolloutDriverSettings rollouts, int warmupRounds) {
 
     private static final Set<String> FILE_KEYS = Set.of("host", "port", "data_dir", "db_url", "db_user", "db_password",
             "db_pool_size", "admin_password", "registration_secret", "access_token_ttl", "tls_cert", "tls_key",
@@ -74,7 +78,13 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
             "retention_sample_batches_days", "retention_tokens_days", "retention_purge_interval", "retention_batch_size",
             "max_connections", "idle_timeout", "watches_per_collector", "trusted_proxies", "hash_threads", "hash_queue",
             "login_free_failures", "login_failures_per_address", "refresh_reuse_grace", "rollout_tick_ms", "rollout_lease",
-            "instance_name");
+            "instance_name", "warmup_rounds");
+
+    /**
+     * Rounds of the publish path run after a start, so that the first publish is not run cold
+     * (docs/operations.md gives what they cost).
+     */
+    public static final int DEFAULT_WARMUP_ROUNDS = 300;
 
     /** Password of the first administrator in tests. */
     public static final String TEST_ADMIN_PASSWORD = "test-admin-password";
@@ -105,6 +115,10 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
         if (accessTokenTtl.toSeconds() < 10 || accessTokenTtl.toHours() > 24) {
             throw new IllegalArgumentException("access_token_ttl must be 10 s .. 24 h");
         }
+        if (warmupRounds < 0 || warmupRounds > WarmUpUseCase.MAX_ROUNDS) {
+            throw new IllegalArgumentException("warmup_rounds (PGFLEET_WARMUP_ROUNDS) must be 0.." + WarmUpUseCase.MAX_ROUNDS
+                    + ", got " + warmupRounds);
+        }
     }
 
     /**
@@ -127,7 +141,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                           Optional<String> registrationSecret, Duration accessTokenTtl, TlsSettings tls) {
         this(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword, registrationSecret,
                 accessTokenTtl, tls, RetentionSettings.defaults(), LimitSettings.defaults(),
-                SecuritySettings.defaults(), RolloutDriverSettings.defaults());
+                SecuritySettings.defaults(), RolloutDriverSettings.defaults(), DEFAULT_WARMUP_ROUNDS);
     }
 
     /**
@@ -138,7 +152,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withTls(TlsSettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, other, retention, limits, security, rollouts);
+                registrationSecret, accessTokenTtl, other, retention, limits, security, rollouts, warmupRounds);
     }
 
     /**
@@ -149,7 +163,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withPort(int other) {
         return new ServerSettings(host, other, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls, retention, limits, security, rollouts);
+                registrationSecret, accessTokenTtl, tls, retention, limits, security, rollouts, warmupRounds);
     }
 
     /**
@@ -160,7 +174,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withPoolSize(int other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, other, adminPassword,
-                registrationSecret, accessTokenTtl, tls, retention, limits, security, rollouts);
+                registrationSecret, accessTokenTtl, tls, retention, limits, security, rollouts, warmupRounds);
     }
 
     /**
@@ -171,7 +185,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withAccessTokenTtl(Duration ttl) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, ttl, tls, retention, limits, security, rollouts);
+                registrationSecret, ttl, tls, retention, limits, security, rollouts, warmupRounds);
     }
 
     /**
@@ -182,7 +196,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withRetention(RetentionSettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls, other, limits, security, rollouts);
+                registrationSecret, accessTokenTtl, tls, other, limits, security, rollouts, warmupRounds);
     }
 
     /**
@@ -193,7 +207,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withLimits(LimitSettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls, retention, other, security, rollouts);
+                registrationSecret, accessTokenTtl, tls, retention, other, security, rollouts, warmupRounds);
     }
 
     /**
@@ -204,7 +218,18 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withSecurity(SecuritySettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls, retention, limits, other, rollouts);
+                registrationSecret, accessTokenTtl, tls, retention, limits, other, rollouts, warmupRounds);
+    }
+
+    /**
+     * The same settings with another warm-up.
+     *
+     * @param rounds rounds of the publish path run at start, 0 for none
+     * @return a copy
+     */
+    public ServerSettings withWarmupRounds(int rounds) {
+        return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
+                registrationSecret, accessTokenTtl, tls, retention, limits, security, rollouts, rounds);
     }
 
     /**
@@ -215,7 +240,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withRollouts(RolloutDriverSettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls, retention, limits, security, other);
+                registrationSecret, accessTokenTtl, tls, retention, limits, security, other, warmupRounds);
     }
 
     /**
@@ -291,8 +316,9 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                 Duration.ofMillis(integer(file, env, "rollout_tick_ms", "PGFLEET_ROLLOUT_TICK_MS", (int) rd.tick().toMillis())),
                 Duration.ofSeconds(integer(file, env, "rollout_lease", "PGFLEET_ROLLOUT_LEASE", (int) rd.lease().toSeconds())),
                 value(file, env, "instance_name", "PGFLEET_INSTANCE_NAME", rd.instance()));
+        int warmup = integer(file, env, "warmup_rounds", "PGFLEET_WARMUP_ROUNDS", DEFAULT_WARMUP_ROUNDS);
         return new ServerSettings(host, port, dataDir, optional(dbUrl), dbUser, dbPassword, pool, admin, secret, ttl, tls,
-                retention, limits, security, rollouts);
+                retention, limits, security, rollouts, warmup);
     }
 
     private static RetentionSettings retention(TomlParseResult file, Map<String, String> env) {

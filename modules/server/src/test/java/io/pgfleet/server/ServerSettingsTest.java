@@ -46,6 +46,15 @@ class ServerSettingsTest {
     }
 
     @Test
+    void theWarmUpIsOnByDefaultAndASettingTurnsItOff() {
+        assertEquals(ServerSettings.DEFAULT_WARMUP_ROUNDS, ServerSettings.load(Optional.empty(), Map.of()).warmupRounds());
+        assertEquals(0, ServerSettings.load(Optional.empty(), Map.of("PGFLEET_WARMUP_ROUNDS", "0")).warmupRounds());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ServerSettings.load(Optional.empty(), Map.of("PGFLEET_WARMUP_ROUNDS", "100001")));
+        assertTrue(e.getMessage().contains("warmup_rounds"), e.getMessage());
+    }
+
+    @Test
     void theRefreshReuseGraceIsASettingOfItsOwnWithinItsBounds() {
         assertEquals(Duration.ofSeconds(30), ServerSettings.load(Optional.empty(), Map.of()).security().refreshReuseGrace());
         assertEquals(Duration.ZERO, ServerSettings.load(Optional.empty(), Map.of("PGFLEET_REFRESH_REUSE_GRACE", "0"))

@@ -10,8 +10,13 @@ final class TestServers {
     private TestServers() {
     }
 
+    /**
+     * Test settings, without the warm-up at start: the suite starts dozens of servers in one JVM, whose
+     * code is compiled after the first tests anyway (WarmUpIT turns it on where it is the subject).
+     */
     static ServerSettings settings(TestDatabase db) {
-        return ServerSettings.forDatabase(db.url(), db.user(), db.password(), Path.of("target", "it-data"));
+        return ServerSettings.forDatabase(db.url(), db.user(), db.password(), Path.of("target", "it-data"))
+                .withWarmupRounds(0);
     }
 
     static PgfleetServer start(TestDatabase db) {

@@ -368,7 +368,8 @@ public final class UseCaseFactory {
             FleetService fleet = new FleetService(saveReport, saveBatch, loadFleet, countFleet, loadCollector, clock);
             return new UseCases(config, collectors, access, new FleetUseCases(fleet, fleet, fleet),
                     new OperationsUseCases(new AuditTrailService(loadAudit), new CachedHealth(database, System::nanoTime),
-                            new RetentionService(purge, samplePartitions, retention, clock)),
+                            new RetentionService(purge, samplePartitions, retention, clock),
+                            new WarmUpService(validator, composer)),
                     new LayerUseCases(layers, layers, layers, layers, layers, getConfig, layers, layers),
                     rollouts(composer, announced));
         }

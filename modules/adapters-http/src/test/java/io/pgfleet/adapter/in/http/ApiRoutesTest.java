@@ -80,7 +80,8 @@ class ApiRoutesTest {
                 new FleetUseCases(unused(ReportStatusUseCase.class), unused(PushMetricsUseCase.class),
                         unused(FleetQuery.class)),
                 new OperationsUseCases(unused(AuditTrailQuery.class), unused(HealthQuery.class),
-                        unused(PurgeExpiredDataUseCase.class)),
+                        unused(PurgeExpiredDataUseCase.class),
+                        unused(io.pgfleet.application.port.in.WarmUpUseCase.class)),
                 new io.pgfleet.application.port.in.LayerUseCases(
                         unused(io.pgfleet.application.port.in.PublishLayerUseCase.class),
                         unused(io.pgfleet.application.port.in.LayerQuery.class),

@@ -1,0 +1,112 @@
+package io.pgfleet.server;
+
+import io.pgfleet.application.port.in.WarmUpUseCase;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the warm-up ({@link WarmUpUseCase}) once, on a daemon thread of its own at the lowest
+ * priority, after the server is ready: readiness never waits for it. Paced to about half of one core.
+ * Stopped at shutdown (the round in progress ends, no more start). It stores nothing; its one trace is
+ * a log line.
+ */
+final class StartupWarmUp implements AutoCloseable {
+
+    /** The thread's name, for thread dumps (and for tests that check it is gone). */
+    static final String THREAD_NAME = "pgfleet-warmup";
+
+    /** Rounds run between two rests. */
+    private static final int BATCH = 20;
+
+    private final CompletableFuture<WarmUpUseCase.Warmed> done = new CompletableFuture<>();
+    private final Thread thread;
+
+    private StartupWarmUp(WarmUpUseCase warmUp, int rounds) {
+        System.Logger log = System.getLogger("io.pgfleet.server.warmup");
+        thread = new Thread(() -> {
+            try {
+                WarmUpUseCase.Warmed w = paced(warmUp, rounds);
+                log.log(System.Logger.Level.INFO, String.format(
+                        "warm-up: %d round(s) of the publish path in %d ms of work (first round %.1f ms, last %.3f ms)%s",
+                        w.rounds(), w.total().toMillis(), w.first().toNanos() / 1e6, w.last().toNanos() / 1e6,
+                        w.stopped() ? ", stopped at shutdown" : ""));
+                done.complete(w);
+            } catch (RuntimeException | Error e) {
+                // Only speed is lost: the publish path compiles as publishes arrive, as without a warm-up.
+                log.log(System.Logger.Level.WARNING, "warm-up failed: " + e, e);
+                done.completeExceptionally(e);
+            }
+        }, THREAD_NAME);
+        thread.setDaemon(true);
+        // Requests come first where the platform honours thread priorities.
+        thread.setPriority(Thread.MIN_PRIORITY);
+    }
+
+    /**
+     * Starts the warm-up, or nothing when {@code rounds} is 0.
+     *
+     * @param warmUp the use case
+     * @param rounds how many rounds (0 turns the warm-up off)
+     * @return the running warm-up
+     */
+    static StartupWarmUp start(WarmUpUseCase warmUp, int rounds) {
+        StartupWarmUp w = new StartupWarmUp(warmUp, rounds);
+        if (rounds > 0) {
+            w.thread.start();
+        } else {
+            w.done.complete(warmUp.warmUp(0));
+        }
+        return w;
+    }
+
+    /**
+     * Runs the rounds a batch at a time, resting after each batch as long as it took: the warm-up
+     * takes at most about half of one core (plus the JIT's own threads), so that requests arriving
+     * meanwhile, on a small machine, still find CPU. Java thread priorities alone do not do that
+     * (Linux ignores them).
+     */
+    private static WarmUpUseCase.Warmed paced(WarmUpUseCase warmUp, int rounds) {
+        int done = 0;
+        Duration first = Duration.ZERO;
+        Duration last = Duration.ZERO;
+        Duration work = Duration.ZERO;
+        boolean stopped = false;
+        while (done < rounds) {
+            WarmUpUseCase.Warmed batch = warmUp.warmUp(Math.min(BATCH, rounds - done));
+            first = done == 0 ? batch.first() : first;
+            done += batch.rounds();
+            last = batch.rounds() > 0 ? batch.last() : last;
+            work = work.plus(batch.total());
+            if (batch.stopped() || done >= rounds) {
+                stopped = batch.stopped();
+                break;
+            }
+            try {
+                Thread.sleep(batch.total());
+            } catch (InterruptedException e) {
+                stopped = true;
+                break;
+            }
+        }
+        return new WarmUpUseCase.Warmed(done, stopped, first, last, work);
+    }
+
+    /** What the warm-up ran, once it has ended. */
+    CompletionStage<WarmUpUseCase.Warmed> done() {
+        return done.minimalCompletionStage();
+    }
+
+    /** Stops the warm-up after its current round and waits for that (a few milliseconds at most). */
+    @Override
+    public void close() {
+        thread.interrupt();
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
