@@ -81,6 +81,39 @@ class EffectiveRevisionCacheTest {
     }
 
     @Test
+    void aReaderWhoMissesACommittingChangesCollectorGetsItsRevisionOnceCommitted() throws Exception {
+        EffectiveStore db = new EffectiveStore();
+        EffectiveRevisionCache cache = new EffectiveRevisionCache(db);
+        cache.load(ID);
+        EffectiveRevisionCache.Expected change = cache.expect(List.of(revision(2)));
+        db.latest = revision(2);
+        // The commit's announcement arrives before the change has handed its revision over.
+        cache.published(ID, new ConfigVersion(2));
+        Reader woken = new Reader(cache);
+        woken.awaitBlocked();
+        change.committed();
+        assertEquals(2, woken.revision());
+        change.close();
+        assertEquals(1, db.reads.get(), "no database read for the woken reader");
+    }
+
+    @Test
+    void aReaderWhoMissesAChangeThatDidNotCommitReadsTheDatabase() throws Exception {
+        EffectiveStore db = new EffectiveStore();
+        EffectiveRevisionCache cache = new EffectiveRevisionCache(db);
+        cache.load(ID);
+        EffectiveRevisionCache.Expected change = cache.expect(List.of(revision(3)));
+        // Another change committed revision 2; the registered one never commits.
+        db.latest = revision(2);
+        cache.published(ID, new ConfigVersion(2));
+        Reader woken = new Reader(cache);
+        woken.awaitBlocked();
+        change.close();
+        assertEquals(2, woken.revision(), "never the revision of a change that did not commit");
+        assertEquals(2, db.reads.get());
+    }
+
+    @Test
     void readersWhoMissTogetherShareOneRead() throws Exception {
         EffectiveStore db = new EffectiveStore();
         db.slow = new CountDownLatch(1);
@@ -135,7 +168,8 @@ class EffectiveRevisionCacheTest {
 
         void awaitBlocked() {
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-            while (thread.getState() != Thread.State.WAITING && !result.isDone() && System.nanoTime() < deadline) {
+            while (thread.getState() != Thread.State.WAITING && thread.getState() != Thread.State.TIMED_WAITING
+                    && !result.isDone() && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             }
         }
