@@ -26,21 +26,14 @@ interface Announcer extends Consumer<LayerComposer.Save> {
     interface Committing extends AutoCloseable {
 
         /** Nothing registered. */
-        Committing NONE = new Committing() {
-            @Override
-            public void committed() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        Committing NONE = () -> { };
 
         /** The transaction committed. */
         void committed();
 
-        /** The transaction is over and its revisions were accepted (or it failed). */
+        /** The transaction is over and its revisions were accepted (or it failed); nothing to release by default. */
         @Override
-        void close();
+        default void close() {
+        }
     }
 }
