@@ -25,8 +25,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * trusted by that reader, which reads again itself.
  *
  * <p>A change through this instance registers the revisions it is about to commit ({@link #expect});
- * a reader that misses a collector such a change holds waits, at most {@link #EXPECTED_WAIT_MILLIS},
- * for the change's outcome instead of reading the database: the change's own announcements arrive
+ * a reader that misses a collector such a change holds, knowing of the very revision the change
+ * stores (announced by its commit), waits, at most {@link #EXPECTED_WAIT_MILLIS}, for the change's
+ * outcome instead of reading the database: the change's own announcements arrive
  * as soon as it commits and wake every watcher of its (possibly 10,000) collectors, while the
  * change still has to hand its revisions to the cache one by one. Nothing uncommitted is served:
  * a waiting reader gets the change's revision only once the change says it committed, and reads
@@ -177,10 +178,15 @@ final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
             revisions.keySet().forEach(id -> expected.remove(id, this));
         }
 
-        /** The change's revision of a collector, once committed, if it is at least the newest one known. */
+        /**
+         * The change's revision of a collector, once committed, for a reader who knows of that very
+         * revision number (announced by the commit). A reader who knows only of an older one is
+         * answered by the database at once (the revision committed so far is a sound answer to it),
+         * one who knows of a newer one needs another change's revision.
+         */
         private Optional<EffectiveRevision> await(CollectorId id, int known) {
             EffectiveRevision mine = revisions.get(id);
-            if (mine == null || mine.revision().value() < known) {
+            if (mine == null || mine.revision().value() != known) {
                 return Optional.empty();
             }
             try {

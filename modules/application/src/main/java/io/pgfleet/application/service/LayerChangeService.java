@@ -109,11 +109,8 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
 
     private LayerPublishResult publish(LayerPublish request, Optional<ConfigVersion> rollbackOf, CapabilityMode mode) {
         Timing timing = new Timing(System.nanoTime());
-        Registered registered = new Registered();
-        try {
+        try (Registered registered = new Registered()) {
             return publish(request, rollbackOf, mode, timing, registered);
-        } finally {
-            registered.close();
         }
     }
 
