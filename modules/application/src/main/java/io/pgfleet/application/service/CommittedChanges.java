@@ -2,7 +2,7 @@ package io.pgfleet.application.service;
 
 import io.pgfleet.application.port.out.ConfigChangeFeedPort;
 
-import java.util.function.Consumer;
+import java.util.List;
 
 /**
  * What an effective revision stored through this instance does here, right after its commit: the
@@ -11,7 +11,7 @@ import java.util.function.Consumer;
  * still wakes every other instance; arriving here as well, it finds the watchers already answered
  * (a second wake-up costs a cache read, never a wrong answer).
  */
-final class CommittedChanges implements Consumer<LayerComposer.Save> {
+final class CommittedChanges implements Announcer {
 
     private final EffectiveRevisionCache cache;
     private final ConfigChangeFeedPort.Listener watchers;
@@ -19,6 +19,12 @@ final class CommittedChanges implements Consumer<LayerComposer.Save> {
     CommittedChanges(EffectiveRevisionCache cache, ConfigChangeFeedPort.Listener watchers) {
         this.cache = cache;
         this.watchers = watchers;
+    }
+
+    /** Readers who miss one of these collectors until the change is over wait for it instead of reading the database. */
+    @Override
+    public Committing expect(List<LayerComposer.Save> saves) {
+        return cache.expect(saves.stream().map(LayerComposer.Save::revision).toList());
     }
 
     @Override

@@ -23,6 +23,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * on an instance that did not make the change) share one database read instead of each making
  * their own; a shared read that began before the newest announcement a reader knows of is not
  * trusted by that reader, which reads again itself.
+ *
+ * <p>A change through this instance registers the revisions it is about to commit ({@link #expect});
+ * a reader that misses a collector such a change holds, knowing of the very revision the change
+ * stores (announced by its commit), waits, at most {@link #EXPECTED_WAIT_MILLIS}, for the change's
+ * outcome instead of reading the database: the change's own announcements arrive
+ * as soon as it commits and wake every watcher of its (possibly 10,000) collectors, while the
+ * change still has to hand its revisions to the cache one by one. Nothing uncommitted is served:
+ * a waiting reader gets the change's revision only once the change says it committed, and reads
+ * the database when the change failed or took longer than the wait.
  */
 final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
 
@@ -34,7 +43,15 @@ final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
     private final ConcurrentHashMap<CollectorId, Integer> newestKnown = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<CollectorId, CompletableFuture<Optional<EffectiveRevision>>> loading =
             new ConcurrentHashMap<>();
+    /** Revisions of changes through this instance that are committing, by collector. */
+    private final ConcurrentHashMap<CollectorId, Expected> expected = new ConcurrentHashMap<>();
     private volatile long generation;
+
+    /**
+     * How long a reader waits for a committing change's outcome before it reads the database itself:
+     * a reader woken by the change's announcement waits for the change to return from its commit.
+     */
+    static final long EXPECTED_WAIT_MILLIS = 2_000;
 
     EffectiveRevisionCache(LoadLayersPort delegate) {
         this.delegate = delegate;
@@ -51,6 +68,13 @@ final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
         EffectiveRevision cached = latest.get(id);
         if (cached != null && cached.revision().value() >= known) {
             return Optional.of(cached);
+        }
+        Expected change = expected.get(id);
+        if (change != null) {
+            Optional<EffectiveRevision> committed = change.await(id, known);
+            if (committed.isPresent()) {
+                return committed;
+            }
         }
         CompletableFuture<Optional<EffectiveRevision>> mine = new CompletableFuture<>();
         CompletableFuture<Optional<EffectiveRevision>> running = loading.putIfAbsent(id, mine);
@@ -107,6 +131,74 @@ final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
      */
     Optional<EffectiveRevision> remembered(CollectorId id) {
         return Optional.ofNullable(latest.get(id));
+    }
+
+    /**
+     * Registers the effective revisions a change through this instance is about to commit (called in
+     * its transaction, after it wrote them and before its commit). The change must then say whether
+     * it committed, and close the registration once it has {@link #stored} every revision.
+     *
+     * @param revisions the revisions the change stores, at most one per collector
+     * @return the change's registration
+     */
+    Expected expect(java.util.Collection<EffectiveRevision> revisions) {
+        Expected change = new Expected(revisions);
+        change.revisions.keySet().forEach(id -> expected.put(id, change));
+        return change;
+    }
+
+    /**
+     * The revisions of one committing change, for readers who miss them in the cache meanwhile.
+     * Its outcome is decided once: committed (readers get its revisions) or not (readers read the
+     * database).
+     */
+    final class Expected implements Announcer.Committing {
+        private final java.util.Map<CollectorId, EffectiveRevision> revisions;
+        private final CompletableFuture<Boolean> outcome = new CompletableFuture<>();
+
+        private Expected(java.util.Collection<EffectiveRevision> revisions) {
+            java.util.Map<CollectorId, EffectiveRevision> byId = java.util.HashMap.newHashMap(revisions.size());
+            revisions.forEach(r -> byId.put(r.collectorId(), r));
+            this.revisions = java.util.Collections.unmodifiableMap(byId);
+        }
+
+        /** The change committed: its revisions are the collectors' current ones (or older than an announced one). */
+        @Override
+        public void committed() {
+            outcome.complete(true);
+        }
+
+        /**
+         * The change is over: its revisions are in the cache (committed) or not to be served (it
+         * failed); readers no longer wait for it.
+         */
+        @Override
+        public void close() {
+            outcome.complete(false);
+            revisions.keySet().forEach(id -> expected.remove(id, this));
+        }
+
+        /**
+         * The change's revision of a collector, once committed, for a reader who knows of that very
+         * revision number (announced by the commit). A reader who knows only of an older one is
+         * answered by the database at once (the revision committed so far is a sound answer to it),
+         * one who knows of a newer one needs another change's revision.
+         */
+        private Optional<EffectiveRevision> await(CollectorId id, int known) {
+            EffectiveRevision mine = revisions.get(id);
+            if (mine == null || mine.revision().value() != known) {
+                return Optional.empty();
+            }
+            try {
+                return Boolean.TRUE.equals(outcome.get(EXPECTED_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS))
+                        ? Optional.of(mine) : Optional.empty();
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                return Optional.empty();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        }
     }
 
     /** A change through this instance is visible to its next read at once (read your writes). */

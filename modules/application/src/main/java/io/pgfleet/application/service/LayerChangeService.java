@@ -41,7 +41,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.function.Consumer;
 
 /**
  * Changes of the fleet layer, groups, group layers, labels and decommissioning: each runs in one
@@ -60,17 +59,17 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     private final LoadLayersPort load;
     private final LayerComposer composer;
     private final RevokeCollectorUseCase revoke;
-    private final Consumer<LayerComposer.Save> announced;
+    private final Announcer announced;
     private final Clock clock;
     private final RecordLayerChangeTimingPort timings;
 
     LayerChangeService(LayerStorePort store, LoadLayersPort load, LayerComposer composer, RevokeCollectorUseCase revoke,
-                       Consumer<LayerComposer.Save> announced, Clock clock) {
+                       Announcer announced, Clock clock) {
         this(store, load, composer, revoke, announced, clock, t -> { });
     }
 
     LayerChangeService(LayerStorePort store, LoadLayersPort load, LayerComposer composer, RevokeCollectorUseCase revoke,
-                       Consumer<LayerComposer.Save> announced, Clock clock, RecordLayerChangeTimingPort timings) {
+                       Announcer announced, Clock clock, RecordLayerChangeTimingPort timings) {
         this.timings = timings;
         this.store = store;
         this.load = load;
@@ -110,6 +109,13 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
 
     private LayerPublishResult publish(LayerPublish request, Optional<ConfigVersion> rollbackOf, CapabilityMode mode) {
         Timing timing = new Timing(System.nanoTime());
+        try (Registered registered = new Registered()) {
+            return publish(request, rollbackOf, mode, timing, registered);
+        }
+    }
+
+    private LayerPublishResult publish(LayerPublish request, Optional<ConfigVersion> rollbackOf, CapabilityMode mode,
+                                       Timing timing, Registered registered) {
         Object result = store.transact(tx -> {
             tx.lockLayers();
             LayerComposer.World world = LayerComposer.World.read(tx);
@@ -166,12 +172,14 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
                     tx.insertLayer(next);
                     tx.audit(forced(layerAudit(next, request.actor(), rollbackOf), ok));
                     saveAll(tx, ok);
+                    registered.expect(ok.saves());
                     timing.saved = System.nanoTime() - saving;
                     return Outcome.commit(new Published(new LayerPublishResult.Published(next, ok.saves().size()), ok.saves()));
                 }
             }
         });
         if (result instanceof Published p) {
+            registered.committed();
             timing.log(p.result().revision().layer().source(p.result().revision().version().value()), p.saves().size())
                     .ifPresent(t -> {
                         try {
@@ -186,6 +194,29 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             return p.result();
         }
         return (LayerPublishResult) result;
+    }
+
+    /**
+     * The revisions a change registered before its commit ({@link Announcer#expect}): told of the
+     * commit as soon as the transaction returns, closed when the change is over, committed or not.
+     * A transaction run again registers its last attempt's revisions.
+     */
+    private final class Registered implements AutoCloseable {
+        private Announcer.Committing committing = Announcer.Committing.NONE;
+
+        void expect(List<LayerComposer.Save> saves) {
+            committing.close();
+            committing = saves.isEmpty() ? Announcer.Committing.NONE : announced.expect(saves);
+        }
+
+        void committed() {
+            committing.committed();
+        }
+
+        @Override
+        public void close() {
+            committing.close();
+        }
     }
 
     /**
@@ -581,6 +612,14 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
      */
     private LayerChangeResult change(CapabilityMode mode, boolean exclusive,
                                      java.util.function.Function<LayerStorePort.Transaction, Optional<Work>> work) {
+        try (Registered registered = new Registered()) {
+            return change(mode, exclusive, work, registered);
+        }
+    }
+
+    private LayerChangeResult change(CapabilityMode mode, boolean exclusive,
+                                     java.util.function.Function<LayerStorePort.Transaction, Optional<Work>> work,
+                                     Registered registered) {
         Object result = store.transact(tx -> {
             if (exclusive) {
                 tx.lockLayers();
@@ -604,11 +643,13 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
                 }
                 case LayerComposer.Ok ok -> {
                     saveAll(tx, ok);
+                    registered.expect(ok.saves());
                     return Outcome.<Object>commit(ok);
                 }
             }
         });
         if (result instanceof LayerComposer.Ok ok) {
+            registered.committed();
             ok.saves().forEach(announced);
             return new LayerChangeResult.Done(ok.saves().size());
         }

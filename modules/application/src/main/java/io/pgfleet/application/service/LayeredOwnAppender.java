@@ -14,6 +14,7 @@ import io.pgfleet.domain.fleet.CapabilityGap;
 import io.pgfleet.domain.layer.EffectiveRevision;
 import io.pgfleet.domain.layer.LayerError;
 import io.pgfleet.domain.layer.LayerMember;
+import io.pgfleet.domain.layer.OwnLayer;
 import io.pgfleet.domain.schema.ValidationError;
 
 import java.util.ArrayDeque;
@@ -193,7 +194,12 @@ final class LayeredOwnAppender implements OwnLayerAppender {
         return store.transact(tx -> {
             // Rows locked in id order (as layer changes lock them), read after locking.
             Map<CollectorId, LayerMember> members = new HashMap<>();
-            tx.lockCollectors(ids).forEach(m -> members.put(m.id(), m));
+            // Each one's own latest revision in full: a publish decides against it (and answers with it).
+            Map<CollectorId, Optional<ConfigRevision>> owns = new HashMap<>();
+            tx.lockCollectors(ids).forEach(m -> {
+                members.put(m.member().id(), m.member());
+                owns.put(m.member().id(), m.ownRevision());
+            });
             if (members.isEmpty()) {
                 return Outcome.rollback(new Batch(batch.stream().<PublishResult>map(
                         p -> new PublishResult.CollectorNotFound(p.collectorId)).toList(), List.of()));
@@ -220,7 +226,8 @@ final class LayeredOwnAppender implements OwnLayerAppender {
                     results.add(new PublishResult.CollectorNotFound(p.collectorId));
                     continue;
                 }
-                PublishResult decided = p.decision.apply(member.own(), member.effective().map(EffectiveRevision::entityTag));
+                PublishResult decided = p.decision.apply(owns.get(member.id()),
+                        member.effective().map(EffectiveRevision::entityTag));
                 if (!(decided instanceof PublishResult.Published published)) {
                     results.add(decided);
                     continue;
@@ -248,8 +255,9 @@ final class LayeredOwnAppender implements OwnLayerAppender {
                             announce.merge(member.id(), save.announce(), Boolean::logicalOr);
                         }
                         gaps.putAll(ok.gaps());
-                        members.put(member.id(), new LayerMember(member.id(), member.labels(), Optional.of(revision),
-                                effective));
+                        members.put(member.id(), new LayerMember(member.id(), member.labels(),
+                                Optional.of(OwnLayer.of(revision)), effective));
+                        owns.put(member.id(), Optional.of(revision));
                         anyPublished = true;
                         results.add(decided);
                     }

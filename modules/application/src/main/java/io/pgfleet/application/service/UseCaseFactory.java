@@ -337,7 +337,7 @@ public final class UseCaseFactory {
             WatchService watch = new WatchService(getConfig);
             // One subscription, in this order: the cache learns of a change before the watchers it wakes read it.
             changes.subscribe(new OrderedListeners(List.of(effective, watch)));
-            java.util.function.Consumer<LayerComposer.Save> announced = new CommittedChanges(effective, watch);
+            Announcer announced = new CommittedChanges(effective, watch);
             LayerComposer composer = new LayerComposer(parser);
             OwnLayerAppender own = new LayeredOwnAppender(layerStore, composer, announced);
             ConfigUseCases config = new ConfigUseCases(new PublishConfigService(own, validator, clock), getConfig, watch,

@@ -17,6 +17,7 @@ import io.pgfleet.domain.layer.GroupId;
 import io.pgfleet.domain.layer.LabelSelector;
 import io.pgfleet.domain.layer.LayerId;
 import io.pgfleet.domain.layer.LayerMember;
+import io.pgfleet.domain.layer.OwnLayer;
 import io.pgfleet.domain.layer.LayerRevision;
 import io.pgfleet.domain.schema.ConfigValidator;
 import io.pgfleet.domain.schema.ParseOutcome;
@@ -142,7 +143,7 @@ final class WarmUpService implements WarmUpUseCase {
                 CollectorId id = new CollectorId("warm-up-" + i);
                 ConfigDocument own = owns.get(i % owns.size());
                 members.add(new LayerMember(id, i % 2 == 0 ? Map.of("env", "prod") : Map.of("env", "test"),
-                        Optional.of(revision(id, 1, own)), Optional.empty()));
+                        Optional.of(OwnLayer.of(revision(id, 1, own))), Optional.empty()));
             }
         }
 

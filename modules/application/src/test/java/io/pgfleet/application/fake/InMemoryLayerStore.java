@@ -221,9 +221,19 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
         }
 
         private LayerMember member(CollectorId id) {
-            List<ConfigRevision> own = s.own.getOrDefault(id, List.of());
-            return new LayerMember(id, s.labels.get(id), own.isEmpty() ? Optional.empty() : Optional.of(own.get(own.size() - 1)),
+            return new LayerMember(id, s.labels.get(id), latestOwn(id).map(io.pgfleet.domain.layer.OwnLayer::of),
                     Optional.ofNullable(s.effective.get(id)));
+        }
+
+        private Optional<ConfigRevision> latestOwn(CollectorId id) {
+            List<ConfigRevision> own = s.own.getOrDefault(id, List.of());
+            return own.isEmpty() ? Optional.empty() : Optional.of(own.get(own.size() - 1));
+        }
+
+        @Override
+        public List<OwnPublishTarget> lockCollectors(List<CollectorId> ids) {
+            return ids.stream().map(this::lockMember).flatMap(Optional::stream)
+                    .map(m -> new OwnPublishTarget(m, latestOwn(m.id()))).toList();
         }
 
         @Override

@@ -1,6 +1,7 @@
 package io.pgfleet.application.service;
 
 import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigDocument;
 import io.pgfleet.domain.config.ConfigVersion;
 import io.pgfleet.domain.layer.EffectiveRevision;
 import org.junit.jupiter.api.Test;
@@ -81,6 +82,58 @@ class EffectiveRevisionCacheTest {
     }
 
     @Test
+    void aReaderWhoMissesACommittingChangesCollectorGetsItsRevisionOnceCommitted() throws Exception {
+        EffectiveStore db = new EffectiveStore();
+        EffectiveRevisionCache cache = new EffectiveRevisionCache(db);
+        cache.load(ID);
+        EffectiveRevisionCache.Expected change = cache.expect(List.of(revision(2)));
+        db.latest = revision(2);
+        // The commit's announcement arrives before the change has handed its revision over.
+        cache.published(ID, new ConfigVersion(2));
+        Reader woken = new Reader(cache);
+        woken.awaitBlocked();
+        change.committed();
+        assertEquals(2, woken.revision());
+        change.close();
+        assertEquals(1, db.reads.get(), "no database read for the woken reader");
+    }
+
+    @Test
+    void aReaderWhoMissesAChangeThatDidNotCommitReadsTheDatabase() throws Exception {
+        EffectiveStore db = new EffectiveStore();
+        EffectiveRevisionCache cache = new EffectiveRevisionCache(db);
+        cache.load(ID);
+        // This instance's change would store revision 2 with its document; another instance's change
+        // commits revision 2 first and announces it, and this one then fails.
+        ConfigDocument mine = new ConfigDocument("a = mine");
+        EffectiveRevisionCache.Expected change = cache.expect(List.of(new EffectiveRevision(ID, new ConfigVersion(2),
+                mine, mine.hash(), "", List.of("fleet@2"), java.time.Instant.EPOCH, 300)));
+        db.latest = revision(2);
+        cache.published(ID, new ConfigVersion(2));
+        Reader woken = new Reader(cache);
+        woken.awaitBlocked();
+        change.close();
+        assertEquals("a = 2", woken.document(), "never the revision of a change that did not commit");
+        assertEquals(2, db.reads.get());
+    }
+
+    @Test
+    void aReaderWhoKnowsOnlyAnOlderRevisionDoesNotWaitForACommittingChange() throws Exception {
+        EffectiveStore db = new EffectiveStore();
+        EffectiveRevisionCache cache = new EffectiveRevisionCache(db);
+        cache.load(ID);
+        cache.forget(ID);
+        try (EffectiveRevisionCache.Expected change = cache.expect(List.of(revision(2)))) {
+            // Neither committed nor announced: the committed revision 1 is the answer, at once.
+            Reader reader = new Reader(cache);
+            reader.awaitBlocked();
+            assertTrue(reader.answered(), "answered without waiting for the change");
+            assertEquals(1, reader.revision());
+        }
+        assertEquals(2, db.reads.get());
+    }
+
+    @Test
     void readersWhoMissTogetherShareOneRead() throws Exception {
         EffectiveStore db = new EffectiveStore();
         db.slow = new CountDownLatch(1);
@@ -120,13 +173,13 @@ class EffectiveRevisionCacheTest {
 
     /** A reader on its own virtual thread. */
     private static final class Reader {
-        private final java.util.concurrent.CompletableFuture<Integer> result = new java.util.concurrent.CompletableFuture<>();
+        private final java.util.concurrent.CompletableFuture<EffectiveRevision> result = new java.util.concurrent.CompletableFuture<>();
         private final Thread thread;
 
         Reader(EffectiveRevisionCache cache) {
             thread = Thread.ofVirtual().start(() -> {
                 try {
-                    result.complete(cache.load(ID).orElseThrow().revision().value());
+                    result.complete(cache.load(ID).orElseThrow());
                 } catch (RuntimeException e) {
                     result.completeExceptionally(e);
                 }
@@ -135,13 +188,22 @@ class EffectiveRevisionCacheTest {
 
         void awaitBlocked() {
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-            while (thread.getState() != Thread.State.WAITING && !result.isDone() && System.nanoTime() < deadline) {
+            while (thread.getState() != Thread.State.WAITING && thread.getState() != Thread.State.TIMED_WAITING
+                    && !result.isDone() && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             }
         }
 
         int revision() throws Exception {
-            return result.get(1, TimeUnit.MINUTES);
+            return result.get(1, TimeUnit.MINUTES).revision().value();
+        }
+
+        boolean answered() {
+            return result.isDone();
+        }
+
+        String document() throws Exception {
+            return result.get(1, TimeUnit.MINUTES).document().text();
         }
     }
 }

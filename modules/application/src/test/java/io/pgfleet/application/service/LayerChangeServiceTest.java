@@ -5,6 +5,8 @@ import io.pgfleet.application.fake.InMemoryLayerStore;
 import io.pgfleet.application.fake.LineParser;
 import io.pgfleet.application.port.in.ConfigLookup;
 import io.pgfleet.application.port.in.PublishConfigCommand;
+import io.pgfleet.application.port.out.LayerStorePort;
+import io.pgfleet.application.port.out.LoadLayersPort;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigDocument;
 import io.pgfleet.domain.config.ConfigVersion;
@@ -25,6 +27,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -148,6 +154,99 @@ class LayerChangeServiceTest {
         for (int i = 0; i < n; i++) {
             assertTrue(big.loadEffective(CollectorId.of(String.format("big-%05d", i))).orElseThrow().document().text()
                     .contains("push_interval = 15"), "big-" + i);
+        }
+    }
+
+    @Test
+    void watchersWokenByTheChangesAnnouncementsBeforeItHandsItsRevisionsOverReadNothingFromTheDatabase()
+            throws Exception {
+        AtomicInteger reads = new AtomicInteger();
+        EffectiveRevisionCache here = new EffectiveRevisionCache(new CountingReads(store, reads));
+        List<CompletableFuture<Integer>> answers = new ArrayList<>();
+        // The database delivers a change's announcements to the listener as soon as it commits, before
+        // the change returns and hands its revisions to this instance: every watcher woken then misses.
+        LayerStorePort announcingAtCommit = new LayerStorePort() {
+            @Override
+            public <T> T transact(java.util.function.Function<Transaction, Outcome<T>> work) {
+                int before = store.announced().size();
+                T value = store.transact(work);
+                List<Thread> woken = new ArrayList<>();
+                for (String announcement : store.announced().subList(before, store.announced().size())) {
+                    CollectorId id = CollectorId.of(announcement.substring(0, announcement.indexOf(':')));
+                    here.published(id, new ConfigVersion(Integer.parseInt(announcement.substring(announcement.indexOf(':') + 1))));
+                    CompletableFuture<Integer> answer = new CompletableFuture<>();
+                    answers.add(answer);
+                    woken.add(Thread.ofPlatform().start(() -> answer.complete(here.load(id).orElseThrow().revision().value())));
+                }
+                // Each woken watcher has read (from the database) or waits, before the change goes on.
+                woken.forEach(LayerChangeServiceTest::awaitBlockedOrDone);
+                return value;
+            }
+        };
+        LayerChangeService changes = new LayerChangeService(announcingAtCommit, store, composer, (id, actor) -> true,
+                new CommittedChanges(here, new io.pgfleet.application.port.out.ConfigChangeFeedPort.Listener() {
+                    @Override
+                    public void published(CollectorId id, ConfigVersion version) {
+                    }
+
+                    @Override
+                    public void resync() {
+                    }
+                }), clock);
+
+        assertInstanceOf(LayerPublishResult.Published.class, changes.publish(FLEET,
+                new ConfigDocument("[collector]\npush_interval = 15\n"), new Precondition.None(), Given.alice(), ""));
+        assertEquals(2, answers.size());
+        for (CompletableFuture<Integer> answer : answers) {
+            assertEquals(1, answer.get(1, TimeUnit.MINUTES), "the committed revision");
+        }
+        assertEquals(0, reads.get(), "the woken watchers waited for the change rather than reading the database");
+    }
+
+    private static void awaitBlockedOrDone(Thread t) {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (t.isAlive() && t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING
+                && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /** The store's reads of effective revisions, counted. */
+    private record CountingReads(InMemoryLayerStore store, AtomicInteger reads) implements LoadLayersPort {
+        @Override
+        public Optional<io.pgfleet.domain.layer.EffectiveRevision> loadEffective(CollectorId id) {
+            reads.incrementAndGet();
+            return store.loadEffective(id);
+        }
+
+        @Override
+        public Optional<io.pgfleet.domain.layer.LayerRevision> loadLatestLayer(LayerId layer) {
+            return store.loadLatestLayer(layer);
+        }
+
+        @Override
+        public Optional<io.pgfleet.domain.layer.LayerRevision> loadLayerVersion(LayerId layer, ConfigVersion version) {
+            return store.loadLayerVersion(layer, version);
+        }
+
+        @Override
+        public List<io.pgfleet.domain.layer.LayerRevision> loadLayerHistory(LayerId layer, int beforeVersion, int limit) {
+            return store.loadLayerHistory(layer, beforeVersion, limit);
+        }
+
+        @Override
+        public List<Group> loadGroups() {
+            return store.loadGroups();
+        }
+
+        @Override
+        public Optional<Group> loadGroup(GroupId id) {
+            return store.loadGroup(id);
+        }
+
+        @Override
+        public List<CollectorId> loadMembers(LabelSelector selector, String after, int limit) {
+            return store.loadMembers(selector, after, limit);
         }
     }
 

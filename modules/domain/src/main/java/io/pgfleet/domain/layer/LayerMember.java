@@ -14,10 +14,10 @@ import java.util.TreeMap;
  *
  * @param id        the collector
  * @param labels    its labels
- * @param own       its own layer's latest version, if any
+ * @param own       its own layer's latest version and document, if any
  * @param effective its current effective revision, if any
  */
-public record LayerMember(CollectorId id, Map<String, String> labels, Optional<ConfigRevision> own,
+public record LayerMember(CollectorId id, Map<String, String> labels, Optional<OwnLayer> own,
                           Optional<EffectiveRevision> effective) {
 
     /** Copies the labels; requires every part. */
@@ -45,6 +45,6 @@ public record LayerMember(CollectorId id, Map<String, String> labels, Optional<C
      * @return the member
      */
     public LayerMember withOwn(ConfigRevision revision) {
-        return new LayerMember(id, labels, Optional.of(revision), effective);
+        return new LayerMember(id, labels, Optional.of(OwnLayer.of(revision)), effective);
     }
 }

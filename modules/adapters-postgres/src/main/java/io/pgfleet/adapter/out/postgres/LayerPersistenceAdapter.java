@@ -6,6 +6,7 @@ import io.helidon.dbclient.DbRow;
 import io.helidon.dbclient.DbTransaction;
 import io.pgfleet.application.port.out.LayerStorePort;
 import io.pgfleet.application.port.out.LoadLayersPort;
+import io.pgfleet.application.port.out.LayerStorePort.OwnPublishTarget;
 import io.pgfleet.application.port.out.LayerStorePort.SharedLayers;
 import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.capability.MemberFacts;
@@ -22,6 +23,7 @@ import io.pgfleet.domain.layer.GroupId;
 import io.pgfleet.domain.layer.LabelSelector;
 import io.pgfleet.domain.layer.LayerId;
 import io.pgfleet.domain.layer.LayerMember;
+import io.pgfleet.domain.layer.OwnLayer;
 import io.pgfleet.domain.layer.LayerRevision;
 import io.pgfleet.domain.layer.StagedLayer;
 
@@ -65,26 +67,33 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
      * member (in id order) that has that content, the others name it by hash and get '' (a document
      * is never empty, so '' means "sent before"; MemberRows shares it), so a page of 2,000 members
      * whose documents are a few distinct texts transfers those texts once. Each column of each row
-     * costs the database client an object and its metadata, so no column says "sent" separately.
+     * costs the database client an object and its metadata, so no column says "sent" separately,
+     * and the own version's author, time, message and source are read only for a publish of own
+     * layers (OWN_PUBLISH_QUERY), which answers with them; merging needs none of them.
      */
-    private static final String MEMBER_QUERY = """
+    private static final String MEMBER_COLUMNS = """
             SELECT c.id, c.labels::text AS labels,
                    coalesce(r.version, 0) AS own_version,
                    CASE WHEN row_number() OVER (PARTITION BY r.content_hash ORDER BY c.id) = 1 THEN r.document
                        ELSE '' END AS own_document,
                    r.content_hash AS own_hash,
-                   r.created_at AS own_created_at, r.created_by AS own_created_by, r.message AS own_message,
-                   r.source AS own_source,
                    coalesce(e.revision, 0) AS e_revision,
                    CASE WHEN row_number() OVER (PARTITION BY e.content_hash ORDER BY c.id) = 1 THEN e.document
                        ELSE '' END AS e_document,
                    e.content_hash AS e_hash,
                    coalesce(e.effective_sha256, '') AS e_sha, e.sources AS e_sources, e.created_at AS e_created_at,
-                   coalesce(e.pull_interval_s, 0) AS e_pull_interval_s
+                   coalesce(e.pull_interval_s, 0) AS e_pull_interval_s""";
+    private static final String MEMBER_FROM = """
+
             FROM collectors c
             LEFT JOIN config_revisions r ON r.collector_id = c.id AND r.version = c.latest_version
             LEFT JOIN effective_configs e ON e.collector_id = c.id
             WHERE c.decommissioned_at IS NULL AND """;
+    private static final String MEMBER_QUERY = MEMBER_COLUMNS + MEMBER_FROM;
+    private static final String OWN_PUBLISH_QUERY = MEMBER_COLUMNS + """
+            ,
+                   r.created_at AS own_created_at, r.created_by AS own_created_by, r.message AS own_message,
+                   r.source AS own_source""" + MEMBER_FROM;
 
     private final DbClient db;
 
@@ -233,15 +242,21 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
 
         LayerMember member(DbRow r) {
             CollectorId id = CollectorId.of(Rows.text(r, "id"));
-            Optional<ConfigRevision> own = Rows.integer(r, "own_version") == 0 ? Optional.empty()
-                    : Optional.of(new ConfigRevision(id, new ConfigVersion(Rows.integer(r, "own_version")),
-                            document(r, "own_hash", "own_document"), new ContentHash(Rows.text(r, "own_hash")),
-                            Rows.instant(r, "own_created_at"), Rows.text(r, "own_created_by"), Rows.text(r, "own_message"),
-                            RevisionSource.parse(Rows.text(r, "own_source"))));
+            Optional<OwnLayer> own = Rows.integer(r, "own_version") == 0 ? Optional.empty()
+                    : Optional.of(new OwnLayer(new ConfigVersion(Rows.integer(r, "own_version")),
+                            document(r, "own_hash", "own_document"), new ContentHash(Rows.text(r, "own_hash"))));
             Optional<EffectiveRevision> eff = Rows.integer(r, "e_revision") == 0 ? Optional.empty()
                     : Optional.of(effective(r, "e_", document(r, "e_hash", "e_document")));
             return new LayerMember(id, labels.computeIfAbsent(Rows.text(r, "labels"), CollectorPersistenceAdapter::labels),
                     own, eff);
+        }
+
+        /** A row of {@link #OWN_PUBLISH_QUERY}: the member, and its own latest revision in full. */
+        OwnPublishTarget target(DbRow r) {
+            LayerMember member = member(r);
+            return new OwnPublishTarget(member, member.own().map(o -> new ConfigRevision(member.id(), o.version(),
+                    o.document(), o.hash(), Rows.instant(r, "own_created_at"), Rows.text(r, "own_created_by"),
+                    Rows.text(r, "own_message"), RevisionSource.parse(Rows.text(r, "own_source")))));
         }
 
         private ConfigDocument document(DbRow r, String hashColumn, String documentColumn) {
@@ -581,9 +596,14 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         }
 
         @Override
-        public List<LayerMember> lockCollectors(List<CollectorId> ids) {
+        public List<OwnPublishTarget> lockCollectors(List<CollectorId> ids) {
             if (ids.size() == 1) {
-                return lockMember(ids.get(0)).map(List::of).orElse(List.of());
+                if (tx.get("SELECT id FROM collectors WHERE id = ? AND decommissioned_at IS NULL FOR UPDATE",
+                        ids.get(0).value()).isEmpty()) {
+                    return List.of();
+                }
+                return tx.get(OWN_PUBLISH_QUERY + " c.id = ?", ids.get(0).value()).map(new MemberRows()::target)
+                        .map(List::of).orElse(List.of());
             }
             jakarta.json.JsonArrayBuilder list = CollectorPersistenceAdapter.JSON.createArrayBuilder();
             ids.forEach(id -> list.add(id.value()));
@@ -591,7 +611,13 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             List<CollectorId> locked = tx.query("SELECT id FROM collectors WHERE decommissioned_at IS NULL"
                             + " AND id IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY id FOR UPDATE",
                     list.build().toString()).map(row -> CollectorId.of(Rows.text(row, "id"))).toList();
-            return readMembers(locked);
+            if (locked.isEmpty()) {
+                return List.of();
+            }
+            jakarta.json.JsonArrayBuilder read = CollectorPersistenceAdapter.JSON.createArrayBuilder();
+            locked.forEach(id -> read.add(id.value()));
+            return tx.query(OWN_PUBLISH_QUERY + " c.id IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY c.id",
+                    read.build().toString()).map(new MemberRows()::target).toList();
         }
 
         @Override

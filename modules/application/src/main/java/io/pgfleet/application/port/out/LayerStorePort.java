@@ -106,6 +106,26 @@ public interface LayerStorePort {
      * id order, so a collector's effective revision is computed by one transaction at a time from
      * the layers as committed.
      */
+    /**
+     * A collector locked for a publish of its own layer: as a layer change sees it, and its own
+     * layer's latest revision in full (a publish's precondition is checked against it, and an
+     * unchanged or conflicting publish answers with it).
+     *
+     * @param member      the collector as merging needs it
+     * @param ownRevision its own layer's latest revision, if any (the same version as the member's)
+     */
+    record OwnPublishTarget(LayerMember member, Optional<ConfigRevision> ownRevision) {
+
+        /** Requires both parts, and the same own version in each. */
+        public OwnPublishTarget {
+            Objects.requireNonNull(member, "member");
+            Objects.requireNonNull(ownRevision, "ownRevision");
+            if (!member.own().map(o -> o.version()).equals(ownRevision.map(ConfigRevision::version))) {
+                throw new IllegalArgumentException("the own revision of " + member.id() + " is not the member's own version");
+            }
+        }
+    }
+
     interface Transaction {
 
         /** Serialises every change of the fleet layer, groups and group layers until the end of the transaction. */
@@ -222,15 +242,14 @@ public interface LayerStorePort {
         }
 
         /**
-         * Locks several active collectors, in id order (the order every change locks them in, so that
-         * two never wait for each other), and reads them after locking.
+         * Locks several active collectors for publishes of their own layers, in id order (the order
+         * every change locks them in, so that two never wait for each other), and reads them after
+         * locking, with their own layers' latest revisions in full.
          *
          * @param ids the collectors, in id order
          * @return the active ones among them, in id order
          */
-        default List<LayerMember> lockCollectors(List<CollectorId> ids) {
-            return ids.stream().map(this::lockMember).flatMap(Optional::stream).toList();
-        }
+        List<OwnPublishTarget> lockCollectors(List<CollectorId> ids);
 
         /**
          * Stores a new version of the fleet layer or a group's layer.
