@@ -29,6 +29,8 @@ final class NioWatchers implements AutoCloseable {
     private final Thread loop;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private volatile boolean running = true;
+    /** Time the selector thread spent handling ready connections (reads, parsing, re-sends); written by it only. */
+    private volatile long busyNanos;
     /** Told of every {@code 200} answer when following. */
     interface OnAnswer {
         void answered(int index, int version, long at);
@@ -110,6 +112,20 @@ final class NioWatchers implements AutoCloseable {
         return arrived.stream().mapToLong(Long::longValue).toArray();
     }
 
+    /**
+     * How long the one selector thread has been busy so far (from a {@code select} that found ready
+     * connections to the end of their handling): the most the client can have delayed an answer's
+     * arrival time, since an answer waits in the kernel only while the thread handles others.
+     */
+    long busyNanos() {
+        return busyNanos;
+    }
+
+    /** The CPU time of the selector thread so far, in nanoseconds (-1 where the JVM does not measure it). */
+    long cpuNanos() {
+        return java.lang.management.ManagementFactory.getThreadMXBean().getThreadCpuTime(loop.threadId());
+    }
+
     /** Answers other than 200 and 304 so far (each was asked again). */
     int refusals() {
         int n = 0;
@@ -132,7 +148,8 @@ final class NioWatchers implements AutoCloseable {
         ByteBuffer buf = ByteBuffer.allocateDirect(64 * 1024);
         while (running) {
             try {
-                selector.select(100);
+                int ready = selector.select(100);
+                long busyFrom = System.nanoTime();
                 Runnable t;
                 while ((t = tasks.poll()) != null) {
                     t.run();
@@ -162,6 +179,9 @@ final class NioWatchers implements AutoCloseable {
                         c.failed = true;
                         k.cancel();
                     }
+                }
+                if (ready > 0) {
+                    busyNanos += System.nanoTime() - busyFrom;
                 }
             } catch (IOException e) {
                 return;
