@@ -30,7 +30,8 @@ final class WatchDeadlines {
         private final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
         private final long deadline;
         private volatile boolean expired;
-        private long tick;
+        /** The set it was filed in: taking it off is one remove, with no look-up of its tick. */
+        private Set<Waiter> bucket;
 
         Waiter(long deadlineNanos) {
             this.deadline = deadlineNanos;
@@ -79,11 +80,11 @@ final class WatchDeadlines {
      */
     void add(Waiter waiter) {
         long tick = Math.floorDiv(waiter.deadline - origin, tickNanos) + 1;
-        waiter.tick = tick;
         while (true) {
             Set<Waiter> set = byTick.computeIfAbsent(tick, k -> ConcurrentHashMap.newKeySet());
             set.add(waiter);
             if (byTick.get(tick) == set) {
+                waiter.bucket = set;
                 break;
             }
             set.remove(waiter);
@@ -93,12 +94,12 @@ final class WatchDeadlines {
         }
     }
 
-    /** Takes a released watch off its tick (the tick's set itself is dropped by the sweeper when due). */
+    /**
+     * Takes a released watch off its tick, on the path of every woken watcher: one remove from the
+     * set it was filed in (the tick's set itself is dropped by the sweeper when due).
+     */
     void remove(Waiter waiter) {
-        Set<Waiter> set = byTick.get(waiter.tick);
-        if (set != null) {
-            set.remove(waiter);
-        }
+        waiter.bucket.remove(waiter);
     }
 
     /** Watches filed now (for tests). */
