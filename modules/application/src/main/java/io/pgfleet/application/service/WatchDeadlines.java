@@ -10,19 +10,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Ends held watches at their deadline from one sweeper thread, so that a held watch parks without a
- * time-out of its own. A virtual thread's timed wait schedules a timer task in the JDK's one delay
- * queue and cancels it when woken: one change waking a thousand watchers cancelled a thousand tasks
- * under that queue's lock, on the path of every answer. Here a watch is filed under the tick (of
+ * time-out of its own. A virtual thread's timed wait schedules a timer task in the JDK's delay
+ * queue (one lock on JDK 21, the scheduler's delay thread on JDK 25) and cancels it when woken: one
+ * change waking a thousand watchers cancelled a thousand tasks, on the path of their answers. Here a
+ * watch is filed under the tick (of
  * {@link #TICK}) after its deadline, and the sweeper, once per tick, releases the watches of every
  * tick that has passed. A watch is never released before its deadline, and at most one tick (plus
  * the sweeper's scheduling) after it.
  *
- * <p>The sweeper runs only while watches are held: it stops when none is filed and the next
- * {@link #add} starts it again.
+ * <p>The sweeper runs only while watches are held (waking once per tick): it stops when none is
+ * filed and the next {@link #add} starts it again.
  */
 final class WatchDeadlines {
 
-    /** The sweeper's period: how late past its deadline a held watch may end (docs/operations.md). */
+    /** The sweeper's period: how late past its deadline a held watch may end (docs/watch.md). */
     static final Duration TICK = Duration.ofMillis(50);
 
     /** One held watch: released by a change of its collector, or by the sweeper at its deadline. */
