@@ -113,8 +113,8 @@ public final class FanoutBenchmark {
         }
         System.out.println();
         System.out.println("| scenario | watchers | round | answered | change answered ms | first ms | p50 ms | p99 ms"
-                + " | max ms | CPU ms of the round (server / etcd) |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+                + " | max ms | CPU ms of the round (server / etcd) | client selector busy / CPU ms |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
         rows.forEach(r -> System.out.println("| " + String.join(" | ", r) + " |"));
         System.out.println("(" + Instant.now() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, Java "
                 + Runtime.version() + ", document " + docBytes + " bytes, etcd clients " + etcdClients + ")");
@@ -142,11 +142,14 @@ public final class FanoutBenchmark {
                 watchers.arm(i -> version[0]);
                 pgfleet.awaitHeld(before + n);
                 double cpu0 = Proc.cpuSeconds(serverPid);
+                long busy0 = watchers.busyNanos();
+                long clientCpu0 = watchers.cpuNanos();
                 long t0 = System.nanoTime();
                 version[0] = pgfleet.publish(id, doc + "# " + r + "\n");
                 long changed = System.nanoTime();
                 long[] arrived = watchers.await(i -> version[0], 60_000);
-                pgRounds.add(stats(arrived, t0, changed, Proc.cpuSeconds(serverPid) - cpu0));
+                pgRounds.add(withClient(stats(arrived, t0, changed, Proc.cpuSeconds(serverPid) - cpu0),
+                        watchers.busyNanos() - busy0, watchers.cpuNanos() - clientCpu0));
                 if (r == 0) {
                     etcdRounds.clear();
                     pgRounds.clear();
@@ -208,12 +211,15 @@ public final class FanoutBenchmark {
                 watchers.arm(i -> revisions[i]);
                 pgfleet.awaitHeld(before + n);
                 double cpu0 = Proc.cpuSeconds(serverPid);
+                long busy0 = watchers.busyNanos();
+                long clientCpu0 = watchers.cpuNanos();
                 long t0 = System.nanoTime();
                 pgfleet.send("PUT", "/api/v1/groups/" + group + "/config", "application/toml",
                         "[collector]\npush_interval = " + (10 + r) + "\n");
                 long changed = System.nanoTime();
                 long[] arrived = watchers.await(i -> revisions[i] + 1, 60_000);
-                pgRounds.add(stats(arrived, t0, changed, Proc.cpuSeconds(serverPid) - cpu0));
+                pgRounds.add(withClient(stats(arrived, t0, changed, Proc.cpuSeconds(serverPid) - cpu0),
+                        watchers.busyNanos() - busy0, watchers.cpuNanos() - clientCpu0));
                 for (int i = 0; i < n; i++) {
                     revisions[i]++;
                 }
@@ -262,7 +268,19 @@ public final class FanoutBenchmark {
         return new String[] {scenario, Integer.toString(n), round == 0 ? "**median**" : Integer.toString(round),
                 String.format("%.0f of %d", s[0], n), String.format("%.1f", s[4]), String.format("%.1f", s[5]),
                 String.format("%.1f", s[1]), String.format("%.1f", s[2]), String.format("%.1f", s[3]),
-                String.format("%.0f", s[6])};
+                String.format("%.0f", s[6]),
+                Double.isNaN(s[7]) ? "-" : String.format("%.1f / %.1f", s[7], s[8])};
+    }
+
+    /**
+     * A round's figures with the benchmark client's own cost appended: how long its selector thread
+     * was busy handling ready connections and the CPU it used during the round, in milliseconds.
+     */
+    private static double[] withClient(double[] s, long busyNanos, long cpuNanos) {
+        double[] w = Arrays.copyOf(s, 9);
+        w[7] = busyNanos / 1e6;
+        w[8] = cpuNanos < 0 ? Double.NaN : cpuNanos / 1e6;
+        return w;
     }
 
     /** The server under test and etcd, whose CPU time (from /proc) each round reports. */
@@ -278,9 +296,11 @@ public final class FanoutBenchmark {
         double[] ms = Arrays.stream(arrived).mapToDouble(a -> (a - t0) / 1e6).sorted().toArray();
         double change = (changed - t0) / 1e6;
         if (ms.length == 0) {
-            return new double[] {0, Double.NaN, Double.NaN, Double.NaN, change, Double.NaN, cpuSeconds * 1000};
+            return new double[] {0, Double.NaN, Double.NaN, Double.NaN, change, Double.NaN, cpuSeconds * 1000,
+                Double.NaN, Double.NaN};
         }
-        return new double[] {ms.length, pct(ms, 50), pct(ms, 99), ms[ms.length - 1], change, ms[0], cpuSeconds * 1000};
+        return new double[] {ms.length, pct(ms, 50), pct(ms, 99), ms[ms.length - 1], change, ms[0], cpuSeconds * 1000,
+            Double.NaN, Double.NaN};
     }
 
     private static double pct(double[] sorted, int p) {
@@ -289,8 +309,8 @@ public final class FanoutBenchmark {
 
     /** The median of each figure over the rounds. */
     private static double[] median(List<double[]> rounds) {
-        double[] m = new double[7];
-        for (int k = 0; k < 7; k++) {
+        double[] m = new double[9];
+        for (int k = 0; k < 9; k++) {
             int kk = k;
             double[] v = rounds.stream().mapToDouble(x -> x[kk]).sorted().toArray();
             m[k] = v[v.length / 2];

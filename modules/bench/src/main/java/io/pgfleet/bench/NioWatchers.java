@@ -10,7 +10,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
@@ -29,6 +28,8 @@ final class NioWatchers implements AutoCloseable {
     private final Thread loop;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private volatile boolean running = true;
+    /** Time the selector thread spent handling ready connections (reads, parsing, re-sends); written by it only. */
+    private volatile long busyNanos;
     /** Told of every {@code 200} answer when following. */
     interface OnAnswer {
         void answered(int index, int version, long at);
@@ -110,6 +111,20 @@ final class NioWatchers implements AutoCloseable {
         return arrived.stream().mapToLong(Long::longValue).toArray();
     }
 
+    /**
+     * How long the one selector thread has been busy so far (from a {@code select} that found ready
+     * connections to the end of their handling): the most the client can have delayed an answer's
+     * arrival time, since an answer waits in the kernel only while the thread handles others.
+     */
+    long busyNanos() {
+        return busyNanos;
+    }
+
+    /** The CPU time of the selector thread so far, in nanoseconds (-1 where the JVM does not measure it). */
+    long cpuNanos() {
+        return java.lang.management.ManagementFactory.getThreadMXBean().getThreadCpuTime(loop.threadId());
+    }
+
     /** Answers other than 200 and 304 so far (each was asked again). */
     int refusals() {
         int n = 0;
@@ -132,7 +147,8 @@ final class NioWatchers implements AutoCloseable {
         ByteBuffer buf = ByteBuffer.allocateDirect(64 * 1024);
         while (running) {
             try {
-                selector.select(100);
+                int ready = selector.select(100);
+                long busyFrom = System.nanoTime();
                 Runnable t;
                 while ((t = tasks.poll()) != null) {
                     t.run();
@@ -163,6 +179,9 @@ final class NioWatchers implements AutoCloseable {
                         k.cancel();
                     }
                 }
+                if (ready > 0) {
+                    busyNanos += System.nanoTime() - busyFrom;
+                }
             } catch (IOException e) {
                 return;
             }
@@ -191,8 +210,9 @@ final class NioWatchers implements AutoCloseable {
         final SocketChannel ch;
         final String path;
         final String headers;
-        /** The head of the answer being read, until its blank line. */
-        final StringBuilder head = new StringBuilder();
+        /** The head of the answer being read, until its blank line, and its length so far. */
+        byte[] head = new byte[1024];
+        int headLength;
         long bodyLeft = -1;
         int status;
         int version;
@@ -227,12 +247,16 @@ final class NioWatchers implements AutoCloseable {
         void take(ByteBuffer b, long now) {
             while (b.hasRemaining()) {
                 if (bodyLeft < 0) {
-                    char ch = (char) (b.get() & 0xff);
-                    head.append(ch);
-                    int len = head.length();
-                    if (len >= 4 && head.charAt(len - 1) == '\n' && head.charAt(len - 2) == '\r'
-                            && head.charAt(len - 3) == '\n' && head.charAt(len - 4) == '\r') {
+                    // The head, byte by byte into a reused array, until its blank line: no strings made.
+                    byte x = b.get();
+                    if (headLength == head.length) {
+                        head = java.util.Arrays.copyOf(head, head.length * 2);
+                    }
+                    head[headLength++] = x;
+                    if (x == '\n' && headLength >= 4 && head[headLength - 2] == '\r' && head[headLength - 3] == '\n'
+                            && head[headLength - 4] == '\r') {
                         parseHead();
+                        headLength = 0;
                         if (bodyLeft == 0) {
                             answered(now);
                         }
@@ -248,27 +272,71 @@ final class NioWatchers implements AutoCloseable {
             }
         }
 
+        private static final byte[] CONTENT_LENGTH = "content-length:".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] CONFIG_VERSION = "x-config-version:".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] TRANSFER_ENCODING = "transfer-encoding:".getBytes(StandardCharsets.US_ASCII);
+
+        /** Reads the status code and the two headers that matter from the head's bytes. */
         private void parseHead() {
-            String[] lines = head.toString().split("\r\n");
-            head.setLength(0);
-            status = Integer.parseInt(lines[0].split(" ")[1]);
+            // "HTTP/1.1 200 OK": the code is the three digits after the first space.
+            int sp = 0;
+            while (head[sp] != ' ') {
+                sp++;
+            }
+            status = (head[sp + 1] - '0') * 100 + (head[sp + 2] - '0') * 10 + (head[sp + 3] - '0');
             version = 0;
             bodyLeft = 0;
-            for (int i = 1; i < lines.length; i++) {
-                int colon = lines[i].indexOf(':');
-                if (colon < 0) {
-                    continue;
+            int line = sp;
+            while (head[line] != '\n') {
+                line++;
+            }
+            line++;
+            while (line < headLength - 2) {
+                int eol = line;
+                while (head[eol] != '\r') {
+                    eol++;
                 }
-                String name = lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT);
-                String value = lines[i].substring(colon + 1).trim();
-                if (name.equals("content-length")) {
-                    bodyLeft = Long.parseLong(value);
-                } else if (name.equals("x-config-version")) {
-                    version = Integer.parseInt(value);
-                } else if (name.equals("transfer-encoding")) {
+                if (startsWith(line, eol, CONTENT_LENGTH)) {
+                    bodyLeft = number(line + CONTENT_LENGTH.length, eol);
+                } else if (startsWith(line, eol, CONFIG_VERSION)) {
+                    version = (int) number(line + CONFIG_VERSION.length, eol);
+                } else if (startsWith(line, eol, TRANSFER_ENCODING)) {
                     throw new IllegalStateException("chunked answers are not expected from a configuration read");
                 }
+                line = eol + 2;
             }
+        }
+
+        /** Whether the header line [from, to) starts with {@code name} (lower case, with its colon), in any case. */
+        private boolean startsWith(int from, int to, byte[] name) {
+            if (to - from < name.length) {
+                return false;
+            }
+            for (int i = 0; i < name.length; i++) {
+                byte c = head[from + i];
+                if (c >= 'A' && c <= 'Z') {
+                    c += 'a' - 'A';
+                }
+                if (c != name[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** The decimal number in [from, to), spaces around it skipped. */
+        private long number(int from, int to) {
+            long n = 0;
+            for (int i = from; i < to; i++) {
+                byte c = head[i];
+                if (c >= '0' && c <= '9') {
+                    n = n * 10 + (c - '0');
+                } else if (c != ' ' && c != '\t') {
+                    throw new IllegalStateException("not a number in a header: " + new String(head, from, to - from,
+                            StandardCharsets.US_ASCII));
+                }
+            }
+            return n;
         }
 
         private void answered(long now) {

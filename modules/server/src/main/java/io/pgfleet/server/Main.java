@@ -19,7 +19,11 @@ public final class Main {
     public static void main(String[] args) {
         // One line per log record, cheaply formatted (LogLineFormatter says why); an operator's own
         // logging configuration is left as it is.
-        LogLineFormatter.installOnConsole(java.util.logging.Logger.getLogger(""));
+        if (LogLineFormatter.installOnConsole(java.util.logging.Logger.getLogger(""))) {
+            // The request log's lines of a burst are written with one system call (BurstConsoleHandler says why).
+            BurstConsoleHandler.installFor(java.util.logging.Logger.getLogger(""),
+                    java.util.logging.Logger.getLogger("io.pgfleet.http.requests"));
+        }
         if (DataCommands.handles(args)) {
             System.exit(DataCommands.run(args, System.getenv(), System.out, System.err));
             return;

@@ -10,11 +10,9 @@ import io.pgfleet.domain.config.ConfigVersion;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Watchers wait on a latch per request, registered under their collector; a publish announcement
+ * Watchers wait on a {@link WatchDeadlines.Waiter} per request, registered under their collector; a publish announcement
  * (from any instance) releases the collector's watchers, a resync releases everyone. A released
  * watcher re-reads the latest version, so a missed or duplicated announcement costs a read, never
  * a lost change.
@@ -22,41 +20,58 @@ import java.util.concurrent.TimeUnit;
  * <p>What a woken watcher does is kept small, since one change wakes all the watchers of a
  * collector at the same moment: it leaves its registration without taking the map's lock (only
  * the last one to leave removes the collector's entry), and reads the answer without registering
- * again; it registers again only when that read finds nothing newer (a spurious wake-up).
+ * again; it registers again only when that read finds nothing newer (a spurious wake-up). A held
+ * watcher parks without a time-out: its deadline is kept by the instance's one sweeper
+ * ({@link WatchDeadlines}), so waking it cancels no timer.
  */
 final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Listener {
 
     private final GetConfigQuery query;
-    private final ConcurrentHashMap<CollectorId, Set<CountDownLatch>> watchers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<CollectorId, Set<WatchDeadlines.Waiter>> watchers = new ConcurrentHashMap<>();
+    private final WatchDeadlines deadlines;
 
     WatchService(GetConfigQuery query) {
+        this(query, new WatchDeadlines());
+    }
+
+    WatchService(GetConfigQuery query, WatchDeadlines deadlines) {
         this.query = query;
+        this.deadlines = deadlines;
     }
 
     @Override
     public ConfigLookup awaitNewer(CollectorId collectorId, int afterVersion, Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
-            CountDownLatch latch = new CountDownLatch(1);
+            WatchDeadlines.Waiter waiter = new WatchDeadlines.Waiter(deadline);
             // Register before reading, so a publish between the read and the wait still wakes us.
-            Set<CountDownLatch> set = register(collectorId, latch);
+            Set<WatchDeadlines.Waiter> set = register(collectorId, waiter);
             try {
                 ConfigLookup now = query.latest(collectorId);
                 if (answers(now, afterVersion)) {
                     return now;
                 }
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || !latch.await(left, TimeUnit.NANOSECONDS)) {
+                if (deadline - System.nanoTime() <= 0 || !held(waiter)) {
                     return now;
                 }
             } finally {
-                leave(collectorId, set, latch);
+                leave(collectorId, set, waiter);
             }
             // Woken: the change is most likely there; look without registering again.
             ConfigLookup now = query.latest(collectorId);
             if (answers(now, afterVersion) || deadline - System.nanoTime() <= 0) {
                 return now;
             }
+        }
+    }
+
+    /** Waits until woken (true) or until the sweeper ends the hold at its deadline (false). */
+    private boolean held(WatchDeadlines.Waiter waiter) throws InterruptedException {
+        deadlines.add(waiter);
+        try {
+            return waiter.await();
+        } finally {
+            deadlines.remove(waiter);
         }
     }
 
@@ -67,18 +82,18 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
 
     /**
      * Adds a watcher under its collector. The set found may be the one the last leaving watcher is
-     * removing at this moment; a latch added to it would never be woken. So the registration counts
-     * only when the set is still the collector's after the latch was added (the removal happens
+     * removing at this moment; a waiter added to it would never be woken. So the registration counts
+     * only when the set is still the collector's after the waiter was added (the removal happens
      * under the map's lock, only of an empty set): otherwise it is made again.
      */
-    private Set<CountDownLatch> register(CollectorId collectorId, CountDownLatch latch) {
+    private Set<WatchDeadlines.Waiter> register(CollectorId collectorId, WatchDeadlines.Waiter waiter) {
         while (true) {
-            Set<CountDownLatch> set = watchers.computeIfAbsent(collectorId, k -> ConcurrentHashMap.newKeySet());
-            set.add(latch);
+            Set<WatchDeadlines.Waiter> set = watchers.computeIfAbsent(collectorId, k -> ConcurrentHashMap.newKeySet());
+            set.add(waiter);
             if (watchers.get(collectorId) == set) {
                 return set;
             }
-            set.remove(latch);
+            set.remove(waiter);
         }
     }
 
@@ -87,8 +102,8 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
      * watchers one change wakes together do not queue on it one by one (the last to leave removes
      * the entry; of two leaving at once, at least one sees the set empty).
      */
-    private void leave(CollectorId collectorId, Set<CountDownLatch> set, CountDownLatch latch) {
-        set.remove(latch);
+    private void leave(CollectorId collectorId, Set<WatchDeadlines.Waiter> set, WatchDeadlines.Waiter waiter) {
+        set.remove(waiter);
         if (set.isEmpty()) {
             watchers.computeIfPresent(collectorId, (k, s) -> s.isEmpty() ? null : s);
         }
@@ -101,20 +116,20 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
 
     /** Watchers registered under one collector now (for tests). */
     int registeredWatchers(CollectorId collectorId) {
-        Set<CountDownLatch> set = watchers.get(collectorId);
+        Set<WatchDeadlines.Waiter> set = watchers.get(collectorId);
         return set == null ? 0 : set.size();
     }
 
     @Override
     public void published(CollectorId collectorId, ConfigVersion version) {
-        Set<CountDownLatch> set = watchers.get(collectorId);
+        Set<WatchDeadlines.Waiter> set = watchers.get(collectorId);
         if (set != null) {
-            set.forEach(CountDownLatch::countDown);
+            set.forEach(WatchDeadlines.Waiter::wake);
         }
     }
 
     @Override
     public void resync() {
-        watchers.values().forEach(s -> s.forEach(CountDownLatch::countDown));
+        watchers.values().forEach(s -> s.forEach(WatchDeadlines.Waiter::wake));
     }
 }

@@ -138,4 +138,54 @@ class WatchServiceTest {
         ConfigLookup r = watch.awaitNewer(DB1, 1, Duration.ZERO);
         assertEquals(1, ((ConfigLookup.Found) r).revision().version().value());
     }
+
+    @Test
+    void aHeldWatchParksWithoutATimeOfItsOwn() throws Exception {
+        publish(10);
+        java.util.concurrent.atomic.AtomicReference<ConfigLookup> answer = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread watcher = Thread.ofVirtual().start(() -> {
+            try {
+                answer.set(watch.awaitNewer(DB1, 1, LONG));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        awaitRegistered(1);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (watcher.getState() != Thread.State.WAITING && watcher.getState() != Thread.State.TIMED_WAITING
+                && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        // A timed park would schedule (and, when woken, cancel) a timer task per watch; the deadline is the sweeper's.
+        assertEquals(Thread.State.WAITING, watcher.getState());
+        int v2 = publish(20);
+        watch.published(DB1, new ConfigVersion(v2));
+        watcher.join(TimeUnit.MINUTES.toMillis(1));
+        assertEquals(v2, ((ConfigLookup.Found) answer.get()).revision().version().value());
+    }
+
+    @Test
+    void heldWatchesEndAtTheirDeadlineNeverBeforeWithTheCurrentAnswer() throws Exception {
+        publish(10);
+        WatchDeadlines deadlines = new WatchDeadlines();
+        WatchService timed = new WatchService(new GetConfigService(store, store), deadlines);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            java.util.List<Future<Long>> held = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                Duration wait = Duration.ofMillis(i % 120);
+                held.add(pool.submit(() -> {
+                    long start = System.nanoTime();
+                    ConfigLookup r = timed.awaitNewer(DB1, 1, wait);
+                    assertEquals(1, ((ConfigLookup.Found) r).revision().version().value());
+                    return System.nanoTime() - start - wait.toNanos();
+                }));
+            }
+            for (Future<Long> h : held) {
+                long early = -h.get(1, TimeUnit.MINUTES);
+                assertFalse(early > 0, "a watch ended " + early + " ns before its deadline");
+            }
+        }
+        assertEquals(0, deadlines.filed());
+        assertEquals(0, timed.watchedCollectors());
+    }
 }

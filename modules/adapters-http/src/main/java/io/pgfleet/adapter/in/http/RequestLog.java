@@ -32,6 +32,11 @@ import java.util.regex.Pattern;
  * waits, lets the lines gather while they keep coming ({@link Writer#SETTLE_STEP} at a time, at
  * most {@link Writer#SETTLE_MAX}), so that its formatting and writes do not take the CPU from the
  * answers still to be sent. When it is behind (a full batch waits) it writes without pausing.
+ * After each batch it flushes the logger's handlers, so a handler that holds lines until then (the
+ * server's console handler for this log) writes the batch with one system call.
+ *
+ * <p>At a graceful stop (a shutdown hook) the writer stops waiting for bursts to end and writes
+ * what waits, for at most {@link Writer#DRAIN_MAX}.
  */
 final class RequestLog {
 
@@ -94,6 +99,10 @@ final class RequestLog {
     /** The writer of every request line of this JVM, started at the first line. */
     private static final class SharedWriter {
         static final Writer WRITER = new Writer(LOG, Writer.CAPACITY);
+
+        static {
+            Writer.drainAtExit(WRITER);
+        }
     }
 
     /**
@@ -126,6 +135,13 @@ final class RequestLog {
 
         private final long settleStepNanos;
         private final long settleMaxNanos;
+        /** The longest a stop waits for the lines still queued to be written. */
+        static final java.time.Duration DRAIN_MAX = java.time.Duration.ofSeconds(2);
+        private final Thread thread;
+        private volatile boolean stopping;
+        /** Lines accepted so far, and lines handed to the handlers and flushed so far (written by the writer only). */
+        private final java.util.concurrent.atomic.LongAdder accepted = new java.util.concurrent.atomic.LongAdder();
+        private volatile long written;
 
         Writer(System.Logger log, int capacity) {
             this(log, capacity, SETTLE_STEP, SETTLE_MAX);
@@ -141,7 +157,34 @@ final class RequestLog {
                     : java.util.Optional.empty();
             this.capacity = capacity;
             this.pending = new java.util.concurrent.ArrayBlockingQueue<>(capacity);
-            Thread.ofPlatform().daemon().name("pgfleet-request-log").start(this::run);
+            this.thread = Thread.ofPlatform().daemon().name("pgfleet-request-log").start(this::run);
+        }
+
+        /** Writes every line of this JVM's request log still waiting when the JVM stops. */
+        static void drainAtExit(Writer writer) {
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("pgfleet-request-log-drain").unstarted(
+                    () -> writer.drain(DRAIN_MAX)));
+        }
+
+        /**
+         * Stops waiting for bursts to end and waits until every line offered so far has been handed
+         * to the handlers and flushed, or {@code max} passed.
+         *
+         * @param max the longest to wait
+         * @return whether everything was written
+         */
+        boolean drain(java.time.Duration max) {
+            stopping = true;
+            java.util.concurrent.locks.LockSupport.unpark(thread);
+            long end = System.nanoTime() + max.toNanos();
+            long target = accepted.sum();
+            while (written < target) {
+                if (System.nanoTime() >= end) {
+                    return false;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+            return true;
         }
 
         /**
@@ -152,6 +195,7 @@ final class RequestLog {
          */
         boolean offer(String line) {
             if (pending.offer(line)) {
+                accepted.increment();
                 return true;
             }
             dropped.incrementAndGet();
@@ -163,7 +207,7 @@ final class RequestLog {
             while (true) {
                 try {
                     batch.add(pending.take());
-                    if (pending.size() < BATCH) {
+                    if (pending.size() < BATCH && !stopping) {
                         // Not behind: these lines may open a burst; write them once the burst is over.
                         settle();
                     }
@@ -174,12 +218,15 @@ final class RequestLog {
                 for (String line : batch) {
                     write(System.Logger.Level.INFO, line);
                 }
+                int lines = batch.size();
                 batch.clear();
                 long lost = dropped.getAndSet(0);
                 if (lost > 0) {
                     write(System.Logger.Level.WARNING, lost + " request log line(s) dropped: the log's handlers did not keep up"
                             + " (at most " + capacity + " lines wait)");
                 }
+                flushHandlers();
+                written += lines;
             }
         }
 
@@ -190,13 +237,39 @@ final class RequestLog {
         private void settle() throws InterruptedException {
             long end = System.nanoTime() + settleMaxNanos;
             int seen = pending.size();
-            while (System.nanoTime() < end && seen < capacity / 2) {
-                java.util.concurrent.TimeUnit.NANOSECONDS.sleep(settleStepNanos);
+            while (System.nanoTime() < end && seen < capacity / 2 && !stopping) {
+                // Parked rather than asleep, so that a stop (drain) ends the wait at once.
+                long stepEnd = System.nanoTime() + settleStepNanos;
+                for (long left = settleStepNanos; left > 0 && !stopping; left = stepEnd - System.nanoTime()) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(left);
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException();
+                    }
+                }
                 int now = pending.size();
                 if (now == seen) {
                     return;
                 }
                 seen = now;
+            }
+        }
+
+        /**
+         * Flushes the handlers this logger's records reach, once per batch: a handler that holds the
+         * batch's lines (the server's console handler for this log) writes them together now.
+         */
+        private void flushHandlers() {
+            if (jul.isEmpty()) {
+                return;
+            }
+            for (java.util.logging.Logger l = jul.get(); l != null; l = l.getUseParentHandlers() ? l.getParent() : null) {
+                for (java.util.logging.Handler handler : l.getHandlers()) {
+                    try {
+                        handler.flush();
+                    } catch (RuntimeException e) {
+                        // A failing handler loses its own lines, not the writer.
+                    }
+                }
             }
         }
 

@@ -139,4 +139,66 @@ class RequestLogTest {
         assertTrue(publishedAt.get(0) >= burstEnded, "the first line was written "
                 + (burstEnded - publishedAt.get(0)) / 1_000_000 + " ms before the burst ended");
     }
+
+    /** A handler that notes each record it is handed ("publish") and each flush ("flush"), in order. */
+    private static java.util.List<String> recordEvents(String loggerName) {
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(loggerName);
+        jul.setUseParentHandlers(false);
+        java.util.List<String> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        jul.addHandler(new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                events.add("publish");
+            }
+
+            @Override
+            public void flush() {
+                events.add("flush");
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+        KEEP.add(jul);
+        return events;
+    }
+
+    /** java.util.logging keeps loggers weakly: the tests' own loggers stay configured while they run. */
+    private static final java.util.List<java.util.logging.Logger> KEEP = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Test
+    void theHandlersAreFlushedOnceAfterEachBatchSoABurstCanBeWrittenAtOnce() throws Exception {
+        String name = "io.pgfleet.test.flush." + System.nanoTime();
+        java.util.List<String> events = recordEvents(name);
+        RequestLog.Writer writer = new RequestLog.Writer(System.getLogger(name), 1000,
+                java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(10));
+        int lines = 30;
+        for (int i = 0; i < lines; i++) {
+            assertTrue(writer.offer("line " + i));
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!events.contains("flush")) {
+            assertTrue(System.nanoTime() < deadline, "the handlers were never flushed; events: " + events);
+            Thread.sleep(10);
+        }
+        java.util.List<String> expected = new java.util.ArrayList<>(java.util.Collections.nCopies(lines, "publish"));
+        expected.add("flush");
+        assertEquals(expected, java.util.List.copyOf(events));
+    }
+
+    @Test
+    void aStopWritesTheWaitingLinesWithoutWaitingForTheBurstToEnd() throws Exception {
+        String name = "io.pgfleet.test.drain." + System.nanoTime();
+        java.util.List<String> events = recordEvents(name);
+        // A burst that would otherwise be waited for a minute.
+        RequestLog.Writer writer = new RequestLog.Writer(System.getLogger(name), 1000,
+                java.time.Duration.ofSeconds(30), java.time.Duration.ofMinutes(1));
+        for (int i = 0; i < 5; i++) {
+            assertTrue(writer.offer("line " + i));
+        }
+        assertTrue(writer.drain(java.time.Duration.ofSeconds(20)));
+        assertEquals(java.util.List.of("publish", "publish", "publish", "publish", "publish", "flush"),
+                java.util.List.copyOf(events));
+    }
 }
