@@ -299,7 +299,7 @@ public final class LayersBenchmark {
 
     /** The watches the server holds now. */
     private static double held(HttpClient http, int port) throws Exception {
-        String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/observe/metrics")).build(),
+        String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + BenchHttp.HELD_ONLY)).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         java.util.regex.Matcher m = HELD.matcher(text);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;

@@ -241,14 +241,42 @@ public final class PgfleetServer implements AutoCloseable {
      * @param limits   trusted proxies and watch limits
      */
     public static void routing(HttpRouting.Builder routing, UseCases useCases, HttpLimits limits) {
-        HttpApi.register(routing, useCases, new HttpMetrics(registry(), registry()::scrape), limits);
+        PrometheusMeterRegistry registry = registry();
+        HttpApi.register(routing, useCases, new HttpMetrics(registry, exposition(registry)), limits);
     }
 
     private static void routing(HttpRouting.Builder routing, UseCases useCases, PostgresStorage storage,
                                 PrometheusMeterRegistry registry, HttpLimits limits) {
         storageMetrics(registry, storage);
-        HttpApi.register(routing, useCases, new HttpMetrics(registry, registry::scrape), limits);
+        HttpApi.register(routing, useCases, new HttpMetrics(registry, exposition(registry)), limits);
     }
+
+    /**
+     * Prometheus text of every metric, or of the names a scrape asked for. The registry filters by
+     * family ({@code pgfleet_publishes}); a series' name as the text shows it
+     * ({@code pgfleet_publishes_total}, {@code …_bucket}) names its family too.
+     */
+    private static HttpMetrics.Exposition exposition(PrometheusMeterRegistry registry) {
+        return names -> {
+            if (names.isEmpty()) {
+                return registry.scrape();
+            }
+            java.util.Set<String> families = new java.util.HashSet<>(names);
+            for (String name : names) {
+                for (String suffix : SERIES_SUFFIXES) {
+                    if (name.endsWith(suffix)) {
+                        families.add(name.substring(0, name.length() - suffix.length()));
+                    }
+                }
+            }
+            return registry.scrape(PROMETHEUS_TEXT, families);
+        };
+    }
+
+    private static final java.util.List<String> SERIES_SUFFIXES = java.util.List.of("_total", "_count", "_sum", "_bucket",
+            "_created", "_max", "_info");
+
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     private static PrometheusMeterRegistry registry() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -139,6 +139,17 @@ class MetricsIT {
     }
 
     @Test
+    void aScrapeOfNamedMetricsAnswersThoseFamiliesAlone() {
+        HttpResponse<String> m = new ApiClient(SERVER.port())
+                .get("/observe/metrics?name%5B%5D=pgfleet_watches_held&name%5B%5D=pgfleet_publishes_total");
+        assertEquals(200, m.statusCode());
+        List<String> families = m.body().lines().filter(l -> l.startsWith("# TYPE ")).map(l -> l.split(" ")[2]).sorted().toList();
+        assertEquals(List.of("pgfleet_publishes_total", "pgfleet_watches_held"), families, m.body());
+        assertTrue(value(m.body(), "pgfleet_publishes_total") >= 1, m.body());
+        assertEquals(400, new ApiClient(SERVER.port()).get("/observe/metrics?name%5B%5D=bad%20name").statusCode());
+    }
+
+    @Test
     void aLayerPublishIsRecordedInTheLayerChangeHistograms() {
         // A group whose selector matches no collector: the publish is committed and timed, and no
         // other test's collector gets a new effective revision.

@@ -73,7 +73,8 @@ public final class HttpApi {
                 .service("/observe", rules -> rules.get("/metrics", RouteAccess.open("scraped by monitoring without a token"),
                         (req, res) -> {
                             res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-                            res.send(metrics.scrape(useCases.fleet().query()::counts).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                            res.send(metrics.scrape(useCases.fleet().query()::counts, QueryParams.names(req, "name[]",
+                                    HttpMetrics.MAX_SCRAPE_NAMES)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
                         }))
                 .service("/api/v1/openapi.json", new OpenApiHttpService())
                 .service("/api/v1/config", new ConfigHttpService(useCases.config(), metrics,

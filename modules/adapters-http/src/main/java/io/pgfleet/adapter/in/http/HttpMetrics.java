@@ -53,8 +53,28 @@ public final class HttpMetrics {
     /** The slug of the problem the current request answered with, read back when the response is sent. */
     private static final ThreadLocal<String> PROBLEM = new ThreadLocal<>();
 
+    /** At most this many names in one filtered scrape ({@code ?name[]=…}); more is a 400. */
+    static final int MAX_SCRAPE_NAMES = 64;
+    /** The fleet gauges: a filtered scrape reads the fleet from the database only when it asks for one of them. */
+    private static final Set<String> FLEET_NAMES = Set.of("pgfleet_collectors", "pgfleet_collectors_by_apply_status",
+            "pgfleet_fleet_query_up", "pgfleet_fleet_snapshot_age_seconds");
+
+    /**
+     * The registry's exposition text.
+     */
+    @FunctionalInterface
+    public interface Exposition {
+        /**
+         * The exposition text.
+         *
+         * @param names the metric names to include; empty for every one
+         * @return the text
+         */
+        String text(Set<String> names);
+    }
+
     private final MeterRegistry registry;
-    private final Supplier<String> scrape;
+    private final Exposition scrape;
     private final Clock clock;
     /**
      * Watches held now. A change wakes many watchers at once and each one leaves here: an adder
@@ -87,13 +107,13 @@ public final class HttpMetrics {
      * Metrics on a registry.
      *
      * @param registry where meters live
-     * @param scrape   the registry's exposition text
+     * @param scrape   the registry's exposition text, of every metric or of the names given
      */
-    public HttpMetrics(MeterRegistry registry, Supplier<String> scrape) {
+    public HttpMetrics(MeterRegistry registry, Exposition scrape) {
         this(registry, scrape, Clock.systemUTC(), FLEET_SNAPSHOT_MAX_AGE);
     }
 
-    HttpMetrics(MeterRegistry registry, Supplier<String> scrape, Clock clock, Duration fleetMaxAge) {
+    HttpMetrics(MeterRegistry registry, Exposition scrape, Clock clock, Duration fleetMaxAge) {
         this.registry = registry;
         this.scrape = scrape;
         this.clock = clock;
@@ -149,8 +169,22 @@ public final class HttpMetrics {
      * @return the text
      */
     String scrape(Supplier<FleetCounts> fleet) {
-        refreshFleet(fleet);
-        return scrape.get();
+        return scrape(fleet, Set.of());
+    }
+
+    /**
+     * The exposition text of some metrics (a health check or a script that wants one gauge need not
+     * have every histogram formatted), after the fleet gauges are set when they are among them.
+     *
+     * @param fleet the fleet's counts, read now (may throw when the database is away)
+     * @param names the names to include; empty for every one
+     * @return the text
+     */
+    String scrape(Supplier<FleetCounts> fleet, Set<String> names) {
+        if (names.isEmpty() || names.stream().anyMatch(FLEET_NAMES::contains)) {
+            refreshFleet(fleet);
+        }
+        return scrape.text(names);
     }
 
     /**
@@ -191,7 +225,7 @@ public final class HttpMetrics {
     }
 
     String scrape() {
-        return scrape.get();
+        return scrape.text(Set.of());
     }
 
     void fleetGauges(FleetCounts counts) {

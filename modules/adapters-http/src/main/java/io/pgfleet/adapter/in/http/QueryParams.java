@@ -4,6 +4,10 @@ import io.helidon.webserver.http.ServerRequest;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /** Typed query parameters; malformed ones end the request with 400. */
 final class QueryParams {
@@ -35,6 +39,34 @@ final class QueryParams {
                     + min + " to " + max + ", got '" + raw + "'"));
         }
     }
+
+    /**
+     * A repeated parameter of metric names ({@code ?name[]=a&name[]=b}, Prometheus' convention).
+     *
+     * @param max at most this many
+     * @return the names; empty when the parameter is absent
+     */
+    static Set<String> names(ServerRequest req, String name, int max) {
+        if (!req.query().contains(name)) {
+            return Set.of();
+        }
+        List<String> all = req.query().all(name);
+        if (all.size() > max) {
+            throw new ApiException(Problem.badRequest("at most " + max + " '" + name + "' query parameters are accepted, got " + all.size()));
+        }
+        Set<String> names = new LinkedHashSet<>();
+        for (String n : all) {
+            if (!METRIC_NAME.matcher(n).matches()) {
+                throw new ApiException(Problem.badRequest("query parameter '" + name
+                        + "' must be a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*, at most 200 characters), got '"
+                        + (n.length() > 200 ? n.substring(0, 200) + "…" : n) + "'"));
+            }
+            names.add(n);
+        }
+        return names;
+    }
+
+    private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]{0,199}");
 
     static String text(ServerRequest req, String name) {
         String value = req.query().contains(name) ? req.query().get(name) : "";

@@ -100,7 +100,7 @@ class ApiRoutesTest {
 
     static ApiRoutes apiRoutes() {
         HttpRouting.Builder routing = HttpRouting.builder();
-        ApiRoutes routes = HttpApi.routes(routing, useCases(), new HttpMetrics(new SimpleMeterRegistry(), () -> ""),
+        ApiRoutes routes = HttpApi.routes(routing, useCases(), new HttpMetrics(new SimpleMeterRegistry(), names -> ""),
                 HttpLimits.defaults());
         routing.build();
         return routes;

@@ -42,7 +42,7 @@ class HttpMetricsTest {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final MovableClock clock = new MovableClock();
-    private final HttpMetrics metrics = new HttpMetrics(registry, () -> "", clock, HttpMetrics.FLEET_SNAPSHOT_MAX_AGE);
+    private final HttpMetrics metrics = new HttpMetrics(registry, names -> "", clock, HttpMetrics.FLEET_SNAPSHOT_MAX_AGE);
     private final AtomicInteger reads = new AtomicInteger();
     private final Supplier<FleetCounts> fleet = () -> {
         reads.incrementAndGet();

@@ -18,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -55,7 +57,7 @@ class MetricsScrapeTest {
                 unused.operations(), unused.layers(), unused.rollouts());
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         HttpRouting.Builder routing = HttpRouting.builder();
-        HttpApi.register(routing, useCases, new HttpMetrics(registry, () -> "scraped"), HttpLimits.defaults());
+        HttpApi.register(routing, useCases, new HttpMetrics(registry, names -> "scraped"), HttpLimits.defaults());
         WebServer server = WebServer.builder().port(0).host("127.0.0.1").routing(routing).build().start();
         try {
             // java.base's client: the module under test does not read java.net.http.
@@ -78,6 +80,55 @@ class MetricsScrapeTest {
         assertEquals(5, gauge(registry, "pgfleet_collectors_by_apply_status", "status", "APPLIED"));
         assertEquals(1, gauge(registry, "pgfleet_collectors_by_apply_status", "status", "FAILED"));
         assertEquals(1, gauge(registry, "pgfleet_collectors_by_apply_status", "status", "none"));
+    }
+
+    @Test
+    void aScrapeOfNamedMetricsPassesTheNamesOnAndReadsTheFleetOnlyWhenAFleetGaugeIsAsked() throws Exception {
+        UseCases unused = ApiRoutesTest.useCases();
+        CountingFleet fleet = new CountingFleet();
+        UseCases useCases = new UseCases(unused.config(), unused.collectors(), unused.access(),
+                new FleetUseCases(unused.fleet().reportStatus(), unused.fleet().pushMetrics(), fleet),
+                unused.operations(), unused.layers(), unused.rollouts());
+        List<Set<String>> asked = new CopyOnWriteArrayList<>();
+        HttpRouting.Builder routing = HttpRouting.builder();
+        HttpApi.register(routing, useCases, new HttpMetrics(new SimpleMeterRegistry(), names -> {
+            asked.add(names);
+            return "scraped " + names;
+        }), HttpLimits.defaults());
+        WebServer server = WebServer.builder().port(0).host("127.0.0.1").routing(routing).build().start();
+        try {
+            String base = "http://127.0.0.1:" + server.port() + "/observe/metrics";
+            assertEquals("200 scraped [pgfleet_watches_held]", get(base + "?name%5B%5D=pgfleet_watches_held"));
+            assertEquals(0, fleet.countReads.get(), "a scrape of the watch gauge alone does not count the fleet");
+            assertEquals("200 scraped [pgfleet_watches_held, pgfleet_collectors]",
+                    get(base + "?name%5B%5D=pgfleet_watches_held&name%5B%5D=pgfleet_collectors"));
+            assertEquals(1, fleet.countReads.get(), "a fleet gauge asked for is counted");
+
+            assertEquals(400, status(base + "?name%5B%5D=not%20a%20name"));
+            assertEquals(400, status(base + "?name%5B%5D=" + "x".repeat(201)));
+            assertEquals(400, status(base + "?" + "name%5B%5D=a&".repeat(HttpMetrics.MAX_SCRAPE_NAMES + 1)));
+            assertEquals(2, asked.size(), "a refused scrape formats nothing");
+        } finally {
+            server.stop();
+        }
+    }
+
+    private static String get(String url) throws Exception {
+        HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
+        try (var in = c.getInputStream()) {
+            return c.getResponseCode() + " " + new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } finally {
+            c.disconnect();
+        }
+    }
+
+    private static int status(String url) throws Exception {
+        HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
+        try {
+            return c.getResponseCode();
+        } finally {
+            c.disconnect();
+        }
     }
 
     private static double gauge(SimpleMeterRegistry registry, String name, String tag, String value) {
