@@ -581,17 +581,37 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         }
 
         @Override
+        public void insertOwn(List<LayerStorePort.OwnVersion> versions) {
+            ConfigRevisionPersistenceAdapter.insertVersions(tx, versions);
+        }
+
+        @Override
         public List<LayerMember> lockCollectors(List<CollectorId> ids) {
             if (ids.size() == 1) {
                 return lockMember(ids.get(0)).map(List::of).orElse(List.of());
             }
-            jakarta.json.JsonArrayBuilder list = CollectorPersistenceAdapter.JSON.createArrayBuilder();
-            ids.forEach(id -> list.add(id.value()));
-            // Locked in id order by one statement, read after by another (see lockMemberIds).
+            // Locked in id order by one statement, read after by another (see lockMemberIds). A publish
+            // batch names a few collectors: "= ANY" of an array lets the planner look each up by key,
+            // where a set-returning function (estimated at 100 rows) made it scan collectors and
+            // effective_configs whole on every batch (docs/benchmarks.md, "Where a spread publish's CPU goes").
+            String list = commaSeparated(ids);
             List<CollectorId> locked = tx.query("SELECT id FROM collectors WHERE decommissioned_at IS NULL"
-                            + " AND id IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY id FOR UPDATE",
-                    list.build().toString()).map(row -> CollectorId.of(Rows.text(row, "id"))).toList();
-            return readMembers(locked);
+                            + " AND id = ANY(string_to_array(?, ',')) ORDER BY id FOR UPDATE", list)
+                    .map(row -> CollectorId.of(Rows.text(row, "id"))).toList();
+            if (locked.isEmpty()) {
+                return List.of();
+            }
+            return tx.query(MEMBER_QUERY + " c.id = ANY(string_to_array(?, ',')) ORDER BY c.id", commaSeparated(locked))
+                    .map(new MemberRows()::member).toList();
+        }
+
+        /** Collector ids joined by commas (ids are letters, digits, '.', '_' and '-'). */
+        private static String commaSeparated(List<CollectorId> ids) {
+            StringBuilder out = new StringBuilder(ids.size() * 16);
+            for (CollectorId id : ids) {
+                out.append(out.isEmpty() ? "" : ",").append(id.value());
+            }
+            return out.toString();
         }
 
         @Override
