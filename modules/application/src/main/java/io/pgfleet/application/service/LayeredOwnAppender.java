@@ -228,7 +228,10 @@ final class LayeredOwnAppender implements OwnLayerAppender {
                 }
                 ConfigRevision revision = published.revision();
                 p.parsed.filter(d -> d.document().equals(revision.document()))
-                        .ifPresent(d -> session.parsedAlready(d.document(), d.outcome()));
+                        .ifPresent(d -> {
+                            session.parsedAlready(d.document(), d.outcome());
+                            d.validation().ifPresent(v -> session.validatedAlready(d.outcome(), v));
+                        });
                 switch (session.recompute(List.of(member.withOwn(revision)), world,
                         revision.createdAt(), new LayerComposer.Capabilities(p.mode, facts))) {
                     case LayerComposer.Lacking l -> results.add(new PublishResult.LacksCapabilities(l.refusal()));
