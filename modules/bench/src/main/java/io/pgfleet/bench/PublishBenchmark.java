@@ -520,10 +520,12 @@ public final class PublishBenchmark {
         System.out.printf("%s: per statement, per publish (calls, exec ms, plan ms, rows, blocks hit, dirtied, WAL bytes):%n",
                 scenario);
         try (Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT calls, total_exec_time, total_plan_time, rows, shared_blks_hit,"
-                     + " shared_blks_dirtied, wal_bytes, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS q"
+             // Statements that differ only in how many rows they carry (VALUES lists) are one line.
+             ResultSet r = s.executeQuery("SELECT sum(calls), sum(total_exec_time), sum(total_plan_time), sum(rows),"
+                     + " sum(shared_blks_hit), sum(shared_blks_dirtied), sum(wal_bytes),"
+                     + " left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS q"
                      + " FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
-                     + " AND query NOT LIKE 'LISTEN%' ORDER BY total_exec_time DESC LIMIT 12")) {
+                     + " AND query NOT LIKE 'LISTEN%' GROUP BY q ORDER BY 2 DESC LIMIT 12")) {
             while (r.next()) {
                 System.out.printf("  %5.2f %7.4f %7.4f %6.2f %7.1f %6.2f %7.0f  %s%n", r.getLong(1) / published,
                         r.getDouble(2) / published, r.getDouble(3) / published, r.getLong(4) / published,
