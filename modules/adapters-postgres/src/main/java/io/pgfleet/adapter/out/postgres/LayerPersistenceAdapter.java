@@ -601,7 +601,10 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             if (locked.isEmpty()) {
                 return List.of();
             }
-            return tx.query(MEMBER_QUERY + " c.id = ANY(string_to_array(?, ',')) ORDER BY c.id", commaSeparated(locked))
+            // The array through a sub-select: the planner cannot see it, so one generic plan serves every
+            // batch (with the array in sight it planned this join anew on every call, 0.3 ms each).
+            return tx.query(MEMBER_QUERY + " c.id = ANY((SELECT string_to_array(?, ','))::text[]) ORDER BY c.id",
+                            commaSeparated(locked))
                     .map(new MemberRows()::member).toList();
         }
 
