@@ -96,6 +96,10 @@ public final class PublishBenchmark {
              Connection stats = connect(pg.settings(1))) {
             try (Statement s = stats.createStatement()) {
                 s.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+                // Planning time per statement too (a statement planned on every call shows it there);
+                // known only once the library is loaded.
+                s.execute("ALTER SYSTEM SET pg_stat_statements.track_planning = on");
+                s.execute("SELECT pg_reload_conf()");
                 report.add(settingsLine(s));
             }
             DatabaseSettings db = pg.settings(16);
@@ -145,6 +149,7 @@ public final class PublishBenchmark {
                     double clientCpu = Proc.cpuSeconds(ProcessHandle.current().pid()) - client0;
                     Map<String, double[]> st = statements(stats);
                     double published = r[0];
+                    perStatement(stats, scenario, published);
                     double calls = st.values().stream().mapToDouble(x -> x[0]).sum();
                     double[] commit = wal(stats);
                     report.add(String.format("| %s | %d | %d | **%.0f** | %.0f | %.0f | %.1f | %.1f | %.1f | %.2f | %.2f"
@@ -504,6 +509,28 @@ public final class PublishBenchmark {
              ResultSet r = s.executeQuery("SELECT wal_sync, wal_sync_time, wal_bytes FROM pg_stat_wal")) {
             r.next();
             return new double[] {r.getLong(1), r.getDouble(2), r.getDouble(3)};
+        }
+    }
+
+    /**
+     * Prints, per statement of a scenario, what it costs per publish inside PostgreSQL: calls, execution
+     * and planning time, rows, buffers dirtied and WAL written ({@code pg_stat_statements}).
+     */
+    private static void perStatement(Connection c, String scenario, double published) throws Exception {
+        System.out.printf("%s: per statement, per publish (calls, exec ms, plan ms, rows, blocks hit, dirtied, WAL bytes):%n",
+                scenario);
+        try (Statement s = c.createStatement();
+             // Statements that differ only in how many rows they carry (VALUES lists) are one line.
+             ResultSet r = s.executeQuery("SELECT sum(calls), sum(total_exec_time), sum(total_plan_time), sum(rows),"
+                     + " sum(shared_blks_hit), sum(shared_blks_dirtied), sum(wal_bytes),"
+                     + " left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS q"
+                     + " FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
+                     + " AND query NOT LIKE 'LISTEN%' GROUP BY q ORDER BY 2 DESC LIMIT 12")) {
+            while (r.next()) {
+                System.out.printf("  %5.2f %7.4f %7.4f %6.2f %7.1f %6.2f %7.0f  %s%n", r.getLong(1) / published,
+                        r.getDouble(2) / published, r.getDouble(3) / published, r.getLong(4) / published,
+                        r.getLong(5) / published, r.getLong(6) / published, r.getDouble(7) / published, r.getString(8));
+            }
         }
     }
 

@@ -89,8 +89,10 @@ class GroupCommitPublishIT {
                 held.add(start(publish, publish("held-" + i, 1, new Precondition.None())));
             }
             awaitWaitingForRowLocks(SLOTS);
+            // A second publish of alpha waits in the same batch: stored by the same statement, after the first.
             List<PublishConfigCommand> commands = List.of(publish("alpha", 1, new Precondition.None()),
-                    publish("stale", 13, readVersion1), publish("gamma", 3, new Precondition.None()));
+                    publish("stale", 13, readVersion1), publish("gamma", 3, new Precondition.None()),
+                    publish("alpha", 2, new Precondition.None()));
             for (PublishConfigCommand command : commands) {
                 FutureTask<PublishResult> task = new FutureTask<>(() -> publish.publish(command));
                 Thread t = Thread.ofPlatform().start(task);
@@ -113,20 +115,29 @@ class GroupCommitPublishIT {
         PublishResult alpha = together.get(0).get(1, TimeUnit.MINUTES);
         PublishResult stale = together.get(1).get(1, TimeUnit.MINUTES);
         PublishResult gamma = together.get(2).get(1, TimeUnit.MINUTES);
+        PublishResult alphaAgain = together.get(3).get(1, TimeUnit.MINUTES);
 
         PublishResult.VersionConflict conflict = assertInstanceOf(PublishResult.VersionConflict.class, stale);
         assertEquals(2, conflict.current().orElseThrow().version().value(), "the conflict names the latest version");
         assertEquals(doc(1), assertInstanceOf(PublishResult.Published.class, alpha).revision().document());
         assertEquals(doc(3), assertInstanceOf(PublishResult.Published.class, gamma).revision().document());
+        assertEquals(2, assertInstanceOf(PublishResult.Published.class, alphaAgain).revision().version().value(),
+                "the second publish of alpha follows the first");
 
         try (Connection c = DB.database().connect()) {
             // One transaction stored both (the refused one between them in arrival order).
-            long alphaTx = single(c, "SELECT xmin::text::bigint FROM config_revisions WHERE collector_id = 'alpha'");
+            long alphaTx = single(c, "SELECT xmin::text::bigint FROM config_revisions WHERE collector_id = 'alpha'"
+                    + " AND version = 1");
+            assertEquals(alphaTx, single(c, "SELECT xmin::text::bigint FROM config_revisions WHERE collector_id = 'alpha'"
+                    + " AND version = 2"));
             assertEquals(alphaTx, single(c, "SELECT xmin::text::bigint FROM config_revisions WHERE collector_id = 'gamma'"),
                     "the waiting publishes shared one transaction");
             assertNotEquals(alphaTx, single(c, "SELECT xmin::text::bigint FROM config_revisions WHERE collector_id = 'held-0'"));
             assertEquals(alphaTx, single(c, "SELECT xmin::text::bigint FROM audit_log WHERE collector_id = 'alpha'"
-                    + " AND action = 'config.publish'"));
+                    + " AND action = 'config.publish' AND version = 2"));
+            // Audit entries in arrival order: alpha's first, gamma's, alpha's second.
+            assertEquals("alpha@1 gamma@1 alpha@2", text(c, "SELECT string_agg(collector_id || '@' || version, ' '"
+                    + " ORDER BY id) FROM audit_log WHERE action = 'config.publish' AND collector_id IN ('alpha', 'gamma')"));
             assertEquals(alphaTx, single(c, "SELECT xmin::text::bigint FROM audit_log WHERE collector_id = 'gamma'"
                     + " AND action = 'config.publish'"));
             assertEquals(alphaTx, single(c, "SELECT xmin::text::bigint FROM effective_configs WHERE collector_id = 'gamma'"));
@@ -139,16 +150,24 @@ class GroupCommitPublishIT {
             assertEquals(2, single(c, "SELECT revision FROM effective_configs WHERE collector_id = 'stale'"));
             // Each stored one: its version, its audit entry, its effective revision and document.
             for (String id : List.of("alpha", "gamma")) {
-                assertEquals(1, single(c, "SELECT count(*) FROM config_revisions WHERE collector_id = '" + id + "'"));
-                assertEquals(1, single(c, "SELECT latest_version FROM collectors WHERE id = '" + id + "'"));
-                assertEquals(1, single(c, "SELECT count(*) FROM audit_log WHERE collector_id = '" + id
-                        + "' AND action = 'config.publish' AND version = 1"));
-                assertEquals(1, single(c, "SELECT revision FROM effective_configs WHERE collector_id = '" + id + "'"));
+                int versions = id.equals("alpha") ? 2 : 1;
+                assertEquals(versions, single(c, "SELECT count(*) FROM config_revisions WHERE collector_id = '" + id + "'"));
+                assertEquals(versions, single(c, "SELECT latest_version FROM collectors WHERE id = '" + id + "'"));
+                assertEquals(versions, single(c, "SELECT count(*) FROM audit_log WHERE collector_id = '" + id
+                        + "' AND action = 'config.publish' AND version <= " + versions));
+                assertEquals(versions, single(c, "SELECT revision FROM effective_configs WHERE collector_id = '" + id + "'"));
             }
         }
         ConfigLookup.Found gammaNow = assertInstanceOf(ConfigLookup.Found.class,
                 app.config().get().latest(CollectorId.of("gamma")), "read your writes");
         assertEquals(List.of("collector@1"), gammaNow.sources());
+    }
+
+    private static String text(Connection c, String sql) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql); ResultSet rs = s.executeQuery()) {
+            assertTrue(rs.next(), sql);
+            return rs.getString(1);
+        }
     }
 
     private static long single(Connection c, String sql) throws SQLException {

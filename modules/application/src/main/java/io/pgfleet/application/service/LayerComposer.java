@@ -24,7 +24,10 @@ import io.pgfleet.domain.layer.LayerRevision;
 import io.pgfleet.domain.layer.LayerStack;
 import io.pgfleet.domain.layer.MemberErrors;
 import io.pgfleet.domain.layer.StagedLayer;
+import io.pgfleet.domain.schema.ConfigValidator;
+import io.pgfleet.domain.schema.DocumentValue;
 import io.pgfleet.domain.schema.ParseOutcome;
+import io.pgfleet.domain.schema.Validation;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -201,6 +204,8 @@ final class LayerComposer {
      */
     final class Session {
         private final Map<ContentHash, ParseOutcome> parsed = new ConcurrentHashMap<>();
+        // Validations made before the change (a publish's own document, validated whole), by tree.
+        private final Map<DocumentValue.Table, Validation> validated = new ConcurrentHashMap<>();
         // Merges by stack, kept across the pages of one change (they all see the same layers).
         private final Map<StackKey, Composition> composed = new ConcurrentHashMap<>();
         private final Map<StackKey, Hashes> hashes = new ConcurrentHashMap<>();
@@ -239,6 +244,26 @@ final class LayerComposer {
             parsed.putIfAbsent(document.hash(), outcome);
         }
 
+        /**
+         * Takes a document's validation made before the change: a merge that leaves that document's
+         * tree as it is (no other layer sets a key) is not validated again.
+         */
+        void validatedAlready(ParseOutcome outcome, Validation validation) {
+            if (outcome instanceof ParseOutcome.Parsed p) {
+                validated.putIfAbsent(p.root(), validation);
+            }
+        }
+
+        private Validation validate(DocumentValue.Table merged) {
+            if (!validated.isEmpty()) {
+                Validation known = validated.get(merged);
+                if (known != null) {
+                    return known;
+                }
+            }
+            return ConfigValidator.validate(merged);
+        }
+
         Composition compose(LayerMember member, World world) {
             return compose(member, world, LayerStack.applicable(world.groups(), member.labels()));
         }
@@ -256,7 +281,7 @@ final class LayerComposer {
             if (!syntax.isEmpty()) {
                 return new Composition.Invalid(syntax);
             }
-            return LayerStack.compose(layers, member.effective().isPresent());
+            return LayerStack.compose(layers, member.effective().isPresent(), this::validate);
         }
 
         private void add(List<LayerContent> layers, List<LayerError> errors, LayerId id, int version, ConfigDocument doc) {

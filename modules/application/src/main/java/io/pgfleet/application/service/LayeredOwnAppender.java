@@ -219,7 +219,8 @@ final class LayeredOwnAppender implements OwnLayerAppender {
             Map<CollectorId, EffectiveRevision> stored = new LinkedHashMap<>();
             Map<CollectorId, Boolean> announce = new HashMap<>();
             Map<CollectorId, List<CapabilityGap>> gaps = new LinkedHashMap<>();
-            boolean anyPublished = false;
+            // The versions with their audit entries, written together once every publish is decided.
+            List<LayerStorePort.OwnVersion> versions = new ArrayList<>(batch.size());
             for (Pending p : batch) {
                 LayerMember member = members.get(p.collectorId);
                 if (member == null) {
@@ -234,7 +235,10 @@ final class LayeredOwnAppender implements OwnLayerAppender {
                 }
                 ConfigRevision revision = published.revision();
                 p.parsed.filter(d -> d.document().equals(revision.document()))
-                        .ifPresent(d -> session.parsedAlready(d.document(), d.outcome()));
+                        .ifPresent(d -> {
+                            session.parsedAlready(d.document(), d.outcome());
+                            d.validation().ifPresent(v -> session.validatedAlready(d.outcome(), v));
+                        });
                 switch (session.recompute(List.of(member.withOwn(revision)), world,
                         revision.createdAt(), new LayerComposer.Capabilities(p.mode, facts))) {
                     case LayerComposer.Lacking l -> results.add(new PublishResult.LacksCapabilities(l.refusal()));
@@ -245,7 +249,8 @@ final class LayeredOwnAppender implements OwnLayerAppender {
                         results.add(new PublishResult.Invalid(errors));
                     }
                     case LayerComposer.Ok ok -> {
-                        tx.insertOwn(revision, LayerChangeService.forced(p.audit.apply(revision), ok));
+                        versions.add(new LayerStorePort.OwnVersion(revision,
+                                LayerChangeService.forced(p.audit.apply(revision), ok)));
                         // The next publish of the batch to this collector decides from what this one leaves
                         // (its If-Match may name the effective revision it read).
                         Optional<EffectiveRevision> effective = member.effective();
@@ -258,14 +263,14 @@ final class LayeredOwnAppender implements OwnLayerAppender {
                         members.put(member.id(), new LayerMember(member.id(), member.labels(),
                                 Optional.of(OwnLayer.of(revision)), effective));
                         owns.put(member.id(), Optional.of(revision));
-                        anyPublished = true;
                         results.add(decided);
                     }
                 }
             }
-            if (!anyPublished) {
+            if (versions.isEmpty()) {
                 return Outcome.rollback(new Batch(results, List.of()));
             }
+            tx.insertOwn(versions);
             // Every publish counts one effective revision, as if each had been stored alone; the row
             // holds the current one, so only each collector's last is written (the ones before it were
             // never visible), announced when any publish of the batch gave the collector a new number.

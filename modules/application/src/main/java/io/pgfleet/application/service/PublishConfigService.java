@@ -35,7 +35,8 @@ final class PublishConfigService implements PublishConfigUseCase {
     public PublishResult publish(PublishConfigCommand command) {
         // Parsed once: the merge with the other layers uses this parse.
         ParseOutcome parsed = validator.parse(command.document());
-        if (ConfigValidator.validate(parsed) instanceof Validation.Invalid invalid) {
+        Validation validation = ConfigValidator.validate(parsed);
+        if (validation instanceof Validation.Invalid invalid) {
             return new PublishResult.Invalid(invalid.errors());
         }
         PublishRequest request = new PublishRequest(command.collectorId(), command.document(), command.precondition(),
@@ -49,6 +50,6 @@ final class PublishConfigService implements PublishConfigUseCase {
                                 ? ConfigHistory.decide(latest, anyCurrent)
                                 : ConfigHistory.decide(latest, request),
                 revision -> AuditEntry.published(revision, command.actor()), command.mode(),
-                new ParsedDocument(command.document(), parsed));
+                new ParsedDocument(command.document(), parsed, java.util.Optional.of(validation)));
     }
 }

@@ -57,12 +57,27 @@ public final class LayerStack {
      * @return the composition, or every error of the merged document, each naming its layer
      */
     public static Composition compose(List<LayerContent> layers, boolean hadDocument) {
+        return compose(layers, hadDocument, ConfigValidator::validate);
+    }
+
+    /**
+     * {@link #compose(List, boolean)} with the merged tree validated by {@code validator}, which
+     * must answer as {@link ConfigValidator#validate(DocumentValue.Table)} does (a caller that
+     * validated the same tree before hands that validation back instead of repeating it).
+     *
+     * @param layers      the layers, lowest first
+     * @param hadDocument whether the collector already had an effective document
+     * @param validator   validates the merged tree
+     * @return the composition
+     */
+    public static Composition compose(List<LayerContent> layers, boolean hadDocument,
+                                      java.util.function.Function<DocumentValue.Table, Validation> validator) {
         Map<String, String> sourceOf = new HashMap<>();
         DocumentValue.Table merged = new DocumentValue.Table(Map.of(), io.pgfleet.domain.schema.SourcePosition.start());
         for (LayerContent layer : layers) {
             merged = merge(merged, layer.root(), "", layer.source(), sourceOf);
         }
-        Validation validation = ConfigValidator.validate(merged);
+        Validation validation = validator.apply(merged);
         if (validation instanceof Validation.Invalid invalid) {
             String last = layers.isEmpty() ? "defaults" : layers.get(layers.size() - 1).source();
             List<LayerError> errors = new ArrayList<>();
@@ -97,7 +112,12 @@ public final class LayerStack {
                 out.put(name, merge(b, t, path, source, sourceOf));
             } else {
                 // A later value replaces the earlier one whole: scalars, arrays, and a table over a non-table.
-                sourceOf.keySet().removeIf(k -> k.equals(path) || k.startsWith(path + "."));
+                // Sources are recorded only under names a lower layer set, so with nothing below there is
+                // nothing to forget (and the whole map is not scanned for every key of a first layer).
+                if (below != null) {
+                    String under = path + ".";
+                    sourceOf.keySet().removeIf(k -> k.equals(path) || k.startsWith(under));
+                }
                 out.put(name, value);
                 markSources(value, path, source, sourceOf);
             }

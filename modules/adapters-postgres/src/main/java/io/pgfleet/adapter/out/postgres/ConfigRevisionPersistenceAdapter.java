@@ -5,6 +5,7 @@ import io.helidon.dbclient.DbExecute;
 import io.helidon.dbclient.DbRow;
 import io.helidon.dbclient.DbTransaction;
 import io.pgfleet.application.port.out.AppendConfigRevisionPort;
+import io.pgfleet.application.port.out.LayerStorePort;
 import io.pgfleet.application.port.out.LoadConfigHistoryPort;
 import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.application.port.out.LoadConfigRevisionPort;
@@ -133,6 +134,78 @@ public final class ConfigRevisionPersistenceAdapter
                 r.source().label(), r.version().value(), entry[0], entry[1], entry[2], entry[3], entry[4], entry[5],
                 entry[6], entry[7], PostgresChangeFeed.CHANNEL};
         checked(r, tx.get(INSERT_AUDITED_VERSION + " FROM c", params));
+    }
+
+    /** One row of {@link #insertVersions}: the version's columns, then its audit entry's. */
+    private static final String VERSION_ROW = "(?::integer, ?::text, ?::integer, ?::text, ?::text, ?::timestamptz, ?::text,"
+            + " ?::text, ?::text, ?::timestamptz, ?::text, ?::text, ?::text, ?::text, ?::text, ?::integer, ?::text)";
+
+    /**
+     * Several versions with their audit entries in one statement, as {@link #INSERT_AUDITED_VERSION}
+     * stores one: only when each collector's versions follow its latest one after another is
+     * anything written (the caller holds the collectors' row locks); then the versions, the audit
+     * entries (in the order given), the collectors' latest versions and one announcement per version.
+     */
+    private static final String INSERT_AUDITED_VERSIONS_HEAD = """
+            WITH v (n, collector_id, version, document, content_hash, created_at, created_by, message, source,
+                    a_at, a_actor, a_address, a_action, a_collector, a_username, a_version, a_detail) AS (VALUES\s""";
+    private static final String INSERT_AUDITED_VERSIONS_TAIL = """
+            ),
+                 k AS (SELECT collector_id, min(version) AS lo, max(version) AS hi, count(*) AS n FROM v GROUP BY collector_id),
+                 fit AS (SELECT k.collector_id, k.hi FROM k JOIN collectors c ON c.id = k.collector_id
+                         WHERE c.latest_version + 1 = k.lo AND k.hi - k.lo + 1 = k.n),
+                 go AS (SELECT (SELECT count(*) FROM fit) = (SELECT count(*) FROM k) AS ok),
+                 ins AS (INSERT INTO config_revisions (collector_id, version, document, content_hash, created_at,
+                             created_by, message, source)
+                         SELECT v.collector_id, v.version, v.document, v.content_hash, v.created_at, v.created_by,
+                                v.message, v.source FROM v WHERE (SELECT ok FROM go) ORDER BY v.n),
+                 aud AS (INSERT INTO audit_log (at, actor, address, action, collector_id, username, version, detail)
+                         SELECT v.a_at, v.a_actor, v.a_address, v.a_action, v.a_collector, v.a_username, v.a_version,
+                                v.a_detail FROM v WHERE (SELECT ok FROM go) ORDER BY v.n),
+                 upd AS (UPDATE collectors u SET latest_version = fit.hi FROM fit
+                         WHERE (SELECT ok FROM go) AND u.id = fit.collector_id)
+            SELECT pg_notify(?, v.collector_id || ':' || v.version) IS NULL AS sent FROM v WHERE (SELECT ok FROM go)
+            ORDER BY v.n""";
+
+    /**
+     * Stores versions following the collectors' latest ones with their audit entries in one round
+     * trip (one statement instead of one per version), in a transaction that holds the collectors'
+     * row locks; throws, having written nothing, when one does not follow.
+     */
+    static void insertVersions(DbTransaction tx, List<LayerStorePort.OwnVersion> versions) {
+        if (versions.size() == 1) {
+            insertVersion(tx, versions.get(0).revision(), versions.get(0).audit());
+            return;
+        }
+        StringBuilder sql = new StringBuilder(INSERT_AUDITED_VERSIONS_HEAD.length() + INSERT_AUDITED_VERSIONS_TAIL.length()
+                + versions.size() * (VERSION_ROW.length() + 2));
+        sql.append(INSERT_AUDITED_VERSIONS_HEAD);
+        Object[] params = new Object[versions.size() * 17 + 1];
+        int i = 0;
+        for (int n = 0; n < versions.size(); n++) {
+            ConfigRevision r = versions.get(n).revision();
+            Object[] entry = AuditPersistenceAdapter.values(versions.get(n).audit());
+            sql.append(n == 0 ? "" : ", ").append(VERSION_ROW);
+            params[i++] = n;
+            params[i++] = r.collectorId().value();
+            params[i++] = r.version().value();
+            params[i++] = r.document().text();
+            params[i++] = r.hash().hex();
+            params[i++] = Rows.timestamp(r.createdAt());
+            params[i++] = r.createdBy();
+            params[i++] = r.message();
+            params[i++] = r.source().label();
+            System.arraycopy(entry, 0, params, i, entry.length);
+            i += entry.length;
+        }
+        params[i] = PostgresChangeFeed.CHANNEL;
+        sql.append(INSERT_AUDITED_VERSIONS_TAIL);
+        int stored = tx.query(sql.toString(), params).toList().size();
+        if (stored != versions.size()) {
+            throw new IllegalStateException("the versions of " + versions.stream()
+                    .map(v -> v.revision().collectorId() + "@" + v.revision().version()).toList()
+                    + " do not each follow their collector's latest");
+        }
     }
 
     private static void insert(DbTransaction tx, ConfigRevision r, int latestVersion, boolean lagProbe) {

@@ -75,6 +75,20 @@ public interface LayerStorePort {
     }
 
     /**
+     * A version of a collector's own layer with its audit entry, stored together.
+     *
+     * @param revision the version
+     * @param audit    its audit entry
+     */
+    record OwnVersion(ConfigRevision revision, AuditEntry audit) {
+        /** Both are required. */
+        public OwnVersion {
+            Objects.requireNonNull(revision, "revision");
+            Objects.requireNonNull(audit, "audit");
+        }
+    }
+
+    /**
      * The layers every collector's merge shares, read together.
      *
      * @param fleet       the fleet layer's current version
@@ -274,6 +288,18 @@ public interface LayerStorePort {
         default void insertOwn(ConfigRevision revision, AuditEntry audit) {
             insertOwn(revision);
             audit(audit);
+        }
+
+        /**
+         * Stores versions of collectors' own layers with their audit entries, in the order given (a
+         * collector's versions one after another, the first following its latest), as if each were
+         * stored alone by {@link #insertOwn(ConfigRevision, AuditEntry)}; an adapter may write them
+         * all at once. When one does not follow, the transaction fails.
+         *
+         * @param versions the versions and their audit entries, in arrival order
+         */
+        default void insertOwn(List<OwnVersion> versions) {
+            versions.forEach(v -> insertOwn(v.revision(), v.audit()));
         }
 
         /**
