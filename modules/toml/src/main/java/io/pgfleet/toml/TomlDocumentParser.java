@@ -50,22 +50,6 @@ public final class TomlDocumentParser implements ParseConfigDocumentPort {
         if (tooDeep.isPresent()) {
             return new ParseOutcome.SyntaxErrors(List.of(tooDeep.get()));
         }
-        // The plain subset most documents are written in is read directly; tomlj reads the rest.
-        Optional<DocumentValue.Table> plain = PlainToml.read(text);
-        if (plain.isPresent()) {
-            return new ParseOutcome.Parsed(plain.get());
-        }
-        return withTomlj(text);
-    }
-
-    /**
-     * Parses TOML text with tomlj alone (the nesting pre-scan done), as every document was before
-     * {@link PlainToml}: what that reader's trees are checked against.
-     *
-     * @param text the document
-     * @return the tree or the syntax errors
-     */
-    ParseOutcome withTomlj(String text) {
         try {
             TomlParseResult result = Toml.parse(text, TomlVersion.V1_0_0);
             if (result.hasErrors()) {
