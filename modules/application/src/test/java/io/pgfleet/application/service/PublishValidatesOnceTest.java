@@ -11,6 +11,7 @@ import io.pgfleet.domain.layer.Composition;
 import io.pgfleet.domain.layer.LayerId;
 import io.pgfleet.domain.layer.LayerMember;
 import io.pgfleet.domain.layer.LayerRevision;
+import io.pgfleet.domain.layer.OwnLayer;
 import io.pgfleet.domain.schema.ConfigValidator;
 import io.pgfleet.domain.schema.ParseOutcome;
 import io.pgfleet.domain.schema.Validation;
@@ -34,8 +35,8 @@ class PublishValidatesOnceTest {
     private static final CollectorId ONE = CollectorId.of("one");
 
     private static LayerMember member(ConfigDocument own) {
-        return new LayerMember(ONE, Map.of(), Optional.of(new ConfigRevision(ONE, new ConfigVersion(1), own, own.hash(),
-                Given.T0, "alice", "", new RevisionSource.Put())), Optional.empty());
+        return new LayerMember(ONE, Map.of(), Optional.of(OwnLayer.of(new ConfigRevision(ONE, new ConfigVersion(1), own,
+                own.hash(), Given.T0, "alice", "", new RevisionSource.Put()))), Optional.empty());
     }
 
     private static LayerComposer.World world(Optional<ConfigDocument> fleet) {
