@@ -71,7 +71,8 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
      * twice in PostgreSQL: most of the statement's time.) Each column of each row costs the
      * database client an object and its metadata, and the own version's author, time, message and
      * source are read only for a publish of own layers (OWN_PUBLISH_QUERY), which answers with
-     * them; merging needs none of them.
+     * them; merging needs none of them. That publish reads its few collectors' documents with their
+     * rows, as it always did: they are seldom shared, and one statement is its cheapest read.
      */
     private static final String MEMBER_COLUMNS = """
             SELECT c.id, c.labels::text AS labels,
@@ -88,6 +89,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
     private static final String MEMBER_QUERY = MEMBER_COLUMNS + MEMBER_FROM;
     private static final String OWN_PUBLISH_QUERY = MEMBER_COLUMNS + """
             ,
+                   r.document AS own_document, e.document AS e_document,
                    r.created_at AS own_created_at, r.created_by AS own_created_by, r.message AS own_message,
                    r.source AS own_source""" + MEMBER_FROM;
 
@@ -242,8 +244,8 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
     /**
      * The members of rows of {@link #MEMBER_QUERY} (or {@link #OWN_PUBLISH_QUERY}), in the rows'
      * order: each distinct labels text is parsed once, and each distinct document is one instance,
-     * taken from the cache or, when the cache has not kept it, fetched with the others missing in
-     * one statement (one row per distinct hash).
+     * taken from the rows ({@link #OWN_PUBLISH_QUERY}), else from the cache or, when the cache has
+     * not kept it, fetched with the others missing in one statement (one row per distinct hash).
      */
     private static final class MemberRows {
         /*
@@ -264,8 +266,19 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         private final Map<String, ConfigDocument> documents = new java.util.HashMap<>();
         private final Map<String, Map<String, String>> labels = new java.util.HashMap<>();
 
-        MemberRows(DbExecute exec, DocumentCache cache, List<DbRow> rows) {
+        MemberRows(DbExecute exec, DocumentCache cache, List<DbRow> rows, boolean withDocuments) {
             this.rows = rows;
+            if (withDocuments) {
+                for (DbRow r : rows) {
+                    if (Rows.integer(r, "own_version") != 0) {
+                        documents.computeIfAbsent(Rows.text(r, "own_hash"), h -> new ConfigDocument(Rows.text(r, "own_document")));
+                    }
+                    if (Rows.integer(r, "e_revision") != 0) {
+                        documents.computeIfAbsent(Rows.text(r, "e_hash"), h -> new ConfigDocument(Rows.text(r, "e_document")));
+                    }
+                }
+                return;
+            }
             jakarta.json.JsonArrayBuilder own = CollectorPersistenceAdapter.JSON.createArrayBuilder();
             jakarta.json.JsonArrayBuilder effective = CollectorPersistenceAdapter.JSON.createArrayBuilder();
             java.util.Set<String> missing = new java.util.HashSet<>();
@@ -417,7 +430,11 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         }
 
         private MemberRows memberRows(List<DbRow> rows) {
-            return new MemberRows(tx, documents, rows);
+            return new MemberRows(tx, documents, rows, false);
+        }
+
+        private MemberRows publishRows(List<DbRow> rows) {
+            return new MemberRows(tx, documents, rows, true);
         }
 
         @Override
@@ -678,7 +695,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                     return List.of();
                 }
                 return tx.get(OWN_PUBLISH_QUERY + " c.id = ?", ids.get(0).value())
-                        .map(row -> memberRows(List.of(row)).targets()).orElse(List.of());
+                        .map(row -> publishRows(List.of(row)).targets()).orElse(List.of());
             }
             jakarta.json.JsonArrayBuilder list = CollectorPersistenceAdapter.JSON.createArrayBuilder();
             ids.forEach(id -> list.add(id.value()));
@@ -691,7 +708,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             }
             jakarta.json.JsonArrayBuilder read = CollectorPersistenceAdapter.JSON.createArrayBuilder();
             locked.forEach(id -> read.add(id.value()));
-            return memberRows(tx.query(OWN_PUBLISH_QUERY + " c.id IN (SELECT jsonb_array_elements_text(?::jsonb))"
+            return publishRows(tx.query(OWN_PUBLISH_QUERY + " c.id IN (SELECT jsonb_array_elements_text(?::jsonb))"
                     + " ORDER BY c.id", read.build().toString()).toList()).targets();
         }
 

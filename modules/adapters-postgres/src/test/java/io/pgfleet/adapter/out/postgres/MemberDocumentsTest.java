@@ -1,6 +1,7 @@
 package io.pgfleet.adapter.out.postgres;
 
 import io.pgfleet.application.port.out.LayerStorePort.Outcome;
+import io.pgfleet.application.port.out.LayerStorePort.OwnPublishTarget;
 import io.pgfleet.domain.audit.AuditAction;
 import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.audit.AuditSubject;
@@ -104,5 +105,19 @@ class MemberDocumentsTest {
         assertEquals(1, cache.size(), "the cache keeps its bound");
         assertEquals(EXPECTED, readMembers(layers), "what it evicted is fetched again");
         assertTrue(cache.fetched() > 3 && cache.fetched() <= 6, "each read fetched what it missed: " + cache.fetched());
+    }
+
+    @Test
+    void aPublishOfOwnLayersReadsItsFewDocumentsWithItsRows() {
+        DocumentCache cache = new DocumentCache();
+        LayerPersistenceAdapter layers = storage.layers().withDocuments(cache);
+
+        List<OwnPublishTarget> two = layers.transact(tx -> Outcome.rollback(
+                tx.lockCollectors(List.of(EXPECTED.get(3).id(), EXPECTED.get(33).id()))));
+        assertEquals(List.of(EXPECTED.get(3), EXPECTED.get(33)), two.stream().map(OwnPublishTarget::member).toList());
+        assertEquals(OWN_A, two.get(0).ownRevision().orElseThrow().document());
+        List<OwnPublishTarget> one = layers.transact(tx -> Outcome.rollback(tx.lockCollectors(List.of(EXPECTED.get(7).id()))));
+        assertEquals(EXPECTED.get(7), one.get(0).member());
+        assertEquals(0, cache.fetched(), "no statement beside the rows' own");
     }
 }
