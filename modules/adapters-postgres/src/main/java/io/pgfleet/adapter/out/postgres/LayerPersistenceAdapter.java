@@ -63,24 +63,21 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             "e.collector_id, e.revision, e.document, e.content_hash, coalesce(e.effective_sha256, '') AS effective_sha256,"
             + " e.sources, e.created_at, coalesce(e.pull_interval_s, 0) AS pull_interval_s";
     /*
-     * Members as a change reads them, ordered by id: a document's text comes only with the first
-     * member (in id order) that has that content, the others name it by hash and get '' (a document
-     * is never empty, so '' means "sent before"; MemberRows shares it), so a page of 2,000 members
-     * whose documents are a few distinct texts transfers those texts once. Each column of each row
-     * costs the database client an object and its metadata, so no column says "sent" separately,
-     * and the own version's author, time, message and source are read only for a publish of own
-     * layers (OWN_PUBLISH_QUERY), which answers with them; merging needs none of them.
+     * Members as a change reads them, ordered by id: documents by content hash only. Their texts
+     * come from the instance's DocumentCache, and those it has not kept from one more statement,
+     * once per distinct hash (MemberRows), so a page of 2,000 members whose documents are a few
+     * distinct texts transfers those texts at most once, and usually not at all. (Marking the first
+     * row of each content with window functions sent them once per page too, but sorted the page
+     * twice in PostgreSQL: most of the statement's time.) Each column of each row costs the
+     * database client an object and its metadata, and the own version's author, time, message and
+     * source are read only for a publish of own layers (OWN_PUBLISH_QUERY), which answers with
+     * them; merging needs none of them. That publish reads its few collectors' documents with their
+     * rows, as it always did: they are seldom shared, and one statement is its cheapest read.
      */
     private static final String MEMBER_COLUMNS = """
             SELECT c.id, c.labels::text AS labels,
-                   coalesce(r.version, 0) AS own_version,
-                   CASE WHEN row_number() OVER (PARTITION BY r.content_hash ORDER BY c.id) = 1 THEN r.document
-                       ELSE '' END AS own_document,
-                   r.content_hash AS own_hash,
-                   coalesce(e.revision, 0) AS e_revision,
-                   CASE WHEN row_number() OVER (PARTITION BY e.content_hash ORDER BY c.id) = 1 THEN e.document
-                       ELSE '' END AS e_document,
-                   e.content_hash AS e_hash,
+                   coalesce(r.version, 0) AS own_version, r.content_hash AS own_hash,
+                   coalesce(e.revision, 0) AS e_revision, e.content_hash AS e_hash,
                    coalesce(e.effective_sha256, '') AS e_sha, e.sources AS e_sources, e.created_at AS e_created_at,
                    coalesce(e.pull_interval_s, 0) AS e_pull_interval_s""";
     private static final String MEMBER_FROM = """
@@ -92,18 +89,31 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
     private static final String MEMBER_QUERY = MEMBER_COLUMNS + MEMBER_FROM;
     private static final String OWN_PUBLISH_QUERY = MEMBER_COLUMNS + """
             ,
+                   r.document AS own_document, e.document AS e_document,
                    r.created_at AS own_created_at, r.created_by AS own_created_by, r.message AS own_message,
                    r.source AS own_source""" + MEMBER_FROM;
 
     private final DbClient db;
+    private final DocumentCache documents;
 
-    LayerPersistenceAdapter(DbClient db) {
+    LayerPersistenceAdapter(DbClient db, DocumentCache documents) {
         this.db = db;
+        this.documents = documents;
     }
 
     @Override
     public <T> T transact(Function<LayerStorePort.Transaction, Outcome<T>> work) {
-        return transact(db, "changing configuration layers", Tx::new, work);
+        return transact(db, "changing configuration layers", t -> new Tx(t, documents), work);
+    }
+
+    /**
+     * The same store reading documents through another cache (tests give it small bounds).
+     *
+     * @param other the cache
+     * @return the store
+     */
+    LayerPersistenceAdapter withDocuments(DocumentCache other) {
+        return new LayerPersistenceAdapter(db, other);
     }
 
     /**
@@ -232,46 +242,118 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
     }
 
     /**
-     * Reads the rows of {@link #MEMBER_QUERY}, in the query's order: documents sent once per distinct
-     * content are shared by every member that has that content, and each distinct labels text is
-     * parsed once.
+     * The members of rows of {@link #MEMBER_QUERY} (or {@link #OWN_PUBLISH_QUERY}), in the rows'
+     * order: each distinct labels text is parsed once, and each distinct document is one instance,
+     * taken from the rows ({@link #OWN_PUBLISH_QUERY}), else from the cache or, when the cache has
+     * not kept it, fetched with the others missing in one statement (one row per distinct hash).
      */
     private static final class MemberRows {
+        /*
+         * The texts of missing hashes, each from one member that has it, by primary key (no index on
+         * content hashes is needed). A hash is a text, so any row that has it will do; the hash in
+         * the join keeps an effective row that changed meanwhile from answering for another hash.
+         */
+        private static final String DOCUMENTS = """
+                SELECT r.content_hash AS hash, r.document
+                FROM jsonb_to_recordset(?::jsonb) AS k(id text, version integer, hash text)
+                JOIN config_revisions r ON r.collector_id = k.id AND r.version = k.version AND r.content_hash = k.hash
+                UNION ALL
+                SELECT e.content_hash, e.document
+                FROM jsonb_to_recordset(?::jsonb) AS k(id text, hash text)
+                JOIN effective_configs e ON e.collector_id = k.id AND e.content_hash = k.hash""";
+
+        private final List<DbRow> rows;
         private final Map<String, ConfigDocument> documents = new java.util.HashMap<>();
         private final Map<String, Map<String, String>> labels = new java.util.HashMap<>();
 
-        LayerMember member(DbRow r) {
+        MemberRows(DbExecute exec, DocumentCache cache, List<DbRow> rows, boolean withDocuments) {
+            this.rows = rows;
+            if (withDocuments) {
+                for (DbRow r : rows) {
+                    if (Rows.integer(r, "own_version") != 0) {
+                        documents.computeIfAbsent(Rows.text(r, "own_hash"), h -> new ConfigDocument(Rows.text(r, "own_document")));
+                    }
+                    if (Rows.integer(r, "e_revision") != 0) {
+                        documents.computeIfAbsent(Rows.text(r, "e_hash"), h -> new ConfigDocument(Rows.text(r, "e_document")));
+                    }
+                }
+                return;
+            }
+            jakarta.json.JsonArrayBuilder own = CollectorPersistenceAdapter.JSON.createArrayBuilder();
+            jakarta.json.JsonArrayBuilder effective = CollectorPersistenceAdapter.JSON.createArrayBuilder();
+            java.util.Set<String> missing = new java.util.HashSet<>();
+            for (DbRow r : rows) {
+                String id = Rows.text(r, "id");
+                if (Rows.integer(r, "own_version") != 0 && lacks(cache, Rows.text(r, "own_hash"), missing)) {
+                    own.add(CollectorPersistenceAdapter.JSON.createObjectBuilder().add("id", id)
+                            .add("version", Rows.integer(r, "own_version")).add("hash", Rows.text(r, "own_hash")));
+                }
+                if (Rows.integer(r, "e_revision") != 0 && lacks(cache, Rows.text(r, "e_hash"), missing)) {
+                    effective.add(CollectorPersistenceAdapter.JSON.createObjectBuilder().add("id", id)
+                            .add("hash", Rows.text(r, "e_hash")));
+                }
+            }
+            if (!missing.isEmpty()) {
+                List<DbRow> fetched = exec.query(DOCUMENTS, own.build().toString(), effective.build().toString()).toList();
+                for (DbRow f : fetched) {
+                    ConfigDocument d = new ConfigDocument(Rows.text(f, "document"));
+                    documents.put(Rows.text(f, "hash"), d);
+                    cache.put(Rows.text(f, "hash"), d);
+                }
+                cache.fetched(fetched.size());
+            }
+        }
+
+        /**
+         * Whether a hash's document is still to be fetched: not seen in these rows, not cached.
+         * Takes a cached one for these rows (the cache may evict it before they are mapped).
+         */
+        private boolean lacks(DocumentCache cache, String hash, java.util.Set<String> missing) {
+            if (documents.containsKey(hash) || missing.contains(hash)) {
+                return false;
+            }
+            Optional<ConfigDocument> cached = cache.get(hash);
+            if (cached.isPresent()) {
+                documents.put(hash, cached.get());
+                return false;
+            }
+            return missing.add(hash);
+        }
+
+        List<LayerMember> members() {
+            return rows.stream().map(this::member).toList();
+        }
+
+        List<OwnPublishTarget> targets() {
+            return rows.stream().map(this::target).toList();
+        }
+
+        private LayerMember member(DbRow r) {
             CollectorId id = CollectorId.of(Rows.text(r, "id"));
             Optional<OwnLayer> own = Rows.integer(r, "own_version") == 0 ? Optional.empty()
                     : Optional.of(new OwnLayer(new ConfigVersion(Rows.integer(r, "own_version")),
-                            document(r, "own_hash", "own_document"), new ContentHash(Rows.text(r, "own_hash"))));
+                            document(r, "own_hash"), new ContentHash(Rows.text(r, "own_hash"))));
             Optional<EffectiveRevision> eff = Rows.integer(r, "e_revision") == 0 ? Optional.empty()
-                    : Optional.of(effective(r, "e_", document(r, "e_hash", "e_document")));
+                    : Optional.of(effective(r, "e_", document(r, "e_hash")));
             return new LayerMember(id, labels.computeIfAbsent(Rows.text(r, "labels"), CollectorPersistenceAdapter::labels),
                     own, eff);
         }
 
         /** A row of {@link #OWN_PUBLISH_QUERY}: the member, and its own latest revision in full. */
-        OwnPublishTarget target(DbRow r) {
+        private OwnPublishTarget target(DbRow r) {
             LayerMember member = member(r);
             return new OwnPublishTarget(member, member.own().map(o -> new ConfigRevision(member.id(), o.version(),
                     o.document(), o.hash(), Rows.instant(r, "own_created_at"), Rows.text(r, "own_created_by"),
                     Rows.text(r, "own_message"), RevisionSource.parse(Rows.text(r, "own_source")))));
         }
 
-        private ConfigDocument document(DbRow r, String hashColumn, String documentColumn) {
+        private ConfigDocument document(DbRow r, String hashColumn) {
             String hash = Rows.text(r, hashColumn);
-            String text = Rows.text(r, documentColumn);
-            if (!text.isEmpty()) {
-                ConfigDocument d = new ConfigDocument(text);
-                documents.put(hash, d);
-                return d;
+            ConfigDocument d = documents.get(hash);
+            if (d == null) {
+                throw new IllegalStateException("the text of document " + hash + " could not be read");
             }
-            ConfigDocument shared = documents.get(hash);
-            if (shared == null) {
-                throw new IllegalStateException("the text of document " + hash + " was not read before it was named");
-            }
-            return shared;
+            return d;
         }
     }
 
@@ -282,6 +364,8 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
     static class Tx implements LayerStorePort.Transaction {
         /** The transaction, for subclasses that read and write more in it. */
         protected final DbTransaction tx;
+        // The instance's documents by hash, for member reads (and kept from the revisions this change writes).
+        private final DocumentCache documents;
         private final List<EffectiveRevision> pending = new java.util.ArrayList<>();
         private final List<String> announcements = new java.util.ArrayList<>();
         private final List<String> sourceChanges = new java.util.ArrayList<>();
@@ -340,8 +424,17 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         private static final String EFFECTIVE_WRITE_LAST = EFFECTIVE_WRITE
                 + "\nUNION ALL SELECT " + PostgresChangeFeed.SENT_AT_NOTIFY;
 
-        Tx(DbTransaction tx) {
+        Tx(DbTransaction tx, DocumentCache documents) {
             this.tx = tx;
+            this.documents = documents;
+        }
+
+        private MemberRows memberRows(List<DbRow> rows) {
+            return new MemberRows(tx, documents, rows, false);
+        }
+
+        private MemberRows publishRows(List<DbRow> rows) {
+            return new MemberRows(tx, documents, rows, true);
         }
 
         @Override
@@ -482,8 +575,8 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             }
             jakarta.json.JsonArrayBuilder list = CollectorPersistenceAdapter.JSON.createArrayBuilder();
             ids.forEach(id -> list.add(id.value()));
-            return tx.query(MEMBER_QUERY + " c.id IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY c.id",
-                    list.build().toString()).map(new MemberRows()::member).toList();
+            return memberRows(tx.query(MEMBER_QUERY + " c.id IN (SELECT jsonb_array_elements_text(?::jsonb)) ORDER BY c.id",
+                    list.build().toString()).toList()).members();
         }
 
         @Override
@@ -498,10 +591,9 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             }
             String last = locked.stream().max(String::compareTo).orElseThrow();
             // Read after locking (see lockMembers); another change may have completed some meanwhile.
-            return tx.query(MEMBER_QUERY + " c.id > ? AND c.id <= ? ORDER BY c.id", afterId, last)
-                    .map(new MemberRows()::member)
-                    .filter(m -> locked.contains(m.id().value()))
-                    .toList();
+            return memberRows(tx.query(MEMBER_QUERY + " c.id > ? AND c.id <= ? ORDER BY c.id", afterId, last)
+                    .filter(row -> locked.contains(Rows.text(row, "id")))
+                    .toList()).members();
         }
 
         @Override
@@ -543,7 +635,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                     .isEmpty()) {
                 return Optional.empty();
             }
-            return tx.get(MEMBER_QUERY + " c.id = ?", id.value()).map(new MemberRows()::member);
+            return tx.get(MEMBER_QUERY + " c.id = ?", id.value()).map(row -> memberRows(List.of(row)).members().get(0));
         }
 
         @Override
@@ -607,8 +699,8 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                         ids.get(0).value()).isEmpty()) {
                     return List.of();
                 }
-                return tx.get(OWN_PUBLISH_QUERY + " c.id = ?", ids.get(0).value()).map(new MemberRows()::target)
-                        .map(List::of).orElse(List.of());
+                return tx.get(OWN_PUBLISH_QUERY + " c.id = ?", ids.get(0).value())
+                        .map(row -> publishRows(List.of(row)).targets()).orElse(List.of());
             }
             // Locked in id order by one statement, read after by another (see lockMemberIds). A publish
             // batch names a few collectors: "= ANY" of an array lets the planner look each up by key,
@@ -623,9 +715,8 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             }
             // The array through a sub-select: the planner cannot see it, so one generic plan serves every
             // batch (with the array in sight it planned this join anew on every call, 0.3 ms each).
-            return tx.query(OWN_PUBLISH_QUERY + " c.id = ANY((SELECT string_to_array(?, ','))::text[]) ORDER BY c.id",
-                            commaSeparated(locked))
-                    .map(new MemberRows()::target).toList();
+            return publishRows(tx.query(OWN_PUBLISH_QUERY + " c.id = ANY((SELECT string_to_array(?, ','))::text[])"
+                    + " ORDER BY c.id", commaSeparated(locked)).toList()).targets();
         }
 
         /** Collector ids joined by commas (ids are letters, digits, '.', '_' and '-'). */
@@ -673,6 +764,8 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                 write(EFFECTIVE_WRITE);
             }
             pending.add(e);
+            // Its document is what the next change reads of this collector (kept even if this one rolls back: a hash is a text).
+            documents.put(e.hash().hex(), e.document());
             if (announce) {
                 announcements.add(e.collectorId().value() + ":" + e.revision().value());
                 announced = true;

@@ -48,9 +48,11 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
         this.fleet = new FleetPersistenceAdapter(db);
         this.retention = new RetentionPersistenceAdapter(db);
         this.samplePartitions = new SamplePartitionsPersistenceAdapter(db);
-        this.layers = new LayerPersistenceAdapter(db);
-        this.rollouts = new RolloutPersistenceAdapter(db);
-        this.registrations = new RegistrationPersistenceAdapter(db);
+        // One per instance: every kind of layer change reads members through it.
+        DocumentCache documents = new DocumentCache();
+        this.layers = new LayerPersistenceAdapter(db, documents);
+        this.rollouts = new RolloutPersistenceAdapter(db, documents);
+        this.registrations = new RegistrationPersistenceAdapter(db, documents);
     }
 
     /**

@@ -23,21 +23,23 @@ import java.util.function.Function;
 public final class RegistrationPersistenceAdapter implements RegistrationStorePort {
 
     private final DbClient db;
+    private final DocumentCache documents;
 
-    RegistrationPersistenceAdapter(DbClient db) {
+    RegistrationPersistenceAdapter(DbClient db, DocumentCache documents) {
         this.db = db;
+        this.documents = documents;
     }
 
     @Override
     public <T> T transact(Function<RegistrationStorePort.Transaction, LayerStorePort.Outcome<T>> work) {
-        return LayerPersistenceAdapter.transact(db, "registering a collector", Tx::new, work);
+        return LayerPersistenceAdapter.transact(db, "registering a collector", t -> new Tx(t, documents), work);
     }
 
     /** A registration's view: a layer change's, and the registration's own rows. */
     private static final class Tx extends LayerPersistenceAdapter.Tx implements RegistrationStorePort.Transaction {
 
-        Tx(DbTransaction tx) {
-            super(tx);
+        Tx(DbTransaction tx, DocumentCache documents) {
+            super(tx, documents);
         }
 
         @Override

@@ -61,14 +61,16 @@ public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRo
             + " failures::text AS failures";
 
     private final DbClient db;
+    private final DocumentCache documents;
 
-    RolloutPersistenceAdapter(DbClient db) {
+    RolloutPersistenceAdapter(DbClient db, DocumentCache documents) {
         this.db = db;
+        this.documents = documents;
     }
 
     @Override
     public <T> T transact(Function<RolloutStorePort.Transaction, LayerStorePort.Outcome<T>> work) {
-        return LayerPersistenceAdapter.transact(db, "running a rollout step", Tx::new, work);
+        return LayerPersistenceAdapter.transact(db, "running a rollout step", t -> new Tx(t, documents), work);
     }
 
     // ---- reads
@@ -276,8 +278,8 @@ public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRo
     /** A rollout step's view: a layer change's, and the rollouts. */
     private static final class Tx extends LayerPersistenceAdapter.Tx implements RolloutStorePort.Transaction {
 
-        Tx(DbTransaction tx) {
-            super(tx);
+        Tx(DbTransaction tx, DocumentCache documents) {
+            super(tx, documents);
         }
 
         @Override
