@@ -50,11 +50,8 @@ class MetricsScrapeTest {
 
     @Test
     void theFleetGaugesComeFromTheCountsAlone() throws Exception {
-        UseCases unused = ApiRoutesTest.useCases();
         CountingFleet fleet = new CountingFleet();
-        UseCases useCases = new UseCases(unused.config(), unused.collectors(), unused.access(),
-                new FleetUseCases(unused.fleet().reportStatus(), unused.fleet().pushMetrics(), fleet),
-                unused.operations(), unused.layers(), unused.rollouts());
+        UseCases useCases = useCasesWith(fleet);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         HttpRouting.Builder routing = HttpRouting.builder();
         HttpApi.register(routing, useCases, new HttpMetrics(registry, names -> "scraped"), HttpLimits.defaults());
@@ -84,11 +81,8 @@ class MetricsScrapeTest {
 
     @Test
     void aScrapeOfNamedMetricsPassesTheNamesOnAndReadsTheFleetOnlyWhenAFleetGaugeIsAsked() throws Exception {
-        UseCases unused = ApiRoutesTest.useCases();
         CountingFleet fleet = new CountingFleet();
-        UseCases useCases = new UseCases(unused.config(), unused.collectors(), unused.access(),
-                new FleetUseCases(unused.fleet().reportStatus(), unused.fleet().pushMetrics(), fleet),
-                unused.operations(), unused.layers(), unused.rollouts());
+        UseCases useCases = useCasesWith(fleet);
         List<Set<String>> asked = new CopyOnWriteArrayList<>();
         HttpRouting.Builder routing = HttpRouting.builder();
         HttpApi.register(routing, useCases, new HttpMetrics(new SimpleMeterRegistry(), names -> {
@@ -111,6 +105,14 @@ class MetricsScrapeTest {
         } finally {
             server.stop();
         }
+    }
+
+    /** Every use case a route needs, the fleet query being the counting one. */
+    private static UseCases useCasesWith(FleetQuery fleet) {
+        UseCases unused = ApiRoutesTest.useCases();
+        return new UseCases(unused.config(), unused.collectors(), unused.access(),
+                new FleetUseCases(unused.fleet().reportStatus(), unused.fleet().pushMetrics(), fleet),
+                unused.operations(), unused.layers(), unused.rollouts());
     }
 
     private static String get(String url) throws Exception {
