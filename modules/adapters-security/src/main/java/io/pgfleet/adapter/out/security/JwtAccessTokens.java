@@ -24,8 +24,10 @@ import java.util.stream.Collectors;
 
 /**
  * HS256 JWT access tokens. Keys come from the shared store, so every instance signs with the
- * newest key and verifies with all of them; an unknown key id triggers a reload (rate-limited),
- * which is how a key rotated on one instance reaches the others.
+ * newest key and verifies with all of them; an unknown key id triggers a reload (at most one per
+ * 200 ms: a token of a key rotated on another instance just after this one reloaded waits for the
+ * next allowed reload instead of being refused), which is how a key rotated on one instance reaches
+ * the others.
  *
  * <p>Verification is strict: the header must say {@code HS256} (so {@code alg: none} and algorithm
  * confusion are refused before any signature check), the key id must be known, the signature must
@@ -201,6 +203,21 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
         Instant wallClock = Instant.now();
         boolean stale = current == null || current.loadedAt().plus(RELOAD_AT_LEAST_EVERY).isBefore(wallClock);
         boolean mayReload = current == null || current.loadedAt().plus(RELOAD_AT_MOST_EVERY).isBefore(wallClock);
+        if (unknownKid && !stale && !mayReload) {
+            // A key rotated on another instance moments after this one reloaded: wait out the rest of
+            // the interval and reload then, rather than refuse a genuine token of the new key. A forged
+            // key id costs its sender the same wait, and the database still at most one read per interval
+            // (callers waiting together share the one reload below).
+            Duration rest = Duration.between(wallClock, current.loadedAt().plus(RELOAD_AT_MOST_EVERY));
+            try {
+                Thread.sleep(rest.compareTo(RELOAD_AT_MOST_EVERY) > 0 ? RELOAD_AT_MOST_EVERY : rest);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return current;
+            }
+            wallClock = Instant.now();
+            mayReload = true;
+        }
         if (stale || (unknownKid && mayReload)) {
             long failedBefore = failedReloads;
             synchronized (this) {

@@ -98,6 +98,49 @@ class JwtAccessTokensTest {
     }
 
     @Test
+    void anotherInstancesNewKeyIsLearnedEvenRightAfterThisInstanceReloaded() {
+        // Instance B has just read the keys (its first token check) …
+        JwtAccessTokens onB = new JwtAccessTokens(store, TTL);
+        assertEquals(new TokenCheck.Valid(AGENT), onB.verify(tokens.issue(AGENT, T0).token(), T0));
+        // … when instance A rotates and signs with the new key: B accepts the new key's token at once,
+        // although its last reload is only moments old (it waits for the next allowed reload).
+        tokens.saveSigningKey(newKey("k2", T0.plusSeconds(1)), audit("rotated"));
+        String fresh = tokens.issue(AGENT, T0.plusSeconds(1)).token();
+        assertEquals(new TokenCheck.Valid(AGENT), onB.verify(fresh, T0.plusSeconds(1)));
+    }
+
+    @Test
+    void tokensOfUnknownKeysArrivingTogetherShareOneReload() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger loads = new java.util.concurrent.atomic.AtomicInteger();
+        Keys counting = new Keys() {
+            @Override
+            public List<SigningKey> loadSigningKeys() {
+                loads.incrementAndGet();
+                return super.loadSigningKeys();
+            }
+        };
+        counting.keys.addAll(store.keys);
+        JwtAccessTokens checked = new JwtAccessTokens(counting, TTL);
+        assertEquals(new TokenCheck.Valid(AGENT), checked.verify(tokens.issue(AGENT, T0).token(), T0));
+        assertEquals(1, loads.get());
+        // Tokens under key ids no store holds (a forger's), sent together: one reload serves them all.
+        Keys elsewhere = new Keys();
+        elsewhere.keys.add(newKey("forged", T0));
+        String forged = new JwtAccessTokens(elsewhere, TTL).issue(AGENT, T0).token();
+        List<Thread> callers = new java.util.ArrayList<>();
+        List<TokenCheck> answers = new CopyOnWriteArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            callers.add(Thread.ofPlatform().start(() -> answers.add(checked.verify(forged, T0))));
+        }
+        for (Thread t : callers) {
+            t.join();
+        }
+        assertEquals(16, answers.size());
+        answers.forEach(a -> assertEquals(new TokenCheck.Invalid("unknown key id"), a));
+        assertTrue(loads.get() <= 2, "16 unknown key ids at once read the keys " + (loads.get() - 1) + " times");
+    }
+
+    @Test
     void aGenuineSignatureOnOtherClaimsIsRefusedEvenWhileTheGenuineTokenIsRemembered() {
         String token = tokens.issue(AGENT, T0).token();
         assertEquals(new TokenCheck.Valid(AGENT), tokens.verify(token, T0.plusSeconds(1)));
