@@ -104,23 +104,8 @@ class RequestLogTest {
     @Test
     void aBurstOfLinesIsWrittenOnceItIsOver() throws Exception {
         String name = "io.pgfleet.test.burst." + System.nanoTime();
-        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(name);
-        jul.setUseParentHandlers(false);
         java.util.List<Long> publishedAt = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-        jul.addHandler(new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord r) {
-                publishedAt.add(System.nanoTime());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        });
+        onRecords(name, () -> publishedAt.add(System.nanoTime()), () -> { });
         // Steps long enough that the 1 ms pauses between the burst's lines never look like its end.
         RequestLog.Writer writer = new RequestLog.Writer(System.getLogger(name), 1000,
                 java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(10));
@@ -142,18 +127,24 @@ class RequestLogTest {
 
     /** A handler that notes each record it is handed ("publish") and each flush ("flush"), in order. */
     private static java.util.List<String> recordEvents(String loggerName) {
+        java.util.List<String> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        onRecords(loggerName, () -> events.add("publish"), () -> events.add("flush"));
+        return events;
+    }
+
+    /** Gives the logger (kept for the test's run) only a handler that runs the callbacks. */
+    private static void onRecords(String loggerName, Runnable published, Runnable flushed) {
         java.util.logging.Logger jul = java.util.logging.Logger.getLogger(loggerName);
         jul.setUseParentHandlers(false);
-        java.util.List<String> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         jul.addHandler(new java.util.logging.Handler() {
             @Override
             public void publish(java.util.logging.LogRecord r) {
-                events.add("publish");
+                published.run();
             }
 
             @Override
             public void flush() {
-                events.add("flush");
+                flushed.run();
             }
 
             @Override
@@ -161,7 +152,6 @@ class RequestLogTest {
             }
         });
         KEEP.add(jul);
-        return events;
     }
 
     /** java.util.logging keeps loggers weakly: the tests' own loggers stay configured while they run. */
