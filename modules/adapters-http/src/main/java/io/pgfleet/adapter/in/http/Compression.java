@@ -43,7 +43,8 @@ final class Compression {
         res.send(gzipped.get());
     }
 
-    private static byte[] gzip(byte[] body) {
+    /** The gzip form of a body. */
+    static byte[] gzip(byte[] body) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(body.length / 3 + 64);
         try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
             gz.write(body);

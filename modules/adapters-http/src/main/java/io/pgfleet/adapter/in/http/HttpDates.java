@@ -4,11 +4,17 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.Locale;
 
 /** Time in HTTP headers (RFC 9110 IMF-fixdate) and in JSON (RFC 3339). */
 final class HttpDates {
 
-    private static final DateTimeFormatter IMF = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
+    /**
+     * IMF-fixdate (RFC 9110 §5.6.7): a two-digit day, English names, GMT. The JDK's RFC 1123
+     * formatter writes days 1–9 with one digit, which IMF-fixdate does not allow.
+     */
+    private static final DateTimeFormatter IMF =
+            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
 
     private HttpDates() {
     }
@@ -30,8 +36,24 @@ final class HttpDates {
         return instant;
     }
 
+    /** A second and its header text. */
+    private record Formatted(long epochSecond, String text) {
+    }
+
+    /**
+     * The second formatted last: the revisions of one fleet or group change (thousands) share their
+     * time, and the formatter's month and day names cost microseconds each time.
+     */
+    private static volatile Formatted last = new Formatted(Long.MIN_VALUE, "");
+
     static String header(Instant instant) {
-        return IMF.format(instant.truncatedTo(ChronoUnit.SECONDS));
+        Formatted f = last;
+        if (f.epochSecond() == instant.getEpochSecond()) {
+            return f.text();
+        }
+        String text = IMF.format(instant.truncatedTo(ChronoUnit.SECONDS));
+        last = new Formatted(instant.getEpochSecond(), text);
+        return text;
     }
 
     static String json(Instant instant) {

@@ -57,12 +57,30 @@ class EncodedRevisionsTest {
     }
 
     @Test
+    void revisionsWithTheSameContentShareOneBodyAndOneCompression() throws Exception {
+        // The members of a fleet change: other collectors, other numbers, the same merged document.
+        EncodedRevisions answers = new EncodedRevisions();
+        EncodedRevisions.Encoded one = answers.of(revision("db-01", 7, document(), T0));
+        EncodedRevisions.Encoded other = answers.of(revision("db-02", 12, document(), T0.plusMillis(3)));
+        assertNotSame(one, other, "each revision keeps its own headers");
+        assertEquals("12", other.version.values());
+        assertSame(one.body, other.body, "the content's bytes are made once");
+        assertSame(one.gzip(), other.gzip(), "and compressed once");
+        EncodedRevisions.Encoded changed = answers.of(revision("db-03", 7, document() + "# other\n", T0));
+        assertNotSame(one.body, changed.body);
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(changed.gzip()))) {
+            assertArrayEquals((document() + "# other\n").getBytes(StandardCharsets.UTF_8), in.readAllBytes());
+        }
+    }
+
+    @Test
     void staysWithinItsBound() {
         EncodedRevisions answers = new EncodedRevisions();
         for (int i = 1; i <= EncodedRevisions.MAX_ENTRIES + 10; i++) {
             answers.of(revision("db-01", i, "a = " + i, T0));
         }
         assertTrue(answers.size() <= EncodedRevisions.MAX_ENTRIES, "kept " + answers.size());
+        assertTrue(answers.bodies() <= EncodedRevisions.MAX_ENTRIES, "kept " + answers.bodies() + " bodies");
     }
 
     @Test
