@@ -89,6 +89,77 @@ class HostileInputIT {
     }
 
     @Test
+    void ambiguousJsonIsA400AndNothingIsStored() throws SQLException {
+        long collectors = count("SELECT count(*) FROM collectors");
+        long audit = count("SELECT count(*) FROM audit_log");
+        // Two values for one key: which one a proxy, a WAF or the console read is anyone's guess.
+        assertProblem(admin.postJson("/api/v1/collectors", "{\"id\": \"dup-1\", \"id\": \"dup-2\"}"), 400, "Duplicate key 'id'");
+        assertProblem(admin.postJson("/api/v1/collectors", "{\"id\": \"dup-3\", \"labels\": {\"env\": \"a\", \"env\": \"b\"}}"),
+                400, "Duplicate key 'env'");
+        // Anything after the object is not part of it: refused, not ignored.
+        assertProblem(admin.postJson("/api/v1/collectors", "{\"id\": \"trail-1\"} {\"id\": \"trail-2\"}"), 400, "not valid JSON");
+        assertProblem(admin.postJson("/api/v1/collectors", "{\"id\": \"trail-3\"}]"), 400, "not valid JSON");
+        assertProblem(admin.postJson("/api/v1/collectors", "{\"id\": \"trail-4\"} x"), 400, "not valid JSON");
+        assertEquals(collectors, count("SELECT count(*) FROM collectors"));
+        assertEquals(audit, count("SELECT count(*) FROM audit_log"));
+        // Whitespace after the object is fine.
+        assertEquals(201, admin.postJson("/api/v1/collectors", "{\"id\": \"trail-5\"}\r\n \n").statusCode());
+    }
+
+    @Test
+    void integersBeyondTheirRangeAreRefusedNotWrappedAround() throws SQLException {
+        String id = newCollector();
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(5).toml()).statusCode());
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(6).toml()).statusCode());
+        long audit = count("SELECT count(*) FROM audit_log");
+        String twoTo64Plus = "1844674407370955161"; // + a digit: 2^64 + (digit - 6), whose low 64 bits are small
+
+        assertProblem(admin.postJson("/api/v1/groups", "{\"id\": \"wrap\", \"selector\": {\"env\": \"x\"}, \"priority\": "
+                + twoTo64Plus + "9}"), 400, "priority");
+        assertEquals(0, count("SELECT count(*) FROM config_groups WHERE id = 'wrap'"));
+        // 2^64 + 1 is not version 1 (which would be published again as version 3).
+        assertProblem(admin.postJson("/api/v1/config/" + id + "/rollback", "{\"to_version\": " + twoTo64Plus + "7}"), 400, "to_version");
+        assertProblem(admin.postJson("/api/v1/config/" + id + "/rollback", "{\"to_version\": -" + twoTo64Plus + "5}"), 400, "to_version");
+        assertEquals(2, count("SELECT count(*) FROM config_revisions WHERE collector_id = '" + id + "'"));
+        assertEquals(audit, count("SELECT count(*) FROM audit_log"));
+
+        ApiClient agent = registeredAgent();
+        String self = subjectOf(agent);
+        assertProblem(agent.postJson("/api/v1/collectors/" + self + "/status", "{\"version\": " + twoTo64Plus + "7, "
+                + "\"status\": \"APPLIED\", \"effective_sha256\": \"" + "b".repeat(64) + "\"}"), 400, "version");
+        assertEquals(0, count("SELECT count(*) FROM collector_status WHERE collector_id = '" + self + "'"));
+    }
+
+    @Test
+    void unpairedSurrogatesInJsonStringsAre400NotStoredAsQuestionMarks() throws SQLException {
+        String id = newCollector();
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(5).toml()).statusCode());
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(6).toml()).statusCode());
+        long audit = count("SELECT count(*) FROM audit_log");
+
+        assertProblem(admin.send(admin.request("/api/v1/collectors/" + id).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"labels\": {\"env\": \"pr\\ud800od\"}}"))), 400, "labels.env");
+        assertProblem(admin.postJson("/api/v1/groups", "{\"id\": \"surrogate\", \"selector\": {\"env\": \"\\udfff\"}}"),
+                400, "selector.env");
+        assertProblem(admin.postJson("/api/v1/config/" + id + "/rollback", "{\"to_version\": 1, \"message\": \"undo \\ud83d\"}"),
+                400, "message");
+        assertEquals(0, count("SELECT count(*) FROM config_groups WHERE id = 'surrogate'"));
+        assertEquals(2, count("SELECT count(*) FROM config_revisions WHERE collector_id = '" + id + "'"));
+        assertEquals(audit, count("SELECT count(*) FROM audit_log"));
+
+        ApiClient agent = registeredAgent();
+        String self = subjectOf(agent);
+        assertProblem(agent.postJson("/api/v1/metrics/push", "{\"batch_id\": \"b-sur-000001\", \"samples\": ["
+                + "{\"name\": \"pg_up\", \"labels\": {\"d\\udc00b\": \"x\"}, \"value\": 1, \"ts\": \"2026-11-29T10:00:00Z\"}]}"),
+                400, "key");
+        assertEquals(0, count("SELECT count(*) FROM samples WHERE collector_id = '" + self + "'"));
+
+        // A pair is a character like any other.
+        assertEquals(200, admin.send(admin.request("/api/v1/collectors/" + id).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"labels\": {\"env\": \"\\ud83d\\ude80\"}}"))).statusCode());
+    }
+
+    @Test
     void deeplyNestedTomlIsRefusedWith422AndNothingIsStored() throws SQLException {
         String id = newCollector();
         String arrays = "[collector]\nwatch = " + "[".repeat(50_000) + "]".repeat(50_000) + "\n";

@@ -250,10 +250,11 @@ final class FleetHttpService implements ApiService {
     }
 
     private static int positiveInt(JsonObject body, String key) {
-        if (!(body.get(key) instanceof JsonNumber n) || !n.isIntegral() || n.longValue() < 1 || n.longValue() > Integer.MAX_VALUE) {
+        java.util.OptionalLong n = Jsons.integer(body.get(key), 1, Integer.MAX_VALUE);
+        if (n.isEmpty()) {
             throw new ApiException(Problem.badRequest("'" + key + "' must be a positive integer"));
         }
-        return n.intValue();
+        return (int) n.getAsLong();
     }
 
     /** The agent's allow-lists, optional (older agents do not send them). */

@@ -7,9 +7,10 @@ import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
-import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
 import jakarta.json.spi.JsonProvider;
+import jakarta.json.stream.JsonParser;
+import jakarta.json.stream.JsonParserFactory;
 import jakarta.json.stream.JsonParsingException;
 
 import java.io.StringReader;
@@ -62,18 +63,56 @@ final class Jsons {
             throw new ApiException(Problem.badRequest("the body nests arrays and objects deeper than " + MAX_DEPTH + " levels"));
         }
         JsonObject body;
-        try (JsonReader reader = JSON.createReader(new StringReader(text))) {
-            body = reader.readObject();
+        try (JsonParser parser = PARSERS.createParser(new StringReader(text))) {
+            if (parser.next() != JsonParser.Event.START_OBJECT) {
+                throw new ApiException(Problem.badRequest("the body must be a JSON object"));
+            }
+            body = parser.getObject();
+            // Only whitespace may follow the object: the parser throws on anything else.
+            if (parser.hasNext()) {
+                throw new ApiException(Problem.badRequest("the body must be a single JSON object"));
+            }
         } catch (JsonParsingException e) {
             throw new ApiException(Problem.badRequest("the body is not valid JSON: " + e.getMessage()));
-        } catch (JsonException | IllegalStateException e) {
+        } catch (IllegalStateException e) {
+            // Parsson's answer to a key given twice ("Duplicate key 'id' is not allowed").
+            throw new ApiException(Problem.badRequest("the body is not valid JSON: " + e.getMessage()));
+        } catch (JsonException | java.util.NoSuchElementException e) {
             throw new ApiException(Problem.badRequest("the body must be a JSON object"));
+        } catch (ApiException e) {
+            throw e;
         } catch (RuntimeException e) {
             // The parser's own limits (Parsson throws a bare RuntimeException for some): still the body's fault.
             throw new ApiException(Problem.badRequest("the body is not accepted as JSON: " + e.getMessage()));
         }
-        refuseNul(body, "");
+        refuseUnstorable(body, "");
         return body;
+    }
+
+    /**
+     * Parses request bodies refusing a key given twice in one object (RFC 8259 leaves the meaning
+     * open: one reader takes the first, another the last; the property is Parsson's, the provider).
+     */
+    private static final JsonParserFactory PARSERS = JSON.createParserFactory(Map.of(
+            "org.eclipse.parsson.rejectDuplicateKeys", true,
+            jakarta.json.JsonConfig.KEY_STRATEGY, jakarta.json.JsonConfig.KeyStrategy.NONE));
+
+    /**
+     * An integral JSON number within bounds, compared exactly: a bigger number is refused rather
+     * than wrapped around to its low 64 bits ({@code 18446744073709551617} is not {@code 1}).
+     *
+     * @param value the member's value, null when absent
+     * @return the number, or empty when the value is not an integer from {@code min} to {@code max}
+     */
+    static java.util.OptionalLong integer(JsonValue value, long min, long max) {
+        if (!(value instanceof jakarta.json.JsonNumber n) || !n.isIntegral()) {
+            return java.util.OptionalLong.empty();
+        }
+        java.math.BigDecimal v = n.bigDecimalValue();
+        if (v.compareTo(java.math.BigDecimal.valueOf(min)) < 0 || v.compareTo(java.math.BigDecimal.valueOf(max)) > 0) {
+            return java.util.OptionalLong.empty();
+        }
+        return java.util.OptionalLong.of(v.longValueExact());
     }
 
     /** The deepest nesting of arrays and objects, outside strings; linear and iterative. */
@@ -101,10 +140,12 @@ final class Jsons {
     }
 
     /**
-     * PostgreSQL text cannot hold a NUL character; refusing it here names the field instead of
-     * letting the database refuse the whole request. Iterative, so deep JSON cannot exhaust the stack.
+     * PostgreSQL text cannot hold a NUL character, nor a UTF-16 surrogate without its pair (JSON's
+     * JSON's escape of a lone high or low surrogate: the driver would store it as {@code ?}); refusing them here names the
+     * field instead of letting the database refuse, or silently change, the request. Iterative,
+     * so deep JSON cannot exhaust the stack.
      */
-    private static void refuseNul(JsonValue root, String rootPath) {
+    private static void refuseUnstorable(JsonValue root, String rootPath) {
         java.util.ArrayDeque<Map.Entry<String, JsonValue>> todo = new java.util.ArrayDeque<>();
         todo.push(Map.entry(rootPath, root));
         while (!todo.isEmpty()) {
@@ -117,6 +158,10 @@ final class Jsons {
                         throw new ApiException(Problem.badRequest("a key of '" + (path.isEmpty() ? "the body" : path)
                                 + "' contains a NUL character, which is not accepted"));
                     }
+                    if (hasUnpairedSurrogate(k)) {
+                        throw new ApiException(Problem.badRequest("a key of '" + (path.isEmpty() ? "the body" : path)
+                                + "' contains an unpaired UTF-16 surrogate (not a Unicode character), which is not accepted"));
+                    }
                     todo.push(Map.entry(child, v));
                 });
                 case jakarta.json.JsonArray a -> {
@@ -126,10 +171,29 @@ final class Jsons {
                 }
                 case jakarta.json.JsonString s when s.getString().indexOf('\u0000') >= 0 ->
                         throw new ApiException(Problem.badRequest("'" + path + "' contains a NUL character, which is not accepted"));
+                case jakarta.json.JsonString s when hasUnpairedSurrogate(s.getString()) ->
+                        throw new ApiException(Problem.badRequest("'" + path + "' contains an unpaired UTF-16 surrogate"
+                                + " (not a Unicode character), which is not accepted"));
                 default -> {
                 }
             }
         }
+    }
+
+    /** Whether the text has a high surrogate not followed by a low one, or a low one not preceded by a high one. */
+    static boolean hasUnpairedSurrogate(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 == text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
+                    return true;
+                }
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static JsonValue value(Object v) {

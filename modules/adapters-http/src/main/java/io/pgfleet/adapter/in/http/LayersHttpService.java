@@ -25,7 +25,6 @@ import io.pgfleet.domain.layer.MemberErrors;
 import io.pgfleet.domain.schema.ValidationError;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonString;
@@ -232,11 +231,11 @@ final class LayersHttpService implements ApiService {
         if (!body.containsKey("priority")) {
             return OptionalInt.empty();
         }
-        if (!(body.get("priority") instanceof JsonNumber n) || !n.isIntegral() || n.longValue() < -1_000_000
-                || n.longValue() > 1_000_000) {
+        java.util.OptionalLong priority = Jsons.integer(body.get("priority"), -1_000_000, 1_000_000);
+        if (priority.isEmpty()) {
             throw new ApiException(Problem.badRequest("'priority' must be an integer from -1000000 to 1000000"));
         }
-        return OptionalInt.of(n.intValue());
+        return OptionalInt.of((int) priority.getAsLong());
     }
 
     private static Optional<String> description(JsonObject body) {

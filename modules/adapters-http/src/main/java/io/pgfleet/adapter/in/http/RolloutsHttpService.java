@@ -24,7 +24,6 @@ import io.pgfleet.domain.rollout.WaveSpec;
 import io.pgfleet.domain.schema.ValidationError;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonString;
@@ -183,11 +182,11 @@ final class RolloutsHttpService implements ApiService {
                         + "{\"selector\": {\"label\": \"value\", …}}"));
             }
             if (o.containsKey("percent")) {
-                if (!(o.get("percent") instanceof JsonNumber n) || !n.isIntegral() || n.longValue() < 1
-                        || n.longValue() > 100) {
+                java.util.OptionalLong percent = Jsons.integer(o.get("percent"), 1, 100);
+                if (percent.isEmpty()) {
                     throw new ApiException(Problem.badRequest(where + ": 'percent' is a whole number from 1 to 100"));
                 }
-                out.add(new WaveSpec.ByPercent(n.intValue()));
+                out.add(new WaveSpec.ByPercent((int) percent.getAsLong()));
             } else {
                 if (!(o.get("selector") instanceof JsonObject sel)) {
                     throw new ApiException(Problem.badRequest(where + ": 'selector' is an object of label values"));
@@ -213,11 +212,11 @@ final class RolloutsHttpService implements ApiService {
         if (!body.containsKey(field)) {
             return fallback;
         }
-        if (!(body.get(field) instanceof JsonNumber n) || !n.isIntegral() || n.bigIntegerValue().compareTo(
-                java.math.BigInteger.valueOf(min)) < 0 || n.bigIntegerValue().compareTo(java.math.BigInteger.valueOf(max)) > 0) {
+        java.util.OptionalLong n = Jsons.integer(body.get(field), min, max);
+        if (n.isEmpty()) {
             throw new ApiException(Problem.badRequest("'" + field + "' is a whole number from " + min + " to " + max));
         }
-        return n.longValue();
+        return n.getAsLong();
     }
 
     // ---- reads

@@ -6,7 +6,6 @@ import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.domain.config.ConfigVersion;
 import io.pgfleet.domain.config.EntityTag;
 import io.pgfleet.domain.config.RevisionSource;
-import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonString;
@@ -45,8 +44,8 @@ final class VersionedDocuments {
                     throw new ApiException(Problem.badRequest("unknown field '" + key + "'; expected to_version, message"));
                 }
             }
-            if (!(body.get("to_version") instanceof JsonNumber n) || !n.isIntegral() || n.longValue() < 1
-                    || n.longValue() > Integer.MAX_VALUE) {
+            java.util.OptionalLong toVersion = Jsons.integer(body.get("to_version"), 1, Integer.MAX_VALUE);
+            if (toVersion.isEmpty()) {
                 throw new ApiException(Problem.badRequest("'to_version' must be a version number (1, 2, 3 …)"));
             }
             String message = "";
@@ -56,7 +55,7 @@ final class VersionedDocuments {
                 }
                 message = ConfigHttpService.checkedMessage(m.getString(), "'message'");
             }
-            return new RollbackBody(new ConfigVersion(n.intValue()), message);
+            return new RollbackBody(new ConfigVersion((int) toVersion.getAsLong()), message);
         }
     }
 
