@@ -160,6 +160,29 @@ class HostileInputIT {
     }
 
     @Test
+    void samplesOfTheEarliestAcceptedYearsAreReadBackAtTheInstantTheyWereMeasured() throws SQLException {
+        ApiClient agent = registeredAgent();
+        String self = subjectOf(agent);
+        // Before 1582-10-15 the JDBC driver's java.sql.Timestamp counts days in the Julian calendar.
+        String[] instants = {"0001-01-01T00:00:00Z", "1000-03-01T06:30:00Z", "1582-10-04T23:59:59.5Z", "1582-10-15T00:00:00Z",
+            "2026-11-29T10:00:00Z"};
+        StringBuilder samples = new StringBuilder();
+        for (String ts : instants) {
+            samples.append(samples.isEmpty() ? "" : ", ").append("{\"name\": \"pg_up\", \"labels\": {}, \"value\": 1, \"ts\": \"").append(ts).append("\"}");
+        }
+        HttpResponse<String> push = agent.postJson("/api/v1/metrics/push", "{\"batch_id\": \"b-old-000001\", \"samples\": ["
+                + samples + "]}");
+        assertEquals(202, push.statusCode(), push.body());
+        for (String ts : instants) {
+            assertEquals(1, count("SELECT count(*) FROM samples WHERE collector_id = '" + self + "' AND ts = '" + ts + "'"), ts + " stored");
+        }
+        String read = admin.get("/api/v1/collectors/" + self + "/metrics?name=pg_up&since=0001-01-01T00%3A00%3A00Z").body();
+        for (String ts : instants) {
+            assertTrue(read.contains("\"ts\":\"" + java.time.Instant.parse(ts) + "\""), ts + " read back as itself: " + read);
+        }
+    }
+
+    @Test
     void deeplyNestedTomlIsRefusedWith422AndNothingIsStored() throws SQLException {
         String id = newCollector();
         String arrays = "[collector]\nwatch = " + "[".repeat(50_000) + "]".repeat(50_000) + "\n";
