@@ -65,6 +65,41 @@ class EmbeddedDatabaseIT {
         }
     }
 
+    @Test
+    void aPostgresKilledUnderTheServerIsStartedAgainOnTheSamePortWithItsData(@TempDir Path dataDir) throws Exception {
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
+            DatabaseSettings settings = db.settings(2);
+            try (Connection c = DriverManager.getConnection(settings.url(), settings.user(), settings.password());
+                 Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE kept (x int)");
+                s.execute("INSERT INTO kept VALUES (42)");
+            }
+            // The OOM killer or an operator's kill -9 on the postmaster: its backends follow it.
+            long postmaster = Long.parseLong(Files.readAllLines(dataDir.resolve("postgres/postmaster.pid")).get(0).strip());
+            ProcessHandle.of(postmaster).orElseThrow().destroyForcibly();
+            ProcessHandle.of(postmaster).ifPresent(p -> p.onExit().join());
+
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+            while (true) {
+                try (Connection c = DriverManager.getConnection(settings.url(), settings.user(), settings.password());
+                     Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT x FROM kept")) {
+                    rs.next();
+                    assertEquals(42, rs.getInt(1));
+                    break;
+                } catch (SQLException e) {
+                    assertTrue(System.nanoTime() < deadline, "PostgreSQL is back within a minute: " + e.getMessage());
+                    Thread.sleep(200);
+                }
+            }
+            assertEquals(settings.url(), db.settings(2).url(), "the same port: the pool's URL stays valid");
+            assertDurableAndLocked(db.settings(2), dataDir);
+        }
+        // Closed for good: not started again behind the server's back.
+        assertFalse(Files.exists(dataDir.resolve("postgres/postmaster.pid")), "stopped on close");
+        Thread.sleep(1_500);
+        assertFalse(Files.exists(dataDir.resolve("postgres/postmaster.pid")), "still stopped after close");
+    }
+
     private static void assertDurableAndLocked(DatabaseSettings settings, Path dataDir) throws Exception {
         try (Connection c = DriverManager.getConnection(settings.url(), settings.user(), settings.password());
              Statement s = c.createStatement()) {

@@ -55,16 +55,95 @@ public final class EmbeddedDatabase implements AutoCloseable {
             host    all   all   ::1/128        scram-sha-256
             """;
 
-    private final EmbeddedPostgres postgres;
+    /** The longest pause between two attempts to start a PostgreSQL that died under the server. */
+    private static final Duration MAX_RESTART_PAUSE = Duration.ofSeconds(30);
+
+    /** The running PostgreSQL; replaced when it had to be started again. Guarded by {@code this}. */
+    private EmbeddedPostgres postgres;
+    private final Path pgData;
+    private final int port;
     private final String password;
     private final FileChannel lockChannel;
     private final FileLock lock;
+    /** Set by {@link #close()}: from then on an exit of PostgreSQL is expected. Guarded by {@code this}. */
+    private boolean closed;
 
-    private EmbeddedDatabase(EmbeddedPostgres postgres, String password, FileChannel lockChannel, FileLock lock) {
+    private EmbeddedDatabase(EmbeddedPostgres postgres, Path pgData, String password, FileChannel lockChannel, FileLock lock) {
         this.postgres = postgres;
+        this.pgData = pgData;
+        this.port = postgres.getPort();
         this.password = password;
         this.lockChannel = lockChannel;
         this.lock = lock;
+    }
+
+    /**
+     * Watches the postmaster: should it exit while the server runs (the OOM killer, a stray
+     * {@code kill -9}), it is started again on the same port with the same data, so the pool's
+     * URL stays valid and the server answers again by itself once PostgreSQL has recovered
+     * (until then requests answer 503). Nothing else would start it: the server stays alive.
+     */
+    private void watchPostmaster() {
+        long pid = postmasterPid(pgData);
+        Optional<ProcessHandle> postmaster = pid > 0 ? ProcessHandle.of(pid) : Optional.empty();
+        if (postmaster.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "cannot watch the embedded PostgreSQL: no live process in "
+                    + pgData.resolve("postmaster.pid"));
+            return;
+        }
+        postmaster.get().onExit().thenRun(() -> Thread.ofPlatform().name("pgfleet-postgres-restart").daemon().start(
+                () -> restartAfterExit(pid)));
+    }
+
+    private void restartAfterExit(long pid) {
+        Duration pause = Duration.ofMillis(500);
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            LOG.log(System.Logger.Level.ERROR, "the embedded PostgreSQL (pid " + pid + ") exited while the server was running;"
+                    + " starting it again on port " + port + " (requests answer 503 until it is back)");
+            try {
+                postgres.close(); // releases the library's lock on the data directory; the process is gone already
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "closing the exited PostgreSQL: " + e);
+            }
+        }
+        while (true) {
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                try {
+                    // The dead postmaster's postmaster.pid stays: PostgreSQL itself sees that its
+                    // process is gone, and refuses to start while a backend of it still holds the
+                    // shared memory (they follow the postmaster within moments); then it is tried again.
+                    postgres = builder(pgData, port, password).start();
+                    LOG.log(System.Logger.Level.WARNING, "the embedded PostgreSQL runs again on port " + port);
+                    watchPostmaster();
+                    return;
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "starting the embedded PostgreSQL again failed (next attempt in "
+                            + pause.toMillis() + " ms): " + e);
+                }
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            pause = pause.multipliedBy(2).compareTo(MAX_RESTART_PAUSE) > 0 ? MAX_RESTART_PAUSE : pause.multipliedBy(2);
+        }
+    }
+
+    private static long postmasterPid(Path pgData) {
+        try {
+            List<String> lines = Files.readAllLines(pgData.resolve("postmaster.pid"), StandardCharsets.UTF_8);
+            return lines.isEmpty() ? -1 : Long.parseLong(lines.get(0).strip());
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
     }
 
     /**
@@ -135,7 +214,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 password = upgradeToPassword(pgData, port, passwordFile);
                 pg = builder(pgData, port, password).start();
             }
-            return new EmbeddedDatabase(pg, password, channel, lock);
+            EmbeddedDatabase db = new EmbeddedDatabase(pg, pgData, password, channel, lock);
+            db.watchPostmaster();
+            return db;
         } catch (IOException e) {
             closeQuietly(channel);
             throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + pgData
@@ -318,7 +399,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * @return the settings for the pool
      */
     public DatabaseSettings settings(int poolSize) {
-        return new DatabaseSettings("jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres", "postgres",
+        return new DatabaseSettings("jdbc:postgresql://localhost:" + port + "/postgres", "postgres",
                 password, poolSize);
     }
 
@@ -328,12 +409,13 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * @return the port
      */
     public int port() {
-        return postgres.getPort();
+        return port;
     }
 
     /** Stops PostgreSQL; the data stays. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
         try {
             postgres.close();
         } catch (IOException e) {
