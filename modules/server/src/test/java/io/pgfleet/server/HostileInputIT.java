@@ -183,6 +183,27 @@ class HostileInputIT {
     }
 
     @Test
+    void preconditionsSentAsSeveralFieldLinesAreReadAsOneList() throws SQLException {
+        // RFC 9110 §5.3: If-Match: "a" and If-Match: "b" on two lines mean If-Match: "a", "b".
+        String id = newCollector();
+        HttpResponse<String> first = admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(5).toml());
+        assertEquals(201, first.statusCode());
+        String etag = first.headers().firstValue("ETag").orElseThrow();
+
+        HttpResponse<String> stale = admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(6).toml(),
+                "If-Match", "\"0-stale\"", "If-Match", etag);
+        assertEquals(201, stale.statusCode(), "one of the listed tags is current: " + stale.body());
+        String current = stale.headers().firstValue("ETag").orElseThrow();
+
+        assertProblem(admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(7).toml(), "If-Match", current, "If-Match", "garbage"),
+                400, "malformed entity tag");
+        assertEquals(2, count("SELECT count(*) FROM config_revisions WHERE collector_id = '" + id + "'"));
+
+        assertEquals(304, admin.get("/api/v1/config/" + id, "If-None-Match", "\"0-other\"", "If-None-Match", current).statusCode());
+        assertEquals(304, admin.get("/api/v1/config/" + id + "/own", "If-None-Match", "\"0-other\"", "If-None-Match", current).statusCode());
+    }
+
+    @Test
     void deeplyNestedTomlIsRefusedWith422AndNothingIsStored() throws SQLException {
         String id = newCollector();
         String arrays = "[collector]\nwatch = " + "[".repeat(50_000) + "]".repeat(50_000) + "\n";

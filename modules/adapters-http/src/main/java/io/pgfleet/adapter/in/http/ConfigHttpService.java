@@ -172,7 +172,7 @@ final class ConfigHttpService implements ApiService {
         res.header(encoded.etag);
         res.header(encoded.lastModified);
         res.header(NO_CACHE);
-        boolean notModified = req.headers().first(HeaderNames.IF_NONE_MATCH)
+        boolean notModified = EntityTags.header(req, HeaderNames.IF_NONE_MATCH)
                 .map(h -> EntityTags.noneMatchMatches(h, revision.entityTag()))
                 .orElse(false);
         if (notModified) {
@@ -198,7 +198,7 @@ final class ConfigHttpService implements ApiService {
     }
 
     static Precondition precondition(ServerRequest req) {
-        return req.headers().first(HeaderNames.IF_MATCH)
+        return EntityTags.header(req, HeaderNames.IF_MATCH)
                 .map(EntityTags::ifMatch)
                 .orElseGet(Precondition.None::new);
     }

@@ -13,6 +13,19 @@ final class EntityTags {
     }
 
     /**
+     * A precondition header's value: all its field lines as one list (RFC 9110 §5.3), so a tag on
+     * a second {@code If-Match} line counts, and a malformed one is refused, like one on the first.
+     *
+     * @param req  the request
+     * @param name {@code If-Match} or {@code If-None-Match}
+     * @return the comma-joined value, empty when the header is absent
+     */
+    static java.util.Optional<String> header(io.helidon.webserver.http.ServerRequest req, io.helidon.http.HeaderName name) {
+        List<String> lines = req.headers().all(name, List::of);
+        return lines.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(String.join(", ", lines));
+    }
+
+    /**
      * Parses {@code If-Match}.
      *
      * @param header the header value

@@ -376,7 +376,7 @@ final class LayersHttpService implements ApiService {
         res.header(HeaderNames.ETAG, r.entityTag().quoted());
         res.header(HeaderNames.LAST_MODIFIED, HttpDates.header(r.createdAt()));
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-        boolean notModified = req.headers().first(HeaderNames.IF_NONE_MATCH)
+        boolean notModified = EntityTags.header(req, HeaderNames.IF_NONE_MATCH)
                 .map(h -> EntityTags.noneMatchMatches(h, r.entityTag())).orElse(false);
         if (notModified) {
             res.status(Status.NOT_MODIFIED_304).send();
