@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 import static io.pgfleet.server.Documents.aDocument;
@@ -41,5 +42,35 @@ class ServerJarIT {
             HttpResponse<String> next = api.putToml("/api/v1/config/db-01", aDocument().pushInterval(16).toml());
             assertEquals("2", next.headers().firstValue("X-Config-Version").orElseThrow());
         }
+    }
+
+    @Test
+    void aPostgresKilledUnderTheServerComesBackAndStopsWithTheServer(@TempDir Path dataDir) throws Exception {
+        long postmaster;
+        try (ServerProcess server = ServerProcess.start(dataDir, Map.of("PGFLEET_ADMIN_PASSWORD", ServerSettings.TEST_ADMIN_PASSWORD))) {
+            ApiClient api = ApiClient.asAdmin(server.port());
+            assertEquals(201, api.createCollector("db-01").statusCode());
+            postmaster = postmasterPid(dataDir);
+            ProcessHandle.of(postmaster).orElseThrow().destroyForcibly();
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            int status;
+            while ((status = api.get("/api/v1/collectors").statusCode()) != 200) {
+                assertEquals(503, status, "only 503 while PostgreSQL is away");
+                assertTrue(System.nanoTime() < deadline, "the server answers again within a minute");
+                Thread.sleep(250);
+            }
+            assertTrue(api.get("/api/v1/collectors").body().contains("db-01"), "its data is still there");
+            postmaster = postmasterPid(dataDir);
+        }
+        // The server's stop ends PostgreSQL for good: nothing starts it again behind the exiting JVM.
+        long pid = postmaster;
+        Thread.sleep(5_000);
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        assertFalse(Files.exists(dataDir.resolve("postgres/postmaster.pid")), "no PostgreSQL left running on the data directory");
+    }
+
+    private static long postmasterPid(Path dataDir) throws java.io.IOException {
+        return Long.parseLong(Files.readAllLines(dataDir.resolve("postgres/postmaster.pid")).get(0).strip());
     }
 }

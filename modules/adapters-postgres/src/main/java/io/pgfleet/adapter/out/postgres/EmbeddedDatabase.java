@@ -98,7 +98,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private void restartAfterExit(long pid) {
         Duration pause = Duration.ofMillis(500);
         synchronized (this) {
-            if (closed) {
+            if (closed || jvmShuttingDown()) {
                 return;
             }
             LOG.log(System.Logger.Level.ERROR, "the embedded PostgreSQL (pid " + pid + ") exited while the server was running;"
@@ -111,7 +111,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
         while (true) {
             synchronized (this) {
-                if (closed) {
+                if (closed || jvmShuttingDown()) {
                     return;
                 }
                 try {
@@ -134,6 +134,22 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 return;
             }
             pause = pause.multipliedBy(2).compareTo(MAX_RESTART_PAUSE) > 0 ? MAX_RESTART_PAUSE : pause.multipliedBy(2);
+        }
+    }
+
+    /**
+     * Whether the JVM is exiting: the library's own shutdown hook stops PostgreSQL, possibly before
+     * the server's hook reaches {@link #close()}; that exit is expected and must not be undone
+     * (a PostgreSQL started then would outlive the server).
+     */
+    private static boolean jvmShuttingDown() {
+        Thread probe = new Thread(() -> { });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
         }
     }
 
