@@ -3,6 +3,7 @@ package io.pgfleet.application.service;
 import io.pgfleet.application.port.in.ConfigLookup;
 import io.pgfleet.application.port.in.GetConfigQuery;
 import io.pgfleet.application.port.in.WatchConfigQuery;
+import io.pgfleet.application.port.in.WatchHold;
 import io.pgfleet.application.port.out.ConfigChangeFeedPort;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigVersion;
@@ -22,7 +23,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * the last one to leave removes the collector's entry), and reads the answer without registering
  * again; it registers again only when that read finds nothing newer (a spurious wake-up). A held
  * watcher parks without a time-out: its deadline is kept by the instance's one sweeper
- * ({@link WatchDeadlines}), so waking it cancels no timer.
+ * ({@link WatchDeadlines}), so waking it cancels no timer. Its caller may end it early through its
+ * {@link WatchHold} (to make room for a newer watch of the same collector): it then answers with what
+ * is current, as at its deadline.
  */
 final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Listener {
 
@@ -40,15 +43,17 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
     }
 
     @Override
-    public ConfigLookup awaitNewer(CollectorId collectorId, int afterVersion, Duration wait) throws InterruptedException {
+    public ConfigLookup awaitNewer(CollectorId collectorId, int afterVersion, Duration wait, WatchHold hold)
+            throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
             WatchDeadlines.Waiter waiter = new WatchDeadlines.Waiter(deadline);
+            hold.wakes(waiter::wake);
             // Register before reading, so a publish between the read and the wait still wakes us.
             Set<WatchDeadlines.Waiter> set = register(collectorId, waiter);
             try {
                 ConfigLookup now = query.latest(collectorId);
-                if (answers(now, afterVersion)) {
+                if (answers(now, afterVersion) || hold.ended()) {
                     return now;
                 }
                 if (deadline - System.nanoTime() <= 0 || !held(waiter)) {
@@ -59,7 +64,7 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
             }
             // Woken: the change is most likely there; look without registering again.
             ConfigLookup now = query.latest(collectorId);
-            if (answers(now, afterVersion) || deadline - System.nanoTime() <= 0) {
+            if (answers(now, afterVersion) || hold.ended() || deadline - System.nanoTime() <= 0) {
                 return now;
             }
         }

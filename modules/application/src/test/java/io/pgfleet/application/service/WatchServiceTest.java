@@ -5,6 +5,7 @@ import io.pgfleet.application.fake.InMemoryConfigStore;
 import io.pgfleet.application.fake.LineParser;
 import io.pgfleet.application.port.in.ConfigLookup;
 import io.pgfleet.application.port.in.PublishConfigCommand;
+import io.pgfleet.application.port.in.WatchHold;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigVersion;
 import io.pgfleet.domain.config.Precondition;
@@ -129,6 +130,34 @@ class WatchServiceTest {
 
     private int registered() {
         return watch.registeredWatchers(DB1);
+    }
+
+    @Test
+    void anEndedHoldAnswersAtOnceWithTheCurrentStateAndOnlyThatWatch() throws Exception {
+        publish(10);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            WatchHold oldest = new WatchHold();
+            Future<ConfigLookup> ended = pool.submit(() -> watch.awaitNewer(DB1, 1, LONG, oldest));
+            Future<ConfigLookup> other = pool.submit(() -> watch.awaitNewer(DB1, 1, LONG, new WatchHold()));
+            awaitRegistered(2);
+            oldest.end();
+            assertEquals(1, ((ConfigLookup.Found) ended.get(1, TimeUnit.MINUTES)).revision().version().value(),
+                    "answered with the current version, as at its deadline");
+            awaitRegistered(1);
+            assertFalse(other.isDone(), "the other watch is still held");
+            int v2 = publish(20);
+            watch.published(DB1, new ConfigVersion(v2));
+            assertEquals(v2, ((ConfigLookup.Found) other.get(1, TimeUnit.MINUTES)).revision().version().value());
+        }
+    }
+
+    @Test
+    void aHoldEndedBeforeTheWatchStartsAnswersAtOnce() throws Exception {
+        publish(10);
+        WatchHold hold = new WatchHold();
+        hold.end();
+        assertEquals(1, ((ConfigLookup.Found) watch.awaitNewer(DB1, 1, LONG, hold)).revision().version().value());
+        assertEquals(0, watch.watchedCollectors());
     }
 
     @Test

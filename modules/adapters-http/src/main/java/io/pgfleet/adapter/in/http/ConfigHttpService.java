@@ -13,6 +13,7 @@ import io.pgfleet.application.port.in.RollbackConfigCommand;
 import io.pgfleet.application.port.in.RollbackConfigUseCase;
 import io.pgfleet.application.port.in.ValidateConfigQuery;
 import io.pgfleet.application.port.in.WatchConfigQuery;
+import io.pgfleet.application.port.in.WatchHold;
 import io.pgfleet.application.port.in.GetConfigQuery;
 import io.pgfleet.application.port.in.PublishConfigCommand;
 import io.pgfleet.application.port.in.PublishConfigUseCase;
@@ -99,24 +100,19 @@ final class ConfigHttpService implements ApiService {
         // Capped, and the end of the hold is spread so a fleet does not come back all at once.
         long holdMillis = Math.min(wait, MAX_WAIT_SECONDS) * 1000L;
         holdMillis += holdMillis == 0 ? 0 : java.util.concurrent.ThreadLocalRandom.current().nextLong(holdMillis / 10 + 1);
-        // Collectors hold a bounded number of watches; users (consoles, benchmarks) only the server's connection limit.
+        // Collectors hold a bounded number of watches (a new one ends the collector's oldest at the
+        // limit); users (consoles, benchmarks) only the server's connection limit.
         boolean limited = caller.role() == Role.COLLECTOR;
-        if (limited && !watchLimiter.tryAcquire(caller.subject())) {
-            res.header(HeaderNames.RETRY_AFTER, "5");
-            new Problem(Status.TOO_MANY_REQUESTS_429, "too-many-watches", "Too many watches",
-                    "collector '" + caller.subject() + "' already holds " + watchLimiter.limit()
-                            + " watches on this server; close one first").send(res);
-            return;
-        }
+        WatchHold hold = limited ? watchLimiter.acquire(caller.subject()) : new WatchHold();
         ConfigLookup lookup;
         java.time.Instant holdStart = java.time.Instant.now();
         metrics.watchStarted();
         try {
-            lookup = watch.awaitNewer(id, after, java.time.Duration.ofMillis(holdMillis));
+            lookup = watch.awaitNewer(id, after, java.time.Duration.ofMillis(holdMillis), hold);
         } finally {
             metrics.watchEnded();
             if (limited) {
-                watchLimiter.release(caller.subject());
+                watchLimiter.release(caller.subject(), hold);
             }
         }
         if (lookup instanceof ConfigLookup.Found found && found.revision().version().value() <= after) {

@@ -20,5 +20,21 @@ public interface WatchConfigQuery {
      * @return the newer revision, or the lookup outcome when the wait ended without one
      * @throws InterruptedException when the waiting thread is interrupted
      */
-    ConfigLookup awaitNewer(CollectorId collectorId, int afterVersion, Duration wait) throws InterruptedException;
+    default ConfigLookup awaitNewer(CollectorId collectorId, int afterVersion, Duration wait) throws InterruptedException {
+        return awaitNewer(collectorId, afterVersion, wait, new WatchHold());
+    }
+
+    /**
+     * As {@link #awaitNewer(CollectorId, int, Duration)}, and ends early, with the current answer,
+     * when the caller ends {@code hold}.
+     *
+     * @param collectorId  the collector
+     * @param afterVersion the version the caller has
+     * @param wait         how long to hold at most
+     * @param hold         ends the wait early when ended (before or during it)
+     * @return the newer revision, or the lookup outcome when the wait ended without one
+     * @throws InterruptedException when the waiting thread is interrupted
+     */
+    ConfigLookup awaitNewer(CollectorId collectorId, int afterVersion, Duration wait, WatchHold hold)
+            throws InterruptedException;
 }

@@ -1,0 +1,50 @@
+package io.pgfleet.adapter.in.http;
+
+import io.pgfleet.application.port.in.WatchHold;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class WatchLimiterTest {
+
+    @Test
+    void aWatchBeyondTheLimitEndsTheCollectorsOldestAndTakesItsPlace() {
+        WatchLimiter limiter = new WatchLimiter(3);
+        List<WatchHold> holds = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            holds.add(limiter.acquire("db-01"));
+        }
+        WatchHold otherCollector = limiter.acquire("db-02");
+        WatchHold fourth = limiter.acquire("db-01");
+        assertTrue(holds.get(0).ended(), "the oldest watch of db-01 is ended");
+        assertFalse(holds.get(1).ended());
+        assertFalse(holds.get(2).ended());
+        assertFalse(fourth.ended());
+        assertFalse(otherCollector.ended(), "another collector's watches are not touched");
+        assertEquals(3, limiter.held("db-01"), "never more than the limit");
+
+        limiter.release("db-01", holds.get(0)); // the ended watch answers and gives back what it no longer has
+        assertEquals(3, limiter.held("db-01"));
+        limiter.acquire("db-01");
+        assertTrue(holds.get(1).ended(), "next in age");
+    }
+
+    @Test
+    void releasedSlotsAreFreeAgainAndNothingIsKeptForACollectorWithoutWatches() {
+        WatchLimiter limiter = new WatchLimiter(2);
+        WatchHold a = limiter.acquire("db-01");
+        WatchHold b = limiter.acquire("db-01");
+        limiter.release("db-01", a);
+        WatchHold c = limiter.acquire("db-01");
+        assertFalse(b.ended(), "a free slot ends nobody");
+        assertFalse(c.ended());
+        limiter.release("db-01", b);
+        limiter.release("db-01", c);
+        assertEquals(0, limiter.held("db-01"));
+    }
+}
