@@ -141,9 +141,9 @@ final class Jsons {
 
     /**
      * PostgreSQL text cannot hold a NUL character, nor a UTF-16 surrogate without its pair (JSON's
-     * JSON's escape of a lone high or low surrogate: the driver would store it as {@code ?}); refusing them here names the
-     * field instead of letting the database refuse, or silently change, the request. Iterative,
-     * so deep JSON cannot exhaust the stack.
+     * escape of a lone high or low surrogate: the driver would store it as {@code ?}); refusing
+     * them here names the field instead of letting the database refuse, or silently change, the
+     * request. Iterative, so deep JSON cannot exhaust the stack.
      */
     private static void refuseUnstorable(JsonValue root, String rootPath) {
         java.util.ArrayDeque<Map.Entry<String, JsonValue>> todo = new java.util.ArrayDeque<>();
