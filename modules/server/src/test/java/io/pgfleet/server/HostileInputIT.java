@@ -55,6 +55,36 @@ class HostileInputIT {
         return c.subject();
     }
 
+    private static HttpResponse<String> patchLabels(String id, String labelsJson) {
+        return admin.send(admin.request("/api/v1/collectors/" + id).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"labels\": " + labelsJson + "}")));
+    }
+
+    @Test
+    void labelsACollectorCouldNotCarryAreRefusedAndStoredOnesNeverBreakTheFleetList() throws SQLException {
+        String id = newCollector();
+        assertEquals(200, patchLabels(id, "{\"env\": \"prod\"}").statusCode());
+        long audit = count("SELECT count(*) FROM audit_log");
+
+        // A control character (a newline, a terminal escape) or a value of 201..256 characters was
+        // stored, after which every listing of the fleet answered 400 for that one collector.
+        assertProblem(patchLabels(id, "{\"env\": \"prod\\n\\u001b[31mred\"}"), 400, "control characters");
+        assertProblem(patchLabels(id, "{\"env\": \"" + "p".repeat(250) + "\"}"), 400, "label value");
+        assertEquals(1, count("SELECT count(*) FROM collectors WHERE id = '" + id + "' AND labels = '{\"env\": \"prod\"}'"));
+        assertEquals(audit, count("SELECT count(*) FROM audit_log"));
+
+        // What an earlier release let a label change store still loads, with the fleet list and the collector.
+        String stored = newCollector();
+        try (java.sql.Connection c = SERVER.database().connect(); java.sql.Statement st = c.createStatement()) {
+            st.execute("UPDATE collectors SET labels = jsonb_build_object('env', E'prod\\nred', 'long', repeat('v', 256))"
+                    + " WHERE id = '" + stored + "'");
+        }
+        HttpResponse<String> list = admin.get("/api/v1/collectors?limit=500");
+        assertEquals(200, list.statusCode(), list.body());
+        assertTrue(list.body().contains(stored), list.body());
+        assertEquals(200, patchLabels(stored, "{\"env\": \"prod\"}").statusCode(), "and can be put right");
+    }
+
     @Test
     void nulCharactersAndInstantsOutsideTheDatabaseRangeAre400ProblemsNamingTheField() throws SQLException {
         String id = newCollector();

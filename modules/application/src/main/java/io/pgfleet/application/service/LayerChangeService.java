@@ -16,6 +16,7 @@ import io.pgfleet.domain.audit.AuditAction;
 import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.audit.AuditSubject;
 import io.pgfleet.domain.capability.CapabilityMode;
+import io.pgfleet.domain.collector.Collector;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigDocument;
 import io.pgfleet.domain.config.ConfigVersion;
@@ -434,6 +435,8 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             throw new IllegalArgumentException("a collector has at most " + LabelSelector.MAX_LABELS + " labels");
         }
         labels.forEach(LabelSelector::checkLabel);
+        // What a collector's labels may be (no control characters, values of at most 200 characters).
+        Collector.checkNewLabels(labels);
         Instant now = clock.instant();
         // One collector's change: the shared layers lock (no group or layer changes meanwhile) and its row lock.
         return change(mode, false, tx -> tx.lockMember(id).map(m -> {

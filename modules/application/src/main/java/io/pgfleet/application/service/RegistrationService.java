@@ -162,7 +162,7 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
         CollectorId id = CollectorId.random();
         Instant now = clock.instant();
         Collector collector = new Collector(id, name == null || name.isBlank() ? id.value() : name,
-                hostname == null ? "" : hostname, labels, now, false);
+                hostname == null ? "" : hostname, Collector.checkNewLabels(labels), now, false);
         AuditEntry audit = new AuditEntry(now, new Actor(id.value(), actor.address()), AuditAction.COLLECTOR_REGISTERED,
                 new AuditSubject.OfCollector(id), 0, "registered with the registration secret as '" + collector.name()
                 + "' on " + (collector.hostname().isEmpty() ? "an unnamed host" : collector.hostname()));

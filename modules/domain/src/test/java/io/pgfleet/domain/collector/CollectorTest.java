@@ -1,0 +1,37 @@
+package io.pgfleet.domain.collector;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CollectorTest {
+
+    private static Collector withLabels(Map<String, String> labels) {
+        return new Collector(CollectorId.of("db-01"), "db-01", "", labels, Instant.EPOCH, false);
+    }
+
+    @Test
+    void newLabelsCarryNoControlCharactersAndValuesOfAtMost200Characters() {
+        assertEquals(Map.of("env", "prod"), Collector.checkNewLabels(Map.of("env", "prod")));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Collector.checkNewLabels(Map.of("env", "prod\n\u001b[31mred")));
+        assertTrue(e.getMessage().contains("control characters"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Collector.checkNewLabels(Map.of("env", "p".repeat(201))));
+        assertThrows(IllegalArgumentException.class, () -> Collector.checkNewLabels(Map.of("", "prod")));
+        assertThrows(IllegalArgumentException.class, () -> Collector.checkNewLabels(Map.of("e\tnv", "prod")));
+    }
+
+    @Test
+    void labelsAnEarlierReleaseCouldStoreStillLoad() {
+        Collector c = withLabels(Map.of("env", "prod\nred", "long", "v".repeat(256)));
+        assertEquals("prod\nred", c.labels().get("env"));
+        assertThrows(IllegalArgumentException.class, () -> withLabels(Map.of("env", "v".repeat(257))));
+        assertThrows(IllegalArgumentException.class, () -> withLabels(Map.of("env", "nul\u0000")));
+        assertThrows(IllegalArgumentException.class, () -> withLabels(Map.of("", "prod")));
+    }
+}
