@@ -56,7 +56,11 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
                 if (answers(now, afterVersion) || hold.ended()) {
                     return now;
                 }
-                if (deadline - System.nanoTime() <= 0 || !held(waiter)) {
+                if (deadline - System.nanoTime() <= 0) {
+                    return now;
+                }
+                hold.waiting();
+                if (hold.ended() || !held(waiter)) {
                     return now;
                 }
             } finally {

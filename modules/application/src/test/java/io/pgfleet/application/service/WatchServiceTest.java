@@ -152,6 +152,23 @@ class WatchServiceTest {
     }
 
     @Test
+    void aHoldsFirstWaitRunsOnlyWhenTheWatchWaits() throws Exception {
+        publish(10);
+        java.util.concurrent.atomic.AtomicInteger waits = new java.util.concurrent.atomic.AtomicInteger();
+        watch.awaitNewer(DB1, 0, LONG, new WatchHold(waits::incrementAndGet));
+        assertEquals(0, waits.get(), "answered at once: it never waited");
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<ConfigLookup> held = pool.submit(() -> watch.awaitNewer(DB1, 1, LONG, new WatchHold(waits::incrementAndGet)));
+            awaitRegistered(1);
+            watch.published(DB1, ConfigVersion.first()); // spurious: it waits again, the first wait ran once
+            int v2 = publish(20);
+            watch.published(DB1, new ConfigVersion(v2));
+            assertEquals(v2, ((ConfigLookup.Found) held.get(1, TimeUnit.MINUTES)).revision().version().value());
+        }
+        assertEquals(1, waits.get());
+    }
+
+    @Test
     void aHoldEndedBeforeTheWatchStartsAnswersAtOnce() throws Exception {
         publish(10);
         WatchHold hold = new WatchHold();

@@ -100,10 +100,10 @@ final class ConfigHttpService implements ApiService {
         // Capped, and the end of the hold is spread so a fleet does not come back all at once.
         long holdMillis = Math.min(wait, MAX_WAIT_SECONDS) * 1000L;
         holdMillis += holdMillis == 0 ? 0 : java.util.concurrent.ThreadLocalRandom.current().nextLong(holdMillis / 10 + 1);
-        // Collectors hold a bounded number of watches (a new one ends the collector's oldest at the
-        // limit); users (consoles, benchmarks) only the server's connection limit.
+        // Collectors hold a bounded number of watches (a new one that waits ends the collector's oldest
+        // at the limit); users (consoles, benchmarks) only the server's connection limit.
         boolean limited = caller.role() == Role.COLLECTOR;
-        WatchHold hold = limited ? watchLimiter.acquire(caller.subject()) : new WatchHold();
+        WatchHold hold = limited ? watchLimiter.hold(caller.subject()) : new WatchHold();
         ConfigLookup lookup;
         java.time.Instant holdStart = java.time.Instant.now();
         metrics.watchStarted();

@@ -28,14 +28,20 @@ final class WatchLimiter {
     }
 
     /**
-     * Takes a slot for a new watch of the collector, ending its oldest watch first when it holds
+     * A hold for a new watch of the collector. Its slot is taken when the watch is about to wait
+     * (a watch answered at once takes none), ending the collector's oldest watch first when it holds
      * its maximum already.
      *
      * @param collector the collector principal
      * @return the new watch's hold, to be given back with {@link #release}
      */
-    WatchHold acquire(String collector) {
-        WatchHold mine = new WatchHold();
+    WatchHold hold(String collector) {
+        WatchHold[] mine = {null};
+        mine[0] = new WatchHold(() -> take(collector, mine[0]));
+        return mine[0];
+    }
+
+    private void take(String collector, WatchHold mine) {
         WatchHold[] oldest = {null};
         held.compute(collector, (k, holds) -> {
             ArrayDeque<WatchHold> d = holds == null ? new ArrayDeque<>() : holds;
@@ -48,10 +54,9 @@ final class WatchLimiter {
         if (oldest[0] != null) {
             oldest[0].end();
         }
-        return mine;
     }
 
-    /** Gives a slot back (nothing when the watch was ended to make room: its slot is taken already). */
+    /** Gives a slot back (nothing when the watch never waited, or was ended to make room: its slot is taken already). */
     void release(String collector, WatchHold hold) {
         held.computeIfPresent(collector, (k, d) -> {
             d.remove(hold);

@@ -13,6 +13,34 @@ public final class WatchHold {
 
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile Runnable wake = () -> { };
+    private final Runnable beforeFirstWait;
+    private boolean waited;
+
+    /** A hold that nothing needs to know about before the watch waits. */
+    public WatchHold() {
+        this(() -> { });
+    }
+
+    /**
+     * A hold that runs {@code beforeFirstWait} when its watch is about to wait for the first time
+     * (never when the watch answers at once): where a limit on held watches takes its slot.
+     *
+     * @param beforeFirstWait run once, on the watch's thread, before it first waits
+     */
+    public WatchHold(Runnable beforeFirstWait) {
+        this.beforeFirstWait = beforeFirstWait;
+    }
+
+    /**
+     * For the watch's implementation, on its own thread: the watch is about to wait (the first call
+     * runs what the hold was made with, later calls nothing).
+     */
+    public void waiting() {
+        if (!waited) {
+            waited = true;
+            beforeFirstWait.run();
+        }
+    }
 
     /** Ends the watch: it answers at once with what is current. Ending it again does nothing more. */
     public void end() {
