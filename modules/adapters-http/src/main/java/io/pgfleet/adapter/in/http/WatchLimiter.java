@@ -69,8 +69,4 @@ final class WatchLimiter {
         ArrayDeque<WatchHold> d = held.get(collector);
         return d == null ? 0 : d.size();
     }
-
-    int limit() {
-        return perCollector;
-    }
 }
