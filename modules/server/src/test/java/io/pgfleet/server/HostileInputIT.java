@@ -37,6 +37,14 @@ class HostileInputIT {
         return id;
     }
 
+    /** A new collector with versions 1 and 2, so that there is something to roll back to. */
+    private static String newCollectorWithTwoVersions() {
+        String id = newCollector();
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(5).toml()).statusCode());
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(6).toml()).statusCode());
+        return id;
+    }
+
     private static long count(String sql) throws SQLException {
         return SERVER.database().count(sql);
     }
@@ -87,9 +95,7 @@ class HostileInputIT {
 
     @Test
     void nulCharactersAndInstantsOutsideTheDatabaseRangeAre400ProblemsNamingTheField() throws SQLException {
-        String id = newCollector();
-        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(5).toml()).statusCode());
-        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(6).toml()).statusCode());
+        String id = newCollectorWithTwoVersions();
         long audit = count("SELECT count(*) FROM audit_log");
 
         assertProblem(admin.postJson("/api/v1/config/" + id + "/rollback",
@@ -138,9 +144,7 @@ class HostileInputIT {
 
     @Test
     void integersBeyondTheirRangeAreRefusedNotWrappedAround() throws SQLException {
-        String id = newCollector();
-        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(5).toml()).statusCode());
-        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(6).toml()).statusCode());
+        String id = newCollectorWithTwoVersions();
         long audit = count("SELECT count(*) FROM audit_log");
         String twoTo64Plus = "1844674407370955161"; // + a digit: 2^64 + (digit - 6), whose low 64 bits are small
 
@@ -162,9 +166,7 @@ class HostileInputIT {
 
     @Test
     void unpairedSurrogatesInJsonStringsAre400NotStoredAsQuestionMarks() throws SQLException {
-        String id = newCollector();
-        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(5).toml()).statusCode());
-        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(6).toml()).statusCode());
+        String id = newCollectorWithTwoVersions();
         long audit = count("SELECT count(*) FROM audit_log");
 
         assertProblem(admin.send(admin.request("/api/v1/collectors/" + id).header("Content-Type", "application/json")
