@@ -77,7 +77,18 @@ public record LocalSettings(URI serverUrl, String name, Map<String, String> labe
         TomlTable l = toml.getTable("labels");
         if (l != null) {
             for (String k : l.keySet()) {
-                labels.put(k, String.valueOf(l.get(List.of(k))));
+                Object v = l.get(List.of(k));
+                if (v instanceof TomlTable || v instanceof org.tomlj.TomlArray) {
+                    throw new IllegalArgumentException(file + ": labels." + k + " must be a string, not a table or an array");
+                }
+                labels.put(k, String.valueOf(v));
+            }
+            try {
+                // The server's rule, checked here so that a bad file stops the agent at start with
+                // this message instead of having every registration attempt refused.
+                io.pgfleet.domain.collector.Collector.checkNewLabels(labels);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ": labels: " + e.getMessage());
             }
         }
         Path base = file.toAbsolutePath().getParent();

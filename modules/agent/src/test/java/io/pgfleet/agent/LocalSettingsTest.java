@@ -60,6 +60,17 @@ class LocalSettingsTest {
     }
 
     @Test
+    void labelsTheServerWouldRefuseStopTheAgentAtStartNamingTheFile() throws Exception {
+        assertEquals(java.util.Map.of("env", "prod", "team/db", "a b"),
+                read("[labels]\nenv = \"prod\"\n\"team/db\" = \"a b\"\n").labels());
+        for (String bad : List.of("[labels]\n\"has space\" = \"x\"\n", "[labels]\nenv = \"p\\u001b[31m\"\n",
+                "[labels]\nenv.region = \"eu\"\n", "[labels]\nenv = [\"a\"]\n")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read(bad), bad);
+            assertTrue(e.getMessage().contains("agent.toml") && e.getMessage().contains("label"), e.getMessage());
+        }
+    }
+
+    @Test
     void aListThatIsNotAListOfStringsIsAnError() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read("allowed_hosts = \"db\"\n"));
         assertTrue(e.getMessage().contains("allowed_hosts is a list of strings"), e.getMessage());

@@ -51,7 +51,7 @@ import java.util.regex.Pattern;
  * used from the change to the last answer, read from {@code /proc}.
  *
  * <pre>./pgfleet bench fanout [--watchers 100,1000,5000] [--rounds 3] [--doc-bytes 3000] [--etcd-clients 1]
- *     [--server-opts "-XX:StartFlightRecording=…"] [--warmup-publishes 0]</pre>
+ *     [--server-opts "-XX:StartFlightRecording=…"] [--warmup-publishes 0] [--warmup-rounds 1]</pre>
  */
 public final class FanoutBenchmark {
 
@@ -96,10 +96,10 @@ public final class FanoutBenchmark {
                 String doc = document(docBytes);
                 warmUp(pgfleet, doc, o.warmupPublishes);
                 for (int n : sizes) {
-                    rows.addAll(oneKey(pgfleet, clients, n, rounds, doc));
+                    rows.addAll(oneKey(pgfleet, clients, n, o.warmupRounds, rounds, doc));
                 }
                 for (int n : groupSizes) {
-                    rows.addAll(groupChange(pgfleet, clients, n, rounds, doc));
+                    rows.addAll(groupChange(pgfleet, clients, n, o.warmupRounds, rounds, doc));
                 }
                 System.out.printf("%nserver after the run: heap used %.0f MiB, RSS %.0f MiB; etcd RSS %.0f MiB%n",
                         Proc.heapUsedMiB(server.pid()), Proc.rssMiB(server.pid()), Proc.rssMiB(etcdProcess.pid()));
@@ -121,11 +121,12 @@ public final class FanoutBenchmark {
     }
 
     /** N watchers of one etcd key against N watches of one pgfleet collector, round by round. */
-    private static List<String[]> oneKey(Pgfleet pgfleet, List<Client> clients, int n, int rounds, String doc)
+    private static List<String[]> oneKey(Pgfleet pgfleet, List<Client> clients, int n, int warmupRounds, int rounds,
+            String doc)
             throws Exception {
         String id = "fan-" + n;
         pgfleet.send("POST", "/api/v1/collectors", "application/json", "{\"id\":\"" + id + "\"}");
-        int[] version = {pgfleet.publish(id, doc + "# 0\n")};
+        int[] version = {pgfleet.publish(id, doc + "# initial\n")};
         ByteSequence key = ByteSequence.from(id, StandardCharsets.UTF_8);
         clients.get(0).getKVClient().put(key, ByteSequence.from(doc, StandardCharsets.UTF_8)).get();
         Etcd etcd = new Etcd(clients, key, n);
@@ -134,8 +135,8 @@ public final class FanoutBenchmark {
         List<String[]> rows = new ArrayList<>();
         try (NioWatchers watchers = new NioWatchers(pgfleet.port, n,
                 i -> "/api/v1/config/" + id + "?wait=60&after=", pgfleet.headers())) {
-            for (int r = 0; r <= rounds; r++) {
-                // Round 0 warms both up (JIT, connections, caches) and is not recorded.
+            for (int r = 1 - warmupRounds; r <= rounds; r++) {
+                // Rounds up to 0 warm both up (JIT, connections, caches) and are not recorded.
                 // etcd first, then pgfleet, so that both see the same moment of a noisy machine.
                 etcdRounds.add(etcd.round(clients.get(0), key, doc + "# " + r + "\n"));
                 double before = pgfleet.held();
@@ -150,7 +151,7 @@ public final class FanoutBenchmark {
                 long[] arrived = watchers.await(i -> version[0], 60_000);
                 pgRounds.add(withClient(stats(arrived, t0, changed, Proc.cpuSeconds(serverPid) - cpu0),
                         watchers.busyNanos() - busy0, watchers.cpuNanos() - clientCpu0));
-                if (r == 0) {
+                if (r <= 0) {
                     etcdRounds.clear();
                     pgRounds.clear();
                     continue;
@@ -172,7 +173,8 @@ public final class FanoutBenchmark {
     }
 
     /** N collectors in one group, each watched by its own connection; the group's layer changes. */
-    private static List<String[]> groupChange(Pgfleet pgfleet, List<Client> clients, int n, int rounds, String doc)
+    private static List<String[]> groupChange(Pgfleet pgfleet, List<Client> clients, int n, int warmupRounds,
+            int rounds, String doc)
             throws Exception {
         String group = "fan" + n;
         System.out.printf("setting up %d collectors in group %s …%n", n, group);
@@ -205,7 +207,7 @@ public final class FanoutBenchmark {
         List<String[]> rows = new ArrayList<>();
         try (NioWatchers watchers = new NioWatchers(pgfleet.port, n,
                 i -> "/api/v1/config/" + group + "-" + i + "?wait=60&after=", pgfleet.headers())) {
-            for (int r = 0; r <= rounds; r++) {
+            for (int r = 1 - warmupRounds; r <= rounds; r++) {
                 etcdRounds.add(etcd.round(clients.get(0), key, doc + "# " + r + "\n"));
                 double before = pgfleet.held();
                 watchers.arm(i -> revisions[i]);
@@ -215,7 +217,7 @@ public final class FanoutBenchmark {
                 long clientCpu0 = watchers.cpuNanos();
                 long t0 = System.nanoTime();
                 pgfleet.send("PUT", "/api/v1/groups/" + group + "/config", "application/toml",
-                        "[collector]\npush_interval = " + (10 + r) + "\n");
+                        "[collector]\npush_interval = " + (10 + r + warmupRounds) + "\n");
                 long changed = System.nanoTime();
                 long[] arrived = watchers.await(i -> revisions[i] + 1, 60_000);
                 pgRounds.add(withClient(stats(arrived, t0, changed, Proc.cpuSeconds(serverPid) - cpu0),
@@ -223,7 +225,7 @@ public final class FanoutBenchmark {
                 for (int i = 0; i < n; i++) {
                     revisions[i]++;
                 }
-                if (r == 0) {
+                if (r <= 0) {
                     etcdRounds.clear();
                     pgRounds.clear();
                     continue;
@@ -347,6 +349,12 @@ public final class FanoutBenchmark {
         /** Publishes to an unwatched collector before the rounds; 0 leaves the publish path cold. */
         @Option(names = "--warmup-publishes")
         int warmupPublishes = 0;
+        /**
+         * Rounds of each scenario run before the recorded ones and left out of the table: the first
+         * rounds of a fresh server run its answer path while the JIT still compiles it.
+         */
+        @Option(names = "--warmup-rounds")
+        int warmupRounds = 1;
         /** More options for the server's JVM, e.g. a flight recording. */
         final List<String> serverOpts = new ArrayList<>();
 

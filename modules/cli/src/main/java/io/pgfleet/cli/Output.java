@@ -78,7 +78,7 @@ final class Output {
             case table -> {
                 List<List<String>> cells = new ArrayList<>();
                 for (Map.Entry<String, JsonNode> e : answer.properties()) {
-                    cells.add(List.of(e.getKey(), text(e.getValue())));
+                    cells.add(List.of(printable(e.getKey()), text(e.getValue())));
                 }
                 table(List.of(), cells);
             }
@@ -88,7 +88,7 @@ final class Output {
     /** Prints a message for people in table mode, or the given object in JSON/TOML mode. */
     void message(String forPeople, JsonNode forScripts) {
         if (format == Format.table) {
-            out.println(forPeople);
+            out.println(forPeople.lines().map(Output::printable).collect(java.util.stream.Collectors.joining("\n")));
         } else if (format == Format.json) {
             json(forScripts);
         } else {
@@ -143,23 +143,64 @@ final class Output {
         return b.toString().stripTrailing();
     }
 
-    /** A JSON value as one line of table text: strings bare, null as "-", objects as k=v lists. */
+    /**
+     * A JSON value as one line of table text: strings bare, null as "-", objects as k=v lists; what a
+     * terminal would act on instead of showing is shown escaped ({@link #printable}).
+     */
     static String text(JsonNode n) {
         if (n == null || n.isNull() || n.isMissingNode()) {
             return "-";
         }
         if (n.isString()) {
             String s = n.asString();
-            return s.isEmpty() ? "-" : s.replace('\n', ' ');
+            return s.isEmpty() ? "-" : printable(s);
         }
         if (n.isObject()) {
             List<String> parts = new ArrayList<>();
             for (Map.Entry<String, JsonNode> e : n.properties()) {
                 parts.add(e.getKey() + "=" + (e.getValue().isString() ? e.getValue().asString() : e.getValue().toString()));
             }
-            return parts.isEmpty() ? "-" : String.join(",", parts);
+            return parts.isEmpty() ? "-" : printable(String.join(",", parts));
         }
-        return n.toString();
+        return printable(n.toString());
+    }
+
+    /**
+     * Text from the server as a terminal shows it, not as it acts on it. Descriptions, apply errors,
+     * sample labels and problem details are written by other people and by agents on database
+     * hosts; an escape sequence among them would move the cursor, rename the window or clear the
+     * screen of the operator reading them, and a bidirectional override would show a name reversed.
+     * Line breaks and tabs become spaces (a table row stays one line); every other control character
+     * (C0, DEL, C1) and the bidirectional formatting characters are shown as <code>&#92;uXXXX</code>.
+     *
+     * @param s the text
+     * @return the text, safe to print
+     */
+    static String printable(String s) {
+        int i = 0;
+        while (i < s.length() && !unsafe(s.charAt(i))) {
+            i++;
+        }
+        if (i == s.length()) {
+            return s;
+        }
+        StringBuilder b = new StringBuilder(s.length() + 16).append(s, 0, i);
+        for (; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\n' || c == '\r' || c == '\t') {
+                b.append(' ');
+            } else if (unsafe(c)) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    private static boolean unsafe(char c) {
+        return Character.isISOControl(c) || c == '\u061c' || c == '\u200e' || c == '\u200f'
+                || (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069');
     }
 
     private static JsonNode withoutNulls(JsonNode n) {

@@ -117,8 +117,9 @@ public final class PgfleetCli {
         });
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof CliException c) {
-                ctx.err().println("pgfleet: " + c.getMessage());
-                c.details().forEach(ctx.err()::println);
+                // The message and details carry the server's problem text, which may quote hostile input.
+                ctx.err().println("pgfleet: " + Output.printable(c.getMessage()));
+                c.details().forEach(d -> ctx.err().println(Output.printable(d)));
                 return c.exitCode();
             }
             if (debug) {

@@ -47,6 +47,37 @@ class CliUnitTest {
     }
 
     @Test
+    void tableTextShowsTerminalEscapesAndBidiOverridesInsteadOfPassingThemToTheTerminal() {
+        JsonNode group = Output.JSON.readTree("""
+                {"id":"g","description":"\\u001b]0;owned\\u0007\\u001b[2Jx\\u202egpj.exe\\u009b1m\\nnext\\tcol",
+                 "selector":{"env":"p\\u001b[31mrod"},"\\u001b[1mkey":1}""");
+        java.io.StringWriter w = new java.io.StringWriter();
+        new Output(Output.Format.table, new java.io.PrintWriter(w, true)).object(group);
+        String shown = w.toString();
+        assertTrue(shown.chars().noneMatch(c -> c == 0x1b || c == 0x07 || c == 0x9b || c == 0x202e), shown);
+        assertTrue(shown.contains("\\u001b]0;owned\\u0007\\u001b[2Jx\\u202egpj.exe\\u009b1m next col"), shown);
+        assertTrue(shown.contains("env=p\\u001b[31mrod"), shown);
+        assertTrue(shown.contains("\\u001b[1mkey"), shown);
+        assertEquals("plain text, unchanged: é ü 日本", Output.printable("plain text, unchanged: é ü 日本"));
+    }
+
+    @Test
+    void aProblemsDetailIsPrintedWithItsEscapesShownNotActedOn() throws IOException {
+        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/api/v1/groups/g", exchange -> answer(exchange, 404, "application/problem+json",
+                "{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404,\"detail\":\"no group \\u001b[2J\\u202eg\"}"));
+        stub.start();
+        try {
+            Ran ran = run(loggedInTo(stub), "groups", "show", "g");
+            assertEquals(ExitCodes.NOT_FOUND, ran.exit(), ran.err());
+            assertTrue(ran.err().contains("no group \\u001b[2J\\u202eg"), ran.err());
+            assertTrue(ran.err().chars().noneMatch(c -> c == 0x1b || c == 0x202e), ran.err());
+        } finally {
+            stub.stop(0);
+        }
+    }
+
+    @Test
     void aTokenIsReplacedAQuarterOfItsLifetimeAndAtMostThirtySecondsBeforeItExpires() {
         Instant t0 = Instant.parse("2026-11-30T08:00:00Z");
         Session tenSeconds = new Session("http://s", "admin", "admin", "a", t0, t0.plusSeconds(10), "r");

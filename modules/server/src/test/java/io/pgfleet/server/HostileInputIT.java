@@ -94,6 +94,40 @@ class HostileInputIT {
     }
 
     @Test
+    void registrationAndProvisioningHoldLabelsToTheRuleALabelChangeApplies() throws SQLException {
+        long collectors = count("SELECT count(*) FROM collectors");
+        long audit = count("SELECT count(*) FROM audit_log");
+        String many = java.util.stream.IntStream.range(0, 33).mapToObj(i -> "\"k" + i + "\": \"v\"")
+                .collect(java.util.stream.Collectors.joining(", ", "{", "}"));
+        // A name no selector can express put the collector beyond every group; 33 labels were more
+        // than a label change (or a selector) may carry, so the operator could not even put them right.
+        for (String labels : java.util.List.of("{\"has space\": \"x\"}", "{\"-env\": \"prod\"}",
+                "{\"env=prod\": \"x\"}", many)) {
+            ApiClient agent = new ApiClient(SERVER.port());
+            assertProblem(agent.send(agent.request("/api/v1/collectors/register").header("Content-Type", "application/json")
+                    .header("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"odd-labels\", \"labels\": " + labels + "}"))),
+                    400, "label");
+            assertProblem(admin.postJson("/api/v1/collectors", "{\"id\": \"odd-labels-" + IDS.incrementAndGet()
+                    + "\", \"labels\": " + labels + "}"), 400, "label");
+        }
+        assertEquals(collectors, count("SELECT count(*) FROM collectors"));
+        assertEquals(audit, count("SELECT count(*) FROM audit_log"));
+        ApiClient.registeredCollector(SERVER.port(), "odd-labels-ok", "{\"team/db.x_y-1\": \"a b\"}");
+    }
+
+    @Test
+    void aQueryParameterGivenTwiceIsRefusedRatherThanOneOfThemChosen() {
+        String id = newCollector();
+        // ?limit=1&limit=1000 read the first; a proxy or a filter that reads the last saw another request.
+        assertProblem(admin.get("/api/v1/collectors?limit=1&limit=1000"), 400, "limit");
+        assertProblem(admin.get("/api/v1/config/" + id + "/versions?limit=1&limit=2"), 400, "limit");
+        assertProblem(admin.get("/api/v1/audit?since=2026-01-01T00:00:00Z&since=2026-02-01T00:00:00Z"), 400, "since");
+        assertProblem(admin.get("/api/v1/collectors?selector=env=a&selector=env=b"), 400, "selector");
+        assertEquals(200, admin.get("/api/v1/collectors?limit=1").statusCode());
+    }
+
+    @Test
     void nulCharactersAndInstantsOutsideTheDatabaseRangeAre400ProblemsNamingTheField() throws SQLException {
         String id = newCollectorWithTwoVersions();
         long audit = count("SELECT count(*) FROM audit_log");

@@ -431,11 +431,7 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
 
     @Override
     public LayerChangeResult changeLabels(CollectorId id, Map<String, String> labels, Actor actor, CapabilityMode mode) {
-        if (labels.size() > LabelSelector.MAX_LABELS) {
-            throw new IllegalArgumentException("a collector has at most " + LabelSelector.MAX_LABELS + " labels");
-        }
-        labels.forEach(LabelSelector::checkLabel);
-        // What a collector's labels may be (no control characters, values of at most 200 characters).
+        // What a collector's labels may be: the rule registration and provisioning apply too.
         Collector.checkNewLabels(labels);
         Instant now = clock.instant();
         // One collector's change: the shared layers lock (no group or layer changes meanwhile) and its row lock.

@@ -22,6 +22,15 @@ public record Collector(CollectorId id, String name, String hostname, Map<String
     /** Maximum length of a name or host name. */
     public static final int MAX_NAME_LENGTH = 200;
 
+    /** At most this many labels on a collector, as in a group's selector. */
+    public static final int MAX_LABELS = 32;
+
+    /**
+     * What a label name may be: 1–63 letters, digits, {@code . _ / -}, starting with a letter or
+     * digit, so that every label can be named in a selector ({@code env=prod,region=eu}).
+     */
+    public static final java.util.regex.Pattern LABEL_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,62}");
+
     /** The longest label value a stored collector may carry (what operators could set by label changes). */
     public static final int MAX_STORED_LABEL_VALUE_LENGTH = 256;
 
@@ -51,9 +60,11 @@ public record Collector(CollectorId id, String name, String hostname, Map<String
     }
 
     /**
-     * Checks labels about to be set (at registration, provisioning or a label change): keys and
-     * values of at most {@value #MAX_NAME_LENGTH} characters without control characters, keys not
-     * empty. Control characters in a label would reach terminals and logs that show it.
+     * Checks labels about to be set (at registration, provisioning or a label change), one rule for
+     * all three: at most {@value #MAX_LABELS} labels, names as {@link #LABEL_NAME} says, values of at
+     * most {@value #MAX_NAME_LENGTH} characters without control characters. A name a selector
+     * cannot express would put the collector beyond every group; control characters in a label
+     * would reach terminals and logs that show it.
      *
      * @param labels the labels
      * @return the same labels
@@ -61,14 +72,25 @@ public record Collector(CollectorId id, String name, String hostname, Map<String
      */
     public static Map<String, String> checkNewLabels(Map<String, String> labels) {
         Objects.requireNonNull(labels, "labels");
+        if (labels.size() > MAX_LABELS) {
+            throw new IllegalArgumentException("a collector has at most " + MAX_LABELS + " labels, got " + labels.size());
+        }
         labels.forEach((k, v) -> {
-            checkText("label key", k);
-            checkText("label value", v);
-            if (k.isEmpty()) {
-                throw new IllegalArgumentException("label keys must not be empty");
+            if (k == null || !LABEL_NAME.matcher(k).matches()) {
+                throw new IllegalArgumentException("label name '" + (k == null ? "" : printable(k)) + "' must be 1-63 letters,"
+                        + " digits, '.', '_', '/' or '-', starting with a letter or digit");
             }
+            checkText("label value of '" + k + "'", v);
         });
         return labels;
+    }
+
+    /** A refused name as an error message may quote it: at most 64 characters, control characters as '?'. */
+    private static String printable(String name) {
+        String cut = name.length() > 64 ? name.substring(0, 64) + "…" : name;
+        StringBuilder b = new StringBuilder(cut.length());
+        cut.chars().forEach(c -> b.append(Character.isISOControl(c) ? '?' : (char) c));
+        return b.toString();
     }
 
     private static String checkText(String what, String text) {

@@ -13,9 +13,9 @@ import java.util.regex.Pattern;
  */
 public record LabelSelector(Map<String, String> labels) {
 
-    /** At most this many labels in a selector (and on a collector). */
-    public static final int MAX_LABELS = 32;
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,62}");
+    /** At most this many labels in a selector (as on a collector). */
+    public static final int MAX_LABELS = io.pgfleet.domain.collector.Collector.MAX_LABELS;
+    private static final Pattern NAME = io.pgfleet.domain.collector.Collector.LABEL_NAME;
 
     /** Copies and sorts the labels; requires well-formed names and values of at most 256 characters. */
     public LabelSelector {

@@ -27,6 +27,24 @@ class CollectorTest {
     }
 
     @Test
+    void newLabelsAreNamedAsASelectorCanNameThemAndAreAtMost32() {
+        assertEquals(Map.of("team/db.x_y-1", "a b"), Collector.checkNewLabels(Map.of("team/db.x_y-1", "a b")));
+        for (String name : java.util.List.of("has space", "-env", "env=prod", "e,nv", "x".repeat(64), "\u001b[31m")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Collector.checkNewLabels(Map.of(name, "v")), name);
+            assertTrue(e.getMessage().startsWith("label name '"), e.getMessage());
+            assertTrue(e.getMessage().chars().noneMatch(Character::isISOControl), e.getMessage());
+        }
+        Map<String, String> many = new java.util.HashMap<>();
+        for (int i = 0; i < 33; i++) {
+            many.put("k" + i, "v");
+        }
+        assertThrows(IllegalArgumentException.class, () -> Collector.checkNewLabels(many));
+        many.remove("k0");
+        assertEquals(32, Collector.checkNewLabels(many).size());
+    }
+
+    @Test
     void labelsAnEarlierReleaseCouldStoreStillLoad() {
         Collector c = withLabels(Map.of("env", "prod\nred", "long", "v".repeat(256)));
         assertEquals("prod\nred", c.labels().get("env"));

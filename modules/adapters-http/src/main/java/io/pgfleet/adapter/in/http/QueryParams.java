@@ -9,10 +9,24 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** Typed query parameters; malformed ones end the request with 400. */
+/**
+ * Typed query parameters; malformed ones end the request with 400. A parameter that takes one
+ * value and is given several ({@code ?limit=1&limit=1000}) is refused too: which one counts would
+ * otherwise depend on who reads the request (a proxy, a log, a filter, this server).
+ */
 final class QueryParams {
 
     private QueryParams() {
+    }
+
+    /** The one value of a parameter that is present; 400 when it is given more than once. */
+    private static String single(ServerRequest req, String name) {
+        List<String> all = req.query().all(name);
+        if (all.size() > 1) {
+            throw new ApiException(Problem.badRequest("query parameter '" + name + "' is given " + all.size()
+                    + " times; give it once"));
+        }
+        return all.getFirst();
     }
 
     /**
@@ -27,7 +41,7 @@ final class QueryParams {
             }
             return fallback;
         }
-        String raw = req.query().get(name);
+        String raw = single(req, name);
         try {
             long v = Long.parseLong(raw.trim());
             if (v < min || v > max) {
@@ -69,7 +83,7 @@ final class QueryParams {
     private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]{0,199}");
 
     static String text(ServerRequest req, String name) {
-        String value = req.query().contains(name) ? req.query().get(name) : "";
+        String value = req.query().contains(name) ? single(req, name) : "";
         if (value.indexOf('\u0000') >= 0) {
             throw new ApiException(Problem.badRequest("query parameter '" + name + "' contains a NUL character, which is not accepted"));
         }
@@ -80,7 +94,7 @@ final class QueryParams {
         if (!req.query().contains(name)) {
             return fallback;
         }
-        String raw = req.query().get(name);
+        String raw = single(req, name);
         try {
             return HttpDates.storable(Instant.parse(raw));
         } catch (DateTimeParseException | IllegalArgumentException e) {
