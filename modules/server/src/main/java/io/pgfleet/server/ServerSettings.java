@@ -40,6 +40,8 @@ import java.util.Set;
  *   <tr><td>retention_tokens_days</td><td>PGFLEET_RETENTION_TOKENS_DAYS</td><td>7 (after use or expiry)</td></tr>
  *   <tr><td>retention_purge_interval</td><td>PGFLEET_RETENTION_PURGE_INTERVAL</td><td>3600 (seconds)</td></tr>
  *   <tr><td>retention_batch_size</td><td>PGFLEET_RETENTION_BATCH_SIZE</td><td>1000 (rows per delete)</td></tr>
+ *   <tr><td>retention_keep_versions</td><td>PGFLEET_RETENTION_KEEP_VERSIONS</td><td>1000 (newest versions of each configuration; 0 keeps all)</td></tr>
+ *   <tr><td>retention_audit_days</td><td>PGFLEET_RETENTION_AUDIT_DAYS</td><td>400 (0 keeps every entry)</td></tr>
  *   <tr><td>refresh_reuse_grace</td><td>PGFLEET_REFRESH_REUSE_GRACE</td><td>30 (seconds, 0..300)</td></tr>
  *   <tr><td>rollout_tick_ms</td><td>PGFLEET_ROLLOUT_TICK_MS</td><td>1000 (how often rollouts are driven)</td></tr>
  *   <tr><td>rollout_lease</td><td>PGFLEET_ROLLOUT_LEASE</td><td>15 (seconds; another instance takes over after)</td></tr>
@@ -76,6 +78,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
             "db_pool_size", "admin_password", "registration_secret", "access_token_ttl", "tls_cert", "tls_key",
             "tls_keystore", "tls_keystore_password", "tls_client_ca", "retention_samples_days",
             "retention_sample_batches_days", "retention_tokens_days", "retention_purge_interval", "retention_batch_size",
+            "retention_keep_versions", "retention_audit_days",
             "max_connections", "idle_timeout", "watches_per_collector", "trusted_proxies", "hash_threads", "hash_queue",
             "login_free_failures", "login_failures_per_address", "refresh_reuse_grace", "rollout_tick_ms", "rollout_lease",
             "instance_name", "warmup_rounds");
@@ -336,8 +339,22 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
             throw new IllegalArgumentException("retention_batch_size (PGFLEET_RETENTION_BATCH_SIZE) must be 1..100000, got "
                     + batchSize);
         }
+        int keepVersions = integer(file, env, "retention_keep_versions", "PGFLEET_RETENTION_KEEP_VERSIONS",
+                defaults.keepVersions());
+        if (keepVersions != 0 && (keepVersions < RetentionSettings.MIN_KEEP_VERSIONS
+                || keepVersions > RetentionSettings.MAX_KEEP_VERSIONS)) {
+            throw new IllegalArgumentException("retention_keep_versions (PGFLEET_RETENTION_KEEP_VERSIONS) must be 0 (keep every"
+                    + " version) or " + RetentionSettings.MIN_KEEP_VERSIONS + ".." + RetentionSettings.MAX_KEEP_VERSIONS
+                    + ", got " + keepVersions);
+        }
+        int auditDays = integer(file, env, "retention_audit_days", "PGFLEET_RETENTION_AUDIT_DAYS",
+                (int) defaults.audit().toDays());
+        if (auditDays < 0) {
+            throw new IllegalArgumentException("retention_audit_days (PGFLEET_RETENTION_AUDIT_DAYS) must be 0 (keep every"
+                    + " entry) or a number of days, got " + auditDays);
+        }
         return new RetentionSettings(Duration.ofDays(samples), Duration.ofDays(batches), Duration.ofDays(tokens), batchSize,
-                Duration.ofSeconds(interval));
+                Duration.ofSeconds(interval), keepVersions, Duration.ofDays(auditDays));
     }
 
     private static int positive(TomlParseResult file, Map<String, String> env, String key, String envName, int fallback) {

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -20,7 +21,26 @@ class ServerSettingsTest {
     void retentionDefaultsAreTheDocumentedOnes() {
         RetentionSettings r = ServerSettings.load(Optional.empty(), Map.of()).retention();
         assertEquals(new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2), Duration.ofDays(7), 1000,
-                Duration.ofHours(1)), r);
+                Duration.ofHours(1), 1000, Duration.ofDays(400)), r);
+    }
+
+    @Test
+    void historyRetentionComesFromTheFileOrTheEnvironmentAndZeroKeepsEverything(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("server.toml");
+        Files.writeString(file, "retention_keep_versions = 50\nretention_audit_days = 30\n");
+        RetentionSettings r = ServerSettings.load(Optional.of(file), Map.of()).retention();
+        assertEquals(50, r.keepVersions());
+        assertEquals(Duration.ofDays(30), r.audit());
+        r = ServerSettings.load(Optional.of(file), Map.of("PGFLEET_RETENTION_KEEP_VERSIONS", "0",
+                "PGFLEET_RETENTION_AUDIT_DAYS", "0")).retention();
+        assertEquals(0, r.keepVersions());
+        assertEquals(Duration.ZERO, r.audit());
+        for (Map<String, String> bad : List.of(Map.of("PGFLEET_RETENTION_KEEP_VERSIONS", "9"),
+                Map.of("PGFLEET_RETENTION_KEEP_VERSIONS", "-1"), Map.of("PGFLEET_RETENTION_AUDIT_DAYS", "-1"))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ServerSettings.load(Optional.empty(), bad));
+            assertTrue(e.getMessage().contains(bad.keySet().iterator().next()), e.getMessage());
+        }
     }
 
     @Test

@@ -13,7 +13,8 @@ import java.time.ZoneOffset;
 
 /**
  * Keeps the samples table's days ahead of time and drops those past retention whole; deletes old
- * samples of the catch-all partition, batch ids, spent tokens and registration keys in bounded batches, each its own
+ * samples of the catch-all partition, batch ids, spent tokens, registration keys, the versions of
+ * each configuration beyond the number kept and old audit entries in bounded batches, each its own
  * short transaction, so a purge never holds locks long and a concurrent purge elsewhere is harmless.
  */
 final class RetentionService implements PurgeExpiredDataUseCase {
@@ -47,14 +48,26 @@ final class RetentionService implements PurgeExpiredDataUseCase {
                 purge(Kind.REFRESH_TOKENS, now, policy.spentTokens()),
                 purge(Kind.ENROLMENT_TOKENS, now, policy.spentTokens()),
                 // Fixed, not a setting: it is how long an agent may take to retry a lost answer.
-                purge(Kind.REGISTRATION_KEYS, now, RegistrationService.KEY_RETENTION));
+                purge(Kind.REGISTRATION_KEYS, now, RegistrationService.KEY_RETENTION),
+                history(PurgeExpiredDataPort.History.OWN_VERSIONS) + history(PurgeExpiredDataPort.History.LAYER_VERSIONS),
+                policy.audit().isZero() ? 0 : purge(Kind.AUDIT_ENTRIES, now, policy.audit()));
+    }
+
+    private long history(PurgeExpiredDataPort.History which) {
+        return policy.keepVersions() == 0 ? 0
+                : batches(() -> purge.purgeHistory(which, policy.keepVersions(), policy.batchSize()));
     }
 
     private long purge(Kind kind, Instant now, Duration keep) {
         Instant cutoff = now.minus(keep);
+        return batches(() -> purge.purge(kind, cutoff, policy.batchSize()));
+    }
+
+    /** Runs one delete after another until one deletes less than a full batch, or the run's bound. */
+    private long batches(java.util.function.IntSupplier delete) {
         long total = 0;
         for (int i = 0; i < MAX_BATCHES_PER_RUN; i++) {
-            int n = purge.purge(kind, cutoff, policy.batchSize());
+            int n = delete.getAsInt();
             total += n;
             if (n < policy.batchSize()) {
                 break;

@@ -11,12 +11,47 @@ import java.util.Objects;
  * @param spentTokens     how long a refresh or enrolment token is kept after it was used or expired
  * @param batchSize       the most rows one delete statement removes
  * @param interval        how often the purge runs
+ * @param keepVersions    how many of the newest versions of each configuration (a collector's own
+ *                        document, the fleet layer, a group's layer) are kept; 0 keeps every version
+ * @param audit           how long audit entries are kept; zero keeps them forever
  */
 public record RetentionSettings(Duration samples, Duration sampleBatchIds, Duration spentTokens, int batchSize,
-                              Duration interval) {
+                              Duration interval, int keepVersions, Duration audit) {
 
-    /** Requires positive durations and a batch size of 1..100,000. */
+    /** The fewest versions a configuration may be cut down to, so that a rollback always has some room. */
+    public static final int MIN_KEEP_VERSIONS = 10;
+    /** The most versions the setting may name (a bound, not a recommendation). */
+    public static final int MAX_KEEP_VERSIONS = 1_000_000;
+    /** Versions kept of each configuration unless configured otherwise. */
+    public static final int DEFAULT_KEEP_VERSIONS = 1000;
+    /** How long audit entries are kept unless configured otherwise: a year and a month, for a yearly review. */
+    public static final Duration DEFAULT_AUDIT = Duration.ofDays(400);
+
+    /**
+     * The settings with the default history retention ({@value #DEFAULT_KEEP_VERSIONS} versions, 400
+     * days of audit).
+     *
+     * @param samples        how long metric samples are kept
+     * @param sampleBatchIds how long a batch id is remembered
+     * @param spentTokens    how long a spent token is kept
+     * @param batchSize      the most rows one delete statement removes
+     * @param interval       how often the purge runs
+     */
+    public RetentionSettings(Duration samples, Duration sampleBatchIds, Duration spentTokens, int batchSize,
+                             Duration interval) {
+        this(samples, sampleBatchIds, spentTokens, batchSize, interval, DEFAULT_KEEP_VERSIONS, DEFAULT_AUDIT);
+    }
+
+    /** Requires positive durations, a batch size of 1..100,000 and a history retention in its bounds. */
     public RetentionSettings {
+        Objects.requireNonNull(audit, "audit");
+        if (audit.isNegative()) {
+            throw new IllegalArgumentException("the audit retention is zero (forever) or positive, got " + audit);
+        }
+        if (keepVersions != 0 && (keepVersions < MIN_KEEP_VERSIONS || keepVersions > MAX_KEEP_VERSIONS)) {
+            throw new IllegalArgumentException("the versions kept of each configuration are 0 (all) or "
+                    + MIN_KEEP_VERSIONS + ".." + MAX_KEEP_VERSIONS + ", got " + keepVersions);
+        }
         Objects.requireNonNull(samples, "samples");
         Objects.requireNonNull(sampleBatchIds, "sampleBatchIds");
         Objects.requireNonNull(spentTokens, "spentTokens");
@@ -32,8 +67,9 @@ public record RetentionSettings(Duration samples, Duration sampleBatchIds, Durat
     }
 
     /**
-     * 14 days of samples, 2 days of batch ids, spent tokens 7 days after use or expiry, 1,000 rows a
-     * delete, a purge every hour.
+     * 14 days of samples, 2 days of batch ids, spent tokens 7 days after use or expiry, the newest
+     * 1,000 versions of each configuration, 400 days of audit entries, 1,000 rows a delete, a purge
+     * every hour.
      *
      * @return the defaults
      */

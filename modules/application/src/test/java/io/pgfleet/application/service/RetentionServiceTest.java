@@ -16,13 +16,14 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class RetentionServiceTest {
 
     private static final Instant NOW = Instant.parse("2026-11-30T12:00:00Z");
 
     /** An in-memory table per kind: row times, deleted oldest first up to the batch size. */
-    private static final class Tables implements PurgeExpiredDataPort {
+    private static class Tables implements PurgeExpiredDataPort {
         final Map<Kind, List<Instant>> rows = new EnumMap<>(Kind.class);
         final List<String> calls = new ArrayList<>();
 
@@ -37,6 +38,17 @@ class RetentionServiceTest {
                     deleted++;
                 }
             }
+            return deleted;
+        }
+
+        /** Versions beyond those kept, per history. */
+        final Map<History, Integer> surplus = new EnumMap<>(History.class);
+
+        @Override
+        public int purgeHistory(History history, int keepNewest, int maxRows) {
+            calls.add(history + " keep " + keepNewest + " " + maxRows);
+            int deleted = Math.min(maxRows, surplus.getOrDefault(history, 0));
+            surplus.merge(history, -deleted, Integer::sum);
             return deleted;
         }
     }
@@ -96,12 +108,46 @@ class RetentionServiceTest {
                 "SAMPLES 2026-11-16T12:00:00Z 3", "SAMPLES 2026-11-16T12:00:00Z 3", "SAMPLES 2026-11-16T12:00:00Z 3",
                 "SAMPLE_BATCHES 2026-11-28T12:00:00Z 3",
                 "REFRESH_TOKENS 2026-11-23T12:00:00Z 3", "ENROLMENT_TOKENS 2026-11-23T12:00:00Z 3",
-                "REGISTRATION_KEYS 2026-11-29T12:00:00Z 3"), tables.calls);
+                "REGISTRATION_KEYS 2026-11-29T12:00:00Z 3",
+                "OWN_VERSIONS keep 1000 3", "LAYER_VERSIONS keep 1000 3",
+                "AUDIT_ENTRIES 2025-10-26T12:00:00Z 3"), tables.calls);
+    }
+
+    @Test
+    void versionsBeyondTheNumberKeptGoInBatchesAndZeroKeepsEveryVersionAndEveryAuditEntry() {
+        Tables tables = new Tables();
+        tables.surplus.put(PurgeExpiredDataPort.History.OWN_VERSIONS, 7);
+        tables.surplus.put(PurgeExpiredDataPort.History.LAYER_VERSIONS, 2);
+        List<Instant> audit = new ArrayList<>(List.of(NOW.minus(Duration.ofDays(31)), NOW.minus(Duration.ofDays(29))));
+        tables.rows.put(PurgeExpiredDataPort.Kind.AUDIT_ENTRIES, audit);
+        RetentionSettings policy = new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2), Duration.ofDays(7), 3,
+                Duration.ofHours(1), 10, Duration.ofDays(30));
+
+        PurgeExpiredDataUseCase.Purged purged = new RetentionService(tables, new Days(), policy, Clock.fixed(NOW, ZoneOffset.UTC))
+                .purgeExpired();
+
+        assertEquals(7 + 2, purged.versions());
+        assertEquals(1, purged.auditEntries());
+        assertEquals(List.of(NOW.minus(Duration.ofDays(29))), audit, "the entry of the last 30 days stays");
+        assertEquals(List.of("OWN_VERSIONS keep 10 3", "OWN_VERSIONS keep 10 3", "OWN_VERSIONS keep 10 3",
+                "LAYER_VERSIONS keep 10 3"), tables.calls.stream().filter(c -> c.contains("VERSIONS")).toList());
+
+        Tables untouched = new Tables();
+        new RetentionService(untouched, new Days(), new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2),
+                Duration.ofDays(7), 3, Duration.ofHours(1), 0, Duration.ZERO), Clock.fixed(NOW, ZoneOffset.UTC)).purgeExpired();
+        assertEquals(List.of(), untouched.calls.stream().filter(c -> c.contains("VERSIONS") || c.contains("AUDIT")).toList());
+        assertThrows(IllegalArgumentException.class, () -> new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2),
+                Duration.ofDays(7), 3, Duration.ofHours(1), 9, Duration.ZERO), "fewer than 10 versions leaves rollback no room");
     }
 
     @Test
     void oneRunStopsAfterItsBatchLimitAndLeavesTheRestForTheNext() {
-        PurgeExpiredDataPort endless = (kind, cutoff, maxRows) -> kind == PurgeExpiredDataPort.Kind.SAMPLES ? maxRows : 0;
+        PurgeExpiredDataPort endless = new Tables() {
+            @Override
+            public int purge(Kind kind, Instant cutoff, int maxRows) {
+                return kind == Kind.SAMPLES ? maxRows : 0;
+            }
+        };
         RetentionSettings policy = new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2), Duration.ofDays(7), 10,
                 Duration.ofHours(1));
 

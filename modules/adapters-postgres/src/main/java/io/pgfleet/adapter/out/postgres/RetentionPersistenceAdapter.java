@@ -9,6 +9,11 @@ import java.time.Instant;
  * Deletes expired rows a bounded batch at a time. Each call is one short statement (its own
  * transaction) that locks only the rows it deletes; {@code SKIP LOCKED} makes instances purging
  * at the same time take different rows instead of waiting for each other.
+ *
+ * <p>Versions and audit entries are immutable rows: a trigger refuses every UPDATE and every
+ * DELETE except one whose transaction says it is the retention purge ({@code SET LOCAL
+ * pgfleet.retention = 'on'}, migration V29), so those deletes run in a transaction of their own that
+ * says so first.
  */
 public final class RetentionPersistenceAdapter implements PurgeExpiredDataPort {
 
@@ -28,14 +33,51 @@ public final class RetentionPersistenceAdapter implements PurgeExpiredDataPort {
             case REFRESH_TOKENS -> batch("refresh_tokens", "(used_at < ? OR expires_at < ?)");
             case ENROLMENT_TOKENS -> batch("enrolment_tokens", "(used_at < ? OR expires_at < ?)");
             case REGISTRATION_KEYS -> batch("registration_keys", "created_at < ?");
+            case AUDIT_ENTRIES -> "DELETE FROM audit_log WHERE id = ANY(ARRAY(SELECT id FROM audit_log WHERE at < ?"
+                    + " ORDER BY at, id LIMIT ? FOR UPDATE SKIP LOCKED))";
         };
         Object time = Rows.timestamp(cutoff);
         Object[] params = switch (kind) {
-            case SAMPLES, SAMPLE_BATCHES, REGISTRATION_KEYS -> new Object[] {time, maxRows};
+            case SAMPLES, SAMPLE_BATCHES, REGISTRATION_KEYS, AUDIT_ENTRIES -> new Object[] {time, maxRows};
             case REFRESH_TOKENS, ENROLMENT_TOKENS -> new Object[] {time, time, maxRows};
         };
-        return Rows.guard("purging expired " + kind.name().toLowerCase(java.util.Locale.ROOT),
-                () -> (int) db.execute().delete(sql, params));
+        String what = "purging expired " + kind.name().toLowerCase(java.util.Locale.ROOT);
+        return kind == Kind.AUDIT_ENTRIES ? immutableRows(what, sql, params)
+                : Rows.guard(what, () -> (int) db.execute().delete(sql, params));
+    }
+
+    @Override
+    public int purgeHistory(History history, int keepNewest, int maxRows) {
+        if (keepNewest < 1) {
+            throw new IllegalArgumentException("at least the newest version of each configuration stays, got " + keepNewest);
+        }
+        // Versions are gap-free (1..latest), so "at least keepNewest newer ones" is a bound on the number.
+        String sql = switch (history) {
+            case OWN_VERSIONS -> """
+                    DELETE FROM config_revisions WHERE (collector_id, version) IN (
+                        SELECT r.collector_id, r.version FROM config_revisions r JOIN collectors c ON c.id = r.collector_id
+                        WHERE r.version <= c.latest_version - ?
+                        LIMIT ? FOR UPDATE OF r SKIP LOCKED)""";
+            // A layer's newest version may be a staged one above its current version; the current one
+            // and every version a rollout names (staged, or the one it returns to) stay whatever their age.
+            case LAYER_VERSIONS -> """
+                    DELETE FROM layer_revisions WHERE (layer, version) IN (
+                        SELECT r.layer, r.version FROM layer_revisions r JOIN config_layers l ON l.layer = r.layer
+                        WHERE r.version <= (SELECT max(n.version) FROM layer_revisions n WHERE n.layer = r.layer) - ?
+                          AND r.version <> l.latest_version
+                          AND NOT EXISTS (SELECT 1 FROM rollouts o WHERE o.layer = r.layer
+                                          AND (o.staged_version = r.version OR o.previous_version = r.version))
+                        LIMIT ? FOR UPDATE OF r SKIP LOCKED)""";
+        };
+        return immutableRows("purging old " + history.name().toLowerCase(java.util.Locale.ROOT), sql,
+                new Object[] {keepNewest, maxRows});
+    }
+
+    private int immutableRows(String what, String sql, Object[] params) {
+        return Rows.guard(what, () -> Rows.inTransaction(db, tx -> {
+            tx.query("SELECT set_config('pgfleet.retention', 'on', true)").count();
+            return (int) tx.delete(sql, params);
+        }));
     }
 
     // Rows are addressed by ctid: none of these tables is updated in place while it is purged

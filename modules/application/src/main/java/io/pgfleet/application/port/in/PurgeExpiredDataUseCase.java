@@ -13,8 +13,24 @@ public interface PurgeExpiredDataUseCase {
      * @param refreshTokens   used or expired refresh tokens
      * @param enrolmentTokens used or expired enrolment tokens
      * @param registrationKeys registrations' idempotency keys past their retention
+     * @param versions        configuration versions beyond the number kept (own documents and layers)
+     * @param auditEntries    audit entries past their retention
      */
-    record Purged(long samples, long sampleBatches, long refreshTokens, long enrolmentTokens, long registrationKeys) {
+    record Purged(long samples, long sampleBatches, long refreshTokens, long enrolmentTokens, long registrationKeys,
+                  long versions, long auditEntries) {
+
+        /**
+         * A run that deleted no history.
+         *
+         * @param samples          metric samples
+         * @param sampleBatches    remembered batch ids
+         * @param refreshTokens    used or expired refresh tokens
+         * @param enrolmentTokens  used or expired enrolment tokens
+         * @param registrationKeys registrations' idempotency keys past their retention
+         */
+        public Purged(long samples, long sampleBatches, long refreshTokens, long enrolmentTokens, long registrationKeys) {
+            this(samples, sampleBatches, refreshTokens, enrolmentTokens, registrationKeys, 0, 0);
+        }
 
         /**
          * A run that deleted no registration keys.
@@ -34,7 +50,7 @@ public interface PurgeExpiredDataUseCase {
          * @return the sum
          */
         public long total() {
-            return samples + sampleBatches + refreshTokens + enrolmentTokens + registrationKeys;
+            return samples + sampleBatches + refreshTokens + enrolmentTokens + registrationKeys + versions + auditEntries;
         }
     }
 

@@ -22,7 +22,17 @@ public interface PurgeExpiredDataPort {
         /** Enrolment tokens, by the time they were used or expired. */
         ENROLMENT_TOKENS,
         /** Registrations' idempotency keys, by the time they were first used. */
-        REGISTRATION_KEYS
+        REGISTRATION_KEYS,
+        /** Audit entries, by the time of what they record. */
+        AUDIT_ENTRIES
+    }
+
+    /** Histories whose oldest versions go once a configuration has more than a number of newer ones. */
+    enum History {
+        /** Collectors' own documents ({@code /api/v1/config/{id}/versions}). */
+        OWN_VERSIONS,
+        /** The fleet layer and the groups' layers; a version a rollout names is kept. */
+        LAYER_VERSIONS
     }
 
     /**
@@ -36,4 +46,17 @@ public interface PurgeExpiredDataPort {
      * @throws StorageUnavailableException when the database cannot be reached
      */
     int purge(Kind kind, Instant cutoff, int maxRows);
+
+    /**
+     * Deletes at most {@code maxRows} versions that have at least {@code keepNewest} newer versions
+     * of the same configuration. The current version of every configuration, and every layer
+     * version a rollout names (staged or previous), always stays.
+     *
+     * @param history    which versions
+     * @param keepNewest how many of the newest versions of each configuration stay, at least 1
+     * @param maxRows    the most rows this call deletes
+     * @return how many it deleted; fewer than {@code maxRows} means none is left
+     * @throws StorageUnavailableException when the database cannot be reached
+     */
+    int purgeHistory(History history, int keepNewest, int maxRows);
 }
