@@ -120,7 +120,8 @@ class HistoryRetentionIT {
         // current one is 2 (12..14 were staged and rolled back), a finished rollout names 12 and 3.
         sql("INSERT INTO config_layers (layer, latest_version) VALUES ('" + layer + "', 2)",
                 "INSERT INTO layer_revisions (layer, version, document, content_hash, created_at, created_by, source)"
-                        + " SELECT '" + layer + "', v, '', repeat('0', 64), now(), 'admin', 'put' FROM generate_series(1, 14) v",
+                        + " SELECT '" + layer + "', v, d, encode(sha256(convert_to(d, 'UTF8')), 'hex'), now(), 'admin', 'put'"
+                        + " FROM generate_series(1, 14) v, LATERAL (SELECT '# ' || v || E'\\n[collector]\\nwatch = true\\n' AS d) x",
                 "INSERT INTO rollouts (layer, staged_version, previous_version, state, waves, bake_seconds, max_failed,"
                         + " apply_deadline_seconds, started_waves, wave_started_at, created_at, created_by, updated_at)"
                         + " VALUES ('" + layer + "', 12, 3, 'rolled_back', '[]', 0, 0, 60, 1, now(), now(), 'admin', now())");
@@ -133,9 +134,44 @@ class HistoryRetentionIT {
     }
 
     @Test
+    void finishedRolloutsGoWithTheirPlansAfterTheAuditRetentionAndActiveOnesStay() throws SQLException {
+        String group = "old" + IDS.incrementAndGet();
+        String layer = "group/" + group;
+        String id = "rolled-" + IDS.incrementAndGet();
+        assertEquals(201, admin.createCollector(id).statusCode());
+        String rollout = "INSERT INTO rollouts (layer, staged_version, previous_version, state, waves, bake_seconds,"
+                + " max_failed, apply_deadline_seconds, started_waves, wave_started_at, created_at, created_by, updated_at,"
+                + " ended_at) VALUES ('" + layer + "', 1, 0, '%s', '[]', 0, 0, 60, 1, now(), now(), 'admin', now(), %s)"
+                + " RETURNING id";
+        sql("INSERT INTO config_layers (layer, latest_version) VALUES ('" + layer + "', 1)",
+                "INSERT INTO layer_revisions (layer, version, document, content_hash, created_at, created_by, source)"
+                        + " SELECT '" + layer + "', 1, d, encode(sha256(convert_to(d, 'UTF8')), 'hex'), now(), 'admin', 'put'"
+                        + " FROM (SELECT E'[collector]\\nwatch = true\\n' AS d) x");
+        for (String[] r : List.of(new String[] {"completed", "now() - interval '31 days'"},
+                new String[] {"rolled_back", "now() - interval '40 days'"}, new String[] {"completed", "now() - interval '29 days'"},
+                new String[] {"paused", "NULL"})) {
+            sql("WITH r AS (" + rollout.formatted(r[0], r[1]) + ")"
+                    + " INSERT INTO rollout_members (rollout_id, collector_id, wave, position, skipped)"
+                    + " SELECT id, '" + id + "', 0, 0, false FROM r",
+                    "INSERT INTO rollout_events (rollout_id, seq, at, kind, detail)"
+                            + " SELECT max(id), 1, now(), 'started', '' FROM rollouts");
+        }
+
+        assertEquals(2, purge().rollouts());
+
+        assertEquals(List.of("completed", "paused"), OpenStorage.column(SERVER.database(),
+                "SELECT state FROM rollouts WHERE layer = '" + layer + "' ORDER BY id"));
+        assertEquals(2, count("SELECT count(*) FROM rollout_members WHERE collector_id = '" + id + "'"));
+        assertEquals(2, count("SELECT count(*) FROM rollout_events e JOIN rollouts o ON o.id = e.rollout_id"
+                + " WHERE o.layer = '" + layer + "'"));
+        assertEquals(0, count("SELECT count(*) FROM rollout_events WHERE rollout_id NOT IN (SELECT id FROM rollouts)"));
+    }
+
+    @Test
     void outsideTheRetentionPurgeVersionsAndAuditEntriesStayImmutable() throws SQLException {
         String id = "immutable-" + IDS.incrementAndGet();
-        assertEquals(201, admin.createCollector(id).statusCode());
+        HttpResponse<String> created = admin.createCollector(id);
+        assertEquals(201, created.statusCode(), created.body());
         assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(5).toml()).statusCode());
         long versions = count("SELECT count(*) FROM config_revisions");
         long audit = count("SELECT count(*) FROM audit_log");

@@ -50,26 +50,35 @@ final class RetentionService implements PurgeExpiredDataUseCase {
                 // Fixed, not a setting: it is how long an agent may take to retry a lost answer.
                 purge(Kind.REGISTRATION_KEYS, now, RegistrationService.KEY_RETENTION),
                 history(PurgeExpiredDataPort.History.OWN_VERSIONS) + history(PurgeExpiredDataPort.History.LAYER_VERSIONS),
-                policy.audit().isZero() ? 0 : purge(Kind.AUDIT_ENTRIES, now, policy.audit()));
+                policy.audit().isZero() ? 0 : purge(Kind.AUDIT_ENTRIES, now, policy.audit()),
+                // A finished rollout's record is history like the audit trail, kept as long.
+                policy.audit().isZero() ? 0 : rollouts(now.minus(policy.audit())));
+    }
+
+    /** Finished rollouts a few at a time: each carries its whole wave plan (a member row per collector). */
+    static final int ROLLOUTS_PER_DELETE = 10;
+
+    private long rollouts(Instant endedBefore) {
+        return batches(ROLLOUTS_PER_DELETE, () -> purge.purgeFinishedRollouts(endedBefore, ROLLOUTS_PER_DELETE));
     }
 
     private long history(PurgeExpiredDataPort.History which) {
         return policy.keepVersions() == 0 ? 0
-                : batches(() -> purge.purgeHistory(which, policy.keepVersions(), policy.batchSize()));
+                : batches(policy.batchSize(), () -> purge.purgeHistory(which, policy.keepVersions(), policy.batchSize()));
     }
 
     private long purge(Kind kind, Instant now, Duration keep) {
         Instant cutoff = now.minus(keep);
-        return batches(() -> purge.purge(kind, cutoff, policy.batchSize()));
+        return batches(policy.batchSize(), () -> purge.purge(kind, cutoff, policy.batchSize()));
     }
 
     /** Runs one delete after another until one deletes less than a full batch, or the run's bound. */
-    private long batches(java.util.function.IntSupplier delete) {
+    private static long batches(int full, java.util.function.IntSupplier delete) {
         long total = 0;
         for (int i = 0; i < MAX_BATCHES_PER_RUN; i++) {
             int n = delete.getAsInt();
             total += n;
-            if (n < policy.batchSize()) {
+            if (n < full) {
                 break;
             }
         }

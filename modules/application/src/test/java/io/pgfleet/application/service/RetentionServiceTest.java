@@ -51,6 +51,22 @@ class RetentionServiceTest {
             surplus.merge(history, -deleted, Integer::sum);
             return deleted;
         }
+
+        /** Finished rollouts that ended at these times. */
+        final List<Instant> finishedRollouts = new ArrayList<>();
+
+        @Override
+        public int purgeFinishedRollouts(Instant endedBefore, int maxRollouts) {
+            calls.add("ROLLOUTS " + endedBefore + " " + maxRollouts);
+            int deleted = 0;
+            for (var it = finishedRollouts.iterator(); it.hasNext() && deleted < maxRollouts; ) {
+                if (it.next().isBefore(endedBefore)) {
+                    it.remove();
+                    deleted++;
+                }
+            }
+            return deleted;
+        }
     }
 
     /** Records what is asked of the daily partitions; drops report a fixed count. */
@@ -110,7 +126,7 @@ class RetentionServiceTest {
                 "REFRESH_TOKENS 2026-11-23T12:00:00Z 3", "ENROLMENT_TOKENS 2026-11-23T12:00:00Z 3",
                 "REGISTRATION_KEYS 2026-11-29T12:00:00Z 3",
                 "OWN_VERSIONS keep 1000 3", "LAYER_VERSIONS keep 1000 3",
-                "AUDIT_ENTRIES 2025-10-26T12:00:00Z 3"), tables.calls);
+                "AUDIT_ENTRIES 2025-10-26T12:00:00Z 3", "ROLLOUTS 2025-10-26T12:00:00Z 10"), tables.calls);
     }
 
     @Test
@@ -120,6 +136,10 @@ class RetentionServiceTest {
         tables.surplus.put(PurgeExpiredDataPort.History.LAYER_VERSIONS, 2);
         List<Instant> audit = new ArrayList<>(List.of(NOW.minus(Duration.ofDays(31)), NOW.minus(Duration.ofDays(29))));
         tables.rows.put(PurgeExpiredDataPort.Kind.AUDIT_ENTRIES, audit);
+        for (int i = 0; i < 12; i++) {
+            tables.finishedRollouts.add(NOW.minus(Duration.ofDays(31)));
+        }
+        tables.finishedRollouts.add(NOW.minus(Duration.ofDays(29)));
         RetentionSettings policy = new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2), Duration.ofDays(7), 3,
                 Duration.ofHours(1), 10, Duration.ofDays(30));
 
@@ -129,13 +149,16 @@ class RetentionServiceTest {
         assertEquals(7 + 2, purged.versions());
         assertEquals(1, purged.auditEntries());
         assertEquals(List.of(NOW.minus(Duration.ofDays(29))), audit, "the entry of the last 30 days stays");
+        assertEquals(12, purged.rollouts(), "finished rollouts are kept as long as the audit trail, 10 a delete");
+        assertEquals(List.of(NOW.minus(Duration.ofDays(29))), tables.finishedRollouts);
         assertEquals(List.of("OWN_VERSIONS keep 10 3", "OWN_VERSIONS keep 10 3", "OWN_VERSIONS keep 10 3",
                 "LAYER_VERSIONS keep 10 3"), tables.calls.stream().filter(c -> c.contains("VERSIONS")).toList());
 
         Tables untouched = new Tables();
         new RetentionService(untouched, new Days(), new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2),
                 Duration.ofDays(7), 3, Duration.ofHours(1), 0, Duration.ZERO), Clock.fixed(NOW, ZoneOffset.UTC)).purgeExpired();
-        assertEquals(List.of(), untouched.calls.stream().filter(c -> c.contains("VERSIONS") || c.contains("AUDIT")).toList());
+        assertEquals(List.of(), untouched.calls.stream()
+                .filter(c -> c.contains("VERSIONS") || c.contains("AUDIT") || c.contains("ROLLOUTS")).toList());
         assertThrows(IllegalArgumentException.class, () -> new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2),
                 Duration.ofDays(7), 3, Duration.ofHours(1), 9, Duration.ZERO), "fewer than 10 versions leaves rollback no room");
     }

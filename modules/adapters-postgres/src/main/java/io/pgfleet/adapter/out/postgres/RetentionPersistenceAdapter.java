@@ -73,6 +73,22 @@ public final class RetentionPersistenceAdapter implements PurgeExpiredDataPort {
                 new Object[] {keepNewest, maxRows});
     }
 
+    @Override
+    public int purgeFinishedRollouts(Instant endedBefore, int maxRollouts) {
+        // One statement: the members and the timeline go with their rollout (the foreign keys are
+        // checked at the statement's end, when all three are gone). A running or paused rollout
+        // never goes, whatever its age.
+        String sql = """
+                WITH expired AS (
+                    SELECT id FROM rollouts WHERE state IN ('completed', 'rolled_back') AND ended_at < ?
+                    ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED),
+                members AS (DELETE FROM rollout_members WHERE rollout_id IN (SELECT id FROM expired)),
+                events AS (DELETE FROM rollout_events WHERE rollout_id IN (SELECT id FROM expired))
+                DELETE FROM rollouts WHERE id IN (SELECT id FROM expired)""";
+        return Rows.guard("purging finished rollouts",
+                () -> (int) db.execute().delete(sql, Rows.timestamp(endedBefore), maxRollouts));
+    }
+
     private int immutableRows(String what, String sql, Object[] params) {
         return Rows.guard(what, () -> Rows.inTransaction(db, tx -> {
             tx.query("SELECT set_config('pgfleet.retention', 'on', true)").count();

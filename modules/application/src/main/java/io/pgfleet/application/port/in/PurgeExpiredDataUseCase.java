@@ -15,9 +15,10 @@ public interface PurgeExpiredDataUseCase {
      * @param registrationKeys registrations' idempotency keys past their retention
      * @param versions        configuration versions beyond the number kept (own documents and layers)
      * @param auditEntries    audit entries past their retention
+     * @param rollouts        finished rollouts past the audit retention
      */
     record Purged(long samples, long sampleBatches, long refreshTokens, long enrolmentTokens, long registrationKeys,
-                  long versions, long auditEntries) {
+                  long versions, long auditEntries, long rollouts) {
 
         /**
          * A run that deleted no history.
@@ -29,7 +30,7 @@ public interface PurgeExpiredDataUseCase {
          * @param registrationKeys registrations' idempotency keys past their retention
          */
         public Purged(long samples, long sampleBatches, long refreshTokens, long enrolmentTokens, long registrationKeys) {
-            this(samples, sampleBatches, refreshTokens, enrolmentTokens, registrationKeys, 0, 0);
+            this(samples, sampleBatches, refreshTokens, enrolmentTokens, registrationKeys, 0, 0, 0);
         }
 
         /**
@@ -50,7 +51,8 @@ public interface PurgeExpiredDataUseCase {
          * @return the sum
          */
         public long total() {
-            return samples + sampleBatches + refreshTokens + enrolmentTokens + registrationKeys + versions + auditEntries;
+            return samples + sampleBatches + refreshTokens + enrolmentTokens + registrationKeys + versions + auditEntries
+                    + rollouts;
         }
     }
 

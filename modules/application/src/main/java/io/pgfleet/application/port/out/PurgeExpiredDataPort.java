@@ -59,4 +59,15 @@ public interface PurgeExpiredDataPort {
      * @throws StorageUnavailableException when the database cannot be reached
      */
     int purgeHistory(History history, int keepNewest, int maxRows);
+
+    /**
+     * Deletes at most {@code maxRollouts} finished rollouts (completed or rolled back) that ended
+     * before the cutoff, with their wave plans and timelines. A running or paused rollout stays.
+     *
+     * @param endedBefore rollouts that ended before this instant go
+     * @param maxRollouts the most rollouts this call deletes (each may have thousands of members)
+     * @return how many rollouts it deleted
+     * @throws StorageUnavailableException when the database cannot be reached
+     */
+    int purgeFinishedRollouts(Instant endedBefore, int maxRollouts);
 }
