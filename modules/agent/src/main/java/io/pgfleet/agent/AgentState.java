@@ -25,7 +25,8 @@ import java.util.Properties;
  */
 public final class AgentState implements LastKnownGoodStore, ServerClient.RegistrationKeys {
 
-    private static final String IDENTITY = "identity.properties";
+    /** The file holding the identity; an agent that has one is registered. */
+    static final String IDENTITY_FILE = "identity.properties";
     private static final String REGISTRATION_KEY = "registration.key";
     private static final java.util.regex.Pattern KEY_SYNTAX = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{16,128}");
     private static final String LKG = "last-known-good.toml";
@@ -66,7 +67,7 @@ public final class AgentState implements LastKnownGoodStore, ServerClient.Regist
     }
 
     Optional<Identity> identity() {
-        Path f = dir.resolve(IDENTITY);
+        Path f = dir.resolve(IDENTITY_FILE);
         if (!Files.exists(f)) {
             return Optional.empty();
         }
@@ -98,7 +99,7 @@ public final class AgentState implements LastKnownGoodStore, ServerClient.Regist
     void saveIdentity(Identity identity) {
         String text = "# pgfleet agent identity; keep secret\ncollector_id=" + identity.collectorId()
                 + "\nrefresh_token=" + identity.refreshToken() + "\n";
-        writeAtomically(dir.resolve(IDENTITY), text);
+        writeAtomically(dir.resolve(IDENTITY_FILE), text);
     }
 
     /**

@@ -83,18 +83,23 @@ public record LocalSettings(URI serverUrl, String name, Map<String, String> labe
                 }
                 labels.put(k, String.valueOf(v));
             }
-            try {
-                // The server's rule, checked here so that a bad file stops the agent at start with
-                // this message instead of having every registration attempt refused.
-                io.pgfleet.domain.collector.Collector.checkNewLabels(labels);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(file + ": labels: " + e.getMessage());
-            }
         }
         Path base = file.toAbsolutePath().getParent();
         Optional<Path> secret = path(toml, "registration_secret_file", base);
         Optional<Path> enrolment = path(toml, "enrolment_token_file", base);
         Path state = path(toml, "state_dir", base).orElseThrow(() -> new IllegalArgumentException(file + ": state_dir is required"));
+        if (!Files.exists(state.resolve(AgentState.IDENTITY_FILE))) {
+            try {
+                // The labels are sent once, when the agent registers, and must then pass the server's
+                // rule: checked here so that a bad file stops an agent yet to register at start with
+                // this message instead of having every registration attempt refused. An agent
+                // registered already (perhaps by a release that accepted any label name) sends them
+                // no more, the server keeps its labels: it must still start after an upgrade.
+                io.pgfleet.domain.collector.Collector.checkNewLabels(labels);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ": labels: " + e.getMessage());
+            }
+        }
         TomlTable tls = toml.getTable("tls");
         Optional<Path> ca = Optional.empty();
         Optional<Path> cert = Optional.empty();

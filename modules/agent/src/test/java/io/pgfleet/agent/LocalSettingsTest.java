@@ -71,6 +71,15 @@ class LocalSettingsTest {
     }
 
     @Test
+    void anAgentRegisteredAlreadyStartsWithLabelsAnEarlierReleaseAcceptedSinceItSendsThemNoMore() throws Exception {
+        String legacy = "[labels]\n\"has space\" = \"x\"\nenv = \"prod\"\n";
+        assertThrows(IllegalArgumentException.class, () -> read(legacy), "not registered yet: the labels will be sent");
+        Files.createDirectories(dir.resolve("state"));
+        Files.writeString(dir.resolve("state/identity.properties"), "collector_id=db-1\nrefresh_token=r\n");
+        assertEquals(java.util.Map.of("has space", "x", "env", "prod"), read(legacy).labels());
+    }
+
+    @Test
     void aListThatIsNotAListOfStringsIsAnError() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read("allowed_hosts = \"db\"\n"));
         assertTrue(e.getMessage().contains("allowed_hosts is a list of strings"), e.getMessage());

@@ -409,7 +409,9 @@ final class ConfigCommand {
                 seen = Integer.parseInt(r.header("X-Config-Version").orElse(Integer.toString(seen)));
                 String etag = r.header("ETag").orElse("");
                 if (out.format() == Output.Format.table) {
-                    ctx.out().println(id + " version " + seen + " " + etag + " " + r.header("Last-Modified").orElse(""));
+                    // The headers are the server's text like any other: shown, not passed to the terminal.
+                    ctx.out().println(Output.printable(id + " version " + seen + " " + etag + " "
+                            + r.header("Last-Modified").orElse("")));
                     if (document) {
                         ctx.out().print(r.text());
                     }

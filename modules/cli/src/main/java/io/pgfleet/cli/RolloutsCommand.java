@@ -64,26 +64,33 @@ final class RolloutsCommand implements Callable<Integer> {
             ctx.output().object(r);
             return;
         }
-        ctx.out().println("Rollout " + r.path("id").asLong() + " of " + r.path("layer").asString() + "@"
+        // Every text here is someone else's: the change message and author, and the agents' own apply
+        // errors quoted in the failures, the reason and the timeline. Shown escaped, never acted on.
+        println(ctx, "Rollout " + r.path("id").asLong() + " of " + r.path("layer").asString() + "@"
                 + r.path("staged_version").asInt() + (r.path("previous_version").isNull() ? " (no previous version)"
                 : " (previous " + r.path("previous_version").asInt() + ")") + ": " + r.path("state").asString()
                 + ", wave " + r.path("current_wave").asInt() + " of " + r.path("wave_count").asInt());
-        ctx.out().println("bake " + r.path("bake_seconds").asInt() + " s, max_failed " + r.path("max_failed").asInt()
+        println(ctx, "bake " + r.path("bake_seconds").asInt() + " s, max_failed " + r.path("max_failed").asInt()
                 + ", apply deadline " + r.path("apply_deadline_seconds").asInt() + " s; started by "
                 + r.path("created_by").asString() + " at " + r.path("created_at").asString()
                 + (r.path("message").asString().isEmpty() ? "" : ": " + r.path("message").asString()));
         ctx.output().list(r, r.path("waves"), WAVES);
         if (!r.path("reason").asString().isEmpty()) {
-            ctx.out().println("Reason: " + r.path("reason").asString());
+            println(ctx, "Reason: " + r.path("reason").asString());
         }
         for (JsonNode f : r.path("failures")) {
-            ctx.out().println("  failed: " + f.path("collector_id").asString() + ": " + f.path("error").asString());
+            println(ctx, "  failed: " + f.path("collector_id").asString() + ": " + f.path("error").asString());
         }
         ctx.out().println("Timeline:");
         for (JsonNode e : r.path("timeline")) {
-            ctx.out().println("  " + e.path("at").asString() + "  " + e.path("detail").asString()
+            println(ctx, "  " + e.path("at").asString() + "  " + e.path("detail").asString()
                     + (e.path("by").asString().isEmpty() ? "" : " (" + e.path("by").asString() + ")"));
         }
+    }
+
+    /** One line of server text, as the terminal should show it ({@link Output#printable}). */
+    private static void println(Context ctx, String line) {
+        ctx.out().println(Output.printable(line));
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List rollouts, newest first.")
@@ -179,7 +186,7 @@ final class RolloutsCommand implements Callable<Integer> {
             }
             JsonNode r = ctx.api().call(ServerApi.Call.json("POST", "/api/v1/rollouts" + (force ? "?force=true" : ""), body)).json();
             if (ctx.output().format() == Output.Format.table) {
-                ctx.out().println("Started rollout " + r.path("id").asLong() + " of " + r.path("layer").asString() + "@"
+                println(ctx, "Started rollout " + r.path("id").asLong() + " of " + r.path("layer").asString() + "@"
                         + r.path("staged_version").asInt() + "; wave 1 of " + r.path("wave_count").asInt() + " has "
                         + r.path("waves").path(0).path("members").asInt() + " members");
             } else {

@@ -78,6 +78,34 @@ class CliUnitTest {
     }
 
     @Test
+    void rolloutsShowPrintsTheAgentsErrorsTheMessageAndTheTimelineEscapedNotActedOn() throws IOException {
+        // An agent's apply error (quoted in failures, reason and timeline) and an operator's message are
+        // text from others; a carriage return would let one line overwrite another on the terminal.
+        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/api/v1/rollouts/7", exchange -> answer(exchange, 200, "application/json", """
+                {"id":7,"layer":"group/g","staged_version":2,"previous_version":1,"state":"rolled_back",
+                 "current_wave":1,"wave_count":2,"bake_seconds":60,"max_failed":0,"apply_deadline_seconds":600,
+                 "created_by":"op\\u202eevil","created_at":"2026-12-01T10:00:00Z","message":"m\\u001b]0;owned\\u0007",
+                 "waves":[{"wave":1,"spec":{"percent":50},"state":"failed","members":1,"applied":0,"failed":1,
+                           "pending":0,"skipped":0}],
+                 "reason":"db-1 failed: x\\u001b[2J","failures":[{"collector_id":"db-1","error":"bad\\rall good\\u009b1m"}],
+                 "timeline":[{"at":"2026-12-01T10:00:01Z","kind":"rollback","detail":"d\\u001b[1A","by":"b\\u202e"}]}"""));
+        stub.start();
+        try {
+            Ran ran = run(loggedInTo(stub), "rollouts", "show", "7");
+            assertEquals(ExitCodes.OK, ran.exit(), ran.err());
+            assertTrue(ran.out().chars().noneMatch(c -> c == 0x1b || c == 0x07 || c == 0x9b || c == 0x202e || c == '\r'),
+                    ran.out());
+            for (String shown : List.of("started by op\\u202eevil", "m\\u001b]0;owned\\u0007", "Reason: db-1 failed: x\\u001b[2J",
+                    "failed: db-1: bad all good\\u009b1m", "d\\u001b[1A (b\\u202e)")) {
+                assertTrue(ran.out().contains(shown), shown + " in " + ran.out());
+            }
+        } finally {
+            stub.stop(0);
+        }
+    }
+
+    @Test
     void aTokenIsReplacedAQuarterOfItsLifetimeAndAtMostThirtySecondsBeforeItExpires() {
         Instant t0 = Instant.parse("2026-11-30T08:00:00Z");
         Session tenSeconds = new Session("http://s", "admin", "admin", "a", t0, t0.plusSeconds(10), "r");

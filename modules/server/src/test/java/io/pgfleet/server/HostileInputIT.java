@@ -128,6 +128,43 @@ class HostileInputIT {
     }
 
     @Test
+    void aGroupDescriptionWithTerminalControlsOrBidiOverridesIsRefusedAndChangesNothing() throws SQLException {
+        String group = "described-" + IDS.incrementAndGet();
+        long audit = count("SELECT count(*) FROM audit_log");
+        // Operators type descriptions; every console, CLI and script shows them to other operators.
+        for (String bad : java.util.List.of("x\\u001b]0;owned\\u0007", "gpj\\u202eexe", "over\\rwritten", "c1\\u009b2J")) {
+            assertProblem(admin.postJson("/api/v1/groups", "{\"id\": \"" + group + "\", \"description\": \"" + bad + "\"}"),
+                    400, "description");
+        }
+        assertEquals(0, count("SELECT count(*) FROM config_groups WHERE id = '" + group + "'"));
+        assertEquals(audit, count("SELECT count(*) FROM audit_log"));
+
+        assertEquals(201, admin.postJson("/api/v1/groups", "{\"id\": \"" + group
+                + "\", \"description\": \"line one\\nline two\\tand a tab, d\u00e9j\u00e0 vu\"}").statusCode());
+        long created = count("SELECT count(*) FROM audit_log");
+        assertProblem(admin.send(admin.request("/api/v1/groups/" + group).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"description\": \"x\\u001b[2J\"}"))), 400, "description");
+        assertEquals(1, count("SELECT count(*) FROM config_groups WHERE id = '" + group + "' AND description = 'line one'"
+                + " || chr(10) || 'line two' || chr(9) || 'and a tab, d\u00e9j\u00e0 vu'"));
+        assertEquals(created, count("SELECT count(*) FROM audit_log"));
+    }
+
+    @Test
+    void anAgentsFailureIsRecordedWhateverItsErrorHoldsWithTerminalControlsStoredEscaped() throws SQLException {
+        ApiClient agent = registeredAgent();
+        String self = subjectOf(agent);
+        assertEquals(201, admin.putToml("/api/v1/config/" + self, aDocument().pushInterval(5).toml()).statusCode());
+        // The agent's error quotes what it met on the host; refusing the report would lose the failure.
+        assertEquals(204, agent.postJson("/api/v1/collectors/" + self + "/status", "{\"version\": 1, \"status\": \"FAILED\", "
+                + "\"error\": \"disk\\u001b[2J full\\r\\nnext\\u202eline\\tend\", \"effective_sha256\": \""
+                + "b".repeat(64) + "\"}").statusCode());
+        assertEquals(1, count("SELECT count(*) FROM collector_status WHERE collector_id = '" + self + "' AND last_status = 'FAILED'"
+                + " AND last_error = 'disk\\u001b[2J full\\u000d' || chr(10) || 'next\\u202eline' || chr(9) || 'end'"));
+        HttpResponse<String> fleet = admin.get("/api/v1/collectors");
+        assertTrue(fleet.body().contains("disk\\\\u001b[2J full\\\\u000d\\nnext\\\\u202eline\\tend"), fleet.body());
+    }
+
+    @Test
     void nulCharactersAndInstantsOutsideTheDatabaseRangeAre400ProblemsNamingTheField() throws SQLException {
         String id = newCollectorWithTwoVersions();
         long audit = count("SELECT count(*) FROM audit_log");

@@ -379,6 +379,7 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
 
     @Override
     public LayerChangeResult create(Group group, Actor actor) {
+        Group.checkNewDescription(group.description());
         Instant now = clock.instant();
         return store.transact(tx -> {
             tx.lockLayers();
@@ -396,6 +397,8 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     @Override
     public LayerChangeResult update(GroupId id, Optional<LabelSelector> selector, OptionalInt priority,
                                     Optional<String> description, Actor actor, CapabilityMode mode) {
+        // Only a description being set: one stored by an earlier release stays when it is not changed.
+        description.ifPresent(Group::checkNewDescription);
         Instant now = clock.instant();
         return changeGroup(id, mode, (tx, world, old) -> {
             Group updated = new Group(id, selector.orElse(old.selector()),

@@ -85,8 +85,15 @@ public record ApplyReport(CollectorId collectorId, int version, ApplyStatus stat
         if (status == ApplyStatus.FAILED && error.isBlank()) {
             throw new IllegalArgumentException("a failed apply says why");
         }
+        // An agent's error is kept whatever it holds (a failure must be recorded, and its text often
+        // quotes a file or a server that the agent does not control), but what a terminal or a log
+        // would act on is stored escaped: every reader of it (the fleet view, rollouts, scripts
+        // printing the JSON) then shows it rather than passing it to the operator's terminal.
+        error = io.pgfleet.domain.common.ShownText.escaped(error);
         if (error.length() > MAX_ERROR) {
-            error = error.substring(0, MAX_ERROR);
+            // Not between the two halves of a surrogate pair: half a character is no text.
+            int end = Character.isHighSurrogate(error.charAt(MAX_ERROR - 1)) ? MAX_ERROR - 1 : MAX_ERROR;
+            error = error.substring(0, end);
         }
     }
 }

@@ -27,4 +27,22 @@ public record Group(GroupId id, LabelSelector selector, int priority, String des
             throw new IllegalArgumentException("a group description is at most 1000 characters without NUL");
         }
     }
+
+    /**
+     * Checks a description about to be set (a group created, or its description changed): besides
+     * the bounds every stored one keeps, no character a terminal or a log would act on rather than
+     * show ({@link io.pgfleet.domain.common.ShownText}); line feeds and tabs are text. Operators type
+     * descriptions, so a refusal is answered at once; one stored by an earlier release still loads.
+     *
+     * @param description the description
+     * @return the same description
+     * @throws IllegalArgumentException naming the first such character
+     */
+    public static String checkNewDescription(String description) {
+        io.pgfleet.domain.common.ShownText.firstActedOn(description).ifPresent(at -> {
+            throw new IllegalArgumentException("description: control characters other than line feed and tab, and"
+                    + " bidirectional formatting characters, are not accepted (" + at + ")");
+        });
+        return description;
+    }
 }
