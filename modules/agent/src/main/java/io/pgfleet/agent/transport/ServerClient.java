@@ -471,14 +471,42 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
 
     /**
      * A failed answer: 413 too large, 429 (overloaded) and 5xx try again later, after the server's
-     * {@code Retry-After} if it gave one; other 4xx never accepted.
+     * {@code Retry-After} if it gave one; a redirect too (below); other 4xx never accepted.
      */
     private static Failure failure(HttpClientResponse response, String what) {
         int code = response.status().code();
+        if (isRedirect(code)) {
+            return new Failure(redirected(response, what));
+        }
         String text = excerpt(response);
         ServerException.Kind kind = code == 413 ? ServerException.Kind.TOO_LARGE
                 : code == 429 || code >= 500 ? ServerException.Kind.UNAVAILABLE : ServerException.Kind.REJECTED;
         return new Failure(new ServerException(kind, what + " answered " + code + ": " + text, null, retryAfter(response)));
+    }
+
+    private static boolean isRedirect(int code) {
+        return code >= 300 && code < 400;
+    }
+
+    /**
+     * A redirect is never followed: the agent's token (or registration secret) goes to
+     * {@code server_url} only, never to wherever an answer points. Nor is it the server refusing
+     * the request: a proxy moving plain HTTP to HTTPS or to another host says nothing about the
+     * samples, which would otherwise be dropped batch after batch. So it is a failure that is
+     * retried (with back-off), and the log names the remedy.
+     */
+    private static ServerException redirected(HttpClientResponse response, String what) {
+        String location = response.headers().first(HeaderNames.LOCATION).map(ServerClient::printable).orElse("nowhere");
+        return new ServerException(ServerException.Kind.UNAVAILABLE, what + " answered " + response.status().code()
+                + ", a redirect to " + location + ", which is not followed (the agent sends its credentials to"
+                + " server_url only); if the server moved, correct server_url in the agent's local file", null,
+                retryAfter(response));
+    }
+
+    /** A header value for the log: control characters dropped, at most 200 characters. */
+    private static String printable(String value) {
+        String p = value.replaceAll("\\p{C}", "");
+        return p.length() > 200 ? p.substring(0, 200) + "…" : p;
     }
 
     /** The {@code Retry-After} of an answer in seconds (the form pgfleet sends); a date or garbage says nothing. */
@@ -583,6 +611,9 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             }
             if (code == 401 || code == 403) {
                 throw new ServerException(whenRefused, what + " refused: " + text, null);
+            }
+            if (code != expected && isRedirect(code)) {
+                throw redirected(r, what);
             }
             if (code != expected) {
                 // 429: the server is overloaded, not refusing this request; it is worth asking again.
