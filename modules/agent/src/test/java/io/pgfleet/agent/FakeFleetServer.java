@@ -40,6 +40,7 @@ public final class FakeFleetServer implements AutoCloseable {
     private volatile boolean checkAccess;
     private volatile boolean away;
     private volatile int overloadedRetryAfter;
+    private volatile Optional<URI> pushRedirect = Optional.empty();
     private final AtomicInteger overloadedAnswers = new AtomicInteger();
     private final Map<String, List<String>> stored = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicInteger largestPush = new AtomicInteger();
@@ -115,6 +116,14 @@ public final class FakeFleetServer implements AutoCloseable {
         this.overloadedRetryAfter = retryAfterSeconds;
     }
 
+    /**
+     * While set, pushes answer {@code 308 Permanent Redirect} to this address, as a load balancer
+     * moving plain HTTP to another host or to HTTPS does; empty ends it.
+     */
+    public void redirectPushesTo(Optional<URI> location) {
+        this.pushRedirect = location;
+    }
+
     /** How many pushes were answered 429. */
     public int overloadedAnswers() {
         return overloadedAnswers.get();
@@ -142,6 +151,12 @@ public final class FakeFleetServer implements AutoCloseable {
         largestPush.accumulateAndGet(body.length, Math::max);
         if (away) {
             send(ex, 503, "application/problem+json", "{\"title\":\"away\"}");
+            return;
+        }
+        Optional<URI> redirect = pushRedirect;
+        if (redirect.isPresent()) {
+            ex.getResponseHeaders().add("Location", redirect.get().resolve("/api/v1/metrics/push").toString());
+            send(ex, 308, "text/plain", "moved");
             return;
         }
         int retryAfter = overloadedRetryAfter;

@@ -133,4 +133,56 @@ class ServerClientTest {
             assertTrue(e.getMessage().contains("only an enrolment token"), e.getMessage());
         }
     }
+
+    @Test
+    void anAnswerTrickledWithoutEndIsAbandonedAtTheDeadlineAndItsConnectionClosed() throws Exception {
+        try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.CountDownLatch closedByAgent = new java.util.concurrent.CountDownLatch(1);
+            Thread.ofVirtual().start(() -> trickleForever(listener, closedByAgent));
+            ServerClient c = new ServerClient(java.net.URI.create("http://127.0.0.1:" + listener.getLocalPort()),
+                    Optional.empty(), Optional.empty(), Optional.empty(), "c-1", "r0", (id, refresh) -> { })
+                    .answeringWithin(java.time.Duration.ofSeconds(1));
+            // Each read gets a byte well within the read timeout, so only a deadline on the whole
+            // exchange ends it; without one the pull lane would wait for as long as the server likes.
+            ServerException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMinutes(2),
+                    () -> assertThrows(ServerException.class, () -> c.fetch(new ConfigSource.Request("", 0, 0))));
+            assertEquals(ServerException.Kind.UNAVAILABLE, e.kind());
+            assertTrue(e.getMessage().contains("no complete answer within 1 s"), e.getMessage());
+            closedByAgent.await();
+        }
+    }
+
+    /**
+     * Answers one request with a chunked body of one byte every 20 ms that never ends, until the
+     * client closes the connection.
+     */
+    private static void trickleForever(java.net.ServerSocket listener, java.util.concurrent.CountDownLatch closed) {
+        try (java.net.Socket s = listener.accept()) {
+            java.io.InputStream in = s.getInputStream();
+            java.io.OutputStream out = s.getOutputStream();
+            byte[] request = new byte[8192];
+            // The request's head: read until the blank line.
+            String head = "";
+            while (!head.contains("\r\n\r\n")) {
+                int n = in.read(request);
+                if (n < 0) {
+                    return;
+                }
+                head += new String(request, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+            }
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/toml\r\nX-Config-Version: 1\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            out.flush();
+            while (true) {
+                out.write("1\r\n#\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                out.flush();
+                Thread.sleep(20);
+            }
+        } catch (java.io.IOException e) {
+            // the agent closed the connection: what the test waits for
+            closed.countDown();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

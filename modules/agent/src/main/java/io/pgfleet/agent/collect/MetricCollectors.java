@@ -61,7 +61,7 @@ public final class MetricCollectors implements MetricSource {
         };
     }
 
-    /** The longest statement text kept in a label (the server takes label values of 256 characters). */
+    /** The longest statement text kept in a label, in UTF-16 units (a sample takes label values of 256). */
     static final int MAX_QUERY_LABEL = 200;
 
     /**
@@ -80,7 +80,7 @@ public final class MetricCollectors implements MetricSource {
             ps.setInt(2, top);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Map<String, String> l = Map.of("queryid", rs.getString("queryid"), "query", rs.getString("query"));
+                    Map<String, String> l = Map.of("queryid", rs.getString("queryid"), "query", label(rs.getString("query")));
                     out.add(new Sample("pg_stat_statements_calls_total", l, rs.getDouble("calls"), now));
                     out.add(new Sample("pg_stat_statements_exec_seconds_total", l,
                             rs.getDouble("total_exec_time") / 1000.0, now));
@@ -89,6 +89,20 @@ public final class MetricCollectors implements MetricSource {
             }
         }
         return out;
+    }
+
+    /**
+     * A statement's text cut to {@link #MAX_QUERY_LABEL} UTF-16 units, as a sample's label is measured.
+     * PostgreSQL's {@code left} counts characters, and a character outside the basic plane (an emoji)
+     * is two units: 200 of them would make a label the sample refuses, and with it the whole run, for
+     * as long as that statement stays among the top. A pair is never cut in half.
+     */
+    static String label(String text) {
+        if (text.length() <= MAX_QUERY_LABEL) {
+            return text;
+        }
+        int end = Character.isHighSurrogate(text.charAt(MAX_QUERY_LABEL - 1)) ? MAX_QUERY_LABEL - 1 : MAX_QUERY_LABEL;
+        return text.substring(0, end);
     }
 
     @Override

@@ -158,6 +158,8 @@ public final class AgentCore {
     private String etag = "";
     /** Whether the server has answered a pull yet: until it has, pulls are answered at once. */
     private boolean answered;
+    /** Whether the last-known-good was tried (at the first pull the server did not answer). */
+    private boolean lastKnownGoodTried;
     private final Object pushLock = new Object();
     private int pullFailures;
     private int pushFailures;
@@ -342,8 +344,13 @@ public final class AgentCore {
     }
 
     private void useLastKnownGood(String why) {
+        if (lastKnownGoodTried || appliedVersion > 0) {
+            return;
+        }
+        // Once: a copy that cannot be used now will not become usable while the server is away.
+        lastKnownGoodTried = true;
         Optional<LastKnownGoodStore.Cached> cached = p.store().lastKnownGood();
-        if (cached.isEmpty() || appliedVersion > 0) {
+        if (cached.isEmpty()) {
             return;
         }
         log("server unreachable at start-up (" + why + "); running on the last-known-good configuration, version "
@@ -392,14 +399,14 @@ public final class AgentCore {
     private void apply(int version, String document, String newEtag, boolean fromServer) {
         Validation v = ConfigValidator.validate(p.parser().parse(document));
         if (v instanceof Validation.Invalid invalid) {
-            fail(version, "the document is invalid: " + invalid.errors().stream().map(ValidationError::toString)
-                    .collect(Collectors.joining("; ")));
+            refuse(version, "the document is invalid: " + invalid.errors().stream().map(ValidationError::toString)
+                    .collect(Collectors.joining("; ")), fromServer);
             return;
         }
         EffectiveConfig next = ((Validation.Valid) v).effective();
         Optional<String> problem = hostProblem(next);
         if (problem.isPresent()) {
-            fail(version, problem.get());
+            refuse(version, problem.get(), fromServer);
             return;
         }
         // Only now, inside the allow-lists, is the database touched: what it offers decides whether the
@@ -407,8 +414,8 @@ public final class AgentCore {
         probed = probe(next.postgres());
         List<CapabilityGap> lacking = probed.map(pg -> CapabilityCheck.requirements(next, pg)).orElse(List.of());
         if (!lacking.isEmpty()) {
-            fail(version, "this host lacks what the configuration needs: " + lacking.stream().map(CapabilityGap::toString)
-                    .collect(Collectors.joining("; ")));
+            refuse(version, "this host lacks what the configuration needs: " + lacking.stream().map(CapabilityGap::toString)
+                    .collect(Collectors.joining("; ")), fromServer);
             return;
         }
         boolean firstRun = !collecting;
@@ -465,12 +472,36 @@ public final class AgentCore {
         if (!t.passwordEnv().isEmpty() && !p.host().envSet(t.passwordEnv())) {
             return Optional.of("postgres.password_env names " + t.passwordEnv() + ", which is not set for the agent");
         }
+        // Each path is a sample's label: one longer than a label holds would fail every run of the
+        // collector (for every path) while the version counted as applied.
+        Optional<String> overlong = next.diskPaths().stream().filter(d -> d.length() > Sample.MAX_LABEL_VALUE)
+                .map(d -> "collectors.disk_usage.paths: " + d.substring(0, 40) + "… is longer than "
+                        + Sample.MAX_LABEL_VALUE + " characters, the most a sample's label holds; name it by a shorter"
+                        + " path (a symbolic link, a mount point)").findFirst();
+        if (overlong.isPresent()) {
+            return overlong;
+        }
         return next.diskPaths().stream().filter(d -> !p.host().exists(d))
                 .map(d -> "collectors.disk_usage.paths: " + d + " does not exist on this host").findFirst();
     }
 
     private List<String> resolved(List<String> paths) {
         return paths.stream().map(d -> p.host().realPath(d).orElse(d)).toList();
+    }
+
+    /**
+     * A version that cannot run here. Sent by the server, it failed: reported, never retried. Read
+     * from the last-known-good copy, only the copy is refused: it may be damaged (a truncated write,
+     * a hand edit) or the host may have changed since, and marking the version failed would make the
+     * agent skip that same version when the server sends it intact.
+     */
+    private void refuse(int version, String error, boolean fromServer) {
+        if (fromServer) {
+            fail(version, error);
+            return;
+        }
+        log("the last-known-good configuration (version " + version + ") cannot be used: " + error + "; it is"
+                + " ignored as if there were none, and version " + version + " is applied if the server sends it");
     }
 
     private void fail(int version, String error) {

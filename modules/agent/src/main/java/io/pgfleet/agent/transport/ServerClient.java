@@ -119,7 +119,13 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
     public static final int MAX_DOCUMENT_BYTES = 1024 * 1024;
     /** Most bytes of a registration or refresh answer read. */
     public static final int MAX_JSON_BYTES = 64 * 1024;
-    /** Most bytes of a failed answer's body read, for the log. */
+    /**
+     * The longest one request may take from connecting to the last byte of its answer (a watch: this
+     * beyond the seconds the server is asked to hold it). The read timeout bounds each read only: a
+     * server, proxy or network that sends a byte now and then, or a chunked answer that never ends,
+     * would otherwise hold a lane (configuration or push) for days.
+     */
+    public static final Duration ANSWER_DEADLINE = Duration.ofSeconds(60);
     /** The operating system as the server shows it, bounded as the server requires. */
     static final String OS = bounded(System.getProperty("os.name", "") + " " + System.getProperty("os.version", "")
             + " " + System.getProperty("os.arch", ""));
@@ -155,6 +161,8 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
     private volatile String accessToken = "";
     /** The configuration schema version reported in the facts: this agent's own, unless told otherwise. */
     private volatile int schemaVersion = ConfigSchema.VERSION;
+    /** How long one exchange may take beyond the time a watch is held; see {@link #ANSWER_DEADLINE}. */
+    private volatile Duration answerDeadline = ANSWER_DEADLINE;
 
     /**
      * A client for one server.
@@ -242,6 +250,21 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             throw new IllegalArgumentException("schema version 1.." + ConfigSchema.VERSION + ", got " + version);
         }
         this.schemaVersion = version;
+        return this;
+    }
+
+    /**
+     * Gives every request this long instead of {@link #ANSWER_DEADLINE}: for tests that play a server
+     * trickling its answer.
+     *
+     * @param deadline the longest one request may take (a watch: beyond the seconds it is held)
+     * @return this client
+     */
+    public ServerClient answeringWithin(Duration deadline) {
+        if (deadline.isNegative() || deadline.isZero()) {
+            throw new IllegalArgumentException("a deadline is positive, got " + deadline);
+        }
+        this.answerDeadline = deadline;
         return this;
     }
 
@@ -372,7 +395,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
     public Fetch fetch(Request request) throws ServerException {
         String path = "/api/v1/config/" + collectorId;
         Duration timeout = Duration.ofSeconds(request.watchSeconds() + 30L);
-        return authorized(() -> {
+        return authorized(answerDeadline.plusSeconds(request.watchSeconds()), "configuration pull", () -> {
             HttpClientRequest r = bearer(http.get(path)).readTimeout(timeout);
             if (request.watchSeconds() == 0) {
                 oneOff(r);
@@ -414,7 +437,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                         .add("hosts", Json.createArrayBuilder(a.hosts())))
                 .add("facts", facts(report, schemaVersion))
                 .build().toString();
-        authorized(() -> bearer(oneOff(http.post("/api/v1/collectors/" + collectorId + "/status")))
+        authorized(answerDeadline, "status report", () -> bearer(oneOff(http.post("/api/v1/collectors/" + collectorId + "/status")))
                 .header(HeaderNames.CONTENT_TYPE, "application/json").submit(body), response -> {
             if (response.status().code() != 204) {
                 throw failure(response, "status report");
@@ -433,7 +456,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                     .add("ts", s.ts().toString()));
         }
         String body = Json.createObjectBuilder().add("batch_id", batchId).add("samples", a).build().toString();
-        authorized(() -> bearer(oneOff(http.post("/api/v1/metrics/push"))).header(HeaderNames.CONTENT_TYPE, "application/json")
+        authorized(answerDeadline, "push", () -> bearer(oneOff(http.post("/api/v1/metrics/push"))).header(HeaderNames.CONTENT_TYPE, "application/json")
                 .submit(body), response -> {
             if (response.status().code() != 202) {
                 throw failure(response, "push");
@@ -471,14 +494,42 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
 
     /**
      * A failed answer: 413 too large, 429 (overloaded) and 5xx try again later, after the server's
-     * {@code Retry-After} if it gave one; other 4xx never accepted.
+     * {@code Retry-After} if it gave one; a redirect too (below); other 4xx never accepted.
      */
     private static Failure failure(HttpClientResponse response, String what) {
         int code = response.status().code();
+        if (isRedirect(code)) {
+            return new Failure(redirected(response, what));
+        }
         String text = excerpt(response);
         ServerException.Kind kind = code == 413 ? ServerException.Kind.TOO_LARGE
                 : code == 429 || code >= 500 ? ServerException.Kind.UNAVAILABLE : ServerException.Kind.REJECTED;
         return new Failure(new ServerException(kind, what + " answered " + code + ": " + text, null, retryAfter(response)));
+    }
+
+    private static boolean isRedirect(int code) {
+        return code >= 300 && code < 400;
+    }
+
+    /**
+     * A redirect is never followed: the agent's token (or registration secret) goes to
+     * {@code server_url} only, never to wherever an answer points. Nor is it the server refusing
+     * the request: a proxy moving plain HTTP to HTTPS or to another host says nothing about the
+     * samples, which would otherwise be dropped batch after batch. So it is a failure that is
+     * retried (with back-off), and the log names the remedy.
+     */
+    private static ServerException redirected(HttpClientResponse response, String what) {
+        String location = response.headers().first(HeaderNames.LOCATION).map(ServerClient::printable).orElse("nowhere");
+        return new ServerException(ServerException.Kind.UNAVAILABLE, what + " answered " + response.status().code()
+                + ", a redirect to " + location + ", which is not followed (the agent sends its credentials to"
+                + " server_url only); if the server moved, correct server_url in the agent's local file", null,
+                retryAfter(response));
+    }
+
+    /** A header value for the log: control characters dropped, at most 200 characters. */
+    private static String printable(String value) {
+        String p = value.replaceAll("\\p{C}", "");
+        return p.length() > 200 ? p.substring(0, 200) + "…" : p;
     }
 
     /** The {@code Retry-After} of an answer in seconds (the form pgfleet sends); a date or garbage says nothing. */
@@ -504,21 +555,31 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
         }
     }
 
-    private <T> T authorized(Supplier<HttpClientResponse> request, Function<HttpClientResponse, T> handler)
-            throws ServerException {
+    /** What one authorised exchange came to: the handler's value, or a 401. */
+    private record Answer<T>(boolean unauthorized, T value) {
+    }
+
+    private <T> T authorized(Duration deadline, String what, Supplier<HttpClientResponse> request,
+                             Function<HttpClientResponse, T> handler) throws ServerException {
         keepUnsaved();
         for (int attempt = 0; attempt < 2; attempt++) {
             String used = accessToken;
-            try (HttpClientResponse response = send(request)) {
-                if (response.status().code() != 401) {
+            Answer<T> answer = within(deadline, what, () -> {
+                try (HttpClientResponse response = send(request)) {
+                    if (response.status().code() == 401) {
+                        return new Answer<T>(true, null);
+                    }
                     try {
-                        return handler.apply(response);
+                        return new Answer<>(false, handler.apply(response));
                     } catch (Failure f) {
                         throw f.exception;
                     } catch (RuntimeException e) {
                         throw new ServerException(ServerException.Kind.UNAVAILABLE, e.getMessage(), e);
                     }
                 }
+            });
+            if (!answer.unauthorized()) {
+                return answer.value();
             }
             if (attempt == 0) {
                 refresh(used);
@@ -526,6 +587,42 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
         }
         throw new ServerException(ServerException.Kind.UNAUTHORIZED,
                 "the server refuses this agent's tokens (401 after a refresh)", null);
+    }
+
+    /** An exchange that ends in a {@link ServerException} or a value. */
+    private interface Exchange<T> {
+        T run() throws ServerException;
+    }
+
+    /**
+     * Runs one exchange (connect, send, read the whole answer) on a virtual thread of its own and
+     * abandons it at the deadline. Interrupting a virtual thread blocked in a socket read closes the
+     * socket, so the abandoned exchange ends too and holds nothing; the lane that waited goes on
+     * with a failure (retried with back-off like an unreachable server).
+     */
+    private static <T> T within(Duration deadline, String what, Exchange<T> exchange) throws ServerException {
+        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(exchange::run);
+        Thread thread = Thread.ofVirtual().name("agent-request").start(task);
+        try {
+            return task.get(deadline.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            thread.interrupt();
+            throw new ServerException(ServerException.Kind.UNAVAILABLE, what + ": no complete answer within "
+                    + deadline.toSeconds() + " s (the server or the network sends it too slowly, or without end); the"
+                    + " request is abandoned", null);
+        } catch (InterruptedException e) {
+            // The agent is stopping: the request ends with it.
+            thread.interrupt();
+            Thread.currentThread().interrupt();
+            throw new ServerException(ServerException.Kind.UNAVAILABLE, what + ": interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            switch (e.getCause()) {
+                case ServerException se -> throw se;
+                case RuntimeException re -> throw re;
+                case Error err -> throw err;
+                default -> throw new ServerException(ServerException.Kind.UNAVAILABLE, what + ": " + e.getCause(), e.getCause());
+            }
+        }
     }
 
     private static HttpClientResponse send(Supplier<HttpClientResponse> request) throws ServerException {
@@ -571,6 +668,11 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
 
     private JsonObject call(Supplier<HttpClientResponse> request, int expected, String what,
                             ServerException.Kind whenRefused) throws ServerException {
+        return within(answerDeadline, what, () -> exchange(request, expected, what, whenRefused));
+    }
+
+    private static JsonObject exchange(Supplier<HttpClientResponse> request, int expected, String what,
+                                       ServerException.Kind whenRefused) throws ServerException {
         try (HttpClientResponse r = send(request)) {
             int code = r.status().code();
             String text;
@@ -583,6 +685,9 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             }
             if (code == 401 || code == 403) {
                 throw new ServerException(whenRefused, what + " refused: " + text, null);
+            }
+            if (code != expected && isRedirect(code)) {
+                throw redirected(r, what);
             }
             if (code != expected) {
                 // 429: the server is overloaded, not refusing this request; it is worth asking again.

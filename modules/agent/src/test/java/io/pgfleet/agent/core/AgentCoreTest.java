@@ -474,4 +474,42 @@ class AgentCoreTest {
         assertTrue(f.selfMetrics.containsAll(List.of("collect sysstat failed", "pull refused")), f.selfMetrics.toString());
         assertTrue(core.lockedOut());
     }
+
+    @Test
+    void aTruncatedLastKnownGoodAtStartUpIsIgnoredAndTheSameVersionFromTheServerIsAppliedLater(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        String document = "[collector]\npush_interval = 10\n\n[collectors.sysstat]\nenabled = true\ninterval = 2\n";
+        io.pgfleet.agent.AgentState state = new io.pgfleet.agent.AgentState(dir);
+        state.saveLastKnownGood(new LastKnownGoodStore.Cached(3, document));
+        // The host lost power while its disk wrote back the file (or someone edited it): half a document.
+        java.nio.file.Path file = dir.resolve("last-known-good.toml");
+        java.nio.file.Files.writeString(file, document.substring(0, document.indexOf("true") + 2));
+        f.realStore = Optional.of(state);
+        f.serverAway = true;
+        AgentCore core = f.with().published(3, document).start();
+        f.scheduler.runFor(Duration.ofSeconds(1));
+        assertEquals(0, core.failedVersion(), "the damaged copy says nothing about version 3 itself: " + f.log);
+        assertEquals(1, f.log.stream().filter(l -> l.contains("the last-known-good configuration (version 3) cannot be"
+                + " used")).count(), "said once, not at every failed pull: " + f.log);
+
+        f.serverAway = false;
+        f.scheduler.runFor(Duration.ofMinutes(2));
+        assertEquals(3, core.appliedVersion(), "version 3 as the server sends it runs: " + f.log);
+        assertTrue(f.reports.stream().noneMatch(r -> r.status() == ApplyStatus.FAILED), f.reports.toString());
+        assertEquals(document, state.lastKnownGood().orElseThrow().document(), "and the copy is whole again");
+        core.stop();
+    }
+
+    @Test
+    void aDiskPathTooLongForALabelFailsTheVersionInsteadOfEveryCollectionAfterIt() {
+        // Valid by the schema and existing on the host ("/./././…/tmp"), but no sample can carry it
+        // as its path label: applied, the collector would fail at every run, for every path.
+        String path = "/" + "./".repeat(150) + "tmp";
+        AgentCore core = f.started(1, "[collectors.disk_usage]\nenabled = true\npaths = [\"/\", \"" + path + "\"]\n");
+        assertEquals(0, core.appliedVersion());
+        assertEquals(1, core.failedVersion());
+        StatusReporter.Report r = f.reports.getLast();
+        assertEquals(ApplyStatus.FAILED, r.status());
+        assertTrue(r.error().contains("collectors.disk_usage.paths") && r.error().contains("longer than 256"), r.error());
+    }
 }

@@ -45,6 +45,8 @@ final class Fakes {
     int samplesPerRun = 3;
     /** Runs inside the next collection (once). */
     Optional<Runnable> duringNextCollection = Optional.empty();
+    /** A real state directory to keep the last-known-good in instead of memory. */
+    Optional<LastKnownGoodStore> realStore = Optional.empty();
     /** A real sink to push to instead of the in-memory one. */
     Optional<SampleSink> realSink = Optional.empty();
     /** Whether the server is away: every pull and push fails as unreachable (counted in {@link #pushAttempts}). */
@@ -229,7 +231,7 @@ final class Fakes {
         };
         TomlDocumentParser parser = new TomlDocumentParser();
         return new AgentCore(new AgentCore.Settings("test", "host", Map.of(), allow, bufferSamples),
-                new AgentCore.Ports(source, reports::add, sink, enroller, credentials, metrics, host, store,
+                new AgentCore.Ports(source, reports::add, sink, enroller, credentials, metrics, host, realStore.orElse(store),
                         parser::parse, scheduler, new java.util.Random(42), log::add, new SelfMetrics() {
                             @Override
                             public void pulled(PullResult result) {

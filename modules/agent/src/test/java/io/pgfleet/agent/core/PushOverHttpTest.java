@@ -100,4 +100,41 @@ class PushOverHttpTest {
             core.stop();
         }
     }
+
+    @Test
+    void aRedirectedPushKeepsItsSamplesAndSendsNothingToTheOtherHost() throws Exception {
+        List<String> elsewhere = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer other = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        other.createContext("/", ex -> {
+            elsewhere.add(ex.getRequestMethod() + " " + ex.getRequestURI() + " "
+                    + ex.getRequestHeaders().getFirst("Authorization"));
+            ex.sendResponseHeaders(202, -1);
+            ex.close();
+        });
+        other.start();
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            Fakes f = pushingTo(server, 10);
+            // A proxy or a look-alike answering every push with a redirect to another host: the
+            // agent must neither hand its bearer token over nor take the redirect for a refusal.
+            server.redirectPushesTo(Optional.of(java.net.URI.create("http://127.0.0.1:" + other.getAddress().getPort())));
+            AgentCore core = f.core(20_000);
+            core.start();
+            f.scheduler.runFor(Duration.ofMinutes(2));
+            assertEquals(List.of(), elsewhere, "nothing is sent where the redirect points");
+            assertEquals(0, server.storedBatches().size(), "nothing stored while pushes are redirected");
+            assertEquals(0, core.dropped(), "a redirect is not the server refusing the samples: they are kept");
+            assertTrue(f.logged("not followed"), f.log.toString());
+
+            server.redirectPushesTo(Optional.empty());
+            f.samplesPerRun = 0;
+            f.scheduler.runFor(Duration.ofMinutes(2));
+            List<String> stored = storedSamples(server);
+            assertEquals(f.sampleSeq, stored.size(), "every sample collected meanwhile arrived once the redirect ended");
+            assertEquals(stored.size(), stored.stream().distinct().count(), "each once");
+            core.stop();
+        } finally {
+            other.stop(0);
+        }
+    }
 }

@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
 public record Sample(String name, Map<String, String> labels, double value, Instant ts) {
 
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]{0,127}");
+    /** The longest label value, in UTF-16 units ({@link String#length()}). */
+    public static final int MAX_LABEL_VALUE = 256;
 
     /** Requires a metric-style name, finite value and short labels. */
     public Sample {
@@ -32,7 +34,7 @@ public record Sample(String name, Map<String, String> labels, double value, Inst
             throw new IllegalArgumentException("a sample has at most 16 labels");
         }
         labels.forEach((k, v) -> {
-            if (k == null || v == null || k.isEmpty() || k.length() > 64 || v.length() > 256) {
+            if (k == null || v == null || k.isEmpty() || k.length() > 64 || v.length() > MAX_LABEL_VALUE) {
                 throw new IllegalArgumentException("label keys are 1-64 characters, values at most 256");
             }
         });
