@@ -123,6 +123,9 @@ public final class ConfigCorpus {
             new Invalid("tls key in postgres", "[postgres]\ncert_file = \"/etc/client.pem\"\n", List.of(2), "postgres.cert_file"),
             new Invalid("relative disk path", "[collectors.disk_usage]\npaths = [\"var\"]\n", List.of(2),
                     "collectors.disk_usage.paths"),
+            // The agent reports each path as a sample label of at most 256 characters.
+            new Invalid("disk path longer than a label", "[collectors.disk_usage]\npaths = [\"/" + "x".repeat(256)
+                    + "\"]\n", List.of(2), "collectors.disk_usage.paths"),
             new Invalid("section as value", "collector = 5\n", List.of(1), "collector"),
             new Invalid("collector as value", "[collectors]\npg_stats = true\n", List.of(2), "collectors.pg_stats"),
             new Invalid("date value", "[collector]\npush_interval = 2026-11-29\n", List.of(2), "collector.push_interval"),

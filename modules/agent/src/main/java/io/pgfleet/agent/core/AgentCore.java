@@ -472,15 +472,6 @@ public final class AgentCore {
         if (!t.passwordEnv().isEmpty() && !p.host().envSet(t.passwordEnv())) {
             return Optional.of("postgres.password_env names " + t.passwordEnv() + ", which is not set for the agent");
         }
-        // Each path is a sample's label: one longer than a label holds would fail every run of the
-        // collector (for every path) while the version counted as applied.
-        Optional<String> overlong = next.diskPaths().stream().filter(d -> d.length() > Sample.MAX_LABEL_VALUE)
-                .map(d -> "collectors.disk_usage.paths: " + d.substring(0, 40) + "… is longer than "
-                        + Sample.MAX_LABEL_VALUE + " characters, the most a sample's label holds; name it by a shorter"
-                        + " path (a symbolic link, a mount point)").findFirst();
-        if (overlong.isPresent()) {
-            return overlong;
-        }
         return next.diskPaths().stream().filter(d -> !p.host().exists(d))
                 .map(d -> "collectors.disk_usage.paths: " + d + " does not exist on this host").findFirst();
     }

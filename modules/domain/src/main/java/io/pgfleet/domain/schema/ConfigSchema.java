@@ -107,6 +107,8 @@ public final class ConfigSchema {
 
     private static final Pattern ANY = Pattern.compile(".+", Pattern.DOTALL);
     private static final Pattern ABSOLUTE_PATH = Pattern.compile("/[^\\x00]*");
+    /** A measured path is a label of the agent's samples, which hold at most 256 characters. */
+    private static final Pattern DISK_PATH = Pattern.compile("/[^\\x00]{0,255}");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern DATABASE_NAME = Pattern.compile("[^\\x00]{1,63}");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._:/%\\[\\]-]{1,255}");
@@ -159,7 +161,7 @@ public final class ConfigSchema {
                     List.of(enabled(true), interval(30))),
             new Section("collectors.disk_usage", "Total, used and free bytes of each path.",
                     List.of(enabled(true), interval(300),
-                            new Key("paths", new ValueType.WordList(ABSOLUTE_PATH, "an absolute path"), List.of("/"),
+                            new Key("paths", new ValueType.WordList(DISK_PATH, "an absolute path of at most 256 characters"), List.of("/"),
                                     "file systems to measure"))),
             new Section("collectors.pg_stat_statements", "The statements with the most total execution time, from "
                     + "the `pg_stat_statements` extension of the first database in `postgres.databases`.",
