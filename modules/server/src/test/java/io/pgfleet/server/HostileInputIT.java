@@ -117,6 +117,27 @@ class HostileInputIT {
     }
 
     @Test
+    void aDocumentWithABidirectionalOverrideIsRefusedWithItsPositionAndNothingIsStored() throws SQLException {
+        String id = newCollectorWithTwoVersions();
+        long versions = count("SELECT count(*) FROM config_revisions");
+        long layers = count("SELECT count(*) FROM layer_revisions");
+        long audit = count("SELECT count(*) FROM audit_log");
+        String trojan = "# keep watching \u202e eslaf = hctaw\n[collector]\nwatch = true\n";
+
+        for (String path : java.util.List.of("/api/v1/config/" + id, "/api/v1/fleet/config")) {
+            HttpResponse<String> r = admin.putToml(path, trojan);
+            assertProblem(r, 422, "U+202E");
+            assertTrue(r.body().contains("\"line\":1") && r.body().contains("\"column\":17"), r.body());
+        }
+        HttpResponse<String> dryRun = admin.send(admin.request("/api/v1/config/validate").header("Content-Type", "application/toml")
+                .POST(HttpRequest.BodyPublishers.ofString(trojan)));
+        assertTrue(dryRun.body().contains("U+202E"), "a dry run answers as the publish: " + dryRun.body());
+        assertEquals(versions, count("SELECT count(*) FROM config_revisions"));
+        assertEquals(layers, count("SELECT count(*) FROM layer_revisions"));
+        assertEquals(audit, count("SELECT count(*) FROM audit_log"));
+    }
+
+    @Test
     void aQueryParameterGivenTwiceIsRefusedRatherThanOneOfThemChosen() {
         String id = newCollector();
         // ?limit=1&limit=1000 read the first; a proxy or a filter that reads the last saw another request.

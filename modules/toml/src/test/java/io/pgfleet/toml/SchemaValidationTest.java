@@ -91,6 +91,30 @@ class SchemaValidationTest {
     }
 
     @Test
+    void aNewVersionHoldsNoBidirectionalOrC1ControlWhileAStoredOneStillParses() {
+        // A right-to-left override in a comment makes the line show "watch = false" reversed: the
+        // document would read differently from what it does.
+        String trojan = "# disable \u202e eslaf = hctaw\n[collector]\nwatch = true\n";
+        Validation v = ConfigValidator.validateNew(trojan, parser.parse(trojan));
+        ValidationError e = assertInstanceOf(Validation.Invalid.class, v).errors().get(0);
+        assertEquals(List.of(1, 11), List.of(e.line(), e.column()));
+        assertTrue(e.message().contains("U+202E"), e.message());
+        String c1 = "[postgres]\nhost = \"db\"\n# \u009b31m\n";
+        assertEquals(3, assertInstanceOf(Validation.Invalid.class, ConfigValidator.validateNew(c1, parser.parse(c1)))
+                .errors().get(0).line());
+        // Stored versions are only parsed: the same text still validates for composing.
+        assertInstanceOf(Validation.Valid.class, ConfigValidator.validate(parser.parse(trojan)));
+        // Line ends of Windows editors and right-to-left text without formatting characters are text.
+        String crlf = "# \u05e9\u05dc\u05d5\u05dd\r\n[collector]\r\nwatch = true\r\n";
+        assertInstanceOf(Validation.Valid.class, ConfigValidator.validateNew(crlf, parser.parse(crlf)));
+        String many = "# " + "\u202e".repeat(30) + "\n[collector]\nwatch = true\n";
+        List<ValidationError> errors = assertInstanceOf(Validation.Invalid.class,
+                ConfigValidator.validateNew(many, parser.parse(many))).errors();
+        assertEquals(20, errors.size());
+        assertTrue(errors.getLast().message().contains("and 10 more"), errors.getLast().message());
+    }
+
+    @Test
     void misspeltKeysGetASuggestion() {
         Validation v = ConfigValidator.validate(parser.parse("[collector]\npush_intervall = 5\n"));
         String message = assertInstanceOf(Validation.Invalid.class, v).errors().get(0).message();

@@ -21,7 +21,8 @@ final class DocumentValidator implements ValidateConfigQuery {
 
     @Override
     public Validation validate(ConfigDocument document) {
-        return ConfigValidator.validate(parser.parse(document));
+        // What a new version is held to: a dry run answers as the publish will, a rollback is a new version.
+        return ConfigValidator.validateNew(document.text(), parser.parse(document));
     }
 
     /**

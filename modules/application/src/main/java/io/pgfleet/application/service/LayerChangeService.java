@@ -146,7 +146,8 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
                 case LayerPublish.Decision.Next n -> next = n.revision();
             }
             // The layer by itself first: its errors carry line and column in its own document.
-            if (ConfigValidator.validate(composer.parse(request.document())) instanceof Validation.Invalid inv) {
+            if (ConfigValidator.validateNew(request.document().text(), composer.parse(request.document()))
+                    instanceof Validation.Invalid inv) {
                 return Outcome.rollback(new LayerPublishResult.Invalid(next.layer().source(next.version().value()),
                         inv.errors()));
             }

@@ -35,7 +35,7 @@ final class PublishConfigService implements PublishConfigUseCase {
     public PublishResult publish(PublishConfigCommand command) {
         // Parsed once: the merge with the other layers uses this parse.
         ParseOutcome parsed = validator.parse(command.document());
-        Validation validation = ConfigValidator.validate(parsed);
+        Validation validation = ConfigValidator.validateNew(command.document().text(), parsed);
         if (validation instanceof Validation.Invalid invalid) {
             return new PublishResult.Invalid(invalid.errors());
         }

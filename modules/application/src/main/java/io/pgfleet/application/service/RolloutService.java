@@ -107,7 +107,8 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
                 return Outcome.rollback(new StartResult.Unchanged());
             }
             ConfigVersion version = current.map(r -> r.version().next()).orElse(ConfigVersion.first());
-            if (ConfigValidator.validate(composer.parse(command.document())) instanceof Validation.Invalid inv) {
+            if (ConfigValidator.validateNew(command.document().text(), composer.parse(command.document()))
+                    instanceof Validation.Invalid inv) {
                 return Outcome.rollback(new StartResult.Invalid(layer.source(version.value()), inv.errors()));
             }
             RolloutId id = tx.nextRolloutId();

@@ -49,7 +49,9 @@ class GroupCommitPublishTest {
         PublishConfigService publish = store.publisher();
         // Every slot busy: the publishes after these wait in memory.
         List<FutureTask<PublishResult>> held = new ArrayList<>();
+        // One after the other: two publishes arriving together would share one transaction.
         held.add(start(publish, command("held-1", 1, new Precondition.None())));
+        store.awaitHeld(1);
         held.add(start(publish, command("held-2", 1, new Precondition.None())));
         store.awaitHeld();
 

@@ -71,6 +71,24 @@ final class HoldingStore implements LayerStorePort {
         assertTrue(entered.await(1, TimeUnit.MINUTES), "the held transactions arrived");
     }
 
+    /**
+     * Waits until at least this many held transactions have arrived: a test that needs each of its
+     * first publishes in a transaction of its own starts the next one only then, since publishes
+     * that arrive together may share one.
+     *
+     * @param count how many
+     */
+    void awaitHeld(int count) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        synchronized (entered) {
+            while (held - entered.getCount() < count) {
+                long left = end - System.nanoTime();
+                assertTrue(left > 0, count + " held transactions arrived");
+                entered.wait(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+            }
+        }
+    }
+
     /** Lets the held transactions (and every later one) through. */
     void release() {
         release.countDown();
@@ -84,7 +102,10 @@ final class HoldingStore implements LayerStorePort {
     @Override
     public <T> T transact(Function<Transaction, Outcome<T>> work) {
         if (transactions.incrementAndGet() <= held) {
-            entered.countDown();
+            synchronized (entered) {
+                entered.countDown();
+                entered.notifyAll();
+            }
             try {
                 release.await(1, TimeUnit.MINUTES);
             } catch (InterruptedException e) {

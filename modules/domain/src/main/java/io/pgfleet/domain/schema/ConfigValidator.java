@@ -29,6 +29,60 @@ public final class ConfigValidator {
         };
     }
 
+    /** At most this many hidden characters are reported one by one; the rest are counted in the last error. */
+    static final int MAX_HIDDEN_REPORTED = 20;
+
+    /**
+     * Validates a document about to become a new version: {@link #validate(ParseOutcome)}, and its
+     * text holds no character that would make it read differently from what it does — a C1 control
+     * or a bidirectional formatting character (Unicode's Bidi_Control: an override such as
+     * {@code U+202E} shows a value or a comment reversed, the "Trojan Source" trick). The TOML parser
+     * already refuses the C0 controls and DEL; line feeds, tabs and the carriage return of a CRLF
+     * line end are text. Stored versions are not held to this (they are only ever parsed), so a
+     * version published before this rule still composes and can be replaced.
+     *
+     * @param text    the document's text
+     * @param outcome the parser's outcome for it
+     * @return valid with the effective configuration, or invalid with every error, by position
+     */
+    public static Validation validateNew(String text, ParseOutcome outcome) {
+        List<ValidationError> hidden = hiddenCharacters(text);
+        Validation validation = validate(outcome);
+        if (hidden.isEmpty()) {
+            return validation;
+        }
+        List<ValidationError> errors = new ArrayList<>(hidden);
+        if (validation instanceof Validation.Invalid invalid) {
+            errors.addAll(invalid.errors());
+        }
+        java.util.Collections.sort(errors);
+        return new Validation.Invalid(errors);
+    }
+
+    private static List<ValidationError> hiddenCharacters(String text) {
+        List<ValidationError> errors = new ArrayList<>();
+        int line = 1;
+        int lineStart = 0;
+        int found = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\n') {
+                line++;
+                lineStart = i + 1;
+            } else if (c != '\r' && io.pgfleet.domain.common.ShownText.actedOn(c) && found++ < MAX_HIDDEN_REPORTED) {
+                errors.add(new ValidationError(line, i - lineStart + 1, "", String.format("character U+%04X is not accepted:"
+                        + " C1 controls and bidirectional formatting characters make a document read differently from"
+                        + " what it does; write the text without them", (int) c)));
+            }
+        }
+        if (found > MAX_HIDDEN_REPORTED) {
+            ValidationError last = errors.removeLast();
+            errors.add(new ValidationError(last.line(), last.column(), last.key(), last.message() + " (and "
+                    + (found - MAX_HIDDEN_REPORTED) + " more such characters)"));
+        }
+        return errors;
+    }
+
     /**
      * Validates a parsed document.
      *
