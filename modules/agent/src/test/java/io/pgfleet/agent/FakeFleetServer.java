@@ -50,6 +50,8 @@ public final class FakeFleetServer implements AutoCloseable {
     private final List<String> registrationKeys = new CopyOnWriteArrayList<>();
     private final AtomicInteger lostRegistrationAnswers = new AtomicInteger();
     private volatile boolean keyReused;
+    /** What the next registrations are answered with instead of a valid identity, while set. */
+    private volatile Optional<String> registrationAnswer = Optional.empty();
 
     public FakeFleetServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -67,8 +69,8 @@ public final class FakeFleetServer implements AutoCloseable {
                 ex.close();
                 return;
             }
-            send(ex, 201, "application/json",
-                    "{\"collector_id\":\"c-1\",\"access_token\":\"" + validAccess + "\",\"refresh_token\":\"r0\"}");
+            send(ex, 201, "application/json", registrationAnswer.orElse(
+                    "{\"collector_id\":\"c-1\",\"access_token\":\"" + validAccess + "\",\"refresh_token\":\"r0\"}"));
         });
         server.createContext("/api/v1/auth/refresh", this::refresh);
         server.createContext("/api/v1/collectors/", ex -> {
@@ -92,6 +94,11 @@ public final class FakeFleetServer implements AutoCloseable {
     /** Registrations are answered {@code 422 idempotency-key-reused}, as when a key was used with other settings. */
     void refuseRegistrationKeys(boolean refuse) {
         keyReused = refuse;
+    }
+
+    /** Registrations are answered {@code 201} with this body (a broken or hostile server), or as usual when empty. */
+    void answerRegistrationsWith(Optional<String> json) {
+        registrationAnswer = json;
     }
 
     /** The next registrations are received but their answers lost (the connection breaks). */

@@ -33,6 +33,28 @@ class ServerClientTest {
     }
 
     @Test
+    void aRegistrationAnswerWithoutAUsableIdOrTokensIsRefusedAndNothingIsKept() throws Exception {
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            ServerClient c = new ServerClient(server.uri(), Optional.empty(), Optional.empty(), Optional.empty(), "", "",
+                    (id, refresh) -> saved.add(id + ":" + refresh));
+            for (String answer : List.of(
+                    "{\"collector_id\":\"../../config/other?x=\",\"access_token\":\"a\",\"refresh_token\":\"r\"}",
+                    "{\"collector_id\":\"c-1\",\"access_token\":\"\",\"refresh_token\":\"\"}",
+                    "{\"collector_id\":\"c-1\",\"access_token\":\"a\",\"refresh_token\":\"r\\nx=y\"}")) {
+                server.answerRegistrationsWith(Optional.of(answer));
+                ServerException e = assertThrows(ServerException.class,
+                        () -> c.register(new Enroller.Credential.Secret("s"), "n", "h", Map.of()), answer);
+                assertTrue(e.getMessage().contains("registration answer"), e.getMessage());
+            }
+            assertEquals(List.of(), saved, "nothing of those answers was kept");
+            assertTrue(c.collectorId().isEmpty());
+            server.answerRegistrationsWith(Optional.empty());
+            assertEquals("c-1", c.register(new Enroller.Credential.Secret("s"), "n", "h", Map.of()));
+            assertEquals(List.of("c-1:r0"), saved);
+        }
+    }
+
+    @Test
     void a401IsFollowedByExactlyOneRefreshAndOneRetryAndTheNewPairIsKeptFirst() throws Exception {
         try (FakeFleetServer server = new FakeFleetServer()) {
             ServerClient c = registered(server);

@@ -314,11 +314,18 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             throw e;
         }
         String id = answer.containsKey("collector_id") ? answer.getString("collector_id") : answer.getString("subject");
+        try {
+            // The id goes into every request's path and into the identity file: only a real one.
+            io.pgfleet.domain.collector.CollectorId.of(id);
+        } catch (IllegalArgumentException e) {
+            throw new ServerException(ServerException.Kind.UNAVAILABLE, "the server's registration answer names no valid"
+                    + " collector id (" + e.getMessage() + "); nothing of it is kept", null);
+        }
         if (!collectorId.isEmpty() && !collectorId.equals(id)) {
             throw new ServerException(ServerException.Kind.REJECTED, "the enrolment token is for collector " + id
                     + ", not for this agent's collector " + collectorId + "; it is not used", null);
         }
-        tokens(answer, id);
+        tokens(answer, id, "registration answer");
         synchronized (refreshLock) {
             if (!unsaved) {
                 // The identity is on disk: a later registration (a re-enrolment) is a new series.
@@ -350,9 +357,12 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
         }
     }
 
-    private void tokens(JsonObject answer, String id) {
-        String access = answer.getString("access_token");
-        String refresh = answer.getString("refresh_token");
+    /** The most characters of a token the agent takes from the server (its tokens are a few hundred). */
+    static final int MAX_TOKEN_LENGTH = 4096;
+
+    private void tokens(JsonObject answer, String id, String what) throws ServerException {
+        String access = token(answer, "access_token", what);
+        String refresh = token(answer, "refresh_token", what);
         synchronized (refreshLock) {
             // Kept on disk first: if the agent stops right after, it restarts with the newest token.
             // A disk that refuses it does not stop its use: the server has rotated the old token
@@ -371,6 +381,20 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             refreshToken = refresh;
             accessToken = access;
         }
+    }
+
+    /**
+     * A token of an answer: visible ASCII, at most {@value #MAX_TOKEN_LENGTH} characters. An empty
+     * token would lock the agent out at its next refresh, and a line break would write a key of its
+     * own into the identity file.
+     */
+    private static String token(JsonObject answer, String name, String what) throws ServerException {
+        String t = answer.get(name) instanceof jakarta.json.JsonString s ? s.getString() : "";
+        if (t.isEmpty() || t.length() > MAX_TOKEN_LENGTH || !t.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw new ServerException(ServerException.Kind.UNAVAILABLE, "the server's " + what + " holds no usable "
+                    + name + " (empty, too long, or not visible ASCII); nothing of it is kept", null);
+        }
+        return t;
     }
 
     /** Writes a pair the state directory refused before, once it takes it. */
@@ -662,7 +686,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             String body = Json.createObjectBuilder().add("refresh_token", refreshToken).build().toString();
             JsonObject answer = call(() -> oneOff(http.post("/api/v1/auth/refresh")).header(HeaderNames.CONTENT_TYPE, "application/json")
                     .submit(body), 200, "token refresh", ServerException.Kind.IDENTITY_REFUSED);
-            tokens(answer, collectorId);
+            tokens(answer, collectorId, "token refresh answer");
         }
     }
 
