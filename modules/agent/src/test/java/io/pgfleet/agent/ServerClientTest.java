@@ -40,7 +40,10 @@ class ServerClientTest {
             for (String answer : List.of(
                     "{\"collector_id\":\"../../config/other?x=\",\"access_token\":\"a\",\"refresh_token\":\"r\"}",
                     "{\"collector_id\":\"c-1\",\"access_token\":\"\",\"refresh_token\":\"\"}",
-                    "{\"collector_id\":\"c-1\",\"access_token\":\"a\",\"refresh_token\":\"r\\nx=y\"}")) {
+                    "{\"collector_id\":\"c-1\",\"access_token\":\"a\",\"refresh_token\":\"r\\nx=y\"}",
+                    "{\"collector_id\":7,\"access_token\":\"a\",\"refresh_token\":\"r\"}",
+                    "{\"collector_id\":null,\"access_token\":\"a\",\"refresh_token\":\"r\"}",
+                    "{\"access_token\":\"a\",\"refresh_token\":\"r\"}")) {
                 server.answerRegistrationsWith(Optional.of(answer));
                 ServerException e = assertThrows(ServerException.class,
                         () -> c.register(new Enroller.Credential.Secret("s"), "n", "h", Map.of()), answer);

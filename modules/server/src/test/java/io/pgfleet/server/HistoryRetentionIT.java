@@ -54,8 +54,13 @@ class HistoryRetentionIT {
     }
 
     private static PurgeExpiredDataUseCase.Purged purge() {
+        return purge(Clock.systemUTC());
+    }
+
+    /** A purge by an instance whose clock says this. */
+    private static PurgeExpiredDataUseCase.Purged purge(Clock clock) {
         return PgfleetServer.useCases(otherInstance, TestServers.settings(SERVER.database()).withRetention(POLICY),
-                Clock.systemUTC()).operations().purge().purgeExpired();
+                clock).operations().purge().purgeExpired();
     }
 
     private static void sql(String... statements) throws SQLException {
@@ -165,6 +170,30 @@ class HistoryRetentionIT {
         assertEquals(2, count("SELECT count(*) FROM rollout_events e JOIN rollouts o ON o.id = e.rollout_id"
                 + " WHERE o.layer = '" + layer + "'"));
         assertEquals(0, count("SELECT count(*) FROM rollout_events WHERE rollout_id NOT IN (SELECT id FROM rollouts)"));
+    }
+
+    @Test
+    void anInstanceWhoseClockRunsYearsAheadTakesOnlyWhatTheDatabasesClockSaysIsPastRetention() throws SQLException {
+        String layer = "group/clock" + IDS.incrementAndGet();
+        sql("INSERT INTO audit_log (at, actor, action, collector_id) VALUES (now() - interval '31 days', 'clock-old', 'x', ''),"
+                        + " (now() - interval '1 day', 'clock-recent', 'x', '')",
+                "INSERT INTO config_layers (layer, latest_version) VALUES ('" + layer + "', 1)",
+                "INSERT INTO layer_revisions (layer, version, document, content_hash, created_at, created_by, source)"
+                        + " SELECT '" + layer + "', 1, d, encode(sha256(convert_to(d, 'UTF8')), 'hex'), now(), 'admin', 'put'"
+                        + " FROM (SELECT E'[collector]\\nwatch = true\\n' AS d) x",
+                "INSERT INTO rollouts (layer, staged_version, previous_version, state, waves, bake_seconds, max_failed,"
+                        + " apply_deadline_seconds, started_waves, wave_started_at, created_at, created_by, updated_at, ended_at)"
+                        + " VALUES ('" + layer + "', 1, 0, 'completed', '[]', 0, 0, 60, 1, now(), now(), 'admin', now(),"
+                        + " now() - interval '1 day')");
+
+        // A VM restored with a wrong clock, a broken time source: two years ahead of the database's.
+        purge(Clock.offset(Clock.systemUTC(), Duration.ofDays(730)));
+
+        assertEquals(0, count("SELECT count(*) FROM audit_log WHERE actor = 'clock-old'"), "31 days old by either clock");
+        assertEquals(1, count("SELECT count(*) FROM audit_log WHERE actor = 'clock-recent'"),
+                "yesterday's entry is not 30 days old for the database");
+        assertEquals(1, count("SELECT count(*) FROM rollouts WHERE layer = '" + layer + "'"),
+                "a rollout that ended yesterday stays");
     }
 
     @Test

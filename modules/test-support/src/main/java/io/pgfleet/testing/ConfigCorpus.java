@@ -126,6 +126,10 @@ public final class ConfigCorpus {
             // The agent reports each path as a sample label of at most 256 characters.
             new Invalid("disk path longer than a label", "[collectors.disk_usage]\npaths = [\"/" + "x".repeat(256)
                     + "\"]\n", List.of(2), "collectors.disk_usage.paths"),
+            // Counted as the label counts (UTF-16 units): a slash and 128 characters beyond the BMP are 129
+            // characters for a pattern but 257 units, one more than a label holds.
+            new Invalid("disk path of supplementary characters longer than a label", "[collectors.disk_usage]\npaths = [\"/"
+                    + "\uD83D\uDCBE".repeat(128) + "\"]\n", List.of(2), "collectors.disk_usage.paths"),
             new Invalid("section as value", "collector = 5\n", List.of(1), "collector"),
             new Invalid("collector as value", "[collectors]\npg_stats = true\n", List.of(2), "collectors.pg_stats"),
             new Invalid("date value", "[collector]\npush_interval = 2026-11-29\n", List.of(2), "collector.push_interval"),

@@ -313,7 +313,9 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             }
             throw e;
         }
-        String id = answer.containsKey("collector_id") ? answer.getString("collector_id") : answer.getString("subject");
+        // Not getString: an answer without the id, or with one that is not a string, is refused like a bad id.
+        String id = answer.get(answer.containsKey("collector_id") ? "collector_id" : "subject")
+                instanceof jakarta.json.JsonString text ? text.getString() : "";
         try {
             // The id goes into every request's path and into the identity file: only a real one.
             io.pgfleet.domain.collector.CollectorId.of(id);
@@ -389,7 +391,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
      * own into the identity file.
      */
     private static String token(JsonObject answer, String name, String what) throws ServerException {
-        String t = answer.get(name) instanceof jakarta.json.JsonString s ? s.getString() : "";
+        String t = answer.get(name) instanceof jakarta.json.JsonString text ? text.getString() : "";
         if (t.isEmpty() || t.length() > MAX_TOKEN_LENGTH || !t.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
             throw new ServerException(ServerException.Kind.UNAVAILABLE, "the server's " + what + " holds no usable "
                     + name + " (empty, too long, or not visible ASCII); nothing of it is kept", null);

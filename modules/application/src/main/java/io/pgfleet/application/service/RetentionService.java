@@ -38,10 +38,15 @@ final class RetentionService implements PurgeExpiredDataUseCase {
 
     @Override
     public Purged purgeExpired() {
-        Instant now = clock.instant();
-        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+        Instant serverNow = clock.instant();
+        LocalDate today = LocalDate.ofInstant(serverNow, ZoneOffset.UTC);
         // Yesterday too: a sample measured just before midnight may arrive after it.
         partitions.createDays(today.minusDays(1), today.plusDays(DAYS_AHEAD));
+        // Ages count from the earlier clock: an instance whose clock jumped years ahead (a VM
+        // restored with a wrong clock, a broken time source) must not take the audit trail, the
+        // rollouts' records or days of samples with it. A database clock ahead is bounded the same way.
+        Instant databaseNow = purge.databaseNow();
+        Instant now = databaseNow.isBefore(serverNow) ? databaseNow : serverNow;
         SamplePartitionsPort.Dropped days = partitions.dropDaysBefore(now.minus(policy.samples()));
         return new Purged(days.samples() + purge(Kind.SAMPLES, now, policy.samples()),
                 purge(Kind.SAMPLE_BATCHES, now, policy.sampleBatchIds()),

@@ -26,6 +26,13 @@ class RetentionServiceTest {
     private static class Tables implements PurgeExpiredDataPort {
         final Map<Kind, List<Instant>> rows = new EnumMap<>(Kind.class);
         final List<String> calls = new ArrayList<>();
+        /** The database's clock. */
+        Instant databaseNow = NOW;
+
+        @Override
+        public Instant databaseNow() {
+            return databaseNow;
+        }
 
         @Override
         public int purge(Kind kind, Instant cutoff, int maxRows) {
@@ -161,6 +168,35 @@ class RetentionServiceTest {
                 .filter(c -> c.contains("VERSIONS") || c.contains("AUDIT") || c.contains("ROLLOUTS")).toList());
         assertThrows(IllegalArgumentException.class, () -> new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2),
                 Duration.ofDays(7), 3, Duration.ofHours(1), 9, Duration.ZERO), "fewer than 10 versions leaves rollback no room");
+    }
+
+    @Test
+    void agesCountFromTheEarlierOfTheServersAndTheDatabasesClock() {
+        Tables tables = new Tables();
+        List<Instant> audit = new ArrayList<>(List.of(NOW.minus(Duration.ofDays(31)), NOW.minus(Duration.ofDays(1))));
+        tables.rows.put(PurgeExpiredDataPort.Kind.AUDIT_ENTRIES, audit);
+        tables.finishedRollouts.add(NOW.minus(Duration.ofDays(1)));
+        Days days = new Days();
+        RetentionSettings policy = new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2), Duration.ofDays(7), 3,
+                Duration.ofHours(1), 10, Duration.ofDays(30));
+        // This server's clock jumped 800 days ahead; the database's did not.
+        Clock ahead = Clock.fixed(NOW.plus(Duration.ofDays(800)), ZoneOffset.UTC);
+
+        PurgeExpiredDataUseCase.Purged purged = new RetentionService(tables, days, policy, ahead).purgeExpired();
+
+        assertEquals(1, purged.auditEntries());
+        assertEquals(List.of(NOW.minus(Duration.ofDays(1))), audit, "yesterday's entry stays");
+        assertEquals(0, purged.rollouts(), "a rollout that ended yesterday stays");
+        assertEquals(List.of("AUDIT_ENTRIES 2026-10-31T12:00:00Z 3", "ROLLOUTS 2026-10-31T12:00:00Z 10"),
+                tables.calls.stream().filter(c -> c.startsWith("AUDIT") || c.startsWith("ROLLOUTS")).toList());
+        assertEquals("drop before 2026-11-16T12:00:00Z", days.calls.get(1));
+
+        // And a database clock ahead of the server's is bounded the same way.
+        Tables other = new Tables();
+        other.databaseNow = NOW.plus(Duration.ofDays(800));
+        new RetentionService(other, new Days(), policy, Clock.fixed(NOW, ZoneOffset.UTC)).purgeExpired();
+        assertEquals(List.of("AUDIT_ENTRIES 2026-10-31T12:00:00Z 3", "ROLLOUTS 2026-10-31T12:00:00Z 10"),
+                other.calls.stream().filter(c -> c.startsWith("AUDIT") || c.startsWith("ROLLOUTS")).toList());
     }
 
     @Test

@@ -107,8 +107,6 @@ public final class ConfigSchema {
 
     private static final Pattern ANY = Pattern.compile(".+", Pattern.DOTALL);
     private static final Pattern ABSOLUTE_PATH = Pattern.compile("/[^\\x00]*");
-    /** A measured path is a label of the agent's samples, which hold at most 256 characters. */
-    private static final Pattern DISK_PATH = Pattern.compile("/[^\\x00]{0,255}");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern DATABASE_NAME = Pattern.compile("[^\\x00]{1,63}");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._:/%\\[\\]-]{1,255}");
@@ -161,7 +159,11 @@ public final class ConfigSchema {
                     List.of(enabled(true), interval(30))),
             new Section("collectors.disk_usage", "Total, used and free bytes of each path.",
                     List.of(enabled(true), interval(300),
-                            new Key("paths", new ValueType.WordList(DISK_PATH, "an absolute path of at most 256 characters"), List.of("/"),
+                            // Each path is a label of the agent's samples, at most 256 characters as
+                            // Sample counts them (UTF-16 units): a pattern's quantifier would count a
+                            // character beyond the Basic Multilingual Plane once, letting twice that through.
+                            new Key("paths", new ValueType.WordList(ABSOLUTE_PATH, "an absolute path of at most 256 characters",
+                                    io.pgfleet.domain.fleet.Sample.MAX_LABEL_VALUE), List.of("/"),
                                     "file systems to measure"))),
             new Section("collectors.pg_stat_statements", "The statements with the most total execution time, from "
                     + "the `pg_stat_statements` extension of the first database in `postgres.databases`.",

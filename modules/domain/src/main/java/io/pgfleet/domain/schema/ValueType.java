@@ -153,8 +153,20 @@ public sealed interface ValueType {
      *
      * @param item        what each element must match
      * @param description each element's constraint in words
+     * @param maxLength   the longest element, in UTF-16 units ({@link String#length()})
      */
-    record WordList(Pattern item, String description) implements ValueType {
+    record WordList(Pattern item, String description, int maxLength) implements ValueType {
+
+        /**
+         * Entries matching a pattern, of any length the pattern allows.
+         *
+         * @param item        what each entry matches
+         * @param description what each entry is, for messages
+         */
+        public WordList(Pattern item, String description) {
+            this(item, description, Integer.MAX_VALUE);
+        }
+
         @Override
         public String describe() {
             return "non-empty array of distinct strings, each " + description;
@@ -174,7 +186,9 @@ public sealed interface ValueType {
                 if (!(v instanceof DocumentValue.Text t)) {
                     return Optional.of("every entry must be a string (" + description + "), found " + v.typeName());
                 }
-                if (!item.matcher(t.value()).matches()) {
+                // The length in UTF-16 units, as String#length counts it: a pattern's quantifier counts
+                // a character outside the Basic Multilingual Plane once, where the length counts two.
+                if (!item.matcher(t.value()).matches() || t.value().length() > maxLength) {
                     return Optional.of("every entry must be " + description + ", got \"" + t.value() + "\"");
                 }
                 if (!seen.add(t.value())) {

@@ -24,6 +24,12 @@ public final class RetentionPersistenceAdapter implements PurgeExpiredDataPort {
     }
 
     @Override
+    public Instant databaseNow() {
+        return Rows.guard("reading the database's clock",
+                () -> Rows.instant(db.execute().get("SELECT now() AS now").orElseThrow(), "now"));
+    }
+
+    @Override
     public int purge(Kind kind, Instant cutoff, int maxRows) {
         String sql = switch (kind) {
             // Only the catch-all partition: whole days go by SamplePartitionsPersistenceAdapter, and

@@ -36,6 +36,15 @@ public interface PurgeExpiredDataPort {
     }
 
     /**
+     * The database's own clock. Ages are measured from the earlier of it and the server's clock, so
+     * that one instance whose clock runs far ahead cannot delete what is not yet past retention.
+     *
+     * @return the database's current time
+     * @throws StorageUnavailableException when the database cannot be reached
+     */
+    Instant databaseNow();
+
+    /**
      * Deletes at most {@code maxRows} rows of one kind older than the cutoff.
      *
      * @param kind    what to delete
