@@ -349,9 +349,9 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
         }
         int auditDays = integer(file, env, "retention_audit_days", "PGFLEET_RETENTION_AUDIT_DAYS",
                 (int) defaults.audit().toDays());
-        if (auditDays < 0) {
+        if (auditDays < 0 || auditDays > RetentionSettings.MAX_AUDIT.toDays()) {
             throw new IllegalArgumentException("retention_audit_days (PGFLEET_RETENTION_AUDIT_DAYS) must be 0 (keep every"
-                    + " entry) or a number of days, got " + auditDays);
+                    + " entry) or a number of days up to " + RetentionSettings.MAX_AUDIT.toDays() + ", got " + auditDays);
         }
         return new RetentionSettings(Duration.ofDays(samples), Duration.ofDays(batches), Duration.ofDays(tokens), batchSize,
                 Duration.ofSeconds(interval), keepVersions, Duration.ofDays(auditDays));

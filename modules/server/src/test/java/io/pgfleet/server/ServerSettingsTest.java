@@ -36,7 +36,8 @@ class ServerSettingsTest {
         assertEquals(0, r.keepVersions());
         assertEquals(Duration.ZERO, r.audit());
         for (Map<String, String> bad : List.of(Map.of("PGFLEET_RETENTION_KEEP_VERSIONS", "9"),
-                Map.of("PGFLEET_RETENTION_KEEP_VERSIONS", "-1"), Map.of("PGFLEET_RETENTION_AUDIT_DAYS", "-1"))) {
+                Map.of("PGFLEET_RETENTION_KEEP_VERSIONS", "-1"), Map.of("PGFLEET_RETENTION_AUDIT_DAYS", "-1"),
+                Map.of("PGFLEET_RETENTION_AUDIT_DAYS", "36501"))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> ServerSettings.load(Optional.empty(), bad));
             assertTrue(e.getMessage().contains(bad.keySet().iterator().next()), e.getMessage());

@@ -22,6 +22,8 @@ public record RetentionSettings(Duration samples, Duration sampleBatchIds, Durat
     public static final int MIN_KEEP_VERSIONS = 10;
     /** The most versions the setting may name (a bound, not a recommendation). */
     public static final int MAX_KEEP_VERSIONS = 1_000_000;
+    /** The longest audit retention that may be set: 100 years (beyond it a cutoff leaves PostgreSQL's time range). */
+    public static final Duration MAX_AUDIT = Duration.ofDays(36_500);
     /** Versions kept of each configuration unless configured otherwise. */
     public static final int DEFAULT_KEEP_VERSIONS = 1000;
     /** How long audit entries are kept unless configured otherwise: a year and a month, for a yearly review. */
@@ -45,8 +47,9 @@ public record RetentionSettings(Duration samples, Duration sampleBatchIds, Durat
     /** Requires positive durations, a batch size of 1..100,000 and a history retention in its bounds. */
     public RetentionSettings {
         Objects.requireNonNull(audit, "audit");
-        if (audit.isNegative()) {
-            throw new IllegalArgumentException("the audit retention is zero (forever) or positive, got " + audit);
+        if (audit.isNegative() || audit.compareTo(MAX_AUDIT) > 0) {
+            throw new IllegalArgumentException("the audit retention is zero (forever) or positive, at most "
+                    + MAX_AUDIT.toDays() + " days, got " + audit);
         }
         if (keepVersions != 0 && (keepVersions < MIN_KEEP_VERSIONS || keepVersions > MAX_KEEP_VERSIONS)) {
             throw new IllegalArgumentException("the versions kept of each configuration are 0 (all) or "

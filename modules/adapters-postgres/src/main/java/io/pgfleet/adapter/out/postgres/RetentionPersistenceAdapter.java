@@ -61,8 +61,8 @@ public final class RetentionPersistenceAdapter implements PurgeExpiredDataPort {
         String sql = switch (history) {
             case OWN_VERSIONS -> """
                     DELETE FROM config_revisions WHERE (collector_id, version) IN (
-                        SELECT r.collector_id, r.version FROM config_revisions r JOIN collectors c ON c.id = r.collector_id
-                        WHERE r.version <= c.latest_version - ?
+                        SELECT r.collector_id, r.version FROM collectors c JOIN config_revisions r ON r.collector_id = c.id
+                        WHERE c.latest_version > ? AND r.version <= c.latest_version - ?
                         LIMIT ? FOR UPDATE OF r SKIP LOCKED)""";
             // A layer's newest version may be a staged one above its current version; the current one
             // and every version a rollout names (staged, or the one it returns to) stay whatever their age.
@@ -75,8 +75,11 @@ public final class RetentionPersistenceAdapter implements PurgeExpiredDataPort {
                                           AND (o.staged_version = r.version OR o.previous_version = r.version))
                         LIMIT ? FOR UPDATE OF r SKIP LOCKED)""";
         };
-        return immutableRows("purging old " + history.name().toLowerCase(java.util.Locale.ROOT), sql,
-                new Object[] {keepNewest, maxRows});
+        // Own versions: only collectors with more versions than are kept are visited (through the
+        // revisions' primary key), so an hourly run with nothing to delete does not read every version.
+        Object[] params = history == History.OWN_VERSIONS ? new Object[] {keepNewest, keepNewest, maxRows}
+                : new Object[] {keepNewest, maxRows};
+        return immutableRows("purging old " + history.name().toLowerCase(java.util.Locale.ROOT), sql, params);
     }
 
     @Override
