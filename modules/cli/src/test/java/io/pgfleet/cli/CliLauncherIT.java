@@ -99,6 +99,41 @@ class CliLauncherIT {
         }
     }
 
+    /**
+     * A build leaves a jar whose module did not change as it was (Maven does not rewrite it), so the
+     * jars' own times cannot say whether a later change was built: after one build for a changed
+     * source, the next command runs without building again. The build here is a stand-in for the
+     * wrapper that only counts its runs and changes no jar, as a build of an unchanged module does.
+     */
+    @Test
+    void aChangedSourceIsBuiltOnceNotAtEveryCommand() throws Exception {
+        Path builds = root.resolve("builds.txt");
+        Path mvnw = root.resolve("mvnw");
+        Files.writeString(mvnw, "#!/bin/sh\necho \"$*\" >> '" + builds + "'\n");
+        assertTrue(mvnw.toFile().setExecutable(true));
+        Path source = root.resolve("modules/server/src/main/java/io/pgfleet/server/Changed.java");
+        Files.createDirectories(source.getParent());
+        Files.writeString(source, "class Changed {}\n");
+        // Jars built an hour ago, a source changed since.
+        Instant now = Instant.now();
+        try (var jars = Files.find(root.resolve("modules"), 3, (p, a) -> p.toString().endsWith(".jar"))) {
+            for (Path jar : jars.toList()) {
+                Files.setLastModifiedTime(jar, FileTime.from(now.minusSeconds(3600)));
+            }
+        }
+        Files.setLastModifiedTime(source, FileTime.from(now.minusSeconds(1800)));
+        try {
+            for (int i = 0; i < 2; i++) {
+                Ran ran = launch("whoami", "--help");
+                assertEquals(0, ran.exit(), ran.err());
+            }
+            assertEquals(1, Files.readAllLines(builds).size(), "builds: " + Files.readAllLines(builds));
+        } finally {
+            Files.delete(source);
+            Files.delete(mvnw);
+        }
+    }
+
     @Test
     void aMistypedCommandIsNamedAndNothingRuns() throws Exception {
         Ran ran = launch("fleeet", "get");
