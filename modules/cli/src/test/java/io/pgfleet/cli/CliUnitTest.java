@@ -77,6 +77,21 @@ class CliUnitTest {
         }
     }
 
+    /** A mistyped command or option is answered with what was probably meant, and nothing runs. */
+    @Test
+    void aMistypedCommandOrOptionGetsASuggestion() {
+        Ran command = run(Map.of("PGFLEET_CONFIG_DIR", tmp.resolve("none").toString()), "confg", "get", "db-01");
+        assertEquals(ExitCodes.USAGE, command.exit(), command.err());
+        assertTrue(command.err().contains("Did you mean: pgfleet config"), command.err());
+        Ran sub = run(Map.of("PGFLEET_CONFIG_DIR", tmp.resolve("none").toString()), "config", "histroy", "db-01");
+        assertEquals(ExitCodes.USAGE, sub.exit(), sub.err());
+        assertTrue(sub.err().contains("Did you mean: ") && sub.err().contains("config history"), sub.err());
+        Ran option = run(Map.of("PGFLEET_CONFIG_DIR", tmp.resolve("none").toString()),
+                "config", "put", "db-01", "-", "--mesage", "hi");
+        assertEquals(ExitCodes.USAGE, option.exit(), option.err());
+        assertTrue(option.err().contains("--message"), option.err());
+    }
+
     /**
      * A syntax error belongs to no key: its line reads {@code FILE:line:column: message}, as
      * docs/cli.md promises, without an empty key between two colons.
