@@ -2,6 +2,7 @@ package io.pgfleet.agent;
 
 import io.pgfleet.agent.core.AllowLists;
 import io.pgfleet.agent.metrics.MetricsSettings;
+import io.pgfleet.toml.TomlDocumentParser;
 import org.tomlj.Toml;
 import org.tomlj.TomlArray;
 import org.tomlj.TomlParseResult;
@@ -57,7 +58,12 @@ public record LocalSettings(URI serverUrl, String name, Map<String, String> labe
     public static LocalSettings read(Path file) {
         TomlParseResult toml;
         try {
-            toml = Toml.parse(Files.readString(file));
+            String text = Files.readString(file);
+            if (text.startsWith(TomlDocumentParser.BYTE_ORDER_MARK)) {
+                throw new IllegalArgumentException(file + ": " + TomlDocumentParser.BYTE_ORDER_MARK_MESSAGE
+                        + " (line 1, column 1)");
+            }
+            toml = Toml.parse(text);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
         }

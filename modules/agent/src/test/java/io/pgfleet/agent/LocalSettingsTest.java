@@ -25,6 +25,15 @@ class LocalSettingsTest {
     }
 
     @Test
+    void aFileSavedWithAByteOrderMarkStopsTheAgentNamingTheMarkAndTheRemedy() throws Exception {
+        Path f = dir.resolve("agent.toml");
+        Files.writeString(f, "\uFEFFserver_url = \"http://127.0.0.1:1\"\nstate_dir = \"state\"\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LocalSettings.read(f));
+        assertTrue(e.getMessage().startsWith(f + ": ") && e.getMessage().contains("byte order mark (U+FEFF")
+                && e.getMessage().contains("without a byte order mark"), e.getMessage());
+    }
+
+    @Test
     void withoutAllowListsTheDefaultsApply() throws Exception {
         assertEquals(AllowLists.defaults(), read("").allowLists().withOwnFiles(List.of()));
         assertEquals(List.of("/etc/pgfleet/secrets"), AllowLists.defaults().passwordDirs());

@@ -283,7 +283,7 @@ final class ConfigCommand {
             int shift = block.size() + errors.size();
             for (JsonNode e : errors) {
                 block.add(MARK + "line " + (e.path("line").asInt() + shift) + ", column " + e.path("column").asInt() + ": "
-                        + e.path("key").asString("") + ": " + e.path("message").asString("").replace('\n', ' '));
+                        + ServerApi.keyAndMessage(e).replace('\n', ' '));
             }
             return String.join("\n", block) + "\n" + document;
         }

@@ -143,7 +143,7 @@ final class LayerCommands {
                     for (JsonNode e : m.path("errors")) {
                         lines.add("collector " + m.path("collector_id").asString() + ": " + e.path("layer").asString("")
                                 + ":" + e.path("line").asInt() + ":" + e.path("column").asInt() + ": "
-                                + e.path("key").asString("") + ": " + e.path("message").asString(""));
+                                + ServerApi.keyAndMessage(e));
                     }
                 }
                 throw new CliException(refused.exitCode(), refused.getMessage(), lines);

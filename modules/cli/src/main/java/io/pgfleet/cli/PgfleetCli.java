@@ -111,6 +111,8 @@ public final class PgfleetCli {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((e, args) -> {
             ctx.err().println("pgfleet: " + e.getMessage());
+            // A mistyped command or option: "Did you mean: pgfleet config history?"
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, ctx.err());
             CommandLine sub = e.getCommandLine();
             ctx.err().println(("see: pgfleet help " + sub.getCommandSpec().qualifiedName(" ").replaceFirst("^pgfleet ?", "")).trim());
             return ExitCodes.USAGE;

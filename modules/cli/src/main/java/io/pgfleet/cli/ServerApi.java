@@ -316,6 +316,15 @@ final class ServerApi {
         throw failure(r);
     }
 
+    /**
+     * A validation error's {@code key: message}, or only its message when it belongs to no key (a
+     * syntax error).
+     */
+    static String keyAndMessage(JsonNode error) {
+        String key = error.path("key").asString("");
+        return (key.isEmpty() ? "" : key + ": ") + error.path("message").asString("");
+    }
+
     /** The command's failure for an answer it did not expect. */
     CliException failure(Reply r) {
         String detail = describe(r);
@@ -324,7 +333,7 @@ final class ServerApi {
         if (r.isProblem()) {
             for (JsonNode e : r.json().path("errors")) {
                 lines.add(ctx.documentName() + ":" + e.path("line").asInt() + ":" + e.path("column").asInt() + ": "
-                        + e.path("key").asString("") + ": " + e.path("message").asString(""));
+                        + keyAndMessage(e));
             }
             // missing-capabilities: what each collector lacks, and who never said (not refused).
             for (JsonNode m : r.json().path("members")) {

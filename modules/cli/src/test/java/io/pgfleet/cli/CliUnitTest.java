@@ -77,6 +77,47 @@ class CliUnitTest {
         }
     }
 
+    /** A mistyped command or option is answered with what was probably meant, and nothing runs. */
+    @Test
+    void aMistypedCommandOrOptionGetsASuggestion() {
+        Ran command = run(Map.of("PGFLEET_CONFIG_DIR", tmp.resolve("none").toString()), "confg", "get", "db-01");
+        assertEquals(ExitCodes.USAGE, command.exit(), command.err());
+        assertTrue(command.err().contains("Did you mean: pgfleet config"), command.err());
+        Ran sub = run(Map.of("PGFLEET_CONFIG_DIR", tmp.resolve("none").toString()), "config", "histroy", "db-01");
+        assertEquals(ExitCodes.USAGE, sub.exit(), sub.err());
+        assertTrue(sub.err().contains("Did you mean: ") && sub.err().contains("config history"), sub.err());
+        Ran option = run(Map.of("PGFLEET_CONFIG_DIR", tmp.resolve("none").toString()),
+                "config", "put", "db-01", "-", "--mesage", "hi");
+        assertEquals(ExitCodes.USAGE, option.exit(), option.err());
+        assertTrue(option.err().contains("--message"), option.err());
+    }
+
+    /**
+     * A syntax error belongs to no key: its line reads {@code FILE:line:column: message}, as
+     * docs/cli.md promises, without an empty key between two colons.
+     */
+    @Test
+    void anErrorOfNoKeyIsPrintedWithoutAnEmptyKey() throws IOException {
+        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/api/v1/config/validate", exchange -> answer(exchange, 422, "application/problem+json", """
+                {"type":"https://pgfleet.io/problems/invalid-configuration","title":"Invalid","status":422,
+                 "detail":"2 errors; nothing was stored","errors":[
+                 {"line":1,"column":1,"key":"","message":"invalid TOML: the document starts with a byte order mark"},
+                 {"line":2,"column":1,"key":"collector.push_interval","message":"must be an integer from 1 to 3600 (s), got 0"}]}"""));
+        stub.start();
+        try {
+            Path doc = java.nio.file.Files.writeString(tmp.resolve("db.toml"), "x = 1\n");
+            Ran ran = run(loggedInTo(stub), "config", "validate", doc.toString());
+            assertEquals(ExitCodes.REFUSED, ran.exit(), ran.err());
+            List<String> lines = ran.err().lines().toList();
+            assertTrue(lines.contains(doc + ":1:1: invalid TOML: the document starts with a byte order mark"), ran.err());
+            assertTrue(lines.contains(doc + ":2:1: collector.push_interval: must be an integer from 1 to 3600 (s), got 0"),
+                    ran.err());
+        } finally {
+            stub.stop(0);
+        }
+    }
+
     @Test
     void rolloutsShowPrintsTheAgentsErrorsTheMessageAndTheTimelineEscapedNotActedOn() throws IOException {
         // An agent's apply error (quoted in failures, reason and timeline) and an operator's message are

@@ -205,6 +205,16 @@ class ConfigApiIT {
         assertEquals(0, versionsStored(id));
     }
 
+    /** A file saved by a Windows editor as "UTF-8 with BOM": refused with what to do, nothing stored. */
+    @Test
+    void aDocumentStartingWithAByteOrderMarkIsRefusedNamingItAndStoresNothing() throws SQLException {
+        String id = newCollector();
+        HttpResponse<String> r = api.putToml("/api/v1/config/" + id, "\uFEFF" + aDocument().pushInterval(30).toml());
+        assertProblem(r, 422);
+        assertTrue(r.body().contains("byte order mark (U+FEFF") && r.body().contains("\"line\":1,\"column\":1"), r.body());
+        assertEquals(0, versionsStored(id));
+    }
+
     @Test
     void malformedIdsAndEmptyOrForeignBodiesAreRejected() throws SQLException {
         assertProblem(api.get("/api/v1/config/-db"), 400);

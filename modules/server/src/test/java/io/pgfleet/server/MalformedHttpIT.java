@@ -94,6 +94,20 @@ class MalformedHttpIT {
         assertTrue(answer.contains("Content-Length"), answer);
     }
 
+    /**
+     * A body far over the limit (a log file published by mistake) is refused by the listener before
+     * any route reads it; the answer still says what the limit is, like the API's own 413 for a
+     * body just over 256 KiB, not that the request was not HTTP.
+     */
+    @Test
+    void aBodyOverTheListenersLimitIsAnsweredAsTooLargeWithTheLimit() throws IOException {
+        String answer = exchange("PUT /api/v1/config/db-01 HTTP/1.1\r\nHost: x\r\nContent-Type: application/toml\r\n"
+                + "Content-Length: " + (20L * 1024 * 1024) + "\r\n\r\n[collector]\n", false);
+        assertProblem(answer, 413);
+        assertTrue(answer.contains("\"type\":\"https://pgfleet.io/problems/payload-too-large\""), answer);
+        assertTrue(answer.contains("request bodies are limited to 262144 bytes (256 KiB)"), answer);
+    }
+
     /** How many requests the metrics count with a 5xx status. */
     private static long serverErrors() {
         return new ApiClient(server.port()).get("/observe/metrics").body().lines()

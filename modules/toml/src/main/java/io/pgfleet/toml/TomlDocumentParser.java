@@ -32,6 +32,14 @@ import java.util.Optional;
  */
 public final class TomlDocumentParser implements ParseConfigDocumentPort {
 
+    /** What Windows editors put before "UTF-8" text; TOML does not allow it. */
+    public static final String BYTE_ORDER_MARK = "\uFEFF";
+
+    /** Why a document starting with {@link #BYTE_ORDER_MARK} is refused, and what to do. */
+    public static final String BYTE_ORDER_MARK_MESSAGE = "invalid TOML: the document starts with a byte order mark "
+            + "(U+FEFF, as some Windows editors save UTF-8), which TOML does not allow; save it as UTF-8 without a "
+            + "byte order mark";
+
     @Override
     public ParseOutcome parse(ConfigDocument document) {
         return parse(document.text());
@@ -44,6 +52,9 @@ public final class TomlDocumentParser implements ParseConfigDocumentPort {
      * @return the tree or the syntax errors
      */
     public ParseOutcome parse(String text) {
+        if (text.startsWith(BYTE_ORDER_MARK)) {
+            return new ParseOutcome.SyntaxErrors(List.of(new ValidationError(1, 1, "", BYTE_ORDER_MARK_MESSAGE)));
+        }
         // tomlj parses recursively: refuse documents nested deeper than the schema allows before
         // handing them over, so that no input can exhaust the stack.
         Optional<ValidationError> tooDeep = tooDeep(text, ConfigSchema.MAX_NESTING_DEPTH);

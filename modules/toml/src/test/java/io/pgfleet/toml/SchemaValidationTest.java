@@ -115,6 +115,21 @@ class SchemaValidationTest {
     }
 
     @Test
+    void aByteOrderMarkAtTheStartIsNamedWithTheRemedy() {
+        // Windows editors save "UTF-8" with a byte order mark; TOML does not allow one.
+        String bom = "\uFEFF[collector]\npush_interval = 30\n";
+        List<ValidationError> errors = assertInstanceOf(Validation.Invalid.class,
+                ConfigValidator.validateNew(bom, parser.parse(bom))).errors();
+        assertEquals(1, errors.size(), errors.toString());
+        ValidationError e = errors.get(0);
+        assertEquals(List.of(1, 1, ""), List.of(e.line(), e.column(), e.key()));
+        assertTrue(e.message().contains("byte order mark (U+FEFF") && e.message().contains("without a byte order mark"),
+                e.message());
+        // Without it the same document is valid.
+        valid(bom.substring(1));
+    }
+
+    @Test
     void misspeltKeysGetASuggestion() {
         Validation v = ConfigValidator.validate(parser.parse("[collector]\npush_intervall = 5\n"));
         String message = assertInstanceOf(Validation.Invalid.class, v).errors().get(0).message();

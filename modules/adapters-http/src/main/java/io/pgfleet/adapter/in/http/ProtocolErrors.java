@@ -35,11 +35,18 @@ final class ProtocolErrors implements DirectHandler {
         String detail = message == null || message.isBlank() || !clientError
                 ? (clientError ? "the request is not valid HTTP" : "the request failed unexpectedly; the server log has the details")
                 : message.length() > MAX_DETAIL ? message.substring(0, MAX_DETAIL) + "…" : message;
+        Problem problem = new Problem(status, clientError ? "bad-request" : "internal-error",
+                clientError ? "The request is malformed" : "Internal error", detail);
+        if (status.code() == Status.REQUEST_ENTITY_TOO_LARGE_413.code()) {
+            // A body over the listener's limit (far over the API's): the same problem as a body just
+            // over 256 KiB, which says what the limit is.
+            problem = Bodies.tooLarge();
+        }
         byte[] body = Json.createObjectBuilder()
-                .add("type", Problem.TYPE_BASE + (clientError ? "bad-request" : "internal-error"))
-                .add("title", clientError ? "The request is malformed" : "Internal error")
+                .add("type", Problem.TYPE_BASE + problem.slug())
+                .add("title", problem.title())
                 .add("status", status.code())
-                .add("detail", detail)
+                .add("detail", problem.detail())
                 .build().toString().getBytes(StandardCharsets.UTF_8);
         headers.set(HeaderNames.CONTENT_TYPE, Problem.MEDIA_TYPE);
         headers.set(HeaderNames.CACHE_CONTROL, "no-store");
