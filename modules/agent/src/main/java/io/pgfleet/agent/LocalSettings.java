@@ -79,6 +79,14 @@ public record LocalSettings(URI serverUrl, String name, Map<String, String> labe
         if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
             throw new IllegalArgumentException(file + ": server_url must be an http:// or https:// URL");
         }
+        // The agent adds the API's paths itself: a URL copied from an API example would make every
+        // request go to /api/v1/api/v1/… and be answered 404, retried for ever.
+        String path = java.util.Objects.requireNonNullElse(URI.create(url).getPath(), "").replaceAll("/+$", "");
+        if (path.endsWith("/api/v1") || path.endsWith("/api")) {
+            String base = url.substring(0, url.lastIndexOf(path.endsWith("/api") ? "/api" : "/api/v1"));
+            throw new IllegalArgumentException(file + ": server_url is the server's address without the API's path: "
+                    + "write " + base + " instead of " + url);
+        }
         Map<String, String> labels = new LinkedHashMap<>();
         TomlTable l = toml.getTable("labels");
         if (l != null) {

@@ -89,6 +89,20 @@ class LocalSettingsTest {
     }
 
     @Test
+    void aServerUrlWithTheApisPathIsRefusedNamingTheUrlToWrite() throws Exception {
+        for (String url : List.of("http://fleet.example:8080/api/v1", "http://fleet.example:8080/api/v1/", "http://fleet.example:8080/api")) {
+            Path f = dir.resolve("agent.toml");
+            Files.writeString(f, "server_url = \"" + url + "\"\nstate_dir = \"state\"\n");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LocalSettings.read(f), url);
+            assertTrue(e.getMessage().contains("write http://fleet.example:8080 instead of " + url), e.getMessage());
+        }
+        Path f = dir.resolve("agent.toml");
+        Files.writeString(f, "server_url = \"https://fleet.example/pgfleet/\"\nstate_dir = \"state\"\n");
+        assertEquals("https://fleet.example/pgfleet", LocalSettings.read(f).serverUrl().toString(),
+                "a server behind a path of its own is fine");
+    }
+
+    @Test
     void aListThatIsNotAListOfStringsIsAnError() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read("allowed_hosts = \"db\"\n"));
         assertTrue(e.getMessage().contains("allowed_hosts is a list of strings"), e.getMessage());
