@@ -51,16 +51,20 @@ class ServerJarIT {
             ApiClient api = ApiClient.asAdmin(server.port());
             assertEquals(201, api.createCollector("db-01").statusCode());
             postmaster = postmasterPid(dataDir);
-            ProcessHandle.of(postmaster).orElseThrow().destroyForcibly();
+            ProcessHandle killed = ProcessHandle.of(postmaster).orElseThrow();
+            killed.destroyForcibly();
+            // Gone before the first request: one answered by the dying PostgreSQL would end the wait
+            // early, and the next read could then meet it away.
+            killed.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
 
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            int status;
-            while ((status = api.get("/api/v1/collectors").statusCode()) != 200) {
-                assertEquals(503, status, "only 503 while PostgreSQL is away");
+            java.net.http.HttpResponse<String> list;
+            while ((list = api.get("/api/v1/collectors")).statusCode() != 200) {
+                assertEquals(503, list.statusCode(), "only 503 while PostgreSQL is away");
                 assertTrue(System.nanoTime() < deadline, "the server answers again within a minute");
                 Thread.sleep(250);
             }
-            assertTrue(api.get("/api/v1/collectors").body().contains("db-01"), "its data is still there");
+            assertTrue(list.body().contains("db-01"), "its data is still there: " + list.body());
             postmaster = postmasterPid(dataDir);
         }
         // The server's stop ends PostgreSQL for good: nothing starts it again behind the exiting JVM.
