@@ -300,7 +300,8 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
 
     @Override
     public CheckCapabilitiesQuery.Verdict check(LayerId layer, ConfigDocument document) {
-        if (ConfigValidator.validate(composer.parse(document)) instanceof Validation.Invalid inv) {
+        // As the publish will judge it: a document it would refuse is not checked for capabilities.
+        if (ConfigValidator.validateNew(document.text(), composer.parse(document)) instanceof Validation.Invalid inv) {
             return new CheckCapabilitiesQuery.Verdict.NotCheckable("the document is invalid: " + inv.errors().get(0));
         }
         Instant now = clock.instant();

@@ -135,4 +135,12 @@ class CapabilityChangeServiceTest {
                 layers.check(FLEET, new ConfigDocument("[collector]\npush_interval = 5\n")));
         assertEquals(1, fits.unknownTotal());
     }
+
+    @Test
+    void theCheckRefusesWhatThePublishWouldRefuseForHiddenCharacters() {
+        CheckCapabilitiesQuery.Verdict v = layers.check(FLEET,
+                new ConfigDocument("# keep \u202e\n[collector]\npush_interval = 5\n"));
+        CheckCapabilitiesQuery.Verdict.NotCheckable not = assertInstanceOf(CheckCapabilitiesQuery.Verdict.NotCheckable.class, v);
+        assertTrue(not.reason().contains("U+202E"), not.reason());
+    }
 }
