@@ -1,5 +1,6 @@
 package io.pgfleet.server;
 
+import io.pgfleet.domain.common.Sha256;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -81,6 +82,57 @@ class IdempotentRegistrationIT {
         assertEquals(401, register(body, "X-Enrolment-Token", token).statusCode(), "without the key the token is spent");
         assertEquals(401, register(body, "X-Enrolment-Token", token, "Idempotency-Key", "another-key-000001")
                 .statusCode(), "and with another key");
+    }
+
+    @Test
+    void aRetryOfARegistrationWhoseLabelsTodaysRuleRefusesIsReplayedWhileANewOneIsRefused() throws Exception {
+        // Registered keyed, then left as an earlier release with a looser label rule would have left
+        // it: the collector holding a label name with a space, the key naming the request that sent it.
+        String first = "{\"name\":\"legacy\",\"hostname\":\"db-9\"}";
+        HttpResponse<String> lost = register(first, SECRET_HEADER, SECRET, "Idempotency-Key", "legacy-labels-0001");
+        assertEquals(201, lost.statusCode(), lost.body());
+        String id = ApiClient.field(lost.body(), "collector_id");
+        try (Connection c = SERVER.database().connect();
+             PreparedStatement labels = c.prepareStatement(
+                     "UPDATE collectors SET labels = '{\"rack 7\": \"a\"}'::jsonb WHERE id = ?");
+             PreparedStatement key = c.prepareStatement(
+                     "UPDATE registration_keys SET request_hash = ? WHERE collector_id = ?")) {
+            labels.setString(1, id);
+            assertEquals(1, labels.executeUpdate());
+            key.setString(1, requestHash("legacy", "db-9", "rack 7", "a"));
+            key.setString(2, id);
+            assertEquals(1, key.executeUpdate());
+        }
+        String retry = "{\"name\":\"legacy\",\"hostname\":\"db-9\",\"labels\":{\"rack 7\":\"a\"}}";
+
+        HttpResponse<String> replayed = register(retry, SECRET_HEADER, SECRET, "Idempotency-Key", "legacy-labels-0001");
+        assertEquals(201, replayed.statusCode(), "the agent gets its collector back: " + replayed.body());
+        assertEquals(id, ApiClient.field(replayed.body(), "collector_id"));
+        assertEquals("true", replayed.headers().firstValue("Idempotent-Replayed").orElse(""));
+        assertEquals(200, refresh(ApiClient.field(replayed.body(), "refresh_token")).statusCode());
+
+        long collectors = count("SELECT count(*) FROM collectors");
+        long keys = count("SELECT count(*) FROM registration_keys");
+        HttpResponse<String> unkeyed = register(retry, SECRET_HEADER, SECRET);
+        assertEquals(400, unkeyed.statusCode(), "a new registration gets today's rule: " + unkeyed.body());
+        assertTrue(unkeyed.body().contains("rack 7"), unkeyed.body());
+        HttpResponse<String> newKey = register(retry, SECRET_HEADER, SECRET, "Idempotency-Key", "legacy-labels-0002");
+        assertEquals(400, newKey.statusCode(), "so does one with an unused key: " + newKey.body());
+        assertEquals(collectors, count("SELECT count(*) FROM collectors"), "nothing created");
+        assertEquals(keys, count("SELECT count(*) FROM registration_keys"), "the refused request holds no key");
+    }
+
+    /**
+     * The request hash the server keeps with a key, as every release since keys were introduced has
+     * computed it for a registration with the secret: should it change, retries across an upgrade
+     * would be refused as another request.
+     */
+    private static String requestHash(String name, String hostname, String labelName, String labelValue) {
+        StringBuilder sb = new StringBuilder();
+        for (String part : List.of(name, hostname, labelName, labelValue)) {
+            sb.append(part.length()).append(':').append(part).append(';');
+        }
+        return Sha256.hex(sb.append('|').toString());
     }
 
     @Test

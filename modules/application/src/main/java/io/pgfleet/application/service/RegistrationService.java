@@ -161,11 +161,11 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
         }
         CollectorId id = CollectorId.random();
         Instant now = clock.instant();
-        Collector collector = new Collector(id, name == null || name.isBlank() ? id.value() : name,
-                hostname == null ? "" : hostname, Collector.checkNewLabels(labels), now, false);
-        AuditEntry audit = new AuditEntry(now, new Actor(id.value(), actor.address()), AuditAction.COLLECTOR_REGISTERED,
-                new AuditSubject.OfCollector(id), 0, "registered with the registration secret as '" + collector.name()
-                + "' on " + (collector.hostname().isEmpty() ? "an unnamed host" : collector.hostname()));
+        if (keyed.isEmpty()) {
+            // Refused before a transaction is opened; a keyed request is checked once its key is known
+            // to be new, below.
+            newCollector(id, name, hostname, labels, now);
+        }
         String family = UUID.randomUUID().toString();
         return store.transact(tx -> {
             // The shared layers lock before any write: see LayerChangeService#change for why a layer
@@ -178,11 +178,31 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
                     return replay(tx, keyed.get(), held.get(), now, actor);
                 }
             }
+            // Today's rules for a new collector apply only now, after the replay: a retry of a
+            // registration an earlier release accepted under a looser label rule must get its
+            // collector back, not a 400 that locks the agent out. Refusing throws, which rolls the
+            // key's claim back.
+            Collector collector = newCollector(id, name, hostname, labels, now);
+            AuditEntry audit = new AuditEntry(now, new Actor(id.value(), actor.address()),
+                    AuditAction.COLLECTOR_REGISTERED, new AuditSubject.OfCollector(id), 0,
+                    "registered with the registration secret as '" + collector.name() + "' on "
+                    + (collector.hostname().isEmpty() ? "an unnamed host" : collector.hostname()));
             if (!tx.insertCollector(collector, audit)) {
                 throw new IllegalStateException("a random collector id collided: " + id);
             }
             return Outcome.commit(registered(tx, collector, now, family));
         }).announced(layers);
+    }
+
+    /**
+     * The collector a new registration creates, under today's rules for names and labels.
+     *
+     * @throws IllegalArgumentException naming what is not accepted
+     */
+    private static Collector newCollector(CollectorId id, String name, String hostname, Map<String, String> labels,
+                                          Instant now) {
+        return new Collector(id, name == null || name.isBlank() ? id.value() : name,
+                hostname == null ? "" : hostname, Collector.checkNewLabels(labels), now, false);
     }
 
     /** A registration's result and the effective revisions to announce once it is committed. */
