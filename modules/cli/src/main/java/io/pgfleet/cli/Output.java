@@ -169,9 +169,11 @@ final class Output {
      * Text from the server as a terminal shows it, not as it acts on it. Descriptions, apply errors,
      * sample labels and problem details are written by other people and by agents on database
      * hosts; an escape sequence among them would move the cursor, rename the window or clear the
-     * screen of the operator reading them, and a bidirectional override would show a name reversed.
-     * Line breaks and tabs become spaces (a table row stays one line); every other control character
-     * (C0, DEL, C1) and the bidirectional formatting characters are shown as <code>&#92;uXXXX</code>.
+     * screen of the operator reading them, a bidirectional override would show a name reversed, and
+     * a Unicode line or paragraph separator ({@code U+2028}, {@code U+2029}) breaks the line on many
+     * terminals. Line breaks and tabs become spaces (a table row stays one line); every other control
+     * character (C0, DEL, C1), the bidirectional formatting characters and the line and paragraph
+     * separators are shown as <code>&#92;uXXXX</code>, the rule the server's ShownText applies.
      *
      * @param s the text
      * @return the text, safe to print
@@ -200,7 +202,7 @@ final class Output {
 
     private static boolean unsafe(char c) {
         return Character.isISOControl(c) || c == '\u061c' || c == '\u200e' || c == '\u200f'
-                || (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069');
+                || (c >= '\u2028' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069');
     }
 
     private static JsonNode withoutNulls(JsonNode n) {

@@ -47,15 +47,17 @@ class CliUnitTest {
     }
 
     @Test
-    void tableTextShowsTerminalEscapesAndBidiOverridesInsteadOfPassingThemToTheTerminal() {
+    void tableTextShowsTerminalEscapesBidiOverridesAndLineSeparatorsInsteadOfPassingThemToTheTerminal() {
         JsonNode group = Output.JSON.readTree("""
-                {"id":"g","description":"\\u001b]0;owned\\u0007\\u001b[2Jx\\u202egpj.exe\\u009b1m\\nnext\\tcol",
+                {"id":"g","description":"\\u001b]0;owned\\u0007\\u001b[2Jx\\u202egpj.exe\\u009b1m\\nnext\\tcol\\u2028ok\\u2029",
                  "selector":{"env":"p\\u001b[31mrod"},"\\u001b[1mkey":1}""");
         java.io.StringWriter w = new java.io.StringWriter();
         new Output(Output.Format.table, new java.io.PrintWriter(w, true)).object(group);
         String shown = w.toString();
-        assertTrue(shown.chars().noneMatch(c -> c == 0x1b || c == 0x07 || c == 0x9b || c == 0x202e), shown);
-        assertTrue(shown.contains("\\u001b]0;owned\\u0007\\u001b[2Jx\\u202egpj.exe\\u009b1m next col"), shown);
+        assertTrue(shown.chars().noneMatch(c -> c == 0x1b || c == 0x07 || c == 0x9b || c == 0x202e
+                || c == 0x2028 || c == 0x2029), shown);
+        assertTrue(shown.contains("\\u001b]0;owned\\u0007\\u001b[2Jx\\u202egpj.exe\\u009b1m next col\\u2028ok\\u2029"),
+                shown);
         assertTrue(shown.contains("env=p\\u001b[31mrod"), shown);
         assertTrue(shown.contains("\\u001b[1mkey"), shown);
         assertEquals("plain text, unchanged: é ü 日本", Output.printable("plain text, unchanged: é ü 日本"));

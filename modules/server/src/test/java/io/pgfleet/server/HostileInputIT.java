@@ -117,21 +117,29 @@ class HostileInputIT {
     }
 
     @Test
-    void aDocumentWithABidirectionalOverrideIsRefusedWithItsPositionAndNothingIsStored() throws SQLException {
+    void aDocumentWithABidirectionalOverrideOrALineSeparatorIsRefusedWithItsPositionAndNothingIsStored() throws SQLException {
         String id = newCollectorWithTwoVersions();
         long versions = count("SELECT count(*) FROM config_revisions");
         long layers = count("SELECT count(*) FROM layer_revisions");
         long audit = count("SELECT count(*) FROM audit_log");
         String trojan = "# keep watching \u202e eslaf = hctaw\n[collector]\nwatch = true\n";
+        // Many editors and terminals break the line at U+2028: "watch = false" shows as a line TOML never sees.
+        String split = "[collector]\nwatch = true # keep\u2028watch = false\n";
 
         for (String path : java.util.List.of("/api/v1/config/" + id, "/api/v1/fleet/config")) {
             HttpResponse<String> r = admin.putToml(path, trojan);
             assertProblem(r, 422, "U+202E");
             assertTrue(r.body().contains("\"line\":1") && r.body().contains("\"column\":17"), r.body());
+            HttpResponse<String> s = admin.putToml(path, split);
+            assertProblem(s, 422, "U+2028 LINE SEPARATOR");
+            assertTrue(s.body().contains("\"line\":2") && s.body().contains("\"column\":20"), s.body());
         }
         HttpResponse<String> dryRun = admin.send(admin.request("/api/v1/config/validate").header("Content-Type", "application/toml")
                 .POST(HttpRequest.BodyPublishers.ofString(trojan)));
         assertTrue(dryRun.body().contains("U+202E"), "a dry run answers as the publish: " + dryRun.body());
+        HttpResponse<String> splitDryRun = admin.send(admin.request("/api/v1/config/validate")
+                .header("Content-Type", "application/toml").POST(HttpRequest.BodyPublishers.ofString(split)));
+        assertTrue(splitDryRun.body().contains("U+2028"), splitDryRun.body());
         assertEquals(versions, count("SELECT count(*) FROM config_revisions"));
         assertEquals(layers, count("SELECT count(*) FROM layer_revisions"));
         assertEquals(audit, count("SELECT count(*) FROM audit_log"));
@@ -149,11 +157,12 @@ class HostileInputIT {
     }
 
     @Test
-    void aGroupDescriptionWithTerminalControlsOrBidiOverridesIsRefusedAndChangesNothing() throws SQLException {
+    void aGroupDescriptionWithTerminalControlsBidiOverridesOrLineSeparatorsIsRefusedAndChangesNothing() throws SQLException {
         String group = "described-" + IDS.incrementAndGet();
         long audit = count("SELECT count(*) FROM audit_log");
         // Operators type descriptions; every console, CLI and script shows them to other operators.
-        for (String bad : java.util.List.of("x\\u001b]0;owned\\u0007", "gpj\\u202eexe", "over\\rwritten", "c1\\u009b2J")) {
+        for (String bad : java.util.List.of("x\\u001b]0;owned\\u0007", "gpj\\u202eexe", "over\\rwritten", "c1\\u009b2J",
+                "one\\u2028two", "para\\u2029graph")) {
             assertProblem(admin.postJson("/api/v1/groups", "{\"id\": \"" + group + "\", \"description\": \"" + bad + "\"}"),
                     400, "description");
         }
@@ -177,12 +186,12 @@ class HostileInputIT {
         assertEquals(201, admin.putToml("/api/v1/config/" + self, aDocument().pushInterval(5).toml()).statusCode());
         // The agent's error quotes what it met on the host; refusing the report would lose the failure.
         assertEquals(204, agent.postJson("/api/v1/collectors/" + self + "/status", "{\"version\": 1, \"status\": \"FAILED\", "
-                + "\"error\": \"disk\\u001b[2J full\\r\\nnext\\u202eline\\tend\", \"effective_sha256\": \""
+                + "\"error\": \"disk\\u001b[2J full\\r\\nnext\\u202eline\\tend\\u2028\", \"effective_sha256\": \""
                 + "b".repeat(64) + "\"}").statusCode());
         assertEquals(1, count("SELECT count(*) FROM collector_status WHERE collector_id = '" + self + "' AND last_status = 'FAILED'"
-                + " AND last_error = 'disk\\u001b[2J full\\u000d' || chr(10) || 'next\\u202eline' || chr(9) || 'end'"));
+                + " AND last_error = 'disk\\u001b[2J full\\u000d' || chr(10) || 'next\\u202eline' || chr(9) || 'end\\u2028'"));
         HttpResponse<String> fleet = admin.get("/api/v1/collectors");
-        assertTrue(fleet.body().contains("disk\\\\u001b[2J full\\\\u000d\\nnext\\\\u202eline\\tend"), fleet.body());
+        assertTrue(fleet.body().contains("disk\\\\u001b[2J full\\\\u000d\\nnext\\\\u202eline\\tend\\\\u2028"), fleet.body());
     }
 
     @Test

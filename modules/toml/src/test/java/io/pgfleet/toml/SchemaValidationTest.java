@@ -115,6 +115,23 @@ class SchemaValidationTest {
     }
 
     @Test
+    void aNewVersionHoldsNoLineOrParagraphSeparatorWhileAStoredOneStillParses() {
+        // Many editors and terminals break the line at U+2028: the comment then shows a line of its
+        // own, "watch = false", that TOML never sees.
+        String hidden = "[collector]\nwatch = true # keep\u2028watch = false\n";
+        Validation v = ConfigValidator.validateNew(hidden, parser.parse(hidden));
+        ValidationError e = assertInstanceOf(Validation.Invalid.class, v).errors().get(0);
+        assertEquals(List.of(2, 20), List.of(e.line(), e.column()));
+        assertTrue(e.message().contains("U+2028 LINE SEPARATOR"), e.message());
+        String inValue = "[postgres]\nhost = \"db\u2029x\"\n";
+        List<ValidationError> inValueErrors = assertInstanceOf(Validation.Invalid.class,
+                ConfigValidator.validateNew(inValue, parser.parse(inValue))).errors();
+        assertTrue(inValueErrors.stream().anyMatch(p -> p.line() == 2 && p.column() == 11
+                && p.message().contains("U+2029 PARAGRAPH SEPARATOR")), inValueErrors.toString());
+        assertInstanceOf(Validation.Valid.class, ConfigValidator.validate(parser.parse(hidden)));
+    }
+
+    @Test
     void aByteOrderMarkAtTheStartIsNamedWithTheRemedy() {
         // Windows editors save "UTF-8" with a byte order mark; TOML does not allow one.
         String bom = "\uFEFF[collector]\npush_interval = 30\n";

@@ -4,8 +4,9 @@ package io.pgfleet.domain.common;
  * Text that people read on terminals, in logs and in the console: what in it would be acted on
  * instead of shown. A control character other than the line feed and the tab (an escape sequence
  * moves the cursor, retitles the window, clears the screen; a carriage return lets one line
- * overwrite another) or a bidirectional formatting character (which shows a name reversed,
- * {@code U+202E}) is such a character.
+ * overwrite another), a bidirectional formatting character (which shows a name reversed,
+ * {@code U+202E}) or a Unicode line or paragraph separator ({@code U+2028}, {@code U+2029}: many
+ * editors and terminals break the line there, so one line can show as two) is such a character.
  */
 public final class ShownText {
 
@@ -16,16 +17,29 @@ public final class ShownText {
      * Whether a character would be acted on rather than shown.
      *
      * @param c the character
-     * @return true for C0 controls but line feed and tab, DEL, C1 controls and bidi formatting characters
+     * @return true for C0 controls but line feed and tab, DEL, C1 controls, bidi formatting characters
+     *         and the line and paragraph separators
      */
     public static boolean actedOn(char c) {
         return Character.isISOControl(c) && c != '\n' && c != '\t'
                 || c == '\u061c' || c == '\u200e' || c == '\u200f'
-                || c >= '\u202a' && c <= '\u202e' || c >= '\u2066' && c <= '\u2069';
+                || c >= '\u2028' && c <= '\u202e' || c >= '\u2066' && c <= '\u2069';
     }
 
     /**
-     * The first character that would be acted on, as {@code U+XXXX at N} (N counted from 1).
+     * A character as a message names it: {@code U+2028 LINE SEPARATOR}, {@code U+001B ESCAPE}.
+     *
+     * @param c the character
+     * @return its code point and, where Unicode gives one, its name
+     */
+    public static String named(char c) {
+        String name = Character.getName(c);
+        return String.format("U+%04X", (int) c) + (name == null ? "" : " " + name);
+    }
+
+    /**
+     * The first character that would be acted on, as {@code U+XXXX NAME at character N} (N counted
+     * from 1), named as {@link #named} names it.
      *
      * @param s the text
      * @return the description, or empty when the text has none
@@ -33,7 +47,7 @@ public final class ShownText {
     public static java.util.Optional<String> firstActedOn(String s) {
         for (int i = 0; i < s.length(); i++) {
             if (actedOn(s.charAt(i))) {
-                return java.util.Optional.of(String.format("U+%04X at character %d", (int) s.charAt(i), i + 1));
+                return java.util.Optional.of(named(s.charAt(i)) + " at character " + (i + 1));
             }
         }
         return java.util.Optional.empty();

@@ -40,8 +40,9 @@ public record Group(GroupId id, LabelSelector selector, int priority, String des
      */
     public static String checkNewDescription(String description) {
         io.pgfleet.domain.common.ShownText.firstActedOn(description).ifPresent(at -> {
-            throw new IllegalArgumentException("description: control characters other than line feed and tab, and"
-                    + " bidirectional formatting characters, are not accepted (" + at + ")");
+            throw new IllegalArgumentException("description: control characters other than line feed and tab,"
+                    + " bidirectional formatting characters and line or paragraph separators are not accepted ("
+                    + at + ")");
         });
         return description;
     }

@@ -36,7 +36,9 @@ public final class ConfigValidator {
      * Validates a document about to become a new version: {@link #validate(ParseOutcome)}, and its
      * text holds no character that would make it read differently from what it does — a C1 control
      * or a bidirectional formatting character (Unicode's Bidi_Control: an override such as
-     * {@code U+202E} shows a value or a comment reversed, the "Trojan Source" trick). The TOML parser
+     * {@code U+202E} shows a value or a comment reversed, the "Trojan Source" trick) or a Unicode
+     * line or paragraph separator ({@code U+2028}, {@code U+2029}: many editors and terminals break
+     * the line there, where TOML sees none, so one line shows as two). The TOML parser
      * already refuses the C0 controls and DEL; line feeds, tabs and the carriage return of a CRLF
      * line end are text. Stored versions are not held to this (they are only ever parsed), so a
      * version published before this rule still composes and can be replaced.
@@ -70,9 +72,10 @@ public final class ConfigValidator {
                 line++;
                 lineStart = i + 1;
             } else if (c != '\r' && io.pgfleet.domain.common.ShownText.actedOn(c) && found++ < MAX_HIDDEN_REPORTED) {
-                errors.add(new ValidationError(line, i - lineStart + 1, "", String.format("character U+%04X is not accepted:"
-                        + " C1 controls and bidirectional formatting characters make a document read differently from"
-                        + " what it does; write the text without them", (int) c)));
+                errors.add(new ValidationError(line, i - lineStart + 1, "", "character "
+                        + io.pgfleet.domain.common.ShownText.named(c) + " is not accepted: C1 controls, bidirectional"
+                        + " formatting characters and line or paragraph separators make a document read differently"
+                        + " from what it does; write the text without them"));
             }
         }
         if (found > MAX_HIDDEN_REPORTED) {
