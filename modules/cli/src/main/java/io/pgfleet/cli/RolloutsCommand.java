@@ -186,9 +186,10 @@ final class RolloutsCommand implements Callable<Integer> {
             }
             JsonNode r = ctx.api().call(ServerApi.Call.json("POST", "/api/v1/rollouts" + (force ? "?force=true" : ""), body)).json();
             if (ctx.output().format() == Output.Format.table) {
+                int members = r.path("waves").path(0).path("members").asInt();
                 println(ctx, "Started rollout " + r.path("id").asLong() + " of " + r.path("layer").asString() + "@"
                         + r.path("staged_version").asInt() + "; wave 1 of " + r.path("wave_count").asInt() + " has "
-                        + r.path("waves").path(0).path("members").asInt() + " members");
+                        + members + (members == 1 ? " member" : " members"));
             } else {
                 ctx.output().object(r);
             }

@@ -345,7 +345,9 @@ final class ServerApi {
             if (r.json().path("unknown_total").asInt(0) > 0) {
                 List<String> unknown = new ArrayList<>();
                 r.json().path("unknown").forEach(u -> unknown.add(u.asString()));
-                lines.add(r.json().path("unknown_total").asInt() + " collectors never reported what they can run (not refused): "
+                int total = r.json().path("unknown_total").asInt();
+                lines.add(total + (total == 1 ? " collector never reported what it can run" : " collectors never"
+                        + " reported what they can run") + " (not refused): "
                         + String.join(", ", unknown));
             }
         }

@@ -55,7 +55,7 @@ class CliRolloutsIT {
         Path doc = Files.writeString(tmp.resolve("layer.toml"), "[collector]\npush_interval = 20\n");
         CliProcess.Run started = cli.run("rollouts", "start", "group/rgroup", doc.toString(), "--wave", "canary=true",
                 "--wave", "100%", "--bake", "0", "--deadline", "600", "-m", "canary first").expect(ExitCodes.OK);
-        assertTrue(started.out().matches("Started rollout \\d+ of group/rgroup@1; wave 1 of 2 has 1 members\\s*"),
+        assertTrue(started.out().matches("Started rollout \\d+ of group/rgroup@1; wave 1 of 2 has 1 member\\s*"),
                 started.out());
         String id = started.out().replaceAll("Started rollout (\\d+) .*\\s*", "$1");
 

@@ -144,7 +144,7 @@ class RolloutsIT {
         canary.failed("postgres.password_file /etc/pgfleet/pw does not exist on this host", canarySha);
         JsonObject back = fleet.awaitState(id, "rolled_back");
 
-        assertTrue(back.getString("reason").startsWith("wave 1 of 2 failed: 1 of 1 members failed"), back.toString());
+        assertTrue(back.getString("reason").startsWith("wave 1 of 2 failed: 1 of 1 member failed"), back.toString());
         JsonObject failure = back.getJsonArray("failures").getJsonObject(0);
         assertEquals(canary.id, failure.getString("collector_id"));
         assertEquals("postgres.password_file /etc/pgfleet/pw does not exist on this host", failure.getString("error"));

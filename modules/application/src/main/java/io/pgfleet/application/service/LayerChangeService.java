@@ -326,7 +326,7 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
                     world.withLayer(candidate), now,
                     LayerComposer.Capabilities.of(tx, CapabilityMode.CHECK))) {
                 case LayerComposer.Refused r -> new CheckCapabilitiesQuery.Verdict.NotCheckable(r.total()
-                        + " members would get an invalid configuration");
+                        + (r.total() == 1 ? " member" : " members") + " would get an invalid configuration");
                 case LayerComposer.Lacking l -> new CheckCapabilitiesQuery.Verdict.Lacks(l.refusal());
                 case LayerComposer.Ok ok -> new CheckCapabilitiesQuery.Verdict.Fits(ok.unknown(), ok.unknownTotal());
             });

@@ -366,7 +366,7 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
         List<MemberFailure> failures = r.members().stream()
                 .map((MemberErrors m) -> new MemberFailure(m.collectorId(), m.errors().get(0).layer() + ": " + m.errors().get(0).error())).toList();
         return (Step.RollBack) before.rollBack(now, what + " would make " + r.total()
-                + " members' configurations invalid", failures);
+                + (r.total() == 1 ? " member's configuration" : " members' configurations") + " invalid", failures);
     }
 
     // ---- views

@@ -97,14 +97,20 @@ public record Rollout(RolloutId id, LayerId layer, ConfigVersion stagedVersion, 
         return new Step.StartWave(r, List.of(
                 new TimelineEvent(now, "started", "rollout of " + layer.source(staged.value()) + " started by " + by
                         + " in " + plan.size() + (plan.size() == 1 ? " wave" : " waves") + " over "
-                        + plan.stream().mapToInt(w -> w.members().size()).sum() + " members"
-                        + (skipped > 0 ? ", " + skipped + " stale members skipped" : "")),
+                        + members(plan.stream().mapToInt(w -> w.members().size()).sum())
+                        + (skipped > 0 ? ", " + skipped + (skipped == 1 ? " stale member" : " stale members")
+                        + " skipped" : "")),
                 r.waveStarted(now)));
     }
 
     private TimelineEvent waveStarted(Instant now) {
         return new TimelineEvent(now, "wave_started", "wave " + startedWaves + " of " + waves.size() + " started with "
-                + waves.get(startedWaves - 1).members().size() + " members");
+                + members(waves.get(startedWaves - 1).members().size()));
+    }
+
+    /** A count of members as the timeline and reasons say it: "1 member", "3 members". */
+    private static String members(int count) {
+        return count + (count == 1 ? " member" : " members");
     }
 
     /**
@@ -212,7 +218,7 @@ public record Rollout(RolloutId id, LayerId layer, ConfigVersion stagedVersion, 
         WaveCounts counts = j.counts(waves.get(wave - 1).skipped().size());
         if (j.failed() > policy.maxFailed()) {
             String reason = "wave " + wave + " of " + waves.size() + " failed: " + j.failed() + " of "
-                    + (j.applied() + j.failed() + j.pending()) + " members failed (max_failed " + policy.maxFailed() + ")";
+                    + members(j.applied() + j.failed() + j.pending()) + " failed (max_failed " + policy.maxFailed() + ")";
             return rollBack(now, reason, j.failures(), Optional.of(counts));
         }
         if (j.pending() > 0) {

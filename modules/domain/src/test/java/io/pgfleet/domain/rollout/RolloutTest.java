@@ -149,6 +149,21 @@ class RolloutTest {
     }
 
     @Test
+    void aRolloutOfOneMemberSaysMemberNotMembers() {
+        RolloutPolicy policy = new RolloutPolicy(List.of(new WaveSpec.ByPercent(100)), 30, 0, 120);
+        Step.StartWave started = Rollout.start(new RolloutId(7), new LayerId.Fleet(), new ConfigVersion(4),
+                Optional.of(new ConfigVersion(3)), policy, WavePlan.plan(policy.waves(), fleet(1)), T0, "alice", "");
+        assertEquals(List.of("rollout of fleet@4 started by alice in 1 wave over 1 member",
+                        "wave 1 of 1 started with 1 member"),
+                started.events().stream().map(TimelineEvent::detail).toList());
+        Rollout r = started.next();
+        Step.RollBack back = assertInstanceOf(Step.RollBack.class,
+                r.evaluate(T0.plusSeconds(4), all(r, failed(T0.plusSeconds(3), "disk full"))));
+        String reason = back.next().ending().orElseThrow().reason();
+        assertTrue(reason.startsWith("wave 1 of 1 failed: 1 of 1 member failed"), reason);
+    }
+
+    @Test
     void maxFailedToleratesThatManyFailures() {
         Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.ByPercent(100)), 0, 1, 120), fleet(3));
         Map<CollectorId, MemberObservation> obs = all(r, applied(T0.plusSeconds(1)));
