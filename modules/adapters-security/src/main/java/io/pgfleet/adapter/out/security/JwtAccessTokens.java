@@ -121,7 +121,43 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
         return verifyFully(token, now, current);
     }
 
+    /**
+     * Whether the token is written the one way this server writes tokens: three base64url parts
+     * without padding, each exactly what re-encoding its bytes gives. The decoder behind the JWT
+     * parser also takes padding and unused low bits, so one token could be sent under several
+     * spellings — each a different string to every log, cache and comparison that meets it.
+     */
+    static boolean canonical(String token) {
+        String[] parts = token.split("\\.", -1);
+        if (parts.length != 3) {
+            return false;
+        }
+        for (String part : parts) {
+            if (part.isEmpty()) {
+                return false;
+            }
+            for (int i = 0; i < part.length(); i++) {
+                char c = part.charAt(i);
+                if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
+                    return false;
+                }
+            }
+            try {
+                byte[] bytes = java.util.Base64.getUrlDecoder().decode(part);
+                if (!java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes).equals(part)) {
+                    return false;
+                }
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private TokenCheck verifyFully(String token, Instant now, KeySet current) {
+        if (!canonical(token)) {
+            return new TokenCheck.Invalid("malformed token");
+        }
         SignedJwt signed;
         try {
             signed = SignedJwt.parseToken(token);

@@ -141,6 +141,24 @@ class JwtAccessTokensTest {
     }
 
     @Test
+    void aTokenIsAcceptedOnlyAsItWasWrittenNotPaddedOrWithOtherUnusedBits() {
+        String token = tokens.issue(AGENT, T0).token();
+        assertEquals(new TokenCheck.Valid(AGENT), tokens.verify(token, T0.plusSeconds(1)));
+        String[] parts = token.split("\\.");
+        // An HS256 signature is 32 bytes: 43 characters, the last carrying two unused bits.
+        char last = parts[2].charAt(parts[2].length() - 1);
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        char sameBits = alphabet.charAt(alphabet.indexOf(last) ^ 1);
+        List<String> respellings = List.of(token + "=", parts[0] + "=." + parts[1] + "." + parts[2],
+                parts[0] + "." + parts[1] + "." + parts[2].substring(0, parts[2].length() - 1) + sameBits,
+                token + ".", " " + token);
+        for (String other : respellings) {
+            assertEquals(new TokenCheck.Invalid("malformed token"), tokens.verify(other, T0.plusSeconds(2)), other);
+        }
+        assertEquals(new TokenCheck.Valid(AGENT), tokens.verify(token, T0.plusSeconds(3)));
+    }
+
+    @Test
     void aGenuineSignatureOnOtherClaimsIsRefusedEvenWhileTheGenuineTokenIsRemembered() {
         String token = tokens.issue(AGENT, T0).token();
         assertEquals(new TokenCheck.Valid(AGENT), tokens.verify(token, T0.plusSeconds(1)));
