@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Reads what agents receive (the effective document, numbered by effective revision) and, for
  * versions, the collector's own layer.
  */
-final class EffectiveConfigService implements GetConfigQuery, OwnConfigQuery {
+final class EffectiveConfigService implements GetConfigQuery, OwnConfigQuery, LatestAfter {
 
     private final LoadCollectorPort collectors;
     private final LoadConfigRevisionPort own;
@@ -43,6 +43,13 @@ final class EffectiveConfigService implements GetConfigQuery, OwnConfigQuery {
         return effective.load(collectorId)
                 .<ConfigLookup>map(this::answer)
                 // The common case costs one query (none when cached); telling "unknown" from "empty" costs a second.
+                .orElseGet(() -> missing(collectorId));
+    }
+
+    @Override
+    public ConfigLookup latest(CollectorId collectorId, int seen) {
+        return effective.loadAtLeast(collectorId, seen)
+                .<ConfigLookup>map(this::answer)
                 .orElseGet(() -> missing(collectorId));
     }
 

@@ -97,6 +97,37 @@ final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
         }
     }
 
+    /**
+     * A collector's effective revision, as {@link #load}, for a caller who has already seen revision
+     * {@code seen} (from this instance or another): when memory knows only of an older one, the
+     * database is asked, once and on its own (a read shared with one already running may have
+     * begun before {@code seen} committed). Memory can be behind in two ways: another instance
+     * committed {@code seen} and its announcement has not arrived yet, or the database is older
+     * than the caller's revision (restored from a backup). The answer tells them apart, and what
+     * it finds is what this instance knows from then on.
+     *
+     * @param id   the collector
+     * @param seen the newest revision the caller has seen
+     * @return the revision the database has now (memory's when it is at least {@code seen}), or empty when it has none
+     */
+    Optional<EffectiveRevision> loadAtLeast(CollectorId id, int seen) {
+        int known = newestKnown.getOrDefault(id, 0);
+        EffectiveRevision cached = latest.get(id);
+        if (cached != null && cached.revision().value() >= Math.max(known, seen)) {
+            return Optional.of(cached);
+        }
+        long before = generation;
+        Optional<EffectiveRevision> read = delegate.loadEffective(id);
+        read.ifPresent(r -> {
+            // Committed, so announced to every instance by now or soon: raise the newest known revision as its announcement would.
+            newestKnown.merge(id, r.revision().value(), Math::max);
+            if (before == generation && latest.size() < MAX_ENTRIES) {
+                keep(r);
+            }
+        });
+        return read;
+    }
+
     private static Optional<EffectiveRevision> join(CompletableFuture<Optional<EffectiveRevision>> running) {
         try {
             return running.join();

@@ -29,15 +29,25 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Listener {
 
-    private final GetConfigQuery query;
+    private final LatestAfter query;
     private final ConcurrentHashMap<CollectorId, Set<WatchDeadlines.Waiter>> watchers = new ConcurrentHashMap<>();
     private final WatchDeadlines deadlines;
 
+    /** Over reads that go to the database every time (their answer is never behind it). */
     WatchService(GetConfigQuery query) {
-        this(query, new WatchDeadlines());
+        this(LatestAfter.fromDatabase(query), new WatchDeadlines());
+    }
+
+    /** Over reads that may come from memory. */
+    WatchService(EffectiveConfigService query) {
+        this((LatestAfter) query, new WatchDeadlines());
     }
 
     WatchService(GetConfigQuery query, WatchDeadlines deadlines) {
+        this(LatestAfter.fromDatabase(query), deadlines);
+    }
+
+    WatchService(LatestAfter query, WatchDeadlines deadlines) {
         this.query = query;
         this.deadlines = deadlines;
     }
@@ -52,7 +62,7 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
             // Register before reading, so a publish between the read and the wait still wakes us.
             Set<WatchDeadlines.Waiter> set = register(collectorId, waiter);
             try {
-                ConfigLookup now = query.latest(collectorId);
+                ConfigLookup now = query.latest(collectorId, afterVersion);
                 if (answers(now, afterVersion) || hold.ended()) {
                     return now;
                 }
@@ -67,7 +77,7 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
                 leave(collectorId, set, waiter);
             }
             // Woken: the change is most likely there; look without registering again.
-            ConfigLookup now = query.latest(collectorId);
+            ConfigLookup now = query.latest(collectorId, afterVersion);
             if (answers(now, afterVersion) || hold.ended() || deadline - System.nanoTime() <= 0) {
                 return now;
             }
@@ -84,8 +94,15 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
         }
     }
 
+    /**
+     * Whether the watch answers now: a revision newer than the caller's, or an older one. An older
+     * one comes from the database ({@link LatestAfter} reads it when memory is behind the caller),
+     * so the caller's revision is not in the database's history (it was restored from an older
+     * backup): waiting would hold the caller until the history caught up with its number, and it
+     * would miss every revision published meanwhile.
+     */
     private static boolean answers(ConfigLookup now, int afterVersion) {
-        return now instanceof ConfigLookup.Found found && found.revision().version().value() > afterVersion
+        return now instanceof ConfigLookup.Found found && found.revision().version().value() != afterVersion
                 || now instanceof ConfigLookup.CollectorNotFound;
     }
 

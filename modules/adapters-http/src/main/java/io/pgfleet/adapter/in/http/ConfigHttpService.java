@@ -115,7 +115,10 @@ final class ConfigHttpService implements ApiService {
                 watchLimiter.release(caller.subject(), hold);
             }
         }
-        if (lookup instanceof ConfigLookup.Found found && found.revision().version().value() <= after) {
+        // The caller's own revision at the end of the hold. One older than the caller's is answered in
+        // full (the database's history is behind the caller's: restored from an older backup), as a
+        // newer one is; If-None-Match may still make that a 304 when the caller has it under its number.
+        if (lookup instanceof ConfigLookup.Found found && found.revision().version().value() == after) {
             res.header(CONFIG_VERSION, found.revision().version().toString());
             res.header(HeaderNames.ETAG, found.revision().entityTag().quoted());
             res.status(Status.NOT_MODIFIED_304).send();
