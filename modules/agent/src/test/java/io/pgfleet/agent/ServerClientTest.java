@@ -7,6 +7,7 @@ import io.pgfleet.agent.transport.ServerClient;
 import io.pgfleet.domain.fleet.Sample;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -208,6 +209,58 @@ class ServerClientTest {
             closed.countDown();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    void aVersionTheAgentCouldNotAskAfterIsRefusedAndA304SaysWhatTheServerHas() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<String> version = new java.util.concurrent.atomic.AtomicReference<>();
+        List<String> queries = new CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer http = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        http.createContext("/api/v1/collectors/register", ex -> {
+            ex.getRequestBody().readAllBytes();
+            byte[] body = "{\"collector_id\":\"c-1\",\"access_token\":\"a\",\"refresh_token\":\"r\"}".getBytes();
+            ex.sendResponseHeaders(201, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        http.createContext("/api/v1/config/", ex -> {
+            queries.add(String.valueOf(ex.getRequestURI().getRawQuery()));
+            if (version.get() != null) {
+                ex.getResponseHeaders().add("X-Config-Version", version.get());
+            }
+            ex.getResponseHeaders().add("ETag", "\"3-abc\"");
+            boolean notModified = "\"3-abc\"".equals(ex.getRequestHeaders().getFirst("If-None-Match"));
+            byte[] body = "[collector]\npush_interval = 10\n".getBytes();
+            ex.sendResponseHeaders(notModified ? 304 : 200, notModified ? -1 : body.length);
+            if (!notModified) {
+                ex.getResponseBody().write(body);
+            }
+            ex.close();
+        });
+        http.start();
+        try {
+            ServerClient c = new ServerClient(URI.create("http://127.0.0.1:" + http.getAddress().getPort()), Optional.empty(),
+                    Optional.empty(), Optional.empty(), "", "", (id, refresh) -> { });
+            c.register(new Enroller.Credential.Secret("s"), "n", "h", Map.of());
+            for (String hostile : java.util.Arrays.asList(null, "0", "-1", "2147483648", "3x")) {
+                version.set(hostile);
+                ServerException e = assertThrows(ServerException.class, () -> c.fetch(new ConfigSource.Request("", 0, 0)),
+                        "X-Config-Version " + hostile);
+                assertTrue(e.getMessage().contains("X-Config-Version"), e.getMessage());
+            }
+            version.set("2147483647");
+            assertEquals(Integer.MAX_VALUE, ((ConfigSource.Fetch.Fetched) c.fetch(new ConfigSource.Request("", 0, 0))).version());
+
+            version.set("3");
+            assertEquals(new ConfigSource.Fetch.NotModified(3, "\"3-abc\""),
+                    c.fetch(new ConfigSource.Request("\"3-abc\"", 0, 5)), "what the server has, to compare with the agent's");
+            assertEquals("wait=0&after=5", queries.getLast(), "a pull says what the agent has, so an older server answers at once");
+            c.fetch(new ConfigSource.Request("", 0, 0));
+            assertEquals("null", queries.getLast(), "the first pull of an agent without a version is a plain read");
+        } finally {
+            http.stop(0);
         }
     }
 }

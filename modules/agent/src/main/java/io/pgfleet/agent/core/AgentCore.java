@@ -156,6 +156,15 @@ public final class AgentCore {
     private volatile int failedVersion;
     private volatile boolean lockedOut;
     private String etag = "";
+    /** The document of the running version (from the server or the last-known-good), compared with the server's under the same number. */
+    private String runningDocument = "";
+    /** The entity tag of the failed version, to tell it from another document the server may have under its number. */
+    private String failedEtag = "";
+    /**
+     * A version the server said it has (in a 304) that is not the one this agent knows under that
+     * number, or is below the agent's: asked for next (after the number below it), 0 for none.
+     */
+    private int reask;
     /** Whether the server has answered a pull yet: until it has, pulls are answered at once. */
     private boolean answered;
     /** Whether the last-known-good was tried (at the first pull the server did not answer). */
@@ -248,12 +257,21 @@ public final class AgentCore {
             // from then on every request is a watch the server holds until something is newer.
             boolean watch = config.watch() && answered;
             int after = Math.max(appliedVersion, failedVersion);
+            String tag = etag;
+            int announced = reask;
+            if (announced > 0) {
+                // The version the server announced, itself: asked after the number below it (never an
+                // overflow: versions are at least 1), without a tag that would turn it into a 304.
+                after = announced - 1;
+                tag = "";
+            }
             Instant asked = p.scheduler().now();
-            ConfigSource.Fetch fetch = p.source().fetch(new ConfigSource.Request(etag, watch ? WATCH_SECONDS : 0, after));
+            ConfigSource.Fetch fetch = p.source().fetch(new ConfigSource.Request(tag, watch ? WATCH_SECONDS : 0, after));
             pullFailures = 0;
             answered = true;
+            reask = 0;
             flushReport();
-            boolean progress = handle(fetch);
+            boolean progress = handle(fetch, after, announced);
             p.self().pulled(progress ? SelfMetrics.PullResult.NEW_VERSION : SelfMetrics.PullResult.UNCHANGED);
             if (!config.watch()) {
                 return PullPolicy.jittered(config.pullInterval(), p.random());
@@ -358,10 +376,15 @@ public final class AgentCore {
         apply(cached.get().version(), cached.get().document(), "", false);
     }
 
-    /** Handles an answer; true when it moved the agent on (a new version applied or failed). */
-    private boolean handle(ConfigSource.Fetch fetch) {
+    /**
+     * Handles an answer to a request sent with {@code after} (0 for none), made for the version the
+     * server announced ({@code announced}, 0 for none); true when it moved the agent on (a version
+     * applied or failed).
+     */
+    private boolean handle(ConfigSource.Fetch fetch, int after, int announced) {
         switch (fetch) {
             case ConfigSource.Fetch.NotModified nm -> {
+                compare(nm);
                 startWithDefaultsIfIdle();
                 return false;
             }
@@ -370,6 +393,11 @@ public final class AgentCore {
                 return false;
             }
             case ConfigSource.Fetch.Fetched f -> {
+                Optional<String> otherHistory = otherHistory(f, after, announced);
+                if (otherHistory.isPresent()) {
+                    adopt(f, otherHistory.get());
+                    return true;
+                }
                 ApplyDecision d = ApplyPolicy.decide(appliedVersion, failedVersion, f.version());
                 switch (d) {
                     case ApplyDecision.Apply a -> {
@@ -388,6 +416,83 @@ public final class AgentCore {
         }
     }
 
+    /**
+     * Why a version from the server is not one of this agent's history, if it is not: the server
+     * answered a version older than the one the agent asked after (a server checks that against its
+     * database first: its history is behind the agent's, restored from an older backup), or the
+     * version the agent runs or saw fail has another document on the server now (a restored server
+     * published anew under numbers the agent had seen), or the server's older version the agent asked
+     * for after a 304 named it.
+     */
+    private Optional<String> otherHistory(ConfigSource.Fetch.Fetched f, int after, int announced) {
+        int v = f.version();
+        int known = Math.max(appliedVersion, failedVersion);
+        if (v < after) {
+            return Optional.of("the server's latest configuration is version " + v + ", older than version " + after
+                    + " this agent has");
+        }
+        if (v == appliedVersion && !f.document().equals(runningDocument)) {
+            return Optional.of("the server's version " + v + " is another document than the version " + v
+                    + " this agent runs");
+        }
+        if (v == failedVersion && !failedEtag.isEmpty() && !f.etag().equals(failedEtag)) {
+            return Optional.of("the server's version " + v + " is another document than the version " + v
+                    + " that failed here");
+        }
+        if (announced > 0 && v >= announced && v < known) {
+            return Optional.of("the server's latest configuration is version " + v + ", older than version "
+                    + known + " this agent has");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Applies the server's version although its number is not newer than this agent's: the server
+     * is the authority on what the collector should run (it is authenticated, and an operator
+     * restored it). The numbers this agent knew belong to a history the server no longer has, so
+     * they are forgotten: the agent then asks after the server's version and takes every later one,
+     * and a version that failed here under the old history is not skipped under the new.
+     */
+    private void adopt(ConfigSource.Fetch.Fetched f, String why) {
+        log(why + " (the server was restored from an older backup, or its data replaced): the server's version is"
+                + " authoritative, applying version " + f.version());
+        appliedVersion = 0;
+        failedVersion = 0;
+        failedEtag = "";
+        etag = "";
+        apply(f.version(), f.document(), f.etag(), true);
+    }
+
+    /**
+     * Compares the revision a 304 says the server has with what this agent knows under its number.
+     * The same revision (by its tag) that the agent runs: numbers the agent saw fail above it are of
+     * a history the server no longer has, and asking after them would only be answered at once again.
+     * Another document under a number the agent knows, or a version below the agent's: the agent asks
+     * for it next, and applies it.
+     */
+    private void compare(ConfigSource.Fetch.NotModified nm) {
+        int v = nm.version();
+        if (v == 0 || nm.etag().isEmpty()) {
+            return;
+        }
+        if (v == appliedVersion && nm.etag().equals(etag)) {
+            if (failedVersion > v) {
+                log("the server's latest configuration is version " + v + ", the one this agent runs; version "
+                        + failedVersion + ", which failed here, is not in its history any more (the server was restored"
+                        + " from an older backup, or its data replaced)");
+                failedVersion = 0;
+                failedEtag = "";
+            }
+            return;
+        }
+        if (v == failedVersion && nm.etag().equals(failedEtag)) {
+            return;
+        }
+        if (v <= Math.max(appliedVersion, failedVersion)) {
+            reask = v;
+        }
+    }
+
     private void startWithDefaultsIfIdle() {
         if (!collecting && appliedVersion == 0) {
             log(failedVersion == 0 ? "no configuration published for this collector yet; collecting with the defaults"
@@ -400,13 +505,13 @@ public final class AgentCore {
         Validation v = ConfigValidator.validate(p.parser().parse(document));
         if (v instanceof Validation.Invalid invalid) {
             refuse(version, "the document is invalid: " + invalid.errors().stream().map(ValidationError::toString)
-                    .collect(Collectors.joining("; ")), fromServer);
+                    .collect(Collectors.joining("; ")), fromServer, newEtag);
             return;
         }
         EffectiveConfig next = ((Validation.Valid) v).effective();
         Optional<String> problem = hostProblem(next);
         if (problem.isPresent()) {
-            refuse(version, problem.get(), fromServer);
+            refuse(version, problem.get(), fromServer, newEtag);
             return;
         }
         // Only now, inside the allow-lists, is the database touched: what it offers decides whether the
@@ -415,12 +520,13 @@ public final class AgentCore {
         List<CapabilityGap> lacking = probed.map(pg -> CapabilityCheck.requirements(next, pg)).orElse(List.of());
         if (!lacking.isEmpty()) {
             refuse(version, "this host lacks what the configuration needs: " + lacking.stream().map(CapabilityGap::toString)
-                    .collect(Collectors.joining("; ")), fromServer);
+                    .collect(Collectors.joining("; ")), fromServer, newEtag);
             return;
         }
         boolean firstRun = !collecting;
         String described = switchTo(next);
         appliedVersion = version;
+        runningDocument = document;
         p.self().applied(ApplyStatus.APPLIED);
         if (fromServer) {
             etag = newEtag;
@@ -486,8 +592,9 @@ public final class AgentCore {
      * a hand edit) or the host may have changed since, and marking the version failed would make the
      * agent skip that same version when the server sends it intact.
      */
-    private void refuse(int version, String error, boolean fromServer) {
+    private void refuse(int version, String error, boolean fromServer, String tag) {
         if (fromServer) {
+            failedEtag = tag;
             fail(version, error);
             return;
         }
@@ -499,8 +606,11 @@ public final class AgentCore {
         failedVersion = version;
         p.self().applied(ApplyStatus.FAILED);
         report(version, ApplyStatus.FAILED, error);
-        log("could not apply configuration version " + version + ": " + error + "; still running version "
-                + appliedVersion + ", and version " + version + " will not be retried");
+        // After the server's history replaced the agent's, what runs has no number in the server's.
+        String running = appliedVersion == 0 && !runningDocument.isEmpty()
+                ? "the configuration it ran before" : "version " + appliedVersion;
+        log("could not apply configuration version " + version + ": " + error + "; still running " + running
+                + ", and version " + version + " will not be retried");
     }
 
     private void report(int version, ApplyStatus status, String error) {

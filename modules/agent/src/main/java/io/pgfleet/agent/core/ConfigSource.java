@@ -10,7 +10,9 @@ public interface ConfigSource {
      *
      * @param etag         the entity tag the agent has, empty for none
      * @param watchSeconds how long the server may hold the request, 0 for a plain pull
-     * @param after        the newest version this agent knows (applied or failed), 0 for none
+     * @param after        the newest version this agent knows (applied or failed), 0 for none; sent
+     *                     whenever it is not 0, so that the server answers a version older than it at
+     *                     once (the server's history is behind the agent's) and only after checking it
      */
     record Request(String etag, int watchSeconds, int after) {
         /** Requires sane numbers. */
@@ -33,8 +35,18 @@ public interface ConfigSource {
         record Fetched(int version, String etag, String document) implements Fetch {
         }
 
-        /** Nothing newer than what the agent has (a watch that ended, or a 304). */
-        record NotModified() implements Fetch {
+        /**
+         * Nothing newer than what the agent has (a watch that ended, or a 304), with the revision the
+         * server has now when it says so ({@code X-Config-Version}, {@code ETag}).
+         *
+         * @param version the server's latest version, 0 when it did not say
+         * @param etag    its entity tag, empty when the server did not say
+         */
+        record NotModified(int version, String etag) implements Fetch {
+            /** The server did not say what it has. */
+            public NotModified() {
+                this(0, "");
+            }
         }
 
         /** The collector has no configuration yet. */

@@ -425,8 +425,11 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             HttpClientRequest r = bearer(http.get(path)).readTimeout(timeout);
             if (request.watchSeconds() == 0) {
                 oneOff(r);
-            } else {
-                // The next watch follows as soon as this one returns: it reuses the connection.
+            }
+            if (request.watchSeconds() > 0 || request.after() > 0) {
+                // The next watch follows as soon as this one returns: it reuses the connection. A pull
+                // (wait=0) says what the agent has too: a server whose history is older than the
+                // agent's answers with what it has, checked against its database (see docs/watch.md).
                 r.queryParam("wait", Integer.toString(request.watchSeconds()))
                         .queryParam("after", Integer.toString(request.after()));
             }
@@ -437,7 +440,10 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
         }, response -> {
             int status = response.status().code();
             if (status == 304) {
-                return new Fetch.NotModified();
+                // What the server has now: the agent compares it with what it runs (a restored server
+                // may have other documents under the numbers the agent knows).
+                int version = version(response.headers().first(CONFIG_VERSION)).orElse(0);
+                return new Fetch.NotModified(version, version == 0 ? "" : response.headers().first(HeaderNames.ETAG).orElse(""));
             }
             if (status == 404) {
                 return new Fetch.NoConfiguration();
@@ -445,10 +451,26 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             if (status != 200) {
                 throw failure(response, "configuration pull");
             }
-            int version = Integer.parseInt(response.headers().first(HeaderNames.create("X-Config-Version")).orElse("0"));
+            Optional<String> header = response.headers().first(CONFIG_VERSION);
+            // A version the agent could not ask after (0, negative, beyond an int) would stop its
+            // watches or pin it: refused like any other unusable answer.
+            int version = version(header).orElseThrow(() -> new Failure(new ServerException(ServerException.Kind.UNAVAILABLE,
+                    "configuration pull: the answer's X-Config-Version is " + header.map(h -> "'" + printable(h) + "'")
+                            .orElse("missing") + ", not a version (1 to " + Integer.MAX_VALUE + ")", null)));
             return new Fetch.Fetched(version, response.headers().first(HeaderNames.ETAG).orElse(""),
                     body(response, MAX_DOCUMENT_BYTES, "configuration"));
         });
+    }
+
+    private static final io.helidon.http.HeaderName CONFIG_VERSION = HeaderNames.create("X-Config-Version");
+
+    /** A version as the server numbers them (1 or more), if the header is one. */
+    private static Optional<Integer> version(Optional<String> header) {
+        try {
+            return header.map(String::strip).map(Integer::parseInt).filter(v -> v >= 1);
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     @Override

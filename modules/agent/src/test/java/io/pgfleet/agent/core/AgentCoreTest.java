@@ -513,4 +513,128 @@ class AgentCoreTest {
         assertEquals(ApplyStatus.FAILED, r.status());
         assertTrue(r.error().contains("collectors.disk_usage.paths") && r.error().contains("at most 256 characters"), r.error());
     }
+
+    private static String pushEvery(int seconds) {
+        return "[collector]\npush_interval = " + seconds + "\n";
+    }
+
+    @Test
+    void aServerRestoredBehindTheAgentIsFollowedDownToWhatItServesAndItsLaterVersionsAreTaken() {
+        f.asTodaysServer = true;
+        AgentCore core = f.started(5, pushEvery(50));
+        // Restored from a backup taken at version 3.
+        f.published = Optional.of(Map.entry(3, pushEvery(30)));
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        assertEquals(3, core.appliedVersion(), f.log.toString());
+        assertEquals(Duration.ofSeconds(30), core.current().pushInterval());
+        assertTrue(f.logged("the server's latest configuration is version 3, older than version 5 this agent has"), f.log.toString());
+        StatusReporter.Report last = f.reports.getLast();
+        assertEquals(3, last.version(), "reported, so the fleet view shows it in sync");
+        assertEquals(ApplyStatus.APPLIED, last.status());
+        assertEquals(core.current().sha256(), last.effectiveSha256());
+
+        f.published = Optional.of(Map.entry(4, pushEvery(40)));
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        assertEquals(4, core.appliedVersion(), "the next version of the restored history is newer again");
+        assertTrue(f.requests.size() <= 12, "held watches, no loop: " + f.requests);
+    }
+
+    @Test
+    void aNumberTheAgentHasThatNowNamesAnotherDocumentIsApplied() {
+        f.asTodaysServer = true;
+        AgentCore core = f.started(5, pushEvery(50));
+        // Restored at version 3, then versions 4 and 5 published anew: the number the agent runs, another document.
+        f.published = Optional.of(Map.entry(5, pushEvery(20)));
+        f.scheduler.runFor(Duration.ofMinutes(2));
+        assertEquals(5, core.appliedVersion());
+        assertEquals(Duration.ofSeconds(20), core.current().pushInterval(), f.log.toString());
+        assertEquals(Fakes.tag(5, pushEvery(20)), f.requests.getLast().etag(), "and it watches with the new tag");
+        assertEquals(List.of(ApplyStatus.APPLIED, ApplyStatus.APPLIED),
+                f.reports.stream().map(StatusReporter.Report::status).toList());
+        assertTrue(f.requests.size() <= 10, "held watches, no loop: " + f.requests);
+    }
+
+    @Test
+    void aVersionThatFailedBeforeTheRestoreIsNotSkippedWhenTheRestoredServerPublishesItsNumberAnew() {
+        f.asTodaysServer = true;
+        AgentCore core = f.started(1, pushEvery(10));
+        f.published = Optional.of(Map.entry(2, "[collectors.nonsense]\nenabled = true\n"));
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        assertEquals(2, core.failedVersion());
+
+        f.published = Optional.of(Map.entry(2, pushEvery(20)));
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        assertEquals(2, core.appliedVersion(), f.log.toString());
+        assertEquals(0, core.failedVersion());
+        assertEquals(Duration.ofSeconds(20), core.current().pushInterval());
+    }
+
+    @Test
+    void aRestoredServerWhoseLatestIsTheVersionRunningEndsTheWatchAfterAVersionItNoLongerHas() {
+        f.asTodaysServer = true;
+        AgentCore core = f.started(1, pushEvery(10));
+        f.published = Optional.of(Map.entry(2, "[collectors.nonsense]\nenabled = true\n"));
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        assertEquals(2, core.failedVersion());
+        // Restored at version 1: the agent asks after 2 with the tag of the version 1 it runs.
+        f.published = Optional.of(Map.entry(1, pushEvery(10)));
+        f.scheduler.runFor(Duration.ofMinutes(2));
+        assertEquals(1, core.appliedVersion());
+        assertEquals(0, core.failedVersion(), f.log.toString());
+        assertTrue(f.requests.stream().skip(f.requests.size() - 3).allMatch(r -> r.after() == 1), f.requests.toString());
+        assertTrue(f.requests.size() <= 12, "held watches, no 5 s pauses: " + f.requests);
+    }
+
+    @Test
+    void aHugeVersionFromTheServerDoesNotKeepTheAgentFromLaterVersions() {
+        f.asTodaysServer = true;
+        AgentCore core = f.started(Integer.MAX_VALUE, pushEvery(50));
+        assertEquals(Integer.MAX_VALUE, core.appliedVersion());
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        assertTrue(f.requests.stream().allMatch(r -> r.after() >= 0), f.requests.toString());
+
+        f.published = Optional.of(Map.entry(2, pushEvery(20)));
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        assertEquals(2, core.appliedVersion(), f.log.toString());
+        f.published = Optional.of(Map.entry(3, pushEvery(30)));
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        assertEquals(3, core.appliedVersion());
+    }
+
+    @Test
+    void aLastKnownGoodNewerThanTheRestoredServerGivesWayToWhatTheServerServesAndIsReplacedByIt(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        io.pgfleet.agent.AgentState state = new io.pgfleet.agent.AgentState(dir);
+        state.saveLastKnownGood(new LastKnownGoodStore.Cached(5, pushEvery(50)));
+        f.realStore = Optional.of(state);
+        f.asTodaysServer = true;
+        f.serverAway = true;
+        AgentCore core = f.with().published(3, pushEvery(30)).start();
+        f.scheduler.runFor(Duration.ofSeconds(1));
+        assertEquals(5, core.appliedVersion(), "the last-known-good runs while the server is away");
+
+        f.serverAway = false;
+        f.scheduler.runFor(Duration.ofMinutes(2));
+        assertEquals(3, core.appliedVersion(), f.log.toString());
+        assertEquals(new LastKnownGoodStore.Cached(3, pushEvery(30)), state.lastKnownGood().orElseThrow());
+        core.stop();
+    }
+
+    @Test
+    void aLastKnownGoodUnderTheSameNumberAsTheServersButAnotherDocumentIsReplacedByTheServers(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        io.pgfleet.agent.AgentState state = new io.pgfleet.agent.AgentState(dir);
+        state.saveLastKnownGood(new LastKnownGoodStore.Cached(5, pushEvery(50)));
+        f.realStore = Optional.of(state);
+        f.asTodaysServer = true;
+        f.serverAway = true;
+        AgentCore core = f.with().published(5, pushEvery(20)).start();
+        f.scheduler.runFor(Duration.ofSeconds(1));
+        f.serverAway = false;
+        f.scheduler.runFor(Duration.ofMinutes(2));
+        assertEquals(Duration.ofSeconds(20), core.current().pushInterval(), f.log.toString());
+        assertEquals(new LastKnownGoodStore.Cached(5, pushEvery(20)), state.lastKnownGood().orElseThrow());
+        assertEquals(ApplyStatus.APPLIED, f.reports.getLast().status());
+        core.stop();
+    }
 }

@@ -53,6 +53,12 @@ final class Fakes {
     boolean serverAway;
     /** Pushes attempted while the server was away. */
     int pushAttempts;
+    /**
+     * Whether the server answers as this release's does: a version other than {@code after} at once
+     * (an older one too: its history is behind the agent's), a 304 with the version and tag it has,
+     * tags that name version and content (so a reused number with another document has another tag).
+     */
+    boolean asTodaysServer;
     /** Whether watches honour {@code after} (a server that does not answers the newest version at once). */
     boolean honourAfter = true;
     long sampleSeq;
@@ -82,6 +88,29 @@ final class Fakes {
      *
      * @return a builder on these fakes
      */
+    /** The tag this release's server gives a version: its number and content. */
+    static String tag(int version, String document) {
+        return "\"" + version + "-" + Integer.toHexString(document.hashCode()) + "\"";
+    }
+
+    private ConfigSource.Fetch asTodaysServer(ConfigSource.Request r, Optional<Map.Entry<Integer, String>> p) {
+        if (p.isEmpty()) {
+            if (r.watchSeconds() > 0) {
+                scheduler.advance(Duration.ofSeconds(r.watchSeconds()), Scheduler.Lane.PULL);
+            }
+            return r.watchSeconds() == 0 && r.after() == 0 ? new ConfigSource.Fetch.NoConfiguration() : new ConfigSource.Fetch.NotModified();
+        }
+        int v = p.get().getKey();
+        String tag = tag(v, p.get().getValue());
+        boolean plain = r.watchSeconds() == 0 && r.after() == 0;
+        if (v == r.after() && !plain) {
+            scheduler.advance(Duration.ofSeconds(r.watchSeconds()), Scheduler.Lane.PULL);
+            return new ConfigSource.Fetch.NotModified(v, tag);
+        }
+        return r.etag().equals(tag) ? new ConfigSource.Fetch.NotModified(v, tag)
+                : new ConfigSource.Fetch.Fetched(v, tag, p.get().getValue());
+    }
+
     CoreBuilder with() {
         return new CoreBuilder(this);
     }
@@ -103,6 +132,9 @@ final class Fakes {
                 throw fetchErrors.poll();
             }
             Optional<Map.Entry<Integer, String>> p = published;
+            if (asTodaysServer) {
+                return asTodaysServer(r, p);
+            }
             if (r.watchSeconds() == 0) {
                 return p.<ConfigSource.Fetch>map(e -> new ConfigSource.Fetch.Fetched(e.getKey(), "\"v" + e.getKey() + "\"", e.getValue()))
                         .orElse(new ConfigSource.Fetch.NoConfiguration());
