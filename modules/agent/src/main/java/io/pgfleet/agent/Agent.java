@@ -39,6 +39,7 @@ public final class Agent implements AutoCloseable {
     public Agent(LocalSettings settings, PrintStream out) {
         this.out = out;
         AgentState state = new AgentState(settings.stateDir());
+        state.tightenIdentity().ifPresent(this::log);
         Optional<AgentState.Identity> identity = state.identity();
         ServerClient client = new ServerClient(settings.serverUrl(), settings.caFile(), settings.certFile(),
                 settings.keyFile(), identity.map(AgentState.Identity::collectorId).orElse(""),

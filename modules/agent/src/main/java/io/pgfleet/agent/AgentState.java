@@ -66,6 +66,35 @@ public final class AgentState implements LastKnownGoodStore, ServerClient.Regist
         }
     }
 
+    /**
+     * Makes an identity file that others may read (copied from a backup, written by a package script
+     * with a wide umask) its owner's only, and says what that means once, for the log. The agent
+     * starts all the same: refusing would leave the host unmonitored for a mode it can fix itself.
+     *
+     * @return what was done and the remedy, when the file was readable or writable by others
+     */
+    Optional<String> tightenIdentity() {
+        Path f = dir.resolve(IDENTITY_FILE);
+        try {
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = Files.getPosixFilePermissions(f);
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rw-------");
+            if (ownerOnly.containsAll(mode)) {
+                return Optional.empty();
+            }
+            Files.setPosixFilePermissions(f, ownerOnly);
+            String id = identity().map(Identity::collectorId).orElse("{id}");
+            return Optional.of("the identity file " + f + " was " + PosixFilePermissions.toString(mode)
+                    + " (others could read it); it is now rw------- (its owner's only). Its refresh token may have"
+                    + " been read by others: revoke this collector's tokens (POST /api/v1/collectors/" + id
+                    + "/revoke) and re-bind the agent with an enrolment token (POST /api/v1/collectors/" + id
+                    + "/enrolment-token, then enrolment_token_file)");
+        } catch (java.nio.file.NoSuchFileException | UnsupportedOperationException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make " + f + " readable by its owner only", e);
+        }
+    }
+
     Optional<Identity> identity() {
         Path f = dir.resolve(IDENTITY_FILE);
         if (!Files.exists(f)) {
@@ -162,18 +191,27 @@ public final class AgentState implements LastKnownGoodStore, ServerClient.Regist
      * @param target the file
      * @param text   its new content
      */
+    /** A new file, readable and writable by its owner only where the file system knows POSIX modes. */
+    private static FileChannel create(Path file) throws IOException {
+        java.util.Set<StandardOpenOption> options = java.util.EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
+            return FileChannel.open(file, options, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: the directory's own protection applies
+            return FileChannel.open(file, options);
+        }
+    }
+
     static void writeAtomically(Path target, String text) {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            // Created 0600 in the same call that creates it, never chmod'ed afterwards: a file made
+            // with the umask's mode and tightened later would hold the token readable meanwhile. A
+            // temporary file left by a crash keeps the mode it had when opened again, so it goes first.
+            Files.deleteIfExists(tmp);
+            try (FileChannel ch = create(tmp)) {
                 ch.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
                 ch.force(true);
-            }
-            try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException ignored) {
-                // not a POSIX file system
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -42,4 +42,41 @@ class AgentStateTest {
                     e.getMessage());
         }
     }
+
+    @Test
+    void theIdentityIsWrittenIntoAFileCreatedOwnerOnlyNeverIntoOneLeftBehindWithAWiderMode(@TempDir Path dir)
+            throws Exception {
+        AgentState state = new AgentState(dir);
+        // A temporary file left by a crash, readable by everyone, with another name still pointing at it.
+        Path left = dir.resolve(AgentState.IDENTITY_FILE + ".tmp");
+        Files.writeString(left, "old\n");
+        Files.setPosixFilePermissions(left, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Path otherName = dir.resolve("kept-open-elsewhere");
+        Files.createLink(otherName, left);
+
+        state.saveIdentity(new AgentState.Identity("c-1", "secret-refresh-token"));
+
+        assertEquals("old\n", Files.readString(otherName), "the token never went into the world-readable file");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dir.resolve(AgentState.IDENTITY_FILE))));
+        assertEquals(Optional.of(new AgentState.Identity("c-1", "secret-refresh-token")), state.identity());
+    }
+
+    @Test
+    void anIdentityFileOthersCanReadIsMadeTheOwnersOnlyAndTheRemedyIsSaidOnce(@TempDir Path dir) throws Exception {
+        AgentState state = new AgentState(dir);
+        state.saveIdentity(new AgentState.Identity("c-1", "secret-refresh-token"));
+        Path file = dir.resolve(AgentState.IDENTITY_FILE);
+        // Copied back from a backup without its mode.
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+
+        String said = state.tightenIdentity().orElseThrow();
+
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        assertTrue(said.contains("was rw-r--r--") && said.contains("POST /api/v1/collectors/c-1/revoke")
+                && said.contains("POST /api/v1/collectors/c-1/enrolment-token"), said);
+        assertEquals(Optional.empty(), state.tightenIdentity(), "said once: the file is its owner's now");
+        assertEquals(Optional.of(new AgentState.Identity("c-1", "secret-refresh-token")), state.identity(), "and the agent starts");
+        assertEquals(Optional.empty(), new AgentState(dir.resolve("new-host")).tightenIdentity(), "no file, nothing to say");
+    }
 }
