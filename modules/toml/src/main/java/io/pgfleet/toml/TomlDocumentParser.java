@@ -6,6 +6,7 @@ import io.pgfleet.domain.schema.ConfigSchema;
 import io.pgfleet.domain.schema.DocumentValue;
 import io.pgfleet.domain.schema.ParseOutcome;
 import io.pgfleet.domain.schema.SourcePosition;
+import io.pgfleet.domain.schema.Validation;
 import io.pgfleet.domain.schema.ValidationError;
 import org.tomlj.Toml;
 import org.tomlj.TomlArray;
@@ -64,13 +65,19 @@ public final class TomlDocumentParser implements ParseConfigDocumentPort {
         try {
             TomlParseResult result = Toml.parse(text, TomlVersion.V1_0_0);
             if (result.hasErrors()) {
+                // tomlj reports in document order; only the errors that will be reported become
+                // messages, the others are counted (a document of thousands of bad lines is no
+                // reason to build thousands of messages).
                 List<ValidationError> errors = new ArrayList<>();
                 for (TomlParseError e : result.errors()) {
+                    if (errors.size() == Validation.MAX_REPORTED_ERRORS) {
+                        break;
+                    }
                     TomlPosition p = e.position();
                     errors.add(new ValidationError(Math.max(1, p.line()), Math.max(1, p.column()), "",
                             "invalid TOML: " + e.getMessage()));
                 }
-                return new ParseOutcome.SyntaxErrors(errors);
+                return new ParseOutcome.SyntaxErrors(errors, result.errors().size());
             }
             return new ParseOutcome.Parsed(table(result, SourcePosition.start(), 0));
         } catch (org.tomlj.TomlParseError e) {

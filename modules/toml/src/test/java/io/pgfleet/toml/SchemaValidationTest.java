@@ -147,6 +147,32 @@ class SchemaValidationTest {
     }
 
     @Test
+    void aDocumentOfThousandsOfWrongKeysListsTheFirstHundredByPositionAndCountsTheRest() {
+        StringBuilder doc = new StringBuilder("[postgres]\n");
+        for (int i = 0; i < 30_000; i++) {
+            doc.append("k").append(i).append(" = 1\n");
+        }
+        // A top-level key after the section would be on line 1 of a section-less document: here the
+        // wrong keys of [postgres] come first by position and the validator must keep those.
+        Validation.Invalid v = assertInstanceOf(Validation.Invalid.class,
+                ConfigValidator.validateNew(doc.toString(), parser.parse(doc.toString())));
+        assertEquals(Validation.MAX_REPORTED_ERRORS, v.errors().size());
+        assertEquals(30_000, v.total());
+        assertEquals(2, v.errors().get(0).line());
+        assertEquals(101, v.errors().getLast().line());
+        assertEquals("postgres.k99", v.errors().getLast().key());
+    }
+
+    @Test
+    void aDocumentOfThousandsOfSyntaxErrorsListsTheFirstHundredAndCountsTheRest() {
+        String doc = "a\n".repeat(30_000);
+        Validation.Invalid v = assertInstanceOf(Validation.Invalid.class, ConfigValidator.validate(parser.parse(doc)));
+        assertEquals(Validation.MAX_REPORTED_ERRORS, v.errors().size());
+        assertTrue(v.total() >= 30_000, () -> "total " + v.total());
+        assertEquals(1, v.errors().get(0).line());
+    }
+
+    @Test
     void misspeltKeysGetASuggestion() {
         Validation v = ConfigValidator.validate(parser.parse("[collector]\npush_intervall = 5\n"));
         String message = assertInstanceOf(Validation.Invalid.class, v).errors().get(0).message();

@@ -149,7 +149,7 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             if (ConfigValidator.validateNew(request.document().text(), composer.parse(request.document()))
                     instanceof Validation.Invalid inv) {
                 return Outcome.rollback(new LayerPublishResult.Invalid(next.layer().source(next.version().value()),
-                        inv.errors()));
+                        inv.errors(), inv.total()));
             }
             long locking = System.nanoTime();
             List<CollectorId> members = tx.lockMemberIds(List.of(group.map(Group::selector)

@@ -37,7 +37,7 @@ final class PublishConfigService implements PublishConfigUseCase {
         ParseOutcome parsed = validator.parse(command.document());
         Validation validation = ConfigValidator.validateNew(command.document().text(), parsed);
         if (validation instanceof Validation.Invalid invalid) {
-            return new PublishResult.Invalid(invalid.errors());
+            return new PublishResult.Invalid(invalid);
         }
         PublishRequest request = new PublishRequest(command.collectorId(), command.document(), command.precondition(),
                 command.actor(), command.message(), new RevisionSource.Put(), clock.instant());

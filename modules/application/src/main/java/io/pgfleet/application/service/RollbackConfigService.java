@@ -49,7 +49,7 @@ final class RollbackConfigService implements RollbackConfigUseCase {
         }
         // An old version may predate today's schema; it is held to the same rules as a new document.
         if (validator.validate(target.get().document()) instanceof Validation.Invalid invalid) {
-            return new PublishResult.Invalid(invalid.errors());
+            return new PublishResult.Invalid(invalid);
         }
         PublishRequest request = new PublishRequest(command.collectorId(), target.get().document(),
                 command.precondition(), command.actor(), command.message(),

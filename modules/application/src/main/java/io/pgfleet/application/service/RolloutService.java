@@ -109,7 +109,7 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
             ConfigVersion version = current.map(r -> r.version().next()).orElse(ConfigVersion.first());
             if (ConfigValidator.validateNew(command.document().text(), composer.parse(command.document()))
                     instanceof Validation.Invalid inv) {
-                return Outcome.rollback(new StartResult.Invalid(layer.source(version.value()), inv.errors()));
+                return Outcome.rollback(new StartResult.Invalid(layer.source(version.value()), inv.errors(), inv.total()));
             }
             RolloutId id = tx.nextRolloutId();
             LayerRevision staged = new LayerRevision(layer, version, command.document(), command.document().hash(), now,

@@ -64,15 +64,36 @@ public sealed interface PublishResult {
     /**
      * The document breaks the configuration schema; nothing was stored.
      *
-     * @param errors every problem, with line, column and key
+     * @param errors the problems, with line, column and key: the first
+     *               {@link io.pgfleet.domain.schema.Validation#MAX_REPORTED_ERRORS} by position
+     * @param total  how many problems were found in all
      */
-    record Invalid(List<ValidationError> errors) implements PublishResult {
+    record Invalid(List<ValidationError> errors, int total) implements PublishResult {
         /** Requires at least one error. */
         public Invalid {
             errors = List.copyOf(errors);
             if (errors.isEmpty()) {
                 throw new IllegalArgumentException("an invalid document has at least one error");
             }
+            total = Math.max(total, errors.size());
+        }
+
+        /**
+         * A validation's verdict.
+         *
+         * @param invalid the verdict
+         */
+        public Invalid(io.pgfleet.domain.schema.Validation.Invalid invalid) {
+            this(invalid.errors(), invalid.total());
+        }
+
+        /**
+         * Problems, all of them listed.
+         *
+         * @param errors the problems
+         */
+        public Invalid(List<ValidationError> errors) {
+            this(errors, errors.size());
         }
     }
 

@@ -48,12 +48,15 @@ public sealed interface LayerPublishResult {
      * The layer's document breaks the schema by itself; nothing stored.
      *
      * @param layer  the layer version it would have been, e.g. {@code fleet@4}
-     * @param errors every problem with line and column in the layer's document
+     * @param errors the problems with line and column in the layer's document: the first
+     *               {@link io.pgfleet.domain.schema.Validation#MAX_REPORTED_ERRORS} by position
+     * @param total  how many problems were found in all
      */
-    record Invalid(String layer, List<ValidationError> errors) implements LayerPublishResult {
+    record Invalid(String layer, List<ValidationError> errors, int total) implements LayerPublishResult {
         /** Copies the errors. */
         public Invalid {
             errors = List.copyOf(errors);
+            total = Math.max(total, errors.size());
         }
     }
 

@@ -7,7 +7,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Checks a parsed document against {@link ConfigSchema}: every error is reported, not only the first.
+ * Checks a parsed document against {@link ConfigSchema}: every error is counted and the first
+ * {@link Validation#MAX_REPORTED_ERRORS} by position are reported, not only the first.
  */
 public final class ConfigValidator {
 
@@ -24,7 +25,7 @@ public final class ConfigValidator {
      */
     public static Validation validate(ParseOutcome outcome) {
         return switch (outcome) {
-            case ParseOutcome.SyntaxErrors s -> new Validation.Invalid(s.errors());
+            case ParseOutcome.SyntaxErrors s -> new Validation.Invalid(s.errors(), s.total());
             case ParseOutcome.Parsed p -> validate(p.root());
         };
     }
@@ -54,11 +55,12 @@ public final class ConfigValidator {
             return validation;
         }
         List<ValidationError> errors = new ArrayList<>(hidden);
+        int total = hidden.size();
         if (validation instanceof Validation.Invalid invalid) {
             errors.addAll(invalid.errors());
+            total += invalid.total();
         }
-        java.util.Collections.sort(errors);
-        return new Validation.Invalid(errors);
+        return new Validation.Invalid(errors, total);
     }
 
     private static List<ValidationError> hiddenCharacters(String text) {
@@ -93,18 +95,18 @@ public final class ConfigValidator {
      * @return valid with the effective configuration, or invalid with every error
      */
     public static Validation validate(DocumentValue.Table root) {
-        List<ValidationError> errors = new ArrayList<>();
+        ReportedErrors errors = new ReportedErrors();
         Map<String, Object> values = new HashMap<>();
         root.entries().forEach((name, value) -> {
             Optional<String> forbidden = ConfigSchema.forbidden(name);
             if (forbidden.isPresent()) {
-                errors.add(ValidationError.at(value.position(), name, forbidden.get()));
+                errors.add(value.position(), name, forbidden.get());
             } else if (!TOP_SECTIONS.contains(name)) {
-                errors.add(ValidationError.at(value.position(), name, value instanceof DocumentValue.Table
+                errors.add(value.position(), name, value instanceof DocumentValue.Table
                         ? "unknown section [" + name + "]; expected [collector], [postgres] or [collectors.<name>]"
-                        : "unknown top-level key; keys belong in a section: [collector], [postgres] or [collectors.<name>]"));
+                        : "unknown top-level key; keys belong in a section: [collector], [postgres] or [collectors.<name>]");
             } else if (!(value instanceof DocumentValue.Table table)) {
-                errors.add(ValidationError.at(value.position(), name, "must be a table [" + name + "], got " + value.typeName()));
+                errors.add(value.position(), name, () -> "must be a table [" + name + "], got " + value.typeName());
             } else if (name.equals("collectors")) {
                 collectors(table, errors, values);
             } else {
@@ -112,59 +114,58 @@ public final class ConfigValidator {
             }
         });
         crossChecks(root, errors);
-        return errors.isEmpty() ? new Validation.Valid(EffectiveConfig.fromValues(values)) : new Validation.Invalid(errors);
+        return errors.isEmpty() ? new Validation.Valid(EffectiveConfig.fromValues(values)) : errors.invalid();
     }
 
-    private static void collectors(DocumentValue.Table table, List<ValidationError> errors, Map<String, Object> values) {
+    private static void collectors(DocumentValue.Table table, ReportedErrors errors, Map<String, Object> values) {
         table.entries().forEach((name, value) -> {
             String path = "collectors." + name;
             Optional<String> forbidden = ConfigSchema.forbidden(path);
             if (forbidden.isPresent()) {
-                errors.add(ValidationError.at(value.position(), path, forbidden.get()));
+                errors.add(value.position(), path, forbidden.get());
             } else if (!ConfigSchema.collectorNames().contains(name)) {
-                errors.add(ValidationError.at(value.position(), path, "unknown collector '" + name + "'; expected one of "
-                        + String.join(", ", ConfigSchema.collectorNames())));
+                errors.add(value.position(), path, () -> "unknown collector '" + name + "'; expected one of "
+                        + String.join(", ", ConfigSchema.collectorNames()));
             } else if (!(value instanceof DocumentValue.Table t)) {
-                errors.add(ValidationError.at(value.position(), path, "must be a table [" + path + "], got " + value.typeName()));
+                errors.add(value.position(), path, () -> "must be a table [" + path + "], got " + value.typeName());
             } else {
                 section(path, t, errors, values);
             }
         });
     }
 
-    private static void section(String path, DocumentValue.Table table, List<ValidationError> errors,
+    private static void section(String path, DocumentValue.Table table, ReportedErrors errors,
                                 Map<String, Object> values) {
         ConfigSchema.Section section = ConfigSchema.section(path).orElseThrow();
         table.entries().forEach((name, value) -> {
             String key = path + "." + name;
             Optional<String> forbidden = ConfigSchema.forbidden(key);
             if (forbidden.isPresent()) {
-                errors.add(ValidationError.at(value.position(), key, forbidden.get()));
+                errors.add(value.position(), key, forbidden.get());
                 return;
             }
             Optional<ConfigSchema.Key> spec = section.key(name);
             if (spec.isEmpty()) {
-                errors.add(ValidationError.at(value.position(), key, "unknown key in [" + path + "]; expected "
+                errors.add(value.position(), key, () -> "unknown key in [" + path + "]; expected "
                         + String.join(", ", section.keys().stream().map(ConfigSchema.Key::name).toList())
                         + Suggestions.closest(name, section.keys().stream().map(ConfigSchema.Key::name).toList())
-                                .map(s -> " (did you mean '" + s + "'?)").orElse("")));
+                                .map(s -> " (did you mean '" + s + "'?)").orElse(""));
                 return;
             }
             Optional<String> problem = spec.get().type().problem(value);
             if (problem.isPresent()) {
-                errors.add(ValidationError.at(value.position(), key, problem.get()));
+                errors.add(value.position(), key, problem.get());
             } else {
                 values.put(key, spec.get().type().convert(value));
             }
         });
     }
 
-    private static void crossChecks(DocumentValue.Table root, List<ValidationError> errors) {
+    private static void crossChecks(DocumentValue.Table root, ReportedErrors errors) {
         if (root.entries().get("postgres") instanceof DocumentValue.Table pg
                 && pg.entries().get("password_file") instanceof DocumentValue.Text file && !file.value().isEmpty()
                 && pg.entries().get("password_env") instanceof DocumentValue.Text env && !env.value().isEmpty()) {
-            errors.add(ValidationError.at(env.position(), "postgres.password_env",
-                    "set either password_file or password_env, not both"));
+            errors.add(env.position(), "postgres.password_env", "set either password_file or password_env, not both");
         }
     }
 }

@@ -32,6 +32,7 @@ import io.pgfleet.domain.schema.ValidationError;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
 
 import java.util.List;
 import java.util.Locale;
@@ -242,23 +243,35 @@ final class ConfigHttpService implements ApiService {
                     .add("effective_sha256", v.effective().sha256())
                     .add("effective", v.effective().canonical())
                     .build());
-            case Validation.Invalid inv -> invalid(inv.errors()).send(res);
+            case Validation.Invalid inv -> invalid(null, inv.errors(), inv.total()).send(res);
         }
     }
 
-    static Problem invalid(List<ValidationError> errors) {
+    /**
+     * The {@code 422 invalid-configuration} problem.
+     *
+     * @param layer  the layer version the errors are in ({@code group/prod@4}), null for a collector's document
+     * @param errors the errors listed: the validation keeps the first {@link Validation#MAX_REPORTED_ERRORS}
+     * @param total  how many were found in all
+     */
+    static Problem invalid(String layer, List<ValidationError> errors, int total) {
         JsonArrayBuilder list = Json.createArrayBuilder();
         for (ValidationError e : errors) {
-            list.add(Json.createObjectBuilder()
+            JsonObjectBuilder error = Json.createObjectBuilder();
+            if (layer != null) {
+                error.add("layer", layer);
+            }
+            list.add(error
                     .add("line", e.line())
                     .add("column", e.column())
                     .add("key", e.key())
                     .add("message", e.message()));
         }
         return new Problem(Status.create(422, "Unprocessable Content"), "invalid-configuration", "The configuration is invalid",
-                errors.size() + (errors.size() == 1 ? " error" : " errors") + "; nothing was stored: "
-                        + errors.get(0),
-                Map.of("errors", list.build()));
+                total + (total == 1 ? " error" : " errors")
+                        + (total > errors.size() ? " (the first " + errors.size() + " listed)" : "")
+                        + (layer == null ? "" : " in " + layer) + "; nothing was stored: " + errors.get(0),
+                Map.of("errors", list.build(), "total", total));
     }
 
     private void history(ServerRequest req, ServerResponse res) {
@@ -323,7 +336,7 @@ final class ConfigHttpService implements ApiService {
             case PublishResult.CollectorNotFound nf -> Problem.notFound("collector-not-found",
                     "no collector has the id '" + nf.collectorId() + "'; create it with POST /api/v1/collectors first")
                     .send(res);
-            case PublishResult.Invalid inv -> invalid(inv.errors()).send(res);
+            case PublishResult.Invalid inv -> invalid(null, inv.errors(), inv.total()).send(res);
             case PublishResult.LacksCapabilities l -> CapabilitiesJson.refusal(l.refusal()).send(res);
             case PublishResult.UnknownVersion uv -> Problem.notFound("version-not-found",
                     "collector '" + uv.collectorId() + "' has no version " + uv.version() + " to roll back to").send(res);

@@ -425,16 +425,8 @@ final class LayersHttpService implements ApiService {
             case LayerPublishResult.GroupNotFound g -> groupNotFound(res, g.id());
             case LayerPublishResult.UnknownVersion u -> Problem.notFound("version-not-found",
                     u.layer().label() + " has no version " + u.version() + " to roll back to").send(res);
-            case LayerPublishResult.Invalid inv -> {
-                JsonArrayBuilder list = Json.createArrayBuilder();
-                for (ValidationError e : inv.errors()) {
-                    list.add(error(inv.layer(), e));
-                }
-                new Problem(Status.create(422, "Unprocessable Content"), "invalid-configuration",
-                        "The configuration is invalid", inv.errors().size() + (inv.errors().size() == 1 ? " error" : " errors")
-                        + " in " + inv.layer() + "; nothing was stored: " + inv.errors().get(0),
-                        Map.of("errors", list.build())).send(res);
-            }
+            case LayerPublishResult.Invalid inv ->
+                    ConfigHttpService.invalid(inv.layer(), inv.errors(), inv.total()).send(res);
             case LayerPublishResult.MembersInvalid m -> membersInvalid(m.members(), m.total()).send(res);
             case LayerPublishResult.LacksCapabilities l -> CapabilitiesJson.refusal(l.refusal()).send(res);
             case LayerPublishResult.UnderRollout u -> RolloutsHttpService.busy(u.layer(), u.rollout()).send(res);

@@ -21,7 +21,6 @@ import io.pgfleet.domain.rollout.RolloutPolicy;
 import io.pgfleet.domain.rollout.RolloutState;
 import io.pgfleet.domain.rollout.WaveCounts;
 import io.pgfleet.domain.rollout.WaveSpec;
-import io.pgfleet.domain.schema.ValidationError;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
@@ -121,17 +120,8 @@ final class RolloutsHttpService implements ApiService {
             case StartRolloutUseCase.StartResult.Unchanged u -> new Problem(Status.CONFLICT_409, "nothing-to-roll-out",
                     "Nothing to roll out", "the document is the current version of " + layer.label()
                     + " already; nothing was stored").send(res);
-            case StartRolloutUseCase.StartResult.Invalid inv -> {
-                JsonArrayBuilder list = Json.createArrayBuilder();
-                for (ValidationError e : inv.errors()) {
-                    list.add(Json.createObjectBuilder().add("layer", inv.layer()).add("line", e.line())
-                            .add("column", e.column()).add("key", e.key()).add("message", e.message()));
-                }
-                new Problem(Status.create(422, "Unprocessable Content"), "invalid-configuration",
-                        "The configuration is invalid", inv.errors().size() + (inv.errors().size() == 1 ? " error" : " errors")
-                        + " in " + inv.layer() + "; nothing was stored: " + inv.errors().get(0),
-                        Map.of("errors", list.build())).send(res);
-            }
+            case StartRolloutUseCase.StartResult.Invalid inv ->
+                    ConfigHttpService.invalid(inv.layer(), inv.errors(), inv.total()).send(res);
             case StartRolloutUseCase.StartResult.MembersInvalid m ->
                     LayersHttpService.membersInvalid(m.members(), m.total()).send(res);
             case StartRolloutUseCase.StartResult.LacksCapabilities l -> CapabilitiesJson.refusal(l.refusal()).send(res);

@@ -87,12 +87,14 @@ public interface StartRolloutUseCase {
          * The layer's document breaks the schema by itself; nothing stored.
          *
          * @param layer  the layer version it would have been
-         * @param errors the problems
+         * @param errors the problems: the first {@link io.pgfleet.domain.schema.Validation#MAX_REPORTED_ERRORS}
+         * @param total  how many problems were found in all
          */
-        record Invalid(String layer, List<ValidationError> errors) implements StartResult {
+        record Invalid(String layer, List<ValidationError> errors, int total) implements StartResult {
             /** Copies the errors. */
             public Invalid {
                 errors = List.copyOf(errors);
+                total = Math.max(total, errors.size());
             }
         }
 

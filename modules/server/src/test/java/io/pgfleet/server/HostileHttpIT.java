@@ -1,0 +1,118 @@
+package io.pgfleet.server;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * What a hostile client sends to a running server, over real HTTP with real PostgreSQL: every
+ * answer is a bounded {@code 4xx} problem that shows what it names as text, never a {@code 5xx},
+ * and a request costs the server no more than its own size allows.
+ */
+class HostileHttpIT {
+
+    @RegisterExtension
+    static final RunningServer SERVER = new RunningServer();
+
+    private static ApiClient admin;
+    private static ApiClient viewer;
+
+    @BeforeAll
+    static void start() {
+        admin = ApiClient.asAdmin(SERVER.port());
+        assertEquals(201, admin.postJson("/api/v1/users",
+                "{\"username\":\"hostile-viewer\",\"password\":\"a-long-viewer-password\",\"role\":\"viewer\"}").statusCode());
+        viewer = new ApiClient(SERVER.port());
+        assertEquals(200, viewer.login("hostile-viewer", "a-long-viewer-password").statusCode());
+    }
+
+    private static void assertProblem(HttpResponse<String> r, int status, String mentions) {
+        assertEquals(status, r.statusCode(), r.body());
+        assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse(""), r.body());
+        assertTrue(r.body().contains(mentions), "the problem names " + mentions + ": " + r.body());
+    }
+
+    private static HttpResponse<String> validate(ApiClient client, String toml) {
+        return client.send(client.request("/api/v1/config/validate").header("Content-Type", "application/toml")
+                .POST(HttpRequest.BodyPublishers.ofString(toml)));
+    }
+
+    /**
+     * A viewer's document of 30,000 unknown keys used to answer all 30,000 errors, 4.4 MB built as
+     * one string per request: a few dozen in parallel exhausted the heap. The answer lists the first
+     * 100 and counts the rest.
+     */
+    @Test
+    void aDocumentOfThousandsOfErrorsIsAnsweredWithTheFirstHundredAndTheirCount() {
+        StringBuilder doc = new StringBuilder();
+        for (int i = 0; i < 30_000; i++) {
+            doc.append('a').append(i).append("=1\n");
+        }
+        HttpResponse<String> r = validate(viewer, doc.toString());
+        assertProblem(r, 422, "\"total\":30000");
+        assertTrue(r.body().contains("30000 errors (the first 100 listed); nothing was stored"), r.body());
+        assertEquals(100, count(r.body(), "\"message\":"), "errors listed");
+        assertTrue(r.body().length() < 32 * 1024, "the answer is bounded: " + r.body().length() + " characters");
+
+        String id = "hostile-many-errors";
+        assertEquals(201, admin.createCollector(id).statusCode());
+        HttpResponse<String> put = admin.putToml("/api/v1/config/" + id, doc.toString());
+        assertProblem(put, 422, "\"total\":30000");
+        assertEquals(100, count(put.body(), "\"message\":"), "errors listed");
+        HttpResponse<String> fleet = admin.putToml("/api/v1/fleet/config", doc.toString());
+        assertProblem(fleet, 422, "\"total\":30000");
+        assertEquals(100, count(fleet.body(), "\"layer\":"), "errors listed");
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    /** The status line, headers and body the server answered to raw bytes, read until it closes or the body ends. */
+    static String exchange(byte[] request) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", SERVER.port())) {
+            // A deadline for "the server answers at all"; the answer normally comes at once.
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(request);
+            s.getOutputStream().flush();
+            InputStream in = s.getInputStream();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buf = new byte[8192];
+            try {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    out.write(buf, 0, n);
+                    String text = out.toString(StandardCharsets.ISO_8859_1);
+                    int headEnd = text.indexOf("\r\n\r\n");
+                    if (headEnd >= 0) {
+                        Matcher m = Pattern.compile("(?i)content-length: *(\\d+)").matcher(text.substring(0, headEnd));
+                        if (m.find() && text.length() - headEnd - 4 >= Integer.parseInt(m.group(1))) {
+                            break;
+                        }
+                    }
+                }
+            } catch (SocketTimeoutException e) {
+                fail("no answer within the deadline; got so far: " + out.toString(StandardCharsets.ISO_8859_1));
+            }
+            return out.toString(StandardCharsets.UTF_8);
+        }
+    }
+}
