@@ -79,6 +79,49 @@ class HostileHttpIT {
         assertEquals(100, count(fleet.body(), "\"layer\":"), "errors listed");
     }
 
+    /**
+     * A Content-Type whose parameter does not parse (an unterminated quote, a parameter without a
+     * name) used to be a 500 with a stack trace in the log, even without credentials.
+     */
+    @Test
+    void aMalformedContentTypeIsA400NamingTheHeaderEvenWithoutCredentials() {
+        ApiClient anonymous = new ApiClient(SERVER.port());
+        for (String type : new String[] {"text/plain; x=\"", "a/b; =\"", "application/json; x=\""}) {
+            assertProblem(anonymous.send(anonymous.request("/api/v1/auth/login").header("Content-Type", type)
+                    .POST(HttpRequest.BodyPublishers.ofString("{}"))), 400, "Content-Type header is malformed");
+            assertProblem(admin.send(admin.request("/api/v1/groups").header("Content-Type", type)
+                    .POST(HttpRequest.BodyPublishers.ofString("{}"))), 400, "Content-Type header is malformed");
+            assertProblem(viewer.send(viewer.request("/api/v1/config/validate").header("Content-Type", type)
+                    .POST(HttpRequest.BodyPublishers.ofString("[collector]\n"))), 400, "Content-Type header is malformed");
+            assertProblem(admin.send(admin.request("/api/v1/config/anyone").header("Content-Type", type)
+                    .PUT(HttpRequest.BodyPublishers.ofString("[collector]\n"))), 400, "Content-Type header is malformed");
+        }
+        // A well-formed type that is not accepted is still a 415, parameters and all.
+        assertProblem(viewer.send(viewer.request("/api/v1/config/validate").header("Content-Type", "text/html; charset=\"utf-8\"")
+                .POST(HttpRequest.BodyPublishers.ofString("[collector]\n"))), 415, "text/html");
+    }
+
+    /**
+     * An id, a query value or a path quoted back in a problem's detail used to carry a C1 control
+     * (U+009B is a terminal's CSI) or a bidi override (U+202E) raw to whoever prints it; the JSON
+     * encoder escaped only the C0 controls.
+     */
+    @Test
+    void problemDetailsShowControlAndBidiCharactersEscaped() {
+        String hostile = "x%1b%5b31mRED%E2%80%AE%C2%9b";
+        for (String path : new String[] {"/api/v1/config/" + hostile, "/api/v1/groups/" + hostile,
+                "/api/v1/rollouts/" + hostile, "/api/v1/config/anyone/versions/" + hostile,
+                "/api/v1/config/anyone/diff?from=" + hostile + "&to=1", "/api/v1/audit?action=" + hostile,
+                "/api/v1/no-such/" + hostile}) {
+            HttpResponse<String> r = admin.get(path);
+            assertTrue(r.statusCode() >= 400 && r.statusCode() < 500, path + " → " + r.statusCode() + " " + r.body());
+            String detail = r.body().replaceAll(".*\"detail\":\"((?:[^\"\\\\]|\\\\.)*)\".*", "$1");
+            assertTrue(detail.contains("\\u202e") && detail.contains("\\u009b") && detail.contains("\\u001b"),
+                    path + " shows the characters escaped: " + r.body());
+            assertTrue(r.body().chars().noneMatch(c -> c == 0x202e || c == 0x9b || c == 0x1b), path + ": " + r.body());
+        }
+    }
+
     private static int count(String text, String what) {
         int n = 0;
         for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {

@@ -63,6 +63,29 @@ final class Bodies {
         return text;
     }
 
+    /**
+     * The body's media type as the {@code Content-Type} header names it, without parameters, in
+     * lower case. Helidon parses the header when asked and throws on a malformed parameter (an
+     * unterminated quote, a parameter without a name): that is the client's error, answered here
+     * with a {@code 400} naming the header, not an internal error logged with a stack trace. Only
+     * this parse is caught, so a genuine failure elsewhere still shows as one.
+     *
+     * @param req the request
+     * @return the media type, or empty when the request names none
+     * @throws ApiException 400 when the header cannot be parsed
+     */
+    static java.util.Optional<String> mediaType(ServerRequest req) {
+        java.util.Optional<io.helidon.http.HttpMediaType> type;
+        try {
+            type = req.headers().contentType();
+        } catch (RuntimeException e) {
+            throw new ApiException(Problem.badRequest("the Content-Type header is malformed: "
+                    + req.headers().first(io.helidon.http.HeaderNames.CONTENT_TYPE).orElse("")
+                    + "; send a media type such as application/json, with parameters written name=value"));
+        }
+        return type.map(t -> t.mediaType().text().toLowerCase(java.util.Locale.ROOT));
+    }
+
     private static Problem malformedLength(String detail) {
         return Problem.badRequest(detail);
     }

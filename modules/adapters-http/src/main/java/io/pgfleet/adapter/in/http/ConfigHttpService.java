@@ -21,6 +21,7 @@ import io.pgfleet.domain.access.Operation;
 import io.pgfleet.domain.access.Principal;
 import io.pgfleet.domain.access.Role;
 import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.common.ShownText;
 import io.pgfleet.domain.config.ConfigDocument;
 import io.pgfleet.domain.config.ConfigRevision;
 import io.pgfleet.domain.config.ConfigVersion;
@@ -35,7 +36,6 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -184,8 +184,7 @@ final class ConfigHttpService implements ApiService {
     }
 
     static ConfigDocument readDocument(ServerRequest req) {
-        req.headers().contentType().ifPresent(ct -> {
-            String type = ct.mediaType().text().toLowerCase(Locale.ROOT);
+        Bodies.mediaType(req).ifPresent(type -> {
             if (!ACCEPTED_INPUT.contains(type)) {
                 throw new ApiException(Bodies.unsupportedMediaType(type, TOML, "text/plain"));
             }
@@ -264,8 +263,8 @@ final class ConfigHttpService implements ApiService {
             list.add(error
                     .add("line", e.line())
                     .add("column", e.column())
-                    .add("key", e.key())
-                    .add("message", e.message()));
+                    .add("key", ShownText.escaped(e.key()))
+                    .add("message", ShownText.escaped(e.message())));
         }
         return new Problem(Status.create(422, "Unprocessable Content"), "invalid-configuration", "The configuration is invalid",
                 total + (total == 1 ? " error" : " errors")

@@ -49,9 +49,9 @@ final class Jsons {
      * @throws ApiException 400 when it is not a JSON object, 413 when too large, 415 when not JSON
      */
     static JsonObject readObject(ServerRequest req) {
-        req.headers().contentType().ifPresent(ct -> {
-            if (!ct.mediaType().text().equalsIgnoreCase(MEDIA_TYPE)) {
-                throw new ApiException(Bodies.unsupportedMediaType(ct.mediaType().text(), MEDIA_TYPE));
+        Bodies.mediaType(req).ifPresent(type -> {
+            if (!type.equals(MEDIA_TYPE)) {
+                throw new ApiException(Bodies.unsupportedMediaType(type, MEDIA_TYPE));
             }
         });
         String text = Bodies.readText(req);

@@ -12,6 +12,7 @@ import io.pgfleet.domain.access.Operation;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigVersion;
 import io.pgfleet.domain.config.Precondition;
+import io.pgfleet.domain.common.ShownText;
 import io.pgfleet.domain.layer.Composition;
 import io.pgfleet.domain.layer.Group;
 import io.pgfleet.domain.layer.GroupId;
@@ -480,7 +481,7 @@ final class LayersHttpService implements ApiService {
 
     private static JsonObjectBuilder error(String layer, ValidationError e) {
         return Json.createObjectBuilder().add("layer", layer).add("line", e.line()).add("column", e.column())
-                .add("key", e.key()).add("message", e.message());
+                .add("key", ShownText.escaped(e.key())).add("message", ShownText.escaped(e.message()));
     }
 
     private static JsonArrayBuilder layerErrors(List<LayerError> errors) {

@@ -3,13 +3,17 @@ package io.pgfleet.adapter.in.http;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
+import io.pgfleet.domain.common.ShownText;
 import jakarta.json.JsonObjectBuilder;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * An RFC 9457 problem detail: what went wrong, in words an operator can act on.
+ * An RFC 9457 problem detail: what went wrong, in words an operator can act on. Its title and
+ * detail often quote the request (an id, a query value, a header): every character in them that a
+ * terminal or an editor would act on rather than show (see {@link ShownText}) is written as
+ * <code>&#92;uXXXX</code>, so that a problem printed by a client shows what was sent.
  *
  * @param status HTTP status
  * @param slug   the problem type's short name, appended to {@link #TYPE_BASE}
@@ -21,6 +25,12 @@ record Problem(Status status, String slug, String title, String detail, Map<Stri
 
     static final String TYPE_BASE = "https://pgfleet.io/problems/";
     static final String MEDIA_TYPE = "application/problem+json";
+
+    /** Escapes the title and the detail. */
+    Problem {
+        title = ShownText.escaped(title);
+        detail = ShownText.escaped(detail);
+    }
 
     Problem(Status status, String slug, String title, String detail) {
         this(status, slug, title, detail, Map.of());
