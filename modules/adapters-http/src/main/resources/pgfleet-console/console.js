@@ -709,13 +709,10 @@
       const headers = {};
       if (base) headers['If-Match'] = base.etag;
       if (message.value.trim()) {
-        // An HTTP header carries Latin-1 only; say so rather than fail inside fetch.
-        if (!/^[\x20-\x7e\xa0-\xff]*$/.test(message.value.trim())) {
-          result.append(notice('bad', 'The change message travels in an HTTP header, which carries only Latin-1 characters; '
-            + 'please write it without characters such as emoji or non-Latin scripts.'));
-          return;
-        }
-        headers['X-Change-Message'] = message.value.trim();
+        // A header carries ASCII only: other text travels as RFC 8187's UTF-8'' form, which the server decodes.
+        const m = message.value.trim();
+        headers['X-Change-Message'] = /^[\x20-\x7e]*$/.test(m) && !/^utf-8''/i.test(m)
+          ? m : "UTF-8''" + encodeURIComponent(m).replace(/['()*!]/g, c => '%' + c.charCodeAt(0).toString(16).toUpperCase());
       }
       const text = editor.getValue();
       const res = await api('PUT', doc.base, { toml: text, headers });

@@ -219,7 +219,7 @@ final class ConfigCommand {
                     ServerApi.Call call = new ServerApi.Call("PUT", path(id), java.util.Map.of("Content-Type", "application/toml"),
                             document.getBytes(StandardCharsets.UTF_8), ServerApi.REQUEST_TIMEOUT);
                     if (message != null) {
-                        call = call.header("X-Change-Message", message);
+                        call = call.header("X-Change-Message", ServerApi.changeMessageHeader(message));
                     }
                     if (etag != null) {
                         call = call.header("If-Match", etag);

@@ -201,7 +201,7 @@ final class LayerCommands {
             ServerApi.Call put = new ServerApi.Call("PUT", path() + (force ? "?force=true" : ""),
                     Map.of("Content-Type", "application/toml"), document,
                     ServerApi.REQUEST_TIMEOUT);
-            put = message == null ? put : put.header("X-Change-Message", message);
+            put = message == null ? put : put.header("X-Change-Message", ServerApi.changeMessageHeader(message));
             publish(precondition == null ? put : put.header("If-Match", ifMatch(precondition)));
             return ExitCodes.OK;
         }

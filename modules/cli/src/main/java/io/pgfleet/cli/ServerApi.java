@@ -325,6 +325,32 @@ final class ServerApi {
         return (key.isEmpty() ? "" : key + ": ") + error.path("message").asString("");
     }
 
+    /**
+     * A change message as the {@code X-Change-Message} header carries it: printable ASCII as it is;
+     * any other text as RFC 8187's {@code UTF-8''} followed by its UTF-8 bytes percent-encoded (a
+     * header carries ASCII only; the server decodes this form).
+     *
+     * @param message the message
+     * @return the header's value
+     */
+    static String changeMessageHeader(String message) {
+        boolean plain = message.chars().allMatch(c -> c >= 0x20 && c < 0x7f)
+                && !message.regionMatches(true, 0, "UTF-8''", 0, 7);
+        if (plain) {
+            return message;
+        }
+        StringBuilder b = new StringBuilder("UTF-8''");
+        for (byte x : message.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            int c = x & 0xff;
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-._~ ".indexOf(c) >= 0) {
+                b.append((char) c);
+            } else {
+                b.append('%').append(java.util.HexFormat.of().withUpperCase().toHexDigits((byte) c));
+            }
+        }
+        return b.toString();
+    }
+
     /** The command's failure for an answer it did not expect. */
     CliException failure(Reply r) {
         String detail = describe(r);

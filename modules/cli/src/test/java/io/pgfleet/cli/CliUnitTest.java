@@ -30,6 +30,14 @@ class CliUnitTest {
     Path tmp;
 
     @Test
+    void aChangeMessageOtherThanPrintableAsciiTravelsAsPercentEncodedUtf8() {
+        assertEquals("too fast", ServerApi.changeMessageHeader("too fast"));
+        assertEquals("UTF-8''caf%C3%A9 %E2%9C%93", ServerApi.changeMessageHeader("café ✓"));
+        // Plain text that happens to start like the encoded form is encoded too, so it is not decoded.
+        assertEquals("UTF-8''UTF-8%27%2750%25", ServerApi.changeMessageHeader("UTF-8''50%"));
+    }
+
+    @Test
     void collectorsShowPutsEveryFactAndEveryCapabilityGapOnALineOfItsOwn() {
         JsonNode entry = new tools.jackson.databind.ObjectMapper().readTree("""
                 {"id":"db-1","facts":{"schema_version":2,"os":"Linux","postgres":{"server_version_num":160004,

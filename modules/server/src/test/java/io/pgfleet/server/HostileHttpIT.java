@@ -122,6 +122,37 @@ class HostileHttpIT {
         }
     }
 
+    /**
+     * A header carries ASCII: a change message sent as raw UTF-8 was stored as U+FFFD for good. It is
+     * refused naming the header, and RFC 8187's {@code UTF-8''} form carries any text intact.
+     */
+    @Test
+    void aChangeMessageOfRawUtf8IsRefusedAndItsEncodedFormIsStoredIntact() throws IOException {
+        String id = "hostile-message";
+        assertEquals(201, admin.createCollector(id).statusCode());
+        byte[] document = "[collector]\npush_interval = 7\n".getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        raw.writeBytes(("PUT /api/v1/config/" + id + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + admin.token()
+                + "\r\nContent-Type: application/toml\r\nContent-Length: " + document.length
+                + "\r\nConnection: close\r\nX-Change-Message: ").getBytes(StandardCharsets.US_ASCII));
+        raw.writeBytes("café ✓".getBytes(StandardCharsets.UTF_8));
+        raw.writeBytes("\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        raw.writeBytes(document);
+        String answer = exchange(raw.toByteArray());
+        assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+        assertTrue(answer.contains("X-Change-Message holds characters other than ASCII"), answer);
+        assertEquals(404, admin.get("/api/v1/config/" + id).statusCode(), "nothing was stored");
+
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, "[collector]\npush_interval = 7\n",
+                "X-Change-Message", "UTF-8''caf%C3%A9%20%E2%9C%93").statusCode());
+        assertTrue(admin.get("/api/v1/config/" + id + "/versions").body().contains("\"message\":\"café ✓\""),
+                "history shows the message as sent");
+        assertProblem(admin.putToml("/api/v1/config/" + id, "[collector]\npush_interval = 8\n",
+                "X-Change-Message", "UTF-8''caf%C3"), 400, "does not decode as UTF-8");
+        assertProblem(admin.putToml("/api/v1/fleet/config", "[collector]\npush_interval = 8\n",
+                "X-Change-Message", "UTF-8''red%1B%5B31m"), 400, "U+001B");
+    }
+
     private static int count(String text, String what) {
         int n = 0;
         for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {

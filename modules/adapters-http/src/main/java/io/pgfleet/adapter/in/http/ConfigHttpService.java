@@ -35,6 +35,8 @@ import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -202,6 +204,66 @@ final class ConfigHttpService implements ApiService {
                 .orElseGet(Precondition.None::new);
     }
 
+    /** How {@code X-Change-Message} marks a message of any characters: RFC 8187's ext-value, UTF-8 percent-encoded. */
+    static final String UTF8_EXT_VALUE = "UTF-8''";
+
+    /**
+     * The change message of a publish, checked as {@link #checkedMessage} checks it. A header
+     * carries ASCII: Helidon reads any other byte as U+FFFD, so a message sent as raw UTF-8 (or
+     * Latin-1) could only be stored garbled, for good. Such a header is refused, naming the form that
+     * carries any text: RFC 8187's {@code UTF-8''caf%C3%A9}, which is decoded strictly.
+     *
+     * @param req the request
+     * @return the message, empty when none was sent
+     * @throws ApiException 400 naming the header
+     */
+    static String changeMessage(ServerRequest req) {
+        String raw = req.headers().first(CHANGE_MESSAGE).orElse("");
+        String message;
+        if (raw.regionMatches(true, 0, UTF8_EXT_VALUE, 0, UTF8_EXT_VALUE.length())) {
+            message = percentDecoded(raw.substring(UTF8_EXT_VALUE.length()));
+            // Decoded, it could hold what a header cannot: a line break, a terminal escape, a bidi override.
+            int lineFeed = message.indexOf('\n');
+            (lineFeed >= 0 ? Optional.of(ShownText.named('\n') + " at character " + (lineFeed + 1))
+                    : ShownText.firstActedOn(message)).ifPresent(c -> {
+                throw new ApiException(Problem.badRequest("X-Change-Message holds " + c + ", which is not accepted:"
+                        + " a change message is one line of text"));
+            });
+        } else if (raw.chars().allMatch(c -> c < 0x80)) {
+            message = raw;
+        } else {
+            throw new ApiException(Problem.badRequest("X-Change-Message holds characters other than ASCII, which a header"
+                    + " does not carry as text; send them as UTF-8, percent-encoded after UTF-8'' (RFC 8187):"
+                    + " X-Change-Message: UTF-8''caf%C3%A9"));
+        }
+        return checkedMessage(message, "X-Change-Message");
+    }
+
+    private static String percentDecoded(String encoded) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(encoded.length());
+        for (int i = 0; i < encoded.length(); i++) {
+            char c = encoded.charAt(i);
+            if (c == '%' && i + 2 < encoded.length() && HexFormat.isHexDigit(encoded.charAt(i + 1))
+                    && HexFormat.isHexDigit(encoded.charAt(i + 2))) {
+                bytes.write(HexFormat.fromHexDigits(encoded, i + 1, i + 3));
+                i += 2;
+            } else if (c < 0x80 && c != '%') {
+                bytes.write(c);
+            } else {
+                throw new ApiException(Problem.badRequest("X-Change-Message after UTF-8'' is percent-encoded UTF-8"
+                        + " (RFC 8187): every % is followed by two hexadecimal digits, and other characters are ASCII"));
+            }
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes.toByteArray())).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ApiException(Problem.badRequest("X-Change-Message after UTF-8'' does not decode as UTF-8"));
+        }
+    }
+
     static String checkedMessage(String message, String source) {
         if (message.indexOf('\u0000') >= 0) {
             throw new ApiException(Problem.badRequest(source + " contains a NUL character, which is not accepted"));
@@ -216,7 +278,7 @@ final class ConfigHttpService implements ApiService {
     private void put(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
         Precondition precondition = precondition(req);
-        String message = checkedMessage(req.headers().first(CHANGE_MESSAGE).orElse(""), "X-Change-Message");
+        String message = changeMessage(req);
         ConfigDocument document = readDocument(req);
         sendPublishResult(res, id, publish.publish(new PublishConfigCommand(id, document, precondition,
                 Callers.actor(req), message, CapabilitiesJson.mode(req))));

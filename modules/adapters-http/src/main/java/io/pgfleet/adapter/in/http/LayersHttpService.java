@@ -389,8 +389,7 @@ final class LayersHttpService implements ApiService {
 
     private void put(ServerRequest req, ServerResponse res, LayerId layer) {
         Precondition precondition = ConfigHttpService.precondition(req);
-        String message = ConfigHttpService.checkedMessage(req.headers().first(ConfigHttpService.CHANGE_MESSAGE).orElse(""),
-                "X-Change-Message");
+        String message = ConfigHttpService.changeMessage(req);
         sendPublish(res, layer, layers.publish().publish(layer, ConfigHttpService.readDocument(req), precondition,
                 Callers.actor(req), message, CapabilitiesJson.mode(req)));
     }
