@@ -103,6 +103,16 @@ class LocalSettingsTest {
     }
 
     @Test
+    void anEntryTheServerWouldRefuseInItsStatusReportsStopsTheAgentAtStartNamingTheLocalKey() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> read("allowed_hosts = [\"localhost\", \"db host\"]\n"));
+        assertTrue(e.getMessage().contains("allowed_hosts holds host names") && e.getMessage().contains("'db host'"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> read("allowed_password_env = [\"PG-PASSWORD\"]\n"));
+        assertTrue(e.getMessage().contains("allowed_password_env"), e.getMessage());
+    }
+
+    @Test
     void aListThatIsNotAListOfStringsIsAnError() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read("allowed_hosts = \"db\"\n"));
         assertTrue(e.getMessage().contains("allowed_hosts is a list of strings"), e.getMessage());

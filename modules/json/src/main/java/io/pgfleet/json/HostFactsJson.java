@@ -82,7 +82,7 @@ public final class HostFactsJson {
                 throw new IllegalArgumentException("'facts.postgres.extensions' lists at most "
                         + HostFacts.MAX_EXTENSION_DATABASES + " databases");
             }
-            eo.forEach((db, list) -> ext.put(db, strings(list, "facts.postgres.extensions." + db, HostFacts.MAX_EXTENSIONS)));
+            eo.forEach((db, list) -> ext.put(db, strings(list, "facts.postgres.extensions." + io.pgfleet.domain.common.ShownText.escaped(db), HostFacts.MAX_EXTENSIONS)));
             pg = Optional.of(new HostFacts.PostgresFacts(string(po, "host"), integer(po, "port"),
                     integer(po, "server_version_num"),
                     strings(po.get("shared_preload_libraries"), "facts.postgres.shared_preload_libraries",

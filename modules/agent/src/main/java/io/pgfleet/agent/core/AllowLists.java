@@ -1,5 +1,6 @@
 package io.pgfleet.agent.core;
 
+import io.pgfleet.domain.fleet.HostAllowances;
 import io.pgfleet.domain.schema.EffectiveConfig;
 
 import java.nio.file.Path;
@@ -53,6 +54,13 @@ public record AllowLists(List<String> passwordDirs, List<String> passwordEnv, Li
             }
         }
         passwordEnv.forEach(Objects::requireNonNull);
+        // The server refuses a status report whose lists break its rules; a local file holding such a
+        // list fails here, when the agent starts, naming the local-file key, rather than at every report.
+        try {
+            new HostAllowances(passwordDirs, passwordEnv, hosts);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().replace("allow_lists.", "allowed_"), e);
+        }
     }
 
     /**

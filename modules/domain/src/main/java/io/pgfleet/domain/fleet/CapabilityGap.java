@@ -1,5 +1,7 @@
 package io.pgfleet.domain.fleet;
 
+import io.pgfleet.domain.common.ShownText;
+
 import java.util.Objects;
 
 /**
@@ -40,11 +42,17 @@ public record CapabilityGap(Capability capability, String key, String message) {
         }
     }
 
-    /** Requires every part. */
+    /**
+     * Requires every part, and keeps the message as it can be shown: it quotes what agents reported (an
+     * allow-list, a library list), and gaps computed from reports an earlier release accepted raw are
+     * still read back, so what a terminal would act on is escaped here, for every reader.
+     */
     public CapabilityGap {
         Objects.requireNonNull(capability, "capability");
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(message, "message");
+        key = ShownText.escaped(key);
+        message = ShownText.escaped(message);
     }
 
     @Override

@@ -36,11 +36,11 @@ public record HostFacts(int schemaVersion, String os, Optional<PostgresFacts> po
     /**
      * An identifier as PostgreSQL stores it: at most 63 characters, none of them a control, format
      * (e.g. a right-to-left override that would disguise a name on an operator's screen), private-use or
-     * unassigned character.
+     * unassigned character, nor a line or paragraph separator (which breaks the line it is shown on).
      */
-    public static final Pattern IDENTIFIER = Pattern.compile("[^\\p{C}]{1,63}");
+    public static final Pattern IDENTIFIER = Pattern.compile("[^\\p{C}\\p{Zl}\\p{Zp}]{1,63}");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._:/%\\[\\]-]{1,255}");
-    private static final Pattern OS = Pattern.compile("[^\\p{C}]{0," + MAX_OS + "}");
+    private static final Pattern OS = Pattern.compile("[^\\p{C}\\p{Zl}\\p{Zp}]{0," + MAX_OS + "}");
 
     /** Requires a schema version and a printable, bounded OS text. */
     public HostFacts {

@@ -257,6 +257,8 @@ final class FleetHttpService implements ApiService {
         return (int) n.getAsLong();
     }
 
+    private static final java.util.Set<String> ALLOW_LIST_KEYS = java.util.Set.of("password_dirs", "password_env", "hosts");
+
     /** The agent's allow-lists, optional (older agents do not send them). */
     private static Optional<HostAllowances> allowances(JsonObject body) {
         JsonValue v = body.get("allow_lists");
@@ -265,6 +267,15 @@ final class FleetHttpService implements ApiService {
         }
         if (!(v instanceof JsonObject o)) {
             throw new ApiException(Problem.badRequest("'allow_lists' must be an object"));
+        }
+        // A key the server does not know is a list it would not check: say so rather than let the
+        // agent believe its host is protected by it.
+        for (String key : o.keySet()) {
+            if (!ALLOW_LIST_KEYS.contains(key)) {
+                throw new ApiException(Problem.badRequest("unknown key 'allow_lists."
+                        + io.pgfleet.domain.common.ShownText.escaped(key.length() > 64 ? key.substring(0, 64) + "…" : key)
+                        + "'; known: password_dirs, password_env, hosts"));
+            }
         }
         return Optional.of(new HostAllowances(strings(o, "password_dirs"), strings(o, "password_env"),
                 strings(o, "hosts")));

@@ -59,13 +59,21 @@ final class FactsJson {
         }
     }
 
+    /**
+     * Allow-lists as stored; lists that today's rules refuse (stored under older, looser rules) read as
+     * unknown, as facts do, rather than break the fleet view or every publish.
+     */
     static Optional<HostAllowances> allowances(String json) {
         if (json.isEmpty()) {
             return Optional.empty();
         }
-        JsonObject o = read(json);
-        return Optional.of(new HostAllowances(strings(o.get("password_dirs")), strings(o.get("password_env")),
-                strings(o.get("hosts"))));
+        try {
+            JsonObject o = read(json);
+            return Optional.of(new HostAllowances(strings(o.get("password_dirs")), strings(o.get("password_env")),
+                    strings(o.get("hosts"))));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     private static JsonObject read(String json) {

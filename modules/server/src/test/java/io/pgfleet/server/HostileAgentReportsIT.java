@@ -1,0 +1,98 @@
+package io.pgfleet.server;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.http.HttpResponse;
+import java.sql.SQLException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What a compromised agent reports about its host reaches operators (the fleet view, capability
+ * refusals): its status reports are held to what each field can hold, and what an earlier release
+ * stored raw is shown escaped. Real HTTP on loopback, real PostgreSQL.
+ */
+class HostileAgentReportsIT {
+
+    @RegisterExtension
+    static final RunningServer SERVER = new RunningServer();
+
+    private static final AtomicInteger IDS = new AtomicInteger();
+    private static ApiClient admin;
+
+    @BeforeAll
+    static void start() {
+        admin = ApiClient.asAdmin(SERVER.port());
+    }
+
+    private static ApiClient registeredAgent() {
+        return ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"reporting-agent-" + IDS.incrementAndGet() + "\"}");
+    }
+
+    private static HttpResponse<String> report(ApiClient agent, String allowListsJson) {
+        return agent.postJson("/api/v1/collectors/" + agent.subject() + "/status", "{\"version\":1,\"status\":\"APPLIED\","
+                + "\"effective_sha256\":\"" + "0".repeat(64) + "\",\"allow_lists\":" + allowListsJson + "}");
+    }
+
+    private static void assertProblem(HttpResponse<String> r, int status, String mentions) {
+        assertEquals(status, r.statusCode(), r.body());
+        assertTrue(r.body().contains(mentions), "the problem names " + mentions + ": " + r.body());
+    }
+
+    private static long count(String sql) throws SQLException {
+        return SERVER.database().count(sql);
+    }
+
+    @Test
+    void allowListsHoldOnlyWhatTheirListCanHoldAndOnlyKnownLists() throws SQLException {
+        ApiClient agent = registeredAgent();
+
+        // An escape sequence and a right-to-left override were stored, then quoted to every operator
+        // whose publish reached the collector.
+        HttpResponse<String> r = report(agent, "{\"hosts\":[\"\\u202eevil\",\"\\u001b[2J\"]}");
+        assertProblem(r, 400, "allow_lists.hosts");
+        assertFalse(r.body().contains("\u202e") || r.body().contains("\u001b"), r.body());
+        assertProblem(report(agent, "{\"password_dirs\":[\"/etc/\\u2066x\"]}"), 400, "allow_lists.password_dirs");
+        assertProblem(report(agent, "{\"password_env\":[\"PG PASSWORD\"]}"), 400, "allow_lists.password_env");
+        // A list the server does not know is one it does not check.
+        assertProblem(report(agent, "{\"hosts\":[\"localhost\"],\"bogus\":[]}"), 400, "allow_lists.bogus");
+        assertEquals(0, count("SELECT count(*) FROM collector_status WHERE collector_id = '" + agent.subject() + "'"),
+                "nothing stored");
+
+        assertEquals(204, report(agent, "{\"password_dirs\":[\"/etc/pgfleet/secrets\"],\"password_env\":[\"PGPASSWORD\","
+                + "\"PGFLEET_*\"],\"hosts\":[\"localhost\",\"::1\",\"/var/run/postgresql\"]}").statusCode());
+    }
+
+    @Test
+    void whatAnEarlierReleaseStoredRawIsShownEscapedAndNeverBreaksAPublish() throws SQLException {
+        ApiClient agent = registeredAgent();
+        String id = agent.subject();
+        assertEquals(204, agent.postJson("/api/v1/collectors/" + id + "/status", "{\"version\":1,\"status\":\"APPLIED\","
+                + "\"effective_sha256\":\"" + "0".repeat(64) + "\",\"allow_lists\":{\"hosts\":[\"localhost\"]},"
+                + "\"facts\":{\"schema_version\":2,\"os\":\"Linux\",\"postgres\":null}}").statusCode());
+        String elsewhere = "[postgres]\nhost = \"db.internal\"\n";
+        assertEquals(422, admin.putToml("/api/v1/config/" + id, elsewhere).statusCode(), "the lists are checked");
+        try (java.sql.Connection c = SERVER.database().connect(); java.sql.Statement st = c.createStatement()) {
+            // Lists and a gap message as an earlier release kept them, with the characters a terminal acts on.
+            st.execute("UPDATE collector_status SET allow_lists = jsonb_build_object('password_dirs', jsonb_build_array(),"
+                    + " 'password_env', jsonb_build_array(), 'hosts', jsonb_build_array(E'\\u202Eevil', E'\\u001B[2J')),"
+                    + " capability_gaps = jsonb_build_array(jsonb_build_object('capability', 'HOST', 'key', 'postgres.host',"
+                    + " 'message', E'db is not a host this host allows [\\u202Eevil, \\u001B[2J] (allowed_hosts)'))"
+                    + " WHERE collector_id = '" + id + "'");
+        }
+        HttpResponse<String> fleet = admin.get("/api/v1/collectors?limit=500");
+        assertEquals(200, fleet.statusCode(), fleet.body());
+        assertTrue(fleet.body().contains("[\\\\u202eevil, \\\\u001b[2J]"), fleet.body());
+        assertFalse(fleet.body().contains("\u202e"), fleet.body());
+        assertFalse(fleet.body().matches("(?s).*[^\\\\]\\\\u001b.*"), "no raw escape character: " + fleet.body());
+
+        // The stored lists are unknown to today's check rather than a failure of every publish reaching them.
+        HttpResponse<String> publish = admin.putToml("/api/v1/config/" + id, elsewhere);
+        assertEquals(201, publish.statusCode(), publish.body());
+    }
+}
