@@ -382,6 +382,7 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     @Override
     public LayerChangeResult create(Group group, Actor actor) {
         Group.checkNewDescription(group.description());
+        LabelSelector.checkNew(group.selector());
         Instant now = clock.instant();
         return store.transact(tx -> {
             tx.lockLayers();
@@ -401,6 +402,8 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
                                     Optional<String> description, Actor actor, CapabilityMode mode) {
         // Only a description being set: one stored by an earlier release stays when it is not changed.
         description.ifPresent(Group::checkNewDescription);
+        // Likewise a selector: a stored one that today's label rule refuses stays until it is changed.
+        selector.ifPresent(LabelSelector::checkNew);
         Instant now = clock.instant();
         return changeGroup(id, mode, (tx, world, old) -> {
             Group updated = new Group(id, selector.orElse(old.selector()),

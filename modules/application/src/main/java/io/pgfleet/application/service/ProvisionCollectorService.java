@@ -26,8 +26,9 @@ final class ProvisionCollectorService implements ProvisionCollectorUseCase {
 
     @Override
     public ProvisionResult provision(ProvisionCollectorCommand command) {
-        Collector collector = new Collector(command.collectorId(), command.name(), command.hostname(),
-                Collector.checkNewLabels(command.labels()), clock.instant(), false);
+        Collector collector = new Collector(command.collectorId(), Collector.checkNewText("name", command.name()),
+                Collector.checkNewText("hostname", command.hostname()), Collector.checkNewLabels(command.labels()),
+                clock.instant(), false);
         AuditEntry audit = new AuditEntry(collector.createdAt(), command.actor(), AuditAction.COLLECTOR_CREATED,
                 new AuditSubject.OfCollector(collector.id()), 0, "provisioned as '" + collector.name() + "'");
         if (save.saveNewCollector(collector, audit)) {

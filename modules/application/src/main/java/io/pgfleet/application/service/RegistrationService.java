@@ -201,8 +201,9 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
      */
     private static Collector newCollector(CollectorId id, String name, String hostname, Map<String, String> labels,
                                           Instant now) {
-        return new Collector(id, name == null || name.isBlank() ? id.value() : name,
-                hostname == null ? "" : hostname, Collector.checkNewLabels(labels), now, false);
+        return new Collector(id, name == null || name.isBlank() ? id.value() : Collector.checkNewText("name", name),
+                hostname == null ? "" : Collector.checkNewText("hostname", hostname), Collector.checkNewLabels(labels),
+                now, false);
     }
 
     /** A registration's result and the effective revisions to announce once it is committed. */

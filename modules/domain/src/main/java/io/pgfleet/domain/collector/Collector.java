@@ -1,5 +1,7 @@
 package io.pgfleet.domain.collector;
 
+import io.pgfleet.domain.common.ShownText;
+
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -60,11 +62,42 @@ public record Collector(CollectorId id, String name, String hostname, Map<String
     }
 
     /**
+     * Checks a name or host name about to be given to a collector (at registration or provisioning):
+     * at most {@value #MAX_NAME_LENGTH} characters, no control character, and none that a terminal or a
+     * log would act on rather than show ({@link ShownText}: a right-to-left override would show
+     * another name in the fleet view and the audit trail). One stored by an earlier release still loads.
+     *
+     * @param what what the text is, for the message ({@code name}, {@code hostname})
+     * @param text the text
+     * @return the same text
+     * @throws IllegalArgumentException naming the first character not accepted
+     */
+    public static String checkNewText(String what, String text) {
+        if (text == null) {
+            throw new IllegalArgumentException(what + " must be given");
+        }
+        if (text.length() > MAX_NAME_LENGTH) {
+            throw new IllegalArgumentException(what + " must be at most " + MAX_NAME_LENGTH + " characters");
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            // Line feeds and tabs too, which ShownText lets through: a name or a label is one line.
+            if (Character.isISOControl(c) || ShownText.actedOn(c)) {
+                throw new IllegalArgumentException(what + " must not contain control characters, bidirectional"
+                        + " formatting characters or line or paragraph separators (" + ShownText.named(c)
+                        + " at character " + (i + 1) + ")");
+            }
+        }
+        return text;
+    }
+
+    /**
      * Checks labels about to be set (at registration, provisioning or a label change), one rule for
      * all three: at most {@value #MAX_LABELS} labels, names as {@link #LABEL_NAME} says, values of at
-     * most {@value #MAX_NAME_LENGTH} characters without control characters. A name a selector
-     * cannot express would put the collector beyond every group; control characters in a label
-     * would reach terminals and logs that show it.
+     * most {@value #MAX_NAME_LENGTH} characters without control characters, bidirectional formatting
+     * characters or line separators ({@link #checkNewText}). A name a selector cannot express would
+     * put the collector beyond every group; those characters in a label would reach terminals and
+     * logs that show it, acted on.
      *
      * @param labels the labels
      * @return the same labels
@@ -80,17 +113,18 @@ public record Collector(CollectorId id, String name, String hostname, Map<String
                 throw new IllegalArgumentException("label name '" + (k == null ? "" : printable(k)) + "' must be 1-63 letters,"
                         + " digits, '.', '_', '/' or '-', starting with a letter or digit");
             }
-            checkText("label value of '" + k + "'", v);
+            checkNewText("label value of '" + k + "'", v);
         });
         return labels;
     }
 
-    /** A refused name as an error message may quote it: at most 64 characters, control characters as '?'. */
+    /**
+     * A refused name as an error message may quote it: at most 64 characters, line feeds and tabs as
+     * '?', anything else a terminal would act on escaped.
+     */
     private static String printable(String name) {
         String cut = name.length() > 64 ? name.substring(0, 64) + "…" : name;
-        StringBuilder b = new StringBuilder(cut.length());
-        cut.chars().forEach(c -> b.append(Character.isISOControl(c) ? '?' : (char) c));
-        return b.toString();
+        return ShownText.escaped(cut.replace('\n', '?').replace('\t', '?'));
     }
 
     private static String checkText(String what, String text) {

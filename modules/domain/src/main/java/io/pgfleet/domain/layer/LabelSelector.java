@@ -37,12 +37,34 @@ public record LabelSelector(Map<String, String> labels) {
      */
     public static void checkLabel(String name, String value) {
         if (name == null || !NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("label name '" + name + "' must be 1-63 letters, digits, '.', '_', '/' or '-',"
+            throw new IllegalArgumentException("label name '" + (name == null ? "" : io.pgfleet.domain.common.ShownText.escaped(
+                    name.length() > 64 ? name.substring(0, 64) + "…" : name)) + "' must be 1-63 letters, digits, '.', '_', '/' or '-',"
                     + " starting with a letter or digit");
         }
         if (value == null || value.length() > 256 || value.indexOf('\u0000') >= 0) {
             throw new IllegalArgumentException("the value of label '" + name + "' must be at most 256 characters without NUL");
         }
+    }
+
+    /**
+     * Checks a selector about to be given to a group (created, or its selector changed): it holds
+     * only labels a collector can carry ({@link io.pgfleet.domain.collector.Collector#checkNewLabels}),
+     * since a label no collector can carry (a value of 201 characters, a control or bidirectional
+     * formatting character) makes a group that matches none and shows that character to whoever
+     * lists groups. One stored by an earlier release still loads.
+     *
+     * @param selector the selector
+     * @return the same selector
+     * @throws IllegalArgumentException saying which label no collector could carry, and why
+     */
+    public static LabelSelector checkNew(LabelSelector selector) {
+        try {
+            io.pgfleet.domain.collector.Collector.checkNewLabels(selector.labels());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("selector: no collector could carry this label, so the group could"
+                    + " match none: " + e.getMessage(), e);
+        }
+        return selector;
     }
 
     /**

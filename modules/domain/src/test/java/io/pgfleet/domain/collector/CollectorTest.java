@@ -45,6 +45,23 @@ class CollectorTest {
     }
 
     @Test
+    void newLabelValuesNamesAndHostnamesCarryNothingATerminalWouldActOn() {
+        for (String text : java.util.List.of("\u202eevil", "h\u2066x", "a\u2028b", "prod\u009b", "x\u200f")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Collector.checkNewLabels(Map.of("env", text)), text);
+            assertTrue(e.getMessage().contains("bidirectional") && e.getMessage().contains("U+"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> Collector.checkNewText("name", text), text);
+            assertThrows(IllegalArgumentException.class, () -> Collector.checkNewText("hostname", text), text);
+        }
+        assertThrows(IllegalArgumentException.class, () -> Collector.checkNewText("name", "n\nx"), "a line feed too");
+        assertThrows(IllegalArgumentException.class, () -> Collector.checkNewText("name", "n".repeat(201)));
+        assertEquals("db-01 (Zürich)", Collector.checkNewText("name", "db-01 (Zürich)"));
+        // What an earlier release stored still loads.
+        assertEquals("\u202eevil", new Collector(CollectorId.of("db-01"), "\u202eevil", "h\u2066x", Map.of("x", "\u202e"),
+                Instant.EPOCH, false).name());
+    }
+
+    @Test
     void labelsAnEarlierReleaseCouldStoreStillLoad() {
         Collector c = withLabels(Map.of("env", "prod\nred", "long", "v".repeat(256)));
         assertEquals("prod\nred", c.labels().get("env"));

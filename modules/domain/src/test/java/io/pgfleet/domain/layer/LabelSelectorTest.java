@@ -1,0 +1,43 @@
+package io.pgfleet.domain.layer;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LabelSelectorTest {
+
+    @Test
+    void aNewSelectorHoldsOnlyLabelsACollectorCanCarryAndSaysWhyOtherwise() {
+        for (String value : java.util.List.of("prod\u0001", "\u001b[31m", "\u202eprod\u009b", "a\u2028b", "v".repeat(201))) {
+            LabelSelector s = new LabelSelector(Map.of("env", value));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LabelSelector.checkNew(s), value);
+            assertTrue(e.getMessage().contains("no collector could carry") && e.getMessage().contains("'env'"), e.getMessage());
+            assertTrue(e.getMessage().chars().noneMatch(c -> io.pgfleet.domain.common.ShownText.actedOn((char) c)),
+                    e.getMessage());
+        }
+        assertDoesNotThrow(() -> LabelSelector.checkNew(new LabelSelector(Map.of("env", "prod", "team/db", "a b"))));
+        assertDoesNotThrow(() -> LabelSelector.checkNew(new LabelSelector(Map.of())));
+        // A collector may carry an empty value, so a selector may ask for one.
+        assertTrue(LabelSelector.checkNew(new LabelSelector(Map.of("env", ""))).matches(Map.of("env", "")));
+    }
+
+    @Test
+    void aSelectorStoredByAnEarlierReleaseStillLoads() {
+        LabelSelector stored = new LabelSelector(Map.of("env", "\u202eprod\u009b", "long", "v".repeat(256)));
+        assertFalse(stored.matches(Map.of("env", "prod")));
+        assertEquals(2, stored.labels().size());
+    }
+
+    @Test
+    void aRefusedNameIsQuotedEscaped() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new LabelSelector(Map.of("\u202eenv", "prod")));
+        assertTrue(e.getMessage().contains("\\u202eenv"), e.getMessage());
+    }
+}
