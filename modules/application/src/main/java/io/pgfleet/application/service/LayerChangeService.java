@@ -389,6 +389,10 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             if (tx.groupIdTaken(group.id())) {
                 return Outcome.rollback(new LayerChangeResult.AlreadyExists());
             }
+            // Counted under the exclusive layers lock: two creations at once cannot both take the last place.
+            if (tx.groups().size() >= Group.MAX_GROUPS) {
+                return Outcome.rollback(new LayerChangeResult.TooManyGroups(Group.MAX_GROUPS));
+            }
             // A new group has no layer yet: no collector's effective document changes.
             tx.saveGroup(group, now);
             tx.audit(new AuditEntry(now, actor, AuditAction.GROUP_CREATED, new AuditSubject.OfServer(), 0,

@@ -52,6 +52,14 @@ public sealed interface LayerChangeResult {
     }
 
     /**
+     * A new group would be one more than the server keeps ({@link Group#MAX_GROUPS}); nothing stored.
+     *
+     * @param limit the most groups there may be
+     */
+    record TooManyGroups(int limit) implements LayerChangeResult {
+    }
+
+    /**
      * A rollout holds the group's layer; nothing changed.
      *
      * @param rollout the active rollout's id

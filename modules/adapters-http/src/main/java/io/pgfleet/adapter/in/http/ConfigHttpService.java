@@ -149,7 +149,7 @@ final class ConfigHttpService implements ApiService {
         switch (lookup) {
             case ConfigLookup.Found found -> {
                 if (!found.sources().isEmpty()) {
-                    res.header(CONFIG_SOURCES, String.join(", ", found.sources()));
+                    res.header(CONFIG_SOURCES, sourcesHeader(found.sources()));
                 }
                 sendRevision(req, res, found.revision());
             }
@@ -160,6 +160,36 @@ final class ConfigHttpService implements ApiService {
             case ConfigLookup.VersionNotFound vnf -> Problem.notFound("version-not-found",
                     "collector '" + vnf.collectorId() + "' has no version " + vnf.version()).send(res);
         }
+    }
+
+    /**
+     * The most bytes of {@code X-Config-Sources}: proxies keep an answer's headers in one buffer
+     * (nginx's default is 4 KiB, the other headers included), and a longer header would fail every
+     * read of the configuration behind one. The full provenance is in {@code GET /collectors/{id}/effective}.
+     */
+    static final int MAX_SOURCES_HEADER = 1024;
+
+    /**
+     * The sources as the header lists them: in merge order while they fit in {@link #MAX_SOURCES_HEADER}
+     * bytes, then how many more there are ({@code fleet@3, group/a@1, +298 more}).
+     */
+    static String sourcesHeader(java.util.List<String> sources) {
+        String all = String.join(", ", sources);
+        if (all.length() <= MAX_SOURCES_HEADER) {
+            return all;
+        }
+        StringBuilder b = new StringBuilder();
+        int listed = 0;
+        for (String s : sources) {
+            // Room kept for the tail, ", +N more", whatever N is.
+            int tail = (", +" + sources.size() + " more").length();
+            if (b.length() + (listed == 0 ? 0 : 2) + s.length() + tail > MAX_SOURCES_HEADER) {
+                break;
+            }
+            b.append(listed == 0 ? "" : ", ").append(s);
+            listed++;
+        }
+        return b.append(listed == 0 ? "+" : ", +").append(sources.size() - listed).append(" more").toString();
     }
 
     private static final io.helidon.http.Header NO_CACHE =

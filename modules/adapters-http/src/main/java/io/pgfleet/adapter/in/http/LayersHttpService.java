@@ -339,6 +339,9 @@ final class LayersHttpService implements ApiService {
                     "it exists already").send(res);
             case LayerChangeResult.MembersInvalid m -> membersInvalid(m.members(), m.total()).send(res);
             case LayerChangeResult.LacksCapabilities l -> CapabilitiesJson.refusal(l.refusal()).send(res);
+            case LayerChangeResult.TooManyGroups t -> new Problem(Status.CONFLICT_409, "too-many-groups",
+                    "Too many groups", "there are " + t.limit() + " groups, the most the server keeps; delete one"
+                    + " first", Map.of("limit", t.limit())).send(res);
             case LayerChangeResult.UnderRollout u -> new Problem(Status.CONFLICT_409, "rollout-in-progress",
                     "A rollout holds the layer", "rollout " + u.rollout() + " is rolling out this group's layer; promote"
                     + " or abort it first", Map.of("rollout", u.rollout())).send(res);
