@@ -7,7 +7,6 @@ import io.pgfleet.application.port.in.LayerQuery;
 import io.pgfleet.application.port.in.ManageCollectorLabelsUseCase;
 import io.pgfleet.application.port.in.ManageGroupsUseCase;
 import io.pgfleet.application.port.in.PublishLayerUseCase;
-import io.pgfleet.application.port.in.RevokeCollectorUseCase;
 import io.pgfleet.application.port.out.LayerStorePort;
 import io.pgfleet.application.port.out.LayerStorePort.Outcome;
 import io.pgfleet.application.port.out.LoadLayersPort;
@@ -42,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.Consumer;
 
 /**
  * Changes of the fleet layer, groups, group layers, labels and decommissioning: each runs in one
@@ -59,23 +59,25 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     private final LayerStorePort store;
     private final LoadLayersPort load;
     private final LayerComposer composer;
-    private final RevokeCollectorUseCase revoke;
+    /** Makes a decommissioned collector's tokens stop working at once on this instance (see ActivePrincipals). */
+    private final Consumer<CollectorId> forgetActive;
     private final Announcer announced;
     private final Clock clock;
     private final RecordLayerChangeTimingPort timings;
 
-    LayerChangeService(LayerStorePort store, LoadLayersPort load, LayerComposer composer, RevokeCollectorUseCase revoke,
-                       Announcer announced, Clock clock) {
-        this(store, load, composer, revoke, announced, clock, t -> { });
+    LayerChangeService(LayerStorePort store, LoadLayersPort load, LayerComposer composer,
+                       Consumer<CollectorId> forgetActive, Announcer announced, Clock clock) {
+        this(store, load, composer, forgetActive, announced, clock, t -> { });
     }
 
-    LayerChangeService(LayerStorePort store, LoadLayersPort load, LayerComposer composer, RevokeCollectorUseCase revoke,
-                       Announcer announced, Clock clock, RecordLayerChangeTimingPort timings) {
+    LayerChangeService(LayerStorePort store, LoadLayersPort load, LayerComposer composer,
+                       Consumer<CollectorId> forgetActive, Announcer announced, Clock clock,
+                       RecordLayerChangeTimingPort timings) {
         this.timings = timings;
         this.store = store;
         this.load = load;
         this.composer = composer;
-        this.revoke = revoke;
+        this.forgetActive = forgetActive;
         this.announced = announced;
         this.clock = clock;
     }
@@ -468,8 +470,9 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             return Outcome.commit(new LayerChangeResult.Done(0));
         });
         if (result instanceof LayerChangeResult.Done) {
-            // Its refresh tokens and any token cached as active stop working at once.
-            revoke.revokeCollector(id, actor);
+            // Its refresh tokens were revoked with it; a token this instance cached as active stops
+            // working now rather than when the cache entry runs out.
+            forgetActive.accept(id);
         }
         return result;
     }

@@ -5,7 +5,6 @@ import io.pgfleet.application.port.in.IssueEnrolmentTokenUseCase;
 import io.pgfleet.application.port.in.RegisterCollectorUseCase;
 import io.pgfleet.application.port.in.RegistrationCredential;
 import io.pgfleet.application.port.out.EnrolmentTokenStorePort;
-import io.pgfleet.application.port.out.LoadCollectorPort;
 import io.pgfleet.application.port.out.RecordAuditPort;
 import io.pgfleet.application.port.out.LayerStorePort.Outcome;
 import io.pgfleet.application.port.out.RegistrationStorePort;
@@ -49,7 +48,6 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
 
     private final ServerSecretPort secrets;
     private final EnrolmentTokenStorePort enrolments;
-    private final LoadCollectorPort loadCollector;
     private final TokenIssuer issuer;
     private final SecuritySettings settings;
     private final Clock clock;
@@ -58,8 +56,7 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
     private final RegistrationStorePort store;
     private final LayerChangeService layers;
 
-    RegistrationService(ServerSecretPort secrets, EnrolmentTokenStorePort enrolments, LoadCollectorPort loadCollector,
-                        TokenIssuer issuer, SecuritySettings settings, Clock clock,
+    RegistrationService(ServerSecretPort secrets, EnrolmentTokenStorePort enrolments, TokenIssuer issuer, SecuritySettings settings, Clock clock,
                         LoginThrottle throttle, RecordAuditPort audit, RegistrationStorePort store, LayerChangeService layers) {
         this.store = store;
         this.layers = layers;
@@ -67,7 +64,6 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
         this.audit = audit;
         this.secrets = secrets;
         this.enrolments = enrolments;
-        this.loadCollector = loadCollector;
         this.issuer = issuer;
         this.settings = settings;
         this.clock = clock;
@@ -244,10 +240,12 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
                         + forCollector.get().value()
                         : "unknown, used or expired enrolment token"), List.of()));
             }
-            Optional<Collector> collector = tx.collector(id.get()).filter(c -> !c.revoked());
-            if (collector.isEmpty()) {
-                return Outcome.rollback(new Arrival(
-                        new RegistrationResult.Refused("the collector of this enrolment token is gone"), List.of()));
+            // A decommissioned collector is absent here: its id is never enrolled again, whenever
+            // its token was issued.
+            Optional<Collector> found = tx.collector(id.get());
+            if (found.isEmpty()) {
+                return Outcome.rollback(new Arrival(new RegistrationResult.Refused(
+                        "the collector of this enrolment token is decommissioned or gone"), List.of()));
             }
             if (keyed.isPresent() && tx.claimRegistrationKey(keyed.get().keyHash(), new KeyedRegistration(id.get(),
                     keyed.get().requestHash(), family), now, now.minus(KEY_RETENTION)).isPresent()) {
@@ -256,21 +254,33 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
                 return Outcome.rollback(new Arrival(new RegistrationResult.KeyReused(
                         "the idempotency key is held by another registration"), List.of()));
             }
-            return Outcome.commit(registered(tx, collector.get(), now, family));
+            Collector c = found.get();
+            if (c.revoked()) {
+                // Issuing the token was the operator's decision to re-bind.
+                tx.liftRevocation(c.id());
+            }
+            // A re-bind hands the identity to whoever holds the token: it must be as visible in the
+            // audit trail as a registration with the secret, and it commits with it.
+            tx.audit(new AuditEntry(now, new Actor(c.id().value(), actor.address()), AuditAction.COLLECTOR_ENROLLED,
+                    new AuditSubject.OfCollector(c.id()), 0, "registered with an enrolment token as '" + c.name()
+                    + "'" + (c.revoked() ? "; its revocation lifted" : "")));
+            Collector enrolled = new Collector(c.id(), c.name(), c.hostname(), c.labels(), c.createdAt(), false);
+            return Outcome.commit(registered(tx, enrolled, now, family));
         }).announced(layers);
     }
 
     @Override
     public EnrolmentResult issueEnrolmentToken(CollectorId collectorId, Actor actor) {
-        if (loadCollector.loadCollector(collectorId).isEmpty()) {
-            return new EnrolmentResult.CollectorNotFound(collectorId);
-        }
         String token = Secrets.randomToken();
         Instant now = clock.instant();
         Instant expires = now.plus(settings.enrolmentTokenTtl());
-        enrolments.saveEnrolmentToken(Secrets.hash(token), collectorId, expires, new AuditEntry(now, actor,
+        // The store decides whether the collector exists and is not decommissioned, in the
+        // transaction that stores the token.
+        if (!enrolments.saveEnrolmentToken(Secrets.hash(token), collectorId, expires, new AuditEntry(now, actor,
                 AuditAction.ENROLMENT_TOKEN_ISSUED, new AuditSubject.OfCollector(collectorId), 0,
-                "valid until " + expires));
+                "valid until " + expires))) {
+            return new EnrolmentResult.CollectorNotFound(collectorId);
+        }
         return new EnrolmentResult.Issued(token, expires);
     }
 }

@@ -348,9 +348,10 @@ public final class UseCaseFactory {
             TokenIssuer issuer = new TokenIssuer(accessTokens, refreshTokens, settings, clock);
             LoginThrottle throttle = new LoginThrottle(loginLimits);
             RevokeCollectorService revoke = new RevokeCollectorService(revokeCollector, refreshTokens, clock, active);
-            LayerChangeService layers = new LayerChangeService(layerStore, loadLayers, composer, revoke, announced, clock,
+            LayerChangeService layers = new LayerChangeService(layerStore, loadLayers, composer,
+                    id -> active.forget(id.value()), announced, clock,
                     layerTimings);
-            RegistrationService registration = new RegistrationService(secrets, enrolments, loadCollector,
+            RegistrationService registration = new RegistrationService(secrets, enrolments,
                     issuer, settings, clock, throttle, recordAudit, registrationStore, layers);
             changes.subscribe(new OwnVersionReconciler(loadLayers, effective::remembered, layers));
             ArrivalsGetTheirLayers arrivals = new ArrivalsGetTheirLayers(

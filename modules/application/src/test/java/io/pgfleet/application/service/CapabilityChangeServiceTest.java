@@ -48,7 +48,7 @@ class CapabilityChangeServiceTest {
             .withFacts("old", facts(1, List.of("plpgsql", "pg_stat_statements")));
     private final LayerComposer composer = new LayerComposer(new LineParser());
     private final LayerChangeService layers = new LayerChangeService(store, store, composer,
-            (id, actor) -> true, s -> { }, clock);
+            id -> { }, s -> { }, clock);
     private final PublishConfigService own = new PublishConfigService(new LayeredOwnAppender(store, composer, s -> { }),
             new DocumentValidator(new LineParser()), clock);
 

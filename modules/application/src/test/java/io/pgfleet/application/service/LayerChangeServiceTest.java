@@ -51,7 +51,7 @@ class LayerChangeServiceTest {
     private final LayerComposer composer = new LayerComposer(new LineParser());
     private final EffectiveRevisionCache cache = new EffectiveRevisionCache(store);
     private final LayerChangeService layers = new LayerChangeService(store, store, composer,
-            (id, actor) -> true, s -> cache.stored(s.revision()), clock);
+            id -> { }, s -> cache.stored(s.revision()), clock);
     private final PublishConfigService own = new PublishConfigService(new LayeredOwnAppender(store, composer,
             s -> cache.stored(s.revision())), new DocumentValidator(new LineParser()), clock);
 
@@ -133,7 +133,7 @@ class LayerChangeServiceTest {
         for (int i = 0; i < n; i++) {
             big.withCollector(String.format("big-%05d", i), Map.of("env", "prod"));
         }
-        LayerChangeService bigLayers = new LayerChangeService(big, big, composer, (id, actor) -> true, s -> { }, clock);
+        LayerChangeService bigLayers = new LayerChangeService(big, big, composer, id -> { }, s -> { }, clock);
         PublishConfigService bigOwn = new PublishConfigService(new LayeredOwnAppender(big, composer, s -> { }),
                 new DocumentValidator(new LineParser()), clock);
         // One member on the first page and one on the last cannot take the new layer.
@@ -183,7 +183,7 @@ class LayerChangeServiceTest {
                 return value;
             }
         };
-        LayerChangeService changes = new LayerChangeService(announcingAtCommit, store, composer, (id, actor) -> true,
+        LayerChangeService changes = new LayerChangeService(announcingAtCommit, store, composer, id -> { },
                 new CommittedChanges(here, new io.pgfleet.application.port.out.ConfigChangeFeedPort.Listener() {
                     @Override
                     public void published(CollectorId id, ConfigVersion version) {

@@ -29,7 +29,7 @@ class OwnVersionReconcilerTest {
     private final Clock clock = Clock.fixed(Given.T0, ZoneOffset.UTC);
     private final LayerComposer composer = new LayerComposer(new LineParser());
     private final OwnVersionReconciler reconciler = new OwnVersionReconciler(store,
-            new LayerChangeService(store, store, composer, (id, actor) -> true, s -> { }, clock));
+            new LayerChangeService(store, store, composer, id -> { }, s -> { }, clock));
 
     @Test
     void aVersionSupersededByALaterOneIsInStep() {
@@ -52,7 +52,7 @@ class OwnVersionReconcilerTest {
         EffectiveRevision remembered = revisionNaming(3);
         OwnVersionReconciler fromMemory = new OwnVersionReconciler(store,
                 id -> id.equals(remembered.collectorId()) ? Optional.of(remembered) : Optional.empty(),
-                new LayerChangeService(store, store, composer, (id, actor) -> true, s -> { }, clock));
+                new LayerChangeService(store, store, composer, id -> { }, s -> { }, clock));
         assertTrue(fromMemory.inStep(CollectorId.of("db-01"), new ConfigVersion(3)));
         assertTrue(fromMemory.inStep(CollectorId.of("db-01"), new ConfigVersion(2)), "an older own version too");
         assertFalse(fromMemory.inStep(CollectorId.of("db-01"), new ConfigVersion(4)),
@@ -70,7 +70,7 @@ class OwnVersionReconcilerTest {
         }
         EffectiveRevision outdated = revisionNaming(1);
         OwnVersionReconciler fromMemory = new OwnVersionReconciler(store, id -> Optional.of(outdated),
-                new LayerChangeService(store, store, composer, (id, actor) -> true, s -> { }, clock));
+                new LayerChangeService(store, store, composer, id -> { }, s -> { }, clock));
         assertTrue(fromMemory.inStep(CollectorId.of("db-01"), new ConfigVersion(3)), "the stored revision names 3");
         fromMemory.close();
     }

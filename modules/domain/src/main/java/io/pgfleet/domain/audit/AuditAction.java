@@ -10,8 +10,13 @@ public enum AuditAction {
     CONFIG_PUBLISHED("config.publish"),
     /** An earlier version was published again. */
     CONFIG_ROLLED_BACK("config.rollback"),
-    /** An agent registered itself (registration secret or enrolment token). */
+    /** An agent registered itself with the registration secret: a new collector. */
     COLLECTOR_REGISTERED("collector.register"),
+    /**
+     * An agent registered with an enrolment token and took an existing collector's identity: a
+     * pre-provisioned collector's first agent, or a re-bind (detail says when a revocation was lifted).
+     */
+    COLLECTOR_ENROLLED("collector.enrol"),
     /** An enrolment token was issued for a pre-provisioned collector. */
     ENROLMENT_TOKEN_ISSUED("collector.enrolment_token"),
     /** A collector's access was revoked. */

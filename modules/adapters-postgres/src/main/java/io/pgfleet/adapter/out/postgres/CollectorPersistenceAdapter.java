@@ -62,8 +62,9 @@ public final class CollectorPersistenceAdapter implements LoadCollectorPort, Sav
     @Override
     public boolean revokeCollector(CollectorId collectorId, java.time.Instant at, AuditEntry audit) {
         return Rows.guard("revoking collector " + collectorId, () -> Rows.inTransaction(db, tx -> {
-            long n = tx.update("UPDATE collectors SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
-                    Rows.timestamp(at), collectorId.value());
+            // A decommissioned collector is revoked already and answers like an unknown one.
+            long n = tx.update("UPDATE collectors SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?"
+                    + " AND decommissioned_at IS NULL", Rows.timestamp(at), collectorId.value());
             if (n == 1) {
                 AuditPersistenceAdapter.insert(tx, audit);
             }

@@ -754,6 +754,12 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         public void decommission(CollectorId id, Instant at) {
             tx.update("UPDATE collectors SET decommissioned_at = ?, revoked_at = COALESCE(revoked_at, ?) WHERE id = ?",
                     Rows.timestamp(at), Rows.timestamp(at), id.value());
+            // In the same transaction, so no refresh token outlives the decommission if the server
+            // stops right after it. Its unused enrolment tokens are left to expire: a registration
+            // refuses them, and deleting them here would lock the token rows after the collector's
+            // row, the reverse of a registration's order.
+            tx.update("UPDATE refresh_tokens SET revoked_at = ? WHERE subject_kind = 'collector' AND subject = ?"
+                    + " AND revoked_at IS NULL", Rows.timestamp(at), id.value());
         }
 
         @Override

@@ -56,7 +56,15 @@ public final class RegistrationPersistenceAdapter implements RegistrationStorePo
         @Override
         public Optional<Collector> collector(CollectorId id) {
             return tx.get("SELECT id, name, hostname, labels::text AS labels, created_at, revoked_at IS NOT NULL AS revoked"
-                    + " FROM collectors WHERE id = ?", id.value()).map(CollectorPersistenceAdapter::collector);
+                    + " FROM collectors WHERE id = ? AND decommissioned_at IS NULL FOR UPDATE", id.value())
+                    .map(CollectorPersistenceAdapter::collector);
+        }
+
+        @Override
+        public void liftRevocation(CollectorId id) {
+            // The decommission condition is the rule itself, not only the caller's: a decommissioned
+            // collector stays revoked (migration V31 holds the table to it as well).
+            tx.update("UPDATE collectors SET revoked_at = NULL WHERE id = ? AND decommissioned_at IS NULL", id.value());
         }
 
         /**

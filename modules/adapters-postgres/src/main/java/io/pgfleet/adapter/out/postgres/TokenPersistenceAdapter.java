@@ -90,31 +90,33 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
     }
 
     @Override
-    public void saveEnrolmentToken(String tokenHash, CollectorId collectorId, Instant expiresAt, AuditEntry audit) {
-        Rows.guard("saving an enrolment token", () -> Rows.inTransaction(db, tx -> {
+    public boolean saveEnrolmentToken(String tokenHash, CollectorId collectorId, Instant expiresAt, AuditEntry audit) {
+        return Rows.guard("saving an enrolment token", () -> Rows.inTransaction(db, tx -> {
+            // The row lock orders the issue with a decommission of the same collector: whichever
+            // comes second sees the other (a registration refuses a token of a decommissioned
+            // collector all the same).
+            if (tx.get("SELECT id FROM collectors WHERE id = ? AND decommissioned_at IS NULL FOR SHARE",
+                    collectorId.value()).isEmpty()) {
+                return false;
+            }
             tx.insert("INSERT INTO enrolment_tokens (token_hash, collector_id, expires_at) VALUES (?, ?, ?)",
                     tokenHash, collectorId.value(), Rows.timestamp(expiresAt));
             AuditPersistenceAdapter.insert(tx, audit);
-            return null;
+            return true;
         }));
     }
 
     /** Uses an enrolment token inside a registration's transaction. */
     static Optional<CollectorId> consumeEnrolmentToken(io.helidon.dbclient.DbExecute exec, String tokenHash, Instant now,
                                                        Optional<CollectorId> forCollector) {
-        // Using a token also lifts a revocation: issuing it was the operator's decision to re-bind.
-        // A token presented by an agent that is another collector is not used at all.
+        // A token presented by an agent that is another collector is not used at all. Lifting a
+        // revocation is the registration's own step, once it has seen its collector is not decommissioned.
         String expected = forCollector.map(CollectorId::value).orElse("");
         return exec.get("""
-                        WITH used AS (
-                            UPDATE enrolment_tokens SET used_at = ?
-                            WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?
-                              AND (? = '' OR collector_id = ?)
-                            RETURNING collector_id),
-                        rebound AS (
-                            UPDATE collectors SET revoked_at = NULL
-                            WHERE id IN (SELECT collector_id FROM used) AND revoked_at IS NOT NULL)
-                        SELECT collector_id FROM used""", Rows.timestamp(now), tokenHash, Rows.timestamp(now), expected,
+                        UPDATE enrolment_tokens SET used_at = ?
+                        WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?
+                          AND (? = '' OR collector_id = ?)
+                        RETURNING collector_id""", Rows.timestamp(now), tokenHash, Rows.timestamp(now), expected,
                         expected)
                 .map(r -> CollectorId.of(Rows.text(r, "collector_id")));
     }

@@ -12,12 +12,14 @@ import java.time.Instant;
 public interface EnrolmentTokenStorePort {
 
     /**
-     * Stores a token.
+     * Stores a token with the audit entry of its issue, in one transaction, when its collector is
+     * part of the fleet.
      *
      * @param tokenHash   SHA-256 of the token
      * @param collectorId the collector it enrols
      * @param expiresAt   expiry
      * @param audit       the audit entry of its issue
+     * @return false, nothing stored, when the collector is unknown or decommissioned
      */
-    void saveEnrolmentToken(String tokenHash, CollectorId collectorId, Instant expiresAt, AuditEntry audit);
+    boolean saveEnrolmentToken(String tokenHash, CollectorId collectorId, Instant expiresAt, AuditEntry audit);
 }

@@ -327,7 +327,8 @@ public interface LayerStorePort {
         void saveLabels(CollectorId id, Map<String, String> labels);
 
         /**
-         * Marks a collector decommissioned.
+         * Marks a collector decommissioned and revoked (for good: its revocation is never lifted), and
+         * revokes its refresh tokens. Its enrolment tokens, even unused ones, no longer enrol it.
          *
          * @param id the collector
          * @param at when

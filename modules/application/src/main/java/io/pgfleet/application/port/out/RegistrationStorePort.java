@@ -61,8 +61,9 @@ public interface RegistrationStorePort {
         boolean insertCollector(Collector collector, AuditEntry audit);
 
         /**
-         * Uses an enrolment token once (lifting its collector's revocation), only when it was issued
-         * for the expected collector; kept only if the transaction commits.
+         * Uses an enrolment token once, only when it was issued for the expected collector; kept only
+         * if the transaction commits. Whether its collector may still be enrolled is
+         * {@link #collector}'s answer.
          *
          * @param tokenHash    SHA-256 of the presented token
          * @param now          the current time
@@ -72,12 +73,21 @@ public interface RegistrationStorePort {
         Optional<CollectorId> consumeEnrolmentToken(String tokenHash, Instant now, Optional<CollectorId> forCollector);
 
         /**
-         * Reads a collector, revoked or not.
+         * Locks and reads a collector of the fleet, revoked or not, until the end of the transaction:
+         * a decommission at the same time either comes first (and the collector is absent) or waits.
          *
          * @param id the collector
-         * @return it, or empty when unknown
+         * @return it, or empty when unknown or decommissioned (a decommissioned id is never enrolled again)
          */
         Optional<Collector> collector(CollectorId id);
+
+        /**
+         * Lifts a collector's revocation (a re-bind with an enrolment token), never a decommissioned
+         * collector's.
+         *
+         * @param id the collector, locked by {@link #collector}
+         */
+        void liftRevocation(CollectorId id);
 
         /**
          * Claims a registration's idempotency key for the registration this transaction makes,

@@ -16,7 +16,7 @@ public interface RevokeCollectorPort {
      * @param collectorId the collector
      * @param at          when
      * @param audit       the audit entry
-     * @return false when no such collector
+     * @return false when no such collector, or it is decommissioned (nothing stored)
      */
     boolean revokeCollector(CollectorId collectorId, Instant at, AuditEntry audit);
 }

@@ -1,0 +1,127 @@
+package io.pgfleet.server;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Enrolment tokens over real HTTP and PostgreSQL: what an agent registering with one takes over,
+ * what the audit trail says of it, and that a decommissioned collector never comes back.
+ */
+class EnrolmentIT {
+
+    private static final String TOKEN = "X-Enrolment-Token";
+
+    @RegisterExtension
+    static final RunningServer SERVER = new RunningServer();
+
+    @Test
+    void refusesToBringADecommissionedCollectorBackWithANewOrAnEarlierEnrolmentToken() throws Exception {
+        ApiClient admin = SERVER.admin();
+        String earlier = admin.enrolmentTokenForNew("retired-1");
+        HttpResponse<String> first = anonymous().register("{\"name\":\"retired-1\"}", TOKEN, issue("retired-1"));
+        assertEquals(201, first.statusCode(), first.body());
+        ApiClient agent = new ApiClient(SERVER.port());
+        agent.useToken(ApiClient.field(first.body(), "access_token"));
+        String refreshToken = ApiClient.field(first.body(), "refresh_token");
+        created(admin.putToml("/api/v1/config/retired-1", "[collector]\npush_interval = 12\n"));
+        assertEquals(200, agent.get("/api/v1/config/retired-1").statusCode());
+
+        assertEquals(204, admin.send(admin.request("/api/v1/collectors/retired-1").DELETE()).statusCode());
+
+        assertEquals(404, admin.postJson("/api/v1/collectors/retired-1/enrolment-token", "").statusCode(),
+                "no new enrolment token, as for an unknown collector");
+        assertEquals(404, admin.postJson("/api/v1/collectors/retired-1/revoke", "").statusCode(),
+                "nothing left to revoke");
+        HttpResponse<String> zombie = anonymous().register("{\"name\":\"zombie\"}", TOKEN, earlier);
+        assertEquals(401, zombie.statusCode(), "a token issued before the decommission is refused: " + zombie.body());
+        assertEquals(401, refresh(refreshToken).statusCode(), "its token family is revoked");
+        assertEquals(401, agent.get("/api/v1/config/retired-1").statusCode());
+        assertEquals(401, agent.postJson("/api/v1/collectors/retired-1/status",
+                "{\"version\":1,\"status\":\"APPLIED\",\"error\":\"\"}").statusCode());
+        assertEquals(401, agent.postJson("/api/v1/metrics/push", "{\"samples\":[]}").statusCode());
+
+        assertEquals(404, admin.send(admin.request("/api/v1/collectors/retired-1").header("Content-Type",
+                "application/json").method("PATCH", HttpRequest.BodyPublishers.ofString("{\"labels\":{\"a\":\"b\"}}")))
+                .statusCode(), "its labels are no longer anyone's to change");
+        assertEquals(404, admin.putToml("/api/v1/config/retired-1", "[collector]\npush_interval = 13\n").statusCode(),
+                "nor its document");
+        assertEquals(200, admin.get("/api/v1/config/retired-1/versions").statusCode(), "its history stays readable");
+        assertTrue(admin.get("/api/v1/audit?collector_id=retired-1").body().contains("collector.decommission"));
+        assertFalse(admin.get("/api/v1/collectors").body().contains("\"id\":\"retired-1\""));
+        assertEquals(1, count("SELECT count(*) FROM collectors WHERE id = 'retired-1' AND revoked_at IS NOT NULL"));
+        assertEquals(0, count("SELECT count(*) FROM refresh_tokens WHERE subject = 'retired-1' AND revoked_at IS NULL"));
+        assertEquals(0, count("SELECT count(*) FROM audit_log WHERE collector_id = 'retired-1'"
+                + " AND action IN ('collector.revoke', 'collector.enrolment_token', 'collector.enrol')"
+                + " AND at > (SELECT decommissioned_at FROM collectors WHERE id = 'retired-1')"),
+                "nothing but the decommission was done to it afterwards");
+    }
+
+    @Test
+    void refusesToLiftTheRevocationOfADecommissionedCollectorEvenInTheDatabase() throws Exception {
+        SERVER.admin().createCollector("retired-2");
+        assertEquals(204, SERVER.admin().send(SERVER.admin().request("/api/v1/collectors/retired-2").DELETE())
+                .statusCode());
+        // What an instance of the previous release still running during an upgrade would do.
+        try (Connection c = SERVER.database().connect(); Statement s = c.createStatement()) {
+            SQLException refused = assertThrows(SQLException.class,
+                    () -> s.executeUpdate("UPDATE collectors SET revoked_at = NULL WHERE id = 'retired-2'"));
+            assertTrue(refused.getMessage().contains("collectors_decommissioned_stay_revoked"), refused.getMessage());
+        }
+    }
+
+    @Test
+    void registeringWithAnEnrolmentTokenIsAuditedAndSaysWhenItLiftsARevocation() throws Exception {
+        ApiClient admin = SERVER.admin();
+        String token = admin.enrolmentTokenForNew("enrolled-1");
+        HttpResponse<String> first = anonymous().register("{}", TOKEN, token);
+        assertEquals(201, first.statusCode(), first.body());
+        String audit = admin.get("/api/v1/audit?collector_id=enrolled-1").body();
+        assertTrue(audit.contains("\"action\":\"collector.enrol\""), audit);
+        assertEquals(1, count("SELECT count(*) FROM audit_log WHERE action = 'collector.enrol'"
+                + " AND collector_id = 'enrolled-1' AND actor = 'enrolled-1' AND detail NOT LIKE '%revocation%'"));
+
+        assertEquals(401, anonymous().register("{}", TOKEN, token).statusCode(), "a spent token");
+        assertEquals(1, count("SELECT count(*) FROM audit_log WHERE action = 'collector.enrol'"
+                + " AND collector_id = 'enrolled-1'"), "a refused registration enrols nothing");
+
+        assertEquals(204, admin.postJson("/api/v1/collectors/enrolled-1/revoke", "").statusCode());
+        HttpResponse<String> rebound = anonymous().register("{}", TOKEN, issue("enrolled-1"));
+        assertEquals(201, rebound.statusCode(), rebound.body());
+        assertEquals(1, count("SELECT count(*) FROM audit_log WHERE action = 'collector.enrol'"
+                + " AND collector_id = 'enrolled-1' AND detail LIKE '%revocation lifted%'"), "the re-bind says so");
+        assertEquals(200, refresh(ApiClient.field(rebound.body(), "refresh_token")).statusCode());
+    }
+
+    private static String issue(String id) {
+        HttpResponse<String> issued = SERVER.admin().postJson("/api/v1/collectors/" + id + "/enrolment-token", "");
+        assertEquals(201, issued.statusCode(), issued.body());
+        return issued.body().replaceAll(".*\"enrolment_token\":\"([^\"]+)\".*", "$1");
+    }
+
+    private static ApiClient anonymous() {
+        return SERVER.anonymous();
+    }
+
+    private static void created(HttpResponse<String> r) {
+        assertEquals(201, r.statusCode(), r.body());
+    }
+
+    private static HttpResponse<String> refresh(String refreshToken) {
+        return anonymous().postJson("/api/v1/auth/refresh", "{\"refresh_token\":\"" + refreshToken + "\"}");
+    }
+
+    private static long count(String sql) throws SQLException {
+        return SERVER.database().count(sql);
+    }
+}
