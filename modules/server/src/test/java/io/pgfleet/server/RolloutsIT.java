@@ -181,6 +181,43 @@ class RolloutsIT {
     }
 
     @Test
+    void refusesToMoveMembersOfARolledOutGroupAndAWaveWhoseMemberLeftByItsLabelsTestedNothingAndRollsBack() {
+        fleet.group("m1", "{\"suite\":\"m1\"}");
+        assertEquals(201, admin.putToml("/api/v1/groups/m1/config", "[collector]\npush_interval = 30\n").statusCode());
+        RolloutFleet.Member canary = fleet.seen("m1-canary", "{\"suite\":\"m1\",\"canary\":\"true\"}");
+        RolloutFleet.Member other = fleet.seen("m1-a", "{\"suite\":\"m1\"}");
+        long id = fleet.start("group/m1", "[collector]\npush_interval = 18\n", CANARY_FIRST, 0, 5);
+        assertTrue(canary.document().contains("push_interval = 18"));
+
+        // The group's membership and precedence are what the waves were planned and are judged on.
+        conflict(patch("/api/v1/groups/m1", "{\"selector\":{\"suite\":\"elsewhere\"}}"), "rollout-in-progress");
+        conflict(patch("/api/v1/groups/m1", "{\"priority\":7}"), "rollout-in-progress");
+        assertEquals(200, patch("/api/v1/groups/m1", "{\"description\":\"being rolled out\"}").statusCode(),
+                "a description changes nothing a rollout judges");
+
+        // A wave member's own labels may still change: it leaves the layer, and its agent applies what it now gets.
+        assertEquals(200, patch("/api/v1/collectors/" + canary.id, "{\"labels\":{\"suite\":\"elsewhere\"}}")
+                .statusCode());
+        assertFalse(canary.document().contains("push_interval = 18"));
+        canary.applied();
+
+        JsonObject back = fleet.awaitState(id, "rolled_back");
+        assertEquals("wave 1 of 2 failed: none of its 1 member applied group/m1@2 within 5 s (1 left group/m1)",
+                back.getString("reason"));
+        assertEquals(0, wave(back, 1).getInt("applied"));
+        assertEquals(1, wave(back, 1).getInt("skipped"));
+        JsonObject failure = back.getJsonArray("failures").getJsonObject(0);
+        assertEquals(canary.id, failure.getString("collector_id"));
+        assertTrue(failure.getString("error").startsWith("left group/m1 during its wave"), failure.toString());
+        assertTrue(other.document().contains("push_interval = 30"), "the next wave never received an untested version");
+    }
+
+    private static HttpResponse<String> patch(String path, String json) {
+        return admin.send(admin.request(path).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    @Test
     void staleMembersAreSkippedAndNotWaitedFor() {
         fleet.group("st", "{\"suite\":\"st\"}");
         List<RolloutFleet.Member> fresh = List.of(fleet.seen("st-a", "{\"suite\":\"st\"}"),

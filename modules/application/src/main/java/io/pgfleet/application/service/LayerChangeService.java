@@ -414,6 +414,14 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
         return changeGroup(id, mode, (tx, world, old) -> {
             Group updated = new Group(id, selector.orElse(old.selector()),
                     priority.orElse(old.priority()), description.orElse(old.description()));
+            Optional<StagedLayer> staged = world.staging(new LayerId.Group(id));
+            if (staged.isPresent() && (!updated.selector().equals(old.selector())
+                    || updated.priority() != old.priority())) {
+                // Who is a member, and whose values win, is what the rollout's waves were planned
+                // and are judged on: a wave member moved out of the layer would otherwise count as
+                // having applied a version it never received. A new description changes neither.
+                return Optional.of(new Busy(staged.get().rollout()));
+            }
             tx.saveGroup(updated, now);
             tx.audit(new AuditEntry(now, actor, AuditAction.GROUP_UPDATED, new AuditSubject.OfServer(), 0,
                     "group/" + id + " selector " + updated.selector() + " priority " + updated.priority()));

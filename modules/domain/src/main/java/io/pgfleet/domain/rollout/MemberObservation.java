@@ -3,6 +3,7 @@ package io.pgfleet.domain.rollout;
 import io.pgfleet.domain.fleet.ApplyStatus;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -18,21 +19,39 @@ public sealed interface MemberObservation {
     /**
      * An active member.
      *
-     * @param expectedRevision its current effective revision (the one containing the staged version)
+     * @param expectedRevision its current effective revision
      * @param expectedSha256   the {@code effective_sha256} of that revision
+     * @param sources          the layer versions that revision merges ({@code fleet@3},
+     *                         {@code group/prod@7}, {@code collector@2}); it runs a staged version
+     *                         only when they name it
      * @param last             its agent's latest apply report, if any
      */
-    record Present(int expectedRevision, String expectedSha256, Optional<LastReport> last) implements MemberObservation {
+    record Present(int expectedRevision, String expectedSha256, List<String> sources, Optional<LastReport> last)
+            implements MemberObservation {
         /** Requires every part. */
         public Present {
             Objects.requireNonNull(expectedSha256, "expectedSha256");
+            sources = List.copyOf(sources);
             Objects.requireNonNull(last, "last");
+        }
+
+        /**
+         * Whether its current effective revision contains a layer version. A member that left the
+         * layer during its wave (its labels changed) has a revision without it, and whatever its
+         * agent reports for that revision says nothing of the staged version.
+         *
+         * @param layerVersion e.g. {@code group/prod@7}
+         * @return whether the sources name it
+         */
+        public boolean contains(String layerVersion) {
+            return sources.contains(layerVersion);
         }
 
         /**
          * The latest report when it is about the expected revision: APPLIED with the expected
          * {@code effective_sha256}, or FAILED for that revision (a failed agent keeps running, and
-         * reporting the hash of, what it ran before).
+         * reporting the hash of, what it ran before). Whether that revision contains the staged
+         * version is {@link #contains}'s question.
          *
          * @return the matching report
          */

@@ -19,9 +19,11 @@ import java.util.Set;
  *
  * <p>The waves start one after another. A wave passes when every member in it has reported for
  * the effective revision that contains the staged version, at most {@code maxFailed} of them
- * failed, and {@code bakeSeconds} have passed since the last of those reports; a member that has
- * not reported {@code applyDeadlineSeconds} after its wave started counts as failed. When more
- * than {@code maxFailed} fail, the rollout rolls back. After the last wave it completes.
+ * failed, at least one applied it, and {@code bakeSeconds} have passed since the last of those
+ * reports; a member that has not reported {@code applyDeadlineSeconds} after its wave started
+ * counts as failed. Members that left the layer (labels) or were decommissioned during their wave
+ * are skipped. When more than {@code maxFailed} fail, or no member applied by the deadline, the
+ * rollout rolls back. After the last wave it completes.
  *
  * @param id              the rollout
  * @param layer           the fleet or a group's layer
@@ -154,12 +156,23 @@ public record Rollout(RolloutId id, LayerId layer, ConfigVersion stagedVersion, 
         return new WaveCounts(0, 0, w.members().size(), w.skipped().size());
     }
 
-    /** The judgement of the current wave at one moment. */
-    private record Judgement(int applied, int failed, int pending, int gone, List<MemberFailure> failures,
-                             Instant settledAt) {
+    /**
+     * The judgement of the current wave at one moment. Members that left the layer ({@code left})
+     * and decommissioned ones ({@code gone}) are not waited for and count as skipped.
+     */
+    private record Judgement(int applied, int failed, int pending, int gone, List<CollectorId> left,
+                             List<MemberFailure> failures, Instant settledAt) {
         WaveCounts counts(int skipped) {
-            return new WaveCounts(applied, failed, pending, skipped + gone);
+            return new WaveCounts(applied, failed, pending, skipped + gone + left.size());
         }
+    }
+
+    /** How many ids a timeline entry or reason names before it says "…". */
+    private static final int NAMED = 10;
+
+    private static String named(List<CollectorId> ids) {
+        return String.join(", ", ids.stream().limit(NAMED).map(CollectorId::value).toList())
+                + (ids.size() > NAMED ? ", …" : "");
     }
 
     private Instant deadline() {
@@ -168,12 +181,17 @@ public record Rollout(RolloutId id, LayerId layer, ConfigVersion stagedVersion, 
 
     private Judgement judge(Map<CollectorId, MemberObservation> observations, Instant now) {
         int applied = 0, failed = 0, pending = 0, gone = 0;
+        List<CollectorId> left = new ArrayList<>();
         List<MemberFailure> failures = new ArrayList<>();
         Instant settled = waveStartedAt;
         Instant deadline = deadline();
+        String staged = stagedSource();
         for (CollectorId id : currentWave()) {
             switch (observations.getOrDefault(id, new MemberObservation.Gone())) {
                 case MemberObservation.Gone g -> gone++;
+                // Its labels took it out of the layer: what it runs now says nothing of the staged
+                // version, so its reports do not count; like a decommissioned member it is not waited for.
+                case MemberObservation.Present p when !p.contains(staged) -> left.add(id);
                 case MemberObservation.Present p -> {
                     Optional<MemberObservation.LastReport> m = p.matching();
                     if (m.isPresent()) {
@@ -199,7 +217,12 @@ public record Rollout(RolloutId id, LayerId layer, ConfigVersion stagedVersion, 
                 }
             }
         }
-        return new Judgement(applied, failed, pending, gone, failures, settled);
+        return new Judgement(applied, failed, pending, gone, List.copyOf(left), failures, settled);
+    }
+
+    /** The staged version as an effective revision's sources name it, e.g. {@code group/prod@7}. */
+    private String stagedSource() {
+        return layer.source(stagedVersion.value());
     }
 
     /**
@@ -224,6 +247,31 @@ public record Rollout(RolloutId id, LayerId layer, ConfigVersion stagedVersion, 
         if (j.pending() > 0) {
             return new Step.Wait(Optional.of(deadline()));
         }
+        if (j.applied() == 0 && !currentWave().isEmpty()) {
+            // A wave that had members passes only once one of them runs the staged version: else it
+            // tested nothing, and the next waves would follow blind. Members may still come back
+            // (labels restored) until the deadline; then it fails like a silent member.
+            if (now.isBefore(deadline())) {
+                return new Step.Wait(Optional.of(deadline()));
+            }
+            List<String> why = new ArrayList<>();
+            if (!j.left().isEmpty()) {
+                why.add(j.left().size() + " left " + layer.label());
+            }
+            if (j.gone() > 0) {
+                why.add(j.gone() + " decommissioned");
+            }
+            if (j.failed() > 0) {
+                why.add(j.failed() + " failed");
+            }
+            List<MemberFailure> failures = new ArrayList<>(j.failures());
+            j.left().forEach(id -> failures.add(new MemberFailure(id, "left " + layer.label()
+                    + " during its wave: its effective configuration no longer contains " + stagedSource())));
+            String reason = "wave " + wave + " of " + waves.size() + " failed: none of its "
+                    + members(currentWave().size()) + " applied " + stagedSource() + " within "
+                    + policy.applyDeadlineSeconds() + " s (" + String.join(", ", why) + ")";
+            return rollBack(now, reason, failures, Optional.of(counts));
+        }
         Instant baked = j.settledAt().plusSeconds(policy.bakeSeconds());
         boolean empty = j.applied() + j.failed() == 0;
         if (!empty && now.isBefore(baked)) {
@@ -232,7 +280,9 @@ public record Rollout(RolloutId id, LayerId layer, ConfigVersion stagedVersion, 
         List<WaveCounts> done = new ArrayList<>(results);
         done.add(counts);
         TimelineEvent passed = new TimelineEvent(now, "wave_passed", "wave " + wave + " of " + waves.size() + " passed: "
-                + j.applied() + " applied, " + j.failed() + " failed, " + counts.skipped() + " skipped");
+                + j.applied() + " applied, " + j.failed() + " failed, " + counts.skipped() + " skipped"
+                + (j.left().isEmpty() ? "" : " (left " + layer.label() + " during the wave, not judged: "
+                + named(j.left()) + ")"));
         if (wave == waves.size()) {
             String reason = "all " + waves.size() + (waves.size() == 1 ? " wave" : " waves") + " passed";
             Rollout r = with(RolloutState.COMPLETED, startedWaves, waveStartedAt, done,

@@ -27,6 +27,8 @@ class RolloutTest {
     private static final Instant T0 = Instant.parse("2026-11-30T10:00:00Z");
     private static final String SHA = "a".repeat(64);
     private static final String OLD_SHA = "b".repeat(64);
+    /** The sources of an effective revision containing the staged version (the fleet layer's version 4). */
+    private static final List<String> RUNS_STAGED = List.of("fleet@4", "collector@1");
 
     private static CollectorId id(String s) {
         return CollectorId.of(s);
@@ -44,17 +46,17 @@ class RolloutTest {
     /** Every member of the current wave is at revision 2 and has reported nothing yet. */
     private static Map<CollectorId, MemberObservation> silent(Rollout r) {
         Map<CollectorId, MemberObservation> m = new HashMap<>();
-        r.currentWave().forEach(c -> m.put(c, new MemberObservation.Present(2, SHA, Optional.empty())));
+        r.currentWave().forEach(c -> m.put(c, new MemberObservation.Present(2, SHA, RUNS_STAGED, Optional.empty())));
         return m;
     }
 
     private static MemberObservation applied(Instant at) {
-        return new MemberObservation.Present(2, SHA,
+        return new MemberObservation.Present(2, SHA, RUNS_STAGED,
                 Optional.of(new MemberObservation.LastReport(2, ApplyStatus.APPLIED, "", SHA, at)));
     }
 
     private static MemberObservation failed(Instant at, String error) {
-        return new MemberObservation.Present(2, SHA,
+        return new MemberObservation.Present(2, SHA, RUNS_STAGED,
                 Optional.of(new MemberObservation.LastReport(2, ApplyStatus.FAILED, error, OLD_SHA, at)));
     }
 
@@ -187,9 +189,9 @@ class RolloutTest {
     @Test
     void aReportForAnotherRevisionOrHashDoesNotCount() {
         Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.ByPercent(100)), 0, 0, 60), fleet(1));
-        MemberObservation older = new MemberObservation.Present(2, SHA,
+        MemberObservation older = new MemberObservation.Present(2, SHA, RUNS_STAGED,
                 Optional.of(new MemberObservation.LastReport(1, ApplyStatus.APPLIED, "", OLD_SHA, T0.plusSeconds(1))));
-        MemberObservation otherHash = new MemberObservation.Present(2, SHA,
+        MemberObservation otherHash = new MemberObservation.Present(2, SHA, RUNS_STAGED,
                 Optional.of(new MemberObservation.LastReport(2, ApplyStatus.APPLIED, "", OLD_SHA, T0.plusSeconds(1))));
         assertInstanceOf(Step.Wait.class, r.evaluate(T0.plusSeconds(2), all(r, older)));
         assertInstanceOf(Step.Wait.class, r.evaluate(T0.plusSeconds(2), all(r, otherHash)));
@@ -202,6 +204,49 @@ class RolloutTest {
         obs.put(r.currentWave().get(0), applied(T0.plusSeconds(1)));
         Step.Complete done = assertInstanceOf(Step.Complete.class, r.evaluate(T0.plusSeconds(2), obs));
         assertEquals(new WaveCounts(1, 0, 0, 1), done.next().results().get(0));
+    }
+
+    /** A member whose labels took it out of the layer: its new revision (3) lacks the staged version, and it applied that. */
+    private static MemberObservation leftAndApplied(Instant at) {
+        return new MemberObservation.Present(3, OLD_SHA, List.of("collector@1"),
+                Optional.of(new MemberObservation.LastReport(3, ApplyStatus.APPLIED, "", OLD_SHA, at)));
+    }
+
+    @Test
+    void refusesToCountAReportForARevisionWithoutTheStagedVersionAsApplied() {
+        Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.ByPercent(50), new WaveSpec.ByPercent(100)), 0, 0, 60),
+                fleet(2));
+        Map<CollectorId, MemberObservation> obs = all(r, leftAndApplied(T0.plusSeconds(1)));
+
+        assertInstanceOf(Step.Wait.class, r.evaluate(T0.plusSeconds(2), obs), "a wave that tested nothing does not pass");
+        assertEquals(new WaveCounts(0, 0, 0, 1), r.counts(0, obs, T0.plusSeconds(2)), "the member that left is skipped");
+        Step.RollBack back = assertInstanceOf(Step.RollBack.class, r.evaluate(T0.plusSeconds(60), obs));
+        Ending ending = back.next().ending().orElseThrow();
+        assertEquals("wave 1 of 2 failed: none of its 1 member applied fleet@4 within 60 s (1 left fleet)",
+                ending.reason());
+        assertEquals(r.currentWave(), ending.failures().stream().map(MemberFailure::collectorId).toList());
+    }
+
+    @Test
+    void aMemberThatLeftTheLayerIsSkippedAndNamedWhenOthersOfItsWaveApplied() {
+        Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.ByPercent(100)), 0, 0, 60), fleet(2));
+        Map<CollectorId, MemberObservation> obs = all(r, applied(T0.plusSeconds(1)));
+        CollectorId leaver = r.currentWave().get(1);
+        obs.put(leaver, leftAndApplied(T0.plusSeconds(1)));
+
+        Step.Complete done = assertInstanceOf(Step.Complete.class, r.evaluate(T0.plusSeconds(2), obs));
+        assertEquals(new WaveCounts(1, 0, 0, 1), done.next().results().get(0));
+        String passed = done.events().get(0).detail();
+        assertTrue(passed.endsWith("1 skipped (left fleet during the wave, not judged: " + leaver.value() + ")"), passed);
+    }
+
+    @Test
+    void refusesToPassAWaveWhoseEveryMemberWasDecommissioned() {
+        Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.ByPercent(50), new WaveSpec.ByPercent(100)), 0, 0, 60),
+                fleet(2));
+        assertInstanceOf(Step.Wait.class, r.evaluate(T0.plusSeconds(2), Map.of()));
+        Step.RollBack back = assertInstanceOf(Step.RollBack.class, r.evaluate(T0.plusSeconds(60), Map.of()));
+        assertTrue(back.next().ending().orElseThrow().reason().endsWith("(1 decommissioned)"));
     }
 
     @Test

@@ -226,6 +226,7 @@ public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRo
         }
         exec.query("""
                         SELECT c.id, coalesce(e.revision, 0) AS revision, coalesce(e.effective_sha256, '') AS sha,
+                               coalesce(e.sources, '') AS sources,
                                s.collector_id IS NOT NULL AS reported, coalesce(s.last_attempted, 0) AS last_attempted,
                                coalesce(s.last_status, 'APPLIED') AS last_status, coalesce(s.last_error, '') AS last_error,
                                coalesce(s.effective_sha256, '') AS reported_sha,
@@ -240,8 +241,10 @@ public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRo
                             ApplyStatus.valueOf(Rows.text(r, "last_status")), Rows.text(r, "last_error"),
                             Rows.text(r, "reported_sha").strip(), Rows.instant(r, "reported_at")))
                             : Optional.empty();
+                    String sources = Rows.text(r, "sources");
                     out.put(CollectorId.of(Rows.text(r, "id")), new MemberObservation.Present(Rows.integer(r, "revision"),
-                            Rows.text(r, "sha").strip(), last));
+                            Rows.text(r, "sha").strip(), sources.isEmpty() ? List.of() : List.of(sources.split(", ")),
+                            last));
                 });
         return out;
     }

@@ -51,7 +51,8 @@ public interface ManageGroupsUseCase {
      * @param description a new description, if any
      * @param actor       who changes it
      * @param mode        refuse or mark members lacking capabilities
-     * @return done, not found, members invalid, or lacking capabilities
+     * @return done, not found, members invalid, lacking capabilities, or under a rollout (a new
+     *         selector or priority while a rollout stages the group's layer; nothing stored)
      */
     LayerChangeResult update(GroupId id, Optional<LabelSelector> selector, OptionalInt priority,
                              Optional<String> description, Actor actor, CapabilityMode mode);
