@@ -103,6 +103,23 @@ class EnrolmentIT {
         assertEquals(200, refresh(ApiClient.field(rebound.body(), "refresh_token")).statusCode());
     }
 
+    @Test
+    void anEnrolmentHandsTheIdentityToTheEnrollingAgentAloneSoTheHostItWasTakenFromRefreshesNoMore() throws Exception {
+        ApiClient admin = SERVER.admin();
+        HttpResponse<String> before = anonymous().register("{}", TOKEN, admin.enrolmentTokenForNew("reimaged-1"));
+        assertEquals(201, before.statusCode(), before.body());
+        String oldHost = ApiClient.field(before.body(), "refresh_token");
+        assertEquals(200, refresh(oldHost).statusCode(), "the first host's identity works");
+        String oldHostNow = ApiClient.field(refresh(oldHost).body(), "refresh_token");
+
+        // The host is re-imaged; the operator re-binds the collector without revoking it first.
+        HttpResponse<String> after = anonymous().register("{}", TOKEN, issue("reimaged-1"));
+        assertEquals(201, after.statusCode(), after.body());
+        assertEquals(401, refresh(oldHostNow).statusCode(), "the identity is no longer the old host's");
+        assertEquals(200, refresh(ApiClient.field(after.body(), "refresh_token")).statusCode(),
+                "the enrolling agent's own family is not touched");
+    }
+
     private static String issue(String id) {
         HttpResponse<String> issued = SERVER.admin().postJson("/api/v1/collectors/" + id + "/enrolment-token", "");
         assertEquals(201, issued.statusCode(), issued.body());

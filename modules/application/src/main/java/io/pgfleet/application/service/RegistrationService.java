@@ -259,6 +259,10 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
                 // Issuing the token was the operator's decision to re-bind.
                 tx.liftRevocation(c.id());
             }
+            // The identity is the enrolling agent's alone from now on: an agent that held it before
+            // (a re-imaged or cloned host) refreshes no more, and its access token ends with its
+            // lifetime. The new family is issued after this, so it is not touched.
+            tx.revokeRefreshTokens(c.id(), now);
             // A re-bind hands the identity to whoever holds the token: it must be as visible in the
             // audit trail as a registration with the secret, and it commits with it.
             tx.audit(new AuditEntry(now, new Actor(c.id().value(), actor.address()), AuditAction.COLLECTOR_ENROLLED,

@@ -67,6 +67,12 @@ public final class RegistrationPersistenceAdapter implements RegistrationStorePo
             tx.update("UPDATE collectors SET revoked_at = NULL WHERE id = ? AND decommissioned_at IS NULL", id.value());
         }
 
+        @Override
+        public void revokeRefreshTokens(CollectorId id, Instant now) {
+            tx.update("UPDATE refresh_tokens SET revoked_at = ? WHERE subject_kind = 'collector' AND subject = ?"
+                    + " AND revoked_at IS NULL", Rows.timestamp(now), id.value());
+        }
+
         /**
          * Inserts the key, or takes over an expired entry; a live entry is left alone and returned,
          * locked. The insert waits for a transaction that inserted the same key and has not ended, so

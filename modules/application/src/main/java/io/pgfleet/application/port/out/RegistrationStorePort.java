@@ -90,6 +90,16 @@ public interface RegistrationStorePort {
         void liftRevocation(CollectorId id);
 
         /**
+         * Revokes every refresh token the collector holds: an enrolment hands its identity to the
+         * enrolling agent alone, so a host it was taken from (re-imaged, cloned, stolen) refreshes
+         * no more.
+         *
+         * @param id  the collector, locked by {@link #collector}
+         * @param now when
+         */
+        void revokeRefreshTokens(CollectorId id, Instant now);
+
+        /**
          * Claims a registration's idempotency key for the registration this transaction makes,
          * unless a registration within the keys' retention holds it; an entry older than that is
          * taken over. A transaction claiming the same key at the same time is waited for, so of
