@@ -213,6 +213,12 @@ class HostileInputIT {
                 400, "labels");
         assertProblem(agent.postJson("/api/v1/metrics/push", "{\"batch_id\": \"b-far-000001\", \"samples\": ["
                 + "{\"name\": \"pg_up\", \"value\": 1, \"ts\": \"+300000-01-01T00:00:00Z\"}]}"), 400, "ts");
+        assertProblem(agent.postJson("/api/v1/metrics/push", "{\"batch_id\": \"b-num-000001\", \"samples\": ["
+                + "{\"name\": \"pg_up\", \"labels\": {\"db\": 1}, \"value\": 1, \"ts\": \"2026-11-29T10:00:00Z\"}]}"),
+                400, "labels");
+        assertProblem(agent.postJson("/api/v1/metrics/push", "{\"batch_id\": \"b-arr-000001\", \"samples\": ["
+                + "{\"name\": \"pg_up\", \"labels\": [\"db\"], \"value\": 1, \"ts\": \"2026-11-29T10:00:00Z\"}]}"),
+                400, "labels");
         assertEquals(0, count("SELECT count(*) FROM samples WHERE collector_id = '" + self + "'"));
         assertEquals(0, count("SELECT count(*) FROM collector_status WHERE collector_id = '" + self + "'"));
 

@@ -213,8 +213,18 @@ final class FleetHttpService implements ApiService {
                 throw new ApiException(Problem.badRequest("every sample is an object {name, labels, value, ts}"));
             }
             Map<String, String> labels = new LinkedHashMap<>();
-            if (o.get("labels") instanceof JsonObject l) {
-                l.forEach((k, x) -> labels.put(k, x instanceof JsonString s ? s.getString() : x.toString()));
+            JsonValue given = o.get("labels");
+            if (given instanceof JsonObject l) {
+                for (Map.Entry<String, JsonValue> e : l.entrySet()) {
+                    // A label is text: a number or an object turned into text would store something
+                    // the agent never sent under a spelling of the server's choosing.
+                    if (!(e.getValue() instanceof JsonString s)) {
+                        throw new ApiException(Problem.badRequest("sample 'labels' values must be strings"));
+                    }
+                    labels.put(e.getKey(), s.getString());
+                }
+            } else if (given != null && given.getValueType() != JsonValue.ValueType.NULL) {
+                throw new ApiException(Problem.badRequest("sample 'labels' must be an object of strings"));
             }
             if (!(o.get("value") instanceof JsonNumber n)) {
                 throw new ApiException(Problem.badRequest("sample 'value' must be a number"));
