@@ -19,6 +19,8 @@ import java.util.Objects;
  *   <tr><td>hash_queue</td><td>PGFLEET_HASH_QUEUE</td><td>16</td></tr>
  *   <tr><td>login_free_failures</td><td>PGFLEET_LOGIN_FREE_FAILURES</td><td>5</td></tr>
  *   <tr><td>login_failures_per_address</td><td>PGFLEET_LOGIN_FAILURES_PER_ADDRESS</td><td>30 (per minute)</td></tr>
+ *   <tr><td>parse_slots</td><td>PGFLEET_PARSE_SLOTS</td><td>half the processors, at least 1</td></tr>
+ *   <tr><td>parse_queue</td><td>PGFLEET_PARSE_QUEUE</td><td>16</td></tr>
  * </table>
  *
  * @param maxConnections          open TCP connections the listener accepts at once
@@ -29,10 +31,12 @@ import java.util.Objects;
  * @param hashQueue               password checks waiting for a hashing thread; more are answered 429
  * @param loginFreeFailures       failed logins per (user, address) before growing delays start
  * @param loginFailuresPerAddress failed logins and refused registrations per address per minute
+ * @param parseSlots              configuration documents parsed at once
+ * @param parseQueue              documents waiting for a parsing slot; more are answered 429
  */
 public record LimitSettings(int maxConnections, Duration idleTimeout, int watchesPerCollector,
                             List<String> trustedProxies, int hashThreads, int hashQueue, int loginFreeFailures,
-                            int loginFailuresPerAddress) {
+                            int loginFailuresPerAddress, int parseSlots, int parseQueue) {
 
     /** Validates ranges. */
     public LimitSettings {
@@ -45,6 +49,8 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
         check(hashQueue, 1, 10_000, "hash_queue");
         check(loginFreeFailures, 1, 1000, "login_free_failures");
         check(loginFailuresPerAddress, 1, 100_000, "login_failures_per_address");
+        check(parseSlots, 1, 64, "parse_slots");
+        check(parseQueue, 1, 10_000, "parse_queue");
     }
 
     private static void check(int value, int min, int max, String name) {
@@ -60,7 +66,8 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
      */
     public static LimitSettings defaults() {
         return new LimitSettings(12_000, Duration.ofSeconds(120), 4, List.of(),
-                Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 16, 5, 30);
+                Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 16, 5, 30,
+                Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 16);
     }
 
     /**
@@ -81,7 +88,19 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
      */
     public LimitSettings withTrustedProxies(List<String> proxies) {
         return new LimitSettings(maxConnections, idleTimeout, watchesPerCollector, proxies, hashThreads, hashQueue,
-                loginFreeFailures, loginFailuresPerAddress);
+                loginFreeFailures, loginFailuresPerAddress, parseSlots, parseQueue);
+    }
+
+    /**
+     * The same limits with other bounds on configuration parsing.
+     *
+     * @param slots documents parsed at once
+     * @param queue documents waiting for a slot
+     * @return a copy
+     */
+    public LimitSettings withParsing(int slots, int queue) {
+        return new LimitSettings(maxConnections, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
+                loginFreeFailures, loginFailuresPerAddress, slots, queue);
     }
 
     /**
@@ -92,6 +111,6 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
      */
     public LimitSettings withMaxConnections(int max) {
         return new LimitSettings(max, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
-                loginFreeFailures, loginFailuresPerAddress);
+                loginFreeFailures, loginFailuresPerAddress, parseSlots, parseQueue);
     }
 }

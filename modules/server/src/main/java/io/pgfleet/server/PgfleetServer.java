@@ -31,6 +31,7 @@ import io.pgfleet.application.port.in.UseCases;
 import io.pgfleet.application.service.LoginLimitSettings;
 import io.pgfleet.application.service.RolloutSettings;
 import io.pgfleet.application.service.UseCaseFactory;
+import io.pgfleet.toml.BoundedDocumentParser;
 import io.pgfleet.toml.TomlDocumentParser;
 
 import java.time.Clock;
@@ -91,7 +92,9 @@ public final class PgfleetServer implements AutoCloseable {
                             settings.dbPassword(), settings.poolSize()));
             PostgresStorage storage = PostgresStorage.open(db);
             PrometheusMeterRegistry registry = registry();
-            UseCases useCases = useCases(storage, settings, Clock.systemUTC(), new LayerChangeMetrics(registry));
+            BoundedDocumentParser parser = parser(settings.limits());
+            parserMetrics(registry, parser);
+            UseCases useCases = useCases(storage, settings, Clock.systemUTC(), new LayerChangeMetrics(registry), parser);
             BootstrapSecurityUseCase.Generated report = useCases.access().bootstrap()
                     .bootstrap(settings.adminPassword(), settings.registrationSecret());
             // Before serving: effective revisions seeded by the schema migration get their
@@ -189,18 +192,23 @@ public final class PgfleetServer implements AutoCloseable {
      * @return the wired use cases
      */
     public static UseCases useCases(PostgresStorage storage, ServerSettings settings, Clock clock) {
-        return useCases(storage, settings, clock, t -> { });
+        return useCases(storage, settings, clock, t -> { }, parser(settings.limits()));
+    }
+
+    private static BoundedDocumentParser parser(LimitSettings limits) {
+        return new BoundedDocumentParser(new TomlDocumentParser(), limits.parseSlots(), limits.parseQueue());
     }
 
     private static UseCases useCases(PostgresStorage storage, ServerSettings settings, Clock clock,
-                                     io.pgfleet.application.port.out.RecordLayerChangeTimingPort layerTimings) {
+                                     io.pgfleet.application.port.out.RecordLayerChangeTimingPort layerTimings,
+                                     BoundedDocumentParser parser) {
         JwtAccessTokens jwt = new JwtAccessTokens(storage.keys(), settings.accessTokenTtl());
         LimitSettings limits = settings.limits();
         return UseCaseFactory.builder()
                 .loadCollector(storage.collectors()).saveCollector(storage.collectors())
                 .revokeCollector(storage.collectors())
                 .loadRevision(storage.revisions()).appendRevision(storage.revisions()).loadHistory(storage.revisions())
-                .changes(storage.changes()).parser(new TomlDocumentParser()).loadAudit(storage.audit())
+                .changes(storage.changes()).parser(parser).loadAudit(storage.audit())
                 .saveReport(storage.fleet()).saveBatch(storage.fleet()).loadFleet(storage.fleet()).countFleet(storage.fleet())
                 .database(storage)
                 .loadUser(storage.users()).saveUser(storage.users())
@@ -308,6 +316,17 @@ public final class PgfleetServer implements AutoCloseable {
             .mapToObj(s -> Duration.ofNanos(Math.round(s * 1_000_000_000L))).toArray(Duration[]::new);
 
     // Read at scrape time from the storage adapter; Micrometer stays out of the adapter and its port.
+    private static void parserMetrics(MeterRegistry registry, BoundedDocumentParser parser) {
+        Gauge.builder("pgfleet_document_parses_running", parser, BoundedDocumentParser::running)
+                .description("Configuration documents being parsed right now (at most parse_slots)").register(registry);
+        Gauge.builder("pgfleet_document_parses_peak", parser, BoundedDocumentParser::peak)
+                .description("The most configuration documents parsed at once since the start (at most parse_slots)")
+                .register(registry);
+        FunctionCounter.builder("pgfleet_document_parses_refused", parser, BoundedDocumentParser::refused)
+                .description("Configuration documents refused (429) because every parsing slot and the wait queue were full")
+                .register(registry);
+    }
+
     private static void storageMetrics(MeterRegistry registry, PostgresStorage storage) {
         PostgresChangeFeed feed = storage.changes();
         Gauge.builder("pgfleet_listen_connected", feed, f -> f.listening() ? 1 : 0)

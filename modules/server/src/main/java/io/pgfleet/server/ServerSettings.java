@@ -80,7 +80,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
             "retention_sample_batches_days", "retention_tokens_days", "retention_purge_interval", "retention_batch_size",
             "retention_keep_versions", "retention_audit_days",
             "max_connections", "idle_timeout", "watches_per_collector", "trusted_proxies", "hash_threads", "hash_queue",
-            "login_free_failures", "login_failures_per_address", "refresh_reuse_grace", "rollout_tick_ms", "rollout_lease",
+            "login_free_failures", "login_failures_per_address", "parse_slots", "parse_queue", "refresh_reuse_grace", "rollout_tick_ms", "rollout_lease",
             "instance_name", "warmup_rounds");
 
     /**
@@ -313,7 +313,9 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                 integer(file, env, "hash_queue", "PGFLEET_HASH_QUEUE", d.hashQueue()),
                 integer(file, env, "login_free_failures", "PGFLEET_LOGIN_FREE_FAILURES", d.loginFreeFailures()),
                 integer(file, env, "login_failures_per_address", "PGFLEET_LOGIN_FAILURES_PER_ADDRESS",
-                        d.loginFailuresPerAddress()));
+                        d.loginFailuresPerAddress()),
+                integer(file, env, "parse_slots", "PGFLEET_PARSE_SLOTS", d.parseSlots()),
+                integer(file, env, "parse_queue", "PGFLEET_PARSE_QUEUE", d.parseQueue()));
         RolloutDriverSettings rd = RolloutDriverSettings.defaults();
         RolloutDriverSettings rollouts = new RolloutDriverSettings(
                 Duration.ofMillis(integer(file, env, "rollout_tick_ms", "PGFLEET_ROLLOUT_TICK_MS", (int) rd.tick().toMillis())),

@@ -10,6 +10,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.application.port.in.AuthenticateQuery;
 import io.pgfleet.application.port.in.UseCases;
+import io.pgfleet.application.port.out.DocumentParsingBusyException;
 import io.pgfleet.application.port.out.StorageRejectedException;
 import io.pgfleet.application.port.out.StorageBusyException;
 import io.pgfleet.application.port.out.StorageUnavailableException;
@@ -91,6 +92,7 @@ public final class HttpApi {
         routing.error(ApiException.class, (req, res, e) -> e.problem().send(res))
                 .error(StorageUnavailableException.class, HttpApi::storageUnavailable)
                 .error(StorageRejectedException.class, HttpApi::storageRejected)
+                .error(DocumentParsingBusyException.class, HttpApi::parsingBusy)
                 .error(InterruptedException.class, (req, res, e) -> {
                     // Closing the connection sends the client to a fresh one (another instance, or this one restarted).
                     res.header(HeaderNames.CONNECTION, "close");
@@ -152,6 +154,22 @@ public final class HttpApi {
         res.header(HeaderNames.CONNECTION, "close");
         new Problem(Status.SERVICE_UNAVAILABLE_503, "storage-unavailable", "The database is unavailable",
                 "the request was not carried out; try again shortly").send(res);
+    }
+
+    /** Seconds a client is asked to wait when every configuration parsing slot is busy. */
+    static final int PARSING_BUSY_RETRY_AFTER_SECONDS = 1;
+
+    /**
+     * Every slot parsing configuration documents is busy and its queue full: load, so 429 (503 means
+     * a lost database in this API), as for a full password hashing pool. Nothing was carried out.
+     */
+    private static void parsingBusy(ServerRequest req, ServerResponse res, DocumentParsingBusyException e) {
+        LOG.log(System.Logger.Level.WARNING, "overloaded: " + e.getMessage() + " for "
+                + req.prologue().method().text() + " " + req.path().path());
+        res.header("Retry-After", Integer.toString(PARSING_BUSY_RETRY_AFTER_SECONDS));
+        new Problem(Status.TOO_MANY_REQUESTS_429, "overloaded", "The server is overloaded",
+                "every slot for parsing configuration documents was busy; the request was not carried out; try again after "
+                        + PARSING_BUSY_RETRY_AFTER_SECONDS + " s").send(res);
     }
 
     private static void unexpected(ServerRequest req, ServerResponse res, Exception e) {

@@ -13,6 +13,8 @@ public interface ParseConfigDocumentPort {
      *
      * @param document the TOML text
      * @return the tree, or every syntax error with its position
+     * @throws DocumentParsingBusyException when an implementation bounds how many documents are
+     *                                      parsed at once and too many wait already
      */
     ParseOutcome parse(ConfigDocument document);
 }
