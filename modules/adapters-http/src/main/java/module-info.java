@@ -7,6 +7,7 @@ module io.pgfleet.adapter.in.http {
     requires io.helidon.webserver;
     requires io.helidon.webserver.staticcontent;
     requires io.helidon.http;
+    requires io.helidon.http.encoding;
     requires io.helidon.common;
     requires io.helidon.common.buffers;
     requires io.helidon.common.media.type;

@@ -109,6 +109,7 @@ public final class PgfleetServer implements AutoCloseable {
                     .idleConnectionPeriod(IDLE_CHECK_PERIOD)
                     .connectionOptions(new SlowClientTimeout(settings.limits().idleTimeout()))
                     .directHandlers(HttpApi.directHandlers())
+                    .contentEncoding(HttpApi.contentEncoding())
                     .routing(r -> routing(r, useCases, storage, registry, new HttpLimits(settings.limits().trustedProxies(),
                             settings.limits().watchesPerCollector())));
             if (settings.tls().enabled()) {

@@ -1,6 +1,7 @@
 package io.pgfleet.adapter.in.http;
 
 import io.helidon.common.buffers.DataReader;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 
@@ -41,6 +42,15 @@ final class Bodies {
             throw new ApiException(malformedLength("the body ended before its Content-Length (" + declared + " bytes)"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            if (!req.headers().contains(HeaderNames.TRANSFER_ENCODING)) {
+                throw e;
+            }
+            // Helidon's chunk decoder fails with whatever it tripped over (a NumberFormatException
+            // quoting the raw size line, a dump of the bytes): the client gets what is wrong, not that.
+            throw new ApiException(Problem.badRequest("the chunked body is malformed: each chunk must start with its "
+                    + "size in hexadecimal digits alone (chunk extensions are not supported) and the body end with a "
+                    + "zero-size chunk"));
         }
         if (bytes.length > MAX_BYTES) {
             throw new ApiException(tooLarge());

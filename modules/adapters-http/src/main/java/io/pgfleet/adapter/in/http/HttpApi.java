@@ -1,6 +1,7 @@
 package io.pgfleet.adapter.in.http;
 
 import io.helidon.http.HeaderNames;
+import io.helidon.http.encoding.ContentEncodingContext;
 import io.helidon.http.HttpException;
 import io.helidon.http.NotFoundException;
 import io.helidon.http.Status;
@@ -64,11 +65,22 @@ public final class HttpApi {
     }
 
     /**
+     * The request content codings the listener accepts: {@code identity} (no coding) only; any
+     * other {@code Content-Encoding} is answered {@code 415} before routing.
+     *
+     * @return the context for the listener's {@code contentEncoding}
+     */
+    public static ContentEncodingContext contentEncoding() {
+        return IdentityOnlyEncoding.context();
+    }
+
+    /**
      * Registers everything and returns the route table, for tests that walk it.
      */
     static ApiRoutes routes(HttpRouting.Builder routing, UseCases useCases, HttpMetrics metrics, HttpLimits limits) {
         routing.addFilter(RequestLog.fromEnvironment().filter())
                 .addFilter(metrics.requestTimer())
+                .addFilter(new RequestFraming())
                 .addFilter(new TrustedProxies(limits.trustedProxies()));
         ApiRoutes routes = new ApiRoutes(routing, useCases.access().authenticate())
                 .service("/observe", rules -> rules.get("/metrics", RouteAccess.open("scraped by monitoring without a token"),

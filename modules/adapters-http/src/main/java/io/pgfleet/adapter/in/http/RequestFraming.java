@@ -1,0 +1,64 @@
+package io.pgfleet.adapter.in.http;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.ServerRequestHeaders;
+import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Refuses, before any route reads a body, a request whose body framing is ambiguous or in a
+ * transfer coding other than {@code chunked}.
+ *
+ * <p>Helidon takes a body as chunked when {@code Transfer-Encoding} is exactly {@code chunked},
+ * whatever {@code Content-Length} says, and as empty for any other transfer coding: the rest of
+ * the body would then be read as the next request. A proxy in front that frames the same bytes by
+ * {@code Content-Length} (or the other way round) would see other requests than this server does:
+ * request smuggling. RFC 9112 §6.1 says a request with both headers "ought to be handled as an
+ * error" and the connection closed; §6.1 also has a server answer {@code 501} to a transfer coding
+ * it does not understand. Either way the end of the body is not known, so the connection is closed
+ * after the answer, never read on.
+ */
+final class RequestFraming implements Filter {
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        ServerRequestHeaders headers = req.headers();
+        if (headers.contains(HeaderNames.TRANSFER_ENCODING)) {
+            if (headers.contains(HeaderNames.CONTENT_LENGTH)) {
+                refuse(res, Problem.badRequest("the request has both Transfer-Encoding and Content-Length; send one of them"));
+                return;
+            }
+            List<String> codings = headers.get(HeaderNames.TRANSFER_ENCODING).allValues(true);
+            if (codings.size() != 1 || !codings.getFirst().trim().toLowerCase(Locale.ROOT).equals("chunked")) {
+                refuse(res, new Problem(Status.NOT_IMPLEMENTED_501, "unsupported-transfer-encoding",
+                        "Transfer coding not implemented", "Transfer-Encoding \"" + shown(String.join(", ", codings)) + "\""
+                        + " is not implemented; send the body with Content-Length or Transfer-Encoding: chunked alone"));
+                return;
+            }
+        }
+        chain.proceed();
+    }
+
+    /** A header value quoted back, at most this long (headers may be kilobytes). */
+    private static final int MAX_SHOWN = 100;
+
+    private static String shown(String value) {
+        return value.length() > MAX_SHOWN ? value.substring(0, MAX_SHOWN) + "…" : value;
+    }
+
+    private static void refuse(RoutingResponse res, Problem problem) {
+        // The body's end is unknown: whatever follows on this connection is no request of its own.
+        // The header alone tells the client; Helidon keeps reading a connection after a request it
+        // took as bodiless, so the exception (which its error handling passes through) closes it.
+        res.header(HeaderNames.CONNECTION, "close");
+        problem.send(res);
+        throw new CloseConnectionException("request body framing refused: " + problem.detail());
+    }
+}

@@ -1,0 +1,151 @@
+package io.pgfleet.server;
+
+import io.pgfleet.testing.ConfigCorpus;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * How a request's body is framed and encoded, sent as raw bytes: anything but a plain
+ * {@code Content-Length} or a plain {@code chunked} body is refused before the body is read, and a
+ * refusal whose body the server cannot delimit closes the connection, so that no part of it is
+ * read as a next request (request smuggling behind a proxy that frames it otherwise).
+ */
+class HttpFramingIT {
+
+    @RegisterExtension
+    static final RunningServer SERVER = new RunningServer();
+
+    private static String token;
+
+    @BeforeAll
+    static void start() {
+        token = ApiClient.asAdmin(SERVER.port()).token();
+    }
+
+    /** An answer: status line and headers, body, and whether the server closed the connection after it. */
+    private record Answer(String head, String body, boolean closed) {
+        int status() {
+            return Integer.parseInt(head.substring(9, 12));
+        }
+    }
+
+    private static String validate(String headers, String body) {
+        return "POST /api/v1/config/validate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                + "\r\nContent-Type: application/toml\r\n" + headers + "\r\n" + body;
+    }
+
+    /** Sends the bytes, reads one answer, then waits to see whether the server closes the connection. */
+    private static Answer exchange(String request) throws IOException {
+        return exchange(request, true);
+    }
+
+    /** Sends the bytes and reads one answer; {@code closed} is only known when awaited. */
+    private static Answer exchange(String request, boolean awaitClose) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", SERVER.port())) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream().flush();
+            InputStream in = s.getInputStream();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            int headEnd = -1;
+            int length = -1;
+            try {
+                while (headEnd < 0 || out.size() - headEnd - 4 < length) {
+                    int b = in.read();
+                    if (b < 0) {
+                        fail("closed before the answer ended: " + out.toString(StandardCharsets.UTF_8));
+                    }
+                    out.write(b);
+                    String text = out.toString(StandardCharsets.ISO_8859_1);
+                    if (headEnd < 0 && text.endsWith("\r\n\r\n")) {
+                        headEnd = text.length() - 4;
+                        Matcher m = Pattern.compile("(?i)content-length: *(\\d+)").matcher(text);
+                        length = m.find() ? Integer.parseInt(m.group(1)) : 0;
+                    }
+                }
+            } catch (SocketTimeoutException e) {
+                fail("no answer within the deadline; got so far: " + out.toString(StandardCharsets.ISO_8859_1));
+            }
+            String text = out.toString(StandardCharsets.UTF_8);
+            boolean closed = false;
+            if (awaitClose) {
+                // A server that keeps the connection open waits for more: a bounded wait tells. Whatever
+                // else it sends (an answer to a smuggled request) counts as not closed.
+                s.setSoTimeout(5_000);
+                try {
+                    closed = in.read() < 0;
+                } catch (SocketTimeoutException e) {
+                    closed = false;
+                }
+            }
+            return new Answer(text.substring(0, headEnd), text.substring(headEnd + 4), closed);
+        }
+    }
+
+    private static void assertRefused(Answer a, int status, String mentions) {
+        assertEquals(status, a.status(), a.head() + "\n" + a.body());
+        assertTrue(a.head().toLowerCase().contains("content-type: application/problem+json"), a.head());
+        assertTrue(a.body().contains(mentions), "the problem names " + mentions + ": " + a.body());
+    }
+
+    /** RFC 9112 §6.1: both headers "ought to be handled as an error", and the connection closed. */
+    @Test
+    void aRequestWithBothTransferEncodingAndContentLengthIsA400AndTheConnectionIsClosed() throws IOException {
+        Answer a = exchange(validate("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+                "5\r\n[a]\r\n\r\n0\r\n\r\n"));
+        assertRefused(a, 400, "Transfer-Encoding");
+        assertTrue(a.closed(), "the connection is closed: the end of the body is not known");
+    }
+
+    @Test
+    void aTransferCodingOtherThanChunkedIs501AndTheConnectionIsClosed() throws IOException {
+        for (String coding : new String[] {"gzip, chunked", "chunked, chunked", "deflate", "identity"}) {
+            Answer a = exchange(validate("Transfer-Encoding: " + coding + "\r\n", "5\r\n[a]\r\n\r\n0\r\n\r\n"));
+            assertRefused(a, 501, "Transfer-Encoding");
+            assertTrue(a.closed(), coding + ": the connection is closed");
+        }
+    }
+
+    /** The server decodes no request body; RFC 9110 §15.5.16 says which coding it accepts. */
+    @Test
+    void aBodyInAContentEncodingIs415NamingTheOnlyAcceptedOneAndIdentityIsNoEncoding() throws IOException {
+        for (String coding : new String[] {"gzip", "br", "deflate", "identity, gzip"}) {
+            Answer a = exchange(validate("Content-Encoding: " + coding + "\r\nContent-Length: 4\r\n", "[a]\n"));
+            assertRefused(a, 415, "Content-Encoding");
+            assertTrue(a.head().toLowerCase().contains("accept-encoding: identity"), a.head());
+            assertTrue(a.closed(), coding + ": the connection is closed, its body unread");
+        }
+        String valid = ConfigCorpus.VALID.getFirst();
+        Answer identity = exchange(validate("Content-Encoding: identity\r\nContent-Length: "
+                + valid.getBytes(StandardCharsets.UTF_8).length + "\r\n", valid), false);
+        assertEquals(200, identity.status(), "identity is no coding: " + identity.head() + "\n" + identity.body());
+    }
+
+    @Test
+    void aMalformedChunkIsA400WhoseDetailShowsNoBytesOfTheRequest() throws IOException {
+        for (String body : new String[] {"5;" + "x".repeat(40) + "\u0001\r\n[a]\r\n\r\n0\r\n\r\n", "zz\r\n[a]\r\n0\r\n\r\n",
+                "5\r\n[a]\r\n\r\n0\r\nBad Trailer\r\n\r\n", "5;a=\"b\r\n[a]\r\n\r\n0\r\n\r\n",
+                "5\r\n[a]\r\n\r\n0;x\u0001y\r\n\r\n"}) {
+            Answer a = exchange(validate("Transfer-Encoding: chunked\r\n", body), false);
+            assertEquals(400, a.status(), a.head() + "\n" + a.body());
+            assertTrue(a.body().contains("the chunked body is malformed"), a.body());
+            assertFalse(a.body().contains("radix") || a.body().contains("xxx") || a.body().contains("\\u0001"),
+                    "the detail says what is wrong, not what Helidon tripped over: " + a.body());
+        }
+    }
+}
