@@ -1,5 +1,7 @@
 package io.pgfleet.server;
 
+import io.pgfleet.adapter.in.http.HttpLimits;
+
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -45,6 +47,14 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
         check(maxConnections, 1, 1_000_000, "max_connections");
         check((int) Math.min(idleTimeout.toSeconds(), Integer.MAX_VALUE), 10, 3600, "idle_timeout (seconds)");
         check(watchesPerCollector, 1, 1000, "watches_per_collector");
+        try {
+            // Checked with the other settings, before the database starts: the HTTP API reads them
+            // only once the server is up, and a typo would surface after the migrations as a crash.
+            new HttpLimits(trustedProxies, watchesPerCollector);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("trusted_proxies (PGFLEET_TRUSTED_PROXIES): " + e.getMessage()
+                    + "; expected comma-separated addresses or CIDR ranges, e.g. 10.0.0.5, 10.1.0.0/16", e);
+        }
         check(hashThreads, 1, 64, "hash_threads");
         check(hashQueue, 1, 10_000, "hash_queue");
         check(loginFreeFailures, 1, 1000, "login_free_failures");

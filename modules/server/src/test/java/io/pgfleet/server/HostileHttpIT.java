@@ -153,6 +153,50 @@ class HostileHttpIT {
                 "X-Change-Message", "UTF-8''red%1B%5B31m"), 400, "U+001B");
     }
 
+    /**
+     * {@code Long.parseLong} after a trim took {@code +1} and {@code %201} (a decoded space) but not
+     * {@code 1e2}: an integer parameter is now plain ASCII digits, whatever the parameter.
+     */
+    @Test
+    void integerQueryParametersArePlainDigitsAlone() {
+        for (String v : new String[] {"%2B1", "%201", "1%20", "1e2", "-1", "0x10", "%EF%BC%91", ""}) {
+            assertProblem(admin.get("/api/v1/audit?limit=" + v), 400, "plain digits");
+        }
+        assertEquals(200, admin.get("/api/v1/audit?limit=1").statusCode());
+        assertEquals(200, admin.get("/api/v1/audit?limit=007").statusCode());
+    }
+
+    /**
+     * An entity tag with a space inside its quotes is no entity tag (RFC 9110 §8.8.3): it used to be
+     * compared and answered 412 as though the document had changed.
+     */
+    @Test
+    void anEntityTagWithASpaceOrControlInsideItsQuotesIsA400NotA412() {
+        String id = "hostile-etag";
+        assertEquals(201, admin.createCollector(id).statusCode());
+        String doc = io.pgfleet.testing.ConfigCorpus.VALID.getFirst();
+        HttpResponse<String> first = admin.putToml("/api/v1/config/" + id, doc);
+        assertTrue(first.statusCode() < 300, first.body());
+        String etag = first.headers().firstValue("ETag").orElseThrow();
+        String inner = etag.substring(1, etag.length() - 1);
+        for (String bad : new String[] {"\"" + inner + " \"", "\" " + inner + "\"", "\"" + inner + "\t\""}) {
+            assertProblem(admin.putToml("/api/v1/config/" + id, doc, "If-Match", bad), 400, "malformed entity tag");
+        }
+        assertEquals(412, admin.putToml("/api/v1/config/" + id, doc, "If-Match", "\"1-not-the-current\"").statusCode(),
+                "a well-formed tag that does not match is still a 412");
+    }
+
+    /** Login and refresh used to ignore members they do not read, unlike every other JSON endpoint. */
+    @Test
+    void loginAndRefreshRefuseAnUnknownFieldLikeEveryOtherEndpoint() {
+        ApiClient anonymous = new ApiClient(SERVER.port());
+        assertProblem(anonymous.postJson("/api/v1/auth/refresh", "{\"refresh_token\":\"x\",\"refresh_tokn\":\"y\"}"),
+                400, "unknown field 'refresh_tokn'; expected refresh_token");
+        assertProblem(anonymous.postJson("/api/v1/auth/login",
+                "{\"username\":\"hostile-viewer\",\"password\":\"a-long-viewer-password\",\"otp\":\"1\"}"),
+                400, "unknown field 'otp'; expected username, password");
+    }
+
     private static int count(String text, String what) {
         int n = 0;
         for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {

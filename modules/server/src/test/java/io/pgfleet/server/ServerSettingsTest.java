@@ -60,6 +60,17 @@ class ServerSettingsTest {
     }
 
     @Test
+    void aMalformedTrustedProxyIsRefusedByNameBeforeAnythingStarts() {
+        for (String bad : new String[] {"garbage/99", "10.0.0.0/33", "10.0.0.1, proxy.example.com"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ServerSettings.load(Optional.empty(), Map.of("PGFLEET_TRUSTED_PROXIES", bad)));
+            assertTrue(e.getMessage().startsWith("trusted_proxies (PGFLEET_TRUSTED_PROXIES): "), e.getMessage());
+        }
+        assertEquals(2, ServerSettings.load(Optional.empty(), Map.of("PGFLEET_TRUSTED_PROXIES", "10.0.0.5, 10.1.0.0/16"))
+                .limits().trustedProxies().size());
+    }
+
+    @Test
     void aZeroRetentionIsRefusedByName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ServerSettings.load(Optional.empty(), Map.of("PGFLEET_RETENTION_TOKENS_DAYS", "0")));

@@ -48,6 +48,7 @@ final class AuthHttpService implements ApiService {
 
     private void login(ServerRequest req, ServerResponse res) {
         JsonObject body = Jsons.readObject(req);
+        Jsons.onlyFields(body, "username", "password");
         String username = string(body, "username");
         String password = string(body, "password");
         TokenResult result = login.login(username, password, Callers.anonymous(req));
@@ -61,6 +62,7 @@ final class AuthHttpService implements ApiService {
 
     private void refresh(ServerRequest req, ServerResponse res) {
         JsonObject body = Jsons.readObject(req);
+        Jsons.onlyFields(body, "refresh_token");
         answer(res, refresh.refresh(string(body, "refresh_token"), Callers.anonymous(req)),
                 "the refresh token is not accepted; log in again");
     }

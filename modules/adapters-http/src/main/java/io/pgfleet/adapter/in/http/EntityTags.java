@@ -63,6 +63,11 @@ final class EntityTags {
         return parseList(header).stream().anyMatch(p -> p.value().equals(current.value()));
     }
 
+    /** RFC 9110 §8.8.3: etagc = %x21 / %x23-7E / obs-text. */
+    private static boolean etagc(int c) {
+        return c == 0x21 || (c >= 0x23 && c <= 0x7E) || (c >= 0x80 && c <= 0xFF);
+    }
+
     private record Parsed(boolean weak, String value) {
     }
 
@@ -83,6 +88,12 @@ final class EntityTags {
             String value = t.substring(1, t.length() - 1);
             if (value.isBlank()) {
                 throw new ApiException(Problem.badRequest("empty entity tag in precondition header"));
+            }
+            if (!value.chars().allMatch(EntityTags::etagc)) {
+                // A tag with a space or control inside its quotes is no entity tag: comparing it
+                // would answer 412 as if the document had changed, when the header is what is wrong.
+                throw new ApiException(Problem.badRequest("malformed entity tag in precondition header (only visible "
+                        + "characters between the quotes): " + part.trim()));
             }
             tags.add(new Parsed(weak, value));
         }

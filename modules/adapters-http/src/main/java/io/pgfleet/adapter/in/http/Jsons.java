@@ -44,6 +44,23 @@ final class Jsons {
     }
 
     /**
+     * Refuses a body with a member the endpoint does not know: a misspelt field would otherwise be
+     * ignored silently, and every endpoint answers it the same way.
+     *
+     * @param body    the request body
+     * @param allowed the members the endpoint reads, in the order the answer names them
+     * @throws ApiException 400 naming the first unknown member
+     */
+    static void onlyFields(JsonObject body, String... allowed) {
+        java.util.List<String> known = java.util.List.of(allowed);
+        for (String k : body.keySet()) {
+            if (!known.contains(k)) {
+                throw new ApiException(Problem.badRequest("unknown field '" + k + "'; expected " + String.join(", ", known)));
+            }
+        }
+    }
+
+    /**
      * Reads a JSON object body, bounded in size.
      *
      * @throws ApiException 400 when it is not a JSON object, 413 when too large, 415 when not JSON

@@ -42,16 +42,13 @@ final class QueryParams {
             return fallback;
         }
         String raw = single(req, name);
-        try {
-            long v = Long.parseLong(raw.trim());
-            if (v < min || v > max) {
-                throw new NumberFormatException();
-            }
-            return (int) v;
-        } catch (NumberFormatException e) {
+        // Digits alone: Long.parseLong would also take a sign ("+1") and the trim a decoded space
+        // ("%201"), while "1e2" is refused; one plain form for every client.
+        if (!DIGITS.matcher(raw).matches() || Long.parseLong(raw) < min || Long.parseLong(raw) > max) {
             throw new ApiException(Problem.badRequest("query parameter '" + name + "' must be an integer from "
-                    + min + " to " + max + ", got '" + raw + "'"));
+                    + min + " to " + max + " in plain digits, got '" + raw + "'"));
         }
+        return (int) Long.parseLong(raw);
     }
 
     /**
@@ -80,6 +77,8 @@ final class QueryParams {
         return names;
     }
 
+    /** An integer parameter's form: ASCII digits, at most 18 (so that it fits a long before its range is checked). */
+    private static final Pattern DIGITS = Pattern.compile("[0-9]{1,18}");
     private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]{0,199}");
 
     static String text(ServerRequest req, String name) {

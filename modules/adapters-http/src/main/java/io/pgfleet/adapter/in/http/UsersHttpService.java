@@ -16,7 +16,6 @@ import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * {@code /api/v1/users}: administrators manage users. Password hashes never leave the server.
@@ -38,7 +37,7 @@ final class UsersHttpService implements ApiService {
 
     private void create(ServerRequest req, ServerResponse res) {
         JsonObject body = Jsons.readObject(req);
-        onlyFields(body, Set.of("username", "password", "role"));
+        Jsons.onlyFields(body, "username", "password", "role");
         Username name = username(required(body, "username"));
         Role role = role(required(body, "role"));
         send(res, users.createUser(name, required(body, "password"), role, Callers.actor(req)), Status.CREATED_201);
@@ -53,7 +52,7 @@ final class UsersHttpService implements ApiService {
     private void update(ServerRequest req, ServerResponse res) {
         Username name = username(req.path().pathParameters().get("username"));
         JsonObject body = Jsons.readObject(req);
-        onlyFields(body, Set.of("password", "role", "enabled"));
+        Jsons.onlyFields(body, "password", "role", "enabled");
         Optional<Role> role = optional(body, "role").map(UsersHttpService::role);
         Optional<String> password = optional(body, "password");
         Optional<Boolean> enabled = Optional.empty();
@@ -97,14 +96,6 @@ final class UsersHttpService implements ApiService {
                 .add("enabled", u.enabled())
                 .add("created_at", HttpDates.json(u.createdAt()))
                 .build();
-    }
-
-    private static void onlyFields(JsonObject body, Set<String> allowed) {
-        for (String k : body.keySet()) {
-            if (!allowed.contains(k)) {
-                throw new ApiException(Problem.badRequest("unknown field '" + k + "'; expected " + String.join(", ", allowed)));
-            }
-        }
     }
 
     private static String required(JsonObject body, String key) {
