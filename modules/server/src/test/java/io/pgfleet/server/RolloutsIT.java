@@ -234,6 +234,41 @@ class RolloutsIT {
         assertTrue(silent.document().contains("push_interval = 20"), "a skipped member gets the version on completion");
     }
 
+    @Test
+    void aRolloutWhoseFirstWaveHasNoMemberThatIsNotStaleIsRefusedNamingTheStaleMembersAndStoresNothing() {
+        fleet.group("allstale", "{\"suite\":\"allstale\"}");
+        List<RolloutFleet.Member> members = List.of(fleet.register("allstale-1", "{\"suite\":\"allstale\"}"),
+                fleet.register("allstale-2", "{\"suite\":\"allstale\"}"),
+                fleet.register("allstale-3", "{\"suite\":\"allstale\"}"));
+        List<String> stale = members.stream().map(m -> m.id).toList();
+        String doc = "[collector]\npush_interval = 46\n";
+        for (String path : List.of("/api/v1/rollouts", "/api/v1/rollouts?force=true")) {
+            HttpResponse<String> r = admin.postJson(path, "{\"layer\":\"group/allstale\",\"document\":\"[collector]\\n"
+                    + "push_interval = 46\\n\",\"waves\":[{\"percent\":50},{\"percent\":100}],\"bake_seconds\":600}");
+            assertEquals(422, r.statusCode(), path + " → " + r.body());
+            JsonObject problem = RolloutFleet.json(r.body());
+            assertEquals("https://pgfleet.io/problems/empty-wave", problem.getString("type"));
+            assertEquals(1, problem.getInt("wave"));
+            assertEquals(3, problem.getInt("skipped"));
+            assertEquals(stale.stream().sorted().toList(), problem.getJsonArray("skipped_collectors")
+                    .getValuesAs(jakarta.json.JsonString.class).stream().map(jakarta.json.JsonString::getString).sorted()
+                    .toList());
+            assertTrue(problem.getString("detail").contains("3 stale members skipped"), r.body());
+        }
+        assertEquals(List.of(), sources("/api/v1/groups/allstale/config"), "nothing was staged by the refusal");
+        HttpResponse<String> list = admin.get("/api/v1/rollouts?limit=100");
+        assertEquals(200, list.statusCode(), list.body());
+        assertFalse(RolloutFleet.json(list.body()).getJsonArray("rollouts").getValuesAs(JsonObject.class).stream()
+                .anyMatch(r -> r.getString("layer").equals("group/allstale")), "no rollout was stored");
+
+        // Once one member reports, the rollout tests on it first; the others are skipped as stale.
+        members.get(0).applied();
+        long id = fleet.start("group/allstale", doc, "[{\"percent\":50},{\"percent\":100}]", 600, 60);
+        JsonObject started = fleet.rollout(id);
+        assertEquals(1, wave(started, 1).getInt("members"));
+        assertEquals("running", started.getString("state"));
+    }
+
     /** Waits until the driver has renewed its lease this many more times: rounds that had their chance to move. */
     private static void awaitDriverRounds(int rounds) throws Exception {
         Instant last = leaseExpiry();

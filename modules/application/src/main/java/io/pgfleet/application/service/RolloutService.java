@@ -137,12 +137,12 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
             List<Candidate> candidates = members.stream()
                     .map(m -> new Candidate(m.id(), m.labels(), stale.contains(m.id()))).toList();
             List<io.pgfleet.domain.rollout.PlannedWave> plan = WavePlan.plan(command.policy().waves(), candidates);
-            for (int i = 0; i < plan.size(); i++) {
-                // A canary selector with a typo would otherwise pass at once and send the version everywhere.
-                if (command.policy().waves().get(i) instanceof io.pgfleet.domain.rollout.WaveSpec.BySelector
-                        && plan.get(i).members().isEmpty()) {
-                    return Outcome.rollback(new StartResult.EmptySelectorWave(i + 1));
-                }
+            // A wave without a member that is not stale passes at once: a canary selector with a typo, or
+            // a first wave while every member is stale (after an outage, say), would send the version
+            // to everyone untested. Not even force starts it: a plain PUT is how to publish untested.
+            Optional<WavePlan.UntestedWave> untested = WavePlan.untested(command.policy().waves(), plan);
+            if (untested.isPresent()) {
+                return Outcome.rollback(new StartResult.EmptyWave(untested.get()));
             }
             Step.StartWave first = Rollout.start(id, layer, version, current.map(LayerRevision::version),
                     command.policy(), plan, now, command.actor().name(), command.message());

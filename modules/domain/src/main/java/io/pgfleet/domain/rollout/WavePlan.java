@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -80,5 +81,57 @@ public final class WavePlan {
             out.add(new PlannedWave(members, skipped));
         }
         return out;
+    }
+
+    /**
+     * The first wave that would pass without testing anything, which a rollout must not start with.
+     *
+     * <p>A wave that has no member that is not stale passes at once, without baking, since nobody
+     * in it can report. That is right for a later percent wave whose hosts an earlier wave took:
+     * the version was tested, and baked, on those. It is not for the first wave — nothing was
+     * tested before it, so the rollout would pass every wave at once and ship the version untested
+     * to every member on completion — nor for a selector wave, which names hosts to test on (a
+     * typo would skip its test).
+     *
+     * @param waves the waves
+     * @param plan  their planned members, as {@link #plan} made them
+     * @return the first such wave, or empty when every wave is allowed
+     */
+    public static Optional<UntestedWave> untested(List<WaveSpec> waves, List<PlannedWave> plan) {
+        if (waves.size() != plan.size()) {
+            throw new IllegalArgumentException("one planned wave per wave");
+        }
+        for (int i = 0; i < plan.size(); i++) {
+            if (!plan.get(i).members().isEmpty()) {
+                continue;
+            }
+            if (waves.get(i) instanceof WaveSpec.BySelector) {
+                return Optional.of(new UntestedWave(i + 1, plan.get(i).skipped()));
+            }
+            if (i == 0) {
+                // A percent wave reaches at least one member when there is one, so the whole layer
+                // has none that is not stale: every stale member is why.
+                return Optional.of(new UntestedWave(1, plan.stream().flatMap(w -> w.skipped().stream())
+                        .sorted(ORDER).toList()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A wave that would pass without testing anything.
+     *
+     * @param wave  the wave, 1-based
+     * @param stale the stale members it would have had (for a percent wave, every stale member of
+     *              the layer), in rollout order; empty when it has none at all
+     */
+    public record UntestedWave(int wave, List<CollectorId> stale) {
+        /** Requires a 1-based wave; copies the members. */
+        public UntestedWave {
+            if (wave < 1) {
+                throw new IllegalArgumentException("waves count from 1");
+            }
+            stale = List.copyOf(stale);
+        }
     }
 }

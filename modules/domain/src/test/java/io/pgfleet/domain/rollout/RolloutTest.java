@@ -290,4 +290,32 @@ class RolloutTest {
         assertTrue(second.currentWave().isEmpty());
         assertInstanceOf(Step.Complete.class, second.evaluate(T0.plusSeconds(3601), Map.of()));
     }
+
+    @Test
+    void aPlanWhoseFirstWaveHasNoMemberThatIsNotStaleWouldTestNothingAndNamesTheStaleMembers() {
+        List<WaveSpec> waves = List.of(new WaveSpec.ByPercent(50), new WaveSpec.ByPercent(100));
+        List<Candidate> stale = List.of(new Candidate(id("st-1"), Map.of(), true), new Candidate(id("st-2"), Map.of(), true),
+                new Candidate(id("st-3"), Map.of(), true));
+        WavePlan.UntestedWave untested = WavePlan.untested(waves, WavePlan.plan(waves, stale)).orElseThrow();
+        assertEquals(1, untested.wave());
+        assertEquals(stale.stream().map(Candidate::id).sorted(WavePlan.ORDER).toList(), untested.stale());
+        assertEquals(new WavePlan.UntestedWave(1, List.of()),
+                WavePlan.untested(waves, WavePlan.plan(waves, List.of())).orElseThrow(), "a layer without members");
+    }
+
+    @Test
+    void aLaterPercentWaveMayBeEmptyButASelectorWaveMayNot() {
+        List<WaveSpec> waves = List.of(new WaveSpec.ByPercent(50), new WaveSpec.ByPercent(100));
+        List<Candidate> oneLive = List.of(new Candidate(id("a"), Map.of(), false), new Candidate(id("st"), Map.of(), true));
+        List<PlannedWave> plan = WavePlan.plan(waves, oneLive);
+        assertTrue(plan.get(1).members().isEmpty(), "the only live member went in wave 1");
+        assertEquals(Optional.empty(), WavePlan.untested(waves, plan), "tested and baked in wave 1, so wave 2 may pass at once");
+
+        List<WaveSpec> typo = List.of(new WaveSpec.ByPercent(50),
+                new WaveSpec.BySelector(new LabelSelector(Map.of("canray", "true"))), new WaveSpec.ByPercent(100));
+        List<Candidate> withStaleCanary = List.of(new Candidate(id("a"), Map.of(), false),
+                new Candidate(id("c"), Map.of("canray", "true"), true));
+        assertEquals(Optional.of(new WavePlan.UntestedWave(2, List.of(id("c")))),
+                WavePlan.untested(typo, WavePlan.plan(typo, withStaleCanary)));
+    }
 }

@@ -20,6 +20,7 @@ import io.pgfleet.domain.rollout.RolloutId;
 import io.pgfleet.domain.rollout.RolloutPolicy;
 import io.pgfleet.domain.rollout.RolloutState;
 import io.pgfleet.domain.rollout.WaveCounts;
+import io.pgfleet.domain.rollout.WavePlan;
 import io.pgfleet.domain.rollout.WaveSpec;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
@@ -113,10 +114,7 @@ final class RolloutsHttpService implements ApiService {
             case StartRolloutUseCase.StartResult.LayerBusy b -> busy(layer, b.rollout()).send(res);
             case StartRolloutUseCase.StartResult.GroupNotFound g -> Problem.notFound("group-not-found",
                     "no group has the id '" + g.id() + "'").send(res);
-            case StartRolloutUseCase.StartResult.EmptySelectorWave e -> new Problem(Status.create(422,
-                    "Unprocessable Content"), "empty-wave", "A selector wave reaches nobody", "wave " + e.wave()
-                    + "'s selector matches no member of " + layer.label() + " that is not stale, so it would pass"
-                    + " without testing anything; nothing was stored").send(res);
+            case StartRolloutUseCase.StartResult.EmptyWave e -> emptyWave(layer, e.untested()).send(res);
             case StartRolloutUseCase.StartResult.Unchanged u -> new Problem(Status.CONFLICT_409, "nothing-to-roll-out",
                     "Nothing to roll out", "the document is the current version of " + layer.label()
                     + " already; nothing was stored").send(res);
@@ -126,6 +124,31 @@ final class RolloutsHttpService implements ApiService {
                     LayersHttpService.membersInvalid(m.members(), m.total()).send(res);
             case StartRolloutUseCase.StartResult.LacksCapabilities l -> CapabilitiesJson.refusal(l.refusal()).send(res);
         }
+    }
+
+    /**
+     * The answer when a wave would pass without testing anything, naming the stale members it would
+     * have had so that the operator knows whom to wait for.
+     */
+    private static Problem emptyWave(LayerId layer, WavePlan.UntestedWave w) {
+        List<CollectorId> stale = w.stale();
+        String named = stale.isEmpty() ? "" : " (" + stale.size() + (stale.size() == 1 ? " stale member" : " stale members")
+                + " skipped: " + String.join(", ", stale.stream().limit(5).map(CollectorId::value).toList())
+                + (stale.size() > 5 ? ", …" : "") + ")";
+        String why = "wave " + w.wave() + " reaches no member of " + layer.label() + " that is not stale" + named;
+        String then = w.wave() == 1
+                ? ", so the rollout would pass every wave at once and send the version untested to every member;"
+                + " nothing was stored. Start it once members report again, or publish it to every member with a"
+                + " plain PUT of the layer"
+                : ", so it would pass without testing anything; nothing was stored";
+        JsonArrayBuilder ids = Json.createArrayBuilder();
+        stale.stream().limit(MAX_LISTED_MEMBERS).map(CollectorId::value).forEach(ids::add);
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("wave", w.wave());
+        extra.put("skipped", stale.size());
+        extra.put("skipped_collectors", ids.build());
+        return new Problem(Status.create(422, "Unprocessable Content"), "empty-wave", "A wave reaches nobody",
+                why + then, extra);
     }
 
     /** The answer when a rollout already holds the layer; also what a plain publish of that layer gets. */

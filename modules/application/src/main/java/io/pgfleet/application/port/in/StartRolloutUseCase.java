@@ -72,11 +72,12 @@ public interface StartRolloutUseCase {
         }
 
         /**
-         * A selector wave takes no member that is not stale: its check would pass without testing anything.
+         * A wave would pass without testing anything: a selector wave, or the first wave, takes no
+         * member that is not stale.
          *
-         * @param wave the wave, 1-based
+         * @param untested the wave and the stale members it would have had
          */
-        record EmptySelectorWave(int wave) implements StartResult {
+        record EmptyWave(io.pgfleet.domain.rollout.WavePlan.UntestedWave untested) implements StartResult {
         }
 
         /** The document is the layer's current version already: there is nothing to roll out. */
