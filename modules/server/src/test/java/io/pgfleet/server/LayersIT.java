@@ -453,6 +453,48 @@ class LayersIT {
     }
 
     @Test
+    void aDeletedGroupsLayerHistoryStaysReadableForViewersWhileItsLayerCannotChange() {
+        collector("stage-1", "{\"tier\":\"stage\"}");
+        group("stage", "{\"tier\":\"stage\"}", 10);
+        created(admin.putToml("/api/v1/groups/stage/config", "[collector]\npush_interval = 30\n"));
+        created(admin.putToml("/api/v1/groups/stage/config", "[collector]\npush_interval = 46\n"));
+        assertEquals(201, admin.postJson("/api/v1/users", "{\"username\":\"stage-viewer\",\"password\":"
+                + "\"password-of-stage-viewer\",\"role\":\"viewer\"}").statusCode());
+        ApiClient viewer = new ApiClient(server.port());
+        assertEquals(200, viewer.login("stage-viewer", "password-of-stage-viewer").statusCode());
+
+        assertEquals(204, delete(admin, "/api/v1/groups/stage").statusCode());
+
+        HttpResponse<String> history = viewer.get("/api/v1/groups/stage/config/versions");
+        assertEquals(200, history.statusCode(), history.body());
+        assertTrue(history.body().contains("\"layer\":\"group/stage\""), history.body());
+        assertTrue(history.body().contains("\"version\":2") && history.body().contains("\"version\":1"), history.body());
+        String deletedAt = header(history, "X-Group-Deleted-At");
+        assertFalse(deletedAt.isEmpty(), "the answer says the group is deleted");
+        assertTrue(history.body().contains("\"deleted_at\":\"" + deletedAt + "\""), history.body());
+        HttpResponse<String> version = viewer.get("/api/v1/groups/stage/config/versions/2");
+        assertEquals(200, version.statusCode(), version.body());
+        assertEquals("[collector]\npush_interval = 46\n", version.body());
+        assertEquals(deletedAt, header(version, "X-Group-Deleted-At"));
+        HttpResponse<String> diff = viewer.get("/api/v1/groups/stage/config/diff?from=1&to=2");
+        assertEquals(200, diff.statusCode(), diff.body());
+        assertTrue(diff.body().contains("+push_interval = 46"), diff.body());
+        assertEquals(404, viewer.get("/api/v1/groups/stage/config/versions/3").statusCode());
+
+        // The group itself and its layer as a current configuration are gone; nothing can change them.
+        HttpResponse<String> group = viewer.get("/api/v1/groups/stage");
+        assertEquals(404, group.statusCode());
+        assertTrue(group.body().contains("was deleted at"), group.body());
+        assertEquals(404, viewer.get("/api/v1/groups/stage/config").statusCode());
+        assertEquals(404, admin.putToml("/api/v1/groups/stage/config", "[collector]\npush_interval = 47\n").statusCode());
+        assertEquals(404, admin.postJson("/api/v1/groups/stage/config/rollback", "{\"to_version\":1}").statusCode());
+        assertEquals(404, patch(admin, "/api/v1/groups/stage", "{\"description\":\"back\"}").statusCode());
+        assertEquals(2, RolloutFleet.json(viewer.get("/api/v1/groups/stage/config/versions").body())
+                .getJsonArray("versions").size(), "nothing was added to the history");
+        assertEquals(404, viewer.get("/api/v1/groups/never-existed/config/versions").statusCode());
+    }
+
+    @Test
     void theFleetLayerReachesEveryCollectorAndDeletingAGroupIsAChangeLikeAnyOther() {
         // Its own database: the fleet layer reaches every collector, which the other tests must not see.
         try (PgfleetServer fleetServer = TestServers.start(TestPostgres.newDatabase())) {

@@ -366,6 +366,11 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     }
 
     @Override
+    public Optional<Instant> groupDeletedAt(GroupId id) {
+        return load.loadGroupDeletedAt(id);
+    }
+
+    @Override
     public Optional<List<CollectorId>> members(GroupId id, String after, int limit) {
         if (limit < 1 || limit > MAX_PAGE) {
             throw new IllegalArgumentException("limit must be 1.." + MAX_PAGE);

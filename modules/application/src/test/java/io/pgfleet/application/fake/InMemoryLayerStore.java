@@ -42,6 +42,7 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
         final Map<String, List<LayerRevision>> layers = new HashMap<>();
         final Map<GroupId, Group> groups = new LinkedHashMap<>();
         final Set<GroupId> usedGroupIds = new HashSet<>();
+        final Map<GroupId, Instant> deletedGroups = new HashMap<>();
         final Map<CollectorId, EffectiveRevision> effective = new HashMap<>();
         final List<AuditEntry> audit = new ArrayList<>();
         final List<String> announced = new ArrayList<>();
@@ -56,6 +57,7 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
             layers.forEach((k, v) -> c.layers.put(k, new ArrayList<>(v)));
             c.groups.putAll(groups);
             c.usedGroupIds.addAll(usedGroupIds);
+            c.deletedGroups.putAll(deletedGroups);
             c.effective.putAll(effective);
             c.audit.addAll(audit);
             c.announced.addAll(announced);
@@ -159,6 +161,11 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
     @Override
     public synchronized Optional<Group> loadGroup(GroupId id) {
         return Optional.ofNullable(state.groups.get(id));
+    }
+
+    @Override
+    public synchronized Optional<Instant> loadGroupDeletedAt(GroupId id) {
+        return Optional.ofNullable(state.deletedGroups.get(id));
     }
 
     @Override
@@ -290,6 +297,7 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
         @Override
         public void deleteGroup(GroupId id, Instant at) {
             s.groups.remove(id);
+            s.deletedGroups.put(id, at);
         }
 
         @Override

@@ -72,6 +72,11 @@ final class EffectiveStore implements LoadLayersPort {
     }
 
     @Override
+    public Optional<java.time.Instant> loadGroupDeletedAt(GroupId id) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
     public List<CollectorId> loadMembers(LabelSelector selector, String after, int limit) {
         throw new UnsupportedOperationException();
     }

@@ -245,6 +245,11 @@ class LayerChangeServiceTest {
         }
 
         @Override
+        public Optional<java.time.Instant> loadGroupDeletedAt(GroupId id) {
+            return store.loadGroupDeletedAt(id);
+        }
+
+        @Override
         public List<CollectorId> loadMembers(LabelSelector selector, String after, int limit) {
             return store.loadMembers(selector, after, limit);
         }

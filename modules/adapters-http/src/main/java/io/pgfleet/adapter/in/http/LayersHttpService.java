@@ -32,6 +32,7 @@ import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +47,9 @@ import java.util.Set;
 final class LayersHttpService implements ApiService {
 
     private static final Set<String> GROUP_FIELDS = Set.of("id", "selector", "priority", "description");
+
+    /** On the history of a deleted group's layer: when the group was deleted (RFC 3339). */
+    static final io.helidon.http.HeaderName GROUP_DELETED_AT = HeaderNames.create("X-Group-Deleted-At");
 
     private final LayerUseCases layers;
 
@@ -283,11 +287,20 @@ final class LayersHttpService implements ApiService {
             layers.query().latest(new LayerId.Group(id)).ifPresentOrElse(
                     r -> o.add("config_version", r.version().value()), () -> o.addNull("config_version"));
             Jsons.send(req, res, o.build());
-        }, () -> groupNotFound(res, id));
+        }, () -> groupGone(res, id));
     }
 
     private static void groupNotFound(ServerResponse res, GroupId id) {
         Problem.notFound("group-not-found", "no group has the id '" + id + "'").send(res);
+    }
+
+    /** Like {@link #groupNotFound}, saying when the group was deleted and where its history stays. */
+    private void groupGone(ServerResponse res, GroupId id) {
+        String detail = layers.query().groupDeletedAt(id)
+                .map(at -> "group '" + id + "' was deleted at " + at + "; its layer's history stays readable at"
+                        + " /api/v1/groups/" + id + "/config/versions")
+                .orElse("no group has the id '" + id + "'");
+        Problem.notFound("group-not-found", detail).send(res);
     }
 
     private void patchGroup(ServerRequest req, ServerResponse res) {
@@ -360,15 +373,48 @@ final class LayersHttpService implements ApiService {
 
     private boolean missingGroup(ServerResponse res, LayerId layer) {
         if (layer instanceof LayerId.Group g && layers.query().group(g.id()).isEmpty()) {
-            groupNotFound(res, g.id());
+            groupGone(res, g.id());
             return true;
         }
         return false;
     }
 
+    /** Whether a layer's history can be read. */
+    private sealed interface History {
+        /** The fleet's or an existing group's. */
+        record Live() implements History {
+        }
+
+        /** @param at when the group was deleted */
+        record OfDeletedGroup(Instant at) implements History {
+        }
+
+        /** No group ever had the id: {@code 404} was answered. */
+        record Missing() implements History {
+        }
+    }
+
+    /**
+     * Whether a layer's history can be read, answering {@code 404} when not. A deleted group's
+     * history stays readable: rollouts and the audit trail name its versions, and its id is never
+     * given to another group. Such an answer carries {@link #GROUP_DELETED_AT}.
+     */
+    private History historyOf(ServerResponse res, LayerId layer) {
+        if (!(layer instanceof LayerId.Group g) || layers.query().group(g.id()).isPresent()) {
+            return new History.Live();
+        }
+        Optional<Instant> deleted = layers.query().groupDeletedAt(g.id());
+        if (deleted.isEmpty()) {
+            groupGone(res, g.id());
+            return new History.Missing();
+        }
+        res.header(GROUP_DELETED_AT, deleted.get().toString());
+        return new History.OfDeletedGroup(deleted.get());
+    }
+
     private void version(ServerRequest req, ServerResponse res, LayerId layer) {
         ConfigVersion v = PathParams.version(req);
-        if (missingGroup(res, layer)) {
+        if (historyOf(res, layer) instanceof History.Missing) {
             return;
         }
         layers.query().version(layer, v).ifPresentOrElse(r -> sendLayer(req, res, r),
@@ -444,7 +490,8 @@ final class LayersHttpService implements ApiService {
     }
 
     private void history(ServerRequest req, ServerResponse res, LayerId layer) {
-        if (missingGroup(res, layer)) {
+        History readable = historyOf(res, layer);
+        if (readable instanceof History.Missing) {
             return;
         }
         int limit = QueryParams.integer(req, "limit", 50, 1, LayerQuery.MAX_PAGE);
@@ -458,12 +505,15 @@ final class LayersHttpService implements ApiService {
         Optional<String> next = more
                 ? Optional.of(path(layer) + "/versions?limit=" + limit + "&before=" + shown.get(shown.size() - 1).version())
                 : Optional.empty();
-        VersionedDocuments.sendPage(req, res, Json.createObjectBuilder().add("layer", layer.label())
-                .add("versions", versions), next);
+        JsonObjectBuilder body = Json.createObjectBuilder().add("layer", layer.label());
+        if (readable instanceof History.OfDeletedGroup d) {
+            body.add("deleted_at", d.at().toString());
+        }
+        VersionedDocuments.sendPage(req, res, body.add("versions", versions), next);
     }
 
     private void diff(ServerRequest req, ServerResponse res, LayerId layer) {
-        if (missingGroup(res, layer)) {
+        if (historyOf(res, layer) instanceof History.Missing) {
             return;
         }
         ConfigVersion from = new ConfigVersion(QueryParams.integer(req, "from", 0, 1, Integer.MAX_VALUE));

@@ -180,6 +180,13 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
     }
 
     @Override
+    public Optional<Instant> loadGroupDeletedAt(GroupId id) {
+        return Rows.guard("reading group " + id, () -> db.execute()
+                .get("SELECT deleted_at FROM config_groups WHERE id = ? AND deleted_at IS NOT NULL", id.value())
+                .map(row -> Rows.instant(row, "deleted_at")));
+    }
+
+    @Override
     public List<CollectorId> loadMembers(LabelSelector selector, String after, int limit) {
         return Rows.guard("reading the members of a group", () -> db.execute()
                 .query("SELECT id FROM collectors WHERE decommissioned_at IS NULL AND labels @> ?::jsonb AND id > ?"

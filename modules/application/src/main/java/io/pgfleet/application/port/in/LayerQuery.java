@@ -7,6 +7,7 @@ import io.pgfleet.domain.layer.GroupId;
 import io.pgfleet.domain.layer.LayerId;
 import io.pgfleet.domain.layer.LayerRevision;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -59,6 +60,15 @@ public interface LayerQuery {
      * @return the group, or empty when it does not exist
      */
     Optional<Group> group(GroupId id);
+
+    /**
+     * When a group was deleted: its layer's history stays readable, since rollouts and the audit
+     * trail name its versions and the id is never given to another group.
+     *
+     * @param id the group
+     * @return when it was deleted, or empty when it exists or never existed
+     */
+    Optional<Instant> groupDeletedAt(GroupId id);
 
     /**
      * A group's members, by id, keyset-paged.

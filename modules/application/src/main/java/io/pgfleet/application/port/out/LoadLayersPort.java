@@ -9,6 +9,7 @@ import io.pgfleet.domain.layer.LabelSelector;
 import io.pgfleet.domain.layer.LayerId;
 import io.pgfleet.domain.layer.LayerRevision;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -66,6 +67,14 @@ public interface LoadLayersPort {
      * @return the group, or empty when unknown or deleted
      */
     Optional<Group> loadGroup(GroupId id);
+
+    /**
+     * When a group was deleted. Its row stays (ids are not reused), and so does its layer's history.
+     *
+     * @param id the group
+     * @return when it was deleted, or empty when it exists or never existed
+     */
+    Optional<Instant> loadGroupDeletedAt(GroupId id);
 
     /**
      * The active collectors a selector matches, by id, keyset-paged.
