@@ -6,7 +6,6 @@ import tools.jackson.databind.node.ObjectNode;
 
 import java.io.Console;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -20,7 +19,9 @@ final class AuthCommands {
     static String secret(Context ctx, boolean fromStdin, String prompt) {
         if (fromStdin) {
             try {
-                String s = new String(ctx.in().readAllBytes(), StandardCharsets.UTF_8);
+                // Bounded and strict like a document: a password is never guessed from other bytes.
+                String s = DocumentInput.decode(DocumentInput.bounded(ctx.in(), "<stdin>", DocumentInput.MAX_DOCUMENT_BYTES),
+                        "<stdin>");
                 s = s.endsWith("\r\n") ? s.substring(0, s.length() - 2) : s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
                 if (s.isEmpty()) {
                     throw new CliException(ExitCodes.USAGE, "nothing on standard input");

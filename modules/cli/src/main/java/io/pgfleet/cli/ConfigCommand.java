@@ -7,6 +7,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -43,14 +44,20 @@ final class ConfigCommand {
         return t.equals("*") || t.startsWith("\"") || t.startsWith("W/") ? t : "\"" + t + "\"";
     }
 
+    /**
+     * The document a command publishes, validates or rolls out: {@code FILE}, or standard input for
+     * {@code -}; bounded and strictly UTF-8 ({@link DocumentInput}), as the server will take it.
+     */
     static String readDocument(Context ctx, String file) {
         try {
             if (file.equals("-")) {
                 ctx.documentName("<stdin>");
-                return new String(ctx.in().readAllBytes(), StandardCharsets.UTF_8);
+                return DocumentInput.read(ctx.in(), "<stdin>");
             }
             ctx.documentName(file);
-            return Files.readString(Path.of(file));
+            try (InputStream in = Files.newInputStream(Path.of(file))) {
+                return DocumentInput.read(in, file);
+            }
         } catch (NoSuchFileException e) {
             throw new CliException(ExitCodes.USAGE, "no such file: " + file);
         } catch (IOException e) {
@@ -201,7 +208,15 @@ final class ConfigCommand {
             try {
                 while (true) {
                     runEditor(file);
-                    String text = Files.readString(file);
+                    String text;
+                    try (InputStream in = Files.newInputStream(file)) {
+                        text = DocumentInput.read(in, file.toString());
+                    } catch (CliException unusable) {
+                        // Too large or not UTF-8: refused before it is sent, and the edit is not thrown away.
+                        keep = true;
+                        throw new CliException(unusable.exitCode(), unusable.getMessage() + " (your edit is kept in "
+                                + file + ")");
+                    }
                     if (text.equals(written)) {
                         if (written.equals(original)) {
                             ctx.output().message("No change; nothing published",

@@ -9,7 +9,10 @@ public final class ExitCodes {
     public static final int OK = 0;
     /** The command line is wrong (unknown option, missing argument …). */
     public static final int USAGE = 1;
-    /** The server refused the input: invalid configuration (422), malformed request (400), too large (413). */
+    /**
+     * The server refused the input: invalid configuration (422), malformed request (400), too large
+     * (413); or the CLI did so itself before sending: a document over the server's limit or not UTF-8.
+     */
     public static final int REFUSED = 2;
     /** A conflict: someone else changed it first (412), or it already exists (409). */
     public static final int CONFLICT = 3;

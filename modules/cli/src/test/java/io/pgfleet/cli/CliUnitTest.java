@@ -241,11 +241,147 @@ class CliUnitTest {
     }
 
     private Ran run(Map<String, String> env, String... args) {
+        return runWith(new ByteArrayInputStream(new byte[0]), env, args);
+    }
+
+    private Ran runWith(java.io.InputStream stdin, Map<String, String> env, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = PgfleetCli.run(args, env, new ByteArrayInputStream(new byte[0]), new PrintStream(out, true),
-                new PrintStream(err, true));
+        int exit = PgfleetCli.run(args, env, stdin, new PrintStream(out, true), new PrintStream(err, true));
         return new Ran(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** A stub that counts every request and answers each 500: a test that expects nothing sent asserts 0. */
+    private static HttpServer countingStub(AtomicInteger requests) throws IOException {
+        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/", exchange -> {
+            requests.incrementAndGet();
+            answer(exchange, 500, "text/plain", "no request was expected");
+        });
+        stub.start();
+        return stub;
+    }
+
+    /**
+     * Standard input that never ends (as {@code /dev/zero}), counting the bytes taken from it. Past
+     * 16 MiB it fails rather than go on, so that a reader without a bound fails the test, not the JVM.
+     */
+    private static final class EndlessInput extends java.io.InputStream {
+        long read;
+
+        @Override
+        public int read() throws IOException {
+            return read(new byte[1], 0, 1) < 0 ? -1 : 'a';
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (read > 16 << 20) {
+                throw new IOException("read past 16 MiB of an endless input");
+            }
+            java.util.Arrays.fill(b, off, off + len, (byte) 'a');
+            read += len;
+            return len;
+        }
+    }
+
+    @Test
+    void aDocumentLargerThanTheServerTakesIsRefusedAfterReadingOneByteMoreAndNothingIsSent() throws IOException {
+        AtomicInteger requests = new AtomicInteger();
+        HttpServer stub = countingStub(requests);
+        try {
+            Map<String, String> env = loggedInTo(stub);
+            EndlessInput endless = new EndlessInput();
+            Ran stdin = runWith(endless, env, "config", "put", "db-01", "-");
+            assertEquals(ExitCodes.REFUSED, stdin.exit(), stdin.err());
+            assertEquals("pgfleet: <stdin> is larger than 256 KiB, the most the server takes; nothing sent\n",
+                    stdin.err());
+            assertEquals(DocumentInput.MAX_DOCUMENT_BYTES + 1L, endless.read);
+
+            Path big = java.nio.file.Files.write(tmp.resolve("big.toml"), new byte[DocumentInput.MAX_DOCUMENT_BYTES + 1]);
+            for (String[] args : List.of(new String[] {"fleet", "put", big.toString()},
+                    new String[] {"groups", "config", "put", "prod", big.toString()},
+                    new String[] {"config", "validate", big.toString()},
+                    new String[] {"rollouts", "start", "fleet", big.toString(), "--wave", "100%"})) {
+                Ran file = run(env, args);
+                assertEquals(ExitCodes.REFUSED, file.exit(), String.join(" ", args) + ": " + file.err());
+                assertTrue(file.err().contains(big + " is larger than 256 KiB"), file.err());
+            }
+            assertEquals(0, requests.get());
+
+            // The limit itself is allowed: this one is sent (and the stub's 500 is exit 6).
+            byte[] exact = new byte[DocumentInput.MAX_DOCUMENT_BYTES];
+            java.util.Arrays.fill(exact, (byte) '#');
+            Ran limit = run(env, "config", "validate", java.nio.file.Files.write(tmp.resolve("exact.toml"), exact).toString());
+            assertEquals(ExitCodes.UNAVAILABLE, limit.exit(), limit.err());
+            assertEquals(1, requests.get());
+        } finally {
+            stub.stop(0);
+        }
+    }
+
+    @Test
+    void aDocumentThatIsNotUtf8IsRefusedWithWhereAndWhyFromAFileAndFromStandardInputAlike() throws IOException {
+        AtomicInteger requests = new AtomicInteger();
+        HttpServer stub = countingStub(requests);
+        try {
+            Map<String, String> env = loggedInTo(stub);
+            byte[] latin1 = "# caf\u00e9 owner\n[collector]\npush_interval = 33\n".getBytes(StandardCharsets.ISO_8859_1);
+            Ran stdin = runWith(new ByteArrayInputStream(latin1), env, "config", "put", "db-01", "-");
+            assertEquals(ExitCodes.REFUSED, stdin.exit(), stdin.err());
+            assertEquals("pgfleet: <stdin> is not valid UTF-8: byte 0xE9 at offset 5 (line 1, byte 6 of the line); "
+                    + "save it as UTF-8; nothing sent\n", stdin.err());
+
+            Path file = java.nio.file.Files.write(tmp.resolve("latin1.toml"),
+                    "[collector]\n# caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
+            Ran path = run(env, "fleet", "put", file.toString());
+            assertEquals(ExitCodes.REFUSED, path.exit(), path.err());
+            assertTrue(path.err().contains(file + " is not valid UTF-8: byte 0xE9 at offset 17 (line 2, byte 6 of the line)"),
+                    path.err());
+
+            Path utf16 = java.nio.file.Files.write(tmp.resolve("utf16.toml"),
+                    "[collector]\n".getBytes(StandardCharsets.UTF_16));
+            Ran wide = run(env, "config", "validate", utf16.toString());
+            assertEquals(ExitCodes.REFUSED, wide.exit(), wide.err());
+            assertTrue(wide.err().contains(utf16 + " is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8; "
+                    + "save it as UTF-8"), wide.err());
+
+            Ran password = runWith(new ByteArrayInputStream("s\u00e9cret-password\n".getBytes(StandardCharsets.ISO_8859_1)),
+                    env, "users", "create", "eve", "--role", "viewer", "--password-stdin");
+            assertEquals(ExitCodes.REFUSED, password.exit(), password.err());
+            assertTrue(password.err().contains("<stdin> is not valid UTF-8"), password.err());
+            assertEquals(0, requests.get());
+        } finally {
+            stub.stop(0);
+        }
+    }
+
+    /** An editor that saves Latin-1 gets the same refusal as a file, and the edit is not lost. */
+    @Test
+    void anEditSavedInAnotherEncodingIsRefusedAndKept() throws IOException {
+        AtomicInteger puts = new AtomicInteger();
+        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/api/v1/config/db-01", exchange -> {
+            if (!exchange.getRequestMethod().equals("GET")) {
+                puts.incrementAndGet();
+            }
+            exchange.getResponseHeaders().add("ETag", "\"e1\"");
+            answer(exchange, 200, "application/toml", "[collector]\n");
+        });
+        stub.start();
+        try {
+            Map<String, String> env = new java.util.HashMap<>(loggedInTo(stub));
+            env.put("VISUAL", "printf '# caf\\351\\n' >");
+            Ran ran = run(env, "config", "edit", "db-01");
+            assertEquals(ExitCodes.REFUSED, ran.exit(), ran.err());
+            assertTrue(ran.err().contains("is not valid UTF-8: byte 0xE9 at offset 5"), ran.err());
+            String kept = ran.err().replaceAll("(?s).*your edit is kept in (.*)\\)\\s*$", "$1");
+            assertTrue(java.nio.file.Files.exists(Path.of(kept)), ran.err());
+            java.nio.file.Files.delete(Path.of(kept));
+            assertEquals(0, puts.get());
+        } finally {
+            stub.stop(0);
+        }
     }
 
     /**
