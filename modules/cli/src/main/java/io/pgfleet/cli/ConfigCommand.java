@@ -439,7 +439,11 @@ final class ConfigCommand {
                         out.toml(o);
                     }
                 }
-                ctx.out().flush();
+                if (ctx.out().checkError()) {
+                    // Nobody reads what is printed (a closed pipe, a full disk): watching on would hold a
+                    // poll for nothing, forever. The failure is reported on the way out.
+                    return ExitCodes.OK;
+                }
                 if (once) {
                     return ExitCodes.OK;
                 }

@@ -7,7 +7,10 @@ public final class ExitCodes {
 
     /** Done. */
     public static final int OK = 0;
-    /** The command line is wrong (unknown option, missing argument …). */
+    /**
+     * The command line is wrong (unknown option, missing argument …), a file cannot be read, or the
+     * output could not be written (a full disk, a closed pipe).
+     */
     public static final int USAGE = 1;
     /**
      * The server refused the input: invalid configuration (422), malformed request (400), too large

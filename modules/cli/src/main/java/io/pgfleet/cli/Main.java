@@ -1,5 +1,8 @@
 package io.pgfleet.cli;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+
 /**
  * Entry point of {@code pgfleet-cli.jar}.
  */
@@ -14,6 +17,9 @@ public final class Main {
      * @param args the command line
      */
     public static void main(String[] args) {
-        System.exit(PgfleetCli.run(args, System.getenv(), System.in, System.out, System.err));
+        // The file descriptor itself, not System.out: a PrintStream swallows the error that says why
+        // the output could not be written (PgfleetCli.run checks and reports it).
+        System.exit(PgfleetCli.run(args, System.getenv(), System.in, new FileOutputStream(FileDescriptor.out),
+                System.err));
     }
 }

@@ -6,7 +6,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
+import java.io.FilterOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -33,7 +36,7 @@ public final class PgfleetCli {
                     ConfigCommand.class, CollectorsCommand.class, UsersCommand.class, AuditCommand.class,
                     FleetCommand.class, GroupsCommand.class, RolloutsCommand.class,
                     HelpCommand.class, AutoComplete.GenerateCompletion.class},
-            footer = {"", "Exit codes: 0 ok, 1 usage, 2 refused input (400/413/422), 3 conflict (409/412), "
+            footer = {"", "Exit codes: 0 ok, 1 usage (also: unreadable input, unwritable output), 2 refused input (400/413/422), 3 conflict (409/412), "
                     + "4 not found, 5 authentication/authorisation, 6 server unavailable, 7 rate-limited."})
     static final class Globals implements Runnable {
 
@@ -79,23 +82,98 @@ public final class PgfleetCli {
     /**
      * Runs one command line.
      *
+     * <p>Standard output is checked before returning: a command whose output could not be written
+     * (a full disk, a closed pipe) has not done what a script asked of it ({@code pgfleet fleet get >
+     * backup.toml}), so it does not exit 0. A {@link PrintStream} hides the cause of such a failure,
+     * which is why {@link Main} passes the plain file descriptor.
+     *
      * @param args   the arguments
      * @param env    the environment
      * @param stdin  standard input (passwords with --password-stdin, documents from '-')
      * @param stdout standard output
      * @param stderr standard error
-     * @return the exit code
+     * @return the exit code; {@link ExitCodes#USAGE} when the command succeeded but its output could
+     *         not be written
      */
-    public static int run(String[] args, Map<String, String> env, InputStream stdin, PrintStream stdout, PrintStream stderr) {
-        PrintWriter out = new PrintWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), true);
+    public static int run(String[] args, Map<String, String> env, InputStream stdin, OutputStream stdout, PrintStream stderr) {
+        CheckedOutput checked = new CheckedOutput(stdout);
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(checked, StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(stderr, StandardCharsets.UTF_8), true);
         Context ctx = new Context(env, stdin, out, err);
         boolean debug = env.containsKey("PGFLEET_DEBUG");
         try {
-            return commandLine(ctx, debug).execute(args);
+            int exit = commandLine(ctx, debug).execute(args);
+            // checkError flushes first, so what is still buffered is written (or fails) here.
+            boolean failed = out.checkError() | checked.failure() != null
+                    | (stdout instanceof PrintStream ps && ps.checkError());
+            if (failed) {
+                IOException cause = checked.failure();
+                err.println("pgfleet: could not write the output: " + (cause == null ? "the output stream failed"
+                        : Output.printable(String.valueOf(cause.getMessage()))));
+                // A command that failed anyway keeps its own code, which says more.
+                return exit == ExitCodes.OK ? ExitCodes.USAGE : exit;
+            }
+            return exit;
         } finally {
-            out.flush();
             err.flush();
+        }
+    }
+
+    /**
+     * Passes bytes through and remembers the first write failure, which a {@link PrintWriter} would
+     * otherwise reduce to a flag.
+     */
+    private static final class CheckedOutput extends FilterOutputStream {
+
+        private IOException failure;
+
+        CheckedOutput(OutputStream out) {
+            super(out);
+        }
+
+        IOException failure() {
+            return failure;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            try {
+                out.write(b);
+            } catch (IOException e) {
+                throw remembered(e);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                // Whole arrays, not FilterOutputStream's byte at a time.
+                out.write(b, off, len);
+            } catch (IOException e) {
+                throw remembered(e);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                throw remembered(e);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            // Standard output outlives the command; closing it is the JVM's business.
+            flush();
+        }
+
+        private IOException remembered(IOException e) {
+            if (failure == null) {
+                failure = e;
+            }
+            return e;
         }
     }
 

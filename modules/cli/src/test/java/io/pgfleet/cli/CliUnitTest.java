@@ -251,6 +251,13 @@ class CliUnitTest {
         return new Ran(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** The standard error of a command whose standard output is {@code stdout}, and its exit code. */
+    private Ran runWithOutput(OutputStream stdout, Map<String, String> env, String... args) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = PgfleetCli.run(args, env, new ByteArrayInputStream(new byte[0]), stdout, new PrintStream(err, true));
+        return new Ran(exit, "", err.toString(StandardCharsets.UTF_8));
+    }
+
     /** A stub that counts every request and answers each 500: a test that expects nothing sent asserts 0. */
     private static HttpServer countingStub(AtomicInteger requests) throws IOException {
         HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -379,6 +386,38 @@ class CliUnitTest {
             assertTrue(java.nio.file.Files.exists(Path.of(kept)), ran.err());
             java.nio.file.Files.delete(Path.of(kept));
             assertEquals(0, puts.get());
+        } finally {
+            stub.stop(0);
+        }
+    }
+
+    /** {@code pgfleet fleet get > backup.toml} on a full disk must not look like a backup that worked. */
+    @Test
+    void outputThatCannotBeWrittenIsAFailureNamingWhy() throws IOException {
+        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/api/v1/fleet/config", exchange -> answer(exchange, 200, "application/toml",
+                "[collector]\npush_interval = 60\n"));
+        stub.createContext("/api/v1/collectors", exchange -> answer(exchange, 200, "application/json",
+                "{\"collectors\":[{\"id\":\"db-01\"}]}"));
+        stub.start();
+        OutputStream full = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("No space left on device");
+            }
+        };
+        try {
+            Map<String, String> env = loggedInTo(stub);
+            for (String[] args : List.of(new String[] {"fleet", "get"}, new String[] {"collectors"},
+                    new String[] {"collectors", "-o", "json"})) {
+                Ran ran = runWithOutput(full, env, args);
+                assertEquals(ExitCodes.USAGE, ran.exit(), String.join(" ", args) + ": " + ran.err());
+                assertEquals("pgfleet: could not write the output: No space left on device\n", ran.err());
+            }
+            // Through a PrintStream, which keeps only the fact of the failure, not its cause.
+            Ran printStream = runWithOutput(new PrintStream(full, true), env, "fleet", "get");
+            assertEquals(ExitCodes.USAGE, printStream.exit(), printStream.err());
+            assertTrue(printStream.err().startsWith("pgfleet: could not write the output"), printStream.err());
         } finally {
             stub.stop(0);
         }
