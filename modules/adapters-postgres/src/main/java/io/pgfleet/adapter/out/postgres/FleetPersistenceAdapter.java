@@ -7,6 +7,7 @@ import io.pgfleet.application.port.out.CountFleetPort;
 import io.pgfleet.application.port.out.LoadFleetPort;
 import io.pgfleet.application.port.out.SaveApplyReportPort;
 import io.pgfleet.application.port.out.SaveSampleBatchPort;
+import io.pgfleet.application.port.out.StorageBusyException;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.fleet.ApplyReport;
 import io.pgfleet.domain.fleet.HostAllowances;
@@ -22,6 +23,8 @@ import jakarta.json.JsonObjectBuilder;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Apply reports, sample batches, the fleet view and its counts.
@@ -53,10 +56,36 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                   LEFT JOIN effective_configs e ON e.collector_id = c.id
                   WHERE c.decommissioned_at IS NULL) m""";
 
-    private final DbClient db;
+    /** How long a push waits for one of the connections sample ingest may take: the pool's own wait. */
+    static final long INGEST_WAIT_MILLIS = 5_000;
 
-    FleetPersistenceAdapter(DbClient db) {
+    private final DbClient db;
+    /*
+     * Sample ingest takes at most half of the pool's connections at once. A fleet returning from an
+     * outage sends its whole backlog within about a minute; without a bound its pushes took every
+     * connection for as long as it lasted, and an operator's login, a publish, the agents' status
+     * reports and configuration reads waited the pool's whole wait and were refused with 429
+     * (measured: an hour-long outage of the server tier, 100 agents, admin login refused 36 s after
+     * the return). Pushes beyond the bound are refused the same way and retried by their agents,
+     * which keep the batch, so the backlog is taken at the rate the other half leaves free.
+     */
+    private final Semaphore ingest;
+    private final int ingestConnections;
+
+    FleetPersistenceAdapter(DbClient db, int poolSize) {
         this.db = db;
+        this.ingestConnections = ingestConnections(poolSize);
+        this.ingest = new Semaphore(ingestConnections, true);
+    }
+
+    /**
+     * The connections sample ingest may hold at once: half the pool, at least one.
+     *
+     * @param poolSize the pool's size
+     * @return the bound
+     */
+    static int ingestConnections(int poolSize) {
+        return Math.max(1, poolSize / 2);
     }
 
     @Override
@@ -91,6 +120,23 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
 
     @Override
     public Receipt saveSampleBatch(CollectorId collectorId, SampleBatch batch, Instant receivedAt) {
+        try {
+            if (!ingest.tryAcquire(INGEST_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                throw new StorageBusyException("storing samples: all " + ingestConnections
+                        + " connections sample ingest may take (half the pool) were busy", null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageBusyException("storing samples: interrupted while waiting for a connection", e);
+        }
+        try {
+            return store(collectorId, batch, receivedAt);
+        } finally {
+            ingest.release();
+        }
+    }
+
+    private Receipt store(CollectorId collectorId, SampleBatch batch, Instant receivedAt) {
         return Rows.guard("storing samples", () -> Rows.inTransaction(db, tx -> {
             long seen = tx.update("UPDATE collectors SET last_seen_at = ? WHERE id = ?",
                     Rows.timestamp(receivedAt), collectorId.value());

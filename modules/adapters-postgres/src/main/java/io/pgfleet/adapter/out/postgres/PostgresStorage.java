@@ -45,7 +45,7 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
         this.users = new UserPersistenceAdapter(db);
         this.tokens = new TokenPersistenceAdapter(db);
         this.keys = new SigningKeyPersistenceAdapter(db);
-        this.fleet = new FleetPersistenceAdapter(db);
+        this.fleet = new FleetPersistenceAdapter(db, settings.poolSize());
         this.retention = new RetentionPersistenceAdapter(db);
         this.samplePartitions = new SamplePartitionsPersistenceAdapter(db);
         // One per instance: every kind of layer change reads members through it.
