@@ -154,20 +154,40 @@ final class ApiRoutes {
                 if (caller.isEmpty()) {
                     return;
                 }
-                Principal p = caller.get();
-                switch (route.access()) {
-                    case RouteAccess.Open open -> throw new IllegalStateException("handled above");
-                    case RouteAccess.Allowed a -> check(auth.authorize(p, a.operation()));
-                    case RouteAccess.OnCollectorInPath c -> check(auth.authorize(p, c.operation(), PathParams.collectorId(req)));
-                    case RouteAccess.OnOwnCollector own -> {
-                        CollectorId self = p.collectorId().orElseThrow(() -> new ApiException(new Problem(Status.FORBIDDEN_403,
-                                "forbidden", "Not allowed", "only a collector may do this, for itself")));
-                        check(auth.authorize(p, own.operation(), self));
-                    }
-                }
+                authorize(req, route, caller.get());
+                req.context().register(new Recheck(() -> {
+                    Optional<Principal> still = authenticate(req, res);
+                    still.ifPresent(p -> authorize(req, route, p));
+                    return still.isPresent();
+                }));
             }
             handler.handle(req, res);
         };
+    }
+
+    private void authorize(ServerRequest req, DeclaredRoute route, Principal p) {
+        switch (route.access()) {
+            case RouteAccess.Open open -> throw new IllegalStateException("an open route has no caller to authorise");
+            case RouteAccess.Allowed a -> check(auth.authorize(p, a.operation()));
+            case RouteAccess.OnCollectorInPath c -> check(auth.authorize(p, c.operation(), PathParams.collectorId(req)));
+            case RouteAccess.OnOwnCollector own -> {
+                CollectorId self = p.collectorId().orElseThrow(() -> new ApiException(new Problem(Status.FORBIDDEN_403,
+                        "forbidden", "Not allowed", "only a collector may do this, for itself")));
+                check(auth.authorize(p, own.operation(), self));
+            }
+        }
+    }
+
+    /**
+     * The check {@link ApiRoutes} made before a guarded handler ran, to make again: a request that
+     * waits (a held watch) must not answer a caller that was revoked, disabled, decommissioned or
+     * demoted meanwhile. Registered in the request context of every guarded route.
+     *
+     * @param check authenticates the request's token again (its subject's activity as every request
+     *              checks it) and decides the route's access again; false when a 401 was sent, and
+     *              throws {@link ApiException} (403) when the access is now denied
+     */
+    record Recheck(java.util.function.BooleanSupplier check) {
     }
 
     /** The caller behind the bearer token, or empty when a 401 was sent. */

@@ -22,6 +22,19 @@ final class Callers {
                 Status.UNAUTHORIZED_401, "unauthorized", "Authentication required", "no authenticated caller")));
     }
 
+    /**
+     * Checks again, before a request that waited answers, that its caller still may make it: the
+     * same check of the token and of its subject (a revoked collector, a disabled user) that every
+     * request passes before its handler runs, and the route's access.
+     *
+     * @param req the request
+     * @return true when the caller still may; false when a 401 was sent and the handler must send nothing
+     * @throws ApiException 403 when the caller is still known but may no longer do this
+     */
+    static boolean stillAllowed(ServerRequest req) {
+        return req.context().get(ApiRoutes.Recheck.class).map(r -> r.check().getAsBoolean()).orElse(true);
+    }
+
     static Actor actor(ServerRequest req) {
         return new Actor(principal(req).subject(), address(req));
     }

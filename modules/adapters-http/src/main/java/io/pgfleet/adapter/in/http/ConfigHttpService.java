@@ -118,6 +118,11 @@ final class ConfigHttpService implements ApiService {
                 watchLimiter.release(caller.subject(), hold);
             }
         }
+        // The caller was checked when the watch began; a hold outlasts a revocation, a decommission or
+        // a disabled user, and no answer (not even a 304) goes to a caller no longer accepted.
+        if (!Callers.stillAllowed(req)) {
+            return;
+        }
         // The caller's own revision at the end of the hold. One older than the caller's is answered in
         // full (the database's history is behind the caller's: restored from an older backup), as a
         // newer one is; If-None-Match may still make that a 304 when the caller has it under its number.

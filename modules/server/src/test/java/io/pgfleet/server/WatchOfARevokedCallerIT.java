@@ -1,0 +1,112 @@
+package io.pgfleet.server;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.pgfleet.server.Documents.aDocument;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A held watch answers nobody who stopped being accepted while it was held: a revoked or
+ * decommissioned collector, a disabled user. Their watches end in a 401, never in the document
+ * published meanwhile.
+ */
+class WatchOfARevokedCallerIT {
+
+    @RegisterExtension
+    static final RunningServer SERVER = new RunningServer();
+
+    private static final Pattern HELD = Pattern.compile("(?m)^pgfleet_watches_held(?:\\{[^}]*})? ([0-9.E]+)$");
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @Test
+    void aCollectorRevokedDuringItsWatchIsAnsweredUnauthorisedNotWithTheNextDocument() throws Exception {
+        ApiClient admin = ApiClient.asAdmin(SERVER.port());
+        ApiClient agent = ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"revoked-while-watching\"}");
+        String id = agent.subject();
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(1).toml()).statusCode());
+
+        CompletableFuture<HttpResponse<String>> watch = watch(agent.token(), id, 30);
+        awaitHeldWatches(1);
+        assertEquals(204, admin.postJson("/api/v1/collectors/" + id + "/revoke", "").statusCode());
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(2).toml()).statusCode());
+
+        assertUnauthorised(watch.get(30, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aViewerDisabledDuringAWatchIsAnsweredUnauthorisedNotWithTheNextDocument() throws Exception {
+        ApiClient admin = ApiClient.asAdmin(SERVER.port());
+        assertEquals(201, admin.createCollector("watched-by-a-viewer").statusCode());
+        assertEquals(201, admin.putToml("/api/v1/config/watched-by-a-viewer", aDocument().pushInterval(1).toml()).statusCode());
+        assertEquals(201, admin.postJson("/api/v1/users",
+                "{\"username\":\"soon-disabled\",\"password\":\"a-long-password\",\"role\":\"viewer\"}").statusCode());
+        ApiClient viewer = new ApiClient(SERVER.port());
+        assertEquals(200, viewer.login("soon-disabled", "a-long-password").statusCode());
+
+        CompletableFuture<HttpResponse<String>> watch = watch(viewer.token(), "watched-by-a-viewer", 30);
+        awaitHeldWatches(1);
+        assertEquals(200, admin.send(admin.request("/api/v1/users/soon-disabled").header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"enabled\":false}"))).statusCode());
+        assertEquals(201, admin.putToml("/api/v1/config/watched-by-a-viewer", aDocument().pushInterval(2).toml()).statusCode());
+
+        assertUnauthorised(watch.get(30, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aCollectorDecommissionedDuringItsWatchIsAnsweredUnauthorisedAtTheEndOfTheHold() throws Exception {
+        ApiClient admin = ApiClient.asAdmin(SERVER.port());
+        ApiClient agent = ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"decommissioned-while-watching\"}");
+        String id = agent.subject();
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(1).toml()).statusCode());
+
+        CompletableFuture<HttpResponse<String>> watch = watch(agent.token(), id, 3);
+        awaitHeldWatches(1);
+        assertEquals(204, admin.send(admin.request("/api/v1/collectors/" + id).DELETE()).statusCode());
+        assertFalse(watch.isDone(), "the decommission came within the hold");
+
+        assertUnauthorised(watch.get(30, TimeUnit.SECONDS));
+    }
+
+    private static void assertUnauthorised(HttpResponse<String> answer) {
+        assertEquals(401, answer.statusCode(), answer.body());
+        assertTrue(answer.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"),
+                "a 401 like any other request's: " + answer.headers().map());
+        assertTrue(answer.headers().firstValue("X-Config-Version").isEmpty(), "nothing of the configuration is sent");
+        assertFalse(answer.body().contains("push_interval"), answer.body());
+    }
+
+    private CompletableFuture<HttpResponse<String>> watch(String token, String id, int waitSeconds) {
+        return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + SERVER.port() + "/api/v1/config/"
+                        + id + "?wait=" + waitSeconds + "&after=1")).header("Authorization", "Bearer " + token)
+                .timeout(Duration.ofSeconds(120)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Waits until the server holds this many watches: the watch under test began and was checked. */
+    private static void awaitHeldWatches(int expected) throws InterruptedException {
+        ApiClient anonymous = new ApiClient(SERVER.port());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        double held = -1;
+        while (System.nanoTime() < deadline) {
+            Matcher m = HELD.matcher(anonymous.get("/observe/metrics").body());
+            held = m.find() ? Double.parseDouble(m.group(1)) : -1;
+            if (held == expected) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("watches held: " + held + ", expected " + expected);
+    }
+}
