@@ -197,6 +197,46 @@ class HostileHttpIT {
                 400, "unknown field 'otp'; expected username, password");
     }
 
+    /**
+     * {@code X-Change-Message} refused terminal escapes, bidi overrides and line breaks, while the
+     * {@code message} of a rollback or a rollout took them and stored them for good in history and
+     * audit. Every message source now follows one rule.
+     */
+    @Test
+    void aMessageWithATerminalEscapeABidiOverrideOrALineBreakIsRefusedFromJsonAsFromTheHeader() {
+        String id = "hostile-messages";
+        assertEquals(201, admin.createCollector(id).statusCode());
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, "[collector]\npush_interval = 11\n").statusCode());
+        // A rollback to version 1 would store version 3.
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, "[collector]\npush_interval = 12\n").statusCode());
+        // The fleet layer is left alone: a fleet version would give every collector of this class's
+        // server a configuration. The message is refused before the version to roll back to is looked up.
+        assertEquals(201, admin.postJson("/api/v1/groups",
+                "{\"id\":\"hostile-messages\",\"selector\":{\"tier\":\"hostile-messages\"},\"priority\":1}").statusCode());
+        String collectorHistory = admin.get("/api/v1/config/" + id + "/versions").body();
+        String fleetHistory = admin.get("/api/v1/fleet/config/versions").body();
+        String rollouts = admin.get("/api/v1/rollouts").body();
+        String audit = admin.get("/api/v1/audit").body();
+
+        // As JSON escapes: ESC [31m, the window-title sequence ending in BEL, RLO, LF, CR, LINE SEPARATOR.
+        for (String message : new String[] {"a\\u001b[31mred", "x\\u001b]0;pwned\\u0007\\u202e",
+                "a\\u202eb", "one\\ntwo", "one\\rtwo", "one\\u2028two"}) {
+            String field = ",\"message\":\"" + message + "\"}";
+            assertProblem(admin.postJson("/api/v1/config/" + id + "/rollback", "{\"to_version\":1" + field),
+                    400, "'message' holds U+");
+            assertProblem(admin.postJson("/api/v1/fleet/config/rollback", "{\"to_version\":1" + field),
+                    400, "'message' holds U+");
+            assertProblem(admin.postJson("/api/v1/rollouts", "{\"layer\":\"group/hostile-messages\","
+                    + "\"document\":\"[collector]\\npush_interval = 13\\n\",\"waves\":[{\"percent\":100}],"
+                    + "\"bake_seconds\":0" + field), 400, "'message' holds U+");
+        }
+
+        assertEquals(collectorHistory, admin.get("/api/v1/config/" + id + "/versions").body(), "no collector version stored");
+        assertEquals(fleetHistory, admin.get("/api/v1/fleet/config/versions").body(), "no fleet version stored");
+        assertEquals(rollouts, admin.get("/api/v1/rollouts").body(), "no rollout stored");
+        assertEquals(audit, admin.get("/api/v1/audit").body(), "nothing audited");
+    }
+
     private static int count(String text, String what) {
         int n = 0;
         for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {

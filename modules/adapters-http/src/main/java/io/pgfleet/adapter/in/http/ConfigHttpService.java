@@ -256,14 +256,9 @@ final class ConfigHttpService implements ApiService {
         String raw = req.headers().first(CHANGE_MESSAGE).orElse("");
         String message;
         if (raw.regionMatches(true, 0, UTF8_EXT_VALUE, 0, UTF8_EXT_VALUE.length())) {
+            // Decoded, it could hold what a header cannot (a line break, a terminal escape, a bidi
+            // override): refused by checkedMessage, as in a message sent in JSON.
             message = percentDecoded(raw.substring(UTF8_EXT_VALUE.length()));
-            // Decoded, it could hold what a header cannot: a line break, a terminal escape, a bidi override.
-            int lineFeed = message.indexOf('\n');
-            (lineFeed >= 0 ? Optional.of(ShownText.named('\n') + " at character " + (lineFeed + 1))
-                    : ShownText.firstActedOn(message)).ifPresent(c -> {
-                throw new ApiException(Problem.badRequest("X-Change-Message holds " + c + ", which is not accepted:"
-                        + " a change message is one line of text"));
-            });
         } else if (raw.chars().allMatch(c -> c < 0x80)) {
             message = raw;
         } else {
@@ -299,10 +294,29 @@ final class ConfigHttpService implements ApiService {
         }
     }
 
+    /**
+     * The one rule for a change message, wherever it comes from ({@code X-Change-Message}, the
+     * {@code message} of a rollback or a rollout): one line of text people read in the history, the
+     * audit and on terminals, kept for good. Refused: NUL, a line feed, and every character that a
+     * terminal or editor would act on rather than show ({@link ShownText#actedOn}: escapes, carriage
+     * returns, bidi overrides, line separators); and more than {@link PublishRequest#MAX_MESSAGE_LENGTH}
+     * characters.
+     *
+     * @param message the message
+     * @param source  how the problem names it: {@code X-Change-Message}, {@code 'message'}
+     * @return the message
+     * @throws ApiException 400 naming the source and the first refused character
+     */
     static String checkedMessage(String message, String source) {
         if (message.indexOf('\u0000') >= 0) {
             throw new ApiException(Problem.badRequest(source + " contains a NUL character, which is not accepted"));
         }
+        int lineFeed = message.indexOf('\n');
+        (lineFeed >= 0 ? Optional.of(ShownText.named('\n') + " at character " + (lineFeed + 1))
+                : ShownText.firstActedOn(message)).ifPresent(c -> {
+            throw new ApiException(Problem.badRequest(source + " holds " + c + ", which is not accepted:"
+                    + " a change message is one line of text"));
+        });
         if (message.length() > PublishRequest.MAX_MESSAGE_LENGTH) {
             throw new ApiException(Problem.badRequest(source + " is limited to "
                     + PublishRequest.MAX_MESSAGE_LENGTH + " characters"));
