@@ -32,7 +32,8 @@ class CliRolloutsIT {
     @BeforeAll
     static void session() throws Exception {
         cli = SERVER.cli();
-        // A canary that has reported once (not stale) and will not report the staged version: its wave waits.
+        // A canary that was in touch once (not stale: it pushed, as an agent running the defaults does, with
+        // no revision to report) and will not report the staged version: its wave waits.
         HttpClient http = HttpClient.newHttpClient();
         HttpResponse<String> registered = http.send(HttpRequest.newBuilder(URI.create(SERVER.url()
                         + "/api/v1/collectors/register")).header("Content-Type", "application/json")
@@ -41,12 +42,12 @@ class CliRolloutsIT {
                         + "\"canary\":\"true\"}}")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(201, registered.statusCode(), registered.body());
         JsonNode body = Output.JSON.readTree(registered.body());
-        HttpResponse<String> reported = http.send(HttpRequest.newBuilder(URI.create(SERVER.url() + "/api/v1/collectors/"
-                        + body.path("collector_id").asString() + "/status")).header("Content-Type", "application/json")
+        HttpResponse<String> pushed = http.send(HttpRequest.newBuilder(URI.create(SERVER.url() + "/api/v1/metrics/push"))
+                .header("Content-Type", "application/json")
                 .header("Authorization", "Bearer " + body.path("access_token").asString())
-                .POST(HttpRequest.BodyPublishers.ofString("{\"version\":1,\"status\":\"APPLIED\",\"error\":\"\","
-                        + "\"effective_sha256\":\"" + "0".repeat(64) + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(204, reported.statusCode(), reported.body());
+                .POST(HttpRequest.BodyPublishers.ofString("{\"batch_id\":\"canary-1\",\"samples\":[]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, pushed.statusCode(), pushed.body());
         cli.run("groups", "create", "rgroup", "--selector", "rteam=r1").expect(ExitCodes.OK);
     }
 

@@ -35,8 +35,11 @@ class CapabilitiesIT {
         assertEquals(200, viewer.login("watcher", "password-of-watcher").statusCode());
     }
 
+    /** A registered collector with a first configuration: an agent reports a revision it was sent. */
     private static ApiClient registered(String name, String labelsJson) {
-        return ApiClient.registeredCollector(SERVER.port(), name, labelsJson);
+        ApiClient agent = ApiClient.registeredCollector(SERVER.port(), name, labelsJson);
+        assertEquals(201, admin.putToml("/api/v1/config/" + agent.subject(), "[collector]\npush_interval = 60\n").statusCode());
+        return agent;
     }
 
     private static String idOf(ApiClient collector) {
@@ -120,7 +123,7 @@ class CapabilitiesIT {
         assertTrue(r.body().contains("\"capability\":\"agent_schema\"") && r.body().contains("collectors.pg_stat_statements.top"),
                 r.body());
         assertTrue(r.body().contains("understands 1"), r.body());
-        assertEquals(404, admin.get("/api/v1/config/" + old).statusCode(), "nothing stored");
+        assertFalse(admin.get("/api/v1/config/" + old).body().contains("top = 5"), "nothing stored");
 
         assertEquals(201, admin.putToml("/api/v1/config/" + upgraded, doc).statusCode());
     }
@@ -129,7 +132,7 @@ class CapabilitiesIT {
     void forceAcceptsAndTheFleetViewMarksTheMemberButAViewerCannotForce() {
         String lacks = member("forced", "{}", facts(2, "[\"plpgsql\"]"));
         assertEquals(403, viewer.putToml("/api/v1/config/" + lacks + "?force=true", STATEMENTS).statusCode());
-        assertEquals(404, admin.get("/api/v1/config/" + lacks).statusCode(), "the viewer stored nothing");
+        assertFalse(admin.get("/api/v1/config/" + lacks).body().contains("pg_stat_statements"), "the viewer stored nothing");
         assertEquals(400, admin.putToml("/api/v1/config/" + lacks + "?force=yes", STATEMENTS).statusCode());
 
         HttpResponse<String> forced = admin.putToml("/api/v1/config/" + lacks + "?force=true", STATEMENTS);

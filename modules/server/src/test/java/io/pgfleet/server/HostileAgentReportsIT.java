@@ -30,8 +30,12 @@ class HostileAgentReportsIT {
         admin = ApiClient.asAdmin(SERVER.port());
     }
 
+    /** A registered collector with a first configuration (version 1): an agent reports a revision it was sent. */
     private static ApiClient registeredAgent() {
-        return ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"reporting-agent-" + IDS.incrementAndGet() + "\"}");
+        ApiClient agent = ApiClient.registeredCollector(SERVER.port(),
+                "{\"name\":\"reporting-agent-" + IDS.incrementAndGet() + "\"}");
+        assertEquals(201, admin.putToml("/api/v1/config/" + agent.subject(), "[collector]\npush_interval = 60\n").statusCode());
+        return agent;
     }
 
     private static HttpResponse<String> report(ApiClient agent, String allowListsJson) {
@@ -46,6 +50,32 @@ class HostileAgentReportsIT {
 
     private static long count(String sql) throws SQLException {
         return SERVER.database().count(sql);
+    }
+
+    /**
+     * A report of a revision that never existed was stored: the fleet view showed the collector
+     * applied at 2147483647, above its latest version. It is refused naming the latest revision.
+     */
+    @Test
+    void aReportOfARevisionAboveTheLatestIsRefusedNamingTheLatestAndNothingIsStored() throws SQLException {
+        ApiClient agent = registeredAgent();
+        String id = agent.subject();
+        String seen = "SELECT count(*) FROM collectors WHERE id = '" + id + "' AND last_seen_at IS NOT NULL";
+        long seenBefore = count(seen);
+
+        for (long version : new long[] {2, Integer.MAX_VALUE}) {
+            for (String status : new String[] {"APPLIED", "FAILED"}) {
+                HttpResponse<String> r = agent.postJson("/api/v1/collectors/" + id + "/status", "{\"version\":" + version
+                        + ",\"status\":\"" + status + "\",\"error\":\"" + (status.equals("FAILED") ? "no such key" : "") + "\",\"effective_sha256\":\"" + "0".repeat(64) + "\"}");
+                assertProblem(r, 409, "/unknown-revision");
+                assertTrue(r.body().contains("\"latest_version\":1"), r.body());
+            }
+        }
+        assertEquals(0, count("SELECT count(*) FROM collector_status WHERE collector_id = '" + id + "'"), "nothing stored");
+        assertEquals(seenBefore, count(seen), "not even the collector's last contact");
+
+        assertEquals(204, agent.postJson("/api/v1/collectors/" + id + "/status", "{\"version\":1,\"status\":\"APPLIED\","
+                + "\"effective_sha256\":\"" + "0".repeat(64) + "\"}").statusCode(), "the latest revision is reported");
     }
 
     @Test

@@ -63,12 +63,16 @@ final class RolloutFleet {
             return r.body();
         }
 
-        /** Reports that it applied its current effective revision (or, before it has one, that it runs the defaults). */
+        /**
+         * Reports that it applied its current effective revision; before it has one, pushes an empty
+         * batch, as an agent running the defaults does (it has no revision to report).
+         */
         void applied() {
             JsonObject e = effective();
             if (e.isNull("revision")) {
-                report("{\"version\":1,\"status\":\"APPLIED\",\"error\":\"\",\"effective_sha256\":\"" + "0".repeat(64)
-                        + "\"}");
+                HttpResponse<String> r = client.postJson("/api/v1/metrics/push",
+                        "{\"batch_id\":\"seen-" + java.util.UUID.randomUUID() + "\",\"samples\":[]}");
+                assertEquals(202, r.statusCode(), r.body());
                 return;
             }
             report("{\"version\":" + e.getInt("revision") + ",\"status\":\"APPLIED\",\"error\":\"\",\"effective_sha256\":\""

@@ -627,7 +627,16 @@ public final class AgentCore {
             p.reporter().report(pendingReport.get());
             pendingReport = Optional.empty();
         } catch (ServerException e) {
-            log("could not report the apply status yet (" + e.getMessage() + "); will retry");
+            if (e.kind() == ServerException.Kind.REJECTED) {
+                // The server will never take this report (a 409 for a revision it does not have, after its
+                // database went back to an older backup): sent again after every pull it would be refused
+                // every time, and logged every time. The next version applied is reported anew.
+                log("the server refused the apply status report of version " + pendingReport.get().version()
+                        + " (" + e.getMessage() + "); it is dropped");
+                pendingReport = Optional.empty();
+            } else {
+                log("could not report the apply status yet (" + e.getMessage() + "); will retry");
+            }
         }
     }
 

@@ -88,6 +88,36 @@ class AgentCoreTest {
     }
 
     @Test
+    void aStatusReportTheServerRefusesIsDroppedWithOneLogLineNotSentAgainAfterEveryPull() {
+        AgentCore core = f.started(1, SYSSTAT_EVERY_2S);
+        // As a server restored from an older backup answers a report of a revision it does not have.
+        f.reportAnswer = r -> Optional.of(new ServerException(ServerException.Kind.REJECTED,
+                "status report answered 409: unknown-revision", null));
+        f.published = Optional.of(Map.entry(2, SYSSTAT_EVERY_2S.replace("interval = 2", "interval = 3")));
+        f.scheduler.runFor(Duration.ofMinutes(10));
+        assertEquals(2, core.appliedVersion());
+        assertEquals(1, f.reportAttempts.stream().filter(r -> r.version() == 2).count(),
+                "refused once, not sent again: " + f.reportAttempts.size() + " attempts in all");
+        assertEquals(1, f.log.stream().filter(l -> l.contains("refused the apply status report of version 2")).count(),
+                f.log.toString());
+        assertFalse(f.logged("will retry"), f.log.toString());
+    }
+
+    @Test
+    void aStatusReportThatCouldNotBeDeliveredIsSentAgainAfterTheNextPull() {
+        AgentCore core = f.started(1, SYSSTAT_EVERY_2S);
+        java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger(1);
+        f.reportAnswer = r -> refusals.getAndDecrement() > 0
+                ? Optional.of(new ServerException(ServerException.Kind.UNAVAILABLE, "status report answered 503", null))
+                : Optional.empty();
+        f.published = Optional.of(Map.entry(2, SYSSTAT_EVERY_2S.replace("interval = 2", "interval = 3")));
+        f.scheduler.runFor(Duration.ofMinutes(3));
+        assertEquals(2, core.appliedVersion());
+        assertEquals(List.of(2), f.reports.stream().map(StatusReporter.Report::version).filter(v -> v == 2).toList(),
+                "delivered once the server takes it: " + f.reportAttempts.size() + " attempts in all");
+    }
+
+    @Test
     void everySkippedVersionIsLoggedWithItsReasonAndAServerIgnoringAfterCannotMakeABusyLoop() {
         AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).serverIgnoringAfter().start();
         f.scheduler.runFor(Duration.ofMinutes(1));

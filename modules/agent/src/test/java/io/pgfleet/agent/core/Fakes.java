@@ -26,6 +26,10 @@ final class Fakes {
     final List<String> log = new CopyOnWriteArrayList<>();
     final List<ConfigSource.Request> requests = new ArrayList<>();
     final List<StatusReporter.Report> reports = new ArrayList<>();
+    /** How the server answers a status report: empty accepts it (each attempt is in {@link #reportAttempts}). */
+    Function<StatusReporter.Report, Optional<ServerException>> reportAnswer = r -> Optional.empty();
+    /** Every status report sent, accepted or not. */
+    final List<StatusReporter.Report> reportAttempts = new ArrayList<>();
     final Map<String, List<Sample>> stored = new java.util.LinkedHashMap<>();
     final List<Integer> pushedSizes = new ArrayList<>();
     final List<CollectorKind> collected = new ArrayList<>();
@@ -263,7 +267,14 @@ final class Fakes {
         };
         TomlDocumentParser parser = new TomlDocumentParser();
         return new AgentCore(new AgentCore.Settings("test", "host", Map.of(), allow, bufferSamples),
-                new AgentCore.Ports(source, reports::add, sink, enroller, credentials, metrics, host, realStore.orElse(store),
+                new AgentCore.Ports(source, report -> {
+                    reportAttempts.add(report);
+                    Optional<ServerException> refused = reportAnswer.apply(report);
+                    if (refused.isPresent()) {
+                        throw refused.get();
+                    }
+                    reports.add(report);
+                }, sink, enroller, credentials, metrics, host, realStore.orElse(store),
                         parser::parse, scheduler, new java.util.Random(42), log::add, new SelfMetrics() {
                             @Override
                             public void pulled(PullResult result) {

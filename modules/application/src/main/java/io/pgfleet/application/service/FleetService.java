@@ -48,8 +48,7 @@ final class FleetService implements ReportStatusUseCase, PushMetricsUseCase, Fle
                           java.util.Optional<io.pgfleet.domain.fleet.HostFacts> facts) {
         ApplyReport report = new ApplyReport(collectorId, version, status, error, effectiveSha256, clock.instant(),
                 allowances, agentVersion, facts);
-        return reports.saveApplyReport(report) ? new Receipt.Stored(0)
-                : new Receipt.CollectorNotFound();
+        return reports.saveApplyReport(report);
     }
 
     @Override

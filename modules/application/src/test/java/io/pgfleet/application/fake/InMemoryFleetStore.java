@@ -43,12 +43,12 @@ public final class InMemoryFleetStore implements SaveApplyReportPort, SaveSample
     }
 
     @Override
-    public synchronized boolean saveApplyReport(ApplyReport report) {
+    public synchronized Receipt saveApplyReport(ApplyReport report) {
         if (collectors.loadCollector(report.collectorId()).isEmpty()) {
-            return false;
+            return new Receipt.CollectorNotFound();
         }
         reports.add(report);
-        return true;
+        return new Receipt.Stored(0);
     }
 
     @Override

@@ -23,4 +23,14 @@ public sealed interface Receipt {
     /** No such collector. */
     record CollectorNotFound() implements Receipt {
     }
+
+    /**
+     * A status report names a revision above the collector's latest effective revision: one that
+     * never existed here (a database restored from an older backup, an agent's own mistake). Nothing
+     * was stored.
+     *
+     * @param latest the collector's latest effective revision, 0 when it has none
+     */
+    record UnknownRevision(int latest) implements Receipt {
+    }
 }

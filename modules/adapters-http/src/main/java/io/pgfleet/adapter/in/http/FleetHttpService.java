@@ -197,6 +197,11 @@ final class FleetHttpService implements ApiService {
             }
             case Receipt.CollectorNotFound nf -> Problem.notFound("collector-not-found",
                     "the collector is unknown").send(res);
+            // Stored, it would show the collector ahead of its latest revision, in sync with nothing.
+            case Receipt.UnknownRevision u -> new Problem(Status.CONFLICT_409, "unknown-revision",
+                    "No such revision", "the report names a revision above the collector's latest, "
+                    + u.latest() + "; nothing was stored: fetch the configuration and report what it names",
+                    Map.of("latest_version", u.latest())).send(res);
         }
     }
 

@@ -89,12 +89,20 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
     }
 
     @Override
-    public boolean saveApplyReport(ApplyReport r) {
+    public Receipt saveApplyReport(ApplyReport r) {
         return Rows.guard("saving an apply report", () -> Rows.inTransaction(db, tx -> {
+            // The collector's row is locked first (as a publish locks it), so the latest revision read
+            // next is the one the report is stored against. A report is for a revision the agent read,
+            // which was committed before it could be read: one above the latest never existed here.
             long seen = tx.update("UPDATE collectors SET last_seen_at = ? WHERE id = ?",
                     Rows.timestamp(r.reportedAt()), r.collectorId().value());
             if (seen == 0) {
-                return false;
+                return new Receipt.CollectorNotFound();
+            }
+            int latest = tx.get("SELECT coalesce(max(revision), 0) AS latest FROM effective_configs WHERE collector_id = ?",
+                    r.collectorId().value()).map(row -> Rows.integer(row, "latest")).orElse(0);
+            if (r.version() > latest) {
+                return new Receipt.UnknownRevision(latest);
             }
             tx.insert("""
                             INSERT INTO collector_status AS s (collector_id, applied_version, last_attempted, last_status,
@@ -114,8 +122,8 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                     r.effectiveSha256(), Rows.timestamp(r.reportedAt()),
                     r.allowances().map(FleetPersistenceAdapter::json).orElse(null), r.agentVersion(),
                     r.facts().map(FactsJson::facts).orElse(null));
-            return true;
-        }));
+            return new Receipt.Stored(0);
+        }, rc -> !(rc instanceof Receipt.UnknownRevision)));
     }
 
     @Override

@@ -57,7 +57,8 @@ public interface ReportStatusUseCase {
      * @param allowances      the host's allow-lists, when the agent sends them
      * @param agentVersion    the agent's own version, empty when it did not say
      * @param facts           the host's facts, when the agent sends them
-     * @return stored or collector not found
+     * @return stored, collector not found, or unknown revision (a version above the collector's latest
+     *         effective revision: nothing stored)
      * @throws IllegalArgumentException when a part is malformed (the report is not stored)
      */
     Receipt report(CollectorId collectorId, int version, ApplyStatus status, String error,
