@@ -237,6 +237,27 @@ class HostileHttpIT {
         assertEquals(audit, admin.get("/api/v1/audit").body(), "nothing audited");
     }
 
+    /**
+     * A problem repeated the invalid value it named, whole: a sample name of 5,000 characters came
+     * back in the answer (and any field could, up to the body limit). A quoted value is cut to its
+     * first 64 characters and its length, and no detail is longer than its bound.
+     */
+    @Test
+    void aProblemQuotesTheBeginningOfALongValueAndItsLengthNeverTheWholeValue() {
+        ApiClient agent = ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"long-sample-name\"}");
+        String name = "m_" + "a".repeat(5000);
+        HttpResponse<String> r = agent.postJson("/api/v1/metrics/push", "{\"batch_id\":\"long-name-1\",\"samples\":[{\"name\":\""
+                + name + "\",\"labels\":{},\"value\":1,\"ts\":\"2026-01-01T00:00:00Z\"}]}");
+        assertProblem(r, 400, "m_" + "a".repeat(62) + "\u2026 (5002 characters)");
+        assertTrue(r.body().length() < 600, "the answer is bounded: " + r.body().length() + " characters");
+
+        String key = "k".repeat(50_000);
+        HttpResponse<String> field = admin.postJson("/api/v1/config/no-such-collector/rollback",
+                "{\"to_version\":1,\"" + key + "\":1}");
+        assertProblem(field, 400, "characters in all; the rest is not shown)");
+        assertTrue(field.body().length() < 2600, "the answer is bounded: " + field.body().length() + " characters");
+    }
+
     private static int count(String text, String what) {
         int n = 0;
         for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {

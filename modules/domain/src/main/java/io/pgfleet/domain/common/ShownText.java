@@ -75,4 +75,36 @@ public final class ShownText {
         }
         return b.toString();
     }
+
+    /** The most characters of a value a message quotes: enough to recognise it, never the whole of a long one. */
+    public static final int MAX_QUOTED = 64;
+
+    /**
+     * A value as a message quotes it: whole when it has at most {@link #MAX_QUOTED} characters,
+     * else its first {@link #MAX_QUOTED}, then {@code … (N characters)}; a message that repeated a
+     * value of any length would cost what the value costs, in every answer and every log line.
+     *
+     * @param s the value, null quoted as {@code null}
+     * @return the value or its beginning, and its length
+     */
+    public static String quoted(String s) {
+        return cut(String.valueOf(s), MAX_QUOTED, " characters)");
+    }
+
+    /**
+     * A text cut to at most {@code max} characters (never between the halves of a surrogate pair),
+     * followed by {@code … (N} and the suffix when it was longer.
+     *
+     * @param s      the text
+     * @param max    the most characters kept
+     * @param suffix what follows the total length, e.g. {@code " characters)"}
+     * @return the text, or its beginning and its length
+     */
+    public static String cut(String s, int max, String suffix) {
+        if (s.length() <= max) {
+            return s;
+        }
+        int end = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
+        return s.substring(0, end) + "\u2026 (" + s.length() + suffix;
+    }
 }

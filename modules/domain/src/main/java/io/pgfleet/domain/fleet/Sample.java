@@ -23,7 +23,8 @@ public record Sample(String name, Map<String, String> labels, double value, Inst
     /** Requires a metric-style name, finite value and short labels. */
     public Sample {
         if (name == null || !NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("a metric name is letters, digits, '_' or ':' (at most 128), got '" + name + "'");
+            throw new IllegalArgumentException("a metric name is letters, digits, '_' or ':' (at most 128), got '"
+                    + io.pgfleet.domain.common.ShownText.quoted(name) + "'");
         }
         Objects.requireNonNull(ts, "ts");
         if (!Double.isFinite(value)) {

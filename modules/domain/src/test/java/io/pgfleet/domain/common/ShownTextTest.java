@@ -23,4 +23,18 @@ class ShownTextTest {
         assertEquals(Optional.of("U+001B ESCAPE at character 2"), ShownText.firstActedOn("x\u001b[2J"));
         assertEquals(Optional.empty(), ShownText.firstActedOn("line one\nline two\tand a tab"));
     }
+
+    @Test
+    void aQuotedValueIsWholeUpToSixtyFourCharactersAndBeyondItsBeginningAndItsLength() {
+        assertEquals("m_" + "a".repeat(62), ShownText.quoted("m_" + "a".repeat(62)));
+        assertEquals("m_" + "a".repeat(62) + "\u2026 (5002 characters)", ShownText.quoted("m_" + "a".repeat(5000)));
+        assertEquals("null", ShownText.quoted(null));
+    }
+
+    @Test
+    void aCutNeverSplitsASurrogatePair() {
+        String emoji = "\ud83d\ude00";
+        String s = "a".repeat(63) + emoji + "tail";
+        assertEquals("a".repeat(63) + "\u2026 (69 characters)", ShownText.quoted(s));
+    }
 }

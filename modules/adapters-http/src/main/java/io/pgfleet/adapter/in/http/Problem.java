@@ -26,10 +26,17 @@ record Problem(Status status, String slug, String title, String detail, Map<Stri
     static final String TYPE_BASE = "https://pgfleet.io/problems/";
     static final String MEDIA_TYPE = "application/problem+json";
 
-    /** Escapes the title and the detail. */
+    /**
+     * The most characters of a detail. Details quote requests; a quoted value is cut where the
+     * detail is written ({@link ShownText#quoted}), and this bounds whatever was not, so that no
+     * answer repeats a request's field whole up to the body limit.
+     */
+    static final int MAX_DETAIL = 2000;
+
+    /** Escapes the title and the detail, and cuts a detail longer than {@link #MAX_DETAIL}. */
     Problem {
         title = ShownText.escaped(title);
-        detail = ShownText.escaped(detail);
+        detail = ShownText.cut(ShownText.escaped(detail), MAX_DETAIL, " characters in all; the rest is not shown)");
     }
 
     Problem(Status status, String slug, String title, String detail) {
