@@ -55,6 +55,17 @@ final class ActivePrincipals {
         }
     }
 
+    /**
+     * The answer this instance last learned for a principal, however old, unless it forgot the
+     * principal since (a revocation, a disabled user, a decommission made here); otherwise a
+     * {@link #check}. For a request that already passed a check and waited: it asks the database
+     * only about principals changed on this instance meanwhile.
+     */
+    Authentication recheck(Principal principal, Function<Principal, Authentication> lookup) {
+        Entry e = entries.get(principal);
+        return e != null ? e.answer() : check(principal, lookup);
+    }
+
     private static Authentication join(CompletableFuture<Authentication> running) {
         try {
             return running.join();

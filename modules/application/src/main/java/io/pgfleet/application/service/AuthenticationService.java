@@ -42,6 +42,14 @@ final class AuthenticationService implements AuthenticateQuery {
         };
     }
 
+    @Override
+    public Authentication authenticateAgain(String accessToken) {
+        return switch (tokens.verify(accessToken, clock.instant())) {
+            case AccessTokenPort.TokenCheck.Invalid i -> new Authentication.Rejected(i.reason());
+            case AccessTokenPort.TokenCheck.Valid v -> active.recheck(v.principal(), this::active);
+        };
+    }
+
     /** A genuine token is not enough: its user must still be enabled with that role, its collector not revoked. */
     private Authentication active(Principal p) {
         if (p.role() == Role.COLLECTOR) {

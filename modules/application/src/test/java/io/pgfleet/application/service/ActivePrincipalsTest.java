@@ -43,6 +43,33 @@ class ActivePrincipalsTest {
     }
 
     @Test
+    void aWatchCheckedAgainAsksOnlyAboutSubjectsChangedHereMeanwhile() {
+        ActivePrincipals active = new ActivePrincipals();
+        AtomicInteger lookups = new AtomicInteger();
+        java.util.function.Function<Principal, Authentication> database = p -> {
+            lookups.incrementAndGet();
+            return new Authentication.Authenticated(p);
+        };
+        List<Principal> watchers = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            watchers.add(new Principal("db-" + i, Role.COLLECTOR));
+        }
+        watchers.forEach(w -> active.check(w, database));
+        assertEquals(1000, lookups.get(), "each watch was checked when it began");
+
+        watchers.forEach(w -> assertInstanceOf(Authentication.Authenticated.class, active.recheck(w, database)));
+        assertEquals(1000, lookups.get(), "waking them all asks the database nothing");
+
+        active.forget("db-7");
+        Authentication revoked = active.recheck(watchers.get(7), p -> {
+            lookups.incrementAndGet();
+            return new Authentication.Rejected("collector db-7 is revoked or gone");
+        });
+        assertInstanceOf(Authentication.Rejected.class, revoked, "revoked here meanwhile: asked again");
+        assertEquals(1001, lookups.get());
+    }
+
+    @Test
     void requestsArrivingTogetherShareOneLookup() throws Exception {
         ActivePrincipals active = new ActivePrincipals();
         AtomicInteger lookups = new AtomicInteger();

@@ -156,7 +156,7 @@ final class ApiRoutes {
                 }
                 authorize(req, route, caller.get());
                 req.context().register(new Recheck(() -> {
-                    Optional<Principal> still = authenticate(req, res);
+                    Optional<Principal> still = authenticate(req, res, true);
                     still.ifPresent(p -> authorize(req, route, p));
                     return still.isPresent();
                 }));
@@ -192,6 +192,14 @@ final class ApiRoutes {
 
     /** The caller behind the bearer token, or empty when a 401 was sent. */
     private Optional<Principal> authenticate(ServerRequest req, ServerResponse res) {
+        return authenticate(req, res, false);
+    }
+
+    /**
+     * The caller behind the bearer token, or empty when a 401 was sent; {@code again} for a request
+     * that was checked before and waited ({@link AuthenticateQuery#authenticateAgain}).
+     */
+    private Optional<Principal> authenticate(ServerRequest req, ServerResponse res, boolean again) {
         String header = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
         if (header.isEmpty()) {
             unauthorized(res, "this endpoint needs 'Authorization: Bearer <access token>'; get one from POST /api/v1/auth/login",
@@ -203,7 +211,8 @@ final class ApiRoutes {
                     "Bearer realm=\"pgfleet\", error=\"invalid_request\"");
             return Optional.empty();
         }
-        return switch (auth.authenticate(header.substring(7).trim())) {
+        String token = header.substring(7).trim();
+        return switch (again ? auth.authenticateAgain(token) : auth.authenticate(token)) {
             case Authentication.Authenticated a -> {
                 req.context().register(a.principal());
                 yield Optional.of(a.principal());

@@ -19,6 +19,19 @@ public interface AuthenticateQuery {
     Authentication authenticate(String accessToken);
 
     /**
+     * Checks a bearer token again for a request that waited (a held watch, about to answer): the
+     * token itself as {@link #authenticate} does, its subject's activity as this instance last
+     * learned it. The database is asked only when this instance has forgotten the subject since —
+     * it revoked, disabled, demoted or decommissioned it — so that waking thousands of watchers at
+     * once costs no query each; a change made on another instance is seen at the caller's next
+     * request, within the usual 2 s.
+     *
+     * @param accessToken the token text
+     * @return the principal, or why not
+     */
+    Authentication authenticateAgain(String accessToken);
+
+    /**
      * Decides an operation that is not about one collector.
      *
      * @param principal who
