@@ -22,7 +22,7 @@ import java.util.Objects;
  *   <tr><td>login_free_failures</td><td>PGFLEET_LOGIN_FREE_FAILURES</td><td>5</td></tr>
  *   <tr><td>login_failures_per_address</td><td>PGFLEET_LOGIN_FAILURES_PER_ADDRESS</td><td>30 (per minute)</td></tr>
  *   <tr><td>parse_slots</td><td>PGFLEET_PARSE_SLOTS</td><td>half the processors, at least 1</td></tr>
- *   <tr><td>parse_queue</td><td>PGFLEET_PARSE_QUEUE</td><td>16</td></tr>
+ *   <tr><td>parse_queue</td><td>PGFLEET_PARSE_QUEUE</td><td>256</td></tr>
  * </table>
  *
  * @param maxConnections          open TCP connections the listener accepts at once
@@ -77,7 +77,7 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
     public static LimitSettings defaults() {
         return new LimitSettings(12_000, Duration.ofSeconds(120), 4, List.of(),
                 Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 16, 5, 30,
-                Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 16);
+                Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 256);
     }
 
     /**

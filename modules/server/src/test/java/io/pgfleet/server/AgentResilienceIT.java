@@ -170,7 +170,9 @@ class AgentResilienceIT {
                     issued.replaceAll(".*\"enrolment_token\":\"([^\"]+)\".*", "$1"));
             Instant rebound = Instant.now();
             agent.hangUp();
-            agent.await("re-enrolled: collector " + id + " is this agent's again", SOON);
+            // SIGHUP makes the agent look for the token at once unless its pull lane is inside a
+            // watch the server still holds (up to 66 s): then it looks when that watch ends.
+            agent.await("re-enrolled: collector " + id + " is this agent's again", Duration.ofSeconds(150));
             await(() -> !times(id, rebound, Instant.now().plusSeconds(60)).isEmpty());
             try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(
                     "SELECT count(*) FROM collectors WHERE name = 'e2e-agent'")) {
