@@ -116,6 +116,12 @@ final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
         if (cached != null && cached.revision().value() >= Math.max(known, seen)) {
             return Optional.of(cached);
         }
+        if (seen <= known) {
+            // Memory knows of the caller's revision (or a newer one), only its entry is behind the
+            // announcement: every watcher one change wakes is here at once, and they share one read,
+            // or wait for the change through this instance to hand over its revisions, as plain reads do.
+            return load(id);
+        }
         long before = generation;
         Optional<EffectiveRevision> read = delegate.loadEffective(id);
         read.ifPresent(r -> {

@@ -150,14 +150,22 @@ final class ApiRoutes {
         return (req, res) -> {
             req.context().register(route);
             if (!(route.access() instanceof RouteAccess.Open)) {
-                Optional<Principal> caller = authenticate(req, res);
+                Optional<String> token = bearer(req, res);
+                if (token.isEmpty()) {
+                    return;
+                }
+                Optional<Principal> caller = authenticate(req, res, token.get(), false);
                 if (caller.isEmpty()) {
                     return;
                 }
-                authorize(req, route, caller.get());
+                // Parsed once: a held watch decides its access again when it answers, and a thousand
+                // watchers woken by one change each do that at the same moment.
+                Optional<CollectorId> pathId = route.access() instanceof RouteAccess.OnCollectorInPath
+                        ? Optional.of(PathParams.collectorId(req)) : Optional.empty();
+                authorize(route, caller.get(), pathId);
                 req.context().register(new Recheck(() -> {
-                    Optional<Principal> still = authenticate(req, res, true);
-                    still.ifPresent(p -> authorize(req, route, p));
+                    Optional<Principal> still = authenticate(req, res, token.get(), true);
+                    still.ifPresent(p -> authorize(route, p, pathId));
                     return still.isPresent();
                 }));
             }
@@ -165,11 +173,11 @@ final class ApiRoutes {
         };
     }
 
-    private void authorize(ServerRequest req, DeclaredRoute route, Principal p) {
+    private void authorize(DeclaredRoute route, Principal p, Optional<CollectorId> pathId) {
         switch (route.access()) {
             case RouteAccess.Open open -> throw new IllegalStateException("an open route has no caller to authorise");
             case RouteAccess.Allowed a -> check(auth.authorize(p, a.operation()));
-            case RouteAccess.OnCollectorInPath c -> check(auth.authorize(p, c.operation(), PathParams.collectorId(req)));
+            case RouteAccess.OnCollectorInPath c -> check(auth.authorize(p, c.operation(), pathId.orElseThrow()));
             case RouteAccess.OnOwnCollector own -> {
                 CollectorId self = p.collectorId().orElseThrow(() -> new ApiException(new Problem(Status.FORBIDDEN_403,
                         "forbidden", "Not allowed", "only a collector may do this, for itself")));
@@ -190,16 +198,8 @@ final class ApiRoutes {
     record Recheck(java.util.function.BooleanSupplier check) {
     }
 
-    /** The caller behind the bearer token, or empty when a 401 was sent. */
-    private Optional<Principal> authenticate(ServerRequest req, ServerResponse res) {
-        return authenticate(req, res, false);
-    }
-
-    /**
-     * The caller behind the bearer token, or empty when a 401 was sent; {@code again} for a request
-     * that was checked before and waited ({@link AuthenticateQuery#authenticateAgain}).
-     */
-    private Optional<Principal> authenticate(ServerRequest req, ServerResponse res, boolean again) {
+    /** The bearer token of the request, or empty when a 401 was sent. */
+    private static Optional<String> bearer(ServerRequest req, ServerResponse res) {
         String header = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
         if (header.isEmpty()) {
             unauthorized(res, "this endpoint needs 'Authorization: Bearer <access token>'; get one from POST /api/v1/auth/login",
@@ -211,10 +211,20 @@ final class ApiRoutes {
                     "Bearer realm=\"pgfleet\", error=\"invalid_request\"");
             return Optional.empty();
         }
-        String token = header.substring(7).trim();
+        return Optional.of(header.substring(7).trim());
+    }
+
+    /**
+     * The caller behind the bearer token, or empty when a 401 was sent; {@code again} for a request
+     * that was checked before and waited ({@link AuthenticateQuery#authenticateAgain}), whose
+     * caller is in the request context already (a demotion meanwhile is decided by its access check).
+     */
+    private Optional<Principal> authenticate(ServerRequest req, ServerResponse res, String token, boolean again) {
         return switch (again ? auth.authenticateAgain(token) : auth.authenticate(token)) {
             case Authentication.Authenticated a -> {
-                req.context().register(a.principal());
+                if (!again) {
+                    req.context().register(a.principal());
+                }
                 yield Optional.of(a.principal());
             }
             case Authentication.Rejected r -> {

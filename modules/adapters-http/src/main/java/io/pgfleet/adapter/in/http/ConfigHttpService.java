@@ -119,8 +119,9 @@ final class ConfigHttpService implements ApiService {
             }
         }
         // The caller was checked when the watch began; a hold outlasts a revocation, a decommission or
-        // a disabled user, and no answer (not even a 304) goes to a caller no longer accepted.
-        if (!Callers.stillAllowed(req)) {
+        // a disabled user, and no answer (not even a 304) goes to a caller no longer accepted. One
+        // answered at once was checked a moment ago.
+        if (hold.waited() && !Callers.stillAllowed(req)) {
             return;
         }
         // The caller's own revision at the end of the hold. One older than the caller's is answered in

@@ -42,6 +42,16 @@ public final class WatchHold {
         }
     }
 
+    /**
+     * Whether the watch waited (its answer came after a hold, not at once): only then can its caller
+     * have changed since its request was checked. On the watch's own thread.
+     *
+     * @return true once {@link #waiting()} was called
+     */
+    public boolean waited() {
+        return waited;
+    }
+
     /** Ends the watch: it answers at once with what is current. Ending it again does nothing more. */
     public void end() {
         if (ended.compareAndSet(false, true)) {
