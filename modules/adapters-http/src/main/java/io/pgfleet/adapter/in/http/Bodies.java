@@ -29,7 +29,7 @@ final class Bodies {
         }
         if (declared < 0) {
             // Helidon would wait for a body it can never measure; the connection cannot be reused.
-            throw new ApiException(malformedLength("Content-Length must not be negative, got " + declared));
+            throw ApiException.closingConnection(malformedLength("Content-Length must not be negative, got " + declared));
         }
         if (!req.content().hasEntity()) {
             return "";
@@ -39,7 +39,7 @@ final class Bodies {
             bytes = in.readNBytes(MAX_BYTES + 1);
         } catch (DataReader.InsufficientDataAvailableException e) {
             // The client closed its side before sending all it announced: its fault, not the server's.
-            throw new ApiException(malformedLength("the body ended before its Content-Length (" + declared + " bytes)"));
+            throw ApiException.closingConnection(malformedLength("the body ended before its Content-Length (" + declared + " bytes)"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
@@ -48,7 +48,8 @@ final class Bodies {
             }
             // Helidon's chunk decoder fails with whatever it tripped over (a NumberFormatException
             // quoting the raw size line, a dump of the bytes): the client gets what is wrong, not that.
-            throw new ApiException(Problem.badRequest("the chunked body is malformed: each chunk must start with its "
+            // Where the body ends is unknown now, so nothing after it on this connection is a request.
+            throw ApiException.closingConnection(Problem.badRequest("the chunked body is malformed: each chunk must start with its "
                     + "size in hexadecimal digits alone (chunk extensions are not supported) and the body end with a "
                     + "zero-size chunk"));
         }

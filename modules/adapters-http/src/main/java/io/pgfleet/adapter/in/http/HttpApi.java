@@ -101,7 +101,16 @@ public final class HttpApi {
                 .service("/api/v1/rollouts", new RolloutsHttpService(useCases.rollouts()))
                 .service("/observe/health", new HealthHttpService(useCases.operations().health()));
         WebConsole.register(routing);
-        routing.error(ApiException.class, (req, res, e) -> e.problem().send(res))
+        routing.error(ApiException.class, (req, res, e) -> {
+                    if (e.closesConnection()) {
+                        res.header(HeaderNames.CONNECTION, "close");
+                    }
+                    e.problem().send(res);
+                    if (e.closesConnection()) {
+                        // The header alone does not stop Helidon reading the rest of the body as the next request.
+                        throw new io.helidon.webserver.CloseConnectionException("request body unreadable: " + e.problem().detail());
+                    }
+                })
                 .error(StorageUnavailableException.class, HttpApi::storageUnavailable)
                 .error(StorageRejectedException.class, HttpApi::storageRejected)
                 .error(DocumentParsingBusyException.class, HttpApi::parsingBusy)

@@ -18,10 +18,61 @@ import java.util.Set;
 final class IdentityOnlyEncoding implements ContentEncoding {
 
     static ContentEncodingContext context() {
-        return ContentEncodingContext.builder()
+        return new CaseInsensitive(ContentEncodingContext.builder()
                 .contentEncodingsDiscoverServices(false)
                 .addContentEncoding(new IdentityOnlyEncoding())
-                .build();
+                .build());
+    }
+
+    /**
+     * Content codings are case-insensitive (RFC 9110 §8.4.1): {@code Identity} is {@code identity}.
+     * Helidon looks a coding up as written, so the name is lowered before it asks.
+     */
+    private record CaseInsensitive(ContentEncodingContext delegate) implements ContentEncodingContext {
+
+        @Override
+        public io.helidon.http.encoding.ContentEncodingContextConfig prototype() {
+            return delegate.prototype();
+        }
+
+        @Override
+        public boolean contentEncodingEnabled() {
+            return delegate.contentEncodingEnabled();
+        }
+
+        @Override
+        public boolean contentDecodingEnabled() {
+            return delegate.contentDecodingEnabled();
+        }
+
+        @Override
+        public boolean contentEncodingSupported(String encodingId) {
+            return delegate.contentEncodingSupported(lower(encodingId));
+        }
+
+        @Override
+        public boolean contentDecodingSupported(String encodingId) {
+            return delegate.contentDecodingSupported(lower(encodingId));
+        }
+
+        @Override
+        public ContentEncoder encoder(String encodingId) {
+            return delegate.encoder(lower(encodingId));
+        }
+
+        @Override
+        public ContentDecoder decoder(String encodingId) {
+            return delegate.decoder(lower(encodingId));
+        }
+
+        @Override
+        public ContentEncoder encoder(io.helidon.http.Headers headers) {
+            return delegate.encoder(headers);
+        }
+
+        private static String lower(String encodingId) {
+            return encodingId.toLowerCase(java.util.Locale.ROOT);
+        }
     }
 
     @Override
