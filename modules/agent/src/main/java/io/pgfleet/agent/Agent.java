@@ -65,7 +65,7 @@ public final class Agent implements AutoCloseable {
                 new AgentCore.Settings(settings.name(), LocalSettings.hostname(), settings.labels(),
                         settings.allowLists(), settings.bufferSamples()),
                 new AgentCore.Ports(client, client, client, client, host, new MetricCollectors(), host, state,
-                        parser::parse, scheduler, RandomGenerator.getDefault(), this::log, self));
+                        parser::parse, scheduler, RandomGenerator.getDefault(), this::log, self, state));
         bind.accept(core);
         log("pid " + ProcessHandle.current().pid() + ", server " + settings.serverUrl()
                 + metricsPort.map(p -> ", metrics at http://" + hostForUrl(settings.metrics().host()) + ":" + p + "/metrics")

@@ -1,6 +1,8 @@
 package io.pgfleet.agent;
 
 import io.pgfleet.agent.core.LastKnownGoodStore;
+import io.pgfleet.agent.core.SampleSpool;
+import io.pgfleet.domain.fleet.Sample;
 import io.pgfleet.agent.transport.ServerClient;
 import io.pgfleet.domain.collector.CollectorId;
 
@@ -20,10 +22,11 @@ import java.util.Properties;
 
 /**
  * What the agent keeps on disk in its state directory: its identity and refresh token, the
- * last configuration it applied (the last-known-good), and while it registers, the registration's
- * idempotency key; each written atomically: temporary file, fsync, rename.
+ * last configuration it applied (the last-known-good), while it registers, the registration's
+ * idempotency key, and samples the server has not taken yet ({@link SampleSpool}); each written
+ * atomically: temporary file, fsync, rename.
  */
-public final class AgentState implements LastKnownGoodStore, ServerClient.RegistrationKeys {
+public final class AgentState implements LastKnownGoodStore, SampleSpool, ServerClient.RegistrationKeys {
 
     /** The file holding the identity; an agent that has one is registered. */
     static final String IDENTITY_FILE = "identity.properties";
@@ -31,6 +34,10 @@ public final class AgentState implements LastKnownGoodStore, ServerClient.Regist
     private static final java.util.regex.Pattern KEY_SYNTAX = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{16,128}");
     private static final String LKG = "last-known-good.toml";
     private static final String LKG_VERSION = "last-known-good.version";
+    /** Undelivered samples: one JSON object a line (a batch's samples carry its id). */
+    static final String UNSENT = "unsent-samples.jsonl";
+    /** A line of the spool is one sample; a longer one is damage, not a sample the agent made. */
+    private static final int MAX_SPOOL_LINE = 64 * 1024;
 
     private final Path dir;
 
@@ -185,6 +192,97 @@ public final class AgentState implements LastKnownGoodStore, ServerClient.Regist
         writeAtomically(dir.resolve(LKG_VERSION), Integer.toString(cached.version()));
     }
 
+    @Override
+    public Unsent load() {
+        Path f = dir.resolve(UNSENT);
+        if (!Files.exists(f)) {
+            return Unsent.NOTHING;
+        }
+        java.util.List<Batch> batches = new java.util.ArrayList<>();
+        java.util.List<Sample> buffered = new java.util.ArrayList<>();
+        String batchId = "";
+        java.util.List<Sample> batch = new java.util.ArrayList<>();
+        int lineNo = 0;
+        // Streamed a line at a time: the agent's heap holds the samples, not the file's text as well.
+        try (java.io.BufferedReader in = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                lineNo++;
+                if (line.length() > MAX_SPOOL_LINE) {
+                    throw new IllegalStateException(f + " line " + lineNo + " is longer than any sample");
+                }
+                jakarta.json.JsonObject o;
+                try (jakarta.json.JsonReader r = jakarta.json.Json.createReader(new java.io.StringReader(line))) {
+                    o = r.readObject();
+                }
+                Sample sample = sample(o);
+                String id = o.getString("batch_id", "");
+                if (!id.equals(batchId) && !batch.isEmpty()) {
+                    batches.add(new Batch(batchId, batch));
+                    batch = new java.util.ArrayList<>();
+                }
+                batchId = id;
+                if (id.isEmpty()) {
+                    buffered.add(sample);
+                } else {
+                    batch.add(sample);
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + f + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException(f + " line " + lineNo + " is not a kept sample: " + e.getMessage(), e);
+        }
+        if (!batch.isEmpty()) {
+            batches.add(new Batch(batchId, batch));
+        }
+        return new Unsent(batches, buffered);
+    }
+
+    private static Sample sample(jakarta.json.JsonObject o) {
+        java.util.Map<String, String> labels = new java.util.LinkedHashMap<>();
+        o.getJsonObject("labels").forEach((k, v) -> labels.put(k, ((jakarta.json.JsonString) v).getString()));
+        return new Sample(o.getString("name"), labels, o.getJsonNumber("value").doubleValue(),
+                java.time.Instant.parse(o.getString("ts")));
+    }
+
+    @Override
+    public void save(Unsent unsent) {
+        Path target = dir.resolve(UNSENT);
+        writeAtomically(target, out -> {
+            for (Batch b : unsent.batches()) {
+                for (Sample s : b.samples()) {
+                    line(out, b.id(), s);
+                }
+            }
+            for (Sample s : unsent.buffered()) {
+                line(out, "", s);
+            }
+        });
+    }
+
+    private static void line(java.io.Writer out, String batchId, Sample s) throws IOException {
+        jakarta.json.JsonObjectBuilder labels = jakarta.json.Json.createObjectBuilder();
+        s.labels().forEach(labels::add);
+        jakarta.json.JsonObjectBuilder o = jakarta.json.Json.createObjectBuilder();
+        if (!batchId.isEmpty()) {
+            o.add("batch_id", batchId);
+        }
+        out.write(o.add("name", s.name()).add("labels", labels).add("value", s.value())
+                .add("ts", s.ts().toString()).build().toString());
+        out.write('\n');
+    }
+
+    @Override
+    public void clear() {
+        Path f = dir.resolve(UNSENT);
+        try {
+            Files.deleteIfExists(f);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + f, e);
+        }
+    }
+
     /**
      * Writes a file so that readers see the old or the new content, never a mix.
      *
@@ -203,6 +301,15 @@ public final class AgentState implements LastKnownGoodStore, ServerClient.Regist
     }
 
     static void writeAtomically(Path target, String text) {
+        writeAtomically(target, out -> out.write(text));
+    }
+
+    /** Writes a file's content as it is produced. */
+    private interface Content {
+        void writeTo(java.io.Writer out) throws IOException;
+    }
+
+    private static void writeAtomically(Path target, Content content) {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try {
             // Created 0600 in the same call that creates it, never chmod'ed afterwards: a file made
@@ -210,7 +317,10 @@ public final class AgentState implements LastKnownGoodStore, ServerClient.Regist
             // temporary file left by a crash keeps the mode it had when opened again, so it goes first.
             Files.deleteIfExists(tmp);
             try (FileChannel ch = create(tmp)) {
-                ch.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+                java.io.Writer out = new java.io.BufferedWriter(java.nio.channels.Channels.newWriter(ch,
+                        StandardCharsets.UTF_8.newEncoder(), 8192));
+                content.writeTo(out);
+                out.flush();
                 ch.force(true);
             }
             try {

@@ -79,4 +79,32 @@ class AgentStateTest {
         assertEquals(Optional.of(new AgentState.Identity("c-1", "secret-refresh-token")), state.identity(), "and the agent starts");
         assertEquals(Optional.empty(), new AgentState(dir.resolve("new-host")).tightenIdentity(), "no file, nothing to say");
     }
+
+    @Test
+    void undeliveredSamplesAreKeptOwnerOnlyAndReadBackInOrderWithTheirBatchIds() throws Exception {
+        AgentState state = new AgentState(dir);
+        assertEquals(io.pgfleet.agent.core.SampleSpool.Unsent.NOTHING, state.load(), "no file: nothing kept");
+        java.time.Instant t = java.time.Instant.parse("2026-12-01T10:00:00.123Z");
+        var a = new io.pgfleet.domain.fleet.Sample("pg_up", java.util.Map.of("db", "app \"x\"\n"), 1, t);
+        var b = new io.pgfleet.domain.fleet.Sample("load1", java.util.Map.of(), 0.25, t.plusSeconds(1));
+        var c = new io.pgfleet.domain.fleet.Sample("load1", java.util.Map.of("host", "h"), -3e-7, t.plusSeconds(2));
+        var unsent = new io.pgfleet.agent.core.SampleSpool.Unsent(java.util.List.of(
+                new io.pgfleet.agent.core.SampleSpool.Batch("b-1", java.util.List.of(a, b)),
+                new io.pgfleet.agent.core.SampleSpool.Batch("b-2", java.util.List.of(c))), java.util.List.of(c, a));
+        state.save(unsent);
+        Path file = dir.resolve(AgentState.UNSENT);
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        assertEquals(unsent, state.load());
+        state.clear();
+        assertEquals(io.pgfleet.agent.core.SampleSpool.Unsent.NOTHING, state.load());
+    }
+
+    @Test
+    void aDamagedSpoolIsRefusedWithWhereItIsDamaged() throws Exception {
+        AgentState state = new AgentState(dir);
+        Files.writeString(dir.resolve(AgentState.UNSENT),
+                "{\"name\":\"a\",\"labels\":{},\"value\":1,\"ts\":\"2026-12-01T10:00:00Z\"}\n{\"name\":\"a\",\"lab");
+        IllegalStateException e = assertThrows(IllegalStateException.class, state::load);
+        assertTrue(e.getMessage().contains("line 2"), e.getMessage());
+    }
 }

@@ -18,6 +18,8 @@ final class AgentProcess implements AutoCloseable {
     private final Process process;
     private final Path stateDir;
     private final List<String> lines = new ArrayList<>();
+    /** Whether every line the process wrote has been read (a process that ended may still have lines in the pipe). */
+    private boolean outputEnded;
 
     private AgentProcess(Process process, Path stateDir) {
         this.stateDir = stateDir;
@@ -33,6 +35,11 @@ final class AgentProcess implements AutoCloseable {
                 }
             } catch (IOException ignored) {
                 // the process ended
+            } finally {
+                synchronized (lines) {
+                    outputEnded = true;
+                    lines.notifyAll();
+                }
             }
         });
     }
@@ -113,7 +120,7 @@ final class AgentProcess implements AutoCloseable {
                     }
                 }
                 long left = deadline - System.nanoTime();
-                if (left <= 0 || !process.isAlive() && i >= lines.size()) {
+                if (left <= 0 || outputEnded && i >= lines.size()) {
                     throw new AssertionError("agent never printed /" + pattern + "/; its output:\n" + String.join("\n", lines));
                 }
                 lines.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
@@ -150,7 +157,9 @@ final class AgentProcess implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        process.destroy();
+        // SIGTERM as systemd sends it, through the process handle: Process.destroy() would also close
+        // the pipe of its output, losing what the agent says while it stops.
+        process.toHandle().destroy();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly();
         }

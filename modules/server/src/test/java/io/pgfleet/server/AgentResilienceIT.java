@@ -120,6 +120,44 @@ class AgentResilienceIT {
     }
 
     @Test
+    void samplesOfAnOutageSurviveARestartOfTheAgentDuringIt() throws Exception {
+        server = PgfleetServer.start(settings);
+        ApiClient admin = ApiClient.asAdmin(server.port());
+        String id;
+        Instant down;
+        Instant stopped;
+        try (AgentProcess agent = AgentProcess.start(dir.resolve("agent"), server.port())) {
+            id = startAgentWithConfig(agent, admin);
+            await(() -> times(id, Instant.EPOCH, Instant.now()).size() >= 3);
+            down = Instant.now();
+            int from = agent.lineCount();
+            server.close();
+            server = null;
+            // Two failed pushes: the first keeps what waits on disk, the samples after it are in memory only.
+            int first = agent.await(java.util.regex.Pattern.compile("push failed"), from, SOON);
+            agent.await(java.util.regex.Pattern.compile("push failed"), first + 1, SOON);
+            stopped = Instant.now();
+            agent.close();
+            agent.await("samples not delivered are kept on disk", SOON);
+        }
+        server = PgfleetServer.start(settings);
+        try (AgentProcess again = AgentProcess.start(dir.resolve("agent"), server.port())) {
+            again.await("samples the last run could not deliver are sent first", SOON);
+            Instant windowStart = down.plusSeconds(1);
+            Instant windowEnd = stopped.minusSeconds(1);
+            long seconds = Duration.between(windowStart, windowEnd).toSeconds();
+            try {
+                await(() -> times(id, windowStart, windowEnd).size() >= seconds - 1);
+            } catch (AssertionError e) {
+                throw new AssertionError("samples of the outage before the restart missing: "
+                        + times(id, windowStart, windowEnd).size() + " of about " + seconds + " stored; agent:\n"
+                        + again.output(), e);
+            }
+            assertEquals(0, duplicates(id), "no sample is stored twice");
+        }
+    }
+
+    @Test
     void anExpiredAccessTokenIsRefreshedAndWorkContinues() throws Exception {
         server = PgfleetServer.start(settings.withAccessTokenTtl(Duration.ofSeconds(10)));
         ApiClient admin = ApiClient.asAdmin(server.port());

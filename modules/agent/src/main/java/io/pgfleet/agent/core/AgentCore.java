@@ -91,15 +91,42 @@ public final class AgentCore {
      * @param random      jitter
      * @param log         where the agent says what it does
      * @param self        the agent's own metrics ({@link SelfMetrics#NONE} when they are off)
+     * @param spool       samples kept over a restart ({@link SampleSpool#NONE} to keep none)
      */
     public record Ports(ConfigSource source, StatusReporter reporter, SampleSink sink, Enroller enroller,
                         Credentials credentials, MetricSource metrics, HostFiles host, LastKnownGoodStore store,
                         DocumentParser parser, Scheduler scheduler, RandomGenerator random, Consumer<String> log,
-                        SelfMetrics self) {
+                        SelfMetrics self, SampleSpool spool) {
 
-        /** Checks the agent's own metrics are given. */
+        /** Checks the agent's own metrics and spool are given. */
         public Ports {
             Objects.requireNonNull(self, "self");
+            Objects.requireNonNull(spool, "spool");
+        }
+
+        /**
+         * The ports without a spool: samples not delivered when the agent stops are lost.
+         *
+         * @param source      configuration
+         * @param reporter    apply reports
+         * @param sink        samples
+         * @param enroller    identity
+         * @param credentials enrolment secret or token on this host
+         * @param metrics     collectors
+         * @param host        file and environment checks
+         * @param store       last-known-good configuration
+         * @param parser      configuration documents
+         * @param scheduler   time and timers
+         * @param random      jitter
+         * @param log         where the agent says what it does
+         * @param self        the agent's own metrics
+         */
+        public Ports(ConfigSource source, StatusReporter reporter, SampleSink sink, Enroller enroller,
+                     Credentials credentials, MetricSource metrics, HostFiles host, LastKnownGoodStore store,
+                     DocumentParser parser, Scheduler scheduler, RandomGenerator random, Consumer<String> log,
+                     SelfMetrics self) {
+            this(source, reporter, sink, enroller, credentials, metrics, host, store, parser, scheduler, random, log,
+                    self, SampleSpool.NONE);
         }
 
         /**
@@ -170,6 +197,10 @@ public final class AgentCore {
     /** Whether the last-known-good was tried (at the first pull the server did not answer). */
     private boolean lastKnownGoodTried;
     private final Object pushLock = new Object();
+    /** Whether the spool holds samples (written since the last successful push, or left by the last run). */
+    private boolean spooled;
+    /** When the spool was last written while the server was away: it is rewritten at most every {@link #SPOOL_EVERY}. */
+    private Instant spooledAt = Instant.EPOCH;
     private int pullFailures;
     private int pushFailures;
     /** Written under the push lock, read by the metrics without it (a push may hold the lock for a long request). */
@@ -197,6 +228,7 @@ public final class AgentCore {
 
     /** Starts pulling and pushing; returns at once. */
     public void start() {
+        restoreSpooled();
         running = true;
         log("starting, " + p.enroller().collectorId().map(id -> "collector " + id).orElse("not registered yet")
                 + "; this host allows passwords from " + settings.allowLists().passwordDirs() + " and "
@@ -801,6 +833,7 @@ public final class AgentCore {
                 p.sink().push(b.id(), b.samples());
                 pending.pollFirst();
                 pushFailures = 0;
+                forgetSpooled();
                 p.self().pushed(SelfMetrics.PushResult.OK, b.samples().size());
             } catch (ServerException e) {
                 p.self().pushed(switch (e.kind()) {
@@ -819,9 +852,11 @@ public final class AgentCore {
                     }
                     case IDENTITY_REFUSED -> {
                         lockOut(e.getMessage());
+                        spool(false);
                         return Optional.empty();
                     }
                     case UNAVAILABLE, UNAUTHORIZED -> {
+                        spool(false);
                         // Kept under the same id: a batch the server stored before the answer was
                         // lost is stored once.
                         pushFailures++;
@@ -872,6 +907,80 @@ public final class AgentCore {
         pending.addFirst(new Batch(UUID.randomUUID().toString(), List.copyOf(s.subList(0, half))));
         log("the server found a batch of " + s.size() + " samples too large; sending it as two of " + half + " and "
                 + (s.size() - half));
+    }
+
+    /** How often, at most, the spool is rewritten while the server stays away. */
+    static final Duration SPOOL_EVERY = Duration.ofSeconds(60);
+
+    /**
+     * Keeps what is not delivered on disk: at the first failed push after a success, then at most
+     * every {@link #SPOOL_EVERY} while the server stays away, and when the agent stops (always). A
+     * crash during an outage loses at most the samples of the last minute, not the outage's.
+     * Under the push lock.
+     */
+    private void spool(boolean stopping) {
+        List<Sample> buffered = buffer.snapshot();
+        if (pending.isEmpty() && buffered.isEmpty()) {
+            forgetSpooled();
+            return;
+        }
+        Instant now = p.scheduler().now();
+        if (!stopping && spooled && Duration.between(spooledAt, now).compareTo(SPOOL_EVERY) < 0) {
+            return;
+        }
+        SampleSpool.Unsent unsent = new SampleSpool.Unsent(
+                pending.stream().map(b -> new SampleSpool.Batch(b.id(), b.samples())).toList(), buffered);
+        try {
+            p.spool().save(unsent);
+            spooled = true;
+            spooledAt = now;
+            if (stopping) {
+                log(unsent.samples() + " samples not delivered are kept on disk and sent after the next start");
+            }
+        } catch (RuntimeException e) {
+            // The samples stay in memory; only a restart before the next successful push loses them.
+            log("cannot keep the " + unsent.samples() + " undelivered samples on disk (" + e.getMessage()
+                    + "); a restart before the server takes them loses them");
+        }
+    }
+
+    /** After a successful push: what the spool held is delivered or in memory. Under the push lock. */
+    private void forgetSpooled() {
+        if (spooled) {
+            try {
+                p.spool().clear();
+                spooled = false;
+            } catch (RuntimeException e) {
+                log("cannot delete the kept samples (" + e.getMessage() + "); they may be sent again after a restart");
+            }
+        }
+    }
+
+    /** At start: samples the last run could not deliver go first, batches under their ids. */
+    private void restoreSpooled() {
+        SampleSpool.Unsent unsent;
+        try {
+            unsent = p.spool().load();
+        } catch (RuntimeException e) {
+            log("the samples kept by the last run cannot be read (" + e.getMessage() + "); they are dropped");
+            try {
+                p.spool().clear();
+            } catch (RuntimeException ignored) {
+                // logged once above; the next save replaces the file
+            }
+            return;
+        }
+        if (unsent.samples() == 0) {
+            return;
+        }
+        synchronized (pushLock) {
+            unsent.batches().forEach(b -> pending.addLast(new Batch(b.id(), b.samples())));
+            buffer.addAll(unsent.buffered());
+            // Kept until a push succeeds: a crash before then finds them again.
+            spooled = true;
+            spooledAt = p.scheduler().now();
+        }
+        log(unsent.samples() + " samples the last run could not deliver are sent first");
     }
 
     private int waiting() {
@@ -1049,6 +1158,9 @@ public final class AgentCore {
             pushOnce();
         } catch (RuntimeException e) {
             log("last push failed: " + e.getMessage());
+        }
+        synchronized (pushLock) {
+            spool(true);
         }
         running = false;
         p.metrics().close();

@@ -80,6 +80,15 @@ public final class SampleBuffer {
     }
 
     /**
+     * The samples held, oldest first, without taking them (to keep them on disk).
+     *
+     * @return a copy
+     */
+    public synchronized List<Sample> snapshot() {
+        return List.copyOf(samples);
+    }
+
+    /**
      * How many samples are waiting.
      *
      * @return the count

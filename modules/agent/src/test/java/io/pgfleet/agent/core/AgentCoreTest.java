@@ -224,6 +224,69 @@ class AgentCoreTest {
     }
 
     @Test
+    void samplesNotDeliveredWhenTheAgentStopsAreSentAfterItStartsAgainEachOnce() {
+        AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).samplesPerRun(10).buffer(20_000).start();
+        f.scheduler.runFor(Duration.ofMinutes(2));
+        f.serverAway = true;
+        f.scheduler.runFor(Duration.ofMinutes(10));
+        core.stop();
+        long produced = f.sampleSeq;
+        assertTrue(f.spooled.samples() >= 2_500, "the outage's samples are kept on disk: " + f.spooled.samples());
+        assertTrue(f.logged("samples not delivered are kept on disk"), String.join("\n", f.log));
+
+        // Started again (an upgrade, a reboot) and the server is back: what was kept goes first.
+        f.serverAway = false;
+        f.with().published(1, SYSSTAT_EVERY_2S).samplesPerRun(0).buffer(20_000).start();
+        f.scheduler.runFor(Duration.ofMinutes(2));
+        assertTrue(f.logged("samples the last run could not deliver are sent first"), String.join("\n", f.log));
+        List<Long> stored = f.storedSamples().stream().filter(x -> !x.name().equals(AgentCore.DROPPED_METRIC))
+                .map(x -> Long.parseLong(x.labels().get("n"))).toList();
+        assertEquals(stored.size(), new java.util.HashSet<>(stored).size(), "each sample stored once");
+        assertEquals(java.util.stream.LongStream.range(0, produced).boxed().toList(), stored.stream().sorted().toList(),
+                "every sample produced before the stop is stored");
+        assertEquals(SampleSpool.Unsent.NOTHING, f.spooled, "delivered: nothing is kept any more");
+    }
+
+    @Test
+    void aCrashDuringAnOutageLosesAtMostTheLastMinuteOfSamples() {
+        f.with().published(1, SYSSTAT_EVERY_2S).samplesPerRun(10).buffer(20_000).start();
+        f.scheduler.runFor(Duration.ofMinutes(2));
+        f.serverAway = true;
+        f.scheduler.runFor(Duration.ofMinutes(10).plusSeconds(30));
+        long produced = f.sampleSeq;
+        int writes = f.spoolWrites;
+        assertTrue(writes >= 10 && writes <= 12, "kept on disk at the first failure, then about once a minute: " + writes);
+
+        // kill -9: the core is gone without stopping; a new process starts on the same state directory.
+        Fakes restarted = new Fakes();
+        restarted.spooled = f.spooled;
+        restarted.with().published(1, SYSSTAT_EVERY_2S).samplesPerRun(0).buffer(20_000).start();
+        restarted.scheduler.runFor(Duration.ofMinutes(2));
+        List<Long> stored = java.util.stream.Stream.concat(f.storedSamples().stream(), restarted.storedSamples().stream())
+                .filter(x -> !x.name().equals(AgentCore.DROPPED_METRIC))
+                .map(x -> Long.parseLong(x.labels().get("n"))).toList();
+        assertEquals(stored.size(), new java.util.HashSet<>(stored).size(), "each sample stored once");
+        List<Long> missing = java.util.stream.LongStream.range(0, produced).filter(n -> !stored.contains(n)).boxed().toList();
+        // 10 samples every 2 s: a minute is 300 samples.
+        assertTrue(missing.size() <= 310, "at most the minute since the last write is lost, not the outage's "
+                + "3,000 samples: " + missing.size() + " missing");
+        assertTrue(missing.stream().allMatch(n -> n >= produced - 310), "only the newest are missing: " + missing);
+    }
+
+    @Test
+    void aStateDirectoryThatCannotKeepSamplesLeavesThemInMemoryAndSaysSo() {
+        AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).samplesPerRun(10).stateReadOnly().start();
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        f.serverAway = true;
+        f.scheduler.runFor(Duration.ofMinutes(3));
+        assertTrue(f.logged("cannot keep the"), String.join("\n", f.log));
+        f.serverAway = false;
+        f.samplesPerRun = 0;
+        f.scheduler.runFor(Duration.ofMinutes(2));
+        assertEquals(0, core.waitingSamples(), "delivered from memory all the same");
+    }
+
+    @Test
     void anHourWithoutTheServerKeepsCollectingWithinTheBufferAndAfterwardsDeliversTheNewestOnceInOrderAndTheVersionPublishedMeanwhile() {
         // The documented defaults: a buffer of 20,000 samples. 10 samples every 2 s and every 10 s make
         // 21,600 an hour, so an hour away overflows it.

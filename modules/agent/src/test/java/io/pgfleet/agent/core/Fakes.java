@@ -68,6 +68,10 @@ final class Fakes {
     long sampleSeq;
     /** Whether the state directory can be written (a full or read-only disk when false). */
     boolean stateWritable = true;
+    /** What the spool keeps, as the state directory would across restarts of the agent. */
+    SampleSpool.Unsent spooled = SampleSpool.Unsent.NOTHING;
+    /** How often the spool was written. */
+    int spoolWrites;
     /** What the monitored database offers when the core probes it; empty: unreachable. */
     Optional<io.pgfleet.domain.fleet.HostFacts.PostgresFacts> database = Optional.empty();
     /** Targets probed, in order. */
@@ -294,6 +298,26 @@ final class Fakes {
                             @Override
                             public void pushed(PushResult result, int samples) {
                                 selfMetrics.add("push " + result.label() + " " + samples);
+                            }
+                        }, new SampleSpool() {
+                            @Override
+                            public Unsent load() {
+                                return spooled;
+                            }
+
+                            @Override
+                            public void save(Unsent unsent) {
+                                if (!stateWritable) {
+                                    throw new java.io.UncheckedIOException("cannot write unsent-samples.jsonl",
+                                            new java.io.IOException("No space left on device"));
+                                }
+                                spoolWrites++;
+                                spooled = unsent;
+                            }
+
+                            @Override
+                            public void clear() {
+                                spooled = Unsent.NOTHING;
                             }
                         }));
     }
