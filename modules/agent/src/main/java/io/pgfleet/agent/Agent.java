@@ -77,7 +77,7 @@ public final class Agent implements AutoCloseable {
         core.start();
     }
 
-    /** Asks for the configuration now (SIGHUP). */
+    /** Asks for the configuration now (SIGHUP), ending a watch in progress; see {@link AgentCore#pullNow()}. */
     public void pullNow() {
         core.pullNow();
     }

@@ -61,9 +61,9 @@ public final class AgentMain {
     }
 
     /**
-     * SIGHUP makes the agent pull at once. A process that inherited SIGHUP ignored (started under
-     * {@code nohup}) keeps ignoring it: the JVM installs no handler then and answers the old
-     * disposition, SIG_IGN. Nothing else would tell the operator why {@code kill -HUP} does nothing.
+     * SIGHUP makes the agent pull at once, ending a watch in progress ({@link Agent#pullNow()}). A
+     * process that inherited SIGHUP ignored (started under {@code nohup}) keeps ignoring it: the JVM
+     * installs no handler then and answers the old disposition, SIG_IGN. Nothing else would tell the operator why {@code kill -HUP} does nothing.
      */
     private static void hangUpPulls(Agent agent) {
         try {
@@ -92,7 +92,8 @@ public final class AgentMain {
               allowed_password_dirs, allowed_password_env, allowed_hosts, [metrics] enabled/host/port
               (the agent's own metrics at http://HOST:PORT/metrics; off by default).
               PGFLEET_ENROLMENT_TOKEN: a one-time enrolment token when the file names no token file.
-              SIGHUP pulls the configuration at once (and looks for a new enrolment token);
+              SIGHUP pulls the configuration at once, ending a watch in progress (and looks for
+              a new enrolment token);
               SIGTERM stops the agent.""";
 
     private static void fail(String message) {

@@ -178,6 +178,106 @@ class ServerClientTest {
         }
     }
 
+    @Test
+    void anEndedWatchReturnsAtOnceUnansweredClosesItsConnectionAndInterruptsNoOne() throws Exception {
+        try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress());
+             ExecutorService lane = Executors.newSingleThreadExecutor()) {
+            HeldRequests server = new HeldRequests(listener);
+            ServerClient c = new ServerClient(URI.create("http://127.0.0.1:" + listener.getLocalPort()),
+                    Optional.empty(), Optional.empty(), Optional.empty(), "c-1", "r0", (id, refresh) -> { });
+            Future<List<Object>> watch = lane.submit(() -> List.of(c.fetch(new ConfigSource.Request("\"v1\"", 25, 1)),
+                    Thread.currentThread().isInterrupted()));
+            assertTrue(server.heads.take().startsWith("GET /api/v1/config/c-1?wait=25&after=1 "), "held by the server");
+
+            c.abortWatch();
+
+            assertEquals(List.of(new ConfigSource.Fetch.Aborted(), false),
+                    watch.get(10, java.util.concurrent.TimeUnit.SECONDS), "at once, and the lane is not interrupted");
+            server.closedByAgent.await();
+            // The abort ended that watch only: the next one is sent and answered.
+            server.release.countDown();
+            assertEquals(new ConfigSource.Fetch.NotModified(), c.fetch(new ConfigSource.Request("\"v1\"", 25, 1)));
+        }
+    }
+
+    @Test
+    void aPlainPullUnderWayIsNotEndedByAbortWatchAndTheAbortEndsWithIt() throws Exception {
+        try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress());
+             ExecutorService lane = Executors.newSingleThreadExecutor()) {
+            HeldRequests server = new HeldRequests(listener);
+            ServerClient c = new ServerClient(URI.create("http://127.0.0.1:" + listener.getLocalPort()),
+                    Optional.empty(), Optional.empty(), Optional.empty(), "c-1", "r0", (id, refresh) -> { });
+            Future<ConfigSource.Fetch> pull = lane.submit(() -> c.fetch(new ConfigSource.Request("", 0, 0)));
+            assertTrue(server.heads.take().startsWith("GET /api/v1/config/c-1 "), "held by the server");
+
+            c.abortWatch();
+            server.release.countDown();
+
+            assertEquals(new ConfigSource.Fetch.NotModified(), pull.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(1, server.closedByAgent.getCount(), "its connection was not cut");
+            assertEquals(new ConfigSource.Fetch.NotModified(), c.fetch(new ConfigSource.Request("\"v1\"", 25, 1)),
+                    "and the next watch is sent as usual");
+        }
+    }
+
+    /**
+     * A server that holds every request (its head in {@link #heads}) until {@link #release}, then
+     * answers 304 and closes; {@link #closedByAgent} counts a connection the agent closed first.
+     */
+    private static final class HeldRequests {
+        final java.util.concurrent.BlockingQueue<String> heads = new java.util.concurrent.LinkedBlockingQueue<>();
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch closedByAgent = new java.util.concurrent.CountDownLatch(1);
+
+        HeldRequests(java.net.ServerSocket listener) {
+            Thread.ofVirtual().start(() -> {
+                while (!listener.isClosed()) {
+                    try {
+                        java.net.Socket s = listener.accept();
+                        Thread.ofVirtual().start(() -> hold(s));
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        private void hold(java.net.Socket socket) {
+            try (java.net.Socket s = socket) {
+                java.io.InputStream in = s.getInputStream();
+                String head = "";
+                byte[] buffer = new byte[8192];
+                while (!head.contains("\r\n\r\n")) {
+                    int n = in.read(buffer);
+                    if (n < 0) {
+                        return;
+                    }
+                    head += new String(buffer, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+                }
+                heads.add(head);
+                // Reads in short slices, so that a connection the agent closes is seen as it goes.
+                s.setSoTimeout(20);
+                while (!release.await(0, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    try {
+                        if (in.read() < 0) {
+                            closedByAgent.countDown();
+                            return;
+                        }
+                    } catch (java.net.SocketTimeoutException e) {
+                        // still open
+                    }
+                }
+                s.getOutputStream().write("HTTP/1.1 304 Not Modified\r\nConnection: close\r\n\r\n"
+                        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                s.getOutputStream().flush();
+            } catch (java.io.IOException e) {
+                closedByAgent.countDown();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /**
      * Answers one request with a chunked body of one byte every 20 ms that never ends, until the
      * client closes the connection.

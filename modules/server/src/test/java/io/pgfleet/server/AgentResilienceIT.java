@@ -26,6 +26,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AgentResilienceIT {
 
     private static final Duration SOON = Duration.ofSeconds(45);
+    /**
+     * How soon SIGHUP takes effect: well below the 25 s (plus up to a tenth) the server holds the
+     * agent's watch, so that waiting for the watch to end instead fails.
+     */
+    private static final Duration HANG_UP_ACTS = Duration.ofSeconds(10);
 
     @TempDir
     Path dir;
@@ -208,9 +213,8 @@ class AgentResilienceIT {
                     issued.replaceAll(".*\"enrolment_token\":\"([^\"]+)\".*", "$1"));
             Instant rebound = Instant.now();
             agent.hangUp();
-            // SIGHUP makes the agent look for the token at once unless its pull lane is inside a
-            // watch the server still holds (up to 66 s): then it looks when that watch ends.
-            agent.await("re-enrolled: collector " + id + " is this agent's again", Duration.ofSeconds(150));
+            // SIGHUP makes the agent look for the token at once, inside a watch the server still holds too.
+            agent.await("re-enrolled: collector " + id + " is this agent's again", HANG_UP_ACTS);
             await(() -> !times(id, rebound, Instant.now().plusSeconds(60)).isEmpty());
             try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(
                     "SELECT count(*) FROM collectors WHERE name = 'e2e-agent'")) {
@@ -219,6 +223,49 @@ class AgentResilienceIT {
                     assertEquals(1, rs.getInt(1), "the same collector, never a new one");
                 }
             }
+        }
+    }
+
+    @Test
+    void aSighupWhileTheServerHoldsTheWatchReEnrolsARevokedAgentAtOnce() throws Exception {
+        server = PgfleetServer.start(settings);
+        ApiClient admin = ApiClient.asAdmin(server.port());
+        Path agentDir = dir.resolve("agent");
+        java.nio.file.Files.createDirectories(agentDir);
+        java.nio.file.Files.writeString(agentDir.resolve("agent.toml"), """
+                server_url = "http://127.0.0.1:%d"
+                name = "e2e-agent"
+                registration_secret_file = "registration-secret"
+                enrolment_token_file = "enrolment-token"
+                state_dir = "state"
+                """.formatted(server.port()));
+        try (AgentProcess agent = AgentProcess.start(agentDir, server.port())) {
+            String id = startAgentWithConfig(agent, admin);
+            // Version 2 ends the watch in progress; the next one starts as it is applied and the
+            // server holds it for 25 s at least, nothing being newer.
+            int status = admin.putToml("/api/v1/config/" + id, monitoring(db).pgStats(false, 60).sysstatEvery(2).toml())
+                    .statusCode();
+            assertTrue(status / 100 == 2, "version 2 published: " + status);
+            int applied = agent.await(java.util.regex.Pattern.compile("applied configuration version 2 "), 0, SOON);
+            Instant watchFrom = Instant.now();
+            // Revoked: the next push (every second) is refused, while the pull lane is in that watch.
+            assertEquals(204, admin.postJson("/api/v1/collectors/" + id + "/revoke", "").statusCode());
+            agent.await(java.util.regex.Pattern.compile("refuses this agent's identity for good"), applied, SOON);
+            String issued = admin.postJson("/api/v1/collectors/" + id + "/enrolment-token", "").body();
+            java.nio.file.Files.writeString(agentDir.resolve("enrolment-token"),
+                    issued.replaceAll(".*\"enrolment_token\":\"([^\"]+)\".*", "$1"));
+            Instant hungUp = Instant.now();
+            assertTrue(Duration.between(watchFrom, hungUp).compareTo(Duration.ofSeconds(10)) < 0,
+                    "the signal comes while the watch is held (it started " + Duration.between(watchFrom, hungUp) + " ago)");
+            int from = agent.lineCount();
+            agent.hangUp();
+
+            agent.await(java.util.regex.Pattern.compile("re-enrolled: collector " + id + " is this agent's again"), from,
+                    HANG_UP_ACTS);
+            // Ending the watch is neither a failure nor a reason to wait.
+            assertEquals(0, agent.output().lines().skip(from).filter(l -> l.contains("unreachable")
+                    || l.contains("pull failed") || l.contains("next attempt in")).count(), agent.output());
+            await(() -> !times(id, hungUp, Instant.now().plusSeconds(60)).isEmpty());
         }
     }
 

@@ -212,6 +212,8 @@ public final class AgentCore {
     private volatile Optional<HostFacts.PostgresFacts> probed = Optional.empty();
     private Optional<Scheduler.Task> pullTask = Optional.empty();
     private boolean pulling;
+    /** Whether {@link #pullNow()} came during the pull in progress: the next one follows at once. */
+    private boolean pullAgain;
     private Optional<Scheduler.Task> pushTask = Optional.empty();
 
     /**
@@ -237,12 +239,24 @@ public final class AgentCore {
         schedulePush(current.pushInterval());
     }
 
-    /** Asks for the configuration now (SIGHUP); a watch in progress simply ends as it would. */
+    /**
+     * Asks for the configuration now (SIGHUP), and so looks for a new enrolment token now. Between
+     * pulls the next one is due at once. During a pull the lane pulls again as soon as it ends, and
+     * a watch in progress is ended at once ({@link ConfigSource#abortWatch()}): that is neither an
+     * answer nor a failure, so no back-off follows. Any number of calls during one pull make one
+     * pull after it. Returns at once.
+     */
     public void pullNow() {
-        log("SIGHUP: pulling the configuration now");
         synchronized (this) {
+            // Said before the pull it brings, which may begin at once on its own lane.
+            log("SIGHUP: pulling the configuration now");
             if (!pulling) {
                 schedulePull(Duration.ZERO);
+            } else if (!pullAgain) {
+                // A second SIGHUP in the same pull has nothing more to end. (abortWatch returns at
+                // once and calls nothing back, so it is called under the lock.)
+                pullAgain = true;
+                p.source().abortWatch();
             }
         }
     }
@@ -274,6 +288,11 @@ public final class AgentCore {
         } finally {
             synchronized (this) {
                 pulling = false;
+                if (pullAgain) {
+                    // Asked for during this pull: whatever it came to, the operator wants one now.
+                    pullAgain = false;
+                    pause = Duration.ZERO;
+                }
             }
             schedulePull(pause);
         }
@@ -299,6 +318,11 @@ public final class AgentCore {
             }
             Instant asked = p.scheduler().now();
             ConfigSource.Fetch fetch = p.source().fetch(new ConfigSource.Request(tag, watch ? WATCH_SECONDS : 0, after));
+            if (fetch instanceof ConfigSource.Fetch.Aborted) {
+                // Ended by pullNow, which pulls again at once: no answer to learn from, no failure to
+                // back off from (the failure count and the last-known-good stay as they are).
+                return Duration.ZERO;
+            }
             pullFailures = 0;
             answered = true;
             reask = 0;
@@ -422,6 +446,10 @@ public final class AgentCore {
             }
             case ConfigSource.Fetch.NoConfiguration none -> {
                 startWithDefaultsIfIdle();
+                return false;
+            }
+            case ConfigSource.Fetch.Aborted aborted -> {
+                // Not an answer (pullOnce returns before handling one): it moves nothing.
                 return false;
             }
             case ConfigSource.Fetch.Fetched f -> {

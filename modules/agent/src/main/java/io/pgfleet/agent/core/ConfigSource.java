@@ -52,6 +52,13 @@ public interface ConfigSource {
         /** The collector has no configuration yet. */
         record NoConfiguration() implements Fetch {
         }
+
+        /**
+         * No answer: the watch was ended by {@link #abortWatch()} before the server answered. Neither
+         * an answer nor a failure: nothing is learnt about the server's versions, nothing went wrong.
+         */
+        record Aborted() implements Fetch {
+        }
     }
 
     /**
@@ -62,4 +69,16 @@ public interface ConfigSource {
      * @throws ServerException when the server cannot answer
      */
     Fetch fetch(Request request) throws ServerException;
+
+    /**
+     * Ends the watch in progress at once, from another thread (SIGHUP): its {@link #fetch} returns
+     * {@link Fetch.Aborted} without waiting for the server, and the thread that called it is not
+     * interrupted. Only a watch ({@code watchSeconds > 0}) is ended, never a plain pull nor anything
+     * else a source does for it (a token refresh): a watch changes nothing on the server, so ending
+     * it loses nothing. The abort holds until a fetch returns: a watch that starts meanwhile (after
+     * a token refresh, or in a fetch called just after the abort) is not sent but returns
+     * {@link Fetch.Aborted} at once, so an abort cannot slip between a caller's decision to watch
+     * and the request. Returns at once.
+     */
+    void abortWatch();
 }

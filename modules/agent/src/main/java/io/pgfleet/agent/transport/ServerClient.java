@@ -163,6 +163,11 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
     private volatile int schemaVersion = ConfigSchema.VERSION;
     /** How long one exchange may take beyond the time a watch is held; see {@link #ANSWER_DEADLINE}. */
     private volatile Duration answerDeadline = ANSWER_DEADLINE;
+    private final Object watchLock = new Object();
+    /** The watch exchange under way, for {@link #abortWatch()}; guarded by watchLock. */
+    private Optional<java.util.concurrent.Future<?>> watchExchange = Optional.empty();
+    /** Whether {@link #abortWatch()} was called since the last fetch returned; guarded by watchLock. */
+    private boolean watchAborted;
 
     /**
      * A client for one server.
@@ -419,9 +424,37 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
 
     @Override
     public Fetch fetch(Request request) throws ServerException {
+        try {
+            return fetchOnce(request);
+        } catch (WatchAborted e) {
+            return new Fetch.Aborted();
+        } finally {
+            synchronized (watchLock) {
+                watchAborted = false;
+            }
+        }
+    }
+
+    /**
+     * Ends the watch under way: its exchange's own thread is interrupted (which closes its socket,
+     * so the server sees the connection go and nothing is left behind) and the lane that waited for
+     * it gets {@link Fetch.Aborted}. A plain pull, a token refresh, a registration, a report or a
+     * push is never cut: a push or a refresh half done could leave the server and the agent
+     * disagreeing, while a watch changes nothing on the server.
+     */
+    @Override
+    public void abortWatch() {
+        synchronized (watchLock) {
+            watchAborted = true;
+            watchExchange.ifPresent(w -> w.cancel(true));
+        }
+    }
+
+    private Fetch fetchOnce(Request request) throws ServerException {
         String path = "/api/v1/config/" + collectorId;
         Duration timeout = Duration.ofSeconds(request.watchSeconds() + 30L);
-        return authorized(answerDeadline.plusSeconds(request.watchSeconds()), "configuration pull", () -> {
+        return authorized(answerDeadline.plusSeconds(request.watchSeconds()), "configuration pull",
+                request.watchSeconds() > 0, () -> {
             HttpClientRequest r = bearer(http.get(path)).readTimeout(timeout);
             if (request.watchSeconds() == 0) {
                 oneOff(r);
@@ -485,7 +518,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                         .add("hosts", Json.createArrayBuilder(a.hosts())))
                 .add("facts", facts(report, schemaVersion))
                 .build().toString();
-        authorized(answerDeadline, "status report", () -> bearer(oneOff(http.post("/api/v1/collectors/" + collectorId + "/status")))
+        authorized(answerDeadline, "status report", false, () -> bearer(oneOff(http.post("/api/v1/collectors/" + collectorId + "/status")))
                 .header(HeaderNames.CONTENT_TYPE, "application/json").submit(body), response -> {
             if (response.status().code() != 204) {
                 throw failure(response, "status report");
@@ -504,7 +537,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                     .add("ts", s.ts().toString()));
         }
         String body = Json.createObjectBuilder().add("batch_id", batchId).add("samples", a).build().toString();
-        authorized(answerDeadline, "push", () -> bearer(oneOff(http.post("/api/v1/metrics/push"))).header(HeaderNames.CONTENT_TYPE, "application/json")
+        authorized(answerDeadline, "push", false, () -> bearer(oneOff(http.post("/api/v1/metrics/push"))).header(HeaderNames.CONTENT_TYPE, "application/json")
                 .submit(body), response -> {
             if (response.status().code() != 202) {
                 throw failure(response, "push");
@@ -607,12 +640,16 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
     private record Answer<T>(boolean unauthorized, T value) {
     }
 
-    private <T> T authorized(Duration deadline, String what, Supplier<HttpClientResponse> request,
+    /**
+     * One request with the access token, refreshed once on a 401. A {@code watch} can be ended by
+     * {@link #abortWatch()} (each of its attempts, not the refresh between them).
+     */
+    private <T> T authorized(Duration deadline, String what, boolean watch, Supplier<HttpClientResponse> request,
                              Function<HttpClientResponse, T> handler) throws ServerException {
         keepUnsaved();
         for (int attempt = 0; attempt < 2; attempt++) {
             String used = accessToken;
-            Answer<T> answer = within(deadline, what, () -> {
+            Answer<T> answer = within(deadline, what, watch, () -> {
                 try (HttpClientResponse response = send(request)) {
                     if (response.status().code() == 401) {
                         return new Answer<T>(true, null);
@@ -642,17 +679,50 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
         T run() throws ServerException;
     }
 
+    /** A watch ended by {@link #abortWatch()}: carried out of {@link #authorized} to {@link #fetch}. */
+    private static final class WatchAborted extends RuntimeException {
+        private WatchAborted() {
+            super("the watch was ended by the agent", null, false, false);
+        }
+    }
+
+    /** How long an ended watch's exchange is given to let go of its connection. */
+    private static final Duration ABORTED_EXCHANGE_END = Duration.ofSeconds(5);
+
     /**
      * Runs one exchange (connect, send, read the whole answer) on a virtual thread of its own and
      * abandons it at the deadline. Interrupting a virtual thread blocked in a socket read closes the
      * socket, so the abandoned exchange ends too and holds nothing; the lane that waited goes on
-     * with a failure (retried with back-off like an unreachable server).
+     * with a failure (retried with back-off like an unreachable server). A {@code watch} is also
+     * ended by {@link #abortWatch()}, the same way, and throws {@link WatchAborted}.
      */
-    private static <T> T within(Duration deadline, String what, Exchange<T> exchange) throws ServerException {
+    private <T> T within(Duration deadline, String what, boolean watch, Exchange<T> exchange) throws ServerException {
         java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(exchange::run);
+        if (watch) {
+            synchronized (watchLock) {
+                if (watchAborted) {
+                    // Ended before it began: not sent at all.
+                    throw new WatchAborted();
+                }
+                watchExchange = Optional.of(task);
+            }
+        }
         Thread thread = Thread.ofVirtual().name("agent-request").start(task);
         try {
             return task.get(deadline.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.CancellationException e) {
+            // Only abortWatch cancels. Cancelling interrupted the exchange's thread, never this one;
+            // waiting for it to end means its connection is closed before the next watch begins.
+            try {
+                if (!thread.join(ABORTED_EXCHANGE_END)) {
+                    warn.accept(what + ": the ended watch's request did not stop within "
+                            + ABORTED_EXCHANGE_END.toSeconds() + " s; it is left to end on its own");
+                }
+            } catch (InterruptedException stopping) {
+                Thread.currentThread().interrupt();
+                throw new ServerException(ServerException.Kind.UNAVAILABLE, what + ": interrupted", stopping);
+            }
+            throw new WatchAborted();
         } catch (java.util.concurrent.TimeoutException e) {
             thread.interrupt();
             throw new ServerException(ServerException.Kind.UNAVAILABLE, what + ": no complete answer within "
@@ -669,6 +739,12 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                 case RuntimeException re -> throw re;
                 case Error err -> throw err;
                 default -> throw new ServerException(ServerException.Kind.UNAVAILABLE, what + ": " + e.getCause(), e.getCause());
+            }
+        } finally {
+            if (watch) {
+                synchronized (watchLock) {
+                    watchExchange = Optional.empty();
+                }
             }
         }
     }
@@ -716,7 +792,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
 
     private JsonObject call(Supplier<HttpClientResponse> request, int expected, String what,
                             ServerException.Kind whenRefused) throws ServerException {
-        return within(answerDeadline, what, () -> exchange(request, expected, what, whenRefused));
+        return within(answerDeadline, what, false, () -> exchange(request, expected, what, whenRefused));
     }
 
     private static JsonObject exchange(Supplier<HttpClientResponse> request, int expected, String what,

@@ -384,6 +384,97 @@ class AgentCoreTest {
     }
 
     @Test
+    void aSighupDuringAHeldWatchEndsItAndPullsAtOnceWithoutCountingAFailure() throws Exception {
+        f.watchesBlock = true;
+        AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).start();
+        // The pull lane on a thread of its own, blocked in the watch as behind a server holding it.
+        Thread lane = Thread.ofPlatform().name("pull-lane").daemon().start(() -> f.scheduler.runFor(Duration.ofMinutes(1)));
+        try {
+            ConfigSource.Request held = f.blockedWatches.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(new ConfigSource.Request("\"v1\"", AgentCore.WATCH_SECONDS, 1), held);
+            java.time.Instant heldAt = f.scheduler.now();
+
+            core.pullNow();
+
+            ConfigSource.Request next = f.blockedWatches.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(held, next, "the next watch began without waiting for the held one to end: " + f.log);
+            assertEquals(heldAt, f.scheduler.now(), "at once");
+            assertEquals(1, f.aborts.get());
+        } finally {
+            // A watch still blocked (the test failed) must not hold the lane's thread.
+            f.unblockWatches();
+            lane.join();
+        }
+        assertEquals(List.of(false, false, false), f.fetchedInterrupted.subList(0, 3), "no thread was interrupted");
+        assertFalse(f.selfMetrics.contains("pull error"), f.selfMetrics.toString());
+        assertFalse(f.logged("failed") || f.logged("unreachable") || f.logged("refused"), f.log.toString());
+        assertEquals(Duration.ZERO, f.scheduler.pullDelays().get(2), "no back-off: " + f.scheduler.pullDelays());
+        assertEquals(1, core.appliedVersion());
+    }
+
+    @Test
+    void aSighupDuringAHeldWatchReEnrolsAtOnceWithTheTokenPutInPlaceMeanwhile() throws Exception {
+        f.watchesBlock = true;
+        AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).sinkAnswering(s -> Optional.of(
+                new ServerException(ServerException.Kind.IDENTITY_REFUSED, "token refresh refused", null))).start();
+        Thread lane = Thread.ofPlatform().name("pull-lane").daemon().start(() -> f.scheduler.runFor(Duration.ofMinutes(2)));
+        try {
+            assertTrue(f.blockedWatches.poll(30, java.util.concurrent.TimeUnit.SECONDS) != null, "the watch is held");
+            // While the watch is held, the push lane learns that the collector was revoked.
+            f.scheduler.advance(Duration.ofSeconds(10), Scheduler.Lane.PULL);
+            assertTrue(core.lockedOut(), f.log.toString());
+            f.sinkAnswer = s -> Optional.empty();
+            f.enrolmentToken = Optional.of("one-time");
+
+            core.pullNow();
+
+            ConfigSource.Request next = f.blockedWatches.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(next != null, "watching again without waiting for the held watch to end: " + f.log);
+            assertEquals(1, f.registrations);
+            assertFalse(core.lockedOut());
+            assertTrue(f.logged("re-enrolled: collector c-1 is this agent's again"), f.log.toString());
+        } finally {
+            // A watch still blocked (the test failed) must not hold the lane's thread.
+            f.unblockWatches();
+            lane.join();
+        }
+        assertEquals(1, core.appliedVersion());
+    }
+
+    @Test
+    void manySighupsDuringOneWatchEndItOnceAndBringOnePullAfterIt() {
+        AgentCore core = f.started(1, SYSSTAT_EVERY_2S);
+        int asked = f.requests.size();
+        f.duringNextWatch = Optional.of(() -> {
+            for (int i = 0; i < 5; i++) {
+                core.pullNow();
+            }
+        });
+        f.scheduler.runFor(Duration.ofSeconds(1));
+        assertEquals(1, f.aborts.get(), "one watch to end");
+        assertEquals(asked + 2, f.requests.size(), "the ended watch and one pull after it: "
+                + f.requests.subList(asked, f.requests.size()));
+        assertEquals(5, f.log.stream().filter(l -> l.startsWith("SIGHUP: pulling")).count(), f.log.toString());
+        assertFalse(f.selfMetrics.contains("pull error"), f.selfMetrics.toString());
+    }
+
+    @Test
+    void aSighupBetweenPullsPullsAtOnceAndALockedOutAgentTakesItsNewTokenThen() {
+        AgentCore core = f.started(1, SYSSTAT_EVERY_2S);
+        f.fetchFailures.add(new ServerException(ServerException.Kind.IDENTITY_REFUSED, "token refresh refused", null));
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        assertTrue(core.lockedOut());
+        f.enrolmentToken = Optional.of("one-time");
+
+        core.pullNow();
+
+        f.scheduler.runFor(Duration.ofSeconds(1));
+        assertEquals(1, f.registrations, "not after the 60 s of the lock-out's own look");
+        assertFalse(core.lockedOut());
+        assertEquals(0, f.aborts.get(), "no watch was under way to end");
+    }
+
+    @Test
     void aCollectorTheDatabaseCannotServeFailsTheVersionWithTheReasonAndTheFactsTravelWithTheReport() {
         f.database = Optional.of(new io.pgfleet.domain.fleet.HostFacts.PostgresFacts("localhost", 5432, 140_022,
                 List.of(), List.of("postgres"), false, Map.of("postgres", List.of("plpgsql"))));

@@ -24,7 +24,7 @@ final class Fakes {
 
     final FakeScheduler scheduler = new FakeScheduler();
     final List<String> log = new CopyOnWriteArrayList<>();
-    final List<ConfigSource.Request> requests = new ArrayList<>();
+    final List<ConfigSource.Request> requests = new CopyOnWriteArrayList<>();
     final List<StatusReporter.Report> reports = new ArrayList<>();
     /** How the server answers a status report: empty accepts it (each attempt is in {@link #reportAttempts}). */
     Function<StatusReporter.Report, Optional<ServerException>> reportAnswer = r -> Optional.empty();
@@ -80,6 +80,24 @@ final class Fakes {
     final Map<String, String> links = new java.util.HashMap<>();
     /** What the core told its own metrics, in words: {@code pull new_version}, {@code push ok 4}, … */
     final List<String> selfMetrics = new CopyOnWriteArrayList<>();
+    /**
+     * Whether a watch with nothing newer blocks its (real) thread until {@link ConfigSource#abortWatch()}
+     * ends it, as a server holding it for a minute would, instead of holding in fake time. Cleared:
+     * a watch blocked now is answered (nothing new).
+     */
+    volatile boolean watchesBlock;
+    /** Watches blocked now or before ({@link #watchesBlock}), in the order they began. */
+    final java.util.concurrent.BlockingQueue<ConfigSource.Request> blockedWatches =
+            new java.util.concurrent.LinkedBlockingQueue<>();
+    /** Runs inside the next watch held in fake time, before it is held (once). */
+    volatile Optional<Runnable> duringNextWatch = Optional.empty();
+    /** How many times the core asked to end a watch. */
+    final java.util.concurrent.atomic.AtomicInteger aborts = new java.util.concurrent.atomic.AtomicInteger();
+    /** Whether each fetch found its thread's interrupt flag set, in order. */
+    final List<Boolean> fetchedInterrupted = new CopyOnWriteArrayList<>();
+    private final Object watchGate = new Object();
+    /** Whether an abort is pending, as the contract says: until a fetch returns. Guarded by watchGate. */
+    private boolean watchAborted;
 
     /**
      * A core (buffer of 1000 samples, default allow-lists) started with this version published, after
@@ -127,32 +145,88 @@ final class Fakes {
         return core(bufferSamples, AllowLists.defaults());
     }
 
+    /** Stops blocking watches and answers the one blocked now. */
+    void unblockWatches() {
+        synchronized (watchGate) {
+            watchesBlock = false;
+            watchGate.notifyAll();
+        }
+    }
+
+    /** A watch with nothing newer: blocked, or held in fake time; ended early by an abort. */
+    private ConfigSource.Fetch hold(ConfigSource.Request r) {
+        Optional<Runnable> during = duringNextWatch;
+        duringNextWatch = Optional.empty();
+        during.ifPresent(Runnable::run);
+        synchronized (watchGate) {
+            if (watchesBlock) {
+                blockedWatches.add(r);
+            }
+            while (watchesBlock && !watchAborted) {
+                try {
+                    watchGate.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted in a blocked watch", e);
+                }
+            }
+            if (watchAborted) {
+                return new ConfigSource.Fetch.Aborted();
+            }
+        }
+        scheduler.advance(Duration.ofSeconds(r.watchSeconds()), Scheduler.Lane.PULL);
+        return new ConfigSource.Fetch.NotModified();
+    }
+
+    /** The server's answer to one request (recorded in {@link #requests}). */
+    private ConfigSource.Fetch answer(ConfigSource.Request r) throws ServerException {
+        requests.add(r);
+        if (serverAway) {
+            throw new ServerException(ServerException.Kind.UNAVAILABLE, "cannot reach the server: connection refused", null);
+        }
+        if (!fetchFailures.isEmpty()) {
+            throw fetchFailures.poll();
+        }
+        if (!fetchErrors.isEmpty()) {
+            throw fetchErrors.poll();
+        }
+        Optional<Map.Entry<Integer, String>> p = published;
+        if (asTodaysServer) {
+            return asTodaysServer(r, p);
+        }
+        if (r.watchSeconds() == 0) {
+            return p.<ConfigSource.Fetch>map(e -> new ConfigSource.Fetch.Fetched(e.getKey(), "\"v" + e.getKey() + "\"", e.getValue()))
+                    .orElse(new ConfigSource.Fetch.NoConfiguration());
+        }
+        if (p.isPresent() && (p.get().getKey() > r.after() || !honourAfter)) {
+            return new ConfigSource.Fetch.Fetched(p.get().getKey(), "\"v" + p.get().getKey() + "\"", p.get().getValue());
+        }
+        // Held for the whole watch, as the server does when nothing is newer.
+        return hold(r);
+    }
+
     AgentCore core(int bufferSamples, AllowLists allow) {
-        ConfigSource source = r -> {
-            requests.add(r);
-            if (serverAway) {
-                throw new ServerException(ServerException.Kind.UNAVAILABLE, "cannot reach the server: connection refused", null);
+        ConfigSource source = new ConfigSource() {
+            @Override
+            public Fetch fetch(Request r) throws ServerException {
+                fetchedInterrupted.add(Thread.currentThread().isInterrupted());
+                try {
+                    return answer(r);
+                } finally {
+                    synchronized (watchGate) {
+                        watchAborted = false;
+                    }
+                }
             }
-            if (!fetchFailures.isEmpty()) {
-                throw fetchFailures.poll();
+
+            @Override
+            public void abortWatch() {
+                aborts.incrementAndGet();
+                synchronized (watchGate) {
+                    watchAborted = true;
+                    watchGate.notifyAll();
+                }
             }
-            if (!fetchErrors.isEmpty()) {
-                throw fetchErrors.poll();
-            }
-            Optional<Map.Entry<Integer, String>> p = published;
-            if (asTodaysServer) {
-                return asTodaysServer(r, p);
-            }
-            if (r.watchSeconds() == 0) {
-                return p.<ConfigSource.Fetch>map(e -> new ConfigSource.Fetch.Fetched(e.getKey(), "\"v" + e.getKey() + "\"", e.getValue()))
-                        .orElse(new ConfigSource.Fetch.NoConfiguration());
-            }
-            if (p.isPresent() && (p.get().getKey() > r.after() || !honourAfter)) {
-                return new ConfigSource.Fetch.Fetched(p.get().getKey(), "\"v" + p.get().getKey() + "\"", p.get().getValue());
-            }
-            // Held for the whole watch, as the server does when nothing is newer.
-            scheduler.advance(Duration.ofSeconds(r.watchSeconds()), Scheduler.Lane.PULL);
-            return new ConfigSource.Fetch.NotModified();
         };
         SampleSink fakeSink = (id, samples) -> {
             if (serverAway) {

@@ -228,6 +228,11 @@ final class SimulatedAgent {
         }
 
         @Override
+        public void abortWatch() {
+            client.abortWatch();
+        }
+
+        @Override
         public void report(Report report) throws ServerException {
             count();
             client.report(report);
