@@ -1,6 +1,6 @@
 package io.pgfleet.application.service;
 
-import io.pgfleet.application.port.in.CallerWatches;
+import io.pgfleet.application.port.in.CallerWatchesUseCase;
 import io.pgfleet.application.port.in.WatchHold;
 import io.pgfleet.domain.access.Principal;
 
@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Registering and leaving follow {@link WatchService}'s registrations: many watches of one
  * subject (a benchmark's user) answering at once leave without queueing on the map's lock.
  */
-final class HeldWatchesOfCallers implements CallerWatches {
+final class HeldWatchesOfCallers implements CallerWatchesUseCase {
 
     private final AtomicLong changes = new AtomicLong();
     private final ConcurrentHashMap<String, Set<WatchHold>> bySubject = new ConcurrentHashMap<>();

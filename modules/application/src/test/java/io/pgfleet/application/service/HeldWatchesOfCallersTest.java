@@ -1,7 +1,7 @@
 package io.pgfleet.application.service;
 
 import io.pgfleet.application.port.in.AuthenticateQuery.Authentication;
-import io.pgfleet.application.port.in.CallerWatches;
+import io.pgfleet.application.port.in.CallerWatchesUseCase;
 import io.pgfleet.application.port.in.WatchHold;
 import io.pgfleet.domain.access.Principal;
 import io.pgfleet.domain.access.Role;
@@ -81,7 +81,7 @@ class HeldWatchesOfCallersTest {
     @Test
     void aHoldRegisteredAfterAChangeItsCallersCheckMayPredateEndsAtOnce() {
         HeldWatchesOfCallers watches = new HeldWatchesOfCallers();
-        CallerWatches.Mark checked = watches.mark();
+        CallerWatchesUseCase.Mark checked = watches.mark();
         watches.changed("someone-else-or-the-same");
         WatchHold hold = new WatchHold();
 
@@ -96,9 +96,9 @@ class HeldWatchesOfCallersTest {
     @Test
     void nothingIsKeptOfASubjectWhoseWatchesHaveAnswered() {
         HeldWatchesOfCallers watches = new HeldWatchesOfCallers();
-        CallerWatches.Registration one = watches.hold(AGENT, watches.mark(), new WatchHold());
-        CallerWatches.Registration two = watches.hold(AGENT, watches.mark(), new WatchHold());
-        CallerWatches.Registration three = watches.hold(VIEWER, watches.mark(), new WatchHold());
+        CallerWatchesUseCase.Registration one = watches.hold(AGENT, watches.mark(), new WatchHold());
+        CallerWatchesUseCase.Registration two = watches.hold(AGENT, watches.mark(), new WatchHold());
+        CallerWatchesUseCase.Registration three = watches.hold(VIEWER, watches.mark(), new WatchHold());
         assertEquals(2, watches.subjects());
 
         one.close();

@@ -12,7 +12,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.application.port.in.AuthenticateQuery;
 import io.pgfleet.application.port.in.AuthenticateQuery.Authentication;
-import io.pgfleet.application.port.in.CallerWatches;
+import io.pgfleet.application.port.in.CallerWatchesUseCase;
 import io.pgfleet.domain.access.AccessDecision;
 import io.pgfleet.domain.access.Principal;
 import io.pgfleet.domain.collector.CollectorId;
@@ -63,11 +63,11 @@ final class ApiRoutes {
 
     private final HttpRouting.Builder routing;
     private final AuthenticateQuery auth;
-    private final CallerWatches callers;
+    private final CallerWatchesUseCase callers;
     private final List<DeclaredRoute> declared = new CopyOnWriteArrayList<>();
     private final List<String> undeclared = new CopyOnWriteArrayList<>();
 
-    ApiRoutes(HttpRouting.Builder routing, AuthenticateQuery auth, CallerWatches callers) {
+    ApiRoutes(HttpRouting.Builder routing, AuthenticateQuery auth, CallerWatchesUseCase callers) {
         this.routing = routing;
         this.auth = auth;
         this.callers = callers;
@@ -158,8 +158,8 @@ final class ApiRoutes {
                     return;
                 }
                 // Before the check: a held watch registered after it ends at once if its caller
-                // changed meanwhile (CallerWatches#hold).
-                CallerWatches.Mark checkedAt = callers.mark();
+                // changed meanwhile (CallerWatchesUseCase#hold).
+                CallerWatchesUseCase.Mark checkedAt = callers.mark();
                 Optional<Principal> caller = authenticate(req, res, token.get(), false);
                 if (caller.isEmpty()) {
                     return;
@@ -201,9 +201,9 @@ final class ApiRoutes {
      *              checks it) and decides the route's access again; false when a 401 was sent, and
      *              throws {@link ApiException} (403) when the access is now denied
      * @param checkedAt how far this instance's news of changed callers had come before the first
-     *                  check ({@link CallerWatches#hold})
+     *                  check ({@link CallerWatchesUseCase#hold})
      */
-    record Recheck(java.util.function.BooleanSupplier check, CallerWatches.Mark checkedAt) {
+    record Recheck(java.util.function.BooleanSupplier check, CallerWatchesUseCase.Mark checkedAt) {
     }
 
     /** The bearer token of the request, or empty when a 401 was sent. */

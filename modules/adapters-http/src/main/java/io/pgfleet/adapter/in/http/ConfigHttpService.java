@@ -5,7 +5,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.pgfleet.application.port.in.CallerWatches;
+import io.pgfleet.application.port.in.CallerWatchesUseCase;
 import io.pgfleet.application.port.in.ConfigUseCases;
 import io.pgfleet.application.port.in.ConfigHistoryQuery;
 import io.pgfleet.application.port.in.ConfigLookup;
@@ -69,9 +69,9 @@ final class ConfigHttpService implements ApiService {
     private final WatchConfigQuery watch;
     private final HttpMetrics metrics;
     private final WatchLimiter watchLimiter;
-    private final CallerWatches callerWatches;
+    private final CallerWatchesUseCase callerWatches;
 
-    ConfigHttpService(ConfigUseCases config, HttpMetrics metrics, WatchLimiter watchLimiter, CallerWatches callerWatches) {
+    ConfigHttpService(ConfigUseCases config, HttpMetrics metrics, WatchLimiter watchLimiter, CallerWatchesUseCase callerWatches) {
         this.watchLimiter = watchLimiter;
         this.callerWatches = callerWatches;
         this.metrics = metrics;
@@ -115,7 +115,7 @@ final class ConfigHttpService implements ApiService {
         metrics.watchStarted();
         // Any caller's watch, a user's too, ends at once when its caller is revoked, decommissioned,
         // disabled or demoted, on this instance or another: it then checks its caller again below.
-        try (CallerWatches.Registration registered = callerWatches.hold(caller, Callers.checkedAt(req), hold)) {
+        try (CallerWatchesUseCase.Registration registered = callerWatches.hold(caller, Callers.checkedAt(req), hold)) {
             lookup = watch.awaitNewer(id, after, java.time.Duration.ofMillis(holdMillis), hold);
         } finally {
             metrics.watchEnded();

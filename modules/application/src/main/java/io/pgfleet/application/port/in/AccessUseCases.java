@@ -16,7 +16,7 @@ import java.util.Objects;
  */
 public record AccessUseCases(AuthenticateQuery authenticate, LoginUseCase login, RefreshTokenUseCase refresh,
                              ManageUsersUseCase users, RotateSigningKeyUseCase rotateSigningKey,
-                             BootstrapSecurityUseCase bootstrap, CallerWatches callerWatches) {
+                             BootstrapSecurityUseCase bootstrap, CallerWatchesUseCase callerWatches) {
 
     /** Requires every use case. */
     public AccessUseCases {

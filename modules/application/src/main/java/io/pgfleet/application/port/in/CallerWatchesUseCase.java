@@ -11,7 +11,7 @@ import io.pgfleet.domain.access.Principal;
  *
  * <p>Nothing is kept of a caller without a held watch.
  */
-public interface CallerWatches {
+public interface CallerWatchesUseCase {
 
     /**
      * How far this instance's news of changed callers had come: taken before a request's caller is
