@@ -21,9 +21,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A held watch answers nobody who stopped being accepted while it was held: a revoked or
  * decommissioned collector, a disabled user. Their watches end in a 401, never in the document
- * published meanwhile.
+ * published meanwhile, and at once: when the change is made, on the instance that made it and on
+ * any other sharing the database, not when the hold would have ended.
  */
 class WatchOfARevokedCallerIT {
+
+    /** The hold the watches under test ask for: far longer than they may take to be answered. */
+    private static final int LONG_HOLD_SECONDS = 60;
+    /** Well below {@link #LONG_HOLD_SECONDS}: a watch answered within it was ended by the change, not by its hold. */
+    private static final int PROMPTLY_SECONDS = 20;
 
     @RegisterExtension
     static final RunningServer SERVER = new RunningServer();
@@ -66,18 +72,81 @@ class WatchOfARevokedCallerIT {
     }
 
     @Test
-    void aCollectorDecommissionedDuringItsWatchIsAnsweredUnauthorisedAtTheEndOfTheHold() throws Exception {
+    void aCollectorDecommissionedDuringItsWatchIsAnsweredUnauthorisedAtOnce() throws Exception {
         ApiClient admin = ApiClient.asAdmin(SERVER.port());
         ApiClient agent = ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"decommissioned-while-watching\"}");
         String id = agent.subject();
         assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(1).toml()).statusCode());
 
-        CompletableFuture<HttpResponse<String>> watch = watch(agent.token(), id, 3);
+        CompletableFuture<HttpResponse<String>> watch = watch(agent.token(), id, LONG_HOLD_SECONDS);
         awaitHeldWatches(1);
         assertEquals(204, admin.send(admin.request("/api/v1/collectors/" + id).DELETE()).statusCode());
-        assertFalse(watch.isDone(), "the decommission came within the hold");
 
-        assertUnauthorised(watch.get(30, TimeUnit.SECONDS));
+        assertUnauthorised(watch.get(PROMPTLY_SECONDS, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aCollectorRevokedDuringItsWatchIsAnsweredUnauthorisedAtOnceWithoutAnyPublish() throws Exception {
+        ApiClient admin = ApiClient.asAdmin(SERVER.port());
+        ApiClient agent = ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"revoked-while-waiting\"}");
+        String id = agent.subject();
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(1).toml()).statusCode());
+
+        CompletableFuture<HttpResponse<String>> watch = watch(agent.token(), id, LONG_HOLD_SECONDS);
+        awaitHeldWatches(1);
+        assertEquals(204, admin.postJson("/api/v1/collectors/" + id + "/revoke", "").statusCode());
+
+        assertUnauthorised(watch.get(PROMPTLY_SECONDS, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aUserDisabledDuringItsWatchIsAnsweredUnauthorisedAtOnceWithoutAnyPublish() throws Exception {
+        ApiClient admin = ApiClient.asAdmin(SERVER.port());
+        assertEquals(201, admin.createCollector("watched-by-an-operator").statusCode());
+        assertEquals(201, admin.putToml("/api/v1/config/watched-by-an-operator", aDocument().pushInterval(1).toml())
+                .statusCode());
+        ApiClient operator = aUser(admin, "disabled-while-waiting", "operator");
+
+        CompletableFuture<HttpResponse<String>> watch = watch(operator.token(), "watched-by-an-operator", LONG_HOLD_SECONDS);
+        awaitHeldWatches(1);
+        disable(admin, "disabled-while-waiting");
+
+        assertUnauthorised(watch.get(PROMPTLY_SECONDS, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aCollectorRevokedAndAUserDisabledOnOneInstanceAreAnsweredUnauthorisedAtOnceOnAnother() throws Exception {
+        ApiClient admin = ApiClient.asAdmin(SERVER.port());
+        ApiClient agent = ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"revoked-elsewhere\"}");
+        String id = agent.subject();
+        assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(1).toml()).statusCode());
+        ApiClient viewer = aUser(admin, "disabled-elsewhere", "viewer");
+
+        try (PgfleetServer other = TestServers.start(SERVER.database())) {
+            // Both callers checked on the other instance, which remembers them as active.
+            CompletableFuture<HttpResponse<String>> agentsWatch = watch(other.port(), agent.token(), id, LONG_HOLD_SECONDS);
+            CompletableFuture<HttpResponse<String>> viewersWatch = watch(other.port(), viewer.token(), id, LONG_HOLD_SECONDS);
+            awaitHeldWatches(other.port(), 2);
+
+            assertEquals(204, admin.postJson("/api/v1/collectors/" + id + "/revoke", "").statusCode());
+            disable(admin, "disabled-elsewhere");
+
+            assertUnauthorised(agentsWatch.get(PROMPTLY_SECONDS, TimeUnit.SECONDS));
+            assertUnauthorised(viewersWatch.get(PROMPTLY_SECONDS, TimeUnit.SECONDS));
+        }
+    }
+
+    private static ApiClient aUser(ApiClient admin, String name, String role) {
+        assertEquals(201, admin.postJson("/api/v1/users", "{\"username\":\"" + name
+                + "\",\"password\":\"a-long-password\",\"role\":\"" + role + "\"}").statusCode());
+        ApiClient user = new ApiClient(SERVER.port());
+        assertEquals(200, user.login(name, "a-long-password").statusCode());
+        return user;
+    }
+
+    private static void disable(ApiClient admin, String name) {
+        assertEquals(200, admin.send(admin.request("/api/v1/users/" + name).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"enabled\":false}"))).statusCode());
     }
 
     private static void assertUnauthorised(HttpResponse<String> answer) {
@@ -89,14 +158,23 @@ class WatchOfARevokedCallerIT {
     }
 
     private CompletableFuture<HttpResponse<String>> watch(String token, String id, int waitSeconds) {
-        return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + SERVER.port() + "/api/v1/config/"
+        return watch(SERVER.port(), token, id, waitSeconds);
+    }
+
+    private CompletableFuture<HttpResponse<String>> watch(int port, String token, String id, int waitSeconds) {
+        return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/config/"
                         + id + "?wait=" + waitSeconds + "&after=1")).header("Authorization", "Bearer " + token)
                 .timeout(Duration.ofSeconds(120)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Waits until the server holds this many watches: the watch under test began and was checked. */
     private static void awaitHeldWatches(int expected) throws InterruptedException {
-        ApiClient anonymous = new ApiClient(SERVER.port());
+        awaitHeldWatches(SERVER.port(), expected);
+    }
+
+    /** Waits until the server on a port holds this many watches. */
+    private static void awaitHeldWatches(int port, int expected) throws InterruptedException {
+        ApiClient anonymous = new ApiClient(port);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         double held = -1;
         while (System.nanoTime() < deadline) {

@@ -1,7 +1,10 @@
 package io.pgfleet.application.service;
 
 import io.pgfleet.application.port.in.AuthenticateQuery.Authentication;
+import io.pgfleet.application.port.out.ConfigChangeFeedPort;
 import io.pgfleet.domain.access.Principal;
+import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigVersion;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -12,9 +15,14 @@ import java.util.function.Function;
 /**
  * Remembers for a moment whether a token's subject is still active (user enabled, collector not
  * revoked), so that a burst of requests costs one lookup instead of one each. The instance that
- * disables a user or revokes a collector forgets it at once; other instances within {@link #TTL}.
+ * disables a user or revokes a collector forgets it at once; other instances when they hear of the
+ * change ({@link ConfigChangeFeedPort.Listener#principalChanged}), or within {@link #TTL} for a
+ * request's first check when that announcement is lost.
+ *
+ * <p>Forgetting a subject also ends its held watches on this instance ({@link HeldWatchesOfCallers}):
+ * each checks its caller again at once instead of at the end of its hold.
  */
-final class ActivePrincipals {
+final class ActivePrincipals implements ConfigChangeFeedPort.Listener {
 
     /** How long an answer is reused. */
     static final Duration TTL = Duration.ofSeconds(2);
@@ -25,6 +33,17 @@ final class ActivePrincipals {
 
     private final ConcurrentHashMap<Principal, Entry> entries = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Principal, CompletableFuture<Authentication>> lookups = new ConcurrentHashMap<>();
+    private final HeldWatchesOfCallers watches;
+
+    /** With held watches that nothing else registers (tests of the cache alone). */
+    ActivePrincipals() {
+        this(new HeldWatchesOfCallers());
+    }
+
+    /** @param watches the held watches to end when a subject is forgotten */
+    ActivePrincipals(HeldWatchesOfCallers watches) {
+        this.watches = watches;
+    }
 
     Authentication check(Principal principal, Function<Principal, Authentication> lookup) {
         long now = System.nanoTime();
@@ -81,10 +100,37 @@ final class ActivePrincipals {
         }
     }
 
-    /** Forgets everything known about a subject (a user name or collector id). */
+    /**
+     * Forgets everything known about a subject (a user name or collector id), and ends its held
+     * watches on this instance: each checks its caller again at once, with nothing cached to answer it.
+     */
     void forget(String subject) {
         entries.keySet().removeIf(p -> p.subject().equals(subject));
         // Requests from now on do not join a lookup that began before the change.
         lookups.keySet().removeIf(p -> p.subject().equals(subject));
+        // After the answers are gone, so an ended watch's second check cannot find the old one.
+        watches.changed(subject);
+    }
+
+    /** Another instance (or this one) changed a subject in the database. */
+    @Override
+    public void principalChanged(String subject) {
+        forget(subject);
+    }
+
+    /**
+     * Changes of subjects may have been missed: every cached answer is asked of the database again
+     * (a held watch's second check included). No held watch is ended: nothing says whose changed,
+     * and ending all would bring every watcher back at once.
+     */
+    @Override
+    public void resync() {
+        entries.clear();
+        lookups.clear();
+    }
+
+    /** Configuration announcements say nothing of who may call. */
+    @Override
+    public void published(CollectorId collectorId, ConfigVersion version) {
     }
 }

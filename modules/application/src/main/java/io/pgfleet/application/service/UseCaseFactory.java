@@ -344,7 +344,10 @@ public final class UseCaseFactory {
                     new RollbackConfigService(loadCollector, loadRevision, own, validator, clock),
                     validator, new ConfigHistoryService(loadCollector, loadHistory));
 
-            ActivePrincipals active = new ActivePrincipals();
+            HeldWatchesOfCallers callerWatches = new HeldWatchesOfCallers();
+            ActivePrincipals active = new ActivePrincipals(callerWatches);
+            // Changes of users and collectors made on other instances end their watches here too.
+            changes.subscribe(active);
             TokenIssuer issuer = new TokenIssuer(accessTokens, refreshTokens, settings, clock);
             LoginThrottle throttle = new LoginThrottle(loginLimits);
             RevokeCollectorService revoke = new RevokeCollectorService(revokeCollector, refreshTokens, clock, active);
@@ -364,7 +367,7 @@ public final class UseCaseFactory {
             AccessUseCases access = new AccessUseCases(
                     new AuthenticationService(accessTokens, loadUser, loadCollector, clock, active), login, login,
                     new UserService(loadUser, saveUser, hasher, refreshTokens, clock, active), keys,
-                    new SecurityBootstrapService(keys, saveUser, secrets, hasher, clock));
+                    new SecurityBootstrapService(keys, saveUser, secrets, hasher, clock), callerWatches);
 
             FleetService fleet = new FleetService(saveReport, saveBatch, loadFleet, countFleet, loadCollector, clock);
             return new UseCases(config, collectors, access, new FleetUseCases(fleet, fleet, fleet),

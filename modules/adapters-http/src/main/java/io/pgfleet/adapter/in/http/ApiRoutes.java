@@ -12,6 +12,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.application.port.in.AuthenticateQuery;
 import io.pgfleet.application.port.in.AuthenticateQuery.Authentication;
+import io.pgfleet.application.port.in.CallerWatchesUseCase;
 import io.pgfleet.domain.access.AccessDecision;
 import io.pgfleet.domain.access.Principal;
 import io.pgfleet.domain.collector.CollectorId;
@@ -62,12 +63,14 @@ final class ApiRoutes {
 
     private final HttpRouting.Builder routing;
     private final AuthenticateQuery auth;
+    private final CallerWatchesUseCase callers;
     private final List<DeclaredRoute> declared = new CopyOnWriteArrayList<>();
     private final List<String> undeclared = new CopyOnWriteArrayList<>();
 
-    ApiRoutes(HttpRouting.Builder routing, AuthenticateQuery auth) {
+    ApiRoutes(HttpRouting.Builder routing, AuthenticateQuery auth, CallerWatchesUseCase callers) {
         this.routing = routing;
         this.auth = auth;
+        this.callers = callers;
     }
 
     /**
@@ -154,6 +157,9 @@ final class ApiRoutes {
                 if (token.isEmpty()) {
                     return;
                 }
+                // Before the check: a held watch registered after it ends at once if its caller
+                // changed meanwhile (CallerWatchesUseCase#hold).
+                CallerWatchesUseCase.Mark checkedAt = callers.mark();
                 Optional<Principal> caller = authenticate(req, res, token.get(), false);
                 if (caller.isEmpty()) {
                     return;
@@ -167,7 +173,7 @@ final class ApiRoutes {
                     Optional<Principal> still = authenticate(req, res, token.get(), true);
                     still.ifPresent(p -> authorize(route, p, pathId));
                     return still.isPresent();
-                }));
+                }, checkedAt));
             }
             handler.handle(req, res);
         };
@@ -194,8 +200,10 @@ final class ApiRoutes {
      * @param check authenticates the request's token again (its subject's activity as every request
      *              checks it) and decides the route's access again; false when a 401 was sent, and
      *              throws {@link ApiException} (403) when the access is now denied
+     * @param checkedAt how far this instance's news of changed callers had come before the first
+     *                  check ({@link CallerWatchesUseCase#hold})
      */
-    record Recheck(java.util.function.BooleanSupplier check) {
+    record Recheck(java.util.function.BooleanSupplier check, CallerWatchesUseCase.Mark checkedAt) {
     }
 
     /** The bearer token of the request, or empty when a 401 was sent. */

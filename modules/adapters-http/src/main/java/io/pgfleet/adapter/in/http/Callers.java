@@ -35,6 +35,18 @@ final class Callers {
         return req.context().get(ApiRoutes.Recheck.class).map(r -> r.check().getAsBoolean()).orElse(true);
     }
 
+    /**
+     * How far this instance's news of changed callers had come before the request's caller was
+     * checked, for {@link io.pgfleet.application.port.in.CallerWatchesUseCase#hold}.
+     *
+     * @param req a request of a guarded route
+     * @return the mark
+     */
+    static io.pgfleet.application.port.in.CallerWatchesUseCase.Mark checkedAt(ServerRequest req) {
+        return req.context().get(ApiRoutes.Recheck.class).map(ApiRoutes.Recheck::checkedAt).orElseThrow(() ->
+                new IllegalStateException("only a guarded route's request has a checked caller"));
+    }
+
     static Actor actor(ServerRequest req) {
         return new Actor(principal(req).subject(), address(req));
     }

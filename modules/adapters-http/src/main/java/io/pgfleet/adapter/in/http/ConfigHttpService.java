@@ -5,6 +5,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.pgfleet.application.port.in.CallerWatchesUseCase;
 import io.pgfleet.application.port.in.ConfigUseCases;
 import io.pgfleet.application.port.in.ConfigHistoryQuery;
 import io.pgfleet.application.port.in.ConfigLookup;
@@ -68,9 +69,11 @@ final class ConfigHttpService implements ApiService {
     private final WatchConfigQuery watch;
     private final HttpMetrics metrics;
     private final WatchLimiter watchLimiter;
+    private final CallerWatchesUseCase callerWatches;
 
-    ConfigHttpService(ConfigUseCases config, HttpMetrics metrics, WatchLimiter watchLimiter) {
+    ConfigHttpService(ConfigUseCases config, HttpMetrics metrics, WatchLimiter watchLimiter, CallerWatchesUseCase callerWatches) {
         this.watchLimiter = watchLimiter;
+        this.callerWatches = callerWatches;
         this.metrics = metrics;
         this.watch = config.watch();
         this.publish = config.publish();
@@ -110,7 +113,9 @@ final class ConfigHttpService implements ApiService {
         ConfigLookup lookup;
         java.time.Instant holdStart = java.time.Instant.now();
         metrics.watchStarted();
-        try {
+        // Any caller's watch, a user's too, ends at once when its caller is revoked, decommissioned,
+        // disabled or demoted, on this instance or another: it then checks its caller again below.
+        try (CallerWatchesUseCase.Registration registered = callerWatches.hold(caller, Callers.checkedAt(req), hold)) {
             lookup = watch.awaitNewer(id, after, java.time.Duration.ofMillis(holdMillis), hold);
         } finally {
             metrics.watchEnded();
@@ -118,10 +123,10 @@ final class ConfigHttpService implements ApiService {
                 watchLimiter.release(caller.subject(), hold);
             }
         }
-        // The caller was checked when the watch began; a hold outlasts a revocation, a decommission or
-        // a disabled user, and no answer (not even a 304) goes to a caller no longer accepted. One
-        // answered at once was checked a moment ago.
-        if (hold.waited() && !Callers.stillAllowed(req)) {
+        // The caller was checked when the watch began; a hold may outlast a revocation, a decommission
+        // or a disabled user (which end it), and no answer (not even a 304) goes to a caller no longer
+        // accepted. One answered at once was checked a moment ago, unless a change of its caller ended it.
+        if ((hold.waited() || hold.ended()) && !Callers.stillAllowed(req)) {
             return;
         }
         // The caller's own revision at the end of the hold. One older than the caller's is answered in

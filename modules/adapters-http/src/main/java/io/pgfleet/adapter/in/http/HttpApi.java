@@ -82,7 +82,8 @@ public final class HttpApi {
                 .addFilter(metrics.requestTimer())
                 .addFilter(new RequestFraming())
                 .addFilter(new TrustedProxies(limits.trustedProxies()));
-        ApiRoutes routes = new ApiRoutes(routing, useCases.access().authenticate())
+        ApiRoutes routes = new ApiRoutes(routing, useCases.access().authenticate(),
+                        useCases.access().callerWatches())
                 .service("/observe", rules -> rules.get("/metrics", RouteAccess.open("scraped by monitoring without a token"),
                         (req, res) -> {
                             res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
@@ -91,7 +92,7 @@ public final class HttpApi {
                         }))
                 .service("/api/v1/openapi.json", new OpenApiHttpService())
                 .service("/api/v1/config", new ConfigHttpService(useCases.config(), metrics,
-                        new WatchLimiter(limits.watchesPerCollector())))
+                        new WatchLimiter(limits.watchesPerCollector()), useCases.access().callerWatches()))
                 .service("/api/v1/collectors", new CollectorsHttpService(useCases.collectors()))
                 .service("/api/v1/audit", new AuditHttpService(useCases.operations().audit()))
                 .service("/api/v1/auth", new AuthHttpService(useCases.access(), metrics))

@@ -76,7 +76,8 @@ class ApiRoutesTest {
                         unused(IssueEnrolmentTokenUseCase.class), unused(RevokeCollectorUseCase.class)),
                 new AccessUseCases(unused(AuthenticateQuery.class), unused(LoginUseCase.class),
                         unused(RefreshTokenUseCase.class), unused(ManageUsersUseCase.class),
-                        unused(RotateSigningKeyUseCase.class), unused(BootstrapSecurityUseCase.class)),
+                        unused(RotateSigningKeyUseCase.class), unused(BootstrapSecurityUseCase.class),
+                        unused(io.pgfleet.application.port.in.CallerWatchesUseCase.class)),
                 new FleetUseCases(unused(ReportStatusUseCase.class), unused(PushMetricsUseCase.class),
                         unused(FleetQuery.class)),
                 new OperationsUseCases(unused(AuditTrailQuery.class), unused(HealthQuery.class),
@@ -134,7 +135,8 @@ class ApiRoutesTest {
     @Test
     void aRouteRegisteredWithoutAnOperationFailsTheWalk() {
         HttpRouting.Builder routing = HttpRouting.builder();
-        ApiRoutes routes = new ApiRoutes(routing, unused(AuthenticateQuery.class))
+        ApiRoutes routes = new ApiRoutes(routing, unused(AuthenticateQuery.class),
+                unused(io.pgfleet.application.port.in.CallerWatchesUseCase.class))
                 .service("/fixture", rules -> rules.get("/declared", RouteAccess.allowed(Operation.READ_AUDIT),
                         (req, res) -> res.send("ok")))
                 .register("/fixture", rules -> rules.get("/forgotten", (req, res) -> res.send("open to anyone")));
@@ -149,7 +151,8 @@ class ApiRoutesTest {
     @Test
     void aPublicRouteMustBeOneOfTheKnownOpenOnes() {
         HttpRouting.Builder routing = HttpRouting.builder();
-        ApiRoutes routes = new ApiRoutes(routing, unused(AuthenticateQuery.class))
+        ApiRoutes routes = new ApiRoutes(routing, unused(AuthenticateQuery.class),
+                unused(io.pgfleet.application.port.in.CallerWatchesUseCase.class))
                 .service("/api/v1/secrets", rules -> rules.get("/", RouteAccess.open("oops"), (req, res) -> res.send("x")));
         routing.build();
         assertThrows(AssertionError.class, () -> assertEveryRouteDeclaresItsAccess(routes));

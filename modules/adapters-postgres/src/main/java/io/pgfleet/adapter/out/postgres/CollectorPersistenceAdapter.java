@@ -67,6 +67,7 @@ public final class CollectorPersistenceAdapter implements LoadCollectorPort, Sav
                     + " AND decommissioned_at IS NULL", Rows.timestamp(at), collectorId.value());
             if (n == 1) {
                 AuditPersistenceAdapter.insert(tx, audit);
+                PostgresChangeFeed.announcePrincipal(tx, collectorId.value());
             }
             return n == 1;
         }));

@@ -767,6 +767,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             // row, the reverse of a registration's order.
             tx.update("UPDATE refresh_tokens SET revoked_at = ? WHERE subject_kind = 'collector' AND subject = ?"
                     + " AND revoked_at IS NULL", Rows.timestamp(at), id.value());
+            PostgresChangeFeed.announcePrincipal(tx, id.value());
         }
 
         @Override

@@ -29,6 +29,14 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
      * servers of earlier releases read them.
      */
     public static final String SENT_AT_CHANNEL = "pgfleet_sent_at";
+    /**
+     * The channel a transaction that changes a user or revokes or decommissions a collector
+     * notifies, with the subject (user name or collector id) as payload: every instance forgets what
+     * it remembers of the subject's access and ends its held watches, which check it again.
+     */
+    public static final String PRINCIPAL_CHANNEL = "pgfleet_principal";
+    /** The longest subject announced: a user name or collector id is at most 64 characters. */
+    private static final int MAX_SUBJECT = 64;
     /** A select-list item that sends the {@link #SENT_AT_CHANNEL} notification in the current transaction. */
     static final String SENT_AT_NOTIFY = "pg_notify('" + SENT_AT_CHANNEL
             + "', (extract(epoch FROM clock_timestamp()) * 1000000)::bigint::text) IS NULL AS sent_at";
@@ -69,6 +77,7 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                     s.execute("LISTEN " + LayerPersistenceAdapter.EFFECTIVE_CHANNEL);
                     s.execute("LISTEN " + SENT_AT_CHANNEL);
                     s.execute("LISTEN " + LayerPersistenceAdapter.SOURCES_CHANNEL);
+                    s.execute("LISTEN " + PRINCIPAL_CHANNEL);
                 }
                 listening = true;
                 if (!firstConnection) {
@@ -88,6 +97,8 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                             // channel is kept for servers of the previous release.
                             if (SENT_AT_CHANNEL.equals(n.getName())) {
                                 lag(n.getParameter());
+                            } else if (PRINCIPAL_CHANNEL.equals(n.getName())) {
+                                principal(n.getParameter());
                             } else if (LayerPersistenceAdapter.EFFECTIVE_CHANNEL.equals(n.getName())) {
                                 deliver(n.getParameter(), Kind.EFFECTIVE);
                             } else if (LayerPersistenceAdapter.SOURCES_CHANNEL.equals(n.getName())) {
@@ -164,6 +175,28 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         }
         // The database's clock and this host's may differ a little: a negative lag counts as none.
         lagObserver.accept(lag.isNegative() ? java.time.Duration.ZERO : lag);
+    }
+
+    /**
+     * Announces, in the caller's transaction, that a subject's access may have changed: delivered
+     * to every instance (this one included) only if the transaction commits.
+     *
+     * @param tx      the transaction making the change
+     * @param subject the user name or collector id
+     */
+    static void announcePrincipal(io.helidon.dbclient.DbTransaction tx, String subject) {
+        tx.get("SELECT pg_notify(?, ?) IS NULL AS sent", PRINCIPAL_CHANNEL, subject);
+    }
+
+    private void principal(String payload) {
+        // Anyone who may NOTIFY on the database can send anything: what can be no subject is ignored.
+        // Any other only costs the subject a lookup and its watches an early check.
+        if (payload.isEmpty() || payload.length() > MAX_SUBJECT) {
+            return;
+        }
+        for (Listener l : listeners) {
+            l.principalChanged(payload);
+        }
     }
 
     /** What an announcement says. */

@@ -93,6 +93,8 @@ public final class UserPersistenceAdapter implements LoadUserPort, SaveUserPort 
                     user.passwordHash(), user.role().label(), user.enabled(), Rows.timestamp(audit.at()),
                     user.username().value());
             AuditPersistenceAdapter.insert(tx, audit);
+            // Other instances forget the user's cached access and end its held watches, as this one does.
+            PostgresChangeFeed.announcePrincipal(tx, user.username().value());
             return true;
         }));
     }

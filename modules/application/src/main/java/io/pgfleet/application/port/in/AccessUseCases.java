@@ -12,10 +12,11 @@ import java.util.Objects;
  * @param users managing users
  * @param rotateSigningKey rotating the signing key
  * @param bootstrap what a server needs before it can authenticate anyone
+ * @param callerWatches the held watches that a change of their caller ends
  */
 public record AccessUseCases(AuthenticateQuery authenticate, LoginUseCase login, RefreshTokenUseCase refresh,
                              ManageUsersUseCase users, RotateSigningKeyUseCase rotateSigningKey,
-                             BootstrapSecurityUseCase bootstrap) {
+                             BootstrapSecurityUseCase bootstrap, CallerWatchesUseCase callerWatches) {
 
     /** Requires every use case. */
     public AccessUseCases {
@@ -25,5 +26,6 @@ public record AccessUseCases(AuthenticateQuery authenticate, LoginUseCase login,
         Objects.requireNonNull(users, "users");
         Objects.requireNonNull(rotateSigningKey, "rotateSigningKey");
         Objects.requireNonNull(bootstrap, "bootstrap");
+        Objects.requireNonNull(callerWatches, "callerWatches");
     }
 }

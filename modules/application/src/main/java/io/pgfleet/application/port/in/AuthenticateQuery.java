@@ -22,9 +22,8 @@ public interface AuthenticateQuery {
      * Checks a bearer token again for a request that waited (a held watch, about to answer): the
      * token itself as {@link #authenticate} does, its subject's activity as this instance last
      * learned it. The database is asked only when this instance has forgotten the subject since —
-     * it revoked, disabled, demoted or decommissioned it — so that waking thousands of watchers at
-     * once costs no query each; a change made on another instance is seen at the caller's next
-     * request, within the usual 2 s.
+     * it, or another instance that announced it, revoked, disabled, demoted or decommissioned it —
+     * so that waking thousands of watchers at once costs no query each.
      *
      * @param accessToken the token text
      * @return the principal, or why not

@@ -4,7 +4,8 @@ import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigVersion;
 
 /**
- * Announces published versions from every server instance (PostgreSQL LISTEN/NOTIFY).
+ * Announces published versions, and changes of who may call, from every server instance
+ * (PostgreSQL LISTEN/NOTIFY).
  */
 public interface ConfigChangeFeedPort {
 
@@ -45,6 +46,16 @@ public interface ConfigChangeFeedPort {
          * @param revision    the effective revision whose sources changed
          */
         default void sourcesChanged(CollectorId collectorId, ConfigVersion revision) {
+        }
+
+        /**
+         * A user or collector changed in a way that may end its access (here or on another
+         * instance): a collector revoked or decommissioned, a user updated (disabled, demoted, its
+         * password reset). Announced in the transaction that made the change. The default does nothing.
+         *
+         * @param subject the user name or collector id
+         */
+        default void principalChanged(String subject) {
         }
 
         /**

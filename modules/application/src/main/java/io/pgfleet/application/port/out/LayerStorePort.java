@@ -329,6 +329,8 @@ public interface LayerStorePort {
         /**
          * Marks a collector decommissioned and revoked (for good: its revocation is never lifted), and
          * revokes its refresh tokens. Its enrolment tokens, even unused ones, no longer enrol it.
+         * The change is announced to every instance when the transaction commits
+         * ({@link ConfigChangeFeedPort.Listener#principalChanged}).
          *
          * @param id the collector
          * @param at when

@@ -11,7 +11,8 @@ import java.time.Instant;
 public interface RevokeCollectorPort {
 
     /**
-     * Revokes, with the audit entry, in one transaction.
+     * Revokes, with the audit entry, in one transaction that also announces the change to every
+     * instance ({@link ConfigChangeFeedPort.Listener#principalChanged}).
      *
      * @param collectorId the collector
      * @param at          when

@@ -31,6 +31,8 @@ public interface SaveUserPort {
      * Replaces a user's role, password hash and enabled flag, unless that would leave no enabled
      * administrator: the check and the write are one transaction serialised against every other
      * such change, so two concurrent demotions of the last two administrators cannot both succeed.
+     * A written change is announced to every instance in the same transaction
+     * ({@link ConfigChangeFeedPort.Listener#principalChanged}).
      *
      * @param user  the new state
      * @param audit the audit entry

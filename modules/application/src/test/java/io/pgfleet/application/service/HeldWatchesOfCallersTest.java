@@ -1,0 +1,114 @@
+package io.pgfleet.application.service;
+
+import io.pgfleet.application.port.in.AuthenticateQuery.Authentication;
+import io.pgfleet.application.port.in.CallerWatchesUseCase;
+import io.pgfleet.application.port.in.WatchHold;
+import io.pgfleet.domain.access.Principal;
+import io.pgfleet.domain.access.Role;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HeldWatchesOfCallersTest {
+
+    private static final Principal AGENT = new Principal("db-1", Role.COLLECTOR);
+    private static final Principal OTHER_AGENT = new Principal("db-2", Role.COLLECTOR);
+    private static final Principal VIEWER = new Principal("alice", Role.VIEWER);
+
+    @Test
+    void forgettingASubjectEndsItsHeldWatchesAndNoOneElses() {
+        HeldWatchesOfCallers watches = new HeldWatchesOfCallers();
+        ActivePrincipals active = new ActivePrincipals(watches);
+        WatchHold agents = new WatchHold();
+        WatchHold viewers = new WatchHold();
+        WatchHold others = new WatchHold();
+        watches.hold(AGENT, watches.mark(), agents);
+        watches.hold(VIEWER, watches.mark(), viewers);
+        watches.hold(OTHER_AGENT, watches.mark(), others);
+
+        active.forget("db-1");
+        active.forget("alice");
+
+        assertTrue(agents.ended(), "a collector's watch");
+        assertTrue(viewers.ended(), "a user's watch");
+        assertFalse(others.ended());
+    }
+
+    @Test
+    void aChangeHeardFromAnotherInstanceEndsTheWatchesAndIsLookedUpAgain() {
+        HeldWatchesOfCallers watches = new HeldWatchesOfCallers();
+        ActivePrincipals active = new ActivePrincipals(watches);
+        active.check(AGENT, Authentication.Authenticated::new);
+        WatchHold hold = new WatchHold();
+        watches.hold(AGENT, watches.mark(), hold);
+
+        active.principalChanged("db-1");
+
+        assertTrue(hold.ended());
+        assertInstanceOf(Authentication.Rejected.class, active.recheck(AGENT, p -> new Authentication.Rejected("revoked")),
+                "the ended watch's second check asks the database, not the answer cached before the change");
+    }
+
+    @Test
+    void aResyncEndsNoWatchButEveryCachedAnswerIsLookedUpAgain() {
+        HeldWatchesOfCallers watches = new HeldWatchesOfCallers();
+        ActivePrincipals active = new ActivePrincipals(watches);
+        active.check(AGENT, Authentication.Authenticated::new);
+        active.check(VIEWER, Authentication.Authenticated::new);
+        WatchHold hold = new WatchHold();
+        watches.hold(AGENT, watches.mark(), hold);
+
+        active.resync();
+
+        assertFalse(hold.ended());
+        AtomicInteger lookups = new AtomicInteger();
+        active.recheck(AGENT, p -> {
+            lookups.incrementAndGet();
+            return new Authentication.Authenticated(p);
+        });
+        active.recheck(VIEWER, p -> {
+            lookups.incrementAndGet();
+            return new Authentication.Authenticated(p);
+        });
+        assertEquals(2, lookups.get());
+    }
+
+    @Test
+    void aHoldRegisteredAfterAChangeItsCallersCheckMayPredateEndsAtOnce() {
+        HeldWatchesOfCallers watches = new HeldWatchesOfCallers();
+        CallerWatchesUseCase.Mark checked = watches.mark();
+        watches.changed("someone-else-or-the-same");
+        WatchHold hold = new WatchHold();
+
+        watches.hold(AGENT, checked, hold);
+
+        assertTrue(hold.ended(), "the caller's check came before a change that the registration came after");
+        WatchHold later = new WatchHold();
+        watches.hold(AGENT, watches.mark(), later);
+        assertFalse(later.ended(), "checked after the change");
+    }
+
+    @Test
+    void nothingIsKeptOfASubjectWhoseWatchesHaveAnswered() {
+        HeldWatchesOfCallers watches = new HeldWatchesOfCallers();
+        CallerWatchesUseCase.Registration one = watches.hold(AGENT, watches.mark(), new WatchHold());
+        CallerWatchesUseCase.Registration two = watches.hold(AGENT, watches.mark(), new WatchHold());
+        CallerWatchesUseCase.Registration three = watches.hold(VIEWER, watches.mark(), new WatchHold());
+        assertEquals(2, watches.subjects());
+
+        one.close();
+        assertEquals(2, watches.subjects(), "the agent still holds a watch");
+        two.close();
+        three.close();
+        two.close();
+
+        assertEquals(0, watches.subjects());
+        watches.changed("db-1");
+        assertEquals(0, watches.subjects(), "a change of a subject without watches keeps nothing either");
+    }
+}
