@@ -213,6 +213,10 @@ class HostileInputIT {
                 400, "labels");
         assertProblem(agent.postJson("/api/v1/metrics/push", "{\"batch_id\": \"b-far-000001\", \"samples\": ["
                 + "{\"name\": \"pg_up\", \"value\": 1, \"ts\": \"+300000-01-01T00:00:00Z\"}]}"), 400, "ts");
+        // Samples are purged by their time: one dated years ahead would outlive every retention.
+        assertProblem(agent.postJson("/api/v1/metrics/push", "{\"batch_id\": \"b-fut-000001\", \"samples\": ["
+                + "{\"name\": \"pg_up\", \"value\": 1, \"ts\": \"" + java.time.Instant.now() + "\"}, "
+                + "{\"name\": \"pg_up\", \"value\": 1, \"ts\": \"9999-12-31T23:59:59Z\"}]}"), 422, "ahead of the server's clock");
         assertProblem(agent.postJson("/api/v1/metrics/push", "{\"batch_id\": \"b-num-000001\", \"samples\": ["
                 + "{\"name\": \"pg_up\", \"labels\": {\"db\": 1}, \"value\": 1, \"ts\": \"2026-11-29T10:00:00Z\"}]}"),
                 400, "labels");

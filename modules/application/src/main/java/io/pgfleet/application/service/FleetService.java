@@ -53,7 +53,12 @@ final class FleetService implements ReportStatusUseCase, PushMetricsUseCase, Fle
 
     @Override
     public Receipt push(CollectorId collectorId, SampleBatch batch) {
-        return batches.saveSampleBatch(collectorId, batch, clock.instant());
+        java.time.Instant now = clock.instant();
+        java.util.Optional<io.pgfleet.domain.fleet.Sample> ahead = batch.firstTooFarAhead(now);
+        if (ahead.isPresent()) {
+            return new Receipt.TooFarAhead(ahead.get().ts(), now);
+        }
+        return batches.saveSampleBatch(collectorId, batch, now);
     }
 
     @Override

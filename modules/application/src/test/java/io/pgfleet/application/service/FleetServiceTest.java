@@ -75,6 +75,19 @@ class FleetServiceTest {
     }
 
     @Test
+    void aBatchWithASampleTooFarAheadOfTheServersClockStoresNothing() {
+        SampleBatch late = new SampleBatch("batch-0002", List.of(
+                new Sample("pg_up", Map.of(), 1, Given.T0),
+                new Sample("pg_up", Map.of(), 1, Given.T0.plus(SampleBatch.MAX_AHEAD).plusSeconds(1))));
+        assertEquals(new Receipt.TooFarAhead(Given.T0.plus(SampleBatch.MAX_AHEAD).plusSeconds(1), Given.T0),
+                fleet.push(DB1, late));
+        assertEquals(List.of(), fleet.samples(DB1, "pg_up", Given.T0.minusSeconds(60), 100).orElseThrow());
+        SampleBatch justInTime = new SampleBatch("batch-0003", List.of(
+                new Sample("pg_up", Map.of(), 1, Given.T0.plus(SampleBatch.MAX_AHEAD))));
+        assertEquals(new Receipt.Stored(1), fleet.push(DB1, justInTime), "a clock a little ahead is accepted");
+    }
+
+    @Test
     void samplesOfAnUnknownCollectorAreNotAnEmptyList() {
         assertTrue(fleet.samples(CollectorId.of("nobody"), "pg_up", Given.T0, 10).isEmpty());
         assertEquals(List.of(), fleet.samples(DB2, "pg_up", Given.T0, 10).orElseThrow());

@@ -33,4 +33,19 @@ public sealed interface Receipt {
      */
     record UnknownRevision(int latest) implements Receipt {
     }
+
+    /**
+     * A batch holds a sample stamped too far ahead of the server's clock ({@link SampleBatch#MAX_AHEAD}):
+     * nothing of the batch was stored.
+     *
+     * @param ts  the first such sample's time
+     * @param now the server's time
+     */
+    record TooFarAhead(java.time.Instant ts, java.time.Instant now) implements Receipt {
+        /** Requires both times. */
+        public TooFarAhead {
+            java.util.Objects.requireNonNull(ts, "ts");
+            java.util.Objects.requireNonNull(now, "now");
+        }
+    }
 }

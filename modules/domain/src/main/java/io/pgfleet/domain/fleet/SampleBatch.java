@@ -1,7 +1,10 @@
 package io.pgfleet.domain.fleet;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -15,6 +18,13 @@ public record SampleBatch(String batchId, List<Sample> samples) {
 
     /** The most samples one push may carry. */
     public static final int MAX_SAMPLES = 5000;
+    /**
+     * How far ahead of the server's clock a sample's time may be. Samples are purged by their time,
+     * so one stamped years ahead (a host's clock gone wrong, a hostile agent) would outlive every
+     * retention; ten minutes covers any host whose clock is kept (as Grafana Mimir's creation grace
+     * period does).
+     */
+    public static final Duration MAX_AHEAD = Duration.ofMinutes(10);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{8,64}");
 
     /** Requires an id and a bounded list. */
@@ -27,5 +37,16 @@ public record SampleBatch(String batchId, List<Sample> samples) {
             throw new IllegalArgumentException("a batch carries at most " + MAX_SAMPLES + " samples");
         }
         samples = List.copyOf(samples);
+    }
+
+    /**
+     * The first sample stamped more than {@link #MAX_AHEAD} after {@code now}.
+     *
+     * @param now the server's time
+     * @return that sample, or empty when every sample's time is acceptable
+     */
+    public Optional<Sample> firstTooFarAhead(Instant now) {
+        Instant latest = now.plus(MAX_AHEAD);
+        return samples.stream().filter(s -> s.ts().isAfter(latest)).findFirst();
     }
 }

@@ -202,6 +202,11 @@ final class FleetHttpService implements ApiService {
                     "No such revision", "the report names a revision above the collector's latest, "
                     + u.latest() + "; nothing was stored: fetch the configuration and report what it names",
                     Map.of("latest_version", u.latest())).send(res);
+            // A 4xx: the agent drops the batch and counts it as refused, which its log and metrics show.
+            case Receipt.TooFarAhead a -> new Problem(Status.create(422, "Unprocessable Content"), "sample-from-the-future",
+                    "Sample from the future", "a sample's ts, " + a.ts() + ", is more than "
+                    + io.pgfleet.domain.fleet.SampleBatch.MAX_AHEAD.toMinutes() + " minutes ahead of the server's clock ("
+                    + a.now() + "); nothing of the batch was stored: set the host's clock right (NTP)").send(res);
         }
     }
 
