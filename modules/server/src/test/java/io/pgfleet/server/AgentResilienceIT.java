@@ -185,10 +185,8 @@ class AgentResilienceIT {
         }
     }
 
-    @Test
-    void aRevokedCollectorStopsAskingAndAnEnrolmentTokenReBindsItToTheSameId() throws Exception {
-        server = PgfleetServer.start(settings);
-        ApiClient admin = ApiClient.asAdmin(server.port());
+    /** An agent directory whose local file names an enrolment token file (not there yet). */
+    private Path agentWithEnrolmentTokenFile() throws java.io.IOException {
         Path agentDir = dir.resolve("agent");
         java.nio.file.Files.createDirectories(agentDir);
         java.nio.file.Files.writeString(agentDir.resolve("agent.toml"), """
@@ -198,6 +196,14 @@ class AgentResilienceIT {
                 enrolment_token_file = "enrolment-token"
                 state_dir = "state"
                 """.formatted(server.port()));
+        return agentDir;
+    }
+
+    @Test
+    void aRevokedCollectorStopsAskingAndAnEnrolmentTokenReBindsItToTheSameId() throws Exception {
+        server = PgfleetServer.start(settings);
+        ApiClient admin = ApiClient.asAdmin(server.port());
+        Path agentDir = agentWithEnrolmentTokenFile();
         try (AgentProcess agent = AgentProcess.start(agentDir, server.port())) {
             String id = startAgentWithConfig(agent, admin);
             assertEquals(204, admin.postJson("/api/v1/collectors/" + id + "/revoke", "").statusCode());
@@ -230,15 +236,7 @@ class AgentResilienceIT {
     void aSighupWhileTheServerHoldsTheWatchReEnrolsARevokedAgentAtOnce() throws Exception {
         server = PgfleetServer.start(settings);
         ApiClient admin = ApiClient.asAdmin(server.port());
-        Path agentDir = dir.resolve("agent");
-        java.nio.file.Files.createDirectories(agentDir);
-        java.nio.file.Files.writeString(agentDir.resolve("agent.toml"), """
-                server_url = "http://127.0.0.1:%d"
-                name = "e2e-agent"
-                registration_secret_file = "registration-secret"
-                enrolment_token_file = "enrolment-token"
-                state_dir = "state"
-                """.formatted(server.port()));
+        Path agentDir = agentWithEnrolmentTokenFile();
         try (AgentProcess agent = AgentProcess.start(agentDir, server.port())) {
             String id = startAgentWithConfig(agent, admin);
             // Version 2 ends the watch in progress; the next one starts as it is applied and the
