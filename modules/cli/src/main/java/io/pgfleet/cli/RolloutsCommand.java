@@ -75,6 +75,16 @@ final class RolloutsCommand implements Callable<Integer> {
                 + r.path("created_by").asString() + " at " + r.path("created_at").asString()
                 + (r.path("message").asString().isEmpty() ? "" : ": " + r.path("message").asString()));
         ctx.output().list(r, r.path("waves"), WAVES);
+        for (JsonNode w : r.path("waves")) {
+            // Stale members the wave did not wait for: the operator's list of hosts to look at.
+            List<String> ids = new ArrayList<>();
+            w.path("skipped_collectors").forEach(id -> ids.add(id.asString()));
+            if (!ids.isEmpty()) {
+                int more = w.path("skipped").asInt() - ids.size();
+                println(ctx, "  wave " + w.path("wave").asInt() + " skipped (stale, not waited for): "
+                        + String.join(", ", ids) + (more > 0 ? " and " + more + " more" : ""));
+            }
+        }
         if (!r.path("reason").asString().isEmpty()) {
             println(ctx, "Reason: " + r.path("reason").asString());
         }

@@ -38,6 +38,27 @@ class CliUnitTest {
     }
 
     @Test
+    void rolloutsShowNamesTheStaleMembersAWaveSkipped() {
+        JsonNode rollout = Output.JSON.readTree("""
+                {"id":7,"layer":"group/prod","staged_version":3,"previous_version":2,"state":"running",
+                 "current_wave":1,"wave_count":2,"bake_seconds":60,"max_failed":0,"apply_deadline_seconds":600,
+                 "created_by":"admin","created_at":"2026-12-01T10:00:00Z","message":"","reason":"",
+                 "waves":[{"wave":1,"spec":{"selector":{"canary":"true"}},"state":"running","members":5,
+                           "applied":1,"failed":0,"pending":1,"skipped":3,"collectors":["db-1","db-2"],
+                           "skipped_collectors":["db-3","db-4"]},
+                          {"wave":2,"spec":{"percent":100},"state":"waiting","members":9,"applied":0,"failed":0,
+                           "pending":9,"skipped":0,"collectors":[],"skipped_collectors":[]}],
+                 "failures":[],"timeline":[]}""");
+        java.io.StringWriter text = new java.io.StringWriter();
+        Context ctx = new Context(Map.of(), new ByteArrayInputStream(new byte[0]), new java.io.PrintWriter(text, true),
+                new java.io.PrintWriter(new java.io.StringWriter(), true));
+        ctx.globals(new PgfleetCli.Globals());
+        RolloutsCommand.show(ctx, rollout);
+        assertTrue(text.toString().contains("wave 1 skipped (stale, not waited for): db-3, db-4 and 1 more"), text.toString());
+        assertFalse(text.toString().contains("wave 2 skipped"), text.toString());
+    }
+
+    @Test
     void collectorsShowPutsEveryFactAndEveryCapabilityGapOnALineOfItsOwn() {
         JsonNode entry = new tools.jackson.databind.ObjectMapper().readTree("""
                 {"id":"db-1","facts":{"schema_version":2,"os":"Linux","postgres":{"server_version_num":160004,
