@@ -360,6 +360,10 @@ class RolloutsIT {
         assertEquals(400, admin.postJson("/api/v1/rollouts", "{\"layer\":\"group/h1\",\"waves\":[{\"percent\":100}]}")
                 .statusCode(), "no document");
         assertEquals(404, fleet.startRequest("group/nobody", doc, "[{\"percent\":100}]", 0, 60).statusCode());
+        HttpResponse<String> bidi = fleet.startRequest("group/h1", doc, "[{\"selector\":{\"canary\":\"tr\\u202eue\"}},"
+                + "{\"percent\":100}]", 0, 60);
+        assertEquals(400, bidi.statusCode(), "a wave selector follows the label rule: " + bidi.body());
+        assertTrue(bidi.body().contains("wave 1"), bidi.body());
         HttpResponse<String> typo = fleet.startRequest("group/h1", doc, "[{\"selector\":{\"canray\":\"true\"}},"
                 + "{\"percent\":100}]", 0, 60);
         assertEquals(422, typo.statusCode(), typo.body());

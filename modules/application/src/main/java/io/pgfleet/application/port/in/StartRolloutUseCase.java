@@ -54,6 +54,19 @@ public interface StartRolloutUseCase {
                 throw new IllegalArgumentException("a change message is at most " + PublishRequest.MAX_MESSAGE_LENGTH
                         + " characters");
             }
+            // A wave's selector names labels as a group's does: one no collector can carry (a control or
+            // bidirectional formatting character, 201 characters) matches none and is shown to whoever
+            // reads the rollout.
+            for (int i = 0; i < policy.waves().size(); i++) {
+                if (policy.waves().get(i) instanceof io.pgfleet.domain.rollout.WaveSpec.BySelector s) {
+                    try {
+                        io.pgfleet.domain.collector.Collector.checkNewLabels(s.selector().labels());
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("wave " + (i + 1) + ": no collector could carry this selector's"
+                                + " label, so the wave could match none: " + e.getMessage(), e);
+                    }
+                }
+            }
         }
     }
 
