@@ -95,6 +95,9 @@ public final class PgfleetCli {
      * @return the exit code; {@link ExitCodes#USAGE} when the command succeeded but its output could
      *         not be written
      */
+    /** What the platform says when the reading end of a pipe was closed (EPIPE). */
+    private static final String BROKEN_PIPE = "Broken pipe";
+
     public static int run(String[] args, Map<String, String> env, InputStream stdin, OutputStream stdout, PrintStream stderr) {
         CheckedOutput checked = new CheckedOutput(stdout);
         PrintWriter out = new PrintWriter(new OutputStreamWriter(checked, StandardCharsets.UTF_8), true);
@@ -108,8 +111,12 @@ public final class PgfleetCli {
                     | (stdout instanceof PrintStream ps && ps.checkError());
             if (failed) {
                 IOException cause = checked.failure();
-                err.println("pgfleet: could not write the output: " + (cause == null ? "the output stream failed"
-                        : Output.printable(String.valueOf(cause.getMessage()))));
+                // A reader that closed the pipe (pgfleet collectors | head) took what it wanted: no
+                // message, as a tool that SIGPIPE ends prints none, but no 0 either (pipefail sees it).
+                if (cause == null || !BROKEN_PIPE.equals(cause.getMessage())) {
+                    err.println("pgfleet: could not write the output: " + (cause == null ? "the output stream failed"
+                            : Output.printable(String.valueOf(cause.getMessage()))));
+                }
                 // A command that failed anyway keeps its own code, which says more.
                 return exit == ExitCodes.OK ? ExitCodes.USAGE : exit;
             }

@@ -435,6 +435,15 @@ class CliUnitTest {
                 assertEquals(ExitCodes.USAGE, ran.exit(), String.join(" ", args) + ": " + ran.err());
                 assertEquals("pgfleet: could not write the output: No space left on device\n", ran.err());
             }
+            // A pipe whose reader is gone (| head): no message, not 0 either.
+            Ran closedPipe = runWithOutput(new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    throw new IOException("Broken pipe");
+                }
+            }, env, "collectors");
+            assertEquals(ExitCodes.USAGE, closedPipe.exit(), closedPipe.err());
+            assertEquals("", closedPipe.err());
             // Through a PrintStream, which keeps only the fact of the failure, not its cause.
             Ran printStream = runWithOutput(new PrintStream(full, true), env, "fleet", "get");
             assertEquals(ExitCodes.USAGE, printStream.exit(), printStream.err());
