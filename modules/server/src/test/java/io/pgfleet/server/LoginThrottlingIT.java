@@ -96,6 +96,39 @@ class LoginThrottlingIT {
     }
 
     @Test
+    void aLoginFromWhereTheUserLoggedInBeforeGetsThroughAFloodFromManyAddresses() throws Exception {
+        assertEquals(200, login(behindProxy, "127.0.0.5", "admin", ADMIN_PASSWORD, "10.0.0.9").statusCode());
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CountDownLatch refused = new java.util.concurrent.CountDownLatch(20);
+        int threads = 24;
+        java.util.concurrent.ExecutorService flood = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            // Every attempt from an address of its own, as a botnet sends them: no throttle stops it, so it
+            // keeps the shared hashing slots full and strangers are refused.
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                flood.submit(() -> {
+                    for (int k = 0; !stop.get(); k++) {
+                        if (login(behindProxy, "127.0.0.5", "admin", "not the password",
+                                "10.50." + thread + "." + (k % 250)).statusCode() == 429) {
+                            refused.countDown();
+                        }
+                    }
+                    return null;
+                });
+            }
+            assertTrue(refused.await(60, java.util.concurrent.TimeUnit.SECONDS),
+                    "the flood fills the shared hashing slots: strangers are refused");
+            HttpResponse<String> known = login(behindProxy, "127.0.0.5", "admin", ADMIN_PASSWORD, "10.0.0.9");
+            assertEquals(200, known.statusCode(), "the admin, from where they logged in before, gets through: " + known.body());
+        } finally {
+            stop.set(true);
+            flood.shutdown();
+            assertTrue(flood.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
     void manyUsersFromOneAddressHitThePerAddressCeiling() throws Exception {
         // Each try names another user, so only the per-address ceiling (10 here) applies.
         int status = 0;

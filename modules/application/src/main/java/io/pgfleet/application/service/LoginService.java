@@ -68,7 +68,10 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase {
         Optional<User> user = name.flatMap(users::loadUser);
         boolean matches;
         try {
-            matches = hasher.verify(password == null ? "" : password, user.map(User::passwordHash).orElse(dummyHash));
+            String candidate = password == null ? "" : password;
+            String hash = user.map(User::passwordHash).orElse(dummyHash);
+            matches = user.isPresent() && throttle.known(username, actor.address(), now)
+                    ? hasher.verifyKnown(candidate, hash) : hasher.verify(candidate, hash);
         } catch (PasswordHashingBusyException e) {
             return new TokenResult.Throttled(Duration.ofSeconds(1), e.getMessage());
         }
@@ -80,7 +83,7 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase {
             failed(username, name, actor, now, "user is disabled");
             return new TokenResult.Refused("user " + name.get().value() + " is disabled");
         }
-        throttle.loginSucceeded(username, actor.address());
+        throttle.loginSucceeded(username, actor.address(), now);
         return new TokenResult.Issued(issuer.newFamily(user.get().principal()));
     }
 

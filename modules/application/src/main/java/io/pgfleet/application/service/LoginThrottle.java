@@ -30,6 +30,11 @@ final class LoginThrottle {
     private final LoginLimitSettings limits;
     private final Map<PairKey, Pair> pairs = new ConcurrentHashMap<>();
     private final Map<String, Window> addresses = new ConcurrentHashMap<>();
+    /** When each pair last logged in successfully: such a pair is hashed on reserved slots. */
+    private final Map<PairKey, Instant> succeeded = new ConcurrentHashMap<>();
+
+    /** How long a successful login makes its pair a known one (in memory: a restart forgets). */
+    static final Duration KNOWN_FOR = Duration.ofDays(30);
 
     LoginThrottle(LoginLimitSettings limits) {
         this.limits = limits;
@@ -76,8 +81,21 @@ final class LoginThrottle {
     }
 
     /** A successful login wipes the pair's failures (not the address's: others may be guessing from there). */
-    void loginSucceeded(String user, String address) {
-        pairs.remove(new PairKey(key(user), address));
+    void loginSucceeded(String user, String address, Instant now) {
+        PairKey pair = new PairKey(key(user), address);
+        pairs.remove(pair);
+        succeeded.put(pair, now);
+        bound(succeeded);
+    }
+
+    /**
+     * Whether this user logged in from this address within {@link #KNOWN_FOR}: a flood from many
+     * other addresses (each a new pair, so no throttle stops it) keeps the shared hashing slots full,
+     * and such a login is checked on slots of its own. Its failures count as any pair's.
+     */
+    boolean known(String user, String address, Instant now) {
+        Instant last = succeeded.get(new PairKey(key(user), address));
+        return last != null && now.isBefore(last.plus(KNOWN_FOR));
     }
 
     private Duration delay(int failures) {

@@ -39,8 +39,18 @@ class LoginThrottleTest {
         assertEquals(true, throttle.loginBlocked("admin", "10.0.0.1", T0).isPresent());
         assertEquals(Optional.empty(), throttle.loginBlocked("admin", "10.0.0.2", T0));
         assertEquals(Optional.empty(), throttle.loginBlocked("alice", "10.0.0.1", T0));
-        throttle.loginSucceeded("admin", "10.0.0.1");
+        throttle.loginSucceeded("admin", "10.0.0.1", T0);
         assertEquals(Optional.empty(), throttle.loginBlocked("admin", "10.0.0.1", T0));
+    }
+
+    @Test
+    void aPairThatLoggedInIsKnownForThirtyDaysAndOnlyThatPair() {
+        assertEquals(false, throttle.known("admin", "10.0.0.1", T0), "nobody is known before logging in");
+        throttle.loginSucceeded("admin", "10.0.0.1", T0);
+        assertEquals(true, throttle.known("admin", "10.0.0.1", T0.plusSeconds(60)));
+        assertEquals(false, throttle.known("admin", "10.0.0.2", T0), "another address is a stranger");
+        assertEquals(false, throttle.known("alice", "10.0.0.1", T0), "another user from there is a stranger");
+        assertEquals(false, throttle.known("admin", "10.0.0.1", T0.plus(LoginThrottle.KNOWN_FOR)));
     }
 
     @Test

@@ -42,6 +42,11 @@ public final class Pbkdf2PasswordHasher implements PasswordHasherPort {
 
     private final int iterations;
     private final ThreadPoolExecutor pool;
+    /**
+     * One thread and a short queue for logins from where their user logged in before
+     * ({@link #verifyKnown}): a flood from many addresses fills {@link #pool}, never this.
+     */
+    private final ThreadPoolExecutor known;
 
     /** Hashes with {@link #DEFAULT_ITERATIONS}, {@link #DEFAULT_THREADS} and {@link #DEFAULT_QUEUE}. */
     public Pbkdf2PasswordHasher() {
@@ -72,7 +77,17 @@ public final class Pbkdf2PasswordHasher implements PasswordHasherPort {
                     return t;
                 }, new ThreadPoolExecutor.AbortPolicy());
         this.pool.allowCoreThreadTimeOut(true);
+        this.known = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(KNOWN_QUEUE),
+                r -> {
+                    Thread t = new Thread(r, "pgfleet-hash-" + pool + "-known");
+                    t.setDaemon(true);
+                    return t;
+                }, new ThreadPoolExecutor.AbortPolicy());
+        this.known.allowCoreThreadTimeOut(true);
     }
+
+    /** Logins from known places waiting for the reserved thread. */
+    private static final int KNOWN_QUEUE = 4;
 
     @Override
     public String hash(String password) {
@@ -80,11 +95,20 @@ public final class Pbkdf2PasswordHasher implements PasswordHasherPort {
         RANDOM.nextBytes(salt);
         Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
         return PREFIX + "$" + iterations + "$" + b64.encodeToString(salt) + "$"
-                + b64.encodeToString(onPool(password, salt, iterations));
+                + b64.encodeToString(onPool(pool, password, salt, iterations));
+    }
+
+    @Override
+    public boolean verifyKnown(String password, String encoded) {
+        return verifyOn(known, password, encoded);
     }
 
     @Override
     public boolean verify(String password, String encoded) {
+        return verifyOn(pool, password, encoded);
+    }
+
+    private boolean verifyOn(ThreadPoolExecutor on, String password, String encoded) {
         String[] parts = encoded.split("\\$");
         if (parts.length != 4 || !parts[0].equals(PREFIX)) {
             return false;
@@ -93,17 +117,17 @@ public final class Pbkdf2PasswordHasher implements PasswordHasherPort {
             int n = Integer.parseInt(parts[1]);
             byte[] salt = Base64.getDecoder().decode(parts[2]);
             byte[] expected = Base64.getDecoder().decode(parts[3]);
-            return MessageDigest.isEqual(expected, onPool(password, salt, n));
+            return MessageDigest.isEqual(expected, onPool(on, password, salt, n));
         } catch (IllegalArgumentException e) {
             return false;
         }
     }
 
     /** Runs the derivation on the pool; the caller (a virtual thread) parks meanwhile, freeing its carrier. */
-    private byte[] onPool(String password, byte[] salt, int n) {
+    private static byte[] onPool(ThreadPoolExecutor on, String password, byte[] salt, int n) {
         Future<byte[]> result;
         try {
-            result = pool.submit(() -> derive(password, salt, n));
+            result = on.submit(() -> derive(password, salt, n));
         } catch (RejectedExecutionException e) {
             throw new PasswordHashingBusyException("every password hashing slot is busy");
         }

@@ -23,4 +23,18 @@ public interface PasswordHasherPort {
      * @throws PasswordHashingBusyException when every hashing slot is taken
      */
     boolean verify(String password, String encoded);
+
+    /**
+     * As {@link #verify}, for a login from where its user logged in before: on slots of its own, so a
+     * flood of attempts from other addresses, which keeps the shared slots full, does not hold the
+     * user off. Without such slots it is {@link #verify}.
+     *
+     * @param password the candidate
+     * @param encoded  a hash from {@link #hash}
+     * @return true when the password matches
+     * @throws PasswordHashingBusyException when the reserved slots are taken too
+     */
+    default boolean verifyKnown(String password, String encoded) {
+        return verify(password, encoded);
+    }
 }
