@@ -41,6 +41,17 @@ public final class Agent implements AutoCloseable {
         AgentState state = new AgentState(settings.stateDir());
         state.tightenIdentity().ifPresent(this::log);
         Optional<AgentState.Identity> identity = state.identity();
+        if (identity.isEmpty() && state.unwritable().isPresent()) {
+            // An identity it cannot keep would make this host a new collector at every start (and
+            // leave the last one without an agent): that cannot work, unlike a registered agent,
+            // which runs on without the directory (below).
+            throw new IllegalStateException("the state directory " + settings.stateDir() + " cannot be written ("
+                    + state.unwritable().get() + "), and this agent is not registered yet: it could not keep the"
+                    + " identity it registers, and would register this host as a new collector at every start. Make the"
+                    + " directory writable by the agent's user (chattr -i, chown, a read-write mount), or set state_dir"
+                    + " in the agent's local file to one it can write");
+        }
+        state.warning().ifPresent(this::log);
         ServerClient client = new ServerClient(settings.serverUrl(), settings.caFile(), settings.certFile(),
                 settings.keyFile(), identity.map(AgentState.Identity::collectorId).orElse(""),
                 identity.map(AgentState.Identity::refreshToken).orElse(""),

@@ -1,6 +1,7 @@
 package io.pgfleet.agent;
 
 import io.pgfleet.agent.core.LastKnownGoodStore;
+import io.pgfleet.agent.core.LastKnownGoodStore.UnusableCopy;
 import io.pgfleet.agent.core.SampleSpool;
 import io.pgfleet.domain.fleet.Sample;
 import io.pgfleet.agent.transport.ServerClient;
@@ -40,24 +41,81 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
     private static final int MAX_SPOOL_LINE = 64 * 1024;
 
     private final Path dir;
+    /** Why the directory cannot be written, when it cannot: the agent then keeps nothing over a restart. */
+    private final Optional<String> unwritable;
+    /** Why the directory could not be made its owner's only, when it could not (and can be written). */
+    private final Optional<String> notOwnerOnly;
 
     /**
-     * The state in a directory, created when missing with owner-only permissions.
+     * The state in a directory, created when missing with owner-only permissions. A directory that
+     * is there but cannot be written (immutable, a read-only mount, another owner's) is taken as it
+     * is: {@link #unwritable()} says so, and every write fails as a full disk's would.
      *
      * @param dir the state directory
+     * @throws UncheckedIOException when it is missing and cannot be created
      */
     public AgentState(Path dir) {
         this.dir = dir;
-        try {
-            Files.createDirectories(dir);
+        if (!Files.isDirectory(dir)) {
             try {
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-            } catch (UnsupportedOperationException ignored) {
-                // not a POSIX file system: rely on the directory's own protection
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create the state directory " + dir + " (" + reason(e)
+                        + "); create it, owned by the agent's user with mode 0700, or set state_dir in the agent's"
+                        + " local file to a directory it can write", e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the state directory " + dir, e);
         }
+        Optional<String> chmod = Optional.empty();
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system: rely on the directory's own protection
+        } catch (IOException e) {
+            chmod = Optional.of(reason(e));
+        }
+        // access(2) answers what a write would meet: the mode for this user, the immutable flag, a
+        // read-only mount; a root agent writes wherever the flag and the mount let it.
+        this.unwritable = Files.isWritable(dir) ? Optional.empty() : Optional.of(chmod.orElse("not writable by this user"));
+        this.notOwnerOnly = unwritable.isPresent() ? Optional.empty() : chmod;
+    }
+
+    /** An I/O failure in plain words: {@code Operation not permitted}, not the exception's class. */
+    private static String reason(IOException e) {
+        return switch (e) {
+            case java.nio.file.AccessDeniedException a -> "permission denied";
+            case java.nio.file.FileAlreadyExistsException x -> "a file that is not a directory is in the way";
+            case java.nio.file.FileSystemException fs when fs.getReason() != null -> fs.getReason();
+            default -> e.getMessage() != null ? e.getMessage() : e.toString();
+        };
+    }
+
+    /**
+     * Why the state directory cannot be written, when it cannot.
+     *
+     * @return the reason, empty when it can be written
+     */
+    public Optional<String> unwritable() {
+        return unwritable;
+    }
+
+    /**
+     * What the agent says at start about its state directory, once, when there is something to say:
+     * that it cannot be written and what is then not kept, or that it could not be made its owner's only.
+     *
+     * @return the warning line, empty when the directory is as it should be
+     */
+    public Optional<String> warning() {
+        if (unwritable.isPresent()) {
+            return Optional.of("warning: the state directory " + dir + " cannot be written (" + unwritable.get()
+                    + "); the agent runs and collects, but keeps nothing over a restart: not a new refresh token (a"
+                    + " restart after its next token refresh, within 15 minutes, leaves it locked out until re-enrolled),"
+                    + " not the last-known-good configuration (a start-up without the server collects with the defaults),"
+                    + " not the samples the server has not taken (kept in memory only). Make the directory writable by"
+                    + " the agent's user (chattr -i, chown, a read-write mount) and restart the agent");
+        }
+        return notOwnerOnly.map(why -> "warning: the state directory " + dir + " could not be made its owner's only ("
+                + why + "); its files are created owner-only all the same, but others who may write the directory could"
+                + " replace them: make it owned by the agent's user with mode 0700");
     }
 
     /**
@@ -107,13 +165,17 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
         if (!Files.exists(f)) {
             return Optional.empty();
         }
-        Properties p = new Properties();
-        try (var in = Files.newBufferedReader(f)) {
-            p.load(in);
-        } catch (CharacterCodingException | IllegalArgumentException e) {
-            throw damaged(f, "it is not a properties file");
+        String text;
+        try {
+            text = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + f, e);
+        }
+        Properties p = new Properties();
+        try {
+            p.load(new java.io.StringReader(text));
+        } catch (IOException | IllegalArgumentException e) {
+            throw damaged(f, "it is not a properties file");
         }
         String id = p.getProperty("collector_id", "").strip();
         // A file that is there but names no usable collector is damaged, not absent: registering
@@ -121,7 +183,21 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
         if (!CollectorId.isValid(id)) {
             throw damaged(f, id.isEmpty() ? "it names no collector_id" : "its collector_id is not a collector id");
         }
-        return Optional.of(new Identity(id, p.getProperty("refresh_token", "").strip()));
+        String refresh = p.getProperty("refresh_token", "").strip();
+        // Without its refresh token the agent cannot prove it is this collector: the server would
+        // refuse it at the first refresh and the log would blame the server for a local file.
+        if (refresh.isEmpty()) {
+            throw damaged(f, "it holds no refresh_token");
+        }
+        if (!refresh.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw damaged(f, "its refresh_token is not visible ASCII");
+        }
+        // The agent ends every file it writes with a line break: one without was cut short (a full
+        // disk, a copy interrupted), most likely inside the token, which would then be refused.
+        if (!text.endsWith("\n")) {
+            throw damaged(f, "it ends in the middle of a line, cut short");
+        }
+        return Optional.of(new Identity(id, refresh));
     }
 
     private static IllegalStateException damaged(Path f, String why) {
@@ -170,18 +246,70 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
         }
     }
 
+    /** The most bytes of a kept document: the server takes documents of 256 KiB. */
+    private static final long MAX_LKG_BYTES = 1024 * 1024;
+
     @Override
     public Optional<Cached> lastKnownGood() {
         Path doc = dir.resolve(LKG);
         Path version = dir.resolve(LKG_VERSION);
-        if (!Files.exists(doc) || !Files.exists(version)) {
+        boolean hasDoc = Files.exists(doc, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        boolean hasVersion = Files.exists(version, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (!hasDoc && !hasVersion) {
             return Optional.empty();
+        }
+        if (!hasVersion) {
+            throw new UnusableCopy(java.util.OptionalInt.empty(), LKG + " is there but " + LKG_VERSION + " is missing");
+        }
+        int v = keptVersion(version);
+        java.util.OptionalInt known = java.util.OptionalInt.of(v);
+        if (!hasDoc) {
+            throw new UnusableCopy(known, LKG_VERSION + " is there but " + LKG + " is missing");
+        }
+        if (!Files.isRegularFile(doc)) {
+            throw new UnusableCopy(known, LKG + " is not a file");
         }
         try {
-            return Optional.of(new Cached(Integer.parseInt(Files.readString(version).trim()), Files.readString(doc)));
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
+            if (Files.size(doc) > MAX_LKG_BYTES) {
+                throw new UnusableCopy(known, LKG + " is larger than any configuration (more than 1 MiB)");
+            }
+            String text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(doc)))
+                    .toString();
+            if (text.chars().anyMatch(c -> c == 0)) {
+                throw new UnusableCopy(known, LKG + " is not a TOML document (it holds binary data)");
+            }
+            return Optional.of(new Cached(v, text));
+        } catch (CharacterCodingException e) {
+            throw new UnusableCopy(known, LKG + " is not a TOML document (it is not UTF-8 text)");
+        } catch (IOException e) {
+            throw new UnusableCopy(known, LKG + " cannot be read (" + reason(e) + ")");
         }
+    }
+
+    /** The version a kept copy names: a whole number from 1 to 2,147,483,647, as the server numbers them. */
+    private static int keptVersion(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new UnusableCopy(java.util.OptionalInt.empty(), LKG_VERSION + " is not a file");
+        }
+        String text;
+        try {
+            if (Files.size(file) > 64) {
+                throw new UnusableCopy(java.util.OptionalInt.empty(), LKG_VERSION + " holds no version number");
+            }
+            text = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).strip();
+        } catch (IOException e) {
+            throw new UnusableCopy(java.util.OptionalInt.empty(), LKG_VERSION + " cannot be read (" + reason(e) + ")");
+        }
+        try {
+            int v = Integer.parseInt(text);
+            if (v >= 1) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // said below, with what a version is
+        }
+        throw new UnusableCopy(java.util.OptionalInt.empty(), LKG_VERSION
+                + " holds no version number (a whole number from 1 to 2147483647)");
     }
 
     @Override
@@ -193,30 +321,42 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
     }
 
     @Override
-    public Unsent load() {
+    public Loaded load() {
         Path f = dir.resolve(UNSENT);
         if (!Files.exists(f)) {
-            return Unsent.NOTHING;
+            return Loaded.whole(Unsent.NOTHING);
         }
         java.util.List<Batch> batches = new java.util.ArrayList<>();
         java.util.List<Sample> buffered = new java.util.ArrayList<>();
         String batchId = "";
         java.util.List<Sample> batch = new java.util.ArrayList<>();
         int lineNo = 0;
+        int skipped = 0;
+        java.util.List<String> reasons = new java.util.ArrayList<>();
         // Streamed a line at a time: the agent's heap holds the samples, not the file's text as well.
-        try (java.io.BufferedReader in = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+        // Decoded leniently: a damaged byte spoils its line (which then is no JSON), not the file.
+        try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                Files.newInputStream(f), StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
                 lineNo++;
-                if (line.length() > MAX_SPOOL_LINE) {
-                    throw new IllegalStateException(f + " line " + lineNo + " is longer than any sample");
+                Sample sample;
+                String id;
+                try {
+                    if (line.length() > MAX_SPOOL_LINE) {
+                        throw new IllegalArgumentException("longer than any sample");
+                    }
+                    jakarta.json.JsonObject o = object(line);
+                    sample = sample(o);
+                    id = text(o, "batch_id", false);
+                } catch (IllegalArgumentException e) {
+                    // One line lost is one sample lost; the others are still what the last run could not deliver.
+                    skipped++;
+                    if (reasons.size() < Loaded.MAX_REASONS) {
+                        reasons.add("line " + lineNo + ": " + e.getMessage());
+                    }
+                    continue;
                 }
-                jakarta.json.JsonObject o;
-                try (jakarta.json.JsonReader r = jakarta.json.Json.createReader(new java.io.StringReader(line))) {
-                    o = r.readObject();
-                }
-                Sample sample = sample(o);
-                String id = o.getString("batch_id", "");
                 if (!id.equals(batchId) && !batch.isEmpty()) {
                     batches.add(new Batch(batchId, batch));
                     batch = new java.util.ArrayList<>();
@@ -229,21 +369,65 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
                 }
             }
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + f + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw new IllegalStateException(f + " line " + lineNo + " is not a kept sample: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot read " + f + " (" + reason(e) + ")", e);
         }
         if (!batch.isEmpty()) {
             batches.add(new Batch(batchId, batch));
         }
-        return new Unsent(batches, buffered);
+        return new Loaded(new Unsent(batches, buffered), skipped, reasons);
     }
 
+    /** A line's JSON object; anything else is damage, said in plain words. */
+    private static jakarta.json.JsonObject object(String line) {
+        try (jakarta.json.JsonReader r = jakarta.json.Json.createReader(new java.io.StringReader(line))) {
+            return r.readObject();
+        } catch (jakarta.json.JsonException e) {
+            throw new IllegalArgumentException(line.isBlank() ? "empty" : "not a JSON object");
+        }
+    }
+
+    /** A sample as {@link #line} writes it; every field checked, so a damaged line is named, not cast. */
     private static Sample sample(jakarta.json.JsonObject o) {
+        String name = text(o, "name", true);
+        if (!(o.get("labels") instanceof jakarta.json.JsonObject labelObject)) {
+            throw new IllegalArgumentException("labels must be an object");
+        }
         java.util.Map<String, String> labels = new java.util.LinkedHashMap<>();
-        o.getJsonObject("labels").forEach((k, v) -> labels.put(k, ((jakarta.json.JsonString) v).getString()));
-        return new Sample(o.getString("name"), labels, o.getJsonNumber("value").doubleValue(),
-                java.time.Instant.parse(o.getString("ts")));
+        labelObject.forEach((k, v) -> {
+            if (!(v instanceof jakarta.json.JsonString s)) {
+                throw new IllegalArgumentException("labels must be text");
+            }
+            labels.put(k, s.getString());
+        });
+        if (!(o.get("value") instanceof jakarta.json.JsonNumber value)) {
+            throw new IllegalArgumentException("value must be a number");
+        }
+        java.time.Instant ts;
+        try {
+            ts = java.time.Instant.parse(text(o, "ts", true));
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException("ts must be a time such as 2026-12-01T10:00:00Z");
+        }
+        try {
+            return new Sample(name, labels, value.doubleValue(), ts);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not a sample (" + e.getMessage() + ")");
+        }
+    }
+
+    /** A text field; a missing optional one is empty. */
+    private static String text(jakarta.json.JsonObject o, String key, boolean required) {
+        jakarta.json.JsonValue v = o.get(key);
+        if (v == null) {
+            if (required) {
+                throw new IllegalArgumentException(key + " is missing");
+            }
+            return "";
+        }
+        if (!(v instanceof jakarta.json.JsonString s)) {
+            throw new IllegalArgumentException(key + " must be text");
+        }
+        return s.getString();
     }
 
     @Override

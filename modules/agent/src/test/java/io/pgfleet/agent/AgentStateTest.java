@@ -83,7 +83,7 @@ class AgentStateTest {
     @Test
     void undeliveredSamplesAreKeptOwnerOnlyAndReadBackInOrderWithTheirBatchIds() throws Exception {
         AgentState state = new AgentState(dir);
-        assertEquals(io.pgfleet.agent.core.SampleSpool.Unsent.NOTHING, state.load(), "no file: nothing kept");
+        assertEquals(io.pgfleet.agent.core.SampleSpool.Unsent.NOTHING, state.load().unsent(), "no file: nothing kept");
         java.time.Instant t = java.time.Instant.parse("2026-12-01T10:00:00.123Z");
         var a = new io.pgfleet.domain.fleet.Sample("pg_up", java.util.Map.of("db", "app \"x\"\n"), 1, t);
         var b = new io.pgfleet.domain.fleet.Sample("load1", java.util.Map.of(), 0.25, t.plusSeconds(1));
@@ -94,17 +94,140 @@ class AgentStateTest {
         state.save(unsent);
         Path file = dir.resolve(AgentState.UNSENT);
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-        assertEquals(unsent, state.load());
+        assertEquals(unsent, state.load().unsent());
         state.clear();
-        assertEquals(io.pgfleet.agent.core.SampleSpool.Unsent.NOTHING, state.load());
+        assertEquals(io.pgfleet.agent.core.SampleSpool.Unsent.NOTHING, state.load().unsent());
     }
 
     @Test
-    void aDamagedSpoolIsRefusedWithWhereItIsDamaged() throws Exception {
+    void aDamagedLineOfTheSpoolCostsThatLineOnlyAndIsNamedInPlainWords() throws Exception {
         AgentState state = new AgentState(dir);
-        Files.writeString(dir.resolve(AgentState.UNSENT),
-                "{\"name\":\"a\",\"labels\":{},\"value\":1,\"ts\":\"2026-12-01T10:00:00Z\"}\n{\"name\":\"a\",\"lab");
-        IllegalStateException e = assertThrows(IllegalStateException.class, state::load);
-        assertTrue(e.getMessage().contains("line 2"), e.getMessage());
+        String good = "{\"name\":\"a\",\"labels\":{\"db\":\"x\"},\"value\":%d,\"ts\":\"2026-12-01T10:00:00Z\"}";
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            lines.add(good.formatted(i));
+        }
+        lines.set(2, "{\"name\":\"a\",\"labels\":{\"db\":7},\"value\":3,\"ts\":\"2026-12-01T10:00:00Z\"}");
+        lines.set(6, "{\"name\":\"a\",\"lab");
+        lines.set(8, "{\"name\":\"a\",\"labels\":{},\"value\":\"9\",\"ts\":\"2026-12-01T10:00:00Z\"}");
+        Files.writeString(dir.resolve(AgentState.UNSENT), String.join("\n", lines) + "\n");
+
+        var loaded = state.load();
+
+        assertEquals(java.util.List.of(1.0, 2.0, 4.0, 5.0, 6.0, 8.0, 10.0),
+                loaded.unsent().buffered().stream().map(io.pgfleet.domain.fleet.Sample::value).toList(),
+                "every good line is kept, in order");
+        assertEquals(3, loaded.skipped());
+        assertEquals(java.util.List.of("line 3: labels must be text", "line 7: not a JSON object",
+                "line 9: value must be a number"), loaded.reasons());
+    }
+
+    @Test
+    void aSpoolDamagedThroughoutIsCountedWithoutALineForEveryDamagedOne() throws Exception {
+        AgentState state = new AgentState(dir);
+        Files.writeString(dir.resolve(AgentState.UNSENT), "garbage\n".repeat(5000)
+                + "{\"name\":\"a\",\"labels\":{},\"value\":1,\"ts\":\"2026-12-01T10:00:00Z\"}\n");
+        var loaded = state.load();
+        assertEquals(5000, loaded.skipped());
+        assertEquals(io.pgfleet.agent.core.SampleSpool.Loaded.MAX_REASONS, loaded.reasons().size(), loaded.reasons().toString());
+        assertEquals(1, loaded.unsent().samples());
+    }
+
+    @Test
+    void anIdentityWithoutItsRefreshTokenIsDamageThatStopsTheAgent() throws Exception {
+        AgentState state = new AgentState(dir);
+        Path file = dir.resolve(AgentState.IDENTITY_FILE);
+        for (String damage : java.util.List.of(
+                "collector_id=c-1\n",
+                "collector_id=c-1\nrefresh_token=\n",
+                "# pgfleet agent identity; keep secret\ncollector_id=c-1\nrefresh_tok",
+                // cut in the middle of the token: the agent always ends the file with a line break
+                "# pgfleet agent identity; keep secret\ncollector_id=c-1\nrefresh_token=r-7f3c")) {
+            Files.writeString(file, damage);
+            IllegalStateException e = assertThrows(IllegalStateException.class, state::identity, damage);
+            assertTrue(e.getMessage().contains("is damaged") && e.getMessage().contains("enrolment_token_file"),
+                    e.getMessage());
+        }
+    }
+
+    /** A damage done to a kept last-known-good: its document and version files. */
+    private interface Damage {
+        void to(Path doc, Path version) throws Exception;
+    }
+
+    private record Case(String what, String reason, Damage damage) {
+    }
+
+    @Test
+    void everyLastKnownGoodThatCannotBeUsedSaysWhy() throws Exception {
+        for (Case c : java.util.List.of(
+                new Case("a version that is no number", "last-known-good.version holds no version number",
+                        (doc, version) -> Files.writeString(version, "abc")),
+                new Case("a version beyond any", "last-known-good.version holds no version number",
+                        (doc, version) -> Files.writeString(version, "99999999999999999999")),
+                new Case("random bytes", "last-known-good.toml is not a TOML document",
+                        (doc, version) -> Files.write(doc, new byte[] {(byte) 0xc3, 0x28, (byte) 0xff, 0x00, 0x13})),
+                new Case("binary that is valid UTF-8", "last-known-good.toml is not a TOML document",
+                        (doc, version) -> Files.write(doc, new byte[] {0x00, 0x01, 0x02, 0x00})),
+                new Case("a directory", "last-known-good.toml is not a file",
+                        (doc, version) -> {
+                            Files.delete(doc);
+                            Files.createDirectory(doc);
+                        }),
+                new Case("the document alone", "last-known-good.version is missing",
+                        (doc, version) -> Files.delete(version)),
+                new Case("the version alone", "last-known-good.toml is missing",
+                        (doc, version) -> Files.delete(doc)))) {
+            Path fresh = dir.resolve(c.what().replace(' ', '-'));
+            AgentState state = new AgentState(fresh);
+            state.saveLastKnownGood(new io.pgfleet.agent.core.LastKnownGoodStore.Cached(7, "[collector]\npush_interval = 10\n"));
+            c.damage().to(fresh.resolve("last-known-good.toml"), fresh.resolve("last-known-good.version"));
+            var e = assertThrows(io.pgfleet.agent.core.LastKnownGoodStore.UnusableCopy.class, state::lastKnownGood, c.what());
+            assertTrue(e.getMessage().contains(c.reason()), c.what() + ": " + e.getMessage());
+        }
+        AgentState none = new AgentState(dir.resolve("none"));
+        assertEquals(Optional.empty(), none.lastKnownGood(), "nothing kept is nothing damaged");
+    }
+
+    @Test
+    void aStateDirectoryThatCannotBeWrittenIsTakenAsItIsAndSaysWhatIsNotKept() throws Exception {
+        AgentState before = new AgentState(dir);
+        before.saveIdentity(new AgentState.Identity("c-1", "r-1"));
+        before.saveLastKnownGood(new io.pgfleet.agent.core.LastKnownGoodStore.Cached(4, "[collector]\npush_interval = 10\n"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(chattr("+i", dir), "chattr +i is not possible here");
+        try {
+            AgentState state = new AgentState(dir);
+            assertTrue(state.unwritable().isPresent());
+            String said = state.warning().orElseThrow();
+            assertTrue(said.contains("the state directory " + dir + " cannot be written (Operation not permitted)")
+                    && said.contains("refresh token") && said.contains("last-known-good")
+                    && said.contains("samples") && said.contains("chattr -i"), said);
+            assertEquals(Optional.of(new AgentState.Identity("c-1", "r-1")), state.identity(), "what it holds is read");
+            assertEquals(4, state.lastKnownGood().orElseThrow().version());
+            assertThrows(java.io.UncheckedIOException.class, () -> state.saveIdentity(new AgentState.Identity("c-1", "r-2")),
+                    "a write fails as on a full disk, where the agent already copes with it");
+        } finally {
+            chattr("-i", dir);
+        }
+        assertEquals(Optional.empty(), new AgentState(dir).warning(), "a writable directory says nothing");
+    }
+
+    @Test
+    void aStateDirectoryThatCannotBeCreatedSaysSoWithTheReason() throws Exception {
+        Path file = dir.resolve("not-a-directory");
+        Files.writeString(file, "x");
+        var e = assertThrows(java.io.UncheckedIOException.class, () -> new AgentState(file.resolve("state")));
+        assertTrue(e.getMessage().startsWith("cannot create the state directory " + file.resolve("state") + " ("),
+                e.getMessage());
+    }
+
+    private static boolean chattr(String flag, Path dir) throws Exception {
+        try {
+            Process p = new ProcessBuilder("chattr", flag, dir.toString()).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 }

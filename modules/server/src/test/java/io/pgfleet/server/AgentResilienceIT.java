@@ -267,6 +267,86 @@ class AgentResilienceIT {
         }
     }
 
+    /** A registered agent's files, its server at a port where nothing listens, its own metrics on. */
+    private static Path registeredAgentOfAnAbsentServer(Path agentDir) throws Exception {
+        int dead;
+        try (ServerSocket s = new ServerSocket(0)) {
+            dead = s.getLocalPort();
+        }
+        Path state = agentDir.resolve("state");
+        java.nio.file.Files.createDirectories(state);
+        java.nio.file.Files.writeString(agentDir.resolve("agent.toml"), """
+                server_url = "http://127.0.0.1:%d"
+                name = "away-agent"
+                registration_secret_file = "registration-secret"
+                state_dir = "state"
+                [metrics]
+                enabled = true
+                port = 0
+                """.formatted(dead));
+        java.nio.file.Files.writeString(state.resolve("identity.properties"), "collector_id=away-agent-1\nrefresh_token=r-1\n");
+        return state;
+    }
+
+    /** How many runs of the sysstat collector the agent's own metrics count. */
+    private static long sysstatRuns(AgentProcess agent) throws Exception {
+        int line = agent.await("metrics at http://127\\.0\\.0\\.1:[0-9]+/metrics", SOON);
+        String at = agent.output().lines().skip(line).findFirst().orElseThrow().replaceAll(".*metrics at ", "");
+        String text = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(at))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        return text.lines().filter(l -> l.startsWith("pgfleet_agent_collection_duration_seconds_count{collector=\"sysstat\""))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
+    void aRegisteredAgentWithADamagedLastKnownGoodCollectsWhileTheServerIsAwayAndSaysWhy() throws Exception {
+        Path agentDir = dir.resolve("agent");
+        Path state = registeredAgentOfAnAbsentServer(agentDir);
+        java.nio.file.Files.writeString(state.resolve("last-known-good.version"), "abc");
+        java.nio.file.Files.write(state.resolve("last-known-good.toml"), new byte[] {(byte) 0xc3, 0x28, (byte) 0xff, 0x13});
+        try (AgentProcess agent = AgentProcess.start(agentDir, 1)) {
+            agent.await("the last-known-good configuration cannot be used: last-known-good.version holds no version"
+                    + " number", SOON);
+            agent.await("the server cannot be reached \\(.*\\) and no last-known-good configuration can be used:"
+                    + " collecting with the defaults until it answers", SOON);
+            await(() -> sysstatRuns(agent) >= 1);
+            agent.close();
+            agent.await("[1-9][0-9]* samples not delivered are kept on disk", SOON);
+        }
+        assertTrue(java.nio.file.Files.readAllLines(state.resolve("unsent-samples.jsonl")).size() > 1,
+                "what it collected waits for the server");
+    }
+
+    @Test
+    void aRegisteredAgentStartsOnAStateDirectoryItCannotWriteAndAnUnregisteredOneRefusesToStart() throws Exception {
+        Path agentDir = dir.resolve("agent");
+        Path state = registeredAgentOfAnAbsentServer(agentDir);
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("chattr", "+i", state.toString()).start().waitFor() == 0,
+                "chattr +i is not possible here");
+        try {
+            try (AgentProcess agent = AgentProcess.start(agentDir, 1)) {
+                agent.await("warning: the state directory .*state cannot be written \\(Operation not permitted\\); the agent"
+                        + " runs and collects, but keeps nothing over a restart", SOON);
+                agent.await("collecting with the defaults until it answers", SOON);
+                await(() -> sysstatRuns(agent) >= 1);
+                assertTrue(agent.alive());
+            }
+            Path fresh = dir.resolve("fresh");
+            Path freshState = registeredAgentOfAnAbsentServer(fresh);
+            java.nio.file.Files.delete(freshState.resolve("identity.properties"));
+            assertEquals(0, new ProcessBuilder("chattr", "+i", freshState.toString()).start().waitFor());
+            try (AgentProcess agent = AgentProcess.start(fresh, 1)) {
+                agent.await("cannot be written \\(Operation not permitted\\), and this agent is not registered yet", SOON);
+                await(() -> !agent.alive());
+                assertTrue(agent.output().lines().noneMatch(l -> l.contains("cannot create")), agent.output());
+            } finally {
+                new ProcessBuilder("chattr", "-i", freshState.toString()).start().waitFor();
+            }
+        } finally {
+            new ProcessBuilder("chattr", "-i", state.toString()).start().waitFor();
+        }
+    }
+
     private interface Check {
         boolean done() throws Exception;
     }

@@ -346,11 +346,18 @@ public final class AgentCore {
             if (e.kind() == ServerException.Kind.IDENTITY_REFUSED) {
                 p.self().pulled(SelfMetrics.PullResult.REFUSED);
                 lockOut(e.getMessage());
-                return LOCKED_OUT_RECHECK;
+                if (!answered) {
+                    // A locked-out agent keeps collecting, after a restart too.
+                    useLastKnownGood("the server refuses this agent's identity");
+                }
+                // A token put in place before the agent (re)started is tried now, not a minute later.
+                return tokenWaiting() ? Duration.ZERO : LOCKED_OUT_RECHECK;
             }
             p.self().pulled(SelfMetrics.PullResult.ERROR);
             if (!answered) {
-                useLastKnownGood(e.getMessage());
+                useLastKnownGood(e.kind() == ServerException.Kind.UNAVAILABLE
+                        ? "the server cannot be reached (" + e.getMessage() + ")"
+                        : "the server does not answer with a configuration (" + e.getMessage() + ")");
             }
             Duration pause = PullPolicy.honouring(PullPolicy.afterFailure(pullFailures, current.pullInterval(), p.random()),
                     e.retryAfter(), p.random());
@@ -403,33 +410,80 @@ public final class AgentCore {
         return p.enroller().register(credential, settings.name(), settings.hostname(), settings.labels());
     }
 
+    /** Whether an enrolment token this agent has not tried yet is in place. */
+    private boolean tokenWaiting() {
+        Optional<String> token = p.credentials().enrolmentToken();
+        return token.isPresent() && !token.equals(triedToken);
+    }
+
     private void lockOut(String why) {
         boolean already = lockedOut;
         lockedOut = true;
-        if (!already) {
-            String id = p.enroller().collectorId().orElse("?");
-            log("the server refuses this agent's identity for good (" + why + "): collector " + id
-                    + " was revoked, or the server does not know it (restored from an older backup). The agent keeps"
-                    + " collecting but sends nothing until an operator re-binds it: POST /api/v1/collectors/" + id
-                    + "/enrolment-token, then put the token in " + p.credentials().tokenLocation()
-                    + "; the agent looks for it every " + LOCKED_OUT_RECHECK.toSeconds()
-                    + " s and keeps its collector id, configuration and labels");
+        if (already) {
+            return;
+        }
+        String id = p.enroller().collectorId().orElse("?");
+        log("the server refuses this agent's identity for good (" + why + "): collector " + id
+                + " was revoked, or the server does not know it (restored from an older backup). The agent keeps"
+                + " collecting but sends nothing until an operator re-binds it: POST /api/v1/collectors/" + id
+                + "/enrolment-token, then put the token in " + p.credentials().tokenLocation()
+                + "; the agent looks for it every " + LOCKED_OUT_RECHECK.toSeconds()
+                + " s and keeps its collector id, configuration and labels");
+        if (tokenWaiting()) {
+            log("an enrolment token this agent has not tried is in " + p.credentials().tokenLocation()
+                    + ": trying it now");
+            // Refused on the push lane: the pull lane re-enrols now. Within a pull, that pull returns at once.
+            synchronized (this) {
+                if (!pulling) {
+                    schedulePull(Duration.ZERO);
+                }
+            }
         }
     }
 
-    private void useLastKnownGood(String why) {
+    /**
+     * At the first pull the server did not answer: runs the last-known-good copy, or, when there is
+     * none that can be used, the defaults, so that collection goes on while the server is away (the
+     * samples wait in the buffer, and the spool, until it takes them).
+     */
+    private void useLastKnownGood(String situation) {
         if (lastKnownGoodTried || appliedVersion > 0) {
             return;
         }
         // Once: a copy that cannot be used now will not become usable while the server is away.
         lastKnownGoodTried = true;
-        Optional<LastKnownGoodStore.Cached> cached = p.store().lastKnownGood();
-        if (cached.isEmpty()) {
-            return;
+        Optional<LastKnownGoodStore.Cached> cached;
+        try {
+            cached = p.store().lastKnownGood();
+        } catch (LastKnownGoodStore.UnusableCopy e) {
+            ignoreLastKnownGood(e.version(), e.getMessage());
+            cached = Optional.empty();
+        } catch (RuntimeException e) {
+            ignoreLastKnownGood(java.util.OptionalInt.empty(), String.valueOf(e.getMessage()));
+            cached = Optional.empty();
         }
-        log("server unreachable at start-up (" + why + "); running on the last-known-good configuration, version "
-                + cached.get().version());
-        apply(cached.get().version(), cached.get().document(), "", false);
+        if (cached.isPresent()) {
+            log(situation + " at start-up; running on the last-known-good configuration, version "
+                    + cached.get().version());
+            try {
+                apply(cached.get().version(), cached.get().document(), "", false);
+            } catch (RuntimeException e) {
+                // Whatever the copy makes the parser or validator throw, it is the copy's fault.
+                refuse(cached.get().version(), String.valueOf(e.getMessage()), false, "");
+            }
+        }
+        if (appliedVersion == 0 && !collecting) {
+            log(situation + " and no last-known-good configuration can be used: collecting with the defaults until"
+                    + " it answers");
+            switchTo(EffectiveConfig.defaults());
+        }
+    }
+
+    /** Says once why the kept copy is not used, as for a copy the host refuses ({@link #refuse}). */
+    private void ignoreLastKnownGood(java.util.OptionalInt version, String why) {
+        log("the last-known-good configuration" + (version.isPresent() ? " (version " + version.getAsInt() + ")" : "")
+                + " cannot be used: " + why + "; it is ignored as if there were none"
+                + (version.isPresent() ? ", and version " + version.getAsInt() + " is applied if the server sends it" : ""));
     }
 
     /**
@@ -658,8 +712,7 @@ public final class AgentCore {
             fail(version, error);
             return;
         }
-        log("the last-known-good configuration (version " + version + ") cannot be used: " + error + "; it is"
-                + " ignored as if there were none, and version " + version + " is applied if the server sends it");
+        ignoreLastKnownGood(java.util.OptionalInt.of(version), error);
     }
 
     private void fail(int version, String error) {
@@ -986,9 +1039,9 @@ public final class AgentCore {
 
     /** At start: samples the last run could not deliver go first, batches under their ids. */
     private void restoreSpooled() {
-        SampleSpool.Unsent unsent;
+        SampleSpool.Loaded loaded;
         try {
-            unsent = p.spool().load();
+            loaded = p.spool().load();
         } catch (RuntimeException e) {
             log("the samples kept by the last run cannot be read (" + e.getMessage() + "); they are dropped");
             try {
@@ -998,7 +1051,23 @@ public final class AgentCore {
             }
             return;
         }
+        SampleSpool.Unsent unsent = loaded.unsent();
+        if (loaded.skipped() > 0) {
+            // Bounded: a file damaged throughout says how much, and why for the first few lines.
+            log(loaded.skipped() + (loaded.skipped() == 1 ? " line" : " lines") + " of the samples kept by the last run"
+                    + " could not be read and " + (loaded.skipped() == 1 ? "is" : "are") + " skipped ("
+                    + String.join("; ", loaded.reasons()) + (loaded.skipped() > loaded.reasons().size() ? "; …" : "")
+                    + "); " + unsent.samples() + (unsent.samples() == 1 ? " sample was read" : " samples were read"));
+        }
         if (unsent.samples() == 0) {
+            if (loaded.skipped() > 0) {
+                try {
+                    // Nothing in it to send: said once, not at every start.
+                    p.spool().clear();
+                } catch (RuntimeException ignored) {
+                    // the next save replaces the file
+                }
+            }
             return;
         }
         synchronized (pushLock) {

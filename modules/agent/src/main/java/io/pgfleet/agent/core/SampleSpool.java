@@ -55,12 +55,42 @@ public interface SampleSpool {
     }
 
     /**
-     * What was kept, or {@link Unsent#NOTHING}.
+     * What was read back: the samples of every good line, and the lines that were not a sample.
      *
-     * @return the kept samples
-     * @throws IllegalStateException when the kept file cannot be read (the reason, for the log)
+     * @param unsent  the samples, in order
+     * @param skipped how many lines were skipped
+     * @param reasons why, for the first few of them ({@code line 7: labels must be text}), at most
+     *                {@link #MAX_REASONS}
      */
-    Unsent load();
+    record Loaded(Unsent unsent, int skipped, List<String> reasons) {
+        /** The most reasons kept: a file damaged throughout must not flood the log. */
+        public static final int MAX_REASONS = 3;
+
+        /** Copies the reasons. */
+        public Loaded {
+            Objects.requireNonNull(unsent, "unsent");
+            reasons = List.copyOf(reasons);
+        }
+
+        /**
+         * Every line was a sample.
+         *
+         * @param unsent the samples
+         * @return them, nothing skipped
+         */
+        public static Loaded whole(Unsent unsent) {
+            return new Loaded(unsent, 0, List.of());
+        }
+    }
+
+    /**
+     * What was kept, {@link Unsent#NOTHING} when nothing was. A line that is no kept sample (a hand
+     * edit, a disk that lost a block) costs that line, not the others.
+     *
+     * @return the kept samples and the lines skipped
+     * @throws IllegalStateException when the kept file cannot be read at all (the reason, for the log)
+     */
+    Loaded load();
 
     /**
      * Keeps samples, replacing what was kept (atomically: a crash leaves the old or the new).
@@ -76,8 +106,8 @@ public interface SampleSpool {
     /** A spool that keeps nothing (tests, simulated agents). */
     SampleSpool NONE = new SampleSpool() {
         @Override
-        public Unsent load() {
-            return Unsent.NOTHING;
+        public Loaded load() {
+            return Loaded.whole(Unsent.NOTHING);
         }
 
         @Override

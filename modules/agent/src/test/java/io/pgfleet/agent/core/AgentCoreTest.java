@@ -821,4 +821,109 @@ class AgentCoreTest {
         assertEquals(ApplyStatus.APPLIED, f.reports.getLast().status());
         core.stop();
     }
+
+    @Test
+    void aRegisteredAgentWhoseLastKnownGoodCannotBeUsedSaysWhyAndCollectsWithTheDefaultsWhileTheServerIsAway(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        io.pgfleet.agent.AgentState state = new io.pgfleet.agent.AgentState(dir);
+        state.saveLastKnownGood(new LastKnownGoodStore.Cached(3, SYSSTAT_EVERY_2S));
+        // Edited by hand, or a disk that lost a block: no version number any more.
+        java.nio.file.Files.writeString(dir.resolve("last-known-good.version"), "abc\n");
+        f.realStore = Optional.of(state);
+        f.serverAway = true;
+        AgentCore core = f.with().published(3, SYSSTAT_EVERY_2S).start();
+        f.scheduler.runFor(Duration.ofSeconds(40));
+
+        assertEquals(1, f.log.stream().filter(l -> l.contains("the last-known-good configuration cannot be used:"
+                + " last-known-good.version holds no version number")).count(), "said once, with the reason: " + f.log);
+        assertEquals(1, f.log.stream().filter(l -> l.contains("the server cannot be reached (cannot reach the server:"
+                + " connection refused) and no last-known-good configuration can be used: collecting with the defaults"
+                + " until it answers")).count(), f.log.toString());
+        assertTrue(f.collected.contains(CollectorKind.SYSSTAT), "collection goes on: " + f.log);
+        assertTrue(core.waitingSamples() > 0, "into the buffer");
+        long collectedAway = f.sampleSeq;
+
+        f.serverAway = false;
+        f.scheduler.runFor(Duration.ofMinutes(3));
+        assertEquals(3, core.appliedVersion(), "the server's version replaces the defaults: " + f.log);
+        List<Long> stored = f.storedSamples().stream().filter(x -> !x.name().equals(AgentCore.DROPPED_METRIC))
+                .map(x -> Long.parseLong(x.labels().get("n"))).toList();
+        assertTrue(stored.containsAll(java.util.stream.LongStream.range(0, collectedAway).boxed().toList()),
+                "what was collected during the outage is delivered: " + stored.size() + " of " + collectedAway);
+        core.stop();
+    }
+
+    @Test
+    void aRegisteredAgentWithoutAnyLastKnownGoodCollectsWithTheDefaultsWhileTheServerIsAway() {
+        f.serverAway = true;
+        AgentCore core = f.with().start();
+        f.scheduler.runFor(Duration.ofSeconds(40));
+        assertTrue(f.logged("and no last-known-good configuration can be used: collecting with the defaults"), f.log.toString());
+        assertFalse(f.logged("the last-known-good configuration cannot be used"), "nothing kept is nothing damaged: " + f.log);
+        assertTrue(f.collected.contains(CollectorKind.SYSSTAT), f.log.toString());
+        assertEquals(0, core.appliedVersion());
+    }
+
+    @Test
+    void aFirstStartThatCannotRegisterYetCollectsWithTheDefaultsAndDeliversOnceRegistered() {
+        f.collectorId = Optional.empty();
+        f.serverAway = true;
+        AgentCore core = f.with().start();
+        f.scheduler.runFor(Duration.ofSeconds(40));
+        assertEquals(0, f.registrations);
+        assertTrue(f.logged("collecting with the defaults until it answers"), f.log.toString());
+        assertTrue(f.collected.contains(CollectorKind.SYSSTAT), f.log.toString());
+        assertEquals(0, f.pushAttempts, "nothing is pushed before it is registered");
+        long collectedAway = f.sampleSeq;
+        assertTrue(collectedAway > 0 && core.waitingSamples() > 0);
+
+        f.serverAway = false;
+        f.scheduler.runFor(Duration.ofMinutes(3));
+        assertEquals(Optional.of("c-new"), f.collectorId);
+        List<Long> stored = f.storedSamples().stream().filter(x -> !x.name().equals(AgentCore.DROPPED_METRIC))
+                .map(x -> Long.parseLong(x.labels().get("n"))).toList();
+        assertTrue(stored.containsAll(java.util.stream.LongStream.range(0, collectedAway).boxed().toList()),
+                "the samples of the wait are delivered under the new id: " + stored.size() + " of " + collectedAway);
+    }
+
+    @Test
+    void anAgentLockedOutWhenItStartsTriesTheEnrolmentTokenAlreadyInPlaceAtOnce() {
+        // Restarted by an operator who put a fresh token in place for the revoked collector.
+        f.enrolmentToken = Optional.of("fresh-one-time");
+        f.fetchFailures.add(new ServerException(ServerException.Kind.IDENTITY_REFUSED, "token refresh refused", null));
+        AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).start();
+        f.scheduler.runFor(Duration.ofSeconds(5));
+        assertEquals(1, f.registrations, "the token is tried at start, not a minute later: " + f.log);
+        assertFalse(core.lockedOut());
+        assertEquals(Optional.of("c-1"), f.collectorId, "the same collector");
+        assertEquals(1, core.appliedVersion(), f.log.toString());
+        assertTrue(f.logged("re-enrolled: collector c-1"), f.log.toString());
+    }
+
+    @Test
+    void aLockedOutAgentWithoutANewTokenKeepsCollectingAfterARestartAndAsksNothing() {
+        f.fetchFailures.add(new ServerException(ServerException.Kind.IDENTITY_REFUSED, "token refresh refused", null));
+        AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).start();
+        f.scheduler.runFor(Duration.ofSeconds(50));
+        assertTrue(core.lockedOut());
+        assertEquals(1, f.requests.size(), "nothing more is asked: " + f.requests);
+        assertTrue(f.logged("the server refuses this agent's identity and no last-known-good configuration can be used:"
+                + " collecting with the defaults"), f.log.toString());
+        assertTrue(f.collected.contains(CollectorKind.SYSSTAT), f.log.toString());
+    }
+
+    @Test
+    void keptSamplesWithDamagedLinesAreSentAndTheSkippedLinesCountedInPlainWordsOnce() {
+        Sample kept = new Sample("node_load1", Map.of(), 0.5, java.time.Instant.parse("2026-12-01T10:00:00Z"));
+        f.spoolLoad = () -> new SampleSpool.Loaded(new SampleSpool.Unsent(List.of(), List.of(kept)), 1200,
+                List.of("line 2: labels must be text", "line 7: not a JSON object", "line 9: ts is missing"));
+        f.with().start();
+        f.scheduler.runFor(Duration.ofMinutes(2));
+        List<String> said = f.log.stream().filter(l -> l.contains("of the samples kept by the last run")).toList();
+        assertEquals(1, said.size(), f.log.toString());
+        assertTrue(said.getFirst().startsWith("1200 lines of the samples kept by the last run could not be read and are"
+                + " skipped (line 2: labels must be text; line 7: not a JSON object; line 9: ts is missing; …); 1 sample"
+                + " was read"), said.getFirst());
+        assertTrue(f.storedSamples().contains(kept), "the good one is delivered");
+    }
 }

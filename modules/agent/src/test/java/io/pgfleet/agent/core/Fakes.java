@@ -70,6 +70,8 @@ final class Fakes {
     boolean stateWritable = true;
     /** What the spool keeps, as the state directory would across restarts of the agent. */
     SampleSpool.Unsent spooled = SampleSpool.Unsent.NOTHING;
+    /** What the spool reads back at start: by default what it kept, whole. */
+    java.util.function.Supplier<SampleSpool.Loaded> spoolLoad = () -> SampleSpool.Loaded.whole(spooled);
     /** How often the spool was written. */
     int spoolWrites;
     /** What the monitored database offers when the core probes it; empty: unreachable. */
@@ -248,7 +250,11 @@ final class Fakes {
             }
 
             @Override
-            public String register(Credential credential, String name, String hostname, Map<String, String> labels) {
+            public String register(Credential credential, String name, String hostname, Map<String, String> labels)
+                    throws ServerException {
+                if (serverAway) {
+                    throw new ServerException(ServerException.Kind.UNAVAILABLE, "cannot reach the server: connection refused", null);
+                }
                 registrations++;
                 collectorId = Optional.of(collectorId.orElse("c-new"));
                 return collectorId.get();
@@ -375,8 +381,8 @@ final class Fakes {
                             }
                         }, new SampleSpool() {
                             @Override
-                            public Unsent load() {
-                                return spooled;
+                            public Loaded load() {
+                                return spoolLoad.get();
                             }
 
                             @Override
