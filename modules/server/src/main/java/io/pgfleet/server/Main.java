@@ -4,7 +4,9 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Starts the pgfleet server: {@code java -jar pgfleet-server.jar [--config FILE]}.
+ * Starts the pgfleet server: {@code java -jar pgfleet-server.jar [--config FILE]}. Exit status: 2 for
+ * bad usage or settings, 1 when the server cannot start (one line on standard error says why), and
+ * otherwise the server runs until it is stopped.
  */
 public final class Main {
 
@@ -55,14 +57,29 @@ public final class Main {
             return;
         }
         long started = System.nanoTime();
-        PgfleetServer server = PgfleetServer.start(settings);
+        PgfleetServer server;
+        try {
+            server = PgfleetServer.start(settings);
+        } catch (CannotStartException e) {
+            // Shown even though the server did not start: they are stored (as hashes) and a later
+            // start will not generate them again, so now is the only time they can be learnt.
+            if (e.generated().adminPassword().isPresent() || e.generated().registrationSecret().isPresent()) {
+                System.out.println("pgfleet: the server did not start, but these were generated and stored before it"
+                        + " failed; keep them: a later start will not show them again");
+                printGenerated(e.generated());
+            }
+            System.err.println("pgfleet-server: cannot start: " + e.getMessage());
+            System.exit(1);
+            return;
+        } catch (RuntimeException e) {
+            // Not a known refusal: the one line first, then the stack trace, which is what is needed to find out why.
+            System.err.println("pgfleet-server: cannot start: " + e);
+            e.printStackTrace();
+            System.exit(1);
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "pgfleet-shutdown"));
-        server.generatedSecrets().adminPassword().ifPresent(p -> System.out.println(
-                "pgfleet: created the first administrator 'admin' with the password: " + p
-                        + "\n         (shown once; set PGFLEET_ADMIN_PASSWORD to choose it yourself)"));
-        server.generatedSecrets().registrationSecret().ifPresent(s -> System.out.println(
-                "pgfleet: generated the agent registration secret: " + s
-                        + "\n         (shown once; set PGFLEET_REGISTRATION_SECRET to choose it yourself)"));
+        printGenerated(server.generatedSecrets());
         System.out.printf("pgfleet server ready on %s://%s:%d in %d ms (database: %s)%n",
                 settings.tls().enabled() ? "https" : "http",
                 settings.host(), server.port(), (System.nanoTime() - started) / 1_000_000,
@@ -72,10 +89,19 @@ public final class Main {
                         : settings.dbUrl().orElseThrow());
     }
 
+    private static void printGenerated(io.pgfleet.application.port.in.BootstrapSecurityUseCase.Generated generated) {
+        generated.adminPassword().ifPresent(p -> System.out.println(
+                "pgfleet: created the first administrator 'admin' with the password: " + p
+                        + "\n         (shown once; set PGFLEET_ADMIN_PASSWORD to choose it yourself)"));
+        generated.registrationSecret().ifPresent(s -> System.out.println(
+                "pgfleet: generated the agent registration secret: " + s
+                        + "\n         (shown once; set PGFLEET_REGISTRATION_SECRET to choose it yourself)"));
+    }
+
     private static final String USAGE = """
             usage: pgfleet-server [--config FILE]
               Settings come from FILE (TOML: port, host, data_dir, db_url, db_user, db_password, db_pool_size,
-              admin_password, registration_secret, access_token_ttl, tls_cert, tls_key, tls_keystore,
+              db_statement_timeout, admin_password, registration_secret, access_token_ttl, tls_cert, tls_key, tls_keystore,
               tls_keystore_password, tls_client_ca), each overridden by PGFLEET_<KEY IN CAPITALS>
               (PGFLEET_PORT, PGFLEET_DB_URL, PGFLEET_ADMIN_PASSWORD, PGFLEET_TLS_CLIENT_CA, ...).
               Without a database URL the server runs an embedded PostgreSQL under the data directory.

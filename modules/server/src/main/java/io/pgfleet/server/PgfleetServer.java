@@ -76,30 +76,36 @@ public final class PgfleetServer implements AutoCloseable {
         this.bootstrap = bootstrap;
     }
 
+    /** Nothing generated (yet). */
+    private static final BootstrapSecurityUseCase.Generated NOTHING_GENERATED =
+            new BootstrapSecurityUseCase.Generated(Optional.empty(), Optional.empty());
+
     /**
-     * Starts everything.
+     * Starts everything. It returns only once the API listens: a server that cannot listen has not
+     * started.
      *
      * @param settings the server settings
      * @return the running server
+     * @throws CannotStartException when the port is taken or another server holds the data directory
+     *                              (with the secrets generated before the failure, if any)
      */
     public static PgfleetServer start(ServerSettings settings) {
         Optional<EmbeddedDatabase> embedded = settings.dbUrl().isPresent()
                 ? Optional.empty()
-                : Optional.of(EmbeddedDatabase.start(settings.dataDir().toAbsolutePath()));
+                : Optional.of(startEmbedded(settings.dataDir().toAbsolutePath()));
+        Optional<PostgresStorage> opened = Optional.empty();
+        BootstrapSecurityUseCase.Generated report = NOTHING_GENERATED;
         try {
             DatabaseSettings db = embedded.map(e -> e.settings(settings.poolSize()))
                     .orElseGet(() -> new DatabaseSettings(settings.dbUrl().orElseThrow(), settings.dbUser(),
-                            settings.dbPassword(), settings.poolSize()));
+                            settings.dbPassword(), settings.poolSize()))
+                    .withStatementTimeout(settings.dbStatementTimeout());
             PostgresStorage storage = PostgresStorage.open(db);
+            opened = Optional.of(storage);
             PrometheusMeterRegistry registry = registry();
             BoundedDocumentParser parser = parser(settings.limits());
             parserMetrics(registry, parser);
             UseCases useCases = useCases(storage, settings, Clock.systemUTC(), new LayerChangeMetrics(registry), parser);
-            BootstrapSecurityUseCase.Generated report = useCases.access().bootstrap()
-                    .bootstrap(settings.adminPassword(), settings.registrationSecret());
-            // Before serving: effective revisions seeded by the schema migration get their
-            // configuration's hash, so drift is real drift for every collector.
-            completeEffectiveRevisions(useCases);
             WebServerConfig.Builder builder = WebServer.builder()
                     .host(settings.host())
                     .port(settings.port())
@@ -112,19 +118,86 @@ public final class PgfleetServer implements AutoCloseable {
                     .contentEncoding(HttpApi.contentEncoding())
                     .routing(r -> routing(r, useCases, storage, registry, new HttpLimits(settings.limits().trustedProxies(),
                             settings.limits().watchesPerCollector())));
+            // TLS material is read here, before anything is generated: a wrong path loses no secret.
             if (settings.tls().enabled()) {
                 builder.tls(ServerTls.build(settings.tls()));
             }
-            WebServer webServer = builder.build().start();
+            WebServer webServer = builder.build();
+            // The first start generates the administrator's password and the registration secret and
+            // stores only their hashes: a port found taken after that would lose them. Found taken
+            // now, nothing is generated and the next start generates them.
+            ensureFree(settings.host(), settings.port());
+            report = useCases.access().bootstrap().bootstrap(settings.adminPassword(), settings.registrationSecret());
+            // Before serving: effective revisions seeded by the schema migration get their
+            // configuration's hash, so drift is real drift for every collector.
+            completeEffectiveRevisions(useCases);
+            webServer.start();
+            // Helidon logs a listener that cannot bind and carries on without it.
+            if (!webServer.isRunning() || webServer.port() < 0) {
+                if (webServer.isRunning()) {
+                    webServer.stop();
+                }
+                throw cannotListen(settings.host(), settings.port(), bindFailure(settings.host(), settings.port()));
+            }
             return new PgfleetServer(embedded, storage, webServer, report, db,
                     schedulePurge(useCases.operations().purge(), settings.retention().interval()),
                     scheduleRollouts(useCases.rollouts().drive(), settings.rollouts().tick()), useCases.rollouts().drive(),
                     // Once serving: readiness does not wait for it.
                     StartupWarmUp.start(useCases.operations().warmUp(), settings.warmupRounds()));
         } catch (RuntimeException e) {
+            opened.ifPresent(PostgresStorage::close);
             embedded.ifPresent(EmbeddedDatabase::close);
+            if (e instanceof CannotStartException cannot) {
+                throw cannot.withGenerated(report);
+            }
+            if (report.adminPassword().isPresent() || report.registrationSecret().isPresent()) {
+                throw new CannotStartException("the server did not start: " + e, e, report);
+            }
             throw e;
         }
+    }
+
+    /** The embedded PostgreSQL; a data directory held by another server is a refusal, said in one line. */
+    private static EmbeddedDatabase startEmbedded(java.nio.file.Path dataDir) {
+        try {
+            return EmbeddedDatabase.start(dataDir);
+        } catch (IllegalStateException e) {
+            // Another server holds the data directory, or a PostgreSQL left on it does not stop: the
+            // message names it and what to do.
+            throw new CannotStartException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Fails when the address cannot be bound right now (taken, or not an address of this host).
+     * Port 0 (any free port) always can.
+     */
+    private static void ensureFree(String host, int port) {
+        if (port == 0) {
+            return;
+        }
+        Optional<String> failure = bindFailure(host, port);
+        if (failure.isPresent()) {
+            throw cannotListen(host, port, failure);
+        }
+    }
+
+    /** Why binding the address fails now, if it does: what the operating system said. */
+    private static Optional<String> bindFailure(String host, int port) {
+        // As the server's listener binds: address reuse on, so a port left in TIME_WAIT is free.
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress(host, port));
+            return Optional.empty();
+        } catch (java.io.IOException | RuntimeException e) {
+            return Optional.of(e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+    }
+
+    private static CannotStartException cannotListen(String host, int port, Optional<String> reason) {
+        return new CannotStartException("cannot listen on " + host + ":" + port + reason.map(r -> " (" + r + ")").orElse("")
+                + "; stop what uses that port or set another port (PGFLEET_PORT, or port in the config file)"
+                + " or host (PGFLEET_HOST)", new java.net.BindException(reason.orElse("the listener did not start")));
     }
 
     private static void completeEffectiveRevisions(UseCases useCases) {

@@ -1,5 +1,6 @@
 package io.pgfleet.server;
 
+import io.pgfleet.adapter.out.postgres.DatabaseSettings;
 import io.pgfleet.application.port.in.WarmUpUseCase;
 import io.pgfleet.application.service.RetentionSettings;
 import io.pgfleet.application.service.SecuritySettings;
@@ -29,6 +30,8 @@ import java.util.Set;
  *   <tr><td>db_user</td><td>PGFLEET_DB_USER</td><td>postgres</td></tr>
  *   <tr><td>db_password</td><td>PGFLEET_DB_PASSWORD</td><td>empty</td></tr>
  *   <tr><td>db_pool_size</td><td>PGFLEET_DB_POOL_SIZE</td><td>16</td></tr>
+ *   <tr><td>db_statement_timeout</td><td>PGFLEET_DB_STATEMENT_TIMEOUT</td><td>30 (seconds the database may take to
+ *   answer one statement)</td></tr>
  *   <tr><td>admin_password</td><td>PGFLEET_ADMIN_PASSWORD</td><td>generated on first start, printed once</td></tr>
  *   <tr><td>registration_secret</td><td>PGFLEET_REGISTRATION_SECRET</td><td>generated on first start, printed once</td></tr>
  *   <tr><td>access_token_ttl</td><td>PGFLEET_ACCESS_TOKEN_TTL</td><td>900 (seconds)</td></tr>
@@ -67,12 +70,15 @@ import java.util.Set;
  * @param rollouts           how this instance drives staged rollouts
  * @param warmupRounds       rounds of the publish path's pure code run in the background after the start,
  *                           0 for none ({@link #DEFAULT_WARMUP_ROUNDS} by default)
+ * @param dbStatementTimeout the longest the server waits for the database to answer one statement, whole
+ *                           seconds (see {@link DatabaseSettings#statementTimeout()})
  */
 public record ServerSettings(String host, int port, Path dataDir, Optional<String> dbUrl, String dbUser,
                              String dbPassword, int poolSize, Optional<String> adminPassword,
                              Optional<String> registrationSecret, Duration accessTokenTtl, TlsSettings tls,
                              RetentionSettings retention, LimitSettings limits,
-                             SecuritySettings security, RolloutDriverSettings rollouts, int warmupRounds) {
+                             SecuritySettings security, RolloutDriverSettings rollouts, int warmupRounds,
+                             Duration dbStatementTimeout) {
 
     private static final Set<String> FILE_KEYS = Set.of("host", "port", "data_dir", "db_url", "db_user", "db_password",
             "db_pool_size", "admin_password", "registration_secret", "access_token_ttl", "tls_cert", "tls_key",
@@ -81,7 +87,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
             "retention_keep_versions", "retention_audit_days",
             "max_connections", "idle_timeout", "watches_per_collector", "trusted_proxies", "hash_threads", "hash_queue",
             "login_free_failures", "login_failures_per_address", "parse_slots", "parse_queue", "refresh_reuse_grace", "rollout_tick_ms", "rollout_lease",
-            "instance_name", "warmup_rounds");
+            "instance_name", "warmup_rounds", "db_statement_timeout");
 
     /**
      * Rounds of the publish path run after a start, so that the first publish is not run cold
@@ -118,6 +124,12 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
         if (accessTokenTtl.toSeconds() < 10 || accessTokenTtl.toHours() > 24) {
             throw new IllegalArgumentException("access_token_ttl must be 10 s .. 24 h");
         }
+        Objects.requireNonNull(dbStatementTimeout, "dbStatementTimeout");
+        if (dbStatementTimeout.toMillis() % 1000 != 0 || dbStatementTimeout.toSeconds() < 1
+                || dbStatementTimeout.compareTo(DatabaseSettings.MAX_STATEMENT_TIMEOUT) > 0) {
+            throw new IllegalArgumentException("db_statement_timeout (PGFLEET_DB_STATEMENT_TIMEOUT) must be whole seconds, 1.."
+                    + DatabaseSettings.MAX_STATEMENT_TIMEOUT.toSeconds() + ", got " + dbStatementTimeout);
+        }
         if (warmupRounds < 0 || warmupRounds > WarmUpUseCase.MAX_ROUNDS) {
             throw new IllegalArgumentException("warmup_rounds (PGFLEET_WARMUP_ROUNDS) must be 0.." + WarmUpUseCase.MAX_ROUNDS
                     + ", got " + warmupRounds);
@@ -144,7 +156,8 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                           Optional<String> registrationSecret, Duration accessTokenTtl, TlsSettings tls) {
         this(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword, registrationSecret,
                 accessTokenTtl, tls, RetentionSettings.defaults(), LimitSettings.defaults(),
-                SecuritySettings.defaults(), RolloutDriverSettings.defaults(), DEFAULT_WARMUP_ROUNDS);
+                SecuritySettings.defaults(), RolloutDriverSettings.defaults(), DEFAULT_WARMUP_ROUNDS,
+                DatabaseSettings.DEFAULT_STATEMENT_TIMEOUT);
     }
 
     /**
@@ -155,7 +168,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withTls(TlsSettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, other, retention, limits, security, rollouts, warmupRounds);
+                registrationSecret, accessTokenTtl, other, retention, limits, security, rollouts, warmupRounds, dbStatementTimeout);
     }
 
     /**
@@ -166,7 +179,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withPort(int other) {
         return new ServerSettings(host, other, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls, retention, limits, security, rollouts, warmupRounds);
+                registrationSecret, accessTokenTtl, tls, retention, limits, security, rollouts, warmupRounds, dbStatementTimeout);
     }
 
     /**
@@ -177,7 +190,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withPoolSize(int other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, other, adminPassword,
-                registrationSecret, accessTokenTtl, tls, retention, limits, security, rollouts, warmupRounds);
+                registrationSecret, accessTokenTtl, tls, retention, limits, security, rollouts, warmupRounds, dbStatementTimeout);
     }
 
     /**
@@ -188,7 +201,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withAccessTokenTtl(Duration ttl) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, ttl, tls, retention, limits, security, rollouts, warmupRounds);
+                registrationSecret, ttl, tls, retention, limits, security, rollouts, warmupRounds, dbStatementTimeout);
     }
 
     /**
@@ -199,7 +212,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withRetention(RetentionSettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls, other, limits, security, rollouts, warmupRounds);
+                registrationSecret, accessTokenTtl, tls, other, limits, security, rollouts, warmupRounds, dbStatementTimeout);
     }
 
     /**
@@ -210,7 +223,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withLimits(LimitSettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls, retention, other, security, rollouts, warmupRounds);
+                registrationSecret, accessTokenTtl, tls, retention, other, security, rollouts, warmupRounds, dbStatementTimeout);
     }
 
     /**
@@ -221,7 +234,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withSecurity(SecuritySettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls, retention, limits, other, rollouts, warmupRounds);
+                registrationSecret, accessTokenTtl, tls, retention, limits, other, rollouts, warmupRounds, dbStatementTimeout);
     }
 
     /**
@@ -232,7 +245,18 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withWarmupRounds(int rounds) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls, retention, limits, security, rollouts, rounds);
+                registrationSecret, accessTokenTtl, tls, retention, limits, security, rollouts, rounds, dbStatementTimeout);
+    }
+
+    /**
+     * The same settings with another wait for the database's answers.
+     *
+     * @param other the longest the database may take to answer one statement (whole seconds)
+     * @return a copy
+     */
+    public ServerSettings withDbStatementTimeout(Duration other) {
+        return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
+                registrationSecret, accessTokenTtl, tls, retention, limits, security, rollouts, warmupRounds, other);
     }
 
     /**
@@ -243,7 +267,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
      */
     public ServerSettings withRollouts(RolloutDriverSettings other) {
         return new ServerSettings(host, port, dataDir, dbUrl, dbUser, dbPassword, poolSize, adminPassword,
-                registrationSecret, accessTokenTtl, tls, retention, limits, security, other, warmupRounds);
+                registrationSecret, accessTokenTtl, tls, retention, limits, security, other, warmupRounds, dbStatementTimeout);
     }
 
     /**
@@ -322,8 +346,14 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                 Duration.ofSeconds(integer(file, env, "rollout_lease", "PGFLEET_ROLLOUT_LEASE", (int) rd.lease().toSeconds())),
                 value(file, env, "instance_name", "PGFLEET_INSTANCE_NAME", rd.instance()));
         int warmup = integer(file, env, "warmup_rounds", "PGFLEET_WARMUP_ROUNDS", DEFAULT_WARMUP_ROUNDS);
+        int statementTimeout = integer(file, env, "db_statement_timeout", "PGFLEET_DB_STATEMENT_TIMEOUT",
+                (int) DatabaseSettings.DEFAULT_STATEMENT_TIMEOUT.toSeconds());
+        if (statementTimeout < 1 || statementTimeout > DatabaseSettings.MAX_STATEMENT_TIMEOUT.toSeconds()) {
+            throw new IllegalArgumentException("db_statement_timeout (PGFLEET_DB_STATEMENT_TIMEOUT) must be 1.."
+                    + DatabaseSettings.MAX_STATEMENT_TIMEOUT.toSeconds() + " seconds, got " + statementTimeout);
+        }
         return new ServerSettings(host, port, dataDir, optional(dbUrl), dbUser, dbPassword, pool, admin, secret, ttl, tls,
-                retention, limits, security, rollouts, warmup);
+                retention, limits, security, rollouts, warmup, Duration.ofSeconds(statementTimeout));
     }
 
     private static RetentionSettings retention(TomlParseResult file, Map<String, String> env) {

@@ -42,6 +42,41 @@ final class ServerProcess implements AutoCloseable {
     }
 
     static ServerProcess start(Path dataDir, Map<String, String> env) throws IOException, InterruptedException {
+        return new ServerProcess(command(dataDir, env).start());
+    }
+
+    /** A start that is expected to fail: its exit status and everything it wrote (output and errors). */
+    record Failed(int exit, String output) {
+    }
+
+    /**
+     * Runs the jar until it exits by itself, for starts that must fail.
+     *
+     * @throws IllegalStateException when it is still running after two minutes (it was killed then)
+     */
+    static Failed runUntilExit(Path dataDir, Map<String, String> env) throws IOException, InterruptedException {
+        Process p = command(dataDir, env).start();
+        // Read on another thread: a full pipe would block the process.
+        java.util.concurrent.CompletableFuture<String> output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new IllegalStateException("the server is still running after 2 minutes");
+        }
+        try {
+            return new Failed(p.exitValue(), output.get(30, TimeUnit.SECONDS));
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot read the server's output", e);
+        }
+    }
+
+    private static ProcessBuilder command(Path dataDir, Map<String, String> env) {
         String jar = System.getProperty("pgfleet.server.jar", "target/pgfleet-server.jar");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-jar", jar).redirectErrorStream(true);
@@ -50,7 +85,7 @@ final class ServerProcess implements AutoCloseable {
         pb.environment().put("PGFLEET_PORT", "0");
         pb.environment().put("PGFLEET_HOST", "127.0.0.1");
         pb.environment().putAll(env);
-        return new ServerProcess(pb.start());
+        return pb;
     }
 
     /** Starts a server command other than the jar (an installed package's), output and errors merged. */
@@ -80,6 +115,11 @@ final class ServerProcess implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    /** @return what it wrote up to and including its "ready" line */
+    String startOutput() {
+        return String.join("\n", output);
     }
 
     long pid() {

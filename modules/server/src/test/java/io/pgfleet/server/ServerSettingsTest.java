@@ -95,4 +95,19 @@ class ServerSettingsTest {
                 () -> ServerSettings.load(Optional.empty(), Map.of("PGFLEET_REFRESH_REUSE_GRACE", "301")));
         assertTrue(e.getMessage().contains("refresh_reuse_grace"), e.getMessage());
     }
+
+    @Test
+    void theDatabaseStatementTimeoutIsThirtySecondsByDefaultAndASettingWithinItsBounds(@TempDir Path dir) throws Exception {
+        assertEquals(Duration.ofSeconds(30), ServerSettings.load(Optional.empty(), Map.of()).dbStatementTimeout());
+        Path file = dir.resolve("server.toml");
+        java.nio.file.Files.writeString(file, "db_statement_timeout = 90\n");
+        assertEquals(Duration.ofSeconds(90), ServerSettings.load(Optional.of(file), Map.of()).dbStatementTimeout());
+        assertEquals(Duration.ofSeconds(5), ServerSettings.load(Optional.of(file),
+                Map.of("PGFLEET_DB_STATEMENT_TIMEOUT", "5")).dbStatementTimeout());
+        for (String wrong : new String[] {"0", "3601"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ServerSettings.load(Optional.empty(), Map.of("PGFLEET_DB_STATEMENT_TIMEOUT", wrong)));
+            assertTrue(e.getMessage().contains("db_statement_timeout"), e.getMessage());
+        }
+    }
 }

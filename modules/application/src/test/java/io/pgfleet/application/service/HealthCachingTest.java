@@ -67,4 +67,43 @@ class HealthCachingTest {
         health.notReadyBecause();
         assertEquals(2, checks.get(), "checked again once a second has passed");
     }
+
+    @Test
+    void aCheckThatHangsAnswersNotReadyToEveryProbeWhileItStaysTheOnlyCheck() throws Exception {
+        CountDownLatch databaseAnswers = new CountDownLatch(1);
+        CheckDatabasePort hanging = () -> {
+            checks.incrementAndGet();
+            try {
+                databaseAnswers.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Optional.empty();
+        };
+        CachedHealth health = new CachedHealth(hanging, System::nanoTime, java.time.Duration.ofMillis(100),
+                command -> Thread.ofVirtual().start(command));
+        List<Thread> probes = new ArrayList<>();
+        List<Optional<String>> answers = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 8; i++) {
+            probes.add(Thread.ofVirtual().start(() -> answers.add(health.notReadyBecause())));
+        }
+        for (Thread t : probes) {
+            t.join();
+        }
+        answers.add(health.notReadyBecause());
+        assertEquals(9, answers.size());
+        for (Optional<String> answer : answers) {
+            assertEquals(true, answer.orElse("").contains("has not answered the health check"), "answer: " + answer);
+        }
+        assertEquals(1, checks.get(), "the probes shared the one check in flight");
+
+        databaseAnswers.countDown();
+        // Each call waits for the check in flight (at most 100 ms): the first after it ends says ready.
+        Optional<String> answer = health.notReadyBecause();
+        for (int i = 0; i < 600 && answer.isPresent(); i++) {
+            answer = health.notReadyBecause();
+        }
+        assertEquals(Optional.empty(), answer, "ready once the database answers");
+        assertEquals(1, checks.get(), "the answer of the check that hung is used");
+    }
 }

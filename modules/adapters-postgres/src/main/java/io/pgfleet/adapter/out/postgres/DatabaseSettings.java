@@ -1,32 +1,77 @@
 package io.pgfleet.adapter.out.postgres;
 
+import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Where the database is and how many connections the server may hold.
+ * Where the database is, how many connections the server may hold, and how long it waits for the
+ * database to answer.
  *
- * @param url      JDBC URL ({@code jdbc:postgresql://host:port/db})
- * @param user     user name
- * @param password password, empty for none
- * @param poolSize the maximum number of pooled connections
+ * @param url              JDBC URL ({@code jdbc:postgresql://host:port/db})
+ * @param user             user name
+ * @param password         password, empty for none
+ * @param poolSize         the maximum number of pooled connections
+ * @param statementTimeout the longest a pooled or {@code LISTEN} connection waits for the database's
+ *                         answer to one statement (whole seconds, at least one): beyond it the
+ *                         connection is given up, so a database that hangs (a frozen host, a lost
+ *                         network path) fails requests instead of holding them without limit
  */
-public record DatabaseSettings(String url, String user, String password, int poolSize) {
+public record DatabaseSettings(String url, String user, String password, int poolSize, Duration statementTimeout) {
 
-    /** Requires a PostgreSQL JDBC URL and a positive pool size. */
+    /**
+     * The default wait for an answer: well above the longest legitimate statement (a fleet-layer change
+     * over 10,000 collectors takes 1–3 s; the retention purge deletes in batches of seconds at most).
+     */
+    public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(30);
+
+    /** The longest wait that may be set (an hour): a longer one would be no protection. */
+    public static final Duration MAX_STATEMENT_TIMEOUT = Duration.ofHours(1);
+
+    /** Requires a PostgreSQL JDBC URL, a positive pool size and a wait of whole seconds, 1 s .. 1 h. */
     public DatabaseSettings {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(password, "password");
+        Objects.requireNonNull(statementTimeout, "statementTimeout");
         if (!url.startsWith("jdbc:postgresql:")) {
             throw new IllegalArgumentException("the database URL must start with jdbc:postgresql:, got " + url);
         }
         if (poolSize < 1 || poolSize > 1000) {
             throw new IllegalArgumentException("the pool size must be between 1 and 1000");
         }
+        // The driver counts its socket timeout in whole seconds.
+        if (statementTimeout.toMillis() % 1000 != 0 || statementTimeout.toSeconds() < 1
+                || statementTimeout.compareTo(MAX_STATEMENT_TIMEOUT) > 0) {
+            throw new IllegalArgumentException("the statement timeout must be whole seconds, 1.."
+                    + MAX_STATEMENT_TIMEOUT.toSeconds() + ", got " + statementTimeout);
+        }
+    }
+
+    /**
+     * Settings with the default statement timeout.
+     *
+     * @param url      JDBC URL
+     * @param user     user name
+     * @param password password, empty for none
+     * @param poolSize the maximum number of pooled connections
+     */
+    public DatabaseSettings(String url, String user, String password, int poolSize) {
+        this(url, user, password, poolSize, DEFAULT_STATEMENT_TIMEOUT);
+    }
+
+    /**
+     * The same database with another statement timeout.
+     *
+     * @param other the longest wait for one statement's answer
+     * @return a copy
+     */
+    public DatabaseSettings withStatementTimeout(Duration other) {
+        return new DatabaseSettings(url, user, password, poolSize, other);
     }
 
     @Override
     public String toString() {
-        return "DatabaseSettings[url=" + url + ", user=" + user + ", poolSize=" + poolSize + "]";
+        return "DatabaseSettings[url=" + url + ", user=" + user + ", poolSize=" + poolSize
+                + ", statementTimeout=" + statementTimeout + "]";
     }
 }

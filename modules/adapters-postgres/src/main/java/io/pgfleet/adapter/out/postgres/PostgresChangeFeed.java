@@ -66,11 +66,26 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         listeners.add(listener);
     }
 
+    /**
+     * The credentials, and the pool's limit on waiting for an answer: a database that hangs must not
+     * hold this thread (and the ping below) for ever; the connection is given up and made again. The
+     * wait for notifications itself is bounded separately (five seconds at a time).
+     */
+    private static java.util.Properties connectionProperties(DatabaseSettings settings) {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", settings.user());
+        p.setProperty("password", settings.password());
+        String seconds = Long.toString(settings.statementTimeout().toSeconds());
+        p.setProperty("socketTimeout", seconds);
+        p.setProperty("loginTimeout", seconds);
+        return p;
+    }
+
     private void run() {
         long backoffMillis = 500;
         boolean firstConnection = true;
         while (running) {
-            try (Connection c = DriverManager.getConnection(settings.url(), settings.user(), settings.password())) {
+            try (Connection c = DriverManager.getConnection(settings.url(), connectionProperties(settings))) {
                 connection = c;
                 try (Statement s = c.createStatement()) {
                     s.execute("LISTEN " + CHANNEL);

@@ -6,6 +6,10 @@ import io.helidon.dbclient.DbClient;
 import io.pgfleet.application.port.out.CheckDatabasePort;
 import org.flywaydb.core.Flyway;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -31,13 +35,22 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
     private final RetentionPersistenceAdapter retention;
     private final SamplePartitionsPersistenceAdapter samplePartitions;
 
+    /**
+     * The longest the health check waits for the database's answer (less when the statement timeout is
+     * shorter): a load balancer's probe must learn that the database hangs, not hang with it.
+     */
+    static final Duration HEALTH_CHECK_TIMEOUT = Duration.ofSeconds(3);
+
     private static final java.util.concurrent.atomic.AtomicInteger POOLS = new java.util.concurrent.atomic.AtomicInteger();
 
     private final String poolName;
+    private final Duration healthTimeout;
 
     private PostgresStorage(DbClient db, DatabaseSettings settings, String poolName) {
         this.db = db;
         this.poolName = poolName;
+        this.healthTimeout = settings.statementTimeout().compareTo(HEALTH_CHECK_TIMEOUT) < 0
+                ? settings.statementTimeout() : HEALTH_CHECK_TIMEOUT;
         this.changes = new PostgresChangeFeed(settings);
         this.collectors = new CollectorPersistenceAdapter(db);
         this.revisions = new ConfigRevisionPersistenceAdapter(db);
@@ -78,6 +91,11 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
         // Fail a request quickly when the database is away instead of holding it for 30 s.
         cfg.put("connection.connectionTimeout", "5000");
         cfg.put("connection.initializationFailTimeout", "-1");
+        // A database that hangs (frozen, or its network path lost without a reset) would otherwise hold
+        // a request, and its connection, without limit: the driver gives the connection up when an
+        // answer takes longer (an I/O error, SQLSTATE 08006: 503, the transaction rolled back). The
+        // schema migration at start runs on its own connection, without this limit.
+        cfg.put("connection.dataSource.socketTimeout", Long.toString(settings.statementTimeout().toSeconds()));
         Config config = Config.just(ConfigSources.create(cfg));
         return new PostgresStorage(DbClient.create(config), settings, poolName);
     }
@@ -215,12 +233,26 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
 
     @Override
     public Optional<String> checkDatabase() {
-        try {
-            db.execute().get("SELECT 1 AS ok");
+        // A pooled connection with a shorter network timeout of its own (the pool restores the
+        // connection's usual one when it is returned).
+        try (Connection c = db.unwrap(Connection.class)) {
+            c.setNetworkTimeout(Runnable::run, (int) healthTimeout.toMillis());
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT 1");
+            }
             return Optional.empty();
+        } catch (SQLException e) {
+            boolean timedOut = causes(e).anyMatch(java.net.SocketTimeoutException.class::isInstance);
+            return Optional.of(timedOut
+                    ? "the database did not answer within " + healthTimeout.toSeconds() + " s"
+                    : "the database does not answer: " + e.getMessage());
         } catch (RuntimeException e) {
             return Optional.of("the database does not answer: " + e.getMessage());
         }
+    }
+
+    private static java.util.stream.Stream<Throwable> causes(Throwable t) {
+        return java.util.stream.Stream.iterate(t, java.util.Objects::nonNull, Throwable::getCause).limit(16);
     }
 
     /**

@@ -14,7 +14,8 @@ import java.util.Optional;
  * <ul>
  *   <li>busy (try again after a pause): the pool gave no connection in time although the database
  *       answers (every connection was in use), as opposed to a pool that could not connect;</li>
- *   <li>unavailable (try again later): no connection (class {@code 08}), the server shutting down or
+ *   <li>unavailable (try again later): no connection (class {@code 08}, also a connection given up
+ *       because the database did not answer within the statement timeout), the server shutting down or
  *       not accepting connections ({@code 57P01}–{@code 57P05}), out of resources ({@code 53}),
  *       a transaction to retry ({@code 40}: serialisation failure, deadlock), a pool that gave no
  *       connection in time because it could not connect, or a failure with no SQLSTATE at all;</li>

@@ -1,0 +1,59 @@
+package io.pgfleet.server;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The shipped jar refuses to start, with one line saying why and what to do and exit status 1 (so
+ * that systemd's {@code Restart=on-failure} tries again), when it cannot do its job: its port is
+ * taken, or another server holds its data directory. It never claims to be ready then.
+ */
+class StartFailuresIT {
+
+    @Test
+    void aTakenPortFailsTheStartWithOneLineAndStatus1AndGeneratesNoSecretToLose(@TempDir Path dataDir) throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            ServerProcess.Failed run = ServerProcess.runUntilExit(dataDir, Map.of("PGFLEET_PORT", Integer.toString(port)));
+
+            assertEquals(1, run.exit(), run.output());
+            assertTrue(run.output().lines().anyMatch(l -> l.startsWith("pgfleet-server: cannot start: cannot listen on 127.0.0.1:"
+                    + port) && l.contains("PGFLEET_PORT")), "one line naming the address and the remedy:\n" + run.output());
+            assertFalse(run.output().contains("pgfleet server ready"), "nothing claimed ready:\n" + run.output());
+            assertFalse(run.output().contains("Exception"), "no stack trace:\n" + run.output());
+            assertFalse(run.output().contains("with the password:") || run.output().contains("registration secret:"), "no secret shown for a server that never served:\n" + run.output());
+        }
+        // Nothing was generated then: the first start that serves generates and shows them.
+        try (ServerProcess server = ServerProcess.start(dataDir, Map.of())) {
+            assertTrue(server.startOutput().contains("created the first administrator 'admin' with the password: "),
+                    server.startOutput());
+            assertTrue(server.startOutput().contains("generated the agent registration secret: "), server.startOutput());
+        }
+    }
+
+    @Test
+    void aSecondServerOnTheSameDataDirectoryIsRefusedWithOneLineAndStatus1(@TempDir Path dataDir) throws Exception {
+        Map<String, String> env = Map.of("PGFLEET_ADMIN_PASSWORD", ServerSettings.TEST_ADMIN_PASSWORD);
+        try (ServerProcess first = ServerProcess.start(dataDir, env)) {
+            ServerProcess.Failed second = ServerProcess.runUntilExit(dataDir, env);
+
+            assertEquals(1, second.exit(), second.output());
+            assertTrue(second.output().lines().anyMatch(l -> l.startsWith(
+                    "pgfleet-server: cannot start: another pgfleet server is running on the data directory")),
+                    "one line saying why:\n" + second.output());
+            assertFalse(second.output().contains("Exception"), "no stack trace:\n" + second.output());
+            assertFalse(second.output().contains("pgfleet server ready"), second.output());
+            assertEquals(200, ApiClient.asAdmin(first.port()).get("/api/v1/collectors").statusCode(),
+                    "the first server serves on");
+        }
+    }
+}
