@@ -6,6 +6,13 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -17,11 +24,18 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /** The product's default database: durable, and only reachable with the superuser's password. */
 class EmbeddedDatabaseIT {
@@ -98,6 +112,173 @@ class EmbeddedDatabaseIT {
         assertFalse(Files.exists(dataDir.resolve("postgres/postmaster.pid")), "stopped on close");
         Thread.sleep(1_500);
         assertFalse(Files.exists(dataDir.resolve("postgres/postmaster.pid")), "still stopped after close");
+    }
+
+    @Test
+    void aRestartThatFindsItsPortTakenReleasesWhatItTookAndSucceedsOnceThePortIsFree(@TempDir Path dataDir) throws Exception {
+        BlockingQueue<String> log = new LinkedBlockingQueue<>();
+        Logger logger = Logger.getLogger(EmbeddedDatabase.class.getName());
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                log.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(capture);
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
+            DatabaseSettings settings = db.settings(2);
+            try (Connection c = DriverManager.getConnection(settings.url(), settings.user(), settings.password());
+                 Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE kept (x int)");
+                s.execute("INSERT INTO kept VALUES (42)");
+            }
+            long killedAt;
+            String failure;
+            // The postmaster killed, and its port taken by some other local process during the outage.
+            try (Squatter squatter = killPostmasterAndTakeItsPort(dataDir, db.port())) {
+                killedAt = System.nanoTime();
+                failure = awaitLine(log, "starting the embedded PostgreSQL again failed", "Address already in use", 75);
+            }
+            long failedAfter = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - killedAt);
+            assertTrue(failedAfter < 20, "a start that fails at once is not waited on for a minute: " + failedAfter + " s");
+            assertTrue(epgLockHandles(dataDir) <= 1, "a failed attempt keeps no handle on epg-lock: " + epgLockHandles(dataDir));
+
+            // The port is free again: the next attempt (a second or so later) brings it back, data and rules kept.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (true) {
+                try (Connection c = DriverManager.getConnection(settings.url(), settings.user(), settings.password());
+                     Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT x FROM kept")) {
+                    rs.next();
+                    assertEquals(42, rs.getInt(1));
+                    break;
+                } catch (SQLException e) {
+                    assertTrue(System.nanoTime() < deadline, "PostgreSQL is back within 30 s of the port's release: "
+                            + e.getMessage() + "; log: " + log);
+                    Thread.sleep(200);
+                }
+            }
+            awaitLine(log, "the embedded PostgreSQL runs again", "port " + db.port(), 5);
+            assertEquals(settings.url(), db.settings(2).url(), "the same port: the pool's URL stays valid");
+            assertDurableAndLocked(db.settings(2), dataDir);
+            assertEquals(0, epgLockHandles(dataDir), "nothing left of the library's start on epg-lock");
+        } finally {
+            logger.removeHandler(capture);
+        }
+        assertFalse(Files.exists(dataDir.resolve("postgres/postmaster.pid")), "the PostgreSQL started again is stopped on close");
+    }
+
+    @Test
+    void aFirstStartOnATakenPortFailsAtOnceSayingSoAndHoldsNothing(@TempDir Path dataDir) throws Exception {
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
+            assertDurableAndLocked(db.settings(2), dataDir); // the cluster exists: what follows is a plain start
+        }
+        try (Squatter taken = Squatter.on(new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1")))) {
+            int port = taken.socket().getLocalPort();
+            long before = System.nanoTime();
+            UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> EmbeddedDatabase.start(dataDir, port));
+            assertTrue(e.getMessage().contains("port " + port) && e.getMessage().contains("taken"), e.getMessage());
+            assertTrue(System.nanoTime() - before < TimeUnit.SECONDS.toNanos(10), "refused at once");
+        }
+        assertEquals(0, epgLockHandles(dataDir));
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
+            assertDurableAndLocked(db.settings(2), dataDir);
+        }
+    }
+
+    /** A local process holding a port: it accepts connections and closes them, speaking no PostgreSQL. */
+    private record Squatter(ServerSocket socket, Thread acceptor) implements AutoCloseable {
+        static Squatter on(ServerSocket socket) {
+            Thread acceptor = Thread.ofPlatform().daemon().start(() -> {
+                while (!socket.isClosed()) {
+                    try (Socket ignored = socket.accept()) {
+                        // hung up at once
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            return new Squatter(socket, acceptor);
+        }
+
+        @Override
+        public void close() throws Exception {
+            socket.close();
+            acceptor.join(5_000);
+        }
+    }
+
+    /**
+     * Kills the postmaster with SIGKILL and binds its port as soon as it is free. The supervisor
+     * starts PostgreSQL again at once; should it bind first, it is killed again and the race rerun.
+     */
+    private static Squatter killPostmasterAndTakeItsPort(Path dataDir, int port) throws Exception {
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port);
+        for (int round = 0; round < 5; round++) {
+            long postmaster = postmasterPid(dataDir);
+            ProcessHandle.of(postmaster).orElseThrow().destroyForcibly();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < deadline) {
+                ServerSocket socket = new ServerSocket();
+                socket.setReuseAddress(true);
+                try {
+                    socket.bind(address);
+                    return Squatter.on(socket);
+                } catch (BindException e) {
+                    socket.close();
+                }
+                long now = postmasterPid(dataDir);
+                if (now > 0 && now != postmaster && ProcessHandle.of(now).map(ProcessHandle::isAlive).orElse(false)) {
+                    Thread.sleep(2_000); // the supervisor won; let it finish starting, then kill that one
+                    break;
+                }
+                Thread.sleep(1);
+            }
+        }
+        return fail("could not take port " + port + " from the supervisor");
+    }
+
+    private static long postmasterPid(Path dataDir) {
+        try {
+            return Long.parseLong(Files.readAllLines(dataDir.resolve("postgres/postmaster.pid")).get(0).strip());
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** The first log line with both parts, say a failed attempt and why. */
+    private static String awaitLine(BlockingQueue<String> log, String part, String why, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (true) {
+            String line = log.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (line == null) {
+                return fail("no log line with \"" + part + "\" and \"" + why + "\" within " + seconds + " s");
+            }
+            if (line.contains(part) && line.contains(why)) {
+                return line;
+            }
+        }
+    }
+
+    /** How many open files of this JVM are the library's lock file on the data directory (Linux). */
+    private static long epgLockHandles(Path dataDir) throws IOException {
+        Path lockFile = dataDir.toRealPath().resolve("postgres/epg-lock");
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).equals(lockFile);
+                } catch (IOException e) {
+                    return false; // closed while listing
+                }
+            }).count();
+        }
     }
 
     private static void assertDurableAndLocked(DatabaseSettings settings, Path dataDir) throws Exception {

@@ -138,7 +138,7 @@ public final class DatabaseBackup {
             Summary summary;
             Optional<Integer> port = runningPort(dataDir);
             if (port.isPresent()) {
-                summary = dump(new DatabaseSettings("jdbc:postgresql://localhost:" + port.get() + "/postgres", "postgres",
+                summary = dump(new DatabaseSettings("jdbc:postgresql://127.0.0.1:" + port.get() + "/postgres", "postgres",
                         password(dataDir), 1), partial);
             } else {
                 try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {

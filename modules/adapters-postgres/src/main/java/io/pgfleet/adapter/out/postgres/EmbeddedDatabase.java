@@ -1,9 +1,16 @@
 package io.pgfleet.adapter.out.postgres;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.util.LinuxUtils;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -19,10 +26,16 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -39,6 +52,10 @@ import java.util.stream.Stream;
  * without stopping it (kill -9, OOM killer): it is stopped with a fast shutdown (its clients
  * disconnected, committed work kept) before the new one starts; PostgreSQL itself then recovers
  * from its write-ahead log whatever a crash left behind.
+ *
+ * <p>It listens on {@code 127.0.0.1} only: were it to listen on {@code localhost}, a port taken on
+ * the IPv4 loopback would leave it running on {@code ::1} alone, where the pool (which reaches
+ * {@code 127.0.0.1}) never finds it.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
 
@@ -46,6 +63,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     public static final String PASSWORD_FILE = "postgres-password";
 
     private static final System.Logger LOG = System.getLogger(EmbeddedDatabase.class.getName());
+    private static final String LOOPBACK = "127.0.0.1";
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
     private static final Duration ORPHAN_STOP_WAIT = Duration.ofSeconds(60);
     private static final String HBA = """
@@ -55,26 +73,72 @@ public final class EmbeddedDatabase implements AutoCloseable {
             host    all   all   ::1/128        scram-sha-256
             """;
 
+    /**
+     * PostgreSQL's settings, for the first start (through the library) and a start after it died
+     * (the server's own pg_ctl) alike. The library starts PostgreSQL with -F (fsync off) and
+     * synchronous_commit off, fit for tests only; these come after -F on its command line and win.
+     * Its own defaults (timezone, max_connections) are named here so both starts run the same.
+     */
+    private static final Map<String, String> SERVER_CONFIG = Map.of(
+            "timezone", "UTC",
+            "max_connections", "300",
+            "fsync", "on",
+            "synchronous_commit", "on",
+            "full_page_writes", "on",
+            "password_encryption", "scram-sha-256",
+            "listen_addresses", LOOPBACK);
+
+    /** The first pause between two attempts to start a PostgreSQL that died under the server. */
+    private static final Duration FIRST_RESTART_PAUSE = Duration.ofMillis(500);
     /** The longest pause between two attempts to start a PostgreSQL that died under the server. */
     private static final Duration MAX_RESTART_PAUSE = Duration.ofSeconds(30);
 
-    /** The running PostgreSQL; replaced when it had to be started again. Guarded by {@code this}. */
-    private EmbeddedPostgres postgres;
+    /** What runs PostgreSQL now; replaced when it had to be started again. Guarded by {@code this}. */
+    private Postmaster postmaster;
     private final Path pgData;
     private final int port;
     private final String password;
+    /** The directory of the PostgreSQL binaries the first start ran: a start after an exit runs pg_ctl from there. */
+    private final Optional<Path> binaries;
     private final FileChannel lockChannel;
     private final FileLock lock;
+    /** Stops a PostgreSQL the server started itself when the JVM exits (the library's hook covers only its own). */
+    private final Thread shutdownHook;
     /** Set by {@link #close()}: from then on an exit of PostgreSQL is expected. Guarded by {@code this}. */
     private boolean closed;
 
+    /** Who started the PostgreSQL that runs now, and so how it is stopped. */
+    private sealed interface Postmaster permits StartedByLibrary, StartedByServer {
+    }
+
+    /** The first start, through the embedded library: closing it stops PostgreSQL and releases the library's lock. */
+    private record StartedByLibrary(EmbeddedPostgres postgres) implements Postmaster {
+    }
+
+    /**
+     * A start after PostgreSQL died, run by the server with the library's pg_ctl. Not through the
+     * library: a start of its that fails keeps its lock on {@code postgres/epg-lock} for good (every
+     * later attempt then fails with an OverlappingFileLockException) and waits its full start-up
+     * time even when PostgreSQL exited at once; pg_ctl's exit status says at once, and its output why.
+     */
+    private record StartedByServer(Path pgCtl) implements Postmaster {
+    }
+
     private EmbeddedDatabase(EmbeddedPostgres postgres, Path pgData, String password, FileChannel lockChannel, FileLock lock) {
-        this.postgres = postgres;
+        this.postmaster = new StartedByLibrary(postgres);
         this.pgData = pgData;
         this.port = postgres.getPort();
         this.password = password;
         this.lockChannel = lockChannel;
         this.lock = lock;
+        // Read while the postmaster runs: once it died, its command line is gone with it.
+        long pid = postmasterPid(pgData);
+        this.binaries = (pid > 0 ? ProcessHandle.of(pid) : Optional.<ProcessHandle>empty())
+                .flatMap(p -> p.info().command())
+                .map(command -> Path.of(command).getParent())
+                .filter(bin -> Files.isExecutable(bin.resolve("pg_ctl")));
+        this.shutdownHook = new Thread(this::closeAtExit, "pgfleet-postgres-stop");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     /**
@@ -96,18 +160,27 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     private void restartAfterExit(long pid) {
-        Duration pause = Duration.ofMillis(500);
+        Duration pause = FIRST_RESTART_PAUSE;
+        Path pgCtl;
         synchronized (this) {
             if (closed || jvmShuttingDown()) {
                 return;
             }
             LOG.log(System.Logger.Level.ERROR, "the embedded PostgreSQL (pid " + pid + ") exited while the server was running;"
                     + " starting it again on port " + port + " (requests answer 503 until it is back)");
-            try {
-                postgres.close(); // releases the library's lock on the data directory; the process is gone already
-            } catch (IOException | RuntimeException e) {
-                LOG.log(System.Logger.Level.DEBUG, "closing the exited PostgreSQL: " + e);
+            if (postmaster instanceof StartedByLibrary(EmbeddedPostgres postgres)) {
+                try {
+                    postgres.close(); // releases the library's lock on the data directory; the process is gone already
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "closing the exited PostgreSQL: " + e);
+                }
             }
+            if (binaries.isEmpty()) {
+                LOG.log(System.Logger.Level.ERROR, "cannot start the embedded PostgreSQL again: where its binaries are"
+                        + " was not known; restart the server");
+                return;
+            }
+            pgCtl = binaries.get().resolve("pg_ctl");
         }
         while (true) {
             synchronized (this) {
@@ -118,13 +191,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     // The dead postmaster's postmaster.pid stays: PostgreSQL itself sees that its
                     // process is gone, and refuses to start while a backend of it still holds the
                     // shared memory (they follow the postmaster within moments); then it is tried again.
-                    postgres = builder(pgData, port, password).start();
+                    startAgain(pgCtl);
+                    postmaster = new StartedByServer(pgCtl);
                     LOG.log(System.Logger.Level.WARNING, "the embedded PostgreSQL runs again on port " + port);
                     watchPostmaster();
                     return;
-                } catch (IOException | RuntimeException e) {
+                } catch (IOException e) {
                     LOG.log(System.Logger.Level.ERROR, "starting the embedded PostgreSQL again failed (next attempt in "
-                            + pause.toMillis() + " ms): " + e);
+                            + pause.toMillis() + " ms): " + e.getMessage());
                 }
             }
             try {
@@ -134,6 +208,142 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 return;
             }
             pause = pause.multipliedBy(2).compareTo(MAX_RESTART_PAUSE) > 0 ? MAX_RESTART_PAUSE : pause.multipliedBy(2);
+        }
+    }
+
+    /**
+     * One attempt to start PostgreSQL again on its port. A failed attempt leaves nothing behind: no
+     * lock (pg_ctl takes none), no process (a PostgreSQL it left starting is stopped), so the next
+     * attempt starts from where this one did.
+     *
+     * @throws IOException why it did not start, with PostgreSQL's own words when it said any
+     */
+    private void startAgain(Path pgCtl) throws IOException {
+        Process process = new ProcessBuilder(pgCtl(pgCtl, "-D", pgData.toString(), "-o", postgresOptions(port),
+                "-w", "-t", Long.toString(STARTUP_WAIT.toSeconds()), "start")).redirectErrorStream(true).start();
+        PostgresOutput output = new PostgresOutput(process.getInputStream());
+        try {
+            // pg_ctl -w exits as soon as the postmaster is ready or has exited (a port taken, a
+            // broken data directory): no waiting out the start-up time for a PostgreSQL that is gone.
+            boolean exited = process.waitFor(STARTUP_WAIT.plusSeconds(10).toMillis(), TimeUnit.MILLISECONDS);
+            if (!exited || process.exitValue() != 0) {
+                process.destroyForcibly();
+                stopHalfStarted();
+                output.awaitEnd(Duration.ofSeconds(2)); // the last lines are in the pipe before pg_ctl's exit
+                throw new IOException("PostgreSQL did not start: " + output.reason());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            stopHalfStarted();
+            throw new IOException("interrupted while starting PostgreSQL", e);
+        }
+        try {
+            answers();
+        } catch (SQLException e) {
+            stopHalfStarted();
+            throw new IOException("PostgreSQL started but does not answer on " + LOOPBACK + ":" + port + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A pg_ctl command line run the way the library runs its own: as root (a container), in a user
+     * namespace of its own ({@code unshare -U}), as PostgreSQL refuses to run as root.
+     */
+    private static List<String> pgCtl(Path pgCtl, String... arguments) {
+        List<String> command = new ArrayList<>();
+        if (LinuxUtils.isUnshareAvailable()) {
+            command.addAll(List.of("unshare", "-U"));
+        }
+        command.add(pgCtl.toString());
+        command.addAll(List.of(arguments));
+        return command;
+    }
+
+    /** The options pg_ctl passes to postgres: the port and {@link #SERVER_CONFIG}. */
+    private static String postgresOptions(int port) {
+        List<String> options = new ArrayList<>(List.of("-p", Integer.toString(port)));
+        SERVER_CONFIG.forEach((key, value) -> options.add("-c " + key + "=" + value));
+        return String.join(" ", options);
+    }
+
+    /** Connects the way the pool does, with timeouts: whatever else might hold the port never answers as PostgreSQL. */
+    private void answers() throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", "postgres");
+        properties.setProperty("password", password);
+        properties.setProperty("connectTimeout", "5");
+        properties.setProperty("socketTimeout", "10");
+        properties.setProperty("loginTimeout", "10");
+        try (Connection c = new org.postgresql.Driver().connect(url(), properties); Statement s = c.createStatement()) {
+            s.execute("SELECT 1");
+        }
+    }
+
+    /**
+     * Stops a PostgreSQL a failed attempt left on the data directory (still starting when pg_ctl
+     * gave up, or not answering): immediate shutdown, as it holds nothing worth a checkpoint.
+     */
+    private void stopHalfStarted() {
+        long pid = postmasterPid(pgData);
+        Optional<ProcessHandle> process = pid > 0 ? ProcessHandle.of(pid) : Optional.empty();
+        if (process.isEmpty() || !process.get().isAlive() || !isPostgres(process.get())) {
+            return; // it exited by itself, which is what a failed start mostly does
+        }
+        LOG.log(System.Logger.Level.WARNING, "stopping the PostgreSQL (pid " + pid + ") a failed start left running");
+        try {
+            if (!signal(process.get(), "QUIT", Duration.ofSeconds(10))) {
+                signal(process.get(), "KILL", Duration.ofSeconds(5));
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "stopping the PostgreSQL a failed start left running: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The output of pg_ctl and of the PostgreSQL it starts (which writes to the same pipe): logged
+     * line by line, as the library does for its own start, the last lines kept to say why a start failed.
+     */
+    private static final class PostgresOutput {
+        private static final int KEPT = 40;
+        private final Deque<String> last = new ArrayDeque<>();
+        private final Thread reader;
+
+        PostgresOutput(InputStream output) {
+            this.reader = Thread.ofPlatform().name("pgfleet-postgres-output").daemon().start(() -> follow(output));
+        }
+
+        private void follow(InputStream output) {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(output, StandardCharsets.UTF_8))) {
+                lines.lines().forEach(line -> {
+                    LOG.log(System.Logger.Level.INFO, "postgres: " + line);
+                    synchronized (last) {
+                        if (last.size() == KEPT) {
+                            last.removeFirst();
+                        }
+                        last.addLast(line);
+                    }
+                });
+            } catch (IOException | UncheckedIOException e) {
+                // the pipe is gone with its processes: nothing more to tell
+            }
+        }
+
+        void awaitEnd(Duration wait) throws InterruptedException {
+            reader.join(wait);
+        }
+
+        /** PostgreSQL's complaints (a bind that failed, a FATAL), else its last words. */
+        String reason() {
+            synchronized (last) {
+                List<String> telling = last.stream()
+                        .filter(l -> l.contains("FATAL") || l.contains("PANIC") || l.contains("ERROR") || l.contains("could not"))
+                        .distinct()
+                        .toList();
+                List<String> chosen = telling.isEmpty() ? last.stream().skip(Math.max(0, last.size() - 3)).toList() : telling;
+                return chosen.isEmpty() ? "pg_ctl said nothing" : String.join("; ", chosen);
+            }
         }
     }
 
@@ -216,6 +426,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
             // modes); it holds the signing keys, so closing it again is right, not just convenient.
             Files.setPosixFilePermissions(pgData, PosixFilePermissions.fromString("rwx------"));
             Optional<String> stored = readPassword(passwordFile);
+            if (port > 0) {
+                requireFree(port);
+            }
             EmbeddedPostgres pg;
             String password;
             if (stored.isPresent()) {
@@ -235,7 +448,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
             return db;
         } catch (IOException e) {
             closeQuietly(channel);
-            throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + pgData
+            throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + pgData + ": " + e.getMessage()
                     + "; set PGFLEET_DB_URL to use an existing PostgreSQL server instead", e);
         } catch (RuntimeException e) {
             closeQuietly(channel);
@@ -248,18 +461,32 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 .setDataDirectory(pgData)
                 .setCleanDataDirectory(false)
                 .setPGStartupWait(STARTUP_WAIT)
-                // The library starts PostgreSQL with -F (fsync off) and synchronous_commit off, fit
-                // for tests only; these come after -F on the command line and win.
-                .setServerConfig("fsync", "on")
-                .setServerConfig("synchronous_commit", "on")
-                .setServerConfig("full_page_writes", "on")
-                .setServerConfig("password_encryption", "scram-sha-256")
-                .setServerConfig("listen_addresses", "localhost")
-                .setConnectConfig("password", password);
+                .setConnectConfig("password", password)
+                // The library's readiness check connects without a timeout: something else
+                // holding the port must not hang the start.
+                .setConnectConfig("connectTimeout", "5")
+                .setConnectConfig("socketTimeout", "10")
+                .setConnectConfig("loginTimeout", "10");
+        SERVER_CONFIG.forEach(builder::setServerConfig);
         if (port > 0) {
             builder.setPort(port);
         }
         return builder;
+    }
+
+    /**
+     * Refuses at once a port another process listens on: the library would wait out its whole
+     * start-up time on a PostgreSQL that exited for want of it, then fail without saying why.
+     * PostgreSQL binds with SO_REUSEADDR, so does this probe: a port in TIME_WAIT is free.
+     */
+    private static void requireFree(int port) throws IOException {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(InetAddress.getByName(LOOPBACK), port));
+        } catch (IOException e) {
+            throw new IOException("port " + port + " on " + LOOPBACK + " is taken by another process (" + e.getMessage()
+                    + "); free it or choose another port", e);
+        }
     }
 
     /**
@@ -415,8 +642,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * @return the settings for the pool
      */
     public DatabaseSettings settings(int poolSize) {
-        return new DatabaseSettings("jdbc:postgresql://localhost:" + port + "/postgres", "postgres",
-                password, poolSize);
+        return new DatabaseSettings(url(), "postgres", password, poolSize);
+    }
+
+    private String url() {
+        return "jdbc:postgresql://" + LOOPBACK + ":" + port + "/postgres";
     }
 
     /**
@@ -428,12 +658,23 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return port;
     }
 
-    /** Stops PostgreSQL; the data stays. */
+    /** Stops PostgreSQL; the data stays. Once closed, closing again does nothing. */
     @Override
     public synchronized void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
         try {
-            postgres.close();
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // the JVM is exiting: this may be the hook itself
+        }
+        try {
+            switch (postmaster) {
+                case StartedByLibrary(EmbeddedPostgres postgres) -> postgres.close();
+                case StartedByServer(Path pgCtl) -> stop(pgCtl);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("stopping the embedded PostgreSQL failed", e);
         } finally {
@@ -443,6 +684,33 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 // closing the channel releases it too
             }
             closeQuietly(lockChannel);
+        }
+    }
+
+    /** A fast shutdown of the PostgreSQL the server started itself, as the library does for its own. */
+    private void stop(Path pgCtl) throws IOException {
+        try {
+            Process process = new ProcessBuilder(pgCtl(pgCtl, "-D", pgData.toString(), "stop", "-m", "fast", "-t",
+                    Long.toString(ORPHAN_STOP_WAIT.toSeconds()), "-w"))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!process.waitFor(ORPHAN_STOP_WAIT.plusSeconds(10).toMillis(), TimeUnit.MILLISECONDS) || process.exitValue() != 0) {
+                process.destroyForcibly();
+                long pid = postmasterPid(pgData);
+                if (pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    throw new IOException("pg_ctl stop failed and PostgreSQL (pid " + pid + ") still runs");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping PostgreSQL", e);
+        }
+    }
+
+    private void closeAtExit() {
+        try {
+            close();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "stopping the embedded PostgreSQL as the JVM exits: " + e.getMessage());
         }
     }
 }
