@@ -20,11 +20,12 @@ public record SampleBatch(String batchId, List<Sample> samples) {
     public static final int MAX_SAMPLES = 5000;
     /**
      * How far ahead of the server's clock a sample's time may be. Samples are purged by their time,
-     * so one stamped years ahead (a host's clock gone wrong, a hostile agent) would outlive every
-     * retention; ten minutes covers any host whose clock is kept (as Grafana Mimir's creation grace
-     * period does).
+     * so one stamped in the year 9999 (a hostile agent, a broken clock) would outlive every
+     * retention; a host whose clock is off by days or months still has its samples kept (they land
+     * in the catch-all partition), so the bound is generous: a stored sample outlives its
+     * retention by at most two years.
      */
-    public static final Duration MAX_AHEAD = Duration.ofMinutes(10);
+    public static final Duration MAX_AHEAD = Duration.ofDays(730);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{8,64}");
 
     /** Requires an id and a bounded list. */

@@ -205,7 +205,7 @@ final class FleetHttpService implements ApiService {
             // A 4xx: the agent drops the batch and counts it as refused, which its log and metrics show.
             case Receipt.TooFarAhead a -> new Problem(Status.create(422, "Unprocessable Content"), "sample-from-the-future",
                     "Sample from the future", "a sample's ts, " + a.ts() + ", is more than "
-                    + io.pgfleet.domain.fleet.SampleBatch.MAX_AHEAD.toMinutes() + " minutes ahead of the server's clock ("
+                    + io.pgfleet.domain.fleet.SampleBatch.MAX_AHEAD.toDays() + " days ahead of the server's clock ("
                     + a.now() + "); nothing of the batch was stored: set the host's clock right (NTP)").send(res);
         }
     }
