@@ -6,6 +6,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.time.Duration;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
@@ -93,18 +94,7 @@ class EmbeddedDatabaseIT {
             ProcessHandle.of(postmaster).orElseThrow().destroyForcibly();
             ProcessHandle.of(postmaster).ifPresent(p -> p.onExit().join());
 
-            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
-            while (true) {
-                try (Connection c = DriverManager.getConnection(settings.url(), settings.user(), settings.password());
-                     Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT x FROM kept")) {
-                    rs.next();
-                    assertEquals(42, rs.getInt(1));
-                    break;
-                } catch (SQLException e) {
-                    assertTrue(System.nanoTime() < deadline, "PostgreSQL is back within a minute: " + e.getMessage());
-                    Thread.sleep(200);
-                }
-            }
+            awaitKeptRow(settings, Duration.ofSeconds(60), "PostgreSQL is back within a minute", () -> "");
             assertEquals(settings.url(), db.settings(2).url(), "the same port: the pool's URL stays valid");
             assertDurableAndLocked(db.settings(2), dataDir);
         }
@@ -152,19 +142,8 @@ class EmbeddedDatabaseIT {
             assertTrue(epgLockHandles(dataDir) <= 1, "a failed attempt keeps no handle on epg-lock: " + epgLockHandles(dataDir));
 
             // The port is free again: the next attempt (a second or so later) brings it back, data and rules kept.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (true) {
-                try (Connection c = DriverManager.getConnection(settings.url(), settings.user(), settings.password());
-                     Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT x FROM kept")) {
-                    rs.next();
-                    assertEquals(42, rs.getInt(1));
-                    break;
-                } catch (SQLException e) {
-                    assertTrue(System.nanoTime() < deadline, "PostgreSQL is back within 30 s of the port's release: "
-                            + e.getMessage() + "; log: " + log);
-                    Thread.sleep(200);
-                }
-            }
+            awaitKeptRow(settings, Duration.ofSeconds(30), "PostgreSQL is back within 30 s of the port's release",
+                    () -> "; log: " + log);
             awaitLine(log, "the embedded PostgreSQL runs again", "port " + db.port(), 5);
             assertEquals(settings.url(), db.settings(2).url(), "the same port: the pool's URL stays valid");
             assertDurableAndLocked(db.settings(2), dataDir);
@@ -278,6 +257,23 @@ class EmbeddedDatabaseIT {
                     return false; // closed while listing
                 }
             }).count();
+        }
+    }
+
+    /** Waits until the row written before PostgreSQL died is read back through a fresh connection. */
+    private static void awaitKeptRow(DatabaseSettings settings, Duration within, String what,
+                                     java.util.function.Supplier<String> context) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (true) {
+            try (Connection c = DriverManager.getConnection(settings.url(), settings.user(), settings.password());
+                 Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT x FROM kept")) {
+                rs.next();
+                assertEquals(42, rs.getInt(1));
+                return;
+            } catch (SQLException e) {
+                assertTrue(System.nanoTime() < deadline, what + ": " + e.getMessage() + context.get());
+                Thread.sleep(200);
+            }
         }
     }
 

@@ -9,17 +9,16 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
+import static io.pgfleet.server.DatabaseWaits.awaitCondition;
+import static io.pgfleet.server.DatabaseWaits.waitingForALock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,7 +53,7 @@ class FrozenDatabaseIT {
                 advisory(holder, "pg_advisory_lock");
                 CompletableFuture<HttpResponse<String>> publish = CompletableFuture.supplyAsync(
                         () -> admin.putToml("/api/v1/fleet/config", "# every host\n[collector]\nwatch = false\n"));
-                awaitCondition(() -> waitingForTheLock(holder), "the publish waits in the database");
+                awaitCondition(() -> waitingForALock(holder, "advisory") > 0, "the publish waits in the database");
                 List<ProcessHandle> frozen = freeze(postmaster(dataDir));
                 try {
                     // The client's own timeout is 30 s: without a bound of the server's, this fails with it.
@@ -90,16 +89,6 @@ class FrozenDatabaseIT {
         }
     }
 
-    private static boolean waitingForTheLock(Connection c) {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("""
-                SELECT count(*) FROM pg_stat_activity
-                WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND pid <> pg_backend_pid()""")) {
-            rs.next();
-            return rs.getLong(1) > 0;
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static ProcessHandle postmaster(Path dataDir) throws java.io.IOException {
         long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("postgres/postmaster.pid")).get(0).strip());
@@ -126,11 +115,4 @@ class FrozenDatabaseIT {
         assertEquals(0, kill.waitFor(), "kill -" + signal + " " + command);
     }
 
-    private static void awaitCondition(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
-            Thread.sleep(50);
-        }
-    }
 }

@@ -5,14 +5,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
+import static io.pgfleet.server.DatabaseWaits.awaitCondition;
+import static io.pgfleet.server.DatabaseWaits.waitingForALock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,7 +51,7 @@ class IngestBulkheadIT {
             }
             // Watched from a connection of its own: the holder's transaction would see one snapshot of
             // pg_stat_activity for its whole length.
-            awaitCondition(() -> waitingForTheLock(observer) >= POOL / 2, "two pushes hold their connections");
+            awaitCondition(() -> waitingForALock(observer, "relation") >= POOL / 2, "two pushes hold their connections");
 
             ApiClient operator = new ApiClient(SERVER.port());
             HttpResponse<String> login = operator.postJson("/api/v1/auth/login",
@@ -88,23 +88,5 @@ class IngestBulkheadIT {
                 "only the accepted batches were stored");
     }
 
-    private static long waitingForTheLock(Connection c) {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("""
-                SELECT count(*) FROM pg_stat_activity
-                WHERE wait_event_type = 'Lock' AND wait_event = 'relation' AND pid <> pg_backend_pid()""")) {
-            rs.next();
-            return rs.getLong(1);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
-    private static void awaitCondition(java.util.function.BooleanSupplier condition, String what)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
-            Thread.sleep(20);
-        }
-    }
 }

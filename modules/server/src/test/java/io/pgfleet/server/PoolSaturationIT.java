@@ -13,6 +13,8 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
+import static io.pgfleet.server.DatabaseWaits.awaitCondition;
+import static io.pgfleet.server.DatabaseWaits.waitingForALock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,7 +52,7 @@ class PoolSaturationIT {
                         .timeout(Duration.ofSeconds(60))
                         .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"held\"}")));
             });
-            awaitCondition(() -> waitingForTheLock(layerChange), "the registration waits for the layers lock");
+            awaitCondition(() -> waitingForALock(layerChange, "advisory") > 0, "the registration waits for the layers lock");
 
             HttpResponse<String> busy = admin.get("/api/v1/collectors");
             assertEquals(429, busy.statusCode(), "the database answers, the pool is busy: " + busy.body());
@@ -90,16 +92,6 @@ class PoolSaturationIT {
         awaitCondition(() -> admin.get("/api/v1/collectors").statusCode() == 200, "the server serves again");
     }
 
-    private static boolean waitingForTheLock(Connection c) {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("""
-                SELECT count(*) FROM pg_stat_activity
-                WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND pid <> pg_backend_pid()""")) {
-            rs.next();
-            return rs.getLong(1) > 0;
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static String databaseName(Connection c) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT current_database()")) {
@@ -108,12 +100,4 @@ class PoolSaturationIT {
         }
     }
 
-    private static void awaitCondition(java.util.function.BooleanSupplier condition, String what)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
-            Thread.sleep(20);
-        }
-    }
 }

@@ -10,7 +10,6 @@ import io.pgfleet.domain.config.ConfigVersion;
 
 import java.time.Duration;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Watchers wait on a {@link WatchDeadlines.Waiter} per request, registered under their collector; a publish announcement
@@ -30,7 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Listener {
 
     private final LatestAfter query;
-    private final ConcurrentHashMap<CollectorId, Set<WatchDeadlines.Waiter>> watchers = new ConcurrentHashMap<>();
+    private final Registrations<CollectorId, WatchDeadlines.Waiter> watchers = new Registrations<>();
     private final WatchDeadlines deadlines;
 
     /** Over reads that go to the database every time (their answer is never behind it). */
@@ -60,7 +59,7 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
             WatchDeadlines.Waiter waiter = new WatchDeadlines.Waiter(deadline);
             hold.wakes(waiter::wake);
             // Register before reading, so a publish between the read and the wait still wakes us.
-            Set<WatchDeadlines.Waiter> set = register(collectorId, waiter);
+            Set<WatchDeadlines.Waiter> set = watchers.register(collectorId, waiter);
             try {
                 ConfigLookup now = query.latest(collectorId, afterVersion);
                 if (answers(now, afterVersion) || hold.ended()) {
@@ -74,7 +73,7 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
                     return now;
                 }
             } finally {
-                leave(collectorId, set, waiter);
+                watchers.leave(collectorId, set, waiter);
             }
             // Woken: the change is most likely there; look without registering again.
             ConfigLookup now = query.latest(collectorId, afterVersion);
@@ -106,56 +105,23 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
                 || now instanceof ConfigLookup.CollectorNotFound;
     }
 
-    /**
-     * Adds a watcher under its collector. The set found may be the one the last leaving watcher is
-     * removing at this moment; a waiter added to it would never be woken. So the registration counts
-     * only when the set is still the collector's after the waiter was added (the removal happens
-     * under the map's lock, only of an empty set): otherwise it is made again.
-     */
-    private Set<WatchDeadlines.Waiter> register(CollectorId collectorId, WatchDeadlines.Waiter waiter) {
-        while (true) {
-            Set<WatchDeadlines.Waiter> set = watchers.computeIfAbsent(collectorId, k -> ConcurrentHashMap.newKeySet());
-            set.add(waiter);
-            if (watchers.get(collectorId) == set) {
-                return set;
-            }
-            set.remove(waiter);
-        }
-    }
-
-    /**
-     * Removes a watcher; the map's lock is taken only when the set looks empty afterwards, so the
-     * watchers one change wakes together do not queue on it one by one (the last to leave removes
-     * the entry; of two leaving at once, at least one sees the set empty).
-     */
-    private void leave(CollectorId collectorId, Set<WatchDeadlines.Waiter> set, WatchDeadlines.Waiter waiter) {
-        set.remove(waiter);
-        if (set.isEmpty()) {
-            watchers.computeIfPresent(collectorId, (k, s) -> s.isEmpty() ? null : s);
-        }
-    }
-
     /** Collectors with at least one registered watcher now (for tests: nothing is kept for collectors no one watches). */
     int watchedCollectors() {
-        return watchers.size();
+        return watchers.keys();
     }
 
     /** Watchers registered under one collector now (for tests). */
     int registeredWatchers(CollectorId collectorId) {
-        Set<WatchDeadlines.Waiter> set = watchers.get(collectorId);
-        return set == null ? 0 : set.size();
+        return watchers.values(collectorId);
     }
 
     @Override
     public void published(CollectorId collectorId, ConfigVersion version) {
-        Set<WatchDeadlines.Waiter> set = watchers.get(collectorId);
-        if (set != null) {
-            set.forEach(WatchDeadlines.Waiter::wake);
-        }
+        watchers.forEach(collectorId, WatchDeadlines.Waiter::wake);
     }
 
     @Override
     public void resync() {
-        watchers.values().forEach(s -> s.forEach(WatchDeadlines.Waiter::wake));
+        watchers.forEach(WatchDeadlines.Waiter::wake);
     }
 }
