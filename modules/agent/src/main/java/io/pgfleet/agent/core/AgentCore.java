@@ -1000,8 +1000,7 @@ public final class AgentCore {
      * Under the push lock.
      */
     private void spool(boolean stopping) {
-        List<Sample> buffered = buffer.snapshot();
-        if (pending.isEmpty() && buffered.isEmpty()) {
+        if (pending.isEmpty() && buffer.size() == 0) {
             forgetSpooled();
             return;
         }
@@ -1009,6 +1008,8 @@ public final class AgentCore {
         if (!stopping && spooled && Duration.between(spooledAt, now).compareTo(SPOOL_EVERY) < 0) {
             return;
         }
+        // Copied only when written: a failed push every few seconds does not copy the whole buffer.
+        List<Sample> buffered = buffer.snapshot();
         SampleSpool.Unsent unsent = new SampleSpool.Unsent(
                 pending.stream().map(b -> new SampleSpool.Batch(b.id(), b.samples())).toList(), buffered);
         try {
