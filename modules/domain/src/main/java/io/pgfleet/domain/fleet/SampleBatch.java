@@ -26,6 +26,12 @@ public record SampleBatch(String batchId, List<Sample> samples) {
      * retention by at most two years.
      */
     public static final Duration MAX_AHEAD = Duration.ofDays(730);
+    /**
+     * The most distinct series (a name with its labels) one batch may name. The agent sends at most
+     * 1,000 samples a batch, so none of its batches can name more; a batch of 5,000 samples each of
+     * a new series is a client inventing series, refused whole.
+     */
+    public static final int MAX_SERIES = 1000;
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{8,64}");
 
     /** Requires an id and a bounded list. */
@@ -38,6 +44,25 @@ public record SampleBatch(String batchId, List<Sample> samples) {
             throw new IllegalArgumentException("a batch carries at most " + MAX_SAMPLES + " samples");
         }
         samples = List.copyOf(samples);
+    }
+
+    /**
+     * How many distinct series the batch names, counted up to one past {@link #MAX_SERIES}.
+     *
+     * @return the distinct (name, labels) pairs, at most {@code MAX_SERIES + 1}
+     */
+    public int series() {
+        java.util.Set<Series> seen = new java.util.HashSet<>();
+        for (Sample s : samples) {
+            if (seen.add(new Series(s.name(), s.labels())) && seen.size() > MAX_SERIES) {
+                break;
+            }
+        }
+        return seen.size();
+    }
+
+    /** A series: a metric name with its labels. */
+    private record Series(String name, java.util.Map<String, String> labels) {
     }
 
     /**
