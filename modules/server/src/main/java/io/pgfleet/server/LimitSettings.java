@@ -1,6 +1,7 @@
 package io.pgfleet.server;
 
 import io.pgfleet.adapter.in.http.HttpLimits;
+import io.pgfleet.domain.fleet.SampleRate;
 
 import java.time.Duration;
 import java.util.Arrays;
@@ -23,6 +24,8 @@ import java.util.Objects;
  *   <tr><td>login_failures_per_address</td><td>PGFLEET_LOGIN_FAILURES_PER_ADDRESS</td><td>30 (per minute)</td></tr>
  *   <tr><td>parse_slots</td><td>PGFLEET_PARSE_SLOTS</td><td>half the processors, at least 1</td></tr>
  *   <tr><td>parse_queue</td><td>PGFLEET_PARSE_QUEUE</td><td>256</td></tr>
+ *   <tr><td>sample_rate_per_minute</td><td>PGFLEET_SAMPLE_RATE_PER_MINUTE</td><td>6000 (per collector)</td></tr>
+ *   <tr><td>sample_burst</td><td>PGFLEET_SAMPLE_BURST</td><td>30000 (per collector; at least 5000)</td></tr>
  * </table>
  *
  * @param maxConnections          open TCP connections the listener accepts at once
@@ -35,10 +38,11 @@ import java.util.Objects;
  * @param loginFailuresPerAddress failed logins and refused registrations per address per minute
  * @param parseSlots              configuration documents parsed at once
  * @param parseQueue              documents waiting for a parsing slot; more are answered 429
+ * @param sampleRate              samples one collector may push to this instance: a sustained rate and a burst
  */
 public record LimitSettings(int maxConnections, Duration idleTimeout, int watchesPerCollector,
                             List<String> trustedProxies, int hashThreads, int hashQueue, int loginFreeFailures,
-                            int loginFailuresPerAddress, int parseSlots, int parseQueue) {
+                            int loginFailuresPerAddress, int parseSlots, int parseQueue, SampleRate sampleRate) {
 
     /** Validates ranges. */
     public LimitSettings {
@@ -61,6 +65,7 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
         check(loginFailuresPerAddress, 1, 100_000, "login_failures_per_address");
         check(parseSlots, 1, 64, "parse_slots");
         check(parseQueue, 1, 10_000, "parse_queue");
+        Objects.requireNonNull(sampleRate, "sampleRate");
     }
 
     private static void check(int value, int min, int max, String name) {
@@ -77,7 +82,7 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
     public static LimitSettings defaults() {
         return new LimitSettings(12_000, Duration.ofSeconds(120), 4, List.of(),
                 Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 16, 5, 30,
-                Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 256);
+                Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 256, SampleRate.defaults());
     }
 
     /**
@@ -98,7 +103,7 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
      */
     public LimitSettings withTrustedProxies(List<String> proxies) {
         return new LimitSettings(maxConnections, idleTimeout, watchesPerCollector, proxies, hashThreads, hashQueue,
-                loginFreeFailures, loginFailuresPerAddress, parseSlots, parseQueue);
+                loginFreeFailures, loginFailuresPerAddress, parseSlots, parseQueue, sampleRate);
     }
 
     /**
@@ -110,7 +115,18 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
      */
     public LimitSettings withParsing(int slots, int queue) {
         return new LimitSettings(maxConnections, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
-                loginFreeFailures, loginFailuresPerAddress, slots, queue);
+                loginFreeFailures, loginFailuresPerAddress, slots, queue, sampleRate);
+    }
+
+    /**
+     * The same limits with another sample rate per collector.
+     *
+     * @param rate the rate
+     * @return a copy
+     */
+    public LimitSettings withSampleRate(SampleRate rate) {
+        return new LimitSettings(maxConnections, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
+                loginFreeFailures, loginFailuresPerAddress, parseSlots, parseQueue, rate);
     }
 
     /**
@@ -121,6 +137,6 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
      */
     public LimitSettings withMaxConnections(int max) {
         return new LimitSettings(max, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
-                loginFreeFailures, loginFailuresPerAddress, parseSlots, parseQueue);
+                loginFreeFailures, loginFailuresPerAddress, parseSlots, parseQueue, sampleRate);
     }
 }

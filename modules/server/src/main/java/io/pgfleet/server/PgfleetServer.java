@@ -296,6 +296,7 @@ public final class PgfleetServer implements AutoCloseable {
                         LoginLimitSettings.defaults().maxDelay(), limits.loginFailuresPerAddress(),
                         LoginLimitSettings.defaults().addressWindow(), LoginLimitSettings.defaults().maxTracked()))
                 .retention(settings.retention())
+                .sampleRate(limits.sampleRate())
                 .layerStore(storage.layers()).loadLayers(storage.layers())
                 .registrationStore(storage.registrations())
                 .rolloutStore(storage.rollouts()).loadRollouts(storage.rollouts()).rolloutLease(storage.rollouts())

@@ -1,6 +1,7 @@
 package io.pgfleet.server;
 
 import io.pgfleet.adapter.out.postgres.DatabaseSettings;
+import io.pgfleet.domain.fleet.SampleRate;
 import io.pgfleet.application.port.in.WarmUpUseCase;
 import io.pgfleet.application.service.RetentionSettings;
 import io.pgfleet.application.service.SecuritySettings;
@@ -86,7 +87,8 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
             "retention_sample_batches_days", "retention_tokens_days", "retention_purge_interval", "retention_batch_size",
             "retention_keep_versions", "retention_audit_days",
             "max_connections", "idle_timeout", "watches_per_collector", "trusted_proxies", "hash_threads", "hash_queue",
-            "login_free_failures", "login_failures_per_address", "parse_slots", "parse_queue", "refresh_reuse_grace", "rollout_tick_ms", "rollout_lease",
+            "login_free_failures", "login_failures_per_address", "parse_slots", "parse_queue", "sample_rate_per_minute",
+            "sample_burst", "refresh_reuse_grace", "rollout_tick_ms", "rollout_lease",
             "instance_name", "warmup_rounds", "db_statement_timeout");
 
     /**
@@ -339,7 +341,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                 integer(file, env, "login_failures_per_address", "PGFLEET_LOGIN_FAILURES_PER_ADDRESS",
                         d.loginFailuresPerAddress()),
                 integer(file, env, "parse_slots", "PGFLEET_PARSE_SLOTS", d.parseSlots()),
-                integer(file, env, "parse_queue", "PGFLEET_PARSE_QUEUE", d.parseQueue()));
+                integer(file, env, "parse_queue", "PGFLEET_PARSE_QUEUE", d.parseQueue()), sampleRate(file, env));
         RolloutDriverSettings rd = RolloutDriverSettings.defaults();
         RolloutDriverSettings rollouts = new RolloutDriverSettings(
                 Duration.ofMillis(integer(file, env, "rollout_tick_ms", "PGFLEET_ROLLOUT_TICK_MS", (int) rd.tick().toMillis())),
@@ -354,6 +356,18 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
         }
         return new ServerSettings(host, port, dataDir, optional(dbUrl), dbUser, dbPassword, pool, admin, secret, ttl, tls,
                 retention, limits, security, rollouts, warmup, Duration.ofSeconds(statementTimeout));
+    }
+
+    private static SampleRate sampleRate(TomlParseResult file, Map<String, String> env) {
+        SampleRate d = SampleRate.defaults();
+        try {
+            return new SampleRate(
+                    integer(file, env, "sample_rate_per_minute", "PGFLEET_SAMPLE_RATE_PER_MINUTE", d.perMinute()),
+                    integer(file, env, "sample_burst", "PGFLEET_SAMPLE_BURST", d.burst()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("sample_rate_per_minute (PGFLEET_SAMPLE_RATE_PER_MINUTE) and sample_burst"
+                    + " (PGFLEET_SAMPLE_BURST): " + e.getMessage(), e);
+        }
     }
 
     private static RetentionSettings retention(TomlParseResult file, Map<String, String> env) {

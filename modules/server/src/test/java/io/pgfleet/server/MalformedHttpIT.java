@@ -134,7 +134,7 @@ class MalformedHttpIT {
         LimitSettings l = base.limits();
         LimitSettings shortIdle = new LimitSettings(l.maxConnections(), Duration.ofSeconds(10), l.watchesPerCollector(),
                 l.trustedProxies(), l.hashThreads(), l.hashQueue(), l.loginFreeFailures(), l.loginFailuresPerAddress(),
-                l.parseSlots(), l.parseQueue());
+                l.parseSlots(), l.parseQueue(), l.sampleRate());
         try (PgfleetServer small = PgfleetServer.start(base.withLimits(shortIdle));
              Socket stuck = new Socket("127.0.0.1", small.port())) {
             // The request line and one header, then nothing: a slowloris holding a connection slot.

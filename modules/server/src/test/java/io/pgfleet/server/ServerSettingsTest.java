@@ -110,4 +110,25 @@ class ServerSettingsTest {
             assertTrue(e.getMessage().contains("db_statement_timeout"), e.getMessage());
         }
     }
+
+    @Test
+    void theSampleRateIsPerCollectorWithDocumentedDefaultsAndABurstThatHoldsTheLargestBatch(@TempDir Path dir)
+            throws Exception {
+        io.pgfleet.domain.fleet.SampleRate d = ServerSettings.load(Optional.empty(), Map.of()).limits().sampleRate();
+        assertEquals(6000, d.perMinute());
+        assertEquals(30_000, d.burst());
+        Path file = dir.resolve("server.toml");
+        java.nio.file.Files.writeString(file, "sample_rate_per_minute = 1200\nsample_burst = 10000\n");
+        io.pgfleet.domain.fleet.SampleRate r = ServerSettings.load(Optional.of(file),
+                Map.of("PGFLEET_SAMPLE_BURST", "8000")).limits().sampleRate();
+        assertEquals(1200, r.perMinute());
+        assertEquals(8000, r.burst(), "the environment wins");
+        for (Map<String, String> wrong : List.of(Map.of("PGFLEET_SAMPLE_BURST", "4999"),
+                Map.of("PGFLEET_SAMPLE_RATE_PER_MINUTE", "0"))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ServerSettings.load(Optional.empty(), wrong));
+            assertTrue(e.getMessage().contains("sample_burst") && e.getMessage().contains("PGFLEET_SAMPLE_RATE_PER_MINUTE"),
+                    e.getMessage());
+        }
+    }
 }

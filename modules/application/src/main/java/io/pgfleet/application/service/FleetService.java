@@ -16,6 +16,7 @@ import io.pgfleet.domain.fleet.FleetCounts;
 import io.pgfleet.domain.fleet.FleetMember;
 import io.pgfleet.domain.fleet.Sample;
 import io.pgfleet.domain.fleet.SampleBatch;
+import io.pgfleet.domain.fleet.SampleRate;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -30,9 +31,16 @@ final class FleetService implements ReportStatusUseCase, PushMetricsUseCase, Fle
     private final CountFleetPort counts;
     private final LoadCollectorPort collectors;
     private final Clock clock;
+    private final SampleRateLimiter limiter;
 
     FleetService(SaveApplyReportPort reports, SaveSampleBatchPort batches, LoadFleetPort fleet, CountFleetPort counts,
                  LoadCollectorPort collectors, Clock clock) {
+        this(reports, batches, fleet, counts, collectors, clock, new SampleRateLimiter(SampleRate.defaults()));
+    }
+
+    FleetService(SaveApplyReportPort reports, SaveSampleBatchPort batches, LoadFleetPort fleet, CountFleetPort counts,
+                 LoadCollectorPort collectors, Clock clock, SampleRateLimiter limiter) {
+        this.limiter = limiter;
         this.reports = reports;
         this.batches = batches;
         this.fleet = fleet;
@@ -58,7 +66,26 @@ final class FleetService implements ReportStatusUseCase, PushMetricsUseCase, Fle
         if (ahead.isPresent()) {
             return new Receipt.TooFarAhead(ahead.get().ts(), now);
         }
-        return batches.saveSampleBatch(collectorId, batch, now);
+        int series = batch.series();
+        if (series > SampleBatch.MAX_SERIES) {
+            return new Receipt.TooManySeries(series);
+        }
+        // Taken before the database is asked anything, given back when nothing was stored (a
+        // retried batch stored before, a failure): only stored samples use the allowance.
+        int cost = SampleRate.cost(batch.samples().size());
+        java.util.Optional<java.time.Duration> wait = limiter.take(collectorId, cost, now);
+        if (wait.isPresent()) {
+            return new Receipt.RateExceeded(wait.get(), limiter.rate());
+        }
+        Receipt receipt = null;
+        try {
+            receipt = batches.saveSampleBatch(collectorId, batch, now);
+            return receipt;
+        } finally {
+            if (!(receipt instanceof Receipt.Stored)) {
+                limiter.giveBack(collectorId, cost, clock.instant());
+            }
+        }
     }
 
     @Override

@@ -85,6 +85,7 @@ public final class UseCaseFactory {
         private SamplePartitionsPort samplePartitions;
         private RecordAuditPort recordAudit;
         private LoginLimitSettings loginLimits = LoginLimitSettings.defaults();
+        private io.pgfleet.domain.fleet.SampleRate sampleRate = io.pgfleet.domain.fleet.SampleRate.defaults();
         private LayerStorePort layerStore;
         private RegistrationStorePort registrationStore;
         private LoadLayersPort loadLayers;
@@ -263,6 +264,12 @@ public final class UseCaseFactory {
             return this;
         }
 
+        /** @param value samples each collector may push to this instance (defaults when not given) @return this builder */
+        public Builder sampleRate(io.pgfleet.domain.fleet.SampleRate value) {
+            this.sampleRate = Objects.requireNonNull(value, "sampleRate");
+            return this;
+        }
+
         /** @param value what is kept how long (defaults when not given) @return this builder */
         public Builder retention(RetentionSettings value) {
             this.retention = Objects.requireNonNull(value, "retention");
@@ -369,7 +376,8 @@ public final class UseCaseFactory {
                     new UserService(loadUser, saveUser, hasher, refreshTokens, clock, active), keys,
                     new SecurityBootstrapService(keys, saveUser, secrets, hasher, clock), callerWatches);
 
-            FleetService fleet = new FleetService(saveReport, saveBatch, loadFleet, countFleet, loadCollector, clock);
+            FleetService fleet = new FleetService(saveReport, saveBatch, loadFleet, countFleet, loadCollector, clock,
+                    new SampleRateLimiter(sampleRate));
             return new UseCases(config, collectors, access, new FleetUseCases(fleet, fleet, fleet),
                     new OperationsUseCases(new AuditTrailService(loadAudit), new CachedHealth(database, System::nanoTime),
                             new RetentionService(purge, samplePartitions, retention, clock),

@@ -99,4 +99,49 @@ class FleetServiceTest {
         assertThrows(IllegalArgumentException.class,
                 () -> fleet.samples(DB1, "pg_up", Given.T0, FleetQuery.MAX_SAMPLES + 1));
     }
+
+    @Test
+    void aBatchBeyondTheCollectorsSampleRateStoresNothingAndADuplicateCostsNothing() {
+        java.time.Instant[] now = {Given.T0};
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public java.time.Instant instant() {
+                return now[0];
+            }
+        };
+        FleetService limited = new FleetService(store, store, store, store, collectors, clock,
+                new SampleRateLimiter(new io.pgfleet.domain.fleet.SampleRate(60, 5000)));
+        assertEquals(new Receipt.Stored(2000), limited.push(DB1, batch("batch-0010", 2000)));
+        // Retried after a lost answer: a duplicate, which uses none of the allowance.
+        assertInstanceOf(Receipt.Duplicate.class, limited.push(DB1, batch("batch-0010", 2000)));
+        assertEquals(new Receipt.Stored(3000), limited.push(DB1, batch("batch-0011", 3000)));
+        Receipt.RateExceeded refused = assertInstanceOf(Receipt.RateExceeded.class,
+                limited.push(DB1, batch("batch-0012", 100)));
+        assertEquals(java.time.Duration.ofSeconds(100), refused.retryAfter());
+        assertEquals(5000, store.loadSamples(DB1, "pg_up", Given.T0, 10_000).size(), "nothing of the refused batch");
+        assertEquals(new Receipt.Stored(100), limited.push(DB2, batch("batch-0012", 100)), "another collector");
+
+        now[0] = Given.T0.plusSeconds(100);
+        assertEquals(new Receipt.Stored(100), limited.push(DB1, batch("batch-0012", 100)), "the same batch, later");
+    }
+
+    @Test
+    void aBatchNamingMoreSeriesThanTheBoundStoresNothing() {
+        SampleBatch wide = new SampleBatch("batch-0020", java.util.stream.IntStream.range(0, SampleBatch.MAX_SERIES + 1)
+                .mapToObj(i -> new Sample("pg_up", Map.of("db", "d" + i), 1, Given.T0)).toList());
+        assertEquals(new Receipt.TooManySeries(SampleBatch.MAX_SERIES + 1), fleet.push(DB1, wide));
+        assertTrue(store.loadSamples(DB1, "pg_up", Given.T0, 10_000).isEmpty());
+        assertInstanceOf(Receipt.Stored.class, fleet.push(DB1, new SampleBatch("batch-0021",
+                wide.samples().subList(0, SampleBatch.MAX_SERIES))));
+    }
 }

@@ -48,4 +48,27 @@ public sealed interface Receipt {
             java.util.Objects.requireNonNull(now, "now");
         }
     }
+
+    /**
+     * The collector pushed more samples than its {@link SampleRate} allows: nothing of the batch was
+     * stored, and the same batch is accepted once the allowance has refilled.
+     *
+     * @param retryAfter how long until it would be accepted
+     * @param rate       the collector's allowance
+     */
+    record RateExceeded(java.time.Duration retryAfter, SampleRate rate) implements Receipt {
+        /** Requires both. */
+        public RateExceeded {
+            java.util.Objects.requireNonNull(retryAfter, "retryAfter");
+            java.util.Objects.requireNonNull(rate, "rate");
+        }
+    }
+
+    /**
+     * A batch names more than {@link SampleBatch#MAX_SERIES} distinct series: nothing of it was stored.
+     *
+     * @param series how many it names (counted up to one past the bound)
+     */
+    record TooManySeries(int series) implements Receipt {
+    }
 }

@@ -175,8 +175,11 @@ final class FleetHttpService implements ApiService {
             throw new ApiException(Problem.badRequest(e.getMessage()));
         }
         Receipt receipt = push.push(self, batch);
-        if (receipt instanceof Receipt.Stored stored) {
-            metrics.samplesStored(stored.count());
+        switch (receipt) {
+            case Receipt.Stored stored -> metrics.samplesStored(stored.count());
+            case Receipt.RateExceeded r -> metrics.samplesRefused("rate", batch.samples().size());
+            case Receipt.TooManySeries t -> metrics.samplesRefused("series", batch.samples().size());
+            default -> { }
         }
         receipt(res, receipt, Status.ACCEPTED_202);
     }
@@ -207,6 +210,21 @@ final class FleetHttpService implements ApiService {
                     "Sample from the future", "a sample's ts, " + a.ts() + ", is more than "
                     + io.pgfleet.domain.fleet.SampleBatch.MAX_AHEAD.toDays() + " days ahead of the server's clock ("
                     + a.now() + "); nothing of the batch was stored: set the host's clock right (NTP)").send(res);
+            // Load from this collector, not a malformed batch: the agent keeps it and sends it again
+            // after Retry-After, when the allowance has refilled.
+            case Receipt.RateExceeded x -> {
+                long seconds = Math.max(1, x.retryAfter().toSeconds());
+                res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
+                new Problem(Status.TOO_MANY_REQUESTS_429, "sample-rate-exceeded", "Sample rate exceeded",
+                        "this collector pushed more samples than this server instance takes from one collector ("
+                                + x.rate().perMinute() + " a minute, bursts of " + x.rate().burst()
+                                + "); nothing of the batch was stored: send it again after " + seconds + " s",
+                        Map.of("retry_after_seconds", seconds)).send(res);
+            }
+            // A 4xx: the agent drops the batch; its own batches (at most 1,000 samples) never name more.
+            case Receipt.TooManySeries t -> new Problem(Status.create(422, "Unprocessable Content"), "too-many-series",
+                    "Too many series in one batch", "the batch names more than " + SampleBatch.MAX_SERIES
+                    + " distinct series (a metric name with its labels); nothing of the batch was stored").send(res);
         }
     }
 

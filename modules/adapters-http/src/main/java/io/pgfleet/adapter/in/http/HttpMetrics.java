@@ -254,6 +254,13 @@ public final class HttpMetrics {
         samples.increment(count);
     }
 
+    /** Samples of batches refused whole, by reason: {@code rate} (the collector's allowance) or {@code series}. */
+    void samplesRefused(String reason, int count) {
+        Counter.builder("pgfleet_samples_refused").tag("reason", reason)
+                .description("Samples of pushed batches refused whole, by reason (rate, series)")
+                .register(registry).increment(count);
+    }
+
     void applyReport(ApplyStatus status, int count) {
         Counter.builder("pgfleet_apply_reports").tag("status", status.name())
                 .description("Apply reports received from agents, by reported status").register(registry).increment(count);

@@ -10,11 +10,13 @@ import io.pgfleet.domain.fleet.SampleBatch;
 public interface PushMetricsUseCase {
 
     /**
-     * Stores a batch unless its id was stored before.
+     * Stores a batch unless its id was stored before, all of it or nothing: a batch with a sample
+     * too far ahead, one naming too many series, or one beyond the collector's sample rate on this
+     * instance stores nothing.
      *
      * @param collectorId the agent
      * @param batch       the samples
-     * @return stored, duplicate, or collector not found
+     * @return stored, duplicate, collector not found, too far ahead, too many series or rate exceeded
      */
     Receipt push(CollectorId collectorId, SampleBatch batch);
 }

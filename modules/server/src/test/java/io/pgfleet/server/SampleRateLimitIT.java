@@ -1,0 +1,137 @@
+package io.pgfleet.server;
+
+import io.pgfleet.domain.fleet.SampleRate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.net.http.HttpResponse;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * One collector flooding the push endpoint is refused {@code 429} once its allowance is used and
+ * stores nothing of a refused batch, while another collector replays an hour-long outage's buffer
+ * at the same time and has all of it accepted. With the default rate, over real HTTP and PostgreSQL.
+ */
+class SampleRateLimitIT {
+
+    @RegisterExtension
+    static final RunningServer SERVER = new RunningServer();
+
+    /** A batch of {@code n} samples of one series, as compact as a flood would send them (≈ 50 bytes each). */
+    private static String flood(String id, int n, Instant ts) {
+        StringBuilder b = new StringBuilder("{\"batch_id\":\"" + id + "\",\"samples\":[");
+        for (int i = 0; i < n; i++) {
+            b.append(i == 0 ? "" : ",").append("{\"name\":\"f\",\"value\":").append(i).append(",\"ts\":\"").append(ts)
+                    .append("\"}");
+        }
+        return b.append("]}").toString();
+    }
+
+    /** An agent's batch: 999 samples of the simulator's 55 series and its drop counter, 1,000 in all. */
+    private static String agentBatch(String id, Instant ts) {
+        StringBuilder b = new StringBuilder("{\"batch_id\":\"" + id + "\",\"samples\":[");
+        for (int i = 0; i < 999; i++) {
+            b.append("{\"name\":\"pg_stat_database_xact_commit\",\"labels\":{\"datname\":\"db").append(i % 55)
+                    .append("\"},\"value\":").append(i).append(",\"ts\":\"").append(ts.plusMillis(i)).append("\"},");
+        }
+        return b.append("{\"name\":\"pgfleet_agent_dropped_samples_total\",\"value\":0,\"ts\":\"").append(ts)
+                .append("\"}]}").toString();
+    }
+
+    @Test
+    void aFloodIsRefusedWithRetryAfterAndStoresNothingOfTheRefusedBatchWhileAnotherAgentsBacklogIsAccepted()
+            throws Exception {
+        ApiClient flooder = ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"flooder\"}");
+        ApiClient agent = ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"back-from-an-outage\"}");
+        Instant ts = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        SampleRate rate = SampleRate.defaults();
+
+        // The other agent sends the whole default buffer (20,000 samples) at once, as after an hour-long outage.
+        CompletableFuture<List<Integer>> replay = CompletableFuture.supplyAsync(() -> {
+            List<Integer> statuses = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                statuses.add(agent.postJson("/api/v1/metrics/push", agentBatch("replay-" + String.format("%04d", i),
+                        ts.minusSeconds(3600 - i * 180L))).statusCode());
+            }
+            return statuses;
+        });
+
+        int accepted = 0;
+        HttpResponse<String> refused = null;
+        String refusedId = "";
+        long started = System.nanoTime();
+        for (int i = 0; i < 30 && refused == null; i++) {
+            String id = "flood-" + String.format("%04d", i);
+            HttpResponse<String> r = flooder.postJson("/api/v1/metrics/push", flood(id, 3000, ts));
+            if (r.statusCode() == 202) {
+                accepted++;
+            } else {
+                assertEquals(429, r.statusCode(), r.body());
+                refused = r;
+                refusedId = id;
+            }
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        assertTrue(refused != null, "the flood was refused within 90,000 samples");
+        // The burst, and what refilled while the flood lasted.
+        assertTrue(accepted >= rate.burst() / 3000, "accepted " + accepted + " batches of 3,000");
+        assertTrue(accepted * 3000 <= rate.burst() + rate.perMinute() * seconds / 60 + 1,
+                "accepted " + accepted + " batches of 3,000 in " + seconds + " s");
+        assertEquals("application/problem+json", refused.headers().firstValue("Content-Type").orElse(""));
+        assertTrue(refused.body().contains("/problems/sample-rate-exceeded"), refused.body());
+        long retryAfter = Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow());
+        assertTrue(retryAfter >= 1 && retryAfter <= 30, "Retry-After " + retryAfter + ": 3,000 samples at 100 a second");
+        assertTrue(refused.body().contains("\"retry_after_seconds\":" + retryAfter), refused.body());
+
+        assertEquals(0, SERVER.database().count("SELECT count(*) FROM samples WHERE batch_id = ?", refusedId),
+                "nothing of the refused batch");
+        assertEquals(0, SERVER.database().count("SELECT count(*) FROM sample_batches WHERE batch_id = ?", refusedId),
+                "not even its id: the agent's retry is a new push");
+        assertEquals(accepted * 3000L, SERVER.database().count(
+                "SELECT count(*) FROM samples WHERE collector_id = ?", flooder.subject()));
+
+        assertEquals(List.of(202, 202, 202, 202, 202, 202, 202, 202, 202, 202, 202, 202, 202, 202, 202, 202, 202, 202,
+                202, 202), replay.get(), "the other agent's backlog, sent at the same time");
+        assertEquals(20_000, SERVER.database().count("SELECT count(*) FROM samples WHERE collector_id = ?",
+                agent.subject()));
+
+        // A retry as soon as asked is still refused (a second of refill is not 3,000), a small batch not.
+        assertEquals(429, flooder.postJson("/api/v1/metrics/push", flood(refusedId, 3000, ts)).statusCode());
+        String metrics = new ApiClient(SERVER.port()).get("/observe/metrics").body();
+        Matcher m = Pattern.compile("pgfleet_samples_refused_total\\{[^}]*reason=\"rate\"[^}]*} ([0-9.E]+)")
+                .matcher(metrics);
+        assertTrue(m.find(), "refused samples are counted");
+        assertTrue(Double.parseDouble(m.group(1)) >= 6000, m.group());
+        assertTrue(Pattern.compile("pgfleet_http_problems_total\\{[^}]*type=\"sample-rate-exceeded\"").matcher(metrics)
+                .find(), "the refusals are counted as problems");
+    }
+
+    @Test
+    void aBatchNamingMoreThanAThousandSeriesIsRefusedWholeAndAThousandIsNot() throws Exception {
+        ApiClient inventor = ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"series-inventor\"}");
+        Instant ts = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        HttpResponse<String> r = inventor.postJson("/api/v1/metrics/push", series("wide-0001", 1001, ts));
+        assertEquals(422, r.statusCode(), r.body());
+        assertTrue(r.body().contains("/problems/too-many-series"), r.body());
+        assertEquals(0, SERVER.database().count("SELECT count(*) FROM samples WHERE collector_id = ?", inventor.subject()));
+        assertEquals(202, inventor.postJson("/api/v1/metrics/push", series("wide-0002", 1000, ts)).statusCode());
+    }
+
+    private static String series(String id, int n, Instant ts) {
+        StringBuilder b = new StringBuilder("{\"batch_id\":\"" + id + "\",\"samples\":[");
+        for (int i = 0; i < n; i++) {
+            b.append(i == 0 ? "" : ",").append("{\"name\":\"s\",\"labels\":{\"k\":\"v").append(i)
+                    .append("\"},\"value\":1,\"ts\":\"").append(ts).append("\"}");
+        }
+        return b.append("]}").toString();
+    }
+}
