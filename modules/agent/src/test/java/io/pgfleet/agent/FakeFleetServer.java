@@ -40,6 +40,11 @@ public final class FakeFleetServer implements AutoCloseable {
     private volatile boolean checkAccess;
     private volatile boolean away;
     private volatile int overloadedRetryAfter;
+    /** The real server's per-collector sample rate, on the clock the test gives, while set. */
+    private volatile Optional<Map.Entry<io.pgfleet.domain.fleet.SampleRate, java.util.function.Supplier<java.time.Instant>>>
+            sampleRate = Optional.empty();
+    private io.pgfleet.domain.fleet.SampleAllowance allowance;
+    private final AtomicInteger rateRefusals = new AtomicInteger();
     private volatile Optional<URI> pushRedirect = Optional.empty();
     private final AtomicInteger overloadedAnswers = new AtomicInteger();
     private final Map<String, List<String>> stored = new java.util.concurrent.ConcurrentHashMap<>();
@@ -131,6 +136,37 @@ public final class FakeFleetServer implements AutoCloseable {
         this.pushRedirect = location;
     }
 
+    /**
+     * From now on pushes are held to this sample rate, as the real server holds one collector:
+     * beyond it {@code 429 sample-rate-exceeded} with the real {@code Retry-After}, nothing stored.
+     *
+     * @param rate  the rate
+     * @param clock the time the allowance refills by (the test scheduler's)
+     */
+    public synchronized void limitSamples(io.pgfleet.domain.fleet.SampleRate rate,
+                                          java.util.function.Supplier<java.time.Instant> clock) {
+        sampleRate = Optional.of(Map.entry(rate, clock));
+        allowance = io.pgfleet.domain.fleet.SampleAllowance.full(rate, clock.get());
+    }
+
+    /** How many pushes were refused for the sample rate. */
+    public int rateRefusals() {
+        return rateRefusals.get();
+    }
+
+    /** Takes a batch from the allowance, or answers the refusal the real server gives. */
+    private synchronized Optional<java.time.Duration> takeSamples(int count) {
+        if (sampleRate.isEmpty()) {
+            return Optional.empty();
+        }
+        io.pgfleet.domain.fleet.SampleRate rate = sampleRate.get().getKey();
+        io.pgfleet.domain.fleet.SampleAllowance.Take t = allowance.take(io.pgfleet.domain.fleet.SampleRate.cost(count),
+                rate, sampleRate.get().getValue().get());
+        allowance = t.left();
+        return t instanceof io.pgfleet.domain.fleet.SampleAllowance.Refused r ? Optional.of(r.retryAfter())
+                : Optional.empty();
+    }
+
     /** How many pushes were answered 429. */
     public int overloadedAnswers() {
         return overloadedAnswers.get();
@@ -187,6 +223,15 @@ public final class FakeFleetServer implements AutoCloseable {
         if (samples.size() > 5000) {
             refusedPushes.incrementAndGet();
             send(ex, 400, "application/problem+json", "{\"title\":\"too many samples\"}");
+            return;
+        }
+        Optional<java.time.Duration> wait = stored.containsKey(o.getString("batch_id")) ? Optional.empty()
+                : takeSamples(samples.size());
+        if (wait.isPresent()) {
+            rateRefusals.incrementAndGet();
+            ex.getResponseHeaders().add("Retry-After", Long.toString(wait.get().toSeconds()));
+            send(ex, 429, "application/problem+json",
+                    "{\"type\":\"https://pgfleet.io/problems/sample-rate-exceeded\",\"status\":429}");
             return;
         }
         List<String> texts = samples.stream().map(Object::toString).toList();

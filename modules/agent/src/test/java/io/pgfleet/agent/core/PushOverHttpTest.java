@@ -102,6 +102,33 @@ class PushOverHttpTest {
     }
 
     @Test
+    void aBacklogLargerThanTheServersSampleBurstArrivesWholeAtTheSustainedRate() throws Exception {
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            Fakes f = pushingTo(server, 100);
+            server.away(true);
+            AgentCore core = f.core(20_000);
+            core.start();
+            // 3 minutes away at 50 samples a second: 9,000 buffered, nothing dropped.
+            f.scheduler.runFor(Duration.ofMinutes(3));
+            long produced = f.sampleSeq;
+            assertTrue(produced > 8_000, "buffered: " + produced);
+            // Back, holding the agent to 600 samples a minute with bursts of 5,000: the backlog
+            // is more than the burst, the rest arrives at ten a second, after each Retry-After.
+            server.limitSamples(new io.pgfleet.domain.fleet.SampleRate(600, 5000), f.scheduler::now);
+            server.away(false);
+            f.samplesPerRun = 0;
+            f.scheduler.runFor(Duration.ofMinutes(15));
+
+            List<String> stored = storedSamples(server);
+            assertTrue(server.rateRefusals() > 0, "the burst was used up");
+            assertEquals(0, core.dropped(), "a 429 for the sample rate keeps the batches");
+            assertEquals(produced, stored.size(), "every buffered sample arrived");
+            assertEquals(stored.size(), stored.stream().distinct().count(), "each once");
+            core.stop();
+        }
+    }
+
+    @Test
     void aRedirectedPushKeepsItsSamplesAndSendsNothingToTheOtherHost() throws Exception {
         List<String> elsewhere = new java.util.concurrent.CopyOnWriteArrayList<>();
         com.sun.net.httpserver.HttpServer other = com.sun.net.httpserver.HttpServer.create(
