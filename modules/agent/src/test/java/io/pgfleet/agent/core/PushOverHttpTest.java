@@ -48,20 +48,35 @@ class PushOverHttpTest {
                 .filter(s -> !s.contains(AgentCore.DROPPED_METRIC)).toList();
     }
 
+    /** An agent core that buffered through 3 minutes of its server being away, and what it produced. */
+    private record Outage(FakeFleetServer server, Fakes f, AgentCore core, long produced) {
+        /** The server back, the collectors producing nothing more, for this long. */
+        void back(Duration during) {
+            server.away(false);
+            f.samplesPerRun = 0;
+            f.scheduler.runFor(during);
+        }
+    }
+
+    private static Outage threeMinutesAway(FakeFleetServer server, int samplesPerRun) throws Exception {
+        Fakes f = pushingTo(server, samplesPerRun);
+        server.away(true);
+        AgentCore core = f.core(20_000);
+        core.start();
+        f.scheduler.runFor(Duration.ofMinutes(3));
+        return new Outage(server, f, core, f.sampleSeq);
+    }
+
     @Test
     void afterALongOutageEveryBufferedSampleArrivesOnceInBatchesTheServerAccepts() throws Exception {
         try (FakeFleetServer server = new FakeFleetServer()) {
-            Fakes f = pushingTo(server, 500);
-            server.away(true);
-            AgentCore core = f.core(20_000);
-            core.start();
             // 3 minutes away at 250 samples a second: the buffer of 20,000 overflows.
-            f.scheduler.runFor(Duration.ofMinutes(3));
-            long produced = f.sampleSeq;
+            Outage o = threeMinutesAway(server, 500);
+            Fakes f = o.f();
+            AgentCore core = o.core();
+            long produced = o.produced();
             assertTrue(produced > 20_000, "the buffer overflowed: " + produced);
-            server.away(false);
-            f.samplesPerRun = 0;
-            f.scheduler.runFor(Duration.ofMinutes(2));
+            o.back(Duration.ofMinutes(2));
 
             assertEquals(0, server.refusedPushes(), "no batch too large or too long for the server");
             assertTrue(server.largestPushBytes() <= 256 * 1024, "largest body " + server.largestPushBytes());
@@ -104,27 +119,20 @@ class PushOverHttpTest {
     @Test
     void aBacklogLargerThanTheServersSampleBurstArrivesWholeAtTheSustainedRate() throws Exception {
         try (FakeFleetServer server = new FakeFleetServer()) {
-            Fakes f = pushingTo(server, 100);
-            server.away(true);
-            AgentCore core = f.core(20_000);
-            core.start();
             // 3 minutes away at 50 samples a second: 9,000 buffered, nothing dropped.
-            f.scheduler.runFor(Duration.ofMinutes(3));
-            long produced = f.sampleSeq;
-            assertTrue(produced > 8_000, "buffered: " + produced);
+            Outage o = threeMinutesAway(server, 100);
+            assertTrue(o.produced() > 8_000, "buffered: " + o.produced());
             // Back, holding the agent to 600 samples a minute with bursts of 5,000: the backlog
             // is more than the burst, the rest arrives at ten a second, after each Retry-After.
-            server.limitSamples(new io.pgfleet.domain.fleet.SampleRate(600, 5000), f.scheduler::now);
-            server.away(false);
-            f.samplesPerRun = 0;
-            f.scheduler.runFor(Duration.ofMinutes(15));
+            server.limitSamples(new io.pgfleet.domain.fleet.SampleRate(600, 5000), o.f().scheduler::now);
+            o.back(Duration.ofMinutes(15));
 
             List<String> stored = storedSamples(server);
             assertTrue(server.rateRefusals() > 0, "the burst was used up");
-            assertEquals(0, core.dropped(), "a 429 for the sample rate keeps the batches");
-            assertEquals(produced, stored.size(), "every buffered sample arrived");
+            assertEquals(0, o.core().dropped(), "a 429 for the sample rate keeps the batches");
+            assertEquals(o.produced(), stored.size(), "every buffered sample arrived");
             assertEquals(stored.size(), stored.stream().distinct().count(), "each once");
-            core.stop();
+            o.core().stop();
         }
     }
 
