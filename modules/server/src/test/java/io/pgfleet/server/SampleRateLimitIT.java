@@ -126,6 +126,28 @@ class SampleRateLimitIT {
         assertEquals(202, inventor.postJson("/api/v1/metrics/push", series("wide-0002", 1000, ts)).statusCode());
     }
 
+    @Test
+    void theRateIsASettingOfEachInstanceAndTheSameCollectorHasItsOwnAllowanceOnEach() throws Exception {
+        ServerSettings base = TestServers.settings(SERVER.database());
+        // One sample a second, bursts of 5,000, on a second instance of the same database.
+        try (PgfleetServer slow = PgfleetServer.start(base.withLimits(base.limits()
+                .withSampleRate(new SampleRate(60, 5000))))) {
+            ApiClient agent = ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"two-instances\"}");
+            ApiClient viaSlow = new ApiClient(slow.port());
+            viaSlow.useToken(agent.token());
+            Instant ts = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+            assertEquals(202, viaSlow.postJson("/api/v1/metrics/push", flood("slow-0001", 3000, ts)).statusCode());
+            assertEquals(202, viaSlow.postJson("/api/v1/metrics/push", flood("slow-0002", 2000, ts)).statusCode());
+            HttpResponse<String> refused = viaSlow.postJson("/api/v1/metrics/push", flood("slow-0003", 100, ts));
+            assertEquals(429, refused.statusCode(), refused.body());
+            long retryAfter = Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow());
+            assertTrue(retryAfter >= 90 && retryAfter <= 100, "100 samples at one a second: " + retryAfter);
+            assertTrue(refused.body().contains("60 a minute, bursts of 5000"), refused.body());
+            assertEquals(202, agent.postJson("/api/v1/metrics/push", flood("slow-0003", 100, ts)).statusCode(),
+                    "the other instance keeps an allowance of its own");
+        }
+    }
+
     private static String series(String id, int n, Instant ts) {
         StringBuilder b = new StringBuilder("{\"batch_id\":\"" + id + "\",\"samples\":[");
         for (int i = 0; i < n; i++) {
