@@ -116,6 +116,7 @@ public final class PgfleetServer implements AutoCloseable {
                     .connectionOptions(new SlowClientTimeout(settings.limits().idleTimeout()))
                     .directHandlers(HttpApi.directHandlers())
                     .contentEncoding(HttpApi.contentEncoding())
+                    .addProtocol(HttpApi.http1())
                     .routing(r -> routing(r, useCases, storage, registry, new HttpLimits(settings.limits().trustedProxies(),
                             settings.limits().watchesPerCollector())));
             // TLS material is read here, before anything is generated: a wrong path loses no secret.

@@ -65,6 +65,17 @@ public final class HttpApi {
     }
 
     /**
+     * The listener's HTTP/1.1 settings: Helidon's defaults, except that the request line's query is
+     * checked by the API ({@code QueryCharacters}, RFC 3986's rule) rather than by Helidon 4.1, which
+     * refuses the {@code :} of every unencoded instant.
+     *
+     * @return the protocol settings for the listener's {@code addProtocol}
+     */
+    public static io.helidon.webserver.http1.Http1Config http1() {
+        return io.helidon.webserver.http1.Http1Config.builder().validatePrologue(false).build();
+    }
+
+    /**
      * The request content codings the listener accepts: {@code identity} (no coding) only; any
      * other {@code Content-Encoding} is answered {@code 415} before routing.
      *
@@ -81,6 +92,7 @@ public final class HttpApi {
         routing.addFilter(RequestLog.fromEnvironment().filter())
                 .addFilter(metrics.requestTimer())
                 .addFilter(new RequestFraming())
+                .addFilter(new QueryCharacters())
                 .addFilter(new TrustedProxies(limits.trustedProxies()));
         ApiRoutes routes = new ApiRoutes(routing, useCases.access().authenticate(),
                         useCases.access().callerWatches())
