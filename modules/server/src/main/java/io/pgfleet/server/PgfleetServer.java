@@ -158,13 +158,16 @@ public final class PgfleetServer implements AutoCloseable {
         }
     }
 
-    /** The embedded PostgreSQL; a data directory held by another server is a refusal, said in one line. */
+    /**
+     * The embedded PostgreSQL; a data directory held by another server, or a PostgreSQL that cannot
+     * start, is a refusal said in one line.
+     */
     private static EmbeddedDatabase startEmbedded(java.nio.file.Path dataDir) {
         try {
             return EmbeddedDatabase.start(dataDir);
-        } catch (IllegalStateException e) {
-            // Another server holds the data directory, or a PostgreSQL left on it does not stop: the
-            // message names it and what to do.
+        } catch (IllegalStateException | java.io.UncheckedIOException e) {
+            // Another server holds the data directory, a PostgreSQL left on it does not stop, or
+            // PostgreSQL did not start (in its own words): the message names it and what to do.
             throw new CannotStartException(e.getMessage(), e);
         }
     }

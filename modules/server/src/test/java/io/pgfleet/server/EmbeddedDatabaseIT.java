@@ -82,6 +82,38 @@ class EmbeddedDatabaseIT {
 
     @Test
     void aPostgresKilledUnderTheServerIsStartedAgainOnTheSamePortWithItsData(@TempDir Path dataDir) throws Exception {
+        // The embedded library's records (its loggers are java.util.logging's through slf4j-jdk14).
+        List<LogRecord> library = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Logger libraryLogger = Logger.getLogger("io.zonky.test.db.postgres");
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                library.add(r);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        libraryLogger.addHandler(capture);
+        try {
+            killedAndStartedAgain(dataDir);
+        } finally {
+            libraryLogger.removeHandler(capture);
+        }
+        // Nothing alarming from the library about a PostgreSQL that is gone ("Could not stop postmaster" and its stack trace).
+        List<String> alarming = library.stream()
+                .filter(r -> r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue() || r.getThrown() != null)
+                .map(r -> r.getLevel() + " " + r.getMessage() + (r.getThrown() == null ? "" : " " + r.getThrown()))
+                .toList();
+        assertTrue(alarming.isEmpty(), "the library's warnings: " + alarming);
+    }
+
+    private static void killedAndStartedAgain(Path dataDir) throws Exception {
         try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
             DatabaseSettings settings = db.settings(2);
             try (Connection c = DriverManager.getConnection(settings.url(), settings.user(), settings.password());

@@ -3,8 +3,11 @@ package io.pgfleet.server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
+
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -15,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The shipped jar refuses to start, with one line saying why and what to do and exit status 1 (so
  * that systemd's {@code Restart=on-failure} tries again), when it cannot do its job: its port is
- * taken, or another server holds its data directory. It never claims to be ready then.
+ * taken, another server holds its data directory, or its embedded PostgreSQL cannot start. It never
+ * claims to be ready then.
  */
 class StartFailuresIT {
 
@@ -55,5 +59,46 @@ class StartFailuresIT {
             assertEquals(200, ApiClient.asAdmin(first.port()).get("/api/v1/collectors").statusCode(),
                     "the first server serves on");
         }
+    }
+
+    @Test
+    void aPostgresThatCannotStartOnItsDataFailsTheStartInItsOwnWordsWithStatus1(@TempDir Path dataDir) throws Exception {
+        EmbeddedDatabase.start(dataDir).close(); // the cluster exists: what follows are plain starts
+        Path pgData = dataDir.resolve("postgres");
+        Path version = pgData.resolve("PG_VERSION");
+        String kept = Files.readString(version);
+
+        // Files from another PostgreSQL version: PostgreSQL exits at once, saying so.
+        Files.writeString(version, "99\n");
+        ServerProcess.Failed run = ServerProcess.runUntilExit(dataDir, Map.of());
+        assertEquals(1, run.exit(), run.output());
+        assertTrue(run.output().lines().anyMatch(l -> l.startsWith("pgfleet-server: cannot start: cannot start the embedded PostgreSQL in "
+                + pgData) && l.contains("database files are incompatible with server")
+                && l.contains("initialized by PostgreSQL version 99")), "one line in PostgreSQL's words:\n" + run.output());
+        assertNothingClaimed(run);
+        Files.writeString(version, kept);
+
+        // A setting PostgreSQL rejects: the line names it.
+        Path conf = pgData.resolve("postgresql.conf");
+        String settings = Files.readString(conf);
+        Files.writeString(conf, settings + "\nshared_buffers = plenty\n");
+        run = ServerProcess.runUntilExit(dataDir, Map.of());
+        assertEquals(1, run.exit(), run.output());
+        assertTrue(run.output().lines().anyMatch(l -> l.startsWith("pgfleet-server: cannot start: cannot start the embedded PostgreSQL")
+                && l.contains("invalid value for parameter \"shared_buffers\": \"plenty\"")
+                && l.contains("contains errors")), "one line naming the setting:\n" + run.output());
+        assertNothingClaimed(run);
+        Files.writeString(conf, settings);
+
+        // Repaired, it starts: a failed start left nothing in the way (no lock, no process).
+        try (ServerProcess server = ServerProcess.start(dataDir, Map.of())) {
+            assertTrue(server.startOutput().contains("pgfleet server ready"), server.startOutput());
+        }
+    }
+
+    private static void assertNothingClaimed(ServerProcess.Failed run) {
+        assertFalse(run.output().contains("pgfleet server ready"), "nothing claimed ready:\n" + run.output());
+        assertFalse(run.output().contains("Exception"), "no stack trace:\n" + run.output());
+        assertFalse(run.output().contains("Gave up waiting"), "not waited out:\n" + run.output());
     }
 }

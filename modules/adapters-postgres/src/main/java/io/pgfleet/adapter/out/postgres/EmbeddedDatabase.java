@@ -1,9 +1,12 @@
 package io.pgfleet.adapter.out.postgres;
 
+import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
 import io.zonky.test.db.postgres.util.LinuxUtils;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -36,6 +39,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -74,10 +79,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
             """;
 
     /**
-     * PostgreSQL's settings, for the first start (through the library) and a start after it died
-     * (the server's own pg_ctl) alike. The library starts PostgreSQL with -F (fsync off) and
-     * synchronous_commit off, fit for tests only; these come after -F on its command line and win.
-     * Its own defaults (timezone, max_connections) are named here so both starts run the same.
+     * PostgreSQL's settings, for every start the server runs with pg_ctl and for the one-off start
+     * through the library that gives a data directory from the trust days its password. The library
+     * starts PostgreSQL with -F (fsync off) and synchronous_commit off, fit for tests only; these
+     * come after -F on its command line and win.
      */
     private static final Map<String, String> SERVER_CONFIG = Map.of(
             "timezone", "UTC",
@@ -93,50 +98,25 @@ public final class EmbeddedDatabase implements AutoCloseable {
     /** The longest pause between two attempts to start a PostgreSQL that died under the server. */
     private static final Duration MAX_RESTART_PAUSE = Duration.ofSeconds(30);
 
-    /** What runs PostgreSQL now; replaced when it had to be started again. Guarded by {@code this}. */
-    private Postmaster postmaster;
     private final Path pgData;
     private final int port;
     private final String password;
-    /** The directory of the PostgreSQL binaries the first start ran: a start after an exit runs pg_ctl from there. */
-    private final Optional<Path> binaries;
+    /** The embedded binaries' pg_ctl: every start and stop of PostgreSQL runs it. */
+    private final Path pgCtl;
     private final FileChannel lockChannel;
     private final FileLock lock;
-    /** Stops a PostgreSQL the server started itself when the JVM exits (the library's hook covers only its own). */
+    /** Stops PostgreSQL when the JVM exits. */
     private final Thread shutdownHook;
     /** Set by {@link #close()}: from then on an exit of PostgreSQL is expected. Guarded by {@code this}. */
     private boolean closed;
 
-    /** Who started the PostgreSQL that runs now, and so how it is stopped. */
-    private sealed interface Postmaster permits StartedByLibrary, StartedByServer {
-    }
-
-    /** The first start, through the embedded library: closing it stops PostgreSQL and releases the library's lock. */
-    private record StartedByLibrary(EmbeddedPostgres postgres) implements Postmaster {
-    }
-
-    /**
-     * A start after PostgreSQL died, run by the server with the library's pg_ctl. Not through the
-     * library: a start of its that fails keeps its lock on {@code postgres/epg-lock} for good (every
-     * later attempt then fails with an OverlappingFileLockException) and waits its full start-up
-     * time even when PostgreSQL exited at once; pg_ctl's exit status says at once, and its output why.
-     */
-    private record StartedByServer(Path pgCtl) implements Postmaster {
-    }
-
-    private EmbeddedDatabase(EmbeddedPostgres postgres, Path pgData, String password, FileChannel lockChannel, FileLock lock) {
-        this.postmaster = new StartedByLibrary(postgres);
+    private EmbeddedDatabase(Path pgCtl, Path pgData, int port, String password, FileChannel lockChannel, FileLock lock) {
+        this.pgCtl = pgCtl;
         this.pgData = pgData;
-        this.port = postgres.getPort();
+        this.port = port;
         this.password = password;
         this.lockChannel = lockChannel;
         this.lock = lock;
-        // Read while the postmaster runs: once it died, its command line is gone with it.
-        long pid = postmasterPid(pgData);
-        this.binaries = (pid > 0 ? ProcessHandle.of(pid) : Optional.<ProcessHandle>empty())
-                .flatMap(p -> p.info().command())
-                .map(command -> Path.of(command).getParent())
-                .filter(bin -> Files.isExecutable(bin.resolve("pg_ctl")));
         this.shutdownHook = new Thread(this::closeAtExit, "pgfleet-postgres-stop");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
@@ -161,26 +141,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     private void restartAfterExit(long pid) {
         Duration pause = FIRST_RESTART_PAUSE;
-        Path pgCtl;
         synchronized (this) {
             if (closed || jvmShuttingDown()) {
                 return;
             }
             LOG.log(System.Logger.Level.ERROR, "the embedded PostgreSQL (pid " + pid + ") exited while the server was running;"
                     + " starting it again on port " + port + " (requests answer 503 until it is back)");
-            if (postmaster instanceof StartedByLibrary(EmbeddedPostgres postgres)) {
-                try {
-                    postgres.close(); // releases the library's lock on the data directory; the process is gone already
-                } catch (IOException | RuntimeException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "closing the exited PostgreSQL: " + e);
-                }
-            }
-            if (binaries.isEmpty()) {
-                LOG.log(System.Logger.Level.ERROR, "cannot start the embedded PostgreSQL again: where its binaries are"
-                        + " was not known; restart the server");
-                return;
-            }
-            pgCtl = binaries.get().resolve("pg_ctl");
         }
         while (true) {
             synchronized (this) {
@@ -191,8 +157,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     // The dead postmaster's postmaster.pid stays: PostgreSQL itself sees that its
                     // process is gone, and refuses to start while a backend of it still holds the
                     // shared memory (they follow the postmaster within moments); then it is tried again.
-                    startAgain(pgCtl);
-                    postmaster = new StartedByServer(pgCtl);
+                    startPostgres(pgCtl, pgData, port, password);
                     LOG.log(System.Logger.Level.WARNING, "the embedded PostgreSQL runs again on port " + port);
                     watchPostmaster();
                     return;
@@ -212,13 +177,13 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     /**
-     * One attempt to start PostgreSQL again on its port. A failed attempt leaves nothing behind: no
-     * lock (pg_ctl takes none), no process (a PostgreSQL it left starting is stopped), so the next
-     * attempt starts from where this one did.
+     * One attempt to start PostgreSQL on its port, at the server's start or after it died. A failed
+     * attempt leaves nothing behind: no lock (pg_ctl takes none), no process (a PostgreSQL it left
+     * starting is stopped), so the next attempt starts from where this one did.
      *
      * @throws IOException why it did not start, with PostgreSQL's own words when it said any
      */
-    private void startAgain(Path pgCtl) throws IOException {
+    private static void startPostgres(Path pgCtl, Path pgData, int port, String password) throws IOException {
         Process process = new ProcessBuilder(pgCtl(pgCtl, "-D", pgData.toString(), "-o", postgresOptions(port),
                 "-w", "-t", Long.toString(STARTUP_WAIT.toSeconds()), "start")).redirectErrorStream(true).start();
         PostgresOutput output = new PostgresOutput(process.getInputStream());
@@ -228,20 +193,20 @@ public final class EmbeddedDatabase implements AutoCloseable {
             boolean exited = process.waitFor(STARTUP_WAIT.plusSeconds(10).toMillis(), TimeUnit.MILLISECONDS);
             if (!exited || process.exitValue() != 0) {
                 process.destroyForcibly();
-                stopHalfStarted();
+                stopHalfStarted(pgData);
                 output.awaitEnd(Duration.ofSeconds(2)); // the last lines are in the pipe before pg_ctl's exit
                 throw new IOException("PostgreSQL did not start: " + output.reason());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
-            stopHalfStarted();
+            stopHalfStarted(pgData);
             throw new IOException("interrupted while starting PostgreSQL", e);
         }
         try {
-            answers();
+            answers(port, password);
         } catch (SQLException e) {
-            stopHalfStarted();
+            stopHalfStarted(pgData);
             throw new IOException("PostgreSQL started but does not answer on " + LOOPBACK + ":" + port + ": "
                     + e.getMessage(), e);
         }
@@ -269,14 +234,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     /** Connects the way the pool does, with timeouts: whatever else might hold the port never answers as PostgreSQL. */
-    private void answers() throws SQLException {
+    private static void answers(int port, String password) throws SQLException {
         Properties properties = new Properties();
         properties.setProperty("user", "postgres");
         properties.setProperty("password", password);
         properties.setProperty("connectTimeout", "5");
         properties.setProperty("socketTimeout", "10");
         properties.setProperty("loginTimeout", "10");
-        try (Connection c = new org.postgresql.Driver().connect(url(), properties); Statement s = c.createStatement()) {
+        try (Connection c = new org.postgresql.Driver().connect(url(port), properties); Statement s = c.createStatement()) {
             s.execute("SELECT 1");
         }
     }
@@ -285,7 +250,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * Stops a PostgreSQL a failed attempt left on the data directory (still starting when pg_ctl
      * gave up, or not answering): immediate shutdown, as it holds nothing worth a checkpoint.
      */
-    private void stopHalfStarted() {
+    private static void stopHalfStarted(Path pgData) {
         long pid = postmasterPid(pgData);
         Optional<ProcessHandle> process = pid > 0 ? ProcessHandle.of(pid) : Optional.empty();
         if (process.isEmpty() || !process.get().isAlive() || !isPostgres(process.get())) {
@@ -303,10 +268,17 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     /**
      * The output of pg_ctl and of the PostgreSQL it starts (which writes to the same pipe): logged
-     * line by line, as the library does for its own start, the last lines kept to say why a start failed.
+     * line by line, the last lines kept to say why a start failed.
      */
     private static final class PostgresOutput {
         private static final int KEPT = 40;
+        /** What PostgreSQL prefixes its lines with ({@code 2026-12-01 22:04:37.797 UTC [24563] }), and pg_ctl's dots. */
+        private static final Pattern PREFIX = Pattern.compile(
+                "^(?:waiting for server to start\\.*)?(?:\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)? \\S+ \\[\\d+\\] )?");
+        private static final Pattern COMPLAINT = Pattern.compile("(?:FATAL|PANIC|ERROR|DETAIL|HINT):");
+        /** An ordinary line that says what is wrong (a setting's value, a file it cannot read, a port taken). */
+        private static final Pattern TELLING_LOG = Pattern.compile(
+                "could not|invalid|syntax error|unrecognized|denied|out of memory|no space", Pattern.CASE_INSENSITIVE);
         private final Deque<String> last = new ArrayDeque<>();
         private final Thread reader;
 
@@ -330,15 +302,23 @@ public final class EmbeddedDatabase implements AutoCloseable {
             }
         }
 
+        /** A line without its time stamp and process id: what PostgreSQL said. */
+        private static String words(String line) {
+            Matcher m = PREFIX.matcher(line);
+            return (m.lookingAt() ? line.substring(m.end()) : line).strip().replaceAll("\\s{2,}", " ");
+        }
+
         void awaitEnd(Duration wait) throws InterruptedException {
             reader.join(wait);
         }
 
-        /** PostgreSQL's complaints (a bind that failed, a FATAL), else its last words. */
+        /** PostgreSQL's complaints (a bind that failed, a FATAL and its detail), else its last words. */
         String reason() {
             synchronized (last) {
                 List<String> telling = last.stream()
-                        .filter(l -> l.contains("FATAL") || l.contains("PANIC") || l.contains("ERROR") || l.contains("could not"))
+                        .filter(l -> !l.startsWith("pg_ctl:"))
+                        .map(PostgresOutput::words)
+                        .filter(l -> COMPLAINT.matcher(l).lookingAt() || TELLING_LOG.matcher(l).find())
                         .distinct()
                         .toList();
                 List<String> chosen = telling.isEmpty() ? last.stream().skip(Math.max(0, last.size() - 3)).toList() : telling;
@@ -348,9 +328,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     /**
-     * Whether the JVM is exiting: the library's own shutdown hook stops PostgreSQL, possibly before
-     * the server's hook reaches {@link #close()}; that exit is expected and must not be undone
-     * (a PostgreSQL started then would outlive the server).
+     * Whether the JVM is exiting: a shutdown hook may stop PostgreSQL before the server's hook
+     * reaches {@link #close()}; that exit is expected and must not be undone (a PostgreSQL started
+     * then would outlive the server).
      */
     private static boolean jvmShuttingDown() {
         Thread probe = new Thread(() -> { });
@@ -418,32 +398,35 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 move(restored, pgData);
             }
             Path passwordFile = dataDirectory.resolve(PASSWORD_FILE);
+            Path bin = binaries();
             boolean initialised = Files.exists(pgData.resolve("postgresql.conf"));
             if (!initialised) {
-                initialise(dataDirectory, pgData, passwordFile);
+                initialise(bin, dataDirectory, pgData, passwordFile);
             }
             // PostgreSQL refuses a data directory others may read (a copy or a restore that lost its
             // modes); it holds the signing keys, so closing it again is right, not just convenient.
             Files.setPosixFilePermissions(pgData, PosixFilePermissions.fromString("rwx------"));
             Optional<String> stored = readPassword(passwordFile);
-            if (port > 0) {
-                requireFree(port);
-            }
-            EmbeddedPostgres pg;
+            int chosen = port > 0 ? port : freePort();
+            requireFree(chosen);
             String password;
             if (stored.isPresent()) {
                 password = stored.get();
                 // Whatever happened to the file since, only the server's user may read it.
                 Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
                 Files.writeString(pgData.resolve("pg_hba.conf"), HBA);
-                pg = builder(pgData, port, password).start();
             } else {
                 // A data directory from a version that ran with trust authentication: give the
                 // superuser a password, then close the door.
-                password = upgradeToPassword(pgData, port, passwordFile);
-                pg = builder(pgData, port, password).start();
+                password = upgradeToPassword(pgData, chosen, passwordFile);
             }
-            EmbeddedDatabase db = new EmbeddedDatabase(pg, pgData, password, channel, lock);
+            // Run with pg_ctl, as a start after PostgreSQL died is: pg_ctl -w exits as soon as
+            // PostgreSQL is ready or has exited, so a PostgreSQL that cannot start (a damaged data
+            // directory, a broken postgresql.conf, no shared memory) fails the start at once, in
+            // its own words. The library would wait out its whole start-up time, then say only that
+            // it gave up.
+            startPostgres(bin.resolve("pg_ctl"), pgData, chosen, password);
+            EmbeddedDatabase db = new EmbeddedDatabase(bin.resolve("pg_ctl"), pgData, chosen, password, channel, lock);
             db.watchPostmaster();
             return db;
         } catch (IOException e) {
@@ -475,9 +458,40 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     /**
-     * Refuses at once a port another process listens on: the library would wait out its whole
-     * start-up time on a PostgreSQL that exited for want of it, then fail without saying why.
-     * PostgreSQL binds with SO_REUSEADDR, so does this probe: a port in TIME_WAIT is free.
+     * The directory of the embedded PostgreSQL binaries, unpacked by the library (once per machine,
+     * under {@code java.io.tmpdir/embedded-pg}) without starting anything. The library offers no
+     * public way to unpack them alone; its own unpacking is called, so the binaries and where they
+     * go stay the library's.
+     */
+    private static Path binaries() throws IOException {
+        File unpacked;
+        try {
+            var prepare = EmbeddedPostgres.class.getDeclaredMethod("prepareBinaries", PgBinaryResolver.class, File.class);
+            prepare.setAccessible(true);
+            unpacked = (File) prepare.invoke(null, DefaultPostgresBinaryResolver.INSTANCE, null);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw new IOException("cannot unpack the PostgreSQL binaries: " + e.getCause(), e.getCause());
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IOException("cannot find the PostgreSQL binaries in the embedded library: " + e, e);
+        }
+        Path bin = unpacked.toPath().resolve("bin");
+        if (!Files.isExecutable(bin.resolve("pg_ctl")) || !Files.isExecutable(bin.resolve("initdb"))) {
+            throw new IOException("the PostgreSQL binaries in " + unpacked + " are incomplete (no executable pg_ctl or initdb)");
+        }
+        return bin;
+    }
+
+    /** A loopback port free now, for PostgreSQL to take in a moment. */
+    private static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
+            return probe.getLocalPort();
+        }
+    }
+
+    /**
+     * Refuses at once a port another process listens on, saying so: PostgreSQL would exit for want
+     * of it with a less plain message. PostgreSQL binds with SO_REUSEADDR, so does this probe: a
+     * port in TIME_WAIT is free.
      */
     private static void requireFree(int port) throws IOException {
         try (ServerSocket probe = new ServerSocket()) {
@@ -493,7 +507,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * Creates the cluster in a staging directory and moves it into place only once complete, so a
      * crash during the first start leaves nothing half-made behind.
      */
-    private static void initialise(Path dataDirectory, Path pgData, Path passwordFile) throws IOException {
+    private static void initialise(Path bin, Path dataDirectory, Path pgData, Path passwordFile) throws IOException {
         Path staging = dataDirectory.resolve("postgres.initialising");
         // A server killed during its first start may have left PostgreSQL running on the staging copy.
         stopOrphan(staging);
@@ -507,11 +521,23 @@ public final class EmbeddedDatabase implements AutoCloseable {
         });
         writePassword(passwordFile, password);
         Files.createDirectories(staging);
-        EmbeddedPostgres.Builder builder = builder(staging, 0, password)
-                // initdb gets these after the library's own "-A trust": the later option wins.
-                .setLocaleConfig("auth", "scram-sha-256")
-                .setLocaleConfig("pwfile", passwordFile.toAbsolutePath().toString());
-        builder.start().close();
+        // As the library runs it, but with SCRAM passwords from the start, never trust.
+        Process initdb = new ProcessBuilder(pgCtl(bin.resolve("initdb"), "-A", "scram-sha-256",
+                "--pwfile=" + passwordFile.toAbsolutePath(), "-U", "postgres", "-D", staging.toString(), "-E", "UTF-8"))
+                .redirectErrorStream(true).start();
+        PostgresOutput output = new PostgresOutput(initdb.getInputStream());
+        try {
+            if (!initdb.waitFor(STARTUP_WAIT.toMillis(), TimeUnit.MILLISECONDS) || initdb.exitValue() != 0) {
+                initdb.destroyForcibly();
+                output.awaitEnd(Duration.ofSeconds(2));
+                throw new IOException("initdb failed: " + output.reason());
+            }
+            output.awaitEnd(Duration.ofSeconds(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            initdb.destroyForcibly();
+            throw new IOException("interrupted while creating the cluster", e);
+        }
         move(staging, pgData);
     }
 
@@ -646,6 +672,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     private String url() {
+        return url(port);
+    }
+
+    private static String url(int port) {
         return "jdbc:postgresql://" + LOOPBACK + ":" + port + "/postgres";
     }
 
@@ -671,10 +701,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
             // the JVM is exiting: this may be the hook itself
         }
         try {
-            switch (postmaster) {
-                case StartedByLibrary(EmbeddedPostgres postgres) -> postgres.close();
-                case StartedByServer(Path pgCtl) -> stop(pgCtl);
-            }
+            stop();
         } catch (IOException e) {
             throw new UncheckedIOException("stopping the embedded PostgreSQL failed", e);
         } finally {
@@ -687,8 +714,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
     }
 
-    /** A fast shutdown of the PostgreSQL the server started itself, as the library does for its own. */
-    private void stop(Path pgCtl) throws IOException {
+    /** A fast shutdown: clients are disconnected, a checkpoint is written. */
+    private void stop() throws IOException {
         try {
             Process process = new ProcessBuilder(pgCtl(pgCtl, "-D", pgData.toString(), "stop", "-m", "fast", "-t",
                     Long.toString(ORPHAN_STOP_WAIT.toSeconds()), "-w"))
