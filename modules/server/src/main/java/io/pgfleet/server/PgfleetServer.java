@@ -18,6 +18,7 @@ import io.pgfleet.adapter.in.http.HttpApi;
 import io.pgfleet.adapter.in.http.HttpLimits;
 import io.pgfleet.adapter.in.http.HttpMetrics;
 import io.pgfleet.adapter.out.postgres.DatabaseSettings;
+import io.pgfleet.adapter.out.postgres.DatabaseNotAnsweringException;
 import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
 import io.pgfleet.adapter.out.postgres.PostgresChangeFeed;
 import io.pgfleet.adapter.out.postgres.PostgresStorage;
@@ -100,7 +101,12 @@ public final class PgfleetServer implements AutoCloseable {
                     .orElseGet(() -> new DatabaseSettings(settings.dbUrl().orElseThrow(), settings.dbUser(),
                             settings.dbPassword(), settings.poolSize()))
                     .withStatementTimeout(settings.dbStatementTimeout());
-            PostgresStorage storage = PostgresStorage.open(db);
+            PostgresStorage storage;
+            try {
+                storage = PostgresStorage.open(db);
+            } catch (DatabaseNotAnsweringException e) {
+                throw new CannotStartException(e.getMessage(), e);
+            }
             opened = Optional.of(storage);
             PrometheusMeterRegistry registry = registry();
             BoundedDocumentParser parser = parser(settings.limits());
@@ -147,7 +153,14 @@ public final class PgfleetServer implements AutoCloseable {
                     StartupWarmUp.start(useCases.operations().warmUp(), settings.warmupRounds()));
         } catch (RuntimeException e) {
             opened.ifPresent(PostgresStorage::close);
-            embedded.ifPresent(EmbeddedDatabase::close);
+            try {
+                embedded.ifPresent(EmbeddedDatabase::close);
+            } catch (RuntimeException stop) {
+                // An embedded PostgreSQL that hangs does not stop either: why the start failed is what
+                // the operator must read, not this.
+                System.getLogger(PgfleetServer.class.getName()).log(System.Logger.Level.WARNING,
+                        "stopping the embedded PostgreSQL after the failed start: " + stop.getMessage());
+            }
             if (e instanceof CannotStartException cannot) {
                 throw cannot.withGenerated(report);
             }

@@ -94,24 +94,40 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
         // A database that hangs (frozen, or its network path lost without a reset) would otherwise hold
         // a request, and its connection, without limit: the driver gives the connection up when an
         // answer takes longer (an I/O error, SQLSTATE 08006: 503, the transaction rolled back). The
-        // schema migration at start runs on its own connection, without this limit.
+        // schema migration at start runs on connections of its own, bounded otherwise (see migrate).
         cfg.put("connection.dataSource.socketTimeout", Long.toString(settings.statementTimeout().toSeconds()));
         Config config = Config.just(ConfigSources.create(cfg));
         return new PostgresStorage(DbClient.create(config), settings, poolName);
     }
 
     /**
-     * Applies the pending migrations of the top-level {@code migrations/} folder.
+     * Applies the pending migrations of the top-level {@code migrations/} folder. A migration may take
+     * as long as it takes, and waits for as long as another instance migrates (Flyway's advisory lock,
+     * asked for every second); a database that does not answer within the statement timeout fails it
+     * ({@link MigrationWatch} says how that is told apart).
      *
      * @param settings where the database is
+     * @throws DatabaseNotAnsweringException when the database did not answer in time
      */
     public static void migrate(DatabaseSettings settings) {
-        Flyway.configure()
-                .dataSource(settings.url(), settings.user(), settings.password())
-                .locations("classpath:db-migration")
-                .failOnMissingLocations(true)
-                .load()
-                .migrate();
+        try (MigrationWatch watch = MigrationWatch.start(settings)) {
+            try {
+                Flyway.configure()
+                        .dataSource(watch.dataSource())
+                        .locations("classpath:db-migration")
+                        .failOnMissingLocations(true)
+                        // Flyway's default gives up after 50 attempts (50 s): a migration of the
+                        // other instance's that takes longer would fail this start for nothing.
+                        .lockRetryCount(-1)
+                        .load()
+                        .migrate();
+            } catch (RuntimeException e) {
+                if (watch.notAnswering(e)) {
+                    throw new DatabaseNotAnsweringException(watch.notAnsweringMessage(), e);
+                }
+                throw e;
+            }
+        }
     }
 
     /**
