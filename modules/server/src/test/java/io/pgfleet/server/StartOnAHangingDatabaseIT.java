@@ -40,15 +40,8 @@ class StartOnAHangingDatabaseIT {
     @Test
     void aDatabaseFrozenBeforeTheStartFailsItWithOneLineAndStatus1(@TempDir Path dir) throws Exception {
         try (EmbeddedDatabase db = EmbeddedDatabase.start(dir.resolve("db"))) {
-            List<ProcessHandle> cluster = cluster(dir.resolve("db/postgres"));
-            signal("STOP", cluster);
-            try {
-                ServerProcess.Failed run = ServerProcess.runUntilExit(dir.resolve("server"), env(db.settings(1)));
-
-                assertNotAnswering(run);
-            } finally {
-                signal("CONT", cluster);
-            }
+            assertFailsWhileFrozen(dir.resolve("db/postgres"),
+                    () -> ServerProcess.runUntilExit(dir.resolve("server"), env(db.settings(1))));
         }
     }
 
@@ -57,21 +50,10 @@ class StartOnAHangingDatabaseIT {
         try (EmbeddedDatabase db = EmbeddedDatabase.start(dir.resolve("db"));
              Connection other = connect(db.settings(1))) {
             holdMigrationLock(other);
-            CompletableFuture<ServerProcess.Failed> run = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return ServerProcess.runUntilExit(dir.resolve("server"), env(db.settings(1)));
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<ServerProcess.Failed> run = inBackground(
+                    () -> ServerProcess.runUntilExit(dir.resolve("server"), env(db.settings(1))));
             awaitWaitingForTheLock(other);
-            List<ProcessHandle> cluster = cluster(dir.resolve("db/postgres"));
-            signal("STOP", cluster);
-            try {
-                assertNotAnswering(run.get(150, TimeUnit.SECONDS));
-            } finally {
-                signal("CONT", cluster);
-            }
+            assertFailsWhileFrozen(dir.resolve("db/postgres"), () -> run.get(150, TimeUnit.SECONDS));
         }
     }
 
@@ -80,13 +62,8 @@ class StartOnAHangingDatabaseIT {
         try (EmbeddedDatabase db = EmbeddedDatabase.start(dir.resolve("db"));
              Connection other = connect(db.settings(1))) {
             holdMigrationLock(other);
-            CompletableFuture<ServerProcess> started = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return ServerProcess.start(dir.resolve("server"), env(db.settings(1)));
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<ServerProcess> started = inBackground(
+                    () -> ServerProcess.start(dir.resolve("server"), env(db.settings(1))));
             try {
                 awaitWaitingForTheLock(other);
                 // Several statement timeouts: what is asserted is that nothing happens meanwhile.
@@ -105,6 +82,18 @@ class StartOnAHangingDatabaseIT {
         }
     }
 
+    /** Freezes all of PostgreSQL, as a frozen host would, for as long as the start takes to fail. */
+    private static void assertFailsWhileFrozen(Path pgData, java.util.concurrent.Callable<ServerProcess.Failed> start)
+            throws Exception {
+        List<ProcessHandle> cluster = cluster(pgData);
+        signal("STOP", cluster);
+        try {
+            assertNotAnswering(start.call());
+        } finally {
+            signal("CONT", cluster);
+        }
+    }
+
     private static void assertNotAnswering(ServerProcess.Failed run) {
         assertEquals(1, run.exit(), run.output());
         assertTrue(run.output().lines().anyMatch(l -> l.startsWith(
@@ -112,6 +101,16 @@ class StartOnAHangingDatabaseIT {
                 "one line saying so:\n" + run.output());
         assertFalse(run.output().contains("pgfleet server ready"), run.output());
         assertFalse(run.output().lines().anyMatch(l -> l.startsWith("\tat ")), "no stack trace:\n" + run.output());
+    }
+
+    private static <T> CompletableFuture<T> inBackground(java.util.concurrent.Callable<T> task) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return task.call();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     private static Map<String, String> env(DatabaseSettings db) {
