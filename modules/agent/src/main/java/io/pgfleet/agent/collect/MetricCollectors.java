@@ -106,6 +106,18 @@ public final class MetricCollectors implements MetricSource {
     }
 
     @Override
+    public Optional<String> unreachable(EffectiveConfig.PostgresTarget target) {
+        try (Connection c = MonitoredDatabase.connect(target);
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT 1")) {
+            rs.next();
+            return Optional.empty();
+        } catch (SQLException e) {
+            return Optional.of(String.valueOf(e.getMessage()));
+        }
+    }
+
+    @Override
     public Optional<HostFacts.PostgresFacts> probe(EffectiveConfig.PostgresTarget target) {
         try (Connection c = MonitoredDatabase.connect(target)) {
             int version;

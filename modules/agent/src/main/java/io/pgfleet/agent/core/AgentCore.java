@@ -628,6 +628,11 @@ public final class AgentCore {
             refuse(version, problem.get(), fromServer, newEtag);
             return;
         }
+        Optional<String> cutOff = cutsOff(next);
+        if (cutOff.isPresent()) {
+            refuse(version, cutOff.get(), fromServer, newEtag);
+            return;
+        }
         // Only now, inside the allow-lists, is the database touched: what it offers decides whether the
         // collectors the version enables can run here, and goes to the server with the report.
         probed = probe(next.postgres());
@@ -656,6 +661,49 @@ public final class AgentCore {
             report(version, ApplyStatus.APPLIED, "");
         }
         log("applied configuration version " + version + " without a restart: " + (firstRun ? describe(next) : described));
+    }
+
+    /**
+     * Why a version would cut this agent off the PostgreSQL it monitors: it points at another target
+     * (host, port, user, password source, databases or sslmode), that target cannot be reached, and
+     * the target of the version running now can. The most common bad configuration — a wrong port or
+     * password — is then refused like an invalid one (reported {@code FAILED}, not retried, a staged
+     * rollout rolls it back) instead of applied and reported {@code APPLIED} while every PostgreSQL
+     * collector fails. When neither target answers (the database is down, or not there yet) the
+     * version is applied as before: the change did not make things worse, and refusing it would keep
+     * an agent on an old target through a database's restart. Checked only while a real version runs
+     * (from the server or the last-known-good), never against the defaults.
+     */
+    private Optional<String> cutsOff(EffectiveConfig next) {
+        EffectiveConfig.PostgresTarget target = next.postgres();
+        EffectiveConfig.PostgresTarget now = current.postgres();
+        if (appliedVersion == 0 || !collecting || target.equals(now) || !monitorsPostgres(next)
+                || !monitorsPostgres(current)) {
+            return Optional.empty();
+        }
+        Optional<String> unreachable = unreachable(target);
+        if (unreachable.isEmpty() || unreachable(now).isPresent()) {
+            return Optional.empty();
+        }
+        return Optional.of("the agent cannot reach PostgreSQL with this configuration (" + target.host() + ":"
+                + target.port() + " as " + target.user() + ": " + unreachable.get() + "), while the running version "
+                + appliedVersion + " reaches " + now.host() + ":" + now.port() + "; publish a configuration whose"
+                + " [postgres] settings reach the database (or publish it once that database answers)");
+    }
+
+    private Optional<String> unreachable(EffectiveConfig.PostgresTarget target) {
+        try {
+            return p.metrics().unreachable(target);
+        } catch (RuntimeException e) {
+            // Unknown is not unreachable: the version is not refused on a guess.
+            return Optional.empty();
+        }
+    }
+
+    private static boolean monitorsPostgres(EffectiveConfig c) {
+        return java.util.Arrays.stream(io.pgfleet.domain.schema.CollectorKind.values())
+                .filter(k -> k.key().startsWith("pg_"))
+                .anyMatch(k -> c.schedule(k).enabled());
     }
 
     /** What the database offers; a probe that fails says nothing rather than stop the apply. */

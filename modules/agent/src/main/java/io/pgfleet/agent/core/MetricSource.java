@@ -42,6 +42,17 @@ public interface MetricSource extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Whether the PostgreSQL a configuration points at can be reached: a connection of its own and
+     * one query, closed at once.
+     *
+     * @param target the database a configuration names
+     * @return why it cannot be reached (PostgreSQL's or the driver's words), empty when it answers
+     */
+    default Optional<String> unreachable(EffectiveConfig.PostgresTarget target) {
+        return Optional.empty();
+    }
+
     /** Releases connections. */
     @Override
     void close();

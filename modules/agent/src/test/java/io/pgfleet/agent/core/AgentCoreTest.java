@@ -510,6 +510,37 @@ class AgentCoreTest {
     }
 
     @Test
+    void aVersionThatCutsTheAgentOffTheDatabaseItReachesIsRefusedAndNotRetried() {
+        AgentCore core = f.started(1, "[postgres]\nport = 5432\n");
+        assertEquals(1, core.appliedVersion());
+        f.unreachablePorts.put(1, "Connection to localhost:1 refused");
+        f.published = Optional.of(Map.entry(2, "[postgres]\nport = 1\n"));
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        assertEquals(1, core.appliedVersion(), "still running the version that reaches the database");
+        assertEquals(2, core.failedVersion());
+        StatusReporter.Report r = f.reports.getLast();
+        assertEquals(ApplyStatus.FAILED, r.status());
+        assertTrue(r.error().contains("cannot reach PostgreSQL") && r.error().contains("localhost:1 refused")
+                && r.error().contains("running version 1"), r.error());
+        int reports = f.reports.size();
+        f.scheduler.runFor(Duration.ofMinutes(5));
+        assertEquals(reports, f.reports.size(), "version 2 is not tried again");
+        assertEquals(1, core.appliedVersion());
+    }
+
+    @Test
+    void aVersionIsAppliedWhenNeitherItsDatabaseNorTheRunningOnesAnswers() {
+        AgentCore core = f.started(1, "[postgres]\nport = 5432\n");
+        // The database is down (a restart, maintenance): the new target is no worse than the old one.
+        f.unreachablePorts.put(5432, "Connection to localhost:5432 refused");
+        f.unreachablePorts.put(5433, "Connection to localhost:5433 refused");
+        f.published = Optional.of(Map.entry(2, "[postgres]\nport = 5433\n"));
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        assertEquals(2, core.appliedVersion());
+        assertEquals(ApplyStatus.APPLIED, f.reports.getLast().status());
+    }
+
+    @Test
     void theDatabaseIsNotProbedOutsideTheAllowLists() {
         AgentCore core = f.started(1, "[postgres]\nhost = \"attacker.example\"\n");
         assertEquals(1, core.failedVersion());

@@ -76,6 +76,8 @@ final class Fakes {
     int spoolWrites;
     /** What the monitored database offers when the core probes it; empty: unreachable. */
     Optional<io.pgfleet.domain.fleet.HostFacts.PostgresFacts> database = Optional.empty();
+    /** Ports whose PostgreSQL cannot be reached, with what the driver says. */
+    final Map<Integer, String> unreachablePorts = new java.util.concurrent.ConcurrentHashMap<>();
     /** Targets probed, in order. */
     final List<EffectiveConfig.PostgresTarget> probed = new ArrayList<>();
     /** Symbolic links on this fake host: a path and the real path it resolves to. */
@@ -296,6 +298,11 @@ final class Fakes {
                     out.add(new Sample("s_" + kind.key(), Map.of("n", Long.toString(sampleSeq++)), 1, scheduler.now()));
                 }
                 return out;
+            }
+
+            @Override
+            public Optional<String> unreachable(EffectiveConfig.PostgresTarget target) {
+                return Optional.ofNullable(unreachablePorts.get(target.port()));
             }
 
             @Override
