@@ -329,8 +329,11 @@ public final class AgentCore {
             flushReport();
             boolean progress = handle(fetch, after, announced);
             p.self().pulled(progress ? SelfMetrics.PullResult.NEW_VERSION : SelfMetrics.PullResult.UNCHANGED);
-            if (!config.watch()) {
-                return PullPolicy.jittered(config.pullInterval(), p.random());
+            // What runs now decides the next pull: a version that turned watching on watches at once,
+            // one that turned it off (or changed the interval) waits its own interval, not the old one's.
+            EffectiveConfig running = current;
+            if (!running.watch()) {
+                return PullPolicy.jittered(running.pullInterval(), p.random());
             }
             if (!watch) {
                 return Duration.ZERO;

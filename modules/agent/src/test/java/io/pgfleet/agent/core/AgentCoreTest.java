@@ -53,6 +53,20 @@ class AgentCoreTest {
     }
 
     @Test
+    void aVersionThatTurnsWatchingOnWatchesAtOnceInsteadOfWaitingTheOldPollInterval() {
+        AgentCore core = f.started(1, "[collector]\nwatch = false\nconfig_pull_interval = 300\n");
+        f.published = Optional.of(Map.entry(2, "[collector]\nwatch = true\nconfig_pull_interval = 300\n"));
+        for (int s = 0; s < 400 && core.appliedVersion() < 2; s++) {
+            f.scheduler.runFor(Duration.ofSeconds(1));
+        }
+        assertEquals(2, core.appliedVersion(), "polled within the old interval");
+        f.published = Optional.of(Map.entry(3, "[collector]\nwatch = true\nconfig_pull_interval = 300\n"
+                + "[collectors.sysstat]\ninterval = 7\n"));
+        f.scheduler.runFor(Duration.ofSeconds(90));
+        assertEquals(3, core.appliedVersion(), "the next change arrives through a watch, not 300 s later: " + f.requests);
+    }
+
+    @Test
     void aNewVersionIsAppliedWithoutAGapAndReplacesTheOldOneEntirely() {
         AgentCore core = f.started(1, SYSSTAT_EVERY_2S);
         assertTrue(core.current().schedule(CollectorKind.PG_LOCKS).enabled());
