@@ -74,9 +74,9 @@ final class DataCommands {
             } else {
                 DatabaseBackup.Summary s = DatabaseBackup.restore(file.get(), dataDir);
                 out.println("pgfleet restore: restored " + file.get().toAbsolutePath() + " (schema version " + s.schemaVersion()
-                        + ", " + s.totalRows() + " rows) into " + dataDir + "; the database it replaced, if any, is kept as "
-                        + dataDir.resolve("postgres.before-restore-<time>") + " (delete it once the server runs well)."
-                        + " Agents registered after the backup must be re-enrolled (docs/agent.md)");
+                        + ", " + s.totalRows() + " rows) into " + dataDir + s.replacedKeptAs()
+                        .map(kept -> "; the database it replaced is kept as " + kept + " (delete it once the server runs well)")
+                        .orElse("") + ". Agents registered after the backup must be re-enrolled (docs/agent.md)");
             }
             return 0;
         } catch (DatabaseBackup.BackupException e) {

@@ -209,7 +209,10 @@ class BackupRestoreIT {
 
         Run restored = command(dataDir, "restore", backup.toString());
         assertEquals(0, restored.exit(), restored.all());
-        assertTrue(listing(dataDir).stream().anyMatch(n -> n.startsWith("postgres.before-restore-")), listing(dataDir).toString());
+        List<String> afterRestore = listing(dataDir);
+        String kept = afterRestore.stream().filter(n -> n.startsWith("postgres.before-restore-")).findFirst()
+                .orElseThrow(() -> new AssertionError(afterRestore.toString()));
+        assertTrue(restored.out().contains("is kept as " + dataDir.toAbsolutePath().resolve(kept)), restored.all());
         assertFalse(listing(dataDir).contains("restore.staging"));
         // As if the restore had been killed between moving the old cluster aside and the new one into
         // place: the next start completes it rather than creating an empty database.

@@ -78,10 +78,19 @@ public final class DatabaseBackup {
     static final String RESTORED = "postgres.restored";
 
     /** What a backup held. */
-    public record Summary(String schemaVersion, Map<String, Long> rows) {
+    public record Summary(String schemaVersion, Map<String, Long> rows, Optional<Path> replacedKeptAs) {
         /** Copies the counts. */
         public Summary {
             rows = Map.copyOf(rows);
+        }
+
+        Summary(String schemaVersion, Map<String, Long> rows) {
+            this(schemaVersion, rows, Optional.empty());
+        }
+
+        /** The same summary, naming where a restore kept the database it replaced. */
+        Summary keptAs(Optional<Path> replaced) {
+            return new Summary(schemaVersion, rows, replaced);
         }
 
         /** @return rows in all tables */
@@ -265,8 +274,7 @@ public final class DatabaseBackup {
                     try (EmbeddedDatabase db = EmbeddedDatabase.start(staging)) {
                         summary = load(db.settings(1), zip, manifest, version, tables, file);
                     }
-                    swap(absolute, staging);
-                    return summary;
+                    return summary.keptAs(swap(absolute, staging));
                 } finally {
                     deleteTree(staging);
                 }
@@ -451,7 +459,7 @@ public final class DatabaseBackup {
      * last two renames is completed by the next server start ({@link EmbeddedDatabase}), never
      * followed by a start on an empty database.
      */
-    private static void swap(Path dataDir, Path staging) throws IOException {
+    private static Optional<Path> swap(Path dataDir, Path staging) throws IOException {
         Path pgData = dataDir.resolve("postgres");
         Path restored = dataDir.resolve(RESTORED);
         if (pendingRestore(dataDir)) {
@@ -460,15 +468,18 @@ public final class DatabaseBackup {
             move(restored, pgData);
         }
         move(staging.resolve("postgres"), restored);
+        Optional<Path> kept = Optional.empty();
         if (Files.exists(pgData)) {
             String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
-            move(pgData, dataDir.resolve("postgres.before-restore-" + stamp));
+            kept = Optional.of(dataDir.resolve("postgres.before-restore-" + stamp));
+            move(pgData, kept.get());
         }
         move(restored, pgData);
         Path password = staging.resolve(EmbeddedDatabase.PASSWORD_FILE);
         if (!Files.exists(dataDir.resolve(EmbeddedDatabase.PASSWORD_FILE))) {
             move(password, dataDir.resolve(EmbeddedDatabase.PASSWORD_FILE));
         }
+        return kept;
     }
 
     /**
