@@ -80,6 +80,44 @@ public sealed interface Step {
         public RollBack {
             events = List.copyOf(events);
         }
+
+        /**
+         * The same rollback, with the members that could not be given their previous effective
+         * document back (their layers do not compose with the version published again): the
+         * rollout's ending lists them and the {@code rolled_back} event names the first of them.
+         *
+         * @param members the first of them (at most {@link Ending#MAX_LISTED} are kept), each with why
+         * @param total   how many there are
+         * @return the rollback; this one when there are none
+         */
+        public RollBack notRolledBack(List<MemberFailure> members, int total) {
+            if (total == 0) {
+                return this;
+            }
+            Ending e = next.ending().orElseThrow();
+            Rollout r = new Rollout(next.id(), next.layer(), next.stagedVersion(), next.previousVersion(),
+                    next.policy(), next.waves(), next.state(), next.startedWaves(), next.waveStartedAt(),
+                    next.results(), next.createdAt(), next.createdBy(), next.message(),
+                    Optional.of(new Ending(e.at(), e.reason(), e.failures(), members, total)));
+            String note = notRolledBackNote(members, total);
+            List<TimelineEvent> out = events.stream().map(x -> x.kind().equals("rolled_back")
+                    ? new TimelineEvent(x.at(), x.kind(), x.detail() + "; " + note, x.by()) : x).toList();
+            return new RollBack(r, out);
+        }
+
+        /**
+         * A sentence naming the members a rollback could not take back, for the timeline and the
+         * audit trail: the count, then the first five with why.
+         *
+         * @param members the first of them, each with why
+         * @param total   how many there are
+         * @return the sentence
+         */
+        public static String notRolledBackNote(List<MemberFailure> members, int total) {
+            return total + (total == 1 ? " member" : " members") + " could not be rolled back: "
+                    + String.join(", ", members.stream().limit(5).map(f -> f.collectorId() + " (" + f.error() + ")")
+                    .toList()) + (total > Math.min(5, members.size()) ? " …" : "");
+        }
     }
 
     /**

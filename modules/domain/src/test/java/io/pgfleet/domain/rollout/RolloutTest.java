@@ -281,6 +281,30 @@ class RolloutTest {
     }
 
     @Test
+    void aRollbackNamesTheMembersItCouldNotTakeBackInItsEndingAndTimeline() {
+        Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.ByPercent(50), new WaveSpec.ByPercent(100)), 0, 0, 60),
+                fleet(10));
+        Step.RollBack aborted = assertInstanceOf(Step.RollBack.class, r.abort(T0.plusSeconds(1), "bob", silent(r)));
+        assertEquals(aborted, aborted.notRolledBack(List.of(), 0), "nobody left behind: the same rollback");
+
+        List<MemberFailure> stranded = IntStream.rangeClosed(1, 60).mapToObj(i -> new MemberFailure(id("db-" + i),
+                "its own layer (collector@1) does not compose with fleet@5")).toList();
+        Step.RollBack named = aborted.notRolledBack(stranded, 61);
+        Ending ending = named.next().ending().orElseThrow();
+        assertEquals(Ending.MAX_LISTED, ending.notRolledBack().size());
+        assertEquals(61, ending.notRolledBackTotal());
+        assertEquals(aborted.next().ending().orElseThrow().reason(), ending.reason(), "the reason is the rollback's");
+        assertEquals(aborted.next().state(), named.next().state());
+        String detail = named.events().get(0).detail();
+        assertTrue(detail.startsWith(aborted.events().get(0).detail() + "; 61 members could not be rolled back: "
+                + "db-1 (its own layer (collector@1) does not compose with fleet@5), db-2 ("), detail);
+        assertTrue(detail.endsWith(" …") && !detail.contains("db-6 "), detail);
+        assertEquals("1 member could not be rolled back: db-1 (why)",
+                Step.RollBack.notRolledBackNote(List.of(new MemberFailure(id("db-1"), "why")), 1));
+        assertThrows(IllegalArgumentException.class, () -> new Ending(T0, "x", List.of(), stranded.subList(0, 2), 1));
+    }
+
+    @Test
     void anEmptyWavePassesWithoutBaking() {
         List<Candidate> c = List.of(new Candidate(id("a"), Map.of("canary", "true"), false));
         Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.BySelector(new LabelSelector(Map.of("canary", "true"))),
