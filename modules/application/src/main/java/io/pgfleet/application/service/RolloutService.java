@@ -19,12 +19,14 @@ import io.pgfleet.domain.config.RevisionSource;
 import io.pgfleet.domain.identity.Actor;
 import io.pgfleet.domain.layer.Group;
 import io.pgfleet.domain.layer.LabelSelector;
+import io.pgfleet.domain.layer.LayerError;
 import io.pgfleet.domain.layer.LayerId;
 import io.pgfleet.domain.layer.LayerMember;
 import io.pgfleet.domain.layer.LayerRevision;
 import io.pgfleet.domain.layer.MemberErrors;
 import io.pgfleet.domain.layer.StagedLayer;
 import io.pgfleet.domain.rollout.Candidate;
+import io.pgfleet.domain.rollout.Ending;
 import io.pgfleet.domain.rollout.MemberFailure;
 import io.pgfleet.domain.rollout.MemberObservation;
 import io.pgfleet.domain.rollout.Rollout;
@@ -341,24 +343,58 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
                         actor.name(), message, new RevisionSource.RolloutRollback(before.id().value()));
                 LayerComposer.World after = world.withoutStaging(layer).withLayer(back);
                 List<LayerComposer.Save> saves = new ArrayList<>();
+                List<MemberFailure> stranded = new ArrayList<>();
+                int strandedTotal = 0;
                 LayerComposer.Session session = composer.session();
                 for (LayerMember m : members) {
                     // One by one: a member that cannot go back (its own layer changed meanwhile) must not
-                    // keep every other member on the staged version.
-                    if (session.recompute(List.of(m), after, now) instanceof LayerComposer.Ok ok) {
-                        saves.addAll(ok.saves());
+                    // keep every other member on the staged version. It keeps its effective revision whole
+                    // (document and sources, which describe each other), and the rollout names it.
+                    switch (session.recompute(List.of(m), after, now)) {
+                        case LayerComposer.Ok ok -> saves.addAll(ok.saves());
+                        case LayerComposer.Refused r -> {
+                            strandedTotal++;
+                            if (stranded.size() < Ending.MAX_LISTED) {
+                                stranded.add(notRolledBack(m, r, staging.get(), back));
+                            }
+                        }
                     }
                 }
-                tx.updateRollout(b.next(), driver);
+                Step.RollBack done = b.notRolledBack(stranded, strandedTotal);
+                tx.updateRollout(done.next(), driver);
                 tx.insertLayer(back);
-                tx.appendTimeline(before.id(), by(b.events(), who));
+                tx.appendTimeline(before.id(), by(done.events(), who));
                 tx.audit(new AuditEntry(now, actor, AuditAction.ROLLOUT_ROLLED_BACK, new AuditSubject.OfServer(),
                         back.version().value(), "rollout " + before.id() + ": " + reason + "; "
-                        + layer.source(back.version().value()) + " published"));
+                        + layer.source(back.version().value()) + " published"
+                        + (strandedTotal == 0 ? "" : "; " + Step.RollBack.notRolledBackNote(stranded, strandedTotal))));
                 saves.forEach(x -> tx.saveEffective(x.revision(), x.announce()));
-                return Outcome.commit(new Applied(b.next(), saves));
+                return Outcome.commit(new Applied(done.next(), saves));
             }
         }
+    }
+
+    /**
+     * Why a member cannot be given its previous effective document back, and what it keeps: its
+     * layers (its own layer, as a rule, published over the staged version) do not compose with the
+     * version published again.
+     */
+    static MemberFailure notRolledBack(LayerMember m, LayerComposer.Refused refused, StagedLayer staging,
+                                       LayerRevision back) {
+        LayerError first = refused.members().get(0).errors().get(0);
+        String own = m.own().map(o -> new LayerId.Own(m.id()).source(o.version().value())).orElse("");
+        String what = !own.isEmpty() && first.layer().equals(own)
+                ? "its own layer (" + own + ") does not compose with " + back.layer().source(back.version().value())
+                + ": " + first.error().message()
+                : "its layers do not compose with " + back.layer().source(back.version().value()) + ": "
+                + first.layer() + ": " + first.error().message();
+        String keeps = m.effective().map(e -> "effective revision " + e.revision().value() + " ("
+                + String.join(", ", e.sources()) + ")").orElse("no effective document");
+        String runs = staging.receivers().contains(m.id())
+                ? "it still runs " + staging.staged().layer().source(staging.staged().version().value())
+                + ", the staged version: it keeps " + keeps
+                : "it keeps " + keeps;
+        return new MemberFailure(m.id(), what + "; " + runs);
     }
 
     /** A step that would make members invalid (their own layers changed since the start) rolls back instead. */

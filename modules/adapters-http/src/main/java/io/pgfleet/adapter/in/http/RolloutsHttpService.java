@@ -14,6 +14,7 @@ import io.pgfleet.domain.config.ConfigDocument;
 import io.pgfleet.domain.layer.GroupId;
 import io.pgfleet.domain.layer.LabelSelector;
 import io.pgfleet.domain.layer.LayerId;
+import io.pgfleet.domain.rollout.MemberFailure;
 import io.pgfleet.domain.rollout.PlannedWave;
 import io.pgfleet.domain.rollout.Rollout;
 import io.pgfleet.domain.rollout.RolloutId;
@@ -297,13 +298,21 @@ final class RolloutsHttpService implements ApiService {
                 .add("bake_seconds", r.policy().bakeSeconds())
                 .add("max_failed", r.policy().maxFailed())
                 .add("apply_deadline_seconds", r.policy().applyDeadlineSeconds());
-        r.ending().ifPresentOrElse(e -> {
-            JsonArrayBuilder failures = Json.createArrayBuilder();
-            e.failures().forEach(f -> failures.add(Json.createObjectBuilder()
-                    .add("collector_id", f.collectorId().value()).add("error", f.error())));
-            o.add("ended_at", HttpDates.json(e.at())).add("reason", e.reason()).add("failures", failures);
-        }, () -> o.addNull("ended_at").add("reason", "").add("failures", Json.createArrayBuilder()));
+        r.ending().ifPresentOrElse(e -> o.add("ended_at", HttpDates.json(e.at())).add("reason", e.reason())
+                        .add("failures", memberFailures(e.failures()))
+                        .add("not_rolled_back", Json.createObjectBuilder().add("total", e.notRolledBackTotal())
+                                .add("members", memberFailures(e.notRolledBack()))),
+                () -> o.addNull("ended_at").add("reason", "").add("failures", Json.createArrayBuilder())
+                        .add("not_rolled_back", Json.createObjectBuilder().add("total", 0)
+                                .add("members", Json.createArrayBuilder())));
         return o;
+    }
+
+    private static JsonArrayBuilder memberFailures(List<MemberFailure> members) {
+        JsonArrayBuilder out = Json.createArrayBuilder();
+        members.forEach(f -> out.add(Json.createObjectBuilder()
+                .add("collector_id", f.collectorId().value()).add("error", f.error())));
+        return out;
     }
 
     private static JsonObjectBuilder detail(RolloutQuery.RolloutView v) {

@@ -58,7 +58,7 @@ public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRo
     private static final String COLUMNS = "id, layer, staged_version, previous_version, state, waves::text AS waves,"
             + " bake_seconds, max_failed, apply_deadline_seconds, started_waves, wave_started_at, results::text AS results,"
             + " created_at, created_by, message, coalesce(ended_at, created_at) AS ended_at, reason,"
-            + " failures::text AS failures";
+            + " failures::text AS failures, not_rolled_back::text AS not_rolled_back, not_rolled_back_total";
 
     private final DbClient db;
     private final DocumentCache documents;
@@ -190,12 +190,10 @@ public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRo
         RolloutState state = RolloutState.parse(Rows.text(r, "state"));
         Optional<Ending> ending = Optional.empty();
         if (!state.active()) {
-            List<MemberFailure> failures = new ArrayList<>();
-            for (JsonValue v : array(Rows.text(r, "failures"))) {
-                JsonObject o = v.asJsonObject();
-                failures.add(new MemberFailure(CollectorId.of(o.getString("collector_id")), o.getString("error")));
-            }
-            ending = Optional.of(new Ending(Rows.instant(r, "ended_at"), Rows.text(r, "reason"), failures));
+            List<MemberFailure> notRolledBack = memberFailures(Rows.text(r, "not_rolled_back"));
+            ending = Optional.of(new Ending(Rows.instant(r, "ended_at"), Rows.text(r, "reason"),
+                    memberFailures(Rows.text(r, "failures")), notRolledBack,
+                    Math.max(notRolledBack.size(), Rows.integer(r, "not_rolled_back_total"))));
         }
         int previous = Rows.integer(r, "previous_version");
         return Optional.of(new Rollout(id, LayerPersistenceAdapter.layerId(Rows.text(r, "layer")),
@@ -271,10 +269,19 @@ public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRo
         return a.build().toString();
     }
 
-    private static String failures(Optional<Ending> ending) {
+    private static List<MemberFailure> memberFailures(String json) {
+        List<MemberFailure> out = new ArrayList<>();
+        for (JsonValue v : array(json)) {
+            JsonObject o = v.asJsonObject();
+            out.add(new MemberFailure(CollectorId.of(o.getString("collector_id")), o.getString("error")));
+        }
+        return out;
+    }
+
+    private static String memberFailures(List<MemberFailure> failures) {
         JsonArrayBuilder a = Json.createArrayBuilder();
-        ending.ifPresent(e -> e.failures().forEach(f -> a.add(Json.createObjectBuilder()
-                .add("collector_id", f.collectorId().value()).add("error", f.error()))));
+        failures.forEach(f -> a.add(Json.createObjectBuilder()
+                .add("collector_id", f.collectorId().value()).add("error", f.error())));
         return a.build().toString();
     }
 
@@ -337,12 +344,16 @@ public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRo
         public void updateRollout(Rollout r, String driver) {
             tx.update("""
                             UPDATE rollouts SET state = ?, started_waves = ?, wave_started_at = ?, results = ?::jsonb,
-                                ended_at = ?, reason = ?, failures = ?::jsonb,
+                                ended_at = ?, reason = ?, failures = ?::jsonb, not_rolled_back = ?::jsonb,
+                                not_rolled_back_total = ?,
                                 driver = CASE WHEN ? = '' THEN driver ELSE ? END, updated_at = now()
                             WHERE id = ?""",
                     r.state().label(), r.startedWaves(), Rows.timestamp(r.waveStartedAt()), results(r.results()),
                     r.ending().map(e -> Rows.timestamp(e.at())).orElse(null),
-                    r.ending().map(Ending::reason).orElse(""), failures(r.ending()), driver, driver, r.id().value());
+                    r.ending().map(Ending::reason).orElse(""),
+                    memberFailures(r.ending().map(Ending::failures).orElse(List.of())),
+                    memberFailures(r.ending().map(Ending::notRolledBack).orElse(List.of())),
+                    r.ending().map(Ending::notRolledBackTotal).orElse(0), driver, driver, r.id().value());
         }
 
         @Override
