@@ -1068,6 +1068,15 @@
             h('td', null, link('#/collector/' + enc(f.collector_id), f.collector_id)),
             h('td', { class: 'error-text' }, f.error))))));
       }
+      const stranded = r.not_rolled_back;
+      if (stranded && stranded.total > 0) {
+        // They still run what they ran: their own layers do not compose with the version published again.
+        parts.push(h('h2', null, 'Not rolled back (' + stranded.total + ')'), h('table', { id: 'rollout-not-rolled-back' },
+          h('thead', null, h('tr', null, h('th', null, 'Collector'), h('th', null, 'Why, and what it keeps'))),
+          h('tbody', null, stranded.members.map(f => h('tr', { dataset: { id: f.collector_id } },
+            h('td', null, link('#/collector/' + enc(f.collector_id), f.collector_id)),
+            h('td', { class: 'error-text' }, f.error))))));
+      }
       if (canWrite() && (r.state === 'running' || r.state === 'paused')) parts.push(controls(r));
       parts.push(h('h2', null, 'Waves'), h('table', { id: 'waves' },
         h('thead', null, h('tr', null, ['Wave', 'Takes', 'State', 'Members', 'Applied', 'Failed', 'Pending', 'Skipped', 'Progress', 'Collectors']

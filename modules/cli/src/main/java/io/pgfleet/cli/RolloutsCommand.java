@@ -91,6 +91,15 @@ final class RolloutsCommand implements Callable<Integer> {
         for (JsonNode f : r.path("failures")) {
             println(ctx, "  failed: " + f.path("collector_id").asString() + ": " + f.path("error").asString());
         }
+        // Members the rollback could not take back: they still run what they ran (docs/rollouts.md).
+        JsonNode stranded = r.path("not_rolled_back");
+        for (JsonNode f : stranded.path("members")) {
+            println(ctx, "  not rolled back: " + f.path("collector_id").asString() + ": " + f.path("error").asString());
+        }
+        int notListed = stranded.path("total").asInt() - stranded.path("members").size();
+        if (notListed > 0) {
+            println(ctx, "  not rolled back: " + notListed + " more");
+        }
         ctx.out().println("Timeline:");
         for (JsonNode e : r.path("timeline")) {
             println(ctx, "  " + e.path("at").asString() + "  " + e.path("detail").asString()
