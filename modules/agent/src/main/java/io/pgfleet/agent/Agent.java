@@ -23,6 +23,9 @@ public final class Agent implements AutoCloseable {
     private final PrintStream out;
     private final ThreadScheduler scheduler = new ThreadScheduler();
     private final AgentCore core;
+    private final AgentState state;
+    /** The next look at whether the identity is still on disk. */
+    private volatile io.pgfleet.agent.core.Scheduler.Task identityCheck = () -> { };
     /**
      * The local metrics endpoint when {@code [metrics] enabled = true}. Typed by what the agent needs
      * of it, so that with the endpoint off none of its classes (nor Micrometer's) is loaded.
@@ -38,7 +41,8 @@ public final class Agent implements AutoCloseable {
      */
     public Agent(LocalSettings settings, PrintStream out) {
         this.out = out;
-        AgentState state = new AgentState(settings.stateDir());
+        AgentState state = new AgentState(settings.stateDir(), this::log);
+        this.state = state;
         state.tightenIdentity().ifPresent(this::log);
         Optional<AgentState.Identity> identity = state.identity();
         if (identity.isEmpty() && state.unwritable().isPresent()) {
@@ -86,6 +90,25 @@ public final class Agent implements AutoCloseable {
     /** Starts pulling, collecting and pushing; returns at once. */
     public void start() {
         core.start();
+        checkIdentity();
+    }
+
+    /** How often the agent looks whether its identity is still on disk (a stat). */
+    static final java.time.Duration IDENTITY_CHECK_EVERY = java.time.Duration.ofSeconds(60);
+
+    /**
+     * Puts the identity back when the state directory or its file disappeared (see
+     * {@link AgentState#keepIdentity}): a crash before the next state write would otherwise restart
+     * the agent as a new collector.
+     */
+    private void checkIdentity() {
+        identityCheck = scheduler.schedule(io.pgfleet.agent.core.Scheduler.Lane.PUSH, IDENTITY_CHECK_EVERY, () -> {
+            try {
+                state.keepIdentity(false);
+            } finally {
+                checkIdentity();
+            }
+        });
     }
 
     /** Asks for the configuration now (SIGHUP), ending a watch in progress; see {@link AgentCore#pullNow()}. */
@@ -128,7 +151,11 @@ public final class Agent implements AutoCloseable {
     /** Stops pulling, collecting and pushing; tries one last push. */
     @Override
     public void close() {
+        identityCheck.cancel();
         core.stop();
+        // After the last spool write: an agent that stops with its identity not on disk writes it, or says plainly
+        // what the restart will do.
+        state.keepIdentity(true);
         scheduler.close();
         for (AutoCloseable m : metrics.stream().toList()) {
             try {

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -45,6 +46,18 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
     private final Optional<String> unwritable;
     /** Why the directory could not be made its owner's only, when it could not (and can be written). */
     private final Optional<String> notOwnerOnly;
+    /** Where the agent says that the directory was gone, and what that costs when it cannot be made again. */
+    private final java.util.function.Consumer<String> warn;
+    /** Held while the directory is made again and what the agent holds is written back into it. */
+    private final Object restoring = new Object();
+    /** The identity the agent holds now: the one read at start, then every one it was asked to keep. */
+    private volatile Optional<Identity> held = Optional.empty();
+    /** The last-known-good the agent holds now: the one read at start, then every one it was asked to keep. */
+    private volatile Optional<Cached> heldGood = Optional.empty();
+    /** Whether the agent said that its identity is no longer on disk; said again only once it was back. Under {@link #restoring}. */
+    private boolean saidLost;
+    /** Why the identity is not on disk, as last said. Under {@link #restoring}. */
+    private String lostWhy = "";
 
     /**
      * The state in a directory, created when missing with owner-only permissions. A directory that
@@ -55,23 +68,28 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
      * @throws UncheckedIOException when it is missing and cannot be created
      */
     public AgentState(Path dir) {
+        this(dir, m -> { });
+    }
+
+    /**
+     * The state in a directory that says where it wants when the directory disappears while the
+     * agent runs (a tmp cleaner, an {@code rm -rf}, a mount provisioned anew): the directory is then
+     * made again, as at the first start, with what the agent holds.
+     *
+     * @param dir  the state directory
+     * @param warn where the agent says what it does about a directory that was gone
+     * @throws UncheckedIOException when it is missing and cannot be created
+     */
+    public AgentState(Path dir, java.util.function.Consumer<String> warn) {
         this.dir = dir;
-        if (!Files.isDirectory(dir)) {
-            try {
-                Files.createDirectories(dir);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot create the state directory " + dir + " (" + reason(e)
-                        + "); create it, owned by the agent's user with mode 0700, or set state_dir in the agent's"
-                        + " local file to a directory it can write", e);
-            }
-        }
+        this.warn = warn;
         Optional<String> chmod = Optional.empty();
         try {
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        } catch (UnsupportedOperationException ignored) {
-            // not a POSIX file system: rely on the directory's own protection
+            chmod = makeDirectory();
         } catch (IOException e) {
-            chmod = Optional.of(reason(e));
+            throw new UncheckedIOException("cannot create the state directory " + dir + " (" + reason(e)
+                    + "); create it, owned by the agent's user with mode 0700, or set state_dir in the agent's"
+                    + " local file to a directory it can write", e);
         }
         // access(2) answers what a write would meet: the mode for this user, the immutable flag, a
         // read-only mount; a root agent writes wherever the flag and the mount let it.
@@ -79,14 +97,44 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
         this.notOwnerOnly = unwritable.isPresent() ? Optional.empty() : chmod;
     }
 
+    /**
+     * Makes the directory when it is missing (its parents too) and its owner's only: at the first
+     * start, and again when it disappeared while the agent ran.
+     *
+     * @return why it could not be made its owner's only, when it could not
+     * @throws IOException when it is missing and cannot be made
+     */
+    private Optional<String> makeDirectory() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+        }
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system: rely on the directory's own protection
+        } catch (IOException e) {
+            return Optional.of(reason(e));
+        }
+        return Optional.empty();
+    }
+
     /** An I/O failure in plain words: {@code Operation not permitted}, not the exception's class. */
     private static String reason(IOException e) {
         return switch (e) {
             case java.nio.file.AccessDeniedException a -> "permission denied";
             case java.nio.file.FileAlreadyExistsException x -> "a file that is not a directory is in the way";
+            // Its message is the path alone: say which of the path is missing.
+            case java.nio.file.NoSuchFileException n when n.getFile() != null -> missing(Path.of(n.getFile()));
             case java.nio.file.FileSystemException fs when fs.getReason() != null -> fs.getReason();
             default -> e.getMessage() != null ? e.getMessage() : e.toString();
         };
+    }
+
+    /** What of a path that was not found is missing: its directory, or the file itself. */
+    private static String missing(Path file) {
+        Path parent = file.toAbsolutePath().getParent();
+        return parent != null && !Files.isDirectory(parent) ? "the directory " + parent + " does not exist"
+                : file + " does not exist";
     }
 
     /**
@@ -197,7 +245,9 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
         if (!text.endsWith("\n")) {
             throw damaged(f, "it ends in the middle of a line, cut short");
         }
-        return Optional.of(new Identity(id, refresh));
+        Identity read = new Identity(id, refresh);
+        held = Optional.of(read);
+        return Optional.of(read);
     }
 
     private static IllegalStateException damaged(Path f, String why) {
@@ -209,9 +259,112 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
     }
 
     void saveIdentity(Identity identity) {
-        String text = "# pgfleet agent identity; keep secret\ncollector_id=" + identity.collectorId()
+        // Held before it is written: the agent uses it whether or not the disk takes it, and a
+        // directory made again later must get this one, not the one read at start.
+        held = Optional.of(identity);
+        write(dir.resolve(IDENTITY_FILE), identityText(identity));
+        synchronized (restoring) {
+            saidLost = false;
+        }
+    }
+
+    private static String identityText(Identity identity) {
+        return "# pgfleet agent identity; keep secret\ncollector_id=" + identity.collectorId()
                 + "\nrefresh_token=" + identity.refreshToken() + "\n";
-        writeAtomically(dir.resolve(IDENTITY_FILE), text);
+    }
+
+    /**
+     * Puts the identity the agent holds back on disk when it is not there: the state directory or
+     * the file was deleted while the agent ran. Checked once a minute and when the agent stops, so
+     * that an agent that happens to write nothing meanwhile does not restart as a new collector. When
+     * it cannot be put back, the agent says plainly what a restart would do: once while it runs, and
+     * again when it stops.
+     *
+     * @param stopping whether the agent is stopping
+     */
+    public void keepIdentity(boolean stopping) {
+        Optional<Identity> identity = held;
+        if (identity.isEmpty() || Files.exists(dir.resolve(IDENTITY_FILE))) {
+            return;
+        }
+        synchronized (restoring) {
+            if (!Files.isDirectory(dir)) {
+                restore();
+            } else if (!Files.exists(dir.resolve(IDENTITY_FILE))) {
+                try {
+                    writeAtomically(dir.resolve(IDENTITY_FILE), identityText(held.orElseThrow()));
+                    warn.accept("warning: the identity file " + dir.resolve(IDENTITY_FILE) + " was gone (deleted while"
+                            + " the agent ran); it is written again with the identity of collector "
+                            + identity.get().collectorId());
+                    saidLost = false;
+                } catch (UncheckedIOException e) {
+                    lost("the identity file was gone and cannot be written again: " + e.getCause().getMessage());
+                }
+            }
+            if (stopping && !Files.exists(dir.resolve(IDENTITY_FILE))) {
+                // Said again at the stop: the restart that follows is what it warns of.
+                saidLost = false;
+                lost(lostWhy.isEmpty() ? "the identity file is gone" : lostWhy);
+            }
+        }
+    }
+
+    /**
+     * Makes the directory again after it disappeared and writes back the identity and the
+     * last-known-good the agent holds; says so once, or what it costs when the directory cannot be
+     * made. Under {@link #restoring}.
+     *
+     * @return whether the directory is there now
+     */
+    private boolean restore() {
+        if (Files.isDirectory(dir)) {
+            return true;
+        }
+        try {
+            makeDirectory();
+        } catch (IOException e) {
+            lost("the state directory " + dir + " was gone and cannot be made again: " + reason(e));
+            return false;
+        }
+        Optional<Identity> identity = held;
+        Optional<Cached> good = heldGood;
+        List<String> back = new java.util.ArrayList<>();
+        try {
+            if (identity.isPresent()) {
+                writeAtomically(dir.resolve(IDENTITY_FILE), identityText(identity.get()));
+                back.add("the identity of collector " + identity.get().collectorId());
+                saidLost = false;
+            }
+            if (good.isPresent()) {
+                writeAtomically(dir.resolve(LKG), good.get().document());
+                writeAtomically(dir.resolve(LKG_VERSION), Integer.toString(good.get().version()));
+                back.add("the last-known-good configuration (version " + good.get().version() + ")");
+            }
+        } catch (UncheckedIOException e) {
+            lost("the state directory " + dir + " was gone, was made again, and cannot be written: "
+                    + e.getCause().getMessage());
+            return true;
+        }
+        warn.accept("warning: the state directory " + dir + " was gone (deleted while the agent ran); it is made"
+                + " again, mode 0700" + (back.isEmpty() ? "" : ", with " + String.join(" and ", back))
+                + ". Samples not delivered yet are written there again as usual");
+        return true;
+    }
+
+    /** Says, once until the identity is on disk again, that it is not and what a restart would do. Under {@link #restoring}. */
+    private void lost(String why) {
+        Optional<Identity> identity = held;
+        if (identity.isEmpty() || saidLost) {
+            return;
+        }
+        saidLost = true;
+        lostWhy = why;
+        String id = identity.get().collectorId();
+        warn.accept("warning: the identity of collector " + id + " is no longer on disk (" + why + "): a restart"
+                + " would register this host as a new collector. Put the directory " + dir + " back, owned by the"
+                + " agent's user with mode 0700 (the agent writes its identity there within a minute), or, before the"
+                + " agent restarts, give it an enrolment token for " + id + " (POST /api/v1/collectors/" + id
+                + "/enrolment-token, then enrolment_token_file): it then starts as collector " + id + " again");
     }
 
     /**
@@ -232,7 +385,7 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
             }
         }
         String key = ServerClient.RegistrationKeys.newKey();
-        writeAtomically(f, key + "\n");
+        write(f, key + "\n");
         return key;
     }
 
@@ -278,7 +431,9 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
             if (text.chars().anyMatch(c -> c == 0)) {
                 throw new UnusableCopy(known, LKG + " is not a TOML document (it holds binary data)");
             }
-            return Optional.of(new Cached(v, text));
+            Cached read = new Cached(v, text);
+            heldGood = Optional.of(read);
+            return Optional.of(read);
         } catch (CharacterCodingException e) {
             throw new UnusableCopy(known, LKG + " is not a TOML document (it is not UTF-8 text)");
         } catch (IOException e) {
@@ -316,8 +471,9 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
     public void saveLastKnownGood(Cached cached) {
         // The document first, then the version that names it: a crash in between leaves an older
         // version number with a newer document, which the next pull simply replaces.
-        writeAtomically(dir.resolve(LKG), cached.document());
-        writeAtomically(dir.resolve(LKG_VERSION), Integer.toString(cached.version()));
+        heldGood = Optional.of(cached);
+        write(dir.resolve(LKG), cached.document());
+        write(dir.resolve(LKG_VERSION), Integer.toString(cached.version()));
     }
 
     @Override
@@ -433,7 +589,7 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
     @Override
     public void save(Unsent unsent) {
         Path target = dir.resolve(UNSENT);
-        writeAtomically(target, out -> {
+        write(target, out -> {
             for (Batch b : unsent.batches()) {
                 for (Sample s : b.samples()) {
                     line(out, b.id(), s);
@@ -488,6 +644,32 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
         writeAtomically(target, out -> out.write(text));
     }
 
+    private void write(Path target, String text) {
+        write(target, out -> out.write(text));
+    }
+
+    /**
+     * Writes a file of the state directory; one that fails because the directory is gone makes it
+     * again ({@link #restore()}) and is tried once more.
+     */
+    private void write(Path target, Content content) {
+        try {
+            writeAtomically(target, content);
+        } catch (UncheckedIOException e) {
+            if (Files.isDirectory(dir)) {
+                throw e;
+            }
+            boolean there;
+            synchronized (restoring) {
+                there = restore();
+            }
+            if (!there) {
+                throw e;
+            }
+            writeAtomically(target, content);
+        }
+    }
+
     /** Writes a file's content as it is produced. */
     private interface Content {
         void writeTo(java.io.Writer out) throws IOException;
@@ -518,7 +700,8 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
                 // some file systems cannot fsync a directory; the rename is still atomic
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + target, e);
+            // The cause says why in plain words: a NoSuchFileException's own message is a path.
+            throw new UncheckedIOException("cannot write " + target, new IOException(reason(e), e));
         }
     }
 }

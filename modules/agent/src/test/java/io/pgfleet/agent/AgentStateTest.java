@@ -221,6 +221,132 @@ class AgentStateTest {
                 e.getMessage());
     }
 
+    private static String mode(Path p) throws Exception {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+
+    private static void deleteTree(Path root) throws Exception {
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    @Test
+    void aStateDirectoryDeletedWhileTheAgentRunsIsMadeAgainWithTheIdentityItHoldsAtTheNextWrite() throws Exception {
+        Path stateDir = dir.resolve("state");
+        java.util.List<String> said = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AgentState state = new AgentState(stateDir, said::add);
+        state.saveIdentity(new AgentState.Identity("c-1", "r-1"));
+        state.saveLastKnownGood(new io.pgfleet.agent.core.LastKnownGoodStore.Cached(3, "[collector]\npush_interval = 10\n"));
+        // Rotated while the agent runs: the directory made again must hold this one, not the one read at start.
+        state.saveIdentity(new AgentState.Identity("c-1", "r-2"));
+        deleteTree(stateDir);
+
+        state.saveLastKnownGood(new io.pgfleet.agent.core.LastKnownGoodStore.Cached(4, "[collector]\npush_interval = 20\n"));
+
+        assertEquals("rwx------", mode(stateDir), "made again as at the first start");
+        AgentState restarted = new AgentState(stateDir);
+        assertEquals(Optional.of(new AgentState.Identity("c-1", "r-2")), restarted.identity(),
+                "a restart is the same collector, with its newest refresh token");
+        assertEquals("rw-------", mode(stateDir.resolve(AgentState.IDENTITY_FILE)));
+        assertEquals(new io.pgfleet.agent.core.LastKnownGoodStore.Cached(4, "[collector]\npush_interval = 20\n"),
+                restarted.lastKnownGood().orElseThrow(), "the write that found it gone is done too");
+        assertEquals(1, said.size(), said.toString());
+        assertTrue(said.getFirst().startsWith("warning: the state directory " + stateDir + " was gone (deleted while the"
+                + " agent ran); it is made again, mode 0700, with the identity of collector c-1 and the last-known-good"
+                + " configuration (version 4)"), said.getFirst());
+    }
+
+    @Test
+    void aStateDirectoryDeletedWhileTheAgentWritesNothingIsMadeAgainByTheCheckWithItsLastKnownGood() throws Exception {
+        Path stateDir = dir.resolve("state");
+        Files.createDirectories(stateDir);
+        AgentState.writeAtomically(stateDir.resolve(AgentState.IDENTITY_FILE),
+                "collector_id=c-1\nrefresh_token=r-1\n");
+        new AgentState(stateDir).saveLastKnownGood(
+                new io.pgfleet.agent.core.LastKnownGoodStore.Cached(7, "[collector]\npush_interval = 10\n"));
+        java.util.List<String> said = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // As at a start: what is on disk is read, and that is what the agent holds.
+        AgentState state = new AgentState(stateDir, said::add);
+        state.identity();
+        state.lastKnownGood();
+        deleteTree(stateDir);
+
+        state.keepIdentity(false);
+        state.keepIdentity(false);
+
+        AgentState restarted = new AgentState(stateDir);
+        assertEquals(Optional.of(new AgentState.Identity("c-1", "r-1")), restarted.identity());
+        assertEquals(7, restarted.lastKnownGood().orElseThrow().version());
+        assertEquals(1, said.size(), "said once: " + said);
+
+        Files.delete(stateDir.resolve(AgentState.IDENTITY_FILE));
+        state.keepIdentity(true);
+        assertEquals(Optional.of(new AgentState.Identity("c-1", "r-1")), new AgentState(stateDir).identity(),
+                "an agent stopping with its identity file gone writes it");
+        assertTrue(said.getLast().contains("the identity file " + stateDir.resolve(AgentState.IDENTITY_FILE)
+                + " was gone"), said.getLast());
+    }
+
+    @Test
+    void aStateDirectoryThatCannotBeMadeAgainSaysOnceWhatARestartWouldDoAndAgainAtTheStop() throws Exception {
+        Path parent = dir.resolve("mount");
+        Path stateDir = parent.resolve("state");
+        java.util.List<String> said = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AgentState state = new AgentState(stateDir, said::add);
+        state.saveIdentity(new AgentState.Identity("c-1", "r-1"));
+        deleteTree(parent);
+        // Where the directory was, something the agent cannot make a directory in (as a mount gone read-only).
+        Files.writeString(parent, "not a directory");
+
+        var e = assertThrows(java.io.UncheckedIOException.class, () -> state.saveLastKnownGood(
+                new io.pgfleet.agent.core.LastKnownGoodStore.Cached(4, "[collector]\n")));
+        assertEquals("cannot write " + stateDir.resolve("last-known-good.toml"), e.getMessage());
+        assertEquals("Not a directory", e.getCause().getMessage(), "the reason, not a bare path");
+        assertThrows(java.io.UncheckedIOException.class, () -> state.saveIdentity(new AgentState.Identity("c-1", "r-2")));
+        state.keepIdentity(false);
+
+        assertEquals(1, said.size(), "said once, not at every write: " + said);
+        String line = said.getFirst();
+        assertTrue(line.startsWith("warning: the identity of collector c-1 is no longer on disk (the state directory "
+                + stateDir + " was gone and cannot be made again: "), line);
+        assertTrue(line.contains("a restart would register this host as a new collector")
+                && line.contains("Put the directory " + stateDir + " back")
+                && line.contains("POST /api/v1/collectors/c-1/enrolment-token, then enrolment_token_file"), line);
+
+        state.keepIdentity(true);
+        assertEquals(2, said.size(), "and again at the stop: " + said);
+        assertEquals(line, said.getLast());
+
+        // Put back: the next check writes the identity the agent holds now.
+        Files.delete(parent);
+        Files.createDirectories(stateDir);
+        state.keepIdentity(false);
+        assertEquals(Optional.of(new AgentState.Identity("c-1", "r-2")), new AgentState(stateDir).identity());
+    }
+
+    @Test
+    void aWriteIntoAStateDirectoryThatIsGoneSaysSoInPlainWords() throws Exception {
+        Path parent = dir.resolve("mount");
+        Path stateDir = parent.resolve("state");
+        java.util.List<String> said = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AgentState state = new AgentState(stateDir, said::add);
+        state.saveIdentity(new AgentState.Identity("c-1", "r-1"));
+        deleteTree(stateDir);
+        org.junit.jupiter.api.Assumptions.assumeTrue(chattr("+i", parent), "chattr +i is not possible here");
+        try {
+            var e = assertThrows(java.io.UncheckedIOException.class, () -> state.saveLastKnownGood(
+                    new io.pgfleet.agent.core.LastKnownGoodStore.Cached(4, "[collector]\n")));
+            assertEquals("the directory " + stateDir + " does not exist", e.getCause().getMessage());
+            assertTrue(said.getFirst().contains("(the state directory " + stateDir + " was gone and cannot be made"
+                    + " again: Operation not permitted)"), said.toString());
+        } finally {
+            chattr("-i", parent);
+        }
+    }
+
     private static boolean chattr(String flag, Path dir) throws Exception {
         try {
             Process p = new ProcessBuilder("chattr", flag, dir.toString()).redirectErrorStream(true).start();

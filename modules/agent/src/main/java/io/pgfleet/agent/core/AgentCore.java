@@ -1073,6 +1073,7 @@ public final class AgentCore {
         } catch (RuntimeException e) {
             // The samples stay in memory; only a restart before the next successful push loses them.
             log("cannot keep the " + unsent.samples() + " undelivered samples on disk (" + e.getMessage()
+                    + (e.getCause() != null ? ": " + e.getCause().getMessage() : "")
                     + "); a restart before the server takes them loses them");
         }
     }
