@@ -299,6 +299,41 @@ class AgentResilienceIT {
     }
 
     @Test
+    void aStateDirectoryDeletedWhileTheAgentRunsIsMadeAgainSoTheRestartIsTheSameCollector() throws Exception {
+        server = PgfleetServer.start(settings);
+        ApiClient admin = ApiClient.asAdmin(server.port());
+        Path agentDir = dir.resolve("agent");
+        String id;
+        try (AgentProcess agent = AgentProcess.start(agentDir, server.port())) {
+            id = startAgentWithConfig(agent, admin);
+            // A tmp cleaner, a mistaken rm -rf, a mount provisioned anew.
+            try (var walk = java.nio.file.Files.walk(agent.stateDir())) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    java.nio.file.Files.delete(p);
+                }
+            }
+            var published = admin.putToml("/api/v1/config/" + id, monitoring(db).pgStats(false, 30).sysstatEvery(1).toml());
+            assertTrue(published.statusCode() == 201 || published.statusCode() == 200, published.body());
+            agent.await("applied configuration version 2 ", SOON);
+            agent.await("warning: the state directory .*state was gone \\(deleted while the agent ran\\); it is made again,"
+                    + " mode 0700, with the identity of collector " + id, SOON);
+            agent.close();
+            agent.await("stopped", SOON);
+            assertTrue(agent.output().lines().noneMatch(l -> l.contains("no longer on disk")), agent.output());
+        }
+        try (AgentProcess again = AgentProcess.start(agentDir, server.port())) {
+            again.await("starting, collector " + id, SOON);
+            again.await("applied configuration version 2 ", SOON);
+            assertTrue(again.output().lines().noneMatch(l -> l.contains("registered as collector")), again.output());
+        }
+        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM collectors");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            assertEquals(1, rs.getInt(1), "no second collector for the host");
+        }
+    }
+
+    @Test
     void aRegisteredAgentWithADamagedLastKnownGoodCollectsWhileTheServerIsAwayAndSaysWhy() throws Exception {
         Path agentDir = dir.resolve("agent");
         Path state = registeredAgentOfAnAbsentServer(agentDir);
