@@ -233,6 +233,13 @@ class AgentStateTest {
         }
     }
 
+    /** A registered agent's state, collector c-1 with refresh token r-1, that says what it does into {@code said}. */
+    private static AgentState registered(Path stateDir, java.util.List<String> said) {
+        AgentState state = new AgentState(stateDir, said::add);
+        state.saveIdentity(new AgentState.Identity("c-1", "r-1"));
+        return state;
+    }
+
     @Test
     void aStateDirectoryDeletedWhileTheAgentRunsIsMadeAgainWithTheIdentityItHoldsAtTheNextWrite() throws Exception {
         Path stateDir = dir.resolve("state");
@@ -295,8 +302,7 @@ class AgentStateTest {
         Path parent = dir.resolve("mount");
         Path stateDir = parent.resolve("state");
         java.util.List<String> said = new java.util.concurrent.CopyOnWriteArrayList<>();
-        AgentState state = new AgentState(stateDir, said::add);
-        state.saveIdentity(new AgentState.Identity("c-1", "r-1"));
+        AgentState state = registered(stateDir, said);
         deleteTree(parent);
         // Where the directory was, something the agent cannot make a directory in (as a mount gone read-only).
         Files.writeString(parent, "not a directory");
@@ -332,8 +338,7 @@ class AgentStateTest {
         Path parent = dir.resolve("mount");
         Path stateDir = parent.resolve("state");
         java.util.List<String> said = new java.util.concurrent.CopyOnWriteArrayList<>();
-        AgentState state = new AgentState(stateDir, said::add);
-        state.saveIdentity(new AgentState.Identity("c-1", "r-1"));
+        AgentState state = registered(stateDir, said);
         deleteTree(stateDir);
         org.junit.jupiter.api.Assumptions.assumeTrue(chattr("+i", parent), "chattr +i is not possible here");
         try {
