@@ -1,6 +1,7 @@
 package io.pgfleet.toml;
 
 import io.pgfleet.domain.schema.CollectorKind;
+import io.pgfleet.domain.schema.ConfigSchema;
 import io.pgfleet.domain.schema.ConfigValidator;
 import io.pgfleet.domain.schema.EffectiveConfig;
 import io.pgfleet.domain.schema.Validation;
@@ -88,6 +89,59 @@ class SchemaValidationTest {
         assertEquals(valid("[collectors.pg_locks]\nenabled = true\ninterval = 5\n"),
                 valid("[collectors]\npg_locks = { enabled = true, interval = 5 }\n"));
         assertEquals(valid("[collectors.sysstat]\nenabled = false\n"), valid("collectors.sysstat.enabled = false\n"));
+    }
+
+    private static String list(String section, String key, int entries, java.util.function.IntFunction<String> entry) {
+        StringBuilder doc = new StringBuilder("# a long list\n[" + section + "]\n" + key + " = [\n");
+        for (int i = 0; i < entries; i++) {
+            doc.append("  \"").append(entry.apply(i)).append("\",\n");
+        }
+        return doc.append("]\n").toString();
+    }
+
+    @Test
+    void aNewVersionAndTheAgentListAtMostTheBoundOfDatabasesAndPathsWhileAStoredOneStillValidates() {
+        String paths = list("collectors.disk_usage", "paths", ConfigSchema.MAX_LIST_ENTRIES + 1, i -> "/srv/" + i);
+        String databases = list("postgres", "databases", 4_000, i -> "db" + i);
+        for (String doc : List.of(paths, databases)) {
+            String key = doc.equals(paths) ? "collectors.disk_usage.paths" : "postgres.databases";
+            int count = doc.equals(paths) ? ConfigSchema.MAX_LIST_ENTRIES + 1 : 4_000;
+            for (Validation v : List.of(ConfigValidator.validateNew(doc, parser.parse(doc)),
+                    ConfigValidator.validateBounded(parser.parse(doc)))) {
+                Validation.Invalid invalid = assertInstanceOf(Validation.Invalid.class, v);
+                assertEquals(1, invalid.total(), invalid.toString());
+                ValidationError e = invalid.errors().get(0);
+                // At the key, as every error of a value is, with the count and the bound.
+                assertEquals(List.of(3, 1), List.of(e.line(), e.column()), e.toString());
+                assertEquals(key, e.key());
+                assertTrue(e.message().startsWith("lists " + count + " entries; at most " + ConfigSchema.MAX_LIST_ENTRIES
+                        + " are accepted"), e.message());
+            }
+            // Stored before the bound: the server still composes and serves it.
+            assertInstanceOf(Validation.Valid.class, ConfigValidator.validate(parser.parse(doc)));
+        }
+        String atTheBound = list("collectors.disk_usage", "paths", ConfigSchema.MAX_LIST_ENTRIES, i -> "/srv/" + i);
+        assertInstanceOf(Validation.Valid.class, ConfigValidator.validateNew(atTheBound, parser.parse(atTheBound)));
+    }
+
+    @Test
+    void aNewVersionListsAtMostTheBoundOfCharactersInAll() {
+        // 40 paths of 250 characters: few entries, but 10,000 characters for the agent to parse.
+        String doc = list("collectors.disk_usage", "paths", 40, i -> "/" + "p".repeat(245) + String.format("%04d", i));
+        ValidationError e = assertInstanceOf(Validation.Invalid.class, ConfigValidator.validateNew(doc, parser.parse(doc)))
+                .errors().get(0);
+        assertEquals("collectors.disk_usage.paths", e.key());
+        assertTrue(e.message().startsWith("lists 10000 characters in all; at most " + ConfigSchema.MAX_LIST_CHARS
+                + " are accepted"), e.message());
+        String fits = list("postgres", "databases", ConfigSchema.MAX_LIST_CHARS / 63, i -> String.format("%063d", i));
+        assertInstanceOf(Validation.Valid.class, ConfigValidator.validateBounded(parser.parse(fits)));
+        assertInstanceOf(Validation.Valid.class, ConfigValidator.validate(parser.parse(doc)));
+    }
+
+    @Test
+    void theReferencePageStatesTheBounds() {
+        String md = ConfigSchema.referenceMarkdown();
+        assertTrue(md.contains("non-empty array of at most 256 distinct strings (8192 characters in all)"), md);
     }
 
     @Test

@@ -619,7 +619,7 @@ public final class AgentCore {
     }
 
     private void apply(int version, String document, String newEtag, boolean fromServer) {
-        Validation v = ConfigValidator.validate(p.parser().parse(document));
+        Validation v = ConfigValidator.validateBounded(p.parser().parse(document));
         if (v instanceof Validation.Invalid invalid) {
             refuse(version, "the document is invalid: " + invalid.errors().stream().map(ValidationError::toString)
                     .collect(Collectors.joining("; ")), fromServer, newEtag);

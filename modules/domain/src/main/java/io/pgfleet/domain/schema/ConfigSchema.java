@@ -125,6 +125,23 @@ public final class ConfigSchema {
                 since);
     }
 
+    /**
+     * The most entries of a list ({@code postgres.databases}, {@code collectors.disk_usage.paths}) in
+     * a new document, and what the agent accepts. Each database is 12 samples a collection of
+     * {@code pg_stats} (256 at the default minute: 3,072 a minute, half of what the server takes from
+     * one collector by default), each path 3 of {@code disk_usage}.
+     */
+    public static final int MAX_LIST_ENTRIES = 256;
+
+    /**
+     * The most characters of all entries of one list together, in a new document and in what the
+     * agent accepts. Parsing costs the agent about 350 bytes of heap per character of a string value
+     * while it lasts (the TOML parser's syntax tree holds one node per character): both lists at this
+     * bound take about 6 MB, which fits beside a full sample buffer (6 MB) in the agent's 16 MB heap;
+     * measured in docs/benchmarks.md (Agent heap per listed entry).
+     */
+    public static final int MAX_LIST_CHARS = 8_192;
+
     /** The most statements {@code pg_stat_statements} reports per collection (each is one sample per metric). */
     public static final int MAX_STATEMENTS_TOP = 100;
 
@@ -145,7 +162,8 @@ public final class ConfigSchema {
                             "file on the agent's host holding the password; empty for none"),
                     new Key("password_env", new ValueType.Word(ENV_NAME, true, "an environment variable name"), "",
                             "environment variable of the agent holding the password; empty for none"),
-                    new Key("databases", new ValueType.WordList(DATABASE_NAME, "a database name"), List.of("postgres"),
+                    new Key("databases", new ValueType.WordList(DATABASE_NAME, "a database name", MAX_LIST_ENTRIES,
+                            MAX_LIST_CHARS), List.of("postgres"),
                             "databases to collect per-database statistics from"),
                     new Key("sslmode", new ValueType.Choice(List.of("disable", "allow", "prefer", "require",
                             "verify-ca", "verify-full")), "prefer", "libpq-style TLS mode of the connection"))),
@@ -163,7 +181,7 @@ public final class ConfigSchema {
                             // Sample counts them (UTF-16 units): a pattern's quantifier would count a
                             // character beyond the Basic Multilingual Plane once, letting twice that through.
                             new Key("paths", new ValueType.WordList(ABSOLUTE_PATH, "an absolute path of at most 256 characters",
-                                    io.pgfleet.domain.fleet.Sample.MAX_LABEL_VALUE), List.of("/"),
+                                    io.pgfleet.domain.fleet.Sample.MAX_LABEL_VALUE, MAX_LIST_ENTRIES, MAX_LIST_CHARS), List.of("/"),
                                     "file systems to measure"))),
             new Section("collectors.pg_stat_statements", "The statements with the most total execution time, from "
                     + "the `pg_stat_statements` extension of the first database in `postgres.databases`.",
@@ -312,6 +330,16 @@ public final class ConfigSchema {
                 .append(" levels of tables, arrays and inline tables, counting each segment of a table header or dotted key ")
                 .append("(`[collectors.disk_usage]` with `paths = [\"/\"]` is 3). A deeper document is refused as invalid ")
                 .append("(`422`) before it is parsed further.\n")
+                .append("- `postgres.databases` and `collectors.disk_usage.paths` list at most ").append(MAX_LIST_ENTRIES)
+                .append(" entries each, of at most ").append(MAX_LIST_CHARS)
+                .append(" characters in all. A new version beyond either bound is refused as invalid (`422`, naming the key, ")
+                .append("the count and the bound, at the line and column of the list); so is one beyond a bound the agent ")
+                .append("receives, since it validates the same way (it reports the version `FAILED` and keeps running what it ran). ")
+                .append("The bounds are what an agent runs within its 16 MB heap: parsing a document costs it about 350 bytes ")
+                .append("per character of a string value while it lasts, and every entry is collected at every interval ")
+                .append("(a database is 12 samples of `pg_stats`, a path 3 of `disk_usage`; 256 databases at the default minute ")
+                .append("are half the samples the server takes from one collector). A version stored before these bounds is still ")
+                .append("served, composed with the fleet and group layers, and can be replaced; an agent refuses it.\n")
                 .append("- A document is at most 256 KiB (the API's request body limit, `413` beyond).\n\n")
                 .append(CAPABILITIES);
         md.append("## Never accepted\n\n| key | why |\n|---|---|\n");

@@ -30,6 +30,24 @@ public final class ConfigValidator {
         };
     }
 
+    /**
+     * Validates a document an agent received, or one about to become a new version: as
+     * {@link #validate(ParseOutcome)}, and every list within its bounds
+     * ({@link ConfigSchema#MAX_LIST_ENTRIES} entries, {@link ConfigSchema#MAX_LIST_CHARS} characters
+     * in all), which are what an agent can parse and collect within its heap. Stored versions are not
+     * held to the bounds on the server (a version an earlier release accepted still composes, is
+     * served and can be replaced); the agent refuses such a version as it refuses any invalid one.
+     *
+     * @param outcome the parser's outcome
+     * @return valid with the effective configuration, or invalid with every error
+     */
+    public static Validation validateBounded(ParseOutcome outcome) {
+        return switch (outcome) {
+            case ParseOutcome.SyntaxErrors s -> new Validation.Invalid(s.errors(), s.total());
+            case ParseOutcome.Parsed p -> validate(p.root(), true);
+        };
+    }
+
     /** At most this many hidden characters are reported one by one; the rest are counted in the last error. */
     static final int MAX_HIDDEN_REPORTED = 20;
 
@@ -39,7 +57,8 @@ public final class ConfigValidator {
      * or a bidirectional formatting character (Unicode's Bidi_Control: an override such as
      * {@code U+202E} shows a value or a comment reversed, the "Trojan Source" trick) or a Unicode
      * line or paragraph separator ({@code U+2028}, {@code U+2029}: many editors and terminals break
-     * the line there, where TOML sees none, so one line shows as two). The TOML parser
+     * the line there, where TOML sees none, so one line shows as two), and its lists within their
+     * bounds ({@link #validateBounded}). The TOML parser
      * already refuses the C0 controls and DEL; line feeds, tabs and the carriage return of a CRLF
      * line end are text. Stored versions are not held to this (they are only ever parsed), so a
      * version published before this rule still composes and can be replaced.
@@ -50,7 +69,7 @@ public final class ConfigValidator {
      */
     public static Validation validateNew(String text, ParseOutcome outcome) {
         List<ValidationError> hidden = hiddenCharacters(text);
-        Validation validation = validate(outcome);
+        Validation validation = validateBounded(outcome);
         if (hidden.isEmpty()) {
             return validation;
         }
@@ -95,6 +114,10 @@ public final class ConfigValidator {
      * @return valid with the effective configuration, or invalid with every error
      */
     public static Validation validate(DocumentValue.Table root) {
+        return validate(root, false);
+    }
+
+    private static Validation validate(DocumentValue.Table root, boolean bounded) {
         ReportedErrors errors = new ReportedErrors();
         Map<String, Object> values = new HashMap<>();
         root.entries().forEach((name, value) -> {
@@ -108,16 +131,17 @@ public final class ConfigValidator {
             } else if (!(value instanceof DocumentValue.Table table)) {
                 errors.add(value.position(), name, () -> "must be a table [" + name + "], got " + value.typeName());
             } else if (name.equals("collectors")) {
-                collectors(table, errors, values);
+                collectors(table, errors, values, bounded);
             } else {
-                section(name, table, errors, values);
+                section(name, table, errors, values, bounded);
             }
         });
         crossChecks(root, errors);
         return errors.isEmpty() ? new Validation.Valid(EffectiveConfig.fromValues(values)) : errors.invalid();
     }
 
-    private static void collectors(DocumentValue.Table table, ReportedErrors errors, Map<String, Object> values) {
+    private static void collectors(DocumentValue.Table table, ReportedErrors errors, Map<String, Object> values,
+                                   boolean bounded) {
         table.entries().forEach((name, value) -> {
             String path = "collectors." + name;
             Optional<String> forbidden = ConfigSchema.forbidden(path);
@@ -129,13 +153,13 @@ public final class ConfigValidator {
             } else if (!(value instanceof DocumentValue.Table t)) {
                 errors.add(value.position(), path, () -> "must be a table [" + path + "], got " + value.typeName());
             } else {
-                section(path, t, errors, values);
+                section(path, t, errors, values, bounded);
             }
         });
     }
 
     private static void section(String path, DocumentValue.Table table, ReportedErrors errors,
-                                Map<String, Object> values) {
+                                Map<String, Object> values, boolean bounded) {
         ConfigSchema.Section section = ConfigSchema.section(path).orElseThrow();
         table.entries().forEach((name, value) -> {
             String key = path + "." + name;
@@ -152,7 +176,8 @@ public final class ConfigValidator {
                                 .map(s -> " (did you mean '" + s + "'?)").orElse(""));
                 return;
             }
-            Optional<String> problem = spec.get().type().problem(value);
+            Optional<String> problem = bounded && spec.get().type() instanceof ValueType.WordList list
+                    ? list.boundProblem(value).or(() -> list.problem(value)) : spec.get().type().problem(value);
             if (problem.isPresent()) {
                 errors.add(value.position(), key, problem.get());
             } else {

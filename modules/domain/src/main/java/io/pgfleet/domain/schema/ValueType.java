@@ -149,27 +149,70 @@ public sealed interface ValueType {
     }
 
     /**
-     * A non-empty array of distinct strings, each matching a pattern.
+     * A non-empty array of distinct strings, each matching a pattern, of a bounded count and size.
      *
      * @param item        what each element must match
      * @param description each element's constraint in words
      * @param maxLength   the longest element, in UTF-16 units ({@link String#length()})
+     * @param maxCount    the most elements a new document may list ({@link #boundProblem}); a stored
+     *                    document is not held to it
+     * @param maxChars    the most characters (UTF-16 units) of all elements together a new document
+     *                    may list, held to it as to {@code maxCount}
      */
-    record WordList(Pattern item, String description, int maxLength) implements ValueType {
+    record WordList(Pattern item, String description, int maxLength, int maxCount, int maxChars) implements ValueType {
+
+        private static final String WHY = " (what an agent can parse and collect within its memory)";
+
+        /** Requires positive bounds. */
+        public WordList {
+            if (maxLength < 1 || maxCount < 1 || maxChars < 1) {
+                throw new IllegalArgumentException("a list holds at least one entry of at least one character");
+            }
+        }
 
         /**
          * Entries matching a pattern, of any length the pattern allows.
          *
          * @param item        what each entry matches
          * @param description what each entry is, for messages
+         * @param maxCount    the most entries
+         * @param maxChars    the most characters of all entries together
          */
-        public WordList(Pattern item, String description) {
-            this(item, description, Integer.MAX_VALUE);
+        public WordList(Pattern item, String description, int maxCount, int maxChars) {
+            this(item, description, Integer.MAX_VALUE, maxCount, maxChars);
+        }
+
+        /**
+         * What is wrong with the size of the list as a whole: more entries than {@code maxCount}, or
+         * more characters in all than {@code maxChars}. Checked for a new document and by the agent,
+         * before any entry is looked at.
+         *
+         * @param value the parsed value
+         * @return the bound exceeded, or empty when the value is no array or is small enough
+         */
+        public Optional<String> boundProblem(DocumentValue value) {
+            if (!(value instanceof DocumentValue.Array a)) {
+                return Optional.empty();
+            }
+            if (a.items().size() > maxCount) {
+                return Optional.of("lists " + a.items().size() + " entries; at most " + maxCount + " are accepted" + WHY);
+            }
+            long chars = 0;
+            for (DocumentValue v : a.items()) {
+                if (v instanceof DocumentValue.Text t) {
+                    chars += t.value().length();
+                }
+            }
+            if (chars > maxChars) {
+                return Optional.of("lists " + chars + " characters in all; at most " + maxChars + " are accepted" + WHY);
+            }
+            return Optional.empty();
         }
 
         @Override
         public String describe() {
-            return "non-empty array of distinct strings, each " + description;
+            return "non-empty array of at most " + maxCount + " distinct strings (" + maxChars
+                    + " characters in all), each " + description;
         }
 
         @Override
