@@ -323,11 +323,14 @@ public final class AgentCore {
                 // back off from (the failure count and the last-known-good stay as they are).
                 return Duration.ZERO;
             }
-            pullFailures = 0;
             answered = true;
             reask = 0;
             flushReport();
             boolean progress = handle(fetch, after, announced);
+            // Only an answer handled ends a run of failures: one that fails while it is handled (an
+            // Error that pull() catches, a RuntimeException below) is one more failure in a row, and
+            // the pause after it grows instead of starting again from the shortest.
+            pullFailures = 0;
             p.self().pulled(progress ? SelfMetrics.PullResult.NEW_VERSION : SelfMetrics.PullResult.UNCHANGED);
             // What runs now decides the next pull: a version that turned watching on watches at once,
             // one that turned it off (or changed the interval) waits its own interval, not the old one's.
@@ -619,32 +622,22 @@ public final class AgentCore {
     }
 
     private void apply(int version, String document, String newEtag, boolean fromServer) {
-        Validation v = ConfigValidator.validateBounded(p.parser().parse(document));
-        if (v instanceof Validation.Invalid invalid) {
-            refuse(version, "the document is invalid: " + invalid.errors().stream().map(ValidationError::toString)
-                    .collect(Collectors.joining("; ")), fromServer, newEtag);
+        Optional<EffectiveConfig> checked;
+        try {
+            checked = check(version, document, newEtag, fromServer);
+        } catch (Error e) {
+            // Parsing, validating and checking a version are the work that grows with its document: an
+            // Error there (the heap exhausted by a document too large for it, above all) is the
+            // version's failure, reported once and never retried like any invalid version's, not a
+            // failed pull that would fetch and parse the same document again and again. Nothing of
+            // the version runs yet: what ran before runs on.
+            refuse(version, failedWith(version, e), fromServer, newEtag);
             return;
         }
-        EffectiveConfig next = ((Validation.Valid) v).effective();
-        Optional<String> problem = hostProblem(next);
-        if (problem.isPresent()) {
-            refuse(version, problem.get(), fromServer, newEtag);
+        if (checked.isEmpty()) {
             return;
         }
-        Optional<String> cutOff = cutsOff(next);
-        if (cutOff.isPresent()) {
-            refuse(version, cutOff.get(), fromServer, newEtag);
-            return;
-        }
-        // Only now, inside the allow-lists, is the database touched: what it offers decides whether the
-        // collectors the version enables can run here, and goes to the server with the report.
-        probed = probe(next.postgres());
-        List<CapabilityGap> lacking = probed.map(pg -> CapabilityCheck.requirements(next, pg)).orElse(List.of());
-        if (!lacking.isEmpty()) {
-            refuse(version, "this host lacks what the configuration needs: " + lacking.stream().map(CapabilityGap::toString)
-                    .collect(Collectors.joining("; ")), fromServer, newEtag);
-            return;
-        }
+        EffectiveConfig next = checked.get();
         boolean firstRun = !collecting;
         String described = switchTo(next);
         appliedVersion = version;
@@ -707,6 +700,51 @@ public final class AgentCore {
         return java.util.Arrays.stream(io.pgfleet.domain.schema.CollectorKind.values())
                 .filter(k -> k.key().startsWith("pg_"))
                 .anyMatch(k -> c.schedule(k).enabled());
+    }
+
+    /**
+     * Parses, validates and checks a version against this host; refuses it (and answers empty) when
+     * it cannot run here.
+     */
+    private Optional<EffectiveConfig> check(int version, String document, String newEtag, boolean fromServer) {
+        Validation v = ConfigValidator.validateBounded(p.parser().parse(document));
+        if (v instanceof Validation.Invalid invalid) {
+            refuse(version, "the document is invalid: " + invalid.errors().stream().map(ValidationError::toString)
+                    .collect(Collectors.joining("; ")), fromServer, newEtag);
+            return Optional.empty();
+        }
+        EffectiveConfig next = ((Validation.Valid) v).effective();
+        Optional<String> problem = hostProblem(next);
+        if (problem.isPresent()) {
+            refuse(version, problem.get(), fromServer, newEtag);
+            return Optional.empty();
+        }
+        Optional<String> cutOff = cutsOff(next);
+        if (cutOff.isPresent()) {
+            refuse(version, cutOff.get(), fromServer, newEtag);
+            return Optional.empty();
+        }
+        // Only now, inside the allow-lists, is the database touched: what it offers decides whether the
+        // collectors the version enables can run here, and goes to the server with the report.
+        probed = probe(next.postgres());
+        List<CapabilityGap> lacking = probed.map(pg -> CapabilityCheck.requirements(next, pg)).orElse(List.of());
+        if (!lacking.isEmpty()) {
+            refuse(version, "this host lacks what the configuration needs: " + lacking.stream().map(CapabilityGap::toString)
+                    .collect(Collectors.joining("; ")), fromServer, newEtag);
+            return Optional.empty();
+        }
+        return Optional.of(next);
+    }
+
+    /** Why a version failed with an Error, in words an operator can act on. */
+    static String failedWith(int version, Error e) {
+        String what = e.getClass().getName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        if (e instanceof OutOfMemoryError) {
+            return "the agent ran out of memory applying version " + version + " (" + what + ", heap of at most "
+                    + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MB); raise its heap (-Xmx in"
+                    + " /usr/lib/pgfleet-agent/lib/jvm.options, or PGFLEET_AGENT_JAVA_OPTS) or shrink the document";
+        }
+        return "the agent failed applying version " + version + " (" + what + ")";
     }
 
     /** What the database offers; a probe that fails says nothing rather than stop the apply. */

@@ -6,6 +6,7 @@ import io.pgfleet.domain.schema.CollectorKind;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -99,6 +100,76 @@ class AgentCoreTest {
                 f.reports.stream().map(StatusReporter.Report::status).toList(), "FAILED once, never retried");
         assertTrue(f.requests.stream().skip(3).allMatch(r -> r.after() == 2), "after = max(applied, failed): " + f.requests);
         assertTrue(f.requests.size() <= 10, "no loop on the failed version: " + f.requests.size());
+    }
+
+    @Test
+    void aVersionTooLargeForTheHeapFailsOnceWithTheRemedyAndIsNeitherFetchedNorParsedAgain() {
+        AgentCore core = f.started(1, SYSSTAT_EVERY_2S);
+        String tooLarge = SYSSTAT_EVERY_2S + "[collectors.disk_usage]\npaths = [\"/\", \"/srv\"]\n";
+        f.parseRunsOutOfMemory = tooLarge::equals;
+        f.published = Optional.of(Map.entry(2, tooLarge));
+        int before = f.requests.size();
+        f.scheduler.runFor(Duration.ofMinutes(10));
+
+        assertEquals(1, core.appliedVersion(), "version 1 runs on");
+        assertEquals(2, core.failedVersion());
+        assertEquals(List.of(ApplyStatus.APPLIED, ApplyStatus.FAILED),
+                f.reports.stream().map(StatusReporter.Report::status).toList(), "FAILED once, never retried");
+        String error = f.reports.get(1).error();
+        assertTrue(error.startsWith("the agent ran out of memory applying version 2 (java.lang.OutOfMemoryError: Java heap"
+                + " space, heap of at most "), error);
+        assertTrue(error.endsWith("raise its heap (-Xmx in /usr/lib/pgfleet-agent/lib/jvm.options, or"
+                + " PGFLEET_AGENT_JAVA_OPTS) or shrink the document"), error);
+        assertEquals(1, f.parses.get(tooLarge), "parsed once");
+        // The watch moves past the failed version: held, not answered with it again and again.
+        int held = (int) (Duration.ofMinutes(10).toSeconds() / AgentCore.WATCH_SECONDS);
+        assertTrue(f.requests.size() - before <= held + 2, "no loop on the failed version: " + (f.requests.size() - before)
+                + " pulls in 10 minutes, watches of " + AgentCore.WATCH_SECONDS + " s");
+        assertTrue(f.requests.stream().skip(before + 1).allMatch(r -> r.after() == 2), f.requests.toString());
+        assertTrue(f.logged("could not apply configuration version 2: the agent ran out of memory"), f.log.toString());
+        assertTrue(f.scheduler.uncaught.isEmpty(), f.scheduler.uncaught.toString());
+
+        // A later version that fits is applied as usual.
+        f.parseRunsOutOfMemory = d -> false;
+        f.published = Optional.of(Map.entry(3, SYSSTAT_EVERY_2S.replace("interval = 2", "interval = 3")));
+        f.scheduler.runFor(Duration.ofMinutes(6));
+        assertEquals(3, core.appliedVersion());
+    }
+
+    @Test
+    void aVersionStoredBeforeTheListBoundsIsRefusedByTheAgentWithThePlainReason() {
+        AgentCore core = f.started(1, SYSSTAT_EVERY_2S);
+        StringBuilder paths = new StringBuilder("[collectors.disk_usage]\npaths = [");
+        for (int i = 0; i < 300; i++) {
+            paths.append(i == 0 ? "" : ", ").append("\"/srv/").append(i).append('"');
+        }
+        f.published = Optional.of(Map.entry(2, paths.append("]\n").toString()));
+        f.scheduler.runFor(Duration.ofMinutes(2));
+        assertEquals(1, core.appliedVersion());
+        assertEquals(List.of(ApplyStatus.APPLIED, ApplyStatus.FAILED),
+                f.reports.stream().map(StatusReporter.Report::status).toList());
+        assertEquals("the document is invalid: line 2, column 1, collectors.disk_usage.paths: lists 300 entries; at most 256"
+                + " are accepted (what an agent can parse and collect within its memory)", f.reports.get(1).error());
+    }
+
+    @Test
+    void anErrorAfterEveryAnsweredPullBacksOffLongerAndLongerInsteadOfLooping() {
+        // Every status report runs out of memory, and the server answers every pull at once (as it
+        // does a version the agent has not applied): the answer is fetched, then handling it fails.
+        // The pulls that follow back off as after any failure, more and more.
+        f.reportAnswer = r -> {
+            throw new OutOfMemoryError("Java heap space");
+        };
+        f.with().published(1, SYSSTAT_EVERY_2S).serverIgnoringAfter().start();
+        f.scheduler.runFor(Duration.ofMinutes(5));
+
+        List<Instant> at = f.requestTimes;
+        assertTrue(at.size() >= 5, "it keeps trying: " + at);
+        assertTrue(at.size() <= 25, "backed off, not a pull every second: " + at.size() + " pulls in 5 minutes");
+        Duration firstMinute = Duration.between(at.get(0), at.get(Math.min(4, at.size() - 1)));
+        Duration lastGaps = Duration.between(at.get(at.size() - 5), at.get(at.size() - 1));
+        assertTrue(lastGaps.compareTo(firstMinute) > 0, "the pauses grow: " + at);
+        assertTrue(f.scheduler.uncaught.isEmpty(), f.scheduler.uncaught.toString());
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.pgfleet.domain.schema.CollectorKind;
 import io.pgfleet.domain.schema.EffectiveConfig;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -39,6 +40,12 @@ final class Fakes {
     final Deque<ServerException> fetchFailures = new ArrayDeque<>();
     /** Thrown by the next fetches, once each (an answer too large for the heap, say). */
     final Deque<Error> fetchErrors = new ArrayDeque<>();
+    /** When each pull reached the server, in the scheduler's time. */
+    final List<Instant> requestTimes = new CopyOnWriteArrayList<>();
+    /** Documents whose parsing runs out of memory, every time (too large for the agent's heap). */
+    java.util.function.Predicate<String> parseRunsOutOfMemory = d -> false;
+    /** How many times each document was parsed. */
+    final Map<String, Integer> parses = new java.util.concurrent.ConcurrentHashMap<>();
     int registrations;
     Optional<String> collectorId = Optional.of("c-1");
     Optional<String> enrolmentToken = Optional.empty();
@@ -185,6 +192,7 @@ final class Fakes {
     /** The server's answer to one request (recorded in {@link #requests}). */
     private ConfigSource.Fetch answer(ConfigSource.Request r) throws ServerException {
         requests.add(r);
+        requestTimes.add(scheduler.now());
         if (serverAway) {
             throw new ServerException(ServerException.Kind.UNAVAILABLE, "cannot reach the server: connection refused", null);
         }
@@ -366,7 +374,13 @@ final class Fakes {
                     }
                     reports.add(report);
                 }, sink, enroller, credentials, metrics, host, realStore.orElse(store),
-                        parser::parse, scheduler, new java.util.Random(42), log::add, new SelfMetrics() {
+                        document -> {
+                            parses.merge(document, 1, Integer::sum);
+                            if (parseRunsOutOfMemory.test(document)) {
+                                throw new OutOfMemoryError("Java heap space");
+                            }
+                            return parser.parse(document);
+                        }, scheduler, new java.util.Random(42), log::add, new SelfMetrics() {
                             @Override
                             public void pulled(PullResult result) {
                                 selfMetrics.add("pull " + result.label());
