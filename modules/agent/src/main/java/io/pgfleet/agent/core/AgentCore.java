@@ -741,7 +741,8 @@ public final class AgentCore {
         String what = e.getClass().getName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
         if (e instanceof OutOfMemoryError) {
             return "the agent ran out of memory applying version " + version + " (" + what + ", heap of at most "
-                    + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MB); raise its heap (-Xmx in"
+                    // Rounded up: the JVM reports -Xmx less a survivor space (15.75 MB of -Xmx16m).
+                    + Math.ceilDiv(Runtime.getRuntime().maxMemory(), 1024 * 1024) + " MB); raise its heap (-Xmx in"
                     + " /usr/lib/pgfleet-agent/lib/jvm.options, or PGFLEET_AGENT_JAVA_OPTS) or shrink the document";
         }
         return "the agent failed applying version " + version + " (" + what + ")";
