@@ -45,8 +45,9 @@ final class SecurityBootstrapService implements BootstrapSecurityUseCase {
         String password = adminPassword.orElseGet(Secrets::randomPassword);
         User.checkPassword(password);
         User admin = new User(new Username(ADMIN), Role.ADMIN, true, hasher.hash(password), now);
-        if (users.saveFirstUser(admin, new AuditEntry(now, SYSTEM, AuditAction.USER_CREATED,
-                new AuditSubject.OfUser(admin.username()), 0, "first administrator"))) {
+        boolean created = users.saveFirstUser(admin, new AuditEntry(now, SYSTEM, AuditAction.USER_CREATED,
+                new AuditSubject.OfUser(admin.username()), 0, "first administrator"));
+        if (created) {
             generatedPassword = adminPassword.isEmpty() ? Optional.of(password) : Optional.empty();
         }
         Optional<String> generatedSecret = Optional.empty();
@@ -61,6 +62,6 @@ final class SecurityBootstrapService implements BootstrapSecurityUseCase {
                 generatedSecret = Optional.of(secret);
             }
         }
-        return new Generated(generatedPassword, generatedSecret);
+        return new Generated(generatedPassword, generatedSecret, adminPassword.isPresent() && !created);
     }
 }

@@ -16,26 +16,40 @@ public interface BootstrapSecurityUseCase {
      *
      * @param adminPassword      the generated password of the first administrator
      * @param registrationSecret the generated registration secret
+     * @param adminPasswordIgnored whether an administrator password was given but not used, because
+     *                             users existed already (it is used on the first start only)
      */
-    record Generated(Optional<String> adminPassword, Optional<String> registrationSecret) {
+    record Generated(Optional<String> adminPassword, Optional<String> registrationSecret, boolean adminPasswordIgnored) {
         /** Requires both parts. */
         public Generated {
             java.util.Objects.requireNonNull(adminPassword, "adminPassword");
             java.util.Objects.requireNonNull(registrationSecret, "registrationSecret");
         }
 
+        /**
+         * What was generated, no given password having been ignored.
+         *
+         * @param adminPassword      the generated password of the first administrator
+         * @param registrationSecret the generated registration secret
+         */
+        public Generated(Optional<String> adminPassword, Optional<String> registrationSecret) {
+            this(adminPassword, registrationSecret, false);
+        }
+
         /** Never shows the secrets themselves, so a logged report leaks nothing. */
         @Override
         public String toString() {
             return "Generated[adminPassword=" + adminPassword.map(p -> "***").orElse("none")
-                    + ", registrationSecret=" + registrationSecret.map(p -> "***").orElse("none") + "]";
+                    + ", registrationSecret=" + registrationSecret.map(p -> "***").orElse("none")
+                    + ", adminPasswordIgnored=" + adminPasswordIgnored + "]";
         }
     }
 
     /**
      * Ensures the signing key, the first administrator and the registration secret.
      *
-     * @param adminPassword      the first administrator's password; generated when empty
+     * @param adminPassword      the first administrator's password, used only when no user exists yet;
+     *                           generated when empty
      * @param registrationSecret the registration secret; generated when empty and none is set yet
      * @return what was generated now
      */
