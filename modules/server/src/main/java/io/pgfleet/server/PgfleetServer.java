@@ -77,6 +77,13 @@ public final class PgfleetServer implements AutoCloseable {
         this.bootstrap = bootstrap;
     }
 
+    /** Said at a start given an administrator password when users exist already (the value never is). */
+    static final String ADMIN_PASSWORD_IGNORED = "PGFLEET_ADMIN_PASSWORD (admin_password) is set but users exist already:"
+            + " it is used only on the first start, to create the administrator 'admin', and was ignored now. To change a"
+            + " password, log in as an administrator; if every administrator's password is lost, run"
+            + " 'pgfleet-server reset-admin-password --user NAME' on this host (docs/security.md). Remove the setting to"
+            + " silence this warning";
+
     /** Nothing generated (yet). */
     private static final BootstrapSecurityUseCase.Generated NOTHING_GENERATED =
             new BootstrapSecurityUseCase.Generated(Optional.empty(), Optional.empty());
@@ -135,6 +142,9 @@ public final class PgfleetServer implements AutoCloseable {
             // now, nothing is generated and the next start generates them.
             ensureFree(settings.host(), settings.port());
             report = useCases.access().bootstrap().bootstrap(settings.adminPassword(), settings.registrationSecret());
+            if (report.adminPasswordIgnored()) {
+                System.getLogger(PgfleetServer.class.getName()).log(System.Logger.Level.WARNING, ADMIN_PASSWORD_IGNORED);
+            }
             // Before serving: effective revisions seeded by the schema migration get their
             // configuration's hash, so drift is real drift for every collector.
             completeEffectiveRevisions(useCases);
