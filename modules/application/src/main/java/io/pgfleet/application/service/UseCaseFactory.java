@@ -52,6 +52,24 @@ public final class UseCaseFactory {
     private UseCaseFactory() {
     }
 
+    /**
+     * The host-only reset of an administrator's password (the server's {@code reset-admin-password}
+     * command); deliberately not among the {@link UseCases} the HTTP API is given.
+     *
+     * @param load          reads users
+     * @param save          writes users with their audit entry
+     * @param hasher        hashes the new password
+     * @param refreshTokens revokes the administrator's sessions
+     * @param clock         the time of the reset
+     * @return the use case
+     */
+    public static io.pgfleet.application.port.in.ResetAdministratorPasswordUseCase administratorRecovery(
+            LoadUserPort load, SaveUserPort save, PasswordHasherPort hasher, RefreshTokenStorePort refreshTokens, Clock clock) {
+        return new AdministratorRecoveryService(Objects.requireNonNull(load, "load"), Objects.requireNonNull(save, "save"),
+                Objects.requireNonNull(hasher, "hasher"), Objects.requireNonNull(refreshTokens, "refreshTokens"),
+                Objects.requireNonNull(clock, "clock"));
+    }
+
     /** @return a builder to name the outgoing ports on */
     public static Builder builder() {
         return new Builder();

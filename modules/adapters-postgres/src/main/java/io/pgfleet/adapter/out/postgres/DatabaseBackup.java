@@ -144,16 +144,13 @@ public final class DatabaseBackup {
             throw new BackupException("cannot write " + target + ": " + reason(e), e);
         }
         try {
-            Summary summary;
-            Optional<Integer> port = runningPort(dataDir);
-            if (port.isPresent()) {
-                summary = dump(new DatabaseSettings("jdbc:postgresql://127.0.0.1:" + port.get() + "/postgres", "postgres",
-                        password(dataDir), 1), partial);
-            } else {
-                try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
-                    summary = dump(db.settings(1), partial);
+            Summary summary = withEmbeddedDatabase(dataDir, db -> {
+                try {
+                    return dump(db, partial);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
                 }
-            }
+            });
             try (FileChannel f = FileChannel.open(partial, StandardOpenOption.WRITE)) {
                 f.force(true);
             }
@@ -165,12 +162,46 @@ public final class DatabaseBackup {
             return summary;
         } catch (IOException e) {
             throw new BackupException("cannot write " + target + ": " + reason(e), e);
+        } catch (java.io.UncheckedIOException e) {
+            throw new BackupException("cannot write " + target + ": " + reason(e.getCause()), e.getCause());
         } finally {
             try {
                 Files.deleteIfExists(partial);
             } catch (IOException ignored) {
                 // nothing more to do: the partial file is hidden and named after this process
             }
+        }
+    }
+
+    /**
+     * Runs some work on the embedded database of a data directory, whether its server runs or not:
+     * beside a running server it connects to that server's PostgreSQL (as another client, never
+     * blocking it); otherwise it starts PostgreSQL for the time of the work, holding the data
+     * directory as a server would, so that no server starts on it meanwhile.
+     *
+     * @param dataDir the server's data directory
+     * @param work    what to do, given one-connection settings of the database
+     * @param <T>     what the work returns
+     * @return what the work returned
+     * @throws BackupException when the directory holds no database, or its server's PostgreSQL is
+     *                         not up yet or cannot be logged in to
+     */
+    public static <T> T withEmbeddedDatabase(Path dataDir, java.util.function.Function<DatabaseSettings, T> work) {
+        requireCluster(dataDir);
+        Optional<Integer> port;
+        String password;
+        try {
+            port = runningPort(dataDir);
+            password = port.isPresent() ? password(dataDir) : "";
+        } catch (IOException e) {
+            throw new BackupException("cannot read " + dataDir + ": " + reason(e), e);
+        }
+        if (port.isPresent()) {
+            return work.apply(new DatabaseSettings("jdbc:postgresql://127.0.0.1:" + port.get() + "/postgres", "postgres",
+                    password, 1));
+        }
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
+            return work.apply(db.settings(1));
         }
     }
 
@@ -510,8 +541,8 @@ public final class DatabaseBackup {
     private static void requireCluster(Path dataDir) {
         if (!Files.isRegularFile(dataDir.resolve("postgres").resolve("PG_VERSION"))) {
             throw new BackupException(dataDir.toAbsolutePath() + " holds no embedded database (no postgres/ cluster): "
-                    + "set PGFLEET_DATA_DIR to the server's data directory. For an external PostgreSQL (PGFLEET_DB_URL) "
-                    + "use its own tools (pg_dump, pg_basebackup)");
+                    + "set PGFLEET_DATA_DIR to the server's data directory (or PGFLEET_DB_URL and its credentials, as the "
+                    + "server has them, for an external PostgreSQL)");
         }
     }
 
