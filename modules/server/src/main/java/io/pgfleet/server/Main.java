@@ -6,7 +6,8 @@ import java.util.Optional;
 /**
  * Starts the pgfleet server: {@code java -jar pgfleet-server.jar [--config FILE]}. Exit status: 2 for
  * bad usage or settings, 1 when the server cannot start (one line on standard error says why), and
- * otherwise the server runs until it is stopped.
+ * otherwise the server runs until it is stopped. Its commands ({@code backup}, {@code restore},
+ * {@code reset-admin-password}) run once and exit.
  */
 public final class Main {
 
@@ -25,6 +26,10 @@ public final class Main {
             // The request log's lines of a burst are written with one system call (BurstConsoleHandler says why).
             BurstConsoleHandler.installFor(java.util.logging.Logger.getLogger(""),
                     java.util.logging.Logger.getLogger("io.pgfleet.http.requests"));
+        }
+        if (AdminPasswordCommand.handles(args)) {
+            System.exit(AdminPasswordCommand.run(args, System.getenv(), System.in, System.out, System.err));
+            return;
         }
         if (DataCommands.handles(args)) {
             System.exit(DataCommands.run(args, System.getenv(), System.out, System.err));
@@ -105,7 +110,7 @@ public final class Main {
               tls_keystore_password, tls_client_ca), each overridden by PGFLEET_<KEY IN CAPITALS>
               (PGFLEET_PORT, PGFLEET_DB_URL, PGFLEET_ADMIN_PASSWORD, PGFLEET_TLS_CLIENT_CA, ...).
               Without a database URL the server runs an embedded PostgreSQL under the data directory.
-            """ + DataCommands.USAGE;
+            """ + DataCommands.USAGE + "\n" + AdminPasswordCommand.USAGE;
 
     private static void usage(String error) {
         System.err.println("pgfleet-server: " + error);

@@ -45,7 +45,7 @@ final class ServerProcess implements AutoCloseable {
         return new ServerProcess(command(dataDir, env).start());
     }
 
-    /** A start that is expected to fail: its exit status and everything it wrote (output and errors). */
+    /** A run of the jar that exited (a start that failed, or a command): its exit status and everything it wrote. */
     record Failed(int exit, String output) {
     }
 
@@ -55,7 +55,22 @@ final class ServerProcess implements AutoCloseable {
      * @throws IllegalStateException when it is still running after two minutes (it was killed then)
      */
     static Failed runUntilExit(Path dataDir, Map<String, String> env) throws IOException, InterruptedException {
-        Process p = command(dataDir, env).start();
+        return runCommand(dataDir, env, "");
+    }
+
+    /**
+     * Runs the jar with arguments (one of its commands) until it exits: its exit status and
+     * everything it wrote (output and errors).
+     *
+     * @param input what it reads on standard input (closed after it)
+     * @throws IllegalStateException when it is still running after two minutes (it was killed then)
+     */
+    static Failed runCommand(Path dataDir, Map<String, String> env, String input, String... args)
+            throws IOException, InterruptedException {
+        Process p = command(dataDir, env, args).start();
+        try (var stdin = p.getOutputStream()) {
+            stdin.write(input.getBytes(StandardCharsets.UTF_8));
+        }
         // Read on another thread: a full pipe would block the process.
         java.util.concurrent.CompletableFuture<String> output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
@@ -76,10 +91,12 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
-    private static ProcessBuilder command(Path dataDir, Map<String, String> env) {
+    private static ProcessBuilder command(Path dataDir, Map<String, String> env, String... args) {
         String jar = System.getProperty("pgfleet.server.jar", "target/pgfleet-server.jar");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", jar).redirectErrorStream(true);
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-jar", jar));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().remove("PGFLEET_DB_URL");
         pb.environment().put("PGFLEET_DATA_DIR", dataDir.toString());
         pb.environment().put("PGFLEET_PORT", "0");
