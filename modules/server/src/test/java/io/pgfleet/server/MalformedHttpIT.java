@@ -132,6 +132,19 @@ class MalformedHttpIT {
     }
 
     @Test
+    void aPathTheApiKnowsAskedWithAnotherMethodIs405NamingTheMethodsItTakes() throws IOException {
+        String answer = exchange("DELETE /api/v1/fleet/config HTTP/1.1\r\nHost: x\r\n\r\n", false);
+        assertProblem(answer, 405);
+        java.util.regex.Matcher allow = java.util.regex.Pattern.compile("(?im)^allow: *([^\r\n]*)").matcher(answer);
+        assertTrue(allow.find(), answer);
+        assertTrue(java.util.Set.of(allow.group(1).split(", *")).containsAll(java.util.Set.of("GET", "PUT")), answer);
+        assertTrue(answer.contains("method-not-allowed"), answer);
+        assertProblem(exchange("PATCH /api/v1/config/db-01/versions HTTP/1.1\r\nHost: x\r\n\r\n", false), 405);
+        // A path no route has stays a 404.
+        assertProblem(exchange("DELETE /api/v1/no-such-thing HTTP/1.1\r\nHost: x\r\n\r\n", false), 404);
+    }
+
+    @Test
     void requestsHelidonRefusesBeforeRoutingAreProblemsToo() throws IOException {
         assertProblem(exchange("GET /api/v1/config/%zz HTTP/1.1\r\nHost: x\r\n\r\n", false), 400);
         assertProblem(exchange("GET /observe/health HTTP/1.1\r\n\r\n", false), 400);

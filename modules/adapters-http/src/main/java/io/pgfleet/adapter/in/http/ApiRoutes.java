@@ -104,6 +104,32 @@ final class ApiRoutes {
         return List.copyOf(declared);
     }
 
+    /**
+     * The methods declared for a path, whatever the request's own method: a path the API knows asked
+     * with another method is a {@code 405} naming these in {@code Allow}, not a {@code 404}.
+     *
+     * @param path the request's path, as received (not decoded)
+     * @return the methods, in registration order, without repeats; empty for a path no route has
+     */
+    List<String> methodsOf(String path) {
+        String[] asked = path.split("/", -1);
+        return declared.stream().filter(r -> matches(r.template().split("/", -1), asked))
+                .map(r -> r.method().text()).distinct().toList();
+    }
+
+    private static boolean matches(String[] template, String[] asked) {
+        if (template.length != asked.length) {
+            return false;
+        }
+        for (int i = 0; i < template.length; i++) {
+            boolean parameter = template[i].startsWith("{") && template[i].endsWith("}") && !asked[i].isEmpty();
+            if (!parameter && !template[i].equals(asked[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Routes registered without a declared access (complete once the routing is built). */
     List<String> undeclared() {
         return List.copyOf(undeclared);

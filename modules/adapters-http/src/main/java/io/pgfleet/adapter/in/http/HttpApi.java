@@ -20,6 +20,7 @@ import io.pgfleet.application.port.out.StorageUnavailableException;
  * The HTTP API v1: registers every route on a Helidon routing and maps failures to problem details.
  */
 import java.time.Duration;
+import java.util.List;
 
 public final class HttpApi {
 
@@ -134,7 +135,7 @@ public final class HttpApi {
                             "try again on another instance or in a moment").send(res);
                 })
                 .error(IllegalArgumentException.class, (req, res, e) -> Problem.badRequest(e.getMessage()).send(res))
-                .error(HttpException.class, HttpApi::httpException)
+                .error(HttpException.class, (req, res, e) -> httpException(req, res, e, routes))
                 .error(Exception.class, HttpApi::unexpected);
         return routes;
     }
@@ -144,13 +145,21 @@ public final class HttpApi {
      * the static content's "not modified" (304), which Helidon signals as an exception too.
      * Unknown paths are an everyday event (scanners, browsers asking for /favicon.ico), not an error.
      */
-    private static void httpException(ServerRequest req, ServerResponse res, HttpException e) {
+    private static void httpException(ServerRequest req, ServerResponse res, HttpException e, ApiRoutes routes) {
         // An error answer starts from fresh headers: a console path keeps its policy (CSP, nosniff, no framing).
         WebConsole.addSecurityHeaders(req.path().absolute().path(), res::header);
         if (e.status() == Status.NOT_MODIFIED_304) {
             // The console's static files answer a conditional GET this way: the browser's copy is current.
             res.status(Status.NOT_MODIFIED_304);
             res.send();
+        } else if ((e instanceof NotFoundException || e.status() == Status.NOT_FOUND_404)
+                && !routes.methodsOf(req.path().rawPath()).isEmpty()) {
+            // The path exists, the method does not (RFC 9110 §15.5.6): say which ones do.
+            List<String> allowed = routes.methodsOf(req.path().rawPath());
+            res.header(HeaderNames.ALLOW, String.join(", ", allowed));
+            new Problem(Status.METHOD_NOT_ALLOWED_405, "method-not-allowed", "Method not allowed",
+                    req.prologue().method().text() + " is not a method of " + req.path().path() + "; it takes "
+                            + String.join(", ", allowed)).send(res);
         } else if (e instanceof NotFoundException || e.status() == Status.NOT_FOUND_404) {
             Problem.notFound("no-such-endpoint", "there is no " + req.prologue().method().text() + " "
                     + req.path().path()).send(res);
