@@ -315,6 +315,11 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
             case Step.Complete c -> {
                 switch (composer.session().recompute(members, world.withoutStaging(layer).withLayer(staged), now)) {
                     case LayerComposer.Refused r -> {
+                        if (driver.isEmpty()) {
+                            // An operator's promote (the only command that completes): refused, nothing
+                            // changes, so that the own layers can be fixed and the promote made again.
+                            return Outcome.rollback(new ControlResult.MembersInvalid(before, r.members(), r.total()));
+                        }
                         return apply(tx, before, refusedRollBack(before, now, "completing", r), actor, driver, now);
                     }
                     case LayerComposer.Ok ok -> {
@@ -397,7 +402,10 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
         return new MemberFailure(m.id(), what + "; " + runs);
     }
 
-    /** A step that would make members invalid (their own layers changed since the start) rolls back instead. */
+    /**
+     * A step of the driver's that would make members invalid (their own layers changed since the
+     * start) rolls back instead: it has nobody to refuse it to, and the version cannot reach them.
+     */
     private static Step.RollBack refusedRollBack(Rollout before, Instant now, String what, LayerComposer.Refused r) {
         List<MemberFailure> failures = r.members().stream()
                 .map((MemberErrors m) -> new MemberFailure(m.collectorId(), m.errors().get(0).layer() + ": " + m.errors().get(0).error())).toList();

@@ -543,16 +543,27 @@ final class LayersHttpService implements ApiService {
     }
 
     static Problem membersInvalid(List<MemberErrors> members, int total) {
+        return membersInvalid(members, total, "nothing was stored", Map.of());
+    }
+
+    /**
+     * The {@code invalid-effective-configuration} answer: how many collectors, the first of them with
+     * their errors, what became of the request ({@code outcome}, said after the count) and more fields.
+     */
+    static Problem membersInvalid(List<MemberErrors> members, int total, String outcome, Map<String, Object> extra) {
         JsonArrayBuilder list = Json.createArrayBuilder();
         for (MemberErrors m : members) {
             list.add(Json.createObjectBuilder().add("collector_id", m.collectorId().value())
                     .add("errors", layerErrors(m.errors())));
         }
         String first = members.isEmpty() ? "" : ": " + members.get(0).collectorId() + " " + members.get(0).errors().get(0);
+        Map<String, Object> fields = new LinkedHashMap<>(extra);
+        fields.put("members", list.build());
+        fields.put("total", total);
         return new Problem(Status.create(422, "Unprocessable Content"), "invalid-effective-configuration",
                 "The change would make collectors' effective configurations invalid",
-                total + (total == 1 ? " collector" : " collectors") + " would get an invalid configuration; nothing was stored"
+                total + (total == 1 ? " collector" : " collectors") + " would get an invalid configuration; " + outcome
                         + first,
-                Map.of("members", list.build(), "total", total));
+                fields);
     }
 }

@@ -1,8 +1,11 @@
 package io.pgfleet.application.port.in;
 
 import io.pgfleet.domain.identity.Actor;
+import io.pgfleet.domain.layer.MemberErrors;
 import io.pgfleet.domain.rollout.Rollout;
 import io.pgfleet.domain.rollout.RolloutId;
+
+import java.util.List;
 
 /**
  * An operator's commands on a rollout: pause, resume, promote (complete now) and abort (roll back now).
@@ -15,7 +18,10 @@ public interface ControlRolloutUseCase {
         PAUSE,
         /** Go on; the current wave's deadline and bake count from now. */
         RESUME,
-        /** Skip the remaining waves: the staged version becomes current for every member. */
+        /**
+         * Skip the remaining waves: the staged version becomes current for every member; refused,
+         * changing nothing, when that would make members' effective documents invalid.
+         */
         PROMOTE,
         /** Roll back now. */
         ABORT
@@ -43,6 +49,22 @@ public interface ControlRolloutUseCase {
 
         /** @param reason why the rollout's state does not allow the command; nothing changed */
         record Refused(String reason) implements ControlResult {
+        }
+
+        /**
+         * A promote refused because the staged version would make members' effective documents
+         * invalid (their own layers, changed during the rollout, do not compose with it); nothing
+         * changed, the rollout goes on as it was.
+         *
+         * @param rollout the rollout, as it still is
+         * @param members the first of them with their errors
+         * @param total   how many there are
+         */
+        record MembersInvalid(Rollout rollout, List<MemberErrors> members, int total) implements ControlResult {
+            /** Copies the list. */
+            public MembersInvalid {
+                members = List.copyOf(members);
+            }
         }
     }
 }
