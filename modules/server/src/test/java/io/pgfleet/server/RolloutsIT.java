@@ -165,6 +165,32 @@ class RolloutsIT {
     }
 
     @Test
+    void theDriverRollsBackAWaveThatWouldMakeAMemberWhoseOwnLayerChangedInvalid() {
+        fleet.group("d1", "{\"suite\":\"d1\"}");
+        String previous = "[postgres]\npassword_file = \"/tmp/x/pw\"\n";
+        assertEquals(201, admin.putToml("/api/v1/groups/d1/config", previous).statusCode());
+        RolloutFleet.Member canary = fleet.seen("d1-canary", "{\"suite\":\"d1\",\"canary\":\"true\"}");
+        RolloutFleet.Member other = fleet.seen("d1-a", "{\"suite\":\"d1\"}");
+        String canaryDocument = canary.document();
+
+        long id = fleet.start("group/d1", "[postgres]\npassword_env = \"PGPASSWORD\"\n", CANARY_FIRST, 0, 60);
+        // Valid with the version it has; not with the staged one, which it has not received.
+        assertEquals(201, admin.putToml("/api/v1/config/" + other.id, previous).statusCode());
+        canary.applied();
+        JsonObject back = fleet.awaitState(id, "rolled_back");
+
+        // Nobody to refuse it to: the driver rolls back, naming the member and its error.
+        assertEquals("wave 2 would make 1 member's configuration invalid", back.getString("reason"));
+        JsonObject failure = back.getJsonArray("failures").getJsonObject(0);
+        assertEquals(other.id, failure.getString("collector_id"));
+        assertTrue(failure.getString("error").startsWith("group/d1@2: ")
+                && failure.getString("error").contains("set either password_file or password_env, not both"), failure.toString());
+        assertEquals(List.of("3 rollout-rollback:" + id, "2 rollout:" + id, "1 put"), sources("/api/v1/groups/d1/config"));
+        assertEquals(canaryDocument, canary.document(), "the canary went back");
+        assertTrue(other.document().contains("password_file") && !other.document().contains("password_env"));
+    }
+
+    @Test
     void aMemberThatDoesNotReportByTheDeadlineRollsBack() {
         fleet.group("s1", "{\"suite\":\"s1\"}");
         RolloutFleet.Member canary = fleet.seen("s1-canary", "{\"suite\":\"s1\",\"canary\":\"true\"}");
