@@ -8,7 +8,6 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -132,23 +131,10 @@ final class LayerCommands {
 
         /**
          * Sends a change; a refusal because collectors reached by the layer would become invalid
-         * lists each of them with its errors (the layer alone being valid).
+         * lists each of them with its errors (the layer alone being valid), as every refusal does.
          */
         final void publish(ServerApi.Call call) {
-            ServerApi.Reply r = ctx.api().call(call, Set.of(422));
-            if (r.status() == 422) {
-                CliException refused = ctx.api().failure(r);
-                List<String> lines = new ArrayList<>(refused.details());
-                for (JsonNode m : r.json().path("members")) {
-                    for (JsonNode e : m.path("errors")) {
-                        lines.add("collector " + m.path("collector_id").asString() + ": " + e.path("layer").asString("")
-                                + ":" + e.path("line").asInt() + ":" + e.path("column").asInt() + ": "
-                                + ServerApi.keyAndMessage(e));
-                    }
-                }
-                throw new CliException(refused.exitCode(), refused.getMessage(), lines);
-            }
-            ConfigCommand.published(ctx, label(), r);
+            ConfigCommand.published(ctx, label(), ctx.api().call(call));
         }
     }
 

@@ -361,8 +361,14 @@ final class ServerApi {
                 lines.add(ctx.documentName() + ":" + e.path("line").asInt() + ":" + e.path("column").asInt() + ": "
                         + keyAndMessage(e));
             }
-            // missing-capabilities: what each collector lacks, and who never said (not refused).
+            // invalid-effective-configuration: each collector's errors, in the layer they come from
+            // (a publish, a rollout's start, a promote); missing-capabilities: what each collector
+            // lacks, and who never said (not refused).
             for (JsonNode m : r.json().path("members")) {
+                for (JsonNode e : m.path("errors")) {
+                    lines.add("collector " + m.path("collector_id").asString() + ": " + e.path("layer").asString("")
+                            + ":" + e.path("line").asInt() + ":" + e.path("column").asInt() + ": " + keyAndMessage(e));
+                }
                 for (JsonNode g : m.path("missing")) {
                     lines.add("collector " + m.path("collector_id").asString() + " lacks (" + g.path("capability").asString()
                             + ") " + g.path("key").asString("") + ": " + g.path("message").asString(""));

@@ -240,6 +240,29 @@ class CliUnitTest {
         }
     }
 
+    @Test
+    void aRefusedPromoteSaysNothingChangedAndListsEachMembersErrors() throws IOException {
+        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/api/v1/rollouts", exchange -> answer(exchange, 422, "application/problem+json", """
+                {"type":"https://pgfleet.io/problems/invalid-effective-configuration","status":422,
+                 "title":"The change would make collectors' effective configurations invalid",
+                 "detail":"1 collector would get an invalid configuration; rollout 12 was not promoted and nothing changed (it is still running in wave 1 of 2); fix their own layers, then promote again: a2 fleet@6: line 7, column 1, postgres.password_env: set either password_file or password_env, not both",
+                 "rollout":12,"state":"running","total":1,
+                 "members":[{"collector_id":"a2","errors":[{"layer":"fleet@6","line":7,"column":1,
+                   "key":"postgres.password_env","message":"set either password_file or password_env, not both"}]}]}"""));
+        stub.start();
+        try {
+            Ran ran = run(loggedInTo(stub), "rollouts", "promote", "12");
+            assertEquals(ExitCodes.REFUSED, ran.exit(), ran.err());
+            assertTrue(ran.err().contains("invalid (422): 1 collector would get an invalid configuration; rollout 12 was"
+                    + " not promoted and nothing changed"), ran.err());
+            assertTrue(ran.err().contains("collector a2: fleet@6:7:1: postgres.password_env: set either password_file or"
+                    + " password_env, not both"), ran.err());
+        } finally {
+            stub.stop(0);
+        }
+    }
+
     /** The environment of a CLI logged in to this stub server (a cached session valid for an hour). */
     private Map<String, String> loggedInTo(HttpServer stub) {
         Path dir = tmp.resolve("cfg");
