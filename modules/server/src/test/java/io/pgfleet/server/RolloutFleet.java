@@ -21,12 +21,24 @@ final class RolloutFleet {
     /** How long a rollout condition may take (the driver ticks every 100 ms in these tests). */
     static final Duration SOON = Duration.ofSeconds(20);
 
+    /** The canaries first, then everyone. */
+    static final String CANARY_FIRST = "[{\"selector\":{\"canary\":\"true\"}},{\"percent\":100}]";
+
+    /** A fleet layer that sets {@code postgres.password_file}, with which an own {@code password_env} does not compose. */
+    static final String PASSWORD_FILE_FLEET = "[collector]\npush_interval = 30\n\n[postgres]\npassword_file = \"/tmp/x/pw\"\n";
+
     private final int port;
     private final ApiClient admin;
 
     RolloutFleet(int port, ApiClient admin) {
         this.port = port;
         this.admin = admin;
+    }
+
+    /** A server whose rollout driver ticks every 100 ms and hands its lease on after 2 s. */
+    static RunningServer server() {
+        return new RunningServer(s -> s.withRollouts(s.rollouts().withTick(Duration.ofMillis(100))
+                .withLease(Duration.ofSeconds(2))));
     }
 
     static JsonObject json(String body) {
@@ -106,6 +118,11 @@ final class RolloutFleet {
         Member m = register(name, labelsJson);
         m.applied();
         return m;
+    }
+
+    /** The fleet layer's current version. */
+    int fleetVersion() {
+        return Integer.parseInt(admin.get("/api/v1/fleet/config").headers().firstValue("X-Config-Version").orElse("0"));
     }
 
     void group(String id, String selectorJson) {

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,11 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RolloutNotRolledBackIT {
 
     @RegisterExtension
-    static final RunningServer SERVER = new RunningServer(s -> s.withRollouts(s.rollouts()
-            .withTick(Duration.ofMillis(100)).withLease(Duration.ofSeconds(2))));
+    static final RunningServer SERVER = RolloutFleet.server();
 
-    private static final String CANARY_FIRST = "[{\"selector\":{\"canary\":\"true\"}},{\"percent\":100}]";
-    private static final String FLEET = "[collector]\npush_interval = 30\n\n[postgres]\npassword_file = \"/tmp/x/pw\"\n";
     private static final String WITHOUT_PASSWORD_FILE = "[collector]\npush_interval = 30\n";
     private static final String PASSWORD_ENV = "[postgres]\npassword_env = \"PGPASSWORD\"\n";
 
@@ -48,10 +44,6 @@ class RolloutNotRolledBackIT {
         HttpResponse<String> r = m.client.get("/api/v1/config/" + m.id);
         assertEquals(200, r.statusCode(), r.body());
         return r;
-    }
-
-    private static int fleetVersion() {
-        return Integer.parseInt(header(admin.get("/api/v1/fleet/config"), "X-Config-Version"));
     }
 
     /** What the agent receives, its number and its sources: all three stay as they were. */
@@ -85,7 +77,7 @@ class RolloutNotRolledBackIT {
 
     @Test
     void aCanaryWhoseOwnLayerChangedDuringTheRolloutKeepsTheStagedVersionWhenItRollsBackAndIsNamed() {
-        assertEquals(201, admin.putToml("/api/v1/fleet/config", FLEET).statusCode());
+        assertEquals(201, admin.putToml("/api/v1/fleet/config", RolloutFleet.PASSWORD_FILE_FLEET).statusCode());
         fleet.group("prod", "{\"env\":\"prod\"}");
         assertEquals(201, admin.putToml("/api/v1/groups/prod/config", "[collector]\npush_interval = 30\n").statusCode());
         RolloutFleet.Member a1 = fleet.seen("a1", "{\"env\":\"prod\",\"canary\":\"true\"}");
@@ -93,9 +85,9 @@ class RolloutNotRolledBackIT {
         RolloutFleet.Member b1 = fleet.seen("b1", "{\"env\":\"prod\"}");
         String a1Document = a1.document();
         int b1Revision = b1.revision();
-        int current = fleetVersion();
+        int current = fleet.fleetVersion();
 
-        long id = fleet.start("fleet", WITHOUT_PASSWORD_FILE, CANARY_FIRST, 300, 60);
+        long id = fleet.start("fleet", WITHOUT_PASSWORD_FILE, RolloutFleet.CANARY_FIRST, 300, 60);
         int staged = current + 1;
         String stagedSha = a5.sha();
         assertEquals(201, admin.putToml("/api/v1/config/" + a5.id, PASSWORD_ENV).statusCode(),
@@ -109,7 +101,7 @@ class RolloutNotRolledBackIT {
         JsonObject back = fleet.awaitState(id, "rolled_back");
 
         assertTrue(back.getString("reason").startsWith("wave 1 of 2 failed: 1 of 2 members failed"), back.toString());
-        assertEquals(staged + 1, fleetVersion());
+        assertEquals(staged + 1, fleet.fleetVersion());
         assertEquals(a1Document, a1.document(), "the other canary went back");
         assertEquals(b1Revision, b1.revision(), "the next wave never moved");
         keeps(a5, before);
@@ -124,7 +116,7 @@ class RolloutNotRolledBackIT {
         assertTrue(a5.effective().getBoolean("valid"));
 
         // An abort leaves such a member behind in the same way.
-        long second = fleet.start("fleet", WITHOUT_PASSWORD_FILE, CANARY_FIRST, 300, 60);
+        long second = fleet.start("fleet", WITHOUT_PASSWORD_FILE, RolloutFleet.CANARY_FIRST, 300, 60);
         int secondStaged = staged + 2;
         assertEquals(201, admin.putToml("/api/v1/config/" + a1.id, PASSWORD_ENV).statusCode());
         HttpResponse<String> a1Before = served(a1);

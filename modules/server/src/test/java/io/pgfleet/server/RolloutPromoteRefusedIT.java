@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
-import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,11 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RolloutPromoteRefusedIT {
 
     @RegisterExtension
-    static final RunningServer SERVER = new RunningServer(s -> s.withRollouts(s.rollouts()
-            .withTick(Duration.ofMillis(100)).withLease(Duration.ofSeconds(2))));
+    static final RunningServer SERVER = RolloutFleet.server();
 
-    private static final String CANARY_FIRST = "[{\"selector\":{\"canary\":\"true\"}},{\"percent\":100}]";
-    private static final String FLEET = "[collector]\npush_interval = 30\n\n[postgres]\npassword_file = \"/tmp/x/pw\"\n";
     private static final String PASSWORD_ENV = "[collector]\npush_interval = 30\n\n[postgres]\npassword_env = \"PGPASSWORD\"\n";
 
     private static RolloutFleet fleet;
@@ -38,10 +34,6 @@ class RolloutPromoteRefusedIT {
         fleet = new RolloutFleet(SERVER.port(), admin);
     }
 
-    private static int fleetVersion() {
-        return Integer.parseInt(admin.get("/api/v1/fleet/config").headers().firstValue("X-Config-Version").orElse("0"));
-    }
-
     private static String audit() {
         HttpResponse<String> r = admin.get("/api/v1/audit?limit=200");
         assertEquals(200, r.statusCode(), r.body());
@@ -50,13 +42,13 @@ class RolloutPromoteRefusedIT {
 
     @Test
     void aPromoteThatWouldMakeAMemberInvalidIsRefusedNamingItAndChangesNothingUntilItsOwnLayerIsFixed() {
-        assertEquals(201, admin.putToml("/api/v1/fleet/config", FLEET).statusCode());
+        assertEquals(201, admin.putToml("/api/v1/fleet/config", RolloutFleet.PASSWORD_FILE_FLEET).statusCode());
         RolloutFleet.Member a1 = fleet.seen("a1", "{\"canary\":\"true\"}");
         RolloutFleet.Member a2 = fleet.seen("a2", "{}");
-        int current = fleetVersion();
+        int current = fleet.fleetVersion();
 
         // A long bake and deadline: the driver leaves the rollout in wave 1 while the test steers it.
-        long id = fleet.start("fleet", PASSWORD_ENV, CANARY_FIRST, 3600, 3600);
+        long id = fleet.start("fleet", PASSWORD_ENV, RolloutFleet.CANARY_FIRST, 3600, 3600);
         int staged = current + 1;
         assertTrue(a1.document().contains("password_env"), "the canary received the staged version");
         a1.applied();
@@ -94,7 +86,7 @@ class RolloutPromoteRefusedIT {
         assertEquals(1, still.getInt("current_wave"));
         assertEquals("", still.getString("reason"));
         assertFalse(still.getJsonArray("timeline").toString().contains("rolled_back"), still.toString());
-        assertEquals(current, fleetVersion());
+        assertEquals(current, fleet.fleetVersion());
         assertEquals(a1Document, a1.document());
         assertTrue(a1.document().contains("password_env"), "the canary keeps the staged version");
         assertEquals(a1Revision, a1.revision());
@@ -109,7 +101,7 @@ class RolloutPromoteRefusedIT {
         JsonObject done = RolloutFleet.json(promoted.body());
         assertEquals("completed", done.getString("state"), done.toString());
         assertEquals("promoted by admin in wave 1 of 2", done.getString("reason"));
-        assertEquals(staged, fleetVersion());
+        assertEquals(staged, fleet.fleetVersion());
         assertTrue(a2.document().contains("password_env") && a2.document().contains("port = 6432"), a2.document());
         assertTrue(a1.document().contains("password_env"));
     }

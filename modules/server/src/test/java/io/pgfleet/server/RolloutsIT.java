@@ -11,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -27,10 +26,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class RolloutsIT {
 
     @RegisterExtension
-    static final RunningServer SERVER = new RunningServer(s -> s.withRollouts(s.rollouts()
-            .withTick(Duration.ofMillis(100)).withLease(Duration.ofSeconds(2))));
-
-    private static final String CANARY_FIRST = "[{\"selector\":{\"canary\":\"true\"}},{\"percent\":100}]";
+    static final RunningServer SERVER = RolloutFleet.server();
 
     private static RolloutFleet fleet;
     private static ApiClient admin;
@@ -77,7 +73,7 @@ class RolloutsIT {
                 fleet.seen("c1-b", "{\"suite\":\"c1\"}"), fleet.seen("c1-c", "{\"suite\":\"c1\"}"));
         assertEquals(201, admin.putToml("/api/v1/groups/c1/config", "[collector]\npush_interval = 30\n").statusCode());
 
-        long id = fleet.start("group/c1", "[collector]\npush_interval = 20\n", CANARY_FIRST, 0, 60);
+        long id = fleet.start("group/c1", "[collector]\npush_interval = 20\n", RolloutFleet.CANARY_FIRST, 0, 60);
         JsonObject started = fleet.rollout(id);
         assertEquals("running", started.getString("state"));
         assertEquals(1, wave(started, 1).getInt("members"));
@@ -94,7 +90,7 @@ class RolloutsIT {
         conflict(admin.putToml("/api/v1/groups/c1/config", "[collector]\npush_interval = 5\n"), "rollout-in-progress");
         conflict(admin.postJson("/api/v1/groups/c1/config/rollback", "{\"to_version\":1}"), "rollout-in-progress");
         conflict(delete("/api/v1/groups/c1"), "rollout-in-progress");
-        conflict(fleet.startRequest("group/c1", "[collector]\npush_interval = 7\n", CANARY_FIRST, 0, 60),
+        conflict(fleet.startRequest("group/c1", "[collector]\npush_interval = 7\n", RolloutFleet.CANARY_FIRST, 0, 60),
                 "rollout-in-progress");
         // A collector's own layer is still published, over the staged version.
         assertEquals(201, admin.putToml("/api/v1/config/" + canary.id, "[postgres]\nport = 6432\n").statusCode());
@@ -139,7 +135,7 @@ class RolloutsIT {
         String canarySha = canary.sha();
         List<Integer> before = rest.stream().map(RolloutFleet.Member::revision).toList();
 
-        long id = fleet.start("group/f1", "[collector]\npush_interval = 20\n", CANARY_FIRST, 0, 60);
+        long id = fleet.start("group/f1", "[collector]\npush_interval = 20\n", RolloutFleet.CANARY_FIRST, 0, 60);
         assertEquals(canaryBefore + 1, canary.revision());
         canary.failed("postgres.password_file /etc/pgfleet/pw does not exist on this host", canarySha);
         JsonObject back = fleet.awaitState(id, "rolled_back");
@@ -173,7 +169,7 @@ class RolloutsIT {
         RolloutFleet.Member other = fleet.seen("d1-a", "{\"suite\":\"d1\"}");
         String canaryDocument = canary.document();
 
-        long id = fleet.start("group/d1", "[postgres]\npassword_env = \"PGPASSWORD\"\n", CANARY_FIRST, 0, 60);
+        long id = fleet.start("group/d1", "[postgres]\npassword_env = \"PGPASSWORD\"\n", RolloutFleet.CANARY_FIRST, 0, 60);
         // Valid with the version it has; not with the staged one, which it has not received.
         assertEquals(201, admin.putToml("/api/v1/config/" + other.id, previous).statusCode());
         canary.applied();
@@ -195,7 +191,7 @@ class RolloutsIT {
         fleet.group("s1", "{\"suite\":\"s1\"}");
         RolloutFleet.Member canary = fleet.seen("s1-canary", "{\"suite\":\"s1\",\"canary\":\"true\"}");
         fleet.seen("s1-a", "{\"suite\":\"s1\"}");
-        long id = fleet.start("group/s1", "[collector]\npush_interval = 20\n", CANARY_FIRST, 0, 1);
+        long id = fleet.start("group/s1", "[collector]\npush_interval = 20\n", RolloutFleet.CANARY_FIRST, 0, 1);
         JsonObject back = fleet.awaitState(id, "rolled_back");
         JsonObject failure = back.getJsonArray("failures").getJsonObject(0);
         assertEquals(canary.id, failure.getString("collector_id"));
@@ -212,7 +208,7 @@ class RolloutsIT {
         assertEquals(201, admin.putToml("/api/v1/groups/m1/config", "[collector]\npush_interval = 30\n").statusCode());
         RolloutFleet.Member canary = fleet.seen("m1-canary", "{\"suite\":\"m1\",\"canary\":\"true\"}");
         RolloutFleet.Member other = fleet.seen("m1-a", "{\"suite\":\"m1\"}");
-        long id = fleet.start("group/m1", "[collector]\npush_interval = 18\n", CANARY_FIRST, 0, 5);
+        long id = fleet.start("group/m1", "[collector]\npush_interval = 18\n", RolloutFleet.CANARY_FIRST, 0, 5);
         assertTrue(canary.document().contains("push_interval = 18"));
 
         // The group's membership and precedence are what the waves were planned and are judged on.
@@ -347,7 +343,7 @@ class RolloutsIT {
             conflict(fleet.command(first, command), "rollout-state");
         }
 
-        long second = fleet.start("group/p1", "[collector]\npush_interval = 40\n", CANARY_FIRST, 0, 60);
+        long second = fleet.start("group/p1", "[collector]\npush_interval = 40\n", RolloutFleet.CANARY_FIRST, 0, 60);
         assertTrue(canary.document().contains("push_interval = 40"));
         JsonObject aborted = RolloutFleet.json(fleet.command(second, "abort").body());
         assertEquals("rolled_back", aborted.getString("state"));
