@@ -101,18 +101,33 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase {
         if (refreshToken == null || refreshToken.isBlank() || refreshToken.length() > 200) {
             return new TokenResult.Refused("no refresh token");
         }
-        return switch (refreshTokens.consumeRefreshToken(Secrets.hash(refreshToken), clock.instant(), reuseGrace)) {
+        TokenIssuer.NextRefreshToken next = issuer.nextRefreshToken();
+        return switch (refreshTokens.consumeRefreshToken(Secrets.hash(refreshToken), next.stored(), clock.instant(),
+                reuseGrace)) {
             case RefreshTokenStorePort.Consumption.Rejected r -> new TokenResult.Refused("unknown, expired or revoked refresh token");
             case RefreshTokenStorePort.Consumption.Reused r -> {
                 audit.recordAudit(new AuditEntry(clock.instant(), actor, AuditAction.REFRESH_TOKEN_REUSED,
-                        new AuditSubject.OfServer(), 0, "a spent refresh token was presented again; its family "
-                        + r.familyId() + " is revoked"));
+                        new AuditSubject.OfServer(), 0, reuse(r.reuse()) + "; its family " + r.familyId()
+                        + " is revoked"));
                 yield new TokenResult.Refused("refresh token used twice; every token of its family is revoked");
             }
+            // The successor is stored whatever the principal's state: refused here, it reaches nobody.
             case RefreshTokenStorePort.Consumption.Consumed c -> current(c.principal())
-                    .<TokenResult>map(p -> new TokenResult.Issued(issuer.issue(p, c.familyId())))
+                    .<TokenResult>map(p -> new TokenResult.Issued(issuer.pair(p, next)))
                     .orElseGet(() -> new TokenResult.Refused(c.principal().subject() + " is disabled or gone"));
         };
+    }
+
+    /** What gave a second holder away, for the audit trail (not a switch: one on an enum compiles to a class of its own). */
+    private static String reuse(RefreshTokenStorePort.Reuse reuse) {
+        if (reuse == RefreshTokenStorePort.Reuse.SUCCESSOR_USED) {
+            return "a spent refresh token was presented again within the reuse grace, but the token it had"
+                    + " been exchanged for was already used: two holders";
+        }
+        if (reuse == RefreshTokenStorePort.Reuse.SUPERSEDED) {
+            return "a refresh token replaced by a retry of the token before it was presented: two holders";
+        }
+        return "a spent refresh token was presented again";
     }
 
     /** The principal as it is now: a user's current role, or nothing when disabled or gone. */

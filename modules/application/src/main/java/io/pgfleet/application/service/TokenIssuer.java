@@ -37,7 +37,30 @@ final class TokenIssuer {
         return issue(principal, familyId, tx::saveRefreshToken);
     }
 
-    TokenPair issue(Principal principal, String familyId) {
+    /**
+     * A refresh token not stored yet: the store keeps it in the transaction that spends the token
+     * it replaces, so a retry of that token finds it there.
+     *
+     * @param token  the token, for the answer
+     * @param stored what the store keeps of it
+     */
+    record NextRefreshToken(String token, RefreshTokenStorePort.Successor stored) {
+    }
+
+    NextRefreshToken nextRefreshToken() {
+        Instant now = clock.instant();
+        String refresh = Secrets.randomToken();
+        return new NextRefreshToken(refresh, new RefreshTokenStorePort.Successor(Secrets.hash(refresh), now,
+                now.plus(settings.refreshTokenTtl())));
+    }
+
+    /** The pair of a fresh access token and a refresh token already stored. */
+    TokenPair pair(Principal principal, NextRefreshToken refresh) {
+        AccessTokenPort.IssuedAccessToken access = accessTokens.issue(principal, clock.instant());
+        return new TokenPair(principal, access.token(), access.expiresAt(), refresh.token());
+    }
+
+    private TokenPair issue(Principal principal, String familyId) {
         return issue(principal, familyId, refreshTokens::saveRefreshToken);
     }
 

@@ -18,6 +18,9 @@ import java.util.Optional;
  */
 public final class TokenPersistenceAdapter implements RefreshTokenStorePort, EnrolmentTokenStorePort {
 
+    /** First key of the advisory locks of refresh-token families (the second is the family's hash). */
+    private static final int FAMILY_LOCK = 0x70676672;
+
     private final DbClient db;
 
     TokenPersistenceAdapter(DbClient db) {
@@ -42,34 +45,74 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
     }
 
     @Override
-    public Consumption consumeRefreshToken(String tokenHash, Instant now, java.time.Duration reuseGrace) {
+    public Consumption consumeRefreshToken(String tokenHash, Successor successor, Instant now,
+                                           java.time.Duration reuseGrace) {
         return Rows.guard("using a refresh token", () -> Rows.inTransaction(db, tx -> {
-            Optional<DbRow> row = tx.get("""
+            // One refresh of a family at a time, on every instance: a retry and the use of the
+            // token it replaces (or two retries) are decided one after the other, and never lock
+            // each other's rows in opposite orders.
+            if (tx.get("SELECT pg_advisory_xact_lock(?, hashtext(family_id)) IS NULL AS locked FROM refresh_tokens"
+                    + " WHERE token_hash = ?", FAMILY_LOCK, tokenHash).isEmpty()) {
+                return new Consumption.Rejected();
+            }
+            DbRow r = tx.get("""
                     SELECT family_id, subject, role, expires_at, used_at IS NOT NULL AS used,
-                           revoked_at IS NOT NULL AS revoked, used_at > ? AS within_grace
-                    FROM refresh_tokens WHERE token_hash = ? FOR UPDATE""", Rows.timestamp(now.minus(reuseGrace)), tokenHash);
-            if (row.isEmpty()) {
-                return new Consumption.Rejected();
-            }
-            DbRow r = row.get();
+                           revoked_at IS NOT NULL AS revoked, superseded_at IS NOT NULL AS superseded,
+                           used_at > ? AS within_grace
+                    FROM refresh_tokens WHERE token_hash = ? FOR UPDATE""",
+                    Rows.timestamp(now.minus(reuseGrace)), tokenHash).orElseThrow();
             String family = Rows.text(r, "family_id");
-            if (r.column("revoked").get(Boolean.class) || !now.isBefore(Rows.instant(r, "expires_at"))) {
+            if (!now.isBefore(Rows.instant(r, "expires_at"))) {
                 return new Consumption.Rejected();
             }
-            if (r.column("used").get(Boolean.class) && Boolean.TRUE.equals(r.column("within_grace").get(Boolean.class))) {
+            if (flag(r, "superseded")) {
+                // A retry of the token before it replaced this one, and someone presents it all the
+                // same: it did reach a holder, so two hold the family. Audited once, while there is
+                // anything left to revoke.
+                return revokeFamily(tx, family, now) > 0
+                        ? new Consumption.Reused(family, Reuse.SUPERSEDED) : new Consumption.Rejected();
+            }
+            if (flag(r, "revoked")) {
+                return new Consumption.Rejected();
+            }
+            if (flag(r, "used") && flag(r, "within_grace")) {
                 // The answer to the first use was probably lost (restart, timeout, 503): the same
-                // holder asks again, and gets a fresh pair of the same family instead of a lock-out.
-                return new Consumption.Consumed(new Principal(Rows.text(r, "subject"), Role.parse(Rows.text(r, "role"))), family);
-            }
-            if (r.column("used").get(Boolean.class)) {
+                // holder asks again. Its earlier successors never reached it, so they are
+                // superseded and the new one takes their place; one already used did reach
+                // someone, who is then not the holder asking now.
+                // Locked, for an instance of an earlier release uses a token without the family lock.
+                if (tx.query("SELECT used_at IS NOT NULL AS used FROM refresh_tokens WHERE parent_hash = ?"
+                        + " AND superseded_at IS NULL FOR UPDATE", tokenHash).toList().stream()
+                        .anyMatch(c -> flag(c, "used"))) {
+                    revokeFamily(tx, family, now);
+                    return new Consumption.Reused(family, Reuse.SUCCESSOR_USED);
+                }
+                tx.update("UPDATE refresh_tokens SET superseded_at = ?, revoked_at = ? WHERE parent_hash = ?"
+                        + " AND revoked_at IS NULL", Rows.timestamp(now), Rows.timestamp(now), tokenHash);
+            } else if (flag(r, "used")) {
                 // Reuse means the token leaked: whoever holds any token of this family loses it.
-                tx.update("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
-                        Rows.timestamp(now), family);
-                return new Consumption.Reused(family);
+                revokeFamily(tx, family, now);
+                return new Consumption.Reused(family, Reuse.SPENT);
+            } else {
+                tx.update("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?", Rows.timestamp(now), tokenHash);
             }
-            tx.update("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?", Rows.timestamp(now), tokenHash);
+            tx.insert("""
+                            INSERT INTO refresh_tokens (token_hash, family_id, subject, role, issued_at, expires_at,
+                                                        parent_hash)
+                            VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                    successor.tokenHash(), family, Rows.text(r, "subject"), Rows.text(r, "role"),
+                    Rows.timestamp(successor.issuedAt()), Rows.timestamp(successor.expiresAt()), tokenHash);
             return new Consumption.Consumed(new Principal(Rows.text(r, "subject"), Role.parse(Rows.text(r, "role"))), family);
         }));
+    }
+
+    private static boolean flag(DbRow r, String column) {
+        return Boolean.TRUE.equals(r.column(column).get(Boolean.class));
+    }
+
+    private static long revokeFamily(io.helidon.dbclient.DbExecute tx, String family, Instant now) {
+        return tx.update("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
+                Rows.timestamp(now), family);
     }
 
     @Override

@@ -23,16 +23,20 @@ public interface RefreshTokenStorePort {
     void saveRefreshToken(String tokenHash, String familyId, Principal principal, Instant issuedAt, Instant expiresAt);
 
     /**
-     * Uses a token once, atomically. Presented again within {@code reuseGrace} of its first use
-     * (the answer to that use was lost), it is consumed again and the family goes on; presented
-     * again later, its whole family is revoked.
+     * Uses a token once and stores its successor, in one transaction. Presented again within
+     * {@code reuseGrace} of its first use (the answer to that use was lost), it is consumed again:
+     * the successors it was exchanged for before are superseded (revoked; nobody received them) and
+     * the new one takes their place, unless one of them was already used, which means two holders
+     * (the family forked): the family is revoked. A superseded token presented later, or a spent
+     * token presented after the grace, revokes the family too.
      *
      * @param tokenHash  SHA-256 of the presented token
+     * @param successor  the token that replaces it, stored only when it is consumed
      * @param now        the current time
      * @param reuseGrace how long after its first use a token may be presented once more
      * @return what happened
      */
-    Consumption consumeRefreshToken(String tokenHash, Instant now, java.time.Duration reuseGrace);
+    Consumption consumeRefreshToken(String tokenHash, Successor successor, Instant now, java.time.Duration reuseGrace);
 
     /**
      * Revokes every token of a user (disabled, or password changed); never a collector's, even one
@@ -52,10 +56,31 @@ public interface RefreshTokenStorePort {
      */
     void revokeRefreshTokensOfCollector(CollectorId collectorId, Instant now);
 
+    /**
+     * The refresh token that replaces a consumed one, of the same family and subject.
+     *
+     * @param tokenHash SHA-256 of the new token
+     * @param issuedAt  issue time
+     * @param expiresAt expiry
+     */
+    record Successor(String tokenHash, Instant issuedAt, Instant expiresAt) {
+    }
+
+    /** Why presenting a refresh token revoked its family. */
+    enum Reuse {
+        /** A spent token presented after the reuse grace. */
+        SPENT,
+        /** A spent token presented within the grace, though a token it was exchanged for was already used. */
+        SUCCESSOR_USED,
+        /** A token replaced by a retry of the one before it: whoever retried is not its only holder. */
+        SUPERSEDED
+    }
+
     /** The outcome of presenting a refresh token. */
     sealed interface Consumption {
         /**
-         * First use of a current token: it is now spent.
+         * First use of a current token (or a retry within the grace): it is now spent, and the
+         * successor is stored.
          *
          * @param principal whom it refreshes
          * @param familyId  its family, for the successor
@@ -64,11 +89,12 @@ public interface RefreshTokenStorePort {
         }
 
         /**
-         * Already used once: the family is now revoked.
+         * Held by two: the family is now revoked.
          *
          * @param familyId the revoked family
+         * @param reuse    what gave it away
          */
-        record Reused(String familyId) implements Consumption {
+        record Reused(String familyId, Reuse reuse) implements Consumption {
         }
 
         /** Unknown, expired or revoked. */
