@@ -55,12 +55,16 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
                     + " WHERE token_hash = ?", FAMILY_LOCK, tokenHash).isEmpty()) {
                 return new Consumption.Rejected();
             }
-            DbRow r = tx.get("""
+            Optional<DbRow> row = tx.get("""
                     SELECT family_id, subject, role, expires_at, used_at IS NOT NULL AS used,
                            revoked_at IS NOT NULL AS revoked, superseded_at IS NOT NULL AS superseded,
                            used_at > ? AS within_grace
                     FROM refresh_tokens WHERE token_hash = ? FOR UPDATE""",
-                    Rows.timestamp(now.minus(reuseGrace)), tokenHash).orElseThrow();
+                    Rows.timestamp(now.minus(reuseGrace)), tokenHash);
+            if (row.isEmpty()) {
+                return new Consumption.Rejected(); // purged meanwhile
+            }
+            DbRow r = row.get();
             String family = Rows.text(r, "family_id");
             if (!now.isBefore(Rows.instant(r, "expires_at"))) {
                 return new Consumption.Rejected();
