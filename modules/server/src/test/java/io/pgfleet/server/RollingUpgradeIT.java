@@ -91,6 +91,7 @@ class RollingUpgradeIT {
                 assertEquals(200, onOld.statusCode());
                 assertEquals(onOld.body(), onNew.body(), "both serve the same document");
                 assertEquals(version(onOld), version(onNew));
+                refreshTokensRotateThroughEitherRelease(old.port(), fresh.port());
 
                 // A publish through the new instance wakes a watch held on the old one, and the reverse.
                 publishSeenThroughTheOther(adminNew, adminOld, "roll-1", "[collector]\npush_interval = 23\n");
@@ -120,6 +121,29 @@ class RollingUpgradeIT {
         } finally {
             ServerProcess.deleteTree(dir);
         }
+    }
+
+    /**
+     * A session's refresh tokens rotate through old and new instances alike, and a lost answer's
+     * retry through the new one is answered; the old one refuses the pair that retry replaced.
+     */
+    private static void refreshTokensRotateThroughEitherRelease(int oldPort, int newPort) {
+        String r1 = refreshToken(new ApiClient(oldPort).login("admin", ServerSettings.TEST_ADMIN_PASSWORD));
+        String r2 = refreshToken(refresh(newPort, r1));
+        String r3 = refreshToken(refresh(oldPort, r2));
+        String lost = refreshToken(refresh(newPort, r3));
+        String retried = refreshToken(refresh(newPort, r3));
+        assertEquals(401, refresh(oldPort, lost).statusCode(), "the replaced pair is revoked for the old release too");
+        refreshToken(refresh(oldPort, retried));
+    }
+
+    private static HttpResponse<String> refresh(int port, String token) {
+        return new ApiClient(port).postJson("/api/v1/auth/refresh", "{\"refresh_token\":\"" + token + "\"}");
+    }
+
+    private static String refreshToken(HttpResponse<String> answer) {
+        assertEquals(200, answer.statusCode(), answer.body());
+        return ApiClient.field(answer.body(), "refresh_token");
     }
 
     /** Registers a collector as its agent does, gives the client its token, and answers its id. */
