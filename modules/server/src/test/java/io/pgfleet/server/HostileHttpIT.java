@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -157,6 +158,16 @@ class HostileHttpIT {
      * {@code Long.parseLong} after a trim took {@code +1} and {@code %201} (a decoded space) but not
      * {@code 1e2}: an integer parameter is now plain ASCII digits, whatever the parameter.
      */
+    @Test
+    void aUsersUnknownRoleIsRefusedNamingOnlyTheRolesAUserCanHold() {
+        for (String role : java.util.List.of("root", "collector")) {
+            HttpResponse<String> r = admin.postJson("/api/v1/users",
+                    "{\"username\":\"role-" + role + "\",\"password\":\"a-long-password-1\",\"role\":\"" + role + "\"}");
+            assertProblem(r, 400, "users hold admin, operator or viewer");
+            assertFalse(r.body().contains("or collector"), r.body());
+        }
+    }
+
     @Test
     void integerQueryParametersArePlainDigitsAlone() {
         for (String v : new String[] {"%2B1", "%201", "1%20", "1e2", "-1", "0x10", "%EF%BC%91", ""}) {

@@ -121,14 +121,9 @@ final class UsersHttpService implements ApiService {
     }
 
     private static Role role(String raw) {
-        try {
-            Role r = Role.parse(raw);
-            if (!r.isHuman()) {
-                throw new IllegalArgumentException("users hold admin, operator or viewer");
-            }
-            return r;
-        } catch (IllegalArgumentException e) {
-            throw new ApiException(Problem.badRequest(e.getMessage()));
-        }
+        // Only the roles a user can hold are named: "collector" is a role, but not a user's.
+        return java.util.Arrays.stream(Role.values()).filter(Role::isHuman).filter(r -> r.label().equals(raw))
+                .findFirst().orElseThrow(() -> new ApiException(Problem.badRequest("unknown role '" + raw
+                        + "'; users hold admin, operator or viewer")));
     }
 }
