@@ -113,14 +113,19 @@ class EmbeddedDatabaseIT {
         assertTrue(alarming.isEmpty(), "the library's warnings: " + alarming);
     }
 
+    /** A row whose presence after a restart shows the database came back with its data. */
+    private static void keepARow(DatabaseSettings settings) throws Exception {
+        try (Connection c = DriverManager.getConnection(settings.url(), settings.user(), settings.password());
+             Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE kept (x int)");
+            s.execute("INSERT INTO kept VALUES (42)");
+        }
+    }
+
     private static void killedAndStartedAgain(Path dataDir) throws Exception {
         try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
             DatabaseSettings settings = db.settings(2);
-            try (Connection c = DriverManager.getConnection(settings.url(), settings.user(), settings.password());
-                 Statement s = c.createStatement()) {
-                s.execute("CREATE TABLE kept (x int)");
-                s.execute("INSERT INTO kept VALUES (42)");
-            }
+            keepARow(settings);
             // The OOM killer or an operator's kill -9 on the postmaster: its backends follow it.
             long postmaster = Long.parseLong(Files.readAllLines(dataDir.resolve("postgres/postmaster.pid")).get(0).strip());
             ProcessHandle.of(postmaster).orElseThrow().destroyForcibly();
@@ -157,11 +162,7 @@ class EmbeddedDatabaseIT {
         logger.addHandler(capture);
         try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
             DatabaseSettings settings = db.settings(2);
-            try (Connection c = DriverManager.getConnection(settings.url(), settings.user(), settings.password());
-                 Statement s = c.createStatement()) {
-                s.execute("CREATE TABLE kept (x int)");
-                s.execute("INSERT INTO kept VALUES (42)");
-            }
+            keepARow(settings);
             long killedAt;
             String failure;
             // The postmaster killed, and its port taken by some other local process during the outage.

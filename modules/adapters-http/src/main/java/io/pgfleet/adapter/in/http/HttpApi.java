@@ -152,15 +152,17 @@ public final class HttpApi {
             // The console's static files answer a conditional GET this way: the browser's copy is current.
             res.status(Status.NOT_MODIFIED_304);
             res.send();
-        } else if ((e instanceof NotFoundException || e.status() == Status.NOT_FOUND_404)
-                && !routes.methodsOf(req.path().rawPath()).isEmpty()) {
+            return;
+        }
+        boolean notFound = e instanceof NotFoundException || e.status() == Status.NOT_FOUND_404;
+        List<String> allowed = notFound ? routes.methodsOf(req.path().rawPath()) : List.of();
+        if (!allowed.isEmpty()) {
             // The path exists, the method does not (RFC 9110 §15.5.6): say which ones do.
-            List<String> allowed = routes.methodsOf(req.path().rawPath());
             res.header(HeaderNames.ALLOW, String.join(", ", allowed));
             new Problem(Status.METHOD_NOT_ALLOWED_405, "method-not-allowed", "Method not allowed",
                     req.prologue().method().text() + " is not a method of " + req.path().path() + "; it takes "
                             + String.join(", ", allowed)).send(res);
-        } else if (e instanceof NotFoundException || e.status() == Status.NOT_FOUND_404) {
+        } else if (notFound) {
             Problem.notFound("no-such-endpoint", "there is no " + req.prologue().method().text() + " "
                     + req.path().path()).send(res);
         } else if (e.status().code() >= 400 && e.status().code() < 500) {
