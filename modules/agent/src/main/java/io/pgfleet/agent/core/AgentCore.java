@@ -671,6 +671,7 @@ public final class AgentCore {
      * (from the server or the last-known-good), never against the defaults.
      */
     private Optional<String> cutsOff(EffectiveConfig next) {
+        // Asked only when the probe of the new target read nothing: a probe that answered reached it.
         EffectiveConfig.PostgresTarget target = next.postgres();
         EffectiveConfig.PostgresTarget now = current.postgres();
         if (appliedVersion == 0 || !collecting || target.equals(now) || !monitorsPostgres(next)
@@ -719,14 +720,15 @@ public final class AgentCore {
             refuse(version, problem.get(), fromServer, newEtag);
             return Optional.empty();
         }
-        Optional<String> cutOff = cutsOff(next);
+        // Only now, inside the allow-lists, is the database touched: what it offers decides whether the
+        // collectors the version enables can run here, and goes to the server with the report.
+        Optional<HostFacts.PostgresFacts> facts = probe(next.postgres());
+        Optional<String> cutOff = facts.isPresent() ? Optional.empty() : cutsOff(next);
         if (cutOff.isPresent()) {
             refuse(version, cutOff.get(), fromServer, newEtag);
             return Optional.empty();
         }
-        // Only now, inside the allow-lists, is the database touched: what it offers decides whether the
-        // collectors the version enables can run here, and goes to the server with the report.
-        probed = probe(next.postgres());
+        probed = facts;
         List<CapabilityGap> lacking = probed.map(pg -> CapabilityCheck.requirements(next, pg)).orElse(List.of());
         if (!lacking.isEmpty()) {
             refuse(version, "this host lacks what the configuration needs: " + lacking.stream().map(CapabilityGap::toString)
