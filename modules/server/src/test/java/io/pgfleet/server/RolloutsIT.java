@@ -161,29 +161,51 @@ class RolloutsIT {
     }
 
     @Test
-    void theDriverRollsBackAWaveThatWouldMakeAMemberWhoseOwnLayerChangedInvalid() {
+    void theDriverPausesAtAWaveThatWouldMakeAMemberWhoseOwnLayerChangedInvalidAndGoesOnOnceItIsFixed() {
         fleet.group("d1", "{\"suite\":\"d1\"}");
         String previous = "[postgres]\npassword_file = \"/tmp/x/pw\"\n";
         assertEquals(201, admin.putToml("/api/v1/groups/d1/config", previous).statusCode());
         RolloutFleet.Member canary = fleet.seen("d1-canary", "{\"suite\":\"d1\",\"canary\":\"true\"}");
         RolloutFleet.Member other = fleet.seen("d1-a", "{\"suite\":\"d1\"}");
-        String canaryDocument = canary.document();
 
         long id = fleet.start("group/d1", "[postgres]\npassword_env = \"PGPASSWORD\"\n", RolloutFleet.CANARY_FIRST, 0, 60);
         // Valid with the version it has; not with the staged one, which it has not received.
         assertEquals(201, admin.putToml("/api/v1/config/" + other.id, previous).statusCode());
+        int otherRevision = other.revision();
         canary.applied();
-        JsonObject back = fleet.awaitState(id, "rolled_back");
+        JsonObject held = fleet.awaitState(id, "paused");
 
-        // Nobody to refuse it to: the driver rolls back, naming the member and its error.
-        assertEquals("wave 2 would make 1 member's configuration invalid", back.getString("reason"));
-        JsonObject failure = back.getJsonArray("failures").getJsonObject(0);
-        assertEquals(other.id, failure.getString("collector_id"));
-        assertTrue(failure.getString("error").startsWith("group/d1@2: ")
-                && failure.getString("error").contains("set either password_file or password_env, not both"), failure.toString());
-        assertEquals(List.of("3 rollout-rollback:" + id, "2 rollout:" + id, "1 put"), sources("/api/v1/groups/d1/config"));
-        assertEquals(canaryDocument, canary.document(), "the canary went back");
-        assertTrue(other.document().contains("password_file") && !other.document().contains("password_env"));
+        // Nobody to refuse it to, and the canary runs the version well: the driver pauses, naming
+        // the member and its error, and takes nothing back.
+        JsonObject pause = fleet.rollout(id).getJsonArray("timeline").getValuesAs(JsonObject.class).stream()
+                .filter(e -> e.getString("kind").equals("paused")).findFirst().orElseThrow();
+        assertTrue(pause.getString("by").startsWith("rollout-driver@"), pause.toString());
+        assertTrue(pause.getString("detail").startsWith("paused in wave 1: wave 2 would make 1 member's configuration"
+                + " invalid: " + other.id + " (group/d1@2: ") && pause.getString("detail").contains(
+                "set either password_file or password_env, not both"), pause.toString());
+        assertEquals(1, held.getInt("current_wave"));
+        assertTrue(canary.document().contains("password_env"), "the canary keeps the version it runs");
+        assertEquals(otherRevision, other.revision());
+        assertEquals(List.of("2 rollout:" + id, "1 put"), sources("/api/v1/groups/d1/config"));
+        assertTrue(admin.get("/api/v1/audit?limit=200").body().contains("rollout " + id + ": paused in wave 1: wave 2"));
+
+        // Resumed as it is, it would pause again: refused, naming the member, nothing changed.
+        HttpResponse<String> refused = fleet.command(id, "resume");
+        assertEquals(422, refused.statusCode(), refused.body());
+        assertTrue(refused.body().contains("rollout " + id + " was not resumed and nothing changed (it is still paused"
+                + " in wave 1 of 2)") && refused.body().contains("\"collector_id\":\"" + other.id + "\""), refused.body());
+        assertEquals("paused", fleet.rollout(id).getString("state"));
+
+        // Fixed (its own document no longer sets what the staged version replaces): resumed, it goes on.
+        assertEquals(201, admin.putToml("/api/v1/config/" + other.id, "[collector]\npush_interval = 30\n")
+                .statusCode());
+        HttpResponse<String> resumed = fleet.command(id, "resume");
+        assertEquals(200, resumed.statusCode(), resumed.body());
+        fleet.awaitWave(id, 2);
+        assertTrue(other.document().contains("password_env"), other.document());
+        other.applied();
+        fleet.awaitState(id, "completed");
+        assertTrue(canary.document().contains("password_env"));
     }
 
     @Test

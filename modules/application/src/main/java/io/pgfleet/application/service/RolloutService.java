@@ -213,6 +213,15 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
             } else {
                 step = r.abort(now, actor.name(), seen);
             }
+            if (command == Command.RESUME && step instanceof Step.Changed) {
+                // Resumed, the rollout would only pause again at its next step: say so now, naming the
+                // members whose own layers still do not compose with the staged version.
+                Optional<LayerComposer.Refused> blocked = completionRefused(tx, r, now);
+                if (blocked.isPresent()) {
+                    return Outcome.rollback(new ControlResult.MembersInvalid(r, command, blocked.get().members(),
+                            blocked.get().total()));
+                }
+            }
             return switch (step) {
                 case Step.Refused refused -> Outcome.rollback(new ControlResult.Refused(refused.reason()));
                 case Step.Wait w -> Outcome.rollback(new ControlResult.Done(r));
@@ -289,7 +298,8 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
                 tx.updateRollout(c.next(), driver);
                 tx.appendTimeline(before.id(), by(c.events(), who));
                 tx.audit(new AuditEntry(now, actor, c.next().state() == RolloutState.PAUSED ? AuditAction.ROLLOUT_PAUSED
-                        : AuditAction.ROLLOUT_RESUMED, new AuditSubject.OfServer(), 0, "rollout " + before.id()));
+                        : AuditAction.ROLLOUT_RESUMED, new AuditSubject.OfServer(), 0, "rollout " + before.id() + ": "
+                        + c.events().get(0).detail()));
                 return Outcome.commit(new Applied(c.next(), List.of()));
             }
             case Step.StartWave s -> {
@@ -298,8 +308,8 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
                 switch (composer.session().recompute(only(members, wave),
                         world.withStaging(new StagedLayer(staged, receivers, before.id().value())), now)) {
                     case LayerComposer.Refused r -> {
-                        return apply(tx, before, refusedRollBack(before, now, "wave " + s.next().startedWaves(), r),
-                                actor, driver, now);
+                        return apply(tx, before, held(before, now, "wave " + s.next().startedWaves(), r), actor,
+                                driver, now);
                     }
                     case LayerComposer.Ok ok -> {
                         tx.updateRollout(s.next(), driver);
@@ -318,9 +328,10 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
                         if (driver.isEmpty()) {
                             // An operator's promote (the only command that completes): refused, nothing
                             // changes, so that the own layers can be fixed and the promote made again.
-                            return Outcome.rollback(new ControlResult.MembersInvalid(before, r.members(), r.total()));
+                            return Outcome.rollback(new ControlResult.MembersInvalid(before, Command.PROMOTE,
+                                    r.members(), r.total()));
                         }
-                        return apply(tx, before, refusedRollBack(before, now, "completing", r), actor, driver, now);
+                        return apply(tx, before, held(before, now, "completing", r), actor, driver, now);
                     }
                     case LayerComposer.Ok ok -> {
                         tx.updateRollout(c.next(), driver);
@@ -403,14 +414,42 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
     }
 
     /**
-     * A step of the driver's that would make members invalid (their own layers changed since the
-     * start) rolls back instead: it has nobody to refuse it to, and the version cannot reach them.
+     * A step of the driver's that would make members invalid (their own layers changed during the
+     * rollout and do not compose with the staged version) pauses the rollout instead: nobody is
+     * there to refuse it to, and rolling back would take the version from every member that runs
+     * it well because of one host's own document. The timeline and the audit name the members.
      */
-    private static Step.RollBack refusedRollBack(Rollout before, Instant now, String what, LayerComposer.Refused r) {
-        List<MemberFailure> failures = r.members().stream()
-                .map((MemberErrors m) -> new MemberFailure(m.collectorId(), m.errors().get(0).layer() + ": " + m.errors().get(0).error())).toList();
-        return (Step.RollBack) before.rollBack(now, what + " would make " + r.total()
-                + (r.total() == 1 ? " member's configuration" : " members' configurations") + " invalid", failures);
+    private static Step.Changed held(Rollout before, Instant now, String what, LayerComposer.Refused r) {
+        String named = r.members().stream().limit(NAMED_IN_TIMELINE)
+                .map((MemberErrors m) -> m.collectorId() + " (" + m.errors().get(0).layer() + ": "
+                        + m.errors().get(0).error() + ")")
+                .reduce((a, b) -> a + ", " + b).orElse("");
+        // The driver steps only a running rollout (evaluate waits otherwise), which can always be held.
+        return (Step.Changed) before.hold(now, what + " would make " + r.total()
+                + (r.total() == 1 ? " member's configuration" : " members' configurations") + " invalid: " + named
+                + (r.total() > NAMED_IN_TIMELINE ? " …" : "")
+                + "; fix their own layers, then resume the rollout (or abort it)");
+    }
+
+    /** How many members a held rollout's timeline entry names. */
+    private static final int NAMED_IN_TIMELINE = 5;
+
+    /**
+     * Whether completing the rollout now would make members invalid: every member composed with the
+     * staged version as the layer's current one.
+     */
+    private Optional<LayerComposer.Refused> completionRefused(RolloutStorePort.Transaction tx, Rollout r, Instant now) {
+        LayerComposer.World world = LayerComposer.World.read(tx);
+        Optional<StagedLayer> staging = world.staging(r.layer());
+        if (staging.isEmpty()) {
+            return Optional.empty();
+        }
+        List<LayerMember> members = selector(world, r.layer()).map(s -> tx.lockMembers(List.of(s))).orElse(List.of());
+        if (composer.session().recompute(members, world.withoutStaging(r.layer()).withLayer(staging.get().staged()), now)
+                instanceof LayerComposer.Refused refused) {
+            return Optional.of(refused);
+        }
+        return Optional.empty();
     }
 
     // ---- views

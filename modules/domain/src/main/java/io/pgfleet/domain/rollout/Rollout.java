@@ -348,6 +348,25 @@ public record Rollout(RolloutId id, LayerId layer, ConfigVersion stagedVersion, 
     }
 
     /**
+     * The driver's pause: the next step cannot be taken (the next wave, or the completion, would
+     * make members' effective documents invalid because their own layers changed during the
+     * rollout). Rolling back would take the version from every member that runs it well because of
+     * one host's own document; held, the rollout waits until the operator fixes those documents and
+     * resumes, or aborts.
+     *
+     * @param now    when
+     * @param reason what cannot be done and why, naming the members
+     * @return the change, or a refusal unless running
+     */
+    public Step hold(Instant now, String reason) {
+        if (state != RolloutState.RUNNING) {
+            return refused("paused");
+        }
+        return new Step.Changed(with(RolloutState.PAUSED, startedWaves, waveStartedAt, results, Optional.empty()),
+                List.of(new TimelineEvent(now, "paused", "paused in wave " + startedWaves + ": " + reason)));
+    }
+
+    /**
      * Resumes the progression; the current wave's deadline and bake count from now.
      *
      * @param now when

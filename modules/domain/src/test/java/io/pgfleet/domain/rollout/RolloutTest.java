@@ -264,6 +264,22 @@ class RolloutTest {
     }
 
     @Test
+    void aHeldRolloutIsPausedInItsWaveWithTheReasonAndKeepsWhatItReached() {
+        Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.ByPercent(50), new WaveSpec.ByPercent(100)), 0, 0, 60),
+                fleet(4));
+        Step.Changed held = assertInstanceOf(Step.Changed.class, r.hold(T0.plusSeconds(5), "wave 2 would make it invalid"));
+        assertEquals(RolloutState.PAUSED, held.next().state());
+        assertEquals(1, held.next().startedWaves(), "no wave started");
+        assertEquals(r.receivers(), held.next().receivers(), "the members that received the version keep it");
+        assertEquals(List.of("paused"), held.events().stream().map(TimelineEvent::kind).toList());
+        assertEquals("paused in wave 1: wave 2 would make it invalid", held.events().get(0).detail());
+        assertEquals(new Step.Wait(Optional.empty()), held.next().evaluate(T0.plusSeconds(500), silent(held.next())),
+                "nothing moves until an operator resumes");
+        assertInstanceOf(Step.Refused.class, held.next().hold(T0.plusSeconds(6), "again"));
+        assertInstanceOf(Step.Changed.class, held.next().resume(T0.plusSeconds(7), "bob"));
+    }
+
+    @Test
     void promoteCompletesAbortRollsBackAndAFinishedRolloutRefusesEverything() {
         Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.ByPercent(10), new WaveSpec.ByPercent(100)), 0, 0, 60),
                 fleet(10));

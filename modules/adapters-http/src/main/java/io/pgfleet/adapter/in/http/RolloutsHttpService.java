@@ -277,20 +277,21 @@ final class RolloutsHttpService implements ApiService {
             case ControlRolloutUseCase.ControlResult.NotFound n -> notFound(res, id);
             case ControlRolloutUseCase.ControlResult.Refused r -> new Problem(Status.CONFLICT_409, "rollout-state",
                     "The rollout's state does not allow this", r.reason() + "; nothing changed").send(res);
-            case ControlRolloutUseCase.ControlResult.MembersInvalid m -> promoteRefused(m).send(res);
+            case ControlRolloutUseCase.ControlResult.MembersInvalid m -> membersRefused(m).send(res);
         }
     }
 
     /**
-     * The answer to a promote that would give members an invalid effective document: the same as a
-     * publish that would, naming them, and saying that the rollout goes on as it was.
+     * The answer to a promote or resume that would give members an invalid effective document: the
+     * same as a publish that would, naming them, and saying that the rollout stays as it was.
      */
-    private static Problem promoteRefused(ControlRolloutUseCase.ControlResult.MembersInvalid m) {
+    private static Problem membersRefused(ControlRolloutUseCase.ControlResult.MembersInvalid m) {
         Rollout r = m.rollout();
         String where = r.state().label() + " in wave " + r.startedWaves() + " of " + r.waves().size();
-        return LayersHttpService.membersInvalid(m.members(), m.total(), "rollout " + r.id() + " was not promoted and"
-                + " nothing changed (it is still " + where + "); fix their own layers, then promote again", Map.of(
-                "rollout", r.id().value(), "state", r.state().label()));
+        String verb = m.command() == ControlRolloutUseCase.Command.RESUME ? "resume" : "promote";
+        return LayersHttpService.membersInvalid(m.members(), m.total(), "rollout " + r.id() + " was not " + verb
+                + "d and nothing changed (it is still " + where + "); fix their own layers, then " + verb + " again",
+                Map.of("rollout", r.id().value(), "state", r.state().label()));
     }
 
     // ---- JSON

@@ -6,6 +6,7 @@ import io.pgfleet.domain.rollout.Rollout;
 import io.pgfleet.domain.rollout.RolloutId;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * An operator's commands on a rollout: pause, resume, promote (complete now) and abort (roll back now).
@@ -52,17 +53,20 @@ public interface ControlRolloutUseCase {
         }
 
         /**
-         * A promote refused because the staged version would make members' effective documents
-         * invalid (their own layers, changed during the rollout, do not compose with it); nothing
-         * changed, the rollout goes on as it was.
+         * A promote or resume refused because the staged version would make members' effective
+         * documents invalid (their own layers, changed during the rollout, do not compose with it);
+         * nothing changed, the rollout goes on as it was.
          *
          * @param rollout the rollout, as it still is
+         * @param command the command refused: {@link Command#PROMOTE} or {@link Command#RESUME}
          * @param members the first of them with their errors
          * @param total   how many there are
          */
-        record MembersInvalid(Rollout rollout, List<MemberErrors> members, int total) implements ControlResult {
+        record MembersInvalid(Rollout rollout, Command command, List<MemberErrors> members, int total)
+                implements ControlResult {
             /** Copies the list. */
             public MembersInvalid {
+                Objects.requireNonNull(command, "command");
                 members = List.copyOf(members);
             }
         }
