@@ -205,7 +205,18 @@
     document.getElementById('who').textContent = session.subject + ' (' + session.role + ')';
   }
 
-  document.getElementById('logout').addEventListener('click', () => endSession('Logged out.'));
+  document.getElementById('logout').addEventListener('click', () => {
+    const refresh = session.refresh;
+    endSession('Logged out.');
+    // The page has forgotten the tokens; the server ends the session too, so that they stop working
+    // everywhere (a copy taken from this page included). Its answer changes nothing here.
+    if (refresh) {
+      fetch('/api/v1/auth/logout', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refresh_token: refresh }),
+        cache: 'no-store', credentials: 'omit', redirect: 'error', keepalive: true
+      }).catch(() => {});
+    }
+  });
 
   function stopPage() {
     pageTimers.forEach(t => clearInterval(t));

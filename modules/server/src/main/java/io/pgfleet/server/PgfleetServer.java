@@ -315,7 +315,8 @@ public final class PgfleetServer implements AutoCloseable {
                 .loadUser(storage.users()).saveUser(storage.users())
                 .hasher(new Pbkdf2PasswordHasher(Pbkdf2PasswordHasher.DEFAULT_ITERATIONS, limits.hashThreads(),
                         limits.hashQueue()))
-                .accessTokens(jwt).signingKeys(jwt).refreshTokens(storage.tokens()).enrolments(storage.tokens())
+                .accessTokens(jwt).signingKeys(jwt).refreshTokens(storage.tokens()).sessions(storage.tokens())
+                .enrolments(storage.tokens())
                 .secrets(storage.keys())
                 .purge(storage.retention()).samplePartitions(storage.samplePartitions()).recordAudit(storage.audit())
                 .settings(settings.security())

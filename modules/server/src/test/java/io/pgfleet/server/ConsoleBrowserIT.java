@@ -337,10 +337,14 @@ class ConsoleBrowserIT {
                 + "     return res; })); });"
                 + " };");
         b.await(d -> b.script("return typeof window.__releaseRefresh === 'function'"));
+        long sessions = liveSessions("admin");
         b.awaitElement("#logout").click();
         b.awaitElement("#login-form");
+        // The server ended the session too: its tokens stop working wherever a copy of them is.
+        b.await(d -> liveSessions("admin") == sessions - 1);
         b.script("window.__releaseRefresh()");
         b.await(d -> b.script("return window.__refreshRead === true"));
+        assertEquals(sessions - 1, liveSessions("admin"), "the held refresh found the session ended");
 
         assertFalse(b.driver().findElement(By.id("top")).isDisplayed(), "the header of a session is not back");
         assertTrue(b.awaitElement("#login-message").getText().contains("Logged out."), b.awaitElement("#login-message").getText());
@@ -351,6 +355,16 @@ class ConsoleBrowserIT {
                 + " || document.getElementById('rollouts') !== null"));
         assertTrue(b.all("#rollouts").isEmpty(), "not logged back in");
         b.awaitElement("#login-form");
+    }
+
+    /** How many sessions (refresh-token families) of a user are going on. */
+    private static long liveSessions(String user) {
+        try {
+            return SERVER.database().count("SELECT count(DISTINCT family_id) FROM refresh_tokens WHERE subject = ?"
+                    + " AND revoked_at IS NULL", user);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

@@ -1,8 +1,8 @@
 package io.pgfleet.application.service;
 
 import io.pgfleet.application.port.in.AuthenticateQuery.Authentication;
+import io.pgfleet.application.port.out.AccessTokenPort.TokenCheck;
 import io.pgfleet.application.port.out.ConfigChangeFeedPort;
-import io.pgfleet.domain.access.Principal;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigVersion;
 
@@ -14,7 +14,7 @@ import java.util.function.Function;
 
 /**
  * Remembers for a moment whether a token's subject is still active (user enabled, collector not
- * revoked), so that a burst of requests costs one lookup instead of one each. The instance that
+ * revoked) and its session not ended, so that a burst of requests costs one lookup instead of one each. The instance that
  * disables a user or revokes a collector forgets it at once; other instances when they hear of the
  * change ({@link ConfigChangeFeedPort.Listener#principalChanged}), or within {@link #TTL} for a
  * request's first check when that announcement is lost.
@@ -31,8 +31,9 @@ final class ActivePrincipals implements ConfigChangeFeedPort.Listener {
     private record Entry(Authentication answer, long expiresAt) {
     }
 
-    private final ConcurrentHashMap<Principal, Entry> entries = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Principal, CompletableFuture<Authentication>> lookups = new ConcurrentHashMap<>();
+    // Keyed by principal and session: a session ended while another of the same subject goes on.
+    private final ConcurrentHashMap<TokenCheck.Valid, Entry> entries = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<TokenCheck.Valid, CompletableFuture<Authentication>> lookups = new ConcurrentHashMap<>();
     private final HeldWatchesOfCallers watches;
 
     /** With held watches that nothing else registers (tests of the cache alone). */
@@ -45,7 +46,7 @@ final class ActivePrincipals implements ConfigChangeFeedPort.Listener {
         this.watches = watches;
     }
 
-    Authentication check(Principal principal, Function<Principal, Authentication> lookup) {
+    Authentication check(TokenCheck.Valid principal, Function<TokenCheck.Valid, Authentication> lookup) {
         long now = System.nanoTime();
         Entry e = entries.get(principal);
         if (e != null && now - e.expiresAt() < 0) {
@@ -80,7 +81,7 @@ final class ActivePrincipals implements ConfigChangeFeedPort.Listener {
      * {@link #check}. For a request that already passed a check and waited: it asks the database
      * only about principals changed on this instance meanwhile.
      */
-    Authentication recheck(Principal principal, Function<Principal, Authentication> lookup) {
+    Authentication recheck(TokenCheck.Valid principal, Function<TokenCheck.Valid, Authentication> lookup) {
         Entry e = entries.get(principal);
         return e != null ? e.answer() : check(principal, lookup);
     }
@@ -105,9 +106,9 @@ final class ActivePrincipals implements ConfigChangeFeedPort.Listener {
      * watches on this instance: each checks its caller again at once, with nothing cached to answer it.
      */
     void forget(String subject) {
-        entries.keySet().removeIf(p -> p.subject().equals(subject));
+        entries.keySet().removeIf(p -> p.principal().subject().equals(subject));
         // Requests from now on do not join a lookup that began before the change.
-        lookups.keySet().removeIf(p -> p.subject().equals(subject));
+        lookups.keySet().removeIf(p -> p.principal().subject().equals(subject));
         // After the answers are gone, so an ended watch's second check cannot find the old one.
         watches.changed(subject);
     }

@@ -4,6 +4,7 @@ import io.pgfleet.application.port.in.AuthenticateQuery;
 import io.pgfleet.application.port.in.AuthenticateQuery.Authentication;
 import io.pgfleet.application.port.out.AccessTokenPort;
 import io.pgfleet.application.port.out.LoadCollectorPort;
+import io.pgfleet.application.port.out.LoadSessionPort;
 import io.pgfleet.application.port.out.LoadUserPort;
 import io.pgfleet.domain.access.AccessDecision;
 import io.pgfleet.domain.access.AccessPolicy;
@@ -24,9 +25,11 @@ final class AuthenticationService implements AuthenticateQuery {
     private final LoadCollectorPort collectors;
     private final Clock clock;
     private final ActivePrincipals active;
+    private final LoadSessionPort sessions;
 
-    AuthenticationService(AccessTokenPort tokens, LoadUserPort users, LoadCollectorPort collectors, Clock clock,
-                          ActivePrincipals active) {
+    AuthenticationService(AccessTokenPort tokens, LoadUserPort users, LoadCollectorPort collectors,
+                          LoadSessionPort sessions, Clock clock, ActivePrincipals active) {
+        this.sessions = sessions;
         this.tokens = tokens;
         this.users = users;
         this.collectors = collectors;
@@ -38,7 +41,7 @@ final class AuthenticationService implements AuthenticateQuery {
     public Authentication authenticate(String accessToken) {
         return switch (tokens.verify(accessToken, clock.instant())) {
             case AccessTokenPort.TokenCheck.Invalid i -> new Authentication.Rejected(i.reason());
-            case AccessTokenPort.TokenCheck.Valid v -> active.check(v.principal(), this::active);
+            case AccessTokenPort.TokenCheck.Valid v -> active.check(v, this::active);
         };
     }
 
@@ -46,12 +49,21 @@ final class AuthenticationService implements AuthenticateQuery {
     public Authentication authenticateAgain(String accessToken) {
         return switch (tokens.verify(accessToken, clock.instant())) {
             case AccessTokenPort.TokenCheck.Invalid i -> new Authentication.Rejected(i.reason());
-            case AccessTokenPort.TokenCheck.Valid v -> active.recheck(v.principal(), this::active);
+            case AccessTokenPort.TokenCheck.Valid v -> active.recheck(v, this::active);
         };
     }
 
-    /** A genuine token is not enough: its user must still be enabled with that role, its collector not revoked. */
-    private Authentication active(Principal p) {
+    /**
+     * A genuine token is not enough: its user must still be enabled with that role, its collector not
+     * revoked, and the session it was issued in not ended (logged out, its refresh token reused, the
+     * user's password changed): ending a session ends its access tokens too, not only its refresh
+     * token.
+     */
+    private Authentication active(AccessTokenPort.TokenCheck.Valid token) {
+        Principal p = token.principal();
+        if (token.session().isPresent() && !sessions.isSessionLive(token.session().get())) {
+            return new Authentication.Rejected("the session of " + p.subject() + " has ended");
+        }
         if (p.role() == Role.COLLECTOR) {
             return collectors.loadCollector(CollectorId.of(p.subject()))
                     .filter(c -> !c.revoked())

@@ -1,5 +1,6 @@
 package io.pgfleet.application.service;
 
+import io.pgfleet.application.port.in.EndSessionUseCase;
 import io.pgfleet.application.port.in.LoginUseCase;
 import io.pgfleet.application.port.in.RefreshTokenUseCase;
 import io.pgfleet.application.port.in.TokenResult;
@@ -24,7 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
-final class LoginService implements LoginUseCase, RefreshTokenUseCase {
+final class LoginService implements LoginUseCase, RefreshTokenUseCase, EndSessionUseCase {
 
     private final LoadUserPort users;
     private final LoadCollectorPort collectors;
@@ -113,9 +114,17 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase {
             }
             // The successor is stored whatever the principal's state: refused here, it reaches nobody.
             case RefreshTokenStorePort.Consumption.Consumed c -> current(c.principal())
-                    .<TokenResult>map(p -> new TokenResult.Issued(issuer.pair(p, next)))
+                    .<TokenResult>map(p -> new TokenResult.Issued(issuer.pair(p, c.familyId(), next)))
                     .orElseGet(() -> new TokenResult.Refused(c.principal().subject() + " is disabled or gone"));
         };
+    }
+
+    @Override
+    public boolean endSession(String refreshToken) {
+        if (refreshToken == null || refreshToken.isBlank() || refreshToken.length() > 200) {
+            return false;
+        }
+        return refreshTokens.endSession(Secrets.hash(refreshToken), clock.instant());
     }
 
     /** What gave a second holder away, for the audit trail (not a switch: one on an enum compiles to a class of its own). */

@@ -54,9 +54,9 @@ final class TokenIssuer {
                 now.plus(settings.refreshTokenTtl())));
     }
 
-    /** The pair of a fresh access token and a refresh token already stored. */
-    TokenPair pair(Principal principal, NextRefreshToken refresh) {
-        AccessTokenPort.IssuedAccessToken access = accessTokens.issue(principal, clock.instant());
+    /** The pair of a fresh access token of the family and a refresh token already stored. */
+    TokenPair pair(Principal principal, String familyId, NextRefreshToken refresh) {
+        AccessTokenPort.IssuedAccessToken access = accessTokens.issue(principal, familyId, clock.instant());
         return new TokenPair(principal, access.token(), access.expiresAt(), refresh.token());
     }
 
@@ -72,7 +72,7 @@ final class TokenIssuer {
 
     private TokenPair issue(Principal principal, String familyId, RefreshTokenSink sink) {
         Instant now = clock.instant();
-        AccessTokenPort.IssuedAccessToken access = accessTokens.issue(principal, now);
+        AccessTokenPort.IssuedAccessToken access = accessTokens.issue(principal, familyId, now);
         String refresh = Secrets.randomToken();
         sink.save(Secrets.hash(refresh), familyId, principal, now, now.plus(settings.refreshTokenTtl()));
         return new TokenPair(principal, access.token(), access.expiresAt(), refresh);

@@ -10,6 +10,7 @@ import io.pgfleet.application.port.in.UseCases;
 import io.pgfleet.application.port.out.AccessTokenPort;
 import io.pgfleet.application.port.out.AppendConfigRevisionPort;
 import io.pgfleet.application.port.out.CheckDatabasePort;
+import io.pgfleet.application.port.out.LoadSessionPort;
 import io.pgfleet.application.port.out.ConfigChangeFeedPort;
 import io.pgfleet.application.port.out.CountFleetPort;
 import io.pgfleet.application.port.out.EnrolmentTokenStorePort;
@@ -97,6 +98,7 @@ public final class UseCaseFactory {
         private AccessTokenPort accessTokens;
         private SigningKeyStorePort signingKeys;
         private RefreshTokenStorePort refreshTokens;
+        private LoadSessionPort sessions;
         private EnrolmentTokenStorePort enrolments;
         private ServerSecretPort secrets;
         private PurgeExpiredDataPort purge;
@@ -237,6 +239,12 @@ public final class UseCaseFactory {
         /** @param port the shared signing keys @return this builder */
         public Builder signingKeys(SigningKeyStorePort port) {
             this.signingKeys = port;
+            return this;
+        }
+
+        /** @param port whether the session an access token names is going on @return this builder */
+        public Builder sessions(LoadSessionPort port) {
+            this.sessions = port;
             return this;
         }
 
@@ -390,7 +398,8 @@ public final class UseCaseFactory {
                     recordAudit, settings.refreshReuseGrace());
             SigningKeyService keys = new SigningKeyService(signingKeys, accessTokens.keyRetirementDelay(), clock);
             AccessUseCases access = new AccessUseCases(
-                    new AuthenticationService(accessTokens, loadUser, loadCollector, clock, active), login, login,
+                    new AuthenticationService(accessTokens, loadUser, loadCollector, sessions, clock, active), login,
+                    login, login,
                     new UserService(loadUser, saveUser, hasher, refreshTokens, clock, active), keys,
                     new SecurityBootstrapService(keys, saveUser, secrets, hasher, clock), callerWatches);
 
@@ -418,7 +427,7 @@ public final class UseCaseFactory {
                 {loadHistory, "loadHistory"}, {changes, "changes"}, {parser, "parser"}, {loadAudit, "loadAudit"},
                 {saveReport, "saveReport"}, {saveBatch, "saveBatch"}, {loadFleet, "loadFleet"}, {database, "database"},
                 {countFleet, "countFleet"}, {loadUser, "loadUser"}, {saveUser, "saveUser"}, {hasher, "hasher"}, {accessTokens, "accessTokens"},
-                {signingKeys, "signingKeys"}, {refreshTokens, "refreshTokens"}, {enrolments, "enrolments"},
+                {signingKeys, "signingKeys"}, {refreshTokens, "refreshTokens"}, {sessions, "sessions"}, {enrolments, "enrolments"},
                 {secrets, "secrets"}, {purge, "purge"}, {samplePartitions, "samplePartitions"}, {recordAudit, "recordAudit"}, {layerStore, "layerStore"},
                 {registrationStore, "registrationStore"},
                 {loadLayers, "loadLayers"}, {rolloutStore, "rolloutStore"}, {loadRollouts, "loadRollouts"},

@@ -1,6 +1,7 @@
 package io.pgfleet.application.service;
 
 import io.pgfleet.application.port.in.AuthenticateQuery.Authentication;
+import io.pgfleet.application.port.out.AccessTokenPort.TokenCheck;
 import io.pgfleet.application.port.in.CallerWatchesUseCase;
 import io.pgfleet.application.port.in.WatchHold;
 import io.pgfleet.domain.access.Principal;
@@ -15,6 +16,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HeldWatchesOfCallersTest {
+
+    /** A token's verdict for the principal, as an access token of an earlier release (no session) gives it. */
+    private static TokenCheck.Valid of(Principal p) {
+        return new TokenCheck.Valid(p, java.util.Optional.empty());
+    }
+
 
     private static final Principal AGENT = new Principal("db-1", Role.COLLECTOR);
     private static final Principal OTHER_AGENT = new Principal("db-2", Role.COLLECTOR);
@@ -43,14 +50,14 @@ class HeldWatchesOfCallersTest {
     void aChangeHeardFromAnotherInstanceEndsTheWatchesAndIsLookedUpAgain() {
         HeldWatchesOfCallers watches = new HeldWatchesOfCallers();
         ActivePrincipals active = new ActivePrincipals(watches);
-        active.check(AGENT, Authentication.Authenticated::new);
+        active.check(of(AGENT), v -> new Authentication.Authenticated(v.principal()));
         WatchHold hold = new WatchHold();
         watches.hold(AGENT, watches.mark(), hold);
 
         active.principalChanged("db-1");
 
         assertTrue(hold.ended());
-        assertInstanceOf(Authentication.Rejected.class, active.recheck(AGENT, p -> new Authentication.Rejected("revoked")),
+        assertInstanceOf(Authentication.Rejected.class, active.recheck(of(AGENT), p -> new Authentication.Rejected("revoked")),
                 "the ended watch's second check asks the database, not the answer cached before the change");
     }
 
@@ -58,8 +65,8 @@ class HeldWatchesOfCallersTest {
     void aResyncEndsNoWatchButEveryCachedAnswerIsLookedUpAgain() {
         HeldWatchesOfCallers watches = new HeldWatchesOfCallers();
         ActivePrincipals active = new ActivePrincipals(watches);
-        active.check(AGENT, Authentication.Authenticated::new);
-        active.check(VIEWER, Authentication.Authenticated::new);
+        active.check(of(AGENT), v -> new Authentication.Authenticated(v.principal()));
+        active.check(of(VIEWER), v -> new Authentication.Authenticated(v.principal()));
         WatchHold hold = new WatchHold();
         watches.hold(AGENT, watches.mark(), hold);
 
@@ -67,13 +74,13 @@ class HeldWatchesOfCallersTest {
 
         assertFalse(hold.ended());
         AtomicInteger lookups = new AtomicInteger();
-        active.recheck(AGENT, p -> {
+        active.recheck(of(AGENT), p -> {
             lookups.incrementAndGet();
-            return new Authentication.Authenticated(p);
+            return new Authentication.Authenticated(p.principal());
         });
-        active.recheck(VIEWER, p -> {
+        active.recheck(of(VIEWER), p -> {
             lookups.incrementAndGet();
-            return new Authentication.Authenticated(p);
+            return new Authentication.Authenticated(p.principal());
         });
         assertEquals(2, lookups.get());
     }

@@ -5,6 +5,7 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.application.port.in.AccessUseCases;
+import io.pgfleet.application.port.in.EndSessionUseCase;
 import io.pgfleet.application.port.in.LoginUseCase;
 import io.pgfleet.application.port.in.RefreshTokenUseCase;
 import io.pgfleet.application.port.in.RotateSigningKeyUseCase;
@@ -20,7 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * {@code /api/v1/auth}: logging in, refreshing, rotating the signing key.
+ * {@code /api/v1/auth}: logging in, refreshing, logging out, rotating the signing key.
  */
 final class AuthHttpService implements ApiService {
 
@@ -28,6 +29,7 @@ final class AuthHttpService implements ApiService {
 
     private final LoginUseCase login;
     private final RefreshTokenUseCase refresh;
+    private final EndSessionUseCase endSession;
     private final RotateSigningKeyUseCase rotate;
 
     private final HttpMetrics metrics;
@@ -36,6 +38,7 @@ final class AuthHttpService implements ApiService {
         this.metrics = metrics;
         this.login = identity.login();
         this.refresh = identity.refresh();
+        this.endSession = identity.endSession();
         this.rotate = identity.rotateSigningKey();
     }
 
@@ -43,6 +46,7 @@ final class AuthHttpService implements ApiService {
     public void routes(ApiRoutes.Rules rules) {
         rules.post("/login", RouteAccess.open("logging in is how a caller gets a token"), this::login)
                 .post("/refresh", RouteAccess.open("the refresh token in the body is the credential"), this::refresh)
+                .post("/logout", RouteAccess.open("the refresh token in the body is the credential"), this::logout)
                 .post("/signing-keys", RouteAccess.allowed(Operation.MANAGE_USERS), this::rotate);
     }
 
@@ -65,6 +69,22 @@ final class AuthHttpService implements ApiService {
         Jsons.onlyFields(body, "refresh_token");
         answer(res, refresh.refresh(string(body, "refresh_token"), Callers.anonymous(req)),
                 "the refresh token is not accepted; log in again");
+    }
+
+    /**
+     * Ends the session of the refresh token in the body: its refresh tokens and the access tokens
+     * issued in it stop working on every instance. {@code 204} whether or not the token was known:
+     * either way no session of that token goes on, and a guess learns nothing.
+     */
+    private void logout(ServerRequest req, ServerResponse res) {
+        JsonObject body = Jsons.readObject(req);
+        Jsons.onlyFields(body, "refresh_token");
+        if (endSession.endSession(string(body, "refresh_token"))) {
+            LOG.log(System.Logger.Level.DEBUG, "a session ended by its holder");
+        }
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.status(Status.NO_CONTENT_204);
+        res.send();
     }
 
     private void rotate(ServerRequest req, ServerResponse res) {

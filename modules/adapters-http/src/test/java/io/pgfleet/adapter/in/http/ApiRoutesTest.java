@@ -54,7 +54,8 @@ class ApiRoutesTest {
 
     /** The only routes anyone may call without a token. */
     private static final Set<String> OPEN = Set.of(
-            "POST /api/v1/auth/login", "POST /api/v1/auth/refresh", "POST /api/v1/collectors/register",
+            "POST /api/v1/auth/login", "POST /api/v1/auth/refresh", "POST /api/v1/auth/logout",
+            "POST /api/v1/collectors/register",
             "GET /observe/metrics", "GET /observe/health", "GET /observe/health/ready", "GET /observe/health/live",
             "GET /api/v1/openapi.json");
 
@@ -75,7 +76,8 @@ class ApiRoutesTest {
                 new CollectorUseCases(unused(ProvisionCollectorUseCase.class), unused(RegisterCollectorUseCase.class),
                         unused(IssueEnrolmentTokenUseCase.class), unused(RevokeCollectorUseCase.class)),
                 new AccessUseCases(unused(AuthenticateQuery.class), unused(LoginUseCase.class),
-                        unused(RefreshTokenUseCase.class), unused(ManageUsersUseCase.class),
+                        unused(RefreshTokenUseCase.class),
+                        unused(io.pgfleet.application.port.in.EndSessionUseCase.class), unused(ManageUsersUseCase.class),
                         unused(RotateSigningKeyUseCase.class), unused(BootstrapSecurityUseCase.class),
                         unused(io.pgfleet.application.port.in.CallerWatchesUseCase.class)),
                 new FleetUseCases(unused(ReportStatusUseCase.class), unused(PushMetricsUseCase.class),

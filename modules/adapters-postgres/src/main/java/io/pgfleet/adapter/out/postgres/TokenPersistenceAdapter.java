@@ -3,6 +3,7 @@ package io.pgfleet.adapter.out.postgres;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
 import io.pgfleet.application.port.out.EnrolmentTokenStorePort;
+import io.pgfleet.application.port.out.LoadSessionPort;
 import io.pgfleet.application.port.out.RefreshTokenStorePort;
 import io.pgfleet.domain.access.Principal;
 import io.pgfleet.domain.access.Role;
@@ -11,12 +12,13 @@ import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.collector.CollectorId;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * Refresh and enrolment tokens, stored only as SHA-256 hashes.
  */
-public final class TokenPersistenceAdapter implements RefreshTokenStorePort, EnrolmentTokenStorePort {
+public final class TokenPersistenceAdapter implements RefreshTokenStorePort, EnrolmentTokenStorePort, LoadSessionPort {
 
     /** First key of the advisory locks of refresh-token families (the second is the family's hash). */
     private static final int FAMILY_LOCK = 0x70676672;
@@ -114,9 +116,39 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
         return Boolean.TRUE.equals(r.column(column).get(Boolean.class));
     }
 
-    private static long revokeFamily(io.helidon.dbclient.DbExecute tx, String family, Instant now) {
-        return tx.update("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
-                Rows.timestamp(now), family);
+    /**
+     * Revokes every token of a family and, when that ended a session, announces its subject: every
+     * instance checks the session's access tokens again (they name it, and end with it).
+     */
+    private static long revokeFamily(io.helidon.dbclient.DbTransaction tx, String family, Instant now) {
+        List<DbRow> revoked = tx.query("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ?"
+                + " AND revoked_at IS NULL RETURNING subject", Rows.timestamp(now), family).toList();
+        revoked.stream().map(r -> Rows.text(r, "subject")).distinct()
+                .forEach(subject -> PostgresChangeFeed.announcePrincipal(tx, subject));
+        return revoked.size();
+    }
+
+    @Override
+    public boolean endSession(String tokenHash, Instant now) {
+        return Rows.guard("ending a session", () -> Rows.inTransaction(db, tx -> {
+            // Ordered with the family's refreshes (the same lock as a refresh takes): a refresh under
+            // way either finishes before, and its new token is revoked with the others, or finds
+            // the family revoked.
+            Optional<DbRow> family = tx.get("SELECT family_id, pg_advisory_xact_lock(?, hashtext(family_id)) IS NULL"
+                    + " AS locked FROM refresh_tokens WHERE token_hash = ?", FAMILY_LOCK, tokenHash);
+            if (family.isEmpty()) {
+                return false;
+            }
+            return revokeFamily(tx, Rows.text(family.get(), "family_id"), now) > 0;
+        }));
+    }
+
+    @Override
+    public boolean isSessionLive(String session) {
+        // A rotation keeps one token of the family unrevoked; a revocation leaves none.
+        return Rows.guard("checking a session", () -> db.execute().get("SELECT EXISTS (SELECT 1 FROM refresh_tokens"
+                        + " WHERE family_id = ? AND revoked_at IS NULL) AS live", session)
+                .map(r -> Boolean.TRUE.equals(r.column("live").get(Boolean.class))).orElse(false));
     }
 
     @Override

@@ -38,6 +38,11 @@ import java.util.stream.Collectors;
  */
 public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePort {
 
+    /** The claim naming the session (refresh-token family) a token was issued in. */
+    static final String SESSION_CLAIM = "sid";
+    /** The longest session id a token may name (this server's are UUIDs, 36 characters). */
+    static final int MAX_SESSION_LENGTH = 64;
+
     /** The issuer of every token. */
     public static final String ISSUER = "pgfleet";
     /** The audience of every token. */
@@ -84,7 +89,10 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
     }
 
     @Override
-    public IssuedAccessToken issue(Principal principal, Instant now) {
+    public IssuedAccessToken issue(Principal principal, String session, Instant now) {
+        if (session.isEmpty() || session.length() > MAX_SESSION_LENGTH) {
+            throw new IllegalArgumentException("a token names the session it was issued in");
+        }
         KeySet set = keys(now, false);
         if (set.newestFirst().isEmpty()) {
             throw new IllegalStateException("no signing key: the security bootstrap has not run");
@@ -99,6 +107,7 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
                 .addAudience(AUDIENCE)
                 .subject(principal.subject())
                 .addPayloadClaim("role", principal.role().label())
+                .addPayloadClaim(SESSION_CLAIM, session)
                 .issueTime(now)
                 .notBefore(now)
                 .expirationTime(expires)
@@ -114,9 +123,9 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
         }
         // The same token comes back with every request of its holder: verified once per key set.
         KeySet current = keys(now, false);
-        Optional<Principal> known = verified.find(token, now, current);
+        Optional<TokenCheck.Valid> known = verified.find(token, now, current);
         if (known.isPresent()) {
-            return new TokenCheck.Valid(known.get());
+            return known.get();
         }
         return verifyFully(token, now, current);
     }
@@ -194,7 +203,7 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
             if (check instanceof TokenCheck.Valid valid) {
                 // Remembered with the key set looked up before the verification: if a reload for an
                 // unknown key id made a newer one meanwhile, the next request verifies again.
-                verified.remember(token, valid.principal(), jwt.expirationTime().orElseThrow().plus(CLOCK_SKEW),
+                verified.remember(token, valid, jwt.expirationTime().orElseThrow().plus(CLOCK_SKEW),
                         current, now);
             }
             return check;
@@ -227,8 +236,18 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
         if (subject.isEmpty() || role.isEmpty() || !(role.get() instanceof JsonString roleName)) {
             return new TokenCheck.Invalid("no subject or role");
         }
+        Optional<JsonValue> sid = jwt.payloadClaim(SESSION_CLAIM);
+        Optional<String> session = Optional.empty();
+        if (sid.isPresent()) {
+            // Absent only in tokens of an earlier release; present, it must be what this server writes.
+            if (!(sid.get() instanceof JsonString s) || s.getString().isEmpty()
+                    || s.getString().length() > MAX_SESSION_LENGTH) {
+                return new TokenCheck.Invalid("bad session");
+            }
+            session = Optional.of(s.getString());
+        }
         try {
-            return new TokenCheck.Valid(new Principal(subject.get(), Role.parse(roleName.getString())));
+            return new TokenCheck.Valid(new Principal(subject.get(), Role.parse(roleName.getString())), session);
         } catch (IllegalArgumentException e) {
             return new TokenCheck.Invalid("bad subject or role");
         }

@@ -1,6 +1,6 @@
 package io.pgfleet.adapter.out.security;
 
-import io.pgfleet.domain.access.Principal;
+import io.pgfleet.application.port.out.AccessTokenPort.TokenCheck;
 
 import java.time.Instant;
 import java.util.Optional;
@@ -36,24 +36,24 @@ final class VerifiedTokens {
     /**
      * A verified token.
      *
-     * @param principal who it names
+     * @param verdict   who it names, and its session
      * @param validUntil the first instant it is no longer accepted (expiry plus clock skew)
      * @param keys      the key set it was verified against
      */
-    private record Entry(Principal principal, Instant validUntil, Object keys) {
+    private record Entry(TokenCheck.Valid verdict, Instant validUntil, Object keys) {
     }
 
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
 
     /**
-     * The principal of a token verified before against this key set, if it is still unexpired.
+     * The verdict on a token verified before against this key set, if it is still unexpired.
      *
      * @param token the token text
      * @param now   the time of the request
      * @param keys  the current key set
-     * @return the principal, or empty when the token must be verified
+     * @return the verdict, or empty when the token must be verified
      */
-    Optional<Principal> find(String token, Instant now, Object keys) {
+    Optional<TokenCheck.Valid> find(String token, Instant now, Object keys) {
         Entry e = entries.get(token);
         if (e == null) {
             return Optional.empty();
@@ -62,26 +62,26 @@ final class VerifiedTokens {
             entries.remove(token, e);
             return Optional.empty();
         }
-        return Optional.of(e.principal());
+        return Optional.of(e.verdict());
     }
 
     /**
      * Remembers a token that was just verified.
      *
      * @param token      the token text
-     * @param principal  who it names
+     * @param verdict    who it names, and its session
      * @param validUntil the first instant it is no longer accepted
      * @param keys       the key set it was verified against
      * @param now        the time of the request
      */
-    void remember(String token, Principal principal, Instant validUntil, Object keys, Instant now) {
+    void remember(String token, TokenCheck.Valid verdict, Instant validUntil, Object keys, Instant now) {
         if (entries.size() >= MAX_ENTRIES) {
             entries.values().removeIf(e -> e.keys() != keys || !now.isBefore(e.validUntil()));
             if (entries.size() >= MAX_ENTRIES) {
                 entries.clear();
             }
         }
-        entries.put(token, new Entry(principal, validUntil, keys));
+        entries.put(token, new Entry(verdict, validUntil, keys));
     }
 
     /** How many tokens are remembered (for tests). */

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
@@ -33,6 +34,7 @@ class JwtAccessTokensTest {
     private static final Duration TTL = Duration.ofMinutes(15);
     private static final Instant T0 = Instant.parse("2026-11-30T12:00:00Z");
     private static final Principal AGENT = new Principal("db-7", Role.COLLECTOR);
+    private static final String SESSION = "3b1f0c9e-6a41-4f7e-9d0a-0c2b7b0f4e11";
 
     /** Keys in memory, the way every instance sees the shared table. */
     private static class Keys implements SigningKeyStorePort {
@@ -74,10 +76,10 @@ class JwtAccessTokensTest {
 
     @Test
     void aRememberedTokenIsRefusedOnceItHasExpired() {
-        String token = tokens.issue(AGENT, T0).token();
+        String token = tokens.issue(AGENT, SESSION, T0).token();
         // Verified (and remembered) several times during its life …
         for (int s = 0; s < 600; s += 60) {
-            assertEquals(new TokenCheck.Valid(AGENT), tokens.verify(token, T0.plusSeconds(s)));
+            assertEquals(new TokenCheck.Valid(AGENT, Optional.of(SESSION)), tokens.verify(token, T0.plusSeconds(s)));
         }
         // … and refused after its expiry plus the 30 s of clock skew, as if it had never been seen.
         Instant past = T0.plus(TTL).plusSeconds(31);
@@ -87,11 +89,11 @@ class JwtAccessTokensTest {
 
     @Test
     void aRememberedTokenIsRefusedOnceItsKeyIsDeleted() {
-        String token = tokens.issue(AGENT, T0).token();
-        assertEquals(new TokenCheck.Valid(AGENT), tokens.verify(token, T0.plusSeconds(1)));
+        String token = tokens.issue(AGENT, SESSION, T0).token();
+        assertEquals(new TokenCheck.Valid(AGENT, Optional.of(SESSION)), tokens.verify(token, T0.plusSeconds(1)));
         tokens.saveSigningKey(newKey("k2", T0.plusSeconds(2)), audit("rotated"));
         // A rotation alone does not end the old key's tokens …
-        assertEquals(new TokenCheck.Valid(AGENT), tokens.verify(token, T0.plusSeconds(3)));
+        assertEquals(new TokenCheck.Valid(AGENT, Optional.of(SESSION)), tokens.verify(token, T0.plusSeconds(3)));
         tokens.deleteSigningKeys(Set.of("k1"), audit("retired k1"));
         // … deleting the key does, at once on this instance.
         assertEquals(new TokenCheck.Invalid("unknown key id"), tokens.verify(token, T0.plusSeconds(4)));
@@ -101,12 +103,12 @@ class JwtAccessTokensTest {
     void anotherInstancesNewKeyIsLearnedEvenRightAfterThisInstanceReloaded() {
         // Instance B has just read the keys (its first token check) …
         JwtAccessTokens onB = new JwtAccessTokens(store, TTL);
-        assertEquals(new TokenCheck.Valid(AGENT), onB.verify(tokens.issue(AGENT, T0).token(), T0));
+        assertEquals(new TokenCheck.Valid(AGENT, Optional.of(SESSION)), onB.verify(tokens.issue(AGENT, SESSION, T0).token(), T0));
         // … when instance A rotates and signs with the new key: B accepts the new key's token at once,
         // although its last reload is only moments old (it waits for the next allowed reload).
         tokens.saveSigningKey(newKey("k2", T0.plusSeconds(1)), audit("rotated"));
-        String fresh = tokens.issue(AGENT, T0.plusSeconds(1)).token();
-        assertEquals(new TokenCheck.Valid(AGENT), onB.verify(fresh, T0.plusSeconds(1)));
+        String fresh = tokens.issue(AGENT, SESSION, T0.plusSeconds(1)).token();
+        assertEquals(new TokenCheck.Valid(AGENT, Optional.of(SESSION)), onB.verify(fresh, T0.plusSeconds(1)));
     }
 
     @Test
@@ -121,12 +123,12 @@ class JwtAccessTokensTest {
         };
         counting.keys.addAll(store.keys);
         JwtAccessTokens checked = new JwtAccessTokens(counting, TTL);
-        assertEquals(new TokenCheck.Valid(AGENT), checked.verify(tokens.issue(AGENT, T0).token(), T0));
+        assertEquals(new TokenCheck.Valid(AGENT, Optional.of(SESSION)), checked.verify(tokens.issue(AGENT, SESSION, T0).token(), T0));
         assertEquals(1, loads.get());
         // Tokens under key ids no store holds (a forger's), sent together: one reload serves them all.
         Keys elsewhere = new Keys();
         elsewhere.keys.add(newKey("forged", T0));
-        String forged = new JwtAccessTokens(elsewhere, TTL).issue(AGENT, T0).token();
+        String forged = new JwtAccessTokens(elsewhere, TTL).issue(AGENT, SESSION, T0).token();
         List<Thread> callers = new java.util.ArrayList<>();
         List<TokenCheck> answers = new CopyOnWriteArrayList<>();
         for (int i = 0; i < 16; i++) {
@@ -142,8 +144,8 @@ class JwtAccessTokensTest {
 
     @Test
     void aTokenIsAcceptedOnlyAsItWasWrittenNotPaddedOrWithOtherUnusedBits() {
-        String token = tokens.issue(AGENT, T0).token();
-        assertEquals(new TokenCheck.Valid(AGENT), tokens.verify(token, T0.plusSeconds(1)));
+        String token = tokens.issue(AGENT, SESSION, T0).token();
+        assertEquals(new TokenCheck.Valid(AGENT, Optional.of(SESSION)), tokens.verify(token, T0.plusSeconds(1)));
         String[] parts = token.split("\\.");
         // An HS256 signature is 32 bytes: 43 characters, the last carrying two unused bits.
         char last = parts[2].charAt(parts[2].length() - 1);
@@ -155,19 +157,19 @@ class JwtAccessTokensTest {
         for (String other : respellings) {
             assertEquals(new TokenCheck.Invalid("malformed token"), tokens.verify(other, T0.plusSeconds(2)), other);
         }
-        assertEquals(new TokenCheck.Valid(AGENT), tokens.verify(token, T0.plusSeconds(3)));
+        assertEquals(new TokenCheck.Valid(AGENT, Optional.of(SESSION)), tokens.verify(token, T0.plusSeconds(3)));
     }
 
     @Test
     void aGenuineSignatureOnOtherClaimsIsRefusedEvenWhileTheGenuineTokenIsRemembered() {
-        String token = tokens.issue(AGENT, T0).token();
-        assertEquals(new TokenCheck.Valid(AGENT), tokens.verify(token, T0.plusSeconds(1)));
+        String token = tokens.issue(AGENT, SESSION, T0).token();
+        assertEquals(new TokenCheck.Valid(AGENT, Optional.of(SESSION)), tokens.verify(token, T0.plusSeconds(1)));
         String[] parts = token.split("\\.");
         String payload = new String(Base64.getUrlDecoder().decode(parts[1]), java.nio.charset.StandardCharsets.UTF_8);
         String forged = parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(
                 payload.replace("\"db-7\"", "\"db-8\"").getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "." + parts[2];
         assertEquals(new TokenCheck.Invalid("bad signature"), tokens.verify(forged, T0.plusSeconds(2)));
-        assertEquals(new TokenCheck.Valid(AGENT), tokens.verify(token, T0.plusSeconds(3)));
+        assertEquals(new TokenCheck.Valid(AGENT, Optional.of(SESSION)), tokens.verify(token, T0.plusSeconds(3)));
     }
 
     @Test
@@ -188,7 +190,7 @@ class JwtAccessTokensTest {
             }
         };
         JwtAccessTokens fresh = new JwtAccessTokens(away, TTL);
-        String token = tokens.issue(AGENT, T0).token();
+        String token = tokens.issue(AGENT, SESSION, T0).token();
         int callers = 16;
         List<Thread> threads = new java.util.ArrayList<>();
         List<Throwable> answers = new CopyOnWriteArrayList<>();

@@ -9,13 +9,14 @@ import java.util.Objects;
  * @param authenticate authenticating and authorising requests
  * @param login logging in
  * @param refresh refreshing token pairs
+ * @param endSession logging out: ending a session on the server
  * @param users managing users
  * @param rotateSigningKey rotating the signing key
  * @param bootstrap what a server needs before it can authenticate anyone
  * @param callerWatches the held watches that a change of their caller ends
  */
 public record AccessUseCases(AuthenticateQuery authenticate, LoginUseCase login, RefreshTokenUseCase refresh,
-                             ManageUsersUseCase users, RotateSigningKeyUseCase rotateSigningKey,
+                             EndSessionUseCase endSession, ManageUsersUseCase users, RotateSigningKeyUseCase rotateSigningKey,
                              BootstrapSecurityUseCase bootstrap, CallerWatchesUseCase callerWatches) {
 
     /** Requires every use case. */
@@ -23,6 +24,7 @@ public record AccessUseCases(AuthenticateQuery authenticate, LoginUseCase login,
         Objects.requireNonNull(authenticate, "authenticate");
         Objects.requireNonNull(login, "login");
         Objects.requireNonNull(refresh, "refresh");
+        Objects.requireNonNull(endSession, "endSession");
         Objects.requireNonNull(users, "users");
         Objects.requireNonNull(rotateSigningKey, "rotateSigningKey");
         Objects.requireNonNull(bootstrap, "bootstrap");

@@ -3,6 +3,8 @@ package io.pgfleet.application.port.out;
 import io.pgfleet.domain.access.Principal;
 
 import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Signed, short-lived access tokens that every server instance can verify.
@@ -10,13 +12,15 @@ import java.time.Instant;
 public interface AccessTokenPort {
 
     /**
-     * A signed token for a principal.
+     * A signed token for a principal, bound to the session (refresh-token family) it was issued in:
+     * when that session ends (logout, a reused refresh token, a changed password), so does the token.
      *
      * @param principal who it is for
+     * @param session   the refresh-token family
      * @param now       the issue time
      * @return the token and its expiry
      */
-    IssuedAccessToken issue(Principal principal, Instant now);
+    IssuedAccessToken issue(Principal principal, String session, Instant now);
 
     /**
      * Checks signature, algorithm, key, issuer, audience and time.
@@ -51,8 +55,15 @@ public interface AccessTokenPort {
          * Genuine and current.
          *
          * @param principal who presented it
+         * @param session   the refresh-token family it was issued in; empty for a token of an earlier
+         *                  release, which named none (it expires within one access-token lifetime)
          */
-        record Valid(Principal principal) implements TokenCheck {
+        record Valid(Principal principal, Optional<String> session) implements TokenCheck {
+            /** Requires both. */
+            public Valid {
+                Objects.requireNonNull(principal, "principal");
+                Objects.requireNonNull(session, "session");
+            }
         }
 
         /**

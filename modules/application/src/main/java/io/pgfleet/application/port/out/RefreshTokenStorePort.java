@@ -39,6 +39,18 @@ public interface RefreshTokenStorePort {
     Consumption consumeRefreshToken(String tokenHash, Successor successor, Instant now, java.time.Duration reuseGrace);
 
     /**
+     * Ends the session a refresh token belongs to: every token of its family is revoked, and every
+     * instance hears that its subject's access changed, so the session's access tokens stop working
+     * at once too.
+     *
+     * @param tokenHash the presented token's hash
+     * @param now       the revocation time
+     * @return whether a session that was going on has ended (false for an unknown token, or one whose
+     *         family had ended already)
+     */
+    boolean endSession(String tokenHash, Instant now);
+
+    /**
      * Revokes every token of a user (disabled, or password changed); never a collector's, even one
      * whose id is the same text.
      *
