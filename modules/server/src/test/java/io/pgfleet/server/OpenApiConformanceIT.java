@@ -124,7 +124,15 @@ class OpenApiConformanceIT {
         Exchange refreshed = expect(200, json("POST", "/api/v1/auth/refresh", none,
                 "{\"refresh_token\":\"" + field(login, "refresh_token") + "\"}"));
         expect(401, json("POST", "/api/v1/auth/refresh", none, "{\"refresh_token\":\"" + field(login, "refresh_token") + "\"}"));
-        Optional<String> admin = Optional.of(field(refreshed, "access_token"));
+        // That reuse ended the session, its access tokens with it: a new one, then a logout of it.
+        expect(401, call("GET", "/api/v1/users", Optional.of(field(refreshed, "access_token")), "", ""));
+        Exchange ended = expect(200, json("POST", "/api/v1/auth/login", none,
+                "{\"username\":\"admin\",\"password\":\"" + ServerSettings.TEST_ADMIN_PASSWORD + "\"}"));
+        expect(204, json("POST", "/api/v1/auth/logout", none, "{\"refresh_token\":\"" + field(ended, "refresh_token") + "\"}"));
+        expect(400, json("POST", "/api/v1/auth/logout", none, "{}"));
+        Exchange current = expect(200, json("POST", "/api/v1/auth/login", none,
+                "{\"username\":\"admin\",\"password\":\"" + ServerSettings.TEST_ADMIN_PASSWORD + "\"}"));
+        Optional<String> admin = Optional.of(field(current, "access_token"));
         expect(401, call("GET", "/api/v1/collectors", none, "", ""));
 
         expect(201, json("POST", "/api/v1/collectors", admin, "{\"id\":\"oa-1\",\"name\":\"one\",\"labels\":{\"env\":\"prod\"}}"));

@@ -35,25 +35,34 @@ final class SigningKeyService implements RotateSigningKeyUseCase {
     /** Creates the first key when there is none. */
     void ensureKey() {
         if (store.loadSigningKeys().isEmpty()) {
-            rotate(SecurityBootstrapService.SYSTEM, "first signing key");
+            save(SecurityBootstrapService.SYSTEM, "first signing key", clock.instant());
         }
     }
 
     @Override
-    public String rotateSigningKey(Actor actor) {
-        return rotate(actor, "rotated");
-    }
-
-    private String rotate(Actor actor, String why) {
+    public Rotation rotateSigningKey(Actor actor) {
         Instant now = clock.instant();
-        SigningKeyStorePort.SigningKey key = newKey(now);
-        store.saveSigningKey(key, new AuditEntry(now, actor, AuditAction.SIGNING_KEY_ROTATED,
-                new AuditSubject.OfServer(), 0, why + ": key " + key.kid()));
-        Set<String> retired = retired(store.loadSigningKeys(), now, retirementDelay);
+        // Retired first: what they leave is what is still in use.
+        List<SigningKeyStorePort.SigningKey> keys = store.loadSigningKeys();
+        Set<String> retired = retired(keys, now, retirementDelay);
         if (!retired.isEmpty()) {
             store.deleteSigningKeys(retired, new AuditEntry(now, actor, AuditAction.SIGNING_KEY_ROTATED,
                     new AuditSubject.OfServer(), 0, "retired keys " + String.join(", ", retired)));
         }
+        List<SigningKeyStorePort.SigningKey> inUse = keys.stream().filter(k -> !retired.contains(k.kid()))
+                .sorted(Comparator.comparing(SigningKeyStorePort.SigningKey::createdAt)).toList();
+        if (inUse.size() >= MAX_KEYS) {
+            // The oldest retires once its successor has signed for longer than any token lives.
+            Duration wait = Duration.between(now, inUse.get(1).createdAt().plus(retirementDelay));
+            return new Rotation.TooMany(inUse.size(), wait.isNegative() || wait.isZero() ? Duration.ofSeconds(1) : wait);
+        }
+        return new Rotation.Rotated(save(actor, "rotated", now));
+    }
+
+    private String save(Actor actor, String why, Instant now) {
+        SigningKeyStorePort.SigningKey key = newKey(now);
+        store.saveSigningKey(key, new AuditEntry(now, actor, AuditAction.SIGNING_KEY_ROTATED,
+                new AuditSubject.OfServer(), 0, why + ": key " + key.kid()));
         return key.kid();
     }
 

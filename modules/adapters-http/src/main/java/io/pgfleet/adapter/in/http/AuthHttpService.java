@@ -88,9 +88,20 @@ final class AuthHttpService implements ApiService {
     }
 
     private void rotate(ServerRequest req, ServerResponse res) {
-        String kid = rotate.rotateSigningKey(Callers.actor(req));
-        res.status(Status.CREATED_201);
-        Jsons.send(res, Json.createObjectBuilder().add("kid", kid).build());
+        switch (rotate.rotateSigningKey(Callers.actor(req))) {
+            case RotateSigningKeyUseCase.Rotation.Rotated r -> {
+                res.status(Status.CREATED_201);
+                Jsons.send(res, Json.createObjectBuilder().add("kid", r.kid()).build());
+            }
+            case RotateSigningKeyUseCase.Rotation.TooMany t -> {
+                long seconds = Math.max(1, (t.retryAfter().toMillis() + 999) / 1000);
+                res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
+                new Problem(Status.TOO_MANY_REQUESTS_429, "too-many-signing-keys", "Too many signing keys in use",
+                        t.keys() + " signing keys are in use (at most " + RotateSigningKeyUseCase.MAX_KEYS
+                                + "): each verifies the tokens it signed until they expire; the oldest retires in "
+                                + seconds + " s. Nothing changed; the newest key signs").send(res);
+            }
+        }
     }
 
     private static void answer(ServerResponse res, TokenResult result, String refusal) {
