@@ -27,6 +27,9 @@ public final class Main {
             BurstConsoleHandler.installFor(java.util.logging.Logger.getLogger(""),
                     java.util.logging.Logger.getLogger("io.pgfleet.http.requests"));
         }
+        if (AdminPasswordCommand.handles(args) || DataCommands.handles(args)) {
+            quietLibraries();
+        }
         if (AdminPasswordCommand.handles(args)) {
             System.exit(AdminPasswordCommand.run(args, System.getenv(), System.in, System.out, System.err));
             return;
@@ -92,6 +95,18 @@ public final class Main {
                         ? "embedded PostgreSQL at " + server.databaseUrl() + ", data in "
                         + settings.dataDir().toAbsolutePath().resolve("postgres")
                         : settings.dbUrl().orElseThrow());
+    }
+
+    /**
+     * A command prints its own lines: the embedded PostgreSQL's, Flyway's and the pool's progress
+     * (some ninety INFO lines: initdb, migrations, the binaries' directory) buried its one result.
+     * Warnings and errors still show; an operator's own logging configuration is left as it is.
+     */
+    private static void quietLibraries() {
+        if (System.getProperty("java.util.logging.config.file") == null
+                && System.getProperty("java.util.logging.config.class") == null) {
+            java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+        }
     }
 
     private static void printGenerated(io.pgfleet.application.port.in.BootstrapSecurityUseCase.Generated generated) {

@@ -74,6 +74,40 @@ class ServerJarIT {
         assertFalse(Files.exists(dataDir.resolve("postgres/postmaster.pid")), "no PostgreSQL left running on the data directory");
     }
 
+    @Test
+    void theCommandsPrintTheirOwnLinesWithoutTheLibrariesProgress(@TempDir Path dataDir, @TempDir Path backups)
+            throws Exception {
+        Path backup = backups.resolve("pgfleet.backup");
+        Map<String, String> env = Map.of("PGFLEET_ADMIN_PASSWORD", ServerSettings.TEST_ADMIN_PASSWORD);
+        try (ServerProcess server = ServerProcess.start(dataDir, env)) {
+            assertEquals(201, ApiClient.asAdmin(server.port()).createCollector("db-01").statusCode());
+        }
+        // Each starts the embedded PostgreSQL of the stopped server (restore a fresh one too, and
+        // runs the migrations): initdb's, Flyway's and the pool's INFO lines are not the command's.
+        ServerProcess.Failed backedUp = ServerProcess.runCommand(dataDir, Map.of(), "", "backup", backup.toString());
+        assertEquals(0, backedUp.exit(), backedUp.output());
+        assertOnlyOwnLines(backedUp, "pgfleet backup: wrote ");
+        ServerProcess.Failed restored = ServerProcess.runCommand(dataDir, Map.of(), "", "restore", backup.toString());
+        assertEquals(0, restored.exit(), restored.output());
+        assertOnlyOwnLines(restored, "pgfleet restore: restored ");
+        ServerProcess.Failed reset = ServerProcess.runCommand(dataDir, Map.of(), "recovered-admin-password\n",
+                "reset-admin-password", "--user", "admin", "--password-stdin");
+        assertEquals(0, reset.exit(), reset.output());
+        assertOnlyOwnLines(reset, "pgfleet reset-admin-password: reset the password of administrator 'admin'");
+        // Errors still show: a restore refused says why in its own words.
+        ServerProcess.Failed refused = ServerProcess.runCommand(dataDir, Map.of(), "", "restore",
+                backups.resolve("none.backup").toString());
+        assertEquals(1, refused.exit(), refused.output());
+        assertTrue(refused.output().startsWith("pgfleet restore: "), refused.output());
+    }
+
+    private static void assertOnlyOwnLines(ServerProcess.Failed run, String result) {
+        assertTrue(run.output().lines().anyMatch(l -> l.startsWith(result)), run.output());
+        assertEquals(java.util.List.of(), run.output().lines()
+                        .filter(l -> !l.isBlank() && !l.startsWith("pgfleet") && !l.startsWith(" ")).toList(),
+                "only the command's lines:\n" + run.output());
+    }
+
     private static long postmasterPid(Path dataDir) throws java.io.IOException {
         return Long.parseLong(Files.readAllLines(dataDir.resolve("postgres/postmaster.pid")).get(0).strip());
     }
