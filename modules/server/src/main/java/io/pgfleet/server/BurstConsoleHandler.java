@@ -19,7 +19,7 @@ import java.util.logging.Logger;
  * between stay whole.
  *
  * <p>Nothing waits here longer than the request log's writer holds its batch (it flushes right
- * after); {@link #close()} (the logging system's reset at exit) writes what is left.
+ * after); the logging system's flush at exit ({@link ShutdownLogManager}) writes what is left.
  */
 final class BurstConsoleHandler extends Handler {
 

@@ -20,6 +20,10 @@ public final class Main {
      * @param args {@code --config FILE} optionally
      */
     public static void main(String[] args) {
+        // Before anything logs: the lines logged while the server stops are kept (ShutdownLogManager says why).
+        if (System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", ShutdownLogManager.class.getName());
+        }
         // One line per log record, cheaply formatted (LogLineFormatter says why); an operator's own
         // logging configuration is left as it is.
         if (LogLineFormatter.installOnConsole(java.util.logging.Logger.getLogger(""))) {
@@ -86,7 +90,6 @@ public final class Main {
             System.exit(1);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "pgfleet-shutdown"));
         printGenerated(server.generatedSecrets());
         System.out.printf("pgfleet server ready on %s://%s:%d in %d ms (database: %s)%n",
                 settings.tls().enabled() ? "https" : "http",

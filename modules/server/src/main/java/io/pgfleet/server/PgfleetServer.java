@@ -61,6 +61,9 @@ public final class PgfleetServer implements AutoCloseable {
     private final ScheduledExecutorService driver;
     private final DriveRolloutsUseCase rollouts;
     private final StartupWarmUp warmUp;
+    /** Closes the server when the JVM exits (SIGTERM): {@link #close()} stops everything in order. */
+    private final Thread exitHook = new Thread(this::close, "pgfleet-shutdown");
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private PgfleetServer(Optional<EmbeddedDatabase> embedded, PostgresStorage storage, WebServer webServer,
                           BootstrapSecurityUseCase.Generated bootstrap, DatabaseSettings database,
@@ -156,11 +159,15 @@ public final class PgfleetServer implements AutoCloseable {
                 }
                 throw cannotListen(settings.host(), settings.port(), bindFailure(settings.host(), settings.port()));
             }
-            return new PgfleetServer(embedded, storage, webServer, report, db,
+            PgfleetServer server = new PgfleetServer(embedded, storage, webServer, report, db,
                     schedulePurge(useCases.operations().purge(), settings.retention().interval()),
                     scheduleRollouts(useCases.rollouts().drive(), settings.rollouts().tick()), useCases.rollouts().drive(),
                     // Once serving: readiness does not wait for it.
                     StartupWarmUp.start(useCases.operations().warmUp(), settings.warmupRounds()));
+            // One hook stops it all in order at the JVM's exit: the database last, after what uses it.
+            Runtime.getRuntime().addShutdownHook(server.exitHook);
+            embedded.ifPresent(EmbeddedDatabase::stopAtExitByOwner);
+            return server;
         } catch (RuntimeException e) {
             opened.ifPresent(PostgresStorage::close);
             try {
@@ -500,9 +507,20 @@ public final class PgfleetServer implements AutoCloseable {
         return warmUp.done();
     }
 
-    /** Stops the warm-up, the HTTP server, the pool and the embedded database, in that order. */
+    /**
+     * Stops the warm-up, the HTTP server, the pool and the embedded database, in that order; also
+     * when the JVM exits. Once closed, closing again does nothing.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(exitHook);
+        } catch (IllegalStateException e) {
+            // the JVM is exiting: this may be the hook itself
+        }
         warmUp.close();
         purger.shutdownNow();
         driver.shutdownNow();

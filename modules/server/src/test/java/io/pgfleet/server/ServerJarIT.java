@@ -75,6 +75,28 @@ class ServerJarIT {
     }
 
     @Test
+    void aStopBySigtermClosesWhatUsesTheDatabaseBeforeTheDatabaseAndWarnsOfNothing(@TempDir Path dataDir) throws Exception {
+        ServerProcess server = ServerProcess.start(dataDir, Map.of("PGFLEET_ADMIN_PASSWORD", ServerSettings.TEST_ADMIN_PASSWORD));
+        ServerProcess.Failed stopped;
+        try {
+            ApiClient api = ApiClient.asAdmin(server.port());
+            assertEquals(201, api.createCollector("db-01").statusCode());
+            assertEquals(201, api.putToml("/api/v1/config/db-01", aDocument().pushInterval(15).toml()).statusCode());
+        } finally {
+            stopped = server.stop();
+        }
+        // 128 + SIGTERM: the JVM's status once its shutdown hooks have run to their end.
+        assertEquals(143, stopped.exit(), stopped.output());
+        // PostgreSQL stopped while the server still used it: it ended the LISTEN connection (which
+        // reported itself lost and reconnected) and the pool's connections.
+        assertFalse(stopped.output().contains("LISTEN connection lost"), stopped.output());
+        assertFalse(stopped.output().contains("terminating connection due to administrator command"), stopped.output());
+        assertTrue(stopped.output().lines().noneMatch(l -> l.contains(" WARNING ") || l.contains(" SEVERE ")),
+                "nothing to warn of in a stop:\n" + stopped.output());
+        assertTrue(stopped.output().contains("Shutdown completed"), "the pool's last line is there:\n" + stopped.output());
+    }
+
+    @Test
     void theCommandsPrintTheirOwnLinesWithoutTheLibrariesProgress(@TempDir Path dataDir, @TempDir Path backups)
             throws Exception {
         Path backup = backups.resolve("pgfleet.backup");

@@ -24,10 +24,11 @@ final class ServerProcess implements AutoCloseable {
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final List<String> output = new ArrayList<>();
     private final int port;
+    private final Thread reader;
 
     private ServerProcess(Process process) throws InterruptedException {
         this.process = process;
-        Thread reader = Thread.ofPlatform().daemon().start(() -> {
+        this.reader = Thread.ofPlatform().daemon().start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
@@ -168,6 +169,24 @@ final class ServerProcess implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("could not stop the PostgreSQL left in " + pgData, e);
         }
+    }
+
+    /**
+     * Stops the server as an operator would (SIGTERM) and waits for it to exit.
+     *
+     * @return its exit status and everything it wrote after its "ready" line
+     */
+    Failed stop() throws InterruptedException {
+        // Through the handle: Process.destroy() also closes the output, whose last lines are wanted.
+        process.toHandle().destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("the server did not stop within 60 s");
+        }
+        reader.join(TimeUnit.SECONDS.toMillis(30));
+        List<String> after = new ArrayList<>();
+        lines.drainTo(after);
+        return new Failed(process.exitValue(), String.join("\n", after));
     }
 
     /** Stops the server as an operator would (SIGTERM) and waits for it to exit. */

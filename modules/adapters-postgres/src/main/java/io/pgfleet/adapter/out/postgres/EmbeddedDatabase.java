@@ -688,6 +688,20 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return port;
     }
 
+    /**
+     * Leaves stopping PostgreSQL at the JVM's exit to its owner's shutdown hook, which calls
+     * {@link #close()} once it has closed what uses the database. Both hooks would otherwise run at
+     * once, and PostgreSQL would end the owner's connections while they are still in use: its
+     * {@code LISTEN} connection reported itself lost and reconnected while the server stopped.
+     */
+    public void stopAtExitByOwner() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // the JVM is exiting already: this database's own hook stops it
+        }
+    }
+
     /** Stops PostgreSQL; the data stays. Once closed, closing again does nothing. */
     @Override
     public synchronized void close() {
