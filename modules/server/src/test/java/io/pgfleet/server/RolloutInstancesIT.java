@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -77,6 +78,35 @@ class RolloutInstancesIT {
             assertEquals(2, done.getJsonArray("timeline").getValuesAs(JsonObject.class).stream()
                     .filter(e -> e.getString("kind").equals("wave_started")).count(), "each wave started once");
             assertEquals(viaA.rollout(id), viaB.rollout(id), "both instances show the same rollout");
+        }
+    }
+
+    @Test
+    void aRunningRolloutNamesItsDriverFromTheStartTheStartingInstanceUntilAnotherHoldsTheLease() throws Exception {
+        // A tick of a minute: this instance takes the lease only long after the test has looked.
+        try (PgfleetServer starter = PgfleetServer.start(TestServers.settings(database).withRollouts(TestServers
+                .settings(database).rollouts().withLease(Duration.ofSeconds(120)).withTick(Duration.ofSeconds(60))
+                .withInstance("starter")))) {
+            RolloutFleet fleet = new RolloutFleet(starter.port(), ApiClient.asAdmin(starter.port()));
+            fleet.group("drv", "{\"suite\":\"drv\"}");
+            fleet.seen("drv-canary", "{\"suite\":\"drv\",\"canary\":\"true\"}");
+            fleet.seen("drv-a", "{\"suite\":\"drv\"}");
+            long id = fleet.start("group/drv", "[collector]\npush_interval = 20\n", WAVES, 0, 60);
+            assertEquals("", leaseHolder(), "no instance holds the lease yet");
+            JsonObject started = fleet.rollout(id);
+            assertFalse(started.isNull("driver"), "a running rollout names its driver: " + started);
+            assertEquals("starter", started.getString("driver"), "the instance that started it");
+
+            try (PgfleetServer holder = start("holder")) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (!leaseHolder().equals("holder")) {
+                    assertTrue(System.nanoTime() < deadline, "the second instance takes the lease");
+                    Thread.sleep(50); // polling interval of a condition with a deadline
+                }
+                JsonObject waiting = fleet.rollout(id);
+                assertEquals(1, waiting.getInt("current_wave"), "nothing moved it: the canary has not applied");
+                assertEquals("holder", waiting.getString("driver"), "the lease holder drives it before its first step");
+            }
         }
     }
 

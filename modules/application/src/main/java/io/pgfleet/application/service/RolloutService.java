@@ -150,7 +150,8 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
                     command.policy(), plan, now, command.actor().name(), command.message());
             Rollout rollout = first.next();
             tx.insertStaged(staged);
-            tx.insertRollout(rollout);
+            // Shown as its driver from the start: the lease holder takes over in the view at once.
+            tx.insertRollout(rollout, settings.instance());
             tx.appendTimeline(id, by(first.events(), command.actor().name()));
             tx.audit(new AuditEntry(now, command.actor(), AuditAction.ROLLOUT_STARTED, new AuditSubject.OfServer(),
                     version.value(), "rollout " + id + " of " + layer.source(version.value())

@@ -114,8 +114,13 @@ public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRo
 
     @Override
     public Optional<String> loadDriver(RolloutId id) {
+        // An active rollout is driven by whoever holds the lease now, though it may not have moved it
+        // yet (a wave baking, or waiting for reports); without a live lease, the last to move or start it.
         return Rows.guard("loading rollout " + id, () -> db.execute()
-                .get("SELECT driver FROM rollouts WHERE id = ?", id.value())
+                .get("""
+                        SELECT COALESCE(CASE WHEN r.state IN ('running', 'paused') THEN (SELECT l.holder FROM rollout_lease l
+                                   WHERE l.name = 'driver' AND l.expires_at > now()) END, r.driver) AS driver
+                        FROM rollouts r WHERE r.id = ?""", id.value())
                 .map(r -> Rows.text(r, "driver")).filter(d -> !d.isEmpty()));
     }
 
@@ -304,18 +309,18 @@ public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRo
         }
 
         @Override
-        public void insertRollout(Rollout r) {
+        public void insertRollout(Rollout r, String starter) {
             tx.insert("""
                             INSERT INTO rollouts (id, layer, staged_version, previous_version, state, waves, bake_seconds,
                                 max_failed, apply_deadline_seconds, started_waves, wave_started_at, results, created_at,
-                                created_by, message, updated_at)
-                            VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)""",
+                                created_by, message, updated_at, driver)
+                            VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)""",
                     r.id().value(), r.layer().label(), r.stagedVersion().value(),
                     r.previousVersion().map(ConfigVersion::value).orElse(0), r.state().label(),
                     specs(r.policy().waves()), (int) r.policy().bakeSeconds(), r.policy().maxFailed(),
                     (int) r.policy().applyDeadlineSeconds(), r.startedWaves(), Rows.timestamp(r.waveStartedAt()),
                     results(r.results()), Rows.timestamp(r.createdAt()), r.createdBy(), r.message(),
-                    Rows.timestamp(r.createdAt()));
+                    Rows.timestamp(r.createdAt()), starter);
             JsonArrayBuilder rows = Json.createArrayBuilder();
             for (int w = 0; w < r.waves().size(); w++) {
                 PlannedWave wave = r.waves().get(w);

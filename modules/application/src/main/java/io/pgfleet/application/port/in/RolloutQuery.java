@@ -43,7 +43,8 @@ public interface RolloutQuery {
      * @param rollout  the rollout
      * @param waves    each wave's counts (the current wave's live)
      * @param timeline the latest timeline entries, oldest first
-     * @param driver   the server instance that made its latest automatic step, if any
+     * @param driver   the server instance that drives it (the lease holder while it is active), or that
+     *                 moved or started it last; empty only for a rollout of an earlier release never moved
      */
     record RolloutView(Rollout rollout, List<WaveCounts> waves, List<TimelineEvent> timeline, Optional<String> driver) {
         /** Copies the lists. */

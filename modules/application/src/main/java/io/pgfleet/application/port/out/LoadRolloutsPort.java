@@ -51,10 +51,12 @@ public interface LoadRolloutsPort {
     List<TimelineEvent> loadTimeline(RolloutId id, int limit);
 
     /**
-     * The server instance that made the rollout's latest automatic step.
+     * The server instance that drives the rollout: while it is running or paused, the one that holds
+     * the driver's lease; otherwise (or while no instance holds the lease) the one that made its
+     * latest automatic step, or that started it.
      *
      * @param id the rollout
-     * @return its name, or empty when none made one yet
+     * @return its name, or empty for a rollout started by an earlier release that no instance moved
      */
     Optional<String> loadDriver(RolloutId id);
 

@@ -57,8 +57,9 @@ public interface RolloutStorePort {
          * Stores a new rollout with its wave plan.
          *
          * @param rollout the rollout
+         * @param starter the server instance that started it: its driver until an instance moves it
          */
-        void insertRollout(Rollout rollout);
+        void insertRollout(Rollout rollout, String starter);
 
         /**
          * Stores a rollout's new state (its plan never changes).
