@@ -111,6 +111,15 @@ public final class ConfigSchema {
     private static final Pattern DATABASE_NAME = Pattern.compile("[^\\x00]{1,63}");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._:/%\\[\\]-]{1,255}");
 
+    /** The longest role name PostgreSQL keeps: NAMEDATALEN (64) less its terminating byte. */
+    public static final int MAX_ROLE_NAME_BYTES = 63;
+    /** The longest path the agent's operating system opens (Linux's PATH_MAX, its terminating byte included). */
+    public static final int MAX_PATH_BYTES = 4_096;
+    /** The longest environment variable name: far beyond any real one, and bounded. */
+    public static final int MAX_ENV_NAME_BYTES = 255;
+    /** The longest host: the pattern's bound, a DNS name's. */
+    private static final int MAX_HOST_BYTES = 255;
+
     private static Key enabled(boolean on) {
         return new Key("enabled", new ValueType.Flag(), on, "whether this collector runs");
     }
@@ -154,13 +163,18 @@ public final class ConfigSchema {
                     new Key("watch", new ValueType.Flag(), true,
                             "long-poll the server so that changes arrive within about a second"))),
             new Section("postgres", "The database this agent monitors.", List.of(
-                    new Key("host", new ValueType.Word(HOST, false, "a host name, IP address or socket directory"),
+                    new Key("host", new ValueType.Word(HOST, false, "a host name, IP address or socket directory",
+                            MAX_HOST_BYTES, "a DNS name's length"),
                             "localhost", "host to connect to"),
                     new Key("port", new ValueType.IntegerRange(1, 65_535, ""), 5432L, "TCP port"),
-                    new Key("user", new ValueType.Word(ANY, false, "a role name"), "postgres", "role to connect as"),
-                    new Key("password_file", new ValueType.Word(ABSOLUTE_PATH, true, "an absolute path"), "",
+                    new Key("user", new ValueType.Word(ANY, false, "a role name", MAX_ROLE_NAME_BYTES,
+                            "PostgreSQL's NAMEDATALEN"), "postgres", "role to connect as"),
+                    new Key("password_file", new ValueType.Word(ABSOLUTE_PATH, true, "an absolute path", MAX_PATH_BYTES,
+                            "PATH_MAX"), "",
                             "file on the agent's host holding the password; empty for none"),
-                    new Key("password_env", new ValueType.Word(ENV_NAME, true, "an environment variable name"), "",
+                    new Key("password_env", new ValueType.Word(ENV_NAME, true,
+                            "an environment variable name (letters, digits, `_`; not a digit first)", MAX_ENV_NAME_BYTES,
+                            "a sane variable name"), "",
                             "environment variable of the agent holding the password; empty for none"),
                     new Key("databases", new ValueType.WordList(DATABASE_NAME, "a database name", MAX_LIST_ENTRIES,
                             MAX_LIST_CHARS), List.of("postgres"),
@@ -340,6 +354,13 @@ public final class ConfigSchema {
                 .append("(a database is 12 samples of `pg_stats`, a path 3 of `disk_usage`; 256 databases at the default minute ")
                 .append("are half the samples the server takes from one collector). A version stored before these bounds is still ")
                 .append("served, composed with the fleet and group layers, and can be replaced; an agent refuses it.\n")
+                .append("- `postgres.user` is at most ").append(MAX_ROLE_NAME_BYTES)
+                .append(" bytes (UTF-8; PostgreSQL's NAMEDATALEN: it would cut a longer name), `postgres.password_file` at most ")
+                .append(MAX_PATH_BYTES).append(" bytes (PATH_MAX), `postgres.password_env` at most ").append(MAX_ENV_NAME_BYTES)
+                .append(" and `postgres.host` at most ").append(MAX_HOST_BYTES)
+                .append(". A new version beyond is refused as invalid (`422`, naming the key, its length and the bound, at the ")
+                .append("line and column of the value), and an agent refuses it; a version stored before these bounds is ")
+                .append("still served, composed and can be replaced.\n")
                 .append("- A document is at most 256 KiB (the API's request body limit, `413` beyond).\n\n")
                 .append(CAPABILITIES);
         md.append("## Never accepted\n\n| key | why |\n|---|---|\n");

@@ -34,7 +34,8 @@ public final class ConfigValidator {
      * Validates a document an agent received, or one about to become a new version: as
      * {@link #validate(ParseOutcome)}, and every list within its bounds
      * ({@link ConfigSchema#MAX_LIST_ENTRIES} entries, {@link ConfigSchema#MAX_LIST_CHARS} characters
-     * in all), which are what an agent can parse and collect within its heap. Stored versions are not
+     * in all), which are what an agent can parse and collect within its heap, and every string within
+     * its length ({@link ValueType#boundProblem}: a role name, a path, a variable name). Stored versions are not
      * held to the bounds on the server (a version an earlier release accepted still composes, is
      * served and can be replaced); the agent refuses such a version as it refuses any invalid one.
      *
@@ -176,8 +177,8 @@ public final class ConfigValidator {
                                 .map(s -> " (did you mean '" + s + "'?)").orElse(""));
                 return;
             }
-            Optional<String> problem = bounded && spec.get().type() instanceof ValueType.WordList list
-                    ? list.boundProblem(value).or(() -> list.problem(value)) : spec.get().type().problem(value);
+            ValueType type = spec.get().type();
+            Optional<String> problem = bounded ? type.boundProblem(value).or(() -> type.problem(value)) : type.problem(value);
             if (problem.isPresent()) {
                 errors.add(value.position(), key, problem.get());
             } else {

@@ -37,6 +37,18 @@ public sealed interface ValueType {
     Object convert(DocumentValue value);
 
     /**
+     * What is wrong with the value's size, checked for a new document and by the agent, before
+     * {@link #problem}: a stored document is not held to it (a version an earlier release accepted
+     * still composes, is served and can be replaced).
+     *
+     * @param value the parsed value
+     * @return the bound exceeded, or empty when the value is within it (or the type has none)
+     */
+    default Optional<String> boundProblem(DocumentValue value) {
+        return Optional.empty();
+    }
+
+    /**
      * An integer within bounds.
      *
      * @param min  smallest accepted
@@ -87,16 +99,58 @@ public sealed interface ValueType {
     }
 
     /**
-     * A string matching a pattern.
+     * A string matching a pattern, of a bounded size.
      *
      * @param pattern     what it must match; the empty string is accepted when {@code mayBeEmpty}
      * @param mayBeEmpty  whether "" is accepted (meaning "not set")
      * @param description the constraint in words
+     * @param maxBytes    the longest a new document may set, in bytes of UTF-8 ({@link #boundProblem}), as
+     *                    PostgreSQL and the operating system count a name or a path; a stored document is
+     *                    not held to it
+     * @param why         what the bound is, for the message (e.g. "PostgreSQL's NAMEDATALEN")
      */
-    record Word(Pattern pattern, boolean mayBeEmpty, String description) implements ValueType {
+    record Word(Pattern pattern, boolean mayBeEmpty, String description, int maxBytes, String why) implements ValueType {
+
+        /** Requires a positive bound. */
+        public Word {
+            if (maxBytes < 1) {
+                throw new IllegalArgumentException("a word is at most a positive number of bytes, got " + maxBytes);
+            }
+        }
+
         @Override
         public String describe() {
-            return "string, " + description;
+            return "string, " + description + ", at most " + maxBytes + " bytes";
+        }
+
+        @Override
+        public Optional<String> boundProblem(DocumentValue value) {
+            if (!(value instanceof DocumentValue.Text t)) {
+                return Optional.empty();
+            }
+            // Counted without encoding the whole value: a document may hold a value of 256 KiB.
+            long bytes = utf8Length(t.value());
+            return bytes > maxBytes
+                    ? Optional.of("is " + bytes + " bytes long; at most " + maxBytes + " are accepted (" + why + ")")
+                    : Optional.empty();
+        }
+
+        private static long utf8Length(String s) {
+            long bytes = 0;
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c < 0x80) {
+                    bytes += 1;
+                } else if (c < 0x800) {
+                    bytes += 2;
+                } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    bytes += 4;
+                    i++;
+                } else {
+                    bytes += 3;
+                }
+            }
+            return bytes;
         }
 
         @Override
@@ -190,6 +244,7 @@ public sealed interface ValueType {
          * @param value the parsed value
          * @return the bound exceeded, or empty when the value is no array or is small enough
          */
+        @Override
         public Optional<String> boundProblem(DocumentValue value) {
             if (!(value instanceof DocumentValue.Array a)) {
                 return Optional.empty();
