@@ -39,8 +39,8 @@ class EnrolmentIT {
 
         assertEquals(204, admin.send(admin.request("/api/v1/collectors/retired-1").DELETE()).statusCode());
 
-        assertEquals(404, admin.postJson("/api/v1/collectors/retired-1/enrolment-token", "").statusCode(),
-                "no new enrolment token, as for an unknown collector");
+        assertEquals(410, admin.postJson("/api/v1/collectors/retired-1/enrolment-token", "").statusCode(),
+                "no new enrolment token");
         assertEquals(404, admin.postJson("/api/v1/collectors/retired-1/revoke", "").statusCode(),
                 "nothing left to revoke");
         HttpResponse<String> zombie = anonymous().register("{\"name\":\"zombie\"}", TOKEN, earlier);
@@ -65,6 +65,40 @@ class EnrolmentIT {
                 + " AND action IN ('collector.revoke', 'collector.enrolment_token', 'collector.enrol')"
                 + " AND at > (SELECT decommissioned_at FROM collectors WHERE id = 'retired-1')"),
                 "nothing but the decommission was done to it afterwards");
+    }
+
+    @Test
+    void answersAnEnrolmentTokenOrARefreshOfADecommissionedCollectorWithWhenAndThatItsIdIsNotReused() throws Exception {
+        ApiClient admin = SERVER.admin();
+        HttpResponse<String> registered = anonymous().register("{}", TOKEN, admin.enrolmentTokenForNew("retired-3"));
+        assertEquals(201, registered.statusCode(), registered.body());
+        String refreshToken = ApiClient.field(registered.body(), "refresh_token");
+        ApiClient agent = new ApiClient(SERVER.port());
+        agent.useToken(ApiClient.field(registered.body(), "access_token"));
+        assertEquals(204, admin.send(admin.request("/api/v1/collectors/retired-3").DELETE()).statusCode());
+        String at = decommissionedAt("retired-3");
+
+        HttpResponse<String> enrolment = admin.postJson("/api/v1/collectors/retired-3/enrolment-token", "");
+        assertEquals(410, enrolment.statusCode(), enrolment.body());
+        assertTrue(enrolment.body().contains("problems/collector-decommissioned"), enrolment.body());
+        assertTrue(enrolment.body().contains("decommissioned at " + at), enrolment.body());
+        assertTrue(enrolment.body().contains("register the host under a new id"), enrolment.body());
+
+        HttpResponse<String> refused = refresh(refreshToken);
+        assertEquals(401, refused.statusCode(), "still a refusal, as an earlier agent expects: " + refused.body());
+        assertTrue(refused.body().contains("problems/collector-decommissioned"), refused.body());
+        assertTrue(refused.body().contains("'retired-3' was decommissioned at " + at), refused.body());
+
+        // Nobody else learns of it: an unknown refresh token, and a collector asking for a token.
+        HttpResponse<String> unknown = refresh("not-a-token-anyone-holds");
+        assertEquals(401, unknown.statusCode());
+        assertFalse(unknown.body().contains("decommissioned"), unknown.body());
+        HttpResponse<String> other = anonymous().register("{}", TOKEN, admin.enrolmentTokenForNew("active-3"));
+        ApiClient collector = new ApiClient(SERVER.port());
+        collector.useToken(ApiClient.field(other.body(), "access_token"));
+        HttpResponse<String> asked = collector.postJson("/api/v1/collectors/retired-3/enrolment-token", "");
+        assertEquals(403, asked.statusCode(), asked.body());
+        assertFalse(asked.body().contains("decommissioned"), asked.body());
     }
 
     @Test
@@ -136,6 +170,16 @@ class EnrolmentIT {
 
     private static HttpResponse<String> refresh(String refreshToken) {
         return anonymous().postJson("/api/v1/auth/refresh", "{\"refresh_token\":\"" + refreshToken + "\"}");
+    }
+
+    /** When the collector was decommissioned, as the API writes an instant. */
+    private static String decommissionedAt(String id) throws SQLException {
+        try (Connection c = SERVER.database().connect(); Statement s = c.createStatement();
+             java.sql.ResultSet r = s.executeQuery("SELECT decommissioned_at FROM collectors WHERE id = '" + id + "'")) {
+            assertTrue(r.next());
+            return r.getObject(1, java.time.OffsetDateTime.class).toInstant()
+                    .truncatedTo(java.time.temporal.ChronoUnit.MICROS).toString();
+        }
     }
 
     private static long count(String sql) throws SQLException {

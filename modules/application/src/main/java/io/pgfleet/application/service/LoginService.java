@@ -106,6 +106,7 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase, EndSessio
         return switch (refreshTokens.consumeRefreshToken(Secrets.hash(refreshToken), next.stored(), clock.instant(),
                 reuseGrace)) {
             case RefreshTokenStorePort.Consumption.Rejected r -> new TokenResult.Refused("unknown, expired or revoked refresh token");
+            case RefreshTokenStorePort.Consumption.Decommissioned d -> new TokenResult.Decommissioned(d.collectorId(), d.at());
             case RefreshTokenStorePort.Consumption.Reused r -> {
                 audit.recordAudit(new AuditEntry(clock.instant(), actor, AuditAction.REFRESH_TOKEN_REUSED,
                         new AuditSubject.OfServer(), 0, reuse(r.reuse()) + "; its family " + r.familyId()

@@ -280,11 +280,12 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
         Instant expires = now.plus(settings.enrolmentTokenTtl());
         // The store decides whether the collector exists and is not decommissioned, in the
         // transaction that stores the token.
-        if (!enrolments.saveEnrolmentToken(Secrets.hash(token), collectorId, expires, new AuditEntry(now, actor,
-                AuditAction.ENROLMENT_TOKEN_ISSUED, new AuditSubject.OfCollector(collectorId), 0,
+        return switch (enrolments.saveEnrolmentToken(Secrets.hash(token), collectorId, expires, new AuditEntry(now,
+                actor, AuditAction.ENROLMENT_TOKEN_ISSUED, new AuditSubject.OfCollector(collectorId), 0,
                 "valid until " + expires))) {
-            return new EnrolmentResult.CollectorNotFound(collectorId);
-        }
-        return new EnrolmentResult.Issued(token, expires);
+            case EnrolmentTokenStorePort.Saving.Stored s -> new EnrolmentResult.Issued(token, expires);
+            case EnrolmentTokenStorePort.Saving.Unknown u -> new EnrolmentResult.CollectorNotFound(collectorId);
+            case EnrolmentTokenStorePort.Saving.Decommissioned d -> new EnrolmentResult.Decommissioned(collectorId, d.at());
+        };
     }
 }

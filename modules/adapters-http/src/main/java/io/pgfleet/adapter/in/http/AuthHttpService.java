@@ -59,6 +59,7 @@ final class AuthHttpService implements ApiService {
         metrics.login(switch (result) {
             case TokenResult.Issued i -> "issued";
             case TokenResult.Refused r -> "refused";
+            case TokenResult.Decommissioned d -> "refused";
             case TokenResult.Throttled t -> "throttled";
         });
         answer(res, result, "wrong user name or password, or the user is disabled");
@@ -115,6 +116,12 @@ final class AuthHttpService implements ApiService {
                 res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"pgfleet\"");
                 new Problem(Status.UNAUTHORIZED_401, "unauthorized", "Not authenticated", refusal).send(res);
             }
+            case TokenResult.Decommissioned d -> {
+                // Still a 401 (an agent of an earlier release locks itself out as before); the type
+                // and detail tell the token's holder, and nobody else, that re-enrolling cannot help.
+                res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"pgfleet\"");
+                decommissioned(Status.UNAUTHORIZED_401, d.collectorId(), d.at()).send(res);
+            }
             case TokenResult.Throttled throttled -> {
                 LOG.log(System.Logger.Level.INFO, "token request throttled: " + throttled.reason());
                 long seconds = Math.max(1, (throttled.retryAfter().toMillis() + 999) / 1000);
@@ -124,6 +131,16 @@ final class AuthHttpService implements ApiService {
                                 + " try again in " + seconds + " s").send(res);
             }
         }
+    }
+
+    /**
+     * The answer about a decommissioned collector: when, and that its id is never bound again, so
+     * the host needs a new one.
+     */
+    static Problem decommissioned(Status status, io.pgfleet.domain.collector.CollectorId id, java.time.Instant at) {
+        return new Problem(status, "collector-decommissioned", "Collector decommissioned", "collector '" + id
+                + "' was decommissioned at " + HttpDates.json(at) + "; its id is never bound to a host again, so no"
+                + " enrolment token can bring it back: register the host under a new id (a new collector)");
     }
 
     static JsonObjectBuilder tokens(TokenPair t) {

@@ -161,6 +161,8 @@ final class CollectorsHttpService implements ApiService {
             }
             case IssueEnrolmentTokenUseCase.EnrolmentResult.CollectorNotFound nf -> Problem.notFound(
                     "collector-not-found", "no collector has the id '" + nf.collectorId() + "'").send(res);
+            case IssueEnrolmentTokenUseCase.EnrolmentResult.Decommissioned d ->
+                    AuthHttpService.decommissioned(Status.GONE_410, d.collectorId(), d.at()).send(res);
         }
     }
 

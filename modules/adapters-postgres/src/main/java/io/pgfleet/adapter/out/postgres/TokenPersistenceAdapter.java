@@ -4,6 +4,7 @@ import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
 import io.pgfleet.application.port.out.EnrolmentTokenStorePort;
 import io.pgfleet.application.port.out.LoadSessionPort;
+import io.pgfleet.application.port.out.EnrolmentTokenStorePort.Saving;
 import io.pgfleet.application.port.out.RefreshTokenStorePort;
 import io.pgfleet.domain.access.Principal;
 import io.pgfleet.domain.access.Role;
@@ -60,13 +61,23 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
             Optional<DbRow> row = tx.get("""
                     SELECT family_id, subject, role, expires_at, used_at IS NOT NULL AS used,
                            revoked_at IS NOT NULL AS revoked, superseded_at IS NOT NULL AS superseded,
-                           used_at > ? AS within_grace
-                    FROM refresh_tokens WHERE token_hash = ? FOR UPDATE""",
+                           used_at > ? AS within_grace,
+                           (SELECT c.decommissioned_at FROM collectors c
+                            WHERE t.subject_kind = 'collector' AND c.id = t.subject) AS decommissioned_at,
+                           EXISTS (SELECT 1 FROM collectors c WHERE t.subject_kind = 'collector' AND c.id = t.subject
+                                   AND c.decommissioned_at IS NOT NULL) AS decommissioned
+                    FROM refresh_tokens t WHERE token_hash = ? FOR UPDATE OF t""",
                     Rows.timestamp(now.minus(reuseGrace)), tokenHash);
             if (row.isEmpty()) {
                 return new Consumption.Rejected(); // purged meanwhile
             }
             DbRow r = row.get();
+            if (flag(r, "decommissioned")) {
+                // Revoked with its collector, for good: its holder (only it has this token) learns why,
+                // so that it stops asking to be re-bound to an id that is never bound again.
+                return new Consumption.Decommissioned(CollectorId.of(Rows.text(r, "subject")),
+                        Rows.instant(r, "decommissioned_at"));
+            }
             String family = Rows.text(r, "family_id");
             if (!now.isBefore(Rows.instant(r, "expires_at"))) {
                 return new Consumption.Rejected();
@@ -169,19 +180,23 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
     }
 
     @Override
-    public boolean saveEnrolmentToken(String tokenHash, CollectorId collectorId, Instant expiresAt, AuditEntry audit) {
+    public Saving saveEnrolmentToken(String tokenHash, CollectorId collectorId, Instant expiresAt, AuditEntry audit) {
         return Rows.guard("saving an enrolment token", () -> Rows.inTransaction(db, tx -> {
             // The row lock orders the issue with a decommission of the same collector: whichever
             // comes second sees the other (a registration refuses a token of a decommissioned
             // collector all the same).
-            if (tx.get("SELECT id FROM collectors WHERE id = ? AND decommissioned_at IS NULL FOR SHARE",
-                    collectorId.value()).isEmpty()) {
-                return false;
+            Optional<DbRow> collector = tx.get("SELECT decommissioned_at, decommissioned_at IS NOT NULL AS decommissioned"
+                    + " FROM collectors WHERE id = ? FOR SHARE", collectorId.value());
+            if (collector.isEmpty()) {
+                return new Saving.Unknown();
+            }
+            if (flag(collector.get(), "decommissioned")) {
+                return new Saving.Decommissioned(Rows.instant(collector.get(), "decommissioned_at"));
             }
             tx.insert("INSERT INTO enrolment_tokens (token_hash, collector_id, expires_at) VALUES (?, ?, ?)",
                     tokenHash, collectorId.value(), Rows.timestamp(expiresAt));
             AuditPersistenceAdapter.insert(tx, audit);
-            return true;
+            return new Saving.Stored();
         }));
     }
 

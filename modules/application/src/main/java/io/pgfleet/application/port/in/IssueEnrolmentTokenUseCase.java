@@ -15,7 +15,7 @@ public interface IssueEnrolmentTokenUseCase {
      *
      * @param collectorId the pre-provisioned collector
      * @param actor       who issues it
-     * @return the token (shown once), or not found
+     * @return the token (shown once), not found, or decommissioned
      */
     EnrolmentResult issueEnrolmentToken(CollectorId collectorId, Actor actor);
 
@@ -36,6 +36,15 @@ public interface IssueEnrolmentTokenUseCase {
          * @param collectorId the id asked for
          */
         record CollectorNotFound(CollectorId collectorId) implements EnrolmentResult {
+        }
+
+        /**
+         * The collector was decommissioned: its id is never bound to a host again.
+         *
+         * @param collectorId the id asked for
+         * @param at          when it was decommissioned
+         */
+        record Decommissioned(CollectorId collectorId, Instant at) implements EnrolmentResult {
         }
     }
 }

@@ -22,6 +22,17 @@ public sealed interface TokenResult {
     }
 
     /**
+     * Refused for good: the refresh token is one of a decommissioned collector. Said to its holder
+     * alone, so that an agent stops asking to be re-bound to an id that is never bound again.
+     *
+     * @param collectorId the decommissioned collector
+     * @param at          when it was decommissioned
+     */
+    record Decommissioned(io.pgfleet.domain.collector.CollectorId collectorId, java.time.Instant at)
+            implements TokenResult {
+    }
+
+    /**
      * Not tried: too many failed attempts from this address (for this user), or every password
      * hashing slot is busy. Nothing was checked; the caller may try again after the delay.
      *

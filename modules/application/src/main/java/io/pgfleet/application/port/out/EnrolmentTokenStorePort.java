@@ -19,7 +19,26 @@ public interface EnrolmentTokenStorePort {
      * @param collectorId the collector it enrols
      * @param expiresAt   expiry
      * @param audit       the audit entry of its issue
-     * @return false, nothing stored, when the collector is unknown or decommissioned
+     * @return stored, or (nothing stored) the collector is unknown or decommissioned
      */
-    boolean saveEnrolmentToken(String tokenHash, CollectorId collectorId, Instant expiresAt, AuditEntry audit);
+    Saving saveEnrolmentToken(String tokenHash, CollectorId collectorId, Instant expiresAt, AuditEntry audit);
+
+    /** Whether a token was stored, and if not why. */
+    sealed interface Saving {
+        /** Stored, with its audit entry. */
+        record Stored() implements Saving {
+        }
+
+        /** No collector has the id. */
+        record Unknown() implements Saving {
+        }
+
+        /**
+         * The collector was decommissioned.
+         *
+         * @param at when
+         */
+        record Decommissioned(Instant at) implements Saving {
+        }
+    }
 }

@@ -112,5 +112,15 @@ public interface RefreshTokenStorePort {
         /** Unknown, expired or revoked. */
         record Rejected() implements Consumption {
         }
+
+        /**
+         * A token of a decommissioned collector, whatever its own state: its holder is told why it
+         * is refused for good (it proves it was that collector, so this tells it nothing of others).
+         *
+         * @param collectorId the collector the token was issued to
+         * @param at          when it was decommissioned
+         */
+        record Decommissioned(io.pgfleet.domain.collector.CollectorId collectorId, Instant at) implements Consumption {
+        }
     }
 }
