@@ -37,6 +37,7 @@ public final class FakeFleetServer implements AutoCloseable {
     private final AtomicInteger mostConcurrentRefreshes = new AtomicInteger();
     private volatile String validAccess = "a0";
     private volatile boolean refuseRefresh;
+    private volatile boolean decommissioned;
     private volatile boolean checkAccess;
     private volatile boolean away;
     private volatile int overloadedRetryAfter;
@@ -258,6 +259,11 @@ public final class FakeFleetServer implements AutoCloseable {
         refuseRefresh = true;
     }
 
+    /** Refreshes are refused from now on as the server refuses those of a decommissioned collector. */
+    void decommission() {
+        decommissioned = true;
+    }
+
     int refreshes() {
         return refreshes.get();
     }
@@ -268,6 +274,15 @@ public final class FakeFleetServer implements AutoCloseable {
 
     private void refresh(HttpExchange ex) throws IOException {
         ex.getRequestBody().readAllBytes();
+        if (decommissioned) {
+            // As the server answers (docs/api.md), a long detail included: the agent reads it whole.
+            send(ex, 401, "application/problem+json", "{\"type\":\"https://pgfleet.io/problems/collector-decommissioned\","
+                    + "\"title\":\"Collector decommissioned\",\"status\":401,\"detail\":\"collector 'c-1' was"
+                    + " decommissioned at 2026-11-30T09:12:44.512Z; its id is never bound to a host again, so no enrolment"
+                    + " token can bring it back: register the host under a new id (a new collector)\","
+                    + "\"request_id\":\"0b6f2f4e-7d7e-4a55-9d0c-2b1c3f0f5a11\"}");
+            return;
+        }
         if (refuseRefresh) {
             send(ex, 401, "application/problem+json", "{\"detail\":\"the refresh token is not accepted\"}");
             return;

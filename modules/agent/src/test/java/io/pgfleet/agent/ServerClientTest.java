@@ -107,6 +107,19 @@ class ServerClientTest {
     }
 
     @Test
+    void aRefreshRefusedForADecommissionedCollectorSaysSoInTheServersWordsNotAsAnIdentityToReEnrol() throws Exception {
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            ServerClient c = registered(server);
+            server.expireAccessToken();
+            server.decommission();
+            ServerException e = assertThrows(ServerException.class, () -> c.fetch(new ConfigSource.Request("", 0, 0)));
+            assertEquals(ServerException.Kind.DECOMMISSIONED, e.kind());
+            assertTrue(e.getMessage().contains("was decommissioned at 2026-11-30T09:12:44.512Z"), e.getMessage());
+            assertTrue(e.getMessage().endsWith("register the host under a new id (a new collector)"), e.getMessage());
+        }
+    }
+
+    @Test
     void aRotatedPairThatCannotBeWrittenToAFullDiskIsStillUsedAndWrittenAsSoonAsTheDiskTakesIt() throws Exception {
         boolean[] diskFull = {false};
         List<String> warnings = new CopyOnWriteArrayList<>();

@@ -182,6 +182,11 @@ public final class AgentCore {
     private volatile int appliedVersion;
     private volatile int failedVersion;
     private volatile boolean lockedOut;
+    /**
+     * Locked out because the collector was decommissioned: no enrolment token can re-bind its id,
+     * so none is looked for and nothing is asked of the server until the agent restarts.
+     */
+    private volatile boolean decommissioned;
     private String etag = "";
     /** The document of the running version (from the server or the last-known-good), compared with the server's under the same number. */
     private String runningDocument = "";
@@ -349,9 +354,9 @@ public final class AgentCore {
             return Duration.ZERO;
         } catch (ServerException e) {
             pullFailures++;
-            if (e.kind() == ServerException.Kind.IDENTITY_REFUSED) {
+            if (e.kind() == ServerException.Kind.IDENTITY_REFUSED || e.kind() == ServerException.Kind.DECOMMISSIONED) {
                 p.self().pulled(SelfMetrics.PullResult.REFUSED);
-                lockOut(e.getMessage());
+                lockOut(e);
                 if (!answered) {
                     // A locked-out agent keeps collecting, after a restart too.
                     useLastKnownGood("the server refuses this agent's identity");
@@ -388,7 +393,7 @@ public final class AgentCore {
         Optional<String> token = p.credentials().enrolmentToken();
         if (id.isPresent()) {
             // Locked out: only a token not tried yet is worth a request; nothing else is sent.
-            if (token.isEmpty() || token.equals(triedToken)) {
+            if (decommissioned || token.isEmpty() || token.equals(triedToken)) {
                 return false;
             }
             triedToken = token;
@@ -419,16 +424,28 @@ public final class AgentCore {
     /** Whether an enrolment token this agent has not tried yet is in place. */
     private boolean tokenWaiting() {
         Optional<String> token = p.credentials().enrolmentToken();
-        return token.isPresent() && !token.equals(triedToken);
+        return !decommissioned && token.isPresent() && !token.equals(triedToken);
     }
 
-    private void lockOut(String why) {
+    private void lockOut(ServerException e) {
         boolean already = lockedOut;
         lockedOut = true;
+        String id = p.enroller().collectorId().orElse("?");
+        if (e.kind() == ServerException.Kind.DECOMMISSIONED && !decommissioned) {
+            // Not the re-enrolment advice: the server never issues a token for this id again.
+            decommissioned = true;
+            log("collector " + id + " was decommissioned; the server says: " + e.getMessage() + ". No enrolment"
+                    + " token can bring this id back, so the agent stops asking the server (it sends nothing until"
+                    + " it is restarted) and keeps collecting locally. To bring this host back, register it under a"
+                    + " new id: stop the agent, delete identity.properties in its state directory, and start it with"
+                    + " registration_secret_file, or with the enrolment token of a new collector in "
+                    + p.credentials().tokenLocation());
+            return;
+        }
         if (already) {
             return;
         }
-        String id = p.enroller().collectorId().orElse("?");
+        String why = e.getMessage();
         log("the server refuses this agent's identity for good (" + why + "): collector " + id
                 + " was revoked, or the server does not know it (restored from an older backup). The agent keeps"
                 + " collecting but sends nothing until an operator re-binds it: POST /api/v1/collectors/" + id
@@ -1012,7 +1029,7 @@ public final class AgentCore {
                 p.self().pushed(switch (e.kind()) {
                     case TOO_LARGE -> SelfMetrics.PushResult.SPLIT;
                     case REJECTED -> SelfMetrics.PushResult.REFUSED;
-                    case IDENTITY_REFUSED, UNAVAILABLE, UNAUTHORIZED -> SelfMetrics.PushResult.ERROR;
+                    case IDENTITY_REFUSED, DECOMMISSIONED, UNAVAILABLE, UNAUTHORIZED -> SelfMetrics.PushResult.ERROR;
                 }, b.samples().size());
                 switch (e.kind()) {
                     case TOO_LARGE -> split(b);
@@ -1023,8 +1040,8 @@ public final class AgentCore {
                         log("the server refused a batch of " + b.samples().size() + " samples (" + e.getMessage()
                                 + "); they are dropped and counted in " + DROPPED_METRIC);
                     }
-                    case IDENTITY_REFUSED -> {
-                        lockOut(e.getMessage());
+                    case IDENTITY_REFUSED, DECOMMISSIONED -> {
+                        lockOut(e);
                         spool(false);
                         return Optional.empty();
                     }

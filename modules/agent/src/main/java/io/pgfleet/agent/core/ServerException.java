@@ -13,6 +13,11 @@ public final class ServerException extends Exception {
         UNAUTHORIZED,
         /** The identity itself is refused (refresh token revoked or unknown): needs an operator. */
         IDENTITY_REFUSED,
+        /**
+         * The identity is refused because its collector was decommissioned: its id is never bound
+         * again, so no enrolment token can help; the message is the server's (when, what to do).
+         */
+        DECOMMISSIONED,
         /** 413: the request is too large and must be made smaller. */
         TOO_LARGE,
         /** Any other 4xx: the same request will never be accepted. */

@@ -565,11 +565,34 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
 
     /** The beginning of a failed answer's body, for the log; the rest is never read. */
     private static String excerpt(HttpClientResponse response) {
+        return excerpt(errorBody(response));
+    }
+
+    private static String excerpt(String text) {
+        return text.length() > 300 ? text.substring(0, 300) + "…" : text;
+    }
+
+    private static String errorBody(HttpClientResponse response) {
         try (InputStream in = response.inputStream()) {
-            String text = new String(in.readNBytes(ERROR_EXCERPT_BYTES), StandardCharsets.UTF_8);
-            return text.length() > 300 ? text.substring(0, 300) + "…" : text;
+            return new String(in.readNBytes(ERROR_EXCERPT_BYTES), StandardCharsets.UTF_8);
         } catch (IOException | RuntimeException e) {
             return "(no readable body)";
+        }
+    }
+
+    /**
+     * The server's words when a refusal is a {@code collector-decommissioned} problem (docs/api.md):
+     * its detail says when, and that the id is never bound again.
+     */
+    private static Optional<String> decommissioned(String body) {
+        try (JsonReader reader = Json.createReader(new StringReader(body))) {
+            JsonObject problem = reader.readObject();
+            if (!problem.getString("type", "").endsWith("/problems/collector-decommissioned")) {
+                return Optional.empty();
+            }
+            return Optional.of(problem.getString("detail", "the collector was decommissioned"));
+        } catch (RuntimeException e) {
+            return Optional.empty();
         }
     }
 
@@ -801,14 +824,21 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             int code = r.status().code();
             String text;
             try {
-                text = code == expected ? body(r, MAX_JSON_BYTES, what) : excerpt(r);
+                // A refusal is read whole (up to the excerpt's bytes): its problem type may matter.
+                text = code == expected ? body(r, MAX_JSON_BYTES, what) : code == 401 || code == 403 ? errorBody(r)
+                        : excerpt(r);
             } catch (Failure f) {
                 throw f.exception;
             } catch (RuntimeException e) {
                 throw new ServerException(ServerException.Kind.UNAVAILABLE, what + ": " + e.getMessage(), e);
             }
             if (code == 401 || code == 403) {
-                throw new ServerException(whenRefused, what + " refused: " + text, null);
+                Optional<String> decommissioned = whenRefused == ServerException.Kind.IDENTITY_REFUSED
+                        ? decommissioned(text) : Optional.empty();
+                if (decommissioned.isPresent()) {
+                    throw new ServerException(ServerException.Kind.DECOMMISSIONED, decommissioned.get(), null);
+                }
+                throw new ServerException(whenRefused, what + " refused: " + excerpt(text), null);
             }
             if (code != expected && isRedirect(code)) {
                 throw redirected(r, what);

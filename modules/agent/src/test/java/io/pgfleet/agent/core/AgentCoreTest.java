@@ -469,6 +469,30 @@ class AgentCoreTest {
     }
 
     @Test
+    void aDecommissionedCollectorIsSaidPlainlyWithoutTheReEnrolmentAdviceAndNothingIsAskedAgain() {
+        AgentCore core = f.started(1, SYSSTAT_EVERY_2S);
+        f.fetchFailures.add(new ServerException(ServerException.Kind.DECOMMISSIONED,
+                "collector 'c-1' was decommissioned at 2026-11-30T09:12:44.512Z; register the host under a new id", null));
+        f.published = Optional.of(Map.entry(2, SYSSTAT_EVERY_2S));
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        assertTrue(core.lockedOut());
+        assertTrue(f.logged("collector c-1 was decommissioned; the server says: collector 'c-1' was decommissioned at"
+                + " 2026-11-30T09:12:44.512Z"), f.log.toString());
+        assertTrue(f.logged("register it under a new id: stop the agent, delete identity.properties"), f.log.toString());
+        assertFalse(f.logged("/api/v1/collectors/c-1/enrolment-token"), "no advice that cannot be followed: " + f.log);
+        int asked = f.requests.size();
+        int pushes = f.pushedSizes.size();
+
+        // Even a token (for another collector: none can be issued for this id) is not presented.
+        f.enrolmentToken = Optional.of("one-time");
+        f.scheduler.runFor(Duration.ofMinutes(10));
+        assertEquals(asked, f.requests.size(), "nothing is asked of the server any more");
+        assertEquals(pushes, f.pushedSizes.size());
+        assertEquals(0, f.registrations);
+        assertTrue(core.lockedOut());
+    }
+
+    @Test
     void aSighupDuringAHeldWatchEndsItAndPullsAtOnceWithoutCountingAFailure() throws Exception {
         f.watchesBlock = true;
         AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).start();
