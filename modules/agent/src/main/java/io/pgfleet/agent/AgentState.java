@@ -125,9 +125,14 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
             case java.nio.file.FileAlreadyExistsException x -> "a file that is not a directory is in the way";
             // Its message is the path alone: say which of the path is missing.
             case java.nio.file.NoSuchFileException n when n.getFile() != null -> missing(Path.of(n.getFile()));
-            case java.nio.file.FileSystemException fs when fs.getReason() != null -> fs.getReason();
-            default -> e.getMessage() != null ? e.getMessage() : e.toString();
+            case java.nio.file.FileSystemException fs when fs.getReason() != null -> words(fs.getReason());
+            default -> e.getMessage() != null ? words(e.getMessage()) : e.toString();
         };
+    }
+
+    /** The operating system's words for a full disk (ENOSPC), as the other reasons are written. */
+    private static String words(String osMessage) {
+        return osMessage.equalsIgnoreCase("No space left on device") ? "no space left on device" : osMessage;
     }
 
     /** What of a path that was not found is missing: its directory, or the file itself. */
@@ -204,7 +209,7 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
         } catch (java.nio.file.NoSuchFileException | UnsupportedOperationException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot make " + f + " readable by its owner only", e);
+            throw new UncheckedIOException("cannot make " + f + " readable by its owner only", new IOException(reason(e), e));
         }
     }
 
@@ -395,7 +400,8 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
         try {
             Files.deleteIfExists(f);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + f, e);
+            // The cause says why in plain words: an AccessDeniedException's own message is a path.
+            throw new UncheckedIOException("cannot delete " + f, new IOException(reason(e), e));
         }
     }
 
@@ -619,7 +625,8 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
         try {
             Files.deleteIfExists(f);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + f, e);
+            // The cause says why in plain words: an AccessDeniedException's own message is a path.
+            throw new UncheckedIOException("cannot delete " + f, new IOException(reason(e), e));
         }
     }
 
@@ -700,6 +707,13 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
                 // some file systems cannot fsync a directory; the rename is still atomic
             }
         } catch (IOException e) {
+            // A temporary file cut short (a full disk) would otherwise hold its space until the
+            // next write of this file, which may never come (the spool is deleted, not rewritten).
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException | RuntimeException ignored) {
+                // the write's own failure is what is reported
+            }
             // The cause says why in plain words: a NoSuchFileException's own message is a path.
             throw new UncheckedIOException("cannot write " + target, new IOException(reason(e), e));
         }

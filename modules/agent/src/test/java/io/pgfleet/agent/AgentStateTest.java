@@ -352,6 +352,44 @@ class AgentStateTest {
         }
     }
 
+    @Test
+    void aFullDiskIsNamedInWordsAndLeavesNoPartlyWrittenTemporaryFileBehind() throws Exception {
+        Path small = dir.resolve("small");
+        Files.createDirectories(small);
+        org.junit.jupiter.api.Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs",
+                small.toString()), "a small tmpfs cannot be mounted here");
+        try {
+            AgentState state = new AgentState(small);
+            java.time.Instant t = java.time.Instant.parse("2026-12-01T10:00:00Z");
+            java.util.List<io.pgfleet.domain.fleet.Sample> many = java.util.stream.IntStream.range(0, 1774)
+                    .mapToObj(i -> new io.pgfleet.domain.fleet.Sample("pg_up", java.util.Map.of("db", "app"), i, t))
+                    .toList();
+            var e = assertThrows(java.io.UncheckedIOException.class, () -> state.save(
+                    new io.pgfleet.agent.core.SampleSpool.Unsent(java.util.List.of(), many)));
+            assertEquals("cannot write " + small.resolve(AgentState.UNSENT), e.getMessage());
+            assertEquals("no space left on device", e.getCause().getMessage());
+            try (var files = Files.list(small)) {
+                assertEquals(java.util.List.of(), files.toList(), "the cut-short temporary file is deleted");
+            }
+            // So the space it held is free again: a small spool fits.
+            var few = new io.pgfleet.agent.core.SampleSpool.Unsent(java.util.List.of(), many.subList(0, 3));
+            state.save(few);
+            assertEquals(few, state.load().unsent());
+        } finally {
+            run("umount", small.toString());
+        }
+    }
+
+    private static boolean run(String... command) throws Exception {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     private static boolean chattr(String flag, Path dir) throws Exception {
         try {
             Process p = new ProcessBuilder("chattr", flag, dir.toString()).redirectErrorStream(true).start();

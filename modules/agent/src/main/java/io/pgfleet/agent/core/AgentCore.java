@@ -1143,7 +1143,9 @@ public final class AgentCore {
                 p.spool().clear();
                 spooled = false;
             } catch (RuntimeException e) {
-                log("cannot delete the kept samples (" + e.getMessage() + "); they may be sent again after a restart");
+                log("cannot delete the kept samples (" + e.getMessage()
+                        + (e.getCause() != null ? ": " + e.getCause().getMessage() : "")
+                        + "); they may be sent again after a restart");
             }
         }
     }
