@@ -114,7 +114,8 @@ final class AuthCommands {
     }
 
     @Command(name = "whoami", mixinStandardHelpOptions = true,
-            description = "Show who the cached session is for (refreshing its token first when it is about to expire).")
+            description = "Show who the session is for, as the server says now (the cached values, labelled so, when"
+                    + " the server cannot be reached).")
     static final class Whoami implements Callable<Integer> {
 
         private final Context ctx;
@@ -125,9 +126,23 @@ final class AuthCommands {
 
         @Override
         public Integer call() {
-            Session s = ctx.api().session();
+            Session s;
+            String source = "server";
+            try {
+                // The server's word, not the cache's: a role changed since the login shows at once.
+                s = ctx.api().confirmed();
+            } catch (CliException e) {
+                if (e.exitCode() != ExitCodes.UNAVAILABLE) {
+                    throw e;
+                }
+                s = ctx.api().cached();
+                source = "cache";
+                ctx.err().println("pgfleet: " + e.getMessage() + "; showing the cached session, which may be out of date");
+                ctx.err().flush();
+            }
             ctx.output().object(Output.JSON.createObjectNode().put("server", s.server()).put("subject", s.subject())
-                    .put("role", s.role()).put("access_token_expires_at", s.expiresAt().toString()));
+                    .put("role", s.role()).put("access_token_expires_at", s.expiresAt().toString())
+                    .put("source", source));
             return ExitCodes.OK;
         }
     }

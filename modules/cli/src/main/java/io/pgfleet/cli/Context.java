@@ -90,11 +90,15 @@ final class Context {
         return new Output(f, out);
     }
 
-    /** {@code --server}, else {@code PGFLEET_SERVER}, else the server of the cached session, else localhost. */
+    /**
+     * {@code --server}, else {@code PGFLEET_SERVER}, else the server of the cached session, else that
+     * of the last session forgotten (so a hint to log in again names it), else localhost.
+     */
     String server() {
         return Optional.ofNullable(globals.server).filter(s -> !s.isBlank())
                 .or(() -> env("PGFLEET_SERVER"))
                 .or(() -> cache().load().map(Session::server))
+                .or(() -> cache().lastServer())
                 .orElse(DEFAULT_SERVER);
     }
 

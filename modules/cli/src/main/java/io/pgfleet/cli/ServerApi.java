@@ -172,16 +172,30 @@ final class ServerApi {
 
     /** The cached session for this server, refreshed first when its access token is about to expire. */
     Session session() {
+        Session s = cached();
+        if (s.expiringAt(clock.get())) {
+            s = refresh(s.accessToken());
+        }
+        return s;
+    }
+
+    /** The cached session for this server as it is on disk, asking the server nothing. */
+    Session cached() {
         Session s = cache.load().orElseThrow(() -> new CliException(ExitCodes.AUTH,
                 "not logged in; run: pgfleet login --server " + base));
         if (!sameServer(s.server(), base)) {
             throw new CliException(ExitCodes.AUTH, "logged in to " + s.server() + ", not " + base
                     + "; run: pgfleet login --server " + base);
         }
-        if (s.expiringAt(clock.get())) {
-            s = refresh(s.accessToken());
-        }
         return s;
+    }
+
+    /**
+     * The session as the server sees it now: a refresh, whatever the access token's expiry, whose
+     * answer names the user's current role (a demoted user's cached one is out of date).
+     */
+    Session confirmed() {
+        return refresh(cached().accessToken(), true);
     }
 
     /**
@@ -190,10 +204,14 @@ final class ServerApi {
      * nothing is spent.
      */
     Session refresh(String stale) {
+        return refresh(stale, false);
+    }
+
+    private Session refresh(String stale, boolean always) {
         return cache.locked(() -> {
             Session current = cache.load().orElseThrow(() -> new CliException(ExitCodes.AUTH,
                     "not logged in; run: pgfleet login --server " + base));
-            if (!current.accessToken().equals(stale) && !current.expiringAt(clock.get())) {
+            if (!always && !current.accessToken().equals(stale) && !current.expiringAt(clock.get())) {
                 return current;
             }
             Reply r = sendWithRetryAfter(Call.json("POST", "/api/v1/auth/refresh",

@@ -34,6 +34,9 @@ final class TokenCache {
     private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
 
+    /** Where the server of a forgotten session is kept (a URL, nothing secret). */
+    private static final String LAST_SERVER = "last-server";
+
     private final Path dir;
     private final JsonMapper json = JsonMapper.builder().build();
 
@@ -89,12 +92,31 @@ final class TokenCache {
         }
     }
 
-    /** Forgets the session. */
+    /**
+     * Forgets the session, but not its server: the next command's hint to log in names that
+     * server ({@link #lastServer()}), not the default URL.
+     */
     boolean delete() {
+        Optional<Session> forgotten = load();
         try {
+            if (forgotten.isPresent()) {
+                ensureDir();
+                Files.writeString(dir.resolve(LAST_SERVER), forgotten.get().server() + "\n");
+            }
             return Files.deleteIfExists(file());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The server of the last session forgotten (logged out, or refused at a refresh), if any. */
+    Optional<String> lastServer() {
+        try {
+            Path f = dir.resolve(LAST_SERVER);
+            return Files.isRegularFile(f) ? Optional.of(Files.readString(f).strip()).filter(s -> !s.isEmpty())
+                    : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
         }
     }
 

@@ -120,6 +120,48 @@ class CliSessionIT {
     }
 
     @Test
+    void aSessionRefusedAtItsRefreshHintsALoginToItsOwnServerNotTheDefaultOne() throws IOException {
+        CliProcess cli = loggedIn("hint");
+        String url = CliProcess.url(server);
+        // Neither --server nor PGFLEET_SERVER: only the session knew the server.
+        cli.env("PGFLEET_SERVER", "");
+        rewriteSession(cli, "refresh_token", "spent-or-stolen");
+        rewriteSession(cli, "expires_at", Instant.now().minusSeconds(1).toString());
+        CliProcess.Run refused = cli.run("collectors").expect(ExitCodes.AUTH);
+        assertTrue(refused.err().contains("run: pgfleet login --server " + url), refused.err());
+        CliProcess.Run next = cli.run("collectors").expect(ExitCodes.AUTH);
+        assertTrue(next.err().contains("not logged in; run: pgfleet login --server " + url), next.err());
+        CliProcess.Run who = cli.run("whoami").expect(ExitCodes.AUTH);
+        assertTrue(who.err().contains("pgfleet login --server " + url), who.err());
+    }
+
+    @Test
+    void whoamiShowsTheRoleTheServerGivesNowAndTheCachedOneLabelledSoWhenTheServerCannotBeReached()
+            throws IOException {
+        CliProcess admin = loggedIn("whoami-admin");
+        admin.runWithInput("a-long-demoted-password\n", "users", "create", "demoted", "--role", "admin",
+                "--password-stdin").expect(ExitCodes.OK);
+        CliProcess user = new CliProcess(tmp.resolve("whoami-user").resolve("pgfleet"), CliProcess.url(server));
+        user.runWithInput("a-long-demoted-password\n", "login", "-u", "demoted", "--password-stdin").expect(ExitCodes.OK);
+        admin.run("users", "update", "demoted", "--role", "viewer").expect(ExitCodes.OK);
+
+        JsonNode me = user.run("whoami", "-o", "json").expect(ExitCodes.OK).json();
+        assertEquals("demoted", me.path("subject").asString());
+        assertEquals("viewer", me.path("role").asString(), "the server's answer, not the role cached at the login");
+        assertEquals("server", me.path("source").asString());
+
+        // A server that is not there: what the cache holds, said to be the cache's.
+        String nowhere = "http://127.0.0.1:1";
+        rewriteSession(user, "server", nowhere);
+        user.env("PGFLEET_SERVER", nowhere);
+        CliProcess.Run offline = user.run("whoami", "-o", "json").expect(ExitCodes.OK);
+        assertEquals("cache", offline.json().path("source").asString());
+        assertEquals("viewer", offline.json().path("role").asString(), "as the last answer left it");
+        assertTrue(offline.err().contains("cannot reach the server at " + nowhere)
+                && offline.err().contains("showing the cached session"), offline.err());
+    }
+
+    @Test
     void logoutForgetsTheSession() {
         CliProcess cli = loggedIn("logout");
         cli.run("logout").expect(ExitCodes.OK);
