@@ -20,6 +20,7 @@ import java.util.List;
 
 import static io.pgfleet.server.AgentDocument.monitoring;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The agent through a server outage, an expiring token and a revocation. */
@@ -229,6 +230,26 @@ class AgentResilienceIT {
                     assertEquals(1, rs.getInt(1), "the same collector, never a new one");
                 }
             }
+        }
+    }
+
+    @Test
+    void aDecommissionedCollectorsAgentSaysSoWithoutTheReEnrolmentAdviceAndStopsAsking() throws Exception {
+        server = PgfleetServer.start(settings);
+        ApiClient admin = ApiClient.asAdmin(server.port());
+        try (AgentProcess agent = AgentProcess.start(agentWithEnrolmentTokenFile(), server.port())) {
+            String id = startAgentWithConfig(agent, admin);
+            assertEquals(204, admin.send(admin.request("/api/v1/collectors/" + id).DELETE()).statusCode());
+            int from = agent.await(java.util.regex.Pattern.compile(java.util.regex.Pattern.quote("collector " + id
+                    + " was decommissioned; the server says: collector '" + id + "' was decommissioned at ")), 0, SOON);
+            assertTrue(agent.output().contains("register it under a new id"), agent.output());
+            assertFalse(agent.output().contains("/enrolment-token, then put the token"),
+                    "no advice that cannot be followed:\n" + agent.output());
+            Thread.sleep(10_000); // the observation window in which requests are counted
+            long asked = agent.output().lines().skip(from + 1).filter(l -> l.contains("refused")
+                    || l.contains("failed") || l.contains("decommissioned")).count();
+            assertEquals(0, asked, "it stops asking, and says it once:\n" + agent.output());
+            assertTrue(agent.alive(), "it keeps running (and collecting)");
         }
     }
 
