@@ -94,7 +94,7 @@ final class AuthCommands {
     }
 
     @Command(name = "logout", mixinStandardHelpOptions = true,
-            description = "Forget the cached session (the refresh token then expires unused on the server).")
+            description = "End the session on the server (its tokens stop working everywhere) and forget it here.")
     static final class Logout implements Callable<Integer> {
 
         private final Context ctx;
@@ -105,10 +105,17 @@ final class AuthCommands {
 
         @Override
         public Integer call() {
-            TokenCache cache = ctx.cache();
-            boolean had = cache.locked(cache::delete);
-            ctx.output().message(had ? "Logged out" : "Not logged in",
-                    Output.JSON.createObjectNode().put("logged_out", had));
+            ServerApi.Logout out = ctx.api().logout();
+            if (out.hadSession() && !out.endedOnServer()) {
+                // Forgotten here all the same; the server's copy ends when its refresh token expires.
+                ctx.err().println("pgfleet: the server could not be told (" + out.why() + "); the session is forgotten"
+                        + " here, and its tokens stay valid on the server until they expire");
+                ctx.err().flush();
+            }
+            ctx.output().message(!out.hadSession() ? "Not logged in"
+                            : out.endedOnServer() ? "Logged out (the session ended on the server)" : "Logged out here",
+                    Output.JSON.createObjectNode().put("logged_out", out.hadSession())
+                            .put("ended_on_server", out.endedOnServer()));
             return ExitCodes.OK;
         }
     }

@@ -227,6 +227,50 @@ final class ServerApi {
         });
     }
 
+    /**
+     * What a logout did.
+     *
+     * @param hadSession     whether a session was cached
+     * @param endedOnServer  whether the server ended it (its refresh and access tokens stop working
+     *                       everywhere); false when it could not be told
+     * @param why            why the server was not told, when it was not
+     */
+    record Logout(boolean hadSession, boolean endedOnServer, String why) {
+    }
+
+    /**
+     * Ends the cached session on its server ({@code POST /api/v1/auth/logout}), then forgets it here,
+     * under the cache's lock so that no other process spends its refresh token meanwhile. The
+     * session is forgotten here whatever the server answers: a logout never leaves it cached.
+     */
+    Logout logout() {
+        return cache.locked(() -> {
+            Optional<Session> cached = cache.load();
+            if (cached.isEmpty()) {
+                return new Logout(false, false, "");
+            }
+            Session s = cached.get();
+            boolean ended = false;
+            String why = "";
+            if (!sameServer(s.server(), base)) {
+                why = "the session is for " + s.server() + ", not " + base;
+            } else {
+                try {
+                    Reply r = send(Call.json("POST", "/api/v1/auth/logout",
+                            Output.JSON.createObjectNode().put("refresh_token", s.refreshToken())), Optional.empty());
+                    ended = r.status() == 204;
+                    if (!ended) {
+                        why = "the server answered " + r.status();
+                    }
+                } catch (CliException e) {
+                    why = e.getMessage();
+                }
+            }
+            cache.delete();
+            return new Logout(true, ended, why);
+        });
+    }
+
     /** A session from a login or refresh answer. */
     Session session(JsonNode tokens, String server) {
         Instant now = clock.get();

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -162,10 +163,33 @@ class CliSessionIT {
     }
 
     @Test
-    void logoutForgetsTheSession() {
+    void logoutEndsTheSessionOnTheServerAndForgetsIt() throws Exception {
         CliProcess cli = loggedIn("logout");
-        cli.run("logout").expect(ExitCodes.OK);
+        String access = cli.session().path("access_token").asString();
+        assertEquals(200, usersWith(access));
+
+        CliProcess.Run out = cli.run("logout", "-o", "json").expect(ExitCodes.OK);
+        assertTrue(out.json().path("ended_on_server").asBoolean(), out.out());
+        assertEquals(401, usersWith(access), "a copy of the session's access token stops working too");
         cli.run("whoami").expect(ExitCodes.AUTH);
+        cli.run("logout").expect(ExitCodes.OK);
+
+        // A server that cannot be reached: forgotten here all the same, and said so.
+        CliProcess offline = loggedIn("logout-offline");
+        rewriteSession(offline, "server", "http://127.0.0.1:1");
+        offline.env("PGFLEET_SERVER", "http://127.0.0.1:1");
+        CliProcess.Run away = offline.run("logout", "-o", "json").expect(ExitCodes.OK);
+        assertFalse(away.json().path("ended_on_server").asBoolean(), away.out());
+        assertTrue(away.err().contains("the server could not be told"), away.err());
+        assertFalse(Files.exists(offline.configDir().resolve("session.json")), "not cached any more");
+    }
+
+    private static int usersWith(String accessToken) throws Exception {
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(CliProcess.url(server)
+                            + "/api/v1/users")).header("Authorization", "Bearer " + accessToken).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+        }
     }
 
     @Test
