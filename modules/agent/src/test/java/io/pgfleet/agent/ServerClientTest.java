@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -372,6 +373,59 @@ class ServerClientTest {
             assertEquals("wait=0&after=5", queries.getLast(), "a pull says what the agent has, so an older server answers at once");
             c.fetch(new ConfigSource.Request("", 0, 0));
             assertEquals("null", queries.getLast(), "the first pull of an agent without a version is a plain read");
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    @Test
+    void aDocumentThatDoesNotMatchItsETagOrComesEncodedUnaskedIsAFailedPullNotADocument() throws Exception {
+        String document = "[collectors.pg_stats]\ninterval = 40\n";
+        String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(document.getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0, 8);
+        java.util.concurrent.atomic.AtomicReference<String> mode = new java.util.concurrent.atomic.AtomicReference<>("as sent");
+        com.sun.net.httpserver.HttpServer http = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        http.createContext("/api/v1/collectors/register", ex -> {
+            ex.getRequestBody().readAllBytes();
+            byte[] body = "{\"collector_id\":\"c-1\",\"access_token\":\"a\",\"refresh_token\":\"r\"}".getBytes();
+            ex.sendResponseHeaders(201, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        http.createContext("/api/v1/config/", ex -> {
+            // What a middlebox may do to the server's answer, keeping its headers.
+            String body = switch (mode.get()) {
+                case "cut short" -> document.substring(0, document.length() - 2); // "interval = 4": valid TOML
+                default -> document;
+            };
+            ex.getResponseHeaders().add("X-Config-Version", "5");
+            ex.getResponseHeaders().add("ETag", "\"5-" + hash + "\"");
+            if (mode.get().equals("encoded")) {
+                ex.getResponseHeaders().add("Content-Encoding", "gzip");
+            }
+            byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, bytes.length);
+            ex.getResponseBody().write(bytes);
+            ex.close();
+        });
+        http.start();
+        try {
+            ServerClient c = new ServerClient(URI.create("http://127.0.0.1:" + http.getAddress().getPort()), Optional.empty(),
+                    Optional.empty(), Optional.empty(), "", "", (id, refresh) -> { });
+            c.register(new Enroller.Credential.Secret("s"), "n", "h", Map.of());
+            ConfigSource.Fetch.Fetched whole = (ConfigSource.Fetch.Fetched) c.fetch(new ConfigSource.Request("", 0, 0));
+            assertEquals(document, whole.document());
+
+            mode.set("cut short");
+            ServerException cut = assertThrows(ServerException.class, () -> c.fetch(new ConfigSource.Request("", 0, 0)));
+            assertEquals(ServerException.Kind.UNAVAILABLE, cut.kind(), "retried like an unreachable server");
+            assertTrue(cut.getMessage().contains("does not match its ETag"), cut.getMessage());
+
+            mode.set("encoded");
+            ServerException encoded = assertThrows(ServerException.class, () -> c.fetch(new ConfigSource.Request("", 0, 0)));
+            assertEquals(ServerException.Kind.UNAVAILABLE, encoded.kind());
+            assertTrue(encoded.getMessage().contains("Content-Encoding 'gzip'"), encoded.getMessage());
         } finally {
             http.stop(0);
         }

@@ -490,9 +490,59 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             int version = version(header).orElseThrow(() -> new Failure(new ServerException(ServerException.Kind.UNAVAILABLE,
                     "configuration pull: the answer's X-Config-Version is " + header.map(h -> "'" + printable(h) + "'")
                             .orElse("missing") + ", not a version (1 to " + Integer.MAX_VALUE + ")", null)));
-            return new Fetch.Fetched(version, response.headers().first(HeaderNames.ETAG).orElse(""),
-                    body(response, MAX_DOCUMENT_BYTES, "configuration"));
+            // The server never encodes an answer the agent did not ask to be encoded: a body that
+            // says it is (a proxy's doing) is not the document, whatever it would parse as.
+            Optional<String> coding = response.headers().first(HeaderNames.CONTENT_ENCODING).map(String::strip)
+                    .filter(c -> !c.isEmpty() && !c.equalsIgnoreCase("identity"));
+            if (coding.isPresent()) {
+                throw new Failure(new ServerException(ServerException.Kind.UNAVAILABLE, "configuration pull: the answer"
+                        + " came with Content-Encoding '" + printable(coding.get()) + "', which the agent did not ask"
+                        + " for; it is not taken as a document (a proxy between the agent and the server?)", null));
+            }
+            String etag = response.headers().first(HeaderNames.ETAG).orElse("");
+            String document = body(response, MAX_DOCUMENT_BYTES, "configuration");
+            if (!matchesItsTag(document, etag)) {
+                // Damaged on the way (cut short, rewritten by a middlebox): a failed pull, retried like
+                // an unreachable server — never a version that fails on this host, nor one applied.
+                throw new Failure(new ServerException(ServerException.Kind.UNAVAILABLE, "configuration pull: the"
+                        + " document of version " + version + " does not match its ETag " + printable(etag) + " ("
+                        + document.getBytes(StandardCharsets.UTF_8).length + " bytes): it was changed or cut short on"
+                        + " the way, and is not taken", null));
+            }
+            return new Fetch.Fetched(version, etag, document);
         });
+    }
+
+    /**
+     * Whether a document is the one its ETag names. The server's tags are {@code "<version>-<the
+     * first 16 hex digits of the SHA-256 of the document>"}; a tag of another form (a proxy that
+     * rewrote it) cannot be checked, and the document is taken as before.
+     *
+     * @param document the body, as read
+     * @param etag     the ETag header, as sent
+     * @return false only when the tag carries a hash and the document's differs
+     */
+    static boolean matchesItsTag(String document, String etag) {
+        String tag = etag.strip();
+        if (tag.startsWith("W/")) {
+            tag = tag.substring(2);
+        }
+        if (tag.length() < 2 || !tag.startsWith("\"") || !tag.endsWith("\"")) {
+            return true;
+        }
+        tag = tag.substring(1, tag.length() - 1);
+        int dash = tag.lastIndexOf('-');
+        String hash = dash < 0 ? "" : tag.substring(dash + 1);
+        if (hash.length() != 16 || !hash.chars().allMatch(c -> c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+            return true;
+        }
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(document.getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 8).equals(hash);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     private static final io.helidon.http.HeaderName CONFIG_VERSION = HeaderNames.create("X-Config-Version");
@@ -682,7 +732,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                     } catch (Failure f) {
                         throw f.exception;
                     } catch (RuntimeException e) {
-                        throw new ServerException(ServerException.Kind.UNAVAILABLE, e.getMessage(), e);
+                        throw new ServerException(ServerException.Kind.UNAVAILABLE, what + ": " + why(e), e);
                     }
                 }
             });
@@ -772,11 +822,35 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
         }
     }
 
+    /**
+     * What went wrong with an exchange, in words: the exception's own message when it has one (the
+     * HTTP client's for a connection closed mid-answer has none, which the log showed as "null"),
+     * else what its kind means, else its kind.
+     */
+    static String why(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.io.EOFException || t instanceof java.nio.channels.ClosedChannelException
+                    || t.getClass().getSimpleName().equals("InsufficientDataAvailableException")) {
+                return "the connection was closed before the answer was complete";
+            }
+            if (t instanceof java.net.SocketTimeoutException) {
+                return "no answer in time";
+            }
+            if (t instanceof java.net.ConnectException) {
+                return "connection refused" + (t.getMessage() == null ? "" : " (" + t.getMessage() + ")");
+            }
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                return t.getMessage();
+            }
+        }
+        return e.getClass().getSimpleName();
+    }
+
     private static HttpClientResponse send(Supplier<HttpClientResponse> request) throws ServerException {
         try {
             return request.get();
         } catch (RuntimeException e) {
-            throw new ServerException(ServerException.Kind.UNAVAILABLE, "cannot reach the server: " + e.getMessage(), e);
+            throw new ServerException(ServerException.Kind.UNAVAILABLE, "cannot reach the server: " + why(e), e);
         }
     }
 
@@ -830,7 +904,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             } catch (Failure f) {
                 throw f.exception;
             } catch (RuntimeException e) {
-                throw new ServerException(ServerException.Kind.UNAVAILABLE, what + ": " + e.getMessage(), e);
+                throw new ServerException(ServerException.Kind.UNAVAILABLE, what + ": " + why(e), e);
             }
             if (code == 401 || code == 403) {
                 Optional<String> decommissioned = whenRefused == ServerException.Kind.IDENTITY_REFUSED
