@@ -209,6 +209,12 @@ final class GroupsCommand implements Callable<Integer> {
             String q = path(id) + "/members?limit=" + limit + (after == null ? "" : "&after=" + ServerApi.encode(after));
             JsonNode answer = ctx.api().call(ServerApi.Call.get(q)).json();
             ctx.output().list(answer, answer.path("members"), List.of(new Output.Column("COLLECTOR", Output::text)));
+            JsonNode shown = answer.path("members");
+            if (answer.path("next").isString() && !shown.isEmpty()) {
+                ctx.err().println("pgfleet: more members follow; add --after " + shown.get(shown.size() - 1).asString()
+                        + " to see them");
+                ctx.err().flush();
+            }
             return ExitCodes.OK;
         }
     }

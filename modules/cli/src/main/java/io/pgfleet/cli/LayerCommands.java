@@ -213,6 +213,13 @@ final class LayerCommands {
             }
             JsonNode answer = ctx.api().call(ServerApi.Call.get(q.toString())).json();
             ctx.output().list(answer, answer.path("versions"), layer().historyColumns());
+            JsonNode shown = answer.path("versions");
+            if (answer.path("next").isString() && !shown.isEmpty()) {
+                // A page is not the whole history: say how to see the rest (JSON carries "next" itself).
+                ctx.err().println("pgfleet: older versions follow; add --before "
+                        + shown.get(shown.size() - 1).path("version").asInt() + " to see them");
+                ctx.err().flush();
+            }
             return ExitCodes.OK;
         }
     }

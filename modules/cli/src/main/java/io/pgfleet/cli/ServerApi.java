@@ -338,6 +338,10 @@ final class ServerApi {
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.USAGE, "not a usable server URL: " + base);
         }
+        if (uri.getScheme() == null || !(uri.getScheme().equalsIgnoreCase("http") || uri.getScheme().equalsIgnoreCase("https"))
+                || uri.getHost() == null) {
+            throw new CliException(ExitCodes.USAGE, "not a usable server URL: " + base + " (http:// or https:// and a host)");
+        }
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(call.timeout())
                 .method(call.method(), call.body().length == 0 ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(call.body()));
@@ -352,6 +356,12 @@ final class ServerApi {
             throw new CliException(ExitCodes.UNAVAILABLE, "the server at " + base + " did not answer within "
                     + call.timeout().toSeconds() + " s");
         } catch (ConnectException e) {
+            // The JDK's client reports a name that does not resolve as a failed connection too.
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+                    throw unreachable("the host name " + uri.getHost() + " does not resolve");
+                }
+            }
             throw unreachable("connection refused");
         } catch (SSLException e) {
             throw new CliException(ExitCodes.UNAVAILABLE, "TLS with " + base + " failed: " + e.getMessage()

@@ -205,8 +205,12 @@ class CliIT {
         assertEquals("rollback:1", versions.get(0).path("source").asString());
         assertEquals("too fast", versions.get(0).path("message").asString());
         assertEquals("put", versions.get(2).path("source").asString());
-        String table = cli.run("config", "history", id).expect(ExitCodes.OK).out();
-        assertTrue(table.startsWith("VERSION") && table.contains("rollback:1"), table);
+        CliProcess.Run whole = cli.run("config", "history", id).expect(ExitCodes.OK);
+        assertTrue(whole.out().startsWith("VERSION") && whole.out().contains("rollback:1"), whole.out());
+        assertFalse(whole.err().contains("older versions follow"), whole.err());
+        // A page that is not the whole history says how to see the rest.
+        CliProcess.Run page = cli.run("config", "history", id, "--limit", "2").expect(ExitCodes.OK);
+        assertTrue(page.err().contains("older versions follow; add --before 2 to see them"), page.err());
 
         cli.run("config", "rollback", id, "9").expect(ExitCodes.NOT_FOUND);
         cli.run("config", "get", "no-such-collector").expect(ExitCodes.NOT_FOUND);

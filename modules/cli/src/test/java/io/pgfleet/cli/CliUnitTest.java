@@ -108,6 +108,20 @@ class CliUnitTest {
         }
     }
 
+    /** A server URL that cannot be used, or a host name that does not resolve, is said so in one line. */
+    @Test
+    void aServerUrlThatCannotBeUsedOrAHostThatDoesNotResolveIsSaidPlainly() {
+        Map<String, String> env = Map.of("PGFLEET_CONFIG_DIR", tmp.resolve("urls").toString());
+        Ran ftp = runWith(new ByteArrayInputStream("a-long-password\n".getBytes(StandardCharsets.UTF_8)), env,
+                "login", "--server", "ftp://example.org", "-u", "admin", "--password-stdin");
+        assertEquals(ExitCodes.USAGE, ftp.exit(), ftp.err());
+        assertTrue(ftp.err().contains("not a usable server URL: ftp://example.org"), ftp.err());
+        Ran nowhere = runWith(new ByteArrayInputStream("a-long-password\n".getBytes(StandardCharsets.UTF_8)), env,
+                "login", "--server", "http://nonexistent.invalid:8080", "-u", "admin", "--password-stdin");
+        assertEquals(ExitCodes.UNAVAILABLE, nowhere.exit(), nowhere.err());
+        assertTrue(nowhere.err().contains("the host name nonexistent.invalid does not resolve"), nowhere.err());
+    }
+
     /** A mistyped command or option is answered with what was probably meant, and nothing runs. */
     @Test
     void aMistypedCommandOrOptionGetsASuggestion() {
