@@ -383,9 +383,50 @@ final class ServerApi {
 
     private Reply checked(Reply r, Set<Integer> handled) {
         if ((r.status() >= 200 && r.status() < 300) || r.status() == 304 || handled.contains(r.status())) {
+            if (r.status() >= 200 && r.status() < 300) {
+                intact(r);
+            }
             return r;
         }
         throw failure(r);
+    }
+
+    /**
+     * Refuses a document answer that is not what the server sent: one with a {@code Content-Encoding}
+     * the CLI did not ask for, or whose body does not match the hash its ETag carries (the server's
+     * tags are {@code "<version>-<first 16 hex digits of the document's SHA-256>"}). Cut short or
+     * rewritten on the way, it would otherwise be printed — or saved as a backup — as the document.
+     */
+    private void intact(Reply r) {
+        Optional<String> coding = r.header("Content-Encoding").map(String::strip)
+                .filter(c -> !c.isEmpty() && !c.equalsIgnoreCase("identity"));
+        if (coding.isPresent()) {
+            throw new CliException(ExitCodes.UNAVAILABLE, "the answer came with Content-Encoding '"
+                    + Output.printable(coding.get()) + "', which was not asked for: it is not the server's (a proxy in"
+                    + " the way?)");
+        }
+        boolean document = r.header("Content-Type").map(t -> t.toLowerCase(java.util.Locale.ROOT)
+                .startsWith("application/toml")).orElse(false);
+        Optional<String> etag = r.header("ETag");
+        if (!document || etag.isEmpty()) {
+            return;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(?:W/)?\"\\d+-([0-9a-f]{16})\"$")
+                .matcher(etag.get().strip());
+        if (!m.matches()) {
+            return;
+        }
+        try {
+            String actual = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(r.body()), 0, 8);
+            if (!actual.equals(m.group(1))) {
+                throw new CliException(ExitCodes.UNAVAILABLE, "the document does not match its ETag "
+                        + Output.printable(etag.get()) + " (" + r.body().length + " bytes): it was changed or cut short"
+                        + " on the way, and is not shown");
+            }
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     /**
@@ -425,8 +466,15 @@ final class ServerApi {
 
     /** The command's failure for an answer it did not expect. */
     CliException failure(Reply r) {
-        String detail = describe(r);
         int s = r.status();
+        if (s >= 300 && s < 400) {
+            // The server never redirects its API: the URL is not the server's (http for https, a
+            // portal, a path), and following it could send the token elsewhere.
+            return new CliException(ExitCodes.UNAVAILABLE, "the answer is a redirect (" + s + ")"
+                    + r.header("Location").map(l -> " to " + Output.printable(l)).orElse("") + ", not the server's;"
+                    + " is " + base + " the server's URL? (--server or PGFLEET_SERVER)");
+        }
+        String detail = describe(r);
         List<String> lines = new ArrayList<>();
         if (r.isProblem()) {
             for (JsonNode e : r.json().path("errors")) {

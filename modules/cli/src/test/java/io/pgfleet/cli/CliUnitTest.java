@@ -92,6 +92,57 @@ class CliUnitTest {
         assertEquals("plain text, unchanged: é ü 日本", Output.printable("plain text, unchanged: é ü 日本"));
     }
 
+    /** What a proxy did to an answer is not printed (or saved) as the server's document. */
+    @Test
+    void aDocumentChangedOnTheWayOrARedirectIsNotShownAsTheServersAnswer() throws Exception {
+        String document = "[collector]\npush_interval = 12\n";
+        String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(document.getBytes(StandardCharsets.UTF_8)), 0, 8);
+        java.util.concurrent.atomic.AtomicReference<String> mode = new java.util.concurrent.atomic.AtomicReference<>("whole");
+        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/api/v1/config/db-1", exchange -> {
+            exchange.getResponseHeaders().add("ETag", "\"3-" + hash + "\"");
+            switch (mode.get()) {
+                case "cut short" -> answer(exchange, 200, "application/toml; charset=utf-8",
+                        document.substring(0, document.length() - 2));
+                case "encoded" -> {
+                    exchange.getResponseHeaders().add("Content-Encoding", "gzip");
+                    answer(exchange, 200, "application/toml; charset=utf-8", document);
+                }
+                case "redirect" -> {
+                    exchange.getResponseHeaders().add("Location", "https://portal.example/login");
+                    answer(exchange, 302, "text/html", "<html>moved</html>");
+                }
+                default -> answer(exchange, 200, "application/toml; charset=utf-8", document);
+            }
+        });
+        stub.start();
+        try {
+            Map<String, String> env = loggedInTo(stub);
+            Ran whole = run(env, "config", "get", "db-1");
+            assertEquals(ExitCodes.OK, whole.exit(), whole.err());
+            assertEquals(document, whole.out());
+
+            mode.set("cut short");
+            Ran cut = run(env, "config", "get", "db-1");
+            assertEquals(ExitCodes.UNAVAILABLE, cut.exit(), cut.err());
+            assertEquals("", cut.out(), "nothing printed as the document");
+            assertTrue(cut.err().contains("does not match its ETag"), cut.err());
+
+            mode.set("encoded");
+            Ran encoded = run(env, "config", "get", "db-1");
+            assertEquals(ExitCodes.UNAVAILABLE, encoded.exit(), encoded.err());
+            assertTrue(encoded.err().contains("Content-Encoding 'gzip'"), encoded.err());
+
+            mode.set("redirect");
+            Ran moved = run(env, "config", "get", "db-1");
+            assertEquals(ExitCodes.UNAVAILABLE, moved.exit(), moved.err());
+            assertTrue(moved.err().contains("redirect (302) to https://portal.example/login"), moved.err());
+        } finally {
+            stub.stop(0);
+        }
+    }
+
     @Test
     void aProblemsDetailIsPrintedWithItsEscapesShownNotActedOn() throws IOException {
         HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
