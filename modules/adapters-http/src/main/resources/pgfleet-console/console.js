@@ -1095,6 +1095,7 @@
         h('tbody', null, r.waves.map(w => {
           const reported = w.applied + w.failed;
           const listed = w.collectors.concat(w.skipped_collectors);
+          const skipped = new Set(w.skipped_collectors);
           const total = w.members + w.skipped;
           return h('tr', { class: 'wave', dataset: { wave: w.wave, state: w.state } },
             h('td', null, String(w.wave)),
@@ -1105,9 +1106,13 @@
             h('td', { class: 'failed' + (w.failed ? ' some' : '') }, String(w.failed)),
             h('td', { class: 'pending' }, String(w.pending)),
             h('td', { class: 'skipped' }, String(w.skipped)),
-            h('td', null, h('progress', { max: Math.max(1, w.members), value: w.members ? reported : 1, title: reported + ' of ' + w.members + ' reported' }),
-              ' ' + reported + '/' + w.members),
-            h('td', { class: 'wave-collectors' }, listed.map((c, i) => [i ? ', ' : '', link('#/collector/' + enc(c), c)]),
+            // A wave with nobody to wait for (every member stale) has nothing to show progress of.
+            h('td', { class: 'progress' }, w.members
+              ? [h('progress', { max: w.members, value: reported, title: reported + ' of ' + w.members + ' reported' }),
+                  ' ' + reported + '/' + w.members]
+              : h('span', { class: 'muted' }, 'no member to wait for')),
+            h('td', { class: 'wave-collectors' }, listed.map((c, i) => [i ? ', ' : '', link('#/collector/' + enc(c), c),
+              skipped.has(c) ? h('span', { class: 'muted skipped-mark', title: 'stale when the rollout started: not waited for' }, ' (skipped)') : '']),
               total > listed.length ? ' … and ' + (total - listed.length) + ' more' : ''));
         }))));
       parts.push(h('h2', null, 'Timeline'), h('table', { id: 'timeline' },

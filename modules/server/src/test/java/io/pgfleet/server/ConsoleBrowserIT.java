@@ -560,6 +560,37 @@ class ConsoleBrowserIT {
         return admin;
     }
 
+    @Test
+    @Order(8)
+    void aWaveOfStaleMembersShowsThemSkippedAndNoProgressToWaitFor() {
+        if (browser.isEmpty()) {
+            return;
+        }
+        ConsoleBrowser b = browser.get();
+        logIn(b, "admin", ServerSettings.TEST_ADMIN_PASSWORD, false);
+        HttpResponse<String> group = admin().postJson("/api/v1/groups", "{\"id\":\"edge\",\"selector\":{\"tier\":\"edge\"}}");
+        assertEquals(201, group.statusCode(), group.body());
+        Agent.register("edge-canary", "{\"tier\":\"edge\",\"canary\":\"true\"}");
+        // Registered, never reported: stale, so the rollout skips it.
+        String stale = ApiClient.registeredCollector(SERVER.port(), "edge-stale", "{\"tier\":\"edge\"}").subject();
+        HttpResponse<String> started = admin().postJson("/api/v1/rollouts", Json.createObjectBuilder().add("layer", "group/edge")
+                .add("document", "[collector]\npush_interval = 25\n").add("waves", Json.createArrayBuilder()
+                        .add(Json.createObjectBuilder().add("selector", Json.createObjectBuilder().add("canary", "true")))
+                        .add(Json.createObjectBuilder().add("percent", 100)))
+                .add("bake_seconds", 600).build().toString());
+        assertEquals(201, started.statusCode(), started.body());
+        long id = RolloutFleet.json(started.body()).getJsonNumber("id").longValue();
+
+        b.go("#/rollouts/" + id);
+        WebElement second = b.awaitElement("#waves tr.wave[data-wave='2']");
+        assertEquals("0", second.findElement(By.cssSelector("td.members")).getText(), second.getText());
+        assertTrue(second.findElements(By.cssSelector("progress")).isEmpty(), "no full bar for nobody: " + second.getText());
+        assertEquals("no member to wait for", second.findElement(By.cssSelector("td.progress")).getText());
+        String collectors = second.findElement(By.cssSelector("td.wave-collectors")).getText();
+        assertEquals(stale + " (skipped)", collectors);
+        assertEquals("0/1", b.awaitElement("#waves tr.wave[data-wave='1'] td.progress").getText().strip());
+    }
+
     private static List<String> rowIds(ConsoleBrowser b) {
         return b.all("#fleet-rows tr[data-id]").stream().map(r -> r.getDomAttribute("data-id")).toList();
     }
