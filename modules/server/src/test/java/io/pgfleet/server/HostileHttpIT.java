@@ -159,6 +159,27 @@ class HostileHttpIT {
      * {@code 1e2}: an integer parameter is now plain ASCII digits, whatever the parameter.
      */
     @Test
+    void aQueryParameterTheRouteDoesNotTakeIsRefusedNamingItAndWhatTheRouteTakes() {
+        assertEquals(201, admin.createCollector("query-typo").statusCode());
+        HttpResponse<String> typo = admin.get("/api/v1/collectors?limt=1");
+        assertEquals(400, typo.statusCode(), typo.body());
+        assertTrue(typo.body().contains("query parameter 'limt' is not one that GET /api/v1/collectors takes"
+                + " (it takes after, in_sync, limit, selector)"), typo.body());
+        HttpResponse<String> until = admin.get("/api/v1/collectors/query-typo/metrics?name=pg_up&until=2026-01-01T00:00:00Z");
+        assertEquals(400, until.statusCode(), until.body());
+        assertTrue(until.body().contains("'until'"), until.body());
+        HttpResponse<String> none = admin.get("/api/v1/groups?x=1");
+        assertEquals(400, none.statusCode(), none.body());
+        assertTrue(none.body().contains("(it takes none)"), none.body());
+        HttpResponse<String> hidden = admin.get("/api/v1/collectors?%1b%5b2J=1");
+        assertEquals(400, hidden.statusCode(), hidden.body());
+        assertTrue(hidden.body().contains("\\u001b[2J"), hidden.body());
+        // What a route takes is answered as before.
+        assertEquals(200, admin.get("/api/v1/collectors?limit=1").statusCode());
+        assertEquals(200, admin.get("/api/v1/collectors/query-typo/metrics?name=pg_up&limit=5").statusCode());
+    }
+
+    @Test
     void aUsersUnknownRoleIsRefusedNamingOnlyTheRolesAUserCanHold() {
         for (String role : java.util.List.of("root", "collector")) {
             HttpResponse<String> r = admin.postJson("/api/v1/users",

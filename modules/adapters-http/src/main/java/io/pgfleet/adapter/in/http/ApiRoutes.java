@@ -201,6 +201,7 @@ final class ApiRoutes {
                     return still.isPresent();
                 }, checkedAt));
             }
+            DeclaredQueries.api().check(req, route.method().text(), route.template());
             handler.handle(req, res);
         };
     }

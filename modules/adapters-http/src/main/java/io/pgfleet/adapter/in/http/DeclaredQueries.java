@@ -1,0 +1,130 @@
+package io.pgfleet.adapter.in.http;
+
+import io.helidon.webserver.http.ServerRequest;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The query parameters each route takes, as the API's description ({@code openapi.json}) declares
+ * them: a parameter a route does not take is refused with {@code 400} naming it and those it does
+ * take. Ignored, a typo ({@code ?limt=1}) or a filter the route does not have ({@code ?until=})
+ * would be answered as if it were not there — everything, or samples after the date meant as
+ * the end. The description is the one list: a parameter a handler reads must be declared there
+ * (the conformance test exercises every route through it), so the two cannot drift apart.
+ */
+final class DeclaredQueries {
+
+    /** Loaded once: the description is a resource of this module. */
+    private static final DeclaredQueries API = load();
+
+    private final Map<String, Set<String>> byRoute;
+
+    private DeclaredQueries(Map<String, Set<String>> byRoute) {
+        this.byRoute = Map.copyOf(byRoute);
+    }
+
+    /** The parameters of the API's description. */
+    static DeclaredQueries api() {
+        return API;
+    }
+
+    /**
+     * The query parameters a route takes.
+     *
+     * @param method   e.g. {@code GET}
+     * @param template e.g. {@code /api/v1/config/{id}}
+     * @return the names, or empty when the description does not know the route (it is then not checked)
+     */
+    Optional<Set<String>> of(String method, String template) {
+        return Optional.ofNullable(byRoute.get(method.toUpperCase(Locale.ROOT) + " " + template));
+    }
+
+    /**
+     * Refuses a request naming a query parameter its route does not take.
+     *
+     * @param req      the request
+     * @param method   the route's method
+     * @param template the route's template
+     * @throws ApiException 400 naming the parameter
+     */
+    void check(ServerRequest req, String method, String template) {
+        Optional<Set<String>> taken = of(method, template);
+        if (taken.isEmpty()) {
+            return;
+        }
+        for (String name : req.query().names()) {
+            if (!taken.get().contains(name)) {
+                String shown = name.length() > 64 ? name.substring(0, 64) + "…" : name;
+                throw new ApiException(Problem.badRequest("query parameter '" + printable(shown)
+                        + "' is not one that " + method + " " + template + " takes" + (taken.get().isEmpty()
+                        ? " (it takes none)" : " (it takes " + String.join(", ", new TreeSet<>(taken.get())) + ")")));
+            }
+        }
+    }
+
+    /** A name as the answer and the log quote it: control, bidi and line-separator characters escaped. */
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            boolean hidden = c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e)
+                    || (c >= 0x2066 && c <= 0x2069) || c == 0x2028 || c == 0x2029 || c == 0x200e || c == 0x200f
+                    || c == 0xfeff;
+            b.append(hidden ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+        }
+        return b.toString();
+    }
+
+    private static DeclaredQueries load() {
+        try (InputStream in = DeclaredQueries.class.getResourceAsStream(OpenApiHttpService.RESOURCE);
+             JsonReader reader = Json.createReader(in)) {
+            return parse(reader.readObject());
+        } catch (IOException e) {
+            throw new UncheckedIOException("the API description cannot be read", e);
+        }
+    }
+
+    /** The query parameters of every operation, with those of its path and references resolved. */
+    static DeclaredQueries parse(JsonObject api) {
+        JsonObject shared = api.getJsonObject("components").getJsonObject("parameters");
+        Map<String, Set<String>> byRoute = new HashMap<>();
+        for (Map.Entry<String, JsonValue> path : api.getJsonObject("paths").entrySet()) {
+            JsonObject operations = path.getValue().asJsonObject();
+            for (Map.Entry<String, JsonValue> op : operations.entrySet()) {
+                if (op.getKey().equals("parameters") || op.getValue().getValueType() != JsonValue.ValueType.OBJECT) {
+                    continue;
+                }
+                Set<String> names = new TreeSet<>();
+                for (String level : new String[] {"path", "operation"}) {
+                    JsonObject holder = level.equals("path") ? operations : op.getValue().asJsonObject();
+                    if (!holder.containsKey("parameters")) {
+                        continue;
+                    }
+                    for (JsonValue p : holder.getJsonArray("parameters")) {
+                        JsonObject parameter = p.asJsonObject();
+                        if (parameter.containsKey("$ref")) {
+                            String ref = parameter.getString("$ref");
+                            parameter = shared.getJsonObject(ref.substring(ref.lastIndexOf('/') + 1));
+                        }
+                        if ("query".equals(parameter.getString("in", ""))) {
+                            names.add(parameter.getString("name"));
+                        }
+                    }
+                }
+                byRoute.put(op.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey(), Set.copyOf(names));
+            }
+        }
+        return new DeclaredQueries(byRoute);
+    }
+}
