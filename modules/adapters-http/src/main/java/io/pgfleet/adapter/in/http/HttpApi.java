@@ -90,7 +90,9 @@ public final class HttpApi {
      * Registers everything and returns the route table, for tests that walk it.
      */
     static ApiRoutes routes(HttpRouting.Builder routing, UseCases useCases, HttpMetrics metrics, HttpLimits limits) {
-        routing.addFilter(RequestLog.fromEnvironment().filter())
+        // First, so that it also sees the answers of the filters after it that refuse a request.
+        routing.addFilter(new ConnectionClose())
+                .addFilter(RequestLog.fromEnvironment().filter())
                 .addFilter(metrics.requestTimer())
                 .addFilter(new RequestFraming())
                 .addFilter(new QueryCharacters())
@@ -115,28 +117,31 @@ public final class HttpApi {
                 .service("/api/v1/rollouts", new RolloutsHttpService(useCases.rollouts()))
                 .service("/observe/health", new HealthHttpService(useCases.operations().health()));
         WebConsole.register(routing);
-        routing.error(ApiException.class, (req, res, e) -> {
+        // Every error handler closes the connection after its answer when the request or the answer
+        // says Connection: close (ConnectionClose says why Helidon does not).
+        routing.error(ApiException.class, ConnectionClose.closing((req, res, e) -> {
                     if (e.closesConnection()) {
                         res.header(HeaderNames.CONNECTION, "close");
                     }
                     e.problem().send(res);
                     if (e.closesConnection()) {
-                        // The header alone does not stop Helidon reading the rest of the body as the next request.
+                        // The body is unreadable: closed at once, without reading on as ConnectionClose would.
                         throw new io.helidon.webserver.CloseConnectionException("request body unreadable: " + e.problem().detail());
                     }
-                })
-                .error(StorageUnavailableException.class, HttpApi::storageUnavailable)
-                .error(StorageRejectedException.class, HttpApi::storageRejected)
-                .error(DocumentParsingBusyException.class, HttpApi::parsingBusy)
-                .error(InterruptedException.class, (req, res, e) -> {
+                }))
+                .error(StorageUnavailableException.class, ConnectionClose.closing(HttpApi::storageUnavailable))
+                .error(StorageRejectedException.class, ConnectionClose.closing(HttpApi::storageRejected))
+                .error(DocumentParsingBusyException.class, ConnectionClose.closing(HttpApi::parsingBusy))
+                .error(InterruptedException.class, ConnectionClose.closing((req, res, e) -> {
                     // Closing the connection sends the client to a fresh one (another instance, or this one restarted).
                     res.header(HeaderNames.CONNECTION, "close");
                     new Problem(Status.SERVICE_UNAVAILABLE_503, "shutting-down", "The server is stopping",
                             "try again on another instance or in a moment").send(res);
-                })
-                .error(IllegalArgumentException.class, (req, res, e) -> Problem.badRequest(e.getMessage()).send(res))
-                .error(HttpException.class, (req, res, e) -> httpException(req, res, e, routes))
-                .error(Exception.class, HttpApi::unexpected);
+                }))
+                .error(IllegalArgumentException.class, ConnectionClose.closing((req, res, e) ->
+                        Problem.badRequest(e.getMessage()).send(res)))
+                .error(HttpException.class, ConnectionClose.closing((req, res, e) -> httpException(req, res, e, routes)))
+                .error(Exception.class, ConnectionClose.closing(HttpApi::unexpected));
         return routes;
     }
 
