@@ -133,6 +133,7 @@ public final class PgfleetServer implements AutoCloseable {
                     .directHandlers(HttpApi.directHandlers())
                     .contentEncoding(HttpApi.contentEncoding())
                     .addProtocol(HttpApi.http1())
+                    .addConnectionSelector(HttpApi.http10())
                     .routing(r -> routing(r, useCases, storage, registry, new HttpLimits(settings.limits().trustedProxies(),
                             settings.limits().watchesPerCollector())));
             // TLS material is read here, before anything is generated: a wrong path loses no secret.

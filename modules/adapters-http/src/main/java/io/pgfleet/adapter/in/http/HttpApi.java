@@ -77,6 +77,16 @@ public final class HttpApi {
     }
 
     /**
+     * The listener's answer to HTTP/1.0, which Helidon 4.1 does not speak and would close without
+     * a word: {@code 505} with a problem saying to use HTTP/1.1, then the connection closed.
+     *
+     * @return a selector for the listener's {@code addConnectionSelector}, asked before Helidon's own
+     */
+    public static io.helidon.webserver.spi.ServerConnectionSelector http10() {
+        return new OldHttpVersions();
+    }
+
+    /**
      * The request content codings the listener accepts: {@code identity} (no coding) only; any
      * other {@code Content-Encoding} is answered {@code 415} before routing.
      *
