@@ -118,6 +118,8 @@ public final class PgfleetServer implements AutoCloseable {
                 throw new CannotStartException(e.getMessage(), e);
             }
             opened = Optional.of(storage);
+            // A client hanging up in the middle of its headers is counted, not logged per connection.
+            IncompleteRequests.install();
             PrometheusMeterRegistry registry = registry();
             BoundedDocumentParser parser = parser(settings.limits());
             parserMetrics(registry, parser);
@@ -415,6 +417,10 @@ public final class PgfleetServer implements AutoCloseable {
             FunctionCounter.builder("process_cpu_seconds", os, o -> o.getProcessCpuTime() / 1e9)
                     .description("CPU time used by the server's JVM").register(registry);
         }
+        // The class, not an instance: Micrometer holds the object it reads weakly.
+        FunctionCounter.builder("pgfleet_http_incomplete_requests", IncompleteRequests.class, c -> IncompleteRequests.total())
+                .description("Connections closed by their clients in the middle of a request's headers")
+                .register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
