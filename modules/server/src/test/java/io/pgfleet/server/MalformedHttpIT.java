@@ -145,6 +145,28 @@ class MalformedHttpIT {
     }
 
     @Test
+    void anIdHoldingAnEncodedSlashIsA404AndADotSegmentIsRefusedNotResolvedToAnotherRoute() throws IOException {
+        String token = ApiClient.asAdmin(server.port()).token();
+        String auth = "Authorization: Bearer " + token + "\r\n";
+        // Routing decodes the id into two segments that no route has: not found, not a 405 that
+        // names the methods of the route the raw path looked like.
+        String slash = exchange("GET /api/v1/config/x1%2Fy HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n", false);
+        assertProblem(slash, 404);
+        assertTrue(slash.contains("there is no GET /api/v1/config/x1/y"), slash);
+        // Resolved, these would read another collector's document or reach another route.
+        for (String path : new String[] {"/api/v1/config/x1/../hist", "/api/v1/config/x1/%2e%2E/hist",
+                "/api/v1/groups/..", "/api/v1/./collectors"}) {
+            String answer = exchange("GET " + path + " HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n", false);
+            assertProblem(answer, 400);
+            assertTrue(answer.contains("segment; give the path of the resource itself") && answer.contains("\"request_id\":"),
+                    answer);
+        }
+        // The console's paths are quoted whole in a 404.
+        String console = exchange("GET /ui/no-such-page HTTP/1.1\r\nHost: x\r\n\r\n", false);
+        assertTrue(console.contains("/ui/no-such-page"), console);
+    }
+
+    @Test
     void requestsHelidonRefusesBeforeRoutingAreProblemsToo() throws IOException {
         assertProblem(exchange("GET /api/v1/config/%zz HTTP/1.1\r\nHost: x\r\n\r\n", false), 400);
         assertProblem(exchange("GET /observe/health HTTP/1.1\r\n\r\n", false), 400);

@@ -170,16 +170,18 @@ public final class HttpApi {
             return;
         }
         boolean notFound = e instanceof NotFoundException || e.status() == Status.NOT_FOUND_404;
-        List<String> allowed = notFound ? routes.methodsOf(req.path().rawPath()) : List.of();
+        // The path as routing saw it (decoded, dot segments resolved): matched on the raw one, an id
+        // holding "%2F" fitted a template that routing had not matched, and the 405 contradicted itself.
+        String path = req.path().absolute().path();
+        List<String> allowed = notFound ? routes.methodsOf(path) : List.of();
         if (!allowed.isEmpty()) {
             // The path exists, the method does not (RFC 9110 §15.5.6): say which ones do.
             res.header(HeaderNames.ALLOW, String.join(", ", allowed));
             new Problem(Status.METHOD_NOT_ALLOWED_405, "method-not-allowed", "Method not allowed",
-                    req.prologue().method().text() + " is not a method of " + req.path().path() + "; it takes "
+                    req.prologue().method().text() + " is not a method of " + path + "; it takes "
                             + String.join(", ", allowed)).send(res);
         } else if (notFound) {
-            Problem.notFound("no-such-endpoint", "there is no " + req.prologue().method().text() + " "
-                    + req.path().path()).send(res);
+            Problem.notFound("no-such-endpoint", "there is no " + req.prologue().method().text() + " " + path).send(res);
         } else if (e.status().code() >= 400 && e.status().code() < 500) {
             new Problem(e.status(), "bad-request", "The request is malformed", e.getMessage()).send(res);
         } else {

@@ -24,7 +24,10 @@ final class QueryCharacters implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        Optional<String> bad = firstInvalid("query", req.query().rawValue());
+        Optional<String> bad = dotSegment(req.path().rawPath());
+        if (bad.isEmpty()) {
+            bad = firstInvalid("query", req.query().rawValue());
+        }
         if (bad.isEmpty() && req.prologue().fragment().hasValue()) {
             bad = firstInvalid("fragment", req.prologue().fragment().rawValue());
         }
@@ -33,6 +36,24 @@ final class QueryCharacters implements Filter {
             return;
         }
         chain.proceed();
+    }
+
+    /**
+     * A path segment {@code .} or {@code ..} (also percent-encoded), which would be resolved before
+     * routing: {@code /api/v1/config/x/../other} would read another collector's document than the
+     * id a client forwarded meant. No route of this API has such a segment, so it is refused.
+     *
+     * @param raw the path as sent (not decoded)
+     * @return the reason, if the path holds one
+     */
+    static Optional<String> dotSegment(String raw) {
+        for (String segment : raw.split("/", -1)) {
+            String s = segment.replace("%2e", ".").replace("%2E", ".");
+            if (s.equals(".") || s.equals("..")) {
+                return Optional.of("the path holds a '" + s + "' segment; give the path of the resource itself");
+            }
+        }
+        return Optional.empty();
     }
 
     /**
