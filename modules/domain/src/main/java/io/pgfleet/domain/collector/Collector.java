@@ -79,14 +79,11 @@ public record Collector(CollectorId id, String name, String hostname, Map<String
         if (text.length() > MAX_NAME_LENGTH) {
             throw new IllegalArgumentException(what + " must be at most " + MAX_NAME_LENGTH + " characters");
         }
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            // Line feeds and tabs too, which ShownText lets through: a name or a label is one line.
-            if (Character.isISOControl(c) || ShownText.actedOn(c)) {
-                throw new IllegalArgumentException(what + " must not contain control characters, bidirectional"
-                        + " formatting characters or line or paragraph separators (" + ShownText.named(c)
-                        + " at character " + (i + 1) + ")");
-            }
+        // Line feeds and tabs too, which ShownText.actedOn lets through: a name or a label is one line.
+        java.util.Optional<String> refused = ShownText.firstBreakingALine(text);
+        if (refused.isPresent()) {
+            throw new IllegalArgumentException(what + " must not contain control characters, bidirectional"
+                    + " formatting characters or line or paragraph separators (" + refused.get() + ")");
         }
         return text;
     }

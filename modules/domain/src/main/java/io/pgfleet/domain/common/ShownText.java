@@ -27,6 +27,34 @@ public final class ShownText {
     }
 
     /**
+     * Whether a character is refused in one line of text that people read: a label value, a name,
+     * a host name. That is every control character, line feeds and tabs too (a label or a name is
+     * one line: a line feed in it shows as two), and every character {@link #actedOn} names.
+     *
+     * @param c the character
+     * @return true for the characters one line of text must not hold
+     */
+    public static boolean breaksALine(char c) {
+        return Character.isISOControl(c) || actedOn(c);
+    }
+
+    /**
+     * The first character {@link #breaksALine} refuses, as {@code U+XXXX NAME at character N} (N
+     * counted from 1).
+     *
+     * @param s the text
+     * @return the description, or empty when the text holds none
+     */
+    public static java.util.Optional<String> firstBreakingALine(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (breaksALine(s.charAt(i))) {
+                return java.util.Optional.of(named(s.charAt(i)) + " at character " + (i + 1));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
      * A character as a message names it: {@code U+2028 LINE SEPARATOR}, {@code U+001B ESCAPE}.
      *
      * @param c the character
