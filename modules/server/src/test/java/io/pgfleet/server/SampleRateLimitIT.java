@@ -26,12 +26,15 @@ class SampleRateLimitIT {
     @RegisterExtension
     static final RunningServer SERVER = new RunningServer();
 
-    /** A batch of {@code n} samples of one series, as compact as a flood would send them (≈ 50 bytes each). */
+    /**
+     * A batch of {@code n} samples of one series a millisecond apart (a batch names each point once),
+     * as compact as a flood would send them (≈ 55 bytes each).
+     */
     private static String flood(String id, int n, Instant ts) {
         StringBuilder b = new StringBuilder("{\"batch_id\":\"" + id + "\",\"samples\":[");
         for (int i = 0; i < n; i++) {
-            b.append(i == 0 ? "" : ",").append("{\"name\":\"f\",\"value\":").append(i).append(",\"ts\":\"").append(ts)
-                    .append("\"}");
+            b.append(i == 0 ? "" : ",").append("{\"name\":\"f\",\"value\":").append(i).append(",\"ts\":\"")
+                    .append(ts.plusMillis(i)).append("\"}");
         }
         return b.append("]}").toString();
     }

@@ -61,6 +61,14 @@ final class FleetService implements ReportStatusUseCase, PushMetricsUseCase, Fle
 
     @Override
     public Receipt push(CollectorId collectorId, SampleBatch batch) {
+        // Checked before the allowance is taken: a refused batch costs nothing and stores nothing.
+        java.util.Optional<? extends Receipt> refused = batch.firstRefusedLabel();
+        if (refused.isEmpty()) {
+            refused = batch.firstRepeatedPoint();
+        }
+        if (refused.isPresent()) {
+            return refused.get();
+        }
         java.time.Instant now = clock.instant();
         java.util.Optional<io.pgfleet.domain.fleet.Sample> ahead = batch.firstTooFarAhead(now);
         if (ahead.isPresent()) {

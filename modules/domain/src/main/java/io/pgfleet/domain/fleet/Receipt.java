@@ -71,4 +71,37 @@ public sealed interface Receipt {
      */
     record TooManySeries(int series) implements Receipt {
     }
+
+    /**
+     * A sample of the batch carries a label no new sample may carry ({@link Sample#newLabelRefusal}):
+     * nothing of the batch was stored.
+     *
+     * @param index   the sample's place in the batch, from 0
+     * @param refusal its first refused label and the rule
+     */
+    record RefusedLabel(int index, Sample.LabelRefusal refusal) implements Receipt {
+        /** Requires a place and a refusal. */
+        public RefusedLabel {
+            if (index < 0) {
+                throw new IllegalArgumentException("index must not be negative");
+            }
+            java.util.Objects.requireNonNull(refusal, "refusal");
+        }
+    }
+
+    /**
+     * Two samples of the batch are the same point: the same series (name and labels) at the same
+     * time. Nothing of the batch was stored.
+     *
+     * @param first  the earlier sample's place in the batch, from 0
+     * @param second the later one's
+     */
+    record RepeatedPoint(int first, int second) implements Receipt {
+        /** Requires two places, the first before the second. */
+        public RepeatedPoint {
+            if (first < 0 || second <= first) {
+                throw new IllegalArgumentException("first must be at least 0 and below second");
+            }
+        }
+    }
 }

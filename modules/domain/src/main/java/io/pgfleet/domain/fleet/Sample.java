@@ -1,5 +1,7 @@
 package io.pgfleet.domain.fleet;
 
+import io.pgfleet.domain.common.ShownText;
+
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -20,11 +22,42 @@ public record Sample(String name, Map<String, String> labels, double value, Inst
     /** The longest label value, in UTF-16 units ({@link String#length()}). */
     public static final int MAX_LABEL_VALUE = 256;
 
+    /**
+     * What the label key of a new sample may be: a label name of Prometheus's data model, 1-64
+     * letters, digits and '_', not starting with a digit (nor with {@code __}, see
+     * {@link #newLabelRefusal}). Every key the agent sends ({@code datname}, {@code state},
+     * {@code mode}, {@code path}, {@code queryid}, {@code query}) is one.
+     */
+    public static final Pattern LABEL_KEY = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]{0,63}");
+
+    /** The rule for a new label key, as a refusal states it. */
+    public static final String LABEL_KEY_RULE = "a label key is 1-64 letters, digits or '_', not starting with a digit"
+            + " nor with '__' (Prometheus's label names; '__' is reserved)";
+
+    /** The rule for a new label value, as a refusal states it. */
+    public static final String LABEL_VALUE_RULE = "a label value holds no control characters (line feeds and tabs"
+            + " included), bidirectional formatting characters or line or paragraph separators";
+
+    /**
+     * Why a label of a sample cannot be stored anew.
+     *
+     * @param key  the label's key, as sent
+     * @param rule the rule it breaks, and where for a value
+     */
+    public record LabelRefusal(String key, String rule) {
+
+        /** Requires both. */
+        public LabelRefusal {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(rule, "rule");
+        }
+    }
+
     /** Requires a metric-style name, finite value and short labels. */
     public Sample {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("a metric name is letters, digits, '_' or ':' (at most 128), got '"
-                    + io.pgfleet.domain.common.ShownText.quoted(name) + "'");
+                    + ShownText.quoted(name) + "'");
         }
         Objects.requireNonNull(ts, "ts");
         if (!Double.isFinite(value)) {
@@ -40,5 +73,29 @@ public record Sample(String name, Map<String, String> labels, double value, Inst
             }
         });
         labels = Map.copyOf(new TreeMap<>(labels));
+    }
+
+    /**
+     * The first label, by key, that a sample pushed now may not carry: a key not {@link #LABEL_KEY}
+     * or starting with {@code __}, or a value holding a character that one line of text must not
+     * hold ({@link ShownText#breaksALine}, the rule for collectors' labels). A key of anything would
+     * not be a label Prometheus-style tools can name, and those characters would be acted on by the
+     * terminals, logs and charts that show the label. The constructor does not hold samples to this:
+     * samples stored before the rule must still be read back.
+     *
+     * @return the refusal, or empty when every label may be stored
+     */
+    public java.util.Optional<LabelRefusal> newLabelRefusal() {
+        for (Map.Entry<String, String> label : new TreeMap<>(labels).entrySet()) {
+            String key = label.getKey();
+            if (!LABEL_KEY.matcher(key).matches() || key.startsWith("__")) {
+                return java.util.Optional.of(new LabelRefusal(key, LABEL_KEY_RULE));
+            }
+            java.util.Optional<String> refused = ShownText.firstBreakingALine(label.getValue());
+            if (refused.isPresent()) {
+                return java.util.Optional.of(new LabelRefusal(key, LABEL_VALUE_RULE + " (" + refused.get() + ")"));
+            }
+        }
+        return java.util.Optional.empty();
     }
 }

@@ -66,6 +66,44 @@ public record SampleBatch(String batchId, List<Sample> samples) {
     }
 
     /**
+     * The first sample carrying a label that no new sample may carry ({@link Sample#newLabelRefusal}).
+     *
+     * @return that sample's place and refusal, or empty when every label may be stored
+     */
+    public Optional<Receipt.RefusedLabel> firstRefusedLabel() {
+        for (int i = 0; i < samples.size(); i++) {
+            Optional<Sample.LabelRefusal> refusal = samples.get(i).newLabelRefusal();
+            if (refusal.isPresent()) {
+                return Optional.of(new Receipt.RefusedLabel(i, refusal.get()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The first sample that repeats an earlier one's point: its series at its time. Two values for
+     * one point cannot both be right, and the batch does not say which is; the agent never sends
+     * that, so a client that does has a bug to see rather than a value picked for it.
+     *
+     * @return the places of the earlier and the later sample, or empty when every point is named once
+     */
+    public Optional<Receipt.RepeatedPoint> firstRepeatedPoint() {
+        java.util.Map<Point, Integer> seen = new java.util.HashMap<>();
+        for (int i = 0; i < samples.size(); i++) {
+            Sample s = samples.get(i);
+            Integer earlier = seen.putIfAbsent(new Point(s.name(), s.labels(), s.ts()), i);
+            if (earlier != null) {
+                return Optional.of(new Receipt.RepeatedPoint(earlier, i));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A point: a series at a time. */
+    private record Point(String name, java.util.Map<String, String> labels, Instant ts) {
+    }
+
+    /**
      * The first sample stamped more than {@link #MAX_AHEAD} after {@code now}.
      *
      * @param now the server's time

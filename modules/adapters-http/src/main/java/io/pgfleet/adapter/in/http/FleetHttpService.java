@@ -225,6 +225,18 @@ final class FleetHttpService implements ApiService {
             case Receipt.TooManySeries t -> new Problem(Status.create(422, "Unprocessable Content"), "too-many-series",
                     "Too many series in one batch", "the batch names more than " + SampleBatch.MAX_SERIES
                     + " distinct series (a metric name with its labels); nothing of the batch was stored").send(res);
+            // A 4xx: the agent drops the batch; the labels it makes all pass.
+            case Receipt.RefusedLabel l -> new Problem(Status.create(422, "Unprocessable Content"), "invalid-sample-label",
+                    "Sample label not accepted", "samples[" + l.index() + "] has the label '"
+                    + io.pgfleet.domain.common.ShownText.quoted(l.refusal().key()) + "': " + l.refusal().rule()
+                    + "; nothing of the batch was stored",
+                    Map.of("index", l.index(), "label", l.refusal().key())).send(res);
+            // A 4xx: two values for one point cannot both be stored, and which one is meant is the client's to say.
+            case Receipt.RepeatedPoint p -> new Problem(Status.create(422, "Unprocessable Content"), "repeated-sample",
+                    "The same point twice in one batch", "samples[" + p.first() + "] and samples[" + p.second()
+                    + "] are the same series (name and labels) at the same ts; a batch names a point once;"
+                    + " nothing of the batch was stored",
+                    Map.of("indexes", Json.createArrayBuilder().add(p.first()).add(p.second()).build())).send(res);
         }
     }
 
