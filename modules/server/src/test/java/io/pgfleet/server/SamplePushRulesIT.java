@@ -118,6 +118,17 @@ class SamplePushRulesIT {
     }
 
     @Test
+    void rejectsAMalformedSampleNamingItsPlaceInTheBatch() throws Exception {
+        ApiClient agent = ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"malformed-sample\"}");
+        HttpResponse<String> r = agent.postJson("/api/v1/metrics/push", batch("malformed-01", List.of(
+                sample("m_ok", Map.of(), 1, TS), sample("m_ok", Map.of(), 1, TS.plusSeconds(1)),
+                sample("bad name", Map.of(), 1, TS))));
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(r.body().contains("\"detail\":\"samples[2]: a metric name is letters, digits, '_' or ':'"), r.body());
+        assertEquals(0, stored(agent));
+    }
+
+    @Test
     void returnsSamplesStoredBeforeTheRulesAsTheyAre() throws Exception {
         ApiClient agent = ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"earlier-release\"}");
         // As an earlier release stored them: any key, any value.

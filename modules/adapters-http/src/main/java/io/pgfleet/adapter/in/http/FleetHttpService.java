@@ -249,35 +249,45 @@ final class FleetHttpService implements ApiService {
         }
         List<Sample> out = new ArrayList<>(array.size());
         for (JsonValue v : array) {
-            if (!(v instanceof JsonObject o)) {
-                throw new ApiException(Problem.badRequest("every sample is an object {name, labels, value, ts}"));
-            }
-            Map<String, String> labels = new LinkedHashMap<>();
-            JsonValue given = o.get("labels");
-            if (given instanceof JsonObject l) {
-                for (Map.Entry<String, JsonValue> e : l.entrySet()) {
-                    // A label is text: a number or an object turned into text would store something
-                    // the agent never sent under a spelling of the server's choosing.
-                    if (!(e.getValue() instanceof JsonString s)) {
-                        throw new ApiException(Problem.badRequest("sample 'labels' values must be strings"));
-                    }
-                    labels.put(e.getKey(), s.getString());
-                }
-            } else if (given != null && given.getValueType() != JsonValue.ValueType.NULL) {
-                throw new ApiException(Problem.badRequest("sample 'labels' must be an object of strings"));
-            }
-            if (!(o.get("value") instanceof JsonNumber n)) {
-                throw new ApiException(Problem.badRequest("sample 'value' must be a number"));
-            }
-            Instant ts;
             try {
-                ts = HttpDates.storable(Instant.parse(string(o, "ts", true)));
-            } catch (DateTimeParseException | IllegalArgumentException e) {
-                throw new ApiException(Problem.badRequest("sample 'ts' must be an RFC 3339 instant between the years 1 and 9999"));
+                out.add(sample(v));
+            } catch (ApiException | IllegalArgumentException e) {
+                // Which sample of up to 5,000: the message alone would leave the client to search.
+                String why = e instanceof ApiException a ? a.problem().detail() : e.getMessage();
+                throw new ApiException(Problem.badRequest("samples[" + out.size() + "]: " + why));
             }
-            out.add(new Sample(string(o, "name", true), labels, n.doubleValue(), ts));
         }
         return out;
+    }
+
+    private static Sample sample(JsonValue v) {
+        if (!(v instanceof JsonObject o)) {
+            throw new ApiException(Problem.badRequest("every sample is an object {name, labels, value, ts}"));
+        }
+        Map<String, String> labels = new LinkedHashMap<>();
+        JsonValue given = o.get("labels");
+        if (given instanceof JsonObject l) {
+            for (Map.Entry<String, JsonValue> e : l.entrySet()) {
+                // A label is text: a number or an object turned into text would store something
+                // the agent never sent under a spelling of the server's choosing.
+                if (!(e.getValue() instanceof JsonString s)) {
+                    throw new ApiException(Problem.badRequest("sample 'labels' values must be strings"));
+                }
+                labels.put(e.getKey(), s.getString());
+            }
+        } else if (given != null && given.getValueType() != JsonValue.ValueType.NULL) {
+            throw new ApiException(Problem.badRequest("sample 'labels' must be an object of strings"));
+        }
+        if (!(o.get("value") instanceof JsonNumber n)) {
+            throw new ApiException(Problem.badRequest("sample 'value' must be a number"));
+        }
+        Instant ts;
+        try {
+            ts = HttpDates.storable(Instant.parse(string(o, "ts", true)));
+        } catch (DateTimeParseException | IllegalArgumentException e) {
+            throw new ApiException(Problem.badRequest("sample 'ts' must be an RFC 3339 instant between the years 1 and 9999"));
+        }
+        return new Sample(string(o, "name", true), labels, n.doubleValue(), ts);
     }
 
     private void samples(ServerRequest req, ServerResponse res) {
