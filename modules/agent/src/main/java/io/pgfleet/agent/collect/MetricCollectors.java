@@ -1,6 +1,7 @@
 package io.pgfleet.agent.collect;
 
 import io.pgfleet.agent.core.MetricSource;
+import io.pgfleet.domain.common.ShownText;
 import io.pgfleet.domain.fleet.HostFacts;
 import io.pgfleet.domain.fleet.Sample;
 import io.pgfleet.domain.schema.CollectorKind;
@@ -66,21 +67,25 @@ public final class MetricCollectors implements MetricSource {
 
     /**
      * The statements with the most total execution time since the statistics were last reset
-     * (PostgreSQL 13 and later name the column {@code total_exec_time}).
+     * (PostgreSQL 13 and later name the column {@code total_exec_time}). One statement has a row per
+     * role that ran it (and per nesting level), all with its queryid: summed into one series, or a
+     * collection would name the same point twice, which the server refuses with the whole batch.
      */
     private static List<Sample> pgStatStatements(Connection c, int top, Instant now) throws SQLException {
         List<Sample> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("""
-                SELECT s.queryid::text AS queryid, left(regexp_replace(s.query, '\s+', ' ', 'g'), ?) AS query,
-                       s.calls, s.total_exec_time, s.rows
+                SELECT s.queryid::text AS queryid, left(regexp_replace(min(s.query), '\s+', ' ', 'g'), ?) AS query,
+                       sum(s.calls) AS calls, sum(s.total_exec_time) AS total_exec_time, sum(s.rows) AS rows
                 FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
                 WHERE d.datname = current_database() AND s.queryid IS NOT NULL
-                ORDER BY s.total_exec_time DESC LIMIT ?""")) {
+                GROUP BY s.queryid
+                ORDER BY sum(s.total_exec_time) DESC LIMIT ?""")) {
             ps.setInt(1, MAX_QUERY_LABEL);
             ps.setInt(2, top);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Map<String, String> l = Map.of("queryid", rs.getString("queryid"), "query", label(rs.getString("query")));
+                    Map<String, String> l = Map.of("queryid", rs.getString("queryid"), "query",
+                            labelValue(rs.getString("query"), MAX_QUERY_LABEL));
                     out.add(new Sample("pg_stat_statements_calls_total", l, rs.getDouble("calls"), now));
                     out.add(new Sample("pg_stat_statements_exec_seconds_total", l,
                             rs.getDouble("total_exec_time") / 1000.0, now));
@@ -92,17 +97,35 @@ public final class MetricCollectors implements MetricSource {
     }
 
     /**
-     * A statement's text cut to {@link #MAX_QUERY_LABEL} UTF-16 units, as a sample's label is measured.
-     * PostgreSQL's {@code left} counts characters, and a character outside the basic plane (an emoji)
-     * is two units: 200 of them would make a label the sample refuses, and with it the whole run, for
-     * as long as that statement stays among the top. A pair is never cut in half.
+     * A text the agent does not choose (a statement, a database name, a path) as a label value the
+     * server takes: every character it refuses in one ({@link ShownText#breaksALine}: controls, line
+     * feeds and tabs included, bidirectional formatting characters, line separators; a statement's
+     * comment may hold any of them) written as <code>&#92;uXXXX</code>, and cut to {@code max}
+     * UTF-16 units, as a sample's label is measured, never within an escape or a pair. PostgreSQL's
+     * {@code left} counts characters, and a character outside the basic plane (an emoji) is two
+     * units: 200 of them would make a label the sample refuses, and with it the whole run, for as
+     * long as that statement stays among the top.
      */
-    static String label(String text) {
-        if (text.length() <= MAX_QUERY_LABEL) {
-            return text;
+    static String labelValue(String text, int max) {
+        StringBuilder b = new StringBuilder(Math.min(text.length(), max));
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            String piece;
+            if (ShownText.breaksALine(c)) {
+                piece = String.format("\\u%04x", (int) c);
+            } else if (Character.isHighSurrogate(c) && i + 1 < text.length()) {
+                piece = text.substring(i, i + 2);
+            } else {
+                piece = String.valueOf(c);
+            }
+            if (b.length() + piece.length() > max) {
+                break;
+            }
+            b.append(piece);
+            // A pair took the next character of the text too.
+            i += piece.length() == 2 ? 1 : 0;
         }
-        int end = Character.isHighSurrogate(text.charAt(MAX_QUERY_LABEL - 1)) ? MAX_QUERY_LABEL - 1 : MAX_QUERY_LABEL;
-        return text.substring(0, end);
+        return b.toString();
     }
 
     @Override
@@ -220,7 +243,7 @@ public final class MetricCollectors implements MetricSource {
             ps.setArray(1, names);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Map<String, String> l = Map.of("datname", rs.getString("datname"));
+                    Map<String, String> l = Map.of("datname", labelValue(rs.getString("datname"), Sample.MAX_LABEL_VALUE));
                     for (String col : List.of("numbackends", "xact_commit", "xact_rollback", "blks_read", "blks_hit",
                             "tup_returned", "tup_fetched", "tup_inserted", "tup_updated", "tup_deleted", "deadlocks")) {
                         out.add(new Sample(("pg_stat_database_" + col).intern(), l, rs.getDouble(col), now));
@@ -287,7 +310,7 @@ public final class MetricCollectors implements MetricSource {
         List<Sample> out = new ArrayList<>();
         for (String path : paths) {
             FileStore fs = Files.getFileStore(Path.of(path));
-            Map<String, String> l = Map.of("path", path);
+            Map<String, String> l = Map.of("path", labelValue(path, Sample.MAX_LABEL_VALUE));
             long total = fs.getTotalSpace();
             long free = fs.getUsableSpace();
             out.add(new Sample("node_filesystem_size_bytes", l, total, now));

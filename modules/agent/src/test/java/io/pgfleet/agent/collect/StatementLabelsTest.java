@@ -1,6 +1,7 @@
 package io.pgfleet.agent.collect;
 
 import io.pgfleet.domain.fleet.Sample;
+import io.pgfleet.domain.fleet.SampleBatch;
 import io.pgfleet.domain.schema.CollectorKind;
 import io.pgfleet.domain.schema.ConfigValidator;
 import io.pgfleet.domain.schema.EffectiveConfig;
@@ -69,5 +70,44 @@ class StatementLabelsTest {
             assertEquals(cut, new String(cut.getBytes(java.nio.charset.StandardCharsets.UTF_8),
                     java.nio.charset.StandardCharsets.UTF_8), "the label is well-formed text");
         }
+    }
+
+    @Test
+    void aStatementRunByTwoRolesIsOneSeriesAndTheCharactersTheServerRefusesInItsTextAreEscaped() throws Exception {
+        // Two roles running one statement are two rows of pg_stat_statements with one queryid; as two
+        // samples of one series at one time, the server would refuse the agent's whole batch.
+        String comment = "/* \u202e\u001b[2J\u2028\u0085 */";
+        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("SELECT pg_stat_statements_reset()");
+            s.execute("DROP ROLE IF EXISTS second_role");
+            s.execute("CREATE ROLE second_role");
+            s.execute(comment + " SELECT count(*) FROM pg_class");
+            s.execute("SET ROLE second_role");
+            s.execute(comment + " SELECT count(*) FROM pg_class");
+            s.execute("RESET ROLE");
+        }
+        EffectiveConfig config = statements();
+        try (MetricCollectors collectors = new MetricCollectors()) {
+            collectors.retarget(config.postgres());
+            List<Sample> samples = collectors.collect(CollectorKind.PG_STAT_STATEMENTS, config);
+            List<Sample> calls = samples.stream().filter(x -> x.name().equals("pg_stat_statements_calls_total")
+                    && x.labels().get("query").contains("pg_class")).toList();
+            assertEquals(1, calls.size(), calls.toString());
+            assertEquals(2.0, calls.get(0).value(), "the calls of both roles");
+            assertTrue(new SampleBatch("statements-1", samples).firstRepeatedPoint().isEmpty(), samples.toString());
+            // PostgreSQL's \s may or may not take U+2028 and U+0085 for spaces, depending on the locale.
+            String query = calls.get(0).labels().get("query");
+            assertTrue(query.startsWith("/* \\u202e\\u001b[2J") && query.endsWith("*/ SELECT count(*) FROM pg_class"), query);
+            samples.forEach(x -> assertEquals(java.util.Optional.empty(), x.newLabelRefusal(), x.toString()));
+        }
+    }
+
+    @Test
+    void aLabelValueIsCutBetweenEscapesAndPairsNeverWithinOne() {
+        assertEquals("ab\\u001b", MetricCollectors.labelValue("ab\u001bcd", 8));
+        assertEquals("ab", MetricCollectors.labelValue("ab\u001bcd", 7));
+        assertEquals("a", MetricCollectors.labelValue("a\uD83D\uDE00", 2));
+        assertEquals("a\uD83D\uDE00", MetricCollectors.labelValue("a\uD83D\uDE00", 3));
+        assertEquals("a\\u0009b\\u000ac", MetricCollectors.labelValue("a\tb\nc", 256));
     }
 }
