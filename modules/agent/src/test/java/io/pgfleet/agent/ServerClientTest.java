@@ -330,16 +330,7 @@ class ServerClientTest {
     void aVersionTheAgentCouldNotAskAfterIsRefusedAndA304SaysWhatTheServerHas() throws Exception {
         java.util.concurrent.atomic.AtomicReference<String> version = new java.util.concurrent.atomic.AtomicReference<>();
         List<String> queries = new CopyOnWriteArrayList<>();
-        com.sun.net.httpserver.HttpServer http = com.sun.net.httpserver.HttpServer.create(
-                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
-        http.createContext("/api/v1/collectors/register", ex -> {
-            ex.getRequestBody().readAllBytes();
-            byte[] body = "{\"collector_id\":\"c-1\",\"access_token\":\"a\",\"refresh_token\":\"r\"}".getBytes();
-            ex.sendResponseHeaders(201, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
-        http.createContext("/api/v1/config/", ex -> {
+        com.sun.net.httpserver.HttpServer http = registeringStub(ex -> {
             queries.add(String.valueOf(ex.getRequestURI().getRawQuery()));
             if (version.get() != null) {
                 ex.getResponseHeaders().add("X-Config-Version", version.get());
@@ -353,11 +344,8 @@ class ServerClientTest {
             }
             ex.close();
         });
-        http.start();
         try {
-            ServerClient c = new ServerClient(URI.create("http://127.0.0.1:" + http.getAddress().getPort()), Optional.empty(),
-                    Optional.empty(), Optional.empty(), "", "", (id, refresh) -> { });
-            c.register(new Enroller.Credential.Secret("s"), "n", "h", Map.of());
+            ServerClient c = registeredWith(http);
             for (String hostile : java.util.Arrays.asList(null, "0", "-1", "2147483648", "3x")) {
                 version.set(hostile);
                 ServerException e = assertThrows(ServerException.class, () -> c.fetch(new ConfigSource.Request("", 0, 0)),
@@ -384,16 +372,7 @@ class ServerClientTest {
         String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
                 .digest(document.getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0, 8);
         java.util.concurrent.atomic.AtomicReference<String> mode = new java.util.concurrent.atomic.AtomicReference<>("as sent");
-        com.sun.net.httpserver.HttpServer http = com.sun.net.httpserver.HttpServer.create(
-                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
-        http.createContext("/api/v1/collectors/register", ex -> {
-            ex.getRequestBody().readAllBytes();
-            byte[] body = "{\"collector_id\":\"c-1\",\"access_token\":\"a\",\"refresh_token\":\"r\"}".getBytes();
-            ex.sendResponseHeaders(201, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
-        http.createContext("/api/v1/config/", ex -> {
+        com.sun.net.httpserver.HttpServer http = registeringStub(ex -> {
             // What a middlebox may do to the server's answer, keeping its headers.
             String body = switch (mode.get()) {
                 case "cut short" -> document.substring(0, document.length() - 2); // "interval = 4": valid TOML
@@ -409,11 +388,8 @@ class ServerClientTest {
             ex.getResponseBody().write(bytes);
             ex.close();
         });
-        http.start();
         try {
-            ServerClient c = new ServerClient(URI.create("http://127.0.0.1:" + http.getAddress().getPort()), Optional.empty(),
-                    Optional.empty(), Optional.empty(), "", "", (id, refresh) -> { });
-            c.register(new Enroller.Credential.Secret("s"), "n", "h", Map.of());
+            ServerClient c = registeredWith(http);
             ConfigSource.Fetch.Fetched whole = (ConfigSource.Fetch.Fetched) c.fetch(new ConfigSource.Request("", 0, 0));
             assertEquals(document, whole.document());
 
@@ -429,5 +405,30 @@ class ServerClientTest {
         } finally {
             http.stop(0);
         }
+    }
+
+    /** A stub server that registers any agent as {@code c-1} and answers its configuration pulls with {@code config}. */
+    private static com.sun.net.httpserver.HttpServer registeringStub(com.sun.net.httpserver.HttpHandler config)
+            throws java.io.IOException {
+        com.sun.net.httpserver.HttpServer http = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        http.createContext("/api/v1/collectors/register", ex -> {
+            ex.getRequestBody().readAllBytes();
+            byte[] body = "{\"collector_id\":\"c-1\",\"access_token\":\"a\",\"refresh_token\":\"r\"}".getBytes();
+            ex.sendResponseHeaders(201, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        http.createContext("/api/v1/config/", config);
+        http.start();
+        return http;
+    }
+
+    /** A client of the stub, registered. */
+    private static ServerClient registeredWith(com.sun.net.httpserver.HttpServer http) throws Exception {
+        ServerClient c = new ServerClient(URI.create("http://127.0.0.1:" + http.getAddress().getPort()), Optional.empty(),
+                Optional.empty(), Optional.empty(), "", "", (id, refresh) -> { });
+        c.register(new Enroller.Credential.Secret("s"), "n", "h", Map.of());
+        return c;
     }
 }
