@@ -396,10 +396,18 @@ public final class AgentCore {
             if (decommissioned || token.isEmpty() || token.equals(triedToken)) {
                 return false;
             }
+            Optional<String> before = triedToken;
             triedToken = token;
             try {
                 register(new Enroller.Credential.Token(token.get()));
             } catch (ServerException e) {
+                if (e.kind() == ServerException.Kind.UNAVAILABLE) {
+                    // The server never saw the token (unreachable, or a proxy's page answered): it is
+                    // still unused, so it is tried again after the pull's back-off, not given up.
+                    triedToken = before;
+                    throw new ServerException(e.kind(), "the enrolment token did not reach the server ("
+                            + e.getMessage() + "); it is kept and tried again", e, e.retryAfter());
+                }
                 log("the enrolment token was not accepted (" + e.getMessage() + "); waiting for another one");
                 return false;
             }

@@ -469,6 +469,31 @@ class AgentCoreTest {
     }
 
     @Test
+    void anEnrolmentTokenThatDidNotReachTheServerIsNotUsedUpAndIsTriedAgainUntilItDoes() {
+        AgentCore core = f.started(1, SYSSTAT_EVERY_2S);
+        f.fetchFailures.add(new ServerException(ServerException.Kind.IDENTITY_REFUSED, "token refresh refused", null));
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        assertTrue(core.lockedOut());
+
+        // The operator's new token meets an outage, or a proxy's page the agent takes as one: the
+        // server never saw it, so it is not "not accepted".
+        f.serverAway = true;
+        f.enrolmentToken = Optional.of("one-time");
+        f.scheduler.runFor(Duration.ofMinutes(3));
+        assertEquals(0, f.registrations);
+        assertTrue(core.lockedOut());
+        assertFalse(f.logged("the enrolment token was not accepted"), f.log.toString());
+        assertTrue(f.logged("the enrolment token did not reach the server (cannot reach the server: connection refused);"
+                + " it is kept and tried again"), f.log.toString());
+
+        f.serverAway = false;
+        f.scheduler.runFor(Duration.ofMinutes(2));
+        assertEquals(1, f.registrations, "the same token, once it reached the server");
+        assertFalse(core.lockedOut());
+        assertEquals(Optional.of("c-1"), f.collectorId);
+    }
+
+    @Test
     void aDecommissionedCollectorIsSaidPlainlyWithoutTheReEnrolmentAdviceAndNothingIsAskedAgain() {
         AgentCore core = f.started(1, SYSSTAT_EVERY_2S);
         f.fetchFailures.add(new ServerException(ServerException.Kind.DECOMMISSIONED,
