@@ -58,11 +58,28 @@ public final class FakeFleetServer implements AutoCloseable {
     private volatile boolean keyReused;
     /** What the next registrations are answered with instead of a valid identity, while set. */
     private volatile Optional<String> registrationAnswer = Optional.empty();
+    /** What answers in front of the server, while set: a proxy, an auth gateway, a WAF. */
+    private volatile Optional<InFront> inFront = Optional.empty();
+    private final AtomicInteger answeredInFront = new AtomicInteger();
+
+    /**
+     * An answer given instead of the server's to requests whose path begins with one of {@code paths}.
+     *
+     * @param paths       path prefixes, e.g. {@code /api/v1/auth/refresh}
+     * @param status      its status
+     * @param contentType its {@code Content-Type}, empty for none
+     * @param body        its body
+     */
+    public record InFront(List<String> paths, int status, String contentType, String body) {
+    }
 
     public FakeFleetServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(executor);
         server.createContext("/api/v1/collectors/register", ex -> {
+            if (answeredInFront(ex)) {
+                return;
+            }
             registrationKeys.add(Optional.ofNullable(ex.getRequestHeaders().getFirst("Idempotency-Key")).orElse(""));
             ex.getRequestBody().readAllBytes();
             if (keyReused) {
@@ -78,13 +95,28 @@ public final class FakeFleetServer implements AutoCloseable {
             send(ex, 201, "application/json", registrationAnswer.orElse(
                     "{\"collector_id\":\"c-1\",\"access_token\":\"" + validAccess + "\",\"refresh_token\":\"r0\"}"));
         });
-        server.createContext("/api/v1/auth/refresh", this::refresh);
+        server.createContext("/api/v1/auth/refresh", ex -> {
+            if (!answeredInFront(ex)) {
+                refresh(ex);
+            }
+        });
         server.createContext("/api/v1/collectors/", ex -> {
+            if (answeredInFront(ex)) {
+                return;
+            }
             statusReports.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             send(ex, 204, "", "");
         });
-        server.createContext("/api/v1/metrics/push", this::push);
-        server.createContext("/api/v1/config/", this::config);
+        server.createContext("/api/v1/metrics/push", ex -> {
+            if (!answeredInFront(ex)) {
+                push(ex);
+            }
+        });
+        server.createContext("/api/v1/config/", ex -> {
+            if (!answeredInFront(ex)) {
+                config(ex);
+            }
+        });
         server.start();
     }
 
@@ -95,6 +127,31 @@ public final class FakeFleetServer implements AutoCloseable {
     /** The Idempotency-Key of every registration received, in order (empty text when none was sent). */
     List<String> registrationKeys() {
         return List.copyOf(registrationKeys);
+    }
+
+    /**
+     * While set, what sits in front of the server answers the requests it names itself (the server
+     * never sees them); empty lets every request through again.
+     */
+    public void inFront(Optional<InFront> answer) {
+        inFront = answer;
+    }
+
+    /** How many requests were answered in front of the server. */
+    public int answeredInFront() {
+        return answeredInFront.get();
+    }
+
+    private boolean answeredInFront(HttpExchange ex) throws IOException {
+        Optional<InFront> f = inFront;
+        String path = ex.getRequestURI().getPath();
+        if (f.isEmpty() || f.get().paths().stream().noneMatch(path::startsWith)) {
+            return false;
+        }
+        ex.getRequestBody().readAllBytes();
+        answeredInFront.incrementAndGet();
+        send(ex, f.get().status(), f.get().contentType(), f.get().body());
+        return true;
     }
 
     /** Registrations are answered {@code 422 idempotency-key-reused}, as when a key was used with other settings. */
@@ -213,7 +270,7 @@ public final class FakeFleetServer implements AutoCloseable {
         // The real server's limits: 256 KiB a body (413), 5,000 samples a batch (400).
         if (body.length > 256 * 1024) {
             refusedPushes.incrementAndGet();
-            send(ex, 413, "application/problem+json", "{\"title\":\"Request body too large\"}");
+            send(ex, 413, "application/problem+json", "{\"type\":\"https://pgfleet.io/problems/payload-too-large\",\"title\":\"Request body too large\"}");
             return;
         }
         jakarta.json.JsonObject o;
@@ -223,7 +280,7 @@ public final class FakeFleetServer implements AutoCloseable {
         jakarta.json.JsonArray samples = o.getJsonArray("samples");
         if (samples.size() > 5000) {
             refusedPushes.incrementAndGet();
-            send(ex, 400, "application/problem+json", "{\"title\":\"too many samples\"}");
+            send(ex, 400, "application/problem+json", "{\"type\":\"https://pgfleet.io/problems/bad-request\",\"title\":\"too many samples\"}");
             return;
         }
         Optional<java.time.Duration> wait = stored.containsKey(o.getString("batch_id")) ? Optional.empty()
@@ -249,7 +306,7 @@ public final class FakeFleetServer implements AutoCloseable {
     }
 
     /** From now on only a refreshed access token is accepted (the current one expired). */
-    void expireAccessToken() {
+    public void expireAccessToken() {
         checkAccess = true;
         validAccess = "expired-" + validAccess;
     }
@@ -284,7 +341,7 @@ public final class FakeFleetServer implements AutoCloseable {
             return;
         }
         if (refuseRefresh) {
-            send(ex, 401, "application/problem+json", "{\"detail\":\"the refresh token is not accepted\"}");
+            send(ex, 401, "application/problem+json", "{\"type\":\"https://pgfleet.io/problems/unauthorized\",\"title\":\"Not authenticated\",\"status\":401,\"detail\":\"the refresh token is not accepted\"}");
             return;
         }
         int n = refreshes.incrementAndGet();
@@ -304,7 +361,7 @@ public final class FakeFleetServer implements AutoCloseable {
         String auth = Optional.ofNullable(ex.getRequestHeaders().getFirst("Authorization")).orElse("");
         if (checkAccess && !auth.equals("Bearer " + validAccess)) {
             ex.getRequestBody().readAllBytes();
-            send(ex, 401, "application/problem+json", "{\"detail\":\"expired\"}");
+            send(ex, 401, "application/problem+json", "{\"type\":\"https://pgfleet.io/problems/unauthorized\",\"status\":401,\"detail\":\"expired\"}");
             return false;
         }
         return true;
@@ -321,7 +378,7 @@ public final class FakeFleetServer implements AutoCloseable {
         Optional<Map.Entry<Integer, String>> p = published;
         if (!w.find()) {
             if (p.isEmpty()) {
-                send(ex, 404, "application/problem+json", "{\"title\":\"no configuration\"}");
+                send(ex, 404, "application/problem+json", "{\"type\":\"https://pgfleet.io/problems/no-configuration\",\"title\":\"no configuration\"}");
             } else {
                 sendConfig(ex, p.get());
             }

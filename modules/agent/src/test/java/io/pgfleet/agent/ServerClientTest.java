@@ -120,6 +120,134 @@ class ServerClientTest {
         }
     }
 
+    /** Pages a proxy, an auth gateway or a WAF answers with: anything but the server's problem document. */
+    private static List<FakeFleetServer.InFront> notTheServers(List<String> paths, int status) {
+        return List.of(
+                new FakeFleetServer.InFront(paths, status, "text/html", "<html><body>Forbidden by WAF</body></html>"),
+                new FakeFleetServer.InFront(paths, status, "application/json", "{\"error\":\"unauthorized\"}"),
+                new FakeFleetServer.InFront(paths, status, "", ""),
+                // Problem-shaped, but not the server's: another media type, or a type not under pgfleet's.
+                new FakeFleetServer.InFront(paths, status, "application/json",
+                        "{\"type\":\"https://pgfleet.io/problems/unauthorized\",\"status\":" + status + "}"),
+                new FakeFleetServer.InFront(paths, status, "application/problem+json",
+                        "{\"type\":\"https://gateway.example/problems/collector-decommissioned\",\"status\":" + status + "}"));
+    }
+
+    @Test
+    void aRefreshAnswered401Or403ByAProxyIsAFailureRetriedAndTheIdentityIsKept() throws Exception {
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            ServerClient c = registered(server);
+            server.expireAccessToken();
+            for (int status : List.of(401, 403)) {
+                for (FakeFleetServer.InFront page : notTheServers(List.of("/api/v1/auth/refresh"), status)) {
+                    server.inFront(Optional.of(page));
+                    ServerException e = assertThrows(ServerException.class,
+                            () -> c.fetch(new ConfigSource.Request("", 0, 0)), page.toString());
+                    assertEquals(ServerException.Kind.UNAVAILABLE, e.kind(), page + ": " + e.getMessage());
+                    assertTrue(e.getMessage().contains("token refresh answered " + status), e.getMessage());
+                    assertTrue(e.getMessage().contains("a proxy or gateway in the way?"), e.getMessage());
+                }
+            }
+            ServerException html = assertThrows(ServerException.class, () -> {
+                server.inFront(Optional.of(notTheServers(List.of("/api/v1/auth/refresh"), 403).getFirst()));
+                c.fetch(new ConfigSource.Request("", 0, 0));
+            });
+            assertTrue(html.getMessage().contains("Content-Type text/html, beginning '<html><body>Forbidden by WAF"),
+                    "what answered is said: " + html.getMessage());
+            assertEquals(0, server.refreshes(), "the server never saw a refresh");
+
+            // The path fixed: the same identity goes on, its refresh token unused until now.
+            server.inFront(Optional.empty());
+            assertEquals(new ConfigSource.Fetch.NoConfiguration(), c.fetch(new ConfigSource.Request("", 0, 0)));
+            assertEquals(List.of("c-1:r0", "c-1:r1"), saved);
+        }
+    }
+
+    @Test
+    void onlyTheServersOwnProblemDocumentRefusesTheIdentityOrSaysItWasDecommissioned() throws Exception {
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            ServerClient c = registered(server);
+            server.expireAccessToken();
+            // A gateway in front that copies the server's words but not its media type.
+            server.inFront(Optional.of(new FakeFleetServer.InFront(List.of("/api/v1/auth/refresh"), 401, "application/json",
+                    "{\"type\":\"https://pgfleet.io/problems/collector-decommissioned\",\"detail\":\"gone\"}")));
+            assertEquals(ServerException.Kind.UNAVAILABLE,
+                    assertThrows(ServerException.class, () -> c.fetch(new ConfigSource.Request("", 0, 0))).kind());
+            server.inFront(Optional.empty());
+            server.refuseRefresh();
+            assertEquals(ServerException.Kind.IDENTITY_REFUSED,
+                    assertThrows(ServerException.class, () -> c.fetch(new ConfigSource.Request("", 0, 0))).kind());
+        }
+    }
+
+    @Test
+    void anEnrolmentTokenOrSecretAnswered401Or403ByAProxyIsAFailureRetriedNotARefusal() throws Exception {
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            ServerClient c = new ServerClient(server.uri(), Optional.empty(), Optional.empty(), Optional.empty(), "", "",
+                    (id, refresh) -> saved.add(id + ":" + refresh));
+            for (Enroller.Credential credential : List.of(new Enroller.Credential.Token("one-time"),
+                    new Enroller.Credential.Secret("s"))) {
+                for (int status : List.of(401, 403, 400)) {
+                    for (FakeFleetServer.InFront page : notTheServers(List.of("/api/v1/collectors/register"), status)) {
+                        server.inFront(Optional.of(page));
+                        ServerException e = assertThrows(ServerException.class,
+                                () -> c.register(credential, "n", "h", Map.of()), page.toString());
+                        assertEquals(ServerException.Kind.UNAVAILABLE, e.kind(), page + ": " + e.getMessage());
+                    }
+                }
+                // The server's own refusal is one, as before.
+                server.inFront(Optional.of(new FakeFleetServer.InFront(List.of("/api/v1/collectors/register"), 401,
+                        "application/problem+json; charset=utf-8", "{\"type\":\"https://pgfleet.io/problems/unauthorized\","
+                        + "\"title\":\"Registration refused\",\"status\":401}")));
+                assertEquals(ServerException.Kind.REJECTED, assertThrows(ServerException.class,
+                        () -> c.register(credential, "n", "h", Map.of())).kind());
+            }
+            server.inFront(Optional.empty());
+            assertEquals("c-1", c.register(new Enroller.Credential.Token("one-time"), "n", "h", Map.of()));
+        }
+    }
+
+    @Test
+    void aPushAnswered4xxByAProxyIsKeptForARetryAndOnlyTheServersProblemRefusesIt() throws Exception {
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            ServerClient c = registered(server);
+            List<Sample> one = List.of(new Sample("x", Map.of(), 1, Instant.now()));
+            for (int status : List.of(400, 401, 403, 404, 422)) {
+                for (FakeFleetServer.InFront page : notTheServers(List.of("/api/v1/metrics/push"), status)) {
+                    server.inFront(Optional.of(page));
+                    ServerException e = assertThrows(ServerException.class, () -> c.push("b1", one), page.toString());
+                    assertEquals(ServerException.Kind.UNAVAILABLE, e.kind(), page + ": " + e.getMessage());
+                    assertTrue(e.getMessage().contains("push answered " + status), e.getMessage());
+                }
+            }
+            assertEquals(0, server.refreshes(), "a gateway's 401 is not the access token's expiry: no refresh");
+
+            server.inFront(Optional.of(new FakeFleetServer.InFront(List.of("/api/v1/metrics/push"), 422,
+                    "application/problem+json", "{\"type\":\"https://pgfleet.io/problems/invalid-samples\",\"status\":422,"
+                    + "\"detail\":\"sample 0 is from the future\"}")));
+            ServerException refused = assertThrows(ServerException.class, () -> c.push("b1", one));
+            assertEquals(ServerException.Kind.REJECTED, refused.kind(), "the server's verdict on the batch");
+
+            server.inFront(Optional.empty());
+            c.push("b1", one);
+            assertEquals(1, server.storedBatches().size());
+        }
+    }
+
+    @Test
+    void aPull404ByAProxyIsAFailureNotNoConfiguration() throws Exception {
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            ServerClient c = registered(server);
+            server.inFront(Optional.of(new FakeFleetServer.InFront(List.of("/api/v1/config/"), 404, "text/html",
+                    "<html>404 Not Found</html>")));
+            assertEquals(ServerException.Kind.UNAVAILABLE,
+                    assertThrows(ServerException.class, () -> c.fetch(new ConfigSource.Request("", 0, 0))).kind());
+            server.inFront(Optional.empty());
+            assertEquals(new ConfigSource.Fetch.NoConfiguration(), c.fetch(new ConfigSource.Request("", 0, 0)),
+                    "the server's own 404");
+        }
+    }
+
     @Test
     void aRotatedPairThatCannotBeWrittenToAFullDiskIsStillUsedAndWrittenAsSoonAsTheDiskTakesIt() throws Exception {
         boolean[] diskFull = {false};

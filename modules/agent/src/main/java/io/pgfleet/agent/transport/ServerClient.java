@@ -44,7 +44,9 @@ import java.util.function.Supplier;
  * reporter, sample sink and enroller. A 401 triggers one token refresh and one retry; refreshes
  * are single-flight (the pull and push lanes never refresh concurrently, so a rotated refresh token
  * is never presented twice), and the new pair is persisted before it is used. A refresh the server
- * refuses means the identity itself is refused.
+ * refuses means the identity itself is refused. Only the server's own answers are taken as its
+ * verdict: a 4xx that is not its problem document (a proxy's, a gateway's or a WAF's page) is a
+ * failure retried like an unreachable server, never a refused identity, enrolment token or batch.
  */
 public final class ServerClient implements ConfigSource, StatusReporter, SampleSink, Enroller {
 
@@ -479,6 +481,11 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                 return new Fetch.NotModified(version, version == 0 ? "" : response.headers().first(HeaderNames.ETAG).orElse(""));
             }
             if (status == 404) {
+                String text = failedBody(response);
+                if (serversProblem(response, text).isEmpty()) {
+                    // A proxy's 404 (a route it does not know) says nothing about this collector's configuration.
+                    throw new Failure(notTheServers(response, text, "configuration pull"));
+                }
                 return new Fetch.NoConfiguration();
             }
             if (status != 200) {
@@ -613,52 +620,51 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
         }
     }
 
-    /** The beginning of a failed answer's body, for the log; the rest is never read. */
-    private static String excerpt(HttpClientResponse response) {
-        return excerpt(errorBody(response));
-    }
-
     private static String excerpt(String text) {
         return text.length() > 300 ? text.substring(0, 300) + "…" : text;
     }
 
-    private static String errorBody(HttpClientResponse response) {
+    /**
+     * A failed answer's body: whole up to a registration answer's bytes when it says it is a problem
+     * document (the server's details run to 2,000 characters, written escaped), so that it can be
+     * read as one; else its first {@value #ERROR_EXCERPT_BYTES} bytes, for the log. The rest is never read.
+     */
+    private static String failedBody(HttpClientResponse response) {
+        boolean problem = contentType(response).map(t -> t.split(";", 2)[0].strip())
+                .filter(t -> t.equalsIgnoreCase(Problem.MEDIA_TYPE)).isPresent();
         try (InputStream in = response.inputStream()) {
-            return new String(in.readNBytes(ERROR_EXCERPT_BYTES), StandardCharsets.UTF_8);
+            return new String(in.readNBytes(problem ? MAX_JSON_BYTES : ERROR_EXCERPT_BYTES), StandardCharsets.UTF_8);
         } catch (IOException | RuntimeException e) {
             return "(no readable body)";
         }
     }
 
     /**
-     * The server's words when a refusal is a {@code collector-decommissioned} problem (docs/api.md):
-     * its detail says when, and that the id is never bound again.
-     */
-    private static Optional<String> decommissioned(String body) {
-        try (JsonReader reader = Json.createReader(new StringReader(body))) {
-            JsonObject problem = reader.readObject();
-            if (!problem.getString("type", "").endsWith("/problems/collector-decommissioned")) {
-                return Optional.empty();
-            }
-            return Optional.of(problem.getString("detail", "the collector was decommissioned"));
-        } catch (RuntimeException e) {
-            return Optional.empty();
-        }
-    }
-
-    /**
-     * A failed answer: 413 too large, 429 (overloaded) and 5xx try again later, after the server's
-     * {@code Retry-After} if it gave one; a redirect too (below); other 4xx never accepted.
+     * A failed answer: 413 too large; 429 (overloaded) and 5xx try again later, after the server's
+     * {@code Retry-After} if it gave one; a redirect too (below); another 4xx is never accepted when
+     * it is the server's problem document, and is a failure retried like a 5xx when it is not (a
+     * proxy's or a WAF's page says nothing about the request).
      */
     private static Failure failure(HttpClientResponse response, String what) {
         int code = response.status().code();
         if (isRedirect(code)) {
             return new Failure(redirected(response, what));
         }
-        String text = excerpt(response);
-        ServerException.Kind kind = code == 413 ? ServerException.Kind.TOO_LARGE
-                : code == 429 || code >= 500 ? ServerException.Kind.UNAVAILABLE : ServerException.Kind.REJECTED;
-        return new Failure(new ServerException(kind, what + " answered " + code + ": " + text, null, retryAfter(response)));
+        String text = failedBody(response);
+        if (code == 413) {
+            // Too large for the server or for a proxy in front of it: either takes smaller requests.
+            return new Failure(new ServerException(ServerException.Kind.TOO_LARGE, what + " answered " + code + ": "
+                    + excerpt(text), null, retryAfter(response)));
+        }
+        if (code == 429 || code >= 500) {
+            return new Failure(new ServerException(ServerException.Kind.UNAVAILABLE, what + " answered " + code + ": "
+                    + excerpt(text), null, retryAfter(response)));
+        }
+        if (serversProblem(response, text).isEmpty()) {
+            return new Failure(notTheServers(response, text, what));
+        }
+        return new Failure(new ServerException(ServerException.Kind.REJECTED, what + " answered " + code + ": "
+                + excerpt(text), null, retryAfter(response)));
     }
 
     private static boolean isRedirect(int code) {
@@ -725,6 +731,12 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             Answer<T> answer = within(deadline, what, watch, () -> {
                 try (HttpClientResponse response = send(request)) {
                     if (response.status().code() == 401) {
+                        String text = failedBody(response);
+                        if (serversProblem(response, text).isEmpty()) {
+                            // A gateway's 401 is not about the access token: refreshing through it would
+                            // only rotate the pair (or meet the same page and be taken for a refusal).
+                            throw notTheServers(response, text, what);
+                        }
                         return new Answer<T>(true, null);
                     }
                     try {
@@ -896,31 +908,38 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                                        ServerException.Kind whenRefused) throws ServerException {
         try (HttpClientResponse r = send(request)) {
             int code = r.status().code();
+            if (code != expected && isRedirect(code)) {
+                throw redirected(r, what);
+            }
             String text;
             try {
-                // A refusal is read whole (up to the excerpt's bytes): its problem type may matter.
-                text = code == expected ? body(r, MAX_JSON_BYTES, what) : code == 401 || code == 403 ? errorBody(r)
-                        : excerpt(r);
+                // A refusal is read whole (up to a registration answer's bytes): its problem type matters.
+                text = code == expected ? body(r, MAX_JSON_BYTES, what) : failedBody(r);
             } catch (Failure f) {
                 throw f.exception;
             } catch (RuntimeException e) {
                 throw new ServerException(ServerException.Kind.UNAVAILABLE, what + ": " + why(e), e);
             }
-            if (code == 401 || code == 403) {
-                Optional<String> decommissioned = whenRefused == ServerException.Kind.IDENTITY_REFUSED
-                        ? decommissioned(text) : Optional.empty();
-                if (decommissioned.isPresent()) {
-                    throw new ServerException(ServerException.Kind.DECOMMISSIONED, decommissioned.get(), null);
-                }
-                throw new ServerException(whenRefused, what + " refused: " + excerpt(text), null);
-            }
-            if (code != expected && isRedirect(code)) {
-                throw redirected(r, what);
-            }
             if (code != expected) {
-                // 429: the server is overloaded, not refusing this request; it is worth asking again.
-                throw new ServerException(code >= 500 || code == 429 ? ServerException.Kind.UNAVAILABLE
-                        : ServerException.Kind.REJECTED, what + " answered " + code + ": " + text, null, retryAfter(r));
+                if (code >= 500 || code == 429) {
+                    // 429: the server is overloaded, not refusing this request; it is worth asking again.
+                    throw new ServerException(ServerException.Kind.UNAVAILABLE, what + " answered " + code + ": "
+                            + excerpt(text), null, retryAfter(r));
+                }
+                Optional<JsonObject> problem = serversProblem(r, text);
+                if (problem.isEmpty()) {
+                    // Not the server's word: refusing the identity, or taking the enrolment token as
+                    // used, on a proxy's page would lock the agent out although the server never said so.
+                    throw notTheServers(r, text, what);
+                }
+                if ((code == 401 || code == 403) && whenRefused == ServerException.Kind.IDENTITY_REFUSED
+                        && problem.get().getString("type", "").equals(Problem.DECOMMISSIONED)) {
+                    throw new ServerException(ServerException.Kind.DECOMMISSIONED,
+                            problem.get().getString("detail", "the collector was decommissioned"), null);
+                }
+                throw new ServerException(code == 401 || code == 403 ? whenRefused : ServerException.Kind.REJECTED,
+                        what + (code == 401 || code == 403 ? " refused: " : " answered " + code + ": ")
+                                + excerpt(text), null, retryAfter(r));
             }
             try (JsonReader reader = Json.createReader(new StringReader(text))) {
                 return reader.readObject();
@@ -929,5 +948,67 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                         + " with a body that is not the expected JSON object", e);
             }
         }
+    }
+
+    /** What marks an answer as the server's own (docs/api.md: every error of the API is one of these). */
+    private static final class Problem {
+        /** The media type of the server's error answers. */
+        static final String MEDIA_TYPE = "application/problem+json";
+        /** What the {@code type} of every problem of the server begins with. */
+        static final String TYPE_BASE = "https://pgfleet.io/problems/";
+        /** The problem of a refresh token whose collector was decommissioned. */
+        static final String DECOMMISSIONED = TYPE_BASE + "collector-decommissioned";
+
+        private Problem() {
+        }
+    }
+
+    /**
+     * The server's problem document, when a failed answer is one: {@code Content-Type:
+     * application/problem+json} and a JSON object whose {@code type} is under {@value Problem#TYPE_BASE},
+     * as the server writes every refusal. A proxy, an auth gateway, a WAF or a load balancer between
+     * the agent and the server answers with a page of its own (HTML, other JSON, nothing): that is
+     * not the server refusing anything, and taking its status code as the server's verdict would
+     * lock the agent out, burn an enrolment token or drop samples the server never saw.
+     *
+     * @param contentType the answer's {@code Content-Type}, if any
+     * @param body        the answer's body as read
+     * @return the problem document, or empty when the answer is not the server's refusal
+     */
+    static Optional<JsonObject> serversProblem(Optional<String> contentType, String body) {
+        String mediaType = contentType.map(t -> t.split(";", 2)[0].strip()).orElse("");
+        if (!mediaType.equalsIgnoreCase(Problem.MEDIA_TYPE)) {
+            return Optional.empty();
+        }
+        try (JsonReader reader = Json.createReader(new StringReader(body))) {
+            JsonObject problem = reader.readObject();
+            return problem.get("type") instanceof jakarta.json.JsonString type
+                    && type.getString().startsWith(Problem.TYPE_BASE) ? Optional.of(problem) : Optional.empty();
+        } catch (RuntimeException e) {
+            // Cut at the bytes read, or not JSON at all: not a problem the server wrote whole.
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<JsonObject> serversProblem(HttpClientResponse response, String body) {
+        return serversProblem(contentType(response), body);
+    }
+
+    private static Optional<String> contentType(HttpClientResponse response) {
+        return response.headers().first(HeaderNames.CONTENT_TYPE);
+    }
+
+    /**
+     * A 4xx that is not the server's problem document: a failure like an unreachable server, retried
+     * with back-off, and the log says what answered (status, content type, first bytes).
+     */
+    private static ServerException notTheServers(HttpClientResponse response, String body, String what) {
+        String shown = printable(body.strip());
+        return new ServerException(ServerException.Kind.UNAVAILABLE, what + " answered " + response.status().code()
+                + " with " + contentType(response).map(t -> "Content-Type " + printable(t)).orElse("no Content-Type")
+                + (shown.isEmpty() ? " and no body" : ", beginning '" + shown + "'") + ", which is not the server's"
+                + " refusal (the server's are " + Problem.MEDIA_TYPE + " of a type under " + Problem.TYPE_BASE
+                + "): a proxy or gateway in the way? Taken as a failure and retried with back-off; nothing is given"
+                + " up for it", null, retryAfter(response));
     }
 }

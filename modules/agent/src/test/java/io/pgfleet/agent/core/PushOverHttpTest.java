@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -133,6 +134,39 @@ class PushOverHttpTest {
             assertEquals(o.produced(), stored.size(), "every buffered sample arrived");
             assertEquals(stored.size(), stored.stream().distinct().count(), "each once");
             o.core().stop();
+        }
+    }
+
+    @Test
+    void aGatewaysHtml401And403NeitherLockTheAgentOutNorLoseABatchAndItRecoversByItself() throws Exception {
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            Fakes f = pushingTo(server, 10);
+            AgentCore core = f.core(20_000);
+            core.start();
+            f.scheduler.runFor(Duration.ofSeconds(30));
+            // The access token expires while an auth gateway in front answers every refresh with its login page.
+            server.expireAccessToken();
+            server.inFront(Optional.of(new FakeFleetServer.InFront(List.of("/api/v1/auth/refresh"), 401, "text/html",
+                    "<html><title>Sign in</title></html>")));
+            f.scheduler.runFor(Duration.ofMinutes(2));
+            assertFalse(core.lockedOut(), "a gateway's page is not the server refusing the identity: " + f.log);
+            // Then a WAF rule refuses the pushes themselves.
+            server.inFront(Optional.of(new FakeFleetServer.InFront(List.of("/api/v1/metrics/push"), 403, "text/html",
+                    "<html>Forbidden by WAF</html>")));
+            f.scheduler.runFor(Duration.ofMinutes(2));
+            assertTrue(server.answeredInFront() > 2, "the gateway and the WAF answered: " + server.answeredInFront());
+            assertTrue(f.logged("a proxy or gateway in the way?"), f.log.toString());
+
+            // The path fixed: nobody touches the agent.
+            server.inFront(Optional.empty());
+            f.samplesPerRun = 0;
+            f.scheduler.runFor(Duration.ofMinutes(2));
+            assertFalse(core.lockedOut());
+            assertEquals(0, core.dropped(), "no batch was taken for refused by the server");
+            List<String> stored = storedSamples(server);
+            assertEquals(f.sampleSeq, stored.size(), "every sample collected meanwhile arrived");
+            assertEquals(stored.size(), stored.stream().distinct().count(), "each once");
+            core.stop();
         }
     }
 
