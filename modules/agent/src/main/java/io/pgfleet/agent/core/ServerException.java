@@ -7,11 +7,17 @@ public final class ServerException extends Exception {
 
     /** What went wrong, as far as the agent's reaction goes. */
     public enum Kind {
-        /** Unreachable, timed out, a 5xx, or 429 (the server is overloaded): retry later, unchanged. */
+        /**
+         * Unreachable, timed out, a 5xx, 429 (the server is overloaded), or a 4xx that is not the
+         * server's problem document (a proxy's, gateway's or WAF's page): retry later, unchanged.
+         */
         UNAVAILABLE,
         /** 401 even after a refresh: back off and retry. */
         UNAUTHORIZED,
-        /** The identity itself is refused (refresh token revoked or unknown): needs an operator. */
+        /**
+         * The identity itself is refused (refresh token revoked or unknown), in the server's own
+         * problem document: needs an operator.
+         */
         IDENTITY_REFUSED,
         /**
          * The identity is refused because its collector was decommissioned: its id is never bound
@@ -20,7 +26,7 @@ public final class ServerException extends Exception {
         DECOMMISSIONED,
         /** 413: the request is too large and must be made smaller. */
         TOO_LARGE,
-        /** Any other 4xx: the same request will never be accepted. */
+        /** Any other 4xx that is the server's problem document: the same request will never be accepted. */
         REJECTED
     }
 
