@@ -186,6 +186,114 @@ class AgentResilienceIT {
         }
     }
 
+    /**
+     * A plain HTTP proxy on loopback in front of the server, as a reverse proxy or an auth gateway
+     * would sit: it passes every request on, except while {@link #blocking} names a path prefix,
+     * whose requests it answers itself with a WAF's HTML 403 (the server never sees them).
+     */
+    private static final class Gateway implements AutoCloseable {
+        private final com.sun.net.httpserver.HttpServer http;
+        private final java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        private final java.util.concurrent.ExecutorService executor =
+                java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        private final java.util.concurrent.atomic.AtomicInteger blocked = new java.util.concurrent.atomic.AtomicInteger();
+        private volatile String blocking = "";
+
+        Gateway(int serverPort) throws java.io.IOException {
+            http = com.sun.net.httpserver.HttpServer.create(
+                    new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+            http.setExecutor(executor);
+            http.createContext("/", ex -> {
+                try (ex) {
+                    byte[] body = ex.getRequestBody().readAllBytes();
+                    String path = ex.getRequestURI().getRawPath();
+                    if (!blocking.isEmpty() && path.startsWith(blocking)) {
+                        blocked.incrementAndGet();
+                        byte[] page = "<html><body><h1>403 Forbidden</h1>Request blocked by WAF</body></html>".getBytes();
+                        ex.getResponseHeaders().add("Content-Type", "text/html");
+                        ex.sendResponseHeaders(403, page.length);
+                        ex.getResponseBody().write(page);
+                        return;
+                    }
+                    java.net.http.HttpRequest.Builder r = java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                            "http://127.0.0.1:" + serverPort + ex.getRequestURI()))
+                            .timeout(Duration.ofSeconds(90))
+                            .method(ex.getRequestMethod(), java.net.http.HttpRequest.BodyPublishers.ofByteArray(body));
+                    ex.getRequestHeaders().forEach((name, values) -> {
+                        if (!java.util.Set.of("host", "connection", "content-length", "expect", "upgrade")
+                                .contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                            values.forEach(v -> r.header(name, v));
+                        }
+                    });
+                    java.net.http.HttpResponse<byte[]> answer = client.send(r.build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+                    answer.headers().map().forEach((name, values) -> {
+                        if (!java.util.Set.of("content-length", "transfer-encoding", "connection", ":status")
+                                .contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                            values.forEach(v -> ex.getResponseHeaders().add(name, v));
+                        }
+                    });
+                    boolean empty = answer.body().length == 0;
+                    ex.sendResponseHeaders(answer.statusCode(), empty ? -1 : answer.body().length);
+                    if (!empty) {
+                        ex.getResponseBody().write(answer.body());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            http.start();
+        }
+
+        int port() {
+            return http.getAddress().getPort();
+        }
+
+        /** Answers requests under this path prefix with the WAF's page; empty passes everything. */
+        void block(String pathPrefix) {
+            blocking = pathPrefix;
+        }
+
+        int blocked() {
+            return blocked.get();
+        }
+
+        @Override
+        public void close() {
+            http.stop(0);
+            executor.shutdownNow();
+            client.close();
+        }
+    }
+
+    @Test
+    void aWafsHtml403OnTheTokenRefreshDoesNotLockTheAgentOutAndItGoesOnByItselfOnceThePathIsFixed() throws Exception {
+        // Tokens live 10 s (+30 s clock skew allowance): the agent must refresh within the first minute.
+        server = PgfleetServer.start(settings.withAccessTokenTtl(Duration.ofSeconds(10)));
+        ApiClient admin = ApiClient.asAdmin(server.port());
+        try (Gateway gateway = new Gateway(server.port());
+             AgentProcess agent = AgentProcess.start(dir.resolve("agent"), gateway.port())) {
+            String id = startAgentWithConfig(agent, admin);
+            gateway.block("/api/v1/auth/refresh");
+            // Refused at the gateway more than once: the agent keeps trying instead of giving up for good.
+            await(() -> gateway.blocked() >= 2, Duration.ofSeconds(120));
+            assertFalse(agent.output().contains("refuses this agent's identity for good"), agent.output());
+            assertTrue(agent.output().contains("a proxy or gateway in the way?"), agent.output());
+
+            gateway.block("");
+            Instant fixed = Instant.now();
+            // Nobody touches the agent: no token, no file edit, no restart.
+            try {
+                await(() -> !times(id, fixed, Instant.now().plusSeconds(60)).isEmpty(), Duration.ofSeconds(120));
+            } catch (AssertionError e) {
+                throw new AssertionError("no samples after the path was fixed; agent:\n" + agent.output(), e);
+            }
+            assertFalse(agent.output().contains("refuses this agent's identity for good"), agent.output());
+            assertTrue(agent.alive());
+        }
+    }
+
     /** An agent directory whose local file names an enrolment token file (not there yet). */
     private Path agentWithEnrolmentTokenFile() throws java.io.IOException {
         Path agentDir = dir.resolve("agent");
