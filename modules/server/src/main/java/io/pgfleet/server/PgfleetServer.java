@@ -120,6 +120,8 @@ public final class PgfleetServer implements AutoCloseable {
             opened = Optional.of(storage);
             // A client hanging up in the middle of its headers is counted, not logged per connection.
             IncompleteRequests.install();
+            // An error answer after which the connection is closed on purpose is not a warning.
+            ClosedAfterAnswer.install();
             PrometheusMeterRegistry registry = registry();
             BoundedDocumentParser parser = parser(settings.limits());
             parserMetrics(registry, parser);
