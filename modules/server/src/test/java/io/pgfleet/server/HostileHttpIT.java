@@ -174,6 +174,13 @@ class HostileHttpIT {
         HttpResponse<String> hidden = admin.get("/api/v1/collectors?%1b%5b2J=1");
         assertEquals(400, hidden.statusCode(), hidden.body());
         assertTrue(hidden.body().contains("\\u001b[2J"), hidden.body());
+        // Named without a value: a 400 naming it, not a 500.
+        for (String path : new String[] {"/api/v1/collectors?limit", "/api/v1/collectors?after",
+                "/api/v1/config/query-typo?wait&after=1", "/api/v1/audit?since"}) {
+            HttpResponse<String> bare = admin.get(path);
+            assertEquals(400, bare.statusCode(), path + ": " + bare.body());
+            assertTrue(bare.body().contains("needs a value"), bare.body());
+        }
         // What a route takes is answered as before.
         assertEquals(200, admin.get("/api/v1/collectors?limit=1").statusCode());
         assertEquals(200, admin.get("/api/v1/collectors/query-typo/metrics?name=pg_up&limit=5").statusCode());

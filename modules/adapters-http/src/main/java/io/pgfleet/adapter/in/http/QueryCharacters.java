@@ -47,10 +47,21 @@ final class QueryCharacters implements Filter {
      * @return the reason, if the path holds one
      */
     static Optional<String> dotSegment(String raw) {
-        for (String segment : raw.split("/", -1)) {
-            String s = segment.replace("%2e", ".").replace("%2E", ".");
+        // Routing drops a segment's ";parameters" and merges empty segments before it resolves dot
+        // segments: "x/..;/other" and "a//b" would reach another path than the one written.
+        if (raw.indexOf(';') >= 0) {
+            return Optional.of("the path holds a ';' (no route of this API takes path parameters); percent-encode it"
+                    + " (%3B) if it is part of a name");
+        }
+        String[] segments = raw.split("/", -1);
+        for (int i = 0; i < segments.length; i++) {
+            String s = segments[i].replace("%2e", ".").replace("%2E", ".");
             if (s.equals(".") || s.equals("..")) {
                 return Optional.of("the path holds a '" + s + "' segment; give the path of the resource itself");
+            }
+            // The leading "" (before the first '/') and a trailing "" (a path ending in '/') are fine.
+            if (s.isEmpty() && i > 0 && i < segments.length - 1) {
+                return Optional.of("the path holds an empty segment ('//'); give the path of the resource itself");
             }
         }
         return Optional.empty();

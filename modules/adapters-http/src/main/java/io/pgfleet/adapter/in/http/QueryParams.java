@@ -26,6 +26,11 @@ final class QueryParams {
             throw new ApiException(Problem.badRequest("query parameter '" + name + "' is given " + all.size()
                     + " times; give it once"));
         }
+        if (all.isEmpty()) {
+            // Named without '=' ("?limit", "?force"): present, with no value at all.
+            throw new ApiException(Problem.badRequest("query parameter '" + name + "' needs a value (" + name
+                    + "=…)"));
+        }
         return all.getFirst();
     }
 
