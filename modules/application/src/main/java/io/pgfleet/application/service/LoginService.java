@@ -37,10 +37,12 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase, EndSessio
     private final String dummyHash;
     private final LoginThrottle throttle;
     private final RecordAuditPort audit;
+    private final ActivePrincipals active;
 
     LoginService(LoadUserPort users, LoadCollectorPort collectors, PasswordHasherPort hasher,
                  RefreshTokenStorePort refreshTokens, TokenIssuer issuer, Clock clock, LoginThrottle throttle,
-                 RecordAuditPort audit, java.time.Duration reuseGrace) {
+                 RecordAuditPort audit, java.time.Duration reuseGrace, ActivePrincipals active) {
+        this.active = active;
         this.throttle = throttle;
         this.audit = audit;
         this.reuseGrace = reuseGrace;
@@ -108,6 +110,8 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase, EndSessio
             case RefreshTokenStorePort.Consumption.Rejected r -> new TokenResult.Refused("unknown, expired or revoked refresh token");
             case RefreshTokenStorePort.Consumption.Decommissioned d -> new TokenResult.Decommissioned(d.collectorId(), d.at());
             case RefreshTokenStorePort.Consumption.Reused r -> {
+                // The session's access tokens end here at once, not when the announcement comes back.
+                active.forget(r.subject());
                 audit.recordAudit(new AuditEntry(clock.instant(), actor, AuditAction.REFRESH_TOKEN_REUSED,
                         new AuditSubject.OfServer(), 0, reuse(r.reuse()) + "; its family " + r.familyId()
                         + " is revoked"));
@@ -125,7 +129,10 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase, EndSessio
         if (refreshToken == null || refreshToken.isBlank() || refreshToken.length() > 200) {
             return false;
         }
-        return refreshTokens.endSession(Secrets.hash(refreshToken), clock.instant());
+        Optional<String> ended = refreshTokens.endSession(Secrets.hash(refreshToken), clock.instant());
+        // This instance at once; the others when the announcement the store sent arrives.
+        ended.ifPresent(active::forget);
+        return ended.isPresent();
     }
 
     /** What gave a second holder away, for the audit trail (not a switch: one on an enum compiles to a class of its own). */

@@ -395,7 +395,7 @@ public final class UseCaseFactory {
             CollectorUseCases collectors = new CollectorUseCases(arrivals, arrivals, registration, revoke);
 
             LoginService login = new LoginService(loadUser, loadCollector, hasher, refreshTokens, issuer, clock, throttle,
-                    recordAudit, settings.refreshReuseGrace());
+                    recordAudit, settings.refreshReuseGrace(), active);
             SigningKeyService keys = new SigningKeyService(signingKeys, accessTokens.keyRetirementDelay(), clock);
             AccessUseCases access = new AccessUseCases(
                     new AuthenticationService(accessTokens, loadUser, loadCollector, sessions, clock, active), login,

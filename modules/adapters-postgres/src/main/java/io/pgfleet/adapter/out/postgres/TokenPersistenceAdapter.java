@@ -87,7 +87,7 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
                 // same: it did reach a holder, so two hold the family. Audited once, while there is
                 // anything left to revoke.
                 return revokeFamily(tx, family, now) > 0
-                        ? new Consumption.Reused(family, Reuse.SUPERSEDED) : new Consumption.Rejected();
+                        ? new Consumption.Reused(family, Rows.text(r, "subject"), Reuse.SUPERSEDED) : new Consumption.Rejected();
             }
             if (flag(r, "revoked")) {
                 return new Consumption.Rejected();
@@ -102,14 +102,14 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
                         + " AND superseded_at IS NULL FOR UPDATE", tokenHash).toList().stream()
                         .anyMatch(c -> flag(c, "used"))) {
                     revokeFamily(tx, family, now);
-                    return new Consumption.Reused(family, Reuse.SUCCESSOR_USED);
+                    return new Consumption.Reused(family, Rows.text(r, "subject"), Reuse.SUCCESSOR_USED);
                 }
                 tx.update("UPDATE refresh_tokens SET superseded_at = ?, revoked_at = ? WHERE parent_hash = ?"
                         + " AND revoked_at IS NULL", Rows.timestamp(now), Rows.timestamp(now), tokenHash);
             } else if (flag(r, "used")) {
                 // Reuse means the token leaked: whoever holds any token of this family loses it.
                 revokeFamily(tx, family, now);
-                return new Consumption.Reused(family, Reuse.SPENT);
+                return new Consumption.Reused(family, Rows.text(r, "subject"), Reuse.SPENT);
             } else {
                 tx.update("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?", Rows.timestamp(now), tokenHash);
             }
@@ -140,17 +140,18 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
     }
 
     @Override
-    public boolean endSession(String tokenHash, Instant now) {
+    public Optional<String> endSession(String tokenHash, Instant now) {
         return Rows.guard("ending a session", () -> Rows.inTransaction(db, tx -> {
             // Ordered with the family's refreshes (the same lock as a refresh takes): a refresh under
             // way either finishes before, and its new token is revoked with the others, or finds
             // the family revoked.
-            Optional<DbRow> family = tx.get("SELECT family_id, pg_advisory_xact_lock(?, hashtext(family_id)) IS NULL"
-                    + " AS locked FROM refresh_tokens WHERE token_hash = ?", FAMILY_LOCK, tokenHash);
+            Optional<DbRow> family = tx.get("SELECT family_id, subject, pg_advisory_xact_lock(?, hashtext(family_id))"
+                    + " IS NULL AS locked FROM refresh_tokens WHERE token_hash = ?", FAMILY_LOCK, tokenHash);
             if (family.isEmpty()) {
-                return false;
+                return Optional.<String>empty();
             }
-            return revokeFamily(tx, Rows.text(family.get(), "family_id"), now) > 0;
+            return revokeFamily(tx, Rows.text(family.get(), "family_id"), now) > 0
+                    ? Optional.of(Rows.text(family.get(), "subject")) : Optional.<String>empty();
         }));
     }
 

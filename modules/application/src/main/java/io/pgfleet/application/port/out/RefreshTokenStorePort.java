@@ -45,10 +45,10 @@ public interface RefreshTokenStorePort {
      *
      * @param tokenHash the presented token's hash
      * @param now       the revocation time
-     * @return whether a session that was going on has ended (false for an unknown token, or one whose
-     *         family had ended already)
+     * @return the subject (user name or collector id) whose session has ended; empty for an unknown
+     *         token, or one whose family had ended already
      */
-    boolean endSession(String tokenHash, Instant now);
+    java.util.Optional<String> endSession(String tokenHash, Instant now);
 
     /**
      * Revokes every token of a user (disabled, or password changed); never a collector's, even one
@@ -104,9 +104,11 @@ public interface RefreshTokenStorePort {
          * Held by two: the family is now revoked.
          *
          * @param familyId the revoked family
+         * @param subject  whose it was (user name or collector id), so that this instance forgets
+         *                 what it remembered of the session at once
          * @param reuse    what gave it away
          */
-        record Reused(String familyId, Reuse reuse) implements Consumption {
+        record Reused(String familyId, String subject, Reuse reuse) implements Consumption {
         }
 
         /** Unknown, expired or revoked. */
