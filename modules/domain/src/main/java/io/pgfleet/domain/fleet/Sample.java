@@ -60,6 +60,9 @@ public record Sample(String name, Map<String, String> labels, double value, Inst
                     + ShownText.quoted(name) + "'");
         }
         Objects.requireNonNull(ts, "ts");
+        // Storage keeps microseconds: a sample is what will be stored, so that two samples told apart
+        // here (a batch naming one point twice, say) are not one point once stored.
+        ts = ts.truncatedTo(java.time.temporal.ChronoUnit.MICROS);
         if (!Double.isFinite(value)) {
             throw new IllegalArgumentException("sample values are finite numbers");
         }

@@ -89,6 +89,15 @@ class SampleLabelsTest {
     }
 
     @Test
+    void rejectsTwoSamplesOfOnePointThatDifferOnlyBelowTheMicrosecondStorageKeeps() {
+        Instant within = Instant.parse("2026-12-02T02:00:00.000000100Z");
+        SampleBatch batch = new SampleBatch("batch-0001", List.of(sample("m_dup", Map.of("a", "1"), within),
+                sample("m_dup", Map.of("a", "1"), within.plusNanos(100))));
+        assertEquals(Optional.of(new Receipt.RepeatedPoint(0, 1)), batch.firstRepeatedPoint());
+        assertEquals(Instant.parse("2026-12-02T02:00:00Z"), batch.samples().get(0).ts(), "what storage will keep");
+    }
+
+    @Test
     void acceptsOneSeriesAtManyTimesAndManySeriesAtOneTime() {
         SampleBatch batch = new SampleBatch("batch-0001", List.of(sample("m", Map.of("a", "1"), T),
                 sample("m", Map.of("a", "1"), T.plusNanos(1000)), sample("m", Map.of("a", "2"), T),
