@@ -26,6 +26,30 @@ class EnrolmentIT {
     static final RunningServer SERVER = new RunningServer();
 
     @Test
+    void anEnrolmentEndsTheWatchTheHostTheIdentityWasTakenFromHoldsAtOnce() throws Exception {
+        ApiClient admin = SERVER.admin();
+        HttpResponse<String> first = anonymous().register("{\"name\":\"moved-1\"}", TOKEN,
+                admin.enrolmentTokenForNew("moved-1"));
+        assertEquals(201, first.statusCode(), first.body());
+        created(admin.putToml("/api/v1/config/moved-1", "[collector]\npush_interval = 12\n"));
+        ApiClient old = new ApiClient(SERVER.port());
+        old.useToken(ApiClient.field(first.body(), "access_token"));
+        assertEquals(200, old.get("/api/v1/config/moved-1").statusCode());
+
+        // The old host waits for a change it will never be given: the identity moves to another host.
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> held = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> old.get("/api/v1/config/moved-1?wait=60&after=1"));
+        DatabaseWaits.awaitCondition(() -> SERVER.admin().get("/observe/metrics").body().lines()
+                .anyMatch(l -> l.startsWith("pgfleet_watches_held ") && !l.endsWith(" 0.0")), "the watch is held");
+        HttpResponse<String> second = anonymous().register("{\"name\":\"moved-1\"}", TOKEN, issue("moved-1"));
+        assertEquals(201, second.statusCode(), second.body());
+
+        assertEquals(401, held.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode(),
+                "the session the identity was taken from ended, and its watch with it, before its hold did");
+        assertEquals(401, old.get("/api/v1/config/moved-1").statusCode());
+    }
+
+    @Test
     void refusesToBringADecommissionedCollectorBackWithANewOrAnEarlierEnrolmentToken() throws Exception {
         ApiClient admin = SERVER.admin();
         String earlier = admin.enrolmentTokenForNew("retired-1");

@@ -69,8 +69,12 @@ public final class RegistrationPersistenceAdapter implements RegistrationStorePo
 
         @Override
         public void revokeRefreshTokens(CollectorId id, Instant now) {
-            tx.update("UPDATE refresh_tokens SET revoked_at = ? WHERE subject_kind = 'collector' AND subject = ?"
-                    + " AND revoked_at IS NULL", Rows.timestamp(now), id.value());
+            if (tx.update("UPDATE refresh_tokens SET revoked_at = ? WHERE subject_kind = 'collector' AND subject = ?"
+                    + " AND revoked_at IS NULL", Rows.timestamp(now), id.value()) > 0) {
+                // The sessions of the host the identity was taken from end with their access tokens,
+                // on every instance (a watch it holds is checked again at once).
+                PostgresChangeFeed.announcePrincipal(tx, id.value());
+            }
         }
 
         /**
@@ -109,8 +113,10 @@ public final class RegistrationPersistenceAdapter implements RegistrationStorePo
         @Override
         public void reissueRegistration(String keyHash, String oldFamily, String newFamily, Instant now) {
             tx.update("UPDATE registration_keys SET family_id = ? WHERE key_hash = ?", newFamily, keyHash);
-            tx.update("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
-                    Rows.timestamp(now), oldFamily);
+            // The earlier answer's pair stops working, its access token included, on every instance.
+            tx.query("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL"
+                    + " RETURNING subject", Rows.timestamp(now), oldFamily).map(r -> Rows.text(r, "subject")).distinct()
+                    .toList().forEach(subject -> PostgresChangeFeed.announcePrincipal(tx, subject));
         }
 
         @Override
