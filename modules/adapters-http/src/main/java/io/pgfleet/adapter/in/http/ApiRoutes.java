@@ -176,6 +176,7 @@ final class ApiRoutes {
     }
 
     private Handler guarded(DeclaredRoute route, Handler handler) {
+        java.util.Optional<java.util.Set<String>> queries = DeclaredQueries.api().of(route.method().text(), route.template());
         return (req, res) -> {
             req.context().register(route);
             if (!(route.access() instanceof RouteAccess.Open)) {
@@ -201,7 +202,7 @@ final class ApiRoutes {
                     return still.isPresent();
                 }, checkedAt));
             }
-            DeclaredQueries.api().check(req, route.method().text(), route.template());
+            DeclaredQueries.check(req, route.method().text(), route.template(), queries);
             handler.handle(req, res);
         };
     }

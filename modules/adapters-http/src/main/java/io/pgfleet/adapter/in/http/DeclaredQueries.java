@@ -57,11 +57,11 @@ final class DeclaredQueries {
      * @param req      the request
      * @param method   the route's method
      * @param template the route's template
+     * @param taken    what the route takes ({@link #of}, looked up once when the route is declared)
      * @throws ApiException 400 naming the parameter
      */
-    void check(ServerRequest req, String method, String template) {
-        Optional<Set<String>> taken = of(method, template);
-        if (taken.isEmpty()) {
+    static void check(ServerRequest req, String method, String template, Optional<Set<String>> taken) {
+        if (taken.isEmpty() || req.query().rawValue().isEmpty()) {
             return;
         }
         for (String name : req.query().names()) {

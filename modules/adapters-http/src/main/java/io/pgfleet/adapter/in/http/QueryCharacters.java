@@ -47,6 +47,11 @@ final class QueryCharacters implements Filter {
      * @return the reason, if the path holds one
      */
     static Optional<String> dotSegment(String raw) {
+        // Every request passes here: most paths hold none of what is looked for, so they cost four
+        // scans and no allocation.
+        if (raw.indexOf(';') < 0 && raw.indexOf("/.") < 0 && raw.indexOf("//") < 0 && raw.indexOf("/%2") < 0) {
+            return Optional.empty();
+        }
         // Routing drops a segment's ";parameters" and merges empty segments before it resolves dot
         // segments: "x/..;/other" and "a//b" would reach another path than the one written.
         if (raw.indexOf(';') >= 0) {
