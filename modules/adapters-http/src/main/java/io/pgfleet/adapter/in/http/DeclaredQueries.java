@@ -1,6 +1,7 @@
 package io.pgfleet.adapter.in.http;
 
 import io.helidon.webserver.http.ServerRequest;
+import io.pgfleet.domain.common.ShownText;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
@@ -66,24 +67,12 @@ final class DeclaredQueries {
         }
         for (String name : req.query().names()) {
             if (!taken.get().contains(name)) {
-                String shown = name.length() > 64 ? name.substring(0, 64) + "…" : name;
-                throw new ApiException(Problem.badRequest("query parameter '" + printable(shown)
+                throw new ApiException(Problem.badRequest("query parameter '"
+                        + ShownText.escaped(ShownText.quoted(name))
                         + "' is not one that " + method + " " + template + " takes" + (taken.get().isEmpty()
                         ? " (it takes none)" : " (it takes " + String.join(", ", new TreeSet<>(taken.get())) + ")")));
             }
         }
-    }
-
-    /** A name as the answer and the log quote it: control, bidi and line-separator characters escaped. */
-    private static String printable(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (char c : s.toCharArray()) {
-            boolean hidden = c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e)
-                    || (c >= 0x2066 && c <= 0x2069) || c == 0x2028 || c == 0x2029 || c == 0x200e || c == 0x200f
-                    || c == 0xfeff;
-            b.append(hidden ? String.format("\\u%04x", (int) c) : String.valueOf(c));
-        }
-        return b.toString();
     }
 
     private static DeclaredQueries load() {
