@@ -396,6 +396,37 @@ class AgentResilienceIT {
         }
     }
 
+    @Test
+    void anAgentStoppedWhileTheServerHoldsItsWatchSaysItStoppedAndNothingAboutItsServer() throws Exception {
+        server = PgfleetServer.start(settings);
+        ApiClient admin = ApiClient.asAdmin(server.port());
+        try (AgentProcess agent = AgentProcess.start(dir.resolve("agent"), server.port())) {
+            startAgentWithConfig(agent, admin);
+            // Version 1 applied, the agent watches for the next: the server holds that watch (and the
+            // agent pushes every second meanwhile).
+            awaitHeldWatches(1);
+            int from = agent.lineCount();
+            agent.close();
+            agent.await(java.util.regex.Pattern.compile("pgfleet-agent: stopped$"), from, SOON);
+            // systemctl stop is not an outage: nothing after SIGTERM may read as the server failing.
+            List<String> misleading = agent.output().lines().skip(from)
+                    .filter(l -> l.contains("unreachable") || l.contains("failed") || l.contains("interrupted")
+                            || l.contains("next attempt in") || l.contains("retrying in") || l.contains("could not"))
+                    .toList();
+            assertEquals(List.of(), misleading, agent.output());
+        }
+    }
+
+    /** Waits until the server holds this many watches, as its own metrics count them. */
+    private void awaitHeldWatches(int expected) throws Exception {
+        java.util.regex.Pattern held = java.util.regex.Pattern.compile("(?m)^pgfleet_watches_held(?:\\{[^}]*})? ([0-9.E]+)$");
+        ApiClient anonymous = new ApiClient(server.port());
+        await(() -> {
+            java.util.regex.Matcher m = held.matcher(anonymous.get("/observe/metrics").body());
+            return m.find() && Double.parseDouble(m.group(1)) == expected;
+        });
+    }
+
     /** A registered agent's files, its server at a port where nothing listens, its own metrics on. */
     private static Path registeredAgentOfAnAbsentServer(Path agentDir) throws Exception {
         int dead;

@@ -177,6 +177,12 @@ public final class AgentCore {
     private final Map<CollectorKind, Instant> lastErrorLog = new java.util.concurrent.ConcurrentHashMap<>();
 
     private volatile boolean running;
+    /**
+     * Set as {@link #stop()} begins: from then on a request or a collector run that ends (the agent's
+     * threads are interrupted as it stops) ended because of the stop, not because the server or the
+     * database failed, and is neither logged as a failure nor followed by another attempt.
+     */
+    private volatile boolean stopping;
     private volatile EffectiveConfig current = EffectiveConfig.defaults();
     private volatile boolean collecting;
     private volatile int appliedVersion;
@@ -270,13 +276,13 @@ public final class AgentCore {
 
     private synchronized void schedulePull(Duration delay) {
         pullTask.ifPresent(Scheduler.Task::cancel);
-        if (running) {
+        if (running && !stopping) {
             pullTask = Optional.of(p.scheduler().schedule(Scheduler.Lane.PULL, delay, this::pull));
         }
     }
 
     private void pull() {
-        if (!running) {
+        if (!running || stopping) {
             return;
         }
         synchronized (this) {
@@ -289,7 +295,9 @@ public final class AgentCore {
             pause = pullOnce();
         } catch (RuntimeException | Error e) {
             pullFailures++;
-            log("configuration pull failed: " + e + "; next attempt in " + pause.toMillis() + " ms");
+            if (!stopping) {
+                log("configuration pull failed: " + e + "; next attempt in " + pause.toMillis() + " ms");
+            }
         } finally {
             synchronized (this) {
                 pulling = false;
@@ -353,6 +361,11 @@ public final class AgentCore {
             }
             return Duration.ZERO;
         } catch (ServerException e) {
+            if (stopping) {
+                // Ended by the stop (the watch aborted, the lane interrupted): nothing was said about the
+                // server, and no next attempt follows.
+                return Duration.ZERO;
+            }
             pullFailures++;
             if (e.kind() == ServerException.Kind.IDENTITY_REFUSED || e.kind() == ServerException.Kind.DECOMMISSIONED) {
                 p.self().pulled(SelfMetrics.PullResult.REFUSED);
@@ -376,6 +389,9 @@ public final class AgentCore {
                     + " (" + e.getMessage() + "); next attempt in " + pause.toMillis() + " ms");
             return pause;
         } catch (RuntimeException e) {
+            if (stopping) {
+                return Duration.ZERO;
+            }
             pullFailures++;
             p.self().pulled(SelfMetrics.PullResult.ERROR);
             Duration pause = PullPolicy.afterFailure(pullFailures, current.pullInterval(), p.random());
@@ -864,7 +880,7 @@ public final class AgentCore {
                 log("the server refused the apply status report of version " + pendingReport.get().version()
                         + " (" + e.getMessage() + "); it is dropped");
                 pendingReport = Optional.empty();
-            } else {
+            } else if (!stopping) {
                 log("could not report the apply status yet (" + e.getMessage() + "); will retry");
             }
         }
@@ -954,6 +970,10 @@ public final class AgentCore {
             buffer.addAll(p.metrics().collect(kind, current));
             p.self().collected(kind, max0(Duration.between(started, p.scheduler().now())), true);
         } catch (Exception | OutOfMemoryError e) {
+            if (stopping) {
+                // Interrupted by the stop: the database did not fail.
+                return;
+            }
             p.self().collected(kind, max0(Duration.between(started, p.scheduler().now())), false);
             // Once a minute per collector: a database that is down must not flood the log.
             Instant now = p.scheduler().now();
@@ -989,20 +1009,28 @@ public final class AgentCore {
 
     private synchronized void schedulePush(Duration delay) {
         pushTask.ifPresent(Scheduler.Task::cancel);
-        if (running) {
+        if (running && !stopping) {
             pushTask = Optional.of(p.scheduler().schedule(Scheduler.Lane.PUSH, delay, this::push));
         }
     }
 
     private void push() {
-        if (!running) {
+        if (!running || stopping) {
             return;
         }
         Duration next = current.pushInterval();
         try {
-            next = pushOnce().orElse(next);
+            synchronized (pushLock) {
+                // Checked again under the lock: a lane push that waited for it behind the stop's last
+                // push has nothing left to send, and would only be interrupted as the lanes stop.
+                if (!stopping) {
+                    next = pushLocked().orElse(next);
+                }
+            }
         } catch (RuntimeException | Error e) {
-            log("push failed: " + e);
+            if (!stopping) {
+                log("push failed: " + e);
+            }
         } finally {
             // The lane goes on whatever happened, as the pull lane does.
             schedulePush(next);
@@ -1356,7 +1384,11 @@ public final class AgentCore {
         p.log().accept(message);
     }
 
-    /** Stops every lane's future work and tries one last push. */
+    /**
+     * Stops every lane's future work, ends a held watch and tries one last push. Requests and
+     * collector runs ended by the stop are not logged as failures: the log says the agent stopped,
+     * not that its server or database went away.
+     */
     public void stop() {
         if (!running) {
             return;
@@ -1369,8 +1401,12 @@ public final class AgentCore {
             collections.clear();
         }
         synchronized (this) {
+            stopping = true;
             pullTask.ifPresent(Scheduler.Task::cancel);
             pushTask.ifPresent(Scheduler.Task::cancel);
+            // A held watch changes nothing on the server: it ends now (the server sees its connection
+            // go), quietly, rather than be cut when the lanes stop and read as an unreachable server.
+            p.source().abortWatch();
         }
         try {
             pushOnce();
