@@ -10,6 +10,7 @@ module io.pgfleet.adapter.in.http {
     requires io.helidon.http.encoding;
     requires io.helidon.common;
     requires io.helidon.common.buffers;
+    requires io.helidon.common.task;
     requires io.helidon.common.concurrency.limits;
     requires io.helidon.common.media.type;
     requires io.helidon.common.uri;

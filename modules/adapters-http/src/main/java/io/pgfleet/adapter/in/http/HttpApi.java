@@ -83,7 +83,7 @@ public final class HttpApi {
      * @return a selector for the listener's {@code addConnectionSelector}, asked before Helidon's own
      */
     public static io.helidon.webserver.spi.ServerConnectionSelector http10() {
-        return new OldHttpVersions();
+        return new OldHttpVersions(http1());
     }
 
     /**
