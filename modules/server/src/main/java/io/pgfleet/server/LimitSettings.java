@@ -139,4 +139,15 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
         return new LimitSettings(max, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
                 loginFreeFailures, loginFailuresPerAddress, parseSlots, parseQueue, sampleRate);
     }
+
+    /**
+     * The same limits with another idle timeout.
+     *
+     * @param timeout the timeout (10 s to an hour)
+     * @return a copy
+     */
+    public LimitSettings withIdleTimeout(Duration timeout) {
+        return new LimitSettings(maxConnections, timeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
+                loginFreeFailures, loginFailuresPerAddress, parseSlots, parseQueue, sampleRate);
+    }
 }

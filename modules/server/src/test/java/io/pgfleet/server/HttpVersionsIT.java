@@ -123,10 +123,7 @@ class HttpVersionsIT {
     @Test
     void aRequestLineThatNeverEndsIsCutOffAfterTheIdleTimeout() throws Exception {
         ServerSettings base = TestServers.settings(SERVER.database());
-        LimitSettings l = base.limits();
-        LimitSettings shortIdle = new LimitSettings(l.maxConnections(), Duration.ofSeconds(10), l.watchesPerCollector(),
-                l.trustedProxies(), l.hashThreads(), l.hashQueue(), l.loginFreeFailures(), l.loginFailuresPerAddress(),
-                l.parseSlots(), l.parseQueue(), l.sampleRate());
+        LimitSettings shortIdle = base.limits().withIdleTimeout(Duration.ofSeconds(10));
         try (PgfleetServer small = PgfleetServer.start(base.withLimits(shortIdle));
              Socket stuck = new Socket("127.0.0.1", small.port())) {
             // Half a request line, then nothing: it cannot be told HTTP/1.0 or 1.1, and is not waited for without end.

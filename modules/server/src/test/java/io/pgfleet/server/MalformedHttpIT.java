@@ -179,10 +179,7 @@ class MalformedHttpIT {
     @Test
     void aClientStuckInsideItsHeadersIsCutOffAfterTheIdleTimeoutWhileWatchesLongerThanThatAreServed() throws Exception {
         ServerSettings base = TestServers.settings(database);
-        LimitSettings l = base.limits();
-        LimitSettings shortIdle = new LimitSettings(l.maxConnections(), Duration.ofSeconds(10), l.watchesPerCollector(),
-                l.trustedProxies(), l.hashThreads(), l.hashQueue(), l.loginFreeFailures(), l.loginFailuresPerAddress(),
-                l.parseSlots(), l.parseQueue(), l.sampleRate());
+        LimitSettings shortIdle = base.limits().withIdleTimeout(Duration.ofSeconds(10));
         try (PgfleetServer small = PgfleetServer.start(base.withLimits(shortIdle));
              Socket stuck = new Socket("127.0.0.1", small.port())) {
             // The request line and one header, then nothing: a slowloris holding a connection slot.
