@@ -151,6 +151,9 @@ public final class Agent implements AutoCloseable {
     /** Stops pulling, collecting and pushing; tries one last push. */
     @Override
     public void close() {
+        // Said first: a push in progress is waited for (up to its answer deadline), and the log shows
+        // what the agent is doing meanwhile.
+        log("stopping: finishing the push in progress and one last push; what is still undelivered is kept on disk");
         identityCheck.cancel();
         core.stop();
         // After the last spool write: an agent that stops with its identity not on disk writes it, or says plainly

@@ -155,6 +155,11 @@ final class AgentProcess implements AutoCloseable {
         new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).start().waitFor();
     }
 
+    /** Sends SIGTERM, as systemd does, and returns at once. */
+    void terminate() {
+        process.toHandle().destroy();
+    }
+
     @Override
     public void close() throws InterruptedException {
         // SIGTERM as systemd sends it, through the process handle: Process.destroy() would also close

@@ -199,6 +199,9 @@ class AgentResilienceIT {
                 java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
         private final java.util.concurrent.atomic.AtomicInteger blocked = new java.util.concurrent.atomic.AtomicInteger();
         private volatile String blocking = "";
+        private volatile String holding = "";
+        private final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
 
         Gateway(int serverPort) throws java.io.IOException {
             http = com.sun.net.httpserver.HttpServer.create(
@@ -215,6 +218,11 @@ class AgentResilienceIT {
                         ex.sendResponseHeaders(403, page.length);
                         ex.getResponseBody().write(page);
                         return;
+                    }
+                    if (!holding.isEmpty() && path.startsWith(holding)) {
+                        // A slow network or server: the request reaches the server only once released.
+                        held.incrementAndGet();
+                        released.await();
                     }
                     java.net.http.HttpRequest.Builder r = java.net.http.HttpRequest.newBuilder(java.net.URI.create(
                             "http://127.0.0.1:" + serverPort + ex.getRequestURI()))
@@ -257,6 +265,21 @@ class AgentResilienceIT {
 
         int blocked() {
             return blocked.get();
+        }
+
+        /** Holds requests under this path prefix until {@link #release()}. */
+        void hold(String pathPrefix) {
+            holding = pathPrefix;
+        }
+
+        /** Passes the held requests on, and every one after them. */
+        void release() {
+            holding = "";
+            released.countDown();
+        }
+
+        int held() {
+            return held.get();
         }
 
         @Override
@@ -408,13 +431,37 @@ class AgentResilienceIT {
             int from = agent.lineCount();
             agent.close();
             agent.await(java.util.regex.Pattern.compile("pgfleet-agent: stopped$"), from, SOON);
-            // systemctl stop is not an outage: nothing after SIGTERM may read as the server failing.
-            List<String> misleading = agent.output().lines().skip(from)
-                    .filter(l -> l.contains("unreachable") || l.contains("failed") || l.contains("interrupted")
-                            || l.contains("next attempt in") || l.contains("retrying in") || l.contains("could not"))
-                    .toList();
-            assertEquals(List.of(), misleading, agent.output());
+            assertNoFailureSaid(agent, from);
         }
+    }
+
+    @Test
+    void anAgentStoppedWhileAPushIsOnTheWayFinishesItAndSaysNothingAboutItsServer() throws Exception {
+        server = PgfleetServer.start(settings);
+        ApiClient admin = ApiClient.asAdmin(server.port());
+        try (Gateway gateway = new Gateway(server.port());
+             AgentProcess agent = AgentProcess.start(dir.resolve("agent"), gateway.port())) {
+            startAgentWithConfig(agent, admin);
+            awaitHeldWatches(1);
+            gateway.hold("/api/v1/metrics/push");
+            await(() -> gateway.held() >= 1);
+            int from = agent.lineCount();
+            agent.terminate();
+            // The stop has begun while the push is on its way (its watch ended); then the push arrives.
+            agent.await(java.util.regex.Pattern.compile("pgfleet-agent: stopping"), from, SOON);
+            gateway.release();
+            agent.await(java.util.regex.Pattern.compile("pgfleet-agent: stopped$"), from, SOON);
+            assertNoFailureSaid(agent, from);
+        }
+    }
+
+    /** {@code systemctl stop} is not an outage: nothing the agent said after SIGTERM may read as its server failing. */
+    private static void assertNoFailureSaid(AgentProcess agent, int from) {
+        List<String> misleading = agent.output().lines().skip(from)
+                .filter(l -> l.contains("unreachable") || l.contains("failed") || l.contains("interrupted")
+                        || l.contains("next attempt in") || l.contains("retrying in") || l.contains("could not"))
+                .toList();
+        assertEquals(List.of(), misleading, agent.output());
     }
 
     /** Waits until the server holds this many watches, as its own metrics count them. */
