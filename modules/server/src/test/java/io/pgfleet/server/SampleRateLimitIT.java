@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -116,6 +117,58 @@ class SampleRateLimitIT {
         assertTrue(Double.parseDouble(m.group(1)) >= 6000, m.group());
         assertTrue(Pattern.compile("pgfleet_http_problems_total\\{[^}]*type=\"sample-rate-exceeded\"").matcher(metrics)
                 .find(), "the refusals are counted as problems");
+    }
+
+    /**
+     * Pushes {@code body} until it is answered otherwise than {@code status}; answers the refusals
+     * counted and the last answer.
+     */
+    private static Map.Entry<Integer, HttpResponse<String>> untilNot(ApiClient c, int status, String body) {
+        for (int i = 0; i < 30; i++) {
+            HttpResponse<String> r = c.postJson("/api/v1/metrics/push", body);
+            if (r.statusCode() != status) {
+                return Map.entry(i, r);
+            }
+        }
+        throw new AssertionError("still " + status + " after 30 pushes of the same refused batch");
+    }
+
+    private static void tooManyRequests(HttpResponse<String> r) {
+        assertEquals(429, r.statusCode(), r.body());
+        assertTrue(r.body().contains("/problems/sample-rate-exceeded"), r.body());
+        long retryAfter = Long.parseLong(r.headers().firstValue("Retry-After").orElseThrow());
+        assertTrue(retryAfter >= 1, "Retry-After " + retryAfter);
+    }
+
+    @Test
+    void refusedBatchesCostWhatReadingThemCostUntilTheCollectorIsAnsweredTooManyRequests() throws Exception {
+        SampleRate rate = SampleRate.defaults();
+        Instant ts = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+
+        // 4,000 samples naming one point: 422 repeated-sample, each read whole before it is refused.
+        ApiClient repeats = ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"repeats-itself\"}");
+        StringBuilder b = new StringBuilder("{\"batch_id\":\"same-point\",\"samples\":[");
+        for (int i = 0; i < 4000; i++) {
+            b.append(i == 0 ? "" : ",").append("{\"name\":\"f\",\"value\":").append(i).append(",\"ts\":\"")
+                    .append(ts).append("\"}");
+        }
+        Map.Entry<Integer, HttpResponse<String>> repeated = untilNot(repeats, 422, b.append("]}").toString());
+        assertTrue(repeated.getKey() >= rate.burst() / 4000 && repeated.getKey() <= rate.burst() / 4000 + 2,
+                repeated.getKey() + " refused batches of 4,000 samples before the allowance was spent");
+        tooManyRequests(repeated.getValue());
+        // Spent like a good batch's allowance: a good batch of the collector's waits as well.
+        tooManyRequests(repeats.postJson("/api/v1/metrics/push", flood("good-after-refused", 3000, ts)));
+
+        // 200,000 bytes that are not a batch: 400, charged one sample per 52 bytes (3,847).
+        ApiClient garbled = ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"sends-garbage\"}");
+        String notABatch = "{\"batch_id\":\"garbage\",\"samples\":[" + "1,".repeat(99_990) + "1]}";
+        Map.Entry<Integer, HttpResponse<String>> unread = untilNot(garbled, 400, notABatch);
+        int cost = SampleRate.unreadCost(notABatch.length());
+        assertTrue(unread.getKey() >= rate.burst() / cost && unread.getKey() <= rate.burst() / cost + 2,
+                unread.getKey() + " unreadable batches of " + cost + " samples' worth before the allowance was spent");
+        tooManyRequests(unread.getValue());
+        assertEquals(0, SERVER.database().count("SELECT count(*) FROM samples WHERE collector_id IN (?, ?)",
+                repeats.subject(), garbled.subject()));
     }
 
     @Test

@@ -61,26 +61,27 @@ final class FleetService implements ReportStatusUseCase, PushMetricsUseCase, Fle
 
     @Override
     public Receipt push(CollectorId collectorId, SampleBatch batch) {
-        // Checked before the allowance is taken: a refused batch costs nothing and stores nothing.
+        java.time.Instant now = clock.instant();
+        int cost = SampleRate.cost(batch.samples().size());
         java.util.Optional<? extends Receipt> refused = batch.firstRefusedLabel();
         if (refused.isEmpty()) {
             refused = batch.firstRepeatedPoint();
         }
+        if (refused.isEmpty()) {
+            refused = batch.firstTooFarAhead(now).map(s -> new Receipt.TooFarAhead(s.ts(), now));
+        }
+        if (refused.isEmpty() && batch.series() > SampleBatch.MAX_SERIES) {
+            refused = java.util.Optional.of(new Receipt.TooManySeries(batch.series()));
+        }
         if (refused.isPresent()) {
-            return refused.get();
-        }
-        java.time.Instant now = clock.instant();
-        java.util.Optional<io.pgfleet.domain.fleet.Sample> ahead = batch.firstTooFarAhead(now);
-        if (ahead.isPresent()) {
-            return new Receipt.TooFarAhead(ahead.get().ts(), now);
-        }
-        int series = batch.series();
-        if (series > SampleBatch.MAX_SERIES) {
-            return new Receipt.TooManySeries(series);
+            // Reading a refused batch cost what reading a stored one does: it is taken from the allowance
+            // as well, and kept, so that a broken or hostile collector cannot have batch after batch read
+            // for free; once its allowance no longer holds one, it is answered as any push beyond the rate.
+            java.util.Optional<java.time.Duration> spent = limiter.take(collectorId, cost, now);
+            return spent.isPresent() ? new Receipt.RateExceeded(spent.get(), limiter.rate()) : refused.get();
         }
         // Taken before the database is asked anything, given back when nothing was stored (a
         // retried batch stored before, a failure): only stored samples use the allowance.
-        int cost = SampleRate.cost(batch.samples().size());
         java.util.Optional<java.time.Duration> wait = limiter.take(collectorId, cost, now);
         if (wait.isPresent()) {
             return new Receipt.RateExceeded(wait.get(), limiter.rate());
@@ -94,6 +95,12 @@ final class FleetService implements ReportStatusUseCase, PushMetricsUseCase, Fle
                 limiter.giveBack(collectorId, cost, clock.instant());
             }
         }
+    }
+
+    @Override
+    public java.util.Optional<Receipt.RateExceeded> unreadable(CollectorId collectorId, long bytes) {
+        return limiter.take(collectorId, SampleRate.unreadCost(bytes), clock.instant())
+                .map(wait -> new Receipt.RateExceeded(wait, limiter.rate()));
     }
 
     @Override

@@ -51,4 +51,22 @@ public record SampleRate(int perMinute, int burst) {
     public static int cost(int samples) {
         return Math.max(1, samples);
     }
+
+    /**
+     * The fewest bytes of JSON a sample takes as usually written ({@code {"name":"f","value":1,"ts":"…"}}
+     * with a full RFC 3339 time): what a batch the server could not read is charged per sample.
+     */
+    public static final int BYTES_PER_SAMPLE = 52;
+
+    /**
+     * What a push costs whose batch could not be read (not JSON, not a batch, too large): one sample
+     * for every {@value #BYTES_PER_SAMPLE} bytes of its body, at least one and at most a whole
+     * batch ({@link SampleBatch#MAX_SAMPLES}), as many as it could have carried.
+     *
+     * @param bytes the body's size as far as it is known (the most a body may be when it was too large)
+     * @return the samples taken from the allowance
+     */
+    public static int unreadCost(long bytes) {
+        return (int) Math.max(1, Math.min(SampleBatch.MAX_SAMPLES, (bytes + BYTES_PER_SAMPLE - 1) / BYTES_PER_SAMPLE));
+    }
 }

@@ -101,4 +101,12 @@ class SampleAllowanceTest {
                 new Sample("m", Map.of("a", "1", "b", "2"), 1, T0),
                 new Sample("m", new java.util.LinkedHashMap<>(Map.of("b", "2", "a", "1")), 2, T0))).series());
     }
+
+    @Test
+    void anUnreadBatchCostsOneSamplePerFiftyTwoBytesUpToAWholeBatch() {
+        assertEquals(1, SampleRate.unreadCost(0));
+        assertEquals(1, SampleRate.unreadCost(52));
+        assertEquals(2, SampleRate.unreadCost(53));
+        assertEquals(SampleBatch.MAX_SAMPLES, SampleRate.unreadCost(256 * 1024 + 1));
+    }
 }

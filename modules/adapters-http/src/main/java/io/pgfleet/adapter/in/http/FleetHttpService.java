@@ -167,12 +167,27 @@ final class FleetHttpService implements ApiService {
     private void push(ServerRequest req, ServerResponse res) {
         // The route's access made sure the caller is a collector pushing for itself.
         CollectorId self = Callers.principal(req).collectorId().orElseThrow();
-        JsonObject body = Jsons.readObject(req);
+        String text = null;
         SampleBatch batch;
         try {
-            batch = new SampleBatch(string(body, "batch_id", true), samples(body));
-        } catch (IllegalArgumentException e) {
-            throw new ApiException(Problem.badRequest(e.getMessage()));
+            text = Jsons.readText(req);
+            JsonObject body = Jsons.parseObject(text);
+            try {
+                batch = new SampleBatch(string(body, "batch_id", true), samples(body));
+            } catch (IllegalArgumentException e) {
+                throw new ApiException(Problem.badRequest(e.getMessage()));
+            }
+        } catch (ApiException e) {
+            // Refused before it was a batch (too large, not JSON, not a batch): reading it cost the
+            // server as much as a batch of its size, so it is charged as one.
+            long bytes = text != null ? text.length()
+                    : req.headers().contentLength().orElse(Bodies.MAX_BYTES);
+            Optional<Receipt.RateExceeded> over = push.unreadable(self, bytes);
+            if (over.isEmpty()) {
+                throw e;
+            }
+            receipt(res, over.get(), Status.ACCEPTED_202);
+            return;
         }
         Receipt receipt = push.push(self, batch);
         switch (receipt) {

@@ -66,12 +66,29 @@ final class Jsons {
      * @throws ApiException 400 when it is not a JSON object, 413 when too large, 415 when not JSON
      */
     static JsonObject readObject(ServerRequest req) {
+        return parseObject(readText(req));
+    }
+
+    /**
+     * Reads a JSON body's text, bounded in size, without parsing it.
+     *
+     * @throws ApiException 413 when too large, 415 when not JSON
+     */
+    static String readText(ServerRequest req) {
         Bodies.mediaType(req).ifPresent(type -> {
             if (!type.equals(MEDIA_TYPE)) {
                 throw new ApiException(Bodies.unsupportedMediaType(type, MEDIA_TYPE));
             }
         });
-        String text = Bodies.readText(req);
+        return Bodies.readText(req);
+    }
+
+    /**
+     * Parses a body read by {@link #readText} as one JSON object.
+     *
+     * @throws ApiException 400 when it is not a JSON object
+     */
+    static JsonObject parseObject(String text) {
         if (text.isBlank()) {
             return JsonValue.EMPTY_JSON_OBJECT;
         }
