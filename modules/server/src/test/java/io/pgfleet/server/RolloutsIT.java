@@ -66,6 +66,41 @@ class RolloutsIT {
     }
 
     @Test
+    void aMemberTheStagedVersionDoesNotChangeIsNotBlamedForAFailureItReportedBeforeTheRollout() {
+        fleet.group("u1", "{\"suite\":\"u1\"}");
+        RolloutFleet.Member canary = fleet.seen("u1-canary", "{\"suite\":\"u1\",\"canary\":\"true\"}");
+        RolloutFleet.Member pinned = fleet.seen("u1-pinned", "{\"suite\":\"u1\",\"canary\":\"true\"}");
+        RolloutFleet.Member other = fleet.seen("u1-other", "{\"suite\":\"u1\"}");
+        assertEquals(201, admin.putToml("/api/v1/groups/u1/config", "[collector]\npush_interval = 30\n").statusCode());
+        // Its own layer sets what the rollout changes, so the staged version leaves its document as it
+        // is; its agent could not apply that document, and said so before the rollout started.
+        assertEquals(201, admin.putToml("/api/v1/config/" + pinned.id, "[collector]\npush_interval = 45\n")
+                .statusCode());
+        String ranBefore = pinned.sha();
+        pinned.failed("postgres.password_file /etc/pw does not exist", "0".repeat(64));
+        int revision = pinned.revision();
+        canary.applied();
+        other.applied();
+
+        long id = fleet.start("group/u1", "[collector]\npush_interval = 20\n", RolloutFleet.CANARY_FIRST, 0, 60);
+        assertEquals(revision, pinned.revision(), "the staged version does not change its effective revision");
+        assertEquals(ranBefore, pinned.sha());
+        assertTrue(pinned.effective().toString().contains("group/u1@2"), "its sources name the staged version");
+        assertEquals("running", fleet.rollout(id).getString("state"), "its old failure is not the staged version's");
+
+        canary.applied();
+        fleet.awaitWave(id, 2);
+        other.applied();
+        JsonObject done = fleet.awaitState(id, "completed");
+        JsonObject first = wave(done, 1);
+        assertEquals(List.of(1, 0, 0, 1), List.of(first.getInt("applied"), first.getInt("failed"),
+                first.getInt("pending"), first.getInt("skipped")), first.toString());
+        String passed = done.getJsonArray("timeline").getValuesAs(JsonObject.class).stream()
+                .filter(e -> e.getString("kind").equals("wave_passed")).findFirst().orElseThrow().getString("detail");
+        assertTrue(passed.contains("(unchanged by group/u1@2, not judged: " + pinned.id + ")"), passed);
+    }
+
+    @Test
     void aCanaryThatAppliesLetsTheNextWaveStartAndTheLastCompletesTheRollout() {
         fleet.group("c1", "{\"suite\":\"c1\"}");
         RolloutFleet.Member canary = fleet.seen("c1-canary", "{\"suite\":\"c1\",\"canary\":\"true\"}");

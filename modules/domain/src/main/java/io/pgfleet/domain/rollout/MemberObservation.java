@@ -25,12 +25,18 @@ public sealed interface MemberObservation {
      *                         {@code group/prod@7}, {@code collector@2}); it runs a staged version
      *                         only when they name it
      * @param last             its agent's latest apply report, if any
+     * @param revisionSince    when that revision's number (and so its document and hash) appeared:
+     *                         a wave that changes a member's effective document gives it a new
+     *                         revision as the wave begins; a revision older than the wave is one the
+     *                         staged version left as it was (only its sources name it now)
      */
-    record Present(int expectedRevision, String expectedSha256, List<String> sources, Optional<LastReport> last)
+    record Present(int expectedRevision, String expectedSha256, List<String> sources, Optional<LastReport> last,
+                   Instant revisionSince)
             implements MemberObservation {
         /** Requires every part. */
         public Present {
             Objects.requireNonNull(expectedSha256, "expectedSha256");
+            Objects.requireNonNull(revisionSince, "revisionSince");
             sources = List.copyOf(sources);
             Objects.requireNonNull(last, "last");
         }

@@ -33,7 +33,10 @@ import java.util.Set;
  * @param waves           each wave's members, fixed at the start
  * @param state           where it stands
  * @param startedWaves    how many waves have started (1 or more)
- * @param waveStartedAt   when the latest wave started (or the rollout resumed)
+ * @param waveStartedAt   when the latest wave started (or the rollout resumed): its deadline and bake count from it
+ * @param waveBeganAt     when the latest wave started, whatever pauses and resumes came after: a
+ *                        member whose effective revision is older than that was not changed by the
+ *                        staged version (see {@link MemberObservation.Present#revisionSince})
  * @param results         the counts of every wave that ended (passed or failed), in order
  * @param createdAt       when it started
  * @param createdBy       who started it
@@ -42,7 +45,7 @@ import java.util.Set;
  */
 public record Rollout(RolloutId id, LayerId layer, ConfigVersion stagedVersion, Optional<ConfigVersion> previousVersion,
                       RolloutPolicy policy, List<PlannedWave> waves, RolloutState state, int startedWaves,
-                      Instant waveStartedAt, List<WaveCounts> results, Instant createdAt, String createdBy,
+                      Instant waveStartedAt, Instant waveBeganAt, List<WaveCounts> results, Instant createdAt, String createdBy,
                       String message, Optional<Ending> ending) {
 
     /** Requires consistent parts: a plan per wave, started waves within the plan, an ending exactly when finished. */
@@ -54,6 +57,7 @@ public record Rollout(RolloutId id, LayerId layer, ConfigVersion stagedVersion, 
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(waveStartedAt, "waveStartedAt");
+        Objects.requireNonNull(waveBeganAt, "waveBeganAt");
         Objects.requireNonNull(createdAt, "createdAt");
         Objects.requireNonNull(createdBy, "createdBy");
         Objects.requireNonNull(message, "message");
@@ -93,7 +97,7 @@ public record Rollout(RolloutId id, LayerId layer, ConfigVersion stagedVersion, 
      */
     public static Step.StartWave start(RolloutId id, LayerId layer, ConfigVersion staged, Optional<ConfigVersion> previous,
                                        RolloutPolicy policy, List<PlannedWave> plan, Instant now, String by, String message) {
-        Rollout r = new Rollout(id, layer, staged, previous, policy, plan, RolloutState.RUNNING, 1, now, List.of(), now,
+        Rollout r = new Rollout(id, layer, staged, previous, policy, plan, RolloutState.RUNNING, 1, now, now, List.of(), now,
                 by, message, Optional.empty());
         int skipped = plan.stream().mapToInt(w -> w.skipped().size()).sum();
         return new Step.StartWave(r, List.of(
@@ -161,9 +165,9 @@ public record Rollout(RolloutId id, LayerId layer, ConfigVersion stagedVersion, 
      * and decommissioned ones ({@code gone}) are not waited for and count as skipped.
      */
     private record Judgement(int applied, int failed, int pending, int gone, List<CollectorId> left,
-                             List<MemberFailure> failures, Instant settledAt) {
+                             List<CollectorId> unchanged, List<MemberFailure> failures, Instant settledAt) {
         WaveCounts counts(int skipped) {
-            return new WaveCounts(applied, failed, pending, skipped + gone + left.size());
+            return new WaveCounts(applied, failed, pending, skipped + gone + left.size() + unchanged.size());
         }
     }
 
@@ -182,6 +186,7 @@ public record Rollout(RolloutId id, LayerId layer, ConfigVersion stagedVersion, 
     private Judgement judge(Map<CollectorId, MemberObservation> observations, Instant now) {
         int applied = 0, failed = 0, pending = 0, gone = 0;
         List<CollectorId> left = new ArrayList<>();
+        List<CollectorId> unchanged = new ArrayList<>();
         List<MemberFailure> failures = new ArrayList<>();
         Instant settled = waveStartedAt;
         Instant deadline = deadline();
@@ -192,6 +197,11 @@ public record Rollout(RolloutId id, LayerId layer, ConfigVersion stagedVersion, 
                 // Its labels took it out of the layer: what it runs now says nothing of the staged
                 // version, so its reports do not count; like a decommissioned member it is not waited for.
                 case MemberObservation.Present p when !p.contains(staged) -> left.add(id);
+                // The staged version did not change what it runs (the same effective revision, the
+                // same hash, as before its wave began): it was asked to run nothing new, and whatever
+                // its agent reported of that revision (a failure before the rollout, say) says nothing
+                // of the staged version. Like a member that left, it is not waited for nor judged.
+                case MemberObservation.Present p when p.revisionSince().isBefore(waveBeganAt) -> unchanged.add(id);
                 case MemberObservation.Present p -> {
                     Optional<MemberObservation.LastReport> m = p.matching();
                     if (m.isPresent()) {
@@ -217,7 +227,8 @@ public record Rollout(RolloutId id, LayerId layer, ConfigVersion stagedVersion, 
                 }
             }
         }
-        return new Judgement(applied, failed, pending, gone, List.copyOf(left), failures, settled);
+        return new Judgement(applied, failed, pending, gone, List.copyOf(left), List.copyOf(unchanged), failures,
+                settled);
     }
 
     /** The staged version as an effective revision's sources name it, e.g. {@code group/prod@7}. */
@@ -258,6 +269,9 @@ public record Rollout(RolloutId id, LayerId layer, ConfigVersion stagedVersion, 
             if (!j.left().isEmpty()) {
                 why.add(j.left().size() + " left " + layer.label());
             }
+            if (!j.unchanged().isEmpty()) {
+                why.add(j.unchanged().size() + " unchanged by " + stagedSource());
+            }
             if (j.gone() > 0) {
                 why.add(j.gone() + " decommissioned");
             }
@@ -282,7 +296,9 @@ public record Rollout(RolloutId id, LayerId layer, ConfigVersion stagedVersion, 
         TimelineEvent passed = new TimelineEvent(now, "wave_passed", "wave " + wave + " of " + waves.size() + " passed: "
                 + j.applied() + " applied, " + j.failed() + " failed, " + counts.skipped() + " skipped"
                 + (j.left().isEmpty() ? "" : " (left " + layer.label() + " during the wave, not judged: "
-                + named(j.left()) + ")"));
+                + named(j.left()) + ")")
+                + (j.unchanged().isEmpty() ? "" : " (unchanged by " + stagedSource() + ", not judged: "
+                + named(j.unchanged()) + ")"));
         if (wave == waves.size()) {
             String reason = "all " + waves.size() + (waves.size() == 1 ? " wave" : " waves") + " passed";
             Rollout r = with(RolloutState.COMPLETED, startedWaves, waveStartedAt, done,
@@ -295,7 +311,9 @@ public record Rollout(RolloutId id, LayerId layer, ConfigVersion stagedVersion, 
     }
 
     private Rollout with(RolloutState s, int started, Instant waveStart, List<WaveCounts> res, Optional<Ending> end) {
-        return new Rollout(id, layer, stagedVersion, previousVersion, policy, waves, s, started, waveStart, res, createdAt,
+        // A new wave begins when the count of started waves moves; a resume moves only the start of its clock.
+        Instant began = started != startedWaves ? waveStart : waveBeganAt;
+        return new Rollout(id, layer, stagedVersion, previousVersion, policy, waves, s, started, waveStart, began, res, createdAt,
                 createdBy, message, end);
     }
 

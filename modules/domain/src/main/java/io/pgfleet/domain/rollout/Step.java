@@ -97,6 +97,7 @@ public sealed interface Step {
             Ending e = next.ending().orElseThrow();
             Rollout r = new Rollout(next.id(), next.layer(), next.stagedVersion(), next.previousVersion(),
                     next.policy(), next.waves(), next.state(), next.startedWaves(), next.waveStartedAt(),
+                    next.waveBeganAt(),
                     next.results(), next.createdAt(), next.createdBy(), next.message(),
                     Optional.of(new Ending(e.at(), e.reason(), e.failures(), members, total)));
             String note = notRolledBackNote(members, total);

@@ -27,6 +27,11 @@ class RolloutTest {
     private static final Instant T0 = Instant.parse("2026-11-30T10:00:00Z");
     private static final String SHA = "a".repeat(64);
     private static final String OLD_SHA = "b".repeat(64);
+    /**
+     * When the observed revisions appeared: after every wave of these tests began, so the wave
+     * changed them (a member the staged version leaves unchanged has an older one).
+     */
+    private static final Instant FRESH = T0.plus(java.time.Duration.ofDays(30));
     /** The sources of an effective revision containing the staged version (the fleet layer's version 4). */
     private static final List<String> RUNS_STAGED = List.of("fleet@4", "collector@1");
 
@@ -46,18 +51,18 @@ class RolloutTest {
     /** Every member of the current wave is at revision 2 and has reported nothing yet. */
     private static Map<CollectorId, MemberObservation> silent(Rollout r) {
         Map<CollectorId, MemberObservation> m = new HashMap<>();
-        r.currentWave().forEach(c -> m.put(c, new MemberObservation.Present(2, SHA, RUNS_STAGED, Optional.empty())));
+        r.currentWave().forEach(c -> m.put(c, new MemberObservation.Present(2, SHA, RUNS_STAGED, Optional.empty(), FRESH)));
         return m;
     }
 
     private static MemberObservation applied(Instant at) {
         return new MemberObservation.Present(2, SHA, RUNS_STAGED,
-                Optional.of(new MemberObservation.LastReport(2, ApplyStatus.APPLIED, "", SHA, at)));
+                Optional.of(new MemberObservation.LastReport(2, ApplyStatus.APPLIED, "", SHA, at)), FRESH);
     }
 
     private static MemberObservation failed(Instant at, String error) {
         return new MemberObservation.Present(2, SHA, RUNS_STAGED,
-                Optional.of(new MemberObservation.LastReport(2, ApplyStatus.FAILED, error, OLD_SHA, at)));
+                Optional.of(new MemberObservation.LastReport(2, ApplyStatus.FAILED, error, OLD_SHA, at)), FRESH);
     }
 
     private static Map<CollectorId, MemberObservation> all(Rollout r, MemberObservation o) {
@@ -190,9 +195,9 @@ class RolloutTest {
     void aReportForAnotherRevisionOrHashDoesNotCount() {
         Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.ByPercent(100)), 0, 0, 60), fleet(1));
         MemberObservation older = new MemberObservation.Present(2, SHA, RUNS_STAGED,
-                Optional.of(new MemberObservation.LastReport(1, ApplyStatus.APPLIED, "", OLD_SHA, T0.plusSeconds(1))));
+                Optional.of(new MemberObservation.LastReport(1, ApplyStatus.APPLIED, "", OLD_SHA, T0.plusSeconds(1))), FRESH);
         MemberObservation otherHash = new MemberObservation.Present(2, SHA, RUNS_STAGED,
-                Optional.of(new MemberObservation.LastReport(2, ApplyStatus.APPLIED, "", OLD_SHA, T0.plusSeconds(1))));
+                Optional.of(new MemberObservation.LastReport(2, ApplyStatus.APPLIED, "", OLD_SHA, T0.plusSeconds(1))), FRESH);
         assertInstanceOf(Step.Wait.class, r.evaluate(T0.plusSeconds(2), all(r, older)));
         assertInstanceOf(Step.Wait.class, r.evaluate(T0.plusSeconds(2), all(r, otherHash)));
     }
@@ -209,7 +214,7 @@ class RolloutTest {
     /** A member whose labels took it out of the layer: its new revision (3) lacks the staged version, and it applied that. */
     private static MemberObservation leftAndApplied(Instant at) {
         return new MemberObservation.Present(3, OLD_SHA, List.of("collector@1"),
-                Optional.of(new MemberObservation.LastReport(3, ApplyStatus.APPLIED, "", OLD_SHA, at)));
+                Optional.of(new MemberObservation.LastReport(3, ApplyStatus.APPLIED, "", OLD_SHA, at)), FRESH);
     }
 
     @Test
@@ -357,5 +362,45 @@ class RolloutTest {
                 new Candidate(id("c"), Map.of("canray", "true"), true));
         assertEquals(Optional.of(new WavePlan.UntestedWave(2, List.of(id("c")))),
                 WavePlan.untested(typo, WavePlan.plan(typo, withStaleCanary)));
+    }
+
+    /** A member the staged version did not change: its revision 2 is from before the wave, and it failed it then. */
+    private static MemberObservation unchangedFailedBefore() {
+        return new MemberObservation.Present(2, SHA, RUNS_STAGED, Optional.of(new MemberObservation.LastReport(2,
+                ApplyStatus.FAILED, "password_file missing", OLD_SHA, T0.minusSeconds(600))), T0.minusSeconds(3600));
+    }
+
+    @Test
+    void aMemberTheStagedVersionDoesNotChangeIsNotJudgedByItsOldFailure() {
+        Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.ByPercent(100)), 0, 0, 60), fleet(2));
+        Map<CollectorId, MemberObservation> obs = new HashMap<>();
+        obs.put(r.currentWave().get(0), unchangedFailedBefore());
+        obs.put(r.currentWave().get(1), applied(T0.plusSeconds(1)));
+        Step.Complete done = assertInstanceOf(Step.Complete.class, r.evaluate(T0.plusSeconds(2), obs));
+        assertEquals(new WaveCounts(1, 0, 0, 1), done.next().results().get(0));
+        assertTrue(done.events().get(0).detail().contains("(unchanged by fleet@4, not judged: "
+                + r.currentWave().get(0) + ")"), done.events().get(0).detail());
+
+        // Alone in its wave it tested nothing: at the deadline the rollout goes back, blaming nobody.
+        Rollout alone = start(new RolloutPolicy(List.of(new WaveSpec.ByPercent(100)), 0, 0, 60), fleet(1));
+        assertInstanceOf(Step.Wait.class, alone.evaluate(T0.plusSeconds(2), all(alone, unchangedFailedBefore())));
+        Step.RollBack back = assertInstanceOf(Step.RollBack.class,
+                alone.evaluate(T0.plusSeconds(60), all(alone, unchangedFailedBefore())));
+        assertEquals("wave 1 of 1 failed: none of its 1 member applied fleet@4 within 60 s (1 unchanged by fleet@4)",
+                back.next().ending().orElseThrow().reason());
+        assertEquals(List.of(), back.next().ending().orElseThrow().failures());
+    }
+
+    @Test
+    void aResumeRestartsTheWavesClockButNotWhenItBegan() {
+        Rollout r = start(new RolloutPolicy(List.of(new WaveSpec.ByPercent(100)), 0, 0, 60), fleet(1));
+        Rollout paused = ((Step.Changed) r.pause(T0.plusSeconds(5), "alice")).next();
+        Rollout resumed = ((Step.Changed) paused.resume(T0.plusSeconds(50), "alice")).next();
+        assertEquals(T0.plusSeconds(50), resumed.waveStartedAt());
+        assertEquals(T0, resumed.waveBeganAt());
+        // Its revision came with the wave (at T0, before the resume): still judged, and its failure counts.
+        MemberObservation failedFresh = new MemberObservation.Present(2, SHA, RUNS_STAGED, Optional.of(
+                new MemberObservation.LastReport(2, ApplyStatus.FAILED, "bad", OLD_SHA, T0.plusSeconds(51))), T0);
+        assertInstanceOf(Step.RollBack.class, resumed.evaluate(T0.plusSeconds(52), all(resumed, failedFresh)));
     }
 }

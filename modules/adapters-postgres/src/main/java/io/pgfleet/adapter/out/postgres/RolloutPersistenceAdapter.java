@@ -56,7 +56,11 @@ import java.util.function.Function;
 public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRolloutsPort, RolloutLeasePort {
 
     private static final String COLUMNS = "id, layer, staged_version, previous_version, state, waves::text AS waves,"
-            + " bake_seconds, max_failed, apply_deadline_seconds, started_waves, wave_started_at, results::text AS results,"
+            + " bake_seconds, max_failed, apply_deadline_seconds, started_waves, wave_started_at,"
+            // A row a release before V34 wrote for this wave (or a wave an instance of that release
+            // started) has no began time of its own for it: its start, as that release kept it, is it.
+            + " CASE WHEN wave_began = started_waves THEN wave_began_at ELSE wave_started_at END AS wave_began_at,"
+            + " results::text AS results,"
             + " created_at, created_by, message, coalesce(ended_at, created_at) AS ended_at, reason,"
             + " failures::text AS failures, not_rolled_back::text AS not_rolled_back, not_rolled_back_total";
 
@@ -206,7 +210,8 @@ public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRo
                 previous == 0 ? Optional.empty() : Optional.of(new ConfigVersion(previous)),
                 new RolloutPolicy(specs, Rows.integer(r, "bake_seconds"), Rows.integer(r, "max_failed"),
                         Rows.integer(r, "apply_deadline_seconds")),
-                plan, state, Rows.integer(r, "started_waves"), Rows.instant(r, "wave_started_at"), results,
+                plan, state, Rows.integer(r, "started_waves"), Rows.instant(r, "wave_started_at"),
+                Rows.instant(r, "wave_began_at"), results,
                 Rows.instant(r, "created_at"), Rows.text(r, "created_by"), Rows.text(r, "message"), ending));
     }
 
@@ -229,7 +234,7 @@ public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRo
         }
         exec.query("""
                         SELECT c.id, coalesce(e.revision, 0) AS revision, coalesce(e.effective_sha256, '') AS sha,
-                               coalesce(e.sources, '') AS sources,
+                               coalesce(e.sources, '') AS sources, coalesce(e.created_at, 'epoch') AS revision_at,
                                s.collector_id IS NOT NULL AS reported, coalesce(s.last_attempted, 0) AS last_attempted,
                                coalesce(s.last_status, 'APPLIED') AS last_status, coalesce(s.last_error, '') AS last_error,
                                coalesce(s.effective_sha256, '') AS reported_sha,
@@ -247,7 +252,7 @@ public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRo
                     String sources = Rows.text(r, "sources");
                     out.put(CollectorId.of(Rows.text(r, "id")), new MemberObservation.Present(Rows.integer(r, "revision"),
                             Rows.text(r, "sha").strip(), sources.isEmpty() ? List.of() : List.of(sources.split(", ")),
-                            last));
+                            last, Rows.instant(r, "revision_at")));
                 });
         return out;
     }
@@ -313,14 +318,14 @@ public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRo
             tx.insert("""
                             INSERT INTO rollouts (id, layer, staged_version, previous_version, state, waves, bake_seconds,
                                 max_failed, apply_deadline_seconds, started_waves, wave_started_at, results, created_at,
-                                created_by, message, updated_at, driver)
-                            VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)""",
+                                created_by, message, updated_at, driver, wave_began, wave_began_at)
+                            VALUES (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?)""",
                     r.id().value(), r.layer().label(), r.stagedVersion().value(),
                     r.previousVersion().map(ConfigVersion::value).orElse(0), r.state().label(),
                     specs(r.policy().waves()), (int) r.policy().bakeSeconds(), r.policy().maxFailed(),
                     (int) r.policy().applyDeadlineSeconds(), r.startedWaves(), Rows.timestamp(r.waveStartedAt()),
                     results(r.results()), Rows.timestamp(r.createdAt()), r.createdBy(), r.message(),
-                    Rows.timestamp(r.createdAt()), starter);
+                    Rows.timestamp(r.createdAt()), starter, r.startedWaves(), Rows.timestamp(r.waveBeganAt()));
             JsonArrayBuilder rows = Json.createArrayBuilder();
             for (int w = 0; w < r.waves().size(); w++) {
                 PlannedWave wave = r.waves().get(w);
@@ -348,12 +353,14 @@ public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRo
         @Override
         public void updateRollout(Rollout r, String driver) {
             tx.update("""
-                            UPDATE rollouts SET state = ?, started_waves = ?, wave_started_at = ?, results = ?::jsonb,
+                            UPDATE rollouts SET state = ?, started_waves = ?, wave_started_at = ?, wave_began = ?,
+                                wave_began_at = ?, results = ?::jsonb,
                                 ended_at = ?, reason = ?, failures = ?::jsonb, not_rolled_back = ?::jsonb,
                                 not_rolled_back_total = ?,
                                 driver = CASE WHEN ? = '' THEN driver ELSE ? END, updated_at = now()
                             WHERE id = ?""",
-                    r.state().label(), r.startedWaves(), Rows.timestamp(r.waveStartedAt()), results(r.results()),
+                    r.state().label(), r.startedWaves(), Rows.timestamp(r.waveStartedAt()), r.startedWaves(),
+                    Rows.timestamp(r.waveBeganAt()), results(r.results()),
                     r.ending().map(e -> Rows.timestamp(e.at())).orElse(null),
                     r.ending().map(Ending::reason).orElse(""),
                     memberFailures(r.ending().map(Ending::failures).orElse(List.of())),
