@@ -85,7 +85,9 @@ class RolloutsIT {
         long id = fleet.start("group/u1", "[collector]\npush_interval = 20\n", RolloutFleet.CANARY_FIRST, 0, 60);
         assertEquals(revision, pinned.revision(), "the staged version does not change its effective revision");
         assertEquals(ranBefore, pinned.sha());
-        assertTrue(pinned.effective().toString().contains("group/u1@2"), "its sources name the staged version");
+        String staged = "group/u1@" + fleet.rollout(id).getInt("staged_version");
+        assertTrue(pinned.effective().getJsonArray("sources").toString().contains("\"" + staged + "\""),
+                "its sources name the staged version: " + pinned.effective().getJsonArray("sources"));
         assertEquals("running", fleet.rollout(id).getString("state"), "its old failure is not the staged version's");
 
         canary.applied();
@@ -97,7 +99,7 @@ class RolloutsIT {
                 first.getInt("pending"), first.getInt("skipped")), first.toString());
         String passed = done.getJsonArray("timeline").getValuesAs(JsonObject.class).stream()
                 .filter(e -> e.getString("kind").equals("wave_passed")).findFirst().orElseThrow().getString("detail");
-        assertTrue(passed.contains("(unchanged by group/u1@2, not judged: " + pinned.id + ")"), passed);
+        assertTrue(passed.contains("(unchanged by " + staged + ", not judged: " + pinned.id + ")"), passed);
     }
 
     @Test
