@@ -368,7 +368,10 @@
   }
 
   function fleetRow(c) {
-    const sync = c.in_sync ? h('span', { class: 'badge ok' }, 'in sync') : h('span', { class: 'badge bad' }, 'out of sync');
+    const sync = [c.in_sync ? h('span', { class: 'badge ok' }, 'in sync') : h('span', { class: 'badge bad' }, 'out of sync'),
+      // Not just out of sync: a rollback could not take it back, and nothing will until its own document is fixed.
+      c.left_behind ? h('span', { class: 'badge warn left-behind', title: c.left_behind.reason },
+        'left on ' + c.left_behind.staged + ' by rollout ' + c.left_behind.rollout) : null];
     const applyStatus = c.apply_status === 'FAILED'
       ? [h('span', { class: 'badge bad' }, 'FAILED'), c.apply_error ? h('div', { class: 'error-text' }, c.apply_error) : null]
       : c.apply_status ? h('span', { class: 'badge ok' }, c.apply_status) : h('span', { class: 'muted' }, '—');

@@ -100,6 +100,7 @@ class FleetGaugesIT {
         assertEquals(4, value(text, "pgfleet_collectors{state=\"out_of_sync\"}"), text);
         assertEquals(2, value(text, "pgfleet_collectors{state=\"stale\"}"), text);
         assertEquals(1, value(text, "pgfleet_collectors{state=\"revoked\"}"), text);
+        assertEquals(0, value(text, "pgfleet_collectors{state=\"left_behind\"}"), text);
         assertEquals(5, value(text, "pgfleet_collectors_by_apply_status{status=\"APPLIED\"}"), text);
         assertEquals(1, value(text, "pgfleet_collectors_by_apply_status{status=\"FAILED\"}"), text);
         assertEquals(1, value(text, "pgfleet_collectors_by_apply_status{status=\"none\"}"), text);

@@ -75,6 +75,30 @@ class RolloutNotRolledBackIT {
                 && audit.contains("1 member could not be rolled back: " + m.id), audit);
     }
 
+    /** The collector's entry in the fleet view ({@code GET /api/v1/collectors}). */
+    private static JsonObject inFleet(RolloutFleet.Member m) {
+        HttpResponse<String> r = admin.get("/api/v1/collectors?limit=5000");
+        assertEquals(200, r.statusCode(), r.body());
+        return RolloutFleet.json(r.body()).getJsonArray("collectors").getValuesAs(JsonObject.class).stream()
+                .filter(c -> c.getString("id").equals(m.id)).findFirst().orElseThrow();
+    }
+
+    /** The fleet view flags it as left behind by that rollout on its staged version, saying why. */
+    private static void leftBehind(RolloutFleet.Member m, long rollout, String staged) {
+        JsonObject entry = inFleet(m);
+        assertFalse(entry.isNull("left_behind"), entry.toString());
+        JsonObject left = entry.getJsonObject("left_behind");
+        assertEquals(rollout, left.getJsonNumber("rollout").longValue(), entry.toString());
+        assertEquals(staged, left.getString("staged"));
+        assertTrue(left.getString("reason").contains("rollout " + rollout + " was rolled back")
+                && left.getString("reason").contains(staged), left.toString());
+    }
+
+    private static void notLeftBehind(RolloutFleet.Member m) {
+        JsonObject entry = inFleet(m);
+        assertTrue(entry.isNull("left_behind"), entry.toString());
+    }
+
     @Test
     void aCanaryWhoseOwnLayerChangedDuringTheRolloutKeepsTheStagedVersionWhenItRollsBackAndIsNamed() {
         assertEquals(201, admin.putToml("/api/v1/fleet/config", RolloutFleet.PASSWORD_FILE_FLEET).statusCode());
@@ -106,6 +130,12 @@ class RolloutNotRolledBackIT {
         assertEquals(b1Revision, b1.revision(), "the next wave never moved");
         keeps(a5, before);
         names(back, a5, staged, staged + 1);
+        leftBehind(a5, id, "fleet@" + staged);
+        notLeftBehind(a1);
+        notLeftBehind(b1);
+        // The first scrape of this server counts the fleet now: the gauge an alert watches.
+        String metrics = new ApiClient(SERVER.port()).get("/observe/metrics").body();
+        assertTrue(metrics.contains("\npgfleet_collectors{state=\"left_behind\"} 1.0\n"), metrics);
 
         // Its own layer fixed, it composes with the current version again and receives it.
         assertEquals(201, admin.putToml("/api/v1/config/" + a5.id, "[collector]\npush_interval = 30\n").statusCode());
@@ -114,6 +144,7 @@ class RolloutNotRolledBackIT {
         assertTrue(header(fixed, "X-Config-Sources").startsWith("fleet@" + (staged + 1) + ", "),
                 header(fixed, "X-Config-Sources"));
         assertTrue(a5.effective().getBoolean("valid"));
+        notLeftBehind(a5);
 
         // An abort leaves such a member behind in the same way.
         long second = fleet.start("fleet", WITHOUT_PASSWORD_FILE, RolloutFleet.CANARY_FIRST, 300, 60);
@@ -124,6 +155,7 @@ class RolloutNotRolledBackIT {
         assertEquals("rolled_back", aborted.getString("state"), aborted.toString());
         keeps(a1, a1Before);
         names(fleet.rollout(second), a1, secondStaged, secondStaged + 1);
+        leftBehind(a1, second, "fleet@" + secondStaged);
         assertTrue(a5.document().contains("password_file"), "the other canary went back");
         assertEquals(List.of(), fleet.rollout(id).getJsonObject("not_rolled_back").getJsonArray("members").stream()
                 .filter(v -> v.asJsonObject().getString("collector_id").equals(a1.id)).toList());

@@ -15,13 +15,15 @@ import java.util.List;
  * @param applied   not revoked, whose last apply report says APPLIED
  * @param failed    not revoked, whose last apply report says FAILED
  * @param noReport  not revoked, that never sent an apply report
+ * @param leftBehind not revoked, that a rolled-back rollout could not take back ({@link FleetMember#leftBehind()})
  */
 public record FleetCounts(long inSync, long outOfSync, long stale, long revoked, long applied, long failed,
-                          long noReport) {
+                          long noReport, long leftBehind) {
 
     /** Requires counts that add up: each collector not revoked is counted once by sync state and once by apply status. */
     public FleetCounts {
-        if (inSync < 0 || outOfSync < 0 || stale < 0 || revoked < 0 || applied < 0 || failed < 0 || noReport < 0) {
+        if (inSync < 0 || outOfSync < 0 || stale < 0 || revoked < 0 || applied < 0 || failed < 0 || noReport < 0
+                || leftBehind < 0) {
             throw new IllegalArgumentException("a count cannot be negative");
         }
         if (inSync + outOfSync != applied + failed + noReport) {
@@ -30,6 +32,9 @@ public record FleetCounts(long inSync, long outOfSync, long stale, long revoked,
         }
         if (stale > inSync + outOfSync) {
             throw new IllegalArgumentException("more stale collectors than collectors not revoked");
+        }
+        if (leftBehind > inSync + outOfSync) {
+            throw new IllegalArgumentException("more collectors left behind than collectors not revoked");
         }
     }
 
@@ -40,7 +45,7 @@ public record FleetCounts(long inSync, long outOfSync, long stale, long revoked,
      * @return its counts
      */
     public static FleetCounts of(List<FleetMember> fleet) {
-        long inSync = 0, outOfSync = 0, stale = 0, revoked = 0, applied = 0, failed = 0, none = 0;
+        long inSync = 0, outOfSync = 0, stale = 0, revoked = 0, applied = 0, failed = 0, none = 0, left = 0;
         for (FleetMember m : fleet) {
             if (m.collector().revoked()) {
                 revoked++;
@@ -54,6 +59,9 @@ public record FleetCounts(long inSync, long outOfSync, long stale, long revoked,
             if (m.stale() || m.lastSeenAt().isEmpty()) {
                 stale++;
             }
+            if (m.leftBehind().isPresent()) {
+                left++;
+            }
             if (m.lastStatus().isEmpty()) {
                 none++;
             } else {
@@ -63,6 +71,6 @@ public record FleetCounts(long inSync, long outOfSync, long stale, long revoked,
                 }
             }
         }
-        return new FleetCounts(inSync, outOfSync, stale, revoked, applied, failed, none);
+        return new FleetCounts(inSync, outOfSync, stale, revoked, applied, failed, none, left);
     }
 }

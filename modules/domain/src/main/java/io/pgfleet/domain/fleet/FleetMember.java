@@ -24,11 +24,14 @@ import java.util.Optional;
  * @param facts          what its agent last said the host can run, empty when it never said
  * @param gaps           what its effective configuration needs and the host lacks, as known when the
  *                       configuration was published with {@code force}; empty otherwise
+ * @param leftBehind     the rolled-back rollout whose staged version its effective revision still
+ *                       names, when a rollback could not take it back
  */
 public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int latestVersion, int appliedVersion,
                           Optional<ApplyStatus> lastStatus, String lastError, int lastAttempted, boolean hashAgrees,
                           boolean stale, Optional<HostAllowances> allowances, String agentVersion,
-                          Optional<HostFacts> facts, java.util.List<CapabilityGap> gaps) {
+                          Optional<HostFacts> facts, java.util.List<CapabilityGap> gaps,
+                          Optional<LeftBehind> leftBehind) {
 
     /**
      * A member without facts or gaps.
@@ -49,7 +52,7 @@ public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int
                        Optional<ApplyStatus> lastStatus, String lastError, int lastAttempted, boolean hashAgrees,
                        boolean stale, Optional<HostAllowances> allowances, String agentVersion) {
         this(collector, lastSeenAt, latestVersion, appliedVersion, lastStatus, lastError, lastAttempted, hashAgrees,
-                stale, allowances, agentVersion, Optional.empty(), java.util.List.of());
+                stale, allowances, agentVersion, Optional.empty(), java.util.List.of(), Optional.empty());
     }
 
     /** Requires every part. */
@@ -62,6 +65,7 @@ public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int
         Objects.requireNonNull(agentVersion, "agentVersion");
         Objects.requireNonNull(facts, "facts");
         gaps = java.util.List.copyOf(gaps);
+        Objects.requireNonNull(leftBehind, "leftBehind");
     }
 
     /**

@@ -31,14 +31,14 @@ class FleetCountsTest {
                 member("failed", false, true, 2, 1, Optional.of(ApplyStatus.FAILED), true, true),
                 member("never-seen", false, false, 0, 0, Optional.empty(), true, false),
                 member("revoked", true, false, 1, 1, Optional.of(ApplyStatus.APPLIED), true, true)));
-        assertEquals(new FleetCounts(1, 3, 2, 1, 2, 1, 1), counts);
-        assertEquals(new FleetCounts(0, 0, 0, 0, 0, 0, 0), FleetCounts.of(List.of()));
+        assertEquals(new FleetCounts(1, 3, 2, 1, 2, 1, 1, 0), counts);
+        assertEquals(new FleetCounts(0, 0, 0, 0, 0, 0, 0, 0), FleetCounts.of(List.of()));
     }
 
     @Test
     void countsThatDoNotAddUpAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new FleetCounts(-1, 1, 0, 0, 0, 0, 0));
-        assertThrows(IllegalArgumentException.class, () -> new FleetCounts(1, 1, 0, 0, 1, 0, 0));
-        assertThrows(IllegalArgumentException.class, () -> new FleetCounts(1, 0, 2, 0, 1, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new FleetCounts(-1, 1, 0, 0, 0, 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new FleetCounts(1, 1, 0, 0, 1, 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new FleetCounts(1, 0, 2, 0, 1, 0, 0, 0));
     }
 }

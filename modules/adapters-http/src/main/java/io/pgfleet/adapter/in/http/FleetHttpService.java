@@ -124,6 +124,9 @@ final class FleetHttpService implements ApiService {
                     .add("hosts", Json.createArrayBuilder(a.hosts()))), () -> o.addNull("allow_lists"));
             o.add("facts", CapabilitiesJson.facts(m.facts()))
                     .add("capability_gaps", CapabilitiesJson.gaps(m.gaps()));
+            m.leftBehind().ifPresentOrElse(l -> o.add("left_behind", Json.createObjectBuilder()
+                    .add("rollout", l.rollout()).add("staged", l.staged()).add("reason", l.reason())),
+                    () -> o.addNull("left_behind"));
             list.add(o);
         }
         JsonObjectBuilder body = Json.createObjectBuilder().add("collectors", list);

@@ -135,9 +135,10 @@ public final class HttpMetrics {
         for (ApplyStatus s : ApplyStatus.values()) {
             applyReport(s, 0);
         }
-        for (String state : List.of("in_sync", "out_of_sync", "stale", "revoked")) {
+        for (String state : List.of("in_sync", "out_of_sync", "stale", "revoked", "left_behind")) {
             collectorGauge("pgfleet_collectors", "state", state,
-                    "Collectors by state (in_sync, out_of_sync, stale = not seen for three pull intervals or never, revoked); "
+                    "Collectors by state (in_sync, out_of_sync, stale = not seen for three pull intervals or never, revoked,"
+                            + " left_behind = still on a rolled-back rollout's staged version); "
                             + "from the fleet snapshot (pgfleet_fleet_snapshot_age_seconds)");
         }
         for (String status : List.of("APPLIED", "FAILED", "none")) {
@@ -233,6 +234,7 @@ public final class HttpMetrics {
         set("pgfleet_collectors", "out_of_sync", counts.outOfSync());
         set("pgfleet_collectors", "stale", counts.stale());
         set("pgfleet_collectors", "revoked", counts.revoked());
+        set("pgfleet_collectors", "left_behind", counts.leftBehind());
         set("pgfleet_collectors_by_apply_status", "APPLIED", counts.applied());
         set("pgfleet_collectors_by_apply_status", "FAILED", counts.failed());
         set("pgfleet_collectors_by_apply_status", "none", counts.noReport());

@@ -39,7 +39,7 @@ class MetricsScrapeTest {
         @Override
         public FleetCounts counts() {
             countReads.incrementAndGet();
-            return new FleetCounts(3, 4, 2, 1, 5, 1, 1);
+            return new FleetCounts(3, 4, 2, 1, 5, 1, 1, 1);
         }
 
         @Override

@@ -14,6 +14,7 @@ import io.pgfleet.domain.fleet.HostAllowances;
 import io.pgfleet.domain.fleet.ApplyStatus;
 import io.pgfleet.domain.fleet.FleetCounts;
 import io.pgfleet.domain.fleet.FleetMember;
+import io.pgfleet.domain.fleet.LeftBehind;
 import io.pgfleet.domain.fleet.Sample;
 import io.pgfleet.domain.fleet.SampleBatch;
 import jakarta.json.Json;
@@ -32,6 +33,15 @@ import java.util.concurrent.TimeUnit;
 public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveSampleBatchPort, LoadFleetPort,
         CountFleetPort {
 
+    /**
+     * A rolled-back rollout {@code r} whose staged version the effective revision {@code e} still
+     * names: a rollback that could not take every member back (not_rolled_back_total > 0, few
+     * rollouts) left those on revisions composed from it, until their own documents are fixed.
+     */
+    private static final String LEFT_BEHIND = """
+            r.state = 'rolled_back' AND r.not_rolled_back_total > 0
+            AND position(', ' || r.layer || '@' || r.staged_version || ', ' IN ', ' || e.sources || ', ') > 0""";
+
     /*
      * The fleet's counts in one row: each condition is the one loadFleet() reads per collector
      * (hash_agrees, stale, latest and applied versions), so the counts mean what FleetCounts.of
@@ -44,17 +54,19 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                    count(*) FILTER (WHERE NOT revoked AND stale) AS stale,
                    count(*) FILTER (WHERE NOT revoked AND last_status = 'APPLIED') AS applied,
                    count(*) FILTER (WHERE NOT revoked AND last_status = 'FAILED') AS failed,
-                   count(*) FILTER (WHERE NOT revoked AND last_status IS NULL) AS no_report
+                   count(*) FILTER (WHERE NOT revoked AND last_status IS NULL) AS no_report,
+                   count(*) FILTER (WHERE NOT revoked AND left_behind) AS left_behind
             FROM (SELECT c.revoked_at IS NOT NULL AS revoked,
                          (coalesce(e.revision, 0) > 0 AND coalesce(s.applied_version, 0) = e.revision
                              AND (s.effective_sha256 IS NULL OR e.effective_sha256 IS NULL
                                   OR s.effective_sha256 = e.effective_sha256)) AS in_sync,
                          (c.last_seen_at IS NULL OR c.last_seen_at
                              < now() - make_interval(secs => 3 * coalesce(e.pull_interval_s, 300))) AS stale,
-                         s.last_status
+                         s.last_status,
+                         EXISTS (SELECT 1 FROM rollouts r WHERE %s) AS left_behind
                   FROM collectors c LEFT JOIN collector_status s ON s.collector_id = c.id
                   LEFT JOIN effective_configs e ON e.collector_id = c.id
-                  WHERE c.decommissioned_at IS NULL) m""";
+                  WHERE c.decommissioned_at IS NULL) m""".formatted(LEFT_BEHIND);
 
     /** How long a push waits for one of the connections sample ingest may take: the pool's own wait. */
     static final long INGEST_WAIT_MILLIS = 5_000;
@@ -203,11 +215,16 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                                    < now() - make_interval(secs => 3 * coalesce(e.pull_interval_s, 300))) AS stale,
                                coalesce(s.agent_version, '') AS agent_version,
                                coalesce(s.facts::text, '') AS facts,
-                               coalesce(s.capability_gaps::text, '') AS capability_gaps
+                               coalesce(s.capability_gaps::text, '') AS capability_gaps,
+                               coalesce(lb.rollout, 0) AS left_behind_rollout, coalesce(lb.staged, '') AS left_behind_staged
                         FROM collectors c LEFT JOIN collector_status s ON s.collector_id = c.id
                         LEFT JOIN effective_configs e ON e.collector_id = c.id
+                        LEFT JOIN LATERAL (
+                            SELECT r.id AS rollout, r.layer || '@' || r.staged_version AS staged
+                            FROM rollouts r WHERE %s
+                            ORDER BY r.id DESC LIMIT 1) lb ON true
                         WHERE c.decommissioned_at IS NULL
-                        ORDER BY c.id""")
+                        ORDER BY c.id""".formatted(LEFT_BEHIND))
                 .map(FleetPersistenceAdapter::member).toList());
     }
 
@@ -215,7 +232,8 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
     public FleetCounts countFleet() {
         return Rows.guard("counting the fleet", () -> db.execute().get(COUNT_QUERY)
                 .map(r -> new FleetCounts(count(r, "in_sync"), count(r, "out_of_sync"), count(r, "stale"),
-                        count(r, "revoked"), count(r, "applied"), count(r, "failed"), count(r, "no_report")))
+                        count(r, "revoked"), count(r, "applied"), count(r, "failed"), count(r, "no_report"),
+                        count(r, "left_behind")))
                 .orElseThrow());
     }
 
@@ -233,7 +251,10 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                 Rows.text(row, "last_error"), Rows.integer(row, "last_attempted"),
                 row.column("hash_agrees").get(Boolean.class), row.column("stale").get(Boolean.class),
                 FactsJson.allowances(Rows.text(row, "allow_lists")), Rows.text(row, "agent_version"),
-                FactsJson.facts(Rows.text(row, "facts")), FactsJson.gaps(Rows.text(row, "capability_gaps")));
+                FactsJson.facts(Rows.text(row, "facts")), FactsJson.gaps(Rows.text(row, "capability_gaps")),
+                Rows.integer(row, "left_behind_rollout") == 0 ? Optional.empty()
+                        : Optional.of(new LeftBehind(Rows.integer(row, "left_behind_rollout"),
+                        Rows.text(row, "left_behind_staged"))));
     }
 
     @Override
