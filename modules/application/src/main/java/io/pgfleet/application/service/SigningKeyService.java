@@ -32,10 +32,11 @@ final class SigningKeyService implements RotateSigningKeyUseCase {
         this.clock = clock;
     }
 
-    /** Creates the first key when there is none. */
+    /** Creates the first key when there is none (once, however many instances start together). */
     void ensureKey() {
         if (store.loadSigningKeys().isEmpty()) {
-            save(SecurityBootstrapService.SYSTEM, "first signing key", clock.instant());
+            Instant now = clock.instant();
+            save(SecurityBootstrapService.SYSTEM, "first signing key", now, newKey(now), 1);
         }
     }
 
@@ -49,21 +50,32 @@ final class SigningKeyService implements RotateSigningKeyUseCase {
             store.deleteSigningKeys(retired, new AuditEntry(now, actor, AuditAction.SIGNING_KEY_ROTATED,
                     new AuditSubject.OfServer(), 0, "retired keys " + String.join(", ", retired)));
         }
-        List<SigningKeyStorePort.SigningKey> inUse = keys.stream().filter(k -> !retired.contains(k.kid()))
-                .sorted(Comparator.comparing(SigningKeyStorePort.SigningKey::createdAt)).toList();
+        // The store counts again as it inserts, after any concurrent rotation: this first count
+        // only spares the lock when the answer is plain.
+        List<SigningKeyStorePort.SigningKey> inUse = keys.stream().filter(k -> !retired.contains(k.kid())).toList();
         if (inUse.size() >= MAX_KEYS) {
-            // The oldest retires once its successor has signed for longer than any token lives.
-            Duration wait = Duration.between(now, inUse.get(1).createdAt().plus(retirementDelay));
-            return new Rotation.TooMany(inUse.size(), wait.isNegative() || wait.isZero() ? Duration.ofSeconds(1) : wait);
+            return tooMany(inUse, now);
         }
-        return new Rotation.Rotated(save(actor, "rotated", now));
+        SigningKeyStorePort.SigningKey key = newKey(now);
+        return switch (save(actor, "rotated", now, key, MAX_KEYS)) {
+            case SigningKeyStorePort.Saving.Saved saved -> new Rotation.Rotated(key.kid());
+            case SigningKeyStorePort.Saving.Full full -> tooMany(full.keys(), now);
+        };
     }
 
-    private String save(Actor actor, String why, Instant now) {
-        SigningKeyStorePort.SigningKey key = newKey(now);
-        store.saveSigningKey(key, new AuditEntry(now, actor, AuditAction.SIGNING_KEY_ROTATED,
+    private Rotation.TooMany tooMany(List<SigningKeyStorePort.SigningKey> inUse, Instant now) {
+        List<SigningKeyStorePort.SigningKey> oldestFirst = inUse.stream()
+                .sorted(Comparator.comparing(SigningKeyStorePort.SigningKey::createdAt)).toList();
+        // The oldest retires once its successor has signed for longer than any token lives.
+        Duration wait = oldestFirst.size() < 2 ? Duration.ZERO
+                : Duration.between(now, oldestFirst.get(1).createdAt().plus(retirementDelay));
+        return new Rotation.TooMany(oldestFirst.size(), wait.isNegative() || wait.isZero() ? Duration.ofSeconds(1) : wait);
+    }
+
+    private SigningKeyStorePort.Saving save(Actor actor, String why, Instant now, SigningKeyStorePort.SigningKey key,
+                                            int max) {
+        return store.saveSigningKeyIfFewer(key, max, new AuditEntry(now, actor, AuditAction.SIGNING_KEY_ROTATED,
                 new AuditSubject.OfServer(), 0, why + ": key " + key.kid()));
-        return key.kid();
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.pgfleet.adapter.out.postgres;
 
 import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbRow;
 import io.pgfleet.application.port.out.ServerSecretPort;
 import io.pgfleet.application.port.out.SigningKeyStorePort;
 import io.pgfleet.domain.audit.AuditEntry;
@@ -14,6 +15,9 @@ import java.util.Optional;
  */
 public final class SigningKeyPersistenceAdapter implements SigningKeyStorePort, ServerSecretPort {
 
+    /** Serialises the count and insert of signing-key rotations of every instance. */
+    private static final long SIGNING_KEYS_LOCK = 0x7067666c65657403L;
+
     private final DbClient db;
 
     SigningKeyPersistenceAdapter(DbClient db) {
@@ -24,17 +28,28 @@ public final class SigningKeyPersistenceAdapter implements SigningKeyStorePort, 
     public List<SigningKey> loadSigningKeys() {
         return Rows.guard("loading signing keys", () -> db.execute()
                 .query("SELECT kid, secret, created_at FROM signing_keys ORDER BY created_at DESC, kid")
-                .map(r -> new SigningKey(Rows.text(r, "kid"), Rows.text(r, "secret"), Rows.instant(r, "created_at")))
-                .toList());
+                .map(SigningKeyPersistenceAdapter::key).toList());
+    }
+
+    private static SigningKey key(DbRow r) {
+        return new SigningKey(Rows.text(r, "kid"), Rows.text(r, "secret"), Rows.instant(r, "created_at"));
     }
 
     @Override
-    public void saveSigningKey(SigningKey key, AuditEntry audit) {
-        Rows.guard("saving a signing key", () -> Rows.inTransaction(db, tx -> {
+    public Saving saveSigningKeyIfFewer(SigningKey key, int max, AuditEntry audit) {
+        return Rows.guard("saving a signing key", () -> Rows.inTransaction(db, tx -> {
+            // Every rotation, on every instance, counts and inserts after the one before it has
+            // committed: without the lock two rotations at max - 1 keys would both find room.
+            tx.get("SELECT pg_advisory_xact_lock(?) IS NULL AS locked", SIGNING_KEYS_LOCK);
+            List<SigningKey> stored = tx.query("SELECT kid, secret, created_at FROM signing_keys"
+                    + " ORDER BY created_at DESC, kid").map(SigningKeyPersistenceAdapter::key).toList();
+            if (stored.size() >= max) {
+                return new Saving.Full(stored);
+            }
             tx.insert("INSERT INTO signing_keys (kid, secret, created_at) VALUES (?, ?, ?)",
                     key.kid(), key.secret(), Rows.timestamp(key.createdAt()));
             AuditPersistenceAdapter.insert(tx, audit);
-            return null;
+            return new Saving.Saved();
         }));
     }
 

@@ -331,9 +331,10 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
     }
 
     @Override
-    public void saveSigningKey(SigningKey key, io.pgfleet.domain.audit.AuditEntry audit) {
-        store.saveSigningKey(key, audit);
+    public Saving saveSigningKeyIfFewer(SigningKey key, int max, io.pgfleet.domain.audit.AuditEntry audit) {
+        Saving saving = store.saveSigningKeyIfFewer(key, max, audit);
         keys = null;
+        return saving;
     }
 
     @Override

@@ -46,8 +46,12 @@ class JwtAccessTokensTest {
         }
 
         @Override
-        public void saveSigningKey(SigningKey key, AuditEntry audit) {
+        public synchronized Saving saveSigningKeyIfFewer(SigningKey key, int max, AuditEntry audit) {
+            if (keys.size() >= max) {
+                return new Saving.Full(keys);
+            }
             keys.add(key);
+            return new Saving.Saved();
         }
 
         @Override
@@ -91,7 +95,7 @@ class JwtAccessTokensTest {
     void aRememberedTokenIsRefusedOnceItsKeyIsDeleted() {
         String token = tokens.issue(AGENT, SESSION, T0).token();
         assertEquals(new TokenCheck.Valid(AGENT, Optional.of(SESSION)), tokens.verify(token, T0.plusSeconds(1)));
-        tokens.saveSigningKey(newKey("k2", T0.plusSeconds(2)), audit("rotated"));
+        tokens.saveSigningKeyIfFewer(newKey("k2", T0.plusSeconds(2)), 10, audit("rotated"));
         // A rotation alone does not end the old key's tokens …
         assertEquals(new TokenCheck.Valid(AGENT, Optional.of(SESSION)), tokens.verify(token, T0.plusSeconds(3)));
         tokens.deleteSigningKeys(Set.of("k1"), audit("retired k1"));
@@ -106,7 +110,7 @@ class JwtAccessTokensTest {
         assertEquals(new TokenCheck.Valid(AGENT, Optional.of(SESSION)), onB.verify(tokens.issue(AGENT, SESSION, T0).token(), T0));
         // … when instance A rotates and signs with the new key: B accepts the new key's token at once,
         // although its last reload is only moments old (it waits for the next allowed reload).
-        tokens.saveSigningKey(newKey("k2", T0.plusSeconds(1)), audit("rotated"));
+        tokens.saveSigningKeyIfFewer(newKey("k2", T0.plusSeconds(1)), 10, audit("rotated"));
         String fresh = tokens.issue(AGENT, SESSION, T0.plusSeconds(1)).token();
         assertEquals(new TokenCheck.Valid(AGENT, Optional.of(SESSION)), onB.verify(fresh, T0.plusSeconds(1)));
     }

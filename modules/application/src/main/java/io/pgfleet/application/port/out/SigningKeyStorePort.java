@@ -19,12 +19,16 @@ public interface SigningKeyStorePort {
     List<SigningKey> loadSigningKeys();
 
     /**
-     * Stores a new key, which becomes the newest, with the audit entry of its creation.
+     * Stores a new key, which becomes the newest, with the audit entry of its creation, unless
+     * {@code max} keys are stored already. The count and the insert are one step for every instance
+     * on the database: two rotations never both see room for one more key.
      *
      * @param key   the key
-     * @param audit the audit entry
+     * @param max   how many keys may be stored at most, the new one included
+     * @param audit the audit entry, stored only with the key
+     * @return saved, or refused with the keys stored (newest first) and nothing changed
      */
-    void saveSigningKey(SigningKey key, AuditEntry audit);
+    Saving saveSigningKeyIfFewer(SigningKey key, int max, AuditEntry audit);
 
     /**
      * Deletes retired keys for good, so that a leaked old key mints nothing.
@@ -33,6 +37,25 @@ public interface SigningKeyStorePort {
      * @param audit the audit entry
      */
     void deleteSigningKeys(java.util.Set<String> kids, AuditEntry audit);
+
+    /** The outcome of {@link #saveSigningKeyIfFewer}. */
+    sealed interface Saving {
+        /** The key is stored. */
+        record Saved() implements Saving {
+        }
+
+        /**
+         * Refused, nothing stored: the store held its most keys already.
+         *
+         * @param keys the keys it holds, newest first
+         */
+        record Full(List<SigningKey> keys) implements Saving {
+            /** Copies the keys. */
+            public Full {
+                keys = List.copyOf(keys);
+            }
+        }
+    }
 
     /**
      * An HMAC key with its id.
