@@ -22,6 +22,7 @@ import java.util.Objects;
  *   <tr><td>hash_queue</td><td>PGFLEET_HASH_QUEUE</td><td>16</td></tr>
  *   <tr><td>login_free_failures</td><td>PGFLEET_LOGIN_FREE_FAILURES</td><td>5</td></tr>
  *   <tr><td>login_failures_per_address</td><td>PGFLEET_LOGIN_FAILURES_PER_ADDRESS</td><td>30 (per minute)</td></tr>
+ *   <tr><td>token_failures_per_address</td><td>PGFLEET_TOKEN_FAILURES_PER_ADDRESS</td><td>1000 (per minute)</td></tr>
  *   <tr><td>parse_slots</td><td>PGFLEET_PARSE_SLOTS</td><td>half the processors, at least 1</td></tr>
  *   <tr><td>parse_queue</td><td>PGFLEET_PARSE_QUEUE</td><td>256</td></tr>
  *   <tr><td>sample_rate_per_minute</td><td>PGFLEET_SAMPLE_RATE_PER_MINUTE</td><td>6000 (per collector)</td></tr>
@@ -36,13 +37,15 @@ import java.util.Objects;
  * @param hashQueue               password checks waiting for a hashing thread; more are answered 429
  * @param loginFreeFailures       failed logins per (user, address) before growing delays start
  * @param loginFailuresPerAddress failed logins and refused registrations per address per minute
+ * @param tokenFailuresPerAddress failed refreshes and logouts per address per minute (successful ones are not counted)
  * @param parseSlots              configuration documents parsed at once
  * @param parseQueue              documents waiting for a parsing slot; more are answered 429
  * @param sampleRate              samples one collector may push to this instance: a sustained rate and a burst
  */
 public record LimitSettings(int maxConnections, Duration idleTimeout, int watchesPerCollector,
                             List<String> trustedProxies, int hashThreads, int hashQueue, int loginFreeFailures,
-                            int loginFailuresPerAddress, int parseSlots, int parseQueue, SampleRate sampleRate) {
+                            int loginFailuresPerAddress, int tokenFailuresPerAddress, int parseSlots, int parseQueue,
+                            SampleRate sampleRate) {
 
     /** Validates ranges. */
     public LimitSettings {
@@ -63,6 +66,7 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
         check(hashQueue, 1, 10_000, "hash_queue");
         check(loginFreeFailures, 1, 1000, "login_free_failures");
         check(loginFailuresPerAddress, 1, 100_000, "login_failures_per_address");
+        check(tokenFailuresPerAddress, 1, 1_000_000, "token_failures_per_address");
         check(parseSlots, 1, 64, "parse_slots");
         check(parseQueue, 1, 10_000, "parse_queue");
         Objects.requireNonNull(sampleRate, "sampleRate");
@@ -81,7 +85,7 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
      */
     public static LimitSettings defaults() {
         return new LimitSettings(12_000, Duration.ofSeconds(120), 4, List.of(),
-                Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 16, 5, 30,
+                Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 16, 5, 30, 1000,
                 Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 256, SampleRate.defaults());
     }
 
@@ -103,7 +107,7 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
      */
     public LimitSettings withTrustedProxies(List<String> proxies) {
         return new LimitSettings(maxConnections, idleTimeout, watchesPerCollector, proxies, hashThreads, hashQueue,
-                loginFreeFailures, loginFailuresPerAddress, parseSlots, parseQueue, sampleRate);
+                loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, sampleRate);
     }
 
     /**
@@ -115,7 +119,7 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
      */
     public LimitSettings withParsing(int slots, int queue) {
         return new LimitSettings(maxConnections, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
-                loginFreeFailures, loginFailuresPerAddress, slots, queue, sampleRate);
+                loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, slots, queue, sampleRate);
     }
 
     /**
@@ -126,7 +130,7 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
      */
     public LimitSettings withSampleRate(SampleRate rate) {
         return new LimitSettings(maxConnections, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
-                loginFreeFailures, loginFailuresPerAddress, parseSlots, parseQueue, rate);
+                loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, rate);
     }
 
     /**
@@ -137,7 +141,7 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
      */
     public LimitSettings withMaxConnections(int max) {
         return new LimitSettings(max, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
-                loginFreeFailures, loginFailuresPerAddress, parseSlots, parseQueue, sampleRate);
+                loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, sampleRate);
     }
 
     /**
@@ -148,6 +152,6 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
      */
     public LimitSettings withIdleTimeout(Duration timeout) {
         return new LimitSettings(maxConnections, timeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
-                loginFreeFailures, loginFailuresPerAddress, parseSlots, parseQueue, sampleRate);
+                loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, sampleRate);
     }
 }

@@ -334,7 +334,8 @@ public final class PgfleetServer implements AutoCloseable {
                 .settings(settings.security())
                 .loginLimits(new LoginLimitSettings(limits.loginFreeFailures(), LoginLimitSettings.defaults().firstDelay(),
                         LoginLimitSettings.defaults().maxDelay(), limits.loginFailuresPerAddress(),
-                        LoginLimitSettings.defaults().addressWindow(), LoginLimitSettings.defaults().maxTracked()))
+                        LoginLimitSettings.defaults().addressWindow(), LoginLimitSettings.defaults().maxTracked(),
+                        limits.tokenFailuresPerAddress()))
                 .retention(settings.retention())
                 .sampleRate(limits.sampleRate())
                 .layerStore(storage.layers()).loadLayers(storage.layers())

@@ -87,8 +87,8 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
             "retention_sample_batches_days", "retention_tokens_days", "retention_purge_interval", "retention_batch_size",
             "retention_keep_versions", "retention_audit_days",
             "max_connections", "idle_timeout", "watches_per_collector", "trusted_proxies", "hash_threads", "hash_queue",
-            "login_free_failures", "login_failures_per_address", "parse_slots", "parse_queue", "sample_rate_per_minute",
-            "sample_burst", "refresh_reuse_grace", "rollout_tick_ms", "rollout_lease",
+            "login_free_failures", "login_failures_per_address", "token_failures_per_address", "parse_slots", "parse_queue",
+            "sample_rate_per_minute", "sample_burst", "refresh_reuse_grace", "rollout_tick_ms", "rollout_lease",
             "instance_name", "warmup_rounds", "db_statement_timeout");
 
     /**
@@ -340,6 +340,8 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                 integer(file, env, "login_free_failures", "PGFLEET_LOGIN_FREE_FAILURES", d.loginFreeFailures()),
                 integer(file, env, "login_failures_per_address", "PGFLEET_LOGIN_FAILURES_PER_ADDRESS",
                         d.loginFailuresPerAddress()),
+                integer(file, env, "token_failures_per_address", "PGFLEET_TOKEN_FAILURES_PER_ADDRESS",
+                        d.tokenFailuresPerAddress()),
                 integer(file, env, "parse_slots", "PGFLEET_PARSE_SLOTS", d.parseSlots()),
                 integer(file, env, "parse_queue", "PGFLEET_PARSE_QUEUE", d.parseQueue()), sampleRate(file, env));
         RolloutDriverSettings rd = RolloutDriverSettings.defaults();

@@ -46,7 +46,7 @@ class LoginThrottlingIT {
         LimitSettings l = d.limits();
         direct = PgfleetServer.start(d.withLimits(new LimitSettings(l.maxConnections(), l.idleTimeout(),
                 l.watchesPerCollector(), l.trustedProxies(), l.hashThreads(), l.hashQueue(), l.loginFreeFailures(), 10,
-                l.parseSlots(), l.parseQueue(), l.sampleRate())));
+                l.tokenFailuresPerAddress(), l.parseSlots(), l.parseQueue(), l.sampleRate())));
         // The second instance believes X-Forwarded-For from 127.0.0.5 only.
         ServerSettings s = TestServers.settings(database);
         behindProxy = PgfleetServer.start(s.withLimits(s.limits().withTrustedProxies(List.of("127.0.0.5"))));

@@ -1,6 +1,7 @@
 package io.pgfleet.application.service;
 
 import io.pgfleet.application.port.in.EndSessionUseCase;
+import io.pgfleet.application.port.in.EndSessionUseCase.Ending;
 import io.pgfleet.application.port.in.LoginUseCase;
 import io.pgfleet.application.port.in.RefreshTokenUseCase;
 import io.pgfleet.application.port.in.TokenResult;
@@ -101,6 +102,19 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase, EndSessio
 
     @Override
     public TokenResult refresh(String refreshToken, Actor actor) {
+        // Before the hash and the lookup: a guesser's flood costs neither once its address is over the ceiling.
+        Optional<Duration> wait = throttle.tokenBlocked(actor.address(), clock.instant());
+        if (wait.isPresent()) {
+            return new TokenResult.Throttled(wait.get(), "too many failed refreshes and logouts from " + actor.address());
+        }
+        TokenResult result = consume(refreshToken, actor);
+        if (!(result instanceof TokenResult.Issued)) {
+            throttle.tokenFailed(actor.address(), clock.instant());
+        }
+        return result;
+    }
+
+    private TokenResult consume(String refreshToken, Actor actor) {
         if (refreshToken == null || refreshToken.isBlank() || refreshToken.length() > 200) {
             return new TokenResult.Refused("no refresh token");
         }
@@ -125,14 +139,20 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase, EndSessio
     }
 
     @Override
-    public boolean endSession(String refreshToken) {
-        if (refreshToken == null || refreshToken.isBlank() || refreshToken.length() > 200) {
-            return false;
+    public Ending endSession(String refreshToken, Actor actor) {
+        Optional<Duration> wait = throttle.tokenBlocked(actor.address(), clock.instant());
+        if (wait.isPresent()) {
+            return new Ending.Throttled(wait.get());
         }
-        Optional<String> ended = refreshTokens.endSession(Secrets.hash(refreshToken), clock.instant());
+        Optional<String> ended = refreshToken == null || refreshToken.isBlank() || refreshToken.length() > 200
+                ? Optional.empty() : refreshTokens.endSession(Secrets.hash(refreshToken), clock.instant());
+        if (ended.isEmpty()) {
+            throttle.tokenFailed(actor.address(), clock.instant());
+            return new Ending.NothingEnded();
+        }
         // This instance at once; the others when the announcement the store sent arrives.
-        ended.ifPresent(active::forget);
-        return ended.isPresent();
+        active.forget(ended.get());
+        return new Ending.Ended();
     }
 
     /** What gave a second holder away, for the audit trail (not a switch: one on an enum compiles to a class of its own). */

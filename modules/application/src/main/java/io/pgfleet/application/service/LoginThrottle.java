@@ -10,7 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Failed-attempt bookkeeping in memory. A (user, address) pair gets {@link LoginLimitSettings#freeFailures()}
  * failures, then must wait a delay that doubles with every further failure; an address as a whole
- * gets at most {@link LoginLimitSettings#addressFailures()} failures per window. Keyed by address, so a
+ * gets at most {@link LoginLimitSettings#addressFailures()} failures per window, and apart from those
+ * {@link LoginLimitSettings#tokenFailures()} failed refreshes and logouts. Keyed by address, so a
  * flood against {@code admin} from one address never locks the real admin out from another.
  * Checked before any password hashing, so a refused attempt costs no CPU.
  */
@@ -30,6 +31,8 @@ final class LoginThrottle {
     private final LoginLimitSettings limits;
     private final Map<PairKey, Pair> pairs = new ConcurrentHashMap<>();
     private final Map<String, Window> addresses = new ConcurrentHashMap<>();
+    /** Failed refreshes and logouts of each address in its current window. */
+    private final Map<String, Window> tokenAddresses = new ConcurrentHashMap<>();
     /** When each pair last logged in successfully: such a pair is hashed on reserved slots. */
     private final Map<PairKey, Instant> succeeded = new ConcurrentHashMap<>();
 
@@ -53,8 +56,17 @@ final class LoginThrottle {
 
     /** How long this address must wait before its next attempt is checked, if at all. */
     Optional<Duration> addressBlocked(String address, Instant now) {
-        Window w = addresses.get(address);
-        if (w == null || w.failures() < limits.addressFailures()) {
+        return blocked(addresses, limits.addressFailures(), address, now);
+    }
+
+    /** How long this address must wait before its next refresh or logout is looked up, if at all. */
+    Optional<Duration> tokenBlocked(String address, Instant now) {
+        return blocked(tokenAddresses, limits.tokenFailures(), address, now);
+    }
+
+    private Optional<Duration> blocked(Map<String, Window> windows, int ceiling, String address, Instant now) {
+        Window w = windows.get(address);
+        if (w == null || w.failures() < ceiling) {
             return Optional.empty();
         }
         Instant end = w.start().plus(limits.addressWindow());
@@ -75,9 +87,22 @@ final class LoginThrottle {
 
     /** A refused registration, or the address part of a failed login. */
     void addressFailed(String address, Instant now) {
-        addresses.compute(address, (k, w) -> w == null || !now.isBefore(w.start().plus(limits.addressWindow()))
+        failed(addresses, address, now);
+    }
+
+    /**
+     * A refresh or logout whose token was unknown, expired, revoked or reused, or whose principal is
+     * gone: what a guesser produces. Counted apart from logins, so that a fleet's failing refreshes
+     * behind one address never hold its operators' logins back.
+     */
+    void tokenFailed(String address, Instant now) {
+        failed(tokenAddresses, address, now);
+    }
+
+    private void failed(Map<String, Window> windows, String address, Instant now) {
+        windows.compute(address, (k, w) -> w == null || !now.isBefore(w.start().plus(limits.addressWindow()))
                 ? new Window(now, 1) : new Window(w.start(), w.failures() + 1));
-        bound(addresses);
+        bound(windows);
     }
 
     /** A successful login wipes the pair's failures (not the address's: others may be guessing from there). */

@@ -63,4 +63,18 @@ class LoginThrottleTest {
         assertEquals(Optional.empty(), throttle.loginBlocked("someone", "10.0.0.9", T0.plusSeconds(61)), "a new window");
         assertEquals(Optional.empty(), throttle.loginBlocked("someone", "10.0.0.8", T0.plusSeconds(11)));
     }
+
+    @Test
+    void failedRefreshesAndLogoutsHaveACeilingOfTheirOwnPerAddressForAWindow() {
+        for (int i = 0; i < 1000; i++) {
+            assertEquals(Optional.empty(), throttle.tokenBlocked("10.0.0.1", T0.plusSeconds(10)));
+            throttle.tokenFailed("10.0.0.1", T0.plusSeconds(10));
+        }
+        assertEquals(Optional.of(Duration.ofSeconds(60)), throttle.tokenBlocked("10.0.0.1", T0.plusSeconds(10)),
+                "until the window that began with the first failure ends");
+        assertEquals(Optional.empty(), throttle.tokenBlocked("10.0.0.2", T0.plusSeconds(10)), "another address");
+        assertEquals(Optional.empty(), throttle.loginBlocked("admin", "10.0.0.1", T0.plusSeconds(10)),
+                "logins from there are counted apart");
+        assertEquals(Optional.empty(), throttle.tokenBlocked("10.0.0.1", T0.plusSeconds(70)), "the window ended");
+    }
 }

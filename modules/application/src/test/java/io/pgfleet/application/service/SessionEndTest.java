@@ -1,6 +1,7 @@
 package io.pgfleet.application.service;
 
 import io.pgfleet.application.port.in.AuthenticateQuery.Authentication;
+import io.pgfleet.application.port.in.EndSessionUseCase;
 import io.pgfleet.application.port.out.AccessTokenPort.TokenCheck;
 import io.pgfleet.application.port.out.PasswordHasherPort;
 import io.pgfleet.application.port.out.RefreshTokenStorePort;
@@ -94,7 +95,7 @@ class SessionEndTest {
     @Test
     void aLogoutForgetsWhatThisInstanceRememberedOfTheSessionAtOnce() {
         active.check(TOKEN, v -> new Authentication.Authenticated(v.principal()));
-        assertTrue(login.endSession("a-refresh-token"));
+        assertInstanceOf(EndSessionUseCase.Ending.Ended.class, login.endSession("a-refresh-token", new Actor("anonymous", "127.0.0.1")));
         AtomicInteger lookups = new AtomicInteger();
         assertInstanceOf(Authentication.Rejected.class, active.check(TOKEN, v -> ended(lookups)),
                 "asked again at once, not answered from memory");

@@ -80,8 +80,13 @@ final class AuthHttpService implements ApiService {
     private void logout(ServerRequest req, ServerResponse res) {
         JsonObject body = Jsons.readObject(req);
         Jsons.onlyFields(body, "refresh_token");
-        if (endSession.endSession(string(body, "refresh_token"))) {
-            LOG.log(System.Logger.Level.DEBUG, "a session ended by its holder");
+        switch (endSession.endSession(string(body, "refresh_token"), Callers.anonymous(req))) {
+            case EndSessionUseCase.Ending.Ended e -> LOG.log(System.Logger.Level.DEBUG, "a session ended by its holder");
+            case EndSessionUseCase.Ending.NothingEnded n -> { }
+            case EndSessionUseCase.Ending.Throttled t -> {
+                throttled(res, t.retryAfter(), "too many failed refreshes and logouts from this address");
+                return;
+            }
         }
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
         res.status(Status.NO_CONTENT_204);
@@ -122,15 +127,17 @@ final class AuthHttpService implements ApiService {
                 res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"pgfleet\"");
                 decommissioned(Status.UNAUTHORIZED_401, d.collectorId(), d.at()).send(res);
             }
-            case TokenResult.Throttled throttled -> {
-                LOG.log(System.Logger.Level.INFO, "token request throttled: " + throttled.reason());
-                long seconds = Math.max(1, (throttled.retryAfter().toMillis() + 999) / 1000);
-                res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
-                new Problem(Status.TOO_MANY_REQUESTS_429, "too-many-attempts", "Too many attempts",
-                        "too many failed attempts, or the server is busy checking passwords; nothing was checked,"
-                                + " try again in " + seconds + " s").send(res);
-            }
+            case TokenResult.Throttled throttled -> throttled(res, throttled.retryAfter(), throttled.reason());
         }
+    }
+
+    private static void throttled(ServerResponse res, Duration retryAfter, String reason) {
+        LOG.log(System.Logger.Level.INFO, "token request throttled: " + reason);
+        long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+        res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
+        new Problem(Status.TOO_MANY_REQUESTS_429, "too-many-attempts", "Too many attempts",
+                "too many failed attempts, or the server is busy checking passwords; nothing was checked,"
+                        + " try again in " + seconds + " s").send(res);
     }
 
     /**
