@@ -136,6 +136,47 @@ class WatchOfARevokedCallerIT {
         }
     }
 
+    @Test
+    void aLogoutEndsTheWatchesOfItsSessionOnEveryInstanceWhileTheUsersOtherSessionWatchesOn() throws Exception {
+        ApiClient admin = ApiClient.asAdmin(SERVER.port());
+        assertEquals(201, admin.createCollector("watched-in-two-sessions").statusCode());
+        assertEquals(201, admin.putToml("/api/v1/config/watched-in-two-sessions", aDocument().pushInterval(1).toml())
+                .statusCode());
+        ApiClient ending = aUser(admin, "two-sessions", "viewer");
+        String endingRefresh = ApiClient.field(ending.login("two-sessions", "a-long-password").body(), "refresh_token");
+        ApiClient goingOn = new ApiClient(SERVER.port());
+        assertEquals(200, goingOn.login("two-sessions", "a-long-password").statusCode());
+
+        try (PgfleetServer other = TestServers.start(SERVER.database())) {
+            CompletableFuture<HttpResponse<String>> endingHere = watch(ending.token(), "watched-in-two-sessions",
+                    LONG_HOLD_SECONDS);
+            CompletableFuture<HttpResponse<String>> goingOnHere = watch(goingOn.token(), "watched-in-two-sessions",
+                    LONG_HOLD_SECONDS);
+            CompletableFuture<HttpResponse<String>> endingThere = watch(other.port(), ending.token(),
+                    "watched-in-two-sessions", LONG_HOLD_SECONDS);
+            CompletableFuture<HttpResponse<String>> goingOnThere = watch(other.port(), goingOn.token(),
+                    "watched-in-two-sessions", LONG_HOLD_SECONDS);
+            awaitHeldWatches(2);
+            awaitHeldWatches(other.port(), 2);
+
+            assertEquals(204, new ApiClient(SERVER.port()).postJson("/api/v1/auth/logout",
+                    "{\"refresh_token\":\"" + endingRefresh + "\"}").statusCode());
+
+            assertUnauthorised(endingHere.get(PROMPTLY_SECONDS, TimeUnit.SECONDS));
+            assertUnauthorised(endingThere.get(PROMPTLY_SECONDS, TimeUnit.SECONDS));
+            assertFalse(goingOnHere.isDone() || goingOnThere.isDone(), "the other session's watches are still held");
+            HttpResponse<String> published = admin.putToml("/api/v1/config/watched-in-two-sessions",
+                    aDocument().pushInterval(2).toml());
+            assertEquals(201, published.statusCode());
+            for (CompletableFuture<HttpResponse<String>> held : java.util.List.of(goingOnHere, goingOnThere)) {
+                HttpResponse<String> answer = held.get(PROMPTLY_SECONDS, TimeUnit.SECONDS);
+                assertEquals(200, answer.statusCode(), answer.body());
+                assertEquals("2", answer.headers().firstValue("X-Config-Version").orElseThrow(),
+                        "woken by the publish, not by the other session's logout");
+            }
+        }
+    }
+
     private static ApiClient aUser(ApiClient admin, String name, String role) {
         assertEquals(201, admin.postJson("/api/v1/users", "{\"username\":\"" + name
                 + "\",\"password\":\"a-long-password\",\"role\":\"" + role + "\"}").statusCode());

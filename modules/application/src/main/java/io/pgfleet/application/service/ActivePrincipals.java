@@ -113,6 +113,25 @@ final class ActivePrincipals implements ConfigChangeFeedPort.Listener {
         watches.changed(subject);
     }
 
+    /**
+     * Forgets what is known about one session of a subject (logged out, its refresh token reused),
+     * and ends the watches held with its tokens on this instance; the subject's other sessions, and
+     * their watches, go on.
+     */
+    void forgetSession(String subject, String session) {
+        java.util.function.Predicate<TokenCheck.Valid> of = p -> p.principal().subject().equals(subject)
+                && p.session().filter(session::equals).isPresent();
+        entries.keySet().removeIf(of);
+        lookups.keySet().removeIf(of);
+        watches.sessionEnded(subject, session);
+    }
+
+    /** Another instance (or this one) ended a session in the database. */
+    @Override
+    public void sessionEnded(String subject, String session) {
+        forgetSession(subject, session);
+    }
+
     /** Another instance (or this one) changed a subject in the database. */
     @Override
     public void principalChanged(String subject) {

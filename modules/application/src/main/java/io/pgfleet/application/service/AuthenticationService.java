@@ -67,7 +67,7 @@ final class AuthenticationService implements AuthenticateQuery {
         if (p.role() == Role.COLLECTOR) {
             return collectors.loadCollector(CollectorId.of(p.subject()))
                     .filter(c -> !c.revoked())
-                    .<Authentication>map(c -> new Authentication.Authenticated(p))
+                    .<Authentication>map(c -> new Authentication.Authenticated(p, token.session()))
                     .orElseGet(() -> new Authentication.Rejected("collector " + p.subject() + " is revoked or gone"));
         }
         Optional<User> user;
@@ -81,7 +81,7 @@ final class AuthenticationService implements AuthenticateQuery {
         }
         // A demoted user's older token must not keep the old role.
         Role role = user.get().role().atLeast(p.role()) ? p.role() : user.get().role();
-        return new Authentication.Authenticated(new Principal(p.subject(), role));
+        return new Authentication.Authenticated(new Principal(p.subject(), role), token.session());
     }
 
     @Override

@@ -125,7 +125,7 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase, EndSessio
             case RefreshTokenStorePort.Consumption.Decommissioned d -> new TokenResult.Decommissioned(d.collectorId(), d.at());
             case RefreshTokenStorePort.Consumption.Reused r -> {
                 // The session's access tokens end here at once, not when the announcement comes back.
-                active.forget(r.subject());
+                active.forgetSession(r.subject(), r.familyId());
                 audit.recordAudit(new AuditEntry(clock.instant(), actor, AuditAction.REFRESH_TOKEN_REUSED,
                         new AuditSubject.OfServer(), 0, reuse(r.reuse()) + "; its family " + r.familyId()
                         + " is revoked"));
@@ -144,14 +144,15 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase, EndSessio
         if (wait.isPresent()) {
             return new Ending.Throttled(wait.get());
         }
-        Optional<String> ended = refreshToken == null || refreshToken.isBlank() || refreshToken.length() > 200
-                ? Optional.empty() : refreshTokens.endSession(Secrets.hash(refreshToken), clock.instant());
+        Optional<RefreshTokenStorePort.EndedSession> ended = refreshToken == null || refreshToken.isBlank()
+                || refreshToken.length() > 200 ? Optional.empty()
+                : refreshTokens.endSession(Secrets.hash(refreshToken), clock.instant());
         if (ended.isEmpty()) {
             throttle.tokenFailed(actor.address(), clock.instant());
             return new Ending.NothingEnded();
         }
         // This instance at once; the others when the announcement the store sent arrives.
-        active.forget(ended.get());
+        active.forgetSession(ended.get().subject(), ended.get().session());
         return new Ending.Ended();
     }
 

@@ -8,6 +8,7 @@ import io.pgfleet.domain.access.Principal;
 import io.pgfleet.domain.access.Role;
 import org.junit.jupiter.api.Test;
 
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,9 +35,9 @@ class HeldWatchesOfCallersTest {
         WatchHold agents = new WatchHold();
         WatchHold viewers = new WatchHold();
         WatchHold others = new WatchHold();
-        watches.hold(AGENT, watches.mark(), agents);
-        watches.hold(VIEWER, watches.mark(), viewers);
-        watches.hold(OTHER_AGENT, watches.mark(), others);
+        watches.hold(AGENT, Optional.empty(), watches.mark(), agents);
+        watches.hold(VIEWER, Optional.empty(), watches.mark(), viewers);
+        watches.hold(OTHER_AGENT, Optional.empty(), watches.mark(), others);
 
         active.forget("db-1");
         active.forget("alice");
@@ -47,12 +48,38 @@ class HeldWatchesOfCallersTest {
     }
 
     @Test
+    void anEndedSessionEndsTheWatchesHeldWithItsTokensAndNotThoseOfTheSubjectsOtherSessions() {
+        HeldWatchesOfCallers watches = new HeldWatchesOfCallers();
+        ActivePrincipals active = new ActivePrincipals(watches);
+        TokenCheck.Valid other = new TokenCheck.Valid(VIEWER, Optional.of("session-2"));
+        active.check(other, v -> new Authentication.Authenticated(v.principal(), v.session()));
+        WatchHold ending = new WatchHold();
+        WatchHold goingOn = new WatchHold();
+        WatchHold noSession = new WatchHold();
+        watches.hold(VIEWER, Optional.of("session-1"), watches.mark(), ending);
+        watches.hold(VIEWER, Optional.of("session-2"), watches.mark(), goingOn);
+        watches.hold(VIEWER, Optional.empty(), watches.mark(), noSession);
+
+        active.sessionEnded("alice", "session-1");
+
+        assertTrue(ending.ended(), "the watch of the ended session");
+        assertFalse(goingOn.ended(), "another session's goes on");
+        assertFalse(noSession.ended(), "a token of no session is not of that one");
+        AtomicInteger lookups = new AtomicInteger();
+        active.recheck(other, v -> {
+            lookups.incrementAndGet();
+            return new Authentication.Rejected("asked again");
+        });
+        assertEquals(0, lookups.get(), "what is known of the other session is kept");
+    }
+
+    @Test
     void aChangeHeardFromAnotherInstanceEndsTheWatchesAndIsLookedUpAgain() {
         HeldWatchesOfCallers watches = new HeldWatchesOfCallers();
         ActivePrincipals active = new ActivePrincipals(watches);
         active.check(of(AGENT), v -> new Authentication.Authenticated(v.principal()));
         WatchHold hold = new WatchHold();
-        watches.hold(AGENT, watches.mark(), hold);
+        watches.hold(AGENT, Optional.empty(), watches.mark(), hold);
 
         active.principalChanged("db-1");
 
@@ -68,7 +95,7 @@ class HeldWatchesOfCallersTest {
         active.check(of(AGENT), v -> new Authentication.Authenticated(v.principal()));
         active.check(of(VIEWER), v -> new Authentication.Authenticated(v.principal()));
         WatchHold hold = new WatchHold();
-        watches.hold(AGENT, watches.mark(), hold);
+        watches.hold(AGENT, Optional.empty(), watches.mark(), hold);
 
         active.resync();
 
@@ -92,20 +119,20 @@ class HeldWatchesOfCallersTest {
         watches.changed("someone-else-or-the-same");
         WatchHold hold = new WatchHold();
 
-        watches.hold(AGENT, checked, hold);
+        watches.hold(AGENT, Optional.empty(), checked, hold);
 
         assertTrue(hold.ended(), "the caller's check came before a change that the registration came after");
         WatchHold later = new WatchHold();
-        watches.hold(AGENT, watches.mark(), later);
+        watches.hold(AGENT, Optional.empty(), watches.mark(), later);
         assertFalse(later.ended(), "checked after the change");
     }
 
     @Test
     void nothingIsKeptOfASubjectWhoseWatchesHaveAnswered() {
         HeldWatchesOfCallers watches = new HeldWatchesOfCallers();
-        CallerWatchesUseCase.Registration one = watches.hold(AGENT, watches.mark(), new WatchHold());
-        CallerWatchesUseCase.Registration two = watches.hold(AGENT, watches.mark(), new WatchHold());
-        CallerWatchesUseCase.Registration three = watches.hold(VIEWER, watches.mark(), new WatchHold());
+        CallerWatchesUseCase.Registration one = watches.hold(AGENT, Optional.empty(), watches.mark(), new WatchHold());
+        CallerWatchesUseCase.Registration two = watches.hold(AGENT, Optional.empty(), watches.mark(), new WatchHold());
+        CallerWatchesUseCase.Registration three = watches.hold(VIEWER, Optional.empty(), watches.mark(), new WatchHold());
         assertEquals(2, watches.subjects());
 
         one.close();

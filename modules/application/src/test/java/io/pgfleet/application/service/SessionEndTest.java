@@ -47,8 +47,8 @@ class SessionEndTest {
         }
 
         @Override
-        public Optional<String> endSession(String tokenHash, Instant now) {
-            return Optional.of("alice");
+        public Optional<EndedSession> endSession(String tokenHash, Instant now) {
+            return Optional.of(new EndedSession("alice", "family-1"));
         }
 
         @Override
@@ -95,7 +95,8 @@ class SessionEndTest {
     @Test
     void aLogoutForgetsWhatThisInstanceRememberedOfTheSessionAtOnce() {
         active.check(TOKEN, v -> new Authentication.Authenticated(v.principal()));
-        assertInstanceOf(EndSessionUseCase.Ending.Ended.class, login.endSession("a-refresh-token", new Actor("anonymous", "127.0.0.1")));
+        assertInstanceOf(EndSessionUseCase.Ending.Ended.class,
+                login.endSession("a-refresh-token", new Actor("anonymous", "127.0.0.1")));
         AtomicInteger lookups = new AtomicInteger();
         assertInstanceOf(Authentication.Rejected.class, active.check(TOKEN, v -> ended(lookups)),
                 "asked again at once, not answered from memory");

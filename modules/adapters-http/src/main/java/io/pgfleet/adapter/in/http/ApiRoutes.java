@@ -187,7 +187,7 @@ final class ApiRoutes {
                 // Before the check: a held watch registered after it ends at once if its caller
                 // changed meanwhile (CallerWatchesUseCase#hold).
                 CallerWatchesUseCase.Mark checkedAt = callers.mark();
-                Optional<Principal> caller = authenticate(req, res, token.get(), false);
+                Optional<Authentication.Authenticated> caller = authenticate(req, res, token.get(), false);
                 if (caller.isEmpty()) {
                     return;
                 }
@@ -195,12 +195,12 @@ final class ApiRoutes {
                 // watchers woken by one change each do that at the same moment.
                 Optional<CollectorId> pathId = route.access() instanceof RouteAccess.OnCollectorInPath
                         ? Optional.of(PathParams.collectorId(req)) : Optional.empty();
-                authorize(route, caller.get(), pathId);
+                authorize(route, caller.get().principal(), pathId);
                 req.context().register(new Recheck(() -> {
-                    Optional<Principal> still = authenticate(req, res, token.get(), true);
-                    still.ifPresent(p -> authorize(route, p, pathId));
+                    Optional<Authentication.Authenticated> still = authenticate(req, res, token.get(), true);
+                    still.ifPresent(a -> authorize(route, a.principal(), pathId));
                     return still.isPresent();
-                }, checkedAt));
+                }, checkedAt, caller.get().session()));
             }
             DeclaredQueries.check(req, route.method().text(), route.template(), queries);
             handler.handle(req, res);
@@ -230,8 +230,10 @@ final class ApiRoutes {
      *              throws {@link ApiException} (403) when the access is now denied
      * @param checkedAt how far this instance's news of changed callers had come before the first
      *                  check ({@link CallerWatchesUseCase#hold})
+     * @param session   the session the caller's token was issued in, if it names one
      */
-    record Recheck(java.util.function.BooleanSupplier check, CallerWatchesUseCase.Mark checkedAt) {
+    record Recheck(java.util.function.BooleanSupplier check, CallerWatchesUseCase.Mark checkedAt,
+                   Optional<String> session) {
     }
 
     /** The bearer token of the request, or empty when a 401 was sent. */
@@ -255,13 +257,14 @@ final class ApiRoutes {
      * that was checked before and waited ({@link AuthenticateQuery#authenticateAgain}), whose
      * caller is in the request context already (a demotion meanwhile is decided by its access check).
      */
-    private Optional<Principal> authenticate(ServerRequest req, ServerResponse res, String token, boolean again) {
+    private Optional<Authentication.Authenticated> authenticate(ServerRequest req, ServerResponse res, String token,
+                                                                boolean again) {
         return switch (again ? auth.authenticateAgain(token) : auth.authenticate(token)) {
             case Authentication.Authenticated a -> {
                 if (!again) {
                     req.context().register(a.principal());
                 }
-                yield Optional.of(a.principal());
+                yield Optional.of(a);
             }
             case Authentication.Rejected r -> {
                 LOG.log(System.Logger.Level.DEBUG, "token rejected for " + req.path().path() + ": " + r.reason());

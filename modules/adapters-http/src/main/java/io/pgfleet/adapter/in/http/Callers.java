@@ -47,6 +47,16 @@ final class Callers {
                 new IllegalStateException("only a guarded route's request has a checked caller"));
     }
 
+    /**
+     * The session the checked caller's token was issued in, if it names one.
+     *
+     * @param req a request of a guarded route
+     * @return the session
+     */
+    static java.util.Optional<String> session(ServerRequest req) {
+        return req.context().get(ApiRoutes.Recheck.class).flatMap(ApiRoutes.Recheck::session);
+    }
+
     static Actor actor(ServerRequest req) {
         return new Actor(principal(req).subject(), address(req));
     }

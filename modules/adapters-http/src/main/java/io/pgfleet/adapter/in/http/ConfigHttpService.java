@@ -115,7 +115,8 @@ final class ConfigHttpService implements ApiService {
         metrics.watchStarted();
         // Any caller's watch, a user's too, ends at once when its caller is revoked, decommissioned,
         // disabled or demoted, on this instance or another: it then checks its caller again below.
-        try (CallerWatchesUseCase.Registration registered = callerWatches.hold(caller, Callers.checkedAt(req), hold)) {
+        try (CallerWatchesUseCase.Registration registered = callerWatches.hold(caller, Callers.session(req),
+                Callers.checkedAt(req), hold)) {
             lookup = watch.awaitNewer(id, after, java.time.Duration.ofMillis(holdMillis), hold);
         } finally {
             metrics.watchEnded();

@@ -35,6 +35,14 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
      * it remembers of the subject's access and ends its held watches, which check it again.
      */
     public static final String PRINCIPAL_CHANNEL = "pgfleet_principal";
+    /**
+     * The channel a transaction that ends a session (a logout, a reused refresh token) notifies,
+     * with {@code <session> <subject>} as payload: every instance forgets what it remembers of the
+     * session and ends the watches held with its tokens.
+     */
+    public static final String SESSION_CHANNEL = "pgfleet_session";
+    /** The longest session announced: a refresh-token family id is a UUID. */
+    private static final int MAX_SESSION = 36;
     /** The longest subject announced: a user name or collector id is at most 64 characters. */
     private static final int MAX_SUBJECT = 64;
     /** A select-list item that sends the {@link #SENT_AT_CHANNEL} notification in the current transaction. */
@@ -93,6 +101,7 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                     s.execute("LISTEN " + SENT_AT_CHANNEL);
                     s.execute("LISTEN " + LayerPersistenceAdapter.SOURCES_CHANNEL);
                     s.execute("LISTEN " + PRINCIPAL_CHANNEL);
+                    s.execute("LISTEN " + SESSION_CHANNEL);
                 }
                 listening = true;
                 if (!firstConnection) {
@@ -114,6 +123,8 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                                 lag(n.getParameter());
                             } else if (PRINCIPAL_CHANNEL.equals(n.getName())) {
                                 principal(n.getParameter());
+                            } else if (SESSION_CHANNEL.equals(n.getName())) {
+                                session(n.getParameter());
                             } else if (LayerPersistenceAdapter.EFFECTIVE_CHANNEL.equals(n.getName())) {
                                 deliver(n.getParameter(), Kind.EFFECTIVE);
                             } else if (LayerPersistenceAdapter.SOURCES_CHANNEL.equals(n.getName())) {
@@ -201,6 +212,32 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
      */
     static void announcePrincipal(io.helidon.dbclient.DbTransaction tx, String subject) {
         tx.get("SELECT pg_notify(?, ?) IS NULL AS sent", PRINCIPAL_CHANNEL, subject);
+    }
+
+    /**
+     * Announces, in the caller's transaction, that a session ended: delivered to every instance
+     * (this one included) only if the transaction commits.
+     *
+     * @param tx      the transaction ending it
+     * @param subject the user name or collector id
+     * @param session the session (its refresh-token family id)
+     */
+    static void announceSession(io.helidon.dbclient.DbTransaction tx, String subject, String session) {
+        tx.get("SELECT pg_notify(?, ?) IS NULL AS sent", SESSION_CHANNEL, session + " " + subject);
+    }
+
+    private void session(String payload) {
+        // The session comes first and holds no space, so the first space ends it whatever the subject.
+        int space = payload.indexOf(' ');
+        if (space < 1 || space > MAX_SESSION || payload.length() - space - 1 < 1
+                || payload.length() - space - 1 > MAX_SUBJECT) {
+            return;
+        }
+        String session = payload.substring(0, space);
+        String subject = payload.substring(space + 1);
+        for (Listener l : listeners) {
+            l.sessionEnded(subject, session);
+        }
     }
 
     private void principal(String payload) {

@@ -128,19 +128,20 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
     }
 
     /**
-     * Revokes every token of a family and, when that ended a session, announces its subject: every
-     * instance checks the session's access tokens again (they name it, and end with it).
+     * Revokes every token of a family and, when that ended a session, announces the session: every
+     * instance checks its access tokens again (they name it, and end with it) and ends the watches
+     * held with them, not those of the subject's other sessions.
      */
     private static long revokeFamily(io.helidon.dbclient.DbTransaction tx, String family, Instant now) {
         List<DbRow> revoked = tx.query("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ?"
                 + " AND revoked_at IS NULL RETURNING subject", Rows.timestamp(now), family).toList();
         revoked.stream().map(r -> Rows.text(r, "subject")).distinct()
-                .forEach(subject -> PostgresChangeFeed.announcePrincipal(tx, subject));
+                .forEach(subject -> PostgresChangeFeed.announceSession(tx, subject, family));
         return revoked.size();
     }
 
     @Override
-    public Optional<String> endSession(String tokenHash, Instant now) {
+    public Optional<EndedSession> endSession(String tokenHash, Instant now) {
         return Rows.guard("ending a session", () -> Rows.inTransaction(db, tx -> {
             // Ordered with the family's refreshes (the same lock as a refresh takes): a refresh under
             // way either finishes before, and its new token is revoked with the others, or finds
@@ -148,10 +149,12 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
             Optional<DbRow> family = tx.get("SELECT family_id, subject, pg_advisory_xact_lock(?, hashtext(family_id))"
                     + " IS NULL AS locked FROM refresh_tokens WHERE token_hash = ?", FAMILY_LOCK, tokenHash);
             if (family.isEmpty()) {
-                return Optional.<String>empty();
+                return Optional.<EndedSession>empty();
             }
-            return revokeFamily(tx, Rows.text(family.get(), "family_id"), now) > 0
-                    ? Optional.of(Rows.text(family.get(), "subject")) : Optional.<String>empty();
+            String session = Rows.text(family.get(), "family_id");
+            return revokeFamily(tx, session, now) > 0
+                    ? Optional.of(new EndedSession(Rows.text(family.get(), "subject"), session))
+                    : Optional.<EndedSession>empty();
         }));
     }
 

@@ -58,8 +58,19 @@ public interface AuthenticateQuery {
          * A genuine, current token of an active principal.
          *
          * @param principal who calls
+         * @param session   the session the token was issued in, if it names one
          */
-        record Authenticated(Principal principal) implements Authentication {
+        record Authenticated(Principal principal, java.util.Optional<String> session) implements Authentication {
+            /** Requires both. */
+            public Authenticated {
+                java.util.Objects.requireNonNull(principal, "principal");
+                java.util.Objects.requireNonNull(session, "session");
+            }
+
+            /** @param principal who calls, with a token of no session */
+            public Authenticated(Principal principal) {
+                this(principal, java.util.Optional.empty());
+            }
         }
 
         /**

@@ -5,7 +5,8 @@ import io.pgfleet.domain.access.Principal;
 /**
  * The held watches of each caller on this instance, so that a change of the caller ends them at
  * once: a collector revoked or decommissioned, a user disabled, demoted or whose password was reset,
- * here or on another instance. An ended watch answers at once, after checking its caller again: a
+ * here or on another instance, or the session its token was issued in ended (a logout, a reused
+ * refresh token): then only that session's watches end. An ended watch answers at once, after checking its caller again: a
  * caller no longer accepted gets its 401 or 403 when the change is made, not when the hold would
  * have ended (about a minute later).
  *
@@ -29,11 +30,12 @@ public interface CallerWatchesUseCase {
      * its watch answers at once after checking its caller again.
      *
      * @param caller  who holds the watch, as its request was checked
+     * @param session the session its token was issued in, if it names one
      * @param checked the mark taken before that check
      * @param hold    the watch's hold
      * @return the registration, to close when the watch has answered
      */
-    Registration hold(Principal caller, Mark checked, WatchHold hold);
+    Registration hold(Principal caller, java.util.Optional<String> session, Mark checked, WatchHold hold);
 
     /**
      * A point in this instance's news of changed callers.

@@ -59,6 +59,17 @@ public interface ConfigChangeFeedPort {
         }
 
         /**
+         * One session of a user or collector ended (here or on another instance): logged out, or
+         * its refresh token presented by a second holder. Its access tokens end; the subject's
+         * other sessions go on. Announced in the transaction that ended it. The default does nothing.
+         *
+         * @param subject the user name or collector id
+         * @param session the session (its refresh-token family)
+         */
+        default void sessionEnded(String subject, String session) {
+        }
+
+        /**
          * Announcements may have been missed (the feed reconnected): re-check everything.
          */
         void resync();

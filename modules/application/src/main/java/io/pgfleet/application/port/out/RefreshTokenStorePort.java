@@ -40,15 +40,29 @@ public interface RefreshTokenStorePort {
 
     /**
      * Ends the session a refresh token belongs to: every token of its family is revoked, and every
-     * instance hears that its subject's access changed, so the session's access tokens stop working
-     * at once too.
+     * instance hears that the session ended
+     * ({@link ConfigChangeFeedPort.Listener#sessionEnded}), so the session's access tokens stop
+     * working at once too.
      *
      * @param tokenHash the presented token's hash
      * @param now       the revocation time
-     * @return the subject (user name or collector id) whose session has ended; empty for an unknown
-     *         token, or one whose family had ended already
+     * @return the session that has ended; empty for an unknown token, or one whose family had ended already
      */
-    java.util.Optional<String> endSession(String tokenHash, Instant now);
+    java.util.Optional<EndedSession> endSession(String tokenHash, Instant now);
+
+    /**
+     * A session that ended.
+     *
+     * @param subject the user name or collector id it was of
+     * @param session the session (its refresh-token family)
+     */
+    record EndedSession(String subject, String session) {
+        /** Requires both. */
+        public EndedSession {
+            java.util.Objects.requireNonNull(subject, "subject");
+            java.util.Objects.requireNonNull(session, "session");
+        }
+    }
 
     /**
      * Revokes every token of a user (disabled, or password changed); never a collector's, even one
