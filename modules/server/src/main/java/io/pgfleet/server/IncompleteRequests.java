@@ -19,12 +19,17 @@ import java.util.logging.Logger;
  * hangs up is routine (a health checker's timeout, a flaky network, a scanner), and anyone who can
  * reach the port could write 1.6 KB of log per TCP connection. Only that record is held back, by a
  * filter on Helidon's HTTP/1 connection logger: its other records, real internal errors among them,
- * are logged as before.
+ * are logged as before. A connection whose first line had not arrived whole when it was accepted
+ * is read by the HTTP adapter's own selector (it tells HTTP/1.0 apart) until the line ends: a hang-up
+ * there reaches Helidon's connection handler, which logs {@code unexpected exception} with the same
+ * cause, and is held back and counted alike.
  */
 final class IncompleteRequests implements Filter {
 
     /** Helidon's HTTP/1 connection logger, held here: a JUL logger nobody references loses its filter. */
     private static final Logger HELIDON = Logger.getLogger("io.helidon.webserver.http1.Http1Connection");
+    /** Helidon's connection handler, which logs what a connection's first-line reader throws. */
+    private static final Logger HANDLER = Logger.getLogger("io.helidon.webserver.ConnectionHandler");
     /** By name: the server module does not read Helidon's buffers module for one class name. */
     private static final String END_OF_DATA = "io.helidon.common.buffers.DataReader$InsufficientDataAvailableException";
     private static final System.Logger LOG = System.getLogger(IncompleteRequests.class.getName());
@@ -47,7 +52,9 @@ final class IncompleteRequests implements Filter {
     /** Filters Helidon's logger, once per JVM; a filter an operator's logging configuration set still applies. */
     static void install() {
         if (INSTALLED.compareAndSet(false, true)) {
+            // One filter instance per logger, sharing the counter; each says its lines at most once a minute.
             HELIDON.setFilter(new IncompleteRequests(HELIDON.getFilter(), Duration.ofMinutes(1), System::nanoTime));
+            HANDLER.setFilter(new IncompleteRequests(HANDLER.getFilter(), Duration.ofMinutes(1), System::nanoTime));
         }
     }
 
@@ -83,10 +90,14 @@ final class IncompleteRequests implements Filter {
         return false;
     }
 
-    /** Helidon's "Internal server error" whose cause is the end of the client's data. */
+    /**
+     * Helidon's "Internal server error" (HTTP/1 connection) or "unexpected exception" (connection
+     * handler) whose cause is the end of the client's data.
+     */
     static boolean isHangUp(LogRecord record) {
         if (record.getLevel().intValue() < Level.WARNING.intValue() || record.getMessage() == null
-                || !record.getMessage().contains("Internal server error")) {
+                || !(record.getMessage().contains("Internal server error")
+                        || record.getMessage().contains("unexpected exception"))) {
             return false;
         }
         Throwable t = record.getThrown();

@@ -422,7 +422,7 @@ public final class PgfleetServer implements AutoCloseable {
         }
         // The class, not an instance: Micrometer holds the object it reads weakly.
         FunctionCounter.builder("pgfleet_http_incomplete_requests", IncompleteRequests.class, c -> IncompleteRequests.total())
-                .description("Connections closed by their clients in the middle of a request's headers")
+                .description("Connections closed by their clients in the middle of a request's first line or headers")
                 .register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

@@ -60,6 +60,17 @@ class IncompleteRequestsIT {
 
     @Test
     void clientsHangingUpInTheirHeadersAreCountedAndSaidOnceNotWarnedAboutOneByOne() throws Exception {
+        // The request line and some headers, then gone before the blank line.
+        hangUpsAreCountedNotWarnedAbout("GET /observe/health HTTP/1.1\r\nHost: x\r\nUser-Agent: check\r\n");
+    }
+
+    @Test
+    void clientsHangingUpInTheirFirstLineAreCountedAndSaidOnceNotWarnedAboutOneByOne() throws Exception {
+        // Part of the request line: the connection is read by the selector that tells HTTP/1.0 apart.
+        hangUpsAreCountedNotWarnedAbout("GET /observe/hea");
+    }
+
+    private static void hangUpsAreCountedNotWarnedAbout(String sent) throws Exception {
         Logger root = Logger.getLogger("");
         Captured captured = new Captured();
         root.addHandler(captured);
@@ -67,9 +78,7 @@ class IncompleteRequestsIT {
             long before = counted();
             for (int i = 0; i < CONNECTIONS; i++) {
                 try (Socket s = new Socket("127.0.0.1", SERVER.port())) {
-                    // The request line and some headers, then gone before the blank line.
-                    s.getOutputStream().write("GET /observe/health HTTP/1.1\r\nHost: x\r\nUser-Agent: check\r\n"
-                            .getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().write(sent.getBytes(StandardCharsets.US_ASCII));
                     s.getOutputStream().flush();
                 }
             }
