@@ -312,9 +312,25 @@ public final class PgfleetServer implements AutoCloseable {
         return new BoundedDocumentParser(new TomlDocumentParser(), limits.parseSlots(), limits.parseQueue());
     }
 
-    private static UseCases useCases(PostgresStorage storage, ServerSettings settings, Clock clock,
+    /**
+     * The clock the use cases read, ticking in whole microseconds: what PostgreSQL keeps of a
+     * timestamp. An instant with a finer part is rounded on the way in, and not alike by every route
+     * (pgjdbc rounds a half microsecond up, PostgreSQL's text input rounds it to even), so two
+     * values written from one instant could read back a microsecond apart: a rollout then judged
+     * every member its wave had changed as changed before the wave began. Instants that are whole
+     * microseconds are stored as they are, by every route.
+     *
+     * @param clock the time source
+     * @return the same time, in whole microseconds
+     */
+    static Clock storedPrecision(Clock clock) {
+        return Clock.tick(clock, Duration.ofNanos(1_000));
+    }
+
+    private static UseCases useCases(PostgresStorage storage, ServerSettings settings, Clock anyClock,
                                      io.pgfleet.application.port.out.RecordLayerChangeTimingPort layerTimings,
                                      BoundedDocumentParser parser) {
+        Clock clock = storedPrecision(anyClock);
         JwtAccessTokens jwt = new JwtAccessTokens(storage.keys(), settings.accessTokenTtl());
         LimitSettings limits = settings.limits();
         return UseCaseFactory.builder()
