@@ -209,12 +209,20 @@
     const refresh = session.refresh;
     endSession('Logged out.');
     // The page has forgotten the tokens; the server ends the session too, so that they stop working
-    // everywhere (a copy taken from this page included). Its answer changes nothing here.
+    // everywhere (a copy taken from this page included). Should it not answer that it did, the page
+    // says so: the session's tokens then work until they expire.
     if (refresh) {
+      const untold = why => {
+        const m = document.getElementById('login-message');
+        if (m && !session.access) {
+          m.textContent = 'Logged out here, but the server could not be told (' + why + '): this session\'s'
+            + ' tokens stay valid until they expire. Log in and out again to end it.';
+        }
+      };
       fetch('/api/v1/auth/logout', {
         method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refresh_token: refresh }),
         cache: 'no-store', credentials: 'omit', redirect: 'error', keepalive: true
-      }).catch(() => {});
+      }).then(r => { if (r.status !== 204) untold('it answered ' + r.status); }, () => untold('it did not answer'));
     }
   });
 

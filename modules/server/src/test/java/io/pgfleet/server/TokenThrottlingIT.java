@@ -16,8 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Refreshes and logouts whose token is unknown, expired or spent are counted per client address;
- * past the ceiling that address's refreshes and logouts are answered {@code 429} with
- * {@code Retry-After}, unlooked-at, while other addresses go on and successful refreshes, however
+ * past the ceiling that address's refreshes are answered {@code 429} with {@code Retry-After},
+ * unlooked-at (its logouts still end their sessions), while other addresses go on and successful refreshes, however
  * many, are never counted. Loopback has many addresses (127.0.0.0/8): each is a real socket address.
  */
 class TokenThrottlingIT {
@@ -43,15 +43,20 @@ class TokenThrottlingIT {
             assertEquals(i % 2 == 0 ? 401 : 204, r.statusCode(), r.body());
         }
 
-        for (String path : new String[] {"refresh", "logout"}) {
-            HttpResponse<String> refused = post("127.0.0.20", path, "not-a-token-either");
-            assertEquals(429, refused.statusCode(), path + ": " + refused.body());
-            assertTrue(refused.body().contains("too-many-attempts"), refused.body());
-            long retryAfter = Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow());
-            assertTrue(retryAfter >= 1 && retryAfter <= 60, "until the minute ends: " + retryAfter);
-        }
+        HttpResponse<String> refused = post("127.0.0.20", "refresh", "not-a-token-either");
+        assertEquals(429, refused.statusCode(), refused.body());
+        assertTrue(refused.body().contains("too-many-attempts"), refused.body());
+        long retryAfter = Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow());
+        assertTrue(retryAfter >= 1 && retryAfter <= 60, "until the minute ends: " + retryAfter);
         assertEquals(429, post("127.0.0.20", "refresh", heldByTheBadAddress).statusCode(),
                 "a good token from that address is not looked at either");
+
+        // A logout is never refused: someone else's failures behind the same address must not keep a
+        // user from ending their session (which would go on while they believe it over).
+        String sharingTheAddress = refreshToken(login("127.0.0.20"));
+        assertEquals(204, post("127.0.0.20", "logout", "not-a-token-either").statusCode());
+        assertEquals(204, post("127.0.0.20", "logout", sharingTheAddress).statusCode());
+        assertEquals(401, post("127.0.0.21", "refresh", sharingTheAddress).statusCode(), "the session has ended");
 
         HttpResponse<String> refreshed = post("127.0.0.21", "refresh", good);
         assertEquals(200, refreshed.statusCode(), "another address refreshes: " + refreshed.body());

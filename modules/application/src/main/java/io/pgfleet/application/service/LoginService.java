@@ -140,10 +140,7 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase, EndSessio
 
     @Override
     public Ending endSession(String refreshToken, Actor actor) {
-        Optional<Duration> wait = throttle.tokenBlocked(actor.address(), clock.instant());
-        if (wait.isPresent()) {
-            return new Ending.Throttled(wait.get());
-        }
+        // Never refused for the address's failures (see the port): always looked up.
         Optional<RefreshTokenStorePort.EndedSession> ended = refreshToken == null || refreshToken.isBlank()
                 || refreshToken.length() > 200 ? Optional.empty()
                 : refreshTokens.endSession(Secrets.hash(refreshToken), clock.instant());

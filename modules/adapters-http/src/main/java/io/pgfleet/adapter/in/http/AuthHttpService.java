@@ -83,10 +83,6 @@ final class AuthHttpService implements ApiService {
         switch (endSession.endSession(string(body, "refresh_token"), Callers.anonymous(req))) {
             case EndSessionUseCase.Ending.Ended e -> LOG.log(System.Logger.Level.DEBUG, "a session ended by its holder");
             case EndSessionUseCase.Ending.NothingEnded n -> { }
-            case EndSessionUseCase.Ending.Throttled t -> {
-                throttled(res, t.retryAfter(), "too many failed refreshes and logouts from this address");
-                return;
-            }
         }
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
         res.status(Status.NO_CONTENT_204);
@@ -136,8 +132,8 @@ final class AuthHttpService implements ApiService {
         long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
         res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
         new Problem(Status.TOO_MANY_REQUESTS_429, "too-many-attempts", "Too many attempts",
-                "too many failed attempts, or the server is busy checking passwords; nothing was checked,"
-                        + " try again in " + seconds + " s").send(res);
+                "too many failed attempts from this address, or the server is too busy to check more;"
+                        + " nothing was checked, try again in " + seconds + " s").send(res);
     }
 
     /**

@@ -2,8 +2,6 @@ package io.pgfleet.application.port.in;
 
 import io.pgfleet.domain.identity.Actor;
 
-import java.time.Duration;
-import java.util.Objects;
 
 /**
  * Logging out on the server: the session a refresh token belongs to ends, with its refresh tokens
@@ -15,11 +13,13 @@ public interface EndSessionUseCase {
      * Ends the session of a refresh token. Holding the token is the credential, as for a refresh;
      * a token that is unknown, expired or already revoked ends nothing, and says so only by the
      * result (the caller's answer is the same: the session is over either way). Such failures
-     * count towards the caller's address's ceiling, shared with failed refreshes.
+     * count towards the caller's address's ceiling, shared with failed refreshes, but a logout is
+     * never refused for it: it can only end a session, and one user's failures must not keep
+     * another behind the same address from ending theirs.
      *
      * @param refreshToken the token
      * @param actor        who calls, whose address is counted
-     * @return ended, nothing ended, or throttled (the token not even looked up)
+     * @return ended or nothing ended
      */
     Ending endSession(String refreshToken, Actor actor);
 
@@ -33,16 +33,5 @@ public interface EndSessionUseCase {
         record NothingEnded() implements Ending {
         }
 
-        /**
-         * Refused unlooked-at: the caller's address made too many failed refreshes and logouts.
-         *
-         * @param retryAfter how long until its next one is looked up
-         */
-        record Throttled(Duration retryAfter) implements Ending {
-            /** Requires the wait. */
-            public Throttled {
-                Objects.requireNonNull(retryAfter, "retryAfter");
-            }
-        }
     }
 }
