@@ -348,7 +348,8 @@
       const p = new URLSearchParams();
       p.set('limit', String(limit));
       if (selector) p.set('selector', selector);
-      if (show !== 'all') p.set('in_sync', 'false');
+      // Out of sync as the gauge and its alert count it: seen and not in sync (never seen is its own state).
+      if (show !== 'all') { p.set('in_sync', 'false'); p.set('never_seen', 'false'); }
       if (after) p.set('after', after);
       const fleet = await apiJson('GET', '/api/v1/collectors?' + p);
       if (token !== pageToken) return;
@@ -376,7 +377,10 @@
   }
 
   function fleetRow(c) {
-    const sync = [c.in_sync ? h('span', { class: 'badge ok' }, 'in sync') : h('span', { class: 'badge bad' }, 'out of sync'),
+    const state = c.never_seen ? h('span', { class: 'badge info never-seen', title: 'no agent has reported for it yet' }, 'never seen')
+      : c.status_from_backup ? h('span', { class: 'badge warn from-backup', title: 'status restored from a backup; not heard from since' }, 'unknown since restore')
+      : c.in_sync ? h('span', { class: 'badge ok' }, 'in sync') : h('span', { class: 'badge bad' }, 'out of sync');
+    const sync = [state,
       // Not just out of sync: a rollback could not take it back, and nothing will until its own document is fixed.
       c.left_behind ? h('span', { class: 'badge warn left-behind', title: c.left_behind.reason },
         'left on ' + c.left_behind.staged + ' by rollout ' + c.left_behind.rollout) : null];
@@ -1123,7 +1127,7 @@
                   ' ' + reported + '/' + w.members]
               : h('span', { class: 'muted' }, 'no member to wait for')),
             h('td', { class: 'wave-collectors' }, listed.map((c, i) => [i ? ', ' : '', link('#/collector/' + enc(c), c),
-              skipped.has(c) ? h('span', { class: 'muted skipped-mark', title: 'stale when the rollout started: not waited for' }, ' (skipped)') : '']),
+              skipped.has(c) ? h('span', { class: 'muted skipped-mark', title: 'stale or never seen when the rollout started: not waited for' }, ' (skipped)') : '']),
               total > listed.length ? ' … and ' + (total - listed.length) + ' more' : ''));
         }))));
       parts.push(h('h2', null, 'Timeline'), h('table', { id: 'timeline' },

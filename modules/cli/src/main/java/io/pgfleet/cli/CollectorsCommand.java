@@ -25,13 +25,14 @@ final class CollectorsCommand implements Callable<Integer> {
             Output.Column.of("ID", "id"), Output.Column.of("NAME", "name"), Output.Column.of("HOSTNAME", "hostname"),
             Output.Column.of("LABELS", "labels"), Output.Column.of("LATEST", "latest_version"),
             Output.Column.of("APPLIED", "applied_version"), Output.Column.of("STATUS", "apply_status"),
-            Output.Column.of("IN_SYNC", "in_sync"), Output.Column.of("STALE", "stale"), Output.Column.of("REVOKED", "revoked"),
+            Output.Column.of("IN_SYNC", "in_sync"), Output.Column.of("STALE", "stale"),
+            Output.Column.of("NEVER_SEEN", "never_seen"), Output.Column.of("REVOKED", "revoked"),
             Output.Column.of("LAST_SEEN", "last_seen_at"));
 
     @Option(names = "--selector", paramLabel = "K=V[,K=V…]", description = "only collectors with all these labels")
     String selector;
 
-    @Option(names = "--out-of-sync", description = "only collectors that do not run their latest version")
+    @Option(names = "--out-of-sync", description = "only collectors seen that do not run what the server wants (never-seen ones left out)")
     boolean outOfSync;
 
     @Option(names = "--page-size", hidden = true, defaultValue = "" + PAGE_SIZE,
@@ -82,7 +83,10 @@ final class CollectorsCommand implements Callable<Integer> {
                 boolean match = selector.entrySet().stream()
                         .allMatch(e -> c.path("labels").path(e.getKey()).asString("\u0000").equals(e.getValue()));
                 // A collector listed twice (its page boundary moved while paging) is shown once.
-                if (match && (!outOfSync || !c.path("in_sync").asBoolean(true)) && seen.add(c.path("id").asString())) {
+                // Out of sync as the gauge counts it: never-seen collectors are left out on the client, as a
+                // server before never_seen would refuse the parameter.
+                boolean wanted = !outOfSync || !c.path("in_sync").asBoolean(true) && !c.path("never_seen").asBoolean(false);
+                if (match && wanted && seen.add(c.path("id").asString())) {
                     kept.add(c);
                 }
             }

@@ -76,12 +76,12 @@ final class RolloutsCommand implements Callable<Integer> {
                 + (r.path("message").asString().isEmpty() ? "" : ": " + r.path("message").asString()));
         ctx.output().list(r, r.path("waves"), WAVES);
         for (JsonNode w : r.path("waves")) {
-            // Stale members the wave did not wait for: the operator's list of hosts to look at.
+            // Stale and never-seen members the wave did not wait for: the operator's list of hosts to look at.
             List<String> ids = new ArrayList<>();
             w.path("skipped_collectors").forEach(id -> ids.add(id.asString()));
             if (!ids.isEmpty()) {
                 int more = w.path("skipped").asInt() - ids.size();
-                println(ctx, "  wave " + w.path("wave").asInt() + " skipped (stale, not waited for): "
+                println(ctx, "  wave " + w.path("wave").asInt() + " skipped (stale or never seen, not waited for): "
                         + String.join(", ", ids) + (more > 0 ? " and " + more + " more" : ""));
             }
         }

@@ -54,7 +54,7 @@ class CliUnitTest {
                 new java.io.PrintWriter(new java.io.StringWriter(), true));
         ctx.globals(new PgfleetCli.Globals());
         RolloutsCommand.show(ctx, rollout);
-        assertTrue(text.toString().contains("wave 1 skipped (stale, not waited for): db-3, db-4 and 1 more"), text.toString());
+        assertTrue(text.toString().contains("wave 1 skipped (stale or never seen, not waited for): db-3, db-4 and 1 more"), text.toString());
         assertFalse(text.toString().contains("wave 2 skipped"), text.toString());
     }
 

@@ -118,6 +118,7 @@ public final class PgfleetServer implements AutoCloseable {
                 throw new CannotStartException(e.getMessage(), e);
             }
             opened = Optional.of(storage);
+            embedded.filter(EmbeddedDatabase::restoredUnmarked).ifPresent(e -> markRestored(e, storage));
             // A client hanging up in the middle of its headers is counted, not logged per connection.
             IncompleteRequests.install();
             // An error answer after which the connection is closed on purpose is not a warning.
@@ -191,6 +192,19 @@ public final class PgfleetServer implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * The first start on a restored database: every apply status it holds is the backup's, so the
+     * fleet view says so until each collector is heard from again (the database is marked before
+     * the file that asked for it goes: a crash in between only marks it again).
+     */
+    private static void markRestored(EmbeddedDatabase embedded, PostgresStorage storage) {
+        long marked = storage.fleet().markStatusesRestored();
+        embedded.restoreMarked();
+        System.getLogger(PgfleetServer.class.getName()).log(System.Logger.Level.INFO, "first start after a restore: the"
+                + " apply status of " + marked + " collector(s) is the backup's; the fleet view says so, and claims none"
+                + " of them in sync, until each reports or pushes again");
     }
 
     /**

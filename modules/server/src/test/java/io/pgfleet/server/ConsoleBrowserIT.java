@@ -571,7 +571,7 @@ class ConsoleBrowserIT {
         HttpResponse<String> group = admin().postJson("/api/v1/groups", "{\"id\":\"edge\",\"selector\":{\"tier\":\"edge\"}}");
         assertEquals(201, group.statusCode(), group.body());
         Agent.register("edge-canary", "{\"tier\":\"edge\",\"canary\":\"true\"}");
-        // Registered, never reported: stale, so the rollout skips it.
+        // Registered, never reported: never seen, so the rollout skips it.
         String stale = ApiClient.registeredCollector(SERVER.port(), "edge-stale", "{\"tier\":\"edge\"}").subject();
         HttpResponse<String> started = admin().postJson("/api/v1/rollouts", Json.createObjectBuilder().add("layer", "group/edge")
                 .add("document", "[collector]\npush_interval = 25\n").add("waves", Json.createArrayBuilder()

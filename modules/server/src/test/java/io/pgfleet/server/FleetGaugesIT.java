@@ -4,20 +4,31 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import jakarta.json.Json;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+
+import java.io.StringReader;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static io.pgfleet.server.Documents.aDocument;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The fleet gauges on /observe/metrics count a known mix of collectors, one of each state, as
  * stored in real PostgreSQL: in sync, out of sync for each reason, stale by last seen and pull
- * interval, never seen, revoked, decommissioned (not counted at all).
+ * interval, never seen (made known before its agent, configured or not, or registered and never
+ * heard from again: neither stale nor out of sync), in sync with nothing published (it runs the
+ * defaults), revoked, decommissioned (not counted at all); and the fleet view says of each member
+ * what the gauges count it as.
  */
 class FleetGaugesIT {
 
@@ -33,14 +44,24 @@ class FleetGaugesIT {
         ApiClient inSync = configured("gauge-in-sync", aDocument().toml());
         assertEquals(204, report(inSync, 1, "APPLIED", true).statusCode());
         // Out of sync, each for its own reason: a failed apply; the right version with another hash;
-        // an applied version that is no longer the latest; no configuration and never seen.
+        // an applied version that is no longer the latest.
         assertEquals(204, report(configured("gauge-failed", aDocument().toml()), 1, "FAILED", true).statusCode());
         assertEquals(204, report(configured("gauge-drifted", aDocument().toml()), 1, "APPLIED", false).statusCode());
         ApiClient behind = configured("gauge-behind", aDocument().toml());
         assertEquals(204, report(behind, 1, "APPLIED", true).statusCode());
         assertEquals(201, admin.putToml("/api/v1/config/" + behind.subject(), aDocument().pushInterval(2).toml())
                 .statusCode());
+        // Never seen: made known before its agent exists, without and with a configuration; and
+        // registered, then never heard from again.
         assertEquals(201, admin.createCollector("gauge-never-seen").statusCode());
+        assertEquals(201, admin.createCollector("gauge-provisioned").statusCode());
+        assertEquals(201, admin.putToml("/api/v1/config/gauge-provisioned", aDocument().toml()).statusCode());
+        ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"gauge-registered-only\"}");
+        // In sync with nothing published: its agent pushes what it collects with the defaults.
+        ApiClient unconfigured = ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"gauge-unconfigured\"}");
+        assertEquals(202, unconfigured.postJson("/api/v1/metrics/push", "{\"batch_id\":\"gauge-batch\",\"samples\":[{\"name\":\"pg_up\",\"labels\":{},\"value\":1,\"ts\":\""
+                + java.time.Instant.now() + "\"}]}")
+                .statusCode());
         // In sync but stale: last seen an hour ago, three default pull intervals (15 min) past.
         ApiClient quiet = configured("gauge-quiet", aDocument().toml());
         assertEquals(204, report(quiet, 1, "APPLIED", true).statusCode());
@@ -96,18 +117,37 @@ class FleetGaugesIT {
         // The first scrape of this server reads the fleet's counts now, after everything above.
         String text = new ApiClient(SERVER.port()).get("/observe/metrics").body();
         assertEquals(1, value(text, "pgfleet_fleet_query_up"), text);
-        assertEquals(3, value(text, "pgfleet_collectors{state=\"in_sync\"}"), text);
-        assertEquals(4, value(text, "pgfleet_collectors{state=\"out_of_sync\"}"), text);
-        assertEquals(2, value(text, "pgfleet_collectors{state=\"stale\"}"), text);
+        assertEquals(4, value(text, "pgfleet_collectors{state=\"in_sync\"}"), text);
+        assertEquals(3, value(text, "pgfleet_collectors{state=\"out_of_sync\"}"), text);
+        assertEquals(3, value(text, "pgfleet_collectors{state=\"never_seen\"}"), text);
+        assertEquals(1, value(text, "pgfleet_collectors{state=\"stale\"}"), text);
         assertEquals(1, value(text, "pgfleet_collectors{state=\"revoked\"}"), text);
         assertEquals(0, value(text, "pgfleet_collectors{state=\"left_behind\"}"), text);
         assertEquals(5, value(text, "pgfleet_collectors_by_apply_status{status=\"APPLIED\"}"), text);
         assertEquals(1, value(text, "pgfleet_collectors_by_apply_status{status=\"FAILED\"}"), text);
-        assertEquals(1, value(text, "pgfleet_collectors_by_apply_status{status=\"none\"}"), text);
-        // The fleet view, read member by member, agrees with the counts.
-        String outOfSync = admin.get("/api/v1/collectors?in_sync=false").body();
-        for (String name : java.util.List.of("gauge-failed", "gauge-drifted", "gauge-behind", "gauge-never-seen")) {
+        assertEquals(4, value(text, "pgfleet_collectors_by_apply_status{status=\"none\"}"), text);
+        // The fleet view, read member by member, says of each what the gauges count it as.
+        JsonArray fleet = Json.createReader(new StringReader(admin.get("/api/v1/collectors").body())).readObject()
+                .getJsonArray("collectors");
+        Map<String, String> states = new TreeMap<>();
+        for (JsonObject c : fleet.getValuesAs(JsonObject.class)) {
+            states.put(c.getString("name"), c.getBoolean("revoked") ? "revoked"
+                    : (c.getBoolean("never_seen") ? "never_seen" : c.getBoolean("in_sync") ? "in_sync" : "out_of_sync")
+                    + (c.getBoolean("stale") ? "+stale" : ""));
+        }
+        assertEquals(new TreeMap<>(Map.ofEntries(Map.entry("gauge-in-sync", "in_sync"),
+                Map.entry("gauge-failed", "out_of_sync"), Map.entry("gauge-drifted", "out_of_sync"),
+                Map.entry("gauge-behind", "out_of_sync"), Map.entry("gauge-never-seen", "never_seen"),
+                Map.entry("gauge-provisioned", "never_seen"), Map.entry("gauge-registered-only", "never_seen"),
+                Map.entry("gauge-unconfigured", "in_sync"), Map.entry("gauge-quiet", "in_sync+stale"),
+                Map.entry("gauge-slow", "in_sync"), Map.entry("gauge-revoked", "revoked"))), states);
+        // What the out_of_sync alert points at: the collectors seen and not in sync, none never seen.
+        String outOfSync = admin.get("/api/v1/collectors?in_sync=false&never_seen=false").body();
+        for (String name : java.util.List.of("gauge-failed", "gauge-drifted", "gauge-behind")) {
             assertTrue(outOfSync.contains("\"" + name + "\""), name + " in " + outOfSync);
+        }
+        for (String name : java.util.List.of("gauge-never-seen", "gauge-provisioned", "gauge-unconfigured")) {
+            assertFalse(outOfSync.contains("\"" + name + "\""), name + " in " + outOfSync);
         }
     }
 }

@@ -334,7 +334,7 @@ class RolloutsIT {
             assertEquals(stale.stream().sorted().toList(), problem.getJsonArray("skipped_collectors")
                     .getValuesAs(jakarta.json.JsonString.class).stream().map(jakarta.json.JsonString::getString).sorted()
                     .toList());
-            assertTrue(problem.getString("detail").contains("3 stale members skipped"), r.body());
+            assertTrue(problem.getString("detail").contains("3 stale or never-seen members skipped"), r.body());
         }
         assertEquals(List.of(), sources("/api/v1/groups/allstale/config"), "nothing was staged by the refusal");
         HttpResponse<String> list = admin.get("/api/v1/rollouts?limit=100");

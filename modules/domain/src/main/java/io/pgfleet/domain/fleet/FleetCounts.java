@@ -4,36 +4,37 @@ import java.util.List;
 
 /**
  * How many collectors of the fleet (decommissioned ones left out) are in each state: what the
- * fleet gauges show. Revoked collectors are counted only as revoked; every other one is either in
- * sync or out of sync, may also be stale, and has exactly one apply status (none when it never
- * reported).
+ * fleet gauges show. Revoked collectors are counted only as revoked; every other one is exactly one
+ * of in sync, out of sync and never seen, may also be stale (when seen), and has exactly one apply
+ * status (none when it never reported).
  *
- * @param inSync    not revoked, and running its latest effective revision ({@link FleetMember#inSync()})
- * @param outOfSync not revoked, and not in sync
- * @param stale     not revoked, and not seen for three pull intervals, or never seen
+ * @param inSync    not revoked, and running what the server wants ({@link FleetMember#inSync()})
+ * @param outOfSync not revoked, seen, and not in sync ({@link FleetMember#outOfSync()})
+ * @param stale     not revoked, seen, and not seen for three pull intervals since
+ * @param neverSeen not revoked, and never seen ({@link FleetMember#neverSeen()})
  * @param revoked   revoked
  * @param applied   not revoked, whose last apply report says APPLIED
  * @param failed    not revoked, whose last apply report says FAILED
  * @param noReport  not revoked, that never sent an apply report
  * @param leftBehind not revoked, that a rolled-back rollout could not take back ({@link FleetMember#leftBehind()})
  */
-public record FleetCounts(long inSync, long outOfSync, long stale, long revoked, long applied, long failed,
-                          long noReport, long leftBehind) {
+public record FleetCounts(long inSync, long outOfSync, long stale, long neverSeen, long revoked, long applied,
+                          long failed, long noReport, long leftBehind) {
 
     /** Requires counts that add up: each collector not revoked is counted once by sync state and once by apply status. */
     public FleetCounts {
-        if (inSync < 0 || outOfSync < 0 || stale < 0 || revoked < 0 || applied < 0 || failed < 0 || noReport < 0
-                || leftBehind < 0) {
+        if (inSync < 0 || outOfSync < 0 || stale < 0 || neverSeen < 0 || revoked < 0 || applied < 0 || failed < 0
+                || noReport < 0 || leftBehind < 0) {
             throw new IllegalArgumentException("a count cannot be negative");
         }
-        if (inSync + outOfSync != applied + failed + noReport) {
-            throw new IllegalArgumentException("collectors by sync state (" + (inSync + outOfSync)
+        if (inSync + outOfSync + neverSeen != applied + failed + noReport) {
+            throw new IllegalArgumentException("collectors by sync state (" + (inSync + outOfSync + neverSeen)
                     + ") and by apply status (" + (applied + failed + noReport) + ") must be the same collectors");
         }
         if (stale > inSync + outOfSync) {
-            throw new IllegalArgumentException("more stale collectors than collectors not revoked");
+            throw new IllegalArgumentException("more stale collectors than collectors seen and not revoked");
         }
-        if (leftBehind > inSync + outOfSync) {
+        if (leftBehind > inSync + outOfSync + neverSeen) {
             throw new IllegalArgumentException("more collectors left behind than collectors not revoked");
         }
     }
@@ -45,18 +46,21 @@ public record FleetCounts(long inSync, long outOfSync, long stale, long revoked,
      * @return its counts
      */
     public static FleetCounts of(List<FleetMember> fleet) {
-        long inSync = 0, outOfSync = 0, stale = 0, revoked = 0, applied = 0, failed = 0, none = 0, left = 0;
+        long inSync = 0, outOfSync = 0, stale = 0, neverSeen = 0, revoked = 0, applied = 0, failed = 0, none = 0;
+        long left = 0;
         for (FleetMember m : fleet) {
             if (m.collector().revoked()) {
                 revoked++;
                 continue;
             }
-            if (m.inSync()) {
+            if (m.neverSeen()) {
+                neverSeen++;
+            } else if (m.inSync()) {
                 inSync++;
             } else {
                 outOfSync++;
             }
-            if (m.stale() || m.lastSeenAt().isEmpty()) {
+            if (m.stale()) {
                 stale++;
             }
             if (m.leftBehind().isPresent()) {
@@ -71,6 +75,6 @@ public record FleetCounts(long inSync, long outOfSync, long stale, long revoked,
                 }
             }
         }
-        return new FleetCounts(inSync, outOfSync, stale, revoked, applied, failed, none, left);
+        return new FleetCounts(inSync, outOfSync, stale, neverSeen, revoked, applied, failed, none, left);
     }
 }

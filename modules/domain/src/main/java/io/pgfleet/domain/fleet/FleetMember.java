@@ -18,7 +18,8 @@ import java.util.Optional;
  * @param lastAttempted  the version of its last attempt, 0 when none
  * @param hashAgrees     false when the configuration hash the collector reported differs from the
  *                       server's hash of its effective configuration (true when either is unknown)
- * @param stale          whether it has not been seen for three pull intervals
+ * @param stale          whether it was seen, but not for three pull intervals (a collector never seen is
+ *                       {@link #neverSeen() never seen}, not stale)
  * @param allowances     what its host allows a configuration to use, as last reported
  * @param agentVersion   the agent's version from its last report, empty when unknown
  * @param facts          what its agent last said the host can run, empty when it never said
@@ -26,12 +27,15 @@ import java.util.Optional;
  *                       configuration was published with {@code force}; empty otherwise
  * @param leftBehind     the rolled-back rollout whose staged version its effective revision still
  *                       names, when a rollback could not take it back
+ * @param fromBackup     whether its apply status (applied version, status, hash) is the one a restore of
+ *                       the server's database brought back and it was not seen since: what it runs
+ *                       now is not known, so it is not {@link #inSync() in sync}
  */
 public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int latestVersion, int appliedVersion,
                           Optional<ApplyStatus> lastStatus, String lastError, int lastAttempted, boolean hashAgrees,
                           boolean stale, Optional<HostAllowances> allowances, String agentVersion,
                           Optional<HostFacts> facts, java.util.List<CapabilityGap> gaps,
-                          Optional<LeftBehind> leftBehind) {
+                          Optional<LeftBehind> leftBehind, boolean fromBackup) {
 
     /**
      * A member without facts or gaps.
@@ -52,7 +56,7 @@ public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int
                        Optional<ApplyStatus> lastStatus, String lastError, int lastAttempted, boolean hashAgrees,
                        boolean stale, Optional<HostAllowances> allowances, String agentVersion) {
         this(collector, lastSeenAt, latestVersion, appliedVersion, lastStatus, lastError, lastAttempted, hashAgrees,
-                stale, allowances, agentVersion, Optional.empty(), java.util.List.of(), Optional.empty());
+                stale, allowances, agentVersion, Optional.empty(), java.util.List.of(), Optional.empty(), false);
     }
 
     /** Requires every part. */
@@ -69,11 +73,37 @@ public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int
     }
 
     /**
-     * Whether the collector runs its latest configuration.
+     * Whether no agent has ever reported or pushed for the collector (made known before its agent
+     * exists, or registered and gone before its first report). Such a collector is neither stale
+     * nor out of sync: there is nothing yet to be silent about or to drift from.
      *
-     * @return true when it applied the latest effective revision and runs what the server computed for it
+     * @return true when it was never seen
+     */
+    public boolean neverSeen() {
+        return lastSeenAt.isEmpty();
+    }
+
+    /**
+     * Whether the collector runs what the server wants it to run.
+     *
+     * @return true when it was seen and either applied the latest effective revision (and runs what the
+     *         server computed for it) or has nothing published, so runs the defaults the server wants;
+     *         false while its status is {@link #fromBackup() from a backup}
      */
     public boolean inSync() {
-        return latestVersion > 0 && appliedVersion == latestVersion && hashAgrees;
+        if (neverSeen() || fromBackup) {
+            return false;
+        }
+        return latestVersion == 0 || appliedVersion == latestVersion && hashAgrees;
+    }
+
+    /**
+     * Whether the collector was seen and does not run what the server wants it to run: the
+     * condition the {@code out_of_sync} gauge counts and its alert is about.
+     *
+     * @return true when seen and not {@link #inSync() in sync}
+     */
+    public boolean outOfSync() {
+        return !neverSeen() && !inSync();
     }
 }

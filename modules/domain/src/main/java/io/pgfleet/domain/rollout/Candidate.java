@@ -10,7 +10,7 @@ import java.util.Objects;
  *
  * @param id     the collector
  * @param labels its labels (for selector waves)
- * @param stale  whether it has not been seen for three pull intervals (or never): skipped
+ * @param stale  whether it is stale or never seen (as the fleet view says): skipped
  */
 public record Candidate(CollectorId id, Map<String, String> labels, boolean stale) {
     /** Copies the labels. */

@@ -104,7 +104,7 @@ public record Rollout(RolloutId id, LayerId layer, ConfigVersion stagedVersion, 
                 new TimelineEvent(now, "started", "rollout of " + layer.source(staged.value()) + " started by " + by
                         + " in " + plan.size() + (plan.size() == 1 ? " wave" : " waves") + " over "
                         + members(plan.stream().mapToInt(w -> w.members().size()).sum())
-                        + (skipped > 0 ? ", " + skipped + (skipped == 1 ? " stale member" : " stale members")
+                        + (skipped > 0 ? ", " + skipped + (skipped == 1 ? " stale or never-seen member" : " stale or never-seen members")
                         + " skipped" : "")),
                 r.waveStarted(now)));
     }

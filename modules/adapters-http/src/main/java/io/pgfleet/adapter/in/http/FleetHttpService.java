@@ -66,12 +66,8 @@ final class FleetHttpService implements ApiService {
     static final int MAX_PAGE = 5000;
 
     private void fleet(ServerRequest req, ServerResponse res) {
-        Optional<Boolean> inSync = switch (QueryParams.text(req, "in_sync")) {
-            case "" -> Optional.empty();
-            case "true" -> Optional.of(true);
-            case "false" -> Optional.of(false);
-            default -> throw new ApiException(Problem.badRequest("in_sync is true or false"));
-        };
+        Optional<Boolean> inSync = flag(req, "in_sync");
+        Optional<Boolean> neverSeen = flag(req, "never_seen");
         io.pgfleet.domain.layer.LabelSelector selector;
         try {
             selector = io.pgfleet.domain.layer.LabelSelector.parse(QueryParams.text(req, "selector"));
@@ -87,6 +83,7 @@ final class FleetHttpService implements ApiService {
         // Keyset paging by id: the fleet view is ordered by id.
         for (FleetMember m : query.fleet()) {
             if (inSync.isPresent() && inSync.get() != m.inSync()
+                    || neverSeen.isPresent() && neverSeen.get() != m.neverSeen()
                     || m.collector().id().value().compareTo(after) <= 0
                     || !selector.matches(m.collector().labels())) {
                 continue;
@@ -117,6 +114,8 @@ final class FleetHttpService implements ApiService {
             o.add("apply_error", m.lastError())
                     .add("in_sync", m.inSync())
                     .add("stale", m.stale())
+                    .add("never_seen", m.neverSeen())
+                    .add("status_from_backup", m.fromBackup())
                     .add("revoked", m.collector().revoked());
             m.allowances().ifPresentOrElse(a -> o.add("allow_lists", Json.createObjectBuilder()
                     .add("password_dirs", Json.createArrayBuilder(a.passwordDirs()))
@@ -134,13 +133,24 @@ final class FleetHttpService implements ApiService {
             String next = "/api/v1/collectors?limit=" + limit + "&after=" + last
                     + (selector.labels().isEmpty() ? "" : "&selector=" + java.net.URLEncoder.encode(selector.toString(),
                             java.nio.charset.StandardCharsets.UTF_8))
-                    + inSync.map(b -> "&in_sync=" + b).orElse("");
+                    + inSync.map(b -> "&in_sync=" + b).orElse("")
+                    + neverSeen.map(b -> "&never_seen=" + b).orElse("");
             body.add("next", next);
             res.header(HeaderNames.LINK, "<" + next + ">; rel=\"next\"");
         } else {
             body.addNull("next");
         }
         Jsons.send(req, res, body.build());
+    }
+
+    /** A filter of the fleet view that is true, false or absent. */
+    private static Optional<Boolean> flag(ServerRequest req, String name) {
+        return switch (QueryParams.text(req, name)) {
+            case "" -> Optional.empty();
+            case "true" -> Optional.of(true);
+            case "false" -> Optional.of(false);
+            default -> throw new ApiException(Problem.badRequest(name + " is true or false"));
+        };
     }
 
     private void report(ServerRequest req, ServerResponse res) {

@@ -135,9 +135,10 @@ public final class HttpMetrics {
         for (ApplyStatus s : ApplyStatus.values()) {
             applyReport(s, 0);
         }
-        for (String state : List.of("in_sync", "out_of_sync", "stale", "revoked", "left_behind")) {
+        for (String state : List.of("in_sync", "out_of_sync", "never_seen", "stale", "revoked", "left_behind")) {
             collectorGauge("pgfleet_collectors", "state", state,
-                    "Collectors by state (in_sync, out_of_sync, stale = not seen for three pull intervals or never, revoked,"
+                    "Collectors by state (in_sync, out_of_sync and never_seen: each collector not revoked is one of"
+                            + " them; stale = seen, but not for three pull intervals; revoked;"
                             + " left_behind = still on a rolled-back rollout's staged version); "
                             + "from the fleet snapshot (pgfleet_fleet_snapshot_age_seconds)");
         }
@@ -233,6 +234,7 @@ public final class HttpMetrics {
         set("pgfleet_collectors", "in_sync", counts.inSync());
         set("pgfleet_collectors", "out_of_sync", counts.outOfSync());
         set("pgfleet_collectors", "stale", counts.stale());
+        set("pgfleet_collectors", "never_seen", counts.neverSeen());
         set("pgfleet_collectors", "revoked", counts.revoked());
         set("pgfleet_collectors", "left_behind", counts.leftBehind());
         set("pgfleet_collectors_by_apply_status", "APPLIED", counts.applied());

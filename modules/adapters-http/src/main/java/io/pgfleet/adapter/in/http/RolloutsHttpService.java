@@ -128,15 +128,16 @@ final class RolloutsHttpService implements ApiService {
     }
 
     /**
-     * The answer when a wave would pass without testing anything, naming the stale members it would
+     * The answer when a wave would pass without testing anything, naming the stale and never-seen members it would
      * have had so that the operator knows whom to wait for.
      */
     private static Problem emptyWave(LayerId layer, WavePlan.UntestedWave w) {
         List<CollectorId> stale = w.stale();
-        String named = stale.isEmpty() ? "" : " (" + stale.size() + (stale.size() == 1 ? " stale member" : " stale members")
+        String named = stale.isEmpty() ? "" : " (" + stale.size() + (stale.size() == 1 ? " stale or never-seen member"
+                : " stale or never-seen members")
                 + " skipped: " + String.join(", ", stale.stream().limit(5).map(CollectorId::value).toList())
                 + (stale.size() > 5 ? ", …" : "") + ")";
-        String why = "wave " + w.wave() + " reaches no member of " + layer.label() + " that is not stale" + named;
+        String why = "wave " + w.wave() + " reaches no member of " + layer.label() + " that is seen and not stale" + named;
         String then = w.wave() == 1
                 ? ", so the rollout would pass every wave at once and send the version untested to every member;"
                 + " nothing was stored. Start it once members report again, or publish it to every member with a"

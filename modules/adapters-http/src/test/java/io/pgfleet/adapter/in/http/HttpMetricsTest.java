@@ -46,7 +46,7 @@ class HttpMetricsTest {
     private final AtomicInteger reads = new AtomicInteger();
     private final Supplier<FleetCounts> fleet = () -> {
         reads.incrementAndGet();
-        return new FleetCounts(0, 0, 0, 0, 0, 0, 0, 0);
+        return new FleetCounts(0, 0, 0, 0, 0, 0, 0, 0, 0);
     };
 
     private double gauge(String name) {

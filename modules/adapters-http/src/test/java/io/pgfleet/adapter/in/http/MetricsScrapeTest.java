@@ -39,7 +39,7 @@ class MetricsScrapeTest {
         @Override
         public FleetCounts counts() {
             countReads.incrementAndGet();
-            return new FleetCounts(3, 4, 2, 1, 5, 1, 1, 1);
+            return new FleetCounts(3, 4, 2, 1, 1, 5, 2, 1, 1);
         }
 
         @Override
@@ -73,9 +73,10 @@ class MetricsScrapeTest {
         assertEquals(3, gauge(registry, "pgfleet_collectors", "state", "in_sync"));
         assertEquals(4, gauge(registry, "pgfleet_collectors", "state", "out_of_sync"));
         assertEquals(2, gauge(registry, "pgfleet_collectors", "state", "stale"));
+        assertEquals(1, gauge(registry, "pgfleet_collectors", "state", "never_seen"));
         assertEquals(1, gauge(registry, "pgfleet_collectors", "state", "revoked"));
         assertEquals(5, gauge(registry, "pgfleet_collectors_by_apply_status", "status", "APPLIED"));
-        assertEquals(1, gauge(registry, "pgfleet_collectors_by_apply_status", "status", "FAILED"));
+        assertEquals(2, gauge(registry, "pgfleet_collectors_by_apply_status", "status", "FAILED"));
         assertEquals(1, gauge(registry, "pgfleet_collectors_by_apply_status", "status", "none"));
     }
 

@@ -305,6 +305,9 @@ public final class DatabaseBackup {
                     try (EmbeddedDatabase db = EmbeddedDatabase.start(staging)) {
                         summary = load(db.settings(1), zip, manifest, version, tables, file);
                     }
+                    // Moved into place with the cluster: the first start on it marks the apply statuses
+                    // as restored (after migrating, whatever schema version the backup had).
+                    EmbeddedDatabase.markRestored(staging);
                     return summary.keptAs(swap(absolute, staging));
                 } finally {
                     deleteTree(staging);

@@ -29,6 +29,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -658,6 +659,40 @@ public final class EmbeddedDatabase implements AutoCloseable {
             } catch (IOException ignored) {
                 // the lock goes with the channel; nothing else to undo
             }
+        }
+    }
+
+    /** In a cluster a restore made, until the first server start on it marked its apply statuses. */
+    static final String RESTORED_MARK = "pgfleet-restored";
+
+    /**
+     * Marks the cluster under {@code dataDirectory/postgres} as made by a restore.
+     *
+     * @param dataDirectory the data directory holding the restored cluster
+     * @throws IOException when the mark cannot be written
+     */
+    static void markRestored(Path dataDirectory) throws IOException {
+        Files.writeString(dataDirectory.resolve("postgres").resolve(RESTORED_MARK), Instant.now() + "\n");
+    }
+
+    /**
+     * Whether this cluster was made by a restore whose apply statuses were not marked yet.
+     *
+     * @return true until {@link #restoreMarked()}
+     */
+    public boolean restoredUnmarked() {
+        return Files.isRegularFile(pgData.resolve(RESTORED_MARK));
+    }
+
+    /**
+     * Forgets that this cluster was restored: its apply statuses are marked (in the database, so
+     * a crash before this only marks them again).
+     */
+    public void restoreMarked() {
+        try {
+            Files.deleteIfExists(pgData.resolve(RESTORED_MARK));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + pgData.resolve(RESTORED_MARK), e);
         }
     }
 

@@ -43,30 +43,40 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
             AND position(', ' || r.layer || '@' || r.staged_version || ', ' IN ', ' || e.sources || ', ') > 0""";
 
     /*
+     * The collector's apply status is the one a restore brought back and it was not seen since:
+     * what its agent runs is not known (it may have applied later versions than the backup's).
+     */
+    private static final String FROM_BACKUP = "s.restored_at IS NOT NULL AND (c.last_seen_at IS NULL"
+            + " OR c.last_seen_at < s.restored_at)";
+
+    /*
      * The fleet's counts in one row: each condition is the one loadFleet() reads per collector
-     * (hash_agrees, stale, latest and applied versions), so the counts mean what FleetCounts.of
+     * (hash_agrees, stale, from_backup, latest and applied versions), so the counts mean what FleetCounts.of
      * computes over the fleet view, without sending (and mapping) a row per collector.
      */
     private static final String COUNT_QUERY = """
             SELECT count(*) FILTER (WHERE revoked) AS revoked,
-                   count(*) FILTER (WHERE NOT revoked AND in_sync) AS in_sync,
-                   count(*) FILTER (WHERE NOT revoked AND NOT in_sync) AS out_of_sync,
+                   count(*) FILTER (WHERE NOT revoked AND seen AND in_sync) AS in_sync,
+                   count(*) FILTER (WHERE NOT revoked AND seen AND NOT in_sync) AS out_of_sync,
                    count(*) FILTER (WHERE NOT revoked AND stale) AS stale,
+                   count(*) FILTER (WHERE NOT revoked AND NOT seen) AS never_seen,
                    count(*) FILTER (WHERE NOT revoked AND last_status = 'APPLIED') AS applied,
                    count(*) FILTER (WHERE NOT revoked AND last_status = 'FAILED') AS failed,
                    count(*) FILTER (WHERE NOT revoked AND last_status IS NULL) AS no_report,
                    count(*) FILTER (WHERE NOT revoked AND left_behind) AS left_behind
-            FROM (SELECT c.revoked_at IS NOT NULL AS revoked,
-                         (coalesce(e.revision, 0) > 0 AND coalesce(s.applied_version, 0) = e.revision
-                             AND (s.effective_sha256 IS NULL OR e.effective_sha256 IS NULL
-                                  OR s.effective_sha256 = e.effective_sha256)) AS in_sync,
-                         (c.last_seen_at IS NULL OR c.last_seen_at
+            FROM (SELECT c.revoked_at IS NOT NULL AS revoked, c.last_seen_at IS NOT NULL AS seen,
+                         (coalesce(e.revision, 0) = 0
+                             OR coalesce(s.applied_version, 0) = e.revision
+                                AND (s.effective_sha256 IS NULL OR e.effective_sha256 IS NULL
+                                     OR s.effective_sha256 = e.effective_sha256))
+                             AND NOT coalesce({from_backup}, false) AS in_sync,
+                         (c.last_seen_at IS NOT NULL AND c.last_seen_at
                              < now() - make_interval(secs => 3 * coalesce(e.pull_interval_s, 300))) AS stale,
                          s.last_status,
                          EXISTS (SELECT 1 FROM rollouts r WHERE %s) AS left_behind
                   FROM collectors c LEFT JOIN collector_status s ON s.collector_id = c.id
                   LEFT JOIN effective_configs e ON e.collector_id = c.id
-                  WHERE c.decommissioned_at IS NULL) m""".formatted(LEFT_BEHIND);
+                  WHERE c.decommissioned_at IS NULL) m""".formatted(LEFT_BEHIND).replace("{from_backup}", FROM_BACKUP);
 
     /** How long a push waits for one of the connections sample ingest may take: the pool's own wait. */
     static final long INGEST_WAIT_MILLIS = 5_000;
@@ -129,7 +139,8 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                                 reported_at = excluded.reported_at,
                                 allow_lists = coalesce(excluded.allow_lists, s.allow_lists),
                                 agent_version = excluded.agent_version,
-                                facts = coalesce(excluded.facts, s.facts)""",
+                                facts = coalesce(excluded.facts, s.facts),
+                                restored_at = NULL""",
                     r.collectorId().value(), r.status().name(), r.version(), r.version(), r.status().name(), r.error(),
                     r.effectiveSha256(), Rows.timestamp(r.reportedAt()),
                     r.allowances().map(FleetPersistenceAdapter::json).orElse(null), r.agentVersion(),
@@ -216,7 +227,8 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                                coalesce(s.agent_version, '') AS agent_version,
                                coalesce(s.facts::text, '') AS facts,
                                coalesce(s.capability_gaps::text, '') AS capability_gaps,
-                               coalesce(lb.rollout, 0) AS left_behind_rollout, coalesce(lb.staged, '') AS left_behind_staged
+                               coalesce(lb.rollout, 0) AS left_behind_rollout, coalesce(lb.staged, '') AS left_behind_staged,
+                               coalesce({from_backup}, false) AS from_backup
                         FROM collectors c LEFT JOIN collector_status s ON s.collector_id = c.id
                         LEFT JOIN effective_configs e ON e.collector_id = c.id
                         LEFT JOIN LATERAL (
@@ -224,7 +236,7 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                             FROM rollouts r WHERE %s
                             ORDER BY r.id DESC LIMIT 1) lb ON true
                         WHERE c.decommissioned_at IS NULL
-                        ORDER BY c.id""".formatted(LEFT_BEHIND))
+                        ORDER BY c.id""".formatted(LEFT_BEHIND).replace("{from_backup}", FROM_BACKUP))
                 .map(FleetPersistenceAdapter::member).toList());
     }
 
@@ -232,8 +244,8 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
     public FleetCounts countFleet() {
         return Rows.guard("counting the fleet", () -> db.execute().get(COUNT_QUERY)
                 .map(r -> new FleetCounts(count(r, "in_sync"), count(r, "out_of_sync"), count(r, "stale"),
-                        count(r, "revoked"), count(r, "applied"), count(r, "failed"), count(r, "no_report"),
-                        count(r, "left_behind")))
+                        count(r, "never_seen"), count(r, "revoked"), count(r, "applied"), count(r, "failed"),
+                        count(r, "no_report"), count(r, "left_behind")))
                 .orElseThrow());
     }
 
@@ -254,7 +266,20 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                 FactsJson.facts(Rows.text(row, "facts")), FactsJson.gaps(Rows.text(row, "capability_gaps")),
                 Rows.integer(row, "left_behind_rollout") == 0 ? Optional.empty()
                         : Optional.of(new LeftBehind(Rows.integer(row, "left_behind_rollout"),
-                        Rows.text(row, "left_behind_staged"))));
+                        Rows.text(row, "left_behind_staged"))),
+                row.column("from_backup").get(Boolean.class));
+    }
+
+    /**
+     * Marks every collector's apply status as brought back by a restore, at the first start on the
+     * restored database: until each collector reports or pushes again, the fleet view says so and
+     * claims none of them in sync.
+     *
+     * @return how many statuses were marked
+     */
+    public long markStatusesRestored() {
+        return Rows.guard("marking restored apply statuses",
+                () -> db.execute().update("UPDATE collector_status SET restored_at = now()"));
     }
 
     @Override

@@ -394,8 +394,8 @@ public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRo
             if (ids.isEmpty()) {
                 return out;
             }
-            // As the fleet view says stale (three pull intervals), and never seen counts as stale too:
-            // an agent that never came cannot be waited for.
+            // The fleet view's stale (seen, not for three pull intervals) and never_seen: an agent that
+            // went silent or never came cannot be waited for.
             tx.query("""
                             SELECT c.id FROM collectors c LEFT JOIN effective_configs e ON e.collector_id = c.id
                             WHERE c.id IN (SELECT jsonb_array_elements_text(?::jsonb))
