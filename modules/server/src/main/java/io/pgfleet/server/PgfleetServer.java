@@ -345,7 +345,8 @@ public final class PgfleetServer implements AutoCloseable {
                                      io.pgfleet.application.port.out.RecordLayerChangeTimingPort layerTimings,
                                      BoundedDocumentParser parser) {
         Clock clock = storedPrecision(anyClock);
-        JwtAccessTokens jwt = new JwtAccessTokens(storage.keys(), settings.accessTokenTtl());
+        JwtAccessTokens jwt = new JwtAccessTokens(storage.keys(), settings.accessTokenTtl(),
+                settings.security().accessTokenClockSkew());
         LimitSettings limits = settings.limits();
         return UseCaseFactory.builder()
                 .loadCollector(storage.collectors()).saveCollector(storage.collectors())

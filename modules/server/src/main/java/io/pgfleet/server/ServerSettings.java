@@ -47,6 +47,7 @@ import java.util.Set;
  *   <tr><td>retention_keep_versions</td><td>PGFLEET_RETENTION_KEEP_VERSIONS</td><td>1000 (newest versions of each configuration; 0 keeps all)</td></tr>
  *   <tr><td>retention_audit_days</td><td>PGFLEET_RETENTION_AUDIT_DAYS</td><td>400 (0 keeps every entry)</td></tr>
  *   <tr><td>refresh_reuse_grace</td><td>PGFLEET_REFRESH_REUSE_GRACE</td><td>30 (seconds, 0..300)</td></tr>
+ *   <tr><td>access_token_clock_skew</td><td>PGFLEET_ACCESS_TOKEN_CLOCK_SKEW</td><td>30 (seconds, 0..300)</td></tr>
  *   <tr><td>rollout_tick_ms</td><td>PGFLEET_ROLLOUT_TICK_MS</td><td>1000 (how often rollouts are driven)</td></tr>
  *   <tr><td>rollout_lease</td><td>PGFLEET_ROLLOUT_LEASE</td><td>15 (seconds; another instance takes over after)</td></tr>
  *   <tr><td>instance_name</td><td>PGFLEET_INSTANCE_NAME</td><td>host.pid.random</td></tr>
@@ -88,7 +89,8 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
             "retention_keep_versions", "retention_audit_days",
             "max_connections", "idle_timeout", "watches_per_collector", "trusted_proxies", "hash_threads", "hash_queue",
             "login_free_failures", "login_failures_per_address", "token_failures_per_address", "parse_slots", "parse_queue",
-            "sample_rate_per_minute", "sample_burst", "refresh_reuse_grace", "rollout_tick_ms", "rollout_lease",
+            "sample_rate_per_minute", "sample_burst", "refresh_reuse_grace", "access_token_clock_skew", "rollout_tick_ms",
+            "rollout_lease",
             "instance_name", "warmup_rounds", "db_statement_timeout");
 
     /**
@@ -327,8 +329,14 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
             throw new IllegalArgumentException("refresh_reuse_grace (PGFLEET_REFRESH_REUSE_GRACE) must be 0.."
                     + SecuritySettings.MAX_REUSE_GRACE.toSeconds() + " seconds, got " + grace);
         }
+        int skew = integer(file, env, "access_token_clock_skew", "PGFLEET_ACCESS_TOKEN_CLOCK_SKEW",
+                (int) sd.accessTokenClockSkew().toSeconds());
+        if (skew < 0 || skew > SecuritySettings.MAX_CLOCK_SKEW.toSeconds()) {
+            throw new IllegalArgumentException("access_token_clock_skew (PGFLEET_ACCESS_TOKEN_CLOCK_SKEW) must be 0.."
+                    + SecuritySettings.MAX_CLOCK_SKEW.toSeconds() + " seconds, got " + skew);
+        }
         SecuritySettings security = new SecuritySettings(sd.refreshTokenTtl(), sd.enrolmentTokenTtl(),
-                Duration.ofSeconds(grace));
+                Duration.ofSeconds(grace), Duration.ofSeconds(skew));
         LimitSettings d = LimitSettings.defaults();
         LimitSettings limits = new LimitSettings(
                 integer(file, env, "max_connections", "PGFLEET_MAX_CONNECTIONS", d.maxConnections()),

@@ -32,6 +32,13 @@ class AgentResilienceIT {
      * agent's watch, so that waiting for the watch to end instead fails.
      */
     private static final Duration HANG_UP_ACTS = Duration.ofSeconds(10);
+    /** The shortest access tokens a server issues. */
+    private static final Duration TOKEN_TTL = Duration.ofSeconds(10);
+    /**
+     * The clock skew the token tests' server allows: an expired token is refused 2 s after its
+     * expiry instead of the default 30 s, so those tests wait for the refresh that long less.
+     */
+    private static final Duration TOKEN_SKEW = Duration.ofSeconds(2);
 
     @TempDir
     Path dir;
@@ -56,9 +63,23 @@ class AgentResilienceIT {
         }
     }
 
+    /** The server's settings with the shortest tokens, refused soon after they expire. */
+    private ServerSettings shortLivedTokens() {
+        return settings.withAccessTokenTtl(TOKEN_TTL).withSecurity(settings.security().withAccessTokenClockSkew(TOKEN_SKEW));
+    }
+
     private String startAgentWithConfig(AgentProcess agent, ApiClient admin) throws Exception {
+        return startAgentWithConfig(agent, () -> admin);
+    }
+
+    /**
+     * With the administrator logged in only once the agent has registered: on a server whose tokens
+     * are refused 12 s after they are issued, an agent starting slowly would outlive a token taken before.
+     */
+    private String startAgentWithConfig(AgentProcess agent, java.util.concurrent.Callable<ApiClient> loggedIn) throws Exception {
         int line = agent.await("registered as collector ", SOON);
         String id = agent.output().lines().skip(line).findFirst().orElseThrow().replaceAll(".*registered as collector ", "").trim();
+        ApiClient admin = loggedIn.call();
         assertEquals(201, admin.putToml("/api/v1/config/" + id, monitoring(db).pgStats(false, 60).sysstatEvery(1).toml()).statusCode());
         agent.await("applied configuration version 1 ", SOON);
         return id;
@@ -165,13 +186,12 @@ class AgentResilienceIT {
 
     @Test
     void anExpiredAccessTokenIsRefreshedAndWorkContinues() throws Exception {
-        server = PgfleetServer.start(settings.withAccessTokenTtl(Duration.ofSeconds(10)));
-        ApiClient admin = ApiClient.asAdmin(server.port());
+        server = PgfleetServer.start(shortLivedTokens());
         try (AgentProcess agent = AgentProcess.start(dir.resolve("agent"), server.port())) {
-            String id = startAgentWithConfig(agent, admin);
+            String id = startAgentWithConfig(agent, () -> ApiClient.asAdmin(server.port()));
             Instant start = Instant.now();
-            // Tokens live 10 s (+30 s clock skew allowance): samples measured 45 s later need fresh tokens.
-            Instant later = start.plusSeconds(45);
+            // Tokens live 10 s (+2 s clock skew allowance): samples measured 17 s later need fresh tokens.
+            Instant later = start.plus(TOKEN_TTL).plus(TOKEN_SKEW).plusSeconds(5);
             await(() -> !times(id, later, Instant.now()).isEmpty(), Duration.ofSeconds(90));
             assertEquals(0, agent.count("refused by the server"), agent.output());
             try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement(
@@ -292,12 +312,11 @@ class AgentResilienceIT {
 
     @Test
     void aWafsHtml403OnTheTokenRefreshDoesNotLockTheAgentOutAndItGoesOnByItselfOnceThePathIsFixed() throws Exception {
-        // Tokens live 10 s (+30 s clock skew allowance): the agent must refresh within the first minute.
-        server = PgfleetServer.start(settings.withAccessTokenTtl(Duration.ofSeconds(10)));
-        ApiClient admin = ApiClient.asAdmin(server.port());
+        // Tokens live 10 s (+2 s clock skew allowance): the agent must refresh within the first 12 s.
+        server = PgfleetServer.start(shortLivedTokens());
         try (Gateway gateway = new Gateway(server.port());
              AgentProcess agent = AgentProcess.start(dir.resolve("agent"), gateway.port())) {
-            String id = startAgentWithConfig(agent, admin);
+            String id = startAgentWithConfig(agent, () -> ApiClient.asAdmin(server.port()));
             gateway.block("/api/v1/auth/refresh");
             // Refused at the gateway more than once: the agent keeps trying instead of giving up for good.
             await(() -> gateway.blocked() >= 2, Duration.ofSeconds(120));

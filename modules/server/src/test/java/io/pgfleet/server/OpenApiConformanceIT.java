@@ -72,7 +72,8 @@ class OpenApiConformanceIT {
     /** No reuse grace: a spent refresh token presented again is refused at once, so its 401 is exercised. */
     @RegisterExtension
     static final RunningServer SERVER = new RunningServer(s -> s.withSecurity(new SecuritySettings(
-            s.security().refreshTokenTtl(), s.security().enrolmentTokenTtl(), Duration.ZERO)));
+            s.security().refreshTokenTtl(), s.security().enrolmentTokenTtl(), Duration.ZERO,
+            s.security().accessTokenClockSkew())));
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final List<Exchange> EXCHANGES = new ArrayList<>();
     private static JsonNode description;

@@ -97,6 +97,22 @@ class ServerSettingsTest {
     }
 
     @Test
+    void theAccessTokenClockSkewIsThirtySecondsByDefaultAndASettingWithinItsBounds(@TempDir Path dir) throws Exception {
+        assertEquals(Duration.ofSeconds(30), ServerSettings.load(Optional.empty(), Map.of()).security().accessTokenClockSkew());
+        Path file = dir.resolve("server.toml");
+        Files.writeString(file, "access_token_clock_skew = 5\n");
+        assertEquals(Duration.ofSeconds(5), ServerSettings.load(Optional.of(file), Map.of()).security().accessTokenClockSkew());
+        assertEquals(Duration.ZERO, ServerSettings.load(Optional.of(file), Map.of("PGFLEET_ACCESS_TOKEN_CLOCK_SKEW", "0"))
+                .security().accessTokenClockSkew());
+        for (String bad : List.of("301", "-1")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ServerSettings.load(Optional.empty(), Map.of("PGFLEET_ACCESS_TOKEN_CLOCK_SKEW", bad)));
+            assertTrue(e.getMessage().startsWith("access_token_clock_skew (PGFLEET_ACCESS_TOKEN_CLOCK_SKEW) must be 0..300"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void theDatabaseStatementTimeoutIsThirtySecondsByDefaultAndASettingWithinItsBounds(@TempDir Path dir) throws Exception {
         assertEquals(Duration.ofSeconds(30), ServerSettings.load(Optional.empty(), Map.of()).dbStatementTimeout());
         Path file = dir.resolve("server.toml");

@@ -48,7 +48,8 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
     /** The audience of every token. */
     public static final String AUDIENCE = "pgfleet-api";
     private static final String ALGORITHM = "HS256";
-    private static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
+    /** The clock skew allowed by the two-argument constructor. */
+    public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(30);
     private static final Duration RELOAD_AT_MOST_EVERY = Duration.ofMillis(200);
     private static final Duration RELOAD_AT_LEAST_EVERY = Duration.ofMinutes(1);
     private static final int MAX_TOKEN_LENGTH = 8192;
@@ -67,6 +68,7 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
 
     private final SigningKeyStorePort store;
     private final Duration ttl;
+    private final Duration clockSkew;
     private volatile KeySet keys;
     /** Reloads that failed (the database away); waiters compare it to learn that the one they waited for failed. */
     private volatile long failedReloads;
@@ -81,11 +83,27 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
      * @param ttl   access token lifetime
      */
     public JwtAccessTokens(SigningKeyStorePort store, Duration ttl) {
+        this(store, ttl, DEFAULT_CLOCK_SKEW);
+    }
+
+    /**
+     * Tokens signed with the store's keys, accepted for a given time past their expiry.
+     *
+     * @param store     the shared keys
+     * @param ttl       access token lifetime
+     * @param clockSkew how far clocks may disagree: a token is accepted this long after its expiry
+     *                  and this long before its issue time
+     */
+    public JwtAccessTokens(SigningKeyStorePort store, Duration ttl, Duration clockSkew) {
         if (ttl.isNegative() || ttl.isZero()) {
             throw new IllegalArgumentException("access tokens live a positive time");
         }
+        if (clockSkew.isNegative()) {
+            throw new IllegalArgumentException("the clock skew is not negative");
+        }
         this.store = store;
         this.ttl = ttl;
+        this.clockSkew = clockSkew;
     }
 
     @Override
@@ -199,11 +217,11 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
             if (!signature.isValid()) {
                 return new TokenCheck.Invalid("bad signature");
             }
-            TokenCheck check = claims(jwt, now, ttl);
+            TokenCheck check = claims(jwt, now);
             if (check instanceof TokenCheck.Valid valid) {
                 // Remembered with the key set looked up before the verification: if a reload for an
                 // unknown key id made a newer one meanwhile, the next request verifies again.
-                verified.remember(token, valid, jwt.expirationTime().orElseThrow().plus(CLOCK_SKEW),
+                verified.remember(token, valid, jwt.expirationTime().orElseThrow().plus(clockSkew),
                         current, now);
             }
             return check;
@@ -212,7 +230,7 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
         }
     }
 
-    private static TokenCheck claims(Jwt jwt, Instant now, Duration ttl) {
+    private TokenCheck claims(Jwt jwt, Instant now) {
         if (!ISSUER.equals(jwt.issuer().orElse(""))) {
             return new TokenCheck.Invalid("wrong issuer");
         }
@@ -220,14 +238,14 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
             return new TokenCheck.Invalid("wrong audience");
         }
         Optional<Instant> exp = jwt.expirationTime();
-        if (exp.isEmpty() || !now.isBefore(exp.get().plus(CLOCK_SKEW))) {
+        if (exp.isEmpty() || !now.isBefore(exp.get().plus(clockSkew))) {
             return new TokenCheck.Invalid("expired");
         }
-        if (jwt.notBefore().map(nbf -> now.plus(CLOCK_SKEW).isBefore(nbf)).orElse(false)
-                || jwt.issueTime().isEmpty() || now.plus(CLOCK_SKEW).isBefore(jwt.issueTime().get())) {
+        if (jwt.notBefore().map(nbf -> now.plus(clockSkew).isBefore(nbf)).orElse(false)
+                || jwt.issueTime().isEmpty() || now.plus(clockSkew).isBefore(jwt.issueTime().get())) {
             return new TokenCheck.Invalid("not yet valid");
         }
-        if (Duration.between(jwt.issueTime().get(), exp.get()).compareTo(ttl.plus(CLOCK_SKEW)) > 0) {
+        if (Duration.between(jwt.issueTime().get(), exp.get()).compareTo(ttl.plus(clockSkew)) > 0) {
             // This server never issues such a token: it was minted elsewhere, with a leaked key.
             return new TokenCheck.Invalid("lifetime longer than the access token TTL");
         }
@@ -322,7 +340,7 @@ public final class JwtAccessTokens implements AccessTokenPort, SigningKeyStorePo
 
     @Override
     public Duration keyRetirementDelay() {
-        return ttl.plus(CLOCK_SKEW).plus(RELOAD_AT_LEAST_EVERY);
+        return ttl.plus(clockSkew).plus(RELOAD_AT_LEAST_EVERY);
     }
 
     @Override

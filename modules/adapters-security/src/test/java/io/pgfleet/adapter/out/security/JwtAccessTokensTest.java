@@ -92,6 +92,18 @@ class JwtAccessTokensTest {
     }
 
     @Test
+    void theClockSkewSetIsTheTimeATokenIsAcceptedPastItsExpiry() {
+        JwtAccessTokens strict = new JwtAccessTokens(store, TTL, Duration.ofSeconds(2));
+        String token = strict.issue(AGENT, SESSION, T0).token();
+        assertEquals(new TokenCheck.Valid(AGENT, Optional.of(SESSION)), strict.verify(token, T0.plus(TTL).plusSeconds(1)));
+        assertEquals(new TokenCheck.Invalid("expired"), strict.verify(token, T0.plus(TTL).plusSeconds(2)));
+        // Issued two seconds ahead of this instance's clock is within the skew; three is not.
+        assertEquals(new TokenCheck.Valid(AGENT, Optional.of(SESSION)),
+                strict.verify(strict.issue(AGENT, SESSION, T0.plusSeconds(2)).token(), T0.plusMillis(1)));
+        assertEquals(TTL.plusSeconds(2).plusMinutes(1), strict.keyRetirementDelay());
+    }
+
+    @Test
     void aRememberedTokenIsRefusedOnceItsKeyIsDeleted() {
         String token = tokens.issue(AGENT, SESSION, T0).token();
         assertEquals(new TokenCheck.Valid(AGENT, Optional.of(SESSION)), tokens.verify(token, T0.plusSeconds(1)));
