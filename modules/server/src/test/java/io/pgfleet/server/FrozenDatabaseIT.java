@@ -97,10 +97,14 @@ class FrozenDatabaseIT {
 
     /** Stops the postmaster and every process of it (backends, checkpointer, …): it neither answers nor fails. */
     private static List<ProcessHandle> freeze(ProcessHandle postmaster) throws Exception {
+        // The postmaster first: stopped, it forks no backend (the pool filling up, a health check's
+        // connection) between the listing of its processes and their stop, which would answer for it.
+        signal("STOP", List.of(postmaster));
         List<ProcessHandle> all = new ArrayList<>();
         all.add(postmaster);
-        postmaster.descendants().forEach(all::add);
-        signal("STOP", all);
+        List<ProcessHandle> children = postmaster.descendants().toList();
+        signal("STOP", children);
+        all.addAll(children);
         return all;
     }
 
