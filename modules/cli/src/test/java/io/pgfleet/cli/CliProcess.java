@@ -146,7 +146,7 @@ final class CliProcess {
 
     static PgfleetServer server(TestDatabase db, Path dataDir, Duration accessTokenTtl) {
         return PgfleetServer.start(ServerSettings.forDatabase(db.url(), db.user(), db.password(), dataDir)
-                .withAccessTokenTtl(accessTokenTtl));
+                .withAccessTokenTtl(accessTokenTtl).withWarmupRounds(0));
     }
 
     static String url(PgfleetServer server) {

@@ -88,7 +88,7 @@ class CliTlsIT {
         TlsSettings mtls = new TlsSettings(Optional.empty(), Optional.empty(), Optional.of(certs.resolve("server.p12")),
                 PASSWORD, Optional.of(certs.resolve("ca.pem")));
         try (PgfleetServer server = PgfleetServer.start(ServerSettings.forDatabase(db.url(), db.user(), db.password(),
-                tmp.resolve("data")).withTls(mtls))) {
+                tmp.resolve("data")).withTls(mtls).withWarmupRounds(0))) {
             String url = "https://localhost:" + server.port();
             CliProcess withCerts = new CliProcess(tmp.resolve("ok").resolve("pgfleet"), url)
                     .env("PGFLEET_CA_FILE", certs.resolve("ca.pem").toString());

@@ -46,7 +46,8 @@ class AgentEndToEndIT {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        settings = ServerSettings.forDatabase(db.url(), db.user(), db.password(), dir.resolve("server")).withPort(port);
+        settings = ServerSettings.forDatabase(db.url(), db.user(), db.password(), dir.resolve("server")).withPort(port)
+                .withWarmupRounds(0);
         server = PgfleetServer.start(settings);
         admin = ApiClient.asAdmin(server.port());
     }

@@ -53,7 +53,8 @@ class AgentResilienceIT {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        settings = ServerSettings.forDatabase(db.url(), db.user(), db.password(), dir.resolve("server")).withPort(port);
+        settings = ServerSettings.forDatabase(db.url(), db.user(), db.password(), dir.resolve("server")).withPort(port)
+                .withWarmupRounds(0);
     }
 
     @AfterEach

@@ -29,7 +29,7 @@ class ConcurrentPublishIT {
     void hundredParallelPublishesGetVersionsOneToHundred() throws Exception {
         TestDatabase database = TestPostgres.newDatabase();
         try (PgfleetServer server = PgfleetServer.start(ServerSettings.forDatabase(database.url(), database.user(),
-                database.password(), Path.of("target", "it-data")))) {
+                database.password(), Path.of("target", "it-data")).withWarmupRounds(0))) {
             ApiClient api = ApiClient.asAdmin(server.port());
             assertEquals(201, api.createCollector("busy").statusCode());
 

@@ -32,7 +32,8 @@ class GroupChangeEndToEndIT {
     @BeforeEach
     void startServer() {
         db = TestPostgres.newDatabase();
-        server = PgfleetServer.start(ServerSettings.forDatabase(db.url(), db.user(), db.password(), dir.resolve("server")));
+        server = PgfleetServer.start(ServerSettings.forDatabase(db.url(), db.user(), db.password(), dir.resolve("server"))
+                .withWarmupRounds(0));
         admin = ApiClient.asAdmin(server.port());
     }
 

@@ -54,7 +54,7 @@ class RestoredServerAgentIT {
     }
 
     private static ServerSettings on(TestDatabase db, Path dir, int port) {
-        return ServerSettings.forDatabase(db.url(), db.user(), db.password(), dir).withPort(port);
+        return ServerSettings.forDatabase(db.url(), db.user(), db.password(), dir).withPort(port).withWarmupRounds(0);
     }
 
     @Test

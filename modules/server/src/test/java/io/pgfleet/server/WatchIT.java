@@ -113,7 +113,7 @@ class WatchIT {
         EmbeddedDatabase pg = EmbeddedDatabase.start(dir, pgPort);
         var dbSettings = pg.settings(8);
         ServerSettings s = ServerSettings.forDatabase(dbSettings.url(), dbSettings.user(), dbSettings.password(),
-                dir.resolve("server"));
+                dir.resolve("server")).withWarmupRounds(0);
         try (PgfleetServer server = PgfleetServer.start(s)) {
             ApiClient admin = ApiClient.asAdmin(server.port());
             admin.createCollector("resilient");
