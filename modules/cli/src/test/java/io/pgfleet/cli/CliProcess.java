@@ -32,6 +32,50 @@ final class CliProcess {
     private static final Path JAR = Path.of(System.getProperty("pgfleet.cli.jar", "target/pgfleet-cli.jar"));
 
     /**
+     * The class-data archive every run starts with, as the launcher's ({@code ./pgfleet}) runs do:
+     * one per test JVM, made before the first run by a run of its own, so that no two runs write it
+     * at once (the integration tests run in parallel JVMs, and some tests start CLIs side by side).
+     * It halves the start of each of the hundreds of CLI processes the tests run.
+     */
+    private static final class Archive {
+        static final Path FILE = made();
+
+        private static Path made() {
+            Path file = Path.of("target", "cli-cds", ProcessHandle.current().pid() + ".jsa").toAbsolutePath();
+            try {
+                Files.createDirectories(file.getParent());
+                Path config = Files.createTempDirectory(file.getParent(), "training");
+                // A command that loads picocli, the session and the HTTP client without a server.
+                ProcessBuilder pb = new ProcessBuilder(java(file, "config", "get", "training"))
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+                pb.environment().keySet().removeIf(k -> k.startsWith("PGFLEET_"));
+                pb.environment().put("PGFLEET_CONFIG_DIR", config.toString());
+                pb.environment().put("PGFLEET_SERVER", "http://127.0.0.1:9");
+                Process p = pb.start();
+                p.getOutputStream().close();
+                if (!p.waitFor(90, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+            return file;
+        }
+    }
+
+    private static List<String> java(Path archive, String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m",
+                "-XX:SharedArchiveFile=" + archive, "-XX:+AutoCreateSharedArchive", "-Xlog:cds=off", "-Xlog:cds+dynamic=off",
+                "-jar", JAR.toAbsolutePath().toString()));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /**
      * What a run left behind.
      *
      * @param exit its exit code
@@ -118,9 +162,7 @@ final class CliProcess {
     }
 
     Running start(String stdin, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-jar", JAR.toAbsolutePath().toString()));
-        command.addAll(List.of(args));
+        List<String> command = java(Archive.FILE, args);
         Files.createDirectories(configDir.getParent());
         Path out = Files.createTempFile(configDir.getParent(), "cli-out", ".txt");
         Path err = Files.createTempFile(configDir.getParent(), "cli-err", ".txt");
