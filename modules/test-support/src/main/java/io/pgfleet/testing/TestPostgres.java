@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class TestPostgres {
 
-    private static final String TEMPLATE = "pgfleet_test_template";
+    /** One per test JVM: test JVMs running at once on one PostgreSQL (PGFLEET_TEST_DB_URL) each make their own. */
+    private static final String TEMPLATE = "pgfleet_test_template_" + ProcessHandle.current().pid();
     private static final AtomicInteger COUNTER = new AtomicInteger();
     private static TestPostgres instance;
 
