@@ -235,7 +235,7 @@ class AgentEndToEndIT {
         server = null;
         try (AgentProcess agent = AgentProcess.start(agentDir, settings.port())) {
             agent.await("running on the last-known-good configuration, version 1", SOON);
-            agent.await("applied configuration version 1 without a restart: .*pg_stats every 7 s", SOON);
+            agent.await("applied configuration version 1 at start: .*pg_stats every 7 s", SOON);
             assertTrue(agent.alive());
         }
     }

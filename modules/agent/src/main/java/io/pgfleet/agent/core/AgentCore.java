@@ -697,7 +697,10 @@ public final class AgentCore {
             }
             report(version, ApplyStatus.APPLIED, "");
         }
-        log("applied configuration version " + version + " without a restart: " + (firstRun ? describe(next) : described));
+        // "Without a restart" is the promise of a hot reload; the first version a process runs is
+        // applied as it starts, and saying otherwise misleads whoever reads the log to learn whether it restarted.
+        log("applied configuration version " + version + (firstRun ? " at start: " + describe(next)
+                : " without a restart: " + described));
     }
 
     /**
