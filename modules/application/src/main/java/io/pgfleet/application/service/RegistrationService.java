@@ -77,7 +77,7 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
             case RegistrationCredential.Secret s -> withSecret(s.secret(), name, hostname, labels,
                     key.map(k -> new Keyed(keyHash("secret", Secrets.hash(s.secret() == null ? "" : s.secret()), k),
                             request)), actor);
-            case RegistrationCredential.EnrolmentToken t -> withEnrolmentToken(t.token(), t.forCollector(),
+            case RegistrationCredential.EnrolmentToken t -> withEnrolmentToken(t.token(), t.forCollector(), hostname,
                     key.map(k -> new Keyed(keyHash("enrolment", Secrets.hash(t.token() == null ? "" : t.token()), k),
                             request)), actor);
         };
@@ -216,11 +216,15 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
                 issuer.newFamily(new Principal(collector.id().value(), Role.COLLECTOR), tx, family)), saves);
     }
 
-    private RegistrationResult withEnrolmentToken(String token, Optional<CollectorId> forCollector,
+    private RegistrationResult withEnrolmentToken(String token, Optional<CollectorId> forCollector, String hostname,
                                                   Optional<Keyed> keyed, Actor actor) {
         if (token == null || token.isBlank() || token.length() > 200) {
             return new RegistrationResult.Refused("no enrolment token");
         }
+        // The host the agent runs on, as a registration with the secret records it: the one field
+        // that ties a pre-provisioned collector to a machine. An agent that sends none (an older
+        // release, or none known) leaves what the collector has.
+        String sentHostname = hostname == null || hostname.isEmpty() ? "" : Collector.checkNewText("hostname", hostname);
         Instant now = clock.instant();
         String family = UUID.randomUUID().toString();
         return store.transact(tx -> {
@@ -268,7 +272,11 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
             tx.audit(new AuditEntry(now, new Actor(c.id().value(), actor.address()), AuditAction.COLLECTOR_ENROLLED,
                     new AuditSubject.OfCollector(c.id()), 0, "registered with an enrolment token as '" + c.name()
                     + "'" + (c.revoked() ? "; its revocation lifted" : "")));
-            Collector enrolled = new Collector(c.id(), c.name(), c.hostname(), c.labels(), c.createdAt(), false);
+            if (!sentHostname.isEmpty() && !sentHostname.equals(c.hostname())) {
+                tx.saveHostname(c.id(), sentHostname);
+            }
+            Collector enrolled = new Collector(c.id(), c.name(), sentHostname.isEmpty() ? c.hostname() : sentHostname,
+                    c.labels(), c.createdAt(), false);
             return Outcome.commit(registered(tx, enrolled, now, family));
         }).announced(layers);
     }

@@ -61,6 +61,11 @@ public final class RegistrationPersistenceAdapter implements RegistrationStorePo
         }
 
         @Override
+        public void saveHostname(CollectorId id, String hostname) {
+            tx.update("UPDATE collectors SET hostname = ? WHERE id = ? AND decommissioned_at IS NULL", hostname, id.value());
+        }
+
+        @Override
         public void liftRevocation(CollectorId id) {
             // The decommission condition is the rule itself, not only the caller's: a decommissioned
             // collector stays revoked (migration V31 holds the table to it as well).

@@ -82,6 +82,14 @@ public interface RegistrationStorePort {
         Optional<Collector> collector(CollectorId id);
 
         /**
+         * Records the host name an enrolling agent sent for its collector.
+         *
+         * @param id       the collector, locked by {@link #collector}
+         * @param hostname the host name, checked as a new one
+         */
+        void saveHostname(CollectorId id, String hostname);
+
+        /**
          * Lifts a collector's revocation (a re-bind with an enrolment token), never a decommissioned
          * collector's.
          *
