@@ -105,7 +105,17 @@ final class CollectorsCommand implements Callable<Integer> {
         return out;
     }
 
+    /**
+     * One collector's fleet entry, read on its own ({@code GET /api/v1/collectors/{id}}); a server
+     * without that route (405) is read page by page as before. Unknown is exit 4, and so is a
+     * decommissioned collector (410, saying when).
+     */
     static JsonNode one(Context ctx, String id) {
+        ServerApi.Reply r = ctx.api().call(ServerApi.Call.get("/api/v1/collectors/" + ServerApi.encode(id)),
+                Set.of(405));
+        if (r.status() != 405) {
+            return r.json();
+        }
         for (JsonNode c : fleet(ctx, Map.of(), false, PAGE_SIZE).path("collectors")) {
             if (c.path("id").asString().equals(id)) {
                 return c;

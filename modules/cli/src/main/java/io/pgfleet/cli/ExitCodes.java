@@ -19,7 +19,7 @@ public final class ExitCodes {
     public static final int REFUSED = 2;
     /** A conflict: someone else changed it first (412), or it already exists (409). */
     public static final int CONFLICT = 3;
-    /** No such collector, version, user … (404). */
+    /** No such collector, version, user … (404), or no more: a decommissioned collector (410). */
     public static final int NOT_FOUND = 4;
     /** Not logged in, wrong password, session expired, or not allowed (401, 403). */
     public static final int AUTH = 5;

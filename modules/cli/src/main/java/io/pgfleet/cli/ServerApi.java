@@ -506,7 +506,8 @@ final class ServerApi {
         int code = switch (s) {
             case 400, 413, 415, 422 -> ExitCodes.REFUSED;
             case 401, 403 -> ExitCodes.AUTH;
-            case 404 -> ExitCodes.NOT_FOUND;
+            // 410: decommissioned, gone for good (its id is not reused).
+            case 404, 410 -> ExitCodes.NOT_FOUND;
             case 409, 412 -> ExitCodes.CONFLICT;
             case 429 -> ExitCodes.RATE_LIMITED;
             default -> s >= 500 ? ExitCodes.UNAVAILABLE : ExitCodes.REFUSED;
@@ -519,6 +520,7 @@ final class ServerApi {
             case 401 -> "not authenticated";
             case 403 -> "not allowed";
             case 404 -> "not found";
+            case 410 -> "gone";
             case 409 -> "conflict";
             case 412 -> "conflict";
             case 422 -> "invalid";

@@ -120,6 +120,33 @@ class CliIT {
         assertTrue(cli.run("collectors", "-o", "json").expect(ExitCodes.OK).json().path("collectors").get(0).has("stale"));
     }
 
+    @Test
+    void collectorsShowReadsTheCollectorAloneAndADecommissionedIdIsGone() throws Exception {
+        String id = newCollector();
+        long listReads = fleetListReads();
+        JsonNode shown = cli.run("collectors", "show", id, "-o", "json").expect(ExitCodes.OK).json();
+        assertEquals(id, shown.path("id").asString());
+        assertEquals("test", shown.path("labels").path("env").asString());
+        assertEquals(listReads, fleetListReads(), "show reads GET /api/v1/collectors/{id}, not the fleet list");
+
+        assertEquals(204, http("DELETE", "/api/v1/collectors/" + id, "application/json", "").statusCode());
+        CliProcess.Run gone = cli.run("collectors", "show", id).expect(ExitCodes.NOT_FOUND);
+        assertTrue(gone.err().contains("was decommissioned at"), gone.err());
+        CliProcess.Run again = cli.run("collectors", "create", id).expect(ExitCodes.NOT_FOUND);
+        assertTrue(again.err().contains("was decommissioned at") && !again.err().contains("already exists"), again.err());
+    }
+
+    /** How many times the server answered the fleet list (its request timer's count). */
+    private static long fleetListReads() throws Exception {
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(SERVER.url() + "/observe/metrics"))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        return metrics.lines()
+                .filter(l -> l.startsWith("pgfleet_http_request_duration_seconds_count{") && l.contains("method=\"GET\"")
+                        && l.contains("route=\"/api/v1/collectors\""))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
     /** An admin request over plain HTTP, for what the CLI has no verb for yet (groups and their layers). */
     private static HttpResponse<String> http(String method, String path, String contentType, String body) throws Exception {
         HttpClient client = HttpClient.newHttpClient();
