@@ -43,14 +43,14 @@ final class EffectiveConfigService implements GetConfigQuery, OwnConfigQuery, La
         return effective.load(collectorId)
                 .<ConfigLookup>map(this::answer)
                 // The common case costs one query (none when cached); telling "unknown" from "empty" costs a second.
-                .orElseGet(() -> missing(collectorId));
+                .orElseGet(() -> missingLive(collectorId));
     }
 
     @Override
     public ConfigLookup latest(CollectorId collectorId, int seen) {
         return effective.loadAtLeast(collectorId, seen)
                 .<ConfigLookup>map(this::answer)
-                .orElseGet(() -> missing(collectorId));
+                .orElseGet(() -> missingLive(collectorId));
     }
 
     @Override
@@ -80,6 +80,20 @@ final class EffectiveConfigService implements GetConfigQuery, OwnConfigQuery, La
             answers.put(e.collectorId(), new Answer(e, found));
         }
         return found;
+    }
+
+    /**
+     * Why a collector has no live effective document: a decommissioned one is told apart from one
+     * with nothing published yet (a third query, on this rare path only).
+     */
+    private ConfigLookup missingLive(CollectorId collectorId) {
+        ConfigLookup missing = missing(collectorId);
+        if (missing instanceof ConfigLookup.NoConfiguration) {
+            return collectors.loadDecommissionedAt(collectorId)
+                    .<ConfigLookup>map(at -> new ConfigLookup.Decommissioned(collectorId, at))
+                    .orElse(missing);
+        }
+        return missing;
     }
 
     private ConfigLookup missing(CollectorId collectorId) {

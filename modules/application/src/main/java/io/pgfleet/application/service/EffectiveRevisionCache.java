@@ -251,7 +251,22 @@ final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
 
     /** Forgets a collector (decommissioned, or its sources changed without a new number elsewhere). */
     void forget(CollectorId id) {
+        // A read that began before the change may be about to store what was current: it must not.
+        generation++;
         latest.remove(id);
+    }
+
+    /**
+     * A decommissioned collector has no live effective document any more (the store no longer reads
+     * one), so what is remembered of it must go, on every instance: its {@code GET /config/{id}}
+     * answers that it is gone rather than a document merging layers it left. Revocations and users'
+     * changes come this way too; forgetting them costs one read from the database.
+     */
+    @Override
+    public void principalChanged(String subject) {
+        if (CollectorId.isValid(subject)) {
+            forget(CollectorId.of(subject));
+        }
     }
 
     @Override

@@ -109,6 +109,15 @@ final class FleetService implements ReportStatusUseCase, PushMetricsUseCase, Fle
     }
 
     @Override
+    public MemberLookup member(CollectorId collectorId) {
+        return fleet.loadMember(collectorId).<MemberLookup>map(MemberLookup.Found::new)
+                // Only a missing collector costs the second query.
+                .orElseGet(() -> collectors.loadDecommissionedAt(collectorId)
+                        .<MemberLookup>map(MemberLookup.Decommissioned::new)
+                        .orElseGet(MemberLookup.NotFound::new));
+    }
+
+    @Override
     public FleetCounts counts() {
         return counts.countFleet();
     }

@@ -29,6 +29,11 @@ final class OrderedListeners implements ConfigChangeFeedPort.Listener {
     }
 
     @Override
+    public void principalChanged(String subject) {
+        listeners.forEach(l -> l.principalChanged(subject));
+    }
+
+    @Override
     public void resync() {
         listeners.forEach(ConfigChangeFeedPort.Listener::resync);
     }

@@ -34,6 +34,11 @@ final class ProvisionCollectorService implements ProvisionCollectorUseCase {
         if (save.saveNewCollector(collector, audit)) {
             return new ProvisionResult.Provisioned(collector);
         }
+        // A decommissioned collector's row keeps its id taken; say so rather than "it exists".
+        java.util.Optional<java.time.Instant> decommissioned = load.loadDecommissionedAt(command.collectorId());
+        if (decommissioned.isPresent()) {
+            return new ProvisionResult.Decommissioned(command.collectorId(), decommissioned.get());
+        }
         return new ProvisionResult.AlreadyExists(load.loadCollector(command.collectorId())
                 .orElseThrow(() -> new IllegalStateException("collector " + command.collectorId() + " vanished")));
     }

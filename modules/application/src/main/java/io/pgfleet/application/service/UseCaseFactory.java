@@ -385,7 +385,11 @@ public final class UseCaseFactory {
             LoginThrottle throttle = new LoginThrottle(loginLimits);
             RevokeCollectorService revoke = new RevokeCollectorService(revokeCollector, refreshTokens, clock, active);
             LayerChangeService layers = new LayerChangeService(layerStore, loadLayers, composer,
-                    id -> active.forget(id.value()), announced, clock,
+                    id -> {
+                        active.forget(id.value());
+                        // Read your writes: this instance serves no effective document of it from now on.
+                        effective.forget(id);
+                    }, announced, clock,
                     layerTimings);
             RegistrationService registration = new RegistrationService(secrets, enrolments,
                     issuer, settings, clock, throttle, recordAudit, registrationStore, layers);

@@ -102,7 +102,7 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
      */
     private static boolean answers(ConfigLookup now, int afterVersion) {
         return now instanceof ConfigLookup.Found found && found.revision().version().value() != afterVersion
-                || now instanceof ConfigLookup.CollectorNotFound;
+                || now instanceof ConfigLookup.CollectorNotFound || now instanceof ConfigLookup.Decommissioned;
     }
 
     /** Collectors with at least one registered watcher now (for tests: nothing is kept for collectors no one watches). */
@@ -118,6 +118,17 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
     @Override
     public void published(CollectorId collectorId, ConfigVersion version) {
         watchers.forEach(collectorId, WatchDeadlines.Waiter::wake);
+    }
+
+    /**
+     * A collector decommissioned (or revoked): watches of its configuration look again, so that one
+     * held by an operator answers at once that it is gone (a revoked one finds nothing new and waits on).
+     */
+    @Override
+    public void principalChanged(String subject) {
+        if (CollectorId.isValid(subject)) {
+            watchers.forEach(CollectorId.of(subject), WatchDeadlines.Waiter::wake);
+        }
     }
 
     @Override

@@ -122,4 +122,10 @@ public final class InMemoryConfigStore implements LoadCollectorPort, SaveCollect
     public synchronized int reads() {
         return reads;
     }
+
+    @Override
+    public Optional<java.time.Instant> loadDecommissionedAt(CollectorId collectorId) {
+        // Decommissioning is the layer store's (InMemoryLayerStore); this store never decommissions.
+        return Optional.empty();
+    }
 }

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -66,6 +67,11 @@ public final class InMemoryFleetStore implements SaveApplyReportPort, SaveSample
     @Override
     public synchronized List<FleetMember> loadFleet() {
         return List.of();
+    }
+
+    @Override
+    public synchronized Optional<FleetMember> loadMember(CollectorId collectorId) {
+        return loadFleet().stream().filter(m -> m.collector().id().equals(collectorId)).findFirst();
     }
 
     @Override

@@ -283,7 +283,7 @@ class LayerChangeServiceTest {
     void theOwnLayerAcceptsTheEffectiveTagTheEditorRead() {
         own.publish(new PublishConfigCommand(DB1, Given.document(60), new Precondition.None(), Given.alice(), ""));
         publish(FLEET, "[collectors.pg_locks]\nenabled = true\n");
-        ConfigLookup.Found read = (ConfigLookup.Found) new EffectiveConfigService(id -> Optional.empty(), null, cache)
+        ConfigLookup.Found read = (ConfigLookup.Found) new EffectiveConfigService(new io.pgfleet.application.fake.InMemoryConfigStore(), null, cache)
                 .latest(DB1);
         EntityTag effectiveTag = read.revision().entityTag();
 

@@ -71,7 +71,7 @@ class SessionEndTest {
                 public java.util.List<io.pgfleet.domain.access.User> loadUsers() {
                     return java.util.List.of();
                 }
-            }, id -> Optional.empty(),
+            }, new io.pgfleet.application.fake.InMemoryConfigStore(),
             new PasswordHasherPort() {
                 @Override
                 public String hash(String password) {

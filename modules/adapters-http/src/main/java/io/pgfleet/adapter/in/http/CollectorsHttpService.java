@@ -199,6 +199,8 @@ final class CollectorsHttpService implements ApiService {
             case ProvisionResult.AlreadyExists e -> new Problem(Status.CONFLICT_409, "collector-exists",
                     "Collector already exists", "a collector with the id '" + e.existing().id() + "' already exists")
                     .send(res);
+            case ProvisionResult.Decommissioned d ->
+                    AuthHttpService.decommissioned(Status.GONE_410, d.collectorId(), d.at()).send(res);
         }
     }
 

@@ -167,6 +167,8 @@ final class ConfigHttpService implements ApiService {
             }
             case ConfigLookup.CollectorNotFound nf -> Problem.notFound("collector-not-found",
                     "no collector has the id '" + nf.collectorId() + "'").send(res);
+            case ConfigLookup.Decommissioned d ->
+                    AuthHttpService.decommissioned(Status.GONE_410, d.collectorId(), d.at()).send(res);
             case ConfigLookup.NoConfiguration none -> Problem.notFound("no-configuration",
                     "collector '" + none.collectorId() + "' has no configuration yet").send(res);
             case ConfigLookup.VersionNotFound vnf -> Problem.notFound("version-not-found",

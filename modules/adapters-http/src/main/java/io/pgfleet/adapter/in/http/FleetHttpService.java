@@ -56,6 +56,8 @@ final class FleetHttpService implements ApiService {
     @Override
     public void routes(ApiRoutes.Rules rules) {
         rules.get("/collectors", RouteAccess.allowed(Operation.LIST_COLLECTORS), this::fleet)
+                // Whoever may read the list may read one of its rows; a collector may read neither.
+                .get("/collectors/{id}", RouteAccess.allowed(Operation.LIST_COLLECTORS), this::member)
                 .post("/collectors/{id}/status", RouteAccess.onCollectorInPath(Operation.REPORT_STATUS), this::report)
                 .get("/collectors/{id}/metrics", RouteAccess.onCollectorInPath(Operation.READ_METRICS), this::samples)
                 .post("/metrics/push", RouteAccess.onOwnCollector(Operation.PUSH_METRICS), this::push);
@@ -94,39 +96,7 @@ final class FleetHttpService implements ApiService {
             }
             shown++;
             last = m.collector().id().value();
-            JsonObjectBuilder labels = Json.createObjectBuilder();
-            m.collector().labels().forEach(labels::add);
-            JsonObjectBuilder o = Json.createObjectBuilder()
-                    .add("id", m.collector().id().value())
-                    .add("name", m.collector().name())
-                    .add("hostname", m.collector().hostname())
-                    .add("labels", labels);
-            m.lastSeenAt().ifPresentOrElse(t -> o.add("last_seen_at", HttpDates.json(t)), () -> o.addNull("last_seen_at"));
-            o.add("latest_version", m.latestVersion())
-                    .add("applied_version", m.appliedVersion())
-                    .add("last_attempted_version", m.lastAttempted());
-            if (m.agentVersion().isEmpty()) {
-                o.addNull("agent_version");
-            } else {
-                o.add("agent_version", m.agentVersion());
-            }
-            m.lastStatus().ifPresentOrElse(s -> o.add("apply_status", s.name()), () -> o.addNull("apply_status"));
-            o.add("apply_error", m.lastError())
-                    .add("in_sync", m.inSync())
-                    .add("stale", m.stale())
-                    .add("never_seen", m.neverSeen())
-                    .add("status_from_backup", m.fromBackup())
-                    .add("revoked", m.collector().revoked());
-            m.allowances().ifPresentOrElse(a -> o.add("allow_lists", Json.createObjectBuilder()
-                    .add("password_dirs", Json.createArrayBuilder(a.passwordDirs()))
-                    .add("password_env", Json.createArrayBuilder(a.passwordEnv()))
-                    .add("hosts", Json.createArrayBuilder(a.hosts()))), () -> o.addNull("allow_lists"));
-            o.add("facts", CapabilitiesJson.facts(m.facts()))
-                    .add("capability_gaps", CapabilitiesJson.gaps(m.gaps()));
-            m.leftBehind().ifPresentOrElse(l -> o.add("left_behind", Json.createObjectBuilder()
-                    .add("rollout", l.rollout()).add("staged", l.staged()).add("reason", l.reason())),
-                    () -> o.addNull("left_behind"));
-            list.add(o);
+            list.add(row(m));
         }
         JsonObjectBuilder body = Json.createObjectBuilder().add("collectors", list);
         if (more) {
@@ -151,6 +121,54 @@ final class FleetHttpService implements ApiService {
             case "false" -> Optional.of(false);
             default -> throw new ApiException(Problem.badRequest(name + " is true or false"));
         };
+    }
+
+    private void member(ServerRequest req, ServerResponse res) {
+        CollectorId id = PathParams.collectorId(req);
+        switch (query.member(id)) {
+            case FleetQuery.MemberLookup.Found f -> Jsons.send(req, res, row(f.member()).build());
+            case FleetQuery.MemberLookup.NotFound nf ->
+                    Problem.notFound("collector-not-found", "no collector has the id '" + id + "'").send(res);
+            case FleetQuery.MemberLookup.Decommissioned d ->
+                    AuthHttpService.decommissioned(Status.GONE_410, id, d.at()).send(res);
+        }
+    }
+
+    /** One collector as the fleet view shows it: a row of the list, and the answer of {@code GET /collectors/{id}}. */
+    private static JsonObjectBuilder row(FleetMember m) {
+        JsonObjectBuilder labels = Json.createObjectBuilder();
+        m.collector().labels().forEach(labels::add);
+        JsonObjectBuilder o = Json.createObjectBuilder()
+                .add("id", m.collector().id().value())
+                .add("name", m.collector().name())
+                .add("hostname", m.collector().hostname())
+                .add("labels", labels);
+        m.lastSeenAt().ifPresentOrElse(t -> o.add("last_seen_at", HttpDates.json(t)), () -> o.addNull("last_seen_at"));
+        o.add("latest_version", m.latestVersion())
+                .add("applied_version", m.appliedVersion())
+                .add("last_attempted_version", m.lastAttempted());
+        if (m.agentVersion().isEmpty()) {
+            o.addNull("agent_version");
+        } else {
+            o.add("agent_version", m.agentVersion());
+        }
+        m.lastStatus().ifPresentOrElse(s -> o.add("apply_status", s.name()), () -> o.addNull("apply_status"));
+        o.add("apply_error", m.lastError())
+                .add("in_sync", m.inSync())
+                .add("stale", m.stale())
+                .add("never_seen", m.neverSeen())
+                .add("status_from_backup", m.fromBackup())
+                .add("revoked", m.collector().revoked());
+        m.allowances().ifPresentOrElse(a -> o.add("allow_lists", Json.createObjectBuilder()
+                .add("password_dirs", Json.createArrayBuilder(a.passwordDirs()))
+                .add("password_env", Json.createArrayBuilder(a.passwordEnv()))
+                .add("hosts", Json.createArrayBuilder(a.hosts()))), () -> o.addNull("allow_lists"));
+        o.add("facts", CapabilitiesJson.facts(m.facts()))
+                .add("capability_gaps", CapabilitiesJson.gaps(m.gaps()));
+        m.leftBehind().ifPresentOrElse(l -> o.add("left_behind", Json.createObjectBuilder()
+                .add("rollout", l.rollout()).add("staged", l.staged()).add("reason", l.reason())),
+                () -> o.addNull("left_behind"));
+        return o;
     }
 
     private void report(ServerRequest req, ServerResponse res) {

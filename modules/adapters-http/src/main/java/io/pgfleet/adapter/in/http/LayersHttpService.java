@@ -119,6 +119,7 @@ final class LayersHttpService implements ApiService {
             case ConfigLookup.NoConfiguration n -> Problem.notFound("no-configuration",
                     "collector '" + id + "' has no own configuration").send(res);
             case ConfigLookup.VersionNotFound v -> collectorNotFound(res, id);
+            case ConfigLookup.Decommissioned d -> collectorNotFound(res, id);
         }
     }
 

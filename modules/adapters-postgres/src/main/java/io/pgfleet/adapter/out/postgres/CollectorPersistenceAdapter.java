@@ -40,6 +40,14 @@ public final class CollectorPersistenceAdapter implements LoadCollectorPort, Sav
     }
 
     @Override
+    public Optional<java.time.Instant> loadDecommissionedAt(CollectorId collectorId) {
+        return Rows.guard("loading collector " + collectorId, () -> db.execute()
+                .get("SELECT decommissioned_at FROM collectors WHERE id = ? AND decommissioned_at IS NOT NULL",
+                        collectorId.value())
+                .map(r -> Rows.instant(r, "decommissioned_at")));
+    }
+
+    @Override
     public boolean saveNewCollector(Collector collector, AuditEntry audit) {
         return Rows.guard("saving collector " + collector.id(), () -> Rows.inTransaction(db, tx -> insert(tx, collector,
                 audit)));

@@ -211,7 +211,19 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
 
     @Override
     public List<FleetMember> loadFleet() {
-        return Rows.guard("loading the fleet", () -> db.execute().query("""
+        return Rows.guard("loading the fleet", () -> db.execute().query(MEMBERS + " ORDER BY c.id")
+                .map(FleetPersistenceAdapter::member).toList());
+    }
+
+    @Override
+    public Optional<FleetMember> loadMember(CollectorId collectorId) {
+        return Rows.guard("loading collector " + collectorId, () -> db.execute()
+                .get(MEMBERS + " AND c.id = ?", collectorId.value())
+                .map(FleetPersistenceAdapter::member));
+    }
+
+    /** The fleet view's rows: one query for the list and for one collector, so both show the same. */
+    private static final String MEMBERS = """
                         SELECT c.id, c.name, c.hostname, c.labels::text AS labels, c.created_at,
                                c.revoked_at IS NOT NULL AS revoked, c.last_seen_at IS NOT NULL AS seen,
                                coalesce(c.last_seen_at, 'epoch') AS last_seen_at,
@@ -235,10 +247,7 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                             SELECT r.id AS rollout, r.layer || '@' || r.staged_version AS staged
                             FROM rollouts r WHERE %s
                             ORDER BY r.id DESC LIMIT 1) lb ON true
-                        WHERE c.decommissioned_at IS NULL
-                        ORDER BY c.id""".formatted(LEFT_BEHIND).replace("{from_backup}", FROM_BACKUP))
-                .map(FleetPersistenceAdapter::member).toList());
-    }
+                        WHERE c.decommissioned_at IS NULL""".formatted(LEFT_BEHIND).replace("{from_backup}", FROM_BACKUP);
 
     @Override
     public FleetCounts countFleet() {

@@ -41,6 +41,21 @@ public sealed interface ConfigLookup {
     }
 
     /**
+     * The collector was decommissioned: it has no live configuration any more (its own layer's
+     * history stays readable, by version).
+     *
+     * @param collectorId the collector
+     * @param at          when it was decommissioned
+     */
+    record Decommissioned(CollectorId collectorId, java.time.Instant at) implements ConfigLookup {
+        /** Requires both. */
+        public Decommissioned {
+            java.util.Objects.requireNonNull(collectorId, "collectorId");
+            java.util.Objects.requireNonNull(at, "at");
+        }
+    }
+
+    /**
      * The collector exists but no configuration has been published for it yet.
      *
      * @param collectorId the collector

@@ -25,6 +25,48 @@ public interface FleetQuery {
     List<FleetMember> fleet();
 
     /**
+     * One collector as the fleet view shows it.
+     *
+     * @param collectorId the collector
+     * @return it, or that no collector has the id, or when it was decommissioned (its id is never reused)
+     */
+    MemberLookup member(CollectorId collectorId);
+
+    /**
+     * The outcome of reading one collector of the fleet view.
+     */
+    sealed interface MemberLookup {
+
+        /**
+         * The collector, as a row of the fleet view.
+         *
+         * @param member the collector with its versions and last report
+         */
+        record Found(FleetMember member) implements MemberLookup {
+            /** Requires the member. */
+            public Found {
+                java.util.Objects.requireNonNull(member, "member");
+            }
+        }
+
+        /** No collector has the id, and none ever had. */
+        record NotFound() implements MemberLookup {
+        }
+
+        /**
+         * The collector was decommissioned: gone from the fleet, its id taken for good.
+         *
+         * @param at when it was decommissioned
+         */
+        record Decommissioned(Instant at) implements MemberLookup {
+            /** Requires the instant. */
+            public Decommissioned {
+                java.util.Objects.requireNonNull(at, "at");
+            }
+        }
+    }
+
+    /**
      * How many collectors are in each state, counted by the store without reading every collector
      * (what monitoring scrapes).
      *

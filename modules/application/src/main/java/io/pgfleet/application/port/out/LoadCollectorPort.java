@@ -3,6 +3,7 @@ package io.pgfleet.application.port.out;
 import io.pgfleet.domain.collector.Collector;
 import io.pgfleet.domain.collector.CollectorId;
 
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -17,4 +18,13 @@ public interface LoadCollectorPort {
      * @return the collector, or empty when unknown
      */
     Optional<Collector> loadCollector(CollectorId collectorId);
+
+    /**
+     * When a collector was decommissioned: its id stays taken for good, and the routes about it
+     * say so instead of "unknown".
+     *
+     * @param collectorId the id
+     * @return when, or empty when the collector is unknown or not decommissioned
+     */
+    Optional<Instant> loadDecommissionedAt(CollectorId collectorId);
 }

@@ -6,6 +6,7 @@ import io.pgfleet.domain.fleet.Sample;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Reads the fleet view and stored samples.
@@ -18,6 +19,14 @@ public interface LoadFleetPort {
      * @return by collector id
      */
     List<FleetMember> loadFleet();
+
+    /**
+     * One collector as {@link #loadFleet} shows it, without reading the rest of the fleet.
+     *
+     * @param collectorId the collector
+     * @return it, or empty when unknown or decommissioned
+     */
+    Optional<FleetMember> loadMember(CollectorId collectorId);
 
     /**
      * Samples of one collector, oldest first.
