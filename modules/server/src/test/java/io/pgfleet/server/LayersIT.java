@@ -325,7 +325,7 @@ class LayersIT {
         assertEquals(401, agent.get("/api/v1/config/" + id).statusCode(), "its tokens stop working");
         assertFalse(admin.get("/api/v1/collectors").body().contains("\"id\":\"" + id + "\""));
         assertFalse(admin.get("/api/v1/groups/retire/members").body().contains("\"" + id + "\""));
-        assertEquals(409, admin.postJson("/api/v1/collectors", "{\"id\":\"" + id + "\"}").statusCode(),
+        assertEquals(410, admin.postJson("/api/v1/collectors", "{\"id\":\"" + id + "\"}").statusCode(),
                 "its id is not reusable");
         assertEquals(1, count("SELECT count(*) FROM config_revisions WHERE collector_id = '" + id + "'"), "history kept");
         assertEquals(1, count("SELECT count(*) FROM audit_log WHERE action = 'collector.decommission'"));

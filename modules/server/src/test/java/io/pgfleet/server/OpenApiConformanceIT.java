@@ -298,8 +298,14 @@ class OpenApiConformanceIT {
 
         expect(201, json("POST", "/api/v1/collectors", admin, "{\"id\":\"oa-4\"}"));
         expect(403, call("DELETE", "/api/v1/collectors/oa-4", collector, "", ""));
+        expect(200, call("GET", "/api/v1/collectors/oa-4", admin, "", ""));
+        expect(403, call("GET", "/api/v1/collectors/oa-4", collector, "", ""));
         expect(204, call("DELETE", "/api/v1/collectors/oa-4", admin, "", ""));
         expect(404, call("DELETE", "/api/v1/collectors/oa-nobody", admin, "", ""));
+        expect(404, call("GET", "/api/v1/collectors/oa-nobody", admin, "", ""));
+        expect(410, call("GET", "/api/v1/collectors/oa-4", admin, "", ""));
+        expect(410, json("POST", "/api/v1/collectors", admin, "{\"id\":\"oa-4\"}"));
+        expect(410, call("GET", "/api/v1/config/oa-4", admin, "", ""));
     }
 
     /** Uses one layer (fleet or a group) the way operators do: publish, compare-and-swap, read, history, diff, rollback. */
