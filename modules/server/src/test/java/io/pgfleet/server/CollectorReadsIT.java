@@ -4,9 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -37,7 +34,7 @@ class CollectorReadsIT {
         assertEquals(entry, one.body(), "the same object as the list's entry");
 
         assertEquals(404, admin.get("/api/v1/collectors/nobody-ever").statusCode());
-        ApiClient viewer = aUser(admin, "vic", "viewer");
+        ApiClient viewer = SERVER.newUser("vic", "viewer");
         assertEquals(200, viewer.get("/api/v1/collectors/one-2").statusCode());
         ApiClient agent = ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"reader\"}");
         assertEquals(403, agent.get("/api/v1/collectors").statusCode());
@@ -57,7 +54,7 @@ class CollectorReadsIT {
         assertTrue(live.headers().firstValue("X-Config-Sources").orElseThrow().contains("group/gone-prod@1"));
 
         assertEquals(204, admin.send(admin.request("/api/v1/collectors/gone-1").DELETE()).statusCode());
-        String at = decommissionedAt("gone-1");
+        String at = SERVER.decommissionedAt("gone-1");
 
         HttpResponse<String> again = admin.postJson("/api/v1/collectors", "{\"id\":\"gone-1\"}");
         assertEquals(410, again.statusCode(), again.body());
@@ -72,7 +69,7 @@ class CollectorReadsIT {
         assertEquals(410, read.statusCode(), read.body());
         assertTrue(read.body().contains("decommissioned at " + at), read.body());
 
-        ApiClient viewer = aUser(admin, "vera", "viewer");
+        ApiClient viewer = SERVER.newUser("vera", "viewer");
         HttpResponse<String> effective = viewer.get("/api/v1/config/gone-1");
         assertEquals(410, effective.statusCode(), "no live document merging a group it left: " + effective.body()
                 + " " + effective.headers().firstValue("X-Config-Sources"));
@@ -91,7 +88,7 @@ class CollectorReadsIT {
         created(admin.postJson("/api/v1/collectors", "{\"id\":\"watched-1\"}"));
         created(admin.putToml("/api/v1/config/watched-1", "[collector]\npush_interval = 13\n"));
         assertEquals(200, admin.get("/api/v1/config/watched-1").statusCode());
-        ApiClient viewer = aUser(admin, "wanda", "viewer");
+        ApiClient viewer = SERVER.newUser("wanda", "viewer");
 
         CompletableFuture<HttpResponse<String>> held = CompletableFuture
                 .supplyAsync(() -> viewer.get("/api/v1/config/watched-1?wait=60&after=1"));
@@ -131,25 +128,7 @@ class CollectorReadsIT {
         return issued.body().replaceAll(".*\"enrolment_token\":\"([^\"]+)\".*", "$1");
     }
 
-    private static ApiClient aUser(ApiClient admin, String name, String role) {
-        assertEquals(201, admin.postJson("/api/v1/users", "{\"username\":\"" + name
-                + "\",\"password\":\"a-long-password\",\"role\":\"" + role + "\"}").statusCode());
-        ApiClient user = new ApiClient(SERVER.port());
-        assertEquals(200, user.login(name, "a-long-password").statusCode());
-        return user;
-    }
-
     private static void created(HttpResponse<String> r) {
         assertEquals(201, r.statusCode(), r.body());
-    }
-
-    /** When the collector was decommissioned, as the API writes an instant. */
-    private static String decommissionedAt(String id) throws SQLException {
-        try (Connection c = SERVER.database().connect(); Statement s = c.createStatement();
-             java.sql.ResultSet r = s.executeQuery("SELECT decommissioned_at FROM collectors WHERE id = '" + id + "'")) {
-            assertTrue(r.next());
-            return r.getObject(1, java.time.OffsetDateTime.class).toInstant()
-                    .truncatedTo(java.time.temporal.ChronoUnit.MICROS).toString();
-        }
     }
 }

@@ -100,7 +100,7 @@ class EnrolmentIT {
         ApiClient agent = new ApiClient(SERVER.port());
         agent.useToken(ApiClient.field(registered.body(), "access_token"));
         assertEquals(204, admin.send(admin.request("/api/v1/collectors/retired-3").DELETE()).statusCode());
-        String at = decommissionedAt("retired-3");
+        String at = SERVER.decommissionedAt("retired-3");
 
         HttpResponse<String> enrolment = admin.postJson("/api/v1/collectors/retired-3/enrolment-token", "");
         assertEquals(410, enrolment.statusCode(), enrolment.body());
@@ -194,16 +194,6 @@ class EnrolmentIT {
 
     private static HttpResponse<String> refresh(String refreshToken) {
         return anonymous().postJson("/api/v1/auth/refresh", "{\"refresh_token\":\"" + refreshToken + "\"}");
-    }
-
-    /** When the collector was decommissioned, as the API writes an instant. */
-    private static String decommissionedAt(String id) throws SQLException {
-        try (Connection c = SERVER.database().connect(); Statement s = c.createStatement();
-             java.sql.ResultSet r = s.executeQuery("SELECT decommissioned_at FROM collectors WHERE id = '" + id + "'")) {
-            assertTrue(r.next());
-            return r.getObject(1, java.time.OffsetDateTime.class).toInstant()
-                    .truncatedTo(java.time.temporal.ChronoUnit.MICROS).toString();
-        }
     }
 
     private static long count(String sql) throws SQLException {

@@ -6,7 +6,14 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.function.UnaryOperator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The one integration fixture: a server in-process on loopback (any free port) on a fresh,
@@ -79,5 +86,37 @@ final class RunningServer implements BeforeAllCallback, AfterAllCallback {
     /** @return a new client without a token */
     ApiClient anonymous() {
         return new ApiClient(server.port());
+    }
+
+    /**
+     * A user the administrator creates, logged in.
+     *
+     * @param name its name
+     * @param role its role ({@code viewer}, {@code operator}, {@code admin})
+     * @return its client
+     */
+    ApiClient newUser(String name, String role) {
+        HttpResponse<String> created = admin().postJson("/api/v1/users", "{\"username\":\"" + name
+                + "\",\"password\":\"a-long-password\",\"role\":\"" + role + "\"}");
+        assertEquals(201, created.statusCode(), created.body());
+        ApiClient user = anonymous();
+        assertEquals(200, user.login(name, "a-long-password").statusCode());
+        return user;
+    }
+
+    /**
+     * When a collector was decommissioned, as the API writes an instant.
+     *
+     * @param id the collector
+     * @return the instant's text
+     * @throws SQLException when the database cannot be read
+     */
+    String decommissionedAt(String id) throws SQLException {
+        try (Connection c = database.connect(); Statement s = c.createStatement();
+             java.sql.ResultSet r = s.executeQuery("SELECT decommissioned_at FROM collectors WHERE id = '" + id + "'")) {
+            assertTrue(r.next());
+            return r.getObject(1, java.time.OffsetDateTime.class).toInstant()
+                    .truncatedTo(java.time.temporal.ChronoUnit.MICROS).toString();
+        }
     }
 }

@@ -105,7 +105,7 @@ class WatchOfARevokedCallerIT {
         assertEquals(201, admin.createCollector("watched-by-an-operator").statusCode());
         assertEquals(201, admin.putToml("/api/v1/config/watched-by-an-operator", aDocument().pushInterval(1).toml())
                 .statusCode());
-        ApiClient operator = aUser(admin, "disabled-while-waiting", "operator");
+        ApiClient operator = SERVER.newUser("disabled-while-waiting", "operator");
 
         CompletableFuture<HttpResponse<String>> watch = watch(operator.token(), "watched-by-an-operator", LONG_HOLD_SECONDS);
         awaitHeldWatches(1);
@@ -120,7 +120,7 @@ class WatchOfARevokedCallerIT {
         ApiClient agent = ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"revoked-elsewhere\"}");
         String id = agent.subject();
         assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(1).toml()).statusCode());
-        ApiClient viewer = aUser(admin, "disabled-elsewhere", "viewer");
+        ApiClient viewer = SERVER.newUser("disabled-elsewhere", "viewer");
 
         try (PgfleetServer other = TestServers.start(SERVER.database())) {
             // Both callers checked on the other instance, which remembers them as active.
@@ -142,7 +142,7 @@ class WatchOfARevokedCallerIT {
         assertEquals(201, admin.createCollector("watched-in-two-sessions").statusCode());
         assertEquals(201, admin.putToml("/api/v1/config/watched-in-two-sessions", aDocument().pushInterval(1).toml())
                 .statusCode());
-        ApiClient ending = aUser(admin, "two-sessions", "viewer");
+        ApiClient ending = SERVER.newUser("two-sessions", "viewer");
         String endingRefresh = ApiClient.field(ending.login("two-sessions", "a-long-password").body(), "refresh_token");
         ApiClient goingOn = new ApiClient(SERVER.port());
         assertEquals(200, goingOn.login("two-sessions", "a-long-password").statusCode());
@@ -175,14 +175,6 @@ class WatchOfARevokedCallerIT {
                         "woken by the publish, not by the other session's logout");
             }
         }
-    }
-
-    private static ApiClient aUser(ApiClient admin, String name, String role) {
-        assertEquals(201, admin.postJson("/api/v1/users", "{\"username\":\"" + name
-                + "\",\"password\":\"a-long-password\",\"role\":\"" + role + "\"}").statusCode());
-        ApiClient user = new ApiClient(SERVER.port());
-        assertEquals(200, user.login(name, "a-long-password").statusCode());
-        return user;
     }
 
     private static void disable(ApiClient admin, String name) {
