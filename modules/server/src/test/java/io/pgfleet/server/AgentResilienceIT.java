@@ -223,6 +223,8 @@ class AgentResilienceIT {
         private volatile String holding = "";
         private final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
         private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicInteger pushes = new java.util.concurrent.atomic.AtomicInteger();
+        private volatile boolean failHeld;
 
         Gateway(int serverPort) throws java.io.IOException {
             http = com.sun.net.httpserver.HttpServer.create(
@@ -240,10 +242,20 @@ class AgentResilienceIT {
                         ex.getResponseBody().write(page);
                         return;
                     }
+                    if (path.startsWith("/api/v1/metrics/push")) {
+                        pushes.incrementAndGet();
+                    }
                     if (!holding.isEmpty() && path.startsWith(holding)) {
                         // A slow network or server: the request reaches the server only once released.
                         held.incrementAndGet();
                         released.await();
+                        if (failHeld) {
+                            byte[] page = "<html><body>503 Service Unavailable</body></html>".getBytes();
+                            ex.getResponseHeaders().add("Content-Type", "text/html");
+                            ex.sendResponseHeaders(503, page.length);
+                            ex.getResponseBody().write(page);
+                            return;
+                        }
                     }
                     java.net.http.HttpRequest.Builder r = java.net.http.HttpRequest.newBuilder(java.net.URI.create(
                             "http://127.0.0.1:" + serverPort + ex.getRequestURI()))
@@ -301,6 +313,16 @@ class AgentResilienceIT {
 
         int held() {
             return held.get();
+        }
+
+        /** Answers the held requests 503 (the server behind gone) instead of passing them on. */
+        void failHeld() {
+            failHeld = true;
+            release();
+        }
+
+        int pushes() {
+            return pushes.get();
         }
 
         @Override
@@ -472,6 +494,32 @@ class AgentResilienceIT {
             gateway.release();
             agent.await(java.util.regex.Pattern.compile("pgfleet-agent: stopped$"), from, SOON);
             assertNoFailureSaid(agent, from);
+        }
+    }
+
+    @Test
+    void anAgentStoppedWhileAPushFailsKeepsItsSamplesAndDoesNotTryAgain() throws Exception {
+        server = PgfleetServer.start(settings);
+        ApiClient admin = ApiClient.asAdmin(server.port());
+        try (Gateway gateway = new Gateway(server.port());
+             AgentProcess agent = AgentProcess.start(dir.resolve("agent"), gateway.port())) {
+            startAgentWithConfig(agent, admin);
+            awaitHeldWatches(1);
+            gateway.hold("/api/v1/metrics/push");
+            await(() -> gateway.held() >= 1);
+            int pushes = gateway.pushes();
+            int from = agent.lineCount();
+            agent.terminate();
+            agent.await(java.util.regex.Pattern.compile("pgfleet-agent: stopping"), from, SOON);
+            // The push on its way fails: nothing retries any more, and a last push would wait on the
+            // same server again (a stalled one twice the answer deadline, past systemd's stop timeout).
+            gateway.failHeld();
+            agent.await(java.util.regex.Pattern.compile("pgfleet-agent: stopped$"), from, SOON);
+            String said = agent.output().lines().skip(from).collect(java.util.stream.Collectors.joining("\n"));
+            assertTrue(said.contains("push not delivered as the agent stops"), said);
+            assertTrue(said.contains("kept on disk"), said);
+            assertFalse(said.contains("retrying in"), "nothing retries after the stop: " + said);
+            assertEquals(pushes, gateway.pushes(), "no push after the one that failed: " + said);
         }
     }
 

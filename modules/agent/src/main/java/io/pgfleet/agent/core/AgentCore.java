@@ -183,6 +183,8 @@ public final class AgentCore {
      * database failed, and is neither logged as a failure nor followed by another attempt.
      */
     private volatile boolean stopping;
+    /** A push failed on the server's side after the stop began: the stop's last push is not made. */
+    private volatile boolean serverFailedDuringStop;
     private volatile EffectiveConfig current = EffectiveConfig.defaults();
     private volatile boolean collecting;
     private volatile int appliedVersion;
@@ -1043,6 +1045,9 @@ public final class AgentCore {
     /** Pushes what is waiting; a back-off pause when the server could not take it. */
     private Optional<Duration> pushOnce() {
         synchronized (pushLock) {
+            if (serverFailedDuringStop) {
+                return Optional.empty();
+            }
             return pushLocked();
         }
     }
@@ -1086,6 +1091,15 @@ public final class AgentCore {
                     }
                     case UNAVAILABLE, UNAUTHORIZED -> {
                         spool(false);
+                        if (stopping) {
+                            // Nothing retries any more, and the stop's last push would wait as long
+                            // again on the same server: it is not made (a stop is over within one
+                            // push's answer deadline, inside systemd's stop timeout).
+                            serverFailedDuringStop = true;
+                            log("push not delivered as the agent stops (" + e.getMessage() + "); "
+                                    + (buffer.size() + waiting()) + " samples waiting are kept on disk");
+                            return Optional.empty();
+                        }
                         // Kept under the same id: a batch the server stored before the answer was
                         // lost is stored once.
                         pushFailures++;
