@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * One collector read on its own, what a decommissioned collector's id answers (re-created, read,
- * its effective document and its watch), and the host name an enrolling agent sends, over real
+ * written, its effective document and its watch), and the host name an enrolling agent sends, over real
  * HTTP and PostgreSQL.
  */
 class CollectorReadsIT {
@@ -80,6 +80,69 @@ class CollectorReadsIT {
         HttpResponse<String> first = viewer.get("/api/v1/config/gone-1/versions/1");
         assertEquals(200, first.statusCode(), first.body());
         assertTrue(first.body().contains("config_pull_interval = 33"), first.body());
+    }
+
+    @Test
+    void everyRouteThatWouldActOnADecommissionedIdAnswersGoneAndChangesNothing() throws Exception {
+        ApiClient admin = SERVER.admin();
+        ApiClient agent = ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"retired\"}");
+        String id = agent.subject();
+        created(admin.putToml("/api/v1/config/" + id, "[collector]\npush_interval = 17\n"));
+        assertEquals(204, admin.send(admin.request("/api/v1/collectors/" + id).DELETE()).statusCode());
+        String at = SERVER.decommissionedAt(id);
+        String audit = admin.get("/api/v1/audit?collector_id=" + id).body();
+        assertTrue(audit.contains("collector.decommission"), audit);
+        String versions = admin.get("/api/v1/config/" + id + "/versions").body();
+
+        for (Call call : perCollectorCalls()) {
+            HttpResponse<String> r = call.send(admin, id);
+            assertEquals(410, r.statusCode(), call.name() + ": " + r.body());
+            assertTrue(r.body().contains("problems/collector-decommissioned"), call.name() + ": " + r.body());
+            assertTrue(r.body().contains("'" + id + "' was decommissioned at " + at), call.name() + ": " + r.body());
+
+            HttpResponse<String> unknown = call.send(admin, "never-" + id);
+            assertEquals(404, unknown.statusCode(), call.name() + " of an unknown id: " + unknown.body());
+            assertTrue(unknown.body().contains("problems/collector-not-found"), call.name() + ": " + unknown.body());
+        }
+        assertEquals(audit, admin.get("/api/v1/audit?collector_id=" + id).body(), "the refused writes audited nothing");
+        assertEquals(versions, admin.get("/api/v1/config/" + id + "/versions").body(), "nor published anything");
+        assertTrue(admin.get("/api/v1/collectors?limit=500").body().indexOf("\"" + id + "\"") < 0,
+                "nor brought it back to the fleet view");
+
+        // Its history stays readable, as documented.
+        assertEquals(200, admin.get("/api/v1/config/" + id + "/versions/1").statusCode());
+        assertEquals(200, admin.get("/api/v1/config/" + id + "/diff?from=1&to=1").statusCode());
+        assertEquals(200, admin.get("/api/v1/collectors/" + id + "/metrics").statusCode());
+        // What agents of every release rely on: the collector's own token is refused with a 401.
+        HttpResponse<String> status = agent.postJson("/api/v1/collectors/" + id + "/status",
+                "{\"version\":1,\"status\":\"APPLIED\",\"effective_sha256\":\"" + "a".repeat(64) + "\"}");
+        assertEquals(401, status.statusCode(), status.body());
+        assertEquals(401, agent.postJson("/api/v1/metrics/push", "{\"batch_id\":\"b-1\",\"samples\":[]}").statusCode());
+        assertEquals(401, agent.get("/api/v1/config/" + id).statusCode());
+    }
+
+    /** A request on one collector's id, by an operator. */
+    private record Call(String name, java.util.function.BiFunction<ApiClient, String, HttpResponse<String>> request) {
+        HttpResponse<String> send(ApiClient client, String id) {
+            return request.apply(client, id);
+        }
+    }
+
+    /** Every per-collector route but the reads of its own layer's history and of its samples. */
+    private static java.util.List<Call> perCollectorCalls() {
+        return java.util.List.of(
+                new Call("PATCH labels", (c, id) -> c.send(c.request("/api/v1/collectors/" + id)
+                        .header("Content-Type", "application/json")
+                        .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("{\"labels\":{\"a\":\"b\"}}")))),
+                new Call("DELETE", (c, id) -> c.send(c.request("/api/v1/collectors/" + id).DELETE())),
+                new Call("revoke", (c, id) -> c.postJson("/api/v1/collectors/" + id + "/revoke", "")),
+                new Call("enrolment token", (c, id) -> c.postJson("/api/v1/collectors/" + id + "/enrolment-token", "")),
+                new Call("GET", (c, id) -> c.get("/api/v1/collectors/" + id)),
+                new Call("GET effective explained", (c, id) -> c.get("/api/v1/collectors/" + id + "/effective")),
+                new Call("GET config", (c, id) -> c.get("/api/v1/config/" + id)),
+                new Call("GET own layer", (c, id) -> c.get("/api/v1/config/" + id + "/own")),
+                new Call("PUT config", (c, id) -> c.putToml("/api/v1/config/" + id, "[collector]\npush_interval = 18\n")),
+                new Call("rollback", (c, id) -> c.postJson("/api/v1/config/" + id + "/rollback", "{\"to_version\":1}")));
     }
 
     @Test

@@ -65,8 +65,8 @@ class EnrolmentIT {
 
         assertEquals(410, admin.postJson("/api/v1/collectors/retired-1/enrolment-token", "").statusCode(),
                 "no new enrolment token");
-        assertEquals(404, admin.postJson("/api/v1/collectors/retired-1/revoke", "").statusCode(),
-                "nothing left to revoke");
+        assertEquals(410, admin.postJson("/api/v1/collectors/retired-1/revoke", "").statusCode(),
+                "nothing left to revoke: it is gone");
         HttpResponse<String> zombie = anonymous().register("{\"name\":\"zombie\"}", TOKEN, earlier);
         assertEquals(401, zombie.statusCode(), "a token issued before the decommission is refused: " + zombie.body());
         assertEquals(401, refresh(refreshToken).statusCode(), "its token family is revoked");
@@ -75,10 +75,10 @@ class EnrolmentIT {
                 "{\"version\":1,\"status\":\"APPLIED\",\"error\":\"\"}").statusCode());
         assertEquals(401, agent.postJson("/api/v1/metrics/push", "{\"samples\":[]}").statusCode());
 
-        assertEquals(404, admin.send(admin.request("/api/v1/collectors/retired-1").header("Content-Type",
+        assertEquals(410, admin.send(admin.request("/api/v1/collectors/retired-1").header("Content-Type",
                 "application/json").method("PATCH", HttpRequest.BodyPublishers.ofString("{\"labels\":{\"a\":\"b\"}}")))
                 .statusCode(), "its labels are no longer anyone's to change");
-        assertEquals(404, admin.putToml("/api/v1/config/retired-1", "[collector]\npush_interval = 13\n").statusCode(),
+        assertEquals(410, admin.putToml("/api/v1/config/retired-1", "[collector]\npush_interval = 13\n").statusCode(),
                 "nor its document");
         assertEquals(200, admin.get("/api/v1/config/retired-1/versions").statusCode(), "its history stays readable");
         assertTrue(admin.get("/api/v1/audit?collector_id=retired-1").body().contains("collector.decommission"));

@@ -329,7 +329,8 @@ class LayersIT {
                 "its id is not reusable");
         assertEquals(1, count("SELECT count(*) FROM config_revisions WHERE collector_id = '" + id + "'"), "history kept");
         assertEquals(1, count("SELECT count(*) FROM audit_log WHERE action = 'collector.decommission'"));
-        assertEquals(404, delete(admin, "/api/v1/collectors/" + id).statusCode());
+        assertEquals(410, delete(admin, "/api/v1/collectors/" + id).statusCode(), "a second one says it is gone");
+        assertEquals(1, count("SELECT count(*) FROM audit_log WHERE action = 'collector.decommission'"));
     }
 
     @Test

@@ -306,6 +306,13 @@ class OpenApiConformanceIT {
         expect(410, call("GET", "/api/v1/collectors/oa-4", admin, "", ""));
         expect(410, json("POST", "/api/v1/collectors", admin, "{\"id\":\"oa-4\"}"));
         expect(410, call("GET", "/api/v1/config/oa-4", admin, "", ""));
+        expect(410, json("PATCH", "/api/v1/collectors/oa-4", admin, "{\"labels\":{}}"));
+        expect(410, call("DELETE", "/api/v1/collectors/oa-4", admin, "", ""));
+        expect(410, json("POST", "/api/v1/collectors/oa-4/revoke", admin, ""));
+        expect(410, call("PUT", "/api/v1/config/oa-4", admin, "application/toml", "[collector]\npush_interval = 20\n"));
+        expect(410, json("POST", "/api/v1/config/oa-4/rollback", admin, "{\"to_version\":1}"));
+        expect(410, call("GET", "/api/v1/config/oa-4/own", admin, "", ""));
+        expect(410, call("GET", "/api/v1/collectors/oa-4/effective", admin, "", ""));
     }
 
     /** Uses one layer (fleet or a group) the way operators do: publish, compare-and-swap, read, history, diff, rollback. */

@@ -11,6 +11,7 @@ import io.pgfleet.domain.config.ConfigVersion;
 import io.pgfleet.domain.config.RevisionSource;
 import io.pgfleet.domain.layer.EffectiveRevision;
 
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -64,6 +65,12 @@ final class EffectiveConfigService implements GetConfigQuery, OwnConfigQuery, La
 
     @Override
     public ConfigLookup own(CollectorId collectorId) {
+        // The own layer's latest version is what an edit builds on; a decommissioned collector has
+        // none to edit (its versions stay readable one by one, as history).
+        Optional<java.time.Instant> decommissioned = collectors.loadDecommissionedAt(collectorId);
+        if (decommissioned.isPresent()) {
+            return new ConfigLookup.Decommissioned(collectorId, decommissioned.get());
+        }
         return own.loadLatest(collectorId)
                 .<ConfigLookup>map(ConfigLookup.Found::new)
                 .orElseGet(() -> missing(collectorId));

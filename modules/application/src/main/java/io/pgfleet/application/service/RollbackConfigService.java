@@ -43,7 +43,10 @@ final class RollbackConfigService implements RollbackConfigUseCase {
     public PublishResult rollback(RollbackConfigCommand command) {
         Optional<ConfigRevision> target = revisions.loadVersion(command.collectorId(), command.toVersion());
         if (target.isEmpty()) {
+            // A decommissioned collector takes no rollback to any version: it answers as gone,
+            // not as lacking the version (the store refuses it a rollback to one it has).
             return collectors.loadCollector(command.collectorId()).isPresent()
+                    && collectors.loadDecommissionedAt(command.collectorId()).isEmpty()
                     ? new PublishResult.UnknownVersion(command.collectorId(), command.toVersion())
                     : new PublishResult.CollectorNotFound(command.collectorId());
         }

@@ -48,8 +48,10 @@ final class CollectorsHttpService implements ApiService {
     private final RegisterCollectorUseCase register;
     private final IssueEnrolmentTokenUseCase enrolment;
     private final RevokeCollectorUseCase revoke;
+    private final UnknownCollectors unknown;
 
-    CollectorsHttpService(CollectorUseCases collectors) {
+    CollectorsHttpService(CollectorUseCases collectors, UnknownCollectors unknown) {
+        this.unknown = unknown;
         this.revoke = collectors.revoke();
         this.provision = collectors.provision();
         this.register = collectors.register();
@@ -70,7 +72,7 @@ final class CollectorsHttpService implements ApiService {
         if (revoke.revokeCollector(id, Callers.actor(req))) {
             res.status(Status.NO_CONTENT_204).send();
         } else {
-            Problem.notFound("collector-not-found", "no collector has the id '" + id + "'").send(res);
+            unknown.send(res, id);
         }
     }
 
@@ -159,8 +161,7 @@ final class CollectorsHttpService implements ApiService {
                         .add("expires_at", HttpDates.json(i.expiresAt()))
                         .build());
             }
-            case IssueEnrolmentTokenUseCase.EnrolmentResult.CollectorNotFound nf -> Problem.notFound(
-                    "collector-not-found", "no collector has the id '" + nf.collectorId() + "'").send(res);
+            case IssueEnrolmentTokenUseCase.EnrolmentResult.CollectorNotFound nf -> unknown.send(res, nf.collectorId());
             case IssueEnrolmentTokenUseCase.EnrolmentResult.Decommissioned d ->
                     AuthHttpService.decommissioned(Status.GONE_410, d.collectorId(), d.at()).send(res);
         }

@@ -70,8 +70,11 @@ final class ConfigHttpService implements ApiService {
     private final HttpMetrics metrics;
     private final WatchLimiter watchLimiter;
     private final CallerWatchesUseCase callerWatches;
+    private final UnknownCollectors unknown;
 
-    ConfigHttpService(ConfigUseCases config, HttpMetrics metrics, WatchLimiter watchLimiter, CallerWatchesUseCase callerWatches) {
+    ConfigHttpService(ConfigUseCases config, HttpMetrics metrics, WatchLimiter watchLimiter, CallerWatchesUseCase callerWatches,
+                      UnknownCollectors unknown) {
+        this.unknown = unknown;
         this.watchLimiter = watchLimiter;
         this.callerWatches = callerWatches;
         this.metrics = metrics;
@@ -165,8 +168,7 @@ final class ConfigHttpService implements ApiService {
                 }
                 sendRevision(req, res, found.revision());
             }
-            case ConfigLookup.CollectorNotFound nf -> Problem.notFound("collector-not-found",
-                    "no collector has the id '" + nf.collectorId() + "'").send(res);
+            case ConfigLookup.CollectorNotFound nf -> unknown.send(res, nf.collectorId());
             case ConfigLookup.Decommissioned d ->
                     AuthHttpService.decommissioned(Status.GONE_410, d.collectorId(), d.at()).send(res);
             case ConfigLookup.NoConfiguration none -> Problem.notFound("no-configuration",
@@ -398,8 +400,7 @@ final class ConfigHttpService implements ApiService {
         int limit = QueryParams.integer(req, "limit", 50, 1, ConfigHistoryQuery.MAX_PAGE);
         int before = QueryParams.integer(req, "before", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
         switch (history.history(id, new ConfigVersion(before), limit)) {
-            case HistoryLookup.CollectorNotFound nf -> Problem.notFound("collector-not-found",
-                    "no collector has the id '" + nf.collectorId() + "'").send(res);
+            case HistoryLookup.CollectorNotFound nf -> unknown.send(res, nf.collectorId());
             case HistoryLookup.Page page -> {
                 JsonArrayBuilder versions = Json.createArrayBuilder();
                 page.revisions().forEach(r -> versions.add(VersionedDocuments.historyEntry(r.version(), r.entityTag(),
@@ -452,9 +453,8 @@ final class ConfigHttpService implements ApiService {
                             "current_version", r.version().value(), "current_etag", r.entityTag().quoted()))
                             .orElse(Map.of()))
                     .send(res);
-            case PublishResult.CollectorNotFound nf -> Problem.notFound("collector-not-found",
-                    "no collector has the id '" + nf.collectorId() + "'; create it with POST /api/v1/collectors first")
-                    .send(res);
+            case PublishResult.CollectorNotFound nf -> unknown.send(res, nf.collectorId(),
+                    "create it with POST /api/v1/collectors first");
             case PublishResult.Invalid inv -> invalid(null, inv.errors(), inv.total()).send(res);
             case PublishResult.LacksCapabilities l -> CapabilitiesJson.refusal(l.refusal()).send(res);
             case PublishResult.UnknownVersion uv -> Problem.notFound("version-not-found",

@@ -45,8 +45,10 @@ final class FleetHttpService implements ApiService {
     private final FleetQuery query;
 
     private final HttpMetrics metrics;
+    private final UnknownCollectors unknown;
 
-    FleetHttpService(FleetUseCases fleet, HttpMetrics metrics) {
+    FleetHttpService(FleetUseCases fleet, HttpMetrics metrics, UnknownCollectors unknown) {
+        this.unknown = unknown;
         this.metrics = metrics;
         this.status = fleet.reportStatus();
         this.push = fleet.pushMetrics();
@@ -244,6 +246,8 @@ final class FleetHttpService implements ApiService {
                 res.status(ok);
                 Jsons.send(res, Json.createObjectBuilder().add("stored", 0).add("duplicate", true).build());
             }
+            // Only the collector itself reports or pushes, and a decommissioned one's tokens are
+            // refused (401) before this: agents of every release take that 401 as the end.
             case Receipt.CollectorNotFound nf -> Problem.notFound("collector-not-found",
                     "the collector is unknown").send(res);
             // Stored, it would show the collector ahead of its latest revision, in sync with nothing.
@@ -342,7 +346,7 @@ final class FleetHttpService implements ApiService {
                 QueryParams.instant(req, "since", Instant.EPOCH),
                 QueryParams.integer(req, "limit", 1000, 1, FleetQuery.MAX_SAMPLES));
         if (found.isEmpty()) {
-            Problem.notFound("collector-not-found", "no collector has the id '" + id + "'").send(res);
+            unknown.send(res, id);
             return;
         }
         JsonArrayBuilder list = Json.createArrayBuilder();

@@ -52,9 +52,11 @@ final class LayersHttpService implements ApiService {
     static final io.helidon.http.HeaderName GROUP_DELETED_AT = HeaderNames.create("X-Group-Deleted-At");
 
     private final LayerUseCases layers;
+    private final UnknownCollectors unknown;
 
-    LayersHttpService(LayerUseCases layers) {
+    LayersHttpService(LayerUseCases layers, UnknownCollectors unknown) {
         this.layers = layers;
+        this.unknown = unknown;
     }
 
     @Override
@@ -119,12 +121,13 @@ final class LayersHttpService implements ApiService {
             case ConfigLookup.NoConfiguration n -> Problem.notFound("no-configuration",
                     "collector '" + id + "' has no own configuration").send(res);
             case ConfigLookup.VersionNotFound v -> collectorNotFound(res, id);
-            case ConfigLookup.Decommissioned d -> collectorNotFound(res, id);
+            case ConfigLookup.Decommissioned d ->
+                    AuthHttpService.decommissioned(Status.GONE_410, id, d.at()).send(res);
         }
     }
 
-    private static void collectorNotFound(ServerResponse res, CollectorId id) {
-        Problem.notFound("collector-not-found", "no collector has the id '" + id + "'").send(res);
+    private void collectorNotFound(ServerResponse res, CollectorId id) {
+        unknown.send(res, id);
     }
 
     private void effective(ServerRequest req, ServerResponse res) {

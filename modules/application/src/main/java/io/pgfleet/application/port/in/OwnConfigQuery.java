@@ -11,7 +11,8 @@ public interface OwnConfigQuery {
      * The own layer's latest version.
      *
      * @param id the collector
-     * @return the revision, or why there is none
+     * @return the revision, or why there is none ({@link ConfigLookup.Decommissioned} for a
+     *         decommissioned collector: its versions are history, read one by one)
      */
     ConfigLookup own(CollectorId id);
 }
