@@ -10,7 +10,7 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /**
- * Connections that their clients close in the middle of a request's headers: counted, and said in
+ * Connections that their clients close in the middle of a request's first line or headers: counted, and said in
  * at most one line a minute with the count, instead of Helidon's warning per connection.
  *
  * <p>Helidon 4.1 takes a connection that ends while it reads headers for a failure of its own: it
@@ -37,29 +37,57 @@ final class IncompleteRequests implements Filter {
     private static final AtomicLong TOTAL = new AtomicLong();
 
     private final Filter previous;
-    private final long periodNanos;
-    private final LongSupplier nanoTime;
-    private boolean said;
-    private long saidAt;
-    private long unsaid;
+    private final Minute minute;
 
     IncompleteRequests(Filter previous, Duration period, LongSupplier nanoTime) {
+        this(previous, new Minute(period, nanoTime));
+    }
+
+    private IncompleteRequests(Filter previous, Minute minute) {
         this.previous = previous;
-        this.periodNanos = period.toNanos();
-        this.nanoTime = nanoTime;
+        this.minute = minute;
+    }
+
+    /** The hang-ups not said yet, and when the line was said last: one for every logger filtered. */
+    private static final class Minute {
+        private final long periodNanos;
+        private final LongSupplier nanoTime;
+        private boolean said;
+        private long saidAt;
+        private long unsaid;
+
+        Minute(Duration period, LongSupplier nanoTime) {
+            this.periodNanos = period.toNanos();
+            this.nanoTime = nanoTime;
+        }
+
+        /** Counts one hang-up; how many to say now, or 0 while the period since the last line lasts. */
+        synchronized long count() {
+            long now = nanoTime.getAsLong();
+            unsaid++;
+            if (said && now - saidAt < periodNanos) {
+                return 0;
+            }
+            long count = unsaid;
+            unsaid = 0;
+            said = true;
+            saidAt = now;
+            return count;
+        }
     }
 
     /** Filters Helidon's logger, once per JVM; a filter an operator's logging configuration set still applies. */
     static void install() {
         if (INSTALLED.compareAndSet(false, true)) {
-            // One filter instance per logger, sharing the counter; each says its lines at most once a minute.
-            HELIDON.setFilter(new IncompleteRequests(HELIDON.getFilter(), Duration.ofMinutes(1), System::nanoTime));
-            HANDLER.setFilter(new IncompleteRequests(HANDLER.getFilter(), Duration.ofMinutes(1), System::nanoTime));
+            // One minute shared by both loggers: the line is said at most once a minute in all.
+            Minute minute = new Minute(Duration.ofMinutes(1), System::nanoTime);
+            HELIDON.setFilter(new IncompleteRequests(HELIDON.getFilter(), minute));
+            HANDLER.setFilter(new IncompleteRequests(HANDLER.getFilter(), minute));
         }
     }
 
     /**
-     * Connections closed in the middle of a request's headers since the JVM started (one counter for
+     * Connections closed in the middle of a request's first line or headers since the JVM started (one counter for
      * every server of the JVM: Helidon's logger is one).
      */
     static long total() {
@@ -72,20 +100,12 @@ final class IncompleteRequests implements Filter {
             return previous == null || previous.isLoggable(record);
         }
         TOTAL.incrementAndGet();
-        long now = nanoTime.getAsLong();
-        long count;
-        synchronized (this) {
-            unsaid++;
-            if (said && now - saidAt < periodNanos) {
-                return false;
-            }
-            count = unsaid;
-            unsaid = 0;
-            said = true;
-            saidAt = now;
+        long count = minute.count();
+        if (count == 0) {
+            return false;
         }
         LOG.log(System.Logger.Level.INFO, (count == 1 ? "1 connection was closed by its client"
-                : count + " connections were closed by their clients") + " in the middle of a request's headers"
+                : count + " connections were closed by their clients") + " in the middle of a request's first line or headers"
                 + " (said at most once a minute; counted in pgfleet_http_incomplete_requests_total)");
         return false;
     }

@@ -183,6 +183,13 @@ class CollectorReadsIT {
                 issue("pre-01"));
         assertEquals(201, again.statusCode(), again.body());
         assertTrue(admin.get("/api/v1/collectors/pre-01").body().contains("\"hostname\":\"vm-7\""));
+
+        // A host name set before is replaced in plain sight: the audit entry names both.
+        HttpResponse<String> moved = SERVER.anonymous().register("{\"name\":\"pre-01\",\"hostname\":\"vm-8\"}",
+                "X-Enrolment-Token", issue("pre-01"));
+        assertEquals(201, moved.statusCode(), moved.body());
+        String audit = admin.get("/api/v1/audit?collector_id=pre-01").body();
+        assertTrue(audit.contains("hostname 'vm-7' -> 'vm-8'"), audit);
     }
 
     private static String issue(String id) {

@@ -92,6 +92,8 @@ class IncompleteRequestsIT {
             assertTrue(counted() - before >= CONNECTIONS, "counted on /observe/metrics");
             List<LogRecord> said = captured.from(IncompleteRequests.class.getName(), Level.ALL);
             assertTrue(said.size() <= 1, "at most one line a minute: " + said.size());
+            said.forEach(r -> assertTrue(r.getMessage().contains("in the middle of a request's first line or headers"),
+                    r.getMessage()));
 
             assertEquals(200, new ApiClient(SERVER.port()).get("/observe/health").statusCode(), "the server still answers");
         } finally {

@@ -259,6 +259,8 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
                         "the idempotency key is held by another registration"), List.of()));
             }
             Collector c = found.get();
+            // Said in the audit entry: the hostname is what ties a pre-provisioned collector to a machine.
+            boolean hostnameChanges = !sentHostname.isEmpty() && !sentHostname.equals(c.hostname());
             if (c.revoked()) {
                 // Issuing the token was the operator's decision to re-bind.
                 tx.liftRevocation(c.id());
@@ -271,8 +273,9 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
             // audit trail as a registration with the secret, and it commits with it.
             tx.audit(new AuditEntry(now, new Actor(c.id().value(), actor.address()), AuditAction.COLLECTOR_ENROLLED,
                     new AuditSubject.OfCollector(c.id()), 0, "registered with an enrolment token as '" + c.name()
-                    + "'" + (c.revoked() ? "; its revocation lifted" : "")));
-            if (!sentHostname.isEmpty() && !sentHostname.equals(c.hostname())) {
+                    + "'" + (c.revoked() ? "; its revocation lifted" : "") + (hostnameChanges
+                    ? "; hostname '" + c.hostname() + "' -> '" + sentHostname + "'" : "")));
+            if (hostnameChanges) {
                 tx.saveHostname(c.id(), sentHostname);
             }
             Collector enrolled = new Collector(c.id(), c.name(), sentHostname.isEmpty() ? c.hostname() : sentHostname,

@@ -88,10 +88,11 @@ public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int
      *
      * @return true when it was seen and either applied the latest effective revision (and runs what the
      *         server computed for it) or has nothing published, so runs the defaults the server wants;
-     *         false while its status is {@link #fromBackup() from a backup}
+     *         false while its status is {@link #fromBackup() from a backup}, and for a revoked collector
+     *         (it can take nothing from the server: revoked is a state of its own, as the gauge counts it)
      */
     public boolean inSync() {
-        if (neverSeen() || fromBackup) {
+        if (collector.revoked() || neverSeen() || fromBackup) {
             return false;
         }
         return latestVersion == 0 || appliedVersion == latestVersion && hashAgrees;
@@ -101,9 +102,9 @@ public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int
      * Whether the collector was seen and does not run what the server wants it to run: the
      * condition the {@code out_of_sync} gauge counts and its alert is about.
      *
-     * @return true when seen and not {@link #inSync() in sync}
+     * @return true when seen, not revoked and not {@link #inSync() in sync}
      */
     public boolean outOfSync() {
-        return !neverSeen() && !inSync();
+        return !collector.revoked() && !neverSeen() && !inSync();
     }
 }

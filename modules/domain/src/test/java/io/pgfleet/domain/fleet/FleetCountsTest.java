@@ -54,6 +54,14 @@ class FleetCountsTest {
     }
 
     @Test
+    void aRevokedCollectorIsAStateOfItsOwnNeitherInSyncNorOutOfSync() {
+        // Seen, nothing published: in sync were it not revoked; it can take nothing from the server now.
+        FleetMember revoked = member("revoked", true, true, 0, 0, Optional.empty(), true, false);
+        assertFalse(revoked.inSync());
+        assertFalse(revoked.outOfSync());
+    }
+
+    @Test
     void countsThatDoNotAddUpAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> new FleetCounts(-1, 1, 0, 0, 0, 0, 0, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> new FleetCounts(1, 1, 0, 0, 0, 1, 0, 0, 0));
