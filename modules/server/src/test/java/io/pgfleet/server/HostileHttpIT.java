@@ -164,7 +164,7 @@ class HostileHttpIT {
         HttpResponse<String> typo = admin.get("/api/v1/collectors?limt=1");
         assertEquals(400, typo.statusCode(), typo.body());
         assertTrue(typo.body().contains("query parameter 'limt' is not one that GET /api/v1/collectors takes"
-                + " (it takes after, in_sync, limit, selector)"), typo.body());
+                + " (it takes after, in_sync, limit, never_seen, selector)"), typo.body());
         HttpResponse<String> until = admin.get("/api/v1/collectors/query-typo/metrics?name=pg_up&until=2026-01-01T00:00:00Z");
         assertEquals(400, until.statusCode(), until.body());
         assertTrue(until.body().contains("'until'"), until.body());
