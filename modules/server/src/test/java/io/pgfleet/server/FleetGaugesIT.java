@@ -25,9 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The fleet gauges on /observe/metrics count a known mix of collectors, one of each state, as
  * stored in real PostgreSQL: in sync, out of sync for each reason, stale by last seen and pull
- * interval, never seen (made known before its agent, configured or not, or registered and never
- * heard from again: neither stale nor out of sync), in sync with nothing published (it runs the
- * defaults), revoked, decommissioned (not counted at all); and the fleet view says of each member
+ * interval, never seen (made known before its agent, configured or not: neither stale nor out of
+ * sync), in sync with nothing published (it runs the defaults; registering, with the secret or an
+ * enrolment token, is contact, so an agent that registered and went quiet is seen), revoked, decommissioned (not counted at all); and the fleet view says of each member
  * what the gauges count it as.
  */
 class FleetGaugesIT {
@@ -51,12 +51,21 @@ class FleetGaugesIT {
         assertEquals(204, report(behind, 1, "APPLIED", true).statusCode());
         assertEquals(201, admin.putToml("/api/v1/config/" + behind.subject(), aDocument().pushInterval(2).toml())
                 .statusCode());
-        // Never seen: made known before its agent exists, without and with a configuration; and
-        // registered, then never heard from again.
+        // Never seen: made known before its agent exists, without and with a configuration.
         assertEquals(201, admin.createCollector("gauge-never-seen").statusCode());
         assertEquals(201, admin.createCollector("gauge-provisioned").statusCode());
         assertEquals(201, admin.putToml("/api/v1/config/gauge-provisioned", aDocument().toml()).statusCode());
+        // Seen: registered (with the secret, or made known and then enrolled), never heard from again.
         ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"gauge-registered-only\"}");
+        assertEquals(201, admin.createCollector("gauge-enrolled").statusCode());
+        HttpResponse<String> issued = admin.postJson("/api/v1/collectors/gauge-enrolled/enrolment-token", "");
+        assertEquals(201, issued.statusCode(), issued.body());
+        ApiClient agent = new ApiClient(SERVER.port());
+        HttpResponse<String> enrolled = agent.send(agent.request("/api/v1/collectors/register")
+                .header("Content-Type", "application/json")
+                .header("X-Enrolment-Token", issued.body().replaceAll(".*\"enrolment_token\":\"([^\"]+)\".*", "$1"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")));
+        assertEquals(201, enrolled.statusCode(), enrolled.body());
         // In sync with nothing published: its agent pushes what it collects with the defaults.
         ApiClient unconfigured = ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"gauge-unconfigured\"}");
         assertEquals(202, unconfigured.postJson("/api/v1/metrics/push", "{\"batch_id\":\"gauge-batch\",\"samples\":[{\"name\":\"pg_up\",\"labels\":{},\"value\":1,\"ts\":\""
@@ -117,15 +126,15 @@ class FleetGaugesIT {
         // The first scrape of this server reads the fleet's counts now, after everything above.
         String text = new ApiClient(SERVER.port()).get("/observe/metrics").body();
         assertEquals(1, value(text, "pgfleet_fleet_query_up"), text);
-        assertEquals(4, value(text, "pgfleet_collectors{state=\"in_sync\"}"), text);
+        assertEquals(6, value(text, "pgfleet_collectors{state=\"in_sync\"}"), text);
         assertEquals(3, value(text, "pgfleet_collectors{state=\"out_of_sync\"}"), text);
-        assertEquals(3, value(text, "pgfleet_collectors{state=\"never_seen\"}"), text);
+        assertEquals(2, value(text, "pgfleet_collectors{state=\"never_seen\"}"), text);
         assertEquals(1, value(text, "pgfleet_collectors{state=\"stale\"}"), text);
         assertEquals(1, value(text, "pgfleet_collectors{state=\"revoked\"}"), text);
         assertEquals(0, value(text, "pgfleet_collectors{state=\"left_behind\"}"), text);
         assertEquals(5, value(text, "pgfleet_collectors_by_apply_status{status=\"APPLIED\"}"), text);
         assertEquals(1, value(text, "pgfleet_collectors_by_apply_status{status=\"FAILED\"}"), text);
-        assertEquals(4, value(text, "pgfleet_collectors_by_apply_status{status=\"none\"}"), text);
+        assertEquals(5, value(text, "pgfleet_collectors_by_apply_status{status=\"none\"}"), text);
         // The fleet view, read member by member, says of each what the gauges count it as.
         JsonArray fleet = Json.createReader(new StringReader(admin.get("/api/v1/collectors").body())).readObject()
                 .getJsonArray("collectors");
@@ -138,7 +147,8 @@ class FleetGaugesIT {
         assertEquals(new TreeMap<>(Map.ofEntries(Map.entry("gauge-in-sync", "in_sync"),
                 Map.entry("gauge-failed", "out_of_sync"), Map.entry("gauge-drifted", "out_of_sync"),
                 Map.entry("gauge-behind", "out_of_sync"), Map.entry("gauge-never-seen", "never_seen"),
-                Map.entry("gauge-provisioned", "never_seen"), Map.entry("gauge-registered-only", "never_seen"),
+                Map.entry("gauge-provisioned", "never_seen"), Map.entry("gauge-registered-only", "in_sync"),
+                Map.entry("gauge-enrolled", "in_sync"),
                 Map.entry("gauge-unconfigured", "in_sync"), Map.entry("gauge-quiet", "in_sync+stale"),
                 Map.entry("gauge-slow", "in_sync"), Map.entry("gauge-revoked", "revoked"))), states);
         // What the out_of_sync alert points at: the collectors seen and not in sync, none never seen.

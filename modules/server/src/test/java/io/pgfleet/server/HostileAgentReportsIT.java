@@ -60,7 +60,9 @@ class HostileAgentReportsIT {
     void aReportOfARevisionAboveTheLatestIsRefusedNamingTheLatestAndNothingIsStored() throws SQLException {
         ApiClient agent = registeredAgent();
         String id = agent.subject();
-        String seen = "SELECT count(*) FROM collectors WHERE id = '" + id + "' AND last_seen_at IS NOT NULL";
+        // When it was last seen (its registration), in microseconds: a refused report does not move it.
+        String seen = "SELECT coalesce((extract(epoch FROM last_seen_at) * 1000000)::bigint, 0) FROM collectors"
+                + " WHERE id = '" + id + "'";
         long seenBefore = count(seen);
 
         for (long version : new long[] {2, Integer.MAX_VALUE}) {

@@ -142,6 +142,7 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
         io.pgfleet.application.port.in.TokenPair tokens =
                 issuer.newFamily(new Principal(id.value(), Role.COLLECTOR), tx, family);
         tx.reissueRegistration(keyed.keyHash(), held.familyId(), family, now);
+        tx.saveSeen(id, now);
         tx.audit(new AuditEntry(now, new Actor(id.value(), actor.address()), AuditAction.REGISTRATION_REPLAYED,
                 new AuditSubject.OfCollector(id), 0, "registration retried with its idempotency key: nothing created,"
                 + " fresh tokens issued and those of the earlier answer revoked"));
@@ -211,6 +212,8 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
     }
 
     private Arrival registered(RegistrationStorePort.Transaction tx, Collector collector, Instant now, String family) {
+        // Registering is contact with an agent (one made known by an operator stays never seen until then).
+        tx.saveSeen(collector.id(), now);
         List<LayerComposer.Save> saves = layers.arrive(tx, collector.id(), now);
         return new Arrival(new RegistrationResult.Registered(collector,
                 issuer.newFamily(new Principal(collector.id().value(), Role.COLLECTOR), tx, family)), saves);

@@ -66,6 +66,12 @@ public final class RegistrationPersistenceAdapter implements RegistrationStorePo
         }
 
         @Override
+        public void saveSeen(CollectorId id, Instant at) {
+            tx.update("UPDATE collectors SET last_seen_at = greatest(last_seen_at, ?) WHERE id = ?",
+                    Rows.timestamp(at), id.value());
+        }
+
+        @Override
         public void liftRevocation(CollectorId id) {
             // The decommission condition is the rule itself, not only the caller's: a decommissioned
             // collector stays revoked (migration V31 holds the table to it as well).

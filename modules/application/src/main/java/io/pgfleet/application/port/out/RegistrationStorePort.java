@@ -90,6 +90,15 @@ public interface RegistrationStorePort {
         void saveHostname(CollectorId id, String hostname);
 
         /**
+         * Records contact with the collector's agent: a registration is one, so an agent that registers
+         * and then dies is seen, goes stale and is alerted on, not "never seen" for ever.
+         *
+         * @param id the collector
+         * @param at when its agent registered
+         */
+        void saveSeen(CollectorId id, Instant at);
+
+        /**
          * Lifts a collector's revocation (a re-bind with an enrolment token), never a decommissioned
          * collector's.
          *
