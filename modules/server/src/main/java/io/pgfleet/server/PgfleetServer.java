@@ -196,7 +196,7 @@ public final class PgfleetServer implements AutoCloseable {
 
     /**
      * The first start on a restored database: every apply status it holds is the backup's, so the
-     * fleet view says so until each collector is heard from again (the database is marked before
+     * fleet view says so until each agent says what it runs (the database is marked before
      * the file that asked for it goes: a crash in between only marks it again).
      */
     private static void markRestored(EmbeddedDatabase embedded, PostgresStorage storage) {
@@ -204,7 +204,7 @@ public final class PgfleetServer implements AutoCloseable {
         embedded.restoreMarked();
         System.getLogger(PgfleetServer.class.getName()).log(System.Logger.Level.INFO, "first start after a restore: the"
                 + " apply status of " + marked + " collector(s) is the backup's; the fleet view says so, and claims none"
-                + " of them in sync, until each reports or pushes again");
+                + " of them in sync, until each agent says what it runs (an apply report, or a pull of its current revision)");
     }
 
     /**
@@ -353,7 +353,7 @@ public final class PgfleetServer implements AutoCloseable {
                 .revokeCollector(storage.collectors())
                 .loadRevision(storage.revisions()).appendRevision(storage.revisions()).loadHistory(storage.revisions())
                 .changes(storage.changes()).parser(parser).loadAudit(storage.audit())
-                .saveReport(storage.fleet()).saveBatch(storage.fleet()).loadFleet(storage.fleet()).countFleet(storage.fleet())
+                .saveReport(storage.fleet()).restoredMarks(storage.fleet()).saveBatch(storage.fleet()).loadFleet(storage.fleet()).countFleet(storage.fleet())
                 .database(storage)
                 .loadUser(storage.users()).saveUser(storage.users())
                 .hasher(new Pbkdf2PasswordHasher(Pbkdf2PasswordHasher.DEFAULT_ITERATIONS, limits.hashThreads(),

@@ -24,10 +24,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * After a restore the fleet view does not present the backup's apply statuses as current: each
- * collector's status is marked as from the backup, and not in sync, until it is heard from again.
- * An agent that ran a later version pulls the restored one and reports it; one that already runs
- * the restored revision sends no report (it has nothing to apply), but its next push clears the
- * mark.
+ * collector's status is marked as from the backup, and not in sync, until its agent says what it
+ * runs: one without any apply status in the backup too. An agent that ran a later version pulls the
+ * restored one and reports it; one that already runs the restored revision sends no report (it has
+ * nothing to apply), and its pull answered 304 for the current revision clears the mark. A metrics
+ * push does not (it says nothing of what the agent runs), nor does a user's read of the document.
  */
 class RestoredStatusIT {
 
@@ -70,12 +71,24 @@ class RestoredStatusIT {
         throw new AssertionError(agent.subject() + " is not in the fleet view");
     }
 
+    private static int push(ApiClient agent, String batch) {
+        return agent.postJson("/api/v1/metrics/push", "{\"batch_id\":\"" + batch + "\",\"samples\":[{"
+                + "\"name\":\"pg_up\",\"labels\":{},\"value\":1,\"ts\":\"" + Instant.now() + "\"}]}").statusCode();
+    }
+
+    /** A pull as the agent makes it: the revision and the entity tag it holds. */
+    private static int pull(ApiClient caller, String id, int after, String etag) {
+        return caller.send(caller.request("/api/v1/config/" + id + "?wait=0&after=" + after)
+                .header("If-None-Match", etag).GET()).statusCode();
+    }
+
     @Test
     void theBackupsApplyStatusIsShownAsSuchUntilTheCollectorIsHeardFromAgain(@TempDir Path dataDir,
                                                                               @TempDir Path backups) {
         Path backup = backups.resolve("pgfleet.backup");
         ApiClient ahead;
         ApiClient same;
+        ApiClient pushedOnly;
         try (PgfleetServer server = start(dataDir)) {
             ApiClient admin = ApiClient.asAdmin(server.port());
             ahead = ApiClient.registeredCollector(server.port(), "{\"name\":\"ahead\"}");
@@ -84,7 +97,13 @@ class RestoredStatusIT {
                 assertEquals(201, admin.putToml("/api/v1/config/" + agent.subject(), aDocument().toml()).statusCode());
                 applied(admin, agent, 1);
             }
+            // Nothing published for it and no apply report at the backup: it has no apply status.
+            pushedOnly = ApiClient.registeredCollector(server.port(), "{\"name\":\"pushed-only\"}");
+            assertEquals(202, push(pushedOnly, "before-backup"));
             command(dataDir, "backup", backup.toString());
+            // After the backup, "pushed-only" applies a first version the restore will take away.
+            assertEquals(201, admin.putToml("/api/v1/config/" + pushedOnly.subject(), aDocument().toml()).statusCode());
+            applied(admin, pushedOnly, 1);
             // After the backup, "ahead" applies a version the restore will take away.
             assertEquals(201, admin.putToml("/api/v1/config/" + ahead.subject(), aDocument().pushInterval(20).toml())
                     .statusCode());
@@ -97,27 +116,43 @@ class RestoredStatusIT {
             ApiClient admin = ApiClient.asAdmin(server.port());
             ahead = onPort(ahead, server.port());
             same = onPort(same, server.port());
-            for (ApiClient agent : new ApiClient[] {ahead, same}) {
+            pushedOnly = onPort(pushedOnly, server.port());
+            for (ApiClient agent : new ApiClient[] {ahead, same, pushedOnly}) {
                 JsonObject m = member(admin, agent);
-                assertEquals(1, m.getInt("applied_version"), m.toString());
+                assertEquals(agent == pushedOnly ? 0 : 1, m.getInt("applied_version"), m.toString());
                 assertTrue(m.getBoolean("status_from_backup"), m.toString());
                 assertFalse(m.getBoolean("in_sync"), "what it runs since the restore is not known: " + m);
                 assertFalse(m.getBoolean("never_seen"), m.toString());
             }
             String metrics = new ApiClient(server.port()).get("/observe/metrics").body();
-            assertTrue(metrics.contains("pgfleet_collectors{state=\"out_of_sync\"} 2.0"), metrics);
+            assertTrue(metrics.contains("pgfleet_collectors{state=\"out_of_sync\"} 3.0"), metrics);
+            // A push says nothing of what "pushed-only" runs (a version the restore removed).
+            assertEquals(202, push(pushedOnly, "after-restore-0"));
+            assertTrue(member(admin, pushedOnly).getBoolean("status_from_backup"));
 
             // "ahead" ran version 2: its agent pulls the restored version 1, applies and reports it.
             applied(admin, ahead, 1);
             JsonObject reported = member(admin, ahead);
             assertFalse(reported.getBoolean("status_from_backup"), reported.toString());
             assertTrue(reported.getBoolean("in_sync"), reported.toString());
-            // "same" runs version 1 already: no report, but its next push says it is there.
-            assertEquals(202, same.postJson("/api/v1/metrics/push", "{\"batch_id\":\"after-restore-1\",\"samples\":[{"
-                    + "\"name\":\"pg_up\",\"labels\":{},\"value\":1,\"ts\":\"" + Instant.now() + "\"}]}").statusCode());
+            // "same" runs version 1 already and sends no report; a push does not say what it runs.
+            assertEquals(202, push(same, "after-restore-1"));
             JsonObject pushed = member(admin, same);
-            assertFalse(pushed.getBoolean("status_from_backup"), pushed.toString());
-            assertTrue(pushed.getBoolean("in_sync"), pushed.toString());
+            assertTrue(pushed.getBoolean("status_from_backup"), pushed.toString());
+            assertFalse(pushed.getBoolean("in_sync"), pushed.toString());
+            // Its pull of the revision it holds, answered 304, does; a user's read of it does not.
+            String etag = admin.send(admin.request("/api/v1/config/" + same.subject()).GET()).headers()
+                    .firstValue("ETag").orElseThrow();
+            assertEquals(304, pull(admin, same.subject(), 1, etag));
+            assertTrue(member(admin, same).getBoolean("status_from_backup"));
+            assertEquals(304, pull(same, same.subject(), 1, etag));
+            JsonObject pulled = member(admin, same);
+            assertFalse(pulled.getBoolean("status_from_backup"), pulled.toString());
+            assertTrue(pulled.getBoolean("in_sync"), pulled.toString());
+            assertEquals(1, pulled.getInt("applied_version"), pulled.toString());
+            assertEquals("APPLIED", pulled.getString("apply_status"), pulled.toString());
+            // A second pull finds it unmarked, from memory.
+            assertEquals(304, pull(same, same.subject(), 1, etag));
         }
         // A later start is not a restore: nothing is marked again.
         try (PgfleetServer server = start(dataDir)) {

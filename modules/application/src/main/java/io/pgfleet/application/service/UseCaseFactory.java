@@ -30,6 +30,7 @@ import io.pgfleet.application.port.out.RecordAuditPort;
 import io.pgfleet.application.port.out.PasswordHasherPort;
 import io.pgfleet.application.port.out.RefreshTokenStorePort;
 import io.pgfleet.application.port.out.RevokeCollectorPort;
+import io.pgfleet.application.port.out.RestoredMarksPort;
 import io.pgfleet.application.port.out.SaveApplyReportPort;
 import io.pgfleet.application.port.out.SaveCollectorPort;
 import io.pgfleet.application.port.out.SaveSampleBatchPort;
@@ -88,6 +89,7 @@ public final class UseCaseFactory {
         private ParseConfigDocumentPort parser;
         private LoadAuditTrailPort loadAudit;
         private SaveApplyReportPort saveReport;
+        private RestoredMarksPort restoredMarks;
         private SaveSampleBatchPort saveBatch;
         private LoadFleetPort loadFleet;
         private CountFleetPort countFleet;
@@ -185,6 +187,12 @@ public final class UseCaseFactory {
         /** @param port storing apply reports @return this builder */
         public Builder saveReport(SaveApplyReportPort port) {
             this.saveReport = port;
+            return this;
+        }
+
+        /** @param port the restore marks on apply statuses @return this builder */
+        public Builder restoredMarks(RestoredMarksPort port) {
+            this.restoredMarks = port;
             return this;
         }
 
@@ -375,7 +383,7 @@ public final class UseCaseFactory {
             OwnLayerAppender own = new LayeredOwnAppender(layerStore, composer, announced);
             ConfigUseCases config = new ConfigUseCases(new PublishConfigService(own, validator, clock), getConfig, watch,
                     new RollbackConfigService(loadCollector, loadRevision, own, validator, clock),
-                    validator, new ConfigHistoryService(loadCollector, loadHistory));
+                    validator, new ConfigHistoryService(loadCollector, loadHistory), new RestoredMarks(restoredMarks, clock));
 
             HeldWatchesOfCallers callerWatches = new HeldWatchesOfCallers();
             ActivePrincipals active = new ActivePrincipals(callerWatches);
@@ -429,7 +437,7 @@ public final class UseCaseFactory {
             Object[][] ports = {{loadCollector, "loadCollector"}, {saveCollector, "saveCollector"},
                 {revokeCollector, "revokeCollector"}, {loadRevision, "loadRevision"}, {appendRevision, "appendRevision"},
                 {loadHistory, "loadHistory"}, {changes, "changes"}, {parser, "parser"}, {loadAudit, "loadAudit"},
-                {saveReport, "saveReport"}, {saveBatch, "saveBatch"}, {loadFleet, "loadFleet"}, {database, "database"},
+                {saveReport, "saveReport"}, {restoredMarks, "restoredMarks"}, {saveBatch, "saveBatch"}, {loadFleet, "loadFleet"}, {database, "database"},
                 {countFleet, "countFleet"}, {loadUser, "loadUser"}, {saveUser, "saveUser"}, {hasher, "hasher"}, {accessTokens, "accessTokens"},
                 {signingKeys, "signingKeys"}, {refreshTokens, "refreshTokens"}, {sessions, "sessions"}, {enrolments, "enrolments"},
                 {secrets, "secrets"}, {purge, "purge"}, {samplePartitions, "samplePartitions"}, {recordAudit, "recordAudit"}, {layerStore, "layerStore"},

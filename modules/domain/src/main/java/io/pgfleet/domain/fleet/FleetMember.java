@@ -28,8 +28,8 @@ import java.util.Optional;
  * @param leftBehind     the rolled-back rollout whose staged version its effective revision still
  *                       names, when a rollback could not take it back
  * @param fromBackup     whether its apply status (applied version, status, hash) is the one a restore of
- *                       the server's database brought back and it was not seen since: what it runs
- *                       now is not known, so it is not {@link #inSync() in sync}
+ *                       the server's database brought back (or had none) and its agent has not said
+ *                       since what it runs: that is not known, so it is not {@link #inSync() in sync}
  */
 public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int latestVersion, int appliedVersion,
                           Optional<ApplyStatus> lastStatus, String lastError, int lastAttempted, boolean hashAgrees,

@@ -15,6 +15,7 @@ import io.pgfleet.application.port.in.RollbackConfigUseCase;
 import io.pgfleet.application.port.in.ValidateConfigQuery;
 import io.pgfleet.application.port.in.WatchConfigQuery;
 import io.pgfleet.application.port.in.WatchHold;
+import io.pgfleet.application.port.in.RestoredStatusUseCase;
 import io.pgfleet.application.port.in.GetConfigQuery;
 import io.pgfleet.application.port.in.PublishConfigCommand;
 import io.pgfleet.application.port.in.PublishConfigUseCase;
@@ -71,6 +72,7 @@ final class ConfigHttpService implements ApiService {
     private final WatchLimiter watchLimiter;
     private final CallerWatchesUseCase callerWatches;
     private final UnknownCollectors unknown;
+    private final RestoredStatusUseCase restored;
 
     ConfigHttpService(ConfigUseCases config, HttpMetrics metrics, WatchLimiter watchLimiter, CallerWatchesUseCase callerWatches,
                       UnknownCollectors unknown) {
@@ -84,6 +86,7 @@ final class ConfigHttpService implements ApiService {
         this.rollback = config.rollback();
         this.validate = config.validate();
         this.history = config.history();
+        this.restored = config.restored();
     }
 
     @Override
@@ -101,7 +104,9 @@ final class ConfigHttpService implements ApiService {
         CollectorId id = PathParams.collectorId(req);
         Principal caller = Callers.principal(req);
         if (!req.query().contains("wait")) {
-            sendLookup(req, res, query.latest(id));
+            ConfigLookup latest = query.latest(id);
+            runsCurrent(req, id, latest);
+            sendLookup(req, res, latest);
             return;
         }
         int wait = QueryParams.integer(req, "wait", 0, 0, 3600);
@@ -133,6 +138,7 @@ final class ConfigHttpService implements ApiService {
         if ((hold.waited() || hold.ended()) && !Callers.stillAllowed(req)) {
             return;
         }
+        runsCurrent(req, id, lookup);
         // The caller's own revision at the end of the hold. One older than the caller's is answered in
         // full (the database's history is behind the caller's: restored from an older backup), as a
         // newer one is; If-None-Match may still make that a 304 when the caller has it under its number.
@@ -152,6 +158,24 @@ final class ConfigHttpService implements ApiService {
             metrics.watchAnswered(found.revision().createdAt());
         }
         sendLookup(req, res, lookup);
+    }
+
+    /*
+     * After a restore: the collector's own pull that is answered 304 because it holds its current
+     * revision (If-None-Match names its tag) says what its agent runs, which ends the restore mark on
+     * its apply status. Its agent sends no report then. Asked from memory, so an ordinary pull (no
+     * collector marked) costs one lookup in an empty set.
+     */
+    private void runsCurrent(ServerRequest req, CollectorId id, ConfigLookup lookup) {
+        if (!restored.marked(id) || !(lookup instanceof ConfigLookup.Found found)) {
+            return;
+        }
+        Principal caller = Callers.principal(req);
+        boolean holdsCurrent = EntityTags.header(req, HeaderNames.IF_NONE_MATCH)
+                .map(h -> EntityTags.noneMatchMatches(h, found.revision().entityTag())).orElse(false);
+        if (holdsCurrent && caller.role() == Role.COLLECTOR && caller.subject().equals(id.value())) {
+            restored.runs(id, found.revision().version());
+        }
     }
 
     private void getVersion(ServerRequest req, ServerResponse res) {

@@ -72,7 +72,8 @@ class ApiRoutesTest {
         return new UseCases(
                 new ConfigUseCases(unused(PublishConfigUseCase.class), unused(GetConfigQuery.class),
                         unused(WatchConfigQuery.class), unused(RollbackConfigUseCase.class),
-                        unused(ValidateConfigQuery.class), unused(ConfigHistoryQuery.class)),
+                        unused(ValidateConfigQuery.class), unused(ConfigHistoryQuery.class),
+                        unused(io.pgfleet.application.port.in.RestoredStatusUseCase.class)),
                 new CollectorUseCases(unused(ProvisionCollectorUseCase.class), unused(RegisterCollectorUseCase.class),
                         unused(IssueEnrolmentTokenUseCase.class), unused(RevokeCollectorUseCase.class)),
                 new AccessUseCases(unused(AuthenticateQuery.class), unused(LoginUseCase.class),

@@ -5,10 +5,12 @@ import io.helidon.dbclient.DbRow;
 import io.pgfleet.domain.fleet.Receipt;
 import io.pgfleet.application.port.out.CountFleetPort;
 import io.pgfleet.application.port.out.LoadFleetPort;
+import io.pgfleet.application.port.out.RestoredMarksPort;
 import io.pgfleet.application.port.out.SaveApplyReportPort;
 import io.pgfleet.application.port.out.SaveSampleBatchPort;
 import io.pgfleet.application.port.out.StorageBusyException;
 import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigVersion;
 import io.pgfleet.domain.fleet.ApplyReport;
 import io.pgfleet.domain.fleet.HostAllowances;
 import io.pgfleet.domain.fleet.ApplyStatus;
@@ -31,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * Apply reports, sample batches, the fleet view and its counts.
  */
 public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveSampleBatchPort, LoadFleetPort,
-        CountFleetPort {
+        CountFleetPort, RestoredMarksPort {
 
     /**
      * A rolled-back rollout {@code r} whose staged version the effective revision {@code e} still
@@ -43,11 +45,11 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
             AND position(', ' || r.layer || '@' || r.staged_version || ', ' IN ', ' || e.sources || ', ') > 0""";
 
     /*
-     * The collector's apply status is the one a restore brought back and it was not seen since:
-     * what its agent runs is not known (it may have applied later versions than the backup's).
+     * The collector's apply status is the one a restore brought back (or it had none) and nothing
+     * since said what its agent runs: it may have applied later versions than the backup's, or run
+     * one the restore removed. A metrics push does not say it, so it does not clear the mark.
      */
-    private static final String FROM_BACKUP = "s.restored_at IS NOT NULL AND (c.last_seen_at IS NULL"
-            + " OR c.last_seen_at < s.restored_at)";
+    private static final String FROM_BACKUP = "c.restored_at IS NOT NULL";
 
     /*
      * The fleet's counts in one row: each condition is the one loadFleet() reads per collector
@@ -116,7 +118,7 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
             // The collector's row is locked first (as a publish locks it), so the latest revision read
             // next is the one the report is stored against. A report is for a revision the agent read,
             // which was committed before it could be read: one above the latest never existed here.
-            long seen = tx.update("UPDATE collectors SET last_seen_at = ? WHERE id = ?",
+            long seen = tx.update("UPDATE collectors SET last_seen_at = ?, restored_at = NULL WHERE id = ?",
                     Rows.timestamp(r.reportedAt()), r.collectorId().value());
             if (seen == 0) {
                 return new Receipt.CollectorNotFound();
@@ -281,14 +283,51 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
 
     /**
      * Marks every collector's apply status as brought back by a restore, at the first start on the
-     * restored database: until each collector reports or pushes again, the fleet view says so and
-     * claims none of them in sync.
+     * restored database: until each collector's agent says what it runs (an apply report, or a pull
+     * of its current revision answered 304), the fleet view says so and claims none of them in sync.
+     * Every collector not decommissioned is marked, one without a status row too (its agent may run a
+     * version the restore removed).
      *
-     * @return how many statuses were marked
+     * @return how many collectors were marked
      */
     public long markStatusesRestored() {
-        return Rows.guard("marking restored apply statuses",
-                () -> db.execute().update("UPDATE collector_status SET restored_at = now()"));
+        return Rows.guard("marking restored apply statuses", () -> Rows.inTransaction(db, tx -> {
+            // The previous release reads the mark from the status row: kept for it until a contract step.
+            tx.update("UPDATE collector_status SET restored_at = now()");
+            return tx.update("UPDATE collectors SET restored_at = now() WHERE decommissioned_at IS NULL");
+        }));
+    }
+
+    @Override
+    public java.util.Set<CollectorId> loadRestoredMarks() {
+        return Rows.guard("loading restore marks", () -> db.execute()
+                .query("SELECT id FROM collectors WHERE restored_at IS NOT NULL AND decommissioned_at IS NULL")
+                .map(r -> CollectorId.of(Rows.text(r, "id"))).collect(java.util.stream.Collectors.toUnmodifiableSet()));
+    }
+
+    @Override
+    public boolean saveRunsRevision(CollectorId collectorId, ConfigVersion revision, Instant at) {
+        return Rows.guard("saving what collector " + collectorId + " runs", () -> Rows.inTransaction(db, tx -> {
+            // What an applied report of the revision stores, with the hash the server computed for it;
+            // only while the collector is marked and the revision is still its current one (a revision
+            // whose hash no server computed yet proves nothing here: its next report clears the mark).
+            long saved = tx.insert("""
+                            WITH m AS (UPDATE collectors c SET restored_at = NULL, last_seen_at = ?
+                                       FROM effective_configs e
+                                       WHERE c.id = ? AND c.restored_at IS NOT NULL AND c.decommissioned_at IS NULL
+                                         AND e.collector_id = c.id AND e.revision = ? AND e.effective_sha256 IS NOT NULL
+                                       RETURNING c.id, e.revision, e.effective_sha256)
+                            INSERT INTO collector_status AS s (collector_id, applied_version, last_attempted, last_status,
+                                                               last_error, effective_sha256, reported_at)
+                            SELECT m.id, m.revision, m.revision, 'APPLIED', '', m.effective_sha256, ? FROM m
+                            ON CONFLICT (collector_id) DO UPDATE SET
+                                applied_version = excluded.applied_version, last_attempted = excluded.last_attempted,
+                                last_status = 'APPLIED', last_error = '', effective_sha256 = excluded.effective_sha256,
+                                reported_at = excluded.reported_at, restored_at = NULL""",
+                    Rows.timestamp(at), collectorId.value(), revision.value(), Rows.timestamp(at));
+            return saved == 1 || tx.get("SELECT 1 FROM collectors WHERE id = ? AND restored_at IS NOT NULL",
+                    collectorId.value()).isEmpty();
+        }));
     }
 
     @Override

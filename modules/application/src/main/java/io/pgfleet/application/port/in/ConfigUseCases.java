@@ -14,7 +14,7 @@ import java.util.Objects;
  */
 public record ConfigUseCases(PublishConfigUseCase publish, GetConfigQuery get, WatchConfigQuery watch,
                              RollbackConfigUseCase rollback, ValidateConfigQuery validate,
-                             ConfigHistoryQuery history) {
+                             ConfigHistoryQuery history, RestoredStatusUseCase restored) {
 
     /** Requires every use case. */
     public ConfigUseCases {
@@ -24,5 +24,6 @@ public record ConfigUseCases(PublishConfigUseCase publish, GetConfigQuery get, W
         Objects.requireNonNull(rollback, "rollback");
         Objects.requireNonNull(validate, "validate");
         Objects.requireNonNull(history, "history");
+        Objects.requireNonNull(restored, "restored");
     }
 }
