@@ -113,6 +113,16 @@ final class RolloutFleet {
         return new Member(c, c.subject());
     }
 
+    /**
+     * A collector made known by an operator whose agent has never registered: never seen, so a
+     * rollout skips it. Its documents are read as the operator reads them.
+     */
+    Member provisioned(String id, String labelsJson) {
+        HttpResponse<String> r = admin.postJson("/api/v1/collectors", "{\"id\":\"" + id + "\",\"labels\":" + labelsJson + "}");
+        assertEquals(201, r.statusCode(), r.body());
+        return new Member(admin, id);
+    }
+
     /** Registers a collector that has reported once (so it is not stale). */
     Member seen(String name, String labelsJson) {
         Member m = register(name, labelsJson);

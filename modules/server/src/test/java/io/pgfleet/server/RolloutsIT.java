@@ -303,7 +303,7 @@ class RolloutsIT {
         fleet.group("st", "{\"suite\":\"st\"}");
         List<RolloutFleet.Member> fresh = List.of(fleet.seen("st-a", "{\"suite\":\"st\"}"),
                 fleet.seen("st-b", "{\"suite\":\"st\"}"));
-        RolloutFleet.Member silent = fleet.register("st-never", "{\"suite\":\"st\"}");
+        RolloutFleet.Member silent = fleet.provisioned("st-never", "{\"suite\":\"st\"}");
         long id = fleet.start("group/st", "[collector]\npush_interval = 20\n", "[{\"percent\":100}]", 0, 600);
         JsonObject started = fleet.rollout(id);
         assertEquals(2, wave(started, 1).getInt("members"));
@@ -318,9 +318,9 @@ class RolloutsIT {
     @Test
     void aRolloutWhoseFirstWaveHasNoMemberThatIsNotStaleIsRefusedNamingTheStaleMembersAndStoresNothing() {
         fleet.group("allstale", "{\"suite\":\"allstale\"}");
-        List<RolloutFleet.Member> members = List.of(fleet.register("allstale-1", "{\"suite\":\"allstale\"}"),
-                fleet.register("allstale-2", "{\"suite\":\"allstale\"}"),
-                fleet.register("allstale-3", "{\"suite\":\"allstale\"}"));
+        List<RolloutFleet.Member> members = List.of(fleet.provisioned("allstale-1", "{\"suite\":\"allstale\"}"),
+                fleet.provisioned("allstale-2", "{\"suite\":\"allstale\"}"),
+                fleet.provisioned("allstale-3", "{\"suite\":\"allstale\"}"));
         List<String> stale = members.stream().map(m -> m.id).toList();
         String doc = "[collector]\npush_interval = 46\n";
         for (String path : List.of("/api/v1/rollouts", "/api/v1/rollouts?force=true")) {
@@ -342,11 +342,13 @@ class RolloutsIT {
         assertFalse(RolloutFleet.json(list.body()).getJsonArray("rollouts").getValuesAs(JsonObject.class).stream()
                 .anyMatch(r -> r.getString("layer").equals("group/allstale")), "no rollout was stored");
 
-        // Once one member reports, the rollout tests on it first; the others are skipped as stale.
-        members.get(0).applied();
+        // Once a member is heard from (its agent registered), the rollout tests on it first; the
+        // others are skipped as never seen.
+        RolloutFleet.Member heard = fleet.register("allstale-4", "{\"suite\":\"allstale\"}");
         long id = fleet.start("group/allstale", doc, "[{\"percent\":50},{\"percent\":100}]", 600, 60);
         JsonObject started = fleet.rollout(id);
-        assertEquals(1, wave(started, 1).getInt("members"));
+        assertEquals(List.of(heard.id), wave(started, 1).getJsonArray("collectors").getValuesAs(
+                jakarta.json.JsonString.class).stream().map(jakarta.json.JsonString::getString).toList());
         assertEquals("running", started.getString("state"));
     }
 
