@@ -571,8 +571,11 @@ class ConsoleBrowserIT {
         HttpResponse<String> group = admin().postJson("/api/v1/groups", "{\"id\":\"edge\",\"selector\":{\"tier\":\"edge\"}}");
         assertEquals(201, group.statusCode(), group.body());
         Agent.register("edge-canary", "{\"tier\":\"edge\",\"canary\":\"true\"}");
-        // Registered, never reported: never seen, so the rollout skips it.
-        String stale = ApiClient.registeredCollector(SERVER.port(), "edge-stale", "{\"tier\":\"edge\"}").subject();
+        // Made known by an operator, its agent never registered: never seen, so the rollout skips it.
+        String stale = "edge-stale";
+        HttpResponse<String> made = admin().postJson("/api/v1/collectors",
+                "{\"id\":\"" + stale + "\",\"labels\":{\"tier\":\"edge\"}}");
+        assertEquals(201, made.statusCode(), made.body());
         HttpResponse<String> started = admin().postJson("/api/v1/rollouts", Json.createObjectBuilder().add("layer", "group/edge")
                 .add("document", "[collector]\npush_interval = 25\n").add("waves", Json.createArrayBuilder()
                         .add(Json.createObjectBuilder().add("selector", Json.createObjectBuilder().add("canary", "true")))
