@@ -483,14 +483,8 @@ class AgentResilienceIT {
         ApiClient admin = ApiClient.asAdmin(server.port());
         try (Gateway gateway = new Gateway(server.port());
              AgentProcess agent = AgentProcess.start(dir.resolve("agent"), gateway.port())) {
-            startAgentWithConfig(agent, admin);
-            awaitHeldWatches(1);
-            gateway.hold("/api/v1/metrics/push");
-            await(() -> gateway.held() >= 1);
-            int from = agent.lineCount();
-            agent.terminate();
+            int from = stopWhileAPushIsHeld(agent, admin, gateway);
             // The stop has begun while the push is on its way (its watch ended); then the push arrives.
-            agent.await(java.util.regex.Pattern.compile("pgfleet-agent: stopping"), from, SOON);
             gateway.release();
             agent.await(java.util.regex.Pattern.compile("pgfleet-agent: stopped$"), from, SOON);
             assertNoFailureSaid(agent, from);
@@ -503,14 +497,8 @@ class AgentResilienceIT {
         ApiClient admin = ApiClient.asAdmin(server.port());
         try (Gateway gateway = new Gateway(server.port());
              AgentProcess agent = AgentProcess.start(dir.resolve("agent"), gateway.port())) {
-            startAgentWithConfig(agent, admin);
-            awaitHeldWatches(1);
-            gateway.hold("/api/v1/metrics/push");
-            await(() -> gateway.held() >= 1);
+            int from = stopWhileAPushIsHeld(agent, admin, gateway);
             int pushes = gateway.pushes();
-            int from = agent.lineCount();
-            agent.terminate();
-            agent.await(java.util.regex.Pattern.compile("pgfleet-agent: stopping"), from, SOON);
             // The push on its way fails: nothing retries any more, and a last push would wait on the
             // same server again (a stalled one twice the answer deadline, past systemd's stop timeout).
             gateway.failHeld();
@@ -521,6 +509,23 @@ class AgentResilienceIT {
             assertFalse(said.contains("retrying in"), "nothing retries after the stop: " + said);
             assertEquals(pushes, gateway.pushes(), "no push after the one that failed: " + said);
         }
+    }
+
+    /**
+     * Starts the agent with a configuration, holds its next push on the way, sends SIGTERM and waits
+     * until the agent says it is stopping.
+     *
+     * @return the first line of its output written after the signal
+     */
+    private int stopWhileAPushIsHeld(AgentProcess agent, ApiClient admin, Gateway gateway) throws Exception {
+        startAgentWithConfig(agent, admin);
+        awaitHeldWatches(1);
+        gateway.hold("/api/v1/metrics/push");
+        await(() -> gateway.held() >= 1);
+        int from = agent.lineCount();
+        agent.terminate();
+        agent.await(java.util.regex.Pattern.compile("pgfleet-agent: stopping"), from, SOON);
+        return from;
     }
 
     /** {@code systemctl stop} is not an outage: nothing the agent said after SIGTERM may read as its server failing. */
