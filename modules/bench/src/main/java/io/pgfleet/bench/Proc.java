@@ -44,8 +44,11 @@ public final class Proc {
         throw new IllegalStateException(name + " did not start; its last lines:\n" + String.join("\n", last));
     }
 
-    /** The server's account of where a layer change's time went (LayersBenchmark), echoed to the output. */
-    private static final String ECHOED = "layer change: ";
+    /**
+     * Lines echoed to the output: the server's account of where a layer change's time went
+     * (LayersBenchmark), and the end of its warm-up at start (whether it overlapped the measurements).
+     */
+    private static final List<String> ECHOED = List.of("layer change: ", "io.pgfleet.server.warmup: ");
 
     /** The most of one unfinished line kept between reads: nothing the drain holds is unbounded. */
     private static final int MAX_CARRIED = 1 << 20;
@@ -65,7 +68,7 @@ public final class Proc {
                 String block = carried + new String(buffer, 0, n);
                 int end = block.lastIndexOf('\n') + 1;
                 carried = block.length() - end > MAX_CARRIED ? "" : block.substring(end);
-                for (int at = block.indexOf(ECHOED); at >= 0 && at < end; at = block.indexOf(ECHOED, at + 1)) {
+                for (int at = next(block, 0); at >= 0 && at < end; at = next(block, at + 1)) {
                     int from = block.lastIndexOf('\n', at) + 1;
                     int to = block.indexOf('\n', at);
                     echo.println(block.substring(from, to));
@@ -75,6 +78,18 @@ public final class Proc {
         } catch (IOException ignored) {
             // gone
         }
+    }
+
+    /** Where the first echoed marker at or after {@code from} is, or -1. */
+    private static int next(String block, int from) {
+        int first = -1;
+        for (String marker : ECHOED) {
+            int at = block.indexOf(marker, from);
+            if (at >= 0 && (first < 0 || at < first)) {
+                first = at;
+            }
+        }
+        return first;
     }
 
     /** Resident set size in MiB. */

@@ -10,7 +10,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs the warm-up ({@link WarmUpUseCase}) once, on a daemon thread of its own at the lowest
  * priority, after the server is ready: readiness never waits for it. Paced to about half of one core.
- * Stopped at shutdown (the round in progress ends, no more start). It stores nothing; its one trace is
+ * Stopped at shutdown (the round in progress ends, no more start), and ended by the first real
+ * publish, layer change or registration, which compiles the same code and should not share the CPU
+ * with it. It stores nothing; its one trace is
  * a log line.
  */
 final class StartupWarmUp implements AutoCloseable {
@@ -32,7 +34,11 @@ final class StartupWarmUp implements AutoCloseable {
                 log.log(System.Logger.Level.INFO, String.format(
                         "warm-up: %d round(s) of the publish path in %d ms of work (first round %.1f ms, last %.3f ms)%s",
                         w.rounds(), w.total().toMillis(), w.first().toNanos() / 1e6, w.last().toNanos() / 1e6,
-                        w.stopped() ? ", stopped at shutdown" : ""));
+                        switch (w.ending()) {
+                            case COMPLETED -> "";
+                            case INTERRUPTED -> ", stopped at shutdown";
+                            case WORK_ARRIVED -> ", ended early: the server's own publishes run that code now";
+                        }));
                 done.complete(w);
             } catch (RuntimeException | Error e) {
                 // Only speed is lost: the publish path compiles as publishes arrive, as without a warm-up.
@@ -73,7 +79,7 @@ final class StartupWarmUp implements AutoCloseable {
         Duration first = Duration.ZERO;
         Duration last = Duration.ZERO;
         Duration work = Duration.ZERO;
-        boolean stopped = false;
+        WarmUpUseCase.Ending ending = WarmUpUseCase.Ending.COMPLETED;
         while (done < rounds) {
             WarmUpUseCase.Warmed batch = warmUp.warmUp(Math.min(BATCH, rounds - done));
             first = done == 0 ? batch.first() : first;
@@ -81,17 +87,17 @@ final class StartupWarmUp implements AutoCloseable {
             last = batch.rounds() > 0 ? batch.last() : last;
             work = work.plus(batch.total());
             if (batch.stopped() || done >= rounds) {
-                stopped = batch.stopped();
+                ending = batch.ending();
                 break;
             }
             try {
                 Thread.sleep(batch.total());
             } catch (InterruptedException e) {
-                stopped = true;
+                ending = WarmUpUseCase.Ending.INTERRUPTED;
                 break;
             }
         }
-        return new WarmUpUseCase.Warmed(done, stopped, first, last, work);
+        return new WarmUpUseCase.Warmed(done, ending, first, last, work);
     }
 
     /** What the warm-up ran, once it has ended. */

@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The warm-up at start, on a real server and PostgreSQL: it runs after the server is ready, leaves
- * nothing in the database, can be turned off, and stops when the server does.
+ * nothing in the database, can be turned off, stops when the server does and gives way to the first
+ * real publish.
  */
 class WarmUpIT {
 
@@ -42,7 +43,7 @@ class WarmUpIT {
             warmed = server.warmedUp().toCompletableFuture().get(60, TimeUnit.SECONDS);
         }
         assertEquals(100, warmed.rounds());
-        assertFalse(warmed.stopped());
+        assertEquals(WarmUpUseCase.Ending.COMPLETED, warmed.ending());
         assertEquals(before, contents(db), "every table, row by row, as the start without warm-up left it");
     }
 
@@ -67,9 +68,24 @@ class WarmUpIT {
         }
         // close() has returned: the warm-up has ended, long before its 100,000 rounds.
         WarmUpUseCase.Warmed warmed = server.warmedUp().toCompletableFuture().getNow(null);
-        assertTrue(warmed != null && warmed.stopped() && warmed.rounds() < WarmUpUseCase.MAX_ROUNDS,
-                "stopped at shutdown: " + warmed);
+        assertTrue(warmed != null && warmed.ending() == WarmUpUseCase.Ending.INTERRUPTED
+                        && warmed.rounds() < WarmUpUseCase.MAX_ROUNDS, "stopped at shutdown: " + warmed);
         assertFalse(warmUpThreadAlive());
+    }
+
+    @Test
+    void theWarmUpGivesWayToTheFirstPublish() throws Exception {
+        // 100,000 rounds would keep half a core busy for minutes; the first publish ends them.
+        try (PgfleetServer server = PgfleetServer.start(TestServers.settings(TestPostgres.newDatabase())
+                .withWarmupRounds(WarmUpUseCase.MAX_ROUNDS))) {
+            assertTrue(warmUpThreadAlive(), "the warm-up runs in the background once the server is ready");
+            ApiClient admin = ApiClient.asAdmin(server.port());
+            java.net.http.HttpResponse<String> published = admin.putToml("/api/v1/fleet/config", "[collector]\npush_interval = 30\n");
+            assertEquals(201, published.statusCode(), published.body());
+            WarmUpUseCase.Warmed warmed = server.warmedUp().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            assertEquals(WarmUpUseCase.Ending.WORK_ARRIVED, warmed.ending(), warmed.toString());
+            assertTrue(warmed.rounds() < WarmUpUseCase.MAX_ROUNDS, warmed.toString());
+        }
     }
 
     private static boolean warmUpThreadAlive() {

@@ -51,6 +51,8 @@ final class LayerComposer {
     static final int MAX_REPORTED = 50;
 
     private final ParseConfigDocumentPort parser;
+    // Sessions opened for real work (not the warm-up's): the warm-up ends once they run its code.
+    private final java.util.concurrent.atomic.AtomicLong sessionsOfWork = new java.util.concurrent.atomic.AtomicLong();
 
     LayerComposer(ParseConfigDocumentPort parser) {
         this.parser = parser;
@@ -518,8 +520,20 @@ final class LayerComposer {
         return new Composition.Composed(shared.document(), sources, keys, shared.effective());
     }
 
+    /** A session for a change, a publish or an explanation: real work, counted in {@link #sessionsOfWork()}. */
     Session session() {
+        sessionsOfWork.incrementAndGet();
         return new Session();
+    }
+
+    /** A session of the warm-up: the same code, not counted as work. */
+    Session warmUpSession() {
+        return new Session();
+    }
+
+    /** How many sessions real work has opened since this composer was made. */
+    long sessionsOfWork() {
+        return sessionsOfWork.get();
     }
 
     /** Parses a document alone (a layer validated as a partial document). */

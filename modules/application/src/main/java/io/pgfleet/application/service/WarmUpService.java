@@ -92,6 +92,8 @@ final class WarmUpService implements WarmUpUseCase {
 
     private final DocumentValidator validator;
     private final LayerComposer composer;
+    // The composer's count of real work when the first round began; -1 before it.
+    private final java.util.concurrent.atomic.AtomicLong workAtFirstRound = new java.util.concurrent.atomic.AtomicLong(-1);
 
     WarmUpService(DocumentValidator validator, LayerComposer composer) {
         this.validator = validator;
@@ -108,7 +110,17 @@ final class WarmUpService implements WarmUpUseCase {
         long last = 0;
         int done = 0;
         Samples samples = new Samples();
-        while (done < rounds && !Thread.currentThread().isInterrupted()) {
+        workAtFirstRound.compareAndSet(-1, composer.sessionsOfWork());
+        Ending ending = Ending.COMPLETED;
+        while (done < rounds) {
+            if (Thread.currentThread().isInterrupted()) {
+                ending = Ending.INTERRUPTED;
+                break;
+            }
+            if (composer.sessionsOfWork() > workAtFirstRound.get()) {
+                ending = Ending.WORK_ARRIVED;
+                break;
+            }
             long t = System.nanoTime();
             samples.round(done);
             last = System.nanoTime() - t;
@@ -117,7 +129,7 @@ final class WarmUpService implements WarmUpUseCase {
             }
             done++;
         }
-        return new Warmed(done, done < rounds, Duration.ofNanos(first), Duration.ofNanos(last),
+        return new Warmed(done, ending, Duration.ofNanos(first), Duration.ofNanos(last),
                 Duration.ofNanos(System.nanoTime() - start));
     }
 
@@ -159,7 +171,7 @@ final class WarmUpService implements WarmUpUseCase {
             PublishRequest request = new PublishRequest(member.id(), own, new Precondition.None(), actor, "",
                     new RevisionSource.Put(), at);
             if (ConfigHistory.decide(Optional.empty(), request) instanceof PublishResult.Published published) {
-                LayerComposer.Session session = composer.session();
+                LayerComposer.Session session = composer.warmUpSession();
                 session.parsedAlready(own, parsed);
                 expectOk(session.recompute(List.of(member.withOwn(published.revision())), before, at,
                         new LayerComposer.Capabilities(CapabilityMode.CHECK, ids -> Map.of())));
@@ -170,7 +182,7 @@ final class WarmUpService implements WarmUpUseCase {
             }
             LayerComposer.World after = before.withLayer(layer(new LayerId.Fleet(), 2, fleet));
             List<CollectorId> ids = members.stream().map(LayerMember::id).toList();
-            expectOk(composer.session().recompute(ids, page -> members, after, at,
+            expectOk(composer.warmUpSession().recompute(ids, page -> members, after, at,
                     new LayerComposer.Capabilities(CapabilityMode.FORCE, page -> Map.of())));
         }
 

@@ -28,7 +28,6 @@ import io.pgfleet.domain.layer.LayerRevision;
 import io.pgfleet.domain.layer.StagedLayer;
 
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -233,6 +232,25 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         return effective(r, prefix, new ConfigDocument(Rows.text(r, prefix.isEmpty() ? "document" : prefix + "document")));
     }
 
+    /**
+     * The stored sources text ({@code fleet@3, group/eu@7, collector@2}) as a list. Split by hand:
+     * {@code String.split(", ")} compiles a pattern on every call (only one-character separators take
+     * its fast path), and a fleet change reads 10,000 of these.
+     */
+    static List<String> sources(String text) {
+        if (text.isEmpty()) {
+            return List.of();
+        }
+        List<String> out = new java.util.ArrayList<>(4);
+        int from = 0;
+        for (int at = text.indexOf(", "); at >= 0; at = text.indexOf(", ", from)) {
+            out.add(text.substring(from, at));
+            from = at + 2;
+        }
+        out.add(text.substring(from));
+        return out;
+    }
+
     private static EffectiveRevision effective(DbRow r, String prefix, ConfigDocument document) {
         String p = prefix.isEmpty() ? "" : prefix;
         String sources = Rows.text(r, p.isEmpty() ? "sources" : p + "sources");
@@ -243,7 +261,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                 document,
                 new ContentHash(Rows.text(r, p.isEmpty() ? "content_hash" : p + "hash")),
                 sha.toString().strip(),
-                sources.isEmpty() ? List.of() : Arrays.asList(sources.split(", ")),
+                sources(sources),
                 Rows.instant(r, p.isEmpty() ? "created_at" : p + "created_at"),
                 ((Number) pull).longValue());
     }
