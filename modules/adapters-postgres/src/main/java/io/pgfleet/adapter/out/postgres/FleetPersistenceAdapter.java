@@ -36,20 +36,26 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
         CountFleetPort, RestoredMarksPort {
 
     /**
-     * A rolled-back rollout {@code r} whose staged version the effective revision {@code e} still
-     * names: a rollback that could not take every member back (not_rolled_back_total > 0, few
-     * rollouts) left those on revisions composed from it, until their own documents are fixed.
+     * The rolled-back rollouts that could leave members behind, as a common table {@code held}: a
+     * rollback that could not take every member back (not_rolled_back_total > 0, few rollouts) left
+     * those on revisions composed from its staged version until their own documents are fixed. One
+     * row per staged source ({@code fleet@12}, {@code group/eu@3}, as an effective revision's sources
+     * name it) with the latest such rollout. Read once per statement and matched to each collector's
+     * own sources by equality (a hash of this small set), instead of every rolled-back rollout being
+     * tried against every collector: that grew with rollouts times collectors on every scrape.
      */
-    private static final String LEFT_BEHIND = """
-            r.state = 'rolled_back' AND r.not_rolled_back_total > 0
-            AND position(', ' || r.layer || '@' || r.staged_version || ', ' IN ', ' || e.sources || ', ') > 0""";
+    private static final String HELD = """
+            held AS MATERIALIZED (
+                SELECT r.layer || '@' || r.staged_version AS source, max(r.id) AS rollout FROM rollouts r
+                WHERE r.state = 'rolled_back' AND r.not_rolled_back_total > 0
+                GROUP BY r.layer, r.staged_version)""";
 
     /*
-     * The collector's apply status is the one a restore brought back (or it had none) and nothing
-     * since said what its agent runs: it may have applied later versions than the backup's, or run
-     * one the restore removed. A metrics push does not say it, so it does not clear the mark.
+     * The sources of the collector's effective revision e, one per row: the stored text joined by
+     * ", " (LayerPersistenceAdapter.sources); layer names and versions hold neither a comma nor a
+     * space, so a source matches exactly where the text names it.
      */
-    private static final String FROM_BACKUP = "c.restored_at IS NOT NULL";
+    private static final String SOURCES = "string_to_table(e.sources, ', ') AS t(source)";
 
     /*
      * The fleet's counts in one row: each condition is the one loadFleet() reads per collector
@@ -57,6 +63,7 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
      * computes over the fleet view, without sending (and mapping) a row per collector.
      */
     private static final String COUNT_QUERY = """
+            WITH %s
             SELECT count(*) FILTER (WHERE revoked) AS revoked,
                    count(*) FILTER (WHERE NOT revoked AND seen AND in_sync) AS in_sync,
                    count(*) FILTER (WHERE NOT revoked AND seen AND NOT in_sync) AS out_of_sync,
@@ -71,14 +78,14 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                              OR coalesce(s.applied_version, 0) = e.revision
                                 AND (s.effective_sha256 IS NULL OR e.effective_sha256 IS NULL
                                      OR s.effective_sha256 = e.effective_sha256))
-                             AND NOT coalesce({from_backup}, false) AS in_sync,
+                             AND c.restored_at IS NULL AS in_sync,
                          (c.last_seen_at IS NOT NULL AND c.last_seen_at
                              < now() - make_interval(secs => 3 * coalesce(e.pull_interval_s, 300))) AS stale,
                          s.last_status,
-                         EXISTS (SELECT 1 FROM rollouts r WHERE %s) AS left_behind
+                         EXISTS (SELECT 1 FROM %s WHERE t.source IN (SELECT h.source FROM held h)) AS left_behind
                   FROM collectors c LEFT JOIN collector_status s ON s.collector_id = c.id
                   LEFT JOIN effective_configs e ON e.collector_id = c.id
-                  WHERE c.decommissioned_at IS NULL) m""".formatted(LEFT_BEHIND).replace("{from_backup}", FROM_BACKUP);
+                  WHERE c.decommissioned_at IS NULL) m""".formatted(HELD, SOURCES);
 
     /** How long a push waits for one of the connections sample ingest may take: the pool's own wait. */
     static final long INGEST_WAIT_MILLIS = 5_000;
@@ -224,8 +231,15 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                 .map(FleetPersistenceAdapter::member));
     }
 
-    /** The fleet view's rows: one query for the list and for one collector, so both show the same. */
+    /*
+     * The fleet view's rows: one query for the list and for one collector, so both show the same.
+     * from_backup (c.restored_at set): the collector's apply status is the one a restore brought back
+     * (or it had none) and nothing since said what its agent runs: it may have applied later versions
+     * than the backup's, or run one the restore removed. A metrics push does not say it, so it does
+     * not clear the mark.
+     */
     private static final String MEMBERS = """
+                        WITH %s
                         SELECT c.id, c.name, c.hostname, c.labels::text AS labels, c.created_at,
                                c.revoked_at IS NOT NULL AS revoked, c.last_seen_at IS NOT NULL AS seen,
                                coalesce(c.last_seen_at, 'epoch') AS last_seen_at,
@@ -242,14 +256,13 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                                coalesce(s.facts::text, '') AS facts,
                                coalesce(s.capability_gaps::text, '') AS capability_gaps,
                                coalesce(lb.rollout, 0) AS left_behind_rollout, coalesce(lb.staged, '') AS left_behind_staged,
-                               coalesce({from_backup}, false) AS from_backup
+                               c.restored_at IS NOT NULL AS from_backup
                         FROM collectors c LEFT JOIN collector_status s ON s.collector_id = c.id
                         LEFT JOIN effective_configs e ON e.collector_id = c.id
                         LEFT JOIN LATERAL (
-                            SELECT r.id AS rollout, r.layer || '@' || r.staged_version AS staged
-                            FROM rollouts r WHERE %s
-                            ORDER BY r.id DESC LIMIT 1) lb ON true
-                        WHERE c.decommissioned_at IS NULL""".formatted(LEFT_BEHIND).replace("{from_backup}", FROM_BACKUP);
+                            SELECT h.rollout, h.source AS staged FROM %s JOIN held h ON h.source = t.source
+                            ORDER BY h.rollout DESC LIMIT 1) lb ON true
+                        WHERE c.decommissioned_at IS NULL""".formatted(HELD, SOURCES);
 
     @Override
     public FleetCounts countFleet() {
