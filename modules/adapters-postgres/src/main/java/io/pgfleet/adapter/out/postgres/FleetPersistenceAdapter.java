@@ -55,7 +55,7 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
      * ", " (LayerPersistenceAdapter.sources); layer names and versions hold neither a comma nor a
      * space, so a source matches exactly where the text names it.
      */
-    private static final String SOURCES = "string_to_table(e.sources, ', ') AS t(source)";
+    private static final String SOURCES = "unnest(string_to_array(e.sources, ', ')) AS t(source)";
 
     /*
      * The fleet's counts in one row: each condition is the one loadFleet() reads per collector
