@@ -79,13 +79,16 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
      * change of 10,000 members and ten columns was most of the Java side of the read. None of the
      * packed values can hold the separator, U+001F: ids, versions, hashes and layer sources are
      * restricted characters, and JSON text (the labels) escapes every control character. The
-     * effective revision's time travels as microseconds since the epoch, exact for a timestamptz.
+     * effective revision's time travels as microseconds since the epoch, exact for a timestamptz:
+     * whole seconds and the second's microseconds are taken apart, since before PostgreSQL 14
+     * extract() answers a double, too short for an epoch in microseconds.
      */
     private static final String MEMBER_COLUMNS = """
             SELECT concat_ws(chr(31), c.id, coalesce(c.labels::text, '{}'),
                    coalesce(r.version, 0), coalesce(r.content_hash, ''),
                    coalesce(e.revision, 0), coalesce(e.content_hash, ''), coalesce(e.effective_sha256, ''),
-                   coalesce(e.sources, ''), coalesce((extract(epoch FROM e.created_at) * 1000000)::bigint, 0),
+                   coalesce(e.sources, ''), coalesce(extract(epoch FROM date_trunc('second', e.created_at))::bigint * 1000000
+                            + extract(microseconds FROM e.created_at)::bigint % 1000000, 0),
                    coalesce(e.pull_interval_s, 0)) AS member""";
     private static final String MEMBER_FROM = """
 

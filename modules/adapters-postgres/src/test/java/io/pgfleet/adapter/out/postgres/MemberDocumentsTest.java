@@ -37,7 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class MemberDocumentsTest {
 
-    private static final Instant AT = Instant.parse("2026-12-01T04:00:00Z");
+    // With microseconds: the member read carries the effective revision's time exactly.
+    private static final Instant AT = Instant.parse("2026-12-01T04:00:00.987654Z");
     private static final Map<String, String> LABELS = Map.of("team", "members");
     private static final ConfigDocument OWN_A = new ConfigDocument("[[collectors]]\nname = \"a\"\n");
     private static final ConfigDocument MERGED_B = new ConfigDocument("[[collectors]]\nname = \"a\"\n# merged\n");
