@@ -379,9 +379,12 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     }
 
     @Override
-    public Optional<Explanation> explain(CollectorId id) {
+    public ExplainResult explain(CollectorId id) {
+        // "Nothing live has the id": DecommissionedIds tells a decommissioned collector's id apart.
         return store.transact(tx -> Outcome.rollback(tx.lockMember(id)
-                .map(m -> new Explanation(composer.session().compose(m, LayerComposer.World.read(tx)), m.effective()))));
+                .<ExplainResult>map(m -> new ExplainResult.Explained(
+                        new Explanation(composer.session().compose(m, LayerComposer.World.read(tx)), m.effective())))
+                .orElseGet(() -> new ExplainResult.CollectorNotFound(id))));
     }
 
     // ---- groups

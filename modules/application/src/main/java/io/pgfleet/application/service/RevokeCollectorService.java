@@ -1,6 +1,7 @@
 package io.pgfleet.application.service;
 
 import io.pgfleet.application.port.in.RevokeCollectorUseCase;
+import io.pgfleet.application.port.in.RevokeCollectorUseCase.RevokeResult;
 import io.pgfleet.application.port.out.RefreshTokenStorePort;
 import io.pgfleet.application.port.out.RevokeCollectorPort;
 import io.pgfleet.domain.audit.AuditAction;
@@ -28,7 +29,7 @@ final class RevokeCollectorService implements RevokeCollectorUseCase {
     }
 
     @Override
-    public boolean revokeCollector(CollectorId collectorId, Actor actor) {
+    public RevokeResult revokeCollector(CollectorId collectorId, Actor actor) {
         Instant now = clock.instant();
         boolean done = revoke.revokeCollector(collectorId, now, new AuditEntry(now, actor, AuditAction.COLLECTOR_REVOKED,
                 new AuditSubject.OfCollector(collectorId), 0, "access revoked"));
@@ -36,6 +37,7 @@ final class RevokeCollectorService implements RevokeCollectorUseCase {
             refreshTokens.revokeRefreshTokensOfCollector(collectorId, now);
             active.forget(collectorId.value());
         }
-        return done;
+        // "Nothing live has the id": DecommissionedIds tells a decommissioned collector's id apart.
+        return done ? new RevokeResult.Revoked() : new RevokeResult.CollectorNotFound(collectorId);
     }
 }

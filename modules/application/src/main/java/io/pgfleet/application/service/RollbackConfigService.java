@@ -45,8 +45,11 @@ final class RollbackConfigService implements RollbackConfigUseCase {
         if (target.isEmpty()) {
             // A decommissioned collector takes no rollback to any version: it answers as gone,
             // not as lacking the version (the store refuses it a rollback to one it has).
+            Optional<java.time.Instant> decommissioned = collectors.loadDecommissionedAt(command.collectorId());
+            if (decommissioned.isPresent()) {
+                return new PublishResult.Decommissioned(command.collectorId(), decommissioned.get());
+            }
             return collectors.loadCollector(command.collectorId()).isPresent()
-                    && collectors.loadDecommissionedAt(command.collectorId()).isEmpty()
                     ? new PublishResult.UnknownVersion(command.collectorId(), command.toVersion())
                     : new PublishResult.CollectorNotFound(command.collectorId());
         }

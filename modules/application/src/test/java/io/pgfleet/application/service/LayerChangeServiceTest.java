@@ -4,6 +4,7 @@ import io.pgfleet.application.fake.Given;
 import io.pgfleet.application.fake.InMemoryLayerStore;
 import io.pgfleet.application.fake.LineParser;
 import io.pgfleet.application.port.in.ConfigLookup;
+import io.pgfleet.application.port.in.ExplainEffectiveQuery.ExplainResult;
 import io.pgfleet.application.port.in.PublishConfigCommand;
 import io.pgfleet.application.port.out.LayerStorePort;
 import io.pgfleet.application.port.out.LoadLayersPort;
@@ -91,8 +92,8 @@ class LayerChangeServiceTest {
         assertEquals(effective(DB1), effective(DB2), "the same layers' texts give the same document");
         assertEquals(List.of("fleet@1", "collector@1"), store.loadEffective(DB1).orElseThrow().sources());
         assertEquals(List.of("fleet@1", "collector@2"), store.loadEffective(DB2).orElseThrow().sources());
-        assertEquals("collector@2", layers.explain(DB2).orElseThrow().composition() instanceof
-                io.pgfleet.domain.layer.Composition.Composed c ? c.keys().get("postgres.port").source() : "invalid");
+        assertEquals("collector@2", ((ExplainResult.Explained) layers.explain(DB2)).explanation().composition()
+                instanceof io.pgfleet.domain.layer.Composition.Composed c ? c.keys().get("postgres.port").source() : "invalid");
         assertEquals(store.loadEffective(DB1).orElseThrow().effectiveSha256(),
                 store.loadEffective(DB2).orElseThrow().effectiveSha256());
     }

@@ -5,6 +5,7 @@ import io.pgfleet.application.fake.InMemoryConfigStore;
 import io.pgfleet.application.fake.LineParser;
 import io.pgfleet.application.port.in.PublishConfigCommand;
 import io.pgfleet.application.port.in.RollbackConfigCommand;
+import io.pgfleet.application.port.out.LoadCollectorPort;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigVersion;
 import io.pgfleet.domain.config.Precondition;
@@ -76,5 +77,26 @@ class RollbackConfigServiceTest {
                 new Precondition.None(), Given.alice(), ""));
         assertInstanceOf(PublishResult.CollectorNotFound.class, nobody);
         assertEquals(1, store.audit().size());
+    }
+
+    @Test
+    void aDecommissionedCollectorIsToldApartFromAnUnknownOneWhenTheVersionIsMissing() {
+        java.time.Instant at = Given.T0.plusSeconds(5);
+        LoadCollectorPort decommissioned = new LoadCollectorPort() {
+            @Override
+            public java.util.Optional<io.pgfleet.domain.collector.Collector> loadCollector(CollectorId id) {
+                return store.loadCollector(id);
+            }
+
+            @Override
+            public java.util.Optional<java.time.Instant> loadDecommissionedAt(CollectorId id) {
+                return id.equals(DB1) ? java.util.Optional.of(at) : java.util.Optional.empty();
+            }
+        };
+        RollbackConfigService ofGone = new RollbackConfigService(decommissioned, store, store, validator, clock);
+
+        assertEquals(new PublishResult.Decommissioned(DB1, at), ofGone.rollback(new RollbackConfigCommand(DB1,
+                new ConfigVersion(7), new Precondition.None(), Given.alice(), "")));
+        assertEquals(0, store.audit().size());
     }
 }

@@ -50,7 +50,9 @@ public sealed interface PublishResult {
     }
 
     /**
-     * No collector has this id.
+     * No collector ever had this id. A decommissioned collector's id is answered with
+     * {@link Decommissioned} instead, so that a caller can say "gone for good" without asking anyone
+     * else.
      *
      * @param collectorId the unknown id
      */
@@ -58,6 +60,23 @@ public sealed interface PublishResult {
         /** Requires the id. */
         public CollectorNotFound {
             Objects.requireNonNull(collectorId, "collectorId");
+        }
+    }
+
+    /**
+     * The id is a decommissioned collector's: it takes no configuration any more (its id is never
+     * reused). Nothing was stored. The publishing use cases tell it from {@link CollectorNotFound}
+     * on that refusal's path only (one read of the collector's decommission time), never when a
+     * publish goes through.
+     *
+     * @param collectorId the collector
+     * @param at          when it was decommissioned
+     */
+    record Decommissioned(CollectorId collectorId, java.time.Instant at) implements PublishResult {
+        /** Requires both. */
+        public Decommissioned {
+            Objects.requireNonNull(collectorId, "collectorId");
+            Objects.requireNonNull(at, "at");
         }
     }
 

@@ -16,8 +16,28 @@ public sealed interface LayerChangeResult {
     record Done(int changed) implements LayerChangeResult {
     }
 
-    /** The group or collector does not exist. */
+    /**
+     * The group does not exist, or no collector ever had the id (a decommissioned collector's id is
+     * answered with {@link Decommissioned}).
+     */
     record NotFound() implements LayerChangeResult {
+    }
+
+    /**
+     * The collector was decommissioned: its labels stay as they were and it cannot be decommissioned
+     * again. Nothing changed. The label use cases tell it from {@link NotFound} on that refusal's
+     * path only (one read of the collector's decommission time), never when a change goes through.
+     *
+     * @param collectorId the collector
+     * @param at          when it was decommissioned
+     */
+    record Decommissioned(io.pgfleet.domain.collector.CollectorId collectorId, java.time.Instant at)
+            implements LayerChangeResult {
+        /** Requires both. */
+        public Decommissioned {
+            Objects.requireNonNull(collectorId, "collectorId");
+            Objects.requireNonNull(at, "at");
+        }
     }
 
     /** A group with this id exists or existed (ids are not reused). */

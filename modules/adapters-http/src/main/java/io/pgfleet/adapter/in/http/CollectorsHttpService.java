@@ -48,10 +48,8 @@ final class CollectorsHttpService implements ApiService {
     private final RegisterCollectorUseCase register;
     private final IssueEnrolmentTokenUseCase enrolment;
     private final RevokeCollectorUseCase revoke;
-    private final UnknownCollectors unknown;
 
-    CollectorsHttpService(CollectorUseCases collectors, UnknownCollectors unknown) {
-        this.unknown = unknown;
+    CollectorsHttpService(CollectorUseCases collectors) {
         this.revoke = collectors.revoke();
         this.provision = collectors.provision();
         this.register = collectors.register();
@@ -69,10 +67,10 @@ final class CollectorsHttpService implements ApiService {
 
     private void revoke(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
-        if (revoke.revokeCollector(id, Callers.actor(req))) {
-            res.status(Status.NO_CONTENT_204).send();
-        } else {
-            unknown.send(res, id);
+        switch (revoke.revokeCollector(id, Callers.actor(req))) {
+            case RevokeCollectorUseCase.RevokeResult.Revoked r -> res.status(Status.NO_CONTENT_204).send();
+            case RevokeCollectorUseCase.RevokeResult.CollectorNotFound nf -> UnknownCollectors.notFound(res, nf.collectorId());
+            case RevokeCollectorUseCase.RevokeResult.Decommissioned d -> UnknownCollectors.gone(res, d.collectorId(), d.at());
         }
     }
 
@@ -161,9 +159,10 @@ final class CollectorsHttpService implements ApiService {
                         .add("expires_at", HttpDates.json(i.expiresAt()))
                         .build());
             }
-            case IssueEnrolmentTokenUseCase.EnrolmentResult.CollectorNotFound nf -> unknown.send(res, nf.collectorId());
+            case IssueEnrolmentTokenUseCase.EnrolmentResult.CollectorNotFound nf ->
+                    UnknownCollectors.notFound(res, nf.collectorId());
             case IssueEnrolmentTokenUseCase.EnrolmentResult.Decommissioned d ->
-                    AuthHttpService.decommissioned(Status.GONE_410, d.collectorId(), d.at()).send(res);
+                    UnknownCollectors.gone(res, d.collectorId(), d.at());
         }
     }
 

@@ -71,12 +71,9 @@ final class ConfigHttpService implements ApiService {
     private final HttpMetrics metrics;
     private final WatchLimiter watchLimiter;
     private final CallerWatchesUseCase callerWatches;
-    private final UnknownCollectors unknown;
     private final RestoredStatusUseCase restored;
 
-    ConfigHttpService(ConfigUseCases config, HttpMetrics metrics, WatchLimiter watchLimiter, CallerWatchesUseCase callerWatches,
-                      UnknownCollectors unknown) {
-        this.unknown = unknown;
+    ConfigHttpService(ConfigUseCases config, HttpMetrics metrics, WatchLimiter watchLimiter, CallerWatchesUseCase callerWatches) {
         this.watchLimiter = watchLimiter;
         this.callerWatches = callerWatches;
         this.metrics = metrics;
@@ -192,9 +189,8 @@ final class ConfigHttpService implements ApiService {
                 }
                 sendRevision(req, res, found.revision());
             }
-            case ConfigLookup.CollectorNotFound nf -> unknown.send(res, nf.collectorId());
-            case ConfigLookup.Decommissioned d ->
-                    AuthHttpService.decommissioned(Status.GONE_410, d.collectorId(), d.at()).send(res);
+            case ConfigLookup.CollectorNotFound nf -> UnknownCollectors.notFound(res, nf.collectorId());
+            case ConfigLookup.Decommissioned d -> UnknownCollectors.gone(res, d.collectorId(), d.at());
             case ConfigLookup.NoConfiguration none -> Problem.notFound("no-configuration",
                     "collector '" + none.collectorId() + "' has no configuration yet").send(res);
             case ConfigLookup.VersionNotFound vnf -> Problem.notFound("version-not-found",
@@ -424,7 +420,7 @@ final class ConfigHttpService implements ApiService {
         int limit = QueryParams.integer(req, "limit", 50, 1, ConfigHistoryQuery.MAX_PAGE);
         int before = QueryParams.integer(req, "before", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
         switch (history.history(id, new ConfigVersion(before), limit)) {
-            case HistoryLookup.CollectorNotFound nf -> unknown.send(res, nf.collectorId());
+            case HistoryLookup.CollectorNotFound nf -> UnknownCollectors.notFound(res, nf.collectorId());
             case HistoryLookup.Page page -> {
                 JsonArrayBuilder versions = Json.createArrayBuilder();
                 page.revisions().forEach(r -> versions.add(VersionedDocuments.historyEntry(r.version(), r.entityTag(),
@@ -477,8 +473,9 @@ final class ConfigHttpService implements ApiService {
                             "current_version", r.version().value(), "current_etag", r.entityTag().quoted()))
                             .orElse(Map.of()))
                     .send(res);
-            case PublishResult.CollectorNotFound nf -> unknown.send(res, nf.collectorId(),
+            case PublishResult.CollectorNotFound nf -> UnknownCollectors.notFound(res, nf.collectorId(),
                     "create it with POST /api/v1/collectors first");
+            case PublishResult.Decommissioned d -> UnknownCollectors.gone(res, d.collectorId(), d.at());
             case PublishResult.Invalid inv -> invalid(null, inv.errors(), inv.total()).send(res);
             case PublishResult.LacksCapabilities l -> CapabilitiesJson.refusal(l.refusal()).send(res);
             case PublishResult.UnknownVersion uv -> Problem.notFound("version-not-found",

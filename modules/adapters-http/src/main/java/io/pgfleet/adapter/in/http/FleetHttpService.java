@@ -45,10 +45,8 @@ final class FleetHttpService implements ApiService {
     private final FleetQuery query;
 
     private final HttpMetrics metrics;
-    private final UnknownCollectors unknown;
 
-    FleetHttpService(FleetUseCases fleet, HttpMetrics metrics, UnknownCollectors unknown) {
-        this.unknown = unknown;
+    FleetHttpService(FleetUseCases fleet, HttpMetrics metrics) {
         this.metrics = metrics;
         this.status = fleet.reportStatus();
         this.push = fleet.pushMetrics();
@@ -346,7 +344,8 @@ final class FleetHttpService implements ApiService {
                 QueryParams.instant(req, "since", Instant.EPOCH),
                 QueryParams.integer(req, "limit", 1000, 1, FleetQuery.MAX_SAMPLES));
         if (found.isEmpty()) {
-            unknown.send(res, id);
+            // Empty only for an id no collector ever had: a decommissioned one's samples stay readable.
+            UnknownCollectors.notFound(res, id);
             return;
         }
         JsonArrayBuilder list = Json.createArrayBuilder();

@@ -107,7 +107,6 @@ public final class HttpApi {
                 .addFilter(new RequestFraming())
                 .addFilter(new QueryCharacters())
                 .addFilter(new TrustedProxies(limits.trustedProxies()));
-        UnknownCollectors unknown = new UnknownCollectors(useCases.fleet().query());
         ApiRoutes routes = new ApiRoutes(routing, useCases.access().authenticate(),
                         useCases.access().callerWatches())
                 .service("/observe", rules -> rules.get("/metrics", RouteAccess.open("scraped by monitoring without a token"),
@@ -118,13 +117,13 @@ public final class HttpApi {
                         }))
                 .service("/api/v1/openapi.json", new OpenApiHttpService())
                 .service("/api/v1/config", new ConfigHttpService(useCases.config(), metrics,
-                        new WatchLimiter(limits.watchesPerCollector()), useCases.access().callerWatches(), unknown))
-                .service("/api/v1/collectors", new CollectorsHttpService(useCases.collectors(), unknown))
+                        new WatchLimiter(limits.watchesPerCollector()), useCases.access().callerWatches()))
+                .service("/api/v1/collectors", new CollectorsHttpService(useCases.collectors()))
                 .service("/api/v1/audit", new AuditHttpService(useCases.operations().audit()))
                 .service("/api/v1/auth", new AuthHttpService(useCases.access(), metrics))
                 .service("/api/v1/users", new UsersHttpService(useCases.access().users()))
-                .service("/api/v1", new FleetHttpService(useCases.fleet(), metrics, unknown))
-                .service("/api/v1", new LayersHttpService(useCases.layers(), unknown))
+                .service("/api/v1", new FleetHttpService(useCases.fleet(), metrics))
+                .service("/api/v1", new LayersHttpService(useCases.layers()))
                 .service("/api/v1/rollouts", new RolloutsHttpService(useCases.rollouts()))
                 .service("/observe/health", new HealthHttpService(useCases.operations().health()));
         WebConsole.register(routing);

@@ -52,11 +52,9 @@ final class LayersHttpService implements ApiService {
     static final io.helidon.http.HeaderName GROUP_DELETED_AT = HeaderNames.create("X-Group-Deleted-At");
 
     private final LayerUseCases layers;
-    private final UnknownCollectors unknown;
 
-    LayersHttpService(LayerUseCases layers, UnknownCollectors unknown) {
+    LayersHttpService(LayerUseCases layers) {
         this.layers = layers;
-        this.unknown = unknown;
     }
 
     @Override
@@ -121,29 +119,35 @@ final class LayersHttpService implements ApiService {
             case ConfigLookup.NoConfiguration n -> Problem.notFound("no-configuration",
                     "collector '" + id + "' has no own configuration").send(res);
             case ConfigLookup.VersionNotFound v -> collectorNotFound(res, id);
-            case ConfigLookup.Decommissioned d ->
-                    AuthHttpService.decommissioned(Status.GONE_410, id, d.at()).send(res);
+            case ConfigLookup.Decommissioned d -> UnknownCollectors.gone(res, id, d.at());
         }
     }
 
-    private void collectorNotFound(ServerResponse res, CollectorId id) {
-        unknown.send(res, id);
+    private static void collectorNotFound(ServerResponse res, CollectorId id) {
+        UnknownCollectors.notFound(res, id);
     }
 
     private void effective(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
-        Optional<ExplainEffectiveQuery.Explanation> explained = layers.explain().explain(id);
-        if (explained.isEmpty()) {
-            collectorNotFound(res, id);
-            return;
+        ExplainEffectiveQuery.Explanation explained;
+        switch (layers.explain().explain(id)) {
+            case ExplainEffectiveQuery.ExplainResult.Explained e -> explained = e.explanation();
+            case ExplainEffectiveQuery.ExplainResult.CollectorNotFound nf -> {
+                collectorNotFound(res, id);
+                return;
+            }
+            case ExplainEffectiveQuery.ExplainResult.Decommissioned d -> {
+                UnknownCollectors.gone(res, id, d.at());
+                return;
+            }
         }
         JsonObjectBuilder body = Json.createObjectBuilder().add("collector_id", id.value());
-        explained.get().revision().ifPresentOrElse(r -> body
+        explained.revision().ifPresentOrElse(r -> body
                         .add("revision", r.revision().value())
                         .add("etag", r.entityTag().quoted())
                         .add("effective_sha256", r.effectiveSha256()),
                 () -> body.addNull("revision").addNull("etag"));
-        switch (explained.get().composition()) {
+        switch (explained.composition()) {
             case Composition.Composed c -> {
                 JsonArrayBuilder sources = Json.createArrayBuilder();
                 c.sources().forEach(sources::add);
@@ -352,6 +356,7 @@ final class LayersHttpService implements ApiService {
         switch (result) {
             case LayerChangeResult.Done d -> done.run();
             case LayerChangeResult.NotFound n -> notFound.run();
+            case LayerChangeResult.Decommissioned d -> UnknownCollectors.gone(res, d.collectorId(), d.at());
             case LayerChangeResult.AlreadyExists a -> new Problem(Status.CONFLICT_409, "conflict", "Already exists",
                     "it exists already").send(res);
             case LayerChangeResult.MembersInvalid m -> membersInvalid(m.members(), m.total()).send(res);

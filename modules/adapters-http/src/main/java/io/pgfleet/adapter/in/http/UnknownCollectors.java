@@ -2,40 +2,39 @@ package io.pgfleet.adapter.in.http;
 
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
-import io.pgfleet.application.port.in.FleetQuery;
 import io.pgfleet.domain.collector.CollectorId;
 
-import java.util.Objects;
+import java.time.Instant;
 
 /**
- * The one answer of every per-collector route whose id finds no live collector: {@code 404
+ * The answers of every per-collector route whose id finds no live collector: {@code 404
  * collector-not-found} for an id no collector ever had, {@code 410 collector-decommissioned} for a
  * decommissioned one's. A {@code 404} would read as "never existed" and send an operator after a
- * re-creation or re-enrolment that cannot be; the use cases answer both alike ("nothing live has
- * the id", nothing changed, nothing audited), so they are told apart here, on that path only.
+ * re-creation or re-enrolment that cannot be. The use cases' results say which of the two an id
+ * is (their {@code CollectorNotFound} and {@code Decommissioned} cases); these only word them.
  */
 final class UnknownCollectors {
 
-    private final FleetQuery fleet;
-
-    UnknownCollectors(FleetQuery fleet) {
-        this.fleet = Objects.requireNonNull(fleet, "fleet");
+    private UnknownCollectors() {
     }
 
-    /** Sends the answer for {@code id}, which no live collector has. */
-    void send(ServerResponse res, CollectorId id) {
-        send(res, id, "");
+    /** Sends the answer for {@code id}, which no collector ever had. */
+    static void notFound(ServerResponse res, CollectorId id) {
+        notFound(res, id, "");
     }
 
     /**
-     * Like {@link #send(ServerResponse, CollectorId)}, with a hint added to the {@code 404}'s detail.
+     * Like {@link #notFound(ServerResponse, CollectorId)}, with a hint added to the detail.
      *
      * @param hint what to do about an unknown id, appended after "; " (empty for none)
      */
-    void send(ServerResponse res, CollectorId id, String hint) {
-        fleet.decommissionedAt(id).ifPresentOrElse(
-                at -> AuthHttpService.decommissioned(Status.GONE_410, id, at).send(res),
-                () -> Problem.notFound("collector-not-found", "no collector has the id '" + id + "'"
-                        + (hint.isEmpty() ? "" : "; " + hint)).send(res));
+    static void notFound(ServerResponse res, CollectorId id, String hint) {
+        Problem.notFound("collector-not-found", "no collector has the id '" + id + "'"
+                + (hint.isEmpty() ? "" : "; " + hint)).send(res);
+    }
+
+    /** Sends the answer for {@code id}, a collector's decommissioned at {@code at}. */
+    static void gone(ServerResponse res, CollectorId id, Instant at) {
+        AuthHttpService.decommissioned(Status.GONE_410, id, at).send(res);
     }
 }

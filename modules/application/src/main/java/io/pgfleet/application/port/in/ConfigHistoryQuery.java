@@ -45,7 +45,9 @@ public interface ConfigHistoryQuery {
         }
 
         /**
-         * No collector has this id.
+         * No collector ever had this id. A decommissioned collector's history stays readable (a
+         * {@link Page}), so this lookup needs no decommissioned case: the two are told apart by the
+         * one read that finds the collector's row, which a decommissioned collector keeps.
          *
          * @param collectorId the id asked for
          */

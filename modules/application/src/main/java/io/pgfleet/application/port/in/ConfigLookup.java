@@ -33,7 +33,8 @@ public sealed interface ConfigLookup {
     }
 
     /**
-     * No collector has this id.
+     * No collector ever had this id (a decommissioned collector keeps its row, so the read that
+     * finds none also tells it apart from {@link Decommissioned}).
      *
      * @param collectorId the id asked for
      */
@@ -42,7 +43,10 @@ public sealed interface ConfigLookup {
 
     /**
      * The collector was decommissioned: it has no live configuration any more (its own layer's
-     * history stays readable, by version).
+     * history stays readable, by version). Told from {@link CollectorNotFound} and
+     * {@link NoConfiguration} by the use case on the path that finds no live document only (one read
+     * of the collector's decommission time), never when one is found, so that no caller asks
+     * anyone else.
      *
      * @param collectorId the collector
      * @param at          when it was decommissioned

@@ -90,7 +90,9 @@ public interface FleetQuery {
      * @param name        only this metric, empty for all
      * @param since       only samples measured at or after this instant
      * @param limit       at most this many, 1..{@link #MAX_SAMPLES}
-     * @return the samples, or empty when the collector is unknown
+     * @return the samples, or empty when no collector ever had the id. A decommissioned collector's
+     *         samples stay readable, so empty never means "decommissioned": an {@code Optional} says
+     *         all there is to say, and this read needs no result type of its own.
      */
     Optional<List<Sample>> samples(CollectorId collectorId, String name, Instant since, int limit);
 }

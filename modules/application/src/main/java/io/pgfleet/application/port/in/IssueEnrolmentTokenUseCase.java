@@ -31,7 +31,8 @@ public interface IssueEnrolmentTokenUseCase {
         }
 
         /**
-         * No such collector.
+         * No collector ever had this id (the store tells a decommissioned one's apart, in the same
+         * read: {@link Decommissioned}).
          *
          * @param collectorId the id asked for
          */

@@ -19,7 +19,7 @@ public interface ManageCollectorLabelsUseCase {
      * @param id     the collector
      * @param labels the new labels
      * @param actor  who changes them
-     * @return done, not found, or members invalid (nothing stored)
+     * @return done, not found, decommissioned, or members invalid (nothing stored)
      */
     default LayerChangeResult changeLabels(CollectorId id, Map<String, String> labels, Actor actor) {
         return changeLabels(id, labels, actor, CapabilityMode.CHECK);
@@ -33,7 +33,7 @@ public interface ManageCollectorLabelsUseCase {
      * @param labels the new labels
      * @param actor  who changes them
      * @param mode   refuse or mark when the host lacks capabilities
-     * @return done, not found, members invalid, or lacking capabilities (nothing stored)
+     * @return done, not found, decommissioned, members invalid, or lacking capabilities (nothing stored)
      */
     LayerChangeResult changeLabels(CollectorId id, Map<String, String> labels, Actor actor, CapabilityMode mode);
 
@@ -43,7 +43,7 @@ public interface ManageCollectorLabelsUseCase {
      *
      * @param id    the collector
      * @param actor who decommissions it
-     * @return done or not found
+     * @return done, not found, or decommissioned (already: nothing changes)
      */
     LayerChangeResult decommission(CollectorId id, Actor actor);
 }

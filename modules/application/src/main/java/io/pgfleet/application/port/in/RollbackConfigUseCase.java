@@ -12,7 +12,7 @@ public interface RollbackConfigUseCase {
      *
      * @param command the rollback
      * @return {@link PublishResult.Published}, {@link PublishResult.Unchanged} when N's document is
-     *         already the latest, {@link PublishResult.UnknownVersion}, a conflict or not-found outcome
+     *         already the latest, {@link PublishResult.UnknownVersion}, a conflict, not-found or decommissioned outcome
      */
     PublishResult rollback(RollbackConfigCommand command);
 }
