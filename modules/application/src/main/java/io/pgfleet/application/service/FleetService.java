@@ -112,14 +112,9 @@ final class FleetService implements ReportStatusUseCase, PushMetricsUseCase, Fle
     public MemberLookup member(CollectorId collectorId) {
         return fleet.loadMember(collectorId).<MemberLookup>map(MemberLookup.Found::new)
                 // Only a missing collector costs the second query.
-                .orElseGet(() -> decommissionedAt(collectorId)
+                .orElseGet(() -> collectors.loadDecommissionedAt(collectorId)
                         .<MemberLookup>map(MemberLookup.Decommissioned::new)
                         .orElseGet(MemberLookup.NotFound::new));
-    }
-
-    @Override
-    public Optional<Instant> decommissionedAt(CollectorId collectorId) {
-        return collectors.loadDecommissionedAt(collectorId);
     }
 
     @Override

@@ -42,11 +42,6 @@ class MetricsScrapeTest {
         }
 
         @Override
-        public java.util.Optional<java.time.Instant> decommissionedAt(CollectorId collectorId) {
-            throw new AssertionError("a scrape reads no collector");
-        }
-
-        @Override
         public FleetCounts counts() {
             countReads.incrementAndGet();
             return new FleetCounts(3, 4, 2, 1, 1, 5, 2, 1, 1);

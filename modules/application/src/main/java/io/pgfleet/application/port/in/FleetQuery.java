@@ -33,15 +33,6 @@ public interface FleetQuery {
     MemberLookup member(CollectorId collectorId);
 
     /**
-     * When a collector was decommissioned: what tells a decommissioned id (taken for good) from one
-     * no collector ever had, wherever an id finds no live collector.
-     *
-     * @param collectorId the collector
-     * @return when it was decommissioned, or empty when it is live or no collector ever had the id
-     */
-    Optional<Instant> decommissionedAt(CollectorId collectorId);
-
-    /**
      * The outcome of reading one collector of the fleet view.
      */
     sealed interface MemberLookup {
