@@ -45,13 +45,12 @@ final class RollbackConfigService implements RollbackConfigUseCase {
         if (target.isEmpty()) {
             // A decommissioned collector takes no rollback to any version: it answers as gone,
             // not as lacking the version (the store refuses it a rollback to one it has).
-            Optional<java.time.Instant> decommissioned = collectors.loadDecommissionedAt(command.collectorId());
-            if (decommissioned.isPresent()) {
-                return new PublishResult.Decommissioned(command.collectorId(), decommissioned.get());
+            if (collectors.loadCollector(command.collectorId()).isEmpty()) {
+                return new PublishResult.CollectorNotFound(command.collectorId());
             }
-            return collectors.loadCollector(command.collectorId()).isPresent()
-                    ? new PublishResult.UnknownVersion(command.collectorId(), command.toVersion())
-                    : new PublishResult.CollectorNotFound(command.collectorId());
+            return collectors.loadDecommissionedAt(command.collectorId())
+                    .<PublishResult>map(at -> new PublishResult.Decommissioned(command.collectorId(), at))
+                    .orElseGet(() -> new PublishResult.UnknownVersion(command.collectorId(), command.toVersion()));
         }
         // An old version may predate today's schema; it is held to the same rules as a new document.
         if (validator.validate(target.get().document()) instanceof Validation.Invalid invalid) {
