@@ -19,6 +19,7 @@ import io.pgfleet.adapter.in.http.HttpLimits;
 import io.pgfleet.adapter.in.http.HttpMetrics;
 import io.pgfleet.adapter.out.postgres.DatabaseSettings;
 import io.pgfleet.adapter.out.postgres.DatabaseNotAnsweringException;
+import io.pgfleet.adapter.out.postgres.DatabaseUnreachableException;
 import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
 import io.pgfleet.adapter.out.postgres.PostgresChangeFeed;
 import io.pgfleet.adapter.out.postgres.PostgresStorage;
@@ -116,6 +117,10 @@ public final class PgfleetServer implements AutoCloseable {
                 storage = PostgresStorage.open(db);
             } catch (DatabaseNotAnsweringException e) {
                 throw new CannotStartException(e.getMessage(), e);
+            } catch (DatabaseUnreachableException e) {
+                throw new CannotStartException(e.getMessage() + "; check db_url, db_user and db_password"
+                        + " (PGFLEET_DB_URL, PGFLEET_DB_USER, PGFLEET_DB_PASSWORD), or leave db_url out to run"
+                        + " the embedded PostgreSQL", e);
             }
             opened = Optional.of(storage);
             embedded.filter(EmbeddedDatabase::restoredUnmarked).ifPresent(e -> markRestored(e, storage));

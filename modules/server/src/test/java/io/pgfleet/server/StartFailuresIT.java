@@ -96,6 +96,37 @@ class StartFailuresIT {
         }
     }
 
+    @Test
+    void anExternalDatabaseThatCannotBeReachedFailsTheStartWithOneLineNamingTheSettings(@TempDir Path dataDir)
+            throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        // Nothing listens there: the installed server.toml's db_url, started before its PostgreSQL.
+        ServerProcess.Failed run = ServerProcess.runUntilExit(dataDir, Map.of(
+                "PGFLEET_DB_URL", "jdbc:postgresql://127.0.0.1:" + closed + "/pgfleet?password=not-to-be-shown",
+                "PGFLEET_DB_USER", "pgfleet", "PGFLEET_DB_PASSWORD", "secret"));
+        assertEquals(1, run.exit(), run.output());
+        assertTrue(run.output().lines().anyMatch(l -> l.startsWith("pgfleet-server: cannot start: cannot connect to the"
+                + " database at jdbc:postgresql://127.0.0.1:" + closed + "/pgfleet as 'pgfleet': ")
+                && l.contains("refused") && l.contains("PGFLEET_DB_URL")
+                && l.contains("leave db_url out to run the embedded PostgreSQL")), "one line with the remedy:\n" + run.output());
+        assertFalse(run.output().contains("not-to-be-shown"), "the URL's parameters are not shown:\n" + run.output());
+        assertNothingClaimed(run);
+
+        // A PostgreSQL that answers, without the database named: its own words.
+        io.pgfleet.testing.TestDatabase db = io.pgfleet.testing.TestPostgres.newDatabase();
+        String missing = db.url().replaceFirst("/[^/?]+(\\?.*)?$", "/no_such_database");
+        run = ServerProcess.runUntilExit(dataDir, Map.of("PGFLEET_DB_URL", missing,
+                "PGFLEET_DB_USER", db.user(), "PGFLEET_DB_PASSWORD", db.password()));
+        assertEquals(1, run.exit(), run.output());
+        assertTrue(run.output().lines().anyMatch(l -> l.startsWith("pgfleet-server: cannot start: cannot connect to the"
+                + " database at " + missing) && l.contains("no_such_database") && l.contains("does not exist")),
+                "one line in PostgreSQL's words:\n" + run.output());
+        assertNothingClaimed(run);
+    }
+
     private static void assertNothingClaimed(ServerProcess.Failed run) {
         assertFalse(run.output().contains("pgfleet server ready"), "nothing claimed ready:\n" + run.output());
         assertFalse(run.output().contains("Exception"), "no stack trace:\n" + run.output());
