@@ -7,4 +7,5 @@ module io.pgfleet.demo {
     requires io.pgfleet.server;
     requires io.pgfleet.adapter.out.postgres;
     requires java.net.http;
+    requires java.logging;
 }

@@ -66,7 +66,22 @@ public final class Demo {
         if (agentJar == null) {
             throw new IllegalArgumentException("--agent-jar is required");
         }
+        quietServerLog();
         new Demo().run(agentJar, dataDir.toAbsolutePath(), port, exitAfterReload);
+    }
+
+    /**
+     * The demo tells its story in its own lines ({@code >>>}) and the agent's ({@code [agent]}); the
+     * server it runs in this process logs only warnings and errors. At INFO its log — the embedded
+     * PostgreSQL's start, every migration, a request line for each of the agent's pushes every
+     * second — buried the story and scrolled it away. An operator's own logging configuration is
+     * left as it is.
+     */
+    private static void quietServerLog() {
+        if (System.getProperty("java.util.logging.config.file") == null
+                && System.getProperty("java.util.logging.config.class") == null) {
+            java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+        }
     }
 
     private static void say(String text) {

@@ -53,6 +53,9 @@ class DemoIT {
         assertTrue(text.matches("(?s).*applied configuration version 3 without a restart: .*pg_locks started.*"),
                 "the group change reached the agent:\n" + text);
         assertTrue(text.contains("from group/demo-hosts@1, collector@2"), text);
+        // The story is not buried: no request log line, no migration, no line of PostgreSQL's start.
+        assertFalse(text.contains("/api/v1/metrics/push"), "request log lines in the demo's output:\n" + text);
+        assertFalse(text.contains("Migrating schema"), "migration lines in the demo's output:\n" + text);
         // Samples 2 s apart (not the 10 s of version 1): the agent's timer, give or take its scheduling.
         java.util.regex.Matcher gap = java.util.regex.Pattern.compile("\\((\\d+\\.\\d+) s after the previous one\\)").matcher(text);
         boolean everyTwoSeconds = false;
