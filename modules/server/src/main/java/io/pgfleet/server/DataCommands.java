@@ -76,7 +76,8 @@ final class DataCommands {
                 out.println("pgfleet restore: restored " + file.get().toAbsolutePath() + " (schema version " + s.schemaVersion()
                         + ", " + s.totalRows() + " rows) into " + dataDir + s.replacedKeptAs()
                         .map(kept -> "; the database it replaced is kept as " + kept + " (delete it once the server runs well)")
-                        .orElse("") + ". Agents registered after the backup must be re-enrolled (docs/agent.md)");
+                        .orElse("") + ". Agents registered after the backup must be enrolled again: issue each a token with"
+                        + " 'pgfleet collectors enrol ID' and give it to the agent as its enrolment_token_file");
             }
             return 0;
         } catch (DatabaseBackup.BackupException e) {

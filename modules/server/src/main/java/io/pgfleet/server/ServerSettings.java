@@ -302,7 +302,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
         for (String key : file.keySet()) {
             if (!FILE_KEYS.contains(key)) {
                 throw new IllegalArgumentException("unknown setting '" + key + "' in " + configFile.get()
-                        + "; known: " + String.join(", ", FILE_KEYS));
+                        + "; known: " + String.join(", ", new java.util.TreeSet<>(FILE_KEYS)));
             }
         }
         String host = value(file, env, "host", "PGFLEET_HOST", "0.0.0.0");

@@ -71,6 +71,19 @@ class ServerSettingsTest {
     }
 
     @Test
+    void anUnknownSettingIsRefusedWithTheKnownOnesInAlphabeticalOrder(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("server.toml");
+        Files.writeString(file, "dburl = \"jdbc:postgresql://db/pgfleet\"\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ServerSettings.load(Optional.of(file), Map.of()));
+        assertTrue(e.getMessage().startsWith("unknown setting 'dburl' in " + file + "; known: "), e.getMessage());
+        List<String> known = List.of(e.getMessage().substring(e.getMessage().indexOf("known: ") + 7).split(", "));
+        assertTrue(known.contains("db_url") && known.size() > 20, e.getMessage());
+        // The same order on every run, so that an operator can find a key in it.
+        assertEquals(known.stream().sorted().toList(), known);
+    }
+
+    @Test
     void aZeroRetentionIsRefusedByName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ServerSettings.load(Optional.empty(), Map.of("PGFLEET_RETENTION_TOKENS_DAYS", "0")));
