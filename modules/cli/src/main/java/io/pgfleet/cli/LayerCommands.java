@@ -36,30 +36,27 @@ final class LayerCommands {
     /**
      * One versioned document.
      *
-     * @param path           its resource, e.g. {@code /api/v1/fleet/config}
-     * @param label          how messages name it: {@code fleet}, {@code group/prod}, a collector's id
-     * @param idField        the field that names it in JSON and TOML output ({@code layer}, {@code collector_id})
-     * @param historyColumns the columns of {@code history} as a table
+     * @param path    its resource, e.g. {@code /api/v1/fleet/config}
+     * @param label   how messages name it: {@code fleet}, {@code group/prod}, a collector's id
+     * @param idField the field that names it in JSON and TOML output ({@code layer}, {@code collector_id})
      */
-    record Layer(String path, String label, String idField, List<Output.Column> historyColumns) {
-        static final List<Output.Column> SHARED_HISTORY = List.of(Output.Column.of("VERSION", "version"),
+    record Layer(String path, String label, String idField) {
+        /** The columns of {@code history} as a table: the same for a collector's own layer as for the shared ones. */
+        static final List<Output.Column> HISTORY = List.of(Output.Column.of("VERSION", "version"),
                 Output.Column.of("ETAG", "etag"), Output.Column.of("CREATED_AT", "created_at"),
                 Output.Column.of("CREATED_BY", "created_by"), Output.Column.of("SOURCE", "source"),
                 Output.Column.of("MESSAGE", "message"));
-        static final List<Output.Column> OWN_HISTORY = List.of(Output.Column.of("VERSION", "version"),
-                Output.Column.of("CREATED_AT", "created_at"), Output.Column.of("CREATED_BY", "created_by"),
-                Output.Column.of("SOURCE", "source"), Output.Column.of("MESSAGE", "message"));
 
         static Layer fleet() {
-            return new Layer(FLEET, "fleet", "layer", SHARED_HISTORY);
+            return new Layer(FLEET, "fleet", "layer");
         }
 
         static Layer group(String id) {
-            return new Layer(LayerCommands.group(id), "group/" + id, "layer", SHARED_HISTORY);
+            return new Layer(LayerCommands.group(id), "group/" + id, "layer");
         }
 
         static Layer own(String collectorId) {
-            return new Layer(ConfigCommand.path(collectorId), collectorId, "collector_id", OWN_HISTORY);
+            return new Layer(ConfigCommand.path(collectorId), collectorId, "collector_id");
         }
 
         /** A JSON object for output that starts by naming this document. */
@@ -212,7 +209,7 @@ final class LayerCommands {
                 q.append("&before=").append(before);
             }
             JsonNode answer = ctx.api().call(ServerApi.Call.get(q.toString())).json();
-            ctx.output().list(answer, answer.path("versions"), layer().historyColumns());
+            ctx.output().list(answer, answer.path("versions"), Layer.HISTORY);
             JsonNode shown = answer.path("versions");
             if (answer.path("next").isString() && !shown.isEmpty()) {
                 // A page is not the whole history: say how to see the rest (JSON carries "next" itself).

@@ -234,6 +234,9 @@ class CliIT {
         assertEquals("put", versions.get(2).path("source").asString());
         CliProcess.Run whole = cli.run("config", "history", id).expect(ExitCodes.OK);
         assertTrue(whole.out().startsWith("VERSION") && whole.out().contains("rollback:1"), whole.out());
+        // The columns of every layer's history, the etag a later --if-match takes among them.
+        assertTrue(whole.out().lines().findFirst().orElseThrow().matches("VERSION +ETAG +CREATED_AT +CREATED_BY +SOURCE +MESSAGE *"),
+                whole.out());
         assertFalse(whole.err().contains("older versions follow"), whole.err());
         // A page that is not the whole history says how to see the rest.
         CliProcess.Run page = cli.run("config", "history", id, "--limit", "2").expect(ExitCodes.OK);
