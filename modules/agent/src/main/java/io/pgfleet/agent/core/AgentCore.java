@@ -439,7 +439,15 @@ public final class AgentCore {
                         "not registered and neither registration_secret_file nor enrolment_token_file is set"));
         triedToken = token;
         String registered = register(credential);
+        // An enrolment token names a collector the operator made: its name and labels are the
+        // operator's, and the server ignores this file's. Said here, or an operator wonders why the
+        // fleet view does not show the labels the file sets.
         log("registered as collector " + registered);
+        if (credential instanceof Enroller.Credential.Token && !settings.labels().isEmpty()) {
+            log("enrolled with a token: collector " + registered + " keeps the name and labels it was given on the"
+                    + " server; this file's labels " + new java.util.TreeMap<>(settings.labels()) + " are not used"
+                    + " (change them on the server: pgfleet collectors label)");
+        }
         return true;
     }
 

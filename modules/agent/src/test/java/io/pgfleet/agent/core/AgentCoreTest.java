@@ -1030,6 +1030,28 @@ class AgentCoreTest {
     }
 
     @Test
+    void anAgentEnrolledWithATokenSaysItsFileLabelsAreNotUsed() {
+        f.collectorId = Optional.empty();
+        f.enrolmentToken = Optional.of("one-time");
+        f.fileLabels = Map.of("region", "eu", "env", "prod");
+        f.with().start();
+        f.scheduler.runFor(Duration.ofSeconds(5));
+        assertTrue(f.logged("registered as collector c-new"), f.log.toString());
+        assertTrue(f.logged("enrolled with a token: collector c-new keeps the name and labels it was given on the server;"
+                + " this file's labels {env=prod, region=eu} are not used"), f.log.toString());
+    }
+
+    @Test
+    void anAgentRegisteredWithTheSecretDoesNotSayItsLabelsAreUnused() {
+        f.collectorId = Optional.empty();
+        f.fileLabels = Map.of("env", "prod");
+        f.with().start();
+        f.scheduler.runFor(Duration.ofSeconds(5));
+        assertTrue(f.logged("registered as collector c-new"), f.log.toString());
+        assertFalse(f.logged("are not used"), f.log.toString());
+    }
+
+    @Test
     void aFirstStartThatCannotRegisterYetCollectsWithTheDefaultsAndDeliversOnceRegistered() {
         f.collectorId = Optional.empty();
         f.serverAway = true;

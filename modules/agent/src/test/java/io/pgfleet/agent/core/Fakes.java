@@ -49,6 +49,8 @@ final class Fakes {
     int registrations;
     Optional<String> collectorId = Optional.of("c-1");
     Optional<String> enrolmentToken = Optional.empty();
+    /** The labels of the agent's local file. */
+    Map<String, String> fileLabels = Map.of();
     /** The newest published version and its document, empty for none. */
     Optional<Map.Entry<Integer, String>> published = Optional.empty();
     /** How the sink answers a batch: empty accepts it. */
@@ -365,7 +367,7 @@ final class Fakes {
             }
         };
         TomlDocumentParser parser = new TomlDocumentParser();
-        return new AgentCore(new AgentCore.Settings("test", "host", Map.of(), allow, bufferSamples),
+        return new AgentCore(new AgentCore.Settings("test", "host", fileLabels, allow, bufferSamples),
                 new AgentCore.Ports(source, report -> {
                     reportAttempts.add(report);
                     Optional<ServerException> refused = reportAnswer.apply(report);
