@@ -383,7 +383,7 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
         // "Nothing live has the id": DecommissionedIds tells a decommissioned collector's id apart.
         return store.transact(tx -> Outcome.rollback(tx.lockMember(id)
                 .<ExplainResult>map(m -> new ExplainResult.Explained(
-                        new Explanation(composer.session().compose(m, LayerComposer.World.read(tx)), m.effective())))
+                        new Explanation(composer.readSession().compose(m, LayerComposer.World.read(tx)), m.effective())))
                 .orElseGet(() -> new ExplainResult.CollectorNotFound(id))));
     }
 

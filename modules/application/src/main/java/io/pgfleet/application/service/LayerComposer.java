@@ -520,7 +520,7 @@ final class LayerComposer {
         return new Composition.Composed(shared.document(), sources, keys, shared.effective());
     }
 
-    /** A session for a change, a publish or an explanation: real work, counted in {@link #sessionsOfWork()}. */
+    /** A session for a change, a publish or a registration: real work, counted in {@link #sessionsOfWork()}. */
     Session session() {
         sessionsOfWork.incrementAndGet();
         return new Session();
@@ -528,6 +528,16 @@ final class LayerComposer {
 
     /** A session of the warm-up: the same code, not counted as work. */
     Session warmUpSession() {
+        return new Session();
+    }
+
+    /**
+     * A session for explaining one collector's configuration: a read (the web console's collector
+     * page, {@code collector effective}) that composes one member, not the recomputation of many
+     * the warm-up compiles. Not counted as work: a viewer opening a page at start must not end the
+     * warm-up before the first large publish.
+     */
+    Session readSession() {
         return new Session();
     }
 

@@ -80,6 +80,16 @@ class LayerChangeServiceTest {
     }
 
     @Test
+    void explainingIsNotWorkThatEndsTheWarmUp() {
+        own.publish(new PublishConfigCommand(DB1, new ConfigDocument("[postgres]\nport = 6432\n"), new Precondition.None(),
+                Given.alice(), ""));
+        long work = composer.sessionsOfWork();
+        assertTrue(work > 0, "a publish is work");
+        assertInstanceOf(ExplainResult.Explained.class, layers.explain(DB1));
+        assertEquals(work, composer.sessionsOfWork(), "a read of one collector's explanation is not");
+    }
+
+    @Test
     void collectorsWithEqualOwnDocumentsShareAMergeButEachNamesItsOwnVersion() {
         String doc = "[postgres]\nport = 6432\n";
         own.publish(new PublishConfigCommand(DB1, new ConfigDocument(doc), new Precondition.None(), Given.alice(), ""));
