@@ -97,7 +97,8 @@ public final class Main {
                 server.embeddedDatabase()
                         ? "embedded PostgreSQL at " + server.databaseUrl() + ", data in "
                         + settings.dataDir().toAbsolutePath().resolve("postgres")
-                        : settings.dbUrl().orElseThrow());
+                        // An external URL may carry the password: the line goes to every start's log.
+                        : io.pgfleet.adapter.out.postgres.DatabaseSettings.shown(settings.dbUrl().orElseThrow()));
     }
 
     /**

@@ -127,6 +127,37 @@ class StartFailuresIT {
         assertNothingClaimed(run);
     }
 
+    @Test
+    void aPasswordWrittenIntoTheDatabaseUrlIsNeverShown(@TempDir Path dataDir) throws Exception {
+        // libpq's form, copied from another tool: refused as a setting, without the password.
+        ServerProcess.Failed run = ServerProcess.runUntilExit(dataDir, Map.of(
+                "PGFLEET_DB_URL", "postgres://pgfleet:not-to-be-shown@127.0.0.1:5432/pgfleet"));
+        assertEquals(1, run.exit(), run.output());
+        assertTrue(run.output().contains("jdbc:postgresql:"), run.output());
+        assertFalse(run.output().contains("not-to-be-shown"), "the password is not shown:\n" + run.output());
+
+        // A user:password@ part, which the driver does not read: the one line does not show it either.
+        run = ServerProcess.runUntilExit(dataDir, Map.of(
+                "PGFLEET_DB_URL", "jdbc:postgresql://pgfleet:not-to-be-shown@127.0.0.1:5432/pgfleet"));
+        assertEquals(1, run.exit(), run.output());
+        assertTrue(run.output().lines().anyMatch(l -> l.startsWith("pgfleet-server: cannot start: cannot connect to the"
+                + " database at jdbc:postgresql://pgfleet:***@127.0.0.1:5432/pgfleet as ")), run.output());
+        assertFalse(run.output().contains("not-to-be-shown"), "the password is not shown:\n" + run.output());
+
+        // The driver's own parameter: the server starts, and the line that says so is in every log.
+        io.pgfleet.testing.TestDatabase db = io.pgfleet.testing.TestPostgres.newDatabase();
+        // The test server trusts local connections (no password): one is written anyway, and ignored.
+        String password = db.password().isEmpty() ? "not-to-be-shown" : db.password();
+        String url = db.url() + (db.url().contains("?") ? "&" : "?") + "password=" + password;
+        try (ServerProcess server = ServerProcess.start(dataDir, Map.of("PGFLEET_DB_URL", url,
+                "PGFLEET_DB_USER", db.user(), "PGFLEET_DB_PASSWORD", db.password(),
+                "PGFLEET_ADMIN_PASSWORD", ServerSettings.TEST_ADMIN_PASSWORD))) {
+            assertTrue(server.startOutput().contains("pgfleet server ready"), server.startOutput());
+            assertFalse(server.startOutput().contains(password),
+                    "the database password is not shown:\n" + server.startOutput());
+        }
+    }
+
     private static void assertNothingClaimed(ServerProcess.Failed run) {
         assertFalse(run.output().contains("pgfleet server ready"), "nothing claimed ready:\n" + run.output());
         assertFalse(run.output().contains("Exception"), "no stack trace:\n" + run.output());

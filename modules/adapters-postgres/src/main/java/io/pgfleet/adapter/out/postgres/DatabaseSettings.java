@@ -34,7 +34,7 @@ public record DatabaseSettings(String url, String user, String password, int poo
         Objects.requireNonNull(password, "password");
         Objects.requireNonNull(statementTimeout, "statementTimeout");
         if (!url.startsWith("jdbc:postgresql:")) {
-            throw new IllegalArgumentException("the database URL must start with jdbc:postgresql:, got " + url);
+            throw new IllegalArgumentException("the database URL must start with jdbc:postgresql:, got " + shown(url));
         }
         if (poolSize < 1 || poolSize > 1000) {
             throw new IllegalArgumentException("the pool size must be between 1 and 1000");
@@ -69,9 +69,34 @@ public record DatabaseSettings(String url, String user, String password, int poo
         return new DatabaseSettings(url, user, password, poolSize, other);
     }
 
+    /**
+     * A database URL as it may be shown (in a log, an error, the line that says the server is
+     * ready): without its parameters, where pgjdbc takes a password ({@code ?password=...}), and
+     * without the password of a {@code user:password@host} part, which an operator used to libpq's
+     * URLs ({@code postgres://user:password@host/db}) may write.
+     *
+     * @param url a database URL as given
+     * @return the URL without its secrets
+     */
+    public static String shown(String url) {
+        String shown = url.replaceFirst("[?#].*", "");
+        int authority = shown.indexOf("//");
+        if (authority < 0) {
+            return shown;
+        }
+        authority += 2;
+        int path = shown.indexOf('/', authority);
+        int at = shown.lastIndexOf('@', path < 0 ? shown.length() - 1 : path - 1);
+        int colon = shown.indexOf(':', authority);
+        if (at < authority || colon < 0 || colon > at) {
+            return shown;
+        }
+        return shown.substring(0, colon) + ":***" + shown.substring(at);
+    }
+
     @Override
     public String toString() {
-        return "DatabaseSettings[url=" + url + ", user=" + user + ", poolSize=" + poolSize
+        return "DatabaseSettings[url=" + shown(url) + ", user=" + user + ", poolSize=" + poolSize
                 + ", statementTimeout=" + statementTimeout + "]";
     }
 }

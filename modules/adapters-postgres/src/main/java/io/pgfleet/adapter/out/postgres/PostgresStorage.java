@@ -128,33 +128,12 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
                 java.util.Optional<java.sql.SQLException> refused = connectionRefusal(e);
                 if (refused.isPresent()) {
                     throw new DatabaseUnreachableException("cannot connect to the database at "
-                            + shownUrl(settings.url()) + " as '" + settings.user() + "': "
+                            + DatabaseSettings.shown(settings.url()) + " as '" + settings.user() + "': "
                             + refused.get().getMessage().replace('\n', ' ').strip(), e);
                 }
                 throw e;
             }
         }
-    }
-
-    /**
-     * A database URL as it may be shown: without its parameters ({@code ?password=...}) and without
-     * the password of a {@code user:password@host} part, which an operator used to libpq's URLs may
-     * write (the driver does not read it, so the start fails and this line is what they see).
-     */
-    static String shownUrl(String url) {
-        String shown = url.replaceFirst("[?#].*", "");
-        int authority = shown.indexOf("//");
-        if (authority < 0) {
-            return shown;
-        }
-        authority += 2;
-        int path = shown.indexOf('/', authority);
-        int at = shown.lastIndexOf('@', path < 0 ? shown.length() - 1 : path - 1);
-        int colon = shown.indexOf(':', authority);
-        if (at < authority || colon < 0 || colon > at) {
-            return shown;
-        }
-        return shown.substring(0, colon) + ":***" + shown.substring(at);
     }
 
     /**
