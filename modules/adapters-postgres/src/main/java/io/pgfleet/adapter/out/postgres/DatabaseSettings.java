@@ -36,6 +36,12 @@ public record DatabaseSettings(String url, String user, String password, int poo
         if (!url.startsWith("jdbc:postgresql:")) {
             throw new IllegalArgumentException("the database URL must start with jdbc:postgresql:, got " + shown(url));
         }
+        // Checked here, as the driver reads it: a URL it cannot read (a port that is no number) failed
+        // the start with a stack trace that printed the URL, parameters and password included, three times.
+        if (org.postgresql.Driver.parseURL(url, null) == null) {
+            throw new IllegalArgumentException("the database URL " + shown(url)
+                    + " cannot be read: write it as jdbc:postgresql://host:port/database");
+        }
         if (poolSize < 1 || poolSize > 1000) {
             throw new IllegalArgumentException("the pool size must be between 1 and 1000");
         }

@@ -34,6 +34,10 @@ class ShownUrlTest {
                 () -> new DatabaseSettings("postgres://pgfleet:s3cret@db.example/pgfleet", "u", "p", 1));
         assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
         assertTrue(e.getMessage().contains("postgres://pgfleet:***@db.example/pgfleet"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new DatabaseSettings("jdbc:postgresql://db.example:5432x/pgfleet?password=s3cret", "u", "p", 1));
+        assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
+        assertTrue(e.getMessage().contains("jdbc:postgresql://db.example:5432x/pgfleet cannot be read"), e.getMessage());
         String printed = new DatabaseSettings("jdbc:postgresql://db.example/pgfleet?password=s3cret", "u", "p", 1).toString();
         assertFalse(printed.contains("s3cret"), printed);
     }
