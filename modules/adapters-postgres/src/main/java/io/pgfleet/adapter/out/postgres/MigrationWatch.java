@@ -86,7 +86,7 @@ final class MigrationWatch implements AutoCloseable {
         properties.setProperty("ApplicationName", applicationName);
         Connection c = new Driver().connect(settings.url(), properties);
         if (c == null) {
-            throw new SQLException("not a PostgreSQL URL: " + settings.url(), "08001");
+            throw new SQLException("not a PostgreSQL URL: " + DatabaseSettings.shown(settings.url()), "08001");
         }
         return c;
     }
@@ -170,8 +170,8 @@ final class MigrationWatch implements AutoCloseable {
 
     /** The one line that says the database did not answer, and what to do. */
     String notAnsweringMessage() {
-        // Without the URL's parameters: they may carry a password.
-        String where = settings.url().replaceFirst("\\?.*", "");
+        // Without the URL's parameters or a user:password@ part: they may carry a password.
+        String where = DatabaseSettings.shown(settings.url());
         return "the database did not answer within " + bound.toSeconds() + " s during migrations (" + where
                 + "); check that it runs and is reachable (a frozen host, a lost network path), then start again,"
                 + " or raise db_statement_timeout (PGFLEET_DB_STATEMENT_TIMEOUT) if it is only that slow";
