@@ -125,7 +125,7 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
                 if (watch.notAnswering(e)) {
                     throw new DatabaseNotAnsweringException(watch.notAnsweringMessage(), e);
                 }
-                java.util.Optional<java.sql.SQLException> refused = connectionRefusal(e);
+                java.util.Optional<java.sql.SQLException> refused = StorageErrors.connectionRefusal(e);
                 if (refused.isPresent()) {
                     throw new DatabaseUnreachableException("cannot connect to the database at "
                             + DatabaseSettings.shown(settings.url()) + " as '" + settings.user() + "': "
@@ -134,25 +134,6 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
                 throw e;
             }
         }
-    }
-
-    /**
-     * The driver's refusal to connect behind a failure, if that is what it is: SQLSTATE class 08
-     * (no connection: refused, unknown host, closed at once), 28 (login or password refused) or
-     * 3D000 (no such database).
-     */
-    static java.util.Optional<java.sql.SQLException> connectionRefusal(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("28")
-                    || sql.getSQLState().equals("3D000"))) {
-                return java.util.Optional.of(sql);
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return java.util.Optional.empty();
     }
 
     /**

@@ -65,6 +65,17 @@ final class StorageErrors {
                 && sql.getMessage() != null && sql.getMessage().contains("Connection is not available");
     }
 
+    /**
+     * The driver's refusal to connect behind a failure, if that is what it is: SQLSTATE class 08
+     * (no connection: refused, unknown host, closed at once), 28 (login or password refused) or
+     * 3D000 (no such database). Used at start, where it is a setting to fix, not an outage.
+     */
+    static Optional<SQLException> connectionRefusal(Throwable failure) {
+        return sqlCause(failure).filter(sql -> sql.getSQLState() != null
+                && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("28")
+                || sql.getSQLState().equals("3D000")));
+    }
+
     private static Optional<SQLException> sqlCause(Throwable failure) {
         Throwable t = failure;
         for (int depth = 0; t != null && depth < 16; depth++) {
