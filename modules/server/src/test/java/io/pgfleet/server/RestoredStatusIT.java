@@ -27,8 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * collector's status is marked as from the backup, and not in sync, until its agent says what it
  * runs: one without any apply status in the backup too. An agent that ran a later version pulls the
  * restored one and reports it; one that already runs the restored revision sends no report (it has
- * nothing to apply), and its pull answered 304 for the current revision clears the mark. A metrics
- * push does not (it says nothing of what the agent runs), nor does a user's read of the document.
+ * nothing to apply), and its pull answered 304 for the current revision clears the mark; so does the
+ * pull of one with nothing published that holds nothing. A metrics push does not (it says nothing of
+ * what the agent runs), nor does a user's read of the document.
  */
 class RestoredStatusIT {
 
@@ -89,6 +90,7 @@ class RestoredStatusIT {
         ApiClient ahead;
         ApiClient same;
         ApiClient pushedOnly;
+        ApiClient idle;
         try (PgfleetServer server = start(dataDir)) {
             ApiClient admin = ApiClient.asAdmin(server.port());
             ahead = ApiClient.registeredCollector(server.port(), "{\"name\":\"ahead\"}");
@@ -100,6 +102,9 @@ class RestoredStatusIT {
             // Nothing published for it and no apply report at the backup: it has no apply status.
             pushedOnly = ApiClient.registeredCollector(server.port(), "{\"name\":\"pushed-only\"}");
             assertEquals(202, push(pushedOnly, "before-backup"));
+            // Nothing is ever published for "idle": its agent runs the defaults, before and after.
+            idle = ApiClient.registeredCollector(server.port(), "{\"name\":\"idle\"}");
+            assertEquals(404, idle.get("/api/v1/config/" + idle.subject()).statusCode());
             command(dataDir, "backup", backup.toString());
             // After the backup, "pushed-only" applies a first version the restore will take away.
             assertEquals(201, admin.putToml("/api/v1/config/" + pushedOnly.subject(), aDocument().toml()).statusCode());
@@ -117,18 +122,32 @@ class RestoredStatusIT {
             ahead = onPort(ahead, server.port());
             same = onPort(same, server.port());
             pushedOnly = onPort(pushedOnly, server.port());
-            for (ApiClient agent : new ApiClient[] {ahead, same, pushedOnly}) {
+            idle = onPort(idle, server.port());
+            for (ApiClient agent : new ApiClient[] {ahead, same, pushedOnly, idle}) {
                 JsonObject m = member(admin, agent);
-                assertEquals(agent == pushedOnly ? 0 : 1, m.getInt("applied_version"), m.toString());
+                assertEquals(agent == pushedOnly || agent == idle ? 0 : 1, m.getInt("applied_version"), m.toString());
                 assertTrue(m.getBoolean("status_from_backup"), m.toString());
                 assertFalse(m.getBoolean("in_sync"), "what it runs since the restore is not known: " + m);
                 assertFalse(m.getBoolean("never_seen"), m.toString());
             }
             String metrics = new ApiClient(server.port()).get("/observe/metrics").body();
-            assertTrue(metrics.contains("pgfleet_collectors{state=\"out_of_sync\"} 3.0"), metrics);
+            assertTrue(metrics.contains("pgfleet_collectors{state=\"out_of_sync\"} 4.0"), metrics);
             // A push says nothing of what "pushed-only" runs (a version the restore removed).
             assertEquals(202, push(pushedOnly, "after-restore-0"));
             assertTrue(member(admin, pushedOnly).getBoolean("status_from_backup"));
+            // Nor does its pull naming the version it runs, which the restore took away (nothing is
+            // published for it now): the server has nothing of what it runs.
+            assertEquals(304, pushedOnly.get("/api/v1/config/" + pushedOnly.subject() + "?wait=0&after=1").statusCode());
+            assertTrue(member(admin, pushedOnly).getBoolean("status_from_backup"));
+
+            // "idle" holds nothing and nothing is published for it: a user's read says nothing of
+            // what its agent runs; its own pull naming no revision does (the defaults, as here).
+            assertEquals(404, admin.get("/api/v1/config/" + idle.subject()).statusCode());
+            assertTrue(member(admin, idle).getBoolean("status_from_backup"));
+            assertEquals(404, idle.get("/api/v1/config/" + idle.subject()).statusCode());
+            JsonObject defaults = member(admin, idle);
+            assertFalse(defaults.getBoolean("status_from_backup"), defaults.toString());
+            assertTrue(defaults.getBoolean("in_sync"), defaults.toString());
 
             // "ahead" ran version 2: its agent pulls the restored version 1, applies and reports it.
             applied(admin, ahead, 1);

@@ -42,4 +42,11 @@ final class RestoredMarks implements RestoredStatusUseCase {
             marked.remove(collectorId);
         }
     }
+
+    @Override
+    public void runsNothing(CollectorId collectorId) {
+        if (marked(collectorId) && port.saveRunsNothing(collectorId, clock.instant())) {
+            marked.remove(collectorId);
+        }
+    }
 }

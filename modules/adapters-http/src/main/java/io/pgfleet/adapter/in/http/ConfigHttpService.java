@@ -160,18 +160,27 @@ final class ConfigHttpService implements ApiService {
     /*
      * After a restore: the collector's own pull that is answered 304 because it holds its current
      * revision (If-None-Match names its tag) says what its agent runs, which ends the restore mark on
-     * its apply status. Its agent sends no report then. Asked from memory, so an ordinary pull (no
-     * collector marked) costs one lookup in an empty set.
+     * its apply status. Its agent sends no report then. So does its pull when nothing is published
+     * for it and it names no revision and no tag: it runs the defaults, as the server has it (one that
+     * names a revision runs a version the restore removed, and stays marked). Asked from memory, so
+     * an ordinary pull (no collector marked) costs one lookup in an empty set.
      */
     private void runsCurrent(ServerRequest req, CollectorId id, ConfigLookup lookup) {
-        if (!restored.marked(id) || !(lookup instanceof ConfigLookup.Found found)) {
+        if (!restored.marked(id)) {
             return;
         }
         Principal caller = Callers.principal(req);
-        boolean holdsCurrent = EntityTags.header(req, HeaderNames.IF_NONE_MATCH)
-                .map(h -> EntityTags.noneMatchMatches(h, found.revision().entityTag())).orElse(false);
-        if (holdsCurrent && caller.role() == Role.COLLECTOR && caller.subject().equals(id.value())) {
-            restored.runs(id, found.revision().version());
+        if (caller.role() != Role.COLLECTOR || !caller.subject().equals(id.value())) {
+            return;
+        }
+        java.util.Optional<String> noneMatch = EntityTags.header(req, HeaderNames.IF_NONE_MATCH);
+        if (lookup instanceof ConfigLookup.Found found) {
+            if (noneMatch.map(h -> EntityTags.noneMatchMatches(h, found.revision().entityTag())).orElse(false)) {
+                restored.runs(id, found.revision().version());
+            }
+        } else if (lookup instanceof ConfigLookup.NoConfiguration && noneMatch.isEmpty()
+                && req.query().first("after").map("0"::equals).orElse(true)) {
+            restored.runsNothing(id);
         }
     }
 

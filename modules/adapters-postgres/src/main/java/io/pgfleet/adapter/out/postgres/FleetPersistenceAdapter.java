@@ -148,8 +148,7 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                                 reported_at = excluded.reported_at,
                                 allow_lists = coalesce(excluded.allow_lists, s.allow_lists),
                                 agent_version = excluded.agent_version,
-                                facts = coalesce(excluded.facts, s.facts),
-                                restored_at = NULL""",
+                                facts = coalesce(excluded.facts, s.facts)""",
                     r.collectorId().value(), r.status().name(), r.version(), r.version(), r.status().name(), r.error(),
                     r.effectiveSha256(), Rows.timestamp(r.reportedAt()),
                     r.allowances().map(FleetPersistenceAdapter::json).orElse(null), r.agentVersion(),
@@ -305,8 +304,6 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
      */
     public long markStatusesRestored() {
         return Rows.guard("marking restored apply statuses", () -> Rows.inTransaction(db, tx -> {
-            // The previous release reads the mark from the status row: kept for it until a contract step.
-            tx.update("UPDATE collector_status SET restored_at = now()");
             return tx.update("UPDATE collectors SET restored_at = now() WHERE decommissioned_at IS NULL");
         }));
     }
@@ -316,6 +313,22 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
         return Rows.guard("loading restore marks", () -> db.execute()
                 .query("SELECT id FROM collectors WHERE restored_at IS NOT NULL AND decommissioned_at IS NULL")
                 .map(r -> CollectorId.of(Rows.text(r, "id"))).collect(java.util.stream.Collectors.toUnmodifiableSet()));
+    }
+
+    @Override
+    public boolean saveRunsNothing(CollectorId collectorId, Instant at) {
+        return Rows.guard("saving that collector " + collectorId + " runs the defaults", () -> Rows.inTransaction(db, tx -> {
+            // The collector's row is locked first, as a publish locks it: a revision published before
+            // the lock is granted is seen by the next statement (a new snapshot), and one published
+            // after it waits for this transaction.
+            if (tx.get("SELECT restored_at IS NOT NULL AS marked FROM collectors WHERE id = ? AND decommissioned_at IS NULL"
+                    + " FOR UPDATE", collectorId.value()).map(r -> r.column("marked").get(Boolean.class)).orElse(false)) {
+                tx.update("UPDATE collectors c SET restored_at = NULL, last_seen_at = ? WHERE c.id = ?"
+                                + " AND NOT EXISTS (SELECT 1 FROM effective_configs e WHERE e.collector_id = c.id)",
+                        Rows.timestamp(at), collectorId.value());
+            }
+            return tx.get("SELECT 1 FROM collectors WHERE id = ? AND restored_at IS NOT NULL", collectorId.value()).isEmpty();
+        }));
     }
 
     @Override
@@ -336,7 +349,7 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                             ON CONFLICT (collector_id) DO UPDATE SET
                                 applied_version = excluded.applied_version, last_attempted = excluded.last_attempted,
                                 last_status = 'APPLIED', last_error = '', effective_sha256 = excluded.effective_sha256,
-                                reported_at = excluded.reported_at, restored_at = NULL""",
+                                reported_at = excluded.reported_at""",
                     Rows.timestamp(at), collectorId.value(), revision.value(), Rows.timestamp(at));
             return saved == 1 || tx.get("SELECT 1 FROM collectors WHERE id = ? AND restored_at IS NOT NULL",
                     collectorId.value()).isEmpty();

@@ -4,8 +4,9 @@ import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigVersion;
 
 /**
- * After a restore, a collector's configuration pull answered 304 for its current revision says what
- * its agent runs: the restore mark on its apply status ends.
+ * After a restore, a collector's own configuration pull that shows it holds what the server has for
+ * it says what its agent runs: its current revision answered 304, or nothing published and nothing
+ * held. The restore mark on its apply status then ends.
  */
 public interface RestoredStatusUseCase {
 
@@ -26,4 +27,13 @@ public interface RestoredStatusUseCase {
      * @param revision    the revision the agent holds
      */
     void runs(CollectorId collectorId, ConfigVersion revision);
+
+    /**
+     * The collector's agent holds no configuration (its pull named no revision and no entity tag) and
+     * none is published for it: it runs the defaults, which is what the server has for it. Its mark
+     * is cleared, unless a revision was published for it meanwhile.
+     *
+     * @param collectorId the collector
+     */
+    void runsNothing(CollectorId collectorId);
 }

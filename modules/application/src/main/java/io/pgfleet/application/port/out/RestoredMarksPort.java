@@ -30,4 +30,15 @@ public interface RestoredMarksPort {
      * @return whether the collector is unmarked now (by this, or before it)
      */
     boolean saveRunsRevision(CollectorId collectorId, ConfigVersion revision, Instant at);
+
+    /**
+     * Records that a marked collector with nothing published runs nothing but the defaults, and
+     * clears its mark, in one transaction; nothing when it is not marked (any more) or an effective
+     * revision exists for it by then (published meanwhile: its agent does not hold it).
+     *
+     * @param collectorId the collector
+     * @param at          when that was learnt
+     * @return whether the collector is unmarked now (by this, or before it)
+     */
+    boolean saveRunsNothing(CollectorId collectorId, Instant at);
 }
