@@ -146,6 +146,126 @@ class CollectorReadsIT {
     }
 
     @Test
+    void aDecommissionedIdIsAnsweredGoneBeforeAnythingItsRequestCarriesIsJudged() throws Exception {
+        ApiClient admin = SERVER.admin();
+        ApiClient agent = ApiClient.registeredCollector(SERVER.port(), "{\"name\":\"flawed\"}");
+        String gone = agent.subject();
+        created(admin.putToml("/api/v1/config/" + gone, "[collector]\npush_interval = 17\n"));
+        assertEquals(204, admin.send(admin.request("/api/v1/collectors/" + gone).DELETE()).statusCode());
+        String at = SERVER.decommissionedAt(gone);
+        created(admin.postJson("/api/v1/collectors", "{\"id\":\"flawed-live\"}"));
+        created(admin.putToml("/api/v1/config/flawed-live", "[collector]\npush_interval = 17\n"));
+        String audit = admin.get("/api/v1/audit?collector_id=" + gone).body();
+        String versions = admin.get("/api/v1/config/" + gone + "/versions").body();
+        String liveAudit = admin.get("/api/v1/audit?collector_id=flawed-live").body();
+
+        for (Flawed call : flawedCalls()) {
+            HttpResponse<String> live = call.send(admin, "flawed-live");
+            assertEquals(call.flaw(), live.statusCode(), call.name() + " is refused for its flaw on a live collector: "
+                    + live.body());
+            HttpResponse<String> r = call.send(admin, gone);
+            assertEquals(410, r.statusCode(), call.name() + ": " + r.body());
+            assertTrue(r.body().contains("problems/collector-decommissioned"), call.name() + ": " + r.body());
+            assertTrue(r.body().contains("'" + gone + "' was decommissioned at " + at), call.name() + ": " + r.body());
+        }
+        assertEquals(audit, admin.get("/api/v1/audit?collector_id=" + gone).body(), "the refused requests audited nothing");
+        assertEquals(versions, admin.get("/api/v1/config/" + gone + "/versions").body(), "nor published anything");
+        assertEquals(liveAudit, admin.get("/api/v1/audit?collector_id=flawed-live").body(), "nor changed the live one");
+        assertTrue(admin.get("/api/v1/collectors/flawed-fresh").statusCode() == 404, "nor provisioned anything");
+
+        // What keeps its own answer: a body over the size limit is not read at all.
+        assertEquals(413, admin.putToml("/api/v1/config/" + gone, "# " + "x".repeat(300 * 1024) + "\n").statusCode());
+        // Its history is read as before, so its parameters are judged as for any collector.
+        for (String read : java.util.List.of("/versions?limit=0", "/versions?before=x", "/versions/99", "/diff?from=1&to=99",
+                "/diff?from=a&to=1")) {
+            int asLive = admin.get("/api/v1/config/flawed-live" + read).statusCode();
+            assertTrue(asLive == 400 || asLive == 404, read + ": " + asLive);
+            assertEquals(asLive, admin.get("/api/v1/config/" + gone + read).statusCode(), read);
+        }
+        assertEquals(400, admin.get("/api/v1/collectors/" + gone + "/metrics?limit=0").statusCode());
+        // Its own token is refused before its body is read, whatever the body.
+        assertEquals(401, agent.postJson("/api/v1/collectors/" + gone + "/status", "{\"version\":\"one\"}").statusCode());
+        assertEquals(401, agent.postJson("/api/v1/collectors/" + gone + "/status", "{").statusCode());
+        assertEquals(401, agent.postJson("/api/v1/metrics/push", "{\"samples\":[{\"name\":\"1bad\"}]}").statusCode());
+        assertEquals(401, agent.postJson("/api/v1/metrics/push", "not json").statusCode());
+    }
+
+    /**
+     * A request with a flaw, on one collector's id, and the answer the flaw gets for a live collector.
+     */
+    private record Flawed(String name, int flaw, java.util.function.BiFunction<ApiClient, String, HttpResponse<String>> request) {
+        HttpResponse<String> send(ApiClient client, String id) {
+            return request.apply(client, id);
+        }
+    }
+
+    private static HttpResponse<String> patch(ApiClient c, String path, String json) {
+        return c.send(c.request(path).header("Content-Type", "application/json")
+                .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    /** Every route about a live collector, each with requests it refuses for what they carry. */
+    private static java.util.List<Flawed> flawedCalls() {
+        String config = "/api/v1/config/";
+        return java.util.List.of(
+                new Flawed("PUT malformed TOML", 422, (c, id) -> c.putToml(config + id, "[collector\npush_interval = \n")),
+                new Flawed("PUT unknown key", 422, (c, id) -> c.putToml(config + id, "[collector]\nno_such_key = 1\n")),
+                new Flawed("PUT value out of range", 422, (c, id) -> c.putToml(config + id, "[collector]\npush_interval = 0\n")),
+                new Flawed("PUT empty body", 400, (c, id) -> c.putToml(config + id, "")),
+                new Flawed("PUT as JSON", 415, (c, id) -> c.send(c.request(config + id).header("Content-Type", "application/json")
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{}")))),
+                new Flawed("PUT malformed If-Match", 400, (c, id) -> c.putToml(config + id,
+                        "[collector]\npush_interval = 18\n", "If-Match", "not-a-tag")),
+                new Flawed("PUT stale If-Match", 412, (c, id) -> c.putToml(config + id,
+                        "[collector]\npush_interval = 18\n", "If-Match", "\"0-0000000000000000\"")),
+                new Flawed("PUT escape in X-Change-Message", 400, (c, id) -> c.putToml(config + id,
+                        "[collector]\npush_interval = 18\n", "X-Change-Message", "UTF-8''a%1Bb")),
+                new Flawed("PUT force=maybe", 400, (c, id) -> c.putToml(config + id + "?force=maybe",
+                        "[collector]\npush_interval = 18\n")),
+                new Flawed("PUT unknown parameter", 400, (c, id) -> c.putToml(config + id + "?nope=1",
+                        "[collector]\npush_interval = 18\n")),
+                new Flawed("rollback to a missing version", 404, (c, id) -> c.postJson(config + id + "/rollback",
+                        "{\"to_version\":99}")),
+                new Flawed("rollback to a bad version", 400, (c, id) -> c.postJson(config + id + "/rollback",
+                        "{\"to_version\":\"one\"}")),
+                new Flawed("rollback without a version", 400, (c, id) -> c.postJson(config + id + "/rollback", "{}")),
+                new Flawed("rollback with a two-line message", 400, (c, id) -> c.postJson(config + id + "/rollback",
+                        "{\"to_version\":1,\"message\":\"a\\nb\"}")),
+                new Flawed("rollback with malformed JSON", 400, (c, id) -> c.postJson(config + id + "/rollback", "{")),
+                new Flawed("GET config with a bad wait", 400, (c, id) -> c.get(config + id + "?wait=abc")),
+                new Flawed("GET config with wait twice", 400, (c, id) -> c.get(config + id + "?wait=1&wait=2")),
+                new Flawed("GET config with a malformed If-None-Match", 400, (c, id) -> c.get(config + id,
+                        "If-None-Match", "not-a-tag")),
+                new Flawed("GET own layer with an unknown parameter", 400, (c, id) -> c.get(config + id + "/own?x=1")),
+                new Flawed("PATCH a label name no selector can name", 400, (c, id) -> patch(c, "/api/v1/collectors/" + id,
+                        "{\"labels\":{\"not a name\":\"x\"}}")),
+                new Flawed("PATCH labels that are not an object", 400, (c, id) -> patch(c, "/api/v1/collectors/" + id,
+                        "{\"labels\":5}")),
+                new Flawed("PATCH an unknown field", 400, (c, id) -> patch(c, "/api/v1/collectors/" + id, "{\"tags\":{}}")),
+                new Flawed("PATCH a bad force", 400, (c, id) -> patch(c, "/api/v1/collectors/" + id + "?force=maybe",
+                        "{\"labels\":{}}")),
+                new Flawed("DELETE with an unknown parameter", 400, (c, id) -> c.send(c.request("/api/v1/collectors/" + id
+                        + "?hard=true").DELETE())),
+                new Flawed("revoke with an unknown parameter", 400, (c, id) -> c.postJson("/api/v1/collectors/" + id
+                        + "/revoke?now=1", "")),
+                new Flawed("enrolment token with an unknown parameter", 400, (c, id) -> c.postJson("/api/v1/collectors/" + id
+                        + "/enrolment-token?ttl=1", "")),
+                new Flawed("GET collector with an unknown parameter", 400, (c, id) -> c.get("/api/v1/collectors/" + id
+                        + "?limit=1")),
+                new Flawed("GET effective with an unknown parameter", 400, (c, id) -> c.get("/api/v1/collectors/" + id
+                        + "/effective?x=1")),
+                new Flawed("POST collector with labels that would be refused", 400, (c, id) -> c.postJson(
+                        "/api/v1/collectors", "{\"id\":\"" + fresh(id) + "\",\"labels\":{\"not a name\":\"x\"}}")),
+                new Flawed("POST collector with an unknown field", 400, (c, id) -> c.postJson("/api/v1/collectors",
+                        "{\"id\":\"" + fresh(id) + "\",\"colour\":\"red\"}")));
+    }
+
+    /** The live side of provisioning is an id nobody has: provisioning an existing one is a conflict. */
+    private static String fresh(String id) {
+        return id.equals("flawed-live") ? "flawed-fresh" : id;
+    }
+
+    @Test
     void aWatchOfACollectorHeldAtItsDecommissionAnswersGoneAtOnce() throws Exception {
         ApiClient admin = SERVER.admin();
         created(admin.postJson("/api/v1/collectors", "{\"id\":\"watched-1\"}"));

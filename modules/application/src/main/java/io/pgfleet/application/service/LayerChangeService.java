@@ -47,6 +47,9 @@ import java.util.function.Consumer;
  * Changes of the fleet layer, groups, group layers, labels and decommissioning: each runs in one
  * transaction that validates every affected collector's effective document before storing
  * anything, then stores the change, its audit entry and the new effective revisions together.
+ * A change or explanation of one collector tells a decommissioned collector's id from one no
+ * collector ever had itself, reading its decommission time only when it finds no live collector
+ * (and before it judges new labels, when they are refused).
  */
 final class LayerChangeService implements PublishLayerUseCase, LayerQuery, ManageGroupsUseCase,
         ManageCollectorLabelsUseCase, ExplainEffectiveQuery, CheckCapabilitiesQuery,
@@ -380,11 +383,13 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
 
     @Override
     public ExplainResult explain(CollectorId id) {
-        // "Nothing live has the id": DecommissionedIds tells a decommissioned collector's id apart.
+        // "Nothing live has the id": only then is the decommission time read, in the same transaction.
         return store.transact(tx -> Outcome.rollback(tx.lockMember(id)
                 .<ExplainResult>map(m -> new ExplainResult.Explained(
                         new Explanation(composer.readSession().compose(m, LayerComposer.World.read(tx)), m.effective())))
-                .orElseGet(() -> new ExplainResult.CollectorNotFound(id))));
+                .orElseGet(() -> tx.decommissionedAt(id)
+                        .<ExplainResult>map(at -> new ExplainResult.Decommissioned(id, at))
+                        .orElseGet(() -> new ExplainResult.CollectorNotFound(id)))));
     }
 
     // ---- groups
@@ -462,15 +467,25 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     @Override
     public LayerChangeResult changeLabels(CollectorId id, Map<String, String> labels, Actor actor, CapabilityMode mode) {
         // What a collector's labels may be: the rule registration and provisioning apply too.
-        Collector.checkNewLabels(labels);
+        try {
+            Collector.checkNewLabels(labels);
+        } catch (IllegalArgumentException e) {
+            // A decommissioned collector's labels are never changed, whatever they would be: that answer
+            // comes first, so nobody fixes labels that can never be set. Read on this refusal's path only.
+            Optional<Instant> decommissioned = store.transact(tx -> Outcome.rollback(tx.decommissionedAt(id)));
+            if (decommissioned.isPresent()) {
+                return new LayerChangeResult.Decommissioned(id, decommissioned.get());
+            }
+            throw e;
+        }
         Instant now = clock.instant();
         // One collector's change: the shared layers lock (no group or layer changes meanwhile) and its row lock.
-        return change(mode, false, tx -> tx.lockMember(id).map(m -> {
+        return change(mode, false, tx -> tx.lockMember(id).<Work>map(m -> {
             tx.saveLabels(id, labels);
             tx.audit(new AuditEntry(now, actor, AuditAction.COLLECTOR_LABELS_CHANGED, new AuditSubject.OfCollector(id), 0,
                     "labels " + new LabelSelector(labels)));
-            return (Work) Affected.one(m.withLabels(labels), LayerComposer.World.read(tx), now);
-        }));
+            return Affected.one(m.withLabels(labels), LayerComposer.World.read(tx), now);
+        }).or(() -> tx.decommissionedAt(id).map(at -> new Gone(id, at))));
     }
 
     @Override
@@ -478,7 +493,10 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
         Instant now = clock.instant();
         LayerChangeResult result = store.transact(tx -> {
             if (tx.lockMember(id).isEmpty()) {
-                return Outcome.rollback(new LayerChangeResult.NotFound());
+                // Already decommissioned (nothing changes again), or never a collector's id.
+                return Outcome.rollback(tx.decommissionedAt(id)
+                        .<LayerChangeResult>map(at -> new LayerChangeResult.Decommissioned(id, at))
+                        .orElseGet(LayerChangeResult.NotFound::new));
             }
             tx.decommission(id, now);
             tx.audit(new AuditEntry(now, actor, AuditAction.COLLECTOR_DECOMMISSIONED, new AuditSubject.OfCollector(id), 0,
@@ -605,7 +623,11 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     }
 
     /** What a change found to do. */
-    private sealed interface Work permits Affected, Busy {
+    private sealed interface Work permits Affected, Busy, Gone {
+    }
+
+    /** The collector the change is about was decommissioned: nothing changes. */
+    private record Gone(CollectorId id, Instant at) implements Work {
     }
 
     /** The layer the change would touch is under a rollout: nothing changes. */
@@ -662,6 +684,9 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             }
             if (found.get() instanceof Busy b) {
                 return Outcome.rollback(new LayerChangeResult.UnderRollout(b.rollout()));
+            }
+            if (found.get() instanceof Gone g) {
+                return Outcome.rollback(new LayerChangeResult.Decommissioned(g.id(), g.at()));
             }
             Affected affected = (Affected) found.get();
             switch (affected.recompute(composer.session(), tx, LayerComposer.Capabilities.of(tx, mode))) {

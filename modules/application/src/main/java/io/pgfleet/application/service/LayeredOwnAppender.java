@@ -17,6 +17,7 @@ import io.pgfleet.domain.layer.LayerMember;
 import io.pgfleet.domain.layer.OwnLayer;
 import io.pgfleet.domain.schema.ValidationError;
 
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -201,8 +202,8 @@ final class LayeredOwnAppender implements OwnLayerAppender {
                 owns.put(m.member().id(), m.ownRevision());
             });
             if (members.isEmpty()) {
-                return Outcome.rollback(new Batch(batch.stream().<PublishResult>map(
-                        p -> new PublishResult.CollectorNotFound(p.collectorId)).toList(), List.of()));
+                return Outcome.rollback(new Batch(batch.stream().map(p -> missing(tx, p.collectorId)).toList(),
+                        List.of()));
             }
             LayerComposer.World world = LayerComposer.World.read(tx);
             // The agents' facts of the batch's collectors are read once, in one statement.
@@ -224,7 +225,7 @@ final class LayeredOwnAppender implements OwnLayerAppender {
             for (Pending p : batch) {
                 LayerMember member = members.get(p.collectorId);
                 if (member == null) {
-                    results.add(new PublishResult.CollectorNotFound(p.collectorId));
+                    results.add(missing(tx, p.collectorId));
                     continue;
                 }
                 PublishResult decided = p.decision.apply(owns.get(member.id()),
@@ -284,6 +285,20 @@ final class LayeredOwnAppender implements OwnLayerAppender {
             }
             return Outcome.commit(new Batch(results, saves));
         });
+    }
+
+    @Override
+    public Optional<Instant> decommissionedAt(CollectorId collectorId) {
+        return store.transact(tx -> Outcome.rollback(tx.decommissionedAt(collectorId)));
+    }
+
+    /**
+     * The answer to a publish whose collector was not found to hold: gone for good when it was
+     * decommissioned (read on this path only, in the same transaction), else unknown.
+     */
+    private static PublishResult missing(LayerStorePort.Transaction tx, CollectorId id) {
+        return tx.decommissionedAt(id).<PublishResult>map(at -> new PublishResult.Decommissioned(id, at))
+                .orElseGet(() -> new PublishResult.CollectorNotFound(id));
     }
 
     private static final Comparator<CollectorId> BY_ID = Comparator.comparing(CollectorId::value);

@@ -8,13 +8,16 @@ import io.pgfleet.domain.config.ConfigRevision;
 import io.pgfleet.domain.config.EntityTag;
 import io.pgfleet.domain.config.PublishResult;
 
+import java.time.Instant;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
  * Appends a version to a collector's own layer, race-free, deciding from the own layer's latest
- * version and the collector's current effective tag (an editor may have started from either).
+ * version and the collector's current effective tag (an editor may have started from either). A
+ * decommissioned collector's id is answered {@link PublishResult.Decommissioned}, an id no collector
+ * ever had {@link PublishResult.CollectorNotFound}.
  */
 interface OwnLayerAppender {
 
@@ -50,12 +53,24 @@ interface OwnLayerAppender {
     }
 
     /**
-     * An appender over a plain revision store, without layers.
+     * When a collector was decommissioned, for a publish refused before the collector is held (an
+     * invalid document, a rollback's missing or invalid version): a decommissioned id is answered as
+     * gone for good whatever the request carries. {@link #append} tells it apart itself when it finds
+     * no collector to hold.
+     *
+     * @param collectorId the collector
+     * @return when, or empty when no collector ever had the id or it is not decommissioned
+     */
+    Optional<Instant> decommissionedAt(CollectorId collectorId);
+
+    /**
+     * An appender over a plain revision store, without layers. Such a store has no decommissioned
+     * collectors: decommissioning is a change of the layer store ({@code LayerStorePort}).
      *
      * @param port the store
      * @return the appender
      */
     static OwnLayerAppender of(AppendConfigRevisionPort port) {
-        return (id, decision, audit, mode) -> port.append(id, own -> decision.apply(own, Optional.empty()), audit);
+        return new PlainOwnAppender(port);
     }
 }

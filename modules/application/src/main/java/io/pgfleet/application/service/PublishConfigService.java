@@ -15,6 +15,12 @@ import io.pgfleet.domain.schema.Validation;
 
 import java.time.Clock;
 
+/**
+ * Publishes a collector's own document: validated first, then decided and stored while the
+ * collector is held. A decommissioned collector's id is answered {@link PublishResult.Decommissioned}
+ * whatever the document, an id no collector ever had {@link PublishResult.CollectorNotFound} (after
+ * validation, as before); either is told on its refusal's path only, never when a publish goes through.
+ */
 final class PublishConfigService implements PublishConfigUseCase {
 
     private final OwnLayerAppender append;
@@ -37,7 +43,11 @@ final class PublishConfigService implements PublishConfigUseCase {
         ParseOutcome parsed = validator.parse(command.document());
         Validation validation = ConfigValidator.validateNew(command.document().text(), parsed);
         if (validation instanceof Validation.Invalid invalid) {
-            return new PublishResult.Invalid(invalid);
+            // A decommissioned collector takes no document, valid or not: that answer comes first, so
+            // nobody fixes a document that can never be published. Read on this refusal's path only.
+            return append.decommissionedAt(command.collectorId())
+                    .<PublishResult>map(at -> new PublishResult.Decommissioned(command.collectorId(), at))
+                    .orElseGet(() -> new PublishResult.Invalid(invalid));
         }
         PublishRequest request = new PublishRequest(command.collectorId(), command.document(), command.precondition(),
                 command.actor(), command.message(), new RevisionSource.Put(), clock.instant());

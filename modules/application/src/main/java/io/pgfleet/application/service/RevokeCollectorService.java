@@ -2,6 +2,7 @@ package io.pgfleet.application.service;
 
 import io.pgfleet.application.port.in.RevokeCollectorUseCase;
 import io.pgfleet.application.port.in.RevokeCollectorUseCase.RevokeResult;
+import io.pgfleet.application.port.out.LoadCollectorPort;
 import io.pgfleet.application.port.out.RefreshTokenStorePort;
 import io.pgfleet.application.port.out.RevokeCollectorPort;
 import io.pgfleet.domain.audit.AuditAction;
@@ -13,16 +14,22 @@ import io.pgfleet.domain.identity.Actor;
 import java.time.Clock;
 import java.time.Instant;
 
+/**
+ * Revokes a collector's access; a decommissioned collector's id is answered
+ * {@link RevokeResult.Decommissioned}, told apart on the refusal's path only.
+ */
 final class RevokeCollectorService implements RevokeCollectorUseCase {
 
     private final RevokeCollectorPort revoke;
     private final RefreshTokenStorePort refreshTokens;
     private final Clock clock;
     private final ActivePrincipals active;
+    private final LoadCollectorPort collectors;
 
     RevokeCollectorService(RevokeCollectorPort revoke, RefreshTokenStorePort refreshTokens, Clock clock,
-                           ActivePrincipals active) {
+                           ActivePrincipals active, LoadCollectorPort collectors) {
         this.active = active;
+        this.collectors = collectors;
         this.revoke = revoke;
         this.refreshTokens = refreshTokens;
         this.clock = clock;
@@ -36,8 +43,12 @@ final class RevokeCollectorService implements RevokeCollectorUseCase {
         if (done) {
             refreshTokens.revokeRefreshTokensOfCollector(collectorId, now);
             active.forget(collectorId.value());
+            return new RevokeResult.Revoked();
         }
-        // "Nothing live has the id": DecommissionedIds tells a decommissioned collector's id apart.
-        return done ? new RevokeResult.Revoked() : new RevokeResult.CollectorNotFound(collectorId);
+        // The store answers "nothing live has the id" for an unknown and a decommissioned collector
+        // alike; only this refusal pays for the read that tells them apart.
+        return collectors.loadDecommissionedAt(collectorId)
+                .<RevokeResult>map(at -> new RevokeResult.Decommissioned(collectorId, at))
+                .orElseGet(() -> new RevokeResult.CollectorNotFound(collectorId));
     }
 }

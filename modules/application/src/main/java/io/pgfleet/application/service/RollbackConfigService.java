@@ -6,6 +6,7 @@ import io.pgfleet.application.port.out.AppendConfigRevisionPort;
 import io.pgfleet.application.port.out.LoadCollectorPort;
 import io.pgfleet.application.port.out.LoadConfigRevisionPort;
 import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigHistory;
 import io.pgfleet.domain.config.ConfigRevision;
 import io.pgfleet.domain.config.Precondition;
@@ -15,8 +16,16 @@ import io.pgfleet.domain.config.RevisionSource;
 import io.pgfleet.domain.schema.Validation;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Optional;
 
+/**
+ * Publishes an earlier version of a collector's own document again, as a new version. A
+ * decommissioned collector's id is answered {@link PublishResult.Decommissioned} whatever the version
+ * asked for (missing, invalid under today's schema or not); the refusals that come before the
+ * collector is held read its decommission time themselves, the append tells it apart when it finds
+ * no collector to hold: never a read when a rollback goes through.
+ */
 final class RollbackConfigService implements RollbackConfigUseCase {
 
     private final LoadCollectorPort collectors;
@@ -41,20 +50,25 @@ final class RollbackConfigService implements RollbackConfigUseCase {
 
     @Override
     public PublishResult rollback(RollbackConfigCommand command) {
-        Optional<ConfigRevision> target = revisions.loadVersion(command.collectorId(), command.toVersion());
+        CollectorId id = command.collectorId();
+        Optional<ConfigRevision> target = revisions.loadVersion(id, command.toVersion());
         if (target.isEmpty()) {
-            // A decommissioned collector takes no rollback to any version: it answers as gone,
-            // not as lacking the version (the store refuses it a rollback to one it has).
-            if (collectors.loadCollector(command.collectorId()).isEmpty()) {
-                return new PublishResult.CollectorNotFound(command.collectorId());
+            // The one place a missing version is told apart: a decommissioned collector takes no
+            // rollback to any version (it answers as gone, not as lacking the version), and an id
+            // without a row was never a collector's.
+            Optional<Instant> decommissioned = collectors.loadDecommissionedAt(id);
+            if (decommissioned.isPresent()) {
+                return new PublishResult.Decommissioned(id, decommissioned.get());
             }
-            return collectors.loadDecommissionedAt(command.collectorId())
-                    .<PublishResult>map(at -> new PublishResult.Decommissioned(command.collectorId(), at))
-                    .orElseGet(() -> new PublishResult.UnknownVersion(command.collectorId(), command.toVersion()));
+            return collectors.loadCollector(id).isEmpty() ? new PublishResult.CollectorNotFound(id)
+                    : new PublishResult.UnknownVersion(id, command.toVersion());
         }
-        // An old version may predate today's schema; it is held to the same rules as a new document.
+        // An old version may predate today's schema; it is held to the same rules as a new document,
+        // except that a decommissioned collector's rollback is refused as gone first, whatever the version.
         if (validator.validate(target.get().document()) instanceof Validation.Invalid invalid) {
-            return new PublishResult.Invalid(invalid);
+            return collectors.loadDecommissionedAt(id)
+                    .<PublishResult>map(at -> new PublishResult.Decommissioned(id, at))
+                    .orElseGet(() -> new PublishResult.Invalid(invalid));
         }
         PublishRequest request = new PublishRequest(command.collectorId(), target.get().document(),
                 command.precondition(), command.actor(), command.message(),

@@ -381,10 +381,9 @@ public final class UseCaseFactory {
             Announcer announced = new CommittedChanges(effective, watch);
             LayerComposer composer = new LayerComposer(parser);
             OwnLayerAppender own = new LayeredOwnAppender(layerStore, composer, announced);
-            DecommissionedIds decommissioned = new DecommissionedIds(loadCollector);
             ConfigUseCases config = new ConfigUseCases(
-                    decommissioned.publish(new PublishConfigService(own, validator, clock)), getConfig, watch,
-                    decommissioned.rollback(new RollbackConfigService(loadCollector, loadRevision, own, validator, clock)),
+                    new PublishConfigService(own, validator, clock), getConfig, watch,
+                    new RollbackConfigService(loadCollector, loadRevision, own, validator, clock),
                     validator, new ConfigHistoryService(loadCollector, loadHistory), new RestoredMarks(restoredMarks, clock));
 
             HeldWatchesOfCallers callerWatches = new HeldWatchesOfCallers();
@@ -393,7 +392,8 @@ public final class UseCaseFactory {
             changes.subscribe(active);
             TokenIssuer issuer = new TokenIssuer(accessTokens, refreshTokens, settings, clock);
             LoginThrottle throttle = new LoginThrottle(loginLimits);
-            RevokeCollectorService revoke = new RevokeCollectorService(revokeCollector, refreshTokens, clock, active);
+            RevokeCollectorService revoke = new RevokeCollectorService(revokeCollector, refreshTokens, clock, active,
+                    loadCollector);
             LayerChangeService layers = new LayerChangeService(layerStore, loadLayers, composer,
                     id -> {
                         active.forget(id.value());
@@ -406,8 +406,8 @@ public final class UseCaseFactory {
             changes.subscribe(new OwnVersionReconciler(loadLayers, effective::remembered, layers));
             ArrivalsGetTheirLayers arrivals = new ArrivalsGetTheirLayers(
                     new ProvisionCollectorService(loadCollector, saveCollector, clock), registration, layers);
-            CollectorUseCases collectors = new CollectorUseCases(arrivals, arrivals, registration,
-                    decommissioned.revoke(revoke));
+            CollectorUseCases collectors = new CollectorUseCases(arrivals, arrivals, registration, revoke,
+                    new DecommissionedIds(loadCollector));
 
             LoginService login = new LoginService(loadUser, loadCollector, hasher, refreshTokens, issuer, clock, throttle,
                     recordAudit, settings.refreshReuseGrace(), active);
@@ -424,8 +424,7 @@ public final class UseCaseFactory {
                     new OperationsUseCases(new AuditTrailService(loadAudit), new CachedHealth(database, System::nanoTime),
                             new RetentionService(purge, samplePartitions, retention, clock),
                             new WarmUpService(validator, composer)),
-                    new LayerUseCases(layers, layers, layers, decommissioned.labels(layers),
-                            decommissioned.explain(layers), getConfig, layers, layers),
+                    new LayerUseCases(layers, layers, layers, layers, layers, getConfig, layers, layers),
                     rollouts(composer, announced));
         }
 

@@ -38,6 +38,7 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
     private static final class State {
         final Map<CollectorId, Map<String, String>> labels = new TreeMap<>(java.util.Comparator.comparing(CollectorId::value));
         final Set<CollectorId> decommissioned = new HashSet<>();
+        final Map<CollectorId, Instant> decommissionedAt = new HashMap<>();
         final Map<CollectorId, List<ConfigRevision>> own = new HashMap<>();
         final Map<String, List<LayerRevision>> layers = new HashMap<>();
         final Map<GroupId, Group> groups = new LinkedHashMap<>();
@@ -53,6 +54,7 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
             State c = new State();
             labels.forEach((k, v) -> c.labels.put(k, new TreeMap<>(v)));
             c.decommissioned.addAll(decommissioned);
+            c.decommissionedAt.putAll(decommissionedAt);
             own.forEach((k, v) -> c.own.put(k, new ArrayList<>(v)));
             layers.forEach((k, v) -> c.layers.put(k, new ArrayList<>(v)));
             c.groups.putAll(groups);
@@ -68,6 +70,13 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
     }
 
     private State state = new State();
+    /** Reads of decommission times, by every transaction (rolled back or not). */
+    private final java.util.concurrent.atomic.AtomicInteger decommissionReads = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** @return how many times a transaction read a collector's decommission time */
+    public int decommissionReads() {
+        return decommissionReads.get();
+    }
 
     /**
      * Adds a collector.
@@ -124,7 +133,7 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
     @Override
     public synchronized <T> T transact(Function<Transaction, Outcome<T>> work) {
         State working = state.copy();
-        Outcome<T> outcome = work.apply(new Tx(working));
+        Outcome<T> outcome = work.apply(new Tx(working, decommissionReads));
         if (outcome.commit()) {
             state = working;
         }
@@ -178,9 +187,11 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
     /** A transaction's view of a working copy. */
     private static final class Tx implements Transaction {
         private final State s;
+        private final java.util.concurrent.atomic.AtomicInteger decommissionReads;
 
-        Tx(State s) {
+        Tx(State s, java.util.concurrent.atomic.AtomicInteger decommissionReads) {
             this.s = s;
+            this.decommissionReads = decommissionReads;
         }
 
         @Override
@@ -308,6 +319,13 @@ public final class InMemoryLayerStore implements LayerStorePort, LoadLayersPort 
         @Override
         public void decommission(CollectorId id, Instant at) {
             s.decommissioned.add(id);
+            s.decommissionedAt.put(id, at);
+        }
+
+        @Override
+        public Optional<Instant> decommissionedAt(CollectorId id) {
+            decommissionReads.incrementAndGet();
+            return Optional.ofNullable(s.decommissionedAt.get(id));
         }
 
         @Override

@@ -1,118 +1,180 @@
 package io.pgfleet.application.service;
 
 import io.pgfleet.application.fake.Given;
+import io.pgfleet.application.fake.InMemoryConfigStore;
+import io.pgfleet.application.fake.InMemoryLayerStore;
+import io.pgfleet.application.fake.LineParser;
 import io.pgfleet.application.port.in.ExplainEffectiveQuery.ExplainResult;
-import io.pgfleet.application.port.in.ManageCollectorLabelsUseCase;
 import io.pgfleet.application.port.in.PublishConfigCommand;
 import io.pgfleet.application.port.in.RevokeCollectorUseCase.RevokeResult;
 import io.pgfleet.application.port.in.RollbackConfigCommand;
 import io.pgfleet.application.port.out.LoadCollectorPort;
-import io.pgfleet.domain.capability.CapabilityMode;
+import io.pgfleet.application.port.out.LoadConfigRevisionPort;
+import io.pgfleet.application.port.out.RefreshTokenStorePort;
 import io.pgfleet.domain.collector.Collector;
 import io.pgfleet.domain.collector.CollectorId;
+import io.pgfleet.domain.config.ConfigRevision;
 import io.pgfleet.domain.config.ConfigVersion;
+import io.pgfleet.domain.config.ContentHash;
 import io.pgfleet.domain.config.Precondition;
 import io.pgfleet.domain.config.PublishResult;
-import io.pgfleet.domain.identity.Actor;
+import io.pgfleet.domain.config.RevisionSource;
 import io.pgfleet.domain.layer.LayerChangeResult;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Proxy;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * The per-collector use cases say "decommissioned (at T)" themselves, as a case beside "not found",
- * and pay for it on that path only.
+ * The per-collector services, constructed directly (not through {@link UseCaseFactory}), say
+ * "decommissioned (at T)" themselves, beside "not found", whatever the request carries (an invalid
+ * document, labels or version), and read the decommission time on a refusal's path only.
  */
 class DecommissionedIdsTest {
 
     private static final CollectorId GONE = CollectorId.of("gone-1");
+    private static final CollectorId LIVE = CollectorId.of("live-1");
     private static final CollectorId NEVER = CollectorId.of("never-1");
-    private static final Instant AT = Given.T0.plusSeconds(60);
+    private static final Instant AT = Given.T0;
 
-    /** Knows one decommissioned collector and counts the reads of decommission times. */
+    private final Clock clock = Clock.fixed(AT, ZoneOffset.UTC);
+    private final LayerComposer composer = new LayerComposer(new LineParser());
+    private final DocumentValidator validator = new DocumentValidator(new LineParser());
+    private final InMemoryLayerStore store = new InMemoryLayerStore()
+            .withCollector("gone-1", Map.of("env", "prod"))
+            .withCollector("live-1", Map.of("env", "prod"));
+    private final LayerChangeService layers = new LayerChangeService(store, store, composer, id -> { }, s -> { }, clock);
+    private final PublishConfigService publish = new PublishConfigService(new LayeredOwnAppender(store, composer, s -> { }),
+            validator, clock);
+
+    private void decommissioned() {
+        assertEquals(new LayerChangeResult.Done(0), layers.decommission(GONE, Given.alice()));
+    }
+
+    private PublishResult publish(CollectorId id, io.pgfleet.domain.config.ConfigDocument document) {
+        return publish.publish(new PublishConfigCommand(id, document, new Precondition.None(), Given.alice(), ""));
+    }
+
+    @Test
+    void aPublishToADecommissionedIdIsAnsweredGoneWhetherOrNotItsDocumentIsValid() {
+        decommissioned();
+        assertEquals(new PublishResult.Decommissioned(GONE, AT), publish(GONE, Given.document(10)));
+        assertEquals(new PublishResult.Decommissioned(GONE, AT), publish(GONE, Given.invalidDocument()),
+                "not 'invalid': no document can ever be published to it");
+
+        assertEquals(new PublishResult.CollectorNotFound(NEVER), publish(NEVER, Given.document(10)));
+        assertInstanceOf(PublishResult.Invalid.class, publish(NEVER, Given.invalidDocument()),
+                "an unknown id is answered as before");
+    }
+
+    @Test
+    void aLabelChangeDecommissionOrExplanationOfADecommissionedIdIsAnsweredGoneWhateverTheLabels() {
+        decommissioned();
+        assertEquals(new LayerChangeResult.Decommissioned(GONE, AT), layers.changeLabels(GONE, Map.of("env", "qa"),
+                Given.alice()));
+        assertEquals(new LayerChangeResult.Decommissioned(GONE, AT), layers.changeLabels(GONE,
+                Map.of("not a label name", "x"), Given.alice()), "not a refusal of labels that can never be set");
+        assertEquals(new LayerChangeResult.Decommissioned(GONE, AT), layers.decommission(GONE, Given.alice()));
+        assertEquals(new ExplainResult.Decommissioned(GONE, AT), layers.explain(GONE));
+
+        assertThrows(IllegalArgumentException.class, () -> layers.changeLabels(NEVER, Map.of("not a label name", "x"),
+                Given.alice()));
+        assertEquals(new LayerChangeResult.NotFound(), layers.changeLabels(NEVER, Map.of(), Given.alice()));
+        assertEquals(new LayerChangeResult.NotFound(), layers.decommission(NEVER, Given.alice()));
+        assertEquals(new ExplainResult.CollectorNotFound(NEVER), layers.explain(NEVER));
+    }
+
+    @Test
+    void whatGoesThroughReadsNoDecommissionTime() {
+        decommissioned();
+        int before = store.decommissionReads();
+
+        assertInstanceOf(PublishResult.Published.class, publish(LIVE, Given.document(10)));
+        assertInstanceOf(LayerChangeResult.Done.class, layers.changeLabels(LIVE, Map.of("env", "qa"), Given.alice()));
+        assertInstanceOf(ExplainResult.Explained.class, layers.explain(LIVE));
+        assertInstanceOf(PublishResult.Invalid.class, publish(LIVE, Given.invalidDocument()),
+                "a live collector's invalid document is refused as invalid");
+
+        assertEquals(before + 1, store.decommissionReads(), "only the refused document asked, once");
+    }
+
+    /** Knows one decommissioned collector, and counts the reads of decommission times. */
     private static final class Collectors implements LoadCollectorPort {
-        int reads;
+        private final InMemoryConfigStore known;
+        int decommissionReads;
+
+        Collectors(InMemoryConfigStore known) {
+            this.known = known;
+        }
 
         @Override
         public Optional<Collector> loadCollector(CollectorId collectorId) {
-            throw new AssertionError("not read");
+            return known.loadCollector(collectorId);
         }
 
         @Override
         public Optional<Instant> loadDecommissionedAt(CollectorId collectorId) {
-            reads++;
+            decommissionReads++;
             return collectorId.equals(GONE) ? Optional.of(AT) : Optional.empty();
         }
     }
 
-    private final Collectors collectors = new Collectors();
-    private final DecommissionedIds ids = new DecommissionedIds(collectors);
-
-    @Test
-    void aPublishOrRollbackRefusedForAMissingCollectorSaysWhetherItWasDecommissioned() {
-        var publish = ids.publish(c -> new PublishResult.CollectorNotFound(c.collectorId()));
-        assertEquals(new PublishResult.Decommissioned(GONE, AT), publish.publish(publishTo(GONE)));
-        assertEquals(new PublishResult.CollectorNotFound(NEVER), publish.publish(publishTo(NEVER)));
-
-        var rollback = ids.rollback(c -> new PublishResult.CollectorNotFound(c.collectorId()));
-        assertEquals(new PublishResult.Decommissioned(GONE, AT), rollback.rollback(rollbackOf(GONE)));
-        assertEquals(new PublishResult.CollectorNotFound(NEVER), rollback.rollback(rollbackOf(NEVER)));
-        assertEquals(4, collectors.reads);
+    private static PublishResult rollback(RollbackConfigService service, CollectorId id, int version) {
+        return service.rollback(new RollbackConfigCommand(id, new ConfigVersion(version), new Precondition.None(),
+                Given.alice(), ""));
     }
 
     @Test
-    void aRevocationExplanationOrLabelChangeOfAMissingCollectorSaysWhetherItWasDecommissioned() {
-        var revoke = ids.revoke((id, actor) -> new RevokeResult.CollectorNotFound(id));
-        assertEquals(new RevokeResult.Decommissioned(GONE, AT), revoke.revokeCollector(GONE, Given.alice()));
-        assertEquals(new RevokeResult.CollectorNotFound(NEVER), revoke.revokeCollector(NEVER, Given.alice()));
+    void aRollbackOfADecommissionedIdIsAnsweredGoneOnceWhateverTheVersionAskedFor() {
+        InMemoryConfigStore config = new InMemoryConfigStore().with(Given.collector("gone-1")).with(Given.collector("live-1"));
+        Collectors collectors = new Collectors(config);
+        RollbackConfigService missing = new RollbackConfigService(collectors, config, config, validator, clock);
 
-        var explain = ids.explain(ExplainResult.CollectorNotFound::new);
-        assertEquals(new ExplainResult.Decommissioned(GONE, AT), explain.explain(GONE));
-        assertEquals(new ExplainResult.CollectorNotFound(NEVER), explain.explain(NEVER));
+        assertEquals(new PublishResult.Decommissioned(GONE, AT), rollback(missing, GONE, 7));
+        assertEquals(1, collectors.decommissionReads, "told apart in one place, with one read");
+        assertEquals(new PublishResult.CollectorNotFound(NEVER), rollback(missing, NEVER, 7));
+        assertEquals(new PublishResult.UnknownVersion(LIVE, new ConfigVersion(7)), rollback(missing, LIVE, 7));
 
-        var labels = ids.labels(answering(new LayerChangeResult.NotFound()));
-        assertEquals(new LayerChangeResult.Decommissioned(GONE, AT), labels.changeLabels(GONE, Map.of(), Given.alice()));
-        assertEquals(new LayerChangeResult.Decommissioned(GONE, AT), labels.decommission(GONE, Given.alice()));
-        assertEquals(new LayerChangeResult.NotFound(), labels.decommission(NEVER, Given.alice()));
-    }
-
-    @Test
-    void whatGoesThroughOrIsRefusedForAnotherReasonCostsNoRead() {
-        var conflict = new PublishResult.VersionConflict(Optional.empty());
-        assertEquals(conflict, ids.publish(c -> conflict).publish(publishTo(GONE)));
-        assertEquals(conflict, ids.rollback(c -> conflict).rollback(rollbackOf(GONE)));
-        assertEquals(new RevokeResult.Revoked(),
-                ids.revoke((id, actor) -> new RevokeResult.Revoked()).revokeCollector(GONE, Given.alice()));
-        var labels = ids.labels(answering(new LayerChangeResult.Done(1)));
-        assertEquals(new LayerChangeResult.Done(1), labels.changeLabels(GONE, Map.of(), Given.alice()));
-        assertEquals(new LayerChangeResult.Done(1), labels.decommission(GONE, Given.alice()));
-        assertEquals(0, collectors.reads);
-    }
-
-    private static PublishConfigCommand publishTo(CollectorId id) {
-        return new PublishConfigCommand(id, Given.document(10), new Precondition.None(), Given.alice(), "");
-    }
-
-    private static RollbackConfigCommand rollbackOf(CollectorId id) {
-        return new RollbackConfigCommand(id, new ConfigVersion(1), new Precondition.None(), Given.alice(), "");
-    }
-
-    private static ManageCollectorLabelsUseCase answering(LayerChangeResult result) {
-        return new ManageCollectorLabelsUseCase() {
+        // A version today's schema refuses: a decommissioned id is gone before that is said.
+        LoadConfigRevisionPort oldAndInvalid = new LoadConfigRevisionPort() {
             @Override
-            public LayerChangeResult changeLabels(CollectorId id, Map<String, String> labels, Actor actor,
-                                                  CapabilityMode mode) {
-                return result;
+            public Optional<ConfigRevision> loadLatest(CollectorId collectorId) {
+                return Optional.empty();
             }
 
             @Override
-            public LayerChangeResult decommission(CollectorId id, Actor actor) {
-                return result;
+            public Optional<ConfigRevision> loadVersion(CollectorId collectorId, ConfigVersion version) {
+                return Optional.of(new ConfigRevision(collectorId, version, Given.invalidDocument(),
+                        ContentHash.of(Given.invalidDocument().text()), AT, "alice", "", new RevisionSource.Put()));
             }
         };
+        RollbackConfigService invalid = new RollbackConfigService(collectors, oldAndInvalid, config, validator, clock);
+        assertEquals(new PublishResult.Decommissioned(GONE, AT), rollback(invalid, GONE, 1));
+        assertInstanceOf(PublishResult.Invalid.class, rollback(invalid, LIVE, 1));
+        assertEquals(0, config.audit().size(), "nothing was stored");
+    }
+
+    @Test
+    void aRevocationOfADecommissionedIdIsAnsweredGone() {
+        Collectors collectors = new Collectors(new InMemoryConfigStore());
+        RevokeCollectorService revoke = new RevokeCollectorService((id, at, audit) -> false,
+                unused(RefreshTokenStorePort.class), clock, new ActivePrincipals(), collectors);
+
+        assertEquals(new RevokeResult.Decommissioned(GONE, AT), revoke.revokeCollector(GONE, Given.alice()));
+        assertEquals(new RevokeResult.CollectorNotFound(NEVER), revoke.revokeCollector(NEVER, Given.alice()));
+    }
+
+    private static <T> T unused(Class<T> port) {
+        return port.cast(Proxy.newProxyInstance(port.getClassLoader(), new Class<?>[] {port}, (proxy, method, args) -> {
+            throw new UnsupportedOperationException("a refused revocation never calls " + method.getName());
+        }));
     }
 }

@@ -13,6 +13,7 @@ import io.helidon.webserver.http.ServerResponse;
 import io.pgfleet.application.port.in.AuthenticateQuery;
 import io.pgfleet.application.port.in.AuthenticateQuery.Authentication;
 import io.pgfleet.application.port.in.CallerWatchesUseCase;
+import io.pgfleet.application.port.in.DecommissionedQuery;
 import io.pgfleet.domain.access.AccessDecision;
 import io.pgfleet.domain.access.Principal;
 import io.pgfleet.domain.collector.CollectorId;
@@ -66,11 +67,15 @@ final class ApiRoutes {
     private final CallerWatchesUseCase callers;
     private final List<DeclaredRoute> declared = new CopyOnWriteArrayList<>();
     private final List<String> undeclared = new CopyOnWriteArrayList<>();
+    private final List<DeclaredRoute> decommissionedFirst = new CopyOnWriteArrayList<>();
+    private final DecommissionedFirst gone;
 
-    ApiRoutes(HttpRouting.Builder routing, AuthenticateQuery auth, CallerWatchesUseCase callers) {
+    ApiRoutes(HttpRouting.Builder routing, AuthenticateQuery auth, CallerWatchesUseCase callers,
+              DecommissionedQuery decommissioned) {
         this.routing = routing;
         this.auth = auth;
         this.callers = callers;
+        this.gone = new DecommissionedFirst(decommissioned);
     }
 
     /**
@@ -130,6 +135,15 @@ final class ApiRoutes {
         return true;
     }
 
+    /**
+     * The routes about one live collector, which answer a decommissioned collector's id before they
+     * judge the request ({@link DecommissionedFirst}), in registration order (complete once the
+     * routing is built).
+     */
+    List<DeclaredRoute> decommissionedFirst() {
+        return List.copyOf(decommissionedFirst);
+    }
+
     /** Routes registered without a declared access (complete once the routing is built). */
     List<String> undeclared() {
         return List.copyOf(undeclared);
@@ -170,6 +184,9 @@ final class ApiRoutes {
             DeclaredRoute route = new DeclaredRoute(method, path.equals("/") && !prefix.isEmpty() ? prefix : prefix + path,
                     access);
             declared.add(route);
+            if (handler instanceof DecommissionedFirst.Route) {
+                decommissionedFirst.add(route);
+            }
             rules.route(method, path, guarded(route, handler));
             return this;
         }
@@ -201,6 +218,16 @@ final class ApiRoutes {
                     still.ifPresent(a -> authorize(route, a.principal(), pathId));
                     return still.isPresent();
                 }, checkedAt, caller.get().session()));
+            }
+            if (handler instanceof DecommissionedFirst.Route) {
+                // A route about a live collector: its id is parsed before the request is judged (a
+                // malformed id was never a collector's), then its query and the rest are judged.
+                CollectorId id = PathParams.collectorId(req);
+                gone.run(res, id, () -> {
+                    DeclaredQueries.check(req, route.method().text(), route.template(), queries);
+                    handler.handle(req, res);
+                });
+                return;
             }
             DeclaredQueries.check(req, route.method().text(), route.template(), queries);
             handler.handle(req, res);

@@ -48,8 +48,10 @@ final class CollectorsHttpService implements ApiService {
     private final RegisterCollectorUseCase register;
     private final IssueEnrolmentTokenUseCase enrolment;
     private final RevokeCollectorUseCase revoke;
+    private final DecommissionedFirst gone;
 
     CollectorsHttpService(CollectorUseCases collectors) {
+        this.gone = new DecommissionedFirst(collectors.decommissioned());
         this.revoke = collectors.revoke();
         this.provision = collectors.provision();
         this.register = collectors.register();
@@ -61,8 +63,9 @@ final class CollectorsHttpService implements ApiService {
         rules.post("/", RouteAccess.allowed(Operation.PROVISION_COLLECTOR), this::create)
                 .post("/register", RouteAccess.open("agents register with a registration secret or enrolment token"),
                         this::register)
-                .post("/{id}/enrolment-token", RouteAccess.allowed(Operation.PROVISION_COLLECTOR), this::enrolmentToken)
-                .post("/{id}/revoke", RouteAccess.allowed(Operation.PROVISION_COLLECTOR), this::revoke);
+                .post("/{id}/enrolment-token", RouteAccess.allowed(Operation.PROVISION_COLLECTOR),
+                        DecommissionedFirst.of(this::enrolmentToken))
+                .post("/{id}/revoke", RouteAccess.allowed(Operation.PROVISION_COLLECTOR), DecommissionedFirst.of(this::revoke));
     }
 
     private void revoke(ServerRequest req, ServerResponse res) {
@@ -166,27 +169,32 @@ final class CollectorsHttpService implements ApiService {
         }
     }
 
-    private void create(ServerRequest req, ServerResponse res) {
+    private void create(ServerRequest req, ServerResponse res) throws Exception {
         JsonObject body = Jsons.readObject(req);
+        // The id first: the id of a decommissioned collector is never provisioned again, and that is
+        // its answer whatever else the body holds (unknown fields, labels that would be refused).
+        String rawId = optionalString(body, "id");
+        if (rawId.isEmpty()) {
+            create(res, body, CollectorId.random(), Callers.actor(req));
+        } else if (CollectorId.isValid(rawId)) {
+            CollectorId id = CollectorId.of(rawId);
+            gone.run(res, id, () -> create(res, body, id, Callers.actor(req)));
+        } else {
+            throw new ApiException(Problem.badRequest("'" + rawId + "' is not a collector id: 1-64 letters, digits, "
+                    + "'.', '_' or '-', starting with a letter or digit"));
+        }
+    }
+
+    private void create(ServerResponse res, JsonObject body, CollectorId id, io.pgfleet.domain.identity.Actor actor) {
         for (String key : body.keySet()) {
             if (!FIELDS.contains(key)) {
                 throw new ApiException(Problem.badRequest("unknown field '" + key + "'; expected id, name, hostname, labels"));
             }
         }
-        String rawId = optionalString(body, "id");
-        CollectorId id;
-        if (rawId.isEmpty()) {
-            id = CollectorId.random();
-        } else if (CollectorId.isValid(rawId)) {
-            id = CollectorId.of(rawId);
-        } else {
-            throw new ApiException(Problem.badRequest("'" + rawId + "' is not a collector id: 1-64 letters, digits, "
-                    + "'.', '_' or '-', starting with a letter or digit"));
-        }
         ProvisionCollectorCommand command;
         try {
             command = new ProvisionCollectorCommand(id, optionalString(body, "name"), optionalString(body, "hostname"),
-                    labels(body), Callers.actor(req));
+                    labels(body), actor);
         } catch (IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest(e.getMessage()));
         }

@@ -89,12 +89,13 @@ final class ConfigHttpService implements ApiService {
     @Override
     public void routes(ApiRoutes.Rules rules) {
         rules.post("/validate", RouteAccess.allowed(Operation.VALIDATE_CONFIG), this::validate)
-                .get("/{id}", RouteAccess.onCollectorInPath(Operation.READ_CONFIG), this::getLatest)
-                .put("/{id}", RouteAccess.onCollectorInPath(Operation.PUBLISH_CONFIG), this::put)
+                .get("/{id}", RouteAccess.onCollectorInPath(Operation.READ_CONFIG), DecommissionedFirst.of(this::getLatest))
+                .put("/{id}", RouteAccess.onCollectorInPath(Operation.PUBLISH_CONFIG), DecommissionedFirst.of(this::put))
                 .get("/{id}/versions", RouteAccess.onCollectorInPath(Operation.READ_HISTORY), this::history)
                 .get("/{id}/versions/{version}", RouteAccess.onCollectorInPath(Operation.READ_HISTORY), this::getVersion)
                 .get("/{id}/diff", RouteAccess.onCollectorInPath(Operation.READ_HISTORY), this::diff)
-                .post("/{id}/rollback", RouteAccess.onCollectorInPath(Operation.ROLLBACK_CONFIG), this::rollback);
+                .post("/{id}/rollback", RouteAccess.onCollectorInPath(Operation.ROLLBACK_CONFIG),
+                        DecommissionedFirst.of(this::rollback));
     }
 
     private void getLatest(ServerRequest req, ServerResponse res) throws InterruptedException {

@@ -57,7 +57,7 @@ final class FleetHttpService implements ApiService {
     public void routes(ApiRoutes.Rules rules) {
         rules.get("/collectors", RouteAccess.allowed(Operation.LIST_COLLECTORS), this::fleet)
                 // Whoever may read the list may read one of its rows; a collector may read neither.
-                .get("/collectors/{id}", RouteAccess.allowed(Operation.LIST_COLLECTORS), this::member)
+                .get("/collectors/{id}", RouteAccess.allowed(Operation.LIST_COLLECTORS), DecommissionedFirst.of(this::member))
                 .post("/collectors/{id}/status", RouteAccess.onCollectorInPath(Operation.REPORT_STATUS), this::report)
                 .get("/collectors/{id}/metrics", RouteAccess.onCollectorInPath(Operation.READ_METRICS), this::samples)
                 .post("/metrics/push", RouteAccess.onOwnCollector(Operation.PUSH_METRICS), this::push);

@@ -108,7 +108,7 @@ public final class HttpApi {
                 .addFilter(new QueryCharacters())
                 .addFilter(new TrustedProxies(limits.trustedProxies()));
         ApiRoutes routes = new ApiRoutes(routing, useCases.access().authenticate(),
-                        useCases.access().callerWatches())
+                        useCases.access().callerWatches(), useCases.collectors().decommissioned())
                 .service("/observe", rules -> rules.get("/metrics", RouteAccess.open("scraped by monitoring without a token"),
                         (req, res) -> {
                             res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");

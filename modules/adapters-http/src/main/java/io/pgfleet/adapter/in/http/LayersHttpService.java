@@ -59,10 +59,13 @@ final class LayersHttpService implements ApiService {
 
     @Override
     public void routes(ApiRoutes.Rules rules) {
-        rules.get("/config/{id}/own", RouteAccess.onCollectorInPath(Operation.READ_HISTORY), this::own)
-                .get("/collectors/{id}/effective", RouteAccess.onCollectorInPath(Operation.READ_HISTORY), this::effective)
-                .patch("/collectors/{id}", RouteAccess.onCollectorInPath(Operation.PROVISION_COLLECTOR), this::patchCollector)
-                .delete("/collectors/{id}", RouteAccess.onCollectorInPath(Operation.PROVISION_COLLECTOR), this::decommission)
+        rules.get("/config/{id}/own", RouteAccess.onCollectorInPath(Operation.READ_HISTORY), DecommissionedFirst.of(this::own))
+                .get("/collectors/{id}/effective", RouteAccess.onCollectorInPath(Operation.READ_HISTORY),
+                        DecommissionedFirst.of(this::effective))
+                .patch("/collectors/{id}", RouteAccess.onCollectorInPath(Operation.PROVISION_COLLECTOR),
+                        DecommissionedFirst.of(this::patchCollector))
+                .delete("/collectors/{id}", RouteAccess.onCollectorInPath(Operation.PROVISION_COLLECTOR),
+                        DecommissionedFirst.of(this::decommission))
                 .get("/fleet/config", RouteAccess.allowed(Operation.READ_HISTORY), (req, res) -> latest(req, res, fleet()))
                 .put("/fleet/config", RouteAccess.allowed(Operation.PUBLISH_CONFIG), (req, res) -> put(req, res, fleet()))
                 .get("/fleet/config/versions", RouteAccess.allowed(Operation.READ_HISTORY),

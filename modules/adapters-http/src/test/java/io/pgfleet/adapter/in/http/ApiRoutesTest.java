@@ -75,7 +75,8 @@ class ApiRoutesTest {
                         unused(ValidateConfigQuery.class), unused(ConfigHistoryQuery.class),
                         unused(io.pgfleet.application.port.in.RestoredStatusUseCase.class)),
                 new CollectorUseCases(unused(ProvisionCollectorUseCase.class), unused(RegisterCollectorUseCase.class),
-                        unused(IssueEnrolmentTokenUseCase.class), unused(RevokeCollectorUseCase.class)),
+                        unused(IssueEnrolmentTokenUseCase.class), unused(RevokeCollectorUseCase.class),
+                        unused(io.pgfleet.application.port.in.DecommissionedQuery.class)),
                 new AccessUseCases(unused(AuthenticateQuery.class), unused(LoginUseCase.class),
                         unused(RefreshTokenUseCase.class),
                         unused(io.pgfleet.application.port.in.EndSessionUseCase.class), unused(ManageUsersUseCase.class),
@@ -136,10 +137,30 @@ class ApiRoutesTest {
     }
 
     @Test
+    void everyRouteAboutALiveCollectorAnswersADecommissionedIdBeforeItJudgesTheRequest() {
+        ApiRoutes routes = apiRoutes();
+        Set<String> first = new HashSet<>();
+        routes.decommissionedFirst().forEach(r -> first.add(r.method().text() + " " + r.template()));
+        assertEquals(Set.of("GET /api/v1/config/{id}", "PUT /api/v1/config/{id}", "POST /api/v1/config/{id}/rollback",
+                "GET /api/v1/config/{id}/own", "GET /api/v1/collectors/{id}", "GET /api/v1/collectors/{id}/effective",
+                "PATCH /api/v1/collectors/{id}", "DELETE /api/v1/collectors/{id}",
+                "POST /api/v1/collectors/{id}/enrolment-token", "POST /api/v1/collectors/{id}/revoke"), first);
+        // Every other route naming a collector reads its history (kept after a decommission, its
+        // parameters judged as for any collector) or is the collector's own (its token is refused first).
+        Set<String> others = new HashSet<>();
+        routes.declared().stream().filter(r -> r.template().matches("/api/v1/(config|collectors)/\\{id}.*"))
+                .map(r -> r.method().text() + " " + r.template()).filter(r -> !first.contains(r)).forEach(others::add);
+        assertEquals(Set.of("GET /api/v1/config/{id}/versions", "GET /api/v1/config/{id}/versions/{version}",
+                "GET /api/v1/config/{id}/diff", "GET /api/v1/collectors/{id}/metrics",
+                "POST /api/v1/collectors/{id}/status"), others);
+    }
+
+    @Test
     void aRouteRegisteredWithoutAnOperationFailsTheWalk() {
         HttpRouting.Builder routing = HttpRouting.builder();
         ApiRoutes routes = new ApiRoutes(routing, unused(AuthenticateQuery.class),
-                unused(io.pgfleet.application.port.in.CallerWatchesUseCase.class))
+                unused(io.pgfleet.application.port.in.CallerWatchesUseCase.class),
+                unused(io.pgfleet.application.port.in.DecommissionedQuery.class))
                 .service("/fixture", rules -> rules.get("/declared", RouteAccess.allowed(Operation.READ_AUDIT),
                         (req, res) -> res.send("ok")))
                 .register("/fixture", rules -> rules.get("/forgotten", (req, res) -> res.send("open to anyone")));
@@ -155,7 +176,8 @@ class ApiRoutesTest {
     void aPublicRouteMustBeOneOfTheKnownOpenOnes() {
         HttpRouting.Builder routing = HttpRouting.builder();
         ApiRoutes routes = new ApiRoutes(routing, unused(AuthenticateQuery.class),
-                unused(io.pgfleet.application.port.in.CallerWatchesUseCase.class))
+                unused(io.pgfleet.application.port.in.CallerWatchesUseCase.class),
+                unused(io.pgfleet.application.port.in.DecommissionedQuery.class))
                 .service("/api/v1/secrets", rules -> rules.get("/", RouteAccess.open("oops"), (req, res) -> res.send("x")));
         routing.build();
         assertThrows(AssertionError.class, () -> assertEveryRouteDeclaresItsAccess(routes));

@@ -743,6 +743,12 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
         }
 
         @Override
+        public Optional<Instant> decommissionedAt(CollectorId id) {
+            return tx.get("SELECT decommissioned_at FROM collectors WHERE id = ? AND decommissioned_at IS NOT NULL",
+                    id.value()).map(r -> Rows.instant(r, "decommissioned_at"));
+        }
+
+        @Override
         public void insertLayer(LayerRevision r) {
             insert(r, true);
         }

@@ -246,6 +246,16 @@ public interface LayerStorePort {
         Optional<LayerMember> lockMember(CollectorId id);
 
         /**
+         * When a collector was decommissioned: read after a lock or read of active collectors
+         * ({@link #lockMember}, {@link #lockCollectors}) found none for the id, so that the change is
+         * refused as "gone for good" rather than "unknown" (its row stays; its id is never reused).
+         *
+         * @param id the collector
+         * @return when, or empty when no collector ever had the id or it is not decommissioned
+         */
+        Optional<Instant> decommissionedAt(CollectorId id);
+
+        /**
          * The shared layers as committed now: the fleet layer's current version, the groups, each
          * group's current layer version, and the versions staged by active rollouts.
          *
