@@ -102,6 +102,18 @@ public final class PgfleetServer implements AutoCloseable {
      *                              (with the secrets generated before the failure, if any)
      */
     public static PgfleetServer start(ServerSettings settings) {
+        return start(settings, () -> { });
+    }
+
+    /**
+     * As {@link #start(ServerSettings)}, the warm-up's thread running {@code beforeWarmUp} before its
+     * first round: tests hold it there to put real work before that round.
+     *
+     * @param settings     the server settings
+     * @param beforeWarmUp run on the warm-up's thread before its first round
+     * @return the running server
+     */
+    static PgfleetServer start(ServerSettings settings, Runnable beforeWarmUp) {
         Optional<EmbeddedDatabase> embedded = settings.dbUrl().isPresent()
                 ? Optional.empty()
                 : Optional.of(startEmbedded(settings.dataDir().toAbsolutePath()));
@@ -162,6 +174,10 @@ public final class PgfleetServer implements AutoCloseable {
             // Before serving: effective revisions seeded by the schema migration get their
             // configuration's hash, so drift is real drift for every collector.
             completeEffectiveRevisions(useCases);
+            // Work is counted from here, before serving: a publish that comes before the warm-up's
+            // first round ends it as well (completing the revisions above does not).
+            StartupWarmUp warmUp = StartupWarmUp.prepare(useCases.operations().warmUp(), settings.warmupRounds(),
+                    beforeWarmUp);
             webServer.start();
             // Helidon logs a listener that cannot bind and carries on without it.
             if (!webServer.isRunning() || webServer.port() < 0) {
@@ -174,7 +190,7 @@ public final class PgfleetServer implements AutoCloseable {
                     schedulePurge(useCases.operations().purge(), settings.retention().interval()),
                     scheduleRollouts(useCases.rollouts().drive(), settings.rollouts().tick()), useCases.rollouts().drive(),
                     // Once serving: readiness does not wait for it.
-                    StartupWarmUp.start(useCases.operations().warmUp(), settings.warmupRounds()));
+                    warmUp.start());
             // One hook stops it all in order at the JVM's exit: the database last, after what uses it.
             Runtime.getRuntime().addShutdownHook(server.exitHook);
             embedded.ifPresent(EmbeddedDatabase::stopAtExitByOwner);

@@ -11,9 +11,12 @@ import java.util.concurrent.TimeUnit;
  * Runs the warm-up ({@link WarmUpUseCase}) once, on a daemon thread of its own at the lowest
  * priority, after the server is ready: readiness never waits for it. Paced to about half of one core.
  * Stopped at shutdown (the round in progress ends, no more start), and ended by the first real
- * publish, layer change or registration, which compiles the same code and should not share the CPU
- * with it. It stores nothing; its one trace is
- * a log line.
+ * publish, layer change or registration after the server began to serve, which compiles the same
+ * code and should not share the CPU with it. It stores nothing; its one trace is a log line.
+ *
+ * <p>Made ({@link #prepare}) before the server serves and started ({@link #start()}) once it does:
+ * work is counted from the first, so that a publish that arrives before the warm-up's first round
+ * ends it too.
  */
 final class StartupWarmUp implements AutoCloseable {
 
@@ -24,12 +27,17 @@ final class StartupWarmUp implements AutoCloseable {
     private static final int BATCH = 20;
 
     private final CompletableFuture<WarmUpUseCase.Warmed> done = new CompletableFuture<>();
+    private final WarmUpUseCase warmUp;
+    private final int rounds;
     private final Thread thread;
 
-    private StartupWarmUp(WarmUpUseCase warmUp, int rounds) {
+    private StartupWarmUp(WarmUpUseCase warmUp, int rounds, Runnable beforeFirstRound) {
+        this.warmUp = warmUp;
+        this.rounds = rounds;
         System.Logger log = System.getLogger("io.pgfleet.server.warmup");
         thread = new Thread(() -> {
             try {
+                beforeFirstRound.run();
                 WarmUpUseCase.Warmed w = paced(warmUp, rounds);
                 log.log(System.Logger.Level.INFO, String.format(
                         "warm-up: %d round(s) of the publish path in %d ms of work (first round %.1f ms, last %.3f ms)%s",
@@ -52,20 +60,32 @@ final class StartupWarmUp implements AutoCloseable {
     }
 
     /**
-     * Starts the warm-up, or nothing when {@code rounds} is 0.
+     * Makes the warm-up, not started yet, and counts real work from now on: called just before the
+     * server serves.
      *
-     * @param warmUp the use case
-     * @param rounds how many rounds (0 turns the warm-up off)
-     * @return the running warm-up
+     * @param warmUp           the use case
+     * @param rounds           how many rounds (0 turns the warm-up off)
+     * @param beforeFirstRound run on the warm-up's thread before its first round (tests hold it there
+     *                         to put real work before that round; otherwise nothing)
+     * @return the warm-up, to be {@linkplain #start() started} once the server serves
      */
-    static StartupWarmUp start(WarmUpUseCase warmUp, int rounds) {
-        StartupWarmUp w = new StartupWarmUp(warmUp, rounds);
+    static StartupWarmUp prepare(WarmUpUseCase warmUp, int rounds, Runnable beforeFirstRound) {
+        warmUp.countWorkFromNow();
+        return new StartupWarmUp(warmUp, rounds, beforeFirstRound);
+    }
+
+    /**
+     * Starts the warm-up, or nothing when it has 0 rounds.
+     *
+     * @return this warm-up, running
+     */
+    StartupWarmUp start() {
         if (rounds > 0) {
-            w.thread.start();
+            thread.start();
         } else {
-            w.done.complete(warmUp.warmUp(0));
+            done.complete(warmUp.warmUp(0));
         }
-        return w;
+        return this;
     }
 
     /**

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The warm-up at start, on a real server and PostgreSQL: it runs after the server is ready, leaves
  * nothing in the database, can be turned off, stops when the server does and gives way to the first
- * real publish.
+ * real publish, even one served before its first round.
  */
 class WarmUpIT {
 
@@ -85,6 +86,33 @@ class WarmUpIT {
             WarmUpUseCase.Warmed warmed = server.warmedUp().toCompletableFuture().get(30, TimeUnit.SECONDS);
             assertEquals(WarmUpUseCase.Ending.WORK_ARRIVED, warmed.ending(), warmed.toString());
             assertTrue(warmed.rounds() < WarmUpUseCase.MAX_ROUNDS, warmed.toString());
+        }
+    }
+
+    @Test
+    void aPublishServedBeforeTheWarmUpsFirstRoundEndsIt() throws Exception {
+        // The warm-up's thread held before its first round, as a busy machine may hold it after "ready":
+        // the publish is served first, and the warm-up must still give way to it.
+        CountDownLatch published = new CountDownLatch(1);
+        try (PgfleetServer server = PgfleetServer.start(TestServers.settings(TestPostgres.newDatabase())
+                .withWarmupRounds(40), () -> awaitOrInterrupt(published))) {
+            java.net.http.HttpResponse<String> r = ApiClient.asAdmin(server.port())
+                    .putToml("/api/v1/fleet/config", "[collector]\npush_interval = 30\n");
+            assertEquals(201, r.statusCode(), r.body());
+            published.countDown();
+
+            WarmUpUseCase.Warmed warmed = server.warmedUp().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            assertEquals(WarmUpUseCase.Ending.WORK_ARRIVED, warmed.ending(), warmed.toString());
+            assertEquals(0, warmed.rounds(), "not one round after the publish: " + warmed);
+        }
+    }
+
+    private static void awaitOrInterrupt(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            // The server closes (the test failed): the warm-up sees the interrupt and stops.
+            Thread.currentThread().interrupt();
         }
     }
 

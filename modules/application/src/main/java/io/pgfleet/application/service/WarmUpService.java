@@ -92,12 +92,20 @@ final class WarmUpService implements WarmUpUseCase {
 
     private final DocumentValidator validator;
     private final LayerComposer composer;
-    // The composer's count of real work when the first round began; -1 before it.
-    private final java.util.concurrent.atomic.AtomicLong workAtFirstRound = new java.util.concurrent.atomic.AtomicLong(-1);
+    // The composer's count of real work when counting began: before the server serves, not at the
+    // first round, which runs after that; taken there, it counted a publish in between as done before
+    // the warm-up, and the warm-up ran all its rounds beside it.
+    private volatile long workBefore;
 
     WarmUpService(DocumentValidator validator, LayerComposer composer) {
         this.validator = validator;
         this.composer = composer;
+        this.workBefore = composer.sessionsOfWork();
+    }
+
+    @Override
+    public void countWorkFromNow() {
+        workBefore = composer.sessionsOfWork();
     }
 
     @Override
@@ -110,14 +118,13 @@ final class WarmUpService implements WarmUpUseCase {
         long last = 0;
         int done = 0;
         Samples samples = new Samples();
-        workAtFirstRound.compareAndSet(-1, composer.sessionsOfWork());
         Ending ending = Ending.COMPLETED;
         while (done < rounds) {
             if (Thread.currentThread().isInterrupted()) {
                 ending = Ending.INTERRUPTED;
                 break;
             }
-            if (composer.sessionsOfWork() > workAtFirstRound.get()) {
+            if (composer.sessionsOfWork() > workBefore) {
                 ending = Ending.WORK_ARRIVED;
                 break;
             }

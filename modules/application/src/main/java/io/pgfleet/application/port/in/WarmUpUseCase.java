@@ -18,13 +18,21 @@ public interface WarmUpUseCase {
      * Runs up to {@code rounds} rounds, stopping early (after the round in progress) when the calling
      * thread is interrupted (the interrupt is left set for the caller to see), or before a round once
      * real work — a publish, a layer change, a registration, a rollout step — has run the same code
-     * since this warm-up's first round: from then on the server's own requests compile it, and the
-     * warm-up's rounds would only take CPU from them.
+     * since {@link #countWorkFromNow()} (or, without that call, since this use case was made): from
+     * then on the server's own requests compile it, and the warm-up's rounds would only take CPU from
+     * them.
      *
      * @param rounds how many rounds, 0..{@link #MAX_ROUNDS}
      * @return what was run
      */
     Warmed warmUp(int rounds);
+
+    /**
+     * Counts real work from now on. The server calls it just before it serves: its own work before
+     * that (completing stored effective revisions) must not end the warm-up, while a publish that
+     * arrives between "ready" and the warm-up's first round must, as any publish after it does.
+     */
+    void countWorkFromNow();
 
     /** How a warm-up ended. */
     enum Ending {
