@@ -17,6 +17,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pgfleet.adapter.in.http.HttpApi;
 import io.pgfleet.adapter.in.http.HttpLimits;
 import io.pgfleet.adapter.in.http.HttpMetrics;
+import io.pgfleet.adapter.out.postgres.DatabaseConnectionLostException;
 import io.pgfleet.adapter.out.postgres.DatabaseSettings;
 import io.pgfleet.adapter.out.postgres.DatabaseNotAnsweringException;
 import io.pgfleet.adapter.out.postgres.DatabaseUnreachableException;
@@ -127,7 +128,8 @@ public final class PgfleetServer implements AutoCloseable {
             PostgresStorage storage;
             try {
                 storage = PostgresStorage.open(db);
-            } catch (DatabaseNotAnsweringException e) {
+            } catch (DatabaseNotAnsweringException | DatabaseConnectionLostException e) {
+                // Their lines say what to do; the settings were right.
                 throw new CannotStartException(e.getMessage(), e);
             } catch (DatabaseUnreachableException e) {
                 throw new CannotStartException(e.getMessage() + "; check db_url, db_user and db_password"

@@ -3,13 +3,25 @@ package io.pgfleet.server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.pgfleet.adapter.out.postgres.DatabaseSettings;
 import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
+import io.pgfleet.testing.TestDatabase;
+import io.pgfleet.testing.TestPostgres;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,8 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The shipped jar refuses to start, with one line saying why and what to do and exit status 1 (so
  * that systemd's {@code Restart=on-failure} tries again), when it cannot do its job: its port is
- * taken, another server holds its data directory, or its embedded PostgreSQL cannot start. It never
- * claims to be ready then.
+ * taken, another server holds its data directory, its embedded PostgreSQL cannot start, its database
+ * cannot be connected to, or the connection to it is lost while it migrates. It never claims to be
+ * ready then.
  */
 class StartFailuresIT {
 
@@ -155,6 +168,76 @@ class StartFailuresIT {
             assertTrue(server.startOutput().contains("pgfleet server ready"), server.startOutput());
             assertFalse(server.startOutput().contains(password),
                     "the database password is not shown:\n" + server.startOutput());
+        }
+    }
+
+    @Test
+    void aConnectionLostDuringAMigrationIsToldApartFromOneThatCannotBeMadeAndTheNextStartContinues(@TempDir Path dataDir)
+            throws Exception {
+        // A database one release behind: the start migrates it, and its V36 alters collectors.
+        TestDatabase db = TestPostgres.newDatabaseAt("35");
+        Map<String, String> env = Map.of("PGFLEET_DB_URL", db.url(), "PGFLEET_DB_USER", db.user(),
+                "PGFLEET_DB_PASSWORD", db.password(), "PGFLEET_ADMIN_PASSWORD", ServerSettings.TEST_ADMIN_PASSWORD);
+        ServerProcess.Failed run;
+        try (Connection traffic = db.connect(); Connection admin = db.connect(); Statement s = traffic.createStatement()) {
+            // The running release's traffic holds the table: the migration waits for it, as documented.
+            traffic.setAutoCommit(false);
+            s.execute("LOCK TABLE collectors IN ACCESS SHARE MODE");
+            CompletableFuture<ServerProcess.Failed> start = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return ServerProcess.runUntilExit(dataDir, env);
+                } catch (IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            // Once its migration waits on the lock, the connection was made; then it is lost (an
+            // administrator's pg_terminate_backend; a restart or failover of PostgreSQL does the same).
+            DatabaseWaits.awaitCondition(() -> migrationWaitingForALock(admin).isPresent() || start.isDone(),
+                    "the migration waits for the table lock");
+            try (PreparedStatement kill = admin.prepareStatement("SELECT pg_terminate_backend(?)")) {
+                kill.setInt(1, migrationWaitingForALock(admin).orElseThrow(
+                        () -> new AssertionError("the server did not wait for the lock:\n" + start.join().output())));
+                kill.execute();
+            }
+            run = start.get(2, TimeUnit.MINUTES);
+            traffic.rollback();
+        }
+
+        assertEquals(1, run.exit(), run.output());
+        String shown = DatabaseSettings.shown(db.url());
+        assertTrue(run.output().lines().anyMatch(l -> l.startsWith("pgfleet-server: cannot start: the connection to the"
+                + " database at " + shown + " was lost during migration 36 (restore mark per collector): ")
+                && l.contains("terminating connection due to administrator command")
+                && l.contains("rolled back") && l.contains("start again")),
+                "one line saying the connection was lost, not that it cannot be made:\n" + run.output());
+        assertFalse(run.output().contains("cannot connect"), "no setting to check:\n" + run.output());
+        assertNothingClaimed(run);
+        // Rolled back whole: the interrupted migration left neither its column nor its history row.
+        assertEquals(0, db.count(RESTORED_AT_COLUMN));
+        assertEquals(0, db.count("SELECT count(*) FROM flyway_schema_history WHERE version = '36'"));
+
+        // Started again, it continues where the lost connection left it.
+        try (ServerProcess server = ServerProcess.start(dataDir, env)) {
+            assertTrue(server.startOutput().contains("pgfleet server ready"), server.startOutput());
+            assertFalse(server.startOutput().contains("Executing Java callback"),
+                    "following the migrations adds nothing to the log:\n" + server.startOutput());
+            assertEquals(200, ApiClient.asAdmin(server.port()).get("/api/v1/collectors").statusCode());
+        }
+        assertEquals(1, db.count(RESTORED_AT_COLUMN), "the interrupted migration is applied");
+    }
+
+    private static final String RESTORED_AT_COLUMN = "SELECT count(*) FROM information_schema.columns"
+            + " WHERE table_name = 'collectors' AND column_name = 'restored_at'";
+
+    /** The server's migration backend, while it waits for a lock. */
+    private static Optional<Integer> migrationWaitingForALock(Connection c) {
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("""
+                SELECT pid FROM pg_stat_activity
+                WHERE datname = current_database() AND application_name = 'pgfleet migration'
+                  AND wait_event_type = 'Lock'""")) {
+            return r.next() ? Optional.of(r.getInt(1)) : Optional.empty();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -45,6 +45,7 @@ final class MigrationWatch implements AutoCloseable {
     private final java.util.logging.Logger flywayLog = java.util.logging.Logger.getLogger("org.flywaydb");
     private final java.util.logging.Level flywayLevel = flywayLog.getLevel();
     private volatile boolean hung;
+    private boolean flywaySilenced;
 
     private MigrationWatch(DatabaseSettings settings) {
         this.settings = settings;
@@ -156,6 +157,23 @@ final class MigrationWatch implements AutoCloseable {
         return hung || timedOut(failure);
     }
 
+    /**
+     * Whether the migration made a connection: a connection failure after that is a connection lost,
+     * not one refused, and the settings were right.
+     */
+    boolean connected() {
+        return !migrating.isEmpty();
+    }
+
+    /**
+     * Silences Flyway's complaints about the connection closed under it (a rollback that fails, with
+     * stack traces) until the watch is closed: the one line that says why the start failed is enough.
+     */
+    synchronized void silenceFlyway() {
+        flywaySilenced = true;
+        flywayLog.setLevel(java.util.logging.Level.OFF);
+    }
+
     /** A read that timed out, or a login that did (the driver says so in words only). */
     private static boolean timedOut(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
@@ -215,7 +233,7 @@ final class MigrationWatch implements AutoCloseable {
             return false;
         }
         hung = true;
-        flywayLog.setLevel(java.util.logging.Level.OFF);
+        silenceFlyway();
         return true;
     }
 
@@ -244,7 +262,7 @@ final class MigrationWatch implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed.countDown();
-        if (hung) {
+        if (flywaySilenced) {
             flywayLog.setLevel(flywayLevel);
         }
     }

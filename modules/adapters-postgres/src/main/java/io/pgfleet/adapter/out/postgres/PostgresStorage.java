@@ -107,13 +107,17 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
      * ({@link MigrationWatch} says how that is told apart).
      *
      * @param settings where the database is
-     * @throws DatabaseNotAnsweringException when the database did not answer in time
+     * @throws DatabaseNotAnsweringException   when the database did not answer in time
+     * @throws DatabaseUnreachableException    when it could not be connected to
+     * @throws DatabaseConnectionLostException when the connection was lost once made
      */
     public static void migrate(DatabaseSettings settings) {
-        try (MigrationWatch watch = MigrationWatch.start(settings)) {
+        try (MigrationWatch watch = MigrationWatch.start(settings);
+             MigrationProgress progress = new MigrationProgress(watch::silenceFlyway)) {
             try {
                 Flyway.configure()
                         .dataSource(watch.dataSource())
+                        .callbacks(progress)
                         .locations("classpath:db-migration")
                         .failOnMissingLocations(true)
                         // Flyway's default gives up after 50 attempts (50 s): a migration of the
@@ -125,15 +129,27 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
                 if (watch.notAnswering(e)) {
                     throw new DatabaseNotAnsweringException(watch.notAnsweringMessage(), e);
                 }
+                // The same states as a refusal, but the connection had been made: the settings are
+                // right, and what the operator needs to know is what the loss left behind.
+                java.util.Optional<java.sql.SQLException> lost = watch.connected()
+                        ? StorageErrors.connectionLoss(e) : java.util.Optional.empty();
+                if (lost.isPresent()) {
+                    throw new DatabaseConnectionLostException(MigrationProgress.lostLine(
+                            DatabaseSettings.shown(settings.url()), progress.underWay(), oneLine(lost.get())), e);
+                }
                 java.util.Optional<java.sql.SQLException> refused = StorageErrors.connectionRefusal(e);
                 if (refused.isPresent()) {
                     throw new DatabaseUnreachableException("cannot connect to the database at "
                             + DatabaseSettings.shown(settings.url()) + " as '" + settings.user() + "': "
-                            + refused.get().getMessage().replace('\n', ' ').strip(), e);
+                            + oneLine(refused.get()), e);
                 }
                 throw e;
             }
         }
+    }
+
+    private static String oneLine(java.sql.SQLException e) {
+        return String.valueOf(e.getMessage()).replace('\n', ' ').strip();
     }
 
     /**

@@ -76,6 +76,31 @@ final class StorageErrors {
                 || sql.getSQLState().equals("3D000")));
     }
 
+    /**
+     * The loss of a connection behind a failure, if that is what it is: SQLSTATE class 08 (the
+     * connection failed, or does not exist any more) or PostgreSQL ending the session ({@code 57P01}
+     * an administrator's command, {@code 57P02} a crash of another backend, {@code 57P03} the server
+     * shutting down or starting). Whether the connection had been made is for the caller to know: the
+     * same states are a refusal when nothing connected.
+     *
+     * @return the innermost such exception, whose words are the closest to what happened (PostgreSQL's
+     *         {@code FATAL: terminating connection due to administrator command} under the driver's
+     *         {@code An I/O error occurred})
+     */
+    static Optional<SQLException> connectionLoss(Throwable failure) {
+        Optional<SQLException> innermost = Optional.empty();
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < 16; depth++) {
+            if (t instanceof SQLException s && s.getSQLState() != null && (s.getSQLState().startsWith("08")
+                    || s.getSQLState().equals("57P01") || s.getSQLState().equals("57P02")
+                    || s.getSQLState().equals("57P03"))) {
+                innermost = Optional.of(s);
+            }
+            t = t.getCause();
+        }
+        return innermost;
+    }
+
     private static Optional<SQLException> sqlCause(Throwable failure) {
         Throwable t = failure;
         for (int depth = 0; t != null && depth < 16; depth++) {

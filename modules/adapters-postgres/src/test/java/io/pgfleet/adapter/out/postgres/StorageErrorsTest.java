@@ -21,6 +21,7 @@ import java.sql.SQLTransientConnectionException;
 import java.time.Instant;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -91,5 +92,20 @@ class StorageErrorsTest {
 
         RuntimeException defect = classify(new SQLException("syntax error", "42601"));
         assertInstanceOf(IllegalStateException.class, defect, "a statement pgfleet got wrong is neither the client's nor the network's fault");
+    }
+
+    @Test
+    void aLostConnectionIsToldInPostgresqlsOwnWordsUnderTheDriversAndOtherFailuresAreNoLoss() {
+        SQLException fatal = new SQLException("FATAL: terminating connection due to administrator command", "57P01");
+        SQLException io = new SQLException("An I/O error occurred while sending to the backend.", "08006", fatal);
+        assertEquals(java.util.Optional.of(fatal),
+                StorageErrors.connectionLoss(new IllegalStateException("Failed to execute script V36", io)));
+        SQLException reset = new SQLException("An I/O error occurred while sending to the backend.", "08006",
+                new java.net.SocketException("Connection reset"));
+        assertEquals(java.util.Optional.of(reset), StorageErrors.connectionLoss(new IllegalStateException("failed", reset)));
+        assertTrue(StorageErrors.connectionLoss(new SQLException("the database system is shutting down", "57P03")).isPresent());
+        assertTrue(StorageErrors.connectionLoss(new SQLException("syntax error", "42601")).isEmpty());
+        assertTrue(StorageErrors.connectionLoss(new SQLException("password authentication failed", "28P01")).isEmpty());
+        assertTrue(StorageErrors.connectionLoss(new IllegalStateException("no SQL cause")).isEmpty());
     }
 }
