@@ -32,6 +32,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * change still has to hand its revisions to the cache one by one. Nothing uncommitted is served:
  * a waiting reader gets the change's revision only once the change says it committed, and reads
  * the database when the change failed or took longer than the wait.
+ *
+ * <p>Memory is current only while announcements arrive: while the feed is {@linkplain #interrupted()
+ * interrupted} (its connection lost, and maybe refused for long: a database at its connection limit
+ * still serves the pool's open connections), every read goes to the database and nothing read is
+ * kept, until the feed {@linkplain #resync() resyncs}.
  */
 final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
 
@@ -46,6 +51,8 @@ final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
     /** Revisions of changes through this instance that are committing, by collector. */
     private final ConcurrentHashMap<CollectorId, Expected> expected = new ConcurrentHashMap<>();
     private volatile long generation;
+    /** Whether announcements arrive, so that what memory holds is current (false from an interruption to a resync). */
+    private volatile boolean announced = true;
 
     /**
      * How long a reader waits for a committing change's outcome before it reads the database itself:
@@ -64,6 +71,9 @@ final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
      * @return the revision, or empty when it has none
      */
     Optional<EffectiveRevision> load(CollectorId id) {
+        if (!announced) {
+            return delegate.loadEffective(id);
+        }
         int known = newestKnown.getOrDefault(id, 0);
         EffectiveRevision cached = latest.get(id);
         if (cached != null && cached.revision().value() >= known) {
@@ -111,6 +121,9 @@ final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
      * @return the revision the database has now (memory's when it is at least {@code seen}), or empty when it has none
      */
     Optional<EffectiveRevision> loadAtLeast(CollectorId id, int seen) {
+        if (!announced) {
+            return delegate.loadEffective(id);
+        }
         int known = newestKnown.getOrDefault(id, 0);
         EffectiveRevision cached = latest.get(id);
         if (cached != null && cached.revision().value() >= Math.max(known, seen)) {
@@ -288,9 +301,24 @@ final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
         }
     }
 
+    /**
+     * No other instance's change is heard until the next resync: forget everything and read the
+     * database meanwhile. A read under way must not keep what it found either: it may be stored
+     * after a change that this instance will never hear of.
+     */
+    @Override
+    public void interrupted() {
+        announced = false;
+        generation++;
+        latest.clear();
+    }
+
     @Override
     public void resync() {
         generation++;
         latest.clear();
+        // After the clearing: what this instance's own changes kept meanwhile may since have been
+        // replaced on another instance, unheard.
+        announced = true;
     }
 }

@@ -34,6 +34,11 @@ final class OrderedListeners implements ConfigChangeFeedPort.Listener {
     }
 
     @Override
+    public void interrupted() {
+        listeners.forEach(ConfigChangeFeedPort.Listener::interrupted);
+    }
+
+    @Override
     public void resync() {
         listeners.forEach(ConfigChangeFeedPort.Listener::resync);
     }

@@ -24,7 +24,7 @@ import java.util.Set;
  * watcher parks without a time-out: its deadline is kept by the instance's one sweeper
  * ({@link WatchDeadlines}), so waking it cancels no timer. Its caller may end it early through its
  * {@link WatchHold} (to make room for a newer watch of the same collector): it then answers with what
- * is current, as at its deadline.
+ * is current, as at its deadline, read again then.
  */
 final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Listener {
 
@@ -70,7 +70,11 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
                 }
                 hold.waiting();
                 if (hold.ended() || !held(waiter)) {
-                    return now;
+                    // Ended without a wake-up: answer what is current now, not what was at the start. While
+                    // announcements arrive that is the same, read from memory; while they do not (the
+                    // feed's connection lost), a change made on another instance woke nobody, and this
+                    // read, from the database then, is how the watch still learns of it.
+                    return query.latest(collectorId, afterVersion);
                 }
             } finally {
                 watchers.leave(collectorId, set, waiter);

@@ -61,6 +61,23 @@ class EffectiveRevisionCacheTest {
     }
 
     @Test
+    void whileAnnouncementsAreInterruptedEveryReadGoesToTheStoreUntilTheResync() {
+        EffectiveStore db = new EffectiveStore();
+        EffectiveRevisionCache cache = new EffectiveRevisionCache(db);
+        cache.load(ID);
+        cache.interrupted();
+        db.latest = revision(2); // published on another instance, unheard
+        assertEquals(2, cache.load(ID).orElseThrow().revision().value());
+        assertEquals(2, cache.loadAtLeast(ID, 1).orElseThrow().revision().value());
+        cache.load(ID);
+        assertEquals(4, db.reads.get(), "nothing read while unheard is served from memory");
+        cache.resync();
+        cache.load(ID);
+        cache.load(ID);
+        assertEquals(5, db.reads.get(), "heard again: memory serves once more");
+    }
+
+    @Test
     void aChangeThroughThisInstanceIsReadBackAtOnce() {
         EffectiveStore db = new EffectiveStore();
         EffectiveRevisionCache cache = new EffectiveRevisionCache(db);

@@ -15,8 +15,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * One {@code LISTEN} connection per server instance, outside the pool, fanning publish
- * announcements out to the subscribers. When the connection is lost it reconnects with backoff and
- * tells the subscribers to resync, so no watcher waits forever on a change it missed.
+ * announcements out to the subscribers. When the connection is lost it tells the subscribers that
+ * announcements stopped ({@link Listener#interrupted()}: nothing remembered is current meanwhile),
+ * reconnects with backoff and tells them to resync, so no watcher waits forever on a change it
+ * missed and no reader is answered from memory while changes go unheard.
  */
 public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoCloseable {
 
@@ -49,6 +51,8 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
     static final String SENT_AT_NOTIFY = "pg_notify('" + SENT_AT_CHANNEL
             + "', (extract(epoch FROM clock_timestamp()) * 1000000)::bigint::text) IS NULL AS sent_at";
     private static final System.Logger LOG = System.getLogger(PostgresChangeFeed.class.getName());
+    /** The {@code application_name} of the {@code LISTEN} connection, as {@code pg_stat_activity} shows it. */
+    public static final String APPLICATION_NAME = "pgfleet listen";
 
     private final DatabaseSettings settings;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
@@ -56,6 +60,8 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
     private volatile boolean running = true;
     private volatile Connection connection;
     private volatile boolean listening;
+    /** Orders the changes of {@link #listening} with what listeners are told of them. */
+    private final Object state = new Object();
     private final java.util.concurrent.atomic.AtomicLong reconnects = new java.util.concurrent.atomic.AtomicLong();
     private volatile java.util.function.Consumer<java.time.Duration> lagObserver = lag -> { };
 
@@ -71,7 +77,14 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
 
     @Override
     public void subscribe(Listener listener) {
-        listeners.add(listener);
+        // Under the lock that orders the feed's own changes of state: a listener that joins while the
+        // connection is down (or not made yet, at start) learns so, and is told of the next connection.
+        synchronized (state) {
+            listeners.add(listener);
+            if (!listening) {
+                listener.interrupted();
+            }
+        }
     }
 
     /**
@@ -86,6 +99,8 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         String seconds = Long.toString(settings.statementTimeout().toSeconds());
         p.setProperty("socketTimeout", seconds);
         p.setProperty("loginTimeout", seconds);
+        // Named, so that an operator (and a test) can tell it from the pool's in pg_stat_activity.
+        p.setProperty("ApplicationName", APPLICATION_NAME);
         return p;
     }
 
@@ -103,10 +118,14 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                     s.execute("LISTEN " + PRINCIPAL_CHANNEL);
                     s.execute("LISTEN " + SESSION_CHANNEL);
                 }
-                listening = true;
                 if (!firstConnection) {
                     reconnects.incrementAndGet();
                     LOG.log(System.Logger.Level.INFO, "LISTEN connection re-established; watchers re-check");
+                }
+                synchronized (state) {
+                    listening = true;
+                    // The first connection too: a listener that subscribed before it was told that
+                    // nothing was announced yet, and must now be told that announcements arrive.
                     listeners.forEach(Listener::resync);
                 }
                 firstConnection = false;
@@ -143,7 +162,15 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                     }
                 }
             } catch (SQLException e) {
-                listening = false;
+                synchronized (state) {
+                    if (listening) {
+                        // Until the connection is made again, no other instance's change reaches this one:
+                        // what it remembers must not be served as current meanwhile, however long that is
+                        // (a database at its connection limit refuses the new connection for as long as it is full).
+                        listening = false;
+                        listeners.forEach(Listener::interrupted);
+                    }
+                }
                 if (!running) {
                     return;
                 }

@@ -70,7 +70,17 @@ public interface ConfigChangeFeedPort {
         }
 
         /**
-         * Announcements may have been missed (the feed reconnected): re-check everything.
+         * Announcements stopped arriving (the feed lost its connection and is making it again, or has
+         * not made it yet): until the next {@link #resync()}, no instance's change is announced here,
+         * so nothing remembered may be taken for current. Told once per outage, and at subscription
+         * when the feed is not connected then. The default does nothing.
+         */
+        default void interrupted() {
+        }
+
+        /**
+         * Announcements arrive (again): the feed (re)connected, and announcements may have been
+         * missed meanwhile: re-check everything.
          */
         void resync();
     }
