@@ -103,7 +103,7 @@ public final class PgfleetServer implements AutoCloseable {
      *                              (with the secrets generated before the failure, if any)
      */
     public static PgfleetServer start(ServerSettings settings) {
-        return start(settings, () -> { });
+        return start(settings, Clock.systemUTC(), () -> { });
     }
 
     /**
@@ -115,6 +115,22 @@ public final class PgfleetServer implements AutoCloseable {
      * @return the running server
      */
     static PgfleetServer start(ServerSettings settings, Runnable beforeWarmUp) {
+        return start(settings, Clock.systemUTC(), beforeWarmUp);
+    }
+
+    /**
+     * Starts everything on a given clock: this host's, as far as the server knows (tests of instances
+     * whose clocks disagree).
+     *
+     * @param settings the server settings
+     * @param clock    this host's clock
+     * @return the running server
+     */
+    static PgfleetServer start(ServerSettings settings, Clock clock) {
+        return start(settings, clock, () -> { });
+    }
+
+    private static PgfleetServer start(ServerSettings settings, Clock clock, Runnable beforeWarmUp) {
         Optional<EmbeddedDatabase> embedded = settings.dbUrl().isPresent()
                 ? Optional.empty()
                 : Optional.of(startEmbedded(settings.dataDir().toAbsolutePath()));
@@ -145,7 +161,7 @@ public final class PgfleetServer implements AutoCloseable {
             PrometheusMeterRegistry registry = registry();
             BoundedDocumentParser parser = parser(settings.limits());
             parserMetrics(registry, parser);
-            UseCases useCases = useCases(storage, settings, Clock.systemUTC(), new LayerChangeMetrics(registry), parser);
+            UseCases useCases = useCases(storage, settings, clock, new LayerChangeMetrics(registry), parser);
             WebServerConfig.Builder builder = WebServer.builder()
                     .host(settings.host())
                     .port(settings.port())
@@ -338,7 +354,8 @@ public final class PgfleetServer implements AutoCloseable {
      *
      * @param storage  the storage
      * @param settings the server settings (token lifetimes, limits, retention)
-     * @param clock    the time source
+     * @param clock    this host's clock: the use cases tell the database's time through it, and retention
+     *                 reads it as it is
      * @return the wired use cases
      */
     public static UseCases useCases(PostgresStorage storage, ServerSettings settings, Clock clock) {
@@ -367,7 +384,10 @@ public final class PgfleetServer implements AutoCloseable {
     private static UseCases useCases(PostgresStorage storage, ServerSettings settings, Clock anyClock,
                                      io.pgfleet.application.port.out.RecordLayerChangeTimingPort layerTimings,
                                      BoundedDocumentParser parser) {
-        Clock clock = storedPrecision(anyClock);
+        // Every instance on the database tells the same time: what one stores (a wave's start, a token's
+        // expiry, an agent's last report) and another compares with its own now means the same to both,
+        // however far apart their hosts' clocks are. Retention alone keeps this host's clock as well.
+        Clock clock = storedPrecision(storage.clock(anyClock));
         JwtAccessTokens jwt = new JwtAccessTokens(storage.keys(), settings.accessTokenTtl(),
                 settings.security().accessTokenClockSkew());
         LimitSettings limits = settings.limits();
@@ -397,6 +417,7 @@ public final class PgfleetServer implements AutoCloseable {
                 .rolloutStore(storage.rollouts()).loadRollouts(storage.rollouts()).rolloutLease(storage.rollouts())
                 .rollouts(new RolloutSettings(settings.rollouts().instance(), settings.rollouts().lease()))
                 .clock(clock)
+                .hostClock(storedPrecision(anyClock))
                 .layerTimings(layerTimings)
                 .build();
     }

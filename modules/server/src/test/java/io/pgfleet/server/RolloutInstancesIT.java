@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
@@ -107,6 +108,39 @@ class RolloutInstancesIT {
                 assertEquals(1, waiting.getInt("current_wave"), "nothing moved it: the canary has not applied");
                 assertEquals("holder", waiting.getString("driver"), "the lease holder drives it before its first step");
             }
+        }
+    }
+
+    @Test
+    void anInstanceWhoseClockIsBehindDoesNotShortenTheDeadlineOfTheWavesItStarts() throws Exception {
+        // Ten minutes behind: a VM resumed with a stale clock, a time source lost. Its tick of a minute
+        // leaves the lease to the instance on time, which judges the wave the other one started.
+        Clock behind = Clock.offset(Clock.systemUTC(), Duration.ofMinutes(-10));
+        try (PgfleetServer late = PgfleetServer.start(TestServers.settings(database).withRollouts(TestServers
+                .settings(database).rollouts().withLease(Duration.ofSeconds(120)).withTick(Duration.ofSeconds(60))
+                .withInstance("late")), behind);
+             PgfleetServer onTime = start("on-time")) {
+            RolloutFleet viaLate = new RolloutFleet(late.port(), ApiClient.asAdmin(late.port()));
+            RolloutFleet viaOnTime = new RolloutFleet(onTime.port(), ApiClient.asAdmin(onTime.port()));
+            viaLate.group("skew", "{\"suite\":\"skew\"}");
+            RolloutFleet.Member canary = viaLate.seen("skew-canary", "{\"suite\":\"skew\",\"canary\":\"true\"}");
+            List<RolloutFleet.Member> rest = List.of(viaLate.seen("skew-a", "{\"suite\":\"skew\"}"));
+
+            long id = viaLate.start("group/skew", "[collector]\npush_interval = 20\n", WAVES, 0, 300);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!leaseHolder().equals("on-time")) {
+                assertTrue(System.nanoTime() < deadline, "the instance on time takes the lease");
+                Thread.sleep(50); // polling interval of a condition with a deadline
+            }
+            Thread.sleep(1_000); // ten of its ticks: a wave it took for late would have been rolled back by now
+            JsonObject waiting = viaOnTime.rollout(id);
+            assertEquals("running", waiting.getString("state"), "the canary has 300 s to apply: " + waiting);
+            assertEquals(1, waiting.getInt("current_wave"));
+
+            canary.applied();
+            viaOnTime.awaitWave(id, 2);
+            rest.forEach(RolloutFleet.Member::applied);
+            assertEquals("on-time", viaOnTime.awaitState(id, "completed").getString("driver"));
         }
     }
 

@@ -118,6 +118,7 @@ public final class UseCaseFactory {
         private SecuritySettings settings = SecuritySettings.defaults();
         private RetentionSettings retention = RetentionSettings.defaults();
         private Clock clock = Clock.systemUTC();
+        private Clock hostClock;
         // Optional: without it, layer publishes still log where their time went.
         private io.pgfleet.application.port.out.RecordLayerChangeTimingPort layerTimings = t -> { };
 
@@ -365,6 +366,19 @@ public final class UseCaseFactory {
         }
 
         /**
+         * The host's own clock, where {@link #clock} follows another (the database's): retention
+         * measures ages from the earlier of the host's clock and the database's, so that neither
+         * clock jumping ahead deletes what is not yet due.
+         *
+         * @param value this host's clock ({@link #clock} when not given)
+         * @return this builder
+         */
+        public Builder hostClock(Clock value) {
+            this.hostClock = Objects.requireNonNull(value, "hostClock");
+            return this;
+        }
+
+        /**
          * Wires every use case.
          *
          * @return the use cases by context
@@ -422,7 +436,7 @@ public final class UseCaseFactory {
                     new SampleRateLimiter(sampleRate));
             return new UseCases(config, collectors, access, new FleetUseCases(fleet, fleet, fleet),
                     new OperationsUseCases(new AuditTrailService(loadAudit), new CachedHealth(database, System::nanoTime),
-                            new RetentionService(purge, samplePartitions, retention, clock),
+                            new RetentionService(purge, samplePartitions, retention, hostClock == null ? clock : hostClock),
                             new WarmUpService(validator, composer)),
                     new LayerUseCases(layers, layers, layers, layers, layers, getConfig, layers, layers),
                     rollouts(composer, announced));

@@ -261,6 +261,17 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
     }
 
     /**
+     * The database's clock as this instance reads it, for the times instances compare with one
+     * another's (a rollout's waves, agents' reports).
+     *
+     * @param local this host's clock
+     * @return a clock that follows the database's
+     */
+    public DatabaseClock clock(java.time.Clock local) {
+        return new DatabaseClock(db, local);
+    }
+
+    /**
      * Publish announcements from every instance.
      *
      * @return the feed
