@@ -41,6 +41,12 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
      */
     static final Duration HEALTH_CHECK_TIMEOUT = Duration.ofSeconds(3);
 
+    /**
+     * How much longer than the statement timeout a pooled connection waits for an answer before it
+     * is given up: the database's own cancellation, which keeps the connection, comes first.
+     */
+    static final Duration CANCEL_GRACE = Duration.ofSeconds(2);
+
     private static final java.util.concurrent.atomic.AtomicInteger POOLS = new java.util.concurrent.atomic.AtomicInteger();
 
     private final String poolName;
@@ -91,11 +97,19 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
         // Fail a request quickly when the database is away instead of holding it for 30 s.
         cfg.put("connection.connectionTimeout", "5000");
         cfg.put("connection.initializationFailTimeout", "-1");
-        // A database that hangs (frozen, or its network path lost without a reset) would otherwise hold
-        // a request, and its connection, without limit: the driver gives the connection up when an
-        // answer takes longer (an I/O error, SQLSTATE 08006: 503, the transaction rolled back). The
-        // schema migration at start runs on connections of its own, bounded otherwise (see migrate).
-        cfg.put("connection.dataSource.socketTimeout", Long.toString(settings.statementTimeout().toSeconds()));
+        // A statement that runs, or waits for a lock held elsewhere (an operator's open transaction in
+        // psql), longer than the statement timeout is cancelled by PostgreSQL itself (SQLSTATE 57014:
+        // 503, the transaction rolled back, the connection kept). Given up by the driver alone, it would
+        // go on in the database: one backend per request left waiting for that lock, each holding a
+        // connection slot and the locks its transaction took, for as long as the lock is held.
+        cfg.put("connection.connectionInitSql", "SET statement_timeout = " + settings.statementTimeout().toMillis());
+        // A database that hangs (frozen, or its network path lost without a reset) cancels nothing, and
+        // would otherwise hold a request, and its connection, without limit: the driver gives the
+        // connection up when an answer takes longer still (an I/O error, SQLSTATE 08006: 503, the
+        // transaction rolled back). The schema migration at start runs on connections of its own,
+        // bounded otherwise (see migrate).
+        cfg.put("connection.dataSource.socketTimeout",
+                Long.toString(settings.statementTimeout().plus(CANCEL_GRACE).toSeconds()));
         Config config = Config.just(ConfigSources.create(cfg));
         return new PostgresStorage(DbClient.create(config), settings, poolName);
     }

@@ -16,7 +16,8 @@ import java.util.Optional;
  *       answers (every connection was in use), as opposed to a pool that could not connect;</li>
  *   <li>unavailable (try again later): no connection (class {@code 08}, also a connection given up
  *       because the database did not answer within the statement timeout), the server shutting down or
- *       not accepting connections ({@code 57P01}–{@code 57P05}), out of resources ({@code 53}),
+ *       not accepting connections ({@code 57P01}–{@code 57P05}), a statement cancelled
+ *       ({@code 57014}: the statement timeout, or an operator), out of resources ({@code 53}),
  *       a transaction to retry ({@code 40}: serialisation failure, deadlock), a pool that gave no
  *       connection in time because it could not connect, or a failure with no SQLSTATE at all;</li>
  *   <li>rejected (the request is wrong and will stay wrong): data exceptions ({@code 22}, e.g. a NUL
@@ -26,6 +27,12 @@ import java.util.Optional;
  * </ul>
  */
 final class StorageErrors {
+
+    /**
+     * A statement cancelled: by the statement timeout (it ran, or waited for a lock held elsewhere,
+     * too long) or by an operator ({@code pg_cancel_backend}). Nothing of it was done; another try may succeed.
+     */
+    static final String QUERY_CANCELED = "57014";
 
     private StorageErrors() {
     }
@@ -43,7 +50,8 @@ final class StorageErrors {
             return new StorageUnavailableException(message, failure);
         }
         String sqlClass = state.substring(0, 2);
-        if (sqlClass.equals("08") || sqlClass.equals("53") || sqlClass.equals("40") || state.startsWith("57P")) {
+        if (sqlClass.equals("08") || sqlClass.equals("53") || sqlClass.equals("40") || state.startsWith("57P")
+                || state.equals(QUERY_CANCELED)) {
             return new StorageUnavailableException(message, failure);
         }
         if (sqlClass.equals("22") || sqlClass.equals("23")) {

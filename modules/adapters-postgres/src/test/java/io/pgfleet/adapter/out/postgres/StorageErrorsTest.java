@@ -82,6 +82,8 @@ class StorageErrorsTest {
         assertInstanceOf(StorageUnavailableException.class, classify(new SQLException("too many clients", "53300")));
         assertInstanceOf(StorageUnavailableException.class, classify(new SQLException("could not serialize", "40001")));
         assertInstanceOf(StorageUnavailableException.class,
+                classify(new SQLException("canceling statement due to statement timeout", "57014")));
+        assertInstanceOf(StorageUnavailableException.class,
                 classify(new SQLTransientConnectionException("pgfleet - Connection is not available, request timed out")));
         assertInstanceOf(StorageUnavailableException.class,
                 StorageErrors.classify("testing", new DbClientException("no SQL cause at all")));
