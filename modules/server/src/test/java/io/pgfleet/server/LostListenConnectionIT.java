@@ -21,10 +21,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * An instance whose {@code LISTEN} connection is lost and cannot come back at once (the database
- * refuses new connections: its connection limit reached, {@code ALLOW_CONNECTIONS false}) while its
- * pool still works: it hears of no other instance's publish, so it must not answer from what it
- * remembered.
+ * Instances whose {@code LISTEN} connections are lost: one that cannot make it again at once (the
+ * database refuses new connections: its connection limit reached, {@code ALLOW_CONNECTIONS false})
+ * while its pool still works hears of no other instance's publish, so it must not answer from what
+ * it remembered; every backend terminated at once ({@code pg_terminate_backend}) costs at most a
+ * {@code 503} and no watcher on either instance misses what is published right after.
  */
 class LostListenConnectionIT {
 
@@ -73,6 +74,40 @@ class LostListenConnectionIT {
             assertEquals(201, onA.putToml("/api/v1/config/cut-off", aDocument().pushInterval(4).toml()).statusCode());
             HttpResponse<String> woken = heldAgain.get(10, TimeUnit.SECONDS);
             assertEquals("4", version(woken), "listening again, B's watches wake on A's publishes");
+        }
+    }
+
+    @Test
+    void everyBackendTerminatedWhileTwoInstancesServeLosesNoPublishForTheWatchersOfEither() throws Exception {
+        TestDatabase db = TestPostgres.newDatabase();
+        ServerSettings s = TestServers.settings(db);
+        try (PgfleetServer a = PgfleetServer.start(s); PgfleetServer b = PgfleetServer.start(s);
+             Connection control = db.connect(); Statement sql = control.createStatement()) {
+            ApiClient onA = ApiClient.asAdmin(a.port());
+            ApiClient onB = ApiClient.asAdmin(b.port());
+            onA.createCollector("cut-off");
+            assertEquals(201, onA.putToml("/api/v1/config/cut-off", aDocument().pushInterval(1).toml()).statusCode());
+            HttpClient http = HttpClient.newHttpClient();
+            CompletableFuture<HttpResponse<String>> onBoth = watch(http, b.port(), onB.token(), 1, 30);
+            CompletableFuture<HttpResponse<String>> onAToo = watch(http, a.port(), onA.token(), 1, 30);
+            Thread.sleep(300); // the watches reach their servers; the answers do not depend on it
+
+            try (ResultSet r = sql.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    + " WHERE datname = current_database() AND pid <> pg_backend_pid()")) {
+                r.next();
+                assertTrue(r.getInt(1) >= 4, "both pools and both LISTEN connections");
+            }
+            // Published through B: A's watcher hears of it only through A's LISTEN connection, made again.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            int status;
+            do {
+                status = onB.putToml("/api/v1/config/cut-off", aDocument().pushInterval(2).toml()).statusCode();
+                assertTrue(status == 201 || status == 503, "a lost connection is 503 at worst, got " + status);
+            } while (status != 201 && System.nanoTime() < deadline);
+            assertEquals(201, status);
+            assertEquals("2", version(onBoth.get(20, TimeUnit.SECONDS)));
+            assertEquals("2", version(onAToo.get(20, TimeUnit.SECONDS)), "A's watcher learns of B's publish");
+            assertEquals("2", version(onA.get("/api/v1/config/cut-off")));
         }
     }
 
