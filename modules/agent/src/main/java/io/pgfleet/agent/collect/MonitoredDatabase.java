@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -71,6 +73,25 @@ final class MonitoredDatabase implements AutoCloseable {
         T run(Connection c) throws SQLException;
     }
 
+    /**
+     * The longest one of the agent's statements may run in the monitored database: just under the
+     * driver's socket timeout (30 s), so a statement allowed as long as before (a
+     * {@code pg_database_size} of many large databases on a slow disk) still is. A statement the
+     * driver abandons at its socket timeout is not ended by that: its backend goes on (waiting for a
+     * lock until the lock is released), so every run would leave one more session behind, each
+     * taking one of the database's connection slots. A timeout the database keeps ends the
+     * statement there first, and the agent's connection is then closed as after any failed run.
+     */
+    static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(25);
+
+    /**
+     * The longest one of them waits for a lock. The agent only reads statistics: it waits for a lock
+     * only behind DDL in a long transaction (an {@code ALTER EXTENSION pg_stat_statements UPDATE}
+     * not committed yet), and then gives up after 2 s and tries again at the next run, rather than
+     * hold every other collector (they share one lane) for as long as the statement timeout.
+     */
+    static final Duration LOCK_TIMEOUT = Duration.ofSeconds(2);
+
     static Connection connect(EffectiveConfig.PostgresTarget t) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", t.user());
@@ -82,7 +103,16 @@ final class MonitoredDatabase implements AutoCloseable {
         // The JDBC driver speaks TCP only: a socket directory means "this host".
         String host = t.host().startsWith("/") ? "localhost" : t.host();
         Connection c = DriverManager.getConnection(url(host, t.port(), t.databases().get(0)), p);
-        c.setReadOnly(true);
+        try (Statement s = c.createStatement()) {
+            // Set once the session is open rather than as a startup option, which a pooler in front
+            // of the database (PgBouncer) may refuse; over whatever the role or the database sets.
+            s.execute("SET statement_timeout = " + STATEMENT_TIMEOUT.toMillis() + "; SET lock_timeout = "
+                    + LOCK_TIMEOUT.toMillis());
+            c.setReadOnly(true);
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
         return c;
     }
 

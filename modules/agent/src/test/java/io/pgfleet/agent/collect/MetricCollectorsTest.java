@@ -1,0 +1,82 @@
+package io.pgfleet.agent.collect;
+
+import io.pgfleet.domain.schema.CollectorKind;
+import io.pgfleet.domain.schema.EffectiveConfig;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The collectors against a real PostgreSQL that keeps them waiting. */
+class MetricCollectorsTest {
+
+    private static EmbeddedPostgres pg;
+
+    @BeforeAll
+    static void start() throws Exception {
+        pg = EmbeddedPostgres.builder().start();
+        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            // The embedded binaries ship the extension; creating it needs no preloading.
+            s.execute("CREATE EXTENSION pg_stat_statements");
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        pg.close();
+    }
+
+    /** The agent's sessions that wait for a lock, as the database sees them. */
+    private static int agentSessionsWaitingForALock(Statement s) throws SQLException {
+        try (ResultSet r = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgfleet-agent'"
+                + " AND wait_event_type = 'Lock'")) {
+            r.next();
+            return r.getInt(1);
+        }
+    }
+
+    /**
+     * A migration that holds the extension's view in a long transaction ({@code ALTER EXTENSION
+     * pg_stat_statements UPDATE}, a {@code DROP} not committed yet): the agent's query waits for that
+     * lock. It must give up in the database, not only in the driver: a query the driver abandons
+     * after its socket timeout goes on waiting in its backend, so every run would leave one more
+     * session behind until the lock is released (the database's connection slots, one a run), and
+     * hold every other collector for those 30 s.
+     */
+    @Test
+    void aQueryThatWaitsForALockGivesUpInTheDatabaseWithinSecondsAndLeavesNoSessionBehind() throws Exception {
+        EffectiveConfig config = EffectiveConfig.defaults();
+        try (MetricCollectors collectors = new MetricCollectors();
+             Connection migration = pg.getPostgresDatabase().getConnection(); Statement s = migration.createStatement()) {
+            collectors.retarget(new EffectiveConfig.PostgresTarget("localhost", pg.getPort(), "postgres", "", "",
+                    List.of("postgres"), "disable"));
+            migration.setAutoCommit(false);
+            s.execute("LOCK TABLE pg_stat_statements IN ACCESS EXCLUSIVE MODE");
+            for (int run = 1; run <= 2; run++) {
+                long started = System.nanoTime();
+                SQLException e = assertThrows(SQLException.class,
+                        () -> collectors.collect(CollectorKind.PG_STAT_STATEMENTS, config));
+                Duration took = Duration.ofNanos(System.nanoTime() - started);
+                assertTrue(took.compareTo(MonitoredDatabase.LOCK_TIMEOUT.plusSeconds(5)) < 0,
+                        "run " + run + " held the collectors for " + took);
+                assertTrue(String.valueOf(e.getMessage()).contains("lock timeout"), e.toString());
+                assertEquals(0, agentSessionsWaitingForALock(s), "run " + run + " left a session waiting in the database");
+            }
+            // The other collectors are served meanwhile.
+            assertFalse(collectors.collect(CollectorKind.PG_CONNECTIONS, config).isEmpty());
+            migration.rollback();
+        }
+    }
+}
