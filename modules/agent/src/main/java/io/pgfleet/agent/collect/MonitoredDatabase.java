@@ -49,15 +49,39 @@ final class MonitoredDatabase implements AutoCloseable {
         if (target == null) {
             throw new SQLException("no database configured");
         }
-        if (connection == null || connection.isClosed()) {
+        boolean reused = connection != null && !connection.isClosed();
+        if (!reused) {
             connection = connect(target);
         }
         try {
             return work.run(connection);
         } catch (SQLException e) {
             close();
+            if (!reused || !lost(e)) {
+                throw e;
+            }
+        }
+        // The connection kept from an earlier run was ended meanwhile (the database restarted, a
+        // failover, pg_terminate_backend): that says nothing about the database now. Once more on a
+        // new one, so a routine restart costs no run of each collector, nor a collection error.
+        connection = connect(target);
+        try {
+            return work.run(connection);
+        } catch (SQLException e) {
+            close();
             throw e;
         }
+    }
+
+    /**
+     * Whether a failure says that the connection was lost rather than that the statement failed:
+     * SQLSTATE class 08 (connection exception, the driver's I/O errors included) or 57P01–57P05
+     * (the backend was ended: terminated, the server shut down or crashed, its database dropped, an
+     * {@code idle_session_timeout} shorter than the collector's interval).
+     */
+    static boolean lost(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("08") || state.startsWith("57P0"));
     }
 
     /** Queries against the monitored database. */

@@ -38,6 +38,13 @@ class MetricCollectorsTest {
         pg.close();
     }
 
+    private static int agentSessions(Statement s) throws SQLException {
+        try (ResultSet r = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgfleet-agent'")) {
+            r.next();
+            return r.getInt(1);
+        }
+    }
+
     /** The agent's sessions that wait for a lock, as the database sees them. */
     private static int agentSessionsWaitingForALock(Statement s) throws SQLException {
         try (ResultSet r = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgfleet-agent'"
@@ -77,6 +84,39 @@ class MetricCollectorsTest {
             // The other collectors are served meanwhile.
             assertFalse(collectors.collect(CollectorKind.PG_CONNECTIONS, config).isEmpty());
             migration.rollback();
+        }
+    }
+
+    /**
+     * The database restarted, failed over, or ended the agent's session ({@code pg_terminate_backend},
+     * an {@code idle_session_timeout} shorter than the interval) between two runs: the connection the
+     * agent kept is gone, which says nothing about the database now. The run is not lost for it.
+     */
+    @Test
+    void aKeptConnectionThatTheDatabaseEndedBetweenRunsCostsNoRun() throws Exception {
+        EffectiveConfig config = EffectiveConfig.defaults();
+        try (MetricCollectors collectors = new MetricCollectors();
+             Connection admin = pg.getPostgresDatabase().getConnection(); Statement s = admin.createStatement()) {
+            collectors.retarget(new EffectiveConfig.PostgresTarget("localhost", pg.getPort(), "postgres", "", "",
+                    List.of("postgres"), "disable"));
+            assertFalse(collectors.collect(CollectorKind.PG_STATS, config).isEmpty());
+            for (int run = 1; run <= 2; run++) {
+                try (ResultSet r = s.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        + " WHERE application_name = 'pgfleet-agent'")) {
+                    r.next();
+                    assertEquals(1, r.getInt(1), "the agent keeps one connection");
+                }
+                while (agentSessions(s) > 0) {
+                    Thread.sleep(20);
+                }
+                assertFalse(collectors.collect(CollectorKind.PG_STATS, config).isEmpty(), "run " + run);
+            }
+        }
+        // A database that is not there is still a failed run, not one tried twice over.
+        try (MetricCollectors collectors = new MetricCollectors()) {
+            collectors.retarget(new EffectiveConfig.PostgresTarget("localhost", 1, "postgres", "", "",
+                    List.of("postgres"), "disable"));
+            assertThrows(SQLException.class, () -> collectors.collect(CollectorKind.PG_STATS, config));
         }
     }
 }
