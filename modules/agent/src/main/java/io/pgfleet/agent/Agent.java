@@ -24,6 +24,8 @@ public final class Agent implements AutoCloseable {
     private final ThreadScheduler scheduler = new ThreadScheduler();
     private final AgentCore core;
     private final AgentState state;
+    /** This process's hold on the state directory (empty when it cannot be written). */
+    private final Optional<StateDirectoryLock> lock;
     /** The next look at whether the identity is still on disk. */
     private volatile io.pgfleet.agent.core.Scheduler.Task identityCheck = () -> { };
     /**
@@ -43,45 +45,53 @@ public final class Agent implements AutoCloseable {
         this.out = out;
         AgentState state = new AgentState(settings.stateDir(), this::log);
         this.state = state;
-        state.tightenIdentity().ifPresent(this::log);
-        Optional<AgentState.Identity> identity = state.identity();
-        if (identity.isEmpty() && state.unwritable().isPresent()) {
-            // An identity it cannot keep would make this host a new collector at every start (and
-            // leave the last one without an agent): that cannot work, unlike a registered agent,
-            // which runs on without the directory (below).
-            throw new IllegalStateException("the state directory " + settings.stateDir() + " cannot be written ("
-                    + state.unwritable().get() + "), and this agent is not registered yet: it could not keep the"
-                    + " identity it registers, and would register this host as a new collector at every start. Make the"
-                    + " directory writable by the agent's user (chattr -i, chown, a read-write mount), or set state_dir"
-                    + " in the agent's local file to one it can write");
+        // Before anything is read or written there: a second agent on the directory stops here.
+        this.lock = StateDirectoryLock.take(settings.stateDir());
+        try {
+            state.tightenIdentity().ifPresent(this::log);
+            Optional<AgentState.Identity> identity = state.identity();
+            if (identity.isEmpty() && state.unwritable().isPresent()) {
+                // An identity it cannot keep would make this host a new collector at every start (and
+                // leave the last one without an agent): that cannot work, unlike a registered agent,
+                // which runs on without the directory (below).
+                throw new IllegalStateException("the state directory " + settings.stateDir() + " cannot be written ("
+                        + state.unwritable().get() + "), and this agent is not registered yet: it could not keep the"
+                        + " identity it registers, and would register this host as a new collector at every start. Make the"
+                        + " directory writable by the agent's user (chattr -i, chown, a read-write mount), or set state_dir"
+                        + " in the agent's local file to one it can write");
+            }
+            state.warning().ifPresent(this::log);
+            ServerClient client = new ServerClient(settings.serverUrl(), settings.caFile(), settings.certFile(),
+                    settings.keyFile(), identity.map(AgentState.Identity::collectorId).orElse(""),
+                    identity.map(AgentState.Identity::refreshToken).orElse(""),
+                    (id, refresh) -> state.saveIdentity(new AgentState.Identity(id, refresh)), state, this::log);
+            HostEnvironment host = new HostEnvironment(settings);
+            TomlDocumentParser parser = new TomlDocumentParser();
+            // Started first: a port that is taken stops the agent before it registers or collects anything.
+            SelfMetrics self = SelfMetrics.NONE;
+            Optional<AutoCloseable> endpoint = Optional.empty();
+            Optional<Integer> port = Optional.empty();
+            Consumer<AgentCore> bind = c -> { };
+            if (settings.metrics().enabled()) {
+                LocalMetrics m = LocalMetrics.start(settings.metrics());
+                self = m;
+                endpoint = Optional.of(m);
+                port = Optional.of(m.port());
+                bind = m::bind;
+            }
+            this.metrics = endpoint;
+            this.metricsPort = port;
+            this.core = new AgentCore(
+                    new AgentCore.Settings(settings.name(), LocalSettings.hostname(), settings.labels(),
+                            settings.allowLists(), settings.bufferSamples()),
+                    new AgentCore.Ports(client, client, client, client, host, new MetricCollectors(), host, state,
+                            parser::parse, scheduler, RandomGenerator.getDefault(), this::log, self, state));
+            bind.accept(core);
+        } catch (RuntimeException | Error e) {
+            // An agent that does not start lets the next one have the directory.
+            lock.ifPresent(StateDirectoryLock::close);
+            throw e;
         }
-        state.warning().ifPresent(this::log);
-        ServerClient client = new ServerClient(settings.serverUrl(), settings.caFile(), settings.certFile(),
-                settings.keyFile(), identity.map(AgentState.Identity::collectorId).orElse(""),
-                identity.map(AgentState.Identity::refreshToken).orElse(""),
-                (id, refresh) -> state.saveIdentity(new AgentState.Identity(id, refresh)), state, this::log);
-        HostEnvironment host = new HostEnvironment(settings);
-        TomlDocumentParser parser = new TomlDocumentParser();
-        // Started first: a port that is taken stops the agent before it registers or collects anything.
-        SelfMetrics self = SelfMetrics.NONE;
-        Optional<AutoCloseable> endpoint = Optional.empty();
-        Optional<Integer> port = Optional.empty();
-        Consumer<AgentCore> bind = c -> { };
-        if (settings.metrics().enabled()) {
-            LocalMetrics m = LocalMetrics.start(settings.metrics());
-            self = m;
-            endpoint = Optional.of(m);
-            port = Optional.of(m.port());
-            bind = m::bind;
-        }
-        this.metrics = endpoint;
-        this.metricsPort = port;
-        this.core = new AgentCore(
-                new AgentCore.Settings(settings.name(), LocalSettings.hostname(), settings.labels(),
-                        settings.allowLists(), settings.bufferSamples()),
-                new AgentCore.Ports(client, client, client, client, host, new MetricCollectors(), host, state,
-                        parser::parse, scheduler, RandomGenerator.getDefault(), this::log, self, state));
-        bind.accept(core);
         log("pid " + ProcessHandle.current().pid() + ", server " + settings.serverUrl()
                 + metricsPort.map(p -> ", metrics at http://" + hostForUrl(settings.metrics().host()) + ":" + p + "/metrics")
                         .orElse(""));
@@ -160,6 +170,8 @@ public final class Agent implements AutoCloseable {
         // what the restart will do.
         state.keepIdentity(true);
         scheduler.close();
+        // Last: nothing is written into the directory after this.
+        lock.ifPresent(StateDirectoryLock::close);
         for (AutoCloseable m : metrics.stream().toList()) {
             try {
                 m.close();

@@ -613,6 +613,42 @@ class AgentResilienceIT {
         }
     }
 
+    /**
+     * The service runs and an operator starts the same command by hand to watch its output (or a
+     * container is started again while the old one still runs): two agents on one state directory
+     * are one collector with one refresh token, which the server takes for a stolen token at the next
+     * refresh and answers by revoking the collector, both agents locked out. The second one refuses to
+     * start, naming the first; the first keeps its identity through refreshes; and an agent that ended
+     * without stopping ({@code kill -9}) keeps no later one from starting.
+     */
+    @Test
+    void aSecondAgentOnTheSameStateDirectoryRefusesToStartAndTheFirstKeepsItsIdentity() throws Exception {
+        server = PgfleetServer.start(shortLivedTokens());
+        Path agentDir = dir.resolve("agent");
+        String id;
+        try (AgentProcess first = AgentProcess.start(agentDir, server.port())) {
+            id = startAgentWithConfig(first, () -> ApiClient.asAdmin(server.port()));
+            try (AgentProcess second = AgentProcess.start(agentDir, server.port())) {
+                second.await("another agent \\(pid " + first.pid() + "\\) runs with the state directory .*state: two"
+                        + " agents there would be one collector", SOON);
+                await(() -> !second.alive());
+                assertEquals(0, second.count("starting, collector"), second.output());
+            }
+            // Past the first agent's next token refreshes: still this collector's agent, still delivering.
+            Instant later = Instant.now().plus(TOKEN_TTL).plus(TOKEN_SKEW).plusSeconds(5);
+            await(() -> !times(id, later, Instant.now()).isEmpty(), Duration.ofSeconds(90));
+            assertEquals(0, first.count("refuses this agent's identity"), first.output());
+            // Ended without stopping: the kernel lets go of its lock, the file it wrote stays.
+            ProcessHandle.of(first.pid()).orElseThrow().destroyForcibly();
+            await(() -> !first.alive());
+        }
+        try (AgentProcess again = AgentProcess.start(agentDir, server.port())) {
+            again.await("starting, collector " + id, SOON);
+            again.await("applied configuration version 1 ", SOON);
+            assertEquals(0, again.count("another agent"), again.output());
+        }
+    }
+
     @Test
     void aRegisteredAgentWithADamagedLastKnownGoodCollectsWhileTheServerIsAwayAndSaysWhy() throws Exception {
         Path agentDir = dir.resolve("agent");
