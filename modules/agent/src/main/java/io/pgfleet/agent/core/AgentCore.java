@@ -1175,7 +1175,9 @@ public final class AgentCore {
             return;
         }
         Instant now = p.scheduler().now();
-        if (!stopping && spooled && Duration.between(spooledAt, now).compareTo(SPOOL_EVERY) < 0) {
+        // A wall clock behind the last write (stepped back since) makes it due: otherwise nothing
+        // would be written until the clock caught up with it, and a crash meanwhile would lose it all.
+        if (!stopping && spooled && !now.isBefore(spooledAt) && Duration.between(spooledAt, now).compareTo(SPOOL_EVERY) < 0) {
             return;
         }
         // Copied only when written: a failed push every few seconds does not copy the whole buffer.

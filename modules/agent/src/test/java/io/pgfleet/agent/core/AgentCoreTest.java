@@ -358,6 +358,39 @@ class AgentCoreTest {
         assertTrue(missing.stream().allMatch(n -> n >= produced - 310), "only the newest are missing: " + missing);
     }
 
+    /**
+     * The wall clock stepped back during an outage (NTP correcting a clock that ran ahead, a VM
+     * resumed from an old snapshot): the samples are still written to disk about once a minute, not
+     * only once the clock has caught up with the last write, an hour later.
+     */
+    @Test
+    void aWallClockSteppedBackDuringAnOutageDoesNotStopKeepingSamplesOnDisk() {
+        f.with().published(1, SYSSTAT_EVERY_2S).samplesPerRun(10).buffer(20_000).start();
+        f.scheduler.runFor(Duration.ofMinutes(2));
+        f.serverAway = true;
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        assertEquals(1, f.spoolWrites, "kept on disk at the first failure");
+        f.scheduler.stepWallClock(Duration.ofHours(-1));
+        f.scheduler.runFor(Duration.ofMinutes(10));
+        long produced = f.sampleSeq;
+        assertTrue(f.spoolWrites >= 10, "about once a minute after the step too: " + f.spoolWrites);
+
+        // kill -9, and a new process on the same state directory.
+        Fakes restarted = new Fakes();
+        restarted.spooled = f.spooled;
+        restarted.with().published(1, SYSSTAT_EVERY_2S).samplesPerRun(0).buffer(20_000).start();
+        restarted.scheduler.runFor(Duration.ofMinutes(2));
+        java.util.Set<Long> stored = java.util.stream.Stream.concat(f.storedSamples().stream(),
+                        restarted.storedSamples().stream())
+                .filter(x -> !x.name().equals(AgentCore.DROPPED_METRIC))
+                .map(x -> Long.parseLong(x.labels().get("n"))).collect(java.util.stream.Collectors.toSet());
+        long missing = java.util.stream.LongStream.range(0, produced).filter(n -> !stored.contains(n)).count();
+        // 10 samples every 2 s: the minute since the last write and the push back-off before the next
+        // write (at most 25 s here) are 425; the 10 minutes since the step would be 3,000.
+        assertTrue(missing <= 425, "at most the last minute and a back-off are lost, not the samples since the step: "
+                + missing);
+    }
+
     @Test
     void aStateDirectoryThatCannotKeepSamplesLeavesThemInMemoryAndSaysSo() {
         AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).samplesPerRun(10).stateReadOnly().start();
