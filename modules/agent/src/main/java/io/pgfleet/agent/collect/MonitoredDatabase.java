@@ -119,14 +119,26 @@ final class MonitoredDatabase implements AutoCloseable {
     static Connection connect(EffectiveConfig.PostgresTarget t) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", t.user());
-        password(t).ifPresent(pw -> p.setProperty("password", pw));
+        Password password = password(t);
+        password.value().ifPresent(pw -> p.setProperty("password", pw));
         p.setProperty("sslmode", t.sslmode());
         p.setProperty("ApplicationName", "pgfleet-agent");
         p.setProperty("connectTimeout", "5");
         p.setProperty("socketTimeout", "30");
         // The JDBC driver speaks TCP only: a socket directory means "this host".
         String host = t.host().startsWith("/") ? "localhost" : t.host();
-        Connection c = DriverManager.getConnection(url(host, t.port(), t.databases().get(0)), p);
+        Connection c;
+        try {
+            c = DriverManager.getConnection(url(host, t.port(), t.databases().get(0)), p);
+        } catch (SQLException e) {
+            if (password.unreadable().isEmpty()) {
+                throw e;
+            }
+            // The driver's words alone ("no password was provided", "password authentication failed")
+            // send the operator to the database's settings, when the file is what changed.
+            throw new SQLException(e.getMessage() + " (no password was sent: " + password.unreadable().get() + ")",
+                    e.getSQLState(), e);
+        }
         try (Statement s = c.createStatement()) {
             // Set once the session is open rather than as a startup option, which a pooler in front
             // of the database (PgBouncer) may refuse; over whatever the role or the database sets.
@@ -153,18 +165,38 @@ final class MonitoredDatabase implements AutoCloseable {
         return "jdbc:postgresql://" + h + ":" + port + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8);
     }
 
-    private static Optional<String> password(EffectiveConfig.PostgresTarget t) {
+    /**
+     * The password to send, if any, and why none is sent when the configured file could not be read.
+     *
+     * @param value      the password
+     * @param unreadable why {@code postgres.password_file} could not be read, when it could not
+     */
+    private record Password(Optional<String> value, Optional<String> unreadable) {
+    }
+
+    /**
+     * Read at every connection, so a password rotated in its file is used at the next one. The file
+     * was there when the version was applied; it may be gone or unreadable since (a secret rotated by
+     * replacing the file, its mode changed by configuration management).
+     */
+    private static Password password(EffectiveConfig.PostgresTarget t) {
         if (!t.passwordFile().isEmpty()) {
             try {
-                return Optional.of(Files.readString(Path.of(t.passwordFile())).strip());
+                return new Password(Optional.of(Files.readString(Path.of(t.passwordFile())).strip()), Optional.empty());
             } catch (IOException e) {
-                return Optional.empty();
+                String why = switch (e) {
+                    case java.nio.file.NoSuchFileException n -> "it does not exist";
+                    case java.nio.file.AccessDeniedException a -> "permission denied";
+                    default -> e.toString();
+                };
+                return new Password(Optional.empty(), Optional.of("postgres.password_file " + t.passwordFile()
+                        + " cannot be read on this host: " + why));
             }
         }
         if (!t.passwordEnv().isEmpty()) {
-            return Optional.ofNullable(System.getenv(t.passwordEnv()));
+            return new Password(Optional.ofNullable(System.getenv(t.passwordEnv())), Optional.empty());
         }
-        return Optional.empty();
+        return new Password(Optional.empty(), Optional.empty());
     }
 
     @Override

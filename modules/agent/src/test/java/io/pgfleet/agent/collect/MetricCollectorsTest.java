@@ -119,4 +119,44 @@ class MetricCollectorsTest {
             assertThrows(SQLException.class, () -> collectors.collect(CollectorKind.PG_STATS, config));
         }
     }
+
+    /**
+     * The password file was there when the version was applied, and is gone or unreadable since (a
+     * secret rotated by replacing the file, its mode changed by configuration management). The
+     * driver alone would say that no password was provided, which sends the operator to the
+     * database; the failure names the file.
+     */
+    @Test
+    void aPasswordFileThatCannotBeReadAnyMoreIsNamedWhenTheDatabaseRefusesTheConnection(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path secrets) throws Exception {
+        EffectiveConfig config = EffectiveConfig.defaults();
+        java.nio.file.Path file = secrets.resolve("pg-password");
+        java.nio.file.Files.writeString(file, "secret-1\n");
+        try (Connection admin = pg.getPostgresDatabase().getConnection(); Statement s = admin.createStatement()) {
+            s.execute("CREATE ROLE agent_pw LOGIN PASSWORD 'secret-1'");
+            String hba;
+            try (ResultSet r = s.executeQuery("SHOW hba_file")) {
+                r.next();
+                hba = r.getString(1);
+            }
+            // Ahead of the embedded server's "trust": this role must give its password.
+            java.nio.file.Path hbaFile = java.nio.file.Path.of(hba);
+            java.nio.file.Files.writeString(hbaFile, "host all agent_pw 127.0.0.1/32 md5\nhost all agent_pw ::1/128 md5\n"
+                    + java.nio.file.Files.readString(hbaFile));
+            s.execute("SELECT pg_reload_conf()");
+            try (MetricCollectors collectors = new MetricCollectors()) {
+                collectors.retarget(new EffectiveConfig.PostgresTarget("localhost", pg.getPort(), "agent_pw",
+                        file.toString(), "", List.of("postgres"), "disable"));
+                assertFalse(collectors.collect(CollectorKind.PG_CONNECTIONS, config).isEmpty());
+                java.nio.file.Files.delete(file);
+                s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pgfleet-agent'");
+                while (agentSessions(s) > 0) {
+                    Thread.sleep(20);
+                }
+                SQLException e = assertThrows(SQLException.class, () -> collectors.collect(CollectorKind.PG_CONNECTIONS, config));
+                assertTrue(e.getMessage().contains("(no password was sent: postgres.password_file " + file
+                        + " cannot be read on this host: it does not exist)"), e.getMessage());
+            }
+        }
+    }
 }
