@@ -306,16 +306,31 @@ public final class MetricCollectors implements MetricSource {
         return out;
     }
 
-    private static List<Sample> diskUsage(List<String> paths, Instant now) throws IOException {
+    /**
+     * Each path on its own: one removed since the version was applied (a directory deleted, a
+     * mount point taken away) fails the run, naming it, but does not take the other paths' samples
+     * with it, which would leave the host's file systems unwatched for as long as it stays away.
+     */
+    private static List<Sample> diskUsage(List<String> paths, Instant now) throws PartlyCollected {
         List<Sample> out = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
         for (String path : paths) {
-            FileStore fs = Files.getFileStore(Path.of(path));
-            Map<String, String> l = Map.of("path", labelValue(path, Sample.MAX_LABEL_VALUE));
-            long total = fs.getTotalSpace();
-            long free = fs.getUsableSpace();
-            out.add(new Sample("node_filesystem_size_bytes", l, total, now));
-            out.add(new Sample("node_filesystem_free_bytes", l, free, now));
-            out.add(new Sample("node_filesystem_used_bytes", l, total - fs.getUnallocatedSpace(), now));
+            try {
+                FileStore fs = Files.getFileStore(Path.of(path));
+                Map<String, String> l = Map.of("path", labelValue(path, Sample.MAX_LABEL_VALUE));
+                long total = fs.getTotalSpace();
+                long free = fs.getUsableSpace();
+                long unallocated = fs.getUnallocatedSpace();
+                out.add(new Sample("node_filesystem_size_bytes", l, total, now));
+                out.add(new Sample("node_filesystem_free_bytes", l, free, now));
+                out.add(new Sample("node_filesystem_used_bytes", l, total - unallocated, now));
+            } catch (IOException e) {
+                failed.add(path + (e instanceof java.nio.file.NoSuchFileException ? " does not exist" : ": " + e));
+            }
+        }
+        if (!failed.isEmpty()) {
+            throw new PartlyCollected(out, "collectors.disk_usage.paths: " + String.join("; ", failed)
+                    + " (" + (paths.size() - failed.size()) + " of " + paths.size() + " paths collected)");
         }
         return out;
     }

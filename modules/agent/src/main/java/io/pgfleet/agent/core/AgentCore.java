@@ -982,25 +982,36 @@ public final class AgentCore {
         try {
             buffer.addAll(p.metrics().collect(kind, current));
             p.self().collected(kind, max0(Duration.between(started, p.scheduler().now())), true);
+        } catch (MetricSource.PartlyCollected e) {
+            // What was read is kept; the part that failed is counted and said, as a failed run is.
+            buffer.addAll(e.samples());
+            if (stopping) {
+                return;
+            }
+            collectionFailed(kind, started, e);
         } catch (Exception | OutOfMemoryError e) {
             if (stopping) {
                 // Interrupted by the stop: the database did not fail.
                 return;
             }
-            p.self().collected(kind, max0(Duration.between(started, p.scheduler().now())), false);
-            // Once a minute per collector: a database that is down must not flood the log.
-            Instant now = p.scheduler().now();
-            Instant last = lastErrorLog.get(kind);
-            if (last == null || !now.isBefore(last.plus(ERROR_LOG_EVERY)) || now.isBefore(last)) {
-                lastErrorLog.put(kind, now);
-                log(kind.key() + " could not collect: " + e.getMessage());
-            }
+            collectionFailed(kind, started, e);
         }
         synchronized (collectionLock) {
             if (running && c.generation == generation) {
                 Duration delay = untilNext(p.scheduler().now(), c);
                 scheduleRun(kind, c, delay);
             }
+        }
+    }
+
+    /** A failed run: counted, and logged once a minute per collector (a database that is down must not flood the log). */
+    private void collectionFailed(CollectorKind kind, Instant started, Throwable e) {
+        p.self().collected(kind, max0(Duration.between(started, p.scheduler().now())), false);
+        Instant now = p.scheduler().now();
+        Instant last = lastErrorLog.get(kind);
+        if (last == null || !now.isBefore(last.plus(ERROR_LOG_EVERY)) || now.isBefore(last)) {
+            lastErrorLog.put(kind, now);
+            log(kind.key() + " could not collect: " + e.getMessage());
         }
     }
 

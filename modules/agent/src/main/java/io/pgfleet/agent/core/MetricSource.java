@@ -26,9 +26,42 @@ public interface MetricSource extends AutoCloseable {
      * @param kind   which collector
      * @param config the configuration in force
      * @return the samples
-     * @throws Exception when the source cannot be read
+     * @throws PartlyCollected when only part of it could be read
+     * @throws Exception        when the source cannot be read
      */
     List<Sample> collect(CollectorKind kind, EffectiveConfig config) throws Exception;
+
+    /**
+     * A run that read part of what it should: one of a collector's paths could not be read (removed
+     * since the version was applied), the others could. The run counts as failed and is logged with
+     * this message, and the samples it did read are kept: a missing path must not take the others'
+     * samples with it.
+     */
+    final class PartlyCollected extends Exception {
+        private static final long serialVersionUID = 1L;
+        /** Never serialized: the agent keeps it in memory only. */
+        private final transient List<Sample> samples;
+
+        /**
+         * A partial run.
+         *
+         * @param samples what was read
+         * @param message what could not be read, and why
+         */
+        public PartlyCollected(List<Sample> samples, String message) {
+            super(message);
+            this.samples = List.copyOf(samples);
+        }
+
+        /**
+         * What was read.
+         *
+         * @return the samples
+         */
+        public List<Sample> samples() {
+            return samples;
+        }
+    }
 
     /**
      * Reads what the PostgreSQL a configuration points at offers ({@code server_version_num},

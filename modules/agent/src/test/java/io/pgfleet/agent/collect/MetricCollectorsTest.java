@@ -159,4 +159,29 @@ class MetricCollectorsTest {
             }
         }
     }
+
+    /**
+     * One of the watched paths is removed after the version was applied (a directory deleted, a mount
+     * point taken away): the run names it and fails, and the other paths are still measured.
+     */
+    @Test
+    void aDiskPathRemovedSinceTheVersionWasAppliedFailsTheRunButNotTheOtherPaths(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path root) throws Exception {
+        java.nio.file.Path data = java.nio.file.Files.createDirectory(root.resolve("data"));
+        java.nio.file.Path backup = java.nio.file.Files.createDirectory(root.resolve("backup"));
+        EffectiveConfig d = EffectiveConfig.defaults();
+        EffectiveConfig config = new EffectiveConfig(d.pullInterval(), d.pushInterval(), d.watch(), d.postgres(),
+                d.collectors(), List.of(data.toString(), backup.toString()), d.statementsTop());
+        try (MetricCollectors collectors = new MetricCollectors()) {
+            assertEquals(6, collectors.collect(CollectorKind.DISK_USAGE, config).size());
+            java.nio.file.Files.delete(backup);
+            io.pgfleet.agent.core.MetricSource.PartlyCollected e = assertThrows(
+                    io.pgfleet.agent.core.MetricSource.PartlyCollected.class,
+                    () -> collectors.collect(CollectorKind.DISK_USAGE, config));
+            assertEquals("collectors.disk_usage.paths: " + backup + " does not exist (1 of 2 paths collected)", e.getMessage());
+            assertEquals(List.of("node_filesystem_size_bytes", "node_filesystem_free_bytes", "node_filesystem_used_bytes"),
+                    e.samples().stream().map(io.pgfleet.domain.fleet.Sample::name).toList());
+            assertTrue(e.samples().stream().allMatch(x -> x.labels().equals(java.util.Map.of("path", data.toString()))));
+        }
+    }
 }

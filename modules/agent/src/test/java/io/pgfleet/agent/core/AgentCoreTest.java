@@ -825,6 +825,22 @@ class AgentCoreTest {
         core.stop();
     }
 
+    @Test
+    void aRunThatReadsOnlyPartOfItsSourcesKeepsWhatItReadAndCountsAndSaysTheFailure() {
+        f.partly = true;
+        AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).samplesPerRun(2).start();
+        f.scheduler.runFor(Duration.ofSeconds(119));
+        List<io.pgfleet.domain.fleet.Sample> stored = f.storedSamples().stream()
+                .filter(x -> x.name().equals("s_sysstat")).toList();
+        assertTrue(stored.size() >= 2 * 55, "what each run read is delivered: " + stored.size());
+        assertTrue(f.selfMetrics.contains("collect sysstat failed") && !f.selfMetrics.contains("collect sysstat ok"),
+                f.selfMetrics.toString());
+        long lines = f.log.stream().filter(l -> l.equals("sysstat could not collect: collectors.disk_usage.paths:"
+                + " /mnt/gone does not exist")).count();
+        assertTrue(lines >= 2 && lines <= 3, "said once a minute, not at each of some 60 runs: " + f.log);
+        core.stop();
+    }
+
     private int count(CollectorKind kind) {
         return (int) f.collected.stream().filter(k -> k == kind).count();
     }

@@ -56,6 +56,8 @@ final class Fakes {
     /** How the sink answers a batch: empty accepts it. */
     Function<List<Sample>, Optional<ServerException>> sinkAnswer = s -> Optional.empty();
     int samplesPerRun = 3;
+    /** Whether every run reads only part of what it should (its samples, then {@link MetricSource.PartlyCollected}). */
+    volatile boolean partly;
     /** Runs inside the next collection (once). */
     Optional<Runnable> duringNextCollection = Optional.empty();
     /** A real state directory to keep the last-known-good in instead of memory. */
@@ -295,7 +297,7 @@ final class Fakes {
             }
 
             @Override
-            public List<Sample> collect(CollectorKind kind, EffectiveConfig config) {
+            public List<Sample> collect(CollectorKind kind, EffectiveConfig config) throws PartlyCollected {
                 collected.add(kind);
                 Optional<Runnable> during = duringNextCollection;
                 duringNextCollection = Optional.empty();
@@ -306,6 +308,9 @@ final class Fakes {
                 List<Sample> out = new ArrayList<>();
                 for (int i = 0; i < samplesPerRun; i++) {
                     out.add(new Sample("s_" + kind.key(), Map.of("n", Long.toString(sampleSeq++)), 1, scheduler.now()));
+                }
+                if (partly) {
+                    throw new PartlyCollected(out, "collectors.disk_usage.paths: /mnt/gone does not exist");
                 }
                 return out;
             }
