@@ -24,13 +24,23 @@ import java.util.Set;
  * watcher parks without a time-out: its deadline is kept by the instance's one sweeper
  * ({@link WatchDeadlines}), so waking it cancels no timer. Its caller may end it early through its
  * {@link WatchHold} (to make room for a newer watch of the same collector): it then answers with what
- * is current, as at its deadline, read again then.
+ * is current, as at its deadline: what it read at its start while announcements arrived throughout,
+ * read again once they stopped during the hold (a change elsewhere woke nobody then).
  */
 final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Listener {
 
     private final LatestAfter query;
     private final Registrations<CollectorId, WatchDeadlines.Waiter> watchers = new Registrations<>();
     private final WatchDeadlines deadlines;
+    /**
+     * Whether announcements arrive (false from the feed's interruption to its resync), and how many
+     * interruptions there were: a hold that ends without a wake-up while announcements arrived
+     * throughout missed no change, and answers what it read at its start. Reading again there would
+     * cost a collector with nothing published (which memory does not hold) its database reads twice
+     * a hold, on every instance, for nothing.
+     */
+    private volatile boolean announced = true;
+    private final java.util.concurrent.atomic.AtomicLong interruptions = new java.util.concurrent.atomic.AtomicLong();
 
     /** Over reads that go to the database every time (their answer is never behind it). */
     WatchService(GetConfigQuery query) {
@@ -60,6 +70,7 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
             hold.wakes(waiter::wake);
             // Register before reading, so a publish between the read and the wait still wakes us.
             Set<WatchDeadlines.Waiter> set = watchers.register(collectorId, waiter);
+            long interruptedBefore = interruptions.get();
             try {
                 ConfigLookup now = query.latest(collectorId, afterVersion);
                 if (answers(now, afterVersion) || hold.ended()) {
@@ -70,11 +81,12 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
                 }
                 hold.waiting();
                 if (hold.ended() || !held(waiter)) {
-                    // Ended without a wake-up: answer what is current now, not what was at the start. While
-                    // announcements arrive that is the same, read from memory; while they do not (the
-                    // feed's connection lost), a change made on another instance woke nobody, and this
-                    // read, from the database then, is how the watch still learns of it.
-                    return query.latest(collectorId, afterVersion);
+                    // Ended without a wake-up: while announcements arrived throughout, what was read at the
+                    // start is current (a change would have woken it). Once they did not (the feed's
+                    // connection lost, now or during the hold), a change made on another instance woke
+                    // nobody, and reading again, from the database then, is how the watch still learns of it.
+                    boolean missed = !announced || interruptions.get() != interruptedBefore;
+                    return missed ? query.latest(collectorId, afterVersion) : now;
                 }
             } finally {
                 watchers.leave(collectorId, set, waiter);
@@ -136,7 +148,14 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
     }
 
     @Override
+    public void interrupted() {
+        interruptions.incrementAndGet();
+        announced = false;
+    }
+
+    @Override
     public void resync() {
+        announced = true;
         watchers.forEach(WatchDeadlines.Waiter::wake);
     }
 }

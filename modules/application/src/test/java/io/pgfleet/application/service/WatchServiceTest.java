@@ -234,4 +234,48 @@ class WatchServiceTest {
         assertEquals(0, deadlines.filed());
         assertEquals(0, timed.watchedCollectors());
     }
+
+    @Test
+    void aHoldEndingWhileAnnouncementsArriveAnswersWhatItReadWithoutReadingAgain() throws Exception {
+        // Nothing published: memory holds nothing for the collector, so each read is the database's.
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        GetConfigService database = new GetConfigService(store, store);
+        WatchService counted = new WatchService((id, seen) -> {
+            reads.incrementAndGet();
+            return database.latest(id);
+        }, new WatchDeadlines());
+        assertInstanceOf(ConfigLookup.NoConfiguration.class, counted.awaitNewer(DB1, 0, Duration.ofMillis(20)));
+        assertEquals(1, reads.get(), "a change would have woken it: the read at its start is the answer");
+    }
+
+    @Test
+    void aHoldEndingAfterAnnouncementsStoppedReadsAgainAndAnswersTheChangeItWasNotWokenFor() throws Exception {
+        GetConfigService database = new GetConfigService(store, store);
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        WatchService counted = new WatchService((id, seen) -> {
+            reads.incrementAndGet();
+            return database.latest(id);
+        }, new WatchDeadlines());
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<ConfigLookup> held = pool.submit(() -> counted.awaitNewer(DB1, 0, Duration.ofMillis(500)));
+            while (reads.get() == 0) {
+                Thread.sleep(1); // until the watch read its start
+            }
+            // The feed's connection lost, then back, during the hold: resync woke it, or (had it
+            // come back after the deadline) it reads again at its end. Another instance's publish,
+            // unannounced here, is answered either way.
+            counted.interrupted();
+            publish(10);
+            assertEquals(1, ((ConfigLookup.Found) held.get(1, TimeUnit.MINUTES)).revision().version().value());
+        }
+        reads.set(0);
+        // Still interrupted: a hold that ends reads again.
+        assertEquals(1, ((ConfigLookup.Found) counted.awaitNewer(DB1, 1, Duration.ofMillis(20))).revision().version()
+                .value());
+        assertEquals(2, reads.get());
+        counted.resync();
+        reads.set(0);
+        counted.awaitNewer(DB1, 1, Duration.ofMillis(20));
+        assertEquals(1, reads.get(), "announcements arrive again: no second read");
+    }
 }
