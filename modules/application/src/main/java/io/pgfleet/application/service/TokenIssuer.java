@@ -56,8 +56,9 @@ final class TokenIssuer {
 
     /** The pair of a fresh access token of the family and a refresh token already stored. */
     TokenPair pair(Principal principal, String familyId, NextRefreshToken refresh) {
-        AccessTokenPort.IssuedAccessToken access = accessTokens.issue(principal, familyId, clock.instant());
-        return new TokenPair(principal, access.token(), access.expiresAt(), refresh.token());
+        Instant now = clock.instant();
+        AccessTokenPort.IssuedAccessToken access = accessTokens.issue(principal, familyId, now);
+        return new TokenPair(principal, access.token(), now, access.expiresAt(), refresh.token());
     }
 
     private TokenPair issue(Principal principal, String familyId) {
@@ -75,6 +76,6 @@ final class TokenIssuer {
         AccessTokenPort.IssuedAccessToken access = accessTokens.issue(principal, familyId, now);
         String refresh = Secrets.randomToken();
         sink.save(Secrets.hash(refresh), familyId, principal, now, now.plus(settings.refreshTokenTtl()));
-        return new TokenPair(principal, access.token(), access.expiresAt(), refresh);
+        return new TokenPair(principal, access.token(), now, access.expiresAt(), refresh);
     }
 }

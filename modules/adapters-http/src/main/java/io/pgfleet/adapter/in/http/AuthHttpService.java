@@ -18,7 +18,6 @@ import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonString;
 
 import java.time.Duration;
-import java.time.Instant;
 
 /**
  * {@code /api/v1/auth}: logging in, refreshing, logging out, rotating the signing key.
@@ -151,7 +150,9 @@ final class AuthHttpService implements ApiService {
                 .add("access_token", t.accessToken())
                 .add("token_type", "Bearer")
                 .add("expires_at", HttpDates.json(t.expiresAt()))
-                .add("expires_in", Math.max(0, Duration.between(Instant.now(), t.expiresAt()).toSeconds()))
+                // The token's lifetime, from the times the server set: the expiry is on the database's
+                // clock, and this host's may be far from it.
+                .add("expires_in", t.lifetime().toSeconds())
                 .add("refresh_token", t.refreshToken())
                 .add("subject", t.principal().subject())
                 .add("role", t.principal().role().label());
