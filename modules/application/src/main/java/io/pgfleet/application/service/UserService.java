@@ -76,11 +76,12 @@ final class UserService implements ManageUsersUseCase {
                 0, changes.isEmpty() ? "no change" : String.join(", ", changes)))) {
             return new UserResult.LastAdministrator(username);
         }
-        active.forget(username.value());
         if (!after.enabled() || password.isPresent()) {
             // A disabled user, or one whose password was reset, must log in again everywhere.
             refreshTokens.revokeRefreshTokensOfUser(username, now);
         }
+        // After the revocation: a request in between would remember the sessions as going on.
+        active.forget(username.value());
         return new UserResult.Saved(after);
     }
 

@@ -868,6 +868,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             // stops right after it. Its unused enrolment tokens are left to expire: a registration
             // refuses them, and deleting them here would lock the token rows after the collector's
             // row, the reverse of a registration's order.
+            TokenPersistenceAdapter.lockSessionsOf(tx, "collector", id.value());
             tx.update("UPDATE refresh_tokens SET revoked_at = ? WHERE subject_kind = 'collector' AND subject = ?"
                     + " AND revoked_at IS NULL", Rows.timestamp(at), id.value());
             PostgresChangeFeed.announcePrincipal(tx, id.value());

@@ -80,6 +80,8 @@ public final class RegistrationPersistenceAdapter implements RegistrationStorePo
 
         @Override
         public void revokeRefreshTokens(CollectorId id, Instant now) {
+            // After the refreshes of the previous host under way: their successors are revoked too.
+            TokenPersistenceAdapter.lockSessionsOf(tx, "collector", id.value());
             if (tx.update("UPDATE refresh_tokens SET revoked_at = ? WHERE subject_kind = 'collector' AND subject = ?"
                     + " AND revoked_at IS NULL", Rows.timestamp(now), id.value()) > 0) {
                 // The sessions of the host the identity was taken from end with their access tokens,

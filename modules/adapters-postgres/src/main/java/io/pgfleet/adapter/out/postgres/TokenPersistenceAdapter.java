@@ -23,6 +23,11 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
 
     /** First key of the advisory locks of refresh-token families (the second is the family's hash). */
     private static final int FAMILY_LOCK = 0x70676672;
+    /**
+     * First key of the advisory locks of a subject's sessions (the second is the hash of its kind
+     * and name): shared by each refresh, exclusive for a statement that revokes them all.
+     */
+    private static final int SUBJECT_LOCK = 0x70677373;
 
     private final DbClient db;
 
@@ -58,6 +63,12 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
                     + " WHERE token_hash = ?", FAMILY_LOCK, tokenHash).isEmpty()) {
                 return new Consumption.Rejected();
             }
+            // A revocation of all the subject's tokens (a changed password, an enrolment elsewhere)
+            // waits for this refresh to commit, so that it sees the successor stored below and
+            // revokes it too; one that came first has committed when this lock is granted, and the
+            // token is found revoked.
+            tx.get("SELECT pg_advisory_xact_lock_shared(?, hashtext(subject_kind || '/' || subject)) IS NULL AS locked"
+                    + " FROM refresh_tokens WHERE token_hash = ?", SUBJECT_LOCK, tokenHash);
             Optional<DbRow> row = tx.get("""
                     SELECT family_id, subject, role, expires_at, used_at IS NOT NULL AS used,
                            revoked_at IS NOT NULL AS revoked, superseded_at IS NOT NULL AS superseded,
@@ -178,9 +189,35 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
 
     /** Users and collectors are separate namespaces (see migration V8): the kind is part of the key. */
     private void revoke(String kind, String subject, Instant now) {
-        Rows.guard("revoking refresh tokens", () -> db.execute().update(
-                "UPDATE refresh_tokens SET revoked_at = ? WHERE subject_kind = ? AND subject = ? AND revoked_at IS NULL",
-                Rows.timestamp(now), kind, subject));
+        Rows.guard("revoking refresh tokens", () -> Rows.inTransaction(db, tx -> {
+            lockSessionsOf(tx, kind, subject);
+            long revoked = tx.update("UPDATE refresh_tokens SET revoked_at = ? WHERE subject_kind = ? AND subject = ?"
+                    + " AND revoked_at IS NULL", Rows.timestamp(now), kind, subject);
+            if (revoked > 0) {
+                // The sessions end now, on every instance: what an instance learned of the subject's
+                // change (a new password, announced when it was stored) may have been checked
+                // against these tokens before this revoked them.
+                PostgresChangeFeed.announcePrincipal(tx, subject);
+            }
+            return revoked;
+        }));
+    }
+
+    /**
+     * Taken in a transaction before it revokes every refresh token of a subject: waits for the
+     * subject's refreshes under way to commit, and holds new ones off until the transaction ends.
+     * A refresh stores its successor in its own transaction; under READ COMMITTED a revoking
+     * statement that began while it ran would never see that successor (it waits for the spent
+     * token's row, not for rows inserted meanwhile), and a session refreshed back to back by
+     * whoever stole it would outlive the password change or the enrolment that was to end it.
+     *
+     * @param exec    the revoking transaction
+     * @param kind    {@code user} or {@code collector}
+     * @param subject the user name or collector id
+     */
+    static void lockSessionsOf(io.helidon.dbclient.DbExecute exec, String kind, String subject) {
+        exec.get("SELECT pg_advisory_xact_lock(?, hashtext(?::text || '/' || ?::text)) IS NULL AS locked",
+                SUBJECT_LOCK, kind, subject);
     }
 
     @Override
