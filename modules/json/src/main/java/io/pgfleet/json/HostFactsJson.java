@@ -108,7 +108,10 @@ public final class HostFactsJson {
     }
 
     private static int integer(JsonObject o, String key) {
-        if (!(o.get(key) instanceof JsonNumber n) || !n.isIntegral() || n.longValue() < 0 || n.longValue() > Integer.MAX_VALUE) {
+        // Compared exactly: longValue() keeps a bigger number's low 64 bits, and a port of
+        // 18446744073709556049 was stored as 4433.
+        if (!(o.get(key) instanceof JsonNumber n) || !n.isIntegral() || n.bigDecimalValue().signum() < 0
+                || n.bigDecimalValue().compareTo(java.math.BigDecimal.valueOf(Integer.MAX_VALUE)) > 0) {
             throw new IllegalArgumentException("'facts' needs the whole number '" + key + "'");
         }
         return n.intValue();

@@ -49,6 +49,9 @@ class HostFactsJsonTest {
         assertEquals("'facts' needs the string 'os'", refusal("{\"schema_version\":1}"));
         assertEquals("'facts.postgres' must be an object or null", refusal("{\"schema_version\":1,\"os\":\"\",\"postgres\":1}"));
         assertEquals("facts.schema_version is 1..1000", refusal("{\"schema_version\":1001,\"os\":\"\"}"));
+        // Not its low 64 bits, which are 1.
+        assertEquals("'facts' needs the whole number 'schema_version'",
+                refusal("{\"schema_version\":18446744073709551617,\"os\":\"\"}"));
     }
 
     @Test

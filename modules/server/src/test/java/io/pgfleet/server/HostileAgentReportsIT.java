@@ -80,6 +80,29 @@ class HostileAgentReportsIT {
                 + "\"effective_sha256\":\"" + "0".repeat(64) + "\"}").statusCode(), "the latest revision is reported");
     }
 
+    /**
+     * The numbers of a facts report were read for their low 64 bits: a port of 18446744073709556049
+     * was stored as 4433, and a server version of 18446744073709711617 as 160001, for the fleet
+     * view and the capability checks to believe. Beyond its range, a number is refused like any other.
+     */
+    @Test
+    void aFactsNumberBeyondItsRangeIsRefusedNotTakenForItsLow64Bits() throws SQLException {
+        ApiClient agent = registeredAgent();
+        String postgres = "\"postgres\":{\"host\":\"localhost\",\"port\":%s,\"server_version_num\":%s,"
+                + "\"shared_preload_libraries\":[],\"databases\":[\"postgres\"],\"databases_truncated\":false,\"extensions\":{}}";
+        for (String facts : new String[] {
+                "{\"schema_version\":18446744073709551617,\"os\":\"Linux\",\"postgres\":null}",
+                "{\"schema_version\":1,\"os\":\"Linux\"," + postgres.formatted("18446744073709556049", "160001") + "}",
+                "{\"schema_version\":1,\"os\":\"Linux\"," + postgres.formatted("5432", "18446744073709711617") + "}"}) {
+            HttpResponse<String> r = agent.postJson("/api/v1/collectors/" + agent.subject() + "/status",
+                    "{\"version\":1,\"status\":\"APPLIED\",\"effective_sha256\":\"" + "0".repeat(64) + "\",\"facts\":"
+                    + facts + "}");
+            assertProblem(r, 400, "whole number");
+        }
+        assertEquals(0, count("SELECT count(*) FROM collector_status WHERE collector_id = '" + agent.subject() + "'"),
+                "nothing stored");
+    }
+
     @Test
     void allowListsHoldOnlyWhatTheirListCanHoldAndOnlyKnownLists() throws SQLException {
         ApiClient agent = registeredAgent();
