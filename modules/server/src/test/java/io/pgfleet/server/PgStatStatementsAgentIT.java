@@ -121,6 +121,25 @@ class PgStatStatementsAgentIT {
                 Thread.sleep(200);
             } while (statements == 0 && System.nanoTime() < deadline);
             assertTrue(statements > 0, "pg_stat_statements samples stored");
+
+            // A role's password, as pg_stat_statements keeps a utility statement: its text reaches
+            // viewers as a sample label, but not the password.
+            try (Connection c = preloaded.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+                s.execute("CREATE ROLE leaky LOGIN PASSWORD 'Hunter2-role-secret'");
+            }
+            assertEquals(201, SERVER.admin().putToml("/api/v1/config/" + id,
+                    monitoring(preloadedDb).toml() + statements(100)).statusCode());
+            String role = "CREATE ROLE leaky LOGIN PASSWORD '?'";
+            deadline = System.nanoTime() + SOON.toNanos();
+            String samples;
+            do {
+                Thread.sleep(200);
+                samples = SERVER.admin().get("/api/v1/collectors/" + id
+                        + "/metrics?name=pg_stat_statements_calls_total&limit=10000").body();
+            } while (!samples.contains(role) && System.nanoTime() < deadline);
+            assertTrue(samples.contains(role), "the statement is collected, its constant hidden: " + samples);
+            assertEquals(0, SERVER.database().count("SELECT count(*) FROM samples WHERE labels::text LIKE '%Hunter2%'"),
+                    "the password is stored nowhere");
         }
     }
 

@@ -85,7 +85,7 @@ public final class MetricCollectors implements MetricSource {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Map<String, String> l = Map.of("queryid", rs.getString("queryid"), "query",
-                            labelValue(rs.getString("query"), MAX_QUERY_LABEL));
+                            labelValue(withoutLiterals(rs.getString("query")), MAX_QUERY_LABEL));
                     out.add(new Sample("pg_stat_statements_calls_total", l, rs.getDouble("calls"), now));
                     out.add(new Sample("pg_stat_statements_exec_seconds_total", l,
                             rs.getDouble("total_exec_time") / 1000.0, now));
@@ -94,6 +94,80 @@ public final class MetricCollectors implements MetricSource {
             }
         }
         return out;
+    }
+
+    /** What a string constant of a statement's text is shown as. */
+    static final String LITERAL = "'?'";
+
+    /**
+     * A statement's text with every string constant ({@code '…'}, {@code E'…'}, {@code $tag$…$tag$})
+     * shown as {@value #LITERAL}. pg_stat_statements replaces the constants of queries by
+     * {@code $1}, {@code $2} …, but keeps utility statements as they were run (every release before
+     * 16, and their password clauses in later ones too): {@code ALTER ROLE app PASSWORD 'secret'},
+     * {@code CREATE USER MAPPING … OPTIONS (password '…')} or a {@code COPY … PROGRAM '…'} would go
+     * to the server as a label, kept with the samples and shown to whoever may read them. A
+     * constant cut off by the text's end (PostgreSQL's {@code left}) is hidden to the end; a quote
+     * the scan takes wrongly for a constant's start (in a comment) hides more, never less.
+     *
+     * @param query the statement as pg_stat_statements keeps it
+     * @return the text without its string constants
+     */
+    static String withoutLiterals(String query) {
+        StringBuilder out = new StringBuilder(query.length());
+        int i = 0;
+        while (i < query.length()) {
+            char c = query.charAt(i);
+            if (c == '"') {
+                // A quoted identifier is a name, not a constant; a quote inside it starts nothing.
+                int end = query.indexOf('"', i + 1);
+                end = end < 0 ? query.length() : end + 1;
+                out.append(query, i, end);
+                i = end;
+            } else if (c == '\'') {
+                // E'…' takes backslash escapes (\' is a quote inside it); '' is a quote in any string.
+                boolean escapes = i > 0 && (query.charAt(i - 1) == 'E' || query.charAt(i - 1) == 'e')
+                        && (i < 2 || !identifierPart(query.charAt(i - 2)));
+                int j = i + 1;
+                while (j < query.length()) {
+                    char d = query.charAt(j);
+                    if (escapes && d == '\\') {
+                        j += 2;
+                    } else if (d == '\'' && j + 1 < query.length() && query.charAt(j + 1) == '\'') {
+                        j += 2;
+                    } else if (d == '\'') {
+                        break;
+                    } else {
+                        j++;
+                    }
+                }
+                out.append(LITERAL);
+                i = Math.min(j + 1, query.length());
+            } else if (c == '$' && (i == 0 || !identifierPart(query.charAt(i - 1)))) {
+                int tagEnd = i + 1;
+                while (tagEnd < query.length() && (Character.isLetter(query.charAt(tagEnd)) || query.charAt(tagEnd) == '_'
+                        || tagEnd > i + 1 && Character.isDigit(query.charAt(tagEnd)))) {
+                    tagEnd++;
+                }
+                if (tagEnd < query.length() && query.charAt(tagEnd) == '$') {
+                    // $$…$$ or $tag$…$tag$; $1 (a parameter) has no closing $ after its digits.
+                    String tag = query.substring(i, tagEnd + 1);
+                    int close = query.indexOf(tag, tagEnd + 1);
+                    out.append(LITERAL);
+                    i = close < 0 ? query.length() : close + tag.length();
+                } else {
+                    out.append(c);
+                    i++;
+                }
+            } else {
+                out.append(c);
+                i++;
+            }
+        }
+        return out.toString();
+    }
+
+    private static boolean identifierPart(char c) {
+        return Character.isLetterOrDigit(c) || c == '_' || c == '$';
     }
 
     /**

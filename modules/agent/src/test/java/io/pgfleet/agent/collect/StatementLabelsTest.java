@@ -103,6 +103,43 @@ class StatementLabelsTest {
     }
 
     @Test
+    void aPasswordInAUtilityStatementNeverReachesALabel() throws Exception {
+        // pg_stat_statements keeps utility statements as they were run, constants and all: the
+        // password of a role went to the server as a sample label, for every viewer to read.
+        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("SELECT pg_stat_statements_reset()");
+            s.execute("DROP ROLE IF EXISTS leaky");
+            s.execute("CREATE ROLE leaky LOGIN PASSWORD 'Hunter2-first-secret'");
+            s.execute("ALTER ROLE leaky PASSWORD E'Hunter2-\\'second-secret'");
+            s.execute("ALTER ROLE leaky PASSWORD $pw$Hunter2-third-secret$pw$");
+        }
+        EffectiveConfig config = statements();
+        try (MetricCollectors collectors = new MetricCollectors()) {
+            collectors.retarget(config.postgres());
+            List<String> queries = collectors.collect(CollectorKind.PG_STAT_STATEMENTS, config).stream()
+                    .map(x -> x.labels().get("query")).distinct().toList();
+            assertTrue(queries.contains("CREATE ROLE leaky LOGIN PASSWORD '?'"), queries.toString());
+            assertTrue(queries.contains("ALTER ROLE leaky PASSWORD E'?'"), queries.toString());
+            assertTrue(queries.contains("ALTER ROLE leaky PASSWORD '?'"), queries.toString());
+            queries.forEach(q -> assertFalse(q.contains("Hunter2") || q.contains("secret"), q));
+        }
+    }
+
+    @Test
+    void everyStringConstantIsHiddenAndNothingElse() {
+        assertEquals("SELECT $1, \"it's\" FROM t WHERE a = $2", MetricCollectors.withoutLiterals(
+                "SELECT $1, \"it's\" FROM t WHERE a = $2"));
+        assertEquals("SET app.key = '?'; COPY t FROM PROGRAM '?'", MetricCollectors.withoutLiterals(
+                "SET app.key = 'a''b'; COPY t FROM PROGRAM 'curl -H x'"));
+        assertEquals("SELECT E'?', '?' x", MetricCollectors.withoutLiterals("SELECT E'a\\'b', 'c\\' x"));
+        assertEquals("DO '?'; SELECT '?'", MetricCollectors.withoutLiterals("DO $$ 'x' $$; SELECT $q$y$q$"));
+        // Cut off by the text's end (PostgreSQL's left): hidden to the end.
+        assertEquals("ALTER ROLE a PASSWORD '?'", MetricCollectors.withoutLiterals("ALTER ROLE a PASSWORD 'Hunter2-se"));
+        assertEquals("SELECT '?'", MetricCollectors.withoutLiterals("SELECT $tag$ never closed"));
+        assertEquals("SELECT LIKE'?' '?'", MetricCollectors.withoutLiterals("SELECT LIKE'a\\' 'b'"));
+    }
+
+    @Test
     void aLabelValueIsCutBetweenEscapesAndPairsNeverWithinOne() {
         assertEquals("ab\\u001b", MetricCollectors.labelValue("ab\u001bcd", 8));
         assertEquals("ab", MetricCollectors.labelValue("ab\u001bcd", 7));
