@@ -215,6 +215,33 @@ class IdempotentRegistrationIT {
         assertEquals(collectors, count("SELECT count(*) FROM collectors"), "nor does it register anew");
     }
 
+    /**
+     * The host a collector was taken from (revoked, then re-bound to a re-imaged host with an
+     * enrolment token) kept its registration's key and the fleet's secret: its retry within the
+     * key's 24 hours was answered as a lost answer, with a fresh session of the collector, and the
+     * identity was again in two hands. The session the key's answer opened ended with the re-bind.
+     */
+    @Test
+    void aRetryAfterTheCollectorWasEnrolledOnAnotherHostIsRefusedAndTheNewHostKeepsIt() throws Exception {
+        String body = "{\"name\":\"taken\",\"labels\":{\"case\":\"taken\"}}";
+        HttpResponse<String> first = register(body, SECRET_HEADER, SECRET, "Idempotency-Key", "taken-back-key-0001");
+        assertEquals(201, first.statusCode(), first.body());
+        String id = ApiClient.field(first.body(), "collector_id");
+        assertEquals(204, SERVER.admin().postJson("/api/v1/collectors/" + id + "/revoke", "").statusCode());
+        HttpResponse<String> issued = SERVER.admin().postJson("/api/v1/collectors/" + id + "/enrolment-token", "");
+        assertEquals(201, issued.statusCode(), issued.body());
+        HttpResponse<String> rebound = register("{\"hostname\":\"reimaged\"}", "X-Enrolment-Token",
+                issued.body().replaceAll(".*\"enrolment_token\":\"([^\"]+)\".*", "$1"));
+        assertEquals(201, rebound.statusCode(), rebound.body());
+
+        HttpResponse<String> retried = register(body, SECRET_HEADER, SECRET, "Idempotency-Key", "taken-back-key-0001");
+        assertEquals(401, retried.statusCode(), "the identity is not taken back: " + retried.body());
+        ApiClient newHost = new ApiClient(SERVER.port());
+        newHost.useToken(ApiClient.field(rebound.body(), "access_token"));
+        assertEquals(404, newHost.get("/api/v1/config/" + id).statusCode(), "the re-bound host goes on (nothing published)");
+        assertEquals(200, refresh(ApiClient.field(rebound.body(), "refresh_token")).statusCode());
+    }
+
     @Test
     void aKeyPastItsRetentionNoLongerNamesItsCollector() throws Exception {
         String body = "{\"name\":\"old-key\",\"labels\":{\"case\":\"old\"}}";

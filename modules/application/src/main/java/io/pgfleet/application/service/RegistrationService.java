@@ -137,6 +137,15 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
             return Outcome.rollback(new Arrival(new RegistrationResult.Refused(
                     "the collector this idempotency key registered is revoked or gone"), List.of()));
         }
+        // The answer whose loss a retry makes good was never received, so its session is going on
+        // unless something ended it since: an enrolment that handed the identity to another host
+        // (a revocation lifted by a re-bind, say), or its refresh token presented twice. A retry
+        // must not take the identity back from that host.
+        if (!tx.sessionLive(held.familyId())) {
+            return Outcome.rollback(new Arrival(new RegistrationResult.Refused(
+                    "the session this idempotency key registered has ended: its collector was enrolled again since"
+                            + " or its refresh token was presented twice"), List.of()));
+        }
         String family = UUID.randomUUID().toString();
         CollectorId id = held.collector();
         io.pgfleet.application.port.in.TokenPair tokens =

@@ -124,6 +124,12 @@ public final class RegistrationPersistenceAdapter implements RegistrationStorePo
         }
 
         @Override
+        public boolean sessionLive(String familyId) {
+            return tx.get("SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NULL) AS live",
+                    familyId).map(r -> Boolean.TRUE.equals(r.column("live").get(Boolean.class))).orElse(false);
+        }
+
+        @Override
         public void reissueRegistration(String keyHash, String oldFamily, String newFamily, Instant now) {
             tx.update("UPDATE registration_keys SET family_id = ? WHERE key_hash = ?", newFamily, keyHash);
             // The earlier answer's pair stops working, its access token included, on every instance.

@@ -142,6 +142,14 @@ public interface RegistrationStorePort {
         Optional<KeyedRegistration> lockRegistrationKey(String keyHash, Instant expiredBefore);
 
         /**
+         * Whether a refresh-token family (a session) still holds a token that is not revoked.
+         *
+         * @param familyId the family
+         * @return false once every token of it is revoked (or gone)
+         */
+        boolean sessionLive(String familyId);
+
+        /**
          * Moves a key's registration to the refresh-token family of a new answer and revokes every
          * token of the family the earlier answer carried.
          *
