@@ -75,7 +75,8 @@ public interface FleetQuery {
     FleetCounts counts();
 
     /**
-     * Stored samples of one collector, oldest first.
+     * Stored samples of one collector, oldest first; a page holds at most 4 MiB of names and labels
+     * (the first sample always), whatever its limit.
      *
      * @param collectorId the collector
      * @param name        only this metric, empty for all

@@ -29,7 +29,16 @@ public interface LoadFleetPort {
     Optional<FleetMember> loadMember(CollectorId collectorId);
 
     /**
-     * Samples of one collector, oldest first.
+     * Bytes of names and labels (as stored JSON text) one read of samples holds at most: ten thousand
+     * samples as agents write them (a few hundred bytes each with a statement's text) fit several
+     * times over, ten thousand of a collector's samples each with 16 labels of 256 characters (52 MB
+     * of JSON) do not. A handful of parallel reads of those took the server's 512 MiB heap.
+     */
+    int MAX_SAMPLE_TEXT_BYTES = 4 * 1024 * 1024;
+
+    /**
+     * Samples of one collector, oldest first: at most {@code limit}, and no more than
+     * {@link #MAX_SAMPLE_TEXT_BYTES} of names and labels (the first sample always).
      *
      * @param collectorId the collector
      * @param name        one metric, empty for all
