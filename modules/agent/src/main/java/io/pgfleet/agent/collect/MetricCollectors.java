@@ -66,6 +66,16 @@ public final class MetricCollectors implements MetricSource {
     static final int MAX_QUERY_LABEL = 200;
 
     /**
+     * The most characters of a statement's text read: its constants are hidden before its
+     * whitespace is folded (a line comment ends at a line break), so more than the label keeps,
+     * and no more, for a text may be as long as the statement was.
+     */
+    static final int MAX_QUERY_TEXT = 4096;
+
+    /** Whitespace folded into one space in a statement's label. */
+    private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s+");
+
+    /**
      * The statements with the most total execution time since the statistics were last reset
      * (PostgreSQL 13 and later name the column {@code total_exec_time}). One statement has a row per
      * role that ran it (and per nesting level), all with its queryid: summed into one series, or a
@@ -74,18 +84,19 @@ public final class MetricCollectors implements MetricSource {
     private static List<Sample> pgStatStatements(Connection c, int top, Instant now) throws SQLException {
         List<Sample> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("""
-                SELECT s.queryid::text AS queryid, left(regexp_replace(min(s.query), '\s+', ' ', 'g'), ?) AS query,
+                SELECT s.queryid::text AS queryid, left(min(s.query), ?) AS query,
                        sum(s.calls) AS calls, sum(s.total_exec_time) AS total_exec_time, sum(s.rows) AS rows
                 FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
                 WHERE d.datname = current_database() AND s.queryid IS NOT NULL
                 GROUP BY s.queryid
                 ORDER BY sum(s.total_exec_time) DESC LIMIT ?""")) {
-            ps.setInt(1, MAX_QUERY_LABEL);
+            ps.setInt(1, MAX_QUERY_TEXT);
             ps.setInt(2, top);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Map<String, String> l = Map.of("queryid", rs.getString("queryid"), "query",
-                            labelValue(withoutLiterals(rs.getString("query")), MAX_QUERY_LABEL));
+                            labelValue(WHITESPACE.matcher(withoutLiterals(rs.getString("query"))).replaceAll(" "),
+                                    MAX_QUERY_LABEL));
                     out.add(new Sample("pg_stat_statements_calls_total", l, rs.getDouble("calls"), now));
                     out.add(new Sample("pg_stat_statements_exec_seconds_total", l,
                             rs.getDouble("total_exec_time") / 1000.0, now));
@@ -105,55 +116,63 @@ public final class MetricCollectors implements MetricSource {
      * {@code $1}, {@code $2} …, but keeps utility statements as they were run (every release before
      * 16, and their password clauses in later ones too): {@code ALTER ROLE app PASSWORD 'secret'},
      * {@code CREATE USER MAPPING … OPTIONS (password '…')} or a {@code COPY … PROGRAM '…'} would go
-     * to the server as a label, kept with the samples and shown to whoever may read them. A
-     * constant cut off by the text's end (PostgreSQL's {@code left}) is hidden to the end; a quote
-     * the scan takes wrongly for a constant's start (in a comment) hides more, never less.
+     * to the server as a label, kept with the samples and shown to whoever may read them. Comments
+     * ({@code --} to the line's end, nested {@code /* … *}{@code /}) are kept as written: a quote
+     * in one starts nothing, or it would end at the next constant's opening quote and show that
+     * constant. A constant cut off by the text's end is hidden to the end, and so is the rest of
+     * the text after a plain constant whose end depends on the session that ran it ({@code \'}
+     * ends it with standard_conforming_strings on, is a quote within it with the setting off).
+     * The text must still hold its line breaks: folded into spaces, a line comment would seem to
+     * run to the text's end.
      *
      * @param query the statement as pg_stat_statements keeps it
      * @return the text without its string constants
      */
     static String withoutLiterals(String query) {
-        StringBuilder out = new StringBuilder(query.length());
+        int n = query.length();
+        StringBuilder out = new StringBuilder(n);
         int i = 0;
-        while (i < query.length()) {
+        while (i < n) {
             char c = query.charAt(i);
-            if (c == '"') {
+            if (c == '-' && i + 1 < n && query.charAt(i + 1) == '-') {
+                int end = i;
+                while (end < n && query.charAt(end) != '\n' && query.charAt(end) != '\r') {
+                    end++;
+                }
+                out.append(query, i, end);
+                i = end;
+            } else if (c == '/' && i + 1 < n && query.charAt(i + 1) == '*') {
+                int end = commentEnd(query, i);
+                out.append(query, i, end);
+                i = end;
+            } else if (c == '"') {
                 // A quoted identifier is a name, not a constant; a quote inside it starts nothing.
                 int end = query.indexOf('"', i + 1);
-                end = end < 0 ? query.length() : end + 1;
+                end = end < 0 ? n : end + 1;
                 out.append(query, i, end);
                 i = end;
             } else if (c == '\'') {
                 // E'…' takes backslash escapes (\' is a quote inside it); '' is a quote in any string.
                 boolean escapes = i > 0 && (query.charAt(i - 1) == 'E' || query.charAt(i - 1) == 'e')
                         && (i < 2 || !identifierPart(query.charAt(i - 2)));
-                int j = i + 1;
-                while (j < query.length()) {
-                    char d = query.charAt(j);
-                    if (escapes && d == '\\') {
-                        j += 2;
-                    } else if (d == '\'' && j + 1 < query.length() && query.charAt(j + 1) == '\'') {
-                        j += 2;
-                    } else if (d == '\'') {
-                        break;
-                    } else {
-                        j++;
-                    }
+                int end = stringEnd(query, i + 1, true);
+                if (!escapes && stringEnd(query, i + 1, false) != end) {
+                    end = n;
                 }
                 out.append(LITERAL);
-                i = Math.min(j + 1, query.length());
+                i = end;
             } else if (c == '$' && (i == 0 || !identifierPart(query.charAt(i - 1)))) {
                 int tagEnd = i + 1;
-                while (tagEnd < query.length() && (Character.isLetter(query.charAt(tagEnd)) || query.charAt(tagEnd) == '_'
+                while (tagEnd < n && (Character.isLetter(query.charAt(tagEnd)) || query.charAt(tagEnd) == '_'
                         || tagEnd > i + 1 && Character.isDigit(query.charAt(tagEnd)))) {
                     tagEnd++;
                 }
-                if (tagEnd < query.length() && query.charAt(tagEnd) == '$') {
+                if (tagEnd < n && query.charAt(tagEnd) == '$') {
                     // $$…$$ or $tag$…$tag$; $1 (a parameter) has no closing $ after its digits.
                     String tag = query.substring(i, tagEnd + 1);
                     int close = query.indexOf(tag, tagEnd + 1);
                     out.append(LITERAL);
-                    i = close < 0 ? query.length() : close + tag.length();
+                    i = close < 0 ? n : close + tag.length();
                 } else {
                     out.append(c);
                     i++;
@@ -164,6 +183,44 @@ public final class MetricCollectors implements MetricSource {
             }
         }
         return out.toString();
+    }
+
+    /** Past the quote that ends a constant whose text starts at {@code from}, or the text's end. */
+    private static int stringEnd(String query, int from, boolean backslashEscapes) {
+        int j = from;
+        while (j < query.length()) {
+            char d = query.charAt(j);
+            if (backslashEscapes && d == '\\') {
+                j += 2;
+            } else if (d == '\'' && j + 1 < query.length() && query.charAt(j + 1) == '\'') {
+                j += 2;
+            } else if (d == '\'') {
+                return j + 1;
+            } else {
+                j++;
+            }
+        }
+        return query.length();
+    }
+
+    /** Past the end of the block comment at {@code from} (they nest, as PostgreSQL reads them), or the text's end. */
+    private static int commentEnd(String query, int from) {
+        int depth = 0;
+        int j = from;
+        while (j + 1 < query.length()) {
+            if (query.charAt(j) == '/' && query.charAt(j + 1) == '*') {
+                depth++;
+                j += 2;
+            } else if (query.charAt(j) == '*' && query.charAt(j + 1) == '/') {
+                j += 2;
+                if (--depth == 0) {
+                    return j;
+                }
+            } else {
+                j++;
+            }
+        }
+        return query.length();
     }
 
     private static boolean identifierPart(char c) {

@@ -126,17 +126,60 @@ class StatementLabelsTest {
     }
 
     @Test
+    void aQuoteInACommentOrABackslashBeforeAQuoteNeverUncoversAPassword() throws Exception {
+        // A comment's apostrophe or double quote started a constant or a name that ended at the
+        // password's opening quote, which the scan then took for a closing one; pg_stat_statements
+        // keeps the line breaks that end a line comment, folded away before the scan saw them. With
+        // standard_conforming_strings off, \' is a quote inside a constant, not its end.
+        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("SELECT pg_stat_statements_reset()");
+            s.execute("DROP ROLE IF EXISTS leaky");
+            s.execute("CREATE ROLE leaky LOGIN");
+            s.execute("/* don't */ ALTER ROLE leaky PASSWORD 'Hunter2-fourth-secret'");
+            s.execute("/* a 5\" disk */ ALTER ROLE leaky PASSWORD 'Hunter2-fifth-secret' /* \" */");
+            s.execute("-- the old one's gone\nALTER ROLE leaky PASSWORD 'Hunter2-sixth-secret' -- it's new");
+            s.execute("SET standard_conforming_strings = off");
+            s.execute("ALTER ROLE leaky PASSWORD 'Hunter2-\\'seventh-secret'");
+            s.execute("RESET standard_conforming_strings");
+        }
+        EffectiveConfig config = statements();
+        try (MetricCollectors collectors = new MetricCollectors()) {
+            collectors.retarget(config.postgres());
+            List<String> queries = collectors.collect(CollectorKind.PG_STAT_STATEMENTS, config).stream()
+                    .map(x -> x.labels().get("query")).distinct().toList();
+            assertTrue(queries.contains("/* don't */ ALTER ROLE leaky PASSWORD '?'"), queries.toString());
+            assertTrue(queries.contains("/* a 5\" disk */ ALTER ROLE leaky PASSWORD '?' /* \" */"), queries.toString());
+            assertTrue(queries.contains("-- the old one's gone ALTER ROLE leaky PASSWORD '?' -- it's new"),
+                    queries.toString());
+            queries.forEach(q -> assertFalse(q.contains("Hunter2") || q.contains("secret"), q));
+        }
+    }
+
+    @Test
+    void aCommentIsKeptAsWrittenAndAConstantWhoseEndDependsOnTheSessionIsHiddenToTheEnd() {
+        assertEquals("SELECT '?' /* it's /* nested \" */ 'x' */, '?'", MetricCollectors.withoutLiterals(
+                "SELECT 'a' /* it's /* nested \" */ 'x' */, 'b'"));
+        assertEquals("SELECT 1 -- don't\nFROM t WHERE a = '?'", MetricCollectors.withoutLiterals(
+                "SELECT 1 -- don't\nFROM t WHERE a = 'b'"));
+        // 'C:\' ends there with standard_conforming_strings on, not with it off.
+        assertEquals("COPY t TO '?'", MetricCollectors.withoutLiterals("COPY t TO 'C:\\' WITH (FORMAT 'x', y 'secret')"));
+        assertEquals("SELECT '?', '?'", MetricCollectors.withoutLiterals("SELECT 'a\\\\', 'b'"));
+        assertEquals("SELECT 1 - -2, a-'?'", MetricCollectors.withoutLiterals("SELECT 1 - -2, a-'x'"));
+    }
+
+    @Test
     void everyStringConstantIsHiddenAndNothingElse() {
         assertEquals("SELECT $1, \"it's\" FROM t WHERE a = $2", MetricCollectors.withoutLiterals(
                 "SELECT $1, \"it's\" FROM t WHERE a = $2"));
         assertEquals("SET app.key = '?'; COPY t FROM PROGRAM '?'", MetricCollectors.withoutLiterals(
                 "SET app.key = 'a''b'; COPY t FROM PROGRAM 'curl -H x'"));
-        assertEquals("SELECT E'?', '?' x", MetricCollectors.withoutLiterals("SELECT E'a\\'b', 'c\\' x"));
+        assertEquals("SELECT E'?', '?' x", MetricCollectors.withoutLiterals("SELECT E'a\\'b', 'c\\\\' x"));
         assertEquals("DO '?'; SELECT '?'", MetricCollectors.withoutLiterals("DO $$ 'x' $$; SELECT $q$y$q$"));
         // Cut off by the text's end (PostgreSQL's left): hidden to the end.
         assertEquals("ALTER ROLE a PASSWORD '?'", MetricCollectors.withoutLiterals("ALTER ROLE a PASSWORD 'Hunter2-se"));
         assertEquals("SELECT '?'", MetricCollectors.withoutLiterals("SELECT $tag$ never closed"));
-        assertEquals("SELECT LIKE'?' '?'", MetricCollectors.withoutLiterals("SELECT LIKE'a\\' 'b'"));
+        // Not E'…': a backslash before its quote leaves its end to the session's setting, and the rest is hidden.
+        assertEquals("SELECT LIKE'?'", MetricCollectors.withoutLiterals("SELECT LIKE'a\\' 'b'"));
     }
 
     @Test
