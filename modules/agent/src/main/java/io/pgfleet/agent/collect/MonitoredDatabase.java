@@ -141,7 +141,9 @@ final class MonitoredDatabase implements AutoCloseable {
         }
         try (Statement s = c.createStatement()) {
             // Set once the session is open rather than as a startup option, which a pooler in front
-            // of the database (PgBouncer) may refuse; over whatever the role or the database sets.
+            // of the database (PgBouncer) refuses unless told to ignore it; over whatever the role or
+            // the database sets. Session settings: a pooler in transaction mode would hand them to
+            // other clients, so the agent is to connect to the server itself (docs/agent.md).
             s.execute("SET statement_timeout = " + STATEMENT_TIMEOUT.toMillis() + "; SET lock_timeout = "
                     + LOCK_TIMEOUT.toMillis());
             c.setReadOnly(true);
