@@ -56,6 +56,7 @@ public final class FakeFleetServer implements AutoCloseable {
     private final List<String> registrationKeys = new CopyOnWriteArrayList<>();
     private final AtomicInteger lostRegistrationAnswers = new AtomicInteger();
     private volatile boolean keyReused;
+    private volatile boolean keyOutlived;
     /** What the next registrations are answered with instead of a valid identity, while set. */
     private volatile Optional<String> registrationAnswer = Optional.empty();
     /** What answers in front of the server, while set: a proxy, an auth gateway, a WAF. */
@@ -85,6 +86,12 @@ public final class FakeFleetServer implements AutoCloseable {
             if (keyReused) {
                 send(ex, 422, "application/problem+json", "{\"type\":\"https://pgfleet.io/problems/idempotency-key-reused\","
                         + "\"status\":422,\"detail\":\"the idempotency key was used for another registration request\"}");
+                return;
+            }
+            if (keyOutlived) {
+                send(ex, 401, "application/problem+json", "{\"type\":\"https://pgfleet.io/problems/registration-key-outlived\","
+                        + "\"title\":\"Registration retry refused\",\"status\":401,\"detail\":\"the session this"
+                        + " idempotency key registered has ended\"}");
                 return;
             }
             if (lostRegistrationAnswers.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
@@ -157,6 +164,14 @@ public final class FakeFleetServer implements AutoCloseable {
     /** Registrations are answered {@code 422 idempotency-key-reused}, as when a key was used with other settings. */
     void refuseRegistrationKeys(boolean refuse) {
         keyReused = refuse;
+    }
+
+    /**
+     * Registrations are answered {@code 401 registration-key-outlived}, as when the collector the
+     * key registered was enrolled on another host since.
+     */
+    void outliveRegistrationKeys(boolean outlived) {
+        keyOutlived = outlived;
     }
 
     /** Registrations are answered {@code 201} with this body (a broken or hostile server), or as usual when empty. */

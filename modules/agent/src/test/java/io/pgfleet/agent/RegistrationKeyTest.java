@@ -109,6 +109,24 @@ class RegistrationKeyTest {
     }
 
     @Test
+    void aKeyWhoseCollectorWasEnrolledElsewhereIsForgottenSoTheAgentStopsRetryingWithIt() throws Exception {
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            AgentState state = new AgentState(dir);
+            ServerClient c = client(server, state);
+            server.outliveRegistrationKeys(true);
+            ServerException e = assertThrows(ServerException.class, () -> register(c));
+            assertEquals(ServerException.Kind.REJECTED, e.kind());
+            assertTrue(e.getMessage().contains("enrolled on another host"), e.getMessage());
+            assertFalse(Files.exists(dir.resolve("registration.key")), "a key refused for good is not kept");
+
+            server.outliveRegistrationKeys(false);
+            assertEquals("c-1", register(c));
+            List<String> keys = server.registrationKeys();
+            assertNotEquals(keys.get(0), keys.get(1), "the next attempt is a new registration");
+        }
+    }
+
+    @Test
     void aStateDirectoryThatRefusesTheKeyDoesNotStopTheRegistration() throws Exception {
         try (FakeFleetServer server = new FakeFleetServer()) {
             List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();

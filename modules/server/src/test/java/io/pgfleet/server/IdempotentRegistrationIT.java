@@ -212,6 +212,7 @@ class IdempotentRegistrationIT {
 
         HttpResponse<String> retried = register(body, SECRET_HEADER, SECRET, "Idempotency-Key", "revoked-key-000001");
         assertEquals(401, retried.statusCode(), "a replay does not lift a revocation: " + retried.body());
+        assertTrue(retried.body().contains("https://pgfleet.io/problems/registration-key-outlived"), retried.body());
         assertEquals(collectors, count("SELECT count(*) FROM collectors"), "nor does it register anew");
     }
 
@@ -236,6 +237,8 @@ class IdempotentRegistrationIT {
 
         HttpResponse<String> retried = register(body, SECRET_HEADER, SECRET, "Idempotency-Key", "taken-back-key-0001");
         assertEquals(401, retried.statusCode(), "the identity is not taken back: " + retried.body());
+        // Told apart from a wrong secret (which this one is not), so the agent stops using the key.
+        assertTrue(retried.body().contains("https://pgfleet.io/problems/registration-key-outlived"), retried.body());
         ApiClient newHost = new ApiClient(SERVER.port());
         newHost.useToken(ApiClient.field(rebound.body(), "access_token"));
         assertEquals(404, newHost.get("/api/v1/config/" + id).statusCode(), "the re-bound host goes on (nothing published)");

@@ -318,6 +318,15 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                         + " created may show in the fleet without an agent (decommission it). The next attempt"
                         + " registers anew", e);
             }
+            if (e.kind() == ServerException.Kind.REJECTED && e.getMessage().contains("registration-key-outlived")) {
+                // The registration whose answer was lost made a collector that is no longer this
+                // host's (revoked, or enrolled on another host since): the key would be refused until
+                // it expires, while the credential may be fine. Forgotten, so the next attempt is new.
+                forgetKey();
+                throw new ServerException(ServerException.Kind.REJECTED, "an earlier registration attempt of this"
+                        + " host succeeded but its answer was lost, and the collector it made has been revoked or"
+                        + " enrolled on another host since; it is not taken back. The next attempt registers anew", e);
+            }
             throw e;
         }
         // Not getString: an answer without the id, or with one that is not a string, is refused like a bad id.

@@ -81,13 +81,20 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
                     key.map(k -> new Keyed(keyHash("enrolment", Secrets.hash(t.token() == null ? "" : t.token()), k),
                             request)), actor);
         };
-        if (result instanceof RegistrationResult.Refused refused) {
+        // A retry with a key that can never succeed again is refused like a wrong credential: audited
+        // (it may be a host trying to take back an identity handed elsewhere) and counted.
+        Optional<String> refusal = switch (result) {
+            case RegistrationResult.Refused r -> Optional.of(r.reason());
+            case RegistrationResult.KeyOutlived k -> Optional.of(k.reason());
+            default -> Optional.empty();
+        };
+        if (refusal.isPresent()) {
             Instant now = clock.instant();
             // Audited up to the address's failure ceiling; past it only counted, so a flood of bad
             // secrets cannot become a flood of audit rows.
             if (throttle.addressBlocked(actor.address(), now).isEmpty()) {
                 audit.recordAudit(new AuditEntry(now, new Actor("anonymous", actor.address()),
-                        AuditAction.REGISTRATION_REFUSED, new AuditSubject.OfServer(), 0, refused.reason()));
+                        AuditAction.REGISTRATION_REFUSED, new AuditSubject.OfServer(), 0, refusal.get()));
             }
             throttle.addressFailed(actor.address(), now);
         }
@@ -134,7 +141,7 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
         }
         Optional<Collector> collector = tx.collector(held.collector()).filter(c -> !c.revoked());
         if (collector.isEmpty()) {
-            return Outcome.rollback(new Arrival(new RegistrationResult.Refused(
+            return Outcome.rollback(new Arrival(new RegistrationResult.KeyOutlived(
                     "the collector this idempotency key registered is revoked or gone"), List.of()));
         }
         // The answer whose loss a retry makes good was never received, so its session is going on
@@ -142,7 +149,7 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
         // (a revocation lifted by a re-bind, say), or its refresh token presented twice. A retry
         // must not take the identity back from that host.
         if (!tx.sessionLive(held.familyId())) {
-            return Outcome.rollback(new Arrival(new RegistrationResult.Refused(
+            return Outcome.rollback(new Arrival(new RegistrationResult.KeyOutlived(
                     "the session this idempotency key registered has ended: its collector was enrolled again since"
                             + " or its refresh token was presented twice"), List.of()));
         }

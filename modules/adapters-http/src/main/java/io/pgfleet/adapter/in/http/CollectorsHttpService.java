@@ -125,6 +125,14 @@ final class CollectorsHttpService implements ApiService {
                 new Problem(Status.UNAUTHORIZED_401, "unauthorized", "Registration refused",
                         "the registration secret or enrolment token is not accepted").send(res);
             }
+            // Its own type, so an agent that kept the key stops retrying with it (the credential
+            // itself may be fine): the key will never succeed again.
+            case RegisterCollectorUseCase.RegistrationResult.KeyOutlived k -> {
+                res.header(HeaderNames.WWW_AUTHENTICATE, "Registration-Secret");
+                new Problem(Status.UNAUTHORIZED_401, "registration-key-outlived", "Registration retry refused",
+                        k.reason() + "; nothing changed, and a retry with this Idempotency-Key will not succeed:"
+                                + " register without it (a new key) to register anew").send(res);
+            }
         }
     }
 

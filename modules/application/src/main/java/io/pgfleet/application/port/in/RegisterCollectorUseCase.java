@@ -80,5 +80,16 @@ public interface RegisterCollectorUseCase {
          */
         record Refused(String reason) implements RegistrationResult {
         }
+
+        /**
+         * The idempotency key named a registration that succeeded, but what it registered is no
+         * longer this caller's to take: its collector was revoked or is gone, or the session its
+         * answer opened has ended (the collector was enrolled on another host since). Nothing
+         * happened; the key will never succeed again, so a client stops retrying with it.
+         *
+         * @param reason which of these
+         */
+        record KeyOutlived(String reason) implements RegistrationResult {
+        }
     }
 }
