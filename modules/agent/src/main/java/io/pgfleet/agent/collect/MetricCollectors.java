@@ -8,7 +8,6 @@ import io.pgfleet.domain.schema.CollectorKind;
 import io.pgfleet.domain.schema.EffectiveConfig;
 
 import java.io.IOException;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Array;
@@ -30,6 +29,8 @@ import java.util.Optional;
 public final class MetricCollectors implements MetricSource {
 
     private final MonitoredDatabase database = new MonitoredDatabase();
+    /** Each path on its own (one removed or hung does not take the others with it). */
+    private final DiskUsage disk = new DiskUsage();
 
     @Override
     public void retarget(EffectiveConfig.PostgresTarget target) {
@@ -57,7 +58,7 @@ public final class MetricCollectors implements MetricSource {
             case PG_CONNECTIONS -> database.with(c -> pgConnections(c, now));
             case PG_LOCKS -> database.with(c -> pgLocks(c, now));
             case SYSSTAT -> sysstat(now);
-            case DISK_USAGE -> diskUsage(config.diskPaths(), now);
+            case DISK_USAGE -> disk.collect(config.diskPaths(), now);
             case PG_STAT_STATEMENTS -> database.with(c -> pgStatStatements(c, config.statementsTop(), now));
         };
     }
@@ -433,35 +434,6 @@ public final class MetricCollectors implements MetricSource {
                     out.add(new Sample("node_cpu_seconds_total", Map.of("mode", modes[i]), Double.parseDouble(p[i + 1]) / 100.0, now));
                 }
             }
-        }
-        return out;
-    }
-
-    /**
-     * Each path on its own: one removed since the version was applied (a directory deleted, a
-     * mount point taken away) fails the run, naming it, but does not take the other paths' samples
-     * with it, which would leave the host's file systems unwatched for as long as it stays away.
-     */
-    private static List<Sample> diskUsage(List<String> paths, Instant now) throws PartlyCollected {
-        List<Sample> out = new ArrayList<>();
-        List<String> failed = new ArrayList<>();
-        for (String path : paths) {
-            try {
-                FileStore fs = Files.getFileStore(Path.of(path));
-                Map<String, String> l = Map.of("path", labelValue(path, Sample.MAX_LABEL_VALUE));
-                long total = fs.getTotalSpace();
-                long free = fs.getUsableSpace();
-                long unallocated = fs.getUnallocatedSpace();
-                out.add(new Sample("node_filesystem_size_bytes", l, total, now));
-                out.add(new Sample("node_filesystem_free_bytes", l, free, now));
-                out.add(new Sample("node_filesystem_used_bytes", l, total - unallocated, now));
-            } catch (IOException e) {
-                failed.add(path + (e instanceof java.nio.file.NoSuchFileException ? " does not exist" : ": " + e));
-            }
-        }
-        if (!failed.isEmpty()) {
-            throw new PartlyCollected(out, "collectors.disk_usage.paths: " + String.join("; ", failed)
-                    + " (" + (paths.size() - failed.size()) + " of " + paths.size() + " paths collected)");
         }
         return out;
     }
