@@ -25,7 +25,7 @@ import java.util.concurrent.TimeoutException;
  * system. Each path is asked on a thread of its own and waited for at most {@link #WAIT} in all: a
  * file system that does not answer (a network file system whose server is gone, a hard NFS mount)
  * blocks its thread in the kernel, possibly for ever, and every collector of the agent runs on one
- * lane, so waiting for it would stop all collection and every push. Such a path fails the run,
+ * lane, so waiting for it would stop all collection (the PostgreSQL collectors' too). Such a path fails the run,
  * naming it; the other paths are measured. While its thread still waits, the path is not asked
  * again (one thread per path at most); once it answers, the next run asks it as usual.
  */
