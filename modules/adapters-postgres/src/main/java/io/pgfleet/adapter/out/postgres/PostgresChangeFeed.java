@@ -161,20 +161,25 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                         lastPing = System.nanoTime();
                     }
                 }
-            } catch (SQLException e) {
+            } catch (SQLException | RuntimeException e) {
+                // A listener (or the lag observer) that fails on an announcement is handled as a lost
+                // connection: its thread must not end, which would leave `listening` up and every
+                // instance's memory served as current while no announcement is heard any more. The
+                // connection is made again and every listener re-checks what it remembers.
                 synchronized (state) {
                     if (listening) {
                         // Until the connection is made again, no other instance's change reaches this one:
                         // what it remembers must not be served as current meanwhile, however long that is
                         // (a database at its connection limit refuses the new connection for as long as it is full).
                         listening = false;
-                        listeners.forEach(Listener::interrupted);
+                        listeners.forEach(PostgresChangeFeed::interrupt);
                     }
                 }
                 if (!running) {
                     return;
                 }
-                LOG.log(System.Logger.Level.WARNING, "LISTEN connection lost (" + e.getMessage() + "); reconnecting in "
+                LOG.log(System.Logger.Level.WARNING, (e instanceof SQLException ? "LISTEN connection lost ("
+                        + e.getMessage() : "an announcement could not be handled (" + e) + "); reconnecting in "
                         + backoffMillis + " ms");
                 try {
                     Thread.sleep(backoffMillis);
@@ -183,6 +188,15 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                 }
                 backoffMillis = Math.min(backoffMillis * 2, 10_000);
             }
+        }
+    }
+
+    /** Tells one listener that announcements stopped; one that fails at it does not keep the others from hearing it. */
+    private static void interrupt(Listener listener) {
+        try {
+            listener.interrupted();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "a change-feed listener failed when told that announcements stopped: " + e);
         }
     }
 
