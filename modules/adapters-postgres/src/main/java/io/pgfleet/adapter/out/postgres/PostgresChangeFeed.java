@@ -108,6 +108,8 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         long backoffMillis = 500;
         boolean firstConnection = true;
         while (running) {
+            // What failed, should anything but the connection fail: for the line that says so.
+            String failed = "the LISTEN connection could not be made";
             try (Connection c = DriverManager.getConnection(settings.url(), connectionProperties(settings))) {
                 connection = c;
                 try (Statement s = c.createStatement()) {
@@ -126,8 +128,10 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                     listening = true;
                     // The first connection too: a listener that subscribed before it was told that
                     // nothing was announced yet, and must now be told that announcements arrive.
+                    failed = "a listener could not re-check what it remembers";
                     listeners.forEach(Listener::resync);
                 }
+                failed = "an announcement could not be handled";
                 firstConnection = false;
                 backoffMillis = 500;
                 PGConnection pg = c.unwrap(PGConnection.class);
@@ -161,11 +165,13 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                         lastPing = System.nanoTime();
                     }
                 }
-            } catch (SQLException | RuntimeException e) {
+            } catch (SQLException | RuntimeException | Error e) {
                 // A listener (or the lag observer) that fails on an announcement is handled as a lost
                 // connection: its thread must not end, which would leave `listening` up and every
                 // instance's memory served as current while no announcement is heard any more. The
-                // connection is made again and every listener re-checks what it remembers.
+                // connection is made again and every listener re-checks what it remembers. An Error
+                // too (a listener's StackOverflowError or AssertionError, a class that failed to
+                // initialise): this thread is the only one that would ever lower `listening`.
                 synchronized (state) {
                     if (listening) {
                         // Until the connection is made again, no other instance's change reaches this one:
@@ -178,9 +184,15 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                 if (!running) {
                     return;
                 }
-                LOG.log(System.Logger.Level.WARNING, (e instanceof SQLException ? "LISTEN connection lost ("
-                        + e.getMessage() : "an announcement could not be handled (" + e) + "); reconnecting in "
-                        + backoffMillis + " ms");
+                if (e instanceof SQLException) {
+                    LOG.log(System.Logger.Level.WARNING, "LISTEN connection lost (" + e.getMessage()
+                            + "); reconnecting in " + backoffMillis + " ms");
+                } else {
+                    // A listener's failure is a bug to be found: said with where it happened, and
+                    // told apart from a failed announcement when it was the re-check that failed.
+                    LOG.log(System.Logger.Level.WARNING, failed + " (" + e + "); reconnecting in " + backoffMillis
+                            + " ms", e);
+                }
                 try {
                     Thread.sleep(backoffMillis);
                 } catch (InterruptedException ie) {
@@ -195,8 +207,8 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
     private static void interrupt(Listener listener) {
         try {
             listener.interrupted();
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "a change-feed listener failed when told that announcements stopped: " + e);
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.WARNING, "a change-feed listener failed when told that announcements stopped: " + e, e);
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -30,11 +31,17 @@ class ChangeFeedListenerFailureTest {
     private static final class Told implements ConfigChangeFeedPort.Listener {
         final BlockingQueue<String> events = new LinkedBlockingQueue<>();
         final AtomicBoolean failNext = new AtomicBoolean();
+        /** Thrown at the next announcement, when set: an Error rather than an exception. */
+        final AtomicReference<Error> errorNext = new AtomicReference<>();
 
         @Override
         public void published(CollectorId collectorId, ConfigVersion version) {
             if (failNext.getAndSet(false)) {
                 throw new IllegalStateException("a listener's bug");
+            }
+            Error error = errorNext.getAndSet(null);
+            if (error != null) {
+                throw error;
             }
             events.add("published " + collectorId.value() + ":" + version.value());
         }
@@ -78,6 +85,33 @@ class ChangeFeedListenerFailureTest {
             assertEquals("published db-1:2", told.next());
 
             told.failNext.set(true);
+            announce(db, "db-1:3");
+            assertEquals("interrupted", told.next(), "nothing remembered is current while no announcement is heard");
+            assertEquals("resync", told.next(), "the connection is made again and everything re-checked");
+
+            announce(db, "db-1:4");
+            assertEquals("published db-1:4", told.next(), "announcements arrive as before");
+        }
+    }
+
+    /**
+     * An Error a listener throws (a StackOverflowError of deep recursion, an AssertionError, a class
+     * that failed to initialise) ended the thread as an exception once did: `listening` stayed up,
+     * the connection stayed open and nothing was heard any more.
+     */
+    @Test
+    void aListenerThatThrowsAnErrorOnAnAnnouncementIsHandledAsALostConnectionToo() throws Exception {
+        TestDatabase db = TestPostgres.newDatabase();
+        Told told = new Told();
+        try (PostgresChangeFeed feed = new PostgresChangeFeed(new DatabaseSettings(db.url(), db.user(), db.password(), 1))) {
+            feed.subscribe(told);
+            String first = told.next();
+            if (first.equals("interrupted")) {
+                first = told.next();
+            }
+            assertEquals("resync", first);
+
+            told.errorNext.set(new StackOverflowError("a listener's recursion"));
             announce(db, "db-1:3");
             assertEquals("interrupted", told.next(), "nothing remembered is current while no announcement is heard");
             assertEquals("resync", told.next(), "the connection is made again and everything re-checked");
