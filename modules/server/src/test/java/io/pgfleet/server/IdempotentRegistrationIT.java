@@ -245,6 +245,32 @@ class IdempotentRegistrationIT {
         assertEquals(200, refresh(ApiClient.field(rebound.body(), "refresh_token")).statusCode());
     }
 
+    /**
+     * A fleet behind one address (a NAT, or a proxy every client comes through) whose registrations'
+     * answers were lost and whose collectors an operator revoked meanwhile: each agent's retry is
+     * refused for good, and audited, but it is no guess (the key names a registration only with the
+     * right credential). Counted as a failure of the address, 30 of them held back every login from
+     * it, the operators' own, until the minute ended.
+     */
+    @Test
+    void retriesWhoseKeysOutlivedTheirCollectorsDoNotHoldTheAddressesLoginsBack() throws Exception {
+        for (int i = 0; i < 30; i++) {
+            String key = String.format("nat-fleet-key-%05d", i);
+            String body = "{\"name\":\"nat-" + i + "\",\"labels\":{\"case\":\"nat\"}}";
+            HttpResponse<String> first = register(body, SECRET_HEADER, SECRET, "Idempotency-Key", key);
+            assertEquals(201, first.statusCode(), first.body());
+            String id = ApiClient.field(first.body(), "collector_id");
+            assertEquals(204, SERVER.admin().postJson("/api/v1/collectors/" + id + "/revoke", "").statusCode());
+            HttpResponse<String> retried = register(body, SECRET_HEADER, SECRET, "Idempotency-Key", key);
+            assertEquals(401, retried.statusCode(), retried.body());
+            assertTrue(retried.body().contains("registration-key-outlived"), retried.body());
+        }
+        assertEquals(200, new ApiClient(SERVER.port()).login("admin", ServerSettings.TEST_ADMIN_PASSWORD).statusCode(),
+                "an operator behind the fleet's address still logs in");
+        assertTrue(count("SELECT count(*) FROM audit_log WHERE action = 'collector.register_refused'"
+                + " AND detail LIKE '%revoked or gone%'") >= 30, "each refusal is audited");
+    }
+
     @Test
     void aKeyPastItsRetentionNoLongerNamesItsCollector() throws Exception {
         String body = "{\"name\":\"old-key\",\"labels\":{\"case\":\"old\"}}";

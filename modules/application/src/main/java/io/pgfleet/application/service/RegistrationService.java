@@ -81,8 +81,11 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
                     key.map(k -> new Keyed(keyHash("enrolment", Secrets.hash(t.token() == null ? "" : t.token()), k),
                             request)), actor);
         };
-        // A retry with a key that can never succeed again is refused like a wrong credential: audited
-        // (it may be a host trying to take back an identity handed elsewhere) and counted.
+        // A retry with a key that can never succeed again is audited like a wrong credential (it may
+        // be a host trying to take back an identity handed elsewhere), but not counted against the
+        // address: the key only names a registration together with the right credential, so it is
+        // no guess, and a fleet behind one address whose lost answers' collectors were revoked
+        // meanwhile would otherwise hold its operators' logins back.
         Optional<String> refusal = switch (result) {
             case RegistrationResult.Refused r -> Optional.of(r.reason());
             case RegistrationResult.KeyOutlived k -> Optional.of(k.reason());
@@ -96,7 +99,9 @@ final class RegistrationService implements RegisterCollectorUseCase, IssueEnrolm
                 audit.recordAudit(new AuditEntry(now, new Actor("anonymous", actor.address()),
                         AuditAction.REGISTRATION_REFUSED, new AuditSubject.OfServer(), 0, refusal.get()));
             }
-            throttle.addressFailed(actor.address(), now);
+            if (result instanceof RegistrationResult.Refused) {
+                throttle.addressFailed(actor.address(), now);
+            }
         }
         return result;
     }
