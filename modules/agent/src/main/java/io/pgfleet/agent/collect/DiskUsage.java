@@ -148,7 +148,9 @@ final class DiskUsage {
         asked.entrySet().removeIf(e -> !paths.contains(e.getKey()) && e.getValue().answer().isDone());
         if (!failed.isEmpty()) {
             throw new PartlyCollected(out, "collectors.disk_usage.paths: " + String.join("; ", failed)
-                    + " (" + (paths.size() - failed.size()) + " of " + paths.size() + " paths collected)");
+                    // Counted from what was measured: a run interrupted while it waits names only the
+                    // path it waited for, and the paths after it were not collected either.
+                    + " (" + out.size() / 3 + " of " + paths.size() + " paths collected)");
         }
         return out;
     }

@@ -112,4 +112,32 @@ class DiskUsageTest {
             assertTrue(p.getMessage().contains("/gone does not exist (1 of 2 paths collected)"), p.getMessage());
         }
     }
+
+    @Test
+    void aRunInterruptedWhileItWaitsCountsOnlyThePathsItMeasured() throws Exception {
+        Probes probes = new Probes();
+        DiskUsage disk = new DiskUsage(probes, Duration.ofSeconds(60));
+        var executor = Executors.newSingleThreadExecutor();
+        try {
+            Future<PartlyCollected> run = executor.submit(() -> {
+                try {
+                    disk.collect(List.of("/mnt/nfs", "/"), Instant.EPOCH);
+                    return null;
+                } catch (PartlyCollected p) {
+                    return p;
+                }
+            });
+            // "/" is asked once the run began, and answers at once; the run still waits for "/mnt/nfs".
+            while (disk.pending("/").isEmpty()) {
+                Thread.sleep(10);
+            }
+            disk.pending("/").orElseThrow().get(60, TimeUnit.SECONDS);
+            executor.shutdownNow();
+            PartlyCollected p = run.get(60, TimeUnit.SECONDS);
+            assertTrue(p.getMessage().contains("(0 of 2 paths collected)"), p.getMessage());
+        } finally {
+            probes.released.countDown();
+            executor.shutdownNow();
+        }
+    }
 }
