@@ -68,29 +68,38 @@ class ChangeFeedListenerFailureTest {
         }
     }
 
+    /** The feed's first connection, which the listener was told of (after its absence, if it subscribed first). */
+    private static void connected(Told told) throws InterruptedException {
+        String first = told.next();
+        if (first.equals("interrupted")) {
+            first = told.next();
+        }
+        assertEquals("resync", first);
+    }
+
+    /** After an announcement the listener failed on: handled as a lost connection, then heard as before. */
+    private static void recovers(TestDatabase db, Told told) throws Exception {
+        assertEquals("interrupted", told.next(), "nothing remembered is current while no announcement is heard");
+        assertEquals("resync", told.next(), "the connection is made again and everything re-checked");
+
+        announce(db, "db-1:4");
+        assertEquals("published db-1:4", told.next(), "announcements arrive as before");
+    }
+
     @Test
     void aListenerThatFailsOnAnAnnouncementIsHandledAsALostConnectionAndAnnouncementsGoOn() throws Exception {
         TestDatabase db = TestPostgres.newDatabase();
         Told told = new Told();
         try (PostgresChangeFeed feed = new PostgresChangeFeed(new DatabaseSettings(db.url(), db.user(), db.password(), 1))) {
             feed.subscribe(told);
-            // Not connected yet at subscription, unless it already is.
-            String first = told.next();
-            if (first.equals("interrupted")) {
-                first = told.next();
-            }
-            assertEquals("resync", first);
+            connected(told);
 
             announce(db, "db-1:2");
             assertEquals("published db-1:2", told.next());
 
             told.failNext.set(true);
             announce(db, "db-1:3");
-            assertEquals("interrupted", told.next(), "nothing remembered is current while no announcement is heard");
-            assertEquals("resync", told.next(), "the connection is made again and everything re-checked");
-
-            announce(db, "db-1:4");
-            assertEquals("published db-1:4", told.next(), "announcements arrive as before");
+            recovers(db, told);
         }
     }
 
@@ -105,19 +114,11 @@ class ChangeFeedListenerFailureTest {
         Told told = new Told();
         try (PostgresChangeFeed feed = new PostgresChangeFeed(new DatabaseSettings(db.url(), db.user(), db.password(), 1))) {
             feed.subscribe(told);
-            String first = told.next();
-            if (first.equals("interrupted")) {
-                first = told.next();
-            }
-            assertEquals("resync", first);
+            connected(told);
 
             told.errorNext.set(new StackOverflowError("a listener's recursion"));
             announce(db, "db-1:3");
-            assertEquals("interrupted", told.next(), "nothing remembered is current while no announcement is heard");
-            assertEquals("resync", told.next(), "the connection is made again and everything re-checked");
-
-            announce(db, "db-1:4");
-            assertEquals("published db-1:4", told.next(), "announcements arrive as before");
+            recovers(db, told);
         }
     }
 }
