@@ -529,6 +529,14 @@ public final class PgfleetServer implements AutoCloseable {
                 .register(registry);
         FunctionCounter.builder("pgfleet_listen_reconnects", feed, PostgresChangeFeed::reconnects)
                 .description("Times the LISTEN connection was re-established after a loss").register(registry);
+        Gauge.builder("pgfleet_listen_listeners_failing", feed, PostgresChangeFeed::failingListeners)
+                .description("Listeners of this instance's LISTEN connection that failed (on an announcement or "
+                        + "when re-checking what they remember) and have not re-checked since: each hears no "
+                        + "announcement and takes nothing it remembers for current meanwhile")
+                .register(registry);
+        FunctionCounter.builder("pgfleet_listen_listener_failures", feed, PostgresChangeFeed::listenerFailures)
+                .description("Failures of listeners of this instance's LISTEN connection, on an announcement or "
+                        + "when re-checking what they remember").register(registry);
         Timer lag = Timer.builder("pgfleet_listen_notification_lag")
                 .description("Time from a publishing transaction sending its notifications (database clock) to this "
                         + "instance's LISTEN connection receiving them")

@@ -391,6 +391,8 @@ public final class UseCaseFactory {
             EffectiveConfigService getConfig = new EffectiveConfigService(loadCollector, loadRevision, effective);
             WatchService watch = new WatchService(getConfig);
             // One subscription, in this order: the cache learns of a change before the watchers it wakes read it.
+            // Both are told whichever fails, and the feed handles the pair as one listener, so they never
+            // disagree on whether announcements arrive.
             changes.subscribe(new OrderedListeners(List.of(effective, watch)));
             Announcer announced = new CommittedChanges(effective, watch);
             LayerComposer composer = new LayerComposer(parser);

@@ -10,8 +10,12 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One {@code LISTEN} connection per server instance, outside the pool, fanning publish
@@ -19,6 +23,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * announcements stopped ({@link Listener#interrupted()}: nothing remembered is current meanwhile),
  * reconnects with backoff and tells them to resync, so no watcher waits forever on a change it
  * missed and no reader is answered from memory while changes go unheard.
+ *
+ * <p>A listener that fails (throws on an announcement, or when told to resync) is handled as a lost
+ * connection for itself alone: it is told that announcements stopped, hears none until it resyncs,
+ * and is told to resync again after 0.5 s, 1 s, 2 s… at most every 60 s; the connection
+ * stays up and the other listeners hear every announcement. A streak of failures is logged once when
+ * it starts (with the stack trace) and once when it ends, and counted ({@link #failingListeners()},
+ * {@link #listenerFailures()}).
+ *
+ * <p>A connection whose peer vanished without closing it (a network partition, a host gone) is
+ * noticed by a ping every 15 s that waits at most the statement timeout for its
+ * answer: within 15 s plus that timeout (45 s with the default 30 s).
  */
 public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoCloseable {
 
@@ -53,17 +68,67 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
     private static final System.Logger LOG = System.getLogger(PostgresChangeFeed.class.getName());
     /** The {@code application_name} of the {@code LISTEN} connection, as {@code pg_stat_activity} shows it. */
     public static final String APPLICATION_NAME = "pgfleet listen";
+    /**
+     * How often the connection is asked a {@code SELECT 1}: a connection whose peer is gone without
+     * closing it (a partition) delivers nothing and reports nothing; the ping's answer, awaited at most
+     * the statement timeout, is what tells it from a quiet one. Cheap (one trivial query per instance
+     * every 15 s), and it keeps the connection from looking idle to a firewall that drops idle flows.
+     * TCP keepalive would not do better: its probes start after two hours idle by default, pgjdbc sets
+     * no shorter time per connection, and a ping sent keeps the connection from being idle anyway.
+     */
+    static final Duration PING_INTERVAL = Duration.ofSeconds(15);
+    /** The longest single wait for notifications: the loop's other duties (ping, retries) are checked at least this often. */
+    private static final long POLL_MILLIS = 5_000;
+    /** The wait before a failed listener is told to resync, doubled after each failure up to {@link #MAX_RETRY}. */
+    static final Duration FIRST_RETRY = Duration.ofMillis(500);
+    /**
+     * The longest wait between two resyncs of a listener that keeps failing: a failing listener is only
+     * slower (it reads the database instead of memory), and each attempt may cost something (a resync
+     * of the watchers wakes every one of them), so a lasting bug costs one attempt a minute, and a
+     * passing failure is over within a minute of its cause.
+     */
+    static final Duration MAX_RETRY = Duration.ofSeconds(60);
 
     private final DatabaseSettings settings;
-    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final long pingNanos;
+    private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Connection connection;
     private volatile boolean listening;
-    /** Orders the changes of {@link #listening} with what listeners are told of them. */
+    /** Orders the changes of {@link #listening} and of each subscriber's standing with what listeners are told of them. */
     private final Object state = new Object();
-    private final java.util.concurrent.atomic.AtomicLong reconnects = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong reconnects = new AtomicLong();
+    private final AtomicInteger failingListeners = new AtomicInteger();
+    private final AtomicLong listenerFailures = new AtomicLong();
     private volatile java.util.function.Consumer<java.time.Duration> lagObserver = lag -> { };
+
+    /**
+     * A listener and where it stands. {@link #inStep} changes under {@link #state}; the streak of
+     * failures is the listening thread's alone.
+     */
+    private static final class Subscriber {
+        final Listener listener;
+        /**
+         * Whether it heard every announcement since its last resync: true from a resync to the next
+         * lost connection or failure of its own. Announcements go only to listeners in step.
+         */
+        volatile boolean inStep;
+        /** Failures in a row; 0 when the last resync (or announcement) succeeded. */
+        int failures;
+        long streakStartNanos;
+        long retryAtNanos;
+
+        Subscriber(Listener listener, boolean inStep) {
+            this.listener = listener;
+            this.inStep = inStep;
+        }
+
+        /** Whether it may be told to resync now: at once unless it is waiting out a failure. */
+        boolean due(long now) {
+            return failures == 0 || now - retryAtNanos >= 0;
+        }
+    }
 
     /**
      * Starts listening.
@@ -71,7 +136,13 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
      * @param settings where the database is
      */
     public PostgresChangeFeed(DatabaseSettings settings) {
+        this(settings, PING_INTERVAL);
+    }
+
+    /** With another ping interval: for tests of a vanished peer that do not wait 15 s. */
+    PostgresChangeFeed(DatabaseSettings settings, Duration pingInterval) {
         this.settings = settings;
+        this.pingNanos = pingInterval.toNanos();
         this.thread = Thread.ofPlatform().daemon().name("pgfleet-listen").start(this::run);
     }
 
@@ -80,7 +151,7 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         // Under the lock that orders the feed's own changes of state: a listener that joins while the
         // connection is down (or not made yet, at start) learns so, and is told of the next connection.
         synchronized (state) {
-            listeners.add(listener);
+            subscribers.add(new Subscriber(listener, listening));
             if (!listening) {
                 listener.interrupted();
             }
@@ -127,9 +198,14 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                 synchronized (state) {
                     listening = true;
                     // The first connection too: a listener that subscribed before it was told that
-                    // nothing was announced yet, and must now be told that announcements arrive.
-                    failed = "a listener could not re-check what it remembers";
-                    listeners.forEach(Listener::resync);
+                    // nothing was announced yet, and must now be told that announcements arrive. One
+                    // waiting out failures of its own is told when its wait is over.
+                    long now = System.nanoTime();
+                    for (Subscriber s : subscribers) {
+                        if (!s.inStep && s.due(now)) {
+                            resync(s);
+                        }
+                    }
                 }
                 failed = "an announcement could not be handled";
                 firstConnection = false;
@@ -137,7 +213,7 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                 PGConnection pg = c.unwrap(PGConnection.class);
                 long lastPing = System.nanoTime();
                 while (running) {
-                    PGNotification[] notes = pg.getNotifications(5_000);
+                    PGNotification[] notes = pg.getNotifications(waitMillis(lastPing));
                     if (notes != null) {
                         for (PGNotification n : notes) {
                             // Effective revisions are what readers and watchers serve; the own-layer
@@ -157,28 +233,37 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                             }
                         }
                     }
-                    if (System.nanoTime() - lastPing > 15_000_000_000L) {
-                        // Detects a half-open connection that would otherwise wait silently.
+                    if (System.nanoTime() - lastPing >= pingNanos) {
+                        // Detects a half-open connection that would otherwise wait silently: the answer
+                        // is awaited at most the statement timeout (the connection's socket timeout).
                         try (Statement s = c.createStatement()) {
                             s.execute("SELECT 1");
                         }
                         lastPing = System.nanoTime();
                     }
+                    retryFailedListeners();
                 }
             } catch (SQLException | RuntimeException | Error e) {
-                // A listener (or the lag observer) that fails on an announcement is handled as a lost
-                // connection: its thread must not end, which would leave `listening` up and every
+                // Listeners' failures are handled one by one where they are called; what comes here
+                // failed in the feed itself (the lag observer, say), and is handled as a lost
+                // connection: this thread must not end, which would leave `listening` up and every
                 // instance's memory served as current while no announcement is heard any more. The
                 // connection is made again and every listener re-checks what it remembers. An Error
-                // too (a listener's StackOverflowError or AssertionError, a class that failed to
-                // initialise): this thread is the only one that would ever lower `listening`.
+                // too (a StackOverflowError, a class that failed to initialise): this thread is the
+                // only one that would ever lower `listening`.
                 synchronized (state) {
                     if (listening) {
                         // Until the connection is made again, no other instance's change reaches this one:
                         // what it remembers must not be served as current meanwhile, however long that is
                         // (a database at its connection limit refuses the new connection for as long as it is full).
                         listening = false;
-                        listeners.forEach(PostgresChangeFeed::interrupt);
+                        for (Subscriber s : subscribers) {
+                            // One out of step (failing) was told already, and nothing since.
+                            if (s.inStep) {
+                                s.inStep = false;
+                                interrupt(s.listener);
+                            }
+                        }
                     }
                 }
                 if (!running) {
@@ -188,8 +273,7 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                     LOG.log(System.Logger.Level.WARNING, "LISTEN connection lost (" + e.getMessage()
                             + "); reconnecting in " + backoffMillis + " ms");
                 } else {
-                    // A listener's failure is a bug to be found: said with where it happened, and
-                    // told apart from a failed announcement when it was the re-check that failed.
+                    // A bug to be found: said with where it happened.
                     LOG.log(System.Logger.Level.WARNING, failed + " (" + e + "); reconnecting in " + backoffMillis
                             + " ms", e);
                 }
@@ -201,6 +285,97 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
                 backoffMillis = Math.min(backoffMillis * 2, 10_000);
             }
         }
+    }
+
+    /**
+     * How long the next wait for notifications may be: until the next ping or the next resync of a
+     * failing listener is due, at most {@link #POLL_MILLIS}, at least a millisecond (0 would wait for ever).
+     */
+    private int waitMillis(long lastPing) {
+        long now = System.nanoTime();
+        long until = Math.min(TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS), lastPing + pingNanos - now);
+        if (failingListeners.get() > 0) {
+            for (Subscriber s : subscribers) {
+                if (s.failures > 0) {
+                    until = Math.min(until, s.retryAtNanos - now);
+                }
+            }
+        }
+        return (int) Math.max(1, (until + 999_999) / 1_000_000);
+    }
+
+    /** Tells the failing listeners whose wait is over to resync (once per wait for notifications, not per announcement). */
+    private void retryFailedListeners() {
+        if (failingListeners.get() == 0) {
+            return;
+        }
+        synchronized (state) {
+            long now = System.nanoTime();
+            for (Subscriber s : subscribers) {
+                if (!s.inStep && s.failures > 0 && s.due(now)) {
+                    resync(s);
+                }
+            }
+        }
+    }
+
+    /** Tells a listener to resync, while listening; it is in step from then on, or failed again. */
+    private void resync(Subscriber s) {
+        try {
+            s.listener.resync();
+        } catch (RuntimeException | Error e) {
+            failed(s, "when told to re-check what it remembers", e);
+            return;
+        }
+        s.inStep = true;
+        if (s.failures > 0) {
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - s.streakStartNanos);
+            LOG.log(System.Logger.Level.INFO, "change-feed listener " + s.listener + " re-checked what it remembers after "
+                    + s.failures + (s.failures == 1 ? " failure" : " failures") + " over " + seconds
+                    + " s; it hears announcements again");
+            s.failures = 0;
+            failingListeners.decrementAndGet();
+        }
+    }
+
+    /**
+     * A listener failed: handled as a lost connection for it alone. It is told that announcements
+     * stopped (after a failed resync too: whatever the resync did half is not to be trusted), hears
+     * none until it resyncs, and is told to resync after a wait that doubles with each failure in a
+     * row, up to {@link #MAX_RETRY}. Logged when the streak starts, not at each failure: a lasting bug
+     * says so once (and in the gauge), instead of a line and a stack trace every few seconds.
+     */
+    private void failed(Subscriber s, String what, Throwable e) {
+        listenerFailures.incrementAndGet();
+        synchronized (state) {
+            s.inStep = false;
+            interrupt(s.listener);
+        }
+        long now = System.nanoTime();
+        s.failures++;
+        long retry = retryMillis(s.failures);
+        if (s.failures == 1) {
+            s.streakStartNanos = now;
+            failingListeners.incrementAndGet();
+            LOG.log(System.Logger.Level.WARNING, "change-feed listener " + s.listener + " failed " + what + " (" + e
+                    + "); until it re-checks what it remembers it hears no announcement and takes nothing it remembers"
+                    + " for current; told to re-check in " + retry + " ms, then less and less often (at most every "
+                    + MAX_RETRY.toSeconds() + " s), and said again here once it does", e);
+        }
+        s.retryAtNanos = now + TimeUnit.MILLISECONDS.toNanos(retry);
+    }
+
+    /**
+     * The wait before a listener that failed this many times in a row is told to resync again: 0.5 s,
+     * 1 s, 2 s… up to {@link #MAX_RETRY}.
+     *
+     * @param failures failures in a row, at least 1
+     * @return the wait in milliseconds
+     */
+    static long retryMillis(int failures) {
+        // Shifted at most 20 times: far past the cap, and no overflow however long the streak.
+        long doubled = FIRST_RETRY.toMillis() << Math.min(failures - 1, 20);
+        return Math.min(doubled, MAX_RETRY.toMillis());
     }
 
     /** Tells one listener that announcements stopped; one that fails at it does not keep the others from hearing it. */
@@ -229,6 +404,25 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
      */
     public long reconnects() {
         return reconnects.get();
+    }
+
+    /**
+     * How many listeners failed (on an announcement or when told to resync) and have not resynced
+     * since: each hears no announcement and takes nothing it remembers for current meanwhile.
+     *
+     * @return the count, 0 when all are well
+     */
+    public int failingListeners() {
+        return failingListeners.get();
+    }
+
+    /**
+     * How many times a listener failed, on an announcement or when told to resync, since the start.
+     *
+     * @return the count
+     */
+    public long listenerFailures() {
+        return listenerFailures.get();
     }
 
     /**
@@ -288,8 +482,14 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         }
         String session = payload.substring(0, space);
         String subject = payload.substring(space + 1);
-        for (Listener l : listeners) {
-            l.sessionEnded(subject, session);
+        for (Subscriber s : subscribers) {
+            if (s.inStep) {
+                try {
+                    s.listener.sessionEnded(subject, session);
+                } catch (RuntimeException | Error e) {
+                    failed(s, "on an announcement", e);
+                }
+            }
         }
     }
 
@@ -299,8 +499,14 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         if (payload.isEmpty() || payload.length() > MAX_SUBJECT) {
             return;
         }
-        for (Listener l : listeners) {
-            l.principalChanged(payload);
+        for (Subscriber s : subscribers) {
+            if (s.inStep) {
+                try {
+                    s.listener.principalChanged(payload);
+                } catch (RuntimeException | Error e) {
+                    failed(s, "on an announcement", e);
+                }
+            }
         }
     }
 
@@ -324,11 +530,21 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
             return;
         }
         CollectorId collectorId = CollectorId.of(id);
-        for (Listener l : listeners) {
-            switch (kind) {
-                case OWN -> l.ownVersionPublished(collectorId, version);
-                case SOURCES -> l.sourcesChanged(collectorId, version);
-                case EFFECTIVE -> l.published(collectorId, version);
+        for (Subscriber s : subscribers) {
+            // One out of step missed announcements already: it hears them again once it resynced.
+            if (!s.inStep) {
+                continue;
+            }
+            Listener l = s.listener;
+            try {
+                switch (kind) {
+                    case OWN -> l.ownVersionPublished(collectorId, version);
+                    case SOURCES -> l.sourcesChanged(collectorId, version);
+                    case EFFECTIVE -> l.published(collectorId, version);
+                }
+            } catch (RuntimeException | Error e) {
+                // Contained: the others hear this announcement and the rest of the batch.
+                failed(s, "on an announcement", e);
             }
         }
     }

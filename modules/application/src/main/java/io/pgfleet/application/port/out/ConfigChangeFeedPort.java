@@ -16,7 +16,15 @@ public interface ConfigChangeFeedPort {
      */
     void subscribe(Listener listener);
 
-    /** Receives announcements. */
+    /**
+     * Receives announcements.
+     *
+     * <p>A listener that throws (on an announcement, or when told to {@link #resync()}) is handled, for
+     * itself alone, as if the connection had been lost: it is told {@link #interrupted()} at once
+     * (whatever a failed resync did half is not trusted), hears no announcement until it resyncs, and
+     * is told to resync again later, less and less often. The other listeners go on hearing every
+     * announcement.
+     */
     interface Listener {
         /**
          * A version was published (here or on another instance).
@@ -72,8 +80,10 @@ public interface ConfigChangeFeedPort {
         /**
          * Announcements stopped arriving (the feed lost its connection and is making it again, or has
          * not made it yet): until the next {@link #resync()}, no instance's change is announced here,
-         * so nothing remembered may be taken for current. Told once per outage, and at subscription
-         * when the feed is not connected then. The default does nothing.
+         * so nothing remembered may be taken for current. Told at each outage, at subscription when
+         * the feed is not connected then, and after a failure of this listener's own (see above); it
+         * may be told again before the next {@link #resync()}, which must change nothing more. The
+         * default does nothing.
          */
         default void interrupted() {
         }
