@@ -164,8 +164,10 @@ final class AdminPasswordCommand {
 
     private static Result reset(DatabaseSettings db, Username username, Optional<String> password) {
         try (PostgresStorage storage = PostgresStorage.open(db)) {
+            // The database's time, as the servers tell it: the audit entry sorts among theirs, and the
+            // sessions' revocation times compare with theirs, however far this host's clock is off.
             return UseCaseFactory.administratorRecovery(storage.users(), storage.users(), new Pbkdf2PasswordHasher(),
-                    storage.tokens(), Clock.systemUTC()).reset(username, password);
+                    storage.tokens(), PgfleetServer.storedPrecision(storage.clock(Clock.systemUTC()))).reset(username, password);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.pgfleet.server;
 
 import io.pgfleet.adapter.in.http.HttpLimits;
+import io.pgfleet.application.service.UseCaseFactory;
 import io.pgfleet.domain.fleet.SampleRate;
 
 import java.time.Duration;
@@ -27,6 +28,8 @@ import java.util.Objects;
  *   <tr><td>parse_queue</td><td>PGFLEET_PARSE_QUEUE</td><td>256</td></tr>
  *   <tr><td>sample_rate_per_minute</td><td>PGFLEET_SAMPLE_RATE_PER_MINUTE</td><td>6000 (per collector)</td></tr>
  *   <tr><td>sample_burst</td><td>PGFLEET_SAMPLE_BURST</td><td>30000 (per collector; at least 5000)</td></tr>
+ *   <tr><td>refreshes_per_session</td><td>PGFLEET_REFRESHES_PER_SESSION</td><td>30 (per minute, per session,
+ *       on all instances together: counted in the database)</td></tr>
  * </table>
  *
  * @param maxConnections          open TCP connections the listener accepts at once
@@ -41,11 +44,13 @@ import java.util.Objects;
  * @param parseSlots              configuration documents parsed at once
  * @param parseQueue              documents waiting for a parsing slot; more are answered 429
  * @param sampleRate              samples one collector may push to this instance: a sustained rate and a burst
+ * @param refreshesPerSession     refreshes one session (refresh-token family) may make per minute, on every
+ *                                instance together
  */
 public record LimitSettings(int maxConnections, Duration idleTimeout, int watchesPerCollector,
                             List<String> trustedProxies, int hashThreads, int hashQueue, int loginFreeFailures,
                             int loginFailuresPerAddress, int tokenFailuresPerAddress, int parseSlots, int parseQueue,
-                            SampleRate sampleRate) {
+                            SampleRate sampleRate, int refreshesPerSession) {
 
     /** Validates ranges. */
     public LimitSettings {
@@ -70,6 +75,32 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
         check(parseSlots, 1, 64, "parse_slots");
         check(parseQueue, 1, 10_000, "parse_queue");
         Objects.requireNonNull(sampleRate, "sampleRate");
+        check(refreshesPerSession, 1, 10_000, "refreshes_per_session");
+    }
+
+    /**
+     * The limits with the default refreshes per session.
+     *
+     * @param maxConnections          open TCP connections the listener accepts at once
+     * @param idleTimeout             a connection with no traffic this long is closed
+     * @param watchesPerCollector     long-poll watches one collector principal may hold at once
+     * @param trustedProxies          reverse proxies whose X-Forwarded-For is believed
+     * @param hashThreads             threads hashing passwords at once
+     * @param hashQueue               password checks waiting for a hashing thread
+     * @param loginFreeFailures       failed logins per (user, address) before growing delays start
+     * @param loginFailuresPerAddress failed logins and refused registrations per address per minute
+     * @param tokenFailuresPerAddress failed refreshes and logouts per address per minute
+     * @param parseSlots              configuration documents parsed at once
+     * @param parseQueue              documents waiting for a parsing slot
+     * @param sampleRate              samples one collector may push to this instance
+     */
+    public LimitSettings(int maxConnections, Duration idleTimeout, int watchesPerCollector,
+                         List<String> trustedProxies, int hashThreads, int hashQueue, int loginFreeFailures,
+                         int loginFailuresPerAddress, int tokenFailuresPerAddress, int parseSlots, int parseQueue,
+                         SampleRate sampleRate) {
+        this(maxConnections, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue, loginFreeFailures,
+                loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, sampleRate,
+                UseCaseFactory.DEFAULT_REFRESHES_PER_SESSION);
     }
 
     private static void check(int value, int min, int max, String name) {
@@ -86,7 +117,8 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
     public static LimitSettings defaults() {
         return new LimitSettings(12_000, Duration.ofSeconds(120), 4, List.of(),
                 Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 16, 5, 30, 1000,
-                Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 256, SampleRate.defaults());
+                Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 256, SampleRate.defaults(),
+                UseCaseFactory.DEFAULT_REFRESHES_PER_SESSION);
     }
 
     /**
@@ -107,7 +139,8 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
      */
     public LimitSettings withTrustedProxies(List<String> proxies) {
         return new LimitSettings(maxConnections, idleTimeout, watchesPerCollector, proxies, hashThreads, hashQueue,
-                loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, sampleRate);
+                loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, sampleRate,
+                refreshesPerSession);
     }
 
     /**
@@ -119,7 +152,8 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
      */
     public LimitSettings withParsing(int slots, int queue) {
         return new LimitSettings(maxConnections, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
-                loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, slots, queue, sampleRate);
+                loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, slots, queue, sampleRate,
+                refreshesPerSession);
     }
 
     /**
@@ -130,7 +164,8 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
      */
     public LimitSettings withSampleRate(SampleRate rate) {
         return new LimitSettings(maxConnections, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
-                loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, rate);
+                loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, rate,
+                refreshesPerSession);
     }
 
     /**
@@ -141,7 +176,8 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
      */
     public LimitSettings withMaxConnections(int max) {
         return new LimitSettings(max, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
-                loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, sampleRate);
+                loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, sampleRate,
+                refreshesPerSession);
     }
 
     /**
@@ -152,6 +188,19 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
      */
     public LimitSettings withIdleTimeout(Duration timeout) {
         return new LimitSettings(maxConnections, timeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
-                loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, sampleRate);
+                loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, sampleRate,
+                refreshesPerSession);
+    }
+
+    /**
+     * The same limits with another number of refreshes per session.
+     *
+     * @param perMinute refreshes one session may make per minute
+     * @return a copy
+     */
+    public LimitSettings withRefreshesPerSession(int perMinute) {
+        return new LimitSettings(maxConnections, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
+                loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, sampleRate,
+                perMinute);
     }
 }

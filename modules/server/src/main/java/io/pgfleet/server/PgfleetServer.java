@@ -161,7 +161,10 @@ public final class PgfleetServer implements AutoCloseable {
             PrometheusMeterRegistry registry = registry();
             BoundedDocumentParser parser = parser(settings.limits());
             parserMetrics(registry, parser);
-            UseCases useCases = useCases(storage, settings, clock, new LayerChangeMetrics(registry), parser);
+            // One clock for everything this instance compares with times the database holds: the use
+            // cases' and the metrics' (a watch's propagation, a notification's lag).
+            Clock databaseClock = storage.clock(clock);
+            UseCases useCases = useCases(storage, settings, databaseClock, clock, new LayerChangeMetrics(registry), parser);
             WebServerConfig.Builder builder = WebServer.builder()
                     .host(settings.host())
                     .port(settings.port())
@@ -175,7 +178,7 @@ public final class PgfleetServer implements AutoCloseable {
                     .addProtocol(HttpApi.http1())
                     .addConnectionSelector(HttpApi.http10())
                     .routing(r -> routing(r, useCases, storage, registry, new HttpLimits(settings.limits().trustedProxies(),
-                            settings.limits().watchesPerCollector())));
+                            settings.limits().watchesPerCollector()), databaseClock));
             // TLS material is read here, before anything is generated: a wrong path loses no secret.
             if (settings.tls().enabled()) {
                 builder.tls(ServerTls.build(settings.tls()));
@@ -359,7 +362,7 @@ public final class PgfleetServer implements AutoCloseable {
      * @return the wired use cases
      */
     public static UseCases useCases(PostgresStorage storage, ServerSettings settings, Clock clock) {
-        return useCases(storage, settings, clock, t -> { }, parser(settings.limits()));
+        return useCases(storage, settings, storage.clock(clock), clock, t -> { }, parser(settings.limits()));
     }
 
     private static BoundedDocumentParser parser(LimitSettings limits) {
@@ -381,13 +384,15 @@ public final class PgfleetServer implements AutoCloseable {
         return Clock.tick(clock, Duration.ofNanos(1_000));
     }
 
-    private static UseCases useCases(PostgresStorage storage, ServerSettings settings, Clock anyClock,
+    private static UseCases useCases(PostgresStorage storage, ServerSettings settings, Clock databaseClock,
+                                     Clock anyClock,
                                      io.pgfleet.application.port.out.RecordLayerChangeTimingPort layerTimings,
                                      BoundedDocumentParser parser) {
         // Every instance on the database tells the same time: what one stores (a wave's start, a token's
-        // expiry, an agent's last report) and another compares with its own now means the same to both,
-        // however far apart their hosts' clocks are. Retention alone keeps this host's clock as well.
-        Clock clock = storedPrecision(storage.clock(anyClock));
+        // expiry, an agent's last report) and another compares with its own now (a token's expiry and
+        // issue time, checked by whichever instance the token reaches) means the same to both, however
+        // far apart their hosts' clocks are. Retention alone keeps this host's clock as well.
+        Clock clock = storedPrecision(databaseClock);
         JwtAccessTokens jwt = new JwtAccessTokens(storage.keys(), settings.accessTokenTtl(),
                 settings.security().accessTokenClockSkew());
         LimitSettings limits = settings.limits();
@@ -410,6 +415,7 @@ public final class PgfleetServer implements AutoCloseable {
                         LoginLimitSettings.defaults().maxDelay(), limits.loginFailuresPerAddress(),
                         LoginLimitSettings.defaults().addressWindow(), LoginLimitSettings.defaults().maxTracked(),
                         limits.tokenFailuresPerAddress()))
+                .refreshesPerSession(limits.refreshesPerSession())
                 .retention(settings.retention())
                 .sampleRate(limits.sampleRate())
                 .layerStore(storage.layers()).loadLayers(storage.layers())
@@ -445,9 +451,9 @@ public final class PgfleetServer implements AutoCloseable {
     }
 
     private static void routing(HttpRouting.Builder routing, UseCases useCases, PostgresStorage storage,
-                                PrometheusMeterRegistry registry, HttpLimits limits) {
-        storageMetrics(registry, storage);
-        HttpApi.register(routing, useCases, new HttpMetrics(registry, exposition(registry)), limits);
+                                PrometheusMeterRegistry registry, HttpLimits limits, Clock databaseClock) {
+        storageMetrics(registry, storage, databaseClock);
+        HttpApi.register(routing, useCases, new HttpMetrics(registry, exposition(registry), databaseClock), limits);
     }
 
     /**
@@ -522,7 +528,7 @@ public final class PgfleetServer implements AutoCloseable {
                 .register(registry);
     }
 
-    private static void storageMetrics(MeterRegistry registry, PostgresStorage storage) {
+    private static void storageMetrics(MeterRegistry registry, PostgresStorage storage, Clock databaseClock) {
         PostgresChangeFeed feed = storage.changes();
         Gauge.builder("pgfleet_listen_connected", feed, f -> f.listening() ? 1 : 0)
                 .description("1 while this instance's LISTEN connection (publish notifications) is up, else 0")
@@ -541,7 +547,7 @@ public final class PgfleetServer implements AutoCloseable {
                 .description("Time from a publishing transaction sending its notifications (database clock) to this "
                         + "instance's LISTEN connection receiving them")
                 .serviceLevelObjectives(NOTIFICATION_LAG_BUCKETS).register(registry);
-        feed.onNotificationLag(lag::record);
+        feed.onNotificationLag(lag::record, databaseClock);
         for (String state : new String[] {"active", "idle", "waiting", "max"}) {
             Gauge.builder("pgfleet_db_pool_connections", storage, s -> s.poolUsage().map(u -> switch (state) {
                         case "active" -> u.active();

@@ -41,7 +41,7 @@ import java.util.Set;
  *   <tr><td>tls_client_ca</td><td>PGFLEET_TLS_CLIENT_CA</td><td>none; set it to require client certificates (mTLS)</td></tr>
  *   <tr><td>retention_samples_days</td><td>PGFLEET_RETENTION_SAMPLES_DAYS</td><td>14</td></tr>
  *   <tr><td>retention_sample_batches_days</td><td>PGFLEET_RETENTION_SAMPLE_BATCHES_DAYS</td><td>2</td></tr>
- *   <tr><td>retention_tokens_days</td><td>PGFLEET_RETENTION_TOKENS_DAYS</td><td>7 (after use or expiry)</td></tr>
+ *   <tr><td>retention_tokens_days</td><td>PGFLEET_RETENTION_TOKENS_DAYS</td><td>7 (after use, supersession or expiry)</td></tr>
  *   <tr><td>retention_purge_interval</td><td>PGFLEET_RETENTION_PURGE_INTERVAL</td><td>3600 (seconds)</td></tr>
  *   <tr><td>retention_batch_size</td><td>PGFLEET_RETENTION_BATCH_SIZE</td><td>1000 (rows per delete)</td></tr>
  *   <tr><td>retention_keep_versions</td><td>PGFLEET_RETENTION_KEEP_VERSIONS</td><td>1000 (newest versions of each configuration; 0 keeps all)</td></tr>
@@ -89,7 +89,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
             "retention_keep_versions", "retention_audit_days",
             "max_connections", "idle_timeout", "watches_per_collector", "trusted_proxies", "hash_threads", "hash_queue",
             "login_free_failures", "login_failures_per_address", "token_failures_per_address", "parse_slots", "parse_queue",
-            "sample_rate_per_minute", "sample_burst", "refresh_reuse_grace", "access_token_clock_skew", "rollout_tick_ms",
+            "sample_rate_per_minute", "sample_burst", "refreshes_per_session", "refresh_reuse_grace", "access_token_clock_skew", "rollout_tick_ms",
             "rollout_lease",
             "instance_name", "warmup_rounds", "db_statement_timeout");
 
@@ -351,7 +351,8 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                 integer(file, env, "token_failures_per_address", "PGFLEET_TOKEN_FAILURES_PER_ADDRESS",
                         d.tokenFailuresPerAddress()),
                 integer(file, env, "parse_slots", "PGFLEET_PARSE_SLOTS", d.parseSlots()),
-                integer(file, env, "parse_queue", "PGFLEET_PARSE_QUEUE", d.parseQueue()), sampleRate(file, env));
+                integer(file, env, "parse_queue", "PGFLEET_PARSE_QUEUE", d.parseQueue()), sampleRate(file, env),
+                integer(file, env, "refreshes_per_session", "PGFLEET_REFRESHES_PER_SESSION", d.refreshesPerSession()));
         RolloutDriverSettings rd = RolloutDriverSettings.defaults();
         RolloutDriverSettings rollouts = new RolloutDriverSettings(
                 Duration.ofMillis(integer(file, env, "rollout_tick_ms", "PGFLEET_ROLLOUT_TICK_MS", (int) rd.tick().toMillis())),

@@ -56,6 +56,9 @@ class RetentionIT {
             refresh(c, "c", NOW.minus(Duration.ofDays(6)), NOW.plus(Duration.ofDays(20)));
             refresh(c, "d", null, NOW.minus(Duration.ofDays(6)));
             refresh(c, "e", null, NOW.plus(Duration.ofDays(20)));
+            // Superseded by a retry of the token before them (never used, valid for weeks): long ago, recently.
+            superseded(c, "f", NOW.minus(Duration.ofDays(8)), NOW.plus(Duration.ofDays(20)));
+            superseded(c, "g", NOW.minus(Duration.ofDays(6)), NOW.plus(Duration.ofDays(20)));
             enrolment(c, "a", NOW.minus(Duration.ofDays(8)), NOW.minus(Duration.ofDays(7)));
             enrolment(c, "b", null, NOW.minus(Duration.ofDays(8)));
             registrationKey(c, "a", NOW.minus(Duration.ofHours(25)));
@@ -73,10 +76,10 @@ class RetentionIT {
     void oldRowsGoAndRecentRowsStay() throws SQLException {
         PurgeExpiredDataUseCase.Purged purged = retention().purgeExpired();
 
-        assertEquals(new PurgeExpiredDataUseCase.Purged(10, 10, 2, 2, 1), purged);
+        assertEquals(new PurgeExpiredDataUseCase.Purged(10, 10, 3, 2, 1), purged);
         assertEquals(List.of("recent"), column("SELECT batch_id FROM samples"));
         assertEquals(List.of("recent"), column("SELECT batch_id FROM sample_batches"));
-        assertEquals(List.of("c", "d", "e"), column("SELECT left(token_hash, 1) FROM refresh_tokens ORDER BY 1"));
+        assertEquals(List.of("c", "d", "e", "g"), column("SELECT left(token_hash, 1) FROM refresh_tokens ORDER BY 1"));
         assertEquals(List.of("c", "e"), column("SELECT left(token_hash, 1) FROM enrolment_tokens ORDER BY 1"));
         assertEquals(List.of("b"), column("SELECT left(key_hash, 1) FROM registration_keys"),
                 "registration keys live 24 hours");
@@ -102,7 +105,7 @@ class RetentionIT {
                 refresh += p.refreshTokens();
                 enrolment += p.enrolmentTokens();
             }
-            assertEquals(List.of(10L, 10L, 2L, 2L), List.of(samples, batches, refresh, enrolment));
+            assertEquals(List.of(10L, 10L, 3L, 2L), List.of(samples, batches, refresh, enrolment));
         } finally {
             pool.shutdownNow();
         }
@@ -110,7 +113,7 @@ class RetentionIT {
         retention().purgeExpired();
         assertEquals(List.of("recent"), column("SELECT batch_id FROM samples"));
         assertEquals(List.of("recent"), column("SELECT batch_id FROM sample_batches"));
-        assertEquals(List.of("c", "d", "e"), column("SELECT left(token_hash, 1) FROM refresh_tokens ORDER BY 1"));
+        assertEquals(List.of("c", "d", "e", "g"), column("SELECT left(token_hash, 1) FROM refresh_tokens ORDER BY 1"));
     }
 
     private static List<String> column(String sql) throws SQLException {
@@ -142,6 +145,18 @@ class RetentionIT {
             p.setTimestamp(2, Timestamp.from(NOW.minus(Duration.ofDays(30))));
             p.setTimestamp(3, Timestamp.from(expiresAt));
             p.setTimestamp(4, usedAt == null ? null : Timestamp.from(usedAt));
+            p.executeUpdate();
+        }
+    }
+
+    private static void superseded(Connection c, String name, Instant supersededAt, Instant expiresAt) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO refresh_tokens (token_hash, family_id, subject, role,"
+                + " issued_at, expires_at, superseded_at, revoked_at) VALUES (?, 'f', 'admin', 'admin', ?, ?, ?, ?)")) {
+            p.setString(1, name.repeat(64));
+            p.setTimestamp(2, Timestamp.from(supersededAt.minusSeconds(10)));
+            p.setTimestamp(3, Timestamp.from(expiresAt));
+            p.setTimestamp(4, Timestamp.from(supersededAt));
+            p.setTimestamp(5, Timestamp.from(supersededAt));
             p.executeUpdate();
         }
     }

@@ -160,4 +160,17 @@ class ServerSettingsTest {
                     e.getMessage());
         }
     }
+
+    @Test
+    void refreshesPerSessionDefaultToThirtyAMinuteAndAreSetByFileOrEnvironment(@TempDir Path dir) throws Exception {
+        assertEquals(30, ServerSettings.load(Optional.empty(), Map.of()).limits().refreshesPerSession());
+        Path file = dir.resolve("server.toml");
+        java.nio.file.Files.writeString(file, "refreshes_per_session = 120\n");
+        assertEquals(120, ServerSettings.load(Optional.of(file), Map.of()).limits().refreshesPerSession());
+        assertEquals(12, ServerSettings.load(Optional.of(file), Map.of("PGFLEET_REFRESHES_PER_SESSION", "12"))
+                .limits().refreshesPerSession(), "the environment wins");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ServerSettings.load(Optional.empty(), Map.of("PGFLEET_REFRESHES_PER_SESSION", "0")));
+        assertTrue(e.getMessage().contains("refreshes_per_session"), e.getMessage());
+    }
 }

@@ -39,11 +39,14 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase, EndSessio
     private final LoginThrottle throttle;
     private final RecordAuditPort audit;
     private final ActivePrincipals active;
+    private final RefreshTokenStorePort.RateLimit refreshRate;
 
     LoginService(LoadUserPort users, LoadCollectorPort collectors, PasswordHasherPort hasher,
                  RefreshTokenStorePort refreshTokens, TokenIssuer issuer, Clock clock, LoginThrottle throttle,
-                 RecordAuditPort audit, java.time.Duration reuseGrace, ActivePrincipals active) {
+                 RecordAuditPort audit, java.time.Duration reuseGrace, ActivePrincipals active,
+                 RefreshTokenStorePort.RateLimit refreshRate) {
         this.active = active;
+        this.refreshRate = refreshRate;
         this.throttle = throttle;
         this.audit = audit;
         this.reuseGrace = reuseGrace;
@@ -108,7 +111,8 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase, EndSessio
             return new TokenResult.Throttled(wait.get(), "too many failed refreshes and logouts from " + actor.address());
         }
         TokenResult result = consume(refreshToken, actor);
-        if (!(result instanceof TokenResult.Issued)) {
+        // A session refreshing too often presented a good token: not a guess, and not its address's fault.
+        if (!(result instanceof TokenResult.Issued) && !(result instanceof TokenResult.TooFrequent)) {
             throttle.tokenFailed(actor.address(), clock.instant());
         }
         return result;
@@ -119,9 +123,16 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase, EndSessio
             return new TokenResult.Refused("no refresh token");
         }
         TokenIssuer.NextRefreshToken next = issuer.nextRefreshToken();
-        return switch (refreshTokens.consumeRefreshToken(Secrets.hash(refreshToken), next.stored(), clock.instant(),
-                reuseGrace)) {
+        Instant now = clock.instant();
+        return switch (refreshTokens.consumeRefreshToken(Secrets.hash(refreshToken), next.stored(), now,
+                reuseGrace, refreshRate)) {
             case RefreshTokenStorePort.Consumption.Rejected r -> new TokenResult.Refused("unknown, expired or revoked refresh token");
+            // Not audited (a client refreshing back to back would turn into as many audit rows): counted
+            // by the API's problem metric, and logged there.
+            case RefreshTokenStorePort.Consumption.TooFrequent t -> new TokenResult.TooFrequent(
+                    Duration.between(now, t.until()), t.limit().refreshes(), t.limit().window(), "session " + t.familyId()
+                    + " of " + t.subject() + " refreshed " + t.limit().refreshes() + " times within "
+                    + t.limit().window().toSeconds() + " s");
             case RefreshTokenStorePort.Consumption.Decommissioned d -> new TokenResult.Decommissioned(d.collectorId(), d.at());
             case RefreshTokenStorePort.Consumption.Reused r -> {
                 // The session's access tokens end here at once, not when the announcement comes back.

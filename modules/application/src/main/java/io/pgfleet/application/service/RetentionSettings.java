@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * @param samples         how long metric samples are kept (after they were measured)
  * @param sampleBatchIds  how long a batch id is remembered to acknowledge a retried push
- * @param spentTokens     how long a refresh or enrolment token is kept after it was used or expired
+ * @param spentTokens     how long a refresh or enrolment token is kept after it was used or expired (a refresh
+ *                        token also: after it was superseded by a retry of the token before it)
  * @param batchSize       the most rows one delete statement removes
  * @param interval        how often the purge runs
  * @param keepVersions    how many of the newest versions of each configuration (a collector's own

@@ -51,6 +51,18 @@ import java.util.Objects;
  */
 public final class UseCaseFactory {
 
+    /**
+     * Refreshes one session may make per minute unless set otherwise. The console refreshes a little
+     * before its access token expires (every 5 s at the shortest lifetime, 10 s; every 870 s at the
+     * default 900 s), an agent when its access token is refused (once per lifetime, and after a
+     * restart), each once more after a refused request: 30 leaves room for all of that and for
+     * retries, while a client refreshing back to back stores 43,200 tokens a day at most instead of
+     * thousands a minute.
+     */
+    public static final int DEFAULT_REFRESHES_PER_SESSION = 30;
+    /** The window of {@link Builder#refreshesPerSession}. */
+    static final java.time.Duration REFRESH_WINDOW = java.time.Duration.ofMinutes(1);
+
     private UseCaseFactory() {
     }
 
@@ -107,6 +119,8 @@ public final class UseCaseFactory {
         private SamplePartitionsPort samplePartitions;
         private RecordAuditPort recordAudit;
         private LoginLimitSettings loginLimits = LoginLimitSettings.defaults();
+        private RefreshTokenStorePort.RateLimit refreshRate = new RefreshTokenStorePort.RateLimit(
+                DEFAULT_REFRESHES_PER_SESSION, REFRESH_WINDOW);
         private io.pgfleet.domain.fleet.SampleRate sampleRate = io.pgfleet.domain.fleet.SampleRate.defaults();
         private LayerStorePort layerStore;
         private RegistrationStorePort registrationStore;
@@ -299,6 +313,19 @@ public final class UseCaseFactory {
             return this;
         }
 
+        /**
+         * How often one session may refresh, on all instances together: at most this many tokens of
+         * its refresh-token family stored within any minute ({@link #DEFAULT_REFRESHES_PER_SESSION}
+         * when not given).
+         *
+         * @param perMinute refreshes per session per minute, at least 1
+         * @return this builder
+         */
+        public Builder refreshesPerSession(int perMinute) {
+            this.refreshRate = new RefreshTokenStorePort.RateLimit(perMinute, REFRESH_WINDOW);
+            return this;
+        }
+
         /** @param value samples each collector may push to this instance (defaults when not given) @return this builder */
         public Builder sampleRate(io.pgfleet.domain.fleet.SampleRate value) {
             this.sampleRate = Objects.requireNonNull(value, "sampleRate");
@@ -426,7 +453,7 @@ public final class UseCaseFactory {
                     new DecommissionedIds(loadCollector));
 
             LoginService login = new LoginService(loadUser, loadCollector, hasher, refreshTokens, issuer, clock, throttle,
-                    recordAudit, settings.refreshReuseGrace(), active);
+                    recordAudit, settings.refreshReuseGrace(), active, refreshRate);
             SigningKeyService keys = new SigningKeyService(signingKeys, accessTokens.keyRetirementDelay(), clock);
             AccessUseCases access = new AccessUseCases(
                     new AuthenticationService(accessTokens, loadUser, loadCollector, sessions, clock, active), login,

@@ -42,7 +42,8 @@ class SessionEndTest {
         }
 
         @Override
-        public Consumption consumeRefreshToken(String tokenHash, Successor successor, Instant now, Duration reuseGrace) {
+        public Consumption consumeRefreshToken(String tokenHash, Successor successor, Instant now, Duration reuseGrace,
+                                               RateLimit limit) {
             return new Consumption.Reused("family-1", "alice", Reuse.SPENT);
         }
 
@@ -84,7 +85,8 @@ class SessionEndTest {
                 }
             }, new Store(), new TokenIssuer(null, null, SecuritySettings.defaults(), Clock.systemUTC()),
             Clock.fixed(Instant.parse("2026-12-02T00:00:00Z"), ZoneOffset.UTC),
-            new LoginThrottle(LoginLimitSettings.defaults()), entry -> { }, Duration.ofSeconds(30), active);
+            new LoginThrottle(LoginLimitSettings.defaults()), entry -> { }, Duration.ofSeconds(30), active,
+            new RefreshTokenStorePort.RateLimit(30, Duration.ofMinutes(1)));
 
     /** What the database says now: the session has ended. */
     private static Authentication ended(AtomicInteger lookups) {

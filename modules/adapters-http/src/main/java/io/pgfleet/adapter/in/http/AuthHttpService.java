@@ -60,6 +60,7 @@ final class AuthHttpService implements ApiService {
             case TokenResult.Refused r -> "refused";
             case TokenResult.Decommissioned d -> "refused";
             case TokenResult.Throttled t -> "throttled";
+            case TokenResult.TooFrequent t -> "throttled";
         });
         answer(res, result, "wrong user name or password, or the user is disabled");
     }
@@ -123,6 +124,17 @@ final class AuthHttpService implements ApiService {
                 decommissioned(Status.UNAUTHORIZED_401, d.collectorId(), d.at()).send(res);
             }
             case TokenResult.Throttled throttled -> throttled(res, throttled.retryAfter(), throttled.reason());
+            case TokenResult.TooFrequent t -> {
+                // Counted in pgfleet_http_problems_total by its type, not audited: a client refreshing back
+                // to back would fill the trail as it filled the token table.
+                LOG.log(System.Logger.Level.INFO, "refresh refused, too frequent: " + t.reason());
+                long seconds = Math.max(1, (t.retryAfter().toMillis() + 999) / 1000);
+                res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
+                new Problem(Status.TOO_MANY_REQUESTS_429, "refresh-rate-exceeded", "Session refreshed too often",
+                        "this session refreshed " + t.refreshes() + " times within " + t.window().toSeconds()
+                                + " s, as often as a session may; the refresh token was not spent: present it again in "
+                                + seconds + " s").send(res);
+            }
         }
     }
 

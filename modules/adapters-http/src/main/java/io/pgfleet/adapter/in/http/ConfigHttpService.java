@@ -117,7 +117,7 @@ final class ConfigHttpService implements ApiService {
         boolean limited = caller.role() == Role.COLLECTOR;
         WatchHold hold = limited ? watchLimiter.hold(caller.subject()) : new WatchHold();
         ConfigLookup lookup;
-        java.time.Instant holdStart = java.time.Instant.now();
+        java.time.Instant holdStart = metrics.watchHoldStart();
         metrics.watchStarted();
         // Any caller's watch, a user's too, ends at once when its caller is revoked, decommissioned,
         // disabled or demoted, on this instance or another: it then checks its caller again below.

@@ -110,7 +110,20 @@ public final class HttpMetrics {
      * @param scrape   the registry's exposition text, of every metric or of the names given
      */
     public HttpMetrics(MeterRegistry registry, Exposition scrape) {
-        this(registry, scrape, Clock.systemUTC(), FLEET_SNAPSHOT_MAX_AGE);
+        this(registry, scrape, Clock.systemUTC());
+    }
+
+    /**
+     * Metrics on a registry, timed on a given clock.
+     *
+     * @param registry where meters live
+     * @param scrape   the registry's exposition text, of every metric or of the names given
+     * @param clock    the database's clock as this instance tells it: a watch's propagation is measured
+     *                 from a version's publish time, which is on it, and this host's clock may be minutes
+     *                 away from it
+     */
+    public HttpMetrics(MeterRegistry registry, Exposition scrape, Clock clock) {
+        this(registry, scrape, clock, FLEET_SNAPSHOT_MAX_AGE);
     }
 
     HttpMetrics(MeterRegistry registry, Exposition scrape, Clock clock, Duration fleetMaxAge) {
@@ -275,9 +288,18 @@ public final class HttpMetrics {
                 .description("Password logins by outcome (issued, refused, throttled)").register(registry).increment();
     }
 
+    /**
+     * The time a watch's hold begins, on the clock publish times are compared with: a version
+     * published from then on measures propagation.
+     */
+    Instant watchHoldStart() {
+        return clock.instant();
+    }
+
     void watchAnswered(Instant publishedAt) {
         Duration d = Duration.between(publishedAt, clock.instant());
-        // Clocks of two instances may differ a little; a negative age is counted as immediate.
+        // The database's clock as instances tell it may differ by a fraction of a millisecond; a
+        // negative age is counted as immediate.
         propagation.record(d.isNegative() ? Duration.ZERO : d);
     }
 

@@ -102,6 +102,8 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
     private final AtomicInteger failingListeners = new AtomicInteger();
     private final AtomicLong listenerFailures = new AtomicLong();
     private volatile java.util.function.Consumer<java.time.Duration> lagObserver = lag -> { };
+    /** The clock the lag is measured on: the database's, as the notification's time is. */
+    private volatile java.time.Clock lagClock = java.time.Clock.systemUTC();
 
     /**
      * A listener and where it stands. {@link #inStep} changes under {@link #state}; the streak of
@@ -427,11 +429,15 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
 
     /**
      * Tells an observer the lag of every notification received: from the publishing transaction
-     * sending it (the database's clock) to this instance reading it (this host's clock).
+     * sending it to this instance reading it, both on the database's clock.
      *
      * @param observer called on the listening thread; must return quickly
+     * @param clock    the database's clock as this instance tells it ({@link PostgresStorage#clock}):
+     *                 the notification carries the database's time, and this host's clock may be
+     *                 minutes away from it
      */
-    public void onNotificationLag(java.util.function.Consumer<java.time.Duration> observer) {
+    public void onNotificationLag(java.util.function.Consumer<java.time.Duration> observer, java.time.Clock clock) {
+        this.lagClock = java.util.Objects.requireNonNull(clock, "clock");
         this.lagObserver = java.util.Objects.requireNonNull(observer, "observer");
     }
 
@@ -440,13 +446,14 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         try {
             java.time.Instant sent = java.time.Instant.EPOCH.plus(Long.parseLong(payload.strip()),
                     java.time.temporal.ChronoUnit.MICROS);
-            lag = java.time.Duration.between(sent, java.time.Instant.now());
+            lag = java.time.Duration.between(sent, lagClock.instant());
         } catch (RuntimeException e) {
             // Anyone who may NOTIFY on the database can send anything: what is no time is ignored,
             // and the listening thread goes on.
             return;
         }
-        // The database's clock and this host's may differ a little: a negative lag counts as none.
+        // The database's clock as this instance tells it is off by up to half a measurement's round
+        // trip: a negative lag counts as none.
         lagObserver.accept(lag.isNegative() ? java.time.Duration.ZERO : lag);
     }
 

@@ -36,7 +36,9 @@ public final class RetentionPersistenceAdapter implements PurgeExpiredDataPort {
             // ctids are unique per partition only, so a ctid delete must name one table.
             case SAMPLES -> batch("samples_default", "ts < ?");
             case SAMPLE_BATCHES -> batch("sample_batches", "received_at < ?");
-            case REFRESH_TOKENS -> batch("refresh_tokens", "(used_at < ? OR expires_at < ?)");
+            // A superseded token (replaced by a retry of the one before it) is kept as long after
+            // that as a spent one after its use: long enough to tell a second holder who presents it.
+            case REFRESH_TOKENS -> batch("refresh_tokens", "(used_at < ? OR superseded_at < ? OR expires_at < ?)");
             case ENROLMENT_TOKENS -> batch("enrolment_tokens", "(used_at < ? OR expires_at < ?)");
             case REGISTRATION_KEYS -> batch("registration_keys", "created_at < ?");
             case AUDIT_ENTRIES -> "DELETE FROM audit_log WHERE id = ANY(ARRAY(SELECT id FROM audit_log WHERE at < ?"
@@ -45,7 +47,8 @@ public final class RetentionPersistenceAdapter implements PurgeExpiredDataPort {
         Object time = Rows.timestamp(cutoff);
         Object[] params = switch (kind) {
             case SAMPLES, SAMPLE_BATCHES, REGISTRATION_KEYS, AUDIT_ENTRIES -> new Object[] {time, maxRows};
-            case REFRESH_TOKENS, ENROLMENT_TOKENS -> new Object[] {time, time, maxRows};
+            case REFRESH_TOKENS -> new Object[] {time, time, time, maxRows};
+            case ENROLMENT_TOKENS -> new Object[] {time, time, maxRows};
         };
         String what = "purging expired " + kind.name().toLowerCase(java.util.Locale.ROOT);
         return kind == Kind.AUDIT_ENTRIES ? immutableRows(what, sql, params)

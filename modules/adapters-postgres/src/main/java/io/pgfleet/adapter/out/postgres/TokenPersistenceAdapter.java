@@ -54,7 +54,7 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
 
     @Override
     public Consumption consumeRefreshToken(String tokenHash, Successor successor, Instant now,
-                                           java.time.Duration reuseGrace) {
+                                           java.time.Duration reuseGrace, RateLimit limit) {
         return Rows.guard("using a refresh token", () -> Rows.inTransaction(db, tx -> {
             // One refresh of a family at a time, on every instance: a retry and the use of the
             // token it replaces (or two retries) are decided one after the other, and never lock
@@ -103,24 +103,32 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
             if (flag(r, "revoked")) {
                 return new Consumption.Rejected();
             }
-            if (flag(r, "used") && flag(r, "within_grace")) {
-                // The answer to the first use was probably lost (restart, timeout, 503): the same
-                // holder asks again. Its earlier successors never reached it, so they are
-                // superseded and the new one takes their place; one already used did reach
-                // someone, who is then not the holder asking now.
-                // Locked, for an instance of an earlier release uses a token without the family lock.
-                if (tx.query("SELECT used_at IS NOT NULL AS used FROM refresh_tokens WHERE parent_hash = ?"
-                        + " AND superseded_at IS NULL FOR UPDATE", tokenHash).toList().stream()
-                        .anyMatch(c -> flag(c, "used"))) {
-                    revokeFamily(tx, family, now);
-                    return new Consumption.Reused(family, Rows.text(r, "subject"), Reuse.SUCCESSOR_USED);
-                }
-                tx.update("UPDATE refresh_tokens SET superseded_at = ?, revoked_at = ? WHERE parent_hash = ?"
-                        + " AND revoked_at IS NULL", Rows.timestamp(now), Rows.timestamp(now), tokenHash);
-            } else if (flag(r, "used")) {
+            boolean retry = flag(r, "used") && flag(r, "within_grace");
+            if (flag(r, "used") && !retry) {
                 // Reuse means the token leaked: whoever holds any token of this family loses it.
                 revokeFamily(tx, family, now);
                 return new Consumption.Reused(family, Rows.text(r, "subject"), Reuse.SPENT);
+            }
+            // A retry: the answer to the first use was probably lost (restart, timeout, 503), and the
+            // same holder asks again. Its earlier successors never reached it, so they are superseded
+            // below and the new one takes their place; one already used did reach someone, who is
+            // then not the holder asking now.
+            // Locked, for an instance of an earlier release uses a token without the family lock.
+            if (retry && tx.query("SELECT used_at IS NOT NULL AS used FROM refresh_tokens WHERE parent_hash = ?"
+                    + " AND superseded_at IS NULL FOR UPDATE", tokenHash).toList().stream()
+                    .anyMatch(c -> flag(c, "used"))) {
+                revokeFamily(tx, family, now);
+                return new Consumption.Reused(family, Rows.text(r, "subject"), Reuse.SUCCESSOR_USED);
+            }
+            // Only now, before anything is stored: a leaked token is told apart (and its family
+            // revoked) above whatever the rate, and a refused refresh spends nothing.
+            Optional<Instant> until = tooFrequentUntil(tx, family, now, limit);
+            if (until.isPresent()) {
+                return new Consumption.TooFrequent(family, Rows.text(r, "subject"), limit, until.get());
+            }
+            if (retry) {
+                tx.update("UPDATE refresh_tokens SET superseded_at = ?, revoked_at = ? WHERE parent_hash = ?"
+                        + " AND revoked_at IS NULL", Rows.timestamp(now), Rows.timestamp(now), tokenHash);
             } else {
                 tx.update("UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?", Rows.timestamp(now), tokenHash);
             }
@@ -132,6 +140,30 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
                     Rows.timestamp(successor.issuedAt()), Rows.timestamp(successor.expiresAt()), tokenHash);
             return new Consumption.Consumed(new Principal(Rows.text(r, "subject"), Role.parse(Rows.text(r, "role"))), family);
         }));
+    }
+
+    /**
+     * When the family may store a token again, if it stored as many as the limit allows within the
+     * window before {@code now}: when the oldest of those leaves the window. Every token of the
+     * family counts, retries and superseded ones too, for each is a row. The caller holds the
+     * family's lock, so two refreshes of one session (on two instances) never both count the same
+     * rows; at most {@code limit.refreshes()} index entries are read.
+     */
+    private static Optional<Instant> tooFrequentUntil(io.helidon.dbclient.DbTransaction tx, String family,
+                                                      Instant now, RateLimit limit) {
+        DbRow recent = tx.get("""
+                        SELECT count(*) AS stored, min(issued_at) AS oldest FROM (
+                            SELECT issued_at FROM refresh_tokens WHERE family_id = ? AND issued_at > ?
+                            ORDER BY issued_at DESC LIMIT ?) newest""",
+                family, Rows.timestamp(now.minus(limit.window())), limit.refreshes()).orElseThrow();
+        if (Rows.integer(recent, "stored") < limit.refreshes()) {
+            return Optional.empty();
+        }
+        Instant until = Rows.instant(recent, "oldest").plus(limit.window());
+        // A token issued ahead of this now (by a clock since corrected) holds the family off for a
+        // window at most.
+        Instant latest = now.plus(limit.window());
+        return Optional.of(until.isAfter(latest) ? latest : until);
     }
 
     private static boolean flag(DbRow r, String column) {

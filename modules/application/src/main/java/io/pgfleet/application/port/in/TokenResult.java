@@ -33,6 +33,28 @@ public sealed interface TokenResult {
     }
 
     /**
+     * Not carried out: the session refreshed as often as it may within the window. The refresh
+     * token is not spent and works again after the delay; nothing else changed.
+     *
+     * @param retryAfter how long to wait, at least one second
+     * @param refreshes  how many refreshes the session may make within the window
+     * @param window     the window
+     * @param reason     why, for the log
+     */
+    record TooFrequent(java.time.Duration retryAfter, int refreshes, java.time.Duration window, String reason)
+            implements TokenResult {
+        /** Requires a delay of at least one second. */
+        public TooFrequent {
+            java.util.Objects.requireNonNull(retryAfter, "retryAfter");
+            java.util.Objects.requireNonNull(window, "window");
+            java.util.Objects.requireNonNull(reason, "reason");
+            if (retryAfter.compareTo(java.time.Duration.ofSeconds(1)) < 0) {
+                retryAfter = java.time.Duration.ofSeconds(1);
+            }
+        }
+    }
+
+    /**
      * Not tried: too many failed attempts from this address (for this user), or every password
      * hashing slot is busy. Nothing was checked; the caller may try again after the delay.
      *

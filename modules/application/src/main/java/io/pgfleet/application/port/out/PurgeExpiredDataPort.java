@@ -17,7 +17,7 @@ public interface PurgeExpiredDataPort {
         SAMPLES,
         /** Batch ids remembered to acknowledge retried pushes, by the time they arrived. */
         SAMPLE_BATCHES,
-        /** Refresh tokens, by the time they were used or expired. */
+        /** Refresh tokens, by the time they were used, superseded or expired. */
         REFRESH_TOKENS,
         /** Enrolment tokens, by the time they were used or expired. */
         ENROLMENT_TOKENS,

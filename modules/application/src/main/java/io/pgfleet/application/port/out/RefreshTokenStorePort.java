@@ -30,13 +30,39 @@ public interface RefreshTokenStorePort {
      * (the family forked): the family is revoked. A superseded token presented later, or a spent
      * token presented after the grace, revokes the family too.
      *
+     * <p>A token that would be consumed while its family already stored {@code limit.refreshes()}
+     * tokens within the last {@code limit.window()} is not: nothing changes, and the answer says when
+     * the family may refresh again. Counted in the database under the family's lock, so the limit
+     * holds for the session whichever instances its refreshes reach. Reuse is detected first: a
+     * spent or superseded token revokes its family whatever the rate.
+     *
      * @param tokenHash  SHA-256 of the presented token
      * @param successor  the token that replaces it, stored only when it is consumed
      * @param now        the current time
      * @param reuseGrace how long after its first use a token may be presented once more
+     * @param limit      how many tokens a family may store within a window
      * @return what happened
      */
-    Consumption consumeRefreshToken(String tokenHash, Successor successor, Instant now, java.time.Duration reuseGrace);
+    Consumption consumeRefreshToken(String tokenHash, Successor successor, Instant now, java.time.Duration reuseGrace,
+                                    RateLimit limit);
+
+    /**
+     * How often one session (refresh-token family) may refresh: at most {@code refreshes} tokens of
+     * the family stored within any {@code window} (the token of the login or registration that began
+     * the session counts too).
+     *
+     * @param refreshes the most tokens within a window, at least 1
+     * @param window    the window, at least a second
+     */
+    record RateLimit(int refreshes, java.time.Duration window) {
+        /** Requires a positive count and a window of at least a second. */
+        public RateLimit {
+            java.util.Objects.requireNonNull(window, "window");
+            if (refreshes < 1 || window.compareTo(java.time.Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException("a refresh rate is at least 1 per window of at least a second");
+            }
+        }
+    }
 
     /**
      * Ends the session a refresh token belongs to: every token of its family is revoked, and every
@@ -127,6 +153,18 @@ public interface RefreshTokenStorePort {
 
         /** Unknown, expired or revoked. */
         record Rejected() implements Consumption {
+        }
+
+        /**
+         * Not consumed: its family refreshed as often as the limit allows within the window. The
+         * token is not spent (nor anything else changed) and may be presented again from {@code until}.
+         *
+         * @param familyId its family
+         * @param subject  whose it is (user name or collector id), for the log
+         * @param limit    the limit it reached
+         * @param until    when the oldest token the limit counted leaves the window
+         */
+        record TooFrequent(String familyId, String subject, RateLimit limit, Instant until) implements Consumption {
         }
 
         /**
