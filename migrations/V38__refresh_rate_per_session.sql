@@ -4,6 +4,10 @@
 -- minute, under the family's lock, so the limit holds for the session whichever instances its
 -- refreshes reach. This index finds those rows without reading the family's older ones; it also
 -- serves every lookup by family alone, which the index it replaces served.
+-- Building the index holds refresh_tokens against writes, and dropping the old one takes its
+-- exclusive lock: behind another instance's long transaction the migration gives up after a few
+-- seconds (the start fails and is tried again) rather than queue every login and refresh behind it.
+SET LOCAL lock_timeout = '5s';
 CREATE INDEX refresh_tokens_family_issued ON refresh_tokens (family_id, issued_at);
 DROP INDEX refresh_tokens_family;
 
