@@ -152,6 +152,26 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Freezes the server with SIGSTOP, as a paused VM or a host lost without a reset looks to the
+     * database: its connections stay open and nothing more comes through them.
+     */
+    void freeze() throws IOException, InterruptedException {
+        signal("-STOP");
+    }
+
+    /** Lets a frozen server go on (SIGCONT). */
+    void thaw() throws IOException, InterruptedException {
+        signal("-CONT");
+    }
+
+    private void signal(String signal) throws IOException, InterruptedException {
+        int exit = new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start().waitFor();
+        if (exit != 0) {
+            throw new IllegalStateException("kill " + signal + " " + process.pid() + " exited with " + exit);
+        }
+    }
+
     /** Stops a PostgreSQL a test left running on a data directory, so that no test leaks one. */
     static void stopPostgresLeftIn(Path pgData) {
         Path pidFile = pgData.resolve("postmaster.pid");

@@ -102,7 +102,15 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
         // 503, the transaction rolled back, the connection kept). Given up by the driver alone, it would
         // go on in the database: one backend per request left waiting for that lock, each holding a
         // connection slot and the locks its transaction took, for as long as the lock is held.
-        cfg.put("connection.connectionInitSql", "SET statement_timeout = " + settings.statementTimeout().toMillis());
+        //
+        // A transaction left open by an instance that froze (a paused VM, a host lost without a reset)
+        // keeps its locks, the layers' lock among them, for as long as PostgreSQL believes its client
+        // alive: with the operating system's TCP keep-alive, hours; for a paused VM, until it resumes.
+        // Every other instance's layer change would wait and answer 503 meanwhile. The server never
+        // leaves a transaction idle between two statements for long (it computes, it does not wait), so
+        // PostgreSQL ends one idle for the statement timeout: its locks go and the others go on.
+        cfg.put("connection.connectionInitSql", "SET statement_timeout = " + settings.statementTimeout().toMillis()
+                + "; SET idle_in_transaction_session_timeout = " + settings.statementTimeout().toMillis());
         // A database that hangs (frozen, or its network path lost without a reset) cancels nothing, and
         // would otherwise hold a request, and its connection, without limit: the driver gives the
         // connection up when an answer takes longer still (an I/O error, SQLSTATE 08006: 503, the

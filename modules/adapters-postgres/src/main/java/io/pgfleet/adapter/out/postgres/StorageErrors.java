@@ -17,7 +17,9 @@ import java.util.Optional;
  *   <li>unavailable (try again later): no connection (class {@code 08}, also a connection given up
  *       because the database did not answer within the statement timeout), the server shutting down or
  *       not accepting connections ({@code 57P01}–{@code 57P05}), a statement cancelled
- *       ({@code 57014}: the statement timeout, or an operator), out of resources ({@code 53}),
+ *       ({@code 57014}: the statement timeout, or an operator), a session PostgreSQL ended because its
+ *       transaction stayed idle too long ({@code 25P03}: the instance froze in the middle of it, and
+ *       its connection is gone), out of resources ({@code 53}),
  *       a transaction to retry ({@code 40}: serialisation failure, deadlock), a pool that gave no
  *       connection in time because it could not connect, or a failure with no SQLSTATE at all;</li>
  *   <li>rejected (the request is wrong and will stay wrong): data exceptions ({@code 22}, e.g. a NUL
@@ -33,6 +35,12 @@ final class StorageErrors {
      * too long) or by an operator ({@code pg_cancel_backend}). Nothing of it was done; another try may succeed.
      */
     static final String QUERY_CANCELED = "57014";
+    /**
+     * A session ended by PostgreSQL because its transaction stayed idle longer than
+     * {@code idle_in_transaction_session_timeout}: this instance froze (a paused VM, a stalled host)
+     * in the middle of it. Nothing of it was done; the connection is gone, and another try may succeed.
+     */
+    static final String IDLE_IN_TRANSACTION_TIMEOUT = "25P03";
 
     private StorageErrors() {
     }
@@ -51,7 +59,7 @@ final class StorageErrors {
         }
         String sqlClass = state.substring(0, 2);
         if (sqlClass.equals("08") || sqlClass.equals("53") || sqlClass.equals("40") || state.startsWith("57P")
-                || state.equals(QUERY_CANCELED)) {
+                || state.equals(QUERY_CANCELED) || state.equals(IDLE_IN_TRANSACTION_TIMEOUT)) {
             return new StorageUnavailableException(message, failure);
         }
         if (sqlClass.equals("22") || sqlClass.equals("23")) {

@@ -83,6 +83,8 @@ class StorageErrorsTest {
         assertInstanceOf(StorageUnavailableException.class, classify(new SQLException("could not serialize", "40001")));
         assertInstanceOf(StorageUnavailableException.class,
                 classify(new SQLException("canceling statement due to statement timeout", "57014")));
+        assertInstanceOf(StorageUnavailableException.class, classify(new SQLException(
+                "FATAL: terminating connection due to idle-in-transaction timeout", "25P03")));
         assertInstanceOf(StorageUnavailableException.class,
                 classify(new SQLTransientConnectionException("pgfleet - Connection is not available, request timed out")));
         assertInstanceOf(StorageUnavailableException.class,
