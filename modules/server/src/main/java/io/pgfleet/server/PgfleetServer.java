@@ -22,6 +22,7 @@ import io.pgfleet.adapter.out.postgres.DatabaseSettings;
 import io.pgfleet.adapter.out.postgres.DatabaseNotAnsweringException;
 import io.pgfleet.adapter.out.postgres.DatabaseUnreachableException;
 import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
+import io.pgfleet.adapter.out.postgres.FleetPersistenceAdapter;
 import io.pgfleet.adapter.out.postgres.PostgresChangeFeed;
 import io.pgfleet.adapter.out.postgres.PostgresStorage;
 import io.pgfleet.adapter.out.security.JwtAccessTokens;
@@ -153,7 +154,9 @@ public final class PgfleetServer implements AutoCloseable {
                         + " the embedded PostgreSQL", e);
             }
             opened = Optional.of(storage);
-            embedded.filter(EmbeddedDatabase::restoredUnmarked).ifPresent(e -> markRestored(e, storage));
+            // Before the use cases load the restore marks.
+            boolean restoredFile = embedded.map(EmbeddedDatabase::restoredUnmarked).orElse(false);
+            FleetPersistenceAdapter.RestoreCheck restore = storage.fleet().markIfRestored(restoredFile);
             // A client hanging up in the middle of its headers is counted, not logged per connection.
             IncompleteRequests.install();
             // An error answer after which the connection is closed on purpose is not a warning.
@@ -165,6 +168,9 @@ public final class PgfleetServer implements AutoCloseable {
             // cases' and the metrics' (a watch's propagation, a notification's lag).
             Clock databaseClock = storage.clock(clock);
             UseCases useCases = useCases(storage, settings, databaseClock, clock, new LayerChangeMetrics(registry), parser);
+            if (restore.restored()) {
+                completeRestore(restore, embedded, storage, useCases);
+            }
             WebServerConfig.Builder builder = WebServer.builder()
                     .host(settings.host())
                     .port(settings.port())
@@ -237,16 +243,31 @@ public final class PgfleetServer implements AutoCloseable {
     }
 
     /**
-     * The first start on a restored database: every apply status it holds is the backup's, so the
-     * fleet view says so until each agent says what it runs (the database is marked before
-     * the file that asked for it goes: a crash in between only marks it again).
+     * The first start on a restored database, once its apply statuses are marked as the backup's (so
+     * that the fleet view says so until each agent says what it runs): running rollouts are paused
+     * before any instance drives them, then the database's identity is recorded, and the embedded
+     * restore's mark removed. Restored by {@code pgfleet restore} (its mark in the embedded cluster),
+     * by a logical restore of an external database (its tables were created anew), or as the
+     * operator says after a physical one (the identity row removed). A crash before the end does it
+     * all again at the next start.
      */
-    private static void markRestored(EmbeddedDatabase embedded, PostgresStorage storage) {
-        long marked = storage.fleet().markStatusesRestored();
-        embedded.restoreMarked();
-        System.getLogger(PgfleetServer.class.getName()).log(System.Logger.Level.INFO, "first start after a restore: the"
-                + " apply status of " + marked + " collector(s) is the backup's; the fleet view says so, and claims none"
-                + " of them in sync, until each agent says what it runs (an apply report, or a pull of its current revision)");
+    private static void completeRestore(FleetPersistenceAdapter.RestoreCheck restore, Optional<EmbeddedDatabase> embedded,
+                                        PostgresStorage storage, UseCases useCases) {
+        int paused = useCases.rollouts().drive().holdAfterRestore();
+        storage.fleet().recordIdentity();
+        if (restore.asked()) {
+            embedded.ifPresent(EmbeddedDatabase::restoreMarked);
+        }
+        String how = restore.asked() ? "first start after a restore"
+                : restore.origin() == FleetPersistenceAdapter.DatabaseOrigin.TABLES_CREATED_ANEW
+                ? "first start on a restored database (its tables were created anew since an instance last started on it:"
+                        + " a restore of a dump with pg_restore or psql)"
+                : "first start on a database marked as restored (its database_identity row was removed)";
+        System.getLogger(PgfleetServer.class.getName()).log(System.Logger.Level.INFO, how + ": the apply status of "
+                + restore.marked() + " collector(s) is the backup's; the fleet view says so, and claims none of them in"
+                + " sync, until each agent says what it runs (an apply report, or a pull of its current revision)"
+                + (paused == 0 ? "" : "; " + paused + " running rollout(s) paused: resume each once its wave's members"
+                        + " have reported again, or abort it"));
     }
 
     /**

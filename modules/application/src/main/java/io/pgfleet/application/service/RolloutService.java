@@ -75,6 +75,11 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
         this.clock = clock;
     }
 
+    /** Why the first start on a restored database pauses a running rollout. */
+    static final String RESTORED = "the database was restored from a backup: the wave's deadline and bake count from"
+            + " before the restore, and the apply reports its members sent since the backup are gone; resume it once"
+            + " they have reported again (the fleet view no longer says status_from_backup), or abort it";
+
     /** A committed step and the effective revisions it stored. */
     private record Applied(Rollout rollout, List<LayerComposer.Save> saves) {
     }
@@ -249,6 +254,31 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
             }
         }
         return new Round(true, changed);
+    }
+
+    @Override
+    public int holdAfterRestore() {
+        Instant now = clock.instant();
+        Actor driver = new Actor("rollout-driver", settings.instance());
+        int held = 0;
+        for (RolloutId id : load.loadActiveRollouts()) {
+            Object result = finish(store.transact(tx -> {
+                tx.lockLayers();
+                Optional<Rollout> found = tx.lockRollout(id);
+                if (found.isEmpty()) {
+                    return Outcome.<Object>rollback(false);
+                }
+                return switch (found.get().hold(now, RESTORED)) {
+                    case Step.Transition t -> apply(tx, found.get(), t, driver, settings.instance(), now);
+                    case Step.Wait w -> Outcome.rollback(false);
+                    case Step.Refused refused -> Outcome.rollback(false);
+                };
+            }));
+            if (result instanceof Applied) {
+                held++;
+            }
+        }
+        return held;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.pgfleet.adapter.out.postgres;
 
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbRow;
+import io.helidon.dbclient.DbTransaction;
 import io.pgfleet.domain.fleet.Receipt;
 import io.pgfleet.application.port.out.CountFleetPort;
 import io.pgfleet.application.port.out.LoadFleetPort;
@@ -293,19 +294,84 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
                 row.column("from_backup").get(Boolean.class));
     }
 
+    /** How a start found its database. */
+    public enum DatabaseOrigin {
+        /** The database the instances last started on (as far as its tables tell). */
+        SAME,
+        /**
+         * Its tables were created anew since an instance last started on it, their rows loaded into
+         * them: a logical restore ({@code pg_restore}, {@code psql} of a dump).
+         */
+        TABLES_CREATED_ANEW,
+        /** Its identity row was removed: the operator's step after a physical restore. */
+        IDENTITY_REMOVED
+    }
+
     /**
-     * Marks every collector's apply status as brought back by a restore, at the first start on the
-     * restored database: until each collector's agent says what it runs (an apply report, or a pull
-     * of its current revision answered 304), the fleet view says so and claims none of them in sync.
-     * Every collector not decommissioned is marked, one without a status row too (its agent may run a
-     * version the restore removed).
+     * What a start found.
      *
-     * @return how many collectors were marked
+     * @param origin how it found the database
+     * @param marked how many collectors' apply statuses it marked as the backup's (0 when it marked none)
+     * @param asked  whether the caller said the database was restored (the embedded restore's mark)
      */
-    public long markStatusesRestored() {
-        return Rows.guard("marking restored apply statuses", () -> Rows.inTransaction(db, tx -> {
-            return tx.update("UPDATE collectors SET restored_at = now() WHERE decommissioned_at IS NULL");
+    public record RestoreCheck(DatabaseOrigin origin, long marked, boolean asked) {
+
+        /** Whether this start is the first on a restored database, and marked its apply statuses. */
+        public boolean restored() {
+            return asked || origin != DatabaseOrigin.SAME;
+        }
+    }
+
+    /**
+     * At a start, before serving: marks every collector's apply status as brought back by a restore
+     * when the database was restored. Until each collector's agent says what it runs (an apply
+     * report, or a pull of its current revision answered 304), the fleet view says so and claims none
+     * of them in sync. Every collector not decommissioned is marked, one without a status row too (its
+     * agent may run a version the restore removed). The database was restored when the caller knows it
+     * (the embedded restore leaves a mark in its cluster), when its tables were created anew since an
+     * instance last started on it (its identity row names another table's oid: a logical restore of
+     * an external database), or when its identity row was removed (the operator's step after a
+     * physical restore, which keeps every oid); a physical copy nobody marked is not told apart.
+     *
+     * <p>The identity stays as it is until {@link #recordIdentity()}, called once the start has done
+     * everything else a restored database needs: a crash before that, and an instance starting at the
+     * same time, find the database restored still, and do it again (marking twice is marking once).
+     *
+     * @param restored whether the caller knows that the database was restored
+     * @return what it found and did
+     */
+    public RestoreCheck markIfRestored(boolean restored) {
+        return Rows.guard("checking whether the database was restored", () -> Rows.inTransaction(db, tx -> {
+            // Behind an instance that records the identity now: this one then finds it recorded.
+            tx.dml("LOCK TABLE database_identity IN SHARE MODE");
+            DatabaseOrigin origin = origin(tx);
+            if (origin == DatabaseOrigin.SAME && !restored) {
+                return new RestoreCheck(origin, 0, false);
+            }
+            return new RestoreCheck(origin, tx.update("UPDATE collectors SET restored_at = now() WHERE decommissioned_at IS NULL"),
+                    restored);
         }));
+    }
+
+    /**
+     * Records the database's identity, once a start has done what a restored database needs
+     * ({@link #markIfRestored}): later starts find it the same.
+     */
+    public void recordIdentity() {
+        Rows.guard("recording the database's identity", () -> Rows.inTransaction(db, tx -> {
+            tx.dml("LOCK TABLE database_identity IN EXCLUSIVE MODE");
+            if (origin(tx) != DatabaseOrigin.SAME) {
+                tx.dml("DELETE FROM database_identity");
+                tx.dml("INSERT INTO database_identity (table_oid) VALUES ('database_identity'::regclass)");
+            }
+            return null;
+        }));
+    }
+
+    private static DatabaseOrigin origin(DbTransaction tx) {
+        return tx.get("SELECT table_oid = 'database_identity'::regclass AS same FROM database_identity")
+                .map(r -> r.column("same").get(Boolean.class) ? DatabaseOrigin.SAME : DatabaseOrigin.TABLES_CREATED_ANEW)
+                .orElse(DatabaseOrigin.IDENTITY_REMOVED);
     }
 
     @Override
