@@ -612,12 +612,23 @@
     await renderSamples(id, samples, token);
   }
 
+  // Pages of samples one collector page reads at most: 50,000 samples, a few MB.
+  const SAMPLE_PAGES = 5;
+
   async function renderSamples(id, into, token) {
     const since = new Date(Date.now() - 15 * 60 * 1000).toISOString();
-    const data = await apiJson('GET', '/api/v1/collectors/' + enc(id) + '/metrics?since=' + enc(since) + '&limit=10000');
-    if (token !== pageToken) return;
+    // Read on with each answer's next: a page ends at 10,000 samples or 4 MiB, and an agent's
+    // run stamps all of its samples with one instant, so the newest minutes may be pages away.
+    let path = '/api/v1/collectors/' + enc(id) + '/metrics?since=' + enc(since) + '&limit=10000';
+    const samples = [];
+    for (let pages = 0; path && pages < SAMPLE_PAGES; pages++) {
+      const data = await apiJson('GET', path);
+      if (token !== pageToken) return;
+      for (const s of data.samples) samples.push(s);
+      path = data.next;
+    }
     const byName = new Map();
-    for (const s of data.samples) {
+    for (const s of samples) {
       const series = Object.entries(s.labels || {}).map(([k, v]) => k + '=' + v).join(',') || s.name;
       if (!byName.has(s.name)) byName.set(s.name, new Map());
       const m = byName.get(s.name);
@@ -625,6 +636,10 @@
       m.get(series).push([Date.parse(s.ts) / 1000, s.value]);
     }
     if (byName.size === 0) { into.append(h('p', { class: 'muted' }, 'No samples in the last 15 minutes.')); return; }
+    if (path) {
+      into.append(h('p', { class: 'muted', id: 'samples-cut' }, 'Showing the oldest ' + samples.length.toLocaleString('en')
+        + ' samples of the last 15 minutes; more were stored.'));
+    }
     const charts = h('div', { class: 'charts', id: 'charts' });
     into.append(charts);
     const names = [...byName.keys()].sort().slice(0, 24);

@@ -259,13 +259,19 @@ public final class Demo {
     private static void watchSamples(HttpClient http, String base, String token, String id, int count, long pid,
                                      Process agent) throws IOException, InterruptedException {
         Set<String> seen = new LinkedHashSet<>();
-        String since = java.net.URLEncoder.encode(Instant.now().minusSeconds(1).toString(), StandardCharsets.UTF_8);
+        String samples = base + "/api/v1/collectors/" + id + "/metrics?name=pg_stat_database_xact_commit";
+        // From a second ago, then on from where the last answer ended (its cursor): each sample is read once.
+        String next = samples + "&since=" + java.net.URLEncoder.encode(Instant.now().minusSeconds(1).toString(),
+                StandardCharsets.UTF_8);
         Instant previous = null;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (seen.size() < count && System.nanoTime() < deadline) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/collectors/" + id
-                    + "/metrics?name=pg_stat_database_xact_commit&since=" + since))
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(next))
                     .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
+            Matcher cursor = Pattern.compile("\"cursor\":\"([^\"]+)\"").matcher(r.body());
+            if (cursor.find()) {
+                next = samples + "&after=" + cursor.group(1);
+            }
             Matcher m = Pattern.compile("\"ts\":\"([^\"]+)\"").matcher(r.body());
             while (m.find()) {
                 if (seen.add(m.group(1))) {
@@ -276,7 +282,9 @@ public final class Demo {
                     previous = ts;
                 }
             }
-            Thread.sleep(500);
+            if (!r.body().contains("\"next\":\"")) {
+                Thread.sleep(500); // read to the end: wait for the agent's next push
+            }
         }
     }
 }

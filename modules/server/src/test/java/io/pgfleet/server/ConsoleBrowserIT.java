@@ -594,6 +594,41 @@ class ConsoleBrowserIT {
         assertEquals("0/1", b.awaitElement("#waves tr.wave[data-wave='1'] td.progress").getText().strip());
     }
 
+    @Test
+    @Order(9)
+    void aCollectorsSamplesBeyondItsFirstPageAreCharted() {
+        if (browser.isEmpty()) {
+            return;
+        }
+        // A run of 10,500 statements, all stamped with the instant it ran: more than a page of
+        // 10,000. The metric measured after it is only on the second page.
+        ApiClient agent = register("{\"name\":\"busy-statements\"}");
+        String id = idOf(agent);
+        Instant run = Instant.now().minus(10, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.MILLIS);
+        for (int batch = 0; batch * 1000 < 10_500; batch++) {
+            StringBuilder samples = new StringBuilder();
+            for (int q = batch * 1000; q < Math.min(10_500, (batch + 1) * 1000); q++) {
+                samples.append(samples.isEmpty() ? "" : ",").append("{\"name\":\"pg_stat_statements_calls_total\",")
+                        .append("\"labels\":{\"queryid\":\"").append(q).append("\"},\"value\":").append(q)
+                        .append(",\"ts\":\"").append(run).append("\"}");
+            }
+            HttpResponse<String> r = agent.postJson("/api/v1/metrics/push", "{\"batch_id\":\"statements-" + batch
+                    + "\",\"samples\":[" + samples + "]}");
+            assertEquals(202, r.statusCode(), r.body());
+        }
+        HttpResponse<String> later = agent.postJson("/api/v1/metrics/push", "{\"batch_id\":\"after-the-run\",\"samples\":["
+                + "{\"name\":\"a_later_metric\",\"labels\":{},\"value\":1,\"ts\":\"" + run.plusSeconds(60) + "\"}]}");
+        assertEquals(202, later.statusCode(), later.body());
+
+        ConsoleBrowser b = browser.get();
+        logIn(b, "admin", ServerSettings.TEST_ADMIN_PASSWORD, false);
+        b.go("#/collector/" + id);
+        b.awaitElement("#charts .chart[data-metric='a_later_metric'] canvas");
+        b.awaitElement("#charts .chart[data-metric='pg_stat_statements_calls_total'] canvas");
+        assertTrue(b.all("#samples-cut").isEmpty(), "every sample of the 15 minutes was read");
+        assertNoPolicyViolation(b);
+    }
+
     private static List<String> rowIds(ConsoleBrowser b) {
         return b.all("#fleet-rows tr[data-id]").stream().map(r -> r.getDomAttribute("data-id")).toList();
     }

@@ -188,6 +188,11 @@ class OpenApiConformanceIT {
         expect(202, json("POST", "/api/v1/metrics/push", collector, "{\"batch_id\":\"batch-0001\",\"samples\":[" + sample + "]}"));
         expect(403, json("POST", "/api/v1/metrics/push", admin, "{\"batch_id\":\"batch-0002\",\"samples\":[]}"));
         expect(200, call("GET", "/api/v1/collectors/oa-1/metrics?name=pg_up&limit=10", admin, "", ""));
+        String other = "{\"name\":\"pg_up\",\"labels\":{\"db\":\"other\"},\"value\":1,\"ts\":\"" + Instant.now() + "\"}";
+        expect(202, json("POST", "/api/v1/metrics/push", collector, "{\"batch_id\":\"batch-0003\",\"samples\":[" + other + "]}"));
+        String next = field(expect(200, call("GET", "/api/v1/collectors/oa-1/metrics?limit=1", admin, "", "")), "next");
+        expect(200, call("GET", next, admin, "", ""));
+        expect(400, call("GET", "/api/v1/collectors/oa-1/metrics?after=not-a-cursor", admin, "", ""));
         expect(200, call("GET", "/api/v1/collectors", admin, "", ""));
         expect(200, call("GET", "/api/v1/collectors?in_sync=false", admin, "", ""));
         expect(200, call("GET", "/api/v1/collectors?selector=env%3Dprod&limit=1", admin, "", ""));

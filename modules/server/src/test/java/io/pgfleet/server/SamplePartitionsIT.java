@@ -100,11 +100,13 @@ class SamplePartitionsIT {
 
         assertEquals(List.of(dayOf(future), "samples_default"),
                 column(DB.database(), "SELECT tableoid::regclass::text FROM samples ORDER BY value"));
-        assertEquals(2, DB.storage().fleet().loadSamples(new CollectorId("c-1"), "node_load1", Instant.EPOCH, 10).size());
-        assertEquals(List.of(past, future), DB.storage().fleet().loadSamples(new CollectorId("c-1"), "", Instant.EPOCH, 10)
-                .stream().map(Sample::ts).toList(), "every metric of a collector, oldest first across the days");
-        assertEquals(List.of(future), DB.storage().fleet().loadSamples(new CollectorId("c-1"), "", past.plusSeconds(1), 1)
-                .stream().map(Sample::ts).toList());
+        assertEquals(2, DB.storage().fleet().loadSamples(new CollectorId("c-1"), "node_load1", Instant.EPOCH,
+                java.util.Optional.empty(), 10).samples().size());
+        assertEquals(List.of(past, future), DB.storage().fleet().loadSamples(new CollectorId("c-1"), "", Instant.EPOCH,
+                        java.util.Optional.empty(), 10).samples().stream().map(Sample::ts).toList(),
+                "every metric of a collector, oldest first across the days");
+        assertEquals(List.of(future), DB.storage().fleet().loadSamples(new CollectorId("c-1"), "", past.plusSeconds(1),
+                        java.util.Optional.empty(), 1).samples().stream().map(Sample::ts).toList());
         execute(DB.database(), "SELECT 1 FROM samples"); // still readable as one table
         execute(DB.database(), "DROP TABLE " + dayOf(future));
     }

@@ -14,8 +14,9 @@ import io.pgfleet.domain.fleet.ApplyReport;
 import io.pgfleet.domain.fleet.ApplyStatus;
 import io.pgfleet.domain.fleet.FleetCounts;
 import io.pgfleet.domain.fleet.FleetMember;
-import io.pgfleet.domain.fleet.Sample;
 import io.pgfleet.domain.fleet.SampleBatch;
+import io.pgfleet.domain.fleet.SamplePage;
+import io.pgfleet.domain.fleet.SamplePosition;
 import io.pgfleet.domain.fleet.SampleRate;
 
 import java.time.Clock;
@@ -123,13 +124,19 @@ final class FleetService implements ReportStatusUseCase, PushMetricsUseCase, Fle
     }
 
     @Override
-    public Optional<List<Sample>> samples(CollectorId collectorId, String name, Instant since, int limit) {
+    public Optional<SamplePage> samples(CollectorId collectorId, String name, Instant since,
+                                        Optional<SamplePosition> after, int limit) {
         if (limit < 1 || limit > MAX_SAMPLES) {
             throw new IllegalArgumentException("limit must be 1.." + MAX_SAMPLES);
+        }
+        // A read of one metric goes on after a sample of that metric: another's position is no place in it.
+        if (!name.isEmpty() && after.isPresent() && !after.get().name().equals(name)) {
+            throw new IllegalArgumentException("the position is one of the metric '" + after.get().name()
+                    + "', not of '" + name + "'");
         }
         if (collectors.loadCollector(collectorId).isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(fleet.loadSamples(collectorId, name, since, limit));
+        return Optional.of(fleet.loadSamples(collectorId, name, since, after, limit));
     }
 }

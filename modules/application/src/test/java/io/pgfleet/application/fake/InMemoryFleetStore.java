@@ -12,6 +12,8 @@ import io.pgfleet.domain.fleet.FleetMember;
 import io.pgfleet.domain.fleet.Receipt;
 import io.pgfleet.domain.fleet.Sample;
 import io.pgfleet.domain.fleet.SampleBatch;
+import io.pgfleet.domain.fleet.SamplePage;
+import io.pgfleet.domain.fleet.SamplePosition;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,7 +35,12 @@ public final class InMemoryFleetStore implements SaveApplyReportPort, SaveSample
     private final List<StoredSample> samples = new ArrayList<>();
     private final Set<String> batchIds = new HashSet<>();
 
-    private record StoredSample(CollectorId collectorId, Sample sample) {
+    private record StoredSample(CollectorId collectorId, String batchId, Sample sample) {
+
+        /** The sample's place in the read order, but for its repeat. */
+        String key() {
+            return sample.ts() + " " + sample.name() + " " + batchId + " " + digest(sample.labels());
+        }
     }
 
     /**
@@ -60,7 +67,7 @@ public final class InMemoryFleetStore implements SaveApplyReportPort, SaveSample
         if (!batchIds.add(collectorId.value() + "\u0000" + batch.batchId())) {
             return new Receipt.Duplicate();
         }
-        batch.samples().forEach(s -> samples.add(new StoredSample(collectorId, s)));
+        batch.samples().forEach(s -> samples.add(new StoredSample(collectorId, batch.batchId(), s)));
         return new Receipt.Stored(batch.samples().size());
     }
 
@@ -80,12 +87,52 @@ public final class InMemoryFleetStore implements SaveApplyReportPort, SaveSample
     }
 
     @Override
-    public synchronized List<Sample> loadSamples(CollectorId collectorId, String name, Instant since, int limit) {
-        return samples.stream().filter(s -> s.collectorId().equals(collectorId))
-                .map(StoredSample::sample)
-                .filter(s -> s.name().equals(name) && !s.ts().isBefore(since))
-                .sorted(Comparator.comparing(Sample::ts))
-                .limit(limit).toList();
+    public synchronized SamplePage loadSamples(CollectorId collectorId, String name, Instant since,
+                                               Optional<SamplePosition> after, int limit) {
+        // The adapter's order (time, name, batch, labels digest, then labels and value), with
+        // positions counted the same way; no text bound.
+        List<StoredSample> ordered = samples.stream().filter(s -> s.collectorId().equals(collectorId))
+                .sorted(Comparator.comparing((StoredSample s) -> s.sample().ts())
+                        .thenComparing(s -> s.sample().name()).thenComparing(StoredSample::batchId)
+                        .thenComparing(s -> digest(s.sample().labels()))
+                        .thenComparing(s -> s.sample().labels().toString())
+                        .thenComparingDouble(s -> s.sample().value()))
+                .toList();
+        List<Sample> page = new ArrayList<>();
+        Optional<SamplePosition> last = Optional.empty();
+        boolean more = false;
+        int repeat = 0;
+        String previous = "";
+        for (StoredSample s : ordered) {
+            repeat = s.key().equals(previous) ? repeat + 1 : 1;
+            previous = s.key();
+            SamplePosition at = new SamplePosition(s.sample().ts(), s.sample().name(), s.batchId(),
+                    digest(s.sample().labels()), repeat);
+            if (after.isPresent() && POSITIONS.compare(at, after.get()) <= 0
+                    || !(name.isEmpty() || s.sample().name().equals(name)) || s.sample().ts().isBefore(since)) {
+                continue;
+            }
+            if (page.size() == limit) {
+                more = true;
+                break;
+            }
+            page.add(s.sample());
+            last = Optional.of(at);
+        }
+        return new SamplePage(page, last, more);
+    }
+
+    private static final Comparator<SamplePosition> POSITIONS = Comparator.comparing(SamplePosition::ts)
+            .thenComparing(SamplePosition::name).thenComparing(SamplePosition::batchId)
+            .thenComparing(SamplePosition::labelsDigest).thenComparingInt(SamplePosition::repeat);
+
+    private static String digest(java.util.Map<String, String> labels) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(new java.util.TreeMap<>(labels).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** @return every stored apply report, oldest first */

@@ -71,7 +71,7 @@ class FleetServiceTest {
         assertInstanceOf(Receipt.Duplicate.class, fleet.push(DB1, batch("batch-0001", 3)));
         // The same id from another collector is a different batch.
         assertEquals(new Receipt.Stored(2), fleet.push(DB2, batch("batch-0001", 2)));
-        assertEquals(3, fleet.samples(DB1, "pg_up", Given.T0, 100).orElseThrow().size());
+        assertEquals(3, fleet.samples(DB1, "pg_up", Given.T0, Optional.empty(), 100).orElseThrow().samples().size());
     }
 
     @Test
@@ -81,7 +81,8 @@ class FleetServiceTest {
                 new Sample("pg_up", Map.of(), 1, Given.T0.plus(SampleBatch.MAX_AHEAD).plusSeconds(1))));
         assertEquals(new Receipt.TooFarAhead(Given.T0.plus(SampleBatch.MAX_AHEAD).plusSeconds(1), Given.T0),
                 fleet.push(DB1, late));
-        assertEquals(List.of(), fleet.samples(DB1, "pg_up", Given.T0.minusSeconds(60), 100).orElseThrow());
+        assertEquals(List.of(), fleet.samples(DB1, "pg_up", Given.T0.minusSeconds(60), Optional.empty(), 100).orElseThrow()
+                .samples());
         SampleBatch justInTime = new SampleBatch("batch-0003", List.of(
                 new Sample("pg_up", Map.of(), 1, Given.T0.plus(SampleBatch.MAX_AHEAD))));
         assertEquals(new Receipt.Stored(1), fleet.push(DB1, justInTime), "a clock a little ahead is accepted");
@@ -89,15 +90,31 @@ class FleetServiceTest {
 
     @Test
     void samplesOfAnUnknownCollectorAreNotAnEmptyList() {
-        assertTrue(fleet.samples(CollectorId.of("nobody"), "pg_up", Given.T0, 10).isEmpty());
-        assertEquals(List.of(), fleet.samples(DB2, "pg_up", Given.T0, 10).orElseThrow());
+        assertTrue(fleet.samples(CollectorId.of("nobody"), "pg_up", Given.T0, Optional.empty(), 10).isEmpty());
+        assertEquals(List.of(), fleet.samples(DB2, "pg_up", Given.T0, Optional.empty(), 10).orElseThrow().samples());
     }
 
     @Test
     void refusesSamplePagesOutsideTheLimits() {
-        assertThrows(IllegalArgumentException.class, () -> fleet.samples(DB1, "pg_up", Given.T0, 0));
+        assertThrows(IllegalArgumentException.class, () -> fleet.samples(DB1, "pg_up", Given.T0, Optional.empty(), 0));
         assertThrows(IllegalArgumentException.class,
-                () -> fleet.samples(DB1, "pg_up", Given.T0, FleetQuery.MAX_SAMPLES + 1));
+                () -> fleet.samples(DB1, "pg_up", Given.T0, Optional.empty(), FleetQuery.MAX_SAMPLES + 1));
+    }
+
+    @Test
+    void aReadOfOneMetricGoesOnOnlyAfterASampleOfThatMetric() {
+        fleet.push(DB1, batch("batch-0001", 3));
+        io.pgfleet.domain.fleet.SamplePage first = fleet.samples(DB1, "", Given.T0, Optional.empty(), 1).orElseThrow();
+        io.pgfleet.domain.fleet.SamplePosition up = first.last().orElseThrow();
+        assertTrue(first.more());
+        assertEquals(2, fleet.samples(DB1, "pg_up", Given.T0, Optional.of(up), 10).orElseThrow().samples().size());
+        io.pgfleet.domain.fleet.SamplePosition other = new io.pgfleet.domain.fleet.SamplePosition(up.ts(), "pg_zzz",
+                up.batchId(), up.labelsDigest(), 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> fleet.samples(DB1, "pg_up", Given.T0, Optional.of(other), 10));
+        assertTrue(e.getMessage().contains("'pg_zzz'"), e.getMessage());
+        assertEquals(2, fleet.samples(DB1, "", Given.T0, Optional.of(other), 10).orElseThrow().samples().size(),
+                "a read of every metric goes on after any metric's position");
     }
 
     @Test
@@ -128,7 +145,7 @@ class FleetServiceTest {
         Receipt.RateExceeded refused = assertInstanceOf(Receipt.RateExceeded.class,
                 limited.push(DB1, batch("batch-0012", 100)));
         assertEquals(java.time.Duration.ofSeconds(100), refused.retryAfter());
-        assertEquals(5000, store.loadSamples(DB1, "pg_up", Given.T0, 10_000).size(), "nothing of the refused batch");
+        assertEquals(5000, store.loadSamples(DB1, "pg_up", Given.T0, Optional.empty(), 10_000).samples().size(), "nothing of the refused batch");
         assertEquals(new Receipt.Stored(100), limited.push(DB2, batch("batch-0012", 100)), "another collector");
 
         now[0] = Given.T0.plusSeconds(100);
@@ -140,7 +157,7 @@ class FleetServiceTest {
         SampleBatch wide = new SampleBatch("batch-0020", java.util.stream.IntStream.range(0, SampleBatch.MAX_SERIES + 1)
                 .mapToObj(i -> new Sample("pg_up", Map.of("db", "d" + i), 1, Given.T0)).toList());
         assertEquals(new Receipt.TooManySeries(SampleBatch.MAX_SERIES + 1), fleet.push(DB1, wide));
-        assertTrue(store.loadSamples(DB1, "pg_up", Given.T0, 10_000).isEmpty());
+        assertTrue(store.loadSamples(DB1, "pg_up", Given.T0, Optional.empty(), 10_000).samples().isEmpty());
         assertInstanceOf(Receipt.Stored.class, fleet.push(DB1, new SampleBatch("batch-0021",
                 wide.samples().subList(0, SampleBatch.MAX_SERIES))));
     }

@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
 /**
  * {@code ./pgfleet bench samples}: a month of a fleet's samples written straight into the
  * partitioned samples table with {@code generate_series}, then the read path
- * {@code GET /api/v1/collectors/{id}/metrics} timed through a real server process on it.
+ * {@code GET /api/v1/collectors/{id}/metrics} timed through a real server process on it: first
+ * pages, and the page a client reads on to through a first page's {@code next}.
  *
  * <pre>./pgfleet bench samples [--agents 500] [--days 30] [--series 12] [--every-seconds 300] [--reads 30]</pre>
  */
@@ -122,15 +123,23 @@ public final class SampleReadBenchmark {
             queries.put("one series, last day (limit 1000)", "?name=metric_2&since=" + enc(now.minus(Duration.ofDays(1))));
             queries.put("all series, last hour", "?since=" + enc(now.minus(Duration.ofHours(1))));
             queries.put("all series, from the start (limit 1000)", "");
+            // The page a client reads next, through the first page's next (a cursor): the first is not timed.
+            queries.put("all series, the second page (after=, limit 1000)", NEXT_OF_FIRST);
             List<Map<String, Object>> results = new ArrayList<>();
             for (Map.Entry<String, String> q : queries.entrySet()) {
                 List<Double> ms = new ArrayList<>();
                 int status = 0;
                 for (int i = 0; i < reads; i++) {
                     String id = "sim-" + random.nextInt(agents);
+                    String path = "/api/v1/collectors/" + id + "/metrics" + q.getValue();
+                    if (q.getValue().equals(NEXT_OF_FIRST)) {
+                        path = nextOf(http.send(HttpRequest.newBuilder(base.resolve("/api/v1/collectors/" + id + "/metrics"))
+                                .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(120)).GET().build(),
+                                HttpResponse.BodyHandlers.ofString()).body());
+                    }
                     long t = System.nanoTime();
-                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/api/v1/collectors/" + id
-                                    + "/metrics" + q.getValue())).header("Authorization", "Bearer " + token)
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve(path))
+                            .header("Authorization", "Bearer " + token)
                             .timeout(Duration.ofSeconds(120)).GET().build(), HttpResponse.BodyHandlers.ofString());
                     ms.add((System.nanoTime() - t) / 1e6);
                     if (r.statusCode() != 200 && status != r.statusCode()) {
@@ -208,6 +217,18 @@ public final class SampleReadBenchmark {
             return v.toString();
         }
         return "\"" + String.valueOf(v).replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    /** Stands for "the next page of the first page of every series", which takes a read to know. */
+    private static final String NEXT_OF_FIRST = "?next-of-the-first-page";
+
+    /** The {@code next} of an answer (a path with its cursor). */
+    private static String nextOf(String body) {
+        Matcher m = Pattern.compile("\"next\"\\s*:\\s*\"([^\"]+)\"").matcher(body);
+        if (!m.find()) {
+            throw new IllegalStateException("the first page has no next page: " + body.substring(0, Math.min(200, body.length())));
+        }
+        return m.group(1);
     }
 
     private static String enc(Instant t) {

@@ -53,9 +53,20 @@ public record Sample(String name, Map<String, String> labels, double value, Inst
         }
     }
 
+    /**
+     * Whether a text is a metric name a sample may have: letters, digits, '_' or ':', not starting
+     * with a digit, at most 128 characters.
+     *
+     * @param name the candidate
+     * @return true when a sample may be named so
+     */
+    public static boolean isName(String name) {
+        return name != null && NAME.matcher(name).matches();
+    }
+
     /** Requires a metric-style name, finite value and short labels. */
     public Sample {
-        if (name == null || !NAME.matcher(name).matches()) {
+        if (!isName(name)) {
             throw new IllegalArgumentException("a metric name is letters, digits, '_' or ':' (at most 128), got '"
                     + ShownText.quoted(name) + "'");
         }

@@ -34,9 +34,19 @@ public record SampleBatch(String batchId, List<Sample> samples) {
     public static final int MAX_SERIES = 1000;
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{8,64}");
 
+    /**
+     * Whether a text is a batch id: 8-64 letters, digits, '_' or '-'.
+     *
+     * @param batchId the candidate
+     * @return true when a batch may carry it
+     */
+    public static boolean isBatchId(String batchId) {
+        return batchId != null && ID.matcher(batchId).matches();
+    }
+
     /** Requires an id and a bounded list. */
     public SampleBatch {
-        if (batchId == null || !ID.matcher(batchId).matches()) {
+        if (!isBatchId(batchId)) {
             throw new IllegalArgumentException("a batch id is 8-64 letters, digits, '_' or '-'");
         }
         Objects.requireNonNull(samples, "samples");

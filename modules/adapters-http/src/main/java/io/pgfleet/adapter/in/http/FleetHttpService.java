@@ -17,6 +17,8 @@ import io.pgfleet.domain.fleet.FleetMember;
 import io.pgfleet.domain.fleet.HostAllowances;
 import io.pgfleet.domain.fleet.Sample;
 import io.pgfleet.domain.fleet.SampleBatch;
+import io.pgfleet.domain.fleet.SamplePage;
+import io.pgfleet.domain.fleet.SamplePosition;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
@@ -340,22 +342,48 @@ final class FleetHttpService implements ApiService {
 
     private void samples(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
-        Optional<List<Sample>> found = query.samples(id, QueryParams.text(req, "name"),
-                QueryParams.instant(req, "since", Instant.EPOCH),
-                QueryParams.integer(req, "limit", 1000, 1, FleetQuery.MAX_SAMPLES));
+        String name = QueryParams.text(req, "name");
+        int limit = QueryParams.integer(req, "limit", 1000, 1, FleetQuery.MAX_SAMPLES);
+        Instant since = QueryParams.instant(req, "since", Instant.EPOCH);
+        String cursor = QueryParams.text(req, "after");
+        Optional<SamplePosition> after = req.query().contains("after") ? Optional.of(SampleCursor.parse(id, cursor))
+                : Optional.empty();
+        if (!name.isEmpty() && after.isPresent() && !after.get().name().equals(name)) {
+            throw new ApiException(Problem.badRequest("query parameter 'after' is a cursor of a read of the metric '"
+                    + after.get().name() + "', not of '" + io.pgfleet.domain.common.ShownText.escaped(
+                            io.pgfleet.domain.common.ShownText.quoted(name)) + "': a cursor reads on the read that gave it"));
+        }
+        Optional<SamplePage> found = query.samples(id, name, since, after, limit);
         if (found.isEmpty()) {
             // Empty only for an id no collector ever had: a decommissioned one's samples stay readable.
             UnknownCollectors.notFound(res, id);
             return;
         }
+        SamplePage page = found.get();
         JsonArrayBuilder list = Json.createArrayBuilder();
-        for (Sample s : found.get()) {
+        for (Sample s : page.samples()) {
             JsonObjectBuilder labels = Json.createObjectBuilder();
             s.labels().forEach(labels::add);
             list.add(Json.createObjectBuilder().add("name", s.name()).add("labels", labels).add("value", s.value())
                     .add("ts", s.ts().toString()));
         }
-        Jsons.send(req, res, Json.createObjectBuilder().add("collector_id", id.value()).add("samples", list).build());
+        JsonObjectBuilder body = Json.createObjectBuilder().add("collector_id", id.value()).add("samples", list);
+        // Where this page ended: the last sample's position, or the one read on from when nothing
+        // followed it yet (a client polling for new samples keeps its place).
+        Optional<String> at = page.last().map(p -> SampleCursor.of(id, p))
+                .or(() -> after.map(p -> SampleCursor.of(id, p)));
+        at.ifPresentOrElse(c -> body.add("cursor", c), () -> body.addNull("cursor"));
+        if (page.more()) {
+            // since is left out: every sample after the cursor is measured at or after it.
+            String next = "/api/v1/collectors/" + id.value() + "/metrics?limit=" + limit
+                    + (name.isEmpty() ? "" : "&name=" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8))
+                    + "&after=" + at.orElseThrow();
+            body.add("next", next);
+            res.header(HeaderNames.LINK, "<" + next + ">; rel=\"next\"");
+        } else {
+            body.addNull("next");
+        }
+        Jsons.send(req, res, body.build());
     }
 
     private static int positiveInt(JsonObject body, String key) {

@@ -9,7 +9,6 @@ import io.pgfleet.application.port.in.UseCases;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.fleet.FleetCounts;
 import io.pgfleet.domain.fleet.FleetMember;
-import io.pgfleet.domain.fleet.Sample;
 import org.junit.jupiter.api.Test;
 
 import java.net.HttpURLConnection;
@@ -48,7 +47,9 @@ class MetricsScrapeTest {
         }
 
         @Override
-        public Optional<List<Sample>> samples(CollectorId collectorId, String name, Instant since, int limit) {
+        public Optional<io.pgfleet.domain.fleet.SamplePage> samples(CollectorId collectorId, String name, Instant since,
+                                                                    Optional<io.pgfleet.domain.fleet.SamplePosition> after,
+                                                                    int limit) {
             throw new UnsupportedOperationException("not scraped");
         }
     }

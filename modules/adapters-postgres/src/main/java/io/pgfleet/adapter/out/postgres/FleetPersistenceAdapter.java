@@ -20,6 +20,8 @@ import io.pgfleet.domain.fleet.FleetMember;
 import io.pgfleet.domain.fleet.LeftBehind;
 import io.pgfleet.domain.fleet.Sample;
 import io.pgfleet.domain.fleet.SampleBatch;
+import io.pgfleet.domain.fleet.SamplePage;
+import io.pgfleet.domain.fleet.SamplePosition;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObjectBuilder;
@@ -423,32 +425,8 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
     }
 
     @Override
-    public List<Sample> loadSamples(CollectorId collectorId, String name, Instant since, int limit) {
-        // Two statements, each matching an index (migration V26): a condition such as
-        // "(? = '' OR name = ?)" would make the planner sort every sample of the collector since
-        // the given time, across every day's partition, before applying the limit.
-        // The page is cut in PostgreSQL at MAX_SAMPLE_TEXT_BYTES of names and labels: only what
-        // fits reaches this instance's heap, whatever a collector put in its labels.
-        String page = name.isEmpty()
-                ? """
-                  SELECT name, labels::text AS labels, value, ts FROM samples
-                  WHERE collector_id = ? AND ts >= ? ORDER BY ts, name LIMIT ?"""
-                : """
-                  SELECT name, labels::text AS labels, value, ts FROM samples
-                  WHERE collector_id = ? AND name = ? AND ts >= ? ORDER BY ts, name LIMIT ?""";
-        String sql = """
-                SELECT name, labels, value, ts FROM (
-                    SELECT name, labels, value, ts, row_number() OVER w AS n,
-                           sum(octet_length(name) + octet_length(labels)) OVER w AS upto
-                    FROM (%s) page
-                    WINDOW w AS (ORDER BY ts, name ROWS UNBOUNDED PRECEDING)) sized
-                WHERE n = 1 OR upto <= ? ORDER BY ts, name""".formatted(page);
-        Object[] params = name.isEmpty()
-                ? new Object[] {collectorId.value(), Rows.timestamp(since), limit, MAX_SAMPLE_TEXT_BYTES}
-                : new Object[] {collectorId.value(), name, Rows.timestamp(since), limit, MAX_SAMPLE_TEXT_BYTES};
-        return Rows.guard("loading samples", () -> db.execute().query(sql, params)
-                .map(r -> new Sample(Rows.text(r, "name"), CollectorPersistenceAdapter.labels(Rows.text(r, "labels")),
-                        ((Number) r.column("value").get()).doubleValue(), Rows.instant(r, "ts")))
-                .toList());
+    public SamplePage loadSamples(CollectorId collectorId, String name, Instant since, Optional<SamplePosition> after,
+                                  int limit) {
+        return SamplePages.load(db, collectorId, name, since, after, limit);
     }
 }

@@ -3,7 +3,8 @@ package io.pgfleet.application.port.in;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.fleet.FleetCounts;
 import io.pgfleet.domain.fleet.FleetMember;
-import io.pgfleet.domain.fleet.Sample;
+import io.pgfleet.domain.fleet.SamplePage;
+import io.pgfleet.domain.fleet.SamplePosition;
 
 import java.time.Instant;
 import java.util.List;
@@ -75,16 +76,23 @@ public interface FleetQuery {
     FleetCounts counts();
 
     /**
-     * Stored samples of one collector, oldest first; a page holds at most 4 MiB of names and labels
-     * (the first sample always), whatever its limit.
+     * Stored samples of one collector, oldest first (then by name, batch and labels: the order of
+     * {@link SamplePosition}); a page holds at most 4 MiB of names and labels (the first sample
+     * always), whatever its limit. Reading on after the page's last position reads every sample
+     * once, however many share one time.
      *
      * @param collectorId the collector
      * @param name        only this metric, empty for all
      * @param since       only samples measured at or after this instant
+     * @param after       only samples after this position, the last of an earlier page of the same
+     *                    collector (and, when {@code name} is given, of that metric)
      * @param limit       at most this many, 1..{@link #MAX_SAMPLES}
-     * @return the samples, or empty when no collector ever had the id. A decommissioned collector's
+     * @return the page, or empty when no collector ever had the id. A decommissioned collector's
      *         samples stay readable, so empty never means "decommissioned": an {@code Optional} says
      *         all there is to say, and this read needs no result type of its own.
+     * @throws IllegalArgumentException when the limit is out of range, or {@code after} is a
+     *                                  position of another metric than {@code name}
      */
-    Optional<List<Sample>> samples(CollectorId collectorId, String name, Instant since, int limit);
+    Optional<SamplePage> samples(CollectorId collectorId, String name, Instant since, Optional<SamplePosition> after,
+                                 int limit);
 }

@@ -2,7 +2,8 @@ package io.pgfleet.application.port.out;
 
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.fleet.FleetMember;
-import io.pgfleet.domain.fleet.Sample;
+import io.pgfleet.domain.fleet.SamplePage;
+import io.pgfleet.domain.fleet.SamplePosition;
 
 import java.time.Instant;
 import java.util.List;
@@ -37,14 +38,17 @@ public interface LoadFleetPort {
     int MAX_SAMPLE_TEXT_BYTES = 4 * 1024 * 1024;
 
     /**
-     * Samples of one collector, oldest first: at most {@code limit}, and no more than
-     * {@link #MAX_SAMPLE_TEXT_BYTES} of names and labels (the first sample always).
+     * Samples of one collector in the order of {@link SamplePosition} (oldest first): at most
+     * {@code limit}, and no more than {@link #MAX_SAMPLE_TEXT_BYTES} of names and labels (the first
+     * sample always). The read stays bounded however many samples share one time: it goes through
+     * an index in that order, and sorts at most the samples of one batch with one name at one time.
      *
      * @param collectorId the collector
      * @param name        one metric, empty for all
      * @param since       measured at or after
+     * @param after       only samples after this position (of a read of the same collector)
      * @param limit       at most
-     * @return the samples
+     * @return the page, with the position of its last sample and whether more followed
      */
-    List<Sample> loadSamples(CollectorId collectorId, String name, Instant since, int limit);
+    SamplePage loadSamples(CollectorId collectorId, String name, Instant since, Optional<SamplePosition> after, int limit);
 }
