@@ -241,7 +241,7 @@ final class ApiRoutes {
             case RouteAccess.OnCollectorInPath c -> check(auth.authorize(p, c.operation(), pathId.orElseThrow()));
             case RouteAccess.OnOwnCollector own -> {
                 CollectorId self = p.collectorId().orElseThrow(() -> new ApiException(new Problem(Status.FORBIDDEN_403,
-                        "forbidden", "Not allowed", "only a collector may do this, for itself")));
+                        ProblemType.FORBIDDEN, "Not allowed", "only a collector may do this, for itself")));
                 check(auth.authorize(p, own.operation(), self));
             }
         }
@@ -304,12 +304,12 @@ final class ApiRoutes {
 
     private static void unauthorized(ServerResponse res, String detail, String challenge) {
         res.header(HeaderNames.WWW_AUTHENTICATE, challenge);
-        new Problem(Status.UNAUTHORIZED_401, "unauthorized", "Authentication required", detail).send(res);
+        new Problem(Status.UNAUTHORIZED_401, ProblemType.UNAUTHORIZED, "Authentication required", detail).send(res);
     }
 
     private static void check(AccessDecision decision) {
         if (decision instanceof AccessDecision.Denied denied) {
-            throw new ApiException(new Problem(Status.FORBIDDEN_403, "forbidden", "Not allowed", denied.reason()));
+            throw new ApiException(new Problem(Status.FORBIDDEN_403, ProblemType.FORBIDDEN, "Not allowed", denied.reason()));
         }
     }
 

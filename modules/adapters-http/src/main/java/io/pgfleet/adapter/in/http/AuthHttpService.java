@@ -98,7 +98,7 @@ final class AuthHttpService implements ApiService {
             case RotateSigningKeyUseCase.Rotation.TooMany t -> {
                 long seconds = Math.max(1, (t.retryAfter().toMillis() + 999) / 1000);
                 res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
-                new Problem(Status.TOO_MANY_REQUESTS_429, "too-many-signing-keys", "Too many signing keys in use",
+                new Problem(Status.TOO_MANY_REQUESTS_429, ProblemType.TOO_MANY_SIGNING_KEYS, "Too many signing keys in use",
                         t.keys() + " signing keys are in use (at most " + RotateSigningKeyUseCase.MAX_KEYS
                                 + "): each verifies the tokens it signed until they expire; the oldest retires in "
                                 + seconds + " s. Nothing changed; the newest key signs").send(res);
@@ -115,7 +115,7 @@ final class AuthHttpService implements ApiService {
             case TokenResult.Refused refused -> {
                 LOG.log(System.Logger.Level.INFO, "token request refused: " + refused.reason());
                 res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"pgfleet\"");
-                new Problem(Status.UNAUTHORIZED_401, "unauthorized", "Not authenticated", refusal).send(res);
+                new Problem(Status.UNAUTHORIZED_401, ProblemType.UNAUTHORIZED, "Not authenticated", refusal).send(res);
             }
             case TokenResult.Decommissioned d -> {
                 // Still a 401 (an agent of an earlier release locks itself out as before); the type
@@ -130,7 +130,7 @@ final class AuthHttpService implements ApiService {
                 LOG.log(System.Logger.Level.INFO, "refresh refused, too frequent: " + t.reason());
                 long seconds = Math.max(1, (t.retryAfter().toMillis() + 999) / 1000);
                 res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
-                new Problem(Status.TOO_MANY_REQUESTS_429, "refresh-rate-exceeded", "Session refreshed too often",
+                new Problem(Status.TOO_MANY_REQUESTS_429, ProblemType.REFRESH_RATE_EXCEEDED, "Session refreshed too often",
                         "this session refreshed " + t.refreshes() + " times within " + t.window().toSeconds()
                                 + " s, as often as a session may; the refresh token was not spent: present it again in "
                                 + seconds + " s").send(res);
@@ -142,7 +142,7 @@ final class AuthHttpService implements ApiService {
         LOG.log(System.Logger.Level.INFO, "token request throttled: " + reason);
         long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
         res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
-        new Problem(Status.TOO_MANY_REQUESTS_429, "too-many-attempts", "Too many attempts",
+        new Problem(Status.TOO_MANY_REQUESTS_429, ProblemType.TOO_MANY_ATTEMPTS, "Too many attempts",
                 "too many failed attempts from this address, or the server is too busy to check more;"
                         + " nothing was checked, try again in " + seconds + " s").send(res);
     }
@@ -152,7 +152,7 @@ final class AuthHttpService implements ApiService {
      * the host needs a new one.
      */
     static Problem decommissioned(Status status, io.pgfleet.domain.collector.CollectorId id, java.time.Instant at) {
-        return new Problem(status, "collector-decommissioned", "Collector decommissioned", "collector '" + id
+        return new Problem(status, ProblemType.COLLECTOR_DECOMMISSIONED, "Collector decommissioned", "collector '" + id
                 + "' was decommissioned at " + HttpDates.json(at) + "; its id is never bound to a host again, so no"
                 + " enrolment token can bring it back: register the host under a new id (a new collector)");
     }

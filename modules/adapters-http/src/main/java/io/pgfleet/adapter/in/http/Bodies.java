@@ -102,12 +102,12 @@ final class Bodies {
     }
 
     static Problem tooLarge() {
-        return new Problem(Status.REQUEST_ENTITY_TOO_LARGE_413, "payload-too-large", "Request body too large",
+        return new Problem(Status.REQUEST_ENTITY_TOO_LARGE_413, ProblemType.PAYLOAD_TOO_LARGE, "Request body too large",
                 "request bodies are limited to " + MAX_BYTES + " bytes (256 KiB)");
     }
 
     static Problem unsupportedMediaType(String given, String... accepted) {
-        return new Problem(Status.UNSUPPORTED_MEDIA_TYPE_415, "unsupported-media-type", "Unsupported media type",
+        return new Problem(Status.UNSUPPORTED_MEDIA_TYPE_415, ProblemType.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type",
                 "content type " + given + " is not accepted here; use " + String.join(" or ", accepted));
     }
 }

@@ -19,7 +19,7 @@ final class Callers {
 
     static Principal principal(ServerRequest req) {
         return req.context().get(Principal.class).orElseThrow(() -> new ApiException(new Problem(
-                Status.UNAUTHORIZED_401, "unauthorized", "Authentication required", "no authenticated caller")));
+                Status.UNAUTHORIZED_401, ProblemType.UNAUTHORIZED, "Authentication required", "no authenticated caller")));
     }
 
     /**

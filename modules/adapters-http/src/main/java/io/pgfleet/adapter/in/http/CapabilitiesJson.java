@@ -44,7 +44,7 @@ final class CapabilitiesJson {
         JsonArrayBuilder unknown = Json.createArrayBuilder();
         r.unknown().stream().map(CollectorId::value).forEach(unknown::add);
         MemberGaps first = r.members().get(0);
-        return new Problem(Status.create(422, "Unprocessable Content"), "missing-capabilities",
+        return new Problem(Status.create(422, "Unprocessable Content"), ProblemType.MISSING_CAPABILITIES,
                 "Collectors lack what the configuration needs",
                 r.total() + (r.total() == 1 ? " collector lacks" : " collectors lack") + " what its new effective"
                         + " configuration needs, as its agent reported; nothing was stored (?force=true publishes anyway): "

@@ -82,7 +82,7 @@ final class CollectorsHttpService implements ApiService {
         Optional<String> token = req.headers().first(ENROLMENT_TOKEN);
         if (secret.isPresent() == token.isPresent()) {
             res.header(HeaderNames.WWW_AUTHENTICATE, "Registration-Secret");
-            new Problem(Status.UNAUTHORIZED_401, "unauthorized", "Registration refused",
+            new Problem(Status.UNAUTHORIZED_401, ProblemType.UNAUTHORIZED, "Registration refused",
                     "send exactly one of X-Registration-Secret or X-Enrolment-Token").send(res);
             return;
         }
@@ -118,18 +118,18 @@ final class CollectorsHttpService implements ApiService {
                 registered(res, r.collector(), r.tokens());
             }
             case RegisterCollectorUseCase.RegistrationResult.KeyReused k -> new Problem(
-                    Status.create(422, "Unprocessable Content"), "idempotency-key-reused",
+                    Status.create(422, "Unprocessable Content"), ProblemType.IDEMPOTENCY_KEY_REUSED,
                     "Idempotency key used for another request", k.reason()).send(res);
             case RegisterCollectorUseCase.RegistrationResult.Refused refused -> {
                 res.header(HeaderNames.WWW_AUTHENTICATE, "Registration-Secret");
-                new Problem(Status.UNAUTHORIZED_401, "unauthorized", "Registration refused",
+                new Problem(Status.UNAUTHORIZED_401, ProblemType.UNAUTHORIZED, "Registration refused",
                         "the registration secret or enrolment token is not accepted").send(res);
             }
             // Its own type, so an agent that kept the key stops retrying with it (the credential
             // itself may be fine): the key will never succeed again.
             case RegisterCollectorUseCase.RegistrationResult.KeyOutlived k -> {
                 res.header(HeaderNames.WWW_AUTHENTICATE, "Registration-Secret");
-                new Problem(Status.UNAUTHORIZED_401, "registration-key-outlived", "Registration retry refused",
+                new Problem(Status.UNAUTHORIZED_401, ProblemType.REGISTRATION_KEY_OUTLIVED, "Registration retry refused",
                         k.reason() + "; nothing changed, and a retry with this Idempotency-Key will not succeed:"
                                 + " register without it (a new key) to register anew").send(res);
             }
@@ -212,7 +212,7 @@ final class CollectorsHttpService implements ApiService {
                 res.header(HeaderNames.LOCATION, "/api/v1/collectors/" + p.collector().id());
                 Jsons.send(res, json(p.collector()));
             }
-            case ProvisionResult.AlreadyExists e -> new Problem(Status.CONFLICT_409, "collector-exists",
+            case ProvisionResult.AlreadyExists e -> new Problem(Status.CONFLICT_409, ProblemType.COLLECTOR_EXISTS,
                     "Collector already exists", "a collector with the id '" + e.existing().id() + "' already exists")
                     .send(res);
             case ProvisionResult.Decommissioned d ->

@@ -201,9 +201,9 @@ final class ConfigHttpService implements ApiService {
             }
             case ConfigLookup.CollectorNotFound nf -> UnknownCollectors.notFound(res, nf.collectorId());
             case ConfigLookup.Decommissioned d -> UnknownCollectors.gone(res, d.collectorId(), d.at());
-            case ConfigLookup.NoConfiguration none -> Problem.notFound("no-configuration",
+            case ConfigLookup.NoConfiguration none -> Problem.notFound(ProblemType.NO_CONFIGURATION,
                     "collector '" + none.collectorId() + "' has no configuration yet").send(res);
-            case ConfigLookup.VersionNotFound vnf -> Problem.notFound("version-not-found",
+            case ConfigLookup.VersionNotFound vnf -> Problem.notFound(ProblemType.VERSION_NOT_FOUND,
                     "collector '" + vnf.collectorId() + "' has no version " + vnf.version()).send(res);
         }
     }
@@ -418,7 +418,8 @@ final class ConfigHttpService implements ApiService {
                     .add("key", ShownText.escaped(e.key()))
                     .add("message", ShownText.escaped(e.message())));
         }
-        return new Problem(Status.create(422, "Unprocessable Content"), "invalid-configuration", "The configuration is invalid",
+        return new Problem(Status.create(422, "Unprocessable Content"), ProblemType.INVALID_CONFIGURATION,
+                "The configuration is invalid",
                 total + (total == 1 ? " error" : " errors")
                         + (total > errors.size() ? " (the first " + errors.size() + " listed)" : "")
                         + (layer == null ? "" : " in " + layer) + "; nothing was stored: " + errors.get(0),
@@ -474,7 +475,7 @@ final class ConfigHttpService implements ApiService {
                 res.status(Status.OK_200);
                 sendPublished(res, u.latest());
             }
-            case PublishResult.VersionConflict c -> new Problem(Status.PRECONDITION_FAILED_412, "version-conflict",
+            case PublishResult.VersionConflict c -> new Problem(Status.PRECONDITION_FAILED_412, ProblemType.VERSION_CONFLICT,
                     "The configuration changed since you read it",
                     c.current().map(r -> "the latest version is now " + r.version() + " (ETag " + r.entityTag().quoted()
                             + "); fetch it, merge your change and publish again with its ETag")
@@ -488,7 +489,7 @@ final class ConfigHttpService implements ApiService {
             case PublishResult.Decommissioned d -> UnknownCollectors.gone(res, d.collectorId(), d.at());
             case PublishResult.Invalid inv -> invalid(null, inv.errors(), inv.total()).send(res);
             case PublishResult.LacksCapabilities l -> CapabilitiesJson.refusal(l.refusal()).send(res);
-            case PublishResult.UnknownVersion uv -> Problem.notFound("version-not-found",
+            case PublishResult.UnknownVersion uv -> Problem.notFound(ProblemType.VERSION_NOT_FOUND,
                     "collector '" + uv.collectorId() + "' has no version " + uv.version() + " to roll back to").send(res);
         }
     }

@@ -130,7 +130,7 @@ final class FleetHttpService implements ApiService {
         switch (query.member(id)) {
             case FleetQuery.MemberLookup.Found f -> Jsons.send(req, res, row(f.member()).build());
             case FleetQuery.MemberLookup.NotFound nf ->
-                    Problem.notFound("collector-not-found", "no collector has the id '" + id + "'").send(res);
+                    Problem.notFound(ProblemType.COLLECTOR_NOT_FOUND, "no collector has the id '" + id + "'").send(res);
             case FleetQuery.MemberLookup.Decommissioned d ->
                     AuthHttpService.decommissioned(Status.GONE_410, id, d.at()).send(res);
         }
@@ -248,15 +248,15 @@ final class FleetHttpService implements ApiService {
             }
             // Only the collector itself reports or pushes, and a decommissioned one's tokens are
             // refused (401) before this: agents of every release take that 401 as the end.
-            case Receipt.CollectorNotFound nf -> Problem.notFound("collector-not-found",
+            case Receipt.CollectorNotFound nf -> Problem.notFound(ProblemType.COLLECTOR_NOT_FOUND,
                     "the collector is unknown").send(res);
             // Stored, it would show the collector ahead of its latest revision, in sync with nothing.
-            case Receipt.UnknownRevision u -> new Problem(Status.CONFLICT_409, "unknown-revision",
+            case Receipt.UnknownRevision u -> new Problem(Status.CONFLICT_409, ProblemType.UNKNOWN_REVISION,
                     "No such revision", "the report names a revision above the collector's latest, "
                     + u.latest() + "; nothing was stored: fetch the configuration and report what it names",
                     Map.of("latest_version", u.latest())).send(res);
             // A 4xx: the agent drops the batch and counts it as refused, which its log and metrics show.
-            case Receipt.TooFarAhead a -> new Problem(Status.create(422, "Unprocessable Content"), "sample-from-the-future",
+            case Receipt.TooFarAhead a -> new Problem(Status.create(422, "Unprocessable Content"), ProblemType.SAMPLE_FROM_THE_FUTURE,
                     "Sample from the future", "a sample's ts, " + a.ts() + ", is more than "
                     + io.pgfleet.domain.fleet.SampleBatch.MAX_AHEAD.toDays() + " days ahead of the server's clock ("
                     + a.now() + "); nothing of the batch was stored: set the host's clock right (NTP)").send(res);
@@ -265,24 +265,24 @@ final class FleetHttpService implements ApiService {
             case Receipt.RateExceeded x -> {
                 long seconds = Math.max(1, x.retryAfter().toSeconds());
                 res.header(HeaderNames.RETRY_AFTER, Long.toString(seconds));
-                new Problem(Status.TOO_MANY_REQUESTS_429, "sample-rate-exceeded", "Sample rate exceeded",
+                new Problem(Status.TOO_MANY_REQUESTS_429, ProblemType.SAMPLE_RATE_EXCEEDED, "Sample rate exceeded",
                         "this collector pushed more samples than this server instance takes from one collector ("
                                 + x.rate().perMinute() + " a minute, bursts of " + x.rate().burst()
                                 + "); nothing of the batch was stored: send it again after " + seconds + " s",
                         Map.of("retry_after_seconds", seconds)).send(res);
             }
             // A 4xx: the agent drops the batch; its own batches (at most 1,000 samples) never name more.
-            case Receipt.TooManySeries t -> new Problem(Status.create(422, "Unprocessable Content"), "too-many-series",
+            case Receipt.TooManySeries t -> new Problem(Status.create(422, "Unprocessable Content"), ProblemType.TOO_MANY_SERIES,
                     "Too many series in one batch", "the batch names more than " + SampleBatch.MAX_SERIES
                     + " distinct series (a metric name with its labels); nothing of the batch was stored").send(res);
             // A 4xx: the agent drops the batch; the labels it makes all pass.
-            case Receipt.RefusedLabel l -> new Problem(Status.create(422, "Unprocessable Content"), "invalid-sample-label",
+            case Receipt.RefusedLabel l -> new Problem(Status.create(422, "Unprocessable Content"), ProblemType.INVALID_SAMPLE_LABEL,
                     "Sample label not accepted", "samples[" + l.index() + "] has the label '"
                     + io.pgfleet.domain.common.ShownText.quoted(l.refusal().key()) + "': " + l.refusal().rule()
                     + "; nothing of the batch was stored",
                     Map.of("index", l.index(), "label", l.refusal().key())).send(res);
             // A 4xx: two values for one point cannot both be stored, and which one is meant is the client's to say.
-            case Receipt.RepeatedPoint p -> new Problem(Status.create(422, "Unprocessable Content"), "repeated-sample",
+            case Receipt.RepeatedPoint p -> new Problem(Status.create(422, "Unprocessable Content"), ProblemType.REPEATED_SAMPLE,
                     "The same point twice in one batch", "samples[" + p.first() + "] and samples[" + p.second()
                     + "] are the same series (name and labels) at the same ts; a batch names a point once;"
                     + " nothing of the batch was stored",

@@ -145,7 +145,7 @@ public final class HttpApi {
                 .error(InterruptedException.class, ConnectionClose.closing((req, res, e) -> {
                     // Closing the connection sends the client to a fresh one (another instance, or this one restarted).
                     res.header(HeaderNames.CONNECTION, "close");
-                    new Problem(Status.SERVICE_UNAVAILABLE_503, "shutting-down", "The server is stopping",
+                    new Problem(Status.SERVICE_UNAVAILABLE_503, ProblemType.SHUTTING_DOWN, "The server is stopping",
                             "try again on another instance or in a moment").send(res);
                 }))
                 .error(IllegalArgumentException.class, ConnectionClose.closing((req, res, e) ->
@@ -177,13 +177,13 @@ public final class HttpApi {
         if (!allowed.isEmpty()) {
             // The path exists, the method does not (RFC 9110 §15.5.6): say which ones do.
             res.header(HeaderNames.ALLOW, String.join(", ", allowed));
-            new Problem(Status.METHOD_NOT_ALLOWED_405, "method-not-allowed", "Method not allowed",
+            new Problem(Status.METHOD_NOT_ALLOWED_405, ProblemType.METHOD_NOT_ALLOWED, "Method not allowed",
                     req.prologue().method().text() + " is not a method of " + path + "; it takes "
                             + String.join(", ", allowed)).send(res);
         } else if (notFound) {
-            Problem.notFound("no-such-endpoint", "there is no " + req.prologue().method().text() + " " + path).send(res);
+            Problem.notFound(ProblemType.NO_SUCH_ENDPOINT, "there is no " + req.prologue().method().text() + " " + path).send(res);
         } else if (e.status().code() >= 400 && e.status().code() < 500) {
-            new Problem(e.status(), "bad-request", "The request is malformed", e.getMessage()).send(res);
+            new Problem(e.status(), ProblemType.BAD_REQUEST, "The request is malformed", e.getMessage()).send(res);
         } else {
             unexpected(req, res, e);
         }
@@ -206,7 +206,7 @@ public final class HttpApi {
             LOG.log(System.Logger.Level.WARNING, "overloaded: no database connection free in time for "
                     + req.prologue().method().text() + " " + req.path().path());
             res.header("Retry-After", Integer.toString(OVERLOADED_RETRY_AFTER_SECONDS));
-            new Problem(Status.TOO_MANY_REQUESTS_429, "overloaded", "The server is overloaded",
+            new Problem(Status.TOO_MANY_REQUESTS_429, ProblemType.OVERLOADED, "The server is overloaded",
                     "every database connection of this instance was busy; the request was not carried out; try again after "
                             + OVERLOADED_RETRY_AFTER_SECONDS + " s").send(res);
             return;
@@ -214,7 +214,7 @@ public final class HttpApi {
         STORAGE_UNAVAILABLE.warn("storage unavailable for " + req.prologue().method().text() + " " + req.path().path(), e);
         res.header("Retry-After", "5");
         res.header(HeaderNames.CONNECTION, "close");
-        new Problem(Status.SERVICE_UNAVAILABLE_503, "storage-unavailable", "The database is unavailable",
+        new Problem(Status.SERVICE_UNAVAILABLE_503, ProblemType.STORAGE_UNAVAILABLE, "The database is unavailable",
                 "the request was not carried out; try again shortly").send(res);
     }
 
@@ -229,14 +229,14 @@ public final class HttpApi {
         LOG.log(System.Logger.Level.WARNING, "overloaded: " + e.getMessage() + " for "
                 + req.prologue().method().text() + " " + req.path().path());
         res.header("Retry-After", Integer.toString(PARSING_BUSY_RETRY_AFTER_SECONDS));
-        new Problem(Status.TOO_MANY_REQUESTS_429, "overloaded", "The server is overloaded",
+        new Problem(Status.TOO_MANY_REQUESTS_429, ProblemType.OVERLOADED, "The server is overloaded",
                 "every slot for parsing configuration documents was busy; the request was not carried out; try again after "
                         + PARSING_BUSY_RETRY_AFTER_SECONDS + " s").send(res);
     }
 
     private static void unexpected(ServerRequest req, ServerResponse res, Exception e) {
         LOG.log(System.Logger.Level.ERROR, "unexpected failure for " + req.prologue().method().text() + " " + req.path().path(), e);
-        new Problem(Status.INTERNAL_SERVER_ERROR_500, "internal-error", "Internal error",
+        new Problem(Status.INTERNAL_SERVER_ERROR_500, ProblemType.INTERNAL_ERROR, "Internal error",
                 "the request failed unexpectedly and was not carried out; the server log has the details").send(res);
     }
 }

@@ -119,7 +119,7 @@ final class LayersHttpService implements ApiService {
         switch (layers.own().own(id)) {
             case ConfigLookup.Found f -> ConfigHttpService.sendRevision(req, res, f.revision());
             case ConfigLookup.CollectorNotFound nf -> collectorNotFound(res, id);
-            case ConfigLookup.NoConfiguration n -> Problem.notFound("no-configuration",
+            case ConfigLookup.NoConfiguration n -> Problem.notFound(ProblemType.NO_CONFIGURATION,
                     "collector '" + id + "' has no own configuration").send(res);
             case ConfigLookup.VersionNotFound v -> collectorNotFound(res, id);
             case ConfigLookup.Decommissioned d -> UnknownCollectors.gone(res, id, d.at());
@@ -224,7 +224,7 @@ final class LayersHttpService implements ApiService {
         }
         LayerChangeResult result = layers.groups().create(group, Callers.actor(req));
         if (result instanceof LayerChangeResult.AlreadyExists) {
-            new Problem(Status.CONFLICT_409, "group-exists", "The group exists",
+            new Problem(Status.CONFLICT_409, ProblemType.GROUP_EXISTS, "The group exists",
                     "a group with the id '" + group.id() + "' exists or existed; group ids are not reused").send(res);
             return;
         }
@@ -302,7 +302,7 @@ final class LayersHttpService implements ApiService {
     }
 
     private static void groupNotFound(ServerResponse res, GroupId id) {
-        Problem.notFound("group-not-found", "no group has the id '" + id + "'").send(res);
+        Problem.notFound(ProblemType.GROUP_NOT_FOUND, "no group has the id '" + id + "'").send(res);
     }
 
     /** Like {@link #groupNotFound}, saying when the group was deleted and where its history stays. */
@@ -311,7 +311,7 @@ final class LayersHttpService implements ApiService {
                 .map(at -> "group '" + id + "' was deleted at " + at + "; its layer's history stays readable at"
                         + " /api/v1/groups/" + id + "/config/versions")
                 .orElse("no group has the id '" + id + "'");
-        Problem.notFound("group-not-found", detail).send(res);
+        Problem.notFound(ProblemType.GROUP_NOT_FOUND, detail).send(res);
     }
 
     private void patchGroup(ServerRequest req, ServerResponse res) {
@@ -360,14 +360,16 @@ final class LayersHttpService implements ApiService {
             case LayerChangeResult.Done d -> done.run();
             case LayerChangeResult.NotFound n -> notFound.run();
             case LayerChangeResult.Decommissioned d -> UnknownCollectors.gone(res, d.collectorId(), d.at());
-            case LayerChangeResult.AlreadyExists a -> new Problem(Status.CONFLICT_409, "conflict", "Already exists",
-                    "it exists already").send(res);
+            // Only a group's creation meets an existing id, and answers it above with the id; a group
+            // it remains, so any other change that met one would say so with the same type.
+            case LayerChangeResult.AlreadyExists a -> new Problem(Status.CONFLICT_409, ProblemType.GROUP_EXISTS,
+                    "The group exists", "the group exists or existed; group ids are not reused").send(res);
             case LayerChangeResult.MembersInvalid m -> membersInvalid(m.members(), m.total()).send(res);
             case LayerChangeResult.LacksCapabilities l -> CapabilitiesJson.refusal(l.refusal()).send(res);
-            case LayerChangeResult.TooManyGroups t -> new Problem(Status.CONFLICT_409, "too-many-groups",
+            case LayerChangeResult.TooManyGroups t -> new Problem(Status.CONFLICT_409, ProblemType.TOO_MANY_GROUPS,
                     "Too many groups", "there are " + t.limit() + " groups, the most the server keeps; delete one"
                     + " first", Map.of("limit", t.limit())).send(res);
-            case LayerChangeResult.UnderRollout u -> new Problem(Status.CONFLICT_409, "rollout-in-progress",
+            case LayerChangeResult.UnderRollout u -> new Problem(Status.CONFLICT_409, ProblemType.ROLLOUT_IN_PROGRESS,
                     "A rollout holds the layer", "rollout " + u.rollout() + " is rolling out this group's layer; promote"
                     + " or abort it first", Map.of("rollout", u.rollout())).send(res);
         }
@@ -380,7 +382,7 @@ final class LayersHttpService implements ApiService {
             return;
         }
         layers.query().latest(layer).ifPresentOrElse(r -> sendLayer(req, res, r),
-                () -> Problem.notFound("no-configuration", layer.label() + " has no configuration yet").send(res));
+                () -> Problem.notFound(ProblemType.NO_CONFIGURATION, layer.label() + " has no configuration yet").send(res));
     }
 
     private boolean missingGroup(ServerResponse res, LayerId layer) {
@@ -430,7 +432,7 @@ final class LayersHttpService implements ApiService {
             return;
         }
         layers.query().version(layer, v).ifPresentOrElse(r -> sendLayer(req, res, r),
-                () -> Problem.notFound("version-not-found", layer.label() + " has no version " + v).send(res));
+                () -> Problem.notFound(ProblemType.VERSION_NOT_FOUND, layer.label() + " has no version " + v).send(res));
     }
 
     private static void sendLayer(ServerRequest req, ServerResponse res, LayerRevision r) {
@@ -474,7 +476,7 @@ final class LayersHttpService implements ApiService {
                 sendPublished(res, p.revision(), p.changed());
             }
             case LayerPublishResult.Unchanged u -> sendPublished(res, u.latest(), 0);
-            case LayerPublishResult.VersionConflict c -> new Problem(Status.PRECONDITION_FAILED_412, "version-conflict",
+            case LayerPublishResult.VersionConflict c -> new Problem(Status.PRECONDITION_FAILED_412, ProblemType.VERSION_CONFLICT,
                     "The configuration changed since you read it",
                     c.current().map(r -> "the latest version of " + layer.label() + " is now " + r.version() + " (ETag "
                             + r.entityTag().quoted() + "); fetch it, merge your change and publish again with its ETag")
@@ -484,7 +486,7 @@ final class LayersHttpService implements ApiService {
                             .orElse(Map.of()))
                     .send(res);
             case LayerPublishResult.GroupNotFound g -> groupNotFound(res, g.id());
-            case LayerPublishResult.UnknownVersion u -> Problem.notFound("version-not-found",
+            case LayerPublishResult.UnknownVersion u -> Problem.notFound(ProblemType.VERSION_NOT_FOUND,
                     u.layer().label() + " has no version " + u.version() + " to roll back to").send(res);
             case LayerPublishResult.Invalid inv ->
                     ConfigHttpService.invalid(inv.layer(), inv.errors(), inv.total()).send(res);
@@ -533,7 +535,7 @@ final class LayersHttpService implements ApiService {
         Optional<LayerRevision> a = layers.query().version(layer, from);
         Optional<LayerRevision> b = layers.query().version(layer, to);
         if (a.isEmpty() || b.isEmpty()) {
-            Problem.notFound("version-not-found", layer.label() + " has no version " + (a.isEmpty() ? from : to)).send(res);
+            Problem.notFound(ProblemType.VERSION_NOT_FOUND, layer.label() + " has no version " + (a.isEmpty() ? from : to)).send(res);
             return;
         }
         VersionedDocuments.sendDiff(req, res, UnifiedDiff.between(layer.label() + " version " + from,
@@ -572,7 +574,7 @@ final class LayersHttpService implements ApiService {
         Map<String, Object> fields = new LinkedHashMap<>(extra);
         fields.put("members", list.build());
         fields.put("total", total);
-        return new Problem(Status.create(422, "Unprocessable Content"), "invalid-effective-configuration",
+        return new Problem(Status.create(422, "Unprocessable Content"), ProblemType.INVALID_EFFECTIVE_CONFIGURATION,
                 "The change would make collectors' effective configurations invalid",
                 total + (total == 1 ? " collector" : " collectors") + " would get an invalid configuration; " + outcome
                         + first,

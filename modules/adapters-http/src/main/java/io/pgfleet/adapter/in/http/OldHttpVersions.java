@@ -108,7 +108,7 @@ final class OldHttpVersions implements ServerConnectionSelector {
 
     private static byte[] answer() {
         byte[] body = Jsons.JSON.createObjectBuilder()
-                .add("type", Problem.TYPE_BASE + "http-version-not-supported")
+                .add("type", ProblemType.HTTP_VERSION_NOT_SUPPORTED.uri())
                 .add("title", "HTTP version not supported")
                 .add("status", 505)
                 .add("detail", "this server speaks HTTP/1.1; HTTP/1.0 requests are not served. Have the client or the"

@@ -16,12 +16,12 @@ import java.util.Map;
  * <code>&#92;uXXXX</code>, so that a problem printed by a client shows what was sent.
  *
  * @param status HTTP status
- * @param slug   the problem type's short name, appended to {@link #TYPE_BASE}
+ * @param type   the problem type, one of those the API description lists
  * @param title  short summary of the problem type
  * @param detail what happened in this request
  * @param extra  additional members
  */
-record Problem(Status status, String slug, String title, String detail, Map<String, Object> extra) {
+record Problem(Status status, ProblemType type, String title, String detail, Map<String, Object> extra) {
 
     static final String TYPE_BASE = "https://pgfleet.io/problems/";
     static final String MEDIA_TYPE = "application/problem+json";
@@ -39,20 +39,20 @@ record Problem(Status status, String slug, String title, String detail, Map<Stri
         detail = ShownText.cut(ShownText.escaped(detail), MAX_DETAIL, " characters in all; the rest is not shown)");
     }
 
-    Problem(Status status, String slug, String title, String detail) {
-        this(status, slug, title, detail, Map.of());
+    Problem(Status status, ProblemType type, String title, String detail) {
+        this(status, type, title, detail, Map.of());
     }
 
     void send(ServerResponse res) {
         JsonObjectBuilder b = Jsons.JSON.createObjectBuilder()
-                .add("type", TYPE_BASE + slug)
+                .add("type", type.uri())
                 .add("title", title)
                 .add("status", status.code())
                 .add("detail", detail);
         extra.forEach((k, v) -> b.add(k, Jsons.value(v)));
         // So an operator can find this call in the logs of whichever instance answered it.
         RequestLog.current().ifPresent(id -> b.add("request_id", id));
-        HttpMetrics.problemSent(slug);
+        HttpMetrics.problemSent(type.slug());
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, MEDIA_TYPE);
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
@@ -60,10 +60,10 @@ record Problem(Status status, String slug, String title, String detail, Map<Stri
     }
 
     static Problem badRequest(String detail) {
-        return new Problem(Status.BAD_REQUEST_400, "bad-request", "The request is malformed", detail);
+        return new Problem(Status.BAD_REQUEST_400, ProblemType.BAD_REQUEST, "The request is malformed", detail);
     }
 
-    static Problem notFound(String slug, String detail) {
-        return new Problem(Status.NOT_FOUND_404, slug, "Not found", detail);
+    static Problem notFound(ProblemType type, String detail) {
+        return new Problem(Status.NOT_FOUND_404, type, "Not found", detail);
     }
 }

@@ -49,7 +49,7 @@ final class ProtocolErrors implements DirectHandler {
         String detail = message == null || message.isBlank() || !clientError
                 ? (clientError ? "the request is not valid HTTP" : "the request failed unexpectedly; the server log has the details")
                 : message.length() > MAX_DETAIL ? message.substring(0, MAX_DETAIL) + "…" : message;
-        Problem problem = new Problem(status, clientError ? "bad-request" : "internal-error",
+        Problem problem = new Problem(status, clientError ? ProblemType.BAD_REQUEST : ProblemType.INTERNAL_ERROR,
                 clientError ? "The request is malformed" : "Internal error", detail);
         boolean keepAlive = eventType.keepAlive();
         if (clientError && message != null && (message.startsWith(UNSUPPORTED_CODING) || message.startsWith(NO_CODINGS))) {
@@ -57,7 +57,7 @@ final class ProtocolErrors implements DirectHandler {
             // read: 415 with the codings it can (RFC 9110 §15.5.16). The body is left unread, so the
             // connection cannot be read on.
             status = Status.UNSUPPORTED_MEDIA_TYPE_415;
-            problem = new Problem(status, "unsupported-content-encoding", "Unsupported content encoding",
+            problem = new Problem(status, ProblemType.UNSUPPORTED_CONTENT_ENCODING, "Unsupported content encoding",
                     "the body's Content-Encoding is not supported; send it uncompressed (no Content-Encoding, or identity)");
             headers.set(HeaderNames.ACCEPT_ENCODING, "identity");
             keepAlive = false;
@@ -68,7 +68,7 @@ final class ProtocolErrors implements DirectHandler {
             problem = Bodies.tooLarge();
         }
         byte[] body = Json.createObjectBuilder()
-                .add("type", Problem.TYPE_BASE + problem.slug())
+                .add("type", problem.type().uri())
                 .add("title", problem.title())
                 .add("status", status.code())
                 .add("detail", problem.detail())

@@ -37,7 +37,7 @@ final class RequestFraming implements Filter {
             }
             List<String> codings = headers.get(HeaderNames.TRANSFER_ENCODING).allValues(true);
             if (codings.size() != 1 || !codings.getFirst().trim().toLowerCase(Locale.ROOT).equals("chunked")) {
-                refuse(res, new Problem(Status.NOT_IMPLEMENTED_501, "unsupported-transfer-encoding",
+                refuse(res, new Problem(Status.NOT_IMPLEMENTED_501, ProblemType.UNSUPPORTED_TRANSFER_ENCODING,
                         "Transfer coding not implemented", "Transfer-Encoding \"" + shown(String.join(", ", codings)) + "\""
                         + " is not implemented; send the body with Content-Length or Transfer-Encoding: chunked alone"));
                 return;

@@ -113,10 +113,10 @@ final class RolloutsHttpService implements ApiService {
                 sendView(req, res, s.rollout().id());
             }
             case StartRolloutUseCase.StartResult.LayerBusy b -> busy(layer, b.rollout()).send(res);
-            case StartRolloutUseCase.StartResult.GroupNotFound g -> Problem.notFound("group-not-found",
+            case StartRolloutUseCase.StartResult.GroupNotFound g -> Problem.notFound(ProblemType.GROUP_NOT_FOUND,
                     "no group has the id '" + g.id() + "'").send(res);
             case StartRolloutUseCase.StartResult.EmptyWave e -> emptyWave(layer, e.untested()).send(res);
-            case StartRolloutUseCase.StartResult.Unchanged u -> new Problem(Status.CONFLICT_409, "nothing-to-roll-out",
+            case StartRolloutUseCase.StartResult.Unchanged u -> new Problem(Status.CONFLICT_409, ProblemType.NOTHING_TO_ROLL_OUT,
                     "Nothing to roll out", "the document is the current version of " + layer.label()
                     + " already; nothing was stored").send(res);
             case StartRolloutUseCase.StartResult.Invalid inv ->
@@ -149,13 +149,13 @@ final class RolloutsHttpService implements ApiService {
         extra.put("wave", w.wave());
         extra.put("skipped", stale.size());
         extra.put("skipped_collectors", ids.build());
-        return new Problem(Status.create(422, "Unprocessable Content"), "empty-wave", "A wave reaches nobody",
+        return new Problem(Status.create(422, "Unprocessable Content"), ProblemType.EMPTY_WAVE, "A wave reaches nobody",
                 why + then, extra);
     }
 
     /** The answer when a rollout already holds the layer; also what a plain publish of that layer gets. */
     static Problem busy(LayerId layer, long rollout) {
-        return new Problem(Status.CONFLICT_409, "rollout-in-progress", "A rollout holds the layer",
+        return new Problem(Status.CONFLICT_409, ProblemType.ROLLOUT_IN_PROGRESS, "A rollout holds the layer",
                 "rollout " + rollout + " is rolling out a version of " + layer.label() + "; promote or abort it"
                         + " (POST /api/v1/rollouts/" + rollout + "/promote or /abort) before changing the layer",
                 Map.of("rollout", rollout));
@@ -268,7 +268,7 @@ final class RolloutsHttpService implements ApiService {
     }
 
     private static void notFound(ServerResponse res, RolloutId id) {
-        Problem.notFound("rollout-not-found", "no rollout has the id " + id).send(res);
+        Problem.notFound(ProblemType.ROLLOUT_NOT_FOUND, "no rollout has the id " + id).send(res);
     }
 
     private void control(ServerRequest req, ServerResponse res, ControlRolloutUseCase.Command command) {
@@ -276,7 +276,7 @@ final class RolloutsHttpService implements ApiService {
         switch (rollouts.control().control(id, command, Callers.actor(req))) {
             case ControlRolloutUseCase.ControlResult.Done d -> sendView(req, res, id);
             case ControlRolloutUseCase.ControlResult.NotFound n -> notFound(res, id);
-            case ControlRolloutUseCase.ControlResult.Refused r -> new Problem(Status.CONFLICT_409, "rollout-state",
+            case ControlRolloutUseCase.ControlResult.Refused r -> new Problem(Status.CONFLICT_409, ProblemType.ROLLOUT_STATE,
                     "The rollout's state does not allow this", r.reason() + "; nothing changed").send(res);
             case ControlRolloutUseCase.ControlResult.MembersInvalid m -> membersRefused(m).send(res);
         }

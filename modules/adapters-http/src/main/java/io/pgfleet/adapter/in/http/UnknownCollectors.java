@@ -29,7 +29,7 @@ final class UnknownCollectors {
      * @param hint what to do about an unknown id, appended after "; " (empty for none)
      */
     static void notFound(ServerResponse res, CollectorId id, String hint) {
-        Problem.notFound("collector-not-found", "no collector has the id '" + id + "'"
+        Problem.notFound(ProblemType.COLLECTOR_NOT_FOUND, "no collector has the id '" + id + "'"
                 + (hint.isEmpty() ? "" : "; " + hint)).send(res);
     }
 

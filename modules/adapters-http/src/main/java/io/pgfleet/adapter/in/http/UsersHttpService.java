@@ -64,7 +64,7 @@ final class UsersHttpService implements ApiService {
             enabled = Optional.of(v == JsonValue.TRUE);
         }
         if (name.value().equals(Callers.principal(req).subject()) && enabled.equals(Optional.of(false))) {
-            throw new ApiException(new Problem(Status.CONFLICT_409, "self-disable", "Cannot disable yourself",
+            throw new ApiException(new Problem(Status.CONFLICT_409, ProblemType.SELF_DISABLE, "Cannot disable yourself",
                     "administrators cannot disable themselves; another administrator can"));
         }
         send(res, users.updateUser(name, role, password, enabled, Callers.actor(req)), Status.OK_200);
@@ -79,12 +79,12 @@ final class UsersHttpService implements ApiService {
                 }
                 Jsons.send(res, json(s.user()));
             }
-            case ManageUsersUseCase.UserResult.AlreadyExists e -> new Problem(Status.CONFLICT_409, "user-exists",
+            case ManageUsersUseCase.UserResult.AlreadyExists e -> new Problem(Status.CONFLICT_409, ProblemType.USER_EXISTS,
                     "User already exists", "a user named '" + e.username() + "' already exists").send(res);
-            case ManageUsersUseCase.UserResult.NotFound nf -> Problem.notFound("user-not-found",
+            case ManageUsersUseCase.UserResult.NotFound nf -> Problem.notFound(ProblemType.USER_NOT_FOUND,
                     "no user named '" + nf.username() + "'").send(res);
             case ManageUsersUseCase.UserResult.LastAdministrator last -> new Problem(Status.CONFLICT_409,
-                    "last-administrator", "Last administrator", "'" + last.username() + "' is the last enabled"
+                    ProblemType.LAST_ADMINISTRATOR, "Last administrator", "'" + last.username() + "' is the last enabled"
                     + " administrator; make another user an administrator first").send(res);
         }
     }

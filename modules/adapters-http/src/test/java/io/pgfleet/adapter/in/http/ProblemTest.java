@@ -24,6 +24,6 @@ class ProblemTest {
     void aDetailWithinTheBoundIsKeptWhole() {
         String detail = "d".repeat(Problem.MAX_DETAIL);
 
-        assertEquals(detail, new Problem(Status.CONFLICT_409, "x", "X", detail).detail());
+        assertEquals(detail, new Problem(Status.CONFLICT_409, ProblemType.VERSION_CONFLICT, "X", detail).detail());
     }
 }
