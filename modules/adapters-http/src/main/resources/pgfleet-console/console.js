@@ -84,17 +84,26 @@
   // ---------------------------------------------------------------- API calls
 
   class ApiError extends Error {
-    constructor(status, problem) {
+    constructor(status, problem, retryAfter) {
       super((problem && (problem.detail || problem.title)) || ('HTTP ' + status));
       this.status = status;
       this.problem = problem || {};
+      this.retryAfter = retryAfter === undefined ? null : retryAfter;   // seconds, when the server said
     }
+  }
+
+  /** Retry-After in seconds (RFC 9110: a number of seconds or an HTTP date), or null without one. */
+  function retryAfterSeconds(value) {
+    if (!value) return null;
+    if (/^\s*\d+\s*$/.test(value)) return Number(value);
+    const at = Date.parse(value);
+    return isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
   }
 
   async function problemOf(res) {
     let p = {};
     try { p = await res.json(); } catch (e) { p = {}; }
-    return new ApiError(res.status, p);
+    return new ApiError(res.status, p, retryAfterSeconds(res.headers.get('Retry-After')));
   }
 
   /** One API call with the session's token; a 401 is answered by one refresh and one retry. */
@@ -165,24 +174,71 @@
     renderHeader();
   }
 
+  // A refresh the server could not take now leaves the refresh token unspent: the session refreshed
+  // as often as it may (429 refresh-rate-exceeded), this address failed too often or the server is
+  // busy (429 too-many-attempts, overloaded), the database is unavailable or the instance stopping
+  // (503). The same token is presented again after Retry-After (5 s without one), each wait at
+  // most 5 minutes and at most 10 in a row; only a refusal (401) or an answer of another kind ends
+  // the session at once.
+  const REFRESH_LATER = [429, 503];
+  const REFRESH_WAIT_DEFAULT_S = 5;
+  const REFRESH_WAIT_MAX_S = 300;
+  const REFRESH_WAITS_MAX = 10;
+
   let refreshing = null;
+  let refreshWake = null;   // ends the wait between two refresh attempts when the session ends
   function refreshTokens() {
     if (!session.refresh) return Promise.resolve(false);
     if (!refreshing) {
-      // A refresh answered after logging out (or after another login) must not bring that session
-      // back: its tokens are dropped unread.
-      const epoch = session.epoch;
-      const call = tokenCall('/api/v1/auth/refresh', { refresh_token: session.refresh })
-        .then(t => { if (epoch !== session.epoch) return false; adopt(t); return true; }, () => false)
+      const call = refreshUntilAnswered(session.epoch)
         .finally(() => { if (refreshing === call) refreshing = null; });
       refreshing = call;
     }
     return refreshing;
   }
 
+  /** True once new tokens are adopted; false when the session is refused or ended meanwhile. */
+  async function refreshUntilAnswered(epoch) {
+    for (let waits = 0; ; waits++) {
+      try {
+        const t = await tokenCall('/api/v1/auth/refresh', { refresh_token: session.refresh });
+        // A refresh answered after logging out (or after another login) must not bring that session
+        // back: its tokens are dropped unread.
+        if (epoch !== session.epoch) return false;
+        sessionNote('');
+        adopt(t);
+        return true;
+      } catch (e) {
+        if (epoch !== session.epoch) return false;
+        if (!(e instanceof ApiError) || !REFRESH_LATER.includes(e.status) || waits >= REFRESH_WAITS_MAX) return false;
+        const seconds = Math.min(REFRESH_WAIT_MAX_S, Math.max(1, e.retryAfter === null ? REFRESH_WAIT_DEFAULT_S : e.retryAfter));
+        sessionNote('Session renewal postponed (' + e.status + (e.problem.title ? ' ' + e.problem.title : '')
+          + '); trying again in ' + seconds + ' s.', e.message);
+        let wake;
+        await new Promise(resolve => {
+          const timer = setTimeout(resolve, seconds * 1000);
+          wake = () => { clearTimeout(timer); resolve(); };
+          refreshWake = wake;
+        });
+        if (refreshWake === wake) refreshWake = null;
+        if (epoch !== session.epoch) return false;
+      }
+    }
+  }
+
+  /** A line in the header about the session's renewal, the server's words on hover; empty hides it. */
+  function sessionNote(text, detail) {
+    const note = document.getElementById('session-note');
+    note.textContent = text;
+    note.title = detail || '';
+    note.hidden = !text;
+  }
+
   function endSession(message) {
     session.epoch++;
     refreshing = null;
+    if (refreshWake) refreshWake();
+    sessionNote('');
     session.access = session.refresh = session.subject = session.role = null;
     clearTimeout(session.refreshTimer);
     renderHeader();

@@ -1,5 +1,6 @@
 package io.pgfleet.server;
 
+import io.pgfleet.application.service.UseCaseFactory;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -14,6 +15,8 @@ import org.openqa.selenium.WebElement;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -32,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The web console in a real browser (headless Chromium) against a real server: an operator finds an
  * out-of-sync collector, reads its diff, has an invalid document refused at the right line, fixes
  * and publishes it, meets a concurrent change (412), and rolls back; stages a rollout and steers
- * it through its waves to an abort; logs out while a token refresh is on its way; a viewer sees no
+ * it through its waves to an abort; logs out while a token refresh is on its way; stays logged in
+ * through refreshes the server postpones (429, 503) and not through one it refuses; a viewer sees no
  * write control; a collector cannot log in; hostile names, labels, messages and documents stay text.
  * One browser and one server for the class. The same steps take the pictures of docs/console.md.
  */
@@ -355,6 +359,87 @@ class ConsoleBrowserIT {
                 + " || document.getElementById('rollouts') !== null"));
         assertTrue(b.all("#rollouts").isEmpty(), "not logged back in");
         b.awaitElement("#login-form");
+    }
+
+    @Test
+    @Order(9)
+    void aRefreshTheServerPostponesIsTriedAgainAfterRetryAfterAndOnlyARefusalLogsOut() throws Exception {
+        if (browser.isEmpty()) {
+            return;
+        }
+        ConsoleBrowser b = browser.get();
+        logIn(b, "admin", ServerSettings.TEST_ADMIN_PASSWORD, false);
+        // Hold the console's next refresh until the test lets it go, note each refresh's status and
+        // the refresh token the last one answered, and answer one refresh in the server's stead when
+        // the test sets window.__answerNext.
+        b.script("const real = window.fetch;"
+                + " window.__refreshes = []; window.__hold = true;"
+                + " window.fetch = function (url, init) {"
+                + "   if (!String(url).includes('/api/v1/auth/refresh')) return real(url, init);"
+                + "   const go = () => {"
+                + "     const fake = window.__answerNext; window.__answerNext = null;"
+                + "     const answer = fake ? Promise.resolve(new Response(JSON.stringify(fake.body),"
+                + "         { status: fake.body.status, headers: fake.headers })) : real(url, init);"
+                + "     return answer.then(async res => {"
+                + "       if (res.ok) window.__current = (await res.clone().json()).refresh_token;"
+                + "       window.__refreshes.push(res.status); return res; });"
+                + "   };"
+                + "   if (!window.__hold) return go();"
+                + "   window.__hold = false; window.__held = JSON.parse(init.body).refresh_token;"
+                + "   return new Promise(resolve => { window.__releaseRefresh = () => resolve(go()); });"
+                + " };");
+        b.await(d -> b.script("return typeof window.__releaseRefresh === 'function'"));
+
+        // The session refreshed as often as it may within the last minute, the oldest of those
+        // refreshes 57 s ago: the server answers the held refresh 429 refresh-rate-exceeded with
+        // Retry-After: 3, and the refresh token stays unspent.
+        try (Connection c = SERVER.database().connect(); PreparedStatement p = c.prepareStatement(
+                "INSERT INTO refresh_tokens (token_hash, family_id, subject, role, issued_at, expires_at, used_at)"
+                        + " SELECT encode(sha256(convert_to(gen_random_uuid()::text, 'UTF8')), 'hex'), family_id, subject,"
+                        + " role, now() - interval '57 seconds', now() + interval '1 day', now() - interval '57 seconds'"
+                        + " FROM refresh_tokens, generate_series(1, ?) WHERE token_hash = encode(sha256(convert_to(?,"
+                        + " 'UTF8')), 'hex')")) {
+            p.setInt(1, UseCaseFactory.DEFAULT_REFRESHES_PER_SESSION);
+            p.setString(2, (String) b.script("return window.__held"));
+            assertEquals(UseCaseFactory.DEFAULT_REFRESHES_PER_SESSION, p.executeUpdate());
+        }
+        b.script("window.__releaseRefresh()");
+        b.await(d -> ((List<?>) b.script("return window.__refreshes")).size() >= 1);
+        assertEquals(429L, ((List<?>) b.script("return window.__refreshes")).getFirst());
+        // The console says it waits, and stays logged in meanwhile.
+        b.await(d -> !b.all("#login-form").isEmpty() || Boolean.TRUE.equals(b.script(
+                "const note = document.getElementById('session-note'); return !!note && !note.hidden")));
+        assertTrue(b.all("#login-form").isEmpty(), "logged out on a 429: " + b.driver().findElement(By.id("main")).getText());
+        WebElement note = b.awaitElement("#session-note");
+        assertTrue(note.getText().matches(".*\\(429 Session refreshed too often\\); trying again in [1-3] s\\..*"),
+                note.getText());
+        assertTrue(b.driver().findElement(By.id("top")).isDisplayed(), "still logged in");
+        // Presented again once the minute's oldest refreshes left it: a retry before Retry-After
+        // would have met another 429.
+        b.await(d -> ((List<?>) b.script("return window.__refreshes")).size() >= 2);
+        assertEquals(List.of(429L, 200L), b.script("return window.__refreshes"));
+        b.await(d -> !b.driver().findElement(By.id("session-note")).isDisplayed());
+        assertTrue(b.driver().findElement(By.id("top")).isDisplayed(), "still logged in");
+
+        // The database unavailable for the next refresh (503 with Retry-After: 1): the same.
+        b.script("window.__answerNext = { headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '1' },"
+                + " body: { type: 'https://pgfleet.io/problems/storage-unavailable', title: 'The database is unavailable',"
+                + " status: 503, detail: 'the request was not carried out; try again shortly' } }");
+        b.await(d -> ((List<?>) b.script("return window.__refreshes")).size() >= 4 || !b.all("#login-form").isEmpty());
+        assertTrue(b.all("#login-form").isEmpty(), "logged out on a 503: " + b.driver().findElement(By.id("main")).getText());
+        assertEquals(List.of(429L, 200L, 503L, 200L), b.script("return window.__refreshes"));
+        assertTrue(b.driver().findElement(By.id("top")).isDisplayed(), "still logged in");
+        b.awaitElement("#fleet");
+
+        // A refusal still ends the session: logged out elsewhere, the console's next call is 401,
+        // so is its refresh, and the login page comes back.
+        String current = (String) b.script("return window.__current");
+        HttpResponse<String> out = admin().postJson("/api/v1/auth/logout", "{\"refresh_token\":\"" + current + "\"}");
+        assertEquals(204, out.statusCode(), out.body());
+        assertTrue(b.awaitElement("#login-message").getText().contains("Your session has ended"),
+                b.awaitElement("#login-message").getText());
+        List<?> statuses = (List<?>) b.script("return window.__refreshes");
+        assertEquals(401L, statuses.getLast(), statuses.toString());
     }
 
     /** How many sessions (refresh-token families) of a user are going on. */
