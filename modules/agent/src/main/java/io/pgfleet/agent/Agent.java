@@ -24,8 +24,8 @@ public final class Agent implements AutoCloseable {
     private final ThreadScheduler scheduler = new ThreadScheduler();
     private final AgentCore core;
     private final AgentState state;
-    /** This process's hold on the state directory (empty when it cannot be written). */
-    private final Optional<StateDirectoryLock> lock;
+    /** Why the agent must stop by itself, once it must: another agent took its state directory. */
+    private final java.util.concurrent.CompletableFuture<String> mustStop = new java.util.concurrent.CompletableFuture<>();
     /** The next look at whether the identity is still on disk. */
     private volatile io.pgfleet.agent.core.Scheduler.Task identityCheck = () -> { };
     /**
@@ -45,8 +45,10 @@ public final class Agent implements AutoCloseable {
         this.out = out;
         AgentState state = new AgentState(settings.stateDir(), this::log);
         this.state = state;
-        // Before anything is read or written there: a second agent on the directory stops here.
-        this.lock = StateDirectoryLock.take(settings.stateDir());
+        // Before anything is read or written there: files it may not read (a run as root by hand
+        // left them root's) stop the agent here, and so does a second agent on the directory.
+        state.requireReadable();
+        state.hold(this::lostStateDirectory);
         try {
             state.tightenIdentity().ifPresent(this::log);
             Optional<AgentState.Identity> identity = state.identity();
@@ -89,7 +91,7 @@ public final class Agent implements AutoCloseable {
             bind.accept(core);
         } catch (RuntimeException | Error e) {
             // An agent that does not start lets the next one have the directory.
-            lock.ifPresent(StateDirectoryLock::close);
+            state.release();
             throw e;
         }
         log("pid " + ProcessHandle.current().pid() + ", server " + settings.serverUrl()
@@ -119,6 +121,30 @@ public final class Agent implements AutoCloseable {
                 checkIdentity();
             }
         });
+    }
+
+    /**
+     * Another agent started on the state directory made again while this one ran, and holds it:
+     * this one stops (two agents there would share one refresh token), and writes nothing more there.
+     */
+    private void lostStateDirectory(String why) {
+        log(why);
+        mustStop.complete(why);
+    }
+
+    /**
+     * Waits until the agent must stop by itself: another agent took its state directory while it
+     * ran. Until then, for as long as the agent runs.
+     *
+     * @return why it must stop
+     * @throws InterruptedException when interrupted while waiting
+     */
+    public String awaitOwnStop() throws InterruptedException {
+        try {
+            return mustStop.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Asks for the configuration now (SIGHUP), ending a watch in progress; see {@link AgentCore#pullNow()}. */
@@ -171,7 +197,7 @@ public final class Agent implements AutoCloseable {
         state.keepIdentity(true);
         scheduler.close();
         // Last: nothing is written into the directory after this.
-        lock.ifPresent(StateDirectoryLock::close);
+        state.release();
         for (AutoCloseable m : metrics.stream().toList()) {
             try {
                 m.close();

@@ -4,7 +4,6 @@ import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Starts the agent: {@code java -jar pgfleet-agent.jar --config agent.toml}.
@@ -50,14 +49,13 @@ public final class AgentMain {
             System.exit(2);
             return;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            agent.close();
-            stopped.countDown();
-        }, "agent-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "agent-shutdown"));
         hangUpPulls(agent);
         agent.start();
-        stopped.await();
+        // Runs until SIGTERM (the hook stops it), or until it must stop by itself: then stopped by the
+        // same hook, with the status of an agent refused at start (it said why in its log).
+        agent.awaitOwnStop();
+        System.exit(2);
     }
 
     /**

@@ -46,6 +46,8 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
     private final Optional<String> unwritable;
     /** Why the directory could not be made its owner's only, when it could not (and can be written). */
     private final Optional<String> notOwnerOnly;
+    /** The directory's owner when the agent runs as root in another user's directory (by hand, beside the service). */
+    private final Optional<String> rootInOthers;
     /** Where the agent says that the directory was gone, and what that costs when it cannot be made again. */
     private final java.util.function.Consumer<String> warn;
     /** Held while the directory is made again and what the agent holds is written back into it. */
@@ -58,6 +60,8 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
     private boolean saidLost;
     /** Why the identity is not on disk, as last said. Under {@link #restoring}. */
     private String lostWhy = "";
+    /** Whether the identity the agent holds was refused by the disk (full): tried again at the stop. */
+    private volatile boolean identityUnsaved;
 
     /**
      * The state in a directory, created when missing with owner-only permissions. A directory that
@@ -93,8 +97,14 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
         }
         // access(2) answers what a write would meet: the mode for this user, the immutable flag, a
         // read-only mount; a root agent writes wherever the flag and the mount let it.
-        this.unwritable = Files.isWritable(dir) ? Optional.empty() : Optional.of(chmod.orElse("not writable by this user"));
+        boolean writable = Files.isWritable(dir);
+        // Another user's directory: who owns it and the remedy say more than chmod's "Operation not permitted".
+        String owners = writable ? "" : ownership(dir);
+        this.unwritable = writable ? Optional.empty()
+                : Optional.of(owners.isEmpty() ? chmod.orElse("not writable by this user") : "permission denied" + owners);
         this.notOwnerOnly = unwritable.isPresent() ? Optional.empty() : chmod;
+        this.rootInOthers = RunningAs.ROOT ? posix(dir).map(a -> a.owner().getName()).filter(o -> !o.equals(RunningAs.USER))
+                : Optional.empty();
     }
 
     /**
@@ -118,8 +128,20 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
         return Optional.empty();
     }
 
+    /**
+     * An I/O failure in plain words; when the system refused it (permission denied, operation not
+     * permitted) on a file of the state directory or the directory itself, whose it is against the
+     * user the agent runs as, and the remedy ({@link #ownership}).
+     */
+    private String reason(IOException e) {
+        String plain = plainReason(e);
+        boolean refused = e instanceof java.nio.file.AccessDeniedException || plain.equals("Operation not permitted");
+        return refused && e instanceof java.nio.file.FileSystemException fs && fs.getFile() != null
+                ? plain + ownership(Path.of(fs.getFile())) : plain;
+    }
+
     /** An I/O failure in plain words: {@code Operation not permitted}, not the exception's class. */
-    private static String reason(IOException e) {
+    private static String plainReason(IOException e) {
         return switch (e) {
             case java.nio.file.AccessDeniedException a -> "permission denied";
             case java.nio.file.FileAlreadyExistsException x -> "a file that is not a directory is in the way";
@@ -140,6 +162,142 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
         Path parent = file.toAbsolutePath().getParent();
         return parent != null && !Files.isDirectory(parent) ? "the directory " + parent + " does not exist"
                 : file + " does not exist";
+    }
+
+    /** Who the agent runs as, for what it says about files it may not read. */
+    private static final class RunningAs {
+        /** Its user's name; its uid when the uid has no name. */
+        static final String USER;
+        /** Whether it runs as root. */
+        static final boolean ROOT;
+
+        static {
+            java.util.OptionalLong uid = java.util.OptionalLong.empty();
+            try {
+                // The owner of /proc/self is the process's effective uid.
+                uid = java.util.OptionalLong.of(((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue());
+            } catch (IOException | RuntimeException e) {
+                // not Linux: the name alone
+            }
+            java.util.OptionalLong id = uid;
+            USER = ProcessHandle.current().info().user()
+                    .orElseGet(() -> id.isPresent() ? Long.toString(id.getAsLong()) : System.getProperty("user.name", "?"));
+            ROOT = uid.isPresent() ? uid.getAsLong() == 0 : USER.equals("root");
+        }
+
+        private RunningAs() {
+        }
+    }
+
+    /** A file's owner and mode, empty when it cannot be seen (missing, a directory that keeps the agent out, not POSIX). */
+    private static Optional<java.nio.file.attribute.PosixFileAttributes> posix(Path file) {
+        try {
+            return Optional.of(Files.readAttributes(file, java.nio.file.attribute.PosixFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        } catch (IOException | UnsupportedOperationException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Why the agent may not read or write a file of its state directory, or the directory itself,
+     * as the words after {@code permission denied}: whose it is and its mode against the user the
+     * agent runs as, and the remedy. A run of the agent as root by hand (to watch its output) leaves
+     * root's files that the service, running as its own user, cannot read.
+     *
+     * @param file the file the system refused
+     * @return {@code ": it is root's (rw-------) and the agent runs as pgfleet, …; … chown -R pgfleet DIR"},
+     *         or nothing when nothing more can be said (the agent's own file with an owner's mode: an ACL, SELinux)
+     */
+    private String ownership(Path file) {
+        if (!file.equals(dir) && !dir.equals(file.getParent())) {
+            // Not the agent's to give back (a parent directory): its words alone.
+            return "";
+        }
+        Path where = file;
+        Optional<java.nio.file.attribute.PosixFileAttributes> a = posix(file);
+        if (a.isEmpty() && !file.equals(dir)) {
+            // Not to be seen: the directory itself keeps the agent out (or the file is not there).
+            where = dir;
+            a = posix(dir);
+        }
+        if (a.isEmpty()) {
+            return "";
+        }
+        String owner = a.get().owner().getName();
+        String mode = PosixFilePermissions.toString(a.get().permissions());
+        String what = where.equals(dir) ? "the state directory" : "it";
+        if (!owner.equals(RunningAs.USER)) {
+            return ": " + what + " is " + owner + "'s (" + mode + ") and the agent runs as " + RunningAs.USER
+                    + ", as after a run of the agent as " + owner + "; give the state directory back to the agent's"
+                    + " user: chown -R " + RunningAs.USER + " " + dir;
+        }
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> m = a.get().permissions();
+        boolean ownerMayUse = m.contains(java.nio.file.attribute.PosixFilePermission.OWNER_READ)
+                && m.contains(java.nio.file.attribute.PosixFilePermission.OWNER_WRITE)
+                && (!where.equals(dir) || m.contains(java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE));
+        return ownerMayUse ? "" : ": " + what + " is the agent's user's own but " + mode + "; chmod -R u+rwX " + dir;
+    }
+
+    /** The files the agent keeps in the state directory, as the start-up check names them. */
+    private static final List<String> FILES = List.of(IDENTITY_FILE, REGISTRATION_KEY, LKG, LKG_VERSION, UNSENT,
+            StateDirectoryLock.FILE);
+
+    /**
+     * Refuses a state directory the agent cannot read, or whose files it cannot read (or, for its
+     * lock file, write): most often the files of a run of the agent as root by hand, which the
+     * service cannot read afterwards. Unread, they would make the agent register this host as a new
+     * collector (its identity), drop the samples the last run kept, or run without its lock. Checked
+     * at start, before anything is read or written there: a few {@code stat} and {@code access} calls.
+     *
+     * @throws IllegalStateException naming the files, their owners and modes, the user the agent runs
+     *                               as, and the remedy
+     */
+    void requireReadable() {
+        if (!Files.isReadable(dir) || !Files.isExecutable(dir)) {
+            Optional<java.nio.file.attribute.PosixFileAttributes> a = posix(dir);
+            String owner = a.map(x -> x.owner().getName()).orElse("");
+            throw new IllegalStateException("the state directory " + dir + " cannot be read by the agent"
+                    + a.map(x -> " (it is " + x.owner().getName() + "'s, " + PosixFilePermissions.toString(x.permissions())
+                            + ")").orElse("") + ", which runs as " + RunningAs.USER + ": it cannot tell whether this host"
+                    + " is registered, and does not start rather than register it as a new collector. "
+                    + remedy(owner.isEmpty() || owner.equals(RunningAs.USER) ? java.util.Set.of() : java.util.Set.of(owner)));
+        }
+        List<String> refused = new java.util.ArrayList<>();
+        java.util.Set<String> others = new java.util.TreeSet<>();
+        boolean lockRefused = false;
+        for (String name : FILES) {
+            Path f = dir.resolve(name);
+            if (!Files.exists(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            // The lock file is written too (its holder's pid); the others are replaced by a rename, which
+            // the directory's mode allows, not the file's.
+            boolean lockFile = name.equals(StateDirectoryLock.FILE) && unwritable.isEmpty();
+            if (Files.isReadable(f) && (!lockFile || Files.isWritable(f))) {
+                continue;
+            }
+            lockRefused |= lockFile;
+            Optional<java.nio.file.attribute.PosixFileAttributes> a = posix(f);
+            refused.add(name + a.map(x -> " (" + x.owner().getName() + "'s, " + PosixFilePermissions.toString(x.permissions())
+                    + ")").orElse(""));
+            a.map(x -> x.owner().getName()).filter(o -> !o.equals(RunningAs.USER)).ifPresent(others::add);
+        }
+        if (refused.isEmpty()) {
+            return;
+        }
+        throw new IllegalStateException("the state directory " + dir + " holds files the agent cannot read"
+                + (lockRefused ? " or write" : "") + ": " + String.join(", ", refused) + "; the agent runs as "
+                + RunningAs.USER + (others.isEmpty() ? "" : ", and a run of it as " + String.join(" or ", others)
+                + " (by hand, to watch its output) leaves them so") + ". It does not start rather than register this"
+                + " host as a new collector, or drop the samples and the configuration kept there. " + remedy(others));
+    }
+
+    /** What to run so that the agent's user may read the state directory again. */
+    private String remedy(java.util.Set<String> otherOwners) {
+        return (otherOwners.isEmpty() ? "Make them the agent's user's to read and write: chmod -R u+rwX " + dir
+                : "Give the directory back to the agent's user: chown -R " + RunningAs.USER + " " + dir)
+                + ", then start the agent again";
     }
 
     /**
@@ -168,7 +326,12 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
         }
         return notOwnerOnly.map(why -> "warning: the state directory " + dir + " could not be made its owner's only ("
                 + why + "); its files are created owner-only all the same, but others who may write the directory could"
-                + " replace them: make it owned by the agent's user with mode 0700");
+                + " replace them: make it owned by the agent's user with mode 0700")
+                .or(() -> rootInOthers.map(owner -> "warning: the agent runs as root in the state directory " + dir
+                        + ", which is " + owner + "'s: the files it writes there are root's, and the agent run as " + owner
+                        + " (the service) cannot read them afterwards; it then refuses to start until they are given back."
+                        + " Run it as " + owner + " instead (sudo -u " + owner + " pgfleet-agent --config …), or after this"
+                        + " run give the directory back: chown -R " + owner + " " + dir));
     }
 
     /**
@@ -209,20 +372,26 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
         } catch (java.nio.file.NoSuchFileException | UnsupportedOperationException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot make " + f + " readable by its owner only", new IOException(reason(e), e));
+            // Said whole in the message: the agent prints it as it stops, without the cause.
+            String why = reason(e);
+            throw new UncheckedIOException("cannot make " + f + " readable by its owner only (" + why + ")",
+                    new IOException(why, e));
         }
     }
 
     Optional<Identity> identity() {
         Path f = dir.resolve(IDENTITY_FILE);
-        if (!Files.exists(f)) {
-            return Optional.empty();
-        }
         String text;
         try {
             text = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+        } catch (java.nio.file.NoSuchFileException e) {
+            // Only a file that is not there is no identity: one the agent may not see is not a new host.
+            return Optional.empty();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + f, e);
+            // Said whole in the message: the agent prints it as it stops, without the cause.
+            String why = reason(e);
+            throw new UncheckedIOException("cannot read " + f + " (" + why + "); the agent does not start rather than"
+                    + " register this host as a new collector", new IOException(why, e));
         }
         Properties p = new Properties();
         try {
@@ -267,7 +436,13 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
         // Held before it is written: the agent uses it whether or not the disk takes it, and a
         // directory made again later must get this one, not the one read at start.
         held = Optional.of(identity);
-        write(dir.resolve(IDENTITY_FILE), identityText(identity));
+        try {
+            writeIdentity(identity);
+        } catch (UncheckedIOException e) {
+            identityUnsaved = true;
+            throw e;
+        }
+        identityUnsaved = false;
         synchronized (restoring) {
             saidLost = false;
         }
@@ -278,33 +453,116 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
                 + "\nrefresh_token=" + identity.refreshToken() + "\n";
     }
 
+    /** The file that keeps room for the identity on a full file system ({@link #writeIdentity}). */
+    static final String RESERVE = "identity.reserve";
+    /** The room kept: a few blocks, for the identity's temporary file (a few hundred bytes) and the directory. */
+    private static final int RESERVE_CHARACTERS = 16 * 1024;
+
+    /**
+     * Writes the identity. On a full file system (or a user's quota) the room kept for it in
+     * {@value #RESERVE} is given up and the write tried again: the server has rotated the refresh
+     * token already, and the one on disk would lock the agent out at its next start. The room is
+     * kept again at the next identity write that finds it.
+     */
+    private void writeIdentity(Identity identity) {
+        Path f = dir.resolve(IDENTITY_FILE);
+        try {
+            write(f, identityText(identity));
+        } catch (UncheckedIOException e) {
+            if (!full(e) || !giveUpReserve()) {
+                throw e;
+            }
+            write(f, identityText(identity));
+            warn.accept("warning: the file system of the state directory " + dir + " is full ("
+                    + e.getCause().getMessage() + "): the new refresh token of collector " + identity.collectorId()
+                    + " is written into the room the agent keeps for it (" + RESERVE + "). Free space there: when"
+                    + " other writers take that room before the agent keeps it again, a later refresh cannot be kept on"
+                    + " disk, and a restart after it leaves the agent locked out until re-enrolled");
+            return;
+        }
+        keepReserve();
+    }
+
+    /** Whether a write failed for want of room: a full file system, or the user's quota. */
+    private static boolean full(UncheckedIOException e) {
+        String why = e.getCause() != null ? String.valueOf(e.getCause().getMessage()) : "";
+        return why.equals("no space left on device") || why.equalsIgnoreCase("Disk quota exceeded");
+    }
+
+    private boolean giveUpReserve() {
+        try {
+            return Files.deleteIfExists(dir.resolve(RESERVE));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Keeps room for the identity when none is kept: a {@code stat}, and a 16 KiB write when it is missing. */
+    private void keepReserve() {
+        Path f = dir.resolve(RESERVE);
+        if (Files.exists(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        // Letters that do not compress to nothing, so that a file system that compresses still allocates the room.
+        java.util.SplittableRandom random = new java.util.SplittableRandom(RESERVE_CHARACTERS);
+        StringBuilder text = new StringBuilder(RESERVE_CHARACTERS)
+                .append("# room kept for identity.properties when the disk is full; safe to delete\n");
+        while (text.length() < RESERVE_CHARACTERS - 1) {
+            text.append((char) ('a' + random.nextInt(26)));
+        }
+        try {
+            write(f, text.append('\n').toString());
+        } catch (UncheckedIOException e) {
+            // No room yet: kept at a later identity write.
+        }
+    }
+
     /**
      * Puts the identity the agent holds back on disk when it is not there: the state directory or
      * the file was deleted while the agent ran. Checked once a minute and when the agent stops, so
      * that an agent that happens to write nothing meanwhile does not restart as a new collector. When
      * it cannot be put back, the agent says plainly what a restart would do: once while it runs, and
-     * again when it stops.
+     * again when it stops. Looks too whether the directory is still this agent's ({@link #stillHeld}),
+     * and at the stop writes the newest refresh token when the disk refused it before.
      *
      * @param stopping whether the agent is stopping
      */
     public void keepIdentity(boolean stopping) {
         Optional<Identity> identity = held;
-        if (identity.isEmpty() || Files.exists(dir.resolve(IDENTITY_FILE))) {
+        if (identity.isEmpty() || lostTo.isPresent()) {
+            return;
+        }
+        try {
+            stillHeld(dir.resolve(IDENTITY_FILE), false);
+        } catch (NotThisAgents e) {
+            return;
+        }
+        if (stopping && identityUnsaved) {
+            keepUnsavedAtStop(identity.get());
+        }
+        if (Files.exists(dir.resolve(IDENTITY_FILE))) {
             return;
         }
         synchronized (restoring) {
-            if (!Files.isDirectory(dir)) {
-                restore();
-            } else if (!Files.exists(dir.resolve(IDENTITY_FILE))) {
-                try {
-                    writeAtomically(dir.resolve(IDENTITY_FILE), identityText(held.orElseThrow()));
-                    warn.accept("warning: the identity file " + dir.resolve(IDENTITY_FILE) + " was gone (deleted while"
-                            + " the agent ran); it is written again with the identity of collector "
-                            + identity.get().collectorId());
-                    saidLost = false;
-                } catch (UncheckedIOException e) {
-                    lost("the identity file was gone and cannot be written again: " + e.getCause().getMessage());
+            try {
+                if (!Files.isDirectory(dir)) {
+                    restore();
+                } else if (!Files.exists(dir.resolve(IDENTITY_FILE))) {
+                    stillHeld(dir.resolve(IDENTITY_FILE), false);
+                    try {
+                        writeAtomically(dir.resolve(IDENTITY_FILE), out -> out.write(identityText(held.orElseThrow())),
+                                this::reason);
+                        warn.accept("warning: the identity file " + dir.resolve(IDENTITY_FILE) + " was gone (deleted while"
+                                + " the agent ran); it is written again with the identity of collector "
+                                + identity.get().collectorId());
+                        saidLost = false;
+                    } catch (UncheckedIOException e) {
+                        lost("the identity file was gone and cannot be written again: " + e.getCause().getMessage());
+                    }
                 }
+            } catch (NotThisAgents e) {
+                // Another agent's directory now: nothing of this one's goes there.
+                return;
             }
             if (stopping && !Files.exists(dir.resolve(IDENTITY_FILE))) {
                 // Said again at the stop: the restart that follows is what it warns of.
@@ -315,11 +573,36 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
     }
 
     /**
-     * Makes the directory again after it disappeared and writes back the identity and the
-     * last-known-good the agent holds; says so once, or what it costs when the directory cannot be
-     * made. Under {@link #restoring}.
+     * At the stop: the newest refresh token, which the disk refused (full), is tried once more;
+     * when it still cannot be written, what the restart will meet is said plainly.
+     */
+    private void keepUnsavedAtStop(Identity identity) {
+        try {
+            writeIdentity(identity);
+            identityUnsaved = false;
+        } catch (NotThisAgents e) {
+            // nothing of this agent's goes there
+        } catch (UncheckedIOException e) {
+            if (!Files.exists(dir.resolve(IDENTITY_FILE))) {
+                // No identity on disk at all: what a restart does then is said below.
+                return;
+            }
+            String id = identity.collectorId();
+            warn.accept("warning: the newest refresh token of collector " + id + " is not on disk (" + e.getMessage()
+                    + ": " + e.getCause().getMessage() + "): " + IDENTITY_FILE + " holds the one before it, which the"
+                    + " server has replaced. At the restart the server takes that one for a stolen token and revokes the"
+                    + " collector's tokens: the agent is then locked out until re-bound with an enrolment token for " + id
+                    + " (POST /api/v1/collectors/" + id + "/enrolment-token, then enrolment_token_file)");
+        }
+    }
+
+    /**
+     * Makes the directory again after it disappeared, locks it again, and writes back the identity
+     * and the last-known-good the agent holds; says so once, or what it costs when the directory
+     * cannot be made. Under {@link #restoring}.
      *
      * @return whether the directory is there now
+     * @throws NotThisAgents when another agent made it and holds it
      */
     private boolean restore() {
         if (Files.isDirectory(dir)) {
@@ -331,18 +614,21 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
             lost("the state directory " + dir + " was gone and cannot be made again: " + reason(e));
             return false;
         }
+        // Locked before anything is written into it: a second agent started on it now is refused.
+        stillHeld(dir, true);
         Optional<Identity> identity = held;
         Optional<Cached> good = heldGood;
         List<String> back = new java.util.ArrayList<>();
         try {
             if (identity.isPresent()) {
-                writeAtomically(dir.resolve(IDENTITY_FILE), identityText(identity.get()));
+                writeAtomically(dir.resolve(IDENTITY_FILE), out -> out.write(identityText(identity.get())), this::reason);
                 back.add("the identity of collector " + identity.get().collectorId());
                 saidLost = false;
             }
             if (good.isPresent()) {
-                writeAtomically(dir.resolve(LKG), good.get().document());
-                writeAtomically(dir.resolve(LKG_VERSION), Integer.toString(good.get().version()));
+                writeAtomically(dir.resolve(LKG), out -> out.write(good.get().document()), this::reason);
+                writeAtomically(dir.resolve(LKG_VERSION), out -> out.write(Integer.toString(good.get().version())),
+                        this::reason);
                 back.add("the last-known-good configuration (version " + good.get().version() + ")");
             }
         } catch (UncheckedIOException e) {
@@ -354,6 +640,101 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
                 + " again, mode 0700" + (back.isEmpty() ? "" : ", with " + String.join(" and ", back))
                 + ". Samples not delivered yet are written there again as usual");
         return true;
+    }
+
+    // ---- one agent per directory, for as long as it runs --------------------------------------
+
+    /** This agent's hold on the directory, once {@link #hold} took it; empty when it cannot be locked. */
+    private volatile Optional<StateDirectoryLock> lock = Optional.empty();
+    /** Told, once, when another agent took the directory while this one ran. */
+    private volatile java.util.function.Consumer<String> onLost = m -> { };
+    /** Why the directory is no longer this agent's, once another agent took it: nothing is written there any more. */
+    private volatile Optional<String> lostTo = Optional.empty();
+
+    /** A state write refused because the directory is another agent's now. */
+    static final class NotThisAgents extends UncheckedIOException {
+        private NotThisAgents(Path target, String why) {
+            super("cannot write " + target, new IOException(why));
+        }
+    }
+
+    /**
+     * Takes the directory for this agent ({@link StateDirectoryLock}) and keeps it so: every state
+     * write first looks whether the lock file there is still the one it locked (a {@code stat}), and
+     * locks the one there when it is gone or another (the directory deleted or made again while the
+     * agent ran). Keeps room for the identity on a full disk ({@value #RESERVE}).
+     *
+     * @param lost told, once, when another agent holds the directory now (it started on the directory
+     *             made again): this agent must stop, and writes nothing more there
+     * @throws IllegalStateException when another agent holds the directory
+     */
+    void hold(java.util.function.Consumer<String> lost) {
+        onLost = lost;
+        lock = StateDirectoryLock.take(dir);
+        if (lock.isPresent()) {
+            keepReserve();
+        }
+    }
+
+    /** Lets another agent take the directory; the last thing the agent does with it. */
+    void release() {
+        lock.ifPresent(StateDirectoryLock::close);
+    }
+
+    /**
+     * Before a state write: whether the directory is still this agent's. A lock file gone or
+     * replaced is locked again (and said, unless this agent made the directory again itself); one
+     * that another agent holds ends this agent's use of the directory, once, through {@link #hold}'s
+     * {@code lost}.
+     *
+     * @param target the file to be written
+     * @param remade whether this agent has just made the directory again (it says so itself)
+     * @throws NotThisAgents when the directory is another agent's now
+     */
+    private void stillHeld(Path target, boolean remade) {
+        if (lostTo.isEmpty()) {
+            Optional<StateDirectoryLock> l = lock;
+            if (l.isEmpty()) {
+                return;
+            }
+            switch (l.get().check()) {
+                case StateDirectoryLock.Hold.Kept k -> {
+                    return;
+                }
+                case StateDirectoryLock.Hold.Unlockable u -> {
+                    // The write meets what the lock met (a directory gone, not writable), and says so.
+                    return;
+                }
+                case StateDirectoryLock.Hold.TakenAgain t -> {
+                    if (!remade) {
+                        warn.accept("warning: the lock file " + dir.resolve(StateDirectoryLock.FILE) + " was gone or"
+                                + " replaced (the state directory deleted or made again while the agent ran); the agent"
+                                + " locked it again, so a second agent started there is still refused");
+                    }
+                    return;
+                }
+                case StateDirectoryLock.Hold.Lost h -> takenOver(h.holder());
+            }
+        }
+        throw new NotThisAgents(target, lostTo.orElseThrow());
+    }
+
+    /** Ends this agent's use of the directory, once, and says why. */
+    private void takenOver(String holder) {
+        synchronized (restoring) {
+            if (lostTo.isPresent()) {
+                return;
+            }
+            lostTo = Optional.of("the state directory " + dir + " is another agent's" + holder + " now");
+        }
+        Optional<String> id = held.map(Identity::collectorId);
+        onLost.accept("the state directory " + dir + " was deleted or made again while this agent ran, and another"
+                + " agent" + holder + " started on it and holds it now: two agents there would be one collector with one"
+                + " refresh token between them. This agent" + id.map(i -> " (collector " + i + ")").orElse("")
+                + " stops, and writes nothing more there." + id.map(i -> " If the other agent registered this host as a"
+                + " new collector, collector " + i + " is left without an agent: decommission it, or re-bind the host to"
+                + " it (stop the agent, delete " + dir.resolve(IDENTITY_FILE) + ", and give it an enrolment token for "
+                + i + ": POST /api/v1/collectors/" + i + "/enrolment-token, then enrolment_token_file)").orElse(""));
     }
 
     /** Says, once until the identity is on disk again, that it is not and what a restart would do. Under {@link #restoring}. */
@@ -385,8 +766,12 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
                 if (KEY_SYNTAX.matcher(kept).matches()) {
                     return kept;
                 }
+            } catch (java.nio.charset.MalformedInputException e) {
+                // not text: replaced below, as a damaged key is
             } catch (IOException e) {
-                // unreadable: replaced below, as a damaged file would be
+                // Not replaced: the key of a registration whose answer was lost is what keeps this host
+                // from being registered twice.
+                throw new UncheckedIOException("cannot read " + f + " (" + reason(e) + ")", e);
             }
         }
         String key = ServerClient.RegistrationKeys.newKey();
@@ -397,6 +782,7 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
     @Override
     public synchronized void forgetRegistrationKey() {
         Path f = dir.resolve(REGISTRATION_KEY);
+        stillHeld(f, false);
         try {
             Files.deleteIfExists(f);
         } catch (IOException e) {
@@ -448,7 +834,7 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
     }
 
     /** The version a kept copy names: a whole number from 1 to 2,147,483,647, as the server numbers them. */
-    private static int keptVersion(Path file) {
+    private int keptVersion(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new UnusableCopy(java.util.OptionalInt.empty(), LKG_VERSION + " is not a file");
         }
@@ -622,6 +1008,7 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
     @Override
     public void clear() {
         Path f = dir.resolve(UNSENT);
+        stillHeld(f, false);
         try {
             Files.deleteIfExists(f);
         } catch (IOException e) {
@@ -648,7 +1035,7 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
     }
 
     static void writeAtomically(Path target, String text) {
-        writeAtomically(target, out -> out.write(text));
+        writeAtomically(target, out -> out.write(text), AgentState::plainReason);
     }
 
     private void write(Path target, String text) {
@@ -660,8 +1047,9 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
      * again ({@link #restore()}) and is tried once more.
      */
     private void write(Path target, Content content) {
+        stillHeld(target, false);
         try {
-            writeAtomically(target, content);
+            writeAtomically(target, content, this::reason);
         } catch (UncheckedIOException e) {
             if (Files.isDirectory(dir)) {
                 throw e;
@@ -673,7 +1061,7 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
             if (!there) {
                 throw e;
             }
-            writeAtomically(target, content);
+            writeAtomically(target, content, this::reason);
         }
     }
 
@@ -682,7 +1070,7 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
         void writeTo(java.io.Writer out) throws IOException;
     }
 
-    private static void writeAtomically(Path target, Content content) {
+    private static void writeAtomically(Path target, Content content, java.util.function.Function<IOException, String> why) {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try {
             // Created 0600 in the same call that creates it, never chmod'ed afterwards: a file made
@@ -715,7 +1103,7 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
                 // the write's own failure is what is reported
             }
             // The cause says why in plain words: a NoSuchFileException's own message is a path.
-            throw new UncheckedIOException("cannot write " + target, new IOException(reason(e), e));
+            throw new UncheckedIOException("cannot write " + target, new IOException(why.apply(e), e));
         }
     }
 }

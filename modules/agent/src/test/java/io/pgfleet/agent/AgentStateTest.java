@@ -380,6 +380,73 @@ class AgentStateTest {
         }
     }
 
+    /**
+     * A full disk during a token refresh: the server has rotated the refresh token already, so the
+     * one left on disk would lock the agent out at its next start. The room the agent keeps for its
+     * identity takes it; once that is used too, the stop says plainly what the restart will meet.
+     */
+    @Test
+    void aFullDiskStillTakesTheNewRefreshTokenIntoTheRoomKeptForItAndTheStopSaysWhenEvenThatIsGone() throws Exception {
+        Path small = dir.resolve("small");
+        Files.createDirectories(small);
+        org.junit.jupiter.api.Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs",
+                small.toString()), "a small tmpfs cannot be mounted here");
+        java.util.List<String> said = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AgentState state = new AgentState(small, said::add);
+        state.hold(m -> { });
+        try {
+            state.saveIdentity(new AgentState.Identity("c-1", "r-1"));
+            assertTrue(Files.size(small.resolve(AgentState.RESERVE)) >= 16 * 1024, "room kept at start");
+            Path filler = small.resolve("filler");
+            fill(filler);
+
+            state.saveIdentity(new AgentState.Identity("c-1", "r-2"));
+
+            assertEquals(Optional.of(new AgentState.Identity("c-1", "r-2")), new AgentState(small).identity(),
+                    "a restart is collector c-1 with its newest refresh token");
+            assertEquals(1, said.size(), said.toString());
+            assertTrue(said.getFirst().startsWith("warning: the file system of the state directory " + small
+                    + " is full (no space left on device): the new refresh token of collector c-1 is written into the"
+                    + " room the agent keeps for it (identity.reserve). Free space there"), said.getFirst());
+
+            // No room left at all: the token is used from memory (the caller says so), and the stop says what comes.
+            fill(small.resolve("filler-2"));
+            assertThrows(java.io.UncheckedIOException.class, () -> state.saveIdentity(new AgentState.Identity("c-1", "r-3")));
+            state.keepIdentity(true);
+            assertEquals(2, said.size(), said.toString());
+            assertTrue(said.getLast().startsWith("warning: the newest refresh token of collector c-1 is not on disk"
+                    + " (cannot write " + small.resolve(AgentState.IDENTITY_FILE) + ": no space left on device):"
+                    + " identity.properties holds the one before it, which the server has replaced. At the restart the"
+                    + " server takes that one for a stolen token"), said.getLast());
+            assertTrue(said.getLast().endsWith("POST /api/v1/collectors/c-1/enrolment-token, then enrolment_token_file)"),
+                    said.getLast());
+
+            // Room again: the stop writes it, says nothing, and the room is kept again.
+            Files.delete(filler);
+            Files.delete(small.resolve("filler-2"));
+            state.keepIdentity(true);
+            assertEquals(2, said.size(), said.toString());
+            assertEquals(Optional.of(new AgentState.Identity("c-1", "r-3")), new AgentState(small).identity());
+            assertTrue(Files.exists(small.resolve(AgentState.RESERVE)));
+        } finally {
+            state.release();
+            run("umount", small.toString());
+        }
+    }
+
+    /** Writes to {@code file} until the file system is full. */
+    private static void fill(Path file) throws Exception {
+        try (var out = Files.newOutputStream(file)) {
+            byte[] block = new byte[1024];
+            while (true) {
+                out.write(block);
+                out.flush();
+            }
+        } catch (java.io.IOException e) {
+            assertTrue(String.valueOf(e.getMessage()).contains("No space left on device"), e.toString());
+        }
+    }
+
     private static boolean run(String... command) throws Exception {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

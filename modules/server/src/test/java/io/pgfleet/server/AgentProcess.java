@@ -62,7 +62,56 @@ final class AgentProcess implements AutoCloseable {
         return start(dir, serverPort, List.of("sh", "-c", "trap '' HUP; exec \"$0\" \"$@\""), List.of());
     }
 
+    /**
+     * As {@link #start(Path, int)}, as another user, as the service runs under a user of its own (the
+     * tests run as root): through {@code setpriv}, with the user's own group and no other. The jar is
+     * copied into {@code dir}, which the user must be able to read, as must the directories above it.
+     *
+     * @param user a user of this host, e.g. {@code nobody}
+     */
+    static AgentProcess startAs(String user, Path dir, int serverPort) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        Path jar = dir.resolve("pgfleet-agent.jar");
+        if (!Files.exists(jar)) {
+            Files.copy(Path.of(System.getProperty("pgfleet.agent.jar", "../agent/target/pgfleet-agent.jar")), jar);
+        }
+        Process id = new ProcessBuilder("id", "-g", user).redirectErrorStream(true).start();
+        String gid = new String(id.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+        if (id.waitFor() != 0) {
+            throw new IOException("no user " + user + ": " + gid);
+        }
+        return start(dir, serverPort, List.of("setpriv", "--reuid=" + user, "--regid=" + gid, "--clear-groups"),
+                List.of(), jar.toString());
+    }
+
+    /**
+     * Whether {@link #startAs} can run here: the tests run as root, and {@code setpriv} is installed.
+     *
+     * @return why not, empty when it can
+     */
+    static java.util.Optional<String> cannotStartAsAnotherUser() {
+        try {
+            if (((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue() != 0) {
+                return java.util.Optional.of("the tests do not run as root");
+            }
+            Process p = new ProcessBuilder("setpriv", "--version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0 ? java.util.Optional.empty() : java.util.Optional.of("setpriv does not run");
+        } catch (IOException | RuntimeException e) {
+            return java.util.Optional.of("setpriv or /proc is missing: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return java.util.Optional.of("interrupted");
+        }
+    }
+
     private static AgentProcess start(Path dir, int serverPort, List<String> wrapper, List<String> jvmOptions)
+            throws IOException {
+        return start(dir, serverPort, wrapper, jvmOptions,
+                System.getProperty("pgfleet.agent.jar", "../agent/target/pgfleet-agent.jar"));
+    }
+
+    private static AgentProcess start(Path dir, int serverPort, List<String> wrapper, List<String> jvmOptions, String jar)
             throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("registration-secret"), ServerSettings.TEST_REGISTRATION_SECRET);
@@ -76,7 +125,6 @@ final class AgentProcess implements AutoCloseable {
                     state_dir = "state"
                     """.formatted(serverPort));
         }
-        String jar = System.getProperty("pgfleet.agent.jar", "../agent/target/pgfleet-agent.jar");
         List<String> command = new ArrayList<>(wrapper);
         command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx64m", "-XX:+UseSerialGC"));
@@ -106,6 +154,18 @@ final class AgentProcess implements AutoCloseable {
 
     boolean alive() {
         return process.isAlive();
+    }
+
+    /**
+     * The exit status of an agent that ends by itself (a refusal at start, a stop of its own).
+     *
+     * @return the status, once it has ended (waited for up to 30 s)
+     */
+    int exitStatus() throws InterruptedException {
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new AssertionError("the agent did not end; its output:\n" + output());
+        }
+        return process.exitValue();
     }
 
     /** Waits for a line matching the pattern after line {@code from}; returns its index. */

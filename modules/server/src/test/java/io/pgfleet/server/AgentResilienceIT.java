@@ -597,6 +597,11 @@ class AgentResilienceIT {
             agent.await("applied configuration version 2 ", SOON);
             agent.await("warning: the state directory .*state was gone \\(deleted while the agent ran\\); it is made again,"
                     + " mode 0700, with the identity of collector " + id, SOON);
+            // Locked again before anything was written into it: a second agent started there now is refused.
+            try (AgentProcess second = AgentProcess.start(agentDir, server.port())) {
+                second.await("another agent \\(pid " + agent.pid() + "\\) runs with the state directory", SOON);
+                assertEquals(2, second.exitStatus());
+            }
             agent.close();
             agent.await("stopped", SOON);
             assertTrue(agent.output().lines().noneMatch(l -> l.contains("no longer on disk")), agent.output());

@@ -391,6 +391,36 @@ class AgentCoreTest {
                 + missing);
     }
 
+    /**
+     * The wall clock stepped hours forward during an outage, then back (a VM resumed with a wrong
+     * clock, corrected by NTP later): collection keeps its rhythm, what waits is kept on disk about
+     * once a minute throughout, and once the server is back every sample is stored exactly once.
+     */
+    @Test
+    void aWallClockSteppedHoursForwardThenBackDuringAnOutageKeepsTheRhythmAndLosesNothing() {
+        f.with().published(1, SYSSTAT_EVERY_2S).samplesPerRun(10).buffer(20_000).start();
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        f.serverAway = true;
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        int runs = count(CollectorKind.SYSSTAT);
+        f.scheduler.stepWallClock(Duration.ofHours(3));
+        f.scheduler.runFor(Duration.ofMinutes(3));
+        int writesAhead = f.spoolWrites;
+        f.scheduler.stepWallClock(Duration.ofHours(-3));
+        f.scheduler.runFor(Duration.ofMinutes(3));
+        assertTrue(count(CollectorKind.SYSSTAT) - runs >= 175, "sysstat kept its 2 s rhythm through both steps: "
+                + (count(CollectorKind.SYSSTAT) - runs) + " runs in 6 minutes");
+        assertTrue(writesAhead >= 3 && f.spoolWrites - writesAhead >= 3 && f.spoolWrites <= 10,
+                "kept on disk about once a minute on either side of the steps: " + writesAhead + ", " + f.spoolWrites);
+
+        f.serverAway = false;
+        f.scheduler.runFor(Duration.ofMinutes(2));
+        List<Long> stored = f.storedSamples().stream().filter(x -> !x.name().equals(AgentCore.DROPPED_METRIC))
+                .map(x -> Long.parseLong(x.labels().get("n"))).toList();
+        assertEquals(stored.size(), new java.util.HashSet<>(stored).size(), "each sample stored once");
+        assertEquals(f.sampleSeq, new java.util.HashSet<>(stored).size(), "none lost");
+    }
+
     @Test
     void aStateDirectoryThatCannotKeepSamplesLeavesThemInMemoryAndSaysSo() {
         AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).samplesPerRun(10).stateReadOnly().start();
