@@ -6,6 +6,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -23,7 +25,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The agent through a server outage, an expiring token and a revocation. */
+/**
+ * The agent through a server outage, an expiring token and a revocation.
+ *
+ * <p>Most of these tests wait: out a 30 s outage, past token lifetimes, through observation
+ * windows. Each has its own database, server, port, directories and agent process, so they wait
+ * side by side (src/test/resources/junit-platform.properties bounds how many at once). Each test,
+ * not the class, says so: the class as a whole still runs alone, after the one before it, as every
+ * other class does.
+ */
 class AgentResilienceIT {
 
     private static final Duration SOON = Duration.ofSeconds(45);
@@ -114,6 +124,7 @@ class AgentResilienceIT {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void everySampleOfAThirtySecondOutageIsStoredExactlyOnce() throws Exception {
         server = PgfleetServer.start(settings);
         ApiClient admin = ApiClient.asAdmin(server.port());
@@ -148,6 +159,7 @@ class AgentResilienceIT {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void samplesOfAnOutageSurviveARestartOfTheAgentDuringIt() throws Exception {
         server = PgfleetServer.start(settings);
         ApiClient admin = ApiClient.asAdmin(server.port());
@@ -186,6 +198,7 @@ class AgentResilienceIT {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void anExpiredAccessTokenIsRefreshedAndWorkContinues() throws Exception {
         server = PgfleetServer.start(shortLivedTokens());
         try (AgentProcess agent = AgentProcess.start(dir.resolve("agent"), server.port())) {
@@ -334,6 +347,7 @@ class AgentResilienceIT {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aWafsHtml403OnTheTokenRefreshDoesNotLockTheAgentOutAndItGoesOnByItselfOnceThePathIsFixed() throws Exception {
         // Tokens live 10 s (+2 s clock skew allowance): the agent must refresh within the first 12 s.
         server = PgfleetServer.start(shortLivedTokens());
@@ -374,6 +388,7 @@ class AgentResilienceIT {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aRevokedCollectorStopsAskingAndAnEnrolmentTokenReBindsItToTheSameId() throws Exception {
         server = PgfleetServer.start(settings);
         ApiClient admin = ApiClient.asAdmin(server.port());
@@ -407,6 +422,7 @@ class AgentResilienceIT {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aDecommissionedCollectorsAgentSaysSoWithoutTheReEnrolmentAdviceAndStopsAsking() throws Exception {
         server = PgfleetServer.start(settings);
         ApiClient admin = ApiClient.asAdmin(server.port());
@@ -427,6 +443,7 @@ class AgentResilienceIT {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aSighupWhileTheServerHoldsTheWatchReEnrolsARevokedAgentAtOnce() throws Exception {
         server = PgfleetServer.start(settings);
         ApiClient admin = ApiClient.asAdmin(server.port());
@@ -462,6 +479,7 @@ class AgentResilienceIT {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void anAgentStoppedWhileTheServerHoldsItsWatchSaysItStoppedAndNothingAboutItsServer() throws Exception {
         server = PgfleetServer.start(settings);
         ApiClient admin = ApiClient.asAdmin(server.port());
@@ -478,6 +496,7 @@ class AgentResilienceIT {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void anAgentStoppedWhileAPushIsOnTheWayFinishesItAndSaysNothingAboutItsServer() throws Exception {
         server = PgfleetServer.start(settings);
         ApiClient admin = ApiClient.asAdmin(server.port());
@@ -492,6 +511,7 @@ class AgentResilienceIT {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void anAgentStoppedWhileAPushFailsKeepsItsSamplesAndDoesNotTryAgain() throws Exception {
         server = PgfleetServer.start(settings);
         ApiClient admin = ApiClient.asAdmin(server.port());
@@ -579,6 +599,7 @@ class AgentResilienceIT {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aStateDirectoryDeletedWhileTheAgentRunsIsMadeAgainSoTheRestartIsTheSameCollector() throws Exception {
         server = PgfleetServer.start(settings);
         ApiClient admin = ApiClient.asAdmin(server.port());
@@ -627,6 +648,7 @@ class AgentResilienceIT {
      * without stopping ({@code kill -9}) keeps no later one from starting.
      */
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aSecondAgentOnTheSameStateDirectoryRefusesToStartAndTheFirstKeepsItsIdentity() throws Exception {
         server = PgfleetServer.start(shortLivedTokens());
         Path agentDir = dir.resolve("agent");
@@ -655,6 +677,7 @@ class AgentResilienceIT {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aRegisteredAgentWithADamagedLastKnownGoodCollectsWhileTheServerIsAwayAndSaysWhy() throws Exception {
         Path agentDir = dir.resolve("agent");
         Path state = registeredAgentOfAnAbsentServer(agentDir);
@@ -674,6 +697,7 @@ class AgentResilienceIT {
     }
 
     @Test
+    @Execution(ExecutionMode.CONCURRENT)
     void aRegisteredAgentStartsOnAStateDirectoryItCannotWriteAndAnUnregisteredOneRefusesToStart() throws Exception {
         Path agentDir = dir.resolve("agent");
         Path state = registeredAgentOfAnAbsentServer(agentDir);
