@@ -11,8 +11,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -180,27 +183,32 @@ class MalformedHttpIT {
     void aClientStuckInsideItsHeadersIsCutOffAfterTheIdleTimeoutWhileWatchesLongerThanThatAreServed() throws Exception {
         ServerSettings base = TestServers.settings(database);
         LimitSettings shortIdle = base.limits().withIdleTimeout(Duration.ofSeconds(10));
-        try (PgfleetServer small = PgfleetServer.start(base.withLimits(shortIdle));
-             Socket stuck = new Socket("127.0.0.1", small.port())) {
-            // The request line and one header, then nothing: a slowloris holding a connection slot.
-            stuck.getOutputStream().write("GET /observe/health HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
-            stuck.getOutputStream().flush();
-            // The deadline is far above the 10 s idle timeout; without a cut-off the read never ends.
-            stuck.setSoTimeout(60_000);
-            long start = System.nanoTime();
-            try {
-                assertEquals(-1, stuck.getInputStream().read(), "the server closes the connection without answering");
-            } catch (SocketTimeoutException e) {
-                fail("a connection stuck inside its headers is still open after 60 s");
-            } catch (java.net.SocketException e) {
-                // reset by the server: closed as well
-            }
-            assertTrue(System.nanoTime() - start >= Duration.ofSeconds(9).toNanos(), "not before the idle timeout");
-
+        try (PgfleetServer small = PgfleetServer.start(base.withLimits(shortIdle))) {
             // A watch holds its connection silent for longer than the idle timeout: it is still answered.
+            // It waits while the stuck connection below does, not after it.
             ApiClient admin = ApiClient.asAdmin(small.port());
             assertEquals(201, admin.createCollector("slow-watch").statusCode());
-            assertEquals(304, admin.get("/api/v1/config/slow-watch?wait=15&after=0").statusCode());
+            CompletableFuture<HttpResponse<String>> watch =
+                    CompletableFuture.supplyAsync(() -> admin.get("/api/v1/config/slow-watch?wait=15&after=0"));
+
+            try (Socket stuck = new Socket("127.0.0.1", small.port())) {
+                // The request line and one header, then nothing: a slowloris holding a connection slot.
+                stuck.getOutputStream().write("GET /observe/health HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+                stuck.getOutputStream().flush();
+                // The deadline is far above the 10 s idle timeout; without a cut-off the read never ends.
+                stuck.setSoTimeout(60_000);
+                long start = System.nanoTime();
+                try {
+                    assertEquals(-1, stuck.getInputStream().read(), "the server closes the connection without answering");
+                } catch (SocketTimeoutException e) {
+                    fail("a connection stuck inside its headers is still open after 60 s");
+                } catch (java.net.SocketException e) {
+                    // reset by the server: closed as well
+                }
+                assertTrue(System.nanoTime() - start >= Duration.ofSeconds(9).toNanos(), "not before the idle timeout");
+            }
+
+            assertEquals(304, watch.get(60, TimeUnit.SECONDS).statusCode());
         }
     }
 }
