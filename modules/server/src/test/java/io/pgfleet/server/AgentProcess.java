@@ -126,8 +126,10 @@ final class AgentProcess implements AutoCloseable {
                     """.formatted(serverPort));
         }
         List<String> command = new ArrayList<>(wrapper);
+        // The client compiler only, as the packaged agent runs (deploy/pgfleet-agent.jvm.options):
+        // the optimising one took a third more CPU in the agent's first seconds, beside the servers.
         command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m", "-XX:+UseSerialGC"));
+                "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", jar, "--config", config.toString()));
         return new AgentProcess(new ProcessBuilder(command).redirectErrorStream(true).start(), dir.resolve("state"));

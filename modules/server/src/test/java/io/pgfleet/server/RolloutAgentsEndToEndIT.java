@@ -46,7 +46,7 @@ class RolloutAgentsEndToEndIT {
                 """.formatted(SERVER.port(), name, canary ? ", canary = \"true\"" : ""));
         String jar = System.getProperty("pgfleet.agent.jar", "../agent/target/pgfleet-agent.jar");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m", "-XX:+UseSerialGC", "-jar", jar, "--config", config.toString());
+                "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar, "--config", config.toString());
         pb.environment().remove("PGFLEET_ROLLOUT_PW");
         if (passwordSet) {
             pb.environment().put("PGFLEET_ROLLOUT_PW", "not-needed-with-trust-authentication");
