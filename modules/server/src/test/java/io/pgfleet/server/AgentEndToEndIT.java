@@ -7,7 +7,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -42,12 +41,7 @@ class AgentEndToEndIT {
     @BeforeEach
     void startServer() throws Exception {
         db = TestPostgres.newDatabase();
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        settings = ServerSettings.forDatabase(db.url(), db.user(), db.password(), dir.resolve("server")).withPort(port)
-                .withWarmupRounds(0);
+        settings = TestServers.onFreePort(db, dir.resolve("server"));
         server = PgfleetServer.start(settings);
         admin = ApiClient.asAdmin(server.port());
     }

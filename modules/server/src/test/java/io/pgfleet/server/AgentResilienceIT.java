@@ -59,12 +59,7 @@ class AgentResilienceIT {
     @BeforeEach
     void database() throws Exception {
         db = TestPostgres.newDatabase();
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        settings = ServerSettings.forDatabase(db.url(), db.user(), db.password(), dir.resolve("server")).withPort(port)
-                .withWarmupRounds(0);
+        settings = TestServers.onFreePort(db, dir.resolve("server"));
     }
 
     @AfterEach

@@ -8,7 +8,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -47,12 +46,7 @@ class AgentStateDirectoryIT {
     @BeforeEach
     void database() throws Exception {
         db = TestPostgres.newDatabase();
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        settings = ServerSettings.forDatabase(db.url(), db.user(), db.password(), dir.resolve("server")).withPort(port)
-                .withWarmupRounds(0);
+        settings = TestServers.onFreePort(db, dir.resolve("server"));
     }
 
     @AfterEach
