@@ -30,6 +30,8 @@ import java.util.Objects;
  *   <tr><td>sample_burst</td><td>PGFLEET_SAMPLE_BURST</td><td>30000 (per collector; at least 5000)</td></tr>
  *   <tr><td>refreshes_per_session</td><td>PGFLEET_REFRESHES_PER_SESSION</td><td>30 (per minute, per session,
  *       on all instances together: counted in the database)</td></tr>
+ *   <tr><td>sessions_per_user</td><td>PGFLEET_SESSIONS_PER_USER</td><td>100 (open sessions of one user, on all
+ *       instances together; a login past it ends the user's oldest)</td></tr>
  * </table>
  *
  * @param maxConnections          open TCP connections the listener accepts at once
@@ -46,11 +48,13 @@ import java.util.Objects;
  * @param sampleRate              samples one collector may push to this instance: a sustained rate and a burst
  * @param refreshesPerSession     refreshes one session (refresh-token family) may make per minute, on every
  *                                instance together
+ * @param sessionsPerUser         sessions one user may hold open, on every instance together: a login
+ *                                past it ends the user's oldest session
  */
 public record LimitSettings(int maxConnections, Duration idleTimeout, int watchesPerCollector,
                             List<String> trustedProxies, int hashThreads, int hashQueue, int loginFreeFailures,
                             int loginFailuresPerAddress, int tokenFailuresPerAddress, int parseSlots, int parseQueue,
-                            SampleRate sampleRate, int refreshesPerSession) {
+                            SampleRate sampleRate, int refreshesPerSession, int sessionsPerUser) {
 
     /** Validates ranges. */
     public LimitSettings {
@@ -76,10 +80,11 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
         check(parseQueue, 1, 10_000, "parse_queue");
         Objects.requireNonNull(sampleRate, "sampleRate");
         check(refreshesPerSession, 1, 10_000, "refreshes_per_session");
+        check(sessionsPerUser, 1, 10_000, "sessions_per_user (PGFLEET_SESSIONS_PER_USER)");
     }
 
     /**
-     * The limits with the default refreshes per session.
+     * The limits with the default refreshes per session and sessions per user.
      *
      * @param maxConnections          open TCP connections the listener accepts at once
      * @param idleTimeout             a connection with no traffic this long is closed
@@ -100,7 +105,33 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
                          SampleRate sampleRate) {
         this(maxConnections, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue, loginFreeFailures,
                 loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, sampleRate,
-                UseCaseFactory.DEFAULT_REFRESHES_PER_SESSION);
+                UseCaseFactory.DEFAULT_REFRESHES_PER_SESSION, UseCaseFactory.DEFAULT_SESSIONS_PER_USER);
+    }
+
+    /**
+     * The limits with the default sessions per user.
+     *
+     * @param maxConnections          open TCP connections the listener accepts at once
+     * @param idleTimeout             a connection with no traffic this long is closed
+     * @param watchesPerCollector     long-poll watches one collector principal may hold at once
+     * @param trustedProxies          reverse proxies whose X-Forwarded-For is believed
+     * @param hashThreads             threads hashing passwords at once
+     * @param hashQueue               password checks waiting for a hashing thread
+     * @param loginFreeFailures       failed logins per (user, address) before growing delays start
+     * @param loginFailuresPerAddress failed logins and refused registrations per address per minute
+     * @param tokenFailuresPerAddress failed refreshes and logouts per address per minute
+     * @param parseSlots              configuration documents parsed at once
+     * @param parseQueue              documents waiting for a parsing slot
+     * @param sampleRate              samples one collector may push to this instance
+     * @param refreshesPerSession     refreshes one session may make per minute
+     */
+    public LimitSettings(int maxConnections, Duration idleTimeout, int watchesPerCollector,
+                         List<String> trustedProxies, int hashThreads, int hashQueue, int loginFreeFailures,
+                         int loginFailuresPerAddress, int tokenFailuresPerAddress, int parseSlots, int parseQueue,
+                         SampleRate sampleRate, int refreshesPerSession) {
+        this(maxConnections, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue, loginFreeFailures,
+                loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, sampleRate,
+                refreshesPerSession, UseCaseFactory.DEFAULT_SESSIONS_PER_USER);
     }
 
     private static void check(int value, int min, int max, String name) {
@@ -118,7 +149,7 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
         return new LimitSettings(12_000, Duration.ofSeconds(120), 4, List.of(),
                 Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 16, 5, 30, 1000,
                 Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 256, SampleRate.defaults(),
-                UseCaseFactory.DEFAULT_REFRESHES_PER_SESSION);
+                UseCaseFactory.DEFAULT_REFRESHES_PER_SESSION, UseCaseFactory.DEFAULT_SESSIONS_PER_USER);
     }
 
     /**
@@ -140,7 +171,7 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
     public LimitSettings withTrustedProxies(List<String> proxies) {
         return new LimitSettings(maxConnections, idleTimeout, watchesPerCollector, proxies, hashThreads, hashQueue,
                 loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, sampleRate,
-                refreshesPerSession);
+                refreshesPerSession, sessionsPerUser);
     }
 
     /**
@@ -153,7 +184,7 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
     public LimitSettings withParsing(int slots, int queue) {
         return new LimitSettings(maxConnections, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
                 loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, slots, queue, sampleRate,
-                refreshesPerSession);
+                refreshesPerSession, sessionsPerUser);
     }
 
     /**
@@ -165,7 +196,7 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
     public LimitSettings withSampleRate(SampleRate rate) {
         return new LimitSettings(maxConnections, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
                 loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, rate,
-                refreshesPerSession);
+                refreshesPerSession, sessionsPerUser);
     }
 
     /**
@@ -177,7 +208,7 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
     public LimitSettings withMaxConnections(int max) {
         return new LimitSettings(max, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
                 loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, sampleRate,
-                refreshesPerSession);
+                refreshesPerSession, sessionsPerUser);
     }
 
     /**
@@ -189,7 +220,7 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
     public LimitSettings withIdleTimeout(Duration timeout) {
         return new LimitSettings(maxConnections, timeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
                 loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, sampleRate,
-                refreshesPerSession);
+                refreshesPerSession, sessionsPerUser);
     }
 
     /**
@@ -201,6 +232,18 @@ public record LimitSettings(int maxConnections, Duration idleTimeout, int watche
     public LimitSettings withRefreshesPerSession(int perMinute) {
         return new LimitSettings(maxConnections, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
                 loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, sampleRate,
-                perMinute);
+                perMinute, sessionsPerUser);
+    }
+
+    /**
+     * The same limits with another number of open sessions per user.
+     *
+     * @param sessions sessions one user may hold open
+     * @return a copy
+     */
+    public LimitSettings withSessionsPerUser(int sessions) {
+        return new LimitSettings(maxConnections, idleTimeout, watchesPerCollector, trustedProxies, hashThreads, hashQueue,
+                loginFreeFailures, loginFailuresPerAddress, tokenFailuresPerAddress, parseSlots, parseQueue, sampleRate,
+                refreshesPerSession, sessions);
     }
 }

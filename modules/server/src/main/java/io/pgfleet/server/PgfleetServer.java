@@ -437,6 +437,7 @@ public final class PgfleetServer implements AutoCloseable {
                         LoginLimitSettings.defaults().addressWindow(), LoginLimitSettings.defaults().maxTracked(),
                         limits.tokenFailuresPerAddress()))
                 .refreshesPerSession(limits.refreshesPerSession())
+                .sessionsPerUser(limits.sessionsPerUser())
                 .retention(settings.retention())
                 .sampleRate(limits.sampleRate())
                 .layerStore(storage.layers()).loadLayers(storage.layers())

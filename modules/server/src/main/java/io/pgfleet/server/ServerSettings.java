@@ -89,7 +89,7 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
             "retention_keep_versions", "retention_audit_days",
             "max_connections", "idle_timeout", "watches_per_collector", "trusted_proxies", "hash_threads", "hash_queue",
             "login_free_failures", "login_failures_per_address", "token_failures_per_address", "parse_slots", "parse_queue",
-            "sample_rate_per_minute", "sample_burst", "refreshes_per_session", "refresh_reuse_grace", "access_token_clock_skew", "rollout_tick_ms",
+            "sample_rate_per_minute", "sample_burst", "refreshes_per_session", "sessions_per_user", "refresh_reuse_grace", "access_token_clock_skew", "rollout_tick_ms",
             "rollout_lease",
             "instance_name", "warmup_rounds", "db_statement_timeout");
 
@@ -352,7 +352,8 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                         d.tokenFailuresPerAddress()),
                 integer(file, env, "parse_slots", "PGFLEET_PARSE_SLOTS", d.parseSlots()),
                 integer(file, env, "parse_queue", "PGFLEET_PARSE_QUEUE", d.parseQueue()), sampleRate(file, env),
-                integer(file, env, "refreshes_per_session", "PGFLEET_REFRESHES_PER_SESSION", d.refreshesPerSession()));
+                integer(file, env, "refreshes_per_session", "PGFLEET_REFRESHES_PER_SESSION", d.refreshesPerSession()),
+                integer(file, env, "sessions_per_user", "PGFLEET_SESSIONS_PER_USER", d.sessionsPerUser()));
         RolloutDriverSettings rd = RolloutDriverSettings.defaults();
         RolloutDriverSettings rollouts = new RolloutDriverSettings(
                 Duration.ofMillis(integer(file, env, "rollout_tick_ms", "PGFLEET_ROLLOUT_TICK_MS", (int) rd.tick().toMillis())),

@@ -173,4 +173,22 @@ class ServerSettingsTest {
                 () -> ServerSettings.load(Optional.empty(), Map.of("PGFLEET_REFRESHES_PER_SESSION", "0")));
         assertTrue(e.getMessage().contains("refreshes_per_session"), e.getMessage());
     }
+
+    @Test
+    void sessionsPerUserDefaultToAHundredAndAreSetByFileOrEnvironmentWithinTheirRange(@TempDir Path dir)
+            throws Exception {
+        assertEquals(100, ServerSettings.load(Optional.empty(), Map.of()).limits().sessionsPerUser());
+        Path file = dir.resolve("server.toml");
+        java.nio.file.Files.writeString(file, "sessions_per_user = 20\n");
+        assertEquals(20, ServerSettings.load(Optional.of(file), Map.of()).limits().sessionsPerUser());
+        assertEquals(5, ServerSettings.load(Optional.of(file), Map.of("PGFLEET_SESSIONS_PER_USER", "5"))
+                .limits().sessionsPerUser(), "the environment wins");
+        assertEquals(10_000, ServerSettings.load(Optional.empty(), Map.of("PGFLEET_SESSIONS_PER_USER", "10000"))
+                .limits().sessionsPerUser());
+        for (String wrong : List.of("0", "-1", "10001")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ServerSettings.load(Optional.empty(), Map.of("PGFLEET_SESSIONS_PER_USER", wrong)));
+            assertEquals("sessions_per_user (PGFLEET_SESSIONS_PER_USER) must be 1..10000, got " + wrong, e.getMessage());
+        }
+    }
 }

@@ -40,12 +40,14 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase, EndSessio
     private final RecordAuditPort audit;
     private final ActivePrincipals active;
     private final RefreshTokenStorePort.RateLimit refreshRate;
+    private final RefreshTokenStorePort.SessionLimit sessionLimit;
 
     LoginService(LoadUserPort users, LoadCollectorPort collectors, PasswordHasherPort hasher,
                  RefreshTokenStorePort refreshTokens, TokenIssuer issuer, Clock clock, LoginThrottle throttle,
                  RecordAuditPort audit, java.time.Duration reuseGrace, ActivePrincipals active,
-                 RefreshTokenStorePort.RateLimit refreshRate) {
+                 RefreshTokenStorePort.RateLimit refreshRate, RefreshTokenStorePort.SessionLimit sessionLimit) {
         this.active = active;
+        this.sessionLimit = java.util.Objects.requireNonNull(sessionLimit, "sessionLimit");
         this.refreshRate = refreshRate;
         this.throttle = throttle;
         this.audit = audit;
@@ -91,7 +93,18 @@ final class LoginService implements LoginUseCase, RefreshTokenUseCase, EndSessio
             return new TokenResult.Refused("user " + name.get().value() + " is disabled");
         }
         throttle.loginSucceeded(username, actor.address(), now);
-        return new TokenResult.Issued(issuer.newFamily(user.get().principal()));
+        // Past the limit the oldest session ends, not this login: refusing it would lock the user
+        // out for the sessions' lifetime (30 days) once a script or a leaky client had used them up.
+        Actor holder = new Actor(name.get().value(), actor.address());
+        TokenIssuer.NewSession session = issuer.newSession(user.get().principal(), sessionLimit,
+                ended -> new AuditEntry(clock.instant(), holder, AuditAction.SESSION_ENDED_FOR_LIMIT,
+                        new AuditSubject.OfUser(name.get()), 0, "session " + ended.session() + " ended, the oldest of "
+                        + name.get().value() + "'s: a login from " + actor.address() + " began another, and a user"
+                        + " holds at most " + sessionLimit.sessions() + " open sessions (sessions_per_user)"));
+        // This instance at once; the others when the announcements the store sent arrive.
+        session.ended().forEach(e -> active.forgetSession(e.subject(), e.session()));
+        return new TokenResult.Issued(session.tokens(), session.ended().stream()
+                .map(e -> new TokenResult.EndedSession(e.subject(), e.session())).toList());
     }
 
     private void failed(String typed, Optional<Username> name, Actor actor, Instant now, String why) {

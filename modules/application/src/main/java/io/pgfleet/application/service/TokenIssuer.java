@@ -5,9 +5,12 @@ import io.pgfleet.application.port.out.AccessTokenPort;
 import io.pgfleet.application.port.out.RefreshTokenStorePort;
 import io.pgfleet.application.port.out.RegistrationStorePort;
 import io.pgfleet.domain.access.Principal;
+import io.pgfleet.domain.audit.AuditEntry;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /** Issues an access token and the next refresh token of a family. */
@@ -25,8 +28,25 @@ final class TokenIssuer {
         this.clock = clock;
     }
 
-    TokenPair newFamily(Principal principal) {
-        return issue(principal, UUID.randomUUID().toString());
+    /**
+     * The first pair of a user's new session, and the user's oldest sessions ended to keep it within
+     * the limit (stored in one transaction with the new session's refresh token).
+     */
+    NewSession newSession(Principal principal, RefreshTokenStorePort.SessionLimit limit,
+                          java.util.function.Function<RefreshTokenStorePort.EndedSession, AuditEntry> audit) {
+        List<RefreshTokenStorePort.EndedSession> ended = new ArrayList<>(1);
+        TokenPair tokens = issue(principal, UUID.randomUUID().toString(), (hash, family, p, issuedAt, expiresAt) ->
+                ended.addAll(refreshTokens.startSession(hash, family, p, issuedAt, expiresAt, limit, audit)));
+        return new NewSession(tokens, List.copyOf(ended));
+    }
+
+    /**
+     * A new session's first pair.
+     *
+     * @param tokens the pair
+     * @param ended  the subject's sessions ended for it (the oldest, past the limit), oldest first
+     */
+    record NewSession(TokenPair tokens, List<RefreshTokenStorePort.EndedSession> ended) {
     }
 
     /**
@@ -59,10 +79,6 @@ final class TokenIssuer {
         Instant now = clock.instant();
         AccessTokenPort.IssuedAccessToken access = accessTokens.issue(principal, familyId, now);
         return new TokenPair(principal, access.token(), now, access.expiresAt(), refresh.token());
-    }
-
-    private TokenPair issue(Principal principal, String familyId) {
-        return issue(principal, familyId, refreshTokens::saveRefreshToken);
     }
 
     /** Where a refresh token is stored: the token store, or a registration's transaction. */

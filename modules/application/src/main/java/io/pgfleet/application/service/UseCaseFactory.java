@@ -60,6 +60,13 @@ public final class UseCaseFactory {
      * thousands a minute.
      */
     public static final int DEFAULT_REFRESHES_PER_SESSION = 30;
+    /**
+     * Sessions one user may hold open unless set otherwise. A person holds one per browser and
+     * device, a script or CI job one per run that does not log out; 100 leaves room for all of
+     * that, while a login in a loop keeps 100 sessions (and their tokens) instead of one per login
+     * for 30 days.
+     */
+    public static final int DEFAULT_SESSIONS_PER_USER = 100;
     /** The window of {@link Builder#refreshesPerSession}. */
     static final java.time.Duration REFRESH_WINDOW = java.time.Duration.ofMinutes(1);
 
@@ -121,6 +128,8 @@ public final class UseCaseFactory {
         private LoginLimitSettings loginLimits = LoginLimitSettings.defaults();
         private RefreshTokenStorePort.RateLimit refreshRate = new RefreshTokenStorePort.RateLimit(
                 DEFAULT_REFRESHES_PER_SESSION, REFRESH_WINDOW);
+        private RefreshTokenStorePort.SessionLimit sessionLimit = new RefreshTokenStorePort.SessionLimit(
+                DEFAULT_SESSIONS_PER_USER);
         private io.pgfleet.domain.fleet.SampleRate sampleRate = io.pgfleet.domain.fleet.SampleRate.defaults();
         private LayerStorePort layerStore;
         private RegistrationStorePort registrationStore;
@@ -326,6 +335,18 @@ public final class UseCaseFactory {
             return this;
         }
 
+        /**
+         * How many sessions one user may hold open, on all instances together
+         * ({@link #DEFAULT_SESSIONS_PER_USER} when not given): a login past it ends the user's oldest.
+         *
+         * @param sessions open sessions per user, at least 1
+         * @return this builder
+         */
+        public Builder sessionsPerUser(int sessions) {
+            this.sessionLimit = new RefreshTokenStorePort.SessionLimit(sessions);
+            return this;
+        }
+
         /** @param value samples each collector may push to this instance (defaults when not given) @return this builder */
         public Builder sampleRate(io.pgfleet.domain.fleet.SampleRate value) {
             this.sampleRate = Objects.requireNonNull(value, "sampleRate");
@@ -453,7 +474,7 @@ public final class UseCaseFactory {
                     new DecommissionedIds(loadCollector));
 
             LoginService login = new LoginService(loadUser, loadCollector, hasher, refreshTokens, issuer, clock, throttle,
-                    recordAudit, settings.refreshReuseGrace(), active, refreshRate);
+                    recordAudit, settings.refreshReuseGrace(), active, refreshRate, sessionLimit);
             SigningKeyService keys = new SigningKeyService(signingKeys, accessTokens.keyRetirementDelay(), clock);
             AccessUseCases access = new AccessUseCases(
                     new AuthenticationService(accessTokens, loadUser, loadCollector, sessions, clock, active), login,

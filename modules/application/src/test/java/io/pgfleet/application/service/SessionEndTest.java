@@ -35,10 +35,13 @@ class SessionEndTest {
     private static final TokenCheck.Valid TOKEN = new TokenCheck.Valid(ALICE, Optional.of("family-1"));
 
     /** A store whose session of alice ends at the logout or at a reuse, as the real one answers. */
-    private static final class Store implements RefreshTokenStorePort {
+    private static class Store implements RefreshTokenStorePort {
         @Override
-        public void saveRefreshToken(String tokenHash, String familyId, Principal principal, Instant issuedAt,
-                                     Instant expiresAt) {
+        public java.util.List<EndedSession> startSession(String tokenHash, String familyId, Principal principal,
+                                                         Instant issuedAt, Instant expiresAt, SessionLimit limit,
+                                                         java.util.function.Function<EndedSession,
+                                                                 io.pgfleet.domain.audit.AuditEntry> audit) {
+            return java.util.List.of();
         }
 
         @Override
@@ -86,7 +89,7 @@ class SessionEndTest {
             }, new Store(), new TokenIssuer(null, null, SecuritySettings.defaults(), Clock.systemUTC()),
             Clock.fixed(Instant.parse("2026-12-02T00:00:00Z"), ZoneOffset.UTC),
             new LoginThrottle(LoginLimitSettings.defaults()), entry -> { }, Duration.ofSeconds(30), active,
-            new RefreshTokenStorePort.RateLimit(30, Duration.ofMinutes(1)));
+            new RefreshTokenStorePort.RateLimit(30, Duration.ofMinutes(1)), new RefreshTokenStorePort.SessionLimit(100));
 
     /** What the database says now: the session has ended. */
     private static Authentication ended(AtomicInteger lookups) {
@@ -112,5 +115,83 @@ class SessionEndTest {
         AtomicInteger lookups = new AtomicInteger();
         assertInstanceOf(Authentication.Rejected.class, active.check(TOKEN, v -> ended(lookups)));
         assertEquals(1, lookups.get());
+    }
+
+    @Test
+    void aLoginPastTheSessionLimitForgetsTheOldestSessionHereAtOnceAndAuditsItsEnd() {
+        java.util.List<io.pgfleet.domain.audit.AuditEntry> audited = new java.util.ArrayList<>();
+        // A store in which alice holds as many sessions as she may: it ends family-1 for the login.
+        Store atLimit = new Store() {
+            @Override
+            public java.util.List<EndedSession> startSession(String tokenHash, String familyId, Principal principal,
+                                                             Instant issuedAt, Instant expiresAt, SessionLimit limit,
+                                                             java.util.function.Function<EndedSession,
+                                                                     io.pgfleet.domain.audit.AuditEntry> audit) {
+                EndedSession ended = new EndedSession("alice", "family-1");
+                audited.add(audit.apply(ended));
+                return java.util.List.of(ended);
+            }
+        };
+        io.pgfleet.application.port.out.AccessTokenPort tokens = new io.pgfleet.application.port.out.AccessTokenPort() {
+            @Override
+            public IssuedAccessToken issue(Principal principal, String session, Instant now) {
+                return new IssuedAccessToken("access-" + session, now.plusSeconds(900));
+            }
+
+            @Override
+            public TokenCheck verify(String token, Instant now) {
+                return new TokenCheck.Invalid("not in this test");
+            }
+
+            @Override
+            public Duration keyRetirementDelay() {
+                return Duration.ZERO;
+            }
+        };
+        io.pgfleet.domain.access.User alice = new io.pgfleet.domain.access.User(new Username("alice"), Role.OPERATOR,
+                true, "hash", Instant.parse("2026-01-01T00:00:00Z"));
+        LoginService logins = new LoginService(new io.pgfleet.application.port.out.LoadUserPort() {
+                    @Override
+                    public Optional<io.pgfleet.domain.access.User> loadUser(Username username) {
+                        return Optional.of(alice).filter(u -> u.username().equals(username));
+                    }
+
+                    @Override
+                    public java.util.List<io.pgfleet.domain.access.User> loadUsers() {
+                        return java.util.List.of(alice);
+                    }
+                }, new io.pgfleet.application.fake.InMemoryConfigStore(),
+                new PasswordHasherPort() {
+                    @Override
+                    public String hash(String password) {
+                        return "hash";
+                    }
+
+                    @Override
+                    public boolean verify(String password, String encoded) {
+                        return true;
+                    }
+                }, atLimit, new TokenIssuer(tokens, atLimit, SecuritySettings.defaults(), Clock.systemUTC()),
+                Clock.systemUTC(), new LoginThrottle(LoginLimitSettings.defaults()), entry -> { }, Duration.ofSeconds(30),
+                active, new RefreshTokenStorePort.RateLimit(30, Duration.ofMinutes(1)),
+                new RefreshTokenStorePort.SessionLimit(2));
+        active.check(TOKEN, v -> new Authentication.Authenticated(v.principal()));
+
+        io.pgfleet.application.port.in.TokenResult.Issued issued = assertInstanceOf(
+                io.pgfleet.application.port.in.TokenResult.Issued.class,
+                logins.login("alice", "alice-password", new Actor("anonymous", "192.0.2.7")));
+
+        assertEquals(java.util.List.of(new io.pgfleet.application.port.in.TokenResult.EndedSession("alice", "family-1")),
+                issued.ended());
+        AtomicInteger lookups = new AtomicInteger();
+        assertInstanceOf(Authentication.Rejected.class, active.check(TOKEN, v -> ended(lookups)),
+                "asked again at once, not answered from memory");
+        assertEquals(1, lookups.get());
+        assertEquals(1, audited.size());
+        io.pgfleet.domain.audit.AuditEntry entry = audited.get(0);
+        assertEquals(io.pgfleet.domain.audit.AuditAction.SESSION_ENDED_FOR_LIMIT, entry.action());
+        assertEquals(new Actor("alice", "192.0.2.7"), entry.actor());
+        assertTrue(entry.detail().contains("family-1") && entry.detail().contains("sessions_per_user")
+                && entry.detail().contains(" 2 "), entry.detail());
     }
 }

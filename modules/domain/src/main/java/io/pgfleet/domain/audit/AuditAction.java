@@ -32,6 +32,11 @@ public enum AuditAction {
     /** A spent refresh token was presented again: it leaked, and its family was revoked. */
     REFRESH_TOKEN_REUSED("auth.refresh_reused"),
     /**
+     * A login ended its user's oldest session: the user held as many open sessions as a user may
+     * (sessions_per_user). The detail names the session ended.
+     */
+    SESSION_ENDED_FOR_LIMIT("auth.session_limit"),
+    /**
      * A registration was retried with the idempotency key of one that succeeded (its answer was
      * lost): nothing was created; the collector received fresh tokens, the earlier answer's revoked.
      */

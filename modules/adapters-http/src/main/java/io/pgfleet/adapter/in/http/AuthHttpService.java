@@ -62,6 +62,13 @@ final class AuthHttpService implements ApiService {
             case TokenResult.Throttled t -> "throttled";
             case TokenResult.TooFrequent t -> "throttled";
         });
+        if (result instanceof TokenResult.Issued issued && !issued.ended().isEmpty()) {
+            // Audited in the login's transaction; logged and counted as well, where a client that
+            // logs in without logging out shows first.
+            metrics.sessionsEndedForLimit(issued.ended().size());
+            issued.ended().forEach(e -> LOG.log(System.Logger.Level.INFO, "session " + e.session() + " of "
+                    + e.subject() + " ended: a login began another past sessions_per_user, and the oldest ends"));
+        }
         answer(res, result, "wrong user name or password, or the user is disabled");
     }
 

@@ -288,6 +288,13 @@ public final class HttpMetrics {
                 .description("Password logins by outcome (issued, refused, throttled)").register(registry).increment();
     }
 
+    /** Sessions a login ended, the oldest of its user's, for the user held as many open sessions as it may. */
+    void sessionsEndedForLimit(int count) {
+        Counter.builder("pgfleet_sessions_ended_for_limit")
+                .description("Sessions ended by a login because their user held sessions_per_user open sessions"
+                        + " (the oldest end)").register(registry).increment(count);
+    }
+
     /**
      * The time a watch's hold begins, on the clock publish times are compared with: a version
      * published from then on measures propagation.

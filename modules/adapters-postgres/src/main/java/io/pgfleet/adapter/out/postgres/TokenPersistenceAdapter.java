@@ -36,10 +36,45 @@ public final class TokenPersistenceAdapter implements RefreshTokenStorePort, Enr
     }
 
     @Override
-    public void saveRefreshToken(String tokenHash, String familyId, Principal principal, Instant issuedAt,
-                                 Instant expiresAt) {
-        Rows.guard("saving a refresh token", () -> insertRefreshToken(db.execute(), tokenHash, familyId, principal,
-                issuedAt, expiresAt));
+    public List<EndedSession> startSession(String tokenHash, String familyId, Principal principal, Instant issuedAt,
+                                           Instant expiresAt, SessionLimit limit,
+                                           java.util.function.Function<EndedSession, AuditEntry> audit) {
+        String kind = principal.role() == Role.COLLECTOR ? "collector" : "user";
+        return Rows.guard("starting a session", () -> Rows.inTransaction(db, tx -> {
+            // The lock a revocation of all the user's sessions takes: two logins of the user (on
+            // any instances) count one after the other, each seeing the session the other began;
+            // a refresh of a session ended here either committed before (its successor is revoked
+            // below) or waits, then finds its token revoked.
+            lockSessionsOf(tx, kind, principal.subject());
+            insertRefreshToken(tx, tokenHash, familyId, principal, issuedAt, expiresAt);
+            // Each open session has one token neither spent nor revoked (a rotation spends the one
+            // it replaces; a retry revokes the successors it supersedes): the partial index of V41
+            // holds just those. Oldest first by the session's first token.
+            List<String> open = tx.query("""
+                            SELECT family_id FROM (
+                                SELECT DISTINCT family_id FROM refresh_tokens
+                                WHERE subject_kind = ? AND subject = ? AND used_at IS NULL AND revoked_at IS NULL
+                                  AND expires_at > ?) o
+                            ORDER BY (SELECT min(issued_at) FROM refresh_tokens f WHERE f.family_id = o.family_id),
+                                     family_id""",
+                    kind, principal.subject(), Rows.timestamp(issuedAt)).map(r -> Rows.text(r, "family_id")).toList();
+            List<EndedSession> ended = new java.util.ArrayList<>();
+            int excess = open.size() - limit.sessions();
+            for (String family : open) {
+                if (ended.size() >= excess) {
+                    break;
+                }
+                if (family.equals(familyId)) {
+                    continue; // begun by a clock behind the others': still the one the caller asked for
+                }
+                if (revokeFamily(tx, family, issuedAt) > 0) {
+                    EndedSession session = new EndedSession(principal.subject(), family);
+                    AuditPersistenceAdapter.insert(tx, audit.apply(session));
+                    ended.add(session);
+                }
+            }
+            return List.copyOf(ended);
+        }));
     }
 
     /** Stores a refresh token through the given executor (a registration's transaction, say). */

@@ -9,8 +9,38 @@ public sealed interface TokenResult {
      * Tokens were issued.
      *
      * @param tokens the new pair
+     * @param ended  the subject's sessions a login ended to stay within the sessions a user may hold
+     *               open (its oldest), oldest first; none for a refresh
      */
-    record Issued(TokenPair tokens) implements TokenResult {
+    record Issued(TokenPair tokens, java.util.List<EndedSession> ended) implements TokenResult {
+        /** Copies the list. */
+        public Issued {
+            java.util.Objects.requireNonNull(tokens, "tokens");
+            ended = java.util.List.copyOf(ended);
+        }
+
+        /**
+         * Tokens issued without ending a session.
+         *
+         * @param tokens the new pair
+         */
+        public Issued(TokenPair tokens) {
+            this(tokens, java.util.List.of());
+        }
+    }
+
+    /**
+     * A session a login ended because its user held as many open sessions as a user may.
+     *
+     * @param subject the user
+     * @param session the ended session (its refresh-token family)
+     */
+    record EndedSession(String subject, String session) {
+        /** Requires both. */
+        public EndedSession {
+            java.util.Objects.requireNonNull(subject, "subject");
+            java.util.Objects.requireNonNull(session, "session");
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package io.pgfleet.application.port.out;
 
 import io.pgfleet.domain.access.Principal;
 import io.pgfleet.domain.access.Username;
+import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.collector.CollectorId;
 
 import java.time.Instant;
@@ -12,15 +13,42 @@ import java.time.Instant;
 public interface RefreshTokenStorePort {
 
     /**
-     * Stores a new token of a family.
+     * Begins a user's session (a login): stores the first token of a new family and, when the user
+     * would then hold more than {@code limit.sessions()} open sessions, ends the oldest (those begun
+     * first) until the limit holds, the new one never among them. Each is ended as a logout ends
+     * one: every token of its family revoked, every instance told
+     * ({@link ConfigChangeFeedPort.Listener#sessionEnded}), and its audit entry written, all in the
+     * transaction that stores the new token. Counted in the database under the user's sessions
+     * lock, so the limit holds for logins on all instances together, at the same time too.
      *
-     * @param tokenHash SHA-256 of the token
-     * @param familyId  the family (one login or registration)
-     * @param principal whom it refreshes
+     * <p>A session is open while its family holds a token neither spent, revoked nor expired.
+     *
+     * @param tokenHash SHA-256 of the new family's first token
+     * @param familyId  the new family
+     * @param principal the user logging in
      * @param issuedAt  issue time
      * @param expiresAt expiry
+     * @param limit     how many open sessions the user may hold
+     * @param audit     the audit entry of each session ended for the limit
+     * @return the sessions ended for the limit, oldest first; empty when the user was below it
      */
-    void saveRefreshToken(String tokenHash, String familyId, Principal principal, Instant issuedAt, Instant expiresAt);
+    java.util.List<EndedSession> startSession(String tokenHash, String familyId, Principal principal, Instant issuedAt,
+                                              Instant expiresAt, SessionLimit limit,
+                                              java.util.function.Function<EndedSession, AuditEntry> audit);
+
+    /**
+     * How many sessions one user may hold open at once, on all instances together.
+     *
+     * @param sessions the most open sessions, at least 1
+     */
+    record SessionLimit(int sessions) {
+        /** Requires at least one. */
+        public SessionLimit {
+            if (sessions < 1) {
+                throw new IllegalArgumentException("a user may hold at least one session, got " + sessions);
+            }
+        }
+    }
 
     /**
      * Uses a token once and stores its successor, in one transaction. Presented again within
