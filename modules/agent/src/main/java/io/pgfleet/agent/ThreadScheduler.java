@@ -34,6 +34,11 @@ final class ThreadScheduler implements Scheduler, AutoCloseable {
     }
 
     @Override
+    public long nanoTime() {
+        return System.nanoTime();
+    }
+
+    @Override
     public Task schedule(Lane lane, Duration delay, Runnable work) {
         ScheduledExecutorService executor = lanes.get(lane);
         if (executor.isShutdown()) {

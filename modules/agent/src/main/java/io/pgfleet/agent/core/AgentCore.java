@@ -16,7 +16,6 @@ import io.pgfleet.domain.schema.Validation;
 import io.pgfleet.domain.schema.ValidationError;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -159,7 +158,10 @@ public final class AgentCore {
     /** One collector's schedule; {@code generation} retires runs scheduled before a change. */
     private static final class Collection {
         private Duration interval;
-        private Instant lastStart = Instant.EPOCH;
+        /** Whether it ran yet; until it has, {@link #lastStart} means nothing. */
+        private boolean ran;
+        /** When its last run began, on {@link Scheduler#nanoTime()}. */
+        private long lastStart;
         private int generation;
         private Optional<Scheduler.Task> next = Optional.empty();
 
@@ -174,7 +176,8 @@ public final class AgentCore {
     private final Object collectionLock = new Object();
     private final Map<CollectorKind, Collection> collections = new EnumMap<>(CollectorKind.class);
     private final Deque<Batch> pending = new ArrayDeque<>();
-    private final Map<CollectorKind, Instant> lastErrorLog = new java.util.concurrent.ConcurrentHashMap<>();
+    /** When each collector's failure was last logged, on {@link Scheduler#nanoTime()}. */
+    private final Map<CollectorKind, Long> lastErrorLog = new java.util.concurrent.ConcurrentHashMap<>();
 
     private volatile boolean running;
     /**
@@ -212,8 +215,11 @@ public final class AgentCore {
     private final Object pushLock = new Object();
     /** Whether the spool holds samples (written since the last successful push, or left by the last run). */
     private boolean spooled;
-    /** When the spool was last written while the server was away: it is rewritten at most every {@link #SPOOL_EVERY}. */
-    private Instant spooledAt = Instant.EPOCH;
+    /**
+     * When the spool was last written (on {@link Scheduler#nanoTime()}, meaningful while {@link #spooled}):
+     * while the server stays away it is rewritten at most every {@link #SPOOL_EVERY}.
+     */
+    private long spooledAt;
     private int pullFailures;
     private int pushFailures;
     /** Written under the push lock, read by the metrics without it (a push may hold the lock for a long request). */
@@ -331,7 +337,9 @@ public final class AgentCore {
                 after = announced - 1;
                 tag = "";
             }
-            Instant asked = p.scheduler().now();
+            // Measured on the monotonic clock: a wall clock stepped forward during a watch answered at
+            // once would make it look held, and the pause below would never come.
+            long asked = p.scheduler().nanoTime();
             ConfigSource.Fetch fetch = p.source().fetch(new ConfigSource.Request(tag, watch ? WATCH_SECONDS : 0, after));
             if (fetch instanceof ConfigSource.Fetch.Aborted) {
                 // Ended by pullNow, which pulls again at once: no answer to learn from, no failure to
@@ -356,7 +364,7 @@ public final class AgentCore {
             if (!watch) {
                 return Duration.ZERO;
             }
-            if (!progress && Duration.between(asked, p.scheduler().now()).compareTo(Duration.ofSeconds(1)) < 0) {
+            if (!progress && since(asked).compareTo(Duration.ofSeconds(1)) < 0) {
                 // A watch that returns at once with nothing new (a proxy cutting it, a server not
                 // holding it) would otherwise make this a busy loop.
                 return PullPolicy.jittered(NO_PROGRESS_PAUSE, p.random());
@@ -929,7 +937,7 @@ public final class AgentCore {
         if (change.reconnect()) {
             p.metrics().retarget(next.postgres());
         }
-        Instant now = p.scheduler().now();
+        long now = p.scheduler().nanoTime();
         synchronized (collectionLock) {
             for (CollectorKind k : change.stopped()) {
                 Collection c = collections.remove(k);
@@ -976,12 +984,15 @@ public final class AgentCore {
             if (!running || c.generation != generation) {
                 return;
             }
-            c.lastStart = p.scheduler().now();
+            c.lastStart = p.scheduler().nanoTime();
+            c.ran = true;
         }
-        Instant started = p.scheduler().now();
+        // How long a run took is measured on the monotonic clock: a wall clock stepped during the run
+        // (NTP, date -s) would make it negative or hours long.
+        long started = p.scheduler().nanoTime();
         try {
             buffer.addAll(p.metrics().collect(kind, current));
-            p.self().collected(kind, max0(Duration.between(started, p.scheduler().now())), true);
+            p.self().collected(kind, since(started), true);
         } catch (MetricSource.PartlyCollected e) {
             // What was read is kept; the part that failed is counted and said, as a failed run is.
             buffer.addAll(e.samples());
@@ -998,31 +1009,39 @@ public final class AgentCore {
         }
         synchronized (collectionLock) {
             if (running && c.generation == generation) {
-                Duration delay = untilNext(p.scheduler().now(), c);
+                Duration delay = untilNext(p.scheduler().nanoTime(), c);
                 scheduleRun(kind, c, delay);
             }
         }
     }
 
     /** A failed run: counted, and logged once a minute per collector (a database that is down must not flood the log). */
-    private void collectionFailed(CollectorKind kind, Instant started, Throwable e) {
-        p.self().collected(kind, max0(Duration.between(started, p.scheduler().now())), false);
-        Instant now = p.scheduler().now();
-        Instant last = lastErrorLog.get(kind);
-        if (last == null || !now.isBefore(last.plus(ERROR_LOG_EVERY)) || now.isBefore(last)) {
+    private void collectionFailed(CollectorKind kind, long started, Throwable e) {
+        p.self().collected(kind, since(started), false);
+        long now = p.scheduler().nanoTime();
+        Long last = lastErrorLog.get(kind);
+        if (last == null || now - last >= ERROR_LOG_EVERY.toNanos()) {
             lastErrorLog.put(kind, now);
             log(kind.key() + " could not collect: " + e.getMessage());
         }
     }
 
     /**
-     * The wait until a collector's next run: one interval after its last start, at once if that
-     * passed, and never more than one interval, so that a wall clock stepped back (NTP, a VM
-     * resumed) cannot hold a collector for as long as the step.
+     * The wait until a collector's next run: one interval after its last start (on the monotonic
+     * clock, so a wall clock stepped by NTP or a resumed VM changes nothing), at once if that passed
+     * or it never ran, and never more than one interval.
      */
-    private static Duration untilNext(Instant now, Collection c) {
-        Duration d = max0(Duration.between(now, c.lastStart.plus(c.interval)));
+    private static Duration untilNext(long now, Collection c) {
+        if (!c.ran) {
+            return Duration.ZERO;
+        }
+        Duration d = max0(c.interval.minus(Duration.ofNanos(now - c.lastStart)));
         return d.compareTo(c.interval) > 0 ? c.interval : d;
+    }
+
+    /** The time since a reading of the monotonic clock (never negative). */
+    private Duration since(long nanoTime) {
+        return max0(Duration.ofNanos(p.scheduler().nanoTime() - nanoTime));
     }
 
     private static Duration max0(Duration d) {
@@ -1185,10 +1204,10 @@ public final class AgentCore {
             forgetSpooled();
             return;
         }
-        Instant now = p.scheduler().now();
-        // A wall clock behind the last write (stepped back since) makes it due: otherwise nothing
-        // would be written until the clock caught up with it, and a crash meanwhile would lose it all.
-        if (!stopping && spooled && !now.isBefore(spooledAt) && Duration.between(spooledAt, now).compareTo(SPOOL_EVERY) < 0) {
+        // On the monotonic clock: a wall clock stepped back since the last write would otherwise hold
+        // the next one until it caught up, and a crash meanwhile would lose it all.
+        long now = p.scheduler().nanoTime();
+        if (!stopping && spooled && now - spooledAt < SPOOL_EVERY.toNanos()) {
             return;
         }
         // Copied only when written: a failed push every few seconds does not copy the whole buffer.
@@ -1262,7 +1281,7 @@ public final class AgentCore {
             buffer.addAll(unsent.buffered());
             // Kept until a push succeeds: a crash before then finds them again.
             spooled = true;
-            spooledAt = p.scheduler().now();
+            spooledAt = p.scheduler().nanoTime();
         }
         log(unsent.samples() + " samples the last run could not deliver are sent first");
     }

@@ -26,11 +26,21 @@ public interface Scheduler {
     }
 
     /**
-     * The current time.
+     * The current time on the wall clock, for what is dated (samples, reports). It may step back
+     * or forward at any moment (NTP, {@code date -s}, a resumed VM): never subtract two readings.
      *
      * @return now
      */
     Instant now();
+
+    /**
+     * A reading of a monotonic clock, in nanoseconds from an arbitrary origin, as
+     * {@link System#nanoTime()}: what durations, intervals and pauses are measured on. It never
+     * steps when the wall clock does; only the difference of two readings means anything.
+     *
+     * @return the reading
+     */
+    long nanoTime();
 
     /**
      * Runs work once after a delay.

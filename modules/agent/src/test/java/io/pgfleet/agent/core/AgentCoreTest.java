@@ -410,7 +410,9 @@ class AgentCoreTest {
         f.scheduler.runFor(Duration.ofMinutes(3));
         assertTrue(count(CollectorKind.SYSSTAT) - runs >= 175, "sysstat kept its 2 s rhythm through both steps: "
                 + (count(CollectorKind.SYSSTAT) - runs) + " runs in 6 minutes");
-        assertTrue(writesAhead >= 3 && f.spoolWrites - writesAhead >= 3 && f.spoolWrites <= 10,
+        // Once a minute, at the first failed push after it (pushes back off up to 25 s here): at least
+        // two writes in each 3 minutes, and no extra write for either step.
+        assertTrue(writesAhead >= 3 && f.spoolWrites - writesAhead >= 2 && f.spoolWrites <= 8,
                 "kept on disk about once a minute on either side of the steps: " + writesAhead + ", " + f.spoolWrites);
 
         f.serverAway = false;
@@ -823,6 +825,51 @@ class AgentCoreTest {
         f.scheduler.runFor(Duration.ofMinutes(1));
         assertTrue(count(CollectorKind.SYSSTAT) >= before + 25,
                 "sysstat kept its 2 s rhythm: " + (count(CollectorKind.SYSSTAT) - before) + " runs in a minute");
+    }
+
+    /**
+     * The wall clock stepped back, then forward, while a collection ran for 300 ms (NTP correcting
+     * it, an operator's {@code date -s}): the duration the agent's own metrics get is the 300 ms,
+     * not zero or an hour.
+     */
+    @Test
+    void aWallClockSteppedDuringACollectionLeavesItsMeasuredDurationAsLongAsTheRun() {
+        f.with().published(1, SYSSTAT_EVERY_2S).start();
+        f.scheduler.runFor(Duration.ofSeconds(10));
+        for (Duration step : List.of(Duration.ofHours(-1), Duration.ofHours(1))) {
+            int runs = f.collectionDurations.size();
+            f.duringNextCollection = Optional.of(() -> {
+                f.scheduler.advance(Duration.ofMillis(150), Scheduler.Lane.COLLECT);
+                f.scheduler.stepWallClock(step);
+                f.scheduler.advance(Duration.ofMillis(150), Scheduler.Lane.COLLECT);
+            });
+            f.scheduler.runFor(Duration.ofSeconds(2));
+            assertEquals(Duration.ofMillis(300), f.collectionDurations.get(runs),
+                    "a wall clock stepped by " + step + " during the run: " + f.collectionDurations.subList(runs,
+                            f.collectionDurations.size()));
+        }
+    }
+
+    /**
+     * A server answering every watch at once with nothing new, while the wall clock is stepped an
+     * hour forward during each: the agent still pauses between watches rather than taking each for a
+     * held one and asking again at once.
+     */
+    @Test
+    void aWallClockSteppedForwardDuringWatchesAnsweredAtOnceDoesNotMakeABusyLoop() {
+        f.with().published(1, SYSSTAT_EVERY_2S).serverIgnoringAfter().start();
+        f.scheduler.runFor(Duration.ofSeconds(1));
+        int[] fetches = {0};
+        f.duringEachFetch = () -> {
+            // Only the first 30: a busy loop on fake time would otherwise never let the minute end.
+            if (++fetches[0] <= 30) {
+                f.scheduler.stepWallClock(Duration.ofHours(1));
+            }
+        };
+        int before = f.requests.size();
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        assertTrue(f.requests.size() - before <= 14, "paced at about one request every 5 s: "
+                + (f.requests.size() - before) + " in a minute");
     }
 
     @Test

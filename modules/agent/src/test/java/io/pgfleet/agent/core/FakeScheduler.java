@@ -18,7 +18,9 @@ final class FakeScheduler implements Scheduler {
     private final List<Duration> pullDelays = new ArrayList<>();
     /** What tasks threw: kept, like a ScheduledExecutorService keeps it in the task's future, and not rethrown. */
     final List<Throwable> uncaught = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private Instant now = Instant.parse("2026-01-01T00:00:00Z");
+    private static final Instant ORIGIN = Instant.parse("2026-01-01T00:00:00Z");
+    /** The monotonic time the timers run on; the wall clock is this plus {@link #wallOffset}. */
+    private Instant now = ORIGIN;
     private long seq;
 
     /** How far the wall clock is from the monotonic time the timers run on (an NTP step, say). */
@@ -27,6 +29,12 @@ final class FakeScheduler implements Scheduler {
     @Override
     public synchronized Instant now() {
         return now.plus(wallOffset);
+    }
+
+    /** The monotonic clock: the timers' time, which a step of the wall clock does not move. */
+    @Override
+    public synchronized long nanoTime() {
+        return Duration.between(ORIGIN, now).toNanos();
     }
 
     /** Steps the wall clock ({@link #now()}) without moving the timers, as a real clock step does. */

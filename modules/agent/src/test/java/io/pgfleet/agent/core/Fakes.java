@@ -95,6 +95,10 @@ final class Fakes {
     final Map<String, String> links = new java.util.HashMap<>();
     /** What the core told its own metrics, in words: {@code pull new_version}, {@code push ok 4}, … */
     final List<String> selfMetrics = new CopyOnWriteArrayList<>();
+    /** How long each collection took, as the core told its own metrics, in order. */
+    final List<Duration> collectionDurations = new CopyOnWriteArrayList<>();
+    /** Runs at the start of every configuration request the server answers. */
+    volatile Runnable duringEachFetch = () -> { };
     /**
      * Whether a watch with nothing newer blocks its (real) thread until {@link ConfigSource#abortWatch()}
      * ends it, as a server holding it for a minute would, instead of holding in fake time. Cleared:
@@ -206,6 +210,7 @@ final class Fakes {
         if (!fetchErrors.isEmpty()) {
             throw fetchErrors.poll();
         }
+        duringEachFetch.run();
         Optional<Map.Entry<Integer, String>> p = published;
         if (asTodaysServer) {
             return asTodaysServer(r, p);
@@ -401,6 +406,7 @@ final class Fakes {
                             @Override
                             public void collected(CollectorKind kind, Duration took, boolean ok) {
                                 selfMetrics.add("collect " + kind.key() + (ok ? " ok" : " failed"));
+                                collectionDurations.add(took);
                             }
 
                             @Override

@@ -45,6 +45,11 @@ final class SharedScheduler implements AutoCloseable {
         }
 
         @Override
+        public long nanoTime() {
+            return System.nanoTime();
+        }
+
+        @Override
         public Task schedule(Lane lane, Duration delay, Runnable task) {
             if (closed) {
                 return () -> { };
