@@ -32,6 +32,8 @@ public final class FakeFleetServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicInteger configRequests = new AtomicInteger();
+    /** The {@code wait} of each watch, in order. */
+    private final List<Integer> waits = new CopyOnWriteArrayList<>();
     private final AtomicInteger refreshes = new AtomicInteger();
     private final AtomicInteger concurrentRefreshes = new AtomicInteger();
     private final AtomicInteger mostConcurrentRefreshes = new AtomicInteger();
@@ -182,6 +184,11 @@ public final class FakeFleetServer implements AutoCloseable {
     /** The next registrations are received but their answers lost (the connection breaks). */
     void loseRegistrationAnswers(int count) {
         lostRegistrationAnswers.set(count);
+    }
+
+    /** The {@code wait} of each watch so far, in order. */
+    List<Integer> waits() {
+        return List.copyOf(waits);
     }
 
     void publish(int version, String document) {
@@ -399,6 +406,7 @@ public final class FakeFleetServer implements AutoCloseable {
             }
             return;
         }
+        waits.add(Integer.parseInt(w.group(1)));
         int after = a.find() ? Integer.parseInt(a.group(1)) : 0;
         if (p.isPresent() && p.get().getKey() > after) {
             sendConfig(ex, p.get());

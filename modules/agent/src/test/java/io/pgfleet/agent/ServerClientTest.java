@@ -1,5 +1,6 @@
 package io.pgfleet.agent;
 
+import io.pgfleet.agent.core.AgentCore;
 import io.pgfleet.agent.core.ConfigSource;
 import io.pgfleet.agent.core.Enroller;
 import io.pgfleet.agent.core.ServerException;
@@ -32,6 +33,27 @@ class ServerClientTest {
                 (id, refresh) -> saved.add(id + ":" + refresh));
         c.register(new Enroller.Credential.Secret("s"), "n", "h", Map.of());
         return c;
+    }
+
+    /**
+     * The server checks a watch's access token again as it answers: a watch asks to be held no
+     * longer than its token lives (as the answer's {@code expires_in} says), and as long as the
+     * core asked when the token outlives that or the server does not say.
+     */
+    @Test
+    void aWatchAsksForNoLongerHoldThanItsAccessTokenLives() throws Exception {
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            // Published: each watch is answered at once, whatever it asks.
+            server.publish(2, "[collectors.sysstat]\ninterval = \"10s\"\n");
+            // A server that does not say; a token of 15 minutes; one of 5 s: 5 s less the margin, and
+            // the tenth the server may add to the hold.
+            for (String expiresIn : List.of("", ",\"expires_in\":900", ",\"expires_in\":5")) {
+                server.answerRegistrationsWith(Optional.of(
+                        "{\"collector_id\":\"c-1\",\"access_token\":\"a0\",\"refresh_token\":\"r0\"" + expiresIn + "}"));
+                registered(server).fetch(new ConfigSource.Request("", AgentCore.WATCH_SECONDS, 1));
+            }
+            assertEquals(List.of(AgentCore.WATCH_SECONDS, AgentCore.WATCH_SECONDS, 2), server.waits());
+        }
     }
 
     @Test

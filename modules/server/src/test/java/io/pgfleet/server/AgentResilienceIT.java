@@ -216,6 +216,51 @@ class AgentResilienceIT {
     }
 
     /**
+     * A server whose access tokens live 10 s (refused 12 s after they are issued), shorter than the
+     * 25 s (and up to a tenth more) the agent asks the server to hold its watch: no watch is
+     * answered 401 — the agent refreshes before a watch its token would not outlast, and asks for a
+     * hold no longer than the token lives — the log says nothing of refused tokens, and what is
+     * published is applied at once as before.
+     */
+    @Test
+    @Execution(ExecutionMode.CONCURRENT)
+    void accessTokensShorterThanTheWatchHoldNeverHaveAWatchAnswered401() throws Exception {
+        server = PgfleetServer.start(shortLivedTokens());
+        ApiClient anonymous = new ApiClient(server.port());
+        try (AgentProcess agent = AgentProcess.start(dir.resolve("agent"), server.port())) {
+            String id = startAgentWithConfig(agent, () -> ApiClient.asAdmin(server.port()));
+            // Only the agent reads its configuration: the first pull (404, nothing published yet) is
+            // behind, and the token it has now is refused 12 s after it registered, not before.
+            String watches = "pgfleet_http_request_duration_seconds_count{area=\"config\",method=\"GET\","
+                    + "route=\"/api/v1/config/{id}\",status=";
+            String before = anonymous.get("/observe/metrics").body();
+            double refusedBefore = series(before, watches + "\"4xx\"}");
+            double heldBefore = series(before, watches + "\"3xx\"}");
+            // Two watches held to their end (304) take longer than the agent's token of the start
+            // lives; a watch held past its token's expiry is answered 401 at its end, some 30 s from now.
+            await(() -> {
+                String m = anonymous.get("/observe/metrics").body();
+                return series(m, watches + "\"4xx\"}") > refusedBefore || series(m, watches + "\"3xx\"}") >= heldBefore + 2;
+            }, Duration.ofSeconds(90));
+            String after = anonymous.get("/observe/metrics").body();
+            assertEquals(refusedBefore, series(after, watches + "\"4xx\"}"), "no watch was answered 401: " + agent.output());
+            assertEquals(0, agent.count("401"), agent.output());
+            assertEquals(0, agent.count("refused by the server"), agent.output());
+
+            ApiClient admin = ApiClient.asAdmin(server.port());
+            assertEquals(201, admin.putToml("/api/v1/config/" + id, monitoring(db).pgStats(false, 60).sysstatEvery(2).toml())
+                    .statusCode());
+            agent.await("applied configuration version 2 without a restart", SOON);
+        }
+    }
+
+    private static double series(String metrics, String series) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(series)
+                + " ([0-9.E+-]+)$").matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    /**
      * A plain HTTP proxy on loopback in front of the server, as a reverse proxy or an auth gateway
      * would sit: it passes every request on, except while {@link #blocking} names a path prefix,
      * whose requests it answers itself with a WAF's HTML 403 (the server never sees them).

@@ -47,6 +47,9 @@ import java.util.function.Supplier;
  * refuses means the identity itself is refused. Only the server's own answers are taken as its
  * verdict: a 4xx that is not its problem document (a proxy's, a gateway's or a WAF's page) is a
  * failure retried like an unreachable server, never a refused identity, enrolment token or batch.
+ * A watch is never held past the access token's expiry (as the server's {@code expires_in} tells
+ * it): the token is refreshed before a watch it would not outlast, and a watch asks for no longer
+ * than the token lives, so a server with access tokens shorter than the hold answers no watch 401.
  */
 public final class ServerClient implements ConfigSource, StatusReporter, SampleSink, Enroller {
 
@@ -161,6 +164,11 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
     private volatile String collectorId;
     private volatile String refreshToken;
     private volatile String accessToken = "";
+    /**
+     * How long {@link #accessToken} is good for, or null when the server did not say (a server of
+     * an earlier release) or there is none yet. Written before the token it belongs to.
+     */
+    private volatile AccessLife accessLife;
     /** The configuration schema version reported in the facts: this agent's own, unless told otherwise. */
     private volatile int schemaVersion = ConfigSchema.VERSION;
     /** How long one exchange may take beyond the time a watch is held; see {@link #ANSWER_DEADLINE}. */
@@ -378,9 +386,75 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
     /** The most characters of a token the agent takes from the server (its tokens are a few hundred). */
     static final int MAX_TOKEN_LENGTH = 4096;
 
+    /**
+     * What a watch leaves of its access token's life beyond the longest hold: the server answers up
+     * to 50 ms after the hold, the answer travels, the token's life is counted from when the agent
+     * got it (after the server issued it), and this host's clock may run a little fast.
+     */
+    static final Duration TOKEN_MARGIN = Duration.ofSeconds(2);
+
+    /**
+     * An access token's expiry and lifetime on {@link System#nanoTime()}: counted from when the
+     * answer that carried it came, with the lifetime the server gave ({@code expires_in}), so that
+     * neither this host's wall clock nor its distance from the server's matters.
+     */
+    private record AccessLife(long expiresAt, long lifetime) {
+        private long left() {
+            return expiresAt - System.nanoTime();
+        }
+    }
+
+    /** The longest the server holds a watch asked for so many seconds: those and up to a tenth more. */
+    private static long heldNanos(int seconds) {
+        return seconds * 1_100_000_000L;
+    }
+
+    /**
+     * Before a watch: an access token that would expire during the hold is refreshed first, unless
+     * it is about as fresh as a new one (a server whose tokens live shorter than the hold: the watch
+     * is then shortened instead, {@link #watchSeconds}). Single-flight with the other lane's
+     * refreshes, like a refresh after a 401.
+     */
+    private void freshEnoughFor(int seconds) throws ServerException {
+        String used = accessToken;
+        AccessLife life = accessLife;
+        if (seconds == 0 || used.isEmpty() || life == null) {
+            return;
+        }
+        long left = life.left();
+        if (left >= heldNanos(seconds) + TOKEN_MARGIN.toNanos() || left > life.lifetime() - TOKEN_MARGIN.toNanos()) {
+            return;
+        }
+        refresh(used);
+    }
+
+    /**
+     * The seconds a watch asks the server to hold it: those the core asked for, or fewer when the
+     * access token would expire before that hold ends (at least 1: a watch still).
+     */
+    private int watchSeconds(int asked) {
+        AccessLife life = accessLife;
+        if (asked == 0 || life == null) {
+            return asked;
+        }
+        long fits = (life.left() - TOKEN_MARGIN.toNanos()) / heldNanos(1);
+        return (int) Math.max(1, Math.min(asked, fits));
+    }
+
+    /** The lifetime an answer gives its access token ({@code expires_in}, seconds), if it gives a usable one. */
+    private static Optional<Duration> lifetime(JsonObject answer) {
+        if (answer.get("expires_in") instanceof jakarta.json.JsonNumber n && n.isIntegral()
+                && n.bigIntegerValue().signum() > 0 && n.bigIntegerValue().bitLength() < 32) {
+            return Optional.of(Duration.ofSeconds(n.longValue()));
+        }
+        return Optional.empty();
+    }
+
     private void tokens(JsonObject answer, String id, String what) throws ServerException {
+        long received = System.nanoTime();
         String access = token(answer, "access_token", what);
         String refresh = token(answer, "refresh_token", what);
+        AccessLife life = lifetime(answer).map(l -> new AccessLife(received + l.toNanos(), l.toNanos())).orElse(null);
         synchronized (refreshLock) {
             // Kept on disk first: if the agent stops right after, it restarts with the newest token.
             // A disk that refuses it does not stop its use: the server has rotated the old token
@@ -397,6 +471,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             }
             collectorId = id;
             refreshToken = refresh;
+            accessLife = life;
             accessToken = access;
         }
     }
@@ -464,6 +539,9 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
     private Fetch fetchOnce(Request request) throws ServerException {
         String path = "/api/v1/config/" + collectorId;
         Duration timeout = Duration.ofSeconds(request.watchSeconds() + 30L);
+        // A token that expired during the hold would be answered 401 at its end, and a retry after a
+        // refresh held as long again: the hold is spent for nothing, or the pull even fails.
+        freshEnoughFor(request.watchSeconds());
         return authorized(answerDeadline.plusSeconds(request.watchSeconds()), "configuration pull",
                 request.watchSeconds() > 0, () -> {
             HttpClientRequest r = bearer(http.get(path)).readTimeout(timeout);
@@ -474,7 +552,8 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                 // The next watch follows as soon as this one returns: it reuses the connection. A pull
                 // (wait=0) says what the agent has too: a server whose history is older than the
                 // agent's answers with what it has, checked against its database (see docs/watch.md).
-                r.queryParam("wait", Integer.toString(request.watchSeconds()))
+                // Per attempt: the retry after a refresh asks with the new token's life.
+                r.queryParam("wait", Integer.toString(watchSeconds(request.watchSeconds())))
                         .queryParam("after", Integer.toString(request.after()));
             }
             if (!request.etag().isEmpty()) {
