@@ -145,11 +145,19 @@
 
   // ---------------------------------------------------------------- session
 
+  /** The server gave no answer at all: refused or reset connection, a proxy restarting, no network. */
+  class Unreachable extends Error {}
+
   async function tokenCall(path, body) {
-    const res = await fetch(path, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
-      cache: 'no-store', credentials: 'omit', redirect: 'error'
-    });
+    let res;
+    try {
+      res = await fetch(path, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+        cache: 'no-store', credentials: 'omit', redirect: 'error'
+      });
+    } catch (e) {
+      throw new Unreachable('The server could not be reached (' + (e && e.message ? e.message : String(e)) + ').');
+    }
     if (!res.ok) throw await problemOf(res);
     const t = await res.json();
     if (!CONSOLE_ROLES.includes(t.role)) {
@@ -174,16 +182,24 @@
     renderHeader();
   }
 
-  // A refresh the server could not take now leaves the refresh token unspent: the session refreshed
-  // as often as it may (429 refresh-rate-exceeded), this address failed too often or the server is
-  // busy (429 too-many-attempts, overloaded), the database is unavailable or the instance stopping
-  // (503). The same token is presented again after Retry-After (5 s without one), each wait at
-  // most 5 minutes and at most 10 in a row; only a refusal (401) or an answer of another kind ends
-  // the session at once.
-  const REFRESH_LATER = [429, 503];
-  const REFRESH_WAIT_DEFAULT_S = 5;
+  // A refresh that got no answer, or an answer that says "not now", leaves the refresh token unspent
+  // and the session going: the server could not be reached (connection refused or reset, a load
+  // balancer restarting), the session refreshed as often as it may (429 refresh-rate-exceeded), this
+  // address failed too often or the server is busy (429 too-many-attempts, overloaded), the database
+  // is unavailable, the instance stopping or a proxy has no server behind it (5xx). The same token is
+  // presented again after Retry-After, or without one after a back-off that doubles from 1 s up to
+  // 60 s; a Retry-After counts up to 5 minutes. Nothing of the session is lost meanwhile: only the
+  // server's refusal (401) or an answer of another kind ends it, and the refresh token's lifetime
+  // (30 days) bounds how long an unreachable server is waited for (it answers 401 then).
+  const REFRESH_BACKOFF_FIRST_S = 1;
+  const REFRESH_BACKOFF_MAX_S = 60;
   const REFRESH_WAIT_MAX_S = 300;
-  const REFRESH_WAITS_MAX = 10;
+
+  /** True for a failure that says nothing about the session: try the same refresh token again. */
+  function refreshLater(e) {
+    return e instanceof Unreachable
+      || (e instanceof ApiError && (e.status === 429 || (e.status >= 500 && e.status <= 599)));
+  }
 
   let refreshing = null;
   let refreshWake = null;   // ends the wait between two refresh attempts when the session ends
@@ -210,10 +226,16 @@
         return true;
       } catch (e) {
         if (epoch !== session.epoch) return false;
-        if (!(e instanceof ApiError) || !REFRESH_LATER.includes(e.status) || waits >= REFRESH_WAITS_MAX) return false;
-        const seconds = Math.min(REFRESH_WAIT_MAX_S, Math.max(1, e.retryAfter === null ? REFRESH_WAIT_DEFAULT_S : e.retryAfter));
-        sessionNote('Session renewal postponed (' + e.status + (e.problem.title ? ' ' + e.problem.title : '')
-          + '); trying again in ' + seconds + ' s.', e.message);
+        if (!refreshLater(e)) return false;
+        const backoff = Math.min(REFRESH_BACKOFF_MAX_S, REFRESH_BACKOFF_FIRST_S * 2 ** Math.min(waits, 16));
+        const said = e instanceof ApiError ? e.retryAfter : null;
+        const seconds = said === null ? backoff : Math.min(REFRESH_WAIT_MAX_S, Math.max(1, said));
+        if (e instanceof Unreachable) {
+          sessionNote('Server unreachable; still logged in, trying again in ' + seconds + ' s.', e.message);
+        } else {
+          sessionNote('Session renewal postponed (' + e.status + (e.problem.title ? ' ' + e.problem.title : '')
+            + '); trying again in ' + seconds + ' s.', e.message);
+        }
         let wake;
         await new Promise(resolve => {
           const timer = setTimeout(resolve, seconds * 1000);

@@ -36,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * out-of-sync collector, reads its diff, has an invalid document refused at the right line, fixes
  * and publishes it, meets a concurrent change (412), and rolls back; stages a rollout and steers
  * it through its waves to an abort; logs out while a token refresh is on its way; stays logged in
- * through refreshes the server postpones (429, 503) and not through one it refuses; a viewer sees no
+ * through refreshes the server postpones (429, 503) or does not answer (stopped and started again on
+ * its port) and not through one it refuses; a viewer sees no
  * write control; a collector cannot log in; hostile names, labels, messages and documents stay text.
  * One browser and one server for the class. The same steps take the pictures of docs/console.md.
  */
@@ -440,6 +441,59 @@ class ConsoleBrowserIT {
                 b.awaitElement("#login-message").getText());
         List<?> statuses = (List<?>) b.script("return window.__refreshes");
         assertEquals(401L, statuses.getLast(), statuses.toString());
+    }
+
+    @Test
+    @Order(10)
+    void aRefreshThatFindsTheServerUnreachableKeepsTheSessionAndIsTriedAgainUntilItIsBack() {
+        if (browser.isEmpty()) {
+            return;
+        }
+        ConsoleBrowser b = browser.get();
+        logIn(b, "admin", ServerSettings.TEST_ADMIN_PASSWORD, false);
+        // Note each refresh's outcome: its status, or "unreachable" when no answer came.
+        b.script("const real = window.fetch; window.__refreshes = [];"
+                + " window.fetch = function (url, init) {"
+                + "   if (!String(url).includes('/api/v1/auth/refresh')) return real(url, init);"
+                + "   return real(url, init).then(res => { window.__refreshes.push(res.status); return res; },"
+                + "     e => { window.__refreshes.push('unreachable'); throw e; });"
+                + " };");
+
+        // Nothing listens on the server's port for a while (as during a restart behind a load
+        // balancer): the console's next refresh meets a refused connection, and so does every retry.
+        SERVER.stop();
+        try {
+            b.await(d -> ((List<?>) b.script("return window.__refreshes")).contains("unreachable")
+                    || !b.all("#login-form").isEmpty());
+            assertTrue(b.all("#login-form").isEmpty(), "logged out while the server was unreachable: "
+                    + b.driver().findElement(By.id("main")).getText());
+            WebElement note = b.awaitElement("#session-note");
+            b.await(d -> note.isDisplayed());
+            assertTrue(note.getText().matches("Server unreachable; still logged in, trying again in \\d+ s\\."), note.getText());
+            assertTrue(b.driver().findElement(By.id("top")).isDisplayed(), "still logged in");
+            // Tried again, still without an answer, still logged in.
+            b.await(d -> ((List<?>) b.script("return window.__refreshes")).stream().filter("unreachable"::equals).count() >= 2
+                    || !b.all("#login-form").isEmpty());
+            assertTrue(b.all("#login-form").isEmpty(), "logged out after a retry found the server unreachable");
+        } finally {
+            SERVER.startAgain();
+        }
+
+        // The server is back on the same address: the same refresh token renews the session.
+        b.await(d -> ((List<?>) b.script("return window.__refreshes")).contains(200L) || !b.all("#login-form").isEmpty());
+        assertTrue(b.all("#login-form").isEmpty(), "logged out once the server was back: "
+                + b.driver().findElement(By.id("main")).getText());
+        List<?> statuses = (List<?>) b.script("return window.__refreshes");
+        assertEquals(200L, statuses.getLast(), statuses.toString());
+        assertTrue(statuses.subList(0, statuses.size() - 1).stream().allMatch("unreachable"::equals), statuses.toString());
+        b.await(d -> !b.driver().findElement(By.id("session-note")).isDisplayed());
+        assertTrue(b.awaitElement("#who").getText().startsWith("admin"), b.awaitElement("#who").getText());
+        // And the pages work on the renewed tokens.
+        b.go("#/groups");
+        b.await(d -> b.awaitElement("#main").getText().contains("production databases"));
+        b.go("#/fleet");
+        b.await(d -> b.awaitElement("#fleet-rows").getText().contains("db-drift"));
+        assertTrue(b.all("#login-form").isEmpty(), "still logged in");
     }
 
     /** How many sessions (refresh-token families) of a user are going on. */

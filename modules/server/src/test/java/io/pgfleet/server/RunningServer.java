@@ -30,6 +30,7 @@ final class RunningServer implements BeforeAllCallback, AfterAllCallback {
 
     private final UnaryOperator<ServerSettings> customise;
     private TestDatabase database;
+    private ServerSettings settings;
     private PgfleetServer server;
     private ApiClient admin;
 
@@ -50,7 +51,23 @@ final class RunningServer implements BeforeAllCallback, AfterAllCallback {
     @Override
     public void beforeAll(ExtensionContext context) {
         database = TestPostgres.newDatabase();
-        server = PgfleetServer.start(customise.apply(TestServers.settings(database)));
+        settings = customise.apply(TestServers.settings(database));
+        server = PgfleetServer.start(settings);
+    }
+
+    /**
+     * Stops the server; its port stays free for {@link #startAgain()}. Clients meanwhile find nothing
+     * listening there (connection refused), as behind a load balancer that restarts.
+     */
+    void stop() {
+        int port = server.port();
+        server.close();
+        settings = settings.withPort(port);
+    }
+
+    /** Starts the server again, on the port and database it had, after {@link #stop()}. */
+    void startAgain() {
+        server = PgfleetServer.start(settings);
     }
 
     @Override
