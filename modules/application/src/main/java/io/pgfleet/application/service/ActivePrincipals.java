@@ -153,4 +153,10 @@ final class ActivePrincipals implements ConfigChangeFeedPort.Listener {
     @Override
     public void published(CollectorId collectorId, ConfigVersion version) {
     }
+
+    /** What the log calls it (a change-feed listener that fails or recovers is named): words, not a class and hash code. */
+    @Override
+    public String toString() {
+        return "cache of who may call";
+    }
 }

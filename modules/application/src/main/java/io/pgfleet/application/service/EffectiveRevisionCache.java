@@ -321,4 +321,10 @@ final class EffectiveRevisionCache implements ConfigChangeFeedPort.Listener {
         // replaced on another instance, unheard.
         announced = true;
     }
+
+    /** What the log calls it (a change-feed listener that fails or recovers is named): words, not a class and hash code. */
+    @Override
+    public String toString() {
+        return "in-memory view of effective revisions";
+    }
 }

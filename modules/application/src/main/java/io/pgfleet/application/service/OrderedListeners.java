@@ -158,13 +158,16 @@ final class OrderedListeners implements ConfigChangeFeedPort.Listener {
         throw (RuntimeException) failure;
     }
 
-    /** The listeners' classes, in order: what the feed names when the group fails. */
+    /**
+     * The listeners' names, in order ("in-memory view of effective revisions, then held watches"): what
+     * the feed names when the group fails.
+     */
     @Override
     public String toString() {
-        StringBuilder names = new StringBuilder("OrderedListeners[");
+        StringBuilder names = new StringBuilder();
         for (int i = 0; i < listeners.length; i++) {
-            names.append(i == 0 ? "" : ", ").append(listeners[i].getClass().getSimpleName());
+            names.append(i == 0 ? "" : ", then ").append(listeners[i]);
         }
-        return names.append(']').toString();
+        return names.toString();
     }
 }

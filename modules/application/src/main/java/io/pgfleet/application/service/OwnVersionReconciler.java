@@ -115,4 +115,10 @@ final class OwnVersionReconciler implements ConfigChangeFeedPort.Listener, AutoC
     public void close() {
         work.shutdownNow();
     }
+
+    /** What the log calls it (a change-feed listener that fails or recovers is named): words, not a class and hash code. */
+    @Override
+    public String toString() {
+        return "reconciler of own versions published by a previous release";
+    }
 }

@@ -158,4 +158,10 @@ final class WatchService implements WatchConfigQuery, ConfigChangeFeedPort.Liste
         announced = true;
         watchers.forEach(WatchDeadlines.Waiter::wake);
     }
+
+    /** What the log calls it (a change-feed listener that fails or recovers is named): words, not a class and hash code. */
+    @Override
+    public String toString() {
+        return "held watches";
+    }
 }

@@ -332,7 +332,7 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         s.inStep = true;
         if (s.failures > 0) {
             long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - s.streakStartNanos);
-            LOG.log(System.Logger.Level.INFO, "change-feed listener " + s.listener + " re-checked what it remembers after "
+            LOG.log(System.Logger.Level.INFO, "change-feed listener '" + s.listener + "' re-checked what it remembers after "
                     + s.failures + (s.failures == 1 ? " failure" : " failures") + " over " + seconds
                     + " s; it hears announcements again");
             s.failures = 0;
@@ -359,7 +359,7 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         if (s.failures == 1) {
             s.streakStartNanos = now;
             failingListeners.incrementAndGet();
-            LOG.log(System.Logger.Level.WARNING, "change-feed listener " + s.listener + " failed " + what + " (" + e
+            LOG.log(System.Logger.Level.WARNING, "change-feed listener '" + s.listener + "' failed " + what + " (" + e
                     + "); until it re-checks what it remembers it hears no announcement and takes nothing it remembers"
                     + " for current; told to re-check in " + retry + " ms, then less and less often (at most every "
                     + MAX_RETRY.toSeconds() + " s), and said again here once it does", e);
@@ -385,7 +385,7 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         try {
             listener.interrupted();
         } catch (RuntimeException | Error e) {
-            LOG.log(System.Logger.Level.WARNING, "a change-feed listener failed when told that announcements stopped: " + e, e);
+            LOG.log(System.Logger.Level.WARNING, "change-feed listener '" + listener + "' failed when told that announcements stopped: " + e, e);
         }
     }
 

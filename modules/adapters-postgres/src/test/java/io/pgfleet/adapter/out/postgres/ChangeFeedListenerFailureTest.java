@@ -250,6 +250,9 @@ class ChangeFeedListenerFailureTest {
             assertEquals(2, said.size(), "one line when the streak starts, one when it ends: " + said);
             assertEquals(Level.WARNING, said.get(0).getLevel());
             assertTrue(said.get(0).getThrown() != null, "with the stack trace");
+            // Named as it names itself (toString), the name quoted.
+            assertTrue(said.get(0).getMessage().startsWith("change-feed listener 'stubborn' failed when told to re-check"),
+                    said.get(0).getMessage());
             assertTrue(said.get(1).getMessage().contains("after 3 failures"), said.get(1).getMessage());
         } finally {
             jul.removeHandler(handler);
