@@ -112,6 +112,28 @@ class HttpFramingIT {
         assertTrue(a.closed(), "the connection is closed: the end of the body is not known");
     }
 
+    /**
+     * RFC 9112 §6.3: a Content-Length that is not one decimal number is an unrecoverable error.
+     * Framed by its first line, the rest of the body below was served as a request of its own (a
+     * proxy framing by the last line forwards it as body): the connection is closed unread instead.
+     */
+    @Test
+    void aContentLengthOnSeveralLinesOrWithASignIsA400AndNothingAfterItIsReadAsARequest() throws IOException {
+        String smuggled = "GET /api/v1/groups/smuggled HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\n\r\n";
+        String body = "[a]\n" + smuggled;
+        int all = body.getBytes(StandardCharsets.UTF_8).length;
+        for (String lengths : new String[] {"Content-Length: 4\r\nContent-Length: " + all + "\r\n",
+                "Content-Length: " + all + "\r\nContent-Length: 4\r\n", "Content-Length: 4\r\nContent-Length: 4\r\n",
+                "Content-Length: +4\r\n"}) {
+            Answer a = exchange(validate(lengths, body));
+            assertRefused(a, 400, "Content-Length");
+            assertTrue(a.closed(), lengths + ": the connection is closed, nothing after the refused request served");
+        }
+        String valid = ConfigCorpus.VALID.getFirst();
+        Answer plain = exchange(validate("Content-Length:  " + valid.getBytes(StandardCharsets.UTF_8).length + " \r\n", valid), false);
+        assertEquals(200, plain.status(), "one length, spaces around it: " + plain.head() + "\n" + plain.body());
+    }
+
     @Test
     void aTransferCodingOtherThanChunkedIs501AndTheConnectionIsClosed() throws IOException {
         for (String coding : new String[] {"gzip, chunked", "chunked, chunked", "deflate", "identity"}) {

@@ -24,12 +24,31 @@ import java.util.Locale;
  * error" and the connection closed; §6.1 also has a server answer {@code 501} to a transfer coding
  * it does not understand. Either way the end of the body is not known, so the connection is closed
  * after the answer, never read on.
+ *
+ * <p>{@code Content-Length} is the other half. Helidon frames a body by the first of several
+ * {@code Content-Length} field lines and reads whatever follows as the next request, and it takes
+ * {@code +5} for five; a proxy that frames by the last line, or refuses the sign, would forward
+ * other requests than this server serves. RFC 9112 §6.3 makes a {@code Content-Length} that is not
+ * one decimal number an unrecoverable error: {@code 400}, then the connection closed. A value sent
+ * twice is refused even when both lines agree (§8.6 allows either): a client has no reason to.
  */
 final class RequestFraming implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         ServerRequestHeaders headers = req.headers();
+        if (headers.contains(HeaderNames.CONTENT_LENGTH)) {
+            List<String> lengths = headers.get(HeaderNames.CONTENT_LENGTH).allValues();
+            if (lengths.size() != 1) {
+                refuse(res, Problem.badRequest("the request has " + lengths.size() + " Content-Length field lines; send one"));
+                return;
+            }
+            if (!digits(lengths.getFirst().strip())) {
+                refuse(res, Problem.badRequest("Content-Length must be a number in plain digits, got '"
+                        + shown(lengths.getFirst().strip()) + "'"));
+                return;
+            }
+        }
         if (headers.contains(HeaderNames.TRANSFER_ENCODING)) {
             if (headers.contains(HeaderNames.CONTENT_LENGTH)) {
                 refuse(res, Problem.badRequest("the request has both Transfer-Encoding and Content-Length; send one of them"));
@@ -44,6 +63,11 @@ final class RequestFraming implements Filter {
             }
         }
         chain.proceed();
+    }
+
+    /** RFC 9110 §8.6: {@code Content-Length = 1*DIGIT}, no sign, no spaces within. */
+    private static boolean digits(String value) {
+        return !value.isEmpty() && value.chars().allMatch(c -> c >= '0' && c <= '9');
     }
 
     /** A header value quoted back, at most this long (headers may be kilobytes). */
