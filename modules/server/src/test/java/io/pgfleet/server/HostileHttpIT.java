@@ -103,6 +103,39 @@ class HostileHttpIT {
     }
 
     /**
+     * A header the API reads one value of, sent on two lines, used to count by its first line: the
+     * document was read as TOML under a second {@code Content-Type: application/json}, the first of
+     * two change messages was stored, the first of two tokens or registration secrets decided. A
+     * proxy or log that reads the last line sees another request: it is refused, nothing carried out.
+     */
+    @Test
+    void aHeaderReadAsOneValueSentOnTwoLinesIsA400NamingItAndNothingIsCarriedOut() {
+        String id = "hostile-two-lines";
+        assertEquals(201, admin.createCollector(id).statusCode());
+        String document = "[collector]\npush_interval = 9\n";
+        assertProblem(admin.send(admin.request("/api/v1/config/" + id).header("Content-Type", "text/plain")
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(document))),
+                400, "Content-Type");
+        assertProblem(admin.send(admin.request("/api/v1/config/" + id).header("Content-Type", "application/toml")
+                .header("X-Change-Message", "reviewed").header("X-Change-Message", "something else")
+                .PUT(HttpRequest.BodyPublishers.ofString(document))), 400, "X-Change-Message");
+        assertEquals(404, admin.get("/api/v1/config/" + id).statusCode(), "nothing was published");
+
+        assertProblem(admin.send(admin.request("/api/v1/groups").header("Authorization", "Bearer not-a-token")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"hostile-two-tokens\",\"selector\":{\"a\":\"b\"}}"))),
+                400, "Authorization");
+        assertEquals(404, admin.get("/api/v1/groups/hostile-two-tokens").statusCode(), "no group was made");
+
+        ApiClient anonymous = new ApiClient(SERVER.port());
+        assertProblem(anonymous.send(anonymous.request("/api/v1/collectors/register").header("Content-Type", "application/json")
+                .header("X-Registration-Secret", ServerSettings.TEST_REGISTRATION_SECRET)
+                .header("X-Registration-Secret", "guessed")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"hostile-two-secrets\"}"))), 400, "X-Registration-Secret");
+        assertFalse(admin.get("/api/v1/collectors?limit=5000").body().contains("hostile-two-secrets"), "no collector was registered");
+    }
+
+    /**
      * An id, a query value or a path quoted back in a problem's detail used to carry a C1 control
      * (U+009B is a terminal's CSI) or a bidi override (U+202E) raw to whoever prints it; the JSON
      * encoder escaped only the C0 controls.

@@ -24,7 +24,6 @@ import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -144,15 +143,13 @@ final class CollectorsHttpService implements ApiService {
     }
 
     private static Optional<IdempotencyKey> idempotencyKey(ServerRequest req) {
-        List<String> values = req.headers().all(IDEMPOTENCY_KEY, List::of);
-        if (values.isEmpty()) {
+        // Sent on several lines it never gets here: SingleValuedHeaders refuses that request.
+        Optional<String> value = req.headers().first(IDEMPOTENCY_KEY);
+        if (value.isEmpty()) {
             return Optional.empty();
         }
-        if (values.size() > 1) {
-            throw new ApiException(Problem.badRequest("Idempotency-Key: send one key"));
-        }
         try {
-            return Optional.of(new IdempotencyKey(values.get(0)));
+            return Optional.of(new IdempotencyKey(value.get()));
         } catch (IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest("Idempotency-Key: " + e.getMessage()));
         }

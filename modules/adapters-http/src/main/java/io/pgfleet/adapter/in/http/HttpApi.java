@@ -105,6 +105,7 @@ public final class HttpApi {
                 .addFilter(RequestLog.fromEnvironment().filter())
                 .addFilter(metrics.requestTimer())
                 .addFilter(new RequestFraming())
+                .addFilter(new SingleValuedHeaders())
                 .addFilter(new QueryCharacters())
                 .addFilter(new TrustedProxies(limits.trustedProxies()));
         ApiRoutes routes = new ApiRoutes(routing, useCases.access().authenticate(),
