@@ -136,6 +136,34 @@ class HostileHttpIT {
     }
 
     /**
+     * Only publishes and rollbacks evaluate If-Match. Elsewhere a stale tag used to be ignored: the
+     * group's selector, a collector's labels were changed and a group deleted as if the client had
+     * not made them conditional. Such a request is refused naming the header, and nothing changes.
+     */
+    @Test
+    void aChangeThatCannotEvaluateIfMatchRefusesItInsteadOfIgnoringIt() {
+        String group = "hostile-if-match";
+        assertEquals(201, admin.postJson("/api/v1/groups", "{\"id\":\"" + group + "\",\"selector\":{\"a\":\"b\"}}").statusCode());
+        String id = "hostile-if-match";
+        assertEquals(201, admin.createCollector(id).statusCode());
+        for (String tag : new String[] {"\"1-0123456789abcdef\"", "*"}) {
+            assertProblem(admin.send(admin.request("/api/v1/groups/" + group).header("If-Match", tag)
+                    .header("Content-Type", "application/json")
+                    .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"selector\":{\"a\":\"c\"}}"))), 400, "If-Match");
+            assertProblem(admin.send(admin.request("/api/v1/collectors/" + id).header("If-Match", tag)
+                    .header("Content-Type", "application/json")
+                    .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"labels\":{\"a\":\"b\"}}"))), 400, "If-Match");
+            assertProblem(admin.send(admin.request("/api/v1/groups/" + group).header("If-Match", tag).DELETE()), 400, "If-Match");
+        }
+        assertTrue(admin.get("/api/v1/groups/" + group).body().contains("\"selector\":{\"a\":\"b\"}"), "the group is as it was");
+        assertFalse(admin.get("/api/v1/collectors/" + id).body().contains("\"labels\":{\"a\":\"b\"}"), "the labels are as they were");
+        // The routes that evaluate it still do, and a read is answered whatever it says.
+        assertProblem(admin.putToml("/api/v1/config/" + id, "[collector]\npush_interval = 9\n", "If-Match", "\"1-0123456789abcdef\""),
+                412, "version-conflict");
+        assertEquals(200, admin.get("/api/v1/groups/" + group, "If-Match", "\"1-0123456789abcdef\"").statusCode());
+    }
+
+    /**
      * An id, a query value or a path quoted back in a problem's detail used to carry a C1 control
      * (U+009B is a terminal's CSI) or a bidi override (U+202E) raw to whoever prints it; the JSON
      * encoder escaped only the C0 controls.
