@@ -9,7 +9,6 @@ import org.tomlj.Toml;
 import org.tomlj.TomlParseResult;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -435,8 +434,19 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
             }
             return r;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the server config file " + file, e);
+            // A bad setting like any other (exit 2, one line): the file is named with the reason,
+            // which the exception's own message is not (NoSuchFileException's is only the path).
+            throw new IllegalArgumentException("cannot read the config file " + file + ": " + reason(e));
         }
+    }
+
+    private static String reason(IOException e) {
+        return switch (e) {
+            case java.nio.file.NoSuchFileException x -> "no such file";
+            case java.nio.file.AccessDeniedException x -> "permission denied (the server runs as "
+                    + System.getProperty("user.name") + ")";
+            default -> e.getMessage() == null ? e.toString() : e.getMessage();
+        };
     }
 
     private static String value(TomlParseResult file, Map<String, String> env, String key, String envName, String fallback) {

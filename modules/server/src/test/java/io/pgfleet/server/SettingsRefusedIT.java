@@ -1,0 +1,45 @@
+package io.pgfleet.server;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The shipped jar refuses settings it cannot use the way operations.md promises: one line naming
+ * what is wrong, no stack trace, and nothing started (no PostgreSQL, no listener).
+ */
+class SettingsRefusedIT {
+
+    @Test
+    void aConfigFileThatCannotBeReadIsABadSettingNamedInOneLineWithStatus2(@TempDir Path dir) throws Exception {
+        Path missing = dir.resolve("sever.toml");
+        ServerProcess.Failed run = ServerProcess.runCommand(dir.resolve("data"), Map.of(), "", "--config", missing.toString());
+
+        assertEquals(2, run.exit(), run.output());
+        assertTrue(run.output().startsWith("pgfleet-server: cannot read the config file " + missing + ": no such file\n"),
+                run.output());
+        assertFalse(run.output().contains("Exception"), "no stack trace:\n" + run.output());
+
+        // A directory given for the file, through PGFLEET_CONFIG as a unit's Environment= would.
+        run = ServerProcess.runCommand(dir.resolve("data"), Map.of("PGFLEET_CONFIG", dir.toString()), "");
+
+        assertEquals(2, run.exit(), run.output());
+        assertTrue(run.output().startsWith("pgfleet-server: cannot read the config file " + dir + ": "), run.output());
+        assertFalse(run.output().contains("Exception"), "no stack trace:\n" + run.output());
+        assertFalse(dir.resolve("data").toFile().exists(), "nothing started on the data directory");
+
+        // The commands that take the server's settings say the same.
+        run = ServerProcess.runCommand(dir.resolve("data"), Map.of(), "", "backup", dir.resolve("b.backup").toString(),
+                "--config", missing.toString());
+
+        assertEquals(2, run.exit(), run.output());
+        assertTrue(run.output().startsWith("pgfleet backup: cannot read the config file " + missing + ": no such file"),
+                run.output());
+    }
+}
