@@ -132,6 +132,10 @@ public final class PgfleetServer implements AutoCloseable {
     }
 
     private static PgfleetServer start(ServerSettings settings, Clock clock, Runnable beforeWarmUp) {
+        // An address that cannot be listened on (a host name that does not resolve, an address not
+        // of this machine, a port taken) is refused before the database is started and migrated,
+        // and in one line: the listener's own builder would throw it with a stack trace, after all that.
+        ensureFree(settings.host(), settings.port());
         Optional<EmbeddedDatabase> embedded = settings.dbUrl().isPresent()
                 ? Optional.empty()
                 : Optional.of(startEmbedded(settings.dataDir().toAbsolutePath()));
@@ -289,9 +293,7 @@ public final class PgfleetServer implements AutoCloseable {
      * Port 0 (any free port) always can.
      */
     private static void ensureFree(String host, int port) {
-        if (port == 0) {
-            return;
-        }
+        // Port 0 (any free port) is probed too: binding it fails only when the host is not usable.
         Optional<String> failure = bindFailure(host, port);
         if (failure.isPresent()) {
             throw cannotListen(host, port, failure);
@@ -301,9 +303,13 @@ public final class PgfleetServer implements AutoCloseable {
     /** Why binding the address fails now, if it does: what the operating system said. */
     private static Optional<String> bindFailure(String host, int port) {
         // As the server's listener binds: address reuse on, so a port left in TIME_WAIT is free.
+        java.net.InetSocketAddress address = new java.net.InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            return Optional.of(UNRESOLVED);
+        }
         try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
             probe.setReuseAddress(true);
-            probe.bind(new java.net.InetSocketAddress(host, port));
+            probe.bind(address);
             return Optional.empty();
         } catch (java.io.IOException | RuntimeException e) {
             return Optional.of(e.getMessage() == null ? e.toString() : e.getMessage());
@@ -311,10 +317,17 @@ public final class PgfleetServer implements AutoCloseable {
     }
 
     private static CannotStartException cannotListen(String host, int port, Optional<String> reason) {
+        String remedy = reason.filter(UNRESOLVED::equals).isPresent()
+                ? "; set host (PGFLEET_HOST, or host in the config file) to a name or address of this machine,"
+                + " or 0.0.0.0 for all of them"
+                : "; stop what uses that port or set another port (PGFLEET_PORT, or port in the config file)"
+                + " or host (PGFLEET_HOST)";
         return new CannotStartException("cannot listen on " + host + ":" + port + reason.map(r -> " (" + r + ")").orElse("")
-                + "; stop what uses that port or set another port (PGFLEET_PORT, or port in the config file)"
-                + " or host (PGFLEET_HOST)", new java.net.BindException(reason.orElse("the listener did not start")));
+                + remedy, new java.net.BindException(reason.orElse("the listener did not start")));
     }
+
+    /** Why a host name that does not resolve cannot be listened on. */
+    private static final String UNRESOLVED = "the host name does not resolve to an address";
 
     private static void completeEffectiveRevisions(UseCases useCases) {
         System.Logger log = System.getLogger(PgfleetServer.class.getName());

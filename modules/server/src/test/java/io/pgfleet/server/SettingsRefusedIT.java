@@ -42,4 +42,20 @@ class SettingsRefusedIT {
         assertTrue(run.output().startsWith("pgfleet backup: cannot read the config file " + missing + ": no such file"),
                 run.output());
     }
+
+    @Test
+    void aHostThatDoesNotResolveFailsTheStartInOneLineBeforeTheDatabaseStarts(@TempDir Path dir) throws Exception {
+        // Port 0 (any free port) as well: the host alone makes the address unusable.
+        ServerProcess.Failed run = ServerProcess.runUntilExit(dir.resolve("data"),
+                Map.of("PGFLEET_HOST", "pgfleet-nosuch.invalid"));
+
+        assertEquals(1, run.exit(), run.output());
+        assertTrue(run.output().lines().anyMatch(l -> l.startsWith("pgfleet-server: cannot start: cannot listen on "
+                + "pgfleet-nosuch.invalid:0 (the host name does not resolve to an address); set host (PGFLEET_HOST")),
+                "one line naming the host and the setting:\n" + run.output());
+        assertFalse(run.output().contains("Exception"), "no stack trace:\n" + run.output());
+        assertFalse(run.output().contains("pgfleet server ready"), run.output());
+        assertFalse(dir.resolve("data").resolve("postgres").toFile().exists(),
+                "refused before the embedded PostgreSQL was made:\n" + run.output());
+    }
 }
