@@ -65,7 +65,7 @@ public record LocalSettings(URI serverUrl, String name, Map<String, String> labe
             }
             toml = Toml.parse(text);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+            throw new IllegalArgumentException("cannot read " + file + ": " + reason(e));
         }
         if (toml.hasErrors()) {
             throw new IllegalArgumentException(file + ": " + toml.errors().get(0));
@@ -75,6 +75,9 @@ public record LocalSettings(URI serverUrl, String name, Map<String, String> labe
                 throw new IllegalArgumentException(file + ": unknown key '" + k + "'; known: " + String.join(", ", KEYS));
             }
         }
+        // Every key is checked for its type before it is used: tomlj's typed getters would otherwise
+        // stop the agent with a stack trace (TomlInvalidTypeException) instead of naming the key.
+        checkTypes(toml, file);
         String url = toml.getString("server_url");
         if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
             throw new IllegalArgumentException(file + ": server_url must be an http:// or https:// URL");
@@ -200,17 +203,60 @@ public record LocalSettings(URI serverUrl, String name, Map<String, String> labe
             return defaults;
         }
         if (!toml.isArray(key)) {
-            throw new IllegalArgumentException(file + ": " + key + " is a list of strings");
+            throw new IllegalArgumentException(key + " is a list of strings");
         }
         TomlArray a = toml.getArrayOrEmpty(key);
         List<String> out = new ArrayList<>();
         for (int i = 0; i < a.size(); i++) {
             if (!(a.get(i) instanceof String s) || s.isBlank()) {
-                throw new IllegalArgumentException(file + ": " + key + " is a list of non-empty strings");
+                throw new IllegalArgumentException(key + " is a list of non-empty strings");
             }
             out.add(s);
         }
         return out;
+    }
+
+    /** The keys read with a typed getter, checked first so that a wrong type is named, not thrown from tomlj. */
+    private static void checkTypes(TomlParseResult toml, Path file) {
+        for (String key : List.of("server_url", "name", "registration_secret_file", "enrolment_token_file", "state_dir")) {
+            expect(toml.get(List.of(key)), String.class, file, key, "a string");
+        }
+        expect(toml.get(List.of("labels")), TomlTable.class, file, "labels", "a table (labels = { env = \"prod\" })");
+        expect(toml.get(List.of("buffer_samples")), Long.class, file, "buffer_samples", "an integer 100..10000000");
+        Object tls = toml.get(List.of("tls"));
+        expect(tls, TomlTable.class, file, "tls", "a table ([tls] ca_file, cert_file, key_file)");
+        if (tls instanceof TomlTable t) {
+            for (String key : TLS_KEYS) {
+                expect(t.get(List.of(key)), String.class, file, "tls." + key, "a string (a path)");
+            }
+        }
+    }
+
+    private static void expect(Object value, Class<?> type, Path file, String key, String what) {
+        if (value != null && !type.isInstance(value)) {
+            throw new IllegalArgumentException(file + ": " + key + " is " + what + ", not " + kind(value));
+        }
+    }
+
+    private static String kind(Object value) {
+        return switch (value) {
+            case String s -> "a string";
+            case Long l -> "an integer";
+            case Double d -> "a number with a fraction";
+            case Boolean b -> "true or false";
+            case TomlTable t -> "a table";
+            case TomlArray a -> "an array";
+            default -> "a date or time";
+        };
+    }
+
+    private static String reason(IOException e) {
+        return switch (e) {
+            case java.nio.file.NoSuchFileException x -> "no such file";
+            case java.nio.file.AccessDeniedException x -> "permission denied (the agent runs as "
+                    + System.getProperty("user.name") + ")";
+            default -> e.getMessage() == null ? e.toString() : e.getMessage();
+        };
     }
 
     private static Optional<Path> path(TomlParseResult toml, String key, Path base) {

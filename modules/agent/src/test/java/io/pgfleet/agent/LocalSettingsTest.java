@@ -113,9 +113,46 @@ class LocalSettingsTest {
     }
 
     @Test
+    void aKeyOfTheWrongTypeStopsTheAgentNamingTheFileTheKeyAndWhatItTakes() {
+        record Case(String line, String message) {
+        }
+        for (Case c : List.of(
+                new Case("name = 5\n", "name is a string, not an integer"),
+                new Case("registration_secret_file = true\n", "registration_secret_file is a string, not true or false"),
+                new Case("enrolment_token_file = [\"t\"]\n", "enrolment_token_file is a string, not an array"),
+                new Case("buffer_samples = \"lots\"\n", "buffer_samples is an integer 100..10000000, not a string"),
+                new Case("buffer_samples = 1.5\n", "buffer_samples is an integer 100..10000000, not a number with a fraction"),
+                new Case("labels = \"env=prod\"\n", "labels is a table (labels = { env = \"prod\" }), not a string"),
+                new Case("tls = 5\n", "tls is a table ([tls] ca_file, cert_file, key_file), not an integer"),
+                new Case("[tls]\nca_file = 5\n", "tls.ca_file is a string (a path), not an integer"))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read(c.line()), c.line());
+            assertEquals(dir.resolve("agent.toml") + ": " + c.message(), e.getMessage());
+        }
+        Path f = dir.resolve("url.toml");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
+            Files.writeString(f, "server_url = 8080\nstate_dir = \"state\"\n");
+            LocalSettings.read(f);
+        });
+        assertEquals(f + ": server_url is a string, not an integer", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> {
+            Files.writeString(f, "server_url = \"http://127.0.0.1:1\"\nstate_dir = 5\n");
+            LocalSettings.read(f);
+        });
+        assertEquals(f + ": state_dir is a string, not an integer", e.getMessage());
+    }
+
+    @Test
+    void aFileThatCannotBeReadIsNamedWithTheReason() {
+        Path missing = dir.resolve("agnet.toml");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LocalSettings.read(missing));
+        assertEquals("cannot read " + missing + ": no such file", e.getMessage());
+    }
+
+    @Test
     void aListThatIsNotAListOfStringsIsAnError() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read("allowed_hosts = \"db\"\n"));
-        assertTrue(e.getMessage().contains("allowed_hosts is a list of strings"), e.getMessage());
+        assertEquals(dir.resolve("agent.toml") + ": allowed_hosts is a list of strings", e.getMessage(),
+                "the file named once");
         e = assertThrows(IllegalArgumentException.class, () -> read("allowed_password_env = [1]\n"));
         assertTrue(e.getMessage().contains("non-empty strings"), e.getMessage());
     }
