@@ -181,13 +181,19 @@ final class ServerApi {
 
     /** The cached session for this server as it is on disk, asking the server nothing. */
     Session cached() {
-        Session s = cache.load().orElseThrow(() -> new CliException(ExitCodes.AUTH,
-                "not logged in; run: pgfleet login --server " + base));
+        Session s = cache.load().orElseThrow(this::notLoggedIn);
         if (!sameServer(s.server(), base)) {
             throw new CliException(ExitCodes.AUTH, "logged in to " + s.server() + ", not " + base
                     + "; run: pgfleet login --server " + base);
         }
         return s;
+    }
+
+    /** No usable session: said as such when a session file is there but cannot be used. */
+    private CliException notLoggedIn() {
+        return new CliException(ExitCodes.AUTH, cache.damage()
+                .map(why -> "the cached session " + cache.file() + " cannot be used (" + why + ")")
+                .orElse("not logged in") + "; run: pgfleet login --server " + base);
     }
 
     /**
@@ -209,8 +215,7 @@ final class ServerApi {
 
     private Session refresh(String stale, boolean always) {
         return cache.locked(() -> {
-            Session current = cache.load().orElseThrow(() -> new CliException(ExitCodes.AUTH,
-                    "not logged in; run: pgfleet login --server " + base));
+            Session current = cache.load().orElseThrow(this::notLoggedIn);
             if (!always && !current.accessToken().equals(stale) && !current.expiringAt(clock.get())) {
                 return current;
             }
@@ -247,6 +252,10 @@ final class ServerApi {
         return cache.locked(() -> {
             Optional<Session> cached = cache.load();
             if (cached.isEmpty()) {
+                // A damaged file holds nothing to end on a server; a logout does not leave it behind.
+                if (cache.damage().isPresent()) {
+                    cache.delete();
+                }
                 return new Logout(false, false, "");
             }
             Session s = cached.get();

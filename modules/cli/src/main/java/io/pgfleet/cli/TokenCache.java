@@ -50,21 +50,75 @@ final class TokenCache {
 
     /** The cached session, if any and readable. */
     Optional<Session> load() {
-        Path file = file();
-        if (!Files.isRegularFile(file)) {
-            return Optional.empty();
-        }
-        try {
-            JsonNode n = json.readTree(Files.readString(file));
-            return Optional.of(new Session(n.path("server").asString(), n.path("subject").asString(),
-                    n.path("role").asString(), n.path("access_token").asString(),
-                    Instant.parse(n.path("issued_at").asString()), Instant.parse(n.path("expires_at").asString()),
-                    n.path("refresh_token").asString()));
-        } catch (IOException | RuntimeException e) {
-            // An unreadable cache is as good as none: the user logs in again.
-            return Optional.empty();
+        return read().session();
+    }
+
+    /**
+     * Why the cached session cannot be used although its file is there (not readable, not JSON, a
+     * field missing), if so: the hint to log in again says it, rather than the user being told they
+     * are not logged in when they know they did.
+     */
+    Optional<String> damage() {
+        return read().damage();
+    }
+
+    /** What the session file holds: a session, or why it holds none usable (empty both: no file). */
+    private record Read(Optional<Session> session, Optional<String> damage) {
+
+        static final Read NONE = new Read(Optional.empty(), Optional.empty());
+
+        static Read damaged(String why) {
+            return new Read(Optional.empty(), Optional.of(why));
         }
     }
+
+    private Read read() {
+        Path file = file();
+        if (!Files.exists(file)) {
+            return Read.NONE;
+        }
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (java.nio.file.AccessDeniedException e) {
+            return Read.damaged("permission denied");
+        } catch (IOException | RuntimeException e) {
+            // A directory, bytes that are not UTF-8, an I/O error.
+            return Read.damaged(e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+        if (text.isBlank()) {
+            return Read.damaged("empty");
+        }
+        JsonNode n;
+        try {
+            n = json.readTree(text);
+        } catch (RuntimeException e) {
+            return Read.damaged("not JSON");
+        }
+        if (n == null || !n.isObject()) {
+            return Read.damaged("not a JSON object");
+        }
+        for (String field : FIELDS) {
+            if (!n.path(field).isString() || n.path(field).asString().isBlank()) {
+                return Read.damaged("no " + field);
+            }
+        }
+        Instant issued;
+        Instant expires;
+        try {
+            issued = Instant.parse(n.path("issued_at").asString());
+            expires = Instant.parse(n.path("expires_at").asString());
+        } catch (java.time.format.DateTimeParseException e) {
+            return Read.damaged("issued_at or expires_at is not an RFC 3339 time");
+        }
+        return new Read(Optional.of(new Session(n.path("server").asString(), n.path("subject").asString(),
+                n.path("role").asString(), n.path("access_token").asString(), issued, expires,
+                n.path("refresh_token").asString())), Optional.empty());
+    }
+
+    /** Every field a session file holds. */
+    private static final java.util.List<String> FIELDS = java.util.List.of("server", "subject", "role", "access_token",
+            "issued_at", "expires_at", "refresh_token");
 
     /** Replaces the cached session atomically; readers see the old or the new file, never half of one. */
     void save(Session s) {

@@ -121,6 +121,29 @@ class CliSessionIT {
     }
 
     @Test
+    void aDamagedSessionFileIsSaidToBeSoNotTakenForNoLoginAndALoginReplacesIt() throws IOException {
+        CliProcess cli = loggedIn("damaged");
+        Path file = cli.configDir().resolve("session.json");
+        String url = CliProcess.url(server);
+        for (String[] damage : new String[][] {{"{\"server\": \"" + url, "not JSON"}, {"", "empty"},
+                {"[]", "not a JSON object"}, {"{\"server\": \"" + url + "\"}", "no subject"}}) {
+            Files.writeString(file, damage[0]);
+            for (String command : new String[] {"collectors", "whoami"}) {
+                CliProcess.Run r = cli.run(command).expect(ExitCodes.AUTH);
+                assertEquals("pgfleet: the cached session " + file + " cannot be used (" + damage[1]
+                        + "); run: pgfleet login --server " + url + "\n", r.err(), damage[0]);
+            }
+        }
+        cli.run("logout").expect(ExitCodes.OK);
+        assertFalse(Files.exists(file), "a logout leaves no damaged file behind");
+        CliProcess.Run r = cli.run("collectors").expect(ExitCodes.AUTH);
+        assertTrue(r.err().startsWith("pgfleet: not logged in; run: pgfleet login"), r.err());
+        Files.writeString(file, "{");
+        cli.login();
+        cli.run("collectors").expect(ExitCodes.OK);
+    }
+
+    @Test
     void aSessionRefusedAtItsRefreshHintsALoginToItsOwnServerNotTheDefaultOne() throws IOException {
         CliProcess cli = loggedIn("hint");
         String url = CliProcess.url(server);
