@@ -122,7 +122,7 @@ final class ServerApi {
     private final Context ctx;
 
     ServerApi(String base, Optional<SSLContext> tls, TokenCache cache, Context ctx) {
-        this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        this.base = usable(base.endsWith("/") ? base.substring(0, base.length() - 1) : base);
         HttpClient.Builder b = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(CONNECT_TIMEOUT)
@@ -338,6 +338,29 @@ final class ServerApi {
                 return Optional.empty();
             }
         }
+    }
+
+    /**
+     * The server's URL, refused before anything else when it cannot be one: every command would
+     * otherwise get as far as the session and answer "not logged in; run: pgfleet login --server
+     * URL", a login that is then refused for the same URL; a port past 65535 would be refused by
+     * the HTTP client with its own words.
+     */
+    private static String usable(String base) {
+        URI uri;
+        try {
+            uri = new URI(base);
+        } catch (java.net.URISyntaxException e) {
+            throw new CliException(ExitCodes.USAGE, "not a usable server URL: " + base);
+        }
+        if (uri.getScheme() == null || !(uri.getScheme().equalsIgnoreCase("http") || uri.getScheme().equalsIgnoreCase("https"))
+                || uri.getHost() == null) {
+            throw new CliException(ExitCodes.USAGE, "not a usable server URL: " + base + " (http:// or https:// and a host)");
+        }
+        if (uri.getPort() == 0 || uri.getPort() > 65535) {
+            throw new CliException(ExitCodes.USAGE, "not a usable server URL: " + base + " (a port is 1..65535)");
+        }
+        return base;
     }
 
     private Reply send(Call call, Optional<String> token) {

@@ -173,6 +173,31 @@ class CliUnitTest {
         assertTrue(nowhere.err().contains("the host name nonexistent.invalid does not resolve"), nowhere.err());
     }
 
+    /**
+     * A server URL that cannot be one is said so by every command, not only by login: the hint
+     * "not logged in; run: pgfleet login --server URL" would send the user to a login refused for it.
+     */
+    @Test
+    void aServerUrlThatCannotBeOneIsRefusedByEveryCommandNotAnsweredWithALoginHint() {
+        Map<String, String> env = Map.of("PGFLEET_CONFIG_DIR", tmp.resolve("bad-urls").toString());
+        for (String url : List.of("localhost:8080", "ftp://localhost:8080", "http://local host")) {
+            for (List<String> args : List.of(List.of("collectors", "--server", url), List.of("whoami", "--server", url),
+                    List.of("config", "get", "db-01", "--server", url))) {
+                Ran r = run(env, args.toArray(String[]::new));
+                assertEquals(ExitCodes.USAGE, r.exit(), args + ": " + r.err());
+                assertTrue(r.err().startsWith("pgfleet: not a usable server URL: " + url), args + ": " + r.err());
+            }
+        }
+        Ran fromEnv = run(Map.of("PGFLEET_CONFIG_DIR", tmp.resolve("bad-urls").toString(), "PGFLEET_SERVER", "localhost:8080"),
+                "collectors");
+        assertEquals(ExitCodes.USAGE, fromEnv.exit(), fromEnv.err());
+        assertTrue(fromEnv.err().startsWith("pgfleet: not a usable server URL: localhost:8080"), fromEnv.err());
+        Ran port = runWith(new ByteArrayInputStream("a-long-password\n".getBytes(StandardCharsets.UTF_8)), env,
+                "login", "--server", "http://localhost:99999", "-u", "admin", "--password-stdin");
+        assertEquals(ExitCodes.USAGE, port.exit(), port.err());
+        assertEquals("pgfleet: not a usable server URL: http://localhost:99999 (a port is 1..65535)\n", port.err());
+    }
+
     /** A mistyped command or option is answered with what was probably meant, and nothing runs. */
     @Test
     void aMistypedCommandOrOptionGetsASuggestion() {
