@@ -82,9 +82,10 @@ final class Context {
         Output.Format f = globals.output != null ? globals.output
                 : env("PGFLEET_OUTPUT").map(v -> {
                     try {
-                        return Output.Format.valueOf(v);
+                        // Case-insensitive, as --output is.
+                        return Output.Format.valueOf(v.strip().toLowerCase(java.util.Locale.ROOT));
                     } catch (IllegalArgumentException e) {
-                        throw new CliException(ExitCodes.USAGE, "PGFLEET_OUTPUT must be table, json or toml");
+                        throw new CliException(ExitCodes.USAGE, "PGFLEET_OUTPUT must be table, json or toml, got '" + v + "'");
                     }
                 }).orElse(Output.Format.table);
         return new Output(f, out);

@@ -198,6 +198,23 @@ class CliUnitTest {
         assertEquals("pgfleet: not a usable server URL: http://localhost:99999 (a port is 1..65535)\n", port.err());
     }
 
+    /** PGFLEET_OUTPUT takes what --output takes, in any case, and names what it got otherwise. */
+    @Test
+    void theOutputFormatFromTheEnvironmentIsCaseInsensitiveAsTheOptionIs() {
+        for (String value : List.of("JSON", "Json", " json ")) {
+            Context ctx = new Context(Map.of("PGFLEET_OUTPUT", value), new ByteArrayInputStream(new byte[0]),
+                    new java.io.PrintWriter(new java.io.StringWriter(), true), new java.io.PrintWriter(new java.io.StringWriter(), true));
+            ctx.globals(new PgfleetCli.Globals());
+            assertEquals(Output.Format.json, ctx.output().format(), value);
+        }
+        Context yaml = new Context(Map.of("PGFLEET_OUTPUT", "yaml"), new ByteArrayInputStream(new byte[0]),
+                new java.io.PrintWriter(new java.io.StringWriter(), true), new java.io.PrintWriter(new java.io.StringWriter(), true));
+        yaml.globals(new PgfleetCli.Globals());
+        CliException e = org.junit.jupiter.api.Assertions.assertThrows(CliException.class, yaml::output);
+        assertEquals(ExitCodes.USAGE, e.exitCode());
+        assertEquals("PGFLEET_OUTPUT must be table, json or toml, got 'yaml'", e.getMessage());
+    }
+
     /** A mistyped command or option is answered with what was probably meant, and nothing runs. */
     @Test
     void aMistypedCommandOrOptionGetsASuggestion() {
