@@ -58,4 +58,20 @@ class SettingsRefusedIT {
         assertFalse(dir.resolve("data").resolve("postgres").toFile().exists(),
                 "refused before the embedded PostgreSQL was made:\n" + run.output());
     }
+
+    @Test
+    void aDataDirectoryThatCannotBeOneIsNamedWithWhyAndTheSetting(@TempDir Path dir) throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("pgfleet-data"), "not a directory");
+        for (Path dataDir : new Path[] {file, file.resolve("sub")}) {
+            ServerProcess.Failed run = ServerProcess.runUntilExit(dataDir, Map.of());
+
+            assertEquals(1, run.exit(), run.output());
+            String why = dataDir.equals(file) ? "it exists and is not a directory" : "Not a directory";
+            assertTrue(run.output().lines().anyMatch(l -> l.equals("pgfleet-server: cannot start: cannot use the data directory "
+                    + dataDir + ": " + why + "; set data_dir (PGFLEET_DATA_DIR) to a directory the server's user may write,"
+                    + " or db_url (PGFLEET_DB_URL) to use an existing PostgreSQL server instead")),
+                    "one line naming the directory, why and the setting:\n" + run.output());
+            assertFalse(run.output().contains("Exception"), "no stack trace:\n" + run.output());
+        }
+    }
 }

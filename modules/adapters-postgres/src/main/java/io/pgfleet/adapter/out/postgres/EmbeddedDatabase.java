@@ -19,6 +19,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -379,9 +380,17 @@ public final class EmbeddedDatabase implements AutoCloseable {
         Path pgData = dataDirectory.resolve("postgres");
         FileChannel channel = null;
         try {
-            Files.createDirectories(dataDirectory);
-            channel = FileChannel.open(dataDirectory.resolve("postgres.lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
+            try {
+                Files.createDirectories(dataDirectory);
+                channel = FileChannel.open(dataDirectory.resolve("postgres.lock"), StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE);
+            } catch (IOException e) {
+                // The data directory itself, not PostgreSQL: say why (the exceptions' own messages
+                // are often the bare path) and point at the setting.
+                throw new UncheckedIOException("cannot use the data directory " + dataDirectory + ": " + why(e)
+                        + "; set data_dir (PGFLEET_DATA_DIR) to a directory the server's user may write, or db_url"
+                        + " (PGFLEET_DB_URL) to use an existing PostgreSQL server instead", e);
+            }
             FileLock lock;
             try {
                 lock = channel.tryLock();
@@ -432,12 +441,25 @@ public final class EmbeddedDatabase implements AutoCloseable {
             return db;
         } catch (IOException e) {
             closeQuietly(channel);
-            throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + pgData + ": " + e.getMessage()
+            throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + pgData + ": "
+                    + (e instanceof FileSystemException f && f.getFile() != null ? f.getFile() + ": " + why(e) : why(e))
                     + "; set PGFLEET_DB_URL to use an existing PostgreSQL server instead", e);
         } catch (RuntimeException e) {
             closeQuietly(channel);
             throw e;
         }
+    }
+
+    /** Why a file operation failed, in words: a {@link FileSystemException}'s message may be only its path. */
+    private static String why(IOException e) {
+        return switch (e) {
+            case java.nio.file.FileAlreadyExistsException x -> "it exists and is not a directory";
+            case java.nio.file.NoSuchFileException x -> "no such file or directory";
+            case java.nio.file.AccessDeniedException x -> "permission denied (the server runs as "
+                    + System.getProperty("user.name") + ")";
+            case FileSystemException x when x.getReason() != null -> x.getReason();
+            default -> e.getMessage() == null ? e.toString() : e.getMessage();
+        };
     }
 
     private static EmbeddedPostgres.Builder builder(Path pgData, int port, String password) {
