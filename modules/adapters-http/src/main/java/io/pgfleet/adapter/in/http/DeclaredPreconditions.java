@@ -3,17 +3,10 @@ package io.pgfleet.adapter.in.http;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.ServerRequest;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
-import jakarta.json.JsonValue;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.HashSet;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -52,7 +45,7 @@ final class DeclaredPreconditions {
      * @return true when the description declares the header for it
      */
     boolean takesIfMatch(String method, String template) {
-        return ifMatchRoutes.contains(method.toUpperCase(Locale.ROOT) + " " + template);
+        return ifMatchRoutes.contains(DeclaredOperations.key(method, template));
     }
 
     /**
@@ -75,42 +68,18 @@ final class DeclaredPreconditions {
     }
 
     private static DeclaredPreconditions load() {
-        try (InputStream in = DeclaredPreconditions.class.getResourceAsStream(OpenApiHttpService.RESOURCE);
-             JsonReader reader = Json.createReader(in)) {
-            return parse(reader.readObject());
-        } catch (IOException e) {
-            throw new UncheckedIOException("the API description cannot be read", e);
-        }
+        return parse(DeclaredOperations.api());
     }
 
     /** The operations whose parameters (their own or their path's, references resolved) include the header If-Match. */
     static DeclaredPreconditions parse(JsonObject api) {
-        JsonObject shared = api.getJsonObject("components").getJsonObject("parameters");
         Set<String> routes = new HashSet<>();
-        for (Map.Entry<String, JsonValue> path : api.getJsonObject("paths").entrySet()) {
-            JsonObject operations = path.getValue().asJsonObject();
-            for (Map.Entry<String, JsonValue> op : operations.entrySet()) {
-                if (op.getKey().equals("parameters") || op.getValue().getValueType() != JsonValue.ValueType.OBJECT) {
-                    continue;
-                }
-                for (JsonObject holder : new JsonObject[] {operations, op.getValue().asJsonObject()}) {
-                    if (!holder.containsKey("parameters")) {
-                        continue;
-                    }
-                    for (JsonValue p : holder.getJsonArray("parameters")) {
-                        JsonObject parameter = p.asJsonObject();
-                        if (parameter.containsKey("$ref")) {
-                            String ref = parameter.getString("$ref");
-                            parameter = shared.getJsonObject(ref.substring(ref.lastIndexOf('/') + 1));
-                        }
-                        if ("header".equals(parameter.getString("in", ""))
-                                && "if-match".equals(parameter.getString("name", "").toLowerCase(Locale.ROOT))) {
-                            routes.add(op.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey());
-                        }
-                    }
-                }
+        DeclaredOperations.parameters(api).forEach((route, parameters) -> {
+            if (parameters.stream().anyMatch(parameter -> "header".equals(parameter.getString("in", ""))
+                    && "if-match".equals(parameter.getString("name", "").toLowerCase(Locale.ROOT)))) {
+                routes.add(route);
             }
-        }
+        });
         return new DeclaredPreconditions(routes);
     }
 }

@@ -2,16 +2,9 @@ package io.pgfleet.adapter.in.http;
 
 import io.helidon.webserver.http.ServerRequest;
 import io.pgfleet.domain.common.ShownText;
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
-import jakarta.json.JsonValue;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -49,7 +42,7 @@ final class DeclaredQueries {
      * @return the names, or empty when the description does not know the route (it is then not checked)
      */
     Optional<Set<String>> of(String method, String template) {
-        return Optional.ofNullable(byRoute.get(method.toUpperCase(Locale.ROOT) + " " + template));
+        return Optional.ofNullable(byRoute.get(DeclaredOperations.key(method, template)));
     }
 
     /**
@@ -76,44 +69,21 @@ final class DeclaredQueries {
     }
 
     private static DeclaredQueries load() {
-        try (InputStream in = DeclaredQueries.class.getResourceAsStream(OpenApiHttpService.RESOURCE);
-             JsonReader reader = Json.createReader(in)) {
-            return parse(reader.readObject());
-        } catch (IOException e) {
-            throw new UncheckedIOException("the API description cannot be read", e);
-        }
+        return parse(DeclaredOperations.api());
     }
 
     /** The query parameters of every operation, with those of its path and references resolved. */
     static DeclaredQueries parse(JsonObject api) {
-        JsonObject shared = api.getJsonObject("components").getJsonObject("parameters");
         Map<String, Set<String>> byRoute = new HashMap<>();
-        for (Map.Entry<String, JsonValue> path : api.getJsonObject("paths").entrySet()) {
-            JsonObject operations = path.getValue().asJsonObject();
-            for (Map.Entry<String, JsonValue> op : operations.entrySet()) {
-                if (op.getKey().equals("parameters") || op.getValue().getValueType() != JsonValue.ValueType.OBJECT) {
-                    continue;
+        DeclaredOperations.parameters(api).forEach((route, parameters) -> {
+            Set<String> names = new TreeSet<>();
+            for (JsonObject parameter : parameters) {
+                if ("query".equals(parameter.getString("in", ""))) {
+                    names.add(parameter.getString("name"));
                 }
-                Set<String> names = new TreeSet<>();
-                for (String level : new String[] {"path", "operation"}) {
-                    JsonObject holder = level.equals("path") ? operations : op.getValue().asJsonObject();
-                    if (!holder.containsKey("parameters")) {
-                        continue;
-                    }
-                    for (JsonValue p : holder.getJsonArray("parameters")) {
-                        JsonObject parameter = p.asJsonObject();
-                        if (parameter.containsKey("$ref")) {
-                            String ref = parameter.getString("$ref");
-                            parameter = shared.getJsonObject(ref.substring(ref.lastIndexOf('/') + 1));
-                        }
-                        if ("query".equals(parameter.getString("in", ""))) {
-                            names.add(parameter.getString("name"));
-                        }
-                    }
-                }
-                byRoute.put(op.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey(), Set.copyOf(names));
             }
-        }
+            byRoute.put(route, Set.copyOf(names));
+        });
         return new DeclaredQueries(byRoute);
     }
 }
