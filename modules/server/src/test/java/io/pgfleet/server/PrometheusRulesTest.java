@@ -63,6 +63,40 @@ class PrometheusRulesTest {
     }
 
     /**
+     * Whoever is paged looks the alert up in the operations guide: its "Alerts" table has a row for
+     * every shipped rule and none for a rule that is not shipped, and every state of
+     * {@code pgfleet_collectors} the guide tells operators to alert on has a rule watching it.
+     */
+    @Test
+    void theOperationsGuideDescribesEveryShippedAlert() throws IOException {
+        String guide = Files.readString(DEPLOY.resolveSibling("docs").resolve("operations.md"));
+        String rules = Files.readString(DEPLOY.resolve("prometheus/alerts.yml"));
+        Set<String> documented = new TreeSet<>();
+        Matcher row = Pattern.compile("(?m)^\\| `(Pgfleet[A-Za-z]+)` \\(").matcher(guide);
+        while (row.find()) {
+            documented.add(row.group(1));
+        }
+        assertEquals(new TreeSet<>(alertMetrics(rules).keySet()), documented,
+                "the alerts in deploy/prometheus/alerts.yml and the table in docs/operations.md, \"Alerts\"");
+        // The metrics table describes each state as "`state` = meaning"; an advice to alert belongs to
+        // the state described last before it.
+        String gauge = guide.lines().filter(l -> l.startsWith("| `pgfleet_collectors` |")).findFirst().orElseThrow();
+        int recommended = 0;
+        for (int at = gauge.indexOf("alert on it"); at >= 0; at = gauge.indexOf("alert on it", at + 1)) {
+            Matcher state = Pattern.compile("`([a-z_]+)` = ").matcher(gauge.substring(0, at));
+            String last = null;
+            while (state.find()) {
+                last = state.group(1);
+            }
+            assertTrue(last != null, gauge);
+            recommended++;
+            assertTrue(rules.contains("pgfleet_collectors{state=\"" + last + "\"}"),
+                    "docs/operations.md says to alert on pgfleet_collectors{state=\"" + last + "\"} but no rule watches it");
+        }
+        assertTrue(recommended > 0, "the guide recommends alerting on no collector state");
+    }
+
+    /**
      * The metric families each alert's {@code expr} names (comments and annotations left out, so a
      * metric named in a description does not count).
      */
