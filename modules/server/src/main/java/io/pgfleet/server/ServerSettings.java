@@ -92,6 +92,25 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
             "rollout_lease",
             "instance_name", "warmup_rounds", "db_statement_timeout");
 
+    /** The file keys that take a string, with what the string is; every other file key takes an integer. */
+    private static final Map<String, String> STRING_KEYS = Map.ofEntries(Map.entry("host", "a string (a host name or address)"),
+            Map.entry("data_dir", "a string (a path)"), Map.entry("db_url", "a string (a jdbc:postgresql:// URL)"),
+            Map.entry("db_user", "a string"), Map.entry("db_password", "a string"), Map.entry("admin_password", "a string"),
+            Map.entry("registration_secret", "a string"), Map.entry("tls_cert", "a string (a path)"),
+            Map.entry("tls_key", "a string (a path)"), Map.entry("tls_keystore", "a string (a path)"),
+            Map.entry("tls_keystore_password", "a string"), Map.entry("tls_client_ca", "a string (a path)"),
+            Map.entry("trusted_proxies", "a string (addresses and CIDR ranges separated by commas)"),
+            Map.entry("instance_name", "a string"));
+
+    /** The unit of the integer file keys that have one, named when such a key has the wrong type. */
+    private static final Map<String, String> INTEGER_UNITS = Map.ofEntries(Map.entry("access_token_ttl", "seconds"),
+            Map.entry("idle_timeout", "seconds"), Map.entry("retention_purge_interval", "seconds"),
+            Map.entry("refresh_reuse_grace", "seconds"), Map.entry("access_token_clock_skew", "seconds"),
+            Map.entry("rollout_lease", "seconds"), Map.entry("db_statement_timeout", "seconds"),
+            Map.entry("rollout_tick_ms", "milliseconds"), Map.entry("retention_samples_days", "days"),
+            Map.entry("retention_sample_batches_days", "days"), Map.entry("retention_tokens_days", "days"),
+            Map.entry("retention_audit_days", "days"));
+
     /**
      * Rounds of the publish path run after a start, so that the first publish is not run cold
      * (docs/operations.md gives what they cost).
@@ -304,6 +323,9 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                         + "; known: " + String.join(", ", new java.util.TreeSet<>(FILE_KEYS)));
             }
         }
+        // Before any value is read: read as text, a value of the wrong type (data_dir = 5, port = true,
+        // trusted_proxies = [...]) would otherwise be taken as its printed form ("5", "[...]").
+        configFile.ifPresent(path -> checkTypes(file, path));
         String host = value(file, env, "host", "PGFLEET_HOST", "0.0.0.0");
         int port = integer(file, env, "port", "PGFLEET_PORT", 8080);
         Path dataDir = Path.of(value(file, env, "data_dir", "PGFLEET_DATA_DIR", "pgfleet-data"));
@@ -420,6 +442,36 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
             throw new IllegalArgumentException(key + " (" + envName + ") must be at least 1, got " + value);
         }
         return value;
+    }
+
+    /** Each key of the file has the type it takes, or the file is a bad setting naming the key and that type. */
+    private static void checkTypes(TomlParseResult file, Path path) {
+        for (String key : new java.util.TreeSet<>(file.keySet())) {
+            Object value = file.get(java.util.List.of(key));
+            String string = STRING_KEYS.get(key);
+            if (string != null) {
+                if (!(value instanceof String)) {
+                    throw new IllegalArgumentException(path + ": " + key + " takes " + string + ", not " + kind(value));
+                }
+            } else if (!(value instanceof Long || value instanceof String s && s.strip().matches("[+-]?[0-9]+"))) {
+                // A quoted integer (port = "8080") was read as one before types were checked: it still is.
+                String unit = INTEGER_UNITS.get(key);
+                throw new IllegalArgumentException(path + ": " + key + " takes an integer" + (unit == null ? "" : " (" + unit + ")")
+                        + ", not " + kind(value));
+            }
+        }
+    }
+
+    private static String kind(Object value) {
+        return switch (value) {
+            case String s -> "a string";
+            case Long l -> "an integer";
+            case Double d -> "a number with a fraction";
+            case Boolean b -> "true or false";
+            case org.tomlj.TomlTable t -> "a table";
+            case org.tomlj.TomlArray a -> "an array";
+            default -> "a date or time";
+        };
     }
 
     private static Optional<String> optional(String value) {

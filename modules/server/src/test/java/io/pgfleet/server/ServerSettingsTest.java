@@ -84,6 +84,43 @@ class ServerSettingsTest {
     }
 
     @Test
+    void aKeyOfTheWrongTypeInTheFileIsRefusedNamingTheFileTheKeyAndWhatItTakes(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("server.toml");
+        Map<String, String> wrong = new java.util.LinkedHashMap<>();
+        // strings: a path, a host, a list in a string, a secret
+        wrong.put("data_dir = 5", "data_dir takes a string (a path), not an integer");
+        wrong.put("host = true", "host takes a string (a host name or address), not true or false");
+        wrong.put("trusted_proxies = [\"10.0.0.1\"]",
+                "trusted_proxies takes a string (addresses and CIDR ranges separated by commas), not an array");
+        wrong.put("db_password = { value = \"x\" }", "db_password takes a string, not a table");
+        wrong.put("tls_cert = 2026-12-01", "tls_cert takes a string (a path), not a date or time");
+        // integers: counts, and durations in their unit
+        wrong.put("port = 8080.5", "port takes an integer, not a number with a fraction");
+        wrong.put("db_pool_size = \"sixteen\"", "db_pool_size takes an integer, not a string");
+        wrong.put("warmup_rounds = false", "warmup_rounds takes an integer, not true or false");
+        wrong.put("idle_timeout = \"30s\"", "idle_timeout takes an integer (seconds), not a string");
+        wrong.put("rollout_tick_ms = [1000]", "rollout_tick_ms takes an integer (milliseconds), not an array");
+        wrong.put("retention_audit_days = 400.0", "retention_audit_days takes an integer (days), not a number with a fraction");
+        for (Map.Entry<String, String> c : wrong.entrySet()) {
+            Files.writeString(file, c.getKey() + "\n");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ServerSettings.load(Optional.of(file), Map.of()), c.getKey());
+            assertEquals(file + ": " + c.getValue(), e.getMessage());
+            // The file is wrong even where the environment would override the key.
+            String env = "PGFLEET_" + c.getKey().substring(0, c.getKey().indexOf(' ')).toUpperCase(java.util.Locale.ROOT);
+            e = assertThrows(IllegalArgumentException.class, () -> ServerSettings.load(Optional.of(file), Map.of(env, "1")),
+                    c.getKey());
+            assertEquals(file + ": " + c.getValue(), e.getMessage());
+        }
+        // The right types, and an integer in quotes as earlier releases took it.
+        Files.writeString(file, "data_dir = \"" + dir.resolve("data") + "\"\nport = \"8081\"\nidle_timeout = 45\n");
+        ServerSettings ok = ServerSettings.load(Optional.of(file), Map.of());
+        assertEquals(dir.resolve("data"), ok.dataDir());
+        assertEquals(8081, ok.port());
+        assertEquals(Duration.ofSeconds(45), ok.limits().idleTimeout());
+    }
+
+    @Test
     void aZeroRetentionIsRefusedByName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ServerSettings.load(Optional.empty(), Map.of("PGFLEET_RETENTION_TOKENS_DAYS", "0")));

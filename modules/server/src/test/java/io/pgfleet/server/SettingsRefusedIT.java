@@ -44,6 +44,19 @@ class SettingsRefusedIT {
     }
 
     @Test
+    void aKeyOfTheWrongTypeInTheConfigFileIsABadSettingNamedInOneLineWithStatus2(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("server.toml");
+        java.nio.file.Files.writeString(file, "data_dir = 5\n");
+        ServerProcess.Failed run = ServerProcess.runCommand(dir.resolve("data"), Map.of(), "", "--config", file.toString());
+
+        assertEquals(2, run.exit(), run.output());
+        assertTrue(run.output().startsWith("pgfleet-server: " + file + ": data_dir takes a string (a path), not an integer\n"),
+                run.output());
+        assertFalse(run.output().contains("Exception"), "no stack trace:\n" + run.output());
+        assertFalse(dir.resolve("data").toFile().exists(), "nothing started on the data directory");
+    }
+
+    @Test
     void aHostThatDoesNotResolveFailsTheStartInOneLineBeforeTheDatabaseStarts(@TempDir Path dir) throws Exception {
         // Port 0 (any free port) as well: the host alone makes the address unusable.
         ServerProcess.Failed run = ServerProcess.runUntilExit(dir.resolve("data"),
