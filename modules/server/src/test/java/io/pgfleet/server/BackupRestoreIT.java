@@ -113,6 +113,68 @@ class BackupRestoreIT {
         }
     }
 
+    /** A copy of a backup with one data entry edited (written anew, so that its checksum matches the edit). */
+    private static void withEntry(Path from, Path to, String name, java.util.function.UnaryOperator<String> edit)
+            throws Exception {
+        try (java.util.zip.ZipFile in = new java.util.zip.ZipFile(from.toFile());
+             java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(to))) {
+            for (java.util.zip.ZipEntry e : java.util.Collections.list(in.entries())) {
+                byte[] data = in.getInputStream(e).readAllBytes();
+                if (e.getName().equals(name)) {
+                    data = edit.apply(new String(data, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+                }
+                out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                out.write(data);
+                out.closeEntry();
+            }
+        }
+    }
+
+    /** The values of one column of a table in a backup, as its COPY text holds them. */
+    private static List<String> column(Path backup, String table, String column) throws Exception {
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(backup.toFile())) {
+            java.util.Properties manifest = new java.util.Properties();
+            manifest.load(zip.getInputStream(zip.getEntry("pgfleet-backup.properties")));
+            int at = List.of(manifest.getProperty("columns." + table).split(",")).indexOf(column);
+            assertTrue(at >= 0, manifest.getProperty("columns." + table));
+            String rows = new String(zip.getInputStream(zip.getEntry("data/" + table + ".copy")).readAllBytes(),
+                    StandardCharsets.UTF_8);
+            return rows.lines().map(l -> l.split("\t")[at]).toList();
+        }
+    }
+
+    /** What is logged (through java.util.logging, where the embedded PostgreSQL's output goes) while it runs. */
+    private static String logged(Runnable action) {
+        StringBuilder text = new StringBuilder();
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                synchronized (text) {
+                    text.append(r.getMessage()).append('\n');
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        handler.setLevel(java.util.logging.Level.ALL);
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.addHandler(handler);
+        try {
+            action.run();
+        } finally {
+            root.removeHandler(handler);
+        }
+        synchronized (text) {
+            return text.toString();
+        }
+    }
+
     @Test
     void aBackupOfARunningServerRestoresVersionsUsersTokensAndAudit(@TempDir Path dataDir, @TempDir Path backups)
             throws Exception {
@@ -198,6 +260,22 @@ class BackupRestoreIT {
         Run inflated = command(dataDir, "restore", bomb.toString());
         assertEquals(1, inflated.exit(), inflated.all());
         assertTrue(inflated.err().contains("manifest is larger than"), inflated.all());
+        // A tampered row (a column too many, its checksum made to match): refused naming the table,
+        // the line and why, never with the row itself, which holds a password hash.
+        Path tampered = backups.resolve("tampered.backup");
+        withEntry(backup, tampered, "data/users.copy", rows -> rows.replaceAll("(?m)$(?=\n)", "\tforged"));
+        List<String> hashes = column(backup, "users", "password_hash");
+        assertTrue(hashes.size() >= 2 && hashes.stream().allMatch(h -> h.length() > 20), hashes.toString());
+        Run[] forged = new Run[1];
+        String log = logged(() -> forged[0] = command(dataDir, "restore", tampered.toString()));
+        assertEquals(1, forged[0].exit(), forged[0].all());
+        assertTrue(forged[0].err().startsWith("pgfleet restore: " + tampered + " cannot be restored: table users, line 1:"
+                + " extra data after last expected column"), forged[0].all());
+        assertEquals(1, forged[0].err().lines().count(), forged[0].all());
+        for (String hash : hashes) {
+            assertFalse(forged[0].all().contains(hash), "a password hash in what the restore said:\n" + forged[0].all());
+            assertFalse(log.contains(hash), "a password hash in what the restore logged:\n" + log);
+        }
         Path foreign = backups.resolve("home");
         Files.createDirectories(foreign);
         Files.writeString(foreign.resolve("notes.txt"), "mine");

@@ -446,6 +446,10 @@ public final class DatabaseBackup {
             try (Statement s = c.createStatement()) {
                 // Rows go in as they were: foreign keys and triggers were satisfied when they were written.
                 s.execute("SET session_replication_role = replica");
+                // A row PostgreSQL refuses would be quoted whole in its log (the CONTEXT of a COPY error),
+                // which the server echoes: the rows hold password and token hashes. The failure is said
+                // below, without them.
+                s.execute("SET log_min_messages = fatal");
                 // Rows a migration seeded are replaced by the backup's.
                 if (!present.isEmpty()) {
                     s.execute("TRUNCATE " + String.join(", ", present.stream().map(t -> SCHEMA + "." + ident(t)).toList()));
@@ -464,6 +468,9 @@ public final class DatabaseBackup {
                     }
                 } catch (ZipException e) {
                     throw new BackupException(file + " is damaged: the rows of " + t + " cannot be read (" + e.getMessage() + ")", e);
+                } catch (SQLException e) {
+                    // Not chained: the exception's message quotes the row.
+                    throw new BackupException(file + " cannot be restored: table " + t + where(e) + ": " + refusal(e));
                 }
                 if (n != expected) {
                     throw new BackupException(file + " is damaged: " + t + " holds " + n + " rows, its manifest says " + expected);
@@ -480,10 +487,40 @@ public final class DatabaseBackup {
                 }
             }
             c.commit();
-        } catch (SQLException | NumberFormatException e) {
+        } catch (SQLException e) {
+            throw new BackupException(file + " cannot be restored: " + refusal(e));
+        } catch (NumberFormatException e) {
             throw new BackupException(file + " cannot be restored: " + e.getMessage(), e);
         }
         return new Summary(version, rows);
+    }
+
+    /** The line (and column) of a backup's rows that PostgreSQL refused, from its context, without the row it quotes. */
+    static String where(SQLException e) {
+        String context = e instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null
+                ? p.getServerErrorMessage().getWhere() : null;
+        java.util.regex.Matcher m = context == null ? null
+                : java.util.regex.Pattern.compile("COPY [^,]+, line (\\d+)(?:, column ([A-Za-z0-9_]+))?").matcher(context);
+        if (m == null || !m.lookingAt()) {
+            return "";
+        }
+        return ", line " + m.group(1) + (m.group(2) == null ? "" : ", column " + m.group(2));
+    }
+
+    /**
+     * Why PostgreSQL refused a statement, without the values it quotes: a backup's rows hold password
+     * and token hashes. Only its primary message is kept (the detail and context quote the row:
+     * "Failing row contains (…)", "COPY users, line 1: …"), cut where it quotes a value: PostgreSQL
+     * puts the value after a colon ("invalid input syntax for type uuid: \"…\"").
+     */
+    static String refusal(SQLException e) {
+        String message = e instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null
+                ? p.getServerErrorMessage().getMessage() : e.getMessage();
+        if (message == null || message.isBlank()) {
+            return "SQLSTATE " + e.getSQLState();
+        }
+        int colon = message.indexOf(": ");
+        return (colon < 0 ? message : message.substring(0, colon)).strip();
     }
 
     /**
