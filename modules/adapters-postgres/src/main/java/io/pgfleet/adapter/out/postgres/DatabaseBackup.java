@@ -711,6 +711,8 @@ public final class DatabaseBackup {
 
     private static org.flywaydb.core.api.configuration.FluentConfiguration flyway(DatabaseSettings db) {
         return Flyway.configure().dataSource(db.url(), db.user(), db.password())
-                .locations("classpath:db-migration").failOnMissingLocations(true);
+                .locations("classpath:db-migration").failOnMissingLocations(true)
+                // As at a start (PostgresStorage.migrate): no query result printed as an ASCII table.
+                .outputQueryResults(false);
     }
 }
