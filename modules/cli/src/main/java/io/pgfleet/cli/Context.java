@@ -75,7 +75,7 @@ final class Context {
     }
 
     TokenCache cache() {
-        return new TokenCache(configDir());
+        return new TokenCache(configDir(), err());
     }
 
     Output output() {

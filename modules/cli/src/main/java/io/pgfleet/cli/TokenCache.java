@@ -38,10 +38,21 @@ final class TokenCache {
     private static final String LAST_SERVER = "last-server";
 
     private final Path dir;
+    private final java.io.PrintWriter warnings;
     private final JsonMapper json = JsonMapper.builder().build();
 
+    /** A cache whose warnings (a session file found open to others) are not shown. */
     TokenCache(Path dir) {
+        this(dir, new java.io.PrintWriter(java.io.Writer.nullWriter()));
+    }
+
+    /**
+     * @param dir      the configuration directory
+     * @param warnings where a session file found open to others and made private again is said (stderr)
+     */
+    TokenCache(Path dir, java.io.PrintWriter warnings) {
         this.dir = dir;
+        this.warnings = warnings;
     }
 
     Path file() {
@@ -76,6 +87,10 @@ final class TokenCache {
         Path file = file();
         if (!Files.exists(file)) {
             return Read.NONE;
+        }
+        Optional<String> unprotected = makePrivate(file);
+        if (unprotected.isPresent()) {
+            return Read.damaged(unprotected.get());
         }
         String text;
         try {
@@ -114,6 +129,52 @@ final class TokenCache {
         return new Read(Optional.of(new Session(n.path("server").asString(), n.path("subject").asString(),
                 n.path("role").asString(), n.path("access_token").asString(), issued, expires,
                 n.path("refresh_token").asString())), Optional.empty());
+    }
+
+    /**
+     * A session file others may read or write (0644 after a copy, a restore of a home directory, a
+     * chmod) is made 0600 again, as this CLI writes it, and said so in one line: refusing it would
+     * leave the tokens readable and the session going on. Whoever could read it may hold the tokens
+     * already, which only a logout ends; the line says so. Not refused either: the session is the
+     * user's own, and its file is theirs again.
+     *
+     * @return why the file cannot be used, when it is open to others and cannot be made private
+     */
+    private Optional<String> makePrivate(Path file) {
+        Set<PosixFilePermission> mode;
+        try {
+            mode = Files.getPosixFilePermissions(file);
+        } catch (UnsupportedOperationException | IOException notPosix) {
+            // Windows: the user profile's ACLs apply; an unreadable file is said when it is read.
+            return Optional.empty();
+        }
+        Set<PosixFilePermission> open = java.util.EnumSet.noneOf(PosixFilePermission.class);
+        open.addAll(mode);
+        open.removeAll(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                PosixFilePermission.OWNER_EXECUTE));
+        if (open.isEmpty()) {
+            return Optional.empty();
+        }
+        String was = octal(mode);
+        try {
+            Files.setPosixFilePermissions(file, FILE_MODE);
+        } catch (IOException e) {
+            // Not the user's file (another owner): it is not used, and the next login replaces it.
+            return Optional.of("open to others (mode " + was + ") and cannot be made private: "
+                    + (e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getMessage()));
+        }
+        warnings.println("pgfleet: warning: " + file + " was open to others (mode " + was + ") and is now 0600; it holds"
+                + " your tokens: if anyone else could read it, run pgfleet logout and log in again");
+        warnings.flush();
+        return Optional.empty();
+    }
+
+    private static String octal(Set<PosixFilePermission> mode) {
+        int bits = 0;
+        for (PosixFilePermission p : mode) {
+            bits |= 1 << (8 - p.ordinal());
+        }
+        return String.format("0%03o", bits);
     }
 
     /** Every field a session file holds. */

@@ -370,6 +370,32 @@ class CliUnitTest {
         }
     }
 
+    @Test
+    void aSessionFileOpenToOthersIsMadePrivateAgainAndSaidSoInOneLine() throws IOException {
+        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/api/v1/rollouts", exchange -> answer(exchange, 200, "application/json",
+                "{\"id\":7,\"state\":\"paused\"}"));
+        stub.start();
+        try {
+            Map<String, String> env = loggedInTo(stub);
+            Path file = tmp.resolve("cfg").resolve("session.json");
+            java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+
+            Ran ran = run(env, "rollouts", "pause", "7", "-o", "json");
+            assertEquals(ExitCodes.OK, ran.exit(), ran.err());
+            assertEquals("pgfleet: warning: " + file + " was open to others (mode 0644) and is now 0600; it holds your"
+                    + " tokens: if anyone else could read it, run pgfleet logout and log in again\n", ran.err());
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    java.nio.file.Files.getPosixFilePermissions(file)));
+            // Said once: the next command finds it private.
+            ran = run(env, "rollouts", "pause", "7", "-o", "json");
+            assertEquals(ExitCodes.OK, ran.exit(), ran.err());
+            assertEquals("", ran.err());
+        } finally {
+            stub.stop(0);
+        }
+    }
+
     /** The environment of a CLI logged in to this stub server (a cached session valid for an hour). */
     private Map<String, String> loggedInTo(HttpServer stub) {
         Path dir = tmp.resolve("cfg");
