@@ -246,7 +246,8 @@ final class ServerApi {
     /**
      * Ends the cached session on its server ({@code POST /api/v1/auth/logout}), then forgets it here,
      * under the cache's lock so that no other process spends its refresh token meanwhile. The
-     * session is forgotten here whatever the server answers: a logout never leaves it cached.
+     * session is forgotten here whatever the server answers: a logout never leaves it cached. A
+     * session stored for another server than this one is refused and kept.
      */
     Logout logout() {
         return cache.locked(() -> {
@@ -259,21 +260,23 @@ final class ServerApi {
                 return new Logout(false, false, "");
             }
             Session s = cached.get();
+            if (!sameServer(s.server(), base)) {
+                // The session stored is another server's: forgetting it would leave its tokens valid
+                // there without a word to it, and end nothing on the server named.
+                throw new CliException(ExitCodes.AUTH, "not logged in to " + base + "; the session stored here is for "
+                        + s.server() + " and is kept (to end it: pgfleet logout --server " + s.server() + ")");
+            }
             boolean ended = false;
             String why = "";
-            if (!sameServer(s.server(), base)) {
-                why = "the session is for " + s.server() + ", not " + base;
-            } else {
-                try {
-                    Reply r = send(Call.json("POST", "/api/v1/auth/logout",
-                            Output.JSON.createObjectNode().put("refresh_token", s.refreshToken())), Optional.empty());
-                    ended = r.status() == 204;
-                    if (!ended) {
-                        why = "the server answered " + r.status();
-                    }
-                } catch (CliException e) {
-                    why = e.getMessage();
+            try {
+                Reply r = send(Call.json("POST", "/api/v1/auth/logout",
+                        Output.JSON.createObjectNode().put("refresh_token", s.refreshToken())), Optional.empty());
+                ended = r.status() == 204;
+                if (!ended) {
+                    why = "the server answered " + r.status();
                 }
+            } catch (CliException e) {
+                why = e.getMessage();
             }
             cache.delete();
             return new Logout(true, ended, why);

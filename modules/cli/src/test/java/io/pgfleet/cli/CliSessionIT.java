@@ -207,6 +207,26 @@ class CliSessionIT {
         assertFalse(Files.exists(offline.configDir().resolve("session.json")), "not cached any more");
     }
 
+    @Test
+    void logoutFromAnotherServerThanTheSessionsIsRefusedAndTheSessionKept() throws Exception {
+        CliProcess cli = loggedIn("logout-elsewhere");
+        String url = CliProcess.url(server);
+        String access = cli.session().path("access_token").asString();
+        String other = "http://127.0.0.1:1";
+
+        CliProcess.Run r = cli.run("--server", other, "logout").expect(ExitCodes.AUTH);
+        assertEquals("pgfleet: not logged in to " + other + "; the session stored here is for " + url
+                + " and is kept (to end it: pgfleet logout --server " + url + ")", r.err().strip());
+        assertEquals(access, cli.session().path("access_token").asString(), "the session file is as it was");
+        assertEquals(200, usersWith(access), "the session goes on on its server");
+        cli.run("whoami").expect(ExitCodes.OK);
+
+        // Named, the session's own server ends it.
+        assertTrue(cli.run("--server", url, "logout", "-o", "json").expect(ExitCodes.OK).json()
+                .path("ended_on_server").asBoolean());
+        assertEquals(401, usersWith(access));
+    }
+
     private static int usersWith(String accessToken) throws Exception {
         try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
             return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(CliProcess.url(server)
