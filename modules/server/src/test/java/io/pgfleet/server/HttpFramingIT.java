@@ -143,6 +143,24 @@ class HttpFramingIT {
         }
     }
 
+    /**
+     * Helidon decodes a chunked body only under {@code Transfer-Encoding: chunked} written so: under
+     * {@code Chunked} (coding names are case-insensitive, so a proxy in front decodes it) or
+     * {@code chunked,} the body was taken as empty and its chunks, with the request hidden in them,
+     * served as the next request on the connection. Such a request is refused and the connection closed.
+     */
+    @Test
+    void chunkedSpelledOtherwiseThanHelidonDecodesItIsRefusedAndNothingAfterItIsReadAsARequest() throws IOException {
+        String smuggled = "GET /api/v1/groups/smuggled HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\n\r\n";
+        String chunk = "[a]\n" + smuggled;
+        String body = Integer.toHexString(chunk.getBytes(StandardCharsets.UTF_8).length) + "\r\n" + chunk + "\r\n0\r\n\r\n";
+        for (String coding : new String[] {"Chunked", "CHUNKED", "chunked,", ", chunked"}) {
+            Answer a = exchange(validate("Transfer-Encoding: " + coding + "\r\n", body));
+            assertRefused(a, 501, "Transfer-Encoding");
+            assertTrue(a.closed(), coding + ": the connection is closed, nothing after the refused request served");
+        }
+    }
+
     /** The server decodes no request body; RFC 9110 §15.5.16 says which coding it accepts. */
     @Test
     void aBodyInAContentEncodingIs415NamingTheOnlyAcceptedOneAndIdentityIsNoEncoding() throws IOException {

@@ -1,6 +1,7 @@
 package io.pgfleet.adapter.in.http;
 
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.ServerRequestHeaders;
 import io.helidon.http.Status;
 import io.helidon.webserver.CloseConnectionException;
@@ -17,7 +18,8 @@ import java.util.Locale;
  * transfer coding other than {@code chunked}.
  *
  * <p>Helidon takes a body as chunked when {@code Transfer-Encoding} is exactly {@code chunked},
- * whatever {@code Content-Length} says, and as empty for any other transfer coding: the rest of
+ * whatever {@code Content-Length} says, and as empty for any other transfer coding (also for
+ * {@code Chunked}, though coding names are case-insensitive, or {@code chunked,}): the rest of
  * the body would then be read as the next request. A proxy in front that frames the same bytes by
  * {@code Content-Length} (or the other way round) would see other requests than this server does:
  * request smuggling. RFC 9112 §6.1 says a request with both headers "ought to be handled as an
@@ -54,11 +56,18 @@ final class RequestFraming implements Filter {
                 refuse(res, Problem.badRequest("the request has both Transfer-Encoding and Content-Length; send one of them"));
                 return;
             }
-            List<String> codings = headers.get(HeaderNames.TRANSFER_ENCODING).allValues(true);
-            if (codings.size() != 1 || !codings.getFirst().trim().toLowerCase(Locale.ROOT).equals("chunked")) {
+            // Exactly the one value Helidon decodes: coding names are case-insensitive (RFC 9112 §7),
+            // but Helidon takes "Chunked" or "chunked," for no body at all and serves the chunks as
+            // the next request, where a proxy in front decodes them as this request's body.
+            List<String> lines = headers.get(HeaderNames.TRANSFER_ENCODING).allValues();
+            if (!lines.equals(List.of("chunked"))
+                    || !headers.contains(HeaderValues.TRANSFER_ENCODING_CHUNKED)) {
+                String codings = String.join(", ", lines);
+                String lowerCase = codings.strip().toLowerCase(Locale.ROOT).equals("chunked")
+                        ? " (written chunked, in lower case: the only spelling this server decodes)" : " alone";
                 refuse(res, new Problem(Status.NOT_IMPLEMENTED_501, ProblemType.UNSUPPORTED_TRANSFER_ENCODING,
-                        "Transfer coding not implemented", "Transfer-Encoding \"" + shown(String.join(", ", codings)) + "\""
-                        + " is not implemented; send the body with Content-Length or Transfer-Encoding: chunked alone"));
+                        "Transfer coding not implemented", "Transfer-Encoding \"" + shown(codings) + "\""
+                        + " is not implemented; send the body with Content-Length or Transfer-Encoding: chunked" + lowerCase));
                 return;
             }
         }
