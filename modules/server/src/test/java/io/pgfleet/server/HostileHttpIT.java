@@ -164,6 +164,35 @@ class HostileHttpIT {
     }
 
     /**
+     * No change evaluates If-None-Match or If-Unmodified-Since. A publish made conditional with
+     * {@code If-None-Match: *} ("only if nothing is published yet") was carried out over the version
+     * someone else had published; so was one with an {@code If-Unmodified-Since} long past. Such a
+     * request is refused naming the header, and nothing changes; a read still evaluates If-None-Match.
+     */
+    @Test
+    void aChangeThatCannotEvaluateIfNoneMatchOrIfUnmodifiedSinceRefusesItInsteadOfIgnoringIt() {
+        String id = "hostile-if-none-match";
+        assertEquals(201, admin.createCollector(id).statusCode());
+        HttpResponse<String> first = admin.putToml("/api/v1/config/" + id, "[collector]\npush_interval = 9\n");
+        assertEquals(201, first.statusCode(), first.body());
+        String etag = first.headers().firstValue("ETag").orElseThrow();
+        String[][] conditions = {{"If-None-Match", "*"}, {"If-None-Match", etag},
+                {"If-Unmodified-Since", "Sat, 01 Jan 2000 00:00:00 GMT"}};
+        for (String[] condition : conditions) {
+            assertProblem(admin.putToml("/api/v1/config/" + id, "[collector]\npush_interval = 11\n", condition[0], condition[1]),
+                    400, condition[0]);
+            assertProblem(admin.putToml("/api/v1/fleet/config", "[collector]\npush_interval = 11\n", condition[0], condition[1]),
+                    400, condition[0]);
+            assertProblem(admin.send(admin.request("/api/v1/collectors/" + id).header(condition[0], condition[1])
+                    .header("Content-Type", "application/json")
+                    .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"labels\":{\"a\":\"b\"}}"))), 400, condition[0]);
+        }
+        assertTrue(admin.get("/api/v1/config/" + id).body().contains("push_interval = 9"), "the first version is still the latest");
+        assertFalse(admin.get("/api/v1/collectors/" + id).body().contains("\"labels\":{\"a\":\"b\"}"), "the labels are as they were");
+        assertEquals(304, admin.get("/api/v1/config/" + id, "If-None-Match", etag).statusCode(), "a read evaluates it");
+    }
+
+    /**
      * An id, a query value or a path quoted back in a problem's detail used to carry a C1 control
      * (U+009B is a terminal's CSI) or a bidi override (U+202E) raw to whoever prints it; the JSON
      * encoder escaped only the C0 controls.

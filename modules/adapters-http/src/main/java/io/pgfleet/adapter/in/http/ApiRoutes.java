@@ -194,7 +194,7 @@ final class ApiRoutes {
 
     private Handler guarded(DeclaredRoute route, Handler handler) {
         java.util.Optional<java.util.Set<String>> queries = DeclaredQueries.api().of(route.method().text(), route.template());
-        boolean takesIfMatch = DeclaredPreconditions.api().takesIfMatch(route.method().text(), route.template());
+        java.util.Set<String> conditions = DeclaredPreconditions.api().takes(route.method().text(), route.template());
         return (req, res) -> {
             req.context().register(route);
             if (!(route.access() instanceof RouteAccess.Open)) {
@@ -226,13 +226,13 @@ final class ApiRoutes {
                 CollectorId id = PathParams.collectorId(req);
                 gone.run(res, id, () -> {
                     DeclaredQueries.check(req, route.method().text(), route.template(), queries);
-                    DeclaredPreconditions.check(req, route.method(), route.template(), takesIfMatch);
+                    DeclaredPreconditions.check(req, route.method(), route.template(), conditions);
                     handler.handle(req, res);
                 });
                 return;
             }
             DeclaredQueries.check(req, route.method().text(), route.template(), queries);
-            DeclaredPreconditions.check(req, route.method(), route.template(), takesIfMatch);
+            DeclaredPreconditions.check(req, route.method(), route.template(), conditions);
             handler.handle(req, res);
         };
     }
