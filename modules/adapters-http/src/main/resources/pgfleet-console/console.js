@@ -84,11 +84,14 @@
   // ---------------------------------------------------------------- API calls
 
   class ApiError extends Error {
-    constructor(status, problem, retryAfter) {
+    constructor(status, problem, retryAfter, fromServer) {
       super((problem && (problem.detail || problem.title)) || ('HTTP ' + status));
       this.status = status;
       this.problem = problem || {};
       this.retryAfter = retryAfter === undefined ? null : retryAfter;   // seconds, when the server said
+      // False for an answer that is not the server's problem document: a proxy's or a load
+      // balancer's page, which says nothing of the request itself.
+      this.fromServer = fromServer === undefined ? true : fromServer;
     }
   }
 
@@ -101,9 +104,10 @@
   }
 
   async function problemOf(res) {
+    const fromServer = (res.headers.get('Content-Type') || '').toLowerCase().startsWith('application/problem+json');
     let p = {};
     try { p = await res.json(); } catch (e) { p = {}; }
-    return new ApiError(res.status, p, retryAfterSeconds(res.headers.get('Retry-After')));
+    return new ApiError(res.status, p, retryAfterSeconds(res.headers.get('Retry-After')), fromServer);
   }
 
   /** One API call with the session's token; a 401 is answered by one refresh and one retry. */
@@ -159,7 +163,12 @@
       throw new Unreachable('The server could not be reached (' + (e && e.message ? e.message : String(e)) + ').');
     }
     if (!res.ok) throw await problemOf(res);
-    const t = await res.json();
+    let t;
+    try { t = await res.json(); } catch (e) { t = null; }
+    if (!t || typeof t.access_token !== 'string' || typeof t.refresh_token !== 'string') {
+      // A page in the server's stead (a captive portal, a proxy's 200): no tokens, and no verdict.
+      throw new ApiError(res.status, { detail: 'The answer was not the server\'s (no tokens in it).' }, null, false);
+    }
     if (!CONSOLE_ROLES.includes(t.role)) {
       // A collector's tokens are for its agent: the console is for people.
       throw new ApiError(403, { detail: 'Collectors cannot log in to the console.' });
@@ -186,7 +195,8 @@
   // and the session going: the server could not be reached (connection refused or reset, a load
   // balancer restarting), the session refreshed as often as it may (429 refresh-rate-exceeded), this
   // address failed too often or the server is busy (429 too-many-attempts, overloaded), the database
-  // is unavailable, the instance stopping or a proxy has no server behind it (5xx). The same token is
+  // is unavailable, the instance stopping or a proxy has no server behind it (5xx), or a proxy answered
+  // in the server's stead with a page of its own (any status but 401). The same token is
   // presented again after Retry-After, or without one after a back-off that doubles from 1 s up to
   // 60 s; a Retry-After counts up to 5 minutes. Nothing of the session is lost meanwhile: only the
   // server's refusal (401) or an answer of another kind ends it, and the refresh token's lifetime
@@ -195,10 +205,15 @@
   const REFRESH_BACKOFF_MAX_S = 60;
   const REFRESH_WAIT_MAX_S = 300;
 
-  /** True for a failure that says nothing about the session: try the same refresh token again. */
+  /**
+   * True for a failure that says nothing about the session: try the same refresh token again. An
+   * answer that is not the server's problem document (a proxy's 408 or 404 page while the server
+   * restarts, a captive portal's 200) is no verdict either; a 401 is a refusal whoever sends it.
+   */
   function refreshLater(e) {
     return e instanceof Unreachable
-      || (e instanceof ApiError && (e.status === 429 || (e.status >= 500 && e.status <= 599)));
+      || (e instanceof ApiError && (e.status === 429 || (e.status >= 500 && e.status <= 599)
+        || (!e.fromServer && e.status !== 401)));
   }
 
   let refreshing = null;

@@ -496,6 +496,47 @@ class ConsoleBrowserIT {
         assertTrue(b.all("#login-form").isEmpty(), "still logged in");
     }
 
+    /**
+     * A proxy or load balancer in front answers for the server while it restarts: its own page, not
+     * the server's problem document (408 Request Timeout, a 404 with no backend, a 200 captive page
+     * that is not a token answer). That is no verdict on the session: it is kept and the same refresh
+     * token presented again, as when nothing answers at all.
+     */
+    @Test
+    @Order(11)
+    void aRefreshAnsweredByAProxyInsteadOfTheServerKeepsTheSessionAndIsTriedAgain() {
+        if (browser.isEmpty()) {
+            return;
+        }
+        ConsoleBrowser b = browser.get();
+        logIn(b, "admin", ServerSettings.TEST_ADMIN_PASSWORD, false);
+        // The next three refreshes are answered by "the proxy"; each refresh's status is noted.
+        b.script("const real = window.fetch; window.__refreshes = [];"
+                + " window.__proxy = [[408, 'text/html', '<html><body>408 Request Time-out</body></html>'],"
+                + "   [404, 'text/plain', 'no healthy upstream'], [200, 'text/html', '<html>Sign in to the Wi-Fi</html>']];"
+                + " window.fetch = function (url, init) {"
+                + "   if (!String(url).includes('/api/v1/auth/refresh')) return real(url, init);"
+                + "   const fake = window.__proxy.shift();"
+                + "   const answer = fake ? Promise.resolve(new Response(fake[2], { status: fake[0],"
+                + "       headers: { 'Content-Type': fake[1] } })) : real(url, init);"
+                + "   return answer.then(res => { window.__refreshes.push(res.status); return res; });"
+                + " };");
+        b.await(d -> ((List<?>) b.script("return window.__refreshes")).contains(408L) || !b.all("#login-form").isEmpty());
+        assertTrue(b.all("#login-form").isEmpty(), "logged out on a proxy's 408: " + b.driver().findElement(By.id("main")).getText());
+        WebElement note = b.awaitElement("#session-note");
+        b.await(d -> note.isDisplayed());
+        assertTrue(note.getText().matches("Session renewal postponed \\(408\\); trying again in \\d+ s\\."), note.getText());
+
+        b.await(d -> ((List<?>) b.script("return window.__refreshes")).size() >= 4 || !b.all("#login-form").isEmpty());
+        assertTrue(b.all("#login-form").isEmpty(), "logged out on a proxy's answer: " + b.driver().findElement(By.id("main")).getText());
+        assertEquals(List.of(408L, 404L, 200L, 200L), b.script("return window.__refreshes"));
+        b.await(d -> !b.driver().findElement(By.id("session-note")).isDisplayed());
+        assertTrue(b.awaitElement("#who").getText().startsWith("admin"), b.awaitElement("#who").getText());
+        b.go("#/groups");
+        b.await(d -> b.awaitElement("#main").getText().contains("production databases"));
+        assertTrue(b.all("#login-form").isEmpty(), "still logged in");
+    }
+
     /** How many sessions (refresh-token families) of a user are going on. */
     private static long liveSessions(String user) {
         try {
