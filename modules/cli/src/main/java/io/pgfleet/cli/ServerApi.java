@@ -347,7 +347,8 @@ final class ServerApi {
      * The server's URL, refused before anything else when it cannot be one: every command would
      * otherwise get as far as the session and answer "not logged in; run: pgfleet login --server
      * URL", a login that is then refused for the same URL; a port past 65535 would be refused by
-     * the HTTP client with its own words.
+     * the HTTP client with its own words. A query or a fragment would swallow the API's paths
+     * appended to it, and a user and password in it are never sent.
      */
     private static String usable(String base) {
         URI uri;
@@ -359,6 +360,17 @@ final class ServerApi {
         if (uri.getScheme() == null || !(uri.getScheme().equalsIgnoreCase("http") || uri.getScheme().equalsIgnoreCase("https"))
                 || uri.getHost() == null) {
             throw new CliException(ExitCodes.USAGE, "not a usable server URL: " + base + " (http:// or https:// and a host)");
+        }
+        if (uri.getRawUserInfo() != null) {
+            // Never sent (the API takes a login), yet kept in the session file and quoted: not repeated here.
+            throw new CliException(ExitCodes.USAGE, "not a usable server URL: " + uri.getScheme() + "://…@"
+                    + uri.getRawAuthority().substring(uri.getRawAuthority().lastIndexOf('@') + 1)
+                    + " (no user or password in it: log in with --username)");
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            // The API's paths are appended to it: after a '?' or a '#' they would be no path at all.
+            throw new CliException(ExitCodes.USAGE, "not a usable server URL: " + base + " ("
+                    + (uri.getRawQuery() != null ? "no query" : "no fragment") + " in it: the API's paths are appended to it)");
         }
         if (uri.getPort() == 0 || uri.getPort() > 65535) {
             throw new CliException(ExitCodes.USAGE, "not a usable server URL: " + base + " (a port is 1..65535)");

@@ -198,6 +198,30 @@ class CliUnitTest {
         assertEquals("pgfleet: not a usable server URL: http://localhost:99999 (a port is 1..65535)\n", port.err());
     }
 
+    /**
+     * The API's paths are appended to the server URL: after a query or a fragment they were no path
+     * at all ({@code http://host:8080?x} sent the login to {@code /?x/api/v1/auth/login}), and a
+     * user and password in it were kept in the session file and quoted in messages, never sent.
+     */
+    @Test
+    void aServerUrlWithAQueryAFragmentOrCredentialsIsRefusedNamingWhat() {
+        Map<String, String> env = Map.of("PGFLEET_CONFIG_DIR", tmp.resolve("odd-urls").toString());
+        for (String[] url : new String[][] {{"http://localhost:8080?tenant=a", "no query"}, {"http://localhost:8080/#top", "no fragment"},
+                {"http://localhost:8080#", "no fragment"}, {"http://admin:secret@localhost:8080", "no user or password"}}) {
+            for (List<String> args : List.of(List.of("collectors", "--server", url[0]), List.of("whoami", "--server", url[0]))) {
+                Ran r = run(env, args.toArray(String[]::new));
+                assertEquals(ExitCodes.USAGE, r.exit(), args + ": " + r.err());
+                assertTrue(r.err().startsWith("pgfleet: not a usable server URL: "), args + ": " + r.err());
+                assertTrue(r.err().contains(url[1]), args + ": " + r.err());
+                assertFalse(r.err().contains("secret"), "the password is not repeated: " + r.err());
+            }
+            Ran login = runWith(new ByteArrayInputStream("a-long-password\n".getBytes(StandardCharsets.UTF_8)), env,
+                    "login", "--server", url[0], "-u", "admin", "--password-stdin");
+            assertEquals(ExitCodes.USAGE, login.exit(), login.err());
+            assertTrue(login.err().contains(url[1]), login.err());
+        }
+    }
+
     /** PGFLEET_OUTPUT takes what --output takes, in any case, and names what it got otherwise. */
     @Test
     void theOutputFormatFromTheEnvironmentIsCaseInsensitiveAsTheOptionIs() {
