@@ -82,9 +82,10 @@ public record LocalSettings(URI serverUrl, String name, Map<String, String> labe
         if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
             throw new IllegalArgumentException(file + ": server_url must be an http:// or https:// URL");
         }
+        URI server = serverUri(url, file);
         // The agent adds the API's paths itself: a URL copied from an API example would make every
         // request go to /api/v1/api/v1/… and be answered 404, retried for ever.
-        String path = java.util.Objects.requireNonNullElse(URI.create(url).getPath(), "").replaceAll("/+$", "");
+        String path = java.util.Objects.requireNonNullElse(server.getPath(), "").replaceAll("/+$", "");
         if (path.endsWith("/api/v1") || path.endsWith("/api")) {
             String base = url.substring(0, url.lastIndexOf(path.endsWith("/api") ? "/api" : "/api/v1"));
             throw new IllegalArgumentException(file + ": server_url is the server's address without the API's path: "
@@ -159,6 +160,39 @@ public record LocalSettings(URI serverUrl, String name, Map<String, String> labe
         key.ifPresent(f -> own.add(f.toString()));
         return new LocalSettings(URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url), name, labels,
                 secret, enrolment, state, ca, cert, key, (int) buffer, allow.withOwnFiles(own), metrics(toml, file));
+    }
+
+    /**
+     * The server's URL, refused at start when no request could ever reach a server through it: the
+     * agent would otherwise retry it for ever ("port out of range", no host), send every request to
+     * the server's root (the API's paths appended after a query or a fragment), or stop with the URI
+     * parser's words, naming neither the file nor the key. A user and password in it are never sent
+     * (the agent has its own credentials) and are not repeated.
+     */
+    private static URI serverUri(String url, Path file) {
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException(file + ": server_url is not a URL (" + e.getReason() + " at character "
+                    + (e.getIndex() + 1) + ")");
+        }
+        if (uri.getRawUserInfo() != null) {
+            throw new IllegalArgumentException(file + ": server_url holds a user or password; the agent proves who it is"
+                    + " with its own credentials (registration_secret_file, enrolment_token_file): remove them");
+        }
+        if (uri.getHost() == null) {
+            throw new IllegalArgumentException(file + ": server_url names no host: " + url);
+        }
+        if (uri.getPort() == 0 || uri.getPort() > 65535) {
+            throw new IllegalArgumentException(file + ": server_url has port " + uri.getPort() + "; a port is 1..65535");
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new IllegalArgumentException(file + ": server_url has a " + (uri.getRawQuery() != null ? "query" : "fragment")
+                    + " (" + url + "): the agent appends the API's paths to it, which would follow the "
+                    + (uri.getRawQuery() != null ? "'?'" : "'#'"));
+        }
+        return uri;
     }
 
     private static MetricsSettings metrics(TomlParseResult toml, Path file) {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -100,6 +101,24 @@ class LocalSettingsTest {
         Files.writeString(f, "server_url = \"https://fleet.example/pgfleet/\"\nstate_dir = \"state\"\n");
         assertEquals("https://fleet.example/pgfleet", LocalSettings.read(f).serverUrl().toString(),
                 "a server behind a path of its own is fine");
+    }
+
+    /**
+     * A server_url that cannot reach a server used to be taken, and the agent retried it for ever
+     * ("port out of range", no host, the API's paths swallowed by a '?' or '#'), or it stopped with
+     * the URI parser's words naming neither the file nor the key.
+     */
+    @Test
+    void aServerUrlThatCannotBeOneStopsTheAgentNamingTheFileAndTheKey() throws Exception {
+        for (String url : List.of("http://", "https://:8080", "http://fleet.example:99999", "http://fleet.example:0",
+                "http://fleet.example:8080?tenant=a", "http://fleet.example:8080/#top", "http://agent:hunter2@fleet.example",
+                "http://fleet example:8080")) {
+            Path f = dir.resolve("agent.toml");
+            Files.writeString(f, "server_url = \"" + url + "\"\nstate_dir = \"state\"\n");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LocalSettings.read(f), url);
+            assertTrue(e.getMessage().startsWith(f + ": server_url "), url + ": " + e.getMessage());
+            assertFalse(e.getMessage().contains("hunter2"), "the password is not repeated: " + e.getMessage());
+        }
     }
 
     @Test
