@@ -427,6 +427,11 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
         return changeGroup(id, mode, (tx, world, old) -> {
             Group updated = new Group(id, selector.orElse(old.selector()),
                     priority.orElse(old.priority()), description.orElse(old.description()));
+            if (updated.equals(old)) {
+                // What the group already is: no change to audit, store or announce (a script that
+                // sets its groups every run would otherwise fill the audit trail with nothing).
+                return Optional.of(new Unchanged());
+            }
             Optional<StagedLayer> staged = world.staging(new LayerId.Group(id));
             if (staged.isPresent() && (!updated.selector().equals(old.selector())
                     || updated.priority() != old.priority())) {
@@ -481,6 +486,10 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
         Instant now = clock.instant();
         // One collector's change: the shared layers lock (no group or layer changes meanwhile) and its row lock.
         return change(mode, false, tx -> tx.lockMember(id).<Work>map(m -> {
+            if (m.labels().equals(labels)) {
+                // The labels it already carries, read under its row lock: nothing to audit or store.
+                return new Unchanged();
+            }
             tx.saveLabels(id, labels);
             tx.audit(new AuditEntry(now, actor, AuditAction.COLLECTOR_LABELS_CHANGED, new AuditSubject.OfCollector(id), 0,
                     "labels " + new LabelSelector(labels)));
@@ -623,7 +632,11 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
     }
 
     /** What a change found to do. */
-    private sealed interface Work permits Affected, Busy, Gone {
+    private sealed interface Work permits Affected, Busy, Gone, Unchanged {
+    }
+
+    /** The change asks for what is already there: done, with nothing stored, audited or announced. */
+    private record Unchanged() implements Work {
     }
 
     /** The collector the change is about was decommissioned: nothing changes. */
@@ -687,6 +700,9 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             }
             if (found.get() instanceof Gone g) {
                 return Outcome.rollback(new LayerChangeResult.Decommissioned(g.id(), g.at()));
+            }
+            if (found.get() instanceof Unchanged) {
+                return Outcome.rollback(new LayerChangeResult.Done(0));
             }
             Affected affected = (Affected) found.get();
             switch (affected.recompute(composer.session(), tx, LayerComposer.Capabilities.of(tx, mode))) {

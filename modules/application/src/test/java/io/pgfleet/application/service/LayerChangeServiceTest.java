@@ -319,4 +319,24 @@ class LayerChangeServiceTest {
         assertInstanceOf(LayerChangeResult.NotFound.class,
                 layers.update(PROD, Optional.empty(), OptionalInt.of(3), Optional.empty(), Given.alice()));
     }
+
+    @Test
+    void aChangeToWhatIsAlreadyThereIsDoneWithNothingAuditedOrStored() {
+        layers.create(new Group(PROD, LabelSelector.parse("env=prod"), 5, "the production databases"), Given.alice());
+        publish(new LayerId.Group(PROD), "[collectors.pg_locks]\nenabled = true\n");
+        int audited = store.audit().size();
+        ConfigVersion revision = store.loadEffective(DB1).orElseThrow().revision();
+
+        assertEquals(new LayerChangeResult.Done(0), layers.update(PROD, Optional.of(LabelSelector.parse("env=prod")),
+                OptionalInt.of(5), Optional.of("the production databases"), Given.alice()));
+        assertEquals(new LayerChangeResult.Done(0), layers.update(PROD, Optional.empty(), OptionalInt.empty(),
+                Optional.empty(), Given.alice()));
+        assertEquals(new LayerChangeResult.Done(0), layers.changeLabels(DB1, Map.of("env", "prod"), Given.alice()));
+
+        assertEquals(audited, store.audit().size(), "no audit entry for a change that changes nothing");
+        assertEquals(revision, store.loadEffective(DB1).orElseThrow().revision());
+        assertInstanceOf(LayerChangeResult.Done.class, layers.update(PROD, Optional.empty(), OptionalInt.of(6),
+                Optional.empty(), Given.alice()));
+        assertEquals(audited + 1, store.audit().size(), "a real change is audited");
+    }
 }
