@@ -416,4 +416,18 @@ class HostileInputIT {
         assertEquals("true", small.headers().firstValue("X-Diff-Minimal").orElse(""));
         assertTrue(small.body().contains("-#b00007") && small.body().contains("+#c00007"), small.body());
     }
+
+    @Test
+    void aNumberInAPathIsPlainDigitsOrA400NamingTheParameter() {
+        String id = newCollectorWithTwoVersions();
+        assertEquals(200, admin.get("/api/v1/config/" + id + "/versions/1").statusCode());
+        for (String v : new String[] {"+1", "01", "%201", "1e0", "1.0", "0", "-1", "2147483648", "99999999999999999999"}) {
+            assertProblem(admin.get("/api/v1/config/" + id + "/versions/" + v), 400, "path parameter 'version'");
+        }
+        assertProblem(admin.get("/api/v1/fleet/config/versions/+1"), 400, "path parameter 'version'");
+        for (String r : new String[] {"+1", "01", "9223372036854775807", "99999999999999999999"}) {
+            assertProblem(admin.get("/api/v1/rollouts/" + r), 400, "path parameter 'id' must be a number from 1 to");
+        }
+        assertProblem(admin.get("/api/v1/rollouts/999999999999999999"), 404, "no rollout has the id");
+    }
 }

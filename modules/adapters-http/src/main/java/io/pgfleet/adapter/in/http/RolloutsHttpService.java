@@ -255,12 +255,7 @@ final class RolloutsHttpService implements ApiService {
     }
 
     private static RolloutId id(ServerRequest req) {
-        String raw = req.path().pathParameters().get("id");
-        try {
-            return RolloutId.parse(raw);
-        } catch (IllegalArgumentException e) {
-            throw new ApiException(Problem.badRequest("'" + raw + "' is not a rollout id: " + e.getMessage()));
-        }
+        return PathParams.rolloutId(req);
     }
 
     private void sendView(ServerRequest req, ServerResponse res, RolloutId id) {
