@@ -490,4 +490,44 @@ class RolloutsIT {
         assertEquals(200, fleet.command(id, "abort").statusCode());
         conflict(fleet.command(id, "abort"), "rollout-state");
     }
+
+    @Test
+    void theListIsPagedNewestFirstAndItsNextPagesReachEveryRollout() {
+        fleet.group("pg1", "{\"suite\":\"pg1\"}");
+        fleet.seen("pg1-a", "{\"suite\":\"pg1\"}");
+        assertEquals(201, admin.putToml("/api/v1/groups/pg1/config", "[collector]\npush_interval = 30\n").statusCode());
+        List<Long> mine = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            long id = fleet.start("group/pg1", "[collector]\npush_interval = " + (40 + i) + "\n", "[{\"percent\":100}]", 0, 600);
+            assertEquals(200, fleet.command(id, "abort").statusCode());
+            mine.add(0, id);
+        }
+
+        List<Long> listed = new java.util.ArrayList<>();
+        String page = "/api/v1/rollouts?limit=1&state=rolled_back";
+        while (page != null) {
+            HttpResponse<String> r = admin.get(page);
+            assertEquals(200, r.statusCode(), r.body());
+            JsonObject body = RolloutFleet.json(r.body());
+            List<JsonObject> rollouts = body.getJsonArray("rollouts").getValuesAs(JsonObject.class);
+            assertTrue(rollouts.size() <= 1, r.body());
+            rollouts.forEach(o -> listed.add(o.getJsonNumber("id").longValue()));
+            if (body.isNull("next")) {
+                assertTrue(r.headers().firstValue("Link").isEmpty(), "no Link on the last page");
+                page = null;
+            } else {
+                page = body.getString("next");
+                assertEquals("<" + page + ">; rel=\"next\"", r.headers().firstValue("Link").orElse(""));
+                assertTrue(page.contains("state=rolled_back"), page);
+            }
+        }
+        assertTrue(listed.containsAll(mine), "every rollout is on a page: " + listed + " holds " + mine);
+        assertEquals(listed.stream().sorted(java.util.Comparator.reverseOrder()).distinct().toList(), listed,
+                "newest first, each once");
+        assertEquals(mine.subList(1, 3), RolloutFleet.json(admin.get("/api/v1/rollouts?limit=2&before=" + mine.get(0)).body())
+                .getJsonArray("rollouts").getValuesAs(JsonObject.class).stream()
+                .map(o -> o.getJsonNumber("id").longValue()).filter(mine::contains).toList());
+        assertEquals(400, admin.get("/api/v1/rollouts?before=0").statusCode());
+        assertEquals(400, admin.get("/api/v1/rollouts?before=%2B1").statusCode());
+    }
 }

@@ -486,11 +486,13 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
     // ---- views
 
     @Override
-    public List<Rollout> list(Optional<RolloutState> state, int limit) {
+    public Page list(Optional<RolloutState> state, long before, int limit) {
         if (limit < 1 || limit > MAX_LIST) {
             throw new IllegalArgumentException("limit must be 1.." + MAX_LIST);
         }
-        return load.loadRollouts(state, limit);
+        // One more than the page: whether another page follows, without a count over every rollout.
+        List<Rollout> found = load.loadRollouts(state, before, limit + 1);
+        return new Page(found.subList(0, Math.min(limit, found.size())), found.size() > limit);
     }
 
     @Override

@@ -40,6 +40,15 @@ final class QueryParams {
      * @param fallback used when absent; a fallback below {@code min} makes the parameter required
      */
     static int integer(ServerRequest req, String name, int fallback, int min, int max) {
+        return (int) number(req, name, fallback, min, max);
+    }
+
+    /**
+     * An integer parameter of up to 18 digits (an id).
+     *
+     * @param fallback used when absent; a fallback below {@code min} makes the parameter required
+     */
+    static long number(ServerRequest req, String name, long fallback, long min, long max) {
         if (!req.query().contains(name)) {
             if (fallback < min) {
                 throw new ApiException(Problem.badRequest("query parameter '" + name + "' is required"));
@@ -53,7 +62,7 @@ final class QueryParams {
             throw new ApiException(Problem.badRequest("query parameter '" + name + "' must be an integer from "
                     + min + " to " + max + " in plain digits, got '" + raw + "'"));
         }
-        return (int) Long.parseLong(raw);
+        return Long.parseLong(raw);
     }
 
     /**

@@ -245,9 +245,21 @@ final class RolloutsHttpService implements ApiService {
         } catch (IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest("query parameter 'state': " + e.getMessage()));
         }
+        // Keyset paging, newest first as the layers' histories: 'before' is the last id of the previous page.
+        long before = QueryParams.number(req, "before", Long.MAX_VALUE, 1, PathParams.MAX_ROLLOUT_ID);
+        RolloutQuery.Page page = rollouts.query().list(state, before, limit);
         JsonArrayBuilder list = Json.createArrayBuilder();
-        rollouts.query().list(state, limit).forEach(r -> list.add(summary(r)));
-        Jsons.send(req, res, Json.createObjectBuilder().add("rollouts", list).build());
+        page.rollouts().forEach(r -> list.add(summary(r)));
+        JsonObjectBuilder body = Json.createObjectBuilder().add("rollouts", list);
+        if (page.more()) {
+            String next = "/api/v1/rollouts?limit=" + limit + "&before=" + page.rollouts().getLast().id()
+                    + state.map(s -> "&state=" + s.label()).orElse("");
+            body.add("next", next);
+            res.header(HeaderNames.LINK, "<" + next + ">; rel=\"next\"");
+        } else {
+            body.addNull("next");
+        }
+        Jsons.send(req, res, body.build());
     }
 
     private void get(ServerRequest req, ServerResponse res) {

@@ -85,11 +85,13 @@ public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRo
     }
 
     @Override
-    public List<Rollout> loadRollouts(Optional<RolloutState> state, int limit) {
+    public List<Rollout> loadRollouts(Optional<RolloutState> state, long before, int limit) {
         return Rows.guard("listing rollouts", () -> {
             DbExecute exec = db.execute();
-            List<Long> ids = exec.query("SELECT id FROM rollouts WHERE (? = '' OR state = ?) ORDER BY id DESC LIMIT ?",
-                            state.map(RolloutState::label).orElse(""), state.map(RolloutState::label).orElse(""), limit)
+            List<Long> ids = exec.query("SELECT id FROM rollouts WHERE (? = '' OR state = ?) AND id < ?"
+                                    + " ORDER BY id DESC LIMIT ?",
+                            state.map(RolloutState::label).orElse(""), state.map(RolloutState::label).orElse(""), before,
+                            limit)
                     .map(r -> ((Number) r.column("id").get()).longValue()).toList();
             List<Rollout> out = new ArrayList<>();
             for (long id : ids) {

@@ -15,19 +15,34 @@ import java.util.Optional;
  */
 public interface RolloutQuery {
 
-    /** The most rollouts one list returns. */
+    /** The most rollouts one page of the list holds. */
     int MAX_LIST = 100;
     /** The most timeline entries shown with a rollout (the latest). */
     int MAX_TIMELINE = 200;
 
     /**
-     * Rollouts, newest first.
+     * One page of the rollouts, newest first: every rollout is on exactly one page, whatever starts
+     * meanwhile (a new one has a larger id than any page reached so far).
      *
-     * @param state only in this state, when given
-     * @param limit 1 to {@value #MAX_LIST}
-     * @return the rollouts
+     * @param state  only in this state, when given
+     * @param before only rollouts with a smaller id than this ({@link Long#MAX_VALUE}: the first page)
+     * @param limit  1 to {@value #MAX_LIST}
+     * @return the page
      */
-    List<Rollout> list(Optional<RolloutState> state, int limit);
+    Page list(Optional<RolloutState> state, long before, int limit);
+
+    /**
+     * A page of rollouts.
+     *
+     * @param rollouts newest first
+     * @param more     whether older rollouts follow (the next page starts below the last one's id)
+     */
+    record Page(List<Rollout> rollouts, boolean more) {
+        /** Copies the list. */
+        public Page {
+            rollouts = List.copyOf(rollouts);
+        }
+    }
 
     /**
      * One rollout, as it stands now.

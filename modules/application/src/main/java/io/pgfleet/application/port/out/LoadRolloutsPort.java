@@ -26,13 +26,14 @@ public interface LoadRolloutsPort {
     Optional<Rollout> loadRollout(RolloutId id);
 
     /**
-     * Rollouts, newest first.
+     * Rollouts, newest first (by id, descending), from below an id: a page of a keyset-paged list.
      *
-     * @param state only in this state, when given
-     * @param limit at most this many
+     * @param state  only in this state, when given
+     * @param before only rollouts with a smaller id ({@link Long#MAX_VALUE}: from the newest)
+     * @param limit  at most this many
      * @return the rollouts
      */
-    List<Rollout> loadRollouts(Optional<RolloutState> state, int limit);
+    List<Rollout> loadRollouts(Optional<RolloutState> state, long before, int limit);
 
     /**
      * The ids of the rollouts that are running or paused.
