@@ -111,6 +111,14 @@ public record Collector(CollectorId id, String name, String hostname, Map<String
                         + " digits, '.', '_', '/' or '-', starting with a letter or digit");
             }
             checkNewText("label value of '" + k + "'", v);
+            // A selector separates its labels with commas (env=prod,region=eu): a value holding one
+            // could be asked for by no selector in a query, and a group's selector holding one would
+            // be read back, in a 'next' link or an audit entry, as two labels.
+            int comma = v.indexOf(',');
+            if (comma >= 0) {
+                throw new IllegalArgumentException("label value of '" + k + "' must not contain a comma (at character "
+                        + (comma + 1) + "): a selector separates labels with commas (env=prod,region=eu)");
+            }
         });
         return labels;
     }

@@ -80,7 +80,9 @@ public record LabelSelector(Map<String, String> labels) {
             for (String part : text.split(",", -1)) {
                 int eq = part.indexOf('=');
                 if (eq < 1) {
-                    throw new IllegalArgumentException("a selector is name=value[,name=value…], got '" + part + "'");
+                    // "env=prod,eu" lands here too: a label value holds no comma, so "eu" is a label of its own.
+                    throw new IllegalArgumentException("a selector is name=value[,name=value…] (a label value holds"
+                            + " no comma), got '" + part + "'");
                 }
                 String name = part.substring(0, eq).strip();
                 if (labels.put(name, part.substring(eq + 1).strip()) != null) {

@@ -69,4 +69,14 @@ class CollectorTest {
         assertThrows(IllegalArgumentException.class, () -> withLabels(Map.of("env", "nul\u0000")));
         assertThrows(IllegalArgumentException.class, () -> withLabels(Map.of("", "prod")));
     }
+
+    @Test
+    void aNewLabelValueHoldsNoCommaSinceASelectorSeparatesLabelsWithOne() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Collector.checkNewLabels(Map.of("env", "prod,eu")));
+        assertTrue(e.getMessage().contains("label value of 'env' must not contain a comma (at character 5)"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Collector.checkNewLabels(Map.of("env", ",")));
+        // One an earlier release stored still loads.
+        assertEquals("prod,eu", withLabels(Map.of("env", "prod,eu")).labels().get("env"));
+    }
 }

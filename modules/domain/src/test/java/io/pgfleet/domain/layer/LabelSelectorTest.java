@@ -40,4 +40,13 @@ class LabelSelectorTest {
                 () -> new LabelSelector(Map.of("\u202eenv", "prod")));
         assertTrue(e.getMessage().contains("\\u202eenv"), e.getMessage());
     }
+
+    @Test
+    void aSelectorCannotAskForAValueWithACommaNorBeGivenOne() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LabelSelector.parse("env=prod,eu"));
+        assertTrue(e.getMessage().contains("a label value holds no comma"), e.getMessage());
+        IllegalArgumentException group = assertThrows(IllegalArgumentException.class,
+                () -> LabelSelector.checkNew(new LabelSelector(Map.of("env", "prod,eu"))));
+        assertTrue(group.getMessage().contains("comma"), group.getMessage());
+    }
 }
