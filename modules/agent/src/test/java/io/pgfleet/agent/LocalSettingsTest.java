@@ -71,9 +71,10 @@ class LocalSettingsTest {
 
     @Test
     void labelsTheServerWouldRefuseStopTheAgentAtStartNamingTheFile() throws Exception {
-        assertEquals(java.util.Map.of("env", "prod", "team/db", "a b"),
-                read("[labels]\nenv = \"prod\"\n\"team/db\" = \"a b\"\n").labels());
+        assertEquals(java.util.Map.of("env", "prod", "team/db", "a-b"),
+                read("[labels]\nenv = \"prod\"\n\"team/db\" = \"a-b\"\n").labels());
         for (String bad : List.of("[labels]\n\"has space\" = \"x\"\n", "[labels]\nenv = \"p\\u001b[31m\"\n",
+                "[labels]\nenv = \"a b\"\n", "[labels]\nenv = \"pr\\u043Ed\"\n", "[labels]\nenv = \"prod,eu\"\n",
                 "[labels]\nenv.region = \"eu\"\n", "[labels]\nenv = [\"a\"]\n")) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> read(bad), bad);
             assertTrue(e.getMessage().contains("agent.toml") && e.getMessage().contains("label"), e.getMessage());

@@ -33,6 +33,17 @@ public record Collector(CollectorId id, String name, String hostname, Map<String
      */
     public static final java.util.regex.Pattern LABEL_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,62}");
 
+    /**
+     * What a new label value may hold (at most {@value #MAX_NAME_LENGTH} of them, none at all too): ASCII
+     * letters, digits and {@code . _ - / : @}, as label names hold. Labels decide where a configuration
+     * goes, so two that look the same must be the same: a letter of another script that looks like a
+     * Latin one ({@code prоd} with a Cyrillic o), a zero-width space or a bidirectional control would
+     * make a value that shows as {@code prod} and matches no selector asking for {@code prod}. No space
+     * (a query selector trims them) and no comma (a selector's separator).
+     */
+    public static final String LABEL_VALUE_CHARACTERS =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-/:@";
+
     /** The longest label value a stored collector may carry (what operators could set by label changes). */
     public static final int MAX_STORED_LABEL_VALUE_LENGTH = 256;
 
@@ -91,10 +102,9 @@ public record Collector(CollectorId id, String name, String hostname, Map<String
     /**
      * Checks labels about to be set (at registration, provisioning or a label change), one rule for
      * all three: at most {@value #MAX_LABELS} labels, names as {@link #LABEL_NAME} says, values of at
-     * most {@value #MAX_NAME_LENGTH} characters without control characters, bidirectional formatting
-     * characters or line separators ({@link #checkNewText}). A name a selector cannot express would
-     * put the collector beyond every group; those characters in a label would reach terminals and
-     * logs that show it, acted on.
+     * most {@value #MAX_NAME_LENGTH} of {@link #LABEL_VALUE_CHARACTERS}. A name or value a selector
+     * cannot express would put the collector beyond every group; a value that looks like another would
+     * put it beyond the groups an operator sees it in.
      *
      * @param labels the labels
      * @return the same labels
@@ -110,17 +120,34 @@ public record Collector(CollectorId id, String name, String hostname, Map<String
                 throw new IllegalArgumentException("label name '" + (k == null ? "" : printable(k)) + "' must be 1-63 letters,"
                         + " digits, '.', '_', '/' or '-', starting with a letter or digit");
             }
-            checkNewText("label value of '" + k + "'", v);
-            // A selector separates its labels with commas (env=prod,region=eu): a value holding one
-            // could be asked for by no selector in a query, and a group's selector holding one would
-            // be read back, in a 'next' link or an audit entry, as two labels.
-            int comma = v.indexOf(',');
-            if (comma >= 0) {
-                throw new IllegalArgumentException("label value of '" + k + "' must not contain a comma (at character "
-                        + (comma + 1) + "): a selector separates labels with commas (env=prod,region=eu)");
-            }
+            checkNewLabelValue(k, v);
         });
         return labels;
+    }
+
+    /**
+     * Checks a new label's value against {@link #LABEL_VALUE_CHARACTERS}, naming the first character
+     * that is not one of them.
+     */
+    private static void checkNewLabelValue(String name, String value) {
+        String what = "label value of '" + name + "'";
+        if (value == null) {
+            throw new IllegalArgumentException(what + " must be given");
+        }
+        if (value.length() > MAX_NAME_LENGTH) {
+            throw new IllegalArgumentException(what + " must be at most " + MAX_NAME_LENGTH + " characters, got "
+                    + value.codePointCount(0, value.length()));
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (LABEL_VALUE_CHARACTERS.indexOf(c) < 0) {
+                // A comma first: it is the one a selector would read as the start of another label.
+                throw new IllegalArgumentException(what + (c == ',' ? " must not contain a comma" : " must not contain "
+                        + ShownText.named(c)) + " (at character " + (i + 1) + "): a label value is at most "
+                        + MAX_NAME_LENGTH + " of the ASCII letters, digits, '.', '_', '-', '/', ':' and '@' (no space,"
+                        + " and no comma: a selector separates labels with commas, env=prod,region=eu)");
+            }
+        }
     }
 
     /**

@@ -21,7 +21,7 @@ class LabelSelectorTest {
             assertTrue(e.getMessage().chars().noneMatch(c -> io.pgfleet.domain.common.ShownText.actedOn((char) c)),
                     e.getMessage());
         }
-        assertDoesNotThrow(() -> LabelSelector.checkNew(new LabelSelector(Map.of("env", "prod", "team/db", "a b"))));
+        assertDoesNotThrow(() -> LabelSelector.checkNew(new LabelSelector(Map.of("env", "prod", "team/db", "eu-west_1.a/b:c@d"))));
         assertDoesNotThrow(() -> LabelSelector.checkNew(new LabelSelector(Map.of())));
         // A collector may carry an empty value, so a selector may ask for one.
         assertTrue(LabelSelector.checkNew(new LabelSelector(Map.of("env", ""))).matches(Map.of("env", "")));
