@@ -211,4 +211,31 @@ class MalformedHttpIT {
             assertEquals(304, watch.get(60, TimeUnit.SECONDS).statusCode());
         }
     }
+
+    /** Everything the server answers to the bytes sent, up to its closing the connection. */
+    private static String pipelined(String requests) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(20_000); // a deadline for "the server answers at all", not a wait
+            s.getOutputStream().write(requests.getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @Test
+    void aHeadIsAnsweredWithoutABodySoTheNextAnswerOnTheConnectionIsReadAsItself() throws IOException {
+        String next = "GET /observe/health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        for (String[] c : new String[][] {{"/observe/health/live", "405", "GET"}, {"/api/v1/collectors", "405", "POST, GET"},
+                {"/api/v1/rollouts/7", "405", "GET"}, {"/nope", "404", ""}, {"/ui", "404", ""}, {"/ui/nope.js", "404", ""},
+                {"/ui/", "200", ""}}) {
+            String answer = pipelined("HEAD " + c[0] + " HTTP/1.1\r\nHost: x\r\n\r\n" + next);
+            assertTrue(answer.startsWith("HTTP/1.1 " + c[1] + " "), c[0] + ": " + answer);
+            String head = answer.substring(0, answer.indexOf("\r\n\r\n") + 4);
+            if (!c[2].isEmpty()) {
+                assertTrue(head.contains("\r\nAllow: " + c[2] + "\r\n"), c[0] + ": " + head);
+            }
+            assertTrue(answer.substring(head.length()).startsWith("HTTP/1.1 200 "),
+                    "no body after the answer to HEAD " + c[0] + ", the next answer follows it: " + answer);
+        }
+    }
 }

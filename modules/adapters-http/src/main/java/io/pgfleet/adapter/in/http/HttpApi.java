@@ -101,10 +101,13 @@ public final class HttpApi {
      */
     static ApiRoutes routes(HttpRouting.Builder routing, UseCases useCases, HttpMetrics metrics, HttpLimits limits) {
         // First, so that it also sees the answers of the filters after it that refuse a request.
+        HeadRequests head = new HeadRequests();
         routing.addFilter(new ConnectionClose())
                 .addFilter(RequestLog.fromEnvironment().filter())
                 .addFilter(metrics.requestTimer())
                 .addFilter(new RequestFraming())
+                // Before any filter that answers with a body: an answer to HEAD has none.
+                .addFilter(head)
                 .addFilter(new SingleValuedHeaders())
                 .addFilter(new QueryCharacters())
                 .addFilter(new TrustedProxies(limits.trustedProxies()));
@@ -127,6 +130,7 @@ public final class HttpApi {
                 .service("/api/v1", new LayersHttpService(useCases.layers()))
                 .service("/api/v1/rollouts", new RolloutsHttpService(useCases.rollouts()))
                 .service("/observe/health", new HealthHttpService(useCases.operations().health()));
+        head.routes(routes);
         WebConsole.register(routing);
         // Every error handler closes the connection after its answer when the request or the answer
         // says Connection: close (ConnectionClose says why Helidon does not).
@@ -167,6 +171,13 @@ public final class HttpApi {
         if (e.status() == Status.NOT_MODIFIED_304) {
             // The console's static files answer a conditional GET this way: the browser's copy is current.
             res.status(Status.NOT_MODIFIED_304);
+            res.send();
+            return;
+        }
+        if (req.prologue().method() == io.helidon.http.Method.HEAD) {
+            // A console file that is not there (other HEADs are HeadRequests'): the status alone.
+            res.status(e.status());
+            res.header(HeaderNames.CACHE_CONTROL, "no-store");
             res.send();
             return;
         }
