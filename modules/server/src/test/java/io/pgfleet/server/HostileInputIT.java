@@ -430,4 +430,18 @@ class HostileInputIT {
         }
         assertProblem(admin.get("/api/v1/rollouts/999999999999999999"), 404, "no rollout has the id");
     }
+
+    @Test
+    void anInstantIsRfc3339OrA400NamingTheParameterAndTheRule() {
+        for (String since : new String[] {"2026-11-29T10:00:00Z", "2026-11-29t10:00:00z", "2026-11-29T11:00:00%2B01:00",
+                "2026-11-29T10:00:00-00:00", "2026-12-31T23:59:60Z", "2026-11-29T10:00:00.123456789Z"}) {
+            HttpResponse<String> r = admin.get("/api/v1/audit?since=" + since);
+            assertEquals(200, r.statusCode(), since + ": " + r.body());
+        }
+        for (String since : new String[] {"2026-11-29T24:00:00Z", "2026-11-29T10:00:00.Z", "2026-11-29T10:00:00.1234567891Z",
+                "2026-11-29T10:00:60Z", "0000-01-01T00:00:00Z", "%2B10000-01-01T00:00:00Z", "10000-01-01T00:00:00Z",
+                "2026-11-29T10:00Z", "2026-11-29T10:00:00%2B0100", "2026-02-30T10:00:00Z"}) {
+            assertProblem(admin.get("/api/v1/audit?since=" + since), 400, "query parameter 'since' must be an RFC 3339 instant");
+        }
+    }
 }

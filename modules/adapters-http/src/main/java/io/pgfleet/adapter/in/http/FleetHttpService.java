@@ -29,7 +29,6 @@ import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -333,9 +332,9 @@ final class FleetHttpService implements ApiService {
         }
         Instant ts;
         try {
-            ts = HttpDates.storable(Instant.parse(string(o, "ts", true)));
-        } catch (DateTimeParseException | IllegalArgumentException e) {
-            throw new ApiException(Problem.badRequest("sample 'ts' must be an RFC 3339 instant between the years 1 and 9999"));
+            ts = HttpDates.parse(string(o, "ts", true));
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(Problem.badRequest("sample 'ts' must be " + HttpDates.INSTANT_RULE));
         }
         return new Sample(string(o, "name", true), labels, n.doubleValue(), ts);
     }

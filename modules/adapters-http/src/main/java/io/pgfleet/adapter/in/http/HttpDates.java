@@ -36,6 +36,41 @@ final class HttpDates {
         return instant;
     }
 
+    /**
+     * RFC 3339's date-time (§5.6), with at most nine fractional digits (a nanosecond, finer than any
+     * clock here): what {@link Instant#parse} takes beyond it — an hour 24 ({@code T24:00:00Z}, the
+     * next day's midnight) and a fraction without digits ({@code 10:00:00.Z}) — is not RFC 3339, and
+     * a client sending it means something this server would have to guess.
+     */
+    private static final java.util.regex.Pattern RFC_3339 = java.util.regex.Pattern.compile(
+            "[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]{1,9})?"
+                    + "([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])");
+
+    /**
+     * Reads an instant sent to the API: RFC 3339 ({@code T} and {@code Z} in either case, an offset
+     * such as {@code +01:00}, a leap second {@code 23:59:60} read as {@code 23:59:59}), at most nine
+     * fractional digits, between the years 1 and 9999.
+     *
+     * @param text the text
+     * @return the instant
+     * @throws IllegalArgumentException when it is not such an instant
+     */
+    static Instant parse(String text) {
+        if (text == null || !RFC_3339.matcher(text).matches()) {
+            throw new IllegalArgumentException("not an RFC 3339 instant: " + text);
+        }
+        try {
+            return storable(Instant.parse(text));
+        } catch (java.time.format.DateTimeParseException e) {
+            // A day the month does not have, a leap second that is not at 23:59.
+            throw new IllegalArgumentException("not an RFC 3339 instant: " + text, e);
+        }
+    }
+
+    /** What the API says of an instant it cannot read. */
+    static final String INSTANT_RULE = "an RFC 3339 instant such as 2026-11-29T10:00:00Z or 2026-11-29T11:00:00.5+01:00"
+            + " (hours 00-23, at most 9 fractional digits) between the years 1 and 9999";
+
     /** A second and its header text. */
     private record Formatted(long epochSecond, String text) {
     }

@@ -3,7 +3,6 @@ package io.pgfleet.adapter.in.http;
 import io.helidon.webserver.http.ServerRequest;
 
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -109,10 +108,10 @@ final class QueryParams {
         }
         String raw = single(req, name);
         try {
-            return HttpDates.storable(Instant.parse(raw));
-        } catch (DateTimeParseException | IllegalArgumentException e) {
-            throw new ApiException(Problem.badRequest("query parameter '" + name
-                    + "' must be an RFC 3339 instant such as 2026-11-29T10:00:00Z, between the years 1 and 9999, got '" + raw + "'"));
+            return HttpDates.parse(raw);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(Problem.badRequest("query parameter '" + name + "' must be " + HttpDates.INSTANT_RULE
+                    + ", got '" + (raw.length() > 64 ? raw.substring(0, 64) + "…" : raw) + "'"));
         }
     }
 }
