@@ -444,4 +444,17 @@ class HostileInputIT {
             assertProblem(admin.get("/api/v1/audit?since=" + since), 400, "query parameter 'since' must be an RFC 3339 instant");
         }
     }
+
+    @Test
+    void aChangeMessageOfAThousandCharactersIsAcceptedWhateverTheirUtf16Length() throws SQLException {
+        String id = newCollectorWithTwoVersions();
+        String rockets = "\\ud83d\\ude80".repeat(1000);
+        HttpResponse<String> r = admin.postJson("/api/v1/config/" + id + "/rollback",
+                "{\"to_version\": 1, \"message\": \"" + rockets + "\"}");
+        assertEquals(201, r.statusCode(), r.body());
+        assertProblem(admin.postJson("/api/v1/config/" + id + "/rollback", "{\"to_version\": 2, \"message\": \""
+                + rockets + "x\"}"), 400, "1000 characters");
+        assertEquals(1000, count("SELECT char_length(message) FROM config_revisions WHERE collector_id = '" + id
+                + "' AND version = 3"));
+    }
 }

@@ -383,7 +383,7 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
                         .orElse(new ConfigDocument("# " + layer.label() + " had no version before rollout "
                                 + before.id() + "\n"));
                 String message = "rollout " + before.id() + " rolled back: " + reason;
-                if (message.length() > PublishRequest.MAX_MESSAGE_LENGTH) {
+                if (io.pgfleet.domain.common.ShownText.characters(message) > PublishRequest.MAX_MESSAGE_LENGTH) {
                     message = message.substring(0, PublishRequest.MAX_MESSAGE_LENGTH);
                 }
                 LayerRevision back = new LayerRevision(layer, staged.version().next(), previous, previous.hash(), now,

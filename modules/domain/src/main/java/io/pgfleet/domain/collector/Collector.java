@@ -87,7 +87,7 @@ public record Collector(CollectorId id, String name, String hostname, Map<String
         if (text == null) {
             throw new IllegalArgumentException(what + " must be given");
         }
-        if (text.length() > MAX_NAME_LENGTH) {
+        if (ShownText.characters(text) > MAX_NAME_LENGTH) {
             throw new IllegalArgumentException(what + " must be at most " + MAX_NAME_LENGTH + " characters");
         }
         // Line feeds and tabs too, which ShownText.actedOn lets through: a name or a label is one line.
@@ -134,7 +134,7 @@ public record Collector(CollectorId id, String name, String hostname, Map<String
         if (value == null) {
             throw new IllegalArgumentException(what + " must be given");
         }
-        if (value.length() > MAX_NAME_LENGTH) {
+        if (ShownText.characters(value) > MAX_NAME_LENGTH) {
             throw new IllegalArgumentException(what + " must be at most " + MAX_NAME_LENGTH + " characters, got "
                     + value.codePointCount(0, value.length()));
         }
@@ -163,7 +163,7 @@ public record Collector(CollectorId id, String name, String hostname, Map<String
         if (text == null) {
             throw new IllegalArgumentException(what + " must be given");
         }
-        if (text.length() > MAX_NAME_LENGTH) {
+        if (ShownText.characters(text) > MAX_NAME_LENGTH) {
             throw new IllegalArgumentException(what + " must be at most " + MAX_NAME_LENGTH + " characters");
         }
         if (text.chars().anyMatch(Character::isISOControl)) {

@@ -14,6 +14,21 @@ public final class ShownText {
     }
 
     /**
+     * How many characters a text has, as its reader counts them and as PostgreSQL's
+     * {@code char_length} does: Unicode code points. {@link String#length()} counts UTF-16 units, in
+     * which a character outside the basic plane (an emoji, a CJK extension ideograph) counts two, so a
+     * limit of "1000 characters" held a message of 500 emoji. Every length limit on text people write
+     * (a change message, a group description, a collector's name and host name, a label value) counts
+     * this way.
+     *
+     * @param s the text
+     * @return its code points
+     */
+    public static int characters(String s) {
+        return s.codePointCount(0, s.length());
+    }
+
+    /**
      * Whether a character would be acted on rather than shown.
      *
      * @param c the character

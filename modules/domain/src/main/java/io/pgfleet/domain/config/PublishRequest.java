@@ -33,7 +33,7 @@ public record PublishRequest(CollectorId collectorId, ConfigDocument document, P
         Objects.requireNonNull(message, "message");
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(at, "at");
-        if (message.length() > MAX_MESSAGE_LENGTH) {
+        if (io.pgfleet.domain.common.ShownText.characters(message) > MAX_MESSAGE_LENGTH) {
             throw new IllegalArgumentException("a change message is at most " + MAX_MESSAGE_LENGTH + " characters");
         }
     }

@@ -30,7 +30,7 @@ public record Group(GroupId id, LabelSelector selector, int priority, String des
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(selector, "selector");
         Objects.requireNonNull(description, "description");
-        if (description.length() > 1000 || description.indexOf('\u0000') >= 0) {
+        if (io.pgfleet.domain.common.ShownText.characters(description) > 1000 || description.indexOf('\u0000') >= 0) {
             throw new IllegalArgumentException("a group description is at most 1000 characters without NUL");
         }
     }

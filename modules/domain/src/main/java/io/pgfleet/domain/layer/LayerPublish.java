@@ -39,7 +39,7 @@ public record LayerPublish(LayerId layer, ConfigDocument document, Precondition 
         if (layer instanceof LayerId.Own) {
             throw new IllegalArgumentException("a collector's own layer is published as a configuration");
         }
-        if (message.length() > PublishRequest.MAX_MESSAGE_LENGTH) {
+        if (io.pgfleet.domain.common.ShownText.characters(message) > PublishRequest.MAX_MESSAGE_LENGTH) {
             throw new IllegalArgumentException("a change message is at most " + PublishRequest.MAX_MESSAGE_LENGTH
                     + " characters");
         }

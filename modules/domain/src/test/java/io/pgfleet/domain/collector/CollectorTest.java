@@ -101,4 +101,18 @@ class CollectorTest {
         // One an earlier release stored still loads.
         assertEquals("pr\u043Ed", withLabels(Map.of("env", "pr\u043Ed")).labels().get("env"));
     }
+
+    @Test
+    void lengthLimitsCountCharactersNotUtf16Units() {
+        String rocket = "\uD83D\uDE80"; // one character, two UTF-16 units
+        assertEquals(rocket.repeat(200), Collector.checkNewText("name", rocket.repeat(200)));
+        assertThrows(IllegalArgumentException.class, () -> Collector.checkNewText("name", rocket.repeat(201)));
+        assertEquals(rocket.repeat(200), new Collector(CollectorId.of("db-01"), rocket.repeat(200), rocket.repeat(200), Map.of(),
+                Instant.EPOCH, false).name(), "and such a name loads");
+        assertEquals(rocket.repeat(1000), new io.pgfleet.domain.layer.Group(new io.pgfleet.domain.layer.GroupId("g"),
+                new io.pgfleet.domain.layer.LabelSelector(Map.of()), 0, rocket.repeat(1000)).description());
+        assertThrows(IllegalArgumentException.class, () -> new io.pgfleet.domain.layer.Group(
+                new io.pgfleet.domain.layer.GroupId("g"), new io.pgfleet.domain.layer.LabelSelector(Map.of()), 0,
+                rocket.repeat(1001)));
+    }
 }

@@ -358,7 +358,7 @@ final class ConfigHttpService implements ApiService {
             throw new ApiException(Problem.badRequest(source + " holds " + c + ", which is not accepted:"
                     + " a change message is one line of text"));
         });
-        if (message.length() > PublishRequest.MAX_MESSAGE_LENGTH) {
+        if (io.pgfleet.domain.common.ShownText.characters(message) > PublishRequest.MAX_MESSAGE_LENGTH) {
             throw new ApiException(Problem.badRequest(source + " is limited to "
                     + PublishRequest.MAX_MESSAGE_LENGTH + " characters"));
         }

@@ -31,7 +31,7 @@ public record PublishConfigCommand(CollectorId collectorId, ConfigDocument docum
         Objects.requireNonNull(actor, "actor");
         Objects.requireNonNull(message, "message");
         Objects.requireNonNull(mode, "mode");
-        if (message.length() > PublishRequest.MAX_MESSAGE_LENGTH) {
+        if (io.pgfleet.domain.common.ShownText.characters(message) > PublishRequest.MAX_MESSAGE_LENGTH) {
             throw new IllegalArgumentException("a change message is at most " + PublishRequest.MAX_MESSAGE_LENGTH + " characters");
         }
     }

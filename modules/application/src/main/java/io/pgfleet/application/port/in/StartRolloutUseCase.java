@@ -50,7 +50,7 @@ public interface StartRolloutUseCase {
             if (layer instanceof LayerId.Own) {
                 throw new IllegalArgumentException("a collector's own layer is published directly, not rolled out");
             }
-            if (message.length() > PublishRequest.MAX_MESSAGE_LENGTH) {
+            if (io.pgfleet.domain.common.ShownText.characters(message) > PublishRequest.MAX_MESSAGE_LENGTH) {
                 throw new IllegalArgumentException("a change message is at most " + PublishRequest.MAX_MESSAGE_LENGTH
                         + " characters");
             }
