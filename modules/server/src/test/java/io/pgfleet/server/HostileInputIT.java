@@ -457,4 +457,26 @@ class HostileInputIT {
         assertEquals(1000, count("SELECT char_length(message) FROM config_revisions WHERE collector_id = '" + id
                 + "' AND version = 3"));
     }
+
+    @Test
+    void anIntegerFieldTakesAWholeNumberHoweverItIsWrittenAndRefusesAFractionNamingTheField() throws SQLException {
+        assertEquals(201, admin.postJson("/api/v1/groups", "{\"id\": \"numbers\", \"priority\": 1e2}").statusCode());
+        assertEquals(100, count("SELECT priority FROM config_groups WHERE id = 'numbers'"));
+        for (String[] c : new String[][] {{"7.0", "7"}, {"1.00e2", "100"}, {"1E+1", "10"}, {"-0", "0"}, {"-2.50e1", "-25"}}) {
+            HttpResponse<String> r = admin.send(admin.request("/api/v1/groups/numbers").header("Content-Type", "application/json")
+                    .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"priority\": " + c[0] + "}")));
+            assertEquals(200, r.statusCode(), c[0] + ": " + r.body());
+            assertEquals(Long.parseLong(c[1]), count("SELECT priority FROM config_groups WHERE id = 'numbers'"), c[0]);
+        }
+        long audit = count("SELECT count(*) FROM audit_log");
+        for (String bad : new String[] {"1.5", "1e-1", "1e-999999999", "0.5e1e", "1e999999999", "\"5\""}) {
+            HttpResponse<String> r = admin.send(admin.request("/api/v1/groups/numbers").header("Content-Type", "application/json")
+                    .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"priority\": " + bad + "}")));
+            assertEquals(400, r.statusCode(), bad + ": " + r.body());
+        }
+        assertProblem(admin.send(admin.request("/api/v1/groups/numbers").header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"priority\": 2.5}"))), 400, "'priority'");
+        assertEquals(-25, count("SELECT priority FROM config_groups WHERE id = 'numbers'"), "nothing changed");
+        assertEquals(audit, count("SELECT count(*) FROM audit_log"));
+    }
 }

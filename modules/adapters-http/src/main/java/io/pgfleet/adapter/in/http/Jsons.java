@@ -132,21 +132,37 @@ final class Jsons {
             jakarta.json.JsonConfig.KEY_STRATEGY, jakarta.json.JsonConfig.KeyStrategy.NONE));
 
     /**
-     * An integral JSON number within bounds, compared exactly: a bigger number is refused rather
-     * than wrapped around to its low 64 bits ({@code 18446744073709551617} is not {@code 1}).
+     * A JSON number whose value is a whole number within bounds, compared exactly: a bigger number
+     * is refused rather than wrapped around to its low 64 bits ({@code 18446744073709551617} is not
+     * {@code 1}). The value counts, not how it is written, as JSON Schema's {@code integer} (which
+     * the API's description uses) has it: {@code 100}, {@code 100.0}, {@code 1e2} and
+     * {@code 1.00e2} are all 100 and {@code -0} is 0, while {@code 1.5} and {@code 1e-1} are not
+     * whole. (Parsson's {@code isIntegral} looks at the written scale: {@code 1e2} was refused and
+     * {@code 1.00e2} taken.)
      *
      * @param value the member's value, null when absent
-     * @return the number, or empty when the value is not an integer from {@code min} to {@code max}
+     * @return the number, or empty when the value is not a whole number from {@code min} to {@code max}
      */
     static java.util.OptionalLong integer(JsonValue value, long min, long max) {
-        if (!(value instanceof jakarta.json.JsonNumber n) || !n.isIntegral()) {
+        if (!(value instanceof jakarta.json.JsonNumber n)) {
             return java.util.OptionalLong.empty();
         }
         java.math.BigDecimal v = n.bigDecimalValue();
+        // The range first (compared by exponent, however large it is written). Then a number that is
+        // not 0 with more fractional digits than digits at all (1e-999999999) is below 1: not whole,
+        // decided without dividing by 10 to the power of its scale. What is left is divided by 10 to
+        // a power no larger than its written digits, which the body limit bounds.
         if (v.compareTo(java.math.BigDecimal.valueOf(min)) < 0 || v.compareTo(java.math.BigDecimal.valueOf(max)) > 0) {
             return java.util.OptionalLong.empty();
         }
-        return java.util.OptionalLong.of(v.longValueExact());
+        if (v.signum() == 0) {
+            return java.util.OptionalLong.of(0);
+        }
+        if (v.scale() > v.precision()) {
+            return java.util.OptionalLong.empty();
+        }
+        java.math.BigDecimal whole = v.setScale(0, java.math.RoundingMode.DOWN);
+        return whole.compareTo(v) == 0 ? java.util.OptionalLong.of(whole.longValueExact()) : java.util.OptionalLong.empty();
     }
 
     /** The deepest nesting of arrays and objects, outside strings; linear and iterative. */
