@@ -113,6 +113,70 @@ class EmbeddedDatabaseIT {
         assertTrue(alarming.isEmpty(), "the library's warnings: " + alarming);
     }
 
+    /**
+     * PostgreSQL's log (echoed into the server's) of a failing statement says what failed and on which
+     * constraint, never the row or the statement's values; nor does the failure the server logs.
+     */
+    @Test
+    void aRefusedRowStaysOutOfTheLogAndOfTheFailure(@TempDir Path dataDir) throws Exception {
+        String hash = "$scrypt$leaked-" + java.util.UUID.randomUUID();
+        // What of PostgreSQL's output reaches the server's log ("postgres: …").
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        Logger logger = Logger.getLogger(EmbeddedDatabase.class.getName());
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                lines.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(capture);
+        List<String> logged = new ArrayList<>();
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
+            DatabaseSettings settings = db.settings(2);
+            try (io.pgfleet.adapter.out.postgres.PostgresStorage storage = io.pgfleet.adapter.out.postgres.PostgresStorage.open(settings);
+                 Connection c = DriverManager.getConnection(settings.url(), settings.user(), settings.password());
+                 Statement s = c.createStatement()) {
+                // A row the database refuses (as it would a damaged or forged one), through the server's pool:
+                // PostgreSQL's detail says "Failing row contains (…)", the password hash among the values.
+                s.execute("ALTER TABLE users ADD CONSTRAINT users_refused CHECK (username <> 'refused')");
+                java.time.Instant now = java.time.Instant.parse("2026-12-03T04:00:00Z");
+                io.pgfleet.domain.access.Username name = new io.pgfleet.domain.access.Username("refused");
+                RuntimeException failure = assertThrows(RuntimeException.class, () -> storage.users().saveNewUser(
+                        new io.pgfleet.domain.access.User(name, io.pgfleet.domain.access.Role.OPERATOR, true, hash, now),
+                        new io.pgfleet.domain.audit.AuditEntry(now, new io.pgfleet.domain.identity.Actor("admin", "127.0.0.1"),
+                                io.pgfleet.domain.audit.AuditAction.USER_CREATED, new io.pgfleet.domain.audit.AuditSubject.OfUser(name),
+                                0, "created")));
+                // Its stack trace is what the server logs of a failure it did not expect.
+                java.io.StringWriter trace = new java.io.StringWriter();
+                failure.printStackTrace(new java.io.PrintWriter(trace));
+                assertTrue(trace.toString().contains("users_refused"), trace.toString());
+                assertFalse(trace.toString().contains(hash), "the row in the failure:\n" + trace);
+                // Every session (an operator's psql on the server's port too) logs its failures so: no
+                // detail or context (the row), no statement (its literal values).
+                try (ResultSet rs = s.executeQuery("SELECT current_setting('log_error_verbosity'),"
+                        + " current_setting('log_min_error_statement')")) {
+                    rs.next();
+                    assertEquals("terse", rs.getString(1));
+                    assertEquals("panic", rs.getString(2));
+                }
+            }
+        } finally {
+            logger.removeHandler(capture);
+        }
+        lines.drainTo(logged);
+        String log = String.join("\n", logged);
+        assertFalse(log.contains(hash), "the refused row in the log:\n" + log);
+        assertFalse(log.contains("Failing row contains"), "the refused row in the log:\n" + log);
+    }
+
     /** A row whose presence after a restart shows the database came back with its data. */
     private static void keepARow(DatabaseSettings settings) throws Exception {
         try (Connection c = DriverManager.getConnection(settings.url(), settings.user(), settings.password());

@@ -85,6 +85,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * through the library that gives a data directory from the trust days its password. The library
      * starts PostgreSQL with -F (fsync off) and synchronous_commit off, fit for tests only; these
      * come after -F on its command line and win.
+     *
+     * <p>PostgreSQL's log is echoed into the server's, which operators ship to log systems: a failing
+     * statement's lines must not carry row data there. Its STATEMENT line holds the statement's literal
+     * values, so none is written ({@code panic}); its DETAIL and CONTEXT are left out of sessions'
+     * errors by {@link #SESSION_CONFIG}.
      */
     private static final Map<String, String> SERVER_CONFIG = Map.of(
             "timezone", "UTC",
@@ -93,7 +98,18 @@ public final class EmbeddedDatabase implements AutoCloseable {
             "synchronous_commit", "on",
             "full_page_writes", "on",
             "password_encryption", "scram-sha-256",
-            "listen_addresses", LOOPBACK);
+            "listen_addresses", LOOPBACK,
+            "log_min_error_statement", "panic");
+
+    /**
+     * Settings of every session ({@code ALTER ROLE ALL SET}, made at every start). A failing
+     * statement's DETAIL and CONTEXT quote the row ("Failing row contains (…)", "Key (username)=(…)
+     * already exists", a COPY line with a password hash): {@code terse} keeps the error itself (what
+     * failed, on which table and constraint) in the log. Not for the whole server: PostgreSQL's own
+     * complaints at start need their detail ("The data directory was initialized by PostgreSQL
+     * version …"), and hold no rows.
+     */
+    private static final Map<String, String> SESSION_CONFIG = Map.of("log_error_verbosity", "terse");
 
     /** The first pause between two attempts to start a PostgreSQL that died under the server. */
     private static final Duration FIRST_RESTART_PAUSE = Duration.ofMillis(500);
@@ -237,14 +253,35 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     /** Connects the way the pool does, with timeouts: whatever else might hold the port never answers as PostgreSQL. */
     private static void answers(int port, String password) throws SQLException {
+        try (Connection c = connect(port, password); Statement s = c.createStatement()) {
+            s.execute("SELECT 1");
+        }
+    }
+
+    /** A connection as the superuser, with timeouts. */
+    private static Connection connect(int port, String password) throws SQLException {
         Properties properties = new Properties();
         properties.setProperty("user", "postgres");
         properties.setProperty("password", password);
         properties.setProperty("connectTimeout", "5");
         properties.setProperty("socketTimeout", "10");
         properties.setProperty("loginTimeout", "10");
-        try (Connection c = new org.postgresql.Driver().connect(url(port), properties); Statement s = c.createStatement()) {
-            s.execute("SELECT 1");
+        return new org.postgresql.Driver().connect(url(port), properties);
+    }
+
+    /**
+     * Gives every session {@link #SESSION_CONFIG}, from the next one on; kept in the cluster, made
+     * again at every start (a cluster from an older version, a restored one). PostgreSQL is stopped
+     * when it cannot be done: it would run logging rows.
+     */
+    private static void configureSessions(Path pgData, int port, String password) throws IOException {
+        try (Connection c = connect(port, password); Statement s = c.createStatement()) {
+            for (Map.Entry<String, String> setting : SESSION_CONFIG.entrySet()) {
+                s.execute("ALTER ROLE ALL SET " + setting.getKey() + " = '" + setting.getValue() + "'");
+            }
+        } catch (SQLException e) {
+            stopHalfStarted(pgData);
+            throw new IOException("cannot configure the sessions of PostgreSQL: " + e.getMessage(), e);
         }
     }
 
@@ -436,6 +473,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
             // its own words. The library would wait out its whole start-up time, then say only that
             // it gave up.
             startPostgres(bin.resolve("pg_ctl"), pgData, chosen, password);
+            configureSessions(pgData, chosen, password);
             EmbeddedDatabase db = new EmbeddedDatabase(bin.resolve("pg_ctl"), pgData, chosen, password, channel, lock);
             db.watchPostmaster();
             return db;

@@ -85,6 +85,9 @@ final class MigrationWatch implements AutoCloseable {
         properties.setProperty("loginTimeout", seconds);
         properties.setProperty("socketTimeout", Long.toString(socketTimeoutSeconds));
         properties.setProperty("ApplicationName", applicationName);
+        // As the pool's: a migration that fails on existing rows (a unique index over duplicates) says
+        // which constraint, not the rows' values, in the start's failure and the log.
+        properties.setProperty(PostgresStorage.NO_ERROR_DETAIL, "false");
         Connection c = new Driver().connect(settings.url(), properties);
         if (c == null) {
             throw new SQLException("not a PostgreSQL URL: " + DatabaseSettings.shown(settings.url()), "08001");

@@ -174,6 +174,8 @@ public final class PostgresChangeFeed implements ConfigChangeFeedPort, AutoClose
         p.setProperty("loginTimeout", seconds);
         // Named, so that an operator (and a test) can tell it from the pool's in pg_stat_activity.
         p.setProperty("ApplicationName", APPLICATION_NAME);
+        // As the pool's: no row PostgreSQL quotes in an error's detail in what is logged.
+        p.setProperty(PostgresStorage.NO_ERROR_DETAIL, "false");
         return p;
     }
 

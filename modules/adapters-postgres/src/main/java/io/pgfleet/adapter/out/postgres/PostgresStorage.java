@@ -47,6 +47,12 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
      */
     static final Duration CANCEL_GRACE = Duration.ofSeconds(2);
 
+    /**
+     * The driver's property that, set to {@code false}, leaves PostgreSQL's DETAIL (which may quote a
+     * row) out of its exceptions' messages; the server's every connection sets it.
+     */
+    static final String NO_ERROR_DETAIL = "logServerErrorDetail";
+
     private static final java.util.concurrent.atomic.AtomicInteger POOLS = new java.util.concurrent.atomic.AtomicInteger();
 
     private final String poolName;
@@ -118,6 +124,10 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
         // bounded otherwise (see migrate).
         cfg.put("connection.dataSource.socketTimeout",
                 Long.toString(settings.statementTimeout().plus(CANCEL_GRACE).toSeconds()));
+        // The driver puts PostgreSQL's DETAIL into an exception's message, and a failure's causes are
+        // logged: the detail of a refused row quotes it ("Key (username)=(…) already exists", "Failing
+        // row contains (…)", password hash included). The message keeps PostgreSQL's error itself.
+        cfg.put("connection.dataSource." + NO_ERROR_DETAIL, "false");
         Config config = Config.just(ConfigSources.create(cfg));
         return new PostgresStorage(DbClient.create(config), settings, poolName);
     }

@@ -4,6 +4,9 @@ import io.helidon.dbclient.DbClientException;
 import io.pgfleet.application.port.out.StorageBusyException;
 import io.pgfleet.application.port.out.StorageRejectedException;
 import io.pgfleet.application.port.out.StorageUnavailableException;
+import io.pgfleet.domain.access.Role;
+import io.pgfleet.domain.access.User;
+import io.pgfleet.domain.access.Username;
 import io.pgfleet.domain.audit.AuditAction;
 import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.audit.AuditSubject;
@@ -43,6 +46,27 @@ class StorageErrorsTest {
                     () -> storage.collectors().saveNewCollector(collector, audit));
             assertTrue(e.getMessage().contains("22021"), e.getMessage());
             assertTrue(storage.collectors().loadCollector(id).isEmpty(), "the transaction was rolled back");
+        }
+    }
+
+    @Test
+    void aRowTheDatabaseRefusesIsNotQuotedInTheFailure() throws Exception {
+        TestDatabase db = TestPostgres.newDatabase();
+        try (PostgresStorage storage = PostgresStorage.open(new DatabaseSettings(db.url(), db.user(), db.password(), 2));
+             java.sql.Connection c = db.connect(); java.sql.Statement s = c.createStatement()) {
+            // As PostgreSQL refuses a row a defect or a forged value would make: its detail quotes the row.
+            s.execute("ALTER TABLE users ADD CONSTRAINT users_refused CHECK (username <> 'refused')");
+            String hash = "$scrypt$leaked-" + java.util.UUID.randomUUID();
+            Instant now = Instant.parse("2026-12-03T04:00:00Z");
+            Username name = new Username("refused");
+            StorageRejectedException e = assertThrows(StorageRejectedException.class, () -> storage.users().saveNewUser(
+                    new User(name, Role.OPERATOR, true, hash, now), new AuditEntry(now, new Actor("admin", "127.0.0.1"),
+                            AuditAction.USER_CREATED, new AuditSubject.OfUser(name), 0, "created")));
+            // What a log of the failure holds: its message and its causes'.
+            java.io.StringWriter trace = new java.io.StringWriter();
+            e.printStackTrace(new java.io.PrintWriter(trace));
+            assertTrue(trace.toString().contains("violates check constraint \"users_refused\""), trace.toString());
+            assertFalse(trace.toString().contains(hash), "the refused row in the failure:\n" + trace);
         }
     }
 
