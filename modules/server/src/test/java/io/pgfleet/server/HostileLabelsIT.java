@@ -127,6 +127,13 @@ class HostileLabelsIT {
         assertEquals(200, admin.get("/api/v1/groups/prod").statusCode());
         HttpResponse<String> priority = patch("/api/v1/groups/prod", "{\"priority\":5}");
         assertEquals(200, priority.statusCode(), priority.body());
+        // The stored selector sent back with the group's other fields (a read-change-write client) is not refused.
+        HttpResponse<String> whole = patch("/api/v1/groups/prod", "{\"selector\":{\"env\":\"\\u202eprod\",\"long\":\""
+                + "v".repeat(256) + "\"},\"priority\":6}");
+        assertEquals(200, whole.statusCode(), whole.body());
+        assertEquals(1, count("SELECT count(*) FROM config_groups WHERE id = 'prod' AND priority = 6"));
+        assertRefused(patch("/api/v1/groups/prod", "{\"selector\":{\"env\":\"\\u202eprod\",\"long\":\"x y\"}}"),
+                "no collector could carry");
     }
 
     @Test
@@ -186,6 +193,15 @@ class HostileLabelsIT {
         HttpResponse<String> listed = admin.get("/api/v1/collectors?selector=team%3Da%20b");
         assertEquals(200, listed.statusCode(), listed.body());
         assertTrue(listed.body().contains("\"look-01\""), listed.body());
+        // Sent back as they are with another label changed (what `pgfleet collectors label` does): the
+        // stored values stay, the new one follows today's rule.
+        HttpResponse<String> kept = patch("/api/v1/collectors/look-01",
+                "{\"labels\":{\"env\":\"pr\\u043ed\",\"team\":\"a b\",\"site\":\"eu-1\"}}");
+        assertEquals(200, kept.statusCode(), kept.body());
+        assertEquals(1, count("SELECT count(*) FROM collectors WHERE id = 'look-01' AND labels->>'site' = 'eu-1'"
+                + " AND labels->>'team' = 'a b'"));
+        assertRefused(patch("/api/v1/collectors/look-01", "{\"labels\":{\"env\":\"pr\\u043ed\",\"team\":\"a c\"}}"),
+                "U+0020 SPACE");
         assertEquals(200, patch("/api/v1/collectors/look-01", "{\"labels\":{\"env\":\"prod\"}}").statusCode(),
                 "and replaced by labels of today's rule");
     }

@@ -421,10 +421,11 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
                                     Optional<String> description, Actor actor, CapabilityMode mode) {
         // Only a description being set: one stored by an earlier release stays when it is not changed.
         description.ifPresent(Group::checkNewDescription);
-        // Likewise a selector: a stored one that today's label rule refuses stays until it is changed.
-        selector.ifPresent(LabelSelector::checkNew);
         Instant now = clock.instant();
         return changeGroup(id, mode, (tx, world, old) -> {
+            // Likewise a selector's labels: one stored that today's label rule refuses stays until it is
+            // changed, so the stored selector sent back with a new priority is not refused for it.
+            selector.ifPresent(s -> LabelSelector.checkNew(s, old.selector()));
             Group updated = new Group(id, selector.orElse(old.selector()),
                     priority.orElse(old.priority()), description.orElse(old.description()));
             if (updated.equals(old)) {
@@ -471,21 +472,14 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
 
     @Override
     public LayerChangeResult changeLabels(CollectorId id, Map<String, String> labels, Actor actor, CapabilityMode mode) {
-        // What a collector's labels may be: the rule registration and provisioning apply too.
-        try {
-            Collector.checkNewLabels(labels);
-        } catch (IllegalArgumentException e) {
-            // A decommissioned collector's labels are never changed, whatever they would be: that answer
-            // comes first, so nobody fixes labels that can never be set. Read on this refusal's path only.
-            Optional<Instant> decommissioned = store.transact(tx -> Outcome.rollback(tx.decommissionedAt(id)));
-            if (decommissioned.isPresent()) {
-                return new LayerChangeResult.Decommissioned(id, decommissioned.get());
-            }
-            throw e;
-        }
         Instant now = clock.instant();
         // One collector's change: the shared layers lock (no group or layer changes meanwhile) and its row lock.
+        // Checked under that lock against what it carries: a decommissioned collector's answer comes first,
+        // whatever the labels would be, so nobody fixes labels that can never be set.
         return change(mode, false, tx -> tx.lockMember(id).<Work>map(m -> {
+            // What a collector's labels may be: the rule registration and provisioning apply too, to the
+            // labels this change sets or alters; one an earlier release stored and sent back as it is stays.
+            Collector.checkNewLabels(labels, m.labels());
             if (m.labels().equals(labels)) {
                 // The labels it already carries, read under its row lock: nothing to audit or store.
                 return new Unchanged();
@@ -494,7 +488,11 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             tx.audit(new AuditEntry(now, actor, AuditAction.COLLECTOR_LABELS_CHANGED, new AuditSubject.OfCollector(id), 0,
                     "labels " + new LabelSelector(labels)));
             return Affected.one(m.withLabels(labels), LayerComposer.World.read(tx), now);
-        }).or(() -> tx.decommissionedAt(id).map(at -> new Gone(id, at))));
+        }).or(() -> tx.decommissionedAt(id).map(at -> new Gone(id, at))).or(() -> {
+            // An id never known: labels no collector could carry are refused as for any other.
+            Collector.checkNewLabels(labels);
+            return Optional.empty();
+        }));
     }
 
     @Override

@@ -339,4 +339,42 @@ class LayerChangeServiceTest {
                 Optional.empty(), Given.alice()));
         assertEquals(audited + 1, store.audit().size(), "a real change is audited");
     }
+
+    @Test
+    void aLabelStoredByAnEarlierReleaseStaysWhenAnotherLabelOfItsCollectorChanges() {
+        // An earlier release let these be stored: a space, a comma and a Cyrillic o (U+043E).
+        store.withCollector("db-03", Map.of("env", "prod eu", "site", "a,b", "tier", "pr\u043Ed", "team", "a"));
+        CollectorId db3 = CollectorId.of("db-03");
+
+        assertInstanceOf(LayerChangeResult.Done.class, layers.changeLabels(db3,
+                Map.of("env", "prod eu", "site", "a,b", "tier", "pr\u043Ed", "team", "b"), Given.alice()));
+        assertEquals(List.of(db3), store.loadMembers(new LabelSelector(Map.of("team", "b", "env", "prod eu")), "", 10),
+                "the new value is stored and the earlier one stays as it was");
+
+        // A changed or new value follows today's rule, the stored one's kind included.
+        IllegalArgumentException changed = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> layers.changeLabels(db3, Map.of("env", "prod us", "team", "b"), Given.alice()));
+        assertTrue(changed.getMessage().contains("'env'"), changed.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> layers.changeLabels(db3, Map.of("env", "prod eu", "region", "eu west"), Given.alice()));
+    }
+
+    @Test
+    void aSelectorStoredByAnEarlierReleaseCanBeSentBackWithANewPriority() {
+        LabelSelector old = new LabelSelector(Map.of("env", "prod eu"));
+        store.transact(tx -> {
+            tx.saveGroup(new Group(PROD, old, 5, ""), Given.T0);
+            return LayerStorePort.Outcome.commit(0);
+        });
+
+        assertInstanceOf(LayerChangeResult.Done.class,
+                layers.update(PROD, Optional.of(old), OptionalInt.of(6), Optional.empty(), Given.alice()));
+        assertEquals(6, store.loadGroup(PROD).orElseThrow().priority());
+        assertInstanceOf(LayerChangeResult.Done.class, layers.update(PROD,
+                Optional.of(new LabelSelector(Map.of("env", "prod eu", "region", "eu"))), OptionalInt.empty(),
+                Optional.empty(), Given.alice()));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> layers.update(PROD,
+                Optional.of(new LabelSelector(Map.of("env", "prod us"))), OptionalInt.empty(), Optional.empty(),
+                Given.alice()));
+    }
 }

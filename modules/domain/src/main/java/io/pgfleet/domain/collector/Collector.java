@@ -126,6 +126,34 @@ public record Collector(CollectorId id, String name, String hostname, Map<String
     }
 
     /**
+     * Checks labels about to replace a collector's labels: as {@link #checkNewLabels(Map)}, except that a
+     * label it already carries with the same value is not checked again. A value an earlier release
+     * stored (a space, a comma, a Cyrillic letter) stays until it is changed, so changing another label
+     * of that collector does not first require fixing it; a new or changed value follows today's rule.
+     *
+     * @param labels  the labels to be set
+     * @param carried the labels the collector carries now
+     * @return the same labels
+     * @throws IllegalArgumentException naming the first new or changed label that is not accepted
+     */
+    public static Map<String, String> checkNewLabels(Map<String, String> labels, Map<String, String> carried) {
+        Objects.requireNonNull(labels, "labels");
+        Objects.requireNonNull(carried, "carried");
+        // A collector stored with more labels than today's limit may keep them or shed some, not gain one.
+        if (labels.size() > MAX_LABELS && labels.size() > carried.size()) {
+            throw new IllegalArgumentException("a collector has at most " + MAX_LABELS + " labels, got " + labels.size());
+        }
+        Map<String, String> changed = new java.util.LinkedHashMap<>();
+        labels.forEach((k, v) -> {
+            if (v == null || !v.equals(carried.get(k))) {
+                changed.put(k, v);
+            }
+        });
+        checkNewLabels(changed);
+        return labels;
+    }
+
+    /**
      * Checks a new label's value against {@link #LABEL_VALUE_CHARACTERS}, naming the first character
      * that is not one of them.
      */

@@ -68,6 +68,28 @@ public record LabelSelector(Map<String, String> labels) {
     }
 
     /**
+     * Checks a selector about to replace a group's stored one: as {@link #checkNew(LabelSelector)},
+     * except that a label the stored selector already has with the same value is not checked again,
+     * so a selector an earlier release stored can be sent back unchanged (with a new priority or
+     * description, or another label added) without first being fixed.
+     *
+     * @param selector the selector to be set
+     * @param stored   the group's selector now
+     * @return the same selector
+     * @throws IllegalArgumentException saying which new or changed label no collector could carry, and why
+     */
+    public static LabelSelector checkNew(LabelSelector selector, LabelSelector stored) {
+        Map<String, String> changed = new TreeMap<>();
+        selector.labels().forEach((k, v) -> {
+            if (!v.equals(stored.labels().get(k))) {
+                changed.put(k, v);
+            }
+        });
+        checkNew(new LabelSelector(changed));
+        return selector;
+    }
+
+    /**
      * Parses {@code env=prod,region=eu}; the empty text is the empty selector.
      *
      * @param text the selector
