@@ -156,6 +156,13 @@ final class TokenCache {
             return Optional.empty();
         }
         String was = octal(mode);
+        if (Files.isSymbolicLink(file)) {
+            // A link this CLI never made (a save replaces it with a file of its own): the file it names
+            // may be anything (a shared file, /dev/null, another user's file when run as root), and a
+            // chmod would follow the link into it. Not changed, and not used.
+            return Optional.of("a symbolic link to a file open to others (mode " + was + "), which is left as it is;"
+                    + " a login replaces the link with a private file");
+        }
         try {
             Files.setPosixFilePermissions(file, FILE_MODE);
         } catch (IOException e) {

@@ -420,6 +420,31 @@ class CliUnitTest {
         }
     }
 
+    @Test
+    void aSessionFileThatIsALinkToAFileOpenToOthersLeavesThatFileAsItIsAndIsNotUsed() throws IOException {
+        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/api/v1/rollouts", exchange -> answer(exchange, 200, "application/json",
+                "{\"id\":7,\"state\":\"paused\"}"));
+        stub.start();
+        try {
+            Map<String, String> env = loggedInTo(stub);
+            Path file = tmp.resolve("cfg").resolve("session.json");
+            // Another file (shared, or someone else's): its mode is not this CLI's to change.
+            Path other = tmp.resolve("shared.json");
+            java.nio.file.Files.move(file, other);
+            java.nio.file.Files.setPosixFilePermissions(other, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            java.nio.file.Files.createSymbolicLink(file, other);
+
+            Ran ran = run(env, "rollouts", "pause", "7", "-o", "json");
+            assertTrue(ran.exit() != ExitCodes.OK, ran.err());
+            assertTrue(ran.err().contains("a symbolic link to a file open to others (mode 0644)"), ran.err());
+            assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
+                    java.nio.file.Files.getPosixFilePermissions(other)), "the linked file keeps its mode");
+        } finally {
+            stub.stop(0);
+        }
+    }
+
     /** The environment of a CLI logged in to this stub server (a cached session valid for an hour). */
     private Map<String, String> loggedInTo(HttpServer stub) {
         Path dir = tmp.resolve("cfg");
