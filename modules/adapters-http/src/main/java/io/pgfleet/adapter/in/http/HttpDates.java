@@ -43,28 +43,43 @@ final class HttpDates {
      * a client sending it means something this server would have to guess.
      */
     private static final java.util.regex.Pattern RFC_3339 = java.util.regex.Pattern.compile(
-            "[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]{1,9})?"
-                    + "([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])");
+            "([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9]|60)(\\.[0-9]{1,9})?"
+                    + "([Zz]|([+-])([01][0-9]|2[0-3]):([0-5][0-9]))");
 
     /**
-     * Reads an instant sent to the API: RFC 3339 ({@code T} and {@code Z} in either case, an offset
-     * such as {@code +01:00}, a leap second {@code 23:59:60} read as {@code 23:59:59}), at most nine
-     * fractional digits, between the years 1 and 9999.
+     * Reads an instant sent to the API: RFC 3339 ({@code T} and {@code Z} in either case, any offset
+     * RFC 3339 writes, {@code -23:59} to {@code +23:59}, a leap second read as the second before it),
+     * at most nine fractional digits, between the years 1 and 9999. Read here rather than by
+     * {@link Instant#parse}, which takes offsets up to 18 hours only and checks a leap second against
+     * the local time: it refused RFC 3339's own {@code 1990-12-31T15:59:60-08:00} and took
+     * {@code 23:59:60+01:00}, which is no leap second.
      *
      * @param text the text
      * @return the instant
      * @throws IllegalArgumentException when it is not such an instant
      */
     static Instant parse(String text) {
-        if (text == null || !RFC_3339.matcher(text).matches()) {
+        java.util.regex.Matcher m = text == null ? null : RFC_3339.matcher(text);
+        if (m == null || !m.matches()) {
             throw new IllegalArgumentException("not an RFC 3339 instant: " + text);
         }
+        java.time.LocalDateTime local;
         try {
-            return storable(Instant.parse(text));
-        } catch (java.time.format.DateTimeParseException e) {
-            // A day the month does not have, a leap second that is not at 23:59.
+            // A day the month does not have is refused here.
+            local = java.time.LocalDate.parse(m.group(1)).atTime(Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
+                    Math.min(59, Integer.parseInt(m.group(4))), m.group(5) == null ? 0
+                            : Integer.parseInt((m.group(5).substring(1) + "00000000").substring(0, 9)));
+        } catch (java.time.DateTimeException e) {
             throw new IllegalArgumentException("not an RFC 3339 instant: " + text, e);
         }
+        int offset = m.group(7) == null ? 0
+                : (m.group(7).equals("-") ? -1 : 1) * (Integer.parseInt(m.group(8)) * 3600 + Integer.parseInt(m.group(9)) * 60);
+        Instant instant = local.toInstant(ZoneOffset.UTC).minusSeconds(offset);
+        if (m.group(4).equals("60") && instant.atOffset(ZoneOffset.UTC).toLocalTime().toSecondOfDay() != 86_399) {
+            // A leap second is inserted at the end of a UTC day, whatever the offset it is written in.
+            throw new IllegalArgumentException("not an RFC 3339 instant (a leap second is 23:59:60 UTC): " + text);
+        }
+        return storable(instant);
     }
 
     /** What the API says of an instant it cannot read. */
