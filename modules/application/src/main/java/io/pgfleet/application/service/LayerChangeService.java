@@ -486,7 +486,10 @@ final class LayerChangeService implements PublishLayerUseCase, LayerQuery, Manag
             }
             tx.saveLabels(id, labels);
             tx.audit(new AuditEntry(now, actor, AuditAction.COLLECTOR_LABELS_CHANGED, new AuditSubject.OfCollector(id), 0,
-                    "labels " + new LabelSelector(labels)));
+                    // Written as a selector is, without being one: a collector stored with more labels than a
+                    // selector may hold can still shed some.
+                    "labels " + String.join(",", new java.util.TreeMap<>(labels).entrySet().stream()
+                            .map(e -> e.getKey() + "=" + e.getValue()).toList())));
             return Affected.one(m.withLabels(labels), LayerComposer.World.read(tx), now);
         }).or(() -> tx.decommissionedAt(id).map(at -> new Gone(id, at))).or(() -> {
             // An id never known: labels no collector could carry are refused as for any other.

@@ -360,6 +360,25 @@ class LayerChangeServiceTest {
     }
 
     @Test
+    void aCollectorStoredWithMoreLabelsThanTheLimitMayShedSomeButNotGainOne() {
+        Map<String, String> forty = new java.util.TreeMap<>();
+        for (int i = 0; i < 40; i++) {
+            forty.put("l" + i, "v");
+        }
+        store.withCollector("db-04", forty);
+        CollectorId db4 = CollectorId.of("db-04");
+        Map<String, String> more = new java.util.TreeMap<>(forty);
+        more.put("l40", "v");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> layers.changeLabels(db4, more, Given.alice()));
+
+        Map<String, String> fewer = new java.util.TreeMap<>(forty);
+        fewer.remove("l0");
+        assertInstanceOf(LayerChangeResult.Done.class, layers.changeLabels(db4, fewer, Given.alice()));
+        assertEquals(List.of(), store.loadMembers(new LabelSelector(Map.of("l0", "v")), "", 10));
+    }
+
+    @Test
     void aSelectorStoredByAnEarlierReleaseCanBeSentBackWithANewPriority() {
         LabelSelector old = new LabelSelector(Map.of("env", "prod eu"));
         store.transact(tx -> {
