@@ -216,6 +216,9 @@ class OpenApiConformanceIT {
         expect(200, call("GET", "/observe/health", none, "", ""));
         expect(200, call("GET", "/observe/health/ready", none, "", ""));
         expect(200, call("GET", "/observe/health/live", none, "", ""));
+        expect(200, call("HEAD", "/observe/health", none, "", ""));
+        expect(200, call("HEAD", "/observe/health/ready", none, "", ""));
+        expect(200, call("HEAD", "/observe/health/live", none, "", ""));
         expect(200, call("GET", "/observe/metrics", none, "", ""));
     }
 

@@ -127,6 +127,9 @@ class WatchIT {
             pg.close();
             assertEquals(503, new ApiClient(server.port()).get("/observe/health").statusCode(),
                     "not ready while the database is away");
+            assertEquals(503, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                            + "/observe/health/ready")).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode(), "a probe asking with HEAD reads the same");
             pg = EmbeddedDatabase.start(dir, pgPort);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             int status;

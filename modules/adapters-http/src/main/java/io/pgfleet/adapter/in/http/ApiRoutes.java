@@ -180,6 +180,10 @@ final class ApiRoutes {
             return route(Method.DELETE, path, access, handler);
         }
 
+        Rules head(String path, RouteAccess access, Handler handler) {
+            return route(Method.HEAD, path, access, handler);
+        }
+
         Rules route(Method method, String path, RouteAccess access, Handler handler) {
             DeclaredRoute route = new DeclaredRoute(method, path.equals("/") && !prefix.isEmpty() ? prefix : prefix + path,
                     access);

@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Answers {@code HEAD} outside the console's files: {@code 405} with {@code Allow} on a path the API
- * has, {@code 404} elsewhere, and never a body.
+ * Answers {@code HEAD} outside the console's files and the routes that take it (the health checks):
+ * {@code 405} with {@code Allow} on a path the API has, {@code 404} elsewhere, and never a body.
  *
  * <p>No API route takes {@code HEAD}, so Helidon answered it as any other method a path does not
  * take, with a problem document: a body in the answer to a {@code HEAD}, which a client does not
@@ -37,6 +37,10 @@ final class HeadRequests implements Filter {
             return;
         }
         List<String> allowed = routes.methodsOf(path);
+        if (allowed.contains(Method.HEAD.text())) {
+            chain.proceed(); // a route that answers HEAD itself (the health checks)
+            return;
+        }
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
         if (allowed.isEmpty()) {
             res.status(Status.NOT_FOUND_404);

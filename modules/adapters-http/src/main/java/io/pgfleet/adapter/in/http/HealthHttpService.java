@@ -11,7 +11,8 @@ import java.util.Optional;
 
 /**
  * {@code /observe/health}: readiness with a database check ({@code /} and {@code /ready}) and
- * liveness ({@code /live}), open to anyone, for load balancers.
+ * liveness ({@code /live}), open to anyone, for load balancers. Each answers {@code HEAD} too, with
+ * the status its {@code GET} would have and no body.
  */
 final class HealthHttpService implements ApiService {
 
@@ -26,7 +27,22 @@ final class HealthHttpService implements ApiService {
         RouteAccess loadBalancers = RouteAccess.open("load balancers and orchestrators probe without a token");
         rules.get("/", loadBalancers, this::ready)
                 .get("/ready", loadBalancers, this::ready)
-                .get("/live", loadBalancers, (req, res) -> send(res, Status.OK_200, "UP", Optional.empty()));
+                .get("/live", loadBalancers, (req, res) -> send(res, Status.OK_200, "UP", Optional.empty()))
+                // Probes that ask with HEAD (HAProxy's "http-check send meth HEAD", many monitors)
+                // read the status alone: the same status as GET, without the body.
+                .head("/", loadBalancers, this::readyStatus)
+                .head("/ready", loadBalancers, this::readyStatus)
+                .head("/live", loadBalancers, (req, res) -> status(res, Status.OK_200));
+    }
+
+    private void readyStatus(ServerRequest req, ServerResponse res) {
+        status(res, health.notReadyBecause().isEmpty() ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503);
+    }
+
+    private static void status(ServerResponse res, Status status) {
+        res.status(status);
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.send();
     }
 
     private void ready(ServerRequest req, ServerResponse res) {

@@ -57,6 +57,7 @@ class ApiRoutesTest {
             "POST /api/v1/auth/login", "POST /api/v1/auth/refresh", "POST /api/v1/auth/logout",
             "POST /api/v1/collectors/register",
             "GET /observe/metrics", "GET /observe/health", "GET /observe/health/ready", "GET /observe/health/live",
+            "HEAD /observe/health", "HEAD /observe/health/ready", "HEAD /observe/health/live",
             "GET /api/v1/openapi.json");
 
     private static <T> T unused(Class<T> port) {
