@@ -175,6 +175,121 @@ class EmbeddedDatabaseIT {
         String log = String.join("\n", logged);
         assertFalse(log.contains(hash), "the refused row in the log:\n" + log);
         assertFalse(log.contains("Failing row contains"), "the refused row in the log:\n" + log);
+        // PostgreSQL did log the refusal, in the server's log: what failed, and on which constraint.
+        assertTrue(logged.stream().anyMatch(l -> l.startsWith("postgres: ") && l.contains("ERROR:")
+                && l.contains("violates check constraint \"users_refused\"")), "the refusal in the log:\n" + log);
+    }
+
+    /**
+     * PostgreSQL's log reaches the server's for as long as PostgreSQL runs, not only while pg_ctl
+     * starts it; an overlong line is cut, and no process following it outlives the database.
+     */
+    @Test
+    void postgresLogsWhileItRunsReachTheServersLog(@TempDir Path dataDir) throws Exception {
+        BlockingQueue<String> log = new LinkedBlockingQueue<>();
+        Logger logger = Logger.getLogger(EmbeddedDatabase.class.getName());
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                log.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(capture);
+        List<ProcessHandle> relays;
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
+            DatabaseSettings settings = db.settings(2);
+            String first = "pgfleet-marker-" + java.util.UUID.randomUUID();
+            raiseLog(settings, "'" + first + "'");
+            awaitLine(log, "postgres: ", "LOG:  " + first, 30);
+            // Later, and more than a pipe's worth of it: a line of 100,000 characters, then another marker.
+            String second = "pgfleet-marker-" + java.util.UUID.randomUUID();
+            raiseLog(settings, "'pgfleet-long-line ' || repeat('x', 100000)");
+            raiseLog(settings, "'" + second + "'");
+            String cut = awaitLine(log, "postgres: ", "pgfleet-long-line", 30);
+            assertTrue(cut.length() < 9_000 && cut.endsWith("(cut: longer than 8192 bytes)"), cut.length() + " characters");
+            awaitLine(log, "postgres: ", "LOG:  " + second, 30);
+            relays = ProcessHandle.current().children().filter(p -> p.info().command().orElse("").endsWith("/cat")).toList();
+            assertFalse(relays.isEmpty(), "PostgreSQL's log is passed on by cat");
+        } finally {
+            logger.removeHandler(capture);
+        }
+        // Stopped with PostgreSQL, its last words logged first.
+        assertTrue(relays.stream().noneMatch(ProcessHandle::isAlive), "cat outlived PostgreSQL");
+        awaitLine(log, "postgres: ", "database system is shut down", 1);
+    }
+
+    /**
+     * A log that does not keep up (a stalled journal) never holds PostgreSQL up: what does not fit in
+     * the queue is dropped and counted, and the log goes on once it catches up.
+     */
+    @Test
+    void aStalledLogNeverHoldsPostgresUp(@TempDir Path dataDir) throws Exception {
+        java.util.concurrent.CountDownLatch stalled = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        BlockingQueue<String> log = new LinkedBlockingQueue<>();
+        Logger logger = Logger.getLogger(EmbeddedDatabase.class.getName());
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getMessage().contains("pgfleet-flood")) {
+                    stalled.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                log.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(capture);
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
+            DatabaseSettings settings = db.settings(2);
+            // 20,000 lines, a megabyte: many pipes' worth, written while the log takes none of it.
+            java.util.concurrent.CompletableFuture<Void> flood = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try (Connection c = DriverManager.getConnection(settings.url(), settings.user(), settings.password());
+                     Statement s = c.createStatement()) {
+                    s.execute("DO $$ BEGIN FOR i IN 1..20000 LOOP RAISE LOG 'pgfleet-flood %', i; END LOOP; END $$");
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertTrue(stalled.await(30, TimeUnit.SECONDS), "the flood reached the log");
+            try {
+                flood.get(120, TimeUnit.SECONDS); // a hang, not a speed: it takes well under a second
+                assertDurableAndLocked(settings, dataDir); // other sessions are served too
+            } finally {
+                release.countDown();
+            }
+            awaitLine(log, "line(s) of PostgreSQL's log dropped", "did not keep up", 30);
+            raiseLog(settings, "'pgfleet-after-the-flood'");
+            awaitLine(log, "postgres: ", "LOG:  pgfleet-after-the-flood", 30);
+        } finally {
+            logger.removeHandler(capture);
+        }
+    }
+
+    private static void raiseLog(DatabaseSettings settings, String message) throws SQLException {
+        try (Connection c = DriverManager.getConnection(settings.url(), settings.user(), settings.password());
+             Statement s = c.createStatement()) {
+            s.execute("DO $$ BEGIN RAISE LOG '%', " + message + "; END $$");
+        }
     }
 
     /** A row whose presence after a restart shows the database came back with its data. */

@@ -5,11 +5,9 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
 import io.zonky.test.db.postgres.util.LinuxUtils;
 
-import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -40,7 +38,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -127,9 +128,13 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private final Thread shutdownHook;
     /** Set by {@link #close()}: from then on an exit of PostgreSQL is expected. Guarded by {@code this}. */
     private boolean closed;
+    /** The log of the PostgreSQL running now, echoed into the server's. Guarded by {@code this}. */
+    private PostgresOutput output;
 
-    private EmbeddedDatabase(Path pgCtl, Path pgData, int port, String password, FileChannel lockChannel, FileLock lock) {
+    private EmbeddedDatabase(Path pgCtl, Path pgData, int port, String password, FileChannel lockChannel, FileLock lock,
+                             PostgresOutput output) {
         this.pgCtl = pgCtl;
+        this.output = output;
         this.pgData = pgData;
         this.port = port;
         this.password = password;
@@ -175,7 +180,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     // The dead postmaster's postmaster.pid stays: PostgreSQL itself sees that its
                     // process is gone, and refuses to start while a backend of it still holds the
                     // shared memory (they follow the postmaster within moments); then it is tried again.
-                    startPostgres(pgCtl, pgData, port, password);
+                    // The log of the PostgreSQL that died ends by itself once its last process is gone.
+                    output = startPostgres(pgCtl, pgData, port, password);
                     LOG.log(System.Logger.Level.WARNING, "the embedded PostgreSQL runs again on port " + port);
                     watchPostmaster();
                     return;
@@ -199,12 +205,22 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * attempt leaves nothing behind: no lock (pg_ctl takes none), no process (a PostgreSQL it left
      * starting is stopped), so the next attempt starts from where this one did.
      *
+     * <p>pg_ctl writes into a pipe read by {@code cat}, not into one of the JVM's: the PostgreSQL it
+     * starts inherits the pipe and writes its log there for as long as it runs, while the JVM closes
+     * its end of a process's output as soon as that process (pg_ctl) exits, and PostgreSQL's log
+     * after the start was lost. {@code cat} holds the pipe until its last writer (the postmaster and
+     * its children) is gone, and the server reads what it passes on.
+     *
+     * @return the log of the PostgreSQL now running, echoed into the server's until it stops
      * @throws IOException why it did not start, with PostgreSQL's own words when it said any
      */
-    private static void startPostgres(Path pgCtl, Path pgData, int port, String password) throws IOException {
-        Process process = new ProcessBuilder(pgCtl(pgCtl, "-D", pgData.toString(), "-o", postgresOptions(port),
-                "-w", "-t", Long.toString(STARTUP_WAIT.toSeconds()), "start")).redirectErrorStream(true).start();
-        PostgresOutput output = new PostgresOutput(process.getInputStream());
+    private static PostgresOutput startPostgres(Path pgCtl, Path pgData, int port, String password) throws IOException {
+        List<Process> pipeline = ProcessBuilder.startPipeline(List.of(
+                new ProcessBuilder(pgCtl(pgCtl, "-D", pgData.toString(), "-o", postgresOptions(port),
+                        "-w", "-t", Long.toString(STARTUP_WAIT.toSeconds()), "start")).redirectErrorStream(true),
+                new ProcessBuilder("cat").redirectError(ProcessBuilder.Redirect.DISCARD)));
+        Process process = pipeline.get(0);
+        PostgresOutput output = new PostgresOutput(pipeline.get(1));
         try {
             // pg_ctl -w exits as soon as the postmaster is ready or has exited (a port taken, a
             // broken data directory): no waiting out the start-up time for a PostgreSQL that is gone.
@@ -212,22 +228,25 @@ public final class EmbeddedDatabase implements AutoCloseable {
             if (!exited || process.exitValue() != 0) {
                 process.destroyForcibly();
                 stopHalfStarted(pgData);
-                output.awaitEnd(Duration.ofSeconds(2)); // the last lines are in the pipe before pg_ctl's exit
+                output.end(Duration.ofSeconds(2)); // the last lines are in the pipe before PostgreSQL's exit
                 throw new IOException("PostgreSQL did not start: " + output.reason());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
             stopHalfStarted(pgData);
+            output.end(Duration.ZERO);
             throw new IOException("interrupted while starting PostgreSQL", e);
         }
         try {
             answers(port, password);
         } catch (SQLException e) {
             stopHalfStarted(pgData);
+            output.end(Duration.ofSeconds(2));
             throw new IOException("PostgreSQL started but does not answer on " + LOOPBACK + ":" + port + ": "
                     + e.getMessage(), e);
         }
+        return output;
     }
 
     /**
@@ -306,11 +325,23 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     /**
-     * The output of pg_ctl and of the PostgreSQL it starts (which writes to the same pipe): logged
-     * line by line, the last lines kept to say why a start failed.
+     * The output of pg_ctl and of the PostgreSQL it starts (which writes to the same pipe), or of
+     * initdb: logged line by line ({@code postgres: …}), the last lines kept to say why a start failed.
+     *
+     * <p>PostgreSQL must never wait for the server's log: a backend writing its log into a full pipe
+     * would stop serving. The pipe is read at once, always: a line longer than {@link #LONGEST_LINE}
+     * bytes is cut (the rest of it skipped), and lines wait for the logger in a queue of at most
+     * {@link #WAITING}; when the log does not keep up (a stalled journal) further lines are dropped
+     * and counted, and the count is logged once it catches up.
      */
     private static final class PostgresOutput {
         private static final int KEPT = 40;
+        /** The longest line logged, in bytes; PostgreSQL's own lines are far shorter. */
+        static final int LONGEST_LINE = 8192;
+        /** The most lines waiting for the logger. */
+        static final int WAITING = 4096;
+        /** Put after the last line: an instance of its own, told apart from any line by identity. */
+        private static final String END = new String("end of PostgreSQL's output");
         /** What PostgreSQL prefixes its lines with ({@code 2026-12-01 22:04:37.797 UTC [24563] }), and pg_ctl's dots. */
         private static final Pattern PREFIX = Pattern.compile(
                 "^(?:waiting for server to start\\.*)?(?:\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)? \\S+ \\[\\d+\\] )?");
@@ -319,25 +350,115 @@ public final class EmbeddedDatabase implements AutoCloseable {
         private static final Pattern TELLING_LOG = Pattern.compile(
                 "could not|invalid|syntax error|unrecognized|denied|out of memory|no space", Pattern.CASE_INSENSITIVE);
         private final Deque<String> last = new ArrayDeque<>();
+        private final BlockingQueue<String> waiting = new ArrayBlockingQueue<>(WAITING);
+        private final AtomicLong dropped = new AtomicLong();
+        /** What passes PostgreSQL's output on ({@code cat}), if not the process itself (initdb). */
+        private final Optional<Process> relay;
         private final Thread reader;
+        private final Thread writer;
 
+        /** Follows what {@code relay} passes on from the pipe PostgreSQL writes into. */
+        PostgresOutput(Process relay) {
+            this(relay.getInputStream(), Optional.of(relay));
+        }
+
+        /** Follows the output of a process that ends with its children (initdb). */
         PostgresOutput(InputStream output) {
+            this(output, Optional.empty());
+        }
+
+        private PostgresOutput(InputStream output, Optional<Process> relay) {
+            this.relay = relay;
             this.reader = Thread.ofPlatform().name("pgfleet-postgres-output").daemon().start(() -> follow(output));
+            this.writer = Thread.ofPlatform().name("pgfleet-postgres-log").daemon().start(this::log);
         }
 
         private void follow(InputStream output) {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(output, StandardCharsets.UTF_8))) {
-                lines.lines().forEach(line -> {
-                    LOG.log(System.Logger.Level.INFO, "postgres: " + line);
-                    synchronized (last) {
-                        if (last.size() == KEPT) {
-                            last.removeFirst();
+            byte[] line = new byte[LONGEST_LINE];
+            int length = 0;
+            boolean cut = false;
+            byte[] chunk = new byte[8192];
+            try (output) {
+                int n;
+                while ((n = output.read(chunk)) >= 0) {
+                    for (int i = 0; i < n; i++) {
+                        byte b = chunk[i];
+                        if (b == '\n') {
+                            line(line, length, cut);
+                            length = 0;
+                            cut = false;
+                        } else if (length < line.length) {
+                            line[length++] = b;
+                        } else {
+                            cut = true;
                         }
-                        last.addLast(line);
                     }
-                });
-            } catch (IOException | UncheckedIOException e) {
+                }
+            } catch (IOException e) {
                 // the pipe is gone with its processes: nothing more to tell
+            } finally {
+                if (length > 0 || cut) {
+                    line(line, length, cut);
+                }
+                try {
+                    waiting.put(END); // PostgreSQL has stopped writing: waiting for the logger holds nothing up
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        private void line(byte[] bytes, int length, boolean cut) {
+            int end = length;
+            if (cut) {
+                // Not half a character: back to the start of the last one, kept only if complete.
+                int start = end - 1;
+                while (start > 0 && (bytes[start] & 0xC0) == 0x80) {
+                    start--;
+                }
+                int size = (bytes[start] & 0xE0) == 0xC0 ? 2 : (bytes[start] & 0xF0) == 0xE0 ? 3 : (bytes[start] & 0xF8) == 0xF0 ? 4 : 1;
+                if (start + size > end) {
+                    end = start;
+                }
+            }
+            String text = new String(bytes, 0, end, StandardCharsets.UTF_8);
+            if (cut) {
+                text += " … (cut: longer than " + LONGEST_LINE + " bytes)";
+            }
+            synchronized (last) {
+                if (last.size() == KEPT) {
+                    last.removeFirst();
+                }
+                last.addLast(text);
+            }
+            if (!waiting.offer(text)) {
+                dropped.incrementAndGet();
+            }
+        }
+
+        private void log() {
+            try {
+                while (true) {
+                    String line = waiting.take();
+                    if (line == END) {
+                        reportDropped();
+                        return;
+                    }
+                    LOG.log(System.Logger.Level.INFO, "postgres: " + line);
+                    if (waiting.isEmpty()) {
+                        reportDropped();
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private void reportDropped() {
+            long n = dropped.getAndSet(0);
+            if (n > 0) {
+                LOG.log(System.Logger.Level.WARNING, n + " line(s) of PostgreSQL's log dropped: the server's log did not"
+                        + " keep up (at most " + WAITING + " lines wait for it)");
             }
         }
 
@@ -347,8 +468,33 @@ public final class EmbeddedDatabase implements AutoCloseable {
             return (m.lookingAt() ? line.substring(m.end()) : line).strip().replaceAll("\\s{2,}", " ");
         }
 
-        void awaitEnd(Duration wait) throws InterruptedException {
-            reader.join(wait);
+        /**
+         * Waits (at most {@code wait}) for the output to end, which it does once every process writing
+         * into it is gone, and for its lines to be logged; then stops following it, its relay gone,
+         * so that none outlives the server. Its last lines are then in {@link #reason()}.
+         */
+        void end(Duration wait) {
+            long deadline = System.nanoTime() + wait.toNanos();
+            try {
+                reader.join(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                writer.join(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                relay.ifPresent(cat -> {
+                    // Ended with its output, else (a writer left that should not be) ended now; gone either way.
+                    try {
+                        if (Thread.currentThread().isInterrupted()
+                                || !cat.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                            cat.destroy();
+                            cat.waitFor(1, TimeUnit.SECONDS);
+                        }
+                    } catch (InterruptedException e) {
+                        cat.destroy();
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
         }
 
         /** PostgreSQL's complaints (a bind that failed, a FATAL and its detail), else its last words. */
@@ -472,9 +618,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
             // directory, a broken postgresql.conf, no shared memory) fails the start at once, in
             // its own words. The library would wait out its whole start-up time, then say only that
             // it gave up.
-            startPostgres(bin.resolve("pg_ctl"), pgData, chosen, password);
-            configureSessions(pgData, chosen, password);
-            EmbeddedDatabase db = new EmbeddedDatabase(bin.resolve("pg_ctl"), pgData, chosen, password, channel, lock);
+            PostgresOutput output = startPostgres(bin.resolve("pg_ctl"), pgData, chosen, password);
+            try {
+                configureSessions(pgData, chosen, password);
+            } catch (IOException e) {
+                output.end(Duration.ofSeconds(2)); // it was stopped
+                throw e;
+            }
+            EmbeddedDatabase db = new EmbeddedDatabase(bin.resolve("pg_ctl"), pgData, chosen, password, channel, lock, output);
             db.watchPostmaster();
             return db;
         } catch (IOException e) {
@@ -590,13 +741,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
         try {
             if (!initdb.waitFor(STARTUP_WAIT.toMillis(), TimeUnit.MILLISECONDS) || initdb.exitValue() != 0) {
                 initdb.destroyForcibly();
-                output.awaitEnd(Duration.ofSeconds(2));
+                output.end(Duration.ofSeconds(2));
                 throw new IOException("initdb failed: " + output.reason());
             }
-            output.awaitEnd(Duration.ofSeconds(2));
+            output.end(Duration.ofSeconds(2));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             initdb.destroyForcibly();
+            output.end(Duration.ZERO);
             throw new IOException("interrupted while creating the cluster", e);
         }
         move(staging, pgData);
@@ -836,6 +988,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     throw new IOException("pg_ctl stop failed and PostgreSQL (pid " + pid + ") still runs");
                 }
             }
+            // Its last lines (shutting down, shut down) logged before the server says it stopped.
+            output.end(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while stopping PostgreSQL", e);
