@@ -18,6 +18,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -238,6 +239,40 @@ class StartFailuresIT {
             return r.next() ? Optional.of(r.getInt(1)) : Optional.empty();
         } catch (SQLException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Without {@code cat} (coreutils) on the server's PATH, PostgreSQL's log cannot be passed on: the
+     * start fails with one line saying what is missing and where it was looked for, before PostgreSQL
+     * is started at all (nothing left running, nothing in the way of the next start).
+     */
+    @Test
+    void aMissingCatFailsTheStartWithOneLineNamingItBeforePostgresIsStarted(@TempDir Path dataDir, @TempDir Path bin)
+            throws Exception {
+        EmbeddedDatabase.start(dataDir).close(); // the cluster exists: what follows is a plain start
+        // Every command of the system but cat, as on a host whose PATH lost coreutils' directory.
+        for (String dir : List.of("/usr/local/bin", "/usr/bin", "/bin")) {
+            try (java.util.stream.Stream<Path> commands = Files.list(Path.of(dir))) {
+                for (Path command : commands.toList()) {
+                    Path link = bin.resolve(command.getFileName());
+                    if (!command.getFileName().toString().equals("cat") && !Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        Files.createSymbolicLink(link, command);
+                    }
+                }
+            } catch (java.nio.file.NoSuchFileException absent) {
+                // not on this system
+            }
+        }
+        ServerProcess.Failed run = ServerProcess.runUntilExit(dataDir, Map.of("PATH", bin.toString()));
+        assertEquals(1, run.exit(), run.output());
+        assertTrue(run.output().lines().anyMatch(l -> l.startsWith("pgfleet-server: cannot start: cannot start the embedded PostgreSQL")
+                && l.contains("cat (coreutils)") && l.contains("not found on PATH (" + bin + ")")), "one line naming cat:\n" + run.output());
+        assertNothingClaimed(run);
+        assertFalse(Files.exists(dataDir.resolve("postgres/postmaster.pid")), "PostgreSQL was not started");
+
+        try (ServerProcess server = ServerProcess.start(dataDir, Map.of())) {
+            assertTrue(server.startOutput().contains("pgfleet server ready"), server.startOutput());
         }
     }
 

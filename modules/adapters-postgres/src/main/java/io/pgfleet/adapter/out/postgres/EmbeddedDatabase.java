@@ -215,10 +215,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * @throws IOException why it did not start, with PostgreSQL's own words when it said any
      */
     private static PostgresOutput startPostgres(Path pgCtl, Path pgData, int port, String password) throws IOException {
+        Path cat = relay();
         List<Process> pipeline = ProcessBuilder.startPipeline(List.of(
                 new ProcessBuilder(pgCtl(pgCtl, "-D", pgData.toString(), "-o", postgresOptions(port),
                         "-w", "-t", Long.toString(STARTUP_WAIT.toSeconds()), "start")).redirectErrorStream(true),
-                new ProcessBuilder("cat").redirectError(ProcessBuilder.Redirect.DISCARD)));
+                new ProcessBuilder(cat.toString()).redirectError(ProcessBuilder.Redirect.DISCARD)));
         Process process = pipeline.get(0);
         PostgresOutput output = new PostgresOutput(pipeline.get(1));
         try {
@@ -261,6 +262,26 @@ public final class EmbeddedDatabase implements AutoCloseable {
         command.add(pgCtl.toString());
         command.addAll(List.of(arguments));
         return command;
+    }
+
+    /**
+     * The {@code cat} that passes PostgreSQL's log on, found on PATH before pg_ctl is started: a
+     * pipeline whose {@code cat} cannot run kills its pg_ctl, which may have started PostgreSQL by then.
+     *
+     * @throws IOException when there is none, saying what is missing and where it was looked for
+     */
+    private static Path relay() throws IOException {
+        String path = Optional.ofNullable(System.getenv("PATH")).orElse("");
+        for (String dir : path.split(":")) {
+            if (!dir.isEmpty()) {
+                Path cat = Path.of(dir, "cat");
+                if (Files.isRegularFile(cat) && Files.isExecutable(cat)) {
+                    return cat;
+                }
+            }
+        }
+        throw new IOException("cat (coreutils), which passes PostgreSQL's log on to the server, is not found on PATH ("
+                + path + "): install coreutils or start the server with its directory on PATH");
     }
 
     /** The options pg_ctl passes to postgres: the port and {@link #SERVER_CONFIG}. */
