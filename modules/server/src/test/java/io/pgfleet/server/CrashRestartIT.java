@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 import static io.pgfleet.server.Documents.aDocument;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -54,6 +55,10 @@ class CrashRestartIT {
                 }));
             }
             assertTrue(enough.await(120, TimeUnit.SECONDS), "the burst got going");
+            // What passes the orphaned PostgreSQL's log on to the server: nothing reads it once the server is gone.
+            List<ProcessHandle> relays = ProcessHandle.of(first.pid()).orElseThrow().descendants()
+                    .filter(p -> p.info().command().orElse("").endsWith("/cat")).toList();
+            assertFalse(relays.isEmpty(), "PostgreSQL's log is passed on by cat");
             first.kill();
             for (Thread p : publishers) {
                 p.join(TimeUnit.SECONDS.toMillis(60));
@@ -61,6 +66,10 @@ class CrashRestartIT {
 
             try (ServerProcess second = ServerProcess.start(dataDir, ENV)) {
                 ApiClient api = ApiClient.asAdmin(second.port());
+                // The orphan stopped, its relay is gone with it: nothing of the killed server stays behind.
+                for (ProcessHandle relay : relays) {
+                    relay.onExit().get(30, TimeUnit.SECONDS); // a hang, not a speed: it ends with its last writer
+                }
                 HttpResponse<String> health = api.get("/observe/health");
                 assertEquals(200, health.statusCode(), health.body());
                 HttpResponse<String> latest = api.get("/api/v1/config/db-01");

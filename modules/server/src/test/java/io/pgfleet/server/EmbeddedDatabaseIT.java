@@ -24,6 +24,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.Properties;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -256,6 +257,52 @@ class EmbeddedDatabaseIT {
             awaitLine(log, "postgres: ", "LOG:  pgfleet-after-the-flood", 30);
         } finally {
             logger.removeHandler(capture);
+        }
+    }
+
+    /**
+     * PostgreSQL started again after it died, again and again over weeks, leaves nothing behind:
+     * the log of each PostgreSQL that died ends with it, its cat, its threads and its pipes gone.
+     */
+    @Test
+    void restartsAfterPostgresDiedLeaveNoRelayThreadOrPipeBehind(@TempDir Path dataDir) throws Exception {
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
+            DatabaseSettings settings = db.settings(2);
+            keepARow(settings);
+            long fdsBefore = openFiles();
+            for (int i = 0; i < 3; i++) {
+                long postmaster = Long.parseLong(Files.readAllLines(dataDir.resolve("postgres/postmaster.pid")).get(0).strip());
+                ProcessHandle.of(postmaster).orElseThrow().destroyForcibly();
+                ProcessHandle.of(postmaster).ifPresent(p -> p.onExit().join());
+                awaitKeptRow(settings, Duration.ofSeconds(60), "PostgreSQL is back within a minute", () -> "");
+            }
+            String left = awaitLeftBehind(fdsBefore, 30);
+            assertEquals("", left, "left behind by the PostgreSQLs that died");
+        }
+    }
+
+    /** What the dead PostgreSQLs' logs still hold ("" once nothing), awaited: their last backends exit after them. */
+    private static String awaitLeftBehind(long fdsBefore, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (true) {
+            long cats = ProcessHandle.current().children().filter(ProcessHandle::isAlive)
+                    .filter(p -> p.info().command().orElse("").endsWith("/cat")).count();
+            long threads = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("pgfleet-postgres-output") || t.getName().startsWith("pgfleet-postgres-log"))
+                    .count();
+            long fds = openFiles();
+            String left = (cats == 1 ? "" : cats + " cat processes; ") + (threads == 2 ? "" : threads + " log threads; ")
+                    + (fds <= fdsBefore ? "" : (fds - fdsBefore) + " more open files");
+            if (left.isEmpty() || System.nanoTime() > deadline) {
+                return left;
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static long openFiles() throws Exception {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
         }
     }
 
