@@ -1,5 +1,7 @@
 package io.pgfleet.agent;
 
+import static io.pgfleet.toml.TomlValueKinds.kind;
+
 import io.pgfleet.agent.core.AllowLists;
 import io.pgfleet.agent.metrics.MetricsSettings;
 import io.pgfleet.toml.TomlDocumentParser;
@@ -270,18 +272,6 @@ public record LocalSettings(URI serverUrl, String name, Map<String, String> labe
         if (value != null && !type.isInstance(value)) {
             throw new IllegalArgumentException(file + ": " + key + " is " + what + ", not " + kind(value));
         }
-    }
-
-    private static String kind(Object value) {
-        return switch (value) {
-            case String s -> "a string";
-            case Long l -> "an integer";
-            case Double d -> "a number with a fraction";
-            case Boolean b -> "true or false";
-            case TomlTable t -> "a table";
-            case TomlArray a -> "an array";
-            default -> "a date or time";
-        };
     }
 
     private static String reason(IOException e) {

@@ -1,5 +1,7 @@
 package io.pgfleet.server;
 
+import static io.pgfleet.toml.TomlValueKinds.kind;
+
 import io.pgfleet.adapter.out.postgres.DatabaseSettings;
 import io.pgfleet.domain.fleet.SampleRate;
 import io.pgfleet.application.port.in.WarmUpUseCase;
@@ -460,18 +462,6 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
                         + ", not " + kind(value));
             }
         }
-    }
-
-    private static String kind(Object value) {
-        return switch (value) {
-            case String s -> "a string";
-            case Long l -> "an integer";
-            case Double d -> "a number with a fraction";
-            case Boolean b -> "true or false";
-            case org.tomlj.TomlTable t -> "a table";
-            case org.tomlj.TomlArray a -> "an array";
-            default -> "a date or time";
-        };
     }
 
     private static Optional<String> optional(String value) {
