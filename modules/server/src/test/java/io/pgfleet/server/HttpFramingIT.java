@@ -8,6 +8,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -191,5 +192,92 @@ class HttpFramingIT {
             assertFalse(a.body().contains("radix") || a.body().contains("xxx") || a.body().contains("\\u0001"),
                     "the detail says what is wrong, not what Helidon tripped over: " + a.body());
         }
+    }
+
+    /**
+     * A chunk size that is no non-negative 32-bit hexadecimal number (past 32 bits, negative, signed,
+     * not hexadecimal) is answered at once, whether or not anything follows it, and the connection
+     * closed: Helidon's decoder failed on the line and then waited for a next one the client never
+     * sent, so such a request sat unanswered until the idle timeout (120 s). Also when the route
+     * answers without reading the body (no token: {@code 401}).
+     */
+    @Test
+    void aChunkSizeThatIsNoNonNegativeHexNumberIsAnsweredAtOnceAndTheConnectionIsClosed() throws IOException {
+        for (String size : new String[] {"FFFFFFFFFFFFFFFFFFFF", "FFFFFFFF", "80000000", "-5", "0x5", "zz"}) {
+            for (String rest : new String[] {"", "[a]\r\n0\r\n\r\n"}) {
+                Answer a = exchange(validate("Transfer-Encoding: chunked\r\n", size + "\r\n" + rest));
+                assertEquals(400, a.status(), size + ": " + a.head() + "\n" + a.body());
+                assertTrue(a.body().contains("the chunked body is malformed"), a.body());
+                assertTrue(a.closed(), size + ": where the body ends is unknown: the connection is closed");
+            }
+            String unauthenticated = "POST /api/v1/config/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/toml\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n" + size + "\r\n";
+            Answer a = exchange(unauthenticated);
+            assertEquals(401, a.status(), size + ": " + a.head() + "\n" + a.body());
+            assertTrue(a.closed(), size + ": the body the route did not read cannot be read on: the connection is closed");
+        }
+    }
+
+    /**
+     * A chunked body over the API's 256 KiB is answered {@code 413} with {@code Connection: close},
+     * and the connection closed once the body's end is read.
+     */
+    @Test
+    void aChunkedBodyOverTheLimitIs413WithConnectionCloseAndTheConnectionIsClosed() throws IOException {
+        String chunk = "#".repeat(300 * 1024);
+        Answer a = exchange(validate("Transfer-Encoding: chunked\r\n",
+                Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n0\r\n\r\n"));
+        assertRefused(a, 413, "256 KiB");
+        assertTrue(a.head().toLowerCase().contains("connection: close"), a.head());
+        assertTrue(a.closed(), "the connection is closed after the 413");
+    }
+
+    /**
+     * After a {@code 413} the server reads on at most 1 MiB of the body, then closes the connection:
+     * it used to read whatever followed, up to the listener's 16 MiB, for as long as the client sent.
+     */
+    @Test
+    void afterA413TheRestOfAChunkedBodyIsReadOnNoFurtherThanItsBound() throws IOException {
+        int total = 15 * 1024 * 1024;
+        byte[] chunk = ("10000\r\n" + "#".repeat(0x10000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        try (Socket s = new Socket("127.0.0.1", SERVER.port())) {
+            s.setSoTimeout(20_000);
+            OutputStream out = s.getOutputStream();
+            out.write(validate("Transfer-Encoding: chunked\r\n", "").getBytes(StandardCharsets.UTF_8));
+            long sent = 0;
+            for (int i = 0; i < 5; i++) {
+                out.write(chunk);
+                sent += 0x10000;
+            }
+            out.flush();
+            String head = readHead(s.getInputStream());
+            assertTrue(head.startsWith("HTTP/1.1 413"), head);
+            assertTrue(head.toLowerCase().contains("connection: close"), head);
+            IOException refused = null;
+            try {
+                while (sent < total) {
+                    out.write(chunk);
+                    sent += 0x10000;
+                }
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            } catch (IOException e) {
+                refused = e;
+            }
+            assertTrue(refused != null && sent < total, "the server stopped reading the body: "
+                    + sent + " of " + total + " bytes sent");
+        }
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                fail("closed before the answer's head ended: " + head.toString(StandardCharsets.ISO_8859_1));
+            }
+            head.write(b);
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
     }
 }

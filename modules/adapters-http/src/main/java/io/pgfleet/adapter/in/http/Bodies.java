@@ -25,7 +25,7 @@ final class Bodies {
     static String readText(ServerRequest req) {
         long declared = req.headers().contentLength().orElse(0);
         if (declared > MAX_BYTES) {
-            throw new ApiException(tooLarge());
+            throw ApiException.bodyTooLarge(null);
         }
         if (declared < 0) {
             // Helidon would wait for a body it can never measure; the connection cannot be reused.
@@ -34,8 +34,12 @@ final class Bodies {
         if (!req.content().hasEntity()) {
             return "";
         }
+        // Never closed: Helidon's close reads one more chunk, also after a chunk-size line that
+        // failed to decode, and would wait for the client until the idle timeout (UnreadBodies).
+        // Read to its end (fewer bytes than asked), the stream has nothing left to close.
+        InputStream in = req.content().inputStream();
         byte[] bytes;
-        try (InputStream in = req.content().inputStream()) {
+        try {
             bytes = in.readNBytes(MAX_BYTES + 1);
         } catch (DataReader.InsufficientDataAvailableException e) {
             // The client closed its side before sending all it announced: its fault, not the server's.
@@ -54,7 +58,7 @@ final class Bodies {
                     + "zero-size chunk"));
         }
         if (bytes.length > MAX_BYTES) {
-            throw new ApiException(tooLarge());
+            throw ApiException.bodyTooLarge(in);
         }
         String text;
         try {

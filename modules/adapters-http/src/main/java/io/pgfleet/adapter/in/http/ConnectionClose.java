@@ -23,6 +23,9 @@ import io.helidon.webserver.http.ServerResponse;
  * passes a {@link CloseConnectionException} through its error handling and closes the socket on
  * it, so one is thrown once the response is sent: from a filter for routes that answered, and from
  * every error handler (those run after the filters have returned).
+ *
+ * <p>It also reads what a route left unread of a request body, up to a bound, instead of Helidon
+ * ({@link UnreadBodies}); a body that does not end within it closes the connection after the answer.
  */
 final class ConnectionClose implements Filter {
 
@@ -31,6 +34,12 @@ final class ConnectionClose implements Filter {
         sayClose(req, res);
         chain.proceed();
         closeIfAsked(req, res);
+        if (res.isSent() && !UnreadBodies.drain(req)) {
+            // What the route left of the body is read here rather than by Helidon, whose reading can
+            // hang on a malformed chunk and has no bound below the listener's 16 MiB (UnreadBodies):
+            // a body that does not end within the bound is no reason to read on.
+            throw new CloseConnectionException("request body not read to its end");
+        }
     }
 
     /**
@@ -62,14 +71,9 @@ final class ConnectionClose implements Filter {
             return;
         }
         // A body left unread in the socket's buffer makes closing reset the connection, and a
-        // reset can discard the answer before the client reads it: read what is left first.
-        try {
-            if (!req.content().consumed()) {
-                req.content().consume();
-            }
-        } catch (RuntimeException e) {
-            // The client is gone or its body is broken: nothing more to read, close all the same.
-        }
+        // reset can discard the answer before the client reads it: read what is left first, up to
+        // a bound (a client gone, a broken body or one past the bound: close all the same).
+        UnreadBodies.drain(req);
         throw new CloseConnectionException("Connection: close");
     }
 

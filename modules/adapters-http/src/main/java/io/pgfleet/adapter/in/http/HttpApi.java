@@ -140,8 +140,10 @@ public final class HttpApi {
                     }
                     e.problem().send(res);
                     if (e.closesConnection()) {
-                        // The body is unreadable: closed at once, without reading on as ConnectionClose would.
-                        throw new io.helidon.webserver.CloseConnectionException("request body unreadable: " + e.problem().detail());
+                        // A body too large is read on a bounded remainder first (ApiException.bodyTooLarge); an
+                        // unreadable one is closed at once, never read on as ConnectionClose would.
+                        e.drainBody(req);
+                        throw new io.helidon.webserver.CloseConnectionException("request body refused: " + e.problem().detail());
                     }
                 }))
                 .error(StorageUnavailableException.class, ConnectionClose.closing(HttpApi::storageUnavailable))
