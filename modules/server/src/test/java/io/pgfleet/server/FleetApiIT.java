@@ -159,4 +159,40 @@ class FleetApiIT {
         assertTrue(second.postJson("/api/v1/metrics/push", batch).body().contains("\"duplicate\":true"),
                 "its own retry is still a duplicate");
     }
+
+    /**
+     * A paged list's {@code Link} header names the following page relative to the URL the request
+     * was made at, so that it resolves right behind a reverse proxy that mounts the server under a
+     * path prefix (an absolute path dropped the prefix); the body's {@code next} stays the API path
+     * the CLI and the console join with their base URL. Followed against the server itself, the link
+     * is the page {@code next} names.
+     */
+    @Test
+    void theNextPageLinkResolvesAgainstTheRequestsOwnUrlWhereverTheServerIsMounted() {
+        ApiClient first = ApiClient.registeredCollector(SERVER.port(), "link-a", "{\"site\":\"link\"}");
+        ApiClient.registeredCollector(SERVER.port(), "link-b", "{\"site\":\"link\"}");
+        ApiClient.registeredCollector(SERVER.port(), "link-c", "{\"site\":\"link\"}");
+        admin.putToml("/api/v1/config/" + idOf(first), aDocument().pushInterval(1).toml());
+        admin.putToml("/api/v1/config/" + idOf(first), aDocument().pushInterval(2).toml());
+        assertEquals(201, admin.postJson("/api/v1/groups", "{\"id\":\"link-sites\",\"selector\":{\"site\":\"link\"},"
+                + "\"priority\":1}").statusCode());
+        for (String page : new String[] {"/api/v1/collectors?limit=1", "/api/v1/config/" + idOf(first) + "/versions?limit=1",
+                "/api/v1/groups/link-sites/members?limit=1"}) {
+            HttpResponse<String> r = admin.get(page);
+            assertEquals(200, r.statusCode(), page + ": " + r.body());
+            java.util.regex.Matcher field = java.util.regex.Pattern.compile("\"next\":\"([^\"]*)\"").matcher(r.body());
+            assertTrue(field.find(), page + ": a next page: " + r.body());
+            String next = field.group(1);
+            assertTrue(next.startsWith("/api/v1/"), page + ": the body's next is an API path: " + next);
+            String link = r.headers().firstValue("Link").orElse("");
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("<([^>]*)>; rel=\"next\"").matcher(link);
+            assertTrue(m.matches(), page + ": " + link);
+            java.net.URI mounted = java.net.URI.create("https://ops.example/pgfleet" + page);
+            assertEquals(java.net.URI.create("https://ops.example/pgfleet" + next), mounted.resolve(m.group(1)),
+                    page + ": Link " + link + " behind a proxy that adds /pgfleet");
+            java.net.URI direct = java.net.URI.create("http://127.0.0.1:" + SERVER.port() + page).resolve(m.group(1));
+            assertEquals(admin.get(next).body(), admin.get(direct.getRawPath() + "?" + direct.getRawQuery()).body(),
+                    page + ": the link is the page next names");
+        }
+    }
 }

@@ -68,7 +68,9 @@ class SampleReadPagingIT {
             JsonValue next = body.get("next");
             path = next.getValueType() == JsonValue.ValueType.NULL ? null : body.getString("next");
             if (path != null) {
-                assertEquals("<" + path + ">; rel=\"next\"", r.headers().firstValue("Link").orElse(""));
+                // The page relative to the request's own URL: right behind a proxy that adds a path prefix.
+                assertEquals("<./" + path.substring(path.lastIndexOf('/', path.indexOf('?')) + 1) + ">; rel=\"next\"",
+                        r.headers().firstValue("Link").orElse(""));
             } else {
                 assertTrue(r.headers().firstValue("Link").isEmpty(), "no Link on the last page");
             }

@@ -347,7 +347,9 @@ final class LayersHttpService implements ApiService {
             ids.forEach(c -> list.add(c.value()));
             JsonObjectBuilder body = Json.createObjectBuilder().add("group", id.value()).add("members", list);
             if (ids.size() == limit) {
-                body.add("next", "/api/v1/groups/" + id + "/members?limit=" + limit + "&after=" + ids.get(ids.size() - 1));
+                String next = "/api/v1/groups/" + id + "/members?limit=" + limit + "&after=" + ids.get(ids.size() - 1);
+                body.add("next", next);
+                NextPages.link(res, next);
             } else {
                 body.addNull("next");
             }

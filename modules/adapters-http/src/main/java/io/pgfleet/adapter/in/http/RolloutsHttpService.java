@@ -255,7 +255,7 @@ final class RolloutsHttpService implements ApiService {
             String next = "/api/v1/rollouts?limit=" + limit + "&before=" + page.rollouts().getLast().id()
                     + state.map(s -> "&state=" + s.label()).orElse("");
             body.add("next", next);
-            res.header(HeaderNames.LINK, "<" + next + ">; rel=\"next\"");
+            NextPages.link(res, next);
         } else {
             body.addNull("next");
         }
