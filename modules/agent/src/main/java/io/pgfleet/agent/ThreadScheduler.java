@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The core's scheduler on real time: one daemon thread per lane, so a held watch never delays a
- * push or a collection.
+ * push or a collection, and a database that does not answer never delays the host's collectors.
  */
 final class ThreadScheduler implements Scheduler, AutoCloseable {
 

@@ -24,8 +24,8 @@ import java.util.concurrent.TimeoutException;
  * The {@code disk_usage} collector: the size, free and used bytes of each configured path's file
  * system. Each path is asked on a thread of its own and waited for at most {@link #WAIT} in all: a
  * file system that does not answer (a network file system whose server is gone, a hard NFS mount)
- * blocks its thread in the kernel, possibly for ever, and every collector of the agent runs on one
- * lane, so waiting for it would stop all collection (the PostgreSQL collectors' too). Such a path fails the run,
+ * blocks its thread in the kernel, possibly for ever, and the host's collectors ({@code sysstat} too)
+ * run on one lane, so waiting for it would stop the host's collection. Such a path fails the run,
  * naming it; the other paths are measured. While its thread still waits, the path is not asked
  * again (one thread per path at most); once it answers, the next run asks it as usual.
  */

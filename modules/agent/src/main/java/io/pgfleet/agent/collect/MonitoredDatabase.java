@@ -112,7 +112,7 @@ final class MonitoredDatabase implements AutoCloseable {
      * The longest one of them waits for a lock. The agent only reads statistics: it waits for a lock
      * only behind DDL in a long transaction (an {@code ALTER EXTENSION pg_stat_statements UPDATE}
      * not committed yet), and then gives up after 2 s and tries again at the next run, rather than
-     * hold every other collector (they share one lane) for as long as the statement timeout.
+     * hold every other database collector (they share one lane) for as long as the statement timeout.
      */
     static final Duration LOCK_TIMEOUT = Duration.ofSeconds(2);
 

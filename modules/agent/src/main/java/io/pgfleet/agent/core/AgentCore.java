@@ -976,7 +976,11 @@ public final class AgentCore {
 
     private void scheduleRun(CollectorKind kind, Collection c, Duration delay) {
         int generation = c.generation;
-        c.next = Optional.of(p.scheduler().schedule(Scheduler.Lane.COLLECT, delay, () -> runCollector(kind, c, generation)));
+        // The database's collectors wait for it when it does not answer (up to the driver's 30 s
+        // socket timeout a run): the host's own run beside them, so load and memory are still
+        // measured while the database stalls, when they matter most.
+        Scheduler.Lane lane = kind.needsDatabase() ? Scheduler.Lane.COLLECT : Scheduler.Lane.COLLECT_HOST;
+        c.next = Optional.of(p.scheduler().schedule(lane, delay, () -> runCollector(kind, c, generation)));
     }
 
     private void runCollector(CollectorKind kind, Collection c, int generation) {

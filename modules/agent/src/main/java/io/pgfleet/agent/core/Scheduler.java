@@ -5,7 +5,8 @@ import java.time.Instant;
 
 /**
  * Time and timers for the core. Work on one lane never overlaps other work of the same lane; lanes
- * run independently, so a held watch (pull lane) never delays a push.
+ * run independently, so a held watch (pull lane) never delays a push, and a stalled database
+ * (collect lane) never delays the host's metrics.
  */
 public interface Scheduler {
 
@@ -15,8 +16,16 @@ public interface Scheduler {
         PULL,
         /** Pushes of samples. */
         PUSH,
-        /** Collector runs. */
-        COLLECT
+        /**
+         * Runs of the collectors that read the monitored PostgreSQL (may block for the driver's socket
+         * timeout when the database does not answer).
+         */
+        COLLECT,
+        /**
+         * Runs of the host's own collectors ({@code sysstat}, {@code disk_usage}): a lane of their own,
+         * so a database that does not answer never holds them.
+         */
+        COLLECT_HOST
     }
 
     /** Something scheduled, which can be called off. */

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A file system that does not answer (a hard NFS mount whose server is gone) must not stop the
- * agent: every collector runs on one lane, so a run that waited for it would stop all collection
+ * agent: the host's collectors run on one lane, so a run that waited for it would stop the host's collection
  * for as long as it hangs. A hung mount cannot be made on a test machine without
  * privileges, so the file system is a probe that blocks until released, as {@code statfs} on such
  * a mount does in the kernel; the real probe is covered by MetricCollectorsTest on real directories.

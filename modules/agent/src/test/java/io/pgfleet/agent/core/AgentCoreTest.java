@@ -828,6 +828,30 @@ class AgentCoreTest {
     }
 
     /**
+     * A PostgreSQL that accepts connections and then does not answer (a postmaster stopped, its
+     * storage hung, a network that drops the rest) keeps each of its collectors' runs waiting for the
+     * driver's 30 s socket timeout. The host's own collectors keep their rhythm meanwhile: load and
+     * memory are what an operator looks at when the database stalls, and they are not held behind it.
+     */
+    @Test
+    void aDatabaseThatDoesNotAnswerDoesNotHoldTheHostCollectors() {
+        f.with().published(1, SYSSTAT_EVERY_2S).start();
+        f.scheduler.runFor(Duration.ofSeconds(10));
+        f.duringEachCollection = kind -> {
+            if (kind.needsDatabase()) {
+                f.scheduler.advance(Duration.ofSeconds(30), Scheduler.Lane.COLLECT);
+            }
+        };
+        int before = count(CollectorKind.SYSSTAT);
+        int pgBefore = count(CollectorKind.PG_CONNECTIONS);
+        f.scheduler.runFor(Duration.ofMinutes(10));
+        assertTrue(count(CollectorKind.PG_CONNECTIONS) > pgBefore, "the database's collectors still tried");
+        assertTrue(count(CollectorKind.SYSSTAT) - before >= 290,
+                "sysstat kept its 2 s rhythm while the database stalled: " + (count(CollectorKind.SYSSTAT) - before)
+                        + " runs in 10 minutes");
+    }
+
+    /**
      * The wall clock stepped back, then forward, while a collection ran for 300 ms (NTP correcting
      * it, an operator's {@code date -s}): the duration the agent's own metrics get is the 300 ms,
      * not zero or an hour.

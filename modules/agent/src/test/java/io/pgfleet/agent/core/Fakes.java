@@ -60,6 +60,9 @@ final class Fakes {
     volatile boolean partly;
     /** Runs inside the next collection (once). */
     Optional<Runnable> duringNextCollection = Optional.empty();
+    /** Runs inside every collection, given its collector (a database that takes its time to answer, say). */
+    java.util.function.Consumer<CollectorKind> duringEachCollection = kind -> {
+    };
     /** A real state directory to keep the last-known-good in instead of memory. */
     Optional<LastKnownGoodStore> realStore = Optional.empty();
     /** A real sink to push to instead of the in-memory one. */
@@ -307,6 +310,7 @@ final class Fakes {
                 Optional<Runnable> during = duringNextCollection;
                 duringNextCollection = Optional.empty();
                 during.ifPresent(Runnable::run);
+                duringEachCollection.accept(kind);
                 if (samplesPerRun < 0) {
                     throw new IllegalStateException("connection refused");
                 }

@@ -1,0 +1,191 @@
+package io.pgfleet.agent;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.StringReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A monitored PostgreSQL that lets the agent log in and then answers no statement (a backend stuck
+ * on hung storage): each of the database's collector runs waits for the driver's socket timeout
+ * (30 s). The host's metrics are what an operator looks at then, and the agent keeps measuring them
+ * meanwhile. A real agent, its real collectors and real sockets on loopback.
+ */
+class StalledDatabaseTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void hostMetricsKeepTheirRhythmWhileTheDatabaseAnswersNoStatement() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            // Applied while nothing listens on the port (refused at once), so the apply's own look at
+            // the database does not wait; the stall begins once the collectors run.
+            server.publish(1, """
+                    [collector]
+                    push_interval = 1
+                    [postgres]
+                    host = "127.0.0.1"
+                    port = %d
+                    [collectors.pg_stats]
+                    interval = 1
+                    [collectors.pg_connections]
+                    interval = 1
+                    [collectors.sysstat]
+                    interval = 1
+                    [collectors.disk_usage]
+                    enabled = false
+                    """.formatted(port));
+            Files.writeString(dir.resolve("secret"), "s");
+            Path file = dir.resolve("agent.toml");
+            Files.writeString(file, "server_url = \"" + server.uri() + "\"\nname = \"stalled\"\n"
+                    + "registration_secret_file = \"secret\"\nstate_dir = \"state\"\n");
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            try (Agent agent = new Agent(LocalSettings.read(file), new PrintStream(log, true, StandardCharsets.UTF_8))) {
+                agent.start();
+                await(() -> sysstatRuns(server) >= 1, "a first sysstat run pushed", log);
+                try (StalledDatabase db = new StalledDatabase(port)) {
+                    await(() -> db.statements.get() >= 1, "the agent logged in to the stalled database and sent a statement", log);
+                    int before = sysstatRuns(server);
+                    await(() -> sysstatRuns(server) >= before + 3, "three more sysstat runs", log);
+                    assertEquals(List.of(), db.abandoned,
+                            "sysstat ran three times while the database's first connection still waited for an answer");
+                }
+            }
+        }
+    }
+
+    /** How many sysstat runs the server received samples of (their distinct times). */
+    private static int sysstatRuns(FakeFleetServer server) {
+        Set<String> times = new TreeSet<>();
+        server.storedBatches().values().forEach(samples -> samples.forEach(text -> {
+            try (jakarta.json.JsonReader r = jakarta.json.Json.createReader(new StringReader(text))) {
+                jakarta.json.JsonObject o = r.readObject();
+                if (o.getString("name").equals("node_load1")) {
+                    times.add(o.getString("ts"));
+                }
+            }
+        }));
+        return times.size();
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, String what, ByteArrayOutputStream log)
+            throws InterruptedException {
+        // Only a bound against a hang: the condition is an event, and the database's socket timeout
+        // (30 s) is what the test tells apart.
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < end, "waited for " + what + "; the agent's log:\n" + log);
+            Thread.sleep(50);
+        }
+    }
+
+    /**
+     * Lets every connection log in (the protocol's startup: trust authentication, the parameters the
+     * driver needs) and then answers no statement, as a backend stuck on hung storage: the driver
+     * waits for its socket timeout. Notes each connection the agent gives up (closes).
+     */
+    private static final class StalledDatabase implements AutoCloseable {
+        final AtomicInteger accepted = new AtomicInteger();
+        /** Connections that logged in and sent a statement. */
+        final AtomicInteger statements = new AtomicInteger();
+        final List<Integer> abandoned = new CopyOnWriteArrayList<>();
+        private final ServerSocket listener;
+        private final List<Socket> held = new CopyOnWriteArrayList<>();
+
+        StalledDatabase(int port) throws IOException {
+            listener = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
+            Thread.ofPlatform().daemon().start(() -> {
+                while (!listener.isClosed()) {
+                    try {
+                        Socket s = listener.accept();
+                        held.add(s);
+                        int n = accepted.incrementAndGet();
+                        Thread.ofPlatform().daemon().start(() -> {
+                            try {
+                                DataInputStream in = new DataInputStream(s.getInputStream());
+                                logIn(in, new DataOutputStream(s.getOutputStream()));
+                                if (in.read() >= 0) {
+                                    statements.incrementAndGet();
+                                }
+                                while (in.read() >= 0) {
+                                    // statements, read and never answered
+                                }
+                                abandoned.add(n);
+                            } catch (IOException e) {
+                                if (!listener.isClosed()) {
+                                    abandoned.add(n);
+                                }
+                            }
+                        });
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        /** The startup of the PostgreSQL protocol (v3), refusing TLS, with trust authentication. */
+        private static void logIn(DataInputStream in, DataOutputStream out) throws IOException {
+            while (true) {
+                int length = in.readInt();
+                int code = in.readInt();
+                in.readNBytes(length - 8);
+                if (code == 80877103 || code == 80877104) {
+                    // SSLRequest, GSSENCRequest: not offered
+                    out.writeByte('N');
+                    out.flush();
+                    continue;
+                }
+                break;
+            }
+            message(out, 'R', new byte[] {0, 0, 0, 0});
+            for (String[] p : new String[][] {{"server_version", "16.0"}, {"client_encoding", "UTF8"},
+                    {"DateStyle", "ISO, MDY"}, {"integer_datetimes", "on"}, {"standard_conforming_strings", "on"},
+                    {"TimeZone", "UTC"}}) {
+                message(out, 'S', (p[0] + "\0" + p[1] + "\0").getBytes(StandardCharsets.UTF_8));
+            }
+            message(out, 'K', new byte[] {0, 0, 0, 1, 0, 0, 0, 2});
+            message(out, 'Z', new byte[] {'I'});
+            out.flush();
+        }
+
+        private static void message(DataOutputStream out, char type, byte[] body) throws IOException {
+            out.writeByte(type);
+            out.writeInt(body.length + 4);
+            out.write(body);
+        }
+
+        @Override
+        public void close() throws IOException {
+            listener.close();
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+    }
+}
