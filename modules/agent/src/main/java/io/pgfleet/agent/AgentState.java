@@ -868,16 +868,26 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
         write(dir.resolve(LKG_VERSION), Integer.toString(cached.version()));
     }
 
+    /** A sample read back, with the id of the batch it was sent in (empty when none). */
+    private record Kept(String batchId, Sample sample) {
+    }
+
+    /** One provider for every line: looking it up per line scans the class path each time. */
+    private static final jakarta.json.spi.JsonProvider JSON = jakarta.json.spi.JsonProvider.provider();
+
     @Override
-    public Loaded load() {
+    public Loaded load(int most) {
+        if (most < 1) {
+            throw new IllegalArgumentException("most is positive");
+        }
         Path f = dir.resolve(UNSENT);
         if (!Files.exists(f)) {
             return Loaded.whole(Unsent.NOTHING);
         }
-        java.util.List<Batch> batches = new java.util.ArrayList<>();
-        java.util.List<Sample> buffered = new java.util.ArrayList<>();
-        String batchId = "";
-        java.util.List<Sample> batch = new java.util.ArrayList<>();
+        // The newest `most` only, the older pushed out as they are read: a file written with a larger
+        // buffer_samples (and the heap it needed) is never held whole in a heap sized for the buffer now.
+        java.util.ArrayDeque<Kept> kept = new java.util.ArrayDeque<>();
+        long older = 0;
         int lineNo = 0;
         int skipped = 0;
         java.util.List<String> reasons = new java.util.ArrayList<>();
@@ -905,29 +915,40 @@ public final class AgentState implements LastKnownGoodStore, SampleSpool, Server
                     }
                     continue;
                 }
-                if (!id.equals(batchId) && !batch.isEmpty()) {
-                    batches.add(new Batch(batchId, batch));
-                    batch = new java.util.ArrayList<>();
+                if (kept.size() == most) {
+                    kept.pollFirst();
+                    older++;
                 }
-                batchId = id;
-                if (id.isEmpty()) {
-                    buffered.add(sample);
-                } else {
-                    batch.add(sample);
-                }
+                kept.addLast(new Kept(id, sample));
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + f + " (" + reason(e) + ")", e);
         }
+        java.util.List<Batch> batches = new java.util.ArrayList<>();
+        java.util.List<Sample> buffered = new java.util.ArrayList<>();
+        String batchId = "";
+        java.util.List<Sample> batch = new java.util.ArrayList<>();
+        for (Kept k : kept) {
+            if (!k.batchId().equals(batchId) && !batch.isEmpty()) {
+                batches.add(new Batch(batchId, batch));
+                batch = new java.util.ArrayList<>();
+            }
+            batchId = k.batchId();
+            if (batchId.isEmpty()) {
+                buffered.add(k.sample());
+            } else {
+                batch.add(k.sample());
+            }
+        }
         if (!batch.isEmpty()) {
             batches.add(new Batch(batchId, batch));
         }
-        return new Loaded(new Unsent(batches, buffered), skipped, reasons);
+        return new Loaded(new Unsent(batches, buffered), skipped, reasons, older);
     }
 
     /** A line's JSON object; anything else is damage, said in plain words. */
     private static jakarta.json.JsonObject object(String line) {
-        try (jakarta.json.JsonReader r = jakarta.json.Json.createReader(new java.io.StringReader(line))) {
+        try (jakarta.json.JsonReader r = JSON.createReader(new java.io.StringReader(line))) {
             return r.readObject();
         } catch (jakarta.json.JsonException e) {
             throw new IllegalArgumentException(line.isBlank() ? "empty" : "not a JSON object");

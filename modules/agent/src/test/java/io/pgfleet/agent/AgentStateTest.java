@@ -100,6 +100,28 @@ class AgentStateTest {
     }
 
     @Test
+    void aSpoolLargerThanAskedForIsReadBackAsItsNewestSamplesWithTheOlderCounted() {
+        AgentState state = new AgentState(dir);
+        java.time.Instant t = java.time.Instant.parse("2026-12-01T10:00:00Z");
+        java.util.function.IntFunction<io.pgfleet.domain.fleet.Sample> s =
+                i -> new io.pgfleet.domain.fleet.Sample("load1", java.util.Map.of(), i, t.plusSeconds(i));
+        state.save(new io.pgfleet.agent.core.SampleSpool.Unsent(java.util.List.of(
+                new io.pgfleet.agent.core.SampleSpool.Batch("b-1", java.util.List.of(s.apply(1), s.apply(2))),
+                new io.pgfleet.agent.core.SampleSpool.Batch("b-2", java.util.List.of(s.apply(3), s.apply(4)))),
+                java.util.List.of(s.apply(5), s.apply(6))));
+
+        var loaded = state.load(3);
+
+        assertEquals(new io.pgfleet.agent.core.SampleSpool.Unsent(java.util.List.of(
+                        new io.pgfleet.agent.core.SampleSpool.Batch("b-2", java.util.List.of(s.apply(4)))),
+                        java.util.List.of(s.apply(5), s.apply(6))), loaded.unsent(),
+                "the newest three, the one of a batch still under its id");
+        assertEquals(3, loaded.older());
+        assertEquals(0, state.load().older(), "without a bound: all of it");
+        assertEquals(6, state.load().unsent().samples());
+    }
+
+    @Test
     void aDamagedLineOfTheSpoolCostsThatLineOnlyAndIsNamedInPlainWords() throws Exception {
         AgentState state = new AgentState(dir);
         String good = "{\"name\":\"a\",\"labels\":{\"db\":\"x\"},\"value\":%d,\"ts\":\"2026-12-01T10:00:00Z\"}";

@@ -1251,7 +1251,7 @@ public final class AgentCore {
     private void restoreSpooled() {
         SampleSpool.Loaded loaded;
         try {
-            loaded = p.spool().load();
+            loaded = p.spool().load(settings.bufferSamples());
         } catch (RuntimeException e) {
             log("the samples kept by the last run cannot be read (" + e.getMessage() + "); they are dropped");
             try {
@@ -1262,6 +1262,13 @@ public final class AgentCore {
             return;
         }
         SampleSpool.Unsent unsent = loaded.unsent();
+        if (loaded.older() > 0) {
+            // Counted as the buffer's drops: they are what a buffer of this size would have pushed out.
+            buffer.countDropped(loaded.older());
+            log(loaded.older() + " older samples kept by the last run do not fit in the buffer of "
+                    + settings.bufferSamples() + " (buffer_samples, lowered since they were kept?) and are dropped,"
+                    + " counted in " + DROPPED_METRIC + "; the newest " + settings.bufferSamples() + " are kept");
+        }
         if (loaded.skipped() > 0) {
             // Bounded: a file damaged throughout says how much, and why for the first few lines.
             log(loaded.skipped() + (loaded.skipped() == 1 ? " line" : " lines") + " of the samples kept by the last run"

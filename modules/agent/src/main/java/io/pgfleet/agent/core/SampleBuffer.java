@@ -98,6 +98,16 @@ public final class SampleBuffer {
     }
 
     /**
+     * Counts samples dropped before they reached the buffer because it could not hold them (the
+     * older part of what the last run kept, beyond the buffer's size).
+     *
+     * @param n how many
+     */
+    public synchronized void countDropped(long n) {
+        dropped += n;
+    }
+
+    /**
      * How many samples were dropped because the buffer was full, since the agent started.
      *
      * @return the count

@@ -61,8 +61,10 @@ public interface SampleSpool {
      * @param skipped how many lines were skipped
      * @param reasons why, for the first few of them ({@code line 7: labels must be text}), at most
      *                {@link #MAX_REASONS}
+     * @param older   how many samples were left out as older than the most that were asked for
+     *                ({@link #load(int)})
      */
-    record Loaded(Unsent unsent, int skipped, List<String> reasons) {
+    record Loaded(Unsent unsent, int skipped, List<String> reasons, long older) {
         /** The most reasons kept: a file damaged throughout must not flood the log. */
         public static final int MAX_REASONS = 3;
 
@@ -70,6 +72,17 @@ public interface SampleSpool {
         public Loaded {
             Objects.requireNonNull(unsent, "unsent");
             reasons = List.copyOf(reasons);
+        }
+
+        /**
+         * Nothing left out as older.
+         *
+         * @param unsent  the samples, in order
+         * @param skipped how many lines were skipped
+         * @param reasons why, for the first few of them
+         */
+        public Loaded(Unsent unsent, int skipped, List<String> reasons) {
+            this(unsent, skipped, reasons, 0);
         }
 
         /**
@@ -90,7 +103,20 @@ public interface SampleSpool {
      * @return the kept samples and the lines skipped
      * @throws IllegalStateException when the kept file cannot be read at all (the reason, for the log)
      */
-    Loaded load();
+    default Loaded load() {
+        return load(Integer.MAX_VALUE);
+    }
+
+    /**
+     * What was kept, at most the newest {@code most} samples: a file written with a larger buffer
+     * (before {@code buffer_samples} was lowered, with the heap it needed) is never read whole into
+     * a heap sized for the smaller one. The older samples are counted in {@link Loaded#older()}.
+     *
+     * @param most the most samples to read back (the buffer's capacity)
+     * @return the newest kept samples, the lines skipped and how many older ones were left out
+     * @throws IllegalStateException when the kept file cannot be read at all (the reason, for the log)
+     */
+    Loaded load(int most);
 
     /**
      * Keeps samples, replacing what was kept (atomically: a crash leaves the old or the new).
@@ -106,7 +132,7 @@ public interface SampleSpool {
     /** A spool that keeps nothing (tests, simulated agents). */
     SampleSpool NONE = new SampleSpool() {
         @Override
-        public Loaded load() {
+        public Loaded load(int most) {
             return Loaded.whole(Unsent.NOTHING);
         }
 

@@ -419,7 +419,7 @@ final class Fakes {
                             }
                         }, new SampleSpool() {
                             @Override
-                            public Loaded load() {
+                            public Loaded load(int most) {
                                 return spoolLoad.get();
                             }
 
