@@ -119,10 +119,12 @@ class ConsoleBrowserIT {
         assertEquals(201, admin().postJson("/api/v1/groups", "{\"id\":\"web\",\"selector\":{\"tier\":\"web\"}}").statusCode());
         assertEquals(201, admin().putToml("/api/v1/groups/web/config", "[collector]\npush_interval = 30\n").statusCode());
         canary = Agent.register("web-canary", "{\"tier\":\"web\",\"canary\":\"true\"}");
-        // A collector that reported once and polls every 10 s: stale (not seen for three of its
-        // pull intervals) by the time the viewer looks at the fleet.
+        // A collector that reported once and would pull, collect and push every 10 s: stale (not heard
+        // from for three of those) by the time the viewer looks at the fleet.
         asleep = Agent.register("asleep", "{}").id;
-        publish(asleep, "[collector]\nconfig_pull_interval = 10\n", "poll often");
+        publish(asleep, "[collector]\nconfig_pull_interval = 10\npush_interval = 10\n\n[collectors.pg_stats]\n"
+                + "interval = 10\n\n[collectors.pg_connections]\ninterval = 10\n\n[collectors.sysstat]\ninterval = 10\n\n"
+                + "[collectors.disk_usage]\ninterval = 10\n", "report often");
         webTwo = Agent.register("web-2", "{\"tier\":\"web\"}");
     }
 

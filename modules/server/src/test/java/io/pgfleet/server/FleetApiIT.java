@@ -11,6 +11,7 @@ import java.sql.Statement;
 
 import static io.pgfleet.server.Documents.aDocument;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Apply reports, the fleet view and idempotent sample pushes over HTTP against real PostgreSQL. */
@@ -194,5 +195,47 @@ class FleetApiIT {
             assertEquals(admin.get(next).body(), admin.get(direct.getRawPath() + "?" + direct.getRawQuery()).body(),
                     page + ": the link is the page next names");
         }
+    }
+
+    /** Says that the collector was last heard from this many seconds ago. */
+    private static void lastHeardFrom(String id, int secondsAgo) throws java.sql.SQLException {
+        try (Connection c = SERVER.database().connect(); java.sql.PreparedStatement ps = c.prepareStatement(
+                "UPDATE collectors SET last_seen_at = now() - make_interval(secs => ?) WHERE id = ?")) {
+            ps.setInt(1, secondsAgo);
+            ps.setString(2, id);
+            assertEquals(1, ps.executeUpdate());
+        }
+    }
+
+    private static boolean stale(String id) {
+        HttpResponse<String> r = admin.get("/api/v1/collectors/" + id);
+        assertEquals(200, r.statusCode(), r.body());
+        return RolloutFleet.json(r.body()).getBoolean("stale");
+    }
+
+    @Test
+    void anAgentThatPushesLessOftenThanItPullsIsNotStaleBetweenItsPushesAndARolloutTestsOnIt() throws Exception {
+        // Its pulls and watches do not count as contact, its pushes do: it is heard from every 120 s,
+        // not every 10 s.
+        ApiClient agent = ApiClient.registeredCollector(SERVER.port(), "fleet-quiet", "{\"cadence\":\"slow-push\"}");
+        String id = idOf(agent);
+        assertEquals(201, admin.putToml("/api/v1/config/" + id,
+                "[collector]\nconfig_pull_interval = 10\npush_interval = 120\n").statusCode());
+        assertEquals(204, report(agent, 1, "APPLIED", "").statusCode());
+
+        lastHeardFrom(id, 100);
+        assertFalse(stale(id), "100 s after its last push, before its next one, it is not stale");
+        HttpResponse<String> group = admin.postJson("/api/v1/groups",
+                "{\"id\":\"slow-push\",\"selector\":{\"cadence\":\"slow-push\"}}");
+        assertEquals(201, group.statusCode(), group.body());
+        HttpResponse<String> rollout = admin.postJson("/api/v1/rollouts", "{\"layer\":\"group/slow-push\","
+                + "\"document\":\"[collectors.pg_stats]\\ninterval = 120\\n\",\"waves\":[{\"percent\":100}]}");
+        assertEquals(201, rollout.statusCode(), "its wave tests on it rather than finding nobody: " + rollout.body());
+        assertEquals(0, RolloutFleet.json(rollout.body()).getJsonArray("waves").getJsonObject(0).getInt("skipped"));
+        long started = RolloutFleet.json(rollout.body()).getJsonNumber("id").longValue();
+        assertEquals(200, admin.postJson("/api/v1/rollouts/" + started + "/abort", "").statusCode());
+
+        lastHeardFrom(id, 3 * 120 + 1);
+        assertTrue(stale(id), "silent for three of its pushes, it is stale");
     }
 }

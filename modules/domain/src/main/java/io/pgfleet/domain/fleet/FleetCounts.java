@@ -10,7 +10,7 @@ import java.util.List;
  *
  * @param inSync    not revoked, and running what the server wants ({@link FleetMember#inSync()})
  * @param outOfSync not revoked, seen, and not in sync ({@link FleetMember#outOfSync()})
- * @param stale     not revoked, seen, and not seen for three pull intervals since
+ * @param stale     not revoked, seen, and not seen for three push or pull intervals since
  * @param neverSeen not revoked, and never seen ({@link FleetMember#neverSeen()})
  * @param revoked   revoked
  * @param applied   not revoked, whose last apply report says APPLIED

@@ -18,7 +18,7 @@ import java.util.Optional;
  * @param lastAttempted  the version of its last attempt, 0 when none
  * @param hashAgrees     false when the configuration hash the collector reported differs from the
  *                       server's hash of its effective configuration (true when either is unknown)
- * @param stale          whether it was seen, but not for three pull intervals (a collector never seen is
+ * @param stale          whether it was seen, but not for three push or pull intervals (a collector never seen is
  *                       {@link #neverSeen() never seen}, not stale)
  * @param allowances     what its host allows a configuration to use, as last reported
  * @param agentVersion   the agent's version from its last report, empty when unknown
@@ -48,7 +48,7 @@ public record FleetMember(Collector collector, Optional<Instant> lastSeenAt, int
      * @param lastError      the error of its last attempt
      * @param lastAttempted  the version of its last attempt
      * @param hashAgrees     whether the hashes agree
-     * @param stale          whether it has not been seen for three pull intervals
+     * @param stale          whether it has not been seen for three push or pull intervals
      * @param allowances     what its host allows
      * @param agentVersion   the agent's version
      */

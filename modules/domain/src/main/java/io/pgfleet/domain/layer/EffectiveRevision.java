@@ -23,11 +23,13 @@ import java.util.Optional;
  * @param effectiveSha256 SHA-256 of the configuration it means (what an agent reports it runs)
  * @param sources         the layer versions merged into it, in apply order
  * @param createdAt       when this revision appeared
- * @param pullIntervalSeconds its {@code collector.config_pull_interval} (0 when not yet computed)
+ * @param silenceSeconds  the longest its agent is expected to go without being heard from
+ *                        ({@link io.pgfleet.domain.schema.EffectiveConfig#longestSilence()}; 0 when not yet
+ *                        computed): the fleet view calls it stale after three
  */
 public record EffectiveRevision(CollectorId collectorId, ConfigVersion revision, ConfigDocument document,
                                 ContentHash hash, String effectiveSha256, List<String> sources, Instant createdAt,
-                                long pullIntervalSeconds) {
+                                long silenceSeconds) {
 
     /** Requires every part and a hash that matches the document. */
     public EffectiveRevision {
@@ -99,11 +101,11 @@ public record EffectiveRevision(CollectorId collectorId, ConfigVersion revision,
             return c.sources().equals(composed.sources()) && c.effectiveSha256().equals(sha)
                     ? Optional.empty()
                     : Optional.of(new EffectiveRevision(collectorId, c.revision(), kept, c.hash(), sha,
-                            composed.sources(), c.createdAt(), composed.effective().pullInterval().toSeconds()));
+                            composed.sources(), c.createdAt(), composed.effective().longestSilence().toSeconds()));
         }
         ConfigVersion next = current.map(c -> c.revision().next()).orElse(ConfigVersion.first());
         return Optional.of(new EffectiveRevision(collectorId, next, doc, documentHash, sha, composed.sources(), at,
-                composed.effective().pullInterval().toSeconds()));
+                composed.effective().longestSilence().toSeconds()));
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -143,6 +144,25 @@ public record EffectiveConfig(Duration pullInterval, Duration pushInterval, bool
     private static Object value(Map<String, Object> values, String section, String key) {
         Object v = values.get(section + "." + key);
         return v != null ? v : ConfigSchema.defaultOf(section, key);
+    }
+
+    /**
+     * The longest a healthy agent running this configuration goes without a contact the server
+     * counts as seeing it: a metrics push or an apply report (its pulls and watches do not count,
+     * so that an idle fleet writes nothing). It pushes every {@code push_interval} when it holds
+     * samples, and holds some once its most frequent enabled collector has collected; so the
+     * longer of the two, and never less than {@code config_pull_interval}, the bound the fleet
+     * view always used. An agent is stale once it has been silent for three of these.
+     *
+     * @return the longest expected silence
+     */
+    public Duration longestSilence() {
+        Duration silence = pushInterval.compareTo(pullInterval) > 0 ? pushInterval : pullInterval;
+        Optional<Duration> sampled = collectors.values().stream().filter(Schedule::enabled).map(Schedule::interval)
+                .min(Duration::compareTo);
+        // With every collector off it pushes nothing at all: the push and pull intervals are then all
+        // there is to go by.
+        return sampled.filter(s -> s.compareTo(silence) > 0).orElse(silence);
     }
 
     /**

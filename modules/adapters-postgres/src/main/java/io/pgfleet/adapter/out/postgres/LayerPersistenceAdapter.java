@@ -58,6 +58,13 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
     static final long LAYERS_LOCK = 0x7067666c6c617972L;
 
     private static final String LAYER_COLUMNS = "layer, version, document, content_hash, created_at, created_by, message, source";
+    /*
+     * pull_interval_s, named when it held config_pull_interval alone, holds an effective revision's
+     * longest expected silence of its agent (EffectiveConfig.longestSilence: push_interval or the
+     * sampling when longer): the only thing it is read for is whether the collector is stale, and a
+     * healthy agent is heard from by its pushes, not its pulls. Kept under its name so that
+     * instances of the previous release, during a rolling upgrade, read and write the same column.
+     */
     private static final String EFFECTIVE_COLUMNS =
             "e.collector_id, e.revision, e.document, e.content_hash, coalesce(e.effective_sha256, '') AS effective_sha256,"
             + " e.sources, e.created_at, coalesce(e.pull_interval_s, 0) AS pull_interval_s";
@@ -281,11 +288,11 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
      * @param effectiveSha256     the hash its agent reports for it (empty before one is known)
      * @param sources             the revision's sources as stored ({@code fleet@3, collector@2})
      * @param effectiveMicros     the revision's time, microseconds since the epoch
-     * @param pullIntervalSeconds the revision's pull interval, 0 when unknown
+     * @param silenceSeconds      the revision's longest expected silence of its agent, 0 when unknown
      */
     record MemberRow(String id, String labels, int ownVersion, String ownHash, int effectiveRevision,
                      String effectiveHash, String effectiveSha256, String sources, long effectiveMicros,
-                     long pullIntervalSeconds) {
+                     long silenceSeconds) {
 
         /** The separator of the packed column: U+001F, which none of its values can hold. */
         static final char SEPARATOR = '\u001f';
@@ -433,7 +440,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             Optional<EffectiveRevision> eff = m.effectiveRevision() == 0 ? Optional.empty()
                     : Optional.of(new EffectiveRevision(id, new ConfigVersion(m.effectiveRevision()),
                             document(m.effectiveHash()), new ContentHash(m.effectiveHash()), m.effectiveSha256().strip(),
-                            sources(m.sources()), m.effectiveCreatedAt(), m.pullIntervalSeconds()));
+                            sources(m.sources()), m.effectiveCreatedAt(), m.silenceSeconds()));
             return new LayerMember(id, labels.computeIfAbsent(m.labels(), CollectorPersistenceAdapter::labels), own, eff);
         }
 
@@ -916,7 +923,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
             Map<Instant, String> timeText = new java.util.HashMap<>();
             for (EffectiveRevision e : pending) {
                 int v = variants.computeIfAbsent(new Variant(e.document().text(), e.hash().hex(), e.effectiveSha256(),
-                        String.join(", ", e.sources()), e.pullIntervalSeconds()), k -> variants.size());
+                        String.join(", ", e.sources()), e.silenceSeconds()), k -> variants.size());
                 String sep = ids.isEmpty() ? "" : ",";
                 ids.append(sep).append(e.collectorId().value());
                 revisions.append(sep).append(e.revision().value());
@@ -930,7 +937,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
                     .add("content_hash", v.hash())
                     .add("effective_sha256", v.effectiveSha256())
                     .add("sources", v.sources())
-                    .add("pull_interval_s", v.pullIntervalSeconds())));
+                    .add("pull_interval_s", v.silenceSeconds())));
             tx.query(statement, shared.build().toString(), ids.toString(), revisions.toString(), which.toString(),
                     times.toString(), EFFECTIVE_CHANNEL, jsonArray(announcements), SOURCES_CHANNEL,
                     jsonArray(sourceChanges)).forEach(row -> { });
@@ -947,7 +954,7 @@ public final class LayerPersistenceAdapter implements LayerStorePort, LoadLayers
 
         /** What collectors sharing a composition store alike: sent once per statement. */
         private record Variant(String document, String hash, String effectiveSha256, String sources,
-                               long pullIntervalSeconds) {
+                               long silenceSeconds) {
         }
 
         @Override

@@ -396,7 +396,7 @@ public final class RolloutPersistenceAdapter implements RolloutStorePort, LoadRo
             if (ids.isEmpty()) {
                 return out;
             }
-            // The fleet view's stale (seen, not for three pull intervals) and never_seen: an agent that
+            // The fleet view's stale (seen, not for three push or pull intervals) and never_seen: an agent that
             // went silent or never came cannot be waited for.
             tx.query("""
                             SELECT c.id FROM collectors c LEFT JOIN effective_configs e ON e.collector_id = c.id

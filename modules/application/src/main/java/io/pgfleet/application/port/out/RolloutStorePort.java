@@ -93,7 +93,7 @@ public interface RolloutStorePort {
         void makeCurrent(LayerId layer, ConfigVersion version);
 
         /**
-         * Which of these collectors cannot be waited for: stale (not seen for three pull intervals) or never
+         * Which of these collectors cannot be waited for: stale (not seen for three push or pull intervals) or never
          * seen, the fleet view's {@code stale} and {@code never_seen}.
          *
          * @param ids the collectors
