@@ -423,6 +423,39 @@ class RolloutsIT {
     }
 
     @Test
+    void aLayerVersionAsLargeAsAPublishTakesCanBeRolledOutAndALargerDocumentIsRefused() {
+        fleet.group("big", "{\"suite\":\"big\"}");
+        fleet.seen("big-canary", "{\"suite\":\"big\"}");
+        // Under 256 KiB of TOML, which a PUT of the layer takes; as a JSON string, each line feed and
+        // quote written with a backslash, it is more than 256 KiB.
+        StringBuilder doc = new StringBuilder("[collector]\npush_interval = 17\n");
+        while (doc.length() < 250 * 1024) {
+            doc.append("# \"a comment\" of the layer, quoted\n");
+        }
+        long escapes = doc.chars().filter(c -> c == '\n' || c == '"').count();
+        assertTrue(doc.length() + escapes > 256 * 1024, "the document is more than 256 KiB as JSON");
+        HttpResponse<String> started = fleet.startRequest("group/big", doc.toString(), "[{\"percent\":100}]", 0, 60);
+        assertEquals(201, started.statusCode(), started.body());
+        long id = RolloutFleet.json(started.body()).getJsonNumber("id").longValue();
+        assertEquals(200, fleet.command(id, "abort").statusCode());
+        List<String> history = List.of("2 rollout-rollback:" + id, "1 rollout:" + id);
+        assertEquals(history, sources("/api/v1/groups/big/config"));
+
+        // The document is still a configuration: at most 256 KiB, as a PUT of the layer would have it.
+        String over = doc + "#".repeat(256 * 1024 - doc.length()) + "\n";
+        HttpResponse<String> refused = fleet.startRequest("group/big", over, "[{\"percent\":100}]", 0, 60);
+        assertEquals(413, refused.statusCode(), refused.body());
+        assertEquals("https://pgfleet.io/problems/payload-too-large", type(refused));
+        assertTrue(refused.body().contains("'document' is limited to 262144 bytes"), refused.body());
+        assertEquals(413, admin.putToml("/api/v1/groups/big/config", over).statusCode(), "as a publish is refused");
+        HttpResponse<String> huge = fleet.startRequest("group/big", "#".repeat(1024 * 1024) + "\n", "[{\"percent\":100}]",
+                0, 60);
+        assertEquals(413, huge.statusCode(), huge.body());
+        assertTrue(huge.body().contains("1048576 bytes"), huge.body());
+        assertEquals(history, sources("/api/v1/groups/big/config"), "nothing was staged by a refusal");
+    }
+
+    @Test
     void hostileRequestsAreRefusedAndChangeNothing() throws Exception {
         fleet.group("h1", "{\"suite\":\"h1\"}");
         fleet.seen("h1-a", "{\"suite\":\"h1\"}");

@@ -31,11 +31,13 @@ final class ApiException extends RuntimeException {
      * sees the answer rather than a reset, and the connection is closed. It is not read to its end:
      * that would have the server read whatever a client sends, for as long as it sends.
      *
+     * @param limit      the largest body the route takes ({@link Bodies#MAX_BYTES}, or a rollout's
+     *                   {@link Bodies#MAX_ROLLOUT_BYTES})
      * @param unreadBody the body's stream where the route stopped reading it, or {@code null} when
      *                   it refused the body unread (by its {@code Content-Length})
      */
-    static ApiException bodyTooLarge(InputStream unreadBody) {
-        return new ApiException(Bodies.tooLarge(), true, unreadBody, true);
+    static ApiException bodyTooLarge(int limit, InputStream unreadBody) {
+        return new ApiException(Bodies.tooLarge(limit), true, unreadBody, true);
     }
 
     private ApiException(Problem problem, boolean closesConnection, InputStream unreadBody, boolean drainsBody) {

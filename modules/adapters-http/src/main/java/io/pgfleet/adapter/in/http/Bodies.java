@@ -19,13 +19,36 @@ final class Bodies {
     /** The largest request body the API accepts: 256 KiB. */
     static final int MAX_BYTES = 256 * 1024;
 
+    /**
+     * The largest body of a rollout's start, 1 MiB. Its document may be as large as any
+     * configuration ({@link #MAX_BYTES}, as a plain {@code PUT} of the layer takes it), and JSON
+     * writes it larger: two bytes for each line feed, quote and backslash, six for a character a
+     * client escapes by its code (a backslash, u and four hex digits: three times a Cyrillic
+     * letter's two bytes), besides the waves and the message. Under the API's bound a layer
+     * version could be published but not rolled out. The document itself is then held to
+     * {@link #MAX_BYTES}.
+     */
+    static final int MAX_ROLLOUT_BYTES = 1024 * 1024;
+
     private Bodies() {
     }
 
     static String readText(ServerRequest req) {
+        return readText(req, MAX_BYTES);
+    }
+
+    /**
+     * Reads a body of at most {@code limit} bytes as UTF-8 text.
+     *
+     * @param req   the request
+     * @param limit the largest body this route takes
+     * @return the text
+     * @throws ApiException 413 when larger, 400 when it is not UTF-8 or holds a NUL
+     */
+    static String readText(ServerRequest req, int limit) {
         long declared = req.headers().contentLength().orElse(0);
-        if (declared > MAX_BYTES) {
-            throw ApiException.bodyTooLarge(null);
+        if (declared > limit) {
+            throw ApiException.bodyTooLarge(limit, null);
         }
         if (declared < 0) {
             // Helidon would wait for a body it can never measure; the connection cannot be reused.
@@ -40,7 +63,7 @@ final class Bodies {
         InputStream in = req.content().inputStream();
         byte[] bytes;
         try {
-            bytes = in.readNBytes(MAX_BYTES + 1);
+            bytes = in.readNBytes(limit + 1);
         } catch (DataReader.InsufficientDataAvailableException e) {
             // The client closed its side before sending all it announced: its fault, not the server's.
             throw ApiException.closingConnection(malformedLength("the body ended before its Content-Length (" + declared + " bytes)"));
@@ -57,8 +80,8 @@ final class Bodies {
                     + "size in hexadecimal digits alone (chunk extensions are not supported) and the body end with a "
                     + "zero-size chunk"));
         }
-        if (bytes.length > MAX_BYTES) {
-            throw ApiException.bodyTooLarge(in);
+        if (bytes.length > limit) {
+            throw ApiException.bodyTooLarge(limit, in);
         }
         String text;
         try {
@@ -106,8 +129,13 @@ final class Bodies {
     }
 
     static Problem tooLarge() {
+        return tooLarge(MAX_BYTES);
+    }
+
+    static Problem tooLarge(int limit) {
         return new Problem(Status.REQUEST_ENTITY_TOO_LARGE_413, ProblemType.PAYLOAD_TOO_LARGE, "Request body too large",
-                "request bodies are limited to " + MAX_BYTES + " bytes (256 KiB)");
+                "request bodies are limited to " + limit + " bytes (" + limit / 1024 + " KiB)"
+                        + (limit == MAX_BYTES ? "" : " here"));
     }
 
     static Problem unsupportedMediaType(String given, String... accepted) {

@@ -66,7 +66,16 @@ final class Jsons {
      * @throws ApiException 400 when it is not a JSON object, 413 when too large, 415 when not JSON
      */
     static JsonObject readObject(ServerRequest req) {
-        return parseObject(readText(req));
+        return readObject(req, Bodies.MAX_BYTES);
+    }
+
+    /**
+     * Reads a JSON object body of at most {@code limit} bytes.
+     *
+     * @throws ApiException 400 when it is not a JSON object, 413 when too large, 415 when not JSON
+     */
+    static JsonObject readObject(ServerRequest req, int limit) {
+        return parseObject(readText(req, limit));
     }
 
     /**
@@ -75,12 +84,16 @@ final class Jsons {
      * @throws ApiException 413 when too large, 415 when not JSON
      */
     static String readText(ServerRequest req) {
+        return readText(req, Bodies.MAX_BYTES);
+    }
+
+    private static String readText(ServerRequest req, int limit) {
         Bodies.mediaType(req).ifPresent(type -> {
             if (!type.equals(MEDIA_TYPE)) {
                 throw new ApiException(Bodies.unsupportedMediaType(type, MEDIA_TYPE));
             }
         });
-        return Bodies.readText(req);
+        return Bodies.readText(req, limit);
     }
 
     /**

@@ -74,7 +74,7 @@ final class RolloutsHttpService implements ApiService {
     // ---- start
 
     private void start(ServerRequest req, ServerResponse res) {
-        JsonObject body = Jsons.readObject(req);
+        JsonObject body = Jsons.readObject(req, Bodies.MAX_ROLLOUT_BYTES);
         for (String key : body.keySet()) {
             if (!FIELDS.contains(key)) {
                 throw new ApiException(Problem.badRequest("unknown field '" + key + "'; expected " + String.join(", ",
@@ -85,6 +85,14 @@ final class RolloutsHttpService implements ApiService {
         LayerId layer = layer(body);
         if (!(body.get("document") instanceof JsonString doc) || doc.getString().isBlank()) {
             throw new ApiException(Problem.badRequest("'document' (the layer's new TOML document, a non-empty string) is required"));
+        }
+        long documentBytes = doc.getString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (documentBytes > Bodies.MAX_BYTES) {
+            // The body may be larger than the API's bound (JSON escapes it), the document may not: it is a
+            // configuration like any other, which a plain PUT of the layer would refuse alike.
+            throw new ApiException(new Problem(Status.REQUEST_ENTITY_TOO_LARGE_413, ProblemType.PAYLOAD_TOO_LARGE,
+                    "Request body too large", "'document' is limited to " + Bodies.MAX_BYTES + " bytes (256 KiB) of"
+                    + " UTF-8, like any configuration; it has " + documentBytes));
         }
         String message = "";
         if (body.containsKey("message")) {
