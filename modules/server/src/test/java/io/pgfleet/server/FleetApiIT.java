@@ -238,4 +238,21 @@ class FleetApiIT {
         lastHeardFrom(id, 3 * 120 + 1);
         assertTrue(stale(id), "silent for three of its pushes, it is stale");
     }
+    @Test
+    void aFilterGivenWithoutAValueIsRefusedInsteadOfListingEveryone() {
+        // What a script sends when its variable came out empty: it meant a few collectors, not all of them.
+        ApiClient agent = ApiClient.registeredCollector(SERVER.port(), "fleet-filtered", "{\"role\":\"filtered\"}");
+        for (String query : java.util.List.of("selector=", "selector=%20", "in_sync=", "never_seen=")) {
+            HttpResponse<String> r = admin.get("/api/v1/collectors?" + query);
+            assertEquals(400, r.statusCode(), query + ": " + r.body());
+            assertTrue(r.body().contains("without a value"), r.body());
+        }
+        HttpResponse<String> rollouts = admin.get("/api/v1/rollouts?state=");
+        assertEquals(400, rollouts.statusCode(), rollouts.body());
+        HttpResponse<String> filtered = admin.get("/api/v1/collectors?selector=role=filtered");
+        assertEquals(200, filtered.statusCode(), filtered.body());
+        assertEquals(1, RolloutFleet.json(filtered.body()).getJsonArray("collectors").size());
+        assertEquals(idOf(agent), RolloutFleet.json(filtered.body()).getJsonArray("collectors").getJsonObject(0)
+                .getString("id"));
+    }
 }

@@ -73,7 +73,7 @@ final class FleetHttpService implements ApiService {
         Optional<Boolean> neverSeen = flag(req, "never_seen");
         io.pgfleet.domain.layer.LabelSelector selector;
         try {
-            selector = io.pgfleet.domain.layer.LabelSelector.parse(QueryParams.text(req, "selector"));
+            selector = io.pgfleet.domain.layer.LabelSelector.parse(QueryParams.filter(req, "selector").orElse(""));
         } catch (IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest("selector: " + e.getMessage()));
         }
@@ -116,12 +116,11 @@ final class FleetHttpService implements ApiService {
 
     /** A filter of the fleet view that is true, false or absent. */
     private static Optional<Boolean> flag(ServerRequest req, String name) {
-        return switch (QueryParams.text(req, name)) {
-            case "" -> Optional.empty();
-            case "true" -> Optional.of(true);
-            case "false" -> Optional.of(false);
+        return QueryParams.filter(req, name).map(value -> switch (value) {
+            case "true" -> true;
+            case "false" -> false;
             default -> throw new ApiException(Problem.badRequest(name + " is true or false"));
-        };
+        });
     }
 
     private void member(ServerRequest req, ServerResponse res) {

@@ -5,6 +5,7 @@ import io.helidon.webserver.http.ServerRequest;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -93,6 +94,26 @@ final class QueryParams {
     /** An integer parameter's form: ASCII digits, at most 18 (so that it fits a long before its range is checked). */
     private static final Pattern DIGITS = Pattern.compile("[0-9]{1,18}");
     private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]{0,199}");
+
+    /**
+     * A filter of a list ({@code selector}, {@code in_sync}, {@code state}): empty when the
+     * parameter is left out. Given without a value ({@code ?selector=}) it is refused: a script
+     * whose variable came out empty would otherwise be answered with the whole list, unfiltered,
+     * and act on every collector instead of the few it meant.
+     *
+     * @throws ApiException 400 when given without a value (or with spaces alone)
+     */
+    static Optional<String> filter(ServerRequest req, String name) {
+        if (!req.query().contains(name)) {
+            return Optional.empty();
+        }
+        String value = text(req, name);
+        if (value.isBlank()) {
+            throw new ApiException(Problem.badRequest("query parameter '" + name + "' is given without a value, which"
+                    + " filters nothing; leave it out to list them all"));
+        }
+        return Optional.of(value);
+    }
 
     static String text(ServerRequest req, String name) {
         String value = req.query().contains(name) ? single(req, name) : "";

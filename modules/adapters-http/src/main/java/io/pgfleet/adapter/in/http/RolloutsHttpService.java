@@ -246,10 +246,9 @@ final class RolloutsHttpService implements ApiService {
 
     private void list(ServerRequest req, ServerResponse res) {
         int limit = QueryParams.integer(req, "limit", 50, 1, RolloutQuery.MAX_LIST);
-        String stateText = QueryParams.text(req, "state");
         Optional<RolloutState> state;
         try {
-            state = stateText.isEmpty() ? Optional.empty() : Optional.of(RolloutState.parse(stateText));
+            state = QueryParams.filter(req, "state").map(RolloutState::parse);
         } catch (IllegalArgumentException e) {
             throw new ApiException(Problem.badRequest("query parameter 'state': " + e.getMessage()));
         }
