@@ -79,6 +79,72 @@ class StalledDatabaseTest {
         }
     }
 
+    @Test
+    void aVersionIsAppliedWhileTheReadOfTheDatabasesFactsWaitsForAnAnswer() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        String document = """
+                [collector]
+                push_interval = %d
+                [postgres]
+                host = "127.0.0.1"
+                port = %d
+                [collectors.pg_stats]
+                enabled = false
+                [collectors.pg_connections]
+                enabled = false
+                [collectors.sysstat]
+                interval = 1
+                [collectors.disk_usage]
+                enabled = false
+                """;
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            // Version 1 is applied while nothing listens on the port: its facts are read at once
+            // (refused). No collector reads the database: only reads of its facts reach it.
+            server.publish(1, document.formatted(1, port));
+            Files.writeString(dir.resolve("secret"), "s");
+            Path file = dir.resolve("agent.toml");
+            Files.writeString(file, "server_url = \"" + server.uri() + "\"\nname = \"stalled\"\n"
+                    + "registration_secret_file = \"secret\"\nstate_dir = \"state\"\n");
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            try (Agent agent = new Agent(LocalSettings.read(file), new PrintStream(log, true, StandardCharsets.UTF_8))) {
+                agent.start();
+                await(() -> applied(server, 1).isPresent(), "version 1 applied", log);
+                try (StalledDatabase db = new StalledDatabase(port)) {
+                    // Only the push interval changes; the database now logs the agent in and never answers.
+                    server.publish(2, document.formatted(2, port));
+                    agent.pullNow();
+                    await(() -> applied(server, 2).isPresent(), "version 2 applied", log);
+                    await(() -> db.statements.get() >= 1, "a read of the database's facts waiting for its answer", log);
+
+                    server.publish(3, document.formatted(3, port));
+                    agent.pullNow();
+                    await(() -> applied(server, 3).isPresent(), "version 3 applied", log);
+                    assertEquals(List.of(), db.abandoned, "versions 2 and 3 were applied while the read of the"
+                            + " database's facts still waited for an answer (it gives up only at the driver's 30 s)");
+                    assertEquals(3, agent.appliedVersion());
+                    assertTrue(applied(server, 3).get().isNull("postgres"),
+                            "no facts claimed for a database that has not answered: " + applied(server, 3).get());
+                }
+            }
+        }
+    }
+
+    /** The facts the server was told with the first report of this version applied, if any. */
+    private static java.util.Optional<jakarta.json.JsonObject> applied(FakeFleetServer server, int version) {
+        for (String text : server.statusReports()) {
+            try (jakarta.json.JsonReader r = jakarta.json.Json.createReader(new StringReader(text))) {
+                jakarta.json.JsonObject o = r.readObject();
+                if (o.getInt("version") == version && o.getString("status").equals("APPLIED")) {
+                    return java.util.Optional.of(o.getJsonObject("facts"));
+                }
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** How many sysstat runs the server received samples of (their distinct times). */
     private static int sysstatRuns(FakeFleetServer server) {
         Set<String> times = new TreeSet<>();

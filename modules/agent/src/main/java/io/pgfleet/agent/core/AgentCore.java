@@ -226,9 +226,45 @@ public final class AgentCore {
     private volatile long refusedDropped;
     private long loggedDrops;
     private Optional<String> triedToken = Optional.empty();
+    /** Guards {@link #pendingReport} and {@link #lastReport}: the pull and facts lanes both report. */
+    private final Object reportLock = new Object();
     private Optional<StatusReporter.Report> pendingReport = Optional.empty();
-    /** What the monitored database offered at the last apply, reported with every status. */
-    private volatile Optional<HostFacts.PostgresFacts> probed = Optional.empty();
+    /** The last report made (sent or pending), which fresh facts are sent again with. */
+    private Optional<StatusReporter.Report> lastReport = Optional.empty();
+
+    /**
+     * One read of what a monitored database offers.
+     *
+     * @param target  the database read
+     * @param facts   what it offers, empty when it could not be reached or read
+     * @param request the newest {@link #refreshFacts} request the read answers
+     */
+    private record FactsRead(EffectiveConfig.PostgresTarget target, Optional<HostFacts.PostgresFacts> facts,
+                             long request) {
+    }
+
+    /**
+     * A version the facts last read say the database cannot serve, held until a read made since
+     * decides it (stale facts must not fail a version for good), on the pull lane.
+     */
+    private record Awaiting(int version, String document, String etag, long request) {
+    }
+
+    /** The last read of the monitored database's facts (on the facts lane, never on an apply's path). */
+    private volatile Optional<FactsRead> lastRead = Optional.empty();
+    /** The facts request made when the running version was applied: reads older than it are not reported. */
+    private volatile long runningSince;
+    private final Object factsLock = new Object();
+    /** The database to read next, when a read is asked for; guarded by factsLock (one at most: no queue). */
+    private Optional<EffectiveConfig.PostgresTarget> factsWanted = Optional.empty();
+    /** Whether a read is scheduled or under way; guarded by factsLock. */
+    private boolean factsReading;
+    /** Requests for a read so far; guarded by factsLock. */
+    private long factsRequests;
+    /** The version waiting for fresh facts, if any. */
+    private volatile Optional<Awaiting> awaiting = Optional.empty();
+    /** What the running version lacks by the facts last read, as last logged (said once per change). */
+    private volatile String lackingLogged = "";
     private Optional<Scheduler.Task> pullTask = Optional.empty();
     private boolean pulling;
     /** Whether {@link #pullNow()} came during the pull in progress: the next one follows at once. */
@@ -263,12 +299,23 @@ public final class AgentCore {
      * pulls the next one is due at once. During a pull the lane pulls again as soon as it ends, and
      * a watch in progress is ended at once ({@link ConfigSource#abortWatch()}): that is neither an
      * answer nor a failure, so no back-off follows. Any number of calls during one pull make one
-     * pull after it. Returns at once.
+     * pull after it. Once a version runs, the monitored database's facts are read again too, on
+     * their own lane. Returns at once.
      */
     public void pullNow() {
+        // Said before the pull it brings, which may begin at once on its own lane.
+        log("SIGHUP: pulling the configuration now");
+        wake();
+        if (appliedVersion > 0) {
+            // The operator's way to have the database's facts read again (an extension created since
+            // the last apply) without publishing: read on their own lane, sent to the server when new.
+            refreshFacts(current.postgres());
+        }
+    }
+
+    /** Pulls now, or right after the pull in progress (ending a watch); see {@link #pullNow()}. */
+    private void wake() {
         synchronized (this) {
-            // Said before the pull it brings, which may begin at once on its own lane.
-            log("SIGHUP: pulling the configuration now");
             if (!pulling) {
                 schedulePull(Duration.ZERO);
             } else if (!pullAgain) {
@@ -324,11 +371,13 @@ public final class AgentCore {
             if (!identity()) {
                 return LOCKED_OUT_RECHECK;
             }
+            resumeAwaiting();
             EffectiveConfig config = current;
             // The first answer comes at once (the configuration, or none yet: the defaults run);
             // from then on every request is a watch the server holds until something is newer.
             boolean watch = config.watch() && answered;
-            int after = Math.max(appliedVersion, failedVersion);
+            // A version held for fresh facts is not asked for again meanwhile (the server would answer it at once).
+            int after = Math.max(Math.max(appliedVersion, failedVersion), awaiting.map(Awaiting::version).orElse(0));
             String tag = etag;
             int announced = reask;
             if (announced > 0) {
@@ -572,6 +621,10 @@ public final class AgentCore {
                 return false;
             }
             case ConfigSource.Fetch.Fetched f -> {
+                if (awaiting.filter(a -> a.version() == f.version() && a.document().equals(f.document())).isPresent()) {
+                    // Asked again while it waits for fresh facts (a poll): decided once they are read.
+                    return false;
+                }
                 Optional<String> otherHistory = otherHistory(f, after, announced);
                 if (otherHistory.isPresent()) {
                     adopt(f, otherHistory.get());
@@ -667,6 +720,9 @@ public final class AgentCore {
         if (v == failedVersion && nm.etag().equals(failedEtag)) {
             return;
         }
+        if (awaiting.filter(a -> a.version() == v && a.etag().equals(nm.etag())).isPresent()) {
+            return;
+        }
         if (v <= Math.max(appliedVersion, failedVersion)) {
             reask = v;
         }
@@ -681,9 +737,19 @@ public final class AgentCore {
     }
 
     private void apply(int version, String document, String newEtag, boolean fromServer) {
+        apply(version, document, newEtag, fromServer, Long.MAX_VALUE);
+    }
+
+    /**
+     * Applies a version; facts read for {@code freshFrom} or a later request are taken as read for
+     * this apply (a version held for them), older ones as possibly stale.
+     */
+    private void apply(int version, String document, String newEtag, boolean fromServer, long freshFrom) {
+        // Whatever was held for fresh facts is decided now, or superseded by this version.
+        awaiting = Optional.empty();
         Optional<EffectiveConfig> checked;
         try {
-            checked = check(version, document, newEtag, fromServer);
+            checked = check(version, document, newEtag, fromServer, freshFrom);
         } catch (Error e) {
             // Parsing, validating and checking a version are the work that grows with its document: an
             // Error there (the heap exhausted by a document too large for it, above all) is the
@@ -698,6 +764,9 @@ public final class AgentCore {
         }
         EffectiveConfig next = checked.get();
         boolean firstRun = !collecting;
+        // Facts read before this apply are not reported for it (they may be stale); a read asked for
+        // now, on its own lane, says what the database offers, and the report is sent again with it.
+        runningSince = refreshFacts(next.postgres());
         String described = switchTo(next);
         appliedVersion = version;
         runningDocument = document;
@@ -769,7 +838,8 @@ public final class AgentCore {
      * Parses, validates and checks a version against this host; refuses it (and answers empty) when
      * it cannot run here.
      */
-    private Optional<EffectiveConfig> check(int version, String document, String newEtag, boolean fromServer) {
+    private Optional<EffectiveConfig> check(int version, String document, String newEtag, boolean fromServer,
+                                            long freshFrom) {
         Validation v = ConfigValidator.validateBounded(p.parser().parse(document));
         if (v instanceof Validation.Invalid invalid) {
             refuse(version, "the document is invalid: " + invalid.errors().stream().map(ValidationError::toString)
@@ -782,19 +852,29 @@ public final class AgentCore {
             refuse(version, problem.get(), fromServer, newEtag);
             return Optional.empty();
         }
-        // Only now, inside the allow-lists, is the database touched: what it offers decides whether the
-        // collectors the version enables can run here, and goes to the server with the report.
-        Optional<HostFacts.PostgresFacts> facts = probe(next.postgres());
+        // What the database offers decides whether the collectors the version enables can run here. The
+        // apply never waits for the database (one that stalls would hold it, and the pull lane, for the
+        // driver's 30 s): it goes by the facts last read of that same database, none when there are none.
+        Optional<FactsRead> read = lastRead.filter(r -> r.target().equals(next.postgres()));
+        Optional<HostFacts.PostgresFacts> facts = read.flatMap(FactsRead::facts);
         Optional<String> cutOff = facts.isPresent() ? Optional.empty() : cutsOff(next);
         if (cutOff.isPresent()) {
             refuse(version, cutOff.get(), fromServer, newEtag);
             return Optional.empty();
         }
-        probed = facts;
-        List<CapabilityGap> lacking = probed.map(pg -> CapabilityCheck.requirements(next, pg)).orElse(List.of());
+        List<CapabilityGap> lacking = facts.map(pg -> CapabilityCheck.requirements(next, pg)).orElse(List.of());
         if (!lacking.isEmpty()) {
-            refuse(version, "this host lacks what the configuration needs: " + lacking.stream().map(CapabilityGap::toString)
-                    .collect(Collectors.joining("; ")), fromServer, newEtag);
+            String why = lacking.stream().map(CapabilityGap::toString).collect(Collectors.joining("; "));
+            if (fromServer && read.get().request() < freshFrom) {
+                // Facts read before this version arrived may be stale (an extension created since): a
+                // version is failed for good only on facts read for it. Held, not applied, until then.
+                long request = refreshFacts(next.postgres());
+                awaiting = Optional.of(new Awaiting(version, document, newEtag, request));
+                log("version " + version + " needs what the database lacked when last read (" + why + "); reading"
+                        + " what it offers again before deciding, version " + appliedVersion + " runs meanwhile");
+                return Optional.empty();
+            }
+            refuse(version, "this host lacks what the configuration needs: " + why, fromServer, newEtag);
             return Optional.empty();
         }
         return Optional.of(next);
@@ -812,14 +892,118 @@ public final class AgentCore {
         return "the agent failed applying version " + version + " (" + what + ")";
     }
 
-    /** What the database offers; a probe that fails says nothing rather than stop the apply. */
+    /** What the database offers; a probe that fails says nothing (unknown) rather than end the lane. */
     private Optional<HostFacts.PostgresFacts> probe(EffectiveConfig.PostgresTarget target) {
         try {
             return p.metrics().probe(target);
         } catch (RuntimeException e) {
-            log("could not read what the monitored database offers (" + e.getMessage() + "); applying without");
+            log("could not read what the monitored database offers (" + e.getMessage() + "); it is unknown");
             return Optional.empty();
         }
+    }
+
+    // ---- facts of the monitored database, on their own lane ---------------------------------------
+
+    /**
+     * Asks for the facts of a database to be read on the facts lane. One read at a time, and at most
+     * one more asked for meanwhile (the newest target): nothing queues up behind a database that
+     * does not answer. Returns at once.
+     *
+     * @return the request's number: a read that answers it, or a later one, is as new as this call
+     */
+    private long refreshFacts(EffectiveConfig.PostgresTarget target) {
+        synchronized (factsLock) {
+            factsWanted = Optional.of(target);
+            long request = ++factsRequests;
+            if (!factsReading && !stopping) {
+                factsReading = true;
+                p.scheduler().schedule(Scheduler.Lane.FACTS, Duration.ZERO, this::readFacts);
+            }
+            return request;
+        }
+    }
+
+    private void readFacts() {
+        boolean more;
+        try {
+            EffectiveConfig.PostgresTarget target;
+            long request;
+            synchronized (factsLock) {
+                if (factsWanted.isEmpty() || stopping) {
+                    return;
+                }
+                target = factsWanted.get();
+                factsWanted = Optional.empty();
+                request = factsRequests;
+            }
+            FactsRead read = new FactsRead(target, probe(target), request);
+            lastRead = Optional.of(read);
+            if (!stopping) {
+                factsArrived(read);
+            }
+        } catch (RuntimeException | Error e) {
+            if (!stopping) {
+                log("reading what the monitored database offers failed: " + e);
+            }
+        } finally {
+            synchronized (factsLock) {
+                more = factsWanted.isPresent() && !stopping;
+                factsReading = more;
+            }
+            if (more) {
+                // Asked for during this read: one more, for the newest target.
+                p.scheduler().schedule(Scheduler.Lane.FACTS, Duration.ZERO, this::readFacts);
+            }
+        }
+    }
+
+    /**
+     * Fresh facts: what depends on them is looked at again. A version held for them is decided (on
+     * the pull lane, woken for it); for the running version, what it now lacks is said, and the last
+     * report goes to the server again when the facts it carried are not these.
+     */
+    private void factsArrived(FactsRead read) {
+        if (awaiting.isPresent()) {
+            wake();
+        }
+        EffectiveConfig running = current;
+        if (appliedVersion == 0 || !read.target().equals(running.postgres()) || read.request() < runningSince) {
+            return;
+        }
+        String lacking = read.facts().map(pg -> CapabilityCheck.requirements(running, pg)).orElse(List.of()).stream()
+                .map(CapabilityGap::toString).collect(Collectors.joining("; "));
+        if (!lacking.equals(lackingLogged)) {
+            lackingLogged = lacking;
+            if (!lacking.isEmpty()) {
+                log("the monitored database does not offer what version " + appliedVersion + " needs (" + lacking
+                        + "); the collectors concerned fail their runs until it does, and the server is told");
+            }
+        }
+        synchronized (reportLock) {
+            // Checked under the lock the pull lane reports under: a version applied meanwhile, for
+            // another database, keeps its own report.
+            if (lastReport.isEmpty() || !current.postgres().equals(read.target()) || read.request() < runningSince) {
+                return;
+            }
+            StatusReporter.Report base = pendingReport.orElse(lastReport.get());
+            if (pendingReport.isEmpty() && base.postgres().equals(read.facts())) {
+                return;
+            }
+            pendingReport = Optional.of(new StatusReporter.Report(base.version(), base.status(), base.error(),
+                    base.effectiveSha256(), base.allowLists(), read.facts()));
+            lastReport = pendingReport;
+            flushReportLocked();
+        }
+    }
+
+    /** Decides the version held for fresh facts, once they are read (on the pull lane). */
+    private void resumeAwaiting() {
+        Optional<Awaiting> held = awaiting;
+        if (held.isEmpty() || lastRead.filter(r -> r.request() >= held.get().request()).isEmpty()) {
+            return;
+        }
+        Awaiting a = held.get();
+        apply(a.version(), a.document(), a.etag(), true, a.request());
     }
 
     /** What this host refuses or lacks; the allow-lists come first, so nothing outside them is touched. */
@@ -881,12 +1065,32 @@ public final class AgentCore {
     }
 
     private void report(int version, ApplyStatus status, String error) {
-        pendingReport = Optional.of(new StatusReporter.Report(version, status, error, current.sha256(),
-                settings.allowLists(), probed));
-        flushReport();
+        synchronized (reportLock) {
+            pendingReport = Optional.of(new StatusReporter.Report(version, status, error, current.sha256(),
+                    settings.allowLists(), reportableFacts(current.postgres())));
+            lastReport = pendingReport;
+            flushReport();
+        }
+    }
+
+    /**
+     * The facts a report may carry about the database the running version monitors: only those of a
+     * read asked for since that version was applied. Older ones may be stale, and a report must not
+     * claim what the database may no longer offer; none is "unknown" to the server, which then
+     * refuses nothing for this host on the database's account.
+     */
+    private Optional<HostFacts.PostgresFacts> reportableFacts(EffectiveConfig.PostgresTarget target) {
+        return lastRead.filter(r -> r.target().equals(target) && r.request() >= runningSince)
+                .flatMap(FactsRead::facts);
     }
 
     private void flushReport() {
+        synchronized (reportLock) {
+            flushReportLocked();
+        }
+    }
+
+    private void flushReportLocked() {
         if (pendingReport.isEmpty()) {
             return;
         }
@@ -901,6 +1105,7 @@ public final class AgentCore {
                 log("the server refused the apply status report of version " + pendingReport.get().version()
                         + " (" + e.getMessage() + "); it is dropped");
                 pendingReport = Optional.empty();
+                lastReport = Optional.empty();
             } else if (!stopping) {
                 log("could not report the apply status yet (" + e.getMessage() + "); will retry");
             }

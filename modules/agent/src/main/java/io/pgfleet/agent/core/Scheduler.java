@@ -6,7 +6,7 @@ import java.time.Instant;
 /**
  * Time and timers for the core. Work on one lane never overlaps other work of the same lane; lanes
  * run independently, so a held watch (pull lane) never delays a push, and a stalled database
- * (collect lane) never delays the host's metrics.
+ * (collect and facts lanes) never delays the host's metrics nor an apply.
  */
 public interface Scheduler {
 
@@ -25,7 +25,12 @@ public interface Scheduler {
          * Runs of the host's own collectors ({@code sysstat}, {@code disk_usage}): a lane of their own,
          * so a database that does not answer never holds them.
          */
-        COLLECT_HOST
+        COLLECT_HOST,
+        /**
+         * Reads of what the monitored PostgreSQL offers (its facts): a lane of their own, so an apply
+         * never waits for a database that does not answer, nor do the collectors for the read.
+         */
+        FACTS
     }
 
     /** Something scheduled, which can be called off. */

@@ -679,14 +679,15 @@ class AgentCoreTest {
                 List.of(), List.of("postgres"), false, Map.of("postgres", List.of("plpgsql"))));
         AgentCore core = f.started(1, "[collector]\npush_interval = 5\n");
         assertEquals(1, core.appliedVersion());
-        assertEquals(f.database, f.reports.get(0).postgres(), "what the database offers goes with the report");
+        assertEquals(f.database, f.reports.getLast().postgres(), "what the database offers goes with the report");
 
         f.published = Optional.of(Map.entry(2, "[collectors.pg_stat_statements]\nenabled = true\n"));
         f.scheduler.runFor(Duration.ofSeconds(30));
 
         assertEquals(1, core.appliedVersion(), "version 1 keeps running");
         assertEquals(2, core.failedVersion());
-        StatusReporter.Report r = f.reports.get(1);
+        assertTrue(f.logged("version 2 needs what the database lacked when last read"), f.log.toString());
+        StatusReporter.Report r = f.reports.getLast();
         assertEquals(ApplyStatus.FAILED, r.status());
         assertTrue(r.error().contains("extension pg_stat_statements in database postgres")
                 && r.error().contains("shared_preload_libraries"), r.error());
@@ -695,10 +696,48 @@ class AgentCoreTest {
         // Once the database has it, a newer version runs the collector.
         f.database = Optional.of(new io.pgfleet.domain.fleet.HostFacts.PostgresFacts("localhost", 5432, 140_022,
                 List.of("pg_stat_statements"), List.of("postgres"), false, Map.of("postgres", List.of("pg_stat_statements"))));
+        // The facts read for version 2 still lack it: version 3 is decided on facts read again for it.
         f.published = Optional.of(Map.entry(3, "[collectors.pg_stat_statements]\nenabled = true\ninterval = 1\n"));
         f.scheduler.runFor(Duration.ofSeconds(30));
-        assertEquals(3, core.appliedVersion());
+        assertEquals(3, core.appliedVersion(), f.log.toString());
         assertTrue(f.collected.contains(CollectorKind.PG_STAT_STATEMENTS));
+    }
+
+    @Test
+    void anAppliedVersionClaimsNoFactsReadBeforeItAndTheReportGoesAgainWithTheFactsReadAfter() {
+        HostFactsPg withExtension = HostFactsPg.of(List.of("pg_stat_statements"), List.of("pg_stat_statements"));
+        f.database = Optional.of(withExtension.facts());
+        AgentCore core = f.started(1, "[collectors.pg_stat_statements]\nenabled = true\n");
+        assertEquals(1, core.appliedVersion());
+        assertEquals(f.database, f.reports.getLast().postgres(), "read after the apply, sent with the report again");
+
+        // The extension is dropped; the facts read before do not know it. The next version is applied
+        // without waiting for the database (the facts lane does not run yet), and claims nothing.
+        f.database = Optional.of(HostFactsPg.of(List.of(), List.of("plpgsql")).facts());
+        int before = f.reports.size();
+        f.published = Optional.of(Map.entry(2, "[collectors.pg_stat_statements]\nenabled = true\n"
+                + "[collector]\npush_interval = 7\n"));
+        f.scheduler.advance(Duration.ofSeconds(30), Scheduler.Lane.FACTS);
+        assertEquals(2, core.appliedVersion(), "applied while its facts are not read yet");
+        assertEquals(Duration.ofSeconds(7), core.current().pushInterval());
+        StatusReporter.Report applied = f.reports.get(before);
+        assertEquals(ApplyStatus.APPLIED, applied.status());
+        assertEquals(Optional.empty(), applied.postgres(), "no capability claimed on facts read before this version");
+
+        f.scheduler.runFor(Duration.ofSeconds(1));
+        StatusReporter.Report again = f.reports.getLast();
+        assertEquals(2, again.version());
+        assertEquals(ApplyStatus.APPLIED, again.status());
+        assertEquals(f.database, again.postgres(), "the fresh facts go to the server, which sees what is lacking");
+        assertTrue(f.logged("the monitored database does not offer what version 2 needs"), f.log.toString());
+    }
+
+    /** Facts of a PostgreSQL 14 on localhost:5432 with one database, postgres. */
+    private record HostFactsPg(io.pgfleet.domain.fleet.HostFacts.PostgresFacts facts) {
+        static HostFactsPg of(List<String> preload, List<String> extensions) {
+            return new HostFactsPg(new io.pgfleet.domain.fleet.HostFacts.PostgresFacts("localhost", 5432, 140_022,
+                    preload, List.of("postgres"), false, Map.of("postgres", extensions)));
+        }
     }
 
     @Test
