@@ -7,6 +7,8 @@
  *   change message or a TOML document cannot inject markup or script.
  * - Tokens live in this script's memory only (no storage, no cookies): a reload logs out.
  * - Write controls are shown to operators and admins only; the server enforces the same roles.
+ * - Every call goes to the API next to the page's own folder (<mount>/ui/ → <mount>/api/v1/), never
+ *   to the origin's root: a reverse proxy may mount the server under a path prefix.
  */
 'use strict';
 (function () {
@@ -19,6 +21,23 @@
   let pageTimers = [];
   let pageToken = 0;
   const main = document.getElementById('main');
+
+  // The API's base URL, from the page's own: the console is served at <mount>/ui/ and the API at
+  // <mount>/api/v1/, where <mount> is the server's root or the path prefix under which a reverse
+  // proxy serves it (https://ops.example/pgfleet/ui/ → https://ops.example/pgfleet/api/v1/). The
+  // origin's root is the wrong place behind such a proxy, so no call uses an absolute path.
+  const API_BASE = new URL('../api/v1/', document.baseURI).href;
+
+  /**
+   * The URL of an API path as the API names it (`/api/v1/collectors?…`, a body's `next` included),
+   * under the API's base; anything else, or a path that would leave the API's folder, is refused.
+   */
+  function apiUrl(path) {
+    if (!path.startsWith('/api/v1/')) throw new Error('the console only calls the API');
+    const url = new URL(path.slice('/api/v1/'.length), API_BASE).href;
+    if (!url.startsWith(API_BASE)) throw new Error('the console only calls the API');
+    return url;
+  }
 
   // ---------------------------------------------------------------- DOM helpers (text only)
 
@@ -113,7 +132,7 @@
   /** One API call with the session's token; a 401 is answered by one refresh and one retry. */
   async function api(method, path, opts) {
     opts = opts || {};
-    if (!path.startsWith('/api/v1/')) throw new Error('the console only calls the API');
+    const url = apiUrl(path);
     const epoch = session.epoch;
     const send = () => {
       const headers = Object.assign({}, opts.headers || {});
@@ -121,7 +140,7 @@
       let body;
       if (opts.json !== undefined) { headers['Content-Type'] = 'application/json'; body = JSON.stringify(opts.json); }
       else if (opts.toml !== undefined) { headers['Content-Type'] = 'application/toml'; body = opts.toml; }
-      return fetch(path, { method, headers, body, cache: 'no-store', credentials: 'omit', redirect: 'error' });
+      return fetch(url, { method, headers, body, cache: 'no-store', credentials: 'omit', redirect: 'error' });
     };
     let res = await send();
     if (res.status === 401 && session.refresh && epoch === session.epoch) {
@@ -153,9 +172,10 @@
   class Unreachable extends Error {}
 
   async function tokenCall(path, body) {
+    const url = apiUrl(path);
     let res;
     try {
-      res = await fetch(path, {
+      res = await fetch(url, {
         method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
         cache: 'no-store', credentials: 'omit', redirect: 'error'
       });
@@ -312,7 +332,7 @@
             + ' tokens stay valid until they expire. Log in and out again to end it.';
         }
       };
-      fetch('/api/v1/auth/logout', {
+      fetch(apiUrl('/api/v1/auth/logout'), {
         method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refresh_token: refresh }),
         cache: 'no-store', credentials: 'omit', redirect: 'error', keepalive: true
       }).then(r => { if (r.status !== 204) untold('it answered ' + r.status); }, () => untold('it did not answer'));
@@ -461,7 +481,7 @@
     nextButton.addEventListener('click', () => {
       if (!next) return;
       cursors.push(after);
-      after = new URL(next, location.origin).searchParams.get('after') || '';
+      after = new URL(apiUrl(next)).searchParams.get('after') || '';
       load().catch(showFailure);
     });
     await load();

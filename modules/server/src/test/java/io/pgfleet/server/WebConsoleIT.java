@@ -36,7 +36,8 @@ class WebConsoleIT {
     void theConsoleIsServedAtUiWithAStrictPolicy() throws Exception {
         HttpResponse<String> bare = get("/ui");
         assertEquals(301, bare.statusCode());
-        assertEquals("/ui/", header(bare, "Location"));
+        // Relative, so that it keeps a reverse proxy's path prefix (…/pgfleet/ui → …/pgfleet/ui/).
+        assertEquals("ui/", header(bare, "Location"));
 
         HttpResponse<String> page = get("/ui/");
         assertEquals(200, page.statusCode());

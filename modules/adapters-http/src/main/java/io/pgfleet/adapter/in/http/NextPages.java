@@ -8,7 +8,8 @@ import io.helidon.webserver.http.ServerResponse;
  *
  * <p>The body's {@code next} is the API path of that page ({@code /api/v1/collectors?limit=…}),
  * which clients join with the base URL they use for every other path of the API (the CLI with its
- * server URL, which may carry a path prefix; the console with its origin): it stays as it was. The {@code Link} header is read by generic
+ * server URL, which may carry a path prefix; the console with the API's base it derives from its
+ * page's URL): it stays as it was. The {@code Link} header is read by generic
  * clients, which resolve it against the URL they asked (RFC 8288 §3.2, RFC 3986 §5): an absolute
  * path resolved so drops the path prefix of a reverse proxy that mounts the server under one
  * ({@code https://ops.example/pgfleet/api/v1/…} led to {@code https://ops.example/api/v1/…}). The

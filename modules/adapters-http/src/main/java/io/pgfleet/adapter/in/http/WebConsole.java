@@ -25,6 +25,10 @@ import java.util.function.BiConsumer;
  * <p>Every answer under {@code /ui} carries a Content-Security-Policy without {@code unsafe-inline}
  * or {@code unsafe-eval}: scripts and styles only from the console's own files, network calls only to
  * this origin, and no framing (clickjacking).
+ *
+ * <p>Nothing here or in the console's files names an absolute path: the page loads its files and
+ * calls the API relative to its own URL, so it works unchanged under the path prefix of a reverse
+ * proxy (docs/console.md).
  */
 final class WebConsole {
 
@@ -54,7 +58,10 @@ final class WebConsole {
         routing.addFilter(WebConsole::securityHeaders)
                 .get(PATH, (req, res) -> {
                     res.status(Status.MOVED_PERMANENTLY_301);
-                    res.header(HeaderNames.LOCATION, PATH + "/");
+                    // Relative (RFC 9110 §10.2.2): resolved against the URL the browser asked, it keeps
+                    // the path prefix of a reverse proxy that mounts the server under one
+                    // (https://ops.example/pgfleet/ui → …/pgfleet/ui/); "/ui/" would leave it.
+                    res.header(HeaderNames.LOCATION, PATH.substring(1) + "/");
                     res.send();
                 })
                 .register(PATH + "/vendor/codemirror", StaticContentService.create(webJar("codemirror")))

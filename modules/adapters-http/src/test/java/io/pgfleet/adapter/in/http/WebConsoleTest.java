@@ -57,13 +57,31 @@ class WebConsoleTest {
     }
 
     @Test
+    void theFilesNameNoAbsolutePathSoThatTheConsoleWorksUnderAProxysPathPrefix() throws IOException {
+        String html = resource("pgfleet-console/index.html");
+        Matcher refs = Pattern.compile("\\s(?:src|href)=\"([^\"]*)\"").matcher(html);
+        int count = 0;
+        while (refs.find()) {
+            count++;
+            assertFalse(refs.group(1).startsWith("/"), "a file is named relative to the page: " + refs.group());
+        }
+        assertTrue(count >= 9, "the libraries' files, the console's and the links");
+        assertFalse(Pattern.compile("url\\(\\s*['\"]?/").matcher(resource("pgfleet-console/console.css")).find(),
+                "the stylesheet names no absolute path");
+        String js = resource("pgfleet-console/console.js");
+        assertFalse(js.contains("location.origin"), "the API's base is the page's own URL, not the origin's root");
+        assertTrue(js.contains("new URL('../api/v1/', document.baseURI)"), "the API's base is derived from the page's URL");
+    }
+
+    @Test
     void theScriptNeverTurnsStringsIntoMarkupOrCode() throws IOException {
         String js = resource("pgfleet-console/console.js");
         for (String sink : List.of("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
                 "messageHTML", "localStorage", "sessionStorage", "document.cookie", "setAttribute('style'")) {
             assertFalse(js.contains(sink), "console.js must not use " + sink);
         }
-        assertFalse(Pattern.compile("fetch\\((?!path|'/api/v1/)").matcher(js).find(), "the console calls only the API");
+        // Every call goes through apiUrl, which joins an API path with the base derived from the page's URL.
+        assertFalse(Pattern.compile("fetch\\((?!url,|apiUrl\\('/api/v1/)").matcher(js).find(), "the console calls only the API");
     }
 
     @Test
