@@ -116,6 +116,13 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private static final Duration FIRST_RESTART_PAUSE = Duration.ofMillis(500);
     /** The longest pause between two attempts to start a PostgreSQL that died under the server. */
     private static final Duration MAX_RESTART_PAUSE = Duration.ofSeconds(30);
+    /**
+     * PostgreSQL's and the operating system's words for a file system that is full (ENOSPC), or a
+     * quota that is spent (EDQUOT), and PostgreSQL's hint after a write cut short ("wrote only 4096
+     * of 8192 bytes … HINT: Check free disk space.").
+     */
+    private static final Pattern DISK_FULL = Pattern.compile(
+            "No space left on device|Disk quota exceeded|Check free disk space", Pattern.CASE_INSENSITIVE);
 
     private final Path pgData;
     private final int port;
@@ -168,8 +175,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
             if (closed || jvmShuttingDown()) {
                 return;
             }
-            LOG.log(System.Logger.Level.ERROR, "the embedded PostgreSQL (pid " + pid + ") exited while the server was running;"
-                    + " starting it again on port " + port + " (requests answer 503 until it is back)");
+            // A full disk is the one cause the operator must act on, and PostgreSQL's last words say
+            // it (PANIC: could not write to file "pg_wal/…": No space left on device).
+            String why = output == null ? "" : output.diskFull()
+                    .map(said -> " because " + fullFileSystem(pgData) + " (" + said + ")").orElse("");
+            LOG.log(System.Logger.Level.ERROR, "the embedded PostgreSQL (pid " + pid + ") exited while the server was running"
+                    + why + "; starting it again on port " + port + " (requests answer 503 until it is back)");
         }
         while (true) {
             synchronized (this) {
@@ -186,8 +197,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     watchPostmaster();
                     return;
                 } catch (IOException e) {
+                    // On a full disk PostgreSQL cannot even replay its log, and prefixes the next try
+                    // with a hint that data is corrupted and a backup needed: neither is so, and a
+                    // restore would lose what was stored since the backup. Say what to do instead.
+                    String advice = diskFull(String.valueOf(e.getMessage())) ? fullFileSystem(pgData)
+                            + ": free space on it, and PostgreSQL is started again by itself and recovers everything"
+                            + " it acknowledged from its log (no restore, no restart of the server needed); " : "";
                     LOG.log(System.Logger.Level.ERROR, "starting the embedded PostgreSQL again failed (next attempt in "
-                            + pause.toMillis() + " ms): " + e.getMessage());
+                            + pause.toMillis() + " ms): " + advice + e.getMessage());
                 }
             }
             try {
@@ -518,6 +535,14 @@ public final class EmbeddedDatabase implements AutoCloseable {
             }
         }
 
+        /** The last line of those kept that says the file system is full, in PostgreSQL's words. */
+        Optional<String> diskFull() {
+            synchronized (last) {
+                return last.reversed().stream().map(PostgresOutput::words)
+                        .filter(l -> DISK_FULL.matcher(l).find() && !l.startsWith("HINT:")).findFirst();
+            }
+        }
+
         /** PostgreSQL's complaints (a bind that failed, a FATAL and its detail), else its last words. */
         String reason() {
             synchronized (last) {
@@ -527,6 +552,12 @@ public final class EmbeddedDatabase implements AutoCloseable {
                         .filter(l -> COMPLAINT.matcher(l).lookingAt() || TELLING_LOG.matcher(l).find())
                         .distinct()
                         .toList();
+                if (telling.stream().anyMatch(l -> DISK_FULL.matcher(l).find())) {
+                    // PostgreSQL's hint after a recovery that was cut short, here by the full disk
+                    // ("This probably means that some data is corrupted and you will have to use the
+                    // last backup for recovery"): not so, the recovery needs room, not a backup.
+                    telling = telling.stream().filter(l -> !l.contains("data is corrupted")).toList();
+                }
                 List<String> chosen = telling.isEmpty() ? last.stream().skip(Math.max(0, last.size() - 3)).toList() : telling;
                 return chosen.isEmpty() ? "pg_ctl said nothing" : String.join("; ", chosen);
             }
@@ -651,13 +682,30 @@ public final class EmbeddedDatabase implements AutoCloseable {
             return db;
         } catch (IOException e) {
             closeQuietly(channel);
-            throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + pgData + ": "
-                    + (e instanceof FileSystemException f && f.getFile() != null ? f.getFile() + ": " + why(e) : why(e))
+            String said = e instanceof FileSystemException f && f.getFile() != null ? f.getFile() + ": " + why(e) : why(e);
+            if (diskFull(said)) {
+                // Another database is not the remedy for a full disk: room on this one is.
+                throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + pgData + ": "
+                        + fullFileSystem(dataDirectory) + " (" + said + "); free space on it and start again"
+                        + " (PostgreSQL recovers what it stored by itself), or move data_dir (PGFLEET_DATA_DIR) to a"
+                        + " larger file system", e);
+            }
+            throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + pgData + ": " + said
                     + "; set PGFLEET_DB_URL to use an existing PostgreSQL server instead", e);
         } catch (RuntimeException e) {
             closeQuietly(channel);
             throw e;
         }
+    }
+
+    /** Whether these words (PostgreSQL's, or an I/O failure's) say that the file system is full. */
+    private static boolean diskFull(String said) {
+        return DISK_FULL.matcher(said).find();
+    }
+
+    /** The line telling the operator which file system to free space on. */
+    private static String fullFileSystem(Path directory) {
+        return "the file system of " + directory + " is full";
     }
 
     /** Why a file operation failed, in words: a {@link FileSystemException}'s message may be only its path. */
