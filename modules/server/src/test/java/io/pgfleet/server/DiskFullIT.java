@@ -7,6 +7,7 @@ import io.pgfleet.adapter.out.postgres.DatabaseSettings;
 import io.pgfleet.adapter.out.postgres.EmbeddedDatabase;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -19,15 +20,19 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -100,6 +105,34 @@ class DiskFullIT {
             try (ServerProcess server = ServerProcess.start(dataDir, Map.of())) {
                 assertTrue(server.startOutput().contains("pgfleet server ready"), server.startOutput());
             }
+        }
+    }
+
+    @Test
+    void aFirstStartOnAFullDiskFailsSayingSoAndLeavesNothingBehindThatTakesRoom(@TempDir Path dir) throws Exception {
+        try (Tmpfs volume = Tmpfs.mount(dir.resolve("volume"), 32)) {
+            Path dataDir = volume.path().resolve("data");
+            // Full to the last byte: not even the superuser's password file fits.
+            Path filler = volume.fill();
+            UncheckedIOException full = assertThrows(UncheckedIOException.class, () -> EmbeddedDatabase.start(dataDir));
+            assertTrue(full.getMessage().contains("the file system of " + dataDir + " is full ("), full.getMessage());
+            assertEquals(Set.of("postgres.lock"), names(dataDir), "no half-written password file is left");
+
+            // Room for the password file, not for the cluster: initdb stops part-way, and what it wrote
+            // is deleted at once rather than held, on the full disk, until the next start.
+            Files.delete(filler);
+            volume.fill(4 << 20);
+            full = assertThrows(UncheckedIOException.class, () -> EmbeddedDatabase.start(dataDir));
+            assertTrue(full.getMessage().contains("the file system of " + dataDir + " is full (initdb failed: "),
+                    full.getMessage());
+            assertEquals(Set.of("postgres.lock", EmbeddedDatabase.PASSWORD_FILE), names(dataDir),
+                    "no half-made cluster is left, only the password the next start uses");
+        }
+    }
+
+    private static Set<String> names(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).collect(Collectors.toSet());
         }
     }
 
@@ -189,6 +222,11 @@ class DiskFullIT {
 
         /** Fills the rest of the file system with one file, to the last byte it takes. */
         Path fill() throws IOException {
+            return fill(0);
+        }
+
+        /** Fills the file system with one file but for {@code room} bytes. */
+        Path fill(long room) throws IOException {
             Path filler = path.resolve("filler");
             try (FileChannel ch = FileChannel.open(filler, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 for (int size : new int[] {1 << 20, 4096, 1}) {
@@ -206,6 +244,11 @@ class DiskFullIT {
                 }
             }
             assertEquals(0, Files.getFileStore(path).getUsableSpace(), "the volume is full");
+            if (room > 0) {
+                try (FileChannel ch = FileChannel.open(filler, StandardOpenOption.WRITE)) {
+                    ch.truncate(ch.size() - room);
+                }
+            }
             return filler;
         }
 

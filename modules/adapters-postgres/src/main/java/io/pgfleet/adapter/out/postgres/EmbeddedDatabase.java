@@ -811,6 +811,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
             if (!initdb.waitFor(STARTUP_WAIT.toMillis(), TimeUnit.MILLISECONDS) || initdb.exitValue() != 0) {
                 initdb.destroyForcibly();
                 output.end(Duration.ofSeconds(2));
+                // Not left for the next start to delete: on a full disk it holds the room that is missing.
+                deleteTree(staging);
                 throw new IOException("initdb failed: " + output.reason());
             }
             output.end(Duration.ofSeconds(2));
@@ -852,11 +854,16 @@ public final class EmbeddedDatabase implements AutoCloseable {
         Path tmp = passwordFile.resolveSibling(passwordFile.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
         Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(tmp, password + "\n", StandardCharsets.UTF_8);
-        try (FileChannel f = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            f.force(true);
+        try {
+            Files.writeString(tmp, password + "\n", StandardCharsets.UTF_8);
+            try (FileChannel f = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                f.force(true);
+            }
+            move(tmp, passwordFile);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp); // a full disk: a failed start leaves nothing behind
+            throw e;
         }
-        move(tmp, passwordFile);
         Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
     }
 
