@@ -132,6 +132,82 @@ class StalledDatabaseTest {
         }
     }
 
+    @Test
+    void aVersionForADatabaseThatAnswersNoStatementIsHeldWhileTheNextVersionIsApplied() throws Exception {
+        int running;
+        int stalled;
+        try (ServerSocket a = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             ServerSocket b = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            running = a.getLocalPort();
+            stalled = b.getLocalPort();
+        }
+        // Both versions run a PostgreSQL collector, so a version that points them at another database is
+        // first checked to reach it. Nothing listens on the running version's port (refused at once).
+        String document = """
+                [collector]
+                push_interval = %d
+                [postgres]
+                host = "127.0.0.1"
+                port = %d
+                [collectors.pg_stats]
+                enabled = false
+                [collectors.pg_connections]
+                interval = 60
+                [collectors.sysstat]
+                interval = 1
+                [collectors.disk_usage]
+                enabled = false
+                """;
+        try (FakeFleetServer server = new FakeFleetServer()) {
+            server.publish(1, document.formatted(1, running));
+            Files.writeString(dir.resolve("secret"), "s");
+            Path file = dir.resolve("agent.toml");
+            Files.writeString(file, "server_url = \"" + server.uri() + "\"\nname = \"stalled\"\n"
+                    + "registration_secret_file = \"secret\"\nstate_dir = \"state\"\n");
+            ByteArrayOutputStream log = new ByteArrayOutputStream();
+            try (Agent agent = new Agent(LocalSettings.read(file), new PrintStream(log, true, StandardCharsets.UTF_8))) {
+                agent.start();
+                await(() -> applied(server, 1).isPresent(), "version 1 applied", log);
+                try (StalledDatabase db = new StalledDatabase(stalled)) {
+                    // Version 2 moves the collectors to a database that logs the agent in and never answers.
+                    server.publish(2, document.formatted(1, stalled));
+                    agent.pullNow();
+                    await(() -> db.statements.get() >= 1, "the check of version 2's database waiting for its answer", log);
+                    assertEquals(1, agent.appliedVersion(), "version 2 is held while its database is checked");
+                    assertTrue(reported(server, 2).isEmpty(), "nothing said of version 2 yet: " + server.statusReports());
+
+                    // Version 3 keeps the running database and changes only push_interval: applied at once.
+                    server.publish(3, document.formatted(3, running));
+                    agent.pullNow();
+                    await(() -> applied(server, 3).isPresent(), "version 3 applied", log);
+                    assertEquals(List.of(), db.abandoned, "version 3 was applied while the check of version 2's"
+                            + " database still waited for an answer (it gives up only at the driver's 30 s)");
+                    assertEquals(3, agent.appliedVersion());
+                    assertTrue(reported(server, 2).isEmpty(), "version 2 was superseded, never decided: "
+                            + server.statusReports());
+                    String said = log.toString(StandardCharsets.UTF_8);
+                    assertTrue(said.contains("version 2 points the PostgreSQL collectors at another database (127.0.0.1:"
+                            + stalled + " as ") && said.contains("checking that the agent can reach it before deciding,"
+                            + " version 1 runs meanwhile"), said);
+                }
+            }
+        }
+    }
+
+    /** The statuses the server was told of this version, in order. */
+    private static List<String> reported(FakeFleetServer server, int version) {
+        List<String> statuses = new java.util.ArrayList<>();
+        for (String text : server.statusReports()) {
+            try (jakarta.json.JsonReader r = jakarta.json.Json.createReader(new StringReader(text))) {
+                jakarta.json.JsonObject o = r.readObject();
+                if (o.getInt("version") == version) {
+                    statuses.add(o.getString("status"));
+                }
+            }
+        }
+        return statuses;
+    }
+
     /** The facts the server was told with the first report of this version applied, if any. */
     private static java.util.Optional<jakarta.json.JsonObject> applied(FakeFleetServer server, int version) {
         for (String text : server.statusReports()) {

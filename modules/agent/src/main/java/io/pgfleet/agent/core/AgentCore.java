@@ -244,8 +244,33 @@ public final class AgentCore {
     }
 
     /**
-     * A version the facts last read say the database cannot serve, held until a read made since
-     * decides it (stale facts must not fail a version for good), on the pull lane.
+     * One check, on the facts lane, that the database a version points at can be reached.
+     *
+     * @param target  the database the version points at
+     * @param from    the database of the version running when it was asked for
+     * @param cutOff  why {@code target} cannot be reached while {@code from} can (PostgreSQL's or the
+     *                driver's words); empty when it can be reached, neither can, or it is unknown
+     * @param request the {@link #refreshFacts} request the check answers
+     */
+    private record ReachCheck(EffectiveConfig.PostgresTarget target, EffectiveConfig.PostgresTarget from,
+                              Optional<String> cutOff, long request) {
+    }
+
+    /**
+     * What the facts lane is asked to do next.
+     *
+     * @param target the database to read the facts of
+     * @param from   when present, first check that {@code target} can be reached, as a version
+     *               moving the collectors there from this database needs ({@link ReachCheck})
+     */
+    private record Wanted(EffectiveConfig.PostgresTarget target, Optional<EffectiveConfig.PostgresTarget> from) {
+    }
+
+    /**
+     * A version held, the running one going on, until the facts lane answers a request made for it
+     * ({@code request} or a later one), then decided on the pull lane: one the facts last read say the
+     * database cannot serve (stale facts must not fail a version for good), or one that points the
+     * collectors at another database, which is checked to be reachable first.
      */
     private record Awaiting(int version, String document, String etag, long request) {
     }
@@ -255,14 +280,20 @@ public final class AgentCore {
     /** The facts request made when the running version was applied: reads older than it are not reported. */
     private volatile long runningSince;
     private final Object factsLock = new Object();
-    /** The database to read next, when a read is asked for; guarded by factsLock (one at most: no queue). */
-    private Optional<EffectiveConfig.PostgresTarget> factsWanted = Optional.empty();
+    /** The last check that a version's database can be reached (on the facts lane, never on the pull lane). */
+    private volatile Optional<ReachCheck> lastReach = Optional.empty();
+    /** The newest request the facts lane answered (read or checked, whatever it found). */
+    private volatile long factsAnswered;
+    /** What to read or check next, when asked for; guarded by factsLock (one at most, the newest: no queue). */
+    private Optional<Wanted> factsWanted = Optional.empty();
     /** Whether a read is scheduled or under way; guarded by factsLock. */
     private boolean factsReading;
     /** Requests for a read so far; guarded by factsLock. */
     private long factsRequests;
-    /** The version waiting for fresh facts, if any. */
+    /** The version held for the facts lane's answer, if any. */
     private volatile Optional<Awaiting> awaiting = Optional.empty();
+    /** The version (number and tag) last said to be held for the check of its database. */
+    private String reachHeldLogged = "";
     /** What the running version lacks by the facts last read, as last logged (said once per change). */
     private volatile String lackingLogged = "";
     private Optional<Scheduler.Task> pullTask = Optional.empty();
@@ -791,32 +822,26 @@ public final class AgentCore {
     }
 
     /**
-     * Why a version would cut this agent off the PostgreSQL it monitors: it points at another target
-     * (host, port, user, password source, databases or sslmode), that target cannot be reached, and
-     * the target of the version running now can. The most common bad configuration — a wrong port or
-     * password — is then refused like an invalid one (reported {@code FAILED}, not retried, a staged
-     * rollout rolls it back) instead of applied and reported {@code APPLIED} while every PostgreSQL
-     * collector fails. When neither target answers (the database is down, or not there yet) the
-     * version is applied as before: the change did not make things worse, and refusing it would keep
-     * an agent on an old target through a database's restart. Checked only while a real version runs
-     * (from the server or the last-known-good), never against the defaults.
+     * Whether a version may cut this agent off the PostgreSQL it monitors: it points the PostgreSQL
+     * collectors at another target (host, port, user, password source, databases or sslmode) than the
+     * running version, both versions run a PostgreSQL collector, and a real version runs (from the
+     * server or the last-known-good), never the defaults. Such a version is applied only once the
+     * facts lane checked the new target ({@link #reach}): the most common bad configuration — a wrong
+     * port or password — is then refused like an invalid one (reported {@code FAILED}, not retried, a
+     * staged rollout rolls it back) instead of applied and reported {@code APPLIED} while every
+     * PostgreSQL collector fails.
      */
-    private Optional<String> cutsOff(EffectiveConfig next) {
-        // Asked only when the probe of the new target read nothing: a probe that answered reached it.
-        EffectiveConfig.PostgresTarget target = next.postgres();
-        EffectiveConfig.PostgresTarget now = current.postgres();
-        if (appliedVersion == 0 || !collecting || target.equals(now) || !monitorsPostgres(next)
-                || !monitorsPostgres(current)) {
-            return Optional.empty();
-        }
-        Optional<String> unreachable = unreachable(target);
-        if (unreachable.isEmpty() || unreachable(now).isPresent()) {
-            return Optional.empty();
-        }
-        return Optional.of("the agent cannot reach PostgreSQL with this configuration (" + target.host() + ":"
-                + target.port() + " as " + target.user() + ": " + unreachable.get() + "), while the running version "
-                + appliedVersion + " reaches " + now.host() + ":" + now.port() + "; publish a configuration whose"
-                + " [postgres] settings reach the database (or publish it once that database answers)");
+    private boolean mayCutOff(EffectiveConfig next) {
+        return appliedVersion > 0 && collecting && !next.postgres().equals(current.postgres())
+                && monitorsPostgres(next) && monitorsPostgres(current);
+    }
+
+    /** Why a version is refused when its target cannot be reached while the running one can. */
+    private String cutOff(EffectiveConfig.PostgresTarget target, EffectiveConfig.PostgresTarget now, String why) {
+        return "the agent cannot reach PostgreSQL with this configuration (" + target.host() + ":" + target.port()
+                + " as " + target.user() + ": " + why + "), while the running version " + appliedVersion + " reaches "
+                + now.host() + ":" + now.port() + "; publish a configuration whose [postgres] settings reach the"
+                + " database (or publish it once that database answers)";
     }
 
     private Optional<String> unreachable(EffectiveConfig.PostgresTarget target) {
@@ -857,10 +882,32 @@ public final class AgentCore {
         // driver's 30 s): it goes by the facts last read of that same database, none when there are none.
         Optional<FactsRead> read = lastRead.filter(r -> r.target().equals(next.postgres()));
         Optional<HostFacts.PostgresFacts> facts = read.flatMap(FactsRead::facts);
-        Optional<String> cutOff = facts.isPresent() ? Optional.empty() : cutsOff(next);
-        if (cutOff.isPresent()) {
-            refuse(version, cutOff.get(), fromServer, newEtag);
-            return Optional.empty();
+        // Facts read of the new database say it answers. Without them, a version moving the collectors
+        // there is checked to reach it first, on the facts lane: a target that logs the agent in and then
+        // answers nothing holds that check for the driver's 30 s, and it must not hold the pull lane (nor
+        // watches, newer versions, reports). The version is held meanwhile, the running one goes on. (A
+        // copy from disk never gets here: it is applied only while no version runs.)
+        if (fromServer && facts.isEmpty() && mayCutOff(next)) {
+            EffectiveConfig.PostgresTarget now = current.postgres();
+            Optional<ReachCheck> reached = lastReach.filter(r -> r.target().equals(next.postgres())
+                    && r.from().equals(now) && r.request() >= freshFrom);
+            if (reached.isEmpty()) {
+                hold(version, document, newEtag, new Wanted(next.postgres(), Optional.of(now)));
+                String held = version + " " + newEtag;
+                if (!held.equals(reachHeldLogged)) {
+                    // Said once: held again only when a SIGHUP's read took the place of its check.
+                    reachHeldLogged = held;
+                    log("version " + version + " points the PostgreSQL collectors at another database ("
+                            + next.postgres().host() + ":" + next.postgres().port() + " as " + next.postgres().user()
+                            + "); checking that the agent can reach it before deciding, version " + appliedVersion
+                            + " runs meanwhile");
+                }
+                return Optional.empty();
+            }
+            if (reached.get().cutOff().isPresent()) {
+                refuse(version, cutOff(next.postgres(), now, reached.get().cutOff().get()), fromServer, newEtag);
+                return Optional.empty();
+            }
         }
         List<CapabilityGap> lacking = facts.map(pg -> CapabilityCheck.requirements(next, pg)).orElse(List.of());
         if (!lacking.isEmpty()) {
@@ -868,8 +915,7 @@ public final class AgentCore {
             if (fromServer && read.get().request() < freshFrom) {
                 // Facts read before this version arrived may be stale (an extension created since): a
                 // version is failed for good only on facts read for it. Held, not applied, until then.
-                long request = refreshFacts(next.postgres());
-                awaiting = Optional.of(new Awaiting(version, document, newEtag, request));
+                hold(version, document, newEtag, new Wanted(next.postgres(), Optional.empty()));
                 log("version " + version + " needs what the database lacked when last read (" + why + "); reading"
                         + " what it offers again before deciding, version " + appliedVersion + " runs meanwhile");
                 return Optional.empty();
@@ -912,8 +958,25 @@ public final class AgentCore {
      * @return the request's number: a read that answers it, or a later one, is as new as this call
      */
     private long refreshFacts(EffectiveConfig.PostgresTarget target) {
+        return want(new Wanted(target, Optional.empty()));
+    }
+
+    /**
+     * Holds a version until the facts lane answers what is asked for it (see {@link Awaiting}); the
+     * pull lane goes on meanwhile and decides it once woken by the answer.
+     */
+    private void hold(int version, String document, String etag, Wanted wanted) {
         synchronized (factsLock) {
-            factsWanted = Optional.of(target);
+            // Held before it is asked for: an answer however quick finds it, and wakes the pull lane.
+            awaiting = Optional.of(new Awaiting(version, document, etag, factsRequests + 1));
+            want(wanted);
+        }
+    }
+
+    /** Asks the facts lane for a read or a check (replacing one asked for and not begun); see {@link #refreshFacts}. */
+    private long want(Wanted wanted) {
+        synchronized (factsLock) {
+            factsWanted = Optional.of(wanted);
             long request = ++factsRequests;
             if (!factsReading && !stopping) {
                 factsReading = true;
@@ -925,27 +988,39 @@ public final class AgentCore {
 
     private void readFacts() {
         boolean more;
+        Optional<Wanted> taken = Optional.empty();
+        long request = 0;
         try {
-            EffectiveConfig.PostgresTarget target;
-            long request;
             synchronized (factsLock) {
                 if (factsWanted.isEmpty() || stopping) {
                     return;
                 }
-                target = factsWanted.get();
+                taken = factsWanted;
                 factsWanted = Optional.empty();
                 request = factsRequests;
             }
-            FactsRead read = new FactsRead(target, probe(target), request);
-            lastRead = Optional.of(read);
-            if (!stopping) {
-                factsArrived(read);
+            Wanted wanted = taken.get();
+            // A database that cannot be reached has no facts to read (and one that stalls would hold
+            // the lane a second time).
+            if (wanted.from().isEmpty() || reach(wanted.target(), wanted.from().get(), request)) {
+                FactsRead read = new FactsRead(wanted.target(), probe(wanted.target()), request);
+                lastRead = Optional.of(read);
+                if (!stopping) {
+                    factsArrived(read);
+                }
             }
         } catch (RuntimeException | Error e) {
             if (!stopping) {
                 log("reading what the monitored database offers failed: " + e);
             }
         } finally {
+            if (taken.isPresent()) {
+                // Answered, whatever came of it: a version held for it is decided now (on the pull lane).
+                factsAnswered = request;
+                if (awaiting.isPresent() && !stopping) {
+                    wake();
+                }
+            }
             synchronized (factsLock) {
                 more = factsWanted.isPresent() && !stopping;
                 factsReading = more;
@@ -958,14 +1033,35 @@ public final class AgentCore {
     }
 
     /**
-     * Fresh facts: what depends on them is looked at again. A version held for them is decided (on
-     * the pull lane, woken for it); for the running version, what it now lacks is said, and the last
-     * report goes to the server again when the facts it carried are not these.
+     * Checks that the database a version points at can be reached (a connection of its own and
+     * {@code SELECT 1}), and when it cannot, whether the running version's can: only then would the
+     * version cut the agent off its database. When neither answers (the database is restarting, or
+     * the new one is not there yet and the old one is gone) the version makes nothing worse, and
+     * refusing it would keep the agent on an old target through a database's restart. Records the
+     * answer ({@link #lastReach}): unknown, never a refusal, when the check itself failed.
+     *
+     * @return whether {@code target} was reached
+     */
+    private boolean reach(EffectiveConfig.PostgresTarget target, EffectiveConfig.PostgresTarget from, long request) {
+        Optional<String> why = Optional.empty();
+        Optional<String> cutOff = Optional.empty();
+        try {
+            why = unreachable(target);
+            if (why.isPresent() && unreachable(from).isEmpty()) {
+                cutOff = why;
+            }
+        } finally {
+            lastReach = Optional.of(new ReachCheck(target, from, cutOff, request));
+        }
+        return why.isEmpty();
+    }
+
+    /**
+     * Fresh facts: what depends on them is looked at again. For the running version, what it now
+     * lacks is said, and the last report goes to the server again when the facts it carried are not
+     * these. (A version held for them is decided on the pull lane, which {@link #readFacts} wakes.)
      */
     private void factsArrived(FactsRead read) {
-        if (awaiting.isPresent()) {
-            wake();
-        }
         EffectiveConfig running = current;
         if (appliedVersion == 0 || !read.target().equals(running.postgres()) || read.request() < runningSince) {
             return;
@@ -996,10 +1092,10 @@ public final class AgentCore {
         }
     }
 
-    /** Decides the version held for fresh facts, once they are read (on the pull lane). */
+    /** Decides the version held for the facts lane, once it answered (on the pull lane). */
     private void resumeAwaiting() {
         Optional<Awaiting> held = awaiting;
-        if (held.isEmpty() || lastRead.filter(r -> r.request() >= held.get().request()).isEmpty()) {
+        if (held.isEmpty() || factsAnswered < held.get().request()) {
             return;
         }
         Awaiting a = held.get();

@@ -65,8 +65,9 @@ public interface MetricSource extends AutoCloseable {
 
     /**
      * Reads what the PostgreSQL a configuration points at offers ({@code server_version_num},
-     * preloaded libraries, databases, extensions), on connections of its own, before the agent
-     * applies the configuration. Asked only once the host's allow-lists accept the target.
+     * preloaded libraries, databases, extensions), on connections of its own, on the facts lane (it
+     * may wait for the driver's socket timeout), never on the way of an apply. Asked only once the
+     * host's allow-lists accept the target.
      *
      * @param target the database a configuration names
      * @return the facts, or empty when it cannot be reached or read (nothing is then known lacking)
@@ -77,7 +78,8 @@ public interface MetricSource extends AutoCloseable {
 
     /**
      * Whether the PostgreSQL a configuration points at can be reached: a connection of its own and
-     * one query, closed at once.
+     * one query, closed at once. Asked on the facts lane (it may wait for the driver's socket
+     * timeout) while the version that points there is held, never on the pull lane.
      *
      * @param target the database a configuration names
      * @return why it cannot be reached (PostgreSQL's or the driver's words), empty when it answers

@@ -27,8 +27,9 @@ public interface Scheduler {
          */
         COLLECT_HOST,
         /**
-         * Reads of what the monitored PostgreSQL offers (its facts): a lane of their own, so an apply
-         * never waits for a database that does not answer, nor do the collectors for the read.
+         * Reads of what the monitored PostgreSQL offers (its facts), and checks that the database a
+         * new version points at can be reached: a lane of their own, so an apply (and with it the
+         * pull lane) never waits for a database that does not answer, nor do the collectors.
          */
         FACTS
     }

@@ -778,6 +778,158 @@ class AgentCoreTest {
         assertEquals(ApplyStatus.APPLIED, f.reports.getLast().status());
     }
 
+    /** Polls every 10 s (no watch held in fake time), with this push interval and database port. */
+    private static String polling(int pushInterval, int port) {
+        return "[collector]\nwatch = false\nconfig_pull_interval = 10\npush_interval = " + pushInterval
+                + "\n[postgres]\nport = " + port + "\n";
+    }
+
+    /** The versions and statuses reported from the {@code from}th report on, in order. */
+    private List<String> reportedSince(int from) {
+        return f.reports.subList(from, f.reports.size()).stream().map(r -> r.version() + " " + r.status()).toList();
+    }
+
+    @Test
+    void aVersionForAnotherDatabaseIsHeldWhileItsCheckWaitsAndAVersionForTheRunningOneIsAppliedMeanwhile() {
+        AgentCore core = f.started(1, polling(5, 5432));
+        assertEquals(1, core.appliedVersion());
+        int reports = f.reports.size();
+        // Port 5433 logs the agent in and answers nothing: its check waits for the driver's 30 s.
+        f.unreachablePorts.put(5433, "An I/O error occurred while sending to the backend: Read timed out");
+        List<Integer> appliedDuringCheck = new java.util.ArrayList<>();
+        List<String> reportedDuringCheck = new java.util.ArrayList<>();
+        f.duringEachReachCheck = target -> {
+            if (target.port() != 5433) {
+                return;
+            }
+            f.duringEachReachCheck = t -> {
+            };
+            appliedDuringCheck.add(core.appliedVersion());
+            // Only push_interval changes, on the running database.
+            f.published = Optional.of(Map.entry(3, polling(7, 5432)));
+            f.scheduler.advance(Duration.ofSeconds(30), Scheduler.Lane.FACTS);
+            appliedDuringCheck.add(core.appliedVersion());
+            reportedDuringCheck.addAll(reportedSince(reports));
+        };
+        f.published = Optional.of(Map.entry(2, polling(5, 5433)));
+        f.scheduler.runFor(Duration.ofSeconds(12));
+
+        assertEquals(List.of(1, 3), appliedDuringCheck, "version 2 held, version 3 applied while the check waited: "
+                + f.log);
+        assertEquals(List.of("3 APPLIED"), reportedDuringCheck);
+        assertTrue(f.logged("version 2 points the PostgreSQL collectors at another database (localhost:5433 as postgres);"
+                + " checking that the agent can reach it before deciding, version 1 runs meanwhile"), f.log.toString());
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        assertEquals(3, core.appliedVersion());
+        assertEquals(Duration.ofSeconds(7), core.current().pushInterval());
+        assertEquals(0, core.failedVersion(), "version 2 was superseded by version 3, not decided");
+        assertTrue(reportedSince(reports).stream().allMatch(r -> r.startsWith("3 ")), reportedSince(reports).toString());
+        assertFalse(f.logged("could not apply configuration version 2"), f.log.toString());
+    }
+
+    @Test
+    void aVersionHeldForItsCheckIsFailedWhenItsDatabaseCannotBeReachedAndThePullsGoOnMeanwhile() {
+        AgentCore core = f.started(1, polling(5, 5432));
+        int reports = f.reports.size();
+        f.unreachablePorts.put(5433, "An I/O error occurred while sending to the backend: Read timed out");
+        int[] pullsDuringCheck = {-1};
+        f.duringEachReachCheck = target -> {
+            if (target.port() != 5433) {
+                return;
+            }
+            int before = f.requests.size();
+            f.scheduler.advance(Duration.ofSeconds(30), Scheduler.Lane.FACTS);
+            pullsDuringCheck[0] = f.requests.size() - before;
+            assertEquals(List.of(), reportedSince(reports), "nothing said of version 2 while it is held");
+        };
+        f.published = Optional.of(Map.entry(2, polling(5, 5433)));
+        f.scheduler.runFor(Duration.ofMinutes(1));
+
+        assertTrue(pullsDuringCheck[0] >= 2, "the pulls went on while the check waited: " + pullsDuringCheck[0]);
+        assertEquals(1, core.appliedVersion(), "still running the version that reaches the database");
+        assertEquals(2, core.failedVersion());
+        assertEquals(List.of("2 FAILED"), reportedSince(reports));
+        StatusReporter.Report r = f.reports.getLast();
+        assertTrue(r.error().contains("cannot reach PostgreSQL") && r.error().contains("localhost:5433")
+                && r.error().contains("Read timed out") && r.error().contains("running version 1"), r.error());
+        long checks = f.reachAsked.stream().filter(t -> t.port() == 5433).count();
+        f.scheduler.runFor(Duration.ofMinutes(5));
+        assertEquals(checks, f.reachAsked.stream().filter(t -> t.port() == 5433).count(), "version 2 is not tried again");
+        assertEquals(List.of("2 FAILED"), reportedSince(reports));
+    }
+
+    @Test
+    void aVersionHeldForItsCheckIsDecidedOnTheFactsReadForItOnceItsDatabaseAnswers() {
+        AgentCore core = f.started(1, polling(5, 5432));
+        int reports = f.reports.size();
+        // The new database answers, and lacks what version 2 needs: facts read for version 2, so it fails at once.
+        f.database = Optional.of(HostFactsPg.of(List.of(), List.of("plpgsql")).facts());
+        f.duringEachReachCheck = target -> f.scheduler.advance(Duration.ofSeconds(3), Scheduler.Lane.FACTS);
+        f.published = Optional.of(Map.entry(2, polling(5, 5433) + "[collectors.pg_stat_statements]\nenabled = true\n"));
+        f.scheduler.runFor(Duration.ofMinutes(1));
+
+        assertEquals(1, core.appliedVersion());
+        assertEquals(2, core.failedVersion());
+        assertEquals(List.of("2 FAILED"), reportedSince(reports));
+        assertTrue(f.reports.getLast().error().contains("this host lacks what the configuration needs"),
+                f.reports.getLast().error());
+        assertFalse(f.logged("version 2 needs what the database lacked when last read"), "read for it: " + f.log);
+
+        // A version that does not need it is held for its check too, then applied.
+        f.published = Optional.of(Map.entry(3, polling(5, 5433)));
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        assertEquals(3, core.appliedVersion(), f.log.toString());
+        assertEquals(5433, core.current().postgres().port());
+        assertEquals("3 APPLIED", reportedSince(reports).get(1));
+    }
+
+    @Test
+    void onlyTheNewestVersionWaitingForACheckIsCheckedWhenTheCheckInProgressEnds() {
+        AgentCore core = f.started(1, polling(5, 5432));
+        f.duringEachReachCheck = target -> {
+            if (target.port() != 5433) {
+                return;
+            }
+            f.duringEachReachCheck = t -> {
+            };
+            f.published = Optional.of(Map.entry(3, polling(5, 5434)));
+            f.scheduler.advance(Duration.ofSeconds(12), Scheduler.Lane.FACTS);
+            f.published = Optional.of(Map.entry(4, polling(5, 5435)));
+            f.scheduler.advance(Duration.ofSeconds(18), Scheduler.Lane.FACTS);
+        };
+        f.published = Optional.of(Map.entry(2, polling(5, 5433)));
+        f.scheduler.runFor(Duration.ofMinutes(1));
+
+        assertEquals(4, core.appliedVersion(), f.log.toString());
+        assertEquals(List.of(5433, 5435), f.reachAsked.stream().map(t -> t.port()).toList(),
+                "version 3, superseded while it waited, is never checked");
+        assertTrue(f.reports.stream().noneMatch(r -> r.version() == 2 || r.version() == 3), f.reports.toString());
+    }
+
+    @Test
+    void aHeldVersionWhoseCheckASighupsReadTookThePlaceOfIsCheckedAfterIt() {
+        AgentCore core = f.started(1, polling(5, 5432));
+        f.duringEachReachCheck = target -> {
+            if (target.port() != 5433) {
+                return;
+            }
+            f.duringEachReachCheck = t -> {
+            };
+            f.published = Optional.of(Map.entry(3, polling(5, 5434)));
+            f.scheduler.advance(Duration.ofSeconds(12), Scheduler.Lane.FACTS);
+            // Version 3 is held and its check asked for; a read of the running database takes its place.
+            core.pullNow();
+            f.scheduler.advance(Duration.ofSeconds(1), Scheduler.Lane.FACTS);
+        };
+        f.published = Optional.of(Map.entry(2, polling(5, 5433)));
+        f.scheduler.runFor(Duration.ofMinutes(1));
+
+        assertEquals(3, core.appliedVersion(), f.log.toString());
+        assertEquals(List.of(5433, 5434), f.reachAsked.stream().map(t -> t.port()).toList());
+        assertEquals(1, f.log.stream().filter(l -> l.startsWith("version 3 points the PostgreSQL collectors")).count(),
+                f.log.toString());
+    }
+
     @Test
     void theDatabaseIsNotProbedOutsideTheAllowLists() {
         AgentCore core = f.started(1, "[postgres]\nhost = \"attacker.example\"\n");

@@ -92,6 +92,14 @@ final class Fakes {
     Optional<io.pgfleet.domain.fleet.HostFacts.PostgresFacts> database = Optional.empty();
     /** Ports whose PostgreSQL cannot be reached, with what the driver says. */
     final Map<Integer, String> unreachablePorts = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Targets whose reach was checked ({@link MetricSource#unreachable}), in order. */
+    final List<EffectiveConfig.PostgresTarget> reachAsked = new CopyOnWriteArrayList<>();
+    /**
+     * Runs inside every check that a target can be reached, before it answers (a database that logs
+     * the agent in and then answers nothing: the test lets fake time pass in it).
+     */
+    volatile java.util.function.Consumer<EffectiveConfig.PostgresTarget> duringEachReachCheck = t -> {
+    };
     /** Targets probed, in order. */
     final List<EffectiveConfig.PostgresTarget> probed = new ArrayList<>();
     /** Symbolic links on this fake host: a path and the real path it resolves to. */
@@ -326,6 +334,8 @@ final class Fakes {
 
             @Override
             public Optional<String> unreachable(EffectiveConfig.PostgresTarget target) {
+                reachAsked.add(target);
+                duringEachReachCheck.accept(target);
                 return Optional.ofNullable(unreachablePorts.get(target.port()));
             }
 
