@@ -107,7 +107,7 @@ final class FleetHttpService implements ApiService {
                     + inSync.map(b -> "&in_sync=" + b).orElse("")
                     + neverSeen.map(b -> "&never_seen=" + b).orElse("");
             body.add("next", next);
-            NextPages.link(res, next);
+            NextPages.link(req, res, next);
         } else {
             body.addNull("next");
         }
@@ -377,7 +377,7 @@ final class FleetHttpService implements ApiService {
                     + (name.isEmpty() ? "" : "&name=" + java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8))
                     + "&after=" + at.orElseThrow();
             body.add("next", next);
-            NextPages.link(res, next);
+            NextPages.link(req, res, next);
         } else {
             body.addNull("next");
         }

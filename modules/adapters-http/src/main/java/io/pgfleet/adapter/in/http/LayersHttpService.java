@@ -349,7 +349,7 @@ final class LayersHttpService implements ApiService {
             if (ids.size() == limit) {
                 String next = "/api/v1/groups/" + id + "/members?limit=" + limit + "&after=" + ids.get(ids.size() - 1);
                 body.add("next", next);
-                NextPages.link(res, next);
+                NextPages.link(req, res, next);
             } else {
                 body.addNull("next");
             }

@@ -1,6 +1,7 @@
 package io.pgfleet.adapter.in.http;
 
 import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 /**
@@ -14,8 +15,11 @@ import io.helidon.webserver.http.ServerResponse;
  * path resolved so drops the path prefix of a reverse proxy that mounts the server under one
  * ({@code https://ops.example/pgfleet/api/v1/…} led to {@code https://ops.example/api/v1/…}). The
  * following page is always the same resource with another query, so the header carries a
- * path-relative reference to it, its last path segment and the query ({@code <./collectors?limit=…&after=…>}),
- * which resolves to the request's own path wherever the server is mounted. A query-only reference
+ * path-relative reference to it: the last segment of the request's own path and the page's query
+ * ({@code <./collectors?limit=…&after=…>}), which resolves to the request's own path wherever the
+ * server is mounted. The request's segment, not the body's: a list also served with a trailing
+ * slash ({@code /api/v1/rollouts/}) has an empty last segment, and {@code ./rollouts?…} would
+ * resolve below it ({@code /api/v1/rollouts/rollouts?…}, another resource). A query-only reference
  * ({@code <?limit=…>}) would do under RFC 3986, but Java's {@code URI.resolve} still follows RFC 2396
  * there and drops the last segment; {@code ./segment?query} resolves alike under both.
  */
@@ -27,26 +31,28 @@ final class NextPages {
     /**
      * Sets the {@code Link: <./segment?query>; rel="next"} header for the following page.
      *
+     * @param req  the request, whose path the following page shares
      * @param res  the answer
      * @param next the following page's API path with its query, as the body's {@code next} gives it
      */
-    static void link(ServerResponse res, String next) {
-        res.header(HeaderNames.LINK, "<" + reference(next) + ">; rel=\"next\"");
+    static void link(ServerRequest req, ServerResponse res, String next) {
+        res.header(HeaderNames.LINK, "<" + reference(req.path().absolute().rawPath(), next) + ">; rel=\"next\"");
     }
 
     /**
      * The reference to a page of the same resource, relative to the request's URL.
      *
-     * @param next the page's API path with its query
-     * @return {@code ./}, the path's last segment and the query
+     * @param requestPath the request's path, as sent (percent-encoded)
+     * @param next        the page's API path with its query
+     * @return {@code ./}, the request path's last segment (empty after a trailing slash) and the page's query
      */
-    static String reference(String next) {
+    static String reference(String requestPath, String next) {
         int query = next.indexOf('?');
         int segment = next.lastIndexOf('/', query < 0 ? next.length() : query);
         if (query < 0 || segment < 0 || segment == query - 1) {
             throw new IllegalArgumentException("a next page is an API path with a query: " + next);
         }
         // "./" keeps a segment with a colon from reading as a scheme (RFC 3986 §4.2).
-        return "./" + next.substring(segment + 1);
+        return "./" + requestPath.substring(requestPath.lastIndexOf('/') + 1) + next.substring(query);
     }
 }

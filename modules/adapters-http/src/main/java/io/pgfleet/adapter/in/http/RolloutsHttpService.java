@@ -262,7 +262,7 @@ final class RolloutsHttpService implements ApiService {
             String next = "/api/v1/rollouts?limit=" + limit + "&before=" + page.rollouts().getLast().id()
                     + state.map(s -> "&state=" + s.label()).orElse("");
             body.add("next", next);
-            NextPages.link(res, next);
+            NextPages.link(req, res, next);
         } else {
             body.addNull("next");
         }

@@ -75,7 +75,7 @@ final class VersionedDocuments {
     static void sendPage(ServerRequest req, ServerResponse res, JsonObjectBuilder body, Optional<String> next) {
         next.ifPresentOrElse(n -> {
             body.add("next", n);
-            NextPages.link(res, n);
+            NextPages.link(req, res, n);
         }, () -> body.addNull("next"));
         // A page changes with every publish: intermediaries revalidate it (docs/api.md, Caching).
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
