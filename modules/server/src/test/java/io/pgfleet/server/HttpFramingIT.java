@@ -269,6 +269,49 @@ class HttpFramingIT {
         }
     }
 
+    /**
+     * A body read to its end leaves the connection open for the next request: requests sent one
+     * after another on one connection (pipelined, with a {@code Content-Length} body, a chunked one,
+     * and one without a body) are each answered, in order, and the connection stays open.
+     */
+    @Test
+    void requestsWithBodiesReadToTheirEndAreAnsweredInTurnOnOneKeptAliveConnection() throws IOException {
+        String valid = ConfigCorpus.VALID.getFirst();
+        byte[] bytes = valid.getBytes(StandardCharsets.UTF_8);
+        String pipelined = validate("Content-Length: " + bytes.length + "\r\n", valid)
+                + validate("Transfer-Encoding: chunked\r\n", Integer.toHexString(bytes.length) + "\r\n" + valid + "\r\n0\r\n\r\n")
+                + "GET /api/v1/groups HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\n\r\n";
+        try (Socket s = new Socket("127.0.0.1", SERVER.port())) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(pipelined.getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream().flush();
+            InputStream in = s.getInputStream();
+            for (int i = 0; i < 3; i++) {
+                String head = readHead(in);
+                assertTrue(head.startsWith("HTTP/1.1 200"), "answer " + (i + 1) + ": " + head);
+                assertFalse(head.toLowerCase().contains("connection: close"), head);
+                Matcher m = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+                assertTrue(m.find(), "answer " + (i + 1) + " has a length: " + head);
+                in.readNBytes(Integer.parseInt(m.group(1)));
+            }
+        }
+    }
+
+    /**
+     * A route that refuses a request before reading its body ({@code 415} for a type it does not
+     * take) answers a chunk size that is no number at once and closes the connection, like one
+     * that reads the body: the body left unread is read on within its bound, never by Helidon,
+     * whose reading waited for the client until the idle timeout.
+     */
+    @Test
+    void aMalformedChunkSizeLeftUnreadByARefusingRouteIsAnsweredAndTheConnectionClosedAtOnce() throws IOException {
+        String request = "POST /api/v1/config/validate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFFFF\r\n";
+        Answer a = exchange(request);
+        assertEquals(415, a.status(), a.head() + "\n" + a.body());
+        assertTrue(a.closed(), "the body cannot be read on: the connection is closed");
+    }
+
     private static String readHead(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
