@@ -151,7 +151,7 @@ public final class HttpMetrics {
         for (String state : List.of("in_sync", "out_of_sync", "never_seen", "stale", "revoked", "left_behind")) {
             collectorGauge("pgfleet_collectors", "state", state,
                     "Collectors by state (in_sync, out_of_sync and never_seen: each collector not revoked is one of"
-                            + " them; stale = seen, but not for three push or pull intervals; revoked;"
+                            + " them; stale = seen, but not for three push, pull or sampling intervals (the longest); revoked;"
                             + " left_behind = still on a rolled-back rollout's staged version); "
                             + "from the fleet snapshot (pgfleet_fleet_snapshot_age_seconds)");
         }
