@@ -312,6 +312,56 @@ class HttpFramingIT {
         assertTrue(a.closed(), "the body cannot be read on: the connection is closed");
     }
 
+    /**
+     * A request that waits for {@code 100 Continue} before sending its body, answered without it
+     * ({@code 401} from a filter, {@code 415} from a route), is not sent {@code 100 Continue} after
+     * its answer: that interim answer would be read as the answer to the client's next request on
+     * the connection, and the server would wait for a body the client, answered, does not send. The
+     * connection is closed after the answer instead. A request let through gets its {@code 100
+     * Continue} and is served as before.
+     */
+    @Test
+    void aRequestExpectingContinueThatIsAnsweredWithoutItsBodyGetsNoContinueAfterTheAnswerAndTheConnectionIsClosed()
+            throws IOException {
+        for (String headers : new String[] {"", "Authorization: Bearer " + token + "\r\nContent-Type: application/json\r\n"}) {
+            try (Socket s = new Socket("127.0.0.1", SERVER.port())) {
+                s.setSoTimeout(5_000);
+                s.getOutputStream().write(("POST /api/v1/config/validate HTTP/1.1\r\nHost: x\r\n" + headers
+                        + "Expect: 100-continue\r\nContent-Length: 4\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                ByteArrayOutputStream got = new ByteArrayOutputStream();
+                boolean closed;
+                try {
+                    for (int b; (b = s.getInputStream().read()) >= 0; ) {
+                        got.write(b);
+                    }
+                    closed = true;
+                } catch (SocketTimeoutException e) {
+                    closed = false;
+                }
+                String text = got.toString(StandardCharsets.ISO_8859_1);
+                assertTrue(text.startsWith("HTTP/1.1 4"), text);
+                assertFalse(text.contains("100 Continue"), "no interim answer after the final one: " + text);
+                assertTrue(closed, "the body never came: the connection is closed after the answer: " + text);
+            }
+        }
+        String valid = ConfigCorpus.VALID.getFirst();
+        byte[] bytes = valid.getBytes(StandardCharsets.UTF_8);
+        try (Socket s = new Socket("127.0.0.1", SERVER.port())) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(validate("Expect: 100-continue\r\nContent-Length: " + bytes.length + "\r\n", "")
+                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            InputStream in = s.getInputStream();
+            String interim = readHead(in);
+            assertTrue(interim.startsWith("HTTP/1.1 100"), interim);
+            s.getOutputStream().write(bytes);
+            s.getOutputStream().flush();
+            String head = readHead(in);
+            assertTrue(head.startsWith("HTTP/1.1 200"), head);
+        }
+    }
+
     private static String readHead(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {

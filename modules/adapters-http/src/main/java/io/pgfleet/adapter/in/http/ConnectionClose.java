@@ -52,6 +52,10 @@ final class ConnectionClose implements Filter {
             sayClose(req, res);
             handler.handle(req, res, e);
             closeIfAsked(req, res);
+            if (res.isSent() && !UnreadBodies.drain(req)) {
+                // As after a route's answer (filter): the body is read here within its bound, never by Helidon.
+                throw new CloseConnectionException("request body not read to its end");
+            }
         };
     }
 

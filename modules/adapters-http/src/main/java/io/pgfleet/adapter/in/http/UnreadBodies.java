@@ -23,6 +23,10 @@ import java.io.InputStream;
  * discard an answer the client has not read yet: reading a bounded remainder first lets a client
  * that sent a little too much (a push just over 256 KiB) see its {@code 413}, while a client
  * sending without end is cut off after the bound rather than read for as long as it sends.
+ *
+ * <p>A client that sent {@code Expect: 100-continue} holds its body back until it is asked for
+ * it, and asking Helidon for the body sends {@code 100 Continue}, after the final answer here: that
+ * body is not read on, and the connection is closed.
  */
 final class UnreadBodies {
 
@@ -48,6 +52,14 @@ final class UnreadBodies {
         if (!req.content().hasEntity() || req.content().consumed()) {
             return true;
         }
+        if (expectsContinue(req)) {
+            // The client waits for "100 Continue" before it sends the body, and asking Helidon for the body
+            // sends it: after the final answer, where the client would read it as the answer to its next
+            // request, and the server would then wait for a body the client, answered, does not send
+            // (RFC 9110 §10.1.1). The connection is closed instead (the route began the body and stopped:
+            // closed all the same).
+            return false;
+        }
         InputStream in;
         try {
             in = req.content().inputStream();
@@ -56,6 +68,13 @@ final class UnreadBodies {
             return false;
         }
         return drain(in);
+    }
+
+    /** Whether the request asks for {@code 100 Continue} before sending its body. */
+    private static boolean expectsContinue(ServerRequest req) {
+        return req.headers().contains(io.helidon.http.HeaderNames.EXPECT)
+                && req.headers().get(io.helidon.http.HeaderNames.EXPECT).allValues(true).stream()
+                        .anyMatch(v -> v.trim().equalsIgnoreCase("100-continue"));
     }
 
     /**
