@@ -38,10 +38,7 @@ class StalledDatabaseTest {
 
     @Test
     void hostMetricsKeepTheirRhythmWhileTheDatabaseAnswersNoStatement() throws Exception {
-        int port;
-        try (ServerSocket probe = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
+        int port = freePorts(1)[0];
         try (FakeFleetServer server = new FakeFleetServer()) {
             // Applied while nothing listens on the port (refused at once), so the apply's own look at
             // the database does not wait; the stall begins once the collectors run.
@@ -60,12 +57,8 @@ class StalledDatabaseTest {
                     [collectors.disk_usage]
                     enabled = false
                     """.formatted(port));
-            Files.writeString(dir.resolve("secret"), "s");
-            Path file = dir.resolve("agent.toml");
-            Files.writeString(file, "server_url = \"" + server.uri() + "\"\nname = \"stalled\"\n"
-                    + "registration_secret_file = \"secret\"\nstate_dir = \"state\"\n");
             ByteArrayOutputStream log = new ByteArrayOutputStream();
-            try (Agent agent = new Agent(LocalSettings.read(file), new PrintStream(log, true, StandardCharsets.UTF_8))) {
+            try (Agent agent = agent(server, log)) {
                 agent.start();
                 await(() -> sysstatRuns(server) >= 1, "a first sysstat run pushed", log);
                 try (StalledDatabase db = new StalledDatabase(port)) {
@@ -81,10 +74,7 @@ class StalledDatabaseTest {
 
     @Test
     void aVersionIsAppliedWhileTheReadOfTheDatabasesFactsWaitsForAnAnswer() throws Exception {
-        int port;
-        try (ServerSocket probe = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
+        int port = freePorts(1)[0];
         String document = """
                 [collector]
                 push_interval = %d
@@ -104,12 +94,8 @@ class StalledDatabaseTest {
             // Version 1 is applied while nothing listens on the port: its facts are read at once
             // (refused). No collector reads the database: only reads of its facts reach it.
             server.publish(1, document.formatted(1, port));
-            Files.writeString(dir.resolve("secret"), "s");
-            Path file = dir.resolve("agent.toml");
-            Files.writeString(file, "server_url = \"" + server.uri() + "\"\nname = \"stalled\"\n"
-                    + "registration_secret_file = \"secret\"\nstate_dir = \"state\"\n");
             ByteArrayOutputStream log = new ByteArrayOutputStream();
-            try (Agent agent = new Agent(LocalSettings.read(file), new PrintStream(log, true, StandardCharsets.UTF_8))) {
+            try (Agent agent = agent(server, log)) {
                 agent.start();
                 await(() -> applied(server, 1).isPresent(), "version 1 applied", log);
                 try (StalledDatabase db = new StalledDatabase(port)) {
@@ -134,13 +120,9 @@ class StalledDatabaseTest {
 
     @Test
     void aVersionForADatabaseThatAnswersNoStatementIsHeldWhileTheNextVersionIsApplied() throws Exception {
-        int running;
-        int stalled;
-        try (ServerSocket a = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-             ServerSocket b = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            running = a.getLocalPort();
-            stalled = b.getLocalPort();
-        }
+        int[] ports = freePorts(2);
+        int running = ports[0];
+        int stalled = ports[1];
         // Both versions run a PostgreSQL collector, so a version that points them at another database is
         // first checked to reach it. Nothing listens on the running version's port (refused at once).
         String document = """
@@ -160,12 +142,8 @@ class StalledDatabaseTest {
                 """;
         try (FakeFleetServer server = new FakeFleetServer()) {
             server.publish(1, document.formatted(1, running));
-            Files.writeString(dir.resolve("secret"), "s");
-            Path file = dir.resolve("agent.toml");
-            Files.writeString(file, "server_url = \"" + server.uri() + "\"\nname = \"stalled\"\n"
-                    + "registration_secret_file = \"secret\"\nstate_dir = \"state\"\n");
             ByteArrayOutputStream log = new ByteArrayOutputStream();
-            try (Agent agent = new Agent(LocalSettings.read(file), new PrintStream(log, true, StandardCharsets.UTF_8))) {
+            try (Agent agent = agent(server, log)) {
                 agent.start();
                 await(() -> applied(server, 1).isPresent(), "version 1 applied", log);
                 try (StalledDatabase db = new StalledDatabase(stalled)) {
@@ -192,6 +170,31 @@ class StalledDatabaseTest {
                 }
             }
         }
+    }
+
+    /** Distinct ports nothing listens on now: connections are refused until a test listens there. */
+    private static int[] freePorts(int n) throws IOException {
+        // Held open together, so that the kernel cannot hand out one port twice.
+        List<ServerSocket> probes = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                probes.add(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+            }
+            return probes.stream().mapToInt(ServerSocket::getLocalPort).toArray();
+        } finally {
+            for (ServerSocket probe : probes) {
+                probe.close();
+            }
+        }
+    }
+
+    /** An agent of this test's directory that registers with {@code server}, logging into {@code log}. */
+    private Agent agent(FakeFleetServer server, ByteArrayOutputStream log) throws IOException {
+        Files.writeString(dir.resolve("secret"), "s");
+        Path file = dir.resolve("agent.toml");
+        Files.writeString(file, "server_url = \"" + server.uri() + "\"\nname = \"stalled\"\n"
+                + "registration_secret_file = \"secret\"\nstate_dir = \"state\"\n");
+        return new Agent(LocalSettings.read(file), new PrintStream(log, true, StandardCharsets.UTF_8));
     }
 
     /** The statuses the server was told of this version, in order. */
