@@ -1187,7 +1187,9 @@ public final class AgentCore {
     }
 
     private void flushReportLocked() {
-        if (pendingReport.isEmpty()) {
+        // A refused identity sends nothing, also not the facts lane's report with fresh facts: it waits
+        // for a re-binding (the pull lane then reports what runs) or stays unsent.
+        if (pendingReport.isEmpty() || lockedOut) {
             return;
         }
         try {
