@@ -25,7 +25,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -53,7 +52,7 @@ class DiskFullIT {
             throws Exception {
         BlockingQueue<String> log = new LinkedBlockingQueue<>();
         Logger logger = Logger.getLogger(EmbeddedDatabase.class.getName());
-        Handler capture = capturing(log);
+        Handler capture = new CapturingHandler(log);
         logger.addHandler(capture);
         try (Tmpfs volume = Tmpfs.mount(dir.resolve("volume"), 96)) {
             Path dataDir = volume.path().resolve("data");
@@ -186,23 +185,6 @@ class DiskFullIT {
                 return line;
             }
         }
-    }
-
-    private static Handler capturing(java.util.Collection<String> into) {
-        return new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                into.add(r.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
     }
 
     /** A tmpfs of its own size, unmounted on close (whatever still runs on it has been stopped by then). */

@@ -124,7 +124,7 @@ class EmbeddedDatabaseIT {
         // What of PostgreSQL's output reaches the server's log ("postgres: …").
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         Logger logger = Logger.getLogger(EmbeddedDatabase.class.getName());
-        Handler capture = capturing(lines);
+        Handler capture = new CapturingHandler(lines);
         logger.addHandler(capture);
         List<String> logged = new ArrayList<>();
         try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
@@ -176,7 +176,7 @@ class EmbeddedDatabaseIT {
     void postgresLogsWhileItRunsReachTheServersLog(@TempDir Path dataDir) throws Exception {
         BlockingQueue<String> log = new LinkedBlockingQueue<>();
         Logger logger = Logger.getLogger(EmbeddedDatabase.class.getName());
-        Handler capture = capturing(log);
+        Handler capture = new CapturingHandler(log);
         logger.addHandler(capture);
         List<ProcessHandle> relays;
         try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
@@ -345,7 +345,7 @@ class EmbeddedDatabaseIT {
     void aRestartThatFindsItsPortTakenReleasesWhatItTookAndSucceedsOnceThePortIsFree(@TempDir Path dataDir) throws Exception {
         BlockingQueue<String> log = new LinkedBlockingQueue<>();
         Logger logger = Logger.getLogger(EmbeddedDatabase.class.getName());
-        Handler capture = capturing(log);
+        Handler capture = new CapturingHandler(log);
         logger.addHandler(capture);
         try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
             DatabaseSettings settings = db.settings(2);
@@ -535,23 +535,5 @@ class EmbeddedDatabaseIT {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(passwordFile)));
         assertEquals(settings.password(), Files.readString(passwordFile).strip());
         assertFalse(settings.password().isEmpty());
-    }
-
-    /** A handler that adds every message logged to {@code into}: what the server's log would show. */
-    private static Handler capturing(java.util.Collection<String> into) {
-        return new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                into.add(r.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
     }
 }
