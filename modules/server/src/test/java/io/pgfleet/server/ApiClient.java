@@ -20,7 +20,21 @@ final class ApiClient {
     private volatile String token = "";
 
     ApiClient(int port) {
-        this.base = "http://127.0.0.1:" + port;
+        this("http://127.0.0.1:" + port);
+    }
+
+    /**
+     * A client of the API under a base URL, e.g. a reverse proxy's path prefix.
+     *
+     * @param base the URL the API's paths are joined to, without a trailing slash
+     */
+    ApiClient(String base) {
+        this.base = base;
+    }
+
+    /** The base URL this client joins the API's paths to. */
+    String base() {
+        return base;
     }
 
     /** A client logged in as the test administrator. */

@@ -82,7 +82,7 @@ class ConfigApiIT {
         String doc = aDocument().pushInterval(30).toml();
         HttpResponse<String> put = api.putToml("/api/v1/config/" + id, doc, "X-Change-Message", "faster pushes");
         assertEquals(201, put.statusCode(), put.body());
-        assertEquals("/api/v1/config/" + id + "/versions/1", put.headers().firstValue("Location").orElseThrow());
+        assertEquals("./" + id + "/versions/1", put.headers().firstValue("Location").orElseThrow());
         assertTrue(put.body().contains("\"version\":1"), put.body());
         assertTrue(put.body().contains("\"message\":\"faster pushes\""), put.body());
 

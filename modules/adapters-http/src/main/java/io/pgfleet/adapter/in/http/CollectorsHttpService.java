@@ -110,11 +110,11 @@ final class CollectorsHttpService implements ApiService {
             throw new ApiException(Problem.badRequest(e.getMessage()));
         }
         switch (result) {
-            case RegisterCollectorUseCase.RegistrationResult.Registered r -> registered(res, r.collector(), r.tokens());
+            case RegisterCollectorUseCase.RegistrationResult.Registered r -> registered(req, res, r.collector(), r.tokens());
             case RegisterCollectorUseCase.RegistrationResult.Replayed r -> {
                 // The same answer as the first time (but for the tokens), so a client need not tell them apart.
                 res.header(IDEMPOTENT_REPLAYED, "true");
-                registered(res, r.collector(), r.tokens());
+                registered(req, res, r.collector(), r.tokens());
             }
             case RegisterCollectorUseCase.RegistrationResult.KeyReused k -> new Problem(
                     Status.create(422, "Unprocessable Content"), ProblemType.IDEMPOTENCY_KEY_REUSED,
@@ -135,10 +135,10 @@ final class CollectorsHttpService implements ApiService {
         }
     }
 
-    private static void registered(ServerResponse res, Collector collector, io.pgfleet.application.port.in.TokenPair tokens) {
+    private static void registered(ServerRequest req, ServerResponse res, Collector collector, io.pgfleet.application.port.in.TokenPair tokens) {
         res.status(Status.CREATED_201);
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        res.header(HeaderNames.LOCATION, "/api/v1/collectors/" + collector.id());
+        Locations.created(req, res, "/api/v1/collectors/" + collector.id());
         Jsons.send(res, AuthHttpService.tokens(tokens).add("collector_id", collector.id().value()).build());
     }
 
@@ -180,17 +180,18 @@ final class CollectorsHttpService implements ApiService {
         // its answer whatever else the body holds (unknown fields, labels that would be refused).
         String rawId = optionalString(body, "id");
         if (rawId.isEmpty()) {
-            create(res, body, CollectorId.random(), Callers.actor(req));
+            create(req, res, body, CollectorId.random());
         } else if (CollectorId.isValid(rawId)) {
             CollectorId id = CollectorId.of(rawId);
-            gone.run(res, id, () -> create(res, body, id, Callers.actor(req)));
+            gone.run(res, id, () -> create(req, res, body, id));
         } else {
             throw new ApiException(Problem.badRequest("'" + rawId + "' is not a collector id: 1-64 letters, digits, "
                     + "'.', '_' or '-', starting with a letter or digit"));
         }
     }
 
-    private void create(ServerResponse res, JsonObject body, CollectorId id, io.pgfleet.domain.identity.Actor actor) {
+    private void create(ServerRequest req, ServerResponse res, JsonObject body, CollectorId id) {
+        io.pgfleet.domain.identity.Actor actor = Callers.actor(req);
         for (String key : body.keySet()) {
             if (!FIELDS.contains(key)) {
                 throw new ApiException(Problem.badRequest("unknown field '" + key + "'; expected id, name, hostname, labels"));
@@ -206,7 +207,7 @@ final class CollectorsHttpService implements ApiService {
         switch (provision.provision(command)) {
             case ProvisionResult.Provisioned p -> {
                 res.status(Status.CREATED_201);
-                res.header(HeaderNames.LOCATION, "/api/v1/collectors/" + p.collector().id());
+                Locations.created(req, res, "/api/v1/collectors/" + p.collector().id());
                 Jsons.send(res, json(p.collector()));
             }
             case ProvisionResult.AlreadyExists e -> new Problem(Status.CONFLICT_409, ProblemType.COLLECTOR_EXISTS,

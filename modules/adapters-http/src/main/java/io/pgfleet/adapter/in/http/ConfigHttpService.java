@@ -370,7 +370,7 @@ final class ConfigHttpService implements ApiService {
         Precondition precondition = precondition(req);
         String message = changeMessage(req);
         ConfigDocument document = readDocument(req);
-        sendPublishResult(res, id, publish.publish(new PublishConfigCommand(id, document, precondition,
+        sendPublishResult(req, res, id, publish.publish(new PublishConfigCommand(id, document, precondition,
                 Callers.actor(req), message, CapabilitiesJson.mode(req))));
     }
 
@@ -383,7 +383,7 @@ final class ConfigHttpService implements ApiService {
         if (result instanceof PublishResult.Published) {
             metrics.rolledBack();
         }
-        sendPublishResult(res, id, result);
+        sendPublishResult(req, res, id, result);
     }
 
     private void validate(ServerRequest req, ServerResponse res) {
@@ -463,12 +463,12 @@ final class ConfigHttpService implements ApiService {
         VersionedDocuments.sendDiff(req, res, UnifiedDiff.between(fa.revision(), fb.revision()));
     }
 
-    private void sendPublishResult(ServerResponse res, CollectorId id, PublishResult result) {
+    private void sendPublishResult(ServerRequest req, ServerResponse res, CollectorId id, PublishResult result) {
         switch (result) {
             case PublishResult.Published p -> {
                 metrics.published();
                 res.status(Status.CREATED_201);
-                res.header(HeaderNames.LOCATION, "/api/v1/config/" + id + "/versions/" + p.revision().version());
+                Locations.created(req, res, "/api/v1/config/" + id + "/versions/" + p.revision().version());
                 sendPublished(res, p.revision());
             }
             case PublishResult.Unchanged u -> {

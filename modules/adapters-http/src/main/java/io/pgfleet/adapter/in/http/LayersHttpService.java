@@ -230,7 +230,7 @@ final class LayersHttpService implements ApiService {
         }
         sendChange(res, result, () -> groupNotFound(res, group.id()), () -> {
             res.status(Status.CREATED_201);
-            res.header(HeaderNames.LOCATION, "/api/v1/groups/" + group.id());
+            Locations.created(req, res, "/api/v1/groups/" + group.id());
             Jsons.send(res, groupJson(group).build());
         });
     }
@@ -455,14 +455,14 @@ final class LayersHttpService implements ApiService {
     private void put(ServerRequest req, ServerResponse res, LayerId layer) {
         Precondition precondition = ConfigHttpService.precondition(req);
         String message = ConfigHttpService.changeMessage(req);
-        sendPublish(res, layer, layers.publish().publish(layer, ConfigHttpService.readDocument(req), precondition,
+        sendPublish(req, res, layer, layers.publish().publish(layer, ConfigHttpService.readDocument(req), precondition,
                 Callers.actor(req), message, CapabilitiesJson.mode(req)));
     }
 
     private void rollback(ServerRequest req, ServerResponse res, LayerId layer) {
         Precondition precondition = ConfigHttpService.precondition(req);
         VersionedDocuments.RollbackBody body = VersionedDocuments.RollbackBody.read(req);
-        sendPublish(res, layer, layers.publish().rollback(layer, body.toVersion(), precondition,
+        sendPublish(req, res, layer, layers.publish().rollback(layer, body.toVersion(), precondition,
                 Callers.actor(req), body.message(), CapabilitiesJson.mode(req)));
     }
 
@@ -470,11 +470,11 @@ final class LayersHttpService implements ApiService {
         return layer instanceof LayerId.Group g ? "/api/v1/groups/" + g.id() + "/config" : "/api/v1/fleet/config";
     }
 
-    private static void sendPublish(ServerResponse res, LayerId layer, LayerPublishResult result) {
+    private static void sendPublish(ServerRequest req, ServerResponse res, LayerId layer, LayerPublishResult result) {
         switch (result) {
             case LayerPublishResult.Published p -> {
                 res.status(Status.CREATED_201);
-                res.header(HeaderNames.LOCATION, path(layer) + "/versions/" + p.revision().version());
+                Locations.created(req, res, path(layer) + "/versions/" + p.revision().version());
                 sendPublished(res, p.revision(), p.changed());
             }
             case LayerPublishResult.Unchanged u -> sendPublished(res, u.latest(), 0);

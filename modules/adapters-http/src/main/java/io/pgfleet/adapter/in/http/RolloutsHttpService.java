@@ -117,7 +117,7 @@ final class RolloutsHttpService implements ApiService {
         switch (rollouts.start().start(command)) {
             case StartRolloutUseCase.StartResult.Started s -> {
                 res.status(Status.CREATED_201);
-                res.header(HeaderNames.LOCATION, "/api/v1/rollouts/" + s.rollout().id());
+                Locations.created(req, res, "/api/v1/rollouts/" + s.rollout().id());
                 sendView(req, res, s.rollout().id());
             }
             case StartRolloutUseCase.StartResult.LayerBusy b -> busy(layer, b.rollout()).send(res);

@@ -40,7 +40,7 @@ final class UsersHttpService implements ApiService {
         Jsons.onlyFields(body, "username", "password", "role");
         Username name = username(required(body, "username"));
         Role role = role(required(body, "role"));
-        send(res, users.createUser(name, required(body, "password"), role, Callers.actor(req)), Status.CREATED_201);
+        send(req, res, users.createUser(name, required(body, "password"), role, Callers.actor(req)), Status.CREATED_201);
     }
 
     private void list(ServerRequest req, ServerResponse res) {
@@ -67,15 +67,15 @@ final class UsersHttpService implements ApiService {
             throw new ApiException(new Problem(Status.CONFLICT_409, ProblemType.SELF_DISABLE, "Cannot disable yourself",
                     "administrators cannot disable themselves; another administrator can"));
         }
-        send(res, users.updateUser(name, role, password, enabled, Callers.actor(req)), Status.OK_200);
+        send(req, res, users.updateUser(name, role, password, enabled, Callers.actor(req)), Status.OK_200);
     }
 
-    private static void send(ServerResponse res, ManageUsersUseCase.UserResult result, Status success) {
+    private static void send(ServerRequest req, ServerResponse res, ManageUsersUseCase.UserResult result, Status success) {
         switch (result) {
             case ManageUsersUseCase.UserResult.Saved s -> {
                 res.status(success);
                 if (success == Status.CREATED_201) {
-                    res.header(HeaderNames.LOCATION, "/api/v1/users/" + s.user().username());
+                    Locations.created(req, res, "/api/v1/users/" + s.user().username());
                 }
                 Jsons.send(res, json(s.user()));
             }
