@@ -65,15 +65,20 @@ class SessionsPerUserIT {
     @BeforeAll
     static void start() {
         database = TestPostgres.newDatabase();
+        ServerSettings limited = limitedTo(SESSIONS);
+        alpha = PgfleetServer.start(limited);
+        beta = PgfleetServer.start(limited);
+    }
+
+    /** The test database's settings with this many sessions per user. */
+    private static ServerSettings limitedTo(int sessionsPerUser) {
         ServerSettings s = TestServers.settings(database);
         LimitSettings l = s.limits();
         // As many password checks at once as there are parallel logins: their transactions overlap.
-        ServerSettings limited = s.withLimits(new LimitSettings(l.maxConnections(), l.idleTimeout(),
+        return s.withLimits(new LimitSettings(l.maxConnections(), l.idleTimeout(),
                 l.watchesPerCollector(), l.trustedProxies(), PARALLEL_LOGINS, PARALLEL_LOGINS, l.loginFreeFailures(),
                 l.loginFailuresPerAddress(), l.tokenFailuresPerAddress(), l.parseSlots(), l.parseQueue(), l.sampleRate(),
-                l.refreshesPerSession(), SESSIONS));
-        alpha = PgfleetServer.start(limited);
-        beta = PgfleetServer.start(limited);
+                l.refreshesPerSession(), sessionsPerUser));
     }
 
     @AfterAll
@@ -134,6 +139,41 @@ class SessionsPerUserIT {
         assertEquals(SESSIONS, openSessions("many-sessions"));
         // Another user's sessions are not counted with them.
         assertEquals(200, fleetWith(alpha, admin.token()));
+    }
+
+    /**
+     * Lowering {@code sessions_per_user} (an instance restarted with the lower value) leaves users
+     * holding more: their next login ends every session beyond the new limit, each audited, and says
+     * so in one log line, not one per session (up to 10,000 when the limit goes from its highest to 1).
+     */
+    @Test
+    void aLoginUnderALoweredLimitEndsEverySessionBeyondItWithOneLogLine() throws Exception {
+        ApiClient admin = ApiClient.asAdmin(alpha.port());
+        newUser(admin, "lowered-limit");
+        List<Session> before = new ArrayList<>();
+        for (int i = 0; i < SESSIONS; i++) {
+            before.add(login(alpha, "lowered-limit"));
+        }
+        List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger auth = java.util.logging.Logger.getLogger("io.pgfleet.adapter.in.http.AuthHttpService");
+        CapturingHandler capture = new CapturingHandler(logged);
+        auth.addHandler(capture);
+        try (PgfleetServer lowered = PgfleetServer.start(limitedTo(1))) {
+            Session only = login(lowered, "lowered-limit");
+
+            assertEquals(1, openSessions("lowered-limit"));
+            for (Session ended : before) {
+                assertEquals(401, fleetWith(alpha, ended.access()), "every older session has ended");
+            }
+            assertEquals(200, fleetWith(alpha, only.access()));
+            assertEquals(SESSIONS, count("SELECT count(*) FROM audit_log WHERE action = 'auth.session_limit'"
+                    + " AND username = ?", "lowered-limit"), "each end is audited");
+            List<String> lines = logged.stream().filter(m -> m.contains("of lowered-limit ended")).toList();
+            assertEquals(1, lines.size(), lines.toString());
+            assertTrue(lines.getFirst().startsWith(SESSIONS + " sessions of lowered-limit ended"), lines.getFirst());
+        } finally {
+            auth.removeHandler(capture);
+        }
     }
 
     @Test

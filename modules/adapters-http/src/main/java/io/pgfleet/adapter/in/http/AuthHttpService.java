@@ -66,10 +66,34 @@ final class AuthHttpService implements ApiService {
             // Audited in the login's transaction; logged and counted as well, where a client that
             // logs in without logging out shows first.
             metrics.sessionsEndedForLimit(issued.ended().size());
-            issued.ended().forEach(e -> LOG.log(System.Logger.Level.INFO, "session " + e.session() + " of "
-                    + e.subject() + " ended: a login began another past sessions_per_user, and the oldest ends"));
+            LOG.log(System.Logger.Level.INFO, endedSessionsLine(issued.ended()));
         }
         answer(res, result, "wrong user name or password, or the user is disabled");
+    }
+
+    /** At most this many ended sessions are named in the log line; the audit names every one. */
+    static final int ENDED_SESSIONS_NAMED = 5;
+
+    /**
+     * The one log line of a login that ended sessions. One login ends one session as a rule, but as
+     * many as the user held beyond the limit once {@code sessions_per_user} was lowered (up to
+     * 10,000): one line, not one per session, so that lowering the limit does not flood the log.
+     */
+    static String endedSessionsLine(java.util.List<TokenResult.EndedSession> ended) {
+        TokenResult.EndedSession first = ended.getFirst();
+        if (ended.size() == 1) {
+            return "session " + first.session() + " of " + first.subject()
+                    + " ended: a login began another past sessions_per_user, and the oldest ends";
+        }
+        StringBuilder named = new StringBuilder();
+        for (int i = 0; i < Math.min(ended.size(), ENDED_SESSIONS_NAMED); i++) {
+            named.append(i == 0 ? "" : ", ").append(ended.get(i).session());
+        }
+        if (ended.size() > ENDED_SESSIONS_NAMED) {
+            named.append(" and ").append(ended.size() - ENDED_SESSIONS_NAMED).append(" more (the audit names each)");
+        }
+        return ended.size() + " sessions of " + first.subject() + " ended: a login began another past sessions_per_user,"
+                + " which is lower than the sessions the user held, and the oldest end: " + named;
     }
 
     private void refresh(ServerRequest req, ServerResponse res) {
