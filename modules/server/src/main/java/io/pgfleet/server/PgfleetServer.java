@@ -158,6 +158,9 @@ public final class PgfleetServer implements AutoCloseable {
                         + " the embedded PostgreSQL", e);
             }
             opened = Optional.of(storage);
+            // The embedded PostgreSQL is set durable on every start; an external one is the DBA's.
+            storage.durabilityNotes().forEach(note -> System.getLogger(PgfleetServer.class.getName())
+                    .log(note.unsafe() ? System.Logger.Level.WARNING : System.Logger.Level.INFO, note.line()));
             // Before the use cases load the restore marks.
             boolean restoredFile = embedded.map(EmbeddedDatabase::restoredUnmarked).orElse(false);
             FleetPersistenceAdapter.RestoreCheck restore = storage.fleet().markIfRestored(restoredFile);

@@ -81,6 +81,72 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
     }
 
     /**
+     * Run on every connection of the pool: a commit is on disk before the database acknowledges it.
+     *
+     * <p>An answered publish (and every other change) must survive a crash of the database's host.
+     * An external PostgreSQL may be set up with {@code synchronous_commit = off} for the server, the
+     * database or pgfleet's role (a DBA's choice for another application, or a tuning guide's):
+     * then a commit returns before its WAL is flushed, and a crash loses the last moments of answered
+     * changes. pgfleet's sessions raise it to {@code on} — only from {@code off}: {@code local},
+     * {@code remote_write}, {@code on} and {@code remote_apply} all flush locally first and say how
+     * long to wait for a standby, which is the DBA's replication choice and stays theirs.
+     */
+    public static final String DURABLE_COMMITS = "SELECT set_config('synchronous_commit', 'on', false)"
+            + " WHERE current_setting('synchronous_commit') = 'off'";
+
+    /**
+     * What in the database's settings may lose or corrupt changes it acknowledged, each as one line
+     * for the log: {@code fsync} or {@code full_page_writes} off (a crash of the database's host can
+     * then lose or corrupt committed data, which no session setting changes), and
+     * {@code synchronous_commit} off for the database or role (pgfleet's own sessions commit with
+     * {@code on}: {@link #DURABLE_COMMITS}, said so that the DBA knows).
+     *
+     * @return the lines, empty when the database is durable
+     */
+    public java.util.List<DurabilityNote> durabilityNotes() {
+        return Rows.guard("reading the database's durability settings", () -> {
+            java.util.Map<String, String> values = new HashMap<>();
+            // reset_val: what a session starts with (server, database and role settings), before
+            // DURABLE_COMMITS changed this pooled session's own.
+            db.execute().query("SELECT name, reset_val FROM pg_settings"
+                            + " WHERE name IN ('fsync', 'full_page_writes', 'synchronous_commit')")
+                    .forEach(r -> values.put(Rows.text(r, "name"), Rows.text(r, "reset_val")));
+            return durabilityNotes(values);
+        });
+    }
+
+    /**
+     * The lines {@link #durabilityNotes()} gives, from the settings' values.
+     *
+     * @param values {@code fsync}, {@code full_page_writes} and {@code synchronous_commit} by name
+     * @return one line for each that is off
+     */
+    static java.util.List<DurabilityNote> durabilityNotes(Map<String, String> values) {
+        java.util.List<DurabilityNote> lines = new java.util.ArrayList<>();
+        for (String unsafe : new String[] {"fsync", "full_page_writes"}) {
+            if ("off".equals(values.get(unsafe))) {
+                lines.add(new DurabilityNote(true, "the database runs with " + unsafe + " = off: a crash of its host (power, kernel) can lose or"
+                        + " corrupt changes pgfleet answered as stored (versions, audit entries, samples); set " + unsafe
+                        + " = on in postgresql.conf and reload it"));
+            }
+        }
+        if ("off".equals(values.get("synchronous_commit"))) {
+            lines.add(new DurabilityNote(false, "the database's synchronous_commit is off for pgfleet's database or role: pgfleet's own sessions"
+                    + " commit with synchronous_commit = on, so that an answered change is on disk before its answer"));
+        }
+        return lines;
+    }
+
+    /**
+     * A finding about the database's durability, for the log.
+     *
+     * @param unsafe whether acknowledged changes may be lost (a warning), or pgfleet made up for it (information)
+     * @param line   what was found and what to do, one line
+     */
+    public record DurabilityNote(boolean unsafe, String line) {
+    }
+
+    /**
      * Migrates the schema to the newest version and opens the pool.
      *
      * @param settings where the database is
@@ -116,7 +182,8 @@ public final class PostgresStorage implements AutoCloseable, CheckDatabasePort {
         // leaves a transaction idle between two statements for long (it computes, it does not wait), so
         // PostgreSQL ends one idle for the statement timeout: its locks go and the others go on.
         cfg.put("connection.connectionInitSql", "SET statement_timeout = " + settings.statementTimeout().toMillis()
-                + "; SET idle_in_transaction_session_timeout = " + settings.statementTimeout().toMillis());
+                + "; SET idle_in_transaction_session_timeout = " + settings.statementTimeout().toMillis()
+                + "; " + DURABLE_COMMITS);
         // A database that hangs (frozen, or its network path lost without a reset) cancels nothing, and
         // would otherwise hold a request, and its connection, without limit: the driver gives the
         // connection up when an answer takes longer still (an I/O error, SQLSTATE 08006: 503, the
