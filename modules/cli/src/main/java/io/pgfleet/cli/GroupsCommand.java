@@ -99,7 +99,7 @@ final class GroupsCommand implements Callable<Integer> {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Create a group: the collectors whose labels match every K=V of its selector.",
-                    "Group ids are never reused (exit 3 when the id exists or existed)."})
+                    "A deleted group's id is not reused until retention purges the group (exit 3 when the id is taken)."})
     static final class Create implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "GROUP", description = "the group's id")
         String id;

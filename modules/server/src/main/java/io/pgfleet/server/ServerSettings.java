@@ -46,7 +46,7 @@ import java.util.Set;
  *   <tr><td>retention_purge_interval</td><td>PGFLEET_RETENTION_PURGE_INTERVAL</td><td>3600 (seconds)</td></tr>
  *   <tr><td>retention_batch_size</td><td>PGFLEET_RETENTION_BATCH_SIZE</td><td>1000 (rows per delete)</td></tr>
  *   <tr><td>retention_keep_versions</td><td>PGFLEET_RETENTION_KEEP_VERSIONS</td><td>1000 (newest versions of each configuration; 0 keeps all)</td></tr>
- *   <tr><td>retention_audit_days</td><td>PGFLEET_RETENTION_AUDIT_DAYS</td><td>400 (0 keeps every entry)</td></tr>
+ *   <tr><td>retention_audit_days</td><td>PGFLEET_RETENTION_AUDIT_DAYS</td><td>400 (also finished rollouts, deleted groups, decommissioned collectors' history; 0 keeps every entry)</td></tr>
  *   <tr><td>refresh_reuse_grace</td><td>PGFLEET_REFRESH_REUSE_GRACE</td><td>30 (seconds, 0..300)</td></tr>
  *   <tr><td>access_token_clock_skew</td><td>PGFLEET_ACCESS_TOKEN_CLOCK_SKEW</td><td>30 (seconds, 0..300)</td></tr>
  *   <tr><td>rollout_tick_ms</td><td>PGFLEET_ROLLOUT_TICK_MS</td><td>1000 (how often rollouts are driven)</td></tr>

@@ -172,6 +172,127 @@ class HistoryRetentionIT {
         assertEquals(0, count("SELECT count(*) FROM rollout_events WHERE rollout_id NOT IN (SELECT id FROM rollouts)"));
     }
 
+    private static int delete(String path) {
+        return admin.send(admin.request(path).DELETE()).statusCode();
+    }
+
+    private static void aGroupWithTwoVersions(String group) {
+        HttpResponse<String> created = admin.postJson("/api/v1/groups",
+                "{\"id\":\"" + group + "\",\"selector\":{\"retention\":\"" + group + "\"},\"priority\":1}");
+        assertEquals(201, created.statusCode(), created.body());
+        for (int v = 1; v <= 2; v++) {
+            assertEquals(201, admin.putToml("/api/v1/groups/" + group + "/config", "[collector]\nwatch = true\n# " + v + "\n")
+                    .statusCode());
+        }
+    }
+
+    @Test
+    void aGroupDeletedLongerAgoThanTheAuditRetentionGoesWithItsLayerAndItsIdMayBeCreatedAgain() throws SQLException {
+        String gone = "gone" + IDS.incrementAndGet();
+        String recent = "recent" + IDS.incrementAndGet();
+        String named = "named" + IDS.incrementAndGet();
+        for (String group : List.of(gone, recent, named)) {
+            aGroupWithTwoVersions(group);
+            assertEquals(204, delete("/api/v1/groups/" + group));
+        }
+        // A rollout record still kept names this one's layer (one the run's rollout batches did not
+        // reach yet): the group waits for it instead of failing the run on the rollout's foreign keys.
+        sql("UPDATE config_groups SET deleted_at = now() - interval '31 days' WHERE id = '" + named + "'",
+                "INSERT INTO rollouts (layer, staged_version, previous_version, state, waves, bake_seconds, max_failed,"
+                        + " apply_deadline_seconds, started_waves, wave_started_at, created_at, created_by, updated_at,"
+                        + " ended_at) VALUES ('group/" + named + "', 2, 1, 'completed', '[]', 0, 0, 60, 1, now(), now(),"
+                        + " 'admin', now(), now() - interval '29 days')");
+        // Deleted 31 days ago, after a rollout of its layer that ended 40 days ago (the audit keeps 30).
+        sql("UPDATE config_groups SET deleted_at = now() - interval '31 days' WHERE id = '" + gone + "'",
+                "INSERT INTO rollouts (layer, staged_version, previous_version, state, waves, bake_seconds, max_failed,"
+                        + " apply_deadline_seconds, started_waves, wave_started_at, created_at, created_by, updated_at,"
+                        + " ended_at) VALUES ('group/" + gone + "', 2, 1, 'completed', '[]', 0, 0, 60, 1, now(), now(),"
+                        + " 'admin', now(), now() - interval '40 days')");
+        assertEquals(409, admin.postJson("/api/v1/groups", "{\"id\":\"" + gone + "\"}").statusCode(),
+                "until the purge, a deleted group's id stays taken");
+
+        PurgeExpiredDataUseCase.Purged purged = purge();
+
+        assertEquals(1, purged.deletedGroups(), purged.toString());
+        assertEquals(0, count("SELECT count(*) FROM config_groups WHERE id = '" + gone + "'"));
+        assertEquals(0, count("SELECT count(*) FROM config_layers WHERE layer = 'group/" + gone + "'"));
+        assertEquals(0, count("SELECT count(*) FROM layer_revisions WHERE layer = 'group/" + gone + "'"));
+        assertEquals(0, count("SELECT count(*) FROM rollouts WHERE layer = 'group/" + gone + "'"),
+                "the rollout went first, in the same run");
+        assertEquals(2, count("SELECT count(*) FROM layer_revisions WHERE layer = 'group/" + recent + "'"),
+                "a group deleted within the audit retention keeps its history");
+        assertEquals(200, admin.get("/api/v1/groups/" + recent + "/config/versions").statusCode());
+        assertEquals(2, count("SELECT count(*) FROM layer_revisions WHERE layer = 'group/" + named + "'"),
+                "a group whose layer a kept rollout names stays with it");
+        assertEquals(200, admin.get("/api/v1/groups/" + named + "/config/versions/2").statusCode());
+
+        // A purged group is one that never existed: 404 everywhere, nothing fails.
+        for (String path : List.of("", "/config", "/config/versions", "/config/versions/1", "/config/diff?from=1&to=2",
+                "/members")) {
+            HttpResponse<String> r = admin.get("/api/v1/groups/" + gone + path);
+            assertEquals(404, r.statusCode(), path + ": " + r.body());
+        }
+        // Its id may be created again: a new group whose layer's versions start at 1.
+        assertEquals(201, admin.postJson("/api/v1/groups", "{\"id\":\"" + gone + "\"}").statusCode());
+        HttpResponse<String> first = admin.putToml("/api/v1/groups/" + gone + "/config", "[collector]\nwatch = false\n");
+        assertEquals(201, first.statusCode(), first.body());
+        assertTrue(first.body().contains("\"version\":1,"), first.body());
+        assertEquals(409, admin.postJson("/api/v1/groups", "{\"id\":\"" + recent + "\"}").statusCode());
+        assertEquals(0, purge().deletedGroups());
+    }
+
+    @Test
+    void aCollectorDecommissionedLongerAgoThanTheAuditRetentionKeepsOnlyATombstoneThatStillHoldsItsId()
+            throws SQLException {
+        String gone = "tomb-" + IDS.incrementAndGet();
+        String recent = "decom-" + IDS.incrementAndGet();
+        for (String id : List.of(gone, recent)) {
+            HttpResponse<String> created = admin.postJson("/api/v1/collectors", "{\"id\":\"" + id + "\",\"name\":\"" + id
+                    + "\",\"hostname\":\"" + id + ".example\",\"labels\":{\"env\":\"prod\"}}");
+            assertEquals(201, created.statusCode(), created.body());
+            for (int v = 1; v <= 2; v++) {
+                assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(v).toml()).statusCode());
+            }
+            sql("INSERT INTO samples (collector_id, batch_id, name, labels, value, ts)"
+                    + " VALUES ('" + id + "', 'b1', 'm', '{}', 1, now() + interval '300 days')");
+            assertEquals(204, delete("/api/v1/collectors/" + id));
+        }
+        sql("UPDATE collectors SET decommissioned_at = now() - interval '31 days' WHERE id = '" + gone + "'");
+
+        PurgeExpiredDataUseCase.Purged purged = purge();
+
+        assertEquals(1, purged.decommissionedCollectors(), purged.toString());
+        for (String table : List.of("config_revisions", "effective_configs", "samples")) {
+            assertEquals(0, count("SELECT count(*) FROM " + table + " WHERE collector_id = '" + gone + "'"), table);
+            assertTrue(count("SELECT count(*) FROM " + table + " WHERE collector_id = '" + recent + "'") > 0,
+                    table + " of a collector decommissioned within the audit retention stays");
+        }
+        assertEquals(1, count("SELECT count(*) FROM collectors WHERE id = '" + gone + "' AND purged_at IS NOT NULL"
+                + " AND labels = '{}' AND hostname = '' AND revoked_at IS NOT NULL"), "the tombstone");
+        long overhead = count("SELECT pg_column_size(c.*) - octet_length(id) - octet_length(name) FROM collectors c"
+                + " WHERE id = '" + gone + "'");
+        assertTrue(overhead <= 120, "the tombstone holds little besides its id and name: " + overhead + " bytes");
+
+        // The tombstone keeps the id: never provisioned or bound again, and every read is clear.
+        assertEquals(410, admin.createCollector(gone).statusCode());
+        assertEquals(410, admin.postJson("/api/v1/collectors/" + gone + "/enrolment-token", "").statusCode());
+        for (String path : List.of("/api/v1/collectors/" + gone, "/api/v1/collectors/" + gone + "/effective",
+                "/api/v1/config/" + gone, "/api/v1/config/" + gone + "/own")) {
+            HttpResponse<String> r = admin.get(path);
+            assertEquals(410, r.statusCode(), path + ": " + r.body());
+        }
+        for (String path : List.of("/versions/1", "/diff?from=1&to=2")) {
+            HttpResponse<String> r = admin.get("/api/v1/config/" + gone + path);
+            assertEquals(404, r.statusCode(), path + ": " + r.body());
+        }
+        HttpResponse<String> history = admin.get("/api/v1/config/" + gone + "/versions");
+        assertEquals(200, history.statusCode(), history.body());
+        assertTrue(!history.body().contains("\"version\":"), history.body());
+        HttpResponse<String> metrics = admin.get("/api/v1/collectors/" + gone + "/metrics");
+        assertEquals(200, metrics.statusCode(), metrics.body());
+        assertEquals(0, purge().decommissionedCollectors(), "a tombstone is not visited again");
+    }
+
     @Test
     void anInstanceWhoseClockRunsYearsAheadTakesOnlyWhatTheDatabasesClockSaysIsPastRetention() throws SQLException {
         String layer = "group/clock" + IDS.incrementAndGet();

@@ -14,8 +14,9 @@ import java.time.ZoneOffset;
 /**
  * Keeps the samples table's days ahead of time and drops those past retention whole; deletes old
  * samples of the catch-all partition, batch ids, spent tokens, registration keys, the versions of
- * each configuration beyond the number kept and old audit entries in bounded batches, each its own
- * short transaction, so a purge never holds locks long and a concurrent purge elsewhere is harmless.
+ * each configuration beyond the number kept, old audit entries and finished rollouts, and groups
+ * deleted and collectors decommissioned as long ago, in bounded batches, each its own short
+ * transaction, so a purge never holds locks long and a concurrent purge elsewhere is harmless.
  */
 final class RetentionService implements PurgeExpiredDataUseCase {
 
@@ -57,14 +58,33 @@ final class RetentionService implements PurgeExpiredDataUseCase {
                 history(PurgeExpiredDataPort.History.OWN_VERSIONS) + history(PurgeExpiredDataPort.History.LAYER_VERSIONS),
                 policy.audit().isZero() ? 0 : purge(Kind.AUDIT_ENTRIES, now, policy.audit()),
                 // A finished rollout's record is history like the audit trail, kept as long.
-                policy.audit().isZero() ? 0 : rollouts(now.minus(policy.audit())));
+                policy.audit().isZero() ? 0 : rollouts(now.minus(policy.audit())),
+                // So are a deleted group and a decommissioned collector: once every audit entry and
+                // rollout that could name them is gone, their history goes too. After the rollouts,
+                // so that a group whose layer only they named goes in the same run.
+                policy.audit().isZero() ? 0 : deletedGroups(now.minus(policy.audit())),
+                policy.audit().isZero() ? 0 : decommissionedCollectors(now.minus(policy.audit())));
     }
 
     /** Finished rollouts a few at a time: each carries its whole wave plan (a member row per collector). */
     static final int ROLLOUTS_PER_DELETE = 10;
+    /**
+     * Deleted groups and decommissioned collectors a few at a time: each carries up to
+     * {@code retention_keep_versions} versions.
+     */
+    static final int SUBJECTS_PER_DELETE = 10;
 
     private long rollouts(Instant endedBefore) {
         return batches(ROLLOUTS_PER_DELETE, () -> purge.purgeFinishedRollouts(endedBefore, ROLLOUTS_PER_DELETE));
+    }
+
+    private long deletedGroups(Instant deletedBefore) {
+        return batches(SUBJECTS_PER_DELETE, () -> purge.purgeDeletedGroups(deletedBefore, SUBJECTS_PER_DELETE));
+    }
+
+    private long decommissionedCollectors(Instant decommissionedBefore) {
+        return batches(SUBJECTS_PER_DELETE,
+                () -> purge.purgeDecommissionedCollectors(decommissionedBefore, SUBJECTS_PER_DELETE));
     }
 
     private long history(PurgeExpiredDataPort.History which) {

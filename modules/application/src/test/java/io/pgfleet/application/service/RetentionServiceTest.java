@@ -74,6 +74,34 @@ class RetentionServiceTest {
             }
             return deleted;
         }
+
+        /** Groups deleted at these times. */
+        final List<Instant> deletedGroups = new ArrayList<>();
+        /** Collectors decommissioned at these times, not yet reduced to their tombstones. */
+        final List<Instant> decommissioned = new ArrayList<>();
+
+        @Override
+        public int purgeDeletedGroups(Instant deletedBefore, int maxGroups) {
+            calls.add("GROUPS " + deletedBefore + " " + maxGroups);
+            return removeBefore(deletedGroups, deletedBefore, maxGroups);
+        }
+
+        @Override
+        public int purgeDecommissionedCollectors(Instant decommissionedBefore, int maxCollectors) {
+            calls.add("COLLECTORS " + decommissionedBefore + " " + maxCollectors);
+            return removeBefore(decommissioned, decommissionedBefore, maxCollectors);
+        }
+
+        private static int removeBefore(List<Instant> times, Instant cutoff, int max) {
+            int deleted = 0;
+            for (var it = times.iterator(); it.hasNext() && deleted < max; ) {
+                if (it.next().isBefore(cutoff)) {
+                    it.remove();
+                    deleted++;
+                }
+            }
+            return deleted;
+        }
     }
 
     /** Records what is asked of the daily partitions; drops report a fixed count. */
@@ -133,7 +161,8 @@ class RetentionServiceTest {
                 "REFRESH_TOKENS 2026-11-23T12:00:00Z 3", "ENROLMENT_TOKENS 2026-11-23T12:00:00Z 3",
                 "REGISTRATION_KEYS 2026-11-29T12:00:00Z 3",
                 "OWN_VERSIONS keep 1000 3", "LAYER_VERSIONS keep 1000 3",
-                "AUDIT_ENTRIES 2025-10-26T12:00:00Z 3", "ROLLOUTS 2025-10-26T12:00:00Z 10"), tables.calls);
+                "AUDIT_ENTRIES 2025-10-26T12:00:00Z 3", "ROLLOUTS 2025-10-26T12:00:00Z 10",
+                "GROUPS 2025-10-26T12:00:00Z 10", "COLLECTORS 2025-10-26T12:00:00Z 10"), tables.calls);
     }
 
     @Test
@@ -162,10 +191,15 @@ class RetentionServiceTest {
                 "LAYER_VERSIONS keep 10 3"), tables.calls.stream().filter(c -> c.contains("VERSIONS")).toList());
 
         Tables untouched = new Tables();
+        untouched.deletedGroups.add(NOW.minus(Duration.ofDays(3650)));
+        untouched.decommissioned.add(NOW.minus(Duration.ofDays(3650)));
         new RetentionService(untouched, new Days(), new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2),
                 Duration.ofDays(7), 3, Duration.ofHours(1), 0, Duration.ZERO), Clock.fixed(NOW, ZoneOffset.UTC)).purgeExpired();
         assertEquals(List.of(), untouched.calls.stream()
-                .filter(c -> c.contains("VERSIONS") || c.contains("AUDIT") || c.contains("ROLLOUTS")).toList());
+                .filter(c -> c.contains("VERSIONS") || c.contains("AUDIT") || c.contains("ROLLOUTS")
+                        || c.contains("GROUPS") || c.contains("COLLECTORS")).toList(),
+                "0 keeps every entry, and every deleted group and decommissioned collector with it");
+        assertEquals(1, untouched.deletedGroups.size());
         assertThrows(IllegalArgumentException.class, () -> new RetentionSettings(Duration.ofDays(14), Duration.ofDays(2),
                 Duration.ofDays(7), 3, Duration.ofHours(1), 9, Duration.ZERO), "fewer than 10 versions leaves rollback no room");
     }

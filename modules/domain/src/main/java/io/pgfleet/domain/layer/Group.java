@@ -15,8 +15,9 @@ import java.util.Objects;
 public record Group(GroupId id, LabelSelector selector, int priority, String description) {
 
     /**
-     * Most groups at a time (deleted ones do not count). Every group's layer that a collector merges
-     * is named in its configuration answers and composed for it, and {@code GET /api/v1/groups}
+     * Most groups at a time (deleted ones do not count: the retention purge deletes them once they
+     * have been deleted as long as audit entries are kept). Every group's layer that a collector
+     * merges is named in its configuration answers and composed for it, and {@code GET /api/v1/groups}
      * lists them all: a bound keeps both bounded.
      */
     public static final int MAX_GROUPS = 1_000;

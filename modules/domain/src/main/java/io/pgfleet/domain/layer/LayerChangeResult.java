@@ -40,7 +40,7 @@ public sealed interface LayerChangeResult {
         }
     }
 
-    /** A group with this id exists or existed (ids are not reused). */
+    /** A group with this id exists, or a deleted group not yet purged by retention has it. */
     record AlreadyExists() implements LayerChangeResult {
     }
 

@@ -225,7 +225,8 @@ final class LayersHttpService implements ApiService {
         LayerChangeResult result = layers.groups().create(group, Callers.actor(req));
         if (result instanceof LayerChangeResult.AlreadyExists) {
             new Problem(Status.CONFLICT_409, ProblemType.GROUP_EXISTS, "The group exists",
-                    "a group with the id '" + group.id() + "' exists or existed; group ids are not reused").send(res);
+                    "a group with the id '" + group.id() + "' exists or existed; a deleted group's id is"
+                            + " not reused until retention purges the group").send(res);
             return;
         }
         sendChange(res, result, () -> groupNotFound(res, group.id()), () -> {
@@ -309,7 +310,7 @@ final class LayersHttpService implements ApiService {
     private void groupGone(ServerResponse res, GroupId id) {
         String detail = layers.query().groupDeletedAt(id)
                 .map(at -> "group '" + id + "' was deleted at " + at + "; its layer's history stays readable at"
-                        + " /api/v1/groups/" + id + "/config/versions")
+                        + " /api/v1/groups/" + id + "/config/versions until retention purges the group")
                 .orElse("no group has the id '" + id + "'");
         Problem.notFound(ProblemType.GROUP_NOT_FOUND, detail).send(res);
     }
@@ -365,7 +366,8 @@ final class LayersHttpService implements ApiService {
             // Only a group's creation meets an existing id, and answers it above with the id; a group
             // it remains, so any other change that met one would say so with the same type.
             case LayerChangeResult.AlreadyExists a -> new Problem(Status.CONFLICT_409, ProblemType.GROUP_EXISTS,
-                    "The group exists", "the group exists or existed; group ids are not reused").send(res);
+                    "The group exists", "the group exists or existed; a deleted group's id is not reused until"
+                            + " retention purges the group").send(res);
             case LayerChangeResult.MembersInvalid m -> membersInvalid(m.members(), m.total()).send(res);
             case LayerChangeResult.LacksCapabilities l -> CapabilitiesJson.refusal(l.refusal()).send(res);
             case LayerChangeResult.TooManyGroups t -> new Problem(Status.CONFLICT_409, ProblemType.TOO_MANY_GROUPS,
@@ -412,8 +414,8 @@ final class LayersHttpService implements ApiService {
 
     /**
      * Whether a layer's history can be read, answering {@code 404} when not. A deleted group's
-     * history stays readable: rollouts and the audit trail name its versions, and its id is never
-     * given to another group. Such an answer carries {@link #GROUP_DELETED_AT}.
+     * history stays readable: rollouts and the audit trail name its versions, and its id is not
+     * given to another group, until the retention purge deletes the group with them. Such an answer carries {@link #GROUP_DELETED_AT}.
      */
     private History historyOf(ServerResponse res, LayerId layer) {
         if (!(layer instanceof LayerId.Group g) || layers.query().group(g.id()).isPresent()) {

@@ -13,7 +13,8 @@ import java.time.Instant;
  * <p>Versions and audit entries are immutable rows: a trigger refuses every UPDATE and every
  * DELETE except one whose transaction says it is the retention purge ({@code SET LOCAL
  * pgfleet.retention = 'on'}, migration V29), so those deletes run in a transaction of their own that
- * says so first.
+ * says so first. So do the purges of deleted groups and decommissioned collectors, whose versions go
+ * with them.
  */
 public final class RetentionPersistenceAdapter implements PurgeExpiredDataPort {
 
@@ -101,10 +102,50 @@ public final class RetentionPersistenceAdapter implements PurgeExpiredDataPort {
                 () -> (int) db.execute().delete(sql, Rows.timestamp(endedBefore), maxRollouts));
     }
 
+    @Override
+    public int purgeDeletedGroups(Instant deletedBefore, int maxGroups) {
+        // One statement: the group, its layer and every version of it go together (the foreign keys
+        // are checked at the statement's end). A group whose layer a rollout still names stays until
+        // the rollout's record is purged: rollouts end before their group can be deleted, so that is
+        // at the latest in the same run, which purges rollouts first. A group being created again
+        // with the id meanwhile finds the row (409) until this commits, and creates it afresh after.
+        String sql = """
+                WITH expired AS (
+                    SELECT g.id, 'group/' || g.id AS layer FROM config_groups g
+                    WHERE g.deleted_at < ?
+                      AND NOT EXISTS (SELECT 1 FROM rollouts o WHERE o.layer = 'group/' || g.id)
+                    ORDER BY g.deleted_at, g.id LIMIT ? FOR UPDATE OF g SKIP LOCKED),
+                versions AS (DELETE FROM layer_revisions WHERE layer IN (SELECT layer FROM expired)),
+                layers AS (DELETE FROM config_layers WHERE layer IN (SELECT layer FROM expired))
+                DELETE FROM config_groups WHERE id IN (SELECT id FROM expired)""";
+        return immutableRows("purging deleted groups", sql, new Object[] {Rows.timestamp(deletedBefore), maxGroups});
+    }
+
+    @Override
+    public int purgeDecommissionedCollectors(Instant decommissionedBefore, int maxCollectors) {
+        // The row stays as the tombstone that keeps the id from being provisioned, registered or
+        // re-bound again (every such check reads decommissioned_at), and that rollout members still
+        // reference; its labels and host name go with the rest. purged_at marks it done, so a run
+        // visits only collectors not reduced yet (migration V42's index). Refresh and enrolment
+        // tokens, batch ids and registration keys have retentions of their own, shorter than this.
+        String sql = """
+                WITH expired AS (
+                    SELECT id FROM collectors WHERE decommissioned_at < ? AND purged_at IS NULL
+                    ORDER BY decommissioned_at, id LIMIT ? FOR UPDATE SKIP LOCKED),
+                versions AS (DELETE FROM config_revisions WHERE collector_id IN (SELECT id FROM expired)),
+                effective AS (DELETE FROM effective_configs WHERE collector_id IN (SELECT id FROM expired)),
+                status AS (DELETE FROM collector_status WHERE collector_id IN (SELECT id FROM expired)),
+                samples AS (DELETE FROM samples WHERE collector_id IN (SELECT id FROM expired))
+                UPDATE collectors SET labels = '{}'::jsonb, hostname = '', purged_at = now()
+                WHERE id IN (SELECT id FROM expired)""";
+        return immutableRows("purging decommissioned collectors", sql,
+                new Object[] {Rows.timestamp(decommissionedBefore), maxCollectors});
+    }
+
     private int immutableRows(String what, String sql, Object[] params) {
         return Rows.guard(what, () -> Rows.inTransaction(db, tx -> {
             tx.query("SELECT set_config('pgfleet.retention', 'on', true)").count();
-            return (int) tx.delete(sql, params);
+            return (int) tx.dml(sql, params);
         }));
     }
 

@@ -43,7 +43,7 @@ public sealed interface ConfigLookup {
 
     /**
      * The collector was decommissioned: it has no live configuration any more (its own layer's
-     * history stays readable, by version). Told from {@link CollectorNotFound} and
+     * history stays readable, by version, until the retention purge leaves only its tombstone). Told from {@link CollectorNotFound} and
      * {@link NoConfiguration} by the use case on the path that finds no live document only (one read
      * of the collector's decommission time), never when one is found, so that no caller asks
      * anyone else.

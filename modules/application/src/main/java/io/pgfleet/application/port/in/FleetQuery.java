@@ -88,7 +88,7 @@ public interface FleetQuery {
      *                    collector (and, when {@code name} is given, of that metric)
      * @param limit       at most this many, 1..{@link #MAX_SAMPLES}
      * @return the page, or empty when no collector ever had the id. A decommissioned collector's
-     *         samples stay readable, so empty never means "decommissioned": an {@code Optional} says
+     *         samples stay readable (until the retention purge, then none), so empty never means "decommissioned": an {@code Optional} says
      *         all there is to say, and this read needs no result type of its own.
      * @throws IllegalArgumentException when the limit is out of range, or {@code after} is a
      *                                  position of another metric than {@code name}

@@ -63,7 +63,8 @@ public interface LayerQuery {
 
     /**
      * When a group was deleted: its layer's history stays readable, since rollouts and the audit
-     * trail name its versions and the id is never given to another group.
+     * trail name its versions and the id is not given to another group, until the retention purge
+     * deletes the group with them (as long after its deletion as audit entries are kept).
      *
      * @param id the group
      * @return when it was deleted, or empty when it exists or never existed

@@ -58,7 +58,8 @@ public interface ManageGroupsUseCase {
                              Optional<String> description, Actor actor, CapabilityMode mode);
 
     /**
-     * Deletes a group (its id is not reused; its layer's history is kept).
+     * Deletes a group (its id is not reused and its layer's history is kept until the retention
+     * purge deletes the group, as long after as audit entries are kept).
      *
      * @param id    the group
      * @param actor who deletes it

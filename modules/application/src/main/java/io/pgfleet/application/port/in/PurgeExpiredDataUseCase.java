@@ -16,9 +16,30 @@ public interface PurgeExpiredDataUseCase {
      * @param versions        configuration versions beyond the number kept (own documents and layers)
      * @param auditEntries    audit entries past their retention
      * @param rollouts        finished rollouts past the audit retention
+     * @param deletedGroups   groups deleted longer ago than the audit retention, with their layers
+     * @param decommissionedCollectors collectors decommissioned longer ago than the audit retention,
+     *                        reduced to their tombstones
      */
     record Purged(long samples, long sampleBatches, long refreshTokens, long enrolmentTokens, long registrationKeys,
-                  long versions, long auditEntries, long rollouts) {
+                  long versions, long auditEntries, long rollouts, long deletedGroups, long decommissionedCollectors) {
+
+        /**
+         * A run that purged no deleted group and no decommissioned collector.
+         *
+         * @param samples          metric samples
+         * @param sampleBatches    remembered batch ids
+         * @param refreshTokens    used or expired refresh tokens
+         * @param enrolmentTokens  used or expired enrolment tokens
+         * @param registrationKeys registrations' idempotency keys past their retention
+         * @param versions         configuration versions beyond the number kept
+         * @param auditEntries     audit entries past their retention
+         * @param rollouts         finished rollouts past the audit retention
+         */
+        public Purged(long samples, long sampleBatches, long refreshTokens, long enrolmentTokens, long registrationKeys,
+                      long versions, long auditEntries, long rollouts) {
+            this(samples, sampleBatches, refreshTokens, enrolmentTokens, registrationKeys, versions, auditEntries, rollouts,
+                    0, 0);
+        }
 
         /**
          * A run that deleted no history.
@@ -52,7 +73,7 @@ public interface PurgeExpiredDataUseCase {
          */
         public long total() {
             return samples + sampleBatches + refreshTokens + enrolmentTokens + registrationKeys + versions + auditEntries
-                    + rollouts;
+                    + rollouts + deletedGroups + decommissionedCollectors;
         }
     }
 

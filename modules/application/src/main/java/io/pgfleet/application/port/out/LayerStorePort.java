@@ -248,7 +248,8 @@ public interface LayerStorePort {
         /**
          * When a collector was decommissioned: read after a lock or read of active collectors
          * ({@link #lockMember}, {@link #lockCollectors}) found none for the id, so that the change is
-         * refused as "gone for good" rather than "unknown" (its row stays; its id is never reused).
+         * refused as "gone for good" rather than "unknown" (its row stays, also as the tombstone the
+         * retention purge leaves; its id is never reused).
          *
          * @param id the collector
          * @return when, or empty when no collector ever had the id or it is not decommissioned

@@ -69,7 +69,8 @@ public interface LoadLayersPort {
     Optional<Group> loadGroup(GroupId id);
 
     /**
-     * When a group was deleted. Its row stays (ids are not reused), and so does its layer's history.
+     * When a group was deleted. Its row stays (its id is not reused), and so does its layer's history,
+     * until the retention purge deletes them all; the id is then one that never existed.
      *
      * @param id the group
      * @return when it was deleted, or empty when it exists or never existed

@@ -79,4 +79,29 @@ public interface PurgeExpiredDataPort {
      * @throws StorageUnavailableException when the database cannot be reached
      */
     int purgeFinishedRollouts(Instant endedBefore, int maxRollouts);
+
+    /**
+     * Deletes at most {@code maxGroups} groups deleted before the cutoff, each with its layer and
+     * every version of it, so that the group's id may be created again. A deleted group whose layer
+     * a rollout still names (its record not yet purged) stays until that rollout is gone.
+     *
+     * @param deletedBefore groups deleted before this instant go
+     * @param maxGroups     the most groups this call deletes (each may have many layer versions)
+     * @return how many groups it deleted
+     * @throws StorageUnavailableException when the database cannot be reached
+     */
+    int purgeDeletedGroups(Instant deletedBefore, int maxGroups);
+
+    /**
+     * Reduces at most {@code maxCollectors} collectors decommissioned before the cutoff to their
+     * tombstone: their own versions, effective document, apply status and samples go, and their row
+     * stays, cut down to what keeps the id from being bound again (id, name, times, revocation).
+     * A collector reduced once is not visited again.
+     *
+     * @param decommissionedBefore collectors decommissioned before this instant are reduced
+     * @param maxCollectors        the most collectors this call reduces (each may have many versions)
+     * @return how many collectors it reduced
+     * @throws StorageUnavailableException when the database cannot be reached
+     */
+    int purgeDecommissionedCollectors(Instant decommissionedBefore, int maxCollectors);
 }
