@@ -77,6 +77,31 @@ class WebConsoleIT {
     }
 
     @Test
+    void aConditionalDateThatIsNoDateIsABadRequestNotAServerFailure() throws Exception {
+        // Helidon's static content failed to parse such a date and the console's file was answered 500.
+        for (String name : List.of("If-Modified-Since", "If-Unmodified-Since")) {
+            for (String value : List.of("garbage", "0", "Thu, 01 Jan 2099 00:00:00 GMT, Fri, 02 Jan 2099 00:00:00 GMT")) {
+                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + SERVER.port() + "/ui/console.js")).header(name, value).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(400, r.statusCode(), name + ": " + value + " -> " + r.body());
+                assertTrue(r.body().contains("bad-request") && r.body().contains(name), r.body());
+                assertFalse(header(r, "Content-Security-Policy").isEmpty(), "still a console answer");
+                HttpResponse<String> head = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + SERVER.port() + "/ui/console.js")).header(name, value)
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(400, head.statusCode(), "HEAD " + name + ": " + value);
+                assertEquals("", head.body(), "an answer to HEAD has no body");
+            }
+        }
+        // A date that is one is still honoured.
+        HttpResponse<String> later = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + SERVER.port() + "/ui/console.js"))
+                .header("If-Modified-Since", "Thu, 01 Jan 2099 00:00:00 GMT").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(304, later.statusCode(), later.body());
+    }
+
+    @Test
     void nothingOutsideTheConsoleFilesIsServed() throws Exception {
         String policy = header(get("/ui/"), "Content-Security-Policy");
         for (String path : List.of("/ui/nope.js", "/ui/%2e%2e/%2e%2e/etc/passwd", "/ui/META-INF/MANIFEST.MF",

@@ -2,6 +2,8 @@ package io.pgfleet.adapter.in.http;
 
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.http.ServerRequestHeaders;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.HttpRouting;
@@ -12,6 +14,7 @@ import io.helidon.webserver.staticcontent.StaticContentService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.function.BiConsumer;
 
@@ -70,8 +73,47 @@ final class WebConsole {
     }
 
     private static void securityHeaders(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        addSecurityHeaders(req.path().path(), res::header);
+        String path = req.path().path();
+        addSecurityHeaders(path, res::header);
+        if (isConsolePath(path)) {
+            Optional<HeaderName> unreadable = unreadableDate(req.headers());
+            if (unreadable.isPresent()) {
+                // Helidon's static content parses these dates itself and failed on one that is none,
+                // which answered the file 500. RFC 9110 would have such a condition ignored, but the
+                // request's headers cannot be changed on the way to the static content: a clear 400,
+                // as the API answers a malformed condition (If-Match).
+                String detail = "the header " + unreadable.get().defaultCase()
+                        + " is not one HTTP date (such as Thu, 01 Jan 2026 00:00:00 GMT); send it as a browser does, or leave it out";
+                if (req.prologue().method() == Method.HEAD) {
+                    res.status(Status.BAD_REQUEST_400);
+                    res.header(HeaderNames.CACHE_CONTROL, "no-store");
+                    res.send();
+                } else {
+                    Problem.badRequest(detail).send(res);
+                }
+                return;
+            }
+        }
         chain.proceed();
+    }
+
+    /** The first conditional date header the static content would fail to parse, if any. */
+    private static Optional<HeaderName> unreadableDate(ServerRequestHeaders headers) {
+        try {
+            headers.ifModifiedSince();
+        } catch (RuntimeException e) {
+            return Optional.of(HeaderNames.IF_MODIFIED_SINCE);
+        }
+        try {
+            headers.ifUnmodifiedSince();
+        } catch (RuntimeException e) {
+            return Optional.of(HeaderNames.IF_UNMODIFIED_SINCE);
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isConsolePath(String path) {
+        return path.equals(PATH) || path.startsWith(PATH + "/");
     }
 
     /**
@@ -80,7 +122,7 @@ final class WebConsole {
      * handlers call this again.
      */
     static void addSecurityHeaders(String path, BiConsumer<HeaderName, String> header) {
-        if (path.equals(PATH) || path.startsWith(PATH + "/")) {
+        if (isConsolePath(path)) {
             header.accept(HeaderNames.create("Content-Security-Policy"), CONTENT_SECURITY_POLICY);
             header.accept(HeaderNames.create("X-Frame-Options"), "DENY");
             header.accept(HeaderNames.create("X-Content-Type-Options"), "nosniff");
