@@ -459,6 +459,23 @@ class HostileInputIT {
     }
 
     @Test
+    void aPasswordsLengthCountsCharactersWhateverTheirUtf16Length() throws SQLException {
+        // Six rockets are six characters (twelve UTF-16 units): short of the twelve a password needs.
+        String six = "\\ud83d\\ude80".repeat(6);
+        assertProblem(admin.postJson("/api/v1/users", "{\"username\": \"rockets6\", \"password\": \"" + six
+                + "\", \"role\": \"viewer\"}"), 400, "at least 12 characters");
+        assertEquals(0, count("SELECT count(*) FROM users WHERE username = 'rockets6'"));
+        // A thousand and twenty-four of them are within the longest password, 1,024 characters.
+        String most = "\\ud83d\\ude80".repeat(1024);
+        HttpResponse<String> created = admin.postJson("/api/v1/users", "{\"username\": \"rockets1024\", \"password\": \""
+                + most + "\", \"role\": \"viewer\"}");
+        assertEquals(201, created.statusCode(), created.body());
+        assertProblem(admin.send(admin.request("/api/v1/users/rockets1024").header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"password\": \"" + most + "x\"}"))), 400,
+                "at most 1024 characters");
+    }
+
+    @Test
     void anIntegerFieldTakesAWholeNumberHoweverItIsWrittenAndRefusesAFractionNamingTheField() throws SQLException {
         assertEquals(201, admin.postJson("/api/v1/groups", "{\"id\": \"numbers\", \"priority\": 1e2}").statusCode());
         assertEquals(100, count("SELECT priority FROM config_groups WHERE id = 'numbers'"));

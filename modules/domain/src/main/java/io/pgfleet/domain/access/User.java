@@ -16,6 +16,8 @@ public record User(Username username, Role role, boolean enabled, String passwor
 
     /** The shortest password accepted. */
     public static final int MIN_PASSWORD_LENGTH = 12;
+    /** The longest password accepted (in characters; its hash costs the same whatever its length). */
+    public static final int MAX_PASSWORD_LENGTH = 1024;
 
     /** Requires a human role and a hash. */
     public User {
@@ -35,11 +37,14 @@ public record User(Username username, Role role, boolean enabled, String passwor
      * @throws IllegalArgumentException when it is too short or too long
      */
     public static void checkPassword(String password) {
-        if (password == null || password.length() < MIN_PASSWORD_LENGTH) {
+        // Characters are code points, as every other length of the API counts them: String.length()
+        // counts UTF-16 units, so six emoji passed for twelve characters.
+        int characters = password == null ? 0 : password.codePointCount(0, password.length());
+        if (characters < MIN_PASSWORD_LENGTH) {
             throw new IllegalArgumentException("a password has at least " + MIN_PASSWORD_LENGTH + " characters");
         }
-        if (password.length() > 1024) {
-            throw new IllegalArgumentException("a password has at most 1024 characters");
+        if (characters > MAX_PASSWORD_LENGTH) {
+            throw new IllegalArgumentException("a password has at most " + MAX_PASSWORD_LENGTH + " characters");
         }
     }
 
