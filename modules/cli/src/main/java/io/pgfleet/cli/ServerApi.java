@@ -43,6 +43,13 @@ final class ServerApi {
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     /** The longest {@code Retry-After} the CLI waits out before retrying once. */
     static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(60);
+    /**
+     * The largest answer read. The server's answers to the CLI are documents (at most 256 KiB),
+     * history, audit and fleet pages, a few MiB at most; 16 MiB leaves room for them within the
+     * launcher's 64 MiB heap. Without a bound an answer that never ends (a broken proxy, a hostile
+     * server) was read until the heap ran out, and then said to be a server that cannot be reached.
+     */
+    static final int MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
     /**
      * An answer.
@@ -285,6 +292,13 @@ final class ServerApi {
 
     /** A session from a login or refresh answer. */
     Session session(JsonNode tokens, String server) {
+        if (!tokens.path("access_token").isString() || tokens.path("access_token").asString().isEmpty()
+                || !tokens.path("refresh_token").isString() || tokens.path("refresh_token").asString().isEmpty()) {
+            // A 304, an odd 2xx or a look-alike answering {} was cached as a session of empty tokens
+            // and said "Logged in".
+            throw new CliException(ExitCodes.UNAVAILABLE, "the answer of " + server
+                    + " holds no access and refresh token: it is not the server's (is " + server + " the server's URL?)");
+        }
         Instant now = clock.get();
         Instant expiresAt;
         try {
@@ -395,8 +409,11 @@ final class ServerApi {
         call.headers().forEach(b::header);
         token.ifPresent(t -> b.header("Authorization", "Bearer " + t));
         try {
-            HttpResponse<byte[]> res = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> res = exchange(b.build(), call.timeout());
             return new Reply(res.statusCode(), res.headers(), res.body());
+        } catch (AnswerTooLarge e) {
+            throw new CliException(ExitCodes.UNAVAILABLE, "the server at " + base + " sent an answer larger than "
+                    + MAX_ANSWER_BYTES / (1024 * 1024) + " MiB; it was not read to its end (not the server's? a proxy in the way?)");
         } catch (HttpConnectTimeoutException e) {
             throw unreachable("connection timed out");
         } catch (HttpTimeoutException e) {
@@ -421,6 +438,92 @@ final class ServerApi {
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.USAGE, "cannot send the request: " + e.getMessage());
         }
+    }
+
+    /**
+     * Sends the request and reads its answer, body included, within {@code timeout} and
+     * {@link #MAX_ANSWER_BYTES}. The HTTP client's own request timeout ends when the headers have
+     * come, so a body sent a byte at a time was waited for without end.
+     */
+    private HttpResponse<byte[]> exchange(HttpRequest request, Duration timeout) throws IOException, InterruptedException {
+        java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> pending = http.sendAsync(request, info -> bounded());
+        try {
+            return pending.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            pending.cancel(true); // aborts the exchange and closes its connection
+            throw new HttpTimeoutException("no whole answer within " + timeout);
+        } catch (InterruptedException e) {
+            pending.cancel(true);
+            throw e;
+        } catch (java.util.concurrent.ExecutionException e) {
+            for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+                if (t instanceof AnswerTooLarge tooLarge) {
+                    throw tooLarge;
+                }
+            }
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof IllegalArgumentException iae) {
+                throw iae;
+            }
+            throw new IOException(cause == null ? e.getMessage() : String.valueOf(cause.getMessage()), cause);
+        }
+    }
+
+    /** An answer over {@link #MAX_ANSWER_BYTES}. */
+    private static final class AnswerTooLarge extends IOException {
+        AnswerTooLarge() {
+            super("answer over " + MAX_ANSWER_BYTES + " bytes", null);
+        }
+    }
+
+    /** Collects a body of at most {@link #MAX_ANSWER_BYTES}, cancelling the exchange beyond it. */
+    private static HttpResponse.BodySubscriber<byte[]> bounded() {
+        return new HttpResponse.BodySubscriber<>() {
+            private final java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+            private final java.util.concurrent.CompletableFuture<byte[]> result = new java.util.concurrent.CompletableFuture<>();
+            private java.util.concurrent.Flow.Subscription subscription;
+
+            @Override
+            public java.util.concurrent.CompletionStage<byte[]> getBody() {
+                return result;
+            }
+
+            @Override
+            public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+                subscription = s;
+                s.request(Long.MAX_VALUE);
+            }
+
+            @Override
+            public void onNext(java.util.List<java.nio.ByteBuffer> items) {
+                if (result.isDone()) {
+                    return;
+                }
+                for (java.nio.ByteBuffer item : items) {
+                    if ((long) body.size() + item.remaining() > MAX_ANSWER_BYTES) {
+                        subscription.cancel();
+                        result.completeExceptionally(new AnswerTooLarge());
+                        return;
+                    }
+                    byte[] bytes = new byte[item.remaining()];
+                    item.get(bytes);
+                    body.writeBytes(bytes);
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                result.completeExceptionally(t);
+            }
+
+            @Override
+            public void onComplete() {
+                result.complete(body.toByteArray());
+            }
+        };
     }
 
     private CliException unreachable(String why) {

@@ -143,6 +143,103 @@ class CliUnitTest {
         }
     }
 
+    /** An answer that never ends fills neither the CLI's memory nor its time: it is refused at its bound. */
+    @Test
+    void anEndlessAnswerIsCutOffAtItsBoundAndSaidSo() throws IOException {
+        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/api/v1/collectors", exchange -> {
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, 0); // chunked, no end
+            byte[] chunk = new byte[64 * 1024];
+            java.util.Arrays.fill(chunk, (byte) ' ');
+            try (OutputStream o = exchange.getResponseBody()) {
+                while (true) {
+                    o.write(chunk); // until the CLI hangs up
+                }
+            } catch (IOException hungUp) {
+                // the CLI gave up reading, as it should
+            }
+        });
+        stub.start();
+        try {
+            Ran ran = run(loggedInTo(stub), "collectors");
+            assertEquals(ExitCodes.UNAVAILABLE, ran.exit(), ran.err());
+            assertTrue(ran.err().contains("an answer larger than " + ServerApi.MAX_ANSWER_BYTES / (1024 * 1024) + " MiB"),
+                    ran.err());
+            assertEquals("", ran.out());
+        } finally {
+            stub.stop(0);
+        }
+    }
+
+    /** The wait for an answer covers its body: a server that trickles one byte at a time is given up on. */
+    @Test
+    @org.junit.jupiter.api.Timeout(120) // a CLI that waits for the body without end fails here rather than hangs the build
+    void anAnswerTrickledPastTheTimeoutIsGivenUpOn() throws IOException {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/api/v1/auth/login", exchange -> {
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, 0);
+            try (OutputStream o = exchange.getResponseBody()) {
+                // One byte, then another whenever the last was sent, until the test is over: an answer
+                // whose headers came at once and whose body never ends.
+                while (!done.await(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    o.write(' ');
+                    o.flush();
+                }
+            } catch (IOException | InterruptedException hungUp) {
+                // the CLI gave up
+            }
+        });
+        stub.start();
+        try {
+            Path dir = tmp.resolve("trickle");
+            ServerApi api = new ServerApi("http://127.0.0.1:" + stub.getAddress().getPort(), java.util.Optional.empty(),
+                    new TokenCache(dir), new Context(Map.of("PGFLEET_CONFIG_DIR", dir.toString()),
+                            new ByteArrayInputStream(new byte[0]), new java.io.PrintWriter(new ByteArrayOutputStream()),
+                            new java.io.PrintWriter(new ByteArrayOutputStream())));
+            CliException e = org.junit.jupiter.api.Assertions.assertThrows(CliException.class, () -> api.callAnonymous(
+                    new ServerApi.Call("POST", "/api/v1/auth/login", Map.of(), new byte[0], Duration.ofSeconds(1)),
+                    java.util.Set.of()));
+            assertEquals(ExitCodes.UNAVAILABLE, e.exitCode());
+            assertTrue(e.getMessage().contains("did not answer within 1 s"), e.getMessage());
+        } finally {
+            done.countDown();
+            stub.stop(0);
+        }
+    }
+
+    /** A login answered without tokens (a 304, an odd 2xx, a look-alike) is not a login. */
+    @Test
+    void aLoginAnswerWithoutTokensIsNotTakenForALogin() throws IOException {
+        AtomicInteger status = new AtomicInteger(200);
+        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/api/v1/auth/login", exchange -> {
+            if (status.get() == 304) {
+                exchange.sendResponseHeaders(304, -1);
+                exchange.close();
+            } else {
+                answer(exchange, status.get(), "application/json", "{}");
+            }
+        });
+        stub.start();
+        try {
+            Path dir = tmp.resolve("tokenless");
+            for (int s : new int[] {200, 299, 304}) {
+                status.set(s);
+                Ran ran = runWith(new ByteArrayInputStream("password-long-enough\n".getBytes(StandardCharsets.UTF_8)),
+                        Map.of("PGFLEET_CONFIG_DIR", dir.toString()), "login", "--server",
+                        "http://127.0.0.1:" + stub.getAddress().getPort(), "--username", "admin", "--password-stdin");
+                assertEquals(ExitCodes.UNAVAILABLE, ran.exit(), s + ": " + ran.out() + ran.err());
+                assertTrue(ran.err().contains("no access and refresh token"), s + ": " + ran.err());
+                assertFalse(java.nio.file.Files.exists(dir.resolve("session.json")), s + ": nothing cached as a session");
+            }
+        } finally {
+            stub.stop(0);
+        }
+    }
+
     @Test
     void aProblemsDetailIsPrintedWithItsEscapesShownNotActedOn() throws IOException {
         HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
