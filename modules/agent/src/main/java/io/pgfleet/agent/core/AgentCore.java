@@ -201,6 +201,12 @@ public final class AgentCore {
     private String etag = "";
     /** The document of the running version (from the server or the last-known-good), compared with the server's under the same number. */
     private String runningDocument = "";
+    /**
+     * Whether the running version came from the last-known-good copy (the server away at start-up)
+     * and the server has not served it to this process yet: this process has told the server nothing
+     * about it, and the last one's report may never have reached it.
+     */
+    private boolean runningFromCopy;
     /** The entity tag of the failed version, to tell it from another document the server may have under its number. */
     private String failedEtag = "";
     /**
@@ -661,6 +667,18 @@ public final class AgentCore {
                     adopt(f, otherHistory.get());
                     return true;
                 }
+                if (runningFromCopy && f.version() == appliedVersion && f.document().equals(runningDocument)) {
+                    // The server serves the version the copy holds: nothing to apply, nothing skipped
+                    // (a "skipped" line here read as if the agent refused the server's latest). The
+                    // server is told what runs, as after an apply: the report of the process that
+                    // applied it may have been lost with that process while the server was away.
+                    runningFromCopy = false;
+                    etag = f.etag();
+                    report(f.version(), ApplyStatus.APPLIED, "");
+                    log("the server answers again: version " + f.version() + ", run from the last-known-good copy"
+                            + " since the start, is its latest");
+                    return false;
+                }
                 ApplyDecision d = ApplyPolicy.decide(appliedVersion, failedVersion, f.version());
                 switch (d) {
                     case ApplyDecision.Apply a -> {
@@ -801,6 +819,7 @@ public final class AgentCore {
         String described = switchTo(next);
         appliedVersion = version;
         runningDocument = document;
+        runningFromCopy = !fromServer;
         p.self().applied(ApplyStatus.APPLIED);
         if (fromServer) {
             etag = newEtag;

@@ -1311,6 +1311,32 @@ class AgentCoreTest {
     }
 
     @Test
+    void aLastKnownGoodTheReturningServerStillServesIsReportedAsRunningAndNotLoggedAsASkippedVersion(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        // The agent restarted while the server was away (its report of version 5 may never have
+        // reached the server), then the server came back serving that same version 5.
+        io.pgfleet.agent.AgentState state = new io.pgfleet.agent.AgentState(dir);
+        state.saveLastKnownGood(new LastKnownGoodStore.Cached(5, pushEvery(50)));
+        f.realStore = Optional.of(state);
+        f.asTodaysServer = true;
+        f.serverAway = true;
+        AgentCore core = f.with().published(5, pushEvery(50)).start();
+        f.scheduler.runFor(Duration.ofSeconds(1));
+        assertEquals(5, core.appliedVersion(), "the last-known-good runs while the server is away");
+
+        f.serverAway = false;
+        f.scheduler.runFor(Duration.ofMinutes(2));
+        assertEquals(5, core.appliedVersion());
+        assertFalse(f.logged("skipped configuration version 5"), "nothing was skipped: the server serves what runs: " + f.log);
+        assertTrue(f.logged("the server answers again: version 5, run from the last-known-good copy since the start,"
+                + " is its latest"), f.log.toString());
+        assertEquals(List.of(5), f.reports.stream().map(StatusReporter.Report::version).toList(),
+                "the server is told once what runs: " + f.reports);
+        assertEquals(ApplyStatus.APPLIED, f.reports.getLast().status());
+        core.stop();
+    }
+
+    @Test
     void aLastKnownGoodUnderTheSameNumberAsTheServersButAnotherDocumentIsReplacedByTheServers(
             @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         io.pgfleet.agent.AgentState state = new io.pgfleet.agent.AgentState(dir);
