@@ -145,6 +145,32 @@ class LoginThrottlingIT {
     }
 
     @Test
+    void aFloodOfThrottledLoginsIsSaidInTheLogAtMostOnceAMinuteNotOnceEachBesideTheRequestLog() throws Exception {
+        // A flood of wrong passwords (40,000 attempts in 45 s in a field test) wrote one line for each
+        // throttled attempt besides the request log's line for its 429: the log grew at the flood's rate
+        // with a line that told nothing the request log did not.
+        java.util.Queue<String> lines = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger("io.pgfleet.adapter.in.http.AuthHttpService");
+        java.util.logging.Handler capture = new CapturingHandler(lines);
+        logger.addHandler(capture);
+        int throttled = 0;
+        try {
+            // Past the address's ceiling (10 failures a minute here) every attempt is refused unchecked
+            // until the minute ends.
+            for (int i = 0; i < 40; i++) {
+                if (login(direct, "127.0.0.8", "flood" + i, "not the password", null).statusCode() == 429) {
+                    throttled++;
+                }
+            }
+        } finally {
+            logger.removeHandler(capture);
+        }
+        assertTrue(throttled >= 20, throttled + " attempts throttled");
+        List<String> said = lines.stream().filter(l -> l.startsWith("token request throttled")).toList();
+        assertTrue(said.size() <= 1, throttled + " attempts throttled, " + said.size() + " lines: " + said);
+    }
+
+    @Test
     void reusedRefreshTokensAndRefusedRegistrationsAreAudited() throws Exception {
         ApiClient client = new ApiClient(direct.port());
         String refresh = ApiClient.field(client.login("admin", ADMIN_PASSWORD).body(), "refresh_token");
