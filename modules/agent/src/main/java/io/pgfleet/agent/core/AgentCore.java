@@ -281,8 +281,24 @@ public final class AgentCore {
     private record Awaiting(int version, String document, String etag, long request) {
     }
 
-    /** The last read of the monitored database's facts (on the facts lane, never on an apply's path). */
-    private volatile Optional<FactsRead> lastRead = Optional.empty();
+    /**
+     * A read of the running database's facts that a held version's read or check took the place of,
+     * made after it ({@link #want}).
+     *
+     * @param target  the database read
+     * @param request the request it answers
+     */
+    private record PutAside(EffectiveConfig.PostgresTarget target, long request) {
+    }
+
+    /**
+     * The last reads of monitored databases' facts, one per database, two at most: the newest, and the
+     * running database's (or, when the newest is of that one, the one read before). A held version's
+     * read of its database then neither erases the facts the running version's reports carry, nor is
+     * erased for that version's decision by a read of the running database made right after it.
+     * Written on the facts lane only (never on an apply's path).
+     */
+    private volatile List<FactsRead> lastReads = List.of();
     /** The facts request made when the running version was applied: reads older than it are not reported. */
     private volatile long runningSince;
     private final Object factsLock = new Object();
@@ -292,6 +308,11 @@ public final class AgentCore {
     private volatile long factsAnswered;
     /** What to read or check next, when asked for; guarded by factsLock (one at most, the newest: no queue). */
     private Optional<Wanted> factsWanted = Optional.empty();
+    /**
+     * The read of the running database a held version's read or check took the place of (one at most),
+     * made once {@link #factsWanted} is; guarded by factsLock.
+     */
+    private Optional<PutAside> putAside = Optional.empty();
     /** Whether a read is scheduled or under way; guarded by factsLock. */
     private boolean factsReading;
     /** Requests for a read so far; guarded by factsLock. */
@@ -899,7 +920,7 @@ public final class AgentCore {
         // What the database offers decides whether the collectors the version enables can run here. The
         // apply never waits for the database (one that stalls would hold it, and the pull lane, for the
         // driver's 30 s): it goes by the facts last read of that same database, none when there are none.
-        Optional<FactsRead> read = lastRead.filter(r -> r.target().equals(next.postgres()));
+        Optional<FactsRead> read = lastRead(next.postgres());
         Optional<HostFacts.PostgresFacts> facts = read.flatMap(FactsRead::facts);
         // Facts read of the new database say it answers. Without them, a version moving the collectors
         // there is checked to reach it first, on the facts lane: a target that logs the agent in and then
@@ -971,13 +992,14 @@ public final class AgentCore {
 
     /**
      * Asks for the facts of a database to be read on the facts lane. One read at a time, and at most
-     * one more asked for meanwhile (the newest target): nothing queues up behind a database that
-     * does not answer. Returns at once.
+     * one more asked for meanwhile (the newest target), besides a read of the running database that a
+     * held version's took the place of ({@link #want}): nothing queues up behind a database that does
+     * not answer. Returns at once.
      *
      * @return the request's number: a read that answers it, or a later one, is as new as this call
      */
     private long refreshFacts(EffectiveConfig.PostgresTarget target) {
-        return want(new Wanted(target, Optional.empty()));
+        return want(new Wanted(target, Optional.empty()), false);
     }
 
     /**
@@ -988,13 +1010,33 @@ public final class AgentCore {
         synchronized (factsLock) {
             // Held before it is asked for: an answer however quick finds it, and wakes the pull lane.
             awaiting = Optional.of(new Awaiting(version, document, etag, factsRequests + 1));
-            want(wanted);
+            want(wanted, true);
         }
     }
 
-    /** Asks the facts lane for a read or a check (replacing one asked for and not begun); see {@link #refreshFacts}. */
-    private long want(Wanted wanted) {
+    /**
+     * Asks the facts lane for a read or a check, replacing one asked for and not begun; see
+     * {@link #refreshFacts}. A held version's read or check ({@code forHeld}) that replaces a read of
+     * the running database of another database puts that read aside, to be made after it: otherwise
+     * the running version's reports would say nothing of its database ({@code postgres: null}) until
+     * the next apply or SIGHUP. (A read of the same database serves both.) Any other read replaces the
+     * one put aside too: it reads the running database again, or a version for another one runs now.
+     */
+    private long want(Wanted wanted, boolean forHeld) {
         synchronized (factsLock) {
+            if (!forHeld) {
+                putAside = Optional.empty();
+            } else {
+                EffectiveConfig.PostgresTarget running = current.postgres();
+                long replaced = factsRequests;
+                factsWanted.filter(w -> w.from().isEmpty() && w.target().equals(running)
+                                && !wanted.target().equals(running))
+                        .ifPresent(w -> putAside = Optional.of(new PutAside(w.target(), replaced)));
+                if (wanted.from().isEmpty()) {
+                    // Read of the same database, and newer: it serves what was put aside.
+                    putAside = putAside.filter(a -> !a.target().equals(wanted.target()));
+                }
+            }
             factsWanted = Optional.of(wanted);
             long request = ++factsRequests;
             if (!factsReading && !stopping) {
@@ -1011,19 +1053,33 @@ public final class AgentCore {
         long request = 0;
         try {
             synchronized (factsLock) {
-                if (factsWanted.isEmpty() || stopping) {
+                if (stopping) {
                     return;
                 }
-                taken = factsWanted;
-                factsWanted = Optional.empty();
-                request = factsRequests;
+                if (factsWanted.isPresent()) {
+                    taken = factsWanted;
+                    factsWanted = Optional.empty();
+                    request = factsRequests;
+                } else if (putAside.isPresent()) {
+                    // After the held version's read or check, which it waited for.
+                    taken = Optional.of(new Wanted(putAside.get().target(), Optional.empty()));
+                    request = putAside.get().request();
+                    putAside = Optional.empty();
+                } else {
+                    return;
+                }
             }
             Wanted wanted = taken.get();
             // A database that cannot be reached has no facts to read (and one that stalls would hold
             // the lane a second time).
             if (wanted.from().isEmpty() || reach(wanted.target(), wanted.from().get(), request)) {
                 FactsRead read = new FactsRead(wanted.target(), probe(wanted.target()), request);
-                lastRead = Optional.of(read);
+                remember(read);
+                synchronized (factsLock) {
+                    // A read of the database put aside, asked for after it: it serves. (One begun
+                    // before it was asked for may be older than the version it is for.)
+                    putAside = putAside.filter(a -> !a.target().equals(read.target()) || a.request() > read.request());
+                }
                 if (!stopping) {
                     factsArrived(read);
                 }
@@ -1034,14 +1090,18 @@ public final class AgentCore {
             }
         } finally {
             if (taken.isPresent()) {
-                // Answered, whatever came of it: a version held for it is decided now (on the pull lane).
-                factsAnswered = request;
-                if (awaiting.isPresent() && !stopping) {
+                // Answered, whatever came of it: a version held for it is decided now (on the pull
+                // lane). A read put aside answers an older request, which no held version waits for.
+                long answered = request;
+                if (answered > factsAnswered) {
+                    factsAnswered = answered;
+                }
+                if (awaiting.filter(a -> a.request() <= answered).isPresent() && !stopping) {
                     wake();
                 }
             }
             synchronized (factsLock) {
-                more = factsWanted.isPresent() && !stopping;
+                more = (factsWanted.isPresent() || putAside.isPresent()) && !stopping;
                 factsReading = more;
             }
             if (more) {
@@ -1049,6 +1109,20 @@ public final class AgentCore {
                 p.scheduler().schedule(Scheduler.Lane.FACTS, Duration.ZERO, this::readFacts);
             }
         }
+    }
+
+    /** The last read of a database's facts, if it is one of those kept ({@link #lastReads}). */
+    private Optional<FactsRead> lastRead(EffectiveConfig.PostgresTarget target) {
+        return lastReads.stream().filter(r -> r.target().equals(target)).findFirst();
+    }
+
+    /** Keeps a read ({@link #lastReads}); on the facts lane only. */
+    private void remember(FactsRead read) {
+        EffectiveConfig.PostgresTarget running = current.postgres();
+        List<FactsRead> others = lastReads.stream().filter(r -> !r.target().equals(read.target())).toList();
+        Optional<FactsRead> kept = others.stream().filter(r -> r.target().equals(running)).findFirst()
+                .or(() -> others.isEmpty() ? Optional.empty() : Optional.of(others.getLast()));
+        lastReads = kept.map(k -> List.of(k, read)).orElse(List.of(read));
     }
 
     /**
@@ -1195,8 +1269,7 @@ public final class AgentCore {
      * refuses nothing for this host on the database's account.
      */
     private Optional<HostFacts.PostgresFacts> reportableFacts(EffectiveConfig.PostgresTarget target) {
-        return lastRead.filter(r -> r.target().equals(target) && r.request() >= runningSince)
-                .flatMap(FactsRead::facts);
+        return lastRead(target).filter(r -> r.request() >= runningSince).flatMap(FactsRead::facts);
     }
 
     private void flushReport() {

@@ -931,6 +931,88 @@ class AgentCoreTest {
     }
 
     @Test
+    void aReadOfTheRunningDatabaseThatAHeldVersionsCheckTookThePlaceOfIsStillMadeAndItsFactsReachTheServer() {
+        f.database = Optional.of(HostFactsPg.of(List.of(), List.of("plpgsql")).facts());
+        AgentCore core = f.started(1, polling(5, 5432));
+        assertEquals(f.database, f.reports.getLast().postgres());
+        f.unreachablePorts.put(5433, "Connection to localhost:5433 refused");
+        f.duringEachProbe = target -> {
+            // A SIGHUP's read the running database takes its time to answer. Meanwhile version 2 (the
+            // same database) is applied and asks for a read of it, which waits its turn; then version
+            // 3, pointing the collectors elsewhere, is held and its check asked for.
+            f.duringEachProbe = t -> {
+            };
+            f.published = Optional.of(Map.entry(2, polling(7, 5432)));
+            f.scheduler.advance(Duration.ofSeconds(20), Scheduler.Lane.FACTS);
+            assertEquals(2, core.appliedVersion(), f.log.toString());
+            f.published = Optional.of(Map.entry(3, polling(5, 5433)));
+            f.scheduler.advance(Duration.ofSeconds(20), Scheduler.Lane.FACTS);
+        };
+        int probes = f.probed.size();
+        core.pullNow();
+        f.scheduler.runFor(Duration.ofMinutes(1));
+
+        assertEquals(2, core.appliedVersion());
+        assertEquals(3, core.failedVersion(), f.log.toString());
+        StatusReporter.Report last = f.reports.getLast();
+        assertEquals(3, last.version());
+        assertEquals(ApplyStatus.FAILED, last.status());
+        assertEquals(f.database, last.postgres(), "the running database's facts, read for version 2, reach the server");
+        assertEquals(List.of(5432, 5432), f.probed.subList(probes, f.probed.size()).stream().map(t -> t.port()).toList(),
+                "the SIGHUP's read, then once more for version 2 after version 3's check: " + f.log);
+        f.scheduler.runFor(Duration.ofMinutes(5));
+        assertEquals(probes + 2, f.probed.size(), "nothing more is read until asked");
+    }
+
+    @Test
+    void whileTheFactsLaneWaitsOnlyTheNewestHeldVersionsCheckAndOneReadOfTheRunningDatabaseFollow() {
+        f.database = Optional.of(HostFactsPg.of(List.of(), List.of("plpgsql")).facts());
+        AgentCore core = f.started(1, polling(5, 5432));
+        f.unreachablePorts.put(5439, "Connection to localhost:5439 refused");
+        f.duringEachProbe = target -> {
+            // The SIGHUP's read waits for a database that does not answer, while versions alternate
+            // between the running database and others.
+            f.duringEachProbe = t -> {
+            };
+            for (int v = 2; v <= 9; v++) {
+                f.published = Optional.of(Map.entry(v, v % 2 == 0 ? polling(v, 5432) : polling(5, 5430 + v)));
+                f.scheduler.advance(Duration.ofSeconds(20), Scheduler.Lane.FACTS);
+            }
+        };
+        int probes = f.probed.size();
+        core.pullNow();
+        f.scheduler.runFor(Duration.ofMinutes(5));
+
+        assertEquals(8, core.appliedVersion(), f.log.toString());
+        assertEquals(9, core.failedVersion(), "its database cannot be reached, while version 8's can");
+        assertEquals(List.of(5439, 5432), f.reachAsked.stream().map(t -> t.port()).toList(),
+                "only the newest held version is checked (and, as its database cannot be reached, the running one): "
+                        + f.log);
+        assertEquals(List.of(5432, 5432), f.probed.subList(probes, f.probed.size()).stream().map(t -> t.port()).toList(),
+                "the SIGHUP's read, then one read for the running version 8");
+        assertEquals(f.database, f.reports.getLast().postgres());
+    }
+
+    @Test
+    void aHeldVersionRefusedOnTheFactsOfItsOwnDatabaseLeavesTheRunningDatabasesFactsInTheReports() {
+        f.database = Optional.of(HostFactsPg.of(List.of("pg_stat_statements"), List.of("pg_stat_statements")).facts());
+        AgentCore core = f.started(1, polling(5, 5432));
+        assertEquals(f.database, f.reports.getLast().postgres());
+        io.pgfleet.domain.fleet.HostFacts.PostgresFacts other = new io.pgfleet.domain.fleet.HostFacts.PostgresFacts(
+                "localhost", 5433, 140_022, List.of(), List.of("postgres"), false, Map.of("postgres", List.of("plpgsql")));
+        f.databaseOnPort.put(5433, other);
+        f.published = Optional.of(Map.entry(2, polling(5, 5433) + "[collectors.pg_stat_statements]\nenabled = true\n"));
+        f.scheduler.runFor(Duration.ofMinutes(1));
+
+        assertEquals(1, core.appliedVersion());
+        assertEquals(2, core.failedVersion(), f.log.toString());
+        StatusReporter.Report r = f.reports.getLast();
+        assertEquals(ApplyStatus.FAILED, r.status());
+        assertTrue(r.error().contains("this host lacks what the configuration needs"), r.error());
+        assertEquals(f.database, r.postgres(), "the database version 1 monitors, not the one version 2 pointed at, nor none");
+    }
+
+    @Test
     void theDatabaseIsNotProbedOutsideTheAllowLists() {
         AgentCore core = f.started(1, "[postgres]\nhost = \"attacker.example\"\n");
         assertEquals(1, core.failedVersion());

@@ -90,6 +90,12 @@ final class Fakes {
     int spoolWrites;
     /** What the monitored database offers when the core probes it; empty: unreachable. */
     Optional<io.pgfleet.domain.fleet.HostFacts.PostgresFacts> database = Optional.empty();
+    /** What the PostgreSQL on a port offers, when not {@link #database}: another database than the running one. */
+    final Map<Integer, io.pgfleet.domain.fleet.HostFacts.PostgresFacts> databaseOnPort =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    /** Runs inside every probe, before it answers (a database that takes its time: the test lets fake time pass). */
+    volatile java.util.function.Consumer<EffectiveConfig.PostgresTarget> duringEachProbe = t -> {
+    };
     /** Ports whose PostgreSQL cannot be reached, with what the driver says. */
     final Map<Integer, String> unreachablePorts = new java.util.concurrent.ConcurrentHashMap<>();
     /** Targets whose reach was checked ({@link MetricSource#unreachable}), in order. */
@@ -342,7 +348,8 @@ final class Fakes {
             @Override
             public Optional<io.pgfleet.domain.fleet.HostFacts.PostgresFacts> probe(EffectiveConfig.PostgresTarget target) {
                 probed.add(target);
-                return database;
+                duringEachProbe.accept(target);
+                return Optional.ofNullable(databaseOnPort.get(target.port())).or(() -> database);
             }
 
             @Override
