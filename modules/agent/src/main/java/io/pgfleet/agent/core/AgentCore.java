@@ -228,6 +228,14 @@ public final class AgentCore {
     private long spooledAt;
     private int pullFailures;
     private int pushFailures;
+    /**
+     * When the server last took something from this agent that it counts as hearing from it (a push
+     * or an apply report), on {@link Scheduler#nanoTime()}: from it the push lane tells when an empty
+     * push is due ({@link #heartbeat()}).
+     */
+    private volatile long lastDelivered;
+    /** Whether a refused empty push was said (once: the next ones are refused alike). */
+    private boolean heartbeatRefusedLogged;
     /** Written under the push lock, read by the metrics without it (a push may hold the lock for a long request). */
     private volatile long refusedDropped;
     private long loggedDrops;
@@ -344,6 +352,7 @@ public final class AgentCore {
     /** Starts pulling and pushing; returns at once. */
     public void start() {
         restoreSpooled();
+        lastDelivered = p.scheduler().nanoTime();
         running = true;
         log("starting, " + p.enroller().collectorId().map(id -> "collector " + id).orElse("not registered yet")
                 + "; this host allows passwords from " + settings.allowLists().passwordDirs() + " and "
@@ -1287,6 +1296,7 @@ public final class AgentCore {
         try {
             p.reporter().report(pendingReport.get());
             pendingReport = Optional.empty();
+            lastDelivered = p.scheduler().nanoTime();
         } catch (ServerException e) {
             if (e.kind() == ServerException.Kind.REJECTED) {
                 // The server will never take this report (a 409 for a revision it does not have, after its
@@ -1497,13 +1507,14 @@ public final class AgentCore {
         for (int round = 0; round < 50 && running; round++) {
             Optional<Batch> batch = nextBatch();
             if (batch.isEmpty()) {
-                return Optional.empty();
+                return heartbeat();
             }
             Batch b = batch.get();
             try {
                 p.sink().push(b.id(), b.samples());
                 pending.pollFirst();
                 pushFailures = 0;
+                lastDelivered = p.scheduler().nanoTime();
                 forgetSpooled();
                 p.self().pushed(SelfMetrics.PushResult.OK, b.samples().size());
             } catch (ServerException e) {
@@ -1539,11 +1550,7 @@ public final class AgentCore {
                         }
                         // Kept under the same id: a batch the server stored before the answer was
                         // lost is stored once.
-                        pushFailures++;
-                        Duration cap = clamp(current.pushInterval().multipliedBy(5), Duration.ofSeconds(5),
-                                Duration.ofSeconds(60));
-                        Duration pause = PullPolicy.honouring(PullPolicy.afterFailure(pushFailures, cap, p.random()),
-                                e.retryAfter(), p.random());
+                        Duration pause = pushPause(e);
                         log((e.kind() == ServerException.Kind.UNAUTHORIZED ? "push refused by the server" : "push failed")
                                 + " (" + e.getMessage() + "); " + (buffer.size() + waiting()) + " samples waiting, "
                                 + dropped() + " dropped so far; retrying in " + pause.toMillis() + " ms");
@@ -1553,6 +1560,63 @@ public final class AgentCore {
             }
         }
         return Optional.empty();
+    }
+
+    /** The pause after one more push in a row that did not reach the server, or that it could not take. */
+    private Duration pushPause(ServerException e) {
+        pushFailures++;
+        Duration cap = clamp(current.pushInterval().multipliedBy(5), Duration.ofSeconds(5), Duration.ofSeconds(60));
+        return PullPolicy.honouring(PullPolicy.afterFailure(pushFailures, cap, p.random()), e.retryAfter(), p.random());
+    }
+
+    /**
+     * With nothing to push: an empty push (a new batch id, no sample) when the server has taken nothing
+     * from this agent for the longest the running configuration goes without being heard from
+     * ({@link EffectiveConfig#longestSilence()}, a third of the silence after which the fleet view calls
+     * the collector stale). The server counts pushes and apply reports as contact, not pulls and
+     * watches (a read of the configuration writes nothing); an agent whose collectors collect nothing
+     * — every one off, or every one failing — would otherwise be {@code stale} while it pulls and
+     * applies well. It is due at most once a silence: an agent that holds samples never sends one.
+     * Under the push lock.
+     */
+    private Optional<Duration> heartbeat() {
+        if (stopping || p.scheduler().nanoTime() - lastDelivered < current.longestSilence().toNanos()) {
+            return Optional.empty();
+        }
+        try {
+            p.sink().push(UUID.randomUUID().toString(), List.of());
+            pushFailures = 0;
+            lastDelivered = p.scheduler().nanoTime();
+            p.self().pushed(SelfMetrics.PushResult.OK, 0);
+            return Optional.empty();
+        } catch (ServerException e) {
+            boolean refused = e.kind() == ServerException.Kind.REJECTED || e.kind() == ServerException.Kind.TOO_LARGE;
+            p.self().pushed(refused ? SelfMetrics.PushResult.REFUSED : SelfMetrics.PushResult.ERROR, 0);
+            switch (e.kind()) {
+                case IDENTITY_REFUSED, DECOMMISSIONED -> lockOut(e);
+                case REJECTED, TOO_LARGE -> {
+                    // Not this release's server (it takes an empty batch, as every release did), a proxy
+                    // before it: tried again after another silence, said once.
+                    lastDelivered = p.scheduler().nanoTime();
+                    if (!heartbeatRefusedLogged) {
+                        heartbeatRefusedLogged = true;
+                        log("the server refused an empty push (" + e.getMessage() + "), which this agent sends when"
+                                + " it has had nothing to push for " + current.longestSilence().toSeconds()
+                                + " s; the fleet view may show it stale while it collects nothing");
+                    }
+                }
+                case UNAVAILABLE, UNAUTHORIZED -> {
+                    if (!stopping) {
+                        Duration pause = pushPause(e);
+                        log((e.kind() == ServerException.Kind.UNAUTHORIZED ? "push refused by the server" : "push failed")
+                                + " (" + e.getMessage() + "); nothing collected to send, retrying in "
+                                + pause.toMillis() + " ms");
+                        return Optional.of(pause);
+                    }
+                }
+            }
+            return Optional.empty();
+        }
     }
 
     /** The batch to send next: one kept for a retry, or a new one from the buffer. */
@@ -1780,7 +1844,8 @@ public final class AgentCore {
                 on.add(k.key() + " every " + s.interval().toSeconds() + " s");
             }
         });
-        return String.join(", ", on) + "; push every " + c.pushInterval().toSeconds() + " s; "
+        return (on.isEmpty() ? "no collector enabled" : String.join(", ", on)) + "; push every "
+                + c.pushInterval().toSeconds() + " s; "
                 + (c.watch() ? "watching for changes" : "polling every " + c.pullInterval().toSeconds() + " s");
     }
 

@@ -231,6 +231,59 @@ class AgentCoreTest {
         assertTrue(f.logged("server unreachable (connection refused); next attempt in"), f.log.toString());
     }
 
+    /** Every collector off: the agent collects nothing, so it holds nothing to push. */
+    private static final String NOTHING_ENABLED = """
+            [collector]
+            config_pull_interval = 20
+            push_interval = 5
+            watch = false
+            [collectors.pg_stats]
+            enabled = false
+            [collectors.pg_connections]
+            enabled = false
+            [collectors.pg_locks]
+            enabled = false
+            [collectors.sysstat]
+            enabled = false
+            [collectors.disk_usage]
+            enabled = false
+            [collectors.pg_stat_statements]
+            enabled = false
+            """;
+
+    @Test
+    void anAgentWithEveryCollectorOffIsHeardFromWithinItsLongestSilenceByAnEmptyPush() {
+        AgentCore core = f.started(1, NOTHING_ENABLED);
+        assertEquals(1, core.appliedVersion());
+        Duration silence = core.current().longestSilence();
+        assertEquals(Duration.ofSeconds(20), silence, "the pull interval, the longest of its intervals");
+        f.scheduler.runFor(Duration.ofMinutes(5));
+
+        assertTrue(f.pushedSizes.size() >= 12, "an empty push every 20 s or so: " + f.pushedSizes);
+        assertTrue(f.pushedSizes.stream().allMatch(n -> n == 0), "nothing collected, nothing in them: " + f.pushedSizes);
+        List<Instant> contacts = java.util.stream.Stream.concat(f.reportTimes.stream(), f.pushTimes.stream())
+                .sorted().toList();
+        for (int i = 1; i < contacts.size(); i++) {
+            Duration gap = Duration.between(contacts.get(i - 1), contacts.get(i));
+            assertTrue(gap.compareTo(silence.plus(core.current().pushInterval())) <= 0,
+                    "heard from within its longest silence and one push interval, well inside the three the server"
+                            + " waits before it calls it stale: " + contacts);
+        }
+        assertTrue(Duration.between(contacts.getLast(), f.scheduler.now()).compareTo(silence.multipliedBy(3)) < 0);
+        assertEquals(List.of(), f.log.stream().filter(l -> l.startsWith("push") || l.contains("empty push")).toList(),
+                "nothing to say about them");
+        assertTrue(f.logged("applied configuration version 1 at start: no collector enabled; push every 5 s"),
+                f.log.toString());
+    }
+
+    @Test
+    void anAgentThatHoldsSamplesSendsNoEmptyPush() {
+        f.started(1, SYSSTAT_EVERY_2S);
+        f.scheduler.runFor(Duration.ofMinutes(5));
+        assertTrue(f.pushedSizes.size() >= 50, f.pushedSizes.toString());
+        assertTrue(f.pushedSizes.stream().allMatch(n -> n > 0), f.pushedSizes.toString());
+    }
+
     @Test
     void aBatchTooLargeForTheServerIsSplitAndEverySampleIsStoredOnce() {
         // This server takes at most 300 samples a request and answers 413 above.

@@ -33,6 +33,10 @@ final class Fakes {
     final List<StatusReporter.Report> reportAttempts = new ArrayList<>();
     final Map<String, List<Sample>> stored = new java.util.LinkedHashMap<>();
     final List<Integer> pushedSizes = new ArrayList<>();
+    /** When each push the server took arrived, in the scheduler's time (in the order of {@link #pushedSizes}). */
+    final List<Instant> pushTimes = new ArrayList<>();
+    /** When each status report the server took arrived, in the scheduler's time (in the order of {@link #reports}). */
+    final List<Instant> reportTimes = new ArrayList<>();
     final List<CollectorKind> collected = new ArrayList<>();
     final List<EffectiveConfig.PostgresTarget> targets = new ArrayList<>();
     final Set<String> readableFiles = new HashSet<>();
@@ -276,6 +280,7 @@ final class Fakes {
                 throw refusal.get();
             }
             pushedSizes.add(samples.size());
+            pushTimes.add(scheduler.now());
             stored.putIfAbsent(id, List.copyOf(samples));
         };
         SampleSink sink = realSink.orElse(fakeSink);
@@ -406,6 +411,7 @@ final class Fakes {
                         throw refused.get();
                     }
                     reports.add(report);
+                    reportTimes.add(scheduler.now());
                 }, sink, enroller, credentials, metrics, host, realStore.orElse(store),
                         document -> {
                             parses.merge(document, 1, Integer::sum);

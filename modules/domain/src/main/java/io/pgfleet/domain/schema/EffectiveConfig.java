@@ -152,7 +152,9 @@ public record EffectiveConfig(Duration pullInterval, Duration pushInterval, bool
      * so that an idle fleet writes nothing). It pushes every {@code push_interval} when it holds
      * samples, and holds some once its most frequent enabled collector has collected; so the
      * longer of the two, and never less than {@code config_pull_interval}, the bound the fleet
-     * view always used. An agent is stale once it has been silent for three of these.
+     * view always used. An agent is stale once it has been silent for three of these; one that has
+     * had nothing to push for one of these (every collector off, or every one failing) sends an
+     * empty push, so it is heard from while it runs.
      *
      * @return the longest expected silence
      */
@@ -160,8 +162,8 @@ public record EffectiveConfig(Duration pullInterval, Duration pushInterval, bool
         Duration silence = pushInterval.compareTo(pullInterval) > 0 ? pushInterval : pullInterval;
         Optional<Duration> sampled = collectors.values().stream().filter(Schedule::enabled).map(Schedule::interval)
                 .min(Duration::compareTo);
-        // With every collector off it pushes nothing at all: the push and pull intervals are then all
-        // there is to go by.
+        // With every collector off it collects nothing: the push and pull intervals are then all there
+        // is to go by (it sends an empty push at most once this long).
         return sampled.filter(s -> s.compareTo(silence) > 0).orElse(silence);
     }
 
