@@ -34,6 +34,7 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -372,6 +373,40 @@ class EmbeddedDatabaseIT {
             logger.removeHandler(capture);
         }
         assertFalse(Files.exists(dataDir.resolve("postgres/postmaster.pid")), "the PostgreSQL started again is stopped on close");
+    }
+
+    /**
+     * An agent that monitors the server's own PostgreSQL names its port: a restart of the server
+     * keeps it, and PostgreSQL moves only when another process holds it meanwhile, saying so.
+     */
+    @Test
+    void aRestartTakesThePortPostgresRanOnBeforeAndMovesOnlyWhenItIsTaken(@TempDir Path dataDir) throws Exception {
+        int first;
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
+            first = db.port();
+        }
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
+            assertEquals(first, db.port(), "the port of the first start");
+            keepARow(db.settings(2));
+        }
+        BlockingQueue<String> log = new LinkedBlockingQueue<>();
+        Logger logger = Logger.getLogger(EmbeddedDatabase.class.getName());
+        Handler capture = new CapturingHandler(log);
+        logger.addHandler(capture);
+        int moved;
+        try (java.net.ServerSocket squatter = new java.net.ServerSocket(first, 1, java.net.InetAddress.getByName("127.0.0.1"));
+             EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
+            moved = db.port();
+            assertNotEquals(first, moved, "another process holds the old port");
+            awaitKeptRow(db.settings(2), Duration.ofSeconds(10), "its data on the new port", () -> "");
+            assertTrue(log.stream().anyMatch(l -> l.startsWith("port " + first + " on 127.0.0.1, where the embedded PostgreSQL"
+                    + " ran before, is taken by another process: it runs on port " + moved + " from now on")), log.toString());
+        } finally {
+            logger.removeHandler(capture);
+        }
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir)) {
+            assertEquals(moved, db.port(), "the port it moved to is kept in turn");
+        }
     }
 
     @Test

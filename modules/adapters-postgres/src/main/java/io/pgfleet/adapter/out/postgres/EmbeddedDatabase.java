@@ -652,7 +652,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
             // modes); it holds the signing keys, so closing it again is right, not just convenient.
             Files.setPosixFilePermissions(pgData, PosixFilePermissions.fromString("rwx------"));
             Optional<String> stored = readPassword(passwordFile);
-            int chosen = port > 0 ? port : freePort();
+            int chosen = port > 0 ? port : rememberedOrFreePort(dataDirectory);
             requireFree(chosen);
             String password;
             if (stored.isPresent()) {
@@ -760,6 +760,71 @@ public final class EmbeddedDatabase implements AutoCloseable {
             throw new IOException("the PostgreSQL binaries in " + unpacked + " are incomplete (no executable pg_ctl or initdb)");
         }
         return bin;
+    }
+
+    /** The file that keeps the port PostgreSQL was last started on, so that it keeps it over restarts. */
+    public static final String PORT_FILE = "postgres-port";
+
+    /**
+     * The port PostgreSQL ran on before, when it is free, else a free one, kept for the next start.
+     *
+     * <p>An agent that monitors the server's own PostgreSQL (as the demo's does, and an operator's
+     * may) names it by port in its configuration: a new port at every start of the server would cut
+     * it off its database until a version naming the new one is published. So the first start takes
+     * a free port and every later one takes it again; only when another process holds it meanwhile
+     * does PostgreSQL move, and the log says so. Nothing depends on the file for safety: a missing,
+     * unreadable or damaged one means a free port, and one that cannot be written (a full disk) only
+     * means the next start chooses again.
+     */
+    private static int rememberedOrFreePort(Path dataDirectory) throws IOException {
+        Path file = dataDirectory.resolve(PORT_FILE);
+        Optional<Integer> remembered = Optional.empty();
+        try {
+            String text = Files.readString(file, StandardCharsets.US_ASCII).strip();
+            if (text.matches("[1-9][0-9]{0,4}") && Integer.parseInt(text) <= 65_535) {
+                remembered = Optional.of(Integer.parseInt(text));
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // The first start (or one of a release before this one): a free port.
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot read " + file + " (" + why(e) + "): the embedded PostgreSQL"
+                    + " takes a free port");
+        } catch (UncheckedIOException e) {
+            // Not ASCII: damaged, as good as missing.
+            LOG.log(System.Logger.Level.WARNING, file + " is damaged: the embedded PostgreSQL takes a free port");
+        }
+        if (remembered.isPresent()) {
+            try {
+                requireFree(remembered.get());
+                return remembered.get();
+            } catch (IOException e) {
+                int moved = freePort();
+                LOG.log(System.Logger.Level.WARNING, "port " + remembered.get() + " on " + LOOPBACK + ", where the embedded"
+                        + " PostgreSQL ran before, is taken by another process: it runs on port " + moved + " from now on"
+                        + " (an agent that monitors it by port needs a version naming the new one)");
+                remember(file, moved);
+                return moved;
+            }
+        }
+        int chosen = freePort();
+        remember(file, chosen);
+        return chosen;
+    }
+
+    private static void remember(Path file, int port) {
+        Path partial = file.resolveSibling(PORT_FILE + ".partial");
+        try {
+            Files.writeString(partial, port + "\n", StandardCharsets.US_ASCII);
+            Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(partial);
+            } catch (IOException ignored) {
+                // Left for the next write to replace.
+            }
+            LOG.log(System.Logger.Level.WARNING, "cannot keep the embedded PostgreSQL's port in " + file + " (" + why(e)
+                    + "): the next start may choose another");
+        }
     }
 
     /** A loopback port free now, for PostgreSQL to take in a moment. */
