@@ -228,6 +228,8 @@ public final class AgentCore {
     private long spooledAt;
     private int pullFailures;
     private int pushFailures;
+    /** What the log says of failed pulls and pushes: a streak's first in full, its repeats once a minute. */
+    private final OutageLog outage;
     /**
      * When the server last took something from this agent that it counts as hearing from it (a push
      * or an apply report), on {@link Scheduler#nanoTime()}: from it the push lane tells when an empty
@@ -347,6 +349,7 @@ public final class AgentCore {
         this.settings = settings;
         this.p = ports;
         this.buffer = new SampleBuffer(settings.bufferSamples());
+        this.outage = new OutageLog(this::log, () -> p.scheduler().nanoTime(), () -> p.scheduler().now());
     }
 
     /** Starts pulling and pushing; returns at once. */
@@ -470,6 +473,7 @@ public final class AgentCore {
             // Error that pull() catches, a RuntimeException below) is one more failure in a row, and
             // the pause after it grows instead of starting again from the shortest.
             pullFailures = 0;
+            outage.succeeded(OutageLog.Lane.PULL, () -> "");
             p.self().pulled(progress ? SelfMetrics.PullResult.NEW_VERSION : SelfMetrics.PullResult.UNCHANGED);
             // What runs now decides the next pull: a version that turned watching on watches at once,
             // one that turned it off (or changed the interval) waits its own interval, not the old one's.
@@ -511,8 +515,9 @@ public final class AgentCore {
             }
             Duration pause = PullPolicy.honouring(PullPolicy.afterFailure(pullFailures, current.pullInterval(), p.random()),
                     e.retryAfter(), p.random());
-            log((e.kind() == ServerException.Kind.UNAVAILABLE ? "server unreachable" : "refused by the server")
-                    + " (" + e.getMessage() + "); next attempt in " + pause.toMillis() + " ms");
+            outage.failed(OutageLog.Lane.PULL, e,
+                    (e.kind() == ServerException.Kind.UNAVAILABLE ? "server unreachable" : "refused by the server")
+                            + " (" + e.getMessage() + "); next attempt in " + pause.toMillis() + " ms", "");
             return pause;
         } catch (RuntimeException e) {
             if (stopping) {
@@ -1515,6 +1520,7 @@ public final class AgentCore {
                 pending.pollFirst();
                 pushFailures = 0;
                 lastDelivered = p.scheduler().nanoTime();
+                outage.succeeded(OutageLog.Lane.PUSH, () -> (buffer.size() + waiting()) + " samples waiting");
                 forgetSpooled();
                 p.self().pushed(SelfMetrics.PushResult.OK, b.samples().size());
             } catch (ServerException e) {
@@ -1551,15 +1557,23 @@ public final class AgentCore {
                         // Kept under the same id: a batch the server stored before the answer was
                         // lost is stored once.
                         Duration pause = pushPause(e);
-                        log((e.kind() == ServerException.Kind.UNAUTHORIZED ? "push refused by the server" : "push failed")
-                                + " (" + e.getMessage() + "); " + (buffer.size() + waiting()) + " samples waiting, "
-                                + dropped() + " dropped so far; retrying in " + pause.toMillis() + " ms");
+                        outage.failed(OutageLog.Lane.PUSH, e,
+                                (e.kind() == ServerException.Kind.UNAUTHORIZED ? "push refused by the server" : "push failed")
+                                        + " (" + e.getMessage() + "); " + (buffer.size() + waiting()) + " samples waiting, "
+                                        + dropped() + " dropped so far; retrying in " + pause.toMillis() + " ms",
+                                samplesWaiting());
                         return Optional.of(pause);
                     }
                 }
             }
         }
         return Optional.empty();
+    }
+
+    /** What an outage's summary says of the samples: how many wait, in which buffer, how many were lost. Under the push lock. */
+    private String samplesWaiting() {
+        return (buffer.size() + waiting()) + " samples waiting in the buffer of " + buffer.capacity()
+                + " (buffer_samples), " + dropped() + " dropped so far";
     }
 
     /** The pause after one more push in a row that did not reach the server, or that it could not take. */
@@ -1587,6 +1601,7 @@ public final class AgentCore {
             p.sink().push(UUID.randomUUID().toString(), List.of());
             pushFailures = 0;
             lastDelivered = p.scheduler().nanoTime();
+            outage.succeeded(OutageLog.Lane.PUSH, () -> "nothing collected to send");
             p.self().pushed(SelfMetrics.PushResult.OK, 0);
             return Optional.empty();
         } catch (ServerException e) {
@@ -1608,9 +1623,11 @@ public final class AgentCore {
                 case UNAVAILABLE, UNAUTHORIZED -> {
                     if (!stopping) {
                         Duration pause = pushPause(e);
-                        log((e.kind() == ServerException.Kind.UNAUTHORIZED ? "push refused by the server" : "push failed")
-                                + " (" + e.getMessage() + "); nothing collected to send, retrying in "
-                                + pause.toMillis() + " ms");
+                        outage.failed(OutageLog.Lane.PUSH, e,
+                                (e.kind() == ServerException.Kind.UNAUTHORIZED ? "push refused by the server" : "push failed")
+                                        + " (" + e.getMessage() + "); nothing collected to send, retrying in "
+                                        + pause.toMillis() + " ms",
+                                samplesWaiting());
                         return Optional.of(pause);
                     }
                 }

@@ -29,6 +29,15 @@ public final class SampleBuffer {
     }
 
     /**
+     * The most samples held.
+     *
+     * @return the capacity ({@code buffer_samples})
+     */
+    public int capacity() {
+        return capacity;
+    }
+
+    /**
      * Adds samples, dropping the oldest when full.
      *
      * @param more the new samples

@@ -231,6 +231,85 @@ class AgentCoreTest {
         assertTrue(f.logged("server unreachable (connection refused); next attempt in"), f.log.toString());
     }
 
+    /** Short intervals: a push every 2 s, a pull every 10 s, no watch. */
+    private static final String SHORT_INTERVALS = """
+            [collector]
+            push_interval = 2
+            config_pull_interval = 10
+            watch = false
+            [collectors.sysstat]
+            enabled = true
+            interval = 2
+            """;
+
+    @Test
+    void anOutageIsLoggedOnceInFullThenSummedUpOnceAMinuteAndItsEndSaysHowLongItLasted() {
+        f.with().published(1, SHORT_INTERVALS).buffer(20_000).start();
+        f.scheduler.runFor(Duration.ofMinutes(1));
+        int linesBefore = f.log.size();
+        int requestsBefore = f.requests.size();
+
+        f.serverAway = true;
+        f.scheduler.runFor(Duration.ofMinutes(10));
+        List<String> outage = List.copyOf(f.log.subList(linesBefore, f.log.size()));
+        // Some 60 pulls and 200 pushes failed: the first of each said in full, the rest once a minute.
+        assertEquals(1, outage.stream().filter(l -> l.startsWith("server unreachable (cannot reach the server: connection refused);"
+                + " next attempt in ")).count(), String.join("\n", outage));
+        assertEquals(1, outage.stream().filter(l -> l.startsWith("push failed (cannot reach the server: connection refused); ")
+                && l.contains(" samples waiting, 0 dropped so far; retrying in ")).count(), String.join("\n", outage));
+        java.util.regex.Pattern summary = java.util.regex.Pattern.compile("the server has not been usable for (\\d+) min: "
+                + "(\\d+) pulls and (\\d+) pushes failed since 2026-01-01T00:01:0\\dZ \\(the last: cannot reach the server:"
+                + " connection refused\\); \\d+ samples waiting in the buffer of 20000 \\(buffer_samples\\), 0 dropped so far");
+        List<java.util.regex.Matcher> summaries = outage.stream().map(summary::matcher).filter(java.util.regex.Matcher::matches)
+                .toList();
+        assertTrue(summaries.size() >= 9 && summaries.size() <= 10, "at most one a minute: " + String.join("\n", outage));
+        assertEquals(2 + summaries.size(), outage.size(), "nothing else said: " + String.join("\n", outage));
+        for (int i = 0; i < summaries.size(); i++) {
+            assertTrue(Integer.parseInt(summaries.get(i).group(1)) >= i + 1 && Integer.parseInt(summaries.get(i).group(1)) <= 10,
+                    "the time since the outage began: " + summaries.get(i).group());
+            if (i > 0) {
+                assertTrue(Integer.parseInt(summaries.get(i).group(2)) > Integer.parseInt(summaries.get(i - 1).group(2)));
+                assertTrue(Integer.parseInt(summaries.get(i).group(3)) > Integer.parseInt(summaries.get(i - 1).group(3)));
+            }
+        }
+
+        // Another failure: said in full at once, on each lane.
+        f.awayAs = new ServerException(ServerException.Kind.UNAVAILABLE, "sample push answered 503: the database is away", null);
+        int linesAtChange = f.log.size();
+        f.scheduler.runFor(Duration.ofSeconds(12));
+        List<String> changed = List.copyOf(f.log.subList(linesAtChange, f.log.size()));
+        assertEquals(1, changed.stream().filter(l -> l.startsWith("server unreachable (sample push answered 503: the database is away);"))
+                .count(), String.join("\n", changed));
+        assertEquals(1, changed.stream().filter(l -> l.startsWith("push failed (sample push answered 503: the database is away);"))
+                .count(), String.join("\n", changed));
+
+        int pullsFailed = f.requests.size() - requestsBefore;
+        int pushesFailed = f.pushAttempts;
+        int linesAtReturn = f.log.size();
+        f.serverAway = false;
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        List<String> back = List.copyOf(f.log.subList(linesAtReturn, f.log.size()));
+        assertEquals(List.of("configuration pulls succeed again after 10 min", "pushes succeed again after 10 min"),
+                back.stream().filter(l -> l.contains("succeed again")).map(l -> l.replaceFirst("(after 10 min).*", "$1")).toList(),
+                String.join("\n", back));
+        String pullsBack = back.stream().filter(l -> l.startsWith("configuration pulls")).findFirst().orElseThrow();
+        String pushesBack = back.stream().filter(l -> l.startsWith("pushes")).findFirst().orElseThrow();
+        assertTrue(pullsBack.contains(": " + pullsFailed + " failed since 2026-01-01T00:01:0"), pullsBack);
+        assertTrue(pushesBack.contains(": " + pushesFailed + " failed since 2026-01-01T00:01:0"), pushesBack);
+
+        // A short outage later is a streak of its own: said in full again, and its end too.
+        f.awayAs = new ServerException(ServerException.Kind.UNAVAILABLE, "cannot reach the server: connection refused", null);
+        f.serverAway = true;
+        f.scheduler.runFor(Duration.ofSeconds(3));
+        f.serverAway = false;
+        int linesAfter = f.log.size();
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        assertTrue(f.log.subList(linesBefore, linesAfter).stream().filter(l -> l.startsWith("push failed (cannot reach")).count() == 2,
+                f.log.toString());
+        assertTrue(f.log.subList(linesAfter, f.log.size()).stream().anyMatch(l -> l.startsWith("pushes succeed again after ")),
+                f.log.toString());
+    }
+
     /** Every collector off: the agent collects nothing, so it holds nothing to push. */
     private static final String NOTHING_ENABLED = """
             [collector]

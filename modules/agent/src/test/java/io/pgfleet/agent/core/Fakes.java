@@ -73,6 +73,9 @@ final class Fakes {
     Optional<SampleSink> realSink = Optional.empty();
     /** Whether the server is away: every pull and push fails as unreachable (counted in {@link #pushAttempts}). */
     boolean serverAway;
+    /** How every pull and push fails while {@link #serverAway}: by default, connection refused. */
+    volatile ServerException awayAs = new ServerException(ServerException.Kind.UNAVAILABLE,
+            "cannot reach the server: connection refused", null);
     /** Pushes attempted while the server was away. */
     int pushAttempts;
     /**
@@ -223,7 +226,7 @@ final class Fakes {
         requests.add(r);
         requestTimes.add(scheduler.now());
         if (serverAway) {
-            throw new ServerException(ServerException.Kind.UNAVAILABLE, "cannot reach the server: connection refused", null);
+            throw awayAs;
         }
         if (!fetchFailures.isEmpty()) {
             throw fetchFailures.poll();
@@ -273,7 +276,7 @@ final class Fakes {
         SampleSink fakeSink = (id, samples) -> {
             if (serverAway) {
                 pushAttempts++;
-                throw new ServerException(ServerException.Kind.UNAVAILABLE, "cannot reach the server: connection refused", null);
+                throw awayAs;
             }
             Optional<ServerException> refusal = sinkAnswer.apply(samples);
             if (refusal.isPresent()) {
@@ -294,7 +297,7 @@ final class Fakes {
             public String register(Credential credential, String name, String hostname, Map<String, String> labels)
                     throws ServerException {
                 if (serverAway) {
-                    throw new ServerException(ServerException.Kind.UNAVAILABLE, "cannot reach the server: connection refused", null);
+                    throw awayAs;
                 }
                 registrations++;
                 collectorId = Optional.of(collectorId.orElse("c-new"));
