@@ -1311,6 +1311,12 @@ public final class AgentCore {
                         + " (" + e.getMessage() + "); it is dropped");
                 pendingReport = Optional.empty();
                 lastReport = Optional.empty();
+            } else if (e.kind() == ServerException.Kind.IDENTITY_REFUSED || e.kind() == ServerException.Kind.DECOMMISSIONED) {
+                // The report's answer may be the first to say so (a decommission or revocation between
+                // a pull and its report): said once as the pull and push lanes say it, not as a
+                // failure to retry. The report stays pending: once an operator re-binds the agent, the
+                // pull lane reports what runs.
+                lockOut(e);
             } else if (!stopping) {
                 log("could not report the apply status yet (" + e.getMessage() + "); will retry");
             }

@@ -714,6 +714,28 @@ class AgentCoreTest {
         assertTrue(core.lockedOut());
     }
 
+    /**
+     * A decommission between a pull and the report of what it applied: the report's refusal is the
+     * first word of it, and is said as the decommission it is, not as a report to retry.
+     */
+    @Test
+    void aStatusReportRefusedForADecommissionLocksTheAgentOutWithoutAWillRetry() {
+        f.reportAnswer = r -> Optional.of(new ServerException(ServerException.Kind.DECOMMISSIONED,
+                "collector 'c-1' was decommissioned at 2026-11-30T09:12:44.512Z; register the host under a new id", null));
+        AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).start();
+        f.scheduler.runFor(Duration.ofSeconds(30));
+
+        assertTrue(core.lockedOut());
+        assertTrue(f.logged("collector c-1 was decommissioned; the server says: collector 'c-1' was decommissioned at"),
+                f.log.toString());
+        assertFalse(f.logged("will retry"), f.log.toString());
+        int asked = f.requests.size();
+        int reports = f.reportAttempts.size();
+        f.scheduler.runFor(Duration.ofMinutes(5));
+        assertEquals(asked, f.requests.size(), "nothing is asked of the server any more");
+        assertEquals(reports, f.reportAttempts.size(), "and no report is sent again");
+    }
+
     @Test
     void aSighupDuringAHeldWatchEndsItAndPullsAtOnceWithoutCountingAFailure() throws Exception {
         f.watchesBlock = true;
