@@ -118,6 +118,94 @@ class WebConsoleIT {
         assertEquals(404, get("/").statusCode(), "the root stays as documented");
     }
 
+    private static HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest.Builder to(String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + SERVER.port() + path));
+    }
+
+    @Test
+    void aConsoleFileAskedWithAnotherMethodIs405NamingGetAndHeadAsAnApiPathIs() throws Exception {
+        // What the API answers a method a path does not take: the same status, type and Allow.
+        HttpResponse<String> api = send(to("/api/v1/openapi.json").method("DELETE", HttpRequest.BodyPublishers.noBody()));
+        assertEquals(405, api.statusCode(), api.body());
+        assertTrue(api.body().contains("/problems/method-not-allowed"), api.body());
+        for (String path : List.of("/ui/", "/ui/index.html", "/ui/console.js", "/ui/vendor/codemirror/lib/codemirror.js",
+                "/ui/vendor/uplot/dist/uPlot.iife.min.js")) {
+            for (String method : List.of("POST", "PUT", "DELETE", "OPTIONS", "TRACE", "PATCH")) {
+                HttpResponse<String> r = send(to(path).method(method, HttpRequest.BodyPublishers.noBody()));
+                assertEquals(405, r.statusCode(), method + " " + path + ": " + r.body());
+                assertEquals("GET, HEAD", header(r, "Allow"), method + " " + path);
+                assertEquals("application/problem+json", header(r, "Content-Type"), method + " " + path);
+                assertTrue(r.body().contains("/problems/method-not-allowed") && r.body().contains("takes GET, HEAD"),
+                        method + " " + path + ": " + r.body());
+                assertFalse(header(r, "Content-Security-Policy").isEmpty(), "still a console answer");
+            }
+        }
+        // A path the console has no file for is still not there, whatever the method.
+        HttpResponse<String> missing = send(to("/ui/nope.js").method("POST", HttpRequest.BodyPublishers.noBody()));
+        assertEquals(404, missing.statusCode(), missing.body());
+        assertTrue(missing.body().contains("/problems/no-such-endpoint"), missing.body());
+        assertEquals(404, send(to("/ui/vendor/codemirror/lib/").method("PUT", HttpRequest.BodyPublishers.noBody())).statusCode(),
+                "a folder is no file");
+    }
+
+    @Test
+    void ifNoneMatchIsAListAsRfc9110HasItWithStarAndWeakTags() throws Exception {
+        String etag = header(get("/ui/console.js"), "ETag");
+        assertFalse(etag.isEmpty());
+        // A cache that holds several copies sends all their tags: one of them is current.
+        for (String value : List.of("\"x\", " + etag, etag + ", \"x\"", "\"x\"," + etag, "W/" + etag, "\"x\", W/" + etag, "*")) {
+            HttpResponse<String> r = send(to("/ui/console.js").header("If-None-Match", value));
+            assertEquals(304, r.statusCode(), "If-None-Match: " + value + " -> " + r.body());
+            assertEquals("", r.body());
+        }
+        // The same list on two field lines.
+        HttpResponse<String> lines = send(to("/ui/console.js").header("If-None-Match", "\"x\"").header("If-None-Match", etag));
+        assertEquals(304, lines.statusCode(), lines.body());
+        // None of them current: the file.
+        HttpResponse<String> other = send(to("/ui/console.js").header("If-None-Match", "\"x\", W/\"y\""));
+        assertEquals(200, other.statusCode());
+        assertTrue(other.body().length() > 1000);
+        // Not a list of entity tags: a 400 naming the header, as the API answers it.
+        HttpResponse<String> malformed = send(to("/ui/console.js").header("If-None-Match", "garbage"));
+        assertEquals(400, malformed.statusCode(), malformed.body());
+        assertTrue(malformed.body().contains("/problems/bad-request") && malformed.body().contains("If-None-Match"), malformed.body());
+        HttpResponse<String> head = send(to("/ui/console.js").header("If-None-Match", "garbage")
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+        assertEquals(400, head.statusCode());
+        assertEquals("", head.body());
+    }
+
+    @Test
+    void aFailedPreconditionAndAnUnsatisfiableRangeAreProblemsOfTheirOwnType() throws Exception {
+        String etag = header(get("/ui/console.js"), "ETag");
+        for (String value : List.of("\"other\"", "W/" + etag)) {
+            // If-Match compares strongly: a weak tag never matches.
+            HttpResponse<String> r = send(to("/ui/console.js").header("If-Match", value));
+            assertEquals(412, r.statusCode(), "If-Match: " + value + " -> " + r.body());
+            assertTrue(r.body().contains("/problems/precondition-failed") && r.body().contains("\"status\":412"), r.body());
+        }
+        HttpResponse<String> unmodified = send(to("/ui/console.js").header("If-Unmodified-Since", "Thu, 01 Jan 1970 00:00:00 GMT"));
+        assertEquals(412, unmodified.statusCode(), unmodified.body());
+        assertTrue(unmodified.body().contains("/problems/precondition-failed"), unmodified.body());
+        for (String value : List.of(etag, "\"other\", " + etag, "*")) {
+            assertEquals(200, send(to("/ui/console.js").header("If-Match", value)).statusCode(), "If-Match: " + value);
+        }
+        // Not an entity tag at all: malformed, as the API answers it, not a failed comparison.
+        HttpResponse<String> garbage = send(to("/ui/console.js").header("If-Match", "garbage"));
+        assertEquals(400, garbage.statusCode(), garbage.body());
+        assertTrue(garbage.body().contains("/problems/bad-request") && garbage.body().contains("If-Match"), garbage.body());
+
+        HttpResponse<String> range = send(to("/ui/console.js").header("Range", "bytes=5-1"));
+        assertEquals(416, range.statusCode(), range.body());
+        assertTrue(range.body().contains("/problems/range-not-satisfiable") && range.body().contains("\"status\":416")
+                && range.body().contains("bytes=5-1"), range.body());
+        assertEquals(206, send(to("/ui/console.js").header("Range", "bytes=1-5")).statusCode());
+    }
+
     @Test
     void theShippedJarCarriesTheConsoleAndItsLibraries() throws Exception {
         String jar = System.getProperty("pgfleet.server.jar");

@@ -63,6 +63,38 @@ final class EntityTags {
         return parseList(header).stream().anyMatch(p -> p.value().equals(current.value()));
     }
 
+    /**
+     * {@code If-None-Match} as one entity tag per value, for a reader that compares a value whole:
+     * {@code *} alone, or each tag quoted without {@code W/} (weak comparison ignores it).
+     *
+     * @param header the header value, all its lines joined
+     * @return the tags
+     * @throws ApiException 400 when the value is not {@code *} or a list of entity tags
+     */
+    static List<String> weakList(String header) {
+        if (header.trim().equals("*")) {
+            return List.of("*");
+        }
+        return parseList(header).stream().map(p -> '"' + p.value() + '"').toList();
+    }
+
+    /**
+     * {@code If-Match} as one entity tag per value, for a reader that compares a value whole and
+     * ignores {@code W/}: {@code *} alone, or the strong tags quoted; only weak ones, which never
+     * match a strong comparison, become one tag that matches nothing.
+     *
+     * @param header the header value, all its lines joined
+     * @return the tags, never empty
+     * @throws ApiException 400 when the value is not {@code *} or a list of entity tags
+     */
+    static List<String> strongList(String header) {
+        if (header.trim().equals("*")) {
+            return List.of("*");
+        }
+        List<String> strong = parseList(header).stream().filter(p -> !p.weak()).map(p -> '"' + p.value() + '"').toList();
+        return strong.isEmpty() ? List.of("\"never-matches\"") : strong;
+    }
+
     /** RFC 9110 §8.8.3: etagc = %x21 / %x23-7E / obs-text. */
     private static boolean etagc(int c) {
         return c == 0x21 || (c >= 0x23 && c <= 0x7E) || (c >= 0x80 && c <= 0xFF);

@@ -15,6 +15,7 @@ import io.pgfleet.application.port.out.DocumentParsingBusyException;
 import io.pgfleet.application.port.out.StorageRejectedException;
 import io.pgfleet.application.port.out.StorageBusyException;
 import io.pgfleet.application.port.out.StorageUnavailableException;
+import io.pgfleet.domain.common.ShownText;
 
 /**
  * The HTTP API v1: registers every route on a Helidon routing and maps failures to problem details.
@@ -188,6 +189,10 @@ public final class HttpApi {
         // holding "%2F" fitted a template that routing had not matched, and the 405 contradicted itself.
         String path = req.path().absolute().path();
         List<String> allowed = notFound ? routes.methodsOf(path) : List.of();
+        if (notFound && allowed.isEmpty() && WebConsole.serves(path)) {
+            // A console file takes what the static content does; any other method is not a missing path.
+            allowed = WebConsole.METHODS;
+        }
         if (!allowed.isEmpty()) {
             // The path exists, the method does not (RFC 9110 §15.5.6): say which ones do.
             res.header(HeaderNames.ALLOW, String.join(", ", allowed));
@@ -196,6 +201,17 @@ public final class HttpApi {
                             + String.join(", ", allowed)).send(res);
         } else if (notFound) {
             Problem.notFound(ProblemType.NO_SUCH_ENDPOINT, "there is no " + req.prologue().method().text() + " " + path).send(res);
+        } else if (e.status() == Status.PRECONDITION_FAILED_412) {
+            // The static content's If-Match or If-Unmodified-Since (a console file): no versioned
+            // document, so not version-conflict, and not malformed, so not bad-request.
+            new Problem(Status.PRECONDITION_FAILED_412, ProblemType.PRECONDITION_FAILED, "Precondition failed",
+                    "the file " + path + " does not match the request's If-Match or If-Unmodified-Since: it is another"
+                            + " version now; its current ETag and Last-Modified come with a GET").send(res);
+        } else if (e.status() == Status.REQUESTED_RANGE_NOT_SATISFIABLE_416) {
+            new Problem(Status.REQUESTED_RANGE_NOT_SATISFIABLE_416, ProblemType.RANGE_NOT_SATISFIABLE, "Range not satisfiable",
+                    "the Range header " + ShownText.quoted(req.headers().first(HeaderNames.RANGE).orElse(""))
+                            + " names no bytes of " + path + " (a range ends before it starts, or starts past the end of the"
+                            + " file); leave Range out to get the whole file").send(res);
         } else if (e.status().code() >= 400 && e.status().code() < 500) {
             new Problem(e.status(), ProblemType.BAD_REQUEST, "The request is malformed", e.getMessage()).send(res);
         } else {

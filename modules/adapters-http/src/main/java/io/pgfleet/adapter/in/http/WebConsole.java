@@ -2,6 +2,7 @@ package io.pgfleet.adapter.in.http;
 
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
 import io.helidon.http.ServerRequestHeaders;
 import io.helidon.http.Status;
@@ -14,6 +15,7 @@ import io.helidon.webserver.staticcontent.StaticContentService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.function.BiConsumer;
@@ -45,6 +47,9 @@ final class WebConsole {
     static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self';"
             + " img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none';"
             + " frame-ancestors 'none'";
+
+    /** The methods a console file takes. */
+    static final List<String> METHODS = List.of("GET", "HEAD");
 
     /** The console's own files: a folder name that is not a package, so the module does not hide it. */
     private static final String ROOT = "pgfleet-console";
@@ -93,8 +98,91 @@ final class WebConsole {
                 }
                 return;
             }
+            Method method = req.prologue().method();
+            if (method == Method.GET || method == Method.HEAD) {
+                try {
+                    entityTagLists(req);
+                } catch (ApiException e) {
+                    if (method == Method.HEAD) {
+                        res.status(e.problem().status());
+                        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+                        res.send();
+                    } else {
+                        e.problem().send(res);
+                    }
+                    return;
+                }
+            }
         }
         chain.proceed();
+    }
+
+    /**
+     * Hands {@code If-None-Match} and {@code If-Match} to the static content one entity tag per
+     * value. Helidon's static content compares each field line whole with the file's tag, so a
+     * list ({@code "x", "<etag>"}, what a cache that holds several copies sends) never matched and
+     * the file was sent again instead of {@code 304}; and it stripped {@code W/} from an
+     * {@code If-Match} tag, which RFC 9110 compares strongly. Read here as the API reads them
+     * ({@link EntityTags}): every line counts, a malformed tag is a {@code 400} naming the header.
+     */
+    private static void entityTagLists(RoutingRequest req) {
+        for (HeaderName name : List.of(HeaderNames.IF_NONE_MATCH, HeaderNames.IF_MATCH)) {
+            Optional<String> value = EntityTags.header(req, name);
+            if (value.isEmpty()) {
+                continue;
+            }
+            List<String> tags;
+            try {
+                tags = name == HeaderNames.IF_NONE_MATCH ? EntityTags.weakList(value.get()) : EntityTags.strongList(value.get());
+            } catch (ApiException e) {
+                throw new ApiException(Problem.badRequest("the header " + name.defaultCase() + " is not * or a list of entity tags ("
+                        + e.problem().detail() + ")"));
+            }
+            req.header(HeaderValues.create(name, tags));
+        }
+    }
+
+    /**
+     * Whether a console file is served at this path ({@code /ui/…}): a method other than
+     * {@code GET} and {@code HEAD} on it is {@code 405}, as on an API path, not {@code 404}.
+     *
+     * @param path the request's path as routing saw it (decoded, without dot segments)
+     * @return true when the path names a file of the console or of its libraries
+     */
+    static boolean serves(String path) {
+        if (path.equals(PATH + "/")) {
+            return true;
+        }
+        if (!path.startsWith(PATH + "/")) {
+            return false;
+        }
+        String rest = path.substring(PATH.length() + 1);
+        for (String segment : rest.split("/", -1)) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..") || segment.contains("\\")) {
+                return false;
+            }
+        }
+        String resource;
+        if (rest.startsWith("vendor/codemirror/")) {
+            resource = webJar("codemirror") + "/" + rest.substring("vendor/codemirror/".length());
+        } else if (rest.startsWith("vendor/uplot/")) {
+            resource = webJar("uplot") + "/" + rest.substring("vendor/uplot/".length());
+        } else {
+            resource = ROOT + "/" + rest;
+        }
+        java.net.URL url = WebConsole.class.getClassLoader().getResource(resource);
+        if (url == null) {
+            return false;
+        }
+        // A folder is no file (the static content does not serve it either).
+        try {
+            if (url.openConnection() instanceof java.net.JarURLConnection jar) {
+                return !jar.getJarEntry().isDirectory();
+            }
+            return !"file".equals(url.getProtocol()) || !java.nio.file.Files.isDirectory(java.nio.file.Path.of(url.toURI()));
+        } catch (IOException | java.net.URISyntaxException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** The first conditional date header the static content would fail to parse, if any. */
