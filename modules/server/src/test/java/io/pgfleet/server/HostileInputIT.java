@@ -240,9 +240,9 @@ class HostileInputIT {
         long collectors = count("SELECT count(*) FROM collectors");
         long audit = count("SELECT count(*) FROM audit_log");
         // Two values for one key: which one a proxy, a WAF or the console read is anyone's guess.
-        assertProblem(admin.postJson("/api/v1/collectors", "{\"id\": \"dup-1\", \"id\": \"dup-2\"}"), 400, "Duplicate key 'id'");
+        assertProblem(admin.postJson("/api/v1/collectors", "{\"id\": \"dup-1\", \"id\": \"dup-2\"}"), 400, "the key 'id' is given twice");
         assertProblem(admin.postJson("/api/v1/collectors", "{\"id\": \"dup-3\", \"labels\": {\"env\": \"a\", \"env\": \"b\"}}"),
-                400, "Duplicate key 'env'");
+                400, "the key 'env' is given twice");
         // Anything after the object is not part of it: refused, not ignored.
         assertProblem(admin.postJson("/api/v1/collectors", "{\"id\": \"trail-1\"} {\"id\": \"trail-2\"}"), 400, "not valid JSON");
         assertProblem(admin.postJson("/api/v1/collectors", "{\"id\": \"trail-3\"}]"), 400, "not valid JSON");
@@ -251,6 +251,66 @@ class HostileInputIT {
         assertEquals(audit, count("SELECT count(*) FROM audit_log"));
         // Whitespace after the object is fine.
         assertEquals(201, admin.postJson("/api/v1/collectors", "{\"id\": \"trail-5\"}\r\n \n").statusCode());
+    }
+
+    @Test
+    void aJsonBodyTheApiCannotReadIsSaidInTheApisOwnWordsWithWhereItWentWrong() throws SQLException {
+        long groups = count("SELECT count(*) FROM config_groups");
+        long audit = count("SELECT count(*) FROM audit_log");
+        String longNumber = "1".repeat(100_000);
+        HttpResponse<String> number = admin.postJson("/api/v1/groups", "{\"id\": \"long-number\",\n \"priority\": " + longNumber + "}");
+        assertProblem(number, 400, "a number of 100000 characters at line 2, column 14");
+        assertTrue(number.body().contains("at most 100 characters"), number.body());
+        String tooDeep = "{\"selector\": " + "[".repeat(40) + "]".repeat(40) + "}";
+        assertProblem(admin.postJson("/api/v1/groups", tooDeep), 400, "deeper than 32 levels (at line 1, column 45)");
+        assertProblem(admin.postJson("/api/v1/groups", "{\"id\": \"x\",\n\"priority\": }"), 400, "not valid JSON at line 2");
+        assertProblem(admin.postJson("/api/v1/groups", "{\"id\": \"x\", \"priority\": 1"), 400, "ends before its JSON is complete");
+        for (HttpResponse<String> r : java.util.List.of(number, admin.postJson("/api/v1/groups", tooDeep),
+                admin.postJson("/api/v1/groups", "{\"id\": \"x\",\n\"priority\": }"),
+                admin.postJson("/api/v1/groups", "{\"id\": \"x\" \"priority\": 1}"),
+                admin.postJson("/api/v1/collectors", "{\"id\": \"a\", \"id\": \"b\"}"))) {
+            // Nothing of the parser: its classes, tokens, internal bounds or messages.
+            for (String internal : new String[] {"BigDecimal", "1100", "token", "Exception", "Parsson", "line no=", "Duplicate key"}) {
+                assertTrue(!r.body().contains(internal), internal + " in " + r.body());
+            }
+        }
+        // A long number the API has a place for still fits, written as long as a client may write it.
+        assertEquals(201, admin.postJson("/api/v1/groups", "{\"id\": \"fits\", \"priority\": 1" + "0".repeat(5) + ".0"
+                + "0".repeat(90) + "}").statusCode());
+        assertEquals(groups + 1, count("SELECT count(*) FROM config_groups"));
+        assertEquals(audit + 1, count("SELECT count(*) FROM audit_log"));
+    }
+
+    @Test
+    void anEmptyBodyWhereAJsonObjectIsTakenIsRefusedAsSuchWhileOptionalBodiesStayOptional() throws SQLException {
+        String id = newCollectorWithTwoVersions();
+        assertEquals(201, admin.postJson("/api/v1/groups", "{\"id\": \"empty-body\"}").statusCode());
+        long groups = count("SELECT count(*) FROM config_groups");
+        long collectors = count("SELECT count(*) FROM collectors");
+        long audit = count("SELECT count(*) FROM audit_log");
+        java.util.List<HttpResponse<String>> refused = java.util.List.of(
+                admin.postJson("/api/v1/groups", ""),
+                admin.postJson("/api/v1/groups", " \r\n"),
+                admin.send(admin.request("/api/v1/groups/empty-body").header("Content-Type", "application/json")
+                        .method("PATCH", HttpRequest.BodyPublishers.noBody())),
+                admin.postJson("/api/v1/collectors", ""),
+                admin.send(admin.request("/api/v1/collectors/" + id).header("Content-Type", "application/json")
+                        .method("PATCH", HttpRequest.BodyPublishers.noBody())),
+                admin.postJson("/api/v1/config/" + id + "/rollback", ""),
+                admin.postJson("/api/v1/fleet/config/rollback", ""),
+                admin.postJson("/api/v1/users", ""),
+                admin.postJson("/api/v1/rollouts", ""),
+                new ApiClient(SERVER.port()).postJson("/api/v1/auth/login", ""));
+        for (HttpResponse<String> r : refused) {
+            assertProblem(r, 400, "the body is empty: this route takes a JSON object");
+            assertTrue(!r.body().contains("is required"), r.body());
+        }
+        assertEquals(groups, count("SELECT count(*) FROM config_groups"));
+        assertEquals(collectors, count("SELECT count(*) FROM collectors"));
+        assertEquals(audit, count("SELECT count(*) FROM audit_log"));
+        // Routes that take no body (docs/api.md) still take an empty one.
+        assertEquals(201, admin.postJson("/api/v1/collectors/" + id + "/enrolment-token", "").statusCode());
+        assertEquals(204, admin.postJson("/api/v1/collectors/" + id + "/revoke", "").statusCode());
     }
 
     @Test

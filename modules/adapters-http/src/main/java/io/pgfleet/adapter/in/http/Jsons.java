@@ -3,6 +3,7 @@ package io.pgfleet.adapter.in.http;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.pgfleet.domain.common.ShownText;
 import jakarta.json.Json;
 import jakarta.json.JsonException;
 import jakarta.json.JsonObject;
@@ -97,20 +98,23 @@ final class Jsons {
     }
 
     /**
-     * Parses a body read by {@link #readText} as one JSON object.
+     * Parses a body read by {@link #readText} as one JSON object. What is wrong is said in the
+     * API's words, with the line and column where known: the parser's own messages name its
+     * classes, its tokens and its internal limits.
      *
      * @throws ApiException 400 when it is not a JSON object
      */
     static JsonObject parseObject(String text) {
         if (text.isBlank()) {
-            return JsonValue.EMPTY_JSON_OBJECT;
+            // Read as {} it was answered as a body without its fields ("'id' is required"), or
+            // taken as one that changes nothing; the client sent no body at all.
+            throw new ApiException(Problem.badRequest("the body is empty: this route takes a JSON object"
+                    + " (Content-Type: application/json)"));
         }
-        int depth = depth(text);
-        if (depth > MAX_DEPTH) {
-            throw new ApiException(Problem.badRequest("the body nests arrays and objects deeper than " + MAX_DEPTH + " levels"));
-        }
+        refuseBeyondLimits(text);
         JsonObject body;
-        try (JsonParser parser = PARSERS.createParser(new StringReader(text))) {
+        JsonParser parser = PARSERS.createParser(new StringReader(text));
+        try {
             if (parser.next() != JsonParser.Event.START_OBJECT) {
                 throw new ApiException(Problem.badRequest("the body must be a JSON object"));
             }
@@ -120,20 +124,91 @@ final class Jsons {
                 throw new ApiException(Problem.badRequest("the body must be a single JSON object"));
             }
         } catch (JsonParsingException e) {
-            throw new ApiException(Problem.badRequest("the body is not valid JSON: " + e.getMessage()));
+            throw new ApiException(Problem.badRequest("the body is not valid JSON" + where(text, e.getLocation())));
         } catch (IllegalStateException e) {
-            // Parsson's answer to a key given twice ("Duplicate key 'id' is not allowed").
-            throw new ApiException(Problem.badRequest("the body is not valid JSON: " + e.getMessage()));
+            // The parser's answer to a key given twice (rejectDuplicateKeys below).
+            java.util.regex.Matcher m = DUPLICATE_KEY.matcher(String.valueOf(e.getMessage()));
+            String key = m.matches() ? "the key '" + ShownText.quoted(m.group(1)) + "'" : "a key";
+            throw new ApiException(Problem.badRequest("the body is not valid JSON here: " + key
+                    + " is given twice in one object" + where(text, parser.getLocation())));
         } catch (JsonException | java.util.NoSuchElementException e) {
             throw new ApiException(Problem.badRequest("the body must be a JSON object"));
         } catch (ApiException e) {
             throw e;
         } catch (RuntimeException e) {
-            // The parser's own limits (Parsson throws a bare RuntimeException for some): still the body's fault.
-            throw new ApiException(Problem.badRequest("the body is not accepted as JSON: " + e.getMessage()));
+            // The parser's own limits, which refuseBeyondLimits keeps the body below: still the body's fault.
+            throw new ApiException(Problem.badRequest("the body is not accepted as JSON" + where(text, parser.getLocation())));
+        } finally {
+            parser.close();
         }
         refuseUnstorable(body, "");
         return body;
+    }
+
+    /** The parser's message for a key given twice, which names the key. */
+    private static final java.util.regex.Pattern DUPLICATE_KEY =
+            java.util.regex.Pattern.compile("Duplicate key '(.*)' is not allowed", java.util.regex.Pattern.DOTALL);
+
+    /** Where the parser stopped, as a detail ends: " at line 1, column 15", or the body ended early. */
+    private static String where(String text, jakarta.json.stream.JsonLocation location) {
+        if (location == null || location.getLineNumber() < 1 || location.getColumnNumber() < 1) {
+            return "";
+        }
+        if (location.getStreamOffset() >= text.stripTrailing().length()) {
+            return ": it ends before its JSON is complete (line " + location.getLineNumber() + ")";
+        }
+        return " at line " + location.getLineNumber() + ", column " + location.getColumnNumber();
+    }
+
+    /**
+     * The most characters a number of a JSON body is written with: far more than any value the API
+     * takes needs (an integer of 19 digits, a double's 17 significant digits and exponent), and
+     * checked before parsing, so that the parser's own bound is never what answers.
+     */
+    static final int MAX_NUMBER_CHARACTERS = 100;
+
+    /**
+     * Refuses a body that nests deeper than {@link #MAX_DEPTH} or writes a number longer than
+     * {@link #MAX_NUMBER_CHARACTERS}, naming the line and column; linear and iterative, outside strings.
+     */
+    static void refuseBeyondLimits(String text) {
+        int depth = 0;
+        int line = 1;
+        int lineStart = 0;
+        boolean inString = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (inString) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '"') {
+                    inString = false;
+                }
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == '\n') {
+                line++;
+                lineStart = i + 1;
+            } else if (c == '[' || c == '{') {
+                if (++depth > MAX_DEPTH) {
+                    throw new ApiException(Problem.badRequest("the body nests arrays and objects deeper than " + MAX_DEPTH
+                            + " levels (at line " + line + ", column " + (i - lineStart + 1) + ")"));
+                }
+            } else if (c == ']' || c == '}') {
+                depth--;
+            } else if (c == '-' || (c >= '0' && c <= '9')) {
+                int end = i;
+                while (end < text.length() && "0123456789+-.eE".indexOf(text.charAt(end)) >= 0) {
+                    end++;
+                }
+                if (end - i > MAX_NUMBER_CHARACTERS) {
+                    throw new ApiException(Problem.badRequest("the body has a number of " + (end - i) + " characters at line "
+                            + line + ", column " + (i - lineStart + 1) + "; a number is written with at most "
+                            + MAX_NUMBER_CHARACTERS + " characters"));
+                }
+                i = end - 1;
+            }
+        }
     }
 
     /**
@@ -176,30 +251,6 @@ final class Jsons {
         }
         java.math.BigDecimal whole = v.setScale(0, java.math.RoundingMode.DOWN);
         return whole.compareTo(v) == 0 ? java.util.OptionalLong.of(whole.longValueExact()) : java.util.OptionalLong.empty();
-    }
-
-    /** The deepest nesting of arrays and objects, outside strings; linear and iterative. */
-    static int depth(String text) {
-        int depth = 0;
-        int max = 0;
-        boolean inString = false;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (inString) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == '"') {
-                    inString = false;
-                }
-            } else if (c == '"') {
-                inString = true;
-            } else if (c == '[' || c == '{') {
-                max = Math.max(max, ++depth);
-            } else if (c == ']' || c == '}') {
-                depth--;
-            }
-        }
-        return max;
     }
 
     /**
