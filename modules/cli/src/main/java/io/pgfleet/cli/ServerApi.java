@@ -45,9 +45,11 @@ final class ServerApi {
     static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(60);
     /**
      * The largest answer read. The server's answers to the CLI are documents (at most 256 KiB),
-     * history, audit and fleet pages, a few MiB at most; 16 MiB leaves room for them within the
-     * launcher's 64 MiB heap. Without a bound an answer that never ends (a broken proxy, a hostile
-     * server) was read until the heap ran out, and then said to be a server that cannot be reached.
+     * history, audit and fleet pages, a few MiB at most; 16 MiB leaves room for them. Without a bound
+     * an answer that never ends (a broken proxy, a hostile server) was read until the heap ran out,
+     * and then said to be a server that cannot be reached. (Within the bound, an answer of many small
+     * JSON values can still not fit in the launcher's 64 MiB heap as a tree: {@link Reply#json()}
+     * says so the same way.)
      */
     static final int MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
@@ -75,6 +77,13 @@ final class ServerApi {
                 return Output.JSON.readTree(body);
             } catch (JacksonException e) {
                 throw new CliException(ExitCodes.UNAVAILABLE, "the server's answer (" + status + ") is not JSON");
+            } catch (OutOfMemoryError e) {
+                // Read as a tree, JSON takes several times its bytes, tens of times for many small
+                // values: an answer within MAX_ANSWER_BYTES (not the server's: its answers are a few
+                // MiB at most) can still exceed the launcher's heap. The tree is unreachable once this
+                // is thrown, so the CLI says what came, as for an answer over the bound, and exits.
+                throw new CliException(ExitCodes.UNAVAILABLE, "the server's answer (" + status + ", " + body.length
+                        + " bytes) is too large to read within the CLI's memory (not the server's? a proxy in the way?)");
             }
         }
 
