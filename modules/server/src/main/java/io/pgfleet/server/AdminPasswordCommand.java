@@ -117,7 +117,8 @@ final class AdminPasswordCommand {
                 err.println("pgfleet " + COMMAND + ": --password-stdin: standard input held no password; nothing was changed");
                 return 1;
             }
-            if (line.length() < User.MIN_PASSWORD_LENGTH) {
+            // Characters as the API counts them (code points), not UTF-16 units: six emoji are six.
+            if (line.codePointCount(0, line.length()) < User.MIN_PASSWORD_LENGTH) {
                 err.println("pgfleet " + COMMAND + ": the password has at least " + User.MIN_PASSWORD_LENGTH
                         + " characters; nothing was changed");
                 return 1;
