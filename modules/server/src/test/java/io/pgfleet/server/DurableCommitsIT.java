@@ -36,7 +36,20 @@ class DurableCommitsIT {
         CapturingHandler capture = new CapturingHandler(logged);
         log.addHandler(capture);
         try (PgfleetServer server = PgfleetServer.start(TestServers.settings(db))) {
+            // What the server's own sessions commit with: each audit entry it writes notes the setting.
+            try (Connection c = db.connect(); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE commit_settings (setting text NOT NULL)");
+                s.execute("CREATE FUNCTION note_commit_setting() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                        + " INSERT INTO commit_settings VALUES (current_setting('synchronous_commit')); RETURN NULL; END; $$");
+                s.execute("CREATE TRIGGER note_commit_setting AFTER INSERT ON audit_log"
+                        + " FOR EACH ROW EXECUTE FUNCTION note_commit_setting()");
+            }
             assertEquals(201, ApiClient.asAdmin(server.port()).createCollector("durable-1").statusCode());
+            try (Connection c = db.connect(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT coalesce(string_agg(DISTINCT setting, ','), '') FROM commit_settings")) {
+                rs.next();
+                assertEquals("on", rs.getString(1), "the server's sessions, whose writes are answered as stored");
+            }
         } finally {
             log.removeHandler(capture);
         }
