@@ -356,6 +356,27 @@ class AgentCoreTest {
     }
 
     @Test
+    void anEmptyPushTheServerRefusesIsSaidOnceAndTriedAgainOnlyAfterAnotherSilence() {
+        // A server or a proxy before it that takes no batch without samples (400).
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        AgentCore core = f.with().published(1, NOTHING_ENABLED).sinkAnswering(s -> {
+            if (!s.isEmpty()) {
+                return Optional.empty();
+            }
+            refused.incrementAndGet();
+            return Optional.of(new ServerException(ServerException.Kind.REJECTED, "push answered 400: no samples", null));
+        }).start();
+        f.scheduler.runFor(Duration.ofMinutes(5));
+
+        Duration silence = core.current().longestSilence();
+        long silences = Duration.ofMinutes(5).dividedBy(silence);
+        assertTrue(refused.get() >= silences - 2 && refused.get() <= silences + 1,
+                "one empty push a silence (" + silence + "), not one a push interval: " + refused.get());
+        assertEquals(1, f.log.stream().filter(l -> l.contains("the server refused an empty push")).count(), f.log.toString());
+        assertEquals(1, core.appliedVersion());
+    }
+
+    @Test
     void anAgentThatHoldsSamplesSendsNoEmptyPush() {
         f.started(1, SYSSTAT_EVERY_2S);
         f.scheduler.runFor(Duration.ofMinutes(5));
