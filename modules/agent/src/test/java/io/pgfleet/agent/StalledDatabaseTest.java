@@ -36,27 +36,38 @@ class StalledDatabaseTest {
     @TempDir
     Path dir;
 
+    /**
+     * A version monitoring the PostgreSQL on a loopback port, with sysstat every second and
+     * disk_usage off.
+     *
+     * @param pgStats       the pg_stats table's line ({@code enabled = false}, {@code interval = 1})
+     * @param pgConnections the pg_connections table's line
+     */
+    private static String document(int pushInterval, int port, String pgStats, String pgConnections) {
+        return """
+                [collector]
+                push_interval = %d
+                [postgres]
+                host = "127.0.0.1"
+                port = %d
+                [collectors.pg_stats]
+                %s
+                [collectors.pg_connections]
+                %s
+                [collectors.sysstat]
+                interval = 1
+                [collectors.disk_usage]
+                enabled = false
+                """.formatted(pushInterval, port, pgStats, pgConnections);
+    }
+
     @Test
     void hostMetricsKeepTheirRhythmWhileTheDatabaseAnswersNoStatement() throws Exception {
         int port = freePorts(1)[0];
         try (FakeFleetServer server = new FakeFleetServer()) {
             // Applied while nothing listens on the port (refused at once), so the apply's own look at
             // the database does not wait; the stall begins once the collectors run.
-            server.publish(1, """
-                    [collector]
-                    push_interval = 1
-                    [postgres]
-                    host = "127.0.0.1"
-                    port = %d
-                    [collectors.pg_stats]
-                    interval = 1
-                    [collectors.pg_connections]
-                    interval = 1
-                    [collectors.sysstat]
-                    interval = 1
-                    [collectors.disk_usage]
-                    enabled = false
-                    """.formatted(port));
+            server.publish(1, document(1, port, "interval = 1", "interval = 1"));
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             try (Agent agent = agent(server, log)) {
                 agent.start();
@@ -75,37 +86,22 @@ class StalledDatabaseTest {
     @Test
     void aVersionIsAppliedWhileTheReadOfTheDatabasesFactsWaitsForAnAnswer() throws Exception {
         int port = freePorts(1)[0];
-        String document = """
-                [collector]
-                push_interval = %d
-                [postgres]
-                host = "127.0.0.1"
-                port = %d
-                [collectors.pg_stats]
-                enabled = false
-                [collectors.pg_connections]
-                enabled = false
-                [collectors.sysstat]
-                interval = 1
-                [collectors.disk_usage]
-                enabled = false
-                """;
         try (FakeFleetServer server = new FakeFleetServer()) {
             // Version 1 is applied while nothing listens on the port: its facts are read at once
             // (refused). No collector reads the database: only reads of its facts reach it.
-            server.publish(1, document.formatted(1, port));
+            server.publish(1, document(1, port, "enabled = false", "enabled = false"));
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             try (Agent agent = agent(server, log)) {
                 agent.start();
                 await(() -> applied(server, 1).isPresent(), "version 1 applied", log);
                 try (StalledDatabase db = new StalledDatabase(port)) {
                     // Only the push interval changes; the database now logs the agent in and never answers.
-                    server.publish(2, document.formatted(2, port));
+                    server.publish(2, document(2, port, "enabled = false", "enabled = false"));
                     agent.pullNow();
                     await(() -> applied(server, 2).isPresent(), "version 2 applied", log);
                     await(() -> db.statements.get() >= 1, "a read of the database's facts waiting for its answer", log);
 
-                    server.publish(3, document.formatted(3, port));
+                    server.publish(3, document(3, port, "enabled = false", "enabled = false"));
                     agent.pullNow();
                     await(() -> applied(server, 3).isPresent(), "version 3 applied", log);
                     assertEquals(List.of(), db.abandoned, "versions 2 and 3 were applied while the read of the"
@@ -125,37 +121,22 @@ class StalledDatabaseTest {
         int stalled = ports[1];
         // Both versions run a PostgreSQL collector, so a version that points them at another database is
         // first checked to reach it. Nothing listens on the running version's port (refused at once).
-        String document = """
-                [collector]
-                push_interval = %d
-                [postgres]
-                host = "127.0.0.1"
-                port = %d
-                [collectors.pg_stats]
-                enabled = false
-                [collectors.pg_connections]
-                interval = 60
-                [collectors.sysstat]
-                interval = 1
-                [collectors.disk_usage]
-                enabled = false
-                """;
         try (FakeFleetServer server = new FakeFleetServer()) {
-            server.publish(1, document.formatted(1, running));
+            server.publish(1, document(1, running, "enabled = false", "interval = 60"));
             ByteArrayOutputStream log = new ByteArrayOutputStream();
             try (Agent agent = agent(server, log)) {
                 agent.start();
                 await(() -> applied(server, 1).isPresent(), "version 1 applied", log);
                 try (StalledDatabase db = new StalledDatabase(stalled)) {
                     // Version 2 moves the collectors to a database that logs the agent in and never answers.
-                    server.publish(2, document.formatted(1, stalled));
+                    server.publish(2, document(1, stalled, "enabled = false", "interval = 60"));
                     agent.pullNow();
                     await(() -> db.statements.get() >= 1, "the check of version 2's database waiting for its answer", log);
                     assertEquals(1, agent.appliedVersion(), "version 2 is held while its database is checked");
                     assertTrue(reported(server, 2).isEmpty(), "nothing said of version 2 yet: " + server.statusReports());
 
                     // Version 3 keeps the running database and changes only push_interval: applied at once.
-                    server.publish(3, document.formatted(3, running));
+                    server.publish(3, document(3, running, "enabled = false", "interval = 60"));
                     agent.pullNow();
                     await(() -> applied(server, 3).isPresent(), "version 3 applied", log);
                     assertEquals(List.of(), db.abandoned, "version 3 was applied while the check of version 2's"

@@ -45,20 +45,7 @@ class IncompleteRequestsTest {
     void hangUpsAreSaidAtMostOnceAMinuteWithHowManyThereWere() throws Exception {
         Logger log = Logger.getLogger(IncompleteRequests.class.getName());
         List<String> said = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                said.add(record.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        Handler capture = new CapturingHandler(said);
         log.addHandler(capture);
         try {
             AtomicLong now = new AtomicLong(1_000);

@@ -1548,16 +1548,25 @@ class AgentCoreTest {
         assertEquals(3, core.appliedVersion());
     }
 
-    @Test
-    void aLastKnownGoodNewerThanTheRestoredServerGivesWayToWhatTheServerServesAndIsReplacedByIt(
-            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-        io.pgfleet.agent.AgentState state = new io.pgfleet.agent.AgentState(dir);
+    /**
+     * An agent (re)started while the server is away, running its last-known-good copy of version 5
+     * (push every 50 s), with the server serving {@code version} once it returns.
+     */
+    private AgentCore startedOnLastKnownGoodFive(io.pgfleet.agent.AgentState state, int version, String document) {
         state.saveLastKnownGood(new LastKnownGoodStore.Cached(5, pushEvery(50)));
         f.realStore = Optional.of(state);
         f.asTodaysServer = true;
         f.serverAway = true;
-        AgentCore core = f.with().published(3, pushEvery(30)).start();
+        AgentCore core = f.with().published(version, document).start();
         f.scheduler.runFor(Duration.ofSeconds(1));
+        return core;
+    }
+
+    @Test
+    void aLastKnownGoodNewerThanTheRestoredServerGivesWayToWhatTheServerServesAndIsReplacedByIt(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        io.pgfleet.agent.AgentState state = new io.pgfleet.agent.AgentState(dir);
+        AgentCore core = startedOnLastKnownGoodFive(state, 3, pushEvery(30));
         assertEquals(5, core.appliedVersion(), "the last-known-good runs while the server is away");
 
         f.serverAway = false;
@@ -1573,12 +1582,7 @@ class AgentCoreTest {
         // The agent restarted while the server was away (its report of version 5 may never have
         // reached the server), then the server came back serving that same version 5.
         io.pgfleet.agent.AgentState state = new io.pgfleet.agent.AgentState(dir);
-        state.saveLastKnownGood(new LastKnownGoodStore.Cached(5, pushEvery(50)));
-        f.realStore = Optional.of(state);
-        f.asTodaysServer = true;
-        f.serverAway = true;
-        AgentCore core = f.with().published(5, pushEvery(50)).start();
-        f.scheduler.runFor(Duration.ofSeconds(1));
+        AgentCore core = startedOnLastKnownGoodFive(state, 5, pushEvery(50));
         assertEquals(5, core.appliedVersion(), "the last-known-good runs while the server is away");
 
         f.serverAway = false;
@@ -1597,12 +1601,7 @@ class AgentCoreTest {
     void aLastKnownGoodUnderTheSameNumberAsTheServersButAnotherDocumentIsReplacedByTheServers(
             @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         io.pgfleet.agent.AgentState state = new io.pgfleet.agent.AgentState(dir);
-        state.saveLastKnownGood(new LastKnownGoodStore.Cached(5, pushEvery(50)));
-        f.realStore = Optional.of(state);
-        f.asTodaysServer = true;
-        f.serverAway = true;
-        AgentCore core = f.with().published(5, pushEvery(20)).start();
-        f.scheduler.runFor(Duration.ofSeconds(1));
+        AgentCore core = startedOnLastKnownGoodFive(state, 5, pushEvery(20));
         f.serverAway = false;
         f.scheduler.runFor(Duration.ofMinutes(2));
         assertEquals(Duration.ofSeconds(20), core.current().pushInterval(), f.log.toString());
