@@ -52,7 +52,7 @@ final class NextPages {
         if (query < 0 || segment < 0 || segment == query - 1) {
             throw new IllegalArgumentException("a next page is an API path with a query: " + next);
         }
-        // "./" keeps a segment with a colon from reading as a scheme (RFC 3986 §4.2).
-        return "./" + requestPath.substring(requestPath.lastIndexOf('/') + 1) + next.substring(query);
+        // The request's own path relative to itself: "./" and its last segment (empty after a slash).
+        return Locations.reference(requestPath, requestPath) + next.substring(query);
     }
 }

@@ -81,37 +81,31 @@ final class WebConsole {
         String path = req.path().path();
         addSecurityHeaders(path, res::header);
         if (isConsolePath(path)) {
-            Optional<HeaderName> unreadable = unreadableDate(req.headers());
-            if (unreadable.isPresent()) {
-                // Helidon's static content parses these dates itself and failed on one that is none,
-                // which answered the file 500. RFC 9110 would have such a condition ignored, but the
-                // request's headers cannot be changed on the way to the static content: a clear 400,
-                // as the API answers a malformed condition (If-Match).
-                String detail = "the header " + unreadable.get().defaultCase()
-                        + " is not one HTTP date (such as Thu, 01 Jan 2026 00:00:00 GMT); send it as a browser does, or leave it out";
-                if (req.prologue().method() == Method.HEAD) {
-                    res.status(Status.BAD_REQUEST_400);
-                    res.header(HeaderNames.CACHE_CONTROL, "no-store");
-                    res.send();
-                } else {
-                    Problem.badRequest(detail).send(res);
-                }
-                return;
-            }
+            Optional<Problem> refused = unreadableDate(req.headers()).map(header -> Problem.badRequest("the header "
+                    // Helidon's static content parses these dates itself and failed on one that is none,
+                    // which answered the file 500. RFC 9110 would have such a condition ignored, but the
+                    // request's headers cannot be changed on the way to the static content: a clear 400,
+                    // as the API answers a malformed condition (If-Match).
+                    + header.defaultCase() + " is not one HTTP date (such as Thu, 01 Jan 2026 00:00:00 GMT); send it as a"
+                    + " browser does, or leave it out"));
             Method method = req.prologue().method();
-            if (method == Method.GET || method == Method.HEAD) {
+            if (refused.isEmpty() && (method == Method.GET || method == Method.HEAD)) {
                 try {
                     entityTagLists(req);
                 } catch (ApiException e) {
-                    if (method == Method.HEAD) {
-                        res.status(e.problem().status());
-                        res.header(HeaderNames.CACHE_CONTROL, "no-store");
-                        res.send();
-                    } else {
-                        e.problem().send(res);
-                    }
-                    return;
+                    refused = Optional.of(e.problem());
                 }
+            }
+            if (refused.isPresent()) {
+                if (method == Method.HEAD) {
+                    // A HEAD answer has no body: the status alone.
+                    res.status(refused.get().status());
+                    res.header(HeaderNames.CACHE_CONTROL, "no-store");
+                    res.send();
+                } else {
+                    refused.get().send(res);
+                }
+                return;
             }
         }
         chain.proceed();
