@@ -1562,13 +1562,8 @@ public final class AgentCore {
                         }
                         // Kept under the same id: a batch the server stored before the answer was
                         // lost is stored once.
-                        Duration pause = pushPause(e);
-                        outage.failed(OutageLog.Lane.PUSH, e,
-                                (e.kind() == ServerException.Kind.UNAUTHORIZED ? "push refused by the server" : "push failed")
-                                        + " (" + e.getMessage() + "); " + (buffer.size() + waiting()) + " samples waiting, "
-                                        + dropped() + " dropped so far; retrying in " + pause.toMillis() + " ms",
-                                samplesWaiting());
-                        return Optional.of(pause);
+                        return Optional.of(retryPush(e, (buffer.size() + waiting()) + " samples waiting, " + dropped()
+                                + " dropped so far;"));
                     }
                 }
             }
@@ -1583,6 +1578,22 @@ public final class AgentCore {
     }
 
     /** The pause after one more push in a row that did not reach the server, or that it could not take. */
+    /**
+     * A push the server did not take for now (away, overloaded, or the access token refused): the
+     * pause before the next, said through the outage log.
+     *
+     * @param held what the agent holds, as the line says it, with its punctuation before "retrying"
+     *             ("12 samples waiting, 0 dropped so far;")
+     */
+    private Duration retryPush(ServerException e, String held) {
+        Duration pause = pushPause(e);
+        outage.failed(OutageLog.Lane.PUSH, e,
+                (e.kind() == ServerException.Kind.UNAUTHORIZED ? "push refused by the server" : "push failed")
+                        + " (" + e.getMessage() + "); " + held + " retrying in " + pause.toMillis() + " ms",
+                samplesWaiting());
+        return pause;
+    }
+
     private Duration pushPause(ServerException e) {
         pushFailures++;
         Duration cap = clamp(current.pushInterval().multipliedBy(5), Duration.ofSeconds(5), Duration.ofSeconds(60));
@@ -1628,13 +1639,7 @@ public final class AgentCore {
                 }
                 case UNAVAILABLE, UNAUTHORIZED -> {
                     if (!stopping) {
-                        Duration pause = pushPause(e);
-                        outage.failed(OutageLog.Lane.PUSH, e,
-                                (e.kind() == ServerException.Kind.UNAUTHORIZED ? "push refused by the server" : "push failed")
-                                        + " (" + e.getMessage() + "); nothing collected to send, retrying in "
-                                        + pause.toMillis() + " ms",
-                                samplesWaiting());
-                        return Optional.of(pause);
+                        return Optional.of(retryPush(e, "nothing collected to send,"));
                     }
                 }
             }
