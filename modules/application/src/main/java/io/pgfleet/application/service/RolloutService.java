@@ -96,10 +96,10 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
 
     @Override
     public StartResult start(StartRolloutCommand command) {
-        Instant now = clock.instant();
         LayerId layer = command.layer();
         Object result = finish(store.transact(tx -> {
             tx.lockLayers();
+            Instant now = lockedNow();
             LayerComposer.World world = LayerComposer.World.read(tx);
             Optional<LabelSelector> selector = selector(world, layer);
             if (selector.isEmpty()) {
@@ -199,13 +199,13 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
 
     @Override
     public ControlResult control(RolloutId id, Command command, Actor actor) {
-        Instant now = clock.instant();
         Object result = finish(store.transact(tx -> {
             tx.lockLayers();
             Optional<Rollout> found = tx.lockRollout(id);
             if (found.isEmpty()) {
                 return Outcome.<Object>rollback(new ControlResult.NotFound());
             }
+            Instant now = lockedNow();
             Rollout r = found.get();
             Map<CollectorId, MemberObservation> seen = tx.observe(r.currentWave());
             // An if chain, not a switch: a switch on another class's enum compiles to a synthetic, non-final class.
@@ -258,7 +258,6 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
 
     @Override
     public int holdAfterRestore() {
-        Instant now = clock.instant();
         Actor driver = new Actor("rollout-driver", settings.instance());
         int held = 0;
         for (RolloutId id : load.loadActiveRollouts()) {
@@ -268,6 +267,7 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
                 if (found.isEmpty()) {
                     return Outcome.<Object>rollback(false);
                 }
+                Instant now = lockedNow();
                 return switch (found.get().hold(now, RESTORED)) {
                     case Step.Transition t -> apply(tx, found.get(), t, driver, settings.instance(), now);
                     case Step.Wait w -> Outcome.rollback(false);
@@ -293,7 +293,6 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
                 || seen.get().evaluate(clock.instant(), load.observe(seen.get().currentWave())) instanceof Step.Wait) {
             return false;
         }
-        Instant now = clock.instant();
         Actor driver = new Actor("rollout-driver", settings.instance());
         Object result = finish(store.transact(tx -> {
             tx.lockLayers();
@@ -302,6 +301,7 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
                 return Outcome.<Object>rollback(false);
             }
             Rollout r = found.get();
+            Instant now = lockedNow();
             return switch (r.evaluate(now, tx.observe(r.currentWave()))) {
                 case Step.Transition t -> apply(tx, r, t, driver, settings.instance(), now);
                 case Step.Wait w -> Outcome.rollback(false);
@@ -309,6 +309,16 @@ final class RolloutService implements StartRolloutUseCase, ControlRolloutUseCase
             };
         }));
         return result instanceof Applied;
+    }
+
+    /**
+     * The time a step happens at, read once it holds its locks. A step may queue for the layers lock
+     * behind a large layer change (or a step of an instance that froze): dated from before the wait, a
+     * wave it starts would be delivered seconds later than its recorded start, and its members would
+     * lose the wait from their {@code apply_deadline_seconds}, or find it past at once.
+     */
+    private Instant lockedNow() {
+        return clock.instant();
     }
 
     // ---- carrying out a step
