@@ -17,7 +17,7 @@ public record LabelSelector(Map<String, String> labels) {
     public static final int MAX_LABELS = io.pgfleet.domain.collector.Collector.MAX_LABELS;
     private static final Pattern NAME = io.pgfleet.domain.collector.Collector.LABEL_NAME;
 
-    /** Copies and sorts the labels; requires well-formed names and values of at most 256 characters. */
+    /** Copies and sorts the labels; requires well-formed names and values of at most 256 characters (stored ones load). */
     public LabelSelector {
         Objects.requireNonNull(labels, "labels");
         if (labels.size() > MAX_LABELS) {
@@ -29,7 +29,8 @@ public record LabelSelector(Map<String, String> labels) {
 
     /**
      * Checks one label: a name of 1–63 letters, digits, {@code . _ / -} starting with a letter or
-     * digit, and a value of at most 256 characters without NUL.
+     * digit, and a value of at most 256 characters without NUL (what a stored selector may hold; a
+     * value beyond it is refused with the rule for new labels, 200 characters).
      *
      * @param name  the label name
      * @param value the label value
@@ -41,8 +42,18 @@ public record LabelSelector(Map<String, String> labels) {
                     name.length() > 64 ? name.substring(0, 64) + "…" : name)) + "' must be 1-63 letters, digits, '.', '_', '/' or '-',"
                     + " starting with a letter or digit");
         }
-        if (value == null || value.length() > 256 || value.indexOf('\u0000') >= 0) {
-            throw new IllegalArgumentException("the value of label '" + name + "' must be at most 256 characters without NUL");
+        // Stored selectors load with values of up to 256 characters (an earlier release's bound), so
+        // only new input is refused for its length here; it is told the rule new labels follow.
+        if (value == null) {
+            throw new IllegalArgumentException("the value of label '" + name + "' must be given");
+        }
+        if (value.length() > io.pgfleet.domain.collector.Collector.MAX_STORED_LABEL_VALUE_LENGTH) {
+            throw new IllegalArgumentException("the value of label '" + name + "' must be at most "
+                    + io.pgfleet.domain.collector.Collector.MAX_NAME_LENGTH + " characters, got "
+                    + value.codePointCount(0, value.length()));
+        }
+        if (value.indexOf('\u0000') >= 0) {
+            throw new IllegalArgumentException("the value of label '" + name + "' must not contain NUL");
         }
     }
 

@@ -35,6 +35,16 @@ class LabelSelectorTest {
     }
 
     @Test
+    void aValueBeyondEveryRuleIsRefusedWithTheRuleForNewLabels() {
+        // Only new input reaches this refusal (nothing stored is longer than 256), so it states the
+        // rule a new label follows, 200 characters, not the wider bound stored labels load under.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new LabelSelector(Map.of("env", "v".repeat(257))));
+        assertTrue(e.getMessage().contains("'env'") && e.getMessage().contains("at most 200 characters"), e.getMessage());
+        assertFalse(e.getMessage().contains("256"), e.getMessage());
+    }
+
+    @Test
     void aRefusedNameIsQuotedEscaped() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new LabelSelector(Map.of("\u202eenv", "prod")));
