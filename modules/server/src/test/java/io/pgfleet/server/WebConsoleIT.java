@@ -207,6 +207,73 @@ class WebConsoleIT {
     }
 
     @Test
+    void anUnsatisfiableRangeSaysHowLongTheFileIs() throws Exception {
+        HttpResponse<byte[]> whole = HttpClient.newHttpClient().send(to("/ui/console.js").build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        long length = whole.body().length;
+        assertTrue(length > 1000);
+        // RFC 9110 §14.4 and §15.5.17: "bytes */" and the file's full length, so a client can ask a range it has.
+        for (String value : List.of("bytes=5-1", "bytes=" + length + "-", "bytes=" + (length + 10) + "-" + (length + 20))) {
+            HttpResponse<String> get = send(to("/ui/console.js").header("Range", value));
+            assertEquals(416, get.statusCode(), value + " -> " + get.body());
+            assertEquals("bytes */" + length, header(get, "Content-Range"), value);
+            assertTrue(get.body().contains("/problems/range-not-satisfiable"), get.body());
+        }
+        // Range is for GET only (RFC 9110 §14.2): HEAD answers as the whole file's GET.
+        assertEquals(200, send(to("/ui/console.js").header("Range", "bytes=5-1").method("HEAD", HttpRequest.BodyPublishers.noBody()))
+                .statusCode());
+        // The welcome file too, at its folder's path.
+        long page = HttpClient.newHttpClient().send(to("/ui/").build(), HttpResponse.BodyHandlers.ofByteArray()).body().length;
+        assertEquals("bytes */" + page, header(send(to("/ui/").header("Range", "bytes=5-1")), "Content-Range"));
+        // A range it has is still a 206 with the range's own Content-Range.
+        HttpResponse<String> part = send(to("/ui/console.js").header("Range", "bytes=1-5"));
+        assertEquals(206, part.statusCode());
+        assertEquals("bytes 1-5/" + length, header(part, "Content-Range"));
+    }
+
+    @Test
+    void preconditionsAreEvaluatedInRfc9110Order() throws Exception {
+        HttpResponse<String> current = get("/ui/console.js");
+        String etag = header(current, "ETag");
+        String lastModified = header(current, "Last-Modified");
+        assertFalse(etag.isEmpty() || lastModified.isEmpty(), "the console's files carry ETag and Last-Modified");
+        String past = "Thu, 01 Jan 1970 00:00:00 GMT";
+        String future = "Thu, 01 Jan 2099 00:00:00 GMT";
+        // If-Match first: when it fails the answer is 412, whatever If-None-Match says (it was 304).
+        HttpResponse<String> staleMatch = send(to("/ui/console.js").header("If-Match", "\"other\"").header("If-None-Match", etag));
+        assertEquals(412, staleMatch.statusCode(), staleMatch.body());
+        assertTrue(staleMatch.body().contains("/problems/precondition-failed"), staleMatch.body());
+        // If-Unmodified-Since next (without If-Match): before If-None-Match and If-Modified-Since.
+        assertEquals(412, send(to("/ui/console.js").header("If-Unmodified-Since", past).header("If-None-Match", etag)).statusCode());
+        assertEquals(412, send(to("/ui/console.js").header("If-Unmodified-Since", past).header("If-Modified-Since", future))
+                .statusCode());
+        // With If-Match, If-Unmodified-Since is not evaluated: a matching If-Match serves the file.
+        assertEquals(200, send(to("/ui/console.js").header("If-Match", etag).header("If-Unmodified-Since", past)).statusCode());
+        // Both hold, and If-None-Match matches: 304, with the file's ETag.
+        HttpResponse<String> notModified = send(to("/ui/console.js").header("If-Match", etag).header("If-None-Match", etag));
+        assertEquals(304, notModified.statusCode(), notModified.body());
+        assertEquals(etag, header(notModified, "ETag"));
+        // With If-None-Match, If-Modified-Since is not evaluated: a tag that is not current serves the file.
+        HttpResponse<String> changed = send(to("/ui/console.js").header("If-None-Match", "\"other\"").header("If-Modified-Since", future));
+        assertEquals(200, changed.statusCode());
+        assertEquals(current.body(), changed.body());
+        // A copy dated as the file (Last-Modified has whole seconds, the file's time may not) is current,
+        // and the file is not modified since it: both at the second.
+        assertEquals(304, send(to("/ui/console.js").header("If-Modified-Since", lastModified)).statusCode());
+        assertEquals(200, send(to("/ui/console.js").header("If-Unmodified-Since", lastModified)).statusCode());
+        // HEAD is answered alike, without a body.
+        HttpResponse<String> head = send(to("/ui/console.js").header("If-Match", "\"other\"").header("If-None-Match", etag)
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+        assertEquals(412, head.statusCode());
+        assertEquals("", head.body());
+        // A range of a file whose preconditions held.
+        HttpResponse<String> range = send(to("/ui/console.js").header("If-Match", etag).header("If-Unmodified-Since", past)
+                .header("Range", "bytes=0-9"));
+        assertEquals(206, range.statusCode());
+        assertEquals(10, range.body().length());
+    }
+
+    @Test
     void theShippedJarCarriesTheConsoleAndItsLibraries() throws Exception {
         String jar = System.getProperty("pgfleet.server.jar");
         assertNotNull(jar, "failsafe names the shaded jar");

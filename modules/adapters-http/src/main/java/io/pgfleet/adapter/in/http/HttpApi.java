@@ -171,6 +171,11 @@ public final class HttpApi {
     private static void httpException(ServerRequest req, ServerResponse res, HttpException e, ApiRoutes routes) {
         // An error answer starts from fresh headers: a console path keeps its policy (CSP, nosniff, no framing).
         WebConsole.addSecurityHeaders(req.path().absolute().path(), res::header);
+        if (e.status() == Status.REQUESTED_RANGE_NOT_SATISFIABLE_416) {
+            // RFC 9110 §14.4: a 416 says how long the file is, so the client can ask a range it has.
+            WebConsole.file(req.path().absolute().path())
+                    .ifPresent(file -> res.header(HeaderNames.CONTENT_RANGE, "bytes */" + file.length()));
+        }
         if (e.status() == Status.NOT_MODIFIED_304) {
             // The console's static files answer a conditional GET this way: the browser's copy is current.
             res.status(Status.NOT_MODIFIED_304);
@@ -204,9 +209,7 @@ public final class HttpApi {
         } else if (e.status() == Status.PRECONDITION_FAILED_412) {
             // The static content's If-Match or If-Unmodified-Since (a console file): no versioned
             // document, so not version-conflict, and not malformed, so not bad-request.
-            new Problem(Status.PRECONDITION_FAILED_412, ProblemType.PRECONDITION_FAILED, "Precondition failed",
-                    "the file " + path + " does not match the request's If-Match or If-Unmodified-Since: it is another"
-                            + " version now; its current ETag and Last-Modified come with a GET").send(res);
+            WebConsole.preconditionFailed(path).send(res);
         } else if (e.status() == Status.REQUESTED_RANGE_NOT_SATISFIABLE_416) {
             new Problem(Status.REQUESTED_RANGE_NOT_SATISFIABLE_416, ProblemType.RANGE_NOT_SATISFIABLE, "Range not satisfiable",
                     "the Range header " + ShownText.quoted(req.headers().first(HeaderNames.RANGE).orElse(""))

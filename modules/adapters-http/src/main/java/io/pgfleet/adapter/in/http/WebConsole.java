@@ -15,6 +15,8 @@ import io.helidon.webserver.staticcontent.StaticContentService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -54,6 +56,9 @@ final class WebConsole {
     /** The console's own files: a folder name that is not a package, so the module does not hide it. */
     private static final String ROOT = "pgfleet-console";
 
+    /** The file served at {@code /ui/}. */
+    private static final String WELCOME = "index.html";
+
     private WebConsole() {
     }
 
@@ -74,7 +79,7 @@ final class WebConsole {
                 })
                 .register(PATH + "/vendor/codemirror", StaticContentService.create(webJar("codemirror")))
                 .register(PATH + "/vendor/uplot", StaticContentService.create(webJar("uplot")))
-                .register(PATH, StaticContentService.builder(ROOT).welcomeFileName("index.html").build());
+                .register(PATH, StaticContentService.builder(ROOT).welcomeFileName(WELCOME).build());
     }
 
     private static void securityHeaders(FilterChain chain, RoutingRequest req, RoutingResponse res) {
@@ -94,6 +99,24 @@ final class WebConsole {
                     entityTagLists(req);
                 } catch (ApiException e) {
                     refused = Optional.of(e.problem());
+                }
+            }
+            if (refused.isEmpty() && (method == Method.GET || method == Method.HEAD)) {
+                Optional<Instant> lastModified = hasCondition(req.headers()) ? file(path).flatMap(ConsoleFile::lastModified)
+                        : Optional.empty();
+                if (lastModified.isPresent()) {
+                    String etag = entityTag(lastModified.get());
+                    switch (evaluate(req.headers(), etag, lastModified.get())) {
+                        case FAILED -> refused = Optional.of(preconditionFailed(path));
+                        case NOT_MODIFIED -> {
+                            // RFC 9110 §15.4.5: the ETag a 200 would carry.
+                            res.header(HeaderNames.ETAG, etag);
+                            res.status(Status.NOT_MODIFIED_304);
+                            res.send();
+                            return;
+                        }
+                        case PROCEED -> conditionsHeld(req, lastModified.get());
+                    }
                 }
             }
             if (refused.isPresent()) {
@@ -136,6 +159,138 @@ final class WebConsole {
         }
     }
 
+    /** What RFC 9110 §13.2.2 makes of a request's preconditions. */
+    enum Outcome {
+        /** An {@code If-Match} or {@code If-Unmodified-Since} does not hold: {@code 412}. */
+        FAILED,
+        /** The client's copy is current ({@code If-None-Match}, or else {@code If-Modified-Since}): {@code 304}. */
+        NOT_MODIFIED,
+        /** Nothing stops the request: the file (or its range). */
+        PROCEED
+    }
+
+    /**
+     * Evaluates the preconditions in RFC 9110 §13.2.2's order, which Helidon's static content does
+     * not follow (it read {@code If-None-Match} first, so a failing {@code If-Match} next to a
+     * matching {@code If-None-Match} was a {@code 304}, and {@code If-Modified-Since} before
+     * {@code If-Unmodified-Since}): {@code If-Match} (412 when it fails); without it,
+     * {@code If-Unmodified-Since}; then {@code If-None-Match} (304 when it matches); without it,
+     * {@code If-Modified-Since}. Dates compare at the second, the precision of {@code Last-Modified}.
+     *
+     * @param headers      the request's headers, the entity tag lists already one tag a value
+     *                     ({@link #entityTagLists})
+     * @param etag         the file's entity tag, quoted
+     * @param lastModified the file's time
+     * @return what the preconditions say
+     */
+    static Outcome evaluate(ServerRequestHeaders headers, String etag, Instant lastModified) {
+        Instant modified = lastModified.truncatedTo(ChronoUnit.SECONDS);
+        if (headers.contains(HeaderNames.IF_MATCH)) {
+            // Strong comparison: strongList left only strong tags (or one that matches nothing).
+            List<String> tags = headers.all(HeaderNames.IF_MATCH, List::of);
+            if (!tags.contains("*") && !tags.contains(etag)) {
+                return Outcome.FAILED;
+            }
+        } else if (headers.ifUnmodifiedSince().map(d -> modified.isAfter(d.toInstant())).orElse(false)) {
+            return Outcome.FAILED;
+        }
+        if (headers.contains(HeaderNames.IF_NONE_MATCH)) {
+            // Weak comparison: weakList took W/ off every tag.
+            List<String> tags = headers.all(HeaderNames.IF_NONE_MATCH, List::of);
+            return tags.contains("*") || tags.contains(etag) ? Outcome.NOT_MODIFIED : Outcome.PROCEED;
+        }
+        return headers.ifModifiedSince().map(d -> !modified.isAfter(d.toInstant())).orElse(false)
+                ? Outcome.NOT_MODIFIED : Outcome.PROCEED;
+    }
+
+    private static boolean hasCondition(ServerRequestHeaders headers) {
+        return headers.contains(HeaderNames.IF_MATCH) || headers.contains(HeaderNames.IF_NONE_MATCH)
+                || headers.contains(HeaderNames.IF_MODIFIED_SINCE) || headers.contains(HeaderNames.IF_UNMODIFIED_SINCE);
+    }
+
+    /** The entity tag the static content gives a file of this time (its milliseconds, quoted). */
+    static String entityTag(Instant lastModified) {
+        return "\"" + lastModified.toEpochMilli() + "\"";
+    }
+
+    /**
+     * The preconditions held (evaluated above, in RFC 9110's order): the static content, which
+     * evaluates them again in its own order, is handed ones that hold for the file whatever that
+     * order. A header cannot be taken off the request on its way, only replaced.
+     */
+    private static void conditionsHeld(RoutingRequest req, Instant lastModified) {
+        ServerRequestHeaders headers = req.headers();
+        if (headers.contains(HeaderNames.IF_MATCH)) {
+            req.header(HeaderValues.create(HeaderNames.IF_MATCH, "*"));
+        }
+        if (headers.contains(HeaderNames.IF_NONE_MATCH)) {
+            // Not a number, so never the file's tag.
+            req.header(HeaderValues.create(HeaderNames.IF_NONE_MATCH, "\"none\""));
+        }
+        if (headers.contains(HeaderNames.IF_UNMODIFIED_SINCE)) {
+            req.header(HeaderValues.create(HeaderNames.IF_UNMODIFIED_SINCE, HttpDates.header(HttpDates.LATEST)));
+        }
+        if (headers.contains(HeaderNames.IF_MODIFIED_SINCE)) {
+            req.header(HeaderValues.create(HeaderNames.IF_MODIFIED_SINCE,
+                    HttpDates.header(lastModified.truncatedTo(ChronoUnit.SECONDS).minusSeconds(1))));
+        }
+    }
+
+    /**
+     * The {@code 412} of a console file: no versioned document, so not {@code version-conflict}, and
+     * not malformed, so not {@code bad-request}.
+     */
+    static Problem preconditionFailed(String path) {
+        return new Problem(Status.PRECONDITION_FAILED_412, ProblemType.PRECONDITION_FAILED, "Precondition failed",
+                "the file " + path + " does not match the request's If-Match or If-Unmodified-Since: it is another"
+                        + " version now; its current ETag and Last-Modified come with a GET");
+    }
+
+    /**
+     * A file of the console or of its libraries, as the static content serves it.
+     *
+     * @param length       its length in bytes
+     * @param lastModified the time its {@code ETag} and {@code Last-Modified} are made of: the jar's
+     *                     (or, unpacked, the file's), as the static content takes it; empty when unknown
+     */
+    record ConsoleFile(long length, Optional<Instant> lastModified) {
+    }
+
+    /**
+     * The file served at a console path.
+     *
+     * @param path the request's path as routing saw it
+     * @return the file, empty when none is served there
+     */
+    static Optional<ConsoleFile> file(String path) {
+        Optional<java.net.URL> url = resource(path);
+        if (url.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            java.net.URLConnection connection = url.get().openConnection();
+            if (connection instanceof java.net.JarURLConnection jar) {
+                if (jar.getJarEntry().isDirectory()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new ConsoleFile(jar.getJarEntry().getSize(), modified(java.nio.file.Path.of(jar.getJarFile().getName()))));
+            }
+            if ("file".equals(url.get().getProtocol())) {
+                java.nio.file.Path file = java.nio.file.Path.of(url.get().toURI());
+                return java.nio.file.Files.isDirectory(file) ? Optional.empty()
+                        : Optional.of(new ConsoleFile(java.nio.file.Files.size(file), modified(file)));
+            }
+            return Optional.of(new ConsoleFile(connection.getContentLengthLong(), Optional.empty()));
+        } catch (IOException | java.net.URISyntaxException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Instant> modified(java.nio.file.Path file) throws IOException {
+        return java.nio.file.Files.isRegularFile(file) ? Optional.of(java.nio.file.Files.getLastModifiedTime(file).toInstant())
+                : Optional.empty();
+    }
+
     /**
      * Whether a console file is served at this path ({@code /ui/…}): a method other than
      * {@code GET} and {@code HEAD} on it is {@code 405}, as on an API path, not {@code 404}.
@@ -144,16 +299,22 @@ final class WebConsole {
      * @return true when the path names a file of the console or of its libraries
      */
     static boolean serves(String path) {
+        return file(path).isPresent();
+    }
+
+    /** The resource a console path names, folder or file; empty for a path outside the console's files. */
+    private static Optional<java.net.URL> resource(String path) {
+        String rest;
         if (path.equals(PATH + "/")) {
-            return true;
+            rest = WELCOME;
+        } else if (path.startsWith(PATH + "/")) {
+            rest = path.substring(PATH.length() + 1);
+        } else {
+            return Optional.empty();
         }
-        if (!path.startsWith(PATH + "/")) {
-            return false;
-        }
-        String rest = path.substring(PATH.length() + 1);
         for (String segment : rest.split("/", -1)) {
             if (segment.isEmpty() || segment.equals(".") || segment.equals("..") || segment.contains("\\")) {
-                return false;
+                return Optional.empty();
             }
         }
         String resource;
@@ -164,19 +325,7 @@ final class WebConsole {
         } else {
             resource = ROOT + "/" + rest;
         }
-        java.net.URL url = WebConsole.class.getClassLoader().getResource(resource);
-        if (url == null) {
-            return false;
-        }
-        // A folder is no file (the static content does not serve it either).
-        try {
-            if (url.openConnection() instanceof java.net.JarURLConnection jar) {
-                return !jar.getJarEntry().isDirectory();
-            }
-            return !"file".equals(url.getProtocol()) || !java.nio.file.Files.isDirectory(java.nio.file.Path.of(url.toURI()));
-        } catch (IOException | java.net.URISyntaxException | RuntimeException e) {
-            return false;
-        }
+        return Optional.ofNullable(WebConsole.class.getClassLoader().getResource(resource));
     }
 
     /** The first conditional date header the static content would fail to parse, if any. */
