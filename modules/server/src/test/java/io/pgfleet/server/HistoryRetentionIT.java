@@ -254,7 +254,7 @@ class HistoryRetentionIT {
                 assertEquals(201, admin.putToml("/api/v1/config/" + id, aDocument().pushInterval(v).toml()).statusCode());
             }
             sql("INSERT INTO samples (collector_id, batch_id, name, labels, value, ts)"
-                    + " VALUES ('" + id + "', 'b1', 'm', '{}', 1, now() + interval '300 days')");
+                    + " VALUES ('" + id + "', 'batch-0001', 'm', '{}', 1, now() + interval '300 days')");
             assertEquals(204, delete("/api/v1/collectors/" + id));
         }
         sql("UPDATE collectors SET decommissioned_at = now() - interval '31 days' WHERE id = '" + gone + "'");
@@ -281,15 +281,34 @@ class HistoryRetentionIT {
             HttpResponse<String> r = admin.get(path);
             assertEquals(410, r.statusCode(), path + ": " + r.body());
         }
-        for (String path : List.of("/versions/1", "/diff?from=1&to=2")) {
-            HttpResponse<String> r = admin.get("/api/v1/config/" + gone + path);
-            assertEquals(404, r.statusCode(), path + ": " + r.body());
+        // Its history is gone, and its reads say so (and when) instead of an empty list or a 404 that
+        // reads as "never had one"; before any query is judged, for operators and viewers alike.
+        String purgedAt = java.time.Instant.ofEpochSecond(count("SELECT floor(extract(epoch FROM purged_at))::bigint"
+                + " FROM collectors WHERE id = '" + gone + "'")).toString().substring(0, 19);
+        ApiClient viewer = SERVER.newUser("tomb-viewer-" + IDS.incrementAndGet(), "viewer");
+        for (ApiClient reader : List.of(admin, viewer)) {
+            for (String path : List.of("/api/v1/config/" + gone + "/versions", "/api/v1/config/" + gone + "/versions?limit=0",
+                    "/api/v1/config/" + gone + "/versions/1", "/api/v1/config/" + gone + "/versions/99",
+                    "/api/v1/config/" + gone + "/diff?from=1&to=2", "/api/v1/config/" + gone + "/diff",
+                    "/api/v1/collectors/" + gone + "/metrics", "/api/v1/collectors/" + gone + "/metrics?limit=0")) {
+                HttpResponse<String> r = reader.get(path);
+                assertEquals(410, r.statusCode(), path + ": " + r.body());
+                assertTrue(r.body().contains("/problems/collector-purged") && r.body().contains("\"purged_at\":\"" + purgedAt)
+                        && r.body().contains("\"decommissioned_at\":") && r.body().contains("retention purged its history"),
+                        path + ": " + r.body());
+            }
         }
-        HttpResponse<String> history = admin.get("/api/v1/config/" + gone + "/versions");
-        assertEquals(200, history.statusCode(), history.body());
-        assertTrue(!history.body().contains("\"version\":"), history.body());
-        HttpResponse<String> metrics = admin.get("/api/v1/collectors/" + gone + "/metrics");
-        assertEquals(200, metrics.statusCode(), metrics.body());
+        // A collector decommissioned within the retention keeps serving its kept history.
+        HttpResponse<String> kept = admin.get("/api/v1/config/" + recent + "/versions");
+        assertEquals(200, kept.statusCode(), kept.body());
+        assertTrue(kept.body().contains("\"version\":2"), kept.body());
+        assertEquals(200, admin.get("/api/v1/config/" + recent + "/versions/1").statusCode());
+        assertEquals(200, admin.get("/api/v1/config/" + recent + "/diff?from=1&to=2").statusCode());
+        HttpResponse<String> samples = admin.get("/api/v1/collectors/" + recent + "/metrics");
+        assertEquals(200, samples.statusCode(), samples.body());
+        assertTrue(samples.body().contains("\"name\":\"m\""), samples.body());
+        // An id no collector ever had is still unknown, not gone.
+        assertEquals(404, admin.get("/api/v1/config/never-" + IDS.incrementAndGet() + "/versions").statusCode());
         assertEquals(0, purge().decommissionedCollectors(), "a tombstone is not visited again");
     }
 

@@ -27,4 +27,9 @@ final class DecommissionedIds implements DecommissionedQuery {
     public Optional<Instant> decommissionedAt(CollectorId collectorId) {
         return collectors.loadDecommissionedAt(collectorId);
     }
+
+    @Override
+    public Optional<io.pgfleet.domain.collector.CollectorTombstone> purged(CollectorId collectorId) {
+        return collectors.loadTombstone(collectorId);
+    }
 }

@@ -128,4 +128,9 @@ public final class InMemoryConfigStore implements LoadCollectorPort, SaveCollect
         // Decommissioning is the layer store's (InMemoryLayerStore); this store never decommissions.
         return Optional.empty();
     }
+
+        @Override
+        public java.util.Optional<io.pgfleet.domain.collector.CollectorTombstone> loadTombstone(CollectorId collectorId) {
+            return java.util.Optional.empty();
+        }
 }

@@ -125,6 +125,11 @@ class DecommissionedIdsTest {
             decommissionReads++;
             return collectorId.equals(GONE) ? Optional.of(AT) : Optional.empty();
         }
+
+        @Override
+        public java.util.Optional<io.pgfleet.domain.collector.CollectorTombstone> loadTombstone(CollectorId collectorId) {
+            return java.util.Optional.empty();
+        }
     }
 
     private static PublishResult rollback(RollbackConfigService service, CollectorId id, int version) {

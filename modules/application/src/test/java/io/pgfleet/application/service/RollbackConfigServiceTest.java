@@ -92,6 +92,11 @@ class RollbackConfigServiceTest {
             public java.util.Optional<java.time.Instant> loadDecommissionedAt(CollectorId id) {
                 return id.equals(DB1) ? java.util.Optional.of(at) : java.util.Optional.empty();
             }
+
+            @Override
+            public java.util.Optional<io.pgfleet.domain.collector.CollectorTombstone> loadTombstone(CollectorId collectorId) {
+                return java.util.Optional.empty();
+            }
         };
         RollbackConfigService ofGone = new RollbackConfigService(decommissioned, store, store, validator, clock);
 

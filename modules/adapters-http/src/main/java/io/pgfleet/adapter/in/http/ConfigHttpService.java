@@ -69,11 +69,15 @@ final class ConfigHttpService implements ApiService {
 
     private final WatchConfigQuery watch;
     private final HttpMetrics metrics;
+    /** Tells a collector whose history retention purged, for the routes that read that history. */
+    private final io.pgfleet.application.port.in.DecommissionedQuery decommissioned;
     private final WatchLimiter watchLimiter;
     private final CallerWatchesUseCase callerWatches;
     private final RestoredStatusUseCase restored;
 
-    ConfigHttpService(ConfigUseCases config, HttpMetrics metrics, WatchLimiter watchLimiter, CallerWatchesUseCase callerWatches) {
+    ConfigHttpService(ConfigUseCases config, HttpMetrics metrics, WatchLimiter watchLimiter, CallerWatchesUseCase callerWatches,
+                      io.pgfleet.application.port.in.DecommissionedQuery decommissioned) {
+        this.decommissioned = java.util.Objects.requireNonNull(decommissioned, "decommissioned");
         this.watchLimiter = watchLimiter;
         this.callerWatches = callerWatches;
         this.metrics = metrics;
@@ -187,6 +191,9 @@ final class ConfigHttpService implements ApiService {
 
     private void getVersion(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
+        if (UnknownCollectors.purged(res, decommissioned, id)) {
+            return;
+        }
         ConfigVersion version = PathParams.version(req);
         sendLookup(req, res, query.version(id, version));
     }
@@ -428,6 +435,9 @@ final class ConfigHttpService implements ApiService {
 
     private void history(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
+        if (UnknownCollectors.purged(res, decommissioned, id)) {
+            return;
+        }
         int limit = QueryParams.integer(req, "limit", 50, 1, ConfigHistoryQuery.MAX_PAGE);
         int before = QueryParams.integer(req, "before", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
         switch (history.history(id, new ConfigVersion(before), limit)) {
@@ -448,6 +458,9 @@ final class ConfigHttpService implements ApiService {
 
     private void diff(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
+        if (UnknownCollectors.purged(res, decommissioned, id)) {
+            return;
+        }
         ConfigVersion from = new ConfigVersion(QueryParams.integer(req, "from", 0, 1, Integer.MAX_VALUE));
         ConfigVersion to = new ConfigVersion(QueryParams.integer(req, "to", 0, 1, Integer.MAX_VALUE));
         ConfigLookup a = query.version(id, from);

@@ -46,9 +46,11 @@ final class FleetHttpService implements ApiService {
     private final FleetQuery query;
 
     private final HttpMetrics metrics;
+    private final io.pgfleet.application.port.in.DecommissionedQuery decommissioned;
 
-    FleetHttpService(FleetUseCases fleet, HttpMetrics metrics) {
+    FleetHttpService(FleetUseCases fleet, HttpMetrics metrics, io.pgfleet.application.port.in.DecommissionedQuery decommissioned) {
         this.metrics = metrics;
+        this.decommissioned = java.util.Objects.requireNonNull(decommissioned, "decommissioned");
         this.status = fleet.reportStatus();
         this.push = fleet.pushMetrics();
         this.query = fleet.query();
@@ -340,6 +342,9 @@ final class FleetHttpService implements ApiService {
 
     private void samples(ServerRequest req, ServerResponse res) {
         CollectorId id = PathParams.collectorId(req);
+        if (UnknownCollectors.purged(res, decommissioned, id)) {
+            return;
+        }
         String name = QueryParams.text(req, "name");
         int limit = QueryParams.integer(req, "limit", 1000, 1, FleetQuery.MAX_SAMPLES);
         Instant since = QueryParams.instant(req, "since", Instant.EPOCH);
@@ -353,7 +358,8 @@ final class FleetHttpService implements ApiService {
         }
         Optional<SamplePage> found = query.samples(id, name, since, after, limit);
         if (found.isEmpty()) {
-            // Empty only for an id no collector ever had: a decommissioned one's samples stay readable.
+            // Empty only for an id no collector ever had: a decommissioned one's samples stay readable
+            // until retention purges them (answered above).
             UnknownCollectors.notFound(res, id);
             return;
         }

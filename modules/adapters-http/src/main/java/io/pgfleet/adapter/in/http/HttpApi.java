@@ -122,12 +122,13 @@ public final class HttpApi {
                         }))
                 .service("/api/v1/openapi.json", new OpenApiHttpService())
                 .service("/api/v1/config", new ConfigHttpService(useCases.config(), metrics,
-                        new WatchLimiter(limits.watchesPerCollector()), useCases.access().callerWatches()))
+                        new WatchLimiter(limits.watchesPerCollector()), useCases.access().callerWatches(),
+                        useCases.collectors().decommissioned()))
                 .service("/api/v1/collectors", new CollectorsHttpService(useCases.collectors()))
                 .service("/api/v1/audit", new AuditHttpService(useCases.operations().audit()))
                 .service("/api/v1/auth", new AuthHttpService(useCases.access(), metrics))
                 .service("/api/v1/users", new UsersHttpService(useCases.access().users()))
-                .service("/api/v1", new FleetHttpService(useCases.fleet(), metrics))
+                .service("/api/v1", new FleetHttpService(useCases.fleet(), metrics, useCases.collectors().decommissioned()))
                 .service("/api/v1", new LayersHttpService(useCases.layers()))
                 .service("/api/v1/rollouts", new RolloutsHttpService(useCases.rollouts()))
                 .service("/observe/health", new HealthHttpService(useCases.operations().health()));

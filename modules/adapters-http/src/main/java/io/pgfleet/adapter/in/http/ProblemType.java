@@ -32,6 +32,7 @@ enum ProblemType {
     LAST_ADMINISTRATOR("last-administrator"),
     UNKNOWN_REVISION("unknown-revision"),
     COLLECTOR_DECOMMISSIONED("collector-decommissioned"),
+    COLLECTOR_PURGED("collector-purged"),
     VERSION_CONFLICT("version-conflict"),
     PRECONDITION_FAILED("precondition-failed"),
     PAYLOAD_TOO_LARGE("payload-too-large"),

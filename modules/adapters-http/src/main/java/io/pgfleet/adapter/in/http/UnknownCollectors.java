@@ -33,6 +33,34 @@ final class UnknownCollectors {
                 + (hint.isEmpty() ? "" : "; " + hint)).send(res);
     }
 
+    /**
+     * Answers a route that reads a collector's history (its versions, a diff, its samples) when
+     * retention has purged that history: {@code 410 collector-purged}, saying when the collector was
+     * decommissioned and when its history went. Asked before the request's query is judged, as the
+     * {@code 410} of a decommissioned collector is: no fixed request could read what is gone. A
+     * decommissioned collector whose history is still kept is served as before.
+     *
+     * @param res       the answer
+     * @param decommissioned tells a purged collector
+     * @param id        the collector the route reads
+     * @return true when the answer was sent
+     */
+    static boolean purged(ServerResponse res, io.pgfleet.application.port.in.DecommissionedQuery decommissioned, CollectorId id) {
+        java.util.Optional<io.pgfleet.domain.collector.CollectorTombstone> tombstone = decommissioned.purged(id);
+        if (tombstone.isEmpty()) {
+            return false;
+        }
+        Instant at = tombstone.get().decommissionedAt();
+        Instant purgedAt = tombstone.get().purgedAt();
+        new Problem(Status.GONE_410, ProblemType.COLLECTOR_PURGED, "Collector history purged", "collector '" + id
+                + "' was decommissioned at " + HttpDates.json(at) + " and retention purged its history at "
+                + HttpDates.json(purgedAt) + " (its versions, effective document, apply status and samples, kept as long"
+                + " as the audit trail): nothing of it is left to read; its id is never bound again: register the host"
+                + " under a new id (a new collector)",
+                java.util.Map.of("decommissioned_at", HttpDates.json(at), "purged_at", HttpDates.json(purgedAt))).send(res);
+        return true;
+    }
+
     /** Sends the answer for {@code id}, a collector's decommissioned at {@code at}. */
     static void gone(ServerResponse res, CollectorId id, Instant at) {
         AuthHttpService.decommissioned(Status.GONE_410, id, at).send(res);

@@ -48,6 +48,15 @@ public final class CollectorPersistenceAdapter implements LoadCollectorPort, Sav
     }
 
     @Override
+    public Optional<io.pgfleet.domain.collector.CollectorTombstone> loadTombstone(CollectorId collectorId) {
+        return Rows.guard("loading collector " + collectorId, () -> db.execute()
+                .get("SELECT decommissioned_at, purged_at FROM collectors WHERE id = ? AND purged_at IS NOT NULL",
+                        collectorId.value())
+                .map(r -> new io.pgfleet.domain.collector.CollectorTombstone(collectorId, Rows.instant(r, "decommissioned_at"),
+                        Rows.instant(r, "purged_at"))));
+    }
+
+    @Override
     public boolean saveNewCollector(Collector collector, AuditEntry audit) {
         return Rows.guard("saving collector " + collector.id(), () -> Rows.inTransaction(db, tx -> insert(tx, collector,
                 audit)));

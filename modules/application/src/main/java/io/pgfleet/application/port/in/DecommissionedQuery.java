@@ -22,4 +22,14 @@ public interface DecommissionedQuery {
      * @return when, or empty when no collector ever had the id or its collector is not decommissioned
      */
     Optional<Instant> decommissionedAt(CollectorId collectorId);
+
+    /**
+     * A decommissioned collector whose history retention has purged, for the routes that read that
+     * history (its versions, diffs, samples): they answer that it is gone, and since when, instead of
+     * an empty history that reads as if the collector never had one.
+     *
+     * @param collectorId the id
+     * @return its tombstone, or empty when the collector is unknown, live, or decommissioned with its history kept
+     */
+    Optional<io.pgfleet.domain.collector.CollectorTombstone> purged(CollectorId collectorId);
 }

@@ -27,4 +27,12 @@ public interface LoadCollectorPort {
      * @return when, or empty when the collector is unknown or not decommissioned
      */
     Optional<Instant> loadDecommissionedAt(CollectorId collectorId);
+
+    /**
+     * A decommissioned collector whose history retention has purged.
+     *
+     * @param collectorId the id
+     * @return its tombstone, or empty when the collector is unknown, live, or decommissioned with its history kept
+     */
+    Optional<io.pgfleet.domain.collector.CollectorTombstone> loadTombstone(CollectorId collectorId);
 }
