@@ -162,6 +162,52 @@ class ConfigApiIT {
     }
 
     @Test
+    void aReadEvaluatesIfMatchAndIfUnmodifiedSinceBeforeIfNoneMatchAsRfc9110Orders() {
+        String id = newCollector();
+        String v1 = api.putToml("/api/v1/config/" + id, aDocument().toml()).headers().firstValue("ETag").orElseThrow();
+        String path = "/api/v1/config/" + id;
+        String tag = api.get(path).headers().firstValue("ETag").orElseThrow();
+        String past = "Thu, 01 Jan 1970 00:00:00 GMT";
+        String future = "Thu, 01 Jan 2099 00:00:00 GMT";
+        // If-Match first: a stale one is 412 whatever If-None-Match says (it was 304).
+        HttpResponse<String> stale = api.get(path, "If-Match", "\"stale\"", "If-None-Match", tag);
+        assertEquals(412, stale.statusCode(), stale.body());
+        assertTrue(stale.body().contains("/problems/precondition-failed") && stale.body().contains(tag.replace("\"", "")), stale.body());
+        assertEquals(412, api.get(path, "If-Match", "W/" + tag, "If-None-Match", tag).statusCode(), "If-Match compares strongly");
+        // Held, If-None-Match decides.
+        HttpResponse<String> current = api.get(path, "If-Match", tag, "If-None-Match", tag);
+        assertEquals(304, current.statusCode(), current.body());
+        assertEquals(tag, current.headers().firstValue("ETag").orElseThrow());
+        assertEquals(200, api.get(path, "If-Match", "\"x\", " + tag).statusCode());
+        assertEquals(200, api.get(path, "If-Match", "*").statusCode());
+        // If-Unmodified-Since next, only without If-Match.
+        assertEquals(412, api.get(path, "If-Unmodified-Since", past, "If-None-Match", tag).statusCode());
+        assertEquals(304, api.get(path, "If-Unmodified-Since", future, "If-None-Match", tag).statusCode());
+        assertEquals(304, api.get(path, "If-Match", tag, "If-Unmodified-Since", past, "If-None-Match", tag).statusCode(),
+                "with If-Match, If-Unmodified-Since is not evaluated");
+        HttpResponse<String> notADate = api.get(path, "If-Unmodified-Since", "garbage");
+        assertEquals(400, notADate.statusCode(), notADate.body());
+        assertTrue(notADate.body().contains("If-Unmodified-Since"), notADate.body());
+        HttpResponse<String> notATag = api.get(path, "If-Match", "garbage");
+        assertEquals(400, notATag.statusCode(), notATag.body());
+        // A version's read compares with that version, not the latest.
+        api.putToml(path, aDocument().pushInterval(7).toml());
+        assertEquals(200, api.get(path + "/versions/1", "If-Match", v1).statusCode());
+        assertEquals(412, api.get(path + "/versions/2", "If-Match", v1, "If-None-Match", v1).statusCode());
+        // A layer's read likewise.
+        String group = "preconditions-" + id;
+        assertEquals(201, api.postJson("/api/v1/groups", "{\"id\":\"" + group + "\",\"selector\":{\"nobody\":\"here\"}}")
+                .statusCode());
+        String layer = api.putToml("/api/v1/groups/" + group + "/config", "[collector]\npush_interval = 40\n")
+                .headers().firstValue("ETag").orElseThrow();
+        HttpResponse<String> staleLayer = api.get("/api/v1/groups/" + group + "/config", "If-Match", "\"stale\"",
+                "If-None-Match", layer);
+        assertEquals(412, staleLayer.statusCode(), staleLayer.body());
+        assertEquals(304, api.get("/api/v1/groups/" + group + "/config/versions/1", "If-Match", layer, "If-None-Match", layer)
+                .statusCode());
+    }
+
+    @Test
     void healthIsOpenAndChecksTheDatabase() {
         ApiClient anonymous = new ApiClient(SERVER.port());
         HttpResponse<String> ready = anonymous.get("/observe/health");

@@ -257,6 +257,12 @@ final class ConfigHttpService implements ApiService {
         res.header(encoded.etag);
         res.header(encoded.lastModified);
         res.header(NO_CACHE);
+        Optional<Problem> failed = ReadPreconditions.failed(req, revision.entityTag(), revision.createdAt(),
+                "collector '" + revision.collectorId() + "' version " + revision.version());
+        if (failed.isPresent()) {
+            failed.get().send(res);
+            return;
+        }
         boolean notModified = EntityTags.header(req, HeaderNames.IF_NONE_MATCH)
                 .map(h -> EntityTags.noneMatchMatches(h, revision.entityTag()))
                 .orElse(false);

@@ -25,8 +25,10 @@ import java.util.Set;
  * meanwhile; a publish with {@code If-None-Match: *} (only if nothing is published yet) replaced
  * what someone else had published. These resources have no entity tag to compare with, or the
  * route does not compare it, so the condition could never be evaluated (RFC 9110 §13.1); the
- * client is told instead of being answered as if it held. Reads ({@code GET}) are not concerned:
- * they change nothing whatever the condition.
+ * client is told instead of being answered as if it held. Reads ({@code GET}) are not concerned
+ * here: the reads of a versioned document evaluate {@code If-Match} and {@code If-Unmodified-Since}
+ * before {@code If-None-Match} ({@link ReadPreconditions}), and the others change nothing whatever
+ * the condition.
  */
 final class DeclaredPreconditions {
 

@@ -444,6 +444,11 @@ final class LayersHttpService implements ApiService {
         res.header(HeaderNames.ETAG, r.entityTag().quoted());
         res.header(HeaderNames.LAST_MODIFIED, HttpDates.header(r.createdAt()));
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        Optional<Problem> failed = ReadPreconditions.failed(req, r.entityTag(), r.createdAt(), r.layer().label() + " version " + r.version());
+        if (failed.isPresent()) {
+            failed.get().send(res);
+            return;
+        }
         boolean notModified = EntityTags.header(req, HeaderNames.IF_NONE_MATCH)
                 .map(h -> EntityTags.noneMatchMatches(h, r.entityTag())).orElse(false);
         if (notModified) {
