@@ -822,6 +822,52 @@ class ConsoleBrowserIT {
         assertNoPolicyViolation(b);
     }
 
+    /**
+     * The longest texts the server accepts, none with a space to break at: a collector's name and a
+     * label value (200 characters, which a registering agent chooses), a change message (1,000) and a
+     * document line (a 5,000-character comment). They wrap within their cells and boxes; the page
+     * stays as wide as the window, so the sync state, the apply status and the rollback buttons of
+     * every collector stay in view.
+     */
+    @Test
+    @Order(12)
+    void theLongestNamesLabelsMessagesAndLinesWrapAndLeaveEveryColumnInView() {
+        if (browser.isEmpty()) {
+            return;
+        }
+        String longValue = "a".repeat(40) + "/" + "b".repeat(io.pgfleet.domain.collector.Collector.MAX_NAME_LENGTH - 41);
+        ApiClient agent = register("{\"name\":\"" + "n".repeat(io.pgfleet.domain.collector.Collector.MAX_NAME_LENGTH)
+                + "\",\"labels\":{\"long\":\"" + longValue + "\"}}");
+        String id = idOf(agent);
+        publish(id, aDocument(25), "short");
+        publish(id, "# " + "x".repeat(5000) + "\n" + aDocument(26),
+                "m".repeat(io.pgfleet.domain.config.PublishRequest.MAX_MESSAGE_LENGTH));
+
+        ConsoleBrowser b = browser.get();
+        logIn(b, "admin", ServerSettings.TEST_ADMIN_PASSWORD, false);
+        b.go("#/fleet?selector=long%3D" + longValue);
+        b.await(d -> rowIds(b).equals(List.of(id)));
+        assertFitsTheWindow(b, "#fleet-rows tr[data-id='" + id + "'] td.last-seen");
+        b.go("#/collector/" + id);
+        b.awaitElement("#own-doc");
+        b.awaitElement("#history-table tr[data-version='1']");
+        assertFitsTheWindow(b, "#history-table button.rollback");
+        assertFitsTheWindow(b, "#own-doc");
+    }
+
+    /** The page is no wider than the window, and the element is within it. */
+    private static void assertFitsTheWindow(ConsoleBrowser b, String css) {
+        b.awaitElement(css);
+        List<?> widths = (List<?>) b.script("const root = document.documentElement;"
+                + " return [root.scrollWidth, root.clientWidth, Math.ceil(document.querySelector(arguments[0]).getBoundingClientRect().right)];",
+                css);
+        long page = ((Number) widths.get(0)).longValue();
+        long window = ((Number) widths.get(1)).longValue();
+        long right = ((Number) widths.get(2)).longValue();
+        assertTrue(page <= window, "the page is " + page + " px wide in a window of " + window + " px");
+        assertTrue(right <= window, css + " ends at " + right + " px, beyond the window's " + window + " px");
+    }
+
     private static List<String> rowIds(ConsoleBrowser b) {
         return b.all("#fleet-rows tr[data-id]").stream().map(r -> r.getDomAttribute("data-id")).toList();
     }
