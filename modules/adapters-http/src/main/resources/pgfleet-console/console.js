@@ -382,7 +382,63 @@
   function showFailure(e) {
     main.append(notice('bad', e instanceof ApiError
       ? (e.status === 403 ? 'Not allowed: ' : 'The server answered ' + e.status + ': ') + e.message
-      : 'Failed: ' + e.message));
+      : e instanceof TypeError ? 'The server could not be reached (' + e.message + ').'
+        : 'Failed: ' + e.message));
+  }
+
+  /**
+   * True for a failure that says nothing about the request itself, so a live page keeps polling:
+   * no answer at all (fetch rejects with a TypeError), 429, any 5xx, or a page a proxy sent in the
+   * server's stead. A refusal of the server's own (a 4xx problem: a bad selector, a missing rollout)
+   * is a verdict instead.
+   */
+  function passing(e) {
+    return !(e instanceof ApiError) || e.status === 429 || e.status >= 500 || !e.fromServer;
+  }
+
+  /** Why a poll got no data, as the status line of a live page says it. */
+  function whyNotUpdated(e) {
+    if (!(e instanceof ApiError)) return 'the server could not be reached';
+    return 'the server answered ' + e.status + (e.fromServer && e.message ? ' (' + e.message + ')' : '');
+  }
+
+  /**
+   * The status line of a live page: "Updated <time>" after each poll that got data; after one that
+   * got none, since when what the page shows has not been updated and why. The page keeps what it
+   * showed last, so without this a stopped server would look like a fleet that does not change.
+   */
+  function liveStatus(el, ms) {
+    let at = null;
+    return {
+      updated() {
+        at = new Date();
+        el.textContent = 'Updated ' + at.toLocaleTimeString() + ' · refreshes every ' + ms / 1000 + ' s';
+        el.title = '';
+        el.classList.remove('out-of-date');
+      },
+      failed(e) {
+        el.textContent = 'Not updated' + (at ? ' since ' + at.toLocaleTimeString() : '') + ': ' + whyNotUpdated(e)
+          + '; trying again every ' + ms / 1000 + ' s';
+        el.title = e.message || '';
+        el.classList.add('out-of-date');
+      }
+    };
+  }
+
+  /**
+   * The first load of a live page, then its polling. A first load that gets no data for a passing
+   * reason (the server stopped, restarting, overloaded) is said in the status line and polling starts
+   * anyway, so the page fills in once the server is back; a refusal is thrown to the page's guard.
+   */
+  async function live(status, ms, load, finished) {
+    const token = pageToken;
+    const refresh = () => load().then(() => status.updated(), e => { status.failed(e); throw e; });
+    try {
+      await refresh();
+    } catch (e) {
+      if (!passing(e)) throw e;
+    }
+    if (token === pageToken) poll(ms, refresh, finished);   // not for a page left meanwhile
   }
 
   window.addEventListener('hashchange', route);
@@ -475,18 +531,18 @@
       if (rows.length === 0) body.append(h('tr', null, h('td', { colspan: 8, class: 'muted' }, 'No collector matches.')));
       prev.disabled = cursors.length === 0;
       nextButton.disabled = !next;
-      status.textContent = 'Updated ' + new Date().toLocaleTimeString() + ' · refreshes every ' + POLL_MS / 1000 + ' s';
     }
-    prev.addEventListener('click', () => { after = cursors.pop() || ''; load().catch(showFailure); });
+    const line = liveStatus(status, POLL_MS);
+    const loadShown = () => load().then(() => line.updated(), e => { line.failed(e); throw e; });
+    prev.addEventListener('click', () => { after = cursors.pop() || ''; loadShown().catch(showFailure); });
     nextButton.addEventListener('click', () => {
       if (!next) return;
       cursors.push(after);
       after = new URL(apiUrl(next)).searchParams.get('after') || '';
-      load().catch(showFailure);
+      loadShown().catch(showFailure);
     });
-    await load();
     // Live: the page polls the fleet view, so new reports show without a reload.
-    every(POLL_MS, () => { load().catch(() => { }); });
+    await live(line, POLL_MS, load);
   }
 
   function fleetRow(c) {
@@ -1154,7 +1210,6 @@
     async function load() {
       const list = await apiJson('GET', '/api/v1/rollouts?limit=50' + (state ? '&state=' + state : ''));
       if (token !== pageToken) return;
-      status.textContent = 'Updated ' + new Date().toLocaleTimeString() + ' · refreshes every ' + POLL_MS / 1000 + ' s';
       const json = JSON.stringify(list.rollouts);
       if (json === shown) return;   // unchanged: keep the rows (and whatever the user is pointing at)
       shown = json;
@@ -1172,8 +1227,7 @@
       }
       if (!list.rollouts.length) body.append(h('tr', null, h('td', { colspan: 8, class: 'muted' }, 'No rollout' + (state ? ' is ' + state.replace('_', ' ') : ' yet') + '.')));
     }
-    await load();
-    poll(POLL_MS, load);
+    await live(liveStatus(status, POLL_MS), POLL_MS, load);
   }
 
   async function renderRollout(id) {
@@ -1185,13 +1239,14 @@
     page('Rollout ' + id, h('div', { class: 'toolbar' }, link('#/rollouts', '← Rollouts'), status), out, view);
     let shown = '';
     let finished = false;
+    const liveLine = liveStatus(status, ROLLOUT_POLL_MS);
 
     async function load() {
       const r = await apiJson('GET', path);
       if (token !== pageToken) return;
       const active = r.state === 'running' || r.state === 'paused';
-      status.textContent = active ? 'Updated ' + new Date().toLocaleTimeString() + ' · refreshes every ' + ROLLOUT_POLL_MS / 1000 + ' s'
-        : 'Finished: no longer refreshing';
+      if (active) liveLine.updated();
+      else { status.textContent = 'Finished: no longer refreshing'; status.classList.remove('out-of-date'); }
       const json = JSON.stringify(r);
       if (json !== shown) {
         shown = json;
@@ -1312,8 +1367,7 @@
       dialog.showModal();
     }
 
-    await load();
-    poll(ROLLOUT_POLL_MS, load, () => finished);
+    await live({ updated() { }, failed: e => liveLine.failed(e) }, ROLLOUT_POLL_MS, load, () => finished);
   }
 
   route();

@@ -868,6 +868,45 @@ class ConsoleBrowserIT {
         assertTrue(right <= window, css + " ends at " + right + " px, beyond the window's " + window + " px");
     }
 
+    /**
+     * The server goes away under an open fleet page. The page does not go on saying "Updated …" over
+     * what it showed last: it says since when it has not been updated and why, a page opened meanwhile
+     * says the server could not be reached, and once the server is back the fleet is updated again.
+     */
+    @Test
+    @Order(13)
+    void aLivePageWhoseServerStopsAnsweringSaysSinceWhenItIsOutOfDate() {
+        if (browser.isEmpty()) {
+            return;
+        }
+        ConsoleBrowser b = browser.get();
+        logIn(b, "admin", ServerSettings.TEST_ADMIN_PASSWORD, false);
+        WebElement status = b.awaitElement("#fleet-updated");
+        b.await(d -> status.getText().startsWith("Updated "));
+        SERVER.stop();
+        try {
+            b.await(d -> status.getText().startsWith("Not updated since "));
+            assertTrue(status.getText().contains("the server could not be reached"), status.getText());
+            assertTrue(status.getDomAttribute("class").contains("out-of-date"), status.getDomAttribute("class"));
+            // A live page opened meanwhile says it has nothing yet, and why; any other page says why it is empty.
+            b.go("#/groups");
+            assertTrue(b.awaitElement("main .notice.bad").getText().startsWith("The server could not be reached"),
+                    b.awaitElement("main .notice.bad").getText());
+            b.go("#/rollouts");
+            b.await(d -> b.awaitElement("#rollouts-updated").getText()
+                    .startsWith("Not updated: the server could not be reached; trying again every 5 s"));
+        } finally {
+            SERVER.startAgain();
+        }
+        // The page opened while the server was away fills in once it is back, without a reload.
+        b.await(d -> b.awaitElement("#rollouts-updated").getText().startsWith("Updated "));
+        b.awaitElement("#rollout-rows tr");
+        b.go("#/fleet");
+        b.await(d -> b.awaitElement("#fleet-updated").getText().startsWith("Updated "));
+        assertFalse(b.awaitElement("#fleet-updated").getDomAttribute("class").contains("out-of-date"));
+        assertTrue(b.all("#login-form").isEmpty(), "still logged in");
+    }
+
     private static List<String> rowIds(ConsoleBrowser b) {
         return b.all("#fleet-rows tr[data-id]").stream().map(r -> r.getDomAttribute("data-id")).toList();
     }
