@@ -1197,19 +1197,30 @@
       ROLLOUT_STATES.map(s => h('option', { value: s }, s.replace('_', ' '))));
     select.value = state;
     select.addEventListener('change', () => { location.hash = '#/rollouts' + (select.value ? '?state=' + select.value : ''); });
+    // Keyset pages, newest first, as the API gives them (`next`, `before`); Newer goes back through the cursors seen.
+    const limit = Math.min(100, Math.max(1, parseInt(params.get('limit') || '50', 10) || 50));
+    const cursors = [];
+    let before = params.get('before') || '';
+    let next = null;
+    const newer = h('button', { type: 'button', id: 'rollouts-newer' }, '← Newer');
+    const older = h('button', { type: 'button', id: 'rollouts-older' }, 'Older →');
     const status = h('span', { class: 'muted', id: 'rollouts-updated' });
     const body = h('tbody', { id: 'rollout-rows' });
     page('Rollouts', h('p', { class: 'muted' }, 'A staged rollout sends a new version of the fleet layer or of a group\'s layer to a few '
       + 'collectors first and goes on wave by wave as their agents report it applied; a failure rolls the layer back. '
       + (canWrite() ? 'Start one from the editor of the fleet layer or of a group\'s layer (Publish as staged rollout).' : '')),
-    h('div', { class: 'toolbar' }, h('label', { for: 'rollout-state' }, 'State'), select, status),
+    h('div', { class: 'toolbar' }, h('label', { for: 'rollout-state' }, 'State'), select, newer, older, status),
     h('table', { id: 'rollouts' }, h('thead', null, h('tr', null,
       ['Rollout', 'Layer', 'Version', 'State', 'Wave', 'Started', 'By', 'Message'].map(t => h('th', null, t)))), body));
     const token = pageToken;
     let shown = '';
     async function load() {
-      const list = await apiJson('GET', '/api/v1/rollouts?limit=50' + (state ? '&state=' + state : ''));
+      const list = await apiJson('GET', '/api/v1/rollouts?limit=' + limit + (state ? '&state=' + state : '')
+        + (before ? '&before=' + enc(before) : ''));
       if (token !== pageToken) return;
+      next = list.next && list.next.startsWith('/api/v1/') ? list.next : null;
+      newer.disabled = cursors.length === 0;
+      older.disabled = !next;
       const json = JSON.stringify(list.rollouts);
       if (json === shown) return;   // unchanged: keep the rows (and whatever the user is pointing at)
       shown = json;
@@ -1227,7 +1238,16 @@
       }
       if (!list.rollouts.length) body.append(h('tr', null, h('td', { colspan: 8, class: 'muted' }, 'No rollout' + (state ? ' is ' + state.replace('_', ' ') : ' yet') + '.')));
     }
-    await live(liveStatus(status, POLL_MS), POLL_MS, load);
+    const line = liveStatus(status, POLL_MS);
+    const loadShown = () => load().then(() => line.updated(), e => { line.failed(e); throw e; });
+    newer.addEventListener('click', () => { before = cursors.pop() || ''; loadShown().catch(showFailure); });
+    older.addEventListener('click', () => {
+      if (!next) return;
+      cursors.push(before);
+      before = new URL(apiUrl(next)).searchParams.get('before') || '';
+      loadShown().catch(showFailure);
+    });
+    await live(line, POLL_MS, load);
   }
 
   async function renderRollout(id) {

@@ -907,6 +907,44 @@ class ConsoleBrowserIT {
         assertTrue(b.all("#login-form").isEmpty(), "still logged in");
     }
 
+    /**
+     * More rollouts than a page holds: the list pages back through the older ones (the API's
+     * {@code next}) and forth again, as the fleet does; it does not end at its first page.
+     */
+    @Test
+    @Order(14)
+    void theRolloutsListPagesBackToOlderRolloutsAndForthAgain() {
+        if (browser.isEmpty()) {
+            return;
+        }
+        List<Long> started = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            long id = startRollout("[collector]\npush_interval = " + (50 + i) + "\n");
+            assertEquals(200, admin().postJson("/api/v1/rollouts/" + id + "/abort", "").statusCode());
+            started.add(id);
+        }
+        ConsoleBrowser b = browser.get();
+        logIn(b, "admin", ServerSettings.TEST_ADMIN_PASSWORD, false);
+        b.go("#/rollouts?limit=2");
+        List<String> first = b.await(d -> rolloutIds(b).size() == 2 ? rolloutIds(b) : null);
+        assertEquals(List.of(String.valueOf(started.get(2)), String.valueOf(started.get(1))), first);
+        assertFalse(b.awaitElement("#rollouts-newer").isEnabled());
+        b.awaitElement("#rollouts-older").click();
+        List<String> second = b.await(d -> {
+            List<String> ids = rolloutIds(b);
+            return !ids.isEmpty() && ids.stream().noneMatch(first::contains) ? ids : null;
+        });
+        assertEquals(String.valueOf(started.get(0)), second.getFirst(), second.toString());
+        assertTrue(b.awaitElement("#rollouts-newer").isEnabled());
+        b.awaitElement("#rollouts-newer").click();
+        b.await(d -> rolloutIds(b).equals(first));
+        assertNoPolicyViolation(b);
+    }
+
+    private static List<String> rolloutIds(ConsoleBrowser b) {
+        return b.all("#rollout-rows tr[data-id]").stream().map(r -> r.getDomAttribute("data-id")).toList();
+    }
+
     private static List<String> rowIds(ConsoleBrowser b) {
         return b.all("#fleet-rows tr[data-id]").stream().map(r -> r.getDomAttribute("data-id")).toList();
     }
