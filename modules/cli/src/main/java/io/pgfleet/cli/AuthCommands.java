@@ -72,10 +72,11 @@ final class AuthCommands {
                 throw new CliException(ExitCodes.AUTH, "login refused: wrong user name or password, or the user is disabled");
             }
             Session s = api.session(r.json(), api.base());
-            TokenCache cache = ctx.cache();
-            cache.locked(() -> {
-                cache.save(s);
-                return null;
+            ServerApi.Replaced replaced = api.store(s);
+            replaced.left().ifPresent(where -> {
+                ctx.err().println("pgfleet: the session stored before for " + where + " is replaced but not ended:"
+                        + " its tokens stay valid there until they expire");
+                ctx.err().flush();
             });
             ctx.output().message("Logged in to " + s.server() + " as " + s.subject() + " (" + s.role() + ")",
                     Output.JSON.createObjectNode().put("server", s.server()).put("subject", s.subject())

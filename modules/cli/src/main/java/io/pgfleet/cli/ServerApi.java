@@ -299,6 +299,51 @@ final class ServerApi {
         });
     }
 
+    /**
+     * What storing a login's session did with the one it replaced.
+     *
+     * @param endedOnServer whether a session of this server was replaced and ended on it
+     * @param left          a session left going on because it could not be ended here: its server,
+     *                      and why (empty when none was)
+     */
+    record Replaced(boolean endedOnServer, Optional<String> left) {
+    }
+
+    /**
+     * Caches the session a login began, under the cache's lock, and ends on the server the session
+     * it replaces ({@code POST /api/v1/auth/logout}), as {@code logout} would: once replaced, its
+     * refresh token is forgotten here, yet its family would stay open on the server for 30 days,
+     * counted among the user's {@code sessions_per_user}, so that a script logging in at each run
+     * would have its user's older sessions (an operator's at another desk) ended for the limit. A
+     * session stored for another server is not ended (its TLS settings may not be these): said.
+     */
+    Replaced store(Session next) {
+        return cache.locked(() -> {
+            Optional<Session> old = cache.load();
+            // Saved first: a CLI stopped half-way leaves the new session usable, not none.
+            cache.save(next);
+            if (old.isEmpty() || old.get().refreshToken().equals(next.refreshToken())) {
+                return new Replaced(false, Optional.empty());
+            }
+            Session s = old.get();
+            if (!sameServer(s.server(), base)) {
+                return new Replaced(false, Optional.of(s.server() + " (another server than this login's)"));
+            }
+            String why;
+            try {
+                Reply r = send(Call.json("POST", "/api/v1/auth/logout",
+                        Output.JSON.createObjectNode().put("refresh_token", s.refreshToken())), Optional.empty());
+                if (r.status() == 204) {
+                    return new Replaced(true, Optional.empty());
+                }
+                why = "the server answered " + r.status();
+            } catch (CliException e) {
+                why = e.getMessage();
+            }
+            return new Replaced(false, Optional.of(s.server() + " (" + why + ")"));
+        });
+    }
+
     /** A session from a login or refresh answer. */
     Session session(JsonNode tokens, String server) {
         if (!tokens.path("access_token").isString() || tokens.path("access_token").asString().isEmpty()

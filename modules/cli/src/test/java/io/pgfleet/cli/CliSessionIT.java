@@ -208,6 +208,39 @@ class CliSessionIT {
     }
 
     @Test
+    void aLoginOverAStoredSessionEndsThatSessionOnTheServer() throws Exception {
+        CliProcess cli = loggedIn("relogin");
+        JsonNode first = cli.session();
+        String access = first.path("access_token").asString();
+
+        // A login that fails replaces nothing: the session goes on.
+        cli.runWithInput("not-the-password\n", "login", "--username", "admin", "--password-stdin")
+                .expect(ExitCodes.AUTH);
+        assertEquals(access, cli.session().path("access_token").asString());
+        assertEquals(200, usersWith(access));
+
+        // Its refresh token is forgotten at the next login; left open, its family would count among
+        // the user's sessions_per_user for 30 days, and a script logging in at every run would end
+        // its user's other sessions for the limit.
+        cli.login().assertNoStackTrace();
+        assertNotEquals(access, cli.session().path("access_token").asString());
+        assertEquals(401, usersWith(access), "the replaced session's access token stops working");
+        assertEquals(401, refreshWith(first.path("refresh_token").asString()), "and so does its refresh token");
+        cli.run("whoami").expect(ExitCodes.OK);
+    }
+
+    private static int refreshWith(String refreshToken) throws Exception {
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(CliProcess.url(server)
+                                    + "/api/v1/auth/refresh")).header("Content-Type", "application/json")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                                    CliProcess.JSON.createObjectNode().put("refresh_token", refreshToken).toString()))
+                            .build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+        }
+    }
+
+    @Test
     void logoutFromAnotherServerThanTheSessionsIsRefusedAndTheSessionKept() throws Exception {
         CliProcess cli = loggedIn("logout-elsewhere");
         String url = CliProcess.url(server);
