@@ -482,8 +482,7 @@ final class ServerApi {
             }
             throw unreachable("connection refused");
         } catch (SSLException e) {
-            throw new CliException(ExitCodes.UNAVAILABLE, "TLS with " + base + " failed: " + e.getMessage()
-                    + " (see --ca-file, --cert, --key)");
+            throw new CliException(ExitCodes.UNAVAILABLE, "TLS with " + base + " failed: " + tlsFailure(e, uri.getHost()));
         } catch (IOException e) {
             throw unreachable(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         } catch (InterruptedException e) {
@@ -492,6 +491,35 @@ final class ServerApi {
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.USAGE, "cannot send the request: " + e.getMessage());
         }
+    }
+
+    /**
+     * Why a TLS handshake failed, in the operator's words: the JDK's message names its own classes
+     * ({@code PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: …})
+     * and not what to do. The server's certificate is checked by the CLI itself here, so these are
+     * the cases an operator meets when the server's certificate was replaced (another CA, a new name,
+     * let expire) or another server answers at the address.
+     */
+    static String tlsFailure(SSLException e, String host) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateExpiredException
+                    || t instanceof java.security.cert.CertificateNotYetValidException) {
+                return "the server's certificate is not valid now (" + t.getMessage() + ")";
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertPathBuilderException
+                    || t instanceof java.security.cert.CertPathValidatorException) {
+                return "the server's certificate is not signed by a CA trusted here (was it replaced? is another"
+                        + " server answering?); name the CA that signs it with --ca-file PEM (PGFLEET_CA_FILE)";
+            }
+            if (t instanceof java.security.cert.CertificateException && t.getMessage() != null
+                    && (t.getMessage().startsWith("No subject alternative") || t.getMessage().startsWith("No name matching"))) {
+                return "the server's certificate is not for " + host + " (it names other hosts); use the name or address"
+                        + " it is for in --server";
+            }
+        }
+        return e.getMessage() + " (see --ca-file, --cert, --key)";
     }
 
     /**
