@@ -519,9 +519,12 @@
       if (selector) p.set('selector', selector);
       // Out of sync as the gauge and its alert count it: seen and not in sync (never seen is its own state).
       if (show !== 'all') { p.set('in_sync', 'false'); p.set('never_seen', 'false'); }
-      if (after) p.set('after', after);
+      const asked = after;
+      if (asked) p.set('after', asked);
       const fleet = await apiJson('GET', '/api/v1/collectors?' + p);
-      if (token !== pageToken) return;
+      // Left meanwhile, or moved to another page of the list (a poll was on its way at the click):
+      // this answer is of a page no longer shown.
+      if (token !== pageToken || asked !== after) return;
       next = fleet.next;
       let rows = fleet.collectors;
       // The API filters on sync; "failed" narrows the page to failed applies.
@@ -1215,9 +1218,10 @@
     const token = pageToken;
     let shown = '';
     async function load() {
+      const asked = before;
       const list = await apiJson('GET', '/api/v1/rollouts?limit=' + limit + (state ? '&state=' + state : '')
-        + (before ? '&before=' + enc(before) : ''));
-      if (token !== pageToken) return;
+        + (asked ? '&before=' + enc(asked) : ''));
+      if (token !== pageToken || asked !== before) return;   // as the fleet's: a page no longer shown
       next = list.next && list.next.startsWith('/api/v1/') ? list.next : null;
       newer.disabled = cursors.length === 0;
       older.disabled = !next;

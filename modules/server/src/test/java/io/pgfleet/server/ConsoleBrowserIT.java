@@ -941,6 +941,62 @@ class ConsoleBrowserIT {
         assertNoPolicyViolation(b);
     }
 
+    /**
+     * A poll of the first page is still on its way when the user moves to the next page: its late
+     * answer must not bring the first page back over the one the user asked for (until the next poll),
+     * on the fleet nor on the rollouts list.
+     */
+    @Test
+    @Order(15)
+    void aPollAnsweredAfterThePageChangedDoesNotBringTheOldPageBack() {
+        if (browser.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < 3; i++) {
+            long id = startRollout("[collector]\npush_interval = " + (60 + i) + "\n");
+            assertEquals(200, admin().postJson("/api/v1/rollouts/" + id + "/abort", "").statusCode());
+        }
+        ConsoleBrowser b = browser.get();
+        logIn(b, "admin", ServerSettings.TEST_ADMIN_PASSWORD, false);
+        assertAHeldPollLeavesTheNextPage(b, "#/fleet?limit=2", "/api/v1/collectors?", "#fleet-next", () -> rowIds(b));
+        assertAHeldPollLeavesTheNextPage(b, "#/rollouts?limit=2", "/api/v1/rollouts?", "#rollouts-older", () -> rolloutIds(b));
+        assertNoPolicyViolation(b);
+    }
+
+    /**
+     * Holds the list's next poll (of the first page) in the page's fetch, moves to the next page, then
+     * lets the held answer in and holds the poll after it: once that one is asked for, the held poll
+     * has been shown (a page polls one request at a time), and the rows must still be the next page's.
+     */
+    private static void assertAHeldPollLeavesTheNextPage(ConsoleBrowser b, String page, String list, String nextButton,
+                                                         java.util.function.Supplier<List<String>> ids) {
+        b.go(page);
+        List<String> first = b.await(d -> ids.get().size() == 2 ? ids.get() : null);
+        b.script("""
+                window.__fetch = window.__fetch || window.fetch;
+                const list = arguments[0], fetch = window.__fetch.bind(window);
+                window.__held = [];
+                window.__hold = true;
+                window.fetch = (input, init) => {
+                  const url = String(input instanceof Request ? input.url : input);
+                  if (window.__hold && url.includes(list)) {
+                    window.__hold = false;
+                    return new Promise(resolve => window.__held.push(() => resolve(fetch(input, init))));
+                  }
+                  return fetch(input, init);
+                };""", list);
+        b.await(d -> ((Number) b.script("return window.__held.length")).intValue() == 1 ? true : null);
+        b.awaitElement(nextButton).click();
+        List<String> second = b.await(d -> {
+            List<String> shown = ids.get();
+            return !shown.isEmpty() && shown.stream().noneMatch(first::contains) ? shown : null;
+        });
+        b.script("window.__hold = true; window.__held[0]();");
+        b.await(d -> ((Number) b.script("return window.__held.length")).intValue() == 2 ? true : null);
+        assertEquals(second, ids.get(), "the late answer of the first page's poll replaced the page asked for");
+        b.script("window.__held[1](); window.fetch = window.__fetch;");
+    }
+
     private static List<String> rolloutIds(ConsoleBrowser b) {
         return b.all("#rollout-rows tr[data-id]").stream().map(r -> r.getDomAttribute("data-id")).toList();
     }
