@@ -111,6 +111,66 @@ class StartFailuresIT {
     }
 
     @Test
+    void aLostPostgresPasswordFileIsReplacedAtTheNextStartAndTheDataKept(@TempDir Path dataDir) throws Exception {
+        Map<String, String> env = Map.of("PGFLEET_ADMIN_PASSWORD", ServerSettings.TEST_ADMIN_PASSWORD);
+        Path passwordFile = dataDir.resolve(EmbeddedDatabase.PASSWORD_FILE);
+        try (ServerProcess server = ServerProcess.start(dataDir, env)) {
+            assertEquals(201, ApiClient.asAdmin(server.port()).postJson("/api/v1/collectors", "{\"id\": \"db-kept\"}")
+                    .statusCode());
+        }
+        String before = Files.readString(passwordFile);
+
+        // Deleted (a cleanup, a copy that left it out), then emptied: the cluster has a password
+        // that nothing holds any more; only the data directory's owner can set another.
+        for (boolean deleted : List.of(true, false)) {
+            if (deleted) {
+                Files.delete(passwordFile);
+            } else {
+                Files.writeString(passwordFile, "");
+            }
+            try (ServerProcess server = ServerProcess.start(dataDir, env)) {
+                assertTrue(server.startOutput().lines().anyMatch(l -> l.contains("WARNING") && l.contains(passwordFile
+                        + " was missing or empty: the superuser of the embedded PostgreSQL was given a new password")),
+                        server.startOutput());
+                assertFalse(server.startOutput().contains("Gave up waiting"), server.startOutput());
+                assertEquals(200, ApiClient.asAdmin(server.port()).get("/api/v1/collectors/db-kept").statusCode(),
+                        "the data is the same");
+            }
+            String now = Files.readString(passwordFile).strip();
+            assertFalse(now.isEmpty() || now.equals(before.strip()), "a new password is kept");
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(passwordFile)));
+            before = now;
+        }
+        // And it is the one the cluster takes from now on: a plain start, nothing to replace.
+        try (ServerProcess server = ServerProcess.start(dataDir, env)) {
+            assertFalse(server.startOutput().contains("was missing or empty"), server.startOutput());
+        }
+    }
+
+    @Test
+    void aPostgresPasswordFileTheClusterRefusesFailsTheStartNamingTheFileAndWhatToDo(@TempDir Path dataDir)
+            throws Exception {
+        EmbeddedDatabase.start(dataDir).close();
+        Path passwordFile = dataDir.resolve(EmbeddedDatabase.PASSWORD_FILE);
+        Files.writeString(passwordFile, "not-the-password\n");
+
+        ServerProcess.Failed run = ServerProcess.runUntilExit(dataDir, Map.of());
+        assertEquals(1, run.exit(), run.output());
+        assertTrue(run.output().lines().anyMatch(l -> l.startsWith("pgfleet-server: cannot start: cannot start the embedded"
+                + " PostgreSQL in " + dataDir.resolve("postgres") + ": it refuses the superuser's password kept in "
+                + passwordFile) && l.contains("delete the file and start again")
+                && !l.contains("PGFLEET_DB_URL")), "one line naming the file and the remedy:\n" + run.output());
+        assertNothingClaimed(run);
+
+        // Done as it says, it starts.
+        Files.delete(passwordFile);
+        try (ServerProcess server = ServerProcess.start(dataDir, Map.of())) {
+            assertTrue(server.startOutput().contains("pgfleet server ready"), server.startOutput());
+        }
+    }
+
+    @Test
     void anExternalDatabaseThatCannotBeReachedFailsTheStartWithOneLineNamingTheSettings(@TempDir Path dataDir)
             throws Exception {
         int closed;

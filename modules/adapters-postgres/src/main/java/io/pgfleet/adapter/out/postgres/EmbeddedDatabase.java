@@ -73,6 +73,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EmbeddedDatabase.class.getName());
     private static final String LOOPBACK = "127.0.0.1";
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
+    /** PostgreSQL's SQLSTATE for a password it refuses. */
+    private static final String INVALID_PASSWORD = "28P01";
     private static final Duration ORPHAN_STOP_WAIT = Duration.ofSeconds(60);
     private static final String HBA = """
             # Written by pgfleet at every start: SCRAM password logins only, never trust or peer.
@@ -261,6 +263,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
         } catch (SQLException e) {
             stopHalfStarted(pgData);
             output.end(Duration.ofSeconds(2));
+            if (INVALID_PASSWORD.equals(e.getSQLState())) {
+                throw new PasswordRefused(e);
+            }
             throw new IOException("PostgreSQL started but does not answer on " + LOOPBACK + ":" + port + ": "
                     + e.getMessage(), e);
         }
@@ -380,9 +385,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
         static final int WAITING = 4096;
         /** Put after the last line: an instance of its own, told apart from any line by identity. */
         private static final String END = new String("end of PostgreSQL's output");
-        /** What PostgreSQL prefixes its lines with ({@code 2026-12-01 22:04:37.797 UTC [24563] }), and pg_ctl's dots. */
+        /** What PostgreSQL prefixes its lines with ({@code 2026-12-01 22:04:37.797 UTC [24563] }), pg_ctl's dots, single-user mode's prompts. */
         private static final Pattern PREFIX = Pattern.compile(
-                "^(?:waiting for server to start\\.*)?(?:\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)? \\S+ \\[\\d+\\] )?");
+                "^(?:waiting for server to start\\.*)?(?:backend> ?)*(?:\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)? \\S+ \\[\\d+\\] )?");
         private static final Pattern COMPLAINT = Pattern.compile("(?:FATAL|PANIC|ERROR|DETAIL|HINT):");
         /** An ordinary line that says what is wrong (a setting's value, a file it cannot read, a port taken). */
         private static final Pattern TELLING_LOG = Pattern.compile(
@@ -543,6 +548,13 @@ public final class EmbeddedDatabase implements AutoCloseable {
             }
         }
 
+        /** Whether PostgreSQL said an error (a statement it refused, one it could not run). */
+        boolean complained() {
+            synchronized (last) {
+                return last.stream().map(PostgresOutput::words).anyMatch(l -> l.matches("^(?:FATAL|PANIC|ERROR):.*"));
+            }
+        }
+
         /** PostgreSQL's complaints (a bind that failed, a FATAL and its detail), else its last words. */
         String reason() {
             synchronized (last) {
@@ -661,16 +673,29 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
                 Files.writeString(pgData.resolve("pg_hba.conf"), HBA);
             } else {
-                // A data directory from a version that ran with trust authentication: give the
-                // superuser a password, then close the door.
-                password = upgradeToPassword(pgData, chosen, passwordFile);
+                // No password to log in with: a data directory from a version that ran with trust
+                // authentication, or one whose file was deleted or emptied (a cleanup, a copy that
+                // left it out). Only the data directory's owner can log in without one, in
+                // PostgreSQL's single-user mode: give the superuser a new password that way, keep
+                // it, then close the door. Asking the cluster over TCP with no password would be
+                // refused by a cluster that has one, after the library's whole start-up wait.
+                password = newPassword(bin, pgData, passwordFile);
             }
             // Run with pg_ctl, as a start after PostgreSQL died is: pg_ctl -w exits as soon as
             // PostgreSQL is ready or has exited, so a PostgreSQL that cannot start (a damaged data
             // directory, a broken postgresql.conf, no shared memory) fails the start at once, in
             // its own words. The library would wait out its whole start-up time, then say only that
             // it gave up.
-            PostgresOutput output = startPostgres(bin.resolve("pg_ctl"), pgData, chosen, password);
+            PostgresOutput output;
+            try {
+                output = startPostgres(bin.resolve("pg_ctl"), pgData, chosen, password);
+            } catch (PasswordRefused e) {
+                // No other database is the remedy: the file is this cluster's, and the start can make a new one.
+                throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + pgData + ": it refuses the"
+                        + " superuser's password kept in " + passwordFile + " (the file was changed or replaced); delete"
+                        + " the file and start again: the start then gives the superuser a new password and keeps it"
+                        + " there", e);
+            }
             try {
                 configureSessions(pgData, chosen, password);
             } catch (IOException e) {
@@ -698,6 +723,15 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
     }
 
+    /** PostgreSQL started and refused the superuser's password the server holds. */
+    private static final class PasswordRefused extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        PasswordRefused(SQLException cause) {
+            super("PostgreSQL refuses the superuser's password: " + cause.getMessage(), cause);
+        }
+    }
+
     /** Whether these words (PostgreSQL's, or an I/O failure's) say that the file system is full. */
     private static boolean diskFull(String said) {
         return DISK_FULL.matcher(said).find();
@@ -718,24 +752,6 @@ public final class EmbeddedDatabase implements AutoCloseable {
             case FileSystemException x when x.getReason() != null -> x.getReason();
             default -> e.getMessage() == null ? e.toString() : e.getMessage();
         };
-    }
-
-    private static EmbeddedPostgres.Builder builder(Path pgData, int port, String password) {
-        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
-                .setDataDirectory(pgData)
-                .setCleanDataDirectory(false)
-                .setPGStartupWait(STARTUP_WAIT)
-                .setConnectConfig("password", password)
-                // The library's readiness check connects without a timeout: something else
-                // holding the port must not hang the start.
-                .setConnectConfig("connectTimeout", "5")
-                .setConnectConfig("socketTimeout", "10")
-                .setConnectConfig("loginTimeout", "10");
-        SERVER_CONFIG.forEach(builder::setServerConfig);
-        if (port > 0) {
-            builder.setPort(port);
-        }
-        return builder;
     }
 
     /**
@@ -890,20 +906,48 @@ public final class EmbeddedDatabase implements AutoCloseable {
         move(staging, pgData);
     }
 
-    private static String upgradeToPassword(Path pgData, int port, Path passwordFile) throws IOException {
+    /**
+     * Gives the superuser a new password in PostgreSQL's single-user mode (no network, no
+     * authentication: whoever owns the data directory), then keeps it in {@code passwordFile}. Set
+     * first, kept second: a failure in between leaves the file missing, and the next start sets
+     * another, where the other order would leave a file the cluster refuses.
+     */
+    private static String newPassword(Path bin, Path pgData, Path passwordFile) throws IOException {
         byte[] random = new byte[24];
         new SecureRandom().nextBytes(random);
         String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        try (EmbeddedPostgres pg = builder(pgData, port, "").start();
-             Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
-            s.execute("SET password_encryption = 'scram-sha-256'");
-            // The statement text is not logged: log_statement stays at its default (none).
-            s.execute("ALTER ROLE postgres PASSWORD '" + password + "'");
-        } catch (SQLException e) {
-            throw new IOException("cannot set the superuser's password: " + e.getMessage(), e);
+        // The statement goes through standard input, never the command line (ps would show it); its
+        // text is not logged (log_statement stays at its default, none), nor is the backend's output.
+        Process single = new ProcessBuilder(pgCtl(bin.resolve("postgres"), "--single", "-D", pgData.toString(),
+                "-c", "password_encryption=scram-sha-256", "postgres")).redirectErrorStream(true).start();
+        PostgresOutput output = new PostgresOutput(single.getInputStream());
+        try {
+            try (var in = single.getOutputStream()) {
+                in.write(("ALTER ROLE postgres PASSWORD '" + password + "'\n").getBytes(StandardCharsets.US_ASCII));
+            } catch (IOException e) {
+                // It exited before reading (a cluster it cannot open): its output says why.
+            }
+            if (!single.waitFor(STARTUP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                single.destroyForcibly();
+                output.end(Duration.ofSeconds(2));
+                throw new IOException("cannot give the superuser a new password (PostgreSQL's single-user mode did not"
+                        + " end within " + STARTUP_WAIT.toSeconds() + " s)");
+            }
+            output.end(Duration.ofSeconds(2));
+            if (single.exitValue() != 0 || output.complained()) {
+                throw new IOException("cannot give the superuser a new password: " + output.reason());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            single.destroyForcibly();
+            output.end(Duration.ZERO);
+            throw new IOException("interrupted while giving the superuser a new password", e);
         }
         writePassword(passwordFile, password);
         Files.writeString(pgData.resolve("pg_hba.conf"), HBA);
+        LOG.log(System.Logger.Level.WARNING, passwordFile + " was missing or empty: the superuser of the embedded"
+                + " PostgreSQL was given a new password, kept there from now on (an agent that reads it with"
+                + " password_file reads the new one at its next connection)");
         return password;
     }
 
