@@ -76,8 +76,10 @@ final class DataCommands {
                 out.println("pgfleet restore: restored " + file.get().toAbsolutePath() + " (schema version " + s.schemaVersion()
                         + ", " + s.totalRows() + " rows) into " + dataDir + s.replacedKeptAs()
                         .map(kept -> "; the database it replaced is kept as " + kept + " (delete it once the server runs well)")
-                        .orElse("") + ". Agents registered after the backup must be enrolled again: issue each a token with"
-                        + " 'pgfleet collectors enrol ID' and give it to the agent as its enrolment_token_file");
+                        .orElse("") + ". Agents registered after the backup are unknown to it: create each again"
+                        + " under its id ('pgfleet collectors create ID'), then issue it a token ('pgfleet collectors enrol"
+                        + " ID') and give it to the agent as its enrolment_token_file; an agent refused for a refresh token"
+                        + " newer than the backup needs only the token");
             }
             return 0;
         } catch (DatabaseBackup.BackupException e) {

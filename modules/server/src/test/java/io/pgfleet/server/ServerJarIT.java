@@ -112,6 +112,10 @@ class ServerJarIT {
         ServerProcess.Failed restored = ServerProcess.runCommand(dataDir, Map.of(), "", "restore", backup.toString());
         assertEquals(0, restored.exit(), restored.output());
         assertOnlyOwnLines(restored, "pgfleet restore: restored ");
+        // Its advice for agents registered after the backup works as given: their ids are not in the
+        // restored database, so a token for one ('enrol') is refused until it is created again.
+        assertTrue(restored.output().contains("create each again under its id ('pgfleet collectors create ID'), then"
+                + " issue it a token ('pgfleet collectors enrol ID')"), restored.output());
         ServerProcess.Failed reset = ServerProcess.runCommand(dataDir, Map.of(), "recovered-admin-password\n",
                 "reset-admin-password", "--user", "admin", "--password-stdin");
         assertEquals(0, reset.exit(), reset.output());
