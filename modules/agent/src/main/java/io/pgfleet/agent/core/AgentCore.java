@@ -16,6 +16,7 @@ import io.pgfleet.domain.schema.Validation;
 import io.pgfleet.domain.schema.ValidationError;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -176,8 +177,8 @@ public final class AgentCore {
     private final Object collectionLock = new Object();
     private final Map<CollectorKind, Collection> collections = new EnumMap<>(CollectorKind.class);
     private final Deque<Batch> pending = new ArrayDeque<>();
-    /** When each collector's failure was last logged, on {@link Scheduler#nanoTime()}. */
-    private final Map<CollectorKind, Long> lastErrorLog = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Each failing collector's runs in a row that failed; gone once a run succeeds (see {@link #collectionFailed}). */
+    private final Map<CollectorKind, FailedRuns> failedRuns = new java.util.concurrent.ConcurrentHashMap<>();
 
     private volatile boolean running;
     /**
@@ -1357,6 +1358,8 @@ public final class AgentCore {
         synchronized (collectionLock) {
             for (CollectorKind k : change.stopped()) {
                 Collection c = collections.remove(k);
+                // Switched off: its failures end with it, and no "collects again" follows a later start.
+                failedRuns.remove(k);
                 if (c != null) {
                     c.generation++;
                     c.next.ifPresent(Scheduler.Task::cancel);
@@ -1413,6 +1416,7 @@ public final class AgentCore {
         try {
             buffer.addAll(p.metrics().collect(kind, current));
             p.self().collected(kind, since(started), true);
+            collectedAgain(kind);
         } catch (MetricSource.PartlyCollected e) {
             // What was read is kept; the part that failed is counted and said, as a failed run is.
             buffer.addAll(e.samples());
@@ -1435,14 +1439,65 @@ public final class AgentCore {
         }
     }
 
-    /** A failed run: counted, and logged once a minute per collector (a database that is down must not flood the log). */
+    /**
+     * A collector's runs in a row that failed: how many, since when (monotonic and wall clock), and
+     * when the last line about them was said. A collector's runs follow one another on its lane, so
+     * one thread at a time touches its entry.
+     */
+    private static final class FailedRuns {
+        final long startedNanos;
+        final Instant startedAt;
+        long lastSaid;
+        int failed;
+        /** The last failure said, without its numbers (a port, a pid, a duration): its kind. */
+        String kind;
+
+        FailedRuns(long startedNanos, Instant startedAt) {
+            this.startedNanos = startedNanos;
+            this.startedAt = startedAt;
+            this.lastSaid = startedNanos;
+        }
+    }
+
+    /**
+     * A failed run: counted, and logged once a minute per collector (a database that is down must not
+     * flood the log): the first of a streak at once, a failure of another kind than the last one said
+     * at once too (the database came back and now refuses the password, or pg_hba.conf the agent: the
+     * log must not go on saying "refused" for a minute), repeats of one kind at most once a minute.
+     */
     private void collectionFailed(CollectorKind kind, long started, Throwable e) {
         p.self().collected(kind, since(started), false);
         long now = p.scheduler().nanoTime();
-        Long last = lastErrorLog.get(kind);
-        if (last == null || now - last >= ERROR_LOG_EVERY.toNanos()) {
-            lastErrorLog.put(kind, now);
-            log(kind.key() + " could not collect: " + e.getMessage());
+        String message = String.valueOf(e.getMessage());
+        String failureKind = message.replaceAll("\\d+", "#");
+        FailedRuns streak = failedRuns.get(kind);
+        boolean say;
+        if (streak == null) {
+            streak = new FailedRuns(now, p.scheduler().now().truncatedTo(ChronoUnit.SECONDS));
+            failedRuns.put(kind, streak);
+            say = true;
+        } else {
+            say = !failureKind.equals(streak.kind) || now - streak.lastSaid >= ERROR_LOG_EVERY.toNanos();
+        }
+        streak.failed++;
+        if (say) {
+            streak.lastSaid = now;
+            streak.kind = failureKind;
+            log(kind.key() + " could not collect: " + message);
+        }
+    }
+
+    /**
+     * A run succeeded: a streak of failed runs it ends is said once, so the log's last word about a
+     * collector whose database came back (restarted, its password file updated, a lock released) is
+     * not its failure.
+     */
+    private void collectedAgain(CollectorKind kind) {
+        FailedRuns streak = failedRuns.remove(kind);
+        if (streak != null) {
+            Duration lasted = Duration.ofNanos(Math.max(0, p.scheduler().nanoTime() - streak.startedNanos));
+            log(kind.key() + " collects again after " + OutageLog.words(lasted) + ": " + streak.failed
+                    + (streak.failed == 1 ? " run" : " runs") + " failed since " + streak.startedAt);
         }
     }
 

@@ -1375,6 +1375,47 @@ class AgentCoreTest {
     }
 
     @Test
+    void aCollectorThatCollectsAgainAfterFailingSaysSoOnceWithHowLongAndHowManyRunsFailed() {
+        // The monitored database stopped, or its password changed: the log's last words about the
+        // collector were its failure, and nothing told the operator that fixing it had worked.
+        AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).samplesPerRun(-1).start();
+        f.scheduler.runFor(Duration.ofSeconds(90));
+        f.samplesPerRun = 3;
+        f.scheduler.runFor(Duration.ofSeconds(30));
+        List<String> again = f.log.stream().filter(l -> l.startsWith("sysstat collects again")).toList();
+        assertEquals(1, again.size(), f.log.toString());
+        assertTrue(again.getFirst().matches("sysstat collects again after 1 min \\d+ s: [4-5]\\d runs failed since 2026-01-01T00:00:00Z"),
+                again.getFirst());
+        // A later failure starts a new streak, said at once, not held back by the last one's minute.
+        f.samplesPerRun = -1;
+        f.scheduler.runFor(Duration.ofSeconds(3));
+        assertEquals(3, f.log.stream().filter(l -> l.startsWith("sysstat could not collect")).count(), f.log.toString());
+        core.stop();
+    }
+
+    @Test
+    void aCollectorWhoseFailureChangesKindSaysTheNewOneAtOnceAndRepeatsOfItOnceAMinute() {
+        // The database came back, and pg_hba.conf now refuses the agent: said at once, not a minute
+        // after the last "connection refused", which would still be the log's last word meanwhile.
+        AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).samplesPerRun(-1).start();
+        f.scheduler.runFor(Duration.ofSeconds(10));
+        java.time.Instant changed = f.scheduler.now();
+        f.collectFailure = "FATAL: pg_hba.conf rejects connection for host \"127.0.0.1\", user \"pgfleet\"";
+        f.scheduler.runFor(Duration.ofSeconds(150));
+        String refused = "sysstat could not collect: connection refused";
+        String hba = "sysstat could not collect: " + f.collectFailure;
+        List<String> lines = f.log.stream().filter(l -> l.startsWith("sysstat could not collect")).toList();
+        assertEquals(List.of(refused, hba, hba, hba), lines.subList(0, 4), f.log.toString());
+        // The new kind within a run (2 s) of the change, not a minute after the last line; its
+        // repeats once a minute.
+        java.time.Instant firstHba = f.logAt.get(hba);
+        assertTrue(!firstHba.isBefore(changed) && !firstHba.isAfter(changed.plusSeconds(2)), changed + " " + firstHba);
+        long elapsed = Duration.between(firstHba, f.scheduler.now()).toSeconds();
+        assertEquals(1 + elapsed / 60, lines.stream().filter(hba::equals).count(), elapsed + " s: " + f.log);
+        core.stop();
+    }
+
+    @Test
     void aRunThatReadsOnlyPartOfItsSourcesKeepsWhatItReadAndCountsAndSaysTheFailure() {
         f.partly = true;
         AgentCore core = f.with().published(1, SYSSTAT_EVERY_2S).samplesPerRun(2).start();

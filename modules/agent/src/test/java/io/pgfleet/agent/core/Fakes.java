@@ -25,6 +25,8 @@ final class Fakes {
 
     final FakeScheduler scheduler = new FakeScheduler();
     final List<String> log = new CopyOnWriteArrayList<>();
+    /** When (fake time) each line of {@link #log} was first said. */
+    final Map<String, java.time.Instant> logAt = new java.util.concurrent.ConcurrentHashMap<>();
     final List<ConfigSource.Request> requests = new CopyOnWriteArrayList<>();
     final List<StatusReporter.Report> reports = new ArrayList<>();
     /** How the server answers a status report: empty accepts it (each attempt is in {@link #reportAttempts}). */
@@ -60,6 +62,8 @@ final class Fakes {
     /** How the sink answers a batch: empty accepts it. */
     Function<List<Sample>, Optional<ServerException>> sinkAnswer = s -> Optional.empty();
     int samplesPerRun = 3;
+    /** What a failing run ({@link #samplesPerRun} below 0) says. */
+    volatile String collectFailure = "connection refused";
     /** Whether every run reads only part of what it should (its samples, then {@link MetricSource.PartlyCollected}). */
     volatile boolean partly;
     /** Runs inside the next collection (once). */
@@ -334,7 +338,7 @@ final class Fakes {
                 during.ifPresent(Runnable::run);
                 duringEachCollection.accept(kind);
                 if (samplesPerRun < 0) {
-                    throw new IllegalStateException("connection refused");
+                    throw new IllegalStateException(collectFailure);
                 }
                 List<Sample> out = new ArrayList<>();
                 for (int i = 0; i < samplesPerRun; i++) {
@@ -422,7 +426,10 @@ final class Fakes {
                                 throw new OutOfMemoryError("Java heap space");
                             }
                             return parser.parse(document);
-                        }, scheduler, new java.util.Random(42), log::add, new SelfMetrics() {
+                        }, scheduler, new java.util.Random(42), m -> {
+                            logAt.putIfAbsent(m, scheduler.now());
+                            log.add(m);
+                        }, new SelfMetrics() {
                             @Override
                             public void pulled(PullResult result) {
                                 selfMetrics.add("pull " + result.label());
