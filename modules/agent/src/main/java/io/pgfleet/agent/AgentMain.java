@@ -50,7 +50,7 @@ public final class AgentMain {
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "agent-shutdown"));
-        hangUpPulls(agent);
+        hangUpPulls(agent, config, settings);
         agent.start();
         // Runs until SIGTERM (the hook stops it), or until it must stop by itself: then stopped by the
         // same hook, with the status of an agent refused at start (it said why in its log).
@@ -62,10 +62,16 @@ public final class AgentMain {
      * SIGHUP makes the agent pull at once, ending a watch in progress ({@link Agent#pullNow()}). A
      * process that inherited SIGHUP ignored (started under {@code nohup}) keeps ignoring it: the JVM
      * installs no handler then and answers the old disposition, SIG_IGN. Nothing else would tell the operator why {@code kill -HUP} does nothing.
+     * The local file is read only at start: a SIGHUP that finds it edited says so
+     * ({@link LocalSettings#changedOnDisk(Path)}), since {@code systemctl reload} is what an operator
+     * who just edited it tries first.
      */
-    private static void hangUpPulls(Agent agent) {
+    private static void hangUpPulls(Agent agent, Path config, LocalSettings settings) {
         try {
-            SignalHandler old = Signal.handle(new Signal("HUP"), s -> agent.pullNow());
+            SignalHandler old = Signal.handle(new Signal("HUP"), s -> {
+                agent.pullNow();
+                settings.changedOnDisk(config).ifPresent(agent::log);
+            });
             if (old == SignalHandler.SIG_IGN) {
                 agent.log(HANGUP_IGNORED);
             }
@@ -91,7 +97,7 @@ public final class AgentMain {
               (the agent's own metrics at http://HOST:PORT/metrics; off by default).
               PGFLEET_ENROLMENT_TOKEN: a one-time enrolment token when the file names no token file.
               SIGHUP pulls the configuration at once, ending a watch in progress (and looks for
-              a new enrolment token);
+              a new enrolment token); FILE is read only at start (SIGHUP says when it changed);
               SIGTERM stops the agent.""";
 
     private static void fail(String message) {

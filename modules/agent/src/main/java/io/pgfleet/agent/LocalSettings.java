@@ -301,4 +301,52 @@ public record LocalSettings(URI serverUrl, String name, Map<String, String> labe
             return "unknown-host";
         }
     }
+
+    /**
+     * What a SIGHUP finds in the local file the agent started with: the agent reads it only at start, so
+     * an operator who edits it (an allow-list the FAILED report told them to extend) and runs
+     * {@code systemctl reload} must be told that the running agent did not take the change, or that
+     * the file would now stop the agent at its next start.
+     *
+     * @param file the local file these settings were read from
+     * @return the line to log, or empty when the file still says what it said at start
+     */
+    public Optional<String> changedOnDisk(Path file) {
+        LocalSettings now;
+        try {
+            now = read(file);
+        } catch (IllegalArgumentException e) {
+            return Optional.of("warning: the local file " + file + " as it stands now would stop the agent at its next start ("
+                    + e.getMessage() + "); the agent runs on with what it read at start: correct the file before the agent"
+                    + " restarts");
+        }
+        List<String> changed = new ArrayList<>();
+        compare(changed, "server_url", serverUrl, now.serverUrl);
+        compare(changed, "name", name, now.name);
+        compare(changed, "labels", labels, now.labels);
+        compare(changed, "registration_secret_file", registrationSecretFile, now.registrationSecretFile);
+        compare(changed, "enrolment_token_file", enrolmentTokenFile, now.enrolmentTokenFile);
+        compare(changed, "state_dir", stateDir, now.stateDir);
+        compare(changed, "tls.ca_file", caFile, now.caFile);
+        compare(changed, "tls.cert_file", certFile, now.certFile);
+        compare(changed, "tls.key_file", keyFile, now.keyFile);
+        compare(changed, "buffer_samples", bufferSamples, now.bufferSamples);
+        compare(changed, "allowed_password_dirs", allowLists.passwordDirs(), now.allowLists.passwordDirs());
+        compare(changed, "allowed_password_env", allowLists.passwordEnv(), now.allowLists.passwordEnv());
+        compare(changed, "allowed_hosts", allowLists.hosts(), now.allowLists.hosts());
+        compare(changed, "metrics", metrics, now.metrics);
+        if (changed.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("the local file " + file + " changed since the agent started (" + String.join(", ", changed)
+                + "): the agent reads it only at start and runs on with what it read then (its allow-lists, as reported"
+                + " to the server, too); restart it for the change to take effect (systemctl restart pgfleet-agent)."
+                + " SIGHUP only pulls the configuration");
+    }
+
+    private static void compare(List<String> changed, String key, Object then, Object now) {
+        if (!java.util.Objects.equals(then, now)) {
+            changed.add(key);
+        }
+    }
 }

@@ -35,6 +35,29 @@ class LocalSettingsTest {
     }
 
     @Test
+    void aLocalFileEditedWhileTheAgentRunsIsNamedAtSighupWithTheKeysThatChangedAndTheRestartItNeeds() throws Exception {
+        // The FAILED report says "add its directory to allowed_password_dirs in the agent's local
+        // file": an operator who did so and ran systemctl reload saw the agent pull, change nothing,
+        // and go on reporting the old allow-lists, so the server refused the publish still.
+        LocalSettings running = read("name = \"db-01\"\n");
+        Path f = dir.resolve("agent.toml");
+        assertEquals(java.util.Optional.empty(), running.changedOnDisk(f), "unchanged: nothing to say");
+        Files.writeString(f, Files.readString(f) + "allowed_password_dirs = [\"/etc/pgfleet/secrets\", \"/srv/pg\"]\n"
+                + "buffer_samples = 50000\n");
+        String said = running.changedOnDisk(f).orElseThrow();
+        assertEquals("the local file " + f + " changed since the agent started (buffer_samples, allowed_password_dirs):"
+                + " the agent reads it only at start and runs on with what it read then (its allow-lists, as reported to"
+                + " the server, too); restart it for the change to take effect (systemctl restart pgfleet-agent)."
+                + " SIGHUP only pulls the configuration", said);
+        Files.writeString(f, Files.readString(f) + "bufer_samples = 1\n");
+        String broken = running.changedOnDisk(f).orElseThrow();
+        assertTrue(broken.startsWith("warning: the local file " + f + " as it stands now would stop the agent at its next"
+                + " start (" + f + ": unknown key 'bufer_samples'; known: "), broken);
+        assertTrue(broken.endsWith("); the agent runs on with what it read at start: correct the file before the agent"
+                + " restarts"), broken);
+    }
+
+    @Test
     void withoutAllowListsTheDefaultsApply() throws Exception {
         assertEquals(AllowLists.defaults(), read("").allowLists().withOwnFiles(List.of()));
         assertEquals(List.of("/etc/pgfleet/secrets"), AllowLists.defaults().passwordDirs());
