@@ -84,6 +84,29 @@ class TlsIT {
     }
 
     @Test
+    void anAgentThatDoesNotTrustTheServersCertificateSaysSoAndWhatToSetNotJustThatTheHandshakeFailed() throws Exception {
+        // Before, the log said "cannot reach the server: Failed to execute SSL handshake": not whether
+        // the certificate was untrusted, named another host, or expired, nor which key fixes it.
+        TlsSettings pem = new TlsSettings(Optional.of(certs.path("server-chain.pem")), Optional.of(certs.path("server.key")),
+                Optional.empty(), "", Optional.empty());
+        try (PgfleetServer server = PgfleetServer.start(settings(pem))) {
+            Path agentDir = certDir.resolve("untrusting-agent");
+            java.nio.file.Files.createDirectories(agentDir);
+            java.nio.file.Files.writeString(agentDir.resolve("agent.toml"), """
+                    server_url = "https://localhost:%d"
+                    registration_secret_file = "registration-secret"
+                    state_dir = "state"
+                    """.formatted(server.port()));
+            try (AgentProcess agent = AgentProcess.start(agentDir, server.port())) {
+                agent.await("server unreachable \\(cannot reach the server: the TLS handshake with the server failed:"
+                        + " its certificate is not signed by a CA this agent trusts \\(unable to find valid certification path to requested target\\); set \\[tls\\] ca_file"
+                        + " in the agent's local file to the CA that signed the server's certificate",
+                        java.time.Duration.ofSeconds(30));
+            }
+        }
+    }
+
+    @Test
     void tlsFromPemFilesServesHttps() throws Exception {
         TlsSettings pem = new TlsSettings(Optional.of(certs.path("server-chain.pem")), Optional.of(certs.path("server.key")),
                 Optional.empty(), "", Optional.empty());

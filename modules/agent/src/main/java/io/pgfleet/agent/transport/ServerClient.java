@@ -928,6 +928,10 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
      * else what its kind means, else its kind.
      */
     static String why(Throwable e) {
+        String tls = tlsFailure(e);
+        if (tls != null) {
+            return tls;
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof java.io.EOFException || t instanceof java.nio.channels.ClosedChannelException
                     || t.getClass().getSimpleName().equals("InsufficientDataAvailableException")) {
@@ -944,6 +948,46 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
             }
         }
         return e.getClass().getSimpleName();
+    }
+
+    /**
+     * A failed TLS handshake in words an operator can act on, or null when the failure is not one. The
+     * HTTP client wraps it as "Failed to execute SSL handshake", which says neither what was wrong
+     * with the server's certificate nor which key of the local file fixes it; the cause underneath
+     * does (a certificate no trusted CA signed, one for another name, one expired).
+     */
+    private static String tlsFailure(Throwable e) {
+        boolean handshake = false;
+        Throwable root = e;
+        int depth = 0;
+        for (Throwable t = e; t != null && depth < 32; t = t.getCause(), depth++) {
+            handshake |= t instanceof javax.net.ssl.SSLException
+                    || String.valueOf(t.getMessage()).contains("SSL handshake");
+            root = t;
+        }
+        if (!handshake) {
+            return null;
+        }
+        String detail = root.getMessage() == null || root.getMessage().isBlank()
+                ? root.getClass().getSimpleName() : root.getMessage();
+        String words = "the TLS handshake with the server failed: ";
+        if (root instanceof java.security.cert.CertificateExpiredException
+                || root instanceof java.security.cert.CertificateNotYetValidException
+                || detail.contains("validity check failed")) {
+            return words + "its certificate is out of its validity period (" + detail + "); the server needs a"
+                    + " current certificate (or this host's clock is wrong)";
+        }
+        if (detail.contains("subject alternative") || detail.contains("No name matching")) {
+            return words + "its certificate does not name the host in server_url (" + detail + "); write server_url"
+                    + " with a name the certificate holds, or give the server a certificate for this name";
+        }
+        if (detail.contains("PKIX") || root instanceof java.security.cert.CertPathValidatorException
+                || root.getClass().getSimpleName().equals("SunCertPathBuilderException")) {
+            return words + "its certificate is not signed by a CA this agent trusts (" + detail + "); set [tls] ca_file"
+                    + " in the agent's local file to the CA that signed the server's certificate";
+        }
+        return words + detail + " (a server_url with https:// to a port that speaks plain HTTP, a proxy in the way,"
+                + " or a client certificate the server refuses: [tls] cert_file and key_file)";
     }
 
     private static HttpClientResponse send(Supplier<HttpClientResponse> request) throws ServerException {
