@@ -38,6 +38,12 @@ final class OutageLog {
 
     /** A status code in a message ({@code … answered 503: …}): the code tells one failure from another. */
     private static final Pattern ANSWERED = Pattern.compile("answered (\\d{3})");
+    /**
+     * The status of a problem document quoted in a message ({@code registration refused: {…"status":401,…}}):
+     * the code tells one failure from another, where the document's {@code request_id}, new in every
+     * answer, would make each a failure of another kind, said in full at every attempt.
+     */
+    private static final Pattern PROBLEM_STATUS = Pattern.compile("\"status\"\\s*:\\s*(\\d{3})");
 
     private final Consumer<String> log;
     private final LongSupplier nanoTime;
@@ -168,6 +174,10 @@ final class OutageLog {
         Matcher m = ANSWERED.matcher(message);
         if (m.find()) {
             return e.kind() + " " + m.group(1);
+        }
+        Matcher problem = PROBLEM_STATUS.matcher(message);
+        if (problem.find()) {
+            return e.kind() + " " + problem.group(1);
         }
         int cut = message.indexOf('(');
         return e.kind() + " " + (cut < 0 ? message : message.substring(0, cut)).replaceAll("\\d+", "#");
