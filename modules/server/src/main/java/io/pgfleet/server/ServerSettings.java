@@ -40,10 +40,10 @@ import java.util.Set;
  *   <tr><td>tls_cert, tls_key</td><td>PGFLEET_TLS_CERT, PGFLEET_TLS_KEY</td><td>none (PEM)</td></tr>
  *   <tr><td>tls_keystore, tls_keystore_password</td><td>PGFLEET_TLS_KEYSTORE, PGFLEET_TLS_KEYSTORE_PASSWORD</td><td>none (PKCS#12)</td></tr>
  *   <tr><td>tls_client_ca</td><td>PGFLEET_TLS_CLIENT_CA</td><td>none; set it to require client certificates (mTLS)</td></tr>
- *   <tr><td>retention_samples_days</td><td>PGFLEET_RETENTION_SAMPLES_DAYS</td><td>14</td></tr>
- *   <tr><td>retention_sample_batches_days</td><td>PGFLEET_RETENTION_SAMPLE_BATCHES_DAYS</td><td>2</td></tr>
- *   <tr><td>retention_tokens_days</td><td>PGFLEET_RETENTION_TOKENS_DAYS</td><td>7 (after use, supersession or expiry)</td></tr>
- *   <tr><td>retention_purge_interval</td><td>PGFLEET_RETENTION_PURGE_INTERVAL</td><td>3600 (seconds)</td></tr>
+ *   <tr><td>retention_samples_days</td><td>PGFLEET_RETENTION_SAMPLES_DAYS</td><td>14 (1..36500)</td></tr>
+ *   <tr><td>retention_sample_batches_days</td><td>PGFLEET_RETENTION_SAMPLE_BATCHES_DAYS</td><td>2 (1..36500)</td></tr>
+ *   <tr><td>retention_tokens_days</td><td>PGFLEET_RETENTION_TOKENS_DAYS</td><td>7 (after use, supersession or expiry; 1..36500)</td></tr>
+ *   <tr><td>retention_purge_interval</td><td>PGFLEET_RETENTION_PURGE_INTERVAL</td><td>3600 (seconds, 1..86400)</td></tr>
  *   <tr><td>retention_batch_size</td><td>PGFLEET_RETENTION_BATCH_SIZE</td><td>1000 (rows per delete)</td></tr>
  *   <tr><td>retention_keep_versions</td><td>PGFLEET_RETENTION_KEEP_VERSIONS</td><td>1000 (newest versions of each configuration; 0 keeps all)</td></tr>
  *   <tr><td>retention_audit_days</td><td>PGFLEET_RETENTION_AUDIT_DAYS</td><td>400 (also finished rollouts, deleted groups, decommissioned collectors' history; 0 keeps every entry)</td></tr>
@@ -407,15 +407,16 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
 
     private static RetentionSettings retention(TomlParseResult file, Map<String, String> env) {
         RetentionSettings defaults = RetentionSettings.defaults();
-        int samples = positive(file, env, "retention_samples_days", "PGFLEET_RETENTION_SAMPLES_DAYS",
-                (int) defaults.samples().toDays());
-        int batches = positive(file, env, "retention_sample_batches_days", "PGFLEET_RETENTION_SAMPLE_BATCHES_DAYS",
-                (int) defaults.sampleBatchIds().toDays());
-        int tokens = positive(file, env, "retention_tokens_days", "PGFLEET_RETENTION_TOKENS_DAYS",
-                (int) defaults.spentTokens().toDays());
+        int maxDays = (int) RetentionSettings.MAX_PERIOD.toDays();
+        int samples = bounded(file, env, "retention_samples_days", "PGFLEET_RETENTION_SAMPLES_DAYS",
+                (int) defaults.samples().toDays(), maxDays);
+        int batches = bounded(file, env, "retention_sample_batches_days", "PGFLEET_RETENTION_SAMPLE_BATCHES_DAYS",
+                (int) defaults.sampleBatchIds().toDays(), maxDays);
+        int tokens = bounded(file, env, "retention_tokens_days", "PGFLEET_RETENTION_TOKENS_DAYS",
+                (int) defaults.spentTokens().toDays(), maxDays);
         int batchSize = positive(file, env, "retention_batch_size", "PGFLEET_RETENTION_BATCH_SIZE", defaults.batchSize());
-        int interval = positive(file, env, "retention_purge_interval", "PGFLEET_RETENTION_PURGE_INTERVAL",
-                (int) defaults.interval().toSeconds());
+        int interval = bounded(file, env, "retention_purge_interval", "PGFLEET_RETENTION_PURGE_INTERVAL",
+                (int) defaults.interval().toSeconds(), (int) RetentionSettings.MAX_INTERVAL.toSeconds());
         if (batchSize > 100_000) {
             throw new IllegalArgumentException("retention_batch_size (PGFLEET_RETENTION_BATCH_SIZE) must be 1..100000, got "
                     + batchSize);
@@ -436,6 +437,16 @@ public record ServerSettings(String host, int port, Path dataDir, Optional<Strin
         }
         return new RetentionSettings(Duration.ofDays(samples), Duration.ofDays(batches), Duration.ofDays(tokens), batchSize,
                 Duration.ofSeconds(interval), keepVersions, Duration.ofDays(auditDays));
+    }
+
+    /** A setting of 1..max: beyond the bound a retention's cutoff leaves PostgreSQL's time range, or the purge never runs. */
+    private static int bounded(TomlParseResult file, Map<String, String> env, String key, String envName, int fallback,
+                               int max) {
+        int value = integer(file, env, key, envName, fallback);
+        if (value < 1 || value > max) {
+            throw new IllegalArgumentException(key + " (" + envName + ") must be 1.." + max + ", got " + value);
+        }
+        return value;
     }
 
     private static int positive(TomlParseResult file, Map<String, String> env, String key, String envName, int fallback) {

@@ -60,6 +60,27 @@ class ServerSettingsTest {
     }
 
     @Test
+    void retentionPeriodsAndThePurgeIntervalHaveAnUpperBoundLikeTheAuditRetention() {
+        Map<String, String> highest = Map.of("PGFLEET_RETENTION_SAMPLES_DAYS", "36500",
+                "PGFLEET_RETENTION_SAMPLE_BATCHES_DAYS", "36500", "PGFLEET_RETENTION_TOKENS_DAYS", "36500",
+                "PGFLEET_RETENTION_PURGE_INTERVAL", "86400");
+        RetentionSettings r = ServerSettings.load(Optional.empty(), highest).retention();
+        assertEquals(Duration.ofDays(36_500), r.samples());
+        assertEquals(Duration.ofDays(36_500), r.sampleBatchIds());
+        assertEquals(Duration.ofDays(36_500), r.spentTokens());
+        assertEquals(Duration.ofDays(1), r.interval());
+        for (Map.Entry<String, String> bad : Map.of("PGFLEET_RETENTION_SAMPLES_DAYS", "36501",
+                "PGFLEET_RETENTION_SAMPLE_BATCHES_DAYS", "2147483647", "PGFLEET_RETENTION_TOKENS_DAYS", "36501",
+                "PGFLEET_RETENTION_PURGE_INTERVAL", "86401").entrySet()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ServerSettings.load(Optional.empty(), Map.of(bad.getKey(), bad.getValue())));
+            String key = bad.getKey().substring("PGFLEET_".length()).toLowerCase(java.util.Locale.ROOT);
+            String max = bad.getKey().endsWith("INTERVAL") ? "86400" : "36500";
+            assertEquals(key + " (" + bad.getKey() + ") must be 1.." + max + ", got " + bad.getValue(), e.getMessage());
+        }
+    }
+
+    @Test
     void aMalformedTrustedProxyIsRefusedByNameBeforeAnythingStarts() {
         for (String bad : new String[] {"garbage/99", "10.0.0.0/33", "10.0.0.1, proxy.example.com"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -57,6 +57,18 @@ class SettingsRefusedIT {
     }
 
     @Test
+    void aRetentionBeyondItsBoundIsABadSettingNamedInOneLineWithStatus2(@TempDir Path dir) throws Exception {
+        ServerProcess.Failed run = ServerProcess.runCommand(dir.resolve("data"),
+                Map.of("PGFLEET_RETENTION_SAMPLES_DAYS", "2147483647"), "");
+
+        assertEquals(2, run.exit(), run.output());
+        assertTrue(run.output().startsWith("pgfleet-server: retention_samples_days (PGFLEET_RETENTION_SAMPLES_DAYS) must be"
+                + " 1..36500, got 2147483647\n"), run.output());
+        assertFalse(run.output().contains("Exception"), "no stack trace:\n" + run.output());
+        assertFalse(dir.resolve("data").toFile().exists(), "nothing started on the data directory");
+    }
+
+    @Test
     void aHostThatDoesNotResolveFailsTheStartInOneLineBeforeTheDatabaseStarts(@TempDir Path dir) throws Exception {
         // Port 0 (any free port) as well: the host alone makes the address unusable.
         ServerProcess.Failed run = ServerProcess.runUntilExit(dir.resolve("data"),

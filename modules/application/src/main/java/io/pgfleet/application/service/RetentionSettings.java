@@ -25,6 +25,13 @@ public record RetentionSettings(Duration samples, Duration sampleBatchIds, Durat
     public static final int MAX_KEEP_VERSIONS = 1_000_000;
     /** The longest audit retention that may be set: 100 years (beyond it a cutoff leaves PostgreSQL's time range). */
     public static final Duration MAX_AUDIT = Duration.ofDays(36_500);
+    /**
+     * The longest samples, batch ids and spent tokens may be kept: 100 years, as for the audit trail
+     * (beyond it a cutoff leaves PostgreSQL's time range).
+     */
+    public static final Duration MAX_PERIOD = MAX_AUDIT;
+    /** The longest time between two purges: a day (a longer one would let the rows retention removes pile up for weeks). */
+    public static final Duration MAX_INTERVAL = Duration.ofDays(1);
     /** Versions kept of each configuration unless configured otherwise. */
     public static final int DEFAULT_KEEP_VERSIONS = 1000;
     /** How long audit entries are kept unless configured otherwise: a year and a month, for a yearly review. */
@@ -45,7 +52,7 @@ public record RetentionSettings(Duration samples, Duration sampleBatchIds, Durat
         this(samples, sampleBatchIds, spentTokens, batchSize, interval, DEFAULT_KEEP_VERSIONS, DEFAULT_AUDIT);
     }
 
-    /** Requires positive durations, a batch size of 1..100,000 and a history retention in its bounds. */
+    /** Requires positive durations in their bounds, a batch size of 1..100,000 and a history retention in its bounds. */
     public RetentionSettings {
         Objects.requireNonNull(audit, "audit");
         if (audit.isNegative() || audit.compareTo(MAX_AUDIT) > 0) {
@@ -64,6 +71,15 @@ public record RetentionSettings(Duration samples, Duration sampleBatchIds, Durat
             if (d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException("retention periods and the purge interval are positive, got " + d);
             }
+        }
+        for (Duration d : new Duration[] {samples, sampleBatchIds, spentTokens}) {
+            if (d.compareTo(MAX_PERIOD) > 0) {
+                throw new IllegalArgumentException("retention periods are at most " + MAX_PERIOD.toDays() + " days, got " + d);
+            }
+        }
+        if (interval.compareTo(MAX_INTERVAL) > 0) {
+            throw new IllegalArgumentException("the purge interval is at most " + MAX_INTERVAL.toSeconds() + " seconds, got "
+                    + interval);
         }
         if (batchSize < 1 || batchSize > 100_000) {
             throw new IllegalArgumentException("the purge batch size must be 1..100000, got " + batchSize);
