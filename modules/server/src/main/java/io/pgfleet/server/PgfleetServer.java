@@ -35,6 +35,10 @@ import io.pgfleet.application.port.in.UseCases;
 import io.pgfleet.application.service.LoginLimitSettings;
 import io.pgfleet.application.service.RolloutSettings;
 import io.pgfleet.application.service.UseCaseFactory;
+import io.pgfleet.domain.audit.AuditAction;
+import io.pgfleet.domain.audit.AuditEntry;
+import io.pgfleet.domain.audit.AuditSubject;
+import io.pgfleet.domain.identity.Actor;
 import io.pgfleet.toml.BoundedDocumentParser;
 import io.pgfleet.toml.TomlDocumentParser;
 
@@ -162,8 +166,8 @@ public final class PgfleetServer implements AutoCloseable {
             storage.durabilityNotes().forEach(note -> System.getLogger(PgfleetServer.class.getName())
                     .log(note.unsafe() ? System.Logger.Level.WARNING : System.Logger.Level.INFO, note.line()));
             // Before the use cases load the restore marks.
-            boolean restoredFile = embedded.map(EmbeddedDatabase::restoredUnmarked).orElse(false);
-            FleetPersistenceAdapter.RestoreCheck restore = storage.fleet().markIfRestored(restoredFile);
+            Optional<EmbeddedDatabase.RestoreMark> restoreMark = embedded.flatMap(EmbeddedDatabase::restoreMark);
+            FleetPersistenceAdapter.RestoreCheck restore = storage.fleet().markIfRestored(restoreMark.isPresent());
             // A client hanging up in the middle of its headers is counted, not logged per connection.
             IncompleteRequests.install();
             // An error answer after which the connection is closed on purpose is not a warning.
@@ -176,7 +180,8 @@ public final class PgfleetServer implements AutoCloseable {
             Clock databaseClock = storage.clock(clock);
             UseCases useCases = useCases(storage, settings, databaseClock, clock, new LayerChangeMetrics(registry), parser);
             if (restore.restored()) {
-                completeRestore(restore, embedded, storage, useCases);
+                completeRestore(restore, restoreMark, embedded, storage, useCases,
+                        new Actor(RESTORE_ACTOR, settings.rollouts().instance()), databaseClock);
             }
             WebServerConfig.Builder builder = WebServer.builder()
                     .host(settings.host())
@@ -249,32 +254,58 @@ public final class PgfleetServer implements AutoCloseable {
         }
     }
 
+    /** Who writes the audit entry saying that the database was restored: the server, its instance as the address. */
+    static final String RESTORE_ACTOR = "pgfleet";
+
     /**
      * The first start on a restored database, once its apply statuses are marked as the backup's (so
      * that the fleet view says so until each agent says what it runs): running rollouts are paused
-     * before any instance drives them, then the database's identity is recorded, and the embedded
-     * restore's mark removed. Restored by {@code pgfleet restore} (its mark in the embedded cluster),
-     * by a logical restore of an external database (its tables were created anew), or as the
-     * operator says after a physical one (the identity row removed). A crash before the end does it
-     * all again at the next start.
+     * before any instance drives them, then the database's identity is recorded with the audit entry
+     * {@code server.restored} (the audit trail would otherwise lack every entry after the backup
+     * without saying so), and the embedded restore's mark removed. Restored by {@code pgfleet
+     * restore} (its mark in the embedded cluster), by a logical restore of an external database (its
+     * tables were created anew), or as the operator says after a physical one (the identity row
+     * removed). A crash before the end does it all again at the next start, the audit entry once.
      */
-    private static void completeRestore(FleetPersistenceAdapter.RestoreCheck restore, Optional<EmbeddedDatabase> embedded,
-                                        PostgresStorage storage, UseCases useCases) {
+    private static void completeRestore(FleetPersistenceAdapter.RestoreCheck restore,
+                                        Optional<EmbeddedDatabase.RestoreMark> mark, Optional<EmbeddedDatabase> embedded,
+                                        PostgresStorage storage, UseCases useCases, Actor actor, Clock clock) {
         int paused = useCases.rollouts().drive().holdAfterRestore();
-        storage.fleet().recordIdentity();
-        if (restore.asked()) {
-            embedded.ifPresent(EmbeddedDatabase::restoreMarked);
-        }
         String how = restore.asked() ? "first start after a restore"
                 : restore.origin() == FleetPersistenceAdapter.DatabaseOrigin.TABLES_CREATED_ANEW
                 ? "first start on a restored database (its tables were created anew since an instance last started on it:"
                         + " a restore of a dump with pg_restore or psql)"
                 : "first start on a database marked as restored (its database_identity row was removed)";
+        boolean audited = storage.fleet().recordIdentity(mark.map(EmbeddedDatabase.RestoreMark::restoredAt),
+                new AuditEntry(clock.instant(), actor, AuditAction.SERVER_RESTORED, new AuditSubject.OfServer(), 0,
+                        restoredDetail(restore, mark.flatMap(EmbeddedDatabase.RestoreMark::backupTakenAt), paused)));
+        if (restore.asked()) {
+            embedded.ifPresent(EmbeddedDatabase::restoreMarked);
+        }
         System.getLogger(PgfleetServer.class.getName()).log(System.Logger.Level.INFO, how + ": the apply status of "
                 + restore.marked() + " collector(s) is the backup's; the fleet view says so, and claims none of them in"
                 + " sync, until each agent says what it runs (an apply report, or a pull of its current revision)"
                 + (paused == 0 ? "" : "; " + paused + " running rollout(s) paused: resume each once its wave's members"
-                        + " have reported again, or abort it"));
+                        + " have reported again, or abort it")
+                + (audited ? "; audited as server.restored" : ""));
+    }
+
+    /**
+     * What the audit entry of a restore says: how the database was restored, the backup's time when
+     * known, that the entries written after the backup are gone, and the newest one kept.
+     */
+    static String restoredDetail(FleetPersistenceAdapter.RestoreCheck restore, Optional<java.time.Instant> backupTakenAt,
+                                 int paused) {
+        String how = restore.asked() ? "restored with pgfleet restore"
+                : restore.origin() == FleetPersistenceAdapter.DatabaseOrigin.TABLES_CREATED_ANEW
+                ? "restored from a dump (its tables were created anew)"
+                : "marked as restored (its database_identity row was removed: a physical restore)";
+        return "the database was " + how + " from a backup taken "
+                + backupTakenAt.map(t -> "at " + t).orElse("at a time it does not record")
+                + ": audit entries written after the backup are gone from this trail"
+                + restore.newestEntry().map(t -> "; the newest entry kept is of " + t).orElse("; the backup held no audit entry")
+                + "; the apply status of " + restore.marked() + " collector(s) is the backup's until each agent reports"
+                + (paused == 0 ? "" : "; " + paused + " running rollout(s) paused");
     }
 
     /**

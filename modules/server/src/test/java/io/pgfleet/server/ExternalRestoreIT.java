@@ -157,6 +157,58 @@ class ExternalRestoreIT {
         return s.withRollouts(s.rollouts().withTick(java.time.Duration.ofMillis(100)).withLease(java.time.Duration.ofSeconds(2)));
     }
 
+    @Test
+    void instancesStartingTogetherOnARestoredDatabaseAuditTheRestoreOnce() throws Exception {
+        TestDatabase original = TestPostgres.newDatabase();
+        TestDatabase restored = TestPostgres.newDatabaseAt("latest");
+        try (PgfleetServer server = TestServers.start(original)) {
+            ApiClient admin = ApiClient.asAdmin(server.port());
+            ApiClient.registeredCollector(server.port(), "{\"name\":\"audited\"}");
+            dumpAndRestore(original, restored);
+            assertEquals(201, admin.postJson("/api/v1/users",
+                    "{\"username\":\"late\",\"password\":\"password-of-late\",\"role\":\"viewer\"}").statusCode());
+        }
+
+        // Three instances started at once: each finds the database restored; one entry says so.
+        java.util.concurrent.ExecutorService starts = java.util.concurrent.Executors.newFixedThreadPool(3);
+        List<PgfleetServer> servers = new ArrayList<>();
+        try {
+            List<java.util.concurrent.Future<PgfleetServer>> started = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                started.add(starts.submit(() -> TestServers.start(restored)));
+            }
+            for (java.util.concurrent.Future<PgfleetServer> f : started) {
+                servers.add(f.get());
+            }
+            HttpResponse<String> r = ApiClient.asAdmin(servers.getFirst().port()).get("/api/v1/audit?action=server.restored");
+            assertEquals(200, r.statusCode(), r.body());
+            List<JsonObject> entries = RolloutFleet.json(r.body()).getJsonArray("entries").getValuesAs(JsonObject.class);
+            assertEquals(1, entries.size(), entries.toString());
+            assertEquals("pgfleet", entries.getFirst().getString("actor"));
+            String detail = entries.getFirst().getString("detail");
+            assertTrue(detail.startsWith("the database was restored from a dump (its tables were created anew) from a backup"
+                    + " taken at a time it does not record: audit entries written after the backup are gone from this trail;"
+                    + " the newest entry kept is of "), detail);
+            assertEquals(0, restored.count("SELECT count(*) FROM audit_log WHERE username = 'late'"), "gone, as it says");
+        } finally {
+            servers.forEach(PgfleetServer::close);
+            starts.shutdown();
+        }
+
+        // A later start writes none; the operator's step after a physical restore is audited too.
+        try (PgfleetServer server = TestServers.start(restored)) {
+            assertEquals(1, restored.count("SELECT count(*) FROM audit_log WHERE action = 'server.restored'"));
+        }
+        try (Connection c = restored.connect(); Statement s = c.createStatement()) {
+            assertEquals(1, s.executeUpdate("DELETE FROM database_identity"));
+        }
+        try (PgfleetServer server = TestServers.start(restored)) {
+            assertEquals(1, restored.count("SELECT count(*) FROM audit_log WHERE action = 'server.restored'"
+                    + " AND detail LIKE 'the database was marked as restored (its database_identity row was removed%'"));
+        }
+        assertEquals(2, restored.count("SELECT count(*) FROM audit_log WHERE action = 'server.restored'"));
+    }
+
     /**
      * What pg_dump and pg_restore do, without their binaries: every table's rows (not the migration
      * history, the same in both) copied into the tables of another database, and its sequences set.

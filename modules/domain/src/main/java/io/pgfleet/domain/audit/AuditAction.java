@@ -68,7 +68,13 @@ public enum AuditAction {
     /** A rollout completed (every wave passed, or an operator promoted it). */
     ROLLOUT_COMPLETED("rollout.complete"),
     /** A rollout rolled back (a wave failed, or an operator aborted it). */
-    ROLLOUT_ROLLED_BACK("rollout.rollback");
+    ROLLOUT_ROLLED_BACK("rollout.rollback"),
+    /**
+     * The first start on a database restored from a backup: the entries written after the backup
+     * are gone from the trail, and this one says so (the detail names the backup's time when known,
+     * and the newest entry the restored trail kept). Written once per restore.
+     */
+    SERVER_RESTORED("server.restored");
 
     private final String label;
 

@@ -307,7 +307,7 @@ public final class DatabaseBackup {
                     }
                     // Moved into place with the cluster: the first start on it marks the apply statuses
                     // as restored (after migrating, whatever schema version the backup had).
-                    EmbeddedDatabase.markRestored(staging);
+                    EmbeddedDatabase.markRestored(staging, takenAt(manifest));
                     return summary.keptAs(swap(absolute, staging));
                 } finally {
                     deleteTree(staging);
@@ -315,6 +315,15 @@ public final class DatabaseBackup {
             }
         } catch (IOException e) {
             throw new BackupException("cannot restore " + file + " into " + dataDir + ": " + reason(e), e);
+        }
+    }
+
+    /** When the backup was taken, as its manifest says; a manifest that says no time leaves it unknown. */
+    private static Optional<Instant> takenAt(Properties manifest) {
+        try {
+            return Optional.ofNullable(manifest.getProperty("created_at")).map(String::strip).map(Instant::parse);
+        } catch (java.time.format.DateTimeParseException e) {
+            return Optional.empty();
         }
     }
 

@@ -1063,22 +1063,65 @@ public final class EmbeddedDatabase implements AutoCloseable {
     static final String RESTORED_MARK = "pgfleet-restored";
 
     /**
-     * Marks the cluster under {@code dataDirectory/postgres} as made by a restore.
+     * What a restore's mark says.
      *
-     * @param dataDirectory the data directory holding the restored cluster
-     * @throws IOException when the mark cannot be written
+     * @param restoredAt    when the restore made the cluster
+     * @param backupTakenAt when the backup it restored was taken, when the mark says (a mark of an
+     *                      earlier release names only the restore's time)
      */
-    static void markRestored(Path dataDirectory) throws IOException {
-        Files.writeString(dataDirectory.resolve("postgres").resolve(RESTORED_MARK), Instant.now() + "\n");
+    public record RestoreMark(Instant restoredAt, Optional<Instant> backupTakenAt) {
+
+        /** Requires both parts. */
+        public RestoreMark {
+            java.util.Objects.requireNonNull(restoredAt, "restoredAt");
+            java.util.Objects.requireNonNull(backupTakenAt, "backupTakenAt");
+        }
     }
 
     /**
-     * Whether this cluster was made by a restore whose apply statuses were not marked yet.
+     * Marks the cluster under {@code dataDirectory/postgres} as made by a restore: the restore's time
+     * on the first line, the backup's on the second when known.
      *
-     * @return true until {@link #restoreMarked()}
+     * @param dataDirectory the data directory holding the restored cluster
+     * @param backupTakenAt when the backup was taken (its manifest's {@code created_at}), if it says
+     * @throws IOException when the mark cannot be written
      */
-    public boolean restoredUnmarked() {
-        return Files.isRegularFile(pgData.resolve(RESTORED_MARK));
+    static void markRestored(Path dataDirectory, Optional<Instant> backupTakenAt) throws IOException {
+        Files.writeString(dataDirectory.resolve("postgres").resolve(RESTORED_MARK), Instant.now() + "\n"
+                + backupTakenAt.map(t -> t + "\n").orElse(""));
+    }
+
+    /**
+     * Whether this cluster was made by a restore whose apply statuses were not marked yet, and what
+     * its mark says.
+     *
+     * @return the mark, until {@link #restoreMarked()}; a line that is no time is taken as unknown
+     *         (the restore's time is then the mark's file time)
+     */
+    public Optional<RestoreMark> restoreMark() {
+        Path mark = pgData.resolve(RESTORED_MARK);
+        if (!Files.isRegularFile(mark)) {
+            return Optional.empty();
+        }
+        try {
+            // Decoded leniently: whatever the lines hold, the cluster was restored.
+            List<Instant> times = new String(Files.readAllBytes(mark), StandardCharsets.UTF_8).lines().limit(2)
+                    .map(EmbeddedDatabase::instant).toList();
+            Instant restoredAt = times.isEmpty() || times.getFirst() == null
+                    ? Files.getLastModifiedTime(mark).toInstant() : times.getFirst();
+            return Optional.of(new RestoreMark(restoredAt,
+                    times.size() < 2 ? Optional.empty() : Optional.ofNullable(times.get(1))));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + mark, e);
+        }
+    }
+
+    private static Instant instant(String line) {
+        try {
+            return Instant.parse(line.strip());
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
     }
 
     /**

@@ -10,6 +10,8 @@ import io.pgfleet.application.port.out.RestoredMarksPort;
 import io.pgfleet.application.port.out.SaveApplyReportPort;
 import io.pgfleet.application.port.out.SaveSampleBatchPort;
 import io.pgfleet.application.port.out.StorageBusyException;
+import io.pgfleet.domain.audit.AuditAction;
+import io.pgfleet.domain.audit.AuditEntry;
 import io.pgfleet.domain.collector.CollectorId;
 import io.pgfleet.domain.config.ConfigVersion;
 import io.pgfleet.domain.fleet.ApplyReport;
@@ -28,6 +30,7 @@ import jakarta.json.JsonObjectBuilder;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -315,8 +318,16 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
      * @param origin how it found the database
      * @param marked how many collectors' apply statuses it marked as the backup's (0 when it marked none)
      * @param asked  whether the caller said the database was restored (the embedded restore's mark)
+     * @param newestEntry the time of the newest audit entry the database held when the start found it
+     *               restored, before the start wrote any (empty when it held none, or was not restored)
      */
-    public record RestoreCheck(DatabaseOrigin origin, long marked, boolean asked) {
+    public record RestoreCheck(DatabaseOrigin origin, long marked, boolean asked, Optional<Instant> newestEntry) {
+
+        /** Requires every part. */
+        public RestoreCheck {
+            Objects.requireNonNull(origin, "origin");
+            Objects.requireNonNull(newestEntry, "newestEntry");
+        }
 
         /** Whether this start is the first on a restored database, and marked its apply statuses. */
         public boolean restored() {
@@ -348,25 +359,43 @@ public final class FleetPersistenceAdapter implements SaveApplyReportPort, SaveS
             tx.dml("LOCK TABLE database_identity IN SHARE MODE");
             DatabaseOrigin origin = origin(tx);
             if (origin == DatabaseOrigin.SAME && !restored) {
-                return new RestoreCheck(origin, 0, false);
+                return new RestoreCheck(origin, 0, false, Optional.empty());
             }
+            Optional<Instant> newest = tx.get("SELECT max(at) AS newest FROM audit_log HAVING count(*) > 0")
+                    .map(r -> Rows.instant(r, "newest"));
             return new RestoreCheck(origin, tx.update("UPDATE collectors SET restored_at = now() WHERE decommissioned_at IS NULL"),
-                    restored);
+                    restored, newest);
         }));
     }
 
     /**
      * Records the database's identity, once a start has done what a restored database needs
-     * ({@link #markIfRestored}): later starts find it the same.
+     * ({@link #markIfRestored}): later starts find it the same. In the same transaction it writes the
+     * audit entry saying that the database was restored, once per restore: instances starting
+     * together on a database whose identity changed wait for each other here, and only the first
+     * finds it changed and writes the entry. A restore the caller knows of ({@code markedAt}, the
+     * embedded restore's mark, which may leave the identity as it was) is written unless an entry
+     * saying so was written since the mark was made: by this instance's previous start, which
+     * stopped before it could remove the mark.
+     *
+     * @param markedAt when the restore the caller knows of was made, empty when it knows of none
+     * @param restored the entry saying that the database was restored
+     * @return whether this call wrote the entry
      */
-    public void recordIdentity() {
-        Rows.guard("recording the database's identity", () -> Rows.inTransaction(db, tx -> {
+    public boolean recordIdentity(Optional<Instant> markedAt, AuditEntry restored) {
+        return Rows.guard("recording the database's identity", () -> Rows.inTransaction(db, tx -> {
             tx.dml("LOCK TABLE database_identity IN EXCLUSIVE MODE");
-            if (origin(tx) != DatabaseOrigin.SAME) {
+            boolean changed = origin(tx) != DatabaseOrigin.SAME;
+            if (changed) {
                 tx.dml("DELETE FROM database_identity");
                 tx.dml("INSERT INTO database_identity (table_oid) VALUES ('database_identity'::regclass)");
             }
-            return null;
+            boolean write = changed || markedAt.isPresent() && tx.get("SELECT 1 FROM audit_log WHERE action = ? AND at >= ?"
+                    + " LIMIT 1", AuditAction.SERVER_RESTORED.label(), Rows.timestamp(markedAt.get())).isEmpty();
+            if (write) {
+                AuditPersistenceAdapter.insert(tx, restored);
+            }
+            return write;
         }));
     }
 
