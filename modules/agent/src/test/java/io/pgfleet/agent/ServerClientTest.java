@@ -217,12 +217,16 @@ class ServerClientTest {
                         assertEquals(ServerException.Kind.UNAVAILABLE, e.kind(), page + ": " + e.getMessage());
                     }
                 }
-                // The server's own refusal is one, as before.
+                // The server's own refusal is one, as before, said in words: its status, type and detail,
+                // not its JSON (whose request_id is new in every answer).
                 server.inFront(Optional.of(new FakeFleetServer.InFront(List.of("/api/v1/collectors/register"), 401,
                         "application/problem+json; charset=utf-8", "{\"type\":\"https://pgfleet.io/problems/unauthorized\","
-                        + "\"title\":\"Registration refused\",\"status\":401}")));
-                assertEquals(ServerException.Kind.REJECTED, assertThrows(ServerException.class,
-                        () -> c.register(credential, "n", "h", Map.of())).kind());
+                        + "\"title\":\"Registration refused\",\"status\":401,\"detail\":\"the registration secret or"
+                        + " enrolment token is not accepted\",\"request_id\":\"5d1c\"}")));
+                ServerException refused = assertThrows(ServerException.class, () -> c.register(credential, "n", "h", Map.of()));
+                assertEquals(ServerException.Kind.UNAUTHORIZED, refused.kind());
+                assertEquals("registration refused (401 unauthorized): the registration secret or enrolment token is not"
+                        + " accepted", refused.getMessage());
             }
             server.inFront(Optional.empty());
             assertEquals("c-1", c.register(new Enroller.Credential.Token("one-time"), "n", "h", Map.of()));

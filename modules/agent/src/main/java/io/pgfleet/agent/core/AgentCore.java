@@ -243,6 +243,13 @@ public final class AgentCore {
     private volatile long refusedDropped;
     private long loggedDrops;
     private Optional<String> triedToken = Optional.empty();
+    /**
+     * The credential a first registration presented and the server refused (a wrong secret; an
+     * enrolment token used, expired or unknown): not sent again while the host still holds it, as
+     * the same request is refused alike, but looked for every {@link #LOCKED_OUT_RECHECK}; forgotten
+     * on {@link #pullNow()}, so a SIGHUP tries it once more (a secret corrected on the server's side).
+     */
+    private volatile Optional<Enroller.Credential> refusedCredential = Optional.empty();
     /** Guards {@link #pendingReport} and {@link #lastReport}: the pull and facts lanes both report. */
     private final Object reportLock = new Object();
     private Optional<StatusReporter.Report> pendingReport = Optional.empty();
@@ -376,6 +383,7 @@ public final class AgentCore {
     public void pullNow() {
         // Said before the pull it brings, which may begin at once on its own lane.
         log("SIGHUP: pulling the configuration now");
+        refusedCredential = Optional.empty();
         wake();
         if (appliedVersion > 0) {
             // The operator's way to have the database's facts read again (an extension created since
@@ -556,7 +564,9 @@ public final class AgentCore {
                     throw new ServerException(e.kind(), "the enrolment token did not reach the server ("
                             + e.getMessage() + "); it is kept and tried again", e, e.retryAfter());
                 }
-                log("the enrolment token was not accepted (" + e.getMessage() + "); waiting for another one");
+                log("the enrolment token was not accepted (" + e.getMessage() + "): used already or expired;"
+                        + " waiting for another one (pgfleet collectors enrol " + id.get() + ") in "
+                        + p.credentials().tokenLocation());
                 return false;
             }
             lockedOut = false;
@@ -567,8 +577,26 @@ public final class AgentCore {
                 .or(() -> p.credentials().registrationSecret().map(Enroller.Credential.Secret::new))
                 .orElseThrow(() -> new IllegalStateException(
                         "not registered and neither registration_secret_file nor enrolment_token_file is set"));
+        if (refusedCredential.filter(credential::equals).isPresent()) {
+            // Refused as it stands: nothing is sent until the file holds another one (or a SIGHUP).
+            return false;
+        }
         triedToken = token;
-        String registered = register(credential);
+        String registered;
+        try {
+            registered = register(credential);
+        } catch (ServerException e) {
+            if (e.kind() != ServerException.Kind.UNAUTHORIZED) {
+                throw e;
+            }
+            refusedCredential = Optional.of(credential);
+            registrationRefused(credential, e);
+            if (!answered) {
+                useLastKnownGood("the server refuses this agent's registration");
+            }
+            return false;
+        }
+        refusedCredential = Optional.empty();
         // An enrolment token names a collector the operator made: its name and labels are the
         // operator's, and the server ignores this file's. Said here, or an operator wonders why the
         // fleet view does not show the labels the file sets.
@@ -579,6 +607,30 @@ public final class AgentCore {
                     + " (change them on the server: pgfleet collectors label)");
         }
         return true;
+    }
+
+    /**
+     * Says, once per credential refused, what the server answered and what the operator must do: the
+     * server's detail names both credentials alike (it does not tell a caller which was wrong), but
+     * the agent knows which one it presented.
+     */
+    private void registrationRefused(Enroller.Credential credential, ServerException e) {
+        p.self().pulled(SelfMetrics.PullResult.REFUSED);
+        String todo = switch (credential) {
+            case Enroller.Credential.Token t -> "the enrolment token in " + p.credentials().tokenLocation()
+                    + " was used already (by this host before its state directory was lost, or by another),"
+                    + " has expired, or its collector was decommissioned. An operator issues a new one for that"
+                    + " collector (pgfleet collectors enrol ID, or POST /api/v1/collectors/{id}/enrolment-token;"
+                    + " for a decommissioned one, create a new collector first) and writes it there";
+            case Enroller.Credential.Secret s -> "the registration secret in the file named by"
+                    + " registration_secret_file is not the server's. Write the server's registration secret"
+                    + " (PGFLEET_REGISTRATION_SECRET on the server) into that file, or give this host an"
+                    + " enrolment token (enrolment_token_file)";
+        };
+        log(e.getMessage() + ": " + todo + ". The agent keeps collecting but sends nothing until then: it"
+                + " presents no credential the server refused again, reads the file every "
+                + LOCKED_OUT_RECHECK.toSeconds() + " s and registers as soon as it holds another one (a SIGHUP"
+                + " tries at once, also the same one again)");
     }
 
     private String register(Enroller.Credential credential) throws ServerException {
@@ -1261,9 +1313,11 @@ public final class AgentCore {
         failedVersion = version;
         p.self().applied(ApplyStatus.FAILED);
         report(version, ApplyStatus.FAILED, error);
-        // After the server's history replaced the agent's, what runs has no number in the server's.
-        String running = appliedVersion == 0 && !runningDocument.isEmpty()
-                ? "the configuration it ran before" : "version " + appliedVersion;
+        // After the server's history replaced the agent's, what runs has no number in the server's;
+        // before any version was applied the defaults run, which no version 0 ever held.
+        String running = appliedVersion > 0 ? "version " + appliedVersion
+                : runningDocument.isEmpty() ? "the defaults (no configuration applied yet)"
+                : "the configuration it ran before";
         log("could not apply configuration version " + version + ": " + error + "; still running " + running
                 + ", and version " + version + " will not be retried");
     }

@@ -36,8 +36,11 @@ final class OutageLog {
         String lastMessage;
     }
 
-    /** A status code in a message ({@code … answered 503: …}): the code tells one failure from another. */
-    private static final Pattern ANSWERED = Pattern.compile("answered (\\d{3})");
+    /**
+     * A status code in a message ({@code … answered 503: …}, or a problem document in words: {@code …
+     * refused (401 unauthorized): …}): the code tells one failure from another.
+     */
+    private static final Pattern ANSWERED = Pattern.compile("(?:answered|refused) \\(?(\\d{3})");
     /**
      * The status of a problem document quoted in a message ({@code registration refused: {…"status":401,…}}):
      * the code tells one failure from another, where the document's {@code request_id}, new in every

@@ -12,7 +12,11 @@ public final class ServerException extends Exception {
          * server's problem document (a proxy's, gateway's or WAF's page): retry later, unchanged.
          */
         UNAVAILABLE,
-        /** 401 even after a refresh: back off and retry. */
+        /**
+         * 401 even after a refresh: back off and retry. From a registration: the server refuses the
+         * credential presented (a wrong registration secret; an enrolment token unknown, used, expired
+         * or issued for another collector), which the same request never changes.
+         */
         UNAUTHORIZED,
         /**
          * The identity itself is refused (refresh token revoked or unknown), in the server's own

@@ -315,7 +315,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                 r.header(HeaderNames.create("X-Collector-Id"), collectorId);
             }
             return r.submit(body);
-            }, 201, "registration", ServerException.Kind.REJECTED);
+            }, 201, "registration", ServerException.Kind.UNAUTHORIZED);
         } catch (ServerException e) {
             if (e.kind() == ServerException.Kind.REJECTED && e.getMessage().contains("idempotency-key-reused")) {
                 // An attempt with other settings (name, host, labels) registered with this key and its
@@ -326,7 +326,7 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                         + " created may show in the fleet without an agent (decommission it). The next attempt"
                         + " registers anew", e);
             }
-            if (e.kind() == ServerException.Kind.REJECTED && e.getMessage().contains("registration-key-outlived")) {
+            if (e.kind() == ServerException.Kind.UNAUTHORIZED && e.getMessage().contains("registration-key-outlived")) {
                 // The registration whose answer was lost made a collector that is no longer this
                 // host's (revoked, or enrolled on another host since): the key would be refused until
                 // it expires, while the credential may be fine. Forgotten, so the next attempt is new.
@@ -1070,8 +1070,8 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                             problem.get().getString("detail", "the collector was decommissioned"), null);
                 }
                 throw new ServerException(code == 401 || code == 403 ? whenRefused : ServerException.Kind.REJECTED,
-                        what + (code == 401 || code == 403 ? " refused: " : " answered " + code + ": ")
-                                + excerpt(text), null, retryAfter(r));
+                        what + (code == 401 || code == 403 ? " refused " : " answered ") + inWords(code, problem.get()),
+                        null, retryAfter(r));
             }
             try (JsonReader reader = Json.createReader(new StringReader(text))) {
                 return reader.readObject();
@@ -1080,6 +1080,21 @@ public final class ServerClient implements ConfigSource, StatusReporter, SampleS
                         + " with a body that is not the expected JSON object", e);
             }
         }
+    }
+
+    /**
+     * The server's problem document in words for the log: its status and the short name of its type,
+     * then its {@code detail} (else its {@code title}), as in {@code (401 unauthorized): the
+     * registration secret or enrolment token is not accepted}. Not the JSON itself: an operator read
+     * {@code {"type":…,"status":401,…}} and learnt nothing of what to do, and its {@code request_id},
+     * new in every answer, made each attempt look like news.
+     */
+    static String inWords(int code, JsonObject problem) {
+        String type = problem.getString("type", "");
+        String detail = problem.get("detail") instanceof jakarta.json.JsonString d ? d.getString()
+                : problem.get("title") instanceof jakarta.json.JsonString t ? t.getString() : "";
+        return "(" + code + " " + printable(type.substring(Math.min(type.length(), Problem.TYPE_BASE.length())))
+                + ")" + (detail.isBlank() ? "" : ": " + printable(detail));
     }
 
     /** What marks an answer as the server's own (docs/api.md: every error of the API is one of these). */

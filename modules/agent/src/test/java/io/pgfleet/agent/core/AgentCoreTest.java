@@ -1221,6 +1221,18 @@ class AgentCoreTest {
     }
 
     @Test
+    void aFirstVersionThatFailsSaysTheDefaultsRunNotAVersion0ThatNeverExisted() {
+        AgentCore core = f.started(1, """
+                [postgres]
+                password_file = "/var/lib/pgfleet-agent/state/identity.properties"
+                """);
+        assertEquals(1, core.failedVersion());
+        assertTrue(f.logged("; still running the defaults (no configuration applied yet), and version 1 will not be"
+                + " retried"), f.log.toString());
+        assertFalse(f.logged("version 0"), f.log.toString());
+    }
+
+    @Test
     void aStateDirectoryThatCannotBeWrittenDoesNotHideTheAppliedVersionFromTheServer() {
         AgentCore core = f.with().stateReadOnly().published(1, SYSSTAT_EVERY_2S).start();
         f.scheduler.runFor(Duration.ofMinutes(1));
@@ -1713,6 +1725,54 @@ class AgentCoreTest {
         f.scheduler.runFor(Duration.ofSeconds(5));
         assertTrue(f.logged("registered as collector c-new"), f.log.toString());
         assertFalse(f.logged("are not used"), f.log.toString());
+    }
+
+    @Test
+    void aUsedEnrolmentTokenIsSaidInWordsWithWhatToDoAndIsNotPresentedAgainUntilANewOneIsInPlace() {
+        // A host whose state directory was lost, started again with the token it enrolled with.
+        f.collectorId = Optional.empty();
+        f.enrolmentToken = Optional.of("used-one");
+        f.refusedCredentials = c -> c.equals(new Enroller.Credential.Token("used-one"));
+        AgentCore core = f.with().start();
+        f.scheduler.runFor(Duration.ofMinutes(10));
+        assertEquals(1, f.registrationAttempts, "the refused token was presented once, not at every back-off: "
+                + f.log);
+        assertEquals(1, f.log.stream().filter(l -> l.contains("registration refused")).count(), f.log.toString());
+        assertTrue(f.logged("registration refused (401 unauthorized): the registration secret or enrolment token is not"
+                + " accepted: the enrolment token in /etc/pgfleet/enrolment-token (enrolment_token_file) was used"
+                + " already"), f.log.toString());
+        assertTrue(f.logged("pgfleet collectors enrol ID"), f.log.toString());
+        assertTrue(f.collected.contains(CollectorKind.SYSSTAT), "it collects with the defaults meanwhile");
+
+        // The operator writes a new token into the file: taken at the next look, within a minute.
+        f.enrolmentToken = Optional.of("new-one");
+        f.scheduler.runFor(Duration.ofSeconds(61));
+        assertEquals(2, f.registrationAttempts);
+        assertEquals(Optional.of("c-new"), f.collectorId);
+        assertTrue(f.logged("registered as collector c-new"), f.log.toString());
+        assertFalse(core.lockedOut());
+    }
+
+    @Test
+    void aWrongRegistrationSecretSaysToWriteTheServersSecretAndASighupTriesItAgain() {
+        f.collectorId = Optional.empty();
+        f.registrationSecret = Optional.of("wrong");
+        f.refusedCredentials = c -> c.equals(new Enroller.Credential.Secret("wrong"));
+        AgentCore core = f.with().start();
+        f.scheduler.runFor(Duration.ofMinutes(5));
+        assertEquals(1, f.registrationAttempts, f.log.toString());
+        assertTrue(f.logged("registration refused (401 unauthorized): the registration secret or enrolment token is not"
+                + " accepted: the registration secret in the file named by registration_secret_file is not the"
+                + " server's. Write the server's registration secret (PGFLEET_REGISTRATION_SECRET on the server)"
+                + " into that file"), f.log.toString());
+        assertFalse(f.logged("enrolment token in"), "no token was presented: " + f.log);
+
+        // The secret is corrected on the server's side: the file is the same, a SIGHUP tries again.
+        f.refusedCredentials = c -> false;
+        core.pullNow();
+        f.scheduler.runFor(Duration.ofSeconds(5));
+        assertEquals(2, f.registrationAttempts);
+        assertEquals(Optional.of("c-new"), f.collectorId);
     }
 
     @Test

@@ -53,6 +53,12 @@ final class Fakes {
     /** How many times each document was parsed. */
     final Map<String, Integer> parses = new java.util.concurrent.ConcurrentHashMap<>();
     int registrations;
+    /** Registrations that reached the server, accepted or refused. */
+    int registrationAttempts;
+    /** The credentials the server refuses, as this release's server does (401 unauthorized, in words). */
+    java.util.function.Predicate<Enroller.Credential> refusedCredentials = c -> false;
+    /** What the host's registration_secret_file holds. */
+    Optional<String> registrationSecret = Optional.of("secret");
     Optional<String> collectorId = Optional.of("c-1");
     Optional<String> enrolmentToken = Optional.empty();
     /** The labels of the agent's local file. */
@@ -303,6 +309,11 @@ final class Fakes {
                 if (serverAway) {
                     throw awayAs;
                 }
+                registrationAttempts++;
+                if (refusedCredentials.test(credential)) {
+                    throw new ServerException(ServerException.Kind.UNAUTHORIZED, "registration refused (401 unauthorized):"
+                            + " the registration secret or enrolment token is not accepted", null);
+                }
                 registrations++;
                 collectorId = Optional.of(collectorId.orElse("c-new"));
                 return collectorId.get();
@@ -316,7 +327,7 @@ final class Fakes {
 
             @Override
             public Optional<String> registrationSecret() {
-                return Optional.of("secret");
+                return registrationSecret;
             }
 
             @Override
