@@ -465,6 +465,47 @@ class AgentResilienceIT {
         }
     }
 
+    /**
+     * A host whose state directory was lost, started again with the enrolment token it enrolled with:
+     * the server refuses the used token, and the agent says so in words with what to do, presents
+     * it no more, and takes the new token an operator writes into the file.
+     */
+    @Test
+    @Execution(ExecutionMode.CONCURRENT)
+    void anAgentStartedAgainWithTheTokenItUsedSaysWhatToDoAndTakesTheNewTokenWrittenIntoTheFile() throws Exception {
+        server = PgfleetServer.start(settings);
+        ApiClient admin = ApiClient.asAdmin(server.port());
+        Path agentDir = dir.resolve("agent");
+        java.nio.file.Files.createDirectories(agentDir);
+        java.nio.file.Files.writeString(agentDir.resolve("agent.toml"), """
+                server_url = "http://127.0.0.1:%d"
+                name = "e2e-agent"
+                enrolment_token_file = "enrolment-token"
+                state_dir = "state"
+                """.formatted(server.port()));
+        Path tokenFile = agentDir.resolve("enrolment-token");
+        java.nio.file.Files.writeString(tokenFile, admin.enrolmentTokenForNew("reimaged-1"));
+        try (AgentProcess agent = AgentProcess.start(agentDir, server.port())) {
+            agent.await("registered as collector reimaged-1", SOON);
+        }
+        try (var files = java.nio.file.Files.walk(agentDir.resolve("state"))) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        try (AgentProcess agent = AgentProcess.start(agentDir, server.port())) {
+            agent.await(java.util.regex.Pattern.compile(java.util.regex.Pattern.quote("registration refused (401"
+                    + " unauthorized): the registration secret or enrolment token is not accepted: the enrolment token in ")
+                    + ".*was used already.*pgfleet collectors enrol ID"), 0, SOON);
+            assertFalse(agent.output().contains("{\"type\""), "no problem document as JSON:\n" + agent.output());
+
+            java.nio.file.Files.writeString(tokenFile, admin.postJson("/api/v1/collectors/reimaged-1/enrolment-token", "")
+                    .body().replaceAll(".*\"enrolment_token\":\"([^\"]+)\".*", "$1"));
+            agent.hangUp();
+            agent.await("registered as collector reimaged-1", HANG_UP_ACTS);
+            assertEquals(1, agent.output().lines().filter(l -> l.contains("registration refused")).count(),
+                    "said once:\n" + agent.output());
+        }
+    }
+
     @Test
     @Execution(ExecutionMode.CONCURRENT)
     void aDecommissionedCollectorsAgentSaysSoWithoutTheReEnrolmentAdviceAndStopsAsking() throws Exception {
