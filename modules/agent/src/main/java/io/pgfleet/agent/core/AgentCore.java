@@ -50,6 +50,12 @@ public final class AgentCore {
     public static final long MAX_BATCH_BYTES = 128 * 1024;
     /** How often a refused identity looks for a new enrolment token; it sends nothing meanwhile. */
     public static final Duration LOCKED_OUT_RECHECK = Duration.ofSeconds(60);
+    /**
+     * How often a refused registration secret is presented again unchanged: the server's secret may
+     * have been changed by mistake and set back, and the hosts that tried meanwhile should heal by
+     * themselves, at a pace that keeps the audit trail and the login limit quiet.
+     */
+    public static final Duration REFUSED_SECRET_RETRY = Duration.ofMinutes(15);
     /** The pause after a watch that came back at once with nothing new (a server not holding watches). */
     public static final Duration NO_PROGRESS_PAUSE = Duration.ofSeconds(5);
     /** How often one collector's failure is logged. */
@@ -250,6 +256,8 @@ public final class AgentCore {
      * on {@link #pullNow()}, so a SIGHUP tries it once more (a secret corrected on the server's side).
      */
     private volatile Optional<Enroller.Credential> refusedCredential = Optional.empty();
+    /** When {@link #refusedCredential} was last refused ({@code nanoTime} of the scheduler). */
+    private volatile long refusedAt;
     /** Guards {@link #pendingReport} and {@link #lastReport}: the pull and facts lanes both report. */
     private final Object reportLock = new Object();
     private Optional<StatusReporter.Report> pendingReport = Optional.empty();
@@ -577,8 +585,12 @@ public final class AgentCore {
                 .or(() -> p.credentials().registrationSecret().map(Enroller.Credential.Secret::new))
                 .orElseThrow(() -> new IllegalStateException(
                         "not registered and neither registration_secret_file nor enrolment_token_file is set"));
-        if (refusedCredential.filter(credential::equals).isPresent()) {
-            // Refused as it stands: nothing is sent until the file holds another one (or a SIGHUP).
+        if (refusedCredential.filter(credential::equals).isPresent()
+                && !(credential instanceof Enroller.Credential.Secret
+                        && p.scheduler().nanoTime() - refusedAt >= REFUSED_SECRET_RETRY.toNanos())) {
+            // Refused as it stands: nothing is sent until the file holds another one (or a SIGHUP). A
+            // used token never becomes good again; a secret may, when the server's is set back, so it
+            // is presented again now and then (each refusal is audited and counts against the login limit).
             return false;
         }
         triedToken = token;
@@ -589,8 +601,12 @@ public final class AgentCore {
             if (e.kind() != ServerException.Kind.UNAUTHORIZED) {
                 throw e;
             }
+            boolean again = refusedCredential.filter(credential::equals).isPresent();
             refusedCredential = Optional.of(credential);
-            registrationRefused(credential, e);
+            refusedAt = p.scheduler().nanoTime();
+            if (!again) {
+                registrationRefused(credential, e);
+            }
             if (!answered) {
                 useLastKnownGood("the server refuses this agent's registration");
             }
@@ -630,7 +646,10 @@ public final class AgentCore {
         log(e.getMessage() + ": " + todo + ". The agent keeps collecting but sends nothing until then: it"
                 + " presents no credential the server refused again, reads the file every "
                 + LOCKED_OUT_RECHECK.toSeconds() + " s and registers as soon as it holds another one (a SIGHUP"
-                + " tries at once, also the same one again)");
+                + " tries at once, also the same one again"
+                + (credential instanceof Enroller.Credential.Secret
+                        ? "; the same secret is presented again every " + REFUSED_SECRET_RETRY.toMinutes() + " minutes"
+                        : "") + ")");
     }
 
     private String register(Enroller.Credential credential) throws ServerException {

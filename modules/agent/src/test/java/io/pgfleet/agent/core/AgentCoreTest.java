@@ -1776,6 +1776,22 @@ class AgentCoreTest {
     }
 
     @Test
+    void aRefusedRegistrationSecretIsPresentedAgainAfterAQuarterOfAnHourForTheServerMayHaveBeenCorrected() {
+        // A fleet's secret changed by mistake on the server and set back: the hosts that registered in
+        // between heal by themselves, at a pace that keeps the audit trail and the login limit quiet.
+        f.collectorId = Optional.empty();
+        f.registrationSecret = Optional.of("old");
+        f.refusedCredentials = c -> true;
+        f.with().start();
+        f.scheduler.runFor(Duration.ofMinutes(14));
+        assertEquals(1, f.registrationAttempts, f.log.toString());
+        f.refusedCredentials = c -> false;
+        f.scheduler.runFor(Duration.ofMinutes(2));
+        assertEquals(2, f.registrationAttempts, f.log.toString());
+        assertEquals(Optional.of("c-new"), f.collectorId);
+    }
+
+    @Test
     void aFirstStartThatCannotRegisterYetCollectsWithTheDefaultsAndDeliversOnceRegistered() {
         f.collectorId = Optional.empty();
         f.serverAway = true;
