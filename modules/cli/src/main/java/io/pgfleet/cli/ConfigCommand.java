@@ -83,6 +83,19 @@ final class ConfigCommand {
         @Option(names = "--expect-version", paramLabel = "V",
                 description = "publish only if the latest version still is V (else exit 3)")
         Integer expectVersion;
+
+        /**
+         * Refuses a version that cannot be one before anything is read or sent: versions start at 1,
+         * and the server would answer a lookup of version 0 as a stale precondition (exit 3).
+         *
+         * @param p the precondition given, or null
+         */
+        static void check(Precondition p) {
+            if (p != null && p.expectVersion != null && p.expectVersion < 1) {
+                throw new CliException(ExitCodes.USAGE, "--expect-version must be 1 or more (versions start at 1), got "
+                        + p.expectVersion);
+            }
+        }
     }
 
     @Command(name = "get", mixinStandardHelpOptions = true,
@@ -362,20 +375,45 @@ final class ConfigCommand {
         @Override
         public Integer call() {
             String document = readDocument(ctx, file);
-            ServerApi.Reply r = ctx.api().call(new ServerApi.Call("POST", "/api/v1/config/validate",
+            ServerApi api = ctx.api();
+            ServerApi.Reply r = api.call(new ServerApi.Call("POST", "/api/v1/config/validate",
                     java.util.Map.of("Content-Type", "application/toml"), document.getBytes(StandardCharsets.UTF_8),
-                    ServerApi.REQUEST_TIMEOUT));
+                    ServerApi.REQUEST_TIMEOUT), Set.of(422));
+            if (r.status() == 422 && !r.isProblem()) {
+                throw api.failure(r);
+            }
+            if (r.status() == 422) {
+                // The server's detail is the one a refused publish gets ("…; nothing was stored: …"), which
+                // reads as if this check could have stored something: it never does.
+                throw new CliException(ExitCodes.REFUSED, invalid(ctx.documentName(), r.json()), api.failure(r).details());
+            }
             JsonNode body = r.json();
             ctx.output().message(ctx.documentName() + ": valid (effective sha256 " + body.path("effective_sha256").asString()
                     + ")", body);
             return ExitCodes.OK;
         }
+
+        /** The headline of an invalid document: how many errors (and how many are listed), the errors follow. */
+        static String invalid(String document, JsonNode problem) {
+            int listed = problem.path("errors").size();
+            int total = problem.path("total").asInt(listed);
+            return document + " is invalid: " + total + (total == 1 ? " error" : " errors")
+                    + (total > listed ? " (the first " + listed + " listed)" : "");
+        }
     }
 
     @Command(name = "watch", mixinStandardHelpOptions = true,
             description = {"Wait for new versions and print each as it is published (long-poll; one line per version, "
-                    + "one JSON object per line with --output json).", "Runs until interrupted, or until the first change with --once."})
+                    + "one JSON object per line with --output json).", "Runs until interrupted, or until the first change with --once.",
+                    "When the server cannot be reached or answers 502, 503 or 504 (a restart, a proxy that lost it), says so "
+                            + "once on standard error, retries after 1 s, doubling to 30 s, and watches on after the last "
+                            + "version printed, saying so once it answers again; --give-up-after bounds how long."})
     static final class Watch implements Callable<Integer> {
+        /** The first wait before retrying a server that went away; each next one doubles, up to {@link #MAX_RETRY}. */
+        static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+        /** The longest wait between two attempts to reach a server that went away. */
+        static final Duration MAX_RETRY = Duration.ofSeconds(30);
+
         @Parameters(index = "0", paramLabel = "ID", description = "the collector")
         String id;
 
@@ -392,6 +430,11 @@ final class ConfigCommand {
         @Option(names = "--document", description = "print the document with each version (table output)")
         boolean document;
 
+        @Option(names = "--give-up-after", paramLabel = "SECONDS",
+                description = "stop retrying once the server has been away this long, and exit with the last failure's "
+                        + "code (6); 0 ends at the first failure (default: retry until interrupted)")
+        Long giveUpAfter;
+
         private final Context ctx;
 
         Watch(Context ctx) {
@@ -403,12 +446,16 @@ final class ConfigCommand {
             if (wait < 1 || wait > 60) {
                 throw new CliException(ExitCodes.USAGE, "--wait is 1 to 60 seconds");
             }
+            if (giveUpAfter != null && giveUpAfter < 0) {
+                throw new CliException(ExitCodes.USAGE, "--give-up-after must be 0 or more seconds");
+            }
             ServerApi api = ctx.api();
+            Retrying retrying = new Retrying(api.base());
             int seen;
             if (after != null) {
                 seen = after;
             } else {
-                ServerApi.Reply now = api.call(ServerApi.Call.get(path(id)), Set.of(404));
+                ServerApi.Reply now = retrying.call(() -> api.call(ServerApi.Call.get(path(id)), Set.of(404)), id);
                 if (now.status() == 404 && !now.problemSlug().equals("no-configuration")) {
                     throw api.failure(now);
                 }
@@ -416,8 +463,11 @@ final class ConfigCommand {
             }
             Output out = ctx.output();
             while (true) {
-                ServerApi.Reply r = api.call(ServerApi.Call.get(path(id) + "?wait=" + wait + "&after=" + seen)
-                        .timeout(Duration.ofSeconds(wait + 30L)));
+                // After a failure the watch goes on from the last version printed: what was published
+                // while the server was away comes at once, and nothing printed comes again.
+                int from = seen;
+                ServerApi.Reply r = retrying.call(() -> api.call(ServerApi.Call.get(path(id) + "?wait=" + wait + "&after="
+                        + from).timeout(Duration.ofSeconds(wait + 30L))), id + " for versions after " + from);
                 if (r.status() == 304) {
                     continue;
                 }
@@ -446,6 +496,79 @@ final class ConfigCommand {
                 }
                 if (once) {
                     return ExitCodes.OK;
+                }
+            }
+        }
+
+        /**
+         * Requests retried while the server is away ({@link CliException#transientCause()}): a restart,
+         * a lost connection, a proxy answering 502 or 504. One line on standard error when it goes away
+         * and one when it answers again, whatever the number of attempts between; waits of
+         * {@link #FIRST_RETRY} doubling to {@link #MAX_RETRY}, so a long outage costs a request every
+         * 30 s; at most {@code --give-up-after} seconds in all. What retrying cannot mend (refused
+         * credentials, a role not allowed, a collector not found or decommissioned, TLS) ends the
+         * watch at once.
+         */
+        private final class Retrying {
+            private final String server;
+            private long awaySince = -1;
+            private Duration next = FIRST_RETRY;
+
+            Retrying(String server) {
+                this.server = server;
+            }
+
+            ServerApi.Reply call(java.util.function.Supplier<ServerApi.Reply> request, String watching) {
+                while (true) {
+                    ServerApi.Reply r;
+                    try {
+                        r = request.get();
+                    } catch (CliException failure) {
+                        if (failure.transientCause().isEmpty()) {
+                            throw failure;
+                        }
+                        pause(failure, watching);
+                        continue;
+                    }
+                    if (awaySince >= 0) {
+                        ctx.err().println("pgfleet: the server at " + server + " answers again; watching " + watching);
+                        ctx.err().flush();
+                        awaySince = -1;
+                        next = FIRST_RETRY;
+                    }
+                    return r;
+                }
+            }
+
+            private void pause(CliException failure, String watching) {
+                long now = System.nanoTime();
+                boolean first = awaySince < 0;
+                if (first) {
+                    awaySince = now;
+                }
+                Duration away = Duration.ofNanos(now - awaySince);
+                Duration left = giveUpAfter == null ? null : Duration.ofSeconds(giveUpAfter).minus(away);
+                if (left != null && !left.isPositive()) {
+                    if (giveUpAfter == 0) {
+                        throw failure;
+                    }
+                    throw new CliException(failure.exitCode(), failure.getMessage() + "; gave up after "
+                            + away.toSeconds() + " s of retrying (--give-up-after " + giveUpAfter + ")", failure.details());
+                }
+                if (first) {
+                    ctx.err().println(Output.printable("pgfleet: lost the server at " + server + " ("
+                            + failure.transientCause().orElseThrow() + "); retrying (after " + FIRST_RETRY.toSeconds()
+                            + " s, doubling to " + MAX_RETRY.toSeconds() + " s" + (giveUpAfter == null ? ""
+                            : ", for at most " + giveUpAfter + " s") + ") to watch " + watching));
+                    ctx.err().flush();
+                }
+                Duration sleep = left != null && left.compareTo(next) < 0 ? left : next;
+                next = next.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : next.multipliedBy(2);
+                try {
+                    Thread.sleep(sleep);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw failure;
                 }
             }
         }

@@ -179,6 +179,7 @@ final class LayerCommands {
 
         @Override
         public Integer call() {
+            ConfigCommand.Precondition.check(precondition);
             String file = this.<String>argument("FILE").orElseThrow();
             byte[] document = ConfigCommand.readDocument(ctx, file).getBytes(StandardCharsets.UTF_8);
             ServerApi.Call put = new ServerApi.Call("PUT", path() + (force ? "?force=true" : ""),
@@ -257,6 +258,7 @@ final class LayerCommands {
 
         @Override
         public Integer call() {
+            ConfigCommand.Precondition.check(precondition);
             int version = this.<Integer>argument("V").orElseThrow();
             ObjectNode body = Output.JSON.createObjectNode().put("to_version", version);
             if (message != null) {

@@ -471,8 +471,9 @@ final class ServerApi {
         } catch (HttpConnectTimeoutException e) {
             throw unreachable("connection timed out");
         } catch (HttpTimeoutException e) {
-            throw new CliException(ExitCodes.UNAVAILABLE, "the server at " + base + " did not answer within "
-                    + call.timeout().toSeconds() + " s");
+            throw CliException.passing(ExitCodes.UNAVAILABLE, "the server at " + base + " did not answer within "
+                    + call.timeout().toSeconds() + " s", List.of(), "no whole answer within " + call.timeout().toSeconds()
+                    + " s");
         } catch (ConnectException e) {
             // The JDK's client reports a name that does not resolve as a failed connection too.
             for (Throwable t = e; t != null; t = t.getCause()) {
@@ -609,8 +610,8 @@ final class ServerApi {
     }
 
     private CliException unreachable(String why) {
-        return new CliException(ExitCodes.UNAVAILABLE, "cannot reach the server at " + base + " (" + why
-                + "); is it running? (--server or PGFLEET_SERVER)");
+        return CliException.passing(ExitCodes.UNAVAILABLE, "cannot reach the server at " + base + " (" + why
+                + "); is it running? (--server or PGFLEET_SERVER)", List.of(), why);
     }
 
     private Reply checked(Reply r, Set<Integer> handled) {
@@ -744,6 +745,11 @@ final class ServerApi {
             case 429 -> ExitCodes.RATE_LIMITED;
             default -> s >= 500 ? ExitCodes.UNAVAILABLE : ExitCodes.REFUSED;
         };
+        if (s == 502 || s == 503 || s == 504) {
+            // The server away for now (restarting, its database lost), or a proxy saying it cannot
+            // reach it: what waiting mends.
+            return CliException.passing(code, detail, lines, detail);
+        }
         return new CliException(code, detail, lines);
     }
 
@@ -757,7 +763,9 @@ final class ServerApi {
             case 412 -> "conflict";
             case 422 -> "invalid";
             case 429 -> "rate-limited";
+            case 502 -> "bad gateway";
             case 503 -> "server unavailable";
+            case 504 -> "gateway timeout";
             default -> r.status() >= 500 ? "server error" : "refused";
         };
         if (r.isProblem()) {

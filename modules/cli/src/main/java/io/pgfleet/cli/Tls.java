@@ -6,7 +6,9 @@ import javax.net.ssl.TrustManagerFactory;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -42,7 +44,7 @@ final class Tls {
                 KeyStore trust = KeyStore.getInstance("PKCS12");
                 trust.load(null, null);
                 int i = 0;
-                for (Certificate c : certificates(caFile.get())) {
+                for (Certificate c : certificates("the CA file", "--ca-file, PGFLEET_CA_FILE", caFile.get())) {
                     trust.setCertificateEntry("ca-" + i++, c);
                 }
                 tmf.init(trust);
@@ -54,8 +56,8 @@ final class Tls {
                 KeyStore ks = KeyStore.getInstance("PKCS12");
                 ks.load(null, null);
                 char[] none = new char[0];
-                ks.setKeyEntry("client", privateKey(key.get()), none,
-                        certificates(cert.get()).toArray(Certificate[]::new));
+                ks.setKeyEntry("client", privateKey(key.get()), none, certificates("the client certificate",
+                        "--cert, PGFLEET_CLIENT_CERT", cert.get()).toArray(Certificate[]::new));
                 kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 kmf.init(ks, none);
             }
@@ -67,17 +69,37 @@ final class Tls {
         }
     }
 
-    private static Collection<? extends Certificate> certificates(Path pem) throws IOException, GeneralSecurityException {
+    private static Collection<? extends Certificate> certificates(String what, String option, Path pem)
+            throws GeneralSecurityException {
         Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509")
-                .generateCertificates(new ByteArrayInputStream(Files.readAllBytes(pem)));
+                .generateCertificates(new ByteArrayInputStream(read(what, option, pem)));
         if (certs.isEmpty()) {
             throw new GeneralSecurityException("no certificate in " + pem);
         }
         return certs;
     }
 
-    private static PrivateKey privateKey(Path pem) throws IOException, GeneralSecurityException {
-        String text = Files.readString(pem, StandardCharsets.US_ASCII);
+    /**
+     * A PEM file's bytes. A file that is not there is said to be missing, with where its name came
+     * from: the JDK's message is the path alone ({@code cannot set up TLS: /etc/pgfleet/ca.pem}).
+     */
+    private static byte[] read(String what, String option, Path pem) {
+        try {
+            return Files.readAllBytes(pem);
+        } catch (NoSuchFileException e) {
+            throw new CliException(ExitCodes.USAGE, "cannot set up TLS: " + what + " " + pem + " does not exist ("
+                    + option + ")");
+        } catch (AccessDeniedException e) {
+            throw new CliException(ExitCodes.USAGE, "cannot set up TLS: " + what + " " + pem + " cannot be read "
+                    + "(permission denied; " + option + ")");
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.USAGE, "cannot set up TLS: " + what + " " + pem + " cannot be read ("
+                    + e.getMessage() + "; " + option + ")");
+        }
+    }
+
+    private static PrivateKey privateKey(Path pem) throws GeneralSecurityException {
+        String text = new String(read("the client key", "--key, PGFLEET_CLIENT_KEY", pem), StandardCharsets.US_ASCII);
         int begin = text.indexOf("-----BEGIN PRIVATE KEY-----");
         int end = text.indexOf("-----END PRIVATE KEY-----");
         if (begin < 0 || end < begin) {

@@ -156,6 +156,14 @@ final class CliProcess {
             return Files.readString(out);
         }
 
+        String errorsSoFar() throws IOException {
+            return Files.readString(err);
+        }
+
+        boolean alive() {
+            return process.isAlive();
+        }
+
         void kill() {
             process.destroyForcibly();
         }
@@ -187,8 +195,13 @@ final class CliProcess {
     }
 
     static PgfleetServer server(TestDatabase db, Path dataDir, Duration accessTokenTtl) {
-        return PgfleetServer.start(ServerSettings.forDatabase(db.url(), db.user(), db.password(), dataDir)
-                .withAccessTokenTtl(accessTokenTtl).withWarmupRounds(0));
+        return PgfleetServer.start(settings(db, dataDir, accessTokenTtl));
+    }
+
+    /** The settings {@link #server} starts with; {@code withPort} of them starts one again where it was. */
+    static ServerSettings settings(TestDatabase db, Path dataDir, Duration accessTokenTtl) {
+        return ServerSettings.forDatabase(db.url(), db.user(), db.password(), dataDir)
+                .withAccessTokenTtl(accessTokenTtl).withWarmupRounds(0);
     }
 
     static String url(PgfleetServer server) {

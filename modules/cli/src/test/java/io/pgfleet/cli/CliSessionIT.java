@@ -1,6 +1,7 @@
 package io.pgfleet.cli;
 
 import io.pgfleet.server.PgfleetServer;
+import io.pgfleet.server.ServerSettings;
 import io.pgfleet.testing.TestDatabase;
 import io.pgfleet.testing.TestPostgres;
 import org.junit.jupiter.api.AfterAll;
@@ -280,5 +281,94 @@ class CliSessionIT {
         assertTrue(r.err().startsWith("pgfleet: cannot reach the server at " + url), r.err());
         CliProcess.Run login = cli.runWithInput("x\n", "login", "-u", "admin", "--password-stdin").expect(ExitCodes.UNAVAILABLE);
         assertEquals(1, login.err().lines().count(), login.err());
+    }
+
+    /**
+     * A watch follows the configuration through a restart of the server, as an agent does: it says
+     * once that it lost the server and once that it watches again, goes on after the last version it
+     * printed, and prints what was published meanwhile (here by another instance on the same
+     * database, as in a rolling restart) and after the restart, each once.
+     */
+    @Test
+    void aWatchFollowsTheConfigurationThroughARestartOfTheServer() throws Exception {
+        TestDatabase db = TestPostgres.newDatabase();
+        ServerSettings settings = CliProcess.settings(db, tmp.resolve("restarted"), Duration.ofMinutes(15));
+        PgfleetServer first = PgfleetServer.start(settings);
+        settings = settings.withPort(first.port());
+        String url = CliProcess.url(first);
+        CliProcess cli = new CliProcess(tmp.resolve("restart").resolve("pgfleet"), url);
+        cli.login();
+        cli.run("collectors", "create", "db-watched").expect(ExitCodes.OK);
+        cli.runWithInput(document(1), "config", "put", "db-watched", "-").expect(ExitCodes.OK);
+        CliProcess.Running watch = cli.start("", "config", "watch", "db-watched", "--after", "1", "--wait", "5", "-o", "json");
+        PgfleetServer again = null;
+        try {
+            cli.runWithInput(document(2), "config", "put", "db-watched", "-").expect(ExitCodes.OK);
+            awaitVersions(watch, List.of(2));
+
+            first.close();
+            awaitError(watch, "pgfleet: lost the server at " + url + " (");
+
+            // Meanwhile another instance on the same database takes a publish.
+            PgfleetServer other = CliProcess.server(db, tmp.resolve("other"), Duration.ofMinutes(15));
+            try {
+                CliProcess elsewhere = new CliProcess(tmp.resolve("restart-other").resolve("pgfleet"), CliProcess.url(other));
+                elsewhere.login();
+                elsewhere.runWithInput(document(3), "config", "put", "db-watched", "-").expect(ExitCodes.OK);
+            } finally {
+                other.close();
+            }
+
+            again = PgfleetServer.start(settings);
+            awaitVersions(watch, List.of(2, 3));
+            awaitError(watch, "pgfleet: the server at " + url + " answers again; watching db-watched for versions after 2");
+            cli.runWithInput(document(4), "config", "put", "db-watched", "-").expect(ExitCodes.OK);
+            awaitVersions(watch, List.of(2, 3, 4));
+
+            assertTrue(watch.alive(), "the watch goes on");
+            List<String> err = watch.errorsSoFar().lines().toList();
+            assertEquals(2, err.size(), watch.errorsSoFar());
+            assertTrue(err.get(0).startsWith("pgfleet: lost the server at " + url + " (")
+                    && err.get(0).endsWith("); retrying (after 1 s, doubling to 30 s) to watch db-watched for versions"
+                    + " after 2"), err.get(0));
+            assertFalse(watch.errorsSoFar().contains("\tat "), "no stack trace");
+        } finally {
+            watch.kill();
+            if (again != null) {
+                again.close();
+            }
+        }
+    }
+
+    private static String document(int pushInterval) {
+        return "[collector]\npush_interval = " + (10 + pushInterval) + "\n";
+    }
+
+    /** Waits until the watch has printed exactly these versions, failing if it ends first. */
+    private static void awaitVersions(CliProcess.Running watch, List<Integer> expected) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(90);
+        while (true) {
+            List<Integer> seen = watch.outputSoFar().lines().filter(l -> l.endsWith("}"))
+                    .map(l -> CliProcess.JSON.readTree(l).path("version").asInt()).toList();
+            if (seen.equals(expected)) {
+                return;
+            }
+            assertTrue(seen.size() < expected.size() && expected.subList(0, seen.size()).equals(seen),
+                    "printed " + seen + ", expected " + expected);
+            assertTrue(watch.alive(), "the watch ended: " + watch.errorsSoFar());
+            assertTrue(Instant.now().isBefore(deadline), "printed " + seen + ", still waiting for " + expected
+                    + "; stderr: " + watch.errorsSoFar());
+            Thread.sleep(100);
+        }
+    }
+
+    /** Waits until the watch has said this on standard error, failing if it ends first. */
+    private static void awaitError(CliProcess.Running watch, String line) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(90);
+        while (!watch.errorsSoFar().contains(line)) {
+            assertTrue(watch.alive(), "the watch ended: " + watch.errorsSoFar());
+            assertTrue(Instant.now().isBefore(deadline), "never said '" + line + "': " + watch.errorsSoFar());
+            Thread.sleep(100);
+        }
     }
 }

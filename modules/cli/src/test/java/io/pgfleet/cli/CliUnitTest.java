@@ -369,6 +369,7 @@ class CliUnitTest {
             Ran ran = run(loggedInTo(stub), "config", "validate", doc.toString());
             assertEquals(ExitCodes.REFUSED, ran.exit(), ran.err());
             List<String> lines = ran.err().lines().toList();
+            assertEquals("pgfleet: " + doc + " is invalid: 2 errors", lines.get(0), ran.err());
             assertTrue(lines.contains(doc + ":1:1: invalid TOML: the document starts with a byte order mark"), ran.err());
             assertTrue(lines.contains(doc + ":2:1: collector.push_interval: must be an integer from 1 to 3600 (s), got 0"),
                     ran.err());
@@ -789,6 +790,255 @@ class CliUnitTest {
             assertTrue(twice.err().contains("rate-limited (429): slow down"), twice.err());
         } finally {
             stub.stop(0);
+        }
+    }
+
+    /**
+     * A validation stores nothing whatever its outcome: its refusal does not repeat the server's
+     * "nothing was stored", the words of a refused publish, as if it could have stored something.
+     */
+    @Test
+    void aRefusedValidationDoesNotSayNothingWasStored() throws IOException {
+        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/api/v1/config/validate", exchange -> answer(exchange, 422, "application/problem+json", """
+                {"type":"https://pgfleet.io/problems/invalid-configuration","title":"The configuration is invalid",
+                 "status":422,"total":51,"detail":"51 errors (the first 1 listed); nothing was stored: 2:1 collector.push_interval",
+                 "errors":[{"line":2,"column":1,"key":"collector.push_interval","message":"must be an integer"}]}"""));
+        stub.start();
+        try {
+            Path doc = java.nio.file.Files.writeString(tmp.resolve("check.toml"), "x = 1\n");
+            Ran ran = run(loggedInTo(stub), "config", "validate", doc.toString());
+            assertEquals(ExitCodes.REFUSED, ran.exit(), ran.err());
+            assertEquals("pgfleet: " + doc + " is invalid: 51 errors (the first 1 listed)\n"
+                    + doc + ":2:1: collector.push_interval: must be an integer\n", ran.err());
+            assertFalse(ran.err().contains("stored"), ran.err());
+        } finally {
+            stub.stop(0);
+        }
+    }
+
+    /** A CA file, client certificate or key that is not there is said to be missing, not named alone. */
+    @Test
+    void aTlsFileThatDoesNotExistIsSaidToBeMissing() throws IOException {
+        AtomicInteger requests = new AtomicInteger();
+        HttpServer stub = countingStub(requests);
+        try {
+            Map<String, String> env = loggedInTo(stub);
+            Path missing = tmp.resolve("nonexistent.pem");
+            Ran ca = run(env, "--ca-file", missing.toString(), "config", "get", "db-1");
+            assertEquals(ExitCodes.USAGE, ca.exit(), ca.err());
+            assertEquals("pgfleet: cannot set up TLS: the CA file " + missing + " does not exist (--ca-file, PGFLEET_CA_FILE)\n",
+                    ca.err());
+
+            Map<String, String> fromEnv = new java.util.HashMap<>(env);
+            fromEnv.put("PGFLEET_CA_FILE", missing.toString());
+            Ran viaEnv = run(fromEnv, "config", "get", "db-1");
+            assertEquals(ExitCodes.USAGE, viaEnv.exit(), viaEnv.err());
+            assertTrue(viaEnv.err().contains("the CA file " + missing + " does not exist"), viaEnv.err());
+
+            Ran cert = run(env, "--cert", missing.toString(), "--key", missing.toString(), "config", "get", "db-1");
+            assertEquals(ExitCodes.USAGE, cert.exit(), cert.err());
+            assertTrue(cert.err().contains(missing + " does not exist"), cert.err());
+            assertEquals(0, requests.get());
+        } finally {
+            stub.stop(0);
+        }
+    }
+
+    /** Versions start at 1: {@code --expect-version 0} (or below) is refused by the CLI, before any request. */
+    @Test
+    void anExpectedVersionBelowOneIsRefusedBeforeAnyRequest() throws IOException {
+        AtomicInteger requests = new AtomicInteger();
+        HttpServer stub = countingStub(requests);
+        try {
+            Map<String, String> env = loggedInTo(stub);
+            Path doc = java.nio.file.Files.writeString(tmp.resolve("doc.toml"), "[collector]\npush_interval = 15\n");
+            for (String v : List.of("0", "-1")) {
+                for (String[] args : List.of(new String[] {"config", "put", "db-1", doc.toString(), "--expect-version", v},
+                        new String[] {"config", "rollback", "db-1", "1", "--expect-version", v},
+                        new String[] {"fleet", "put", doc.toString(), "--expect-version", v},
+                        new String[] {"fleet", "rollback", "1", "--expect-version", v},
+                        new String[] {"groups", "config", "put", "prod", doc.toString(), "--expect-version", v},
+                        new String[] {"groups", "config", "rollback", "prod", "1", "--expect-version", v})) {
+                    Ran ran = run(env, args);
+                    assertEquals(ExitCodes.USAGE, ran.exit(), String.join(" ", args) + ": " + ran.err());
+                    assertEquals("pgfleet: --expect-version must be 1 or more (versions start at 1), got " + v + "\n",
+                            ran.err(), String.join(" ", args));
+                }
+            }
+            assertEquals(0, requests.get());
+        } finally {
+            stub.stop(0);
+        }
+    }
+
+    /**
+     * A watch follows the server through what waiting mends — a proxy's 502 and 504, the server's
+     * 503 — saying once when it loses the server and once when it watches again, and goes on after
+     * the last version it printed: a version that comes after a failure is printed once, none twice.
+     */
+    @Test
+    void aWatchRetriesAProxysBadGatewayAndTheServersUnavailabilityAndGoesOnAfterTheLastVersionPrinted()
+            throws Exception {
+        String document = "[collector]\npush_interval = 12\n";
+        String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(document.getBytes(StandardCharsets.UTF_8)), 0, 8);
+        List<String> queries = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/api/v1/config/db-1", exchange -> {
+            queries.add(exchange.getRequestURI().getQuery());
+            switch (queries.size()) {
+                case 1 -> answer(exchange, 502, "text/html", "<html>Bad Gateway</html>");
+                case 2 -> answer(exchange, 504, "text/html", "<html>Gateway Timeout</html>");
+                case 3 -> {
+                    exchange.getResponseHeaders().add("ETag", "\"5-" + hash + "\"");
+                    exchange.getResponseHeaders().add("X-Config-Version", "5");
+                    answer(exchange, 200, "application/toml; charset=utf-8", document);
+                }
+                case 4 -> answer(exchange, 503, "application/problem+json", """
+                        {"type":"https://pgfleet.io/problems/database-unavailable","title":"Unavailable","status":503,
+                         "detail":"the database cannot be reached"}""");
+                case 5 -> {
+                    exchange.getResponseHeaders().add("X-Config-Version", "5");
+                    exchange.sendResponseHeaders(304, -1);
+                    exchange.close();
+                }
+                default -> answer(exchange, 404, "application/problem+json", """
+                        {"type":"https://pgfleet.io/problems/collector-not-found","title":"Not found","status":404,
+                         "detail":"no collector db-1"}""");
+            }
+        });
+        stub.start();
+        try {
+            String url = "http://127.0.0.1:" + stub.getAddress().getPort();
+            Ran ran = run(loggedInTo(stub), "config", "watch", "db-1", "--after", "4", "--wait", "1");
+            assertEquals(ExitCodes.NOT_FOUND, ran.exit(), ran.err());
+            assertEquals(1, ran.out().lines().count(), ran.out());
+            assertTrue(ran.out().startsWith("db-1 version 5 \"5-" + hash + "\""), ran.out());
+            assertEquals(List.of("wait=1&after=4", "wait=1&after=4", "wait=1&after=4", "wait=1&after=5", "wait=1&after=5",
+                    "wait=1&after=5"), queries);
+            assertEquals(List.of(
+                    "pgfleet: lost the server at " + url + " (bad gateway (502)); retrying (after 1 s, doubling to 30 s) to"
+                            + " watch db-1 for versions after 4",
+                    "pgfleet: the server at " + url + " answers again; watching db-1 for versions after 4",
+                    "pgfleet: lost the server at " + url + " (server unavailable (503): the database cannot be reached);"
+                            + " retrying (after 1 s, doubling to 30 s) to watch db-1 for versions after 5",
+                    "pgfleet: the server at " + url + " answers again; watching db-1 for versions after 5",
+                    "pgfleet: not found (404): no collector db-1"), ran.err().lines().toList());
+        } finally {
+            stub.stop(0);
+        }
+    }
+
+    /**
+     * What retrying cannot mend ends a watch at once with its own exit code: a role not allowed
+     * (403), a collector not found (404) or decommissioned (410), a session the server no longer
+     * refreshes (401), a server whose TLS fails, a redirect; and {@code --give-up-after} bounds the
+     * retrying of a server that stays away.
+     */
+    @Test
+    void aWatchEndsAtOnceOnWhatRetryingCannotMendAndGivesUpWhenToldTo() throws IOException {
+        java.util.concurrent.atomic.AtomicReference<String> mode = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicInteger calls = new AtomicInteger();
+        HttpServer stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stub.createContext("/api/v1/config/db-1", exchange -> {
+            calls.incrementAndGet();
+            int status = Integer.parseInt(mode.get());
+            if (status == 302) {
+                exchange.getResponseHeaders().add("Location", "https://portal.example/login");
+            }
+            answer(exchange, status, "application/problem+json", "{\"type\":\"https://pgfleet.io/problems/x\","
+                    + "\"title\":\"t\",\"status\":" + status + ",\"detail\":\"said " + status + "\"}");
+        });
+        stub.createContext("/api/v1/auth/refresh", exchange -> answer(exchange, 401, "application/problem+json",
+                "{\"type\":\"https://pgfleet.io/problems/unauthorized\",\"title\":\"t\",\"status\":401,"
+                        + "\"detail\":\"refresh token revoked\"}"));
+        stub.start();
+        try {
+            for (Map.Entry<String, Integer> end : Map.of("403", ExitCodes.AUTH, "404", ExitCodes.NOT_FOUND,
+                    "410", ExitCodes.NOT_FOUND, "401", ExitCodes.AUTH, "302", ExitCodes.UNAVAILABLE).entrySet()) {
+                mode.set(end.getKey());
+                calls.set(0);
+                Ran ran = run(loggedInTo(stub), "config", "watch", "db-1", "--after", "1", "--wait", "1");
+                assertEquals(end.getValue(), ran.exit(), end.getKey() + ": " + ran.err());
+                assertEquals(1, ran.err().lines().count(), end.getKey() + ": " + ran.err());
+                assertFalse(ran.err().contains("retrying"), ran.err());
+                // A 401 is refreshed once (refused here) and not tried again.
+                assertEquals(1, calls.get(), end.getKey());
+            }
+
+            // A server whose certificate is not trusted here.
+            com.sun.net.httpserver.HttpsServer tlsStub = selfSignedStub();
+            try {
+                Path dir = tmp.resolve("tls-cfg");
+                new TokenCache(dir).save(new Session("https://127.0.0.1:" + tlsStub.getAddress().getPort(), "admin", "admin",
+                        "token", Instant.now(), Instant.now().plus(Duration.ofHours(1)), "refresh"));
+                Ran tls = run(Map.of("PGFLEET_CONFIG_DIR", dir.toString()), "config", "watch", "db-1", "--after", "1");
+                assertEquals(ExitCodes.UNAVAILABLE, tls.exit(), tls.err());
+                assertTrue(tls.err().startsWith("pgfleet: TLS with https://") && tls.err().contains("not signed by a CA")
+                        && tls.err().lines().count() == 1, tls.err());
+            } finally {
+                tlsStub.stop(0);
+            }
+
+            mode.set("503");
+            calls.set(0);
+            Ran never = run(loggedInTo(stub), "config", "watch", "db-1", "--after", "1", "--give-up-after", "0");
+            assertEquals(ExitCodes.UNAVAILABLE, never.exit(), never.err());
+            assertEquals("pgfleet: server unavailable (503): said 503\n", never.err());
+            assertEquals(1, calls.get(), "0: not retried");
+
+            calls.set(0);
+            Ran bounded = run(loggedInTo(stub), "config", "watch", "db-1", "--after", "1", "--give-up-after", "2");
+            assertEquals(ExitCodes.UNAVAILABLE, bounded.exit(), bounded.err());
+            List<String> lines = bounded.err().lines().toList();
+            assertEquals(2, lines.size(), bounded.err());
+            assertTrue(lines.get(0).contains("(server unavailable (503): said 503); retrying (after 1 s, doubling to 30 s,"
+                    + " for at most 2 s) to watch db-1 for versions after 1"), bounded.err());
+            assertTrue(lines.get(1).startsWith("pgfleet: server unavailable (503): said 503; gave up after 2 s of"
+                    + " retrying (--give-up-after 2)"), bounded.err());
+            // At 0 s, after 1 s, and at the bound (the second wait is cut to what is left of it).
+            assertEquals(3, calls.get());
+
+            Ran negative = run(loggedInTo(stub), "config", "watch", "db-1", "--give-up-after", "-1");
+            assertEquals(ExitCodes.USAGE, negative.exit(), negative.err());
+            assertEquals("pgfleet: --give-up-after must be 0 or more seconds\n", negative.err());
+        } finally {
+            stub.stop(0);
+        }
+    }
+
+    /** An HTTPS stub with a self-signed certificate (made with the JDK's keytool), answering 200 to anything. */
+    private com.sun.net.httpserver.HttpsServer selfSignedStub() throws IOException {
+        Path keys = tmp.resolve("stub.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC", "-genkeypair", "-alias", "stub", "-keyalg", "EC",
+                "-groupname", "secp256r1", "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1", "-validity", "2",
+                "-keystore", keys.toString(), "-storetype", "PKCS12", "-storepass", "changeit")
+                .redirectErrorStream(true).start();
+        String said = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            assertTrue(keytool.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && keytool.exitValue() == 0, said);
+            java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(keys)) {
+                store.load(in, "changeit".toCharArray());
+            }
+            javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+                    javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(store, "changeit".toCharArray());
+            javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+            tls.init(kmf.getKeyManagers(), null, null);
+            com.sun.net.httpserver.HttpsServer stub = com.sun.net.httpserver.HttpsServer.create(
+                    new InetSocketAddress("127.0.0.1", 0), 0);
+            stub.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+            stub.createContext("/", exchange -> answer(exchange, 200, "application/json", "{}"));
+            stub.start();
+            return stub;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new AssertionError(e);
         }
     }
 
