@@ -74,7 +74,13 @@ public enum AuditAction {
      * are gone from the trail, and this one says so (the detail names the backup's time when known,
      * and the newest entry the restored trail kept). Written once per restore.
      */
-    SERVER_RESTORED("server.restored");
+    SERVER_RESTORED("server.restored"),
+    /**
+     * Read back only, never written: a stored entry whose action this release does not know, written
+     * by a server of a newer release beside it (a rolling upgrade). Listed as such, its stored name
+     * kept in its detail ({@link #readStored}), so that one such row does not make the trail unreadable.
+     */
+    UNRECOGNISED("unrecognised");
 
     private final String label;
 
@@ -100,10 +106,41 @@ public enum AuditAction {
      */
     public static AuditAction parse(String label) {
         for (AuditAction a : values()) {
-            if (a.label.equals(label)) {
+            if (a != UNRECOGNISED && a.label.equals(label)) {
                 return a;
             }
         }
         throw new IllegalArgumentException("unknown audit action '" + label + "'");
+    }
+
+    /**
+     * Reads a stored entry's action and detail back, whatever release wrote it: an action this
+     * release does not know is {@link #UNRECOGNISED}, and its detail says the name it was stored under.
+     *
+     * @param label  the stored name
+     * @param detail the stored detail
+     * @return the action and the detail to show
+     */
+    public static Stored readStored(String label, String detail) {
+        for (AuditAction a : values()) {
+            if (a != UNRECOGNISED && a.label.equals(label)) {
+                return new Stored(a, detail);
+            }
+        }
+        return new Stored(UNRECOGNISED, "recorded as '" + label + "' by a newer release" + (detail.isEmpty() ? "" : ": " + detail));
+    }
+
+    /**
+     * A stored entry's action and detail as read back.
+     *
+     * @param action the action ({@link #UNRECOGNISED} for a name this release does not know)
+     * @param detail the detail to show
+     */
+    public record Stored(AuditAction action, String detail) {
+        /** Requires both. */
+        public Stored {
+            java.util.Objects.requireNonNull(action, "action");
+            java.util.Objects.requireNonNull(detail, "detail");
+        }
     }
 }

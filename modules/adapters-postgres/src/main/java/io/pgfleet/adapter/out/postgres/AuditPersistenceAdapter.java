@@ -34,6 +34,9 @@ public final class AuditPersistenceAdapter implements LoadAuditTrailPort, Record
 
     /** The values of an entry's columns, in the order at, actor, address, action, collector_id, username, version, detail. */
     static Object[] values(AuditEntry e) {
+        if (e.action() == AuditAction.UNRECOGNISED) {
+            throw new IllegalArgumentException("an entry read back as unrecognised is never written again");
+        }
         String collector = e.subject() instanceof AuditSubject.OfCollector c ? c.collectorId().value() : "";
         String user = e.subject() instanceof AuditSubject.OfUser u ? u.username().value() : "";
         return new Object[] {Rows.timestamp(e.at()), e.actor().name(), e.actor().address(), e.action().label(),
@@ -66,8 +69,10 @@ public final class AuditPersistenceAdapter implements LoadAuditTrailPort, Record
         String user = Rows.text(row, "username");
         AuditSubject subject = !collector.isEmpty() ? new AuditSubject.OfCollector(CollectorId.of(collector))
                 : !user.isEmpty() ? new AuditSubject.OfUser(new Username(user)) : new AuditSubject.OfServer();
+        // A newer release's server beside this one (a rolling upgrade) may have written an action this
+        // release does not know: listed as unrecognised, its name kept in the detail, not a failed page.
+        AuditAction.Stored stored = AuditAction.readStored(Rows.text(row, "action"), Rows.text(row, "detail"));
         return new AuditEntry(Rows.instant(row, "at"), new Actor(Rows.text(row, "actor"), Rows.text(row, "address")),
-                AuditAction.parse(Rows.text(row, "action")), subject,
-                Rows.integer(row, "version"), Rows.text(row, "detail"));
+                stored.action(), subject, Rows.integer(row, "version"), stored.detail());
     }
 }
