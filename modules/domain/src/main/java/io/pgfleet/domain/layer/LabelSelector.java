@@ -48,9 +48,12 @@ public record LabelSelector(Map<String, String> labels) {
             throw new IllegalArgumentException("the value of label '" + name + "' must be given");
         }
         if (value.length() > io.pgfleet.domain.collector.Collector.MAX_STORED_LABEL_VALUE_LENGTH) {
+            // The bound counts UTF-16 units, the rule characters: a value past the bound may still be
+            // under 200 characters (ones beyond the Basic Multilingual Plane), which the rule refuses
+            // for what they are. The rule refuses every such value, and says why in its own words.
+            io.pgfleet.domain.collector.Collector.checkNewLabels(Map.of(name, value));
             throw new IllegalArgumentException("the value of label '" + name + "' must be at most "
-                    + io.pgfleet.domain.collector.Collector.MAX_NAME_LENGTH + " characters, got "
-                    + value.codePointCount(0, value.length()));
+                    + io.pgfleet.domain.collector.Collector.MAX_NAME_LENGTH + " characters");
         }
         if (value.indexOf('\u0000') >= 0) {
             throw new IllegalArgumentException("the value of label '" + name + "' must not contain NUL");

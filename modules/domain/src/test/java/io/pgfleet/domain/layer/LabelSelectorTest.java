@@ -45,6 +45,17 @@ class LabelSelectorTest {
     }
 
     @Test
+    void aValueLongInUnitsButShortInCharactersIsRefusedForWhatItHolds() {
+        // 129 characters beyond the Basic Multilingual Plane are 258 UTF-16 units: beyond the stored
+        // bound, yet shorter than 200 characters, so "at most 200 characters, got 129" would contradict itself.
+        String value = "\uD83D\uDE00".repeat(129);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new LabelSelector(Map.of("env", value)));
+        assertTrue(e.getMessage().contains("'env'") && e.getMessage().contains("must not contain"), e.getMessage());
+        assertFalse(e.getMessage().contains("got 129"), e.getMessage());
+    }
+
+    @Test
     void aRefusedNameIsQuotedEscaped() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new LabelSelector(Map.of("\u202eenv", "prod")));
