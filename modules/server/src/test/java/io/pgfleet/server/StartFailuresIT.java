@@ -149,6 +149,23 @@ class StartFailuresIT {
     }
 
     @Test
+    void aNewPostgresPasswordIsNotLoggedWhateverTheClusterLogs(@TempDir Path dataDir) throws Exception {
+        EmbeddedDatabase.start(dataDir).close();
+        // An operator auditing the embedded cluster logs every statement, and its errors' statements.
+        Files.writeString(dataDir.resolve("postgres").resolve("postgresql.conf"),
+                "\nlog_statement = 'all'\nlog_min_duration_statement = 0\n", java.nio.file.StandardOpenOption.APPEND);
+        Path passwordFile = dataDir.resolve(EmbeddedDatabase.PASSWORD_FILE);
+        Files.delete(passwordFile);
+
+        try (ServerProcess server = ServerProcess.start(dataDir, Map.of())) {
+            String password = Files.readString(passwordFile).strip();
+            assertFalse(password.isEmpty());
+            assertTrue(server.startOutput().contains("was missing or empty"), server.startOutput());
+            assertFalse(server.startOutput().contains(password), server.startOutput());
+        }
+    }
+
+    @Test
     void aPostgresPasswordFileTheClusterRefusesFailsTheStartNamingTheFileAndWhatToDo(@TempDir Path dataDir)
             throws Exception {
         EmbeddedDatabase.start(dataDir).close();

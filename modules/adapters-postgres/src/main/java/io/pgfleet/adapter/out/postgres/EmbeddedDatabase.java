@@ -723,6 +723,31 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * The SCRAM-SHA-256 verifier PostgreSQL stores for a password ({@code SCRAM-SHA-256$4096:salt$StoredKey:ServerKey},
+     * RFC 5802 and 7677), which {@code ALTER ROLE … PASSWORD} takes as it is: the statement then holds
+     * no password, whatever logs it. The password is ASCII, which SASLprep leaves as it is.
+     */
+    static String scramVerifier(String password) {
+        int iterations = 4096;
+        byte[] salt = new byte[16];
+        new SecureRandom().nextBytes(salt);
+        try {
+            byte[] salted = javax.crypto.SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
+                    .generateSecret(new javax.crypto.spec.PBEKeySpec(password.toCharArray(), salt, iterations, 256)).getEncoded();
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(salted, "HmacSHA256"));
+            byte[] clientKey = mac.doFinal("Client Key".getBytes(StandardCharsets.US_ASCII));
+            byte[] serverKey = mac.doFinal("Server Key".getBytes(StandardCharsets.US_ASCII));
+            byte[] storedKey = java.security.MessageDigest.getInstance("SHA-256").digest(clientKey);
+            Base64.Encoder b64 = Base64.getEncoder();
+            return "SCRAM-SHA-256$" + iterations + ":" + b64.encodeToString(salt) + "$" + b64.encodeToString(storedKey) + ":"
+                    + b64.encodeToString(serverKey);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("SCRAM-SHA-256 is not available in this JVM", e);
+        }
+    }
+
     /** PostgreSQL started and refused the superuser's password the server holds. */
     private static final class PasswordRefused extends IOException {
         private static final long serialVersionUID = 1L;
@@ -916,14 +941,21 @@ public final class EmbeddedDatabase implements AutoCloseable {
         byte[] random = new byte[24];
         new SecureRandom().nextBytes(random);
         String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        // The statement goes through standard input, never the command line (ps would show it); its
-        // text is not logged (log_statement stays at its default, none), nor is the backend's output.
+        // The statement goes through standard input, never the command line (ps would show it). The
+        // backend's output goes to the server's log, and the cluster's postgresql.conf may log every
+        // statement (log_statement, a duration threshold, sampling) or parse tree: the statement
+        // carries only the password's SCRAM verifier, and the command line turns statement logging off.
         Process single = new ProcessBuilder(pgCtl(bin.resolve("postgres"), "--single", "-D", pgData.toString(),
-                "-c", "password_encryption=scram-sha-256", "postgres")).redirectErrorStream(true).start();
+                "-c", "password_encryption=scram-sha-256", "-c", "log_statement=none",
+                "-c", "log_min_duration_statement=-1", "-c", "log_min_duration_sample=-1",
+                "-c", "log_transaction_sample_rate=0", "-c", "log_min_error_statement=panic",
+                "-c", "debug_print_parse=off", "-c", "debug_print_rewritten=off", "-c", "debug_print_plan=off",
+                "postgres")).redirectErrorStream(true).start();
         PostgresOutput output = new PostgresOutput(single.getInputStream());
         try {
             try (var in = single.getOutputStream()) {
-                in.write(("ALTER ROLE postgres PASSWORD '" + password + "'\n").getBytes(StandardCharsets.US_ASCII));
+                in.write(("ALTER ROLE postgres PASSWORD '" + scramVerifier(password) + "'\n")
+                        .getBytes(StandardCharsets.US_ASCII));
             } catch (IOException e) {
                 // It exited before reading (a cluster it cannot open): its output says why.
             }
