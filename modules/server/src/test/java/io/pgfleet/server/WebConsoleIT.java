@@ -274,6 +274,27 @@ class WebConsoleIT {
     }
 
     @Test
+    void aRangeWhoseIfRangeNamesAnotherVersionIsAnsweredWithTheWholeFile() throws Exception {
+        HttpResponse<String> current = get("/ui/console.js");
+        String etag = header(current, "ETag");
+        String lastModified = header(current, "Last-Modified");
+        // RFC 9110 §13.1.5: a client holding part of another version asks for the rest "if it is still
+        // that version"; a 206 of this version would be spliced onto the other's first bytes.
+        for (String stale : List.of("\"other\"", "W/" + etag, "Thu, 01 Jan 1970 00:00:00 GMT")) {
+            HttpResponse<String> whole = send(to("/ui/console.js").header("Range", "bytes=0-9").header("If-Range", stale));
+            assertEquals(200, whole.statusCode(), stale);
+            assertEquals(current.body(), whole.body(), stale);
+            assertTrue(header(whole, "Content-Range").isEmpty(), stale);
+        }
+        // The version it holds: the range.
+        for (String same : List.of(etag, lastModified)) {
+            HttpResponse<String> part = send(to("/ui/console.js").header("Range", "bytes=0-9").header("If-Range", same));
+            assertEquals(206, part.statusCode(), same);
+            assertEquals(current.body().substring(0, 10), part.body(), same);
+        }
+    }
+
+    @Test
     void theShippedJarCarriesTheConsoleAndItsLibraries() throws Exception {
         String jar = System.getProperty("pgfleet.server.jar");
         assertNotNull(jar, "failsafe names the shaded jar");

@@ -205,7 +205,29 @@ final class WebConsole {
 
     private static boolean hasCondition(ServerRequestHeaders headers) {
         return headers.contains(HeaderNames.IF_MATCH) || headers.contains(HeaderNames.IF_NONE_MATCH)
-                || headers.contains(HeaderNames.IF_MODIFIED_SINCE) || headers.contains(HeaderNames.IF_UNMODIFIED_SINCE);
+                || headers.contains(HeaderNames.IF_MODIFIED_SINCE) || headers.contains(HeaderNames.IF_UNMODIFIED_SINCE)
+                || headers.contains(HeaderNames.IF_RANGE) && headers.contains(HeaderNames.RANGE);
+    }
+
+    /**
+     * Whether a request's {@code If-Range} names the file as it is now (RFC 9110 §13.1.5): an entity
+     * tag compared strongly (a weak one never matches), or a date equal to the file's
+     * {@code Last-Modified} at the second. Anything else (a malformed value, several lines) does not,
+     * so the whole file is sent: never a part of a version the client may not hold.
+     */
+    static boolean ifRangeHolds(List<String> lines, String etag, Instant lastModified) {
+        if (lines.size() != 1) {
+            return false;
+        }
+        String value = lines.getFirst().strip();
+        if (value.startsWith("\"") || value.startsWith("W/")) {
+            return value.equals(etag);
+        }
+        try {
+            return io.helidon.http.DateTime.parse(value).toInstant().equals(lastModified.truncatedTo(ChronoUnit.SECONDS));
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** The entity tag the static content gives a file of this time (its milliseconds, quoted). */
@@ -220,6 +242,14 @@ final class WebConsole {
      */
     private static void conditionsHeld(RoutingRequest req, Instant lastModified) {
         ServerRequestHeaders headers = req.headers();
+        if (req.prologue().method() == Method.GET && headers.contains(HeaderNames.RANGE) && headers.contains(HeaderNames.IF_RANGE)
+                && !ifRangeHolds(headers.all(HeaderNames.IF_RANGE, List::of), entityTag(lastModified), lastModified)) {
+            // The static content ignores If-Range: it would send the range of this version to a client
+            // that holds the rest of another, which splices them. The Range must then be ignored; it
+            // cannot be taken off, and the static content answers a Range of more than one part with the
+            // whole file (it sends no multipart answer): the whole file, asked for twice.
+            req.header(HeaderValues.create(HeaderNames.RANGE, "bytes=0-, 0-"));
+        }
         if (headers.contains(HeaderNames.IF_MATCH)) {
             req.header(HeaderValues.create(HeaderNames.IF_MATCH, "*"));
         }
