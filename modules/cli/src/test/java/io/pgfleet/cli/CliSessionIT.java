@@ -230,6 +230,26 @@ class CliSessionIT {
         cli.run("whoami").expect(ExitCodes.OK);
     }
 
+    @Test
+    void aLoginOverAnotherServersSessionSendsThatSessionNowhereAndSaysItGoesOn() throws Exception {
+        CliProcess cli = loggedIn("relogin-elsewhere");
+        JsonNode first = cli.session();
+        String other = "http://127.0.0.1:1";
+        // The stored session as another server's (a login there before): its refresh token is that
+        // server's secret, not to be sent to the one this login is for.
+        ObjectNode elsewhere = (ObjectNode) first.deepCopy();
+        elsewhere.put("server", other);
+        Files.writeString(cli.configDir().resolve("session.json"), elsewhere.toString());
+
+        CliProcess.Run r = cli.login();
+        assertTrue(r.err().contains("the session stored before for " + other + " (another server than this login's) is"
+                + " replaced but not ended"), r.err());
+        assertEquals(CliProcess.url(server), cli.session().path("server").asString());
+        // Not sent here either: this server did not end it (it is really this server's, so it would have).
+        assertEquals(200, usersWith(first.path("access_token").asString()));
+        assertEquals(200, refreshWith(first.path("refresh_token").asString()));
+    }
+
     private static int refreshWith(String refreshToken) throws Exception {
         try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
             return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(CliProcess.url(server)
