@@ -190,4 +190,35 @@ final class RolloutFleet {
     JsonObject awaitWave(long id, int wave) {
         return await(id, r -> r.getInt("current_wave") >= wave, "wave " + wave);
     }
+
+    /**
+     * Waits until the server's rollout driver has renewed its lease this many more times: rounds that
+     * had their chance to move a rollout.
+     *
+     * @param server the server whose driver is awaited
+     * @param rounds how many renewals
+     * @throws Exception when the database cannot be read
+     */
+    static void awaitDriverRounds(RunningServer server, int rounds) throws Exception {
+        Instant last = leaseExpiry(server);
+        Instant deadline = Instant.now().plus(SOON);
+        for (int seen = 0; seen < rounds; ) {
+            if (Instant.now().isAfter(deadline)) {
+                fail("the driver stopped renewing its lease");
+            }
+            Thread.sleep(20); // polling interval of a condition with a deadline
+            Instant now = leaseExpiry(server);
+            if (now.isAfter(last)) {
+                seen++;
+                last = now;
+            }
+        }
+    }
+
+    private static Instant leaseExpiry(RunningServer server) throws Exception {
+        try (java.sql.Connection c = server.database().connect(); java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT expires_at FROM rollout_lease")) {
+            return rs.next() ? rs.getTimestamp(1).toInstant() : Instant.EPOCH;
+        }
+    }
 }

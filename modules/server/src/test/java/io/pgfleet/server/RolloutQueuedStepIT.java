@@ -55,7 +55,7 @@ class RolloutQueuedStepIT {
         }
 
         fleet.awaitWave(id, 2);
-        awaitDriverRounds(3);
+        RolloutFleet.awaitDriverRounds(SERVER, 3);
         JsonObject judged = fleet.rollout(id);
         assertEquals("running", judged.getString("state"), "the member of wave 2 received the version just now and"
                 + " has " + DEADLINE_SECONDS + " s to apply it, not the time left after the wait: " + judged);
@@ -97,30 +97,6 @@ class RolloutQueuedStepIT {
                 }
                 Thread.sleep(Math.max(1, Duration.between(now, moment).toMillis())); // the time itself is what is awaited
             }
-        }
-    }
-
-    /** Waits until the driver has renewed its lease, once a round, this many times. */
-    private static void awaitDriverRounds(int rounds) throws Exception {
-        Instant last = leaseExpiry();
-        Instant deadline = Instant.now().plus(RolloutFleet.SOON);
-        for (int seen = 0; seen < rounds; ) {
-            if (Instant.now().isAfter(deadline)) {
-                fail("the driver stopped renewing its lease");
-            }
-            Thread.sleep(20); // polling interval of a condition with a deadline
-            Instant now = leaseExpiry();
-            if (now.isAfter(last)) {
-                seen++;
-                last = now;
-            }
-        }
-    }
-
-    private static Instant leaseExpiry() throws Exception {
-        try (Connection c = SERVER.database().connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT expires_at FROM rollout_lease")) {
-            return rs.next() ? rs.getTimestamp(1).toInstant() : Instant.EPOCH;
         }
     }
 }

@@ -8,10 +8,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
-import java.time.Instant;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -352,30 +348,6 @@ class RolloutsIT {
         assertEquals("running", started.getString("state"));
     }
 
-    /** Waits until the driver has renewed its lease this many more times: rounds that had their chance to move. */
-    private static void awaitDriverRounds(int rounds) throws Exception {
-        Instant last = leaseExpiry();
-        Instant deadline = Instant.now().plus(RolloutFleet.SOON);
-        for (int seen = 0; seen < rounds; ) {
-            if (Instant.now().isAfter(deadline)) {
-                fail("the driver stopped renewing its lease");
-            }
-            Thread.sleep(20); // polling interval of a condition with a deadline
-            Instant now = leaseExpiry();
-            if (now.isAfter(last)) {
-                seen++;
-                last = now;
-            }
-        }
-    }
-
-    private static Instant leaseExpiry() throws Exception {
-        try (Connection c = SERVER.database().connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT expires_at FROM rollout_lease")) {
-            return rs.next() ? rs.getTimestamp(1).toInstant() : Instant.EPOCH;
-        }
-    }
-
     @Test
     void operatorsPauseResumePromoteAndAbortAndFinishedRolloutsRefuseCommands() throws Exception {
         fleet.group("p1", "{\"suite\":\"p1\"}");
@@ -388,7 +360,7 @@ class RolloutsIT {
         assertEquals("paused", RolloutFleet.json(fleet.command(first, "pause").body()).getString("state"));
         conflict(fleet.command(first, "pause"), "rollout-state");
         canary.applied();
-        awaitDriverRounds(3);
+        RolloutFleet.awaitDriverRounds(SERVER, 3);
         JsonObject paused = fleet.rollout(first);
         assertEquals("paused", paused.getString("state"));
         assertEquals(1, paused.getInt("current_wave"), "a paused rollout does not move on");
